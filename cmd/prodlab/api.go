@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/status"
+)
+
+func init() {
+	register("api", "run one producer API against an external Kafka", runAPI)
+}
+
+// apiConfig is the parsed configuration of 'prodlab api'.
+type apiConfig struct {
+	engine    string
+	listen    string
+	producer  engine.Config
+	storeSize int
+	storeTTL  time.Duration
+}
+
+func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
+	c := apiConfig{producer: engine.DefaultConfig()}
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.engine, "engine", engine.FranzName, "producer engine: franz or librdkafka")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:18080", "address the API listens on")
+	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
+	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
+	if err := c.producer.LoadEnv(os.LookupEnv); err != nil {
+		return c, err
+	}
+	c.producer.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.producer.Validate()
+}
+
+func runAPI(ctx context.Context, args []string) error {
+	c, err := apiFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	c.producer.Logger = logger
+	eng, err := engine.New(c.engine, c.producer)
+	if err != nil {
+		return err
+	}
+	store, err := status.New(status.MaxEntries(c.storeSize), status.TTL(c.storeTTL))
+	if err != nil {
+		return err
+	}
+	srv := api.New(eng, store, api.Logger(logger))
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Routes(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	logger.Info("producer API listening", "engine", c.engine, "addr", ln.Addr().String(), "bootstrap", c.producer.Bootstrap)
+	<-ctx.Done()
+	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = hs.Shutdown(closeCtx)
+	if ferr := eng.Flush(closeCtx); ferr != nil && err == nil {
+		err = ferr
+	}
+	eng.Close()
+	return err
+}

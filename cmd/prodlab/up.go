@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/lab"
+)
+
+func init() {
+	register("up", "run the whole lab: Kafka, Toxiproxy and the producer APIs", runUp)
+}
+
+// upFlags parses the flags of 'prodlab up' into a lab.Config.
+func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
+	cfg := lab.DefaultConfig()
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Host, "host", cfg.Host, "interface every listener binds")
+	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
+	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
+	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default 127.0.0.1:39092 and up, one per broker)")
+	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
+	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
+	fs.BoolVar(&cfg.Verbose, "verbose", false, "log Toxiproxy's connections and debug logs")
+	franzPort := fs.Int("franz-port", 18080, "port of the franz-go API")
+	if err := cfg.Producer.LoadEnv(os.LookupEnv); err != nil {
+		return cfg, err
+	}
+	cfg.Producer.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.Brokers != 1 && cfg.Brokers != 3 {
+		return cfg, fmt.Errorf("--brokers %d: use 1 or 3", cfg.Brokers)
+	}
+	cfg.APIPorts = map[string]int{engine.FranzName: *franzPort}
+	if *kafka != "" {
+		cfg.External = splitList(*kafka)
+		cfg.Upstreams = splitList(*upstreams)
+		if len(cfg.Upstreams) == 0 {
+			for i := range cfg.External {
+				cfg.Upstreams = append(cfg.Upstreams, fmt.Sprintf("127.0.0.1:%d", 39092+i))
+			}
+		}
+	}
+	if err := cfg.Producer.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func runUp(ctx context.Context, args []string) error {
+	cfg, err := upFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if cfg.Verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	l, err := lab.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	err = l.WaitReady(readyCtx)
+	cancel()
+	if err != nil {
+		l.Close(context.Background())
+		return err
+	}
+	printBanner(os.Stdout, l)
+	<-ctx.Done()
+	cfg.Logger.Info("shutting down: flushing pending sends")
+	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return l.Close(closeCtx)
+}
+
+func printBanner(w io.Writer, l *lab.Lab) {
+	fmt.Fprintln(w, "prodlab is up: the Kafka producer-reliability lab")
+	if l.Cluster() != nil {
+		fmt.Fprintf(w, "  Kafka (embedded, direct)   %s\n", strings.Join(l.DirectAddrs(), ", "))
+	} else {
+		fmt.Fprintf(w, "  Kafka (external, direct)   %s\n", strings.Join(l.DirectAddrs(), ", "))
+	}
+	for i, p := range l.ProxyAddrs() {
+		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", lab.ProxyName(i+1), p)
+	}
+	fmt.Fprintf(w, "  Toxiproxy API              %s\n", l.ToxiproxyURL())
+	for _, a := range l.APIs() {
+		fmt.Fprintf(w, "  %-26s %s\n", "Producer API ("+a.Engine.Name()+")", a.URL)
+	}
+	fmt.Fprintln(w, "Press Ctrl-C to stop; pending sends are flushed first.")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/prodlab/prodlab"
+)
+
+// Limits on send parameters.
+const (
+	MaxEventIDLen = 256  // characters
+	MaxKeyLen     = 1024 // bytes
+)
+
+// sendRequest is a validated POST /api/v1/send.
+type sendRequest struct {
+	mode      prodlab.Mode
+	sendMode  prodlab.SendMode
+	eventID   string
+	key       string
+	partition int32
+	topic     string
+}
+
+// fieldError is a bad parameter and the sentence that explains it.
+type fieldError struct{ field, msg string }
+
+var sendParams = map[string]bool{"mode": true, "sendMode": true, "eventId": true, "key": true, "partition": true, "topic": true}
+
+// legalTopic matches Kafka's topic name rule.
+var legalTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
+
+// ValidTopic reports why name is not a legal Kafka topic name, or "".
+func ValidTopic(name string) string {
+	if name == "." || name == ".." || !legalTopic.MatchString(name) {
+		return "topic " + strconv.Quote(name) + " is not a legal Kafka topic name: 1 to 249 of a-z A-Z 0-9 . _ -, and not . or .."
+	}
+	return ""
+}
+
+func parseSend(q url.Values, defaultTopic string) (sendRequest, *fieldError) {
+	for k, vs := range q {
+		if !sendParams[k] {
+			return sendRequest{}, &fieldError{k, "unknown parameter " + k + ": allowed are mode, sendMode, eventId, key, partition, topic"}
+		}
+		if len(vs) > 1 {
+			return sendRequest{}, &fieldError{k, "parameter " + k + " is given more than once"}
+		}
+	}
+	var (
+		req sendRequest
+		err error
+	)
+	if req.mode, err = prodlab.ParseMode(q.Get("mode")); err != nil {
+		return req, &fieldError{"mode", err.Error()}
+	}
+	if req.sendMode, err = prodlab.ParseSendMode(q.Get("sendMode")); err != nil {
+		return req, &fieldError{"sendMode", err.Error()}
+	}
+	req.eventID = q.Get("eventId")
+	switch n := utf8.RuneCountInString(req.eventID); {
+	case !utf8.ValidString(req.eventID):
+		return req, &fieldError{"eventId", "eventId is not valid UTF-8"}
+	case n == 0:
+		return req, &fieldError{"eventId", "eventId is required"}
+	case n > MaxEventIDLen:
+		return req, &fieldError{"eventId", "eventId has " + strconv.Itoa(n) + " characters: the limit is " + strconv.Itoa(MaxEventIDLen)}
+	}
+	req.key = req.eventID
+	if q.Has("key") {
+		req.key = q.Get("key")
+		switch {
+		case req.key == "":
+			return req, &fieldError{"key", "key is empty: leave it out to use eventId"}
+		case len(req.key) > MaxKeyLen:
+			return req, &fieldError{"key", "key has " + strconv.Itoa(len(req.key)) + " bytes: the limit is " + strconv.Itoa(MaxKeyLen)}
+		}
+	}
+	req.partition = prodlab.AnyPartition
+	if q.Has("partition") {
+		p, err := strconv.ParseInt(q.Get("partition"), 10, 32)
+		if err != nil {
+			return req, &fieldError{"partition", "partition " + strconv.Quote(q.Get("partition")) + " is not an integer"}
+		}
+		if p < 0 {
+			return req, &fieldError{"partition", "partition " + strconv.FormatInt(p, 10) + " is negative"}
+		}
+		req.partition = int32(p)
+	}
+	req.topic = defaultTopic
+	if q.Has("topic") {
+		req.topic = q.Get("topic")
+		if msg := ValidTopic(req.topic); msg != "" {
+			return req, &fieldError{"topic", msg}
+		}
+	}
+	return req, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds the producer settings shared by every engine. Each field maps
+// to one of the seed's environment variables; DefaultConfig gives the lab's
+// defaults, which make Lab 02.4's lost-acknowledgement window produce a
+// duplicate in plain mode out of the box.
+type Config struct {
+	// Bootstrap lists the seed brokers (KAFKA_BOOTSTRAP_SERVERS).
+	Bootstrap []string
+	// RequestTimeout is how long a producer waits for a broker's answer
+	// before it drops the connection and retries (KAFKA_REQUEST_TIMEOUT_MS,
+	// default 1000 ms).
+	RequestTimeout time.Duration
+	// DeliveryTimeout bounds a record's whole life, retries included
+	// (KAFKA_DELIVERY_TIMEOUT_MS, default 30000 ms). It must be at least
+	// RequestTimeout + Linger.
+	DeliveryTimeout time.Duration
+	// RetryBackoff is the pause between retries (KAFKA_RETRY_BACKOFF_MS,
+	// default 100 ms).
+	RetryBackoff time.Duration
+	// Retries caps the retries of the plain producer (KAFKA_RETRIES, default
+	// 10). The idempotent producer retries until DeliveryTimeout, as Java's
+	// does with enable.idempotence=true.
+	Retries int
+	// Linger is how long a batch waits for more records (KAFKA_LINGER_MS,
+	// default 0: the sync API should not wait).
+	Linger time.Duration
+	// AcksPlain is the plain producer's acks: "0", "1" or "all"
+	// (KAFKA_ACKS_PLAIN, default "1"). The idempotent producer always uses
+	// acks=all.
+	AcksPlain string
+	// MaxBuffered caps the records queued per producer (default 100000).
+	// A full buffer makes Produce return prodlab.ErrBufferFull.
+	MaxBuffered int
+	// Dial, if set, replaces the dialer of engines that allow it.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Logger receives the client library's warnings. Nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the lab's defaults, with bootstrap 127.0.0.1:29093,
+// the Toxiproxy port in front of broker 1.
+func DefaultConfig() Config {
+	return Config{
+		Bootstrap:       []string{"127.0.0.1:29093"},
+		RequestTimeout:  1000 * time.Millisecond,
+		DeliveryTimeout: 30000 * time.Millisecond,
+		RetryBackoff:    100 * time.Millisecond,
+		Retries:         10,
+		Linger:          0,
+		AcksPlain:       "1",
+		MaxBuffered:     100000,
+	}
+}
+
+// Validate checks every field and names the environment variable at fault.
+func (c *Config) Validate() error {
+	var errs []error
+	if len(c.Bootstrap) == 0 {
+		errs = append(errs, errors.New("KAFKA_BOOTSTRAP_SERVERS: at least one host:port is required"))
+	}
+	for _, b := range c.Bootstrap {
+		if _, port, err := net.SplitHostPort(b); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("KAFKA_BOOTSTRAP_SERVERS: %q is not host:port", b))
+		}
+	}
+	if c.RequestTimeout < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("KAFKA_REQUEST_TIMEOUT_MS: %d ms is below the minimum of 10 ms", c.RequestTimeout.Milliseconds()))
+	}
+	if c.RetryBackoff < 0 {
+		errs = append(errs, fmt.Errorf("KAFKA_RETRY_BACKOFF_MS: %d ms is negative", c.RetryBackoff.Milliseconds()))
+	}
+	if c.Retries < 0 {
+		errs = append(errs, fmt.Errorf("KAFKA_RETRIES: %d is negative", c.Retries))
+	}
+	if c.Linger < 0 || c.Linger > time.Minute {
+		errs = append(errs, fmt.Errorf("KAFKA_LINGER_MS: %d ms is outside 0..60000", c.Linger.Milliseconds()))
+	}
+	switch c.AcksPlain {
+	case "0", "1", "all", "-1":
+	default:
+		errs = append(errs, fmt.Errorf("KAFKA_ACKS_PLAIN: %q is not 0, 1 or all", c.AcksPlain))
+	}
+	if c.DeliveryTimeout < c.RequestTimeout+c.Linger {
+		errs = append(errs, fmt.Errorf("KAFKA_DELIVERY_TIMEOUT_MS: %d ms must be ≥ KAFKA_REQUEST_TIMEOUT_MS + KAFKA_LINGER_MS = %d ms",
+			c.DeliveryTimeout.Milliseconds(), (c.RequestTimeout + c.Linger).Milliseconds()))
+	}
+	if c.MaxBuffered < 1 {
+		errs = append(errs, fmt.Errorf("max buffered records: %d must be at least 1", c.MaxBuffered))
+	}
+	return errors.Join(errs...)
+}
+
+// envVar binds one environment variable to a flag.
+type envVar struct {
+	env, flag, usage string
+	set              func(c *Config, v string) error
+}
+
+func msVar(env, flagName, usage string, field func(*Config) *time.Duration) envVar {
+	return envVar{env, flagName, usage, func(c *Config, v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number of milliseconds", env, v)
+		}
+		*field(c) = time.Duration(n) * time.Millisecond
+		return nil
+	}}
+}
+
+var envVars = []envVar{
+	{"KAFKA_BOOTSTRAP_SERVERS", "bootstrap", "comma-separated seed brokers", func(c *Config, v string) error {
+		c.Bootstrap = nil
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				c.Bootstrap = append(c.Bootstrap, s)
+			}
+		}
+		return nil
+	}},
+	msVar("KAFKA_REQUEST_TIMEOUT_MS", "request-timeout-ms", "producer request timeout", func(c *Config) *time.Duration { return &c.RequestTimeout }),
+	msVar("KAFKA_DELIVERY_TIMEOUT_MS", "delivery-timeout-ms", "producer delivery timeout", func(c *Config) *time.Duration { return &c.DeliveryTimeout }),
+	msVar("KAFKA_RETRY_BACKOFF_MS", "retry-backoff-ms", "pause between retries", func(c *Config) *time.Duration { return &c.RetryBackoff }),
+	{"KAFKA_RETRIES", "retries", "retries of the plain producer", func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("KAFKA_RETRIES: %q is not a whole number", v)
+		}
+		c.Retries = n
+		return nil
+	}},
+	msVar("KAFKA_LINGER_MS", "linger-ms", "batch linger", func(c *Config) *time.Duration { return &c.Linger }),
+	{"KAFKA_ACKS_PLAIN", "acks-plain", "acks of the plain producer: 0, 1 or all", func(c *Config, v string) error {
+		c.AcksPlain = strings.TrimSpace(v)
+		return nil
+	}},
+}
+
+// LoadEnv applies every seed environment variable that lookup finds set.
+func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
+	var errs []error
+	for _, ev := range envVars {
+		if v, ok := lookup(ev.env); ok {
+			if err := ev.set(c, v); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RegisterFlags adds one flag per environment variable to fs. A flag that is
+// given overrides the variable; call LoadEnv before fs.Parse.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	for _, ev := range envVars {
+		fs.Func(ev.flag, ev.usage+" ("+ev.env+")", func(v string) error { return ev.set(c, v) })
+	}
+}

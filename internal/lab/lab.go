@@ -1,0 +1,265 @@
+// Package lab wires the whole lab in one process: the embedded (or an
+// external) Kafka cluster, Toxiproxy with one proxy per broker, and one
+// producer API per engine.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/status"
+	"github.com/prodlab/prodlab/internal/toxi"
+)
+
+// Config describes a lab. Zero ports mean any free port; DefaultConfig
+// gives the seed's ports.
+type Config struct {
+	// Host is the interface every listener binds, default 127.0.0.1.
+	Host string
+	// Brokers is the embedded broker count, 1 or 3.
+	Brokers int
+	// BrokerPort is broker 1's direct port; broker i uses BrokerPort+i-1.
+	BrokerPort int
+	// ProxyPort is the port of proxy "kafka"; proxy i uses ProxyPort+i-1.
+	ProxyPort int
+	// ToxiproxyPort serves Toxiproxy's REST API.
+	ToxiproxyPort int
+	// APIPorts maps each engine to run to its API port.
+	APIPorts map[string]int
+	// DataDir persists the embedded cluster; empty keeps it in memory.
+	DataDir string
+	// External is the direct bootstrap of an external cluster; empty runs
+	// the embedded one.
+	External []string
+	// Upstreams are the external brokers' proxied listeners, one per proxy.
+	Upstreams []string
+	// Producer configures both engines; its Bootstrap is set by Open.
+	Producer engine.Config
+	// StoreSize and StoreTTL bound each API's status store.
+	StoreSize int
+	StoreTTL  time.Duration
+	// Verbose lets Toxiproxy log every connection.
+	Verbose bool
+	// Logger receives the lab's logs.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the seed's ports and the lab's defaults.
+func DefaultConfig() Config {
+	return Config{
+		Host:          "127.0.0.1",
+		Brokers:       1,
+		BrokerPort:    9092,
+		ProxyPort:     29093,
+		ToxiproxyPort: 8474,
+		APIPorts:      map[string]int{engine.FranzName: 18080},
+		DataDir:       ".prodlab/data",
+		Producer:      engine.DefaultConfig(),
+		StoreSize:     100000,
+		StoreTTL:      10 * time.Minute,
+		Logger:        slog.Default(),
+	}
+}
+
+// ProxyName is the Toxiproxy name of broker i (1-based): kafka, kafka-2, ...
+func ProxyName(i int) string {
+	if i == 1 {
+		return "kafka"
+	}
+	return "kafka-" + strconv.Itoa(i)
+}
+
+// Lab is a running lab.
+type Lab struct {
+	cfg     Config
+	cluster *broker.Cluster
+	toxi    *toxi.Server
+	direct  []string
+	proxies []string
+	toxiURL string
+	apis    []*API
+	servers []*http.Server
+}
+
+// API is one running producer API.
+type API struct {
+	Engine engine.Engine
+	Server *api.Server
+	Store  *status.Store
+	URL    string
+}
+
+// Open binds every listener and starts serving. Bind errors surface here.
+func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	l := &Lab{cfg: cfg, toxi: toxi.New(cfg.Verbose)}
+	defer func() {
+		if err != nil {
+			l.Close(context.Background())
+		}
+	}()
+	port := func(base, i int) int {
+		if base == 0 {
+			return 0
+		}
+		return base + i
+	}
+	var upstreams []string
+	if len(cfg.External) == 0 {
+		ports := make([]int, cfg.Brokers)
+		for i := range ports {
+			ports[i] = port(cfg.BrokerPort, i)
+		}
+		bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
+			broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic)}
+		if cfg.DataDir != "" {
+			bopts = append(bopts, broker.DataDir(cfg.DataDir))
+		}
+		if l.cluster, err = broker.Start(bopts...); err != nil {
+			return nil, fmt.Errorf("embedded kafka: %w", err)
+		}
+		l.direct = l.cluster.DirectAddrs()
+		upstreams = l.direct
+	} else {
+		if len(cfg.Upstreams) == 0 {
+			return nil, errors.New("external kafka: no proxied listeners given")
+		}
+		l.direct, upstreams = cfg.External, cfg.Upstreams
+	}
+	for i, up := range upstreams {
+		listen := net.JoinHostPort(cfg.Host, strconv.Itoa(port(cfg.ProxyPort, i)))
+		addr, err := l.toxi.AddProxy(ProxyName(i+1), listen, up)
+		if err != nil {
+			return nil, err
+		}
+		l.proxies = append(l.proxies, addr)
+		if l.cluster != nil {
+			if err := l.cluster.Advertise(i, addr); err != nil {
+				return nil, err
+			}
+		}
+	}
+	tln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ToxiproxyPort)))
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy api: %w", err)
+	}
+	l.toxiURL = "http://" + tln.Addr().String()
+	l.serve(tln, l.toxi.Routes())
+
+	for _, name := range engine.Names() {
+		p, ok := cfg.APIPorts[name]
+		if !ok {
+			continue
+		}
+		a, err := l.openAPI(name, net.JoinHostPort(cfg.Host, strconv.Itoa(p)))
+		if err != nil {
+			return nil, err
+		}
+		l.apis = append(l.apis, a)
+	}
+	return l, nil
+}
+
+// OpenAPI starts one producer API for engine name on addr, producing
+// through the proxies.
+func (l *Lab) openAPI(name, addr string) (*API, error) {
+	pc := l.cfg.Producer
+	pc.Bootstrap = l.proxies[:1]
+	if pc.Logger == nil {
+		pc.Logger = l.cfg.Logger
+	}
+	eng, err := engine.New(name, pc)
+	if err != nil {
+		return nil, err
+	}
+	store, err := status.New(status.MaxEntries(l.cfg.StoreSize), status.TTL(l.cfg.StoreTTL))
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	srv := api.New(eng, store, api.Logger(l.cfg.Logger.With("engine", name)))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("%s api: %w", name, err)
+	}
+	l.serve(ln, srv.Routes())
+	return &API{Engine: eng, Server: srv, Store: store, URL: "http://" + ln.Addr().String()}, nil
+}
+
+func (l *Lab) serve(ln net.Listener, h http.Handler) {
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	l.servers = append(l.servers, s)
+	go func() {
+		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+}
+
+// WaitReady blocks until every API's engine is ready.
+func (l *Lab) WaitReady(ctx context.Context) error {
+	for _, a := range l.apis {
+		if err := a.Server.WaitReady(ctx); err != nil {
+			return fmt.Errorf("%s api not ready: %w", a.Engine.Name(), err)
+		}
+	}
+	return nil
+}
+
+// DirectAddrs are the brokers' direct addresses, for observers.
+func (l *Lab) DirectAddrs() []string { return l.direct }
+
+// ProxyAddrs are the Toxiproxy listen addresses, one per broker.
+func (l *Lab) ProxyAddrs() []string { return l.proxies }
+
+// ToxiproxyURL is the base URL of Toxiproxy's REST API.
+func (l *Lab) ToxiproxyURL() string { return l.toxiURL }
+
+// Bypass maps each proxy to its upstream, for observers.
+func (l *Lab) Bypass() observe.Bypass { return observe.Bypass(l.toxi.Proxies()) }
+
+// APIs returns the running producer APIs, in engine-name order.
+func (l *Lab) APIs() []*API { return l.apis }
+
+// Cluster returns the embedded cluster, or nil with an external one.
+func (l *Lab) Cluster() *broker.Cluster { return l.cluster }
+
+// Close stops accepting requests, flushes every pending send until ctx
+// ends, then stops Toxiproxy and the brokers.
+func (l *Lab) Close(ctx context.Context) error {
+	var errs []error
+	for _, s := range l.servers {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, a := range l.apis {
+		if err := a.Engine.Flush(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("%s flush: %w", a.Engine.Name(), err))
+		}
+		a.Engine.Close()
+		pending, finished := a.Store.Counts()
+		l.cfg.Logger.Info("producer closed", "engine", a.Engine.Name(), "pending", pending, "finished", finished)
+	}
+	if l.toxi != nil {
+		l.toxi.Close()
+	}
+	if l.cluster != nil {
+		l.cluster.Close()
+	}
+	return errors.Join(errs...)
+}

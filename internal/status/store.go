@@ -1,0 +1,154 @@
+// Package status keeps the state of async sends in a bounded store.
+package status
+
+import (
+	"container/list"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/prodlab/prodlab"
+)
+
+// ErrFull means every slot holds a pending send: nothing can be evicted.
+var ErrFull = errors.New("status store is full of pending sends")
+
+// ErrNotFound means the request id is unknown or was evicted.
+var ErrNotFound = errors.New("unknown requestId")
+
+// Store maps request ids to send states. It holds at most MaxEntries ids;
+// finished entries expire after TTL, and when the store is full the oldest
+// finished entry is evicted first. Pending entries are never evicted.
+type Store struct {
+	cfg cfg
+
+	mu       sync.Mutex
+	entries  map[string]*entry
+	finished list.List // *entry, oldest finish first
+	pending  int
+}
+
+type entry struct {
+	id     string
+	status prodlab.Status
+	elem   *list.Element // in finished, nil while pending
+}
+
+type cfg struct {
+	maxEntries int
+	ttl        time.Duration
+	now        func() time.Time
+}
+
+// Opt configures a Store.
+type Opt func(*cfg)
+
+// MaxEntries caps the number of ids held, default 100000.
+func MaxEntries(n int) Opt { return func(c *cfg) { c.maxEntries = n } }
+
+// TTL is how long a finished entry stays readable, default 10 minutes.
+func TTL(d time.Duration) Opt { return func(c *cfg) { c.ttl = d } }
+
+// Clock replaces time.Now, for tests.
+func Clock(now func() time.Time) Opt { return func(c *cfg) { c.now = now } }
+
+// New returns an empty Store.
+func New(opts ...Opt) (*Store, error) {
+	c := cfg{maxEntries: 100000, ttl: 10 * time.Minute, now: time.Now}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.maxEntries < 1 {
+		return nil, errors.New("status: MaxEntries must be at least 1")
+	}
+	if c.ttl <= 0 {
+		return nil, errors.New("status: TTL must be positive")
+	}
+	return &Store{cfg: c, entries: make(map[string]*entry)}, nil
+}
+
+// Add records id as pending. It returns ErrFull when the store holds
+// MaxEntries pending sends.
+func (s *Store) Add(id, eventID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.now()
+	s.expire(now)
+	if len(s.entries) >= s.cfg.maxEntries {
+		front := s.finished.Front()
+		if front == nil {
+			return ErrFull
+		}
+		s.remove(front.Value.(*entry))
+	}
+	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: eventID, Created: now}}
+	s.pending++
+	return nil
+}
+
+// Finish records the outcome of a pending id. Unknown ids are ignored.
+func (s *Store) Finish(id string, d prodlab.Delivery) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[id]
+	if !ok || e.elem != nil {
+		return
+	}
+	st := &e.status
+	st.Finished = s.cfg.now()
+	st.Topic, st.Partition, st.Offset = d.Topic, d.Partition, d.Offset
+	st.State = prodlab.OK
+	if d.Err != nil {
+		st.State, st.Err = prodlab.Failed, d.Err.Error()
+	}
+	e.elem = s.finished.PushBack(e)
+	s.pending--
+}
+
+// Forget drops id whatever its state, for a send that never started.
+func (s *Store) Forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.entries[id]; ok {
+		s.remove(e)
+	}
+}
+
+// Get returns the status of id, or ErrNotFound.
+func (s *Store) Get(id string) (prodlab.Status, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(s.cfg.now())
+	e, ok := s.entries[id]
+	if !ok {
+		return prodlab.Status{}, ErrNotFound
+	}
+	return e.status, nil
+}
+
+// Counts returns how many entries are pending and finished.
+func (s *Store) Counts() (pending, finished int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending, s.finished.Len()
+}
+
+func (s *Store) expire(now time.Time) {
+	for f := s.finished.Front(); f != nil; f = s.finished.Front() {
+		e := f.Value.(*entry)
+		if now.Sub(e.status.Finished) < s.cfg.ttl {
+			return
+		}
+		s.remove(e)
+	}
+}
+
+func (s *Store) remove(e *entry) {
+	delete(s.entries, e.id)
+	if e.elem != nil {
+		s.finished.Remove(e.elem)
+		e.elem = nil
+	} else {
+		s.pending--
+	}
+}

@@ -1,0 +1,121 @@
+package status
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+)
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+func newStore(t *testing.T, opts ...Opt) *Store {
+	t.Helper()
+	s, err := New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestLifecycle(t *testing.T) {
+	s := newStore(t)
+	if err := s.Add("a", "ev-a"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Get("a")
+	if err != nil || st.State != prodlab.Pending || st.EventID != "ev-a" {
+		t.Fatalf("got %+v, %v; want PENDING", st, err)
+	}
+	s.Finish("a", prodlab.Delivery{Topic: "t", Partition: 2, Offset: 7})
+	st, _ = s.Get("a")
+	if st.State != prodlab.OK || st.Partition != 2 || st.Offset != 7 || st.Topic != "t" {
+		t.Fatalf("got %+v, want OK t/2@7", st)
+	}
+	s.Add("b", "ev-b")
+	s.Finish("b", prodlab.Delivery{Err: errors.New("boom")})
+	if st, _ := s.Get("b"); st.State != prodlab.Failed || st.Err != "boom" {
+		t.Fatalf("got %+v, want ERROR boom", st)
+	}
+	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown id: got %v", err)
+	}
+}
+
+func TestEvictsOldestFinishedFirst(t *testing.T) {
+	s := newStore(t, MaxEntries(3))
+	for _, id := range []string{"p", "f1", "f2"} {
+		if err := s.Add(id, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Finish("f2", prodlab.Delivery{})
+	s.Finish("f1", prodlab.Delivery{}) // f2 finished first, so it goes first
+	if err := s.Add("n1", "n1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("f2"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("f2 should be evicted, got %v", err)
+	}
+	for _, id := range []string{"p", "f1", "n1"} {
+		if _, err := s.Get(id); err != nil {
+			t.Fatalf("%s evicted too early: %v", id, err)
+		}
+	}
+	s.Add("n2", "n2") // evicts f1
+	if err := s.Add("n3", "n3"); !errors.Is(err, ErrFull) {
+		t.Fatalf("all pending: got %v, want ErrFull", err)
+	}
+	if p, f := s.Counts(); p != 3 || f != 0 {
+		t.Fatalf("counts = %d pending %d finished, want 3/0", p, f)
+	}
+}
+
+func TestTTL(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1000, 0)}
+	s := newStore(t, TTL(time.Minute), Clock(clk.now))
+	s.Add("a", "a")
+	s.Add("pending", "pending")
+	s.Finish("a", prodlab.Delivery{})
+	clk.t = clk.t.Add(59 * time.Second)
+	if _, err := s.Get("a"); err != nil {
+		t.Fatalf("expired early: %v", err)
+	}
+	clk.t = clk.t.Add(2 * time.Second)
+	if _, err := s.Get("a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("not expired: %v", err)
+	}
+	if _, err := s.Get("pending"); err != nil {
+		t.Fatalf("pending entries never expire: %v", err)
+	}
+}
+
+func TestBoundedUnderLoad(t *testing.T) {
+	s := newStore(t, MaxEntries(1000))
+	for i := range 100000 {
+		id := fmt.Sprint(i)
+		if err := s.Add(id, id); err != nil {
+			t.Fatal(err)
+		}
+		s.Finish(id, prodlab.Delivery{})
+	}
+	if p, f := s.Counts(); p+f != 1000 {
+		t.Fatalf("store holds %d, want 1000", p+f)
+	}
+	if _, err := s.Get("99999"); err != nil {
+		t.Fatalf("newest entry missing: %v", err)
+	}
+}
+
+func TestOptionsValidated(t *testing.T) {
+	if _, err := New(MaxEntries(0)); err == nil {
+		t.Fatal("MaxEntries(0) accepted")
+	}
+	if _, err := New(TTL(0)); err == nil {
+		t.Fatal("TTL(0) accepted")
+	}
+}
