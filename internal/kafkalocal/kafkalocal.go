@@ -1,0 +1,428 @@
+// Package kafkalocal runs real Apache Kafka brokers on this machine without
+// Docker: it fetches the pinned Kafka jars from Maven Central into a cache,
+// formats KRaft storage, and starts one (single-node) or three (cluster)
+// combined broker+controller JVMs laid out as described by Layout. It also
+// stops them, reports their status, and kills or restarts single brokers
+// for failover exercises.
+package kafkalocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// BrokerStatus is the observed state of one broker.
+type BrokerStatus struct {
+	Broker
+	// PID is the broker JVM's pid, 0 when it is not running.
+	PID int
+	// Running reports whether the JVM is alive.
+	Running bool
+	// Answering reports whether the broker answered Metadata on its DIRECT
+	// listener (only probed by Status).
+	Answering bool
+	// LogFile is the broker's server.log.
+	LogFile string
+}
+
+// Cluster is the observed state of the local Kafka brokers.
+type Cluster struct {
+	// Mode is ModeSingleNode or ModeCluster; empty when nothing runs.
+	Mode string
+	// Version is the Kafka version.
+	Version string
+	// Dir is the mode's run directory (broker files and logs).
+	Dir string
+	// Brokers lists every broker of Mode.
+	Brokers []BrokerStatus
+}
+
+// Running reports whether at least one broker runs.
+func (c *Cluster) Running() bool {
+	for _, b := range c.Brokers {
+		if b.Running {
+			return true
+		}
+	}
+	return false
+}
+
+// DirectBootstrap returns the comma-separated DIRECT addresses.
+func (c *Cluster) DirectBootstrap() string {
+	var parts []string
+	for _, b := range c.Brokers {
+		parts = append(parts, DirectAddr(b.NodeID))
+	}
+	return strings.Join(parts, ",")
+}
+
+// ProxiedBootstrap returns the comma-separated Toxiproxy addresses.
+func (c *Cluster) ProxiedBootstrap() string {
+	var parts []string
+	for _, b := range c.Brokers {
+		parts = append(parts, ProxyListenAddr(b.NodeID))
+	}
+	return strings.Join(parts, ",")
+}
+
+// Up starts the brokers of mode and waits until they are ready: every
+// broker answers Metadata on its DIRECT listener and sees all brokers, every
+// PROXIED listener is bound, and the TopicName topic exists (it is created
+// when missing) with a leader and a full ISR on every partition. It fetches
+// the jars first if needed. Brokers of mode that already run are reused;
+// when none runs, storage is formatted fresh unless WithKeepData is given.
+// Up fails if brokers of the other mode run.
+func Up(ctx context.Context, mode string, opts ...Option) (*Cluster, error) {
+	c := newConfig(opts)
+	brokers, err := Layout(mode)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	for _, other := range []string{ModeSingleNode, ModeCluster} {
+		if other != mode && len(runningBrokers(c, other)) > 0 {
+			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
+		}
+	}
+	if _, err := fetch(ctx, c); err != nil {
+		return nil, err
+	}
+
+	running := runningBrokers(c, mode)
+	fresh := len(running) == 0 && !c.keepData
+	if fresh {
+		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
+			return nil, err
+		}
+	}
+	var toStart []Broker
+	for _, b := range brokers {
+		if running[b.NodeID] == 0 {
+			toStart = append(toStart, b)
+		}
+	}
+	if err := checkPorts(toStart); err != nil {
+		return nil, err
+	}
+	if err := prepare(ctx, c, mode, brokers, toStart); err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(c.currentFile(), []byte(mode+"\n")); err != nil {
+		return nil, err
+	}
+	started := make([]brokerFiles, 0, len(toStart))
+	for _, b := range toStart {
+		f := filesOf(c, mode, b.NodeID)
+		pid, err := startProcess(c, f)
+		if err != nil {
+			stopAll(c, started)
+			return nil, err
+		}
+		started = append(started, f)
+		fmt.Fprintf(c.out, "started broker %d (pid %d), logs in %s\n", b.NodeID, pid, f.logs)
+	}
+	fmt.Fprintf(c.out, "waiting for %s to be ready\n", mode)
+	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
+	defer cancel()
+	alive := aliveCheck(c, mode, brokers)
+	err = waitBrokers(ctx, brokers, len(brokers), alive)
+	if err == nil {
+		err = ensureTopic(ctx, mode, alive)
+	}
+	if err != nil {
+		stopAll(c, started)
+		return nil, err
+	}
+	return status(c, mode, false), nil
+}
+
+// prepare writes the config files of the brokers to start and formats their
+// storage (a no-op for storage that is already formatted).
+func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(toStart))
+	for k, b := range toStart {
+		f := filesOf(c, mode, b.NodeID)
+		if err := writeBrokerFiles(mode, b, all, f); err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = format(ctx, c, f)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// checkPorts fails when a port the brokers bind is taken.
+func checkPorts(bs []Broker) error {
+	var errs []error
+	for _, b := range bs {
+		for _, l := range b.Listeners() {
+			if err := portFree(l.BindAddr()); err != nil {
+				errs = append(errs, fmt.Errorf("broker %d %s listener %s is taken: %w", b.NodeID, l.Name, l.BindAddr(), err))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("kafkalocal: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// aliveCheck returns a func that fails as soon as one broker of bs died,
+// quoting the end of its log.
+func aliveCheck(c config, mode string, bs []Broker) func() error {
+	return func() error {
+		for _, b := range bs {
+			f := filesOf(c, mode, b.NodeID)
+			if runningPID(f) == 0 {
+				return fmt.Errorf("kafkalocal: broker %d exited; end of %s:\n%s\nend of %s:\n%s",
+					b.NodeID, f.serverLog(), tailFile(f.serverLog(), 25), f.stdout, tailFile(f.stdout, 15))
+			}
+		}
+		return nil
+	}
+}
+
+func tailFile(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	return tail(string(b), n)
+}
+
+// runningBrokers returns node id -> pid for the running brokers of mode.
+func runningBrokers(c config, mode string) map[int]int {
+	out := map[int]int{}
+	n, err := BrokerCount(mode)
+	if err != nil {
+		return out
+	}
+	for i := 1; i <= n; i++ {
+		if pid := runningPID(filesOf(c, mode, i)); pid != 0 {
+			out[i] = pid
+		}
+	}
+	return out
+}
+
+func stopAll(c config, fs []brokerFiles) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.stopTimeout+15*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout)
+		}()
+	}
+	wg.Wait()
+}
+
+// Down stops every local broker of either mode: SIGTERM to its process
+// group, SIGKILL after the stop timeout, and it returns once the JVMs are
+// gone. Broker files and logs stay for inspection; the next Up formats
+// fresh storage.
+func Down(ctx context.Context, opts ...Option) error {
+	c := newConfig(opts)
+	unlock, err := lock(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, mode := range []string{ModeSingleNode, ModeCluster} {
+		n, _ := BrokerCount(mode)
+		for i := 1; i <= n; i++ {
+			f := filesOf(c, mode, i)
+			if _, err := os.Stat(f.pid); err != nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pid := runningPID(f)
+				if err := stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					return
+				}
+				if pid != 0 {
+					fmt.Fprintf(c.out, "stopped %s broker %d (pid %d)\n", mode, i, pid)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if len(errs) == 0 {
+		_ = os.Remove(c.currentFile())
+	}
+	return errors.Join(errs...)
+}
+
+// Status reports the local brokers: the mode last brought up (or the one
+// whose brokers run), each broker's pid and whether it answers Metadata on
+// its DIRECT listener. A Cluster with an empty Mode means nothing was
+// brought up.
+func Status(ctx context.Context, opts ...Option) (*Cluster, error) {
+	c := newConfig(opts)
+	mode := currentMode(c)
+	if mode == "" {
+		return &Cluster{Version: c.version}, nil
+	}
+	st := status(c, mode, true)
+	return st, ctx.Err()
+}
+
+// currentMode returns the mode whose brokers run, else the mode last
+// brought up, else "".
+func currentMode(c config) string {
+	for _, m := range []string{ModeSingleNode, ModeCluster} {
+		if len(runningBrokers(c, m)) > 0 {
+			return m
+		}
+	}
+	b, err := os.ReadFile(c.currentFile())
+	if err != nil {
+		return ""
+	}
+	m := strings.TrimSpace(string(b))
+	if _, err := BrokerCount(m); err != nil {
+		return ""
+	}
+	return m
+}
+
+func status(c config, mode string, probe bool) *Cluster {
+	brokers, _ := Layout(mode)
+	st := &Cluster{Mode: mode, Version: c.version, Dir: c.modeDir(mode)}
+	for _, b := range brokers {
+		f := filesOf(c, mode, b.NodeID)
+		bs := BrokerStatus{Broker: b, PID: runningPID(f), LogFile: f.serverLog()}
+		bs.Running = bs.PID != 0
+		if probe && bs.Running {
+			if p, err := newProbe(b); err == nil {
+				bs.Answering = p.check(context.Background(), 1) == nil
+				p.close()
+			}
+		}
+		st.Brokers = append(st.Brokers, bs)
+	}
+	return st
+}
+
+// KillBroker kills broker i (1-based) of the running mode with SIGKILL, as
+// a crash would, and returns once its JVM is gone.
+func KillBroker(ctx context.Context, i int, opts ...Option) error {
+	c := newConfig(opts)
+	mode, err := brokerMode(c, i)
+	if err != nil {
+		return err
+	}
+	f := filesOf(c, mode, i)
+	if runningPID(f) == 0 {
+		return fmt.Errorf("kafkalocal: %s broker %d is not running", mode, i)
+	}
+	if err := stopProcess(ctx, f, syscall.SIGKILL, 10*time.Second); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "killed %s broker %d\n", mode, i)
+	return nil
+}
+
+// StartBroker starts broker i (1-based) of the current mode again with its
+// existing configuration and data, and waits until it answers Metadata on
+// its DIRECT listener and is registered with the cluster. It does nothing
+// but wait if the broker already runs. Use WaitReady to also wait for full
+// ISRs.
+func StartBroker(ctx context.Context, i int, opts ...Option) error {
+	c := newConfig(opts)
+	unlock, err := lock(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	mode, err := brokerMode(c, i)
+	if err != nil {
+		return err
+	}
+	brokers, _ := Layout(mode)
+	b := brokers[i-1]
+	f := filesOf(c, mode, i)
+	if runningPID(f) == 0 {
+		if _, err := fetch(ctx, c); err != nil {
+			return err
+		}
+		if err := checkPorts([]Broker{b}); err != nil {
+			return err
+		}
+		if err := prepare(ctx, c, mode, brokers, []Broker{b}); err != nil {
+			return err
+		}
+		pid, err := startProcess(c, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "started %s broker %d (pid %d)\n", mode, i, pid)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
+	defer cancel()
+	return waitBrokers(ctx, []Broker{b}, 1, aliveCheck(c, mode, []Broker{b}))
+}
+
+// WaitReady waits until the brokers of the current mode are all ready as
+// described for Up (without creating anything but a missing TopicName).
+func WaitReady(ctx context.Context, opts ...Option) error {
+	c := newConfig(opts)
+	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
+	defer cancel()
+	mode := currentMode(c)
+	if mode == "" {
+		return errors.New("kafkalocal: no local Kafka was brought up")
+	}
+	brokers, _ := Layout(mode)
+	alive := aliveCheck(c, mode, brokers)
+	if err := waitBrokers(ctx, brokers, len(brokers), alive); err != nil {
+		return err
+	}
+	return ensureTopic(ctx, mode, alive)
+}
+
+// brokerMode returns the current mode after checking that i is one of its
+// brokers.
+func brokerMode(c config, i int) (string, error) {
+	mode := currentMode(c)
+	if mode == "" {
+		return "", errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")
+	}
+	n, _ := BrokerCount(mode)
+	if i < 1 || i > n {
+		return "", fmt.Errorf("kafkalocal: broker %d does not exist in %s mode (1..%d)", i, mode, n)
+	}
+	if _, err := os.Stat(filepath.Join(c.brokerDir(mode, i), "server.properties")); err != nil {
+		return "", fmt.Errorf("kafkalocal: %s broker %d was never started: %w", mode, i, err)
+	}
+	return mode, nil
+}
