@@ -113,7 +113,7 @@ func Up(ctx context.Context, mode string, opts ...Option) (*Cluster, error) {
 			toStart = append(toStart, b)
 		}
 	}
-	if err := checkPorts(toStart); err != nil {
+	if err := checkPorts(ctx, toStart); err != nil {
 		return nil, err
 	}
 	if err := prepare(ctx, c, mode, brokers, toStart); err != nil {
@@ -145,7 +145,7 @@ func Up(ctx context.Context, mode string, opts ...Option) (*Cluster, error) {
 		stopAll(c, started)
 		return nil, err
 	}
-	return status(c, mode, false), nil
+	return status(c, mode), nil
 }
 
 // prepare writes the config files of the brokers to start and formats their
@@ -168,20 +168,38 @@ func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) 
 	return errors.Join(errs...)
 }
 
-// checkPorts fails when a port the brokers bind is taken.
-func checkPorts(bs []Broker) error {
-	var errs []error
-	for _, b := range bs {
-		for _, l := range b.Listeners() {
-			if err := portFree(l.BindAddr()); err != nil {
-				errs = append(errs, fmt.Errorf("broker %d %s listener %s is taken: %w", b.NodeID, l.Name, l.BindAddr(), err))
+// portWait is how long Up and StartBroker wait for a taken port to be
+// released. The PROXIED ports 39092-39094 lie in Linux's default ephemeral
+// range, so an unrelated outgoing connection can hold one for a while;
+// reserving them (net.ipv4.ip_local_reserved_ports) avoids that.
+const portWait = 20 * time.Second
+
+// checkPorts waits up to portWait until every port the brokers bind is
+// free, and fails naming the taken ones otherwise.
+func checkPorts(ctx context.Context, bs []Broker) error {
+	ctx, cancel := context.WithTimeout(ctx, portWait)
+	defer cancel()
+	var last error
+	err := waitFor(ctx, "free ports", nil, func(context.Context) error {
+		var errs []error
+		for _, b := range bs {
+			for _, l := range b.Listeners() {
+				if err := portFree(l.BindAddr()); err != nil {
+					errs = append(errs, fmt.Errorf("broker %d %s listener %s is taken: %w", b.NodeID, l.Name, l.BindAddr(), err))
+				}
 			}
 		}
+		last = errors.Join(errs...)
+		return last
+	})
+	if err == nil {
+		return nil
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("kafkalocal: %w", errors.Join(errs...))
+	if last == nil {
+		return err
 	}
-	return nil
+	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? ports 39092-39094 are in the ephemeral range: "+
+		"`sysctl -w net.ipv4.ip_local_reserved_ports=39092-39094` keeps outgoing connections off them)", last)
 }
 
 // aliveCheck returns a func that fails as soon as one broker of bs died,
@@ -292,7 +310,7 @@ func Status(ctx context.Context, opts ...Option) (*Cluster, error) {
 	if mode == "" {
 		return &Cluster{Version: c.version}, nil
 	}
-	st := status(c, mode, true)
+	st := status(c, mode)
 	return st, ctx.Err()
 }
 
@@ -315,14 +333,14 @@ func currentMode(c config) string {
 	return m
 }
 
-func status(c config, mode string, probe bool) *Cluster {
+func status(c config, mode string) *Cluster {
 	brokers, _ := Layout(mode)
 	st := &Cluster{Mode: mode, Version: c.version, Dir: c.modeDir(mode)}
 	for _, b := range brokers {
 		f := filesOf(c, mode, b.NodeID)
 		bs := BrokerStatus{Broker: b, PID: runningPID(f), LogFile: f.serverLog()}
 		bs.Running = bs.PID != 0
-		if probe && bs.Running {
+		if bs.Running {
 			if p, err := newProbe(b); err == nil {
 				bs.Answering = p.check(context.Background(), 1) == nil
 				p.close()
@@ -375,7 +393,7 @@ func StartBroker(ctx context.Context, i int, opts ...Option) error {
 		if _, err := fetch(ctx, c); err != nil {
 			return err
 		}
-		if err := checkPorts([]Broker{b}); err != nil {
+		if err := checkPorts(ctx, []Broker{b}); err != nil {
 			return err
 		}
 		if err := prepare(ctx, c, mode, brokers, []Broker{b}); err != nil {
