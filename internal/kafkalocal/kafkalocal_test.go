@@ -33,8 +33,25 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// upOrReuse returns the running local Kafka, bringing one up (and
-// registering its shutdown) when none runs.
+// startedHere is set when a test of this package brought the brokers up;
+// TestMain then stops them after the last test, so that the tests share one
+// cluster instead of starting one each.
+var startedHere bool
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if startedHere {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		if err := Down(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "kafkalocal: Down:", err)
+			code = 1
+		}
+		cancel()
+	}
+	os.Exit(code)
+}
+
+// upOrReuse returns the running local Kafka, bringing one up when none runs.
 func upOrReuse(ctx context.Context, t *testing.T) *Cluster {
 	t.Helper()
 	st, err := Status(ctx)
@@ -53,18 +70,12 @@ func upOrReuse(ctx context.Context, t *testing.T) *Cluster {
 		mode = ModeSingleNode
 	}
 	start := time.Now()
+	startedHere = true
 	st, err = Up(ctx, mode, WithOutput(testWriter{t}))
 	if err != nil {
 		t.Fatalf("Up(%s): %v", mode, err)
 	}
 	t.Logf("Up(%s) took %v", mode, time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := Down(ctx); err != nil {
-			t.Errorf("Down: %v", err)
-		}
-	})
 	return st
 }
 
@@ -217,15 +228,22 @@ func TestLocalKafkaFailover(t *testing.T) {
 	}
 
 	// With two of three replicas left, acks=all still meets min.insync.replicas=2.
-	prod, err := kgo.NewClient(kgo.SeedBrokers(DirectAddr(1), DirectAddr(2)), kgo.RequiredAcks(kgo.AllISRAcks()))
+	// One record per partition, so the partitions broker 3 led must fail over.
+	prod, err := kgo.NewClient(kgo.SeedBrokers(DirectAddr(1), DirectAddr(2)),
+		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer prod.Close()
-	res := prod.ProduceSync(ctx, &kgo.Record{Topic: TopicName, Value: []byte("during-failover")})
-	if err := res.FirstErr(); err != nil {
+	var recs []*kgo.Record
+	for p := int32(0); p < TopicPartitions; p++ {
+		recs = append(recs, &kgo.Record{Topic: TopicName, Partition: p, Value: []byte("during-failover")})
+	}
+	produced := time.Now()
+	if err := prod.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		t.Fatalf("produce with broker %d down: %v", victim, err)
 	}
+	t.Logf("acks=all produce to every partition with broker %d down took %v", victim, time.Since(produced).Round(time.Millisecond))
 
 	start := time.Now()
 	if err := StartBroker(ctx, victim); err != nil {
