@@ -60,7 +60,7 @@ const (
 	directHost     = "localhost"
 	proxyHost      = "127.0.0.1"
 	composeBind    = "0.0.0.0"
-	composeToxiHst = "toxiproxy"
+	composeProxyHost = "toxiproxy"
 )
 
 // HeapOpts are the JVM heap options of every broker, jar-based or in compose.
@@ -227,7 +227,7 @@ func ComposeLayout(mode string) ([]Broker, error) {
 		b.Host = svc
 		b.Direct.BindHost = composeBind
 		b.Proxied.BindHost = composeBind
-		b.Proxied.AdvertisedHost = composeToxiHst
+		b.Proxied.AdvertisedHost = composeProxyHost
 		b.Controller.BindHost = composeBind
 		b.Internal = Listener{ListenerInternal, composeBind, InternalPort(b.NodeID), svc, InternalPort(b.NodeID)}
 		b.InterBrokerListener = ListenerInternal
@@ -386,9 +386,9 @@ func ServerProperties(mode string, b Broker, brokers []Broker, logDir string) (s
 	return sb.String(), nil
 }
 
+// escapeProperty escapes a server.properties value: of the characters our
+// values contain, only a backslash is special there.
 func escapeProperty(v string) string {
-	// Only backslashes need escaping for the values we write (paths on
-	// Windows would contain them; colons and commas are fine in values).
 	return strings.ReplaceAll(v, `\`, `\\`)
 }
 
