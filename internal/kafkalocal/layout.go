@@ -56,10 +56,10 @@ const (
 
 // Host names used by the jar layout.
 const (
-	loopbackIP     = "127.0.0.1"
-	directHost     = "localhost"
-	proxyHost      = "127.0.0.1"
-	composeBind    = "0.0.0.0"
+	loopbackIP       = "127.0.0.1"
+	directHost       = "localhost"
+	proxyHost        = "127.0.0.1"
+	composeBind      = "0.0.0.0"
 	composeProxyHost = "toxiproxy"
 )
 
