@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 )
 
@@ -51,7 +52,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		cfg.Upstreams = splitList(*upstreams)
 		if len(cfg.Upstreams) == 0 {
 			for i := range cfg.External {
-				cfg.Upstreams = append(cfg.Upstreams, fmt.Sprintf("127.0.0.1:%d", 39092+i))
+				cfg.Upstreams = append(cfg.Upstreams, kafkalocal.ProxiedUpstream(i+1))
 			}
 		}
 	}
@@ -98,7 +99,7 @@ func printBanner(w io.Writer, l *lab.Lab) {
 		fmt.Fprintf(w, "  Kafka (external, direct)   %s\n", strings.Join(l.DirectAddrs(), ", "))
 	}
 	for i, p := range l.ProxyAddrs() {
-		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", lab.ProxyName(i+1), p)
+		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", kafkalocal.ProxyName(i+1), p)
 	}
 	fmt.Fprintf(w, "  Toxiproxy API              %s\n", l.ToxiproxyURL())
 	for _, a := range l.APIs() {

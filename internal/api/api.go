@@ -141,7 +141,8 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
-	n, err := s.partitions(r.Context(), req.topic)
+	// From here on the send goes ahead even if the client leaves.
+	n, err := s.partitions(context.WithoutCancel(r.Context()), req.topic)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
 		writeError(w, http.StatusNotFound, "topic", "topic "+req.topic+" does not exist")

@@ -95,7 +95,7 @@ func (c *Config) Validate() error {
 	}
 	if c.DeliveryTimeout < c.RequestTimeout+c.Linger {
 		errs = append(errs, fmt.Errorf("KAFKA_DELIVERY_TIMEOUT_MS: %d ms must be ≥ KAFKA_REQUEST_TIMEOUT_MS + KAFKA_LINGER_MS = %d ms",
-			c.DeliveryTimeout.Milliseconds(), (c.RequestTimeout + c.Linger).Milliseconds()))
+			c.DeliveryTimeout.Milliseconds(), (c.RequestTimeout+c.Linger).Milliseconds()))
 	}
 	if c.MaxBuffered < 1 {
 		errs = append(errs, fmt.Errorf("max buffered records: %d must be at least 1", c.MaxBuffered))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -25,6 +26,8 @@ func init() { register(FranzName, newFranz) }
 type franz struct {
 	plain, idem *kgo.Client
 	admin       *kadm.Client
+	max         int64
+	inflight    [2]atomic.Int64 // records awaiting their promise: plain, idempotent
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -38,7 +41,9 @@ func newFranz(cfg Config) (Engine, error) {
 		kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout),
 		kgo.RetryBackoffFn(func(int) time.Duration { return cfg.RetryBackoff }),
 		kgo.ProducerLinger(cfg.Linger),
-		kgo.MaxBufferedRecords(cfg.MaxBuffered),
+		// Produce counts its own records and refuses past MaxBuffered, so
+		// kgo's limit, whose refusal arrives asynchronously, is a backstop.
+		kgo.MaxBufferedRecords(cfg.MaxBuffered + 1024),
 		kgo.RecordPartitioner(partitioner{}),
 		kgo.UnknownTopicRetries(2),
 		kgo.WithLogger(kgoLogger{cfg.Logger}),
@@ -66,7 +71,7 @@ func newFranz(cfg Config) (Engine, error) {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
 	}
-	return &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain)}, nil
+	return &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain), max: int64(cfg.MaxBuffered)}, nil
 }
 
 func (f *franz) Name() string { return FranzName }
@@ -94,18 +99,25 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	if m.Partition != prodlab.AnyPartition {
 		ctx = context.WithValue(ctx, explicitPartition{}, m.Partition)
 	}
-	var full error
+	inflight := &f.inflight[0]
+	if mode == prodlab.Idempotent {
+		inflight = &f.inflight[1]
+	}
+	if inflight.Add(1) > f.max {
+		inflight.Add(-1)
+		return prodlab.ErrBufferFull
+	}
 	f.client(mode).TryProduce(ctx, r, func(r *kgo.Record, err error) {
-		if errors.Is(err, kgo.ErrMaxBuffered) {
-			full = prodlab.ErrBufferFull // called synchronously by TryProduce
-			return
-		}
-		if errors.Is(err, kerr.UnknownTopicOrPartition) {
+		inflight.Add(-1)
+		switch {
+		case errors.Is(err, kgo.ErrMaxBuffered):
+			err = prodlab.ErrBufferFull
+		case errors.Is(err, kerr.UnknownTopicOrPartition):
 			err = fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, r.Topic)
 		}
 		fn(prodlab.Delivery{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err})
 	})
-	return full
+	return nil
 }
 
 func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/observe"
 	"github.com/prodlab/prodlab/internal/status"
 	"github.com/prodlab/prodlab/internal/toxi"
@@ -72,14 +73,6 @@ func DefaultConfig() Config {
 	}
 }
 
-// ProxyName is the Toxiproxy name of broker i (1-based): kafka, kafka-2, ...
-func ProxyName(i int) string {
-	if i == 1 {
-		return "kafka"
-	}
-	return "kafka-" + strconv.Itoa(i)
-}
-
 // Lab is a running lab.
 type Lab struct {
 	cfg     Config
@@ -89,7 +82,9 @@ type Lab struct {
 	proxies []string
 	toxiURL string
 	apis    []*API
-	servers []*http.Server
+	servers []*http.Server // producer APIs
+	toxiSrv *http.Server
+	shut    bool // engines flushed and closed
 }
 
 // API is one running producer API.
@@ -141,7 +136,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	}
 	for i, up := range upstreams {
 		listen := net.JoinHostPort(cfg.Host, strconv.Itoa(port(cfg.ProxyPort, i)))
-		addr, err := l.toxi.AddProxy(ProxyName(i+1), listen, up)
+		addr, err := l.toxi.AddProxy(kafkalocal.ProxyName(i+1), listen, up)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +152,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		return nil, fmt.Errorf("toxiproxy api: %w", err)
 	}
 	l.toxiURL = "http://" + tln.Addr().String()
-	l.serve(tln, l.toxi.Routes())
+	l.toxiSrv = l.serve(tln, l.toxi.Routes())
 
 	for _, name := range engine.Names() {
 		p, ok := cfg.APIPorts[name]
@@ -196,18 +191,18 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		eng.Close()
 		return nil, fmt.Errorf("%s api: %w", name, err)
 	}
-	l.serve(ln, srv.Routes())
+	l.servers = append(l.servers, l.serve(ln, srv.Routes()))
 	return &API{Engine: eng, Server: srv, Store: store, URL: "http://" + ln.Addr().String()}, nil
 }
 
-func (l *Lab) serve(ln net.Listener, h http.Handler) {
+func (l *Lab) serve(ln net.Listener, h http.Handler) *http.Server {
 	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	l.servers = append(l.servers, s)
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
+	return s
 }
 
 // WaitReady blocks until every API's engine is ready.
@@ -238,15 +233,20 @@ func (l *Lab) APIs() []*API { return l.apis }
 // Cluster returns the embedded cluster, or nil with an external one.
 func (l *Lab) Cluster() *broker.Cluster { return l.cluster }
 
-// Close stops accepting requests, flushes every pending send until ctx
-// ends, then stops Toxiproxy and the brokers.
-func (l *Lab) Close(ctx context.Context) error {
+// Shutdown stops accepting requests, then flushes every pending send until
+// ctx ends and closes the engines. Toxiproxy and the brokers keep running.
+func (l *Lab) Shutdown(ctx context.Context) error {
 	var errs []error
 	for _, s := range l.servers {
 		if err := s.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	l.servers = nil
+	if l.shut {
+		return errors.Join(errs...)
+	}
+	l.shut = true
 	for _, a := range l.apis {
 		if err := a.Engine.Flush(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("%s flush: %w", a.Engine.Name(), err))
@@ -255,11 +255,20 @@ func (l *Lab) Close(ctx context.Context) error {
 		pending, finished := a.Store.Counts()
 		l.cfg.Logger.Info("producer closed", "engine", a.Engine.Name(), "pending", pending, "finished", finished)
 	}
+	return errors.Join(errs...)
+}
+
+// Close shuts the lab down: Shutdown, then Toxiproxy and the brokers.
+func (l *Lab) Close(ctx context.Context) error {
+	err := l.Shutdown(ctx)
+	if l.toxiSrv != nil {
+		l.toxiSrv.Close()
+	}
 	if l.toxi != nil {
 		l.toxi.Close()
 	}
 	if l.cluster != nil {
 		l.cluster.Close()
 	}
-	return errors.Join(errs...)
+	return err
 }

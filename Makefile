@@ -1,0 +1,46 @@
+# prodlab: the Kafka producer-reliability lab.
+#
+#   make test           everything CI runs: lint, embedded tests, real Apache
+#                       Kafka tests, the lab guide and the browser console
+#   make test-embedded  only Go and gcc needed
+#   make test-local     real Apache Kafka from Maven Central jars (JDK 17+, Maven)
+
+GO ?= go
+export CGO_ENABLED := 1
+
+.PHONY: all build test lint test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down
+
+all: build
+
+build:
+	$(GO) build -o bin/prodlab ./cmd/prodlab
+
+test: lint test-embedded test-local
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-embedded:
+	$(GO) test -count=1 -timeout 15m ./...
+
+# Real Apache Kafka: single-node for the whole suite, then the 3-node cluster
+# for the tests that need one. Packages run one at a time: the brokers'
+# proxied listeners advertise the fixed Toxiproxy ports 29093-29095.
+test-local:
+	scripts/test-local.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/bench/
+
+kafka-fetch:
+	scripts/kafka-local.sh fetch
+
+kafka-up:
+	scripts/kafka-local.sh up single-node
+
+kafka-up-cluster:
+	scripts/kafka-local.sh up cluster
+
+kafka-down:
+	scripts/kafka-local.sh down

@@ -1,0 +1,203 @@
+// Package labtest starts a lab for tests, against the target named by the
+// PRODLAB_KAFKA environment variable:
+//
+//   - embedded (the default): an in-process kfake cluster, every port free;
+//   - local: real Apache Kafka started by scripts/kafka-local.sh, reached on
+//     PRODLAB_KAFKA_BOOTSTRAP (default localhost:9092). Its proxied listeners
+//     advertise the fixed Toxiproxy ports 29093..., so packages that use it
+//     must not run in parallel (go test -p 1).
+package labtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+// Target returns "embedded" or "local".
+func Target() string {
+	if t := os.Getenv("PRODLAB_KAFKA"); t != "" {
+		return t
+	}
+	return "embedded"
+}
+
+// Local reports whether the tests run against real Apache Kafka.
+func Local() bool { return Target() == "local" }
+
+// Start runs a lab for t and closes it when t ends. mod may adjust the
+// config before it opens; every port is free unless the target fixes it.
+func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
+	t.Helper()
+	cfg := lab.DefaultConfig()
+	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
+	cfg.DataDir = ""
+	cfg.APIPorts = map[string]int{}
+	for _, n := range engine.Names() {
+		cfg.APIPorts[n] = 0
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	switch Target() {
+	case "embedded":
+	case "local":
+		bs := os.Getenv("PRODLAB_KAFKA_BOOTSTRAP")
+		if bs == "" {
+			bs = "localhost:9092"
+		}
+		cfg.External = strings.Split(bs, ",")
+		for i := range cfg.External {
+			cfg.Upstreams = append(cfg.Upstreams, kafkalocal.ProxiedUpstream(i+1))
+		}
+		cfg.ProxyPort = 29093
+	default:
+		t.Fatalf("PRODLAB_KAFKA=%q: use embedded or local", Target())
+	}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	l, err := lab.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("open lab: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		l.Close(ctx)
+	})
+	if err := l.WaitReady(ctx); err != nil {
+		t.Fatalf("lab not ready: %v", err)
+	}
+	return l
+}
+
+// Admin returns an admin client on l's direct path, closed when t ends.
+func Admin(t testing.TB, l *lab.Lab) *kadm.Client {
+	t.Helper()
+	cl, err := observe.NewClient(l.DirectAddrs(), l.Bypass())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
+}
+
+// Topic creates a fresh topic with the given partitions and configs and
+// returns its name, unique to this run.
+func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*string) string {
+	t.Helper()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := "t-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name())) + "-" + hex.EncodeToString(b[:])
+	if len(name) > 200 {
+		name = name[len(name)-200:]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := Admin(t, l).CreateTopic(ctx, partitions, -1, configs, name)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		t.Fatalf("create topic %s: %v", name, err)
+	}
+	// Wait until every partition has a leader.
+	adm := Admin(t, l)
+	err = Eventually(ctx, func() bool {
+		td, err := adm.ListTopics(ctx, name)
+		if err != nil || td[name].Err != nil || len(td[name].Partitions) != int(partitions) {
+			return false
+		}
+		for _, p := range td[name].Partitions {
+			if p.Leader < 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("topic %s never got leaders: %v", name, err)
+	}
+	return name
+}
+
+// Eventually polls cond every 20ms until it holds or ctx ends.
+func Eventually(ctx context.Context, cond func() bool) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// Records reads every record of topic through the direct path.
+func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	recs, err := observe.ReadAll(ctx, l.DirectAddrs(), l.Bypass(), topic)
+	if err != nil {
+		t.Fatalf("read %s: %v", topic, err)
+	}
+	return recs
+}
+
+// Count returns how many records of topic carry eventID in their header.
+func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
+	t.Helper()
+	var out []*kgo.Record
+	for _, r := range Records(t, l, topic) {
+		for _, h := range r.Headers {
+			if h.Key == "eventId" && string(h.Value) == eventID {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// Warm sends one sync record through every API of l to topic, so that the
+// producers and the APIs hold its metadata before a toxic slows the proxies.
+func Warm(t testing.TB, l *lab.Lab, topic string) {
+	t.Helper()
+	for _, a := range l.APIs() {
+		u := a.URL + "/api/v1/send?mode=plain&eventId=warm-up&topic=" + topic
+		resp, err := http.Post(u, "", nil)
+		if err != nil {
+			t.Fatalf("warm-up: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("warm-up send through %s: %s", a.Engine.Name(), resp.Status)
+		}
+		u = a.URL + "/api/v1/send?mode=idempotent&eventId=warm-up&topic=" + topic
+		if resp, err = http.Post(u, "", nil); err != nil {
+			t.Fatalf("warm-up: %v", err)
+		}
+		resp.Body.Close()
+	}
+}
