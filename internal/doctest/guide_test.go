@@ -1,0 +1,223 @@
+package doctest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// GuidePath is the lab guide, relative to the repository root.
+const GuidePath = "docs/lab/module-02-producer-reliability.md"
+
+// SeedPorts are the fixed ports the guide's commands use: broker, proxy
+// "kafka", Toxiproxy API, the two producer APIs and the console.
+var SeedPorts = []int{9092, 29093, 8474, 18080, 18081, 8080}
+
+// enabled skips t unless PRODLAB_DOCTEST is set: the guide's commands use the
+// seed's fixed ports, so `make doc-test` runs these tests on their own
+// rather than next to every package of `go test ./...`.
+func enabled(t *testing.T) {
+	t.Helper()
+	if os.Getenv("PRODLAB_DOCTEST") == "" {
+		t.Skip("runs under `make doc-test` (PRODLAB_DOCTEST=1): it needs the seed's fixed ports")
+	}
+}
+
+// repoRoot is the module root, two levels above this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// TestGuide runs every bash block of the lab guide in order against a fresh
+// embedded lab and checks each output against its "Résultat attendu".
+func TestGuide(t *testing.T) {
+	enabled(t)
+	root := repoRoot(t)
+	md, err := os.ReadFile(filepath.Join(root, GuidePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := Blocks(string(md))
+	if err != nil {
+		t.Fatalf("%s: %v", GuidePath, err)
+	}
+	tmp := t.TempDir()
+	state := filepath.Join(tmp, "state.sh")
+	var (
+		lab     *labProc
+		ran     int
+		skipped = map[string]int{}
+		start   = time.Now()
+	)
+	for _, b := range blocks {
+		name := fmt.Sprintf("%s/line_%d", b.Heading, b.Line)
+		switch {
+		case b.Skip != "":
+			skipped[b.Skip]++
+			t.Logf("skip %s: %s", name, b.Skip)
+			continue
+		case b.LabStart:
+			if !strings.Contains(b.Body, "prodlab up") {
+				t.Fatalf("line %d: the lab-start block does not run `prodlab up`", b.Line)
+			}
+			if lab != nil {
+				t.Fatalf("line %d: a second lab-start block", b.Line)
+			}
+			lab = startLab(t, root, tmp)
+			ran++
+			continue
+		}
+		ok := t.Run(name, func(t *testing.T) { runBlock(t, root, state, b) })
+		ran++
+		if !ok {
+			if lab != nil {
+				t.Logf("lab log (last lines):\n%s", lab.tail())
+			}
+			t.Fatalf("stopped at the first failing block (%s line %d)", GuidePath, b.Line)
+		}
+	}
+	if lab == nil {
+		t.Fatalf("%s has no <!-- doctest: lab-start --> block", GuidePath)
+	}
+	reasons := make([]string, 0, len(skipped))
+	total := 0
+	for r, n := range skipped {
+		reasons = append(reasons, fmt.Sprintf("%d × %s", n, r))
+		total += n
+	}
+	sort.Strings(reasons)
+	t.Logf("guide: %d blocks run, %d skipped (%s) in %s", ran, total, strings.Join(reasons, "; "), time.Since(start).Round(time.Second))
+}
+
+// runBlock runs one block with bash in root. Variables and functions a block
+// defines are saved to state and loaded by the next block, as in one terminal.
+func runBlock(t *testing.T, root, state string, b Block) {
+	script := `set -eo pipefail
+__doctest_base=" $(compgen -v | tr '\n' ' ') "
+if [ -f "$__DOCTEST_STATE" ]; then source "$__DOCTEST_STATE"; fi
+` + b.Body + `
+{
+  for __v in $(compgen -v); do
+    case "$__doctest_base" in *" $__v "*) continue ;; esac
+    case "$__v" in __* | BASH* | _ | PIPESTATUS | FUNCNAME | GROUPS | COLUMNS | LINES) continue ;; esac
+    __d=$(declare -p "$__v" 2>/dev/null) || continue
+    [[ $__d =~ ^declare\ -[a-zA-Z]*r ]] && continue
+    printf '%s\n' "$__d"
+  done
+  declare -f
+} >"$__DOCTEST_STATE.new" && mv "$__DOCTEST_STATE.new" "$__DOCTEST_STATE"
+`
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "__DOCTEST_STATE="+state)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	began := time.Now()
+	err := cmd.Run()
+	took := time.Since(began)
+	t.Logf("ran in %s:\n%s", took.Round(time.Millisecond), Tail(out.Bytes(), 2000))
+	if ctx.Err() != nil {
+		t.Fatalf("%s line %d: still running after %s", GuidePath, b.Line, b.Timeout)
+	}
+	if err != nil {
+		t.Fatalf("%s line %d: the block failed (%v):\n%s\n--- output ---\n%s", GuidePath, b.Line, err, b.Body, Tail(out.Bytes(), 3000))
+	}
+	if took < b.MinElapsed {
+		t.Errorf("%s line %d: took %s, the guide says at least %s", GuidePath, b.Line, took, b.MinElapsed)
+	}
+	for _, e := range b.Expect {
+		if err := Match(e, out.String(), b.Exact); err != nil {
+			t.Errorf("%s line %d: output does not match the expected block at line %d: %v\n--- output ---\n%s", GuidePath, b.Line, e.Line, err, Tail(out.Bytes(), 3000))
+		}
+	}
+}
+
+// labProc is the `prodlab up` the guide's commands talk to.
+type labProc struct {
+	cmd *exec.Cmd
+	log string
+}
+
+func (l *labProc) tail() string {
+	b, _ := os.ReadFile(l.log)
+	return Tail(b, 3000)
+}
+
+// startLab builds prodlab once and runs `prodlab up` on the seed's ports with
+// its data in tmp, stopped with SIGINT (Ctrl-C) when t ends.
+func startLab(t *testing.T, root, tmp string) *labProc {
+	t.Helper()
+	for _, p := range SeedPorts {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), 300*time.Millisecond)
+		if err == nil {
+			c.Close()
+			t.Fatalf("port %d is busy: the guide's commands use the seed's ports %v; stop whatever listens there (a running `prodlab up`, scripts/up.sh, scripts/kafka-local.sh) and run again", p, SeedPorts)
+		}
+	}
+	bin := filepath.Join(tmp, "prodlab")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/prodlab")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/prodlab: %v\n%s", err, out)
+	}
+	l := &labProc{log: filepath.Join(tmp, "lab.log")}
+	logf, err := os.Create(l.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.cmd = exec.Command(bin, "up", "--data-dir", filepath.Join(tmp, "data"))
+	l.cmd.Dir = root
+	l.cmd.Stdout, l.cmd.Stderr = logf, logf
+	if err := l.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- l.cmd.Wait(); logf.Close() }()
+	t.Cleanup(func() {
+		_ = l.cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("prodlab up did not stop cleanly on Ctrl-C: %v\n%s", err, l.tail())
+			}
+		case <-time.After(30 * time.Second):
+			_ = l.cmd.Process.Kill()
+			<-exited
+			t.Errorf("prodlab up still running 30s after Ctrl-C; killed")
+		}
+	})
+	deadline := time.After(2 * time.Minute)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("prodlab up exited before it was ready (%v):\n%s", err, l.tail())
+		case <-deadline:
+			t.Fatalf("prodlab up not ready after 2m:\n%s", l.tail())
+		case <-tick.C:
+			if b, _ := os.ReadFile(l.log); bytes.Contains(b, []byte("prodlab is up")) {
+				return l
+			}
+		}
+	}
+}
