@@ -1,0 +1,458 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/prodlab/prodlab"
+)
+
+// LibrdkafkaName is the name of the librdkafka engine.
+const LibrdkafkaName = "librdkafka"
+
+func init() { register(LibrdkafkaName, newLibrdkafka) }
+
+// librdkafka is the engine over librdkafka, through cgo and
+// github.com/confluentinc/confluent-kafka-go/v2, the C library that
+// Confluent.Kafka (.NET), confluent-kafka-python and most non-JVM clients
+// wrap. Keys are hashed with murmur2 (partitioner=murmur2_random), like the
+// Java client and franz-go.
+//
+// Readiness comes from librdkafka's own statistics: the idempotent producer
+// emits them every statsInterval, and its "eos" object reports idemp_state
+// "Assigned" with a producer_id once the broker has answered InitProducerId.
+type librdkafka struct {
+	plain, idem *rdProducer
+
+	mu     sync.RWMutex // guards closed against in-flight Produce calls
+	closed bool
+}
+
+// statsInterval is how often the idempotent producer reports its state. It
+// bounds how late Ready notices a producer id.
+const statsInterval = 100 * time.Millisecond
+
+// closeGrace bounds how long Close waits for librdkafka to report the
+// records it purges.
+const closeGrace = 5 * time.Second
+
+// rdProducer is one librdkafka producer and the goroutines that drain its
+// events and logs.
+type rdProducer struct {
+	name string // "plain" or "idempotent"
+	kp   *kafka.Producer
+	log  *slog.Logger
+
+	pendingMu sync.Mutex
+	pending   map[uint64]func(prodlab.Delivery) // accepted, not yet answered
+	nextID    uint64
+	idle      chan struct{} // closed while pending is empty
+
+	idemMu    sync.Mutex
+	idemState idemState
+	idemSeen  chan struct{} // closed and replaced at each new state
+
+	logs    chan kafka.LogEvent
+	logDone chan struct{} // closed once the log drain returns
+	evDone  chan struct{} // closed once the event drain returns
+}
+
+// idemState is the idempotence state librdkafka reports in its statistics.
+type idemState struct {
+	State      string `json:"idemp_state"`
+	ProducerID int64  `json:"producer_id"`
+	Epoch      int64  `json:"producer_epoch"`
+}
+
+func newLibrdkafka(cfg Config) (Engine, error) {
+	ms := func(d time.Duration) int { return int(d.Milliseconds()) }
+	backoff := max(ms(cfg.RetryBackoff), 1) // librdkafka's minimum is 1 ms
+	common := kafka.ConfigMap{
+		"bootstrap.servers": strings.Join(cfg.Bootstrap, ","),
+		// The broker's ack timeout, sent in each ProduceRequest.
+		"request.timeout.ms": ms(cfg.RequestTimeout),
+		// The client's own deadline for a request: librdkafka times a
+		// ProduceRequest out after min(socket.timeout.ms, the first
+		// record's remaining message.timeout.ms), then closes the
+		// connection and retries, as Java does at request.timeout.ms.
+		"socket.timeout.ms":                  ms(cfg.RequestTimeout),
+		"socket.connection.setup.timeout.ms": 10000,
+		"reconnect.backoff.ms":               100,
+		"reconnect.backoff.max.ms":           1000,
+		"message.timeout.ms":                 ms(cfg.DeliveryTimeout),
+		"retry.backoff.ms":                   backoff,
+		"retry.backoff.max.ms":               backoff, // constant, not exponential
+		"linger.ms":                          ms(cfg.Linger),
+		"queue.buffering.max.messages":       cfg.MaxBuffered,
+		"partitioner":                        "murmur2_random",
+		"allow.auto.create.topics":           false,
+		"enable.metrics.push":                false, // no KIP-714 telemetry
+		"go.delivery.report.fields":          "none",
+		"go.events.channel.size":             10000,
+		"go.produce.channel.size":            1,
+		"go.logs.channel.enable":             true,
+	}
+	plainCfg := clone(common)
+	plainCfg["client.id"] = "prodlab-plain"
+	plainCfg["enable.idempotence"] = false
+	plainCfg["acks"] = cfg.AcksPlain
+	plainCfg["retries"] = cfg.Retries
+	idemCfg := clone(common)
+	idemCfg["client.id"] = "prodlab-idempotent"
+	idemCfg["enable.idempotence"] = true
+	idemCfg["acks"] = "all"
+	// retries stays at librdkafka's idempotent default (INT32_MAX): the
+	// record is retried until message.timeout.ms.
+	idemCfg["statistics.interval.ms"] = int(statsInterval.Milliseconds())
+
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("engine", LibrdkafkaName)
+	plain, err := newRdProducer("plain", plainCfg, logger)
+	if err != nil {
+		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
+	}
+	idem, err := newRdProducer("idempotent", idemCfg, logger)
+	if err != nil {
+		plain.close()
+		return nil, fmt.Errorf("librdkafka idempotent producer: %w", err)
+	}
+	return &librdkafka{plain: plain, idem: idem}, nil
+}
+
+func clone(m kafka.ConfigMap) kafka.ConfigMap {
+	c := make(kafka.ConfigMap, len(m)+8)
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger) (*rdProducer, error) {
+	p := &rdProducer{
+		name:     name,
+		log:      logger.With("producer", name),
+		pending:  map[uint64]func(prodlab.Delivery){},
+		idle:     make(chan struct{}),
+		idemSeen: make(chan struct{}),
+		logs:     make(chan kafka.LogEvent, 1000),
+		logDone:  make(chan struct{}),
+		evDone:   make(chan struct{}),
+	}
+	close(p.idle)
+	cm["go.logs.channel"] = p.logs
+	kp, err := kafka.NewProducer(&cm)
+	if err != nil {
+		return nil, err
+	}
+	p.kp = kp
+	go p.drainLogs()
+	go p.drainEvents()
+	return p, nil
+}
+
+func (l *librdkafka) Name() string { return LibrdkafkaName }
+
+func (l *librdkafka) producer(mode prodlab.Mode) *rdProducer {
+	if mode == prodlab.Idempotent {
+		return l.idem
+	}
+	return l.plain
+}
+
+func (l *librdkafka) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return prodlab.ErrClosed
+	}
+	return l.producer(mode).produce(m, fn)
+}
+
+func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error {
+	topic := m.Topic
+	km := &kafka.Message{
+		// prodlab.AnyPartition is -1, librdkafka's RD_KAFKA_PARTITION_UA:
+		// the partitioner hashes the key.
+		TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: m.Partition},
+		Key:            m.Key,
+		Value:          m.Value,
+	}
+	for _, h := range m.Headers {
+		km.Headers = append(km.Headers, kafka.Header{Key: h.Key, Value: h.Value})
+	}
+	// The callback is registered before the record is queued: its delivery
+	// report may arrive before Produce returns.
+	id := p.add(fn)
+	km.Opaque = id
+	if err := p.kp.Produce(km, nil); err != nil {
+		p.take(id)
+		var ke kafka.Error
+		if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
+			return prodlab.ErrBufferFull
+		}
+		return fmt.Errorf("librdkafka %s producer: %w", p.name, err)
+	}
+	return nil
+}
+
+// add registers fn as pending and returns its id.
+func (p *rdProducer) add(fn func(prodlab.Delivery)) uint64 {
+	p.pendingMu.Lock()
+	defer p.pendingMu.Unlock()
+	p.nextID++
+	if len(p.pending) == 0 {
+		p.idle = make(chan struct{})
+	}
+	p.pending[p.nextID] = fn
+	return p.nextID
+}
+
+// take removes and returns the callback of id, or nil if it was already
+// taken: whoever takes it calls it, so each one runs once.
+func (p *rdProducer) take(id uint64) func(prodlab.Delivery) {
+	p.pendingMu.Lock()
+	defer p.pendingMu.Unlock()
+	fn, ok := p.pending[id]
+	if !ok {
+		return nil
+	}
+	delete(p.pending, id)
+	if len(p.pending) == 0 {
+		close(p.idle)
+	}
+	return fn
+}
+
+// idleChan returns a channel closed once nothing is pending.
+func (p *rdProducer) idleChan() <-chan struct{} {
+	p.pendingMu.Lock()
+	defer p.pendingMu.Unlock()
+	return p.idle
+}
+
+// drainEvents serves every event of the producer until it is closed:
+// delivery reports, client errors and statistics.
+func (p *rdProducer) drainEvents() {
+	defer close(p.evDone)
+	for ev := range p.kp.Events() {
+		switch e := ev.(type) {
+		case *kafka.Message:
+			id, _ := e.Opaque.(uint64)
+			if fn := p.take(id); fn != nil {
+				fn(delivery(e))
+			}
+		case kafka.Error:
+			lvl := slog.LevelWarn
+			if e.IsFatal() {
+				lvl = slog.LevelError
+			}
+			p.log.Log(context.Background(), lvl, "librdkafka: "+e.Error(), "code", e.Code().String(), "fatal", e.IsFatal())
+		case *kafka.Stats:
+			p.stats(e.String())
+		}
+	}
+}
+
+// delivery converts a delivery report.
+func delivery(m *kafka.Message) prodlab.Delivery {
+	d := prodlab.Delivery{Partition: m.TopicPartition.Partition, Offset: int64(m.TopicPartition.Offset)}
+	if m.TopicPartition.Topic != nil {
+		d.Topic = *m.TopicPartition.Topic
+	}
+	if d.Offset < 0 {
+		d.Offset = -1 // unknown, as with acks=0
+	}
+	if err := m.TopicPartition.Error; err != nil {
+		var ke kafka.Error
+		if errors.As(err, &ke) && (ke.Code() == kafka.ErrUnknownTopicOrPart || ke.Code() == kafka.ErrUnknownTopic) {
+			err = fmt.Errorf("%w: %s: %v", prodlab.ErrUnknownTopic, d.Topic, err)
+		}
+		d.Err = err
+	}
+	return d
+}
+
+// stats records the idempotence state from a statistics event.
+func (p *rdProducer) stats(js string) {
+	var s struct {
+		EOS *idemState `json:"eos"`
+	}
+	if err := json.Unmarshal([]byte(js), &s); err != nil || s.EOS == nil {
+		return
+	}
+	p.idemMu.Lock()
+	defer p.idemMu.Unlock()
+	if *s.EOS != p.idemState {
+		p.idemState = *s.EOS
+		close(p.idemSeen)
+		p.idemSeen = make(chan struct{})
+	}
+}
+
+// producerID waits until librdkafka reports an assigned producer id.
+func (p *rdProducer) producerID(ctx context.Context) (idemState, error) {
+	for {
+		p.idemMu.Lock()
+		st, seen := p.idemState, p.idemSeen
+		p.idemMu.Unlock()
+		if st.State == "Assigned" && st.ProducerID >= 0 {
+			return st, nil
+		}
+		select {
+		case <-seen:
+		case <-ctx.Done():
+			if st.State == "" {
+				return st, fmt.Errorf("no idempotence state reported yet: %w", ctx.Err())
+			}
+			return st, fmt.Errorf("idempotence state %s: %w", st.State, ctx.Err())
+		}
+	}
+}
+
+// drainLogs sends librdkafka's logs to slog until the producer is closed.
+func (p *rdProducer) drainLogs() {
+	defer close(p.logDone)
+	for {
+		select {
+		case e := <-p.logs:
+			p.log.Log(context.Background(), syslogLevel(e.Level), "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
+		case <-p.evDone:
+			return
+		}
+	}
+}
+
+// syslogLevel maps a syslog severity, as librdkafka logs, to slog.
+func syslogLevel(l int) slog.Level {
+	switch {
+	case l <= 3:
+		return slog.LevelError
+	case l == 4:
+		return slog.LevelWarn
+	case l <= 6:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
+}
+
+func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
+	timeout, err := timeoutMs(ctx, 5*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	// All topics, not one: naming a topic would make the client cache a
+	// handle for it forever, unknown names included.
+	md, err := l.plain.kp.GetMetadata(nil, true, timeout)
+	if err != nil {
+		return 0, fmt.Errorf("librdkafka metadata: %w", err)
+	}
+	td, ok := md.Topics[topic]
+	if !ok {
+		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
+	}
+	switch td.Error.Code() {
+	case kafka.ErrNoError:
+	case kafka.ErrUnknownTopicOrPart, kafka.ErrUnknownTopic:
+		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
+	default:
+		return 0, fmt.Errorf("librdkafka metadata of %s: %w", topic, td.Error)
+	}
+	return int32(len(td.Partitions)), nil
+}
+
+// timeoutMs turns ctx's deadline into librdkafka's milliseconds, with def
+// when ctx has none.
+func timeoutMs(ctx context.Context, def time.Duration) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	d := def
+	if dl, ok := ctx.Deadline(); ok {
+		d = time.Until(dl)
+	}
+	if d < time.Millisecond {
+		return 0, context.DeadlineExceeded
+	}
+	return int(d.Milliseconds()), nil
+}
+
+// Ready checks that the brokers answer a metadata request, then waits until
+// the idempotent producer's statistics report an assigned producer id.
+func (l *librdkafka) Ready(ctx context.Context) error {
+	timeout, err := timeoutMs(ctx, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	if _, err := l.plain.kp.GetMetadata(nil, false, timeout); err != nil {
+		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
+	}
+	if _, err := l.idem.producerID(ctx); err != nil {
+		return fmt.Errorf("librdkafka: no producer id yet: %w", err)
+	}
+	return nil
+}
+
+// Flush waits until every accepted record has had its callback. With
+// linger.ms above 0 a batch still waits for its linger.
+func (l *librdkafka) Flush(ctx context.Context) error {
+	for _, p := range []*rdProducer{l.plain, l.idem} {
+		select {
+		case <-p.idleChan():
+		case <-ctx.Done():
+			p.pendingMu.Lock()
+			n := len(p.pending)
+			p.pendingMu.Unlock()
+			return fmt.Errorf("librdkafka %s producer: %d records unanswered: %w", p.name, n, ctx.Err())
+		}
+	}
+	return nil
+}
+
+// Close purges what is still queued or in flight, which librdkafka reports
+// as failed, then destroys both producers. A callback that librdkafka never
+// reported runs with prodlab.ErrClosed.
+func (l *librdkafka) Close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	l.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range []*rdProducer{l.plain, l.idem} {
+		wg.Go(p.close)
+	}
+	wg.Wait()
+}
+
+func (p *rdProducer) close() {
+	if err := p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight); err != nil {
+		p.log.Warn("librdkafka purge", "err", err)
+	}
+	select {
+	case <-p.idleChan():
+	case <-time.After(closeGrace):
+	}
+	p.kp.Close() // closes Events(), which ends drainEvents
+	<-p.evDone
+	<-p.logDone
+	p.pendingMu.Lock()
+	left := p.pending
+	p.pending = map[uint64]func(prodlab.Delivery){}
+	p.pendingMu.Unlock()
+	for _, fn := range left {
+		fn(prodlab.Delivery{Partition: -1, Offset: -1, Err: prodlab.ErrClosed})
+	}
+}
