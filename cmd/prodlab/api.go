@@ -33,7 +33,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	c := apiConfig{producer: engine.DefaultConfig()}
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.engine, "engine", engine.FranzName, "producer engine: franz or librdkafka")
+	fs.StringVar(&c.engine, "engine", engine.FranzName, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:18080", "address the API listens on")
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")

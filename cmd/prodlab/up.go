@@ -33,6 +33,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log Toxiproxy's connections and debug logs")
 	franzPort := fs.Int("franz-port", 18080, "port of the franz-go API")
+	rdkafkaPort := fs.Int("librdkafka-port", 18081, "port of the librdkafka API")
 	if err := cfg.Producer.LoadEnv(os.LookupEnv); err != nil {
 		return cfg, err
 	}
@@ -46,7 +47,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	if cfg.Brokers != 1 && cfg.Brokers != 3 {
 		return cfg, fmt.Errorf("--brokers %d: use 1 or 3", cfg.Brokers)
 	}
-	cfg.APIPorts = map[string]int{engine.FranzName: *franzPort}
+	cfg.APIPorts = map[string]int{engine.FranzName: *franzPort, engine.LibrdkafkaName: *rdkafkaPort}
 	if *kafka != "" {
 		cfg.External = splitList(*kafka)
 		cfg.Upstreams = splitList(*upstreams)

@@ -64,7 +64,7 @@ func DefaultConfig() Config {
 		BrokerPort:    9092,
 		ProxyPort:     29093,
 		ToxiproxyPort: 8474,
-		APIPorts:      map[string]int{engine.FranzName: 18080},
+		APIPorts:      map[string]int{engine.FranzName: 18080, engine.LibrdkafkaName: 18081},
 		DataDir:       ".prodlab/data",
 		Producer:      engine.DefaultConfig(),
 		StoreSize:     100000,
