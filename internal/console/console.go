@@ -1,0 +1,363 @@
+// Package console serves the lab's web console: the cluster, the messages
+// of a topic, the duplicated eventIds, the Toxiproxy faults, a send form and
+// the Lab 02.4 runs. The page and its chart library are embedded; the
+// backend is JSON over HTTP with the producer API's error conventions.
+package console
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+//go:embed web
+var webFS embed.FS
+
+// Server is the console's backend and static page.
+type Server struct {
+	cfg cfg
+	api *http.Client
+
+	admMu sync.Mutex
+	adm   *kgo.Client // lazily created, direct path
+
+	logs *logCache
+	runs *runner
+}
+
+type cfg struct {
+	cluster      string
+	bootstrap    []string
+	bypass       observe.Bypass
+	toxiproxy    string
+	engines      []Engine
+	topic        string
+	perPartition int
+	maxTopics    int
+	timeout      time.Duration
+	sendTimeout  time.Duration
+	logger       *slog.Logger
+	validate     ValidateFunc
+	experiment   ExperimentFunc
+	schedules    []string
+}
+
+// Engine is a producer API the console sends through.
+type Engine struct {
+	// Name is the engine's name, such as "franz".
+	Name string `json:"name"`
+	// URL is the API's base URL, such as http://127.0.0.1:18080.
+	URL string `json:"url"`
+}
+
+// Opt configures a Server.
+type Opt func(*cfg)
+
+// ClusterName sets the name the page shows for the cluster, default
+// "BHF-Training" like the seed's Kafka UI.
+func ClusterName(name string) Opt { return func(c *cfg) { c.cluster = name } }
+
+// Bootstrap sets the brokers' direct addresses the console reads from.
+func Bootstrap(addrs ...string) Opt { return func(c *cfg) { c.bootstrap = addrs } }
+
+// Bypass sets the proxy-to-upstream map, so that reads never go through a
+// toxic.
+func Bypass(b observe.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
+
+// Toxiproxy sets the base URL of Toxiproxy's REST API, such as
+// http://127.0.0.1:8474.
+func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = strings.TrimRight(url, "/") } }
+
+// API adds a producer API the send form can use; the first one is the
+// form's default.
+func API(name, url string) Opt {
+	return func(c *cfg) { c.engines = append(c.engines, Engine{name, strings.TrimRight(url, "/")}) }
+}
+
+// DefaultTopic sets the topic the page opens on, default
+// prodlab.DefaultTopic.
+func DefaultTopic(t string) Opt { return func(c *cfg) { c.topic = t } }
+
+// RecordsPerPartition bounds the records kept per partition for the
+// messages and duplicates views, default 5000: a longer partition shows
+// its newest records only.
+func RecordsPerPartition(n int) Opt { return func(c *cfg) { c.perPartition = n } }
+
+// Timeout bounds each read of the cluster and each Toxiproxy call,
+// default 10s.
+func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
+
+// SendTimeout bounds a send forwarded to a producer API, default 60s: a
+// sync send under a latency toxic waits for its retries.
+func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d } }
+
+// Logger sets the console's logger, default slog.Default().
+func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
+
+// New returns a console. Give it at least Bootstrap, Toxiproxy and one
+// API; what is missing answers 503 on its endpoints.
+func New(opts ...Opt) *Server {
+	c := cfg{
+		cluster:      "BHF-Training",
+		topic:        prodlab.DefaultTopic,
+		perPartition: 5000,
+		maxTopics:    16,
+		timeout:      10 * time.Second,
+		sendTimeout:  60 * time.Second,
+		logger:       slog.Default(),
+		schedules:    []string{"ack-loss"},
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.perPartition < 1 {
+		c.perPartition = 1
+	}
+	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}}
+	s.logs = newLogCache(c.maxTopics, c.perPartition)
+	s.runs = &runner{}
+	return s
+}
+
+// Close releases the console's Kafka client and cancels a running
+// experiment.
+func (s *Server) Close() {
+	s.runs.cancel()
+	s.admMu.Lock()
+	defer s.admMu.Unlock()
+	if s.adm != nil {
+		s.adm.Close()
+		s.adm = nil
+	}
+}
+
+// Routes returns the console's handler: the page at / and the backend
+// under /api/.
+func (s *Server) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/info", only(s.InfoShow, http.MethodGet))
+	mux.Handle("/api/cluster", only(s.ClusterShow, http.MethodGet))
+	mux.Handle("/api/messages", only(s.MessageIndex, http.MethodGet))
+	mux.Handle("/api/duplicates", only(s.DuplicateIndex, http.MethodGet))
+	mux.Handle("/api/proxies", only(s.ProxyIndex, http.MethodGet))
+	mux.Handle("/api/proxies/{proxy}/toxics", only(s.ToxicCreate, http.MethodPost))
+	mux.Handle("/api/proxies/{proxy}/toxics/{toxic}", only(s.ToxicDelete, http.MethodDelete))
+	mux.Handle("/api/reset", only(s.ResetCreate, http.MethodPost))
+	mux.Handle("/api/send", only(s.SendCreate, http.MethodPost))
+	mux.Handle("/api/status", only(s.StatusShow, http.MethodGet))
+	mux.Handle("/api/runs", only(s.RunCreate, http.MethodPost))
+	mux.Handle("/api/runs/current", only(s.RunShow, http.MethodGet))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
+	})
+	static, _ := fs.Sub(webFS, "web")
+	files := http.FileServerFS(static)
+	mux.Handle("/", only(func(w http.ResponseWriter, r *http.Request) {
+		// Everything the page needs comes from this binary.
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	}, http.MethodGet, http.MethodHead))
+	return mux
+}
+
+// infoResponse tells the page what the lab offers.
+type infoResponse struct {
+	Cluster      string   `json:"cluster"`
+	DefaultTopic string   `json:"defaultTopic"`
+	Engines      []Engine `json:"engines"`
+	Toxiproxy    string   `json:"toxiproxy"`
+	Validate     bool     `json:"validate"`
+	Experiment   bool     `json:"experiment"`
+	Schedules    []string `json:"schedules"`
+	PerPartition int      `json:"recordsPerPartition"`
+}
+
+// InfoShow describes the lab: cluster name, engines and what can run.
+func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
+	engines := s.cfg.engines
+	if engines == nil {
+		engines = []Engine{}
+	}
+	writeJSON(w, http.StatusOK, infoResponse{
+		Cluster: s.cfg.cluster, DefaultTopic: s.cfg.topic, Engines: engines,
+		Toxiproxy: s.cfg.toxiproxy, Validate: s.cfg.validate != nil,
+		Experiment: s.cfg.experiment != nil, Schedules: s.cfg.schedules,
+		PerPartition: s.cfg.perPartition,
+	})
+}
+
+// admin returns the console's shared client on the direct path.
+func (s *Server) admin() (*kgo.Client, error) {
+	if len(s.cfg.bootstrap) == 0 {
+		return nil, errNoKafka
+	}
+	s.admMu.Lock()
+	defer s.admMu.Unlock()
+	if s.adm == nil {
+		cl, err := observe.NewClient(s.cfg.bootstrap, s.cfg.bypass)
+		if err != nil {
+			return nil, err
+		}
+		s.adm = cl
+	}
+	return s.adm, nil
+}
+
+var errNoKafka = errors.New("the console has no Kafka bootstrap")
+
+type brokerInfo struct {
+	NodeID     int32  `json:"nodeId"`
+	Advertised string `json:"advertised"`
+	Direct     string `json:"direct,omitempty"`
+	Rack       string `json:"rack,omitempty"`
+	Controller bool   `json:"controller"`
+}
+
+type partitionInfo struct {
+	Partition int32   `json:"partition"`
+	Leader    int32   `json:"leader"`
+	Replicas  []int32 `json:"replicas"`
+	Start     int64   `json:"start"`
+	End       int64   `json:"end"`
+}
+
+type topicInfo struct {
+	Name       string          `json:"name"`
+	Partitions []partitionInfo `json:"partitions"`
+	Records    int64           `json:"records"` // sum of end - start
+}
+
+type clusterResponse struct {
+	Name    string       `json:"name"`
+	Brokers []brokerInfo `json:"brokers"`
+	Topics  []topicInfo  `json:"topics"`
+	// Truncated is set when there were more than maxClusterTopics topics.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// maxClusterTopics bounds the topics the cluster view lists.
+const maxClusterTopics = 200
+
+// ClusterShow lists the brokers and the topics with their partitions and
+// start and end offsets.
+func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.Query()) > 0 {
+		for k := range r.URL.Query() {
+			writeError(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+			return
+		}
+	}
+	cl, err := s.admin()
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "", err.Error())
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
+	defer cancel()
+	adm := kadm.NewClient(cl)
+	meta, err := adm.Metadata(ctx)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "", "cannot read cluster metadata: "+err.Error())
+		return
+	}
+	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
+	for _, b := range meta.Brokers {
+		addr := b.Host + ":" + itoa(int64(b.Port))
+		bi := brokerInfo{NodeID: b.NodeID, Advertised: addr, Direct: s.cfg.bypass[addr], Controller: b.NodeID == meta.Controller}
+		if b.Rack != nil {
+			bi.Rack = *b.Rack
+		}
+		resp.Brokers = append(resp.Brokers, bi)
+	}
+	sort.Slice(resp.Brokers, func(i, j int) bool { return resp.Brokers[i].NodeID < resp.Brokers[j].NodeID })
+	names := meta.Topics.Names()
+	sort.Strings(names)
+	var visible []string
+	for _, n := range names {
+		if !meta.Topics[n].IsInternal && !strings.HasPrefix(n, "__") {
+			visible = append(visible, n)
+		}
+	}
+	if len(visible) > maxClusterTopics {
+		visible, resp.Truncated = visible[:maxClusterTopics], true
+	}
+	if len(visible) == 0 {
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
+	starts, err := adm.ListStartOffsets(ctx, visible...)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "", "cannot list start offsets: "+err.Error())
+		return
+	}
+	ends, err := adm.ListEndOffsets(ctx, visible...)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "", "cannot list end offsets: "+err.Error())
+		return
+	}
+	for _, n := range visible {
+		td := meta.Topics[n]
+		ti := topicInfo{Name: n, Partitions: []partitionInfo{}}
+		for _, p := range td.Partitions.Sorted() {
+			pi := partitionInfo{Partition: p.Partition, Leader: p.Leader, Replicas: p.Replicas}
+			if o, ok := starts.Lookup(n, p.Partition); ok && o.Err == nil {
+				pi.Start = o.Offset
+			}
+			if o, ok := ends.Lookup(n, p.Partition); ok && o.Err == nil {
+				pi.End = o.Offset
+			}
+			ti.Records += pi.End - pi.Start
+			ti.Partitions = append(ti.Partitions, pi)
+		}
+		resp.Topics = append(resp.Topics, ti)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// only restricts h to methods, answering 405 with a JSON error otherwise.
+func only(h http.HandlerFunc, methods ...string) http.Handler {
+	allow := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range methods {
+			if r.Method == m {
+				h(w, r)
+				return
+			}
+		}
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, "", "method "+r.Method+" is not allowed: use "+allow)
+	})
+}
+
+// errorResponse is the body of every error, as in the producer API.
+type errorResponse struct {
+	Error  string `json:"error"`
+	Field  string `json:"field,omitempty"`
+	Status int    `json:"status"`
+}
+
+func writeError(w http.ResponseWriter, code int, field, msg string) {
+	writeJSON(w, code, errorResponse{Error: msg, Field: field, Status: code})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

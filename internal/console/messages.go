@@ -1,0 +1,467 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+// Limits of the messages and duplicates views.
+const (
+	DefaultLimit = 100  // records or duplicate groups per page
+	MaxLimit     = 500  // the largest page
+	MaxQueryLen  = 256  // characters of a filter
+	maxValueLen  = 2048 // bytes of a value or header shown
+)
+
+// record is one Kafka record as the page shows it.
+type record struct {
+	Partition     int32    `json:"partition"`
+	Offset        int64    `json:"offset"`
+	Timestamp     int64    `json:"timestamp"` // Unix ms
+	Key           string   `json:"key"`
+	Headers       []header `json:"headers"`
+	Value         string   `json:"value"`
+	Truncated     bool     `json:"truncated,omitempty"` // value cut at maxValueLen
+	EventID       string   `json:"eventId,omitempty"`
+	Mode          string   `json:"mode,omitempty"`
+	API           string   `json:"api,omitempty"`
+	ProducerID    int64    `json:"producerId"`
+	ProducerEpoch int16    `json:"producerEpoch"`
+}
+
+type header struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func clip(b []byte) (string, bool) {
+	if len(b) <= maxValueLen {
+		return string(b), false
+	}
+	cut := maxValueLen
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]), true
+}
+
+func newRecord(r *kgo.Record) record {
+	rec := record{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UnixMilli(),
+		ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Headers: []header{}}
+	rec.Key, _ = clip(r.Key)
+	rec.Value, rec.Truncated = clip(r.Value)
+	for _, h := range r.Headers {
+		v, _ := clip(h.Value)
+		rec.Headers = append(rec.Headers, header{h.Key, v})
+		switch h.Key {
+		case prodlab.HeaderEventID:
+			rec.EventID = v
+		case prodlab.HeaderMode:
+			rec.Mode = v
+		}
+	}
+	var v prodlab.Value
+	if json.Unmarshal(r.Value, &v) == nil {
+		if rec.EventID == "" {
+			rec.EventID = v.EventID
+		}
+		if rec.Mode == "" {
+			rec.Mode = string(v.Mode)
+		}
+		rec.API = v.API
+	}
+	return rec
+}
+
+// logCache keeps the newest records of a few topics, read incrementally
+// from the direct path: each refresh fetches only what was appended.
+type logCache struct {
+	mu           sync.Mutex
+	topics       map[string]*topicLog
+	maxTopics    int
+	perPartition int
+}
+
+type topicLog struct {
+	mu       sync.Mutex
+	parts    map[int32]*partLog
+	lastUsed time.Time
+}
+
+type partLog struct {
+	start, end int64 // the broker's offsets at the last refresh
+	next       int64 // the next offset to read
+	recs       []record
+}
+
+func newLogCache(maxTopics, perPartition int) *logCache {
+	return &logCache{topics: map[string]*topicLog{}, maxTopics: maxTopics, perPartition: perPartition}
+}
+
+// get returns the log of topic, evicting the least recently used one when
+// full; reread drops what was cached.
+func (c *logCache) get(topic string, reread bool) *topicLog {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.topics[topic]
+	if !ok || reread {
+		if !ok && len(c.topics) >= c.maxTopics {
+			var oldest string
+			for n, tl := range c.topics {
+				if oldest == "" || tl.lastUsed.Before(c.topics[oldest].lastUsed) {
+					oldest = n
+				}
+			}
+			delete(c.topics, oldest)
+		}
+		t = &topicLog{parts: map[int32]*partLog{}}
+		c.topics[topic] = t
+	}
+	t.lastUsed = time.Now()
+	return t
+}
+
+// errUnknownTopic is answered 404.
+var errUnknownTopic = errors.New("unknown topic")
+
+// refresh reads what was appended to topic since the last refresh. Call it
+// with t.mu held.
+func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []string, b observe.Bypass, topic string, perPartition int) error {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if errors.Is(err, kerr.UnknownTopicOrPartition) || (err == nil && len(ends[topic]) == 0) {
+		return fmt.Errorf("%w: %s", errUnknownTopic, topic)
+	}
+	if err != nil {
+		return fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	starts, err := adm.ListStartOffsets(ctx, topic)
+	if err == nil {
+		err = starts.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("start offsets of %s: %w", topic, err)
+	}
+	from := map[int32]kgo.Offset{}
+	want := map[int32]int64{}
+	for p, e := range ends[topic] {
+		start := e.Offset
+		if s, ok := starts.Lookup(topic, p); ok {
+			start = s.Offset
+		}
+		pl, ok := t.parts[p]
+		if !ok || e.Offset < pl.next {
+			// New partition, or the log went back: deleted and recreated.
+			pl = &partLog{next: max(start, e.Offset-int64(perPartition))}
+			t.parts[p] = pl
+		}
+		if start > pl.next {
+			pl.next = start
+		}
+		i := sort.Search(len(pl.recs), func(i int) bool { return pl.recs[i].Offset >= start })
+		pl.recs = pl.recs[i:]
+		pl.start, pl.end = start, e.Offset
+		if pl.next < e.Offset {
+			from[p] = kgo.NewOffset().At(pl.next)
+			want[p] = e.Offset
+		}
+	}
+	for p := range t.parts {
+		if _, ok := ends[topic][p]; !ok {
+			delete(t.parts, p)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	cl, err := observe.NewClient(bootstrap, b,
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}),
+		kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	for len(want) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("reading %s: %w", topic, err)
+		}
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
+		if ferr != nil {
+			return fmt.Errorf("reading %s: %w", topic, ferr)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			end, ok := want[r.Partition]
+			pl := t.parts[r.Partition]
+			if !ok || r.Offset >= end || r.Offset < pl.next {
+				return
+			}
+			pl.recs = append(pl.recs, newRecord(r))
+			if over := len(pl.recs) - perPartition; over > 0 {
+				pl.recs = append(pl.recs[:0:0], pl.recs[over:]...)
+			}
+			pl.next = r.Offset + 1
+			if pl.next >= end {
+				delete(want, r.Partition)
+			}
+		})
+	}
+	return nil
+}
+
+// loadTopic validates the topic parameter, refreshes its log and returns
+// it locked; the caller unlocks it.
+func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (*topicLog, string, bool) {
+	topic := s.cfg.topic
+	if q.Has("topic") {
+		topic = q.Get("topic")
+		if msg := api.ValidTopic(topic); msg != "" {
+			writeError(w, http.StatusBadRequest, "topic", msg)
+			return nil, "", false
+		}
+	}
+	cl, err := s.admin()
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "", err.Error())
+		return nil, "", false
+	}
+	reread := q.Get("reread") == "true"
+	t := s.logs.get(topic, reread)
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
+	defer cancel()
+	t.mu.Lock()
+	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, topic, s.cfg.perPartition); err != nil {
+		t.mu.Unlock()
+		if errors.Is(err, errUnknownTopic) {
+			writeError(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
+		} else {
+			writeError(w, http.StatusServiceUnavailable, "", err.Error())
+		}
+		return nil, "", false
+	}
+	return t, topic, true
+}
+
+// checkParams rejects parameters outside allowed and repeated ones.
+func checkParams(w http.ResponseWriter, q url.Values, allowed ...string) bool {
+	for k, vs := range q {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || k == a
+		}
+		if !ok {
+			writeError(w, http.StatusBadRequest, k, "unknown parameter "+k+": allowed are "+strings.Join(allowed, ", "))
+			return false
+		}
+		if len(vs) > 1 {
+			writeError(w, http.StatusBadRequest, k, "parameter "+k+" is given more than once")
+			return false
+		}
+	}
+	if q.Has("reread") && q.Get("reread") != "true" && q.Get("reread") != "false" {
+		writeError(w, http.StatusBadRequest, "reread", "reread must be true or false")
+		return false
+	}
+	return true
+}
+
+// intParam parses q[name] within [lo, hi], or returns def when absent.
+func intParam(w http.ResponseWriter, q url.Values, name string, def, lo, hi int) (int, bool) {
+	if !q.Has(name) {
+		return def, true
+	}
+	n, err := strconv.Atoi(q.Get(name))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, name, name+" "+strconv.Quote(q.Get(name))+" is not an integer")
+		return 0, false
+	}
+	if n < lo || n > hi {
+		writeError(w, http.StatusBadRequest, name, name+" "+strconv.Itoa(n)+" is out of range: "+strconv.Itoa(lo)+".."+strconv.Itoa(hi))
+		return 0, false
+	}
+	return n, true
+}
+
+type partitionRange struct {
+	Partition  int32 `json:"partition"`
+	Start      int64 `json:"start"`
+	End        int64 `json:"end"`
+	CachedFrom int64 `json:"cachedFrom"` // older offsets are not shown
+}
+
+type messagesResponse struct {
+	Topic      string           `json:"topic"`
+	Partitions []partitionRange `json:"partitions"`
+	Cached     int              `json:"cached"`
+	Matched    int              `json:"matched"`
+	Skip       int              `json:"skip"`
+	Limit      int              `json:"limit"`
+	Records    []record         `json:"records"`
+}
+
+// all returns every cached record, newest first, and the partition ranges.
+func (t *topicLog) all() ([]record, []partitionRange) {
+	var recs []record
+	ranges := []partitionRange{}
+	for p, pl := range t.parts {
+		from := pl.next
+		if len(pl.recs) > 0 {
+			from = pl.recs[0].Offset
+		}
+		ranges = append(ranges, partitionRange{Partition: p, Start: pl.start, End: pl.end, CachedFrom: max(from, pl.start)})
+		recs = append(recs, pl.recs...)
+	}
+	sort.Slice(ranges, func(i, j int) bool { return ranges[i].Partition < ranges[j].Partition })
+	sort.Slice(recs, func(i, j int) bool {
+		a, b := recs[i], recs[j]
+		if a.Timestamp != b.Timestamp {
+			return a.Timestamp > b.Timestamp
+		}
+		if a.Partition != b.Partition {
+			return a.Partition < b.Partition
+		}
+		return a.Offset > b.Offset
+	})
+	return recs, ranges
+}
+
+// MessageIndex lists a topic's records from its earliest offset, newest
+// first, filtered by q (a substring of the eventId or the key) and paged
+// by skip and limit.
+func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !checkParams(w, q, "topic", "q", "skip", "limit", "reread") {
+		return
+	}
+	filter := q.Get("q")
+	if n := utf8.RuneCountInString(filter); !utf8.ValidString(filter) || n > MaxQueryLen {
+		writeError(w, http.StatusBadRequest, "q", "q must be valid UTF-8 of at most "+strconv.Itoa(MaxQueryLen)+" characters")
+		return
+	}
+	limit, ok := intParam(w, q, "limit", DefaultLimit, 1, MaxLimit)
+	if !ok {
+		return
+	}
+	skip, ok := intParam(w, q, "skip", 0, 0, 1<<30)
+	if !ok {
+		return
+	}
+	t, topic, ok := s.loadTopic(w, r, q)
+	if !ok {
+		return
+	}
+	recs, ranges := t.all()
+	t.mu.Unlock()
+	resp := messagesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Skip: skip, Limit: limit, Records: []record{}}
+	matched := recs
+	if filter != "" {
+		matched = recs[:0:0]
+		for _, rec := range recs {
+			if strings.Contains(rec.EventID, filter) || strings.Contains(rec.Key, filter) {
+				matched = append(matched, rec)
+			}
+		}
+	}
+	resp.Matched = len(matched)
+	if skip < len(matched) {
+		resp.Records = matched[skip:min(len(matched), skip+limit)]
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+type copyInfo struct {
+	Partition     int32  `json:"partition"`
+	Offset        int64  `json:"offset"`
+	Timestamp     int64  `json:"timestamp"`
+	Mode          string `json:"mode,omitempty"`
+	API           string `json:"api,omitempty"`
+	ProducerID    int64  `json:"producerId"`
+	ProducerEpoch int16  `json:"producerEpoch"`
+}
+
+type duplicate struct {
+	EventID string     `json:"eventId"`
+	Copies  []copyInfo `json:"copies"`
+}
+
+type duplicatesResponse struct {
+	Topic      string           `json:"topic"`
+	Partitions []partitionRange `json:"partitions"`
+	Cached     int              `json:"cached"`
+	EventIDs   int              `json:"eventIds"`   // distinct eventIds seen
+	Duplicated int              `json:"duplicated"` // eventIds with more than one copy
+	Limit      int              `json:"limit"`
+	Duplicates []duplicate      `json:"duplicates"`
+}
+
+// DuplicateIndex lists the eventIds of a topic that have more than one
+// copy, with the partition and offset of every copy, newest first.
+func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !checkParams(w, q, "topic", "limit", "reread") {
+		return
+	}
+	limit, ok := intParam(w, q, "limit", DefaultLimit, 1, MaxLimit)
+	if !ok {
+		return
+	}
+	t, topic, ok := s.loadTopic(w, r, q)
+	if !ok {
+		return
+	}
+	recs, ranges := t.all()
+	t.mu.Unlock()
+	resp := duplicatesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Limit: limit, Duplicates: []duplicate{}}
+	groups := map[string][]copyInfo{}
+	var order []string // newest copy first
+	for _, rec := range recs {
+		if rec.EventID == "" {
+			continue
+		}
+		if _, ok := groups[rec.EventID]; !ok {
+			order = append(order, rec.EventID)
+		}
+		groups[rec.EventID] = append(groups[rec.EventID], copyInfo{rec.Partition, rec.Offset, rec.Timestamp, rec.Mode, rec.API, rec.ProducerID, rec.ProducerEpoch})
+	}
+	resp.EventIDs = len(groups)
+	for _, id := range order {
+		cs := groups[id]
+		if len(cs) < 2 {
+			continue
+		}
+		resp.Duplicated++
+		if len(resp.Duplicates) < limit {
+			sort.Slice(cs, func(i, j int) bool {
+				if cs[i].Partition != cs[j].Partition {
+					return cs[i].Partition < cs[j].Partition
+				}
+				return cs[i].Offset < cs[j].Offset
+			})
+			resp.Duplicates = append(resp.Duplicates, duplicate{id, cs})
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

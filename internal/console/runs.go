@@ -1,0 +1,228 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ValidateFunc runs Lab 02.4's validation against the lab: a lost
+// acknowledgement per engine and mode. It returns the report even when
+// the demonstration fails, with an error saying why.
+type ValidateFunc func(ctx context.Context) (ValidateReport, error)
+
+// ValidateReport is the outcome of a validation.
+type ValidateReport struct {
+	// Summary is the one-line verdict, such as
+	// "OK: franz_idempotent=1 franz_plain=2".
+	Summary string `json:"summary"`
+	// Counts maps engine_mode to the copies found of its eventId.
+	Counts map[string]int `json:"counts"`
+	// EventIDs maps engine_mode to the eventId it sent.
+	EventIDs map[string]string `json:"eventIds"`
+	// Topic is where the validation wrote.
+	Topic string `json:"topic"`
+	// Details are the report's other lines: copies' offsets, producer ids.
+	Details []string `json:"details"`
+}
+
+// ExperimentFunc runs an experiment of n messages per engine and mode under
+// schedule, calling progress as sends complete.
+type ExperimentFunc func(ctx context.Context, schedule string, n int, progress func(done, total int)) (ExperimentReport, error)
+
+// ExperimentReport is an experiment's outcome, one row per engine × mode.
+type ExperimentReport struct {
+	Schedule string          `json:"schedule"`
+	Topic    string          `json:"topic,omitempty"`
+	Rows     []ExperimentRow `json:"rows"`
+}
+
+// ExperimentRow counts the outcomes of one engine × mode.
+type ExperimentRow struct {
+	Engine          string  `json:"engine"`
+	Mode            string  `json:"mode"`
+	Sent            int     `json:"sent"`
+	Acked           int     `json:"acked"`
+	Failed          int     `json:"failed"`
+	Indeterminate   int     `json:"indeterminate"`
+	Lost            int     `json:"lost"`
+	Duplicated      int     `json:"duplicated"`
+	Extra           int     `json:"extra"`
+	OrderViolations int     `json:"orderViolations"`
+	P50Ms           float64 `json:"p50Ms"`
+	P99Ms           float64 `json:"p99Ms"`
+}
+
+// Validate lets the page run Lab 02.4's validation through fn.
+func Validate(fn ValidateFunc) Opt { return func(c *cfg) { c.validate = fn } }
+
+// Experiment lets the page run experiments through fn under the given
+// schedules (default ack-loss).
+func Experiment(fn ExperimentFunc, schedules ...string) Opt {
+	return func(c *cfg) {
+		c.experiment = fn
+		if len(schedules) > 0 {
+			c.schedules = schedules
+		}
+	}
+}
+
+// MaxExperimentN bounds the messages per engine × mode an experiment
+// started from the page sends.
+const MaxExperimentN = 2000
+
+// run is one validation or experiment started from the page.
+type run struct {
+	ID         int               `json:"id"`
+	Kind       string            `json:"kind"` // validate or experiment
+	Schedule   string            `json:"schedule,omitempty"`
+	N          int               `json:"n,omitempty"`
+	State      string            `json:"state"` // running, ok or failed
+	Done       int               `json:"done"`
+	Total      int               `json:"total"`
+	Started    time.Time         `json:"started"`
+	Finished   *time.Time        `json:"finished,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	Validate   *ValidateReport   `json:"validate,omitempty"`
+	Experiment *ExperimentReport `json:"experiment,omitempty"`
+}
+
+// runner runs one validation or experiment at a time: both put toxics on
+// the same proxies.
+type runner struct {
+	mu   sync.Mutex
+	cur  *run
+	last int
+	stop context.CancelFunc
+}
+
+func (rn *runner) snapshot() *run {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	if rn.cur == nil {
+		return nil
+	}
+	c := *rn.cur
+	return &c
+}
+
+// start begins a run unless one is running; fn fills in the outcome.
+func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Context, progress func(done, total int)) (*ValidateReport, *ExperimentReport, error)) (*run, bool) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	if rn.cur != nil && rn.cur.State == "running" {
+		c := *rn.cur
+		return &c, false
+	}
+	rn.last++
+	r := &run{ID: rn.last, Kind: kind, Schedule: schedule, N: n, State: "running", Started: time.Now()}
+	rn.cur = r
+	ctx, cancel := context.WithCancel(context.Background())
+	rn.stop = cancel
+	go func() {
+		defer cancel()
+		v, e, err := fn(ctx, func(done, total int) {
+			rn.mu.Lock()
+			r.Done, r.Total = done, total
+			rn.mu.Unlock()
+		})
+		rn.mu.Lock()
+		defer rn.mu.Unlock()
+		now := time.Now()
+		r.Finished, r.Validate, r.Experiment = &now, v, e
+		r.State = "ok"
+		if err != nil {
+			r.State, r.Error = "failed", err.Error()
+		}
+	}()
+	c := *r
+	return &c, true
+}
+
+func (rn *runner) cancel() {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	if rn.stop != nil {
+		rn.stop()
+	}
+}
+
+// RunCreate starts a validation (kind=validate) or an experiment
+// (kind=experiment, schedule, n) and answers 202 with the run; 409 if one
+// is already running.
+func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !checkParams(w, q, "kind", "schedule", "n") {
+		return
+	}
+	var (
+		fn       func(ctx context.Context, progress func(done, total int)) (*ValidateReport, *ExperimentReport, error)
+		schedule string
+		n        int
+	)
+	switch kind := q.Get("kind"); kind {
+	case "validate":
+		if q.Has("schedule") || q.Has("n") {
+			writeError(w, http.StatusBadRequest, "kind", "a validation takes no schedule or n")
+			return
+		}
+		if s.cfg.validate == nil {
+			writeError(w, http.StatusServiceUnavailable, "", "this console cannot run the validation")
+			return
+		}
+		fn = func(ctx context.Context, _ func(int, int)) (*ValidateReport, *ExperimentReport, error) {
+			rep, err := s.cfg.validate(ctx)
+			return &rep, nil, err
+		}
+	case "experiment":
+		if s.cfg.experiment == nil {
+			writeError(w, http.StatusServiceUnavailable, "", "this console cannot run experiments")
+			return
+		}
+		schedule = q.Get("schedule")
+		ok := false
+		for _, sc := range s.cfg.schedules {
+			ok = ok || sc == schedule
+		}
+		if !ok {
+			writeError(w, http.StatusBadRequest, "schedule", "schedule "+strconv.Quote(schedule)+" is not allowed: "+strings.Join(s.cfg.schedules, ", "))
+			return
+		}
+		var good bool
+		if n, good = intParam(w, q, "n", 50, 1, MaxExperimentN); !good {
+			return
+		}
+		fn = func(ctx context.Context, progress func(int, int)) (*ValidateReport, *ExperimentReport, error) {
+			rep, err := s.cfg.experiment(ctx, schedule, n, progress)
+			return nil, &rep, err
+		}
+	case "":
+		writeError(w, http.StatusBadRequest, "kind", "kind is required: validate or experiment")
+		return
+	default:
+		writeError(w, http.StatusBadRequest, "kind", "kind "+strconv.Quote(kind)+" is not allowed: validate or experiment")
+		return
+	}
+	cur, started := s.runs.start(q.Get("kind"), schedule, n, fn)
+	if !started {
+		writeError(w, http.StatusConflict, "", "a "+cur.Kind+" is already running (run "+strconv.Itoa(cur.ID)+"): wait for it to finish")
+		return
+	}
+	writeJSON(w, http.StatusAccepted, cur)
+}
+
+// RunShow reports the current or last run, or 404 if none was started.
+func (s *Server) RunShow(w http.ResponseWriter, r *http.Request) {
+	if !checkParams(w, r.URL.Query()) {
+		return
+	}
+	cur := s.runs.snapshot()
+	if cur == nil {
+		writeError(w, http.StatusNotFound, "", "no validation or experiment was started")
+		return
+	}
+	writeJSON(w, http.StatusOK, cur)
+}

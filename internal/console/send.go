@@ -1,0 +1,91 @@
+package console
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// engine returns the API named by q's engine parameter, writing a 400 if
+// there is none.
+func (s *Server) engine(w http.ResponseWriter, q url.Values) (Engine, bool) {
+	name := q.Get("engine")
+	if len(q["engine"]) > 1 {
+		writeError(w, http.StatusBadRequest, "engine", "parameter engine is given more than once")
+		return Engine{}, false
+	}
+	var names []string
+	for _, e := range s.cfg.engines {
+		if e.Name == name {
+			return e, true
+		}
+		names = append(names, e.Name)
+	}
+	if len(names) == 0 {
+		writeError(w, http.StatusServiceUnavailable, "", "the console knows no producer API")
+		return Engine{}, false
+	}
+	if name == "" {
+		writeError(w, http.StatusBadRequest, "engine", "engine is required: "+strings.Join(names, " or "))
+		return Engine{}, false
+	}
+	writeError(w, http.StatusBadRequest, "engine", "engine "+name+" is not running here: "+strings.Join(names, " or "))
+	return Engine{}, false
+}
+
+// forward calls the producer API with q and copies its answer, which
+// already follows the error conventions.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, e Engine, path string, q url.Values) {
+	u := e.URL + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	// The API goes on with a send whose client left; so does the console.
+	req, err := http.NewRequestWithContext(r.Context(), method, u, nil)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "", err.Error())
+		return
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := s.api.Do(req)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "", "the "+e.Name+" API at "+e.URL+" does not answer: "+err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		w.Header().Set("Retry-After", ra)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, io.LimitReader(resp.Body, 1<<20))
+}
+
+// SendCreate forwards a send to the engine's producer API. It takes the
+// API's parameters (mode, sendMode, eventId, key, partition, topic) plus
+// engine, and answers what the API answers.
+func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	e, ok := s.engine(w, q)
+	if !ok {
+		return
+	}
+	q.Del("engine")
+	s.forward(w, r, http.MethodPost, e, "/api/v1/send", q)
+}
+
+// StatusShow forwards an async send's status request (engine, requestId)
+// to the engine's producer API.
+func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	e, ok := s.engine(w, q)
+	if !ok {
+		return
+	}
+	q.Del("engine")
+	s.forward(w, r, http.MethodGet, e, "/api/v1/status", q)
+}
