@@ -31,7 +31,7 @@ test-local:
 	scripts/test-local.sh
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/bench/
+	$(GO) run ./cmd/prodlab bench
 
 kafka-fetch:
 	scripts/kafka-local.sh fetch

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/prodlab/prodlab"
@@ -92,7 +93,9 @@ func parseSend(q url.Values, defaultTopic string) (sendRequest, *fieldError) {
 	}
 	req.topic = defaultTopic
 	if q.Has("topic") {
-		req.topic = q.Get("topic")
+		// Clone: the buffered record and the status store outlive the
+		// request line this substring points into.
+		req.topic = strings.Clone(q.Get("topic"))
 		if msg := ValidTopic(req.topic); msg != "" {
 			return req, &fieldError{"topic", msg}
 		}

@@ -4,6 +4,7 @@ package status
 import (
 	"container/list"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,7 +82,8 @@ func (s *Store) Add(id, eventID string) error {
 		}
 		s.remove(front.Value.(*entry))
 	}
-	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: eventID, Created: now}}
+	// Clone: an eventId parsed from a URL shares the request line's memory.
+	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: strings.Clone(eventID), Created: now}}
 	s.pending++
 	return nil
 }

@@ -1,0 +1,567 @@
+// Package bench measures the producer APIs against the engines they wrap:
+// sync sends through HTTP versus the same engine producing directly, async
+// acceptance through HTTP, and the memory left after a million async sends.
+// Every figure of a Report comes from one run, on an embedded lab whose
+// producers reach the broker through Toxiproxy, as in real use.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+// The targets a Report is checked against.
+const (
+	// TargetRatio is the least API/direct throughput ratio at the highest
+	// concurrency.
+	TargetRatio = 0.5
+	// TargetAsyncRate is the least async accepted sends per second.
+	TargetAsyncRate = 20000
+	// TargetRSS is the most resident memory after the async sends.
+	TargetRSS = 200 << 20
+)
+
+// config is the configuration of a run; defaults live in Run.
+type config struct {
+	engines     []string
+	concurrency []int
+	duration    time.Duration
+	warmup      time.Duration
+	mode        prodlab.Mode
+	asyncSends  int
+	asyncConc   int
+	backoff     time.Duration
+	noProxy     bool
+	progress    io.Writer
+	heapDir     string
+}
+
+// Opt configures a run.
+type Opt func(*config)
+
+// Engines sets the engines to measure, default every registered engine.
+func Engines(names ...string) Opt { return func(c *config) { c.engines = names } }
+
+// Concurrency sets the sync concurrency levels, default 1, 16 and 64.
+func Concurrency(levels ...int) Opt { return func(c *config) { c.concurrency = levels } }
+
+// Duration sets how long each sync phase measures, default 5s.
+func Duration(d time.Duration) Opt { return func(c *config) { c.duration = d } }
+
+// Warmup sets the unmeasured load run before each sync phase, default 500ms.
+func Warmup(d time.Duration) Opt { return func(c *config) { c.warmup = d } }
+
+// Mode sets the producer mode of every send, default prodlab.Idempotent.
+func Mode(m prodlab.Mode) Opt { return func(c *config) { c.mode = m } }
+
+// AsyncSends sets how many async sends must be accepted (202), default
+// 1,000,000. Zero skips the async phase.
+func AsyncSends(n int) Opt { return func(c *config) { c.asyncSends = n } }
+
+// AsyncConcurrency sets the async senders, default 64.
+func AsyncConcurrency(n int) Opt { return func(c *config) { c.asyncConc = n } }
+
+// Backoff sets how long an async sender waits after a 503 before it retries
+// the same send, default 10ms.
+func Backoff(d time.Duration) Opt { return func(c *config) { c.backoff = d } }
+
+// NoProxy also measures each engine producing directly to a broker without
+// Toxiproxy in between, default true.
+func NoProxy(on bool) Opt { return func(c *config) { c.noProxy = on } }
+
+// Progress receives one line per finished phase, default none.
+func Progress(w io.Writer) Opt { return func(c *config) { c.progress = w } }
+
+// HeapProfiles writes a pprof heap profile of each engine's process, taken
+// right after the last async send is accepted, to dir/heap-<engine>.pprof.
+// Default none.
+func HeapProfiles(dir string) Opt { return func(c *config) { c.heapDir = dir } }
+
+// Report holds every figure of one run.
+type Report struct {
+	Machine    Machine
+	Mode       prodlab.Mode
+	Duration   time.Duration
+	AsyncConc  int
+	AsyncSends int
+	Backoff    time.Duration
+	Engines    []EngineReport
+}
+
+// EngineReport holds one engine's figures.
+type EngineReport struct {
+	Engine string
+	// Sync compares the API with the engine, one row per concurrency.
+	Sync []SyncRow
+	// NoProxy is the engine producing straight to a broker, without
+	// Toxiproxy, per concurrency; empty if not measured.
+	NoProxy []Result
+	// Async is the async phase; nil if skipped.
+	Async *Async
+}
+
+// SyncRow compares sync sends through the API with direct produces.
+type SyncRow struct {
+	Concurrency int
+	API, Direct Result
+}
+
+// Ratio is the API's throughput over the direct producer's.
+func (r SyncRow) Ratio() float64 {
+	if r.Direct.Rate == 0 {
+		return 0
+	}
+	return r.API.Rate / r.Direct.Rate
+}
+
+// Async is the outcome of the async phase.
+type Async struct {
+	// Accepted counts 202 answers, Rejected 503 answers (each retried
+	// after the backoff), Errors any other failure (not retried).
+	Accepted, Rejected, Errors int
+	// FirstErr is the first failure other than a 503.
+	FirstErr error
+	// Elapsed runs from the first send to the last answer.
+	Elapsed time.Duration
+	// Rate is Accepted per second of Elapsed.
+	Rate float64
+	// BurstRate is the 202s per second until the first 503: what the API
+	// accepts while the producer's buffer has room.
+	BurstRate float64
+	// Drain is how long the last accepted sends took to get their outcome.
+	Drain time.Duration
+	// Written is how many records the topic's end offsets grew by during
+	// the phase: Accepted when no async send failed.
+	Written int64
+	// Before is the memory before the phase, AtEnd right after the last
+	// 202, Drained once every send has its outcome.
+	Before, AtEnd, Drained Memory
+}
+
+// Run measures every engine, one after the other, each on its own embedded
+// lab so that one engine's memory does not count against another's.
+func Run(ctx context.Context, opts ...Opt) (*Report, error) {
+	c := config{
+		engines:     engine.Names(),
+		concurrency: []int{1, 16, 64},
+		duration:    5 * time.Second,
+		warmup:      500 * time.Millisecond,
+		mode:        prodlab.Idempotent,
+		asyncSends:  1000000,
+		asyncConc:   64,
+		backoff:     10 * time.Millisecond,
+		noProxy:     true,
+		progress:    io.Discard,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Machine: machine(), Mode: c.mode, Duration: c.duration, AsyncConc: c.asyncConc,
+		AsyncSends: c.asyncSends, Backoff: c.backoff}
+	for _, name := range c.engines {
+		er, err := runEngine(ctx, &c, name)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", name, err)
+		}
+		rep.Engines = append(rep.Engines, er)
+		// Hand the freed heap back so the next engine starts from the same
+		// footing.
+		debug.FreeOSMemory()
+	}
+	rep.Machine.LoadEnd = loadavg()
+	return rep, nil
+}
+
+func (c *config) validate() error {
+	var errs []error
+	if len(c.engines) == 0 {
+		errs = append(errs, errors.New("no engine to measure"))
+	}
+	known := engine.Names()
+	for _, e := range c.engines {
+		found := false
+		for _, k := range known {
+			found = found || k == e
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("engine %q is not registered: %v", e, known))
+		}
+	}
+	if len(c.concurrency) == 0 {
+		errs = append(errs, errors.New("no concurrency level"))
+	}
+	for _, n := range c.concurrency {
+		if n < 1 || n > 4096 {
+			errs = append(errs, fmt.Errorf("concurrency %d is outside 1..4096", n))
+		}
+	}
+	if c.duration <= 0 || c.warmup < 0 {
+		errs = append(errs, errors.New("duration must be positive and warm-up not negative"))
+	}
+	if _, err := prodlab.ParseMode(string(c.mode)); err != nil {
+		errs = append(errs, err)
+	}
+	if c.asyncSends < 0 {
+		errs = append(errs, fmt.Errorf("async sends %d is negative", c.asyncSends))
+	}
+	if c.asyncConc < 1 || c.asyncConc > 4096 {
+		errs = append(errs, fmt.Errorf("async concurrency %d is outside 1..4096", c.asyncConc))
+	}
+	if c.backoff < 0 {
+		errs = append(errs, errors.New("backoff is negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// benchTopicConfigs keeps the broker's log of the bench topic small, so that
+// the process's memory measures the API and not the embedded broker's log.
+// kfake writes its log to 100 MiB in-memory segments and drops only whole
+// segments, hence the small segment.bytes.
+var benchTopicConfigs = map[string]*string{"retention.bytes": ptr("1048576"), "segment.bytes": ptr("1048576")}
+
+func ptr(s string) *string { return &s }
+
+func runEngine(ctx context.Context, c *config, name string) (EngineReport, error) {
+	er := EngineReport{Engine: name}
+	cfg := lab.DefaultConfig()
+	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
+	cfg.DataDir = ""
+	cfg.APIPorts = map[string]int{name: 0}
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	l, err := lab.Open(ctx, cfg)
+	if err != nil {
+		return er, err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		l.Close(ctx)
+	}()
+	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := l.WaitReady(readyCtx); err != nil {
+		return er, err
+	}
+	a := l.APIs()[0]
+	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
+	adm, err := observe.NewClient(l.DirectAddrs(), l.Bypass())
+	if err != nil {
+		return er, err
+	}
+	defer adm.Close()
+	if err := createTopic(readyCtx, kadm.NewClient(adm), topic); err != nil {
+		return er, err
+	}
+
+	hc := httpClient(max(c.asyncConc, maxOf(c.concurrency)))
+	defer hc.CloseIdleConnections()
+	api := apiSend(hc, a.URL, topic, c.mode, "api")
+	direct := directSend(a.Engine, topic, c.mode, "direct")
+	for _, n := range c.concurrency {
+		row := SyncRow{Concurrency: n}
+		load(ctx, n, forDuration(c.warmup), api)
+		row.API = load(ctx, n, forDuration(c.duration), api)
+		load(ctx, n, forDuration(c.warmup), direct)
+		row.Direct = load(ctx, n, forDuration(c.duration), direct)
+		if err := ctx.Err(); err != nil {
+			return er, err
+		}
+		fmt.Fprintf(c.progress, "%s sync c=%d: api %.0f/s p50 %v p99 %v (%d errors) | direct %.0f/s p50 %v p99 %v (%d errors) | ratio %.2f\n",
+			name, n, row.API.Rate, row.API.P50, row.API.P99, row.API.Errors,
+			row.Direct.Rate, row.Direct.P50, row.Direct.P99, row.Direct.Errors, row.Ratio())
+		er.Sync = append(er.Sync, row)
+	}
+	if c.noProxy {
+		if er.NoProxy, err = runNoProxy(ctx, c, name); err != nil {
+			return er, fmt.Errorf("without toxiproxy: %w", err)
+		}
+	}
+	if c.asyncSends > 0 {
+		stop := applyRetention(l) // also drops the sync phases' records now
+		as, err := runAsync(ctx, c, hc, a, kadm.NewClient(adm), topic)
+		stop()
+		if err != nil {
+			return er, err
+		}
+		er.Async = as
+		fmt.Fprintf(c.progress, "%s async: %d accepted in %v = %.0f/s (burst %.0f/s), %d 503s, %d errors, drained in %v; RSS %s at end, %s drained, heap %s\n",
+			name, as.Accepted, as.Elapsed.Round(time.Millisecond), as.Rate, as.BurstRate, as.Rejected, as.Errors,
+			as.Drain.Round(time.Millisecond), mib(as.AtEnd.RSS), mib(as.Drained.RSS), mib(as.Drained.HeapInuse))
+	}
+	return er, nil
+}
+
+// runNoProxy measures the engine producing to a bare embedded broker that
+// advertises its own address, so no byte crosses Toxiproxy.
+func runNoProxy(ctx context.Context, c *config, name string) ([]Result, error) {
+	cl, err := broker.Start(broker.Topics(prodlab.DefaultPartitions, "prodlab-bench"))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	pc := engine.DefaultConfig()
+	pc.Bootstrap = cl.DirectAddrs()
+	eng, err := engine.New(name, pc)
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		try, cancel := context.WithTimeout(readyCtx, 5*time.Second)
+		err = eng.Ready(try)
+		cancel()
+		if err == nil {
+			break
+		}
+		if readyCtx.Err() != nil {
+			return nil, err
+		}
+	}
+	send := directSend(eng, "prodlab-bench", c.mode, "noproxy")
+	var out []Result
+	for _, n := range c.concurrency {
+		load(ctx, n, forDuration(c.warmup), send)
+		r := load(ctx, n, forDuration(c.duration), send)
+		fmt.Fprintf(c.progress, "%s direct without toxiproxy c=%d: %.0f/s p50 %v p99 %v (%d errors)\n", name, n, r.Rate, r.P50, r.P99, r.Errors)
+		out = append(out, r)
+	}
+	return out, ctx.Err()
+}
+
+// runAsync posts async sends until c.asyncSends are accepted. A sender that
+// gets a 503 (producer buffer or status store full) waits c.backoff and
+// retries the same send; any other answer ends that send.
+func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *kadm.Client, topic string) (*Async, error) {
+	as := &Async{}
+	before, err := endOffsets(ctx, adm, topic)
+	if err != nil {
+		return nil, err
+	}
+	debug.FreeOSMemory()
+	if as.Before, err = readMemory(); err != nil {
+		return nil, err
+	}
+	pre := a.URL + "/api/v1/send?sendMode=async&mode=" + string(c.mode) + "&topic=" + topic + "&eventId=async"
+	var accepted, rejected, errs atomic.Int64
+	var firstErr atomic.Pointer[error]
+	var burstOnce sync.Once
+	start := time.Now()
+	next := forCount(int64(c.asyncSends))
+	var wg sync.WaitGroup
+	for w := range c.asyncConc {
+		wg.Go(func() {
+			for seq := 0; ctx.Err() == nil && next(); seq++ {
+				u := fmt.Sprintf("%s-%d-%d", pre, w, seq)
+				for ctx.Err() == nil {
+					code, body, err := post(ctx, hc, u)
+					if err == nil && code == http.StatusAccepted {
+						accepted.Add(1)
+						break
+					}
+					if err == nil && code == http.StatusServiceUnavailable {
+						burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
+						rejected.Add(1)
+						if !pause(ctx, c.backoff) {
+							return
+						}
+						continue
+					}
+					if err == nil {
+						err = &errStatus{code, string(body)}
+					}
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, &err)
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	as.Elapsed = time.Since(start)
+	as.Accepted, as.Rejected, as.Errors = int(accepted.Load()), int(rejected.Load()), int(errs.Load())
+	if p := firstErr.Load(); p != nil {
+		as.FirstErr = *p
+	}
+	as.Rate = float64(as.Accepted) / as.Elapsed.Seconds()
+	if as.BurstRate == 0 {
+		as.BurstRate = as.Rate
+	}
+	if as.AtEnd, err = readMemory(); err != nil {
+		return nil, err
+	}
+	if c.heapDir != "" {
+		if err := writeHeapProfile(filepath.Join(c.heapDir, "heap-"+a.Engine.Name()+".pprof")); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Drained: every accepted send has its outcome in the status store.
+	flushCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := a.Engine.Flush(flushCtx); err != nil {
+		return nil, fmt.Errorf("flush after async sends: %w", err)
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if pending, _ := a.Store.Counts(); pending == 0 {
+			break
+		}
+		select {
+		case <-flushCtx.Done():
+			return nil, fmt.Errorf("async sends still pending: %w", flushCtx.Err())
+		case <-tick.C:
+		}
+	}
+	as.Drain = time.Since(start) - as.Elapsed
+	after, err := endOffsets(ctx, adm, topic)
+	if err != nil {
+		return nil, err
+	}
+	as.Written = after - before
+	if as.Drained, err = readMemory(); err != nil {
+		return nil, err
+	}
+	return as, nil
+}
+
+// endOffsets returns the sum of topic's end offsets.
+func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, error) {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	var sum int64
+	ends.Each(func(o kadm.ListedOffset) { sum += o.Offset })
+	return sum, nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// pause waits d or until ctx ends, and reports whether ctx is still live.
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// applyRetention trims the embedded broker's logs every 500ms until the
+// returned func is called; it does nothing with an external cluster.
+func applyRetention(l *lab.Lab) (stop func()) {
+	if l.Cluster() == nil {
+		return func() {}
+	}
+	l.Cluster().Kfake().ApplyRetention()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				l.Cluster().Kfake().ApplyRetention()
+			}
+		}
+	})
+	return func() { close(done); wg.Wait(); l.Cluster().Kfake().ApplyRetention() }
+}
+
+// createTopic creates topic with 3 partitions and waits for their leaders.
+func createTopic(ctx context.Context, adm *kadm.Client, topic string) error {
+	resp, err := adm.CreateTopic(ctx, prodlab.DefaultPartitions, -1, benchTopicConfigs, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		return fmt.Errorf("create topic %s: %w", topic, err)
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		td, err := adm.ListTopics(ctx, topic)
+		if err == nil && td[topic].Err == nil && len(td[topic].Partitions) == prodlab.DefaultPartitions {
+			ok := true
+			for _, p := range td[topic].Partitions {
+				ok = ok && p.Leader >= 0
+			}
+			if ok {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topic %s has no leaders: %w", topic, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// message builds a record like the API's: a JSON value and two headers.
+func message(api, topic string, mode prodlab.Mode, eventID string) prodlab.Message {
+	v, _ := json.Marshal(prodlab.Value{EventID: eventID, Mode: mode, SendMode: prodlab.Sync, API: api, TS: time.Now().UnixMilli()})
+	return prodlab.Message{
+		Topic: topic, Key: []byte(eventID), Value: v, Partition: prodlab.AnyPartition,
+		Headers: []prodlab.Header{
+			{Key: prodlab.HeaderEventID, Value: []byte(eventID)},
+			{Key: prodlab.HeaderMode, Value: []byte(mode)},
+		},
+	}
+}
+
+func maxOf(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
+)
+
+func TestPercentile(t *testing.T) {
+	var s []time.Duration
+	for i := 1; i <= 100; i++ {
+		s = append(s, time.Duration(i))
+	}
+	for _, c := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 50}, {0.99, 99}, {1, 100}, {0, 1}} {
+		if got := percentile(s, c.q); got != c.want {
+			t.Errorf("percentile(1..100, %v) = %v, want %v", c.q, got, c.want)
+		}
+	}
+	if got := percentile(nil, 0.5); got != 0 {
+		t.Errorf("percentile(nil) = %v, want 0", got)
+	}
+}
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1000000: "1,000,000", -1234: "-1,234"} {
+		if got := count(n); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestStatusKB(t *testing.T) {
+	status := []byte("Name:\tbench\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n")
+	if got := statusKB(status, "VmRSS:"); got != 1024*1024 {
+		t.Errorf("VmRSS = %d, want %d", got, 1024*1024)
+	}
+	if got := statusKB(status, "VmHWM:"); got != 2048*1024 {
+		t.Errorf("VmHWM = %d, want %d", got, 2048*1024)
+	}
+}
+
+func TestRunRejectsBadOptions(t *testing.T) {
+	for name, opt := range map[string]Opt{
+		"unknown engine": Engines("nope"),
+		"no concurrency": Concurrency(),
+		"zero workers":   Concurrency(0),
+		"bad mode":       Mode("fast"),
+		"negative async": AsyncSends(-1),
+	} {
+		if _, err := Run(context.Background(), opt); err == nil {
+			t.Errorf("%s: Run succeeded, want an error", name)
+		}
+	}
+}
+
+// TestRunSmoke runs a tiny benchmark over every engine and checks that each
+// phase sends without errors and that every accepted async send is written.
+// It checks the figures' consistency, never their speed.
+func TestRunSmoke(t *testing.T) {
+	if labtest.Local() {
+		t.Skip("the benchmark opens its own embedded labs")
+	}
+	rep, err := Run(context.Background(), Concurrency(1, 4), Duration(100*time.Millisecond), Warmup(0),
+		AsyncSends(2000), AsyncConcurrency(8), HeapProfiles(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Engines) != len(engine.Names()) {
+		t.Fatalf("%d engine reports, want one per engine %v", len(rep.Engines), engine.Names())
+	}
+	for _, e := range rep.Engines {
+		if len(e.Sync) != 2 || len(e.NoProxy) != 2 {
+			t.Fatalf("%s: %d sync rows and %d without proxy, want 2 each", e.Engine, len(e.Sync), len(e.NoProxy))
+		}
+		for i, row := range e.Sync {
+			for path, r := range map[string]Result{"api": row.API, "direct": row.Direct, "no proxy": e.NoProxy[i]} {
+				if r.Sent == 0 || r.Errors != 0 || r.P50 <= 0 || r.P99 < r.P50 {
+					t.Errorf("%s %s c=%d: sent %d, errors %d (%v), p50 %v, p99 %v", e.Engine, path, row.Concurrency, r.Sent, r.Errors, r.FirstErr, r.P50, r.P99)
+				}
+			}
+		}
+		a := e.Async
+		if a == nil || a.Accepted != 2000 || a.Errors != 0 || a.Written != 2000 {
+			t.Fatalf("%s async: %+v, want 2000 accepted and written", e.Engine, a)
+		}
+		if a.AtEnd.RSS == 0 || a.AtEnd.HeapInuse == 0 {
+			t.Errorf("%s async: memory not read: %+v", e.Engine, a.AtEnd)
+		}
+	}
+	var b strings.Builder
+	rep.Markdown(&b)
+	for _, name := range engine.Names() {
+		if !strings.Contains(b.String(), "### "+name) {
+			t.Errorf("report has no section for %s:\n%s", name, b.String())
+		}
+	}
+	if got := len(rep.Targets()); got != 3*len(rep.Engines) {
+		t.Errorf("%d targets, want 3 per engine", got)
+	}
+}
+
+// BenchmarkSend measures sync sends of every engine through its API and
+// directly, at concurrency 1, 16 and 64: go test -run '^$' -bench Send.
+func BenchmarkSend(b *testing.B) {
+	l := labtest.Start(b)
+	topic := labtest.Topic(b, l, prodlab.DefaultPartitions, benchTopicConfigs)
+	hc := httpClient(64)
+	for _, a := range l.APIs() {
+		paths := map[string]sendFunc{
+			"api":    apiSend(hc, a.URL, topic, prodlab.Idempotent, "b-api"),
+			"direct": directSend(a.Engine, topic, prodlab.Idempotent, "b-direct"),
+		}
+		for _, path := range []string{"api", "direct"} {
+			for _, c := range []int{1, 16, 64} {
+				b.Run(fmt.Sprintf("%s/%s/c=%d", a.Engine.Name(), path, c), func(b *testing.B) {
+					r := load(b.Context(), c, forCount(int64(b.N)), paths[path])
+					if r.Errors > 0 {
+						b.Fatalf("%d errors, first: %v", r.Errors, r.FirstErr)
+					}
+					b.ReportMetric(r.Rate, "msg/s")
+					b.ReportMetric(float64(r.P50)/1e6, "p50-ms")
+					b.ReportMetric(float64(r.P99)/1e6, "p99-ms")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkAsync measures async sends accepted through every engine's API
+// and the process's memory afterwards: go test -run '^$' -bench Async
+// -benchtime 1000000x.
+func BenchmarkAsync(b *testing.B) {
+	for _, name := range engine.Names() {
+		b.Run(name, func(b *testing.B) {
+			l := labtest.Start(b, func(c *lab.Config) { c.APIPorts = map[string]int{name: 0} })
+			topic := labtest.Topic(b, l, prodlab.DefaultPartitions, benchTopicConfigs)
+			a := l.APIs()[0]
+			c := &config{mode: prodlab.Idempotent, asyncSends: b.N, asyncConc: 64, backoff: 10 * time.Millisecond, progress: os.Stderr}
+			adm := labtest.Admin(b, l)
+			stop := applyRetention(l)
+			defer stop()
+			as, err := runAsync(b.Context(), c, httpClient(64), a, adm, topic)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(as.Rate, "accepted/s")
+			b.ReportMetric(float64(as.Rejected), "503s")
+			b.ReportMetric(float64(as.AtEnd.RSS)/(1<<20), "RSS-MiB")
+			b.ReportMetric(float64(as.AtEnd.HeapInuse)/(1<<20), "heap-MiB")
+		})
+	}
+}

@@ -1,0 +1,176 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/engine"
+)
+
+// Result is the outcome of one load phase.
+type Result struct {
+	// Sent counts the sends that succeeded; Errors those that failed.
+	Sent, Errors int
+	// Elapsed is the phase's wall time.
+	Elapsed time.Duration
+	// Rate is Sent per second of Elapsed.
+	Rate float64
+	// P50 and P99 are latency percentiles of the successful sends.
+	P50, P99 time.Duration
+	// FirstErr is the first failure seen, if any.
+	FirstErr error
+}
+
+// maxSamples bounds the latencies kept per worker.
+const maxSamples = 1 << 20
+
+// sendFunc performs send number seq of worker w and returns its outcome.
+type sendFunc func(ctx context.Context, w, seq int) error
+
+// load runs conc workers calling send until ctx ends or next returns false,
+// and measures each call.
+func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result {
+	type worker struct {
+		lat    []time.Duration
+		errors int
+		first  error
+	}
+	ws := make([]worker, conc)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range ws {
+		wg.Go(func() {
+			w := &ws[i]
+			for seq := 0; ctx.Err() == nil && next(); seq++ {
+				t0 := time.Now()
+				if err := send(ctx, i, seq); err != nil {
+					if ctx.Err() != nil {
+						return // cut short by the deadline: not a failure
+					}
+					w.errors++
+					if w.first == nil {
+						w.first = err
+					}
+					continue
+				}
+				if len(w.lat) < maxSamples {
+					w.lat = append(w.lat, time.Since(t0))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r := Result{Elapsed: time.Since(start)}
+	var all []time.Duration
+	for _, w := range ws {
+		all = append(all, w.lat...)
+		r.Errors += w.errors
+		if r.FirstErr == nil {
+			r.FirstErr = w.first
+		}
+	}
+	r.Sent = len(all)
+	r.Rate = float64(r.Sent) / r.Elapsed.Seconds()
+	slices.Sort(all)
+	r.P50, r.P99 = percentile(all, 0.50), percentile(all, 0.99)
+	return r
+}
+
+// percentile returns the q-quantile of sorted samples (nearest rank).
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// forDuration returns a next func that allows sends until d has passed.
+func forDuration(d time.Duration) func() bool {
+	end := time.Now().Add(d)
+	return func() bool { return time.Now().Before(end) }
+}
+
+// forCount returns a next func that allows exactly n sends in all.
+func forCount(n int64) func() bool {
+	var c atomic.Int64
+	return func() bool { return c.Add(1) <= n }
+}
+
+// httpClient returns a keep-alive client that holds conc idle connections
+// per host, so that no send pays for a new connection.
+func httpClient(conc int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			MaxIdleConns:        conc + 16,
+			MaxIdleConnsPerHost: conc + 16,
+			IdleConnTimeout:     time.Minute,
+			DisableCompression:  true,
+		},
+		Timeout: time.Minute,
+	}
+}
+
+// errStatus is an unexpected HTTP status.
+type errStatus struct {
+	code int
+	body string
+}
+
+func (e *errStatus) Error() string { return fmt.Sprintf("HTTP %d: %s", e.code, e.body) }
+
+// post sends one POST to u and returns its status code, reading the whole
+// body so that the connection is reused.
+func post(ctx context.Context, hc *http.Client, u string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}
+
+// apiSend returns a sendFunc posting sync sends to the API at base.
+func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix string) sendFunc {
+	pre := base + "/api/v1/send?sendMode=sync&mode=" + string(mode) + "&topic=" + topic + "&eventId=" + prefix
+	return func(ctx context.Context, w, seq int) error {
+		code, body, err := post(ctx, hc, fmt.Sprintf("%s-%d-%d", pre, w, seq))
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return &errStatus{code, string(body)}
+		}
+		return nil
+	}
+}
+
+// directSend returns a sendFunc producing through eng and waiting for the
+// broker's answer, with a record like the API's.
+func directSend(eng engine.Engine, topic string, mode prodlab.Mode, prefix string) sendFunc {
+	return func(ctx context.Context, w, seq int) error {
+		m := message(eng.Name(), topic, mode, fmt.Sprintf("%s-%d-%d", prefix, w, seq))
+		done := make(chan prodlab.Delivery, 1)
+		if err := eng.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
+			return err
+		}
+		select {
+		case d := <-done:
+			return d.Err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
