@@ -1,0 +1,29 @@
+package experiment
+
+import (
+	"context"
+	"time"
+)
+
+func init() { register(ackLoss{}) }
+
+// ackLoss loses acknowledgements: requests reach the brokers, their
+// answers are held until every producer timed out, then released.
+type ackLoss struct{}
+
+func (ackLoss) Name() string { return "ack-loss" }
+
+func (ackLoss) Describe() string {
+	return "every second, holds the brokers' answers (downstream latency) until every producer timed its request out, then releases them: what was in flight is written, its acknowledgement lost, and retried"
+}
+
+func (s ackLoss) Run(ctx context.Context, f *Faults) error {
+	return cycle(ctx, time.Second, func(ctx context.Context) (bool, error) { return s.step(ctx, f) })
+}
+
+// step runs one lost-acknowledgement window.
+func (ackLoss) step(ctx context.Context, f *Faults) (bool, error) {
+	hold := f.Hold()
+	return window(ctx, f, "ack-loss", "latency", "downstream",
+		map[string]any{"latency": (10 * hold).Milliseconds(), "jitter": 0}, hold)
+}

@@ -1,0 +1,25 @@
+package experiment
+
+import (
+	"context"
+	"time"
+)
+
+func init() { register(bandwidth{}) }
+
+// bandwidth throttles the requests to the brokers.
+type bandwidth struct{}
+
+func (bandwidth) Name() string { return "bandwidth" }
+
+func (bandwidth) Describe() string {
+	return "for 3 s out of every 4, caps the traffic to the brokers at 2 KB/s: requests queue behind each other and some time out"
+}
+
+func (s bandwidth) Run(ctx context.Context, f *Faults) error {
+	return cycle(ctx, time.Second, func(ctx context.Context) (bool, error) { return s.step(ctx, f) })
+}
+
+func (bandwidth) step(ctx context.Context, f *Faults) (bool, error) {
+	return window(ctx, f, "bandwidth", "bandwidth", "upstream", map[string]any{"rate": 2}, 3*time.Second)
+}

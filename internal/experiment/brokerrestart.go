@@ -1,0 +1,45 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func init() { register(brokerRestart{}) }
+
+// brokerRestart stops and starts brokers in turn.
+type brokerRestart struct{}
+
+func (brokerRestart) Name() string { return "broker-restart" }
+
+func (brokerRestart) Describe() string {
+	return "every 2 s, stops a broker (SIGKILL on real Kafka) and starts it again on its data, brokers in turn"
+}
+
+// check refuses a target that cannot restart brokers.
+func (brokerRestart) check(f *Faults) error {
+	if f.Brokers() == 0 {
+		return fmt.Errorf("broker-restart: %w: it needs brokers this process can stop and start, i.e. real Kafka from 'prodlab kafka up' (lab: 'prodlab up --kafka localhost:9092'); the embedded kfake cluster cannot restart a broker in place", ErrCannotRestart)
+	}
+	return nil
+}
+
+func (s brokerRestart) Run(ctx context.Context, f *Faults) error {
+	if err := s.check(f); err != nil {
+		return err
+	}
+	i := 0
+	return cycle(ctx, 2*time.Second, func(ctx context.Context) (bool, error) {
+		ok, err := s.step(ctx, f, i)
+		i++
+		return ok, err
+	})
+}
+
+func (brokerRestart) step(ctx context.Context, f *Faults, i int) (bool, error) {
+	if err := f.Restart(ctx, i%f.Brokers()+1); err != nil && ctx.Err() == nil {
+		return false, err
+	}
+	return ctx.Err() == nil, nil
+}

@@ -1,0 +1,210 @@
+package experiment_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/experiment"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
+)
+
+// config points an experiment at every API of l.
+func config(t *testing.T, l *lab.Lab, topic string) experiment.Config {
+	t.Helper()
+	cfg := experiment.DefaultConfig()
+	cfg.APIs = nil
+	for _, a := range l.APIs() {
+		cfg.APIs = append(cfg.APIs, experiment.API{Name: a.Engine.Name(), URL: a.URL})
+	}
+	cfg.ToxiproxyURL = l.ToxiproxyURL()
+	cfg.Bootstrap = l.DirectAddrs()
+	cfg.Topic = topic
+	return cfg
+}
+
+func toxics(t *testing.T, l *lab.Lab) []string {
+	t.Helper()
+	ps, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range ps {
+		ts, err := p.Toxics()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ts {
+			out = append(out, p.Name+"/"+x.Name)
+		}
+	}
+	return out
+}
+
+// TestAckLoss runs a small experiment under ack-loss on every engine:
+// idempotent rows lose, duplicate and reorder nothing; plain rows
+// duplicate.
+func TestAckLoss(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 3, nil)
+	cfg := config(t, l, topic)
+	cfg.N, cfg.Keys, cfg.Rate = 60, 4, 30 // 2 s of sends: the first window opens after 1 s
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	calls, last := 0, 0
+	rep, err := experiment.Run(ctx, cfg, func(done, total int) {
+		calls++
+		if done != last+1 || total != cfg.N*2*len(l.APIs()) {
+			t.Errorf("progress(%d, %d) after %d", done, total, last)
+		}
+		last = done
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tab strings.Builder
+	_ = rep.WriteTable(&tab)
+	t.Log("\n" + tab.String())
+	if calls != cfg.N*len(rep.Rows) {
+		t.Errorf("progress called %d times, want %d", calls, cfg.N*len(rep.Rows))
+	}
+	if len(rep.Rows) != 2*len(l.APIs()) {
+		t.Fatalf("%d rows, want %d", len(rep.Rows), 2*len(l.APIs()))
+	}
+	if len(rep.Events) < 2 || !strings.HasPrefix(rep.Events[0].What, "+ latency") {
+		t.Errorf("events = %+v: the schedule never put its toxic on", rep.Events)
+	}
+	total := 0
+	for _, r := range rep.Rows {
+		if r.Sent != cfg.N || r.Acked+r.Failed+r.Indeterminate != r.Sent {
+			t.Errorf("%s: sent %d = acked %d + failed %d + indeterminate %d, want %d sent", r.Name(), r.Sent, r.Acked, r.Failed, r.Indeterminate, cfg.N)
+		}
+		switch r.Mode {
+		case prodlab.Idempotent:
+			if r.Lost != 0 || r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != cfg.N {
+				t.Errorf("%s: %+v, want every send acked once, in order", r.Name(), r)
+			}
+			total += r.Copies["acked"][1]
+		case prodlab.Plain:
+			if r.Duplicated < 1 || r.Extra < r.Duplicated {
+				t.Errorf("%s: %d duplicated, %d extra: the lost acknowledgements were not retried into duplicates", r.Name(), r.Duplicated, r.Extra)
+			}
+			total += r.Copies["acked"][1] + 2*r.Copies["acked"][2]
+		}
+	}
+	// Cross-check against an independent read of the whole topic.
+	n := 0
+	for _, rec := range labtest.Records(t, l, topic) {
+		for _, h := range rec.Headers {
+			if h.Key == prodlab.HeaderEventID && strings.HasPrefix(string(h.Value), rep.RunID+".") && !strings.HasSuffix(string(h.Value), "warm-up") {
+				n++
+			}
+		}
+	}
+	if n < total {
+		t.Errorf("the topic holds %d records of the run, the report accounts for at least %d", n, total)
+	}
+	if left := toxics(t, l); len(left) > 0 {
+		t.Fatalf("toxics left behind: %v", left)
+	}
+
+	var js, page bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back experiment.Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Rows) != len(rep.Rows) || back.Rows[0].Sent != cfg.N {
+		t.Fatalf("JSON round trip: %v, %+v", err, back.Rows)
+	}
+	if err := rep.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	html := page.String()
+	for _, want := range []string{"echarts.init(", "Apache ECharts", "acked, duplicated", rep.RunID} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if strings.Contains(html, `src="http`) {
+		t.Errorf("HTML report loads a script from the network")
+	}
+}
+
+// TestBrokerRestartNeedsRestarter refuses broker-restart without a way to
+// restart brokers, before sending anything.
+func TestBrokerRestartNeedsRestarter(t *testing.T) {
+	l := labtest.Start(t)
+	cfg := config(t, l, prodlab.DefaultTopic)
+	cfg.Schedule, cfg.N = "broker-restart", 10
+	_, err := experiment.Run(context.Background(), cfg, nil)
+	if !errors.Is(err, experiment.ErrCannotRestart) || !strings.Contains(err.Error(), "prodlab kafka up") {
+		t.Fatalf("Run = %v, want ErrCannotRestart naming prodlab kafka up", err)
+	}
+}
+
+// TestInterrupted cancels an experiment while its toxic is on: Run
+// returns the context's error and leaves no toxic behind.
+func TestInterrupted(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 1, nil)
+	cfg := config(t, l, topic)
+	cfg.N, cfg.Rate = 100000, 50
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// Cancel once the schedule's toxic is on.
+		_ = labtest.Eventually(ctx, func() bool { return len(toxics(t, l)) > 0 })
+		cancel()
+	}()
+	_, err := experiment.Run(ctx, cfg, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	if left := toxics(t, l); len(left) > 0 {
+		t.Fatalf("toxics left behind: %v", left)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*experiment.Config)
+		want string
+	}{
+		{"schedule", func(c *experiment.Config) { c.Schedule = "chaos" }, "unknown schedule"},
+		{"n", func(c *experiment.Config) { c.N = -1 }, "outside 1.."},
+		{"keys", func(c *experiment.Config) { c.Keys = 1000 }, "keys"},
+		{"rate", func(c *experiment.Config) { c.Rate = -1 }, "rate"},
+		{"api", func(c *experiment.Config) { c.APIs[0].URL = "ftp://x" }, "not an http:// URL"},
+		{"topic", func(c *experiment.Config) { c.Topic = ".." }, "not a legal Kafka topic"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := experiment.DefaultConfig()
+			tc.mod(&c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	names := map[string]bool{}
+	for _, s := range experiment.Schedules() {
+		names[s.Name()] = true
+		if s.Describe() == "" {
+			t.Errorf("%s has no description", s.Name())
+		}
+	}
+	for _, n := range []string{"ack-loss", "latency", "reset-peer", "slicer", "bandwidth", "broker-restart", "mixed"} {
+		if !names[n] {
+			t.Errorf("schedule %s is not registered", n)
+		}
+	}
+}

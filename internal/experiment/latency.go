@@ -1,0 +1,26 @@
+package experiment
+
+import (
+	"context"
+	"time"
+)
+
+func init() { register(latency{}) }
+
+// latency slows every answer, below the request timeout.
+type latency struct{}
+
+func (latency) Name() string { return "latency" }
+
+func (latency) Describe() string {
+	return "for 3 s out of every 4, delays the brokers' answers by half the request timeout (± a quarter): slow, but no request times out"
+}
+
+func (s latency) Run(ctx context.Context, f *Faults) error {
+	return cycle(ctx, time.Second, func(ctx context.Context) (bool, error) { return s.step(ctx, f) })
+}
+
+func (latency) step(ctx context.Context, f *Faults) (bool, error) {
+	return window(ctx, f, "latency", "latency", "downstream",
+		map[string]any{"latency": (f.RequestTimeout / 2).Milliseconds(), "jitter": (f.RequestTimeout / 4).Milliseconds()}, 3*time.Second)
+}

@@ -1,0 +1,40 @@
+package experiment
+
+import (
+	"context"
+	"time"
+)
+
+func init() { register(mixed{}) }
+
+// mixed takes turns through the other schedules' faults.
+type mixed struct{}
+
+func (mixed) Name() string { return "mixed" }
+
+func (mixed) Describe() string {
+	return "one fault per second in turn: lost acknowledgements, connection resets, latency, slicing, throttling, and a broker restart where the target allows it"
+}
+
+func (mixed) Run(ctx context.Context, f *Faults) error {
+	steps := []func(context.Context) (bool, error){
+		func(ctx context.Context) (bool, error) { return ackLoss{}.step(ctx, f) },
+		func(ctx context.Context) (bool, error) { return resetPeer{}.step(ctx, f) },
+		func(ctx context.Context) (bool, error) { return latency{}.step(ctx, f) },
+		func(ctx context.Context) (bool, error) { return slicer{}.step(ctx, f) },
+		func(ctx context.Context) (bool, error) { return bandwidth{}.step(ctx, f) },
+	}
+	restarts := 0
+	if f.Brokers() > 0 {
+		steps = append(steps, func(ctx context.Context) (bool, error) {
+			restarts++
+			return brokerRestart{}.step(ctx, f, restarts-1)
+		})
+	}
+	i := 0
+	return cycle(ctx, time.Second, func(ctx context.Context) (bool, error) {
+		ok, err := steps[i%len(steps)](ctx)
+		i++
+		return ok, err
+	})
+}

@@ -1,0 +1,142 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/prodlab/prodlab"
+)
+
+// Report is the outcome of an experiment: one Row per API × mode.
+type Report struct {
+	// Command is the command line that produced the report, if known.
+	Command          string    `json:"command,omitempty"`
+	Schedule         string    `json:"schedule"`
+	Description      string    `json:"description"`
+	Topic            string    `json:"topic"`
+	RunID            string    `json:"runId"`
+	N                int       `json:"n"`
+	Keys             int       `json:"keys"`
+	Rate             int       `json:"rate"`
+	SendTimeoutMs    int64     `json:"sendTimeoutMs"`
+	RequestTimeoutMs int64     `json:"requestTimeoutMs"`
+	Started          time.Time `json:"started"`
+	// Duration runs from the first send to the last answer.
+	Duration time.Duration `json:"durationNs"`
+	Rows     []Row         `json:"rows"`
+	// Unknown counts records of this run that match no request.
+	Unknown int `json:"unknownRecords"`
+	// Events is the schedule's timeline.
+	Events []Event `json:"events"`
+}
+
+// Row is one API × mode.
+type Row struct {
+	API  string       `json:"api"`
+	Mode prodlab.Mode `json:"mode"`
+	// Sent counts requests made; each ends acked, failed or indeterminate.
+	Sent          int `json:"sent"`
+	Acked         int `json:"acked"`
+	Failed        int `json:"failed"`
+	Indeterminate int `json:"indeterminate"`
+	// Lost counts acked requests with no copy in the log.
+	Lost int `json:"lost"`
+	// Duplicated counts requests with more than one copy in the log.
+	Duplicated int `json:"duplicated"`
+	// Extra counts the copies beyond the first, over every request.
+	Extra int `json:"extraRecords"`
+	// OrderViolations counts records whose key's sequence number is lower
+	// than one before it in the log.
+	OrderViolations int `json:"orderViolations"`
+	// FailedWritten counts failed requests that the log holds anyway.
+	FailedWritten int `json:"failedWritten"`
+	// Copies crosses each outcome with the copies found: 0, 1 or more.
+	Copies map[string][3]int `json:"copies"`
+	// P50Ms and P99Ms are the acked sends' latencies, in milliseconds.
+	P50Ms float64 `json:"p50Ms"`
+	P99Ms float64 `json:"p99Ms"`
+}
+
+// Name is the row's label, such as "franz idempotent".
+func (r Row) Name() string { return r.API + " " + string(r.Mode) }
+
+func summarize(r *row, violations int) Row {
+	out := Row{API: r.api.Name, Mode: r.mode, OrderViolations: violations, Copies: map[string][3]int{}}
+	var lat []time.Duration
+	for _, k := range r.reqs {
+		for _, rq := range k {
+			if !rq.sent {
+				continue
+			}
+			out.Sent++
+			c := out.Copies[rq.outcome.String()]
+			c[min(rq.copies, 2)]++
+			out.Copies[rq.outcome.String()] = c
+			switch rq.outcome {
+			case Acked:
+				out.Acked++
+				lat = append(lat, rq.took)
+				if rq.copies == 0 {
+					out.Lost++
+				}
+			case Failed:
+				out.Failed++
+				if rq.copies > 0 {
+					out.FailedWritten++
+				}
+			case Indeterminate:
+				out.Indeterminate++
+			}
+			if rq.copies > 1 {
+				out.Duplicated++
+				out.Extra += rq.copies - 1
+			}
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	out.P50Ms, out.P99Ms = percentile(lat, 0.50), percentile(lat, 0.99)
+	return out
+}
+
+// percentile returns the q-th latency of sorted, in milliseconds (nearest
+// rank), or 0 if sorted is empty.
+func percentile(sorted []time.Duration, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	i = max(0, min(i, len(sorted)-1))
+	return float64(sorted[i].Microseconds()) / 1000
+}
+
+// WriteTable writes the report as an aligned table.
+func (rep Report) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "schedule %s: %s\n", rep.Schedule, rep.Description)
+	fmt.Fprintf(w, "run %s: %d messages per row over %d keys, topic %s, %v\n\n",
+		rep.RunID, rep.N, rep.Keys, rep.Topic, rep.Duration.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "engine\tmode\tsent\tacked\tfailed\tindeterminate\tlost\tduplicated\textra records\torder violations\tp50 ms\tp99 ms\t")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t\n", r.API, r.Mode, r.Sent, r.Acked, r.Failed,
+			r.Indeterminate, r.Lost, r.Duplicated, r.Extra, r.OrderViolations, r.P50Ms, r.P99Ms)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if rep.Unknown > 0 {
+		fmt.Fprintf(w, "\n%d records of this run match no request.\n", rep.Unknown)
+	}
+	_, err := fmt.Fprintf(w, "\n%d fault changes; lost = acked with no copy in the log, duplicated = requests with 2+ copies.\n", len(rep.Events))
+	return err
+}
+
+// WriteJSON writes the report as indented JSON.
+func (rep Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}

@@ -1,0 +1,500 @@
+package experiment
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+// Outcome is what the client learnt of one send.
+type Outcome int
+
+// The outcomes, as Jepsen names them: ok, fail and info.
+const (
+	// Acked: the API answered 200, the broker acknowledged the record.
+	Acked Outcome = iota
+	// Failed: the API answered an error.
+	Failed
+	// Indeterminate: no answer (HTTP timeout or a broken connection).
+	Indeterminate
+)
+
+var outcomeNames = [...]string{"acked", "failed", "indeterminate"}
+
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// request is one send and what became of it.
+type request struct {
+	sent    bool
+	outcome Outcome
+	took    time.Duration
+	copies  int
+}
+
+// row is one API × mode while it runs.
+type row struct {
+	api  API
+	mode prodlab.Mode
+	reqs [][]request // per key, per sequence number
+}
+
+func (r *row) name() string { return r.api.Name + "." + string(r.mode) }
+
+// Run sends cfg.N messages per API and mode, every row at once, while the
+// schedule injects faults; then it reads the log back and classifies every
+// request. progress, if set, is called after every send with the sends done
+// and the total; calls are serialised. The schedule's toxics are removed
+// before Run returns, even when ctx is cancelled.
+func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return Report{}, err
+	}
+	sched, _ := lookup(cfg.Schedule)
+	rep := Report{Schedule: sched.Name(), Description: sched.Describe(), Topic: cfg.Topic,
+		RunID: "e" + randomHex(4), N: cfg.N, Keys: cfg.Keys, Rate: cfg.Rate,
+		SendTimeoutMs: cfg.SendTimeout.Milliseconds(), RequestTimeoutMs: cfg.RequestTimeout.Milliseconds()}
+
+	bypass, err := observe.FetchBypass(ctx, cfg.ToxiproxyURL)
+	if err != nil {
+		return rep, err
+	}
+	proxies, err := checkProxies(cfg.ToxiproxyURL)
+	if err != nil {
+		return rep, err
+	}
+	f := &Faults{proxies: proxies, restarter: cfg.Restarter, RequestTimeout: cfg.RequestTimeout,
+		RetryBackoff: cfg.RetryBackoff, active: map[string]bool{}}
+	if br, ok := sched.(brokerRestart); ok {
+		if err := br.check(f); err != nil {
+			return rep, err
+		}
+	}
+	cl, err := observe.NewClient(cfg.Bootstrap, bypass)
+	if err != nil {
+		return rep, err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	from, err := endOffsets(ctx, adm, cfg.Topic)
+	if err != nil {
+		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
+	}
+	hc := &http.Client{Timeout: cfg.SendTimeout}
+	for _, a := range cfg.APIs {
+		if err := warm(ctx, hc, cfg, a, rep.RunID); err != nil {
+			return rep, err
+		}
+	}
+
+	var rows []*row
+	for _, a := range cfg.APIs {
+		for _, m := range cfg.Modes {
+			rows = append(rows, &row{api: a, mode: m})
+		}
+	}
+	total := len(rows) * cfg.N
+	var progMu sync.Mutex
+	done := 0
+	onSent := func() {
+		progMu.Lock()
+		defer progMu.Unlock()
+		done++
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+
+	// The schedule runs while the rows send, and its toxics go when it
+	// stops, whatever happens.
+	f.start = time.Now()
+	rep.Started = f.start
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedErr := make(chan error, 1)
+	go func() { schedErr <- sched.Run(schedCtx, f) }()
+	defer func() { _ = f.clear() }()
+
+	// A schedule that fails stops the rows.
+	sendCtx, stopRows := context.WithCancel(ctx)
+	defer stopRows()
+	var wg sync.WaitGroup
+	for _, r := range rows {
+		wg.Go(func() { sendRow(sendCtx, hc, cfg, rep.RunID, r, onSent) })
+	}
+	rowsDone := make(chan struct{})
+	go func() { wg.Wait(); close(rowsDone) }()
+	var serr error
+	select {
+	case <-rowsDone:
+		stopSched()
+		serr = <-schedErr
+	case serr = <-schedErr:
+		// The schedule stopped early: it failed, or ctx ended.
+		stopSched()
+		if serr != nil {
+			stopRows()
+		}
+		<-rowsDone
+	}
+	if err := f.clear(); err != nil {
+		return rep, err
+	}
+	rep.Duration = time.Since(f.start)
+	rep.Events = f.Events()
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	if serr != nil {
+		return rep, fmt.Errorf("schedule %s: %w", sched.Name(), serr)
+	}
+
+	// Indeterminate sends may still be retried by their producer: wait
+	// until the log stops growing before reading it.
+	ends, err := settle(ctx, adm, cfg.Topic, rows, 2*f.Hold())
+	if err != nil {
+		return rep, err
+	}
+	recs, err := readRange(ctx, cfg.Bootstrap, bypass, cfg.Topic, from, ends)
+	if err != nil {
+		return rep, err
+	}
+	rep.Rows, rep.Unknown = classify(rows, recs, rep.RunID)
+	return rep, nil
+}
+
+// checkProxies lists Toxiproxy's proxies and refuses any toxic already on
+// them: the schedule must be the only fault.
+func checkProxies(baseURL string) ([]*toxiproxy.Proxy, error) {
+	m, err := toxiproxy.NewClient(baseURL).Proxies()
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("toxiproxy at %s has no proxy in front of Kafka", baseURL)
+	}
+	var out []*toxiproxy.Proxy
+	for n, p := range m {
+		if !p.Enabled {
+			return nil, fmt.Errorf("toxiproxy proxy %s is disabled: enable it, or POST %s/reset", n, baseURL)
+		}
+		ts, err := p.Toxics()
+		if err != nil {
+			return nil, fmt.Errorf("toxiproxy proxy %s: %w", n, err)
+		}
+		if len(ts) > 0 {
+			return nil, fmt.Errorf("proxy %s already has %d toxic(s): remove them first, e.g. curl -X POST %s/reset", n, len(ts), baseURL)
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func sendURL(cfg Config, a API, mode prodlab.Mode, eventID, key string) string {
+	q := url.Values{"mode": {string(mode)}, "sendMode": {"sync"}, "eventId": {eventID}, "topic": {cfg.Topic}}
+	if key != "" {
+		q.Set("key", key)
+	}
+	return a.URL + "/api/v1/send?" + q.Encode()
+}
+
+// post sends once and returns the HTTP status, or an error if no answer
+// came.
+func post(ctx context.Context, hc *http.Client, u string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		return 0, "", err
+	}
+	return resp.StatusCode, strings.TrimSpace(string(body)), nil
+}
+
+// warm checks an API and sends one record per mode, so that its producers
+// hold the topic's metadata before the first fault.
+func warm(ctx context.Context, hc *http.Client, cfg Config, a API, run string) error {
+	for _, m := range cfg.Modes {
+		code, body, err := post(ctx, hc, sendURL(cfg, a, m, run+".warm-up", ""))
+		if err != nil {
+			return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, code, body)
+		}
+	}
+	return nil
+}
+
+// eventID carries the ground truth: run, row, key and sequence number.
+func eventID(run string, r *row, key, seq int) string {
+	return fmt.Sprintf("%s.%s.k%03d.%07d", run, r.name(), key, seq)
+}
+
+func keyName(run string, key int) string { return fmt.Sprintf("%s-k%03d", run, key) }
+
+// sendRow sends the row's messages: one goroutine per key, each key's
+// messages one after the other, all keys sharing the row's rate.
+func sendRow(ctx context.Context, hc *http.Client, cfg Config, run string, r *row, onSent func()) {
+	r.reqs = make([][]request, cfg.Keys)
+	for k := range r.reqs {
+		n := cfg.N / cfg.Keys
+		if k < cfg.N%cfg.Keys {
+			n++
+		}
+		r.reqs[k] = make([]request, n)
+	}
+	var tokens chan struct{}
+	if cfg.Rate > 0 {
+		tokens = make(chan struct{})
+		tctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			t := time.NewTicker(time.Second / time.Duration(cfg.Rate))
+			defer t.Stop()
+			for {
+				select {
+				case <-tctx.Done():
+					return
+				case <-t.C:
+				}
+				select {
+				case tokens <- struct{}{}:
+				case <-tctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for k := range r.reqs {
+		wg.Go(func() {
+			for seq := range r.reqs[k] {
+				if tokens != nil {
+					select {
+					case <-tokens:
+					case <-ctx.Done():
+						return
+					}
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				start := time.Now()
+				code, _, err := post(ctx, hc, sendURL(cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k)))
+				rq := request{sent: true, took: time.Since(start)}
+				switch {
+				case err != nil:
+					rq.outcome = Indeterminate
+				case code == http.StatusOK:
+					rq.outcome = Acked
+				default:
+					rq.outcome = Failed
+				}
+				r.reqs[k][seq] = rq
+				onSent()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// endOffsets returns the end offset of every partition of topic.
+func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	out := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
+	if len(out) == 0 {
+		return nil, fmt.Errorf("topic %s does not exist", topic)
+	}
+	return out, nil
+}
+
+// settle returns the end offsets once they stop moving. Without an
+// indeterminate send every record has its final answer, so it returns at
+// once; otherwise it waits until the offsets stay still for quiet (at most
+// 60 s): a producer may still be retrying what the client gave up on.
+func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, quiet time.Duration) (map[int32]int64, error) {
+	pending := false
+	for _, r := range rows {
+		for _, k := range r.reqs {
+			for _, rq := range k {
+				pending = pending || rq.outcome == Indeterminate
+			}
+		}
+	}
+	ends, err := endOffsets(ctx, adm, topic)
+	if err != nil || !pending {
+		return ends, err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	still := time.Now()
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for time.Since(still) < quiet && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		now, err := endOffsets(ctx, adm, topic)
+		if err != nil {
+			return nil, err
+		}
+		for p, o := range now {
+			if o != ends[p] {
+				ends, still = now, time.Now()
+				break
+			}
+		}
+	}
+	return ends, nil
+}
+
+// readRange returns every record of topic from offsets from to offsets to,
+// in partition and offset order, through the direct path.
+func readRange(ctx context.Context, bootstrap []string, b observe.Bypass, topic string, from, to map[int32]int64) ([]*kgo.Record, error) {
+	offs := map[int32]kgo.Offset{}
+	next := map[int32]int64{}
+	for p, o := range from {
+		if to[p] > o {
+			offs[p] = kgo.NewOffset().At(o)
+			next[p] = o
+		}
+	}
+	if len(offs) == 0 {
+		return nil, nil
+	}
+	cl, err := observe.NewClient(bootstrap, b,
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
+		kgo.FetchMaxWait(200*time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var recs []*kgo.Record
+	for len(next) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", topic, err)
+		}
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
+		if ferr != nil {
+			return nil, fmt.Errorf("reading %s: %w", topic, ferr)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if _, ok := next[r.Partition]; !ok || r.Offset >= to[r.Partition] {
+				return
+			}
+			recs = append(recs, r)
+			if r.Offset+1 >= to[r.Partition] {
+				delete(next, r.Partition)
+			}
+		})
+	}
+	sort.Slice(recs, func(i, j int) bool {
+		if recs[i].Partition != recs[j].Partition {
+			return recs[i].Partition < recs[j].Partition
+		}
+		return recs[i].Offset < recs[j].Offset
+	})
+	return recs, nil
+}
+
+// parseEventID splits an experiment's eventId into its row name, key and
+// sequence number.
+func parseEventID(id, run string) (rowName string, key, seq int, ok bool) {
+	parts := strings.Split(id, ".")
+	if len(parts) != 5 || parts[0] != run || !strings.HasPrefix(parts[3], "k") {
+		return "", 0, 0, false
+	}
+	k, err1 := strconv.Atoi(parts[3][1:])
+	s, err2 := strconv.Atoi(parts[4])
+	if err1 != nil || err2 != nil {
+		return "", 0, 0, false
+	}
+	return parts[1] + "." + parts[2], k, s, true
+}
+
+// classify counts the copies of every request in recs and returns one
+// Row per row, plus the records of this run that match no request.
+func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
+	byName := map[string]*row{}
+	for _, r := range rows {
+		byName[r.name()] = r
+	}
+	type rk struct {
+		row string
+		key int
+	}
+	maxSeq := map[rk]int{}
+	violations := map[string]int{}
+	unknown := 0
+	for _, rec := range recs {
+		var id string
+		for _, h := range rec.Headers {
+			if h.Key == prodlab.HeaderEventID {
+				id = string(h.Value)
+			}
+		}
+		if !strings.HasPrefix(id, run+".") || id == run+".warm-up" {
+			continue
+		}
+		name, k, s, ok := parseEventID(id, run)
+		r := byName[name]
+		if !ok || r == nil || k >= len(r.reqs) || s >= len(r.reqs[k]) {
+			unknown++
+			continue
+		}
+		r.reqs[k][s].copies++
+		// Per key, the log must hold the sequence numbers in order; a
+		// copy of the highest one seen so far is a duplicate, not a
+		// reordering.
+		if m, seen := maxSeq[rk{name, k}]; seen && s < m {
+			violations[name]++
+		} else {
+			maxSeq[rk{name, k}] = s
+		}
+	}
+	out := make([]Row, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, summarize(r, violations[r.name()]))
+	}
+	return out, unknown
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,242 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+)
+
+// Schedule is one fault pattern. Each lives in its own file and registers
+// itself from init, like Toxiproxy's toxics.
+type Schedule interface {
+	// Name is the schedule's name on the command line, such as ack-loss.
+	Name() string
+	// Describe says in one sentence what the schedule does.
+	Describe() string
+	// Run injects faults through f until ctx ends. The experiment removes
+	// whatever Run leaves on the proxies once it returns.
+	Run(ctx context.Context, f *Faults) error
+}
+
+var (
+	schedulesMu sync.Mutex
+	schedules   = map[string]Schedule{}
+)
+
+func register(s Schedule) {
+	schedulesMu.Lock()
+	defer schedulesMu.Unlock()
+	schedules[s.Name()] = s
+}
+
+// Schedules returns every registered schedule, sorted by name.
+func Schedules() []Schedule {
+	schedulesMu.Lock()
+	defer schedulesMu.Unlock()
+	out := make([]Schedule, 0, len(schedules))
+	for _, s := range schedules {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+func lookup(name string) (Schedule, error) {
+	schedulesMu.Lock()
+	s, ok := schedules[name]
+	schedulesMu.Unlock()
+	if !ok {
+		var names []string
+		for _, s := range Schedules() {
+			names = append(names, s.Name())
+		}
+		return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownSchedule, name, strings.Join(names, ", "))
+	}
+	return s, nil
+}
+
+// ToxicPrefix starts the name of every toxic an experiment adds.
+const ToxicPrefix = "prodlab-experiment-"
+
+// Event is one fault change, at an offset from the experiment's start.
+type Event struct {
+	At   time.Duration `json:"atNs"`
+	What string        `json:"what"`
+}
+
+// Faults is what a schedule acts through: the proxies, the restarter, the
+// producers' timings and the timeline of what it did.
+type Faults struct {
+	proxies   []*toxiproxy.Proxy
+	restarter Restarter
+	// RequestTimeout and RetryBackoff are the producers' settings.
+	RequestTimeout time.Duration
+	RetryBackoff   time.Duration
+	start          time.Time
+
+	mu     sync.Mutex
+	active map[string]bool // toxic names on the proxies
+	events []Event
+}
+
+// maxEvents bounds the timeline.
+const maxEvents = 10000
+
+func (f *Faults) record(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.events) < maxEvents {
+		f.events = append(f.events, Event{At: time.Since(f.start), What: fmt.Sprintf(format, args...)})
+	}
+}
+
+// Events returns the timeline so far.
+func (f *Faults) Events() []Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Event(nil), f.events...)
+}
+
+// Hold is how long an answer must be held for every client to have timed
+// its request out and scheduled a retry: the request timeout, plus 1 s
+// (librdkafka scans for timeouts once a second), the retry backoff and
+// 250 ms.
+func (f *Faults) Hold() time.Duration {
+	return f.RequestTimeout + time.Second + f.RetryBackoff + 250*time.Millisecond
+}
+
+// AddToxic puts a toxic of type typ on every proxy; name is unique to the
+// schedule. Attributes are Toxiproxy's (latency in ms, rate in KB/s...).
+func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error {
+	name = ToxicPrefix + name
+	for _, p := range f.proxies {
+		if _, err := p.AddToxic(name, typ, stream, 1, toxiproxy.Attributes(attrs)); err != nil {
+			return fmt.Errorf("add %s toxic to proxy %s: %w", typ, p.Name, err)
+		}
+	}
+	f.mu.Lock()
+	f.active[name] = true
+	f.mu.Unlock()
+	f.record("+ %s %s %s", typ, stream, attrString(attrs))
+	return nil
+}
+
+// RemoveToxic removes the toxic name from every proxy.
+func (f *Faults) RemoveToxic(name string) error {
+	name = ToxicPrefix + name
+	var errs []error
+	for _, p := range f.proxies {
+		if err := p.RemoveToxic(name); err != nil && !isNotFound(err) {
+			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
+		}
+	}
+	f.mu.Lock()
+	delete(f.active, name)
+	f.mu.Unlock()
+	f.record("- %s", strings.TrimPrefix(name, ToxicPrefix))
+	return errors.Join(errs...)
+}
+
+// Restart restarts broker i (1-based) through the Restarter.
+func (f *Faults) Restart(ctx context.Context, i int) error {
+	if f.restarter == nil {
+		return ErrCannotRestart
+	}
+	f.record("broker %d stopping", i)
+	err := f.restarter.Restart(ctx, i)
+	if err != nil {
+		f.record("broker %d restart failed: %v", i, err)
+		return fmt.Errorf("restart broker %d: %w", i, err)
+	}
+	f.record("broker %d serving again", i)
+	return nil
+}
+
+// Brokers is how many brokers the Restarter can restart, 0 without one.
+func (f *Faults) Brokers() int {
+	if f.restarter == nil {
+		return 0
+	}
+	return f.restarter.Brokers()
+}
+
+// clear removes every toxic the schedule left. It takes no context: it
+// runs after the experiment's context may have ended.
+func (f *Faults) clear() error {
+	f.mu.Lock()
+	var names []string
+	for n := range f.active {
+		names = append(names, strings.TrimPrefix(n, ToxicPrefix))
+	}
+	f.mu.Unlock()
+	var errs []error
+	for _, n := range names {
+		errs = append(errs, f.RemoveToxic(n))
+	}
+	return errors.Join(errs...)
+}
+
+func isNotFound(err error) bool {
+	var ae *toxiproxy.ApiError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+func attrString(attrs map[string]any) string {
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, attrs[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// wait returns false if ctx ends before d passes. Schedules pace their
+// faults with it: a fault's duration is the experiment's input, not a
+// synchronisation.
+func wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// window keeps a toxic on for d, then removes it. It returns false once
+// ctx has ended.
+func window(ctx context.Context, f *Faults, name, typ, stream string, attrs map[string]any, d time.Duration) (bool, error) {
+	if err := f.AddToxic(name, typ, stream, attrs); err != nil {
+		return false, err
+	}
+	ok := wait(ctx, d)
+	return ok, f.RemoveToxic(name)
+}
+
+// cycle runs step after quiet, again and again, until ctx ends.
+func cycle(ctx context.Context, quiet time.Duration, step func(ctx context.Context) (bool, error)) error {
+	for {
+		if !wait(ctx, quiet) {
+			return nil
+		}
+		ok, err := step(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package experiment
+
+import (
+	"context"
+	"time"
+)
+
+func init() { register(slicer{}) }
+
+// slicer cuts the traffic into small, delayed pieces.
+type slicer struct{}
+
+func (slicer) Name() string { return "slicer" }
+
+func (slicer) Describe() string {
+	return "for 3 s out of every 4, slices requests and answers into pieces of about 16 bytes, 200 µs apart: every Kafka frame arrives in fragments"
+}
+
+func (s slicer) Run(ctx context.Context, f *Faults) error {
+	return cycle(ctx, time.Second, func(ctx context.Context) (bool, error) { return s.step(ctx, f) })
+}
+
+func (slicer) step(ctx context.Context, f *Faults) (bool, error) {
+	attrs := map[string]any{"average_size": 16, "size_variation": 8, "delay": 200}
+	if err := f.AddToxic("slicer-up", "slicer", "upstream", attrs); err != nil {
+		return false, err
+	}
+	if err := f.AddToxic("slicer-down", "slicer", "downstream", attrs); err != nil {
+		return false, err
+	}
+	ok := wait(ctx, 3*time.Second)
+	err1 := f.RemoveToxic("slicer-up")
+	err2 := f.RemoveToxic("slicer-down")
+	if err1 != nil {
+		return false, err1
+	}
+	return ok, err2
+}

@@ -1,0 +1,133 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/prodlab/prodlab"
+)
+
+// Report is the outcome of a validate run.
+type Report struct {
+	Topic string   `json:"topic"`
+	Runs  []Result `json:"runs"`
+}
+
+// Result is one lost-acknowledgement window: one API, one mode.
+type Result struct {
+	API     string       `json:"api"`
+	Mode    prodlab.Mode `json:"mode"`
+	EventID string       `json:"eventId"`
+	// Copies are the records of EventID found in the log.
+	Copies []Copy `json:"copies"`
+	// Status is the API's HTTP status; 0 if it never answered.
+	Status int `json:"status"`
+	// Answer is the API's body, or the error that stopped the send.
+	Answer string `json:"answer,omitempty"`
+	// Window is how long the toxic stayed on the proxies.
+	Window time.Duration `json:"windowNs"`
+	// Took is the send's duration, as the client saw it.
+	Took time.Duration `json:"tookNs"`
+	// Err says why this window proves nothing, if it does not.
+	Err string `json:"error,omitempty"`
+}
+
+// Copy is one record of an eventId in the log.
+type Copy struct {
+	Partition     int32     `json:"partition"`
+	Offset        int64     `json:"offset"`
+	ProducerID    int64     `json:"producerId"`
+	ProducerEpoch int16     `json:"producerEpoch"`
+	Timestamp     time.Time `json:"timestamp"`
+}
+
+// Name is the result's name in the summary line, such as franz_plain.
+func (r Result) Name() string { return r.API + "_" + string(r.Mode) }
+
+// check returns why r does not hold the lab's claim, or nil.
+func (r Result) check() error {
+	if r.Err != "" {
+		return errors.New(r.Err)
+	}
+	n := len(r.Copies)
+	if r.Status != 200 {
+		return fmt.Errorf("%s: the send answered %d: %s", r.Name(), r.Status, r.Answer)
+	}
+	switch r.Mode {
+	case prodlab.Idempotent:
+		if n != 1 {
+			return fmt.Errorf("%s wrote %d copies of %s: an idempotent producer must write exactly 1", r.Name(), n, r.EventID)
+		}
+	case prodlab.Plain:
+		if n < 2 {
+			return fmt.Errorf("%s wrote %d copy of %s: the retry after the lost acknowledgement did not duplicate it (did the window outlast the request timeout?)", r.Name(), n, r.EventID)
+		}
+	}
+	return nil
+}
+
+// Err returns nil if every window held the lab's claim, or an error whose
+// sentences say which did not, and why.
+func (rep Report) Err() error {
+	var errs []error
+	for _, r := range rep.Runs {
+		if err := r.check(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Summary is the seed's line: "OK: franz_idempotent=1 franz_plain=2", or
+// "FAIL: ..." if a window did not hold the claim.
+func (rep Report) Summary() string {
+	var b strings.Builder
+	if rep.Err() == nil {
+		b.WriteString("OK:")
+	} else {
+		b.WriteString("FAIL:")
+	}
+	for _, r := range rep.Runs {
+		fmt.Fprintf(&b, " %s=%d", r.Name(), len(r.Copies))
+	}
+	return b.String()
+}
+
+// WriteText writes the summary line, then the copies of every duplicate
+// and the producer id and epoch of every idempotent record.
+func (rep Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(rep.Summary() + "\n")
+	for _, r := range rep.Runs {
+		switch {
+		case len(r.Copies) > 1:
+			fmt.Fprintf(&b, "  %s: %d copies of eventId %s in %s (answer after %v, window %v)\n",
+				r.Name(), len(r.Copies), r.EventID, rep.Topic, r.Took.Round(time.Millisecond), r.Window.Round(time.Millisecond))
+			for _, c := range r.Copies {
+				fmt.Fprintf(&b, "    partition %d offset %d%s\n", c.Partition, c.Offset, producer(c))
+			}
+		case r.Mode == prodlab.Idempotent && len(r.Copies) == 1:
+			c := r.Copies[0]
+			fmt.Fprintf(&b, "  %s: 1 copy of eventId %s at partition %d offset %d, producer id %d epoch %d (answer after %v, window %v)\n",
+				r.Name(), r.EventID, c.Partition, c.Offset, c.ProducerID, c.ProducerEpoch, r.Took.Round(time.Millisecond), r.Window.Round(time.Millisecond))
+		}
+	}
+	if err := rep.Err(); err != nil {
+		b.WriteString("The demonstration failed:\n")
+		for _, line := range strings.Split(err.Error(), "\n") {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func producer(c Copy) string {
+	if c.ProducerID < 0 {
+		return ""
+	}
+	return fmt.Sprintf(", producer id %d epoch %d", c.ProducerID, c.ProducerEpoch)
+}

@@ -1,0 +1,337 @@
+package validate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+// ToxicName names the toxic a validate run puts on every proxy.
+const ToxicName = "prodlab-validate-latency"
+
+// validator holds what one run shares between its windows.
+type validator struct {
+	cfg     Config
+	bypass  observe.Bypass
+	adm     *kadm.Client
+	proxies []*toxiproxy.Proxy
+	http    *http.Client
+}
+
+// Run warms every API up, then opens one lost-acknowledgement window per
+// API and mode, in order:
+//
+//  1. a downstream latency toxic goes on every proxy: requests reach the
+//     broker, answers are held;
+//  2. one sync send with a fresh eventId starts;
+//  3. the window stays open until the broker holds the record and the
+//     producer's request timeout has passed: either a second copy appears
+//     in the log (the retry landed) or the send is older than the request
+//     timeout plus the timeout scan, the retry backoff and 250 ms;
+//  4. the toxic is removed, which releases what it held at once; the run
+//     waits for the API's answer and counts the copies of the eventId.
+//
+// It returns the report and, if the demonstration does not hold (an
+// idempotent count other than 1, a plain count without a duplicate, a send
+// or count that failed), an error saying why. It removes its toxic before
+// returning, even when ctx is cancelled.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	rep := Report{Topic: cfg.Topic}
+	if err := cfg.Validate(); err != nil {
+		return rep, err
+	}
+	rep.Topic = cfg.Topic
+	v := &validator{cfg: cfg, http: &http.Client{}}
+	var err error
+	if v.bypass, err = observe.FetchBypass(ctx, cfg.ToxiproxyURL); err != nil {
+		return rep, err
+	}
+	if v.proxies, err = checkProxies(cfg.ToxiproxyURL); err != nil {
+		return rep, err
+	}
+	cl, err := observe.NewClient(cfg.Bootstrap, v.bypass)
+	if err != nil {
+		return rep, err
+	}
+	defer cl.Close()
+	v.adm = kadm.NewClient(cl)
+	if _, err := endOffsets(ctx, v.adm, cfg.Topic); err != nil {
+		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
+	}
+	for _, a := range cfg.APIs {
+		if err := v.warm(ctx, a); err != nil {
+			return rep, err
+		}
+	}
+	for _, a := range cfg.APIs {
+		for _, m := range cfg.Modes {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			r := v.window(ctx, a, m)
+			rep.Runs = append(rep.Runs, r)
+			if ctx.Err() != nil {
+				return rep, fmt.Errorf("interrupted during %s: %w", r.Name(), ctx.Err())
+			}
+		}
+	}
+	return rep, rep.Err()
+}
+
+// checkProxies lists Toxiproxy's proxies and refuses any toxic already on
+// them: the window must be the only fault.
+func checkProxies(baseURL string) ([]*toxiproxy.Proxy, error) {
+	tc := toxiproxy.NewClient(baseURL)
+	m, err := tc.Proxies()
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("toxiproxy at %s has no proxy in front of Kafka", baseURL)
+	}
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []*toxiproxy.Proxy
+	for _, n := range names {
+		p := m[n]
+		if !p.Enabled {
+			return nil, fmt.Errorf("toxiproxy proxy %s is disabled: enable it, or POST %s/reset", n, baseURL)
+		}
+		ts, err := p.Toxics()
+		if err != nil {
+			return nil, fmt.Errorf("toxiproxy proxy %s: %w", n, err)
+		}
+		if len(ts) > 0 {
+			var tn []string
+			for _, t := range ts {
+				tn = append(tn, t.Name)
+			}
+			return nil, fmt.Errorf("%w on proxy %s (%s): remove them first, e.g. curl -X POST %s/reset",
+				ErrToxicsPresent, n, strings.Join(tn, ", "), baseURL)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// addToxics puts the latency toxic on every proxy.
+func (v *validator) addToxics() error {
+	ms := v.cfg.latency().Milliseconds()
+	for _, p := range v.proxies {
+		if _, err := p.AddToxic(ToxicName, "latency", "downstream", 1, toxiproxy.Attributes{"latency": ms, "jitter": 0}); err != nil {
+			return fmt.Errorf("add toxic to proxy %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// removeToxics removes the toxic from every proxy that holds it. It takes
+// no context: it must run even after the run's context ended.
+func (v *validator) removeToxics() error {
+	var errs []error
+	for _, p := range v.proxies {
+		if err := p.RemoveToxic(ToxicName); err != nil && !isNotFound(err) {
+			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isNotFound(err error) bool {
+	var ae *toxiproxy.ApiError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// sent is an API's answer to one send.
+type sent struct {
+	status int
+	body   string
+	err    error
+	took   time.Duration
+}
+
+func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string) sent {
+	q := url.Values{"mode": {string(mode)}, "sendMode": {"sync"}, "eventId": {eventID}, "topic": {v.cfg.Topic}}
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.URL+"/api/v1/send?"+q.Encode(), nil)
+	if err != nil {
+		return sent{err: err}
+	}
+	resp, err := v.http.Do(req)
+	if err != nil {
+		return sent{err: fmt.Errorf("%s API at %s: %w", a.Name, a.URL, err), took: time.Since(start)}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return sent{status: resp.StatusCode, body: strings.TrimSpace(string(body)), took: time.Since(start)}
+}
+
+// warm checks an API's health and sends one record per mode, so that its
+// producers hold the topic's metadata before the toxic slows the proxies.
+func (v *validator) warm(ctx context.Context, a API) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := v.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the %s API at %s is not healthy: GET /health answered %s", a.Name, a.URL, resp.Status)
+	}
+	for _, m := range v.cfg.Modes {
+		s := v.send(ctx, a, m, "validate-warm-up")
+		if s.err != nil {
+			return s.err
+		}
+		if s.status != http.StatusOK {
+			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, s.status, s.body)
+		}
+	}
+	v.cfg.logf("%s API at %s is warm", a.Name, a.URL)
+	return nil
+}
+
+// window runs one lost-acknowledgement window; see Run.
+func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res Result) {
+	res = Result{API: a.Name, Mode: mode, EventID: "validate-" + a.Name + "-" + string(mode) + "-" + randomHex()}
+	fail := func(format string, args ...any) Result {
+		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
+		return res
+	}
+	from, err := endOffsets(ctx, v.adm, v.cfg.Topic)
+	if err != nil {
+		return fail("%v", err)
+	}
+	w, err := startWatch(v.cfg.Bootstrap, v.bypass, v.cfg.Topic, res.EventID, from)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer w.close()
+
+	if err := v.addToxics(); err != nil {
+		_ = v.removeToxics()
+		return fail("%v", err)
+	}
+	toxic := true
+	remove := func() error {
+		if !toxic {
+			return nil
+		}
+		toxic = false
+		return v.removeToxics()
+	}
+	defer func() {
+		if err := remove(); err != nil && res.Err == "" {
+			res.Err = res.Name() + ": " + err.Error()
+		}
+	}()
+
+	hold := v.cfg.hold()
+	v.cfg.logf("%s: toxic on, sending eventId %s", res.Name(), res.EventID)
+	start := time.Now()
+	answers := make(chan sent, 1)
+	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelSend()
+	go func() { answers <- v.send(sendCtx, a, mode, res.EventID) }()
+
+	// Steps 3: the broker holds the record, and the request timed out.
+	var early *sent
+	var werr error
+	wctx, cancel := context.WithTimeout(ctx, hold+15*time.Second)
+	err = until(wctx, func() bool {
+		select {
+		case s := <-answers:
+			early = &s
+			return true
+		default:
+		}
+		n, err := w.count()
+		if err != nil {
+			werr = err
+			return true
+		}
+		return n >= 1 && (n >= 2 || time.Since(start) >= hold)
+	})
+	cancel()
+	switch {
+	case ctx.Err() != nil:
+		return fail("interrupted")
+	case werr != nil:
+		return fail("counting through the direct listener failed: %v", werr)
+	case early != nil && early.err != nil:
+		return fail("%v", early.err)
+	case early != nil && early.status != http.StatusOK:
+		res.Status, res.Answer = early.status, early.body
+		return fail("the send answered %d while the toxic was on: %s", early.status, early.body)
+	case early != nil:
+		res.Status, res.Answer, res.Took = early.status, early.body, early.took
+		return fail("%v: it answered after %v while a %v latency toxic held every response",
+			ErrBypassed, early.took.Round(time.Millisecond), v.cfg.latency())
+	case err != nil:
+		return fail("the record never reached the broker within %v of the send", time.Since(start).Round(time.Millisecond))
+	}
+	n, _ := w.count()
+	res.Window = time.Since(start)
+	if err := remove(); err != nil {
+		return fail("%v", err)
+	}
+	v.cfg.logf("%s: toxic off after %v with %d cop%s in the log", res.Name(), res.Window.Round(time.Millisecond), n, plural(n, "y", "ies"))
+
+	// Step 4: the answer, then every record up to the end offsets.
+	var s sent
+	select {
+	case s = <-answers:
+	case <-ctx.Done():
+		return fail("interrupted")
+	}
+	res.Status, res.Answer, res.Took = s.status, s.body, s.took
+	if s.err != nil {
+		return fail("%v", s.err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ends, err := endOffsets(cctx, v.adm, v.cfg.Topic)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := until(cctx, func() bool { return w.reached(ends) }); err != nil {
+		return fail("counting through the direct listener did not reach the end offsets: %v", err)
+	}
+	res.Copies = w.result()
+	return res
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func randomHex() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

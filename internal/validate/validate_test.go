@@ -1,0 +1,184 @@
+package validate_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/validate"
+)
+
+// config points a validate run at every API of l.
+func config(t *testing.T, l *lab.Lab, topic string) validate.Config {
+	t.Helper()
+	cfg := validate.DefaultConfig()
+	cfg.APIs = nil
+	for _, a := range l.APIs() {
+		cfg.APIs = append(cfg.APIs, validate.API{Name: a.Engine.Name(), URL: a.URL})
+	}
+	cfg.ToxiproxyURL = l.ToxiproxyURL()
+	cfg.Bootstrap = l.DirectAddrs()
+	cfg.Topic = topic
+	if testing.Verbose() {
+		cfg.Progress = t.Logf
+	}
+	return cfg
+}
+
+// toxics returns every toxic left on l's proxies.
+func toxics(t *testing.T, l *lab.Lab) []string {
+	t.Helper()
+	ps, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range ps {
+		ts, err := p.Toxics()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ts {
+			out = append(out, p.Name+"/"+x.Name)
+		}
+	}
+	return out
+}
+
+// TestValidate runs Lab 02.4 against every engine: plain mode duplicates,
+// idempotent mode writes one record, and no toxic is left behind.
+func TestValidate(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 3, nil)
+	cfg := config(t, l, topic)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := validate.Run(ctx, cfg)
+	var out strings.Builder
+	_ = rep.WriteText(&out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if len(rep.Runs) != 2*len(l.APIs()) {
+		t.Fatalf("%d windows, want %d", len(rep.Runs), 2*len(l.APIs()))
+	}
+	if !strings.HasPrefix(out.String(), "OK: ") {
+		t.Fatalf("output does not start with OK: %q", out.String())
+	}
+	for _, r := range rep.Runs {
+		// Count again, independently, through labtest's reader.
+		got := labtest.Count(t, l, topic, r.EventID)
+		if len(got) != len(r.Copies) {
+			t.Errorf("%s: report has %d copies, the log has %d", r.Name(), len(r.Copies), len(got))
+		}
+		switch r.Mode {
+		case prodlab.Idempotent:
+			if len(got) != 1 {
+				t.Errorf("%s: %d copies, want 1", r.Name(), len(got))
+			} else if got[0].ProducerID < 0 || r.Copies[0].ProducerID != got[0].ProducerID {
+				t.Errorf("%s: producer id %d in the report, %d on the record", r.Name(), r.Copies[0].ProducerID, got[0].ProducerID)
+			}
+			if !strings.Contains(out.String(), "producer id ") {
+				t.Errorf("output names no producer id")
+			}
+		case prodlab.Plain:
+			if len(got) < 2 {
+				t.Errorf("%s: %d copies, want a duplicate", r.Name(), len(got))
+			}
+			for _, c := range r.Copies {
+				if !strings.Contains(out.String(), "offset "+itoa(c.Offset)) {
+					t.Errorf("output does not list offset %d of %s", c.Offset, r.Name())
+				}
+			}
+		}
+		if r.Window < cfg.RequestTimeout {
+			t.Errorf("%s: the window closed after %v, before the request timeout %v", r.Name(), r.Window, cfg.RequestTimeout)
+		}
+	}
+	if left := toxics(t, l); len(left) > 0 {
+		t.Fatalf("toxics left behind: %v", left)
+	}
+}
+
+// TestValidateInterrupted cancels a run inside its first window: the run
+// stops with the context's error and leaves no toxic behind.
+func TestValidateInterrupted(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 1, nil)
+	cfg := config(t, l, topic)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg.Progress = func(format string, args ...any) {
+		if strings.Contains(format, "toxic on") {
+			// The toxic is on every proxy: interrupt now.
+			if len(toxics(t, l)) == 0 {
+				t.Errorf("progress said the toxic is on, Toxiproxy lists none")
+			}
+			cancel()
+		}
+	}
+	_, err := validate.Run(ctx, cfg)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	if left := toxics(t, l); len(left) > 0 {
+		t.Fatalf("toxics left behind: %v", left)
+	}
+}
+
+// TestValidateRefusesToxics refuses to run over a toxic someone left.
+func TestValidateRefusesToxics(t *testing.T) {
+	l := labtest.Start(t)
+	p, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxy("kafka")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.AddToxic("slow", "latency", "downstream", 1, toxiproxy.Attributes{"latency": 10}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = validate.Run(context.Background(), config(t, l, prodlab.DefaultTopic))
+	if !errors.Is(err, validate.ErrToxicsPresent) {
+		t.Fatalf("run over a toxic returned %v, want ErrToxicsPresent", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*validate.Config)
+		want string
+	}{
+		{"no api", func(c *validate.Config) { c.APIs = nil }, "no API"},
+		{"bad url", func(c *validate.Config) { c.APIs[0].URL = "127.0.0.1:18080" }, "not an http:// URL"},
+		{"twice", func(c *validate.Config) { c.APIs[1].Name = c.APIs[0].Name }, "given twice"},
+		{"topic", func(c *validate.Config) { c.Topic = "a b" }, "not a legal Kafka topic"},
+		{"mode", func(c *validate.Config) { c.Modes = []prodlab.Mode{"fast"} }, "not allowed"},
+		{"timeout", func(c *validate.Config) { c.RequestTimeout = time.Millisecond }, "outside"},
+		{"bootstrap", func(c *validate.Config) { c.Bootstrap = nil }, "bootstrap"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validate.DefaultConfig()
+			tc.mod(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	c := validate.DefaultConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("default config: %v", err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+

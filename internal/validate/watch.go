@@ -1,0 +1,143 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+// watch follows a topic from given offsets on the direct path and keeps
+// the copies of one eventId, so that the window can wait on what the
+// broker holds.
+type watch struct {
+	cl      *kgo.Client
+	eventID string
+	cancel  context.CancelFunc
+	done    chan struct{}
+
+	mu     sync.Mutex
+	copies []Copy
+	next   map[int32]int64 // next offset to read, per partition
+	err    error
+}
+
+// endOffsets returns the end offset of every partition of topic.
+func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	out := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
+	if len(out) == 0 {
+		return nil, fmt.Errorf("topic %s does not exist", topic)
+	}
+	return out, nil
+}
+
+// startWatch reads topic from the offsets in from and collects the records
+// whose eventId header is eventID.
+func startWatch(bootstrap []string, b observe.Bypass, topic, eventID string, from map[int32]int64) (*watch, error) {
+	offs := map[int32]kgo.Offset{}
+	next := map[int32]int64{}
+	for p, o := range from {
+		offs[p] = kgo.NewOffset().At(o)
+		next[p] = o
+	}
+	cl, err := observe.NewClient(bootstrap, b,
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
+		kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &watch{cl: cl, eventID: eventID, cancel: cancel, done: make(chan struct{}), next: next}
+	go w.run(ctx)
+	return w, nil
+}
+
+func (w *watch) run(ctx context.Context) {
+	defer close(w.done)
+	for ctx.Err() == nil {
+		fs := w.cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		fs.EachError(func(_ string, _ int32, err error) {
+			if !errors.Is(err, context.Canceled) && w.err == nil {
+				w.err = err
+			}
+		})
+		fs.EachRecord(func(r *kgo.Record) {
+			if r.Offset+1 > w.next[r.Partition] {
+				w.next[r.Partition] = r.Offset + 1
+			}
+			for _, h := range r.Headers {
+				if h.Key == prodlab.HeaderEventID && string(h.Value) == w.eventID {
+					w.copies = append(w.copies, Copy{Partition: r.Partition, Offset: r.Offset,
+						ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
+				}
+			}
+		})
+		w.mu.Unlock()
+	}
+}
+
+// count returns how many copies the watch has seen, and its error if the
+// consumer failed.
+func (w *watch) count() (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.copies), w.err
+}
+
+// reached reports whether the watch has read every partition up to ends.
+func (w *watch) reached(ends map[int32]int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for p, end := range ends {
+		if w.next[p] < end {
+			return false
+		}
+	}
+	return true
+}
+
+// result returns the copies seen so far.
+func (w *watch) result() []Copy {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]Copy(nil), w.copies...)
+}
+
+func (w *watch) close() {
+	w.cancel()
+	<-w.done
+	w.cl.Close()
+}
+
+// until polls cond every 20 ms until it holds or ctx ends.
+func until(ctx context.Context, cond func() bool) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
