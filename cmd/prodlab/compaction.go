@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/prodlab/prodlab/internal/admin"
+)
+
+func init() {
+	register("compaction-check", "wait until log compaction keeps only the expected version of a key (Lab 02.6)", runCompaction)
+}
+
+// compactionConfig is a parsed 'prodlab compaction-check' command line.
+type compactionConfig struct {
+	conn connConfig
+	spec admin.CompactionSpec
+	json bool
+}
+
+// compactionFlags parses the arguments of 'prodlab compaction-check'.
+func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) {
+	var c compactionConfig
+	fs := flag.NewFlagSet("compaction-check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addConnFlags(fs, &c.conn)
+	fs.DurationVar(&c.conn.timeout, "timeout", admin.DefaultTimeout, "bound on each request to the brokers")
+	fs.StringVar(&c.spec.Topic, "topic", "bhf-compact-demo", "compacted topic to check")
+	fs.StringVar(&c.spec.Key, "key", "", "record key whose versions are checked (required)")
+	fs.StringVar(&c.spec.Expect, "expect", "", "version the key must keep: its eventId (header or JSON value), or its whole value (required)")
+	fs.DurationVar(&c.spec.Wait, "wait", 60*time.Second, "how long to wait for compaction")
+	fs.BoolVar(&c.spec.Roll, "roll", true, "write one record (key "+admin.RollKey+") once segment.ms has passed, so that the active segment rolls and can be cleaned")
+	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, &exitError{code: 2, err: fmt.Errorf("compaction-check: unexpected argument %q", fs.Arg(0))}
+	}
+	switch {
+	case c.spec.Key == "":
+		return c, &exitError{code: 2, err: errors.New("compaction-check: --key is required")}
+	case c.spec.Expect == "":
+		return c, &exitError{code: 2, err: errors.New("compaction-check: --expect is required")}
+	case c.spec.Wait <= 0:
+		return c, fmt.Errorf("--wait %s must be positive", c.spec.Wait)
+	case c.conn.timeout <= 0:
+		return c, fmt.Errorf("--timeout %s must be positive", c.conn.timeout)
+	}
+	return c, nil
+}
+
+func runCompaction(ctx context.Context, args []string) error {
+	c, err := compactionFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	return compactionRun(ctx, c, os.Stdout)
+}
+
+// compactionRun runs a parsed 'prodlab compaction-check'. A check that
+// fails (not compacted in time, or another value kept) exits with status 3.
+func compactionRun(ctx context.Context, c compactionConfig, w io.Writer) error {
+	cl, err := c.conn.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if !c.json {
+		seen := 0
+		c.spec.Progress = func(st admin.CompactionState) {
+			if seen == 0 {
+				fmt.Fprintf(w, "Before: key %s has %d record(s) in %s:\n", c.spec.Key, len(st.Versions), c.spec.Topic)
+				printVersions(w, st.Versions)
+				fmt.Fprintf(w, "Waiting up to %s for compaction...\n", c.spec.Wait)
+			} else if len(st.Versions) != seen {
+				fmt.Fprintf(w, "  %s: key %s now has %d record(s)\n", st.At.Format("15:04:05.000"), c.spec.Key, len(st.Versions))
+			}
+			seen = len(st.Versions)
+		}
+	}
+	rep, err := cl.CompactionCheck(ctx, c.spec)
+	if c.json {
+		if jerr := writeJSON(w, rep); jerr != nil {
+			return jerr
+		}
+	} else if rep.Before.At != (time.Time{}) {
+		printReport(w, rep)
+	}
+	if errors.Is(err, admin.ErrNotCompacted) || errors.Is(err, admin.ErrUnexpected) {
+		return &exitError{code: 3, err: err}
+	}
+	return err
+}
+
+func printVersions(w io.Writer, rs []admin.Record) {
+	for _, r := range rs {
+		fmt.Fprintf(w, "  Partition:%d\tOffset:%d\tkey=%s\teventId=%s\tvalue=%s\n", r.Partition, r.Offset, r.KeyString(), r.EventID, r.ValueString())
+	}
+}
+
+func printReport(w io.Writer, rep admin.CompactionReport) {
+	if rep.Rolled != nil {
+		fmt.Fprintf(w, "Rolled the active segment: wrote key %s (segment.ms=%d passed since the newest record).\n", admin.RollKey, rep.SegmentMs)
+	}
+	fmt.Fprintf(w, "After %s: key %s has %d record(s):\n", rep.Elapsed.Round(time.Millisecond), rep.Key, len(rep.After.Versions))
+	printVersions(w, rep.After.Versions)
+	fmt.Fprintf(w, "Latest value of every other key (%d):\n", len(rep.After.Others))
+	printVersions(w, rep.After.Others)
+	switch {
+	case rep.OK:
+		fmt.Fprintf(w, "OK: compaction kept only %s for key %s.\n", rep.Expect, rep.Key)
+	case rep.Compacted:
+		fmt.Fprintf(w, "FAILED: compaction kept another version than %s.\n", rep.Expect)
+	default:
+		fmt.Fprintf(w, "FAILED: not compacted within the wait.\n")
+	}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/prodlab/prodlab/internal/admin"
+)
+
+func init() {
+	register("consume", "print a topic's records (kafka-console-consumer.sh without docker exec)", runConsume)
+}
+
+// consumeConfig is a parsed 'prodlab consume' command line.
+type consumeConfig struct {
+	conn   connConfig
+	spec   admin.ConsumeSpec
+	fields admin.Fields
+	count  bool
+	json   bool
+}
+
+// consumeFlags parses the arguments of 'prodlab consume'.
+func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
+	var c consumeConfig
+	fs := flag.NewFlagSet("consume", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addConnFlags(fs, &c.conn)
+	fs.DurationVar(&c.conn.timeout, "connect-timeout", admin.DefaultTimeout, "bound on reaching the brokers")
+	fs.StringVar(&c.spec.Topic, "topic", "", "topic to read (required)")
+	fs.BoolVar(&c.spec.FromBeginning, "from-beginning", false, "read from the start and stop at the end offsets listed when the read starts")
+	fs.DurationVar(&c.spec.Idle, "timeout", admin.DefaultIdle, "stop after this long without a new record")
+	partition := fs.Int("partition", -1, "read only this partition (default: all)")
+	key := fs.String("key", "", "print only records with this key")
+	fs.StringVar(&c.spec.Grep, "grep", "", "print only records whose key, value or a header value contains this text")
+	printList := fs.String("print", "value", "fields to print, comma-separated, among timestamp,partition,offset,headers,key,value")
+	fs.IntVar(&c.spec.Max, "max-messages", 0, "stop after this many printed records (0: no limit)")
+	fs.BoolVar(&c.count, "count", false, "print only the number of matching records per partition and in total")
+	fs.BoolVar(&c.json, "json", false, "print each record as one JSON object per line")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, &exitError{code: 2, err: fmt.Errorf("consume: unexpected argument %q", fs.Arg(0))}
+	}
+	if c.spec.Topic == "" {
+		return c, &exitError{code: 2, err: errors.New("consume: --topic is required")}
+	}
+	if c.spec.Idle <= 0 {
+		return c, fmt.Errorf("--timeout %s must be positive", c.spec.Idle)
+	}
+	if c.conn.timeout <= 0 {
+		return c, fmt.Errorf("--connect-timeout %s must be positive", c.conn.timeout)
+	}
+	if *partition < -1 {
+		return c, fmt.Errorf("--partition %d is negative", *partition)
+	}
+	if c.spec.Max < 0 {
+		return c, fmt.Errorf("--max-messages %d is negative", c.spec.Max)
+	}
+	if *partition >= 0 {
+		c.spec.Partitions = []int32{int32(*partition)}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "key" {
+			c.spec.Key = key
+		}
+	})
+	var err error
+	if c.fields, err = admin.ParseFields(*printList); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func runConsume(ctx context.Context, args []string) error {
+	c, err := consumeFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	return consumeRun(ctx, c, os.Stdout, os.Stderr)
+}
+
+// consumeRun runs a parsed 'prodlab consume' command.
+func consumeRun(ctx context.Context, c consumeConfig, stdout, stderr io.Writer) error {
+	cl, err := c.conn.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	res, err := cl.Consume(ctx, c.spec, func(r admin.Record) error {
+		switch {
+		case c.count:
+		case c.json:
+			if err := writeJSONLine(w, r); err != nil {
+				return err
+			}
+		default:
+			fmt.Fprintln(w, c.fields.Format(r))
+		}
+		return w.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	if c.count {
+		for _, p := range res.Partitions() {
+			fmt.Fprintf(w, "Partition:%d\t%d\n", p, res.Per[p])
+		}
+		fmt.Fprintf(w, "Total\t%d\n", res.Matched)
+	}
+	fmt.Fprintf(stderr, "Processed a total of %d messages (%s)\n", res.Matched, stopReason(res.Stop, c.spec.Idle))
+	return nil
+}
+
+func stopReason(s admin.Stop, idle time.Duration) string {
+	switch s {
+	case admin.StopEnd:
+		return "reached the end offsets"
+	case admin.StopIdle:
+		return "no new record for " + idle.String()
+	case admin.StopMax:
+		return "reached --max-messages"
+	}
+	return strconv.Quote(string(s))
+}
+
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

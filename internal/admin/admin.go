@@ -1,0 +1,188 @@
+// Package admin manages topics, reads records and checks log compaction on
+// the lab's direct path (bypassing Toxiproxy) with franz-go's kadm and kgo.
+// Every function returns typed results, for the CLI, the web console and
+// the lab guide alike.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/observe"
+)
+
+// Sentinel errors. Unknown topics wrap prodlab.ErrUnknownTopic.
+var (
+	// ErrTopicExists means a topic of that name already exists.
+	ErrTopicExists = errors.New("topic already exists")
+	// ErrInvalid means the input or the broker rejected a request as invalid:
+	// a bad config, partition count or replication factor.
+	ErrInvalid = errors.New("invalid request")
+	// ErrUnreachable means no broker answered within the timeout.
+	ErrUnreachable = errors.New("no broker reachable")
+	// ErrNotCompacted means compaction did not leave one record for the key
+	// within the wait.
+	ErrNotCompacted = errors.New("not compacted in time")
+	// ErrUnexpected means compaction kept another value than the expected one.
+	ErrUnexpected = errors.New("unexpected value kept")
+)
+
+// DefaultTimeout bounds each admin request unless Timeout says otherwise.
+const DefaultTimeout = 10 * time.Second
+
+type cfg struct {
+	bypass  observe.Bypass
+	timeout time.Duration
+}
+
+// Opt configures a Client.
+type Opt func(*cfg)
+
+// Bypass makes the client dial each proxy's upstream instead of the proxy,
+// default none.
+func Bypass(b observe.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
+
+// Timeout bounds each admin request and the setup of a read, default
+// DefaultTimeout.
+func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
+
+// Client talks to one cluster.
+type Client struct {
+	bootstrap []string
+	cfg       cfg
+	cl        *kgo.Client
+	adm       *kadm.Client
+	dials     *dialHook
+}
+
+// New returns a client bootstrapped on bootstrap. It connects lazily: an
+// unreachable cluster surfaces as ErrUnreachable on the first request.
+func New(bootstrap []string, opts ...Opt) (*Client, error) {
+	c := &Client{bootstrap: bootstrap, cfg: cfg{timeout: DefaultTimeout}, dials: &dialHook{}}
+	for _, o := range opts {
+		o(&c.cfg)
+	}
+	if len(bootstrap) == 0 {
+		return nil, errf(ErrInvalid, "no bootstrap broker given")
+	}
+	for _, b := range bootstrap {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			return nil, errf(ErrInvalid, "bootstrap %q is not host:port", b)
+		}
+	}
+	if c.cfg.timeout <= 0 {
+		return nil, errf(ErrInvalid, "timeout %s must be positive", c.cfg.timeout)
+	}
+	cl, err := c.newKgo()
+	if err != nil {
+		return nil, err
+	}
+	c.cl, c.adm = cl, kadm.NewClient(cl)
+	return c, nil
+}
+
+func (c *Client) newKgo(opts ...kgo.Opt) (*kgo.Client, error) {
+	return observe.NewClient(c.bootstrap, c.cfg.bypass, append([]kgo.Opt{
+		kgo.WithHooks(c.dials),
+		kgo.DialTimeout(c.cfg.timeout),
+	}, opts...)...)
+}
+
+// Close closes the client.
+func (c *Client) Close() { c.cl.Close() }
+
+// bounded returns ctx bounded by the request timeout.
+func (c *Client) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.cfg.timeout)
+}
+
+// wrap turns a deadline hit while no broker could be dialled into
+// ErrUnreachable naming the last dial error.
+func (c *Client) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err) {
+		if derr := c.dials.last(); derr != nil {
+			return fmt.Errorf("%w at %s within %s: %v", ErrUnreachable, strings.Join(c.bootstrap, ","), c.cfg.timeout, derr)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w at %s: no answer within %s", ErrUnreachable, strings.Join(c.bootstrap, ","), c.cfg.timeout)
+		}
+	}
+	return err
+}
+
+func isDialErr(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// dialHook remembers the last failed dial, and forgets it on success.
+type dialHook struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (h *dialHook) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.err = err
+}
+
+func (h *dialHook) last() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+// kafkaErr maps a broker error about topic to the package's sentinels,
+// keeping the broker's message.
+func kafkaErr(topic string, err error, msg string) error {
+	if err == nil {
+		return nil
+	}
+	detail := ""
+	if msg != "" {
+		detail = ": " + msg
+	}
+	var ke *kerr.Error
+	switch {
+	case errors.Is(err, kerr.UnknownTopicOrPartition), errors.Is(err, kerr.UnknownTopicID):
+		return fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, topic)
+	case errors.Is(err, kerr.TopicAlreadyExists):
+		return errf(ErrTopicExists, "topic %q already exists", topic)
+	case errors.Is(err, kerr.InvalidConfig), errors.Is(err, kerr.InvalidPartitions),
+		errors.Is(err, kerr.InvalidReplicationFactor), errors.Is(err, kerr.InvalidTopicException),
+		errors.Is(err, kerr.InvalidRequest), errors.Is(err, kerr.InvalidReplicaAssignment),
+		errors.Is(err, kerr.PolicyViolation):
+		errors.As(err, &ke)
+		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), detail)
+	}
+	return fmt.Errorf("topic %q: %w%s", topic, err, detail)
+}
+
+// kindError is an error of a sentinel kind with its own message.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// errf returns an error that reads as the formatted message and matches
+// kind with errors.Is.
+func errf(kind error, format string, args ...any) error {
+	return &kindError{kind, fmt.Sprintf(format, args...)}
+}

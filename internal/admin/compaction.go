@@ -1,0 +1,232 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+)
+
+// RollKey is the key of the record CompactionCheck writes to roll the
+// active segment.
+const RollKey = "prodlab-segment-roll"
+
+// pollEvery is how often the package re-reads observed state.
+const pollEvery = 250 * time.Millisecond
+
+// CompactionSpec says what CompactionCheck waits for.
+type CompactionSpec struct {
+	Topic string
+	Key   string
+	// Expect is the version the key must keep: a record matches when its
+	// eventId (header, else JSON value field) or its whole value equals it.
+	Expect string
+	// Wait bounds the whole check.
+	Wait time.Duration
+	// Roll writes one record (key RollKey) once segment.ms has passed since
+	// the newest record, so that the segment holding the key's records
+	// rolls and becomes cleanable. Real Kafka never cleans the active
+	// segment, and a segment only rolls when a record is appended.
+	Roll bool
+	// Progress, if set, receives each state the check observes.
+	Progress func(CompactionState)
+}
+
+// CompactionState is what a topic held at one moment.
+type CompactionState struct {
+	At time.Time `json:"at"`
+	// Versions are the records of the checked key, in offset order.
+	Versions []Record `json:"versions"`
+	// Others holds the latest record of every other key, in offset order.
+	Others []Record `json:"others"`
+	// Records is the topic's record count.
+	Records int `json:"records"`
+}
+
+// CompactionReport is the outcome of CompactionCheck.
+type CompactionReport struct {
+	Topic         string          `json:"topic"`
+	Key           string          `json:"key"`
+	Expect        string          `json:"expect"`
+	CleanupPolicy string          `json:"cleanupPolicy"`
+	SegmentMs     int64           `json:"segmentMs"`
+	Before        CompactionState `json:"before"`
+	After         CompactionState `json:"after"`
+	// Rolled is the record written to roll the segment, if any.
+	Rolled *Record `json:"rolled,omitempty"`
+	// Compacted is true once the key holds one record.
+	Compacted bool `json:"compacted"`
+	// OK is true when that one record is Expect.
+	OK      bool          `json:"ok"`
+	Elapsed time.Duration `json:"elapsedNs"`
+}
+
+// CompactionCheck reads s.Topic until its log holds a single record for
+// s.Key, then checks that record is s.Expect. It fails with ErrNotCompacted
+// if s.Wait passes first, and with ErrUnexpected if another value is kept;
+// the report is filled either way.
+func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (CompactionReport, error) {
+	rep := CompactionReport{Topic: s.Topic, Key: s.Key, Expect: s.Expect}
+	switch {
+	case s.Key == "":
+		return rep, errf(ErrInvalid, "a key is required")
+	case s.Expect == "":
+		return rep, errf(ErrInvalid, "an expected value is required")
+	case s.Wait <= 0:
+		return rep, errf(ErrInvalid, "wait %s must be positive", s.Wait)
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, s.Wait)
+	defer cancel()
+	d, err := c.DescribeTopic(ctx, s.Topic)
+	if err != nil {
+		return rep, err
+	}
+	rep.CleanupPolicy, _ = d.Config("cleanup.policy")
+	if !strings.Contains(rep.CleanupPolicy, "compact") {
+		return rep, errf(ErrInvalid, "topic %q has cleanup.policy=%s: it is never compacted (create it with --config cleanup.policy=compact)", s.Topic, rep.CleanupPolicy)
+	}
+	if v, ok := d.Config("segment.ms"); ok {
+		rep.SegmentMs, _ = strconv.ParseInt(v, 10, 64)
+	}
+	report := func(st CompactionState) {
+		if s.Progress != nil {
+			s.Progress(st)
+		}
+	}
+	finish := func(err error) (CompactionReport, error) {
+		rep.Elapsed = time.Since(start)
+		return rep, err
+	}
+	var newest time.Time
+	for first := true; ; first = false {
+		st, latest, err := c.snapshot(ctx, s.Topic, s.Key)
+		if err != nil {
+			if ctx.Err() != nil && !first {
+				return finish(errf(ErrNotCompacted, "topic %q still holds %d records for key %q after %s", s.Topic, len(rep.After.Versions), s.Key, s.Wait))
+			}
+			return finish(err)
+		}
+		if first {
+			rep.Before = st
+			if len(st.Versions) == 0 {
+				return finish(errf(ErrInvalid, "topic %q holds no record with key %q", s.Topic, s.Key))
+			}
+		}
+		rep.After = st
+		report(st)
+		if len(st.Versions) == 1 {
+			rep.Compacted = true
+			rep.OK = st.Versions[0].Is(s.Expect)
+			if !rep.OK {
+				return finish(errf(ErrUnexpected, "key %q kept %s at offset %d, not %s", s.Key, describe(st.Versions[0]), st.Versions[0].Offset, s.Expect))
+			}
+			return finish(nil)
+		}
+		if latest.After(newest) {
+			newest = latest
+		}
+		if s.Roll && rep.Rolled == nil && rep.SegmentMs > 0 {
+			// The broker rolls once segment.ms has passed since the
+			// segment's first record; the newest record is a safe bound.
+			rollAt := newest.Add(time.Duration(rep.SegmentMs)*time.Millisecond + 100*time.Millisecond)
+			if !time.Now().Before(rollAt) {
+				r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
+				if err != nil {
+					return finish(err)
+				}
+				rep.Rolled = &r
+			}
+		}
+		if err := pause(ctx, pollEvery); err != nil {
+			return finish(errf(ErrNotCompacted, "topic %q still holds %d records for key %q after %s", s.Topic, len(rep.After.Versions), s.Key, s.Wait))
+		}
+	}
+}
+
+// snapshot reads the whole topic and returns its state for key and the
+// newest record's timestamp.
+func (c *Client) snapshot(ctx context.Context, topic, key string) (CompactionState, time.Time, error) {
+	st := CompactionState{At: time.Now(), Versions: []Record{}, Others: []Record{}}
+	others := map[string]Record{}
+	var newest time.Time
+	_, err := c.Consume(ctx, ConsumeSpec{Topic: topic, FromBeginning: true, Idle: c.cfg.timeout}, func(r Record) error {
+		st.Records++
+		if r.Timestamp.After(newest) {
+			newest = r.Timestamp
+		}
+		switch {
+		case r.Key != nil && *r.Key == key:
+			st.Versions = append(st.Versions, r)
+		case r.Key != nil:
+			if o, ok := others[*r.Key]; !ok || r.Partition != o.Partition || r.Offset > o.Offset {
+				others[*r.Key] = r
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return st, newest, err
+	}
+	for _, r := range others {
+		st.Others = append(st.Others, r)
+	}
+	byOffset := func(rs []Record) {
+		sort.Slice(rs, func(i, j int) bool {
+			if rs[i].Partition != rs[j].Partition {
+				return rs[i].Partition < rs[j].Partition
+			}
+			return rs[i].Offset < rs[j].Offset
+		})
+	}
+	byOffset(st.Versions)
+	byOffset(st.Others)
+	return st, newest, nil
+}
+
+// roll writes one record with key RollKey to partition p of topic.
+func (c *Client) roll(ctx context.Context, topic string, p int32) (Record, error) {
+	now := time.Now()
+	v, _ := json.Marshal(struct {
+		EventID string `json:"eventId"`
+		Note    string `json:"note"`
+		TS      int64  `json:"ts"`
+	}{"segment-roll", "written by prodlab compaction-check to roll the active segment", now.UnixMilli()})
+	kr := &kgo.Record{Topic: topic, Partition: p, Key: []byte(RollKey), Value: v, Timestamp: now,
+		Headers: []kgo.RecordHeader{{Key: prodlab.HeaderEventID, Value: []byte("segment-roll")}}}
+	cl, err := c.newKgo(kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		return Record{}, err
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(ctx, kr).FirstErr(); err != nil {
+		return Record{}, c.wrap(fmt.Errorf("rolling the segment of %s: %w", topic, err))
+	}
+	return fromKgo(kr), nil
+}
+
+func describe(r Record) string {
+	if r.EventID != "" {
+		return r.EventID
+	}
+	return strconv.Quote(r.ValueString())
+}
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

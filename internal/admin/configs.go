@@ -1,0 +1,109 @@
+package admin
+
+import (
+	"strconv"
+	"strings"
+)
+
+// configKind is how a topic config's value is checked.
+type configKind int
+
+const (
+	kindLong configKind = iota
+	kindInt
+	kindRatio // a double from 0 to 1
+	kindBool
+	kindString
+	kindPolicy
+	kindCompression
+	kindTimestampType
+)
+
+// topicConfigs are Apache Kafka 4.1's topic configs. Checking them before a
+// create makes the embedded broker (which stores any config) reject the
+// same input a real broker rejects.
+var topicConfigs = map[string]configKind{
+	"cleanup.policy":                          kindPolicy,
+	"compression.type":                        kindCompression,
+	"compression.gzip.level":                  kindInt,
+	"compression.lz4.level":                   kindInt,
+	"compression.zstd.level":                  kindInt,
+	"delete.retention.ms":                     kindLong,
+	"file.delete.delay.ms":                    kindLong,
+	"flush.messages":                          kindLong,
+	"flush.ms":                                kindLong,
+	"follower.replication.throttled.replicas": kindString,
+	"index.interval.bytes":                    kindInt,
+	"leader.replication.throttled.replicas":   kindString,
+	"local.retention.bytes":                   kindLong,
+	"local.retention.ms":                      kindLong,
+	"max.compaction.lag.ms":                   kindLong,
+	"max.message.bytes":                       kindInt,
+	"message.timestamp.after.max.ms":          kindLong,
+	"message.timestamp.before.max.ms":         kindLong,
+	"message.timestamp.type":                  kindTimestampType,
+	"min.cleanable.dirty.ratio":               kindRatio,
+	"min.compaction.lag.ms":                   kindLong,
+	"min.insync.replicas":                     kindInt,
+	"preallocate":                             kindBool,
+	"remote.log.copy.disable":                 kindBool,
+	"remote.log.delete.on.disable":            kindBool,
+	"remote.storage.enable":                   kindBool,
+	"retention.bytes":                         kindLong,
+	"retention.ms":                            kindLong,
+	"segment.bytes":                           kindInt,
+	"segment.index.bytes":                     kindInt,
+	"segment.jitter.ms":                       kindLong,
+	"segment.ms":                              kindLong,
+	"unclean.leader.election.enable":          kindBool,
+}
+
+// checkConfig checks one topic config name and value.
+func checkConfig(k, v string) error {
+	kind, ok := topicConfigs[k]
+	if !ok {
+		return errf(ErrInvalid, "unknown topic config %q (not an Apache Kafka 4.1 topic config)", k)
+	}
+	bad := func(want string) error {
+		return errf(ErrInvalid, "config %s=%q: %s", k, v, want)
+	}
+	switch kind {
+	case kindLong:
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			return bad("not a whole number (a LONG)")
+		}
+	case kindInt:
+		if _, err := strconv.ParseInt(v, 10, 32); err != nil {
+			return bad("not a whole number (an INT)")
+		}
+	case kindRatio:
+		if f, err := strconv.ParseFloat(v, 64); err != nil || f < 0 || f > 1 {
+			return bad("not a number from 0 to 1")
+		}
+	case kindBool:
+		if v != "true" && v != "false" {
+			return bad("use true or false")
+		}
+	case kindPolicy:
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "compact" && p != "delete" {
+				return bad("use compact, delete or compact,delete")
+			}
+		}
+	case kindCompression:
+		switch v {
+		case "uncompressed", "zstd", "lz4", "snappy", "gzip", "producer":
+		default:
+			return bad("use uncompressed, zstd, lz4, snappy, gzip or producer")
+		}
+	case kindTimestampType:
+		if v != "CreateTime" && v != "LogAppendTime" {
+			return bad("use CreateTime or LogAppendTime")
+		}
+	case kindString:
+		if v == "" {
+			return bad("empty value")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+)
+
+// DefaultIdle is how long Consume waits for a record before it stops.
+const DefaultIdle = 5 * time.Second
+
+// ConsumeSpec says what to read.
+type ConsumeSpec struct {
+	Topic string
+	// FromBeginning reads from each partition's start offset and stops at
+	// the end offsets listed when the read starts; otherwise only records
+	// written after the read starts are read.
+	FromBeginning bool
+	// Partitions are the partitions to read; empty means all.
+	Partitions []int32
+	// Key keeps only records whose key equals *Key.
+	Key *string
+	// Grep keeps only records whose key, value or a header value contains it.
+	Grep string
+	// Idle stops the read after this long without a record, default
+	// DefaultIdle.
+	Idle time.Duration
+	// Max stops the read after this many matching records; 0 means no limit.
+	Max int
+}
+
+// Stop says why a read ended.
+type Stop string
+
+// The reasons a read ends.
+const (
+	StopEnd  Stop = "end"  // every partition reached its end offset
+	StopIdle Stop = "idle" // no record for ConsumeSpec.Idle
+	StopMax  Stop = "max"  // ConsumeSpec.Max records matched
+)
+
+// ConsumeResult summarises a read.
+type ConsumeResult struct {
+	Read    int           `json:"read"`    // records fetched
+	Matched int           `json:"matched"` // records that passed the filters
+	Per     map[int32]int `json:"perPartition"`
+	Stop    Stop          `json:"stop"`
+}
+
+// Partitions returns the partitions with matching records, sorted.
+func (r ConsumeResult) Partitions() []int32 {
+	ps := make([]int32, 0, len(r.Per))
+	for p := range r.Per {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
+	return ps
+}
+
+func (s ConsumeSpec) match(r Record) bool {
+	if s.Key != nil && (r.Key == nil || *r.Key != *s.Key) {
+		return false
+	}
+	if s.Grep == "" {
+		return true
+	}
+	if strings.Contains(r.KeyString(), s.Grep) || strings.Contains(r.ValueString(), s.Grep) {
+		return true
+	}
+	for _, h := range r.Headers {
+		if strings.Contains(h.Value, s.Grep) {
+			return true
+		}
+	}
+	return false
+}
+
+// Consume reads s.Topic without a consumer group and calls fn for each
+// matching record, in offset order within a partition. It returns when the
+// read ends (see Stop), ctx ends, or fn returns an error.
+func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) error) (ConsumeResult, error) {
+	res := ConsumeResult{Per: map[int32]int{}}
+	if msg := api.ValidTopic(s.Topic); msg != "" {
+		return res, errf(ErrInvalid, "%s", msg)
+	}
+	for _, p := range s.Partitions {
+		if p < 0 {
+			return res, errf(ErrInvalid, "partition %d is negative", p)
+		}
+	}
+	if s.Idle <= 0 {
+		s.Idle = DefaultIdle
+	}
+	if s.Max < 0 {
+		return res, errf(ErrInvalid, "max %d is negative", s.Max)
+	}
+	offsets, ends, err := c.plan(ctx, s)
+	if err != nil {
+		return res, err
+	}
+	if s.FromBeginning && len(ends) == 0 {
+		res.Stop = StopEnd
+		return res, nil
+	}
+	cl, err := c.newKgo(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.Topic: offsets}),
+		kgo.FetchMaxWait(250*time.Millisecond))
+	if err != nil {
+		return res, err
+	}
+	defer cl.Close()
+	last := time.Now()
+	for {
+		pctx, cancel := context.WithDeadline(ctx, last.Add(s.Idle))
+		fs := cl.PollFetches(pctx)
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				ferr = err
+			}
+		})
+		if ferr != nil {
+			return res, c.wrap(fmt.Errorf("reading %s: %w", s.Topic, ferr))
+		}
+		if fs.NumRecords() == 0 {
+			if time.Since(last) >= s.Idle {
+				res.Stop = StopIdle
+				return res, nil
+			}
+			continue
+		}
+		last = time.Now()
+		for it := fs.RecordIter(); !it.Done(); {
+			kr := it.Next()
+			if s.FromBeginning {
+				end, ok := ends[kr.Partition]
+				if !ok || kr.Offset >= end {
+					continue
+				}
+				if kr.Offset+1 >= end {
+					delete(ends, kr.Partition)
+				}
+			}
+			res.Read++
+			r := fromKgo(kr)
+			if s.match(r) {
+				res.Matched++
+				res.Per[r.Partition]++
+				if err := fn(r); err != nil {
+					return res, err
+				}
+				if s.Max > 0 && res.Matched >= s.Max {
+					res.Stop = StopMax
+					return res, nil
+				}
+			}
+		}
+		if s.FromBeginning && len(ends) == 0 {
+			res.Stop = StopEnd
+			return res, nil
+		}
+	}
+}
+
+// plan returns where each partition's read starts and, from the beginning,
+// the end offset of each partition that holds records.
+func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset, map[int32]int64, error) {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
+	td, err := c.adm.ListTopics(ctx, s.Topic)
+	if err != nil {
+		return nil, nil, c.wrap(err)
+	}
+	t, ok := td[s.Topic]
+	if !ok {
+		return nil, nil, fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, s.Topic)
+	}
+	if err := kafkaErr(s.Topic, t.Err, ""); err != nil {
+		return nil, nil, err
+	}
+	offsets := map[int32]kgo.Offset{}
+	ends := map[int32]int64{}
+	for _, p := range s.Partitions {
+		if _, ok := t.Partitions[p]; !ok {
+			return nil, nil, errf(ErrInvalid, "topic %q has no partition %d (it has %d)", s.Topic, p, len(t.Partitions))
+		}
+		offsets[p] = kgo.NewOffset().AtEnd()
+	}
+	if len(s.Partitions) == 0 {
+		for p := range t.Partitions {
+			offsets[p] = kgo.NewOffset().AtEnd()
+		}
+	}
+	if !s.FromBeginning {
+		return offsets, ends, nil
+	}
+	starts, err := c.adm.ListStartOffsets(ctx, s.Topic)
+	if err == nil {
+		err = starts.Error()
+	}
+	if err != nil {
+		return nil, nil, c.wrap(fmt.Errorf("start offsets of %s: %w", s.Topic, err))
+	}
+	lends, err := c.adm.ListEndOffsets(ctx, s.Topic)
+	if err == nil {
+		err = lends.Error()
+	}
+	if err != nil {
+		return nil, nil, c.wrap(fmt.Errorf("end offsets of %s: %w", s.Topic, err))
+	}
+	for p := range offsets {
+		st, _ := starts.Lookup(s.Topic, p)
+		en, _ := lends.Lookup(s.Topic, p)
+		if en.Offset <= st.Offset {
+			delete(offsets, p)
+			continue
+		}
+		offsets[p] = kgo.NewOffset().AtStart()
+		ends[p] = en.Offset
+	}
+	return offsets, ends, nil
+}

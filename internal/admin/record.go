@@ -1,0 +1,158 @@
+package admin
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+)
+
+// Record is one record read from a topic.
+type Record struct {
+	Topic     string    `json:"topic"`
+	Partition int32     `json:"partition"`
+	Offset    int64     `json:"offset"`
+	Timestamp time.Time `json:"timestamp"`
+	Key       *string   `json:"key"`   // nil: a null key
+	Value     *string   `json:"value"` // nil: a null value (a tombstone)
+	Headers   []Header  `json:"headers,omitempty"`
+	// EventID is the eventId header, else the eventId field of a JSON
+	// value, else empty.
+	EventID string `json:"eventId,omitempty"`
+}
+
+// Header is a record header.
+type Header struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// KeyString returns the key, or "null".
+func (r Record) KeyString() string { return orNull(r.Key) }
+
+// ValueString returns the value, or "null".
+func (r Record) ValueString() string { return orNull(r.Value) }
+
+// Is reports whether r carries the version v: its EventID, or its whole
+// value, equals v.
+func (r Record) Is(v string) bool {
+	return r.EventID == v || (r.Value != nil && *r.Value == v)
+}
+
+func orNull(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
+}
+
+func fromKgo(r *kgo.Record) Record {
+	out := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+	if r.Key != nil {
+		k := string(r.Key)
+		out.Key = &k
+	}
+	if r.Value != nil {
+		v := string(r.Value)
+		out.Value = &v
+	}
+	for _, h := range r.Headers {
+		out.Headers = append(out.Headers, Header{h.Key, string(h.Value)})
+		if h.Key == prodlab.HeaderEventID && out.EventID == "" {
+			out.EventID = string(h.Value)
+		}
+	}
+	if out.EventID == "" && len(r.Value) > 0 && r.Value[0] == '{' {
+		var v struct {
+			EventID string `json:"eventId"`
+		}
+		if json.Unmarshal(r.Value, &v) == nil {
+			out.EventID = v.EventID
+		}
+	}
+	return out
+}
+
+// Field is one part of a printed record.
+type Field string
+
+// The printable fields, in the order kafka-console-consumer prints them.
+const (
+	FieldTimestamp Field = "timestamp"
+	FieldPartition Field = "partition"
+	FieldOffset    Field = "offset"
+	FieldHeaders   Field = "headers"
+	FieldKey       Field = "key"
+	FieldValue     Field = "value"
+)
+
+var fieldOrder = []Field{FieldTimestamp, FieldPartition, FieldOffset, FieldHeaders, FieldKey, FieldValue}
+
+// Fields is a set of fields to print.
+type Fields map[Field]bool
+
+// ParseFields parses a comma-separated field list such as
+// "partition,offset". An empty list means value only.
+func ParseFields(s string) (Fields, error) {
+	f := Fields{}
+	if strings.TrimSpace(s) == "" {
+		f[FieldValue] = true
+		return f, nil
+	}
+	names := make([]string, len(fieldOrder))
+	for i, n := range fieldOrder {
+		names[i] = string(n)
+	}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.ToLower(strings.TrimSpace(p))
+		ok := false
+		for _, n := range fieldOrder {
+			ok = ok || p == string(n)
+		}
+		if !ok {
+			return nil, errf(ErrInvalid, "print field %q is unknown: use %s", p, strings.Join(names, ","))
+		}
+		f[Field(p)] = true
+	}
+	return f, nil
+}
+
+// Format prints r as kafka-console-consumer's default formatter does with
+// the matching print.* properties: the fields in a fixed order (timestamp,
+// partition, offset, headers, key, value), tab-separated, such as
+// "CreateTime:1718000000000	Partition:1	Offset:42	eventId:P1,mode:plain	k	{...}".
+func (f Fields) Format(r Record) string {
+	var parts []string
+	for _, n := range fieldOrder {
+		if !f[n] {
+			continue
+		}
+		switch n {
+		case FieldTimestamp:
+			parts = append(parts, "CreateTime:"+strconv.FormatInt(r.Timestamp.UnixMilli(), 10))
+		case FieldPartition:
+			parts = append(parts, "Partition:"+strconv.Itoa(int(r.Partition)))
+		case FieldOffset:
+			parts = append(parts, "Offset:"+strconv.FormatInt(r.Offset, 10))
+		case FieldHeaders:
+			if len(r.Headers) == 0 {
+				parts = append(parts, "NO_HEADERS")
+				continue
+			}
+			hs := make([]string, len(r.Headers))
+			for i, h := range r.Headers {
+				hs[i] = h.Key + ":" + h.Value
+			}
+			parts = append(parts, strings.Join(hs, ","))
+		case FieldKey:
+			parts = append(parts, r.KeyString())
+		case FieldValue:
+			parts = append(parts, r.ValueString())
+		}
+	}
+	return strings.Join(parts, "\t")
+}

@@ -1,0 +1,309 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+)
+
+// TopicSpec describes a topic to create.
+type TopicSpec struct {
+	Name string `json:"name"`
+	// Partitions is the partition count; -1 takes the broker's num.partitions.
+	Partitions int32 `json:"partitions"`
+	// ReplicationFactor is the replica count of each partition; -1 takes
+	// the broker's default.replication.factor.
+	ReplicationFactor int16 `json:"replicationFactor"`
+	// Configs are topic configs such as cleanup.policy=compact.
+	Configs map[string]string `json:"configs,omitempty"`
+	// IfNotExists makes an existing topic a success (Created false).
+	IfNotExists bool `json:"ifNotExists,omitempty"`
+}
+
+// Created is the outcome of CreateTopic.
+type Created struct {
+	Name              string `json:"name"`
+	Created           bool   `json:"created"` // false: it already existed
+	Partitions        int32  `json:"partitions"`
+	ReplicationFactor int16  `json:"replicationFactor"`
+}
+
+// TopicSummary is one line of ListTopics.
+type TopicSummary struct {
+	Name              string `json:"name"`
+	Partitions        int    `json:"partitions"`
+	ReplicationFactor int    `json:"replicationFactor"`
+	Internal          bool   `json:"internal,omitempty"`
+}
+
+// Partition describes one partition.
+type Partition struct {
+	Partition   int32   `json:"partition"`
+	Leader      int32   `json:"leader"` // -1 without a leader
+	LeaderEpoch int32   `json:"leaderEpoch"`
+	Replicas    []int32 `json:"replicas"`
+	ISR         []int32 `json:"isr"`
+	Offline     []int32 `json:"offline,omitempty"`
+	// StartOffset and EndOffset bound the records the partition holds.
+	StartOffset int64  `json:"startOffset"`
+	EndOffset   int64  `json:"endOffset"`
+	Err         string `json:"error,omitempty"`
+}
+
+// ConfigEntry is one topic config.
+type ConfigEntry struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Source string `json:"source"` // such as DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG
+	// Set is true when the topic overrides the broker's value.
+	Set bool `json:"set"`
+}
+
+// TopicDescription is the outcome of DescribeTopic.
+type TopicDescription struct {
+	Name              string        `json:"name"`
+	ID                string        `json:"id"`
+	Internal          bool          `json:"internal,omitempty"`
+	ReplicationFactor int           `json:"replicationFactor"`
+	Partitions        []Partition   `json:"partitions"`
+	Configs           []ConfigEntry `json:"configs"`
+}
+
+// Config returns the value of config name and whether it was described.
+func (d TopicDescription) Config(name string) (string, bool) {
+	for _, c := range d.Configs {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
+}
+
+var legalConfig = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
+
+// Validate checks s before it reaches a broker.
+func (s TopicSpec) Validate() error {
+	if msg := api.ValidTopic(s.Name); msg != "" {
+		return errf(ErrInvalid, "%s", msg)
+	}
+	if s.Partitions == 0 || s.Partitions < -1 {
+		return errf(ErrInvalid, "partitions %d: use 1 or more (or -1 for the broker's default)", s.Partitions)
+	}
+	if s.ReplicationFactor == 0 || s.ReplicationFactor < -1 {
+		return errf(ErrInvalid, "replication factor %d: use 1 or more (or -1 for the broker's default)", s.ReplicationFactor)
+	}
+	for k, v := range s.Configs {
+		if !legalConfig.MatchString(k) {
+			return errf(ErrInvalid, "config name %q is not a Kafka config name (like cleanup.policy)", k)
+		}
+		if err := checkConfig(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParseConfig parses one k=v topic config.
+func ParseConfig(kv string) (string, string, error) {
+	k, v, ok := strings.Cut(kv, "=")
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	if !ok || k == "" || v == "" {
+		return "", "", errf(ErrInvalid, "config %q is not key=value", kv)
+	}
+	return k, v, nil
+}
+
+// CreateTopic creates a topic and waits until every partition has a leader.
+// An existing topic is ErrTopicExists unless s.IfNotExists.
+func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) {
+	out := Created{Name: s.Name}
+	if err := s.Validate(); err != nil {
+		return out, err
+	}
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
+	configs := make(map[string]*string, len(s.Configs))
+	for k, v := range s.Configs {
+		configs[k] = kadm.StringPtr(v)
+	}
+	resp, err := c.adm.CreateTopic(ctx, s.Partitions, s.ReplicationFactor, configs, s.Name)
+	if err != nil && resp.Err == nil {
+		return out, c.wrap(err)
+	}
+	if err := kafkaErr(s.Name, resp.Err, resp.ErrMessage); err != nil {
+		if errors.Is(err, ErrTopicExists) && s.IfNotExists {
+			d, derr := c.describe(ctx, s.Name, false)
+			out.Partitions, out.ReplicationFactor = int32(len(d.Partitions)), int16(d.ReplicationFactor)
+			return out, derr
+		}
+		return out, err
+	}
+	out.Created = true
+	out.Partitions, out.ReplicationFactor = resp.NumPartitions, resp.ReplicationFactor
+	// Wait for leaders so that a produce or a read right after succeeds.
+	for {
+		td, err := c.adm.ListTopics(ctx, s.Name)
+		if err == nil && td[s.Name].Err == nil && len(td[s.Name].Partitions) > 0 {
+			led := true
+			for _, p := range td[s.Name].Partitions {
+				led = led && p.Leader >= 0
+			}
+			if led {
+				out.Partitions = int32(len(td[s.Name].Partitions))
+				return out, nil
+			}
+		}
+		if err := pause(ctx, pollEvery); err != nil {
+			return out, fmt.Errorf("topic %q created, but its partitions have no leader yet: %w", s.Name, err)
+		}
+	}
+}
+
+// ListTopics lists the topics, sorted by name; internal ones only if
+// internal is true.
+func (c *Client) ListTopics(ctx context.Context, internal bool) ([]TopicSummary, error) {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
+	var (
+		td  kadm.TopicDetails
+		err error
+	)
+	if internal {
+		td, err = c.adm.ListTopicsWithInternal(ctx)
+	} else {
+		td, err = c.adm.ListTopics(ctx)
+	}
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	out := []TopicSummary{}
+	for _, name := range td.Names() {
+		t := td[name]
+		s := TopicSummary{Name: name, Partitions: len(t.Partitions), Internal: t.IsInternal}
+		if p, ok := t.Partitions[0]; ok {
+			s.ReplicationFactor = len(p.Replicas)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// DescribeTopic returns a topic's partitions (leaders, replicas, ISR, start
+// and end offsets) and configs.
+func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescription, error) {
+	if msg := api.ValidTopic(name); msg != "" {
+		return TopicDescription{Name: name}, errf(ErrInvalid, "%s", msg)
+	}
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
+	return c.describe(ctx, name, true)
+}
+
+func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDescription, error) {
+	d := TopicDescription{Name: name}
+	td, err := c.adm.ListTopicsWithInternal(ctx, name)
+	if err != nil {
+		return d, c.wrap(err)
+	}
+	t, ok := td[name]
+	if !ok {
+		return d, fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, name)
+	}
+	if err := kafkaErr(name, t.Err, ""); err != nil {
+		return d, err
+	}
+	d.ID, d.Internal = t.ID.String(), t.IsInternal
+	for _, p := range t.Partitions.Sorted() {
+		part := Partition{Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
+			Replicas: orEmpty(p.Replicas), ISR: orEmpty(p.ISR), Offline: p.OfflineReplicas}
+		if p.Err != nil {
+			part.Err = p.Err.Error()
+		}
+		d.Partitions = append(d.Partitions, part)
+	}
+	if len(d.Partitions) > 0 {
+		d.ReplicationFactor = len(d.Partitions[0].Replicas)
+	}
+	if !full {
+		return d, nil
+	}
+	starts, err := c.adm.ListStartOffsets(ctx, name)
+	if err != nil {
+		return d, c.wrap(err)
+	}
+	ends, err := c.adm.ListEndOffsets(ctx, name)
+	if err != nil {
+		return d, c.wrap(err)
+	}
+	for i := range d.Partitions {
+		p := &d.Partitions[i]
+		p.StartOffset, p.EndOffset = -1, -1
+		if o, ok := starts.Lookup(name, p.Partition); ok && o.Err == nil {
+			p.StartOffset = o.Offset
+		}
+		if o, ok := ends.Lookup(name, p.Partition); ok && o.Err == nil {
+			p.EndOffset = o.Offset
+		}
+	}
+	rcs, err := c.adm.DescribeTopicConfigs(ctx, name)
+	if err != nil {
+		return d, c.wrap(err)
+	}
+	rc, err := rcs.On(name, nil)
+	if err == nil {
+		err = kafkaErr(name, rc.Err, rc.ErrMessage)
+	}
+	if err != nil {
+		return d, err
+	}
+	for _, cf := range rc.Configs {
+		d.Configs = append(d.Configs, ConfigEntry{Name: cf.Key, Value: cf.MaybeValue(),
+			Source: cf.Source.String(), Set: cf.Source == kmsg.ConfigSourceDynamicTopicConfig})
+	}
+	sort.Slice(d.Configs, func(i, j int) bool { return d.Configs[i].Name < d.Configs[j].Name })
+	return d, nil
+}
+
+// DeleteTopic deletes a topic and waits until the metadata no longer lists
+// it. An unknown topic wraps prodlab.ErrUnknownTopic.
+func (c *Client) DeleteTopic(ctx context.Context, name string) error {
+	if msg := api.ValidTopic(name); msg != "" {
+		return errf(ErrInvalid, "%s", msg)
+	}
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
+	resp, err := c.adm.DeleteTopic(ctx, name)
+	if err != nil && resp.Err == nil {
+		return c.wrap(err)
+	}
+	if err := kafkaErr(name, resp.Err, resp.ErrMessage); err != nil {
+		return err
+	}
+	for {
+		td, err := c.adm.ListTopics(ctx, name)
+		if err == nil {
+			if t, ok := td[name]; !ok || t.Err != nil {
+				return nil
+			}
+		}
+		if err := pause(ctx, pollEvery); err != nil {
+			return fmt.Errorf("topic %q is being deleted, but metadata still lists it: %w", name, err)
+		}
+	}
+}
+
+func orEmpty(s []int32) []int32 {
+	if s == nil {
+		return []int32{}
+	}
+	return s
+}
