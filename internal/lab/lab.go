@@ -43,16 +43,13 @@ type Config struct {
 	// External is the direct bootstrap of an external cluster; empty runs
 	// the embedded one.
 	External []string
-	// Upstreams are the external brokers' proxied listeners, one per proxy;
-	// empty asks the cluster (see DiscoverUpstreams).
+	// Upstreams are the external brokers' proxied listeners, one per proxy.
 	Upstreams []string
 	// Producer configures both engines; its Bootstrap is set by Open.
 	Producer engine.Config
 	// StoreSize and StoreTTL bound each API's status store.
 	StoreSize int
 	StoreTTL  time.Duration
-	// ConsolePort serves the web console; negative disables it.
-	ConsolePort int
 	// Verbose lets Toxiproxy log every connection.
 	Verbose bool
 	// Logger receives the lab's logs.
@@ -67,7 +64,6 @@ func DefaultConfig() Config {
 		BrokerPort:    9092,
 		ProxyPort:     29093,
 		ToxiproxyPort: 8474,
-		ConsolePort:   8080,
 		APIPorts:      map[string]int{engine.FranzName: 18080, engine.LibrdkafkaName: 18081},
 		DataDir:       ".prodlab/data",
 		Producer:      engine.DefaultConfig(),
@@ -88,7 +84,6 @@ type Lab struct {
 	apis    []*API
 	servers []*http.Server // producer APIs
 	toxiSrv *http.Server
-	console *consoleServer
 	shut    bool // engines flushed and closed
 }
 
@@ -136,12 +131,10 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		l.direct = l.cluster.DirectAddrs()
 		upstreams = l.direct
 	} else {
-		l.direct, upstreams = cfg.External, cfg.Upstreams
-		if len(upstreams) == 0 {
-			if upstreams, err = DiscoverUpstreams(ctx, cfg.External); err != nil {
-				return nil, err
-			}
+		if len(cfg.Upstreams) == 0 {
+			return nil, errors.New("external kafka: no proxied listeners given")
 		}
+		l.direct, upstreams = cfg.External, cfg.Upstreams
 	}
 	for i, up := range upstreams {
 		listen := net.JoinHostPort(cfg.Host, strconv.Itoa(port(cfg.ProxyPort, i)))
@@ -154,11 +147,6 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			if err := l.cluster.Advertise(i, addr); err != nil {
 				return nil, err
 			}
-		}
-	}
-	if l.cluster == nil {
-		if err := checkAdvertised(ctx, l.proxies); err != nil {
-			return nil, err
 		}
 	}
 	tln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ToxiproxyPort)))
@@ -178,11 +166,6 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			return nil, err
 		}
 		l.apis = append(l.apis, a)
-	}
-	if cfg.ConsolePort >= 0 {
-		if err := l.openConsole(net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ConsolePort))); err != nil {
-			return nil, err
-		}
 	}
 	return l, nil
 }
@@ -279,7 +262,6 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 
 // Close shuts the lab down: Shutdown, then Toxiproxy and the brokers.
 func (l *Lab) Close(ctx context.Context) error {
-	l.closeConsole()
 	err := l.Shutdown(ctx)
 	if l.toxiSrv != nil {
 		l.toxiSrv.Close()
