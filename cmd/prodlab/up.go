@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +31,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
-	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default 127.0.0.1:39092 and up, one per broker)")
+	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: 127.0.0.1:39092 and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
 	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log Toxiproxy's connections and debug logs")
@@ -50,12 +53,14 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	cfg.APIPorts = map[string]int{engine.FranzName: *franzPort, engine.LibrdkafkaName: *rdkafkaPort}
 	if *kafka != "" {
 		cfg.External = splitList(*kafka)
-		cfg.Upstreams = splitList(*upstreams)
-		if len(cfg.Upstreams) == 0 {
-			for i := range cfg.External {
-				cfg.Upstreams = append(cfg.Upstreams, kafkalocal.ProxiedUpstream(i+1))
+		cfg.Upstreams = splitList(*upstreams) // empty: one per broker the cluster reports
+		for _, a := range append(append([]string(nil), cfg.External...), cfg.Upstreams...) {
+			if err := checkHostPort(a); err != nil {
+				return cfg, err
 			}
 		}
+	} else if *upstreams != "" {
+		return cfg, errors.New("--upstreams needs --kafka")
 	}
 	if err := cfg.Producer.Validate(); err != nil {
 		return cfg, err
@@ -107,6 +112,18 @@ func printBanner(w io.Writer, l *lab.Lab) {
 		fmt.Fprintf(w, "  %-26s %s\n", "Producer API ("+a.Engine.Name()+")", a.URL)
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop; pending sends are flushed first.")
+}
+
+// checkHostPort fails unless a is host:port with a port from 1 to 65535.
+func checkHostPort(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return fmt.Errorf("%q: want host:port: %w", a, err)
+	}
+	if p, err := strconv.Atoi(port); host == "" || err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("%q: want host:port with a port from 1 to 65535", a)
+	}
+	return nil
 }
 
 func splitList(s string) []string {

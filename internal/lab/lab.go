@@ -43,7 +43,8 @@ type Config struct {
 	// External is the direct bootstrap of an external cluster; empty runs
 	// the embedded one.
 	External []string
-	// Upstreams are the external brokers' proxied listeners, one per proxy.
+	// Upstreams are the external brokers' proxied listeners, one per proxy;
+	// empty asks the cluster (see DiscoverUpstreams).
 	Upstreams []string
 	// Producer configures both engines; its Bootstrap is set by Open.
 	Producer engine.Config
@@ -131,10 +132,12 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		l.direct = l.cluster.DirectAddrs()
 		upstreams = l.direct
 	} else {
-		if len(cfg.Upstreams) == 0 {
-			return nil, errors.New("external kafka: no proxied listeners given")
-		}
 		l.direct, upstreams = cfg.External, cfg.Upstreams
+		if len(upstreams) == 0 {
+			if upstreams, err = DiscoverUpstreams(ctx, cfg.External); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for i, up := range upstreams {
 		listen := net.JoinHostPort(cfg.Host, strconv.Itoa(port(cfg.ProxyPort, i)))
@@ -147,6 +150,11 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			if err := l.cluster.Advertise(i, addr); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if l.cluster == nil {
+		if err := checkAdvertised(ctx, l.proxies); err != nil {
+			return nil, err
 		}
 	}
 	tln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ToxiproxyPort)))

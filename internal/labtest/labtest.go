@@ -3,7 +3,8 @@
 //
 //   - embedded (the default): an in-process kfake cluster, every port free;
 //   - local: real Apache Kafka started by scripts/kafka-local.sh, reached on
-//     PRODLAB_KAFKA_BOOTSTRAP (default localhost:9092). Its proxied listeners
+//     PRODLAB_KAFKA_BOOTSTRAP (default: every direct listener of the
+//     PRODLAB_KAFKA_MODE layout, see Mode). Its proxied listeners
 //     advertise the fixed Toxiproxy ports 29093..., so packages that use it
 //     must not run in parallel (go test -p 1).
 package labtest
@@ -40,6 +41,18 @@ func Target() string {
 // Local reports whether the tests run against real Apache Kafka.
 func Local() bool { return Target() == "local" }
 
+// Mode returns the real Kafka layout named by PRODLAB_KAFKA_MODE:
+// "single-node" (the default) or "cluster".
+func Mode() string {
+	if m := os.Getenv("PRODLAB_KAFKA_MODE"); m != "" {
+		return m
+	}
+	return kafkalocal.ModeSingleNode
+}
+
+// Cluster reports whether the tests run against the real 3-node cluster.
+func Cluster() bool { return Local() && Mode() == kafkalocal.ModeCluster }
+
 // Start runs a lab for t and closes it when t ends. mod may adjust the
 // config before it opens; every port is free unless the target fixes it.
 func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
@@ -60,13 +73,13 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 	case "local":
 		bs := os.Getenv("PRODLAB_KAFKA_BOOTSTRAP")
 		if bs == "" {
-			bs = "localhost:9092"
+			var err error
+			if bs, err = kafkalocal.DirectBootstrap(Mode()); err != nil {
+				t.Fatalf("PRODLAB_KAFKA_MODE: %v", err)
+			}
 		}
-		cfg.External = strings.Split(bs, ",")
-		for i := range cfg.External {
-			cfg.Upstreams = append(cfg.Upstreams, kafkalocal.ProxiedUpstream(i+1))
-		}
-		cfg.ProxyPort = 29093
+		cfg.External = strings.Split(bs, ",") // one proxy per broker: lab asks the cluster
+		cfg.ProxyPort = kafkalocal.ProxyListenPort(1)
 	default:
 		t.Fatalf("PRODLAB_KAFKA=%q: use embedded or local", Target())
 	}

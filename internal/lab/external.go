@@ -1,0 +1,101 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kafkalocal"
+)
+
+// externalTimeout bounds each question Open asks an external cluster.
+const externalTimeout = 15 * time.Second
+
+// maxExternalBrokers bounds the node ids DiscoverUpstreams accepts: the
+// jar layout gives broker i the ports 9092+i-1, 29093+i-1 and 39092+i-1.
+const maxExternalBrokers = 9
+
+// DiscoverUpstreams asks an external cluster laid out as by kafkalocal
+// (node ids 1..N) for its brokers through its direct bootstrap, and returns
+// the PROXIED listener of every node from 1 to the highest node id it
+// knows, in node id order. Node ids come from the live brokers and from
+// every partition's replicas, so a broker that is down still gets its proxy.
+func DiscoverUpstreams(ctx context.Context, direct []string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(direct...), kgo.DialTimeout(2*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("external kafka %s: %w", strings.Join(direct, ","), err)
+	}
+	defer cl.Close()
+	resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl) // nil Topics: every topic
+	if err != nil {
+		return nil, fmt.Errorf("external kafka %s does not answer Metadata: %w (is it running? scripts/kafka-local.sh up)", strings.Join(direct, ","), err)
+	}
+	maxID := int32(0)
+	seen := func(id int32) { maxID = max(maxID, id) }
+	for _, b := range resp.Brokers {
+		seen(b.NodeID)
+	}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			for _, r := range p.Replicas {
+				seen(r)
+			}
+		}
+	}
+	if maxID < 1 || maxID > maxExternalBrokers {
+		return nil, fmt.Errorf("external kafka %s: highest node id %d is not the lab's layout (node ids 1..%d); give the proxied listeners with --upstreams",
+			strings.Join(direct, ","), maxID, maxExternalBrokers)
+	}
+	ups := make([]string, maxID)
+	for i := range ups {
+		ups[i] = kafkalocal.ProxiedUpstream(i + 1)
+	}
+	return ups, nil
+}
+
+// checkAdvertised asks the cluster through the first proxy which brokers it
+// advertises there, and fails unless every one is a port Toxiproxy listens
+// on: otherwise producers would reach a broker around Toxiproxy.
+func checkAdvertised(ctx context.Context, proxies []string) error {
+	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
+	defer cancel()
+	ports := map[string]bool{}
+	for _, p := range proxies {
+		if _, port, err := net.SplitHostPort(p); err == nil {
+			ports[port] = true
+		}
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(proxies[0]), kgo.DialTimeout(2*time.Second))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("external kafka through proxy %s: %w (is the upstream its PROXIED listener?)", proxies[0], err)
+	}
+	var stray []string
+	for _, b := range resp.Brokers {
+		addr := net.JoinHostPort(b.Host, fmt.Sprint(b.Port))
+		if !ports[fmt.Sprint(b.Port)] {
+			stray = append(stray, fmt.Sprintf("broker %d advertises %s", b.NodeID, addr))
+		}
+	}
+	if len(stray) > 0 {
+		slices.Sort(stray)
+		return errors.New("external kafka: " + strings.Join(stray, ", ") + " through proxy " + proxies[0] +
+			", where no Toxiproxy proxy listens (proxies: " + strings.Join(proxies, ", ") + "); producers would bypass Toxiproxy")
+	}
+	return nil
+}
