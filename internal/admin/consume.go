@@ -102,6 +102,9 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 	if s.Max < 0 {
 		return res, errf(ErrInvalid, "max %d is negative", s.Max)
 	}
+	if fn == nil {
+		fn = func(Record) error { return nil }
+	}
 	offsets, ends, err := c.plan(ctx, s)
 	if err != nil {
 		return res, err

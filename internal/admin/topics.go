@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
@@ -221,7 +222,8 @@ func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDes
 	if err := kafkaErr(name, t.Err, ""); err != nil {
 		return d, err
 	}
-	d.ID, d.Internal = t.ID.String(), t.IsInternal
+	// Kafka shows topic IDs in URL-safe base64 without padding.
+	d.ID, d.Internal = base64.RawURLEncoding.EncodeToString(t.ID[:]), t.IsInternal
 	for _, p := range t.Partitions.Sorted() {
 		part := Partition{Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
 			Replicas: orEmpty(p.Replicas), ISR: orEmpty(p.ISR), Offline: p.OfflineReplicas}
