@@ -15,7 +15,7 @@ all: build
 build:
 	$(GO) build -o bin/prodlab ./cmd/prodlab
 
-test: lint test-embedded test-local
+test: lint test-embedded test-local browser-test
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -29,6 +29,13 @@ test-embedded:
 # proxied listeners advertise the fixed Toxiproxy ports 29093-29095.
 test-local:
 	scripts/test-local.sh
+
+# The web console driven in Debian's Chromium (/usr/bin/chromium) with
+# playwright-core from npm, which never downloads a browser. It starts its
+# own lab on free ports and writes docs/img/console.png.
+.PHONY: browser-test
+browser-test:
+	cd tests/browser && { test -d node_modules/playwright-core || npm ci --no-audit --no-fund; } && node console.test.mjs
 
 bench:
 	$(GO) run ./cmd/prodlab bench

@@ -37,6 +37,10 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log Toxiproxy's connections and debug logs")
 	franzPort := fs.Int("franz-port", 18080, "port of the franz-go API")
 	rdkafkaPort := fs.Int("librdkafka-port", 18081, "port of the librdkafka API")
+	fs.IntVar(&cfg.ConsolePort, "console-port", cfg.ConsolePort, "port of the web console (0: any free port, -1: no console)")
+	fs.IntVar(&cfg.BrokerPort, "broker-port", cfg.BrokerPort, "embedded broker 1's direct port; broker i uses it +i-1 (0: any free ports)")
+	fs.IntVar(&cfg.ProxyPort, "proxy-port", cfg.ProxyPort, "port of Toxiproxy's proxy kafka; proxy i uses it +i-1 (0: any free ports)")
+	fs.IntVar(&cfg.ToxiproxyPort, "toxiproxy-port", cfg.ToxiproxyPort, "port of Toxiproxy's REST API (0: any free port)")
 	if err := cfg.Producer.LoadEnv(os.LookupEnv); err != nil {
 		return cfg, err
 	}
@@ -49,6 +53,17 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	}
 	if cfg.Brokers != 1 && cfg.Brokers != 3 {
 		return cfg, fmt.Errorf("--brokers %d: use 1 or 3", cfg.Brokers)
+	}
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"broker-port", cfg.BrokerPort}, {"proxy-port", cfg.ProxyPort}, {"toxiproxy-port", cfg.ToxiproxyPort}} {
+		if p.port < 0 || p.port > 65535 {
+			return cfg, fmt.Errorf("--%s %d: use a port from 0 to 65535", p.name, p.port)
+		}
+	}
+	if cfg.ConsolePort < -1 || cfg.ConsolePort > 65535 {
+		return cfg, fmt.Errorf("--console-port %d: use a port from 0 to 65535, or -1 for no console", cfg.ConsolePort)
 	}
 	cfg.APIPorts = map[string]int{engine.FranzName: *franzPort, engine.LibrdkafkaName: *rdkafkaPort}
 	if *kafka != "" {
@@ -108,6 +123,9 @@ func printBanner(w io.Writer, l *lab.Lab) {
 		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", kafkalocal.ProxyName(i+1), p)
 	}
 	fmt.Fprintf(w, "  Toxiproxy API              %s\n", l.ToxiproxyURL())
+	if u := l.ConsoleURL(); u != "" {
+		fmt.Fprintf(w, "  Web console                %s\n", u)
+	}
 	for _, a := range l.APIs() {
 		fmt.Fprintf(w, "  %-26s %s\n", "Producer API ("+a.Engine.Name()+")", a.URL)
 	}

@@ -43,7 +43,7 @@ type record struct {
 	EventID       string   `json:"eventId,omitempty"`
 	Mode          string   `json:"mode,omitempty"`
 	API           string   `json:"api,omitempty"`
-	ProducerID    int64    `json:"producerId"`
+	ProducerID    int64    `json:"producerId,string"` // a string: JavaScript numbers lose its digits
 	ProducerEpoch int16    `json:"producerEpoch"`
 }
 
@@ -396,13 +396,16 @@ type copyInfo struct {
 	Timestamp     int64  `json:"timestamp"`
 	Mode          string `json:"mode,omitempty"`
 	API           string `json:"api,omitempty"`
-	ProducerID    int64  `json:"producerId"`
+	ProducerID    int64  `json:"producerId,string"`
 	ProducerEpoch int16  `json:"producerEpoch"`
 }
 
 type duplicate struct {
-	EventID string     `json:"eventId"`
-	Copies  []copyInfo `json:"copies"`
+	EventID string `json:"eventId"`
+	// Producers counts the distinct (engine, mode, producer id, epoch)
+	// that wrote the copies: 1 for a retry of one send.
+	Producers int        `json:"producers"`
+	Copies    []copyInfo `json:"copies"`
 }
 
 type duplicatesResponse struct {
@@ -458,7 +461,11 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 				}
 				return cs[i].Offset < cs[j].Offset
 			})
-			resp.Duplicates = append(resp.Duplicates, duplicate{id, cs})
+			producers := map[copyInfo]bool{}
+			for _, c := range cs {
+				producers[copyInfo{Mode: c.Mode, API: c.API, ProducerID: c.ProducerID, ProducerEpoch: c.ProducerEpoch}] = true
+			}
+			resp.Duplicates = append(resp.Duplicates, duplicate{id, len(producers), cs})
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)

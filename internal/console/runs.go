@@ -10,9 +10,10 @@ import (
 )
 
 // ValidateFunc runs Lab 02.4's validation against the lab: a lost
-// acknowledgement per engine and mode. It returns the report even when
-// the demonstration fails, with an error saying why.
-type ValidateFunc func(ctx context.Context) (ValidateReport, error)
+// acknowledgement per engine and mode, calling progress with one line per
+// step. It returns the report even when the demonstration fails, with an
+// error saying why.
+type ValidateFunc func(ctx context.Context, progress func(line string)) (ValidateReport, error)
 
 // ValidateReport is the outcome of a validation.
 type ValidateReport struct {
@@ -35,9 +36,10 @@ type ExperimentFunc func(ctx context.Context, schedule string, n int, progress f
 
 // ExperimentReport is an experiment's outcome, one row per engine × mode.
 type ExperimentReport struct {
-	Schedule string          `json:"schedule"`
-	Topic    string          `json:"topic,omitempty"`
-	Rows     []ExperimentRow `json:"rows"`
+	Schedule    string          `json:"schedule"`
+	Description string          `json:"description,omitempty"`
+	Topic       string          `json:"topic,omitempty"`
+	Rows        []ExperimentRow `json:"rows"`
 }
 
 // ExperimentRow counts the outcomes of one engine × mode.
@@ -86,9 +88,13 @@ type run struct {
 	Started    time.Time         `json:"started"`
 	Finished   *time.Time        `json:"finished,omitempty"`
 	Error      string            `json:"error,omitempty"`
+	Log        []string          `json:"log"` // the last maxLogLines progress lines
 	Validate   *ValidateReport   `json:"validate,omitempty"`
 	Experiment *ExperimentReport `json:"experiment,omitempty"`
 }
+
+// maxLogLines bounds a run's progress lines.
+const maxLogLines = 50
 
 // runner runs one validation or experiment at a time: both put toxics on
 // the same proxies.
@@ -106,11 +112,18 @@ func (rn *runner) snapshot() *run {
 		return nil
 	}
 	c := *rn.cur
+	c.Log = append([]string{}, c.Log...)
 	return &c
 }
 
+// progress reports a run's advance: sends done, or a line of text.
+type progress struct {
+	count func(done, total int)
+	line  func(string)
+}
+
 // start begins a run unless one is running; fn fills in the outcome.
-func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Context, progress func(done, total int)) (*ValidateReport, *ExperimentReport, error)) (*run, bool) {
+func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error)) (*run, bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if rn.cur != nil && rn.cur.State == "running" {
@@ -118,16 +131,26 @@ func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Contex
 		return &c, false
 	}
 	rn.last++
-	r := &run{ID: rn.last, Kind: kind, Schedule: schedule, N: n, State: "running", Started: time.Now()}
+	r := &run{ID: rn.last, Kind: kind, Schedule: schedule, N: n, State: "running", Started: time.Now(), Log: []string{}}
 	rn.cur = r
 	ctx, cancel := context.WithCancel(context.Background())
 	rn.stop = cancel
 	go func() {
 		defer cancel()
-		v, e, err := fn(ctx, func(done, total int) {
-			rn.mu.Lock()
-			r.Done, r.Total = done, total
-			rn.mu.Unlock()
+		v, e, err := fn(ctx, progress{
+			count: func(done, total int) {
+				rn.mu.Lock()
+				r.Done, r.Total = done, total
+				rn.mu.Unlock()
+			},
+			line: func(line string) {
+				rn.mu.Lock()
+				r.Log = append(r.Log, line)
+				if len(r.Log) > maxLogLines {
+					r.Log = append(r.Log[:0:0], r.Log[len(r.Log)-maxLogLines:]...)
+				}
+				rn.mu.Unlock()
+			},
 		})
 		rn.mu.Lock()
 		defer rn.mu.Unlock()
@@ -159,7 +182,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		fn       func(ctx context.Context, progress func(done, total int)) (*ValidateReport, *ExperimentReport, error)
+		fn       func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error)
 		schedule string
 		n        int
 	)
@@ -173,8 +196,8 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusServiceUnavailable, "", "this console cannot run the validation")
 			return
 		}
-		fn = func(ctx context.Context, _ func(int, int)) (*ValidateReport, *ExperimentReport, error) {
-			rep, err := s.cfg.validate(ctx)
+		fn = func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error) {
+			rep, err := s.cfg.validate(ctx, p.line)
 			return &rep, nil, err
 		}
 	case "experiment":
@@ -195,8 +218,8 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		if n, good = intParam(w, q, "n", 50, 1, MaxExperimentN); !good {
 			return
 		}
-		fn = func(ctx context.Context, progress func(int, int)) (*ValidateReport, *ExperimentReport, error) {
-			rep, err := s.cfg.experiment(ctx, schedule, n, progress)
+		fn = func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error) {
+			rep, err := s.cfg.experiment(ctx, schedule, n, p.count)
 			return nil, &rep, err
 		}
 	case "":
@@ -214,14 +237,15 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, cur)
 }
 
-// RunShow reports the current or last run, or 404 if none was started.
+// RunShow reports the current or last run, or answers 204 if none was
+// started.
 func (s *Server) RunShow(w http.ResponseWriter, r *http.Request) {
 	if !checkParams(w, r.URL.Query()) {
 		return
 	}
 	cur := s.runs.snapshot()
 	if cur == nil {
-		writeError(w, http.StatusNotFound, "", "no validation or experiment was started")
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	writeJSON(w, http.StatusOK, cur)

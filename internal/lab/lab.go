@@ -51,6 +51,8 @@ type Config struct {
 	// StoreSize and StoreTTL bound each API's status store.
 	StoreSize int
 	StoreTTL  time.Duration
+	// ConsolePort serves the web console; negative disables it.
+	ConsolePort int
 	// Verbose lets Toxiproxy log every connection.
 	Verbose bool
 	// Logger receives the lab's logs.
@@ -65,6 +67,7 @@ func DefaultConfig() Config {
 		BrokerPort:    9092,
 		ProxyPort:     29093,
 		ToxiproxyPort: 8474,
+		ConsolePort:   8080,
 		APIPorts:      map[string]int{engine.FranzName: 18080, engine.LibrdkafkaName: 18081},
 		DataDir:       ".prodlab/data",
 		Producer:      engine.DefaultConfig(),
@@ -85,6 +88,7 @@ type Lab struct {
 	apis    []*API
 	servers []*http.Server // producer APIs
 	toxiSrv *http.Server
+	console *consoleServer
 	shut    bool // engines flushed and closed
 }
 
@@ -174,6 +178,11 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			return nil, err
 		}
 		l.apis = append(l.apis, a)
+	}
+	if cfg.ConsolePort >= 0 {
+		if err := l.openConsole(net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ConsolePort))); err != nil {
+			return nil, err
+		}
 	}
 	return l, nil
 }
@@ -270,6 +279,7 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 
 // Close shuts the lab down: Shutdown, then Toxiproxy and the brokers.
 func (l *Lab) Close(ctx context.Context) error {
+	l.closeConsole()
 	err := l.Shutdown(ctx)
 	if l.toxiSrv != nil {
 		l.toxiSrv.Close()

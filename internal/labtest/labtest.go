@@ -60,6 +60,7 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 	cfg := lab.DefaultConfig()
 	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
 	cfg.DataDir = ""
+	cfg.ConsolePort = -1 // no web console unless a test asks for one
 	cfg.APIPorts = map[string]int{}
 	for _, n := range engine.Names() {
 		cfg.APIPorts[n] = 0

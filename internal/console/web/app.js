@@ -189,6 +189,9 @@ async function loadDuplicates() {
     return;
   }
   const d = r.body;
+  const run = state.lastValidate;
+  $('#dup-run').hidden = !(run && run.topic === state.topic);
+  if (run) $('#dup-run').replaceChildren('Last validate: ', el('span', { class: 'mono', text: run.summary }));
   state.dupIds = new Set(d.duplicates.map(x => x.eventId));
   const badge = $('#dup-count');
   badge.hidden = d.duplicated === 0;
@@ -198,6 +201,8 @@ async function loadDuplicates() {
   $('#duplicates tbody').replaceChildren(...d.duplicates.map(g => el('tr', { 'data-event-id': g.eventId },
     el('td', { class: 'mono', text: g.eventId }),
     el('td', { class: 'num', text: g.copies.length }),
+    el('td', {}, g.producers === 1 ? el('span', { class: 'pill err', title: 'every copy comes from the same producer: a retry wrote the record again, or the same eventId was sent twice through it', text: '1 producer' })
+      : el('span', { class: 'pill', title: 'the copies come from different producers (engine, mode, producer id): the eventId was sent more than once', text: `${g.producers} producers` })),
     el('td', {}, g.copies.map(c => el('span', { class: 'copy', title: fmtTime(c.timestamp), text: `p${c.partition} @ ${c.offset}` }))),
     el('td', {}, [...new Set(g.copies.map(c => c.mode))].map(modePill)),
     el('td', { text: [...new Set(g.copies.map(c => c.api).filter(Boolean))].join(', ') }),
@@ -207,13 +212,16 @@ async function loadDuplicates() {
 // ---------- faults ----------
 
 function describeToxic(t) {
-  const attrs = Object.entries(t.attributes || {}).map(([k, v]) => `${k} ${v} ms`).join(', ');
+  const order = state.toxicAttrs?.[t.type] || [];
+  const rank = k => (order.indexOf(k) + 1) || 99;
+  const attrs = Object.entries(t.attributes || {}).sort(([a], [b]) => rank(a) - rank(b)).map(([k, v]) => `${k} ${v} ms`).join(', ');
   return `${t.type}${attrs ? ': ' + attrs : ''} (${t.stream}${t.toxicity !== 1 ? ', toxicity ' + t.toxicity : ''})`;
 }
 
 async function loadProxies() {
   const r = await api('GET', '/api/proxies');
   const box = $('#proxies');
+  if (r.ok) state.toxicAttrs = r.body.types;
   if (!r.ok) { box.replaceChildren(el('div', { class: 'error', text: r.body?.error || 'Toxiproxy unavailable' })); return; }
   box.replaceChildren(...r.body.proxies.map(p => el('div', { class: 'proxy', 'data-proxy': p.name },
     el('div', {}, el('span', { class: 'name', text: p.name }), ' ',
@@ -362,6 +370,7 @@ async function followRun(id) {
     if (run.kind === 'validate') showValidate(run); else showExperiment(run);
     $('#validate-btn').disabled = $('#exp-btn').disabled = run.state === 'running';
     if (run.state !== 'running') {
+      loadProxies();
       $('#validate-btn').disabled = !state.info.validate;
       $('#exp-btn').disabled = !state.info.experiment;
       refresh();
@@ -377,10 +386,12 @@ function showValidate(run) {
   out.dataset.state = run.state;
   if (run.state === 'running') {
     const secs = ((Date.now() - new Date(run.started)) / 1000).toFixed(0);
-    out.replaceChildren(el('span', { class: 'pill running', text: 'running' }), ` ${secs} s — toxics on every proxy while it runs`);
+    out.replaceChildren(el('span', { class: 'pill running', text: 'running' }), ` ${secs} s — toxics on every proxy while it runs`,
+      el('pre', { text: (run.log || []).join('\n') || '…' }));
     return;
   }
   const v = run.validate;
+  if (v?.summary) state.lastValidate = v;
   const kids = [];
   if (v?.summary) kids.push(el('div', { class: 'summary-line' + (run.state === 'failed' ? ' failed' : ''), 'data-testid': 'validate-summary', text: v.summary }));
   if (run.error) kids.push(el('div', { class: 'error', text: run.error }));
@@ -401,7 +412,9 @@ function showExperiment(run) {
   prog.max = run.total || 1;
   prog.value = run.done;
   const label = run.state === 'running' ? ` ${run.done}/${run.total || '?'} sends · ${run.schedule}, N=${run.n}` : ` ${run.schedule}, N=${run.n} per engine × mode`;
-  $('#exp-state').replaceChildren(el('span', { class: 'pill ' + run.state, text: run.state }), label, run.error ? el('div', { class: 'error', text: run.error }) : '');
+  $('#exp-state').replaceChildren(el('span', { class: 'pill ' + run.state, text: run.state }), label,
+    run.experiment?.description ? el('div', { text: run.experiment.description }) : '',
+    run.error ? el('div', { class: 'error', text: run.error }) : '');
   if (run.experiment) drawExperiment(run.experiment);
 }
 
@@ -469,7 +482,7 @@ async function tick() {
 
 async function resumeRun() {
   const r = await api('GET', '/api/runs/current');
-  if (r.ok) {
+  if (r.ok && r.body) {
     if (r.body.kind === 'validate') showValidate(r.body); else showExperiment(r.body);
     if (r.body.state === 'running') followRun(r.body.id);
   }
@@ -481,6 +494,8 @@ async function main() {
   $('#send-form').addEventListener('submit', send);
   $('#send-engine').addEventListener('change', () => { $('#send-eventId').value = uniqueEventID(); });
   $('#toxic-form').addEventListener('submit', addToxic);
+  $('#toxic-form').addEventListener('input', () => { showToxicError(''); $$('#toxic-form .invalid').forEach(x => x.classList.remove('invalid')); });
+  $('#send-form').addEventListener('input', e => e.target.classList?.remove('invalid'));
   $('#toxic-type').addEventListener('change', toxicTypeChanged);
   $('#toxic-reset').addEventListener('click', resetToxics);
   let typing;

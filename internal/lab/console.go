@@ -1,0 +1,115 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/prodlab/prodlab/internal/console"
+	"github.com/prodlab/prodlab/internal/experiment"
+	"github.com/prodlab/prodlab/internal/validate"
+)
+
+// consoleServer is the lab's running web console.
+type consoleServer struct {
+	console *console.Server
+	http    *http.Server
+	url     string
+}
+
+// openConsole serves the web console on addr: it reads through the direct
+// path, drives the toxics through Toxiproxy's API and sends through the
+// producer APIs.
+func (l *Lab) openConsole(addr string) error {
+	opts := []console.Opt{
+		console.Bootstrap(l.direct...),
+		console.Bypass(l.Bypass()),
+		console.Toxiproxy(l.toxiURL),
+		console.Logger(l.cfg.Logger.With("part", "console")),
+	}
+	var schedules []string
+	for _, sc := range experiment.Schedules() {
+		if sc.Name() != "broker-restart" { // needs a Restarter
+			schedules = append(schedules, sc.Name())
+		}
+	}
+	for _, a := range l.apis {
+		opts = append(opts, console.API(a.Engine.Name(), a.URL))
+	}
+	opts = append(opts, console.Validate(l.consoleValidate), console.Experiment(l.consoleExperiment, schedules...))
+	c := console.New(opts...)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		c.Close()
+		return fmt.Errorf("console: %w", err)
+	}
+	l.console = &consoleServer{console: c, http: l.serve(ln, c.Routes()), url: "http://" + ln.Addr().String()}
+	return nil
+}
+
+// ConsoleURL is the web console's base URL, or "" when it is disabled.
+func (l *Lab) ConsoleURL() string {
+	if l.console == nil {
+		return ""
+	}
+	return l.console.url
+}
+
+func (l *Lab) closeConsole() {
+	if l.console != nil {
+		l.console.http.Close()
+		l.console.console.Close()
+		l.console = nil
+	}
+}
+
+// consoleValidate runs Lab 02.4's validation against this lab.
+func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (console.ValidateReport, error) {
+	cfg := validate.DefaultConfig()
+	cfg.APIs = nil
+	for _, a := range l.apis {
+		cfg.APIs = append(cfg.APIs, validate.API{Name: a.Engine.Name(), URL: a.URL})
+	}
+	cfg.ToxiproxyURL, cfg.Bootstrap = l.toxiURL, l.direct
+	cfg.RequestTimeout, cfg.RetryBackoff = l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff
+	cfg.Progress = func(format string, args ...any) { progress(fmt.Sprintf(format, args...)) }
+	rep, err := validate.Run(ctx, cfg)
+	out := console.ValidateReport{Summary: rep.Summary(), Topic: rep.Topic, Counts: map[string]int{}, EventIDs: map[string]string{}}
+	for _, r := range rep.Runs {
+		out.Counts[r.Name()] = len(r.Copies)
+		out.EventIDs[r.Name()] = r.EventID
+	}
+	var b strings.Builder
+	_ = rep.WriteText(&b)
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	out.Details = lines[1:] // the first line is the summary
+	if len(rep.Runs) == 0 {
+		out.Summary = ""
+	}
+	return out, err
+}
+
+// consoleExperiment runs an experiment of n messages per engine and mode
+// against this lab.
+func (l *Lab) consoleExperiment(ctx context.Context, schedule string, n int, progress func(done, total int)) (console.ExperimentReport, error) {
+	cfg := experiment.DefaultConfig()
+	cfg.APIs = nil
+	for _, a := range l.apis {
+		cfg.APIs = append(cfg.APIs, experiment.API{Name: a.Engine.Name(), URL: a.URL})
+	}
+	cfg.ToxiproxyURL, cfg.Bootstrap = l.toxiURL, l.direct
+	cfg.RequestTimeout, cfg.RetryBackoff = l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff
+	cfg.Schedule, cfg.N = schedule, n
+	rep, err := experiment.Run(ctx, cfg, progress)
+	out := console.ExperimentReport{Schedule: rep.Schedule, Description: rep.Description, Topic: rep.Topic, Rows: []console.ExperimentRow{}}
+	for _, r := range rep.Rows {
+		out.Rows = append(out.Rows, console.ExperimentRow{
+			Engine: r.API, Mode: string(r.Mode), Sent: r.Sent, Acked: r.Acked, Failed: r.Failed,
+			Indeterminate: r.Indeterminate, Lost: r.Lost, Duplicated: r.Duplicated, Extra: r.Extra,
+			OrderViolations: r.OrderViolations, P50Ms: r.P50Ms, P99Ms: r.P99Ms,
+		})
+	}
+	return out, err
+}

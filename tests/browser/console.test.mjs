@@ -1,0 +1,225 @@
+// Browser test of the prodlab web console: it builds prodlab, starts a lab on
+// free ports in a temporary directory, and drives the console in Debian's
+// Chromium through playwright-core (which never downloads a browser).
+//
+//   cd tests/browser && npm ci && node console.test.mjs
+//
+// It exits non-zero on the first failed expectation and always stops the lab.
+// Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT (default
+// docs/img/console.png in the repository), HEADED=1 to watch it.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const screenshot = path.resolve(root, process.env.SCREENSHOT || 'docs/img/console.png');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const started = Date.now();
+
+const log = msg => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
+
+class Failure extends Error {}
+function expect(cond, msg) {
+  if (!cond) throw new Failure(msg);
+}
+
+// startLab builds prodlab and runs 'prodlab up' on free ports; it resolves
+// with the console's URL once the banner is printed (the APIs are ready).
+async function startLab(dir) {
+  const bin = path.join(dir, 'prodlab');
+  log('building prodlab');
+  execFileSync('go', ['build', '-o', bin, './cmd/prodlab'], { cwd: root, stdio: 'inherit' });
+  const args = ['up', '--data-dir', path.join(dir, 'data'), '--console-port', '0', '--broker-port', '0',
+    '--proxy-port', '0', '--toxiproxy-port', '0', '--franz-port', '0', '--librdkafka-port', '0'];
+  log('starting: prodlab ' + args.join(' '));
+  const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', d => { stderr = (stderr + d).slice(-20000); });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Failure('the lab printed no banner within 120 s:\n' + stderr)), 120000);
+    proc.stdout.on('data', d => {
+      out += d;
+      const m = out.match(/Web console\s+(http:\/\/\S+)/);
+      if (m && out.includes('Press Ctrl-C')) {
+        clearTimeout(timer);
+        process.stdout.write(out);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', code => { clearTimeout(timer); reject(new Failure(`prodlab up exited with ${code}:\n${stderr}`)); });
+  });
+  proc.removeAllListeners('exit');
+  return { proc, url, stderr: () => stderr };
+}
+
+async function stopLab(lab) {
+  if (!lab || lab.proc.exitCode !== null) return;
+  const exited = new Promise(res => lab.proc.once('exit', res));
+  lab.proc.kill('SIGINT');
+  const timer = setTimeout(() => lab.proc.kill('SIGKILL'), 30000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// sendFromPanel fills the send panel and submits it; it returns the eventId
+// and the final state line once the answer (or the async status) settles.
+async function sendFromPanel(page, { engine, mode, sendMode }) {
+  await page.selectOption('#send-engine', engine);
+  await page.check(`#send-form input[name=mode][value=${mode}]`);
+  await page.check(`#send-form input[name=sendMode][value=${sendMode}]`);
+  const eventId = await page.inputValue('#send-eventId');
+  expect(/^CONSOLE-/.test(eventId), `the eventId is not pre-filled: ${JSON.stringify(eventId)}`);
+  await page.click('#send-btn');
+  if (sendMode === 'async') {
+    // PENDING first, or OK at once if the broker was quicker than the page.
+    await page.waitForSelector('#send-state .pill[data-state]', { timeout: 15000 });
+    await page.waitForSelector('#send-state .pill[data-state=OK]', { timeout: 30000 });
+  } else {
+    await page.waitForSelector('#send-state .pill.OK', { timeout: 30000 });
+  }
+  const line = (await page.textContent('#send-state')).trim();
+  expect(/partition \d+ · offset \d+/.test(line), `the send panel shows no partition and offset: ${line}`);
+  const next = await page.inputValue('#send-eventId');
+  expect(next !== eventId, 'the eventId was not renewed after a send');
+  log(`sent ${mode}/${sendMode} through ${engine}: ${eventId} → ${line}`);
+  return eventId;
+}
+
+// messageRow waits for eventId's row in the messages view and returns its
+// partition and offset.
+async function messageRow(page, eventId) {
+  const row = page.locator(`#messages tbody tr[data-event-id="${eventId}"]`);
+  await row.first().waitFor({ timeout: 15000 });
+  const cells = await row.first().locator('td').allTextContents();
+  expect(/^\d+$/.test(cells[0]) && /^\d+$/.test(cells[1]), `row of ${eventId} has no partition/offset: ${cells}`);
+  return { partition: Number(cells[0]), offset: Number(cells[1]), count: await row.count() };
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'prodlab-browser-'));
+  let lab, browser;
+  const problems = [];
+  try {
+    lab = await startLab(dir);
+    const origin = new URL(lab.url).origin;
+    log('console at ' + lab.url);
+
+    browser = await chromium.launch({
+      executablePath,
+      headless: !process.env.HEADED,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'].filter(a => a !== '--headless' || !process.env.HEADED),
+    });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', e => problems.push('page error: ' + e.message));
+    // The backend's 4xx answers are expected (a refused toxic); Chromium
+    // logs each as "Failed to load resource". Missing page files are not.
+    page.on('console', m => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push('console error: ' + m.text());
+    });
+    page.on('response', r => {
+      if (!new URL(r.url()).pathname.startsWith('/api/') && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
+    });
+    // Everything must come from the binary: no CDN, no network.
+    page.on('request', r => {
+      if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) problems.push('request outside the console: ' + r.url());
+    });
+
+    await page.goto(lab.url);
+    await page.waitForSelector('#health-dot.ok', { timeout: 20000 });
+    expect((await page.textContent('#cluster-name')) === 'BHF-Training', 'the cluster is not named BHF-Training');
+    const engines = await page.$$eval('#send-engine option', os => os.map(o => o.value));
+    log('engines: ' + engines.join(', '));
+    expect(engines.includes('franz'), 'franz is not offered in the send panel');
+    const second = engines.includes('librdkafka') ? 'librdkafka' : 'franz';
+
+    // 1. A plain and an idempotent message, both seen with partition and offset.
+    const plainID = await sendFromPanel(page, { engine: 'franz', mode: 'plain', sendMode: 'sync' });
+    const idemID = await sendFromPanel(page, { engine: second, mode: 'idempotent', sendMode: 'async' });
+    for (const id of [plainID, idemID]) {
+      const r = await messageRow(page, id);
+      expect(r.count === 1, `${id} appears ${r.count} times`);
+      log(`messages view: ${id} at partition ${r.partition}, offset ${r.offset}`);
+    }
+    const modes = await page.$$eval(`#messages tbody tr[data-event-id="${idemID}"] .pill`, ps => ps.map(p => p.textContent));
+    expect(modes.includes('idempotent'), `the idempotent record shows mode ${modes}`);
+    await page.fill('#filter', plainID);
+    await page.waitForFunction(id => {
+      const rows = [...document.querySelectorAll('#messages tbody tr')];
+      return rows.length === 1 && rows[0].dataset.eventId === id;
+    }, plainID, { timeout: 10000 });
+    log('filter by eventId keeps exactly its row');
+    await page.fill('#filter', '');
+
+    // 2. A latency toxic, listed, then removed.
+    await page.selectOption('#toxic-proxy', 'kafka');
+    await page.selectOption('#toxic-type', 'latency');
+    await page.fill('#toxic-latency', '1500');
+    await page.click('#toxic-add');
+    const toxic = page.locator('.proxy[data-proxy=kafka] .toxic[data-toxic=latency_downstream]');
+    await toxic.waitFor({ timeout: 10000 });
+    const desc = await toxic.textContent();
+    expect(desc.includes('latency 1500 ms'), `the toxic is listed as ${desc}`);
+    log('toxic listed: ' + desc.replace('Remove', '').trim());
+    await toxic.locator('button').click();
+    await toxic.waitFor({ state: 'detached', timeout: 10000 });
+    await page.waitForSelector('.proxy[data-proxy=kafka] .none', { timeout: 10000 });
+    log('toxic removed');
+    // A bad value is refused with the backend's sentence.
+    await page.fill('#toxic-latency', '9999999');
+    await page.click('#toxic-add');
+    await page.waitForSelector('#toxic-error:not([hidden])', { timeout: 10000 });
+    const refusal = await page.textContent('#toxic-error');
+    expect(/out of range/.test(refusal), `a 9999999 ms latency was not refused: ${refusal}`);
+    log('bad toxic refused: ' + refusal);
+    await page.fill('#toxic-latency', '5000');
+
+    // 3. The validate scenario, then the plain duplicate in the duplicates view.
+    await page.click('.tabs button[data-tab=lab]');
+    expect(await page.isEnabled('#validate-btn'), 'the console cannot run the validation (button disabled)');
+    await page.click('#validate-btn');
+    log('validate running');
+    await page.waitForSelector('#validate-out[data-state=ok], #validate-out[data-state=failed]', { timeout: 120000 });
+    const verdict = (await page.textContent('#validate-out')).trim();
+    log('validate: ' + verdict.split('\n')[0]);
+    expect(await page.getAttribute('#validate-out', 'data-state') === 'ok', 'validate failed: ' + verdict);
+    const run = await page.evaluate(async () => (await fetch('/api/runs/current')).json());
+    const plainIDs = Object.entries(run.validate.eventIds || {}).filter(([k]) => k.endsWith('_plain')).map(([, v]) => v);
+    expect(plainIDs.length > 0, 'the validation reports no plain eventId: ' + JSON.stringify(run.validate));
+    await page.click('#validate-out button');
+    await page.waitForSelector('#tab-duplicates:not([hidden])');
+    for (const id of plainIDs) {
+      const row = page.locator(`#duplicates tbody tr[data-event-id="${id}"]`);
+      await row.waitFor({ timeout: 15000 });
+      const cells = await row.locator('td').allTextContents();
+      expect(Number(cells[1]) >= 2, `${id} has ${cells[1]} copies in the duplicates view`);
+      expect(cells[2] === '1 producer', `${id}: written by ${cells[2]}, want 1 producer (the retry)`);
+      expect(/p\d+ @ \d+.*p\d+ @ \d+/.test(cells[3]), `${id}: no offsets of its copies: ${cells[3]}`);
+      log(`duplicates view: ${id} ×${cells[1]} (${cells[2]}) at ${cells[3].replace(/(\d)p/g, '$1, p')}`);
+    }
+    const idemDup = Object.entries(run.validate.eventIds || {}).filter(([k]) => k.endsWith('_idempotent')).map(([, v]) => v);
+    for (const id of idemDup) {
+      expect(await page.locator(`#duplicates tbody tr[data-event-id="${id}"]`).count() === 0, `idempotent ${id} is listed as a duplicate`);
+    }
+
+    mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot });
+    log('screenshot: ' + path.relative(root, screenshot));
+    expect(problems.length === 0, 'the page had problems:\n  ' + problems.join('\n  '));
+    log('PASS');
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await stopLab(lab);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch(err => {
+  console.error(`FAIL: ${err instanceof Failure ? err.message : err.stack || err}`);
+  process.exitCode = 1;
+});
