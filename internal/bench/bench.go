@@ -250,6 +250,7 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
 	cfg.DataDir = ""
 	cfg.APIPorts = map[string]int{name: 0}
+	cfg.ConsolePort = -1
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	l, err := lab.Open(ctx, cfg)
 	if err != nil {
