@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -60,6 +61,7 @@ type rdProducer struct {
 	idemState idemState
 	idemSeen  chan struct{} // closed and replaced at each new state
 
+	closing atomic.Bool // set by close: connection errors are expected
 	logs    chan kafka.LogEvent
 	logDone chan struct{} // closed once the log drain returns
 	evDone  chan struct{} // closed once the event drain returns
@@ -254,8 +256,11 @@ func (p *rdProducer) drainEvents() {
 			}
 		case kafka.Error:
 			lvl := slog.LevelWarn
-			if e.IsFatal() {
+			switch {
+			case e.IsFatal():
 				lvl = slog.LevelError
+			case p.closing.Load():
+				lvl = slog.LevelDebug
 			}
 			p.log.Log(context.Background(), lvl, "librdkafka: "+e.Error(), "code", e.Code().String(), "fatal", e.IsFatal())
 		case *kafka.Stats:
@@ -438,6 +443,7 @@ func (l *librdkafka) Close() {
 }
 
 func (p *rdProducer) close() {
+	p.closing.Store(true)
 	if err := p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight); err != nil {
 		p.log.Warn("librdkafka purge", "err", err)
 	}
