@@ -56,6 +56,9 @@ type ExperimentRow struct {
 	OrderViolations int     `json:"orderViolations"`
 	P50Ms           float64 `json:"p50Ms"`
 	P99Ms           float64 `json:"p99Ms"`
+	// Copies crosses each outcome (acked, failed, indeterminate) with the
+	// copies found in the log: 0, 1, or more.
+	Copies map[string][3]int `json:"copies,omitempty"`
 }
 
 // Validate lets the page run Lab 02.4's validation through fn.

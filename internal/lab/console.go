@@ -108,7 +108,7 @@ func (l *Lab) consoleExperiment(ctx context.Context, schedule string, n int, pro
 		out.Rows = append(out.Rows, console.ExperimentRow{
 			Engine: r.API, Mode: string(r.Mode), Sent: r.Sent, Acked: r.Acked, Failed: r.Failed,
 			Indeterminate: r.Indeterminate, Lost: r.Lost, Duplicated: r.Duplicated, Extra: r.Extra,
-			OrderViolations: r.OrderViolations, P50Ms: r.P50Ms, P99Ms: r.P99Ms,
+			OrderViolations: r.OrderViolations, P50Ms: r.P50Ms, P99Ms: r.P99Ms, Copies: r.Copies,
 		})
 	}
 	return out, err

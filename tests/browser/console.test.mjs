@@ -6,7 +6,9 @@
 //
 // It exits non-zero on the first failed expectation and always stops the lab.
 // Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT (default
-// docs/img/console.png in the repository), HEADED=1 to watch it.
+// docs/img/console.png in the repository) and SCREENSHOT_LAB (the Lab 02.4
+// tab after the experiment, default docs/img/console-lab.png), HEADED=1 to
+// watch it.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { chromium } from 'playwright-core';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const screenshot = path.resolve(root, process.env.SCREENSHOT || 'docs/img/console.png');
+const screenshotLab = path.resolve(root, process.env.SCREENSHOT_LAB || 'docs/img/console-lab.png');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const started = Date.now();
 
@@ -210,6 +213,30 @@ async function main() {
     mkdirSync(path.dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot });
     log('screenshot: ' + path.relative(root, screenshot));
+
+    // 4. A small ack-loss experiment from the page: progress, then the chart.
+    const n = 100;
+    await page.click('.tabs button[data-tab=lab]');
+    await page.selectOption('#exp-schedule', 'ack-loss');
+    await page.fill('#exp-n', String(n));
+    await page.click('#exp-btn');
+    await page.waitForSelector('#exp-state .pill.running', { timeout: 10000 });
+    log('experiment running');
+    await page.waitForSelector('#exp-state .pill.ok, #exp-state .pill.failed', { timeout: 180000 });
+    const expState = (await page.textContent('#exp-state')).trim();
+    expect(await page.$('#exp-state .pill.ok'), 'the experiment failed: ' + expState);
+    const rows = await page.$$eval('#exp-table tbody tr', trs => trs.map(tr => [...tr.cells].map(td => td.textContent)));
+    expect(rows.length === engines.length * 2, `the experiment table has ${rows.length} rows, want ${engines.length * 2}`);
+    const chart = await page.evaluate(() => {
+      const ch = window.Chart.getChart(document.querySelector('#exp-chart'));
+      return ch && { labels: ch.data.labels, totals: ch.data.labels.map((_, i) => ch.data.datasets.reduce((a, d) => a + d.data[i], 0)) };
+    });
+    expect(chart && chart.labels.length === rows.length, 'no chart of the outcomes: ' + JSON.stringify(chart));
+    expect(chart.totals.every(t => t === n), `each bar must add up to the ${n} requests: ${chart.totals}`);
+    await page.screenshot({ path: screenshotLab });
+    log('screenshot: ' + path.relative(root, screenshotLab));
+    for (const r of rows) log(`experiment: ${r[0]} ${r[1]}: sent ${r[2]}, acked ${r[3]}, failed ${r[4]}, lost ${r[6]}, duplicated ${r[7]}`);
+
     expect(problems.length === 0, 'the page had problems:\n  ' + problems.join('\n  '));
     log('PASS');
   } finally {

@@ -421,13 +421,15 @@ function showExperiment(run) {
 function drawExperiment(rep) {
   const rows = rep.rows || [];
   const labels = rows.map(r => `${r.engine} ${r.mode}`);
-  const exactlyOnce = rows.map(r => Math.max(0, r.acked - r.lost - r.duplicated));
+  // Each request: its outcome crossed with the copies in the log.
+  const c = (r, outcome, n) => (r.copies?.[outcome] || [0, 0, 0])[n];
   const series = [
-    ['acked, 1 copy', exactlyOnce, '#1f9d55'],
-    ['duplicated', rows.map(r => r.duplicated), '#d64545'],
-    ['lost', rows.map(r => r.lost), '#7b2cbf'],
-    ['failed', rows.map(r => r.failed), '#d97706'],
-    ['indeterminate', rows.map(r => r.indeterminate), '#8a94a6'],
+    ['acked, 1 copy', rows.map(r => c(r, 'acked', 1)), '#1f9d55'],
+    ['acked, 2+ copies (duplicate)', rows.map(r => c(r, 'acked', 2)), '#d64545'],
+    ['acked, 0 copies (lost)', rows.map(r => c(r, 'acked', 0)), '#7b2cbf'],
+    ['failed, 0 copies', rows.map(r => c(r, 'failed', 0)), '#f0b35a'],
+    ['failed, written anyway', rows.map(r => c(r, 'failed', 1) + c(r, 'failed', 2)), '#b45309'],
+    ['indeterminate', rows.map(r => c(r, 'indeterminate', 0) + c(r, 'indeterminate', 1) + c(r, 'indeterminate', 2)), '#8a94a6'],
   ];
   const data = { labels, datasets: series.map(([label, d, color]) => ({ label, data: d, backgroundColor: color })) };
   if (window.Chart) {
