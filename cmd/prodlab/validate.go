@@ -111,6 +111,9 @@ func runValidate(ctx context.Context, args []string) error {
 	}
 	c.Progress = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "validate: "+format+"\n", args...) }
 	rep, err := validate.Run(ctx, c.Config)
+	if errors.Is(err, context.Canceled) {
+		return &exitError{130, err}
+	}
 	if len(rep.Runs) > 0 {
 		if c.json {
 			enc := json.NewEncoder(os.Stdout)
@@ -119,9 +122,6 @@ func runValidate(ctx context.Context, args []string) error {
 		} else {
 			_ = rep.WriteText(os.Stdout)
 		}
-	}
-	if err != nil && errors.Is(err, context.Canceled) {
-		return &exitError{130, err}
 	}
 	if err != nil && rep.Err() != nil {
 		return errors.New("Lab 02.4 failed: the demonstration does not hold (see above)")

@@ -8,13 +8,16 @@ import (
 func init() { register(ackLoss{}) }
 
 // ackLoss loses acknowledgements: requests reach the brokers, their
-// answers are held until every producer timed out, then released.
+// answers are held until every producer timed out, then released. It holds
+// (latency) rather than drops (a timeout toxic): under dropped answers
+// franz-go fails its reconnections' ApiVersions instead of retrying the
+// produce.
 type ackLoss struct{}
 
 func (ackLoss) Name() string { return "ack-loss" }
 
 func (ackLoss) Describe() string {
-	return "every second, holds the brokers' answers (downstream latency) until every producer timed its request out, then releases them: what was in flight is written, its acknowledgement lost, and retried"
+	return "after each second of quiet, holds the brokers' answers (downstream latency) until every producer timed its request out, then releases them: what was in flight is written, its acknowledgement lost, and retried"
 }
 
 func (s ackLoss) Run(ctx context.Context, f *Faults) error {

@@ -41,6 +41,7 @@ func (rep Report) outcomeChart() *charts.Bar {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{Width: "100%", Height: "460px", ChartID: "outcomes"}),
+		charts.WithAnimation(false),
 		charts.WithTitleOpts(opts.Title{Title: "Outcome of every request", Subtitle: "client's view × copies found in the log"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "55px"}),
@@ -68,6 +69,7 @@ func (rep Report) anomalyChart() *charts.Bar {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{Width: "100%", Height: "380px", ChartID: "anomalies"}),
+		charts.WithAnimation(false),
 		charts.WithTitleOpts(opts.Title{Title: "What went wrong, per row", Subtitle: "counts, side by side"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "55px"}),

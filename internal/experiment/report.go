@@ -56,6 +56,9 @@ type Row struct {
 	FailedWritten int `json:"failedWritten"`
 	// Copies crosses each outcome with the copies found: 0, 1 or more.
 	Copies map[string][3]int `json:"copies"`
+	// Errors counts the error messages of failed and indeterminate
+	// requests, at most maxErrors distinct ones.
+	Errors map[string]int `json:"errors,omitempty"`
 	// P50Ms and P99Ms are the acked sends' latencies, in milliseconds.
 	P50Ms float64 `json:"p50Ms"`
 	P99Ms float64 `json:"p99Ms"`
@@ -63,6 +66,9 @@ type Row struct {
 
 // Name is the row's label, such as "franz idempotent".
 func (r Row) Name() string { return r.API + " " + string(r.Mode) }
+
+// maxErrors bounds the distinct error messages kept per row.
+const maxErrors = 10
 
 func summarize(r *row, violations int) Row {
 	out := Row{API: r.api.Name, Mode: r.mode, OrderViolations: violations, Copies: map[string][3]int{}}
@@ -90,6 +96,14 @@ func summarize(r *row, violations int) Row {
 				}
 			case Indeterminate:
 				out.Indeterminate++
+			}
+			if rq.err != "" {
+				if out.Errors == nil {
+					out.Errors = map[string]int{}
+				}
+				if _, ok := out.Errors[rq.err]; ok || len(out.Errors) < maxErrors {
+					out.Errors[rq.err]++
+				}
 			}
 			if rq.copies > 1 {
 				out.Duplicated++
@@ -126,6 +140,11 @@ func (rep Report) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, r := range rep.Rows {
+		for msg, n := range r.Errors {
+			fmt.Fprintf(w, "%s: %d × %s\n", r.Name(), n, msg)
+		}
 	}
 	if rep.Unknown > 0 {
 		fmt.Fprintf(w, "\n%d records of this run match no request.\n", rep.Unknown)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,6 +43,7 @@ func (o Outcome) String() string { return outcomeNames[o] }
 
 // request is one send and what became of it.
 type request struct {
+	err     string // the API's error or the client's, if any
 	sent    bool
 	outcome Outcome
 	took    time.Duration
@@ -302,15 +305,15 @@ func sendRow(ctx context.Context, hc *http.Client, cfg Config, run string, r *ro
 					return
 				}
 				start := time.Now()
-				code, _, err := post(ctx, hc, sendURL(cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k)))
+				code, body, err := post(ctx, hc, sendURL(cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k)))
 				rq := request{sent: true, took: time.Since(start)}
 				switch {
 				case err != nil:
-					rq.outcome = Indeterminate
+					rq.outcome, rq.err = Indeterminate, errorText(err)
 				case code == http.StatusOK:
 					rq.outcome = Acked
 				default:
-					rq.outcome = Failed
+					rq.outcome, rq.err = Failed, apiError(code, body)
 				}
 				r.reqs[k][seq] = rq
 				onSent()
@@ -491,6 +494,27 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		out = append(out, summarize(r, violations[r.name()]))
 	}
 	return out, unknown
+}
+
+// apiError returns the sentence of an API's JSON error, with its status.
+func apiError(code int, body string) string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal([]byte(body), &e) == nil && e.Error != "" {
+		body = e.Error
+	}
+	return strconv.Itoa(code) + ": " + body
+}
+
+// errorText strips the URL from a client error, so that equal errors
+// count together.
+func errorText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
 }
 
 func randomHex(n int) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -128,12 +129,16 @@ func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error 
 	return nil
 }
 
-// RemoveToxic removes the toxic name from every proxy.
+// RemoveToxic removes the toxic name from every proxy. Removing a latency
+// toxic flushes what it holds, and Toxiproxy gives each connection the
+// client already closed 5 s, so the REST call may time out while the
+// removal goes on: RemoveToxic then waits until the proxy no longer lists
+// the toxic, for up to removeWait.
 func (f *Faults) RemoveToxic(name string) error {
 	name = ToxicPrefix + name
 	var errs []error
 	for _, p := range f.proxies {
-		if err := p.RemoveToxic(name); err != nil && !isNotFound(err) {
+		if err := p.RemoveToxic(name); err != nil && !isNotFound(err) && !gone(p, name) {
 			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
 		}
 	}
@@ -181,6 +186,23 @@ func (f *Faults) clear() error {
 		errs = append(errs, f.RemoveToxic(n))
 	}
 	return errors.Join(errs...)
+}
+
+// removeWait bounds how long RemoveToxic waits for a slow removal.
+const removeWait = 2 * time.Minute
+
+// gone polls p until it no longer lists the toxic name, for up to
+// removeWait.
+func gone(p *toxiproxy.Proxy, name string) bool {
+	deadline := time.Now().Add(removeWait)
+	for time.Now().Before(deadline) {
+		ts, err := p.Toxics()
+		if err == nil && !slices.ContainsFunc(ts, func(t toxiproxy.Toxic) bool { return t.Name == name }) {
+			return true
+		}
+		time.Sleep(200 * time.Millisecond) // polling Toxiproxy's state
+	}
+	return false
 }
 
 func isNotFound(err error) bool {

@@ -182,3 +182,23 @@ func TestConfigValidate(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// TestReportFails turns counts that break the claim into FAIL and a
+// sentence.
+func TestReportFails(t *testing.T) {
+	one := []validate.Copy{{Partition: 0, Offset: 7, ProducerID: -1}}
+	two := append(one, validate.Copy{Partition: 0, Offset: 8, ProducerID: 5})
+	for _, tc := range []struct {
+		r    validate.Result
+		want string
+	}{
+		{validate.Result{API: "franz", Mode: prodlab.Plain, Status: 200, Copies: one}, "did not duplicate"},
+		{validate.Result{API: "franz", Mode: prodlab.Idempotent, Status: 200, Copies: two}, "exactly 1"},
+		{validate.Result{API: "franz", Mode: prodlab.Idempotent, Status: 502, Answer: "boom", Copies: one}, "answered 502"},
+	} {
+		rep := validate.Report{Runs: []validate.Result{tc.r}}
+		err := rep.Err()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(rep.Summary(), "FAIL: ") {
+			t.Errorf("%+v: Err() = %v, Summary() = %q; want FAIL and %q", tc.r, err, rep.Summary(), tc.want)
+		}
+	}
+}

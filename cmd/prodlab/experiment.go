@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/prodlab/prodlab/internal/experiment"
+	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/validate"
+)
+
+func init() {
+	register("experiment", "measure plain vs idempotent producers under a fault schedule (table, --json, --report HTML)", runExperiment)
+}
+
+// experimentConfig is the parsed configuration of 'prodlab experiment'.
+type experimentConfig struct {
+	experiment.Config
+	jsonFile, htmlFile string
+	quiet              bool
+}
+
+func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) {
+	c := experimentConfig{Config: experiment.DefaultConfig()}
+	fs := flag.NewFlagSet("experiment", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: prodlab experiment [flags]\n\n"+
+			"Sends N messages per API and mode through the lab's producer APIs under a fault\n"+
+			"schedule, reads the log back through Kafka's direct listener and classifies every\n"+
+			"request: acked, failed or indeterminate, crossed with the copies in the log.\n\nschedules:\n")
+		for _, s := range experiment.Schedules() {
+			fmt.Fprintf(stderr, "  %-15s %s\n", s.Name(), s.Describe())
+		}
+		fmt.Fprint(stderr, "\nflags:\n")
+		fs.PrintDefaults()
+	}
+	// The lab-locating flags are validate's.
+	vc := validate.DefaultConfig()
+	apply := labFlags(fs, &vc)
+	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "fault schedule (see above)")
+	fs.IntVar(&c.N, "n", c.N, "messages per API and mode")
+	fs.IntVar(&c.Keys, "keys", c.Keys, "keys per API and mode; each key has one send in flight")
+	fs.IntVar(&c.Rate, "rate", c.Rate, "max sends per second per API and mode (0: no cap)")
+	fs.DurationVar(&c.SendTimeout, "send-timeout", c.SendTimeout, "HTTP timeout of a send; past it the outcome is indeterminate")
+	fs.StringVar(&c.jsonFile, "json", "", "also write the report as JSON to this file")
+	fs.StringVar(&c.htmlFile, "report", "", "also write the report as a self-contained HTML page to this file")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
+	pc, err := producerTimings(fs)
+	if err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := apply(); err != nil {
+		return c, err
+	}
+	c.APIs = nil
+	for _, a := range vc.APIs {
+		c.APIs = append(c.APIs, experiment.API{Name: a.Name, URL: a.URL})
+	}
+	c.ToxiproxyURL, c.Bootstrap, c.Topic = vc.ToxiproxyURL, vc.Bootstrap, vc.Topic
+	c.RequestTimeout, c.RetryBackoff = pc.RequestTimeout, pc.RetryBackoff
+	for _, f := range []string{c.jsonFile, c.htmlFile} {
+		if f != "" {
+			if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
+				return c, fmt.Errorf("cannot write %s: its directory does not exist", f)
+			}
+		}
+	}
+	return c, c.Validate()
+}
+
+// localRestarter restarts the real Kafka brokers of 'prodlab kafka up'.
+type localRestarter struct{ n int }
+
+func (r localRestarter) Brokers() int { return r.n }
+
+func (r localRestarter) Restart(ctx context.Context, i int) error {
+	if err := kafkalocal.KillBroker(ctx, i); err != nil {
+		return err
+	}
+	if err := kafkalocal.StartBroker(ctx, i); err != nil {
+		return err
+	}
+	return kafkalocal.WaitReady(ctx)
+}
+
+func runExperiment(ctx context.Context, args []string) error {
+	c, err := experimentFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	// Real Kafka from jars can restart its brokers; the embedded cluster
+	// of another process cannot.
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if kc, err := kafkalocal.Status(sctx); err == nil && kc.Running() {
+		c.Restarter = localRestarter{n: len(kc.Brokers)}
+	}
+	cancel()
+
+	var bar *progressbar.ProgressBar
+	var progress func(done, total int)
+	if !c.quiet {
+		progress = func(done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
+					progressbar.OptionSetDescription(c.Schedule), progressbar.OptionShowCount(),
+					progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
+					progressbar.OptionClearOnFinish())
+			}
+			_ = bar.Set(done)
+		}
+	}
+	rep, err := experiment.Run(ctx, c.Config, progress)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &exitError{130, errors.New("interrupted: the schedule's toxics were removed")}
+		}
+		return err
+	}
+	rep.Command = "prodlab experiment " + strings.Join(args, " ")
+	if err := rep.WriteTable(os.Stdout); err != nil {
+		return err
+	}
+	if c.jsonFile != "" {
+		if err := writeFile(c.jsonFile, rep.WriteJSON); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "JSON report:", c.jsonFile)
+	}
+	if c.htmlFile != "" {
+		if err := writeFile(c.htmlFile, rep.WriteHTML); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "HTML report:", c.htmlFile)
+	}
+	return nil
+}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return f.Close()
+}
