@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	register("up", "run the whole lab: Kafka, Toxiproxy and the producer APIs", runUp)
+	register("up", "run the whole lab: Kafka, Toxiproxy, the producer APIs and the web console", runUp)
 }
 
 // upFlags parses the flags of 'prodlab up' into a lab.Config.
