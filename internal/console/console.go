@@ -19,6 +19,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/observe"
@@ -201,6 +202,44 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// advertised returns the address each broker gives producers that enter
+// through a proxy, when it differs from the one meta (read on the direct
+// path) holds: real Kafka has a DIRECT listener besides the proxied one,
+// kfake has one listener. It asks the proxied listeners through the bypass,
+// never through Toxiproxy.
+func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
+	proxied := true
+	for _, b := range meta.Brokers {
+		if _, ok := s.cfg.bypass[b.Host+":"+itoa(int64(b.Port))]; !ok {
+			proxied = false
+		}
+	}
+	if proxied || len(s.cfg.bypass) == 0 {
+		return nil
+	}
+	seeds := make([]string, 0, len(s.cfg.bypass))
+	for p := range s.cfg.bypass {
+		seeds = append(seeds, p)
+	}
+	sort.Strings(seeds)
+	cl, err := observe.NewClient(seeds, s.cfg.bypass)
+	if err != nil {
+		return nil
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return nil
+	}
+	out := map[int32]string{}
+	for _, b := range resp.Brokers {
+		out[b.NodeID] = b.Host + ":" + itoa(int64(b.Port))
+	}
+	return out
+}
+
 // admin returns the console's shared client on the direct path.
 func (s *Server) admin() (*kgo.Client, error) {
 	if len(s.cfg.bootstrap) == 0 {
@@ -276,9 +315,13 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
+	adv := s.advertised(ctx, meta)
 	for _, b := range meta.Brokers {
 		addr := b.Host + ":" + itoa(int64(b.Port))
 		bi := brokerInfo{NodeID: b.NodeID, Advertised: addr, Direct: s.cfg.bypass[addr], Controller: b.NodeID == meta.Controller}
+		if a := adv[b.NodeID]; a != "" && a != addr {
+			bi.Advertised, bi.Direct = a, addr // real Kafka: addr is the DIRECT listener
+		}
 		if b.Rack != nil {
 			bi.Rack = *b.Rack
 		}

@@ -359,7 +359,18 @@ func TestCluster(t *testing.T) {
 			}
 		}
 	}
-	decode(t, call(t, "GET", base+"/api/cluster", ""), &c)
+	// On a replicated cluster the end offset (high watermark) moves once
+	// the followers hold the records, a moment after an acks=1 send returns.
+	eventually(t, "the cluster view never showed both records", func() bool {
+		c.Brokers, c.Topics = nil, nil
+		decode(t, call(t, "GET", base+"/api/cluster", ""), &c)
+		for _, tp := range c.Topics {
+			if tp.Name == topic && len(tp.Partitions) == 2 && tp.Partitions[1].End >= 2 {
+				return true
+			}
+		}
+		return false
+	})
 	if c.Name != "BHF-Training" || len(c.Brokers) == 0 {
 		t.Fatalf("cluster: %+v", c)
 	}
