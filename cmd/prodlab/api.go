@@ -9,10 +9,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/status"
 )
 
@@ -34,7 +37,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.engine, "engine", engine.FranzName, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
-	fs.StringVar(&c.listen, "listen", "127.0.0.1:18080", "address the API listens on")
+	fs.StringVar(&c.listen, "listen", "", "address the API listens on (default 127.0.0.1:18080 for franz, 127.0.0.1:18081 for librdkafka)")
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
 	if err := c.producer.LoadEnv(os.LookupEnv); err != nil {
@@ -46,6 +49,13 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.listen == "" {
+		port, ok := lab.DefaultConfig().APIPorts[c.engine]
+		if !ok {
+			return c, fmt.Errorf("--engine %q is unknown: %s", c.engine, strings.Join(engine.Names(), " or "))
+		}
+		c.listen = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	}
 	return c, c.producer.Validate()
 }
