@@ -15,7 +15,7 @@ all: build
 build:
 	$(GO) build -o bin/prodlab ./cmd/prodlab
 
-test: lint test-embedded test-local browser-test
+test: lint test-embedded doc-test test-local browser-test
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -29,6 +29,15 @@ test-embedded:
 # proxied listeners advertise the fixed Toxiproxy ports 29093-29095.
 test-local:
 	scripts/test-local.sh
+
+# The lab guide (docs/lab/module-02-producer-reliability.md): every bash block
+# runs in order against a fresh embedded lab on the seed's ports (in a private
+# network namespace when possible), its output checked against the guide's
+# "Résultat attendu"; and the Go tutorial's full program is built and sends
+# one record. These tests skip under plain `go test ./...` (PRODLAB_DOCTEST).
+.PHONY: doc-test
+doc-test:
+	PRODLAB_DOCTEST=1 $(GO) test -count=1 -timeout 20m -v -run 'TestGuide|TestTutorial' ./internal/doctest/
 
 # The web console driven in Debian's Chromium (/usr/bin/chromium) with
 # playwright-core from npm, which never downloads a browser. It starts its

@@ -43,8 +43,16 @@ func repoRoot(t *testing.T) string {
 
 // TestGuide runs every bash block of the lab guide in order against a fresh
 // embedded lab and checks each output against its "Résultat attendu".
+//
+// Where it can (root, unshare and ip), it reruns itself in a private network
+// namespace, so a lab already running on the seed's ports does not collide
+// with it; otherwise those ports must be free.
 func TestGuide(t *testing.T) {
 	enabled(t)
+	if os.Getenv(netnsEnv) == "" && netnsWorks() {
+		rerunInNetns(t, "^TestGuide$")
+		return
+	}
 	root := repoRoot(t)
 	md, err := os.ReadFile(filepath.Join(root, GuidePath))
 	if err != nil {
@@ -78,6 +86,12 @@ func TestGuide(t *testing.T) {
 			}
 			lab = startLab(t, root, tmp)
 			ran++
+			log, _ := os.ReadFile(lab.log)
+			for _, e := range b.Expect {
+				if err := Match(e, string(log), b.Exact); err != nil {
+					t.Fatalf("%s line %d: the lab's banner does not match the expected block at line %d: %v\n%s", GuidePath, b.Line, e.Line, err, lab.tail())
+				}
+			}
 			continue
 		}
 		ok := t.Run(name, func(t *testing.T) { runBlock(t, root, state, b) })
@@ -147,6 +161,37 @@ if [ -f "$__DOCTEST_STATE" ]; then source "$__DOCTEST_STATE"; fi
 		if err := Match(e, out.String(), b.Exact); err != nil {
 			t.Errorf("%s line %d: output does not match the expected block at line %d: %v\n--- output ---\n%s", GuidePath, b.Line, e.Line, err, Tail(out.Bytes(), 3000))
 		}
+	}
+}
+
+// netnsEnv marks a test process already running in its own network namespace.
+const netnsEnv = "PRODLAB_DOCTEST_NETNS"
+
+// netnsShell brings loopback up in the new namespace, then runs the test.
+const netnsShell = `ip link set lo up && exec "$@"`
+
+// netnsWorks reports whether this process may create a network namespace.
+func netnsWorks() bool {
+	if os.Getenv("PRODLAB_DOCTEST_NETNS_OFF") != "" {
+		return false
+	}
+	return exec.Command("unshare", "--net", "--", "sh", "-c", netnsShell, "sh", "true").Run() == nil
+}
+
+// rerunInNetns runs the test binary's test run again inside a fresh network
+// namespace and fails t if it fails. Its output goes to stdout as it comes.
+func rerunInNetns(t *testing.T, run string) {
+	t.Helper()
+	args := []string{"--net", "--", "sh", "-c", netnsShell, "sh", os.Args[0], "-test.run=" + run, "-test.count=1", "-test.timeout=20m"}
+	if testing.Verbose() {
+		args = append(args, "-test.v")
+	}
+	cmd := exec.Command("unshare", args...)
+	cmd.Env = append(os.Environ(), netnsEnv+"=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	t.Logf("running the guide in a private network namespace (unshare --net)")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the guide failed in its network namespace: %v (output above)", err)
 	}
 }
 
