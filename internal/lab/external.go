@@ -62,9 +62,10 @@ func DiscoverUpstreams(ctx context.Context, direct []string) ([]string, error) {
 	return ups, nil
 }
 
-// checkAdvertised asks the cluster through the first proxy which brokers it
-// advertises there, and fails unless every one is a port Toxiproxy listens
-// on: otherwise producers would reach a broker around Toxiproxy.
+// checkAdvertised asks the cluster through the proxies (the first that
+// answers) which brokers it advertises there, and fails unless every one is
+// a port Toxiproxy listens on: otherwise producers would reach a broker
+// around Toxiproxy.
 func checkAdvertised(ctx context.Context, proxies []string) error {
 	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
 	defer cancel()
@@ -74,16 +75,28 @@ func checkAdvertised(ctx context.Context, proxies []string) error {
 			ports[port] = true
 		}
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(proxies[0]), kgo.DialTimeout(2*time.Second))
-	if err != nil {
-		return err
+	var (
+		resp *kmsg.MetadataResponse
+		via  string
+		errs []error
+	)
+	for _, p := range proxies {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(p), kgo.DialTimeout(2*time.Second), kgo.RequestRetries(1))
+		if err != nil {
+			return err
+		}
+		req := kmsg.NewPtrMetadataRequest()
+		req.Topics = []kmsg.MetadataRequestTopic{}
+		resp, err = req.RequestWith(ctx, cl)
+		cl.Close()
+		if err == nil {
+			via = p
+			break
+		}
+		errs = append(errs, fmt.Errorf("through proxy %s: %w", p, err))
 	}
-	defer cl.Close()
-	req := kmsg.NewPtrMetadataRequest()
-	req.Topics = []kmsg.MetadataRequestTopic{}
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		return fmt.Errorf("external kafka through proxy %s: %w (is the upstream its PROXIED listener?)", proxies[0], err)
+	if via == "" {
+		return fmt.Errorf("external kafka: no proxied listener answers (are the upstreams the brokers' PROXIED listeners?): %w", errors.Join(errs...))
 	}
 	var stray []string
 	for _, b := range resp.Brokers {
@@ -94,7 +107,7 @@ func checkAdvertised(ctx context.Context, proxies []string) error {
 	}
 	if len(stray) > 0 {
 		slices.Sort(stray)
-		return errors.New("external kafka: " + strings.Join(stray, ", ") + " through proxy " + proxies[0] +
+		return errors.New("external kafka: " + strings.Join(stray, ", ") + " through proxy " + via +
 			", where no Toxiproxy proxy listens (proxies: " + strings.Join(proxies, ", ") + "); producers would bypass Toxiproxy")
 	}
 	return nil

@@ -15,8 +15,10 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,9 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 	for _, m := range mod {
 		m(&cfg)
 	}
+	if Local() {
+		waitProxyPorts(t)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	l, err := lab.Open(ctx, cfg)
@@ -102,6 +107,31 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 		t.Fatalf("lab not ready: %v", err)
 	}
 	return l
+}
+
+// waitProxyPorts waits up to 3 minutes while another process (another
+// test run against the same real Kafka) holds the fixed proxy ports.
+func waitProxyPorts(t testing.TB) {
+	t.Helper()
+	free := func() bool {
+		for i := 1; i <= 3; i++ {
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(kafkalocal.ProxyListenPort(i))))
+			if err != nil {
+				return false
+			}
+			ln.Close()
+		}
+		return true
+	}
+	if free() {
+		return
+	}
+	t.Logf("waiting for the proxy ports %d-%d, held by another run against the same Kafka", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := Eventually(ctx, free); err != nil {
+		t.Fatalf("proxy ports %d-%d stay taken: is another prodlab up or test run using the local Kafka? %v", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3), err)
+	}
 }
 
 // Admin returns an admin client on l's direct path, closed when t ends.
