@@ -148,6 +148,8 @@ type Async struct {
 	// BurstRate is the 202s per second until the first 503: what the API
 	// accepts while the producer's buffer has room.
 	BurstRate float64
+	// CPU is the process's CPU time from the first send to the last 202.
+	CPU time.Duration
 	// Drain is how long the last accepted sends took to get their outcome.
 	Drain time.Duration
 	// Written is how many records the topic's end offsets grew by during
@@ -290,9 +292,9 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 		if err := ctx.Err(); err != nil {
 			return er, err
 		}
-		fmt.Fprintf(c.progress, "%s sync c=%d: api %.0f/s p50 %v p99 %v (%d errors) | direct %.0f/s p50 %v p99 %v (%d errors) | ratio %.2f\n",
-			name, n, row.API.Rate, row.API.P50, row.API.P99, row.API.Errors,
-			row.Direct.Rate, row.Direct.P50, row.Direct.P99, row.Direct.Errors, row.Ratio())
+		fmt.Fprintf(c.progress, "%s sync c=%d: api %.0f/s p50 %v p99 %v cpu %v/msg (%d errors) | direct %.0f/s p50 %v p99 %v cpu %v/msg (%d errors) | ratio %.2f\n",
+			name, n, row.API.Rate, row.API.P50, row.API.P99, row.API.CPUPerSend(), row.API.Errors,
+			row.Direct.Rate, row.Direct.P50, row.Direct.P99, row.Direct.CPUPerSend(), row.Direct.Errors, row.Ratio())
 		er.Sync = append(er.Sync, row)
 	}
 	if c.noProxy {
@@ -371,6 +373,7 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 	var accepted, rejected, errs atomic.Int64
 	var firstErr atomic.Pointer[error]
 	var burstOnce sync.Once
+	cpu0 := cpuTime()
 	start := time.Now()
 	next := forCount(int64(c.asyncSends))
 	var wg sync.WaitGroup
@@ -403,7 +406,7 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 		})
 	}
 	wg.Wait()
-	as.Elapsed = time.Since(start)
+	as.Elapsed, as.CPU = time.Since(start), cpuTime()-cpu0
 	as.Accepted, as.Rejected, as.Errors = int(accepted.Load()), int(rejected.Load()), int(errs.Load())
 	if p := firstErr.Load(); p != nil {
 		as.FirstErr = *p

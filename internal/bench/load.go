@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -24,8 +25,19 @@ type Result struct {
 	Rate float64
 	// P50 and P99 are latency percentiles of the successful sends.
 	P50, P99 time.Duration
+	// CPU is the CPU time the whole process used during the phase, C
+	// threads and the load generator included.
+	CPU time.Duration
 	// FirstErr is the first failure seen, if any.
 	FirstErr error
+}
+
+// CPUPerSend is the process's CPU time per successful send.
+func (r Result) CPUPerSend() time.Duration {
+	if r.Sent == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Sent)
 }
 
 // maxSamples bounds the latencies kept per worker.
@@ -43,6 +55,7 @@ func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result
 		first  error
 	}
 	ws := make([]worker, conc)
+	cpu0 := cpuTime()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range ws {
@@ -67,7 +80,7 @@ func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result
 		})
 	}
 	wg.Wait()
-	r := Result{Elapsed: time.Since(start)}
+	r := Result{Elapsed: time.Since(start), CPU: cpuTime() - cpu0}
 	var all []time.Duration
 	for _, w := range ws {
 		all = append(all, w.lat...)
@@ -81,6 +94,16 @@ func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result
 	slices.Sort(all)
 	r.P50, r.P99 = percentile(all, 0.50), percentile(all, 0.99)
 	return r
+}
+
+// cpuTime returns the user and system CPU time of the process so far, every
+// thread included.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // percentile returns the q-quantile of sorted samples (nearest rank).

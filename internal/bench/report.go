@@ -48,11 +48,12 @@ func (r *Report) Markdown(w io.Writer) {
 	p("Mode %s; each sync figure is %v of closed-loop load after a warm-up; every ratio compares two phases of the same run on the same lab.\n\n", r.Mode, r.Duration)
 	for _, e := range r.Engines {
 		p("### %s\n\n", e.Engine)
-		p("| concurrency | API msg/s | API p50 | API p99 | direct msg/s | direct p50 | direct p99 | API/direct |\n")
-		p("|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		p("| concurrency | API msg/s | API p50 | API p99 | direct msg/s | direct p50 | direct p99 | API/direct | CPU/msg API | CPU/msg direct |\n")
+		p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, row := range e.Sync {
-			p("| %d | %s | %s | %s | %s | %s | %s | %.0f%% |\n", row.Concurrency,
-				rate(row.API), ms(row.API.P50), ms(row.API.P99), rate(row.Direct), ms(row.Direct.P50), ms(row.Direct.P99), row.Ratio()*100)
+			p("| %d | %s | %s | %s | %s | %s | %s | %.0f%% | %s | %s |\n", row.Concurrency,
+				rate(row.API), ms(row.API.P50), ms(row.API.P99), rate(row.Direct), ms(row.Direct.P50), ms(row.Direct.P99), row.Ratio()*100,
+				us(row.API.CPUPerSend()), us(row.Direct.CPUPerSend()))
 		}
 		p("\n")
 		if errs := syncErrors(e); errs != "" {
@@ -69,6 +70,9 @@ func (r *Report) Markdown(w io.Writer) {
 		if a := e.Async; a != nil {
 			p("Async, %d senders, %s sends accepted: **%.0f accepted/s** over %v (%.0f/s until the first 503). ",
 				r.AsyncConc, count(a.Accepted), a.Rate, a.Elapsed.Round(time.Millisecond), a.BurstRate)
+			if a.Accepted > 0 {
+				p("CPU %s per accepted send. ", us(a.CPU/time.Duration(a.Accepted)))
+			}
 			p("%s 503 answers (each retried after %v), %d other errors; the last accepted sends finished %v later; the topic grew by %s records.\n\n",
 				count(a.Rejected), r.Backoff, a.Errors, a.Drain.Round(time.Millisecond), count(int(a.Written)))
 			if a.FirstErr != nil {
@@ -109,6 +113,9 @@ func rate(r Result) string { return count(int(r.Rate + 0.5)) }
 
 // ms formats d in milliseconds with two decimals.
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// us formats d in microseconds.
+func us(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
 
 // count formats n with thousands separators.
 func count(n int) string {
