@@ -37,6 +37,7 @@ type sent struct {
 	partition int32
 	offset    int64
 	err       string
+	ackedAt   time.Time // sync only
 }
 
 // stream sends idempotent records with one key and rising sequence numbers
@@ -82,7 +83,7 @@ func (s *stream) run(stop <-chan struct{}, topic string) {
 		case err != nil:
 			snd.err = err.Error() // no answer: stays pending
 		case code == http.StatusOK && body.Partition != nil && body.Offset != nil:
-			snd.outcome, snd.partition, snd.offset = acked, *body.Partition, *body.Offset
+			snd.outcome, snd.partition, snd.offset, snd.ackedAt = acked, *body.Partition, *body.Offset, time.Now()
 			s.acks.Add(1)
 		case code == http.StatusAccepted && body.RequestID != "":
 			snd.requestID = body.RequestID
@@ -355,8 +356,23 @@ func TestClusterFailover(t *testing.T) {
 			t.Errorf("the log holds %s at %v, which no stream sent", id, ps)
 		}
 	}
-	t.Logf("broker %d (leader of %s[0]) SIGKILLed: new leader after %v, every sync stream acked 10 more after %v, back in every ISR after %v",
-		victim, topic, elected.Round(time.Millisecond), failedOver.Round(time.Millisecond), rejoined.Round(time.Millisecond))
+	// The stall sync sends to partition 0 saw: the longest wait between
+	// two acknowledgements of one stream.
+	var stall time.Duration
+	for _, s := range streams {
+		var last time.Time
+		for _, snd := range s.sends {
+			if s.partition != 0 || snd.ackedAt.IsZero() {
+				continue
+			}
+			if !last.IsZero() {
+				stall = max(stall, snd.ackedAt.Sub(last))
+			}
+			last = snd.ackedAt
+		}
+	}
+	t.Logf("broker %d (leader of %s[0]) SIGKILLed: new leader seen after %v, sync sends to partition 0 stalled up to %v, every sync stream acked 10 more after %v, broker back in every ISR after %v",
+		victim, topic, elected.Round(time.Millisecond), stall.Round(time.Millisecond), failedOver.Round(time.Millisecond), rejoined.Round(time.Millisecond))
 	names := make([]string, 0, len(total))
 	for n := range total {
 		names = append(names, n)
