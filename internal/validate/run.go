@@ -201,7 +201,7 @@ func (v *validator) warm(ctx context.Context, a API) error {
 		return fmt.Errorf("the %s API at %s is not healthy: GET /health answered %s", a.Name, a.URL, resp.Status)
 	}
 	for _, m := range v.cfg.Modes {
-		s := v.send(ctx, a, m, "validate-warm-up")
+		s := v.send(ctx, a, m, "validate-warm-up-"+a.Name+"-"+string(m)+"-"+randomHex())
 		if s.err != nil {
 			return s.err
 		}
