@@ -191,7 +191,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 // through the proxies.
 func (l *Lab) openAPI(name, addr string) (*API, error) {
 	pc := l.cfg.Producer
-	pc.Bootstrap = l.proxies[:1]
+	// Every proxy seeds the producers, so one broker down at start does not
+	// stop them; all of them are behind Toxiproxy.
+	pc.Bootstrap = l.proxies
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
 	}
