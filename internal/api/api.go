@@ -10,13 +10,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/status"
 )
 
@@ -78,11 +78,11 @@ func New(eng engine.Engine, store *status.Store, opts ...Opt) *Server {
 // Routes returns the API's handler.
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/health", only(s.HealthShow, http.MethodGet, http.MethodHead))
-	mux.Handle("/api/v1/send", only(s.SendCreate, http.MethodPost))
-	mux.Handle("/api/v1/status", only(s.StatusShow, http.MethodGet, http.MethodHead))
+	mux.Handle("/health", httpjson.Only(s.HealthShow, http.MethodGet, http.MethodHead))
+	mux.Handle("/api/v1/send", httpjson.Only(s.SendCreate, http.MethodPost))
+	mux.Handle("/api/v1/status", httpjson.Only(s.StatusShow, http.MethodGet, http.MethodHead))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path+" (try /health, /api/v1/send, /api/v1/status)")
+		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path+" (try /health, /api/v1/send, /api/v1/status)")
 	})
 	return mux
 }
@@ -138,21 +138,21 @@ type sendResponse struct {
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 	req, ferr := parseSend(r.URL.Query(), s.cfg.topic)
 	if ferr != nil {
-		writeError(w, http.StatusBadRequest, ferr.field, ferr.msg)
+		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
 	// From here on the send goes ahead even if the client leaves.
 	n, err := s.partitions(context.WithoutCancel(r.Context()), req.topic)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
-		writeError(w, http.StatusNotFound, "topic", "topic "+req.topic+" does not exist")
+		httpjson.Error(w, http.StatusNotFound, "topic", "topic "+req.topic+" does not exist")
 		return
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "", "cannot read topic metadata: "+err.Error())
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot read topic metadata: "+err.Error())
 		return
 	}
 	if req.partition != prodlab.AnyPartition && req.partition >= n {
-		writeError(w, http.StatusBadRequest, "partition", "partition "+itoa(int64(req.partition))+" is out of range: topic "+req.topic+" has partitions 0.."+itoa(int64(n-1)))
+		httpjson.Error(w, http.StatusBadRequest, "partition", "partition "+itoa(int64(req.partition))+" is out of range: topic "+req.topic+" has partitions 0.."+itoa(int64(n-1)))
 		return
 	}
 	msg := s.message(req)
@@ -162,7 +162,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 	if req.sendMode == prodlab.Async {
 		id := newID()
 		if err := s.store.Add(id, req.eventID); err != nil {
-			writeError(w, http.StatusServiceUnavailable, "", "too many async sends in flight: retry later")
+			httpjson.Error(w, http.StatusServiceUnavailable, "", "too many async sends in flight: retry later")
 			return
 		}
 		if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { s.store.Finish(id, d) }); err != nil {
@@ -171,7 +171,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		resp.Status, resp.State, resp.RequestID = "ACCEPTED", string(prodlab.Pending), id
-		writeJSON(w, http.StatusAccepted, resp)
+		httpjson.Write(w, http.StatusAccepted, resp)
 		return
 	}
 
@@ -187,11 +187,11 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 			if errors.Is(d.Err, prodlab.ErrUnknownTopic) {
 				code = http.StatusNotFound
 			}
-			writeError(w, code, "", "send failed: "+d.Err.Error())
+			httpjson.Error(w, code, "", "send failed: "+d.Err.Error())
 			return
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
-		writeJSON(w, http.StatusOK, resp)
+		httpjson.Write(w, http.StatusOK, resp)
 	case <-r.Context().Done():
 		// The client left; the send goes on and its outcome is logged.
 		go func() {
@@ -204,10 +204,10 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 func writeProduceError(w http.ResponseWriter, err error) {
 	if errors.Is(err, prodlab.ErrBufferFull) || errors.Is(err, prodlab.ErrClosed) {
 		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "", err.Error()+": retry later")
+		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error()+": retry later")
 		return
 	}
-	writeError(w, http.StatusInternalServerError, "", err.Error())
+	httpjson.Error(w, http.StatusInternalServerError, "", err.Error())
 }
 
 // statusResponse is the body of GET /api/v1/status.
@@ -226,18 +226,18 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for k := range q {
 		if k != "requestId" {
-			writeError(w, http.StatusBadRequest, k, "unknown parameter "+k+": only requestId is allowed")
+			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": only requestId is allowed")
 			return
 		}
 	}
 	id := q.Get("requestId")
 	if id == "" {
-		writeError(w, http.StatusBadRequest, "requestId", "requestId is required")
+		httpjson.Error(w, http.StatusBadRequest, "requestId", "requestId is required")
 		return
 	}
 	st, err := s.store.Get(id)
 	if err != nil {
-		writeError(w, http.StatusNotFound, "requestId", "requestId "+id+" is unknown or has expired")
+		httpjson.Error(w, http.StatusNotFound, "requestId", "requestId "+id+" is unknown or has expired")
 		return
 	}
 	resp := statusResponse{State: string(st.State), RequestID: id, EventID: st.EventID}
@@ -247,7 +247,7 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 	case prodlab.Failed:
 		resp.Error = st.Err
 	}
-	writeJSON(w, http.StatusOK, resp)
+	httpjson.Write(w, http.StatusOK, resp)
 }
 
 // message builds the record for req: a JSON value and eventId/mode headers.
@@ -286,39 +286,6 @@ func (s *Server) partitions(ctx context.Context, topic string) (int32, error) {
 	s.topics[topic] = topicEntry{partitions: n, expires: now.Add(s.cfg.metadataTTL)}
 	s.topicsMu.Unlock()
 	return n, nil
-}
-
-// only restricts h to methods, answering 405 with a JSON error otherwise.
-func only(h http.HandlerFunc, methods ...string) http.Handler {
-	allow := strings.Join(methods, ", ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, m := range methods {
-			if r.Method == m {
-				h(w, r)
-				return
-			}
-		}
-		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, "", "method "+r.Method+" is not allowed: use "+allow)
-	})
-}
-
-// errorResponse is the body of every error: a sentence, the field at fault
-// if any, and the HTTP status.
-type errorResponse struct {
-	Error  string `json:"error"`
-	Field  string `json:"field,omitempty"`
-	Status int    `json:"status"`
-}
-
-func writeError(w http.ResponseWriter, code int, field, msg string) {
-	writeJSON(w, code, errorResponse{Error: msg, Field: field, Status: code})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 func newID() string {

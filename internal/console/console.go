@@ -7,7 +7,6 @@ package console
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/observe"
 )
 
@@ -150,24 +150,24 @@ func (s *Server) Close() {
 // under /api/.
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/info", only(s.InfoShow, http.MethodGet))
-	mux.Handle("/api/cluster", only(s.ClusterShow, http.MethodGet))
-	mux.Handle("/api/messages", only(s.MessageIndex, http.MethodGet))
-	mux.Handle("/api/duplicates", only(s.DuplicateIndex, http.MethodGet))
-	mux.Handle("/api/proxies", only(s.ProxyIndex, http.MethodGet))
-	mux.Handle("/api/proxies/{proxy}/toxics", only(s.ToxicCreate, http.MethodPost))
-	mux.Handle("/api/proxies/{proxy}/toxics/{toxic}", only(s.ToxicDelete, http.MethodDelete))
-	mux.Handle("/api/reset", only(s.ResetCreate, http.MethodPost))
-	mux.Handle("/api/send", only(s.SendCreate, http.MethodPost))
-	mux.Handle("/api/status", only(s.StatusShow, http.MethodGet))
-	mux.Handle("/api/runs", only(s.RunCreate, http.MethodPost))
-	mux.Handle("/api/runs/current", only(s.RunShow, http.MethodGet))
+	mux.Handle("/api/info", httpjson.Only(s.InfoShow, http.MethodGet))
+	mux.Handle("/api/cluster", httpjson.Only(s.ClusterShow, http.MethodGet))
+	mux.Handle("/api/messages", httpjson.Only(s.MessageIndex, http.MethodGet))
+	mux.Handle("/api/duplicates", httpjson.Only(s.DuplicateIndex, http.MethodGet))
+	mux.Handle("/api/proxies", httpjson.Only(s.ProxyIndex, http.MethodGet))
+	mux.Handle("/api/proxies/{proxy}/toxics", httpjson.Only(s.ToxicCreate, http.MethodPost))
+	mux.Handle("/api/proxies/{proxy}/toxics/{toxic}", httpjson.Only(s.ToxicDelete, http.MethodDelete))
+	mux.Handle("/api/reset", httpjson.Only(s.ResetCreate, http.MethodPost))
+	mux.Handle("/api/send", httpjson.Only(s.SendCreate, http.MethodPost))
+	mux.Handle("/api/status", httpjson.Only(s.StatusShow, http.MethodGet))
+	mux.Handle("/api/runs", httpjson.Only(s.RunCreate, http.MethodPost))
+	mux.Handle("/api/runs/current", httpjson.Only(s.RunShow, http.MethodGet))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
+		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
 	})
 	static, _ := fs.Sub(webFS, "web")
 	files := http.FileServerFS(static)
-	mux.Handle("/", only(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
 		// Everything the page needs comes from this binary.
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
 		w.Header().Set("Cache-Control", "no-cache")
@@ -194,7 +194,7 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 	if engines == nil {
 		engines = []Engine{}
 	}
-	writeJSON(w, http.StatusOK, infoResponse{
+	httpjson.Write(w, http.StatusOK, infoResponse{
 		Cluster: s.cfg.cluster, DefaultTopic: s.cfg.topic, Engines: engines,
 		Toxiproxy: s.cfg.toxiproxy, Validate: s.cfg.validate != nil,
 		Experiment: s.cfg.experiment != nil, Schedules: s.cfg.schedules,
@@ -297,13 +297,13 @@ const maxClusterTopics = 200
 func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	if len(r.URL.Query()) > 0 {
 		for k := range r.URL.Query() {
-			writeError(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
 			return
 		}
 	}
 	cl, err := s.admin()
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "", err.Error())
+		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
@@ -311,7 +311,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	adm := kadm.NewClient(cl)
 	meta, err := adm.Metadata(ctx)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "", "cannot read cluster metadata: "+err.Error())
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot read cluster metadata: "+err.Error())
 		return
 	}
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
@@ -340,17 +340,17 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		visible, resp.Truncated = visible[:maxClusterTopics], true
 	}
 	if len(visible) == 0 {
-		writeJSON(w, http.StatusOK, resp)
+		httpjson.Write(w, http.StatusOK, resp)
 		return
 	}
 	starts, err := adm.ListStartOffsets(ctx, visible...)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "", "cannot list start offsets: "+err.Error())
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot list start offsets: "+err.Error())
 		return
 	}
 	ends, err := adm.ListEndOffsets(ctx, visible...)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "", "cannot list end offsets: "+err.Error())
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot list end offsets: "+err.Error())
 		return
 	}
 	for _, n := range visible {
@@ -369,38 +369,5 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Topics = append(resp.Topics, ti)
 	}
-	writeJSON(w, http.StatusOK, resp)
-}
-
-// only restricts h to methods, answering 405 with a JSON error otherwise.
-func only(h http.HandlerFunc, methods ...string) http.Handler {
-	allow := strings.Join(methods, ", ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, m := range methods {
-			if r.Method == m {
-				h(w, r)
-				return
-			}
-		}
-		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, "", "method "+r.Method+" is not allowed: use "+allow)
-	})
-}
-
-// errorResponse is the body of every error, as in the producer API.
-type errorResponse struct {
-	Error  string `json:"error"`
-	Field  string `json:"field,omitempty"`
-	Status int    `json:"status"`
-}
-
-func writeError(w http.ResponseWriter, code int, field, msg string) {
-	writeJSON(w, code, errorResponse{Error: msg, Field: field, Status: code})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	httpjson.Write(w, http.StatusOK, resp)
 }

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
 // userAgent identifies the console to the producer APIs and to Toxiproxy,
@@ -83,13 +85,13 @@ func (e *toxiError) Error() string { return e.msg }
 func writeToxiError(w http.ResponseWriter, err error, field string) {
 	var te *toxiError
 	if !errors.As(err, &te) {
-		writeError(w, http.StatusBadGateway, "", "toxiproxy: "+err.Error())
+		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy: "+err.Error())
 		return
 	}
 	if te.code >= 500 || te.code == http.StatusForbidden {
 		field = ""
 	}
-	writeError(w, te.code, field, te.msg)
+	httpjson.Error(w, te.code, field, te.msg)
 }
 
 // toxic is a Toxiproxy toxic as its API describes it.
@@ -131,7 +133,7 @@ func (s *Server) ProxyIndex(w http.ResponseWriter, r *http.Request) {
 		resp.Proxies = append(resp.Proxies, p)
 	}
 	sort.Slice(resp.Proxies, func(i, j int) bool { return resp.Proxies[i].Name < resp.Proxies[j].Name })
-	writeJSON(w, http.StatusOK, resp)
+	httpjson.Write(w, http.StatusOK, resp)
 }
 
 // toxicRequest is the body of POST /api/proxies/{proxy}/toxics.
@@ -189,18 +191,18 @@ func (t *toxicRequest) validate() (field, msg string) {
 func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("proxy")
 	if !legalName.MatchString(name) {
-		writeError(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
+		httpjson.Error(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
 		return
 	}
 	var req toxicRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "", "the body must be one JSON toxic {name, type, stream, toxicity, attributes}: "+err.Error())
+		httpjson.Error(w, http.StatusBadRequest, "", "the body must be one JSON toxic {name, type, stream, toxicity, attributes}: "+err.Error())
 		return
 	}
 	if field, msg := req.validate(); msg != "" {
-		writeError(w, http.StatusBadRequest, field, msg)
+		httpjson.Error(w, http.StatusBadRequest, field, msg)
 		return
 	}
 	var out toxic
@@ -216,18 +218,18 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 		writeToxiError(w, err, field)
 		return
 	}
-	writeJSON(w, http.StatusCreated, out)
+	httpjson.Write(w, http.StatusCreated, out)
 }
 
 // ToxicDelete removes a toxic from a proxy.
 func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 	name, tox := r.PathValue("proxy"), r.PathValue("toxic")
 	if !legalName.MatchString(name) {
-		writeError(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
+		httpjson.Error(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
 		return
 	}
 	if !legalName.MatchString(tox) {
-		writeError(w, http.StatusBadRequest, "toxic", "toxic "+strconv.Quote(tox)+" is not a legal toxic name")
+		httpjson.Error(w, http.StatusBadRequest, "toxic", "toxic "+strconv.Quote(tox)+" is not a legal toxic name")
 		return
 	}
 	if err := s.toxiproxyCall(r.Context(), http.MethodDelete, "/proxies/"+url.PathEscape(name)+"/toxics/"+url.PathEscape(tox), nil, nil); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/observe"
 )
 
@@ -237,13 +238,13 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	if q.Has("topic") {
 		topic = q.Get("topic")
 		if msg := api.ValidTopic(topic); msg != "" {
-			writeError(w, http.StatusBadRequest, "topic", msg)
+			httpjson.Error(w, http.StatusBadRequest, "topic", msg)
 			return nil, "", false
 		}
 	}
 	cl, err := s.admin()
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "", err.Error())
+		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
 		return nil, "", false
 	}
 	reread := q.Get("reread") == "true"
@@ -254,9 +255,9 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, topic, s.cfg.perPartition); err != nil {
 		t.mu.Unlock()
 		if errors.Is(err, errUnknownTopic) {
-			writeError(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
+			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
 		} else {
-			writeError(w, http.StatusServiceUnavailable, "", err.Error())
+			httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
 		}
 		return nil, "", false
 	}
@@ -271,16 +272,16 @@ func checkParams(w http.ResponseWriter, q url.Values, allowed ...string) bool {
 			ok = ok || k == a
 		}
 		if !ok {
-			writeError(w, http.StatusBadRequest, k, "unknown parameter "+k+": allowed are "+strings.Join(allowed, ", "))
+			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": allowed are "+strings.Join(allowed, ", "))
 			return false
 		}
 		if len(vs) > 1 {
-			writeError(w, http.StatusBadRequest, k, "parameter "+k+" is given more than once")
+			httpjson.Error(w, http.StatusBadRequest, k, "parameter "+k+" is given more than once")
 			return false
 		}
 	}
 	if q.Has("reread") && q.Get("reread") != "true" && q.Get("reread") != "false" {
-		writeError(w, http.StatusBadRequest, "reread", "reread must be true or false")
+		httpjson.Error(w, http.StatusBadRequest, "reread", "reread must be true or false")
 		return false
 	}
 	return true
@@ -293,11 +294,11 @@ func intParam(w http.ResponseWriter, q url.Values, name string, def, lo, hi int)
 	}
 	n, err := strconv.Atoi(q.Get(name))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, name, name+" "+strconv.Quote(q.Get(name))+" is not an integer")
+		httpjson.Error(w, http.StatusBadRequest, name, name+" "+strconv.Quote(q.Get(name))+" is not an integer")
 		return 0, false
 	}
 	if n < lo || n > hi {
-		writeError(w, http.StatusBadRequest, name, name+" "+strconv.Itoa(n)+" is out of range: "+strconv.Itoa(lo)+".."+strconv.Itoa(hi))
+		httpjson.Error(w, http.StatusBadRequest, name, name+" "+strconv.Itoa(n)+" is out of range: "+strconv.Itoa(lo)+".."+strconv.Itoa(hi))
 		return 0, false
 	}
 	return n, true
@@ -356,7 +357,7 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	filter := q.Get("q")
 	if n := utf8.RuneCountInString(filter); !utf8.ValidString(filter) || n > MaxQueryLen {
-		writeError(w, http.StatusBadRequest, "q", "q must be valid UTF-8 of at most "+strconv.Itoa(MaxQueryLen)+" characters")
+		httpjson.Error(w, http.StatusBadRequest, "q", "q must be valid UTF-8 of at most "+strconv.Itoa(MaxQueryLen)+" characters")
 		return
 	}
 	limit, ok := intParam(w, q, "limit", DefaultLimit, 1, MaxLimit)
@@ -387,7 +388,7 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	if skip < len(matched) {
 		resp.Records = matched[skip:min(len(matched), skip+limit)]
 	}
-	writeJSON(w, http.StatusOK, resp)
+	httpjson.Write(w, http.StatusOK, resp)
 }
 
 type copyInfo struct {
@@ -468,7 +469,7 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 			resp.Duplicates = append(resp.Duplicates, duplicate{id, len(producers), cs})
 		}
 	}
-	writeJSON(w, http.StatusOK, resp)
+	httpjson.Write(w, http.StatusOK, resp)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

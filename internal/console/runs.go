@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
 // ValidateFunc runs Lab 02.4's validation against the lab: a lost
@@ -192,11 +194,11 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 	switch kind := q.Get("kind"); kind {
 	case "validate":
 		if q.Has("schedule") || q.Has("n") {
-			writeError(w, http.StatusBadRequest, "kind", "a validation takes no schedule or n")
+			httpjson.Error(w, http.StatusBadRequest, "kind", "a validation takes no schedule or n")
 			return
 		}
 		if s.cfg.validate == nil {
-			writeError(w, http.StatusServiceUnavailable, "", "this console cannot run the validation")
+			httpjson.Error(w, http.StatusServiceUnavailable, "", "this console cannot run the validation")
 			return
 		}
 		fn = func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error) {
@@ -205,7 +207,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	case "experiment":
 		if s.cfg.experiment == nil {
-			writeError(w, http.StatusServiceUnavailable, "", "this console cannot run experiments")
+			httpjson.Error(w, http.StatusServiceUnavailable, "", "this console cannot run experiments")
 			return
 		}
 		schedule = q.Get("schedule")
@@ -214,7 +216,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			ok = ok || sc == schedule
 		}
 		if !ok {
-			writeError(w, http.StatusBadRequest, "schedule", "schedule "+strconv.Quote(schedule)+" is not allowed: "+strings.Join(s.cfg.schedules, ", "))
+			httpjson.Error(w, http.StatusBadRequest, "schedule", "schedule "+strconv.Quote(schedule)+" is not allowed: "+strings.Join(s.cfg.schedules, ", "))
 			return
 		}
 		var good bool
@@ -226,18 +228,18 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			return nil, &rep, err
 		}
 	case "":
-		writeError(w, http.StatusBadRequest, "kind", "kind is required: validate or experiment")
+		httpjson.Error(w, http.StatusBadRequest, "kind", "kind is required: validate or experiment")
 		return
 	default:
-		writeError(w, http.StatusBadRequest, "kind", "kind "+strconv.Quote(kind)+" is not allowed: validate or experiment")
+		httpjson.Error(w, http.StatusBadRequest, "kind", "kind "+strconv.Quote(kind)+" is not allowed: validate or experiment")
 		return
 	}
 	cur, started := s.runs.start(q.Get("kind"), schedule, n, fn)
 	if !started {
-		writeError(w, http.StatusConflict, "", "a "+cur.Kind+" is already running (run "+strconv.Itoa(cur.ID)+"): wait for it to finish")
+		httpjson.Error(w, http.StatusConflict, "", "a "+cur.Kind+" is already running (run "+strconv.Itoa(cur.ID)+"): wait for it to finish")
 		return
 	}
-	writeJSON(w, http.StatusAccepted, cur)
+	httpjson.Write(w, http.StatusAccepted, cur)
 }
 
 // RunShow reports the current or last run, or answers 204 if none was
@@ -251,5 +253,5 @@ func (s *Server) RunShow(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeJSON(w, http.StatusOK, cur)
+	httpjson.Write(w, http.StatusOK, cur)
 }

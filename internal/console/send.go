@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
 // engine returns the API named by q's engine parameter, writing a 400 if
@@ -12,7 +14,7 @@ import (
 func (s *Server) engine(w http.ResponseWriter, q url.Values) (Engine, bool) {
 	name := q.Get("engine")
 	if len(q["engine"]) > 1 {
-		writeError(w, http.StatusBadRequest, "engine", "parameter engine is given more than once")
+		httpjson.Error(w, http.StatusBadRequest, "engine", "parameter engine is given more than once")
 		return Engine{}, false
 	}
 	var names []string
@@ -23,14 +25,14 @@ func (s *Server) engine(w http.ResponseWriter, q url.Values) (Engine, bool) {
 		names = append(names, e.Name)
 	}
 	if len(names) == 0 {
-		writeError(w, http.StatusServiceUnavailable, "", "the console knows no producer API")
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console knows no producer API")
 		return Engine{}, false
 	}
 	if name == "" {
-		writeError(w, http.StatusBadRequest, "engine", "engine is required: "+strings.Join(names, " or "))
+		httpjson.Error(w, http.StatusBadRequest, "engine", "engine is required: "+strings.Join(names, " or "))
 		return Engine{}, false
 	}
-	writeError(w, http.StatusBadRequest, "engine", "engine "+name+" is not running here: "+strings.Join(names, " or "))
+	httpjson.Error(w, http.StatusBadRequest, "engine", "engine "+name+" is not running here: "+strings.Join(names, " or "))
 	return Engine{}, false
 }
 
@@ -44,13 +46,13 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, 
 	// The API goes on with a send whose client left; so does the console.
 	req, err := http.NewRequestWithContext(r.Context(), method, u, nil)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "", err.Error())
+		httpjson.Error(w, http.StatusInternalServerError, "", err.Error())
 		return
 	}
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := s.api.Do(req)
 	if err != nil {
-		writeError(w, http.StatusBadGateway, "", "the "+e.Name+" API at "+e.URL+" does not answer: "+err.Error())
+		httpjson.Error(w, http.StatusBadGateway, "", "the "+e.Name+" API at "+e.URL+" does not answer: "+err.Error())
 		return
 	}
 	defer resp.Body.Close()

@@ -1,0 +1,46 @@
+// Package httpjson holds the JSON conventions shared by every HTTP surface of
+// the lab (the producer APIs and the console): bodies, errors and methods.
+package httpjson
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// ErrorBody is the body of every error: a sentence, the input field at
+// fault if any, and the HTTP status.
+type ErrorBody struct {
+	Error  string `json:"error"`
+	Field  string `json:"field,omitempty"`
+	Status int    `json:"status"`
+}
+
+// Error writes an ErrorBody with status code.
+func Error(w http.ResponseWriter, code int, field, msg string) {
+	Write(w, code, ErrorBody{Error: msg, Field: field, Status: code})
+}
+
+// Write writes v as JSON with status code; answers are never cached.
+func Write(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Only restricts h to methods, answering 405 with an Allow header and a JSON
+// error otherwise.
+func Only(h http.HandlerFunc, methods ...string) http.Handler {
+	allow := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range methods {
+			if r.Method == m {
+				h(w, r)
+				return
+			}
+		}
+		w.Header().Set("Allow", allow)
+		Error(w, http.StatusMethodNotAllowed, "", "method "+r.Method+" is not allowed: use "+allow)
+	})
+}
