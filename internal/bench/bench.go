@@ -278,6 +278,7 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 	if err := createTopic(readyCtx, kadm.NewClient(adm), topic); err != nil {
 		return er, err
 	}
+	defer trimEvery(l.Cluster())()
 
 	hc := httpClient(max(c.asyncConc, maxOf(c.concurrency)))
 	defer hc.CloseIdleConnections()
@@ -303,9 +304,7 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 		}
 	}
 	if c.asyncSends > 0 {
-		stop := applyRetention(l) // also drops the sync phases' records now
 		as, err := runAsync(ctx, c, hc, a, kadm.NewClient(adm), topic)
-		stop()
 		if err != nil {
 			return er, err
 		}
@@ -320,11 +319,20 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 // runNoProxy measures the engine producing to a bare embedded broker that
 // advertises its own address, so no byte crosses Toxiproxy.
 func runNoProxy(ctx context.Context, c *config, name string) ([]Result, error) {
-	cl, err := broker.Start(broker.Topics(prodlab.DefaultPartitions, "prodlab-bench"))
+	cl, err := broker.Start()
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
+	adm, err := observe.NewClient(cl.DirectAddrs(), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer adm.Close()
+	if err := createTopic(ctx, kadm.NewClient(adm), "prodlab-bench"); err != nil {
+		return nil, err
+	}
+	defer trimEvery(cl)()
 	pc := engine.DefaultConfig()
 	pc.Bootstrap = cl.DirectAddrs()
 	eng, err := engine.New(name, pc)
@@ -494,13 +502,13 @@ func pause(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// applyRetention trims the embedded broker's logs every 500ms until the
-// returned func is called; it does nothing with an external cluster.
-func applyRetention(l *lab.Lab) (stop func()) {
-	if l.Cluster() == nil {
+// trimEvery applies the topics' retention on the embedded cluster every
+// 500ms until the returned func is called; with no cluster it does nothing.
+func trimEvery(cl *broker.Cluster) (stop func()) {
+	if cl == nil {
 		return func() {}
 	}
-	l.Cluster().Kfake().ApplyRetention()
+	cl.Kfake().ApplyRetention()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -511,11 +519,11 @@ func applyRetention(l *lab.Lab) (stop func()) {
 			case <-done:
 				return
 			case <-tick.C:
-				l.Cluster().Kfake().ApplyRetention()
+				cl.Kfake().ApplyRetention()
 			}
 		}
 	})
-	return func() { close(done); wg.Wait(); l.Cluster().Kfake().ApplyRetention() }
+	return func() { close(done); wg.Wait() }
 }
 
 // createTopic creates topic with 3 partitions and waits for their leaders.

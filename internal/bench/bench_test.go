@@ -148,8 +148,7 @@ func BenchmarkAsync(b *testing.B) {
 			a := l.APIs()[0]
 			c := &config{mode: prodlab.Idempotent, asyncSends: b.N, asyncConc: 64, backoff: 10 * time.Millisecond, progress: os.Stderr}
 			adm := labtest.Admin(b, l)
-			stop := applyRetention(l)
-			defer stop()
+			defer trimEvery(l.Cluster())()
 			as, err := runAsync(b.Context(), c, httpClient(64), a, adm, topic)
 			if err != nil {
 				b.Fatal(err)
