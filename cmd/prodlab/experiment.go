@@ -15,7 +15,6 @@ import (
 
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
-	"github.com/prodlab/prodlab/internal/validate"
 )
 
 func init() {
@@ -44,9 +43,6 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 		fmt.Fprint(stderr, "\nflags:\n")
 		fs.PrintDefaults()
 	}
-	// The lab-locating flags are validate's.
-	vc := validate.DefaultConfig()
-	apply := labFlags(fs, &vc)
 	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "fault schedule (see above)")
 	fs.IntVar(&c.N, "n", c.N, "messages per API and mode")
 	fs.IntVar(&c.Keys, "keys", c.Keys, "keys per API and mode; each key has one send in flight")
@@ -55,25 +51,9 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	fs.StringVar(&c.jsonFile, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&c.htmlFile, "report", "", "also write the report as a self-contained HTML page to this file")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
-	pc, err := producerTimings(fs)
-	if err != nil {
+	if err := parseLabFlags(fs, args, &c.Target); err != nil {
 		return c, err
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := apply(); err != nil {
-		return c, err
-	}
-	c.APIs = nil
-	for _, a := range vc.APIs {
-		c.APIs = append(c.APIs, experiment.API{Name: a.Name, URL: a.URL})
-	}
-	c.ToxiproxyURL, c.Bootstrap, c.Topic = vc.ToxiproxyURL, vc.Bootstrap, vc.Topic
-	c.RequestTimeout, c.RetryBackoff = pc.RequestTimeout, pc.RetryBackoff
 	for _, f := range []string{c.jsonFile, c.htmlFile} {
 		if f != "" {
 			if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
@@ -25,21 +26,21 @@ type validateConfig struct {
 }
 
 // apiList parses --api values: name=url pairs, comma-separated.
-func apiList(s string) ([]validate.API, error) {
-	var out []validate.API
+func apiList(s string) ([]target.API, error) {
+	var out []target.API
 	for _, p := range splitList(s) {
 		name, u, ok := strings.Cut(p, "=")
 		if !ok || name == "" || u == "" {
 			return nil, fmt.Errorf("--api %q: use name=url, such as franz=http://127.0.0.1:18080", p)
 		}
-		out = append(out, validate.API{Name: name, URL: u})
+		out = append(out, target.API{Name: name, URL: u})
 	}
 	return out, nil
 }
 
 // labFlags registers the flags that locate a running lab on fs and
 // returns a function that applies them to cfg after fs.Parse.
-func labFlags(fs *flag.FlagSet, cfg *validate.Config) func() error {
+func labFlags(fs *flag.FlagSet, cfg *target.Target) func() error {
 	var apis []string
 	for _, a := range cfg.APIs {
 		apis = append(apis, a.Name+"="+a.URL)
@@ -74,6 +75,27 @@ func producerTimings(fs *flag.FlagSet) (*engine.Config, error) {
 	return &pc, nil
 }
 
+// parseLabFlags adds the lab-locating and producer-timing flags to fs,
+// parses args and applies them to t.
+func parseLabFlags(fs *flag.FlagSet, args []string, t *target.Target) error {
+	apply := labFlags(fs, t)
+	pc, err := producerTimings(fs)
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := apply(); err != nil {
+		return err
+	}
+	t.RequestTimeout, t.RetryBackoff = pc.RequestTimeout, pc.RetryBackoff
+	return nil
+}
+
 func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 	c := validateConfig{Config: validate.DefaultConfig()}
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
@@ -85,22 +107,10 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 			"Prints OK: franz_idempotent=1 franz_plain=2 ... and exits 1 if the claim fails.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	apply := labFlags(fs, &c.Config)
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
-	pc, err := producerTimings(fs)
-	if err != nil {
+	if err := parseLabFlags(fs, args, &c.Target); err != nil {
 		return c, err
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := apply(); err != nil {
-		return c, err
-	}
-	c.RequestTimeout, c.RetryBackoff = pc.RequestTimeout, pc.RetryBackoff
 	return c, c.Validate()
 }
 

@@ -9,45 +9,19 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target/targettest"
 )
 
 // config points an experiment at every API of l.
 func config(t *testing.T, l *lab.Lab, topic string) experiment.Config {
 	t.Helper()
 	cfg := experiment.DefaultConfig()
-	cfg.APIs = nil
-	for _, a := range l.APIs() {
-		cfg.APIs = append(cfg.APIs, experiment.API{Name: a.Engine.Name(), URL: a.URL})
-	}
-	cfg.ToxiproxyURL = l.ToxiproxyURL()
-	cfg.Bootstrap = l.DirectAddrs()
-	cfg.Topic = topic
+	cfg.Target = targettest.Of(l, topic)
 	return cfg
-}
-
-func toxics(t *testing.T, l *lab.Lab) []string {
-	t.Helper()
-	ps, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, p := range ps {
-		ts, err := p.Toxics()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range ts {
-			out = append(out, p.Name+"/"+x.Name)
-		}
-	}
-	return out
 }
 
 // TestAckLoss runs a small experiment under ack-loss on every engine:
@@ -113,7 +87,7 @@ func TestAckLoss(t *testing.T) {
 	if n < total {
 		t.Errorf("the topic holds %d records of the run, the report accounts for at least %d", n, total)
 	}
-	if left := toxics(t, l); len(left) > 0 {
+	if left := targettest.Toxics(t, l); len(left) > 0 {
 		t.Fatalf("toxics left behind: %v", left)
 	}
 
@@ -162,14 +136,14 @@ func TestInterrupted(t *testing.T) {
 	defer cancel()
 	go func() {
 		// Cancel once the schedule's toxic is on.
-		_ = labtest.Eventually(ctx, func() bool { return len(toxics(t, l)) > 0 })
+		_ = labtest.Eventually(ctx, func() bool { return len(targettest.Toxics(t, l)) > 0 })
 		cancel()
 	}()
 	_, err := experiment.Run(ctx, cfg, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
-	if left := toxics(t, l); len(left) > 0 {
+	if left := targettest.Toxics(t, l); len(left) > 0 {
 		t.Fatalf("toxics left behind: %v", left)
 	}
 }

@@ -16,12 +16,12 @@ import (
 	"sync"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/target"
 )
 
 // Outcome is what the client learnt of one send.
@@ -73,28 +73,19 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 		RunID: "e" + randomHex(4), N: cfg.N, Keys: cfg.Keys, Rate: cfg.Rate,
 		SendTimeoutMs: cfg.SendTimeout.Milliseconds(), RequestTimeoutMs: cfg.RequestTimeout.Milliseconds()}
 
-	bypass, err := observe.FetchBypass(ctx, cfg.ToxiproxyURL)
+	conn, err := cfg.Connect(ctx)
 	if err != nil {
 		return rep, err
 	}
-	proxies, err := checkProxies(cfg.ToxiproxyURL)
-	if err != nil {
-		return rep, err
-	}
-	f := &Faults{proxies: proxies, restarter: cfg.Restarter, RequestTimeout: cfg.RequestTimeout,
+	defer conn.Close()
+	f := &Faults{proxies: conn.Proxies, restarter: cfg.Restarter, RequestTimeout: cfg.RequestTimeout,
 		RetryBackoff: cfg.RetryBackoff, active: map[string]bool{}}
 	if br, ok := sched.(brokerRestart); ok {
 		if err := br.check(f); err != nil {
 			return rep, err
 		}
 	}
-	cl, err := observe.NewClient(cfg.Bootstrap, bypass)
-	if err != nil {
-		return rep, err
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	from, err := endOffsets(ctx, adm, cfg.Topic)
+	from, err := target.EndOffsets(ctx, conn.Admin, cfg.Topic)
 	if err != nil {
 		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
@@ -168,44 +159,16 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 
 	// Indeterminate sends may still be retried by their producer: wait
 	// until the log stops growing before reading it.
-	ends, err := settle(ctx, adm, cfg.Topic, rows, 2*f.Hold())
+	ends, err := settle(ctx, conn.Admin, cfg.Topic, rows, 2*f.Hold())
 	if err != nil {
 		return rep, err
 	}
-	recs, err := readRange(ctx, cfg.Bootstrap, bypass, cfg.Topic, from, ends)
+	recs, err := readRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends)
 	if err != nil {
 		return rep, err
 	}
 	rep.Rows, rep.Unknown = classify(rows, recs, rep.RunID)
 	return rep, nil
-}
-
-// checkProxies lists Toxiproxy's proxies and refuses any toxic already on
-// them: the schedule must be the only fault.
-func checkProxies(baseURL string) ([]*toxiproxy.Proxy, error) {
-	m, err := toxiproxy.NewClient(baseURL).Proxies()
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
-	}
-	if len(m) == 0 {
-		return nil, fmt.Errorf("toxiproxy at %s has no proxy in front of Kafka", baseURL)
-	}
-	var out []*toxiproxy.Proxy
-	for n, p := range m {
-		if !p.Enabled {
-			return nil, fmt.Errorf("toxiproxy proxy %s is disabled: enable it, or POST %s/reset", n, baseURL)
-		}
-		ts, err := p.Toxics()
-		if err != nil {
-			return nil, fmt.Errorf("toxiproxy proxy %s: %w", n, err)
-		}
-		if len(ts) > 0 {
-			return nil, fmt.Errorf("proxy %s already has %d toxic(s): remove them first, e.g. curl -X POST %s/reset", n, len(ts), baseURL)
-		}
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
 }
 
 func sendURL(cfg Config, a API, mode prodlab.Mode, eventID, key string) string {
@@ -323,23 +286,6 @@ func sendRow(ctx context.Context, hc *http.Client, cfg Config, run string, r *ro
 	wg.Wait()
 }
 
-// endOffsets returns the end offset of every partition of topic.
-func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
-	}
-	out := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
-	if len(out) == 0 {
-		return nil, fmt.Errorf("topic %s does not exist", topic)
-	}
-	return out, nil
-}
-
 // settle returns the end offsets once they stop moving. Without an
 // indeterminate send every record has its final answer, so it returns at
 // once; otherwise it waits until the offsets stay still for quiet (at most
@@ -353,7 +299,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 			}
 		}
 	}
-	ends, err := endOffsets(ctx, adm, topic)
+	ends, err := target.EndOffsets(ctx, adm, topic)
 	if err != nil || !pending {
 		return ends, err
 	}
@@ -367,7 +313,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		now, err := endOffsets(ctx, adm, topic)
+		now, err := target.EndOffsets(ctx, adm, topic)
 		if err != nil {
 			return nil, err
 		}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/prodlab/prodlab/internal/target"
 )
 
 // Schedule is one fault pattern. Each lives in its own file and registers
@@ -75,7 +73,7 @@ type Event struct {
 // Faults is what a schedule acts through: the proxies, the restarter, the
 // producers' timings and the timeline of what it did.
 type Faults struct {
-	proxies   []*toxiproxy.Proxy
+	proxies   target.Proxies
 	restarter Restarter
 	// RequestTimeout and RetryBackoff are the producers' settings.
 	RequestTimeout time.Duration
@@ -117,10 +115,8 @@ func (f *Faults) Hold() time.Duration {
 // schedule. Attributes are Toxiproxy's (latency in ms, rate in KB/s...).
 func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error {
 	name = ToxicPrefix + name
-	for _, p := range f.proxies {
-		if _, err := p.AddToxic(name, typ, stream, 1, toxiproxy.Attributes(attrs)); err != nil {
-			return fmt.Errorf("add %s toxic to proxy %s: %w", typ, p.Name, err)
-		}
+	if err := f.proxies.AddToxic(name, typ, stream, attrs); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	f.active[name] = true
@@ -129,24 +125,16 @@ func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error 
 	return nil
 }
 
-// RemoveToxic removes the toxic name from every proxy. Removing a latency
-// toxic flushes what it holds, and Toxiproxy gives each connection the
-// client already closed 5 s, so the REST call may time out while the
-// removal goes on: RemoveToxic then waits until the proxy no longer lists
-// the toxic, for up to removeWait.
+// RemoveToxic removes the toxic name from every proxy; see
+// target.Proxies.RemoveToxic.
 func (f *Faults) RemoveToxic(name string) error {
 	name = ToxicPrefix + name
-	var errs []error
-	for _, p := range f.proxies {
-		if err := p.RemoveToxic(name); err != nil && !isNotFound(err) && !gone(p, name) {
-			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
-		}
-	}
+	err := f.proxies.RemoveToxic(name)
 	f.mu.Lock()
 	delete(f.active, name)
 	f.mu.Unlock()
 	f.record("- %s", strings.TrimPrefix(name, ToxicPrefix))
-	return errors.Join(errs...)
+	return err
 }
 
 // Restart restarts broker i (1-based) through the Restarter.
@@ -186,28 +174,6 @@ func (f *Faults) clear() error {
 		errs = append(errs, f.RemoveToxic(n))
 	}
 	return errors.Join(errs...)
-}
-
-// removeWait bounds how long RemoveToxic waits for a slow removal.
-const removeWait = 2 * time.Minute
-
-// gone polls p until it no longer lists the toxic name, for up to
-// removeWait.
-func gone(p *toxiproxy.Proxy, name string) bool {
-	deadline := time.Now().Add(removeWait)
-	for time.Now().Before(deadline) {
-		ts, err := p.Toxics()
-		if err == nil && !slices.ContainsFunc(ts, func(t toxiproxy.Toxic) bool { return t.Name == name }) {
-			return true
-		}
-		time.Sleep(200 * time.Millisecond) // polling Toxiproxy's state
-	}
-	return false
-}
-
-func isNotFound(err error) bool {
-	var ae *toxiproxy.ApiError
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
 func attrString(attrs map[string]any) string {

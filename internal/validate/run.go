@@ -4,20 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/target"
 )
 
 // ToxicName names the toxic a validate run puts on every proxy.
@@ -25,11 +22,9 @@ const ToxicName = "prodlab-validate-latency"
 
 // validator holds what one run shares between its windows.
 type validator struct {
-	cfg     Config
-	bypass  observe.Bypass
-	adm     *kadm.Client
-	proxies []*toxiproxy.Proxy
-	http    *http.Client
+	cfg  Config
+	conn *target.Conn
+	http *http.Client
 }
 
 // Run warms every API up, then opens one lost-acknowledgement window per
@@ -55,21 +50,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	rep.Topic = cfg.Topic
-	v := &validator{cfg: cfg, http: &http.Client{}}
-	var err error
-	if v.bypass, err = observe.FetchBypass(ctx, cfg.ToxiproxyURL); err != nil {
-		return rep, err
-	}
-	if v.proxies, err = checkProxies(cfg.ToxiproxyURL); err != nil {
-		return rep, err
-	}
-	cl, err := observe.NewClient(cfg.Bootstrap, v.bypass)
+	conn, err := cfg.Connect(ctx)
 	if err != nil {
 		return rep, err
 	}
-	defer cl.Close()
-	v.adm = kadm.NewClient(cl)
-	if _, err := endOffsets(ctx, v.adm, cfg.Topic); err != nil {
+	defer conn.Close()
+	v := &validator{cfg: cfg, conn: conn, http: &http.Client{}}
+	if _, err := target.EndOffsets(ctx, conn.Admin, cfg.Topic); err != nil {
 		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
 	for _, a := range cfg.APIs {
@@ -92,71 +79,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return rep, rep.Err()
 }
 
-// checkProxies lists Toxiproxy's proxies and refuses any toxic already on
-// them: the window must be the only fault.
-func checkProxies(baseURL string) ([]*toxiproxy.Proxy, error) {
-	tc := toxiproxy.NewClient(baseURL)
-	m, err := tc.Proxies()
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
-	}
-	if len(m) == 0 {
-		return nil, fmt.Errorf("toxiproxy at %s has no proxy in front of Kafka", baseURL)
-	}
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []*toxiproxy.Proxy
-	for _, n := range names {
-		p := m[n]
-		if !p.Enabled {
-			return nil, fmt.Errorf("toxiproxy proxy %s is disabled: enable it, or POST %s/reset", n, baseURL)
-		}
-		ts, err := p.Toxics()
-		if err != nil {
-			return nil, fmt.Errorf("toxiproxy proxy %s: %w", n, err)
-		}
-		if len(ts) > 0 {
-			var tn []string
-			for _, t := range ts {
-				tn = append(tn, t.Name)
-			}
-			return nil, fmt.Errorf("%w on proxy %s (%s): remove them first, e.g. curl -X POST %s/reset",
-				ErrToxicsPresent, n, strings.Join(tn, ", "), baseURL)
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // addToxics puts the latency toxic on every proxy.
 func (v *validator) addToxics() error {
 	ms := v.cfg.latency().Milliseconds()
-	for _, p := range v.proxies {
-		if _, err := p.AddToxic(ToxicName, "latency", "downstream", 1, toxiproxy.Attributes{"latency": ms, "jitter": 0}); err != nil {
-			return fmt.Errorf("add toxic to proxy %s: %w", p.Name, err)
-		}
-	}
-	return nil
-}
-
-// removeToxics removes the toxic from every proxy that holds it. It takes
-// no context: it must run even after the run's context ended.
-func (v *validator) removeToxics() error {
-	var errs []error
-	for _, p := range v.proxies {
-		if err := p.RemoveToxic(ToxicName); err != nil && !isNotFound(err) {
-			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func isNotFound(err error) bool {
-	var ae *toxiproxy.ApiError
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxiproxy.Attributes{"latency": ms, "jitter": 0})
 }
 
 // sent is an API's answer to one send.
@@ -220,18 +146,18 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
 		return res
 	}
-	from, err := endOffsets(ctx, v.adm, v.cfg.Topic)
+	from, err := target.EndOffsets(ctx, v.conn.Admin, v.cfg.Topic)
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(v.cfg.Bootstrap, v.bypass, v.cfg.Topic, res.EventID, from)
+	w, err := startWatch(v.cfg.Bootstrap, v.conn.Bypass, v.cfg.Topic, res.EventID, from)
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer w.close()
 
 	if err := v.addToxics(); err != nil {
-		_ = v.removeToxics()
+		_ = v.conn.Proxies.RemoveToxic(ToxicName)
 		return fail("%v", err)
 	}
 	toxic := true
@@ -240,7 +166,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 			return nil
 		}
 		toxic = false
-		return v.removeToxics()
+		return v.conn.Proxies.RemoveToxic(ToxicName)
 	}
 	defer func() {
 		if err := remove(); err != nil && res.Err == "" {
@@ -312,7 +238,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ends, err := endOffsets(cctx, v.adm, v.cfg.Topic)
+	ends, err := target.EndOffsets(cctx, v.conn.Admin, v.cfg.Topic)
 	if err != nil {
 		return fail("%v", err)
 	}

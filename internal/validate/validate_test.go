@@ -13,6 +13,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target/targettest"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
@@ -20,37 +21,11 @@ import (
 func config(t *testing.T, l *lab.Lab, topic string) validate.Config {
 	t.Helper()
 	cfg := validate.DefaultConfig()
-	cfg.APIs = nil
-	for _, a := range l.APIs() {
-		cfg.APIs = append(cfg.APIs, validate.API{Name: a.Engine.Name(), URL: a.URL})
-	}
-	cfg.ToxiproxyURL = l.ToxiproxyURL()
-	cfg.Bootstrap = l.DirectAddrs()
-	cfg.Topic = topic
+	cfg.Target = targettest.Of(l, topic)
 	if testing.Verbose() {
 		cfg.Progress = t.Logf
 	}
 	return cfg
-}
-
-// toxics returns every toxic left on l's proxies.
-func toxics(t *testing.T, l *lab.Lab) []string {
-	t.Helper()
-	ps, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, p := range ps {
-		ts, err := p.Toxics()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range ts {
-			out = append(out, p.Name+"/"+x.Name)
-		}
-	}
-	return out
 }
 
 // TestValidate runs Lab 02.4 against every engine: plain mode duplicates,
@@ -104,7 +79,7 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: the window closed after %v, before the request timeout %v", r.Name(), r.Window, cfg.RequestTimeout)
 		}
 	}
-	if left := toxics(t, l); len(left) > 0 {
+	if left := targettest.Toxics(t, l); len(left) > 0 {
 		t.Fatalf("toxics left behind: %v", left)
 	}
 }
@@ -120,7 +95,7 @@ func TestValidateInterrupted(t *testing.T) {
 	cfg.Progress = func(format string, args ...any) {
 		if strings.Contains(format, "toxic on") {
 			// The toxic is on every proxy: interrupt now.
-			if len(toxics(t, l)) == 0 {
+			if len(targettest.Toxics(t, l)) == 0 {
 				t.Errorf("progress said the toxic is on, Toxiproxy lists none")
 			}
 			cancel()
@@ -130,7 +105,7 @@ func TestValidateInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
 	}
-	if left := toxics(t, l); len(left) > 0 {
+	if left := targettest.Toxics(t, l); len(left) > 0 {
 		t.Fatalf("toxics left behind: %v", left)
 	}
 }

@@ -3,11 +3,9 @@ package validate
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
@@ -27,23 +25,6 @@ type watch struct {
 	copies []Copy
 	next   map[int32]int64 // next offset to read, per partition
 	err    error
-}
-
-// endOffsets returns the end offset of every partition of topic.
-func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
-	}
-	out := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
-	if len(out) == 0 {
-		return nil, fmt.Errorf("topic %s does not exist", topic)
-	}
-	return out, nil
 }
 
 // startWatch reads topic from the offsets in from and collects the records

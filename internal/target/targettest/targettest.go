@@ -1,0 +1,42 @@
+// Package targettest points validate and experiment runs at a test lab.
+package targettest
+
+import (
+	"testing"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/target"
+)
+
+// Of returns the target of every API of l, writing to topic, with the
+// default producer timings.
+func Of(l *lab.Lab, topic string) target.Target {
+	t := target.Default()
+	t.APIs, t.ToxiproxyURL, t.Bootstrap, t.Topic = nil, l.ToxiproxyURL(), l.DirectAddrs(), topic
+	for _, a := range l.APIs() {
+		t.APIs = append(t.APIs, target.API{Name: a.Engine.Name(), URL: a.URL})
+	}
+	return t
+}
+
+// Toxics returns every toxic left on l's proxies, as proxy/toxic.
+func Toxics(t *testing.T, l *lab.Lab) []string {
+	t.Helper()
+	ps, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range ps {
+		ts, err := p.Toxics()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ts {
+			out = append(out, p.Name+"/"+x.Name)
+		}
+	}
+	return out
+}
