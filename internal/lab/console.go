@@ -9,6 +9,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/console"
 	"github.com/prodlab/prodlab/internal/experiment"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
@@ -65,15 +66,22 @@ func (l *Lab) closeConsole() {
 	}
 }
 
+// target describes this lab to validate and experiment runs.
+func (l *Lab) target() target.Target {
+	t := target.Default()
+	t.APIs = nil
+	for _, a := range l.apis {
+		t.APIs = append(t.APIs, target.API{Name: a.Engine.Name(), URL: a.URL})
+	}
+	t.ToxiproxyURL, t.Bootstrap = l.toxiURL, l.direct
+	t.RequestTimeout, t.RetryBackoff = l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff
+	return t
+}
+
 // consoleValidate runs Lab 02.4's validation against this lab.
 func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (console.ValidateReport, error) {
 	cfg := validate.DefaultConfig()
-	cfg.APIs = nil
-	for _, a := range l.apis {
-		cfg.APIs = append(cfg.APIs, validate.API{Name: a.Engine.Name(), URL: a.URL})
-	}
-	cfg.ToxiproxyURL, cfg.Bootstrap = l.toxiURL, l.direct
-	cfg.RequestTimeout, cfg.RetryBackoff = l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff
+	cfg.Target = l.target()
 	cfg.Progress = func(format string, args ...any) { progress(fmt.Sprintf(format, args...)) }
 	rep, err := validate.Run(ctx, cfg)
 	out := console.ValidateReport{Summary: rep.Summary(), Topic: rep.Topic, Counts: map[string]int{}, EventIDs: map[string]string{}}
@@ -95,12 +103,7 @@ func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (conso
 // against this lab.
 func (l *Lab) consoleExperiment(ctx context.Context, schedule string, n int, progress func(done, total int)) (console.ExperimentReport, error) {
 	cfg := experiment.DefaultConfig()
-	cfg.APIs = nil
-	for _, a := range l.apis {
-		cfg.APIs = append(cfg.APIs, experiment.API{Name: a.Engine.Name(), URL: a.URL})
-	}
-	cfg.ToxiproxyURL, cfg.Bootstrap = l.toxiURL, l.direct
-	cfg.RequestTimeout, cfg.RetryBackoff = l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff
+	cfg.Target = l.target()
 	cfg.Schedule, cfg.N = schedule, n
 	rep, err := experiment.Run(ctx, cfg, progress)
 	out := console.ExperimentReport{Schedule: rep.Schedule, Description: rep.Description, Topic: rep.Topic, Rows: []console.ExperimentRow{}}
