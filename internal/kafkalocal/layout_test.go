@@ -147,7 +147,7 @@ func loadCompose(t *testing.T, env map[string]string, files ...string) *types.Pr
 	if err != nil {
 		t.Fatalf("compose options %v: %v", files, err)
 	}
-	p, err := cli.ProjectFromOptions(context.Background(), opts)
+	p, err := opts.LoadProject(context.Background())
 	if err != nil {
 		t.Fatalf("load compose %v: %v", files, err)
 	}
