@@ -7,8 +7,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -58,22 +56,6 @@ func oneLine(t *testing.T, err error, want string) {
 	}
 }
 
-func sendSync(t *testing.T, a *lab.API, kv ...string) {
-	t.Helper()
-	q := url.Values{"mode": {"plain"}, "sendMode": {"sync"}}
-	for i := 0; i < len(kv); i += 2 {
-		q.Set(kv[i], kv[i+1])
-	}
-	resp, err := http.Post(a.URL+"/api/v1/send?"+q.Encode(), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("send %v through %s: %s", q, a.Engine.Name(), resp.Status)
-	}
-}
-
 func TestTopicCommand(t *testing.T) {
 	l := labtest.Start(t)
 	name := "cli-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "-")
@@ -94,7 +76,7 @@ func TestTopicCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, name) {
 		t.Fatalf("list: %q, %v", out, err)
 	}
-	sendSync(t, l.APIs()[0], "topic", name, "eventId", "d1", "key", "k", "partition", "2")
+	labtest.Send(t, l.APIs()[0], "topic", name, "eventId", "d1", "key", "k", "partition", "2")
 	out, err = topicCmd(t, l, "describe", name)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +162,7 @@ func TestConsumeCommand(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
 	for p := range 3 {
-		sendSync(t, l.APIs()[0], "topic", topic, "eventId", "P"+string(rune('0'+p)), "partition", string(rune('0'+p)), "key", "k")
+		labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", "P"+string(rune('0'+p)), "partition", string(rune('0'+p)), "key", "k")
 	}
 	consume := func(args ...string) (string, string, error) {
 		c, err := consumeFlags(append(append([]string{"--topic", topic}, args...), connArgs(l)...), io.Discard)
@@ -255,9 +237,9 @@ func TestCompactionCommand(t *testing.T) {
 	}
 	a := l.APIs()[len(l.APIs())-1]
 	for _, v := range []string{"V1", "V2", "V3"} {
-		sendSync(t, a, "topic", topic, "eventId", v, "key", "customer-42")
+		labtest.Send(t, a, "topic", topic, "eventId", v, "key", "customer-42")
 	}
-	sendSync(t, a, "topic", topic, "eventId", "C1", "key", "customer-7")
+	labtest.Send(t, a, "topic", topic, "eventId", "C1", "key", "customer-7")
 	check := func(args ...string) (string, error) {
 		c, err := compactionFlags(append(append([]string{"--topic", topic, "--key", "customer-42"}, args...), connArgs(l)...), io.Discard)
 		if err != nil {

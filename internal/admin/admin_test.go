@@ -2,11 +2,8 @@ package admin_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
-	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -47,36 +44,6 @@ func ctx(t testing.TB, d time.Duration) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return c
-}
-
-// sent is the API's answer to a sync send.
-type sent struct {
-	Status    string `json:"status"`
-	Partition *int32 `json:"partition"`
-	Offset    *int64 `json:"offset"`
-	Error     string `json:"error"`
-}
-
-// send does a sync send through a and fails t unless it succeeds.
-func send(t testing.TB, a *lab.API, kv ...string) sent {
-	t.Helper()
-	q := url.Values{"mode": {"plain"}, "sendMode": {"sync"}}
-	for i := 0; i < len(kv); i += 2 {
-		q.Set(kv[i], kv[i+1])
-	}
-	resp, err := http.Post(a.URL+"/api/v1/send?"+q.Encode(), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s sent
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatalf("send %v: %v", q, err)
-	}
-	if resp.StatusCode != http.StatusOK || s.Partition == nil || s.Offset == nil {
-		t.Fatalf("send %v through %s: %d %+v", q, a.Engine.Name(), resp.StatusCode, s)
-	}
-	return s
 }
 
 // readAll returns every record of topic.
@@ -124,7 +91,7 @@ func TestTopicLifecycle(t *testing.T) {
 		t.Fatalf("list = %+v, want %s with 2 partitions", ts, name)
 	}
 
-	send(t, l.APIs()[0], "topic", name, "eventId", "d1", "key", "k", "partition", "1")
+	labtest.Send(t, l.APIs()[0], "topic", name, "eventId", "d1", "key", "k", "partition", "1")
 	d, err := c.DescribeTopic(ctx(t, 30*time.Second), name)
 	if err != nil {
 		t.Fatal(err)
@@ -230,9 +197,9 @@ func TestLab025Partitions(t *testing.T) {
 		t.Run(a.Engine.Name(), func(t *testing.T) {
 			for p := range 3 {
 				id := a.Engine.Name() + "-P" + string(rune('0'+p))
-				s := send(t, a, "topic", topic, "eventId", id, "partition", string(rune('0'+p)))
-				if *s.Partition != int32(p) {
-					t.Fatalf("send to partition %d landed on %d", p, *s.Partition)
+				s := labtest.Send(t, a, "topic", topic, "eventId", id, "partition", string(rune('0'+p)))
+				if s.Partition != int32(p) {
+					t.Fatalf("send to partition %d landed on %d", p, s.Partition)
 				}
 			}
 			recs, res := readAll(t, c, admin.ConsumeSpec{Topic: topic, Grep: a.Engine.Name() + "-P"})
@@ -245,16 +212,16 @@ func TestLab025Partitions(t *testing.T) {
 				}
 			}
 			key := "customer-42"
-			first := send(t, a, "topic", topic, "eventId", a.Engine.Name()+"-K1", "key", key)
-			second := send(t, a, "topic", topic, "eventId", a.Engine.Name()+"-K2", "key", key)
-			if *first.Partition != *second.Partition {
-				t.Fatalf("key %s went to partitions %d then %d", key, *first.Partition, *second.Partition)
+			first := labtest.Send(t, a, "topic", topic, "eventId", a.Engine.Name()+"-K1", "key", key)
+			second := labtest.Send(t, a, "topic", topic, "eventId", a.Engine.Name()+"-K2", "key", key)
+			if first.Partition != second.Partition {
+				t.Fatalf("key %s went to partitions %d then %d", key, first.Partition, second.Partition)
 			}
-			keyPart[a.Engine.Name()] = *first.Partition
+			keyPart[a.Engine.Name()] = first.Partition
 			keyed, _ := readAll(t, c, admin.ConsumeSpec{Topic: topic, Key: &key})
 			for _, r := range keyed {
-				if r.Partition != *first.Partition {
-					t.Errorf("a record with key %s is on partition %d, not %d", key, r.Partition, *first.Partition)
+				if r.Partition != first.Partition {
+					t.Errorf("a record with key %s is on partition %d, not %d", key, r.Partition, first.Partition)
 				}
 			}
 		})
@@ -274,9 +241,9 @@ func TestConsumeFilters(t *testing.T) {
 	c := client(t, l)
 	topic := labtest.Topic(t, l, 3, nil)
 	a := l.APIs()[0]
-	send(t, a, "topic", topic, "eventId", "alpha", "key", "a", "partition", "0")
-	send(t, a, "topic", topic, "eventId", "beta", "key", "b", "partition", "1")
-	send(t, a, "topic", topic, "eventId", "gamma", "key", "a", "partition", "0")
+	labtest.Send(t, a, "topic", topic, "eventId", "alpha", "key", "a", "partition", "0")
+	labtest.Send(t, a, "topic", topic, "eventId", "beta", "key", "b", "partition", "1")
+	labtest.Send(t, a, "topic", topic, "eventId", "gamma", "key", "a", "partition", "0")
 
 	all, res := readAll(t, c, admin.ConsumeSpec{Topic: topic})
 	if len(all) != 3 || res.Stop != admin.StopEnd || res.Read != 3 {
@@ -314,7 +281,7 @@ func TestConsumeNewRecords(t *testing.T) {
 	l := labtest.Start(t)
 	c := client(t, l)
 	topic := labtest.Topic(t, l, 1, nil)
-	send(t, l.APIs()[0], "topic", topic, "eventId", "old")
+	labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", "old")
 	got := make(chan admin.Record, 100)
 	done := make(chan error, 1)
 	go func() {
@@ -332,7 +299,7 @@ func TestConsumeNewRecords(t *testing.T) {
 		case first = <-got:
 			return true
 		default:
-			send(t, l.APIs()[0], "topic", topic, "eventId", "new")
+			labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", "new")
 			return false
 		}
 	})
@@ -358,9 +325,9 @@ func compactDemo(t *testing.T, l *lab.Lab) string {
 	name := labtest.Topic(t, l, 1, seedConfigPtrs())
 	a := l.APIs()[0]
 	for _, v := range []string{"V1", "V2", "V3"} {
-		send(t, a, "topic", name, "eventId", v, "key", "customer-42")
+		labtest.Send(t, a, "topic", name, "eventId", v, "key", "customer-42")
 	}
-	send(t, a, "topic", name, "eventId", "C1", "key", "customer-7")
+	labtest.Send(t, a, "topic", name, "eventId", "C1", "key", "customer-7")
 	return name
 }
 
@@ -418,7 +385,7 @@ func TestCompactionFailures(t *testing.T) {
 		// broker cleans it, so V2 stays next to it.
 		topic := labtest.Topic(t, l, 1, seedConfigPtrs())
 		for _, v := range []string{"V1", "V2", "V3"} {
-			send(t, l.APIs()[0], "topic", topic, "eventId", v, "key", "customer-42")
+			labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", v, "key", "customer-42")
 		}
 		rep, err := c.CompactionCheck(ctx(t, 90*time.Second), admin.CompactionSpec{Topic: topic, Key: "customer-42", Expect: "V3", Wait: 4 * time.Second})
 		if !errors.Is(err, admin.ErrNotCompacted) {

@@ -117,18 +117,7 @@ func TestBadInput(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				start := time.Now()
 				r := call(t, c.method, a.URL+c.path)
-				if r.code != c.code {
-					t.Fatalf("%s %s = %d %s, want %d", c.method, c.path, r.code, r.raw, c.code)
-				}
-				if msg, _ := r.body["error"].(string); msg == "" {
-					t.Fatalf("no JSON error sentence: %s", r.raw)
-				}
-				if got, _ := r.body["field"].(string); got != c.field {
-					t.Fatalf("field = %q, want %q (%s)", got, c.field, r.raw)
-				}
-				if st, _ := r.body["status"].(float64); int(st) != c.code {
-					t.Fatalf("status = %v, want %d", r.body["status"], c.code)
-				}
+				labtest.CheckError(t, r.code, []byte(r.raw), c.code, c.field)
 				if d := time.Since(start); c.code == 404 && d > 5*time.Second {
 					t.Fatalf("took %v: an unknown topic must answer within a few seconds", d)
 				}

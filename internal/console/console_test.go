@@ -145,18 +145,7 @@ func TestBadInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := call(t, c.method, base+c.path, c.body)
-			if r.code != c.code {
-				t.Fatalf("%s %s = %d %s, want %d", c.method, c.path, r.code, r.raw, c.code)
-			}
-			if msg, _ := r.body["error"].(string); msg == "" {
-				t.Fatalf("no JSON error sentence: %s", r.raw)
-			}
-			if got, _ := r.body["field"].(string); got != c.field {
-				t.Fatalf("field = %q, want %q (%s)", got, c.field, r.raw)
-			}
-			if st, _ := r.body["status"].(float64); int(st) != c.code {
-				t.Fatalf("status = %v, want %d", r.body["status"], c.code)
-			}
+			labtest.CheckError(t, r.code, []byte(r.raw), c.code, c.field)
 		})
 	}
 }

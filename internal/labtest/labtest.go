@@ -13,10 +13,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -27,6 +29,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/observe"
@@ -224,24 +227,73 @@ func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 	return out
 }
 
-// Warm sends one sync record through every API of l to topic, so that the
-// producers and the APIs hold its metadata before a toxic slows the proxies.
+// Warm sends one sync record per mode through every API of l to topic, so
+// that the producers and the APIs hold its metadata before a toxic slows the
+// proxies.
 func Warm(t testing.TB, l *lab.Lab, topic string) {
 	t.Helper()
 	for _, a := range l.APIs() {
-		u := a.URL + "/api/v1/send?mode=plain&eventId=warm-up&topic=" + topic
-		resp, err := http.Post(u, "", nil)
-		if err != nil {
-			t.Fatalf("warm-up: %v", err)
+		for _, mode := range []string{"plain", "idempotent"} {
+			Send(t, a, "mode", mode, "eventId", "warm-up", "topic", topic)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("warm-up send through %s: %s", a.Engine.Name(), resp.Status)
-		}
-		u = a.URL + "/api/v1/send?mode=idempotent&eventId=warm-up&topic=" + topic
-		if resp, err = http.Post(u, "", nil); err != nil {
-			t.Fatalf("warm-up: %v", err)
-		}
-		resp.Body.Close()
+	}
+}
+
+// Sent is the API's answer to a successful sync send.
+type Sent struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+	EventID   string `json:"eventId"`
+	Engine    string `json:"engine"`
+}
+
+// Send does a sync send through a with the given parameter pairs (mode
+// defaults to plain) and fails t unless the API answers 200 with a partition
+// and an offset.
+func Send(t testing.TB, a *lab.API, kv ...string) Sent {
+	t.Helper()
+	q := url.Values{"mode": {"plain"}, "sendMode": {"sync"}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	resp, err := http.Post(a.URL+"/api/v1/send?"+q.Encode(), "", nil)
+	if err != nil {
+		t.Fatalf("send %v: %v", q, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var body struct {
+		Sent
+		Partition *int32 `json:"partition"`
+		Offset    *int64 `json:"offset"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil || resp.StatusCode != http.StatusOK || body.Partition == nil || body.Offset == nil {
+		t.Fatalf("send %v through %s: %d %s", q, a.Engine.Name(), resp.StatusCode, raw)
+	}
+	s := body.Sent
+	s.Partition, s.Offset = *body.Partition, *body.Offset
+	return s
+}
+
+// CheckError fails t unless raw is the lab's JSON error body with status
+// code, a sentence, and field naming the input at fault ("" for none).
+func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField string) {
+	t.Helper()
+	if code != wantCode {
+		t.Fatalf("answer %d %s, want %d", code, raw, wantCode)
+	}
+	var e httpjson.ErrorBody
+	if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatalf("error body %q is not JSON: %v", raw, err)
+	}
+	if e.Error == "" {
+		t.Fatalf("no JSON error sentence: %s", raw)
+	}
+	if e.Field != wantField {
+		t.Fatalf("field = %q, want %q (%s)", e.Field, wantField, raw)
+	}
+	if e.Status != wantCode {
+		t.Fatalf("status = %d, want %d", e.Status, wantCode)
 	}
 }
