@@ -29,12 +29,17 @@ type Server struct {
 	ready atomic.Bool
 
 	topicsMu sync.Mutex
-	topics   map[string]topicEntry // partition counts, bounded by maxTopics
+	topics   map[string]*topicEntry // partition counts, bounded by maxTopics
 }
 
+// topicEntry is one topic's cached partition count. While a lookup runs,
+// done is open: callers with no count yet wait on it, the others keep
+// serving the last count they know.
 type topicEntry struct {
-	partitions int32
-	expires    time.Time
+	partitions int32 // 0 until the first lookup succeeds
+	err        error // the first lookup's error, once done is closed
+	fetched    time.Time
+	done       chan struct{} // closed when the running lookup ends; nil when none runs
 }
 
 type cfg struct {
@@ -42,10 +47,15 @@ type cfg struct {
 	topic       string
 	metadataTTL time.Duration
 	lookup      time.Duration
+	sync        time.Duration
 }
 
 // maxTopics bounds the partition-count cache.
 const maxTopics = 1024
+
+// SyncMargin is added to the engine's delivery timeout to bound a sync send
+// by default: past it the API answers 504.
+const SyncMargin = 2 * time.Second
 
 // Opt configures a Server.
 type Opt func(*cfg)
@@ -57,7 +67,9 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // prodlab.DefaultTopic.
 func DefaultTopic(t string) Opt { return func(c *cfg) { c.topic = t } }
 
-// MetadataTTL sets how long a topic's partition count is cached, default 30s.
+// MetadataTTL sets how long a topic's partition count is fresh, default 30s.
+// A stale count keeps being served while one background lookup refreshes it,
+// so a slow or faulted broker path never delays a send by itself.
 func MetadataTTL(d time.Duration) Opt { return func(c *cfg) { c.metadataTTL = d } }
 
 // LookupTimeout bounds the metadata lookup that checks a topic exists,
@@ -65,14 +77,20 @@ func MetadataTTL(d time.Duration) Opt { return func(c *cfg) { c.metadataTTL = d 
 // timeout.
 func LookupTimeout(d time.Duration) Opt { return func(c *cfg) { c.lookup = d } }
 
+// SyncTimeout bounds a sync send: once it passes with the outcome still
+// unknown, the API answers 504 with a requestId and the send goes on as an
+// async one. Default: the engine's delivery timeout plus SyncMargin.
+func SyncTimeout(d time.Duration) Opt { return func(c *cfg) { c.sync = d } }
+
 // New returns a Server producing through eng and recording async sends in
 // store.
 func New(eng engine.Engine, store *status.Store, opts ...Opt) *Server {
-	c := cfg{logger: slog.Default(), topic: prodlab.DefaultTopic, metadataTTL: 30 * time.Second, lookup: 5 * time.Second}
+	c := cfg{logger: slog.Default(), topic: prodlab.DefaultTopic, metadataTTL: 30 * time.Second, lookup: 5 * time.Second,
+		sync: eng.DeliveryTimeout() + SyncMargin}
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Server{eng: eng, store: store, cfg: c, topics: make(map[string]topicEntry)}
+	return &Server{eng: eng, store: store, cfg: c, topics: make(map[string]*topicEntry)}
 }
 
 // Routes returns the API's handler.
@@ -87,8 +105,10 @@ func (s *Server) Routes() http.Handler {
 	return mux
 }
 
-// WaitReady blocks until the engine is ready or ctx ends, retrying.
+// WaitReady blocks until the engine is ready or ctx ends, retrying with a
+// pause that doubles from 50ms to 2s.
 func (s *Server) WaitReady(ctx context.Context) error {
+	pause := 50 * time.Millisecond
 	for {
 		try, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := s.eng.Ready(try)
@@ -97,9 +117,12 @@ func (s *Server) WaitReady(ctx context.Context) error {
 			s.ready.Store(true)
 			return nil
 		}
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done():
 			return err
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, 2*time.Second)
 	}
 }
 
@@ -141,17 +164,20 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
-	// From here on the send goes ahead even if the client leaves.
-	n, err := s.partitions(context.WithoutCancel(r.Context()), req.topic)
+	n, err := s.partitions(req.topic)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
 		httpjson.Error(w, http.StatusNotFound, "topic", "topic "+req.topic+" does not exist")
 		return
-	case err != nil:
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot read topic metadata: "+err.Error())
+	case err != nil && req.partition != prodlab.AnyPartition:
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot check partition "+itoa(int64(req.partition))+" of topic "+req.topic+": metadata unreadable: "+err.Error())
 		return
+	case err != nil:
+		// No count to check against: the producer decides, within the
+		// sync bound.
+		s.cfg.logger.Debug("sending without a partition count", "topic", req.topic, "err", err)
 	}
-	if req.partition != prodlab.AnyPartition && req.partition >= n {
+	if err == nil && req.partition != prodlab.AnyPartition && req.partition >= n {
 		httpjson.Error(w, http.StatusBadRequest, "partition", "partition "+itoa(int64(req.partition))+" is out of range: topic "+req.topic+" has partitions 0.."+itoa(int64(n-1)))
 		return
 	}
@@ -180,6 +206,8 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		writeProduceError(w, err)
 		return
 	}
+	bound := time.NewTimer(s.cfg.sync)
+	defer bound.Stop()
 	select {
 	case d := <-done:
 		if d.Err != nil {
@@ -192,13 +220,49 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
 		httpjson.Write(w, http.StatusOK, resp)
+	case <-bound.C:
+		s.syncTimedOut(w, req, done)
 	case <-r.Context().Done():
-		// The client left; the send goes on and its outcome is logged.
+		// The client left: the send goes on and its outcome is logged.
 		go func() {
 			d := <-done
-			s.cfg.logger.Info("sync send finished after the client left", "eventId", req.eventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
+			s.cfg.logger.Debug("sync send finished after the client left", "eventId", req.eventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 		}()
 	}
+}
+
+// timeoutBody is the 504 of a sync send whose outcome is still unknown: the
+// error body plus the requestId that /api/v1/status answers for.
+type timeoutBody struct {
+	httpjson.ErrorBody
+	RequestID string `json:"requestId,omitempty"`
+	EventID   string `json:"eventId"`
+}
+
+// syncTimedOut answers 504 for a sync send still unanswered at the sync
+// bound, and turns it into an async send whose outcome done will bring.
+func (s *Server) syncTimedOut(w http.ResponseWriter, req sendRequest, done <-chan prodlab.Delivery) {
+	msg := "no answer from Kafka within " + s.cfg.sync.String() + ": the outcome is unknown; the send goes on"
+	id := newID()
+	if err := s.store.Add(id, req.eventID); err != nil {
+		// No slot to report it in: its outcome is only logged.
+		id = ""
+		msg += " (no requestId: the status store is full; the outcome will be logged)"
+	} else {
+		msg += ": GET /api/v1/status?requestId=" + id + " gives it"
+	}
+	go func() {
+		d := <-done
+		if id != "" {
+			s.store.Finish(id, d)
+			return
+		}
+		s.cfg.logger.Info("sync send finished after its 504", "eventId", req.eventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
+	}()
+	httpjson.Write(w, http.StatusGatewayTimeout, timeoutBody{
+		ErrorBody: httpjson.ErrorBody{Error: msg, Status: http.StatusGatewayTimeout},
+		RequestID: id, EventID: req.eventID,
+	})
 }
 
 func writeProduceError(w http.ResponseWriter, err error) {
@@ -263,29 +327,70 @@ func (s *Server) message(req sendRequest) prodlab.Message {
 	}
 }
 
-// partitions returns the partition count of topic, cached for metadataTTL.
-// Only existing topics are cached, so a topic created later is seen at once.
-func (s *Server) partitions(ctx context.Context, topic string) (int32, error) {
-	now := time.Now()
+// partitions returns the partition count of topic. A count read once is
+// served from then on: once older than metadataTTL, one background lookup
+// refreshes it, and only a broker saying the topic does not exist drops it.
+// A topic with no count yet waits for a single shared lookup.
+func (s *Server) partitions(topic string) (int32, error) {
 	s.topicsMu.Lock()
-	e, ok := s.topics[topic]
+	e := s.topics[topic]
+	if e != nil && e.partitions > 0 {
+		n := e.partitions
+		if e.done == nil && time.Since(e.fetched) >= s.cfg.metadataTTL {
+			e.done = make(chan struct{})
+			go s.lookup(topic, e)
+		}
+		s.topicsMu.Unlock()
+		return n, nil
+	}
+	if e == nil {
+		if len(s.topics) >= maxTopics {
+			for k := range s.topics { // evict one, at random
+				delete(s.topics, k)
+				break
+			}
+		}
+		e = &topicEntry{done: make(chan struct{})}
+		s.topics[topic] = e
+		go s.lookup(topic, e)
+	}
+	done := e.done
 	s.topicsMu.Unlock()
-	if ok && now.Before(e.expires) {
+	<-done
+	s.topicsMu.Lock()
+	defer s.topicsMu.Unlock()
+	if e.partitions > 0 {
 		return e.partitions, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.lookup)
-	defer cancel()
+	return 0, e.err
+}
+
+// lookup reads topic's partition count into e, then closes e.done.
+func (s *Server) lookup(topic string, e *topicEntry) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.lookup)
 	n, err := s.eng.Partitions(ctx, topic)
-	if err != nil {
-		return 0, err
+	cancel()
+	if err == nil && n < 1 {
+		err = errors.New("metadata lists no partitions")
 	}
 	s.topicsMu.Lock()
-	if len(s.topics) >= maxTopics {
-		clear(s.topics)
+	defer s.topicsMu.Unlock()
+	switch {
+	case err == nil:
+		e.partitions, e.fetched = n, time.Now()
+	case errors.Is(err, prodlab.ErrUnknownTopic) || e.partitions == 0:
+		e.partitions = 0
+		if s.topics[topic] == e {
+			delete(s.topics, topic)
+		}
+	default:
+		// Keep serving the count; try again in a second at most.
+		e.fetched = time.Now().Add(min(time.Second, s.cfg.metadataTTL) - s.cfg.metadataTTL)
+		s.cfg.logger.Debug("topic metadata refresh failed: serving the last count", "topic", topic, "partitions", e.partitions, "err", err)
 	}
-	s.topics[topic] = topicEntry{partitions: n, expires: now.Add(s.cfg.metadataTTL)}
-	s.topicsMu.Unlock()
-	return n, nil
+	e.err = err
+	close(e.done)
+	e.done = nil
 }
 
 func newID() string {

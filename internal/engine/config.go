@@ -46,6 +46,12 @@ type Config struct {
 	MaxBuffered int
 	// Dial, if set, replaces the dialer of engines that allow it.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Metadata, if set, lists the brokers that Partitions asks, through
+	// MetadataDial (default net.Dialer), instead of the producers' own
+	// path: the lab points it at the direct listeners, so a toxic on the
+	// proxies never turns a topic check into an error.
+	Metadata     []string
+	MetadataDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Logger receives the client library's warnings. Nil discards them.
 	Logger *slog.Logger
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prodlab/prodlab"
 )
@@ -23,11 +24,15 @@ type Engine interface {
 	// is then not called.
 	Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error
 	// Partitions returns the partition count of topic, or an error wrapping
-	// prodlab.ErrUnknownTopic.
+	// prodlab.ErrUnknownTopic. With Config.Metadata set it asks those
+	// brokers, not the producers' path.
 	Partitions(ctx context.Context, topic string) (int32, error)
 	// Ready returns nil once both producers can send without stalling: the
 	// brokers answer and the idempotent producer holds its producer id.
 	Ready(ctx context.Context) error
+	// DeliveryTimeout is the configured bound on a record's life,
+	// retries included (Config.DeliveryTimeout).
+	DeliveryTimeout() time.Duration
 	// Flush waits until every queued record has its answer, or ctx ends.
 	Flush(ctx context.Context) error
 	// Close stops taking sends, fails what is still queued and releases

@@ -26,8 +26,11 @@ func init() { register(FranzName, newFranz) }
 type franz struct {
 	plain, idem *kgo.Client
 	admin       *kadm.Client
+	meta        *metadata // nil: Partitions asks through the producers' path
+	delivery    time.Duration
 	max         int64
 	inflight    [2]atomic.Int64 // records awaiting their promise: plain, idempotent
+	recreated   [2]purger       // per producer: plain, idempotent
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -71,8 +74,18 @@ func newFranz(cfg Config) (Engine, error) {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
 	}
-	return &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain), max: int64(cfg.MaxBuffered)}, nil
+	meta, err := newMetadata(cfg)
+	if err != nil {
+		plain.Close()
+		idem.Close()
+		return nil, err
+	}
+	f := &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain), meta: meta, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
+	f.recreated[0].cl, f.recreated[1].cl = plain, idem
+	return f, nil
 }
+
+func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
 
 func (f *franz) Name() string { return FranzName }
 
@@ -99,40 +112,100 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	if m.Partition != prodlab.AnyPartition {
 		ctx = context.WithValue(ctx, explicitPartition{}, m.Partition)
 	}
-	inflight := &f.inflight[0]
+	i := 0
 	if mode == prodlab.Idempotent {
-		inflight = &f.inflight[1]
+		i = 1
 	}
-	if inflight.Add(1) > f.max {
-		inflight.Add(-1)
+	if f.inflight[i].Add(1) > f.max {
+		f.inflight[i].Add(-1)
 		return prodlab.ErrBufferFull
 	}
-	f.client(mode).TryProduce(ctx, r, func(r *kgo.Record, err error) {
-		inflight.Add(-1)
-		switch {
-		case errors.Is(err, kgo.ErrMaxBuffered):
-			err = prodlab.ErrBufferFull
-		case errors.Is(err, kerr.UnknownTopicOrPartition):
-			err = fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, r.Topic)
-		}
-		fn(prodlab.Delivery{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err})
-	})
+	f.produce(i, ctx, r, time.Now(), true, fn)
 	return nil
 }
 
+// produce hands r to producer i. A record failed because its topic was
+// deleted and recreated is produced once more, after the topic is purged
+// from the client: franz-go never adopts a recreated topic's new ID by
+// itself and fails every record with UNKNOWN_TOPIC_ID until then.
+func (f *franz) produce(i int, ctx context.Context, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
+	cl := f.client(prodlab.Plain)
+	if i == 1 {
+		cl = f.idem
+	}
+	cl.TryProduce(ctx, r, func(r *kgo.Record, err error) {
+		if retry && recreatedTopic(err) && time.Since(queued) < f.delivery {
+			go func() {
+				f.recreated[i].purge(r.Topic, queued)
+				f.mu.RLock()
+				defer f.mu.RUnlock()
+				if f.closed {
+					f.finish(i, r, prodlab.ErrClosed, fn)
+					return
+				}
+				again := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers, Context: r.Context}
+				f.produce(i, ctx, again, queued, false, fn)
+			}()
+			return
+		}
+		f.finish(i, r, err, fn)
+	})
+}
+
+// finish maps err and calls fn with r's outcome.
+func (f *franz) finish(i int, r *kgo.Record, err error, fn func(prodlab.Delivery)) {
+	f.inflight[i].Add(-1)
+	switch {
+	case errors.Is(err, kgo.ErrMaxBuffered):
+		err = prodlab.ErrBufferFull
+	case errors.Is(err, kerr.UnknownTopicOrPartition):
+		err = fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, r.Topic)
+	}
+	fn(prodlab.Delivery{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err})
+}
+
+// recreatedTopic reports whether err fails a record because its topic was
+// recreated: UNKNOWN_TOPIC_ID, or franz-go's purge of a buffered record
+// (its error is unexported, hence the text).
+func recreatedTopic(err error) bool {
+	return err != nil && (errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered")
+}
+
+// purger purges recreated topics from one client, once per recreation.
+type purger struct {
+	cl *kgo.Client
+
+	mu     sync.Mutex
+	purged map[string]time.Time // topic → when its last purge ended; bounded by topics produced to
+}
+
+// purge purges topic unless a purge ended after a record queued at queued,
+// which then belongs to the topic's old instance and was already covered.
+// Concurrent calls share one purge.
+func (p *purger) purge(topic string, queued time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if at, ok := p.purged[topic]; ok && at.After(queued) {
+		return
+	}
+	p.cl.PurgeTopicsFromProducing(topic)
+	if p.purged == nil {
+		p.purged = map[string]time.Time{}
+	}
+	if len(p.purged) >= maxTopicsPurged {
+		clear(p.purged)
+	}
+	p.purged[topic] = time.Now()
+}
+
+// maxTopicsPurged bounds a purger's memory of purged topics.
+const maxTopicsPurged = 1024
+
 func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {
-	topics, err := f.admin.ListTopics(ctx, topic)
-	if err != nil {
-		return 0, err
+	if f.meta != nil {
+		return kadmPartitions(ctx, f.meta.adm, topic)
 	}
-	td, ok := topics[topic]
-	if !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
-		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
-	}
-	if td.Err != nil {
-		return 0, td.Err
-	}
-	return int32(len(td.Partitions)), nil
+	return kadmPartitions(ctx, f.admin, topic)
 }
 
 func (f *franz) Ready(ctx context.Context) error {
@@ -145,8 +218,22 @@ func (f *franz) Ready(ctx context.Context) error {
 	return nil
 }
 
+// Flush waits for kgo's buffers to drain, then for any record being
+// produced again after a topic purge.
 func (f *franz) Flush(ctx context.Context) error {
-	return errors.Join(f.plain.Flush(ctx), f.idem.Flush(ctx))
+	for {
+		if err := errors.Join(f.plain.Flush(ctx), f.idem.Flush(ctx)); err != nil {
+			return err
+		}
+		if f.inflight[0].Load()+f.inflight[1].Load() == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("franz: %d records unanswered: %w", f.inflight[0].Load()+f.inflight[1].Load(), ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 func (f *franz) Close() {
@@ -155,6 +242,7 @@ func (f *franz) Close() {
 	f.mu.Unlock()
 	f.plain.Close()
 	f.idem.Close()
+	f.meta.close()
 }
 
 // explicitPartition is the context key of a record's requested partition.

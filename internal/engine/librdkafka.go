@@ -32,6 +32,8 @@ func init() { register(LibrdkafkaName, newLibrdkafka) }
 // "Assigned" with a producer_id once the broker has answered InitProducerId.
 type librdkafka struct {
 	plain, idem *rdProducer
+	meta        *metadata // nil: Partitions asks the plain producer
+	delivery    time.Duration
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -129,8 +131,16 @@ func newLibrdkafka(cfg Config) (Engine, error) {
 		plain.close()
 		return nil, fmt.Errorf("librdkafka idempotent producer: %w", err)
 	}
-	return &librdkafka{plain: plain, idem: idem}, nil
+	meta, err := newMetadata(cfg)
+	if err != nil {
+		plain.close()
+		idem.close()
+		return nil, err
+	}
+	return &librdkafka{plain: plain, idem: idem, meta: meta, delivery: cfg.DeliveryTimeout}, nil
 }
+
+func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
 
 func clone(m kafka.ConfigMap) kafka.ConfigMap {
 	c := make(kafka.ConfigMap, len(m)+8)
@@ -352,6 +362,9 @@ func syslogLevel(l int) slog.Level {
 }
 
 func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
+	if l.meta != nil {
+		return kadmPartitions(ctx, l.meta.adm, topic)
+	}
 	timeout, err := timeoutMs(ctx, 5*time.Second)
 	if err != nil {
 		return 0, err
@@ -440,6 +453,7 @@ func (l *librdkafka) Close() {
 		wg.Go(p.close)
 	}
 	wg.Wait()
+	l.meta.close()
 }
 
 func (p *rdProducer) close() {

@@ -194,6 +194,8 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	// Every proxy seeds the producers, so one broker down at start does not
 	// stop them; all of them are behind Toxiproxy.
 	pc.Bootstrap = l.proxies
+	// Topic checks take the direct path: a toxic never fails them.
+	pc.Metadata, pc.MetadataDial = l.direct, l.Bypass().Dialer()
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
 	}

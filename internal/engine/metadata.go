@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab"
+)
+
+// metadata answers Engine.Partitions through its own admin client.
+type metadata struct {
+	cl  *kgo.Client
+	adm *kadm.Client
+}
+
+// newMetadata returns the admin client of cfg.Metadata, or nil when unset.
+func newMetadata(cfg Config) (*metadata, error) {
+	if len(cfg.Metadata) == 0 {
+		return nil, nil
+	}
+	opts := []kgo.Opt{kgo.SeedBrokers(cfg.Metadata...), kgo.WithLogger(kgoLogger{cfg.Logger})}
+	if cfg.MetadataDial != nil {
+		opts = append(opts, kgo.Dialer(cfg.MetadataDial))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	return &metadata{cl: cl, adm: kadm.NewClient(cl)}, nil
+}
+
+func (m *metadata) close() {
+	if m != nil {
+		m.cl.Close()
+	}
+}
+
+// kadmPartitions reads topic's partition count with adm.
+func kadmPartitions(ctx context.Context, adm *kadm.Client, topic string) (int32, error) {
+	topics, err := adm.ListTopics(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	td, ok := topics[topic]
+	if !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
+		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
+	}
+	if td.Err != nil {
+		return 0, td.Err
+	}
+	return int32(len(td.Partitions)), nil
+}
