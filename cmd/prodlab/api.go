@@ -60,33 +60,49 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	return c, c.producer.Validate()
 }
 
-func runAPI(ctx context.Context, args []string) error {
+func runAPI(ctx context.Context, args []string) (err error) {
 	c, err := apiFlags(args, os.Stderr)
 	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	c.producer.Logger = logger
-	eng, err := engine.New(c.engine, c.producer)
-	if err != nil {
-		return err
-	}
 	store, err := status.New(status.MaxEntries(c.storeSize), status.TTL(c.storeTTL))
 	if err != nil {
 		return err
 	}
-	srv := api.New(eng, store, api.Logger(logger))
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Routes(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
+	eng, err := engine.New(c.engine, c.producer)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := api.New(eng, store, api.Logger(logger))
+	bound := c.producer.DeliveryTimeout + api.SyncMargin
+	hs := &http.Server{
+		Handler:           srv.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      bound + 10*time.Second, // past the 504 of a sync send
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
 	logger.Info("producer API listening", "engine", c.engine, "addr", ln.Addr().String(), "bootstrap", c.producer.Bootstrap)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err = <-served: // Serve failed: stop, flushing what it accepted
+		err = fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = hs.Shutdown(closeCtx)
+	if serr := hs.Shutdown(closeCtx); serr != nil && err == nil {
+		err = serr
+	}
 	if ferr := eng.Flush(closeCtx); ferr != nil && err == nil {
 		err = ferr
 	}

@@ -1,0 +1,246 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/status"
+)
+
+// fakeEngine answers Partitions from meta and holds every delivery until
+// release is called, unless auto is set.
+type fakeEngine struct {
+	auto bool
+
+	mu      sync.Mutex
+	meta    func(topic string) (int32, error)
+	held    []func(prodlab.Delivery)
+	lookups atomic.Int32
+	gate    chan struct{} // if set, Partitions waits on it
+}
+
+func (f *fakeEngine) Name() string                   { return "fake" }
+func (f *fakeEngine) DeliveryTimeout() time.Duration { return time.Second }
+func (f *fakeEngine) Ready(context.Context) error    { return nil }
+func (f *fakeEngine) Flush(context.Context) error    { return nil }
+func (f *fakeEngine) Close()                         {}
+
+func (f *fakeEngine) Produce(_ prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
+	if f.auto {
+		fn(prodlab.Delivery{Topic: m.Topic, Partition: 0, Offset: 7})
+		return nil
+	}
+	f.mu.Lock()
+	f.held = append(f.held, fn)
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeEngine) Partitions(ctx context.Context, topic string) (int32, error) {
+	f.lookups.Add(1)
+	f.mu.Lock()
+	meta, gate := f.meta, f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return meta(topic)
+}
+
+func (f *fakeEngine) setMeta(fn func(string) (int32, error)) {
+	f.mu.Lock()
+	f.meta = fn
+	f.mu.Unlock()
+}
+
+// release answers every held delivery with d.
+func (f *fakeEngine) release(d prodlab.Delivery) int {
+	f.mu.Lock()
+	held := f.held
+	f.held = nil
+	f.mu.Unlock()
+	for _, fn := range held {
+		fn(d)
+	}
+	return len(held)
+}
+
+func threePartitions(string) (int32, error) { return 3, nil }
+
+func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) *httptest.Server {
+	t.Helper()
+	store, err := status.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts = append([]api.Opt{api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
+	srv := httptest.NewServer(api.New(eng, store, opts...).Routes())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// client gives up after 10s, so a send that hangs fails the test.
+var client = &http.Client{Timeout: 10 * time.Second}
+
+func post(t *testing.T, u string) (int, map[string]any, string) {
+	t.Helper()
+	resp, err := client.Post(u, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	return resp.StatusCode, body, string(raw)
+}
+
+func get(t *testing.T, u string) (int, map[string]any, string) {
+	t.Helper()
+	resp, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	return resp.StatusCode, body, string(raw)
+}
+
+// TestSyncBoundAnswers504 holds a sync send's delivery past the sync bound:
+// the API answers 504 with the error shape and a requestId, whose status is
+// PENDING, then OK once the delivery comes.
+func TestSyncBoundAnswers504(t *testing.T) {
+	eng := &fakeEngine{meta: threePartitions}
+	const bound = 300 * time.Millisecond
+	srv := fakeServer(t, eng, api.SyncTimeout(bound))
+	start := time.Now()
+	code, body, raw := post(t, srv.URL+"/api/v1/send?mode=idempotent&sendMode=sync&eventId=slow-1")
+	took := time.Since(start)
+	labtest.CheckError(t, code, []byte(raw), http.StatusGatewayTimeout, "")
+	if took < bound || took > bound+2*time.Second {
+		t.Fatalf("504 after %v, want about %v", took, bound)
+	}
+	id, _ := body["requestId"].(string)
+	if id == "" || body["eventId"] != "slow-1" {
+		t.Fatalf("504 body lacks requestId or eventId: %s", raw)
+	}
+	if code, st, raw := get(t, srv.URL+"/api/v1/status?requestId="+id); code != 200 || st["state"] != "PENDING" {
+		t.Fatalf("status before the delivery = %d %s, want PENDING", code, raw)
+	}
+	if n := eng.release(prodlab.Delivery{Topic: prodlab.DefaultTopic, Partition: 2, Offset: 41}); n != 1 {
+		t.Fatalf("%d deliveries held, want 1", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var st map[string]any
+	err := labtest.Eventually(ctx, func() bool {
+		_, st, _ = get(t, srv.URL+"/api/v1/status?requestId="+id)
+		return st["state"] != "PENDING"
+	})
+	if err != nil || st["state"] != "OK" || st["partition"] != float64(2) || st["offset"] != float64(41) {
+		t.Fatalf("status after the delivery = %v (%v), want OK at 2/41", st, err)
+	}
+}
+
+// TestStaleCountServed: once the count is stale, sends keep answering from
+// it while a single background lookup, here stuck as behind a faulted
+// proxy, runs.
+func TestStaleCountServed(t *testing.T) {
+	eng := &fakeEngine{auto: true, meta: threePartitions}
+	srv := fakeServer(t, eng, api.MetadataTTL(time.Millisecond), api.LookupTimeout(time.Minute))
+	send := srv.URL + "/api/v1/send?mode=plain&sendMode=sync&eventId=e&partition=2"
+	if code, _, raw := post(t, send); code != 200 {
+		t.Fatalf("first send = %d %s", code, raw)
+	}
+	gate := make(chan struct{})
+	eng.mu.Lock()
+	eng.gate = gate
+	eng.mu.Unlock()
+	defer close(gate)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	fresh := time.Now()
+	if err := labtest.Eventually(ctx, func() bool { return time.Since(fresh) > 10*time.Millisecond }); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	start := time.Now()
+	for i := range codes {
+		wg.Go(func() {
+			if resp, err := client.Post(send, "", nil); err == nil {
+				codes[i] = resp.StatusCode
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Fatalf("send %d on a stale count = %d, want 200", i, c)
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("20 sends on a stale count took %v", d)
+	}
+	if n := eng.lookups.Load(); n != 2 {
+		t.Fatalf("%d lookups, want 2: the first and one shared refresh", n)
+	}
+}
+
+// TestNotFoundOnlyWhenBrokerSaysSo: 404 comes from ErrUnknownTopic alone;
+// another lookup error lets a send go ahead, except one naming a partition
+// that cannot be checked.
+func TestNotFoundOnlyWhenBrokerSaysSo(t *testing.T) {
+	eng := &fakeEngine{auto: true}
+	eng.setMeta(func(topic string) (int32, error) {
+		if topic == "gone" {
+			return 0, prodlab.ErrUnknownTopic
+		}
+		return 0, errors.New("i/o timeout")
+	})
+	srv := fakeServer(t, eng)
+	code, _, raw := post(t, srv.URL+"/api/v1/send?mode=plain&eventId=e&topic=gone")
+	labtest.CheckError(t, code, []byte(raw), 404, "topic")
+	if code, _, raw := post(t, srv.URL+"/api/v1/send?mode=plain&eventId=e&topic=slow"); code != 200 {
+		t.Fatalf("send with unreadable metadata = %d %s, want 200", code, raw)
+	}
+	code, _, raw = post(t, srv.URL+"/api/v1/send?mode=plain&eventId=e&topic=slow&partition=1")
+	labtest.CheckError(t, code, []byte(raw), 503, "")
+}
+
+// TestDeletedTopicDropsCount: a cached topic that a refresh finds deleted
+// answers 404 from then on.
+func TestDeletedTopicDropsCount(t *testing.T) {
+	eng := &fakeEngine{auto: true, meta: threePartitions}
+	srv := fakeServer(t, eng, api.MetadataTTL(time.Millisecond))
+	send := srv.URL + "/api/v1/send?mode=plain&eventId=e"
+	if code, _, raw := post(t, send); code != 200 {
+		t.Fatalf("send = %d %s", code, raw)
+	}
+	eng.setMeta(func(string) (int32, error) { return 0, prodlab.ErrUnknownTopic })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	code := 0
+	if err := labtest.Eventually(ctx, func() bool { code, _, _ = post(t, send); return code == 404 }); err != nil {
+		t.Fatalf("sends to a deleted topic still answer %d: %v", code, err)
+	}
+}
