@@ -1,0 +1,229 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/status"
+)
+
+// shortTTL serves a second API over a's engine whose partition counts go
+// stale after ttl, as the lab's do after 30 s of a trainee's reading.
+func shortTTL(t *testing.T, a *lab.API, ttl time.Duration) *lab.API {
+	t.Helper()
+	store, err := status.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := api.New(a.Engine, store, api.MetadataTTL(ttl), api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	hs := httptest.NewServer(srv.Routes())
+	t.Cleanup(hs.Close)
+	return &lab.API{Engine: a.Engine, Server: srv, Store: store, URL: hs.URL}
+}
+
+// TestTraineePace runs Lab 02.3's 500 ms toxic after the topic metadata has
+// gone stale, and on a topic never sent to: no send may answer 503.
+func TestTraineePace(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 3, nil)
+	fresh := labtest.Topic(t, l, 3, nil)
+	const ttl = 50 * time.Millisecond
+	var apis []*lab.API
+	for _, a := range l.APIs() {
+		s := shortTTL(t, a, ttl)
+		labtest.Send(t, s, "mode", "plain", "eventId", "warm-up", "topic", topic)
+		labtest.Send(t, s, "mode", "idempotent", "eventId", "warm-up", "topic", topic)
+		apis = append(apis, s)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	warmed := time.Now()
+	if err := labtest.Eventually(ctx, func() bool { return time.Since(warmed) > 4*ttl }); err != nil {
+		t.Fatal(err)
+	}
+	addLatency(t, l, 500)
+	for _, a := range apis {
+		for _, tp := range []string{topic, topic, fresh} { // stale twice: the refresh runs under the toxic
+			for _, mode := range prodlab.Modes {
+				ev := fmt.Sprintf("pace-%s-%s-%s", a.Engine.Name(), mode, tp)
+				start := time.Now()
+				r := send(t, a, params("mode", string(mode), "sendMode", "sync", "eventId", ev, "topic", tp))
+				took := time.Since(start)
+				if r.code != 200 {
+					t.Fatalf("%s %s to %s under the 500 ms toxic, metadata stale: %d %s after %v", a.Engine.Name(), mode, tp, r.code, r.raw, took)
+				}
+				if took < 500*time.Millisecond {
+					t.Fatalf("%s: took %v under a 500 ms toxic", a.Engine.Name(), took)
+				}
+				t.Logf("%s %s to %s: 200 in %v", a.Engine.Name(), mode, tp, took.Round(time.Millisecond))
+			}
+		}
+	}
+}
+
+// TestStandingFault leaves a 5 s latency toxic on every proxy: every sync
+// send still answers within the delivery timeout plus a margin, and once the
+// toxic goes, each 504's requestId says OK and the log holds its copy.
+func TestStandingFault(t *testing.T) {
+	const delivery = 3 * time.Second
+	l := labtest.Start(t, func(c *lab.Config) { c.Producer.DeliveryTimeout = delivery })
+	topic := labtest.Topic(t, l, 3, nil)
+	labtest.Warm(t, l, topic)
+	remove := addLatency(t, l, 5000)
+	type answer struct {
+		a    *lab.API
+		mode prodlab.Mode
+		ev   string
+		took time.Duration
+		r    result
+	}
+	var (
+		mu      sync.Mutex
+		answers []answer
+		wg      sync.WaitGroup
+	)
+	for _, a := range l.APIs() {
+		for _, mode := range prodlab.Modes {
+			wg.Go(func() {
+				ev := fmt.Sprintf("standing-%s-%s", a.Engine.Name(), mode)
+				start := time.Now()
+				r := send(t, a, params("mode", string(mode), "sendMode", "sync", "eventId", ev, "topic", topic))
+				mu.Lock()
+				answers = append(answers, answer{a, mode, ev, time.Since(start), r})
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	bound := delivery + api.SyncMargin + time.Second
+	for _, an := range answers {
+		t.Logf("%s %s: %d after %v: %s", an.a.Engine.Name(), an.mode, an.r.code, an.took.Round(time.Millisecond), an.r.raw)
+		if an.took > bound {
+			t.Errorf("%s %s answered after %v, want < %v", an.a.Engine.Name(), an.mode, an.took, bound)
+		}
+		if an.r.code == 200 {
+			t.Errorf("%s %s answered 200 through a 5 s toxic with a 3 s delivery timeout", an.a.Engine.Name(), an.mode)
+		}
+	}
+	remove()
+	for _, an := range answers {
+		if an.r.code != http.StatusGatewayTimeout {
+			continue
+		}
+		id, _ := an.r.body["requestId"].(string)
+		if id == "" {
+			t.Fatalf("504 without a requestId: %s", an.r.raw)
+		}
+		st := waitState(t, an.a, id)
+		if st.body["state"] != "OK" {
+			t.Errorf("%s %s: status after the toxic = %s, want OK", an.a.Engine.Name(), an.mode, st.raw)
+			continue
+		}
+		copies := labtest.Count(t, l, topic, an.ev)
+		if len(copies) != 1 || int64(copies[0].Partition) != num(t, st.body, "partition") || copies[0].Offset != num(t, st.body, "offset") {
+			t.Errorf("%s %s: %d copies in the log, status %s; want exactly 1 at its partition and offset", an.a.Engine.Name(), an.mode, len(copies), st.raw)
+		}
+	}
+	for _, an := range answers {
+		t.Logf("%s %s: %d copies in the log", an.a.Engine.Name(), an.mode, len(labtest.Count(t, l, topic, an.ev)))
+	}
+}
+
+// TestRecreatedTopicUnderLoad deletes and recreates a topic while senders
+// keep every API busy: sends must succeed again on the new topic, as they
+// do with librdkafka and Java, without a restart.
+func TestRecreatedTopicUnderLoad(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 3, nil)
+	labtest.Warm(t, l, topic)
+	adm := labtest.Admin(t, l)
+	eachAPI(t, l, func(t *testing.T, a *lab.API) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var (
+			phase          atomic.Int32 // 0 before the recreation, 1 after
+			okAfter, fails atomic.Int64
+			lastErr        atomic.Value
+			wg             sync.WaitGroup
+		)
+		for g := range 8 {
+			for _, mode := range prodlab.Modes {
+				wg.Go(func() {
+					for i := 0; ctx.Err() == nil; i++ {
+						p := phase.Load()
+						r := callCtx(ctx, a.URL+"/api/v1/send?"+params("mode", string(mode), "eventId", fmt.Sprintf("re-%d-%s-%d", g, mode, i), "topic", topic).Encode())
+						switch {
+						case r.code == 200 && p == 1:
+							okAfter.Add(1)
+						case r.code != 200 && r.code != 0:
+							fails.Add(1)
+							lastErr.Store(fmt.Sprintf("%d %s", r.code, r.raw))
+						}
+					}
+				})
+			}
+		}
+		if _, err := adm.DeleteTopics(ctx, topic); err != nil {
+			t.Fatal(err)
+		}
+		wait, stop := context.WithTimeout(ctx, 30*time.Second)
+		defer stop()
+		if err := labtest.Eventually(wait, func() bool {
+			td, err := adm.ListTopics(wait, topic)
+			return err == nil && !td.Has(topic)
+		}); err != nil {
+			t.Fatalf("topic not deleted: %v", err)
+		}
+		resp, err := adm.CreateTopic(ctx, 3, -1, nil, topic)
+		if err == nil {
+			err = resp.Err
+		}
+		if err != nil {
+			t.Fatalf("recreate %s: %v", topic, err)
+		}
+		phase.Store(1)
+		recreated := time.Now()
+		err = labtest.Eventually(wait, func() bool { return okAfter.Load() >= 200 })
+		cancel()
+		wg.Wait()
+		if err != nil {
+			t.Fatalf("%d sends succeeded on the recreated topic in 30 s (%d failures, last %v)", okAfter.Load(), fails.Load(), lastErr.Load())
+		}
+		t.Logf("%s: 200 sends on the recreated topic within %v; %d sends failed around the recreation (last: %v)",
+			a.Engine.Name(), time.Since(recreated).Round(time.Millisecond), fails.Load(), lastErr.Load())
+		// Fresh sends after the load: every one lands in the new topic.
+		for _, mode := range prodlab.Modes {
+			s := labtest.Send(t, a, "mode", string(mode), "eventId", "after-"+string(mode), "topic", topic)
+			if c := labtest.Count(t, l, topic, "after-"+string(mode)); len(c) != 1 || c[0].Offset != s.Offset {
+				t.Fatalf("%s: after the recreation %d copies of after-%s in the new topic", a.Engine.Name(), len(c), mode)
+			}
+		}
+	})
+}
+
+// callCtx posts u with ctx; code 0 means the request did not complete.
+func callCtx(ctx context.Context, u string) result {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return result{}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return result{}
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return result{code: resp.StatusCode, raw: string(raw)}
+}
