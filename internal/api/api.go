@@ -55,7 +55,7 @@ const maxTopics = 1024
 
 // SyncMargin is added to the engine's delivery timeout to bound a sync send
 // by default: past it the API answers 504.
-const SyncMargin = 2 * time.Second
+const SyncMargin = 3 * time.Second
 
 // Opt configures a Server.
 type Opt func(*cfg)
