@@ -31,9 +31,14 @@ func init() { register(LibrdkafkaName, newLibrdkafka) }
 // emits them every statsInterval, and its "eos" object reports idemp_state
 // "Assigned" with a producer_id once the broker has answered InitProducerId.
 type librdkafka struct {
-	plain, idem *rdProducer
-	meta        *metadata // nil: Partitions asks the plain producer
+	plain, idem *rdProducer // idem is replaced after a fatal error, under mu
+	meta        *metadata   // nil: Partitions asks the plain producer
 	delivery    time.Duration
+	idemCfg     kafka.ConfigMap // to build a new idempotent producer
+	log         *slog.Logger
+	renewals    sync.WaitGroup // idempotent producers being replaced
+	lastRenew   time.Time      // guarded by renewMu
+	renewMu     sync.Mutex     // one renewal at a time
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -64,6 +69,8 @@ type rdProducer struct {
 	idemSeen  chan struct{} // closed and replaced at each new state
 
 	closing atomic.Bool // set by close: connection errors are expected
+	onFatal func(*rdProducer)
+	fatalAt sync.Once
 	logs    chan kafka.LogEvent
 	logDone chan struct{} // closed once the log drain returns
 	evDone  chan struct{} // closed once the event drain returns
@@ -122,11 +129,12 @@ func newLibrdkafka(cfg Config) (Engine, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("engine", LibrdkafkaName)
-	plain, err := newRdProducer("plain", plainCfg, logger)
+	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: clone(idemCfg), log: logger}
+	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
 		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
 	}
-	idem, err := newRdProducer("idempotent", idemCfg, logger)
+	idem, err := newRdProducer("idempotent", idemCfg, logger, l.fatal)
 	if err != nil {
 		plain.close()
 		return nil, fmt.Errorf("librdkafka idempotent producer: %w", err)
@@ -137,7 +145,41 @@ func newLibrdkafka(cfg Config) (Engine, error) {
 		idem.close()
 		return nil, err
 	}
-	return &librdkafka{plain: plain, idem: idem, meta: meta, delivery: cfg.DeliveryTimeout}, nil
+	l.plain, l.idem, l.meta = plain, idem, meta
+	return l, nil
+}
+
+// fatal replaces the idempotent producer p after its fatal error: a
+// librdkafka producer that raised one fails every send from then on, as it
+// does after a topic is recreated under load (OUT_OF_ORDER_SEQUENCE_NUMBER).
+// What p still holds fails with the fatal error or, at its close, ErrClosed.
+func (l *librdkafka) fatal(p *rdProducer) {
+	l.renewals.Add(1)
+	go func() {
+		defer l.renewals.Done()
+		l.renewMu.Lock()
+		defer l.renewMu.Unlock()
+		// At most one new producer a second, should each one fail at once.
+		if wait := time.Second - time.Since(l.lastRenew); wait > 0 {
+			time.Sleep(wait)
+		}
+		l.lastRenew = time.Now()
+		np, err := newRdProducer("idempotent", clone(l.idemCfg), l.log, l.fatal)
+		if err != nil {
+			l.log.Error("librdkafka: cannot replace the idempotent producer after its fatal error", "err", err)
+			return
+		}
+		l.mu.Lock()
+		if l.closed || l.idem != p {
+			l.mu.Unlock()
+			np.close()
+			return
+		}
+		l.idem = np
+		l.mu.Unlock()
+		l.log.Warn("librdkafka: idempotent producer replaced after a fatal error")
+		p.close()
+	}()
 }
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
@@ -150,9 +192,12 @@ func clone(m kafka.ConfigMap) kafka.ConfigMap {
 	return c
 }
 
-func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger) (*rdProducer, error) {
+// newRdProducer starts a producer; onFatal, if set, runs once on its first
+// fatal error.
+func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal func(*rdProducer)) (*rdProducer, error) {
 	p := &rdProducer{
 		name:     name,
+		onFatal:  onFatal,
 		log:      logger.With("producer", name),
 		pending:  map[uint64]func(prodlab.Delivery){},
 		idle:     make(chan struct{}),
@@ -213,6 +258,10 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 		if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
 			return prodlab.ErrBufferFull
 		}
+		if errors.As(err, &ke) && ke.Code() == kafka.ErrFatal {
+			// The engine is replacing this producer: a retry will succeed.
+			return fmt.Errorf("librdkafka %s producer hit a fatal error and is being replaced (%v): %w", p.name, err, prodlab.ErrClosed)
+		}
 		return fmt.Errorf("librdkafka %s producer: %w", p.name, err)
 	}
 	return nil
@@ -269,6 +318,9 @@ func (p *rdProducer) drainEvents() {
 			switch {
 			case e.IsFatal():
 				lvl = slog.LevelError
+				if p.onFatal != nil && !p.closing.Load() {
+					p.fatalAt.Do(func() { p.onFatal(p) })
+				}
 			case p.closing.Load():
 				lvl = slog.LevelDebug
 			}
@@ -415,7 +467,10 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 	if _, err := l.plain.kp.GetMetadata(nil, false, timeout); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
-	if _, err := l.idem.producerID(ctx); err != nil {
+	l.mu.RLock()
+	idem := l.idem
+	l.mu.RUnlock()
+	if _, err := idem.producerID(ctx); err != nil {
 		return fmt.Errorf("librdkafka: no producer id yet: %w", err)
 	}
 	return nil
@@ -424,7 +479,10 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 // Flush waits until every accepted record has had its callback. With
 // linger.ms above 0 a batch still waits for its linger.
 func (l *librdkafka) Flush(ctx context.Context) error {
-	for _, p := range []*rdProducer{l.plain, l.idem} {
+	l.mu.RLock()
+	ps := []*rdProducer{l.plain, l.idem}
+	l.mu.RUnlock()
+	for _, p := range ps {
 		select {
 		case <-p.idleChan():
 		case <-ctx.Done():
@@ -447,12 +505,14 @@ func (l *librdkafka) Close() {
 		return
 	}
 	l.closed = true
+	ps := []*rdProducer{l.plain, l.idem}
 	l.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, p := range []*rdProducer{l.plain, l.idem} {
+	for _, p := range ps {
 		wg.Go(p.close)
 	}
 	wg.Wait()
+	l.renewals.Wait()
 	l.meta.close()
 }
 
