@@ -28,7 +28,7 @@ test-embedded:
 .PHONY: test-race
 test-race:
 	$(GO) test -race -count=1 -timeout 10m \
-		-run 'TestSyncBoundAnswers504|TestStaleCountServed|TestDeletedTopicDropsCount|TestStandingFault|TestRecreatedTopicUnderLoad|TestShutdownFlushes|TestClientHangUpDoesNotCancel|TestBoundedUnderLoad|TestCloseAnswersEachRecordOnce' \
+		-run 'TestSyncBoundAnswers504|TestSyncBoundStoreFull|TestStaleCountServed|TestDeletedTopicDropsCount|TestStandingFault|TestRecreatedTopicUnderLoad|TestShutdownFlushes|TestClientHangUpDoesNotCancel|TestBoundedUnderLoad|TestCloseAnswersEachRecordOnce' \
 		./internal/api/ ./internal/status/ ./internal/engine/
 
 # Real Apache Kafka: single-node for the whole suite, then the 3-node cluster

@@ -244,3 +244,56 @@ func TestDeletedTopicDropsCount(t *testing.T) {
 		t.Fatalf("sends to a deleted topic still answer %d: %v", code, err)
 	}
 }
+
+// downEngine is never ready.
+type downEngine struct {
+	fakeEngine
+	calls atomic.Int64
+}
+
+func (d *downEngine) Ready(context.Context) error {
+	d.calls.Add(1)
+	return errors.New("brokers unreachable")
+}
+
+// TestWaitReadyBacksOff: while the brokers are down, WaitReady pauses
+// between tries instead of spinning a core.
+func TestWaitReadyBacksOff(t *testing.T) {
+	eng := &downEngine{}
+	store, _ := status.New()
+	srv := api.New(eng, store)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := srv.WaitReady(ctx); err == nil {
+		t.Fatal("WaitReady succeeded on an engine that is never ready")
+	}
+	if n := eng.calls.Load(); n < 2 || n > 10 {
+		t.Fatalf("%d readiness checks in 1s, want a few (50ms, 100ms, 200ms... apart)", n)
+	}
+}
+
+// TestSyncBoundStoreFull: a 504 with the status store full of pending sends
+// still answers, without a requestId, and says why.
+func TestSyncBoundStoreFull(t *testing.T) {
+	eng := &fakeEngine{meta: threePartitions}
+	store, err := status.New(status.MaxEntries(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(eng, store, api.SyncTimeout(100*time.Millisecond),
+		api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))).Routes())
+	defer srv.Close()
+	_, first, _ := post(t, srv.URL+"/api/v1/send?mode=idempotent&eventId=a")
+	if first["requestId"] == nil {
+		t.Fatalf("first 504 has no requestId: %v", first)
+	}
+	code, second, raw := post(t, srv.URL+"/api/v1/send?mode=idempotent&eventId=b")
+	labtest.CheckError(t, code, []byte(raw), http.StatusGatewayTimeout, "")
+	if _, ok := second["requestId"]; ok {
+		t.Fatalf("second 504 has a requestId with the store full: %s", raw)
+	}
+	if p, f := store.Counts(); p != 1 || f != 0 {
+		t.Fatalf("store holds %d pending, %d finished; want 1, 0", p, f)
+	}
+	eng.release(prodlab.Delivery{Partition: 0, Offset: 1})
+}
