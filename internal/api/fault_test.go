@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/lab"
@@ -234,4 +236,44 @@ func callCtx(ctx context.Context, u string) result {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return result{code: resp.StatusCode, raw: string(raw)}
+}
+
+// TestTimeoutToxicNo503 sends to a topic no API has looked up yet while a
+// full timeout toxic holds every answer: the topic check goes to the
+// brokers directly, so each send ends as the producer decides (502, or 504
+// past the bound), never 503 "cannot read topic metadata".
+func TestTimeoutToxicNo503(t *testing.T) {
+	const delivery = 2 * time.Second
+	l := labtest.Start(t, func(c *lab.Config) { c.Producer.DeliveryTimeout = delivery })
+	topic := labtest.Topic(t, l, 3, nil)
+	labtest.Warm(t, l, labtest.Topic(t, l, 1, nil))
+	tc := toxiClient(l)
+	proxies, err := tc.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range proxies {
+		if _, err := p.AddToxic("timeout", "timeout", "downstream", 1, toxiproxy.Attributes{"timeout": 0}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.RemoveToxic("timeout") })
+	}
+	var wg sync.WaitGroup
+	for _, a := range l.APIs() {
+		for _, mode := range prodlab.Modes {
+			wg.Go(func() {
+				start := time.Now()
+				r := send(t, a, params("mode", string(mode), "eventId", "no503-"+string(mode), "topic", topic))
+				took := time.Since(start)
+				t.Logf("%s %s under a timeout toxic: %d after %v: %s", a.Engine.Name(), mode, r.code, took.Round(time.Millisecond), r.raw)
+				if r.code != http.StatusBadGateway && r.code != http.StatusGatewayTimeout {
+					t.Errorf("%s %s: %d %s, want 502 or 504", a.Engine.Name(), mode, r.code, r.raw)
+				}
+				if took > delivery+api.SyncMargin+time.Second {
+					t.Errorf("%s %s answered after %v", a.Engine.Name(), mode, took)
+				}
+			})
+		}
+	}
+	wg.Wait()
 }
