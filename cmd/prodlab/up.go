@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/runlock"
 )
 
 func init() {
@@ -93,9 +94,16 @@ func runUp(ctx context.Context, args []string) error {
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if cfg.DataDir != "" { // one lab per data dir, found by 'prodlab down'
+		lock, err := runlock.Acquire(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+	}
 	l, err := lab.Open(ctx, cfg)
 	if err != nil {
-		return err
+		return explainBusy(err)
 	}
 	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	err = l.WaitReady(readyCtx)
