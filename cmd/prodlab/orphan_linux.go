@@ -11,14 +11,19 @@ import (
 )
 
 // exitWithGoRun makes prodlab stop (SIGTERM, so it shuts down cleanly)
-// when its parent dies, if that parent is the go tool: `go run` does not
-// pass SIGTERM on, so `kill <go run's PID>` would otherwise leave the lab
-// running with every port held. Other parents (a shell, nohup, systemd)
-// are left alone.
+// when its parent dies, if that parent is the go tool or make: `go run`
+// does not pass SIGTERM on, nor does make, so `kill <go run's PID>` would
+// otherwise leave the lab running with every port held. Other parents (a
+// shell, nohup, systemd) are left alone.
 func exitWithGoRun() {
 	ppid := os.Getppid()
 	comm, err := os.ReadFile("/proc/" + strconv.Itoa(ppid) + "/comm")
-	if err != nil || strings.TrimSpace(string(comm)) != "go" {
+	if err != nil {
+		return
+	}
+	switch strings.TrimSpace(string(comm)) {
+	case "go", "make":
+	default:
 		return
 	}
 	// The kernel signals when the go tool's thread that forked us exits;

@@ -251,7 +251,7 @@ async function main() {
     const detail = await page.textContent('#detail-body');
     expect(detail.includes(longID.slice(0, 256)), 'the detail view does not hold the whole value');
     await page.click('#detail-close');
-    await page.waitForSelector('#detail:not([open])');
+    await page.waitForFunction(() => !document.querySelector('#detail').open);
     log('a long value wraps, and opens whole in the detail view');
 
     // 4. A small ack-loss experiment from the page: progress, then the chart.
