@@ -516,7 +516,7 @@ async function resumeRun() {
   const r = await api('GET', '/api/runs/current');
   if (r.ok && r.body) {
     if (r.body.kind === 'validate') showValidate(r.body); else showExperiment(r.body);
-    if (r.body.state === 'running') followRun(r.body.id);
+    if (r.body.state === 'running' && state.runID !== r.body.id) followRun(r.body.id);
   }
 }
 
@@ -528,7 +528,6 @@ function switchLang(l) {
     $('#validate-btn').title = state.info.validate ? '' : t('validate.na');
     $('#exp-btn').title = state.info.experiment ? '' : t('exp.na');
   }
-  state.seen = new Set([...state.seen]); // keep rows from flashing
   Promise.all([refresh(), loadProxies(), loadCluster(), resumeRun()]);
 }
 
