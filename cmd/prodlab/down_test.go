@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -96,6 +97,21 @@ func TestDownStopsTheLab(t *testing.T) {
 		t.Fatalf("second up: %q does not say how to stop the first", err)
 	}
 	t.Logf("second up failed in %s: %v", time.Since(began).Round(time.Millisecond), err)
+
+	// Another data dir, but the first lab's broker port: the error names
+	// the first lab as a prodlab and says how to stop it.
+	m := regexp.MustCompile(`Kafka \(embedded, direct\)\s+127\.0\.0\.1:(\d+)`).FindStringSubmatch(logText())
+	if m == nil {
+		t.Fatalf("no broker address in the banner:\n%s", logText())
+	}
+	other := append([]string{"up", "--data-dir", filepath.Join(tmp, "other")}, freePortArgs...)
+	other = append(other, "--broker-port", m[1])
+	err = run(ctx, other)
+	oneLine(t, err, "port "+m[1]+" is already in use by another prodlab lab, PID "+strconv.Itoa(cmd.Process.Pid))
+	if !strings.Contains(err.Error(), "prodlab down --data-dir "+data) {
+		t.Fatalf("busy port: %q does not say how to stop the other lab", err)
+	}
+	t.Logf("up on the first lab's port: %v", err)
 
 	var out bytes.Buffer
 	began = time.Now()
