@@ -4,18 +4,37 @@
 #                       Kafka tests, the lab guide and the browser console
 #   make test-embedded  only Go and gcc needed
 #   make test-local     real Apache Kafka from Maven Central jars (JDK 17+, Maven)
+#   make up             build with visible progress, then run the lab (ARGS=...)
+#   make screenshots    refresh README's console images in docs/img
 
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: all build test lint test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down
+.PHONY: all build up test lint test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down tree-before tree-check screenshots
 
 all: build
 
 build:
 	$(GO) build -o bin/prodlab ./cmd/prodlab
 
-test: lint test-embedded test-race doc-test test-local browser-test
+# The first start compiles Go's standard library, franz-go and librdkafka:
+# scripts/start.sh says so and counts the packages as they compile.
+up:
+	scripts/start.sh $(ARGS)
+
+# tree-before and tree-check bracket the suite: the tests must leave the
+# git tree as they found it (no rewritten tracked file, no stray file).
+test: tree-before lint test-embedded test-race doc-test test-local browser-test tree-check
+
+tree-before:
+	@mkdir -p build && git status --porcelain=v1 --untracked-files=all >build/tree-before.txt
+
+tree-check:
+	@git status --porcelain=v1 --untracked-files=all >build/tree-after.txt; \
+	if ! cmp -s build/tree-before.txt build/tree-after.txt; then \
+	  echo "tree-check: the tests changed the git tree (before → after):"; \
+	  diff build/tree-before.txt build/tree-after.txt; exit 1; \
+	fi; echo "tree-check: git status is as before the tests ($$(wc -l <build/tree-after.txt) entries)"
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -47,11 +66,16 @@ doc-test:
 	PRODLAB_DOCTEST=1 $(GO) test -count=1 -timeout 20m -v -run 'TestGuide|TestTutorial' ./internal/doctest/
 
 # The web console driven in Debian's Chromium (/usr/bin/chromium) with
-# playwright-core from npm, which never downloads a browser. It starts its
-# own lab on free ports and writes docs/img/console.png.
+# playwright-core from npm, which never downloads a browser, in French and
+# in English. It starts its own lab on free ports and writes its screenshots
+# to build/screenshots (git ignores build/); `make screenshots` writes them
+# to docs/img instead, on purpose.
 .PHONY: browser-test
 browser-test:
 	cd tests/browser && { test -d node_modules/playwright-core || npm ci --no-audit --no-fund; } && node console.test.mjs
+
+screenshots:
+	$(MAKE) browser-test SCREENSHOT=docs/img/console.png SCREENSHOT_LAB=docs/img/console-lab.png
 
 bench:
 	$(GO) run ./cmd/prodlab bench

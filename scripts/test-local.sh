@@ -11,10 +11,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The proxied listeners bind 39092-39094, inside Linux's ephemeral range:
-# keep outgoing connections off them where the kernel lets us.
-sysctl -w net.ipv4.ip_local_reserved_ports=39092-39094 >/dev/null 2>&1 || true
-
 trap 'scripts/kafka-local.sh down >/dev/null 2>&1 || true' EXIT
 export PRODLAB_KAFKA=local
 unset PRODLAB_KAFKA_BOOTSTRAP # the tests derive it from PRODLAB_KAFKA_MODE

@@ -27,6 +27,7 @@ func register(name, summary string, run func(ctx context.Context, args []string)
 }
 
 func main() {
+	exitWithGoRun()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/runlock"
 )
 
 func init() {
@@ -31,7 +32,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
-	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: 127.0.0.1:39092 and up, one per broker the cluster reports)")
+	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: 127.0.0.1:31092 and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
 	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log Toxiproxy's connections and debug logs")
@@ -93,9 +94,16 @@ func runUp(ctx context.Context, args []string) error {
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if cfg.DataDir != "" { // one lab per data dir, found by 'prodlab down'
+		lock, err := runlock.Acquire(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
+	}
 	l, err := lab.Open(ctx, cfg)
 	if err != nil {
-		return err
+		return explainBusy(err)
 	}
 	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	err = l.WaitReady(readyCtx)

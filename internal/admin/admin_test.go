@@ -349,12 +349,16 @@ func TestCompaction(t *testing.T) {
 	for _, r := range rep.Before.Versions {
 		before = append(before, r.EventID)
 	}
-	// The check may start after a first compaction on a fast broker; it
-	// must at least see V3 last, with earlier versions before it.
+	// On real Kafka the check may start after a first compaction; it must
+	// at least see V3 last, with earlier versions before it. The embedded
+	// broker cleans only when the check rolls the segment: all three.
 	if len(before) == 0 || before[len(before)-1] != "V3" {
 		t.Fatalf("before: %v, want ... V3", before)
 	}
 	if !slices.Equal(before, []string{"V1", "V2", "V3"}) {
+		if !labtest.Local() {
+			t.Fatalf("before: %v; the embedded broker must keep V1, V2 and V3 until the check rolls the segment", before)
+		}
 		t.Logf("before compaction the check saw %v", before)
 	}
 	if !rep.OK || !rep.Compacted || len(rep.After.Versions) != 1 || rep.After.Versions[0].EventID != "V3" {
@@ -368,6 +372,45 @@ func TestCompaction(t *testing.T) {
 		t.Fatalf("other keys after compaction: %+v, want customer-7=C1", rep.After.Others)
 	}
 	t.Logf("%s: compacted in %s (rolled: %v, %d observations)", labtest.Target(), rep.Elapsed, rep.Rolled != nil, len(states))
+}
+
+// TestEmbeddedCleanerWaitsForTheCheck: at a person's pace, V1, V2 and V3
+// stay in the embedded broker's log until compaction-check asks.
+func TestEmbeddedCleanerWaitsForTheCheck(t *testing.T) {
+	if labtest.Local() {
+		t.Skip("real Kafka cleans on its own schedule (segment.ms, log.cleaner.backoff.ms)")
+	}
+	l := labtest.Start(t)
+	c := client(t, l)
+	topic := compactDemo(t, l)
+	versions := func() int {
+		n := 0
+		for _, r := range readAllQuiet(t, c, topic) {
+			if r.KeyString() == "customer-42" {
+				n++
+			}
+		}
+		return n
+	}
+	// Watch the log for 3 s, three times longer than the cleaner's old
+	// 1 s period: every read must still hold the three versions.
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); {
+		if n := versions(); n != 3 {
+			t.Fatalf("the log holds %d versions of customer-42 before any check, want 3", n)
+		}
+	}
+	rep, err := c.CompactionCheck(ctx(t, 60*time.Second), admin.CompactionSpec{Topic: topic, Key: "customer-42", Expect: "V3", Wait: 30 * time.Second, Roll: true})
+	if err != nil || rep.Rolled == nil || len(rep.Before.Versions) != 3 {
+		t.Fatalf("check: %v, rolled %v, before %d versions", err, rep.Rolled != nil, len(rep.Before.Versions))
+	}
+	t.Logf("compacted %s after the check started (rolled at segment.ms=%d)", rep.Elapsed.Round(time.Millisecond), rep.SegmentMs)
+}
+
+// readAllQuiet reads topic from the beginning.
+func readAllQuiet(t *testing.T, c *admin.Client, topic string) []admin.Record {
+	t.Helper()
+	rs, _ := readAll(t, c, admin.ConsumeSpec{Topic: topic, FromBeginning: true, Idle: time.Second})
+	return rs
 }
 
 func TestCompactionFailures(t *testing.T) {

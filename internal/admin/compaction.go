@@ -201,7 +201,8 @@ func (c *Client) roll(ctx context.Context, topic string, p int32) (Record, error
 	}{"segment-roll", "written by prodlab compaction-check to roll the active segment", now.UnixMilli()})
 	kr := &kgo.Record{Topic: topic, Partition: p, Key: []byte(RollKey), Value: v, Timestamp: now,
 		Headers: []kgo.RecordHeader{{Key: prodlab.HeaderEventID, Value: []byte("segment-roll")}}}
-	cl, err := c.newKgo(kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	// Uncompressed, so that the embedded broker sees the key (broker.CompactOnKey).
+	cl, err := c.newKgo(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	if err != nil {
 		return Record{}, err
 	}

@@ -28,6 +28,7 @@ type cfg struct {
 	topics     []string
 	partitions int32
 	configs    map[string]string
+	compactKey string
 }
 
 // Opt configures a Cluster.
@@ -106,6 +107,9 @@ func Start(opts ...Opt) (*Cluster, error) {
 		return nil, err
 	}
 	cl.kc = kc
+	if c.compactKey != "" {
+		watchCompactKey(kc, []byte(c.compactKey))
+	}
 	return cl, nil
 }
 

@@ -288,9 +288,5 @@ func (k kgoLogger) Level() kgo.LogLevel {
 }
 
 func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
-	lvl := slog.LevelWarn
-	if level == kgo.LogLevelError {
-		lvl = slog.LevelError
-	}
-	k.l.Log(context.Background(), lvl, msg, append(keyvals, "engine", FranzName)...)
+	logKgo(k.l, level, msg, keyvals) // franzlog.go
 }

@@ -169,9 +169,7 @@ func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) 
 }
 
 // portWait is how long Up and StartBroker wait for a taken port to be
-// released. The PROXIED ports 39092-39094 lie in Linux's default ephemeral
-// range, so an unrelated outgoing connection can hold one for a while;
-// reserving them (net.ipv4.ip_local_reserved_ports) avoids that.
+// released, such as a broker of a previous run still closing.
 const portWait = 20 * time.Second
 
 // checkPorts waits up to portWait until every port the brokers bind is
@@ -198,8 +196,7 @@ func checkPorts(ctx context.Context, bs []Broker) error {
 	if last == nil {
 		return err
 	}
-	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? ports 39092-39094 are in the ephemeral range: "+
-		"`sysctl -w net.ipv4.ip_local_reserved_ports=39092-39094` keeps outgoing connections off them)", last)
+	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? `scripts/kafka-local.sh down` stops the jar brokers)", last)
 }
 
 // aliveCheck returns a func that fails as soon as one broker of bs died,

@@ -50,7 +50,7 @@ const (
 	directBasePort      = 9092
 	controllerBasePort  = 19092
 	proxyListenBasePort = 29093
-	proxiedBasePort     = 39092
+	proxiedBasePort     = 31092 // below Linux's ephemeral range (32768-60999)
 	internalBasePort    = 49092
 )
 
@@ -244,11 +244,11 @@ func DirectPort(i int) int { return directBasePort + i - 1 }
 func DirectAddr(i int) string { return hostPort(directHost, DirectPort(i)) }
 
 // ProxiedPort returns the port broker i binds its PROXIED listener to
-// (39092+i-1).
+// (31092+i-1).
 func ProxiedPort(i int) int { return proxiedBasePort + i - 1 }
 
 // ProxiedUpstream returns the address Toxiproxy forwards broker i's proxy to
-// in the jar layout, 127.0.0.1:(39092+i-1).
+// in the jar layout, 127.0.0.1:(31092+i-1).
 func ProxiedUpstream(i int) string { return hostPort(loopbackIP, ProxiedPort(i)) }
 
 // ProxyName returns the Toxiproxy proxy name of broker i: "kafka" for

@@ -3,6 +3,7 @@ package kafkalocal
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,7 +32,7 @@ func TestLayout(t *testing.T) {
 			if b.NodeID != i {
 				t.Errorf("%s broker %d: node id %d", tc.mode, i, b.NodeID)
 			}
-			wantL := fmt.Sprintf("DIRECT://127.0.0.1:%d,PROXIED://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", 9091+i, 39091+i, 19091+i)
+			wantL := fmt.Sprintf("DIRECT://127.0.0.1:%d,PROXIED://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", 9091+i, 31091+i, 19091+i)
 			if got := b.ListenersProperty(); got != wantL {
 				t.Errorf("listeners = %q, want %q", got, wantL)
 			}
@@ -42,7 +43,7 @@ func TestLayout(t *testing.T) {
 			if b.InterBrokerListener != ListenerDirect {
 				t.Errorf("inter-broker listener %q", b.InterBrokerListener)
 			}
-			wantProxy := Proxy{Name: map[int]string{1: "kafka", 2: "kafka-2", 3: "kafka-3"}[i], ListenPort: 29092 + i, Upstream: fmt.Sprintf("127.0.0.1:%d", 39091+i)}
+			wantProxy := Proxy{Name: map[int]string{1: "kafka", 2: "kafka-2", 3: "kafka-3"}[i], ListenPort: 29092 + i, Upstream: fmt.Sprintf("127.0.0.1:%d", 31091+i)}
 			if b.Proxy != wantProxy || ProxyName(i) != wantProxy.Name || ProxyListenPort(i) != wantProxy.ListenPort || ProxiedUpstream(i) != wantProxy.Upstream {
 				t.Errorf("proxy = %+v, want %+v", b.Proxy, wantProxy)
 			}
@@ -69,7 +70,7 @@ func TestServerProperties(t *testing.T) {
 	for _, want := range []string{
 		"node.id=2\n",
 		"process.roles=broker,controller\n",
-		"listeners=DIRECT://127.0.0.1:9093,PROXIED://127.0.0.1:39093,CONTROLLER://127.0.0.1:19093\n",
+		"listeners=DIRECT://127.0.0.1:9093,PROXIED://127.0.0.1:31093,CONTROLLER://127.0.0.1:19093\n",
 		"advertised.listeners=DIRECT://localhost:9093,PROXIED://127.0.0.1:29094\n",
 		"listener.security.protocol.map=DIRECT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT\n",
 		"inter.broker.listener.name=DIRECT\n",
@@ -449,6 +450,33 @@ func checkGatedDependencies(t *testing.T, p *types.Project) {
 				}
 			default:
 				t.Errorf("%s depends on %s with condition %q, want service_healthy or service_completed_successfully", name, dep, d.Condition)
+			}
+		}
+	}
+}
+
+// TestBindPortsOutsideEphemeralRange: no jar-layout listener binds inside
+// the kernel's ephemeral port range, where an outgoing connection could
+// hold it, so nothing needs a machine-wide sysctl.
+func TestBindPortsOutsideEphemeralRange(t *testing.T) {
+	lo, hi := 32768, 60999 // Linux's default
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			lo, _ = strconv.Atoi(f[0])
+			hi, _ = strconv.Atoi(f[1])
+		}
+	}
+	for _, mode := range []string{ModeSingleNode, ModeCluster} {
+		bs, err := Layout(mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			for _, l := range b.Listeners() {
+				_, p, _ := net.SplitHostPort(l.BindAddr())
+				if n, _ := strconv.Atoi(p); n >= lo && n <= hi {
+					t.Errorf("%s: broker %d listener %s binds %s, inside the ephemeral range %d-%d", mode, b.NodeID, l.Name, l.BindAddr(), lo, hi)
+				}
 			}
 		}
 	}

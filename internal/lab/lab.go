@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/engine"
@@ -125,8 +126,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		}
 		bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
 			broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
-			// Compact every second, as the real brokers do (kafkalocal).
-			broker.Configs(map[string]string{"log.cleaner.backoff.ms": "1000"})}
+			// Clean when compaction-check rolls the segment, so a trainee sees
+			// V1, V2 and V3 first; kfake's own timer stays at its 1 h default.
+			broker.CompactOnKey(admin.RollKey)}
 		if cfg.DataDir != "" {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
 		}

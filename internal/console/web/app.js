@@ -52,7 +52,7 @@ async function api(method, path, params, body) {
   try {
     resp = await fetch(url, init);
   } catch (e) {
-    return { ok: false, status: 0, body: { error: 'the console does not answer: ' + e.message } };
+    return { ok: false, status: 0, body: { error: t('noanswer', { e: e.message }) } };
   }
   let data = null;
   const text = await resp.text();
@@ -80,11 +80,11 @@ function uniqueEventID() {
 
 async function loadInfo() {
   const r = await api('GET', '/api/info');
-  if (!r.ok) { $('#cluster-name').textContent = 'console backend unavailable'; return; }
+  if (!r.ok) { $('#cluster-name').textContent = t('backend.down'); return; }
   state.info = r.body;
   state.topic = r.body.defaultTopic;
   $('#cluster-name').textContent = r.body.cluster;
-  document.title = `${r.body.cluster} · prodlab console`;
+  document.title = `${r.body.cluster} · ${t('title')}`;
   const sel = $('#send-engine');
   sel.replaceChildren(...r.body.engines.map(e => {
     const port = new URL(e.url).port;
@@ -95,8 +95,8 @@ async function loadInfo() {
   $('#exp-schedule').replaceChildren(...r.body.schedules.map(s => el('option', { value: s, text: s })));
   $('#validate-btn').disabled = !r.body.validate;
   $('#exp-btn').disabled = !r.body.experiment;
-  if (!r.body.validate) $('#validate-btn').title = 'validation is not available in this console';
-  if (!r.body.experiment) $('#exp-btn').title = 'experiments are not available in this console';
+  $('#validate-btn').title = r.body.validate ? '' : t('validate.na');
+  $('#exp-btn').title = r.body.experiment ? '' : t('exp.na');
 }
 
 async function loadCluster() {
@@ -104,14 +104,14 @@ async function loadCluster() {
   const dot = $('#health-dot');
   if (!r.ok) {
     dot.className = 'dot bad';
-    $('#cluster-brief').textContent = r.body?.error || 'cluster unavailable';
+    $('#cluster-brief').textContent = r.body?.error || t('cluster.down');
     return;
   }
   const c = r.body;
   dot.className = 'dot ok';
-  $('#cluster-brief').textContent = `${c.brokers.length} broker${c.brokers.length === 1 ? '' : 's'} · ${c.topics.length} topic${c.topics.length === 1 ? '' : 's'}`;
+  $('#cluster-brief').textContent = t('cluster.brief', { b: c.brokers.length, bs: c.brokers.length === 1 ? '' : 's', t: c.topics.length, ts: c.topics.length === 1 ? '' : 's' });
   const sel = $('#topic');
-  const names = c.topics.map(t => t.name);
+  const names = c.topics.map(tp => tp.name);
   if (!names.includes(state.topic)) names.unshift(state.topic);
   const current = [...sel.options].map(o => o.value).join('\n');
   if (current !== names.join('\n')) {
@@ -121,13 +121,13 @@ async function loadCluster() {
   $('#brokers tbody').replaceChildren(...c.brokers.map(b => el('tr', {},
     el('td', { class: 'num', text: b.nodeId }),
     el('td', { class: 'mono', text: b.advertised }),
-    el('td', { class: 'mono', text: b.direct || '(same)' }),
+    el('td', { class: 'mono', text: b.direct || t('cluster.same') }),
     el('td', {}, b.controller ? el('span', { class: 'pill', text: 'controller' }) : ''))));
-  $('#topics tbody').replaceChildren(...c.topics.map(t => el('tr', {},
-    el('td', {}, el('a', { href: '#', text: t.name, onclick: e => { e.preventDefault(); selectTopic(t.name); showTab('messages'); } })),
-    el('td', { class: 'num', text: t.partitions.length }),
-    el('td', { class: 'num', text: t.records }),
-    el('td', { class: 'mono', text: t.partitions.map(p => `p${p.partition}: ${p.start}..${p.end}`).join('   ') }))));
+  $('#topics tbody').replaceChildren(...c.topics.map(tp => el('tr', {},
+    el('td', {}, el('a', { href: '#', text: tp.name, onclick: e => { e.preventDefault(); selectTopic(tp.name); showTab('messages'); } })),
+    el('td', { class: 'num', text: tp.partitions.length }),
+    el('td', { class: 'num', text: tp.records }),
+    el('td', { class: 'mono', text: tp.partitions.map(p => `p${p.partition}: ${p.start}..${p.end}`).join('   ') }))));
 }
 
 function selectTopic(name) {
@@ -148,16 +148,16 @@ async function loadMessages(reread) {
   const r = await api('GET', '/api/messages', params);
   const tbody = $('#messages tbody');
   if (!r.ok) {
-    $('#msg-summary').textContent = r.body?.error || 'cannot read messages';
+    $('#msg-summary').textContent = r.body?.error || t('msg.cannot');
     tbody.replaceChildren();
     return;
   }
   const m = r.body;
   const first = m.records.length ? m.skip + 1 : 0;
-  $('#msg-summary').textContent = `${first}–${m.skip + m.records.length} of ${m.matched}` +
-    (m.matched !== m.cached ? ` matching (${m.cached} read)` : '') + ' · newest first';
-  $('#msg-ranges').textContent = 'From the earliest offset — ' + m.partitions.map(p =>
-    `p${p.partition}: ${p.start}..${p.end}` + (p.cachedFrom > p.start ? ` (showing from ${p.cachedFrom})` : '')).join(' · ');
+  $('#msg-summary').textContent = t('msg.summary', { first, last: m.skip + m.records.length, matched: m.matched }) +
+    (m.matched !== m.cached ? t('msg.matching', { cached: m.cached }) : '') + t('msg.newest');
+  $('#msg-ranges').textContent = t('msg.ranges') + m.partitions.map(p =>
+    `p${p.partition}: ${p.start}..${p.end}` + (p.cachedFrom > p.start ? t('msg.showingFrom', { from: p.cachedFrom }) : '')).join(' · ');
   $('#newer').disabled = m.skip === 0;
   $('#older').disabled = m.skip + m.records.length >= m.matched;
   $('#msg-empty').hidden = m.records.length > 0;
@@ -172,12 +172,37 @@ async function loadMessages(reread) {
       el('td', { class: 'num', text: rec.offset }),
       el('td', { class: 'mono', text: fmtTime(rec.timestamp) }),
       el('td', { class: 'mono', text: rec.key }),
-      el('td', { class: 'mono' }, rec.eventId || '', dup ? el('span', { class: 'copy', title: 'this eventId has more than one copy', text: 'duplicate' }) : ''),
+      el('td', { class: 'mono' }, rec.eventId || '', dup ? el('span', { class: 'copy', title: t('msg.duplicate.title'), text: t('msg.duplicate') }) : ''),
       el('td', {}, modePill(rec.mode)),
       el('td', { class: 'hdrs', text: rec.headers.map(h => `${h.key}=${h.value}`).join(', ') }),
-      el('td', { class: 'value mono', title: rec.value, text: rec.value }));
+      valueCell(rec));
   }));
   if (state.seen.size > 5000) state.seen = new Set(m.records.map(rec => `${rec.partition}:${rec.offset}`));
+}
+
+// valueCell shows a record's value wrapped; a long one is cut, with a
+// button that opens the whole record in a dialog.
+const VALUE_MAX = 240;
+function valueCell(rec) {
+  const v = rec.value ?? '';
+  const cut = v.length > VALUE_MAX;
+  return el('td', { class: 'value mono' }, cut ? v.slice(0, VALUE_MAX) + '…' : v,
+    cut ? el('button', { type: 'button', class: 'small more', title: t('msg.detail.title'), text: t('msg.detail'), onclick: () => showDetail(rec) }) : '');
+}
+
+function showDetail(rec) {
+  let value = rec.value ?? '';
+  try { value = JSON.stringify(JSON.parse(value), null, 2); } catch { /* not JSON: as it is */ }
+  $('#detail-title').textContent = t('detail.h', { partition: rec.partition, offset: rec.offset });
+  $('#detail-body').textContent = [
+    `${t('col.key')}: ${rec.key ?? 'null'}`,
+    `eventId: ${rec.eventId || ''}`,
+    `${t('col.timestamp')}: ${fmtTime(rec.timestamp)}`,
+    `${t('col.headers')}: ${rec.headers.map(h => `${h.key}=${h.value}`).join(', ')}`,
+    '',
+    value,
+  ].join('\n');
+  $('#detail').showModal();
 }
 
 // ---------- duplicates ----------
@@ -185,24 +210,24 @@ async function loadMessages(reread) {
 async function loadDuplicates() {
   const r = await api('GET', '/api/duplicates', { topic: state.topic, limit: 200 });
   if (!r.ok) {
-    $('#dup-summary').textContent = r.body?.error || 'cannot read duplicates';
+    $('#dup-summary').textContent = r.body?.error || t('dup.cannot');
     return;
   }
   const d = r.body;
   const run = state.lastValidate;
   $('#dup-run').hidden = !(run && run.topic === state.topic);
-  if (run) $('#dup-run').replaceChildren('Last validate: ', el('span', { class: 'mono', text: run.summary }));
+  if (run) $('#dup-run').replaceChildren(t('dup.last'), el('span', { class: 'mono', text: run.summary }));
   state.dupIds = new Set(d.duplicates.map(x => x.eventId));
   const badge = $('#dup-count');
   badge.hidden = d.duplicated === 0;
   badge.textContent = d.duplicated;
-  $('#dup-summary').textContent = `${d.duplicated} of ${d.eventIds} eventIds have more than one copy (${d.cached} records read from the earliest offset).`;
+  $('#dup-summary').textContent = t('dup.summary', { dup: d.duplicated, ids: d.eventIds, cached: d.cached });
   $('#dup-empty').hidden = d.duplicates.length > 0;
   $('#duplicates tbody').replaceChildren(...d.duplicates.map(g => el('tr', { 'data-event-id': g.eventId },
     el('td', { class: 'mono', text: g.eventId }),
     el('td', { class: 'num', text: g.copies.length }),
-    el('td', {}, g.producers === 1 ? el('span', { class: 'pill err', title: 'every copy comes from the same producer: a retry wrote the record again, or the same eventId was sent twice through it', text: '1 producer' })
-      : el('span', { class: 'pill', title: 'the copies come from different producers (engine, mode, producer id): the eventId was sent more than once', text: `${g.producers} producers` })),
+    el('td', {}, g.producers === 1 ? el('span', { class: 'pill err', 'data-producers': 1, title: t('dup.oneProducer.title'), text: t('dup.oneProducer') })
+      : el('span', { class: 'pill', 'data-producers': g.producers, title: t('dup.producers.title'), text: t('dup.producers', { n: g.producers }) })),
     el('td', {}, g.copies.map(c => el('span', { class: 'copy', title: fmtTime(c.timestamp), text: `p${c.partition} @ ${c.offset}` }))),
     el('td', {}, [...new Set(g.copies.map(c => c.mode))].map(modePill)),
     el('td', { text: [...new Set(g.copies.map(c => c.api).filter(Boolean))].join(', ') }),
@@ -211,33 +236,33 @@ async function loadDuplicates() {
 
 // ---------- faults ----------
 
-function describeToxic(t) {
-  const order = state.toxicAttrs?.[t.type] || [];
+function describeToxic(x) {
+  const order = state.toxicAttrs?.[x.type] || [];
   const rank = k => (order.indexOf(k) + 1) || 99;
-  const attrs = Object.entries(t.attributes || {}).sort(([a], [b]) => rank(a) - rank(b)).map(([k, v]) => `${k} ${v} ms`).join(', ');
-  return `${t.type}${attrs ? ': ' + attrs : ''} (${t.stream}${t.toxicity !== 1 ? ', toxicity ' + t.toxicity : ''})`;
+  const attrs = Object.entries(x.attributes || {}).sort(([a], [b]) => rank(a) - rank(b)).map(([k, v]) => `${k} ${v} ms`).join(', ');
+  return `${x.type}${attrs ? ': ' + attrs : ''} (${x.stream}${x.toxicity !== 1 ? ', toxicity ' + x.toxicity : ''})`;
 }
 
 async function loadProxies() {
   const r = await api('GET', '/api/proxies');
   const box = $('#proxies');
   if (r.ok) state.toxicAttrs = r.body.types;
-  if (!r.ok) { box.replaceChildren(el('div', { class: 'error', text: r.body?.error || 'Toxiproxy unavailable' })); return; }
+  if (!r.ok) { box.replaceChildren(el('div', { class: 'error', text: r.body?.error || t('toxiproxy.down') })); return; }
   box.replaceChildren(...r.body.proxies.map(p => el('div', { class: 'proxy', 'data-proxy': p.name },
     el('div', {}, el('span', { class: 'name', text: p.name }), ' ',
       el('span', { class: 'addr', text: `${p.listen} → ${p.upstream}` }),
-      p.enabled ? '' : el('span', { class: 'pill err', text: 'disabled' })),
-    p.toxics.length === 0 ? el('div', { class: 'none', text: 'no toxic' }) :
-      p.toxics.map(t => el('div', { class: 'toxic', 'data-toxic': t.name },
-        el('span', {}, el('b', { text: t.name }), ' ', describeToxic(t)),
-        el('button', { class: 'small', type: 'button', text: 'Remove', 'aria-label': `remove ${t.name} from ${p.name}`,
-          onclick: () => removeToxic(p.name, t.name) }))))));
+      p.enabled ? '' : el('span', { class: 'pill err', text: t('toxic.disabled') })),
+    p.toxics.length === 0 ? el('div', { class: 'none', text: t('toxic.none') }) :
+      p.toxics.map(x => el('div', { class: 'toxic', 'data-toxic': x.name },
+        el('span', {}, el('b', { text: x.name }), ' ', describeToxic(x)),
+        el('button', { class: 'small', type: 'button', text: t('toxic.remove'), 'aria-label': t('toxic.removeLabel', { name: x.name, proxy: p.name }),
+          onclick: () => removeToxic(p.name, x.name) }))))));
   const sel = $('#toxic-proxy');
   const names = r.body.proxies.map(p => p.name);
   const want = ['*', ...names].join('\n');
-  if ([...sel.options].map(o => o.value).join('\n') !== want) {
+  if ([...sel.options].map(o => o.value).join('\n') !== want || sel.options[0]?.text !== t('toxic.all')) {
     const prev = sel.value;
-    sel.replaceChildren(el('option', { value: '*', text: 'all proxies' }), ...names.map(n => el('option', { value: n, text: n })));
+    sel.replaceChildren(el('option', { value: '*', text: t('toxic.all') }), ...names.map(n => el('option', { value: n, text: n })));
     sel.value = prev && [...sel.options].some(o => o.value === prev) ? prev : (names[0] || '*');
   }
 }
@@ -261,7 +286,7 @@ async function addToxic(ev) {
   if (type === 'latency') { attributes.latency = num('#toxic-latency'); attributes.jitter = num('#toxic-jitter'); }
   else attributes.timeout = num('#toxic-timeout');
   for (const [k, v] of Object.entries(attributes)) {
-    if (Number.isNaN(v)) { $('#toxic-' + k).classList.add('invalid'); showToxicError(`${k} must be a whole number of milliseconds`); return; }
+    if (Number.isNaN(v)) { $('#toxic-' + k).classList.add('invalid'); showToxicError(t('toxic.whole', { k })); return; }
   }
   const sel = $('#toxic-proxy').value;
   const targets = sel === '*' ? [...$('#toxic-proxy').options].map(o => o.value).filter(v => v !== '*') : [sel];
@@ -311,7 +336,7 @@ async function send(ev) {
   const btn = $('#send-btn');
   btn.disabled = true;
   $('#send-result').hidden = false;
-  $('#send-state').replaceChildren(el('span', { class: 'pill PENDING', text: 'sending…' }));
+  $('#send-state').replaceChildren(el('span', { class: 'pill PENDING', text: t('send.sending') }));
   $('#send-json').textContent = '';
   const r = await api('POST', '/api/send', params);
   btn.disabled = false;
@@ -386,7 +411,7 @@ function showValidate(run) {
   out.dataset.state = run.state;
   if (run.state === 'running') {
     const secs = ((Date.now() - new Date(run.started)) / 1000).toFixed(0);
-    out.replaceChildren(el('span', { class: 'pill running', text: 'running' }), ` ${secs} s — toxics on every proxy while it runs`,
+    out.replaceChildren(el('span', { class: 'pill running', text: t('state.running') }), t('validate.running', { s: secs }),
       el('pre', { text: (run.log || []).join('\n') || '…' }));
     return;
   }
@@ -397,13 +422,13 @@ function showValidate(run) {
   if (run.error) kids.push(el('div', { class: 'error', text: run.error }));
   if (v?.details?.length) kids.push(el('pre', { text: v.details.join('\n') }));
   if (v?.topic) {
-    kids.push(el('button', { type: 'button', text: 'Show the duplicates', onclick: () => { selectTopic(v.topic); showTab('duplicates'); } }));
+    kids.push(el('button', { type: 'button', text: t('validate.showDup'), onclick: () => { selectTopic(v.topic); showTab('duplicates'); } }));
   }
   out.replaceChildren(...kids);
 }
 
 function showExperimentState(run) {
-  $('#exp-state').replaceChildren(el('span', { class: 'pill ' + run.state, text: run.state }), ' ', run.error || '');
+  $('#exp-state').replaceChildren(el('span', { class: 'pill ' + run.state, 'data-state': run.state, text: t('state.' + run.state) }), ' ', run.error || '');
 }
 
 function showExperiment(run) {
@@ -411,8 +436,8 @@ function showExperiment(run) {
   prog.hidden = run.state !== 'running';
   prog.max = run.total || 1;
   prog.value = run.done;
-  const label = run.state === 'running' ? ` ${run.done}/${run.total || '?'} sends · ${run.schedule}, N=${run.n}` : ` ${run.schedule}, N=${run.n} per engine × mode`;
-  $('#exp-state').replaceChildren(el('span', { class: 'pill ' + run.state, text: run.state }), label,
+  const label = run.state === 'running' ? t('exp.progress', { done: run.done, total: run.total || '?', schedule: run.schedule, n: run.n }) : t('exp.done', { schedule: run.schedule, n: run.n });
+  $('#exp-state').replaceChildren(el('span', { class: 'pill ' + run.state, 'data-state': run.state, text: t('state.' + run.state) }), label,
     run.experiment?.description ? el('div', { text: run.experiment.description }) : '',
     run.error ? el('div', { class: 'error', text: run.error }) : '');
   if (run.experiment) drawExperiment(run.experiment);
@@ -424,30 +449,35 @@ function drawExperiment(rep) {
   // Each request: its outcome crossed with the copies in the log.
   const c = (r, outcome, n) => (r.copies?.[outcome] || [0, 0, 0])[n];
   const series = [
-    ['acked, 1 copy', rows.map(r => c(r, 'acked', 1)), '#1f9d55'],
-    ['acked, 2+ copies (duplicate)', rows.map(r => c(r, 'acked', 2)), '#d64545'],
-    ['acked, 0 copies (lost)', rows.map(r => c(r, 'acked', 0)), '#7b2cbf'],
-    ['failed, 0 copies', rows.map(r => c(r, 'failed', 0)), '#f0b35a'],
-    ['failed, written anyway', rows.map(r => c(r, 'failed', 1) + c(r, 'failed', 2)), '#b45309'],
-    ['indeterminate', rows.map(r => c(r, 'indeterminate', 0) + c(r, 'indeterminate', 1) + c(r, 'indeterminate', 2)), '#8a94a6'],
+    [t('chart.acked1'), rows.map(r => c(r, 'acked', 1)), '#1f9d55'],
+    [t('chart.acked2'), rows.map(r => c(r, 'acked', 2)), '#d64545'],
+    [t('chart.acked0'), rows.map(r => c(r, 'acked', 0)), '#7b2cbf'],
+    [t('chart.failed0'), rows.map(r => c(r, 'failed', 0)), '#f0b35a'],
+    [t('chart.failedW'), rows.map(r => c(r, 'failed', 1) + c(r, 'failed', 2)), '#b45309'],
+    [t('chart.indet'), rows.map(r => c(r, 'indeterminate', 0) + c(r, 'indeterminate', 1) + c(r, 'indeterminate', 2)), '#8a94a6'],
   ];
   const data = { labels, datasets: series.map(([label, d, color]) => ({ label, data: d, backgroundColor: color })) };
   if (window.Chart) {
-    if (state.chart) { state.chart.data = data; state.chart.update(); }
+    if (state.chart) {
+      state.chart.data = data;
+      state.chart.options.plugins.title.text = t('chart.title', { schedule: rep.schedule });
+      state.chart.options.scales.x.title.text = t('chart.requests');
+      state.chart.update();
+    }
     else {
       state.chart = new window.Chart($('#exp-chart'), {
         type: 'bar', data,
         options: {
           indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false,
-          plugins: { title: { display: true, text: `Outcomes per engine × mode (${rep.schedule})` }, legend: { position: 'bottom' } },
-          scales: { x: { stacked: true, title: { display: true, text: 'requests' } }, y: { stacked: true } },
+          plugins: { title: { display: true, text: t('chart.title', { schedule: rep.schedule }) }, legend: { position: 'bottom' } },
+          scales: { x: { stacked: true, title: { display: true, text: t('chart.requests') } }, y: { stacked: true } },
         },
       });
     }
   }
-  const t = $('#exp-table');
-  t.hidden = rows.length === 0;
-  $('tbody', t).replaceChildren(...rows.map(r => el('tr', {},
+  const table = $('#exp-table');
+  table.hidden = rows.length === 0;
+  $('tbody', table).replaceChildren(...rows.map(r => el('tr', {},
     el('td', { text: r.engine }), el('td', {}, modePill(r.mode)),
     ...[r.sent, r.acked, r.failed, r.indeterminate, r.lost, r.duplicated, r.extra, r.orderViolations].map(n => el('td', { class: 'num', text: n })),
     el('td', { class: 'num', text: r.p50Ms.toFixed(1) }), el('td', { class: 'num', text: r.p99Ms.toFixed(1) }))));
@@ -458,7 +488,7 @@ function drawExperiment(rep) {
 function showTab(name) {
   state.tab = name;
   $$('.tabs button').forEach(b => b.classList.toggle('active', b.dataset.tab === name));
-  $$('.tab').forEach(t => { t.hidden = t.id !== 'tab-' + name; });
+  $$('.tab').forEach(x => { x.hidden = x.id !== 'tab-' + name; });
   refresh();
 }
 
@@ -486,11 +516,25 @@ async function resumeRun() {
   const r = await api('GET', '/api/runs/current');
   if (r.ok && r.body) {
     if (r.body.kind === 'validate') showValidate(r.body); else showExperiment(r.body);
-    if (r.body.state === 'running') followRun(r.body.id);
+    if (r.body.state === 'running' && state.runID !== r.body.id) followRun(r.body.id);
   }
 }
 
+// switchLang redraws the page in language l.
+function switchLang(l) {
+  setLang(l);
+  if (state.info) {
+    document.title = `${state.info.cluster} · ${t('title')}`;
+    $('#validate-btn').title = state.info.validate ? '' : t('validate.na');
+    $('#exp-btn').title = state.info.experiment ? '' : t('exp.na');
+  }
+  Promise.all([refresh(), loadProxies(), loadCluster(), resumeRun()]);
+}
+
 async function main() {
+  applyStatic();
+  $$('#lang button').forEach(b => b.addEventListener('click', () => switchLang(b.dataset.lang)));
+  $('#detail-close').addEventListener('click', () => $('#detail').close());
   $$('.tabs button').forEach(b => b.addEventListener('click', () => showTab(b.dataset.tab)));
   $('#topic').addEventListener('change', e => selectTopic(e.target.value));
   $('#send-form').addEventListener('submit', send);

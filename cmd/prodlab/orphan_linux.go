@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// exitWithGoRun makes prodlab stop (SIGTERM, so it shuts down cleanly)
+// when its parent dies, if that parent is the go tool or make: `go run`
+// does not pass SIGTERM on, nor does make, so `kill <go run's PID>` would
+// otherwise leave the lab running with every port held. Other parents (a
+// shell, nohup, systemd) are left alone.
+func exitWithGoRun() {
+	ppid := os.Getppid()
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(ppid) + "/comm")
+	if err != nil {
+		return
+	}
+	switch strings.TrimSpace(string(comm)) {
+	case "go", "make":
+	default:
+		return
+	}
+	// The kernel signals when the go tool's thread that forked us exits;
+	// the go tool keeps its threads until it exits.
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0)
+	// The parent may have died before prctl; and should the forking thread
+	// ever exit first, the parent's death is still seen here.
+	go func() {
+		for ; ; time.Sleep(time.Second) {
+			if os.Getppid() != ppid {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+				return
+			}
+		}
+	}()
+}

@@ -1,0 +1,121 @@
+// Package portowner names the process that listens on a TCP port, from
+// Linux's /proc/net/tcp{,6} and /proc/<pid>/fd. Elsewhere, or when the
+// process belongs to another user, it reports ErrUnknown.
+package portowner
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ErrUnknown means no visible process was found listening on the port.
+var ErrUnknown = errors.New("no visible process listens there")
+
+// Process is a process that listens on a port.
+type Process struct {
+	PID int
+	// Args is its command line; Cmdline joins it with spaces.
+	Args    []string
+	Cmdline string
+	// Dir is its working directory, "" if unreadable.
+	Dir string
+}
+
+// IsProdlab reports whether the process runs a prodlab binary.
+func (p Process) IsProdlab() bool {
+	return len(p.Args) > 0 && filepath.Base(p.Args[0]) == "prodlab"
+}
+
+// Flag returns the value of flag name (such as "data-dir") in Args, in
+// any of Go's flag spellings, and whether it was given.
+func (p Process) Flag(name string) (string, bool) {
+	for i, a := range p.Args {
+		for _, dash := range []string{"-", "--"} {
+			if a == dash+name && i+1 < len(p.Args) {
+				return p.Args[i+1], true
+			}
+			if v, ok := strings.CutPrefix(a, dash+name+"="); ok {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Listener returns the process listening on TCP port, on any address.
+func Listener(port int) (Process, error) {
+	return listener("/proc", port)
+}
+
+func listener(proc string, port int) (Process, error) {
+	inodes := map[string]bool{}
+	for _, f := range []string{"net/tcp", "net/tcp6"} {
+		if err := listenInodes(filepath.Join(proc, f), port, inodes); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return Process{}, err
+		}
+	}
+	if len(inodes) == 0 {
+		return Process{}, ErrUnknown
+	}
+	pids, err := os.ReadDir(proc)
+	if err != nil {
+		return Process{}, err
+	}
+	for _, d := range pids {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		fdDir := filepath.Join(proc, d.Name(), "fd")
+		fds, err := os.ReadDir(fdDir)
+		if err != nil {
+			continue // gone, or another user's
+		}
+		for _, fd := range fds {
+			link, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
+			if err != nil || !strings.HasPrefix(link, "socket:[") {
+				continue
+			}
+			if inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
+				p := Process{PID: pid}
+				if b, err := os.ReadFile(filepath.Join(proc, d.Name(), "cmdline")); err == nil {
+					p.Args = strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+					p.Cmdline = strings.Join(p.Args, " ")
+				}
+				p.Dir, _ = os.Readlink(filepath.Join(proc, d.Name(), "cwd"))
+				return p, nil
+			}
+		}
+	}
+	return Process{}, ErrUnknown
+}
+
+// listenInodes adds the socket inode of every listening socket on port
+// found in a /proc/net/tcp-format file.
+func listenInodes(path string, port int, into map[string]bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	want := fmt.Sprintf(":%04X", port)
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 10 {
+			continue
+		}
+		const listen = "0A"
+		if fields[3] == listen && strings.HasSuffix(fields[1], want) {
+			into[fields[9]] = true
+		}
+	}
+	return sc.Err()
+}

@@ -1,0 +1,163 @@
+// Package runlock keeps one lab per data dir. The running lab holds an
+// exclusive flock on <dir>/prodlab.pid, which holds its PID, so a second
+// lab on the same dir fails at once naming the first, and `prodlab down`
+// knows whom to stop. The kernel drops the lock when the process dies, so
+// a stale file left by a killed lab never blocks the next start.
+package runlock
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// FileName is the lock and PID file inside the data dir.
+const FileName = "prodlab.pid"
+
+var (
+	// ErrHeld is returned (wrapped in a *HeldError) when another process
+	// holds the lock.
+	ErrHeld = errors.New("data dir in use")
+	// ErrNotRunning is returned by Holder when no process holds the lock.
+	ErrNotRunning = errors.New("no lab running")
+)
+
+// HeldError names the process that holds a data dir.
+type HeldError struct {
+	Dir string
+	PID int // 0 when the file holds no PID yet
+}
+
+func (e *HeldError) Error() string {
+	who := "another prodlab"
+	if e.PID > 0 {
+		who = fmt.Sprintf("prodlab PID %d", e.PID)
+	}
+	return fmt.Sprintf("data dir %s is in use by %s: stop it with Ctrl-C in its terminal or `prodlab down --data-dir %s`", e.Dir, who, e.Dir)
+}
+
+// Is makes errors.Is(err, ErrHeld) true.
+func (e *HeldError) Is(target error) bool { return target == ErrHeld }
+
+// Lock is a held data-dir lock.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// Path returns the lock file's path.
+func Path(dir string) string { return filepath.Join(dir, FileName) }
+
+// Acquire creates dir if needed and takes its lock for this process,
+// writing its PID into the lock file. It fails with a *HeldError naming the
+// holder if another process holds it.
+func Acquire(dir string) (*Lock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	path := Path(dir)
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("lock file: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				pid, _ := readPID(path)
+				return nil, &HeldError{Dir: dir, PID: pid}
+			}
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		// A releasing holder unlinks the file before it unlocks: if we
+		// locked an unlinked file, start again on the new one.
+		if same, err := samePath(f, path); err != nil || !same {
+			f.Close()
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("lock %s: %w", path, err)
+			}
+			continue
+		}
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock file: %w", err)
+		}
+		if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock file: %w", err)
+		}
+		return &Lock{f: f, path: path}, nil
+	}
+}
+
+// Release removes the lock file and drops the lock. It is safe to call
+// more than once.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := os.Remove(l.path)
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}
+
+// Holder returns the PID of the process holding dir's lock, or
+// ErrNotRunning if no process holds it (no file, or a stale one).
+func Holder(dir string) (int, error) {
+	path := Path(dir)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, ErrNotRunning
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+	if err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0, ErrNotRunning
+	}
+	if !errors.Is(err, syscall.EWOULDBLOCK) {
+		return 0, fmt.Errorf("lock %s: %w", path, err)
+	}
+	pid, err := readPID(path)
+	if err != nil {
+		return 0, fmt.Errorf("%s is locked but holds no PID: %w", path, err)
+	}
+	return pid, nil
+}
+
+func readPID(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("bad PID %q", strings.TrimSpace(string(b)))
+	}
+	return pid, nil
+}
+
+func samePath(f *os.File, path string) (bool, error) {
+	a, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	b, err := os.Stat(path)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(a, b), nil
+}

@@ -1,0 +1,68 @@
+package runlock_test
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/prodlab/prodlab/internal/runlock"
+)
+
+func TestSecondAcquireNamesHolder(t *testing.T) {
+	dir := t.TempDir()
+	l, err := runlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = runlock.Acquire(dir)
+	var held *runlock.HeldError
+	if !errors.As(err, &held) || !errors.Is(err, runlock.ErrHeld) {
+		t.Fatalf("second Acquire: got %v, want a HeldError", err)
+	}
+	if held.PID != os.Getpid() {
+		t.Fatalf("HeldError names PID %d, want %d", held.PID, os.Getpid())
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "prodlab down") {
+		t.Fatalf("want one line that says how to stop it, got %q", msg)
+	}
+	pid, err := runlock.Holder(dir)
+	if err != nil || pid != os.Getpid() {
+		t.Fatalf("Holder = %d, %v; want %d", pid, err, os.Getpid())
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(runlock.Path(dir)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("lock file still there after Release: %v", err)
+	}
+	if _, err := runlock.Holder(dir); !errors.Is(err, runlock.ErrNotRunning) {
+		t.Fatalf("Holder after Release: %v, want ErrNotRunning", err)
+	}
+	l2, err := runlock.Acquire(dir)
+	if err != nil {
+		t.Fatalf("Acquire after Release: %v", err)
+	}
+	l2.Release()
+}
+
+// A PID file left by a killed lab holds no lock: it never blocks a start.
+func TestStaleFileDoesNotBlock(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(runlock.Path(dir), []byte("4194304\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runlock.Holder(dir); !errors.Is(err, runlock.ErrNotRunning) {
+		t.Fatalf("Holder on a stale file: %v, want ErrNotRunning", err)
+	}
+	l, err := runlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	b, _ := os.ReadFile(runlock.Path(dir))
+	if strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
+		t.Fatalf("lock file holds %q, want this PID", b)
+	}
+}
