@@ -17,6 +17,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/observe"
 	"github.com/prodlab/prodlab/internal/status"
@@ -28,6 +29,9 @@ import (
 type Config struct {
 	// Host is the interface every listener binds, default 127.0.0.1.
 	Host string
+	// AllowedHosts are the names, besides localhost, IP addresses and
+	// Host, that every listener accepts in a request's Host header.
+	AllowedHosts []string
 	// Brokers is the embedded broker count, 1 or 3.
 	Brokers int
 	// BrokerPort is broker 1's direct port; broker i uses BrokerPort+i-1.
@@ -89,7 +93,8 @@ type Lab struct {
 	servers []*http.Server // producer APIs
 	toxiSrv *http.Server
 	console *consoleServer
-	shut    bool // engines flushed and closed
+	guard   *httpguard.Guard // Host allow-list and cross-origin checks
+	shut    bool             // engines flushed and closed
 }
 
 // API is one running producer API.
@@ -105,7 +110,11 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	l := &Lab{cfg: cfg, toxi: toxi.New(cfg.Verbose)}
+	guard, err := httpguard.New(httpguard.AllowHosts(cfg.Host), httpguard.AllowHosts(cfg.AllowedHosts...))
+	if err != nil {
+		return nil, fmt.Errorf("allowed hosts: %w", err)
+	}
+	l := &Lab{cfg: cfg, toxi: toxi.New(cfg.Verbose), guard: guard}
 	defer func() {
 		if err != nil {
 			l.Close(context.Background())
@@ -217,7 +226,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 }
 
 func (l *Lab) serve(ln net.Listener, h http.Handler) *http.Server {
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s := &http.Server{Handler: l.guard.Wrap(h), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
