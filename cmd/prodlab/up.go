@@ -28,6 +28,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Host, "host", cfg.Host, "interface every listener binds")
+	fs.Var((*hostList)(&cfg.AllowedHosts), "allowed-host", allowedHostUsage)
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
@@ -93,6 +94,7 @@ func runUp(ctx context.Context, args []string) error {
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	warnExposed(os.Stderr, "--host", cfg.Host, "Toxiproxy's API (it can open a proxy to any address)", "both producer APIs", "the web console", "the Kafka brokers", "the Toxiproxy proxies")
 	l, err := lab.Open(ctx, cfg)
 	if err != nil {
 		return err
