@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/observe"
 )
@@ -169,11 +170,17 @@ func (s *Server) Routes() http.Handler {
 	files := http.FileServerFS(static)
 	mux.Handle("/", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
 		// Everything the page needs comes from this binary.
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	}, http.MethodGet, http.MethodHead))
-	return mux
+	// The console calls Toxiproxy and the APIs as itself: it refuses
+	// cross-origin requests, so no other page reaches them through it.
+	return httpguard.CrossOrigin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	}))
 }
 
 // infoResponse tells the page what the lab offers.
@@ -295,8 +302,12 @@ const maxClusterTopics = 200
 // ClusterShow lists the brokers and the topics with their partitions and
 // start and end offsets.
 func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
-	if len(r.URL.Query()) > 0 {
-		for k := range r.URL.Query() {
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
+	if len(q) > 0 {
+		for k := range q {
 			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
 			return
 		}

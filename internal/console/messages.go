@@ -351,7 +351,10 @@ func (t *topicLog) all() ([]record, []partitionRange) {
 // first, filtered by q (a substring of the eventId or the key) and paged
 // by skip and limit.
 func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
 	if !checkParams(w, q, "topic", "q", "skip", "limit", "reread") {
 		return
 	}
@@ -422,7 +425,10 @@ type duplicatesResponse struct {
 // DuplicateIndex lists the eventIds of a topic that have more than one
 // copy, with the partition and offset of every copy, newest first.
 func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
 	if !checkParams(w, q, "topic", "limit", "reread") {
 		return
 	}

@@ -1,0 +1,187 @@
+package console_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prodlab/prodlab/internal/console"
+	"github.com/prodlab/prodlab/internal/httpjson"
+)
+
+// fakeToxiproxy records the toxics the console adds and deletes.
+type fakeToxiproxy struct {
+	mu    sync.Mutex
+	calls []string // method path body
+}
+
+func (f *fakeToxiproxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.calls = append(f.calls, r.Method+" "+r.URL.Path+" "+string(body))
+	f.mu.Unlock()
+	switch {
+	case r.Method == "POST" && r.URL.Path == "/proxies/kafka/toxics":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	case r.Method == "DELETE" && strings.HasPrefix(r.URL.Path, "/proxies/kafka/toxics/"):
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":"proxy not found","status":404}`))
+	}
+}
+
+func (f *fakeToxiproxy) take() (out []string) {
+	f.mu.Lock()
+	out, f.calls = f.calls, nil
+	f.mu.Unlock()
+	return
+}
+
+func fakeConsole(t testing.TB) (*fakeToxiproxy, http.Handler) {
+	t.Helper()
+	fake := &fakeToxiproxy{}
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	c := console.New(console.Toxiproxy(ts.URL), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(c.Close)
+	return fake, c.Routes()
+}
+
+func serveConsole(h http.Handler, method, target, ctype, body string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, "http://127.0.0.1:8080"+target, strings.NewReader(body))
+	if ctype != "" {
+		r.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func checkJSONError(t testing.TB, w *httptest.ResponseRecorder, code int, field string) {
+	t.Helper()
+	var e httpjson.ErrorBody
+	if w.Code != code || json.Unmarshal(w.Body.Bytes(), &e) != nil || e.Status != code || e.Field != field || e.Error == "" {
+		t.Fatalf("answer %d %s, want a %d JSON error on field %q", w.Code, w.Body, code, field)
+	}
+}
+
+// TestToxicInputs checks the names a URL path would resolve, the body's
+// media type and trailing data, and the console's own cross-origin check.
+func TestToxicInputs(t *testing.T) {
+	fake, h := fakeConsole(t)
+	for _, p := range []string{"/api/proxies/kafka/toxics/%2E%2E", "/api/proxies/kafka/toxics/%2E", "/api/proxies/%2E%2E/toxics/x"} {
+		w := serveConsole(h, "DELETE", p, "", "")
+		if w.Code != 400 && w.Code != 404 {
+			t.Errorf("DELETE %s: %d %s, want 400", p, w.Code, w.Body)
+		}
+	}
+	checkJSONError(t, serveConsole(h, "DELETE", "/api/proxies/kafka/toxics/%2E%2E", "", ""), 400, "toxic")
+	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency","name":".."}`), 400, "name")
+	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "text/plain", `{"type":"latency"}`), 415, "Content-Type")
+	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "", `{"type":"latency"}`), 415, "Content-Type")
+	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency"} {"type":"timeout"}`), 400, "")
+	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency"}`,
+		"Sec-Fetch-Site", "cross-site", "Origin", "http://attacker.example"), 403, "")
+	if calls := fake.take(); len(calls) != 0 {
+		t.Fatalf("refused requests reached Toxiproxy: %q", calls)
+	}
+	w := serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json; charset=utf-8", `{"type":"latency","attributes":{"latency":5}}`,
+		"Sec-Fetch-Site", "same-origin", "Origin", "http://127.0.0.1:8080")
+	if w.Code != http.StatusCreated || len(fake.take()) != 1 {
+		t.Fatalf("same-origin toxic: %d %s", w.Code, w.Body)
+	}
+	if w.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatal("no nosniff")
+	}
+	page := serveConsole(h, "GET", "/", "", "")
+	if csp := page.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Fatalf("CSP %q has no frame-ancestors 'none'", csp)
+	}
+}
+
+// TestNoInternalURLsInErrors checks that an unreachable Toxiproxy or API
+// gives an error that names neither its URL nor the raw client error.
+func TestNoInternalURLsInErrors(t *testing.T) {
+	ln := httptest.NewServer(http.NotFoundHandler())
+	dead := ln.URL
+	ln.Close()
+	c := console.New(console.Toxiproxy(dead), console.API("franz", dead), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(c.Close)
+	h := c.Routes()
+	for _, w := range []*httptest.ResponseRecorder{
+		serveConsole(h, "GET", "/api/proxies", "", ""),
+		serveConsole(h, "POST", "/api/send?engine=franz&mode=plain&eventId=E1", "", ""),
+	} {
+		checkJSONError(t, w, http.StatusBadGateway, "")
+		if host := strings.TrimPrefix(dead, "http://"); strings.Contains(w.Body.String(), host) || strings.Contains(w.Body.String(), "connection refused") {
+			t.Fatalf("error body carries an internal address or client error: %s", w.Body)
+		}
+	}
+	checkJSONError(t, serveConsole(h, "POST", "/api/send?engine=franz&mode=plain&eventId=E1&partition=2;x", "", ""), 400, "partition")
+}
+
+// FuzzToxicBody posts arbitrary bodies to the console's toxic endpoint
+// over a fake Toxiproxy. Every answer is a 2xx or a 4xx JSON error; a 4xx
+// never reaches Toxiproxy, and what reaches it is a toxic the console
+// allows.
+func FuzzToxicBody(f *testing.F) {
+	f.Add(`{"type":"latency","attributes":{"latency":5}}`)
+	fake, h := fakeConsole(f)
+	allowed := map[string][]string{"latency": {"latency", "jitter"}, "timeout": {"timeout"}, "reset_peer": {"timeout"}}
+	f.Fuzz(func(t *testing.T, body string) {
+		w := serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", body)
+		calls := fake.take()
+		if w.Code >= 300 {
+			if w.Code >= 500 || w.Code < 400 {
+				t.Fatalf("%q: %d %s", body, w.Code, w.Body)
+			}
+			var e httpjson.ErrorBody
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Status != w.Code || e.Error == "" {
+				t.Fatalf("%q: %d is not a JSON error: %s", body, w.Code, w.Body)
+			}
+			if len(calls) != 0 {
+				t.Fatalf("%q: refused with %d but Toxiproxy got %q", body, w.Code, calls)
+			}
+			return
+		}
+		if w.Code != http.StatusCreated || len(calls) != 1 {
+			t.Fatalf("%q: %d %s, Toxiproxy got %q", body, w.Code, w.Body, calls)
+		}
+		var sent struct {
+			Name       string         `json:"name"`
+			Type       string         `json:"type"`
+			Stream     string         `json:"stream"`
+			Toxicity   float64        `json:"toxicity"`
+			Attributes map[string]int `json:"attributes"`
+		}
+		raw := strings.TrimPrefix(calls[0], "POST /proxies/kafka/toxics ")
+		if err := json.Unmarshal([]byte(raw), &sent); err != nil {
+			t.Fatalf("%q: Toxiproxy got %q: %v", body, raw, err)
+		}
+		attrs, ok := allowed[sent.Type]
+		if !ok || (sent.Stream != "downstream" && sent.Stream != "upstream") || sent.Toxicity < 0 || sent.Toxicity > 1 ||
+			sent.Name == "" || sent.Name == "." || sent.Name == ".." || len(sent.Name) > 64 || strings.Trim(sent.Name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != "" {
+			t.Fatalf("%q: Toxiproxy got a toxic the console does not allow: %s", body, raw)
+		}
+		for k, v := range sent.Attributes {
+			known := false
+			for _, a := range attrs {
+				known = known || a == k
+			}
+			if !known || v < 0 || v > console.MaxToxicMillis {
+				t.Fatalf("%q: Toxiproxy got attribute %s=%d", body, k, v)
+			}
+		}
+	})
+}
