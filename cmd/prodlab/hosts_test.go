@@ -42,3 +42,13 @@ func TestAllowedHostFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncWritesFlag(t *testing.T) {
+	cfg, err := upFlags([]string{"--sync-writes"}, io.Discard)
+	if err != nil || !cfg.SyncWrites {
+		t.Fatalf("--sync-writes: %v, SyncWrites %v", err, cfg.SyncWrites)
+	}
+	if cfg, _ := upFlags(nil, io.Discard); cfg.SyncWrites {
+		t.Fatal("SyncWrites on by default")
+	}
+}

@@ -31,6 +31,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.Var((*hostList)(&cfg.AllowedHosts), "allowed-host", allowedHostUsage)
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
+	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
 	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: 127.0.0.1:39092 and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")

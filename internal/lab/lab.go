@@ -44,6 +44,9 @@ type Config struct {
 	APIPorts map[string]int
 	// DataDir persists the embedded cluster; empty keeps it in memory.
 	DataDir string
+	// SyncWrites fsyncs every batch before the broker acknowledges it, so
+	// that acknowledged records survive an OS crash, not only a kill.
+	SyncWrites bool
 	// External is the direct bootstrap of an external cluster; empty runs
 	// the embedded one.
 	External []string
@@ -139,6 +142,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		if cfg.DataDir != "" {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
 		}
+		bopts = append(bopts, broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites))
 		if l.cluster, err = broker.Start(bopts...); err != nil {
 			return nil, fmt.Errorf("embedded kafka: %w", err)
 		}

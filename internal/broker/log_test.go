@@ -1,0 +1,249 @@
+package broker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab/internal/broker"
+)
+
+// captured is a slog handler that keeps every record.
+type captured struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (c *captured) Enabled(context.Context, slog.Level) bool { return true }
+func (c *captured) Handle(_ context.Context, r slog.Record) error {
+	c.mu.Lock()
+	c.recs = append(c.recs, r.Clone())
+	c.mu.Unlock()
+	return nil
+}
+func (c *captured) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *captured) WithGroup(string) slog.Handler      { return c }
+
+// warnings returns the WARN messages matching re.
+func (c *captured) warnings(re *regexp.Regexp) []slog.Record {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []slog.Record
+	for _, r := range c.recs {
+		if r.Level == slog.LevelWarn && re.MatchString(r.Message) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func attr(r slog.Record, key string) string {
+	var v string
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v = a.Value.String()
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+const (
+	batches   = 50
+	perBatch  = 20
+	testTopic = "t"
+)
+
+// fill starts a cluster on dir, writes batches×perBatch records to one
+// partition, one batch per ProduceSync, and closes it cleanly.
+func fill(t *testing.T, dir string) {
+	t.Helper()
+	c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, testTopic), broker.Logger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.DirectAddrs()...), kgo.DefaultProduceTopic(testTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for b := range batches {
+		recs := make([]*kgo.Record, perBatch)
+		for i := range recs {
+			recs[i] = &kgo.Record{Value: []byte("record-" + strconv.Itoa(b*perBatch+i))}
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl.Close()
+	c.Close()
+}
+
+// reopen starts a cluster on dir with a captured logger and returns the
+// partition's end offset as the restarted broker serves it.
+func reopen(t *testing.T, dir string) (*captured, int64) {
+	t.Helper()
+	h := &captured{}
+	c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, testTopic), broker.Logger(slog.New(h)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.DirectAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, testTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := ends.Lookup(testTopic, 0)
+	return h, o.Offset
+}
+
+func segmentPath(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "partitions", testTopic+"-0", "0.dat")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var dropsRe = regexp.MustCompile(`^data dir: recovery drops (\d+) records of (\d+)`)
+
+// checkDropWarning checks one WARN names the segment and a count of
+// dropped records that matches what the restarted broker lost.
+func checkDropWarning(t *testing.T, h *captured, seg string, end int64) {
+	t.Helper()
+	const total = batches * perBatch
+	if end >= total {
+		t.Fatalf("end offset %d after the damage: nothing was dropped, the test damaged nothing", end)
+	}
+	ws := h.warnings(dropsRe)
+	if len(ws) != 1 {
+		t.Fatalf("%d recovery warnings, want 1", len(ws))
+	}
+	m := dropsRe.FindStringSubmatch(ws[0].Message)
+	if m[1] != strconv.FormatInt(total-end, 10) || m[2] != strconv.Itoa(total) {
+		t.Fatalf("warning %q: want %d of %d dropped (the broker serves up to offset %d)", ws[0].Message, total-end, total, end)
+	}
+	if attr(ws[0], "segment") != seg || attr(ws[0], "topic") != testTopic || attr(ws[0], "partition") != "0" {
+		t.Fatalf("warning attrs: segment %q topic %q partition %q", attr(ws[0], "segment"), attr(ws[0], "topic"), attr(ws[0], "partition"))
+	}
+}
+
+// TestCorruptSegmentWarns flips a byte in the middle of a segment: kfake
+// truncates there, dropping every later batch, and the lab says how many.
+func TestCorruptSegmentWarns(t *testing.T) {
+	dir := t.TempDir()
+	fill(t, dir)
+	seg := segmentPath(t, dir)
+	raw, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A byte of a record in the middle batch: under its CRC (a batch's
+	// first 21 bytes, its base offset among them, are not).
+	pos := 0
+	for range batches / 2 {
+		pos += 12 + int(binary.BigEndian.Uint32(raw[pos+8:]))
+	}
+	raw[pos+100] ^= 0xff
+	if err := os.WriteFile(seg, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, end := reopen(t, dir)
+	checkDropWarning(t, h, seg, end)
+	if len(h.warnings(regexp.MustCompile(`^kfake: .*truncating \d+ corrupt bytes`))) != 1 {
+		t.Fatal("kfake's own truncation warning did not reach the logger")
+	}
+}
+
+// TestTornTailWarns cuts the last batch in half, as a crash mid-write
+// does.
+func TestTornTailWarns(t *testing.T) {
+	dir := t.TempDir()
+	fill(t, dir)
+	seg := segmentPath(t, dir)
+	raw, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(seg, raw[:len(raw)-40], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, end := reopen(t, dir)
+	checkDropWarning(t, h, seg, end)
+	if end != (batches-1)*perBatch {
+		t.Fatalf("end offset %d, want %d: one batch torn", end, (batches-1)*perBatch)
+	}
+}
+
+// TestCleanRestartIsQuiet checks an undamaged dir gives no warning.
+func TestCleanRestartIsQuiet(t *testing.T) {
+	dir := t.TempDir()
+	fill(t, dir)
+	h, end := reopen(t, dir)
+	if end != batches*perBatch {
+		t.Fatalf("end offset %d, want %d", end, batches*perBatch)
+	}
+	if ws := h.warnings(regexp.MustCompile(`.`)); len(ws) != 0 {
+		t.Fatalf("warnings on a clean restart: %v", ws[0].Message)
+	}
+}
+
+// TestMetadataFiles checks a missing or corrupt metadata file stops the
+// start, while a missing or empty dir is a fresh start.
+func TestMetadataFiles(t *testing.T) {
+	start := func(dir string) error {
+		c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, testTopic), broker.Logger(slog.New(slog.DiscardHandler)))
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	for _, dir := range []string{filepath.Join(t.TempDir(), "new"), t.TempDir()} {
+		if err := start(dir); err != nil {
+			t.Fatalf("fresh dir %s: %v", dir, err)
+		}
+	}
+	for name, damage := range map[string]func(dir string) error{
+		"topics.json missing": func(dir string) error { return os.Remove(filepath.Join(dir, "topics.json")) },
+		"topics.json corrupt": func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "topics.json"), []byte(`{"version":1,"topics":[{"na`), 0o644)
+		},
+		"meta.json missing": func(dir string) error { return os.Remove(filepath.Join(dir, "meta.json")) },
+		"meta.json corrupt": func(dir string) error { return os.WriteFile(filepath.Join(dir, "meta.json"), []byte{0xff, '{'}, 0o644) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			fill(t, dir)
+			if err := damage(dir); err != nil {
+				t.Fatal(err)
+			}
+			err := start(dir)
+			if !errors.Is(err, broker.ErrMetadata) || !bytes.Contains([]byte(err.Error()), []byte(dir)) {
+				t.Fatalf("start: %v, want ErrMetadata naming %s", err, dir)
+			}
+		})
+	}
+}
