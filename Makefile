@@ -1,7 +1,8 @@
 # prodlab: the Kafka producer-reliability lab.
 #
-#   make test           everything CI runs: lint, embedded tests, real Apache
-#                       Kafka tests, the lab guide and the browser console
+#   make test           everything CI runs: lint, embedded tests, the fuzzers
+#                       (10 s each), real Apache Kafka tests, the lab guide
+#                       and the browser tests
 #   make test-embedded  only Go and gcc needed
 #   make test-local     real Apache Kafka from Maven Central jars (JDK 17+, Maven)
 
@@ -15,7 +16,7 @@ all: build
 build:
 	$(GO) build -o bin/prodlab ./cmd/prodlab
 
-test: lint test-embedded doc-test test-local browser-test
+test: lint test-embedded fuzz doc-test test-local browser-test
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -41,10 +42,22 @@ doc-test:
 
 # The web console driven in Debian's Chromium (/usr/bin/chromium) with
 # playwright-core from npm, which never downloads a browser. It starts its
-# own lab on free ports and writes docs/img/console.png.
+# own lab on free ports and writes docs/img/console.png. Then
+# cross-origin.test.mjs attacks a fresh lab from a page of another origin
+# and checks nothing changed.
 .PHONY: browser-test
 browser-test:
-	cd tests/browser && { test -d node_modules/playwright-core || npm ci --no-audit --no-fund; } && node console.test.mjs
+	cd tests/browser && { test -d node_modules/playwright-core || npm ci --no-audit --no-fund; } && node console.test.mjs && node cross-origin.test.mjs
+
+# Go native fuzzing, a bounded time each (FUZZTIME), from the seed corpora
+# committed under testdata/fuzz: the producer API's send parsing and the
+# console's toxic body, each over a fake engine or Toxiproxy. A failing
+# input is written to testdata/fuzz and fails the target.
+FUZZTIME ?= 10s
+.PHONY: fuzz
+fuzz:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSendQuery$$' -fuzztime $(FUZZTIME) ./internal/api/
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzToxicBody$$' -fuzztime $(FUZZTIME) ./internal/console/
 
 bench:
 	$(GO) run ./cmd/prodlab bench
