@@ -314,7 +314,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	cl, err := s.admin()
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
+		s.kafkaUnavailable(w, "cannot reach the cluster", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
@@ -322,7 +322,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	adm := kadm.NewClient(cl)
 	meta, err := adm.Metadata(ctx)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot read cluster metadata: "+err.Error())
+		s.kafkaUnavailable(w, "cannot read cluster metadata", err)
 		return
 	}
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
@@ -356,12 +356,12 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	starts, err := adm.ListStartOffsets(ctx, visible...)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot list start offsets: "+err.Error())
+		s.kafkaUnavailable(w, "cannot list start offsets", err)
 		return
 	}
 	ends, err := adm.ListEndOffsets(ctx, visible...)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot list end offsets: "+err.Error())
+		s.kafkaUnavailable(w, "cannot list end offsets", err)
 		return
 	}
 	for _, n := range visible {

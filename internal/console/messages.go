@@ -244,7 +244,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	}
 	cl, err := s.admin()
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
+		s.kafkaUnavailable(w, "cannot reach the cluster", err)
 		return nil, "", false
 	}
 	reread := q.Get("reread") == "true"
@@ -257,7 +257,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 		if errors.Is(err, errUnknownTopic) {
 			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
 		} else {
-			httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
+			s.kafkaUnavailable(w, "cannot read topic "+topic, err)
 		}
 		return nil, "", false
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prodlab/prodlab/internal/console"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -116,14 +117,21 @@ func TestNoInternalURLsInErrors(t *testing.T) {
 	ln := httptest.NewServer(http.NotFoundHandler())
 	dead := ln.URL
 	ln.Close()
-	c := console.New(console.Toxiproxy(dead), console.API("franz", dead), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	c := console.New(console.Toxiproxy(dead), console.API("franz", dead), console.Bootstrap(strings.TrimPrefix(dead, "http://")),
+		console.Timeout(500*time.Millisecond), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(c.Close)
 	h := c.Routes()
 	for _, w := range []*httptest.ResponseRecorder{
 		serveConsole(h, "GET", "/api/proxies", "", ""),
 		serveConsole(h, "POST", "/api/send?engine=franz&mode=plain&eventId=E1", "", ""),
+		serveConsole(h, "GET", "/api/cluster", "", ""),
+		serveConsole(h, "GET", "/api/messages?topic=bhf-transactions", "", ""),
 	} {
-		checkJSONError(t, w, http.StatusBadGateway, "")
+		if w.Code != http.StatusServiceUnavailable {
+			checkJSONError(t, w, http.StatusBadGateway, "")
+		} else {
+			checkJSONError(t, w, http.StatusServiceUnavailable, "")
+		}
 		if host := strings.TrimPrefix(dead, "http://"); strings.Contains(w.Body.String(), host) || strings.Contains(w.Body.String(), "connection refused") {
 			t.Fatalf("error body carries an internal address or client error: %s", w.Body)
 		}
