@@ -151,6 +151,7 @@ type segment struct {
 	keptEnd int64 // offset after the last kept batch
 	bad     int64 // bytes kfake will truncate
 	seenEnd int64 // offset after the last batch seen past the damage, or 0
+	partial bool  // the look past the damage stopped at maxRescan
 }
 
 // scanPartition scans a partition's segments and logs each one kfake will
@@ -198,7 +199,11 @@ func scanPartition(pdir, topic string, part int32, log *slog.Logger) {
 		}
 		attrs := []any{"topic", topic, "partition", part, "segment", path, "bytes", s.bad, "kept", s.kept}
 		if dropped := end - s.keptEnd; dropped > 0 {
-			log.Warn(fmt.Sprintf("data dir: recovery drops %d records of %d from a corrupt or torn segment", dropped, s.kept+dropped),
+			atLeast := ""
+			if s.partial {
+				atLeast = "at least "
+			}
+			log.Warn(fmt.Sprintf("data dir: recovery drops %s%d records of %d from a corrupt or torn segment", atLeast, dropped, s.kept+dropped),
 				append(attrs, "dropped", dropped, "offsets", fmt.Sprintf("%d..%d", s.keptEnd, end-1))...)
 		} else {
 			log.Warn("data dir: recovery drops the corrupt or torn tail of a segment; how many records it held is unknown",
@@ -210,18 +215,19 @@ func scanPartition(pdir, topic string, part int32, log *slog.Logger) {
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // batchAt decodes the RecordBatch header at raw[pos:], checking its length
-// and CRC as kfake does: ok is false where kfake would stop.
+// and CRC as kfake does: ok is false where kfake would stop. On a CRC
+// mismatch size is still the batch's declared size.
 func batchAt(raw []byte, pos int) (first int64, records int32, lastDelta int32, size int, ok bool) {
 	if pos+61 > len(raw) {
 		return 0, 0, 0, 0, false
 	}
 	length := int(int32(binary.BigEndian.Uint32(raw[pos+8:])))
-	size = 12 + length
-	if length < 49 || length > 1<<30 || pos+size > len(raw) || raw[pos+16] != 2 {
+	if length < 49 || length > 1<<30 || pos+12+length > len(raw) || raw[pos+16] != 2 {
 		return 0, 0, 0, 0, false
 	}
+	size = 12 + length
 	if binary.BigEndian.Uint32(raw[pos+17:]) != crc32.Checksum(raw[pos+21:pos+size], castagnoli) {
-		return 0, 0, 0, 0, false
+		return 0, 0, 0, size, false // size: the bytes checked
 	}
 	first = int64(binary.BigEndian.Uint64(raw[pos:]))
 	lastDelta = int32(binary.BigEndian.Uint32(raw[pos+23:]))
@@ -256,11 +262,28 @@ func scanSegment(base int64, raw []byte) segment {
 			s.seenEnd = first + delta + 1
 		}
 	}
-	for p := pos + 1; p+61 <= len(raw); p++ {
+	// Look for whole batches past the damage: first where the damaged
+	// batch's own length points (a flipped record byte leaves it intact),
+	// then byte by byte, checking at most maxRescan bytes of CRC.
+	p := pos + 1
+	if pos+12 <= len(raw) {
+		if n := int(int32(binary.BigEndian.Uint32(raw[pos+8:]))); n >= 49 && pos+12+n <= len(raw) {
+			p = pos + 12 + n
+		}
+	}
+	budget := maxRescan
+	for ; p+61 <= len(raw); p++ {
 		if raw[p+16] != 2 {
 			continue
 		}
+		if budget <= 0 {
+			s.partial = true
+			break
+		}
 		first, _, delta, size, ok := batchAt(raw, p)
+		if size > 0 {
+			budget -= size
+		}
 		if !ok || first < s.keptEnd {
 			continue
 		}
@@ -269,3 +292,7 @@ func scanSegment(base int64, raw []byte) segment {
 	}
 	return s
 }
+
+// maxRescan bounds the bytes checked for whole batches past a segment's
+// damage, so a large damaged segment does not stall the start.
+const maxRescan = 256 << 20
