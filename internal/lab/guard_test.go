@@ -2,11 +2,13 @@ package lab_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -135,5 +137,17 @@ func TestForeignHostAndOriginRefused(t *testing.T) {
 		if code, raw, _ := do(t, "POST", a.URL+change[a.Engine.Name()][0], "", "", nil); code != http.StatusOK {
 			t.Fatalf("%s: curl send: %d %s", a.Engine.Name(), code, raw)
 		}
+	}
+}
+
+// TestBadAllowedHost checks a name that is not a host name stops Open.
+func TestBadAllowedHost(t *testing.T) {
+	cfg := lab.DefaultConfig()
+	cfg.AllowedHosts = []string{"lab.example:8080"}
+	if l, err := lab.Open(t.Context(), cfg); !errors.Is(err, httpguard.ErrBadHost) {
+		if l != nil {
+			l.Close(t.Context())
+		}
+		t.Fatalf("Open: %v, want ErrBadHost", err)
 	}
 }

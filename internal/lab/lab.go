@@ -96,8 +96,9 @@ type Lab struct {
 	servers []*http.Server // producer APIs
 	toxiSrv *http.Server
 	console *consoleServer
-	guard   *httpguard.Guard // Host allow-list and cross-origin checks
-	shut    bool             // engines flushed and closed
+	shut    bool // engines flushed and closed
+
+	guard *httpguard.Guard // Host allow-list and cross-origin checks
 }
 
 // API is one running producer API.
@@ -113,16 +114,15 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	guard, err := httpguard.New(httpguard.AllowHosts(cfg.Host), httpguard.AllowHosts(cfg.AllowedHosts...))
-	if err != nil {
-		return nil, fmt.Errorf("allowed hosts: %w", err)
-	}
-	l := &Lab{cfg: cfg, toxi: toxi.New(cfg.Verbose), guard: guard}
+	l := &Lab{cfg: cfg, toxi: toxi.New(cfg.Verbose)}
 	defer func() {
 		if err != nil {
 			l.Close(context.Background())
 		}
 	}()
+	if l.guard, err = httpguard.New(httpguard.AllowHosts(cfg.Host), httpguard.AllowHosts(cfg.AllowedHosts...)); err != nil {
+		return nil, fmt.Errorf("allowed hosts: %w", err)
+	}
 	port := func(base, i int) int {
 		if base == 0 {
 			return 0
