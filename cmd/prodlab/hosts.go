@@ -47,7 +47,7 @@ func warnExposed(w io.Writer, flag, host string, what ...string) {
 	if host == "" {
 		host = `""`
 	}
-	fmt.Fprintf(w, "WARNING: %s %s is not a loopback address: %s become reachable from other machines on the network, without authentication. "+
+	fmt.Fprintf(w, "WARNING: %s %s is not a loopback address. Reachable from other machines on the network, without authentication: %s. "+
 		"Browsers that use a host name rather than an IP address need --allowed-host NAME.\n",
 		flag, host, strings.Join(what, ", "))
 }
