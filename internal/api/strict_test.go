@@ -23,17 +23,17 @@ import (
 	"github.com/prodlab/prodlab/internal/status"
 )
 
-// fakeEngine answers at once: topics bhf-transactions and t2 have 3
+// parseEngine answers at once: topics bhf-transactions and t2 have 3
 // partitions, every other topic is unknown.
-type fakeEngine struct {
+type parseEngine struct {
 	mu       sync.Mutex
 	sent     []prodlab.Message
 	notReady error
 }
 
-func (f *fakeEngine) Name() string { return "fake" }
+func (f *parseEngine) Name() string { return "fake" }
 
-func (f *fakeEngine) Produce(_ prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
+func (f *parseEngine) Produce(_ prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
 	f.mu.Lock()
 	f.sent = append(f.sent, m)
 	n := int64(len(f.sent))
@@ -46,26 +46,26 @@ func (f *fakeEngine) Produce(_ prodlab.Mode, m prodlab.Message, fn func(prodlab.
 	return nil
 }
 
-func (f *fakeEngine) Partitions(_ context.Context, topic string) (int32, error) {
+func (f *parseEngine) Partitions(_ context.Context, topic string) (int32, error) {
 	if topic == prodlab.DefaultTopic || topic == "t2" {
 		return 3, nil
 	}
 	return 0, prodlab.ErrUnknownTopic
 }
 
-func (f *fakeEngine) Ready(context.Context) error { return f.notReady }
-func (f *fakeEngine) Flush(context.Context) error { return nil }
-func (f *fakeEngine) Close()                      {}
-func (f *fakeEngine) take() (out []prodlab.Message) {
+func (f *parseEngine) Ready(context.Context) error { return f.notReady }
+func (f *parseEngine) Flush(context.Context) error { return nil }
+func (f *parseEngine) Close()                      {}
+func (f *parseEngine) take() (out []prodlab.Message) {
 	f.mu.Lock()
 	out, f.sent = f.sent, nil
 	f.mu.Unlock()
 	return
 }
 
-func fakeAPI(t testing.TB) (*fakeEngine, http.Handler) {
+func parseAPI(t testing.TB) (*parseEngine, http.Handler) {
 	t.Helper()
-	eng := &fakeEngine{}
+	eng := &parseEngine{}
 	store, err := status.New()
 	if err != nil {
 		t.Fatal(err)
@@ -73,8 +73,8 @@ func fakeAPI(t testing.TB) (*fakeEngine, http.Handler) {
 	return eng, api.New(eng, store, api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))).Routes()
 }
 
-// serve runs one request through h with a deadline.
-func serve(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {
+// serveParse runs one request through h with a deadline.
+func serveParse(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, "http://127.0.0.1/", nil)
 	path, raw, _ := strings.Cut(target, "?")
@@ -93,7 +93,7 @@ func serve(t testing.TB, h http.Handler, method, target string) *httptest.Respon
 // TestStrictQuery checks the issue's cases: a pair that does not decode is
 // refused naming it, never skipped.
 func TestStrictQuery(t *testing.T) {
-	eng, h := fakeAPI(t)
+	eng, h := parseAPI(t)
 	for _, c := range []struct{ query, field, msg string }{
 		{"mode=plain&eventId=E1&partition=2;x", "partition", `"partition=2;x" holds a ';'`},
 		{"mode=plain&eventId=E1&topic=bad%", "topic", `"topic=bad%" has a bad %-escape`},
@@ -104,9 +104,9 @@ func TestStrictQuery(t *testing.T) {
 		{"mode=plain&eventId=E1&sendMode=", "sendMode", "sendMode is empty"},
 		{"mode=plain&eventId=E1&x%zz=1", "x%zz", "bad %-escape"},
 	} {
-		w := serve(t, h, "POST", "/api/v1/send?"+c.query)
+		w := serveParse(t, h, "POST", "/api/v1/send?"+c.query)
 		labtest.CheckError(t, w.Code, w.Body.Bytes(), 400, c.field)
-		if !strings.Contains(w.Body.String(), jsonEscape(c.msg)) {
+		if !strings.Contains(w.Body.String(), jsonEscapeParse(c.msg)) {
 			t.Errorf("%s: %s, want it to say %s", c.query, w.Body, c.msg)
 		}
 	}
@@ -114,20 +114,20 @@ func TestStrictQuery(t *testing.T) {
 		t.Fatalf("%d records sent by refused requests", len(sent))
 	}
 	// The same values, encoded, are accepted as they are.
-	w := serve(t, h, "POST", "/api/v1/send?mode=plain&eventId="+url.QueryEscape(`'";--`)+"&key="+url.QueryEscape("café"))
+	w := serveParse(t, h, "POST", "/api/v1/send?mode=plain&eventId="+url.QueryEscape(`'";--`)+"&key="+url.QueryEscape("café"))
 	if w.Code != 200 {
 		t.Fatalf("encoded eventId: %d %s", w.Code, w.Body)
 	}
 	if sent := eng.take(); len(sent) != 1 || string(sent[0].Key) != "café" || string(sent[0].Headers[0].Value) != `'";--` {
 		t.Fatalf("sent %+v", sent)
 	}
-	w = serve(t, h, "GET", "/api/v1/status?requestId=%zz")
+	w = serveParse(t, h, "GET", "/api/v1/status?requestId=%zz")
 	labtest.CheckError(t, w.Code, w.Body.Bytes(), 400, "requestId")
-	w = serve(t, h, "GET", "/api/v1/status?requestId=a;b")
+	w = serveParse(t, h, "GET", "/api/v1/status?requestId=a;b")
 	labtest.CheckError(t, w.Code, w.Body.Bytes(), 400, "requestId")
 }
 
-func jsonEscape(s string) string {
+func jsonEscapeParse(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b[1 : len(b)-1])
 }
@@ -135,9 +135,9 @@ func jsonEscape(s string) string {
 // TestHealthNotReadyIsJSON checks /health's 503 is a JSON error that does
 // not carry the client's raw error.
 func TestHealthNotReadyIsJSON(t *testing.T) {
-	eng, h := fakeAPI(t)
+	eng, h := parseAPI(t)
 	eng.notReady = errors.New("dial tcp 10.1.2.3:29093: connect: connection refused")
-	w := serve(t, h, "GET", "/health")
+	w := serveParse(t, h, "GET", "/health")
 	labtest.CheckError(t, w.Code, w.Body.Bytes(), 503, "")
 	if strings.Contains(w.Body.String(), "10.1.2.3") {
 		t.Fatalf("the error body carries an internal address: %s", w.Body)
@@ -168,12 +168,12 @@ func TestStrictQueryLab(t *testing.T) {
 // cannot parse strictly is never a 2xx.
 func FuzzSendQuery(f *testing.F) {
 	f.Add("mode=plain&eventId=E1")
-	eng, h := fakeAPI(f)
+	eng, h := parseAPI(f)
 	f.Fuzz(func(t *testing.T, raw string) {
 		if strings.ContainsAny(raw, "#") {
 			raw = strings.ReplaceAll(raw, "#", "%23")
 		}
-		w := serve(t, h, "POST", "/api/v1/send?"+raw)
+		w := serveParse(t, h, "POST", "/api/v1/send?"+raw)
 		sent := eng.take()
 		if w.Code >= 400 {
 			if w.Code >= 500 {

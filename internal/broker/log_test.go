@@ -20,24 +20,24 @@ import (
 	"github.com/prodlab/prodlab/internal/broker"
 )
 
-// captured is a slog handler that keeps every record.
-type captured struct {
+// capturedLog is a slog handler that keeps every record.
+type capturedLog struct {
 	mu   sync.Mutex
 	recs []slog.Record
 }
 
-func (c *captured) Enabled(context.Context, slog.Level) bool { return true }
-func (c *captured) Handle(_ context.Context, r slog.Record) error {
+func (c *capturedLog) Enabled(context.Context, slog.Level) bool { return true }
+func (c *capturedLog) Handle(_ context.Context, r slog.Record) error {
 	c.mu.Lock()
 	c.recs = append(c.recs, r.Clone())
 	c.mu.Unlock()
 	return nil
 }
-func (c *captured) WithAttrs([]slog.Attr) slog.Handler { return c }
-func (c *captured) WithGroup(string) slog.Handler      { return c }
+func (c *capturedLog) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *capturedLog) WithGroup(string) slog.Handler      { return c }
 
 // warnings returns the WARN messages matching re.
-func (c *captured) warnings(re *regexp.Regexp) []slog.Record {
+func (c *capturedLog) warnings(re *regexp.Regexp) []slog.Record {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []slog.Record
@@ -49,7 +49,7 @@ func (c *captured) warnings(re *regexp.Regexp) []slog.Record {
 	return out
 }
 
-func attr(r slog.Record, key string) string {
+func logAttr(r slog.Record, key string) string {
 	var v string
 	r.Attrs(func(a slog.Attr) bool {
 		if a.Key == key {
@@ -62,29 +62,29 @@ func attr(r slog.Record, key string) string {
 }
 
 const (
-	batches   = 50
-	perBatch  = 20
-	testTopic = "t"
+	segBatches  = 50
+	segPerBatch = 20
+	segTopic    = "t"
 )
 
-// fill starts a cluster on dir, writes batches×perBatch records to one
+// fillSegments starts a cluster on dir, writes segBatches×segPerBatch records to one
 // partition, one batch per ProduceSync, and closes it cleanly.
-func fill(t *testing.T, dir string) {
+func fillSegments(t *testing.T, dir string) {
 	t.Helper()
-	c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, testTopic), broker.Logger(slog.New(slog.DiscardHandler)))
+	c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, segTopic), broker.Logger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.DirectAddrs()...), kgo.DefaultProduceTopic(testTopic))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.DirectAddrs()...), kgo.DefaultProduceTopic(segTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for b := range batches {
-		recs := make([]*kgo.Record, perBatch)
+	for b := range segBatches {
+		recs := make([]*kgo.Record, segPerBatch)
 		for i := range recs {
-			recs[i] = &kgo.Record{Value: []byte("record-" + strconv.Itoa(b*perBatch+i))}
+			recs[i] = &kgo.Record{Value: []byte("record-" + strconv.Itoa(b*segPerBatch+i))}
 		}
 		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 			t.Fatal(err)
@@ -94,12 +94,12 @@ func fill(t *testing.T, dir string) {
 	c.Close()
 }
 
-// reopen starts a cluster on dir with a captured logger and returns the
+// reopenLogged starts a cluster on dir with a capturedLog logger and returns the
 // partition's end offset as the restarted broker serves it.
-func reopen(t *testing.T, dir string) (*captured, int64) {
+func reopenLogged(t *testing.T, dir string) (*capturedLog, int64) {
 	t.Helper()
-	h := &captured{}
-	c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, testTopic), broker.Logger(slog.New(h)))
+	h := &capturedLog{}
+	c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, segTopic), broker.Logger(slog.New(h)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,17 +111,17 @@ func reopen(t *testing.T, dir string) (*captured, int64) {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, testTopic)
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, segTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _ := ends.Lookup(testTopic, 0)
+	o, _ := ends.Lookup(segTopic, 0)
 	return h, o.Offset
 }
 
-func segmentPath(t *testing.T, dir string) string {
+func segment0Path(t *testing.T, dir string) string {
 	t.Helper()
-	p := filepath.Join(dir, "partitions", testTopic+"-0", "0.dat")
+	p := filepath.Join(dir, "partitions", segTopic+"-0", "0.dat")
 	if _, err := os.Stat(p); err != nil {
 		t.Fatal(err)
 	}
@@ -132,9 +132,9 @@ var dropsRe = regexp.MustCompile(`^data dir: recovery drops (\d+) records of (\d
 
 // checkDropWarning checks one WARN names the segment and a count of
 // dropped records that matches what the restarted broker lost.
-func checkDropWarning(t *testing.T, h *captured, seg string, end int64) {
+func checkDropWarning(t *testing.T, h *capturedLog, seg string, end int64) {
 	t.Helper()
-	const total = batches * perBatch
+	const total = segBatches * segPerBatch
 	if end >= total {
 		t.Fatalf("end offset %d after the damage: nothing was dropped, the test damaged nothing", end)
 	}
@@ -146,8 +146,8 @@ func checkDropWarning(t *testing.T, h *captured, seg string, end int64) {
 	if m[1] != strconv.FormatInt(total-end, 10) || m[2] != strconv.Itoa(total) {
 		t.Fatalf("warning %q: want %d of %d dropped (the broker serves up to offset %d)", ws[0].Message, total-end, total, end)
 	}
-	if attr(ws[0], "segment") != seg || attr(ws[0], "topic") != testTopic || attr(ws[0], "partition") != "0" {
-		t.Fatalf("warning attrs: segment %q topic %q partition %q", attr(ws[0], "segment"), attr(ws[0], "topic"), attr(ws[0], "partition"))
+	if logAttr(ws[0], "segment") != seg || logAttr(ws[0], "topic") != segTopic || logAttr(ws[0], "partition") != "0" {
+		t.Fatalf("warning attrs: segment %q topic %q partition %q", logAttr(ws[0], "segment"), logAttr(ws[0], "topic"), logAttr(ws[0], "partition"))
 	}
 }
 
@@ -155,8 +155,8 @@ func checkDropWarning(t *testing.T, h *captured, seg string, end int64) {
 // truncates there, dropping every later batch, and the lab says how many.
 func TestCorruptSegmentWarns(t *testing.T) {
 	dir := t.TempDir()
-	fill(t, dir)
-	seg := segmentPath(t, dir)
+	fillSegments(t, dir)
+	seg := segment0Path(t, dir)
 	raw, err := os.ReadFile(seg)
 	if err != nil {
 		t.Fatal(err)
@@ -164,14 +164,14 @@ func TestCorruptSegmentWarns(t *testing.T) {
 	// A byte of a record in the middle batch: under its CRC (a batch's
 	// first 21 bytes, its base offset among them, are not).
 	pos := 0
-	for range batches / 2 {
+	for range segBatches / 2 {
 		pos += 12 + int(binary.BigEndian.Uint32(raw[pos+8:]))
 	}
 	raw[pos+100] ^= 0xff
 	if err := os.WriteFile(seg, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, end := reopen(t, dir)
+	h, end := reopenLogged(t, dir)
 	checkDropWarning(t, h, seg, end)
 	if len(h.warnings(regexp.MustCompile(`^kfake: .*truncating \d+ corrupt bytes`))) != 1 {
 		t.Fatal("kfake's own truncation warning did not reach the logger")
@@ -182,8 +182,8 @@ func TestCorruptSegmentWarns(t *testing.T) {
 // does.
 func TestTornTailWarns(t *testing.T) {
 	dir := t.TempDir()
-	fill(t, dir)
-	seg := segmentPath(t, dir)
+	fillSegments(t, dir)
+	seg := segment0Path(t, dir)
 	raw, err := os.ReadFile(seg)
 	if err != nil {
 		t.Fatal(err)
@@ -191,20 +191,20 @@ func TestTornTailWarns(t *testing.T) {
 	if err := os.WriteFile(seg, raw[:len(raw)-40], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, end := reopen(t, dir)
+	h, end := reopenLogged(t, dir)
 	checkDropWarning(t, h, seg, end)
-	if end != (batches-1)*perBatch {
-		t.Fatalf("end offset %d, want %d: one batch torn", end, (batches-1)*perBatch)
+	if end != (segBatches-1)*segPerBatch {
+		t.Fatalf("end offset %d, want %d: one batch torn", end, (segBatches-1)*segPerBatch)
 	}
 }
 
 // TestCleanRestartIsQuiet checks an undamaged dir gives no warning.
 func TestCleanRestartIsQuiet(t *testing.T) {
 	dir := t.TempDir()
-	fill(t, dir)
-	h, end := reopen(t, dir)
-	if end != batches*perBatch {
-		t.Fatalf("end offset %d, want %d", end, batches*perBatch)
+	fillSegments(t, dir)
+	h, end := reopenLogged(t, dir)
+	if end != segBatches*segPerBatch {
+		t.Fatalf("end offset %d, want %d", end, segBatches*segPerBatch)
 	}
 	if ws := h.warnings(regexp.MustCompile(`.`)); len(ws) != 0 {
 		t.Fatalf("warnings on a clean restart: %v", ws[0].Message)
@@ -215,7 +215,7 @@ func TestCleanRestartIsQuiet(t *testing.T) {
 // start, while a missing or empty dir is a fresh start.
 func TestMetadataFiles(t *testing.T) {
 	start := func(dir string) error {
-		c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, testTopic), broker.Logger(slog.New(slog.DiscardHandler)))
+		c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, segTopic), broker.Logger(slog.New(slog.DiscardHandler)))
 		if err == nil {
 			c.Close()
 		}
@@ -236,7 +236,7 @@ func TestMetadataFiles(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			fill(t, dir)
+			fillSegments(t, dir)
 			if err := damage(dir); err != nil {
 				t.Fatal(err)
 			}

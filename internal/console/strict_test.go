@@ -15,13 +15,13 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// fakeToxiproxy records the toxics the console adds and deletes.
-type fakeToxiproxy struct {
+// recordingToxiproxy records the toxics the console adds and deletes.
+type recordingToxiproxy struct {
 	mu    sync.Mutex
 	calls []string // method path body
 }
 
-func (f *fakeToxiproxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *recordingToxiproxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
 	f.calls = append(f.calls, r.Method+" "+r.URL.Path+" "+string(body))
@@ -39,16 +39,16 @@ func (f *fakeToxiproxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeToxiproxy) take() (out []string) {
+func (f *recordingToxiproxy) take() (out []string) {
 	f.mu.Lock()
 	out, f.calls = f.calls, nil
 	f.mu.Unlock()
 	return
 }
 
-func fakeConsole(t testing.TB) (*fakeToxiproxy, http.Handler) {
+func recordingConsole(t testing.TB) (*recordingToxiproxy, http.Handler) {
 	t.Helper()
-	fake := &fakeToxiproxy{}
+	fake := &recordingToxiproxy{}
 	ts := httptest.NewServer(fake)
 	t.Cleanup(ts.Close)
 	c := console.New(console.Toxiproxy(ts.URL), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
@@ -56,7 +56,7 @@ func fakeConsole(t testing.TB) (*fakeToxiproxy, http.Handler) {
 	return fake, c.Routes()
 }
 
-func serveConsole(h http.Handler, method, target, ctype, body string, hdr ...string) *httptest.ResponseRecorder {
+func serveRecorded(h http.Handler, method, target, ctype, body string, hdr ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, "http://127.0.0.1:8080"+target, strings.NewReader(body))
 	if ctype != "" {
 		r.Header.Set("Content-Type", ctype)
@@ -69,7 +69,7 @@ func serveConsole(h http.Handler, method, target, ctype, body string, hdr ...str
 	return w
 }
 
-func checkJSONError(t testing.TB, w *httptest.ResponseRecorder, code int, field string) {
+func checkErrorShape(t testing.TB, w *httptest.ResponseRecorder, code int, field string) {
 	t.Helper()
 	var e httpjson.ErrorBody
 	if w.Code != code || json.Unmarshal(w.Body.Bytes(), &e) != nil || e.Status != code || e.Field != field || e.Error == "" {
@@ -80,24 +80,24 @@ func checkJSONError(t testing.TB, w *httptest.ResponseRecorder, code int, field 
 // TestToxicInputs checks the names a URL path would resolve, the body's
 // media type and trailing data, and the console's own cross-origin check.
 func TestToxicInputs(t *testing.T) {
-	fake, h := fakeConsole(t)
+	fake, h := recordingConsole(t)
 	for _, p := range []string{"/api/proxies/kafka/toxics/%2E%2E", "/api/proxies/kafka/toxics/%2E", "/api/proxies/%2E%2E/toxics/x"} {
-		w := serveConsole(h, "DELETE", p, "", "")
+		w := serveRecorded(h, "DELETE", p, "", "")
 		if w.Code != 400 && w.Code != 404 {
 			t.Errorf("DELETE %s: %d %s, want 400", p, w.Code, w.Body)
 		}
 	}
-	checkJSONError(t, serveConsole(h, "DELETE", "/api/proxies/kafka/toxics/%2E%2E", "", ""), 400, "toxic")
-	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency","name":".."}`), 400, "name")
-	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "text/plain", `{"type":"latency"}`), 415, "Content-Type")
-	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "", `{"type":"latency"}`), 415, "Content-Type")
-	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency"} {"type":"timeout"}`), 400, "")
-	checkJSONError(t, serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency"}`,
+	checkErrorShape(t, serveRecorded(h, "DELETE", "/api/proxies/kafka/toxics/%2E%2E", "", ""), 400, "toxic")
+	checkErrorShape(t, serveRecorded(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency","name":".."}`), 400, "name")
+	checkErrorShape(t, serveRecorded(h, "POST", "/api/proxies/kafka/toxics", "text/plain", `{"type":"latency"}`), 415, "Content-Type")
+	checkErrorShape(t, serveRecorded(h, "POST", "/api/proxies/kafka/toxics", "", `{"type":"latency"}`), 415, "Content-Type")
+	checkErrorShape(t, serveRecorded(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency"} {"type":"timeout"}`), 400, "")
+	checkErrorShape(t, serveRecorded(h, "POST", "/api/proxies/kafka/toxics", "application/json", `{"type":"latency"}`,
 		"Sec-Fetch-Site", "cross-site", "Origin", "http://attacker.example"), 403, "")
 	if calls := fake.take(); len(calls) != 0 {
 		t.Fatalf("refused requests reached Toxiproxy: %q", calls)
 	}
-	w := serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json; charset=utf-8", `{"type":"latency","attributes":{"latency":5}}`,
+	w := serveRecorded(h, "POST", "/api/proxies/kafka/toxics", "application/json; charset=utf-8", `{"type":"latency","attributes":{"latency":5}}`,
 		"Sec-Fetch-Site", "same-origin", "Origin", "http://127.0.0.1:8080")
 	if w.Code != http.StatusCreated || len(fake.take()) != 1 {
 		t.Fatalf("same-origin toxic: %d %s", w.Code, w.Body)
@@ -105,7 +105,7 @@ func TestToxicInputs(t *testing.T) {
 	if w.Header().Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatal("no nosniff")
 	}
-	page := serveConsole(h, "GET", "/", "", "")
+	page := serveRecorded(h, "GET", "/", "", "")
 	if csp := page.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Fatalf("CSP %q has no frame-ancestors 'none'", csp)
 	}
@@ -122,21 +122,21 @@ func TestNoInternalURLsInErrors(t *testing.T) {
 	t.Cleanup(c.Close)
 	h := c.Routes()
 	for _, w := range []*httptest.ResponseRecorder{
-		serveConsole(h, "GET", "/api/proxies", "", ""),
-		serveConsole(h, "POST", "/api/send?engine=franz&mode=plain&eventId=E1", "", ""),
-		serveConsole(h, "GET", "/api/cluster", "", ""),
-		serveConsole(h, "GET", "/api/messages?topic=bhf-transactions", "", ""),
+		serveRecorded(h, "GET", "/api/proxies", "", ""),
+		serveRecorded(h, "POST", "/api/send?engine=franz&mode=plain&eventId=E1", "", ""),
+		serveRecorded(h, "GET", "/api/cluster", "", ""),
+		serveRecorded(h, "GET", "/api/messages?topic=bhf-transactions", "", ""),
 	} {
 		if w.Code != http.StatusServiceUnavailable {
-			checkJSONError(t, w, http.StatusBadGateway, "")
+			checkErrorShape(t, w, http.StatusBadGateway, "")
 		} else {
-			checkJSONError(t, w, http.StatusServiceUnavailable, "")
+			checkErrorShape(t, w, http.StatusServiceUnavailable, "")
 		}
 		if host := strings.TrimPrefix(dead, "http://"); strings.Contains(w.Body.String(), host) || strings.Contains(w.Body.String(), "connection refused") {
 			t.Fatalf("error body carries an internal address or client error: %s", w.Body)
 		}
 	}
-	checkJSONError(t, serveConsole(h, "POST", "/api/send?engine=franz&mode=plain&eventId=E1&partition=2;x", "", ""), 400, "partition")
+	checkErrorShape(t, serveRecorded(h, "POST", "/api/send?engine=franz&mode=plain&eventId=E1&partition=2;x", "", ""), 400, "partition")
 }
 
 // FuzzToxicBody posts arbitrary bodies to the console's toxic endpoint
@@ -145,10 +145,10 @@ func TestNoInternalURLsInErrors(t *testing.T) {
 // allows.
 func FuzzToxicBody(f *testing.F) {
 	f.Add(`{"type":"latency","attributes":{"latency":5}}`)
-	fake, h := fakeConsole(f)
+	fake, h := recordingConsole(f)
 	allowed := map[string][]string{"latency": {"latency", "jitter"}, "timeout": {"timeout"}, "reset_peer": {"timeout"}}
 	f.Fuzz(func(t *testing.T, body string) {
-		w := serveConsole(h, "POST", "/api/proxies/kafka/toxics", "application/json", body)
+		w := serveRecorded(h, "POST", "/api/proxies/kafka/toxics", "application/json", body)
 		calls := fake.take()
 		if w.Code >= 300 {
 			if w.Code >= 500 || w.Code < 400 {

@@ -13,8 +13,8 @@ import (
 	"github.com/prodlab/prodlab/internal/labtest"
 )
 
-// do sends one request with the given Host and extra headers.
-func do(t *testing.T, method, u, host, body string, hdr map[string]string) (int, string, http.Header) {
+// guardDo sends one request with the given Host and extra headers.
+func guardDo(t *testing.T, method, u, host, body string, hdr map[string]string) (int, string, http.Header) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -39,10 +39,10 @@ func do(t *testing.T, method, u, host, body string, hdr map[string]string) (int,
 	return resp.StatusCode, string(raw), resp.Header
 }
 
-// toxicCount counts the toxics on every proxy, read from Toxiproxy itself.
-func toxicCount(t *testing.T, l *lab.Lab) int {
+// guardToxicCount counts the toxics on every proxy, read from Toxiproxy itself.
+func guardToxicCount(t *testing.T, l *lab.Lab) int {
 	t.Helper()
-	code, raw, _ := do(t, "GET", l.ToxiproxyURL()+"/proxies", "", "", nil)
+	code, raw, _ := guardDo(t, "GET", l.ToxiproxyURL()+"/proxies", "", "", nil)
 	if code != 200 {
 		t.Fatalf("GET /proxies: %d %s", code, raw)
 	}
@@ -81,7 +81,7 @@ func TestForeignHostAndOriginRefused(t *testing.T) {
 	for _, a := range l.APIs() {
 		change[a.Engine.Name()] = [2]string{"/api/v1/send?mode=plain&eventId=guard-" + a.Engine.Name(), ""}
 	}
-	refused := func(name, what string, code int, raw string, hdr http.Header) {
+	refusedJSON := func(name, what string, code int, raw string, hdr http.Header) {
 		t.Helper()
 		if code != http.StatusForbidden {
 			t.Errorf("%s %s: %d %s, want 403", name, what, code, raw)
@@ -93,48 +93,48 @@ func TestForeignHostAndOriginRefused(t *testing.T) {
 		}
 	}
 	for name, base := range listeners {
-		code, raw, hdr := do(t, "GET", base+"/", "evil.example", "", nil)
-		refused(name, "GET / with Host evil.example", code, raw, hdr)
-		code, raw, hdr = do(t, "GET", base+"/", "evil.example:"+base[strings.LastIndex(base, ":")+1:], "", nil)
-		refused(name, "GET / with Host evil.example:port", code, raw, hdr)
+		code, raw, hdr := guardDo(t, "GET", base+"/", "evil.example", "", nil)
+		refusedJSON(name, "GET / with Host evil.example", code, raw, hdr)
+		code, raw, hdr = guardDo(t, "GET", base+"/", "evil.example:"+base[strings.LastIndex(base, ":")+1:], "", nil)
+		refusedJSON(name, "GET / with Host evil.example:port", code, raw, hdr)
 
 		c := change[name]
-		code, raw, hdr = do(t, "POST", base+c[0], "evil.example", c[1], map[string]string{"Content-Type": "application/json"})
-		refused(name, "POST with Host evil.example", code, raw, hdr)
-		code, raw, hdr = do(t, "POST", base+c[0], "", c[1], map[string]string{
+		code, raw, hdr = guardDo(t, "POST", base+c[0], "evil.example", c[1], map[string]string{"Content-Type": "application/json"})
+		refusedJSON(name, "POST with Host evil.example", code, raw, hdr)
+		code, raw, hdr = guardDo(t, "POST", base+c[0], "", c[1], map[string]string{
 			"Content-Type": "text/plain", "Sec-Fetch-Site": "cross-site", "Origin": "http://attacker.example"})
-		refused(name, "cross-site POST", code, raw, hdr)
-		code, raw, hdr = do(t, "POST", base+c[0], "", c[1], map[string]string{"Content-Type": "text/plain", "Origin": "http://attacker.example"})
-		refused(name, "POST with a foreign Origin", code, raw, hdr)
+		refusedJSON(name, "cross-site POST", code, raw, hdr)
+		code, raw, hdr = guardDo(t, "POST", base+c[0], "", c[1], map[string]string{"Content-Type": "text/plain", "Origin": "http://attacker.example"})
+		refusedJSON(name, "POST with a foreign Origin", code, raw, hdr)
 		if got := hdr.Get("X-Content-Type-Options"); got != "nosniff" {
 			t.Errorf("%s: X-Content-Type-Options %q", name, got)
 		}
 		// An allowed name and an IP address pass the Host check.
 		for _, h := range []string{"lab.example", "localhost"} {
-			if code, raw, _ := do(t, "GET", base+"/", h, "", nil); code == http.StatusForbidden {
+			if code, raw, _ := guardDo(t, "GET", base+"/", h, "", nil); code == http.StatusForbidden {
 				t.Errorf("%s: GET / with Host %s: %d %s", name, h, code, raw)
 			}
 		}
 	}
-	if n := toxicCount(t, l); n != 0 {
-		t.Fatalf("%d toxics after refused requests, want 0", n)
+	if n := guardToxicCount(t, l); n != 0 {
+		t.Fatalf("%d toxics after refusedJSON requests, want 0", n)
 	}
 	for _, a := range l.APIs() {
 		if got := len(labtest.Count(t, l, "bhf-transactions", "guard-"+a.Engine.Name())); got != 0 {
-			t.Fatalf("%s: %d records written by refused requests", a.Engine.Name(), got)
+			t.Fatalf("%s: %d records written by refusedJSON requests", a.Engine.Name(), got)
 		}
 	}
 
 	// The same requests from curl, or from the console's own page, pass.
-	if code, raw, _ := do(t, "POST", l.ConsoleURL()+"/api/proxies/kafka/toxics", "", toxic, map[string]string{
+	if code, raw, _ := guardDo(t, "POST", l.ConsoleURL()+"/api/proxies/kafka/toxics", "", toxic, map[string]string{
 		"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin", "Origin": l.ConsoleURL()}); code != http.StatusCreated {
 		t.Fatalf("same-origin toxic through the console: %d %s", code, raw)
 	}
-	if code, raw, _ := do(t, "DELETE", l.ToxiproxyURL()+"/proxies/kafka/toxics/guard_probe", "", "", nil); code != http.StatusNoContent {
+	if code, raw, _ := guardDo(t, "DELETE", l.ToxiproxyURL()+"/proxies/kafka/toxics/guard_probe", "", "", nil); code != http.StatusNoContent {
 		t.Fatalf("curl DELETE toxic: %d %s", code, raw)
 	}
 	for _, a := range l.APIs() {
-		if code, raw, _ := do(t, "POST", a.URL+change[a.Engine.Name()][0], "", "", nil); code != http.StatusOK {
+		if code, raw, _ := guardDo(t, "POST", a.URL+change[a.Engine.Name()][0], "", "", nil); code != http.StatusOK {
 			t.Fatalf("%s: curl send: %d %s", a.Engine.Name(), code, raw)
 		}
 	}
