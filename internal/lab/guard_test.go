@@ -117,11 +117,11 @@ func TestForeignHostAndOriginRefused(t *testing.T) {
 		}
 	}
 	if n := guardToxicCount(t, l); n != 0 {
-		t.Fatalf("%d toxics after refusedJSON requests, want 0", n)
+		t.Fatalf("%d toxics after refused requests, want 0", n)
 	}
 	for _, a := range l.APIs() {
 		if got := len(labtest.Count(t, l, "bhf-transactions", "guard-"+a.Engine.Name())); got != 0 {
-			t.Fatalf("%s: %d records written by refusedJSON requests", a.Engine.Name(), got)
+			t.Fatalf("%s: %d records written by refused requests", a.Engine.Name(), got)
 		}
 	}
 
