@@ -247,3 +247,19 @@ func TestMetadataFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestOrphanPartitionWarns checks a partition directory that no topic in
+// topics.json names is reported: its records would silently not be served.
+func TestOrphanPartitionWarns(t *testing.T) {
+	dir := t.TempDir()
+	fillSegments(t, dir)
+	ghost := filepath.Join(dir, "partitions", "ghost-0")
+	if err := os.MkdirAll(ghost, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := reopenLogged(t, dir)
+	ws := h.warnings(regexp.MustCompile(`belongs to no topic`))
+	if len(ws) != 1 || logAttr(ws[0], "dir") != ghost {
+		t.Fatalf("%d orphan warnings, want 1 naming %s", len(ws), ghost)
+	}
+}
