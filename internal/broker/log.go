@@ -65,6 +65,9 @@ func (s slogLogger) Logf(level kfake.LogLevel, msg string, args ...any) {
 	s.l.Log(context.Background(), lv, "kfake: "+fmt.Sprintf(msg, args...))
 }
 
+// maxPartitions bounds a topic's partition count read from topics.json.
+const maxPartitions = 1 << 16
+
 // The names kfake gives its files in a data dir.
 const (
 	metaFile     = "meta.json"
@@ -117,6 +120,9 @@ func checkDataDir(dir string, log *slog.Logger) error {
 	}
 	known := map[string]bool{}
 	for _, t := range topics.Topics {
+		if t.Partitions < 0 || t.Partitions > maxPartitions {
+			return fmt.Errorf("%w: %s says topic %q has %d partitions; refusing to start", ErrMetadata, filepath.Join(dir, topicsFile), t.Name, t.Partitions)
+		}
 		for p := range t.Partitions {
 			name := url.PathEscape(t.Name) + "-" + strconv.Itoa(p)
 			known[name] = true
