@@ -1,7 +1,8 @@
 # prodlab: the Kafka producer-reliability lab.
 #
-#   make test           everything CI runs: lint, embedded tests, real Apache
-#                       Kafka tests, the lab guide and the browser console
+#   make test           everything CI runs: lint, embedded tests, the fuzzers
+#                       (10 s each), real Apache Kafka tests, the lab guide
+#                       and the browser tests
 #   make test-embedded  only Go and gcc needed
 #   make test-local     real Apache Kafka from Maven Central jars (JDK 17+, Maven)
 #   make up             build with visible progress, then run the lab (ARGS=...)
@@ -24,7 +25,7 @@ up:
 
 # tree-before and tree-check bracket the suite: the tests must leave the
 # git tree as they found it (no rewritten tracked file, no stray file).
-test: tree-before lint test-embedded test-race doc-test test-local browser-test tree-check
+test: tree-before lint test-embedded test-race fuzz doc-test test-local browser-test tree-check
 
 tree-before:
 	@mkdir -p build && git status --porcelain=v1 --untracked-files=all >build/tree-before.txt
@@ -69,10 +70,21 @@ doc-test:
 # playwright-core from npm, which never downloads a browser, in French and
 # in English. It starts its own lab on free ports and writes its screenshots
 # to build/screenshots (git ignores build/); `make screenshots` writes them
-# to docs/img instead, on purpose.
+# to docs/img instead, on purpose. Then cross-origin.test.mjs attacks a
+# fresh lab from a page of another origin and checks nothing changed.
 .PHONY: browser-test
 browser-test:
-	cd tests/browser && { test -d node_modules/playwright-core || npm ci --no-audit --no-fund; } && node console.test.mjs
+	cd tests/browser && { test -d node_modules/playwright-core || npm ci --no-audit --no-fund; } && node console.test.mjs && node cross-origin.test.mjs
+
+# Go native fuzzing, a bounded time each (FUZZTIME), from the seed corpora
+# committed under testdata/fuzz: the producer API's send parsing and the
+# console's toxic body, each over a fake engine or Toxiproxy. A failing
+# input is written to testdata/fuzz and fails the target.
+FUZZTIME ?= 10s
+.PHONY: fuzz
+fuzz:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSendQuery$$' -fuzztime $(FUZZTIME) ./internal/api/
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzToxicBody$$' -fuzztime $(FUZZTIME) ./internal/console/
 
 screenshots:
 	$(MAKE) browser-test SCREENSHOT=docs/img/console.png SCREENSHOT_LAB=docs/img/console-lab.png

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/status"
 )
@@ -30,6 +31,7 @@ type apiConfig struct {
 	producer  engine.Config
 	storeSize int
 	storeTTL  time.Duration
+	allowed   hostList
 }
 
 func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
@@ -38,6 +40,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.engine, "engine", engine.FranzName, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
 	fs.StringVar(&c.listen, "listen", "", "address the API listens on (default 127.0.0.1:18080 for franz, 127.0.0.1:18081 for librdkafka)")
+	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
 	if err := c.producer.LoadEnv(os.LookupEnv); err != nil {
@@ -75,6 +78,13 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	host, _, _ := net.SplitHostPort(c.listen)
+	warnExposed(os.Stderr, "--listen", host, "the producer API")
+	guard, err := httpguard.New(httpguard.AllowHosts(host), httpguard.AllowHosts(c.allowed...))
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	eng, err := engine.New(c.engine, c.producer)
 	if err != nil {
 		ln.Close()
@@ -83,7 +93,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	srv := api.New(eng, store, api.Logger(logger))
 	bound := c.producer.DeliveryTimeout + api.SyncMargin
 	hs := &http.Server{
-		Handler:           srv.Routes(),
+		Handler:           guard.Wrap(srv.Routes()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      bound + 10*time.Second, // past the 504 of a sync send

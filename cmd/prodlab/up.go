@@ -29,8 +29,10 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Host, "host", cfg.Host, "interface every listener binds")
+	fs.Var((*hostList)(&cfg.AllowedHosts), "allowed-host", allowedHostUsage)
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
+	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
 	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: 127.0.0.1:31092 and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
@@ -94,6 +96,7 @@ func runUp(ctx context.Context, args []string) error {
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	warnExposed(os.Stderr, "--host", cfg.Host, "Toxiproxy's API (it can open a proxy to any address)", "both producer APIs", "the web console", "the Kafka brokers", "the Toxiproxy proxies")
 	if cfg.DataDir != "" { // one lab per data dir, found by 'prodlab down'
 		lock, err := runlock.Acquire(cfg.DataDir)
 		if err != nil {

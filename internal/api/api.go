@@ -132,7 +132,8 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.eng.Ready(ctx); err != nil {
-			http.Error(w, "NOT READY: "+err.Error(), http.StatusServiceUnavailable)
+			s.cfg.logger.Info("health: not ready", "err", err)
+			httpjson.Error(w, http.StatusServiceUnavailable, "", "NOT READY: the producer is not connected to Kafka yet (the API's log has the cause)")
 			return
 		}
 		s.ready.Store(true)
@@ -159,7 +160,7 @@ type sendResponse struct {
 // SendCreate validates a send, produces it and answers 200 (sync) or 202
 // (async).
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	req, ferr := parseSend(r.URL.Query(), s.cfg.topic)
+	req, ferr := parseSend(r.URL.RawQuery, s.cfg.topic)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
@@ -170,7 +171,8 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, "topic", "topic "+req.topic+" does not exist")
 		return
 	case err != nil && req.partition != prodlab.AnyPartition:
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot check partition "+itoa(int64(req.partition))+" of topic "+req.topic+": metadata unreadable: "+err.Error())
+		s.cfg.logger.Warn("cannot read topic metadata", "topic", req.topic, "err", err)
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot check partition "+itoa(int64(req.partition))+" of topic "+req.topic+": its metadata is unreadable; retry later (the API's log has the cause)")
 		return
 	case err != nil:
 		// No count to check against: the producer decides, within the
@@ -287,16 +289,9 @@ type statusResponse struct {
 
 // StatusShow reports the state of an async send.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for k := range q {
-		if k != "requestId" {
-			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": only requestId is allowed")
-			return
-		}
-	}
-	id := q.Get("requestId")
-	if id == "" {
-		httpjson.Error(w, http.StatusBadRequest, "requestId", "requestId is required")
+	id, ferr := parseStatus(r.URL.RawQuery)
+	if ferr != nil {
+		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
 	st, err := s.store.Get(id)

@@ -1,13 +1,13 @@
 package api
 
 import (
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
 // Limits on send parameters.
@@ -42,7 +42,13 @@ func ValidTopic(name string) string {
 	return ""
 }
 
-func parseSend(q url.Values, defaultTopic string) (sendRequest, *fieldError) {
+// parseSend parses a send's raw query strictly: a pair that does not
+// decode is refused, never skipped.
+func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
+	q, field, msg := httpjson.ParseQuery(raw)
+	if msg != "" {
+		return sendRequest{}, &fieldError{field, msg}
+	}
 	for k, vs := range q {
 		if !sendParams[k] {
 			return sendRequest{}, &fieldError{k, "unknown parameter " + k + ": allowed are mode, sendMode, eventId, key, partition, topic"}
@@ -57,6 +63,9 @@ func parseSend(q url.Values, defaultTopic string) (sendRequest, *fieldError) {
 	)
 	if req.mode, err = prodlab.ParseMode(q.Get("mode")); err != nil {
 		return req, &fieldError{"mode", err.Error()}
+	}
+	if q.Has("sendMode") && q.Get("sendMode") == "" {
+		return req, &fieldError{"sendMode", "sendMode is empty: sync or async, or leave it out for sync"}
 	}
 	if req.sendMode, err = prodlab.ParseSendMode(q.Get("sendMode")); err != nil {
 		return req, &fieldError{"sendMode", err.Error()}
@@ -74,6 +83,8 @@ func parseSend(q url.Values, defaultTopic string) (sendRequest, *fieldError) {
 	if q.Has("key") {
 		req.key = q.Get("key")
 		switch {
+		case !utf8.ValidString(req.key):
+			return req, &fieldError{"key", "key is not valid UTF-8"}
 		case req.key == "":
 			return req, &fieldError{"key", "key is empty: leave it out to use eventId"}
 		case len(req.key) > MaxKeyLen:
@@ -101,6 +112,27 @@ func parseSend(q url.Values, defaultTopic string) (sendRequest, *fieldError) {
 		}
 	}
 	return req, nil
+}
+
+// parseStatus parses a status request's raw query strictly.
+func parseStatus(raw string) (string, *fieldError) {
+	q, field, msg := httpjson.ParseQuery(raw)
+	if msg != "" {
+		return "", &fieldError{field, msg}
+	}
+	for k, vs := range q {
+		if k != "requestId" {
+			return "", &fieldError{k, "unknown parameter " + k + ": only requestId is allowed"}
+		}
+		if len(vs) > 1 {
+			return "", &fieldError{k, "parameter requestId is given more than once"}
+		}
+	}
+	id := q.Get("requestId")
+	if id == "" {
+		return "", &fieldError{"requestId", "requestId is required"}
+	}
+	return id, nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -6,6 +6,7 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -29,6 +30,8 @@ type cfg struct {
 	partitions int32
 	configs    map[string]string
 	compactKey string
+	logger     *slog.Logger // see log.go
+	syncWrites bool
 }
 
 // Opt configures a Cluster.
@@ -70,6 +73,11 @@ func Start(opts ...Opt) (*Cluster, error) {
 	if len(c.ports) != c.brokers {
 		return nil, fmt.Errorf("%d ports for %d brokers", len(c.ports), c.brokers)
 	}
+	if c.dataDir != "" {
+		if err := checkDataDir(c.dataDir, c.log()); err != nil {
+			return nil, err
+		}
+	}
 	cl := &Cluster{}
 	kopts := []kfake.Opt{
 		kfake.NumBrokers(c.brokers),
@@ -99,6 +107,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 	if len(c.configs) > 0 {
 		kopts = append(kopts, kfake.BrokerConfigs(c.configs))
 	}
+	kopts = append(kopts, c.storageOpts()...)
 	kc, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		for _, l := range cl.lns {

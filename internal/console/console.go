@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/observe"
 )
@@ -169,11 +170,17 @@ func (s *Server) Routes() http.Handler {
 	files := http.FileServerFS(static)
 	mux.Handle("/", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
 		// Everything the page needs comes from this binary.
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	}, http.MethodGet, http.MethodHead))
-	return mux
+	// The console calls Toxiproxy and the APIs as itself: it refuses
+	// cross-origin requests, so no other page reaches them through it.
+	return httpguard.CrossOrigin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	}))
 }
 
 // infoResponse tells the page what the lab offers.
@@ -295,15 +302,19 @@ const maxClusterTopics = 200
 // ClusterShow lists the brokers and the topics with their partitions and
 // start and end offsets.
 func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
-	if len(r.URL.Query()) > 0 {
-		for k := range r.URL.Query() {
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
+	if len(q) > 0 {
+		for k := range q {
 			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
 			return
 		}
 	}
 	cl, err := s.admin()
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
+		s.kafkaUnavailable(w, "cannot reach the cluster", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
@@ -311,7 +322,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	adm := kadm.NewClient(cl)
 	meta, err := adm.Metadata(ctx)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot read cluster metadata: "+err.Error())
+		s.kafkaUnavailable(w, "cannot read cluster metadata", err)
 		return
 	}
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
@@ -345,12 +356,12 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	starts, err := adm.ListStartOffsets(ctx, visible...)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot list start offsets: "+err.Error())
+		s.kafkaUnavailable(w, "cannot list start offsets", err)
 		return
 	}
 	ends, err := adm.ListEndOffsets(ctx, visible...)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot list end offsets: "+err.Error())
+		s.kafkaUnavailable(w, "cannot list end offsets", err)
 		return
 	}
 	for _, n := range visible {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,8 +18,11 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// userAgent identifies the console to the producer APIs and to Toxiproxy,
-// whose API refuses browsers' user agents.
+// userAgent identifies the console's own calls to the producer APIs and to
+// Toxiproxy, whose API refuses browsers' user agents. The console makes
+// those calls itself, with its own checks: Routes refuses cross-origin
+// requests, the lab's listener checks the Host, and every body and
+// parameter is parsed strictly.
 const userAgent = "prodlab-console"
 
 // MaxToxicMillis bounds every duration attribute of a toxic: 10 minutes.
@@ -30,7 +35,12 @@ var toxicTypes = map[string][]string{
 	"reset_peer": {"timeout"},
 }
 
-var legalName = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
+var legalNameChars = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
+
+// legalName reports whether s is a proxy or toxic name the console passes
+// on: 1 to 64 of a-z A-Z 0-9 . _ -, and not . or .. (which a URL path
+// would resolve).
+func legalName(s string) bool { return s != "." && s != ".." && legalNameChars.MatchString(s) }
 
 // toxiproxyCall sends a request to Toxiproxy and decodes its JSON answer
 // into out. A Toxiproxy error comes back as a *toxiError.
@@ -58,7 +68,8 @@ func (s *Server) toxiproxyCall(ctx context.Context, method, path string, body an
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return &toxiError{http.StatusBadGateway, "toxiproxy at " + s.cfg.toxiproxy + " does not answer: " + err.Error()}
+		s.cfg.logger.Warn("toxiproxy does not answer", "url", s.cfg.toxiproxy, "err", err)
+		return &toxiError{http.StatusBadGateway, "toxiproxy does not answer: retry later (the console's log has the cause)"}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -85,7 +96,8 @@ func (e *toxiError) Error() string { return e.msg }
 func writeToxiError(w http.ResponseWriter, err error, field string) {
 	var te *toxiError
 	if !errors.As(err, &te) {
-		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy: "+err.Error())
+		slog.Default().Warn("toxiproxy call failed", "err", err)
+		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy gave an answer the console cannot read (the console's log has the cause)")
 		return
 	}
 	if te.code >= 500 || te.code == http.StatusForbidden {
@@ -169,8 +181,8 @@ func (t *toxicRequest) validate() (field, msg string) {
 	if t.Name == "" {
 		t.Name = t.Type + "_" + t.Stream
 	}
-	if !legalName.MatchString(t.Name) {
-		return "name", "name " + strconv.Quote(t.Name) + " must be 1 to 64 of a-z A-Z 0-9 . _ -"
+	if !legalName(t.Name) {
+		return "name", "name " + strconv.Quote(t.Name) + " must be 1 to 64 of a-z A-Z 0-9 . _ -, and not . or .."
 	}
 	for k, v := range t.Attributes {
 		known := false
@@ -178,7 +190,7 @@ func (t *toxicRequest) validate() (field, msg string) {
 			known = known || a == k
 		}
 		if !known {
-			return "attributes." + k, "attribute " + k + " does not apply to a " + t.Type + " toxic: use " + strings.Join(attrs, ", ")
+			return "attributes." + k, "attribute " + strconv.Quote(k) + " does not apply to a " + t.Type + " toxic: use " + strings.Join(attrs, ", ")
 		}
 		if v < 0 || v > MaxToxicMillis {
 			return "attributes." + k, k + " " + strconv.Itoa(v) + " is out of range: 0.." + strconv.Itoa(MaxToxicMillis) + " ms"
@@ -190,14 +202,22 @@ func (t *toxicRequest) validate() (field, msg string) {
 // ToxicCreate adds a latency, timeout or reset_peer toxic to a proxy.
 func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("proxy")
-	if !legalName.MatchString(name) {
+	if !legalName(name) {
 		httpjson.Error(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		httpjson.Error(w, http.StatusUnsupportedMediaType, "Content-Type", "the body must be sent as Content-Type: application/json")
 		return
 	}
 	var req toxicRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	err := dec.Decode(&req)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("more data after the toxic")
+	}
+	if err != nil {
 		httpjson.Error(w, http.StatusBadRequest, "", "the body must be one JSON toxic {name, type, stream, toxicity, attributes}: "+err.Error())
 		return
 	}
@@ -206,7 +226,7 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out toxic
-	err := s.toxiproxyCall(r.Context(), http.MethodPost, "/proxies/"+url.PathEscape(name)+"/toxics", toxic{
+	err = s.toxiproxyCall(r.Context(), http.MethodPost, "/proxies/"+url.PathEscape(name)+"/toxics", toxic{
 		Name: req.Name, Type: req.Type, Stream: req.Stream, Toxicity: *req.Toxicity, Attributes: req.Attributes,
 	}, &out)
 	if err != nil {
@@ -224,11 +244,11 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 // ToxicDelete removes a toxic from a proxy.
 func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 	name, tox := r.PathValue("proxy"), r.PathValue("toxic")
-	if !legalName.MatchString(name) {
+	if !legalName(name) {
 		httpjson.Error(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
 		return
 	}
-	if !legalName.MatchString(tox) {
+	if !legalName(tox) {
 		httpjson.Error(w, http.StatusBadRequest, "toxic", "toxic "+strconv.Quote(tox)+" is not a legal toxic name")
 		return
 	}

@@ -244,7 +244,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	}
 	cl, err := s.admin()
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
+		s.kafkaUnavailable(w, "cannot reach the cluster", err)
 		return nil, "", false
 	}
 	reread := q.Get("reread") == "true"
@@ -257,7 +257,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 		if errors.Is(err, errUnknownTopic) {
 			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
 		} else {
-			httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error())
+			s.kafkaUnavailable(w, "cannot read topic "+topic, err)
 		}
 		return nil, "", false
 	}
@@ -351,7 +351,10 @@ func (t *topicLog) all() ([]record, []partitionRange) {
 // first, filtered by q (a substring of the eventId or the key) and paged
 // by skip and limit.
 func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
 	if !checkParams(w, q, "topic", "q", "skip", "limit", "reread") {
 		return
 	}
@@ -422,7 +425,10 @@ type duplicatesResponse struct {
 // DuplicateIndex lists the eventIds of a topic that have more than one
 // copy, with the partition and offset of every copy, newest first.
 func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
 	if !checkParams(w, q, "topic", "limit", "reread") {
 		return
 	}

@@ -182,7 +182,10 @@ func (rn *runner) cancel() {
 // (kind=experiment, schedule, n) and answers 202 with the run; 409 if one
 // is already running.
 func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
 	if !checkParams(w, q, "kind", "schedule", "n") {
 		return
 	}
@@ -245,7 +248,8 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 // RunShow reports the current or last run, or answers 204 if none was
 // started.
 func (s *Server) RunShow(w http.ResponseWriter, r *http.Request) {
-	if !checkParams(w, r.URL.Query()) {
+	q, ok := httpjson.Query(w, r)
+	if !ok || !checkParams(w, q) {
 		return
 	}
 	cur := s.runs.snapshot()

@@ -46,13 +46,15 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, 
 	// The API goes on with a send whose client left; so does the console.
 	req, err := http.NewRequestWithContext(r.Context(), method, u, nil)
 	if err != nil {
-		httpjson.Error(w, http.StatusInternalServerError, "", err.Error())
+		s.cfg.logger.Error("cannot build the request to a producer API", "url", u, "err", err)
+		httpjson.Error(w, http.StatusBadGateway, "", "the console cannot call the "+e.Name+" API (the console's log has the cause)")
 		return
 	}
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := s.api.Do(req)
 	if err != nil {
-		httpjson.Error(w, http.StatusBadGateway, "", "the "+e.Name+" API at "+e.URL+" does not answer: "+err.Error())
+		s.cfg.logger.Warn("producer API does not answer", "engine", e.Name, "url", e.URL, "err", err)
+		httpjson.Error(w, http.StatusBadGateway, "", "the "+e.Name+" API does not answer: retry later (the console's log has the cause)")
 		return
 	}
 	defer resp.Body.Close()
@@ -71,7 +73,10 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, 
 // API's parameters (mode, sendMode, eventId, key, partition, topic) plus
 // engine, and answers what the API answers.
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
 	e, ok := s.engine(w, q)
 	if !ok {
 		return
@@ -83,7 +88,10 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 // StatusShow forwards an async send's status request (engine, requestId)
 // to the engine's producer API.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
 	e, ok := s.engine(w, q)
 	if !ok {
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/observe"
 	"github.com/prodlab/prodlab/internal/status"
@@ -29,6 +30,9 @@ import (
 type Config struct {
 	// Host is the interface every listener binds, default 127.0.0.1.
 	Host string
+	// AllowedHosts are the names, besides localhost, IP addresses and
+	// Host, that every listener accepts in a request's Host header.
+	AllowedHosts []string
 	// Brokers is the embedded broker count, 1 or 3.
 	Brokers int
 	// BrokerPort is broker 1's direct port; broker i uses BrokerPort+i-1.
@@ -41,6 +45,9 @@ type Config struct {
 	APIPorts map[string]int
 	// DataDir persists the embedded cluster; empty keeps it in memory.
 	DataDir string
+	// SyncWrites fsyncs every batch before the broker acknowledges it, so
+	// that acknowledged records survive an OS crash, not only a kill.
+	SyncWrites bool
 	// External is the direct bootstrap of an external cluster; empty runs
 	// the embedded one.
 	External []string
@@ -91,6 +98,8 @@ type Lab struct {
 	toxiSrv *http.Server
 	console *consoleServer
 	shut    bool // engines flushed and closed
+
+	guard *httpguard.Guard // Host allow-list and cross-origin checks
 }
 
 // API is one running producer API.
@@ -112,6 +121,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			l.Close(context.Background())
 		}
 	}()
+	if l.guard, err = httpguard.New(httpguard.AllowHosts(cfg.Host), httpguard.AllowHosts(cfg.AllowedHosts...)); err != nil {
+		return nil, fmt.Errorf("allowed hosts: %w", err)
+	}
 	port := func(base, i int) int {
 		if base == 0 {
 			return 0
@@ -132,6 +144,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		if cfg.DataDir != "" {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
 		}
+		bopts = append(bopts, broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites))
 		if l.cluster, err = broker.Start(bopts...); err != nil {
 			return nil, fmt.Errorf("embedded kafka: %w", err)
 		}
@@ -221,7 +234,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 }
 
 func (l *Lab) serve(ln net.Listener, h http.Handler) *http.Server {
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s := &http.Server{Handler: l.guard.Wrap(h), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)

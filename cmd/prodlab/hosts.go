@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/prodlab/prodlab/internal/httpguard"
+)
+
+// hostList is a repeatable --allowed-host flag.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+
+func (h *hostList) Set(v string) error {
+	for _, n := range strings.Split(v, ",") {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		if err := httpguard.CheckHost(n); err != nil {
+			return err
+		}
+		*h = append(*h, n)
+	}
+	return nil
+}
+
+const allowedHostUsage = "a host name the HTTP listeners accept in the Host header, besides localhost and IP addresses (repeatable; .example.com allows its subdomains)"
+
+// loopback reports whether host only reaches this machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// warnExposed tells, when host (the value of flag) is not a loopback
+// address, what other machines can now reach.
+func warnExposed(w io.Writer, flag, host string, what ...string) {
+	if loopback(host) {
+		return
+	}
+	if host == "" {
+		host = `""`
+	}
+	fmt.Fprintf(w, "WARNING: %s %s is not a loopback address. Reachable from other machines on the network, without authentication: %s. "+
+		"Browsers that use a host name rather than an IP address need --allowed-host NAME.\n",
+		flag, host, strings.Join(what, ", "))
+}

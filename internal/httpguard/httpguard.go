@@ -1,0 +1,172 @@
+// Package httpguard closes the lab's HTTP listeners to other origins: a Host
+// allow-list against DNS rebinding and Go's http.CrossOriginProtection
+// against cross-site requests, both answering 403 in the lab's JSON error
+// shape. Requests without browser headers (curl, the CLI, scripts) and
+// same-origin requests from the console's own page pass unchanged.
+package httpguard
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/prodlab/prodlab/internal/httpjson"
+)
+
+// ErrBadHost is returned for an allowed host that is not a host name.
+var ErrBadHost = errors.New("not a host name")
+
+// Guard checks every request's Host header and origin.
+type Guard struct {
+	cfg cfg
+	cop *http.CrossOriginProtection
+}
+
+type cfg struct {
+	hosts   map[string]bool // exact names
+	domains []string        // ".example.com": the domain and its subdomains
+}
+
+// Opt configures a Guard.
+type Opt func(*cfg) error
+
+// AllowHosts adds names the Host header may carry, besides the defaults:
+// localhost and its subdomains (RFC 6761), and every IP address literal,
+// as Vite's server.allowedHosts and webpack-dev-server's "auto" do (a DNS
+// rebinding attack needs a host name). A name starting with "." allows
+// that domain and every subdomain. An unspecified address (0.0.0.0, ::)
+// or an empty name adds nothing.
+func AllowHosts(names ...string) Opt {
+	return func(c *cfg) error {
+		for _, n := range names {
+			h := normalize(n)
+			if h == "" || isIP(h) {
+				continue
+			}
+			if err := CheckHost(n); err != nil {
+				return err
+			}
+			if strings.HasPrefix(h, ".") {
+				c.domains = append(c.domains, h)
+			} else {
+				c.hosts[h] = true
+			}
+		}
+		return nil
+	}
+}
+
+// CheckHost reports whether name can be given to AllowHosts: an IP
+// address, or a host name of letters, digits, '-' and '.', optionally
+// starting with '.', without a port.
+func CheckHost(name string) error {
+	h := normalize(name)
+	if isIP(h) {
+		return nil
+	}
+	label := strings.TrimPrefix(h, ".")
+	if label == "" || len(label) > 253 {
+		return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": 1 to 253 characters"))
+	}
+	for _, part := range strings.Split(label, ".") {
+		if part == "" || len(part) > 63 {
+			return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": empty or over-long label"))
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": use letters, digits, '-' and '.', without a port"))
+			}
+		}
+	}
+	return nil
+}
+
+// New returns a Guard allowing the defaults plus what opts add.
+func New(opts ...Opt) (*Guard, error) {
+	c := cfg{hosts: map[string]bool{"localhost": true}}
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	return &Guard{cfg: c, cop: crossOrigin()}, nil
+}
+
+func crossOrigin() *http.CrossOriginProtection {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Error(w, http.StatusForbidden, "", "cross-origin request refused: "+r.Method+" "+r.URL.Path+
+			" accepts only requests from its own origin or from clients that are not browsers (curl, scripts)")
+	}))
+	return cop
+}
+
+// CrossOrigin returns h behind http.CrossOriginProtection only, with the
+// JSON 403: for a handler that calls other services on the caller's
+// behalf, so that it is safe on any listener.
+func CrossOrigin(h http.Handler) http.Handler { return crossOrigin().Handler(h) }
+
+// Allowed reports whether a request's Host header value is allowed.
+func (g *Guard) Allowed(hostHeader string) bool {
+	h := hostOnly(hostHeader)
+	if h == "" {
+		return false
+	}
+	if isIP(h) || g.cfg.hosts[h] || h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	for _, d := range g.cfg.domains {
+		if h == d[1:] || strings.HasSuffix(h, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// Wrap returns h behind the guard. It also sets X-Content-Type-Options:
+// nosniff on every answer.
+func (g *Guard) Wrap(h http.Handler) http.Handler {
+	inner := g.cop.Handler(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if !g.Allowed(r.Host) {
+			httpjson.Error(w, http.StatusForbidden, "Host", "host "+strconv.Quote(r.Host)+
+				" is not allowed: use localhost or an IP address, or start the lab with --allowed-host NAME")
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// hostOnly returns the normalized host of a Host header, without its port.
+func hostOnly(hostHeader string) string {
+	h := hostHeader
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil && port != "" {
+			return ""
+		}
+		h = host
+	} else if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	return normalize(h)
+}
+
+// normalize lower-cases a host name and drops a trailing dot and IPv6
+// brackets.
+func normalize(h string) string {
+	h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	return h
+}
+
+func isIP(h string) bool {
+	if i := strings.IndexByte(h, '%'); i >= 0 { // IPv6 zone
+		h = h[:i]
+	}
+	return net.ParseIP(h) != nil
+}
