@@ -106,7 +106,17 @@ func Start(opts ...Opt) (*Cluster, error) {
 		return nil, err
 	}
 	cl.kc = kc
+	controlApiVersions(kc, cl.directFirst)
 	return cl, nil
+}
+
+// directFirst returns the direct addresses, node's own first.
+func (c *Cluster) directFirst(node int32) []string {
+	out := c.DirectAddrs()
+	if node > 0 && int(node) < len(out) {
+		out[0], out[node] = out[node], out[0]
+	}
+	return out
 }
 
 // DirectAddrs returns each broker's bound address, in broker order.
