@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -213,15 +214,14 @@ func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
 	return recs
 }
 
-// Count returns how many records of topic carry eventID in their header.
+// Count returns the records of topic whose eventId (observe.EventID: the
+// header, else the JSON value's field) is eventID.
 func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 	t.Helper()
 	var out []*kgo.Record
 	for _, r := range Records(t, l, topic) {
-		for _, h := range r.Headers {
-			if h.Key == "eventId" && string(h.Value) == eventID {
-				out = append(out, r)
-			}
+		if observe.EventID(r) == eventID {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -295,5 +295,23 @@ func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField stri
 	}
 	if e.Status != wantCode {
 		t.Fatalf("status = %d, want %d", e.Status, wantCode)
+	}
+}
+
+// ProduceSeed writes one record to partition p of topic the way the seed's
+// Java API does: the eventId only in the JSON value, no header. It goes to
+// the brokers' direct listeners.
+func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string) {
+	t.Helper()
+	cl, err := observe.NewClient(l.DirectAddrs(), l.Bypass(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	v := fmt.Sprintf(`{"eventId":%q,"mode":"plain","sendMode":"sync","ts":%d}`, eventID, time.Now().UnixMilli())
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Partition: p, Key: []byte(eventID), Value: []byte(v)}).FirstErr(); err != nil {
+		t.Fatalf("produce %s like the seed: %v", eventID, err)
 	}
 }
