@@ -20,7 +20,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.AppInfoParser;
 
 /**
  * Produces one record per producer mode (plain, idempotent) and send mode
@@ -39,7 +38,7 @@ public final class Matrix {
             System.exit(2);
         }
         String bootstrap = args[0], topic = args[1], prefix = args[2];
-        System.out.println("CLIENT " + AppInfoParser.getVersion());
+        System.out.println("CLIENT " + clientVersion());
 
         Map<String, RecordMetadata> sent = new HashMap<>();
         for (String mode : new String[] {"plain", "idempotent"}) {
@@ -134,6 +133,17 @@ public final class Matrix {
             }
         }
         return true;
+    }
+
+    /** The kafka-clients version, from the properties file its jar carries. */
+    static String clientVersion() throws java.io.IOException {
+        Properties p = new Properties();
+        try (java.io.InputStream in = KafkaProducer.class.getResourceAsStream("/kafka/kafka-version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        }
+        return p.getProperty("version", "unknown");
     }
 
     /** The eventId field of the seed's JSON value; the ids here need no escaping. */
