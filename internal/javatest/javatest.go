@@ -65,14 +65,18 @@ func Root(t testing.TB) string {
 var mvnMu sync.Mutex
 
 // Build compiles the Maven project in dir (a directory holding pom.xml)
-// with the -D properties props, into a fresh build directory under
-// t.TempDir, so the tree stays clean. It returns the program's classpath:
-// its classes, then its runtime dependencies. It tries Maven offline
-// first, then online, so a warm ~/.m2 needs no network.
-func Build(t testing.TB, dir string, props ...string) string {
+// with the -D properties props. A project under tests/java builds into
+// out, passed as -Dprodlab.build.dir, so the tree stays clean; "" means a
+// fresh directory under t.TempDir. The project writes its runtime
+// classpath to out/classpath.txt (mdep.outputFile). Build returns the
+// program's classpath: out/classes, then the dependencies. It tries Maven
+// offline first, then online, so a warm ~/.m2 needs no network.
+func Build(t testing.TB, dir, out string, props ...string) string {
 	t.Helper()
 	_, mvn := Tools(t)
-	out := t.TempDir()
+	if out == "" {
+		out = t.TempDir()
+	}
 	args := []string{"-q", "-B", "-f", filepath.Join(dir, "pom.xml"), "-Dprodlab.build.dir=" + out}
 	for _, p := range props {
 		args = append(args, "-D"+p)

@@ -26,7 +26,7 @@ func TestJavaClients(t *testing.T) {
 	dir := filepath.Join(javatest.Root(t), "tests", "java", "clients")
 	for _, v := range Versions {
 		t.Run(v, func(t *testing.T) {
-			cp := javatest.Build(t, dir, "kafka.version="+v)
+			cp := javatest.Build(t, dir, "", "kafka.version="+v)
 			topic := labtest.Topic(t, l, 3, nil)
 			prefix := "java-" + strings.ReplaceAll(v, ".", "-")
 			start := time.Now()
