@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -93,8 +94,50 @@ func TestTutorialJava(t *testing.T) {
 					t.Errorf("%s: the report has %d copies, the log %d", r.Name(), len(r.Copies), len(got))
 				}
 			}
+			experimentJava(t, l, url)
 			stop()
 		})
+	}
+}
+
+// experimentJava runs `prodlab experiment` (ack-loss) with the Java API as
+// its only rows: its records are found by the eventId in their JSON value;
+// idempotent mode loses and duplicates nothing, plain mode duplicates.
+func experimentJava(t *testing.T, l *lab.Lab, url string) {
+	t.Helper()
+	cfg := experiment.DefaultConfig()
+	cfg.Target = targettest.Of(l, labtest.Topic(t, l, 3, nil))
+	cfg.APIs = []experiment.API{{Name: "java", URL: url}}
+	cfg.N, cfg.Keys, cfg.Rate = 60, 4, 30 // 2 s of sends: the first window opens after 1 s
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := experiment.Run(ctx, cfg, nil)
+	if err != nil {
+		t.Fatalf("experiment: %v", err)
+	}
+	var tab strings.Builder
+	_ = rep.WriteTable(&tab)
+	t.Logf("experiment ack-loss, Java API only:\n%s", tab.String())
+	if len(rep.Rows) != 2 || rep.Unknown != 0 {
+		t.Fatalf("%d rows and %d unknown records, want 2 rows (java plain, java idempotent) and 0", len(rep.Rows), rep.Unknown)
+	}
+	for _, r := range rep.Rows {
+		// kafka-clients 4.x rebootstraps after each timed-out request, so a
+		// few sends may outlast the experiment's 10 s HTTP timeout under
+		// repeated windows: they count as indeterminate, never as failed.
+		if r.Sent != cfg.N || r.Lost != 0 || r.Failed != 0 || r.Indeterminate > cfg.N/4 {
+			t.Errorf("%s: sent %d, lost %d, failed %d, indeterminate %d: %+v", r.Name(), r.Sent, r.Lost, r.Failed, r.Indeterminate, r)
+		}
+		switch r.Mode {
+		case prodlab.Idempotent:
+			if r.Duplicated != 0 || r.OrderViolations != 0 {
+				t.Errorf("%s: %+v, want every send written once, in order", r.Name(), r)
+			}
+		case prodlab.Plain:
+			if r.Duplicated < 1 {
+				t.Errorf("%s: no duplicate: the lost acknowledgements were not retried into duplicates: %+v", r.Name(), r)
+			}
+		}
 	}
 }
 
