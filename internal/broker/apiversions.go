@@ -90,6 +90,32 @@ func askOne(addr string) (*kmsg.ApiVersionsResponse, error) {
 // askVersion sends one ApiVersions request of version v, naming the client
 // software name, on a new connection to addr.
 func askVersion(addr string, v int16, name string) (*kmsg.ApiVersionsResponse, error) {
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version = v
+	req.ClientSoftwareName, req.ClientSoftwareVersion = name, "1"
+	resp, err := request(addr, req)
+	if err != nil {
+		return nil, err
+	}
+	return resp.(*kmsg.ApiVersionsResponse), nil
+}
+
+// forward sends req to the first address that answers and returns the
+// response.
+func forward(addrs []string, req kmsg.Request) (kmsg.Response, error) {
+	errs := []error{errors.New("no broker address")}
+	for _, a := range addrs {
+		r, err := request(a, req)
+		if err == nil {
+			return r, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// request sends req on a new connection to addr and reads its response.
+func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	conn, err := net.DialTimeout("tcp", addr, askTimeout)
 	if err != nil {
 		return nil, err
@@ -98,9 +124,6 @@ func askVersion(addr string, v int16, name string) (*kmsg.ApiVersionsResponse, e
 	if err := conn.SetDeadline(time.Now().Add(askTimeout)); err != nil {
 		return nil, err
 	}
-	req := kmsg.NewPtrApiVersionsRequest()
-	req.Version = v
-	req.ClientSoftwareName, req.ClientSoftwareVersion = name, "1"
 	const corr = 1
 	if _, err := conn.Write(kmsg.NewRequestFormatter(kmsg.FormatterClientID("prodlab")).AppendRequest(nil, req, corr)); err != nil {
 		return nil, err
@@ -111,22 +134,50 @@ func askVersion(addr string, v int16, name string) (*kmsg.ApiVersionsResponse, e
 	}
 	n := binary.BigEndian.Uint32(size[:])
 	if n < 4 || n > 1<<20 {
-		return nil, fmt.Errorf("ApiVersions answer of %d bytes", n)
+		return nil, fmt.Errorf("answer of %d bytes", n)
 	}
 	buf := make([]byte, n)
 	if _, err := io.ReadFull(conn, buf); err != nil {
 		return nil, err
 	}
-	// The ApiVersions response header is never flexible: only the
-	// correlation id precedes the body.
 	if got := int32(binary.BigEndian.Uint32(buf)); got != corr {
-		return nil, fmt.Errorf("ApiVersions answer has correlation id %d", got)
+		return nil, fmt.Errorf("answer has correlation id %d", got)
 	}
-	resp := req.ResponseKind().(*kmsg.ApiVersionsResponse)
-	if err := resp.ReadFrom(buf[4:]); err != nil {
+	body := buf[4:]
+	resp := req.ResponseKind()
+	// A flexible response header carries tagged fields after the
+	// correlation id, except ApiVersions' (KIP-511).
+	if resp.IsFlexible() && req.Key() != int16(kmsg.ApiVersions) {
+		if body, err = skipTags(body); err != nil {
+			return nil, err
+		}
+	}
+	if err := resp.ReadFrom(body); err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// skipTags skips a tagged-field section: a count, then per field its tag,
+// its size and its bytes, all but the bytes as unsigned varints.
+func skipTags(b []byte) ([]byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return nil, errors.New("bad response header tags")
+	}
+	b = b[k:]
+	for range n {
+		if _, k = binary.Uvarint(b); k <= 0 {
+			return nil, errors.New("bad response header tag")
+		}
+		b = b[k:]
+		size, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < size {
+			return nil, errors.New("bad response header tag size")
+		}
+		b = b[k+int(size):]
+	}
+	return b, nil
 }
 
 // validSoftware is the broker's check of the v3+ client software name and

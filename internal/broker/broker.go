@@ -107,6 +107,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 	}
 	cl.kc = kc
 	controlApiVersions(kc, cl.directFirst)
+	controlNullLists(kc, cl.directFirst)
 	return cl, nil
 }
 

@@ -117,7 +117,11 @@ func experimentJava(t *testing.T, l *lab.Lab, url string) {
 	}
 	var tab strings.Builder
 	_ = rep.WriteTable(&tab)
-	t.Logf("experiment ack-loss, Java API only:\n%s", tab.String())
+	var events strings.Builder
+	for _, e := range rep.Events {
+		events.WriteString("  " + e.At.Round(time.Millisecond).String() + " " + e.What + "\n")
+	}
+	t.Logf("experiment ack-loss, Java API only:\n%s\nfaults:\n%s", tab.String(), events.String())
 	if len(rep.Rows) != 2 || rep.Unknown != 0 {
 		t.Fatalf("%d rows and %d unknown records, want 2 rows (java plain, java idempotent) and 0", len(rep.Rows), rep.Unknown)
 	}
