@@ -2,64 +2,13 @@ package validate_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/validate"
 )
-
-// seedAPI is a producer API that follows the seed's contract the way the
-// seed's Java API does: the eventId only in the JSON value, no header. It
-// produces through the lab's proxies with the lab's 1 s request timeout.
-func seedAPI(t *testing.T, proxies []string) string {
-	t.Helper()
-	common := []kgo.Opt{
-		kgo.SeedBrokers(proxies...),
-		kgo.ProduceRequestTimeout(500 * time.Millisecond),
-		kgo.RequestTimeoutOverhead(500 * time.Millisecond),
-		kgo.RetryBackoffFn(func(int) time.Duration { return 100 * time.Millisecond }),
-		kgo.ProducerLinger(0),
-	}
-	plain, err := kgo.NewClient(append(common, kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.LeaderAck()), kgo.RecordRetries(10))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(plain.Close)
-	idem, err := kgo.NewClient(append(common, kgo.RequiredAcks(kgo.AllISRAcks()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(idem.Close)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "OK") })
-	mux.HandleFunc("POST /api/v1/send", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		cl := idem
-		if q.Get("mode") == "plain" {
-			cl = plain
-		}
-		v, _ := json.Marshal(map[string]any{"eventId": q.Get("eventId"), "mode": q.Get("mode"), "sendMode": "sync"})
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		rec, err := cl.ProduceSync(ctx, &kgo.Record{Topic: q.Get("topic"), Key: []byte(q.Get("eventId")), Value: v}).First()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		fmt.Fprintf(w, `{"status":"OK","partition":%d,"offset":%d}`, rec.Partition, rec.Offset)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // TestValidateSeedContract validates an API whose records carry the eventId
 // only in their JSON value, as the seed's: its copies are counted, and its
@@ -69,7 +18,7 @@ func TestValidateSeedContract(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
 	cfg := config(t, l, topic)
-	cfg.APIs = []validate.API{{Name: "seed", URL: seedAPI(t, l.ProxyAddrs())}}
+	cfg.APIs = []validate.API{{Name: "seed", URL: labtest.SeedAPI(t, l)}}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rep, err := validate.Run(ctx, cfg)
