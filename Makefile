@@ -7,11 +7,12 @@
 #   make test-local     real Apache Kafka from Maven Central jars (JDK 17+, Maven)
 #   make up             build with visible progress, then run the lab (ARGS=...)
 #   make screenshots    refresh README's console images in docs/img
+#   make java-test      the Java client matrix (kafka-clients 3.6.1, 3.9.1, 4.4.0)
 
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: all build up test lint test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down tree-before tree-check screenshots
+.PHONY: all build up test lint java-check java-test test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down tree-before tree-check screenshots
 
 all: build
 
@@ -25,7 +26,7 @@ up:
 
 # tree-before and tree-check bracket the suite: the tests must leave the
 # git tree as they found it (no rewritten tracked file, no stray file).
-test: tree-before lint test-embedded test-race fuzz doc-test test-local browser-test tree-check
+test: tree-before lint java-check test-embedded test-race fuzz doc-test test-local browser-test tree-check
 
 tree-before:
 	@mkdir -p build && git status --porcelain=v1 --untracked-files=all >build/tree-before.txt
@@ -36,6 +37,19 @@ tree-check:
 	  echo "tree-check: the tests changed the git tree (before → after):"; \
 	  diff build/tree-before.txt build/tree-after.txt; exit 1; \
 	fi; echo "tree-check: git status is as before the tests ($$(wc -l <build/tree-after.txt) entries)"
+
+# The Java tests (internal/javatest, the Java tutorial's doc test) skip under
+# plain `go test ./...` when java or mvn is missing; under make they must run.
+export PRODLAB_REQUIRE_JAVA := 1
+
+java-check:
+	@command -v java >/dev/null && command -v mvn >/dev/null || { echo "make test needs java (JDK 17+) and mvn on PATH: .ci/run installs them"; exit 1; }
+
+# kafka-clients 3.6.1 (the seed's), 3.9.1 and 4.4.0, and Kafka's own CLI
+# tools, against the embedded lab, each built by Maven from tests/java/;
+# test-embedded runs them too.
+java-test: java-check
+	$(GO) test -count=1 -timeout 15m -v ./internal/javatest/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -60,8 +74,10 @@ test-local:
 # The lab guide (docs/lab/module-02-producer-reliability.md): every bash block
 # runs in order against a fresh embedded lab on the seed's ports (in a private
 # network namespace when possible), its output checked against the guide's
-# "Résultat attendu"; and the Go tutorial's full program is built and sends
-# one record. These tests skip under plain `go test ./...` (PRODLAB_DOCTEST).
+# "Résultat attendu"; the Go tutorial's full program is built and sends
+# one record; the Java tutorial's API is built by Maven (kafka-clients 3.6.1
+# and 4.4.0), driven, and validated next to the lab's two APIs. These tests
+# skip under plain `go test ./...` (PRODLAB_DOCTEST).
 .PHONY: doc-test
 doc-test:
 	PRODLAB_DOCTEST=1 $(GO) test -count=1 -timeout 20m -v -run 'TestGuide|TestTutorial' ./internal/doctest/

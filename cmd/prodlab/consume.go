@@ -41,6 +41,7 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	partition := fs.Int("partition", -1, "read only this partition (default: all)")
 	key := fs.String("key", "", "print only records with this key")
 	fs.StringVar(&c.spec.Grep, "grep", "", "print only records whose key, value or a header value contains this text")
+	fs.StringVar(&c.spec.EventID, "event-id", "", "print only records of this eventId: the eventId header, else the JSON value's eventId field")
 	printList := fs.String("print", "value", "fields to print, comma-separated, among timestamp,partition,offset,headers,key,value")
 	fs.IntVar(&c.spec.Max, "max-messages", 0, "stop after this many printed records (0: no limit)")
 	fs.BoolVar(&c.count, "count", false, "print only the number of matching records per partition and in total")

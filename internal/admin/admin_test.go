@@ -262,6 +262,14 @@ func TestConsumeFilters(t *testing.T) {
 	if len(grep) != 1 || grep[0].EventID != "gamma" {
 		t.Fatalf("grep mma: %+v", grep)
 	}
+	// The seed's API carries the eventId in the JSON value only.
+	labtest.ProduceSeed(t, l, topic, 2, "delta")
+	for _, id := range []string{"beta", "delta"} {
+		byID, _ := readAll(t, c, admin.ConsumeSpec{Topic: topic, EventID: id})
+		if len(byID) != 1 || byID[0].EventID != id {
+			t.Fatalf("eventId %s: %+v", id, byID)
+		}
+	}
 	max, res := readAll(t, c, admin.ConsumeSpec{Topic: topic, Max: 2})
 	if len(max) != 2 || res.Stop != admin.StopMax {
 		t.Fatalf("max 2: %d records, %+v", len(max), res)

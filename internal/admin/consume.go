@@ -30,6 +30,9 @@ type ConsumeSpec struct {
 	Key *string
 	// Grep keeps only records whose key, value or a header value contains it.
 	Grep string
+	// EventID keeps only records whose eventId (prodlab.EventIDOf: the
+	// header, else the JSON value's field) equals it; empty keeps all.
+	EventID string
 	// Idle stops the read after this long without a record, default
 	// DefaultIdle.
 	Idle time.Duration
@@ -67,6 +70,9 @@ func (r ConsumeResult) Partitions() []int32 {
 
 func (s ConsumeSpec) match(r Record) bool {
 	if s.Key != nil && (r.Key == nil || *r.Key != *s.Key) {
+		return false
+	}
+	if s.EventID != "" && r.EventID != s.EventID {
 		return false
 	}
 	if s.Grep == "" {

@@ -1,14 +1,13 @@
 package admin
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/observe"
 )
 
 // Record is one record read from a topic.
@@ -62,18 +61,8 @@ func fromKgo(r *kgo.Record) Record {
 	}
 	for _, h := range r.Headers {
 		out.Headers = append(out.Headers, Header{h.Key, string(h.Value)})
-		if h.Key == prodlab.HeaderEventID && out.EventID == "" {
-			out.EventID = string(h.Value)
-		}
 	}
-	if out.EventID == "" && len(r.Value) > 0 && r.Value[0] == '{' {
-		var v struct {
-			EventID string `json:"eventId"`
-		}
-		if json.Unmarshal(r.Value, &v) == nil {
-			out.EventID = v.EventID
-		}
-	}
+	out.EventID = observe.EventID(r)
 	return out
 }
 

@@ -72,18 +72,13 @@ func newRecord(r *kgo.Record) record {
 	for _, h := range r.Headers {
 		v, _ := clip(h.Value)
 		rec.Headers = append(rec.Headers, header{h.Key, v})
-		switch h.Key {
-		case prodlab.HeaderEventID:
-			rec.EventID = v
-		case prodlab.HeaderMode:
+		if h.Key == prodlab.HeaderMode {
 			rec.Mode = v
 		}
 	}
+	rec.EventID, _ = clip([]byte(observe.EventID(r)))
 	var v prodlab.Value
 	if json.Unmarshal(r.Value, &v) == nil {
-		if rec.EventID == "" {
-			rec.EventID = v.EventID
-		}
 		if rec.Mode == "" {
 			rec.Mode = string(v.Mode)
 		}

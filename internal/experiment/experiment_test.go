@@ -182,3 +182,36 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestAckLossSeedContract runs ack-loss with an API whose records carry the
+// eventId only in their JSON value, as the seed's: every record is found
+// and classified, none is unknown, and the plain row duplicates.
+func TestAckLossSeedContract(t *testing.T) {
+	l := labtest.Start(t)
+	cfg := config(t, l, labtest.Topic(t, l, 3, nil))
+	cfg.APIs = []experiment.API{{Name: "seed", URL: labtest.SeedAPI(t, l)}}
+	cfg.N, cfg.Keys, cfg.Rate = 60, 4, 30 // 2 s of sends: the first window opens after 1 s
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := experiment.Run(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tab strings.Builder
+	_ = rep.WriteTable(&tab)
+	t.Log("\n" + tab.String())
+	if len(rep.Rows) != 2 || rep.Unknown != 0 {
+		t.Fatalf("%d rows, %d unknown records; want 2 and 0", len(rep.Rows), rep.Unknown)
+	}
+	for _, r := range rep.Rows {
+		if r.Sent != cfg.N || r.Lost != 0 || r.Copies["acked"][0] != 0 {
+			t.Errorf("%s: %+v: acked sends without a copy in the log", r.Name(), r)
+		}
+		if r.Mode == prodlab.Plain && r.Duplicated < 1 {
+			t.Errorf("%s: no duplicate: %+v", r.Name(), r)
+		}
+		if r.Mode == prodlab.Idempotent && (r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != cfg.N) {
+			t.Errorf("%s: %+v, want every send acked once, in order", r.Name(), r)
+		}
+	}
+}

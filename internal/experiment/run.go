@@ -410,12 +410,7 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 	violations := map[string]int{}
 	unknown := 0
 	for _, rec := range recs {
-		var id string
-		for _, h := range rec.Headers {
-			if h.Key == prodlab.HeaderEventID {
-				id = string(h.Value)
-			}
-		}
+		id := observe.EventID(rec)
 		if !strings.HasPrefix(id, run+".") || id == run+".warm-up" {
 			continue
 		}

@@ -14,10 +14,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
@@ -213,15 +215,14 @@ func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
 	return recs
 }
 
-// Count returns how many records of topic carry eventID in their header.
+// Count returns the records of topic whose eventId (observe.EventID: the
+// header, else the JSON value's field) is eventID.
 func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 	t.Helper()
 	var out []*kgo.Record
 	for _, r := range Records(t, l, topic) {
-		for _, h := range r.Headers {
-			if h.Key == "eventId" && string(h.Value) == eventID {
-				out = append(out, r)
-			}
+		if observe.EventID(r) == eventID {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -296,4 +297,73 @@ func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField stri
 	if e.Status != wantCode {
 		t.Fatalf("status = %d, want %d", e.Status, wantCode)
 	}
+}
+
+// ProduceSeed writes one record to partition p of topic the way the seed's
+// Java API does: the eventId only in the JSON value, no header. It goes to
+// the brokers' direct listeners.
+func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string) {
+	t.Helper()
+	cl, err := observe.NewClient(l.DirectAddrs(), l.Bypass(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	v := fmt.Sprintf(`{"eventId":%q,"mode":"plain","sendMode":"sync","ts":%d}`, eventID, time.Now().UnixMilli())
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Partition: p, Key: []byte(eventID), Value: []byte(v)}).FirstErr(); err != nil {
+		t.Fatalf("produce %s like the seed: %v", eventID, err)
+	}
+}
+
+// SeedAPI serves a producer API for l that follows the seed's contract the
+// way the seed's Java API does, the eventId only in the JSON value and no
+// header, and returns its URL. It produces through the lab's proxies with
+// the lab's 1 s request timeout; it answers sync sends only.
+func SeedAPI(t testing.TB, l *lab.Lab) string {
+	t.Helper()
+	proxies := l.ProxyAddrs()
+	common := []kgo.Opt{
+		kgo.SeedBrokers(proxies...),
+		kgo.ProduceRequestTimeout(500 * time.Millisecond),
+		kgo.RequestTimeoutOverhead(500 * time.Millisecond),
+		kgo.RetryBackoffFn(func(int) time.Duration { return 100 * time.Millisecond }),
+		kgo.ProducerLinger(0),
+	}
+	plain, err := kgo.NewClient(append(common, kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.LeaderAck()), kgo.RecordRetries(10))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(plain.Close)
+	idem, err := kgo.NewClient(append(common, kgo.RequiredAcks(kgo.AllISRAcks()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(idem.Close)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "OK") })
+	mux.HandleFunc("POST /api/v1/send", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		cl := idem
+		if q.Get("mode") == "plain" {
+			cl = plain
+		}
+		v, _ := json.Marshal(map[string]any{"eventId": q.Get("eventId"), "mode": q.Get("mode"), "sendMode": "sync"})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		key := q.Get("key")
+		if key == "" {
+			key = q.Get("eventId")
+		}
+		rec, err := cl.ProduceSync(ctx, &kgo.Record{Topic: q.Get("topic"), Key: []byte(key), Value: v}).First()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		fmt.Fprintf(w, `{"status":"OK","partition":%d,"offset":%d}`, rec.Partition, rec.Offset)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/observe"
 )
 
@@ -28,7 +27,8 @@ type watch struct {
 }
 
 // startWatch reads topic from the offsets in from and collects the records
-// whose eventId header is eventID.
+// whose eventId (prodlab.EventIDOf: the header, else the JSON value's
+// field) is eventID.
 func startWatch(bootstrap []string, b observe.Bypass, topic, eventID string, from map[int32]int64) (*watch, error) {
 	offs := map[int32]kgo.Offset{}
 	next := map[int32]int64{}
@@ -65,11 +65,9 @@ func (w *watch) run(ctx context.Context) {
 			if r.Offset+1 > w.next[r.Partition] {
 				w.next[r.Partition] = r.Offset + 1
 			}
-			for _, h := range r.Headers {
-				if h.Key == prodlab.HeaderEventID && string(h.Value) == w.eventID {
-					w.copies = append(w.copies, Copy{Partition: r.Partition, Offset: r.Offset,
-						ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
-				}
+			if observe.EventID(r) == w.eventID {
+				w.copies = append(w.copies, Copy{Partition: r.Partition, Offset: r.Offset,
+					ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
 			}
 		})
 		w.mu.Unlock()

@@ -1,0 +1,40 @@
+package prodlab
+
+import (
+	"iter"
+	"testing"
+)
+
+func hdrs(kv ...string) iter.Seq2[string, []byte] {
+	return func(yield func(string, []byte) bool) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			if !yield(kv[i], []byte(kv[i+1])) {
+				return
+			}
+		}
+	}
+}
+
+func TestEventIDOf(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		headers iter.Seq2[string, []byte]
+		value   string
+		want    string
+	}{
+		{"header", hdrs("mode", "plain", "eventId", "H1"), `{"eventId":"V1"}`, "H1"},
+		{"seed value, no header", nil, `{"eventId":"V1","mode":"plain","sendMode":"sync"}`, "V1"},
+		{"spaces and escapes", hdrs("mode", "plain"), " \n{ \"ts\": 1, \"eventId\" : \"a\\\"b\" }", `a"b`},
+		{"empty header falls back", hdrs("eventId", ""), `{"eventId":"V2"}`, "V2"},
+		{"number is not an eventId", nil, `{"eventId":42}`, ""},
+		{"nested only", nil, `{"x":{"eventId":"N"}}`, ""},
+		{"not JSON", nil, `eventId=V1`, ""},
+		{"broken JSON", nil, `{"eventId":"V1"`, ""},
+		{"plain string value", nil, `V3`, ""},
+		{"nothing", nil, ``, ""},
+	} {
+		if got := EventIDOf(tc.headers, []byte(tc.value)); got != tc.want {
+			t.Errorf("%s: EventIDOf = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

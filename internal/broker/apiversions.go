@@ -1,0 +1,197 @@
+package broker
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Old clients and ApiVersions v3.
+//
+// A KIP-584 feature whose minimum supported version is 0 (kraft.version,
+// group.version, transaction.version...) was refused by every Java client
+// before 3.9: parsing such an answer throws "Expected minValue >= 1"
+// (KAFKA-17011), so the producer never sends anything. ApiVersions v4 was
+// added in Kafka 3.9 to mark the clients that accept it. A real broker
+// answers a request below v4 without those features (KAFKA-17492, apache/kafka
+// pull request 17128); kfake lists them whatever the request version.
+//
+// SupportedFeatures is a v3+ field, so only v3 needs fixing. The broker's own
+// answer, taken at v4 on a direct connection, is sent back at v3 without
+// those features: every API key and finalized feature stays kfake's.
+
+// minFeaturesVersion is the first ApiVersions version whose clients accept a
+// supported feature with minimum version 0.
+const minFeaturesVersion = 4
+
+// askTimeout bounds the broker's own v4 answer.
+const askTimeout = 5 * time.Second
+
+// controlApiVersions installs the ApiVersions v3 control on kc. direct returns
+// the brokers' direct addresses, the current node's first.
+func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
+	kc.ControlKey(int16(kmsg.ApiVersions), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		kc.KeepControl()
+		req := kreq.(*kmsg.ApiVersionsRequest)
+		if req.Version != minFeaturesVersion-1 || !validSoftware(req.ClientSoftwareName) || !validSoftware(req.ClientSoftwareVersion) {
+			// kfake's answer is right: no features below v3, none
+			// at v4+, an error for a bad software name.
+			return nil, nil, false
+		}
+		addrs := direct(kc.CurrentNode())
+		var (
+			ref *kmsg.ApiVersionsResponse
+			err error
+		)
+		// Sleeping lets the cluster answer the v4 request meanwhile.
+		kc.SleepControl(func() { ref, err = askApiVersions(addrs) })
+		if err != nil {
+			return nil, fmt.Errorf("ApiVersions v3: %w", err), true
+		}
+		resp := req.ResponseKind().(*kmsg.ApiVersionsResponse)
+		resp.ErrorCode = ref.ErrorCode
+		resp.ApiKeys = ref.ApiKeys
+		resp.ThrottleMillis = ref.ThrottleMillis
+		resp.FinalizedFeaturesEpoch = ref.FinalizedFeaturesEpoch
+		resp.FinalizedFeatures = ref.FinalizedFeatures
+		for _, f := range ref.SupportedFeatures {
+			if f.MinVersion > 0 {
+				resp.SupportedFeatures = append(resp.SupportedFeatures, f)
+			}
+		}
+		return resp, nil, true
+	})
+}
+
+// askApiVersions sends ApiVersions v4 to the first address that answers and
+// returns its response.
+func askApiVersions(addrs []string) (*kmsg.ApiVersionsResponse, error) {
+	errs := []error{errors.New("no broker address")}
+	for _, a := range addrs {
+		r, err := askOne(a)
+		if err == nil {
+			return r, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+func askOne(addr string) (*kmsg.ApiVersionsResponse, error) {
+	return askVersion(addr, minFeaturesVersion, "prodlab")
+}
+
+// askVersion sends one ApiVersions request of version v, naming the client
+// software name, on a new connection to addr.
+func askVersion(addr string, v int16, name string) (*kmsg.ApiVersionsResponse, error) {
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version = v
+	req.ClientSoftwareName, req.ClientSoftwareVersion = name, "1"
+	resp, err := request(addr, req)
+	if err != nil {
+		return nil, err
+	}
+	return resp.(*kmsg.ApiVersionsResponse), nil
+}
+
+// forward sends req to the first address that answers and returns the
+// response.
+func forward(addrs []string, req kmsg.Request) (kmsg.Response, error) {
+	errs := []error{errors.New("no broker address")}
+	for _, a := range addrs {
+		r, err := request(a, req)
+		if err == nil {
+			return r, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// request sends req on a new connection to addr and reads its response.
+func request(addr string, req kmsg.Request) (kmsg.Response, error) {
+	conn, err := net.DialTimeout("tcp", addr, askTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(askTimeout)); err != nil {
+		return nil, err
+	}
+	const corr = 1
+	if _, err := conn.Write(kmsg.NewRequestFormatter(kmsg.FormatterClientID("prodlab")).AppendRequest(nil, req, corr)); err != nil {
+		return nil, err
+	}
+	var size [4]byte
+	if _, err := io.ReadFull(conn, size[:]); err != nil {
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(size[:])
+	if n < 4 || n > 1<<20 {
+		return nil, fmt.Errorf("answer of %d bytes", n)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(conn, buf); err != nil {
+		return nil, err
+	}
+	if got := int32(binary.BigEndian.Uint32(buf)); got != corr {
+		return nil, fmt.Errorf("answer has correlation id %d", got)
+	}
+	body := buf[4:]
+	resp := req.ResponseKind()
+	// A flexible response header carries tagged fields after the
+	// correlation id, except ApiVersions' (KIP-511).
+	if resp.IsFlexible() && req.Key() != int16(kmsg.ApiVersions) {
+		if body, err = skipTags(body); err != nil {
+			return nil, err
+		}
+	}
+	if err := resp.ReadFrom(body); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// skipTags skips a tagged-field section: a count, then per field its tag,
+// its size and its bytes, all but the bytes as unsigned varints.
+func skipTags(b []byte) ([]byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return nil, errors.New("bad response header tags")
+	}
+	b = b[k:]
+	for range n {
+		if _, k = binary.Uvarint(b); k <= 0 {
+			return nil, errors.New("bad response header tag")
+		}
+		b = b[k:]
+		size, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < size {
+			return nil, errors.New("bad response header tag size")
+		}
+		b = b[k+int(size):]
+	}
+	return b, nil
+}
+
+// validSoftware is the broker's check of the v3+ client software name and
+// version: [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?. kfake answers
+// INVALID_REQUEST when it fails.
+func validSoftware(s string) bool {
+	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if c := s[i]; !alnum(c) && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}

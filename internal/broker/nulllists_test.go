@@ -1,0 +1,63 @@
+package broker
+
+import (
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// TestNullLists: CreateTopics v5+ answers an empty config list rather than
+// null, and DescribeTopicPartitions empty ELR lists, as a real broker does;
+// the Java admin client reads both without a null check.
+func TestNullLists(t *testing.T) {
+	c, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addr := c.DirectAddrs()[0]
+
+	ct := kmsg.NewPtrCreateTopicsRequest()
+	ct.Version = 7
+	ct.TimeoutMillis = 5000
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "null-lists", 2, 1
+	ct.Topics = append(ct.Topics, rt)
+	r, err := request(addr, ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cresp := r.(*kmsg.CreateTopicsResponse)
+	if len(cresp.Topics) != 1 || cresp.Topics[0].ErrorCode != 0 || cresp.Topics[0].NumPartitions != 2 {
+		t.Fatalf("CreateTopics answered %+v", cresp.Topics)
+	}
+	if cresp.Topics[0].Configs == nil {
+		t.Errorf("CreateTopics v7 answered a null config list")
+	}
+	if info := c.Kfake().TopicInfo("null-lists"); info == nil {
+		t.Fatalf("the topic was not created")
+	}
+	// Once only: creating it again says it exists.
+	if r, err := request(addr, ct); err != nil || r.(*kmsg.CreateTopicsResponse).Topics[0].ErrorCode == 0 {
+		t.Errorf("second CreateTopics: %v, %+v", err, r)
+	}
+
+	dt := kmsg.NewPtrDescribeTopicPartitionsRequest()
+	dtt := kmsg.NewDescribeTopicPartitionsRequestTopic()
+	dtt.Topic = "null-lists"
+	dt.Topics = append(dt.Topics, dtt)
+	dt.ResponsePartitionLimit = 100
+	r, err = request(addr, dt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dresp := r.(*kmsg.DescribeTopicPartitionsResponse)
+	if len(dresp.Topics) != 1 || len(dresp.Topics[0].Partitions) != 2 {
+		t.Fatalf("DescribeTopicPartitions answered %+v", dresp.Topics)
+	}
+	for _, p := range dresp.Topics[0].Partitions {
+		if p.EligibleLeaderReplicas == nil || p.LastKnownELR == nil {
+			t.Errorf("partition %d: null ELR lists (%v, %v)", p.Partition, p.EligibleLeaderReplicas, p.LastKnownELR)
+		}
+	}
+}

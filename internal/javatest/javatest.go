@@ -1,0 +1,129 @@
+// Package javatest builds and runs the repository's Java programs (Maven
+// projects under tests/java and the Java tutorial's API) for Go tests.
+//
+// Tests skip when java or mvn is missing, unless PRODLAB_REQUIRE_JAVA=1 (set
+// by `make test`), where a missing tool fails them.
+package javatest
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Tools returns the paths of java and mvn, or skips t when one is missing
+// (fails it under PRODLAB_REQUIRE_JAVA=1).
+func Tools(t testing.TB) (java, mvn string) {
+	t.Helper()
+	java, jerr := exec.LookPath("java")
+	mvn, merr := exec.LookPath("mvn")
+	if jerr == nil && merr == nil {
+		return java, mvn
+	}
+	msg := "the Java tests need java (JDK 17+) and mvn on PATH: " + strings.TrimSpace(errText(jerr)+" "+errText(merr))
+	if os.Getenv("PRODLAB_REQUIRE_JAVA") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return "", ""
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// Root returns the repository's root directory.
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// mvnMu runs one Maven build at a time in this process: builds share the
+// local repository (~/.m2).
+var mvnMu sync.Mutex
+
+// Build compiles the Maven project in dir (a directory holding pom.xml)
+// with the -D properties props. A project under tests/java builds into
+// out, passed as -Dprodlab.build.dir, so the tree stays clean; "" means a
+// fresh directory under t.TempDir. The project writes its runtime
+// classpath to out/classpath.txt (mdep.outputFile). Build returns the
+// program's classpath: out/classes, then the dependencies. It tries Maven
+// offline first, then online, so a warm ~/.m2 needs no network.
+func Build(t testing.TB, dir, out string, props ...string) string {
+	t.Helper()
+	_, mvn := Tools(t)
+	if out == "" {
+		out = t.TempDir()
+	}
+	args := []string{"-q", "-B", "-f", filepath.Join(dir, "pom.xml"), "-Dprodlab.build.dir=" + out}
+	for _, p := range props {
+		args = append(args, "-D"+p)
+	}
+	args = append(args, "compile", "dependency:build-classpath")
+	mvnMu.Lock()
+	defer mvnMu.Unlock()
+	start := time.Now()
+	if _, err := run(mvn, append([]string{"-o"}, args...)); err != nil {
+		if msg, err := run(mvn, args); err != nil {
+			t.Fatalf("mvn %s: %v\n%s", strings.Join(args, " "), err, msg)
+		}
+	}
+	t.Logf("mvn built %s %v in %v", filepath.Base(dir), props, time.Since(start).Round(time.Millisecond))
+	cp, err := os.ReadFile(filepath.Join(out, "classpath.txt"))
+	if err != nil {
+		t.Fatalf("mvn wrote no classpath: %v", err)
+	}
+	return filepath.Join(out, "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(cp))
+}
+
+func run(name string, args []string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var b bytes.Buffer
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = &b, &b
+	err := cmd.Run()
+	return b.String(), err
+}
+
+// Run runs main class main of classpath cp with args and returns its
+// standard output; it fails t, with both outputs, if the program fails or
+// outlives timeout.
+func Run(t testing.TB, cp string, timeout time.Duration, main string, args ...string) string {
+	t.Helper()
+	java, _ := Tools(t)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, java, append([]string{"-cp", cp, main}, args...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("java %s %s: %v\nstdout:\n%s\nstderr:\n%s", main, strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	if testing.Verbose() {
+		t.Logf("java %s stderr:\n%s", main, stderr.String())
+	}
+	return stdout.String()
+}
