@@ -105,12 +105,16 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	l := &Lab{cfg: cfg, toxi: toxi.New(cfg.Verbose)}
+	l := &Lab{cfg: cfg}
 	defer func() {
 		if err != nil {
 			l.Close(context.Background())
 		}
 	}()
+	// Toxiproxy runs in a supervised child process: see package toxi.
+	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy"))); err != nil {
+		return nil, err
+	}
 	port := func(base, i int) int {
 		if base == 0 {
 			return 0
