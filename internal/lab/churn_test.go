@@ -112,7 +112,9 @@ func TestToxicChurn(t *testing.T) {
 			}
 			return call(http.MethodDelete, base+"/b", "")
 		})
-		loop(func() error { return call(http.MethodPost, toxi+"/reset", "") })
+		for range 2 {
+			loop(func() error { return call(http.MethodPost, toxi+"/reset", "") })
+		}
 		cbase := cons + "/api/proxies/" + p + "/toxics"
 		loop(func() error {
 			if err := call(http.MethodPost, cbase, lat("c", "downstream")); err != nil {
@@ -125,14 +127,16 @@ func TestToxicChurn(t *testing.T) {
 	// New links while the toxics change: connections that open, send a
 	// little and close.
 	proxy := l.ProxyAddrs()[0]
-	loop(func() error {
-		c, err := net.DialTimeout("tcp", proxy, 5*time.Second)
-		if err != nil {
-			return nil // the proxy may be restarting: not a hang
-		}
-		_, _ = c.Write([]byte{0, 0, 0, 1, 0})
-		return c.Close()
-	})
+	for range 3 {
+		loop(func() error {
+			c, err := net.DialTimeout("tcp", proxy, 5*time.Second)
+			if err != nil {
+				return nil // the proxy may be restarting: not a hang
+			}
+			_, _ = c.Write([]byte{0, 0, 0, 1, 0})
+			return c.Close()
+		})
+	}
 	// The load: async sends through both APIs, both modes.
 	type accepted struct {
 		api       *lab.API

@@ -53,6 +53,11 @@ type Config struct {
 	StoreTTL  time.Duration
 	// ConsolePort serves the web console; negative disables it.
 	ConsolePort int
+	// ReadTimeout bounds the reading of each HTTP request, body included,
+	// on every server of the lab; default 15 s.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection left idle, default 60 s.
+	IdleTimeout time.Duration
 	// Verbose lets Toxiproxy log every connection.
 	Verbose bool
 	// Logger receives the lab's logs.
@@ -73,6 +78,8 @@ func DefaultConfig() Config {
 		Producer:      engine.DefaultConfig(),
 		StoreSize:     100000,
 		StoreTTL:      10 * time.Minute,
+		ReadTimeout:   15 * time.Second,
+		IdleTimeout:   60 * time.Second,
 		Logger:        slog.Default(),
 	}
 }
@@ -104,6 +111,15 @@ type API struct {
 func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 15 * time.Second
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 60 * time.Second
+	}
+	if cfg.ReadTimeout < 0 || cfg.IdleTimeout < 0 {
+		return nil, errors.New("lab: ReadTimeout and IdleTimeout must not be negative")
 	}
 	l := &Lab{cfg: cfg}
 	defer func() {
@@ -220,8 +236,29 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	return &API{Engine: eng, Server: srv, Store: store, URL: "http://" + ln.Addr().String()}, nil
 }
 
+// Server limits, whatever the Config says.
+const (
+	readHeaderTimeout = 10 * time.Second
+	maxHeaderBytes    = 64 << 10
+	// writeMargin is how much longer than the delivery timeout an answer
+	// may take to write: a sync send answers within the delivery timeout
+	// plus a small margin.
+	writeMargin = 30 * time.Second
+)
+
+// limit sets s's limits: no slow or idle client holds a connection, and
+// no answer is cut before the sync bound.
+func (l *Lab) limit(s *http.Server) {
+	s.ReadHeaderTimeout = min(readHeaderTimeout, l.cfg.ReadTimeout)
+	s.ReadTimeout = l.cfg.ReadTimeout
+	s.WriteTimeout = l.cfg.Producer.DeliveryTimeout + writeMargin
+	s.IdleTimeout = l.cfg.IdleTimeout
+	s.MaxHeaderBytes = maxHeaderBytes
+}
+
 func (l *Lab) serve(ln net.Listener, h http.Handler) *http.Server {
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s := &http.Server{Handler: h}
+	l.limit(s)
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
