@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -295,29 +296,98 @@ func (l *Lab) APIs() []*API { return l.apis }
 // Cluster returns the embedded cluster, or nil with an external one.
 func (l *Lab) Cluster() *broker.Cluster { return l.cluster }
 
-// Shutdown stops accepting requests, then flushes every pending send until
-// ctx ends and closes the engines. Toxiproxy and the brokers keep running.
+// ErrDropped means a clean stop dropped sends that an API had accepted.
+var ErrDropped = errors.New("accepted sends were dropped")
+
+// Shutdown stops the lab cleanly: the console first (its run removes its
+// toxics), then every toxic, so that nothing accepted waits on a fault;
+// then the APIs stop accepting, each with the sync bound to finish what it
+// answers; then each engine flushes with its own budget and closes.
+// Cancelling ctx gives up waiting: what is not flushed is dropped. Each send
+// dropped is logged with its eventId, and the error then wraps ErrDropped.
+// Toxiproxy and the brokers keep running.
 func (l *Lab) Shutdown(ctx context.Context) error {
-	var errs []error
-	for _, s := range l.servers {
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	l.servers = nil
+	l.closeConsole()
 	if l.shut {
-		return errors.Join(errs...)
+		return nil
 	}
 	l.shut = true
-	for _, a := range l.apis {
-		if err := a.Engine.Flush(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("%s flush: %w", a.Engine.Name(), err))
+	var errs []error
+	if l.toxiSrv != nil {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = l.toxiSrv.Shutdown(sctx) // no toxic change from now on
+		cancel()
+	}
+	if l.toxi != nil {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := l.toxi.Reset(rctx); err != nil {
+			errs = append(errs, fmt.Errorf("removing the toxics: %w", err))
+		} else {
+			l.cfg.Logger.Info("shutting down: toxics removed")
 		}
-		a.Engine.Close()
-		pending, finished := a.Store.Counts()
-		l.cfg.Logger.Info("producer closed", "engine", a.Engine.Name(), "pending", pending, "finished", finished)
+		cancel()
+	}
+	budget := l.cfg.Producer.DeliveryTimeout + writeMargin
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, s := range l.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sctx, cancel := context.WithTimeout(ctx, budget)
+			defer cancel()
+			if err := s.Shutdown(sctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	l.servers = nil
+	dropped := 0
+	for _, a := range l.apis {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := l.closeAPI(ctx, a, budget)
+			mu.Lock()
+			defer mu.Unlock()
+			dropped += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if dropped > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d", ErrDropped, dropped))
 	}
 	return errors.Join(errs...)
+}
+
+// closeAPI flushes a's engine for up to budget, closes it and returns how
+// many accepted sends it dropped, each logged with its eventId.
+func (l *Lab) closeAPI(ctx context.Context, a *API, budget time.Duration) (int, error) {
+	fctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	var err error
+	if ferr := a.Engine.Flush(fctx); ferr != nil {
+		err = fmt.Errorf("%s flush: %w", a.Engine.Name(), ferr)
+	}
+	pending := a.Store.Pending()
+	a.Engine.Close()
+	dropped := 0
+	for req, ev := range pending {
+		if st, gerr := a.Store.Get(req); gerr == nil && st.State == prodlab.OK {
+			continue // acknowledged between the flush and the close
+		}
+		dropped++
+		l.cfg.Logger.Error("send dropped at close", "engine", a.Engine.Name(), "eventId", ev, "requestId", req)
+	}
+	p, finished := a.Store.Counts()
+	l.cfg.Logger.Info("producer closed", "engine", a.Engine.Name(), "pending", p, "finished", finished, "dropped", dropped)
+	return dropped, err
 }
 
 // Close shuts the lab down: Shutdown, then Toxiproxy and the brokers.
