@@ -15,7 +15,7 @@ all: build
 build:
 	$(GO) build -o bin/prodlab ./cmd/prodlab
 
-test: lint test-embedded doc-test test-local browser-test
+test: lint test-embedded test-race doc-test test-local browser-test
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -23,6 +23,12 @@ lint:
 
 test-embedded:
 	$(GO) test -count=1 -timeout 15m ./...
+
+# The race detector on the tests that exercise shared state: Toxiproxy's
+# supervisor, toxic churn, server limits, console runs, experiment faults.
+.PHONY: test-race
+test-race:
+	$(GO) test -race -count=1 -timeout 20m -run 'TestRestart|TestToxicChurn|TestServerLimits|TestCloseWaitsForRun|TestRuns|TestFaults|TestMessagesBounded|TestRemoveToxicFailureKept|TestAckLoss' ./internal/toxi/ ./internal/lab/ ./internal/console/ ./internal/experiment/
 
 # Real Apache Kafka: single-node for the whole suite, then the 3-node cluster
 # for the tests that need one. Packages run one at a time: the brokers'

@@ -290,6 +290,10 @@ func (l *Lab) ToxiproxyURL() string { return l.toxiURL }
 // Bypass maps each proxy to its upstream, for observers.
 func (l *Lab) Bypass() observe.Bypass { return observe.Bypass(l.toxi.Proxies()) }
 
+// ToxiproxyRestarts counts how many times Toxiproxy's child process was
+// restarted after it crashed or wedged.
+func (l *Lab) ToxiproxyRestarts() int { return l.toxi.Restarts() }
+
 // APIs returns the running producer APIs, in engine-name order.
 func (l *Lab) APIs() []*API { return l.apis }
 

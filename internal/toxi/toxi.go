@@ -50,7 +50,8 @@ func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 func Verbose(v bool) Opt { return func(c *cfg) { c.verbose = v } }
 
 // Watchdog is how long Toxiproxy's API may take to list its proxies before
-// the child is taken for wedged, killed and restarted; default 10 s.
+// the child is taken for wedged, killed and restarted; default 30 s, more
+// than the 25 s a slow toxic removal may take (see docs/experiment.md).
 func Watchdog(d time.Duration) Opt { return func(c *cfg) { c.watchdog = d } }
 
 // RequestTimeout bounds each REST call through Routes, default 25 s, the
@@ -98,7 +99,7 @@ type child struct {
 
 // New starts the child, with no proxy, and supervises it until Close.
 func New(opts ...Opt) (*Server, error) {
-	c := cfg{host: "127.0.0.1", watchdog: 10 * time.Second, timeout: 25 * time.Second, logger: slog.Default(), stderr: os.Stderr}
+	c := cfg{host: "127.0.0.1", watchdog: 30 * time.Second, timeout: 25 * time.Second, logger: slog.Default(), stderr: os.Stderr}
 	for _, o := range opts {
 		o(&c)
 	}
