@@ -289,7 +289,7 @@ func asyncLoad(p *upProc, n int, prefix string, at int, after func()) []string {
 				k := len(accepted)
 				mu.Unlock()
 				if k == at {
-					once.Do(func() { go after() })
+					once.Do(after)
 				}
 			}
 		}()
@@ -341,17 +341,24 @@ func TestUpSIGTERMLosesNothing(t *testing.T) {
 			if toxic {
 				addToxic(t, p.toxi, `{"name":"hold","type":"timeout","attributes":{"timeout":0}}`)
 			}
-			var sigAt time.Time
-			accepted := asyncLoad(p, 10000, "term", 2000, func() {
-				sigAt = time.Now()
+			sigAt := make(chan time.Time, 1)
+			accepted := asyncLoad(p, 10000, "term", 5000, func() {
+				sigAt <- time.Now()
 				_ = p.cmd.Process.Signal(syscall.SIGTERM)
 			})
+			var at time.Time
+			select {
+			case at = <-sigAt:
+			default:
+				t.Fatalf("only %d sends accepted: no SIGTERM sent", len(accepted))
+			}
 			code := p.exitCode(t, 3*time.Minute)
-			t.Logf("%d sends accepted; exit %d, %v after SIGTERM", len(accepted), code, time.Since(sigAt).Round(time.Millisecond))
+			since := time.Since(at).Round(time.Millisecond)
+			t.Logf("%d sends accepted; exit %d, %v after SIGTERM", len(accepted), code, since)
 			if code != 0 {
 				t.Fatalf("exit status %d, want 0", code)
 			}
-			if len(accepted) < 2000 {
+			if len(accepted) < 5000 {
 				t.Fatalf("only %d sends accepted", len(accepted))
 			}
 			log := readLog(t, data, prodlab.DefaultTopic)

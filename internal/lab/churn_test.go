@@ -100,10 +100,10 @@ func TestToxicChurn(t *testing.T) {
 		}
 		return err
 	}
-	// 1500 ms is more than the 1 s request timeout: the clients close their
+	// 5000 ms is more than the 1 s request timeout: the clients close their
 	// connections and open new ones while the toxics change.
 	lat := func(name, stream string) string {
-		return `{"name":"` + name + `","type":"latency","stream":"` + stream + `","attributes":{"latency":1500}}`
+		return `{"name":"` + name + `","type":"latency","stream":"` + stream + `","attributes":{"latency":5000}}`
 	}
 	for _, p := range []string{"kafka"} {
 		base := toxi + "/proxies/" + p + "/toxics"
