@@ -28,7 +28,7 @@ test-embedded:
 # supervisor, toxic churn, server limits, console runs, experiment faults.
 .PHONY: test-race
 test-race:
-	$(GO) test -race -count=1 -timeout 20m -run 'TestRestart|TestToxicChurn|TestServerLimits|TestCloseWaitsForRun|TestRuns|TestFaults|TestMessagesBounded|TestRemoveToxicFailureKept|TestAckLoss' ./internal/toxi/ ./internal/lab/ ./internal/console/ ./internal/experiment/
+	PRODLAB_CHURN=20s $(GO) test -race -count=1 -timeout 20m -run 'TestRestart|TestToxicChurn|TestServerLimits|TestCloseWaitsForRun|TestRuns|TestFaults|TestMessagesBounded|TestRemoveToxicFailureKept|TestAckLoss' ./internal/toxi/ ./internal/lab/ ./internal/console/ ./internal/experiment/
 
 # Real Apache Kafka: single-node for the whole suite, then the 3-node cluster
 # for the tests that need one. Packages run one at a time: the brokers'

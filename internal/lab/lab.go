@@ -317,11 +317,6 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 	}
 	l.shut = true
 	var errs []error
-	if l.toxiSrv != nil {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_ = l.toxiSrv.Shutdown(sctx) // no toxic change from now on
-		cancel()
-	}
 	if l.toxi != nil {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if err := l.toxi.Reset(rctx); err != nil {
