@@ -58,12 +58,18 @@ lint:
 test-embedded:
 	$(GO) test -count=1 -timeout 15m ./...
 
-# The race detector on the tests that exercise shared state concurrently.
+# The race detector on the tests that exercise shared state concurrently:
+# the API's sync bound and metadata cache, the status store, the engines,
+# Toxiproxy's supervisor, toxic churn, server limits, console runs and
+# experiment faults.
 .PHONY: test-race
 test-race:
 	$(GO) test -race -count=1 -timeout 10m \
 		-run 'TestSyncBoundAnswers504|TestSyncBoundStoreFull|TestStaleCountServed|TestDeletedTopicDropsCount|TestStandingFault|TestRecreatedTopicUnderLoad|TestShutdownFlushes|TestClientHangUpDoesNotCancel|TestBoundedUnderLoad|TestCloseAnswersEachRecordOnce' \
 		./internal/api/ ./internal/status/ ./internal/engine/
+	PRODLAB_CHURN=20s $(GO) test -race -count=1 -timeout 20m \
+		-run 'TestRestart|TestToxicChurn|TestServerLimits|TestCloseWaitsForRun|TestRuns|TestFaults|TestMessagesBounded|TestRemoveToxicFailureKept|TestAckLoss' \
+		./internal/toxi/ ./internal/lab/ ./internal/console/ ./internal/experiment/
 
 # Real Apache Kafka: single-node for the whole suite, then the 3-node cluster
 # for the tests that need one. Packages run one at a time: the brokers'

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/engine"
@@ -117,10 +119,43 @@ func runUp(ctx context.Context, args []string) error {
 	}
 	printBanner(os.Stdout, l)
 	<-ctx.Done()
-	cfg.Logger.Info("shutting down: flushing pending sends")
-	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return stopUp(cfg.Logger, l)
+}
+
+// forceGrace is how long a forced stop may take before the process exits
+// regardless.
+const forceGrace = 5 * time.Second
+
+// stopUp stops the lab cleanly; a second SIGINT or SIGTERM gives up the
+// clean stop. It fails only if sends accepted by an API were dropped.
+func stopUp(log *slog.Logger, l *lab.Lab) error {
+	force := make(chan os.Signal, 1)
+	signal.Notify(force, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(force)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	return l.Close(closeCtx)
+	go func() {
+		select {
+		case s := <-force:
+			log.Warn("second signal: giving up the clean stop, dropping what is not flushed", "signal", s.String())
+			cancel()
+			time.AfterFunc(forceGrace, func() {
+				fmt.Fprintln(os.Stderr, "prodlab: forced exit")
+				os.Exit(3)
+			})
+		case <-ctx.Done():
+		}
+	}()
+	log.Info("shutting down: removing the toxics, then flushing pending sends; signal again to force the exit")
+	err := l.Close(ctx)
+	if errors.Is(err, lab.ErrDropped) {
+		return err
+	}
+	if err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	log.Info("stopped: every accepted send was flushed")
+	return nil
 }
 
 func printBanner(w io.Writer, l *lab.Lab) {

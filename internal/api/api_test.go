@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -253,7 +254,9 @@ func addLatency(t testing.TB, l *lab.Lab, ms int) func() {
 	remove := func() {
 		once.Do(func() {
 			for _, p := range proxies {
-				if err := p.RemoveToxic("latency"); err != nil {
+				// A lab's Shutdown removes its toxics itself.
+				var ae *toxiproxy.ApiError
+				if err := p.RemoveToxic("latency"); err != nil && !(errors.As(err, &ae) && ae.Status == http.StatusNotFound) {
 					t.Errorf("remove toxic: %v", err)
 				}
 			}

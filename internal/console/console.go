@@ -135,8 +135,8 @@ func New(opts ...Opt) *Server {
 	return s
 }
 
-// Close releases the console's Kafka client and cancels a running
-// experiment.
+// Close cancels a running validation or experiment and waits for it to
+// end, its toxics removed; then it releases the console's Kafka client.
 func (s *Server) Close() {
 	s.runs.cancel()
 	s.admMu.Lock()

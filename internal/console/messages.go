@@ -174,6 +174,10 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 		if start > pl.next {
 			pl.next = start
 		}
+		if e.Offset-pl.next > int64(perPartition) {
+			// Only the last perPartition records are kept: skip the others.
+			pl.next, pl.recs = e.Offset-int64(perPartition), pl.recs[:0]
+		}
 		i := sort.Search(len(pl.recs), func(i int) bool { return pl.recs[i].Offset >= start })
 		pl.recs = pl.recs[i:]
 		pl.start, pl.end = start, e.Offset
@@ -214,14 +218,19 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 				return
 			}
 			pl.recs = append(pl.recs, newRecord(r))
-			if over := len(pl.recs) - perPartition; over > 0 {
-				pl.recs = append(pl.recs[:0:0], pl.recs[over:]...)
+			if len(pl.recs) >= 2*perPartition { // amortised: one copy per perPartition records
+				pl.recs = append(pl.recs[:0:0], pl.recs[len(pl.recs)-perPartition:]...)
 			}
 			pl.next = r.Offset + 1
 			if pl.next >= end {
 				delete(want, r.Partition)
 			}
 		})
+	}
+	for _, pl := range t.parts {
+		if over := len(pl.recs) - perPartition; over > 0 {
+			pl.recs = append(pl.recs[:0:0], pl.recs[over:]...)
+		}
 	}
 	return nil
 }

@@ -108,6 +108,7 @@ type runner struct {
 	cur  *run
 	last int
 	stop context.CancelFunc
+	done chan struct{} // closed when the current run has ended
 }
 
 func (rn *runner) snapshot() *run {
@@ -139,8 +140,10 @@ func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Contex
 	r := &run{ID: rn.last, Kind: kind, Schedule: schedule, N: n, State: "running", Started: time.Now(), Log: []string{}}
 	rn.cur = r
 	ctx, cancel := context.WithCancel(context.Background())
-	rn.stop = cancel
+	done := make(chan struct{})
+	rn.stop, rn.done = cancel, done
 	go func() {
+		defer close(done)
 		defer cancel()
 		v, e, err := fn(ctx, progress{
 			count: func(done, total int) {
@@ -170,11 +173,24 @@ func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Contex
 	return &c, true
 }
 
+// cancelWait bounds how long cancel waits for a run to end.
+const cancelWait = time.Minute
+
+// cancel stops the current run and waits until it has ended, its toxics
+// removed, for up to cancelWait.
 func (rn *runner) cancel() {
 	rn.mu.Lock()
-	defer rn.mu.Unlock()
-	if rn.stop != nil {
-		rn.stop()
+	stop, done := rn.stop, rn.done
+	rn.mu.Unlock()
+	if stop == nil {
+		return
+	}
+	stop()
+	t := time.NewTimer(cancelWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
 	}
 }
 

@@ -126,15 +126,20 @@ func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error 
 }
 
 // RemoveToxic removes the toxic name from every proxy; see
-// target.Proxies.RemoveToxic.
+// target.Proxies.RemoveToxic. A name whose removal failed stays active, so
+// that the run's clean-up tries again.
 func (f *Faults) RemoveToxic(name string) error {
 	name = ToxicPrefix + name
 	err := f.proxies.RemoveToxic(name)
+	if err != nil {
+		f.record("- %s failed: %v", strings.TrimPrefix(name, ToxicPrefix), err)
+		return err
+	}
 	f.mu.Lock()
 	delete(f.active, name)
 	f.mu.Unlock()
 	f.record("- %s", strings.TrimPrefix(name, ToxicPrefix))
-	return err
+	return nil
 }
 
 // Restart restarts broker i (1-based) through the Restarter.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -61,6 +62,11 @@ type Config struct {
 	StoreTTL  time.Duration
 	// ConsolePort serves the web console; negative disables it.
 	ConsolePort int
+	// ReadTimeout bounds the reading of each HTTP request, body included,
+	// on every server of the lab; default 15 s.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection left idle, default 60 s.
+	IdleTimeout time.Duration
 	// Verbose lets Toxiproxy log every connection.
 	Verbose bool
 	// Logger receives the lab's logs.
@@ -81,6 +87,8 @@ func DefaultConfig() Config {
 		Producer:      engine.DefaultConfig(),
 		StoreSize:     100000,
 		StoreTTL:      10 * time.Minute,
+		ReadTimeout:   15 * time.Second,
+		IdleTimeout:   60 * time.Second,
 		Logger:        slog.Default(),
 	}
 }
@@ -115,7 +123,16 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	l := &Lab{cfg: cfg, toxi: toxi.New(cfg.Verbose)}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 15 * time.Second
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 60 * time.Second
+	}
+	if cfg.ReadTimeout < 0 || cfg.IdleTimeout < 0 {
+		return nil, errors.New("lab: ReadTimeout and IdleTimeout must not be negative")
+	}
+	l := &Lab{cfg: cfg}
 	defer func() {
 		if err != nil {
 			l.Close(context.Background())
@@ -123,6 +140,10 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	}()
 	if l.guard, err = httpguard.New(httpguard.AllowHosts(cfg.Host), httpguard.AllowHosts(cfg.AllowedHosts...)); err != nil {
 		return nil, fmt.Errorf("allowed hosts: %w", err)
+	}
+	// Toxiproxy runs in a supervised child process: see package toxi.
+	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy"))); err != nil {
+		return nil, err
 	}
 	port := func(base, i int) int {
 		if base == 0 {
@@ -233,8 +254,29 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	return &API{Engine: eng, Server: srv, Store: store, URL: "http://" + ln.Addr().String()}, nil
 }
 
+// Server limits, whatever the Config says.
+const (
+	readHeaderTimeout = 10 * time.Second
+	maxHeaderBytes    = 64 << 10
+	// writeMargin is how much longer than the delivery timeout an answer
+	// may take to write: a sync send answers within the delivery timeout
+	// plus a small margin.
+	writeMargin = 30 * time.Second
+)
+
+// limit sets s's limits: no slow or idle client holds a connection, and
+// no answer is cut before the sync bound.
+func (l *Lab) limit(s *http.Server) {
+	s.ReadHeaderTimeout = min(readHeaderTimeout, l.cfg.ReadTimeout)
+	s.ReadTimeout = l.cfg.ReadTimeout
+	s.WriteTimeout = l.cfg.Producer.DeliveryTimeout + writeMargin
+	s.IdleTimeout = l.cfg.IdleTimeout
+	s.MaxHeaderBytes = maxHeaderBytes
+}
+
 func (l *Lab) serve(ln net.Listener, h http.Handler) *http.Server {
-	s := &http.Server{Handler: l.guard.Wrap(h), ReadHeaderTimeout: 10 * time.Second}
+	s := &http.Server{Handler: l.guard.Wrap(h)}
+	l.limit(s)
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
@@ -265,35 +307,103 @@ func (l *Lab) ToxiproxyURL() string { return l.toxiURL }
 // Bypass maps each proxy to its upstream, for observers.
 func (l *Lab) Bypass() observe.Bypass { return observe.Bypass(l.toxi.Proxies()) }
 
+// ToxiproxyRestarts counts how many times Toxiproxy's child process was
+// restarted after it crashed or wedged.
+func (l *Lab) ToxiproxyRestarts() int { return l.toxi.Restarts() }
+
 // APIs returns the running producer APIs, in engine-name order.
 func (l *Lab) APIs() []*API { return l.apis }
 
 // Cluster returns the embedded cluster, or nil with an external one.
 func (l *Lab) Cluster() *broker.Cluster { return l.cluster }
 
-// Shutdown stops accepting requests, then flushes every pending send until
-// ctx ends and closes the engines. Toxiproxy and the brokers keep running.
+// ErrDropped means a clean stop dropped sends that an API had accepted.
+var ErrDropped = errors.New("accepted sends were dropped")
+
+// Shutdown stops the lab cleanly: the console first (its run removes its
+// toxics), then every toxic, so that nothing accepted waits on a fault;
+// then the APIs stop accepting, each with the sync bound to finish what it
+// answers; then each engine flushes with its own budget and closes.
+// Cancelling ctx gives up waiting: what is not flushed is dropped. Each send
+// dropped is logged with its eventId, and the error then wraps ErrDropped.
+// Toxiproxy and the brokers keep running.
 func (l *Lab) Shutdown(ctx context.Context) error {
-	var errs []error
-	for _, s := range l.servers {
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	l.servers = nil
+	l.closeConsole()
 	if l.shut {
-		return errors.Join(errs...)
+		return nil
 	}
 	l.shut = true
-	for _, a := range l.apis {
-		if err := a.Engine.Flush(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("%s flush: %w", a.Engine.Name(), err))
+	var errs []error
+	if l.toxi != nil {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := l.toxi.Reset(rctx); err != nil {
+			errs = append(errs, fmt.Errorf("removing the toxics: %w", err))
+		} else {
+			l.cfg.Logger.Info("shutting down: toxics removed")
 		}
-		a.Engine.Close()
-		pending, finished := a.Store.Counts()
-		l.cfg.Logger.Info("producer closed", "engine", a.Engine.Name(), "pending", pending, "finished", finished)
+		cancel()
+	}
+	budget := l.cfg.Producer.DeliveryTimeout + writeMargin
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, s := range l.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sctx, cancel := context.WithTimeout(ctx, budget)
+			defer cancel()
+			if err := s.Shutdown(sctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	l.servers = nil
+	dropped := 0
+	for _, a := range l.apis {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := l.closeAPI(ctx, a, budget)
+			mu.Lock()
+			defer mu.Unlock()
+			dropped += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if dropped > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d", ErrDropped, dropped))
 	}
 	return errors.Join(errs...)
+}
+
+// closeAPI flushes a's engine for up to budget, closes it and returns how
+// many accepted sends it dropped, each logged with its eventId.
+func (l *Lab) closeAPI(ctx context.Context, a *API, budget time.Duration) (int, error) {
+	fctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	var err error
+	if ferr := a.Engine.Flush(fctx); ferr != nil {
+		err = fmt.Errorf("%s flush: %w", a.Engine.Name(), ferr)
+	}
+	pending := a.Store.Pending()
+	a.Engine.Close()
+	dropped := 0
+	for req, ev := range pending {
+		if st, gerr := a.Store.Get(req); gerr == nil && st.State == prodlab.OK {
+			continue // acknowledged between the flush and the close
+		}
+		dropped++
+		l.cfg.Logger.Error("send dropped at close", "engine", a.Engine.Name(), "eventId", ev, "requestId", req)
+	}
+	p, finished := a.Store.Counts()
+	l.cfg.Logger.Info("producer closed", "engine", a.Engine.Name(), "pending", p, "finished", finished, "dropped", dropped)
+	return dropped, err
 }
 
 // Close shuts the lab down: Shutdown, then Toxiproxy and the brokers.

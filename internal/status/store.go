@@ -135,6 +135,19 @@ func (s *Store) Counts() (pending, finished int) {
 	return s.pending, s.finished.Len()
 }
 
+// Pending maps the requestId of every pending send to its eventId.
+func (s *Store) Pending() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]string, s.pending)
+	for id, e := range s.entries {
+		if e.elem == nil {
+			m[id] = e.status.EventID
+		}
+	}
+	return m
+}
+
 func (s *Store) expire(now time.Time) {
 	for f := s.finished.Front(); f != nil; f = s.finished.Front() {
 		e := f.Value.(*entry)

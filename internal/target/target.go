@@ -213,12 +213,17 @@ func cleanProxies(baseURL string) (Proxies, error) {
 // Proxies are the Toxiproxy proxies in front of the brokers.
 type Proxies []*toxiproxy.Proxy
 
-// AddToxic puts the toxic name of type typ on every proxy. Attributes are
-// Toxiproxy's (latency in ms, rate in KB/s...).
+// AddToxic puts the toxic name of type typ on every proxy, or on none: if
+// one proxy refuses it, it is removed from those that took it. Attributes
+// are Toxiproxy's (latency in ms, rate in KB/s...).
 func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiproxy.Attributes) error {
-	for _, p := range ps {
+	for i, p := range ps {
 		if _, err := p.AddToxic(name, typ, stream, 1, attrs); err != nil {
-			return fmt.Errorf("add %s toxic to proxy %s: %w", typ, p.Name, err)
+			err = fmt.Errorf("add %s toxic to proxy %s: %w", typ, p.Name, err)
+			if rerr := ps[:i].RemoveToxic(name); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("undoing it: %w", rerr))
+			}
+			return err
 		}
 	}
 	return nil
@@ -244,13 +249,23 @@ func (ps Proxies) RemoveToxic(name string) error {
 const removeWait = 2 * time.Minute
 
 // gone polls p until it no longer lists the toxic name, for up to
-// removeWait.
+// removeWait. It gives up at once if Toxiproxy no longer answers at all:
+// nothing is removing the toxic then.
 func gone(p *toxiproxy.Proxy, name string) bool {
 	deadline := time.Now().Add(removeWait)
+	unanswered := 0
 	for time.Now().Before(deadline) {
 		ts, err := p.Toxics()
 		if err == nil && !slices.ContainsFunc(ts, func(t toxiproxy.Toxic) bool { return t.Name == name }) {
 			return true
+		}
+		var ae *toxiproxy.ApiError
+		if err != nil && !errors.As(err, &ae) {
+			if unanswered++; unanswered >= 3 {
+				return false
+			}
+		} else {
+			unanswered = 0
 		}
 		time.Sleep(200 * time.Millisecond) // polling Toxiproxy's state
 	}

@@ -1,55 +1,504 @@
-// Package toxi embeds Toxiproxy: the real library, serving its own REST API.
+// Package toxi runs Toxiproxy, the real library serving its own REST API,
+// in a supervised child process.
+//
+// Toxiproxy v2.12.0 can panic (index out of range in ToxicLink.AddToxic) or
+// wedge its control API (a toxic blocked on a dead link while RemoveToxic
+// holds the proxy's lock) when toxics change while connections close:
+// upstream Shopify/toxiproxy#558. In the lab's process that took the broker
+// and both producer APIs down with it. In a child it takes down only the
+// proxies' connections, which the clients reopen: the Server restarts a
+// child that exits, kills one whose API stops answering, and gives the new
+// one the same proxies on the same ports, with no toxics.
 package toxi
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
-
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
+	"os/exec"
+	"sync"
+	"time"
 )
 
-// Server is an embedded Toxiproxy server.
-type Server struct {
-	api *toxiproxy.ApiServer
+// ErrClosed means the Server was closed.
+var ErrClosed = errors.New("toxiproxy is closed")
+
+// Opt configures a Server.
+type Opt func(*cfg)
+
+type cfg struct {
+	host     string
+	verbose  bool
+	watchdog time.Duration
+	timeout  time.Duration
+	logger   *slog.Logger
+	stderr   io.Writer
 }
 
-// New returns a Server. Toxiproxy's own logs go to stderr when verbose, and
-// only its errors otherwise: it warns on every closed connection.
-func New(verbose bool) *Server {
-	var w io.Writer = os.Stderr
-	level := zerolog.ErrorLevel
-	if verbose {
-		level = zerolog.InfoLevel
+// Host is the interface the child's REST API binds, default 127.0.0.1.
+func Host(h string) Opt { return func(c *cfg) { c.host = h } }
+
+// Verbose lets Toxiproxy log every connection, default false: it warns on
+// every closed connection, so only its errors are logged otherwise.
+func Verbose(v bool) Opt { return func(c *cfg) { c.verbose = v } }
+
+// Watchdog is how long Toxiproxy's API may take to list its proxies before
+// the child is taken for wedged, killed and restarted; default 30 s, more
+// than the 25 s a slow toxic removal may take (see docs/experiment.md).
+func Watchdog(d time.Duration) Opt { return func(c *cfg) { c.watchdog = d } }
+
+// RequestTimeout bounds each REST call through Routes, default 25 s, the
+// bound of Toxiproxy's own server.
+func RequestTimeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
+
+// Logger receives the supervisor's logs, default slog.Default().
+func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
+
+// Stderr receives the child's own output (its logs, a panic's trace),
+// default os.Stderr.
+func Stderr(w io.Writer) Opt { return func(c *cfg) { c.stderr = w } }
+
+// Server is Toxiproxy in a supervised child process.
+type Server struct {
+	cfg    cfg
+	client *http.Client
+	change chan struct{} // one toxic change at a time
+	done   chan struct{} // closed by Close
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	proxies  []proxySpec
+	cur      *child        // nil while (re)starting
+	up       chan struct{} // closed once cur is set
+	restarts int
+	closed   bool
+}
+
+type proxySpec struct {
+	Name     string `json:"name"`
+	Listen   string `json:"listen"`
+	Upstream string `json:"upstream"`
+	Enabled  bool   `json:"enabled"`
+}
+
+// child is one Toxiproxy process.
+type child struct {
+	cmd    *exec.Cmd
+	api    string // base URL of its REST API
+	stdin  io.WriteCloser
+	exited chan struct{}
+	err    error // set before exited closes
+}
+
+// New starts the child, with no proxy, and supervises it until Close.
+func New(opts ...Opt) (*Server, error) {
+	c := cfg{host: "127.0.0.1", watchdog: 30 * time.Second, timeout: 25 * time.Second, logger: slog.Default(), stderr: os.Stderr}
+	for _, o := range opts {
+		o(&c)
 	}
-	logger := zerolog.New(zerolog.ConsoleWriter{Out: w}).Level(level).With().Timestamp().Logger()
-	return &Server{api: toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), logger)}
+	if c.watchdog < 100*time.Millisecond {
+		return nil, fmt.Errorf("toxi: watchdog %v is under 100ms", c.watchdog)
+	}
+	if c.timeout <= 0 {
+		return nil, fmt.Errorf("toxi: request timeout %v is not positive", c.timeout)
+	}
+	s := &Server{cfg: c, client: &http.Client{}, change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
+	ch, err := s.spawn()
+	if err != nil {
+		return nil, err
+	}
+	s.setChild(ch)
+	s.wg.Add(2)
+	go s.supervise()
+	go s.watch()
+	return s, nil
+}
+
+// spawn starts a child and reads the address of its API.
+func (s *Server) spawn() (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy: %w", err)
+	}
+	conf, _ := json.Marshal(childConfig{Host: s.cfg.host, Verbose: s.cfg.verbose})
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), childEnv+"="+string(conf))
+	cmd.Stderr = s.cfg.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("toxiproxy: start %s: %w", exe, err)
+	}
+	ch := &child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	line := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		l, _ := r.ReadString('\n')
+		line <- l
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	go func() {
+		ch.err = cmd.Wait()
+		close(ch.exited)
+	}()
+	fail := func(err error) (*child, error) {
+		_ = cmd.Process.Kill()
+		<-ch.exited
+		return nil, err
+	}
+	var h hello
+	select {
+	case l := <-line:
+		if err := json.Unmarshal([]byte(l), &h); err != nil || h.API == "" {
+			return fail(fmt.Errorf("toxiproxy: the child said %q", l))
+		}
+	case <-ch.exited:
+		return fail(fmt.Errorf("toxiproxy: the child exited at start: %v", ch.err))
+	case <-time.After(60 * time.Second): // a cold start of a big binary on a loaded machine
+		return fail(errors.New("toxiproxy: the child did not start in 60s"))
+	}
+	ch.api = "http://" + h.API
+	s.mu.Lock()
+	specs := append([]proxySpec(nil), s.proxies...)
+	s.mu.Unlock()
+	for _, p := range specs {
+		if _, err := ch.createProxy(s.client, p); err != nil {
+			return fail(err)
+		}
+	}
+	return ch, nil
+}
+
+// createProxy adds p through the child's API and returns its listen
+// address.
+func (ch *child) createProxy(cl *http.Client, p proxySpec) (string, error) {
+	p.Enabled = true
+	b, _ := json.Marshal(p)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ch.api+"/proxies", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := cl.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("toxiproxy proxy %s on %s: %w", p.Name, p.Listen, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var out struct {
+		Listen string `json:"listen"`
+		Error  string `json:"error"`
+	}
+	_ = json.Unmarshal(raw, &out)
+	if resp.StatusCode != http.StatusCreated || out.Listen == "" {
+		if out.Error == "" {
+			out.Error = string(bytes.TrimSpace(raw))
+		}
+		return "", fmt.Errorf("toxiproxy proxy %s on %s: %d %s", p.Name, p.Listen, resp.StatusCode, out.Error)
+	}
+	return out.Listen, nil
+}
+
+func (s *Server) setChild(ch *child) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = ch
+	close(s.up)
+}
+
+// current waits for a running child until ctx ends.
+func (s *Server) current(ctx context.Context) (*child, error) {
+	for {
+		s.mu.Lock()
+		ch, up, closed := s.cur, s.up, s.closed
+		s.mu.Unlock()
+		if closed {
+			return nil, ErrClosed
+		}
+		if ch != nil {
+			return ch, nil
+		}
+		select {
+		case <-up:
+		case <-s.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("toxiproxy is restarting: %w", ctx.Err())
+		}
+	}
+}
+
+// supervise restarts the child each time it exits, until Close.
+func (s *Server) supervise() {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		ch := s.cur
+		s.mu.Unlock()
+		select {
+		case <-s.done:
+			return
+		case <-ch.exited:
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		s.cur, s.up = nil, make(chan struct{})
+		s.restarts++
+		n := s.restarts
+		s.mu.Unlock()
+		s.cfg.logger.Error("toxiproxy stopped: restarting it with its proxies and no toxics", "exit", fmt.Sprint(ch.err), "restarts", n)
+		backoff := 100 * time.Millisecond
+		for {
+			nc, err := s.spawn()
+			if err == nil {
+				s.setChild(nc)
+				break
+			}
+			s.cfg.logger.Error("toxiproxy restart failed", "err", err, "retry_in", backoff)
+			select {
+			case <-s.done:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+// watch lists the proxies every quarter watchdog and kills a child whose
+// API takes longer than the watchdog: listing takes every proxy's lock, so
+// a wedged toxic change blocks it.
+func (s *Server) watch() {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.watchdog / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		ch := s.cur
+		s.mu.Unlock()
+		if ch == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.watchdog)
+		err := ch.get(ctx, s.client, "/proxies")
+		wedged := ctx.Err() != nil
+		cancel()
+		if err != nil && wedged {
+			select {
+			case <-ch.exited:
+			case <-s.done:
+			default:
+				s.cfg.logger.Error("toxiproxy wedged: its API did not list the proxies in time; killing it", "watchdog", s.cfg.watchdog)
+				_ = ch.cmd.Process.Kill()
+			}
+		}
+	}
+}
+
+func (ch *child) get(ctx context.Context, cl *http.Client, path string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ch.api+path, nil)
+	resp, err := cl.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
 // AddProxy starts a proxy from listen to upstream and returns the address it
-// listens on (listen may use port 0).
+// listens on (listen may use port 0). A restarted child gets it again on
+// that address.
 func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
-	p := toxiproxy.NewProxy(s.api, name, listen, upstream)
-	if err := s.api.Collection.Add(p, true); err != nil {
-		return "", fmt.Errorf("toxiproxy proxy %s on %s: %w", name, listen, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.lock(ctx); err != nil {
+		return "", err
 	}
-	return p.Listen, nil
+	defer s.unlock()
+	ch, err := s.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	addr, err := ch.createProxy(s.client, proxySpec{Name: name, Listen: listen, Upstream: upstream})
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.proxies = append(s.proxies, proxySpec{Name: name, Listen: addr, Upstream: upstream})
+	s.mu.Unlock()
+	return addr, nil
 }
 
 // Proxies maps each proxy's listen address to its upstream.
 func (s *Server) Proxies() map[string]string {
-	m := make(map[string]string)
-	for _, p := range s.api.Collection.Proxies() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]string, len(s.proxies))
+	for _, p := range s.proxies {
 		m[p.Listen] = p.Upstream
 	}
 	return m
 }
 
-// Routes returns Toxiproxy's REST API handler.
-func (s *Server) Routes() http.Handler { return s.api.Routes() }
+// Restarts counts the child's restarts since New.
+func (s *Server) Restarts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.restarts
+}
 
-// Close stops every proxy.
-func (s *Server) Close() { _ = s.api.Collection.Clear() }
+func (s *Server) lock(ctx context.Context) error {
+	select {
+	case s.change <- struct{}{}:
+		return nil
+	case <-s.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for another toxic change: %w", ctx.Err())
+	}
+}
+
+func (s *Server) unlock() { <-s.change }
+
+// Reset removes every toxic and enables every proxy. If Toxiproxy does not
+// answer before ctx ends, the child is killed: its successor holds no
+// toxics.
+func (s *Server) Reset(ctx context.Context) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.unlock()
+	ch, err := s.current(ctx)
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ch.api+"/reset", nil)
+	resp, err := s.client.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNoContent {
+			return nil
+		}
+		err = fmt.Errorf("toxiproxy reset answered %d", resp.StatusCode)
+	}
+	s.cfg.logger.Error("toxiproxy reset failed: killing it", "err", err)
+	_ = ch.cmd.Process.Kill()
+	<-ch.exited
+	return nil
+}
+
+// maxBody bounds a REST request's body.
+const maxBody = 1 << 20
+
+// Routes returns Toxiproxy's REST API: every call goes to the child's own
+// API. Calls that change state (every method but GET and HEAD) run one at
+// a time, and each call is bounded by the request timeout. While the child
+// restarts, calls wait for it.
+func (s *Server) Routes() http.Handler { return http.HandlerFunc(s.forward) }
+
+func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
+	defer cancel()
+	// Read the body before taking the lock: a slow client holds only itself.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if err := s.lock(ctx); err != nil {
+			apiError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		defer s.unlock()
+	}
+	ch, err := s.current(ctx)
+	if err != nil {
+		apiError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, ch.api+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	for _, k := range []string{"Content-Type", "User-Agent", "Accept"} {
+		if v := r.Header.Values(k); len(v) > 0 {
+			req.Header[k] = v
+		}
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "") // no Go default: the child sees what the caller sent
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && r.Context().Err() == nil {
+			apiError(w, http.StatusGatewayTimeout, fmt.Sprintf("toxiproxy did not answer in %v", s.cfg.timeout))
+			return
+		}
+		apiError(w, http.StatusServiceUnavailable, "toxiproxy stopped while answering, and is restarting with no toxics: "+err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	for _, k := range []string{"Content-Type", "Content-Length"} {
+		if v := resp.Header.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// apiError answers in Toxiproxy's error format.
+func apiError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(struct {
+		Error  string `json:"error"`
+		Status int    `json:"status"`
+	}{msg, code})
+}
+
+// Close stops the child and its proxies.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	s.wg.Wait() // no restart after this
+	s.mu.Lock()
+	ch := s.cur
+	s.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	// The child holds no state worth saving: a kill is quickest, and works
+	// on a stopped or wedged child too.
+	_ = ch.cmd.Process.Kill()
+	_ = ch.stdin.Close()
+	<-ch.exited
+}

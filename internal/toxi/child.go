@@ -1,0 +1,83 @@
+package toxi
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// childEnv marks a process started by Server as the Toxiproxy child; its
+// value is the child's JSON config.
+const childEnv = "PRODLAB_TOXIPROXY_CHILD"
+
+// childConfig is what the parent tells its child.
+type childConfig struct {
+	// Host is the interface of the child's REST API.
+	Host string `json:"host"`
+	// Verbose logs Toxiproxy's connections.
+	Verbose bool `json:"verbose"`
+}
+
+// hello is the child's first line on stdout.
+type hello struct {
+	API string `json:"api"`
+}
+
+// Any binary that links this package can be the Toxiproxy child: the
+// parent runs its own executable with childEnv set, so prodlab and every
+// test binary need no extra program.
+func init() {
+	if v, ok := os.LookupEnv(childEnv); ok {
+		os.Exit(runChild(v))
+	}
+}
+
+// runChild serves Toxiproxy's REST API, with no proxy yet, until its
+// stdin closes: the parent adds the proxies through the API, and its exit,
+// even a SIGKILL, closes the pipe.
+func runChild(conf string) int {
+	var c childConfig
+	if err := json.Unmarshal([]byte(conf), &c); err != nil {
+		fmt.Fprintf(os.Stderr, "toxiproxy child: bad %s: %v\n", childEnv, err)
+		return 2
+	}
+	level := zerolog.ErrorLevel
+	if c.Verbose {
+		level = zerolog.InfoLevel
+	}
+	logger := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(level).With().Timestamp().Logger()
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), logger)
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.Host, "0"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "toxiproxy child: %v\n", err)
+		return 1
+	}
+	b, _ := json.Marshal(hello{API: ln.Addr().String()})
+	if _, err := fmt.Fprintf(os.Stdout, "%s\n", b); err != nil {
+		return 1
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(0) // the parent is gone or closed us
+	}()
+	// The timeouts of Toxiproxy's own server (ApiServer.Listen).
+	srv := &http.Server{
+		Handler:           api.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	err = srv.Serve(ln)
+	fmt.Fprintf(os.Stderr, "toxiproxy child: %v\n", err)
+	return 1
+}
