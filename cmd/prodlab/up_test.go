@@ -88,6 +88,8 @@ func startUp(t *testing.T, dataDir string) *upProc {
 	p.cmd = exec.Command(prodlabBin(t), "up", "--data-dir", dataDir, "--broker-port", "0", "--proxy-port", "0",
 		"--toxiproxy-port", "0", "--franz-port", "0", "--librdkafka-port", "0", "--console-port", "-1")
 	p.cmd.Stderr = logf
+	// Killed with the test binary, even when a timeout panics it.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
