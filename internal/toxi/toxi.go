@@ -20,10 +20,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -205,6 +208,12 @@ func (ch *child) createProxy(cl *http.Client, p proxySpec) (string, error) {
 	if resp.StatusCode != http.StatusCreated || out.Listen == "" {
 		if out.Error == "" {
 			out.Error = string(bytes.TrimSpace(raw))
+		}
+		if strings.Contains(out.Error, "address already in use") {
+			// The child's bind failed: say so as the parent's own would.
+			addr, _ := net.ResolveTCPAddr("tcp", p.Listen)
+			return "", fmt.Errorf("toxiproxy proxy %s: %w", p.Name,
+				&net.OpError{Op: "listen", Net: "tcp", Addr: addr, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)})
 		}
 		return "", fmt.Errorf("toxiproxy proxy %s on %s: %d %s", p.Name, p.Listen, resp.StatusCode, out.Error)
 	}
