@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
-	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/status"
 )
 
@@ -54,7 +54,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if c.listen == "" {
-		port, ok := lab.DefaultConfig().APIPorts[c.engine]
+		port, ok := prodlab.DefaultPorts.APIs()[c.engine]
 		if !ok {
 			return c, fmt.Errorf("--engine %q is unknown: %s", c.engine, strings.Join(engine.Names(), " or "))
 		}

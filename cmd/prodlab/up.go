@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
@@ -36,12 +37,12 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
-	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: 127.0.0.1:31092 and up, one per broker the cluster reports)")
+	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: "+prodlab.Loopback(prodlab.DefaultPorts.Proxied)+" and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
 	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log Toxiproxy's connections and debug logs")
-	franzPort := fs.Int("franz-port", 18080, "port of the franz-go API")
-	rdkafkaPort := fs.Int("librdkafka-port", 18081, "port of the librdkafka API")
+	franzPort := fs.Int("franz-port", prodlab.DefaultPorts.Franz, "port of the franz-go API")
+	rdkafkaPort := fs.Int("librdkafka-port", prodlab.DefaultPorts.Librdkafka, "port of the librdkafka API")
 	fs.IntVar(&cfg.ConsolePort, "console-port", cfg.ConsolePort, "port of the web console (0: any free port, -1: no console)")
 	fs.IntVar(&cfg.BrokerPort, "broker-port", cfg.BrokerPort, "embedded broker 1's direct port; broker i uses it +i-1 (0: any free ports)")
 	fs.IntVar(&cfg.ProxyPort, "proxy-port", cfg.ProxyPort, "port of Toxiproxy's proxy kafka; proxy i uses it +i-1 (0: any free ports)")

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prodlab/prodlab"
 )
 
 // Config holds the producer settings shared by every engine. Each field maps
@@ -56,11 +58,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns the lab's defaults, with bootstrap 127.0.0.1:29093,
-// the Toxiproxy port in front of broker 1.
+// DefaultConfig returns the lab's defaults, with bootstrap
+// 127.0.0.1:29093, the Toxiproxy port in front of broker 1.
 func DefaultConfig() Config {
 	return Config{
-		Bootstrap:       []string{"127.0.0.1:29093"},
+		Bootstrap:       []string{prodlab.Loopback(prodlab.DefaultPorts.Proxy)},
 		RequestTimeout:  1000 * time.Millisecond,
 		DeliveryTimeout: 30000 * time.Millisecond,
 		RetryBackoff:    100 * time.Millisecond,

@@ -74,7 +74,7 @@ func (c *Cluster) ProxiedBootstrap() string {
 
 // Up starts the brokers of mode and waits until they are ready: every
 // broker answers Metadata on its DIRECT listener and sees all brokers, every
-// PROXIED listener is bound, and the TopicName topic exists (it is created
+// PROXIED listener is bound, and the prodlab.DefaultTopic topic exists (it is created
 // when missing) with a leader and a full ISR on every partition. It fetches
 // the jars first if needed. Brokers of mode that already run are reused;
 // when none runs, storage is formatted fresh unless WithKeepData is given.
@@ -408,7 +408,7 @@ func StartBroker(ctx context.Context, i int, opts ...Option) error {
 }
 
 // WaitReady waits until the brokers of the current mode are all ready as
-// described for Up (without creating anything but a missing TopicName).
+// described for Up (without creating anything but a missing prodlab.DefaultTopic).
 func WaitReady(ctx context.Context, opts ...Option) error {
 	c := newConfig(opts)
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
