@@ -57,21 +57,11 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if cfg.Brokers != 1 && cfg.Brokers != 3 {
-		return cfg, fmt.Errorf("--brokers %d: use 1 or 3", cfg.Brokers)
+	// Without cgo, librdkafka runs only if asked for, and lab.Open refuses it.
+	cfg.APIPorts = map[string]int{prodlab.Franz: *franzPort}
+	if engine.Built(prodlab.Librdkafka) || flagSet(fs, "librdkafka-port") {
+		cfg.APIPorts[prodlab.Librdkafka] = *rdkafkaPort
 	}
-	for _, p := range []struct {
-		name string
-		port int
-	}{{"broker-port", cfg.BrokerPort}, {"proxy-port", cfg.ProxyPort}, {"toxiproxy-port", cfg.ToxiproxyPort}} {
-		if p.port < 0 || p.port > 65535 {
-			return cfg, fmt.Errorf("--%s %d: use a port from 0 to 65535", p.name, p.port)
-		}
-	}
-	if cfg.ConsolePort < -1 || cfg.ConsolePort > 65535 {
-		return cfg, fmt.Errorf("--console-port %d: use a port from 0 to 65535, or -1 for no console", cfg.ConsolePort)
-	}
-	cfg.APIPorts = map[string]int{engine.FranzName: *franzPort, engine.LibrdkafkaName: *rdkafkaPort}
 	if *kafka != "" {
 		cfg.External = splitList(*kafka)
 		cfg.Upstreams = splitList(*upstreams) // empty: one per broker the cluster reports
@@ -176,6 +166,9 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	for _, a := range l.APIs() {
 		fmt.Fprintf(w, "  %-26s %s\n", "Producer API ("+a.Engine.Name()+")", a.URL)
 	}
+	if !engine.Built(prodlab.Librdkafka) {
+		fmt.Fprintf(w, "  %-26s none: %v\n", "Producer API (librdkafka)", engine.NotBuiltError(prodlab.Librdkafka))
+	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop; pending sends are flushed first.")
 }
 
@@ -189,6 +182,12 @@ func checkHostPort(a string) error {
 		return fmt.Errorf("%q: want host:port with a port from 1 to 65535", a)
 	}
 	return nil
+}
+
+// flagSet reports whether the flag called name was given.
+func flagSet(fs *flag.FlagSet, name string) (set bool) {
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func splitList(s string) []string {

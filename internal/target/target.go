@@ -20,7 +20,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/observe"
 )
 
@@ -59,7 +58,7 @@ var ErrToxicsPresent = errors.New("toxics are already present")
 // :18080, librdkafka on :18081, Toxiproxy on :8474, Kafka's direct listener
 // on :9092.
 func Default() Target {
-	ec := engine.DefaultConfig()
+	ec := prodlab.DefaultConfig()
 	p := prodlab.DefaultPorts
 	return Target{
 		APIs: []API{
