@@ -61,7 +61,7 @@ func upOrReuse(ctx context.Context, t *testing.T) *Cluster {
 	}
 	if st.Running() {
 		t.Logf("reusing running %s brokers", st.Mode)
-		if err := WaitReady(ctx, WithOutput(testWriter{t})); err != nil {
+		if err := WaitReady(ctx, Output(testWriter{t})); err != nil {
 			t.Fatalf("WaitReady: %v", err)
 		}
 		return st
@@ -72,7 +72,7 @@ func upOrReuse(ctx context.Context, t *testing.T) *Cluster {
 	}
 	start := time.Now()
 	startedHere = true
-	st, err = Up(ctx, mode, WithOutput(testWriter{t}))
+	st, err = Up(ctx, mode, Output(testWriter{t}))
 	if err != nil {
 		t.Fatalf("Up(%s): %v", mode, err)
 	}
