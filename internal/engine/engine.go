@@ -13,13 +13,8 @@ import (
 	"github.com/prodlab/prodlab/internal/franz"
 )
 
-// The engine names.
-const (
-	FranzName      = prodlab.Franz
-	LibrdkafkaName = prodlab.Librdkafka
-)
-
-// Engine is the producer interface every engine implements.
+// Engine is the producer interface every engine implements; new code
+// names prodlab.Producer.
 type Engine = prodlab.Producer
 
 // NewFunc builds an engine from a Config, validating it first.
@@ -32,8 +27,8 @@ var ErrNotBuilt = errors.New("engine not in this build")
 // registry holds every engine; a nil NewFunc is one this build leaves out
 // (librdkafka with CGO_ENABLED=0).
 var registry = map[string]NewFunc{
-	FranzName:      franz.New,
-	LibrdkafkaName: librdkafkaNew,
+	prodlab.Franz:      franz.New,
+	prodlab.Librdkafka: librdkafkaNew,
 }
 
 // Names lists the engines this build holds, sorted.

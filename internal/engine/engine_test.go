@@ -29,7 +29,7 @@ import (
 
 // newEngine builds engine name against l's proxies and closes it when t
 // ends.
-func newEngine(t testing.TB, l *lab.Lab, name string, mod ...func(*prodlab.Config)) engine.Engine {
+func newEngine(t testing.TB, l *lab.Lab, name string, mod ...func(*prodlab.Config)) prodlab.Producer {
 	t.Helper()
 	cfg := prodlab.DefaultConfig()
 	cfg.Bootstrap = l.ProxyAddrs()[:1]
@@ -48,7 +48,7 @@ func newEngine(t testing.TB, l *lab.Lab, name string, mod ...func(*prodlab.Confi
 	return e
 }
 
-func ready(t testing.TB, e engine.Engine) {
+func ready(t testing.TB, e prodlab.Producer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -63,7 +63,7 @@ func message(topic, eventID string) prodlab.Message {
 }
 
 // syncSend produces m and waits for its delivery.
-func syncSend(t testing.TB, e engine.Engine, mode prodlab.Mode, m prodlab.Message) prodlab.Delivery {
+func syncSend(t testing.TB, e prodlab.Producer, mode prodlab.Mode, m prodlab.Message) prodlab.Delivery {
 	t.Helper()
 	done := make(chan prodlab.Delivery, 1)
 	if err := e.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
