@@ -24,9 +24,8 @@ type Ports struct {
 	Proxy int
 	// Toxiproxy is Toxiproxy's REST API, default 8474.
 	Toxiproxy int
-	// Franz, Librdkafka and Java are the producer APIs, default 18080,
-	// 18081 and 18082 (the Java tutorial's).
-	Franz, Librdkafka, Java int
+	// Franz and Librdkafka are the producer APIs, default 18080 and 18081.
+	Franz, Librdkafka int
 	// Console is the web console, default 8080.
 	Console int
 	// Proxied is the listener a real Kafka broker of the jar layout binds
@@ -45,7 +44,6 @@ var DefaultPorts = Ports{
 	Toxiproxy:  8474,
 	Franz:      18080,
 	Librdkafka: 18081,
-	Java:       18082,
 	Console:    8080,
 	Proxied:    31092,
 	Controller: 19092,

@@ -22,7 +22,6 @@ func TestPortsPlan(t *testing.T) {
 		{"toxiproxy", p.Toxiproxy, 8474},
 		{"franz", p.APIs()[prodlab.Franz], 18080},
 		{"librdkafka", p.APIs()[prodlab.Librdkafka], 18081},
-		{"java", p.Java, 18082},
 		{"console", p.Console, 8080},
 	} {
 		if c.got != c.want {
