@@ -54,6 +54,9 @@ java-test: java-check
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet ./...
+	CGO_ENABLED=0 $(GO) test -count=1 -run 'TestNoLibrdkafka|TestRegistry' ./internal/engine/
+	@if $(GO) list -deps ./internal/admin ./internal/api ./internal/console ./internal/target ./internal/validate ./internal/experiment | grep -q confluent; then echo "a package that does not use librdkafka links it"; exit 1; fi
 
 test-embedded:
 	$(GO) test -count=1 -timeout 15m ./...

@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/lab"
-	"github.com/prodlab/prodlab/internal/status"
 )
 
 func init() {
@@ -28,17 +28,17 @@ func init() {
 type apiConfig struct {
 	engine    string
 	listen    string
-	producer  engine.Config
+	producer  prodlab.Config
 	storeSize int
 	storeTTL  time.Duration
 	allowed   hostList
 }
 
 func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
-	c := apiConfig{producer: engine.DefaultConfig()}
+	c := apiConfig{producer: prodlab.DefaultConfig()}
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.engine, "engine", engine.FranzName, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
+	fs.StringVar(&c.engine, "engine", prodlab.Franz, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
 	fs.StringVar(&c.listen, "listen", "", "address the API listens on (default 127.0.0.1:18080 for franz, 127.0.0.1:18081 for librdkafka)")
 	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
@@ -54,11 +54,14 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if c.listen == "" {
-		port, ok := lab.DefaultConfig().APIPorts[c.engine]
+		port, ok := prodlab.DefaultPorts.APIs()[c.engine]
 		if !ok {
 			return c, fmt.Errorf("--engine %q is unknown: %s", c.engine, strings.Join(engine.Names(), " or "))
 		}
 		c.listen = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	}
+	if _, known := prodlab.DefaultPorts.APIs()[c.engine]; known && !engine.Built(c.engine) {
+		return c, engine.NotBuiltError(c.engine)
 	}
 	return c, c.producer.Validate()
 }
@@ -70,10 +73,6 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	c.producer.Logger = logger
-	store, err := status.New(status.MaxEntries(c.storeSize), status.TTL(c.storeTTL))
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return err
@@ -85,15 +84,15 @@ func runAPI(ctx context.Context, args []string) (err error) {
 		ln.Close()
 		return err
 	}
-	eng, err := engine.New(c.engine, c.producer)
+	a, err := lab.NewAPI(c.engine, c.producer, c.storeSize, c.storeTTL, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	srv := api.New(eng, store, api.Logger(logger))
+	eng := a.Engine
 	bound := c.producer.DeliveryTimeout + api.SyncMargin
 	hs := &http.Server{
-		Handler:           guard.Wrap(srv.Routes()),
+		Handler:           guard.Wrap(a.Server.Routes()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      bound + 10*time.Second, // past the 504 of a sync send

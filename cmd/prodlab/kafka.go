@@ -61,14 +61,18 @@ func kafkaMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *quiet {
 		progress = io.Discard
 	}
-	opts := []kafkalocal.Option{
-		kafkalocal.WithDir(*dir),
-		kafkalocal.WithReadyTimeout(*timeout),
-		kafkalocal.WithStopTimeout(*stopTimeout),
-		kafkalocal.WithOutput(progress),
+	opts := []kafkalocal.Opt{kafkalocal.Output(progress)}
+	if *dir != "" {
+		opts = append(opts, kafkalocal.Dir(*dir))
+	}
+	if *timeout != 0 {
+		opts = append(opts, kafkalocal.ReadyTimeout(*timeout))
+	}
+	if *stopTimeout != 0 {
+		opts = append(opts, kafkalocal.StopTimeout(*stopTimeout))
 	}
 	if *keepData {
-		opts = append(opts, kafkalocal.WithKeepData())
+		opts = append(opts, kafkalocal.KeepData())
 	}
 	sub, rest := pos[0], pos[1:]
 	switch sub {

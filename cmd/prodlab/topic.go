@@ -31,8 +31,8 @@ type connConfig struct {
 
 // addConnFlags registers --bootstrap and --toxiproxy on fs.
 func addConnFlags(fs *flag.FlagSet, c *connConfig) {
-	fs.StringVar(&c.bootstrap, "bootstrap", "127.0.0.1:9092", "brokers to bootstrap from (host:port,...): the lab's direct listener by default")
-	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://127.0.0.1:8474", "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
+	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...): the lab's direct listener by default")
+	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
 }
 
 // dial returns an admin client on the direct path: when Toxiproxy answers,

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
@@ -36,12 +37,12 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
-	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: 127.0.0.1:31092 and up, one per broker the cluster reports)")
+	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: "+prodlab.Loopback(prodlab.DefaultPorts.Proxied)+" and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
 	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log Toxiproxy's connections and debug logs")
-	franzPort := fs.Int("franz-port", 18080, "port of the franz-go API")
-	rdkafkaPort := fs.Int("librdkafka-port", 18081, "port of the librdkafka API")
+	franzPort := fs.Int("franz-port", prodlab.DefaultPorts.Franz, "port of the franz-go API")
+	rdkafkaPort := fs.Int("librdkafka-port", prodlab.DefaultPorts.Librdkafka, "port of the librdkafka API")
 	fs.IntVar(&cfg.ConsolePort, "console-port", cfg.ConsolePort, "port of the web console (0: any free port, -1: no console)")
 	fs.IntVar(&cfg.BrokerPort, "broker-port", cfg.BrokerPort, "embedded broker 1's direct port; broker i uses it +i-1 (0: any free ports)")
 	fs.IntVar(&cfg.ProxyPort, "proxy-port", cfg.ProxyPort, "port of Toxiproxy's proxy kafka; proxy i uses it +i-1 (0: any free ports)")
@@ -56,21 +57,11 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if cfg.Brokers != 1 && cfg.Brokers != 3 {
-		return cfg, fmt.Errorf("--brokers %d: use 1 or 3", cfg.Brokers)
+	// Without cgo, librdkafka runs only if asked for, and lab.Open refuses it.
+	cfg.APIPorts = map[string]int{prodlab.Franz: *franzPort}
+	if engine.Built(prodlab.Librdkafka) || flagSet(fs, "librdkafka-port") {
+		cfg.APIPorts[prodlab.Librdkafka] = *rdkafkaPort
 	}
-	for _, p := range []struct {
-		name string
-		port int
-	}{{"broker-port", cfg.BrokerPort}, {"proxy-port", cfg.ProxyPort}, {"toxiproxy-port", cfg.ToxiproxyPort}} {
-		if p.port < 0 || p.port > 65535 {
-			return cfg, fmt.Errorf("--%s %d: use a port from 0 to 65535", p.name, p.port)
-		}
-	}
-	if cfg.ConsolePort < -1 || cfg.ConsolePort > 65535 {
-		return cfg, fmt.Errorf("--console-port %d: use a port from 0 to 65535, or -1 for no console", cfg.ConsolePort)
-	}
-	cfg.APIPorts = map[string]int{engine.FranzName: *franzPort, engine.LibrdkafkaName: *rdkafkaPort}
 	if *kafka != "" {
 		cfg.External = splitList(*kafka)
 		cfg.Upstreams = splitList(*upstreams) // empty: one per broker the cluster reports
@@ -175,6 +166,9 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	for _, a := range l.APIs() {
 		fmt.Fprintf(w, "  %-26s %s\n", "Producer API ("+a.Engine.Name()+")", a.URL)
 	}
+	if !engine.Built(prodlab.Librdkafka) {
+		fmt.Fprintf(w, "  %-26s none: %v\n", "Producer API (librdkafka)", engine.NotBuiltError(prodlab.Librdkafka))
+	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop; pending sends are flushed first.")
 }
 
@@ -188,6 +182,12 @@ func checkHostPort(a string) error {
 		return fmt.Errorf("%q: want host:port with a port from 1 to 65535", a)
 	}
 	return nil
+}
+
+// flagSet reports whether the flag called name was given.
+func flagSet(fs *flag.FlagSet, name string) (set bool) {
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func splitList(s string) []string {

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/validate"
 )
@@ -61,8 +61,8 @@ func labFlags(fs *flag.FlagSet, cfg *target.Target) func() error {
 
 // producerTimings reads the producer settings the window depends on from
 // the seed's environment variables and their flags.
-func producerTimings(fs *flag.FlagSet) (*engine.Config, error) {
-	pc := engine.DefaultConfig()
+func producerTimings(fs *flag.FlagSet) (*prodlab.Config, error) {
+	pc := prodlab.DefaultConfig()
 	if err := pc.LoadEnv(os.LookupEnv); err != nil {
 		return nil, err
 	}

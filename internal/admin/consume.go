@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 )
 
 // DefaultIdle is how long Consume waits for a record before it stops.
@@ -94,7 +93,7 @@ func (s ConsumeSpec) match(r Record) bool {
 // read ends (see Stop), ctx ends, or fn returns an error.
 func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) error) (ConsumeResult, error) {
 	res := ConsumeResult{Per: map[int32]int{}}
-	if msg := api.ValidTopic(s.Topic); msg != "" {
+	if msg := prodlab.ValidTopic(s.Topic); msg != "" {
 		return res, errf(ErrInvalid, "%s", msg)
 	}
 	for _, p := range s.Partitions {

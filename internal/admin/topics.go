@@ -13,7 +13,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 )
 
 // TopicSpec describes a topic to create.
@@ -93,7 +92,7 @@ var legalConfig = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
 
 // Validate checks s before it reaches a broker.
 func (s TopicSpec) Validate() error {
-	if msg := api.ValidTopic(s.Name); msg != "" {
+	if msg := prodlab.ValidTopic(s.Name); msg != "" {
 		return errf(ErrInvalid, "%s", msg)
 	}
 	if s.Partitions == 0 || s.Partitions < -1 {
@@ -201,7 +200,7 @@ func (c *Client) ListTopics(ctx context.Context, internal bool) ([]TopicSummary,
 // DescribeTopic returns a topic's partitions (leaders, replicas, ISR, start
 // and end offsets) and configs.
 func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescription, error) {
-	if msg := api.ValidTopic(name); msg != "" {
+	if msg := prodlab.ValidTopic(name); msg != "" {
 		return TopicDescription{Name: name}, errf(ErrInvalid, "%s", msg)
 	}
 	ctx, cancel := c.bounded(ctx)
@@ -278,7 +277,7 @@ func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDes
 // DeleteTopic deletes a topic and waits until the metadata no longer lists
 // it. An unknown topic wraps prodlab.ErrUnknownTopic.
 func (c *Client) DeleteTopic(ctx context.Context, name string) error {
-	if msg := api.ValidTopic(name); msg != "" {
+	if msg := prodlab.ValidTopic(name); msg != "" {
 		return errf(ErrInvalid, "%s", msg)
 	}
 	ctx, cancel := c.bounded(ctx)

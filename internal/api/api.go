@@ -15,14 +15,13 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/status"
 )
 
 // Server is the producer API of one engine.
 type Server struct {
-	eng   engine.Engine
+	eng   prodlab.Producer
 	store *status.Store
 	cfg   cfg
 
@@ -84,7 +83,7 @@ func SyncTimeout(d time.Duration) Opt { return func(c *cfg) { c.sync = d } }
 
 // New returns a Server producing through eng and recording async sends in
 // store.
-func New(eng engine.Engine, store *status.Store, opts ...Opt) *Server {
+func New(eng prodlab.Producer, store *status.Store, opts ...Opt) *Server {
 	c := cfg{logger: slog.Default(), topic: prodlab.DefaultTopic, metadataTTL: 30 * time.Second, lookup: 5 * time.Second,
 		sync: eng.DeliveryTimeout() + SyncMargin}
 	for _, o := range opts {

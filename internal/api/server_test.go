@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,81 +18,7 @@ import (
 	"github.com/prodlab/prodlab/internal/status"
 )
 
-// fakeEngine answers Partitions from meta and holds every delivery until
-// release is called, unless auto is set.
-type fakeEngine struct {
-	auto bool
-
-	mu      sync.Mutex
-	meta    func(topic string) (int32, error)
-	held    []func(prodlab.Delivery)
-	lookups atomic.Int32
-	gate    chan struct{} // if set, Partitions waits on it
-}
-
-func (f *fakeEngine) Name() string                   { return "fake" }
-func (f *fakeEngine) DeliveryTimeout() time.Duration { return time.Second }
-func (f *fakeEngine) Ready(context.Context) error    { return nil }
-func (f *fakeEngine) Flush(context.Context) error    { return nil }
-func (f *fakeEngine) Close()                         {}
-
-func (f *fakeEngine) Produce(_ prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
-	if f.auto {
-		fn(prodlab.Delivery{Topic: m.Topic, Partition: 0, Offset: 7})
-		return nil
-	}
-	f.mu.Lock()
-	f.held = append(f.held, fn)
-	f.mu.Unlock()
-	return nil
-}
-
-func (f *fakeEngine) Partitions(ctx context.Context, topic string) (int32, error) {
-	f.lookups.Add(1)
-	f.mu.Lock()
-	meta, gate := f.meta, f.gate
-	f.mu.Unlock()
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
-	}
-	return meta(topic)
-}
-
-func (f *fakeEngine) setMeta(fn func(string) (int32, error)) {
-	f.mu.Lock()
-	f.meta = fn
-	f.mu.Unlock()
-}
-
-// release answers every held delivery with d.
-func (f *fakeEngine) release(d prodlab.Delivery) int {
-	f.mu.Lock()
-	held := f.held
-	f.held = nil
-	f.mu.Unlock()
-	for _, fn := range held {
-		fn(d)
-	}
-	return len(held)
-}
-
 func threePartitions(string) (int32, error) { return 3, nil }
-
-func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) *httptest.Server {
-	t.Helper()
-	store, err := status.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts = append([]api.Opt{api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
-	srv := httptest.NewServer(api.New(eng, store, opts...).Routes())
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // client gives up after 10s, so a send that hangs fails the test.
 var client = &http.Client{Timeout: 10 * time.Second}
@@ -128,7 +53,7 @@ func get(t *testing.T, u string) (int, map[string]any, string) {
 // the API answers 504 with the error shape and a requestId, whose status is
 // PENDING, then OK once the delivery comes.
 func TestSyncBoundAnswers504(t *testing.T) {
-	eng := &fakeEngine{meta: threePartitions}
+	eng := &fakeEngine{hold: true, meta: threePartitions}
 	const bound = 300 * time.Millisecond
 	srv := fakeServer(t, eng, api.SyncTimeout(bound))
 	start := time.Now()
@@ -164,7 +89,7 @@ func TestSyncBoundAnswers504(t *testing.T) {
 // it while a single background lookup, here stuck as behind a faulted
 // proxy, runs.
 func TestStaleCountServed(t *testing.T) {
-	eng := &fakeEngine{auto: true, meta: threePartitions}
+	eng := &fakeEngine{meta: threePartitions}
 	srv := fakeServer(t, eng, api.MetadataTTL(time.Millisecond), api.LookupTimeout(time.Minute))
 	send := srv.URL + "/api/v1/send?mode=plain&sendMode=sync&eventId=e&partition=2"
 	if code, _, raw := post(t, send); code != 200 {
@@ -210,7 +135,7 @@ func TestStaleCountServed(t *testing.T) {
 // another lookup error lets a send go ahead, except one naming a partition
 // that cannot be checked.
 func TestNotFoundOnlyWhenBrokerSaysSo(t *testing.T) {
-	eng := &fakeEngine{auto: true}
+	eng := &fakeEngine{}
 	eng.setMeta(func(topic string) (int32, error) {
 		if topic == "gone" {
 			return 0, prodlab.ErrUnknownTopic
@@ -230,7 +155,7 @@ func TestNotFoundOnlyWhenBrokerSaysSo(t *testing.T) {
 // TestDeletedTopicDropsCount: a cached topic that a refresh finds deleted
 // answers 404 from then on.
 func TestDeletedTopicDropsCount(t *testing.T) {
-	eng := &fakeEngine{auto: true, meta: threePartitions}
+	eng := &fakeEngine{meta: threePartitions}
 	srv := fakeServer(t, eng, api.MetadataTTL(time.Millisecond))
 	send := srv.URL + "/api/v1/send?mode=plain&eventId=e"
 	if code, _, raw := post(t, send); code != 200 {
@@ -245,21 +170,10 @@ func TestDeletedTopicDropsCount(t *testing.T) {
 	}
 }
 
-// downEngine is never ready.
-type downEngine struct {
-	fakeEngine
-	calls atomic.Int64
-}
-
-func (d *downEngine) Ready(context.Context) error {
-	d.calls.Add(1)
-	return errors.New("brokers unreachable")
-}
-
 // TestWaitReadyBacksOff: while the brokers are down, WaitReady pauses
 // between tries instead of spinning a core.
 func TestWaitReadyBacksOff(t *testing.T) {
-	eng := &downEngine{}
+	eng := &fakeEngine{notReady: errors.New("brokers unreachable")}
 	store, _ := status.New()
 	srv := api.New(eng, store)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -267,7 +181,7 @@ func TestWaitReadyBacksOff(t *testing.T) {
 	if err := srv.WaitReady(ctx); err == nil {
 		t.Fatal("WaitReady succeeded on an engine that is never ready")
 	}
-	if n := eng.calls.Load(); n < 2 || n > 10 {
+	if n := eng.readyCalls.Load(); n < 2 || n > 10 {
 		t.Fatalf("%d readiness checks in 1s, want a few (50ms, 100ms, 200ms... apart)", n)
 	}
 }
@@ -275,7 +189,7 @@ func TestWaitReadyBacksOff(t *testing.T) {
 // TestSyncBoundStoreFull: a 504 with the status store full of pending sends
 // still answers, without a requestId, and says why.
 func TestSyncBoundStoreFull(t *testing.T) {
-	eng := &fakeEngine{meta: threePartitions}
+	eng := &fakeEngine{hold: true, meta: threePartitions}
 	store, err := status.New(status.MaxEntries(1))
 	if err != nil {
 		t.Fatal(err)

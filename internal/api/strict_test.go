@@ -4,78 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
-	"github.com/prodlab/prodlab/internal/status"
 )
 
-// parseEngine answers at once: topics bhf-transactions and t2 have 3
-// partitions, every other topic is unknown.
-type parseEngine struct {
-	mu       sync.Mutex
-	sent     []prodlab.Message
-	notReady error
-}
-
-func (f *parseEngine) Name() string { return "fake" }
-
-func (f *parseEngine) Produce(_ prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
-	f.mu.Lock()
-	f.sent = append(f.sent, m)
-	n := int64(len(f.sent))
-	f.mu.Unlock()
-	p := m.Partition
-	if p == prodlab.AnyPartition {
-		p = 1
-	}
-	go fn(prodlab.Delivery{Topic: m.Topic, Partition: p, Offset: n})
-	return nil
-}
-
-func (f *parseEngine) Partitions(_ context.Context, topic string) (int32, error) {
-	if topic == prodlab.DefaultTopic || topic == "t2" {
-		return 3, nil
-	}
-	return 0, prodlab.ErrUnknownTopic
-}
-
-func (f *parseEngine) Ready(context.Context) error    { return f.notReady }
-func (f *parseEngine) Flush(context.Context) error    { return nil }
-func (f *parseEngine) Close()                         {}
-func (f *parseEngine) DeliveryTimeout() time.Duration { return time.Second }
-func (f *parseEngine) take() (out []prodlab.Message) {
-	f.mu.Lock()
-	out, f.sent = f.sent, nil
-	f.mu.Unlock()
-	return
-}
-
-func parseAPI(t testing.TB) (*parseEngine, http.Handler) {
-	t.Helper()
-	eng := &parseEngine{}
-	store, err := status.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng, api.New(eng, store, api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))).Routes()
-}
-
 // serveParse runs one request through h with a deadline.
-func serveParse(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {
+func serve(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, "http://127.0.0.1/", nil)
 	path, raw, _ := strings.Cut(target, "?")
@@ -105,7 +49,7 @@ func TestStrictQuery(t *testing.T) {
 		{"mode=plain&eventId=E1&sendMode=", "sendMode", "sendMode is empty"},
 		{"mode=plain&eventId=E1&x%zz=1", "x%zz", "bad %-escape"},
 	} {
-		w := serveParse(t, h, "POST", "/api/v1/send?"+c.query)
+		w := serve(t, h, "POST", "/api/v1/send?"+c.query)
 		labtest.CheckError(t, w.Code, w.Body.Bytes(), 400, c.field)
 		if !strings.Contains(w.Body.String(), jsonEscapeParse(c.msg)) {
 			t.Errorf("%s: %s, want it to say %s", c.query, w.Body, c.msg)
@@ -115,16 +59,16 @@ func TestStrictQuery(t *testing.T) {
 		t.Fatalf("%d records sent by refused requests", len(sent))
 	}
 	// The same values, encoded, are accepted as they are.
-	w := serveParse(t, h, "POST", "/api/v1/send?mode=plain&eventId="+url.QueryEscape(`'";--`)+"&key="+url.QueryEscape("café"))
+	w := serve(t, h, "POST", "/api/v1/send?mode=plain&eventId="+url.QueryEscape(`'";--`)+"&key="+url.QueryEscape("café"))
 	if w.Code != 200 {
 		t.Fatalf("encoded eventId: %d %s", w.Code, w.Body)
 	}
 	if sent := eng.take(); len(sent) != 1 || string(sent[0].Key) != "café" || string(sent[0].Headers[0].Value) != `'";--` {
 		t.Fatalf("sent %+v", sent)
 	}
-	w = serveParse(t, h, "GET", "/api/v1/status?requestId=%zz")
+	w = serve(t, h, "GET", "/api/v1/status?requestId=%zz")
 	labtest.CheckError(t, w.Code, w.Body.Bytes(), 400, "requestId")
-	w = serveParse(t, h, "GET", "/api/v1/status?requestId=a;b")
+	w = serve(t, h, "GET", "/api/v1/status?requestId=a;b")
 	labtest.CheckError(t, w.Code, w.Body.Bytes(), 400, "requestId")
 }
 
@@ -138,7 +82,7 @@ func jsonEscapeParse(s string) string {
 func TestHealthNotReadyIsJSON(t *testing.T) {
 	eng, h := parseAPI(t)
 	eng.notReady = errors.New("dial tcp 10.1.2.3:29093: connect: connection refused")
-	w := serveParse(t, h, "GET", "/health")
+	w := serve(t, h, "GET", "/health")
 	labtest.CheckError(t, w.Code, w.Body.Bytes(), 503, "")
 	if strings.Contains(w.Body.String(), "10.1.2.3") {
 		t.Fatalf("the error body carries an internal address: %s", w.Body)
@@ -174,7 +118,7 @@ func FuzzSendQuery(f *testing.F) {
 		if strings.ContainsAny(raw, "#") {
 			raw = strings.ReplaceAll(raw, "#", "%23")
 		}
-		w := serveParse(t, h, "POST", "/api/v1/send?"+raw)
+		w := serve(t, h, "POST", "/api/v1/send?"+raw)
 		sent := eng.take()
 		if w.Code >= 400 {
 			if w.Code >= 500 {

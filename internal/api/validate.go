@@ -1,7 +1,6 @@
 package api
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -30,17 +29,6 @@ type sendRequest struct {
 type fieldError struct{ field, msg string }
 
 var sendParams = map[string]bool{"mode": true, "sendMode": true, "eventId": true, "key": true, "partition": true, "topic": true}
-
-// legalTopic matches Kafka's topic name rule.
-var legalTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
-
-// ValidTopic reports why name is not a legal Kafka topic name, or "".
-func ValidTopic(name string) string {
-	if name == "." || name == ".." || !legalTopic.MatchString(name) {
-		return "topic " + strconv.Quote(name) + " is not a legal Kafka topic name: 1 to 249 of a-z A-Z 0-9 . _ -, and not . or .."
-	}
-	return ""
-}
 
 // parseSend parses a send's raw query strictly: a pair that does not
 // decode is refused, never skipped.
@@ -107,7 +95,7 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 		// Clone: the buffered record and the status store outlive the
 		// request line this substring points into.
 		req.topic = strings.Clone(q.Get("topic"))
-		if msg := ValidTopic(req.topic); msg != "" {
+		if msg := prodlab.ValidTopic(req.topic); msg != "" {
 			return req, &fieldError{"topic", msg}
 		}
 	}

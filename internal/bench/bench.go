@@ -333,7 +333,7 @@ func runNoProxy(ctx context.Context, c *config, name string) ([]Result, error) {
 		return nil, err
 	}
 	defer trimEvery(cl)()
-	pc := engine.DefaultConfig()
+	pc := prodlab.DefaultConfig()
 	pc.Bootstrap = cl.DirectAddrs()
 	eng, err := engine.New(name, pc)
 	if err != nil {

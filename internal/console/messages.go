@@ -19,7 +19,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/observe"
 )
@@ -241,7 +240,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	topic := s.cfg.topic
 	if q.Has("topic") {
 		topic = q.Get("topic")
-		if msg := api.ValidTopic(topic); msg != "" {
+		if msg := prodlab.ValidTopic(topic); msg != "" {
 			httpjson.Error(w, http.StatusBadRequest, "topic", msg)
 			return nil, "", false
 		}

@@ -1,83 +1,71 @@
-// Package engine defines the producer seam of the lab: one small interface,
-// with one file per client library (franz-go, librdkafka).
+// Package engine is the registry of the producer engines: one package per
+// client library (internal/franz, and internal/librdkafka when built with
+// cgo), chosen by name.
 package engine
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/franz"
 )
 
-// Engine produces records through one Kafka client library. It holds two
-// producers, one per prodlab.Mode, built from the same Config.
-type Engine interface {
-	// Name is the engine's name, reported in the "api" and "engine" fields.
-	Name() string
-	// Produce queues m on the producer for mode and calls fn exactly once
-	// with the broker's answer. It never blocks: a full buffer returns
-	// prodlab.ErrBufferFull and a closed engine prodlab.ErrClosed, and fn
-	// is then not called.
-	Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error
-	// Partitions returns the partition count of topic, or an error wrapping
-	// prodlab.ErrUnknownTopic. With Config.Metadata set it asks those
-	// brokers, not the producers' path.
-	Partitions(ctx context.Context, topic string) (int32, error)
-	// Ready returns nil once both producers can send without stalling: the
-	// brokers answer and the idempotent producer holds its producer id.
-	Ready(ctx context.Context) error
-	// DeliveryTimeout is the configured bound on a record's life,
-	// retries included (Config.DeliveryTimeout).
-	DeliveryTimeout() time.Duration
-	// Flush waits until every queued record has its answer, or ctx ends.
-	Flush(ctx context.Context) error
-	// Close stops taking sends, fails what is still queued and releases
-	// the clients. Call Flush first to drain.
-	Close()
+// Engine is the producer interface every engine implements; new code
+// names prodlab.Producer.
+type Engine = prodlab.Producer
+
+// NewFunc builds an engine from a Config, validating it first.
+type NewFunc func(prodlab.Config) (prodlab.Producer, error)
+
+// ErrNotBuilt means the engine is known but this binary was built without
+// it.
+var ErrNotBuilt = errors.New("engine not in this build")
+
+// registry holds every engine; a nil NewFunc is one this build leaves out
+// (librdkafka with CGO_ENABLED=0).
+var registry = map[string]NewFunc{
+	prodlab.Franz:      franz.New,
+	prodlab.Librdkafka: librdkafkaNew,
 }
 
-// NewFunc builds an engine from a validated Config.
-type NewFunc func(Config) (Engine, error)
-
-var (
-	registryMu sync.Mutex
-	registry   = map[string]NewFunc{}
-)
-
-// register makes an engine available to New under name; each engine file
-// calls it from init.
-func register(name string, fn NewFunc) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	registry[name] = fn
-}
-
-// Names lists the registered engines, sorted.
+// Names lists the engines this build holds, sorted.
 func Names() []string {
-	registryMu.Lock()
-	defer registryMu.Unlock()
 	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
+	for n, fn := range registry {
+		if fn != nil {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names
 }
 
-// New validates cfg and builds the engine called name.
-func New(name string, cfg Config) (Engine, error) {
-	registryMu.Lock()
+// Built reports whether this build holds the engine called name.
+func Built(name string) bool { return registry[name] != nil }
+
+// New builds the engine called name from cfg, which it validates.
+func New(name string, cfg prodlab.Config) (prodlab.Producer, error) {
 	fn, ok := registry[name]
-	registryMu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("engine %q is unknown: %s", name, strings.Join(Names(), " or "))
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	if fn == nil {
+		return nil, NotBuiltError(name)
 	}
 	return fn(cfg)
 }
+
+// NotBuiltError says that this build has no engine called name; it
+// matches ErrNotBuilt.
+func NotBuiltError(name string) error { return notBuilt(name) }
+
+type notBuilt string
+
+func (n notBuilt) Error() string {
+	return "this build has no " + string(n) + " engine (built with CGO_ENABLED=0)"
+}
+
+func (notBuilt) Is(target error) bool { return target == ErrNotBuilt }

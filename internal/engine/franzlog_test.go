@@ -12,7 +12,6 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
 
@@ -54,7 +53,7 @@ func (r *records) lines(min slog.Level) []string {
 func TestFranzLogsNameTheFault(t *testing.T) {
 	l := labtest.Start(t)
 	logs := &records{}
-	e := newEngine(t, l, engine.FranzName, func(c *engine.Config) { c.Logger = slog.New(logs) })
+	e := newEngine(t, l, prodlab.Franz, func(c *prodlab.Config) { c.Logger = slog.New(logs) })
 	ready(t, e)
 	topic := labtest.Topic(t, l, 1, nil)
 	syncSend(t, e, prodlab.Plain, message(topic, "warm"))

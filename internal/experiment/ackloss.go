@@ -5,14 +5,14 @@ import (
 	"time"
 )
 
-func init() { register(ackLoss{}) }
-
 // ackLoss loses acknowledgements: requests reach the brokers, their
 // answers are held until every producer timed out, then released. It holds
 // (latency) rather than drops (a timeout toxic): under dropped answers
 // franz-go fails its reconnections' ApiVersions instead of retrying the
 // produce.
 type ackLoss struct{}
+
+func (ackLoss) NeedsRestarter() bool { return false }
 
 func (ackLoss) Name() string { return "ack-loss" }
 

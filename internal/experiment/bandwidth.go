@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-func init() { register(bandwidth{}) }
-
 // bandwidth throttles the requests to the brokers.
 type bandwidth struct{}
+
+func (bandwidth) NeedsRestarter() bool { return false }
 
 func (bandwidth) Name() string { return "bandwidth" }
 

@@ -2,11 +2,8 @@ package experiment
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
-
-func init() { register(brokerRestart{}) }
 
 // brokerRestart stops and starts brokers in turn.
 type brokerRestart struct{}
@@ -17,16 +14,10 @@ func (brokerRestart) Describe() string {
 	return "every 2 s, stops a broker (SIGKILL on real Kafka) and starts it again on its data, brokers in turn"
 }
 
-// check refuses a target that cannot restart brokers.
-func (brokerRestart) check(f *Faults) error {
-	if f.Brokers() == 0 {
-		return fmt.Errorf("broker-restart: %w: it needs brokers this process can stop and start, i.e. real Kafka from 'prodlab kafka up' (lab: 'prodlab up --kafka localhost:9092'); the embedded kfake cluster cannot restart a broker in place", ErrCannotRestart)
-	}
-	return nil
-}
+func (brokerRestart) NeedsRestarter() bool { return true }
 
 func (s brokerRestart) Run(ctx context.Context, f *Faults) error {
-	if err := s.check(f); err != nil {
+	if err := checkRestarter(s, f); err != nil {
 		return err
 	}
 	i := 0

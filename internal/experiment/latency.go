@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-func init() { register(latency{}) }
-
 // latency slows every answer, below the request timeout.
 type latency struct{}
+
+func (latency) NeedsRestarter() bool { return false }
 
 func (latency) Name() string { return "latency" }
 

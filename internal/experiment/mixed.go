@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-func init() { register(mixed{}) }
-
 // mixed takes turns through the other schedules' faults.
 type mixed struct{}
+
+func (mixed) NeedsRestarter() bool { return false }
 
 func (mixed) Name() string { return "mixed" }
 

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-func init() { register(resetPeer{}) }
-
 // resetPeer resets connections as the brokers answer.
 type resetPeer struct{}
+
+func (resetPeer) NeedsRestarter() bool { return false }
 
 func (resetPeer) Name() string { return "reset-peer" }
 

@@ -80,10 +80,8 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	defer conn.Close()
 	f := &Faults{proxies: conn.Proxies, restarter: cfg.Restarter, RequestTimeout: cfg.RequestTimeout,
 		RetryBackoff: cfg.RetryBackoff, active: map[string]bool{}}
-	if br, ok := sched.(brokerRestart); ok {
-		if err := br.check(f); err != nil {
-			return rep, err
-		}
+	if err := checkRestarter(sched, f); err != nil {
+		return rep, err
 	}
 	from, err := target.EndOffsets(ctx, conn.Admin, cfg.Topic)
 	if err != nil {

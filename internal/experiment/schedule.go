@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -12,8 +13,8 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 )
 
-// Schedule is one fault pattern. Each lives in its own file and registers
-// itself from init, like Toxiproxy's toxics.
+// Schedule is one fault pattern. Each lives in its own file and is listed
+// in schedules.
 type Schedule interface {
 	// Name is the schedule's name on the command line, such as ack-loss.
 	Name() string
@@ -22,43 +23,35 @@ type Schedule interface {
 	// Run injects faults through f until ctx ends. The experiment removes
 	// whatever Run leaves on the proxies once it returns.
 	Run(ctx context.Context, f *Faults) error
+	// NeedsRestarter reports whether Run stops and starts brokers, which
+	// needs a Config.Restarter.
+	NeedsRestarter() bool
 }
 
-var (
-	schedulesMu sync.Mutex
-	schedules   = map[string]Schedule{}
-)
+// schedules lists every schedule, sorted by name.
+var schedules = []Schedule{ackLoss{}, bandwidth{}, brokerRestart{}, latency{}, mixed{}, resetPeer{}, slicer{}}
 
-func register(s Schedule) {
-	schedulesMu.Lock()
-	defer schedulesMu.Unlock()
-	schedules[s.Name()] = s
-}
-
-// Schedules returns every registered schedule, sorted by name.
-func Schedules() []Schedule {
-	schedulesMu.Lock()
-	defer schedulesMu.Unlock()
-	out := make([]Schedule, 0, len(schedules))
-	for _, s := range schedules {
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
-	return out
-}
+// Schedules returns every schedule, sorted by name.
+func Schedules() []Schedule { return slices.Clone(schedules) }
 
 func lookup(name string) (Schedule, error) {
-	schedulesMu.Lock()
-	s, ok := schedules[name]
-	schedulesMu.Unlock()
-	if !ok {
-		var names []string
-		for _, s := range Schedules() {
-			names = append(names, s.Name())
+	var names []string
+	for _, s := range schedules {
+		if s.Name() == name {
+			return s, nil
 		}
-		return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownSchedule, name, strings.Join(names, ", "))
+		names = append(names, s.Name())
 	}
-	return s, nil
+	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownSchedule, name, strings.Join(names, ", "))
+}
+
+// checkRestarter refuses s on faults that cannot restart brokers, if s
+// needs to.
+func checkRestarter(s Schedule, f *Faults) error {
+	if s.NeedsRestarter() && f.Brokers() == 0 {
+		return fmt.Errorf("%s: %w: it needs brokers this process can stop and start, i.e. real Kafka from 'prodlab kafka up' (lab: 'prodlab up --kafka localhost:9092'); the embedded kfake cluster cannot restart a broker in place", s.Name(), ErrCannotRestart)
+	}
+	return nil
 }
 
 // ToxicPrefix starts the name of every toxic an experiment adds.

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-func init() { register(slicer{}) }
-
 // slicer cuts the traffic into small, delayed pieces.
 type slicer struct{}
+
+func (slicer) NeedsRestarter() bool { return false }
 
 func (slicer) Name() string { return "slicer" }
 

@@ -52,8 +52,11 @@ func pomXML(version string) string {
 // cache <dir>/<version>/libs and returns that directory. It downloads them
 // from Maven Central with `mvn dependency:copy-dependencies` through a
 // generated pom, unless a completion marker says the directory is complete.
-func Fetch(ctx context.Context, opts ...Option) (string, error) {
-	c := newConfig(opts)
+func Fetch(ctx context.Context, opts ...Opt) (string, error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return "", err
+	}
 	unlock, err := lock(ctx, c)
 	if err != nil {
 		return "", err

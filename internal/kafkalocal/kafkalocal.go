@@ -74,13 +74,16 @@ func (c *Cluster) ProxiedBootstrap() string {
 
 // Up starts the brokers of mode and waits until they are ready: every
 // broker answers Metadata on its DIRECT listener and sees all brokers, every
-// PROXIED listener is bound, and the TopicName topic exists (it is created
+// PROXIED listener is bound, and the prodlab.DefaultTopic topic exists (it is created
 // when missing) with a leader and a full ISR on every partition. It fetches
 // the jars first if needed. Brokers of mode that already run are reused;
-// when none runs, storage is formatted fresh unless WithKeepData is given.
+// when none runs, storage is formatted fresh unless KeepData is given.
 // Up fails if brokers of the other mode run.
-func Up(ctx context.Context, mode string, opts ...Option) (*Cluster, error) {
-	c := newConfig(opts)
+func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	brokers, err := Layout(mode)
 	if err != nil {
 		return nil, err
@@ -255,8 +258,11 @@ func stopAll(c config, fs []brokerFiles) {
 // group, SIGKILL after the stop timeout, and it returns once the JVMs are
 // gone. Broker files and logs stay for inspection; the next Up formats
 // fresh storage.
-func Down(ctx context.Context, opts ...Option) error {
-	c := newConfig(opts)
+func Down(ctx context.Context, opts ...Opt) error {
+	c, err := newConfig(opts)
+	if err != nil {
+		return err
+	}
 	unlock, err := lock(ctx, c)
 	if err != nil {
 		return err
@@ -301,8 +307,11 @@ func Down(ctx context.Context, opts ...Option) error {
 // whose brokers run), each broker's pid and whether it answers Metadata on
 // its DIRECT listener. A Cluster with an empty Mode means nothing was
 // brought up.
-func Status(ctx context.Context, opts ...Option) (*Cluster, error) {
-	c := newConfig(opts)
+func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	mode := currentMode(c)
 	if mode == "" {
 		return &Cluster{Version: c.version}, nil
@@ -350,8 +359,11 @@ func status(c config, mode string) *Cluster {
 
 // KillBroker kills broker i (1-based) of the running mode with SIGKILL, as
 // a crash would, and returns once its JVM is gone.
-func KillBroker(ctx context.Context, i int, opts ...Option) error {
-	c := newConfig(opts)
+func KillBroker(ctx context.Context, i int, opts ...Opt) error {
+	c, err := newConfig(opts)
+	if err != nil {
+		return err
+	}
 	mode, err := brokerMode(c, i)
 	if err != nil {
 		return err
@@ -372,8 +384,11 @@ func KillBroker(ctx context.Context, i int, opts ...Option) error {
 // its DIRECT listener and is registered with the cluster. It does nothing
 // but wait if the broker already runs. Use WaitReady to also wait for full
 // ISRs.
-func StartBroker(ctx context.Context, i int, opts ...Option) error {
-	c := newConfig(opts)
+func StartBroker(ctx context.Context, i int, opts ...Opt) error {
+	c, err := newConfig(opts)
+	if err != nil {
+		return err
+	}
 	unlock, err := lock(ctx, c)
 	if err != nil {
 		return err
@@ -408,9 +423,12 @@ func StartBroker(ctx context.Context, i int, opts ...Option) error {
 }
 
 // WaitReady waits until the brokers of the current mode are all ready as
-// described for Up (without creating anything but a missing TopicName).
-func WaitReady(ctx context.Context, opts ...Option) error {
-	c := newConfig(opts)
+// described for Up (without creating anything but a missing prodlab.DefaultTopic).
+func WaitReady(ctx context.Context, opts ...Opt) error {
+	c, err := newConfig(opts)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
 	mode := currentMode(c)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -60,7 +61,7 @@ func upOrReuse(ctx context.Context, t *testing.T) *Cluster {
 	}
 	if st.Running() {
 		t.Logf("reusing running %s brokers", st.Mode)
-		if err := WaitReady(ctx, WithOutput(testWriter{t})); err != nil {
+		if err := WaitReady(ctx, Output(testWriter{t})); err != nil {
 			t.Fatalf("WaitReady: %v", err)
 		}
 		return st
@@ -71,7 +72,7 @@ func upOrReuse(ctx context.Context, t *testing.T) *Cluster {
 	}
 	start := time.Now()
 	startedHere = true
-	st, err = Up(ctx, mode, WithOutput(testWriter{t}))
+	st, err = Up(ctx, mode, Output(testWriter{t}))
 	if err != nil {
 		t.Fatalf("Up(%s): %v", mode, err)
 	}
@@ -98,25 +99,25 @@ func TestLocalKafkaProduceConsume(t *testing.T) {
 	}
 	defer adm.Close()
 	admin := kadm.NewClient(adm)
-	tds, err := admin.ListTopics(ctx, TopicName)
+	tds, err := admin.ListTopics(ctx, prodlab.DefaultTopic)
 	if err != nil {
 		t.Fatalf("ListTopics: %v", err)
 	}
-	td := tds[TopicName]
-	if td.Err != nil || len(td.Partitions) != TopicPartitions {
-		t.Fatalf("%s: err %v, %d partitions, want %d", TopicName, td.Err, len(td.Partitions), TopicPartitions)
+	td := tds[prodlab.DefaultTopic]
+	if td.Err != nil || len(td.Partitions) != prodlab.DefaultPartitions {
+		t.Fatalf("%s: err %v, %d partitions, want %d", prodlab.DefaultTopic, td.Err, len(td.Partitions), prodlab.DefaultPartitions)
 	}
 	for _, p := range td.Partitions.Sorted() {
 		if len(p.Replicas) != int(spec.ReplicationFactor) {
-			t.Errorf("%s[%d] replicas %v, want %d", TopicName, p.Partition, p.Replicas, spec.ReplicationFactor)
+			t.Errorf("%s[%d] replicas %v, want %d", prodlab.DefaultTopic, p.Partition, p.Replicas, spec.ReplicationFactor)
 		}
 	}
-	rcs, err := admin.DescribeTopicConfigs(ctx, TopicName)
+	rcs, err := admin.DescribeTopicConfigs(ctx, prodlab.DefaultTopic)
 	if err != nil {
 		t.Fatalf("DescribeTopicConfigs: %v", err)
 	}
 	for k, want := range spec.Configs {
-		rc, err := rcs.On(TopicName, nil)
+		rc, err := rcs.On(prodlab.DefaultTopic, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +128,7 @@ func TestLocalKafkaProduceConsume(t *testing.T) {
 			}
 		}
 		if got != want {
-			t.Errorf("%s %s = %q, want %q", TopicName, k, got, want)
+			t.Errorf("%s %s = %q, want %q", prodlab.DefaultTopic, k, got, want)
 		}
 	}
 
@@ -143,13 +144,13 @@ func TestLocalKafkaProduceConsume(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer prod.Close()
-	res := prod.ProduceSync(ctx, &kgo.Record{Topic: TopicName, Key: []byte("k"), Value: []byte(value)})
+	res := prod.ProduceSync(ctx, &kgo.Record{Topic: prodlab.DefaultTopic, Key: []byte("k"), Value: []byte(value)})
 	rec, err := res.First()
 	if err != nil {
 		t.Fatalf("produce: %v", err)
 	}
 	cons, err := kgo.NewClient(kgo.SeedBrokers(boot...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{TopicName: {rec.Partition: kgo.NewOffset().At(rec.Offset)}}))
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{prodlab.DefaultTopic: {rec.Partition: kgo.NewOffset().At(rec.Offset)}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +237,8 @@ func TestLocalKafkaFailover(t *testing.T) {
 	}
 	defer prod.Close()
 	var recs []*kgo.Record
-	for p := int32(0); p < TopicPartitions; p++ {
-		recs = append(recs, &kgo.Record{Topic: TopicName, Partition: p, Value: []byte("during-failover")})
+	for p := int32(0); p < prodlab.DefaultPartitions; p++ {
+		recs = append(recs, &kgo.Record{Topic: prodlab.DefaultTopic, Partition: p, Value: []byte("during-failover")})
 	}
 	produced := time.Now()
 	if err := prod.ProduceSync(ctx, recs...).FirstErr(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/prodlab/prodlab"
 )
 
 // This file is the single source of truth for how the real Kafka brokers of
@@ -44,15 +46,9 @@ const (
 	ListenerInternal = "INTERNAL"
 )
 
-// Port bases: broker i uses base+i-1, except the proxy listen port, which is
-// 29093+i-1.
-const (
-	directBasePort      = 9092
-	controllerBasePort  = 19092
-	proxyListenBasePort = 29093
-	proxiedBasePort     = 31092 // below Linux's ephemeral range (32768-60999)
-	internalBasePort    = 49092
-)
+// internalBasePort is broker 1's INTERNAL port in the compose layout; the
+// other ports come from prodlab.DefaultPorts.
+const internalBasePort = 49092
 
 // Host names used by the jar layout.
 const (
@@ -65,12 +61,6 @@ const (
 
 // HeapOpts are the JVM heap options of every broker, jar-based or in compose.
 const HeapOpts = "-Xmx512m -Xms256m"
-
-// TopicName is the training topic every lab exercise produces to.
-const TopicName = "bhf-transactions"
-
-// TopicPartitions is the partition count of TopicName.
-const TopicPartitions = 3
 
 // Listener describes one listener of one broker.
 type Listener struct {
@@ -237,7 +227,7 @@ func ComposeLayout(mode string) ([]Broker, error) {
 }
 
 // DirectPort returns the DIRECT port of broker i (9092+i-1).
-func DirectPort(i int) int { return directBasePort + i - 1 }
+func DirectPort(i int) int { return prodlab.DefaultPorts.BrokerPort(i) }
 
 // DirectAddr returns the advertised DIRECT address of broker i,
 // localhost:(9092+i-1).
@@ -245,7 +235,7 @@ func DirectAddr(i int) string { return hostPort(directHost, DirectPort(i)) }
 
 // ProxiedPort returns the port broker i binds its PROXIED listener to
 // (31092+i-1).
-func ProxiedPort(i int) int { return proxiedBasePort + i - 1 }
+func ProxiedPort(i int) int { return prodlab.DefaultPorts.ProxiedPort(i) }
 
 // ProxiedUpstream returns the address Toxiproxy forwards broker i's proxy to
 // in the jar layout, 127.0.0.1:(31092+i-1).
@@ -262,14 +252,14 @@ func ProxyName(i int) string {
 
 // ProxyListenPort returns the port broker i's Toxiproxy proxy listens on,
 // which is also the advertised PROXIED port (29093+i-1).
-func ProxyListenPort(i int) int { return proxyListenBasePort + i - 1 }
+func ProxyListenPort(i int) int { return prodlab.DefaultPorts.ProxyPort(i) }
 
 // ProxyListenAddr returns the advertised PROXIED address of broker i in the
 // jar layout, 127.0.0.1:(29093+i-1).
 func ProxyListenAddr(i int) string { return hostPort(proxyHost, ProxyListenPort(i)) }
 
 // ControllerPort returns the CONTROLLER port of broker i (19092+i-1).
-func ControllerPort(i int) int { return controllerBasePort + i - 1 }
+func ControllerPort(i int) int { return prodlab.DefaultPorts.ControllerPort(i) }
 
 // InternalPort returns the INTERNAL port of broker i in the compose layout
 // (49092+i-1).
@@ -313,14 +303,14 @@ type TopicSpec struct {
 	Configs map[string]string
 }
 
-// Topic returns the TopicName specification of a mode: 3 partitions, RF 1
+// Topic returns the prodlab.DefaultTopic specification of a mode: 3 partitions, RF 1
 // on a single node, RF 3 with min.insync.replicas=2 on the cluster.
 func Topic(mode string) (TopicSpec, error) {
 	n, err := BrokerCount(mode)
 	if err != nil {
 		return TopicSpec{}, err
 	}
-	t := TopicSpec{Name: TopicName, Partitions: TopicPartitions, ReplicationFactor: int16(n), Configs: map[string]string{}}
+	t := TopicSpec{Name: prodlab.DefaultTopic, Partitions: prodlab.DefaultPartitions, ReplicationFactor: int16(n), Configs: map[string]string{}}
 	if n > 1 {
 		t.Configs["min.insync.replicas"] = "2"
 	}
@@ -344,7 +334,7 @@ func BrokerSettings(mode string) (map[string]string, error) {
 		"process.roles":                                    "broker,controller",
 		"controller.listener.names":                        ListenerController,
 		"auto.create.topics.enable":                        "false",
-		"num.partitions":                                   strconv.Itoa(TopicPartitions),
+		"num.partitions":                                   strconv.Itoa(prodlab.DefaultPartitions),
 		"default.replication.factor":                       rf,
 		"offsets.topic.replication.factor":                 rf,
 		"offsets.topic.num.partitions":                     "10",

@@ -1,6 +1,8 @@
 package kafkalocal
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,9 +24,13 @@ type config struct {
 	out          io.Writer
 }
 
-// Option changes one setting of Up, Down, Status, KillBroker, StartBroker,
-// WaitReady or Fetch.
-type Option func(*config)
+// Opt changes one setting of Up, Down, Status, KillBroker, StartBroker,
+// WaitReady or Fetch; each of them checks the settings and refuses bad
+// ones with ErrOption.
+type Opt func(*config)
+
+// ErrOption wraps every refused Opt value.
+var ErrOption = errors.New("kafkalocal: bad option")
 
 func defaultConfig() config {
 	return config{
@@ -39,95 +45,69 @@ func defaultConfig() config {
 	}
 }
 
-func newConfig(opts []Option) config {
+// newConfig applies opts over the defaults, then checks the result.
+func newConfig(opts []Opt) (config, error) {
 	c := defaultConfig()
 	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
+		o(&c)
 	}
-	return c
+	return c, c.validate()
 }
 
-// WithDir sets the state directory (default <repo root>/.prodlab/kafka,
-// where the repo root is the nearest directory upwards from the working
-// directory that holds a go.mod, or the working directory itself). Jars are
-// cached in <dir>/<version>/libs, broker files live in <dir>/run/<mode>.
-func WithDir(dir string) Option {
-	return func(c *config) {
-		if dir != "" {
-			c.dir = dir
+func (c config) validate() error {
+	var errs []error
+	for _, s := range []struct{ name, v string }{{"Dir", c.dir}, {"Version", c.version}, {"Java", c.java}, {"Maven", c.mvn}} {
+		if s.v == "" {
+			errs = append(errs, fmt.Errorf("%w: %s is empty", ErrOption, s.name))
 		}
 	}
-}
-
-// WithVersion overrides the pinned Kafka version (default Version).
-func WithVersion(v string) Option {
-	return func(c *config) {
-		if v != "" {
-			c.version = v
-		}
+	if c.readyTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("%w: ReadyTimeout %v is not positive", ErrOption, c.readyTimeout))
 	}
-}
-
-// WithJava sets the java executable (default "java" from PATH).
-func WithJava(path string) Option {
-	return func(c *config) {
-		if path != "" {
-			c.java = path
-		}
+	if c.stopTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("%w: StopTimeout %v is not positive", ErrOption, c.stopTimeout))
 	}
-}
-
-// WithMaven sets the mvn executable (default "mvn" from PATH).
-func WithMaven(path string) Option {
-	return func(c *config) {
-		if path != "" {
-			c.mvn = path
-		}
+	if c.out == nil {
+		errs = append(errs, fmt.Errorf("%w: Output is nil", ErrOption))
 	}
+	return errors.Join(errs...)
 }
 
-// WithJVMOptions replaces the broker JVM options (default HeapOpts plus G1
+// Dir sets the state directory (default <repo root>/.prodlab/kafka, where
+// the repo root is the nearest directory upwards from the working directory
+// that holds a go.mod, or the working directory itself). Jars are cached in
+// <dir>/<version>/libs, broker files live in <dir>/run/<mode>.
+func Dir(dir string) Opt { return func(c *config) { c.dir = dir } }
+
+// KafkaVersion overrides the pinned Kafka version (default Version).
+func KafkaVersion(v string) Opt { return func(c *config) { c.version = v } }
+
+// Java sets the java executable (default "java" from PATH).
+func Java(path string) Opt { return func(c *config) { c.java = path } }
+
+// Maven sets the mvn executable (default "mvn" from PATH).
+func Maven(path string) Opt { return func(c *config) { c.mvn = path } }
+
+// JVMOptions replaces the broker JVM options (default HeapOpts plus G1
 // settings).
-func WithJVMOptions(opts ...string) Option {
+func JVMOptions(opts ...string) Opt {
 	return func(c *config) { c.jvmOpts = append([]string(nil), opts...) }
 }
 
-// WithReadyTimeout bounds how long Up, StartBroker and WaitReady wait for
-// the brokers (default 3 minutes). A context deadline, if earlier, wins.
-func WithReadyTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.readyTimeout = d
-		}
-	}
-}
+// ReadyTimeout bounds how long Up, StartBroker and WaitReady wait for the
+// brokers (default 3 minutes). A context deadline, if earlier, wins.
+func ReadyTimeout(d time.Duration) Opt { return func(c *config) { c.readyTimeout = d } }
 
-// WithStopTimeout sets how long Down waits after SIGTERM before it sends
+// StopTimeout sets how long Down waits after SIGTERM before it sends
 // SIGKILL (default 30 seconds).
-func WithStopTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d > 0 {
-			c.stopTimeout = d
-		}
-	}
-}
+func StopTimeout(d time.Duration) Opt { return func(c *config) { c.stopTimeout = d } }
 
-// WithKeepData makes Up restart stopped brokers on their existing data
-// instead of formatting fresh storage.
-func WithKeepData() Option {
-	return func(c *config) { c.keepData = true }
-}
+// KeepData makes Up restart stopped brokers on their existing data instead
+// of formatting fresh storage.
+func KeepData() Opt { return func(c *config) { c.keepData = true } }
 
-// WithOutput sets where progress lines go (default: discarded).
-func WithOutput(w io.Writer) Option {
-	return func(c *config) {
-		if w != nil {
-			c.out = w
-		}
-	}
-}
+// Output sets where progress lines go (default: discarded).
+func Output(w io.Writer) Opt { return func(c *config) { c.out = w } }
 
 func (c config) libsDir() string         { return filepath.Join(c.dir, c.version, "libs") }
 func (c config) runDir() string          { return filepath.Join(c.dir, "run") }

@@ -32,7 +32,7 @@ func (l *Lab) openConsole(addr string) error {
 	}
 	var schedules []string
 	for _, sc := range experiment.Schedules() {
-		if sc.Name() != "broker-restart" { // needs a Restarter
+		if !sc.NeedsRestarter() { // the console has no Restarter
 			schedules = append(schedules, sc.Name())
 		}
 	}

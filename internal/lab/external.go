@@ -19,7 +19,7 @@ import (
 const externalTimeout = 15 * time.Second
 
 // maxExternalBrokers bounds the node ids DiscoverUpstreams accepts: the
-// jar layout gives broker i the ports 9092+i-1, 29093+i-1 and 31092+i-1.
+// jar layout gives broker i the ports of prodlab.Ports +i-1.
 const maxExternalBrokers = 9
 
 // DiscoverUpstreams asks an external cluster laid out as by kafkalocal

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,7 +35,7 @@ type Config struct {
 	// AllowedHosts are the names, besides localhost, IP addresses and
 	// Host, that every listener accepts in a request's Host header.
 	AllowedHosts []string
-	// Brokers is the embedded broker count, 1 or 3.
+	// Brokers is the embedded broker count, 1 or 3 (default 1).
 	Brokers int
 	// BrokerPort is broker 1's direct port; broker i uses BrokerPort+i-1.
 	BrokerPort int
@@ -42,7 +43,9 @@ type Config struct {
 	ProxyPort int
 	// ToxiproxyPort serves Toxiproxy's REST API.
 	ToxiproxyPort int
-	// APIPorts maps each engine to run to its API port.
+	// APIPorts maps each engine to run to its API port; an engine this
+	// build leaves out is an error (default: every built engine, on
+	// prodlab.DefaultPorts).
 	APIPorts map[string]int
 	// DataDir persists the embedded cluster; empty keeps it in memory.
 	DataDir string
@@ -56,7 +59,7 @@ type Config struct {
 	// empty asks the cluster (see DiscoverUpstreams).
 	Upstreams []string
 	// Producer configures both engines; its Bootstrap is set by Open.
-	Producer engine.Config
+	Producer prodlab.Config
 	// StoreSize and StoreTTL bound each API's status store.
 	StoreSize int
 	StoreTTL  time.Duration
@@ -78,19 +81,81 @@ func DefaultConfig() Config {
 	return Config{
 		Host:          "127.0.0.1",
 		Brokers:       1,
-		BrokerPort:    9092,
-		ProxyPort:     29093,
-		ToxiproxyPort: 8474,
-		ConsolePort:   8080,
-		APIPorts:      map[string]int{engine.FranzName: 18080, engine.LibrdkafkaName: 18081},
+		BrokerPort:    prodlab.DefaultPorts.Broker,
+		ProxyPort:     prodlab.DefaultPorts.Proxy,
+		ToxiproxyPort: prodlab.DefaultPorts.Toxiproxy,
+		ConsolePort:   prodlab.DefaultPorts.Console,
+		APIPorts:      builtAPIPorts(),
 		DataDir:       ".prodlab/data",
-		Producer:      engine.DefaultConfig(),
+		Producer:      prodlab.DefaultConfig(),
 		StoreSize:     100000,
 		StoreTTL:      10 * time.Minute,
 		ReadTimeout:   15 * time.Second,
 		IdleTimeout:   60 * time.Second,
 		Logger:        slog.Default(),
 	}
+}
+
+// builtAPIPorts maps every engine of this build to its seed port.
+func builtAPIPorts() map[string]int {
+	all, ports := prodlab.DefaultPorts.APIs(), map[string]int{}
+	for _, n := range engine.Names() {
+		ports[n] = all[n]
+	}
+	return ports
+}
+
+// defaults fills in the fields that are unset and have a default.
+func (c *Config) defaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 15 * time.Second
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 60 * time.Second
+	}
+}
+
+// ErrConfig wraps every error of a Config that Open refuses.
+var ErrConfig = errors.New("lab config")
+
+// validate checks every field and names each one at fault.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Brokers != 1 && c.Brokers != 3 {
+		bad("Brokers %d: use 1 or 3", c.Brokers)
+	}
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"BrokerPort", c.BrokerPort}, {"ProxyPort", c.ProxyPort}, {"ToxiproxyPort", c.ToxiproxyPort}} {
+		if p.port < 0 || p.port > 65535 {
+			bad("%s %d: use a port from 0 to 65535", p.name, p.port)
+		}
+	}
+	if c.ConsolePort < -1 || c.ConsolePort > 65535 {
+		bad("ConsolePort %d: use a port from 0 to 65535, or -1 for no console", c.ConsolePort)
+	}
+	for name, p := range c.APIPorts {
+		switch _, known := prodlab.DefaultPorts.APIs()[name]; {
+		case !known:
+			bad("APIPorts: engine %q is unknown: %s", name, strings.Join(engine.Names(), " or "))
+		case !engine.Built(name):
+			errs = append(errs, engine.NotBuiltError(name))
+		case p < 0 || p > 65535:
+			bad("APIPorts[%s] %d: use a port from 0 to 65535", name, p)
+		}
+	}
+	if c.ReadTimeout < 0 || c.IdleTimeout < 0 {
+		bad("ReadTimeout and IdleTimeout must not be negative")
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return nil
 }
 
 // Lab is a running lab.
@@ -112,25 +177,18 @@ type Lab struct {
 
 // API is one running producer API.
 type API struct {
-	Engine engine.Engine
+	Engine prodlab.Producer
 	Server *api.Server
 	Store  *status.Store
 	URL    string
 }
 
-// Open binds every listener and starts serving. Bind errors surface here.
+// Open checks cfg, binds every listener and starts serving. Config and
+// bind errors surface here, before anything is left running.
 func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.ReadTimeout == 0 {
-		cfg.ReadTimeout = 15 * time.Second
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = 60 * time.Second
-	}
-	if cfg.ReadTimeout < 0 || cfg.IdleTimeout < 0 {
-		return nil, errors.New("lab: ReadTimeout and IdleTimeout must not be negative")
+	cfg.defaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	l := &Lab{cfg: cfg}
 	defer func() {
@@ -235,23 +293,35 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
 	}
+	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		a.Engine.Close()
+		return nil, fmt.Errorf("%s api: %w", name, err)
+	}
+	l.servers = append(l.servers, l.serve(ln, a.Server.Routes()))
+	a.URL = "http://" + ln.Addr().String()
+	return a, nil
+}
+
+// NewAPI builds engine name from pc and the producer API in front of it,
+// with a status store bounded by size and ttl; URL is left to the caller,
+// which serves Server.Routes(). Nothing is left open on error.
+func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger *slog.Logger) (*API, error) {
 	eng, err := engine.New(name, pc)
 	if err != nil {
 		return nil, err
 	}
-	store, err := status.New(status.MaxEntries(l.cfg.StoreSize), status.TTL(l.cfg.StoreTTL))
+	store, err := status.New(status.MaxEntries(size), status.TTL(ttl))
 	if err != nil {
 		eng.Close()
 		return nil, err
 	}
-	srv := api.New(eng, store, api.Logger(l.cfg.Logger.With("engine", name)))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		eng.Close()
-		return nil, fmt.Errorf("%s api: %w", name, err)
-	}
-	l.servers = append(l.servers, l.serve(ln, srv.Routes()))
-	return &API{Engine: eng, Server: srv, Store: store, URL: "http://" + ln.Addr().String()}, nil
+	srv := api.New(eng, store, api.Logger(logger.With("engine", name)))
+	return &API{Engine: eng, Server: srv, Store: store}, nil
 }
 
 // Server limits, whatever the Config says.

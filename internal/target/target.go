@@ -20,8 +20,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/observe"
 )
 
@@ -60,14 +58,15 @@ var ErrToxicsPresent = errors.New("toxics are already present")
 // :18080, librdkafka on :18081, Toxiproxy on :8474, Kafka's direct listener
 // on :9092.
 func Default() Target {
-	ec := engine.DefaultConfig()
+	ec := prodlab.DefaultConfig()
+	p := prodlab.DefaultPorts
 	return Target{
 		APIs: []API{
-			{Name: "franz", URL: "http://127.0.0.1:18080"},
-			{Name: "librdkafka", URL: "http://127.0.0.1:18081"},
+			{Name: prodlab.Franz, URL: "http://" + prodlab.Loopback(p.Franz)},
+			{Name: prodlab.Librdkafka, URL: "http://" + prodlab.Loopback(p.Librdkafka)},
 		},
-		ToxiproxyURL:   "http://127.0.0.1:8474",
-		Bootstrap:      []string{"127.0.0.1:9092"},
+		ToxiproxyURL:   "http://" + prodlab.Loopback(p.Toxiproxy),
+		Bootstrap:      []string{prodlab.Loopback(p.Broker)},
 		Topic:          prodlab.DefaultTopic,
 		RequestTimeout: ec.RequestTimeout,
 		RetryBackoff:   ec.RetryBackoff,
@@ -104,7 +103,7 @@ func (t *Target) Check(purpose, reserved string) []error {
 	if len(t.Bootstrap) == 0 {
 		errs = append(errs, errors.New("bootstrap: at least one direct host:port is required"))
 	}
-	if msg := api.ValidTopic(t.Topic); msg != "" {
+	if msg := prodlab.ValidTopic(t.Topic); msg != "" {
 		errs = append(errs, errors.New(msg))
 	}
 	return errs

@@ -1,4 +1,4 @@
-package engine
+package franz
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// metadata answers Engine.Partitions through its own admin client.
-type metadata struct {
+// Metadata answers prodlab.Producer.Partitions through its own admin
+// client; the librdkafka engine uses it too.
+type Metadata struct {
 	cl  *kgo.Client
 	adm *kadm.Client
 }
 
-// newMetadata returns the admin client of cfg.Metadata, or nil when unset.
-func newMetadata(cfg Config) (*metadata, error) {
+// NewMetadata returns the admin client of cfg.Metadata, or nil when unset.
+func NewMetadata(cfg prodlab.Config) (*Metadata, error) {
 	if len(cfg.Metadata) == 0 {
 		return nil, nil
 	}
@@ -31,13 +32,19 @@ func newMetadata(cfg Config) (*metadata, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metadata client: %w", err)
 	}
-	return &metadata{cl: cl, adm: kadm.NewClient(cl)}, nil
+	return &Metadata{cl: cl, adm: kadm.NewClient(cl)}, nil
 }
 
-func (m *metadata) close() {
+// Close releases the client; a nil m is a no-op.
+func (m *Metadata) Close() {
 	if m != nil {
 		m.cl.Close()
 	}
+}
+
+// Partitions returns topic's partition count.
+func (m *Metadata) Partitions(ctx context.Context, topic string) (int32, error) {
+	return kadmPartitions(ctx, m.adm, topic)
 }
 
 // kadmPartitions reads topic's partition count with adm.

@@ -1,4 +1,4 @@
-package engine
+package prodlab
 
 import (
 	"context"
@@ -42,7 +42,7 @@ type Config struct {
 	// acks=all.
 	AcksPlain string
 	// MaxBuffered caps the records queued per producer (default 100000).
-	// A full buffer makes Produce return prodlab.ErrBufferFull.
+	// A full buffer makes Produce return ErrBufferFull.
 	MaxBuffered int
 	// Dial, if set, replaces the dialer of engines that allow it.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -56,11 +56,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns the lab's defaults, with bootstrap 127.0.0.1:29093,
-// the Toxiproxy port in front of broker 1.
+// DefaultConfig returns the lab's defaults, with bootstrap
+// 127.0.0.1:29093, the Toxiproxy port in front of broker 1.
 func DefaultConfig() Config {
 	return Config{
-		Bootstrap:       []string{"127.0.0.1:29093"},
+		Bootstrap:       []string{Loopback(DefaultPorts.Proxy)},
 		RequestTimeout:  1000 * time.Millisecond,
 		DeliveryTimeout: 30000 * time.Millisecond,
 		RetryBackoff:    100 * time.Millisecond,

@@ -1,4 +1,8 @@
-package engine
+//go:build cgo
+
+// Package librdkafka is the producer engine over librdkafka, through cgo;
+// a build with CGO_ENABLED=0 leaves it out.
+package librdkafka
 
 import (
 	"context"
@@ -14,12 +18,8 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/franz"
 )
-
-// LibrdkafkaName is the name of the librdkafka engine.
-const LibrdkafkaName = "librdkafka"
-
-func init() { register(LibrdkafkaName, newLibrdkafka) }
 
 // librdkafka is the engine over librdkafka, through cgo and
 // github.com/confluentinc/confluent-kafka-go/v2, the C library that
@@ -31,8 +31,8 @@ func init() { register(LibrdkafkaName, newLibrdkafka) }
 // emits them every statsInterval, and its "eos" object reports idemp_state
 // "Assigned" with a producer_id once the broker has answered InitProducerId.
 type librdkafka struct {
-	plain, idem *rdProducer // idem is replaced after a fatal error, under mu
-	meta        *metadata   // nil: Partitions asks the plain producer
+	plain, idem *rdProducer     // idem is replaced after a fatal error, under mu
+	meta        *franz.Metadata // nil: Partitions asks the plain producer
 	delivery    time.Duration
 	idemCfg     kafka.ConfigMap // to build a new idempotent producer
 	log         *slog.Logger
@@ -83,7 +83,11 @@ type idemState struct {
 	Epoch      int64  `json:"producer_epoch"`
 }
 
-func newLibrdkafka(cfg Config) (Engine, error) {
+// New validates cfg and returns the librdkafka engine.
+func New(cfg prodlab.Config) (prodlab.Producer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	ms := func(d time.Duration) int { return int(d.Milliseconds()) }
 	backoff := max(ms(cfg.RetryBackoff), 1) // librdkafka's minimum is 1 ms
 	common := kafka.ConfigMap{
@@ -128,7 +132,7 @@ func newLibrdkafka(cfg Config) (Engine, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	logger = logger.With("engine", LibrdkafkaName)
+	logger = logger.With("engine", prodlab.Librdkafka)
 	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: clone(idemCfg), log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
@@ -139,7 +143,7 @@ func newLibrdkafka(cfg Config) (Engine, error) {
 		plain.close()
 		return nil, fmt.Errorf("librdkafka idempotent producer: %w", err)
 	}
-	meta, err := newMetadata(cfg)
+	meta, err := franz.NewMetadata(cfg)
 	if err != nil {
 		plain.close()
 		idem.close()
@@ -218,7 +222,7 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 	return p, nil
 }
 
-func (l *librdkafka) Name() string { return LibrdkafkaName }
+func (l *librdkafka) Name() string { return prodlab.Librdkafka }
 
 func (l *librdkafka) producer(mode prodlab.Mode) *rdProducer {
 	if mode == prodlab.Idempotent {
@@ -415,7 +419,7 @@ func syslogLevel(l int) slog.Level {
 
 func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
 	if l.meta != nil {
-		return kadmPartitions(ctx, l.meta.adm, topic)
+		return l.meta.Partitions(ctx, topic)
 	}
 	timeout, err := timeoutMs(ctx, 5*time.Second)
 	if err != nil {
@@ -513,7 +517,7 @@ func (l *librdkafka) Close() {
 	}
 	wg.Wait()
 	l.renewals.Wait()
-	l.meta.close()
+	l.meta.Close()
 }
 
 func (p *rdProducer) close() {

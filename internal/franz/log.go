@@ -1,4 +1,4 @@
-package engine
+package franz
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -84,10 +85,10 @@ func logKgo(l *slog.Logger, level kgo.LogLevel, msg string, keyvals []any) {
 	}
 	fault := faultOf(errText)
 	if note == "" || fault == "" { // not a known network fault: as franz-go says it
-		l.Log(context.Background(), lvl, msg, append(keyvals, "engine", FranzName)...)
+		l.Log(context.Background(), lvl, msg, append(keyvals, "engine", prodlab.Franz)...)
 		return
 	}
-	l.Log(context.Background(), slog.LevelDebug, msg, append(keyvals, "engine", FranzName)...)
+	l.Log(context.Background(), slog.LevelDebug, msg, append(keyvals, "engine", prodlab.Franz)...)
 	key := fmt.Sprintf("%p|%s|%s|%v", l, note, fault, brokerOf(keyvals))
 	now := time.Now()
 	repeats.Lock()
@@ -103,7 +104,7 @@ func logKgo(l *slog.Logger, level kgo.LogLevel, msg string, keyvals []any) {
 	more := repeats.n[key]
 	repeats.last[key], repeats.n[key] = now, 0
 	repeats.Unlock()
-	kept = append(kept, "cause", fault, "engine", FranzName)
+	kept = append(kept, "cause", fault, "engine", prodlab.Franz)
 	if more > 0 {
 		kept = append(kept, "repeated", more)
 	}

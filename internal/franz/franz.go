@@ -1,4 +1,5 @@
-package engine
+// Package franz is the producer engine over franz-go (pure Go).
+package franz
 
 import (
 	"context"
@@ -16,17 +17,12 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// FranzName is the name of the franz-go engine.
-const FranzName = "franz"
-
-func init() { register(FranzName, newFranz) }
-
 // franz is the pure-Go engine over github.com/twmb/franz-go/pkg/kgo. Its key
 // partitioning is murmur2, like the Java client's.
 type franz struct {
 	plain, idem *kgo.Client
 	admin       *kadm.Client
-	meta        *metadata // nil: Partitions asks through the producers' path
+	meta        *Metadata // nil: Partitions asks through the producers' path
 	delivery    time.Duration
 	max         int64
 	inflight    [2]atomic.Int64 // records awaiting their promise: plain, idempotent
@@ -36,7 +32,11 @@ type franz struct {
 	closed bool
 }
 
-func newFranz(cfg Config) (Engine, error) {
+// New validates cfg and returns the franz-go engine.
+func New(cfg prodlab.Config) (prodlab.Producer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	common := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Bootstrap...),
 		// A produce request's deadline is ProduceRequestTimeout plus the
@@ -82,7 +82,7 @@ func newFranz(cfg Config) (Engine, error) {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
 	}
-	meta, err := newMetadata(cfg)
+	meta, err := NewMetadata(cfg)
 	if err != nil {
 		plain.Close()
 		idem.Close()
@@ -95,7 +95,7 @@ func newFranz(cfg Config) (Engine, error) {
 
 func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
 
-func (f *franz) Name() string { return FranzName }
+func (f *franz) Name() string { return prodlab.Franz }
 
 func (f *franz) client(mode prodlab.Mode) *kgo.Client {
 	if mode == prodlab.Idempotent {
@@ -211,7 +211,7 @@ const maxTopicsPurged = 1024
 
 func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {
 	if f.meta != nil {
-		return kadmPartitions(ctx, f.meta.adm, topic)
+		return f.meta.Partitions(ctx, topic)
 	}
 	return kadmPartitions(ctx, f.admin, topic)
 }
@@ -250,7 +250,7 @@ func (f *franz) Close() {
 	f.mu.Unlock()
 	f.plain.Close()
 	f.idem.Close()
-	f.meta.close()
+	f.meta.Close()
 }
 
 // explicitPartition is the context key of a record's requested partition.

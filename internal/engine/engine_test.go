@@ -29,9 +29,9 @@ import (
 
 // newEngine builds engine name against l's proxies and closes it when t
 // ends.
-func newEngine(t testing.TB, l *lab.Lab, name string, mod ...func(*engine.Config)) engine.Engine {
+func newEngine(t testing.TB, l *lab.Lab, name string, mod ...func(*prodlab.Config)) prodlab.Producer {
 	t.Helper()
-	cfg := engine.DefaultConfig()
+	cfg := prodlab.DefaultConfig()
 	cfg.Bootstrap = l.ProxyAddrs()[:1]
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -48,7 +48,7 @@ func newEngine(t testing.TB, l *lab.Lab, name string, mod ...func(*engine.Config
 	return e
 }
 
-func ready(t testing.TB, e engine.Engine) {
+func ready(t testing.TB, e prodlab.Producer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -63,7 +63,7 @@ func message(topic, eventID string) prodlab.Message {
 }
 
 // syncSend produces m and waits for its delivery.
-func syncSend(t testing.TB, e engine.Engine, mode prodlab.Mode, m prodlab.Message) prodlab.Delivery {
+func syncSend(t testing.TB, e prodlab.Producer, mode prodlab.Mode, m prodlab.Message) prodlab.Delivery {
 	t.Helper()
 	done := make(chan prodlab.Delivery, 1)
 	if err := e.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
@@ -154,7 +154,7 @@ func TestModesOnTheWire(t *testing.T) {
 		for _, c := range cases {
 			t.Run(fmt.Sprintf("%s/acks=%s", name, c.acksPlain), func(t *testing.T) {
 				topic := labtest.Topic(t, l, 1, nil)
-				e := newEngine(t, l, name, func(cfg *engine.Config) { cfg.AcksPlain = c.acksPlain })
+				e := newEngine(t, l, name, func(cfg *prodlab.Config) { cfg.AcksPlain = c.acksPlain })
 				ready(t, e)
 				for _, mode := range prodlab.Modes {
 					want := c.want
@@ -208,7 +208,7 @@ func TestCloseAnswersEachRecordOnce(t *testing.T) {
 	tc := toxiproxy.NewClient(strings.TrimPrefix(l.ToxiproxyURL(), "http://"))
 	for _, name := range engine.Names() {
 		t.Run(name, func(t *testing.T) {
-			e := newEngine(t, l, name, func(c *engine.Config) { c.MaxBuffered = max })
+			e := newEngine(t, l, name, func(c *prodlab.Config) { c.MaxBuffered = max })
 			ready(t, e)
 			for _, mode := range prodlab.Modes {
 				if d := syncSend(t, e, mode, message(topic, "warm")); d.Err != nil {

@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/status"
+)
+
+// fakeEngine is the one fake producer of the api tests. Produce records
+// every message; it fails with produceErr if set, holds the answer until
+// release with hold, and otherwise answers at once from another goroutine:
+// partition m.Partition (1 for AnyPartition), offset the count of messages
+// so far. Partitions answers from meta; a nil meta gives DefaultTopic and
+// t2 three partitions and calls every other topic unknown. Ready answers
+// notReady.
+type fakeEngine struct {
+	hold       bool
+	produceErr error
+	notReady   error
+
+	mu   sync.Mutex
+	meta func(topic string) (int32, error)
+	sent []prodlab.Message
+	held []func(prodlab.Delivery)
+	gate chan struct{} // if set, Partitions waits on it
+
+	lookups    atomic.Int32
+	readyCalls atomic.Int64
+}
+
+func (f *fakeEngine) Name() string                   { return "fake" }
+func (f *fakeEngine) DeliveryTimeout() time.Duration { return time.Second }
+func (f *fakeEngine) Flush(context.Context) error    { return nil }
+func (f *fakeEngine) Close()                         {}
+
+func (f *fakeEngine) Ready(context.Context) error {
+	f.readyCalls.Add(1)
+	return f.notReady
+}
+
+func (f *fakeEngine) Produce(_ prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
+	if f.produceErr != nil {
+		return f.produceErr
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, m)
+	if f.hold {
+		f.held = append(f.held, fn)
+		return nil
+	}
+	p := m.Partition
+	if p == prodlab.AnyPartition {
+		p = 1
+	}
+	go fn(prodlab.Delivery{Topic: m.Topic, Partition: p, Offset: int64(len(f.sent))})
+	return nil
+}
+
+func (f *fakeEngine) Partitions(ctx context.Context, topic string) (int32, error) {
+	f.lookups.Add(1)
+	f.mu.Lock()
+	meta, gate := f.meta, f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	if meta == nil {
+		if topic == prodlab.DefaultTopic || topic == "t2" {
+			return 3, nil
+		}
+		return 0, prodlab.ErrUnknownTopic
+	}
+	return meta(topic)
+}
+
+func (f *fakeEngine) setMeta(fn func(string) (int32, error)) {
+	f.mu.Lock()
+	f.meta = fn
+	f.mu.Unlock()
+}
+
+// take returns the messages produced so far and forgets them.
+func (f *fakeEngine) take() (out []prodlab.Message) {
+	f.mu.Lock()
+	out, f.sent = f.sent, nil
+	f.mu.Unlock()
+	return
+}
+
+// release answers every held delivery with d.
+func (f *fakeEngine) release(d prodlab.Delivery) int {
+	f.mu.Lock()
+	held := f.held
+	f.held = nil
+	f.mu.Unlock()
+	for _, fn := range held {
+		fn(d)
+	}
+	return len(held)
+}
+
+// fakeRoutes returns the routes of a Server over eng, its logs discarded.
+func fakeRoutes(t testing.TB, eng *fakeEngine, opts ...api.Opt) http.Handler {
+	t.Helper()
+	store, err := status.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts = append([]api.Opt{api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
+	return api.New(eng, store, opts...).Routes()
+}
+
+// parseAPI returns a fake engine and the routes in front of it.
+func parseAPI(t testing.TB) (*fakeEngine, http.Handler) {
+	eng := &fakeEngine{}
+	return eng, fakeRoutes(t, eng)
+}
+
+// fakeServer serves the routes of a Server over eng until t ends.
+func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(fakeRoutes(t, eng, opts...))
+	t.Cleanup(srv.Close)
+	return srv
+}

@@ -1,0 +1,7 @@
+//go:build cgo
+
+package engine
+
+import "github.com/prodlab/prodlab/internal/librdkafka"
+
+var librdkafkaNew NewFunc = librdkafka.New
