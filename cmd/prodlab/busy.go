@@ -21,7 +21,7 @@ var busyPort = regexp.MustCompile(`:(\d+): bind: address already in use`)
 // one that names the process holding the port, and says how to stop it
 // when it is another prodlab. Other errors are returned as they are.
 func explainBusy(err error) error {
-	if err == nil || !errors.Is(err, syscall.EADDRINUSE) && !busyPort.MatchString(err.Error()) {
+	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		return err
 	}
 	port := 0
