@@ -61,20 +61,25 @@ function drawOutcomes(canvas, rep, lang) {
     })),
   };
   const title = words.title.replace('{schedule}', rep.schedule);
-  const old = window.Chart.getChart(canvas);
-  if (old) {
-    old.data = data;
-    old.options.plugins.title.text = title;
-    old.options.scales.x.title.text = words.requests;
-    old.update();
-    return old;
+  let chart = window.Chart.getChart(canvas);
+  if (chart) {
+    chart.data = data;
+    chart.options.plugins.title.text = title;
+    chart.options.scales.x.title.text = words.requests;
+    chart.update();
+  } else {
+    chart = new window.Chart(canvas, {
+      type: 'bar', data,
+      options: {
+        indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false,
+        plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
+        scales: { x: { stacked: true, title: { display: true, text: words.requests } }, y: { stacked: true } },
+      },
+    });
   }
-  return new window.Chart(canvas, {
-    type: 'bar', data,
-    options: {
-      indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false,
-      plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
-      scales: { x: { stacked: true, title: { display: true, text: words.requests } }, y: { stacked: true } },
-    },
-  });
+  // The canvas says in words what the chart holds: each bar's total.
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', title + ': ' + chart.data.labels.map((label, i) =>
+    `${label}: ${chart.data.datasets.reduce((sum, d) => sum + d.data[i], 0)} ${words.requests}`).join(', '));
+  return chart;
 }

@@ -15,6 +15,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
 <title>prodlab experiment: {{.Rep.Schedule}}</title>
 <script>{{.Library}}</script>
 <script>{{.Outcomes}}</script>
