@@ -1,7 +1,8 @@
 // Package console serves the lab's web console: the cluster, the messages
 // of a topic, the duplicated eventIds, the Toxiproxy faults, a send form and
-// the Lab 02.4 runs. The page and its chart library are embedded; the
-// backend is JSON over HTTP with the producer API's error conventions.
+// the Lab 02.4 runs. The page is embedded and internal/chart's files are
+// served under /vendor/; the backend is JSON over HTTP with the producer
+// API's error conventions.
 package console
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/chart"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/observe"
@@ -167,7 +169,9 @@ func (s *Server) Routes() http.Handler {
 		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
 	})
 	static, _ := fs.Sub(webFS, "web")
-	files := http.FileServerFS(static)
+	files := http.NewServeMux()
+	files.Handle("/", http.FileServerFS(static))
+	files.Handle("/vendor/", http.StripPrefix("/vendor/", http.FileServerFS(chart.Files)))
 	mux.Handle("/", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
 		// Everything the page needs comes from this binary.
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")

@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/console"
+	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/validate"
 )
 
 // result is a decoded answer.
@@ -412,20 +415,22 @@ func TestPageServedFromBinary(t *testing.T) {
 
 func TestRuns(t *testing.T) {
 	release := make(chan struct{})
-	validate := func(ctx context.Context, progress func(string)) (console.ValidateReport, error) {
+	vrep := validate.Report{Topic: "bhf-validate", Runs: []validate.Result{{API: "franz", Mode: prodlab.Plain, EventID: "e1", Status: 200,
+		Copies: []validate.Copy{{Offset: 1, ProducerID: 6406534745539766123}, {Offset: 2, ProducerID: 6406534745539766123}}}}}
+	validateFn := func(ctx context.Context, progress func(string)) (validate.Report, error) {
 		progress("toxic on")
 		select {
 		case <-release:
 		case <-ctx.Done():
-			return console.ValidateReport{}, ctx.Err()
+			return validate.Report{}, ctx.Err()
 		}
-		return console.ValidateReport{Summary: "OK: franz_plain=2", Counts: map[string]int{"franz_plain": 2}}, nil
+		return vrep, nil
 	}
-	experiment := func(ctx context.Context, schedule string, n int, progress func(done, total int)) (console.ExperimentReport, error) {
+	experimentFn := func(ctx context.Context, schedule string, n int, progress func(done, total int)) (experiment.Report, error) {
 		progress(n, n)
-		return console.ExperimentReport{Schedule: schedule, Rows: []console.ExperimentRow{{Engine: "franz", Mode: "plain", Sent: n}}}, nil
+		return experiment.Report{Schedule: schedule, Rows: []experiment.Row{{API: "franz", Mode: prodlab.Plain, Sent: n, Extra: 1}}}, nil
 	}
-	_, base := start(t, console.Validate(validate), console.Experiment(experiment, "ack-loss"))
+	_, base := start(t, console.Validate(validateFn), console.Experiment(experimentFn, "ack-loss"))
 	if r := call(t, "GET", base+"/api/runs/current", ""); r.code != 204 {
 		t.Fatalf("before any run: %d %s", r.code, r.raw)
 	}
@@ -444,13 +449,23 @@ func TestRuns(t *testing.T) {
 	close(release)
 	var run struct {
 		State    string
-		Validate struct{ Summary string }
+		Validate struct {
+			Summary string
+			Topic   string
+			Runs    []validate.Result
+		}
 	}
 	eventually(t, "validate never finished", func() bool {
 		decode(t, call(t, "GET", base+"/api/runs/current", ""), &run)
 		return run.State != "running"
 	})
-	if run.State != "ok" || run.Validate.Summary != "OK: franz_plain=2" {
+	// The console serves validate's own report, with its summary line and
+	// producer ids as strings, whole to JavaScript.
+	if raw := call(t, "GET", base+"/api/runs/current", "").raw; !strings.Contains(raw, `"producerId":"6406534745539766123"`) {
+		t.Fatalf("producer id not a string: %s", raw)
+	}
+	if run.State != "ok" || run.Validate.Summary != "OK: franz_plain=2" || run.Validate.Topic != vrep.Topic ||
+		len(run.Validate.Runs) != 1 || run.Validate.Runs[0].Name() != "franz_plain" || len(run.Validate.Runs[0].Copies) != 2 {
 		t.Fatalf("finished run: %+v", run)
 	}
 	for _, c := range []struct {
@@ -469,13 +484,15 @@ func TestRuns(t *testing.T) {
 	var exp struct {
 		State      string
 		Done       int
-		Experiment struct{ Rows []struct{ Sent int } }
+		Experiment experiment.Report
 	}
 	eventually(t, "experiment never finished", func() bool {
 		decode(t, call(t, "GET", base+"/api/runs/current", ""), &exp)
 		return exp.State != "running"
 	})
-	if exp.State != "ok" || exp.Done != 7 || len(exp.Experiment.Rows) != 1 || exp.Experiment.Rows[0].Sent != 7 {
+	// The console serves the experiment's own report.
+	if exp.State != "ok" || exp.Done != 7 || exp.Experiment.Schedule != "ack-loss" || len(exp.Experiment.Rows) != 1 ||
+		exp.Experiment.Rows[0].Sent != 7 || exp.Experiment.Rows[0].Name() != "franz plain" || exp.Experiment.Rows[0].Extra != 1 {
 		t.Fatalf("experiment run: %+v", exp)
 	}
 }
@@ -507,10 +524,9 @@ func TestLabServesConsole(t *testing.T) {
 	var run struct {
 		State, Error string
 		Validate     struct {
-			Summary  string
-			Counts   map[string]int
-			EventIDs map[string]string
-			Topic    string
+			Summary string
+			Runs    []validate.Result
+			Topic   string
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -532,14 +548,18 @@ func TestLabServesConsole(t *testing.T) {
 		}
 	}
 	decode(t, call(t, "GET", l.ConsoleURL()+"/api/duplicates?topic="+run.Validate.Topic, ""), &d)
-	for name, id := range run.Validate.EventIDs {
+	if len(run.Validate.Runs) != 2*len(l.APIs()) {
+		t.Fatalf("validate ran %d windows, want 2 per engine: %+v", len(run.Validate.Runs), run.Validate)
+	}
+	for _, vr := range run.Validate.Runs {
+		name, id := vr.Name(), vr.EventID
 		found := 0
 		for _, g := range d.Duplicates {
 			if g.EventID == id {
 				found = len(g.Copies)
 			}
 		}
-		if want := run.Validate.Counts[name]; strings.HasSuffix(name, "_plain") && (found != want || found < 2) {
+		if want := len(vr.Copies); strings.HasSuffix(name, "_plain") && (found != want || found < 2) {
 			t.Fatalf("%s: %s has %d copies in the duplicates view, validate counted %d", name, id, found, want)
 		}
 		if strings.HasSuffix(name, "_idempotent") && found != 0 {

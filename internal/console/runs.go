@@ -8,60 +8,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/validate"
 )
 
 // ValidateFunc runs Lab 02.4's validation against the lab: a lost
 // acknowledgement per engine and mode, calling progress with one line per
 // step. It returns the report even when the demonstration fails, with an
 // error saying why.
-type ValidateFunc func(ctx context.Context, progress func(line string)) (ValidateReport, error)
-
-// ValidateReport is the outcome of a validation.
-type ValidateReport struct {
-	// Summary is the one-line verdict, such as
-	// "OK: franz_idempotent=1 franz_plain=2".
-	Summary string `json:"summary"`
-	// Counts maps engine_mode to the copies found of its eventId.
-	Counts map[string]int `json:"counts"`
-	// EventIDs maps engine_mode to the eventId it sent.
-	EventIDs map[string]string `json:"eventIds"`
-	// Topic is where the validation wrote.
-	Topic string `json:"topic"`
-	// Details are the report's other lines: copies' offsets, producer ids.
-	Details []string `json:"details"`
-}
+type ValidateFunc func(ctx context.Context, progress func(line string)) (validate.Report, error)
 
 // ExperimentFunc runs an experiment of n messages per engine and mode under
 // schedule, calling progress as sends complete.
-type ExperimentFunc func(ctx context.Context, schedule string, n int, progress func(done, total int)) (ExperimentReport, error)
-
-// ExperimentReport is an experiment's outcome, one row per engine × mode.
-type ExperimentReport struct {
-	Schedule    string          `json:"schedule"`
-	Description string          `json:"description,omitempty"`
-	Topic       string          `json:"topic,omitempty"`
-	Rows        []ExperimentRow `json:"rows"`
-}
-
-// ExperimentRow counts the outcomes of one engine × mode.
-type ExperimentRow struct {
-	Engine          string  `json:"engine"`
-	Mode            string  `json:"mode"`
-	Sent            int     `json:"sent"`
-	Acked           int     `json:"acked"`
-	Failed          int     `json:"failed"`
-	Indeterminate   int     `json:"indeterminate"`
-	Lost            int     `json:"lost"`
-	Duplicated      int     `json:"duplicated"`
-	Extra           int     `json:"extra"`
-	OrderViolations int     `json:"orderViolations"`
-	P50Ms           float64 `json:"p50Ms"`
-	P99Ms           float64 `json:"p99Ms"`
-	// Copies crosses each outcome (acked, failed, indeterminate) with the
-	// copies found in the log: 0, 1, or more.
-	Copies map[string][3]int `json:"copies,omitempty"`
-}
+type ExperimentFunc func(ctx context.Context, schedule string, n int, progress func(done, total int)) (experiment.Report, error)
 
 // Validate lets the page run Lab 02.4's validation through fn.
 func Validate(fn ValidateFunc) Opt { return func(c *cfg) { c.validate = fn } }
@@ -83,19 +43,19 @@ const MaxExperimentN = 2000
 
 // run is one validation or experiment started from the page.
 type run struct {
-	ID         int               `json:"id"`
-	Kind       string            `json:"kind"` // validate or experiment
-	Schedule   string            `json:"schedule,omitempty"`
-	N          int               `json:"n,omitempty"`
-	State      string            `json:"state"` // running, ok or failed
-	Done       int               `json:"done"`
-	Total      int               `json:"total"`
-	Started    time.Time         `json:"started"`
-	Finished   *time.Time        `json:"finished,omitempty"`
-	Error      string            `json:"error,omitempty"`
-	Log        []string          `json:"log"` // the last maxLogLines progress lines
-	Validate   *ValidateReport   `json:"validate,omitempty"`
-	Experiment *ExperimentReport `json:"experiment,omitempty"`
+	ID         int                `json:"id"`
+	Kind       string             `json:"kind"` // validate or experiment
+	Schedule   string             `json:"schedule,omitempty"`
+	N          int                `json:"n,omitempty"`
+	State      string             `json:"state"` // running, ok or failed
+	Done       int                `json:"done"`
+	Total      int                `json:"total"`
+	Started    time.Time          `json:"started"`
+	Finished   *time.Time         `json:"finished,omitempty"`
+	Error      string             `json:"error,omitempty"`
+	Log        []string           `json:"log"` // the last maxLogLines progress lines
+	Validate   *validate.Report   `json:"validate,omitempty"`
+	Experiment *experiment.Report `json:"experiment,omitempty"`
 }
 
 // maxLogLines bounds a run's progress lines.
@@ -129,7 +89,7 @@ type progress struct {
 }
 
 // start begins a run unless one is running; fn fills in the outcome.
-func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error)) (*run, bool) {
+func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error)) (*run, bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if rn.cur != nil && rn.cur.State == "running" {
@@ -206,7 +166,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		fn       func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error)
+		fn       func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error)
 		schedule string
 		n        int
 	)
@@ -220,7 +180,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			httpjson.Error(w, http.StatusServiceUnavailable, "", "this console cannot run the validation")
 			return
 		}
-		fn = func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error) {
+		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
 			rep, err := s.cfg.validate(ctx, p.line)
 			return &rep, nil, err
 		}
@@ -242,7 +202,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		if n, good = intParam(w, q, "n", 50, 1, MaxExperimentN); !good {
 			return
 		}
-		fn = func(ctx context.Context, p progress) (*ValidateReport, *ExperimentReport, error) {
+		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
 			rep, err := s.cfg.experiment(ctx, schedule, n, p.count)
 			return nil, &rep, err
 		}

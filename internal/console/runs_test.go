@@ -8,18 +8,19 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/console"
+	"github.com/prodlab/prodlab/internal/validate"
 )
 
 // TestCloseWaitsForRun closes the console during a validation: Close
 // returns only once the run has ended, its clean-up done.
 func TestCloseWaitsForRun(t *testing.T) {
 	cleaning, release, cleaned := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	c := console.New(console.Validate(func(ctx context.Context, progress func(string)) (console.ValidateReport, error) {
+	c := console.New(console.Validate(func(ctx context.Context, progress func(string)) (validate.Report, error) {
 		<-ctx.Done()
 		close(cleaning) // a run removes its toxics after its context ends
 		<-release
 		close(cleaned)
-		return console.ValidateReport{}, ctx.Err()
+		return validate.Report{}, ctx.Err()
 	}))
 	srv := httptest.NewServer(c.Routes())
 	defer srv.Close()

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/chart"
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -103,10 +105,17 @@ func TestAckLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := page.String()
-	for _, want := range []string{"echarts.init(", "Apache ECharts", "acked, duplicated", rep.RunID} {
+	for _, want := range []string{chart.Library, chart.Outcomes, "drawOutcomes(document.getElementById('outcomes'), rep, 'en')", rep.RunID} {
 		if !strings.Contains(html, want) {
-			t.Errorf("HTML report lacks %q", want)
+			t.Errorf("HTML report lacks %.80q", want)
 		}
+	}
+	// The page's data is the report's own JSON.
+	_, data, _ := strings.Cut(html, "const rep = ")
+	data, _, _ = strings.Cut(data, ";\ndrawOutcomes")
+	var inPage experiment.Report
+	if err := json.Unmarshal([]byte(data), &inPage); err != nil || !reflect.DeepEqual(inPage.Rows, back.Rows) {
+		t.Errorf("the page's report data differs from its JSON: %v", err)
 	}
 	if strings.Contains(html, `src="http`) {
 		t.Errorf("HTML report loads a script from the network")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/prodlab/prodlab/internal/console"
 	"github.com/prodlab/prodlab/internal/experiment"
@@ -79,40 +78,18 @@ func (l *Lab) target() target.Target {
 }
 
 // consoleValidate runs Lab 02.4's validation against this lab.
-func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (console.ValidateReport, error) {
+func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (validate.Report, error) {
 	cfg := validate.DefaultConfig()
 	cfg.Target = l.target()
 	cfg.Progress = func(format string, args ...any) { progress(fmt.Sprintf(format, args...)) }
-	rep, err := validate.Run(ctx, cfg)
-	out := console.ValidateReport{Summary: rep.Summary(), Topic: rep.Topic, Counts: map[string]int{}, EventIDs: map[string]string{}}
-	for _, r := range rep.Runs {
-		out.Counts[r.Name()] = len(r.Copies)
-		out.EventIDs[r.Name()] = r.EventID
-	}
-	var b strings.Builder
-	_ = rep.WriteText(&b)
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	out.Details = lines[1:] // the first line is the summary
-	if len(rep.Runs) == 0 {
-		out.Summary = ""
-	}
-	return out, err
+	return validate.Run(ctx, cfg)
 }
 
 // consoleExperiment runs an experiment of n messages per engine and mode
 // against this lab.
-func (l *Lab) consoleExperiment(ctx context.Context, schedule string, n int, progress func(done, total int)) (console.ExperimentReport, error) {
+func (l *Lab) consoleExperiment(ctx context.Context, schedule string, n int, progress func(done, total int)) (experiment.Report, error) {
 	cfg := experiment.DefaultConfig()
 	cfg.Target = l.target()
 	cfg.Schedule, cfg.N = schedule, n
-	rep, err := experiment.Run(ctx, cfg, progress)
-	out := console.ExperimentReport{Schedule: rep.Schedule, Description: rep.Description, Topic: rep.Topic, Rows: []console.ExperimentRow{}}
-	for _, r := range rep.Rows {
-		out.Rows = append(out.Rows, console.ExperimentRow{
-			Engine: r.API, Mode: string(r.Mode), Sent: r.Sent, Acked: r.Acked, Failed: r.Failed,
-			Indeterminate: r.Indeterminate, Lost: r.Lost, Duplicated: r.Duplicated, Extra: r.Extra,
-			OrderViolations: r.OrderViolations, P50Ms: r.P50Ms, P99Ms: r.P99Ms, Copies: r.Copies,
-		})
-	}
-	return out, err
+	return experiment.Run(ctx, cfg, progress)
 }

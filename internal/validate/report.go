@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ type Result struct {
 type Copy struct {
 	Partition     int32     `json:"partition"`
 	Offset        int64     `json:"offset"`
-	ProducerID    int64     `json:"producerId"`
+	ProducerID    int64     `json:"producerId,string"` // a string: JavaScript numbers lose its digits
 	ProducerEpoch int16     `json:"producerEpoch"`
 	Timestamp     time.Time `json:"timestamp"`
 }
@@ -94,6 +95,15 @@ func (rep Report) Summary() string {
 		fmt.Fprintf(&b, " %s=%d", r.Name(), len(r.Copies))
 	}
 	return b.String()
+}
+
+// MarshalJSON writes the report's fields and its Summary, as "summary".
+func (rep Report) MarshalJSON() ([]byte, error) {
+	type fields Report // without this method
+	return json.Marshal(struct {
+		Summary string `json:"summary"`
+		fields
+	}{rep.Summary(), fields(rep)})
 }
 
 // WriteText writes the summary line, then the copies of every duplicate

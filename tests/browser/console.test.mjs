@@ -203,7 +203,7 @@ async function main() {
     log('validate: ' + verdict.split('\n')[0]);
     expect(await page.getAttribute('#validate-out', 'data-state') === 'ok', 'validate failed: ' + verdict);
     const run = await page.evaluate(async () => (await fetch('/api/runs/current')).json());
-    const plainIDs = Object.entries(run.validate.eventIds || {}).filter(([k]) => k.endsWith('_plain')).map(([, v]) => v);
+    const plainIDs = (run.validate.runs || []).filter(r => r.mode === 'plain').map(r => r.eventId);
     expect(plainIDs.length > 0, 'the validation reports no plain eventId: ' + JSON.stringify(run.validate));
     await page.click('#validate-out button');
     await page.waitForSelector('#tab-duplicates:not([hidden])');
@@ -216,7 +216,7 @@ async function main() {
       expect(/p\d+ @ \d+.*p\d+ @ \d+/.test(cells[3]), `${id}: no offsets of its copies: ${cells[3]}`);
       log(`duplicates view: ${id} ×${cells[1]} (${cells[2]}) at ${cells[3].replace(/(\d)p/g, '$1, p')}`);
     }
-    const idemDup = Object.entries(run.validate.eventIds || {}).filter(([k]) => k.endsWith('_idempotent')).map(([, v]) => v);
+    const idemDup = (run.validate.runs || []).filter(r => r.mode === 'idempotent').map(r => r.eventId);
     for (const id of idemDup) {
       expect(await page.locator(`#duplicates tbody tr[data-event-id="${id}"]`).count() === 0, `idempotent ${id} is listed as a duplicate`);
     }

@@ -12,7 +12,6 @@ const state = {
   limit: 100,
   seen: new Set(),     // partition:offset already shown, to flash new rows
   dupIds: new Set(),   // eventIds with more than one copy
-  chart: null,
   runID: 0,
 };
 
@@ -416,15 +415,38 @@ function showValidate(run) {
     return;
   }
   const v = run.validate;
-  if (v?.summary) state.lastValidate = v;
+  const runs = v?.runs || [];
+  if (runs.length) state.lastValidate = v;
   const kids = [];
-  if (v?.summary) kids.push(el('div', { class: 'summary-line' + (run.state === 'failed' ? ' failed' : ''), 'data-testid': 'validate-summary', text: v.summary }));
+  if (runs.length) kids.push(el('div', { class: 'summary-line' + (run.state === 'failed' ? ' failed' : ''), 'data-testid': 'validate-summary', text: v.summary }));
   if (run.error) kids.push(el('div', { class: 'error', text: run.error }));
-  if (v?.details?.length) kids.push(el('pre', { text: v.details.join('\n') }));
+  const details = validateDetails(v?.topic, runs);
+  if (details.length) kids.push(el('pre', { text: details.join('\n') }));
   if (v?.topic) {
     kids.push(el('button', { type: 'button', text: t('validate.showDup'), onclick: () => { selectTopic(v.topic); showTab('duplicates'); } }));
   }
   out.replaceChildren(...kids);
+}
+
+// validateDetails says where the copies of every duplicate are, and the
+// producer id and epoch of every idempotent record.
+function validateDetails(topic, runs) {
+  const secs = ns => (ns / 1e9).toFixed(3);
+  const lines = [];
+  for (const r of runs) {
+    const copies = r.copies || [];
+    const v = { name: `${r.api}_${r.mode}`, n: copies.length, id: r.eventId, topic, took: secs(r.tookNs), window: secs(r.windowNs) };
+    if (copies.length > 1) {
+      lines.push('  ' + t('validate.copies', v));
+      for (const c of copies) {
+        lines.push('    ' + t('validate.copy', { p: c.partition, o: c.offset }) + (c.producerId < 0 ? '' : t('validate.producer', { pid: c.producerId, epoch: c.producerEpoch })));
+      }
+    } else if (r.mode === 'idempotent' && copies.length === 1) {
+      const c = copies[0];
+      lines.push('  ' + t('validate.one', { ...v, p: c.partition, o: c.offset, pid: c.producerId, epoch: c.producerEpoch }));
+    }
+  }
+  return lines;
 }
 
 function showExperimentState(run) {
@@ -445,41 +467,12 @@ function showExperiment(run) {
 
 function drawExperiment(rep) {
   const rows = rep.rows || [];
-  const labels = rows.map(r => `${r.engine} ${r.mode}`);
-  // Each request: its outcome crossed with the copies in the log.
-  const c = (r, outcome, n) => (r.copies?.[outcome] || [0, 0, 0])[n];
-  const series = [
-    [t('chart.acked1'), rows.map(r => c(r, 'acked', 1)), '#1f9d55'],
-    [t('chart.acked2'), rows.map(r => c(r, 'acked', 2)), '#d64545'],
-    [t('chart.acked0'), rows.map(r => c(r, 'acked', 0)), '#7b2cbf'],
-    [t('chart.failed0'), rows.map(r => c(r, 'failed', 0)), '#f0b35a'],
-    [t('chart.failedW'), rows.map(r => c(r, 'failed', 1) + c(r, 'failed', 2)), '#b45309'],
-    [t('chart.indet'), rows.map(r => c(r, 'indeterminate', 0) + c(r, 'indeterminate', 1) + c(r, 'indeterminate', 2)), '#8a94a6'],
-  ];
-  const data = { labels, datasets: series.map(([label, d, color]) => ({ label, data: d, backgroundColor: color })) };
-  if (window.Chart) {
-    if (state.chart) {
-      state.chart.data = data;
-      state.chart.options.plugins.title.text = t('chart.title', { schedule: rep.schedule });
-      state.chart.options.scales.x.title.text = t('chart.requests');
-      state.chart.update();
-    }
-    else {
-      state.chart = new window.Chart($('#exp-chart'), {
-        type: 'bar', data,
-        options: {
-          indexAxis: 'y', responsive: true, maintainAspectRatio: false, animation: false,
-          plugins: { title: { display: true, text: t('chart.title', { schedule: rep.schedule }) }, legend: { position: 'bottom' } },
-          scales: { x: { stacked: true, title: { display: true, text: t('chart.requests') } }, y: { stacked: true } },
-        },
-      });
-    }
-  }
+  if (window.Chart) drawOutcomes($('#exp-chart'), rep, lang);
   const table = $('#exp-table');
   table.hidden = rows.length === 0;
   $('tbody', table).replaceChildren(...rows.map(r => el('tr', {},
-    el('td', { text: r.engine }), el('td', {}, modePill(r.mode)),
-    ...[r.sent, r.acked, r.failed, r.indeterminate, r.lost, r.duplicated, r.extra, r.orderViolations].map(n => el('td', { class: 'num', text: n })),
+    el('td', { text: r.api }), el('td', {}, modePill(r.mode)),
+    ...[r.sent, r.acked, r.failed, r.indeterminate, r.lost, r.duplicated, r.extraRecords, r.orderViolations].map(n => el('td', { class: 'num', text: n })),
     el('td', { class: 'num', text: r.p50Ms.toFixed(1) }), el('td', { class: 'num', text: r.p99Ms.toFixed(1) }))));
 }
 
