@@ -24,6 +24,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/lab"
@@ -377,7 +378,10 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 	if as.Before, err = readMemory(); err != nil {
 		return nil, err
 	}
-	pre := a.URL + "/api/v1/send?sendMode=async&mode=" + string(c.mode) + "&topic=" + topic + "&eventId=async"
+	cl, err := api.NewClient(a.URL, api.WithHTTPClient(hc))
+	if err != nil {
+		return nil, err
+	}
 	var accepted, rejected, errs atomic.Int64
 	var firstErr atomic.Pointer[error]
 	var burstOnce sync.Once
@@ -388,14 +392,14 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 	for w := range c.asyncConc {
 		wg.Go(func() {
 			for seq := 0; ctx.Err() == nil && next(); seq++ {
-				u := fmt.Sprintf("%s-%d-%d", pre, w, seq)
+				p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
 				for ctx.Err() == nil {
-					code, body, err := post(ctx, hc, u)
-					if err == nil && code == http.StatusAccepted {
+					r, err := cl.Send(ctx, p)
+					if err == nil && r.Status == "ACCEPTED" {
 						accepted.Add(1)
 						break
 					}
-					if err == nil && code == http.StatusServiceUnavailable {
+					if errors.Is(err, api.ErrRetryLater) {
 						burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
 						rejected.Add(1)
 						if !pause(ctx, c.backoff) {
@@ -404,7 +408,7 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 						continue
 					}
 					if err == nil {
-						err = &errStatus{code, string(body)}
+						err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
 					}
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, &err)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -20,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/observe"
 	"github.com/prodlab/prodlab/internal/target"
 )
@@ -171,43 +170,27 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	return rep, nil
 }
 
-func sendURL(cfg Config, a API, mode prodlab.Mode, eventID, key string) string {
-	q := url.Values{"mode": {string(mode)}, "sendMode": {"sync"}, "eventId": {eventID}, "topic": {cfg.Topic}}
-	if key != "" {
-		q.Set("key", key)
-	}
-	return a.URL + "/api/v1/send?" + q.Encode()
-}
-
-// post sends once and returns the HTTP status, or an error if no answer
-// came.
-func post(ctx context.Context, hc *http.Client, u string) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+// send does one sync send of the row's mode to the API.
+func send(ctx context.Context, hc *http.Client, cfg Config, a API, mode prodlab.Mode, eventID, key string) error {
+	c, err := api.NewClient(a.URL, api.WithHTTPClient(hc))
 	if err != nil {
-		return 0, "", err
+		return err
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if err != nil {
-		return 0, "", err
-	}
-	return resp.StatusCode, strings.TrimSpace(string(body)), nil
+	_, err = c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Key: key, Topic: cfg.Topic})
+	return err
 }
 
 // warm checks an API and sends one record per mode, so that its producers
 // hold the topic's metadata before the first fault.
 func warm(ctx context.Context, hc *http.Client, cfg Config, a API, run string) error {
 	for _, m := range cfg.Modes {
-		code, body, err := post(ctx, hc, sendURL(cfg, a, m, run+".warm-up", ""))
+		err := send(ctx, hc, cfg, a, m, run+".warm-up", "")
+		var ae *api.Error
+		if errors.As(err, &ae) {
+			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
+		}
 		if err != nil {
 			return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
-		}
-		if code != http.StatusOK {
-			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, code, body)
 		}
 	}
 	return nil
@@ -268,15 +251,16 @@ func sendRow(ctx context.Context, hc *http.Client, cfg Config, run string, r *ro
 					return
 				}
 				start := time.Now()
-				code, body, err := post(ctx, hc, sendURL(cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k)))
+				err := send(ctx, hc, cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k))
 				rq := request{sent: true, took: time.Since(start)}
+				var ae *api.Error
 				switch {
+				case errors.As(err, &ae):
+					rq.outcome, rq.err = Failed, ae.Error()
 				case err != nil:
 					rq.outcome, rq.err = Indeterminate, errorText(err)
-				case code == http.StatusOK:
-					rq.outcome = Acked
 				default:
-					rq.outcome, rq.err = Failed, apiError(code, body)
+					rq.outcome = Acked
 				}
 				r.reqs[k][seq] = rq
 				onSent()
@@ -435,17 +419,6 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		out = append(out, summarize(r, violations[r.name()]))
 	}
 	return out, unknown
-}
-
-// apiError returns the sentence of an API's JSON error, with its status.
-func apiError(code int, body string) string {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal([]byte(body), &e) == nil && e.Error != "" {
-		body = e.Error
-	}
-	return strconv.Itoa(code) + ": " + body
 }
 
 // errorText strips the URL from a client error, so that equal errors

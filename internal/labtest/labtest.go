@@ -20,7 +20,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -30,6 +29,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
@@ -242,11 +243,11 @@ func Warm(t testing.TB, l *lab.Lab, topic string) {
 
 // Sent is the API's answer to a successful sync send.
 type Sent struct {
-	Topic     string `json:"topic"`
-	Partition int32  `json:"partition"`
-	Offset    int64  `json:"offset"`
-	EventID   string `json:"eventId"`
-	Engine    string `json:"engine"`
+	Topic     string
+	Partition int32
+	Offset    int64
+	EventID   string
+	Engine    string
 }
 
 // Send does a sync send through a with the given parameter pairs (mode
@@ -254,27 +255,41 @@ type Sent struct {
 // and an offset.
 func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	t.Helper()
-	q := url.Values{"mode": {"plain"}, "sendMode": {"sync"}}
+	p := api.SendParams{Mode: prodlab.Plain, SendMode: prodlab.Sync}
 	for i := 0; i+1 < len(kv); i += 2 {
-		q.Set(kv[i], kv[i+1])
+		switch v := kv[i+1]; kv[i] {
+		case "mode":
+			p.Mode = prodlab.Mode(v)
+		case "sendMode":
+			p.SendMode = prodlab.SendMode(v)
+		case "eventId":
+			p.EventID = v
+		case "key":
+			p.Key = v
+		case "topic":
+			p.Topic = v
+		case "partition":
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil {
+				t.Fatalf("send: partition %q: %v", v, err)
+			}
+			p.Partition = new(int32(n))
+		default:
+			t.Fatalf("send: unknown parameter %q", kv[i])
+		}
 	}
-	resp, err := http.Post(a.URL+"/api/v1/send?"+q.Encode(), "", nil)
+	c, err := api.NewClient(a.URL)
 	if err != nil {
-		t.Fatalf("send %v: %v", q, err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var body struct {
-		Sent
-		Partition *int32 `json:"partition"`
-		Offset    *int64 `json:"offset"`
+	r, err := c.Send(context.Background(), p)
+	if err != nil {
+		t.Fatalf("send %+v through %s: %v", p, a.Engine.Name(), err)
 	}
-	if err := json.Unmarshal(raw, &body); err != nil || resp.StatusCode != http.StatusOK || body.Partition == nil || body.Offset == nil {
-		t.Fatalf("send %v through %s: %d %s", q, a.Engine.Name(), resp.StatusCode, raw)
+	if r.Status != "OK" || r.Partition == nil || r.Offset == nil {
+		t.Fatalf("send %+v through %s: %s", p, a.Engine.Name(), r.Body)
 	}
-	s := body.Sent
-	s.Partition, s.Offset = *body.Partition, *body.Offset
-	return s
+	return Sent{Topic: r.Topic, Partition: *r.Partition, Offset: *r.Offset, EventID: r.EventID, Engine: r.Engine}
 }
 
 // CheckError fails t unless raw is the lab's JSON error body with status
