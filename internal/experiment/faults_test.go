@@ -4,8 +4,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -22,7 +20,11 @@ func TestRemoveToxicFailureKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Routes())
-	m, err := toxiproxy.NewClient(srv.URL).Proxies()
+	tc, err := toxi.NewClient(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tc.Proxies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

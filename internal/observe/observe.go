@@ -4,14 +4,15 @@ package observe
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab/internal/toxi"
 )
 
 // Bypass maps a proxy's listen address to its upstream. A client whose
@@ -32,21 +33,16 @@ func (b Bypass) Dialer() func(ctx context.Context, network, addr string) (net.Co
 // FetchBypass reads the proxies from the Toxiproxy REST API at baseURL
 // (such as http://127.0.0.1:8474).
 func FetchBypass(ctx context.Context, baseURL string) (Bypass, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/proxies", nil)
+	tc, err := toxi.NewClient(baseURL)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	proxies, err := tc.Proxies(ctx)
+	if errors.Is(err, toxi.ErrNoAnswer) {
+		return nil, err // it names the URL
+	}
 	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %s", baseURL, resp.Status)
-	}
-	var proxies map[string]struct{ Listen, Upstream string }
-	if err := json.NewDecoder(resp.Body).Decode(&proxies); err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
+		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", baseURL, err)
 	}
 	b := Bypass{}
 	for _, p := range proxies {

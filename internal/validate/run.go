@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/toxi"
 )
 
 // ToxicName names the toxic a validate run puts on every proxy.
@@ -81,7 +80,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // addToxics puts the latency toxic on every proxy.
 func (v *validator) addToxics() error {
 	ms := v.cfg.latency().Milliseconds()
-	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxiproxy.Attributes{"latency": ms, "jitter": 0})
+	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxi.Attributes{"latency": ms, "jitter": 0})
 }
 
 // sent is an API's answer to one send.
