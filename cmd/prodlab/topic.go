@@ -15,7 +15,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/direct"
 )
 
 func init() {
@@ -38,10 +38,10 @@ func addConnFlags(fs *flag.FlagSet, c *connConfig) {
 // dial returns an admin client on the direct path: when Toxiproxy answers,
 // every proxy address the brokers advertise is dialled at its upstream.
 func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
-	var bypass observe.Bypass
+	var bypass direct.Bypass
 	if c.toxiproxy != "" {
 		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		bypass, _ = observe.FetchBypass(bctx, strings.TrimRight(c.toxiproxy, "/"))
+		bypass, _ = direct.FetchBypass(bctx, strings.TrimRight(c.toxiproxy, "/"))
 		cancel()
 	}
 	return admin.New(splitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout))

@@ -26,9 +26,10 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/lab"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // The targets a Report is checked against.
@@ -271,7 +272,7 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 	}
 	a := l.APIs()[0]
 	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
-	adm, err := observe.NewClient(l.DirectAddrs(), l.Bypass())
+	adm, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
 	if err != nil {
 		return er, err
 	}
@@ -325,7 +326,7 @@ func runNoProxy(ctx context.Context, c *config, name string) ([]Result, error) {
 		return nil, err
 	}
 	defer cl.Close()
-	adm, err := observe.NewClient(cl.DirectAddrs(), nil)
+	adm, err := direct.NewClient(cl.DirectAddrs(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +403,7 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 					if errors.Is(err, api.ErrRetryLater) {
 						burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
 						rejected.Add(1)
-						if !pause(ctx, c.backoff) {
+						if wait.For(ctx, c.backoff) != nil {
 							return
 						}
 						continue
@@ -470,16 +471,12 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 
 // endOffsets returns the sum of topic's end offsets.
 func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return 0, fmt.Errorf("end offsets of %s: %w", topic, err)
-	}
+	ends, err := direct.EndOffsets(ctx, adm, topic)
 	var sum int64
-	ends.Each(func(o kadm.ListedOffset) { sum += o.Offset })
-	return sum, nil
+	for _, o := range ends {
+		sum += o
+	}
+	return sum, err
 }
 
 func writeHeapProfile(path string) error {
@@ -492,18 +489,6 @@ func writeHeapProfile(path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// pause waits d or until ctx ends, and reports whether ctx is still live.
-func pause(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // trimEvery applies the topics' retention on the embedded cluster every

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +18,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/observe"
-	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // Outcome is what the client learnt of one send.
@@ -84,7 +82,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 			return rep, err
 		}
 	}
-	from, err := target.EndOffsets(ctx, conn.Admin, cfg.Topic)
+	from, err := direct.EndOffsets(ctx, conn.Admin, cfg.Topic)
 	if err != nil {
 		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
@@ -162,7 +160,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	if err != nil {
 		return rep, err
 	}
-	recs, err := readRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends)
+	recs, err := direct.ReadRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends)
 	if err != nil {
 		return rep, err
 	}
@@ -283,7 +281,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 			}
 		}
 	}
-	ends, err := target.EndOffsets(ctx, adm, topic)
+	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if err != nil || !pending {
 		return ends, err
 	}
@@ -297,7 +295,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		now, err := target.EndOffsets(ctx, adm, topic)
+		now, err := direct.EndOffsets(ctx, adm, topic)
 		if err != nil {
 			return nil, err
 		}
@@ -309,59 +307,6 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 		}
 	}
 	return ends, nil
-}
-
-// readRange returns every record of topic from offsets from to offsets to,
-// in partition and offset order, through the direct path.
-func readRange(ctx context.Context, bootstrap []string, b observe.Bypass, topic string, from, to map[int32]int64) ([]*kgo.Record, error) {
-	offs := map[int32]kgo.Offset{}
-	next := map[int32]int64{}
-	for p, o := range from {
-		if to[p] > o {
-			offs[p] = kgo.NewOffset().At(o)
-			next[p] = o
-		}
-	}
-	if len(offs) == 0 {
-		return nil, nil
-	}
-	cl, err := observe.NewClient(bootstrap, b,
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
-		kgo.FetchMaxWait(200*time.Millisecond))
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	var recs []*kgo.Record
-	for len(next) > 0 {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", topic, err)
-		}
-		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
-		if ferr != nil {
-			return nil, fmt.Errorf("reading %s: %w", topic, ferr)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			if _, ok := next[r.Partition]; !ok || r.Offset >= to[r.Partition] {
-				return
-			}
-			recs = append(recs, r)
-			if r.Offset+1 >= to[r.Partition] {
-				delete(next, r.Partition)
-			}
-		})
-	}
-	sort.Slice(recs, func(i, j int) bool {
-		if recs[i].Partition != recs[j].Partition {
-			return recs[i].Partition < recs[j].Partition
-		}
-		return recs[i].Offset < recs[j].Offset
-	})
-	return recs, nil
 }
 
 // parseEventID splits an experiment's eventId into its row name, key and
@@ -394,7 +339,7 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 	violations := map[string]int{}
 	unknown := 0
 	for _, rec := range recs {
-		id := observe.EventID(rec)
+		id := direct.EventID(rec)
 		if !strings.HasPrefix(id, run+".") || id == run+".warm-up" {
 			continue
 		}

@@ -31,11 +31,11 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
-	"github.com/prodlab/prodlab/internal/observe"
 )
 
 // Target returns "embedded" or "local".
@@ -143,7 +143,7 @@ func waitProxyPorts(t testing.TB) {
 // Admin returns an admin client on l's direct path, closed when t ends.
 func Admin(t testing.TB, l *lab.Lab) *kadm.Client {
 	t.Helper()
-	cl, err := observe.NewClient(l.DirectAddrs(), l.Bypass())
+	cl, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,20 +209,20 @@ func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	recs, err := observe.ReadAll(ctx, l.DirectAddrs(), l.Bypass(), topic)
+	recs, err := direct.ReadAll(ctx, l.DirectAddrs(), l.Bypass(), topic)
 	if err != nil {
 		t.Fatalf("read %s: %v", topic, err)
 	}
 	return recs
 }
 
-// Count returns the records of topic whose eventId (observe.EventID: the
+// Count returns the records of topic whose eventId (direct.EventID: the
 // header, else the JSON value's field) is eventID.
 func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 	t.Helper()
 	var out []*kgo.Record
 	for _, r := range Records(t, l, topic) {
-		if observe.EventID(r) == eventID {
+		if direct.EventID(r) == eventID {
 			out = append(out, r)
 		}
 	}
@@ -319,7 +319,7 @@ func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField stri
 // the brokers' direct listeners.
 func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string) {
 	t.Helper()
-	cl, err := observe.NewClient(l.DirectAddrs(), l.Bypass(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	cl, err := direct.NewClient(l.DirectAddrs(), l.Bypass(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}

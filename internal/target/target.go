@@ -19,8 +19,8 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
-	"github.com/prodlab/prodlab/internal/observe"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
 
@@ -141,7 +141,7 @@ func checkURL(s string) error {
 // and an admin client on the direct listeners.
 type Conn struct {
 	// Bypass maps each proxy's listen address to its upstream.
-	Bypass observe.Bypass
+	Bypass direct.Bypass
 	// Proxies are Toxiproxy's proxies, sorted by name.
 	Proxies Proxies
 	// Admin talks to the brokers through their direct listeners.
@@ -153,7 +153,7 @@ type Conn struct {
 // disabled or holds a toxic, and opens an admin client on the direct
 // listeners. Close releases it.
 func (t Target) Connect(ctx context.Context) (*Conn, error) {
-	bypass, err := observe.FetchBypass(ctx, t.ToxiproxyURL)
+	bypass, err := direct.FetchBypass(ctx, t.ToxiproxyURL)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (t Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := observe.NewClient(t.Bootstrap, bypass)
+	cl, err := direct.NewClient(t.Bootstrap, bypass)
 	if err != nil {
 		return nil, err
 	}
@@ -284,22 +284,4 @@ func gone(p *toxi.Proxy, name string) bool {
 		time.Sleep(200 * time.Millisecond) // polling Toxiproxy's state
 	}
 	return false
-}
-
-// EndOffsets returns the end offset of every partition of topic, or an
-// error if the topic does not exist.
-func EndOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
-	}
-	out := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
-	if len(out) == 0 {
-		return nil, fmt.Errorf("topic %s does not exist", topic)
-	}
-	return out, nil
 }

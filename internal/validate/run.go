@@ -12,6 +12,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -54,7 +55,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	defer conn.Close()
 	v := &validator{cfg: cfg, conn: conn}
-	if _, err := target.EndOffsets(ctx, conn.Admin, cfg.Topic); err != nil {
+	if _, err := direct.EndOffsets(ctx, conn.Admin, cfg.Topic); err != nil {
 		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
 	for _, a := range cfg.APIs {
@@ -143,7 +144,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
 		return res
 	}
-	from, err := target.EndOffsets(ctx, v.conn.Admin, v.cfg.Topic)
+	from, err := direct.EndOffsets(ctx, v.conn.Admin, v.cfg.Topic)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -235,7 +236,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ends, err := target.EndOffsets(cctx, v.conn.Admin, v.cfg.Topic)
+	ends, err := direct.EndOffsets(cctx, v.conn.Admin, v.cfg.Topic)
 	if err != nil {
 		return fail("%v", err)
 	}
