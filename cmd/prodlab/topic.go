@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 func init() {
@@ -39,10 +40,11 @@ func addConnFlags(fs *flag.FlagSet, c *connConfig) {
 // every proxy address the brokers advertise is dialled at its upstream.
 func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
 	var bypass direct.Bypass
-	if c.toxiproxy != "" {
+	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
 		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		bypass, _ = direct.FetchBypass(bctx, strings.TrimRight(c.toxiproxy, "/"))
+		up, _ := tc.Upstreams(bctx)
 		cancel()
+		bypass = direct.Bypass(up)
 	}
 	return admin.New(splitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout))
 }

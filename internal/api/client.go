@@ -83,9 +83,6 @@ func NewClient(base string, opts ...ClientOpt) (*Client, error) {
 	return &Client{base: strings.TrimRight(base, "/"), cfg: c}, nil
 }
 
-// URL returns the API's base URL.
-func (c *Client) URL() string { return c.base }
-
 // SendParams are the parameters of a send; a zero field is left out, so the
 // API's default applies (mode plain, sendMode sync, the default topic, any
 // partition, no key).

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/prodlab/prodlab/internal/httpjson"
-	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // userAgent identifies the console's own calls to the producer APIs and to
@@ -40,14 +39,14 @@ var legalNameChars = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
 // would resolve).
 func legalName(s string) bool { return s != "." && s != ".." && legalNameChars.MatchString(s) }
 
-// toxiproxy returns the client of the lab's Toxiproxy, writing a 503 if the
-// console has none.
-func (s *Server) toxiproxy(w http.ResponseWriter) (*toxi.Client, bool) {
+// toxiproxy returns the client of the lab's Toxiproxy, each call bounded by
+// the console's timeout, writing a 503 if the console has none.
+func (s *Server) toxiproxy(w http.ResponseWriter) (*toxiclient.Client, bool) {
 	if s.cfg.toxiproxy == "" {
 		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no Toxiproxy URL")
 		return nil, false
 	}
-	c, err := toxi.NewClient(s.cfg.toxiproxy, toxi.WithHTTPClient(http.DefaultClient), toxi.WithUserAgent(userAgent))
+	c, err := toxiclient.New(s.cfg.toxiproxy, toxiclient.WithHTTPClient(&http.Client{Timeout: s.cfg.timeout}), toxiclient.WithUserAgent(userAgent))
 	if err != nil {
 		s.cfg.logger.Error("bad Toxiproxy URL", "url", s.cfg.toxiproxy, "err", err)
 		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no usable Toxiproxy URL (the console's log has the cause)")
@@ -59,14 +58,14 @@ func (s *Server) toxiproxy(w http.ResponseWriter) (*toxi.Client, bool) {
 // writeToxiError answers a failed Toxiproxy call: Toxiproxy's own status
 // and sentence, with field unless the fault is not the input's.
 func (s *Server) writeToxiError(w http.ResponseWriter, err error, field string) {
-	var ae *toxi.APIError
+	var ae *toxiclient.APIError
 	switch {
 	case errors.As(err, &ae):
 		if ae.Status >= 500 || ae.Status == http.StatusForbidden {
 			field = ""
 		}
 		httpjson.Error(w, ae.Status, field, "toxiproxy: "+ae.Message)
-	case errors.Is(err, toxi.ErrNoAnswer):
+	case errors.Is(err, toxiclient.ErrNoAnswer):
 		s.cfg.logger.Warn("toxiproxy does not answer", "url", s.cfg.toxiproxy, "err", err)
 		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy does not answer: retry later (the console's log has the cause)")
 	default:
@@ -76,7 +75,7 @@ func (s *Server) writeToxiError(w http.ResponseWriter, err error, field string) 
 }
 
 type proxiesResponse struct {
-	Proxies []*toxi.Proxy `json:"proxies"`
+	Proxies []*toxiclient.Proxy `json:"proxies"`
 	// Types lists the toxics the page can add, with their attributes.
 	Types map[string][]string `json:"types"`
 }
@@ -87,17 +86,15 @@ func (s *Server) ProxyIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
-	defer cancel()
-	m, err := c.Proxies(ctx)
+	m, err := c.Proxies(r.Context())
 	if err != nil {
 		s.writeToxiError(w, err, "")
 		return
 	}
-	resp := proxiesResponse{Proxies: []*toxi.Proxy{}, Types: toxicTypes}
+	resp := proxiesResponse{Proxies: []*toxiclient.Proxy{}, Types: toxicTypes}
 	for _, p := range m {
 		if p.ActiveToxics == nil {
-			p.ActiveToxics = []toxi.Toxic{}
+			p.ActiveToxics = []toxiclient.Toxic{}
 		}
 		sort.Slice(p.ActiveToxics, func(i, j int) bool { return p.ActiveToxics[i].Name < p.ActiveToxics[j].Name })
 		resp.Proxies = append(resp.Proxies, p)
@@ -187,16 +184,14 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	attrs := toxi.Attributes{}
+	attrs := toxiclient.Attributes{}
 	for k, v := range req.Attributes {
 		attrs[k] = v
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
-	defer cancel()
-	out, err := c.Proxy(name).AddToxic(ctx, req.Name, req.Type, req.Stream, float32(*req.Toxicity), attrs)
+	out, err := c.Proxy(name).AddToxic(r.Context(), req.Name, req.Type, req.Stream, float32(*req.Toxicity), attrs)
 	if err != nil {
 		field := "name" // 409: a toxic of that name exists
-		if toxi.IsNotFound(err) {
+		if toxiclient.IsNotFound(err) {
 			field = "proxy"
 		}
 		s.writeToxiError(w, err, field)
@@ -220,9 +215,7 @@ func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
-	defer cancel()
-	if err := c.Proxy(name).RemoveToxic(ctx, tox); err != nil {
+	if err := c.Proxy(name).RemoveToxic(r.Context(), tox); err != nil {
 		s.writeToxiError(w, err, "toxic")
 		return
 	}
@@ -235,9 +228,7 @@ func (s *Server) ResetCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
-	defer cancel()
-	if err := c.Reset(ctx); err != nil {
+	if err := c.Reset(r.Context()); err != nil {
 		s.writeToxiError(w, err, "")
 		return
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/toxi"
 )
 
 // Bypass maps a proxy's listen address to its upstream. A client whose
@@ -33,32 +32,6 @@ func (b Bypass) Dialer() func(ctx context.Context, network, addr string) (net.Co
 		}
 		return d.DialContext(ctx, network, addr)
 	}
-}
-
-// FetchBypass reads the proxies from the Toxiproxy REST API at baseURL
-// (such as http://127.0.0.1:8474).
-func FetchBypass(ctx context.Context, baseURL string) (Bypass, error) {
-	tc, err := toxi.NewClient(baseURL)
-	if err != nil {
-		return nil, err
-	}
-	proxies, err := tc.Proxies(ctx)
-	if errors.Is(err, toxi.ErrNoAnswer) {
-		return nil, err // it names the URL
-	}
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", baseURL, err)
-	}
-	b := Bypass{}
-	for _, p := range proxies {
-		b[p.Listen] = p.Upstream
-		// A proxy listening on all interfaces is reached through loopback.
-		if host, port, err := net.SplitHostPort(p.Listen); err == nil && (host == "0.0.0.0" || host == "::" || host == "") {
-			b[net.JoinHostPort("127.0.0.1", port)] = p.Upstream
-			b[net.JoinHostPort("localhost", port)] = p.Upstream
-		}
-	}
-	return b, nil
 }
 
 // NewClient returns a kgo client bootstrapped on the direct listeners that

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // TestRemoveToxicFailureKept fails a toxic's removal: the name stays
@@ -20,7 +21,7 @@ func TestRemoveToxicFailureKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Routes())
-	tc, err := toxi.NewClient(srv.URL)
+	tc, err := toxiclient.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Target returns "embedded" or "local".
@@ -191,18 +192,7 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 }
 
 // Eventually polls cond every 20ms until it holds or ctx ends.
-func Eventually(ctx context.Context, cond func() bool) error {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return nil
-}
+func Eventually(ctx context.Context, cond func() bool) error { return wait.Until(ctx, cond) }
 
 // Records reads every record of topic through the direct path.
 func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {

@@ -21,7 +21,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
-	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // API is one producer API of the lab.
@@ -153,11 +153,19 @@ type Conn struct {
 // disabled or holds a toxic, and opens an admin client on the direct
 // listeners. Close releases it.
 func (t Target) Connect(ctx context.Context) (*Conn, error) {
-	bypass, err := direct.FetchBypass(ctx, t.ToxiproxyURL)
+	tc, err := toxiclient.New(t.ToxiproxyURL)
 	if err != nil {
 		return nil, err
 	}
-	proxies, err := cleanProxies(ctx, t.ToxiproxyURL)
+	up, err := tc.Upstreams(ctx)
+	if errors.Is(err, toxiclient.ErrNoAnswer) {
+		return nil, err // it names the URL
+	}
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.ToxiproxyURL, err)
+	}
+	bypass := direct.Bypass(up)
+	proxies, err := cleanProxies(ctx, tc, t.ToxiproxyURL)
 	if err != nil {
 		return nil, err
 	}
@@ -173,11 +181,7 @@ func (c *Conn) Close() { c.cl.Close() }
 
 // cleanProxies lists Toxiproxy's proxies and refuses a disabled one or
 // any toxic already on them: the run must be the only fault.
-func cleanProxies(ctx context.Context, baseURL string) (Proxies, error) {
-	tc, err := toxi.NewClient(baseURL)
-	if err != nil {
-		return nil, err
-	}
+func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Proxies, error) {
 	m, err := tc.Proxies(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
@@ -214,12 +218,12 @@ func cleanProxies(ctx context.Context, baseURL string) (Proxies, error) {
 }
 
 // Proxies are the Toxiproxy proxies in front of the brokers.
-type Proxies []*toxi.Proxy
+type Proxies []*toxiclient.Proxy
 
 // AddToxic puts the toxic name of type typ on every proxy, or on none: if
 // one proxy refuses it, it is removed from those that took it. Attributes
 // are Toxiproxy's (latency in ms, rate in KB/s...).
-func (ps Proxies) AddToxic(name, typ, stream string, attrs toxi.Attributes) error {
+func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes) error {
 	for i, p := range ps {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		_, err := p.AddToxic(ctx, name, typ, stream, 1, attrs)
@@ -247,7 +251,7 @@ func (ps Proxies) RemoveToxic(name string) error {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		err := p.RemoveToxic(ctx, name)
 		cancel()
-		if err != nil && !toxi.IsNotFound(err) && !gone(p, name) {
+		if err != nil && !toxiclient.IsNotFound(err) && !gone(p, name) {
 			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
 		}
 	}
@@ -263,17 +267,17 @@ const removeWait = 2 * time.Minute
 // gone polls p until it no longer lists the toxic name, for up to
 // removeWait. It gives up at once if Toxiproxy no longer answers at all:
 // nothing is removing the toxic then.
-func gone(p *toxi.Proxy, name string) bool {
+func gone(p *toxiclient.Proxy, name string) bool {
 	deadline := time.Now().Add(removeWait)
 	unanswered := 0
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		ts, err := p.Toxics(ctx)
 		cancel()
-		if err == nil && !slices.ContainsFunc(ts, func(t toxi.Toxic) bool { return t.Name == name }) {
+		if err == nil && !slices.ContainsFunc(ts, func(t toxiclient.Toxic) bool { return t.Name == name }) {
 			return true
 		}
-		var ae *toxi.APIError
+		var ae *toxiclient.APIError
 		if err != nil && !errors.As(err, &ae) {
 			if unanswered++; unanswered >= 3 {
 				return false

@@ -10,6 +10,7 @@ import (
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // TestAddToxicAllOrNone makes the last of three proxies refuse a toxic:
@@ -19,7 +20,7 @@ func TestAddToxicAllOrNone(t *testing.T) {
 		t.Skip("embedded lab only")
 	}
 	l := labtest.Start(t, func(c *lab.Config) { c.Brokers = 3 })
-	tc, err := toxi.NewClient(l.ToxiproxyURL())
+	tc, err := toxiclient.New(l.ToxiproxyURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,10 +29,10 @@ func TestAddToxicAllOrNone(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := target.Proxies{m["kafka"], m["kafka-2"], m["kafka-3"]}
-	if _, err := ps[2].AddToxic(t.Context(), "x", "latency", "downstream", 1, toxi.Attributes{"latency": 10}); err != nil {
+	if _, err := ps[2].AddToxic(t.Context(), "x", "latency", "downstream", 1, toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ps.AddToxic("x", "latency", "downstream", toxi.Attributes{"latency": 10}); err == nil {
+	if err := ps.AddToxic("x", "latency", "downstream", toxiclient.Attributes{"latency": 10}); err == nil {
 		t.Fatal("AddToxic succeeded over an existing toxic")
 	}
 	for _, p := range ps[:2] {
@@ -57,7 +58,7 @@ func TestRemoveToxicToxiproxyGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Routes())
-	tc, err := toxi.NewClient(srv.URL)
+	tc, err := toxiclient.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestRemoveToxicToxiproxyGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := target.Proxies{m["kafka"]}
-	if err := ps.AddToxic("x", "latency", "downstream", toxi.Attributes{"latency": 10}); err != nil {
+	if err := ps.AddToxic("x", "latency", "downstream", toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Close()

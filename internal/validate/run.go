@@ -14,7 +14,8 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/target"
-	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // ToxicName names the toxic a validate run puts on every proxy.
@@ -81,7 +82,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // addToxics puts the latency toxic on every proxy.
 func (v *validator) addToxics() error {
 	ms := v.cfg.latency().Milliseconds()
-	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxi.Attributes{"latency": ms, "jitter": 0})
+	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": ms, "jitter": 0})
 }
 
 // sent is an API's answer to one send.
@@ -184,7 +185,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	var early *sent
 	var werr error
 	wctx, cancel := context.WithTimeout(ctx, hold+15*time.Second)
-	err = until(wctx, func() bool {
+	err = wait.Until(wctx, func() bool {
 		select {
 		case s := <-answers:
 			early = &s
@@ -240,7 +241,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := until(cctx, func() bool { return w.reached(ends) }); err != nil {
+	if err := wait.Until(cctx, func() bool { return w.reached(ends) }); err != nil {
 		return fail("counting through the direct listener did not reach the end offsets: %v", err)
 	}
 	res.Copies = w.result()

@@ -3,7 +3,6 @@ package validate
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -99,18 +98,4 @@ func (w *watch) close() {
 	w.cancel()
 	<-w.done
 	w.r.Close()
-}
-
-// until polls cond every 20 ms until it holds or ctx ends.
-func until(ctx context.Context, cond func() bool) error {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return nil
 }

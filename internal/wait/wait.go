@@ -1,5 +1,5 @@
-// Package wait pauses a goroutine until a duration passes or its context
-// ends, the one pause of the lab's loops.
+// Package wait holds the lab's one pause (For) and one poll of observed
+// state (Until), both ended by their context.
 package wait
 
 import (
@@ -17,4 +17,19 @@ func For(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Until checks cond every 20ms until it holds, or until ctx ends: then it
+// returns ctx.Err().
+func Until(ctx context.Context, cond func() bool) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }

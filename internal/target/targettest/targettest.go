@@ -6,7 +6,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/target"
-	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // Of returns the target of every API of l, writing to topic, with the
@@ -23,7 +23,7 @@ func Of(l *lab.Lab, topic string) target.Target {
 // Toxics returns every toxic left on l's proxies, as proxy/toxic.
 func Toxics(t *testing.T, l *lab.Lab) []string {
 	t.Helper()
-	tc, err := toxi.NewClient(l.ToxiproxyURL())
+	tc, err := toxiclient.New(l.ToxiproxyURL())
 	if err != nil {
 		t.Fatal(err)
 	}

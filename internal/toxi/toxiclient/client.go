@@ -1,4 +1,7 @@
-package toxi
+// Package toxiclient is the lab's one client of a Toxiproxy REST API: the
+// server of package toxi, or any Toxiproxy 2.x. It stays apart from toxi so
+// that its callers do not link the Toxiproxy server.
+package toxiclient
 
 import (
 	"bytes"
@@ -7,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,9 +33,7 @@ type (
 // ErrNoAnswer wraps the error of a call that got no answer from Toxiproxy.
 var ErrNoAnswer = errors.New("toxiproxy does not answer")
 
-// Client calls a Toxiproxy REST API (this package's Server or any Toxiproxy
-// 2.x), every call bounded by its context. It is the lab's one Toxiproxy
-// client.
+// Client calls a Toxiproxy REST API, every call bounded by its context.
 type Client struct {
 	base string
 	cfg  clientCfg
@@ -56,9 +58,9 @@ func WithUserAgent(ua string) ClientOpt { return func(c *clientCfg) { c.ua = ua 
 // maxAnswer bounds an answer the client reads.
 const maxAnswer = 1 << 20
 
-// NewClient returns a client of the Toxiproxy API at base, such as
+// New returns a client of the Toxiproxy API at base, such as
 // http://127.0.0.1:8474.
-func NewClient(base string, opts ...ClientOpt) (*Client, error) {
+func New(base string, opts ...ClientOpt) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("toxiproxy URL %q: want http://host:port", base)
@@ -75,9 +77,6 @@ func NewClient(base string, opts ...ClientOpt) (*Client, error) {
 
 // defaultClientTimeout bounds a call by default.
 const defaultClientTimeout = 30 * time.Second
-
-// URL returns the API's base URL.
-func (c *Client) URL() string { return c.base }
 
 // Proxy is one of Toxiproxy's proxies, bound to the client that listed it.
 type Proxy struct {
@@ -105,6 +104,25 @@ func (c *Client) Proxies(ctx context.Context) (map[string]*Proxy, error) {
 // Proxy returns the proxy name, with no call: its fields other than Name
 // are empty.
 func (c *Client) Proxy(name string) *Proxy { return &Proxy{Name: name, c: c} }
+
+// Upstreams maps the listen address of every proxy to its upstream; a
+// proxy listening on all interfaces is also listed under its 127.0.0.1 and
+// localhost forms, through which it is reached.
+func (c *Client) Upstreams(ctx context.Context) (map[string]string, error) {
+	proxies, err := c.Proxies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, p := range proxies {
+		m[p.Listen] = p.Upstream
+		if host, port, err := net.SplitHostPort(p.Listen); err == nil && (host == "0.0.0.0" || host == "::" || host == "") {
+			m[net.JoinHostPort("127.0.0.1", port)] = p.Upstream
+			m[net.JoinHostPort("localhost", port)] = p.Upstream
+		}
+	}
+	return m, nil
+}
 
 // Reset removes every toxic and enables every proxy.
 func (c *Client) Reset(ctx context.Context) error {

@@ -1,16 +1,41 @@
-package toxi
+package toxiclient_test
 
 import (
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
+
+// echo serves an echo upstream on a free port.
+func echo(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
+		}
+	}()
+	return ln.Addr().String()
+}
 
 // TestClient drives a Server through the Client: list, add, conflict, 404,
 // remove, reset, and a Toxiproxy that no longer answers.
 func TestClient(t *testing.T) {
-	s, err := New()
+	s, err := toxi.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,10 +45,10 @@ func TestClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Routes())
-	if _, err := NewClient("127.0.0.1:8474"); err == nil {
+	if _, err := toxiclient.New("127.0.0.1:8474"); err == nil {
 		t.Fatal("NewClient took a URL with no scheme")
 	}
-	c, err := NewClient(srv.URL)
+	c, err := toxiclient.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,16 +57,19 @@ func TestClient(t *testing.T) {
 	if err != nil || len(m) != 1 || m["kafka"] == nil || m["kafka"].Listen != listen || !m["kafka"].Enabled {
 		t.Fatalf("Proxies = %v, %v; want kafka on %s", m, err, listen)
 	}
+	if up, err := c.Upstreams(ctx); err != nil || len(up) != 1 || up[listen] == "" {
+		t.Fatalf("Upstreams = %v, %v; want %s mapped", up, err, listen)
+	}
 	p := m["kafka"]
-	tox, err := p.AddToxic(ctx, "", "latency", "", 1, Attributes{"latency": 10})
+	tox, err := p.AddToxic(ctx, "", "latency", "", 1, toxiclient.Attributes{"latency": 10})
 	if err != nil || tox.Name != "latency_downstream" || tox.Stream != "downstream" || tox.Attributes["latency"] != float64(10) {
 		t.Fatalf("AddToxic = %+v, %v", tox, err)
 	}
-	var ae *APIError
+	var ae *toxiclient.APIError
 	if _, err := p.AddToxic(ctx, "latency_downstream", "latency", "", 1, nil); !errors.As(err, &ae) || ae.Status != http.StatusConflict || ae.Message == "" {
-		t.Fatalf("second AddToxic = %v, want a 409 APIError", err)
+		t.Fatalf("second AddToxic = %v, want a 409 toxiclient.APIError", err)
 	}
-	if _, err := c.Proxy("nope").AddToxic(ctx, "x", "latency", "", 1, nil); !IsNotFound(err) {
+	if _, err := c.Proxy("nope").AddToxic(ctx, "x", "latency", "", 1, nil); !toxiclient.IsNotFound(err) {
 		t.Fatalf("AddToxic on a missing proxy = %v, want a 404", err)
 	}
 	if ts, err := p.Toxics(ctx); err != nil || len(ts) != 1 {
@@ -50,10 +78,10 @@ func TestClient(t *testing.T) {
 	if err := p.RemoveToxic(ctx, "latency_downstream"); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.RemoveToxic(ctx, "latency_downstream"); !IsNotFound(err) {
+	if err := p.RemoveToxic(ctx, "latency_downstream"); !toxiclient.IsNotFound(err) {
 		t.Fatalf("removing a missing toxic = %v, want a 404", err)
 	}
-	if _, err := p.AddToxic(ctx, "t", "timeout", "upstream", 1, Attributes{"timeout": 0}); err != nil {
+	if _, err := p.AddToxic(ctx, "t", "timeout", "upstream", 1, toxiclient.Attributes{"timeout": 0}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Reset(ctx); err != nil {
@@ -63,7 +91,7 @@ func TestClient(t *testing.T) {
 		t.Fatalf("Toxics after Reset = %+v, %v", ts, err)
 	}
 	srv.Close()
-	if _, err := c.Proxies(ctx); !errors.Is(err, ErrNoAnswer) {
-		t.Fatalf("Proxies with Toxiproxy gone = %v, want ErrNoAnswer", err)
+	if _, err := c.Proxies(ctx); !errors.Is(err, toxiclient.ErrNoAnswer) {
+		t.Fatalf("Proxies with Toxiproxy gone = %v, want toxiclient.ErrNoAnswer", err)
 	}
 }
