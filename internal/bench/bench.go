@@ -284,14 +284,14 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 
 	hc := httpClient(max(c.asyncConc, maxOf(c.concurrency)))
 	defer hc.CloseIdleConnections()
-	api := apiSend(hc, a.URL, topic, c.mode, "api")
-	direct := directSend(a.Engine, topic, c.mode, "direct")
+	viaAPI := apiSend(hc, a.URL, topic, c.mode, "api")
+	viaEngine := directSend(a.Engine, topic, c.mode, "direct")
 	for _, n := range c.concurrency {
 		row := SyncRow{Concurrency: n}
-		load(ctx, n, forDuration(c.warmup), api)
-		row.API = load(ctx, n, forDuration(c.duration), api)
-		load(ctx, n, forDuration(c.warmup), direct)
-		row.Direct = load(ctx, n, forDuration(c.duration), direct)
+		load(ctx, n, forDuration(c.warmup), viaAPI)
+		row.API = load(ctx, n, forDuration(c.duration), viaAPI)
+		load(ctx, n, forDuration(c.warmup), viaEngine)
+		row.Direct = load(ctx, n, forDuration(c.duration), viaEngine)
 		if err := ctx.Err(); err != nil {
 			return er, err
 		}

@@ -143,10 +143,10 @@ func httpClient(conc int) *http.Client {
 
 // apiSend returns a sendFunc posting sync sends to the API at base.
 func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix string) sendFunc {
-	c, err := api.NewClient(base, api.WithHTTPClient(hc))
+	c, cerr := api.NewClient(base, api.WithHTTPClient(hc))
 	return func(ctx context.Context, w, seq int) error {
-		if err != nil {
-			return err
+		if cerr != nil {
+			return cerr
 		}
 		_, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)})
 		return err
