@@ -1,41 +1,19 @@
-package toxiclient_test
+package toxi
 
 import (
 	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// echo serves an echo upstream on a free port.
-func echo(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-// TestClient drives a Server through the Client: list, add, conflict, 404,
-// remove, reset, and a Toxiproxy that no longer answers.
+// TestClient drives a Server through toxiclient, the lab's one Toxiproxy
+// client: list, add, conflict, 404, remove, reset, and a Toxiproxy that no
+// longer answers.
 func TestClient(t *testing.T) {
-	s, err := toxi.New()
+	s, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
