@@ -15,7 +15,8 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 func init() {
@@ -38,11 +39,12 @@ func addConnFlags(fs *flag.FlagSet, c *connConfig) {
 // dial returns an admin client on the direct path: when Toxiproxy answers,
 // every proxy address the brokers advertise is dialled at its upstream.
 func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
-	var bypass observe.Bypass
-	if c.toxiproxy != "" {
+	var bypass direct.Bypass
+	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
 		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		bypass, _ = observe.FetchBypass(bctx, strings.TrimRight(c.toxiproxy, "/"))
+		up, _ := tc.Upstreams(bctx)
 		cancel()
+		bypass = direct.Bypass(up)
 	}
 	return admin.New(splitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout))
 }

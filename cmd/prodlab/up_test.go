@@ -23,8 +23,8 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/labtest"
-	"github.com/prodlab/prodlab/internal/observe"
 )
 
 var (
@@ -311,7 +311,7 @@ func readLog(t *testing.T, dataDir, topic string) map[string][]recordAt {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	recs, err := observe.ReadAll(ctx, c.DirectAddrs(), nil, topic)
+	recs, err := direct.ReadAll(ctx, c.DirectAddrs(), nil, topic)
 	if err != nil {
 		t.Fatal(err)
 	}

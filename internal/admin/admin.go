@@ -18,7 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // Sentinel errors. Unknown topics wrap prodlab.ErrUnknownTopic.
@@ -41,7 +41,7 @@ var (
 const DefaultTimeout = 10 * time.Second
 
 type cfg struct {
-	bypass  observe.Bypass
+	bypass  direct.Bypass
 	timeout time.Duration
 }
 
@@ -50,7 +50,7 @@ type Opt func(*cfg)
 
 // Bypass makes the client dial each proxy's upstream instead of the proxy,
 // default none.
-func Bypass(b observe.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
+func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
 
 // Timeout bounds each admin request and the setup of a read, default
 // DefaultTimeout.
@@ -92,10 +92,13 @@ func New(bootstrap []string, opts ...Opt) (*Client, error) {
 }
 
 func (c *Client) newKgo(opts ...kgo.Opt) (*kgo.Client, error) {
-	return observe.NewClient(c.bootstrap, c.cfg.bypass, append([]kgo.Opt{
-		kgo.WithHooks(c.dials),
-		kgo.DialTimeout(c.cfg.timeout),
-	}, opts...)...)
+	return direct.NewClient(c.bootstrap, c.cfg.bypass, append(c.kgoOpts(), opts...)...)
+}
+
+// kgoOpts are the options of every kgo client of c: its dial hooks and
+// timeout.
+func (c *Client) kgoOpts() []kgo.Opt {
+	return []kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}
 }
 
 // Close closes the client.

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // RollKey is the key of the record CompactionCheck writes to roll the
@@ -145,7 +146,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 				rep.Rolled = &r
 			}
 		}
-		if err := pause(ctx, pollEvery); err != nil {
+		if err := wait.For(ctx, pollEvery); err != nil {
 			return finish(errf(ErrNotCompacted, "topic %q still holds %d records for key %q after %s", s.Topic, len(rep.After.Versions), s.Key, s.Wait))
 		}
 	}
@@ -218,16 +219,4 @@ func describe(r Record) string {
 		return r.EventID
 	}
 	return strconv.Quote(r.ValueString())
-}
-
-// pause waits d or until ctx ends.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

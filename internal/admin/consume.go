@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // DefaultIdle is how long Consume waits for a record before it stops.
@@ -118,30 +119,57 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 		res.Stop = StopEnd
 		return res, nil
 	}
-	cl, err := c.newKgo(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.Topic: offsets}),
-		kgo.FetchMaxWait(250*time.Millisecond))
+	var to map[int32]int64
+	if s.FromBeginning {
+		to = ends
+	}
+	rd, err := direct.NewReader(c.bootstrap, c.cfg.bypass, s.Topic, offsets, to,
+		append(c.kgoOpts(), kgo.FetchMaxWait(250*time.Millisecond))...)
 	if err != nil {
 		return res, err
 	}
-	defer cl.Close()
+	defer rd.Close()
 	last := time.Now()
 	for {
 		pctx, cancel := context.WithDeadline(ctx, last.Add(s.Idle))
-		fs := cl.PollFetches(pctx)
+		got, stop := false, false
+		var fnErr error
+		err := rd.Poll(pctx, func(kr *kgo.Record) error {
+			got = true
+			res.Read++
+			r := fromKgo(kr)
+			if !s.match(r) {
+				return nil
+			}
+			res.Matched++
+			res.Per[r.Partition]++
+			if fnErr = fn(r); fnErr != nil {
+				return fnErr
+			}
+			if s.Max > 0 && res.Matched >= s.Max {
+				stop = true
+				return errMax
+			}
+			return nil
+		})
 		cancel()
+		switch {
+		case stop:
+			res.Stop = StopMax
+			return res, nil
+		case fnErr != nil:
+			return res, fnErr
+		case err != nil:
+			return res, c.wrap(err)
+		}
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-				ferr = err
-			}
-		})
-		if ferr != nil {
-			return res, c.wrap(fmt.Errorf("reading %s: %w", s.Topic, ferr))
+		if rd.Done() {
+			res.Stop = StopEnd
+			return res, nil
 		}
-		if fs.NumRecords() == 0 {
+		if !got {
 			if time.Since(last) >= s.Idle {
 				res.Stop = StopIdle
 				return res, nil
@@ -149,37 +177,11 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 			continue
 		}
 		last = time.Now()
-		for it := fs.RecordIter(); !it.Done(); {
-			kr := it.Next()
-			if s.FromBeginning {
-				end, ok := ends[kr.Partition]
-				if !ok || kr.Offset >= end {
-					continue
-				}
-				if kr.Offset+1 >= end {
-					delete(ends, kr.Partition)
-				}
-			}
-			res.Read++
-			r := fromKgo(kr)
-			if s.match(r) {
-				res.Matched++
-				res.Per[r.Partition]++
-				if err := fn(r); err != nil {
-					return res, err
-				}
-				if s.Max > 0 && res.Matched >= s.Max {
-					res.Stop = StopMax
-					return res, nil
-				}
-			}
-		}
-		if s.FromBeginning && len(ends) == 0 {
-			res.Stop = StopEnd
-			return res, nil
-		}
 	}
 }
+
+// errMax stops a read at ConsumeSpec.Max.
+var errMax = errors.New("max records read")
 
 // plan returns where each partition's read starts and, from the beginning,
 // the end offset of each partition that holds records.

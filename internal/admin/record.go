@@ -7,7 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // Record is one record read from a topic.
@@ -62,7 +62,7 @@ func fromKgo(r *kgo.Record) Record {
 	for _, h := range r.Headers {
 		out.Headers = append(out.Headers, Header{h.Key, string(h.Value)})
 	}
-	out.EventID = observe.EventID(r)
+	out.EventID = direct.EventID(r)
 	return out
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // TopicSpec describes a topic to create.
@@ -162,7 +163,7 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 				return out, nil
 			}
 		}
-		if err := pause(ctx, pollEvery); err != nil {
+		if err := wait.For(ctx, pollEvery); err != nil {
 			return out, fmt.Errorf("topic %q created, but its partitions have no leader yet: %w", s.Name, err)
 		}
 	}
@@ -296,7 +297,7 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 				return nil
 			}
 		}
-		if err := pause(ctx, pollEvery); err != nil {
+		if err := wait.For(ctx, pollEvery); err != nil {
 			return fmt.Errorf("topic %q is being deleted, but metadata still lists it: %w", name, err)
 		}
 	}

@@ -141,21 +141,6 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("OK"))
 }
 
-// sendResponse is the body of a successful send, sync or async.
-type sendResponse struct {
-	Status    string `json:"status"`
-	State     string `json:"state,omitempty"`
-	RequestID string `json:"requestId,omitempty"`
-	Topic     string `json:"topic"`
-	Partition *int32 `json:"partition,omitempty"`
-	Offset    *int64 `json:"offset,omitempty"`
-	EventID   string `json:"eventId"`
-	Mode      string `json:"mode"`
-	SendMode  string `json:"sendMode"`
-	Key       string `json:"key"`
-	Engine    string `json:"engine"`
-}
-
 // SendCreate validates a send, produces it and answers 200 (sync) or 202
 // (async).
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
@@ -183,7 +168,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := s.message(req)
-	resp := sendResponse{Topic: req.topic, EventID: req.eventID, Mode: string(req.mode),
+	resp := SendResult{Topic: req.topic, EventID: req.eventID, Mode: string(req.mode),
 		SendMode: string(req.sendMode), Key: req.key, Engine: s.eng.Name()}
 
 	if req.sendMode == prodlab.Async {
@@ -275,17 +260,6 @@ func writeProduceError(w http.ResponseWriter, err error) {
 	httpjson.Error(w, http.StatusInternalServerError, "", err.Error())
 }
 
-// statusResponse is the body of GET /api/v1/status.
-type statusResponse struct {
-	State     string `json:"state"`
-	RequestID string `json:"requestId"`
-	EventID   string `json:"eventId"`
-	Topic     string `json:"topic,omitempty"`
-	Partition *int32 `json:"partition,omitempty"`
-	Offset    *int64 `json:"offset,omitempty"`
-	Error     string `json:"error,omitempty"`
-}
-
 // StatusShow reports the state of an async send.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 	id, ferr := parseStatus(r.URL.RawQuery)
@@ -298,7 +272,7 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, "requestId", "requestId "+id+" is unknown or has expired")
 		return
 	}
-	resp := statusResponse{State: string(st.State), RequestID: id, EventID: st.EventID}
+	resp := StatusResult{State: string(st.State), RequestID: id, EventID: st.EventID}
 	switch st.State {
 	case prodlab.OK:
 		resp.Topic, resp.Partition, resp.Offset = st.Topic, &st.Partition, &st.Offset

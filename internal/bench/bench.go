@@ -24,10 +24,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/lab"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // The targets a Report is checked against.
@@ -270,7 +272,7 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 	}
 	a := l.APIs()[0]
 	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
-	adm, err := observe.NewClient(l.DirectAddrs(), l.Bypass())
+	adm, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
 	if err != nil {
 		return er, err
 	}
@@ -282,14 +284,14 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 
 	hc := httpClient(max(c.asyncConc, maxOf(c.concurrency)))
 	defer hc.CloseIdleConnections()
-	api := apiSend(hc, a.URL, topic, c.mode, "api")
-	direct := directSend(a.Engine, topic, c.mode, "direct")
+	viaAPI := apiSend(hc, a.URL, topic, c.mode, "api")
+	viaEngine := directSend(a.Engine, topic, c.mode, "direct")
 	for _, n := range c.concurrency {
 		row := SyncRow{Concurrency: n}
-		load(ctx, n, forDuration(c.warmup), api)
-		row.API = load(ctx, n, forDuration(c.duration), api)
-		load(ctx, n, forDuration(c.warmup), direct)
-		row.Direct = load(ctx, n, forDuration(c.duration), direct)
+		load(ctx, n, forDuration(c.warmup), viaAPI)
+		row.API = load(ctx, n, forDuration(c.duration), viaAPI)
+		load(ctx, n, forDuration(c.warmup), viaEngine)
+		row.Direct = load(ctx, n, forDuration(c.duration), viaEngine)
 		if err := ctx.Err(); err != nil {
 			return er, err
 		}
@@ -324,7 +326,7 @@ func runNoProxy(ctx context.Context, c *config, name string) ([]Result, error) {
 		return nil, err
 	}
 	defer cl.Close()
-	adm, err := observe.NewClient(cl.DirectAddrs(), nil)
+	adm, err := direct.NewClient(cl.DirectAddrs(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +379,10 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 	if as.Before, err = readMemory(); err != nil {
 		return nil, err
 	}
-	pre := a.URL + "/api/v1/send?sendMode=async&mode=" + string(c.mode) + "&topic=" + topic + "&eventId=async"
+	cl, err := api.NewClient(a.URL, api.WithHTTPClient(hc))
+	if err != nil {
+		return nil, err
+	}
 	var accepted, rejected, errs atomic.Int64
 	var firstErr atomic.Pointer[error]
 	var burstOnce sync.Once
@@ -388,23 +393,23 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 	for w := range c.asyncConc {
 		wg.Go(func() {
 			for seq := 0; ctx.Err() == nil && next(); seq++ {
-				u := fmt.Sprintf("%s-%d-%d", pre, w, seq)
+				p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
 				for ctx.Err() == nil {
-					code, body, err := post(ctx, hc, u)
-					if err == nil && code == http.StatusAccepted {
+					r, err := cl.Send(ctx, p)
+					if err == nil && r.Status == "ACCEPTED" {
 						accepted.Add(1)
 						break
 					}
-					if err == nil && code == http.StatusServiceUnavailable {
+					if errors.Is(err, api.ErrRetryLater) {
 						burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
 						rejected.Add(1)
-						if !pause(ctx, c.backoff) {
+						if wait.For(ctx, c.backoff) != nil {
 							return
 						}
 						continue
 					}
 					if err == nil {
-						err = &errStatus{code, string(body)}
+						err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
 					}
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, &err)
@@ -466,16 +471,12 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 
 // endOffsets returns the sum of topic's end offsets.
 func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return 0, fmt.Errorf("end offsets of %s: %w", topic, err)
-	}
+	ends, err := direct.EndOffsets(ctx, adm, topic)
 	var sum int64
-	ends.Each(func(o kadm.ListedOffset) { sum += o.Offset })
-	return sum, nil
+	for _, o := range ends {
+		sum += o
+	}
+	return sum, err
 }
 
 func writeHeapProfile(path string) error {
@@ -488,18 +489,6 @@ func writeHeapProfile(path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// pause waits d or until ctx ends, and reports whether ctx is still live.
-func pause(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // trimEvery applies the topics' retention on the embedded cluster every

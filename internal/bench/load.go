@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
 )
 
@@ -141,42 +141,15 @@ func httpClient(conc int) *http.Client {
 	}
 }
 
-// errStatus is an unexpected HTTP status.
-type errStatus struct {
-	code int
-	body string
-}
-
-func (e *errStatus) Error() string { return fmt.Sprintf("HTTP %d: %s", e.code, e.body) }
-
-// post sends one POST to u and returns its status code, reading the whole
-// body so that the connection is reused.
-func post(ctx context.Context, hc *http.Client, u string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, body, err
-}
-
 // apiSend returns a sendFunc posting sync sends to the API at base.
 func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix string) sendFunc {
-	pre := base + "/api/v1/send?sendMode=sync&mode=" + string(mode) + "&topic=" + topic + "&eventId=" + prefix
+	c, cerr := api.NewClient(base, api.WithHTTPClient(hc))
 	return func(ctx context.Context, w, seq int) error {
-		code, body, err := post(ctx, hc, fmt.Sprintf("%s-%d-%d", pre, w, seq))
-		if err != nil {
-			return err
+		if cerr != nil {
+			return cerr
 		}
-		if code != http.StatusOK {
-			return &errStatus{code, string(body)}
-		}
-		return nil
+		_, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)})
+		return err
 	}
 }
 

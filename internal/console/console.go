@@ -23,9 +23,9 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/chart"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
-	"github.com/prodlab/prodlab/internal/observe"
 )
 
 //go:embed web
@@ -46,7 +46,7 @@ type Server struct {
 type cfg struct {
 	cluster      string
 	bootstrap    []string
-	bypass       observe.Bypass
+	bypass       direct.Bypass
 	toxiproxy    string
 	engines      []Engine
 	topic        string
@@ -80,7 +80,7 @@ func Bootstrap(addrs ...string) Opt { return func(c *cfg) { c.bootstrap = addrs 
 
 // Bypass sets the proxy-to-upstream map, so that reads never go through a
 // toxic.
-func Bypass(b observe.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
+func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
 
 // Toxiproxy sets the base URL of Toxiproxy's REST API, such as
 // http://127.0.0.1:8474.
@@ -233,7 +233,7 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 		seeds = append(seeds, p)
 	}
 	sort.Strings(seeds)
-	cl, err := observe.NewClient(seeds, s.cfg.bypass)
+	cl, err := direct.NewClient(seeds, s.cfg.bypass)
 	if err != nil {
 		return nil
 	}
@@ -259,7 +259,7 @@ func (s *Server) admin() (*kgo.Client, error) {
 	s.admMu.Lock()
 	defer s.admMu.Unlock()
 	if s.adm == nil {
-		cl, err := observe.NewClient(s.cfg.bootstrap, s.cfg.bypass)
+		cl, err := direct.NewClient(s.cfg.bootstrap, s.cfg.bypass)
 		if err != nil {
 			return nil, err
 		}

@@ -1,21 +1,18 @@
 package console
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // userAgent identifies the console's own calls to the producer APIs and to
@@ -42,106 +39,64 @@ var legalNameChars = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
 // would resolve).
 func legalName(s string) bool { return s != "." && s != ".." && legalNameChars.MatchString(s) }
 
-// toxiproxyCall sends a request to Toxiproxy and decodes its JSON answer
-// into out. A Toxiproxy error comes back as a *toxiError.
-func (s *Server) toxiproxyCall(ctx context.Context, method, path string, body any, out any) error {
+// toxiproxy returns the client of the lab's Toxiproxy, each call bounded by
+// the console's timeout, writing a 503 if the console has none.
+func (s *Server) toxiproxy(w http.ResponseWriter) (*toxiclient.Client, bool) {
 	if s.cfg.toxiproxy == "" {
-		return &toxiError{http.StatusServiceUnavailable, "the console has no Toxiproxy URL"}
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no Toxiproxy URL")
+		return nil, false
 	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
+	c, err := toxiclient.New(s.cfg.toxiproxy, toxiclient.WithHTTPClient(&http.Client{Timeout: s.cfg.timeout}), toxiclient.WithUserAgent(userAgent))
+	if err != nil {
+		s.cfg.logger.Error("bad Toxiproxy URL", "url", s.cfg.toxiproxy, "err", err)
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no usable Toxiproxy URL (the console's log has the cause)")
+		return nil, false
+	}
+	return c, true
+}
+
+// writeToxiError answers a failed Toxiproxy call: Toxiproxy's own status
+// and sentence, with field unless the fault is not the input's.
+func (s *Server) writeToxiError(w http.ResponseWriter, err error, field string) {
+	var ae *toxiclient.APIError
+	switch {
+	case errors.As(err, &ae):
+		if ae.Status >= 500 || ae.Status == http.StatusForbidden {
+			field = ""
 		}
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, s.cfg.toxiproxy+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("User-Agent", userAgent)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+		httpjson.Error(w, ae.Status, field, "toxiproxy: "+ae.Message)
+	case errors.Is(err, toxiclient.ErrNoAnswer):
 		s.cfg.logger.Warn("toxiproxy does not answer", "url", s.cfg.toxiproxy, "err", err)
-		return &toxiError{http.StatusBadGateway, "toxiproxy does not answer: retry later (the console's log has the cause)"}
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode >= 300 {
-		var e struct{ Error string }
-		if json.Unmarshal(raw, &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(string(raw))
-		}
-		return &toxiError{resp.StatusCode, "toxiproxy: " + e.Error}
-	}
-	if out != nil && len(raw) > 0 {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
-}
-
-type toxiError struct {
-	code int
-	msg  string
-}
-
-func (e *toxiError) Error() string { return e.msg }
-
-func writeToxiError(w http.ResponseWriter, err error, field string) {
-	var te *toxiError
-	if !errors.As(err, &te) {
-		slog.Default().Warn("toxiproxy call failed", "err", err)
+		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy does not answer: retry later (the console's log has the cause)")
+	default:
+		s.cfg.logger.Warn("toxiproxy call failed", "err", err)
 		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy gave an answer the console cannot read (the console's log has the cause)")
-		return
 	}
-	if te.code >= 500 || te.code == http.StatusForbidden {
-		field = ""
-	}
-	httpjson.Error(w, te.code, field, te.msg)
-}
-
-// toxic is a Toxiproxy toxic as its API describes it.
-type toxic struct {
-	Name       string         `json:"name"`
-	Type       string         `json:"type"`
-	Stream     string         `json:"stream"`
-	Toxicity   float64        `json:"toxicity"`
-	Attributes map[string]int `json:"attributes"`
-}
-
-type proxy struct {
-	Name     string  `json:"name"`
-	Listen   string  `json:"listen"`
-	Upstream string  `json:"upstream"`
-	Enabled  bool    `json:"enabled"`
-	Toxics   []toxic `json:"toxics"`
 }
 
 type proxiesResponse struct {
-	Proxies []proxy `json:"proxies"`
+	Proxies []*toxiclient.Proxy `json:"proxies"`
 	// Types lists the toxics the page can add, with their attributes.
 	Types map[string][]string `json:"types"`
 }
 
 // ProxyIndex lists Toxiproxy's proxies, each with its toxics.
 func (s *Server) ProxyIndex(w http.ResponseWriter, r *http.Request) {
-	var m map[string]proxy
-	if err := s.toxiproxyCall(r.Context(), http.MethodGet, "/proxies", nil, &m); err != nil {
-		writeToxiError(w, err, "")
+	c, ok := s.toxiproxy(w)
+	if !ok {
 		return
 	}
-	resp := proxiesResponse{Proxies: []proxy{}, Types: toxicTypes}
+	m, err := c.Proxies(r.Context())
+	if err != nil {
+		s.writeToxiError(w, err, "")
+		return
+	}
+	resp := proxiesResponse{Proxies: []*toxiclient.Proxy{}, Types: toxicTypes}
 	for _, p := range m {
-		if p.Toxics == nil {
-			p.Toxics = []toxic{}
+		if p.ActiveToxics == nil {
+			p.ActiveToxics = []toxiclient.Toxic{}
 		}
-		sort.Slice(p.Toxics, func(i, j int) bool { return p.Toxics[i].Name < p.Toxics[j].Name })
+		sort.Slice(p.ActiveToxics, func(i, j int) bool { return p.ActiveToxics[i].Name < p.ActiveToxics[j].Name })
 		resp.Proxies = append(resp.Proxies, p)
 	}
 	sort.Slice(resp.Proxies, func(i, j int) bool { return resp.Proxies[i].Name < resp.Proxies[j].Name })
@@ -225,17 +180,21 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, field, msg)
 		return
 	}
-	var out toxic
-	err = s.toxiproxyCall(r.Context(), http.MethodPost, "/proxies/"+url.PathEscape(name)+"/toxics", toxic{
-		Name: req.Name, Type: req.Type, Stream: req.Stream, Toxicity: *req.Toxicity, Attributes: req.Attributes,
-	}, &out)
+	c, ok := s.toxiproxy(w)
+	if !ok {
+		return
+	}
+	attrs := toxiclient.Attributes{}
+	for k, v := range req.Attributes {
+		attrs[k] = v
+	}
+	out, err := c.Proxy(name).AddToxic(r.Context(), req.Name, req.Type, req.Stream, float32(*req.Toxicity), attrs)
 	if err != nil {
 		field := "name" // 409: a toxic of that name exists
-		var te *toxiError
-		if errors.As(err, &te) && te.code == http.StatusNotFound {
+		if toxiclient.IsNotFound(err) {
 			field = "proxy"
 		}
-		writeToxiError(w, err, field)
+		s.writeToxiError(w, err, field)
 		return
 	}
 	httpjson.Write(w, http.StatusCreated, out)
@@ -252,8 +211,12 @@ func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, "toxic", "toxic "+strconv.Quote(tox)+" is not a legal toxic name")
 		return
 	}
-	if err := s.toxiproxyCall(r.Context(), http.MethodDelete, "/proxies/"+url.PathEscape(name)+"/toxics/"+url.PathEscape(tox), nil, nil); err != nil {
-		writeToxiError(w, err, "toxic")
+	c, ok := s.toxiproxy(w)
+	if !ok {
+		return
+	}
+	if err := c.Proxy(name).RemoveToxic(r.Context(), tox); err != nil {
+		s.writeToxiError(w, err, "toxic")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -261,8 +224,12 @@ func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 
 // ResetCreate removes every toxic and enables every proxy.
 func (s *Server) ResetCreate(w http.ResponseWriter, r *http.Request) {
-	if err := s.toxiproxyCall(r.Context(), http.MethodPost, "/reset", nil, nil); err != nil {
-		writeToxiError(w, err, "")
+	c, ok := s.toxiproxy(w)
+	if !ok {
+		return
+	}
+	if err := c.Reset(r.Context()); err != nil {
+		s.writeToxiError(w, err, "")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -19,8 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpjson"
-	"github.com/prodlab/prodlab/internal/observe"
 )
 
 // Limits of the messages and duplicates views.
@@ -75,7 +75,7 @@ func newRecord(r *kgo.Record) record {
 			rec.Mode = v
 		}
 	}
-	rec.EventID, _ = clip([]byte(observe.EventID(r)))
+	rec.EventID, _ = clip([]byte(direct.EventID(r)))
 	var v prodlab.Value
 	if json.Unmarshal(r.Value, &v) == nil {
 		if rec.Mode == "" {
@@ -139,16 +139,13 @@ var errUnknownTopic = errors.New("unknown topic")
 
 // refresh reads what was appended to topic since the last refresh. Call it
 // with t.mu held.
-func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []string, b observe.Bypass, topic string, perPartition int) error {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if errors.Is(err, kerr.UnknownTopicOrPartition) || (err == nil && len(ends[topic]) == 0) {
+func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []string, b direct.Bypass, topic string, perPartition int) error {
+	ends, err := direct.EndOffsets(ctx, adm, topic)
+	if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, prodlab.ErrUnknownTopic) {
 		return fmt.Errorf("%w: %s", errUnknownTopic, topic)
 	}
 	if err != nil {
-		return fmt.Errorf("end offsets of %s: %w", topic, err)
+		return err
 	}
 	starts, err := adm.ListStartOffsets(ctx, topic)
 	if err == nil {
@@ -157,74 +154,46 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 	if err != nil {
 		return fmt.Errorf("start offsets of %s: %w", topic, err)
 	}
-	from := map[int32]kgo.Offset{}
-	want := map[int32]int64{}
-	for p, e := range ends[topic] {
-		start := e.Offset
+	from := map[int32]int64{}
+	for p, end := range ends {
+		start := end
 		if s, ok := starts.Lookup(topic, p); ok {
 			start = s.Offset
 		}
 		pl, ok := t.parts[p]
-		if !ok || e.Offset < pl.next {
+		if !ok || end < pl.next {
 			// New partition, or the log went back: deleted and recreated.
-			pl = &partLog{next: max(start, e.Offset-int64(perPartition))}
+			pl = &partLog{next: max(start, end-int64(perPartition))}
 			t.parts[p] = pl
 		}
 		if start > pl.next {
 			pl.next = start
 		}
-		if e.Offset-pl.next > int64(perPartition) {
+		if end-pl.next > int64(perPartition) {
 			// Only the last perPartition records are kept: skip the others.
-			pl.next, pl.recs = e.Offset-int64(perPartition), pl.recs[:0]
+			pl.next, pl.recs = end-int64(perPartition), pl.recs[:0]
 		}
 		i := sort.Search(len(pl.recs), func(i int) bool { return pl.recs[i].Offset >= start })
 		pl.recs = pl.recs[i:]
-		pl.start, pl.end = start, e.Offset
-		if pl.next < e.Offset {
-			from[p] = kgo.NewOffset().At(pl.next)
-			want[p] = e.Offset
-		}
+		pl.start, pl.end = start, end
+		from[p] = pl.next
 	}
 	for p := range t.parts {
-		if _, ok := ends[topic][p]; !ok {
+		if _, ok := ends[p]; !ok {
 			delete(t.parts, p)
 		}
 	}
-	if len(want) == 0 {
+	err = direct.Range(ctx, bootstrap, b, topic, from, ends, func(r *kgo.Record) error {
+		pl := t.parts[r.Partition]
+		pl.recs = append(pl.recs, newRecord(r))
+		if len(pl.recs) >= 2*perPartition { // amortised: one copy per perPartition records
+			pl.recs = append(pl.recs[:0:0], pl.recs[len(pl.recs)-perPartition:]...)
+		}
+		pl.next = r.Offset + 1
 		return nil
-	}
-	cl, err := observe.NewClient(bootstrap, b,
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}),
-		kgo.FetchMaxWait(100*time.Millisecond))
+	})
 	if err != nil {
 		return err
-	}
-	defer cl.Close()
-	for len(want) > 0 {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("reading %s: %w", topic, err)
-		}
-		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
-		if ferr != nil {
-			return fmt.Errorf("reading %s: %w", topic, ferr)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			end, ok := want[r.Partition]
-			pl := t.parts[r.Partition]
-			if !ok || r.Offset >= end || r.Offset < pl.next {
-				return
-			}
-			pl.recs = append(pl.recs, newRecord(r))
-			if len(pl.recs) >= 2*perPartition { // amortised: one copy per perPartition records
-				pl.recs = append(pl.recs[:0:0], pl.recs[len(pl.recs)-perPartition:]...)
-			}
-			pl.next = r.Offset + 1
-			if pl.next >= end {
-				delete(want, r.Partition)
-			}
-		})
 	}
 	for _, pl := range t.parts {
 		if over := len(pl.recs) - perPartition; over > 0 {

@@ -4,10 +4,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // TestRemoveToxicFailureKept fails a toxic's removal: the name stays
@@ -22,7 +21,11 @@ func TestRemoveToxicFailureKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Routes())
-	m, err := toxiproxy.NewClient(srv.URL).Proxies()
+	tc, err := toxiclient.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tc.Proxies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,8 +17,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/observe"
-	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // Outcome is what the client learnt of one send.
@@ -83,7 +80,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	if err := checkRestarter(sched, f); err != nil {
 		return rep, err
 	}
-	from, err := target.EndOffsets(ctx, conn.Admin, cfg.Topic)
+	from, err := direct.EndOffsets(ctx, conn.Admin, cfg.Topic)
 	if err != nil {
 		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
@@ -161,7 +158,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	if err != nil {
 		return rep, err
 	}
-	recs, err := readRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends)
+	recs, err := direct.ReadRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends)
 	if err != nil {
 		return rep, err
 	}
@@ -169,43 +166,27 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	return rep, nil
 }
 
-func sendURL(cfg Config, a API, mode prodlab.Mode, eventID, key string) string {
-	q := url.Values{"mode": {string(mode)}, "sendMode": {"sync"}, "eventId": {eventID}, "topic": {cfg.Topic}}
-	if key != "" {
-		q.Set("key", key)
-	}
-	return a.URL + "/api/v1/send?" + q.Encode()
-}
-
-// post sends once and returns the HTTP status, or an error if no answer
-// came.
-func post(ctx context.Context, hc *http.Client, u string) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+// send does one sync send of the row's mode to the API.
+func send(ctx context.Context, hc *http.Client, cfg Config, a API, mode prodlab.Mode, eventID, key string) error {
+	c, err := api.NewClient(a.URL, api.WithHTTPClient(hc))
 	if err != nil {
-		return 0, "", err
+		return err
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if err != nil {
-		return 0, "", err
-	}
-	return resp.StatusCode, strings.TrimSpace(string(body)), nil
+	_, err = c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Key: key, Topic: cfg.Topic})
+	return err
 }
 
 // warm checks an API and sends one record per mode, so that its producers
 // hold the topic's metadata before the first fault.
 func warm(ctx context.Context, hc *http.Client, cfg Config, a API, run string) error {
 	for _, m := range cfg.Modes {
-		code, body, err := post(ctx, hc, sendURL(cfg, a, m, run+".warm-up", ""))
+		err := send(ctx, hc, cfg, a, m, run+".warm-up", "")
+		var ae *api.Error
+		if errors.As(err, &ae) {
+			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
+		}
 		if err != nil {
 			return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
-		}
-		if code != http.StatusOK {
-			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, code, body)
 		}
 	}
 	return nil
@@ -266,15 +247,16 @@ func sendRow(ctx context.Context, hc *http.Client, cfg Config, run string, r *ro
 					return
 				}
 				start := time.Now()
-				code, body, err := post(ctx, hc, sendURL(cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k)))
+				err := send(ctx, hc, cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k))
 				rq := request{sent: true, took: time.Since(start)}
+				var ae *api.Error
 				switch {
+				case errors.As(err, &ae):
+					rq.outcome, rq.err = Failed, ae.Error()
 				case err != nil:
 					rq.outcome, rq.err = Indeterminate, errorText(err)
-				case code == http.StatusOK:
-					rq.outcome = Acked
 				default:
-					rq.outcome, rq.err = Failed, apiError(code, body)
+					rq.outcome = Acked
 				}
 				r.reqs[k][seq] = rq
 				onSent()
@@ -297,7 +279,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 			}
 		}
 	}
-	ends, err := target.EndOffsets(ctx, adm, topic)
+	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if err != nil || !pending {
 		return ends, err
 	}
@@ -311,7 +293,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		now, err := target.EndOffsets(ctx, adm, topic)
+		now, err := direct.EndOffsets(ctx, adm, topic)
 		if err != nil {
 			return nil, err
 		}
@@ -323,59 +305,6 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 		}
 	}
 	return ends, nil
-}
-
-// readRange returns every record of topic from offsets from to offsets to,
-// in partition and offset order, through the direct path.
-func readRange(ctx context.Context, bootstrap []string, b observe.Bypass, topic string, from, to map[int32]int64) ([]*kgo.Record, error) {
-	offs := map[int32]kgo.Offset{}
-	next := map[int32]int64{}
-	for p, o := range from {
-		if to[p] > o {
-			offs[p] = kgo.NewOffset().At(o)
-			next[p] = o
-		}
-	}
-	if len(offs) == 0 {
-		return nil, nil
-	}
-	cl, err := observe.NewClient(bootstrap, b,
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
-		kgo.FetchMaxWait(200*time.Millisecond))
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	var recs []*kgo.Record
-	for len(next) > 0 {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", topic, err)
-		}
-		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
-		if ferr != nil {
-			return nil, fmt.Errorf("reading %s: %w", topic, ferr)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			if _, ok := next[r.Partition]; !ok || r.Offset >= to[r.Partition] {
-				return
-			}
-			recs = append(recs, r)
-			if r.Offset+1 >= to[r.Partition] {
-				delete(next, r.Partition)
-			}
-		})
-	}
-	sort.Slice(recs, func(i, j int) bool {
-		if recs[i].Partition != recs[j].Partition {
-			return recs[i].Partition < recs[j].Partition
-		}
-		return recs[i].Offset < recs[j].Offset
-	})
-	return recs, nil
 }
 
 // parseEventID splits an experiment's eventId into its row name, key and
@@ -408,7 +337,7 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 	violations := map[string]int{}
 	unknown := 0
 	for _, rec := range recs {
-		id := observe.EventID(rec)
+		id := direct.EventID(rec)
 		if !strings.HasPrefix(id, run+".") || id == run+".warm-up" {
 			continue
 		}
@@ -433,17 +362,6 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		out = append(out, summarize(r, violations[r.name()]))
 	}
 	return out, unknown
-}
-
-// apiError returns the sentence of an API's JSON error, with its status.
-func apiError(code int, body string) string {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal([]byte(body), &e) == nil && e.Error != "" {
-		body = e.Error
-	}
-	return strconv.Itoa(code) + ": " + body
 }
 
 // errorText strips the URL from a client error, so that equal errors

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Schedule is one fault pattern. Each lives in its own file and is listed
@@ -187,34 +188,21 @@ func attrString(attrs map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
-// wait returns false if ctx ends before d passes. Schedules pace their
-// faults with it: a fault's duration is the experiment's input, not a
-// synchronisation.
-func wait(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
 // window keeps a toxic on for d, then removes it. It returns false once
-// ctx has ended.
+// ctx has ended. Schedules pace their faults this way: a fault's duration
+// is the experiment's input, not a synchronisation.
 func window(ctx context.Context, f *Faults, name, typ, stream string, attrs map[string]any, d time.Duration) (bool, error) {
 	if err := f.AddToxic(name, typ, stream, attrs); err != nil {
 		return false, err
 	}
-	ok := wait(ctx, d)
+	ok := wait.For(ctx, d) == nil
 	return ok, f.RemoveToxic(name)
 }
 
 // cycle runs step after quiet, again and again, until ctx ends.
 func cycle(ctx context.Context, quiet time.Duration, step func(ctx context.Context) (bool, error)) error {
 	for {
-		if !wait(ctx, quiet) {
+		if wait.For(ctx, quiet) != nil {
 			return nil
 		}
 		ok, err := step(ctx)

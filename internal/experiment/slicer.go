@@ -3,6 +3,8 @@ package experiment
 import (
 	"context"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // slicer cuts the traffic into small, delayed pieces.
@@ -28,7 +30,7 @@ func (slicer) step(ctx context.Context, f *Faults) (bool, error) {
 	if err := f.AddToxic("slicer-down", "slicer", "downstream", attrs); err != nil {
 		return false, err
 	}
-	ok := wait(ctx, 3*time.Second)
+	ok := wait.For(ctx, 3*time.Second) == nil
 	err1 := f.RemoveToxic("slicer-up")
 	err2 := f.RemoveToxic("slicer-down")
 	if err1 != nil {

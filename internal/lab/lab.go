@@ -19,10 +19,10 @@ import (
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
-	"github.com/prodlab/prodlab/internal/observe"
 	"github.com/prodlab/prodlab/internal/status"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -375,7 +375,7 @@ func (l *Lab) ProxyAddrs() []string { return l.proxies }
 func (l *Lab) ToxiproxyURL() string { return l.toxiURL }
 
 // Bypass maps each proxy to its upstream, for observers.
-func (l *Lab) Bypass() observe.Bypass { return observe.Bypass(l.toxi.Proxies()) }
+func (l *Lab) Bypass() direct.Bypass { return direct.Bypass(l.toxi.Proxies()) }
 
 // ToxiproxyRestarts counts how many times Toxiproxy's child process was
 // restarted after it crashed or wedged.

@@ -20,7 +20,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -30,11 +29,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Target returns "embedded" or "local".
@@ -142,7 +144,7 @@ func waitProxyPorts(t testing.TB) {
 // Admin returns an admin client on l's direct path, closed when t ends.
 func Admin(t testing.TB, l *lab.Lab) *kadm.Client {
 	t.Helper()
-	cl, err := observe.NewClient(l.DirectAddrs(), l.Bypass())
+	cl, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,38 +192,27 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 }
 
 // Eventually polls cond every 20ms until it holds or ctx ends.
-func Eventually(ctx context.Context, cond func() bool) error {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return nil
-}
+func Eventually(ctx context.Context, cond func() bool) error { return wait.Until(ctx, cond) }
 
 // Records reads every record of topic through the direct path.
 func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	recs, err := observe.ReadAll(ctx, l.DirectAddrs(), l.Bypass(), topic)
+	recs, err := direct.ReadAll(ctx, l.DirectAddrs(), l.Bypass(), topic)
 	if err != nil {
 		t.Fatalf("read %s: %v", topic, err)
 	}
 	return recs
 }
 
-// Count returns the records of topic whose eventId (observe.EventID: the
+// Count returns the records of topic whose eventId (direct.EventID: the
 // header, else the JSON value's field) is eventID.
 func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 	t.Helper()
 	var out []*kgo.Record
 	for _, r := range Records(t, l, topic) {
-		if observe.EventID(r) == eventID {
+		if direct.EventID(r) == eventID {
 			out = append(out, r)
 		}
 	}
@@ -242,11 +233,11 @@ func Warm(t testing.TB, l *lab.Lab, topic string) {
 
 // Sent is the API's answer to a successful sync send.
 type Sent struct {
-	Topic     string `json:"topic"`
-	Partition int32  `json:"partition"`
-	Offset    int64  `json:"offset"`
-	EventID   string `json:"eventId"`
-	Engine    string `json:"engine"`
+	Topic     string
+	Partition int32
+	Offset    int64
+	EventID   string
+	Engine    string
 }
 
 // Send does a sync send through a with the given parameter pairs (mode
@@ -254,27 +245,41 @@ type Sent struct {
 // and an offset.
 func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	t.Helper()
-	q := url.Values{"mode": {"plain"}, "sendMode": {"sync"}}
+	p := api.SendParams{Mode: prodlab.Plain, SendMode: prodlab.Sync}
 	for i := 0; i+1 < len(kv); i += 2 {
-		q.Set(kv[i], kv[i+1])
+		switch v := kv[i+1]; kv[i] {
+		case "mode":
+			p.Mode = prodlab.Mode(v)
+		case "sendMode":
+			p.SendMode = prodlab.SendMode(v)
+		case "eventId":
+			p.EventID = v
+		case "key":
+			p.Key = v
+		case "topic":
+			p.Topic = v
+		case "partition":
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil {
+				t.Fatalf("send: partition %q: %v", v, err)
+			}
+			p.Partition = new(int32(n))
+		default:
+			t.Fatalf("send: unknown parameter %q", kv[i])
+		}
 	}
-	resp, err := http.Post(a.URL+"/api/v1/send?"+q.Encode(), "", nil)
+	c, err := api.NewClient(a.URL)
 	if err != nil {
-		t.Fatalf("send %v: %v", q, err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var body struct {
-		Sent
-		Partition *int32 `json:"partition"`
-		Offset    *int64 `json:"offset"`
+	r, err := c.Send(context.Background(), p)
+	if err != nil {
+		t.Fatalf("send %+v through %s: %v", p, a.Engine.Name(), err)
 	}
-	if err := json.Unmarshal(raw, &body); err != nil || resp.StatusCode != http.StatusOK || body.Partition == nil || body.Offset == nil {
-		t.Fatalf("send %v through %s: %d %s", q, a.Engine.Name(), resp.StatusCode, raw)
+	if r.Status != "OK" || r.Partition == nil || r.Offset == nil {
+		t.Fatalf("send %+v through %s: %s", p, a.Engine.Name(), r.Body)
 	}
-	s := body.Sent
-	s.Partition, s.Offset = *body.Partition, *body.Offset
-	return s
+	return Sent{Topic: r.Topic, Partition: *r.Partition, Offset: *r.Offset, EventID: r.EventID, Engine: r.Engine}
 }
 
 // CheckError fails t unless raw is the lab's JSON error body with status
@@ -304,7 +309,7 @@ func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField stri
 // the brokers' direct listeners.
 func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string) {
 	t.Helper()
-	cl, err := observe.NewClient(l.DirectAddrs(), l.Bypass(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	cl, err := direct.NewClient(l.DirectAddrs(), l.Bypass(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,19 +8,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // API is one producer API of the lab.
@@ -141,7 +140,7 @@ func checkURL(s string) error {
 // and an admin client on the direct listeners.
 type Conn struct {
 	// Bypass maps each proxy's listen address to its upstream.
-	Bypass observe.Bypass
+	Bypass direct.Bypass
 	// Proxies are Toxiproxy's proxies, sorted by name.
 	Proxies Proxies
 	// Admin talks to the brokers through their direct listeners.
@@ -153,15 +152,23 @@ type Conn struct {
 // disabled or holds a toxic, and opens an admin client on the direct
 // listeners. Close releases it.
 func (t Target) Connect(ctx context.Context) (*Conn, error) {
-	bypass, err := observe.FetchBypass(ctx, t.ToxiproxyURL)
+	tc, err := toxiclient.New(t.ToxiproxyURL)
 	if err != nil {
 		return nil, err
 	}
-	proxies, err := cleanProxies(t.ToxiproxyURL)
+	up, err := tc.Upstreams(ctx)
+	if errors.Is(err, toxiclient.ErrNoAnswer) {
+		return nil, err // it names the URL
+	}
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.ToxiproxyURL, err)
+	}
+	bypass := direct.Bypass(up)
+	proxies, err := cleanProxies(ctx, tc, t.ToxiproxyURL)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := observe.NewClient(t.Bootstrap, bypass)
+	cl, err := direct.NewClient(t.Bootstrap, bypass)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +180,8 @@ func (c *Conn) Close() { c.cl.Close() }
 
 // cleanProxies lists Toxiproxy's proxies and refuses a disabled one or
 // any toxic already on them: the run must be the only fault.
-func cleanProxies(baseURL string) (Proxies, error) {
-	m, err := toxiproxy.NewClient(baseURL).Proxies()
+func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Proxies, error) {
+	m, err := tc.Proxies(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
 	}
@@ -192,7 +199,7 @@ func cleanProxies(baseURL string) (Proxies, error) {
 		if !p.Enabled {
 			return nil, fmt.Errorf("toxiproxy proxy %s is disabled: enable it, or POST %s/reset", n, baseURL)
 		}
-		ts, err := p.Toxics()
+		ts, err := p.Toxics(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("toxiproxy proxy %s: %w", n, err)
 		}
@@ -210,14 +217,17 @@ func cleanProxies(baseURL string) (Proxies, error) {
 }
 
 // Proxies are the Toxiproxy proxies in front of the brokers.
-type Proxies []*toxiproxy.Proxy
+type Proxies []*toxiclient.Proxy
 
 // AddToxic puts the toxic name of type typ on every proxy, or on none: if
 // one proxy refuses it, it is removed from those that took it. Attributes
 // are Toxiproxy's (latency in ms, rate in KB/s...).
-func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiproxy.Attributes) error {
+func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes) error {
 	for i, p := range ps {
-		if _, err := p.AddToxic(name, typ, stream, 1, attrs); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		_, err := p.AddToxic(ctx, name, typ, stream, 1, attrs)
+		cancel()
+		if err != nil {
 			err = fmt.Errorf("add %s toxic to proxy %s: %w", typ, p.Name, err)
 			if rerr := ps[:i].RemoveToxic(name); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("undoing it: %w", rerr))
@@ -237,12 +247,18 @@ func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiproxy.Attributes)
 func (ps Proxies) RemoveToxic(name string) error {
 	var errs []error
 	for _, p := range ps {
-		if err := p.RemoveToxic(name); err != nil && !isNotFound(err) && !gone(p, name) {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		err := p.RemoveToxic(ctx, name)
+		cancel()
+		if err != nil && !toxiclient.IsNotFound(err) && !gone(p, name) {
 			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// callTimeout bounds one call to Toxiproxy, as its own client does.
+const callTimeout = 30 * time.Second
 
 // removeWait bounds how long RemoveToxic waits for a slow removal.
 const removeWait = 2 * time.Minute
@@ -250,15 +266,17 @@ const removeWait = 2 * time.Minute
 // gone polls p until it no longer lists the toxic name, for up to
 // removeWait. It gives up at once if Toxiproxy no longer answers at all:
 // nothing is removing the toxic then.
-func gone(p *toxiproxy.Proxy, name string) bool {
+func gone(p *toxiclient.Proxy, name string) bool {
 	deadline := time.Now().Add(removeWait)
 	unanswered := 0
 	for time.Now().Before(deadline) {
-		ts, err := p.Toxics()
-		if err == nil && !slices.ContainsFunc(ts, func(t toxiproxy.Toxic) bool { return t.Name == name }) {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ts, err := p.Toxics(ctx)
+		cancel()
+		if err == nil && !slices.ContainsFunc(ts, func(t toxiclient.Toxic) bool { return t.Name == name }) {
 			return true
 		}
-		var ae *toxiproxy.ApiError
+		var ae *toxiclient.APIError
 		if err != nil && !errors.As(err, &ae) {
 			if unanswered++; unanswered >= 3 {
 				return false
@@ -269,27 +287,4 @@ func gone(p *toxiproxy.Proxy, name string) bool {
 		time.Sleep(200 * time.Millisecond) // polling Toxiproxy's state
 	}
 	return false
-}
-
-func isNotFound(err error) bool {
-	var ae *toxiproxy.ApiError
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
-}
-
-// EndOffsets returns the end offset of every partition of topic, or an
-// error if the topic does not exist.
-func EndOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
-	}
-	out := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
-	if len(out) == 0 {
-		return nil, fmt.Errorf("topic %s does not exist", topic)
-	}
-	return out, nil
 }

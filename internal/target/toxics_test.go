@@ -6,12 +6,11 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // TestAddToxicAllOrNone makes the last of three proxies refuse a toxic:
@@ -21,19 +20,23 @@ func TestAddToxicAllOrNone(t *testing.T) {
 		t.Skip("embedded lab only")
 	}
 	l := labtest.Start(t, func(c *lab.Config) { c.Brokers = 3 })
-	m, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxies()
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tc.Proxies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ps := target.Proxies{m["kafka"], m["kafka-2"], m["kafka-3"]}
-	if _, err := ps[2].AddToxic("x", "latency", "downstream", 1, toxiproxy.Attributes{"latency": 10}); err != nil {
+	if _, err := ps[2].AddToxic(t.Context(), "x", "latency", "downstream", 1, toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ps.AddToxic("x", "latency", "downstream", toxiproxy.Attributes{"latency": 10}); err == nil {
+	if err := ps.AddToxic("x", "latency", "downstream", toxiclient.Attributes{"latency": 10}); err == nil {
 		t.Fatal("AddToxic succeeded over an existing toxic")
 	}
 	for _, p := range ps[:2] {
-		ts, err := p.Toxics()
+		ts, err := p.Toxics(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,12 +58,16 @@ func TestRemoveToxicToxiproxyGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Routes())
-	m, err := toxiproxy.NewClient(srv.URL).Proxies()
+	tc, err := toxiclient.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tc.Proxies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ps := target.Proxies{m["kafka"]}
-	if err := ps.AddToxic("x", "latency", "downstream", toxiproxy.Attributes{"latency": 10}); err != nil {
+	if err := ps.AddToxic("x", "latency", "downstream", toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Close()

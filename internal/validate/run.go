@@ -4,17 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // ToxicName names the toxic a validate run puts on every proxy.
@@ -24,7 +25,6 @@ const ToxicName = "prodlab-validate-latency"
 type validator struct {
 	cfg  Config
 	conn *target.Conn
-	http *http.Client
 }
 
 // Run warms every API up, then opens one lost-acknowledgement window per
@@ -55,8 +55,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	defer conn.Close()
-	v := &validator{cfg: cfg, conn: conn, http: &http.Client{}}
-	if _, err := target.EndOffsets(ctx, conn.Admin, cfg.Topic); err != nil {
+	v := &validator{cfg: cfg, conn: conn}
+	if _, err := direct.EndOffsets(ctx, conn.Admin, cfg.Topic); err != nil {
 		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
 	}
 	for _, a := range cfg.APIs {
@@ -82,7 +82,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // addToxics puts the latency toxic on every proxy.
 func (v *validator) addToxics() error {
 	ms := v.cfg.latency().Milliseconds()
-	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxiproxy.Attributes{"latency": ms, "jitter": 0})
+	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": ms, "jitter": 0})
 }
 
 // sent is an API's answer to one send.
@@ -94,19 +94,20 @@ type sent struct {
 }
 
 func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string) sent {
-	q := url.Values{"mode": {string(mode)}, "sendMode": {"sync"}, "eventId": {eventID}, "topic": {v.cfg.Topic}}
-	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.URL+"/api/v1/send?"+q.Encode(), nil)
+	c, err := api.NewClient(a.URL)
 	if err != nil {
 		return sent{err: err}
 	}
-	resp, err := v.http.Do(req)
-	if err != nil {
+	start := time.Now()
+	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.cfg.Topic})
+	var ae *api.Error
+	switch {
+	case errors.As(err, &ae):
+		return sent{status: ae.Status, body: ae.Body, took: time.Since(start)}
+	case err != nil:
 		return sent{err: fmt.Errorf("%s API at %s: %w", a.Name, a.URL, err), took: time.Since(start)}
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	return sent{status: resp.StatusCode, body: strings.TrimSpace(string(body)), took: time.Since(start)}
+	return sent{status: http.StatusOK, body: r.Body, took: time.Since(start)}
 }
 
 // warm checks an API's health and sends one record per mode, so that its
@@ -114,17 +115,15 @@ func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 func (v *validator) warm(ctx context.Context, a API) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/health", nil)
+	c, err := api.NewClient(a.URL)
 	if err != nil {
 		return err
 	}
-	resp, err := v.http.Do(req)
-	if err != nil {
+	var ae *api.Error
+	if err := c.Health(ctx); errors.As(err, &ae) {
+		return fmt.Errorf("the %s API at %s is not healthy: GET /health answered %d %s", a.Name, a.URL, ae.Status, http.StatusText(ae.Status))
+	} else if err != nil {
 		return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the %s API at %s is not healthy: GET /health answered %s", a.Name, a.URL, resp.Status)
 	}
 	for _, m := range v.cfg.Modes {
 		s := v.send(ctx, a, m, "validate-warm-up-"+a.Name+"-"+string(m)+"-"+randomHex())
@@ -146,7 +145,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
 		return res
 	}
-	from, err := target.EndOffsets(ctx, v.conn.Admin, v.cfg.Topic)
+	from, err := direct.EndOffsets(ctx, v.conn.Admin, v.cfg.Topic)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -186,7 +185,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	var early *sent
 	var werr error
 	wctx, cancel := context.WithTimeout(ctx, hold+15*time.Second)
-	err = until(wctx, func() bool {
+	err = wait.Until(wctx, func() bool {
 		select {
 		case s := <-answers:
 			early = &s
@@ -238,11 +237,11 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ends, err := target.EndOffsets(cctx, v.conn.Admin, v.cfg.Topic)
+	ends, err := direct.EndOffsets(cctx, v.conn.Admin, v.cfg.Topic)
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := until(cctx, func() bool { return w.reached(ends) }); err != nil {
+	if err := wait.Until(cctx, func() bool { return w.reached(ends) }); err != nil {
 		return fail("counting through the direct listener did not reach the end offsets: %v", err)
 	}
 	res.Copies = w.result()

@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target/targettest"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
@@ -113,11 +112,11 @@ func TestValidateInterrupted(t *testing.T) {
 // TestValidateRefusesToxics refuses to run over a toxic someone left.
 func TestValidateRefusesToxics(t *testing.T) {
 	l := labtest.Start(t)
-	p, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxy("kafka")
+	tc, err := toxiclient.New(l.ToxiproxyURL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.AddToxic("slow", "latency", "downstream", 1, toxiproxy.Attributes{"latency": 10}); err != nil {
+	if _, err := tc.Proxy("kafka").AddToxic(t.Context(), "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = validate.Run(context.Background(), config(t, l, prodlab.DefaultTopic))

@@ -2,20 +2,18 @@ package validate
 
 import (
 	"context"
-	"errors"
 	"sync"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/prodlab/prodlab/internal/observe"
+	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // watch follows a topic from given offsets on the direct path and keeps
 // the copies of one eventId, so that the window can wait on what the
 // broker holds.
 type watch struct {
-	cl      *kgo.Client
+	r       *direct.Reader
 	eventID string
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -29,21 +27,19 @@ type watch struct {
 // startWatch reads topic from the offsets in from and collects the records
 // whose eventId (prodlab.EventIDOf: the header, else the JSON value's
 // field) is eventID.
-func startWatch(bootstrap []string, b observe.Bypass, topic, eventID string, from map[int32]int64) (*watch, error) {
+func startWatch(bootstrap []string, b direct.Bypass, topic, eventID string, from map[int32]int64) (*watch, error) {
 	offs := map[int32]kgo.Offset{}
 	next := map[int32]int64{}
 	for p, o := range from {
 		offs[p] = kgo.NewOffset().At(o)
 		next[p] = o
 	}
-	cl, err := observe.NewClient(bootstrap, b,
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
-		kgo.FetchMaxWait(100*time.Millisecond))
+	r, err := direct.NewReader(bootstrap, b, topic, offs, nil)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &watch{cl: cl, eventID: eventID, cancel: cancel, done: make(chan struct{}), next: next}
+	w := &watch{r: r, eventID: eventID, cancel: cancel, done: make(chan struct{}), next: next}
 	go w.run(ctx)
 	return w, nil
 }
@@ -51,25 +47,22 @@ func startWatch(bootstrap []string, b observe.Bypass, topic, eventID string, fro
 func (w *watch) run(ctx context.Context) {
 	defer close(w.done)
 	for ctx.Err() == nil {
-		fs := w.cl.PollFetches(ctx)
+		var batch []*kgo.Record
+		err := w.r.Poll(ctx, func(r *kgo.Record) error { batch = append(batch, r); return nil })
 		if ctx.Err() != nil {
 			return
 		}
 		w.mu.Lock()
-		fs.EachError(func(_ string, _ int32, err error) {
-			if !errors.Is(err, context.Canceled) && w.err == nil {
-				w.err = err
-			}
-		})
-		fs.EachRecord(func(r *kgo.Record) {
-			if r.Offset+1 > w.next[r.Partition] {
-				w.next[r.Partition] = r.Offset + 1
-			}
-			if observe.EventID(r) == w.eventID {
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+		for _, r := range batch {
+			w.next[r.Partition] = r.Offset + 1
+			if direct.EventID(r) == w.eventID {
 				w.copies = append(w.copies, Copy{Partition: r.Partition, Offset: r.Offset,
 					ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
 			}
-		})
+		}
 		w.mu.Unlock()
 	}
 }
@@ -104,19 +97,5 @@ func (w *watch) result() []Copy {
 func (w *watch) close() {
 	w.cancel()
 	<-w.done
-	w.cl.Close()
-}
-
-// until polls cond every 20 ms until it holds or ctx ends.
-func until(ctx context.Context, cond func() bool) error {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return nil
+	w.r.Close()
 }

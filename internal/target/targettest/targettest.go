@@ -4,10 +4,9 @@ package targettest
 import (
 	"testing"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // Of returns the target of every API of l, writing to topic, with the
@@ -24,13 +23,17 @@ func Of(l *lab.Lab, topic string) target.Target {
 // Toxics returns every toxic left on l's proxies, as proxy/toxic.
 func Toxics(t *testing.T, l *lab.Lab) []string {
 	t.Helper()
-	ps, err := toxiproxy.NewClient(l.ToxiproxyURL()).Proxies()
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := tc.Proxies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
 	for _, p := range ps {
-		ts, err := p.Toxics()
+		ts, err := p.Toxics(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

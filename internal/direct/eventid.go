@@ -1,4 +1,4 @@
-package observe
+package direct
 
 import (
 	"github.com/twmb/franz-go/pkg/kgo"

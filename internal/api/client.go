@@ -1,0 +1,233 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/prodlab/prodlab"
+)
+
+// Client calls one producer API over HTTP: the other side of Server.
+type Client struct {
+	base string
+	cfg  clientCfg
+}
+
+type clientCfg struct {
+	hc *http.Client
+	ua string
+}
+
+// ClientOpt configures a Client.
+type ClientOpt func(*clientCfg)
+
+// WithHTTPClient sets the HTTP client, default http.DefaultClient (no
+// timeout: bound each call with its context).
+func WithHTTPClient(hc *http.Client) ClientOpt { return func(c *clientCfg) { c.hc = hc } }
+
+// WithUserAgent sets the User-Agent of every request, default Go's.
+func WithUserAgent(ua string) ClientOpt { return func(c *clientCfg) { c.ua = ua } }
+
+// maxBody bounds the answer the client reads.
+const maxBody = 1 << 20
+
+// ErrRetryLater matches an *Error with status 503: the API is not ready or
+// is full, and the same send may be tried again.
+var ErrRetryLater = errors.New("the producer API asks to retry later")
+
+// ErrUnknownOutcome matches an *Error with status 504: the sync bound passed
+// with no answer from Kafka; the send goes on and may yet be written.
+var ErrUnknownOutcome = errors.New("the outcome of the send is unknown")
+
+// Error is an answer other than success: the API's JSON error body, or the
+// raw body if it is not one.
+type Error struct {
+	Status    int    // the HTTP status
+	Field     string // the input at fault, if any
+	Message   string // the API's sentence, or the raw body
+	RequestID string // a 504's requestId, for Status
+	EventID   string // a 504's eventId
+	// Body is the whole answer, trimmed.
+	Body string
+}
+
+func (e *Error) Error() string { return strconv.Itoa(e.Status) + ": " + e.Message }
+
+// Is matches ErrRetryLater to a 503 and ErrUnknownOutcome to a 504.
+func (e *Error) Is(target error) bool {
+	return target == ErrRetryLater && e.Status == http.StatusServiceUnavailable ||
+		target == ErrUnknownOutcome && e.Status == http.StatusGatewayTimeout
+}
+
+// NewClient returns a client of the producer API at base, an http or https
+// URL such as http://127.0.0.1:18080.
+func NewClient(base string, opts ...ClientOpt) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("producer API URL %q: want http://host:port", base)
+	}
+	c := clientCfg{hc: http.DefaultClient}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.hc == nil {
+		return nil, errors.New("producer API client: nil HTTP client")
+	}
+	return &Client{base: strings.TrimRight(base, "/"), cfg: c}, nil
+}
+
+// SendParams are the parameters of a send; a zero field is left out, so the
+// API's default applies (mode plain, sendMode sync, the default topic, any
+// partition, no key).
+type SendParams struct {
+	Mode     prodlab.Mode
+	SendMode prodlab.SendMode
+	EventID  string
+	Key      string
+	Topic    string
+	// Partition, if set, names the partition.
+	Partition *int32
+}
+
+func (p SendParams) query() url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("mode", string(p.Mode))
+	set("sendMode", string(p.SendMode))
+	set("eventId", p.EventID)
+	set("key", p.Key)
+	set("topic", p.Topic)
+	if p.Partition != nil {
+		q.Set("partition", strconv.Itoa(int(*p.Partition)))
+	}
+	return q
+}
+
+// SendResult is the body of a successful send: 200 (sync, Status OK, with
+// Partition and Offset) or 202 (async, Status ACCEPTED, with RequestID).
+type SendResult struct {
+	Status    string `json:"status"`
+	State     string `json:"state,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+	Topic     string `json:"topic"`
+	Partition *int32 `json:"partition,omitempty"`
+	Offset    *int64 `json:"offset,omitempty"`
+	EventID   string `json:"eventId"`
+	Mode      string `json:"mode"`
+	SendMode  string `json:"sendMode"`
+	Key       string `json:"key"`
+	Engine    string `json:"engine"`
+	// Body is the whole answer, trimmed.
+	Body string `json:"-"`
+}
+
+// StatusResult is the body of GET /api/v1/status.
+type StatusResult struct {
+	State     string `json:"state"`
+	RequestID string `json:"requestId"`
+	EventID   string `json:"eventId"`
+	Topic     string `json:"topic,omitempty"`
+	Partition *int32 `json:"partition,omitempty"`
+	Offset    *int64 `json:"offset,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// Send does one POST /api/v1/send. An answer other than 200 or 202 is an
+// *Error; no answer is the HTTP client's error. The result's fields are
+// those of the JSON body, empty if it is not JSON.
+func (c *Client) Send(ctx context.Context, p SendParams) (SendResult, error) {
+	var r SendResult
+	body, err := c.call(ctx, http.MethodPost, "/api/v1/send", p.query(), http.StatusOK, http.StatusAccepted)
+	if err != nil {
+		return r, err
+	}
+	// A success is one whatever its body: an API that answers no JSON
+	// (another implementation of the contract) leaves the fields empty.
+	_ = json.Unmarshal(body, &r)
+	r.Body = strings.TrimSpace(string(body))
+	return r, nil
+}
+
+// Status does one GET /api/v1/status for an async send's requestId.
+func (c *Client) Status(ctx context.Context, requestID string) (StatusResult, error) {
+	var r StatusResult
+	body, err := c.call(ctx, http.MethodGet, "/api/v1/status", url.Values{"requestId": {requestID}}, http.StatusOK)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return r, fmt.Errorf("the status answer is not JSON: %w", err)
+	}
+	return r, nil
+}
+
+// Health does one GET /health: nil once the API answers 200.
+func (c *Client) Health(ctx context.Context) error {
+	_, err := c.call(ctx, http.MethodGet, "/health", nil, http.StatusOK)
+	return err
+}
+
+// Do sends one request to path with query q and returns the response
+// unread, for a caller that relays the answer as it is.
+func (c *Client) Do(ctx context.Context, method, path string, q url.Values) (*http.Response, error) {
+	u := c.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.cfg.ua != "" {
+		req.Header.Set("User-Agent", c.cfg.ua)
+	}
+	return c.cfg.hc.Do(req)
+}
+
+// call does one request and returns the body of an answer with one of the
+// ok statuses; it reads the whole body so that the connection is reused.
+func (c *Client) call(ctx context.Context, method, path string, q url.Values, ok ...int) ([]byte, error) {
+	resp, err := c.Do(ctx, method, path, q)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return nil, err
+	}
+	for _, code := range ok {
+		if resp.StatusCode == code {
+			return body, nil
+		}
+	}
+	return nil, decodeError(resp.StatusCode, body)
+}
+
+// decodeError reads the API's error body.
+func decodeError(code int, body []byte) *Error {
+	e := &Error{Status: code, Body: strings.TrimSpace(string(body))}
+	var b struct {
+		Error     string `json:"error"`
+		Field     string `json:"field"`
+		RequestID string `json:"requestId"`
+		EventID   string `json:"eventId"`
+	}
+	if json.Unmarshal(body, &b) == nil && b.Error != "" {
+		e.Message, e.Field, e.RequestID, e.EventID = b.Error, b.Field, b.RequestID, b.EventID
+	} else {
+		e.Message = e.Body
+	}
+	return e
+}
