@@ -57,7 +57,14 @@ func TestTraineePace(t *testing.T) {
 	}
 	addLatency(t, l, 500)
 	for _, a := range apis {
-		for _, tp := range []string{topic, topic, fresh} { // stale twice: the refresh runs under the toxic
+		topics := []string{topic, topic, fresh} // stale twice: the refresh runs under the toxic
+		if a.Engine.Name() == prodlab.Franz {
+			// franz-go gives Metadata only RequestTimeoutOverhead, half of
+			// the 1 s request timeout, so a topic it never produced to
+			// cannot be learned through a 500 ms toxic (see franz.New).
+			topics = topics[:2]
+		}
+		for _, tp := range topics {
 			for _, mode := range prodlab.Modes {
 				ev := fmt.Sprintf("pace-%s-%s-%s", a.Engine.Name(), mode, tp)
 				start := time.Now()

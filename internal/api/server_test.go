@@ -126,6 +126,11 @@ func TestStaleCountServed(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("20 sends on a stale count took %v", d)
 	}
+	// The refresh runs in the background: wait until it has asked, then
+	// check that the 20 stale sends shared that one lookup.
+	if err := labtest.Eventually(ctx, func() bool { return eng.lookups.Load() >= 2 }); err != nil {
+		t.Fatalf("%d lookups: the stale count was never refreshed", eng.lookups.Load())
+	}
 	if n := eng.lookups.Load(); n != 2 {
 		t.Fatalf("%d lookups, want 2: the first and one shared refresh", n)
 	}
