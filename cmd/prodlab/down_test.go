@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/prodlab/prodlab/internal/wait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,16 +22,11 @@ import (
 var freePortArgs = []string{"--broker-port", "0", "--proxy-port", "0", "--toxiproxy-port", "0",
 	"--franz-port", "0", "--librdkafka-port", "0", "--console-port", "-1"}
 
-// waitFor polls cond every 50 ms until it holds or d passes.
+// waitFor polls cond until it holds or d passes.
 func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond) // polling observed state, not a stand-in for a sync
-	}
-	return true
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return wait.Until(ctx, cond) == nil
 }
 
 // gone reports whether pid has exited (no process, or a zombie).

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"github.com/prodlab/prodlab/internal/wait"
 	"log/slog"
 	"strings"
 	"sync"
@@ -80,12 +81,10 @@ func TestFranzLogsNameTheFault(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait until franz-go has said something about the fault.
-	deadline := time.Now().Add(30 * time.Second)
-	for len(logs.lines(slog.LevelInfo)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("franz-go logged nothing under a 3 s latency toxic; debug lines:\n%s", strings.Join(logs.lines(slog.LevelDebug), "\n"))
-		}
-		time.Sleep(50 * time.Millisecond) // polling observed state
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if wait.Until(ctx, func() bool { return len(logs.lines(slog.LevelInfo)) > 0 }) != nil {
+		t.Fatalf("franz-go logged nothing under a 3 s latency toxic; debug lines:\n%s", strings.Join(logs.lines(slog.LevelDebug), "\n"))
 	}
 	remove()
 	select {

@@ -2,6 +2,7 @@ package toxi
 
 import (
 	"context"
+	"github.com/prodlab/prodlab/internal/wait"
 	"io"
 	"log/slog"
 	"net"
@@ -63,12 +64,10 @@ func start(t *testing.T, opts ...Opt) *Server {
 // waitRestart waits until the server restarted n times and serves again.
 func waitRestart(t *testing.T, s *Server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for s.Restarts() < n || s.pid() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("restarts = %d, want %d", s.Restarts(), n)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the supervisor's state
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if wait.Until(ctx, func() bool { return s.Restarts() >= n && s.pid() != 0 }) != nil {
+		t.Fatalf("restarts = %d, want %d", s.Restarts(), n)
 	}
 }
 
