@@ -2,15 +2,14 @@ package target_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
-	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/toxi/toxitest"
 )
 
 // TestAddToxicAllOrNone makes the last of three proxies refuse a toxic:
@@ -49,24 +48,8 @@ func TestAddToxicAllOrNone(t *testing.T) {
 // TestRemoveToxicToxiproxyGone removes a toxic once Toxiproxy's API is
 // gone: RemoveToxic says so at once instead of polling for minutes.
 func TestRemoveToxicToxiproxyGone(t *testing.T) {
-	s, err := toxi.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.AddProxy("kafka", "127.0.0.1:0", "127.0.0.1:1"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Routes())
-	tc, err := toxiclient.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := tc.Proxies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := target.Proxies{m["kafka"]}
+	p, srv := toxitest.Proxy(t)
+	ps := target.Proxies{p}
 	if err := ps.AddToxic("x", "latency", "downstream", toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}
