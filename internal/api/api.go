@@ -47,6 +47,7 @@ type cfg struct {
 	metadataTTL time.Duration
 	lookup      time.Duration
 	sync        time.Duration
+	observers   []func(Event)
 }
 
 // maxTopics bounds the partition-count cache.
@@ -127,6 +128,9 @@ func (s *Server) WaitReady(ctx context.Context) error {
 
 // HealthShow answers OK once the engine is ready.
 func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
+	ev := Event{Kind: Health}
+	w, done := s.observed(w, &ev)
+	defer done()
 	if !s.ready.Load() {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -144,11 +148,15 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 // SendCreate validates a send, produces it and answers 200 (sync) or 202
 // (async).
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
+	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition}
+	w, done := s.observed(w, &ev)
+	defer done()
 	req, ferr := parseSend(r.URL.RawQuery, s.cfg.topic)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
+	ev.Mode, ev.SendMode, ev.Topic, ev.Key, ev.EventID, ev.Partition = req.mode, req.sendMode, req.topic, req.key, req.eventID, req.partition
 	n, err := s.partitions(req.topic)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
@@ -177,25 +185,28 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 			httpjson.Error(w, http.StatusServiceUnavailable, "", "too many async sends in flight: retry later")
 			return
 		}
-		if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { s.store.Finish(id, d) }); err != nil {
+		accepted := s.delivered(ev, id)
+		if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { s.store.Finish(id, d); accepted(d) }); err != nil {
 			s.store.Forget(id)
 			writeProduceError(w, err)
 			return
 		}
+		ev.RequestID = id
 		resp.Status, resp.State, resp.RequestID = "ACCEPTED", string(prodlab.Pending), id
 		httpjson.Write(w, http.StatusAccepted, resp)
 		return
 	}
 
-	done := make(chan prodlab.Delivery, 1)
-	if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { done <- d }); err != nil {
+	answer := make(chan prodlab.Delivery, 1)
+	if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { answer <- d }); err != nil {
 		writeProduceError(w, err)
 		return
 	}
 	bound := time.NewTimer(s.cfg.sync)
 	defer bound.Stop()
 	select {
-	case d := <-done:
+	case d := <-answer:
+		ev.Delivery = &d
 		if d.Err != nil {
 			code := http.StatusBadGateway
 			if errors.Is(d.Err, prodlab.ErrUnknownTopic) {
@@ -207,11 +218,13 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
 		httpjson.Write(w, http.StatusOK, resp)
 	case <-bound.C:
-		s.syncTimedOut(w, req, done)
+		ev.RequestID = s.syncTimedOut(w, ev, answer)
 	case <-r.Context().Done():
 		// The client left: the send goes on and its outcome is logged.
+		late := s.delivered(ev, "")
 		go func() {
-			d := <-done
+			d := <-answer
+			late(d)
 			s.cfg.logger.Debug("sync send finished after the client left", "eventId", req.eventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 		}()
 	}
@@ -226,29 +239,33 @@ type timeoutBody struct {
 }
 
 // syncTimedOut answers 504 for a sync send still unanswered at the sync
-// bound, and turns it into an async send whose outcome done will bring.
-func (s *Server) syncTimedOut(w http.ResponseWriter, req sendRequest, done <-chan prodlab.Delivery) {
+// bound, and turns it into an async send whose outcome answer will bring.
+// It returns the requestId given, if any.
+func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan prodlab.Delivery) string {
 	msg := "no answer from Kafka within " + s.cfg.sync.String() + ": the outcome is unknown; the send goes on"
 	id := newID()
-	if err := s.store.Add(id, req.eventID); err != nil {
+	if err := s.store.Add(id, ev.EventID); err != nil {
 		// No slot to report it in: its outcome is only logged.
 		id = ""
 		msg += " (no requestId: the status store is full; the outcome will be logged)"
 	} else {
 		msg += ": GET /api/v1/status?requestId=" + id + " gives it"
 	}
+	late := s.delivered(ev, id)
 	go func() {
-		d := <-done
+		d := <-answer
+		late(d)
 		if id != "" {
 			s.store.Finish(id, d)
 			return
 		}
-		s.cfg.logger.Info("sync send finished after its 504", "eventId", req.eventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
+		s.cfg.logger.Info("sync send finished after its 504", "eventId", ev.EventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 	}()
 	httpjson.Write(w, http.StatusGatewayTimeout, timeoutBody{
 		ErrorBody: httpjson.ErrorBody{Error: msg, Status: http.StatusGatewayTimeout},
-		RequestID: id, EventID: req.eventID,
+		RequestID: id, EventID: ev.EventID,
 	})
+	return id
 }
 
 func writeProduceError(w http.ResponseWriter, err error) {
@@ -262,16 +279,21 @@ func writeProduceError(w http.ResponseWriter, err error) {
 
 // StatusShow reports the state of an async send.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
+	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition}
+	w, done := s.observed(w, &ev)
+	defer done()
 	id, ferr := parseStatus(r.URL.RawQuery)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
+	ev.RequestID = id
 	st, err := s.store.Get(id)
 	if err != nil {
 		httpjson.Error(w, http.StatusNotFound, "requestId", "requestId "+id+" is unknown or has expired")
 		return
 	}
+	ev.State, ev.EventID, ev.Topic = st.State, st.EventID, st.Topic
 	resp := StatusResult{State: string(st.State), RequestID: id, EventID: st.EventID}
 	switch st.State {
 	case prodlab.OK:

@@ -1,0 +1,112 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prodlab/prodlab"
+)
+
+// EventKind says which answer an Event reports.
+type EventKind string
+
+// The event kinds.
+const (
+	// Health: GET /health answered.
+	Health EventKind = "health"
+	// Sent: POST /api/v1/send answered, whatever the code.
+	Sent EventKind = "send"
+	// Delivered: an accepted async send, or a sync send past its 504,
+	// got the broker's answer.
+	Delivered EventKind = "delivery"
+	// Polled: GET /api/v1/status answered.
+	Polled EventKind = "status"
+)
+
+// Event reports one answer of the server to its observers (metrics,
+// progress). Fields a kind does not have are zero.
+type Event struct {
+	Kind   EventKind
+	Engine string
+	// Code is the HTTP status answered; 0 for Delivered, and for a sync
+	// send whose client left before the answer.
+	Code     int
+	Mode     prodlab.Mode
+	SendMode prodlab.SendMode
+	Topic    string
+	Key      string
+	EventID  string
+	// RequestID is the async send's id (Sent 202 or 504, Delivered,
+	// Polled).
+	RequestID string
+	// Partition is the partition the send asked for, or
+	// prodlab.AnyPartition.
+	Partition int32
+	// Delivery is the broker's answer, when there is one (Sent 200/502,
+	// Delivered).
+	Delivery *prodlab.Delivery
+	// State is the state Polled answered.
+	State prodlab.State
+	// Elapsed runs from the request to the answer (Sent), or from the
+	// acceptance to the broker's answer (Delivered).
+	Elapsed time.Duration
+}
+
+// Observe adds fn to the functions called with every Event, in the
+// goroutine that answers; fn must return quickly. Default: none.
+func Observe(fn func(Event)) Opt {
+	return func(c *cfg) { c.observers = append(c.observers, fn) }
+}
+
+func (s *Server) emit(ev Event) {
+	ev.Engine = s.eng.Name()
+	for _, fn := range s.cfg.observers {
+		fn(ev)
+	}
+}
+
+// observed wraps w when the server has observers: done reports ev with the
+// code written and the time since start.
+func (s *Server) observed(w http.ResponseWriter, ev *Event) (http.ResponseWriter, func()) {
+	if len(s.cfg.observers) == 0 {
+		return w, func() {}
+	}
+	start, cw := time.Now(), &codeWriter{ResponseWriter: w}
+	return cw, func() {
+		ev.Code, ev.Elapsed = cw.code, time.Since(start)
+		s.emit(*ev)
+	}
+}
+
+// codeWriter remembers the status code written through it.
+type codeWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (c *codeWriter) WriteHeader(code int) {
+	if c.code == 0 {
+		c.code = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *codeWriter) Write(b []byte) (int, error) {
+	if c.code == 0 {
+		c.code = http.StatusOK
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// delivered returns the function that reports the broker's later answer to
+// the send ev as a Delivered event with requestId id.
+func (s *Server) delivered(ev Event, id string) func(prodlab.Delivery) {
+	if len(s.cfg.observers) == 0 {
+		return func(prodlab.Delivery) {}
+	}
+	start := time.Now()
+	return func(d prodlab.Delivery) {
+		ev.Kind, ev.Code, ev.RequestID, ev.Delivery, ev.Elapsed = Delivered, 0, id, &d, time.Since(start)
+		s.emit(ev)
+	}
+}
