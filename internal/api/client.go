@@ -5,38 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// Client calls one producer API over HTTP: the other side of Server.
-type Client struct {
-	base string
-	cfg  clientCfg
-}
-
-type clientCfg struct {
-	hc *http.Client
-	ua string
-}
-
-// ClientOpt configures a Client.
-type ClientOpt func(*clientCfg)
-
-// WithHTTPClient sets the HTTP client, default http.DefaultClient (no
-// timeout: bound each call with its context).
-func WithHTTPClient(hc *http.Client) ClientOpt { return func(c *clientCfg) { c.hc = hc } }
-
-// WithUserAgent sets the User-Agent of every request, default Go's.
-func WithUserAgent(ua string) ClientOpt { return func(c *clientCfg) { c.ua = ua } }
-
-// maxBody bounds the answer the client reads.
-const maxBody = 1 << 20
+// Client calls one producer API over HTTP: the other side of Server. Do
+// sends a request as it is, for a caller that relays the answer.
+type Client struct{ httpjson.Client }
 
 // ErrRetryLater matches an *Error with status 503: the API is not ready or
 // is full, and the same send may be tried again.
@@ -67,20 +48,15 @@ func (e *Error) Is(target error) bool {
 }
 
 // NewClient returns a client of the producer API at base, an http or https
-// URL such as http://127.0.0.1:18080.
-func NewClient(base string, opts ...ClientOpt) (*Client, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("producer API URL %q: want http://host:port", base)
+// URL such as http://127.0.0.1:18080. Its HTTP client is by default
+// http.DefaultClient (no timeout: bound each call with its context), its
+// User-Agent Go's.
+func NewClient(base string, opts ...httpjson.ClientOpt) (*Client, error) {
+	c, err := httpjson.NewClient("producer API", base, http.DefaultClient, "", opts...)
+	if err != nil {
+		return nil, err
 	}
-	c := clientCfg{hc: http.DefaultClient}
-	for _, o := range opts {
-		o(&c)
-	}
-	if c.hc == nil {
-		return nil, errors.New("producer API client: nil HTTP client")
-	}
-	return &Client{base: strings.TrimRight(base, "/"), cfg: c}, nil
+	return &Client{c}, nil
 }
 
 // SendParams are the parameters of a send; a zero field is left out, so the
@@ -178,41 +154,17 @@ func (c *Client) Health(ctx context.Context) error {
 	return err
 }
 
-// Do sends one request to path with query q and returns the response
-// unread, for a caller that relays the answer as it is.
-func (c *Client) Do(ctx context.Context, method, path string, q url.Values) (*http.Response, error) {
-	u := c.base + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	if c.cfg.ua != "" {
-		req.Header.Set("User-Agent", c.cfg.ua)
-	}
-	return c.cfg.hc.Do(req)
-}
-
 // call does one request and returns the body of an answer with one of the
-// ok statuses; it reads the whole body so that the connection is reused.
+// ok statuses.
 func (c *Client) call(ctx context.Context, method, path string, q url.Values, ok ...int) ([]byte, error) {
-	resp, err := c.Do(ctx, method, path, q)
+	code, body, err := c.Call(ctx, method, path, q, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, err
+	if slices.Contains(ok, code) {
+		return body, nil
 	}
-	for _, code := range ok {
-		if resp.StatusCode == code {
-			return body, nil
-		}
-	}
-	return nil, decodeError(resp.StatusCode, body)
+	return nil, decodeError(code, body)
 }
 
 // decodeError reads the API's error body.

@@ -28,6 +28,7 @@ import (
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -379,7 +380,7 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 	if as.Before, err = readMemory(); err != nil {
 		return nil, err
 	}
-	cl, err := api.NewClient(a.URL, api.WithHTTPClient(hc))
+	cl, err := api.NewClient(a.URL, httpjson.WithHTTPClient(hc))
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
 // Result is the outcome of one load phase.
@@ -143,7 +144,7 @@ func httpClient(conc int) *http.Client {
 
 // apiSend returns a sendFunc posting sync sends to the API at base.
 func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix string) sendFunc {
-	c, cerr := api.NewClient(base, api.WithHTTPClient(hc))
+	c, cerr := api.NewClient(base, httpjson.WithHTTPClient(hc))
 	return func(ctx context.Context, w, seq int) error {
 		if cerr != nil {
 			return cerr

@@ -46,7 +46,7 @@ func (s *Server) toxiproxy(w http.ResponseWriter) (*toxiclient.Client, bool) {
 		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no Toxiproxy URL")
 		return nil, false
 	}
-	c, err := toxiclient.New(s.cfg.toxiproxy, toxiclient.WithHTTPClient(&http.Client{Timeout: s.cfg.timeout}), toxiclient.WithUserAgent(userAgent))
+	c, err := toxiclient.New(s.cfg.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: s.cfg.timeout}), httpjson.WithUserAgent(userAgent))
 	if err != nil {
 		s.cfg.logger.Error("bad Toxiproxy URL", "url", s.cfg.toxiproxy, "err", err)
 		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no usable Toxiproxy URL (the console's log has the cause)")

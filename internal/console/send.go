@@ -40,14 +40,14 @@ func (s *Server) engine(w http.ResponseWriter, q url.Values) (Engine, bool) {
 // forward calls the producer API with q and copies its answer, which
 // already follows the error conventions.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, e Engine, path string, q url.Values) {
-	c, err := api.NewClient(e.URL, api.WithHTTPClient(s.api), api.WithUserAgent(userAgent))
+	c, err := api.NewClient(e.URL, httpjson.WithHTTPClient(s.api), httpjson.WithUserAgent(userAgent))
 	if err != nil {
 		s.cfg.logger.Error("cannot build the request to a producer API", "url", e.URL, "err", err)
 		httpjson.Error(w, http.StatusBadGateway, "", "the console cannot call the "+e.Name+" API (the console's log has the cause)")
 		return
 	}
 	// The API goes on with a send whose client left; so does the console.
-	resp, err := c.Do(r.Context(), method, path, q)
+	resp, err := c.Do(r.Context(), method, path, q, nil)
 	if err != nil {
 		s.cfg.logger.Warn("producer API does not answer", "engine", e.Name, "url", e.URL, "err", err)
 		httpjson.Error(w, http.StatusBadGateway, "", "the "+e.Name+" API does not answer: retry later (the console's log has the cause)")

@@ -19,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
 // Outcome is what the client learnt of one send.
@@ -168,7 +169,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 
 // send does one sync send of the row's mode to the API.
 func send(ctx context.Context, hc *http.Client, cfg Config, a API, mode prodlab.Mode, eventID, key string) error {
-	c, err := api.NewClient(a.URL, api.WithHTTPClient(hc))
+	c, err := api.NewClient(a.URL, httpjson.WithHTTPClient(hc))
 	if err != nil {
 		return err
 	}

@@ -4,12 +4,10 @@
 package toxiclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,6 +15,8 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
 // The wire types are those of Toxiproxy's own Go client.
@@ -34,49 +34,19 @@ type (
 var ErrNoAnswer = errors.New("toxiproxy does not answer")
 
 // Client calls a Toxiproxy REST API, every call bounded by its context.
-type Client struct {
-	base string
-	cfg  clientCfg
-}
-
-type clientCfg struct {
-	hc *http.Client
-	ua string
-}
-
-// ClientOpt configures a Client.
-type ClientOpt func(*clientCfg)
-
-// WithHTTPClient sets the HTTP client, default one with a 30s timeout, as
-// Toxiproxy's own client has.
-func WithHTTPClient(hc *http.Client) ClientOpt { return func(c *clientCfg) { c.hc = hc } }
-
-// WithUserAgent sets the User-Agent, default "prodlab". Toxiproxy refuses
-// browsers' user agents.
-func WithUserAgent(ua string) ClientOpt { return func(c *clientCfg) { c.ua = ua } }
-
-// maxAnswer bounds an answer the client reads.
-const maxAnswer = 1 << 20
+type Client struct{ httpjson.Client }
 
 // New returns a client of the Toxiproxy API at base, such as
-// http://127.0.0.1:8474.
-func New(base string, opts ...ClientOpt) (*Client, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("toxiproxy URL %q: want http://host:port", base)
+// http://127.0.0.1:8474. Its HTTP client has by default a 30s timeout, as
+// Toxiproxy's own client has; its User-Agent is "prodlab" (Toxiproxy
+// refuses browsers' user agents).
+func New(base string, opts ...httpjson.ClientOpt) (*Client, error) {
+	c, err := httpjson.NewClient("toxiproxy", base, &http.Client{Timeout: 30 * time.Second}, "prodlab", opts...)
+	if err != nil {
+		return nil, err
 	}
-	c := clientCfg{hc: &http.Client{Timeout: defaultClientTimeout}, ua: "prodlab"}
-	for _, o := range opts {
-		o(&c)
-	}
-	if c.hc == nil {
-		return nil, errors.New("toxiproxy client: nil HTTP client")
-	}
-	return &Client{base: strings.TrimRight(base, "/"), cfg: c}, nil
+	return &Client{c}, nil
 }
-
-// defaultClientTimeout bounds a call by default.
-const defaultClientTimeout = 30 * time.Second
 
 // Proxy is one of Toxiproxy's proxies, bound to the client that listed it.
 type Proxy struct {
@@ -159,42 +129,28 @@ func (p *Proxy) path(rest string) string { return "/proxies/" + url.PathEscape(p
 // call sends body as JSON, if not nil, and decodes a 2xx answer into out,
 // if not nil. Any other answer is an *APIError.
 func (c *Client) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	code, raw, err := c.Call(ctx, method, path, nil, b)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w at %s: %w", ErrNoAnswer, c.Base(), err)
 	}
-	req.Header.Set("User-Agent", c.cfg.ua)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.cfg.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w at %s: %w", ErrNoAnswer, c.base, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return fmt.Errorf("%w at %s: %w", ErrNoAnswer, c.base, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+	if code < 200 || code >= 300 {
 		e := &APIError{}
 		if json.Unmarshal(raw, e) != nil || e.Message == "" {
 			e.Message = strings.TrimSpace(string(raw))
 		}
-		e.Status = resp.StatusCode
+		e.Status = code
 		return e
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("toxiproxy at %s: %s %s: %w", c.base, method, path, err)
+			return fmt.Errorf("toxiproxy at %s: %s %s: %w", c.Base(), method, path, err)
 		}
 	}
 	return nil
