@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -205,14 +206,9 @@ func (c *config) validate() error {
 	if len(c.engines) == 0 {
 		errs = append(errs, errors.New("no engine to measure"))
 	}
-	known := engine.Names()
 	for _, e := range c.engines {
-		found := false
-		for _, k := range known {
-			found = found || k == e
-		}
-		if !found {
-			errs = append(errs, fmt.Errorf("engine %q is not registered: %v", e, known))
+		if !slices.Contains(engine.Names(), e) {
+			errs = append(errs, fmt.Errorf("engine %q is not registered: %v", e, engine.Names()))
 		}
 	}
 	if len(c.concurrency) == 0 {
@@ -283,7 +279,7 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 	}
 	defer trimEvery(l.Cluster())()
 
-	hc := httpClient(max(c.asyncConc, maxOf(c.concurrency)))
+	hc := httpClient(max(c.asyncConc, slices.Max(c.concurrency)))
 	defer hc.CloseIdleConnections()
 	viaAPI := apiSend(hc, a.URL, topic, c.mode, "api")
 	viaEngine := directSend(a.Engine, topic, c.mode, "direct")
@@ -446,17 +442,8 @@ func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *
 	if err := a.Engine.Flush(flushCtx); err != nil {
 		return nil, fmt.Errorf("flush after async sends: %w", err)
 	}
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if pending, _ := a.Store.Counts(); pending == 0 {
-			break
-		}
-		select {
-		case <-flushCtx.Done():
-			return nil, fmt.Errorf("async sends still pending: %w", flushCtx.Err())
-		case <-tick.C:
-		}
+	if err := wait.Until(flushCtx, func() bool { pending, _ := a.Store.Counts(); return pending == 0 }); err != nil {
+		return nil, fmt.Errorf("async sends still pending: %w", err)
 	}
 	as.Drain = time.Since(start) - as.Elapsed
 	after, err := endOffsets(ctx, adm, topic)
@@ -525,25 +512,15 @@ func createTopic(ctx context.Context, adm *kadm.Client, topic string) error {
 	if err != nil {
 		return fmt.Errorf("create topic %s: %w", topic, err)
 	}
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	err = wait.Until(ctx, func() bool {
 		td, err := adm.ListTopics(ctx, topic)
-		if err == nil && td[topic].Err == nil && len(td[topic].Partitions) == prodlab.DefaultPartitions {
-			ok := true
-			for _, p := range td[topic].Partitions {
-				ok = ok && p.Leader >= 0
-			}
-			if ok {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("topic %s has no leaders: %w", topic, ctx.Err())
-		case <-tick.C:
-		}
+		return err == nil && td[topic].Err == nil && len(td[topic].Partitions) == prodlab.DefaultPartitions &&
+			!slices.ContainsFunc(td[topic].Partitions.Sorted(), func(p kadm.PartitionDetail) bool { return p.Leader < 0 })
+	})
+	if err != nil {
+		return fmt.Errorf("topic %s has no leaders: %w", topic, err)
 	}
+	return nil
 }
 
 // message builds a record like the API's: a JSON value and two headers.
@@ -556,14 +533,6 @@ func message(api, topic string, mode prodlab.Mode, eventID string) prodlab.Messa
 			{Key: prodlab.HeaderMode, Value: []byte(mode)},
 		},
 	}
-}
-
-func maxOf(xs []int) int {
-	m := 0
-	for _, x := range xs {
-		m = max(m, x)
-	}
-	return m
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
