@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -151,22 +152,12 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 	out.Created = true
 	out.Partitions, out.ReplicationFactor = resp.NumPartitions, resp.ReplicationFactor
 	// Wait for leaders so that a produce or a read right after succeeds.
-	for {
-		td, err := c.adm.ListTopics(ctx, s.Name)
-		if err == nil && td[s.Name].Err == nil && len(td[s.Name].Partitions) > 0 {
-			led := true
-			for _, p := range td[s.Name].Partitions {
-				led = led && p.Leader >= 0
-			}
-			if led {
-				out.Partitions = int32(len(td[s.Name].Partitions))
-				return out, nil
-			}
-		}
-		if err := wait.For(ctx, pollEvery); err != nil {
-			return out, fmt.Errorf("topic %q created, but its partitions have no leader yet: %w", s.Name, err)
-		}
+	n, err := direct.WaitLeaders(ctx, c.adm, s.Name, 0)
+	if err != nil {
+		return out, fmt.Errorf("topic %q created, but its partitions have no leader yet: %w", s.Name, err)
 	}
+	out.Partitions = int32(n)
+	return out, nil
 }
 
 // ListTopics lists the topics, sorted by name; internal ones only if

@@ -512,12 +512,7 @@ func createTopic(ctx context.Context, adm *kadm.Client, topic string) error {
 	if err != nil {
 		return fmt.Errorf("create topic %s: %w", topic, err)
 	}
-	err = wait.Until(ctx, func() bool {
-		td, err := adm.ListTopics(ctx, topic)
-		return err == nil && td[topic].Err == nil && len(td[topic].Partitions) == prodlab.DefaultPartitions &&
-			!slices.ContainsFunc(td[topic].Partitions.Sorted(), func(p kadm.PartitionDetail) bool { return p.Leader < 0 })
-	})
-	if err != nil {
+	if _, err := direct.WaitLeaders(ctx, adm, topic, prodlab.DefaultPartitions); err != nil {
 		return fmt.Errorf("topic %s has no leaders: %w", topic, err)
 	}
 	return nil

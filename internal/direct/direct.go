@@ -1,7 +1,8 @@
 // Package direct reads what the brokers hold through a direct path that
 // bypasses Toxiproxy, so that a toxic never blinds the lab's counters. It
 // is the lab's one reader of a topic (Reader, Range, ReadRange, ReadAll),
-// of end offsets (EndOffsets) and of a record's eventId (EventID).
+// of end offsets (EndOffsets), of partition leaders (WaitLeaders) and of a
+// record's eventId (EventID).
 package direct
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Bypass maps a proxy's listen address to its upstream. A client whose
@@ -59,6 +61,20 @@ func EndOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]
 		return nil, fmt.Errorf("topic %s does not exist: %w", topic, prodlab.ErrUnknownTopic)
 	}
 	return out, nil
+}
+
+// WaitLeaders waits until topic has partitions partitions (any number if
+// 0), each with a leader, and returns how many it has.
+func WaitLeaders(ctx context.Context, adm *kadm.Client, topic string, partitions int) (int, error) {
+	n := 0
+	err := wait.Until(ctx, func() bool {
+		td, err := adm.ListTopics(ctx, topic)
+		ps := td[topic].Partitions.Sorted()
+		n = len(ps)
+		return err == nil && td[topic].Err == nil && n > 0 && (partitions == 0 || n == partitions) &&
+			!slices.ContainsFunc(ps, func(p kadm.PartitionDetail) bool { return p.Leader < 0 })
+	})
+	return n, err
 }
 
 // Reader reads one topic on the direct path, without a consumer group,
@@ -188,23 +204,20 @@ func ReadRange(ctx context.Context, bootstrap []string, b Bypass, topic string, 
 }
 
 // ReadAll returns every record of topic from the start offsets to the end
-// offsets as they stand when it is called.
+// offsets as they stand when it is called, as ReadRange does.
 func ReadAll(ctx context.Context, bootstrap []string, b Bypass, topic string) ([]*kgo.Record, error) {
 	adm, err := NewClient(bootstrap, b)
 	if err != nil {
 		return nil, err
 	}
 	defer adm.Close()
-	ends, err := kadm.NewClient(adm).ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
+	to, err := EndOffsets(ctx, kadm.NewClient(adm), topic)
 	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+		return nil, err
 	}
-	to, from := map[int32]int64{}, map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) { to[o.Partition], from[o.Partition] = o.Offset, 0 })
-	var recs []*kgo.Record
-	err = Range(ctx, bootstrap, b, topic, from, to, func(r *kgo.Record) error { recs = append(recs, r); return nil })
-	return recs, err
+	from := map[int32]int64{}
+	for p := range to {
+		from[p] = 0
+	}
+	return ReadRange(ctx, bootstrap, b, topic, from, to)
 }

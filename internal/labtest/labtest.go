@@ -171,21 +171,7 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 	if err != nil {
 		t.Fatalf("create topic %s: %v", name, err)
 	}
-	// Wait until every partition has a leader.
-	adm := Admin(t, l)
-	err = Eventually(ctx, func() bool {
-		td, err := adm.ListTopics(ctx, name)
-		if err != nil || td[name].Err != nil || len(td[name].Partitions) != int(partitions) {
-			return false
-		}
-		for _, p := range td[name].Partitions {
-			if p.Leader < 0 {
-				return false
-			}
-		}
-		return true
-	})
-	if err != nil {
+	if _, err := direct.WaitLeaders(ctx, Admin(t, l), name, int(partitions)); err != nil {
 		t.Fatalf("topic %s never got leaders: %v", name, err)
 	}
 	return name
