@@ -15,6 +15,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/target"
 )
 
 func init() {
@@ -23,13 +24,15 @@ func init() {
 
 // experimentConfig is the parsed configuration of 'prodlab experiment'.
 type experimentConfig struct {
-	experiment.Config
+	target             *target.Target
+	opts               []experiment.Opt
+	schedule           string
 	jsonFile, htmlFile string
 	quiet              bool
 }
 
 func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) {
-	c := experimentConfig{Config: experiment.DefaultConfig()}
+	var c experimentConfig
 	fs := flag.NewFlagSet("experiment", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -43,15 +46,16 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 		fmt.Fprint(stderr, "\nflags:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "fault schedule (see above)")
-	fs.IntVar(&c.N, "n", c.N, "messages per API and mode")
-	fs.IntVar(&c.Keys, "keys", c.Keys, "keys per API and mode; each key has one send in flight")
-	fs.IntVar(&c.Rate, "rate", c.Rate, "max sends per second per API and mode (0: no cap)")
-	fs.DurationVar(&c.SendTimeout, "send-timeout", c.SendTimeout, "HTTP timeout of a send; past it the outcome is indeterminate")
+	fs.StringVar(&c.schedule, "schedule", experiment.DefaultSchedule, "fault schedule (see above)")
+	n := fs.Int("n", experiment.DefaultN, "messages per API and mode")
+	keys := fs.Int("keys", experiment.DefaultKeys, "keys per API and mode; each key has one send in flight")
+	rate := fs.Int("rate", experiment.DefaultRate, "max sends per second per API and mode (0: no cap)")
+	sendTimeout := fs.Duration("send-timeout", experiment.DefaultSendTimeout, "HTTP timeout of a send; past it the outcome is indeterminate")
 	fs.StringVar(&c.jsonFile, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&c.htmlFile, "report", "", "also write the report as a self-contained HTML page to this file")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
-	if err := parseLabFlags(fs, args, &c.Target); err != nil {
+	var err error
+	if c.target, err = parseLabFlags(fs, args); err != nil {
 		return c, err
 	}
 	for _, f := range []string{c.jsonFile, c.htmlFile} {
@@ -61,7 +65,10 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 			}
 		}
 	}
-	return c, c.Validate()
+	c.opts = []experiment.Opt{experiment.ScheduleName(c.schedule), experiment.N(*n), experiment.Keys(*keys),
+		experiment.Rate(*rate), experiment.SendTimeout(*sendTimeout)}
+	_, err = experiment.New(c.target, c.opts...)
+	return c, err
 }
 
 // localRestarter restarts the real Kafka brokers of 'prodlab kafka up'.
@@ -88,9 +95,13 @@ func runExperiment(ctx context.Context, args []string) error {
 	// of another process cannot.
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	if kc, err := kafkalocal.Status(sctx); err == nil && kc.Running() {
-		c.Restarter = localRestarter{n: len(kc.Brokers)}
+		c.opts = append(c.opts, experiment.WithRestarter(localRestarter{n: len(kc.Brokers)}))
 	}
 	cancel()
+	e, err := experiment.New(c.target, c.opts...)
+	if err != nil {
+		return err
+	}
 
 	var bar *progressbar.ProgressBar
 	var progress func(done, total int)
@@ -98,14 +109,14 @@ func runExperiment(ctx context.Context, args []string) error {
 		progress = func(done, total int) {
 			if bar == nil {
 				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
-					progressbar.OptionSetDescription(c.Schedule), progressbar.OptionShowCount(),
+					progressbar.OptionSetDescription(c.schedule), progressbar.OptionShowCount(),
 					progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 					progressbar.OptionClearOnFinish())
 			}
 			_ = bar.Set(done)
 		}
 	}
-	rep, err := experiment.Run(ctx, c.Config, progress)
+	rep, err := e.Run(ctx, progress)
 	if bar != nil {
 		_ = bar.Finish()
 	}

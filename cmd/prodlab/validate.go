@@ -21,7 +21,7 @@ func init() {
 
 // validateConfig is the parsed configuration of 'prodlab validate'.
 type validateConfig struct {
-	validate.Config
+	*validate.Validator
 	json bool
 }
 
@@ -36,27 +36,6 @@ func apiList(s string) ([]target.API, error) {
 		out = append(out, target.API{Name: name, URL: u})
 	}
 	return out, nil
-}
-
-// labFlags registers the flags that locate a running lab on fs and
-// returns a function that applies them to cfg after fs.Parse.
-func labFlags(fs *flag.FlagSet, cfg *target.Target) func() error {
-	var apis []string
-	for _, a := range cfg.APIs {
-		apis = append(apis, a.Name+"="+a.URL)
-	}
-	apiFlag := fs.String("api", strings.Join(apis, ","), "producer APIs to drive, name=url,...")
-	fs.StringVar(&cfg.ToxiproxyURL, "toxiproxy", cfg.ToxiproxyURL, "Toxiproxy REST API")
-	bootstrap := fs.String("bootstrap", strings.Join(cfg.Bootstrap, ","), "Kafka's direct (unproxied) listeners, for counting")
-	fs.StringVar(&cfg.Topic, "topic", cfg.Topic, "topic to write to; it must exist")
-	return func() error {
-		var err error
-		if cfg.APIs, err = apiList(*apiFlag); err != nil {
-			return err
-		}
-		cfg.Bootstrap = splitList(*bootstrap)
-		return nil
-	}
 }
 
 // producerTimings reads the producer settings the window depends on from
@@ -75,29 +54,38 @@ func producerTimings(fs *flag.FlagSet) (*prodlab.Config, error) {
 	return &pc, nil
 }
 
-// parseLabFlags adds the lab-locating and producer-timing flags to fs,
-// parses args and applies them to t.
-func parseLabFlags(fs *flag.FlagSet, args []string, t *target.Target) error {
-	apply := labFlags(fs, t)
+// parseLabFlags adds the flags that locate a running lab and the producer
+// timings to fs, parses args and returns the target they describe.
+func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
+	d, _ := target.New()
+	var apis []string
+	for _, a := range d.APIs() {
+		apis = append(apis, a.Name+"="+a.URL)
+	}
+	apiFlag := fs.String("api", strings.Join(apis, ","), "producer APIs to drive, name=url,...")
+	toxiproxy := fs.String("toxiproxy", d.ToxiproxyURL(), "Toxiproxy REST API")
+	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting")
+	topic := fs.String("topic", d.Topic(), "topic to write to; it must exist")
 	pc, err := producerTimings(fs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if err := apply(); err != nil {
-		return err
+	as, err := apiList(*apiFlag)
+	if err != nil {
+		return nil, err
 	}
-	t.RequestTimeout, t.RetryBackoff = pc.RequestTimeout, pc.RetryBackoff
-	return nil
+	return target.New(target.APIs(as...), target.Toxiproxy(*toxiproxy), target.Bootstrap(splitList(*bootstrap)...),
+		target.Topic(*topic), target.Timings(pc.RequestTimeout, pc.RetryBackoff))
 }
 
 func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
-	c := validateConfig{Config: validate.DefaultConfig()}
+	var c validateConfig
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -108,10 +96,14 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
-	if err := parseLabFlags(fs, args, &c.Target); err != nil {
+	t, err := parseLabFlags(fs, args)
+	if err != nil {
 		return c, err
 	}
-	return c, c.Validate()
+	c.Validator, err = validate.New(t, validate.Progress(func(format string, args ...any) {
+		fmt.Fprintf(stderr, "validate: "+format+"\n", args...)
+	}))
+	return c, err
 }
 
 func runValidate(ctx context.Context, args []string) error {
@@ -119,8 +111,7 @@ func runValidate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.Progress = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "validate: "+format+"\n", args...) }
-	rep, err := validate.Run(ctx, c.Config)
+	rep, err := c.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		return &exitError{130, err}
 	}

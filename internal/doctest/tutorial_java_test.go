@@ -18,6 +18,7 @@ import (
 	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 	"github.com/prodlab/prodlab/internal/validate"
 )
@@ -67,19 +68,22 @@ func TestTutorialJava(t *testing.T) {
 			driveJavaTutorial(t, l, url)
 
 			topic := labtest.Topic(t, l, 3, nil)
-			cfg := validate.DefaultConfig()
-			cfg.Target = targettest.Of(l, topic)
-			cfg.APIs = append(cfg.APIs, validate.API{Name: "java", URL: url})
+			tg := targettest.Of(t, l, topic, target.APIs(append(targettest.APIs(l), validate.API{Name: "java", URL: url})...))
+			var opts []validate.Opt
 			if testing.Verbose() {
-				cfg.Progress = t.Logf
+				opts = append(opts, validate.Progress(t.Logf))
+			}
+			val, err := validate.New(tg, opts...)
+			if err != nil {
+				t.Fatal(err)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			start := time.Now()
-			rep, err := validate.Run(ctx, cfg)
+			rep, err := val.Run(ctx)
 			var out strings.Builder
 			_ = rep.WriteText(&out)
-			t.Logf("validate over %d APIs with kafka-clients %s, in %v:\n%s", len(cfg.APIs), v, time.Since(start).Round(time.Millisecond), out.String())
+			t.Logf("validate over %d APIs with kafka-clients %s, in %v:\n%s", len(tg.APIs()), v, time.Since(start).Round(time.Millisecond), out.String())
 			if err != nil {
 				t.Fatalf("validate: %v", err)
 			}
@@ -105,13 +109,15 @@ func TestTutorialJava(t *testing.T) {
 // idempotent mode loses and duplicates nothing, plain mode duplicates.
 func experimentJava(t *testing.T, l *lab.Lab, url string) {
 	t.Helper()
-	cfg := experiment.DefaultConfig()
-	cfg.Target = targettest.Of(l, labtest.Topic(t, l, 3, nil))
-	cfg.APIs = []experiment.API{{Name: "java", URL: url}}
-	cfg.N, cfg.Keys, cfg.Rate = 60, 4, 30 // 2 s of sends: the first window opens after 1 s
+	const n = 60 // 2 s of sends at 30/s: the first window opens after 1 s
+	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(experiment.API{Name: "java", URL: url}))
+	e, err := experiment.New(tg, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rep, err := experiment.Run(ctx, cfg, nil)
+	rep, err := e.Run(ctx, nil)
 	if err != nil {
 		t.Fatalf("experiment: %v", err)
 	}
@@ -129,7 +135,7 @@ func experimentJava(t *testing.T, l *lab.Lab, url string) {
 		// kafka-clients 4.x rebootstraps after each timed-out request, so a
 		// few sends may outlast the experiment's 10 s HTTP timeout under
 		// repeated windows: they count as indeterminate, never as failed.
-		if r.Sent != cfg.N || r.Lost != 0 || r.Failed != 0 || r.Indeterminate > cfg.N/4 {
+		if r.Sent != n || r.Lost != 0 || r.Failed != 0 || r.Indeterminate > n/4 {
 			t.Errorf("%s: sent %d, lost %d, failed %d, indeterminate %d: %+v", r.Name(), r.Sent, r.Lost, r.Failed, r.Indeterminate, r)
 		}
 		switch r.Mode {

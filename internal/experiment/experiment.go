@@ -7,9 +7,11 @@
 package experiment
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -28,35 +30,61 @@ type Restarter interface {
 	Restart(ctx context.Context, i int) error
 }
 
-// Config describes an experiment. DefaultConfig gives the seed's ports.
-type Config struct {
-	// Target locates the lab: its APIs, each running every mode,
-	// Toxiproxy, the direct listeners for reading the log, the topic and
-	// the producers' timings, from which the schedules size their windows.
-	target.Target
-	// Schedule names the fault schedule, default ack-loss; see Schedules.
-	Schedule string
-	// Modes are the producer modes, default idempotent and plain.
-	Modes []prodlab.Mode
-	// N is the messages sent per API and mode, default 1000.
-	N int
-	// Keys is the number of keys per API and mode, default 8. Each key's
-	// messages are sent one after the other, so keys are also the
-	// concurrency of a row.
-	Keys int
-	// Rate caps the sends per second of each row, default 100, so that a
-	// run spans several fault cycles; 0 means no cap.
-	Rate int
-	// SendTimeout is how long a send may take before its outcome is
-	// indeterminate, default 10 s.
-	SendTimeout time.Duration
-	// Restarter restarts brokers for broker-restart; nil if the target
-	// cannot.
-	Restarter Restarter
+// config is an experiment's configuration; New checks it.
+type config struct {
+	schedule    string
+	modes       []prodlab.Mode
+	n, keys     int
+	rate        int
+	sendTimeout time.Duration
+	restarter   Restarter
 }
 
-// Limits on a Config.
+// Opt configures an Experiment.
+type Opt func(*config)
+
+// ScheduleName names the fault schedule, default (and if empty) ack-loss;
+// see Schedules.
+func ScheduleName(name string) Opt { return func(c *config) { c.schedule = name } }
+
+// Modes sets the producer modes, default (and if none) idempotent and
+// plain.
+func Modes(ms ...prodlab.Mode) Opt { return func(c *config) { c.modes = ms } }
+
+// N sets the messages sent per API and mode, default (and if 0) 1000.
+func N(n int) Opt { return func(c *config) { c.n = n } }
+
+// Keys sets the number of keys per API and mode, default (and if 0) 8.
+// Each key's messages are sent one after the other, so keys are also the
+// concurrency of a row.
+func Keys(n int) Opt { return func(c *config) { c.keys = n } }
+
+// Rate caps the sends per second of each row, default 100, so that a run
+// spans several fault cycles; 0 means no cap.
+func Rate(n int) Opt { return func(c *config) { c.rate = n } }
+
+// SendTimeout sets how long a send may take before its outcome is
+// indeterminate, default (and if 0) 10 s.
+func SendTimeout(d time.Duration) Opt { return func(c *config) { c.sendTimeout = d } }
+
+// WithRestarter lets broker-restart restart the target's brokers, default
+// none: the target cannot.
+func WithRestarter(r Restarter) Opt { return func(c *config) { c.restarter = r } }
+
+// Experiment is one experiment on a target, as New checked it.
+type Experiment struct {
+	t   *target.Target
+	cfg config
+}
+
+// The defaults and limits of an experiment.
 const (
+	DefaultSchedule    = "ack-loss"
+	DefaultN           = 1000
+	DefaultKeys        = 8
+	DefaultRate        = 100
+	DefaultSendTimeout = 10 * time.Second
+
 	MaxN    = 1_000_000
 	MaxKeys = 256
 )
@@ -69,59 +97,48 @@ var (
 	ErrCannotRestart = errors.New("this target cannot restart brokers")
 )
 
-// DefaultConfig returns the seed's ports and the defaults above.
-func DefaultConfig() Config {
-	return Config{
-		Target:      target.Default(),
-		Schedule:    "ack-loss",
-		Modes:       []prodlab.Mode{prodlab.Idempotent, prodlab.Plain},
-		N:           1000,
-		Keys:        8,
-		Rate:        100,
-		SendTimeout: 10 * time.Second,
+// New returns an experiment on t: its APIs, each running every mode,
+// Toxiproxy, the direct listeners for reading the log, the topic and the
+// producers' timings, from which the schedules size their windows. It
+// returns an error per invalid option.
+func New(t *target.Target, opts ...Opt) (*Experiment, error) {
+	c := config{rate: DefaultRate}
+	for _, o := range opts {
+		o(&c)
 	}
-}
-
-// Validate checks every field and fills the defaults of empty ones.
-func (c *Config) Validate() error {
-	d := DefaultConfig()
-	if c.Schedule == "" {
-		c.Schedule = d.Schedule
+	c.schedule = cmp.Or(c.schedule, DefaultSchedule)
+	if len(c.modes) == 0 {
+		c.modes = []prodlab.Mode{prodlab.Idempotent, prodlab.Plain}
 	}
-	if len(c.Modes) == 0 {
-		c.Modes = d.Modes
+	c.n, c.keys, c.sendTimeout = cmp.Or(c.n, DefaultN), cmp.Or(c.keys, DefaultKeys), cmp.Or(c.sendTimeout, DefaultSendTimeout)
+	var errs []error
+	if len(t.APIs()) == 0 {
+		errs = append(errs, errors.New("no API to measure"))
 	}
-	if c.N == 0 {
-		c.N = d.N
+	for _, a := range t.APIs() {
+		if strings.Contains(a.Name, ".") { // it would break the row names (franz.plain)
+			errs = append(errs, fmt.Errorf("API name %q: use a plain word such as franz", a.Name))
+		}
 	}
-	if c.Keys == 0 {
-		c.Keys = d.Keys
-	}
-	if c.SendTimeout == 0 {
-		c.SendTimeout = d.SendTimeout
-	}
-	// A dot would break the row names (franz.plain).
-	errs := c.Check("measure", ".")
-	if _, err := lookup(c.Schedule); err != nil {
+	if _, err := lookup(c.schedule); err != nil {
 		errs = append(errs, err)
 	}
-	for _, m := range c.Modes {
+	for _, m := range c.modes {
 		if _, err := prodlab.ParseMode(string(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if c.N < 1 || c.N > MaxN {
-		errs = append(errs, fmt.Errorf("n %d is outside 1..%d", c.N, MaxN))
+	if c.n < 1 || c.n > MaxN {
+		errs = append(errs, fmt.Errorf("n %d is outside 1..%d", c.n, MaxN))
 	}
-	if c.Keys < 1 || c.Keys > MaxKeys {
-		errs = append(errs, fmt.Errorf("keys %d is outside 1..%d", c.Keys, MaxKeys))
+	if c.keys < 1 || c.keys > MaxKeys {
+		errs = append(errs, fmt.Errorf("keys %d is outside 1..%d", c.keys, MaxKeys))
 	}
-	if c.Rate < 0 || c.Rate > 100_000 {
-		errs = append(errs, fmt.Errorf("rate %d is outside 0..100000 per second", c.Rate))
+	if c.rate < 0 || c.rate > 100_000 {
+		errs = append(errs, fmt.Errorf("rate %d is outside 0..100000 per second", c.rate))
 	}
-	if c.SendTimeout < 100*time.Millisecond || c.SendTimeout > 10*time.Minute {
-		errs = append(errs, fmt.Errorf("send timeout %v is outside 100ms..10m", c.SendTimeout))
+	if c.sendTimeout < 100*time.Millisecond || c.sendTimeout > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("send timeout %v is outside 100ms..10m", c.sendTimeout))
 	}
-	errs = append(errs, c.CheckTimings()...)
-	return errors.Join(errs...)
+	return &Experiment{t: t, cfg: c}, errors.Join(errs...)
 }

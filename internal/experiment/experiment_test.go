@@ -15,16 +15,27 @@ import (
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 )
 
-// config points an experiment at every API of l.
-func config(t *testing.T, l *lab.Lab, topic string) experiment.Config {
+// newExperiment points an experiment with opts at tg, or with no tg at
+// every API of l.
+func newExperiment(t *testing.T, l *lab.Lab, tg *target.Target, topic string, opts ...experiment.Opt) *experiment.Experiment {
 	t.Helper()
-	cfg := experiment.DefaultConfig()
-	cfg.Target = targettest.Of(l, topic)
-	return cfg
+	if tg == nil {
+		tg = targettest.Of(t, l, topic)
+	}
+	e, err := experiment.New(tg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
+
+// n is the sends per row of the short runs: 2 s at 30/s, the first window
+// opens after 1 s.
+const n = 60
 
 // TestAckLoss runs a small experiment under ack-loss on every engine:
 // idempotent rows lose, duplicate and reorder nothing; plain rows
@@ -32,14 +43,13 @@ func config(t *testing.T, l *lab.Lab, topic string) experiment.Config {
 func TestAckLoss(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
-	cfg := config(t, l, topic)
-	cfg.N, cfg.Keys, cfg.Rate = 60, 4, 30 // 2 s of sends: the first window opens after 1 s
+	e := newExperiment(t, l, nil, topic, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	calls, last := 0, 0
-	rep, err := experiment.Run(ctx, cfg, func(done, total int) {
+	rep, err := e.Run(ctx, func(done, total int) {
 		calls++
-		if done != last+1 || total != cfg.N*2*len(l.APIs()) {
+		if done != last+1 || total != n*2*len(l.APIs()) {
 			t.Errorf("progress(%d, %d) after %d", done, total, last)
 		}
 		last = done
@@ -50,8 +60,8 @@ func TestAckLoss(t *testing.T) {
 	var tab strings.Builder
 	_ = rep.WriteTable(&tab)
 	t.Log("\n" + tab.String())
-	if calls != cfg.N*len(rep.Rows) {
-		t.Errorf("progress called %d times, want %d", calls, cfg.N*len(rep.Rows))
+	if calls != n*len(rep.Rows) {
+		t.Errorf("progress called %d times, want %d", calls, n*len(rep.Rows))
 	}
 	if len(rep.Rows) != 2*len(l.APIs()) {
 		t.Fatalf("%d rows, want %d", len(rep.Rows), 2*len(l.APIs()))
@@ -61,12 +71,12 @@ func TestAckLoss(t *testing.T) {
 	}
 	total := 0
 	for _, r := range rep.Rows {
-		if r.Sent != cfg.N || r.Acked+r.Failed+r.Indeterminate != r.Sent {
-			t.Errorf("%s: sent %d = acked %d + failed %d + indeterminate %d, want %d sent", r.Name(), r.Sent, r.Acked, r.Failed, r.Indeterminate, cfg.N)
+		if r.Sent != n || r.Acked+r.Failed+r.Indeterminate != r.Sent {
+			t.Errorf("%s: sent %d = acked %d + failed %d + indeterminate %d, want %d sent", r.Name(), r.Sent, r.Acked, r.Failed, r.Indeterminate, n)
 		}
 		switch r.Mode {
 		case prodlab.Idempotent:
-			if r.Lost != 0 || r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != cfg.N {
+			if r.Lost != 0 || r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != n {
 				t.Errorf("%s: %+v, want every send acked once, in order", r.Name(), r)
 			}
 			total += r.Copies["acked"][1]
@@ -78,16 +88,16 @@ func TestAckLoss(t *testing.T) {
 		}
 	}
 	// Cross-check against an independent read of the whole topic.
-	n := 0
+	inLog := 0
 	for _, rec := range labtest.Records(t, l, topic) {
 		for _, h := range rec.Headers {
 			if h.Key == prodlab.HeaderEventID && strings.HasPrefix(string(h.Value), rep.RunID+".") && !strings.HasSuffix(string(h.Value), "warm-up") {
-				n++
+				inLog++
 			}
 		}
 	}
-	if n < total {
-		t.Errorf("the topic holds %d records of the run, the report accounts for at least %d", n, total)
+	if inLog < total {
+		t.Errorf("the topic holds %d records of the run, the report accounts for at least %d", inLog, total)
 	}
 	if left := targettest.Toxics(t, l); len(left) > 0 {
 		t.Fatalf("toxics left behind: %v", left)
@@ -98,7 +108,7 @@ func TestAckLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back experiment.Report
-	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Rows) != len(rep.Rows) || back.Rows[0].Sent != cfg.N {
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Rows) != len(rep.Rows) || back.Rows[0].Sent != n {
 		t.Fatalf("JSON round trip: %v, %+v", err, back.Rows)
 	}
 	if err := rep.WriteHTML(&page); err != nil {
@@ -126,9 +136,8 @@ func TestAckLoss(t *testing.T) {
 // restart brokers, before sending anything.
 func TestBrokerRestartNeedsRestarter(t *testing.T) {
 	l := labtest.Start(t)
-	cfg := config(t, l, prodlab.DefaultTopic)
-	cfg.Schedule, cfg.N = "broker-restart", 10
-	_, err := experiment.Run(context.Background(), cfg, nil)
+	e := newExperiment(t, l, nil, prodlab.DefaultTopic, experiment.ScheduleName("broker-restart"), experiment.N(10))
+	_, err := e.Run(context.Background(), nil)
 	if !errors.Is(err, experiment.ErrCannotRestart) || !strings.Contains(err.Error(), "prodlab kafka up") {
 		t.Fatalf("Run = %v, want ErrCannotRestart naming prodlab kafka up", err)
 	}
@@ -139,8 +148,7 @@ func TestBrokerRestartNeedsRestarter(t *testing.T) {
 func TestInterrupted(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 1, nil)
-	cfg := config(t, l, topic)
-	cfg.N, cfg.Rate = 100000, 50
+	e := newExperiment(t, l, nil, topic, experiment.N(100000), experiment.Rate(50))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -148,7 +156,7 @@ func TestInterrupted(t *testing.T) {
 		_ = labtest.Eventually(ctx, func() bool { return len(targettest.Toxics(t, l)) > 0 })
 		cancel()
 	}()
-	_, err := experiment.Run(ctx, cfg, nil)
+	_, err := e.Run(ctx, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
@@ -160,23 +168,36 @@ func TestInterrupted(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		mod  func(*experiment.Config)
+		opt  experiment.Opt
+		tg   []target.Opt
 		want string
 	}{
-		{"schedule", func(c *experiment.Config) { c.Schedule = "chaos" }, "unknown schedule"},
-		{"n", func(c *experiment.Config) { c.N = -1 }, "outside 1.."},
-		{"keys", func(c *experiment.Config) { c.Keys = 1000 }, "keys"},
-		{"rate", func(c *experiment.Config) { c.Rate = -1 }, "rate"},
-		{"api", func(c *experiment.Config) { c.APIs[0].URL = "ftp://x" }, "not an http:// URL"},
-		{"topic", func(c *experiment.Config) { c.Topic = ".." }, "not a legal Kafka topic"},
+		{"schedule", experiment.ScheduleName("chaos"), nil, "unknown schedule"},
+		{"n", experiment.N(-1), nil, "outside 1.."},
+		{"keys", experiment.Keys(1000), nil, "keys"},
+		{"rate", experiment.Rate(-1), nil, "rate"},
+		{"mode", experiment.Modes("fast"), nil, "not allowed"},
+		{"send timeout", experiment.SendTimeout(time.Millisecond), nil, "send timeout"},
+		{"no api", nil, []target.Opt{target.APIs()}, "no API to measure"},
+		{"reserved", nil, []target.Opt{target.APIs(experiment.API{Name: "fr.anz", URL: "http://127.0.0.1:1"})}, "use a plain word"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := experiment.DefaultConfig()
-			tc.mod(&c)
-			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
+			tg, err := target.New(tc.tg...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var opts []experiment.Opt
+			if tc.opt != nil {
+				opts = append(opts, tc.opt)
+			}
+			if _, err := experiment.New(tg, opts...); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New() = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+	tg, _ := target.New()
+	if _, err := experiment.New(tg, experiment.N(0), experiment.Keys(0), experiment.SendTimeout(0)); err != nil {
+		t.Fatalf("New() with zero options, which mean the defaults: %v", err)
 	}
 	names := map[string]bool{}
 	for _, s := range experiment.Schedules() {
@@ -197,12 +218,11 @@ func TestConfigValidate(t *testing.T) {
 // and classified, none is unknown, and the plain row duplicates.
 func TestAckLossSeedContract(t *testing.T) {
 	l := labtest.Start(t)
-	cfg := config(t, l, labtest.Topic(t, l, 3, nil))
-	cfg.APIs = []experiment.API{{Name: "seed", URL: labtest.SeedAPI(t, l)}}
-	cfg.N, cfg.Keys, cfg.Rate = 60, 4, 30 // 2 s of sends: the first window opens after 1 s
+	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(experiment.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
+	e := newExperiment(t, l, tg, "", experiment.N(n), experiment.Keys(4), experiment.Rate(30))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rep, err := experiment.Run(ctx, cfg, nil)
+	rep, err := e.Run(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,13 +233,13 @@ func TestAckLossSeedContract(t *testing.T) {
 		t.Fatalf("%d rows, %d unknown records; want 2 and 0", len(rep.Rows), rep.Unknown)
 	}
 	for _, r := range rep.Rows {
-		if r.Sent != cfg.N || r.Lost != 0 || r.Copies["acked"][0] != 0 {
+		if r.Sent != n || r.Lost != 0 || r.Copies["acked"][0] != 0 {
 			t.Errorf("%s: %+v: acked sends without a copy in the log", r.Name(), r)
 		}
 		if r.Mode == prodlab.Plain && r.Duplicated < 1 {
 			t.Errorf("%s: no duplicate: %+v", r.Name(), r)
 		}
-		if r.Mode == prodlab.Idempotent && (r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != cfg.N) {
+		if r.Mode == prodlab.Idempotent && (r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != n) {
 			t.Errorf("%s: %+v, want every send acked once, in order", r.Name(), r)
 		}
 	}

@@ -57,48 +57,46 @@ type row struct {
 
 func (r *row) name() string { return r.api.Name + "." + string(r.mode) }
 
-// Run sends cfg.N messages per API and mode, every row at once, while the
+// Run sends N messages per API and mode, every row at once, while the
 // schedule injects faults; then it reads the log back and classifies every
 // request. progress, if set, is called after every send with the sends done
 // and the total; calls are serialised. The schedule's toxics are removed
 // before Run returns, even when ctx is cancelled.
-func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Report, error) {
-	if err := cfg.Validate(); err != nil {
-		return Report{}, err
-	}
-	sched, _ := lookup(cfg.Schedule)
-	rep := Report{Schedule: sched.Name(), Description: sched.Describe(), Topic: cfg.Topic,
-		RunID: "e" + randomHex(4), N: cfg.N, Keys: cfg.Keys, Rate: cfg.Rate,
-		SendTimeoutMs: cfg.SendTimeout.Milliseconds(), RequestTimeoutMs: cfg.RequestTimeout.Milliseconds()}
+func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (Report, error) {
+	cfg, t := e.cfg, e.t
+	sched, _ := lookup(cfg.schedule)
+	rep := Report{Schedule: sched.Name(), Description: sched.Describe(), Topic: t.Topic(),
+		RunID: "e" + randomHex(4), N: cfg.n, Keys: cfg.keys, Rate: cfg.rate,
+		SendTimeoutMs: cfg.sendTimeout.Milliseconds(), RequestTimeoutMs: t.RequestTimeout().Milliseconds()}
 
-	conn, err := cfg.Connect(ctx)
+	conn, err := t.Connect(ctx)
 	if err != nil {
 		return rep, err
 	}
 	defer conn.Close()
-	f := &Faults{proxies: conn.Proxies, restarter: cfg.Restarter, RequestTimeout: cfg.RequestTimeout,
-		RetryBackoff: cfg.RetryBackoff, active: map[string]bool{}}
+	f := &Faults{proxies: conn.Proxies, restarter: cfg.restarter, RequestTimeout: t.RequestTimeout(),
+		RetryBackoff: t.RetryBackoff(), active: map[string]bool{}}
 	if err := checkRestarter(sched, f); err != nil {
 		return rep, err
 	}
-	from, err := direct.EndOffsets(ctx, conn.Admin, cfg.Topic)
+	from, err := direct.EndOffsets(ctx, conn.Admin, t.Topic())
 	if err != nil {
-		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
+		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(t.Bootstrap(), ","), err)
 	}
-	hc := &http.Client{Timeout: cfg.SendTimeout}
-	for _, a := range cfg.APIs {
-		if err := warm(ctx, hc, cfg, a, rep.RunID); err != nil {
+	hc := &http.Client{Timeout: cfg.sendTimeout}
+	for _, a := range t.APIs() {
+		if err := e.warm(ctx, hc, a, rep.RunID); err != nil {
 			return rep, err
 		}
 	}
 
 	var rows []*row
-	for _, a := range cfg.APIs {
-		for _, m := range cfg.Modes {
+	for _, a := range t.APIs() {
+		for _, m := range cfg.modes {
 			rows = append(rows, &row{api: a, mode: m})
 		}
 	}
-	total := len(rows) * cfg.N
+	total := len(rows) * cfg.n
 	var progMu sync.Mutex
 	done := 0
 	onSent := func() {
@@ -124,7 +122,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	defer stopRows()
 	var wg sync.WaitGroup
 	for _, r := range rows {
-		wg.Go(func() { sendRow(sendCtx, hc, cfg, rep.RunID, r, onSent) })
+		wg.Go(func() { e.sendRow(sendCtx, hc, rep.RunID, r, onSent) })
 	}
 	rowsDone := make(chan struct{})
 	go func() { wg.Wait(); close(rowsDone) }()
@@ -155,11 +153,11 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 
 	// Indeterminate sends may still be retried by their producer: wait
 	// until the log stops growing before reading it.
-	ends, err := settle(ctx, conn.Admin, cfg.Topic, rows, 2*f.Hold())
+	ends, err := settle(ctx, conn.Admin, t.Topic(), rows, 2*f.Hold())
 	if err != nil {
 		return rep, err
 	}
-	recs, err := direct.ReadRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends)
+	recs, err := direct.ReadRange(ctx, t.Bootstrap(), conn.Bypass, t.Topic(), from, ends)
 	if err != nil {
 		return rep, err
 	}
@@ -168,20 +166,20 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 }
 
 // send does one sync send of the row's mode to the API.
-func send(ctx context.Context, hc *http.Client, cfg Config, a API, mode prodlab.Mode, eventID, key string) error {
+func (e *Experiment) send(ctx context.Context, hc *http.Client, a API, mode prodlab.Mode, eventID, key string) error {
 	c, err := api.NewClient(a.URL, httpjson.WithHTTPClient(hc))
 	if err != nil {
 		return err
 	}
-	_, err = c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Key: key, Topic: cfg.Topic})
+	_, err = c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Key: key, Topic: e.t.Topic()})
 	return err
 }
 
 // warm checks an API and sends one record per mode, so that its producers
 // hold the topic's metadata before the first fault.
-func warm(ctx context.Context, hc *http.Client, cfg Config, a API, run string) error {
-	for _, m := range cfg.Modes {
-		err := send(ctx, hc, cfg, a, m, run+".warm-up", "")
+func (e *Experiment) warm(ctx context.Context, hc *http.Client, a API, run string) error {
+	for _, m := range e.cfg.modes {
+		err := e.send(ctx, hc, a, m, run+".warm-up", "")
 		var ae *api.Error
 		if errors.As(err, &ae) {
 			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
@@ -202,22 +200,23 @@ func keyName(run string, key int) string { return fmt.Sprintf("%s-k%03d", run, k
 
 // sendRow sends the row's messages: one goroutine per key, each key's
 // messages one after the other, all keys sharing the row's rate.
-func sendRow(ctx context.Context, hc *http.Client, cfg Config, run string, r *row, onSent func()) {
-	r.reqs = make([][]request, cfg.Keys)
+func (e *Experiment) sendRow(ctx context.Context, hc *http.Client, run string, r *row, onSent func()) {
+	cfg := e.cfg
+	r.reqs = make([][]request, cfg.keys)
 	for k := range r.reqs {
-		n := cfg.N / cfg.Keys
-		if k < cfg.N%cfg.Keys {
+		n := cfg.n / cfg.keys
+		if k < cfg.n%cfg.keys {
 			n++
 		}
 		r.reqs[k] = make([]request, n)
 	}
 	var tokens chan struct{}
-	if cfg.Rate > 0 {
+	if cfg.rate > 0 {
 		tokens = make(chan struct{})
 		tctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		go func() {
-			t := time.NewTicker(time.Second / time.Duration(cfg.Rate))
+			t := time.NewTicker(time.Second / time.Duration(cfg.rate))
 			defer t.Stop()
 			for {
 				select {
@@ -248,7 +247,7 @@ func sendRow(ctx context.Context, hc *http.Client, cfg Config, run string, r *ro
 					return
 				}
 				start := time.Now()
-				err := send(ctx, hc, cfg, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k))
+				err := e.send(ctx, hc, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k))
 				rq := request{sent: true, took: time.Since(start)}
 				var ae *api.Error
 				switch {

@@ -25,7 +25,7 @@ type Schedule interface {
 	// whatever Run leaves on the proxies once it returns.
 	Run(ctx context.Context, f *Faults) error
 	// NeedsRestarter reports whether Run stops and starts brokers, which
-	// needs a Config.Restarter.
+	// needs a Restarter (WithRestarter).
 	NeedsRestarter() bool
 }
 

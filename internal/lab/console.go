@@ -66,30 +66,38 @@ func (l *Lab) closeConsole() {
 }
 
 // target describes this lab to validate and experiment runs.
-func (l *Lab) target() target.Target {
-	t := target.Default()
-	t.APIs = nil
+func (l *Lab) target() (*target.Target, error) {
+	var apis []target.API
 	for _, a := range l.apis {
-		t.APIs = append(t.APIs, target.API{Name: a.Engine.Name(), URL: a.URL})
+		apis = append(apis, target.API{Name: a.Engine.Name(), URL: a.URL})
 	}
-	t.ToxiproxyURL, t.Bootstrap = l.toxiURL, l.direct
-	t.RequestTimeout, t.RetryBackoff = l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff
-	return t
+	return target.New(target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Bootstrap(l.direct...),
+		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff))
 }
 
 // consoleValidate runs Lab 02.4's validation against this lab.
 func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (validate.Report, error) {
-	cfg := validate.DefaultConfig()
-	cfg.Target = l.target()
-	cfg.Progress = func(format string, args ...any) { progress(fmt.Sprintf(format, args...)) }
-	return validate.Run(ctx, cfg)
+	t, err := l.target()
+	if err != nil {
+		return validate.Report{}, err
+	}
+	v, err := validate.New(t, validate.Progress(func(format string, args ...any) { progress(fmt.Sprintf(format, args...)) }))
+	if err != nil {
+		return validate.Report{}, err
+	}
+	return v.Run(ctx)
 }
 
 // consoleExperiment runs an experiment of n messages per engine and mode
 // against this lab.
 func (l *Lab) consoleExperiment(ctx context.Context, schedule string, n int, progress func(done, total int)) (experiment.Report, error) {
-	cfg := experiment.DefaultConfig()
-	cfg.Target = l.target()
-	cfg.Schedule, cfg.N = schedule, n
-	return experiment.Run(ctx, cfg, progress)
+	t, err := l.target()
+	if err != nil {
+		return experiment.Report{}, err
+	}
+	e, err := experiment.New(t, experiment.ScheduleName(schedule), experiment.N(n))
+	if err != nil {
+		return experiment.Report{}, err
+	}
+	return e.Run(ctx, progress)
 }

@@ -5,6 +5,7 @@
 package target
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,62 +31,79 @@ type API struct {
 	URL string
 }
 
-// Target is a running lab. Default gives the seed's ports.
+// Target is a running lab, as New checked it.
 type Target struct {
-	// APIs are the producer APIs, driven in this order.
-	APIs []API
-	// ToxiproxyURL is the base URL of Toxiproxy's REST API.
-	ToxiproxyURL string
-	// Bootstrap lists the brokers' direct listeners, for reading the log.
-	Bootstrap []string
-	// Topic receives the messages, default prodlab.DefaultTopic; it must
-	// exist.
-	Topic string
-	// RequestTimeout is the producers' request timeout, default 1000 ms
-	// (KAFKA_REQUEST_TIMEOUT_MS). Runs size their fault windows from it.
-	RequestTimeout time.Duration
-	// RetryBackoff is the producers' retry backoff, default 100 ms
-	// (KAFKA_RETRY_BACKOFF_MS).
-	RetryBackoff time.Duration
+	apis           []API
+	toxiproxy      string
+	bootstrap      []string
+	topic          string
+	requestTimeout time.Duration
+	retryBackoff   time.Duration
+}
+
+// Opt configures a Target.
+type Opt func(*Target)
+
+// APIs sets the producer APIs, driven in this order; default franz-go on
+// :18080 and librdkafka on :18081.
+func APIs(apis ...API) Opt { return func(t *Target) { t.apis = apis } }
+
+// Toxiproxy sets the base URL of Toxiproxy's REST API, default
+// http://127.0.0.1:8474.
+func Toxiproxy(url string) Opt { return func(t *Target) { t.toxiproxy = url } }
+
+// Bootstrap sets the brokers' direct listeners, for reading the log;
+// default 127.0.0.1:9092.
+func Bootstrap(addrs ...string) Opt { return func(t *Target) { t.bootstrap = addrs } }
+
+// Topic sets the topic that receives the messages, which must exist;
+// default (and if empty) prodlab.DefaultTopic.
+func Topic(topic string) Opt { return func(t *Target) { t.topic = topic } }
+
+// Timings sets the producers' request timeout and retry backoff, default
+// (and if zero) 1000 ms and 100 ms (KAFKA_REQUEST_TIMEOUT_MS,
+// KAFKA_RETRY_BACKOFF_MS). Runs size their fault windows from them.
+func Timings(requestTimeout, retryBackoff time.Duration) Opt {
+	return func(t *Target) { t.requestTimeout, t.retryBackoff = requestTimeout, retryBackoff }
 }
 
 // ErrToxicsPresent means a proxy already holds toxics, which would blur
 // the faults a run injects.
 var ErrToxicsPresent = errors.New("toxics are already present")
 
-// Default returns the seed's ports and producer timings: franz-go on
-// :18080, librdkafka on :18081, Toxiproxy on :8474, Kafka's direct listener
-// on :9092.
-func Default() Target {
-	ec := prodlab.DefaultConfig()
+// New returns the target opts describe, by default the seed's ports and
+// producer timings, or one error per invalid field. An API name may hold
+// none of " =,"; callers check there is an API at all.
+func New(opts ...Opt) (*Target, error) {
 	p := prodlab.DefaultPorts
-	return Target{
-		APIs: []API{
+	t := &Target{
+		apis: []API{
 			{Name: prodlab.Franz, URL: "http://" + prodlab.Loopback(p.Franz)},
 			{Name: prodlab.Librdkafka, URL: "http://" + prodlab.Loopback(p.Librdkafka)},
 		},
-		ToxiproxyURL:   "http://" + prodlab.Loopback(p.Toxiproxy),
-		Bootstrap:      []string{prodlab.Loopback(p.Broker)},
-		Topic:          prodlab.DefaultTopic,
-		RequestTimeout: ec.RequestTimeout,
-		RetryBackoff:   ec.RetryBackoff,
+		toxiproxy: "http://" + prodlab.Loopback(p.Toxiproxy),
+		bootstrap: []string{prodlab.Loopback(p.Broker)},
 	}
+	for _, o := range opts {
+		o(t)
+	}
+	t.fill()
+	return t, t.validate()
 }
 
-// Check fills the default topic and returns one error per invalid field
-// but the timings. An empty API list reads "no API to " + purpose; an API
-// name may hold none of " =," nor the characters in reserved.
-func (t *Target) Check(purpose, reserved string) []error {
-	if t.Topic == "" {
-		t.Topic = prodlab.DefaultTopic
-	}
+// fill gives the topic and the timings their defaults where they are zero.
+func (t *Target) fill() {
+	ec := prodlab.DefaultConfig()
+	t.topic = cmp.Or(t.topic, prodlab.DefaultTopic)
+	t.requestTimeout = cmp.Or(t.requestTimeout, ec.RequestTimeout)
+	t.retryBackoff = cmp.Or(t.retryBackoff, ec.RetryBackoff)
+}
+
+func (t *Target) validate() error {
 	var errs []error
-	if len(t.APIs) == 0 {
-		errs = append(errs, errors.New("no API to "+purpose))
-	}
 	seen := map[string]bool{}
-	for _, a := range t.APIs {
-		if a.Name == "" || strings.ContainsAny(a.Name, " =,"+reserved) {
+	for _, a := range t.apis {
+		if a.Name == "" || strings.ContainsAny(a.Name, " =,") {
 			errs = append(errs, fmt.Errorf("API name %q: use a plain word such as franz", a.Name))
 		}
 		if seen[a.Name] {
@@ -96,36 +114,22 @@ func (t *Target) Check(purpose, reserved string) []error {
 			errs = append(errs, fmt.Errorf("API %s: %w", a.Name, err))
 		}
 	}
-	if err := checkURL(t.ToxiproxyURL); err != nil {
+	if err := checkURL(t.toxiproxy); err != nil {
 		errs = append(errs, fmt.Errorf("toxiproxy: %w", err))
 	}
-	if len(t.Bootstrap) == 0 {
+	if len(t.bootstrap) == 0 {
 		errs = append(errs, errors.New("bootstrap: at least one direct host:port is required"))
 	}
-	if msg := prodlab.ValidTopic(t.Topic); msg != "" {
+	if msg := prodlab.ValidTopic(t.topic); msg != "" {
 		errs = append(errs, errors.New(msg))
 	}
-	return errs
-}
-
-// CheckTimings fills the default timings and returns one error per timing
-// out of range.
-func (t *Target) CheckTimings() []error {
-	d := Default()
-	if t.RequestTimeout == 0 {
-		t.RequestTimeout = d.RequestTimeout
+	if t.requestTimeout < 10*time.Millisecond || t.requestTimeout > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("request timeout %v is outside 10ms..5m", t.requestTimeout))
 	}
-	if t.RetryBackoff == 0 {
-		t.RetryBackoff = d.RetryBackoff
+	if t.retryBackoff < 0 || t.retryBackoff > time.Minute {
+		errs = append(errs, fmt.Errorf("retry backoff %v is outside 0..1m", t.retryBackoff))
 	}
-	var errs []error
-	if t.RequestTimeout < 10*time.Millisecond || t.RequestTimeout > 5*time.Minute {
-		errs = append(errs, fmt.Errorf("request timeout %v is outside 10ms..5m", t.RequestTimeout))
-	}
-	if t.RetryBackoff < 0 || t.RetryBackoff > time.Minute {
-		errs = append(errs, fmt.Errorf("retry backoff %v is outside 0..1m", t.RetryBackoff))
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 func checkURL(s string) error {
@@ -135,6 +139,24 @@ func checkURL(s string) error {
 	}
 	return nil
 }
+
+// APIs returns the producer APIs.
+func (t *Target) APIs() []API { return t.apis }
+
+// ToxiproxyURL returns the base URL of Toxiproxy's REST API.
+func (t *Target) ToxiproxyURL() string { return t.toxiproxy }
+
+// Bootstrap returns the brokers' direct listeners.
+func (t *Target) Bootstrap() []string { return t.bootstrap }
+
+// Topic returns the topic.
+func (t *Target) Topic() string { return t.topic }
+
+// RequestTimeout returns the producers' request timeout.
+func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
+
+// RetryBackoff returns the producers' retry backoff.
+func (t *Target) RetryBackoff() time.Duration { return t.retryBackoff }
 
 // Conn is an open connection to a target: the proxy bypass, the proxies
 // and an admin client on the direct listeners.
@@ -151,8 +173,8 @@ type Conn struct {
 // Connect reads the proxy bypass from Toxiproxy, checks that no proxy is
 // disabled or holds a toxic, and opens an admin client on the direct
 // listeners. Close releases it.
-func (t Target) Connect(ctx context.Context) (*Conn, error) {
-	tc, err := toxiclient.New(t.ToxiproxyURL)
+func (t *Target) Connect(ctx context.Context) (*Conn, error) {
+	tc, err := toxiclient.New(t.toxiproxy)
 	if err != nil {
 		return nil, err
 	}
@@ -161,14 +183,14 @@ func (t Target) Connect(ctx context.Context) (*Conn, error) {
 		return nil, err // it names the URL
 	}
 	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.ToxiproxyURL, err)
+		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.toxiproxy, err)
 	}
 	bypass := direct.Bypass(up)
-	proxies, err := cleanProxies(ctx, tc, t.ToxiproxyURL)
+	proxies, err := cleanProxies(ctx, tc, t.toxiproxy)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := direct.NewClient(t.Bootstrap, bypass)
+	cl, err := direct.NewClient(t.bootstrap, bypass)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package target_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,49 +9,44 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 )
 
-func TestCheck(t *testing.T) {
-	d := target.Default()
-	if errs := d.Check("measure", "."); len(errs) > 0 {
-		t.Fatalf("default target: %v", errors.Join(errs...))
+func TestNew(t *testing.T) {
+	d, err := target.New()
+	if err != nil {
+		t.Fatalf("default target: %v", err)
+	}
+	if len(d.APIs()) != 2 || d.ToxiproxyURL() != "http://127.0.0.1:8474" || d.Bootstrap()[0] != "127.0.0.1:9092" || d.Topic() != prodlab.DefaultTopic {
+		t.Fatalf("default target: %v %s %v %s, want the seed's ports and topic", d.APIs(), d.ToxiproxyURL(), d.Bootstrap(), d.Topic())
 	}
 	for _, tc := range []struct {
-		name     string
-		mod      func(*target.Target)
-		reserved string
-		want     string
+		name string
+		opt  target.Opt
+		want string
 	}{
-		{"no api", func(t *target.Target) { t.APIs = nil }, "", "no API to measure"},
-		{"reserved", func(t *target.Target) { t.APIs[0].Name = "fr.anz" }, ".", "use a plain word"},
-		{"twice", func(t *target.Target) { t.APIs[1].Name = t.APIs[0].Name }, "", "given twice"},
-		{"api url", func(t *target.Target) { t.APIs[0].URL = "ftp://x" }, "", "not an http:// URL"},
-		{"toxiproxy", func(t *target.Target) { t.ToxiproxyURL = "127.0.0.1:8474" }, "", "toxiproxy:"},
-		{"bootstrap", func(t *target.Target) { t.Bootstrap = nil }, "", "bootstrap"},
-		{"topic", func(t *target.Target) { t.Topic = ".." }, "", "not a legal Kafka topic"},
+		{"name", target.APIs(target.API{Name: "fr anz", URL: "http://127.0.0.1:1"}), "use a plain word"},
+		{"twice", target.APIs(d.APIs()[0], d.APIs()[0]), "given twice"},
+		{"api url", target.APIs(target.API{Name: "franz", URL: "ftp://x"}), "not an http:// URL"},
+		{"toxiproxy", target.Toxiproxy("127.0.0.1:8474"), "toxiproxy:"},
+		{"bootstrap", target.Bootstrap(), "bootstrap"},
+		{"topic", target.Topic(".."), "not a legal Kafka topic"},
+		{"request timeout", target.Timings(time.Millisecond, 0), "request timeout"},
+		{"retry backoff", target.Timings(0, -1), "retry backoff"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tg := target.Default()
-			tc.mod(&tg)
-			err := errors.Join(tg.Check("measure", tc.reserved)...)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Check() = %v, want an error containing %q", err, tc.want)
+			if _, err := target.New(tc.opt); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New() = %v, want an error containing %q", err, tc.want)
 			}
 		})
 	}
-	tg := target.Default()
-	tg.APIs[0].Name = "fr.anz"
-	tg.Topic = ""
-	if errs := tg.Check("validate", ""); len(errs) > 0 || tg.Topic != prodlab.DefaultTopic {
-		t.Fatalf("Check() = %v, topic %q; want no error and the default topic", errors.Join(errs...), tg.Topic)
+	if _, err := target.New(target.Timings(time.Millisecond, -1)); err == nil || strings.Count(err.Error(), "\n") != 1 {
+		t.Fatalf("New() = %v, want one error per timing", err)
 	}
 }
 
-func TestCheckTimings(t *testing.T) {
-	tg := target.Target{}
-	if errs := tg.CheckTimings(); len(errs) > 0 || tg.RequestTimeout != time.Second || tg.RetryBackoff != 100*time.Millisecond {
-		t.Fatalf("CheckTimings() = %v, timings %v and %v; want the defaults 1s and 100ms", errors.Join(errs...), tg.RequestTimeout, tg.RetryBackoff)
-	}
-	tg.RequestTimeout, tg.RetryBackoff = time.Millisecond, -1
-	if errs := tg.CheckTimings(); len(errs) != 2 {
-		t.Fatalf("CheckTimings() = %v, want one error per timing", errors.Join(errs...))
+// TestDefaultsWhereZero checks that an empty topic and zero timings mean
+// the defaults.
+func TestDefaultsWhereZero(t *testing.T) {
+	tg, err := target.New(target.APIs(target.API{Name: "fr.anz", URL: "http://127.0.0.1:1"}), target.Topic(""), target.Timings(0, 0))
+	if err != nil || tg.Topic() != prodlab.DefaultTopic || tg.RequestTimeout() != time.Second || tg.RetryBackoff() != 100*time.Millisecond {
+		t.Fatalf("New() = %v, topic %q, timings %v and %v; want no error, the default topic, 1s and 100ms", err, tg.Topic(), tg.RequestTimeout(), tg.RetryBackoff())
 	}
 }

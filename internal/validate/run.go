@@ -23,7 +23,7 @@ const ToxicName = "prodlab-validate-latency"
 
 // validator holds what one run shares between its windows.
 type validator struct {
-	cfg  Config
+	*Validator
 	conn *target.Conn
 }
 
@@ -44,28 +44,24 @@ type validator struct {
 // idempotent count other than 1, a plain count without a duplicate, a send
 // or count that failed), an error saying why. It removes its toxic before
 // returning, even when ctx is cancelled.
-func Run(ctx context.Context, cfg Config) (Report, error) {
-	rep := Report{Topic: cfg.Topic}
-	if err := cfg.Validate(); err != nil {
-		return rep, err
-	}
-	rep.Topic = cfg.Topic
-	conn, err := cfg.Connect(ctx)
+func (x *Validator) Run(ctx context.Context) (Report, error) {
+	rep := Report{Topic: x.t.Topic()}
+	conn, err := x.t.Connect(ctx)
 	if err != nil {
 		return rep, err
 	}
 	defer conn.Close()
-	v := &validator{cfg: cfg, conn: conn}
-	if _, err := direct.EndOffsets(ctx, conn.Admin, cfg.Topic); err != nil {
-		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(cfg.Bootstrap, ","), err)
+	v := &validator{Validator: x, conn: conn}
+	if _, err := direct.EndOffsets(ctx, conn.Admin, x.t.Topic()); err != nil {
+		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(x.t.Bootstrap(), ","), err)
 	}
-	for _, a := range cfg.APIs {
+	for _, a := range x.t.APIs() {
 		if err := v.warm(ctx, a); err != nil {
 			return rep, err
 		}
 	}
-	for _, a := range cfg.APIs {
-		for _, m := range cfg.Modes {
+	for _, a := range x.t.APIs() {
+		for _, m := range x.cfg.modes {
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
@@ -81,7 +77,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 // addToxics puts the latency toxic on every proxy.
 func (v *validator) addToxics() error {
-	ms := v.cfg.latency().Milliseconds()
+	ms := v.latency().Milliseconds()
 	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": ms, "jitter": 0})
 }
 
@@ -99,7 +95,7 @@ func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 		return sent{err: err}
 	}
 	start := time.Now()
-	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.cfg.Topic})
+	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.t.Topic()})
 	var ae *api.Error
 	switch {
 	case errors.As(err, &ae):
@@ -125,7 +121,7 @@ func (v *validator) warm(ctx context.Context, a API) error {
 	} else if err != nil {
 		return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
 	}
-	for _, m := range v.cfg.Modes {
+	for _, m := range v.cfg.modes {
 		s := v.send(ctx, a, m, "validate-warm-up-"+a.Name+"-"+string(m)+"-"+randomHex())
 		if s.err != nil {
 			return s.err
@@ -134,7 +130,7 @@ func (v *validator) warm(ctx context.Context, a API) error {
 			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, s.status, s.body)
 		}
 	}
-	v.cfg.logf("%s API at %s is warm", a.Name, a.URL)
+	v.logf("%s API at %s is warm", a.Name, a.URL)
 	return nil
 }
 
@@ -145,11 +141,11 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
 		return res
 	}
-	from, err := direct.EndOffsets(ctx, v.conn.Admin, v.cfg.Topic)
+	from, err := direct.EndOffsets(ctx, v.conn.Admin, v.t.Topic())
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(v.cfg.Bootstrap, v.conn.Bypass, v.cfg.Topic, res.EventID, from)
+	w, err := startWatch(v.t.Bootstrap(), v.conn.Bypass, v.t.Topic(), res.EventID, from)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -173,8 +169,8 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		}
 	}()
 
-	hold := v.cfg.hold()
-	v.cfg.logf("%s: toxic on, sending eventId %s", res.Name(), res.EventID)
+	hold := v.hold()
+	v.logf("%s: toxic on, sending eventId %s", res.Name(), res.EventID)
 	start := time.Now()
 	answers := make(chan sent, 1)
 	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
@@ -213,7 +209,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	case early != nil:
 		res.Status, res.Answer, res.Took = early.status, early.body, early.took
 		return fail("%v: it answered after %v while a %v latency toxic held every response",
-			ErrBypassed, early.took.Round(time.Millisecond), v.cfg.latency())
+			ErrBypassed, early.took.Round(time.Millisecond), v.latency())
 	case err != nil:
 		return fail("the record never reached the broker within %v of the send", time.Since(start).Round(time.Millisecond))
 	}
@@ -222,7 +218,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	if err := remove(); err != nil {
 		return fail("%v", err)
 	}
-	v.cfg.logf("%s: toxic off after %v with %d cop%s in the log", res.Name(), res.Window.Round(time.Millisecond), n, plural(n, "y", "ies"))
+	v.logf("%s: toxic off after %v with %d cop%s in the log", res.Name(), res.Window.Round(time.Millisecond), n, plural(n, "y", "ies"))
 
 	// Step 4: the answer, then every record up to the end offsets.
 	var s sent
@@ -237,7 +233,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ends, err := direct.EndOffsets(cctx, v.conn.Admin, v.cfg.Topic)
+	ends, err := direct.EndOffsets(cctx, v.conn.Admin, v.t.Topic())
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/target/targettest"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
@@ -17,11 +19,10 @@ import (
 func TestValidateSeedContract(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
-	cfg := config(t, l, topic)
-	cfg.APIs = []validate.API{{Name: "seed", URL: labtest.SeedAPI(t, l)}}
+	tg := targettest.Of(t, l, topic, target.APIs(validate.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := validate.Run(ctx, cfg)
+	rep, err := newValidator(t, l, tg, "").Run(ctx)
 	var out strings.Builder
 	_ = rep.WriteText(&out)
 	t.Log("\n" + out.String())
@@ -32,7 +33,7 @@ func TestValidateSeedContract(t *testing.T) {
 		t.Fatalf("summary %q, want OK: seed_idempotent=1 seed_plain=2", got)
 	}
 	for _, r := range rep.Runs {
-		if limit := cfg.RequestTimeout + 5*time.Second; r.Window > limit {
+		if limit := tg.RequestTimeout() + 5*time.Second; r.Window > limit {
 			t.Errorf("%s: the window lasted %v, more than %v: it did not end on the record it saw", r.Name(), r.Window, limit)
 		}
 		got := labtest.Count(t, l, topic, r.EventID)

@@ -10,6 +10,7 @@
 package validate
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -22,20 +23,31 @@ import (
 // line (franz_plain=2).
 type API = target.API
 
-// Config describes a validate run. DefaultConfig gives the seed's ports.
-type Config struct {
-	// Target locates the lab: its APIs, validated in this order,
-	// Toxiproxy, the direct listeners for counting, the topic and the
-	// producers' timings. The window stays open until the request timeout
-	// passed.
-	target.Target
-	// Modes are the producer modes to run, default idempotent then plain.
-	Modes []prodlab.Mode
-	// TimeoutScan is how late a client may notice a timed-out request,
-	// default 1 s: librdkafka scans for timeouts once a second.
-	TimeoutScan time.Duration
-	// Progress, if set, receives one line per step.
-	Progress func(format string, args ...any)
+// config is a validate run's configuration; New checks it.
+type config struct {
+	modes       []prodlab.Mode
+	timeoutScan time.Duration
+	progress    func(format string, args ...any)
+}
+
+// Opt configures a Validator.
+type Opt func(*config)
+
+// Modes sets the producer modes to run, default (and if none) idempotent
+// then plain.
+func Modes(ms ...prodlab.Mode) Opt { return func(c *config) { c.modes = ms } }
+
+// TimeoutScan sets how late a client may notice a timed-out request,
+// default (and if zero) 1 s: librdkafka scans for timeouts once a second.
+func TimeoutScan(d time.Duration) Opt { return func(c *config) { c.timeoutScan = d } }
+
+// Progress receives one line per step, default none.
+func Progress(fn func(format string, args ...any)) Opt { return func(c *config) { c.progress = fn } }
+
+// Validator runs Lab 02.4 against one target.
+type Validator struct {
+	t   *target.Target
+	cfg config
 }
 
 // Sentinel errors.
@@ -48,53 +60,48 @@ var (
 	ErrBypassed = errors.New("the API's traffic bypasses Toxiproxy")
 )
 
-// DefaultConfig returns the seed's ports: franz-go on :18080, librdkafka on
-// :18081, Toxiproxy on :8474, Kafka's direct listener on :9092.
-func DefaultConfig() Config {
-	return Config{
-		Target:      target.Default(),
-		Modes:       []prodlab.Mode{prodlab.Idempotent, prodlab.Plain},
-		TimeoutScan: time.Second,
+// New returns a validator of t's APIs, validated in this order, or an
+// error per invalid option. The window stays open until t's request
+// timeout passed.
+func New(t *target.Target, opts ...Opt) (*Validator, error) {
+	var c config
+	for _, o := range opts {
+		o(&c)
 	}
-}
-
-// Validate checks every field and fills the defaults of empty ones.
-func (c *Config) Validate() error {
-	d := DefaultConfig()
-	if len(c.Modes) == 0 {
-		c.Modes = d.Modes
+	if len(c.modes) == 0 {
+		c.modes = []prodlab.Mode{prodlab.Idempotent, prodlab.Plain}
 	}
-	if c.TimeoutScan == 0 {
-		c.TimeoutScan = d.TimeoutScan
+	c.timeoutScan = cmp.Or(c.timeoutScan, time.Second)
+	var errs []error
+	if len(t.APIs()) == 0 {
+		errs = append(errs, errors.New("no API to validate"))
 	}
-	errs := c.Check("validate", "")
-	for _, m := range c.Modes {
+	for _, m := range c.modes {
 		if _, err := prodlab.ParseMode(string(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, c.CheckTimings()...)
-	if c.TimeoutScan < 0 || c.TimeoutScan > time.Minute {
-		errs = append(errs, fmt.Errorf("timeout scan %v is outside 0..1m", c.TimeoutScan))
+	if c.timeoutScan < 0 || c.timeoutScan > time.Minute {
+		errs = append(errs, fmt.Errorf("timeout scan %v is outside 0..1m", c.timeoutScan))
 	}
-	return errors.Join(errs...)
+	return &Validator{t: t, cfg: c}, errors.Join(errs...)
 }
 
 // hold is how long after the send the window stays open when no retry is
 // seen in the log: long enough for any client to have timed the request
 // out, dropped its connection and scheduled the retry.
-func (c *Config) hold() time.Duration {
-	return c.RequestTimeout + c.TimeoutScan + c.RetryBackoff + 250*time.Millisecond
+func (v *Validator) hold() time.Duration {
+	return v.t.RequestTimeout() + v.cfg.timeoutScan + v.t.RetryBackoff() + 250*time.Millisecond
 }
 
 // latency is the toxic's latency: far longer than the window, so that no
 // held answer comes through before the toxic is removed.
-func (c *Config) latency() time.Duration {
-	return max(10*time.Second, 4*c.hold())
+func (v *Validator) latency() time.Duration {
+	return max(10*time.Second, 4*v.hold())
 }
 
-func (c *Config) logf(format string, args ...any) {
-	if c.Progress != nil {
-		c.Progress(format, args...)
+func (v *Validator) logf(format string, args ...any) {
+	if v.cfg.progress != nil {
+		v.cfg.progress(format, args...)
 	}
 }

@@ -11,20 +11,27 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
-// config points a validate run at every API of l.
-func config(t *testing.T, l *lab.Lab, topic string) validate.Config {
+// newValidator points a validate run at tg, or with no tg at every API of
+// l, with its progress in the test's log unless opts say otherwise.
+func newValidator(t *testing.T, l *lab.Lab, tg *target.Target, topic string, opts ...validate.Opt) *validate.Validator {
 	t.Helper()
-	cfg := validate.DefaultConfig()
-	cfg.Target = targettest.Of(l, topic)
-	if testing.Verbose() {
-		cfg.Progress = t.Logf
+	if tg == nil {
+		tg = targettest.Of(t, l, topic)
 	}
-	return cfg
+	if testing.Verbose() {
+		opts = append([]validate.Opt{validate.Progress(t.Logf)}, opts...)
+	}
+	v, err := validate.New(tg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // TestValidate runs Lab 02.4 against every engine: plain mode duplicates,
@@ -32,10 +39,10 @@ func config(t *testing.T, l *lab.Lab, topic string) validate.Config {
 func TestValidate(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
-	cfg := config(t, l, topic)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := validate.Run(ctx, cfg)
+	tg := targettest.Of(t, l, topic)
+	rep, err := newValidator(t, l, tg, "").Run(ctx)
 	var out strings.Builder
 	_ = rep.WriteText(&out)
 	t.Log("\n" + out.String())
@@ -74,8 +81,8 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		}
-		if r.Window < cfg.RequestTimeout {
-			t.Errorf("%s: the window closed after %v, before the request timeout %v", r.Name(), r.Window, cfg.RequestTimeout)
+		if r.Window < tg.RequestTimeout() {
+			t.Errorf("%s: the window closed after %v, before the request timeout %v", r.Name(), r.Window, tg.RequestTimeout())
 		}
 	}
 	if left := targettest.Toxics(t, l); len(left) > 0 {
@@ -88,10 +95,9 @@ func TestValidate(t *testing.T) {
 func TestValidateInterrupted(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 1, nil)
-	cfg := config(t, l, topic)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg.Progress = func(format string, args ...any) {
+	v := newValidator(t, l, nil, topic, validate.Progress(func(format string, args ...any) {
 		if strings.Contains(format, "toxic on") {
 			// The toxic is on every proxy: interrupt now.
 			if len(targettest.Toxics(t, l)) == 0 {
@@ -99,8 +105,8 @@ func TestValidateInterrupted(t *testing.T) {
 			}
 			cancel()
 		}
-	}
-	_, err := validate.Run(ctx, cfg)
+	}))
+	_, err := v.Run(ctx)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
 	}
@@ -119,7 +125,7 @@ func TestValidateRefusesToxics(t *testing.T) {
 	if _, err := tc.Proxy("kafka").AddToxic(t.Context(), "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = validate.Run(context.Background(), config(t, l, prodlab.DefaultTopic))
+	_, err = newValidator(t, l, nil, prodlab.DefaultTopic).Run(context.Background())
 	if !errors.Is(err, validate.ErrToxicsPresent) {
 		t.Fatalf("run over a toxic returned %v, want ErrToxicsPresent", err)
 	}
@@ -128,28 +134,30 @@ func TestValidateRefusesToxics(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		mod  func(*validate.Config)
+		tg   target.Opt
+		opt  validate.Opt
 		want string
 	}{
-		{"no api", func(c *validate.Config) { c.APIs = nil }, "no API"},
-		{"bad url", func(c *validate.Config) { c.APIs[0].URL = "127.0.0.1:18080" }, "not an http:// URL"},
-		{"twice", func(c *validate.Config) { c.APIs[1].Name = c.APIs[0].Name }, "given twice"},
-		{"topic", func(c *validate.Config) { c.Topic = "a b" }, "not a legal Kafka topic"},
-		{"mode", func(c *validate.Config) { c.Modes = []prodlab.Mode{"fast"} }, "not allowed"},
-		{"timeout", func(c *validate.Config) { c.RequestTimeout = time.Millisecond }, "outside"},
-		{"bootstrap", func(c *validate.Config) { c.Bootstrap = nil }, "bootstrap"},
+		{"no api", target.APIs(), validate.Modes(), "no API to validate"},
+		{"bad url", target.APIs(validate.API{Name: "franz", URL: "127.0.0.1:18080"}), validate.Modes(), "not an http:// URL"},
+		{"topic", target.Topic("a b"), validate.Modes(), "not a legal Kafka topic"},
+		{"mode", target.Topic(""), validate.Modes("fast"), "not allowed"},
+		{"timeout", target.Timings(time.Millisecond, 0), validate.Modes(), "outside"},
+		{"timeout scan", target.Topic(""), validate.TimeoutScan(-1), "timeout scan"},
+		{"bootstrap", target.Bootstrap(), validate.Modes(), "bootstrap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := validate.DefaultConfig()
-			tc.mod(&c)
-			err := c.Validate()
+			tg, err := target.New(tc.tg)
+			if err == nil {
+				_, err = validate.New(tg, tc.opt)
+			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
+				t.Fatalf("New() = %v, want an error containing %q", err, tc.want)
 			}
 		})
 	}
-	c := validate.DefaultConfig()
-	if err := c.Validate(); err != nil {
+	tg, _ := target.New()
+	if _, err := validate.New(tg); err != nil {
 		t.Fatalf("default config: %v", err)
 	}
 }

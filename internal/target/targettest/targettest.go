@@ -10,14 +10,24 @@ import (
 )
 
 // Of returns the target of every API of l, writing to topic, with the
-// default producer timings.
-func Of(l *lab.Lab, topic string) target.Target {
-	t := target.Default()
-	t.APIs, t.ToxiproxyURL, t.Bootstrap, t.Topic = nil, l.ToxiproxyURL(), l.DirectAddrs(), topic
-	for _, a := range l.APIs() {
-		t.APIs = append(t.APIs, target.API{Name: a.Engine.Name(), URL: a.URL})
+// default producer timings; opts come after.
+func Of(t testing.TB, l *lab.Lab, topic string, opts ...target.Opt) *target.Target {
+	t.Helper()
+	tg, err := target.New(append([]target.Opt{target.APIs(APIs(l)...), target.Toxiproxy(l.ToxiproxyURL()),
+		target.Bootstrap(l.DirectAddrs()...), target.Topic(topic)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return t
+	return tg
+}
+
+// APIs returns every API of l.
+func APIs(l *lab.Lab) []target.API {
+	var apis []target.API
+	for _, a := range l.APIs() {
+		apis = append(apis, target.API{Name: a.Engine.Name(), URL: a.URL})
+	}
+	return apis
 }
 
 // Toxics returns every toxic left on l's proxies, as proxy/toxic.
