@@ -98,13 +98,6 @@ func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
 
 func (f *franz) Name() string { return prodlab.Franz }
 
-func (f *franz) client(mode prodlab.Mode) *kgo.Client {
-	if mode == prodlab.Idempotent {
-		return f.idem
-	}
-	return f.plain
-}
-
 func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
@@ -138,7 +131,7 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 // from the client: franz-go never adopts a recreated topic's new ID by
 // itself and fails every record with UNKNOWN_TOPIC_ID until then.
 func (f *franz) produce(i int, ctx context.Context, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
-	cl := f.client(prodlab.Plain)
+	cl := f.plain
 	if i == 1 {
 		cl = f.idem
 	}

@@ -224,20 +224,17 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 
 func (l *librdkafka) Name() string { return prodlab.Librdkafka }
 
-func (l *librdkafka) producer(mode prodlab.Mode) *rdProducer {
-	if mode == prodlab.Idempotent {
-		return l.idem
-	}
-	return l.plain
-}
-
 func (l *librdkafka) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		return prodlab.ErrClosed
 	}
-	return l.producer(mode).produce(m, fn)
+	p := l.plain
+	if mode == prodlab.Idempotent {
+		p = l.idem
+	}
+	return p.produce(m, fn)
 }
 
 func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error {
