@@ -37,9 +37,19 @@ func (s *Server) engine(w http.ResponseWriter, q url.Values) (Engine, bool) {
 	return Engine{}, false
 }
 
-// forward calls the producer API with q and copies its answer, which
-// already follows the error conventions.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, e Engine, path string, q url.Values) {
+// forward calls the engine's producer API at path with r's method and
+// query, less engine, and copies its answer, which already follows the
+// error conventions.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
+	e, ok := s.engine(w, q)
+	if !ok {
+		return
+	}
+	q.Del("engine")
 	c, err := api.NewClient(e.URL, httpjson.WithHTTPClient(s.api), httpjson.WithUserAgent(userAgent))
 	if err != nil {
 		s.cfg.logger.Error("cannot build the request to a producer API", "url", e.URL, "err", err)
@@ -47,7 +57,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, 
 		return
 	}
 	// The API goes on with a send whose client left; so does the console.
-	resp, err := c.Do(r.Context(), method, path, q, nil)
+	resp, err := c.Do(r.Context(), r.Method, path, q, nil)
 	if err != nil {
 		s.cfg.logger.Warn("producer API does not answer", "engine", e.Name, "url", e.URL, "err", err)
 		httpjson.Error(w, http.StatusBadGateway, "", "the "+e.Name+" API does not answer: retry later (the console's log has the cause)")
@@ -62,36 +72,16 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, method string, 
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, io.LimitReader(resp.Body, 1<<20))
+	_, _ = io.Copy(w, io.LimitReader(resp.Body, httpjson.MaxAnswer))
 }
 
 // SendCreate forwards a send to the engine's producer API. It takes the
 // API's parameters (mode, sendMode, eventId, key, partition, topic) plus
 // engine, and answers what the API answers.
-func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
-	if !ok {
-		return
-	}
-	e, ok := s.engine(w, q)
-	if !ok {
-		return
-	}
-	q.Del("engine")
-	s.forward(w, r, http.MethodPost, e, "/api/v1/send", q)
-}
+func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) { s.forward(w, r, "/api/v1/send") }
 
 // StatusShow forwards an async send's status request (engine, requestId)
 // to the engine's producer API.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
-	if !ok {
-		return
-	}
-	e, ok := s.engine(w, q)
-	if !ok {
-		return
-	}
-	q.Del("engine")
-	s.forward(w, r, http.MethodGet, e, "/api/v1/status", q)
+	s.forward(w, r, "/api/v1/status")
 }
