@@ -15,7 +15,11 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// recordingToxiproxy records the toxics the console adds and deletes.
+// recordingToxiproxy records the calls the console makes. It holds the
+// proxies kafka (toxics b and a) and kafka-2 (none); proxy kafka takes any
+// toxic, kafka-2 already has every toxic (409), broken fails (500), locked
+// refuses (403) and garbage answers what is not JSON; kafka's toxic
+// missing does not exist.
 type recordingToxiproxy struct {
 	mu    sync.Mutex
 	calls []string // method path body
@@ -26,16 +30,37 @@ func (f *recordingToxiproxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls = append(f.calls, r.Method+" "+r.URL.Path+" "+string(body))
 	f.mu.Unlock()
-	switch {
-	case r.Method == "POST" && r.URL.Path == "/proxies/kafka/toxics":
+	answer := func(code int, body string) {
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body)
-	case r.Method == "DELETE" && strings.HasPrefix(r.URL.Path, "/proxies/kafka/toxics/"):
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	}
+	switch r.Method + " " + r.URL.Path {
+	case "GET /proxies":
+		answer(http.StatusOK, `{"kafka-2":{"name":"kafka-2","listen":"127.0.0.1:29094","upstream":"127.0.0.1:9093","enabled":true,"toxics":null},`+
+			`"kafka":{"name":"kafka","listen":"127.0.0.1:29093","upstream":"127.0.0.1:9092","enabled":true,"toxics":[`+
+			`{"name":"b","type":"latency","stream":"downstream","toxicity":1,"attributes":{"latency":5,"jitter":0}},`+
+			`{"name":"a","type":"timeout","stream":"upstream","toxicity":0.5,"attributes":{"timeout":0}}]}}`)
+	case "POST /reset":
 		w.WriteHeader(http.StatusNoContent)
+	case "POST /proxies/kafka/toxics":
+		answer(http.StatusOK, string(body))
+	case "POST /proxies/kafka-2/toxics":
+		answer(http.StatusConflict, `{"error":"toxic already exists","status":409}`)
+	case "POST /proxies/broken/toxics":
+		answer(http.StatusInternalServerError, `{"error":"boom","status":500}`)
+	case "POST /proxies/locked/toxics":
+		answer(http.StatusForbidden, `{"error":"forbidden","status":403}`)
+	case "POST /proxies/garbage/toxics":
+		answer(http.StatusOK, `not json`)
+	case "DELETE /proxies/kafka/toxics/missing":
+		answer(http.StatusNotFound, `{"error":"toxic not found","status":404}`)
 	default:
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"error":"proxy not found","status":404}`))
+		if r.Method == "DELETE" && strings.HasPrefix(r.URL.Path, "/proxies/kafka/toxics/") {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		answer(http.StatusNotFound, `{"error":"proxy not found","status":404}`)
 	}
 }
 
