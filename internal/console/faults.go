@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,11 +141,7 @@ func (t *toxicRequest) validate() (field, msg string) {
 		return "name", "name " + strconv.Quote(t.Name) + " must be 1 to 64 of a-z A-Z 0-9 . _ -, and not . or .."
 	}
 	for k, v := range t.Attributes {
-		known := false
-		for _, a := range attrs {
-			known = known || a == k
-		}
-		if !known {
+		if !slices.Contains(attrs, k) {
 			return "attributes." + k, "attribute " + strconv.Quote(k) + " does not apply to a " + t.Type + " toxic: use " + strings.Join(attrs, ", ")
 		}
 		if v < 0 || v > MaxToxicMillis {

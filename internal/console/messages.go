@@ -1,12 +1,14 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -239,11 +241,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 // checkParams rejects parameters outside allowed and repeated ones.
 func checkParams(w http.ResponseWriter, q url.Values, allowed ...string) bool {
 	for k, vs := range q {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || k == a
-		}
-		if !ok {
+		if !slices.Contains(allowed, k) {
 			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": allowed are "+strings.Join(allowed, ", "))
 			return false
 		}
@@ -305,16 +303,9 @@ func (t *topicLog) all() ([]record, []partitionRange) {
 		ranges = append(ranges, partitionRange{Partition: p, Start: pl.start, End: pl.end, CachedFrom: max(from, pl.start)})
 		recs = append(recs, pl.recs...)
 	}
-	sort.Slice(ranges, func(i, j int) bool { return ranges[i].Partition < ranges[j].Partition })
-	sort.Slice(recs, func(i, j int) bool {
-		a, b := recs[i], recs[j]
-		if a.Timestamp != b.Timestamp {
-			return a.Timestamp > b.Timestamp
-		}
-		if a.Partition != b.Partition {
-			return a.Partition < b.Partition
-		}
-		return a.Offset > b.Offset
+	slices.SortFunc(ranges, func(a, b partitionRange) int { return cmp.Compare(a.Partition, b.Partition) })
+	slices.SortFunc(recs, func(a, b record) int {
+		return cmp.Or(cmp.Compare(b.Timestamp, a.Timestamp), cmp.Compare(a.Partition, b.Partition), cmp.Compare(b.Offset, a.Offset))
 	})
 	return recs, ranges
 }
@@ -434,11 +425,8 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Duplicated++
 		if len(resp.Duplicates) < limit {
-			sort.Slice(cs, func(i, j int) bool {
-				if cs[i].Partition != cs[j].Partition {
-					return cs[i].Partition < cs[j].Partition
-				}
-				return cs[i].Offset < cs[j].Offset
+			slices.SortFunc(cs, func(a, b copyInfo) int {
+				return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
 			})
 			producers := map[copyInfo]bool{}
 			for _, c := range cs {

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -190,11 +191,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		schedule = q.Get("schedule")
-		ok := false
-		for _, sc := range s.cfg.schedules {
-			ok = ok || sc == schedule
-		}
-		if !ok {
+		if !slices.Contains(s.cfg.schedules, schedule) {
 			httpjson.Error(w, http.StatusBadRequest, "schedule", "schedule "+strconv.Quote(schedule)+" is not allowed: "+strings.Join(s.cfg.schedules, ", "))
 			return
 		}

@@ -85,7 +85,8 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	hc := &http.Client{Timeout: cfg.sendTimeout}
 	for _, a := range t.APIs() {
-		if err := e.warm(ctx, hc, a, rep.RunID); err != nil {
+		err := t.Warm(ctx, a, []httpjson.ClientOpt{httpjson.WithHTTPClient(hc)}, cfg.modes, func(prodlab.Mode) string { return rep.RunID + ".warm-up" })
+		if err != nil {
 			return rep, err
 		}
 	}
@@ -175,22 +176,6 @@ func (e *Experiment) send(ctx context.Context, hc *http.Client, a API, mode prod
 	return err
 }
 
-// warm checks an API and sends one record per mode, so that its producers
-// hold the topic's metadata before the first fault.
-func (e *Experiment) warm(ctx context.Context, hc *http.Client, a API, run string) error {
-	for _, m := range e.cfg.modes {
-		err := e.send(ctx, hc, a, m, run+".warm-up", "")
-		var ae *api.Error
-		if errors.As(err, &ae) {
-			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
-		}
-		if err != nil {
-			return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
-		}
-	}
-	return nil
-}
-
 // eventID carries the ground truth: run, row, key and sequence number.
 func eventID(run string, r *row, key, seq int) string {
 	return fmt.Sprintf("%s.%s.k%03d.%07d", run, r.name(), key, seq)
@@ -210,27 +195,12 @@ func (e *Experiment) sendRow(ctx context.Context, hc *http.Client, run string, r
 		}
 		r.reqs[k] = make([]request, n)
 	}
-	var tokens chan struct{}
+	// Every tick of the row's ticker lets one of its keys send.
+	var tokens <-chan time.Time
 	if cfg.rate > 0 {
-		tokens = make(chan struct{})
-		tctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		go func() {
-			t := time.NewTicker(time.Second / time.Duration(cfg.rate))
-			defer t.Stop()
-			for {
-				select {
-				case <-tctx.Done():
-					return
-				case <-t.C:
-				}
-				select {
-				case tokens <- struct{}{}:
-				case <-tctx.Done():
-					return
-				}
-			}
-		}()
+		t := time.NewTicker(time.Second / time.Duration(cfg.rate))
+		defer t.Stop()
+		tokens = t.C
 	}
 	var wg sync.WaitGroup
 	for k := range r.reqs {

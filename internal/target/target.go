@@ -19,8 +19,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // API is one producer API of the lab.
@@ -158,6 +161,26 @@ func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 // RetryBackoff returns the producers' retry backoff.
 func (t *Target) RetryBackoff() time.Duration { return t.retryBackoff }
 
+// Warm sends one sync record per mode through a, with eventID(mode), so
+// that its producers hold the topic's metadata before the first fault.
+func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, modes []prodlab.Mode, eventID func(prodlab.Mode) string) error {
+	c, err := api.NewClient(a.URL, opts...)
+	if err != nil {
+		return err
+	}
+	for _, m := range modes {
+		_, err := c.Send(ctx, api.SendParams{Mode: m, SendMode: prodlab.Sync, EventID: eventID(m), Topic: t.topic})
+		var ae *api.Error
+		if errors.As(err, &ae) {
+			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
+		}
+		if err != nil {
+			return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
+		}
+	}
+	return nil
+}
+
 // Conn is an open connection to a target: the proxy bypass, the proxies
 // and an admin client on the direct listeners.
 type Conn struct {
@@ -282,31 +305,24 @@ func (ps Proxies) RemoveToxic(name string) error {
 // callTimeout bounds one call to Toxiproxy, as its own client does.
 const callTimeout = 30 * time.Second
 
-// removeWait bounds how long RemoveToxic waits for a slow removal.
-const removeWait = 2 * time.Minute
-
-// gone polls p until it no longer lists the toxic name, for up to
-// removeWait. It gives up at once if Toxiproxy no longer answers at all:
-// nothing is removing the toxic then.
+// gone polls p every 200 ms until it no longer lists the toxic name, for
+// up to 2 minutes. It gives up at once if Toxiproxy no longer answers at
+// all: nothing is removing the toxic then.
 func gone(p *toxiclient.Proxy, name string) bool {
-	deadline := time.Now().Add(removeWait)
-	unanswered := 0
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		ts, err := p.Toxics(ctx)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for unanswered := 0; unanswered < 3 && wait.For(ctx, 200*time.Millisecond) == nil; {
+		tctx, cancel := context.WithTimeout(ctx, callTimeout)
+		ts, err := p.Toxics(tctx)
 		cancel()
 		if err == nil && !slices.ContainsFunc(ts, func(t toxiclient.Toxic) bool { return t.Name == name }) {
 			return true
 		}
-		var ae *toxiclient.APIError
-		if err != nil && !errors.As(err, &ae) {
-			if unanswered++; unanswered >= 3 {
-				return false
-			}
+		if err != nil && !errors.As(err, new(*toxiclient.APIError)) {
+			unanswered++
 		} else {
 			unanswered = 0
 		}
-		time.Sleep(200 * time.Millisecond) // polling Toxiproxy's state
 	}
 	return false
 }

@@ -121,14 +121,11 @@ func (v *validator) warm(ctx context.Context, a API) error {
 	} else if err != nil {
 		return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
 	}
-	for _, m := range v.cfg.modes {
-		s := v.send(ctx, a, m, "validate-warm-up-"+a.Name+"-"+string(m)+"-"+randomHex())
-		if s.err != nil {
-			return s.err
-		}
-		if s.status != http.StatusOK {
-			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, s.status, s.body)
-		}
+	err = v.t.Warm(ctx, a, nil, v.cfg.modes, func(m prodlab.Mode) string {
+		return "validate-warm-up-" + a.Name + "-" + string(m) + "-" + randomHex()
+	})
+	if err != nil {
+		return err
 	}
 	v.logf("%s API at %s is warm", a.Name, a.URL)
 	return nil
