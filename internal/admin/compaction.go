@@ -1,10 +1,11 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -179,16 +180,11 @@ func (c *Client) snapshot(ctx context.Context, topic, key string) (CompactionSta
 	for _, r := range others {
 		st.Others = append(st.Others, r)
 	}
-	byOffset := func(rs []Record) {
-		sort.Slice(rs, func(i, j int) bool {
-			if rs[i].Partition != rs[j].Partition {
-				return rs[i].Partition < rs[j].Partition
-			}
-			return rs[i].Offset < rs[j].Offset
-		})
+	byOffset := func(a, b Record) int {
+		return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
 	}
-	byOffset(st.Versions)
-	byOffset(st.Others)
+	slices.SortFunc(st.Versions, byOffset)
+	slices.SortFunc(st.Others, byOffset)
 	return st, newest, nil
 }
 

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,12 +53,10 @@ func orNull(s *string) string {
 func fromKgo(r *kgo.Record) Record {
 	out := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
 	if r.Key != nil {
-		k := string(r.Key)
-		out.Key = &k
+		out.Key = new(string(r.Key))
 	}
 	if r.Value != nil {
-		v := string(r.Value)
-		out.Value = &v
+		out.Value = new(string(r.Value))
 	}
 	for _, h := range r.Headers {
 		out.Headers = append(out.Headers, Header{h.Key, string(h.Value)})
@@ -98,11 +97,7 @@ func ParseFields(s string) (Fields, error) {
 	}
 	for _, p := range strings.Split(s, ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
-		ok := false
-		for _, n := range fieldOrder {
-			ok = ok || p == string(n)
-		}
-		if !ok {
+		if !slices.Contains(fieldOrder, Field(p)) {
 			return nil, errf(ErrInvalid, "print field %q is unknown: use %s", p, strings.Join(names, ","))
 		}
 		f[Field(p)] = true

@@ -241,9 +241,7 @@ func (c *config) validate() error {
 // the process's memory measures the API and not the embedded broker's log.
 // kfake writes its log to 100 MiB in-memory segments and drops only whole
 // segments, hence the small segment.bytes.
-var benchTopicConfigs = map[string]*string{"retention.bytes": ptr("1048576"), "segment.bytes": ptr("1048576")}
-
-func ptr(s string) *string { return &s }
+var benchTopicConfigs = map[string]*string{"retention.bytes": new("1048576"), "segment.bytes": new("1048576")}
 
 func runEngine(ctx context.Context, c *config, name string) (EngineReport, error) {
 	er := EngineReport{Engine: name}
