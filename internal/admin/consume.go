@@ -215,29 +215,21 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset,
 	if !s.FromBeginning {
 		return offsets, ends, nil
 	}
-	starts, err := c.adm.ListStartOffsets(ctx, s.Topic)
-	if err == nil {
-		err = starts.Error()
-	}
+	starts, err := direct.StartOffsets(ctx, c.adm, s.Topic)
 	if err != nil {
-		return nil, nil, c.wrap(fmt.Errorf("start offsets of %s: %w", s.Topic, err))
+		return nil, nil, c.wrap(err)
 	}
-	lends, err := c.adm.ListEndOffsets(ctx, s.Topic)
-	if err == nil {
-		err = lends.Error()
-	}
+	lends, err := direct.EndOffsets(ctx, c.adm, s.Topic)
 	if err != nil {
-		return nil, nil, c.wrap(fmt.Errorf("end offsets of %s: %w", s.Topic, err))
+		return nil, nil, c.wrap(err)
 	}
 	for p := range offsets {
-		st, _ := starts.Lookup(s.Topic, p)
-		en, _ := lends.Lookup(s.Topic, p)
-		if en.Offset <= st.Offset {
+		if lends[p] <= starts[p] {
 			delete(offsets, p)
 			continue
 		}
 		offsets[p] = kgo.NewOffset().AtStart()
-		ends[p] = en.Offset
+		ends[p] = lends[p]
 	}
 	return offsets, ends, nil
 }

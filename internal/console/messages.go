@@ -149,18 +149,15 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 	if err != nil {
 		return err
 	}
-	starts, err := adm.ListStartOffsets(ctx, topic)
-	if err == nil {
-		err = starts.Error()
-	}
-	if err != nil {
-		return fmt.Errorf("start offsets of %s: %w", topic, err)
+	starts, err := direct.StartOffsets(ctx, adm, topic)
+	if err != nil && !errors.Is(err, prodlab.ErrUnknownTopic) {
+		return err
 	}
 	from := map[int32]int64{}
 	for p, end := range ends {
-		start := end
-		if s, ok := starts.Lookup(topic, p); ok {
-			start = s.Offset
+		start, ok := starts[p]
+		if !ok {
+			start = end
 		}
 		pl, ok := t.parts[p]
 		if !ok || end < pl.next {

@@ -1,7 +1,7 @@
 // Package direct reads what the brokers hold through a direct path that
 // bypasses Toxiproxy, so that a toxic never blinds the lab's counters. It
 // is the lab's one reader of a topic (Reader, Range, ReadRange, ReadAll),
-// of end offsets (EndOffsets), of partition leaders (WaitLeaders) and of a
+// of start and end offsets (StartOffsets, EndOffsets), of partition leaders (WaitLeaders) and of a
 // record's eventId (EventID).
 package direct
 
@@ -48,15 +48,25 @@ func NewClient(bootstrap []string, b Bypass, opts ...kgo.Opt) (*kgo.Client, erro
 // EndOffsets returns the end offset of every partition of topic; a topic
 // with no partition is prodlab.ErrUnknownTopic.
 func EndOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
+	return offsets(ctx, "end", adm.ListEndOffsets, topic)
+}
+
+// StartOffsets returns the start offset of every partition of topic, as
+// EndOffsets does the end offsets.
+func StartOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
+	return offsets(ctx, "start", adm.ListStartOffsets, topic)
+}
+
+func offsets(ctx context.Context, which string, list func(context.Context, ...string) (kadm.ListedOffsets, error), topic string) (map[int32]int64, error) {
+	listed, err := list(ctx, topic)
 	if err == nil {
-		err = ends.Error()
+		err = listed.Error()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+		return nil, fmt.Errorf("%s offsets of %s: %w", which, topic, err)
 	}
 	out := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
+	listed.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
 	if len(out) == 0 {
 		return nil, fmt.Errorf("topic %s does not exist: %w", topic, prodlab.ErrUnknownTopic)
 	}
