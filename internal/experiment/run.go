@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Outcome is what the client learnt of one send.
@@ -254,24 +256,16 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 		return ends, err
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	still := time.Now()
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for time.Since(still) < quiet && time.Now().Before(deadline) {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.C:
+	for still := time.Now(); time.Since(still) < quiet && time.Now().Before(deadline); {
+		if err := wait.For(ctx, 200*time.Millisecond); err != nil {
+			return nil, err
 		}
 		now, err := direct.EndOffsets(ctx, adm, topic)
 		if err != nil {
 			return nil, err
 		}
-		for p, o := range now {
-			if o != ends[p] {
-				ends, still = now, time.Now()
-				break
-			}
+		if !maps.Equal(now, ends) {
+			ends, still = now, time.Now()
 		}
 	}
 	return ends, nil
