@@ -55,7 +55,8 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	fs.StringVar(&c.htmlFile, "report", "", "also write the report as a self-contained HTML page to this file")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
 	var err error
-	if c.target, err = parseLabFlags(fs, args); err != nil {
+	c.target, err = parseLabFlags(fs, args)
+	if c.target == nil {
 		return c, err
 	}
 	for _, f := range []string{c.jsonFile, c.htmlFile} {
@@ -67,8 +68,8 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	}
 	c.opts = []experiment.Opt{experiment.ScheduleName(c.schedule), experiment.N(*n), experiment.Keys(*keys),
 		experiment.Rate(*rate), experiment.SendTimeout(*sendTimeout)}
-	_, err = experiment.New(c.target, c.opts...)
-	return c, err
+	_, eerr := experiment.New(c.target, c.opts...)
+	return c, errors.Join(err, eerr)
 }
 
 // localRestarter restarts the real Kafka brokers of 'prodlab kafka up'.

@@ -55,7 +55,8 @@ func producerTimings(fs *flag.FlagSet) (*prodlab.Config, error) {
 }
 
 // parseLabFlags adds the flags that locate a running lab and the producer
-// timings to fs, parses args and returns the target they describe.
+// timings to fs, parses args and returns the target they describe, with
+// its errors; nil if the flags do not parse.
 func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	d, _ := target.New()
 	var apis []string
@@ -97,13 +98,14 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 	}
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
 	t, err := parseLabFlags(fs, args)
-	if err != nil {
+	if t == nil {
 		return c, err
 	}
-	c.Validator, err = validate.New(t, validate.Progress(func(format string, args ...any) {
+	var verr error
+	c.Validator, verr = validate.New(t, validate.Progress(func(format string, args ...any) {
 		fmt.Fprintf(stderr, "validate: "+format+"\n", args...)
 	}))
-	return c, err
+	return c, errors.Join(err, verr)
 }
 
 func runValidate(ctx context.Context, args []string) error {
