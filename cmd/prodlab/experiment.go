@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/prodlab/prodlab/internal/experiment"
+	"github.com/prodlab/prodlab/internal/experiment/htmlreport"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/target"
 )
@@ -138,7 +139,7 @@ func runExperiment(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "JSON report:", c.jsonFile)
 	}
 	if c.htmlFile != "" {
-		if err := writeFile(c.htmlFile, rep.WriteHTML); err != nil {
+		if err := writeFile(c.htmlFile, func(w io.Writer) error { return htmlreport.Write(w, rep) }); err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "HTML report:", c.htmlFile)

@@ -13,6 +13,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/chart"
 	"github.com/prodlab/prodlab/internal/experiment"
+	"github.com/prodlab/prodlab/internal/experiment/htmlreport"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
@@ -111,7 +112,7 @@ func TestAckLoss(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Rows) != len(rep.Rows) || back.Rows[0].Sent != n {
 		t.Fatalf("JSON round trip: %v, %+v", err, back.Rows)
 	}
-	if err := rep.WriteHTML(&page); err != nil {
+	if err := htmlreport.Write(&page, rep); err != nil {
 		t.Fatal(err)
 	}
 	html := page.String()

@@ -1,4 +1,7 @@
-package experiment
+// Package htmlreport writes an experiment's report as one self-contained
+// HTML page. It stands apart from package experiment so that the console,
+// which serves the report as JSON, does not link html/template.
+package htmlreport
 
 import (
 	"fmt"
@@ -7,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/chart"
+	"github.com/prodlab/prodlab/internal/experiment"
 )
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -75,12 +79,11 @@ new Chart(document.getElementById('anomalies'), {
 </html>
 `))
 
-// WriteHTML writes the report as one self-contained HTML page, Chart.js
-// inlined, with the console's outcome chart and a chart of what went wrong
-// per row.
-func (rep Report) WriteHTML(w io.Writer) error {
+// Write writes rep as one self-contained HTML page, Chart.js inlined, with
+// the console's outcome chart and a chart of what went wrong per row.
+func Write(w io.Writer, rep experiment.Report) error {
 	if rep.Rows == nil {
-		rep.Rows = []Row{} // the page's script reads rep.rows
+		rep.Rows = []experiment.Row{} // the page's script reads rep.rows
 	}
 	return page.Execute(w, map[string]any{
 		"Rep":      rep,

@@ -1,4 +1,4 @@
-package experiment
+package htmlreport
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/experiment"
 )
 
 // TestReportRendersOffline opens a report in headless Chromium, the page
@@ -23,7 +24,7 @@ func TestReportRendersOffline(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skipf("no Chromium at %s (set CHROMIUM): %v", bin, err)
 	}
-	rep := Report{Schedule: "ack-loss", RunID: "r1", Rows: []Row{
+	rep := experiment.Report{Schedule: "ack-loss", RunID: "r1", Rows: []experiment.Row{
 		{API: "franz", Mode: prodlab.Plain, Sent: 7, Copies: map[string][3]int{"acked": {0, 5, 1}, "failed": {1, 0, 0}}},
 		{API: "librdkafka", Mode: prodlab.Idempotent, Sent: 3, Copies: map[string][3]int{"indeterminate": {1, 1, 1}}},
 	}}
@@ -33,7 +34,7 @@ func TestReportRendersOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rep.WriteHTML(f); err != nil {
+	if err := Write(f, rep); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
