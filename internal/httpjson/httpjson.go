@@ -1,5 +1,6 @@
 // Package httpjson holds the JSON conventions shared by every HTTP surface of
-// the lab (the producer APIs and the console): bodies, errors and methods.
+// the lab (the producer APIs and the console): bodies, errors and methods;
+// and Client, the common part of the lab's clients of those surfaces.
 package httpjson
 
 import (
