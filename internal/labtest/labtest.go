@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
@@ -139,6 +140,19 @@ func waitProxyPorts(t testing.TB) {
 	if err := Eventually(ctx, free); err != nil {
 		t.Fatalf("proxy ports %d-%d stay taken: is another prodlab up or test run using the local Kafka? %v", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3), err)
 	}
+}
+
+// SelfAdvertising starts an in-process kfake cluster of n brokers on free
+// ports, each advertising its own listener as a managed cluster does, with
+// prodlab.DefaultTopic, and returns its bootstrap. It stops when t ends.
+func SelfAdvertising(t testing.TB, n int) []string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(n), kfake.SeedTopics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()
 }
 
 // Admin returns an admin client on l's direct path, closed when t ends.
