@@ -145,7 +145,14 @@ type Conn struct {
 	Proxies Proxies
 	// Admin talks to the brokers through their direct listeners.
 	Admin *kadm.Client
-	cl    *kgo.Client
+	// Dialer is set when every proxy is one the lab's dialer created
+	// (toxiclient.IsDialerProxy): the cluster advertises its own
+	// addresses, and only APIs that dial through the lab's dialer cross
+	// Toxiproxy. See Current and Faultable.
+	Dialer bool
+	cl     *kgo.Client
+	tc     *toxiclient.Client
+	url    string
 }
 
 // Connect reads the proxy bypass from Toxiproxy, checks that no proxy is
@@ -172,7 +179,11 @@ func (t Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), cl: cl}, nil
+	dialer := true
+	for _, p := range proxies {
+		dialer = dialer && toxiclient.IsDialerProxy(p.Name)
+	}
+	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.ToxiproxyURL}, nil
 }
 
 // Close closes the admin client.

@@ -1,0 +1,77 @@
+package validate_test
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target/targettest"
+	"github.com/prodlab/prodlab/internal/validate"
+)
+
+// TestValidateDialer runs Lab 02.4, as 'prodlab validate' does, against a
+// lab whose three kfake brokers advertise their own addresses: the franz-go
+// API, whose dialer routes each broker through its own proxy, duplicates
+// in plain mode and writes one record in idempotent mode; librdkafka,
+// which no fault reaches there, is reported as not validated, and the run
+// still passes.
+func TestValidateDialer(t *testing.T) {
+	bootstrap := labtest.SelfAdvertising(t, 3)
+	l := labtest.Start(t, func(c *lab.Config) { c.External, c.Upstreams, c.Faults = bootstrap, nil, lab.FaultsAuto })
+	if l.FaultMode() != lab.Dialed {
+		t.Fatalf("fault mode %q, want %q", l.FaultMode(), lab.Dialed)
+	}
+	topic := labtest.Topic(t, l, 3, nil)
+	cfg := config(t, l, topic)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := validate.Run(ctx, cfg)
+	var out strings.Builder
+	_ = rep.WriteText(&out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	m := regexp.MustCompile(`^OK: franz_idempotent=1 franz_plain=(\d+)\n`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("output does not start with OK: franz_idempotent=1 franz_plain=N")
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 2 {
+		t.Fatalf("franz_plain=%d: no duplicate", n)
+	}
+	for _, r := range rep.Runs {
+		if got := labtest.Count(t, l, topic, r.EventID); len(got) != len(r.Copies) {
+			t.Errorf("%s: the report has %d copies, the log %d", r.Name(), len(r.Copies), len(got))
+		}
+	}
+	if api(l, prodlab.Librdkafka) {
+		if len(rep.NoFaults) != 1 || rep.NoFaults[0].API != prodlab.Librdkafka {
+			t.Fatalf("NoFaults = %+v, want librdkafka only", rep.NoFaults)
+		}
+		if !strings.Contains(out.String(), "librdkafka: not validated: faults cannot be injected on this cluster") {
+			t.Fatal("the output does not say that no fault reaches librdkafka")
+		}
+	}
+	if len(l.DialerProxies()) < 1 {
+		t.Fatal("the dialer created no proxy")
+	}
+	if left := targettest.Toxics(t, l); len(left) > 0 {
+		t.Fatalf("toxics left behind: %v", left)
+	}
+}
+
+// api reports whether l runs the API of engine name.
+func api(l *lab.Lab, name string) bool {
+	for _, a := range l.APIs() {
+		if a.Engine.Name() == name {
+			return true
+		}
+	}
+	return false
+}
