@@ -75,7 +75,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 		return rep, err
 	}
 	defer conn.Close()
-	f := &Faults{proxies: conn.Proxies, restarter: cfg.Restarter, RequestTimeout: cfg.RequestTimeout,
+	f := &Faults{proxies: conn.Current, restarter: cfg.Restarter, RequestTimeout: cfg.RequestTimeout,
 		RetryBackoff: cfg.RetryBackoff, active: map[string]bool{}}
 	if err := checkRestarter(sched, f); err != nil {
 		return rep, err
@@ -93,9 +93,20 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 
 	var rows []*row
 	for _, a := range cfg.APIs {
+		nf, err := conn.Faultable(ctx, a, cfg.Topic)
+		if err != nil {
+			return rep, err
+		}
+		if nf != nil {
+			rep.NoFaults = append(rep.NoFaults, *nf)
+			continue
+		}
 		for _, m := range cfg.Modes {
 			rows = append(rows, &row{api: a, mode: m})
 		}
+	}
+	if len(rows) == 0 {
+		return rep, errors.New("no API's connections cross Toxiproxy: no fault can be injected, nothing is measured")
 	}
 	total := len(rows) * cfg.N
 	var progMu sync.Mutex
