@@ -30,8 +30,7 @@ func TestUpFaultsFlag(t *testing.T) {
 // advertises its own addresses: it names the dialer mode and the proxy
 // the franz-go API's dialer created for the broker.
 func TestBannerDialer(t *testing.T) {
-	bootstrap := labtest.SelfAdvertising(t, 1)
-	l := labtest.Start(t, func(c *lab.Config) { c.External, c.Upstreams, c.Faults = bootstrap, nil, lab.FaultsAuto })
+	l, bootstrap := labtest.SelfAdvertising(t, 1)
 	var b strings.Builder
 	printBanner(&b, l)
 	t.Log("\n" + b.String())

@@ -8,7 +8,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/experiment"
-	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 )
@@ -18,8 +17,7 @@ import (
 // the dialer's proxy, get the faults (plain duplicates, idempotent does
 // not); librdkafka, which no fault reaches there, is left out and named.
 func TestAckLossDialer(t *testing.T) {
-	bootstrap := labtest.SelfAdvertising(t, 1)
-	l := labtest.Start(t, func(c *lab.Config) { c.External, c.Upstreams, c.Faults = bootstrap, nil, lab.FaultsAuto })
+	l, _ := labtest.SelfAdvertising(t, 1)
 	topic := labtest.Topic(t, l, 3, nil)
 	cfg := config(t, l, topic)
 	cfg.N, cfg.Keys, cfg.Rate = 60, 4, 30
@@ -50,7 +48,7 @@ func TestAckLossDialer(t *testing.T) {
 			}
 		}
 	}
-	if len(l.APIs()) > 1 {
+	if labtest.API(l, prodlab.Librdkafka) != nil {
 		if len(rep.NoFaults) != 1 || rep.NoFaults[0].API != prodlab.Librdkafka || !strings.Contains(tab.String(), "librdkafka: not measured: faults cannot be injected") {
 			t.Fatalf("NoFaults = %+v; the table must say that no fault reaches librdkafka", rep.NoFaults)
 		}

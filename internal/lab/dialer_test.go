@@ -17,28 +17,13 @@ import (
 // slow a send without failing it.
 func dialerLab(t *testing.T) (*lab.Lab, []string) {
 	t.Helper()
-	bootstrap := labtest.SelfAdvertising(t, 1)
-	l := labtest.Start(t, func(c *lab.Config) {
-		c.External, c.Upstreams, c.Faults = bootstrap, nil, lab.FaultsAuto
+	l, bootstrap := labtest.SelfAdvertising(t, 1, func(c *lab.Config) {
 		c.Producer.RequestTimeout, c.Producer.DeliveryTimeout = 15*time.Second, 60*time.Second
 	})
-	if m := l.FaultMode(); m != lab.Dialed {
-		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, lab.Dialed)
-	}
 	if len(l.ProxyAddrs()) != 0 {
 		t.Fatalf("proxies %v created at start: the dialer creates them", l.ProxyAddrs())
 	}
 	return l, bootstrap
-}
-
-// api returns l's API of engine name, or nil.
-func api(l *lab.Lab, name string) *lab.API {
-	for _, a := range l.APIs() {
-		if a.Engine.Name() == name {
-			return a
-		}
-	}
-	return nil
 }
 
 // brokerProxy returns the one dialer proxy, which must be broker 0's.
@@ -82,7 +67,7 @@ func timedSend(t *testing.T, a *lab.API, mode string) time.Duration {
 // slowed: its connections go straight to the broker.
 func TestDialerLatency(t *testing.T) {
 	l, bootstrap := dialerLab(t)
-	franz := api(l, prodlab.Franz)
+	franz := labtest.API(l, prodlab.Franz)
 	send(t, franz, "idempotent")
 	p := brokerProxy(t, l, bootstrap)
 	ctx := t.Context()
@@ -95,7 +80,7 @@ func TestDialerLatency(t *testing.T) {
 	} else {
 		t.Logf("franz send took %v under a 5000 ms latency toxic", took)
 	}
-	if rd := api(l, prodlab.Librdkafka); rd != nil {
+	if rd := labtest.API(l, prodlab.Librdkafka); rd != nil {
 		if took := timedSend(t, rd, "idempotent"); took >= 5*time.Second {
 			t.Errorf("librdkafka send took %v: its connections should not cross the dialer's proxy", took)
 		} else {
@@ -110,7 +95,7 @@ func TestDialerLatency(t *testing.T) {
 // port, and a toxic on that proxy still slows it.
 func TestDialerReconnect(t *testing.T) {
 	l, bootstrap := dialerLab(t)
-	franz := api(l, prodlab.Franz)
+	franz := labtest.API(l, prodlab.Franz)
 	send(t, franz, "plain")
 	send(t, franz, "idempotent")
 	p := brokerProxy(t, l, bootstrap)

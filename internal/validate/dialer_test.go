@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 	"github.com/prodlab/prodlab/internal/validate"
@@ -22,11 +21,7 @@ import (
 // which no fault reaches there, is reported as not validated, and the run
 // still passes.
 func TestValidateDialer(t *testing.T) {
-	bootstrap := labtest.SelfAdvertising(t, 3)
-	l := labtest.Start(t, func(c *lab.Config) { c.External, c.Upstreams, c.Faults = bootstrap, nil, lab.FaultsAuto })
-	if l.FaultMode() != lab.Dialed {
-		t.Fatalf("fault mode %q, want %q", l.FaultMode(), lab.Dialed)
-	}
+	l, _ := labtest.SelfAdvertising(t, 3)
 	topic := labtest.Topic(t, l, 3, nil)
 	cfg := config(t, l, topic)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -50,7 +45,7 @@ func TestValidateDialer(t *testing.T) {
 			t.Errorf("%s: the report has %d copies, the log %d", r.Name(), len(r.Copies), len(got))
 		}
 	}
-	if api(l, prodlab.Librdkafka) {
+	if labtest.API(l, prodlab.Librdkafka) != nil {
 		if len(rep.NoFaults) != 1 || rep.NoFaults[0].API != prodlab.Librdkafka {
 			t.Fatalf("NoFaults = %+v, want librdkafka only", rep.NoFaults)
 		}
@@ -64,14 +59,4 @@ func TestValidateDialer(t *testing.T) {
 	if left := targettest.Toxics(t, l); len(left) > 0 {
 		t.Fatalf("toxics left behind: %v", left)
 	}
-}
-
-// api reports whether l runs the API of engine name.
-func api(l *lab.Lab, name string) bool {
-	for _, a := range l.APIs() {
-		if a.Engine.Name() == name {
-			return true
-		}
-	}
-	return false
 }
