@@ -71,7 +71,7 @@ test-race:
 		-run 'TestSyncBoundAnswers504|TestSyncBoundStoreFull|TestStaleCountServed|TestDeletedTopicDropsCount|TestStandingFault|TestRecreatedTopicUnderLoad|TestShutdownFlushes|TestClientHangUpDoesNotCancel|TestBoundedUnderLoad|TestCloseAnswersEachRecordOnce' \
 		./internal/api/ ./internal/status/ ./internal/engine/
 	PRODLAB_CHURN=20s $(GO) test -race -count=1 -timeout 20m \
-		-run 'TestRestart|TestToxicChurn|TestServerLimits|TestCloseWaitsForRun|TestRuns|TestFaults|TestMessagesBounded|TestRemoveToxicFailureKept|TestAckLoss' \
+		-run 'TestRestart|TestDialer|TestToxicChurn|TestServerLimits|TestCloseWaitsForRun|TestRuns|TestFaults|TestMessagesBounded|TestRemoveToxicFailureKept|TestAckLoss' \
 		./internal/toxi/ ./internal/lab/ ./internal/console/ ./internal/experiment/
 
 # Real Apache Kafka: single-node for the whole suite, then the 3-node cluster

@@ -37,6 +37,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
+	faults := fs.String("faults", "auto", "with --kafka: proxied (the brokers advertise Toxiproxy's ports, as the jar layout's PROXIED listeners), dialer (they advertise their own addresses: the franz-go API dials each through a proxy it creates) or auto (proxied for --upstreams and the jar layout, dialer otherwise)")
 	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: "+prodlab.Loopback(prodlab.DefaultPorts.Proxied)+" and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
 	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
@@ -62,6 +63,11 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	if engine.Built(prodlab.Librdkafka) || flagSet(fs, "librdkafka-port") {
 		cfg.APIPorts[prodlab.Librdkafka] = *rdkafkaPort
 	}
+	mode, err := lab.ParseFaultMode(*faults)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Faults = mode
 	if *kafka != "" {
 		cfg.External = splitList(*kafka)
 		cfg.Upstreams = splitList(*upstreams) // empty: one per broker the cluster reports
@@ -70,8 +76,8 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 				return cfg, err
 			}
 		}
-	} else if *upstreams != "" {
-		return cfg, errors.New("--upstreams needs --kafka")
+	} else if *upstreams != "" || cfg.Faults != lab.FaultsAuto {
+		return cfg, errors.New("--upstreams and --faults need --kafka")
 	}
 	if err := cfg.Producer.Validate(); err != nil {
 		return cfg, err
@@ -156,8 +162,12 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	} else {
 		fmt.Fprintf(w, "  Kafka (external, direct)   %s\n", strings.Join(l.DirectAddrs(), ", "))
 	}
+	fmt.Fprintf(w, "  %-26s %s\n", "Faults", l.FaultMode().Describe())
 	for i, p := range l.ProxyAddrs() {
 		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", kafkalocal.ProxyName(i+1), p)
+	}
+	for _, p := range l.DialerProxies() {
+		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s -> %s\n", p.Name, p.Listen, p.Upstream)
 	}
 	fmt.Fprintf(w, "  Toxiproxy API              %s\n", l.ToxiproxyURL())
 	if u := l.ConsoleURL(); u != "" {

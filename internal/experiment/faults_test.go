@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"testing"
 
 	"github.com/prodlab/prodlab/internal/target"
@@ -11,7 +12,8 @@ import (
 // active, so that the run's clean-up tries it again.
 func TestRemoveToxicFailureKept(t *testing.T) {
 	p, srv := toxitest.Proxy(t)
-	f := &Faults{proxies: target.Proxies{p}, active: map[string]bool{}}
+	ps := func(context.Context) (target.Proxies, error) { return target.Proxies{p}, nil }
+	f := &Faults{proxies: ps, active: map[string]bool{}}
 	if err := f.AddToxic("x", "latency", "downstream", map[string]any{"latency": 10}); err != nil {
 		t.Fatal(err)
 	}

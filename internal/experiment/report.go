@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/target"
 )
 
 // Report is the outcome of an experiment: one Row per API × mode.
@@ -32,6 +33,10 @@ type Report struct {
 	Unknown int `json:"unknownRecords"`
 	// Events is the schedule's timeline.
 	Events []Event `json:"events"`
+	// NoFaults are the APIs left out because no fault reaches them: on a
+	// cluster that advertises its own addresses, those that do not dial
+	// through the lab's dialer (librdkafka).
+	NoFaults []target.NoFault `json:"noFaults,omitempty"`
 }
 
 // Row is one API × mode.
@@ -145,6 +150,9 @@ func (rep Report) WriteTable(w io.Writer) error {
 		for msg, n := range r.Errors {
 			fmt.Fprintf(w, "%s: %d × %s\n", r.Name(), n, msg)
 		}
+	}
+	for _, nf := range rep.NoFaults {
+		fmt.Fprintf(w, "%s: not measured: %s.\n", nf.API, nf.Reason)
 	}
 	if rep.Unknown > 0 {
 		fmt.Fprintf(w, "\n%d records of this run match no request.\n", rep.Unknown)

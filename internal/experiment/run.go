@@ -76,7 +76,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 		return rep, err
 	}
 	defer conn.Close()
-	f := &Faults{proxies: conn.Proxies, restarter: cfg.restarter, RequestTimeout: t.RequestTimeout(),
+	f := &Faults{proxies: conn.Current, restarter: cfg.restarter, RequestTimeout: t.RequestTimeout(),
 		RetryBackoff: t.RetryBackoff(), active: map[string]bool{}}
 	if err := checkRestarter(sched, f); err != nil {
 		return rep, err
@@ -87,7 +87,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	hc := &http.Client{Timeout: cfg.sendTimeout}
 	for _, a := range t.APIs() {
-		err := t.Warm(ctx, a, []httpjson.ClientOpt{httpjson.WithHTTPClient(hc)}, cfg.modes, func(prodlab.Mode) string { return rep.RunID + ".warm-up" })
+		err := t.Warm(ctx, a, []httpjson.ClientOpt{httpjson.WithHTTPClient(hc)}, cfg.modes, nil, func(prodlab.Mode) string { return rep.RunID + ".warm-up" })
 		if err != nil {
 			return rep, err
 		}
@@ -95,9 +95,20 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 
 	var rows []*row
 	for _, a := range t.APIs() {
+		nf, err := conn.Faultable(ctx, a, t.Topic())
+		if err != nil {
+			return rep, err
+		}
+		if nf != nil {
+			rep.NoFaults = append(rep.NoFaults, *nf)
+			continue
+		}
 		for _, m := range cfg.modes {
 			rows = append(rows, &row{api: a, mode: m})
 		}
+	}
+	if len(rows) == 0 {
+		return rep, errors.New("no API's connections cross Toxiproxy: no fault can be injected, nothing is measured")
 	}
 	total := len(rows) * cfg.n
 	var progMu sync.Mutex

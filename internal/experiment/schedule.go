@@ -67,7 +67,8 @@ type Event struct {
 // Faults is what a schedule acts through: the proxies, the restarter, the
 // producers' timings and the timeline of what it did.
 type Faults struct {
-	proxies   target.Proxies
+	// proxies returns the proxies to fault now (target.Conn.Current).
+	proxies   func(context.Context) (target.Proxies, error)
 	restarter Restarter
 	// RequestTimeout and RetryBackoff are the producers' settings.
 	RequestTimeout time.Duration
@@ -109,7 +110,11 @@ func (f *Faults) Hold() time.Duration {
 // schedule. Attributes are Toxiproxy's (latency in ms, rate in KB/s...).
 func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error {
 	name = ToxicPrefix + name
-	if err := f.proxies.AddToxic(name, typ, stream, attrs); err != nil {
+	ps, err := f.current()
+	if err != nil {
+		return err
+	}
+	if err := ps.AddToxic(name, typ, stream, attrs); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -124,7 +129,10 @@ func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error 
 // that the run's clean-up tries again.
 func (f *Faults) RemoveToxic(name string) error {
 	name = ToxicPrefix + name
-	err := f.proxies.RemoveToxic(name)
+	ps, err := f.current()
+	if err == nil {
+		err = ps.RemoveToxic(name)
+	}
 	if err != nil {
 		f.record("- %s failed: %v", strings.TrimPrefix(name, ToxicPrefix), err)
 		return err
@@ -134,6 +142,13 @@ func (f *Faults) RemoveToxic(name string) error {
 	f.mu.Unlock()
 	f.record("- %s", strings.TrimPrefix(name, ToxicPrefix))
 	return nil
+}
+
+// current lists the proxies to fault, within one Toxiproxy call's bound.
+func (f *Faults) current() (target.Proxies, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return f.proxies(ctx)
 }
 
 // Restart restarts broker i (1-based) through the Restarter.

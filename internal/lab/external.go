@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,16 @@ const maxExternalBrokers = 9
 // knows, in node id order. Node ids come from the live brokers and from
 // every partition's replicas, so a broker that is down still gets its proxy.
 func DiscoverUpstreams(ctx context.Context, direct []string) ([]string, error) {
+	resp, err := metadata(ctx, direct)
+	if err != nil {
+		return nil, err
+	}
+	return layoutUpstreams(resp, direct)
+}
+
+// metadata asks an external cluster, through its direct bootstrap, for
+// every broker and topic.
+func metadata(ctx context.Context, direct []string) (*kmsg.MetadataResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
 	defer cancel()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(direct...), kgo.DialTimeout(2*time.Second))
@@ -39,6 +50,12 @@ func DiscoverUpstreams(ctx context.Context, direct []string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("external kafka %s does not answer Metadata: %w (is it running? scripts/kafka-local.sh up)", strings.Join(direct, ","), err)
 	}
+	return resp, nil
+}
+
+// layoutUpstreams returns the jar layout's PROXIED listener of every node
+// id resp knows; see DiscoverUpstreams.
+func layoutUpstreams(resp *kmsg.MetadataResponse, direct []string) ([]string, error) {
 	maxID := int32(0)
 	seen := func(id int32) { maxID = max(maxID, id) }
 	for _, b := range resp.Brokers {
@@ -60,6 +77,29 @@ func DiscoverUpstreams(ctx context.Context, direct []string) ([]string, error) {
 		ups[i] = kafkalocal.ProxiedUpstream(i + 1)
 	}
 	return ups, nil
+}
+
+// jarLayout reports whether every live broker in resp advertises, on the
+// listener asked, the DIRECT address the jar layout gives its node id:
+// such a cluster also has PROXIED listeners that advertise Toxiproxy's
+// ports. Any other cluster advertises only its own addresses.
+func jarLayout(resp *kmsg.MetadataResponse) bool {
+	for _, b := range resp.Brokers {
+		if b.NodeID < 1 || b.NodeID > maxExternalBrokers ||
+			net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))) != kafkalocal.DirectAddr(int(b.NodeID)) {
+			return false
+		}
+	}
+	return len(resp.Brokers) > 0
+}
+
+// advertised maps each live broker's advertised host:port to its node id.
+func advertised(resp *kmsg.MetadataResponse) map[string]int32 {
+	m := make(map[string]int32, len(resp.Brokers))
+	for _, b := range resp.Brokers {
+		m[net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))] = b.NodeID
+	}
+	return m
 }
 
 // checkAdvertised asks the cluster through the proxies (the first that

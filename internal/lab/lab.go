@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/api"
@@ -58,6 +60,9 @@ type Config struct {
 	// Upstreams are the external brokers' proxied listeners, one per proxy;
 	// empty asks the cluster (see DiscoverUpstreams).
 	Upstreams []string
+	// Faults is how Toxiproxy comes between the producers and an external
+	// cluster, default FaultsAuto; see FaultMode.
+	Faults FaultMode
 	// Producer configures both engines; its Bootstrap is set by Open.
 	Producer prodlab.Config
 	// StoreSize and StoreTTL bound each API's status store.
@@ -149,6 +154,14 @@ func (c *Config) validate() error {
 			bad("APIPorts[%s] %d: use a port from 0 to 65535", name, p)
 		}
 	}
+	switch {
+	case c.Faults != FaultsAuto && c.Faults != Proxied && c.Faults != Dialed:
+		bad("Faults %q: use auto, proxied or dialer", c.Faults)
+	case c.Faults == Dialed && len(c.External) == 0:
+		bad("Faults dialer needs an external cluster: the embedded brokers advertise their proxies")
+	case c.Faults == Dialed && len(c.Upstreams) > 0:
+		bad("Faults dialer and Upstreams: upstreams are the proxied listeners of the proxied mode")
+	}
 	if c.ReadTimeout < 0 || c.IdleTimeout < 0 {
 		bad("ReadTimeout and IdleTimeout must not be negative")
 	}
@@ -165,6 +178,9 @@ type Lab struct {
 	toxi    *toxi.Server
 	direct  []string
 	proxies []string
+	mode    FaultMode
+	dialer  *toxi.Dialer // Dialed mode only
+	meta    *kgo.Client  // the dialer's node id lookups
 	toxiURL string
 	apis    []*API
 	servers []*http.Server // producer APIs
@@ -228,11 +244,14 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			return nil, fmt.Errorf("embedded kafka: %w", err)
 		}
 		l.direct = l.cluster.DirectAddrs()
-		upstreams = l.direct
+		l.mode, upstreams = Proxied, l.direct
 	} else {
-		l.direct, upstreams = cfg.External, cfg.Upstreams
-		if len(upstreams) == 0 {
-			if upstreams, err = DiscoverUpstreams(ctx, cfg.External); err != nil {
+		l.direct = cfg.External
+		if l.mode, upstreams, err = externalFaults(ctx, cfg); err != nil {
+			return nil, err
+		}
+		if l.mode == Dialed {
+			if err := l.openDialer(); err != nil {
 				return nil, err
 			}
 		}
@@ -250,7 +269,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			}
 		}
 	}
-	if l.cluster == nil {
+	if l.cluster == nil && l.mode == Proxied {
 		if err := checkAdvertised(ctx, l.proxies); err != nil {
 			return nil, err
 		}
@@ -288,6 +307,11 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	// Every proxy seeds the producers, so one broker down at start does not
 	// stop them; all of them are behind Toxiproxy.
 	pc.Bootstrap = l.proxies
+	if l.mode == Dialed {
+		// The brokers' own addresses; franz-go dials each through its
+		// proxy, librdkafka (no dialer hook) straight.
+		pc.Bootstrap, pc.Dial = l.direct, l.dialer.DialContext
+	}
 	// Topic checks take the direct path: a toxic never fails them.
 	pc.Metadata, pc.MetadataDial = l.direct, l.Bypass().Dialer()
 	if pc.Logger == nil {
@@ -368,7 +392,8 @@ func (l *Lab) WaitReady(ctx context.Context) error {
 // DirectAddrs are the brokers' direct addresses, for observers.
 func (l *Lab) DirectAddrs() []string { return l.direct }
 
-// ProxyAddrs are the Toxiproxy listen addresses, one per broker.
+// ProxyAddrs are the Toxiproxy listen addresses, one per broker, in
+// Proxied mode; see DialerProxies for Dialed mode.
 func (l *Lab) ProxyAddrs() []string { return l.proxies }
 
 // ToxiproxyURL is the base URL of Toxiproxy's REST API.
@@ -486,6 +511,7 @@ func (l *Lab) Close(ctx context.Context) error {
 	if l.toxi != nil {
 		l.toxi.Close()
 	}
+	l.closeDialer()
 	if l.cluster != nil {
 		l.cluster.Close()
 	}

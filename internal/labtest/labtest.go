@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
@@ -139,6 +140,38 @@ func waitProxyPorts(t testing.TB) {
 	if err := Eventually(ctx, free); err != nil {
 		t.Fatalf("proxy ports %d-%d stay taken: is another prodlab up or test run using the local Kafka? %v", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3), err)
 	}
+}
+
+// SelfAdvertising starts an in-process kfake cluster of n brokers on free
+// ports, each advertising its own listener as a managed cluster does, with
+// prodlab.DefaultTopic, and a lab over it in dialer mode (see Start for
+// mod). It returns the lab and the cluster's bootstrap; both stop when t
+// ends.
+func SelfAdvertising(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(n), kfake.SeedTopics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	bootstrap := c.ListenAddrs()
+	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) {
+		c.External, c.Upstreams, c.Faults = bootstrap, nil, lab.FaultsAuto
+	}}, mod...)...)
+	if m := l.FaultMode(); m != lab.Dialed {
+		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, lab.Dialed)
+	}
+	return l, bootstrap
+}
+
+// API returns l's API of engine name, or nil if l does not run it.
+func API(l *lab.Lab, name string) *lab.API {
+	for _, a := range l.APIs() {
+		if a.Engine.Name() == name {
+			return a
+		}
+	}
+	return nil
 }
 
 // Admin returns an admin client on l's direct path, closed when t ends.

@@ -162,20 +162,32 @@ func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 func (t *Target) RetryBackoff() time.Duration { return t.retryBackoff }
 
 // Warm sends one sync record per mode through a, with eventID(mode), so
-// that its producers hold the topic's metadata before the first fault.
-func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, modes []prodlab.Mode, eventID func(prodlab.Mode) string) error {
+// that its producers hold the topic's metadata before the first fault;
+// with partitions, one to each of them, so that they also hold a
+// connection to every leader: a connection opened under a latency toxic
+// never completes its handshake.
+func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, modes []prodlab.Mode, partitions []int32, eventID func(prodlab.Mode) string) error {
 	c, err := api.NewClient(a.URL, opts...)
 	if err != nil {
 		return err
 	}
-	for _, m := range modes {
-		_, err := c.Send(ctx, api.SendParams{Mode: m, SendMode: prodlab.Sync, EventID: eventID(m), Topic: t.topic})
-		var ae *api.Error
-		if errors.As(err, &ae) {
-			return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
+	targets := []*int32{nil}
+	if len(partitions) > 0 {
+		targets = nil
+		for _, p := range partitions {
+			targets = append(targets, &p)
 		}
-		if err != nil {
-			return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
+	}
+	for _, m := range modes {
+		for _, p := range targets {
+			_, err := c.Send(ctx, api.SendParams{Mode: m, SendMode: prodlab.Sync, EventID: eventID(m), Topic: t.topic, Partition: p})
+			var ae *api.Error
+			if errors.As(err, &ae) {
+				return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
+			}
+			if err != nil {
+				return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
+			}
 		}
 	}
 	return nil
@@ -190,7 +202,14 @@ type Conn struct {
 	Proxies Proxies
 	// Admin talks to the brokers through their direct listeners.
 	Admin *kadm.Client
-	cl    *kgo.Client
+	// Dialer is set when every proxy is one the lab's dialer created
+	// (toxiclient.IsDialerProxy): the cluster advertises its own
+	// addresses, and only APIs that dial through the lab's dialer cross
+	// Toxiproxy. See Current and Faultable.
+	Dialer bool
+	cl     *kgo.Client
+	tc     *toxiclient.Client
+	url    string
 }
 
 // Connect reads the proxy bypass from Toxiproxy, checks that no proxy is
@@ -217,7 +236,11 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), cl: cl}, nil
+	dialer := true
+	for _, p := range proxies {
+		dialer = dialer && toxiclient.IsDialerProxy(p.Name)
+	}
+	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
 }
 
 // Close closes the admin client.

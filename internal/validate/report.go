@@ -9,12 +9,17 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/target"
 )
 
 // Report is the outcome of a validate run.
 type Report struct {
 	Topic string   `json:"topic"`
 	Runs  []Result `json:"runs"`
+	// NoFaults are the APIs left out because no fault reaches them: on a
+	// cluster that advertises its own addresses, those that do not dial
+	// through the lab's dialer (librdkafka).
+	NoFaults []target.NoFault `json:"noFaults,omitempty"`
 }
 
 // Result is one lost-acknowledgement window: one API, one mode.
@@ -111,6 +116,9 @@ func (rep Report) MarshalJSON() ([]byte, error) {
 func (rep Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(rep.Summary() + "\n")
+	for _, nf := range rep.NoFaults {
+		fmt.Fprintf(&b, "  %s: not validated: %s.\n", nf.API, nf.Reason)
+	}
 	for _, r := range rep.Runs {
 		switch {
 		case len(r.Copies) > 1:

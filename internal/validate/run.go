@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,15 +54,33 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 	}
 	defer conn.Close()
 	v := &validator{Validator: x, conn: conn}
-	if _, err := direct.EndOffsets(ctx, conn.Admin, x.t.Topic()); err != nil {
+	ends, err := direct.EndOffsets(ctx, conn.Admin, x.t.Topic())
+	if err != nil {
 		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(x.t.Bootstrap(), ","), err)
 	}
+	partitions := slices.Sorted(maps.Keys(ends))
 	for _, a := range x.t.APIs() {
-		if err := v.warm(ctx, a); err != nil {
+		if err := v.warm(ctx, a, partitions); err != nil {
 			return rep, err
 		}
 	}
+	var faultable []API
 	for _, a := range x.t.APIs() {
+		nf, err := conn.Faultable(ctx, a, x.t.Topic())
+		if err != nil {
+			return rep, err
+		}
+		if nf != nil {
+			rep.NoFaults = append(rep.NoFaults, *nf)
+			v.logf("%s: %s", nf.API, nf.Reason)
+			continue
+		}
+		faultable = append(faultable, a)
+	}
+	if len(faultable) == 0 {
+		return rep, errors.New("no API's connections cross Toxiproxy: no fault can be injected, nothing is validated")
+	}
+	for _, a := range faultable {
 		for _, m := range x.cfg.modes {
 			if err := ctx.Err(); err != nil {
 				return rep, err
@@ -75,10 +95,15 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 	return rep, rep.Err()
 }
 
-// addToxics puts the latency toxic on every proxy.
-func (v *validator) addToxics() error {
+// addToxics puts the latency toxic on every proxy there is now, and
+// returns them.
+func (v *validator) addToxics(ctx context.Context) (target.Proxies, error) {
+	ps, err := v.conn.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ms := v.latency().Milliseconds()
-	return v.conn.Proxies.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": ms, "jitter": 0})
+	return ps, ps.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": ms, "jitter": 0})
 }
 
 // sent is an API's answer to one send.
@@ -89,13 +114,14 @@ type sent struct {
 	took   time.Duration
 }
 
-func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string) sent {
+// send does one sync send to partition, or to the key's partition if nil.
+func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string, partition *int32) sent {
 	c, err := api.NewClient(a.URL)
 	if err != nil {
 		return sent{err: err}
 	}
 	start := time.Now()
-	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.t.Topic()})
+	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.t.Topic(), Partition: partition})
 	var ae *api.Error
 	switch {
 	case errors.As(err, &ae):
@@ -106,9 +132,12 @@ func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 	return sent{status: http.StatusOK, body: r.Body, took: time.Since(start)}
 }
 
-// warm checks an API's health and sends one record per mode, so that its
-// producers hold the topic's metadata before the toxic slows the proxies.
-func (v *validator) warm(ctx context.Context, a API) error {
+// warm checks an API's health and sends one record per mode to each
+// partition, so that its producers hold the topic's metadata and a
+// connection to every leader before the toxic slows the proxies: a
+// connection opened under the toxic never completes its handshake, and
+// its record never reaches the broker.
+func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c, err := api.NewClient(a.URL)
@@ -121,7 +150,7 @@ func (v *validator) warm(ctx context.Context, a API) error {
 	} else if err != nil {
 		return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
 	}
-	err = v.t.Warm(ctx, a, nil, v.cfg.modes, func(m prodlab.Mode) string {
+	err = v.t.Warm(ctx, a, nil, v.cfg.modes, partitions, func(m prodlab.Mode) string {
 		return "validate-warm-up-" + a.Name + "-" + string(m) + "-" + randomHex()
 	})
 	if err != nil {
@@ -148,8 +177,9 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	}
 	defer w.close()
 
-	if err := v.addToxics(); err != nil {
-		_ = v.conn.Proxies.RemoveToxic(ToxicName)
+	ps, err := v.addToxics(ctx)
+	if err != nil {
+		_ = ps.RemoveToxic(ToxicName)
 		return fail("%v", err)
 	}
 	toxic := true
@@ -158,7 +188,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 			return nil
 		}
 		toxic = false
-		return v.conn.Proxies.RemoveToxic(ToxicName)
+		return ps.RemoveToxic(ToxicName)
 	}
 	defer func() {
 		if err := remove(); err != nil && res.Err == "" {
@@ -172,7 +202,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	answers := make(chan sent, 1)
 	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelSend()
-	go func() { answers <- v.send(sendCtx, a, mode, res.EventID) }()
+	go func() { answers <- v.send(sendCtx, a, mode, res.EventID, nil) }()
 
 	// Steps 3: the broker holds the record, and the request timed out.
 	var early *sent

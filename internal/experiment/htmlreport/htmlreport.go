@@ -47,7 +47,8 @@ request timeout {{.Rep.RequestTimeoutMs}} ms, HTTP timeout {{.Rep.SendTimeoutMs}
 <td{{if .Lost}} class="bad"{{end}}>{{.Lost}}</td><td{{if .Duplicated}} class="bad"{{end}}>{{.Duplicated}}</td><td>{{.Extra}}</td>
 <td{{if .OrderViolations}} class="bad"{{end}}>{{.OrderViolations}}</td><td>{{printf "%.1f" .P50Ms}}</td><td>{{printf "%.1f" .P99Ms}}</td></tr>
 {{end}}</table>
-<p>Acked: the API answered 200. Failed: it answered an error. Indeterminate: no answer within the HTTP timeout.
+{{range .Rep.NoFaults}}<p><strong>{{.API}}: not measured:</strong> {{.Reason}}.</p>
+{{end}}<p>Acked: the API answered 200. Failed: it answered an error. Indeterminate: no answer within the HTTP timeout.
 Lost: acked with no copy in the log. Duplicated: requests with two or more copies; extra records: copies beyond the first.
 Order violations: records whose key's sequence number is lower than one already in the log.</p>
 <div class="chart" style="height: 420px"><canvas id="outcomes"></canvas></div>

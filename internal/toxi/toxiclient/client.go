@@ -59,6 +59,16 @@ type Proxy struct {
 	c *Client
 }
 
+// DialerPrefix starts the name of every proxy that the lab's dialer
+// creates for a cluster that advertises its own addresses (toxi.Dialer):
+// broker-<id>, or broker-<host>-<port> for an address no broker advertises.
+// The proxies of brokers that advertise Toxiproxy's ports are kafka,
+// kafka-2...
+const DialerPrefix = "broker-"
+
+// IsDialerProxy reports whether name is a proxy of the lab's dialer.
+func IsDialerProxy(name string) bool { return strings.HasPrefix(name, DialerPrefix) }
+
 // Proxies lists the proxies by name.
 func (c *Client) Proxies(ctx context.Context) (map[string]*Proxy, error) {
 	var m map[string]*Proxy
@@ -92,6 +102,13 @@ func (c *Client) Upstreams(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	return m, nil
+}
+
+// SetEnabled enables or disables the proxy. Disabling it closes its
+// connections and its listener; enabling it listens again on the same
+// address.
+func (p *Proxy) SetEnabled(ctx context.Context, enabled bool) error {
+	return p.c.call(ctx, http.MethodPost, p.path(""), map[string]bool{"enabled": enabled}, nil)
 }
 
 // Reset removes every toxic and enables every proxy.

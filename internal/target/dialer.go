@@ -1,0 +1,115 @@
+package target
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+)
+
+// Current returns the proxies to fault now: those Connect listed or, in
+// Dialer mode, every dialer proxy Toxiproxy lists now, since the lab's
+// dialer creates one as its producer first reaches each broker. A broker
+// first reached while a toxic is on gets a proxy without it.
+func (c *Conn) Current(ctx context.Context) (Proxies, error) {
+	if !c.Dialer {
+		return c.Proxies, nil
+	}
+	m, err := c.tc.Proxies(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy at %s: %w", c.url, err)
+	}
+	var out Proxies
+	for name, p := range m {
+		if toxiclient.IsDialerProxy(name) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// NoFault is an API that no fault on the proxies reaches, and why.
+type NoFault struct {
+	API    string `json:"api"`
+	Reason string `json:"reason"`
+}
+
+// ProbeToxic names the toxic Faultable puts on every proxy.
+const ProbeToxic = "prodlab-probe-latency"
+
+// probeWait is how long a probe send may take to answer while every proxy
+// holds the brokers' answers before it counts as held: far more than a
+// send to a cluster takes, far less than the toxic's latency.
+const probeWait = 3 * time.Second
+
+// Faultable finds out, in Dialer mode, whether a's sends cross the
+// proxies. A latency toxic holds every proxy's answers while a sends one
+// idempotent record (eventId probe-<api>-<hex>) to topic: an answer within
+// probeWait went around Toxiproxy, and Faultable returns a NoFault saying
+// so; otherwise the toxic goes, the held send completes and it returns
+// nil. Outside Dialer mode the brokers advertise the proxies, which every
+// client crosses: it returns nil without a probe. The toxic is removed
+// before Faultable returns.
+func (c *Conn) Faultable(ctx context.Context, a API, topic string) (*NoFault, error) {
+	if !c.Dialer {
+		return nil, nil
+	}
+	cl, err := api.NewClient(a.URL)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := c.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ps.AddToxic(ProbeToxic, "latency", "downstream", toxiclient.Attributes{"latency": 60000, "jitter": 0}); err != nil {
+		return nil, err
+	}
+	toxic := true
+	defer func() {
+		if toxic {
+			_ = ps.RemoveToxic(ProbeToxic)
+		}
+	}()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	answer := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := cl.Send(sctx, api.SendParams{Mode: prodlab.Idempotent, SendMode: prodlab.Sync,
+			EventID: "probe-" + a.Name + "-" + hex.EncodeToString(b[:]), Topic: topic})
+		answer <- err
+	}()
+	held := time.NewTimer(probeWait)
+	defer held.Stop()
+	select {
+	case err := <-answer:
+		if err != nil {
+			return nil, fmt.Errorf("the %s API's probe send: %w", a.Name, err)
+		}
+		return &NoFault{API: a.Name, Reason: fmt.Sprintf("faults cannot be injected on this cluster: it advertises its own addresses, "+
+			"and this API's connections do not cross Toxiproxy (its probe send answered in %v while every proxy held the brokers' answers). "+
+			"Only the franz-go API of prodlab up dials the brokers through proxies; librdkafka (confluent-kafka-go) has no dialer hook",
+			time.Since(start).Round(time.Millisecond))}, nil
+	case <-held.C:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	toxic = false
+	if err := ps.RemoveToxic(ProbeToxic); err != nil {
+		return nil, err
+	}
+	if err := <-answer; err != nil {
+		return nil, fmt.Errorf("the %s API's probe send, held by the proxies, failed once released: %w", a.Name, err)
+	}
+	return nil, nil
+}
