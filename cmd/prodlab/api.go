@@ -71,7 +71,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger := slog.Default()
 	c.producer.Logger = logger
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {

@@ -2,7 +2,10 @@
 
 package librdkafka
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // MetricsNamespace prefixes the metrics made of librdkafka's statistics,
 // e.g. prodlab_librdkafka_txmsgs_total.
@@ -139,4 +142,10 @@ func (l *librdkafka) Metrics() prometheus.Gatherer {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collector{l})
 	return reg
+}
+
+// Version returns the linked librdkafka's version, e.g. "2.12.0".
+func Version() string {
+	_, v := kafka.LibraryVersion()
+	return v
 }
