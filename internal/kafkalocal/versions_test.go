@@ -72,6 +72,17 @@ func TestPinnedVersions(t *testing.T) {
 			}
 		}
 	})
+	t.Run("Go tutorial", func(t *testing.T) {
+		gets := regexp.MustCompile(`go get (\S+)@(\S+)`).FindAllStringSubmatch(repoFile(t, "docs/lab/TUTORIAL-GO.md"), -1)
+		if len(gets) == 0 {
+			t.Fatal("docs/lab/TUTORIAL-GO.md has no go get line")
+		}
+		for _, g := range gets {
+			if want := goModRequire(t, g[1]); g[2] != want {
+				t.Errorf("docs/lab/TUTORIAL-GO.md: go get %s@%s, go.mod requires %s", g[1], g[2], want)
+			}
+		}
+	})
 	t.Run("Dockerfile go", func(t *testing.T) {
 		goLine := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(repoFile(t, "go.mod"))
 		if goLine == nil {
