@@ -3,7 +3,7 @@
 # cgo is on because the librdkafka engine uses confluent-kafka-go, which links
 # its bundled static librdkafka against glibc: build and run on Debian.
 
-FROM golang:1.26-bookworm AS build
+FROM golang:1.26-trixie AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -13,7 +13,7 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/prodlab ./cmd/prodlab
 
-FROM debian:bookworm-slim
+FROM debian:trixie-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*

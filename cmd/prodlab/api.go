@@ -71,7 +71,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger := slog.Default()
 	c.producer.Logger = logger
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -92,7 +92,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	eng := a.Engine
 	bound := c.producer.DeliveryTimeout + api.SyncMargin
 	hs := &http.Server{
-		Handler:           guard.Wrap(a.Server.Routes()),
+		Handler:           guard.Wrap(a.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      bound + 10*time.Second, // past the 504 of a sync send

@@ -47,11 +47,19 @@ func run(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	c, ok := commands[args[0]]
 	if !ok {
 		return fmt.Errorf("unknown command %q\n%s", args[0], usage())
 	}
-	return c.run(ctx, args[1:])
+	lc, rest, err := logFlags(args[1:])
+	if err != nil {
+		return err
+	}
+	lc.install(os.Stderr)
+	return c.run(ctx, rest)
 }
 
 func usage() string {
@@ -65,7 +73,7 @@ func usage() string {
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-16s %s\n", n, commands[n].summary)
 	}
-	b.WriteString("\nRun 'prodlab <command> -h' for a command's flags.\n")
+	b.WriteString("\nRun 'prodlab <command> -h' for a command's flags.\n" + logUsage + "'prodlab --version' is 'prodlab version'.\n")
 	return b.String()
 }
 

@@ -90,11 +90,10 @@ func runUp(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
 	if cfg.Verbose {
-		level = slog.LevelDebug
+		verboseLogs()
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Logger = slog.Default()
 	warnExposed(os.Stderr, "--host", cfg.Host, "Toxiproxy's API (it can open a proxy to any address)", "both producer APIs", "the web console", "the Kafka brokers", "the Toxiproxy proxies")
 	if cfg.DataDir != "" { // one lab per data dir, found by 'prodlab down'
 		lock, err := runlock.Acquire(cfg.DataDir)

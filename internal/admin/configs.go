@@ -19,7 +19,7 @@ const (
 	kindTimestampType
 )
 
-// topicConfigs are Apache Kafka 4.1's topic configs. Checking them before a
+// topicConfigs are Apache Kafka 4.4's topic configs. Checking them before a
 // create makes the embedded broker (which stores any config) reject the
 // same input a real broker rejects.
 var topicConfigs = map[string]configKind{
@@ -29,6 +29,7 @@ var topicConfigs = map[string]configKind{
 	"compression.lz4.level":                   kindInt,
 	"compression.zstd.level":                  kindInt,
 	"delete.retention.ms":                     kindLong,
+	"errors.deadletterqueue.group.enable":     kindBool,
 	"file.delete.delay.ms":                    kindLong,
 	"flush.messages":                          kindLong,
 	"flush.ms":                                kindLong,
@@ -38,6 +39,7 @@ var topicConfigs = map[string]configKind{
 	"local.retention.bytes":                   kindLong,
 	"local.retention.ms":                      kindLong,
 	"max.compaction.lag.ms":                   kindLong,
+	"max.decompressed.message.bytes":          kindInt,
 	"max.message.bytes":                       kindInt,
 	"message.timestamp.after.max.ms":          kindLong,
 	"message.timestamp.before.max.ms":         kindLong,
@@ -46,6 +48,8 @@ var topicConfigs = map[string]configKind{
 	"min.compaction.lag.ms":                   kindLong,
 	"min.insync.replicas":                     kindInt,
 	"preallocate":                             kindBool,
+	"remote.copy.lag.bytes":                   kindLong,
+	"remote.copy.lag.ms":                      kindLong,
 	"remote.log.copy.disable":                 kindBool,
 	"remote.log.delete.on.disable":            kindBool,
 	"remote.storage.enable":                   kindBool,
@@ -62,7 +66,7 @@ var topicConfigs = map[string]configKind{
 func checkConfig(k, v string) error {
 	kind, ok := topicConfigs[k]
 	if !ok {
-		return errf(ErrInvalid, "unknown topic config %q (not an Apache Kafka 4.1 topic config)", k)
+		return errf(ErrInvalid, "unknown topic config %q (not an Apache Kafka 4.4 topic config)", k)
 	}
 	bad := func(want string) error {
 		return errf(ErrInvalid, "config %s=%q: %s", k, v, want)

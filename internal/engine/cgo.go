@@ -4,4 +4,7 @@ package engine
 
 import "github.com/prodlab/prodlab/internal/librdkafka"
 
-var librdkafkaNew NewFunc = librdkafka.New
+var (
+	librdkafkaNew     NewFunc = librdkafka.New
+	librdkafkaVersion         = librdkafka.Version
+)

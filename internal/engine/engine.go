@@ -69,3 +69,12 @@ func (n notBuilt) Error() string {
 }
 
 func (notBuilt) Is(target error) bool { return target == ErrNotBuilt }
+
+// LibrdkafkaVersion returns the version of the librdkafka linked in, as
+// librdkafka reports it, or "" when this build has none.
+func LibrdkafkaVersion() string {
+	if librdkafkaVersion == nil {
+		return ""
+	}
+	return librdkafkaVersion()
+}

@@ -2,5 +2,8 @@
 
 package engine
 
-// librdkafkaNew is nil: librdkafka needs cgo.
-var librdkafkaNew NewFunc
+// librdkafkaNew and librdkafkaVersion are nil: librdkafka needs cgo.
+var (
+	librdkafkaNew     NewFunc
+	librdkafkaVersion func() string
+)

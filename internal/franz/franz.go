@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -22,7 +23,8 @@ import (
 type franz struct {
 	plain, idem *kgo.Client
 	admin       *kadm.Client
-	meta        *Metadata // nil: Partitions asks through the producers' path
+	meta        *Metadata            // nil: Partitions asks through the producers' path
+	reg         *prometheus.Registry // kprom metrics of plain and idem
 	delivery    time.Duration
 	max         int64
 	inflight    [2]atomic.Int64 // records awaiting their promise: plain, idempotent
@@ -70,7 +72,9 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	case "all", "-1":
 		acks = kgo.AllISRAcks()
 	}
+	reg := prometheus.NewRegistry()
 	plain, err := kgo.NewClient(append(common,
+		clientMetrics(reg, "plain"),
 		kgo.DisableIdempotentWrite(),
 		kgo.RequiredAcks(acks),
 		kgo.RecordRetries(cfg.Retries),
@@ -78,7 +82,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("franz plain producer: %w", err)
 	}
-	idem, err := kgo.NewClient(append(common, kgo.RequiredAcks(kgo.AllISRAcks()))...)
+	idem, err := kgo.NewClient(append(common, clientMetrics(reg, "idempotent"), kgo.RequiredAcks(kgo.AllISRAcks()))...)
 	if err != nil {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
@@ -89,7 +93,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		idem.Close()
 		return nil, err
 	}
-	f := &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain), meta: meta, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
+	f := &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain), meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
 	f.recreated[0].cl, f.recreated[1].cl = plain, idem
 	return f, nil
 }

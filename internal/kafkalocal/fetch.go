@@ -16,9 +16,9 @@ import (
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
 const dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
-// log4jVersion is the log4j2 release Kafka 4.1 is built against; the slf4j
+// log4jVersion is the log4j2 release the brokers log through; the slf4j
 // 1.7 binding for it sends the broker's logs to the file in log4j2.properties.
-const log4jVersion = "2.24.3"
+const log4jVersion = "2.25.3"
 
 // markerName is written into the libs directory once it is complete.
 const markerName = ".prodlab-complete"

@@ -17,7 +17,7 @@ import (
 
 // Version is the pinned Apache Kafka version. The jar cache and the
 // apache/kafka image in the compose files both use it.
-const Version = "4.1.1"
+const Version = "4.4.0"
 
 // ClusterID is the KRaft cluster id used to format every broker's storage,
 // here and in the compose files. It is base64url("prodlab-training").

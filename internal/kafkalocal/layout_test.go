@@ -373,8 +373,13 @@ func checkModule(t *testing.T, p *types.Project, mode string) {
 	t.Helper()
 	brokers, _ := ComposeLayout(mode)
 	tp := service(t, p, "toxiproxy")
-	if tp.Image != "ghcr.io/shopify/toxiproxy:2.12.0" {
+	if !strings.HasPrefix(tp.Image, "ghcr.io/shopify/toxiproxy:") { // its tag: TestPinnedVersions
 		t.Errorf("toxiproxy image %q", tp.Image)
+	}
+	// Its REST API listens on every interface of the container and serves
+	// /metrics, as the embedded Toxiproxy does.
+	if want := []string{"-host=0.0.0.0", "-proxy-metrics", "-runtime-metrics"}; !slices.Equal(tp.Command, want) {
+		t.Errorf("toxiproxy command %q, want %q", tp.Command, want)
 	}
 	ports := published(tp)
 	if ports[8474] != 8474 {

@@ -24,7 +24,9 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/status"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -193,10 +195,19 @@ type Lab struct {
 
 // API is one running producer API.
 type API struct {
-	Engine prodlab.Producer
-	Server *api.Server
-	Store  *status.Store
-	URL    string
+	Engine  prodlab.Producer
+	Server  *api.Server
+	Store   *status.Store
+	Metrics *metrics.Metrics
+	URL     string
+}
+
+// Handler serves the API's routes and GET /metrics.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", httpjson.Only(a.Metrics.Handler().ServeHTTP, http.MethodGet, http.MethodHead))
+	mux.Handle("/", a.Server.Routes())
+	return mux
 }
 
 // Open checks cfg, binds every listener and starts serving. Config and
@@ -326,14 +337,14 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		a.Engine.Close()
 		return nil, fmt.Errorf("%s api: %w", name, err)
 	}
-	l.servers = append(l.servers, l.serve(ln, a.Server.Routes()))
+	l.servers = append(l.servers, l.serve(ln, a.Handler()))
 	a.URL = "http://" + ln.Addr().String()
 	return a, nil
 }
 
 // NewAPI builds engine name from pc and the producer API in front of it,
 // with a status store bounded by size and ttl; URL is left to the caller,
-// which serves Server.Routes(). Nothing is left open on error.
+// which serves Handler(). Nothing is left open on error.
 func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger *slog.Logger) (*API, error) {
 	eng, err := engine.New(name, pc)
 	if err != nil {
@@ -344,8 +355,9 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 		eng.Close()
 		return nil, err
 	}
-	srv := api.New(eng, store, api.Logger(logger.With("engine", name)))
-	return &API{Engine: eng, Server: srv, Store: store}, nil
+	m := metrics.New(eng, store)
+	srv := api.New(eng, store, api.Logger(logger.With("engine", name)), api.Observe(m.Observe))
+	return &API{Engine: eng, Server: srv, Store: store, Metrics: m}, nil
 }
 
 // Server limits, whatever the Config says.

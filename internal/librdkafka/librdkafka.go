@@ -44,8 +44,8 @@ type librdkafka struct {
 	closed bool
 }
 
-// statsInterval is how often the idempotent producer reports its state. It
-// bounds how late Ready notices a producer id.
+// statsInterval is how often each producer reports its statistics. It
+// bounds how late Ready notices a producer id, and how old Metrics are.
 const statsInterval = 100 * time.Millisecond
 
 // closeGrace bounds how long Close waits for librdkafka to report the
@@ -63,6 +63,8 @@ type rdProducer struct {
 	pending   map[uint64]func(prodlab.Delivery) // accepted, not yet answered
 	nextID    uint64
 	idle      chan struct{} // closed while pending is empty
+
+	last atomic.Pointer[stats] // the latest statistics, for Metrics
 
 	idemMu    sync.Mutex
 	idemState idemState
@@ -114,6 +116,8 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		"go.events.channel.size":             10000,
 		"go.produce.channel.size":            1,
 		"go.logs.channel.enable":             true,
+		// Statistics feed Ready (the idempotent producer's id) and Metrics.
+		"statistics.interval.ms": int(statsInterval.Milliseconds()),
 	}
 	plainCfg := clone(common)
 	plainCfg["client.id"] = "prodlab-plain"
@@ -126,7 +130,6 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	idemCfg["acks"] = "all"
 	// retries stays at librdkafka's idempotent default (INT32_MAX): the
 	// record is retried until message.timeout.ms.
-	idemCfg["statistics.interval.ms"] = int(statsInterval.Milliseconds())
 
 	logger := cfg.Logger
 	if logger == nil {
@@ -351,12 +354,15 @@ func delivery(m *kafka.Message) prodlab.Delivery {
 	return d
 }
 
-// stats records the idempotence state from a statistics event.
+// stats keeps a statistics event for Metrics and records the idempotence
+// state it reports.
 func (p *rdProducer) stats(js string) {
-	var s struct {
-		EOS *idemState `json:"eos"`
+	var s stats
+	if err := json.Unmarshal([]byte(js), &s); err != nil {
+		return
 	}
-	if err := json.Unmarshal([]byte(js), &s); err != nil || s.EOS == nil {
+	p.last.Store(&s)
+	if s.EOS == nil {
 		return
 	}
 	p.idemMu.Lock()

@@ -27,6 +27,8 @@ type Store struct {
 	entries  map[string]*entry
 	finished list.List // *entry, oldest finish first
 	pending  int
+	evicted  uint64 // finished entries dropped to make room
+	expired  uint64 // finished entries dropped at their TTL
 }
 
 type entry struct {
@@ -81,6 +83,7 @@ func (s *Store) Add(id, eventID string) error {
 			return ErrFull
 		}
 		s.remove(front.Value.(*entry))
+		s.evicted++
 	}
 	// Clone: an eventId parsed from a URL shares the request line's memory.
 	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: strings.Clone(eventID), Created: now}}
@@ -135,6 +138,18 @@ func (s *Store) Counts() (pending, finished int) {
 	return s.pending, s.finished.Len()
 }
 
+// Evictions returns how many finished entries were dropped to make room
+// for new ones (full) and at their TTL (expired), since New. Expiry runs
+// on Add and Get.
+func (s *Store) Evictions() (full, expired uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.evicted, s.expired
+}
+
+// MaxEntries returns the store's capacity.
+func (s *Store) MaxEntries() int { return s.cfg.maxEntries }
+
 // Pending maps the requestId of every pending send to its eventId.
 func (s *Store) Pending() map[string]string {
 	s.mu.Lock()
@@ -155,6 +170,7 @@ func (s *Store) expire(now time.Time) {
 			return
 		}
 		s.remove(e)
+		s.expired++
 	}
 }
 

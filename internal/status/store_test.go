@@ -73,6 +73,9 @@ func TestEvictsOldestFinishedFirst(t *testing.T) {
 	if p, f := s.Counts(); p != 3 || f != 0 {
 		t.Fatalf("counts = %d pending %d finished, want 3/0", p, f)
 	}
+	if full, expired := s.Evictions(); full != 2 || expired != 0 {
+		t.Fatalf("evictions = %d full %d expired, want 2/0", full, expired)
+	}
 }
 
 func TestTTL(t *testing.T) {
@@ -91,6 +94,9 @@ func TestTTL(t *testing.T) {
 	}
 	if _, err := s.Get("pending"); err != nil {
 		t.Fatalf("pending entries never expire: %v", err)
+	}
+	if full, expired := s.Evictions(); full != 0 || expired != 1 {
+		t.Fatalf("evictions = %d full %d expired, want 0/1", full, expired)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/Shopify/toxiproxy/v2/collectors"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
@@ -54,7 +55,12 @@ func runChild(conf string) int {
 		level = zerolog.InfoLevel
 	}
 	logger := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(level).With().Timestamp().Logger()
-	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), logger)
+	// Toxiproxy's own proxy and runtime collectors, served at GET /metrics
+	// (toxiproxy-server's --proxy-metrics and --runtime-metrics).
+	metrics := toxiproxy.NewMetricsContainer(prometheus.NewRegistry())
+	metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
+	metrics.RuntimeMetrics = collectors.NewRuntimeMetricCollectors()
+	api := toxiproxy.NewServer(metrics, logger)
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.Host, "0"))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "toxiproxy child: %v\n", err)

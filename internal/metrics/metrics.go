@@ -1,0 +1,146 @@
+// Package metrics serves a producer API's metrics in Prometheus text
+// format (GET /metrics): the API's own counters, fed by api.Observe, the
+// status store's size and evictions, and the engine's client metrics
+// (franz-go's kprom, librdkafka's statistics).
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/status"
+)
+
+// Namespace prefixes the API's own metrics, e.g. prodlab_api_sends_total.
+const Namespace = "prodlab_api"
+
+// Send outcomes, the outcome label of sends_total: what POST /api/v1/send
+// answered.
+const (
+	OutcomeOK       = "ok"        // 200: the broker acknowledged the sync send
+	OutcomeAccepted = "accepted"  // 202: an async send was queued
+	OutcomeError    = "error"     // the producer or the broker failed it (502, 500, 404 from the broker)
+	OutcomeTimeout  = "timeout"   // 504: no answer within the sync bound; the send goes on
+	OutcomeRejected = "rejected"  // 400, 404 or 503 before anything was produced
+	OutcomeGone     = "abandoned" // the client left before a sync send's answer; the send goes on
+)
+
+// Buckets are the latency histograms' bounds in seconds: 0.5 ms to 32 s,
+// doubling, enough for a send through a 5 s toxic and its retries.
+var Buckets = prometheus.ExponentialBuckets(0.0005, 2, 17)
+
+// Metrics holds one producer API's metrics.
+type Metrics struct {
+	engine      string
+	reg         *prometheus.Registry
+	gatherers   prometheus.Gatherers
+	responses   *prometheus.CounterVec
+	sends       *prometheus.CounterVec
+	sendTime    *prometheus.HistogramVec
+	deliveries  *prometheus.CounterVec
+	deliverTime *prometheus.HistogramVec
+}
+
+// New returns the metrics of the API in front of eng with store. If eng
+// has client metrics (a Metrics() prometheus.Gatherer method, as both
+// engines have), they are served too.
+func New(eng prodlab.Producer, store *status.Store) *Metrics {
+	m := &Metrics{engine: eng.Name(), reg: prometheus.NewRegistry()}
+	sendLabels := []string{"engine", "mode", "send_mode", "outcome"}
+	m.responses = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "responses_total",
+		Help: "HTTP answers by endpoint (health, send, status) and status code; code 0: the client left first."},
+		[]string{"engine", "endpoint", "code"})
+	m.sends = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "sends_total",
+		Help: "POST /api/v1/send answers by mode, sendMode and outcome (ok, accepted, error, timeout, rejected, abandoned)."},
+		sendLabels)
+	m.sendTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "send_duration_seconds",
+		Help: "Time from a send request to its answer.", Buckets: Buckets}, sendLabels)
+	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "deliveries_total",
+		Help: "Broker answers that came after the HTTP answer (async sends, sync sends past their 504 or whose client left), by outcome ok or error."},
+		sendLabels)
+	m.deliverTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "delivery_duration_seconds",
+		Help: "Time from the HTTP answer to the broker's answer, for deliveries_total.", Buckets: Buckets}, sendLabels)
+	m.reg.MustRegister(m.responses, m.sends, m.sendTime, m.deliveries, m.deliverTime, storeCollector{m.engine, store})
+	m.gatherers = prometheus.Gatherers{m.reg}
+	if g, ok := eng.(interface{ Metrics() prometheus.Gatherer }); ok {
+		m.gatherers = append(m.gatherers, g.Metrics())
+	}
+	return m
+}
+
+// Observe counts one answer of the API; pass it to api.Observe.
+func (m *Metrics) Observe(ev api.Event) {
+	switch ev.Kind {
+	case api.Health, api.Polled:
+		m.responses.WithLabelValues(m.engine, string(ev.Kind), strconv.Itoa(ev.Code)).Inc()
+	case api.Sent:
+		m.responses.WithLabelValues(m.engine, string(ev.Kind), strconv.Itoa(ev.Code)).Inc()
+		l := []string{m.engine, string(ev.Mode), string(ev.SendMode), sendOutcome(ev)}
+		m.sends.WithLabelValues(l...).Inc()
+		m.sendTime.WithLabelValues(l...).Observe(ev.Elapsed.Seconds())
+	case api.Delivered:
+		outcome := OutcomeOK
+		if ev.Delivery != nil && ev.Delivery.Err != nil {
+			outcome = OutcomeError
+		}
+		l := []string{m.engine, string(ev.Mode), string(ev.SendMode), outcome}
+		m.deliveries.WithLabelValues(l...).Inc()
+		m.deliverTime.WithLabelValues(l...).Observe(ev.Elapsed.Seconds())
+	}
+}
+
+// sendOutcome classifies a Sent event.
+func sendOutcome(ev api.Event) string {
+	switch {
+	case ev.Code == 0:
+		return OutcomeGone
+	case ev.Code == http.StatusOK:
+		return OutcomeOK
+	case ev.Code == http.StatusAccepted:
+		return OutcomeAccepted
+	case ev.Code == http.StatusGatewayTimeout:
+		return OutcomeTimeout
+	case ev.Delivery != nil, ev.Code == http.StatusInternalServerError:
+		return OutcomeError
+	}
+	return OutcomeRejected
+}
+
+// Handler serves every metric in Prometheus text format. A collector that
+// fails is left out of the answer rather than failing it.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.gatherers, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// storeCollector reads the status store at each scrape.
+type storeCollector struct {
+	engine string
+	store  *status.Store
+}
+
+var (
+	storeEntries = prometheus.NewDesc(Namespace+"_status_entries", "Async send statuses held, by state (pending, finished).", []string{"engine", "state"}, nil)
+	storeMax     = prometheus.NewDesc(Namespace+"_status_max_entries", "The status store's capacity (--status-max).", []string{"engine"}, nil)
+	storeEvicted = prometheus.NewDesc(Namespace+"_status_evictions_total", "Finished statuses dropped, to make room (full) or at their TTL (expired).", []string{"engine", "reason"}, nil)
+)
+
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeEntries
+	ch <- storeMax
+	ch <- storeEvicted
+}
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	pending, finished := c.store.Counts()
+	full, expired := c.store.Evictions()
+	ch <- prometheus.MustNewConstMetric(storeEntries, prometheus.GaugeValue, float64(pending), c.engine, "pending")
+	ch <- prometheus.MustNewConstMetric(storeEntries, prometheus.GaugeValue, float64(finished), c.engine, "finished")
+	ch <- prometheus.MustNewConstMetric(storeMax, prometheus.GaugeValue, float64(c.store.MaxEntries()), c.engine)
+	ch <- prometheus.MustNewConstMetric(storeEvicted, prometheus.CounterValue, float64(full), c.engine, "full")
+	ch <- prometheus.MustNewConstMetric(storeEvicted, prometheus.CounterValue, float64(expired), c.engine, "expired")
+}

@@ -1,0 +1,101 @@
+// Package metricstest scrapes a Prometheus text endpoint in tests and reads
+// values out of the answer.
+package metricstest
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Families is one scrape: metric families by name.
+type Families map[string]*dto.MetricFamily
+
+// Scrape GETs url (a /metrics endpoint) and parses its text answer; any
+// failure fails t.
+func Scrape(t testing.TB, url string) Families {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("scrape %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape %s: %s", url, resp.Status)
+	}
+	if ct := resp.Header.Get("Content-Type"); expfmt.ResponseFormat(resp.Header).FormatType() != expfmt.TypeTextPlain {
+		t.Fatalf("scrape %s: Content-Type %q, want Prometheus text", url, ct)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("scrape %s: %v", url, err)
+	}
+	return fams
+}
+
+// Value sums the series of metric name whose labels include every pair of
+// labels: a counter's or gauge's value, a histogram's sample count. It is
+// 0 when no series matches.
+func (f Families) Value(name string, labels map[string]string) float64 {
+	fam, ok := f[name]
+	if !ok {
+		return 0
+	}
+	var sum float64
+	for _, m := range fam.GetMetric() {
+		if !matches(m, labels) {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			sum += m.Counter.GetValue()
+		case m.Gauge != nil:
+			sum += m.Gauge.GetValue()
+		case m.Histogram != nil:
+			sum += float64(m.Histogram.GetSampleCount())
+		case m.Untyped != nil:
+			sum += m.Untyped.GetValue()
+		}
+	}
+	return sum
+}
+
+// Has reports whether any series of metric name carries every pair of
+// labels.
+func (f Families) Has(name string, labels map[string]string) bool {
+	fam, ok := f[name]
+	if !ok {
+		return false
+	}
+	for _, m := range fam.GetMetric() {
+		if matches(m, labels) {
+			return true
+		}
+	}
+	return false
+}
+
+func matches(m *dto.Metric, labels map[string]string) bool {
+	found := 0
+	for _, lp := range m.GetLabel() {
+		if v, ok := labels[lp.GetName()]; ok {
+			if v != lp.GetValue() {
+				return false
+			}
+			found++
+		}
+	}
+	return found == len(labels)
+}
