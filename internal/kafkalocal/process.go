@@ -120,16 +120,7 @@ func (c config) javaArgs(f brokerFiles, main string, args ...string) []string {
 
 // format formats the KRaft storage of one broker.
 func format(ctx context.Context, c config, f brokerFiles) error {
-	args := append([]string{"-Xmx256m"}, c.javaArgs(f, "kafka.tools.StorageTool",
-		"format", "--cluster-id", ClusterID, "--config", f.props, "--ignore-formatted")...)
-	cmd := exec.CommandContext(ctx, c.java, args...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kafkalocal: format %s: %w\n%s", f.dir, err, tail(out.String(), 30))
-	}
-	return nil
+	return formatWith(ctx, c, f)
 }
 
 // startProcess starts broker f's JVM detached in its own session (so it
