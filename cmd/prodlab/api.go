@@ -43,15 +43,23 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
+	client := addClientFlags(fs, "config")
 	if err := c.producer.LoadEnv(os.LookupEnv); err != nil {
 		return c, err
 	}
 	c.producer.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.producer.Client, err = client.props(); err != nil {
+		return c, err
+	}
+	if b, ok := client.bootstrap(c.producer.Client, "bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); ok {
+		c.producer.Bootstrap = b
 	}
 	if c.listen == "" {
 		port, ok := prodlab.DefaultPorts.APIs()[c.engine]

@@ -115,6 +115,10 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		"go.produce.channel.size":            1,
 		"go.logs.channel.enable":             true,
 	}
+	secCommon, secPlain, err := clientConfig(cfg.Client)
+	if err != nil {
+		return nil, err
+	}
 	plainCfg := clone(common)
 	plainCfg["client.id"] = "prodlab-plain"
 	plainCfg["enable.idempotence"] = false
@@ -122,6 +126,12 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	plainCfg["retries"] = cfg.Retries
 	idemCfg := clone(common)
 	idemCfg["client.id"] = "prodlab-idempotent"
+	for k, v := range secCommon {
+		plainCfg[k], idemCfg[k] = v, v
+	}
+	for k, v := range secPlain {
+		plainCfg[k] = v
+	}
 	idemCfg["enable.idempotence"] = true
 	idemCfg["acks"] = "all"
 	// retries stays at librdkafka's idempotent default (INT32_MAX): the
