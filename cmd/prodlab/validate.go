@@ -75,10 +75,11 @@ func producerTimings(fs *flag.FlagSet) (*prodlab.Config, error) {
 	return &pc, nil
 }
 
-// parseLabFlags adds the lab-locating and producer-timing flags to fs,
-// parses args and applies them to t.
+// parseLabFlags adds the lab-locating, client-setting (-X, --config) and
+// producer-timing flags to fs, parses args and applies them to t.
 func parseLabFlags(fs *flag.FlagSet, args []string, t *target.Target) error {
 	apply := labFlags(fs, t)
+	client := addClientFlags(fs, "config")
 	pc, err := producerTimings(fs)
 	if err != nil {
 		return err
@@ -91,6 +92,12 @@ func parseLabFlags(fs *flag.FlagSet, args []string, t *target.Target) error {
 	}
 	if err := apply(); err != nil {
 		return err
+	}
+	if t.Client, err = client.props(); err != nil {
+		return err
+	}
+	if b, ok := client.bootstrap(t.Client, "bootstrap", ""); ok {
+		t.Bootstrap = b
 	}
 	t.RequestTimeout, t.RetryBackoff = pc.RequestTimeout, pc.RetryBackoff
 	return nil

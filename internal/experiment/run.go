@@ -158,7 +158,7 @@ func Run(ctx context.Context, cfg Config, progress func(done, total int)) (Repor
 	if err != nil {
 		return rep, err
 	}
-	recs, err := direct.ReadRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends)
+	recs, err := direct.ReadRange(ctx, cfg.Bootstrap, conn.Bypass, cfg.Topic, from, ends, conn.Opts...)
 	if err != nil {
 		return rep, err
 	}

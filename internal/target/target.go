@@ -19,6 +19,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/franz"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -47,6 +48,9 @@ type Target struct {
 	// RetryBackoff is the producers' retry backoff, default 100 ms
 	// (KAFKA_RETRY_BACKOFF_MS).
 	RetryBackoff time.Duration
+	// Client holds the Kafka client settings for reading the log
+	// (security, client.id), default none.
+	Client prodlab.ClientProps
 }
 
 // ErrToxicsPresent means a proxy already holds toxics, which would blur
@@ -145,7 +149,10 @@ type Conn struct {
 	Proxies Proxies
 	// Admin talks to the brokers through their direct listeners.
 	Admin *kadm.Client
-	cl    *kgo.Client
+	// Opts are the kgo options of a reader of the log: the client
+	// settings over the bypass (franz.Connect).
+	Opts []kgo.Opt
+	cl   *kgo.Client
 }
 
 // Connect reads the proxy bypass from Toxiproxy, checks that no proxy is
@@ -168,11 +175,15 @@ func (t Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := direct.NewClient(t.Bootstrap, bypass)
+	opts, err := franz.Connect(t.Client, bypass.Dialer())
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), cl: cl}, nil
+	cl, err := direct.NewClient(t.Bootstrap, bypass, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Opts: opts, cl: cl}, nil
 }
 
 // Close closes the admin client.
