@@ -32,6 +32,21 @@ func newForwarder(t *testing.T, upstream string) *forwarder {
 		t.Fatal(err)
 	}
 	f := &forwarder{ln: ln}
+	serve(t, ln, func(c net.Conn) {
+		u, err := net.Dial("tcp", upstream)
+		if err != nil {
+			c.Close()
+			return
+		}
+		go func() { _, _ = io.Copy(u, c); u.Close() }()
+		_, _ = io.Copy(c, u)
+		c.Close()
+	})
+	return f
+}
+
+// serve runs handle on each connection ln accepts, until the test ends.
+func serve(t *testing.T, ln net.Listener, handle func(net.Conn)) {
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -39,16 +54,9 @@ func newForwarder(t *testing.T, upstream string) *forwarder {
 			if err != nil {
 				return
 			}
-			u, err := net.Dial("tcp", upstream)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go func() { _, _ = io.Copy(u, c); u.Close() }()
-			go func() { _, _ = io.Copy(c, u); c.Close() }()
+			go handle(c)
 		}
 	}()
-	return f
 }
 
 func (f *forwarder) Dial(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -73,16 +81,11 @@ func tlsServer(t *testing.T, hosts ...string) (addr string, certs kafkalocal.Cer
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _ = c.(*tls.Conn).Handshake(); _, _ = io.Copy(io.Discard, c) }()
-		}
-	}()
+	serve(t, ln, func(c net.Conn) {
+		defer c.Close()
+		_ = c.(*tls.Conn).Handshake()
+		_, _ = io.Copy(io.Discard, c)
+	})
 	return ln.Addr().String(), certs
 }
 

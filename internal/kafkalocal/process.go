@@ -58,7 +58,11 @@ type brokerFiles struct {
 }
 
 func filesOf(c config, mode string, i int) brokerFiles {
-	d := c.brokerDir(mode, i)
+	return filesIn(c.brokerDir(mode, i))
+}
+
+// filesIn names the files of a broker whose directory is d.
+func filesIn(d string) brokerFiles {
 	return brokerFiles{
 		dir:    d,
 		props:  filepath.Join(d, "server.properties"),

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -83,15 +82,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	if err != nil {
 		return nil, err
 	}
-	f := brokerFiles{
-		dir:    s.Dir,
-		props:  filepath.Join(s.Dir, "server.properties"),
-		log4j:  filepath.Join(s.Dir, "log4j2.properties"),
-		data:   filepath.Join(s.Dir, "data"),
-		logs:   filepath.Join(s.Dir, "logs"),
-		stdout: filepath.Join(s.Dir, "logs", "stdout.log"),
-		pid:    filepath.Join(s.Dir, "broker.pid"),
-	}
+	f := filesIn(s.Dir)
 	for _, d := range []string{f.data, f.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
