@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +114,21 @@ func (c *saslCluster) run(t *testing.T, d time.Duration, args ...string) (stdout
 	return o.String(), e.String(), err
 }
 
+// keepHealth keeps the API's /health answer for the secret check.
+func (c *saslCluster) keepHealth(ctx context.Context, t *testing.T, cl *api.Client) {
+	t.Helper()
+	resp, err := cl.Do(ctx, http.MethodGet, "/health", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.keep(string(b))
+}
+
 func (c *saslCluster) keep(s string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -198,6 +215,7 @@ func TestSASLSSL(t *testing.T) {
 				if err := wait.Until(ctx, func() bool { return cl.Health(ctx) == nil }); err != nil {
 					t.Fatalf("the API never became healthy: %v", err)
 				}
+				c.keepHealth(ctx, t, cl)
 				for _, mode := range prodlab.Modes {
 					id := secret(t, "sasl-"+string(mode)+"-")
 					res, err := cl.Send(ctx, api.SendParams{Mode: mode, EventID: id, Key: "k"})
@@ -207,6 +225,7 @@ func TestSASLSSL(t *testing.T) {
 					if res.Status != "OK" || res.Offset == nil {
 						t.Fatalf("%s send: %s", mode, res.Body)
 					}
+					c.keep(res.Body)
 					t.Logf("%s %s: %s", eng, auth.name, res.Body)
 					out, _, err := c.run(t, time.Minute, append([]string{"consume", "--topic", prodlab.DefaultTopic,
 						"--from-beginning", "--event-id", id, "--count"}, auth.args...)...)
@@ -238,6 +257,7 @@ func TestSASLSSL(t *testing.T) {
 			if err := cl.Health(ctx); err == nil {
 				t.Error("/health answers 200 with a wrong password")
 			}
+			c.keepHealth(ctx, t, cl)
 			// Within the 5 s delivery timeout: the engines do not hang.
 			_, err := cl.Send(ctx, api.SendParams{Mode: prodlab.Idempotent, EventID: "wrong-pw", Key: "k"})
 			if err == nil {
@@ -250,6 +270,7 @@ func TestSASLSSL(t *testing.T) {
 			if !authFailed.MatchString(logged()) {
 				t.Errorf("the API's log does not name authentication:\n%s", tail(logged(), 20))
 			}
+			c.keep(err.Error())
 			t.Logf("send: %v", err)
 		})
 	}
