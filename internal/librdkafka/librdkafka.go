@@ -69,6 +69,7 @@ type rdProducer struct {
 	idemSeen  chan struct{} // closed and replaced at each new state
 
 	closing atomic.Bool // set by close: connection errors are expected
+	auth    authErrors  // explains timeouts caused by authentication or TLS
 	onFatal func(*rdProducer)
 	fatalAt sync.Once
 	logs    chan kafka.LogEvent
@@ -325,9 +326,10 @@ func (p *rdProducer) drainEvents() {
 		case *kafka.Message:
 			id, _ := e.Opaque.(uint64)
 			if fn := p.take(id); fn != nil {
-				fn(delivery(e))
+				fn(p.auth.explain(delivery(e)))
 			}
 		case kafka.Error:
+			p.auth.note(e)
 			lvl := slog.LevelWarn
 			switch {
 			case e.IsFatal():

@@ -3,7 +3,10 @@
 package librdkafka
 
 import (
+	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
@@ -52,4 +55,42 @@ func clientConfig(p prodlab.ClientProps) (common, plain kafka.ConfigMap, err err
 		plain["max.in.flight.requests.per.connection"] = s.MaxInFlight
 	}
 	return common, plain, nil
+}
+
+// authMemory bounds how long an authentication or TLS error explains
+// later timeouts.
+const authMemory = 5 * time.Minute
+
+// authErrors remembers a producer's last authentication or TLS error:
+// librdkafka retries those connections and fails each record only with
+// "Message timed out", so explain adds the cause to the record's error.
+type authErrors struct {
+	mu   sync.Mutex
+	last kafka.Error
+	at   time.Time
+}
+
+// note keeps e if it is an authentication or TLS error.
+func (a *authErrors) note(e kafka.Error) {
+	if e.Code() != kafka.ErrAuthentication && e.Code() != kafka.ErrSsl {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.last, a.at = e, time.Now()
+}
+
+// explain adds the last authentication or TLS error, if recent, to a
+// record that timed out.
+func (a *authErrors) explain(d prodlab.Delivery) prodlab.Delivery {
+	var ke kafka.Error
+	if !errors.As(d.Err, &ke) || ke.Code() != kafka.ErrMsgTimedOut {
+		return d
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ago := time.Since(a.at); !a.at.IsZero() && ago < authMemory {
+		d.Err = fmt.Errorf("%w (last connection error, %s ago: %v)", d.Err, ago.Round(time.Second), a.last)
+	}
+	return d
 }
