@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -35,6 +36,8 @@ type saslCluster struct {
 	scramUser, scramPass  string
 	plainUser, plainPass  string
 	scramProps, plainArgs []string // --config file / -X pairs for each user
+	token                 string   // an unsecured OAUTHBEARER token
+	oauthArgs             []string // -X pairs for the token
 	dir                   string
 
 	mu     sync.Mutex
@@ -92,6 +95,14 @@ ssl.truststore.location: %s
 		t.Fatal(err)
 	}
 	c.scramProps = []string{"--config", props}
+	// Kafka's default OAUTHBEARER validator takes unsecured (alg "none")
+	// tokens; the signature part stays empty.
+	enc := base64.RawURLEncoding.EncodeToString
+	now := time.Now().Unix()
+	c.token = enc([]byte(`{"alg":"none"}`)) + "." +
+		enc(fmt.Appendf(nil, `{"sub":"carol","iat":%d,"exp":%d,"jti":%q}`, now, now+3600, secret(t, "jti-"))) + "."
+	c.oauthArgs = []string{"--bootstrap", b.Addr, "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanism=OAUTHBEARER",
+		"-X", "sasl.oauthbearer.token=" + c.token, "-X", "ssl.ca.location=" + c.ca}
 	c.plainArgs = []string{"--bootstrap", b.Addr, "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanism=PLAIN",
 		"-X", "sasl.username=" + c.plainUser, "-X", "sasl.password=" + c.plainPass, "-X", "ssl.ca.location=" + c.ca}
 	return c
@@ -194,7 +205,8 @@ func (c *saslCluster) startAPI(t *testing.T, args ...string) (*api.Client, func(
 
 // TestSASLSSL drives prodlab's commands against a real broker whose only
 // client listener is SASL_SSL: the send round trip on both engines with
-// SCRAM-SHA-512 (client.properties) and PLAIN (-X), consume and topic
+// SCRAM-SHA-512 (client.properties) and PLAIN (-X), and on franz with a
+// static OAUTHBEARER token (which librdkafka refuses), consume and topic
 // list, a wrong password and an unknown CA (one-line errors), and no
 // password anywhere in what the commands printed.
 func TestSASLSSL(t *testing.T) {
@@ -203,11 +215,16 @@ func TestSASLSSL(t *testing.T) {
 	if engine.Built(prodlab.Librdkafka) {
 		engines = append(engines, prodlab.Librdkafka)
 	}
+	type auth struct {
+		name string
+		args []string
+	}
 	for _, eng := range engines {
-		for _, auth := range []struct {
-			name string
-			args []string
-		}{{"SCRAM-SHA-512", c.scramProps}, {"PLAIN", c.plainArgs}} {
+		auths := []auth{{"SCRAM-SHA-512", c.scramProps}, {"PLAIN", c.plainArgs}}
+		if eng == prodlab.Franz {
+			auths = append(auths, auth{"OAUTHBEARER", c.oauthArgs})
+		}
+		for _, auth := range auths {
 			t.Run("send/"+eng+"/"+auth.name, func(t *testing.T) {
 				cl, _ := c.startAPI(t, append([]string{"--engine", eng}, auth.args...)...)
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -235,6 +252,12 @@ func TestSASLSSL(t *testing.T) {
 				}
 			})
 		}
+	}
+	if engine.Built(prodlab.Librdkafka) {
+		t.Run("OAUTHBEARER refused by librdkafka", func(t *testing.T) {
+			_, stderr, err := c.run(t, time.Minute, append([]string{"api", "--engine", prodlab.Librdkafka, "--listen", "127.0.0.1:0"}, c.oauthArgs...)...)
+			oneLineError(t, err, stderr, `sasl\.mechanism: the librdkafka engine takes no static OAUTHBEARER token`)
+		})
 	}
 	t.Run("topic list", func(t *testing.T) {
 		out, _, err := c.run(t, time.Minute, append([]string{"topic", "list"}, c.plainArgs...)...)
@@ -290,7 +313,7 @@ func TestSASLSSL(t *testing.T) {
 		if len(out) == 0 {
 			t.Fatal("nothing captured")
 		}
-		for _, s := range []string{c.scramPass, c.plainPass, wrong} {
+		for _, s := range []string{c.scramPass, c.plainPass, wrong, c.token} {
 			if strings.Contains(out, s) {
 				t.Errorf("a password appears in the commands' output:\n%s", tail(out, 40))
 			}

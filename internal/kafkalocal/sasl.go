@@ -18,7 +18,9 @@ import (
 )
 
 // Secure describes a single KRaft broker whose client listener is SASL_SSL,
-// as a managed cluster's is: see StartSecure.
+// as a managed cluster's is: see StartSecure. Its listener also takes
+// OAUTHBEARER with Kafka's default validator, which accepts unsecured
+// (alg "none") tokens: a test broker only.
 type Secure struct {
 	// Dir holds the broker's config, data and logs; the caller owns it
 	// (a test's t.TempDir()).
@@ -160,10 +162,11 @@ func secureProperties(s Secure, data string, ports []int) string {
 		"listener.security.protocol.map":                 fmt.Sprintf("%s:SASL_SSL,%s:PLAINTEXT,%s:PLAINTEXT", listenerSecure, listenerInternal, ListenerController),
 		"inter.broker.listener.name":                     listenerInternal,
 		"controller.quorum.voters":                       "1@" + hostPort(loopbackIP, ports[2]),
-		"sasl.enabled.mechanisms":                        "PLAIN,SCRAM-SHA-512",
-		prefix + "sasl.enabled.mechanisms":               "PLAIN,SCRAM-SHA-512",
+		"sasl.enabled.mechanisms":                        "PLAIN,SCRAM-SHA-512,OAUTHBEARER",
+		prefix + "sasl.enabled.mechanisms":               "PLAIN,SCRAM-SHA-512,OAUTHBEARER",
 		prefix + "plain.sasl.jaas.config":                plain + ";",
 		prefix + "scram-sha-512.sasl.jaas.config":        "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+		prefix + "oauthbearer.sasl.jaas.config":          "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
 		prefix + "ssl.keystore.type":                     "PEM",
 		prefix + "ssl.keystore.certificate.chain":        readPEM(s.CertFile),
 		prefix + "ssl.keystore.key":                      readPEM(s.KeyFile),
