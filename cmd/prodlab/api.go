@@ -109,7 +109,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	logger.Info("producer API listening", "engine", c.engine, "addr", ln.Addr().String(), "bootstrap", c.producer.Bootstrap)
+	logger.Info("producer API listening", "engine", c.engine, "addr", ln.Addr().String(), "bootstrap", c.producer.Bootstrap, "client", c.producer.Client)
 	select {
 	case <-ctx.Done():
 	case err = <-served: // Serve failed: stop, flushing what it accepted
