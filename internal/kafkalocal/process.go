@@ -131,6 +131,12 @@ func format(ctx context.Context, c config, f brokerFiles) error {
 // outlives the caller and gets its own process group), with output in
 // logs/stdout.log, and records its pid.
 func startProcess(c config, f brokerFiles) (int, error) {
+	return startWith(c, f, &syscall.SysProcAttr{Setsid: true})
+}
+
+// startWith starts broker f's JVM with attr and records its pid; attr must
+// make the JVM lead its own process group, which stopProcess signals.
+func startWith(c config, f brokerFiles, attr *syscall.SysProcAttr) (int, error) {
 	out, err := os.OpenFile(f.stdout, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
@@ -147,7 +153,7 @@ func startProcess(c config, f brokerFiles) (int, error) {
 	cmd.Stdin = devnull
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("kafkalocal: start %s: %w", f.dir, err)
 	}

@@ -110,7 +110,9 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	if err := formatWith(ctx, c, f, scram...); err != nil {
 		return nil, err
 	}
-	if _, err := startProcess(c, f); err != nil {
+	// Unlike Up's brokers, it dies with the process that started it: a
+	// test killed at its timeout leaves no JVM behind.
+	if _, err := startWith(c, f, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}); err != nil {
 		return nil, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
