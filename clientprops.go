@@ -259,26 +259,11 @@ func unescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-// Merge returns p with q's settings over it.
-func (p ClientProps) Merge(q ClientProps) ClientProps {
-	out := ClientProps{m: make(map[string]string, len(p.m)+len(q.m))}
-	for k, v := range p.m {
-		out.m[k] = v
-	}
-	for k, v := range q.m {
-		out.m[k] = v
-	}
-	return out
-}
-
 // Get returns the value of key, if set.
 func (p ClientProps) Get(key string) (string, bool) {
 	v, ok := p.m[key]
 	return v, ok
 }
-
-// Len returns the number of settings.
-func (p ClientProps) Len() int { return len(p.m) }
 
 // String lists the settings as key=value, sorted, secrets redacted.
 func (p ClientProps) String() string {
