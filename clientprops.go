@@ -133,11 +133,17 @@ func (p *ClientProps) Set(key, value string) error {
 	return nil
 }
 
-// SetPair parses one "key=value", as given to -X.
+// SetPair parses one "key=value", as given to -X. A value without "="
+// is quoted in the error only if it is a known key: it may be a secret
+// given by mistake.
 func (p *ClientProps) SetPair(kv string) error {
 	k, v, ok := strings.Cut(kv, "=")
 	if !ok {
-		return fmt.Errorf("%w %q: use key=value", ErrClientProp, strings.TrimSpace(k))
+		k = strings.TrimSpace(k)
+		if _, known := clientKeys[k]; known {
+			return fmt.Errorf("%w %s: use %s=value", ErrClientProp, k, k)
+		}
+		return fmt.Errorf("%w: a -X value is not key=value", ErrClientProp)
 	}
 	return p.Set(k, v)
 }

@@ -84,7 +84,8 @@ func TestClientPropsRefused(t *testing.T) {
 		{[]string{"security.protocol=SSL", "ssl.ca.location=/etc/hosts", "ssl.truststore.location=/etc/hosts"}, "ssl.truststore.location: give it or ssl.ca.location, not both"},
 		{[]string{"ssl.truststore.type=JKS"}, `ssl.truststore.type: "JKS" is not one of PEM`},
 		{[]string{"sasl.kerberos.service.name=kafka"}, "sasl.kerberos.service.name: unknown key"},
-		{[]string{"novalue"}, `"novalue": use key=value`},
+		{[]string{"client.id"}, "client.id: use client.id=value"},
+		{[]string{pw}, "a -X value is not key=value"},
 	} {
 		var p prodlab.ClientProps
 		var err error
