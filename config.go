@@ -54,6 +54,9 @@ type Config struct {
 	MetadataDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Logger receives the client library's warnings. Nil discards them.
 	Logger *slog.Logger
+	// Client holds the Kafka client settings (-X, --config): security,
+	// client.id, max.in.flight; default none (plaintext).
+	Client ClientProps
 }
 
 // DefaultConfig returns the lab's defaults, with bootstrap
@@ -105,6 +108,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBuffered < 1 {
 		errs = append(errs, fmt.Errorf("max buffered records: %d must be at least 1", c.MaxBuffered))
+	}
+	if _, err := c.Client.Security(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -43,15 +43,23 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
+	client := addClientFlags(fs, "config")
 	if err := c.producer.LoadEnv(os.LookupEnv); err != nil {
 		return c, err
 	}
 	c.producer.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.producer.Client, err = client.props(); err != nil {
+		return c, err
+	}
+	if b, ok := client.bootstrap(c.producer.Client, "bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); ok {
+		c.producer.Bootstrap = b
 	}
 	if c.listen == "" {
 		port, ok := prodlab.DefaultPorts.APIs()[c.engine]
@@ -101,7 +109,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	logger.Info("producer API listening", "engine", c.engine, "addr", ln.Addr().String(), "bootstrap", c.producer.Bootstrap)
+	logger.Info("producer API listening", "engine", c.engine, "addr", ln.Addr().String(), "bootstrap", c.producer.Bootstrap, "client", c.producer.Client)
 	select {
 	case <-ctx.Done():
 	case err = <-served: // Serve failed: stop, flushing what it accepted

@@ -28,7 +28,7 @@ func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) 
 	var c compactionConfig
 	fs := flag.NewFlagSet("compaction-check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addConnFlags(fs, &c.conn)
+	addConnFlags(fs, &c.conn, "config")
 	fs.DurationVar(&c.conn.timeout, "timeout", admin.DefaultTimeout, "bound on each request to the brokers")
 	fs.StringVar(&c.spec.Topic, "topic", "bhf-compact-demo", "compacted topic to check")
 	fs.StringVar(&c.spec.Key, "key", "", "record key whose versions are checked (required)")
@@ -41,6 +41,9 @@ func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) 
 	}
 	if fs.NArg() > 0 {
 		return c, &exitError{code: 2, err: fmt.Errorf("compaction-check: unexpected argument %q", fs.Arg(0))}
+	}
+	if err := c.conn.parsed(); err != nil {
+		return c, err
 	}
 	switch {
 	case c.spec.Key == "":

@@ -33,7 +33,7 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	var c consumeConfig
 	fs := flag.NewFlagSet("consume", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addConnFlags(fs, &c.conn)
+	addConnFlags(fs, &c.conn, "config")
 	fs.DurationVar(&c.conn.timeout, "connect-timeout", admin.DefaultTimeout, "bound on reaching the brokers")
 	fs.StringVar(&c.spec.Topic, "topic", "", "topic to read (required)")
 	fs.BoolVar(&c.spec.FromBeginning, "from-beginning", false, "read from the start and stop at the end offsets listed when the read starts")
@@ -51,6 +51,9 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, &exitError{code: 2, err: fmt.Errorf("consume: unexpected argument %q", fs.Arg(0))}
+	}
+	if err := c.conn.parsed(); err != nil {
+		return c, err
 	}
 	if c.spec.Topic == "" {
 		return c, &exitError{code: 2, err: errors.New("consume: --topic is required")}

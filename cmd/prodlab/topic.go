@@ -28,12 +28,30 @@ type connConfig struct {
 	bootstrap string
 	toxiproxy string
 	timeout   time.Duration
+	client    prodlab.ClientProps
+	flags     *clientFlags
 }
 
-// addConnFlags registers --bootstrap and --toxiproxy on fs.
-func addConnFlags(fs *flag.FlagSet, c *connConfig) {
+// addConnFlags registers --bootstrap, --toxiproxy and the client settings
+// (-X, and fileFlag for a client.properties) on fs; call c.parsed after
+// fs.Parse.
+func addConnFlags(fs *flag.FlagSet, c *connConfig, fileFlag string) {
 	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...): the lab's direct listener by default")
 	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
+	c.flags = addClientFlags(fs, fileFlag)
+}
+
+// parsed applies the client settings given; bootstrap.servers in them
+// replaces --bootstrap's default.
+func (c *connConfig) parsed() error {
+	var err error
+	if c.client, err = c.flags.props(); err != nil {
+		return err
+	}
+	if b, ok := c.flags.bootstrap(c.client, "bootstrap", ""); ok {
+		c.bootstrap = strings.Join(b, ",")
+	}
+	return nil
 }
 
 // dial returns an admin client on the direct path: when Toxiproxy answers,
@@ -46,7 +64,7 @@ func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
 		cancel()
 		bypass = direct.Bypass(up)
 	}
-	return admin.New(splitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout))
+	return admin.New(splitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout), admin.Props(c.client))
 }
 
 // stringList is a repeatable string flag.
@@ -83,7 +101,7 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	var configs stringList
 	fs := flag.NewFlagSet("topic", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addConnFlags(fs, &c.conn)
+	addConnFlags(fs, &c.conn, "command-config")
 	fs.DurationVar(&c.conn.timeout, "timeout", admin.DefaultTimeout, "bound on each request to the brokers")
 	fs.IntVar(&c.partitions, "partitions", -1, "create: partition count (default: the broker's num.partitions)")
 	fs.IntVar(&c.replication, "replication-factor", -1, "create: replicas per partition (default: the broker's default.replication.factor)")
@@ -104,6 +122,9 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	if len(pos) == 0 {
 		fs.Usage()
 		return c, &exitError{code: 2, err: errors.New("topic: no action given: create, list, describe or delete")}
+	}
+	if err := c.conn.parsed(); err != nil {
+		return c, err
 	}
 	c.action = pos[0]
 	want := 2

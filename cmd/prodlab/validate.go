@@ -67,6 +67,7 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	toxiproxy := fs.String("toxiproxy", d.ToxiproxyURL(), "Toxiproxy REST API")
 	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting")
 	topic := fs.String("topic", d.Topic(), "topic to write to; it must exist")
+	client := addClientFlags(fs, "config")
 	pc, err := producerTimings(fs)
 	if err != nil {
 		return nil, err
@@ -81,8 +82,16 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return target.New(target.APIs(as...), target.Toxiproxy(*toxiproxy), target.Bootstrap(splitList(*bootstrap)...),
-		target.Topic(*topic), target.Timings(pc.RequestTimeout, pc.RetryBackoff))
+	props, err := client.props()
+	if err != nil {
+		return nil, err
+	}
+	bs := splitList(*bootstrap)
+	if b, ok := client.bootstrap(props, "bootstrap", ""); ok {
+		bs = b
+	}
+	return target.New(target.APIs(as...), target.Toxiproxy(*toxiproxy), target.Bootstrap(bs...),
+		target.Topic(*topic), target.Timings(pc.RequestTimeout, pc.RetryBackoff), target.Client(props))
 }
 
 func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/franz"
 )
 
 // Sentinel errors. Unknown topics wrap prodlab.ErrUnknownTopic.
@@ -43,6 +44,7 @@ const DefaultTimeout = 10 * time.Second
 type cfg struct {
 	bypass  direct.Bypass
 	timeout time.Duration
+	client  prodlab.ClientProps
 }
 
 // Opt configures a Client.
@@ -51,6 +53,10 @@ type Opt func(*cfg)
 // Bypass makes the client dial each proxy's upstream instead of the proxy,
 // default none.
 func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
+
+// Props sets the Kafka client settings (security, client.id), default
+// none: see franz.Connect.
+func Props(p prodlab.ClientProps) Opt { return func(c *cfg) { c.client = p } }
 
 // Timeout bounds each admin request and the setup of a read, default
 // DefaultTimeout.
@@ -63,6 +69,7 @@ type Client struct {
 	cl        *kgo.Client
 	adm       *kadm.Client
 	dials     *dialHook
+	conn      []kgo.Opt // franz.Connect's: SASL, TLS over the bypass dialer
 }
 
 // New returns a client bootstrapped on bootstrap. It connects lazily: an
@@ -83,6 +90,11 @@ func New(bootstrap []string, opts ...Opt) (*Client, error) {
 	if c.cfg.timeout <= 0 {
 		return nil, errf(ErrInvalid, "timeout %s must be positive", c.cfg.timeout)
 	}
+	conn, err := franz.Connect(c.cfg.client, c.cfg.bypass.Dialer())
+	if err != nil {
+		return nil, err
+	}
+	c.conn = conn
 	cl, err := c.newKgo()
 	if err != nil {
 		return nil, err
@@ -95,10 +107,10 @@ func (c *Client) newKgo(opts ...kgo.Opt) (*kgo.Client, error) {
 	return direct.NewClient(c.bootstrap, c.cfg.bypass, append(c.kgoOpts(), opts...)...)
 }
 
-// kgoOpts are the options of every kgo client of c: its dial hooks and
-// timeout.
+// kgoOpts are the options of every kgo client of c: its dial hooks,
+// timeout and client settings.
 func (c *Client) kgoOpts() []kgo.Opt {
-	return []kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}
+	return append([]kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}, c.conn...)
 }
 
 // Close closes the client.

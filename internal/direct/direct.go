@@ -172,6 +172,11 @@ func (r *Reader) Close() { r.cl.Close() }
 // (excluded), in offset order within a partition, until every partition is
 // read, ctx ends or fn returns an error.
 func Range(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, fn func(*kgo.Record) error) error {
+	return readRange(ctx, bootstrap, b, topic, from, to, fn)
+}
+
+// readRange is Range with opts for the reader's client.
+func readRange(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, fn func(*kgo.Record) error, opts ...kgo.Opt) error {
 	offs := map[int32]kgo.Offset{}
 	for p, o := range from {
 		if to[p] > o {
@@ -181,7 +186,7 @@ func Range(ctx context.Context, bootstrap []string, b Bypass, topic string, from
 	if len(offs) == 0 {
 		return nil
 	}
-	r, err := NewReader(bootstrap, b, topic, offs, to)
+	r, err := NewReader(bootstrap, b, topic, offs, to, opts...)
 	if err != nil {
 		return err
 	}
@@ -198,12 +203,12 @@ func Range(ctx context.Context, bootstrap []string, b Bypass, topic string, from
 }
 
 // ReadRange returns every record of topic from offsets from to offsets to,
-// in partition and offset order, within 2 minutes.
-func ReadRange(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64) ([]*kgo.Record, error) {
+// in partition and offset order, within 2 minutes; opts go to its client.
+func ReadRange(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, opts ...kgo.Opt) ([]*kgo.Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var recs []*kgo.Record
-	err := Range(ctx, bootstrap, b, topic, from, to, func(r *kgo.Record) error { recs = append(recs, r); return nil })
+	err := readRange(ctx, bootstrap, b, topic, from, to, func(r *kgo.Record) error { recs = append(recs, r); return nil }, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -171,7 +171,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	if err != nil {
 		return rep, err
 	}
-	recs, err := direct.ReadRange(ctx, t.Bootstrap(), conn.Bypass, t.Topic(), from, ends)
+	recs, err := direct.ReadRange(ctx, t.Bootstrap(), conn.Bypass, t.Topic(), from, ends, conn.Opts...)
 	if err != nil {
 		return rep, err
 	}

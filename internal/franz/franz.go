@@ -62,9 +62,11 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		// franz sends on real Kafka went past 10 s (TestAckLoss).
 		kgo.WithLogger(kgoLogger{cfg.Logger}),
 	}
-	if cfg.Dial != nil {
-		common = append(common, kgo.Dialer(cfg.Dial))
+	conn, err := Connect(cfg.Client, cfg.Dial)
+	if err != nil {
+		return nil, err
 	}
+	common = append(common, conn...)
 	acks := kgo.LeaderAck()
 	switch cfg.AcksPlain {
 	case "0":
@@ -73,12 +75,12 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		acks = kgo.AllISRAcks()
 	}
 	reg := prometheus.NewRegistry()
-	plain, err := kgo.NewClient(append(common,
-		clientMetrics(reg, "plain"),
-		kgo.DisableIdempotentWrite(),
-		kgo.RequiredAcks(acks),
-		kgo.RecordRetries(cfg.Retries),
-	)...)
+	plainOpts := []kgo.Opt{clientMetrics(reg, "plain"), kgo.DisableIdempotentWrite(), kgo.RequiredAcks(acks), kgo.RecordRetries(cfg.Retries)}
+	if sec, _ := cfg.Client.Security(); sec.MaxInFlight > 0 {
+		// The idempotent producer keeps kgo's 5, which preserves order.
+		plainOpts = append(plainOpts, kgo.MaxProduceRequestsInflightPerBroker(sec.MaxInFlight))
+	}
+	plain, err := kgo.NewClient(append(common, plainOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("franz plain producer: %w", err)
 	}

@@ -24,11 +24,11 @@ func NewMetadata(cfg prodlab.Config) (*Metadata, error) {
 	if len(cfg.Metadata) == 0 {
 		return nil, nil
 	}
-	opts := []kgo.Opt{kgo.SeedBrokers(cfg.Metadata...), kgo.WithLogger(kgoLogger{cfg.Logger})}
-	if cfg.MetadataDial != nil {
-		opts = append(opts, kgo.Dialer(cfg.MetadataDial))
+	conn, err := Connect(cfg.Client, cfg.MetadataDial)
+	if err != nil {
+		return nil, err
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Metadata...), kgo.WithLogger(kgoLogger{cfg.Logger})}, conn...)...)
 	if err != nil {
 		return nil, fmt.Errorf("metadata client: %w", err)
 	}

@@ -58,7 +58,11 @@ type brokerFiles struct {
 }
 
 func filesOf(c config, mode string, i int) brokerFiles {
-	d := c.brokerDir(mode, i)
+	return filesIn(c.brokerDir(mode, i))
+}
+
+// filesIn names the files of a broker whose directory is d.
+func filesIn(d string) brokerFiles {
 	return brokerFiles{
 		dir:    d,
 		props:  filepath.Join(d, "server.properties"),
@@ -120,22 +124,19 @@ func (c config) javaArgs(f brokerFiles, main string, args ...string) []string {
 
 // format formats the KRaft storage of one broker.
 func format(ctx context.Context, c config, f brokerFiles) error {
-	args := append([]string{"-Xmx256m"}, c.javaArgs(f, "kafka.tools.StorageTool",
-		"format", "--cluster-id", ClusterID, "--config", f.props, "--ignore-formatted")...)
-	cmd := exec.CommandContext(ctx, c.java, args...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kafkalocal: format %s: %w\n%s", f.dir, err, tail(out.String(), 30))
-	}
-	return nil
+	return formatWith(ctx, c, f)
 }
 
 // startProcess starts broker f's JVM detached in its own session (so it
 // outlives the caller and gets its own process group), with output in
 // logs/stdout.log, and records its pid.
 func startProcess(c config, f brokerFiles) (int, error) {
+	return startWith(c, f, &syscall.SysProcAttr{Setsid: true})
+}
+
+// startWith starts broker f's JVM with attr and records its pid; attr must
+// make the JVM lead its own process group, which stopProcess signals.
+func startWith(c config, f brokerFiles, attr *syscall.SysProcAttr) (int, error) {
 	out, err := os.OpenFile(f.stdout, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
@@ -152,7 +153,7 @@ func startProcess(c config, f brokerFiles) (int, error) {
 	cmd.Stdin = devnull
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("kafkalocal: start %s: %w", f.dir, err)
 	}

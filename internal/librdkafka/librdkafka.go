@@ -71,6 +71,7 @@ type rdProducer struct {
 	idemSeen  chan struct{} // closed and replaced at each new state
 
 	closing atomic.Bool // set by close: connection errors are expected
+	auth    authErrors  // explains timeouts caused by authentication or TLS
 	onFatal func(*rdProducer)
 	fatalAt sync.Once
 	logs    chan kafka.LogEvent
@@ -119,6 +120,10 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		// Statistics feed Ready (the idempotent producer's id) and Metrics.
 		"statistics.interval.ms": int(statsInterval.Milliseconds()),
 	}
+	secCommon, secPlain, err := clientConfig(cfg.Client)
+	if err != nil {
+		return nil, err
+	}
 	plainCfg := clone(common)
 	plainCfg["client.id"] = "prodlab-plain"
 	plainCfg["enable.idempotence"] = false
@@ -126,6 +131,12 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	plainCfg["retries"] = cfg.Retries
 	idemCfg := clone(common)
 	idemCfg["client.id"] = "prodlab-idempotent"
+	for k, v := range secCommon {
+		plainCfg[k], idemCfg[k] = v, v
+	}
+	for k, v := range secPlain {
+		plainCfg[k] = v
+	}
 	idemCfg["enable.idempotence"] = true
 	idemCfg["acks"] = "all"
 	// retries stays at librdkafka's idempotent default (INT32_MAX): the
@@ -315,9 +326,10 @@ func (p *rdProducer) drainEvents() {
 		case *kafka.Message:
 			id, _ := e.Opaque.(uint64)
 			if fn := p.take(id); fn != nil {
-				fn(delivery(e))
+				fn(p.auth.explain(delivery(e)))
 			}
 		case kafka.Error:
+			p.auth.note(e)
 			lvl := slog.LevelWarn
 			switch {
 			case e.IsFatal():

@@ -21,6 +21,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/franz"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -42,6 +43,7 @@ type Target struct {
 	topic          string
 	requestTimeout time.Duration
 	retryBackoff   time.Duration
+	client         prodlab.ClientProps
 }
 
 // Opt configures a Target.
@@ -69,6 +71,10 @@ func Topic(topic string) Opt { return func(t *Target) { t.topic = topic } }
 func Timings(requestTimeout, retryBackoff time.Duration) Opt {
 	return func(t *Target) { t.requestTimeout, t.retryBackoff = requestTimeout, retryBackoff }
 }
+
+// Client sets the Kafka client settings (security, client.id) of the
+// readers of the log; default none.
+func Client(p prodlab.ClientProps) Opt { return func(t *Target) { t.client = p } }
 
 // ErrToxicsPresent means a proxy already holds toxics, which would blur
 // the faults a run injects.
@@ -202,6 +208,9 @@ type Conn struct {
 	Proxies Proxies
 	// Admin talks to the brokers through their direct listeners.
 	Admin *kadm.Client
+	// Opts are the kgo options of a reader of the log: the client
+	// settings over the bypass (franz.Connect).
+	Opts []kgo.Opt
 	// Dialer is set when every proxy is one the lab's dialer created
 	// (toxiclient.IsDialerProxy): the cluster advertises its own
 	// addresses, and only APIs that dial through the lab's dialer cross
@@ -232,7 +241,11 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := direct.NewClient(t.bootstrap, bypass)
+	opts, err := franz.Connect(t.client, bypass.Dialer())
+	if err != nil {
+		return nil, err
+	}
+	cl, err := direct.NewClient(t.bootstrap, bypass, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +253,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	for _, p := range proxies {
 		dialer = dialer && toxiclient.IsDialerProxy(p.Name)
 	}
-	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
+	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Opts: opts, Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
 }
 
 // Close closes the admin client.

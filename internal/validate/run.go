@@ -171,7 +171,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(v.t.Bootstrap(), v.conn.Bypass, v.t.Topic(), res.EventID, from)
+	w, err := startWatch(v.t.Bootstrap(), v.conn.Bypass, v.t.Topic(), res.EventID, from, v.conn.Opts)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -26,15 +26,15 @@ type watch struct {
 
 // startWatch reads topic from the offsets in from and collects the records
 // whose eventId (prodlab.EventIDOf: the header, else the JSON value's
-// field) is eventID.
-func startWatch(bootstrap []string, b direct.Bypass, topic, eventID string, from map[int32]int64) (*watch, error) {
+// field) is eventID; opts go to the reader's client.
+func startWatch(bootstrap []string, b direct.Bypass, topic, eventID string, from map[int32]int64, opts []kgo.Opt) (*watch, error) {
 	offs := map[int32]kgo.Offset{}
 	next := map[int32]int64{}
 	for p, o := range from {
 		offs[p] = kgo.NewOffset().At(o)
 		next[p] = o
 	}
-	r, err := direct.NewReader(bootstrap, b, topic, offs, nil)
+	r, err := direct.NewReader(bootstrap, b, topic, offs, nil, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,533 @@
+package prodlab
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// ErrClientProp wraps every refused client setting; the message names the key.
+var ErrClientProp = errors.New("client setting")
+
+// Redacted replaces a secret wherever it would be printed.
+const Redacted = "[redacted]"
+
+// Secret is a password, token or JAAS config. It prints, logs and marshals
+// as Redacted; string(s) reveals it to the code that must send it.
+type Secret string
+
+func (s Secret) String() string                { return Redacted }
+func (s Secret) GoString() string              { return strconv.Quote(Redacted) }
+func (s Secret) LogValue() slog.Value          { return slog.StringValue(Redacted) }
+func (s Secret) MarshalText() ([]byte, error)  { return []byte(Redacted), nil }
+func (s Secret) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, Redacted) }
+
+// clientKey describes one client setting prodlab understands.
+type clientKey struct {
+	secret bool
+	check  func(v string) error // nil: any value
+}
+
+// clientKeys lists the Kafka client settings prodlab accepts, under the
+// Java client's names. Each engine maps them to its own (internal/franz,
+// internal/librdkafka); any other key is refused.
+var clientKeys = map[string]clientKey{
+	"bootstrap.servers":                     {check: nonEmpty},
+	"security.protocol":                     {check: oneOf("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")},
+	"sasl.mechanism":                        {check: oneOf("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER")},
+	"sasl.username":                         {check: nonEmpty},
+	"sasl.password":                         {secret: true, check: nonEmpty},
+	"sasl.jaas.config":                      {secret: true, check: nonEmpty},
+	"sasl.oauthbearer.token":                {secret: true, check: nonEmpty},
+	"ssl.ca.location":                       {check: nonEmpty},
+	"ssl.truststore.location":               {check: nonEmpty},
+	"ssl.truststore.type":                   {check: oneOf("PEM")},
+	"ssl.certificate.location":              {check: nonEmpty},
+	"ssl.key.location":                      {check: nonEmpty},
+	"ssl.endpoint.identification.algorithm": {check: oneOf("https", "", "none")},
+	"client.id":                             {check: nonEmpty},
+	"max.in.flight.requests.per.connection": {check: intIn(1, 1000000)},
+}
+
+// clientAliases maps librdkafka's spellings (kcat's -X) to the Java names.
+var clientAliases = map[string]string{"sasl.mechanisms": "sasl.mechanism"}
+
+func nonEmpty(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("is empty")
+	}
+	return nil
+}
+
+func oneOf(allowed ...string) func(string) error {
+	return func(v string) error {
+		for _, a := range allowed {
+			if strings.EqualFold(v, a) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+func intIn(lo, hi int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("%q is not a whole number in %d..%d", v, lo, hi)
+		}
+		return nil
+	}
+}
+
+// ClientKeys returns the accepted client setting names, sorted.
+func ClientKeys() []string {
+	keys := make([]string, 0, len(clientKeys))
+	for k := range clientKeys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ClientProps holds Kafka client settings as users write them: kcat's
+// -X key=value and the Java client's client.properties. The zero value
+// holds none (plaintext, no authentication). String, LogValue and
+// MarshalText redact the secrets (sasl.password, sasl.jaas.config,
+// sasl.oauthbearer.token).
+type ClientProps struct {
+	m map[string]string
+}
+
+// Set checks key and value and stores them; a later Set of the same key
+// wins. The error names the key, never a secret's value.
+func (p *ClientProps) Set(key, value string) error {
+	key = strings.TrimSpace(key)
+	if a, ok := clientAliases[key]; ok {
+		key = a
+	}
+	k, ok := clientKeys[key]
+	if !ok {
+		return fmt.Errorf("%w %s: unknown key (prodlab takes %s)", ErrClientProp, key, strings.Join(ClientKeys(), ", "))
+	}
+	value = strings.TrimSpace(value)
+	if k.check != nil {
+		if err := k.check(value); err != nil {
+			if k.secret {
+				return fmt.Errorf("%w %s: is empty", ErrClientProp, key)
+			}
+			return fmt.Errorf("%w %s: %v", ErrClientProp, key, err)
+		}
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[key] = value
+	return nil
+}
+
+// SetPair parses one "key=value", as given to -X. A value without "="
+// is quoted in the error only if it is a known key: it may be a secret
+// given by mistake.
+func (p *ClientProps) SetPair(kv string) error {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		k = strings.TrimSpace(k)
+		if _, known := clientKeys[k]; known {
+			return fmt.Errorf("%w %s: use %s=value", ErrClientProp, k, k)
+		}
+		return fmt.Errorf("%w: a -X value is not key=value", ErrClientProp)
+	}
+	return p.Set(k, v)
+}
+
+// ReadFile reads a client.properties file (see ParseProperties).
+func (p *ClientProps) ReadFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return p.ParseProperties(f, name)
+}
+
+// ParseProperties reads settings in the Java .properties format: # and !
+// comments, key=value, key: value or key value, backslash escapes
+// (\t \n \r \f \uXXXX, \= \: \\), and lines continued by a trailing
+// backslash. Errors name the source and line.
+func (p *ClientProps) ParseProperties(r io.Reader, source string) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		at := n
+		line := strings.TrimLeftFunc(sc.Text(), unicode.IsSpace)
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		for continued(line) && sc.Scan() {
+			n++
+			line = line[:len(line)-1] + strings.TrimLeftFunc(sc.Text(), unicode.IsSpace)
+		}
+		key, value, err := splitProperty(line)
+		if err == nil {
+			err = p.Set(key, value)
+		}
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", source, at, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	return nil
+}
+
+// continued reports whether line ends with an odd number of backslashes.
+func continued(line string) bool {
+	k := 0
+	for i := len(line) - 1; i >= 0 && line[i] == '\\'; i-- {
+		k++
+	}
+	return k%2 == 1
+}
+
+// splitProperty splits a logical line into its unescaped key and value.
+func splitProperty(line string) (key, value string, err error) {
+	end := len(line)
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if c == '\\' {
+			i++
+			continue
+		}
+		if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
+			end = i
+			break
+		}
+	}
+	rest := strings.TrimLeft(line[end:], " \t\f")
+	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
+		rest = strings.TrimLeft(rest[1:], " \t\f")
+	}
+	if key, err = unescape(line[:end]); err != nil {
+		return "", "", err
+	}
+	if value, err = unescape(rest); err != nil {
+		return "", "", fmt.Errorf("%w %s: %v", ErrClientProp, key, err)
+	}
+	return key, value, nil
+}
+
+func unescape(s string) (string, error) {
+	if !strings.Contains(s, `\`) {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 'f':
+			b.WriteByte('\f')
+		case 'u':
+			if i+5 > len(s) {
+				return "", errors.New(`malformed \uXXXX escape`)
+			}
+			r, err := strconv.ParseUint(s[i+1:i+5], 16, 16)
+			if err != nil {
+				return "", errors.New(`malformed \uXXXX escape`)
+			}
+			b.WriteRune(rune(r))
+			i += 4
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+// Get returns the value of key, if set.
+func (p ClientProps) Get(key string) (string, bool) {
+	v, ok := p.m[key]
+	return v, ok
+}
+
+// String lists the settings as key=value, sorted, secrets redacted.
+func (p ClientProps) String() string {
+	keys := make([]string, 0, len(p.m))
+	for k := range p.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		v := p.m[k]
+		if clientKeys[k].secret {
+			v = Redacted
+		}
+		parts[i] = k + "=" + v
+	}
+	return strings.Join(parts, " ")
+}
+
+// GoString redacts as String does, for %#v.
+func (p ClientProps) GoString() string { return strconv.Quote(p.String()) }
+
+// LogValue redacts as String does.
+func (p ClientProps) LogValue() slog.Value { return slog.StringValue(p.String()) }
+
+// MarshalText redacts as String does.
+func (p ClientProps) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// Security is the checked meaning of ClientProps for a connection.
+type Security struct {
+	// Protocol is PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL.
+	Protocol string
+	// Mechanism is PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER
+	// when Protocol uses SASL, else empty.
+	Mechanism string
+	// Username and Password authenticate PLAIN and SCRAM, from
+	// sasl.username/sasl.password or sasl.jaas.config.
+	Username string
+	Password Secret
+	// Token is OAUTHBEARER's static token (sasl.oauthbearer.token).
+	Token Secret
+	// CAFile is the PEM file of trusted CAs (ssl.ca.location or
+	// ssl.truststore.location); empty: the system's roots.
+	CAFile string
+	// CertFile and KeyFile are the client's PEM certificate and key for
+	// mutual TLS, both or neither.
+	CertFile, KeyFile string
+	// VerifyHostname checks the broker's certificate against the host
+	// dialled (ssl.endpoint.identification.algorithm=https, the default).
+	VerifyHostname bool
+	// ClientID is client.id; empty: the engine's own.
+	ClientID string
+	// MaxInFlight is max.in.flight.requests.per.connection for the plain
+	// producer; 0: the engine's default. The idempotent producers keep
+	// their library's idempotent limit (5), which preserves ordering.
+	MaxInFlight int
+	// Bootstrap is bootstrap.servers split on commas; nil when unset.
+	Bootstrap []string
+}
+
+// TLS reports whether connections use TLS.
+func (s Security) TLS() bool { return s.Protocol == "SSL" || s.Protocol == "SASL_SSL" }
+
+// SASL reports whether connections authenticate with SASL.
+func (s Security) SASL() bool { return s.Protocol == "SASL_PLAINTEXT" || s.Protocol == "SASL_SSL" }
+
+// Security checks the settings together and returns their meaning. Each
+// error names the key at fault; none shows a secret.
+func (p ClientProps) Security() (Security, error) {
+	get := func(k string) string { return p.m[k] }
+	s := Security{
+		Protocol:       strings.ToUpper(get("security.protocol")),
+		Mechanism:      strings.ToUpper(get("sasl.mechanism")),
+		Username:       get("sasl.username"),
+		Password:       Secret(get("sasl.password")),
+		Token:          Secret(get("sasl.oauthbearer.token")),
+		CAFile:         get("ssl.ca.location"),
+		CertFile:       get("ssl.certificate.location"),
+		KeyFile:        get("ssl.key.location"),
+		VerifyHostname: true,
+		ClientID:       get("client.id"),
+	}
+	if s.Protocol == "" {
+		s.Protocol = "PLAINTEXT"
+	}
+	if v := get("ssl.endpoint.identification.algorithm"); v == "" || strings.EqualFold(v, "none") {
+		_, set := p.m["ssl.endpoint.identification.algorithm"]
+		s.VerifyHostname = !set
+	}
+	if v, ok := p.m["max.in.flight.requests.per.connection"]; ok {
+		s.MaxInFlight, _ = strconv.Atoi(v)
+	}
+	for _, b := range strings.Split(get("bootstrap.servers"), ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			s.Bootstrap = append(s.Bootstrap, b)
+		}
+	}
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w %s: %s", ErrClientProp, key, fmt.Sprintf(format, args...)))
+	}
+	if ts, ok := p.m["ssl.truststore.location"]; ok {
+		if s.CAFile != "" {
+			bad("ssl.truststore.location", "give it or ssl.ca.location, not both")
+		}
+		s.CAFile = ts
+	}
+	for _, k := range []string{"sasl.mechanism", "sasl.username", "sasl.password", "sasl.jaas.config", "sasl.oauthbearer.token"} {
+		if _, ok := p.m[k]; ok && !s.SASL() {
+			bad(k, "is set but security.protocol=%s does not use SASL (SASL_SSL or SASL_PLAINTEXT)", s.Protocol)
+		}
+	}
+	for _, k := range []string{"ssl.ca.location", "ssl.truststore.location", "ssl.truststore.type", "ssl.certificate.location", "ssl.key.location", "ssl.endpoint.identification.algorithm"} {
+		if _, ok := p.m[k]; ok && !s.TLS() {
+			bad(k, "is set but security.protocol=%s does not use TLS (SSL or SASL_SSL)", s.Protocol)
+		}
+	}
+	if (s.CertFile == "") != (s.KeyFile == "") {
+		bad("ssl.key.location", "ssl.certificate.location and ssl.key.location go together (mutual TLS)")
+	}
+	for _, f := range []struct{ key, path string }{{"ssl.ca.location", s.CAFile}, {"ssl.certificate.location", s.CertFile}, {"ssl.key.location", s.KeyFile}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			bad(f.key, "%v", err)
+		}
+	}
+	if s.SASL() {
+		if jaas, ok := p.m["sasl.jaas.config"]; ok {
+			if err := s.applyJAAS(jaas); err != nil {
+				bad("sasl.jaas.config", "%v", err)
+			}
+		}
+		switch s.Mechanism {
+		case "":
+			bad("sasl.mechanism", "is required with security.protocol=%s: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (GSSAPI is not supported)", s.Protocol)
+		case "OAUTHBEARER":
+			if s.Token == "" {
+				bad("sasl.oauthbearer.token", "is required with sasl.mechanism=OAUTHBEARER (a static token)")
+			}
+			if s.Username != "" || s.Password != "" {
+				bad("sasl.username", "OAUTHBEARER takes sasl.oauthbearer.token, not a username and password")
+			}
+		default:
+			if s.Username == "" {
+				bad("sasl.username", "is required with sasl.mechanism=%s (or sasl.jaas.config)", s.Mechanism)
+			}
+			if s.Password == "" {
+				bad("sasl.password", "is required with sasl.mechanism=%s (or sasl.jaas.config)", s.Mechanism)
+			}
+			if s.Token != "" {
+				bad("sasl.oauthbearer.token", "is only for sasl.mechanism=OAUTHBEARER")
+			}
+		}
+	}
+	return s, errors.Join(errs...)
+}
+
+// applyJAAS reads the username and password of a PlainLoginModule or
+// ScramLoginModule entry, as the Java client's sasl.jaas.config holds them:
+//
+//	org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";
+//
+// Its errors never quote the entry, which holds the password.
+func (s *Security) applyJAAS(jaas string) error {
+	fields, err := jaasFields(jaas)
+	if err != nil {
+		return err
+	}
+	if len(fields) < 2 {
+		return errors.New("expected '<LoginModule> required username=\"...\" password=\"...\";'")
+	}
+	module, flag := fields[0], fields[1]
+	if !strings.EqualFold(flag, "required") {
+		return fmt.Errorf("control flag %q: only 'required' is supported", flag)
+	}
+	var want []string
+	switch module {
+	case "org.apache.kafka.common.security.plain.PlainLoginModule":
+		want = []string{"PLAIN"}
+	case "org.apache.kafka.common.security.scram.ScramLoginModule":
+		want = []string{"SCRAM-SHA-256", "SCRAM-SHA-512"}
+	default:
+		return fmt.Errorf("login module %q is not supported: PlainLoginModule or ScramLoginModule", module)
+	}
+	if s.Mechanism != "" && !contains(want, s.Mechanism) {
+		return fmt.Errorf("%s does not match sasl.mechanism=%s", module[strings.LastIndexByte(module, '.')+1:], s.Mechanism)
+	}
+	for _, kv := range fields[2:] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return errors.New("an option is not key=value")
+		}
+		switch k {
+		case "username":
+			if s.Username != "" && s.Username != v {
+				return errors.New("its username differs from sasl.username")
+			}
+			s.Username = v
+		case "password":
+			if s.Password != "" && string(s.Password) != v {
+				return errors.New("its password differs from sasl.password")
+			}
+			s.Password = Secret(v)
+		default:
+			return fmt.Errorf("option %q is not supported: username and password only", k)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// jaasFields splits one JAAS entry into its words and key=value options,
+// unquoting "..." values; the entry must end with ';'.
+func jaasFields(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	if !strings.HasSuffix(s, ";") {
+		return nil, errors.New("the entry must end with ';'")
+	}
+	s = strings.TrimSpace(strings.TrimSuffix(s, ";"))
+	var out []string
+	var b strings.Builder
+	inQuote, started := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inQuote && c == '\\' && i+1 < len(s):
+			i++
+			b.WriteByte(s[i])
+		case c == '"':
+			inQuote, started = !inQuote, true
+		case !inQuote && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			if started {
+				out = append(out, b.String())
+				b.Reset()
+				started = false
+			}
+		case !inQuote && c == ';':
+			return nil, errors.New("only one login module entry is supported")
+		default:
+			b.WriteByte(c)
+			started = true
+		}
+	}
+	if inQuote {
+		return nil, errors.New("a quoted value is not closed")
+	}
+	if started {
+		out = append(out, b.String())
+	}
+	return out, nil
+}

@@ -1,0 +1,238 @@
+package kafkalocal
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/prodlab/prodlab"
+)
+
+// Secure describes a single KRaft broker whose client listener is SASL_SSL,
+// as a managed cluster's is: see StartSecure. Its listener also takes
+// OAUTHBEARER with Kafka's default validator, which accepts unsecured
+// (alg "none") tokens: a test broker only.
+type Secure struct {
+	// Dir holds the broker's config, data and logs; the caller owns it
+	// (a test's t.TempDir()).
+	Dir string
+	// CertFile and KeyFile are the broker's PEM certificate chain and
+	// PKCS#8 key (see WriteCerts).
+	CertFile, KeyFile string
+	// ScramUsers are SCRAM-SHA-512 users, name → password, created when the
+	// storage is formatted.
+	ScramUsers map[string]string
+	// PlainUsers are PLAIN users, name → password, held by the listener's
+	// JAAS config.
+	PlainUsers map[string]string
+}
+
+// SecureBroker is a running broker started by StartSecure.
+type SecureBroker struct {
+	// Addr is the SASL_SSL listener's advertised address, localhost:<port>:
+	// the broker advertises itself, so clients connect to it directly.
+	Addr string
+	// Internal is a PLAINTEXT listener on 127.0.0.1 for the harness and
+	// inter-broker traffic; clients under test never use it.
+	Internal string
+	// LogFile is the broker's server.log.
+	LogFile string
+	files   brokerFiles
+	c       config
+}
+
+// The listener names of a Secure broker.
+const (
+	listenerSecure   = "SECURE"
+	listenerInternal = "INTERNAL"
+)
+
+// StartSecure formats and starts the broker described by s on free ports,
+// with the jars of the configured Kafka version (fetched if needed), and
+// waits until it answers and the prodlab.DefaultTopic topic exists.
+// Stop stops it. The fixed ports of Up are never used.
+func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.Dir == "" || s.CertFile == "" || s.KeyFile == "" {
+		return nil, fmt.Errorf("%w: Secure needs Dir, CertFile and KeyFile", ErrOption)
+	}
+	if len(s.ScramUsers)+len(s.PlainUsers) == 0 {
+		return nil, fmt.Errorf("%w: Secure needs at least one user", ErrOption)
+	}
+	unlock, err := lock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	_, err = fetch(ctx, c)
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	f := filesIn(s.Dir)
+	for _, d := range []string{f.data, f.logs} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	b := &SecureBroker{
+		Addr:     hostPort(directHost, ports[0]),
+		Internal: hostPort(loopbackIP, ports[1]),
+		LogFile:  f.serverLog(),
+		files:    f,
+		c:        c,
+	}
+	if err := os.WriteFile(f.props, []byte(secureProperties(s, f.data, ports)), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644); err != nil {
+		return nil, err
+	}
+	var scram []string
+	for _, name := range sortedKeys(s.ScramUsers) {
+		scram = append(scram, "--add-scram", fmt.Sprintf("SCRAM-SHA-512=[name=%s,password=%s]", name, s.ScramUsers[name]))
+	}
+	if err := formatWith(ctx, c, f, scram...); err != nil {
+		return nil, err
+	}
+	// Unlike Up's brokers, it dies with the process that started it: a
+	// test killed at its timeout leaves no JVM behind.
+	if _, err := startWith(c, f, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}); err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
+	defer cancel()
+	alive := func() error {
+		if runningPID(f) == 0 {
+			return fmt.Errorf("kafkalocal: the SASL_SSL broker exited; last lines of %s:\n%s", f.stdout, tailFile(f.stdout, 20))
+		}
+		return nil
+	}
+	err = waitFor(rctx, "the SASL_SSL broker", alive, func(ctx context.Context) error {
+		if err := dialOnce(b.Addr); err != nil {
+			return err
+		}
+		cl, err := directClient(b.Internal)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		spec := TopicSpec{Name: prodlab.DefaultTopic, Partitions: prodlab.DefaultPartitions, ReplicationFactor: 1, Configs: map[string]string{}}
+		return checkTopic(ctx, kadm.NewClient(cl), spec, true)
+	})
+	if err != nil {
+		_ = b.Stop(context.Background())
+		return nil, err
+	}
+	return b, nil
+}
+
+// Stop stops the broker (SIGTERM, SIGKILL after the StopTimeout).
+func (b *SecureBroker) Stop(ctx context.Context) error {
+	return stopProcess(ctx, b.files, syscall.SIGTERM, b.c.stopTimeout)
+}
+
+// secureProperties returns the server.properties of a Secure broker on
+// ports (SASL_SSL, internal, controller).
+func secureProperties(s Secure, data string, ports []int) string {
+	settings, _ := BrokerSettings(ModeSingleNode)
+	plain := "org.apache.kafka.common.security.plain.PlainLoginModule required"
+	for _, name := range sortedKeys(s.PlainUsers) {
+		plain += fmt.Sprintf(" user_%s=%q", name, s.PlainUsers[name])
+	}
+	prefix := "listener.name." + strings.ToLower(listenerSecure) + "."
+	for k, v := range map[string]string{
+		"node.id":                                        "1",
+		"log.dirs":                                       data,
+		"listeners":                                      fmt.Sprintf("%s://%s,%s://%s,%s://%s", listenerSecure, hostPort(loopbackIP, ports[0]), listenerInternal, hostPort(loopbackIP, ports[1]), ListenerController, hostPort(loopbackIP, ports[2])),
+		"advertised.listeners":                           fmt.Sprintf("%s://%s,%s://%s", listenerSecure, hostPort(directHost, ports[0]), listenerInternal, hostPort(loopbackIP, ports[1])),
+		"listener.security.protocol.map":                 fmt.Sprintf("%s:SASL_SSL,%s:PLAINTEXT,%s:PLAINTEXT", listenerSecure, listenerInternal, ListenerController),
+		"inter.broker.listener.name":                     listenerInternal,
+		"controller.quorum.voters":                       "1@" + hostPort(loopbackIP, ports[2]),
+		"sasl.enabled.mechanisms":                        "PLAIN,SCRAM-SHA-512,OAUTHBEARER",
+		prefix + "sasl.enabled.mechanisms":               "PLAIN,SCRAM-SHA-512,OAUTHBEARER",
+		prefix + "plain.sasl.jaas.config":                plain + ";",
+		prefix + "scram-sha-512.sasl.jaas.config":        "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+		prefix + "oauthbearer.sasl.jaas.config":          "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+		prefix + "ssl.keystore.type":                     "PEM",
+		prefix + "ssl.keystore.certificate.chain":        readPEM(s.CertFile),
+		prefix + "ssl.keystore.key":                      readPEM(s.KeyFile),
+		prefix + "ssl.client.auth":                       "none",
+		prefix + "ssl.endpoint.identification.algorithm": "",
+	} {
+		settings[k] = v
+	}
+	var sb strings.Builder
+	sb.WriteString("# Generated by prodlab (kafkalocal): one KRaft broker with a SASL_SSL listener.\n")
+	for _, k := range sortedKeys(settings) {
+		fmt.Fprintf(&sb, "%s=%s\n", k, strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(settings[k]))
+	}
+	return sb.String()
+}
+
+// readPEM returns a PEM file's text, or "" (Kafka then names the setting).
+func readPEM(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// formatWith formats f's storage with extra StorageTool arguments.
+func formatWith(ctx context.Context, c config, f brokerFiles, extra ...string) error {
+	args := append([]string{"-Xmx256m"}, c.javaArgs(f, "kafka.tools.StorageTool",
+		append([]string{"format", "--cluster-id", ClusterID, "--config", f.props, "--ignore-formatted"}, extra...)...)...)
+	cmd := exec.CommandContext(ctx, c.java, args...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("kafkalocal: format %s: %w\n%s", f.dir, err, tail(out.String(), 30))
+	}
+	return nil
+}
+
+// freePorts returns n distinct ports the kernel has just handed out.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", hostPort(loopbackIP, 0))
+		if err != nil {
+			return nil, errors.Join(errors.New("kafkalocal: no free port"), err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
