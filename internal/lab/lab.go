@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -23,6 +24,7 @@ import (
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/status"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -173,6 +175,8 @@ type Lab struct {
 	shut    bool // engines flushed and closed
 
 	guard *httpguard.Guard // Host allow-list and cross-origin checks
+
+	progress atomic.Pointer[progress.Recorder]
 }
 
 // API is one running producer API.
@@ -200,7 +204,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		return nil, fmt.Errorf("allowed hosts: %w", err)
 	}
 	// Toxiproxy runs in a supervised child process: see package toxi.
-	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy"))); err != nil {
+	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy")), toxi.Observe(l.observeToxic)); err != nil {
 		return nil, err
 	}
 	port := func(base, i int) int {
@@ -255,6 +259,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			return nil, err
 		}
 	}
+	if err := l.openProgress(); err != nil {
+		return nil, err
+	}
 	tln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ToxiproxyPort)))
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy api: %w", err)
@@ -293,7 +300,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
 	}
-	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger)
+	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger, api.Observe(l.observeAPI))
 	if err != nil {
 		return nil, err
 	}
@@ -309,8 +316,9 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 
 // NewAPI builds engine name from pc and the producer API in front of it,
 // with a status store bounded by size and ttl; URL is left to the caller,
-// which serves Server.Routes(). Nothing is left open on error.
-func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger *slog.Logger) (*API, error) {
+// which serves Server.Routes(); opts go to api.New. Nothing is left open
+// on error.
+func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger *slog.Logger, opts ...api.Opt) (*API, error) {
 	eng, err := engine.New(name, pc)
 	if err != nil {
 		return nil, err
@@ -320,7 +328,7 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 		eng.Close()
 		return nil, err
 	}
-	srv := api.New(eng, store, api.Logger(logger.With("engine", name)))
+	srv := api.New(eng, store, append([]api.Opt{api.Logger(logger.With("engine", name))}, opts...)...)
 	return &API{Engine: eng, Server: srv, Store: store}, nil
 }
 
@@ -486,6 +494,7 @@ func (l *Lab) Close(ctx context.Context) error {
 	if l.toxi != nil {
 		l.toxi.Close()
 	}
+	l.closeProgress()
 	if l.cluster != nil {
 		l.cluster.Close()
 	}
