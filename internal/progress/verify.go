@@ -34,13 +34,14 @@ func (r *Recorder) loop(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		r.verify(ctx)
+		r.Verify(ctx)
 	}
 }
 
-// verify counts the copies of the lost-ack sends and looks for
-// compaction, on the direct path.
-func (r *Recorder) verify(ctx context.Context) {
+// Verify runs the pending checks now, as the background loop does every
+// VerifyEvery: it counts the copies of the lost-ack sends and looks for
+// compaction of the followed keys, on the direct path.
+func (r *Recorder) Verify(ctx context.Context) {
 	r.mu.Lock()
 	windows := slices.Clone(r.windows)
 	var cands []compactCandidate
