@@ -93,19 +93,19 @@ type Recorder struct {
 	mu      sync.Mutex
 	ticks   map[ID]Tick
 	health  map[string]bool
-	synced  map[string]string         // engine → partition@offset
-	accept  *fifo[bool]               // engine/requestId of accepted async sends
-	on      *fifo[*toxic]             // proxy/name → the toxic on
-	past    []*toxic                  // toxics removed (or replaced), newest last
-	windows []window                  // lost-ack sends to count
-	held    map[string]string         // engine/mode → the count that held
-	explct  *fifo[map[int32]bool]     // topic → partitions reached explicitly
-	sameKey string                    // a key seen on one partition through two APIs
-	keys    *fifo[*keyInfo]           // topic/key → what landed
-	spread  *fifo[map[int32]bool]     // topic → partitions reached by chosen keys
-	compact *fifo[compactCandidate]   // topic/key → three versions to see compacted
-	client  *kgo.Client               // direct path, lazily
-	lastErr string                    // the last verification error logged
+	synced  map[string]string       // engine → partition@offset
+	accept  *fifo[bool]             // engine/requestId of accepted async sends
+	on      *fifo[*toxic]           // proxy/name → the toxic on
+	past    []*toxic                // toxics removed (or replaced), newest last
+	windows []window                // lost-ack sends to count
+	held    map[string]string       // engine/mode → the count that held
+	explct  *fifo[map[int32]bool]   // topic → partitions reached explicitly
+	sameKey string                  // a key seen on one partition through two APIs
+	keys    *fifo[*keyInfo]         // topic/key → what landed
+	spread  *fifo[map[int32]bool]   // topic → partitions reached by chosen keys
+	compact *fifo[compactCandidate] // topic/key → three versions to see compacted
+	client  *kgo.Client             // direct path, lazily
+	lastErr string                  // the last verification error logged
 }
 
 type toxic struct {
