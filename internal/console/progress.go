@@ -1,7 +1,9 @@
 package console
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/prodlab/prodlab/internal/httpjson"
 	parcours "github.com/prodlab/prodlab/internal/progress"
@@ -9,6 +11,8 @@ import (
 
 // ProgressRecord is the lab's progress record the Parcours panel shows.
 type ProgressRecord interface {
+	// Verify runs the checks that read the brokers (copies, compaction).
+	Verify(ctx context.Context)
 	Report() parcours.Report
 	Reset() error
 }
@@ -17,8 +21,9 @@ type ProgressRecord interface {
 // those endpoints answer 503.
 func Progress(p ProgressRecord) Opt { return func(c *cfg) { c.progress = p } }
 
-// ProgressShow answers the checkpoints table: every checkpoint with its
-// tick, or null while its evidence is missing.
+// ProgressShow runs the pending checks, then answers the checkpoints
+// table: every checkpoint with its tick, or null while its evidence is
+// missing.
 func (s *Server) ProgressShow(w http.ResponseWriter, r *http.Request) {
 	if !s.noQuery(w, r) {
 		return
@@ -27,6 +32,9 @@ func (s *Server) ProgressShow(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusServiceUnavailable, "", "this console has no progress record")
 		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	s.cfg.progress.Verify(ctx)
 	httpjson.Write(w, http.StatusOK, s.cfg.progress.Report())
 }
 

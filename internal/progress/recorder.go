@@ -87,8 +87,9 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // API (an api.Observe function) and Toxic (a toxi.Observe function).
 type Recorder struct {
 	cfg  cfg
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
+	verifying sync.Mutex
 
 	mu      sync.Mutex
 	ticks   map[ID]Tick

@@ -42,6 +42,8 @@ func (r *Recorder) loop(ctx context.Context) {
 // VerifyEvery: it counts the copies of the lost-ack sends and looks for
 // compaction of the followed keys, on the direct path.
 func (r *Recorder) Verify(ctx context.Context) {
+	r.verifying.Lock() // one at a time: callers wait, then see its result
+	defer r.verifying.Unlock()
 	r.mu.Lock()
 	windows := slices.Clone(r.windows)
 	var cands []compactCandidate
