@@ -86,7 +86,7 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // Recorder ticks the checkpoints from what the lab observes. Feed it with
 // API (an api.Observe function) and Toxic (a toxi.Observe function).
 type Recorder struct {
-	cfg  cfg
+	cfg       cfg
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
 	verifying sync.Mutex
