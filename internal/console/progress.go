@@ -25,44 +25,43 @@ func Progress(p ProgressRecord) Opt { return func(c *cfg) { c.progress = p } }
 // table: every checkpoint with its tick, or null while its evidence is
 // missing.
 func (s *Server) ProgressShow(w http.ResponseWriter, r *http.Request) {
-	if !s.noQuery(w, r) {
-		return
-	}
-	if s.cfg.progress == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "this console has no progress record")
+	p, ok := s.progressRecord(w, r)
+	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	s.cfg.progress.Verify(ctx)
-	httpjson.Write(w, http.StatusOK, s.cfg.progress.Report())
+	p.Verify(ctx)
+	httpjson.Write(w, http.StatusOK, p.Report())
 }
 
 // ProgressReset forgets every tick and answers the empty table.
 func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
-	if !s.noQuery(w, r) {
+	p, ok := s.progressRecord(w, r)
+	if !ok {
 		return
 	}
-	if s.cfg.progress == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "this console has no progress record")
-		return
-	}
-	if err := s.cfg.progress.Reset(); err != nil {
+	if err := p.Reset(); err != nil {
 		httpjson.Error(w, http.StatusInternalServerError, "", "cannot reset the progress: "+err.Error())
 		return
 	}
-	httpjson.Write(w, http.StatusOK, s.cfg.progress.Report())
+	httpjson.Write(w, http.StatusOK, p.Report())
 }
 
-// noQuery refuses any query parameter: these endpoints take none.
-func (s *Server) noQuery(w http.ResponseWriter, r *http.Request) bool {
+// progressRecord returns the record for a request with no query, or
+// answers 400 (a parameter: these endpoints take none) or 503 (no record).
+func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (ProgressRecord, bool) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
-		return false
+		return nil, false
 	}
 	for k := range q {
 		httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
-		return false
+		return nil, false
 	}
-	return true
+	if s.cfg.progress == nil {
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "this console has no progress record")
+		return nil, false
+	}
+	return s.cfg.progress, true
 }
