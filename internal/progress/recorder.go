@@ -392,9 +392,6 @@ func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
 			}
 		}
 	}
-	if ps, _ := r.explct.get(topic); ps != nil {
-		r.partitions(topic, ps)
-	}
 	for t, ps := range r.explct.m {
 		r.partitions(t, ps)
 	}
