@@ -15,7 +15,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
-	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // Bounds of the evidence a Recorder keeps in memory.
@@ -429,7 +429,7 @@ func list(ps map[int32]bool) string {
 }
 
 // Toxic observes one toxic change; pass it to toxi.Observe.
-func (r *Recorder) Toxic(c toxi.Change) {
+func (r *Recorder) Toxic(c toxiclient.Change) {
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()

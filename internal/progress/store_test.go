@@ -13,7 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -55,7 +55,7 @@ func newTest(t *testing.T, opts ...Opt) *Recorder {
 // and toxics: what it keeps stays within its bounds.
 func TestBounded(t *testing.T) {
 	r := newTest(t, RequestTimeout(10*time.Millisecond))
-	r.Toxic(toxi.Change{Proxy: "kafka-2", Toxic: "base", Type: "latency", Attributes: map[string]int64{"latency": 5000}})
+	r.Toxic(toxiclient.Change{Proxy: "kafka-2", Toxic: "base", Type: "latency", Attributes: map[string]int64{"latency": 5000}})
 	since := time.Now()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -69,8 +69,8 @@ func TestBounded(t *testing.T) {
 			Partition: prodlab.AnyPartition, Delivery: &prodlab.Delivery{Topic: "t" + id, Partition: 0, Offset: int64(i)}})
 		r.API(api.Event{Kind: api.Sent, Engine: "franz", Code: 200, SendMode: prodlab.Sync, Topic: "t" + id, Key: "same", EventID: "e" + id,
 			Partition: 0, Delivery: &prodlab.Delivery{Topic: "t" + id, Partition: 0, Offset: int64(i)}})
-		r.Toxic(toxi.Change{Proxy: "kafka", Toxic: id, Type: "latency", Attributes: map[string]int64{"latency": 5000}})
-		r.Toxic(toxi.Change{Proxy: "kafka", Toxic: fmt.Sprint(i - 1), Removed: true})
+		r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: id, Type: "latency", Attributes: map[string]int64{"latency": 5000}})
+		r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: fmt.Sprint(i - 1), Removed: true})
 		r.API(api.Event{Kind: api.Sent, Engine: "franz", Code: 200, Mode: prodlab.Plain, SendMode: prodlab.Sync, Topic: "t", Key: "c", EventID: "e" + id,
 			Partition: prodlab.AnyPartition, Delivery: &prodlab.Delivery{Topic: "t", Partition: 0, Offset: int64(i)}, Elapsed: 20 * time.Millisecond})
 	}
@@ -104,8 +104,8 @@ func TestConcurrent(t *testing.T) {
 				r.API(api.Event{Kind: api.Health, Engine: eng, Code: 200})
 				r.API(api.Event{Kind: api.Sent, Engine: eng, Code: 202, SendMode: prodlab.Async, RequestID: fmt.Sprint(g, i)})
 				r.API(api.Event{Kind: api.Polled, Engine: eng, Code: 200, State: prodlab.OK, RequestID: fmt.Sprint(g, i)})
-				r.Toxic(toxi.Change{Proxy: "kafka", Toxic: fmt.Sprint(g), Type: "latency", Attributes: map[string]int64{"latency": 500}})
-				r.Toxic(toxi.Change{Proxy: "kafka", Toxic: fmt.Sprint(g), Removed: true})
+				r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: fmt.Sprint(g), Type: "latency", Attributes: map[string]int64{"latency": 500}})
+				r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: fmt.Sprint(g), Removed: true})
 				_ = r.Report().Text("fr")
 				if i%100 == 0 {
 					if err := r.Reset(); err != nil {

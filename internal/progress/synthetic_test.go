@@ -9,7 +9,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
-	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -32,7 +32,7 @@ func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	r.Toxic(toxi.Change{Proxy: "kafka", Toxic: "v", Type: "latency", Attributes: map[string]int64{"latency": 10000}})
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "v", Type: "latency", Attributes: map[string]int64{"latency": 10000}})
 	a := l.APIs()[0]
 
 	// The idempotent window held; plain wrote one copy: validate failed.
@@ -65,7 +65,7 @@ func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
 		t.Fatalf("ticked: %s", tk.How)
 	}
 	// A plain send without the toxic is no window, even with copies.
-	r.Toxic(toxi.Change{Proxy: "kafka", Toxic: "v", Removed: true})
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "v", Removed: true})
 	r.API(lostAck("franz", prodlab.Plain, twice))
 	unticked(t, r, progress.Validate, "without a lost acknowledgement")
 }
@@ -81,10 +81,10 @@ func TestExerciseTimeoutNeedsTheToxic(t *testing.T) {
 	failed := api.Event{Kind: api.Sent, Engine: "franz", Code: 502, Mode: prodlab.Plain, SendMode: prodlab.Sync, EventID: "e", Elapsed: time.Second}
 	r.API(failed)
 	unticked(t, r, progress.ExTimeout, "by an error with no toxic")
-	r.Toxic(toxi.Change{Proxy: "kafka", Toxic: "l", Type: "latency", Attributes: map[string]int64{"latency": 5000}})
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "l", Type: "latency", Attributes: map[string]int64{"latency": 5000}})
 	r.API(failed)
 	unticked(t, r, progress.ExTimeout, "by an error under a latency toxic")
-	r.Toxic(toxi.Change{Proxy: "kafka", Toxic: "t", Type: "timeout", Attributes: map[string]int64{"timeout": 0}})
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "t", Type: "timeout", Attributes: map[string]int64{"timeout": 0}})
 	r.API(failed) // it started a second before the toxic
 	unticked(t, r, progress.ExTimeout, "by a send that started before the toxic")
 	failed.Elapsed = 0

@@ -6,25 +6,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// Change is one toxic change that Toxiproxy accepted.
-type Change struct {
-	// Proxy and Toxic name the toxic; both are empty for a Reset.
-	Proxy, Toxic string
-	// Type, Stream and Attributes are the toxic as Toxiproxy answered
-	// (added or updated); empty when Removed or Reset.
-	Type, Stream string
-	Attributes   map[string]int64
-	// Removed: the toxic was deleted.
-	Removed bool
-	// Reset: every toxic of every proxy is gone (POST /reset, Reset, or a
-	// child restarted with no toxics).
-	Reset bool
-	// Lost: the Reset came from the Server itself (Reset, or a restarted
-	// child), not from a request.
-	Lost bool
-}
+// Change is one toxic change that Toxiproxy accepted (toxiclient.Change).
+type Change = toxiclient.Change
 
 // Observe adds fn to the functions called with every toxic change made
 // through Routes or Reset, one change at a time; fn must return quickly.
