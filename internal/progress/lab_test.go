@@ -308,3 +308,38 @@ func TestProgressFileUnderDataDir(t *testing.T) {
 		t.Fatalf("the file does not hold 02.0:\n%s", raw)
 	}
 }
+
+// TestThreeBrokers: with three brokers, one proxy each, partitions, keys
+// and compaction are read on the direct path as with one.
+func TestThreeBrokers(t *testing.T) {
+	l, r := start(t, func(c *lab.Config) { c.Brokers = 3 })
+	apis := l.APIs()
+	labtest.Send(t, apis[0], "eventId", "p0", "partition", "0")
+	labtest.Send(t, apis[0], "eventId", "p2", "partition", "2")
+	for _, a := range apis {
+		labtest.Send(t, a, "eventId", "k-"+a.Engine.Name(), "key", "customer-42")
+	}
+	for i := 1; i <= 9; i++ {
+		labtest.Send(t, apis[0], "eventId", fmt.Sprintf("ex3-%d", i), "key", fmt.Sprintf("customer-%d", i))
+	}
+	if len(apis) > 1 {
+		waitTick(t, r, progress.Partitions)
+	}
+	waitTick(t, r, progress.ExKeys)
+
+	cfgs := map[string]*string{"cleanup.policy": new("compact"), "segment.ms": new("1000"), "min.cleanable.dirty.ratio": new("0.01")}
+	topic := labtest.Topic(t, l, 1, cfgs)
+	for _, v := range []string{"V1", "V2", "V3"} {
+		labtest.Send(t, apis[0], "topic", topic, "eventId", v, "key", "customer-42")
+	}
+	unticked(t, r, progress.Compaction, "before compaction happened")
+	adm, err := admin.New(l.DirectAddrs(), admin.Bypass(l.Bypass()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	if rep, err := adm.CompactionCheck(t.Context(), admin.CompactionSpec{Topic: topic, Key: "customer-42", Expect: "V3", Wait: time.Minute, Roll: true}); err != nil || !rep.OK {
+		t.Fatalf("compaction-check: %+v %v", rep, err)
+	}
+	waitTick(t, r, progress.Compaction)
+}
