@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +39,13 @@ func Load(path string) (map[ID]Tick, error) {
 		return nil, fmt.Errorf("%w %s: %d bytes is more than a progress file holds; delete it to start over", ErrFile, path, len(raw))
 	}
 	var f file
-	if err := json.Unmarshal(raw, &f); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(&f)
+	if err == nil && dec.More() {
+		err = errors.New("data after the JSON object")
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w %s is not valid JSON (%v): delete it to start over", ErrFile, path, err)
 	}
 	if f.Version != fileVersion {

@@ -24,6 +24,8 @@ func TestLoadRefusesABadFile(t *testing.T) {
 		"other version":  `{"version":2,"ticks":{}}`,
 		"unknown id":     `{"version":1,"ticks":{"02.9":{"at":"2026-01-01T00:00:00Z","how":"x"}}}`,
 		"trailing field": `{"version":1,"ticks":{}} x`,
+		"unknown field":  `{"version":1,"ticks":{},"extra":1}`,
+		"two objects":    `{"version":1,"ticks":{}} {}`,
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
