@@ -214,23 +214,13 @@ func TestPartitionsNeedTheKeyThroughBothAPIs(t *testing.T) {
 	unticked(t, r, progress.Partitions, "with the key sent through one API")
 }
 
-func TestCompactionOnlyOnceCompacted(t *testing.T) {
-	l, r := start(t)
-	a := l.APIs()[len(l.APIs())-1]
-	plain := labtest.Topic(t, l, 1, nil)
-	for _, v := range []string{"V1", "V2", "V3"} {
-		labtest.Send(t, a, "topic", plain, "eventId", v, "key", "customer-42")
-	}
-	unticked(t, r, progress.Compaction, "on a topic that is not compacted")
+// compacted is Lab 02.6's topic config.
+var compacted = map[string]*string{"cleanup.policy": new("compact"), "segment.ms": new("1000"), "min.cleanable.dirty.ratio": new("0.01")}
 
-	cfgs := map[string]*string{"cleanup.policy": new("compact"), "segment.ms": new("1000"), "min.cleanable.dirty.ratio": new("0.01")}
-	topic := labtest.Topic(t, l, 1, cfgs)
-	labtest.Send(t, a, "topic", topic, "eventId", "V1", "key", "customer-42")
-	labtest.Send(t, a, "topic", topic, "eventId", "V2", "key", "customer-42")
-	unticked(t, r, progress.Compaction, "with two versions")
-	labtest.Send(t, a, "topic", topic, "eventId", "V3", "key", "customer-42")
-	unticked(t, r, progress.Compaction, "before compaction happened")
-
+// compactionCheck runs `prodlab compaction-check --expect V3` on key
+// customer-42 of topic: it rolls the segment and waits for compaction.
+func compactionCheck(t *testing.T, l *lab.Lab, topic string) {
+	t.Helper()
 	adm, err := admin.New(l.DirectAddrs(), admin.Bypass(l.Bypass()))
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +230,25 @@ func TestCompactionOnlyOnceCompacted(t *testing.T) {
 	if err != nil || !rep.OK {
 		t.Fatalf("compaction-check: %+v %v", rep, err)
 	}
+}
+
+func TestCompactionOnlyOnceCompacted(t *testing.T) {
+	l, r := start(t)
+	a := l.APIs()[len(l.APIs())-1]
+	plain := labtest.Topic(t, l, 1, nil)
+	for _, v := range []string{"V1", "V2", "V3"} {
+		labtest.Send(t, a, "topic", plain, "eventId", v, "key", "customer-42")
+	}
+	unticked(t, r, progress.Compaction, "on a topic that is not compacted")
+
+	topic := labtest.Topic(t, l, 1, compacted)
+	labtest.Send(t, a, "topic", topic, "eventId", "V1", "key", "customer-42")
+	labtest.Send(t, a, "topic", topic, "eventId", "V2", "key", "customer-42")
+	unticked(t, r, progress.Compaction, "with two versions")
+	labtest.Send(t, a, "topic", topic, "eventId", "V3", "key", "customer-42")
+	unticked(t, r, progress.Compaction, "before compaction happened")
+
+	compactionCheck(t, l, topic)
 	waitTick(t, r, progress.Compaction)
 }
 
@@ -327,19 +336,11 @@ func TestThreeBrokers(t *testing.T) {
 	}
 	waitTick(t, r, progress.ExKeys)
 
-	cfgs := map[string]*string{"cleanup.policy": new("compact"), "segment.ms": new("1000"), "min.cleanable.dirty.ratio": new("0.01")}
-	topic := labtest.Topic(t, l, 1, cfgs)
+	topic := labtest.Topic(t, l, 1, compacted)
 	for _, v := range []string{"V1", "V2", "V3"} {
 		labtest.Send(t, apis[0], "topic", topic, "eventId", v, "key", "customer-42")
 	}
 	unticked(t, r, progress.Compaction, "before compaction happened")
-	adm, err := admin.New(l.DirectAddrs(), admin.Bypass(l.Bypass()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
-	if rep, err := adm.CompactionCheck(t.Context(), admin.CompactionSpec{Topic: topic, Key: "customer-42", Expect: "V3", Wait: time.Minute, Roll: true}); err != nil || !rep.OK {
-		t.Fatalf("compaction-check: %+v %v", rep, err)
-	}
+	compactionCheck(t, l, topic)
 	waitTick(t, r, progress.Compaction)
 }
