@@ -58,6 +58,7 @@ type cfg struct {
 	validate     ValidateFunc
 	experiment   ExperimentFunc
 	schedules    []string
+	progress     ProgressRecord
 }
 
 // Engine is a producer API the console sends through.
@@ -165,6 +166,8 @@ func (s *Server) Routes() http.Handler {
 	mux.Handle("/api/status", httpjson.Only(s.StatusShow, http.MethodGet))
 	mux.Handle("/api/runs", httpjson.Only(s.RunCreate, http.MethodPost))
 	mux.Handle("/api/runs/current", httpjson.Only(s.RunShow, http.MethodGet))
+	mux.Handle("/api/progress", httpjson.Only(s.ProgressShow, http.MethodGet))
+	mux.Handle("/api/progress/reset", httpjson.Only(s.ProgressReset, http.MethodPost))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
 	})

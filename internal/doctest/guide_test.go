@@ -77,14 +77,23 @@ func TestGuide(t *testing.T) {
 			skipped[b.Skip]++
 			t.Logf("skip %s: %s", name, b.Skip)
 			continue
-		case b.LabStart:
+		case b.LabStart, b.LabRestart:
 			if !strings.Contains(b.Body, "prodlab up") {
 				t.Fatalf("line %d: the lab-start block does not run `prodlab up`", b.Line)
 			}
-			if lab != nil {
+			switch {
+			case b.LabStart && lab != nil:
 				t.Fatalf("line %d: a second lab-start block", b.Line)
+			case b.LabRestart && lab == nil:
+				t.Fatalf("line %d: a lab-restart block before the lab-start block", b.Line)
+			case b.LabRestart:
+				lab.stop(t)
 			}
-			lab = startLab(t, root, tmp)
+			env, err := upEnv(b.Body)
+			if err != nil {
+				t.Fatalf("line %d: %v", b.Line, err)
+			}
+			lab = startLab(t, root, tmp, env...)
 			ran++
 			log, _ := os.ReadFile(lab.log)
 			for _, e := range b.Expect {
@@ -197,8 +206,45 @@ func rerunInNetns(t *testing.T, run string) {
 
 // labProc is the `prodlab up` the guide's commands talk to.
 type labProc struct {
-	cmd *exec.Cmd
-	log string
+	cmd    *exec.Cmd
+	log    string
+	exited chan error
+}
+
+// stop stops the lab with SIGINT (Ctrl-C), as a trainee does before
+// starting it again, and fails t unless it exits cleanly.
+func (l *labProc) stop(t *testing.T) {
+	t.Helper()
+	_ = l.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-l.exited:
+		l.exited <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("prodlab up did not stop cleanly on Ctrl-C: %v\n%s", err, l.tail())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("prodlab up still running 60s after Ctrl-C:\n%s", l.tail())
+	}
+}
+
+// upEnv returns the VAR=value words that prefix the block's `prodlab up`
+// line, such as KAFKA_REQUEST_TIMEOUT_MS=3000.
+func upEnv(body string) ([]string, error) {
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.Contains(line, "prodlab up") {
+			continue
+		}
+		var env []string
+		for _, w := range strings.Fields(line) {
+			k, _, ok := strings.Cut(w, "=")
+			if !ok || k == "" || strings.ToUpper(k) != k {
+				break
+			}
+			env = append(env, w)
+		}
+		return env, nil
+	}
+	return nil, fmt.Errorf("no `prodlab up` line")
 }
 
 func (l *labProc) tail() string {
@@ -207,8 +253,9 @@ func (l *labProc) tail() string {
 }
 
 // startLab builds prodlab once and runs `prodlab up` on the seed's ports with
-// its data in tmp, stopped with SIGINT (Ctrl-C) when t ends.
-func startLab(t *testing.T, root, tmp string) *labProc {
+// its data in tmp and env added to its environment, stopped with SIGINT
+// (Ctrl-C) when t ends.
+func startLab(t *testing.T, root, tmp string, env ...string) *labProc {
 	t.Helper()
 	for _, p := range SeedPorts {
 		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), 300*time.Millisecond)
@@ -218,23 +265,28 @@ func startLab(t *testing.T, root, tmp string) *labProc {
 		}
 	}
 	bin := filepath.Join(tmp, "prodlab")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/prodlab")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/prodlab: %v\n%s", err, out)
+	if _, err := os.Stat(bin); err != nil {
+		build := exec.Command("go", "build", "-o", bin, "./cmd/prodlab")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build ./cmd/prodlab: %v\n%s", err, out)
+		}
 	}
 	l := &labProc{log: filepath.Join(tmp, "lab.log")}
-	logf, err := os.Create(l.log)
+	before, _ := os.ReadFile(l.log) // a restarted lab appends its log
+	logf, err := os.OpenFile(l.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	l.cmd = exec.Command(bin, "up", "--data-dir", filepath.Join(tmp, "data"))
 	l.cmd.Dir = root
+	l.cmd.Env = append(os.Environ(), env...)
 	l.cmd.Stdout, l.cmd.Stderr = logf, logf
 	if err := l.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
+	l.exited = exited
 	go func() { exited <- l.cmd.Wait(); logf.Close() }()
 	t.Cleanup(func() {
 		_ = l.cmd.Process.Signal(os.Interrupt)
@@ -260,7 +312,7 @@ func startLab(t *testing.T, root, tmp string) *labProc {
 		case <-deadline:
 			t.Fatalf("prodlab up not ready after 2m:\n%s", l.tail())
 		case <-tick.C:
-			if b, _ := os.ReadFile(l.log); bytes.Contains(b, []byte("prodlab is up")) {
+			if b, _ := os.ReadFile(l.log); len(b) >= len(before) && bytes.Contains(b[len(before):], []byte("prodlab is up")) {
 				return l
 			}
 		}

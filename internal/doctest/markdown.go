@@ -6,6 +6,8 @@
 //
 //	<!-- doctest: skip (docker) -->   the block is not run; the reason is reported
 //	<!-- doctest: lab-start -->       the runner starts the lab itself here
+//	<!-- doctest: lab-restart -->     the runner stops its lab and starts it again on
+//	                                  the same data dir, with the block's VAR=value prefix
 //	<!-- doctest: min-seconds=4.5 --> the block must take at least that long
 //	<!-- doctest: timeout=90s -->     the block's time limit, default 2m
 //	<!-- doctest: exact=partition --> these JSON fields are compared exactly
@@ -39,6 +41,8 @@ type Block struct {
 	Skip string
 	// LabStart marks the block that starts the lab.
 	LabStart bool
+	// LabRestart marks a block that restarts the lab with other settings.
+	LabRestart bool
 	// MinElapsed is the least wall-clock time the block must take.
 	MinElapsed time.Duration
 	// Timeout bounds the block's run, default DefaultTimeout.
@@ -195,6 +199,8 @@ func (b *Block) apply(dir string) error {
 		switch k {
 		case "lab-start":
 			b.LabStart = true
+		case "lab-restart":
+			b.LabRestart = true
 		case "min-seconds":
 			s, err := strconv.ParseFloat(v, 64)
 			if err != nil || s <= 0 {
@@ -210,7 +216,7 @@ func (b *Block) apply(dir string) error {
 		case "exact":
 			b.Exact = strings.Split(v, ",")
 		default:
-			return fmt.Errorf("unknown directive %q (skip, lab-start, min-seconds, timeout, exact)", tok)
+			return fmt.Errorf("unknown directive %q (skip, lab-start, lab-restart, min-seconds, timeout, exact)", tok)
 		}
 	}
 	return nil

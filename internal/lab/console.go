@@ -29,6 +29,9 @@ func (l *Lab) openConsole(addr string) error {
 		console.Toxiproxy(l.toxiURL),
 		console.Logger(l.cfg.Logger.With("part", "console")),
 	}
+	if p := l.Progress(); p != nil {
+		opts = append(opts, console.Progress(p))
+	}
 	var schedules []string
 	for _, sc := range experiment.Schedules() {
 		if !sc.NeedsRestarter() { // the console has no Restarter

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -27,6 +28,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/metrics"
+	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/status"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -191,6 +193,8 @@ type Lab struct {
 	shut    bool // engines flushed and closed
 
 	guard *httpguard.Guard // Host allow-list and cross-origin checks
+
+	progress atomic.Pointer[progress.Recorder]
 }
 
 // API is one running producer API.
@@ -227,7 +231,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		return nil, fmt.Errorf("allowed hosts: %w", err)
 	}
 	// Toxiproxy runs in a supervised child process: see package toxi.
-	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy"))); err != nil {
+	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy")), toxi.Observe(l.observeToxic)); err != nil {
 		return nil, err
 	}
 	port := func(base, i int) int {
@@ -285,6 +289,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			return nil, err
 		}
 	}
+	if err := l.openProgress(); err != nil {
+		return nil, err
+	}
 	tln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ToxiproxyPort)))
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy api: %w", err)
@@ -328,7 +335,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
 	}
-	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger)
+	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger, api.Observe(l.observeAPI))
 	if err != nil {
 		return nil, err
 	}
@@ -344,8 +351,9 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 
 // NewAPI builds engine name from pc and the producer API in front of it,
 // with a status store bounded by size and ttl; URL is left to the caller,
-// which serves Handler(). Nothing is left open on error.
-func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger *slog.Logger) (*API, error) {
+// which serves Handler(); opts go to api.New. Nothing is left open on
+// error.
+func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger *slog.Logger, opts ...api.Opt) (*API, error) {
 	eng, err := engine.New(name, pc)
 	if err != nil {
 		return nil, err
@@ -356,7 +364,8 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 		return nil, err
 	}
 	m := metrics.New(eng, store)
-	srv := api.New(eng, store, api.Logger(logger.With("engine", name)), api.Observe(m.Observe))
+	opts = append([]api.Opt{api.Logger(logger.With("engine", name)), api.Observe(m.Observe)}, opts...)
+	srv := api.New(eng, store, opts...)
 	return &API{Engine: eng, Server: srv, Store: store, Metrics: m}, nil
 }
 
@@ -524,6 +533,7 @@ func (l *Lab) Close(ctx context.Context) error {
 		l.toxi.Close()
 	}
 	l.closeDialer()
+	l.closeProgress()
 	if l.cluster != nil {
 		l.cluster.Close()
 	}

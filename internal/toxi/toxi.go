@@ -43,6 +43,8 @@ type cfg struct {
 	timeout  time.Duration
 	logger   *slog.Logger
 	stderr   io.Writer
+
+	observers []func(Change)
 }
 
 // Host is the interface the child's REST API binds, default 127.0.0.1.
@@ -275,6 +277,7 @@ func (s *Server) supervise() {
 			nc, err := s.spawn()
 			if err == nil {
 				s.setChild(nc)
+				s.emit(Change{Reset: true, Lost: true})
 				break
 			}
 			s.cfg.logger.Error("toxiproxy restart failed", "err", err, "retry_in", backoff)
@@ -406,6 +409,7 @@ func (s *Server) Reset(ctx context.Context) error {
 	if err == nil {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusNoContent {
+			s.emit(Change{Reset: true, Lost: true})
 			return nil
 		}
 		err = fmt.Errorf("toxiproxy reset answered %d", resp.StatusCode)
@@ -413,6 +417,7 @@ func (s *Server) Reset(ctx context.Context) error {
 	s.cfg.logger.Error("toxiproxy reset failed: killing it", "err", err)
 	_ = ch.cmd.Process.Kill()
 	<-ch.exited
+	s.emit(Change{Reset: true, Lost: true})
 	return nil
 }
 
@@ -475,7 +480,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
+	s.copyObserved(w, r, resp)
 }
 
 // apiError answers in Toxiproxy's error format.

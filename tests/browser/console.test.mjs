@@ -145,6 +145,17 @@ async function main() {
       expect(got.startsWith(want), `${sel} reads ${JSON.stringify(got)}, want ${JSON.stringify(want)} in French`);
     }
     log('the console speaks French by default');
+    // The Parcours panel: the ten checkpoints, none ticked on a new lab,
+    // each linked to its section of the guide.
+    await page.waitForSelector('#progress-card:not([hidden]) #progress-table tbody tr', { timeout: 10000 });
+    const parcours = await page.$$eval('#progress-table tbody tr', trs => trs.map(tr => [tr.dataset.id, tr.className]));
+    expect(parcours.length === 10, `the Parcours panel has ${parcours.length} rows, want 10`);
+    expect((await page.textContent('#progress-h')) === 'Parcours', 'the progress panel is not titled Parcours in French');
+    const validateRow = '#progress-table tr[data-id="02.4"]';
+    expect(await page.getAttribute(validateRow, 'class') === 'todo', '02.4 is ticked on a new lab');
+    const href = await page.getAttribute(validateRow + ' a', 'href');
+    expect(href.endsWith('module-02-producer-reliability.md#-lab-024---idempotence-vs-plain-test-clé'), `02.4 links to ${href}`);
+    log('Parcours: 10 checkpoints, 02.4 to do, linked to ' + href.replace(/^.*#/, '#'));
     expect((await page.textContent('#cluster-name')) === 'BHF-Training', 'the cluster is not named BHF-Training');
     const engines = await page.$$eval('#send-engine option', os => os.map(o => o.value));
     log('engines: ' + engines.join(', '));
@@ -202,6 +213,13 @@ async function main() {
     const verdict = (await page.textContent('#validate-out')).trim();
     log('validate: ' + verdict.split('\n')[0]);
     expect(await page.getAttribute('#validate-out', 'data-state') === 'ok', 'validate failed: ' + verdict);
+    // The lab counted the copies itself: 02.4 turns green in the Parcours
+    // panel, while 02.3 (no send was slowed by a latency toxic) stays to do.
+    await page.waitForSelector(validateRow + '.done', { timeout: 15000 });
+    const how = (await page.textContent(validateRow + ' td:nth-child(2) .small')).trim();
+    expect(/_plain=2/.test(how) && /_idempotent=1/.test(how), `02.4 ticked with ${how}`);
+    expect(await page.getAttribute('#progress-table tr[data-id="02.3"]', 'class') === 'todo', '02.3 ticked without a slowed send');
+    log('Parcours: 02.4 turned green: ' + how);
     const run = await page.evaluate(async () => (await fetch('/api/runs/current')).json());
     const plainIDs = (run.validate.runs || []).filter(r => r.mode === 'plain').map(r => r.eventId);
     expect(plainIDs.length > 0, 'the validation reports no plain eventId: ' + JSON.stringify(run.validate));
@@ -234,6 +252,7 @@ async function main() {
     await page.waitForSelector('#health-dot.ok', { timeout: 20000 });
     expect(await page.getAttribute('html', 'lang') === 'en', 'the English choice was not remembered across a reload');
     expect((await page.textContent('#send-btn')).trim() === 'Send', 'the send button is not in English after the switch');
+    await page.waitForFunction(() => document.querySelector('#progress-h').textContent === 'Progress', null, { timeout: 10000 });
     log('English switch: labels in English, remembered after a reload');
 
     // A long value wraps in its cell (no horizontal scrolling) and opens whole in a dialog.

@@ -79,6 +79,8 @@ function attacks(u) {
     ['console: add a toxic', 'form', `${u.console}/api/proxies/kafka/toxics`, toxic('evil_form')],
     ['console: add a toxic', 'fetch', `${u.console}/api/proxies/kafka/toxics`, toxic('evil_fetch')],
     ['console: reset the proxies', 'fetch', `${u.console}/api/reset`, ''],
+    ['console: reset the progress', 'form', `${u.console}/api/progress/reset`, ''],
+    ['console: reset the progress', 'fetch', `${u.console}/api/progress/reset`, ''],
     ['console: start validate', 'form', `${u.console}/api/runs?kind=validate`, ''],
     ['console: start validate', 'fetch', `${u.console}/api/runs?kind=validate`, ''],
     ['console: start an experiment', 'fetch', `${u.console}/api/runs?kind=experiment&schedule=ack-loss&n=10`, ''],

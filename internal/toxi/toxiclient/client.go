@@ -178,3 +178,22 @@ func IsNotFound(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
+
+// Change is one toxic change that Toxiproxy accepted, as the lab's
+// Toxiproxy front reports it to its observers (toxi.Observe).
+type Change struct {
+	// Proxy and Toxic name the toxic; both are empty for a Reset.
+	Proxy, Toxic string
+	// Type, Stream and Attributes are the toxic as Toxiproxy answered
+	// (added or updated); empty when Removed or Reset.
+	Type, Stream string
+	Attributes   map[string]int64
+	// Removed: the toxic was deleted.
+	Removed bool
+	// Reset: every toxic of every proxy is gone (POST /reset, Reset, or a
+	// child restarted with no toxics).
+	Reset bool
+	// Lost: the Reset came from the Server itself (Reset, or a restarted
+	// child), not from a request.
+	Lost bool
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/progress"
+)
+
+func init() {
+	register("progress", "show the module's checkpoints, ticked from what the lab saw (--json, --reset, --lang en)", runProgress)
+}
+
+// progressConfig is a parsed 'prodlab progress' command line.
+type progressConfig struct {
+	console string
+	dataDir string
+	lang    string
+	json    bool
+	reset   bool
+}
+
+func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
+	c := progressConfig{console: fmt.Sprintf("http://127.0.0.1:%d", prodlab.DefaultPorts.Console), dataDir: lab.DefaultConfig().DataDir}
+	fs := flag.NewFlagSet("progress", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.console, "console", c.console, "web console of the running lab, asked first")
+	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "data dir whose progress.json is read when no lab answers")
+	fs.StringVar(&c.lang, "lang", "fr", "language of the table: fr or en")
+	fs.BoolVar(&c.json, "json", false, "print the checkpoints as JSON (for a trainer collecting results)")
+	fs.BoolVar(&c.reset, "reset", false, "forget every tick, then print the table")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, &exitError{code: 2, err: fmt.Errorf("progress: unexpected argument %q", fs.Arg(0))}
+	}
+	if !progress.ValidLang(c.lang) {
+		return c, &exitError{code: 2, err: fmt.Errorf("progress: --lang %q: use fr or en", c.lang)}
+	}
+	c.console = strings.TrimRight(c.console, "/")
+	if !strings.HasPrefix(c.console, "http://") && !strings.HasPrefix(c.console, "https://") {
+		return c, &exitError{code: 2, err: fmt.Errorf("progress: --console %q is not an http:// URL", c.console)}
+	}
+	return c, nil
+}
+
+func runProgress(ctx context.Context, args []string) error {
+	c, err := progressFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	return showProgress(ctx, c, os.Stdout)
+}
+
+// showProgress asks the running lab's console for the table (resetting it
+// first with --reset); when no lab answers, it reads the data dir's file.
+func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
+	rep, err := askProgress(ctx, c)
+	var from string
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		path := filepath.Join(c.dataDir, progress.FileName)
+		if c.reset {
+			if err := progress.Reset(path); err != nil {
+				return fmt.Errorf("progress: %w", err)
+			}
+		}
+		ticks, lerr := progress.Load(path)
+		if lerr != nil {
+			return lerr
+		}
+		rep, err, from = progress.NewReport(ticks), nil, path
+	}
+	if err != nil {
+		return err
+	}
+	if c.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	if from != "" {
+		fmt.Fprintf(w, map[string]string{"fr": "Aucun lab ne répond sur %s : progression lue dans %s.\n", "en": "No lab answers on %s: progress read from %s.\n"}[c.lang], c.console, from)
+	}
+	if c.reset {
+		fmt.Fprintln(w, map[string]string{"fr": "Progression remise à zéro.", "en": "Progress reset."}[c.lang])
+	}
+	_, err = io.WriteString(w, rep.Text(c.lang))
+	return err
+}
+
+// askProgress gets the table from the console, or resets it there.
+func askProgress(ctx context.Context, c progressConfig) (progress.Report, error) {
+	var rep progress.Report
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	method, path := http.MethodGet, "/api/progress"
+	if c.reset {
+		method, path = http.MethodPost, "/api/progress/reset"
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.console+path, nil)
+	if err != nil {
+		return rep, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return rep, fmt.Errorf("progress: the console at %s: %w", c.console, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return rep, fmt.Errorf("progress: the console at %s: %w", c.console, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return rep, fmt.Errorf("progress: the console at %s answered %s %s: %s", c.console, method, path, strings.TrimSpace(string(raw)))
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return rep, fmt.Errorf("progress: the console at %s answered something else than the checkpoints (%v): is it a prodlab console?", c.console, err)
+	}
+	return rep, nil
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/progress"
+)
+
+func TestProgressFlags(t *testing.T) {
+	for _, args := range [][]string{{"--lang", "de"}, {"extra"}, {"--console", "localhost:8080"}} {
+		if _, err := progressFlags(args, io.Discard); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+	c, err := progressFlags([]string{"--lang", "en", "--json", "--console", "http://127.0.0.1:1/"}, io.Discard)
+	if err != nil || c.lang != "en" || !c.json || c.console != "http://127.0.0.1:1" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+// closedURL is the URL of a port nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// TestProgressAsksTheLab: the table comes from the running lab, in French
+// by default, as JSON with --json, and --reset empties it there.
+func TestProgressAsksTheLab(t *testing.T) {
+	l := labtest.Start(t, func(c *lab.Config) { c.ConsolePort = 0 })
+	for _, a := range l.APIs() {
+		c, err := api.NewClient(a.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Health(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := progressConfig{console: l.ConsoleURL(), dataDir: t.TempDir(), lang: "fr"}
+	var out strings.Builder
+	if err := showProgress(t.Context(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	for _, want := range []string{"| # | Checkpoint | Statut |", "| 02.0 | Les APIs franz-go et librdkafka répondent OK | ✅ ", "| 02.1 | Envoi synchrone retourne partition/offset | ⬜ à faire — Étapes 5-6", "1/10 cochés"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the table lacks %q", want)
+		}
+	}
+	out.Reset()
+	cfg.json, cfg.lang = true, "en"
+	if err := showProgress(t.Context(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	var rep progress.Report
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil || rep.Done() != 1 || rep.Rows[0].Tick == nil {
+		t.Fatalf("--json: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	cfg.json, cfg.reset = false, true
+	if err := showProgress(t.Context(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Progress reset.") || !strings.Contains(out.String(), "0/10 ticked") || l.Progress().Report().Done() != 0 {
+		t.Fatalf("--reset:\n%s", out.String())
+	}
+}
+
+// TestProgressReadsTheFileWhenNoLabRuns: with no console answering, the
+// data dir's file is shown, and --reset empties it; a bad file is named.
+func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, progress.FileName)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	raw, _ := json.Marshal(map[string]any{"version": 1, "ticks": map[string]any{"02.6": map[string]any{"at": at, "how": "kept only V3"}}})
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := progressConfig{console: closedURL(t), dataDir: dir, lang: "en"}
+	var out strings.Builder
+	if err := showProgress(context.Background(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"No lab answers on", path, "| 02.6 | Log compaction understood | ✅ ", "kept only V3", "| Ex. 3 | Exercise 3: try different keys | ⬜ to do"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, out.String())
+		}
+	}
+	cfg.reset = true
+	out.Reset()
+	if err := showProgress(context.Background(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	if ticks, err := progress.Load(path); err != nil || len(ticks) != 0 {
+		t.Fatalf("after --reset: %v %v", ticks, err)
+	}
+	if err := os.WriteFile(path, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.reset = false
+	if err := showProgress(context.Background(), cfg, &out); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("a bad file: %v", err)
+	}
+}

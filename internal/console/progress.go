@@ -1,0 +1,67 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prodlab/prodlab/internal/httpjson"
+	parcours "github.com/prodlab/prodlab/internal/progress"
+)
+
+// ProgressRecord is the lab's progress record the Parcours panel shows.
+type ProgressRecord interface {
+	// Verify runs the checks that read the brokers (copies, compaction).
+	Verify(ctx context.Context)
+	Report() parcours.Report
+	Reset() error
+}
+
+// Progress sets the progress record behind /api/progress; without it
+// those endpoints answer 503.
+func Progress(p ProgressRecord) Opt { return func(c *cfg) { c.progress = p } }
+
+// ProgressShow runs the pending checks, then answers the checkpoints
+// table: every checkpoint with its tick, or null while its evidence is
+// missing.
+func (s *Server) ProgressShow(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.progressRecord(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	p.Verify(ctx)
+	httpjson.Write(w, http.StatusOK, p.Report())
+}
+
+// ProgressReset forgets every tick and answers the empty table.
+func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.progressRecord(w, r)
+	if !ok {
+		return
+	}
+	if err := p.Reset(); err != nil {
+		httpjson.Error(w, http.StatusInternalServerError, "", "cannot reset the progress: "+err.Error())
+		return
+	}
+	httpjson.Write(w, http.StatusOK, p.Report())
+}
+
+// progressRecord returns the record for a request with no query, or
+// answers 400 (a parameter: these endpoints take none) or 503 (no record).
+func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (ProgressRecord, bool) {
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return nil, false
+	}
+	for k := range q {
+		httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+		return nil, false
+	}
+	if s.cfg.progress == nil {
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "this console has no progress record")
+		return nil, false
+	}
+	return s.cfg.progress, true
+}

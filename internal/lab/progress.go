@@ -1,0 +1,72 @@
+package lab
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/toxi"
+)
+
+// openProgress starts the progress record: in DataDir's progress.json,
+// or in memory without a DataDir. It follows every engine the lab runs.
+func (l *Lab) openProgress() error {
+	var engines []string
+	for _, n := range engine.Names() {
+		if _, ok := l.cfg.APIPorts[n]; ok {
+			engines = append(engines, n)
+		}
+	}
+	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, l.Bypass()),
+		progress.RequestTimeout(l.cfg.Producer.RequestTimeout), progress.Tuned(tuned(l.cfg.Producer)),
+		progress.Logger(l.cfg.Logger.With("part", "progress"))}
+	if l.cfg.DataDir != "" {
+		opts = append(opts, progress.File(filepath.Join(l.cfg.DataDir, progress.FileName)))
+	}
+	p, err := progress.New(opts...)
+	if err != nil {
+		return err
+	}
+	l.progress.Store(p)
+	return nil
+}
+
+// tuned describes the timeouts of pc that differ from the lab's defaults.
+func tuned(pc prodlab.Config) string {
+	d := prodlab.DefaultConfig()
+	var out []string
+	if pc.RequestTimeout != d.RequestTimeout {
+		out = append(out, fmt.Sprintf("request.timeout.ms=%d", pc.RequestTimeout.Milliseconds()))
+	}
+	if pc.DeliveryTimeout != d.DeliveryTimeout {
+		out = append(out, fmt.Sprintf("delivery.timeout.ms=%d", pc.DeliveryTimeout.Milliseconds()))
+	}
+	return strings.Join(out, " ")
+}
+
+// Progress is the lab's progress record.
+func (l *Lab) Progress() *progress.Recorder { return l.progress.Load() }
+
+// observeAPI reports an API's answer to the progress record.
+func (l *Lab) observeAPI(ev api.Event) {
+	if p := l.progress.Load(); p != nil {
+		p.API(ev)
+	}
+}
+
+// observeToxic reports a toxic change to the progress record.
+func (l *Lab) observeToxic(c toxi.Change) {
+	if p := l.progress.Load(); p != nil {
+		p.Toxic(c)
+	}
+}
+
+func (l *Lab) closeProgress() {
+	if p := l.progress.Swap(nil); p != nil {
+		p.Close()
+	}
+}

@@ -1,0 +1,42 @@
+package progress
+
+// fifo is a map bounded to max entries: adding past max forgets the
+// oldest key.
+type fifo[V any] struct {
+	m     map[string]V
+	order []string
+	max   int
+}
+
+func newFIFO[V any](max int) *fifo[V] { return &fifo[V]{m: map[string]V{}, max: max} }
+
+func (f *fifo[V]) get(k string) (V, bool) {
+	v, ok := f.m[k]
+	return v, ok
+}
+
+func (f *fifo[V]) put(k string, v V) {
+	if _, ok := f.m[k]; !ok {
+		f.order = append(f.order, k)
+	}
+	f.m[k] = v
+	for len(f.order) > f.max {
+		delete(f.m, f.order[0])
+		f.order = f.order[1:]
+	}
+}
+
+func (f *fifo[V]) del(k string) {
+	if _, ok := f.m[k]; !ok {
+		return
+	}
+	delete(f.m, k)
+	for i, o := range f.order {
+		if o == k {
+			f.order = append(f.order[:i], f.order[i+1:]...)
+			break
+		}
+	}
+}
+
+func (f *fifo[V]) len() int { return len(f.m) }

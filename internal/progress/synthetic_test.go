@@ -1,0 +1,130 @@
+package progress_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/wait"
+)
+
+// lostAck is the event of a sync send answered after its first
+// acknowledgement was lost, as the lab reports it.
+func lostAck(engine string, mode prodlab.Mode, s labtest.Sent) api.Event {
+	return api.Event{Kind: api.Sent, Engine: engine, Code: 200, Mode: mode, SendMode: prodlab.Sync,
+		Topic: s.Topic, Key: s.EventID, EventID: s.EventID, Partition: prodlab.AnyPartition,
+		Delivery: &prodlab.Delivery{Topic: s.Topic, Partition: s.Partition, Offset: s.Offset}, Elapsed: 3 * time.Second}
+}
+
+// TestValidateNeedsTheLabsOwnCount feeds a recorder the events a validate
+// run would bring, over records the test wrote: 02.4 stays unticked when
+// the copies the lab counts do not show a lost acknowledgement.
+func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 1, nil)
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()), progress.VerifyEvery(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "v", Type: "latency", Attributes: map[string]int64{"latency": 10000}})
+	a := l.APIs()[0]
+
+	// The idempotent window held; plain wrote one copy: validate failed.
+	idem := labtest.Send(t, a, "topic", topic, "eventId", "idem")
+	r.API(lostAck("franz", prodlab.Idempotent, idem))
+	one := labtest.Send(t, a, "topic", topic, "eventId", "plain-one")
+	r.API(lostAck("franz", prodlab.Plain, one))
+	unticked(t, r, progress.Validate, "by a plain send with one copy")
+
+	// Two HTTP sends of one eventId are two records, not a retry.
+	labtest.Send(t, a, "topic", topic, "eventId", "plain-twice")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	now := time.Now().UnixMilli()
+	if err := wait.Until(ctx, func() bool { return time.Now().UnixMilli() > now }); err != nil {
+		t.Fatal(err)
+	}
+	twice := labtest.Send(t, a, "topic", topic, "eventId", "plain-twice")
+	r.API(lostAck("franz", prodlab.Plain, twice))
+	unticked(t, r, progress.Validate, "by one eventId sent twice")
+
+	// Duplicates written around the lab's APIs: nothing observed them.
+	labtest.ProduceSeed(t, l, topic, 0, "plain-direct")
+	labtest.ProduceSeed(t, l, topic, 0, "plain-direct")
+	unticked(t, r, progress.Validate, "by duplicates that did not go through the lab's APIs")
+
+	// An idempotent send with two copies: no.
+	r.API(lostAck("franz", prodlab.Idempotent, twice))
+	if tk := tickOf(r, progress.Validate); tk != nil {
+		t.Fatalf("ticked: %s", tk.How)
+	}
+	// A plain send without the toxic is no window, even with copies.
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "v", Removed: true})
+	r.API(lostAck("franz", prodlab.Plain, twice))
+	unticked(t, r, progress.Validate, "without a lost acknowledgement")
+}
+
+// TestExerciseTimeoutNeedsTheToxic: an error without a timeout toxic, or
+// under another toxic, ticks nothing.
+func TestExerciseTimeoutNeedsTheToxic(t *testing.T) {
+	r, err := progress.New(progress.Engines("franz"), progress.Direct([]string{"127.0.0.1:1"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	failed := api.Event{Kind: api.Sent, Engine: "franz", Code: 502, Mode: prodlab.Plain, SendMode: prodlab.Sync, EventID: "e", Elapsed: time.Second}
+	r.API(failed)
+	unticked(t, r, progress.ExTimeout, "by an error with no toxic")
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "l", Type: "latency", Attributes: map[string]int64{"latency": 5000}})
+	r.API(failed)
+	unticked(t, r, progress.ExTimeout, "by an error under a latency toxic")
+	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "t", Type: "timeout", Attributes: map[string]int64{"timeout": 0}})
+	r.API(failed) // it started a second before the toxic
+	unticked(t, r, progress.ExTimeout, "by a send that started before the toxic")
+	failed.Elapsed = 0
+	r.API(failed)
+	waitTick(t, r, progress.ExTimeout)
+}
+
+// TestPersistAndReset: ticks survive a new recorder on the same file, and
+// a reset forgets them there too.
+func TestPersistAndReset(t *testing.T) {
+	path := t.TempDir() + "/progress.json"
+	open := func() *progress.Recorder {
+		r, err := progress.New(progress.File(path), progress.Engines("franz", "librdkafka"), progress.Direct([]string{"127.0.0.1:1"}, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := open()
+	r.API(api.Event{Kind: api.Health, Engine: "franz", Code: 200})
+	r.API(api.Event{Kind: api.Health, Engine: "librdkafka", Code: 503})
+	unticked(t, r, progress.Health, "with librdkafka NOT READY")
+	r.API(api.Event{Kind: api.Health, Engine: "librdkafka", Code: 200})
+	want := tickOf(r, progress.Health)
+	if want == nil {
+		t.Fatal("02.0 not ticked")
+	}
+	r.Close()
+
+	r = open()
+	got := tickOf(r, progress.Health)
+	if got == nil || !got.At.Equal(want.At) || got.How != want.How {
+		t.Fatalf("after a restart: %+v, want %+v", got, want)
+	}
+	if err := r.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	unticked(t, r, progress.Health, "after a reset")
+	r.Close()
+	r = open()
+	defer r.Close()
+	unticked(t, r, progress.Health, "after a reset and a restart")
+}

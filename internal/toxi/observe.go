@@ -1,0 +1,96 @@
+package toxi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+)
+
+// Change is one toxic change that Toxiproxy accepted (toxiclient.Change).
+type Change = toxiclient.Change
+
+// Observe adds fn to the functions called with every toxic change made
+// through Routes or Reset, one change at a time; fn must return quickly.
+// Default: none.
+func Observe(fn func(Change)) Opt {
+	return func(c *cfg) { c.observers = append(c.observers, fn) }
+}
+
+func (s *Server) emit(c Change) {
+	for _, fn := range s.cfg.observers {
+		fn(c)
+	}
+}
+
+// maxObservedBody bounds the answer kept to report a change.
+const maxObservedBody = 64 << 10
+
+// observedChange returns the change that r makes if Toxiproxy accepts it,
+// and whether r changes a toxic at all.
+func observedChange(r *http.Request) (Change, bool) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	switch {
+	case r.Method == http.MethodPost && len(parts) == 1 && parts[0] == "reset":
+		return Change{Reset: true}, true
+	case len(parts) == 3 && parts[0] == "proxies" && parts[2] == "toxics" && r.Method == http.MethodPost:
+		return Change{Proxy: parts[1]}, true
+	case len(parts) == 4 && parts[0] == "proxies" && parts[2] == "toxics":
+		switch r.Method {
+		case http.MethodPost:
+			return Change{Proxy: parts[1], Toxic: parts[3]}, true
+		case http.MethodDelete:
+			return Change{Proxy: parts[1], Toxic: parts[3], Removed: true}, true
+		}
+	}
+	return Change{}, false
+}
+
+// copyObserved copies resp to w and, when it answers a toxic change with
+// a 2xx, reports the change.
+func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response) {
+	c, ok := observedChange(r)
+	if len(s.cfg.observers) == 0 || !ok || resp.StatusCode/100 != 2 {
+		_, _ = io.Copy(w, resp.Body)
+		return
+	}
+	var body bytes.Buffer
+	_, err := io.Copy(io.MultiWriter(w, &limitedBuffer{&body, maxObservedBody}), resp.Body)
+	if err != nil {
+		return
+	}
+	if !c.Removed && !c.Reset {
+		var t struct {
+			Name       string                 `json:"name"`
+			Type       string                 `json:"type"`
+			Stream     string                 `json:"stream"`
+			Attributes map[string]json.Number `json:"attributes"`
+		}
+		if json.Unmarshal(body.Bytes(), &t) != nil || t.Name == "" {
+			return
+		}
+		c.Toxic, c.Type, c.Stream, c.Attributes = t.Name, t.Type, t.Stream, map[string]int64{}
+		for k, v := range t.Attributes {
+			if n, err := v.Int64(); err == nil {
+				c.Attributes[k] = n
+			}
+		}
+	}
+	s.emit(c)
+}
+
+// limitedBuffer keeps the first n bytes written to it and drops the rest.
+type limitedBuffer struct {
+	b *bytes.Buffer
+	n int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.n - l.b.Len(); room > 0 {
+		l.b.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
