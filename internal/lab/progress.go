@@ -13,13 +13,17 @@ import (
 )
 
 // openProgress starts the progress record: in DataDir's progress.json,
-// or in memory without a DataDir. It follows every engine the lab runs.
+// or in memory without a DataDir. It follows every engine the lab runs;
+// a lab without an API has none.
 func (l *Lab) openProgress() error {
 	var engines []string
 	for _, n := range engine.Names() {
 		if _, ok := l.cfg.APIPorts[n]; ok {
 			engines = append(engines, n)
 		}
+	}
+	if len(engines) == 0 {
+		return nil // no API, no checkpoint to see
 	}
 	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, l.Bypass()),
 		progress.RequestTimeout(l.cfg.Producer.RequestTimeout), progress.Tuned(tuned(l.cfg.Producer)),
