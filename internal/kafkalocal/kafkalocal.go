@@ -63,15 +63,6 @@ func (c *Cluster) DirectBootstrap() string {
 	return strings.Join(parts, ",")
 }
 
-// ProxiedBootstrap returns the comma-separated Toxiproxy addresses.
-func (c *Cluster) ProxiedBootstrap() string {
-	var parts []string
-	for _, b := range c.Brokers {
-		parts = append(parts, ProxyListenAddr(b.NodeID))
-	}
-	return strings.Join(parts, ",")
-}
-
 // Up starts the brokers of mode and waits until they are ready: every
 // broker answers Metadata on its DIRECT listener and sees all brokers, every
 // PROXIED listener is bound, and the prodlab.DefaultTopic topic exists (it is created

@@ -272,14 +272,15 @@ func ComposeService(i int) string { return ProxyName(i) }
 // DirectBootstrap returns the comma-separated DIRECT addresses of all
 // brokers of a mode.
 func DirectBootstrap(mode string) (string, error) {
-	return joinAddrs(mode, DirectAddr)
-}
-
-// ProxiedBootstrap returns the comma-separated proxy addresses of all
-// brokers of a mode; a client seeded with the first one alone already
-// learns the others.
-func ProxiedBootstrap(mode string) (string, error) {
-	return joinAddrs(mode, ProxyListenAddr)
+	n, err := BrokerCount(mode)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, n)
+	for i := 1; i <= n; i++ {
+		parts[i-1] = DirectAddr(i)
+	}
+	return strings.Join(parts, ","), nil
 }
 
 // QuorumVoters returns the value of `controller.quorum.voters` for brokers.
@@ -380,18 +381,6 @@ func ServerProperties(mode string, b Broker, brokers []Broker, logDir string) (s
 // values contain, only a backslash is special there.
 func escapeProperty(v string) string {
 	return strings.ReplaceAll(v, `\`, `\\`)
-}
-
-func joinAddrs(mode string, addr func(int) string) (string, error) {
-	n, err := BrokerCount(mode)
-	if err != nil {
-		return "", err
-	}
-	parts := make([]string, n)
-	for i := 1; i <= n; i++ {
-		parts[i-1] = addr(i)
-	}
-	return strings.Join(parts, ","), nil
 }
 
 func hostPort(host string, port int) string {

@@ -88,12 +88,6 @@ func Java(path string) Opt { return func(c *config) { c.java = path } }
 // Maven sets the mvn executable (default "mvn" from PATH).
 func Maven(path string) Opt { return func(c *config) { c.mvn = path } }
 
-// JVMOptions replaces the broker JVM options (default HeapOpts plus G1
-// settings).
-func JVMOptions(opts ...string) Opt {
-	return func(c *config) { c.jvmOpts = append([]string(nil), opts...) }
-}
-
 // ReadyTimeout bounds how long Up, StartBroker and WaitReady wait for the
 // brokers (default 3 minutes). A context deadline, if earlier, wins.
 func ReadyTimeout(d time.Duration) Opt { return func(c *config) { c.readyTimeout = d } }
