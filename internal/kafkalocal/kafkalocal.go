@@ -155,7 +155,7 @@ func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[k] = format(ctx, c, f)
+			errs[k] = formatWith(ctx, c, f)
 		}()
 	}
 	wg.Wait()

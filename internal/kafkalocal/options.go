@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -110,7 +111,7 @@ func (c config) currentFile() string     { return filepath.Join(c.runDir(), "cur
 func (c config) lockFile() string        { return filepath.Join(c.dir, "lock") }
 
 func (c config) brokerDir(mode string, i int) string {
-	return filepath.Join(c.modeDir(mode), "broker-"+itoa(i))
+	return filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i))
 }
 
 // repoRoot returns the nearest directory upwards from the working directory
