@@ -107,9 +107,6 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 			toStart = append(toStart, b)
 		}
 	}
-	if err := checkPorts(ctx, toStart); err != nil {
-		return nil, err
-	}
 	if err := prepare(ctx, c, mode, brokers, toStart); err != nil {
 		return nil, err
 	}
@@ -142,9 +139,13 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	return status(c, mode), nil
 }
 
-// prepare writes the config files of the brokers to start and formats their
-// storage (a no-op for storage that is already formatted).
+// prepare checks that the ports of the brokers to start are free, writes
+// their config files and formats their storage (a no-op for storage that
+// is already formatted).
 func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) error {
+	if err := checkPorts(ctx, toStart); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(toStart))
 	for k, b := range toStart {
@@ -307,8 +308,7 @@ func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
 	if mode == "" {
 		return &Cluster{Version: c.version}, nil
 	}
-	st := status(c, mode)
-	return st, ctx.Err()
+	return status(c, mode), ctx.Err()
 }
 
 // currentMode returns the mode whose brokers run, else the mode last
@@ -394,9 +394,6 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	f := filesOf(c, mode, i)
 	if runningPID(f) == 0 {
 		if _, err := fetch(ctx, c); err != nil {
-			return err
-		}
-		if err := checkPorts(ctx, []Broker{b}); err != nil {
 			return err
 		}
 		if err := prepare(ctx, c, mode, brokers, []Broker{b}); err != nil {
