@@ -7,9 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -87,14 +88,9 @@ func run(ctx context.Context, args []string) error {
 }
 
 func usage() string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var b strings.Builder
 	b.WriteString("usage: prodlab <command> [flags]\n\ncommands:\n")
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(&b, "  %-16s %s\n", n, commands[n].summary)
 	}
 	b.WriteString("\nRun 'prodlab <command> -h' for a command's flags.\n" + logUsage + "'prodlab --version' is 'prodlab version'.\n")

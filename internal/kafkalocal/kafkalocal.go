@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,12 +47,7 @@ type Cluster struct {
 
 // Running reports whether at least one broker runs.
 func (c *Cluster) Running() bool {
-	for _, b := range c.Brokers {
-		if b.Running {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(c.Brokers, func(b BrokerStatus) bool { return b.Running })
 }
 
 // DirectBootstrap returns the comma-separated DIRECT addresses.
