@@ -149,11 +149,9 @@ func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) 
 		if err := writeBrokerFiles(mode, b, all, f); err != nil {
 			return err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			errs[k] = formatWith(ctx, c, f)
-		}()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -233,11 +231,9 @@ func stopAll(c config, fs []brokerFiles) {
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, f := range fs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_ = stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout)
-		}()
+		})
 	}
 	wg.Wait()
 }
@@ -268,9 +264,7 @@ func Down(ctx context.Context, opts ...Opt) error {
 			if _, err := os.Stat(f.pid); err != nil {
 				continue
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				pid := runningPID(f)
 				if err := stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout); err != nil {
 					mu.Lock()
@@ -281,7 +275,7 @@ func Down(ctx context.Context, opts ...Opt) error {
 				if pid != 0 {
 					fmt.Fprintf(c.out, "stopped %s broker %d (pid %d)\n", mode, i, pid)
 				}
-			}()
+			})
 		}
 	}
 	wg.Wait()
