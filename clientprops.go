@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -89,12 +90,7 @@ func intIn(lo, hi int) func(string) error {
 
 // ClientKeys returns the accepted client setting names, sorted.
 func ClientKeys() []string {
-	keys := make([]string, 0, len(clientKeys))
-	for k := range clientKeys {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(clientKeys))
 }
 
 // ClientProps holds Kafka client settings as users write them: kcat's
@@ -273,11 +269,7 @@ func (p ClientProps) Get(key string) (string, bool) {
 
 // String lists the settings as key=value, sorted, secrets redacted.
 func (p ClientProps) String() string {
-	keys := make([]string, 0, len(p.m))
-	for k := range p.m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.m))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		v := p.m[k]
@@ -456,7 +448,7 @@ func (s *Security) applyJAAS(jaas string) error {
 	default:
 		return fmt.Errorf("login module %q is not supported: PlainLoginModule or ScramLoginModule", module)
 	}
-	if s.Mechanism != "" && !contains(want, s.Mechanism) {
+	if s.Mechanism != "" && !slices.Contains(want, s.Mechanism) {
 		return fmt.Errorf("%s does not match sasl.mechanism=%s", module[strings.LastIndexByte(module, '.')+1:], s.Mechanism)
 	}
 	for _, kv := range fields[2:] {
@@ -480,15 +472,6 @@ func (s *Security) applyJAAS(jaas string) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // jaasFields splits one JAAS entry into its words and key=value options,

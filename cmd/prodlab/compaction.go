@@ -6,14 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/admin"
 )
 
 func init() {
-	register("compaction-check", "wait until log compaction keeps only the expected version of a key (Lab 02.6)", runCompaction)
+	register("compaction-check", "wait until log compaction keeps only the expected version of a key (Lab 02.6)", parsed(compactionFlags, compactionRun))
 }
 
 // compactionConfig is a parsed 'prodlab compaction-check' command line.
@@ -36,11 +35,8 @@ func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) 
 	fs.DurationVar(&c.spec.Wait, "wait", 60*time.Second, "how long to wait for compaction")
 	fs.BoolVar(&c.spec.Roll, "roll", true, "write one record (key "+admin.RollKey+") once segment.ms has passed, so that the active segment rolls and can be cleaned")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, &exitError{code: 2, err: fmt.Errorf("compaction-check: unexpected argument %q", fs.Arg(0))}
 	}
 	if err := c.conn.parsed(); err != nil {
 		return c, err
@@ -56,14 +52,6 @@ func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) 
 		return c, fmt.Errorf("--timeout %s must be positive", c.conn.timeout)
 	}
 	return c, nil
-}
-
-func runCompaction(ctx context.Context, args []string) error {
-	c, err := compactionFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return compactionRun(ctx, c, os.Stdout)
 }
 
 // compactionRun runs a parsed 'prodlab compaction-check'. A check that

@@ -16,7 +16,9 @@ import (
 )
 
 func init() {
-	register("consume", "print a topic's records (kafka-console-consumer.sh without docker exec)", runConsume)
+	register("consume", "print a topic's records (kafka-console-consumer.sh without docker exec)", parsed(consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
+		return consumeRun(ctx, c, w, os.Stderr)
+	}))
 }
 
 // consumeConfig is a parsed 'prodlab consume' command line.
@@ -46,11 +48,8 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	fs.IntVar(&c.spec.Max, "max-messages", 0, "stop after this many printed records (0: no limit)")
 	fs.BoolVar(&c.count, "count", false, "print only the number of matching records per partition and in total")
 	fs.BoolVar(&c.json, "json", false, "print each record as one JSON object per line")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, &exitError{code: 2, err: fmt.Errorf("consume: unexpected argument %q", fs.Arg(0))}
 	}
 	if err := c.conn.parsed(); err != nil {
 		return c, err
@@ -83,14 +82,6 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 		return c, err
 	}
 	return c, nil
-}
-
-func runConsume(ctx context.Context, args []string) error {
-	c, err := consumeFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return consumeRun(ctx, c, os.Stdout, os.Stderr)
 }
 
 // consumeRun runs a parsed 'prodlab consume' command.

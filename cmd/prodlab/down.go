@@ -6,16 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"syscall"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/runlock"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 func init() {
-	register("down", "stop the lab running on a data dir (SIGTERM, then wait until it has exited)", runDown)
+	register("down", "stop the lab running on a data dir (SIGTERM, then wait until it has exited)", parsed(downFlags, down))
 }
 
 // downConfig is a parsed 'prodlab down' command line.
@@ -30,11 +30,8 @@ func downFlags(args []string, stderr io.Writer) (downConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "data dir of the lab to stop, as given to 'prodlab up'")
 	fs.DurationVar(&c.wait, "wait", 45*time.Second, "how long to wait for the lab to flush and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, &exitError{code: 2, err: fmt.Errorf("down: unexpected argument %q", fs.Arg(0))}
 	}
 	if c.dataDir == "" {
 		return c, &exitError{code: 2, err: errors.New("down: --data-dir is empty: a lab with no data dir is stopped with Ctrl-C in its terminal")}
@@ -43,14 +40,6 @@ func downFlags(args []string, stderr io.Writer) (downConfig, error) {
 		return c, fmt.Errorf("--wait %s must be positive", c.wait)
 	}
 	return c, nil
-}
-
-func runDown(ctx context.Context, args []string) error {
-	c, err := downFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return down(ctx, c, os.Stdout)
 }
 
 // down stops the lab holding c.dataDir's lock: SIGTERM, as Ctrl-C does,
@@ -69,21 +58,17 @@ func down(ctx context.Context, c downConfig, w io.Writer) error {
 		return fmt.Errorf("stopping prodlab PID %d: %w", pid, err)
 	}
 	fmt.Fprintf(w, "Stopping prodlab PID %d (data dir %s): pending sends are flushed first...\n", pid, c.dataDir)
-	deadline := time.NewTimer(c.wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if _, err := runlock.Holder(c.dataDir); errors.Is(err, runlock.ErrNotRunning) {
-			fmt.Fprintf(w, "Stopped prodlab PID %d in %s.\n", pid, time.Since(start).Round(time.Millisecond))
-			return nil
-		}
-		select {
-		case <-ctx.Done():
+	wctx, cancel := context.WithTimeout(ctx, c.wait)
+	defer cancel()
+	if err := wait.Until(wctx, func() bool {
+		_, err := runlock.Holder(c.dataDir)
+		return errors.Is(err, runlock.ErrNotRunning)
+	}); err != nil {
+		if ctx.Err() != nil {
 			return ctx.Err()
-		case <-deadline.C:
-			return fmt.Errorf("prodlab PID %d still running %s after SIGTERM; look at its terminal, or force it with: kill -9 %d", pid, c.wait, pid)
-		case <-tick.C:
 		}
+		return fmt.Errorf("prodlab PID %d still running %s after SIGTERM; look at its terminal, or force it with: kill -9 %d", pid, c.wait, pid)
 	}
+	fmt.Fprintf(w, "Stopped prodlab PID %d in %s.\n", pid, time.Since(start).Round(time.Millisecond))
+	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -24,6 +26,29 @@ var commands = map[string]command{}
 // register adds a subcommand; each command's file calls it from init.
 func register(name, summary string, run func(ctx context.Context, args []string) error) {
 	commands[name] = command{summary, run}
+}
+
+// parsed returns a command that parses its arguments with parse (flag
+// errors to os.Stderr), then runs them with run on os.Stdout.
+func parsed[C any](parse func([]string, io.Writer) (C, error), run func(context.Context, C, io.Writer) error) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		c, err := parse(args, os.Stderr)
+		if err != nil {
+			return err
+		}
+		return run(ctx, c, os.Stdout)
+	}
+}
+
+// parseNoArgs parses args into fs and refuses a positional argument.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
 }
 
 func main() {
@@ -63,14 +88,9 @@ func run(ctx context.Context, args []string) error {
 }
 
 func usage() string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var b strings.Builder
 	b.WriteString("usage: prodlab <command> [flags]\n\ncommands:\n")
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(&b, "  %-16s %s\n", n, commands[n].summary)
 	}
 	b.WriteString("\nRun 'prodlab <command> -h' for a command's flags.\n" + logUsage + "'prodlab --version' is 'prodlab version'.\n")

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,7 +19,7 @@ import (
 )
 
 func init() {
-	register("progress", "show the module's checkpoints, ticked from what the lab saw (--json, --reset, --lang en)", runProgress)
+	register("progress", "show the module's checkpoints, ticked from what the lab saw (--json, --reset, --lang en)", parsed(progressFlags, showProgress))
 }
 
 // progressConfig is a parsed 'prodlab progress' command line.
@@ -41,11 +40,8 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 	fs.StringVar(&c.lang, "lang", "fr", "language of the table: fr or en")
 	fs.BoolVar(&c.json, "json", false, "print the checkpoints as JSON (for a trainer collecting results)")
 	fs.BoolVar(&c.reset, "reset", false, "forget every tick, then print the table")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, &exitError{code: 2, err: fmt.Errorf("progress: unexpected argument %q", fs.Arg(0))}
 	}
 	if !progress.ValidLang(c.lang) {
 		return c, &exitError{code: 2, err: fmt.Errorf("progress: --lang %q: use fr or en", c.lang)}
@@ -55,14 +51,6 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 		return c, &exitError{code: 2, err: fmt.Errorf("progress: --console %q is not an http:// URL", c.console)}
 	}
 	return c, nil
-}
-
-func runProgress(ctx context.Context, args []string) error {
-	c, err := progressFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return showProgress(ctx, c, os.Stdout)
 }
 
 // showProgress asks the running lab's console for the table (resetting it

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +19,7 @@ import (
 )
 
 func init() {
-	register("topic", "manage topics: create|list|describe|delete (kafka-topics.sh without docker exec)", runTopic)
+	register("topic", "manage topics: create|list|describe|delete (kafka-topics.sh without docker exec)", parsed(topicFlags, topicRun))
 }
 
 // connConfig says how admin commands reach the cluster.
@@ -170,14 +169,6 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 		}
 	}
 	return c, nil
-}
-
-func runTopic(ctx context.Context, args []string) error {
-	c, err := topicFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return topicRun(ctx, c, os.Stdout)
 }
 
 // topicRun runs a parsed 'prodlab topic' command.

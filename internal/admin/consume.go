@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,14 +60,7 @@ type ConsumeResult struct {
 }
 
 // Partitions returns the partitions with matching records, sorted.
-func (r ConsumeResult) Partitions() []int32 {
-	ps := make([]int32, 0, len(r.Per))
-	for p := range r.Per {
-		ps = append(ps, p)
-	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
-	return ps
-}
+func (r ConsumeResult) Partitions() []int32 { return slices.Sorted(maps.Keys(r.Per)) }
 
 func (s ConsumeSpec) match(r Record) bool {
 	if s.Key != nil && (r.Key == nil || *r.Key != *s.Key) {
@@ -78,15 +72,8 @@ func (s ConsumeSpec) match(r Record) bool {
 	if s.Grep == "" {
 		return true
 	}
-	if strings.Contains(r.KeyString(), s.Grep) || strings.Contains(r.ValueString(), s.Grep) {
-		return true
-	}
-	for _, h := range r.Headers {
-		if strings.Contains(h.Value, s.Grep) {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(r.KeyString(), s.Grep) || strings.Contains(r.ValueString(), s.Grep) ||
+		slices.ContainsFunc(r.Headers, func(h Header) bool { return strings.Contains(h.Value, s.Grep) })
 }
 
 // Consume reads s.Topic without a consumer group and calls fn for each

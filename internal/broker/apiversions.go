@@ -50,7 +50,7 @@ func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
 			err error
 		)
 		// Sleeping lets the cluster answer the v4 request meanwhile.
-		kc.SleepControl(func() { ref, err = askApiVersions(addrs) })
+		kc.SleepControl(func() { ref, err = askVersion(addrs, minFeaturesVersion, "prodlab") })
 		if err != nil {
 			return nil, fmt.Errorf("ApiVersions v3: %w", err), true
 		}
@@ -69,31 +69,13 @@ func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
 	})
 }
 
-// askApiVersions sends ApiVersions v4 to the first address that answers and
-// returns its response.
-func askApiVersions(addrs []string) (*kmsg.ApiVersionsResponse, error) {
-	errs := []error{errors.New("no broker address")}
-	for _, a := range addrs {
-		r, err := askOne(a)
-		if err == nil {
-			return r, nil
-		}
-		errs = append(errs, err)
-	}
-	return nil, errors.Join(errs...)
-}
-
-func askOne(addr string) (*kmsg.ApiVersionsResponse, error) {
-	return askVersion(addr, minFeaturesVersion, "prodlab")
-}
-
 // askVersion sends one ApiVersions request of version v, naming the client
-// software name, on a new connection to addr.
-func askVersion(addr string, v int16, name string) (*kmsg.ApiVersionsResponse, error) {
+// software name, to the first of addrs that answers (see forward).
+func askVersion(addrs []string, v int16, name string) (*kmsg.ApiVersionsResponse, error) {
 	req := kmsg.NewPtrApiVersionsRequest()
 	req.Version = v
 	req.ClientSoftwareName, req.ClientSoftwareVersion = name, "1"
-	resp, err := request(addr, req)
+	resp, err := forward(addrs, req)
 	if err != nil {
 		return nil, err
 	}

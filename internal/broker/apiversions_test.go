@@ -11,7 +11,7 @@ import (
 // of that version would.
 func ask(t *testing.T, addr string, v int16, name string) *kmsg.ApiVersionsResponse {
 	t.Helper()
-	resp, err := askVersion(addr, v, name)
+	resp, err := askVersion([]string{addr}, v, name)
 	if err != nil {
 		t.Fatalf("ApiVersions v%d: %v", v, err)
 	}

@@ -28,7 +28,6 @@ type cfg struct {
 	dataDir    string
 	topics     []string
 	partitions int32
-	configs    map[string]string
 	compactKey string
 	logger     *slog.Logger // see log.go
 	syncWrites bool
@@ -53,9 +52,6 @@ func DataDir(dir string) Opt { return func(c *cfg) { c.dataDir = dir } }
 func Topics(partitions int32, names ...string) Opt {
 	return func(c *cfg) { c.partitions, c.topics = partitions, names }
 }
-
-// Configs sets broker configs, such as log.cleaner.backoff.ms.
-func Configs(m map[string]string) Opt { return func(c *cfg) { c.configs = m } }
 
 // Start binds every broker and starts the cluster. Until Advertise is
 // called, a broker advertises its own direct address.
@@ -103,9 +99,6 @@ func Start(opts ...Opt) (*Cluster, error) {
 	}
 	if len(c.topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(c.partitions, c.topics...))
-	}
-	if len(c.configs) > 0 {
-		kopts = append(kopts, kfake.BrokerConfigs(c.configs))
 	}
 	kopts = append(kopts, c.storageOpts()...)
 	kc, err := kfake.NewCluster(kopts...)

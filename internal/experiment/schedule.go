@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -191,13 +191,8 @@ func (f *Faults) clear() error {
 }
 
 func attrString(attrs map[string]any) string {
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var parts []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
 		parts = append(parts, fmt.Sprintf("%s=%v", k, attrs[k]))
 	}
 	return strings.Join(parts, " ")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,15 +115,8 @@ func (g *Guard) Allowed(hostHeader string) bool {
 	if h == "" {
 		return false
 	}
-	if isIP(h) || g.cfg.hosts[h] || h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	for _, d := range g.cfg.domains {
-		if h == d[1:] || strings.HasSuffix(h, d) {
-			return true
-		}
-	}
-	return false
+	return isIP(h) || g.cfg.hosts[h] || h == "localhost" || strings.HasSuffix(h, ".localhost") ||
+		slices.ContainsFunc(g.cfg.domains, func(d string) bool { return h == d[1:] || strings.HasSuffix(h, d) })
 }
 
 // Wrap returns h behind the guard. It also sets X-Content-Type-Options:

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -99,7 +100,7 @@ func fetch(ctx context.Context, c config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !hasJar(jars, "kafka_2.13-"+c.version+".jar") {
+	if !slices.Contains(jars, "kafka_2.13-"+c.version+".jar") {
 		return "", fmt.Errorf("kafkalocal: mvn did not produce kafka_2.13-%s.jar in %s", c.version, tmp)
 	}
 	marker := "pom-sha256 " + want + "\n" + strings.Join(jars, "\n") + "\n"
@@ -148,15 +149,6 @@ func listJars(dir string) ([]string, error) {
 	}
 	sort.Strings(jars)
 	return jars, nil
-}
-
-func hasJar(jars []string, name string) bool {
-	for _, j := range jars {
-		if j == name {
-			return true
-		}
-	}
-	return false
 }
 
 // tail returns the last n lines of s.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,12 +47,7 @@ type Cluster struct {
 
 // Running reports whether at least one broker runs.
 func (c *Cluster) Running() bool {
-	for _, b := range c.Brokers {
-		if b.Running {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(c.Brokers, func(b BrokerStatus) bool { return b.Running })
 }
 
 // DirectBootstrap returns the comma-separated DIRECT addresses.
@@ -59,15 +55,6 @@ func (c *Cluster) DirectBootstrap() string {
 	var parts []string
 	for _, b := range c.Brokers {
 		parts = append(parts, DirectAddr(b.NodeID))
-	}
-	return strings.Join(parts, ",")
-}
-
-// ProxiedBootstrap returns the comma-separated Toxiproxy addresses.
-func (c *Cluster) ProxiedBootstrap() string {
-	var parts []string
-	for _, b := range c.Brokers {
-		parts = append(parts, ProxyListenAddr(b.NodeID))
 	}
 	return strings.Join(parts, ",")
 }
@@ -116,9 +103,6 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 			toStart = append(toStart, b)
 		}
 	}
-	if err := checkPorts(ctx, toStart); err != nil {
-		return nil, err
-	}
 	if err := prepare(ctx, c, mode, brokers, toStart); err != nil {
 		return nil, err
 	}
@@ -151,9 +135,13 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	return status(c, mode), nil
 }
 
-// prepare writes the config files of the brokers to start and formats their
-// storage (a no-op for storage that is already formatted).
+// prepare checks that the ports of the brokers to start are free, writes
+// their config files and formats their storage (a no-op for storage that
+// is already formatted).
 func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) error {
+	if err := checkPorts(ctx, toStart); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(toStart))
 	for k, b := range toStart {
@@ -161,11 +149,9 @@ func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) 
 		if err := writeBrokerFiles(mode, b, all, f); err != nil {
 			return err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[k] = format(ctx, c, f)
-		}()
+		wg.Go(func() {
+			errs[k] = formatWith(ctx, c, f)
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -245,11 +231,9 @@ func stopAll(c config, fs []brokerFiles) {
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, f := range fs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_ = stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout)
-		}()
+		})
 	}
 	wg.Wait()
 }
@@ -280,9 +264,7 @@ func Down(ctx context.Context, opts ...Opt) error {
 			if _, err := os.Stat(f.pid); err != nil {
 				continue
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				pid := runningPID(f)
 				if err := stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout); err != nil {
 					mu.Lock()
@@ -293,7 +275,7 @@ func Down(ctx context.Context, opts ...Opt) error {
 				if pid != 0 {
 					fmt.Fprintf(c.out, "stopped %s broker %d (pid %d)\n", mode, i, pid)
 				}
-			}()
+			})
 		}
 	}
 	wg.Wait()
@@ -316,8 +298,7 @@ func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
 	if mode == "" {
 		return &Cluster{Version: c.version}, nil
 	}
-	st := status(c, mode)
-	return st, ctx.Err()
+	return status(c, mode), ctx.Err()
 }
 
 // currentMode returns the mode whose brokers run, else the mode last
@@ -403,9 +384,6 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	f := filesOf(c, mode, i)
 	if runningPID(f) == 0 {
 		if _, err := fetch(ctx, c); err != nil {
-			return err
-		}
-		if err := checkPorts(ctx, []Broker{b}); err != nil {
 			return err
 		}
 		if err := prepare(ctx, c, mode, brokers, []Broker{b}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,12 +89,6 @@ func Java(path string) Opt { return func(c *config) { c.java = path } }
 // Maven sets the mvn executable (default "mvn" from PATH).
 func Maven(path string) Opt { return func(c *config) { c.mvn = path } }
 
-// JVMOptions replaces the broker JVM options (default HeapOpts plus G1
-// settings).
-func JVMOptions(opts ...string) Opt {
-	return func(c *config) { c.jvmOpts = append([]string(nil), opts...) }
-}
-
 // ReadyTimeout bounds how long Up, StartBroker and WaitReady wait for the
 // brokers (default 3 minutes). A context deadline, if earlier, wins.
 func ReadyTimeout(d time.Duration) Opt { return func(c *config) { c.readyTimeout = d } }
@@ -116,7 +111,7 @@ func (c config) currentFile() string     { return filepath.Join(c.runDir(), "cur
 func (c config) lockFile() string        { return filepath.Join(c.dir, "lock") }
 
 func (c config) brokerDir(mode string, i int) string {
-	return filepath.Join(c.modeDir(mode), "broker-"+itoa(i))
+	return filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i))
 }
 
 // repoRoot returns the nearest directory upwards from the working directory

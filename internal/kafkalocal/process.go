@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // pollInterval is how often process and readiness checks look again.
@@ -29,27 +31,21 @@ func lock(ctx context.Context, c config) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	t := time.NewTicker(pollInterval)
-	defer t.Stop()
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-				_ = f.Close()
-			}, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			_ = f.Close()
-			return nil, fmt.Errorf("kafkalocal: lock %s: %w", c.lockFile(), err)
-		}
-		select {
-		case <-ctx.Done():
-			_ = f.Close()
-			return nil, fmt.Errorf("kafkalocal: waiting for lock %s: %w", c.lockFile(), ctx.Err())
-		case <-t.C:
-		}
+	if werr := wait.Until(ctx, func() bool {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		return !errors.Is(err, syscall.EWOULDBLOCK)
+	}); werr != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("kafkalocal: waiting for lock %s: %w", c.lockFile(), werr)
 	}
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("kafkalocal: lock %s: %w", c.lockFile(), err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
 }
 
 // brokerFiles names the files of one broker.
@@ -120,11 +116,6 @@ func (c config) javaArgs(f brokerFiles, main string, args ...string) []string {
 	}
 	a = append(a, main)
 	return append(a, args...)
-}
-
-// format formats the KRaft storage of one broker.
-func format(ctx context.Context, c config, f brokerFiles) error {
-	return formatWith(ctx, c, f)
 }
 
 // startProcess starts broker f's JVM detached in its own session (so it
@@ -247,22 +238,10 @@ func stopProcess(ctx context.Context, f brokerFiles, sig syscall.Signal, grace t
 
 // waitGone polls until pid is no longer broker f, for at most d.
 func waitGone(ctx context.Context, pid int, f brokerFiles, d time.Duration) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if !isBroker(pid, f) {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-deadline.C:
-			return !isBroker(pid, f)
-		case <-t.C:
-		}
-	}
+	wctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	gone := func() bool { return !isBroker(pid, f) }
+	return wait.Until(wctx, gone) == nil || (ctx.Err() == nil && gone())
 }
 
 // portFree reports an error if addr cannot be bound right now.
@@ -281,8 +260,6 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp, path)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // dialOnce reports whether a TCP connection to addr can be opened.
 func dialOnce(addr string) error {

@@ -9,9 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -269,13 +269,8 @@ func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (P
 	if len(m) == 0 {
 		return nil, fmt.Errorf("toxiproxy at %s has no proxy in front of Kafka", baseURL)
 	}
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var out Proxies
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		p := m[n]
 		if !p.Enabled {
 			return nil, fmt.Errorf("toxiproxy proxy %s is disabled: enable it, or POST %s/reset", n, baseURL)
