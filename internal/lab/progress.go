@@ -21,7 +21,12 @@ func (l *Lab) openProgress() error {
 			engines = append(engines, n)
 		}
 	}
-	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, l.Bypass()),
+	bypass := l.Bypass()
+	conn, err := l.connect(bypass.Dialer())
+	if err != nil {
+		return err
+	}
+	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, bypass, conn...),
 		progress.RequestTimeout(l.cfg.Producer.RequestTimeout), progress.Tuned(tuned(l.cfg.Producer)),
 		progress.Logger(l.cfg.Logger.With("part", "progress"))}
 	if l.cfg.DataDir != "" {
