@@ -139,12 +139,20 @@ func (c *saslCluster) keepHealth(ctx context.Context, t *testing.T, cl *api.Clie
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.keepBody(t, resp)
+}
+
+// keepBody reads and closes resp's body, keeps it for the secret check
+// and returns it.
+func (c *saslCluster) keepBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.keep(string(b))
+	return string(b)
 }
 
 func (c *saslCluster) keep(s string) {
@@ -485,16 +493,11 @@ func (c *saslCluster) get(ctx context.Context, t *testing.T, url string) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.keep(string(b))
+	b := c.keepBody(t, resp)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b)
 	}
-	return string(b)
+	return b
 }
 
 // oneLineError checks that a command failed with one line on stderr that
