@@ -21,14 +21,14 @@ func (l *Lab) openProgress() error {
 			engines = append(engines, n)
 		}
 	}
-	bypass := l.Bypass()
-	conn, err := l.connect(bypass.Dialer())
+	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, l.Bypass()),
+		progress.RequestTimeout(l.cfg.Producer.RequestTimeout), progress.Tuned(tuned(l.cfg.Producer)),
+		progress.Logger(l.cfg.Logger.With("part", "progress"))}
+	conn, err := l.connect(l.Bypass().Dialer())
 	if err != nil {
 		return err
 	}
-	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, bypass, conn...),
-		progress.RequestTimeout(l.cfg.Producer.RequestTimeout), progress.Tuned(tuned(l.cfg.Producer)),
-		progress.Logger(l.cfg.Logger.With("part", "progress"))}
+	opts = append(opts, progress.Connect(conn...))
 	if l.cfg.DataDir != "" {
 		opts = append(opts, progress.File(filepath.Join(l.cfg.DataDir, progress.FileName)))
 	}

@@ -72,12 +72,14 @@ func RequestTimeout(d time.Duration) Opt { return func(c *cfg) { c.requestTimeou
 func Tuned(desc string) Opt { return func(c *cfg) { c.tuned = desc } }
 
 // Direct gives the brokers' direct listeners and the proxies to bypass:
-// 02.4's copies and 02.6's compaction are read there. Required. opts go
-// to every client on that path: the client settings over the bypass
-// (franz.Connect).
-func Direct(bootstrap []string, b direct.Bypass, opts ...kgo.Opt) Opt {
-	return func(c *cfg) { c.bootstrap, c.bypass, c.connect = bootstrap, b, opts }
+// 02.4's copies and 02.6's compaction are read there. Required.
+func Direct(bootstrap []string, b direct.Bypass) Opt {
+	return func(c *cfg) { c.bootstrap, c.bypass = bootstrap, b }
 }
+
+// Connect sets the kgo options of every client on the direct path: the
+// client settings over the bypass (franz.Connect); default none.
+func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
 
 // VerifyEvery is how often pending copy counts and compaction checks run
 // against the brokers, default 1s.
