@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,6 +28,34 @@ func TestUpFaultsFlag(t *testing.T) {
 	}
 }
 
+// TestUpClientFlags: up takes -X and --config for an external cluster,
+// whose bootstrap.servers stands for --kafka, and refuses them without one.
+func TestUpClientFlags(t *testing.T) {
+	props := filepath.Join(t.TempDir(), "client.properties")
+	if err := os.WriteFile(props, []byte("bootstrap.servers=h1:9093,h2:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.username=u\nsasl.password=pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := upFlags([]string{"--config", props, "-X", "client.id=lab"}, io.Discard)
+	if err != nil || strings.Join(cfg.External, ",") != "h1:9093,h2:9093" {
+		t.Fatalf("--config: External %v, %v; want bootstrap.servers", cfg.External, err)
+	}
+	if id, _ := cfg.Producer.Client.Get("client.id"); id != "lab" {
+		t.Errorf("-X client.id=lab: client.id %q", id)
+	}
+	if cfg, err = upFlags([]string{"--kafka", "k:9092", "--config", props}, io.Discard); err != nil || strings.Join(cfg.External, ",") != "k:9092" {
+		t.Errorf("--kafka wins over bootstrap.servers: External %v, %v", cfg.External, err)
+	}
+	for args, want := range map[string]string{
+		"-X security.protocol=SSL":                     "need --kafka",
+		"--kafka k:9092 -X sasl.password":              "sasl.password",
+		"--kafka k:9092 -X security.protocol=SASL_SSL": "sasl.mechanism",
+	} {
+		if _, err := upFlags(strings.Fields(args), io.Discard); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %q", args, err, want)
+		}
+	}
+}
+
 // TestBannerDialer prints the banner of a lab over a cluster that
 // advertises its own addresses: it names the dialer mode and the proxy
 // the franz-go API's dialer created for the broker.
@@ -34,7 +64,7 @@ func TestBannerDialer(t *testing.T) {
 	var b strings.Builder
 	printBanner(&b, l)
 	t.Log("\n" + b.String())
-	for _, want := range []string{"Faults                     dialer: ", "Toxiproxy proxy broker-0   127.0.0.1:", "-> " + bootstrap[0]} {
+	for _, want := range []string{"Faults                     dialer: ", "Toxiproxy proxy broker-0   127.0.0.1:", "-> " + bootstrap[0], "Metrics (franz)            http://127.0.0.1:"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("banner lacks %q", want)
 		}

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,6 +27,8 @@ import (
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/metrics"
+	"github.com/prodlab/prodlab/internal/metrics/metricstest"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -59,7 +63,10 @@ func startSASL(t *testing.T) *saslCluster {
 		t.Skip("real Kafka only: PRODLAB_KAFKA=local (java and mvn)")
 	}
 	dir := t.TempDir()
-	certs, err := kafkalocal.WriteCerts(dir, "localhost", "127.0.0.1")
+	// The certificate names localhost only, the name the broker
+	// advertises: a client that reaches it through a proxy on 127.0.0.1
+	// must still check that name.
+	certs, err := kafkalocal.WriteCerts(dir, "localhost")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +139,20 @@ func (c *saslCluster) keepHealth(ctx context.Context, t *testing.T, cl *api.Clie
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.keepBody(t, resp)
+}
+
+// keepBody reads and closes resp's body, keeps it for the secret check
+// and returns it.
+func (c *saslCluster) keepBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.keep(string(b))
+	return string(b)
 }
 
 func (c *saslCluster) keep(s string) {
@@ -320,6 +335,169 @@ func TestSASLSSL(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestUpSASLSSL runs the whole lab over the SASL_SSL broker, which
+// advertises its own address: 'prodlab up --kafka --config' picks the
+// dialer mode and its console reads the cluster with the settings;
+// 'prodlab validate --config' proves Lab 02.4 on the franz-go API, whose
+// TLS goes over the dialer's proxies with the broker's name, moves its
+// /metrics, and says librdkafka (no dialer hook) is not validated; so does
+// the console's own validation. No password appears in anything the lab
+// printed or served.
+func TestUpSASLSSL(t *testing.T) {
+	c := startSASL(t)
+	p := launchUp(t, append([]string{"--kafka", c.addr, "--data-dir", filepath.Join(t.TempDir(), "data"),
+		"--proxy-port", "0", "--toxiproxy-port", "0", "--franz-port", "0", "--librdkafka-port", "0", "--console-port", "0"},
+		c.scramProps...)...)
+	out, err := os.ReadFile(p.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("prodlab up:\n%s", out)
+	// broker-1: the dialer's node-id lookup reads Metadata with the settings.
+	proxy := `(?m)^  Toxiproxy proxy broker-1 +127\.0\.0\.1:\d+ -> ` + regexp.QuoteMeta(c.addr) + `$`
+	for _, re := range []string{proxy, `(?m)^  Faults +dialer: `, `(?m)^  Client settings +.*sasl\.jaas\.config=\[redacted\]`, `(?m)^  Metrics \(franz\) +http://\S+/metrics$`} {
+		if !regexp.MustCompile(re).Match(out) {
+			t.Errorf("the banner does not match %s", re)
+		}
+	}
+	franzURL := p.apis[prodlab.Franz]
+	if franzURL == "" || p.toxi == "" || p.console == "" {
+		t.Fatalf("banner: apis %v toxiproxy %q console %q", p.apis, p.toxi, p.console)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// The console's direct client reads the cluster with the settings.
+	cluster := c.get(ctx, t, p.console+"/api/cluster")
+	if !strings.Contains(cluster, `"advertised":"`+c.addr+`"`) {
+		t.Errorf("the console's cluster view lacks the broker %s:\n%s", c.addr, cluster)
+	}
+	var apis []string
+	for _, name := range []string{prodlab.Franz, prodlab.Librdkafka} {
+		if u := p.apis[name]; u != "" {
+			apis = append(apis, name+"="+u)
+		}
+	}
+	before := metricstest.Scrape(t, franzURL+"/metrics")
+	stdout, stderr, err := c.run(t, 5*time.Minute, append([]string{"validate", "--bootstrap", c.addr,
+		"--api", strings.Join(apis, ","), "--toxiproxy", p.toxi}, c.scramProps...)...)
+	t.Logf("prodlab validate:\n%s", stdout)
+	if err != nil {
+		t.Fatalf("validate: %v\n%s", err, tail(stderr, 30))
+	}
+	if !regexp.MustCompile(`^OK: franz_idempotent=1 franz_plain=([2-9]|[1-9][0-9]+)\b`).MatchString(stdout) {
+		t.Errorf("validate does not prove Lab 02.4 on franz-go:\n%s", stdout)
+	}
+	if p.apis[prodlab.Librdkafka] != "" && !strings.Contains(stdout, "librdkafka: not validated: ") {
+		t.Errorf("validate does not say librdkafka is not validated:\n%s", stdout)
+	}
+	// Lab 02.4 in the franz API's /metrics (see TestValidateCounters).
+	le := ""
+	for _, b := range metrics.Buckets {
+		if b >= prodlab.DefaultConfig().RequestTimeout.Seconds() {
+			le = strconv.FormatFloat(b, 'f', -1, 64)
+			break
+		}
+	}
+	delta := func(after metricstest.Families, metric string, labels map[string]string) float64 {
+		return after.Value(metric, labels) - before.Value(metric, labels)
+	}
+	var after metricstest.Families
+	timedOut := func(producer string) float64 {
+		return delta(after, "prodlab_franz_read_errors_total", map[string]string{"producer": producer})
+	}
+	if err := wait.Until(ctx, func() bool {
+		after = metricstest.Scrape(t, franzURL+"/metrics")
+		return timedOut("plain") >= 1 && timedOut("idempotent") >= 1
+	}); err != nil {
+		t.Errorf("franz /metrics: no timed-out request counted: plain %v, idempotent %v", timedOut("plain"), timedOut("idempotent"))
+	}
+	for _, mode := range []prodlab.Mode{prodlab.Plain, prodlab.Idempotent} {
+		ok := map[string]string{"mode": string(mode), "outcome": "ok"}
+		sends := delta(after, "prodlab_api_send_duration_seconds", ok)
+		slow := sends - delta(after, "prodlab_api_send_duration_seconds_bucket", map[string]string{"mode": string(mode), "outcome": "ok", "le": le})
+		t.Logf("franz /metrics delta: %s: prodlab_api_send_duration_seconds{outcome=ok} +%v (+%v above le=%s); prodlab_franz_read_errors_total{producer=%s} +%v",
+			mode, sends, slow, le, mode, timedOut(string(mode)))
+		if slow < 1 {
+			t.Errorf("franz %s: no OK send took longer than the request timeout", mode)
+		}
+	}
+	// The console's validation: its target reads the log with the settings.
+	resp, err := http.Post(p.console+"/api/runs?kind=validate", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+		t.Fatalf("console: POST /api/runs?kind=validate: %s", resp.Status)
+	}
+	var run struct {
+		State, Error string
+		Validate     *struct {
+			Summary  string
+			NoFaults []struct{ API, Reason string }
+		}
+	}
+	if err := wait.Until(ctx, func() bool {
+		return json.Unmarshal([]byte(c.get(ctx, t, p.console+"/api/runs/current")), &run) == nil && run.State != "running"
+	}); err != nil {
+		t.Fatalf("the console's validation did not finish: %v", err)
+	}
+	if run.State != "ok" || run.Validate == nil || !strings.HasPrefix(run.Validate.Summary, "OK: franz_idempotent=1 franz_plain=") {
+		t.Fatalf("the console's validation: %+v", run)
+	}
+	t.Logf("console validate: %s; not validated: %+v", run.Validate.Summary, run.Validate.NoFaults)
+	if p.apis[prodlab.Librdkafka] != "" && (len(run.Validate.NoFaults) != 1 || run.Validate.NoFaults[0].API != prodlab.Librdkafka) {
+		t.Errorf("the console's validation does not report librdkafka as not validated: %+v", run.Validate.NoFaults)
+	}
+	for _, u := range p.apis {
+		cl, err := api.NewClient(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.keepHealth(ctx, t, cl)
+		c.get(ctx, t, u+"/metrics")
+	}
+	c.get(ctx, t, p.console+"/api/progress")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.exitCode(t, 2*time.Minute); code != 0 {
+		t.Errorf("prodlab up exited %d after SIGTERM", code)
+	}
+	for _, f := range []string{p.out, p.log} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.keep(string(b))
+	}
+	c.mu.Lock()
+	all := c.output.String()
+	c.mu.Unlock()
+	if strings.Contains(all, c.scramPass) {
+		t.Errorf("the password appears in what the lab printed or served")
+	}
+}
+
+// get GETs url, requires a 200 and returns the body, also kept for the
+// secret check.
+func (c *saslCluster) get(ctx context.Context, t *testing.T, url string) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := c.keepBody(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b)
+	}
+	return b
 }
 
 // oneLineError checks that a command failed with one line on stderr that

@@ -36,7 +36,8 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
-	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one")
+	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one (default: bootstrap.servers of --config)")
+	client := addClientFlags(fs, "config")
 	faults := fs.String("faults", "auto", "with --kafka: proxied (the brokers advertise Toxiproxy's ports, as the jar layout's PROXIED listeners), dialer (they advertise their own addresses: the franz-go API dials each through a proxy it creates) or auto (proxied for --upstreams and the jar layout, dialer otherwise)")
 	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: "+prodlab.Loopback(prodlab.DefaultPorts.Proxied)+" and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
@@ -68,6 +69,12 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		return cfg, err
 	}
 	cfg.Faults = mode
+	if cfg.Producer.Client, err = client.props(); err != nil {
+		return cfg, err
+	}
+	if b, ok := client.bootstrap(cfg.Producer.Client, "kafka", ""); ok {
+		*kafka = strings.Join(b, ",")
+	}
 	if *kafka != "" {
 		cfg.External = splitList(*kafka)
 		cfg.Upstreams = splitList(*upstreams) // empty: one per broker the cluster reports
@@ -78,6 +85,8 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		}
 	} else if *upstreams != "" || cfg.Faults != lab.FaultsAuto {
 		return cfg, errors.New("--upstreams and --faults need --kafka")
+	} else if cfg.Producer.Client.String() != "" {
+		return cfg, errors.New("-X and --config need --kafka: the embedded cluster takes no client settings")
 	}
 	if err := cfg.Producer.Validate(); err != nil {
 		return cfg, err
@@ -172,8 +181,12 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	if u := l.ConsoleURL(); u != "" {
 		fmt.Fprintf(w, "  Web console                %s\n", u)
 	}
+	if c := l.ClientProps().String(); c != "" {
+		fmt.Fprintf(w, "  %-26s %s\n", "Client settings", c)
+	}
 	for _, a := range l.APIs() {
 		fmt.Fprintf(w, "  %-26s %s\n", "Producer API ("+a.Engine.Name()+")", a.URL)
+		fmt.Fprintf(w, "  %-26s %s\n", "Metrics ("+a.Engine.Name()+")", a.URL+"/metrics")
 	}
 	if !engine.Built(prodlab.Librdkafka) {
 		fmt.Fprintf(w, "  %-26s none: %v\n", "Producer API (librdkafka)", engine.NotBuiltError(prodlab.Librdkafka))

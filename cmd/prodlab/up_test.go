@@ -66,8 +66,10 @@ func TestMain(m *testing.M) {
 type upProc struct {
 	cmd     *exec.Cmd
 	log     string // its stderr
+	out     string // its stdout
 	direct  string
 	toxi    string
+	console string
 	apis    map[string]string
 	exited  chan struct{}
 	waitErr error
@@ -80,38 +82,44 @@ func startUp(t *testing.T, dataDir string) *upProc {
 	if labtest.Local() {
 		t.Skip("embedded lab only")
 	}
-	p := &upProc{log: filepath.Join(t.TempDir(), "up.log"), apis: map[string]string{}, exited: make(chan struct{})}
+	p := launchUp(t, "--data-dir", dataDir, "--broker-port", "0", "--proxy-port", "0",
+		"--toxiproxy-port", "0", "--franz-port", "0", "--librdkafka-port", "0", "--console-port", "-1")
+	if p.direct == "" || p.toxi == "" || len(p.apis) != 2 {
+		t.Fatalf("banner: direct %q toxiproxy %q apis %v", p.direct, p.toxi, p.apis)
+	}
+	return p
+}
+
+// launchUp runs 'prodlab up' with args, its stderr and stdout in files
+// (log, out), and waits for its banner.
+func launchUp(t *testing.T, args ...string) *upProc {
+	t.Helper()
+	dir := t.TempDir()
+	p := &upProc{log: filepath.Join(dir, "up.log"), out: filepath.Join(dir, "up.out"), apis: map[string]string{}, exited: make(chan struct{})}
 	logf, err := os.Create(p.log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(prodlabBin(t), "up", "--data-dir", dataDir, "--broker-port", "0", "--proxy-port", "0",
-		"--toxiproxy-port", "0", "--franz-port", "0", "--librdkafka-port", "0", "--console-port", "-1")
-	p.cmd.Stderr = logf
-	// Killed with the test binary, even when a timeout panics it.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stdout, err := p.cmd.StdoutPipe()
+	outf, err := os.Create(p.out)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.cmd = exec.Command(prodlabBin(t), append([]string{"up"}, args...)...)
+	p.cmd.Stderr = logf
+	// Killed with the test binary, even when a timeout panics it.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	pipe, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := io.TeeReader(pipe, outf)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		logf.Close()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		if t.Failed() {
-			b, _ := os.ReadFile(p.log)
-			t.Logf("prodlab up's log:\n%s", tail(string(b), 60))
-		}
-	})
 	banner := make(chan error, 1)
+	read := make(chan struct{})
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
@@ -124,12 +132,29 @@ func startUp(t *testing.T, dataDir string) *upProc {
 				p.direct = strings.TrimSuffix(f[3], ",")
 			case len(f) == 3 && f[0] == "Toxiproxy" && f[1] == "API":
 				p.toxi = f[2]
+			case len(f) == 3 && f[0] == "Web" && f[1] == "console":
+				p.console = f[2]
 			case len(f) == 4 && f[0] == "Producer" && f[1] == "API":
 				p.apis[strings.Trim(f[2], "()")] = f[3]
 			}
 		}
 		banner <- errors.New("no banner")
 	}()
+	go func() {
+		p.waitErr = p.cmd.Wait() // it closes the pipe, which ends the reader
+		<-read
+		logf.Close()
+		outf.Close()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		if t.Failed() {
+			b, _ := os.ReadFile(p.log)
+			t.Logf("prodlab up's log:\n%s", tail(string(b), 60))
+		}
+	})
 	select {
 	case err := <-banner:
 		if err != nil {
@@ -140,9 +165,6 @@ func startUp(t *testing.T, dataDir string) *upProc {
 		t.Fatalf("prodlab up exited at start: %v\n%s", p.waitErr, tail(string(b), 40))
 	case <-time.After(3 * time.Minute):
 		t.Fatal("prodlab up printed no banner in 3 minutes")
-	}
-	if p.direct == "" || p.toxi == "" || len(p.apis) != 2 {
-		t.Fatalf("banner: direct %q toxiproxy %q apis %v", p.direct, p.toxi, p.apis)
 	}
 	return p
 }

@@ -47,6 +47,7 @@ type cfg struct {
 	cluster      string
 	bootstrap    []string
 	bypass       direct.Bypass
+	connect      []kgo.Opt
 	toxiproxy    string
 	engines      []Engine
 	topic        string
@@ -82,6 +83,11 @@ func Bootstrap(addrs ...string) Opt { return func(c *cfg) { c.bootstrap = addrs 
 // Bypass sets the proxy-to-upstream map, so that reads never go through a
 // toxic.
 func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
+
+// Connect sets the kgo options of every client the console opens on the
+// direct path: the client settings over the bypass (franz.Connect);
+// default none.
+func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
 
 // Toxiproxy sets the base URL of Toxiproxy's REST API, such as
 // http://127.0.0.1:8474.
@@ -236,7 +242,7 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 		seeds = append(seeds, p)
 	}
 	sort.Strings(seeds)
-	cl, err := direct.NewClient(seeds, s.cfg.bypass)
+	cl, err := direct.NewClient(seeds, s.cfg.bypass, s.cfg.connect...)
 	if err != nil {
 		return nil
 	}
@@ -262,7 +268,7 @@ func (s *Server) admin() (*kgo.Client, error) {
 	s.admMu.Lock()
 	defer s.admMu.Unlock()
 	if s.adm == nil {
-		cl, err := direct.NewClient(s.cfg.bootstrap, s.cfg.bypass)
+		cl, err := direct.NewClient(s.cfg.bootstrap, s.cfg.bypass, s.cfg.connect...)
 		if err != nil {
 			return nil, err
 		}

@@ -141,7 +141,7 @@ var errUnknownTopic = errors.New("unknown topic")
 
 // refresh reads what was appended to topic since the last refresh. Call it
 // with t.mu held.
-func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []string, b direct.Bypass, topic string, perPartition int) error {
+func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []string, b direct.Bypass, opts []kgo.Opt, topic string, perPartition int) error {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, prodlab.ErrUnknownTopic) {
 		return fmt.Errorf("%w: %s", errUnknownTopic, topic)
@@ -190,7 +190,7 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 		}
 		pl.next = r.Offset + 1
 		return nil
-	})
+	}, opts...)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
 	defer cancel()
 	t.mu.Lock()
-	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, topic, s.cfg.perPartition); err != nil {
+	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, s.cfg.connect, topic, s.cfg.perPartition); err != nil {
 		t.mu.Unlock()
 		if errors.Is(err, errUnknownTopic) {
 			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")

@@ -170,13 +170,8 @@ func (r *Reader) Close() { r.cl.Close() }
 
 // Range calls fn for every record of topic from offsets from to offsets to
 // (excluded), in offset order within a partition, until every partition is
-// read, ctx ends or fn returns an error.
-func Range(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, fn func(*kgo.Record) error) error {
-	return readRange(ctx, bootstrap, b, topic, from, to, fn)
-}
-
-// readRange is Range with opts for the reader's client.
-func readRange(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, fn func(*kgo.Record) error, opts ...kgo.Opt) error {
+// read, ctx ends or fn returns an error; opts go to its client.
+func Range(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, fn func(*kgo.Record) error, opts ...kgo.Opt) error {
 	offs := map[int32]kgo.Offset{}
 	for p, o := range from {
 		if to[p] > o {
@@ -208,7 +203,7 @@ func ReadRange(ctx context.Context, bootstrap []string, b Bypass, topic string, 
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var recs []*kgo.Record
-	err := readRange(ctx, bootstrap, b, topic, from, to, func(r *kgo.Record) error { recs = append(recs, r); return nil }, opts...)
+	err := Range(ctx, bootstrap, b, topic, from, to, func(r *kgo.Record) error { recs = append(recs, r); return nil }, opts...)
 	if err != nil {
 		return nil, err
 	}

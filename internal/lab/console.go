@@ -23,9 +23,15 @@ type consoleServer struct {
 // path, drives the toxics through Toxiproxy's API and sends through the
 // producer APIs.
 func (l *Lab) openConsole(addr string) error {
+	bypass := l.Bypass()
+	conn, err := l.connect(bypass.Dialer())
+	if err != nil {
+		return err
+	}
 	opts := []console.Opt{
 		console.Bootstrap(l.direct...),
-		console.Bypass(l.Bypass()),
+		console.Bypass(bypass),
+		console.Connect(conn...),
 		console.Toxiproxy(l.toxiURL),
 		console.Logger(l.cfg.Logger.With("part", "console")),
 	}
@@ -75,7 +81,7 @@ func (l *Lab) target() (*target.Target, error) {
 		apis = append(apis, target.API{Name: a.Engine.Name(), URL: a.URL})
 	}
 	return target.New(target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Bootstrap(l.direct...),
-		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff))
+		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff), target.Client(l.cfg.Producer.Client))
 }
 
 // consoleValidate runs Lab 02.4's validation against this lab.

@@ -62,7 +62,7 @@ func externalFaults(ctx context.Context, cfg Config) (FaultMode, []string, error
 	if len(cfg.Upstreams) > 0 {
 		return Proxied, cfg.Upstreams, nil
 	}
-	resp, err := metadata(ctx, cfg.External)
+	resp, err := metadata(ctx, cfg.External, cfg.Producer.Client)
 	if err != nil {
 		return "", nil, err
 	}
@@ -81,9 +81,14 @@ func externalFaults(ctx context.Context, cfg Config) (FaultMode, []string, error
 }
 
 // openDialer creates the dialer of Dialed mode. Its proxies are named
-// after the node ids a direct client reads from the cluster's Metadata.
+// after the node ids a direct client, with the lab's client settings,
+// reads from the cluster's Metadata.
 func (l *Lab) openDialer() error {
-	cl, err := direct.NewClient(l.direct, nil)
+	conn, err := l.connect(nil)
+	if err != nil {
+		return err
+	}
+	cl, err := direct.NewClient(l.direct, nil, conn...)
 	if err != nil {
 		return fmt.Errorf("external kafka: %w", err)
 	}

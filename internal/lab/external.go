@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/franz"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 )
 
@@ -28,8 +30,9 @@ const maxExternalBrokers = 9
 // the PROXIED listener of every node from 1 to the highest node id it
 // knows, in node id order. Node ids come from the live brokers and from
 // every partition's replicas, so a broker that is down still gets its proxy.
-func DiscoverUpstreams(ctx context.Context, direct []string) ([]string, error) {
-	resp, err := metadata(ctx, direct)
+// client holds the settings (security) of the cluster's clients.
+func DiscoverUpstreams(ctx context.Context, direct []string, client prodlab.ClientProps) ([]string, error) {
+	resp, err := metadata(ctx, direct, client)
 	if err != nil {
 		return nil, err
 	}
@@ -37,11 +40,15 @@ func DiscoverUpstreams(ctx context.Context, direct []string) ([]string, error) {
 }
 
 // metadata asks an external cluster, through its direct bootstrap, for
-// every broker and topic.
-func metadata(ctx context.Context, direct []string) (*kmsg.MetadataResponse, error) {
+// every broker and topic, with the client settings client.
+func metadata(ctx context.Context, direct []string, client prodlab.ClientProps) (*kmsg.MetadataResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(direct...), kgo.DialTimeout(2*time.Second))
+	conn, err := franz.Connect(client, nil)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append(conn, kgo.SeedBrokers(direct...), kgo.DialTimeout(2*time.Second))...)
 	if err != nil {
 		return nil, fmt.Errorf("external kafka %s: %w", strings.Join(direct, ","), err)
 	}
@@ -105,10 +112,14 @@ func advertised(resp *kmsg.MetadataResponse) map[string]int32 {
 // checkAdvertised asks the cluster through the proxies (the first that
 // answers) which brokers it advertises there, and fails unless every one is
 // a port Toxiproxy listens on: otherwise producers would reach a broker
-// around Toxiproxy.
-func checkAdvertised(ctx context.Context, proxies []string) error {
+// around Toxiproxy. client holds the settings of the cluster's clients.
+func checkAdvertised(ctx context.Context, proxies []string, client prodlab.ClientProps) error {
 	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
 	defer cancel()
+	conn, err := franz.Connect(client, nil)
+	if err != nil {
+		return err
+	}
 	ports := map[string]bool{}
 	for _, p := range proxies {
 		if _, port, err := net.SplitHostPort(p); err == nil {
@@ -121,7 +132,7 @@ func checkAdvertised(ctx context.Context, proxies []string) error {
 		errs []error
 	)
 	for _, p := range proxies {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(p), kgo.DialTimeout(2*time.Second), kgo.RequestRetries(1))
+		cl, err := kgo.NewClient(append(conn, kgo.SeedBrokers(p), kgo.DialTimeout(2*time.Second), kgo.RequestRetries(1))...)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -30,7 +31,7 @@ func TestExternalClusterDiscovery(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ups, err := lab.DiscoverUpstreams(ctx, []string{kafkalocal.DirectAddr(1)})
+	ups, err := lab.DiscoverUpstreams(ctx, []string{kafkalocal.DirectAddr(1)}, prodlab.ClientProps{})
 	if err != nil {
 		t.Fatal(err)
 	}

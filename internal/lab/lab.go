@@ -24,6 +24,7 @@ import (
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/franz"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
@@ -285,7 +286,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		}
 	}
 	if l.cluster == nil && l.mode == Proxied {
-		if err := checkAdvertised(ctx, l.proxies); err != nil {
+		if err := checkAdvertised(ctx, l.proxies, cfg.Producer.Client); err != nil {
 			return nil, err
 		}
 	}
@@ -417,11 +418,21 @@ func (l *Lab) DirectAddrs() []string { return l.direct }
 // Proxied mode; see DialerProxies for Dialed mode.
 func (l *Lab) ProxyAddrs() []string { return l.proxies }
 
+// ClientProps are the Kafka client settings of every client of the lab.
+func (l *Lab) ClientProps() prodlab.ClientProps { return l.cfg.Producer.Client }
+
 // ToxiproxyURL is the base URL of Toxiproxy's REST API.
 func (l *Lab) ToxiproxyURL() string { return l.toxiURL }
 
 // Bypass maps each proxy to its upstream, for observers.
 func (l *Lab) Bypass() direct.Bypass { return direct.Bypass(l.toxi.Proxies()) }
+
+// connect returns the kgo options of a client the lab opens itself (the
+// dialer's, the console's, the progress record's): the client settings
+// (Producer.Client) over dial, nil for a net.Dialer (franz.Connect).
+func (l *Lab) connect(dial franz.DialFunc) ([]kgo.Opt, error) {
+	return franz.Connect(l.cfg.Producer.Client, dial)
+}
 
 // ToxiproxyRestarts counts how many times Toxiproxy's child process was
 // restarted after it crashed or wedged.

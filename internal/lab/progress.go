@@ -28,6 +28,11 @@ func (l *Lab) openProgress() error {
 	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, l.Bypass()),
 		progress.RequestTimeout(l.cfg.Producer.RequestTimeout), progress.Tuned(tuned(l.cfg.Producer)),
 		progress.Logger(l.cfg.Logger.With("part", "progress"))}
+	conn, err := l.connect(l.Bypass().Dialer())
+	if err != nil {
+		return err
+	}
+	opts = append(opts, progress.Connect(conn...))
 	if l.cfg.DataDir != "" {
 		opts = append(opts, progress.File(filepath.Join(l.cfg.DataDir, progress.FileName)))
 	}

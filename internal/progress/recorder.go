@@ -48,6 +48,7 @@ type cfg struct {
 	tuned          string
 	bootstrap      []string
 	bypass         direct.Bypass
+	connect        []kgo.Opt
 	every          time.Duration
 	logger         *slog.Logger
 }
@@ -75,6 +76,10 @@ func Tuned(desc string) Opt { return func(c *cfg) { c.tuned = desc } }
 func Direct(bootstrap []string, b direct.Bypass) Opt {
 	return func(c *cfg) { c.bootstrap, c.bypass = bootstrap, b }
 }
+
+// Connect sets the kgo options of every client on the direct path: the
+// client settings over the bypass (franz.Connect); default none.
+func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
 
 // VerifyEvery is how often pending copy counts and compaction checks run
 // against the brokers, default 1s.

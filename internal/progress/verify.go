@@ -106,7 +106,7 @@ func (r *Recorder) admin() (*kadm.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.client == nil {
-		cl, err := direct.NewClient(r.cfg.bootstrap, r.cfg.bypass)
+		cl, err := direct.NewClient(r.cfg.bootstrap, r.cfg.bypass, r.cfg.connect...)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (r *Recorder) count(ctx context.Context, adm *kadm.Client, w window) (how s
 		return "", false, nil
 	}
 	from, to := max(0, w.offset-scan), min(end, w.offset+scan+1)
-	recs, err := direct.ReadRange(ctx, r.cfg.bootstrap, r.cfg.bypass, w.topic, map[int32]int64{w.partition: from}, map[int32]int64{w.partition: to})
+	recs, err := direct.ReadRange(ctx, r.cfg.bootstrap, r.cfg.bypass, w.topic, map[int32]int64{w.partition: from}, map[int32]int64{w.partition: to}, r.cfg.connect...)
 	if err != nil {
 		return "", false, err
 	}
@@ -215,7 +215,7 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCan
 	if ends[c.partition] <= last.offset {
 		return "", false, nil
 	}
-	recs, err := direct.ReadRange(ctx, r.cfg.bootstrap, r.cfg.bypass, c.topic, map[int32]int64{c.partition: from}, map[int32]int64{c.partition: ends[c.partition]})
+	recs, err := direct.ReadRange(ctx, r.cfg.bootstrap, r.cfg.bypass, c.topic, map[int32]int64{c.partition: from}, map[int32]int64{c.partition: ends[c.partition]}, r.cfg.connect...)
 	if err != nil {
 		return "", false, err
 	}

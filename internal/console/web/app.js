@@ -420,6 +420,7 @@ function showValidate(run) {
   const kids = [];
   if (runs.length) kids.push(el('div', { class: 'summary-line' + (run.state === 'failed' ? ' failed' : ''), 'data-testid': 'validate-summary', text: v.summary }));
   if (run.error) kids.push(el('div', { class: 'error', text: run.error }));
+  kids.push(...noFaults(v, 'validate.noFault'));
   const details = validateDetails(v?.topic, runs);
   if (details.length) kids.push(el('pre', { text: details.join('\n') }));
   if (v?.topic) {
@@ -461,8 +462,14 @@ function showExperiment(run) {
   const label = run.state === 'running' ? t('exp.progress', { done: run.done, total: run.total || '?', schedule: run.schedule, n: run.n }) : t('exp.done', { schedule: run.schedule, n: run.n });
   $('#exp-state').replaceChildren(el('span', { class: 'pill ' + run.state, 'data-state': run.state, text: t('state.' + run.state) }), label,
     run.experiment?.description ? el('div', { text: run.experiment.description }) : '',
-    run.error ? el('div', { class: 'error', text: run.error }) : '');
+    run.error ? el('div', { class: 'error', text: run.error }) : '', ...noFaults(run.experiment, 'exp.noFault'));
   if (run.experiment) drawExperiment(run.experiment);
+}
+
+// noFaults says which APIs a report leaves out because no fault reaches
+// them (an external cluster in dialer mode: librdkafka), and why.
+function noFaults(rep, key) {
+  return (rep?.noFaults || []).map(nf => el('div', { class: 'nofault', 'data-testid': 'nofault', text: t(key, nf) }));
 }
 
 function drawExperiment(rep) {
