@@ -119,7 +119,8 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	defer cancel()
 	alive := func() error {
 		if runningPID(f) == 0 {
-			return fmt.Errorf("kafkalocal: the SASL_SSL broker exited; last lines of %s:\n%s", f.stdout, tailFile(f.stdout, 20))
+			return fmt.Errorf("kafkalocal: the SASL_SSL broker (pid %d) exited; last lines of %s:\n%s\nlast lines of %s:\n%s",
+				readPID(f), f.serverLog(), tailFile(f.serverLog(), 20), f.stdout, tailFile(f.stdout, 20))
 		}
 		return nil
 	}
