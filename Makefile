@@ -57,6 +57,7 @@ lint:
 	CGO_ENABLED=0 $(GO) vet ./...
 	CGO_ENABLED=0 $(GO) test -count=1 -run 'TestNoLibrdkafka|TestRegistry' ./internal/engine/
 	@if $(GO) list -deps ./internal/admin ./internal/api ./internal/console ./internal/target ./internal/validate ./internal/experiment | grep -q confluent; then echo "a package that does not use librdkafka links it"; exit 1; fi
+	@if $(GO) list -deps ./internal/admin ./internal/api ./internal/console ./internal/target ./internal/validate ./internal/experiment ./internal/direct ./internal/progress | grep -q 'prometheus\|kprom'; then echo "a package that serves no metrics links Prometheus"; exit 1; fi
 
 test-embedded:
 	$(GO) test -count=1 -timeout 15m ./...

@@ -19,7 +19,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
-	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 )
 
 // Sentinel errors. Unknown topics wrap prodlab.ErrUnknownTopic.
@@ -55,7 +55,7 @@ type Opt func(*cfg)
 func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
 
 // Props sets the Kafka client settings (security, client.id), default
-// none: see franz.Connect.
+// none: see clientopts.Connect.
 func Props(p prodlab.ClientProps) Opt { return func(c *cfg) { c.client = p } }
 
 // Timeout bounds each admin request and the setup of a read, default
@@ -69,7 +69,7 @@ type Client struct {
 	cl        *kgo.Client
 	adm       *kadm.Client
 	dials     *dialHook
-	conn      []kgo.Opt // franz.Connect's: SASL, TLS over the bypass dialer
+	conn      []kgo.Opt // clientopts.Connect's: SASL, TLS over the bypass dialer
 }
 
 // New returns a client bootstrapped on bootstrap. It connects lazily: an
@@ -90,7 +90,7 @@ func New(bootstrap []string, opts ...Opt) (*Client, error) {
 	if c.cfg.timeout <= 0 {
 		return nil, errf(ErrInvalid, "timeout %s must be positive", c.cfg.timeout)
 	}
-	conn, err := franz.Connect(c.cfg.client, c.cfg.bypass.Dialer())
+	conn, err := clientopts.Connect(c.cfg.client, c.cfg.bypass.Dialer())
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func Bootstrap(addrs ...string) Opt { return func(c *cfg) { c.bootstrap = addrs 
 func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
 
 // Connect sets the kgo options of every client the console opens on the
-// direct path: the client settings over the bypass (franz.Connect);
+// direct path: the client settings over the bypass (clientopts.Connect);
 // default none.
 func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
 

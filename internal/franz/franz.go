@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 )
 
 // franz is the pure-Go engine over github.com/twmb/franz-go/pkg/kgo. Its key
@@ -62,7 +63,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		// franz sends on real Kafka went past 10 s (TestAckLoss).
 		kgo.WithLogger(kgoLogger{cfg.Logger}),
 	}
-	conn, err := Connect(cfg.Client, cfg.Dial)
+	conn, err := clientopts.Connect(cfg.Client, cfg.Dial)
 	if err != nil {
 		return nil, err
 	}

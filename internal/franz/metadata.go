@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 )
 
 // Metadata answers prodlab.Producer.Partitions through its own admin
@@ -24,7 +25,7 @@ func NewMetadata(cfg prodlab.Config) (*Metadata, error) {
 	if len(cfg.Metadata) == 0 {
 		return nil, nil
 	}
-	conn, err := Connect(cfg.Client, cfg.MetadataDial)
+	conn, err := clientopts.Connect(cfg.Client, cfg.MetadataDial)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 )
 
@@ -44,7 +44,7 @@ func DiscoverUpstreams(ctx context.Context, direct []string, client prodlab.Clie
 func metadata(ctx context.Context, direct []string, client prodlab.ClientProps) (*kmsg.MetadataResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
 	defer cancel()
-	conn, err := franz.Connect(client, nil)
+	conn, err := clientopts.Connect(client, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func advertised(resp *kmsg.MetadataResponse) map[string]int32 {
 func checkAdvertised(ctx context.Context, proxies []string, client prodlab.ClientProps) error {
 	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
 	defer cancel()
-	conn, err := franz.Connect(client, nil)
+	conn, err := clientopts.Connect(client, nil)
 	if err != nil {
 		return err
 	}

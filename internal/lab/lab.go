@@ -24,7 +24,7 @@ import (
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
-	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
@@ -429,9 +429,9 @@ func (l *Lab) Bypass() direct.Bypass { return direct.Bypass(l.toxi.Proxies()) }
 
 // connect returns the kgo options of a client the lab opens itself (the
 // dialer's, the console's, the progress record's): the client settings
-// (Producer.Client) over dial, nil for a net.Dialer (franz.Connect).
-func (l *Lab) connect(dial franz.DialFunc) ([]kgo.Opt, error) {
-	return franz.Connect(l.cfg.Producer.Client, dial)
+// (Producer.Client) over dial, nil for a net.Dialer (clientopts.Connect).
+func (l *Lab) connect(dial clientopts.DialFunc) ([]kgo.Opt, error) {
+	return clientopts.Connect(l.cfg.Producer.Client, dial)
 }
 
 // ToxiproxyRestarts counts how many times Toxiproxy's child process was

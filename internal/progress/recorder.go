@@ -78,7 +78,7 @@ func Direct(bootstrap []string, b direct.Bypass) Opt {
 }
 
 // Connect sets the kgo options of every client on the direct path: the
-// client settings over the bypass (franz.Connect); default none.
+// client settings over the bypass (clientopts.Connect); default none.
 func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
 
 // VerifyEvery is how often pending copy counts and compaction checks run

@@ -21,7 +21,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
-	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -209,7 +209,7 @@ type Conn struct {
 	// Admin talks to the brokers through their direct listeners.
 	Admin *kadm.Client
 	// Opts are the kgo options of a reader of the log: the client
-	// settings over the bypass (franz.Connect).
+	// settings over the bypass (clientopts.Connect).
 	Opts []kgo.Opt
 	// Dialer is set when every proxy is one the lab's dialer created
 	// (toxiclient.IsDialerProxy): the cluster advertises its own
@@ -241,7 +241,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := franz.Connect(t.client, bypass.Dialer())
+	opts, err := clientopts.Connect(t.client, bypass.Dialer())
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,8 @@
-package franz
+// Package clientopts turns the Kafka client settings (prodlab.ClientProps:
+// SASL, TLS, client.id) into franz-go client options, for every client of
+// the lab: the franz engine, admin, the direct readers. It links no metrics
+// and no engine.
+package clientopts
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package franz_test
+package clientopts_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 )
 
@@ -123,13 +124,13 @@ func TestTLSDialerChecksBrokerNameThroughProxy(t *testing.T) {
 		{"another name, no hostname check", "broker-2.kafka.test:9093", "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := franz.TLSConfig(security(t, "security.protocol=SSL", "ssl.ca.location="+certs.CAFile,
+			cfg, err := clientopts.TLSConfig(security(t, "security.protocol=SSL", "ssl.ca.location="+certs.CAFile,
 				"ssl.endpoint.identification.algorithm="+tc.verify))
 			if err != nil {
 				t.Fatal(err)
 			}
 			before := fw.dials.Load()
-			c, err := franz.TLSDialer(cfg, fw.Dial)(ctx, "tcp", tc.addr)
+			c, err := clientopts.TLSDialer(cfg, fw.Dial)(ctx, "tcp", tc.addr)
 			if fw.dials.Load() != before+1 {
 				t.Fatal("the dial did not go through the proxy")
 			}
@@ -150,12 +151,12 @@ func TestTLSDialerChecksBrokerNameThroughProxy(t *testing.T) {
 	}
 	t.Run("unknown CA, no hostname check", func(t *testing.T) {
 		_, other := tlsServer(t, "broker-1.kafka.test")
-		cfg, err := franz.TLSConfig(security(t, "security.protocol=SSL", "ssl.ca.location="+other.CAFile,
+		cfg, err := clientopts.TLSConfig(security(t, "security.protocol=SSL", "ssl.ca.location="+other.CAFile,
 			"ssl.endpoint.identification.algorithm="))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := franz.TLSDialer(cfg, fw.Dial)(ctx, "tcp", "broker-1.kafka.test:9093"); err == nil {
+		if _, err := clientopts.TLSDialer(cfg, fw.Dial)(ctx, "tcp", "broker-1.kafka.test:9093"); err == nil {
 			t.Fatal("a certificate of an unknown CA was accepted")
 		}
 	})
@@ -237,7 +238,7 @@ func TestConnectRefuses(t *testing.T) {
 		if err := p.SetPair(kv); err != nil {
 			t.Fatal(err)
 		}
-		_, err := franz.Connect(p, nil)
+		_, err := clientopts.Connect(p, nil)
 		if !errors.Is(err, prodlab.ErrClientProp) || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s: err = %v, want one naming %s", kv, err, key)
 		}
