@@ -257,16 +257,22 @@ func TestCompactionOnlyOnceCompacted(t *testing.T) {
 	waitTick(t, r, progress.Compaction)
 }
 
+// TestExerciseTimeoutsNeedsTunedAPIs runs one lab, then the other: against
+// real Kafka two labs would share the fixed proxy ports.
 func TestExerciseTimeoutsNeedsTunedAPIs(t *testing.T) {
-	plain, r := start(t)
-	tuned, rt := start(t, func(c *lab.Config) { c.Producer.RequestTimeout = 3 * time.Second })
-	unticked(t, rt, progress.ExTimeouts, "before any send")
-	labtest.Send(t, plain.APIs()[0], "eventId", "ex1")
-	labtest.Send(t, tuned.APIs()[0], "eventId", "ex1")
-	unticked(t, r, progress.ExTimeouts, "under the lab's default timeouts")
-	if how := waitTick(t, rt, progress.ExTimeouts); !strings.Contains(how, "request.timeout.ms=3000") {
-		t.Errorf("how = %q, want the tuned timeout named", how)
-	}
+	t.Run("default", func(t *testing.T) {
+		l, r := start(t)
+		labtest.Send(t, l.APIs()[0], "eventId", "ex1")
+		unticked(t, r, progress.ExTimeouts, "under the lab's default timeouts")
+	})
+	t.Run("tuned", func(t *testing.T) {
+		l, r := start(t, func(c *lab.Config) { c.Producer.RequestTimeout = 3 * time.Second })
+		unticked(t, r, progress.ExTimeouts, "before any send")
+		labtest.Send(t, l.APIs()[0], "eventId", "ex1")
+		if how := waitTick(t, r, progress.ExTimeouts); !strings.Contains(how, "request.timeout.ms=3000") {
+			t.Errorf("how = %q, want the tuned timeout named", how)
+		}
+	})
 }
 
 func TestExerciseTimeoutToxicNeedsTheError(t *testing.T) {
