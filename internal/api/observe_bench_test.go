@@ -1,0 +1,57 @@
+package api_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/metrics"
+	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/status"
+)
+
+// BenchmarkSendObserved measures a sync send through Routes() over the
+// fake engine, bare and with the lab's two observers (metrics and the
+// progress record), side by side: the cost of api.Observe on the hot path.
+func BenchmarkSendObserved(b *testing.B) {
+	store, err := status.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := &fakeEngine{}
+	m := metrics.New(eng, store)
+	rec, err := progress.New(progress.Engines(eng.Name()), progress.Direct([]string{"127.0.0.1:1"}, nil),
+		progress.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(rec.Close)
+	for _, c := range []struct {
+		name string
+		opts []api.Opt
+	}{
+		{"bare", nil},
+		{"metrics+progress", []api.Opt{api.Observe(m.Observe), api.Observe(rec.API)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := fakeRoutes(b, eng, c.opts...)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				r := httptest.NewRequest("POST", "/api/v1/send?mode=plain&eventId=e"+strconv.Itoa(i)+"&key=k"+strconv.Itoa(i%64), nil)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 {
+					b.Fatalf("answer %d: %s", w.Code, w.Body)
+				}
+				if i%4096 == 0 {
+					eng.take() // keep the fake's record of sends bounded
+				}
+			}
+		})
+	}
+}
