@@ -1,13 +1,10 @@
 package experiment_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 )
@@ -19,16 +16,7 @@ import (
 func TestAckLossDialer(t *testing.T) {
 	l, _ := labtest.SelfAdvertising(t, 1)
 	topic := labtest.Topic(t, l, 3, nil)
-	e := newExperiment(t, l, nil, topic, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	rep, err := e.Run(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tab strings.Builder
-	_ = rep.WriteTable(&tab)
-	t.Log("\n" + tab.String())
+	rep, tab := runShort(t, l, nil, topic, nil)
 	if len(rep.Rows) != 2 {
 		t.Fatalf("%d rows, want franz's 2", len(rep.Rows))
 	}
@@ -48,7 +36,7 @@ func TestAckLossDialer(t *testing.T) {
 		}
 	}
 	if labtest.API(l, prodlab.Librdkafka) != nil {
-		if len(rep.NoFaults) != 1 || rep.NoFaults[0].API != prodlab.Librdkafka || !strings.Contains(tab.String(), "librdkafka: not measured: faults cannot be injected") {
+		if len(rep.NoFaults) != 1 || rep.NoFaults[0].API != prodlab.Librdkafka || !strings.Contains(tab, "librdkafka: not measured: faults cannot be injected") {
 			t.Fatalf("NoFaults = %+v; the table must say that no fault reaches librdkafka", rep.NoFaults)
 		}
 	}

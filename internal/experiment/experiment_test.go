@@ -38,29 +38,37 @@ func newExperiment(t *testing.T, l *lab.Lab, tg *target.Target, topic string, op
 // opens after 1 s.
 const n = 60
 
-// TestAckLoss runs a small experiment under ack-loss on every engine:
-// idempotent rows lose, duplicate and reorder nothing; plain rows
-// duplicate.
-func TestAckLoss(t *testing.T) {
-	l := labtest.Start(t)
-	topic := labtest.Topic(t, l, 3, nil)
-	e := newExperiment(t, l, nil, topic, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
+// runShort runs a short ack-loss experiment (n sends per row, 4 keys,
+// 30/s) against tg, or every API of l, logs its table and returns it.
+func runShort(t *testing.T, l *lab.Lab, tg *target.Target, topic string, progress func(done, total int)) (experiment.Report, string) {
+	t.Helper()
+	e := newExperiment(t, l, tg, topic, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	calls, last := 0, 0
-	rep, err := e.Run(ctx, func(done, total int) {
-		calls++
-		if done != last+1 || total != n*2*len(l.APIs()) {
-			t.Errorf("progress(%d, %d) after %d", done, total, last)
-		}
-		last = done
-	})
+	rep, err := e.Run(ctx, progress)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var tab strings.Builder
 	_ = rep.WriteTable(&tab)
 	t.Log("\n" + tab.String())
+	return rep, tab.String()
+}
+
+// TestAckLoss runs a small experiment under ack-loss on every engine:
+// idempotent rows lose, duplicate and reorder nothing; plain rows
+// duplicate.
+func TestAckLoss(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 3, nil)
+	calls, last := 0, 0
+	rep, _ := runShort(t, l, nil, topic, func(done, total int) {
+		calls++
+		if done != last+1 || total != n*2*len(l.APIs()) {
+			t.Errorf("progress(%d, %d) after %d", done, total, last)
+		}
+		last = done
+	})
 	if calls != n*len(rep.Rows) {
 		t.Errorf("progress called %d times, want %d", calls, n*len(rep.Rows))
 	}
@@ -220,16 +228,7 @@ func TestConfigValidate(t *testing.T) {
 func TestAckLossSeedContract(t *testing.T) {
 	l := labtest.Start(t)
 	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(experiment.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
-	e := newExperiment(t, l, tg, "", experiment.N(n), experiment.Keys(4), experiment.Rate(30))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	rep, err := e.Run(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tab strings.Builder
-	_ = rep.WriteTable(&tab)
-	t.Log("\n" + tab.String())
+	rep, _ := runShort(t, l, tg, "", nil)
 	if len(rep.Rows) != 2 || rep.Unknown != 0 {
 		t.Fatalf("%d rows, %d unknown records; want 2 and 0", len(rep.Rows), rep.Unknown)
 	}
