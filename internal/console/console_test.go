@@ -240,6 +240,7 @@ func TestDuplicates(t *testing.T) {
 		EventIDs, Duplicated int
 		Duplicates           []struct {
 			EventID   string
+			Sends     int
 			Producers int
 			Copies    []struct {
 				Partition int32
@@ -253,7 +254,8 @@ func TestDuplicates(t *testing.T) {
 		t.Fatalf("duplicates: %+v", d)
 	}
 	g := d.Duplicates[0]
-	if g.EventID != "twice" || len(g.Copies) != 3 || g.Producers != 2 {
+	// Three sends of one eventId (prodlab.SendOf), by two producers.
+	if g.EventID != "twice" || len(g.Copies) != 3 || g.Sends != 3 || g.Producers != 2 {
 		t.Fatalf("group: %+v", g)
 	}
 	for i, c := range g.Copies { // sorted by partition, one per partition

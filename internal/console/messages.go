@@ -35,18 +35,19 @@ const (
 
 // record is one Kafka record as the page shows it.
 type record struct {
-	Partition     int32    `json:"partition"`
-	Offset        int64    `json:"offset"`
-	Timestamp     int64    `json:"timestamp"` // Unix ms
-	Key           string   `json:"key"`
-	Headers       []header `json:"headers"`
-	Value         string   `json:"value"`
-	Truncated     bool     `json:"truncated,omitempty"` // value cut at maxValueLen
-	EventID       string   `json:"eventId,omitempty"`
-	Mode          string   `json:"mode,omitempty"`
-	API           string   `json:"api,omitempty"`
-	ProducerID    int64    `json:"producerId,string"` // a string: JavaScript numbers lose its digits
-	ProducerEpoch int16    `json:"producerEpoch"`
+	Partition     int32        `json:"partition"`
+	Offset        int64        `json:"offset"`
+	Timestamp     int64        `json:"timestamp"` // Unix ms
+	Key           string       `json:"key"`
+	Headers       []header     `json:"headers"`
+	Value         string       `json:"value"`
+	Truncated     bool         `json:"truncated,omitempty"` // value cut at maxValueLen
+	EventID       string       `json:"eventId,omitempty"`
+	Mode          string       `json:"mode,omitempty"`
+	API           string       `json:"api,omitempty"`
+	ProducerID    int64        `json:"producerId,string"` // a string: JavaScript numbers lose its digits
+	ProducerEpoch int16        `json:"producerEpoch"`
+	send          prodlab.Send // the send it is a copy of (prodlab.SendOf)
 }
 
 type header struct {
@@ -67,7 +68,7 @@ func clip(b []byte) (string, bool) {
 
 func newRecord(r *kgo.Record) record {
 	rec := record{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UnixMilli(),
-		ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Headers: []header{}}
+		ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Headers: []header{}, send: direct.SendOf(r)}
 	rec.Key, _ = clip(r.Key)
 	rec.Value, rec.Truncated = clip(r.Value)
 	for _, h := range r.Headers {
@@ -77,7 +78,7 @@ func newRecord(r *kgo.Record) record {
 			rec.Mode = v
 		}
 	}
-	rec.EventID, _ = clip([]byte(direct.EventID(r)))
+	rec.EventID, _ = clip([]byte(rec.send.EventID))
 	var v prodlab.Value
 	if json.Unmarshal(r.Value, &v) == nil {
 		if rec.Mode == "" {
@@ -366,8 +367,11 @@ type copyInfo struct {
 
 type duplicate struct {
 	EventID string `json:"eventId"`
+	// Sends counts the sends the copies hold, by prodlab.SendOf: 1 when
+	// every copy is a producer retry of the first.
+	Sends int `json:"sends"`
 	// Producers counts the distinct (engine, mode, producer id, epoch)
-	// that wrote the copies: 1 for a retry of one send.
+	// that wrote the copies.
 	Producers int        `json:"producers"`
 	Copies    []copyInfo `json:"copies"`
 }
@@ -383,7 +387,8 @@ type duplicatesResponse struct {
 }
 
 // DuplicateIndex lists the eventIds of a topic that have more than one
-// copy, with the partition and offset of every copy, newest first.
+// copy (prodlab.EveryCopy), with the partition and offset of every copy
+// and how many sends they hold, newest first.
 func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
@@ -403,20 +408,30 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 	recs, ranges := t.all()
 	t.mu.Unlock()
 	resp := duplicatesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Limit: limit, Duplicates: []duplicate{}}
-	groups := map[string][]copyInfo{}
-	var order []string // newest copy first
+	type group struct {
+		eventID string
+		copies  []copyInfo
+		sends   []prodlab.Send
+	}
+	groups := map[prodlab.Send]*group{}
+	var order []*group // newest copy first
 	for _, rec := range recs {
-		if rec.EventID == "" {
+		if rec.send.EventID == "" {
 			continue
 		}
-		if _, ok := groups[rec.EventID]; !ok {
-			order = append(order, rec.EventID)
+		k := prodlab.EveryCopy.Key(rec.send)
+		g, ok := groups[k]
+		if !ok {
+			g = &group{eventID: rec.EventID}
+			groups[k] = g
+			order = append(order, g)
 		}
-		groups[rec.EventID] = append(groups[rec.EventID], copyInfo{rec.Partition, rec.Offset, rec.Timestamp, rec.Mode, rec.API, rec.ProducerID, rec.ProducerEpoch})
+		g.copies = append(g.copies, copyInfo{rec.Partition, rec.Offset, rec.Timestamp, rec.Mode, rec.API, rec.ProducerID, rec.ProducerEpoch})
+		g.sends = append(g.sends, rec.send)
 	}
 	resp.EventIDs = len(groups)
-	for _, id := range order {
-		cs := groups[id]
+	for _, g := range order {
+		cs := g.copies
 		if len(cs) < 2 {
 			continue
 		}
@@ -429,7 +444,7 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 			for _, c := range cs {
 				producers[copyInfo{Mode: c.Mode, API: c.API, ProducerID: c.ProducerID, ProducerEpoch: c.ProducerEpoch}] = true
 			}
-			resp.Duplicates = append(resp.Duplicates, duplicate{id, len(producers), cs})
+			resp.Duplicates = append(resp.Duplicates, duplicate{g.eventID, prodlab.Sends(g.sends), len(producers), cs})
 		}
 	}
 	httpjson.Write(w, http.StatusOK, resp)

@@ -311,6 +311,7 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 	maxSeq := map[rk]int{}
 	violations := map[string]int{}
 	unknown := 0
+	copies := Copies(recs)
 	for _, rec := range recs {
 		id := direct.EventID(rec)
 		if !strings.HasPrefix(id, run+".") || id == run+".warm-up" {
@@ -322,7 +323,7 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 			unknown++
 			continue
 		}
-		r.reqs[k][s].copies++
+		r.reqs[k][s].copies = copies[id]
 		// Per key, the log must hold the sequence numbers in order; a
 		// copy of the highest one seen so far is a duplicate, not a
 		// reordering.
@@ -337,6 +338,21 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		out = append(out, summarize(r, violations[r.name()]))
 	}
 	return out, unknown
+}
+
+// Copies returns how many copies recs hold of each eventId, by
+// prodlab.EveryCopy: an experiment mints one eventId per request, so every
+// record that carries it is that request's.
+func Copies(recs []*kgo.Record) map[string]int {
+	sends := make([]prodlab.Send, len(recs))
+	for i, r := range recs {
+		sends[i] = prodlab.Send{EventID: direct.EventID(r)}
+	}
+	out := map[string]int{}
+	for s, n := range prodlab.EveryCopy.Tally(sends) {
+		out[s.EventID] = n
+	}
+	return out
 }
 
 // errorText strips the URL from a client error, so that equal errors

@@ -1,7 +1,6 @@
 package progress
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
@@ -147,32 +145,28 @@ func (r *Recorder) count(ctx context.Context, adm *kadm.Client, w window) (how s
 	if err != nil {
 		return "", false, err
 	}
-	var acked *kgo.Record
-	var copies []*kgo.Record
-	for _, rec := range recs {
-		if direct.EventID(rec) == w.eventID {
-			copies = append(copies, rec)
-			if rec.Offset == w.offset {
-				acked = rec
-			}
+	// The copy rule (prodlab.CopyRule): a plain send held when its lost
+	// acknowledgement made retries, SameSend, so that a trainee's manual
+	// resend of the eventId is no duplicate; an idempotent one when the log
+	// holds no other record of the eventId at all, EveryCopy.
+	sends := make([]prodlab.Send, len(recs))
+	acked := -1
+	for i, rec := range recs {
+		sends[i] = direct.SendOf(rec)
+		if rec.Offset == w.offset && sends[i].EventID == w.eventID {
+			acked = i
 		}
 	}
-	if acked == nil {
+	if acked < 0 {
 		return "", true, nil
 	}
-	// A retry writes the same record again; a second HTTP send of the
-	// same eventId writes a new value (its own ts).
-	same := 0
-	for _, c := range copies {
-		if bytes.Equal(c.Value, acked.Value) && c.Timestamp.Equal(acked.Timestamp) {
-			same++
-		}
-	}
+	same := prodlab.SameSend.Count(sends[acked], sends)
+	all := prodlab.EveryCopy.Count(sends[acked], sends)
 	name := w.engine + "_" + string(w.mode)
 	switch {
 	case w.mode == prodlab.Plain && same >= 2:
 		return fmt.Sprintf("%s=%d", name, same), true, nil
-	case w.mode == prodlab.Idempotent && len(copies) == 1:
+	case w.mode == prodlab.Idempotent && all == 1:
 		return name + "=1", true, nil
 	}
 	return "", true, nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
 )
 
@@ -24,9 +25,8 @@ type watch struct {
 	err    error
 }
 
-// startWatch reads topic from the offsets in from and collects the records
-// whose eventId (prodlab.EventIDOf: the header, else the JSON value's
-// field) is eventID; opts go to the reader's client.
+// startWatch reads topic from the offsets in from and collects the copies
+// of eventID's send (Copies); opts go to the reader's client.
 func startWatch(bootstrap []string, b direct.Bypass, topic, eventID string, from map[int32]int64, opts []kgo.Opt) (*watch, error) {
 	offs := map[int32]kgo.Offset{}
 	next := map[int32]int64{}
@@ -58,11 +58,8 @@ func (w *watch) run(ctx context.Context) {
 		}
 		for _, r := range batch {
 			w.next[r.Partition] = r.Offset + 1
-			if direct.EventID(r) == w.eventID {
-				w.copies = append(w.copies, Copy{Partition: r.Partition, Offset: r.Offset,
-					ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
-			}
 		}
+		w.copies = append(w.copies, Copies(w.eventID, batch)...)
 		w.mu.Unlock()
 	}
 }
@@ -98,4 +95,19 @@ func (w *watch) close() {
 	w.cancel()
 	<-w.done
 	w.r.Close()
+}
+
+// Copies returns the records of recs that are copies of eventID's send by
+// prodlab.EveryCopy: validate mints a fresh eventId for each window, so
+// every record that carries it is its producer's.
+func Copies(eventID string, recs []*kgo.Record) []Copy {
+	send := prodlab.Send{EventID: eventID}
+	var out []Copy
+	for _, r := range recs {
+		if prodlab.EveryCopy.Counts(send, prodlab.Send{EventID: direct.EventID(r)}) {
+			out = append(out, Copy{Partition: r.Partition, Offset: r.Offset,
+				ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
+		}
+	}
+	return out
 }
