@@ -139,7 +139,7 @@ func New(opts ...Opt) *Server {
 		c.perPartition = 1
 	}
 	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}}
-	s.logs = newLogCache(c.maxTopics, c.perPartition)
+	s.logs = newLogCache(c.maxTopics, c.perPartition, maxCacheBytes)
 	s.runs = &runner{}
 	return s
 }

@@ -30,7 +30,17 @@ const (
 	DefaultLimit = 100  // records or duplicate groups per page
 	MaxLimit     = 500  // the largest page
 	MaxQueryLen  = 256  // characters of a filter
-	maxValueLen  = 2048 // bytes of a value or header shown
+	maxValueLen  = 2048 // bytes of a key, value, header key or header value shown
+	maxHeaders   = 32   // headers shown per record
+
+	// maxCacheBytes bounds what the message cache holds in all: each of
+	// its topics holds at most its share (maxCacheBytes / maxTopics), the
+	// oldest records evicted first.
+	maxCacheBytes = 256 << 20
+	// recordOverhead and headerOverhead are what a cached record and a
+	// header cost beyond their bytes, for the cache's count.
+	recordOverhead = 256
+	headerOverhead = 32
 )
 
 // record is one Kafka record as the page shows it.
@@ -41,13 +51,15 @@ type record struct {
 	Key           string       `json:"key"`
 	Headers       []header     `json:"headers"`
 	Value         string       `json:"value"`
-	Truncated     bool         `json:"truncated,omitempty"` // value cut at maxValueLen
+	Truncated     bool         `json:"truncated,omitempty"`  // value cut at maxValueLen
+	HeadersCut    int          `json:"headersCut,omitempty"` // headers left out beyond maxHeaders
 	EventID       string       `json:"eventId,omitempty"`
 	Mode          string       `json:"mode,omitempty"`
 	API           string       `json:"api,omitempty"`
 	ProducerID    int64        `json:"producerId,string"` // a string: JavaScript numbers lose its digits
 	ProducerEpoch int16        `json:"producerEpoch"`
 	send          prodlab.Send // the send it is a copy of (prodlab.SendOf)
+	size          int          // bytes it holds, for the cache's count
 }
 
 type header struct {
@@ -71,12 +83,18 @@ func newRecord(r *kgo.Record) record {
 		ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Headers: []header{}, send: direct.SendOf(r)}
 	rec.Key, _ = clip(r.Key)
 	rec.Value, rec.Truncated = clip(r.Value)
-	for _, h := range r.Headers {
+	for i, h := range r.Headers {
 		v, _ := clip(h.Value)
-		rec.Headers = append(rec.Headers, header{h.Key, v})
-		if h.Key == prodlab.HeaderMode {
+		if h.Key == prodlab.HeaderMode && rec.Mode == "" {
 			rec.Mode = v
 		}
+		if i >= maxHeaders {
+			rec.HeadersCut++
+			continue
+		}
+		k, _ := clip([]byte(h.Key))
+		rec.Headers = append(rec.Headers, header{k, v})
+		rec.size += headerOverhead + len(k) + len(v)
 	}
 	rec.EventID, _ = clip([]byte(rec.send.EventID))
 	var v prodlab.Value
@@ -84,34 +102,73 @@ func newRecord(r *kgo.Record) record {
 		if rec.Mode == "" {
 			rec.Mode = string(v.Mode)
 		}
-		rec.API = v.API
+		rec.API, _ = clip([]byte(v.API))
 	}
+	rec.size += recordOverhead + len(rec.Key) + len(rec.Value) + len(rec.EventID) + len(rec.Mode) + len(rec.API) + len(rec.send.EventID)
 	return rec
 }
 
 // logCache keeps the newest records of a few topics, read incrementally
-// from the direct path: each refresh fetches only what was appended.
+// from the direct path: each refresh fetches only what was appended. It
+// holds at most maxTopics topics, perPartition records a partition and
+// maxBytes in all.
 type logCache struct {
 	mu           sync.Mutex
 	topics       map[string]*topicLog
 	maxTopics    int
 	perPartition int
+	maxBytes     int
 }
 
 type topicLog struct {
 	mu       sync.Mutex
 	parts    map[int32]*partLog
 	lastUsed time.Time
+	bytes    int    // what its records hold (record.size)
+	maxBytes int    // its share of the cache's bytes
+	seq      uint64 // records cached so far: the order of eviction
 }
 
 type partLog struct {
 	start, end int64 // the broker's offsets at the last refresh
 	next       int64 // the next offset to read
 	recs       []record
+	seqs       []uint64 // recs[i] was the seqs[i]th record cached
 }
 
-func newLogCache(maxTopics, perPartition int) *logCache {
-	return &logCache{topics: map[string]*topicLog{}, maxTopics: maxTopics, perPartition: perPartition}
+func newLogCache(maxTopics, perPartition, maxBytes int) *logCache {
+	return &logCache{topics: map[string]*topicLog{}, maxTopics: maxTopics, perPartition: perPartition, maxBytes: maxBytes}
+}
+
+// push caches rec at the end of pl, evicting the topic's oldest records
+// first while it holds more than its share; t.mu is held.
+func (t *topicLog) push(pl *partLog, rec record) {
+	t.seq++
+	pl.recs, pl.seqs = append(pl.recs, rec), append(pl.seqs, t.seq)
+	t.bytes += rec.size
+	for t.bytes > t.maxBytes {
+		var oldest *partLog
+		for _, p := range t.parts {
+			if len(p.recs) > 0 && (oldest == nil || p.seqs[0] < oldest.seqs[0]) {
+				oldest = p
+			}
+		}
+		if oldest == nil {
+			return
+		}
+		t.drop(oldest, 1)
+	}
+}
+
+// drop forgets the first n records of pl; t.mu is held.
+func (t *topicLog) drop(pl *partLog, n int) {
+	for _, r := range pl.recs[:n] {
+		t.bytes -= r.size
+	}
+	// The backing array lets go of their strings now, and of itself when
+	// append next outgrows it.
+	clear(pl.recs[:n])
+	pl.recs, pl.seqs = pl.recs[n:], pl.seqs[n:]
 }
 
 // get returns the log of topic, evicting the least recently used one when
@@ -130,7 +187,7 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 			}
 			delete(c.topics, oldest)
 		}
-		t = &topicLog{parts: map[int32]*partLog{}}
+		t = &topicLog{parts: map[int32]*partLog{}, maxBytes: c.maxBytes / max(1, c.maxTopics)}
 		c.topics[topic] = t
 	}
 	t.lastUsed = time.Now()
@@ -163,6 +220,9 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 		pl, ok := t.parts[p]
 		if !ok || end < pl.next {
 			// New partition, or the log went back: deleted and recreated.
+			if ok {
+				t.drop(pl, len(pl.recs))
+			}
 			pl = &partLog{next: max(start, end-int64(perPartition))}
 			t.parts[p] = pl
 		}
@@ -171,34 +231,30 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 		}
 		if end-pl.next > int64(perPartition) {
 			// Only the last perPartition records are kept: skip the others.
-			pl.next, pl.recs = end-int64(perPartition), pl.recs[:0]
+			pl.next = end - int64(perPartition)
+			t.drop(pl, len(pl.recs))
 		}
-		i := sort.Search(len(pl.recs), func(i int) bool { return pl.recs[i].Offset >= start })
-		pl.recs = pl.recs[i:]
+		t.drop(pl, sort.Search(len(pl.recs), func(i int) bool { return pl.recs[i].Offset >= start }))
 		pl.start, pl.end = start, end
 		from[p] = pl.next
 	}
-	for p := range t.parts {
+	for p, pl := range t.parts {
 		if _, ok := ends[p]; !ok {
+			t.drop(pl, len(pl.recs))
 			delete(t.parts, p)
 		}
 	}
 	err = direct.Range(ctx, bootstrap, b, topic, from, ends, func(r *kgo.Record) error {
 		pl := t.parts[r.Partition]
-		pl.recs = append(pl.recs, newRecord(r))
-		if len(pl.recs) >= 2*perPartition { // amortised: one copy per perPartition records
-			pl.recs = append(pl.recs[:0:0], pl.recs[len(pl.recs)-perPartition:]...)
+		t.push(pl, newRecord(r))
+		if over := len(pl.recs) - perPartition; over > 0 {
+			t.drop(pl, over)
 		}
 		pl.next = r.Offset + 1
 		return nil
 	}, opts...)
 	if err != nil {
 		return err
-	}
-	for _, pl := range t.parts {
-		if over := len(pl.recs) - perPartition; over > 0 {
-			pl.recs = append(pl.recs[:0:0], pl.recs[over:]...)
-		}
 	}
 	return nil
 }
