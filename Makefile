@@ -1,8 +1,8 @@
 # prodlab: the Kafka producer-reliability lab.
 #
 #   make test           everything CI runs: lint, embedded tests, the fuzzers
-#                       (10 s each), real Apache Kafka tests, the lab guide
-#                       and the browser tests
+#                       (FUZZTIME: 30000 inputs each), real Apache Kafka
+#                       tests, the lab guide and the browser tests
 #   make test-embedded  only Go and gcc needed
 #   make test-local     real Apache Kafka from Maven Central jars (JDK 17+, Maven)
 #   make up             build with visible progress, then run the lab (ARGS=...)

@@ -354,11 +354,7 @@ func (p ClientProps) Security() (Security, error) {
 	if v, ok := p.m["max.in.flight.requests.per.connection"]; ok {
 		s.MaxInFlight, _ = strconv.Atoi(v)
 	}
-	for _, b := range strings.Split(get("bootstrap.servers"), ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			s.Bootstrap = append(s.Bootstrap, b)
-		}
-	}
+	s.Bootstrap = SplitList(get("bootstrap.servers"))
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w %s: %s", ErrClientProp, key, fmt.Sprintf(format, args...)))

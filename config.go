@@ -134,12 +134,7 @@ func msVar(env, flagName, usage string, field func(*Config) *time.Duration) envV
 
 var envVars = []envVar{
 	{"KAFKA_BOOTSTRAP_SERVERS", "bootstrap", "comma-separated seed brokers", func(c *Config, v string) error {
-		c.Bootstrap = nil
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				c.Bootstrap = append(c.Bootstrap, s)
-			}
-		}
+		c.Bootstrap = SplitList(v)
 		return nil
 	}},
 	msVar("KAFKA_REQUEST_TIMEOUT_MS", "request-timeout-ms", "producer request timeout", func(c *Config) *time.Duration { return &c.RequestTimeout }),
@@ -179,4 +174,16 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	for _, ev := range envVars {
 		fs.Func(ev.flag, ev.usage+" ("+ev.env+")", func(v string) error { return ev.set(c, v) })
 	}
+}
+
+// SplitList splits a comma-separated list, trimming spaces and dropping
+// empty items: "a, b,,c" is [a b c], "" is nil.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -62,12 +62,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		}
 		levels = append(levels, n)
 	}
-	var names []string
-	for _, s := range strings.Split(*engines, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			names = append(names, s)
-		}
-	}
+	names := prodlab.SplitList(*engines)
 	if len(names) == 0 {
 		return c, errors.New("-engines: name at least one engine")
 	}

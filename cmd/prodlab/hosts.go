@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpguard"
 )
 
@@ -15,10 +16,7 @@ type hostList []string
 func (h *hostList) String() string { return strings.Join(*h, ",") }
 
 func (h *hostList) Set(v string) error {
-	for _, n := range strings.Split(v, ",") {
-		if n = strings.TrimSpace(n); n == "" {
-			continue
-		}
+	for _, n := range prodlab.SplitList(v) {
 		if err := httpguard.CheckHost(n); err != nil {
 			return err
 		}

@@ -63,7 +63,7 @@ func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
 		cancel()
 		bypass = direct.Bypass(up)
 	}
-	return admin.New(splitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout), admin.Props(c.client))
+	return admin.New(prodlab.SplitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout), admin.Props(c.client))
 }
 
 // stringList is a repeatable string flag.

@@ -76,8 +76,8 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		*kafka = strings.Join(b, ",")
 	}
 	if *kafka != "" {
-		cfg.External = splitList(*kafka)
-		cfg.Upstreams = splitList(*upstreams) // empty: one per broker the cluster reports
+		cfg.External = prodlab.SplitList(*kafka)
+		cfg.Upstreams = prodlab.SplitList(*upstreams) // empty: one per broker the cluster reports
 		for _, a := range append(append([]string(nil), cfg.External...), cfg.Upstreams...) {
 			if err := checkHostPort(a); err != nil {
 				return cfg, err
@@ -210,14 +210,4 @@ func checkHostPort(a string) error {
 func flagSet(fs *flag.FlagSet, name string) (set bool) {
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -28,7 +28,7 @@ type validateConfig struct {
 // apiList parses --api values: name=url pairs, comma-separated.
 func apiList(s string) ([]target.API, error) {
 	var out []target.API
-	for _, p := range splitList(s) {
+	for _, p := range prodlab.SplitList(s) {
 		name, u, ok := strings.Cut(p, "=")
 		if !ok || name == "" || u == "" {
 			return nil, fmt.Errorf("--api %q: use name=url, such as franz=http://127.0.0.1:18080", p)
@@ -86,7 +86,7 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	bs := splitList(*bootstrap)
+	bs := prodlab.SplitList(*bootstrap)
 	if b, ok := client.bootstrap(props, "bootstrap", ""); ok {
 		bs = b
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,7 +165,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil && req.partition != prodlab.AnyPartition:
 		s.cfg.logger.Warn("cannot read topic metadata", "topic", req.topic, "err", err)
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot check partition "+itoa(int64(req.partition))+" of topic "+req.topic+": its metadata is unreadable; retry later (the API's log has the cause)")
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot check partition "+strconv.Itoa(int(req.partition))+" of topic "+req.topic+": its metadata is unreadable; retry later (the API's log has the cause)")
 		return
 	case err != nil:
 		// No count to check against: the producer decides, within the
@@ -172,7 +173,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		s.cfg.logger.Debug("sending without a partition count", "topic", req.topic, "err", err)
 	}
 	if err == nil && req.partition != prodlab.AnyPartition && req.partition >= n {
-		httpjson.Error(w, http.StatusBadRequest, "partition", "partition "+itoa(int64(req.partition))+" is out of range: topic "+req.topic+" has partitions 0.."+itoa(int64(n-1)))
+		httpjson.Error(w, http.StatusBadRequest, "partition", "partition "+strconv.Itoa(int(req.partition))+" is out of range: topic "+req.topic+" has partitions 0.."+strconv.Itoa(int(n-1)))
 		return
 	}
 	msg := s.message(req)

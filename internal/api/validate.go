@@ -122,5 +122,3 @@ func parseStatus(raw string) (string, *fieldError) {
 	}
 	return id, nil
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
@@ -156,7 +155,7 @@ func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix stri
 
 // directSend returns a sendFunc producing through eng and waiting for the
 // broker's answer, with a record like the API's.
-func directSend(eng engine.Engine, topic string, mode prodlab.Mode, prefix string) sendFunc {
+func directSend(eng prodlab.Producer, topic string, mode prodlab.Mode, prefix string) sendFunc {
 	return func(ctx context.Context, w, seq int) error {
 		m := message(eng.Name(), topic, mode, fmt.Sprintf("%s-%d-%d", prefix, w, seq))
 		done := make(chan prodlab.Delivery, 1)

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -230,7 +232,7 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
 	proxied := true
 	for _, b := range meta.Brokers {
-		if _, ok := s.cfg.bypass[b.Host+":"+itoa(int64(b.Port))]; !ok {
+		if _, ok := s.cfg.bypass[net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))]; !ok {
 			proxied = false
 		}
 	}
@@ -255,7 +257,7 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 	}
 	out := map[int32]string{}
 	for _, b := range resp.Brokers {
-		out[b.NodeID] = b.Host + ":" + itoa(int64(b.Port))
+		out[b.NodeID] = net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
 	}
 	return out
 }
@@ -341,7 +343,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
 	adv := s.advertised(ctx, meta)
 	for _, b := range meta.Brokers {
-		addr := b.Host + ":" + itoa(int64(b.Port))
+		addr := net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
 		bi := brokerInfo{NodeID: b.NodeID, Advertised: addr, Direct: s.cfg.bypass[addr], Controller: b.NodeID == meta.Controller}
 		if a := adv[b.NodeID]; a != "" && a != addr {
 			bi.Advertised, bi.Direct = a, addr // real Kafka: addr is the DIRECT listener

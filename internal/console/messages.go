@@ -194,15 +194,12 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 	return t
 }
 
-// errUnknownTopic is answered 404.
-var errUnknownTopic = errors.New("unknown topic")
-
 // refresh reads what was appended to topic since the last refresh. Call it
 // with t.mu held.
 func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []string, b direct.Bypass, opts []kgo.Opt, topic string, perPartition int) error {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, prodlab.ErrUnknownTopic) {
-		return fmt.Errorf("%w: %s", errUnknownTopic, topic)
+		return fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic) // answered 404
 	}
 	if err != nil {
 		return err
@@ -282,7 +279,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	t.mu.Lock()
 	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, s.cfg.connect, topic, s.cfg.perPartition); err != nil {
 		t.mu.Unlock()
-		if errors.Is(err, errUnknownTopic) {
+		if errors.Is(err, prodlab.ErrUnknownTopic) {
 			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
 		} else {
 			s.kafkaUnavailable(w, "cannot read topic "+topic, err)
@@ -505,5 +502,3 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	httpjson.Write(w, http.StatusOK, resp)
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -13,10 +13,6 @@ import (
 	"github.com/prodlab/prodlab/internal/franz"
 )
 
-// Engine is the producer interface every engine implements; new code
-// names prodlab.Producer.
-type Engine = prodlab.Producer
-
 // NewFunc builds an engine from a Config, validating it first.
 type NewFunc func(prodlab.Config) (prodlab.Producer, error)
 

@@ -21,23 +21,9 @@ import (
 // externalTimeout bounds each question Open asks an external cluster.
 const externalTimeout = 15 * time.Second
 
-// maxExternalBrokers bounds the node ids DiscoverUpstreams accepts: the
+// maxExternalBrokers bounds the node ids layoutUpstreams accepts: the
 // jar layout gives broker i the ports of prodlab.Ports +i-1.
 const maxExternalBrokers = 9
-
-// DiscoverUpstreams asks an external cluster laid out as by kafkalocal
-// (node ids 1..N) for its brokers through its direct bootstrap, and returns
-// the PROXIED listener of every node from 1 to the highest node id it
-// knows, in node id order. Node ids come from the live brokers and from
-// every partition's replicas, so a broker that is down still gets its proxy.
-// client holds the settings (security) of the cluster's clients.
-func DiscoverUpstreams(ctx context.Context, direct []string, client prodlab.ClientProps) ([]string, error) {
-	resp, err := metadata(ctx, direct, client)
-	if err != nil {
-		return nil, err
-	}
-	return layoutUpstreams(resp, direct)
-}
 
 // metadata asks an external cluster, through its direct bootstrap, for
 // every broker and topic, with the client settings client.
@@ -60,8 +46,11 @@ func metadata(ctx context.Context, direct []string, client prodlab.ClientProps) 
 	return resp, nil
 }
 
-// layoutUpstreams returns the jar layout's PROXIED listener of every node
-// id resp knows; see DiscoverUpstreams.
+// layoutUpstreams returns, for an external cluster laid out as by
+// kafkalocal (node ids 1..N), the PROXIED listener of every node from 1 to
+// the highest node id resp knows, in node id order. Node ids come from the
+// live brokers and from every partition's replicas, so a broker that is
+// down still gets its proxy.
 func layoutUpstreams(resp *kmsg.MetadataResponse, direct []string) ([]string, error) {
 	maxID := int32(0)
 	seen := func(id int32) { maxID = max(maxID, id) }

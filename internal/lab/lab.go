@@ -63,7 +63,7 @@ type Config struct {
 	// the embedded one.
 	External []string
 	// Upstreams are the external brokers' proxied listeners, one per proxy;
-	// empty asks the cluster (see DiscoverUpstreams).
+	// empty asks the cluster (see layoutUpstreams).
 	Upstreams []string
 	// Faults is how Toxiproxy comes between the producers and an external
 	// cluster, default FaultsAuto; see FaultMode.
@@ -433,10 +433,6 @@ func (l *Lab) Bypass() direct.Bypass { return direct.Bypass(l.toxi.Proxies()) }
 func (l *Lab) connect(dial clientopts.DialFunc) ([]kgo.Opt, error) {
 	return clientopts.Connect(l.cfg.Producer.Client, dial)
 }
-
-// ToxiproxyRestarts counts how many times Toxiproxy's child process was
-// restarted after it crashed or wedged.
-func (l *Lab) ToxiproxyRestarts() int { return l.toxi.Restarts() }
 
 // APIs returns the running producer APIs, in engine-name order.
 func (l *Lab) APIs() []*API { return l.apis }

@@ -76,7 +76,7 @@ func TestValidate(t *testing.T) {
 				t.Errorf("%s: %d copies, want a duplicate", r.Name(), len(got))
 			}
 			for _, c := range r.Copies {
-				if !strings.Contains(out.String(), "offset "+itoa(c.Offset)) {
+				if !strings.Contains(out.String(), "offset "+strconv.FormatInt(c.Offset, 10)) {
 					t.Errorf("output does not list offset %d of %s", c.Offset, r.Name())
 				}
 			}
@@ -161,8 +161,6 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("default config: %v", err)
 	}
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestReportFails turns counts that break the claim into FAIL and a
 // sentence.
