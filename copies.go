@@ -44,17 +44,6 @@ type Record struct {
 	ProducerEpoch int16
 }
 
-// EventID returns r's eventId by EventIDOf.
-func (r Record) EventID() string {
-	return EventIDOf(func(yield func(string, []byte) bool) {
-		for _, h := range r.Headers {
-			if !yield(h.Key, h.Value) {
-				return
-			}
-		}
-	}, r.Value)
-}
-
 // Send is the identity of the send a record belongs to: two records are
 // copies of one send (a producer retry) exactly when their Sends are
 // equal. A Send with only EventID set stands for every send of that
@@ -74,16 +63,16 @@ func SendOf(r Record) Send {
 	h.Write(n[:])
 	h.Write(r.Key)
 	h.Write(r.Value)
-	s := Send{EventID: r.EventID(), ProducerID: r.ProducerID, Timestamp: r.Timestamp.UnixMilli()}
+	id := EventIDOf(func(yield func(string, []byte) bool) {
+		for _, h := range r.Headers {
+			if !yield(h.Key, h.Value) {
+				return
+			}
+		}
+	}, r.Value)
+	s := Send{EventID: id, ProducerID: r.ProducerID, Timestamp: r.Timestamp.UnixMilli()}
 	h.Sum(s.Body[:0])
 	return s
-}
-
-// Retry reports whether a and b are copies of one send: the same eventId
-// (not none), and SendOf equal.
-func Retry(a, b Record) bool {
-	sa := SendOf(a)
-	return sa.EventID != "" && sa == SendOf(b)
 }
 
 // CopyRule is how an observer counts the copies of a send.
@@ -102,14 +91,6 @@ const (
 	// acknowledgement makes.
 	SameSend
 )
-
-// String returns the rule's name.
-func (c CopyRule) String() string {
-	if c == SameSend {
-		return "SameSend"
-	}
-	return "EveryCopy"
-}
 
 // Key returns what s counts under c: for EveryCopy its eventId alone,
 // for SameSend s itself. Two records count as copies of one send under c

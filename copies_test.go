@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-func TestSendOf(t *testing.T) {
+func TestSameSend(t *testing.T) {
 	t0 := time.UnixMilli(1_700_000_000_000)
 	base := Record{Key: []byte("k"), Value: []byte(`{"eventId":"e","ts":1}`), Headers: []Header{{HeaderEventID, []byte("e")}},
 		Timestamp: t0, ProducerID: 7, ProducerEpoch: 0, Offset: 1, Partition: 0}
@@ -25,12 +25,12 @@ func TestSendOf(t *testing.T) {
 		{"key and value split elsewhere", with(func(r *Record) { r.Key, r.Value = []byte("k{"), base.Value[1:] }), false},
 		{"another eventId", with(func(r *Record) { r.Headers = []Header{{HeaderEventID, []byte("f")}} }), false},
 	} {
-		if got := Retry(base, tc.other); got != tc.retry {
-			t.Errorf("%s: Retry = %v, want %v", tc.name, got, tc.retry)
+		if got := SameSend.Counts(SendOf(base), SendOf(tc.other)); got != tc.retry {
+			t.Errorf("%s: one send = %v, want %v", tc.name, got, tc.retry)
 		}
 	}
 	none := Record{Value: []byte("x"), Timestamp: t0}
-	if Retry(none, none) {
+	if SameSend.Counts(SendOf(none), SendOf(none)) {
 		t.Error("a record without an eventId is a retry of itself")
 	}
 }

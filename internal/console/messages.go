@@ -60,6 +60,7 @@ type record struct {
 	ProducerEpoch int16        `json:"producerEpoch"`
 	send          prodlab.Send // the send it is a copy of (prodlab.SendOf)
 	size          int          // bytes it holds, for the cache's count
+	seq           uint64       // the order in which the cache took it
 }
 
 type header struct {
@@ -133,7 +134,6 @@ type partLog struct {
 	start, end int64 // the broker's offsets at the last refresh
 	next       int64 // the next offset to read
 	recs       []record
-	seqs       []uint64 // recs[i] was the seqs[i]th record cached
 }
 
 func newLogCache(maxTopics, perPartition, maxBytes int) *logCache {
@@ -144,12 +144,13 @@ func newLogCache(maxTopics, perPartition, maxBytes int) *logCache {
 // first while it holds more than its share; t.mu is held.
 func (t *topicLog) push(pl *partLog, rec record) {
 	t.seq++
-	pl.recs, pl.seqs = append(pl.recs, rec), append(pl.seqs, t.seq)
+	rec.seq = t.seq
+	pl.recs = append(pl.recs, rec)
 	t.bytes += rec.size
 	for t.bytes > t.maxBytes {
 		var oldest *partLog
 		for _, p := range t.parts {
-			if len(p.recs) > 0 && (oldest == nil || p.seqs[0] < oldest.seqs[0]) {
+			if len(p.recs) > 0 && (oldest == nil || p.recs[0].seq < oldest.recs[0].seq) {
 				oldest = p
 			}
 		}
@@ -168,7 +169,7 @@ func (t *topicLog) drop(pl *partLog, n int) {
 	// The backing array lets go of their strings now, and of itself when
 	// append next outgrows it.
 	clear(pl.recs[:n])
-	pl.recs, pl.seqs = pl.recs[n:], pl.seqs[n:]
+	pl.recs = pl.recs[n:]
 }
 
 // get returns the log of topic, evicting the least recently used one when
@@ -256,37 +257,42 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 	return nil
 }
 
-// loadTopic validates the topic parameter, refreshes its log and returns
-// it locked; the caller unlocks it.
-func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (*topicLog, string, bool) {
-	topic := s.cfg.topic
+// loadTopic validates the topic and limit parameters, refreshes the
+// topic's log and returns its cached records, newest first, and its
+// partition ranges.
+func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, ranges []partitionRange, topic string, limit int, ok bool) {
+	topic = s.cfg.topic
 	if q.Has("topic") {
 		topic = q.Get("topic")
 		if msg := prodlab.ValidTopic(topic); msg != "" {
 			httpjson.Error(w, http.StatusBadRequest, "topic", msg)
-			return nil, "", false
+			return
 		}
+	}
+	if limit, ok = intParam(w, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
+		return
 	}
 	cl, err := s.admin()
 	if err != nil {
 		s.kafkaUnavailable(w, "cannot reach the cluster", err)
-		return nil, "", false
+		return nil, nil, "", 0, false
 	}
 	reread := q.Get("reread") == "true"
 	t := s.logs.get(topic, reread)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
 	defer cancel()
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, s.cfg.connect, topic, s.cfg.perPartition); err != nil {
-		t.mu.Unlock()
 		if errors.Is(err, prodlab.ErrUnknownTopic) {
 			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
 		} else {
 			s.kafkaUnavailable(w, "cannot read topic "+topic, err)
 		}
-		return nil, "", false
+		return nil, nil, "", 0, false
 	}
-	return t, topic, true
+	recs, ranges = t.all()
+	return recs, ranges, topic, limit, true
 }
 
 // checkParams rejects parameters outside allowed and repeated ones.
@@ -377,20 +383,14 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, "q", "q must be valid UTF-8 of at most "+strconv.Itoa(MaxQueryLen)+" characters")
 		return
 	}
-	limit, ok := intParam(w, q, "limit", DefaultLimit, 1, MaxLimit)
-	if !ok {
-		return
-	}
 	skip, ok := intParam(w, q, "skip", 0, 0, 1<<30)
 	if !ok {
 		return
 	}
-	t, topic, ok := s.loadTopic(w, r, q)
+	recs, ranges, topic, limit, ok := s.loadTopic(w, r, q)
 	if !ok {
 		return
 	}
-	recs, ranges := t.all()
-	t.mu.Unlock()
 	resp := messagesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Skip: skip, Limit: limit, Records: []record{}}
 	matched := recs
 	if filter != "" {
@@ -450,16 +450,10 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 	if !checkParams(w, q, "topic", "limit", "reread") {
 		return
 	}
-	limit, ok := intParam(w, q, "limit", DefaultLimit, 1, MaxLimit)
+	recs, ranges, topic, limit, ok := s.loadTopic(w, r, q)
 	if !ok {
 		return
 	}
-	t, topic, ok := s.loadTopic(w, r, q)
-	if !ok {
-		return
-	}
-	recs, ranges := t.all()
-	t.mu.Unlock()
 	resp := duplicatesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Limit: limit, Duplicates: []duplicate{}}
 	type group struct {
 		eventID string

@@ -18,15 +18,12 @@ func EventID(r *kgo.Record) string {
 	}, r.Value)
 }
 
-// Record returns r as the copy rule (prodlab.SendOf) reads it.
-func Record(r *kgo.Record) prodlab.Record {
-	out := prodlab.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
+// SendOf returns the send r belongs to, by prodlab.SendOf.
+func SendOf(r *kgo.Record) prodlab.Send {
+	rec := prodlab.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
 		Timestamp: r.Timestamp, ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch}
 	for _, h := range r.Headers {
-		out.Headers = append(out.Headers, prodlab.Header{Key: h.Key, Value: h.Value})
+		rec.Headers = append(rec.Headers, prodlab.Header{Key: h.Key, Value: h.Value})
 	}
-	return out
+	return prodlab.SendOf(rec)
 }
-
-// SendOf returns the send r belongs to, by prodlab.SendOf.
-func SendOf(r *kgo.Record) prodlab.Send { return prodlab.SendOf(Record(r)) }
