@@ -13,12 +13,17 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
+// lostAckTimeout is the request timeout of the recorders fed lostAck
+// events, which take twice as long: short, so that a send made after the
+// toxic also started under it.
+const lostAckTimeout = 10 * time.Millisecond
+
 // lostAck is the event of a sync send answered after its first
 // acknowledgement was lost, as the lab reports it.
 func lostAck(engine string, mode prodlab.Mode, s labtest.Sent) api.Event {
 	return api.Event{Kind: api.Sent, Engine: engine, Code: 200, Mode: mode, SendMode: prodlab.Sync,
 		Topic: s.Topic, Key: s.EventID, EventID: s.EventID, Partition: prodlab.AnyPartition,
-		Delivery: &prodlab.Delivery{Topic: s.Topic, Partition: s.Partition, Offset: s.Offset}, Elapsed: 3 * time.Second}
+		Delivery: &prodlab.Delivery{Topic: s.Topic, Partition: s.Partition, Offset: s.Offset}, Elapsed: 2 * lostAckTimeout}
 }
 
 // TestValidateNeedsTheLabsOwnCount feeds a recorder the events a validate
@@ -27,12 +32,17 @@ func lostAck(engine string, mode prodlab.Mode, s labtest.Sent) api.Event {
 func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 1, nil)
-	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()), progress.VerifyEvery(time.Hour))
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()), progress.VerifyEvery(time.Hour),
+		progress.RequestTimeout(lostAckTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: "v", Type: "latency", Attributes: map[string]int64{"latency": 10000}})
+	on := time.Now()
+	if err := wait.Until(t.Context(), func() bool { return time.Since(on) > 4*lostAckTimeout }); err != nil {
+		t.Fatal(err)
+	}
 	a := l.APIs()[0]
 
 	// The idempotent window held; plain wrote one copy: validate failed.
