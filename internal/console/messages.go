@@ -295,23 +295,28 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	return recs, ranges, topic, limit, true
 }
 
-// checkParams rejects parameters outside allowed and repeated ones.
-func checkParams(w http.ResponseWriter, q url.Values, allowed ...string) bool {
+// query parses r's query (httpjson.Query) and rejects parameters outside
+// allowed and repeated ones.
+func query(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, bool) {
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return nil, false
+	}
 	for k, vs := range q {
 		if !slices.Contains(allowed, k) {
 			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": allowed are "+strings.Join(allowed, ", "))
-			return false
+			return nil, false
 		}
 		if len(vs) > 1 {
 			httpjson.Error(w, http.StatusBadRequest, k, "parameter "+k+" is given more than once")
-			return false
+			return nil, false
 		}
 	}
 	if q.Has("reread") && q.Get("reread") != "true" && q.Get("reread") != "false" {
 		httpjson.Error(w, http.StatusBadRequest, "reread", "reread must be true or false")
-		return false
+		return nil, false
 	}
-	return true
+	return q, true
 }
 
 // intParam parses q[name] within [lo, hi], or returns def when absent.
@@ -371,11 +376,8 @@ func (t *topicLog) all() ([]record, []partitionRange) {
 // first, filtered by q (a substring of the eventId or the key) and paged
 // by skip and limit.
 func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
+	q, ok := query(w, r, "topic", "q", "skip", "limit", "reread")
 	if !ok {
-		return
-	}
-	if !checkParams(w, q, "topic", "q", "skip", "limit", "reread") {
 		return
 	}
 	filter := q.Get("q")
@@ -443,11 +445,8 @@ type duplicatesResponse struct {
 // copy (prodlab.EveryCopy), with the partition and offset of every copy
 // and how many sends they hold, newest first.
 func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
+	q, ok := query(w, r, "topic", "limit", "reread")
 	if !ok {
-		return
-	}
-	if !checkParams(w, q, "topic", "limit", "reread") {
 		return
 	}
 	recs, ranges, topic, limit, ok := s.loadTopic(w, r, q)

@@ -159,11 +159,8 @@ func (rn *runner) cancel() {
 // (kind=experiment, schedule, n) and answers 202 with the run; 409 if one
 // is already running.
 func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
+	q, ok := query(w, r, "kind", "schedule", "n")
 	if !ok {
-		return
-	}
-	if !checkParams(w, q, "kind", "schedule", "n") {
 		return
 	}
 	var (
@@ -221,8 +218,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 // RunShow reports the current or last run, or answers 204 if none was
 // started.
 func (s *Server) RunShow(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
-	if !ok || !checkParams(w, q) {
+	if _, ok := query(w, r); !ok {
 		return
 	}
 	cur := s.runs.snapshot()
