@@ -270,3 +270,25 @@ func FuzzRequestTarget(f *testing.F) {
 		}
 	})
 }
+
+// TestFrontErrors: the front's own error bodies say what failed in plain
+// words, with no raw Go error and no address.
+func TestFrontErrors(t *testing.T) {
+	s := start(t)
+	front := httptest.NewServer(s.Routes())
+	t.Cleanup(front.Close)
+	fa := strings.TrimPrefix(front.URL, "http://")
+	check := func(what string, code, want int, body string) {
+		t.Helper()
+		if code != want || strings.Contains(body, "127.0.0.1") || strings.Contains(body, "http:") || strings.Contains(body, "context") {
+			t.Errorf("%s: %d %s, want %d in plain words", what, code, body, want)
+		}
+	}
+	code, _, body := raw(t, fa, "POST", "/proxies", strings.Repeat("x", maxBody+1))
+	check("a body over 1 MiB", code, http.StatusBadRequest, body)
+	s.Close()
+	code, _, body = raw(t, fa, "GET", "/proxies", "")
+	check("a closed Toxiproxy", code, http.StatusServiceUnavailable, body)
+	code, _, body = raw(t, fa, "POST", "/reset", "")
+	check("a closed Toxiproxy", code, http.StatusServiceUnavailable, body)
+}

@@ -193,7 +193,7 @@ func (s *Server) spawn() (*child, error) {
 	specs := append([]proxySpec(nil), s.proxies...)
 	s.mu.Unlock()
 	for _, p := range specs {
-		if _, err := ch.createProxy(s.client, p); err != nil {
+		if _, err := ch.createProxy(s.client, s.cfg.logger, p); err != nil {
 			return fail(err)
 		}
 	}
@@ -202,7 +202,7 @@ func (s *Server) spawn() (*child, error) {
 
 // createProxy adds p through the child's API and returns its listen
 // address.
-func (ch *child) createProxy(cl *http.Client, p proxySpec) (string, error) {
+func (ch *child) createProxy(cl *http.Client, log *slog.Logger, p proxySpec) (string, error) {
 	p.Enabled = true
 	b, _ := json.Marshal(p)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -211,7 +211,9 @@ func (ch *child) createProxy(cl *http.Client, p proxySpec) (string, error) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := cl.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("toxiproxy proxy %s on %s: %w", p.Name, p.Listen, err)
+		// The raw error names the child's address: logged, not returned.
+		log.Warn("toxiproxy: creating a proxy", "proxy", p.Name, "err", err)
+		return "", fmt.Errorf("toxiproxy proxy %s on %s: toxiproxy did not answer", p.Name, p.Listen)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -364,7 +366,7 @@ func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	addr, err := ch.createProxy(s.client, proxySpec{Name: name, Listen: listen, Upstream: upstream})
+	addr, err := ch.createProxy(s.client, s.cfg.logger, proxySpec{Name: name, Listen: listen, Upstream: upstream})
 	if err != nil {
 		return "", err
 	}
