@@ -177,6 +177,9 @@ func (c *Config) validate() error {
 	if c.ReadTimeout < 0 || c.IdleTimeout < 0 {
 		bad("ReadTimeout and IdleTimeout must not be negative")
 	}
+	if c.MaxFrameBytes != 0 && (c.MaxFrameBytes < 1<<20 || c.MaxFrameBytes > math.MaxInt32) {
+		bad("MaxFrameBytes %d: use 1 MiB (1048576) to 2 GiB - 1 (2147483647), or 0 for the default", c.MaxFrameBytes)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -263,10 +266,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
 		}
 		bopts = append(bopts, broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites))
-		if cfg.MaxFrameBytes != 0 {
-			if cfg.MaxFrameBytes < 1<<20 || cfg.MaxFrameBytes > math.MaxInt32 {
-				return nil, fmt.Errorf("max frame bytes %d is outside 1 MiB..2 GiB", cfg.MaxFrameBytes)
-			}
+		if cfg.MaxFrameBytes != 0 { // checked by validate
 			bopts = append(bopts, broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)))
 		}
 		if l.cluster, err = broker.Start(bopts...); err != nil {
