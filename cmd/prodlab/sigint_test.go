@@ -34,9 +34,11 @@ func TestCtrlCStopsTheLab(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	stopped := false
 	t.Cleanup(func() {
-		if !gone(cmd.Process.Pid) {
+		if !stopped {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
 		}
 	})
 	logText := func() string { b, _ := os.ReadFile(logPath); return string(b) }
@@ -48,6 +50,7 @@ func TestCtrlCStopsTheLab(t *testing.T) {
 	}
 	select {
 	case err := <-exited:
+		stopped = true
 		if err != nil {
 			t.Fatalf("lab exited with %v after Ctrl-C, want 0:\n%s", err, logText())
 		}

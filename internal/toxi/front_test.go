@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -172,7 +173,7 @@ func TestChildClosed(t *testing.T) {
 		}
 	}
 	if curl, err := exec.LookPath("curl"); err == nil {
-		out, err := exec.Command(curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "User-Agent: x",
+		out, err := exec.Command(curl, "-s", "-o", os.DevNull, "-w", "%{http_code}", "-H", "User-Agent: x",
 			"-H", "Content-Type: application/json", "-d", create, "http://"+child+"/proxies").Output()
 		if err != nil || string(out) != "403" {
 			t.Errorf("curl POST /proxies on the child: %q %v, want 403", out, err)
