@@ -111,6 +111,8 @@ FUZZTIME ?= 30000x
 fuzz:
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSendQuery$$' -fuzztime $(FUZZTIME) ./internal/api/
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzToxicBody$$' -fuzztime $(FUZZTIME) ./internal/console/
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRequestTarget$$' -fuzztime $(FUZZTIME) ./internal/toxi/
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./internal/kafkaframe/
 
 screenshots:
 	$(MAKE) browser-test SCREENSHOT=docs/img/console.png SCREENSHOT_LAB=docs/img/console-lab.png

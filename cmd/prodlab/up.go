@@ -35,6 +35,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.Var((*hostList)(&cfg.AllowedHosts), "allowed-host", allowedHostUsage)
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
+	fs.IntVar(&cfg.MaxFrameBytes, "max-frame-bytes", cfg.MaxFrameBytes, "embedded brokers: the longest Kafka request frame read, as Kafka's socket.request.max.bytes; a connection announcing a longer one is closed")
 	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one (default: bootstrap.servers of --config)")
 	client := addClientFlags(fs, "config")

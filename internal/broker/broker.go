@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -31,6 +32,7 @@ type cfg struct {
 	compactKey string
 	logger     *slog.Logger // see log.go
 	syncWrites bool
+	maxFrame   int32
 }
 
 // Opt configures a Cluster.
@@ -53,12 +55,21 @@ func Topics(partitions int32, names ...string) Opt {
 	return func(c *cfg) { c.partitions, c.topics = partitions, names }
 }
 
+// MaxFrameBytes caps the length of a request frame a broker reads, default
+// kafkaframe.DefaultMax (100 MiB): a connection that announces a longer one,
+// or sends an HTTP request, is closed before anything is allocated. The
+// Toxiproxy ports forward to these listeners, so the cap holds there too.
+func MaxFrameBytes(n int32) Opt { return func(c *cfg) { c.maxFrame = n } }
+
 // Start binds every broker and starts the cluster. Until Advertise is
 // called, a broker advertises its own direct address.
 func Start(opts ...Opt) (*Cluster, error) {
-	c := cfg{host: "127.0.0.1", brokers: 1}
+	c := cfg{host: "127.0.0.1", brokers: 1, maxFrame: kafkaframe.DefaultMax}
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.maxFrame < 1<<20 {
+		return nil, fmt.Errorf("max frame bytes %d is under 1 MiB", c.maxFrame)
 	}
 	if c.brokers < 1 || c.brokers > 9 {
 		return nil, fmt.Errorf("broker count %d is outside 1..9", c.brokers)
@@ -88,7 +99,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 			if err != nil {
 				return nil, fmt.Errorf("broker %d: %w", len(cl.lns)+1, err)
 			}
-			l := &listener{Listener: ln}
+			l := &listener{Listener: kafkaframe.Listener(ln, c.maxFrame, c.log())}
 			cl.lns = append(cl.lns, l)
 			cl.direct = append(cl.direct, ln.Addr().String())
 			return l, nil

@@ -6,12 +6,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
@@ -33,12 +33,9 @@ var toxicTypes = map[string][]string{
 	"reset_peer": {"timeout"},
 }
 
-var legalNameChars = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,64}$`)
-
 // legalName reports whether s is a proxy or toxic name the console passes
-// on: 1 to 64 of a-z A-Z 0-9 . _ -, and not . or .. (which a URL path
-// would resolve).
-func legalName(s string) bool { return s != "." && s != ".." && legalNameChars.MatchString(s) }
+// on: prodlab.LegalName, the rule Toxiproxy's front applies too.
+func legalName(s string) bool { return prodlab.LegalName(s) }
 
 // toxiproxy returns the client of the lab's Toxiproxy, each call bounded by
 // the console's timeout, writing a 503 if the console has none.

@@ -25,6 +25,7 @@ func TestOpenRefusesBadConfig(t *testing.T) {
 		{"console port", func(c *lab.Config) { c.ConsolePort = -2 }, "ConsolePort -2"},
 		{"api port", func(c *lab.Config) { c.APIPorts = map[string]int{"franz": 99999} }, "APIPorts[franz] 99999"},
 		{"unknown engine", func(c *lab.Config) { c.APIPorts = map[string]int{"sarama": 0} }, `engine "sarama" is unknown`},
+		{"frame cap", func(c *lab.Config) { c.MaxFrameBytes = 1000 }, "MaxFrameBytes 1000"},
 		{"negative timeout", func(c *lab.Config) { c.ReadTimeout = -1 }, "must not be negative"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -27,6 +28,7 @@ import (
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/progress"
@@ -59,6 +61,10 @@ type Config struct {
 	// SyncWrites fsyncs every batch before the broker acknowledges it, so
 	// that acknowledged records survive an OS crash, not only a kill.
 	SyncWrites bool
+	// MaxFrameBytes caps the Kafka request frames the embedded brokers
+	// read, on their direct and Toxiproxy ports (see broker.MaxFrameBytes);
+	// 0 keeps broker's default, kafkaframe.DefaultMax (100 MiB).
+	MaxFrameBytes int
 	// External is the direct bootstrap of an external cluster; empty runs
 	// the embedded one.
 	External []string
@@ -97,6 +103,7 @@ func DefaultConfig() Config {
 		ConsolePort:   prodlab.DefaultPorts.Console,
 		APIPorts:      builtAPIPorts(),
 		DataDir:       ".prodlab/data",
+		MaxFrameBytes: int(kafkaframe.DefaultMax),
 		Producer:      prodlab.DefaultConfig(),
 		StoreSize:     100000,
 		StoreTTL:      10 * time.Minute,
@@ -169,6 +176,9 @@ func (c *Config) validate() error {
 	}
 	if c.ReadTimeout < 0 || c.IdleTimeout < 0 {
 		bad("ReadTimeout and IdleTimeout must not be negative")
+	}
+	if c.MaxFrameBytes != 0 && (c.MaxFrameBytes < 1<<20 || c.MaxFrameBytes > math.MaxInt32) {
+		bad("MaxFrameBytes %d: use 1 MiB (1048576) to 2 GiB - 1 (2147483647), or 0 for the default", c.MaxFrameBytes)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
@@ -256,6 +266,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
 		}
 		bopts = append(bopts, broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites))
+		if cfg.MaxFrameBytes != 0 { // checked by validate
+			bopts = append(bopts, broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)))
+		}
 		if l.cluster, err = broker.Start(bopts...); err != nil {
 			return nil, fmt.Errorf("embedded kafka: %w", err)
 		}
@@ -391,7 +404,8 @@ func (l *Lab) limit(s *http.Server) {
 }
 
 func (l *Lab) serve(ln net.Listener, h http.Handler) *http.Server {
-	s := &http.Server{Handler: l.guard.Wrap(h)}
+	// OPTIONS * reaches h, which refuses it (ServeMux and toxi answer 400).
+	s := &http.Server{Handler: l.guard.Wrap(h), DisableGeneralOptionsHandler: true}
 	l.limit(s)
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,12 +1,14 @@
 package toxi
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
@@ -43,11 +45,19 @@ func init() {
 
 // runChild serves Toxiproxy's REST API, with no proxy yet, until its
 // stdin closes: the parent adds the proxies through the API, and its exit,
-// even a SIGKILL, closes the pipe.
+// even a SIGKILL, closes the pipe. The first line on stdin is the token
+// every request must carry (see guard.go).
 func runChild(conf string) int {
 	var c childConfig
 	if err := json.Unmarshal([]byte(conf), &c); err != nil {
 		fmt.Fprintf(os.Stderr, "toxiproxy child: bad %s: %v\n", childEnv, err)
+		return 2
+	}
+	in := bufio.NewReader(os.Stdin)
+	token, err := in.ReadString('\n')
+	token = strings.TrimSuffix(token, "\n")
+	if err != nil || len(token) < 32 {
+		fmt.Fprintln(os.Stderr, "toxiproxy child: no token on stdin")
 		return 2
 	}
 	level := zerolog.ErrorLevel
@@ -71,12 +81,12 @@ func runChild(conf string) int {
 		return 1
 	}
 	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
+		_, _ = io.Copy(io.Discard, in)
 		os.Exit(0) // the parent is gone or closed us
 	}()
 	// The timeouts of Toxiproxy's own server (ApiServer.Listen).
 	srv := &http.Server{
-		Handler:           api.Routes(),
+		Handler:           guard(api.Routes(), token, ln.Addr().String()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

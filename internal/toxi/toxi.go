@@ -33,6 +33,10 @@ import (
 // ErrClosed means the Server was closed.
 var ErrClosed = errors.New("toxiproxy is closed")
 
+// errBusy means another toxic change held the lock until the caller's
+// context ended.
+var errBusy = errors.New("waiting for another toxic change")
+
 // Opt configures a Server.
 type Opt func(*cfg)
 
@@ -73,7 +77,8 @@ func Stderr(w io.Writer) Opt { return func(c *cfg) { c.stderr = w } }
 // Server is Toxiproxy in a supervised child process.
 type Server struct {
 	cfg    cfg
-	client *http.Client
+	token  string        // the child's secret, see guard.go
+	client *http.Client  // adds the token, follows no redirect
 	change chan struct{} // one toxic change at a time
 	done   chan struct{} // closed by Close
 	wg     sync.WaitGroup
@@ -114,7 +119,11 @@ func New(opts ...Opt) (*Server, error) {
 	if c.timeout <= 0 {
 		return nil, fmt.Errorf("toxi: request timeout %v is not positive", c.timeout)
 	}
-	s := &Server{cfg: c, client: &http.Client{}, change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
+	token, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: c, token: token, client: childClient(token), change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
 	ch, err := s.spawn()
 	if err != nil {
 		return nil, err
@@ -136,6 +145,7 @@ func (s *Server) spawn() (*child, error) {
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"="+string(conf))
 	cmd.Stderr = s.cfg.stderr
+	cmd.SysProcAttr = ownGroup() // a terminal's Ctrl-C is the parent's to handle
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -148,6 +158,9 @@ func (s *Server) spawn() (*child, error) {
 		return nil, fmt.Errorf("toxiproxy: start %s: %w", exe, err)
 	}
 	ch := &child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	// The token goes through the pipe, which no other process can read,
+	// unlike the environment or the arguments.
+	go func() { _, _ = io.WriteString(stdin, s.token+"\n") }()
 	line := make(chan string, 1)
 	go func() {
 		r := bufio.NewReader(stdout)
@@ -180,7 +193,7 @@ func (s *Server) spawn() (*child, error) {
 	specs := append([]proxySpec(nil), s.proxies...)
 	s.mu.Unlock()
 	for _, p := range specs {
-		if _, err := ch.createProxy(s.client, p); err != nil {
+		if _, err := ch.createProxy(s.client, s.cfg.logger, p); err != nil {
 			return fail(err)
 		}
 	}
@@ -189,7 +202,7 @@ func (s *Server) spawn() (*child, error) {
 
 // createProxy adds p through the child's API and returns its listen
 // address.
-func (ch *child) createProxy(cl *http.Client, p proxySpec) (string, error) {
+func (ch *child) createProxy(cl *http.Client, log *slog.Logger, p proxySpec) (string, error) {
 	p.Enabled = true
 	b, _ := json.Marshal(p)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -198,7 +211,9 @@ func (ch *child) createProxy(cl *http.Client, p proxySpec) (string, error) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := cl.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("toxiproxy proxy %s on %s: %w", p.Name, p.Listen, err)
+		// The raw error names the child's address: logged, not returned.
+		log.Warn("toxiproxy: creating a proxy", "proxy", p.Name, "err", err)
+		return "", fmt.Errorf("toxiproxy proxy %s on %s: toxiproxy did not answer", p.Name, p.Listen)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -351,7 +366,7 @@ func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	addr, err := ch.createProxy(s.client, proxySpec{Name: name, Listen: listen, Upstream: upstream})
+	addr, err := ch.createProxy(s.client, s.cfg.logger, proxySpec{Name: name, Listen: listen, Upstream: upstream})
 	if err != nil {
 		return "", err
 	}
@@ -386,7 +401,7 @@ func (s *Server) lock(ctx context.Context) error {
 	case <-s.done:
 		return ErrClosed
 	case <-ctx.Done():
-		return fmt.Errorf("waiting for another toxic change: %w", ctx.Err())
+		return fmt.Errorf("%w: %w", errBusy, ctx.Err())
 	}
 }
 
@@ -419,78 +434,6 @@ func (s *Server) Reset(ctx context.Context) error {
 	<-ch.exited
 	s.emit(Change{Reset: true, Lost: true})
 	return nil
-}
-
-// maxBody bounds a REST request's body.
-const maxBody = 1 << 20
-
-// Routes returns Toxiproxy's REST API: every call goes to the child's own
-// API. Calls that change state (every method but GET and HEAD) run one at
-// a time, and each call is bounded by the request timeout. While the child
-// restarts, calls wait for it.
-func (s *Server) Routes() http.Handler { return http.HandlerFunc(s.forward) }
-
-func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
-	defer cancel()
-	// Read the body before taking the lock: a slow client holds only itself.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if err := s.lock(ctx); err != nil {
-			apiError(w, http.StatusServiceUnavailable, err.Error())
-			return
-		}
-		defer s.unlock()
-	}
-	ch, err := s.current(ctx)
-	if err != nil {
-		apiError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, ch.api+r.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	for _, k := range []string{"Content-Type", "User-Agent", "Accept"} {
-		if v := r.Header.Values(k); len(v) > 0 {
-			req.Header[k] = v
-		}
-	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", "") // no Go default: the child sees what the caller sent
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil && r.Context().Err() == nil {
-			apiError(w, http.StatusGatewayTimeout, fmt.Sprintf("toxiproxy did not answer in %v", s.cfg.timeout))
-			return
-		}
-		apiError(w, http.StatusServiceUnavailable, "toxiproxy stopped while answering, and is restarting with no toxics: "+err.Error())
-		return
-	}
-	defer resp.Body.Close()
-	for _, k := range []string{"Content-Type", "Content-Length"} {
-		if v := resp.Header.Get(k); v != "" {
-			w.Header().Set(k, v)
-		}
-	}
-	w.WriteHeader(resp.StatusCode)
-	s.copyObserved(w, r, resp)
-}
-
-// apiError answers in Toxiproxy's error format.
-func apiError(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(struct {
-		Error  string `json:"error"`
-		Status int    `json:"status"`
-	}{msg, code})
 }
 
 // Close stops the child and its proxies.

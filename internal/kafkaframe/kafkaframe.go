@@ -1,0 +1,143 @@
+// Package kafkaframe bounds Kafka request frames before anything allocates
+// them: a frame is a 4-byte big-endian length and that many bytes, and a
+// server that makes a buffer of the length it reads (kfake does) gives any
+// peer up to 4 GiB per connection. The length is checked against a cap,
+// 100 MiB by default as Kafka's own socket.request.max.bytes, and a first
+// frame that is an HTTP request line is refused too.
+package kafkaframe
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+)
+
+// DefaultMax is the default cap on a frame's length: 100 MiB, Kafka's
+// socket.request.max.bytes default, well above message.max.bytes.
+const DefaultMax int32 = 100 << 20
+
+var (
+	// ErrTooBig means a frame's length is negative or over the cap.
+	ErrTooBig = errors.New("kafka frame length over the cap")
+	// ErrHTTP means the bytes are the start of an HTTP request.
+	ErrHTTP = errors.New("an HTTP request sent to a Kafka port")
+)
+
+// methods are the first 4 bytes of the HTTP request lines refused; as a
+// length each is over 1 GiB.
+var methods = []string{"GET ", "POST", "PUT ", "HEAD", "DELE", "OPTI", "PATC", "CONN"}
+
+// Check returns the length a frame header h (4 bytes) announces, or an
+// error wrapping ErrHTTP or ErrTooBig.
+func Check(h [4]byte, max int32) (int32, error) {
+	for _, m := range methods {
+		if string(h[:]) == m {
+			return 0, fmt.Errorf("%w (%q)", ErrHTTP, m)
+		}
+	}
+	n := int32(binary.BigEndian.Uint32(h[:]))
+	if n < 0 || n > max {
+		return 0, fmt.Errorf("%w: %d bytes, cap %d", ErrTooBig, uint32(n), max)
+	}
+	return n, nil
+}
+
+// ReadFrame reads one frame from r and returns its body, without the
+// length, allocating only once the length passed Check.
+func ReadFrame(r io.Reader, max int32) ([]byte, error) {
+	var h [4]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, err
+	}
+	n, err := Check(h, max)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Listener wraps ln: every connection it accepts reads as a stream of
+// frames, and one whose header fails Check is closed, logged once on
+// logger (slog.Default() if nil) at Warn. The server behind reads only the
+// bytes before that header, then the error. max <= 0 means DefaultMax.
+func Listener(ln net.Listener, max int32, logger *slog.Logger) net.Listener {
+	if max <= 0 {
+		max = DefaultMax
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &listener{Listener: ln, max: max, log: logger}
+}
+
+type listener struct {
+	net.Listener
+	max int32
+	log *slog.Logger
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &conn{Conn: c, max: l.max, log: l.log}, nil
+}
+
+// conn follows the frames of the bytes its reader gets. Reads are
+// serialised by mu: the server reads one frame at a time anyway.
+type conn struct {
+	net.Conn
+	max int32
+	log *slog.Logger
+
+	mu   sync.Mutex
+	h    [4]byte
+	nh   int   // header bytes seen
+	left int64 // body bytes left of the current frame
+	err  error
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.Conn.Read(p)
+	for i := 0; i < n; {
+		if c.left > 0 {
+			k := min(int64(n-i), c.left)
+			i += int(k)
+			c.left -= k
+			continue
+		}
+		c.h[c.nh] = p[i]
+		c.nh++
+		i++
+		if c.nh < 4 {
+			continue
+		}
+		c.nh = 0
+		size, cerr := Check(c.h, c.max)
+		if cerr != nil {
+			c.err = cerr
+			c.log.Warn("kafka connection closed", "remote", c.Conn.RemoteAddr().String(), "err", cerr)
+			_ = c.Conn.Close()
+			if start := i - 4; start > 0 {
+				return start, nil // the frames before; the error next
+			}
+			return 0, cerr
+		}
+		c.left = int64(size)
+	}
+	return n, err
+}

@@ -1,0 +1,117 @@
+package kafkaframe
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func frame(body string) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	return append(b, body...)
+}
+
+func TestReadFrame(t *testing.T) {
+	r := bytes.NewReader(append(frame("abc"), frame("")...))
+	if b, err := ReadFrame(r, 10); err != nil || string(b) != "abc" {
+		t.Fatalf("ReadFrame = %q, %v", b, err)
+	}
+	if b, err := ReadFrame(r, 10); err != nil || len(b) != 0 {
+		t.Fatalf("empty frame = %q, %v", b, err)
+	}
+	for _, in := range []string{"\x40\x00\x00\x00", "\xff\xff\xff\xff", "\x00\x00\x00\x0b"} {
+		if _, err := ReadFrame(strings.NewReader(in), 10); !errors.Is(err, ErrTooBig) {
+			t.Errorf("%q: %v, want ErrTooBig", in, err)
+		}
+	}
+	for _, in := range []string{"GET / HTTP/1.1\r\n", "POST /x", "CONNECT a:1", "OPTIONS *"} {
+		if _, err := ReadFrame(strings.NewReader(in), 1<<31-1); !errors.Is(err, ErrHTTP) {
+			t.Errorf("%q: %v, want ErrHTTP", in, err)
+		}
+	}
+}
+
+// TestListener: frames under the cap pass byte for byte, in whatever
+// pieces they come; a frame over the cap closes the connection after the
+// frames before it, and is logged once.
+func TestListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var logs bytes.Buffer
+	fl := Listener(ln, 100, slog.New(slog.NewTextHandler(&logs, nil)))
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := fl.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer c.Close()
+		b, _ := io.ReadAll(c)
+		got <- b
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	good := append(frame("hello"), frame(strings.Repeat("x", 100))...)
+	for i := 0; i < len(good); i += 7 { // split headers across reads
+		if _, err := c.Write(good[i:min(i+7, len(good))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _ = c.Write(append(binary.BigEndian.AppendUint32(nil, 101), "more"...))
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, good) {
+			t.Fatalf("server read %q, want %q", b, good)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection was not closed")
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the client's side is still open")
+	}
+	if n := strings.Count(logs.String(), "kafka connection closed"); n != 1 {
+		t.Fatalf("%d log lines: %s", n, logs.String())
+	}
+}
+
+// FuzzReadFrame: ReadFrame never returns more than the cap, nor a body of
+// another length than its header's, and refuses every HTTP method.
+func FuzzReadFrame(f *testing.F) {
+	f.Add([]byte("\x00\x00\x00\x03abc"), int32(10))
+	f.Add([]byte("\x40\x00\x00\x00"), int32(100<<20))
+	f.Add([]byte("\xff\xff\xff\xff"), int32(1<<31-1))
+	f.Add([]byte("GET / HTTP/1.1\r\n"), int32(1<<31-1))
+	f.Add([]byte("\x00\x00\x00"), int32(10))
+	f.Fuzz(func(t *testing.T, in []byte, max int32) {
+		if max < 0 {
+			max = -max
+		}
+		max %= 1 << 20 // a cap this test can afford to allocate
+		b, err := ReadFrame(bytes.NewReader(in), max)
+		if err != nil {
+			return
+		}
+		if len(b) > int(max) || len(in) < 4 || int(binary.BigEndian.Uint32(in)) != len(b) || !bytes.Equal(b, in[4:4+len(b)]) {
+			t.Fatalf("ReadFrame(%q, %d) = %q", in, max, b)
+		}
+		for _, m := range methods {
+			if bytes.HasPrefix(in, []byte(m)) {
+				t.Fatalf("%q passed", in)
+			}
+		}
+	})
+}

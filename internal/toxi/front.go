@@ -1,0 +1,175 @@
+package toxi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpjson"
+)
+
+// maxBody bounds a REST request's body.
+const maxBody = 1 << 20
+
+// Routes returns Toxiproxy's REST API: every call goes to the child's own
+// API. Only origin-form request targets (/path?query) are forwarded; a
+// proxy or toxic whose name prodlab.LegalName refuses is not created.
+// Calls that change state (every method but GET and HEAD) run one at a
+// time, and each call is bounded by the request timeout. While the child
+// restarts, calls wait for it. Error bodies are httpjson's, in plain words:
+// the raw error goes to the log.
+func (s *Server) Routes() http.Handler { return http.HandlerFunc(s.forward) }
+
+func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
+	target, ok := originForm(r)
+	if !ok {
+		httpjson.Error(w, http.StatusBadRequest, "", "the request target must be a path such as /proxies, not a URL, an authority or *")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
+	defer cancel()
+	// Read the body before taking the lock: a slow client holds only itself.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		s.cfg.logger.Warn("toxiproxy front: reading a request body", "err", err)
+		httpjson.Error(w, http.StatusBadRequest, "", "the request body could not be read whole, or is over 1 MiB")
+		return
+	}
+	if field, msg := checkNames(r.Method, target.Path, body); msg != "" {
+		httpjson.Error(w, http.StatusBadRequest, field, msg)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if err := s.lock(ctx); err != nil {
+			s.unavailable(w, err)
+			return
+		}
+		defer s.unlock()
+	}
+	ch, err := s.current(ctx)
+	if err != nil {
+		s.unavailable(w, err)
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, ch.api, bytes.NewReader(body))
+	if err != nil {
+		s.cfg.logger.Error("toxiproxy front: building the child's request", "err", err)
+		httpjson.Error(w, http.StatusInternalServerError, "", "the request could not be passed to Toxiproxy")
+		return
+	}
+	// The child's host, the caller's path and query: nothing else of the
+	// target reaches the URL the client dials.
+	req.URL.Path, req.URL.RawPath, req.URL.RawQuery = target.Path, target.RawPath, target.RawQuery
+	for _, k := range []string{"Content-Type", "User-Agent", "Accept"} {
+		if v := r.Header.Values(k); len(v) > 0 {
+			req.Header[k] = v
+		}
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "") // no Go default: the child sees what the caller sent
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && r.Context().Err() == nil {
+			httpjson.Error(w, http.StatusGatewayTimeout, "", fmt.Sprintf("toxiproxy did not answer in %v", s.cfg.timeout))
+			return
+		}
+		s.cfg.logger.Warn("toxiproxy front: the child did not answer", "err", err)
+		httpjson.Error(w, http.StatusServiceUnavailable, "", "toxiproxy stopped while answering, and is restarting with no toxics")
+		return
+	}
+	defer resp.Body.Close()
+	for _, k := range []string{"Content-Type", "Content-Length"} {
+		if v := resp.Header.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
+	}
+	// s.client follows no redirect: the child's own (a path it cleaned,
+	// such as //proxies to /proxies) goes back as it is, if it is a path.
+	if loc := resp.Header.Get("Location"); isPath(loc) {
+		w.Header().Set("Location", loc)
+	}
+	w.WriteHeader(resp.StatusCode)
+	s.copyObserved(w, r, resp)
+}
+
+// unavailable answers 503 for an error of lock or current.
+func (s *Server) unavailable(w http.ResponseWriter, err error) {
+	msg := "toxiproxy is restarting: try again in a moment"
+	switch {
+	case errors.Is(err, ErrClosed):
+		msg = "toxiproxy is stopping with the lab"
+	case errors.Is(err, errBusy):
+		msg = "another change to Toxiproxy did not end in time: try again"
+	}
+	s.cfg.logger.Warn("toxiproxy front: unavailable", "err", err)
+	httpjson.Error(w, http.StatusServiceUnavailable, "", msg)
+}
+
+// originForm returns the request target as a URL holding only a path and
+// a raw query, if it is in origin-form (RFC 9112 3.2.1): absolute-form
+// (http://host/...), authority-form (host:port), asterisk-form (*) and
+// opaque targets (x:@host:port/...) are refused.
+func originForm(r *http.Request) (*url.URL, bool) {
+	u := r.URL
+	if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") || u == nil ||
+		u.Scheme != "" || u.Opaque != "" || u.User != nil || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
+		return nil, false
+	}
+	return &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}, true
+}
+
+// isPath reports whether loc is a redirect to a path of the same host.
+func isPath(loc string) bool {
+	return strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\")
+}
+
+// checkNames returns the field and message of a refusal if the body of a
+// call that names a proxy or toxic gives it a name prodlab.LegalName
+// refuses. It decodes as Toxiproxy does (one JSON value, fields matched
+// without case); a body Toxiproxy cannot decode is left for it to refuse.
+func checkNames(method, path string, body []byte) (field, msg string) {
+	if method != http.MethodPost {
+		return "", ""
+	}
+	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	dec := func(v any) bool { return json.NewDecoder(bytes.NewReader(body)).Decode(v) == nil }
+	bad := func(what, name string) (string, string) {
+		return "name", what + " name " + strconv.QuoteToASCII(name) + " must be 1 to 64 of a-z A-Z 0-9 . _ -, and not . or .."
+	}
+	switch {
+	case path == "/proxies":
+		var p struct{ Name string }
+		if dec(&p) && !prodlab.LegalName(p.Name) {
+			return bad("proxy", p.Name)
+		}
+	case path == "/populate":
+		var ps []struct{ Name string }
+		if dec(&ps) {
+			for _, p := range ps {
+				if !prodlab.LegalName(p.Name) {
+					return bad("proxy", p.Name)
+				}
+			}
+		}
+	case len(seg) == 3 && seg[0] == "proxies" && seg[2] == "toxics":
+		t := struct{ Name, Type, Stream string }{Stream: "downstream"}
+		if dec(&t) {
+			if t.Name == "" { // Toxiproxy's default name
+				t.Name = t.Type + "_" + t.Stream
+			}
+			if !prodlab.LegalName(t.Name) {
+				return bad("toxic", t.Name)
+			}
+		}
+	}
+	return "", ""
+}

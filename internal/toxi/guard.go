@@ -1,0 +1,64 @@
+package toxi
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+
+	"github.com/prodlab/prodlab/internal/httpjson"
+)
+
+// The child's REST API listens on a loopback port that any local process,
+// or a page through DNS rebinding, could reach. It answers only requests
+// that carry the per-run token the parent gave it on its stdin, in
+// tokenHeader, and name its own address as Host. The parent adds both to
+// every request it sends, so Toxiproxy's clients keep going through the
+// front (Routes), which checks Host and origin like every lab listener.
+const tokenHeader = "Prodlab-Toxiproxy-Token"
+
+// newToken returns 32 random bytes in hex.
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("toxiproxy token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// childClient is the parent's client of its child: it adds the token to
+// every request and follows no redirect.
+func childClient(token string) *http.Client {
+	return &http.Client{
+		Transport: tokenTransport{token: token, next: http.DefaultTransport},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+type tokenTransport struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(tokenHeader, t.token)
+	return t.next.RoundTrip(r)
+}
+
+// guard serves h only to requests with token and Host host: the child's
+// side of the check.
+func guard(h http.Handler, token, host string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get(tokenHeader)
+		if r.Host != host || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			httpjson.Error(w, http.StatusForbidden, "", "this is the lab's own Toxiproxy: use the API on the lab's Toxiproxy port")
+			return
+		}
+		r.Header.Del(tokenHeader)
+		h.ServeHTTP(w, r)
+	})
+}
