@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,7 +16,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -364,7 +367,83 @@ func driveJavaTutorial(t *testing.T, lab *lab.Lab, url string) {
 	if code := getJSON(t, url+"/api/v1/status?requestId=nope", &unknown); code != http.StatusNotFound || unknown.Field != "requestId" {
 		t.Errorf("unknown requestId: HTTP %d field %q, want 404 requestId", code, unknown.Field)
 	}
+	concurrentJava(t, lab, url)
+	boundedJava(t, url)
 }
+
+// concurrentJava sends 32 sync records at once, half plain, half
+// idempotent: each must be written once, where its answer says.
+func concurrentJava(t *testing.T, lab *lab.Lab, url string) {
+	t.Helper()
+	type answer struct {
+		id        string
+		err       error
+		Status    string `json:"status"`
+		Partition int32  `json:"partition"`
+		Offset    int64  `json:"offset"`
+	}
+	answers := make([]answer, 32)
+	var wg sync.WaitGroup
+	for i := range answers {
+		mode := [...]string{"plain", "idempotent"}[i%2]
+		answers[i].id = eventID("tuto-java-" + mode)
+		wg.Add(1)
+		go func(a *answer) {
+			defer wg.Done()
+			resp, err := http.Post(url+"/api/v1/send?sendMode=sync&mode="+mode+"&eventId="+a.id, "", nil)
+			if err != nil {
+				a.err = err
+				return
+			}
+			defer resp.Body.Close()
+			if err := json.NewDecoder(resp.Body).Decode(a); err != nil || resp.StatusCode != http.StatusOK {
+				a.err = fmt.Errorf("HTTP %d, %v", resp.StatusCode, err)
+			}
+		}(&answers[i])
+	}
+	wg.Wait()
+	for _, a := range answers {
+		if a.err != nil || a.Status != "OK" {
+			t.Errorf("concurrent send %s: status %q, %v", a.id, a.Status, a.err)
+			continue
+		}
+		if recs := labtest.Count(t, lab, prodlab.DefaultTopic, a.id); len(recs) != 1 || recs[0].Partition != a.Partition || recs[0].Offset != a.Offset {
+			t.Errorf("concurrent send %s answered %d/%d: %d copies in the log", a.id, a.Partition, a.Offset, len(recs))
+		}
+	}
+}
+
+// boundedJava fills the status store (STATUS_MAX=javaStatusMax) with one
+// async send more than it holds: the oldest is forgotten (404), the newest
+// ends OK.
+func boundedJava(t *testing.T, url string) {
+	t.Helper()
+	var ids []string
+	for range javaStatusMax + 1 {
+		var accepted struct {
+			RequestID string `json:"requestId"`
+		}
+		if code := postJSON(t, url+"/api/v1/send?mode=plain&sendMode=async&eventId="+eventID("tuto-java-bound"), &accepted); code != http.StatusAccepted {
+			t.Fatalf("async send: HTTP %d", code)
+		}
+		ids = append(ids, accepted.RequestID)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var last struct{ State string }
+	if err := labtest.Eventually(ctx, func() bool {
+		return getJSON(t, url+"/api/v1/status?requestId="+ids[len(ids)-1], &last) == http.StatusOK && last.State != "PENDING"
+	}); err != nil || last.State != "OK" {
+		t.Fatalf("the newest async send: state %q (%v), want OK", last.State, err)
+	}
+	var first struct{ Field string }
+	if code := getJSON(t, url+"/api/v1/status?requestId="+ids[0], &first); code != http.StatusNotFound || first.Field != "requestId" {
+		t.Errorf("the oldest of %d async sends with STATUS_MAX=%d: HTTP %d, want 404: the store is not bounded", len(ids), javaStatusMax, code)
+	}
+}
+
+// javaStatusMax is the status store's size in the test (STATUS_MAX).
+const javaStatusMax = 16
 
 // startJavaTutorial runs main class main of classpath cp on a free port
 // against bootstrap and returns its URL, read from its log, and a func that
@@ -373,7 +452,8 @@ func startJavaTutorial(t *testing.T, cp, main, bootstrap string) (string, func()
 	t.Helper()
 	java, _ := javatest.Tools(t)
 	cmd := exec.Command(java, "-cp", cp, main)
-	cmd.Env = append(os.Environ(), "KAFKA_BOOTSTRAP_SERVERS="+bootstrap, "SERVER_PORT=0")
+	cmd.Env = append(os.Environ(), "KAFKA_BOOTSTRAP_SERVERS="+bootstrap, "SERVER_PORT=0",
+		"STATUS_MAX="+strconv.Itoa(javaStatusMax))
 	// Spring Boot logs to stdout, the JVM's errors go to stderr: one pipe
 	// for both, which ends when the JVM exits.
 	pr, pw, err := os.Pipe()
