@@ -49,7 +49,8 @@ var JavaTutorialVersions = []string{"3.6.1", kafkalocal.Version}
 // TestTutorialJava builds the Java tutorial's Spring Boot API with Maven,
 // once per kafka-clients version, runs it from its classpath against an
 // embedded lab and drives it: one sync and one async send found once in
-// the log, bad input refused; then `prodlab validate --api java=...` (Lab
+// the log, bad input refused, 32 concurrent sends each written once, the
+// status store bounded by STATUS_MAX; then `prodlab validate --api java=...` (Lab
 // 02.4) must find java_idempotent=1 java_plain=2, and an ack-loss
 // experiment must find plain duplicates and idempotent none; last, Ctrl-C
 // stops it cleanly.
