@@ -85,9 +85,11 @@ test-local:
 # runs in order against a fresh embedded lab on the seed's ports (in a private
 # network namespace when possible), its output checked against the guide's
 # "Résultat attendu"; the Go tutorial's full program is built and sends
-# one record; the Java tutorial's API is built by Maven (kafka-clients 3.6.1
-# and 4.4.0), driven, and validated next to the lab's two APIs. These tests
-# skip under plain `go test ./...` (PRODLAB_DOCTEST).
+# one record; the Java tutorial's Spring Boot API is built by Maven
+# (kafka-clients 3.6.1 and 4.4.0; the first build downloads Spring Boot from
+# Maven Central, later ones run offline), driven, and put through
+# `prodlab validate`. These tests skip under plain `go test ./...`
+# (PRODLAB_DOCTEST).
 .PHONY: doc-test
 doc-test:
 	PRODLAB_DOCTEST=1 $(GO) test -count=1 -timeout 20m -v -run 'TestGuide|TestTutorial' ./internal/doctest/

@@ -2,45 +2,58 @@ package doctest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/javatest"
+	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
-	"github.com/prodlab/prodlab/internal/validate"
 )
 
 // JavaTutorialPath is the Java tutorial, relative to the repository root.
 const JavaTutorialPath = "docs/lab/TUTORIAL-JAVA.md"
 
-// Directives of the Java tutorial's complete files.
-const (
-	JavaFullProgram = "tutorial: full-program"
-	JavaPom         = "tutorial: pom"
-)
+// JavaFile is the directive before each complete file of the Java
+// tutorial's project, followed by the file's path in the project:
+// <!-- tutorial: file src/main/resources/application.properties -->. The
+// guide is the one source of the project: the test builds what it shows.
+const JavaFile = "tutorial: file "
 
 // JavaTutorialVersions are the kafka-clients versions the tutorial's API is
-// built with: the seed's and the current 4.x.
-var JavaTutorialVersions = []string{"3.6.1", "4.4.0"}
+// built with: the seed's, which the tutorial's pom.xml pins, and the 4.x the
+// lab pins for Apache Kafka (kafkalocal.Version), which its commands name.
+var JavaTutorialVersions = []string{"3.6.1", kafkalocal.Version}
 
-// TestTutorialJava builds the Java tutorial's API with Maven, once per
-// kafka-clients version, runs it against an embedded lab and drives it: one
-// sync and one async send found once in the log, bad input refused, then
-// Lab 02.4 through it next to the lab's two APIs, where validate must print
-// java_idempotent=1 java_plain=2; last, Ctrl-C stops it cleanly.
+// TestTutorialJava builds the Java tutorial's Spring Boot API with Maven,
+// once per kafka-clients version, runs it from its classpath against an
+// embedded lab and drives it: one sync and one async send found once in
+// the log, bad input refused, 32 concurrent sends each written once, the
+// status store bounded by STATUS_MAX; then `prodlab validate --api java=...` (Lab
+// 02.4) must find java_idempotent=1 java_plain=2, and an ack-loss
+// experiment must find plain duplicates and idempotent none; last, Ctrl-C
+// stops it cleanly.
 func TestTutorialJava(t *testing.T) {
 	enabled(t)
 	javatest.Tools(t)
@@ -49,58 +62,123 @@ func TestTutorialJava(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pom, src := javaTutorialFiles(t, string(md))
+	files, main := javaTutorialFiles(t, string(md))
+	bin := filepath.Join(t.TempDir(), "prodlab")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/prodlab")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/prodlab: %v\n%s", err, out)
+	}
 	l := labtest.Start(t)
 	for _, v := range JavaTutorialVersions {
 		t.Run(v, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := os.MkdirAll(filepath.Join(dir, "src", "main", "java"), 0o755); err != nil {
-				t.Fatal(err)
+			for name, body := range files {
+				p := filepath.Join(dir, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
-			if err := os.WriteFile(filepath.Join(dir, "pom.xml"), []byte(pom), 0o644); err != nil {
-				t.Fatal(err)
+			// The trainee runs `mvn spring-boot:run`; the test runs the
+			// compiled classes on the classpath Maven resolved, with no
+			// packaging step.
+			out := filepath.Join(dir, "target")
+			cp := javatest.Build(t, dir, out, "kafka.version="+v,
+				"mdep.outputFile="+filepath.Join(out, "classpath.txt"), "mdep.includeScope=runtime")
+			if !strings.Contains(cp, "kafka-clients-"+v+".jar") {
+				t.Fatalf("-Dkafka.version=%s did not pick kafka-clients %s: classpath %s", v, v, cp)
 			}
-			if err := os.WriteFile(filepath.Join(dir, "src", "main", "java", "ProducerApi.java"), []byte(src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cp := javatest.Build(t, dir, filepath.Join(dir, "target"), "kafka.version="+v)
-			url, stop := startJavaTutorial(t, cp, strings.Join(l.ProxyAddrs(), ","))
-			driveJavaTutorial(t, l, url)
-
-			topic := labtest.Topic(t, l, 3, nil)
-			tg := targettest.Of(t, l, topic, target.APIs(append(targettest.APIs(l), validate.API{Name: "java", URL: url})...))
-			var opts []validate.Opt
-			if testing.Verbose() {
-				opts = append(opts, validate.Progress(t.Logf))
-			}
-			val, err := validate.New(tg, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
 			start := time.Now()
-			rep, err := val.Run(ctx)
-			var out strings.Builder
-			_ = rep.WriteText(&out)
-			t.Logf("validate over %d APIs with kafka-clients %s, in %v:\n%s", len(tg.APIs()), v, time.Since(start).Round(time.Millisecond), out.String())
-			if err != nil {
-				t.Fatalf("validate: %v", err)
-			}
-			if !strings.Contains(rep.Summary(), "java_idempotent=1 java_plain=2") {
-				t.Fatalf("summary %q, want java_idempotent=1 java_plain=2", rep.Summary())
-			}
-			for _, r := range rep.Runs {
-				if r.API != "java" {
-					continue
-				}
-				if got := labtest.Count(t, l, topic, r.EventID); len(got) != len(r.Copies) {
-					t.Errorf("%s: the report has %d copies, the log %d", r.Name(), len(r.Copies), len(got))
-				}
-			}
+			url, stop := startJavaTutorial(t, cp, main, strings.Join(l.ProxyAddrs(), ","))
+			t.Logf("kafka-clients %s: Spring Boot listened after %v", v, time.Since(start).Round(time.Millisecond))
+			driveJavaTutorial(t, l, url)
+			validateJava(t, bin, l, url, v)
 			experimentJava(t, l, url)
 			stop()
 		})
+	}
+}
+
+// TestTutorialJavaVersions checks, without Java, the versions the Java
+// tutorial names: its pom.xml pins the seed's kafka-clients, and every
+// kafka-clients version its text gives (-Dkafka.version=..., "version
+// 4.4.0") is one the test builds.
+func TestTutorialJavaVersions(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join(repoRoot(t), JavaTutorialPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := javaTutorialFiles(t, string(md))
+	var pom struct {
+		Kafka string `xml:"properties>kafka.version"`
+	}
+	if err := xml.Unmarshal([]byte(files["pom.xml"]), &pom); err != nil {
+		t.Fatalf("the tutorial's pom.xml: %v", err)
+	}
+	if pom.Kafka != JavaTutorialVersions[0] {
+		t.Errorf("the tutorial's pom.xml pins kafka.version %q, want the seed's %s", pom.Kafka, JavaTutorialVersions[0])
+	}
+	named := regexp.MustCompile(`kafka\.version=([0-9]+(?:\.[0-9]+)*)|(?:version|kafka-clients)\s+([0-9]+\.[0-9]+\.[0-9]+)`).FindAllStringSubmatch(string(md), -1)
+	if len(named) == 0 {
+		t.Fatalf("%s names no kafka-clients 4.x version to try", JavaTutorialPath)
+	}
+	for _, m := range named {
+		if v := m[1] + m[2]; !slices.Contains(JavaTutorialVersions, v) {
+			t.Errorf("%s names kafka-clients %s; the test builds %v", JavaTutorialPath, v, JavaTutorialVersions)
+		}
+	}
+}
+
+// validateJava runs `prodlab validate --api java=url --json` against l, as
+// the tutorial's last step does, and checks that the lost acknowledgement
+// was retried into two copies in plain mode and one in idempotent mode,
+// each found in the log.
+func validateJava(t *testing.T, bin string, l *lab.Lab, url, version string) {
+	t.Helper()
+	topic := labtest.Topic(t, l, 3, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "validate", "--json", "--api", "java="+url,
+		"--toxiproxy", l.ToxiproxyURL(), "--bootstrap", strings.Join(l.DirectAddrs(), ","), "--topic", topic)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	var rep struct {
+		Summary string `json:"summary"`
+		Runs    []struct {
+			API     string       `json:"api"`
+			Mode    prodlab.Mode `json:"mode"`
+			EventID string       `json:"eventId"`
+			Copies  []struct {
+				Partition int32 `json:"partition"`
+				Offset    int64 `json:"offset"`
+			} `json:"copies"`
+		} `json:"runs"`
+	}
+	if jerr := json.Unmarshal(stdout.Bytes(), &rep); jerr != nil || err != nil {
+		t.Fatalf("prodlab validate: %v (JSON: %v)\nstdout:\n%s\nstderr:\n%s", err, jerr, stdout.String(), stderr.String())
+	}
+	t.Logf("prodlab validate --api java=... with kafka-clients %s, in %v: %s", version, time.Since(start).Round(time.Millisecond), rep.Summary)
+	if testing.Verbose() {
+		t.Logf("validate's progress:\n%s", stderr.String())
+	}
+	if !strings.Contains(rep.Summary, "java_idempotent=1 java_plain=2") {
+		t.Fatalf("summary %q, want java_idempotent=1 java_plain=2", rep.Summary)
+	}
+	want := map[prodlab.Mode]int{prodlab.Idempotent: 1, prodlab.Plain: 2}
+	for _, r := range rep.Runs {
+		got := labtest.Count(t, l, topic, r.EventID)
+		if r.API != "java" || len(r.Copies) != want[r.Mode] || len(got) != len(r.Copies) {
+			t.Errorf("%s_%s %s: the report has %d copies, the log %d, want %d", r.API, r.Mode, r.EventID, len(r.Copies), len(got), want[r.Mode])
+		}
+		delete(want, r.Mode)
+	}
+	if len(want) != 0 {
+		t.Errorf("validate ran no window for %v", want)
 	}
 }
 
@@ -151,41 +229,58 @@ func experimentJava(t *testing.T, l *lab.Lab, url string) {
 	}
 }
 
-// javaTutorialFiles returns the tutorial's pom.xml and ProducerApi.java, and
-// checks that every Java excerpt of its steps is part of the full program.
-func javaTutorialFiles(t *testing.T, md string) (pom, src string) {
+// javaTutorialFiles returns the files of the tutorial's project, by path,
+// and the class name of its @SpringBootApplication. Each file's block must
+// be introduced by prose that names its path, and every line of a Java
+// excerpt must be a line of one of the files.
+func javaTutorialFiles(t *testing.T, md string) (files map[string]string, main string) {
 	t.Helper()
 	fences, err := Fences(md)
 	if err != nil {
 		t.Fatalf("%s: %v", JavaTutorialPath, err)
 	}
-	var poms, full, excerpts []Fence
+	files = map[string]string{}
+	lines := map[string]bool{}
+	var excerpts []Fence
 	for _, f := range fences {
-		switch {
-		case f.Lang == "xml" && f.Directive == JavaPom:
-			poms = append(poms, f)
-		case f.Lang == "java" && f.Directive == JavaFullProgram:
-			full = append(full, f)
-		case f.Lang == "java":
-			excerpts = append(excerpts, f)
+		name, ok := strings.CutPrefix(f.Directive, JavaFile)
+		if !ok {
+			if f.Lang == "java" {
+				excerpts = append(excerpts, f)
+			}
+			continue
+		}
+		name = strings.TrimSpace(name)
+		if name == "" || name != path.Clean(name) || path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			t.Fatalf("%s line %d: file path %q must be relative to the project, inside it", JavaTutorialPath, f.Line, name)
+		}
+		if _, dup := files[name]; dup {
+			t.Fatalf("%s line %d: %s is given twice", JavaTutorialPath, f.Line, name)
+		}
+		if !strings.Contains(f.Prose, "`"+name+"`") {
+			t.Errorf("%s line %d: the text before the block does not name its file `%s`", JavaTutorialPath, f.Line, name)
+		}
+		files[name] = f.Body
+		if strings.HasSuffix(name, ".java") {
+			for _, ln := range strings.Split(f.Body, "\n") {
+				lines[strings.TrimSpace(ln)] = true
+			}
+			if strings.Contains(f.Body, "@SpringBootApplication") {
+				main = strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(name, "src/main/java/"), ".java"), "/", ".")
+			}
 		}
 	}
-	if len(poms) != 1 || len(full) != 1 {
-		t.Fatalf("%s: %d xml blocks marked <!-- %s --> and %d java blocks marked <!-- %s -->, want 1 and 1",
-			JavaTutorialPath, len(poms), JavaPom, len(full), JavaFullProgram)
-	}
-	lines := map[string]bool{}
-	for _, ln := range strings.Split(full[0].Body, "\n") {
-		lines[strings.TrimSpace(ln)] = true
+	if files["pom.xml"] == "" || main == "" {
+		t.Fatalf("%s: want a block marked <!-- %spom.xml --> and a Java file with @SpringBootApplication", JavaTutorialPath, JavaFile)
 	}
 	for _, e := range excerpts {
 		for _, ln := range strings.Split(e.Body, "\n") {
 			if s := strings.TrimSpace(ln); s != "" && !lines[s] {
-				t.Errorf("%s line %d: the excerpt's line %q is not in the full program", JavaTutorialPath, e.Line, s)
+				t.Errorf("%s line %d: the excerpt's line %q is in none of the project's files", JavaTutorialPath, e.Line, s)
 			}
 		}
 	}
-	return poms[0].Body, full[0].Body
+	return files, main
 }
 
 // driveJavaTutorial checks the API's contract: /health, a sync idempotent
@@ -273,38 +368,126 @@ func driveJavaTutorial(t *testing.T, lab *lab.Lab, url string) {
 	if code := getJSON(t, url+"/api/v1/status?requestId=nope", &unknown); code != http.StatusNotFound || unknown.Field != "requestId" {
 		t.Errorf("unknown requestId: HTTP %d field %q, want 404 requestId", code, unknown.Field)
 	}
+	concurrentJava(t, lab, url)
+	boundedJava(t, url)
 }
 
-// startJavaTutorial runs the API of classpath cp on a free port against
-// bootstrap and returns its URL, read from its log, and a func that stops it
-// with SIGINT and checks that its shutdown hook ran.
-func startJavaTutorial(t *testing.T, cp, bootstrap string) (string, func()) {
+// concurrentJava sends 32 sync records at once, half plain, half
+// idempotent: each must be written once, where its answer says.
+func concurrentJava(t *testing.T, lab *lab.Lab, url string) {
+	t.Helper()
+	type answer struct {
+		id        string
+		err       error
+		Status    string `json:"status"`
+		Partition int32  `json:"partition"`
+		Offset    int64  `json:"offset"`
+	}
+	answers := make([]answer, 32)
+	var wg sync.WaitGroup
+	for i := range answers {
+		mode := [...]string{"plain", "idempotent"}[i%2]
+		answers[i].id = eventID("tuto-java-" + mode)
+		wg.Add(1)
+		go func(a *answer) {
+			defer wg.Done()
+			resp, err := http.Post(url+"/api/v1/send?sendMode=sync&mode="+mode+"&eventId="+a.id, "", nil)
+			if err != nil {
+				a.err = err
+				return
+			}
+			defer resp.Body.Close()
+			if err := json.NewDecoder(resp.Body).Decode(a); err != nil || resp.StatusCode != http.StatusOK {
+				a.err = fmt.Errorf("HTTP %d, %v", resp.StatusCode, err)
+			}
+		}(&answers[i])
+	}
+	wg.Wait()
+	for _, a := range answers {
+		if a.err != nil || a.Status != "OK" {
+			t.Errorf("concurrent send %s: status %q, %v", a.id, a.Status, a.err)
+			continue
+		}
+		if recs := labtest.Count(t, lab, prodlab.DefaultTopic, a.id); len(recs) != 1 || recs[0].Partition != a.Partition || recs[0].Offset != a.Offset {
+			t.Errorf("concurrent send %s answered %d/%d: %d copies in the log", a.id, a.Partition, a.Offset, len(recs))
+		}
+	}
+}
+
+// boundedJava fills the status store (STATUS_MAX=javaStatusMax) with one
+// async send more than it holds: the oldest is forgotten (404), the newest
+// ends OK.
+func boundedJava(t *testing.T, url string) {
+	t.Helper()
+	var ids []string
+	for range javaStatusMax + 1 {
+		var accepted struct {
+			RequestID string `json:"requestId"`
+		}
+		if code := postJSON(t, url+"/api/v1/send?mode=plain&sendMode=async&eventId="+eventID("tuto-java-bound"), &accepted); code != http.StatusAccepted {
+			t.Fatalf("async send: HTTP %d", code)
+		}
+		ids = append(ids, accepted.RequestID)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var last struct{ State string }
+	if err := labtest.Eventually(ctx, func() bool {
+		return getJSON(t, url+"/api/v1/status?requestId="+ids[len(ids)-1], &last) == http.StatusOK && last.State != "PENDING"
+	}); err != nil || last.State != "OK" {
+		t.Fatalf("the newest async send: state %q (%v), want OK", last.State, err)
+	}
+	var first struct{ Field string }
+	if code := getJSON(t, url+"/api/v1/status?requestId="+ids[0], &first); code != http.StatusNotFound || first.Field != "requestId" {
+		t.Errorf("the oldest of %d async sends with STATUS_MAX=%d: HTTP %d, want 404: the store is not bounded", len(ids), javaStatusMax, code)
+	}
+}
+
+// javaStatusMax is the status store's size in the test (STATUS_MAX).
+const javaStatusMax = 16
+
+// startJavaTutorial runs main class main of classpath cp on a free port
+// against bootstrap and returns its URL, read from its log, and a func that
+// stops it with SIGINT and checks that the producers were closed.
+func startJavaTutorial(t *testing.T, cp, main, bootstrap string) (string, func()) {
 	t.Helper()
 	java, _ := javatest.Tools(t)
-	cmd := exec.Command(java, "-cp", cp, "ProducerApi")
-	cmd.Env = append(os.Environ(), "KAFKA_BOOTSTRAP_SERVERS="+bootstrap, "SERVER_PORT=0")
-	stderr, err := cmd.StderrPipe()
+	cmd := exec.Command(java, "-cp", cp, main)
+	cmd.Env = append(os.Environ(), "KAFKA_BOOTSTRAP_SERVERS="+bootstrap, "SERVER_PORT=0",
+		"STATUS_MAX="+strconv.Itoa(javaStatusMax))
+	// Spring Boot logs to stdout, the JVM's errors go to stderr: one pipe
+	// for both, which ends when the JVM exits.
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = pw, pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
 		t.Fatal(err)
 	}
-	lines := make(chan string, 100)
+	listening := make(chan string, 1)
 	var logs syncBuf
 	logDone := make(chan struct{})
 	go func() {
 		defer close(logDone)
-		sc := bufio.NewScanner(stderr)
+		defer pr.Close()
+		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			logs.WriteString(sc.Text() + "\n")
-			select {
-			case lines <- sc.Text():
-			default:
+			if _, rest, found := strings.Cut(sc.Text(), "API à l'écoute sur "); found && len(strings.Fields(rest)) > 0 {
+				select {
+				case listening <- strings.Fields(rest)[0]:
+				default:
+				}
 			}
 		}
-		close(lines)
+		_, _ = io.Copy(io.Discard, pr)
 	}()
+	exited := make(chan error, 1)
+	go func() { <-logDone; exited <- cmd.Wait() }()
 	stopped := false
 	stop := func() {
 		if stopped {
@@ -312,8 +495,6 @@ func startJavaTutorial(t *testing.T, cp, bootstrap string) (string, func()) {
 		}
 		stopped = true
 		_ = cmd.Process.Signal(os.Interrupt)
-		exited := make(chan error, 1)
-		go func() { <-logDone; exited <- cmd.Wait() }()
 		select {
 		case err := <-exited:
 			// The JVM exits 130 (128 + SIGINT) after its shutdown hooks.
@@ -332,20 +513,16 @@ func startJavaTutorial(t *testing.T, cp, bootstrap string) (string, func()) {
 		}
 	}
 	t.Cleanup(stop)
-	deadline := time.After(60 * time.Second)
-	for {
-		select {
-		case ln, ok := <-lines:
-			if !ok {
-				t.Fatalf("the Java API exited before listening:\n%s", logs.String())
-			}
-			if _, rest, found := strings.Cut(ln, "API à l'écoute sur "); found {
-				return strings.Fields(rest)[0], stop
-			}
-		case <-deadline:
-			t.Fatalf("the Java API did not say where it listens:\n%s", logs.String())
-		}
+	select {
+	case url := <-listening:
+		return url, stop
+	case err := <-exited:
+		stopped = true
+		t.Fatalf("the Java API exited before listening: %v\n%s", err, logs.String())
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the Java API did not say where it listens within 90s:\n%s", logs.String())
 	}
+	return "", nil
 }
 
 func getJSON(t *testing.T, url string, v any) int {
