@@ -249,8 +249,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		}
 		bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
 			broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
-			// Clean when compaction-check rolls the segment, so a trainee sees
-			// V1, V2 and V3 first; kfake's own timer stays at its 1 h default.
+			// A compacted partition's segment rolls on a write segment.ms
+			// after it began, or at once on compaction-check's roll key;
+			// the cleaner runs right after (broker/roll.go).
 			broker.CompactOnKey(admin.RollKey)}
 		if cfg.DataDir != "" {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
