@@ -139,6 +139,7 @@ func (c *Config) MaxIdle() time.Duration {
 type envVar struct {
 	env, flag, usage string
 	set              func(c *Config, v string) error
+	get              func(c *Config) string // nil: not listed by Changed
 }
 
 func msVar(env, flagName, usage string, field func(*Config) *time.Duration) envVar {
@@ -149,7 +150,21 @@ func msVar(env, flagName, usage string, field func(*Config) *time.Duration) envV
 		}
 		*field(c) = time.Duration(n) * time.Millisecond
 		return nil
-	}}
+	}, func(c *Config) string { return strconv.FormatInt(field(c).Milliseconds(), 10) }}
+}
+
+// Changed lists the producer settings that differ from DefaultConfig's,
+// as VAR=value in the environment's names, e.g.
+// KAFKA_REQUEST_TIMEOUT_MS=3000; bootstrap servers are not listed.
+func (c *Config) Changed() []string {
+	def := DefaultConfig()
+	var out []string
+	for _, ev := range envVars {
+		if ev.get != nil && ev.get(c) != ev.get(&def) {
+			out = append(out, ev.env+"="+ev.get(c))
+		}
+	}
+	return out
 }
 
 var envVars = []envVar{
@@ -161,7 +176,7 @@ var envVars = []envVar{
 			}
 		}
 		return nil
-	}},
+	}, nil},
 	msVar("KAFKA_REQUEST_TIMEOUT_MS", "request-timeout-ms", "producer request timeout", func(c *Config) *time.Duration { return &c.RequestTimeout }),
 	msVar("KAFKA_DELIVERY_TIMEOUT_MS", "delivery-timeout-ms", "producer delivery timeout", func(c *Config) *time.Duration { return &c.DeliveryTimeout }),
 	msVar("KAFKA_RETRY_BACKOFF_MS", "retry-backoff-ms", "pause between retries", func(c *Config) *time.Duration { return &c.RetryBackoff }),
@@ -172,13 +187,13 @@ var envVars = []envVar{
 		}
 		c.Retries = n
 		return nil
-	}},
+	}, func(c *Config) string { return strconv.Itoa(c.Retries) }},
 	msVar("KAFKA_LINGER_MS", "linger-ms", "batch linger", func(c *Config) *time.Duration { return &c.Linger }),
 	msVar("KAFKA_CONNECTIONS_MAX_IDLE_MS", "connections-max-idle-ms", "idle time before a producer closes a broker connection (default: 540000 on franz, never on librdkafka)", func(c *Config) *time.Duration { return &c.ConnMaxIdle }),
 	{"KAFKA_ACKS_PLAIN", "acks-plain", "acks of the plain producer: 0, 1 or all", func(c *Config, v string) error {
 		c.AcksPlain = strings.TrimSpace(v)
 		return nil
-	}},
+	}, func(c *Config) string { return c.AcksPlain }},
 }
 
 // LoadEnv applies every seed environment variable that lookup finds set.

@@ -419,6 +419,9 @@ func (l *Lab) DirectAddrs() []string { return l.direct }
 // Proxied mode; see DialerProxies for Dialed mode.
 func (l *Lab) ProxyAddrs() []string { return l.proxies }
 
+// Producer is the engines' producer configuration.
+func (l *Lab) Producer() prodlab.Config { return l.cfg.Producer }
+
 // ClientProps are the Kafka client settings of every client of the lab.
 func (l *Lab) ClientProps() prodlab.ClientProps { return l.cfg.Producer.Client }
 
