@@ -88,6 +88,11 @@ func (r *roller) produce(pr *kmsg.ProduceRequest, now time.Time) {
 		}
 		compact, segMs := compaction(info)
 		if !compact {
+			if info != nil { // no longer compacted
+				r.mu.Lock()
+				delete(r.topics, info.Topic)
+				r.mu.Unlock()
+			}
 			continue
 		}
 		r.mu.Lock()
