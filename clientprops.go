@@ -55,6 +55,7 @@ var clientKeys = map[string]clientKey{
 	"ssl.endpoint.identification.algorithm": {check: oneOf("https", "", "none")},
 	"client.id":                             {check: nonEmpty},
 	"max.in.flight.requests.per.connection": {check: intIn(1, 1000000)},
+	"connections.max.idle.ms":               {check: intIn(100, 900000)},
 }
 
 // clientAliases maps librdkafka's spellings (kcat's -X) to the Java names.

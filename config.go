@@ -41,6 +41,11 @@ type Config struct {
 	// (KAFKA_ACKS_PLAIN, default "1"). The idempotent producer always uses
 	// acks=all.
 	AcksPlain string
+	// ConnMaxIdle is how long an idle broker connection stays open
+	// (KAFKA_CONNECTIONS_MAX_IDLE_MS; the client setting
+	// connections.max.idle.ms wins, see MaxIdle). Default 0: the engine's
+	// own, 9 min on franz as on the Java client, never on librdkafka.
+	ConnMaxIdle time.Duration
 	// MaxBuffered caps the records queued per producer (default 100000).
 	// A full buffer makes Produce return ErrBufferFull.
 	MaxBuffered int
@@ -106,6 +111,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("KAFKA_DELIVERY_TIMEOUT_MS: %d ms must be ≥ KAFKA_REQUEST_TIMEOUT_MS + KAFKA_LINGER_MS = %d ms",
 			c.DeliveryTimeout.Milliseconds(), (c.RequestTimeout+c.Linger).Milliseconds()))
 	}
+	if d := c.MaxIdle(); d != 0 && (d < 100*time.Millisecond || d > 15*time.Minute) {
+		errs = append(errs, fmt.Errorf("KAFKA_CONNECTIONS_MAX_IDLE_MS: %d ms is outside 100..900000", d.Milliseconds()))
+	}
 	if c.MaxBuffered < 1 {
 		errs = append(errs, fmt.Errorf("max buffered records: %d must be at least 1", c.MaxBuffered))
 	}
@@ -115,10 +123,23 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// MaxIdle returns the idle time after which a producer closes a broker
+// connection: the client setting connections.max.idle.ms if set, else
+// ConnMaxIdle; 0 means the engine's default.
+func (c *Config) MaxIdle() time.Duration {
+	if v, ok := c.Client.Get("connections.max.idle.ms"); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return time.Duration(n) * time.Millisecond
+		}
+	}
+	return c.ConnMaxIdle
+}
+
 // envVar binds one environment variable to a flag.
 type envVar struct {
 	env, flag, usage string
 	set              func(c *Config, v string) error
+	get              func(c *Config) string // nil: not listed by Changed
 }
 
 func msVar(env, flagName, usage string, field func(*Config) *time.Duration) envVar {
@@ -129,14 +150,28 @@ func msVar(env, flagName, usage string, field func(*Config) *time.Duration) envV
 		}
 		*field(c) = time.Duration(n) * time.Millisecond
 		return nil
-	}}
+	}, func(c *Config) string { return strconv.FormatInt(field(c).Milliseconds(), 10) }}
+}
+
+// Changed lists the producer settings that differ from DefaultConfig's,
+// as VAR=value in the environment's names, e.g.
+// KAFKA_REQUEST_TIMEOUT_MS=3000; bootstrap servers are not listed.
+func (c *Config) Changed() []string {
+	def := DefaultConfig()
+	var out []string
+	for _, ev := range envVars {
+		if ev.get != nil && ev.get(c) != ev.get(&def) {
+			out = append(out, ev.env+"="+ev.get(c))
+		}
+	}
+	return out
 }
 
 var envVars = []envVar{
 	{"KAFKA_BOOTSTRAP_SERVERS", "bootstrap", "comma-separated seed brokers", func(c *Config, v string) error {
 		c.Bootstrap = SplitList(v)
 		return nil
-	}},
+	}, nil},
 	msVar("KAFKA_REQUEST_TIMEOUT_MS", "request-timeout-ms", "producer request timeout", func(c *Config) *time.Duration { return &c.RequestTimeout }),
 	msVar("KAFKA_DELIVERY_TIMEOUT_MS", "delivery-timeout-ms", "producer delivery timeout", func(c *Config) *time.Duration { return &c.DeliveryTimeout }),
 	msVar("KAFKA_RETRY_BACKOFF_MS", "retry-backoff-ms", "pause between retries", func(c *Config) *time.Duration { return &c.RetryBackoff }),
@@ -147,12 +182,13 @@ var envVars = []envVar{
 		}
 		c.Retries = n
 		return nil
-	}},
+	}, func(c *Config) string { return strconv.Itoa(c.Retries) }},
 	msVar("KAFKA_LINGER_MS", "linger-ms", "batch linger", func(c *Config) *time.Duration { return &c.Linger }),
+	msVar("KAFKA_CONNECTIONS_MAX_IDLE_MS", "connections-max-idle-ms", "idle time before a producer closes a broker connection (default: 540000 on franz, never on librdkafka)", func(c *Config) *time.Duration { return &c.ConnMaxIdle }),
 	{"KAFKA_ACKS_PLAIN", "acks-plain", "acks of the plain producer: 0, 1 or all", func(c *Config, v string) error {
 		c.AcksPlain = strings.TrimSpace(v)
 		return nil
-	}},
+	}, func(c *Config) string { return c.AcksPlain }},
 }
 
 // LoadEnv applies every seed environment variable that lookup finds set.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"syscall"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/lab"
@@ -54,7 +53,7 @@ func down(ctx context.Context, c downConfig, w io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+	if err := terminate(pid); err != nil {
 		return fmt.Errorf("stopping prodlab PID %d: %w", pid, err)
 	}
 	fmt.Fprintf(w, "Stopping prodlab PID %d (data dir %s): pending sends are flushed first...\n", pid, c.dataDir)

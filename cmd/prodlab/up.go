@@ -182,6 +182,9 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	if u := l.ConsoleURL(); u != "" {
 		fmt.Fprintf(w, "  Web console                %s\n", u)
 	}
+	if p := l.Producer(); len(p.Changed()) > 0 {
+		fmt.Fprintf(w, "  %-26s %s\n", "Producer settings", strings.Join(p.Changed(), " "))
+	}
 	if c := l.ClientProps().String(); c != "" {
 		fmt.Fprintf(w, "  %-26s %s\n", "Client settings", c)
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -94,16 +93,6 @@ func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result
 	slices.Sort(all)
 	r.P50, r.P99 = percentile(all, 0.50), percentile(all, 0.99)
 	return r
-}
-
-// cpuTime returns the user and system CPU time of the process so far, every
-// thread included.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // percentile returns the q-quantile of sorted samples (nearest rank).

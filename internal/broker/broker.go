@@ -18,6 +18,7 @@ import (
 // Cluster is a running embedded cluster.
 type Cluster struct {
 	kc     *kfake.Cluster
+	roll   *roller
 	lns    []*listener
 	direct []string
 }
@@ -120,9 +121,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 		return nil, err
 	}
 	cl.kc = kc
-	if c.compactKey != "" {
-		watchCompactKey(kc, []byte(c.compactKey))
-	}
+	cl.roll = startRoller(kc, []byte(c.compactKey))
 	controlApiVersions(kc, cl.directFirst)
 	controlNullLists(kc, cl.directFirst)
 	return cl, nil
@@ -160,7 +159,10 @@ func (c *Cluster) Advertise(i int, addr string) error {
 func (c *Cluster) Kfake() *kfake.Cluster { return c.kc }
 
 // Close stops every broker.
-func (c *Cluster) Close() { c.kc.Close() }
+func (c *Cluster) Close() {
+	c.roll.close()
+	c.kc.Close()
+}
 
 // listener is a broker's listener whose Addr is the advertised address.
 type listener struct {

@@ -4,29 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// CompactOnKey makes the cluster run its log cleaner (kfake's
-// Cluster.Compact) right after a record with this key is written, default
-// off. prodlab compaction-check writes such a record to roll the active
-// segment: real Kafka's cleaner picks a segment up once it has rolled,
-// and the embedded one then does the same, at the pace of whoever runs
-// the check. The record must be uncompressed to be seen.
+// CompactOnKey makes a record with this key roll its partition's active
+// segment at once, whatever segment.ms says, so that the cleaner runs
+// right after it (see roller), default none. prodlab compaction-check
+// writes such a record. The record must be uncompressed to be seen.
 func CompactOnKey(key string) Opt { return func(c *cfg) { c.compactKey = key } }
-
-// watchCompactKey observes every produce request, without handling it,
-// and asks for a compaction once the request that carries key is written.
-func watchCompactKey(kc *kfake.Cluster, key []byte) {
-	kc.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		if pr, ok := req.(*kmsg.ProduceRequest); ok && carriesKey(pr, key) {
-			// Compact runs on the cluster's loop, after this request.
-			go kc.Compact()
-		}
-		return nil, nil, false
-	})
-}
 
 // carriesKey reports whether an uncompressed batch of pr holds a record
 // with key.

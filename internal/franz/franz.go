@@ -2,6 +2,7 @@
 package franz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,14 @@ type franz struct {
 	closed bool
 }
 
+// DefaultConnMaxIdle is how long the engine keeps an idle broker
+// connection when cfg.MaxIdle() is 0: the Java client's
+// connections.max.idle.ms, not kgo's 30 s. A producer idle for a minute
+// under a latency fault then still has its connection, and its request
+// still reaches the broker: a new connection could not negotiate its
+// versions within the request timeout.
+const DefaultConnMaxIdle = 9 * time.Minute
+
 // New validates cfg and returns the franz-go engine.
 func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	if err := cfg.Validate(); err != nil {
@@ -57,6 +66,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		// kgo's limit, whose refusal arrives asynchronously, is a backstop.
 		kgo.MaxBufferedRecords(cfg.MaxBuffered + 1024),
 		kgo.RecordPartitioner(partitioner{}),
+		kgo.ConnIdleTimeout(cmp.Or(cfg.MaxIdle(), DefaultConnMaxIdle)),
 		kgo.UnknownTopicRetries(2),
 		// kgo's default metadata min age (5 s) stays: 500 ms made each
 		// ack-loss window cost extra timed-out Metadata connections, and

@@ -3,7 +3,6 @@ package kafkalocal
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -32,8 +31,9 @@ func lock(ctx context.Context, c config) (func(), error) {
 		return nil, err
 	}
 	if werr := wait.Until(ctx, func() bool {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		return !errors.Is(err, syscall.EWOULDBLOCK)
+		var busy bool
+		busy, err = tryLock(f)
+		return !busy
 	}); werr != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("kafkalocal: waiting for lock %s: %w", c.lockFile(), werr)
@@ -43,7 +43,7 @@ func lock(ctx context.Context, c config) (func(), error) {
 		return nil, fmt.Errorf("kafkalocal: lock %s: %w", c.lockFile(), err)
 	}
 	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		unlock(f)
 		_ = f.Close()
 	}, nil
 }
@@ -122,12 +122,17 @@ func (c config) javaArgs(f brokerFiles, main string, args ...string) []string {
 // outlives the caller and gets its own process group), with output in
 // logs/stdout.log, and records its pid.
 func startProcess(c config, f brokerFiles) (int, error) {
-	return startWith(c, f, &syscall.SysProcAttr{Setsid: true})
+	return startWith(c, f, detached)
 }
 
-// startWith starts broker f's JVM with attr and records its pid; attr must
-// make the JVM lead its own process group, which stopProcess signals.
-func startWith(c config, f brokerFiles, attr *syscall.SysProcAttr) (int, error) {
+// startWith starts broker f's JVM as its own process group leader, which
+// stopProcess signals, tied to this process or not (see procAttr), and
+// records its pid.
+func startWith(c config, f brokerFiles, mode childMode) (int, error) {
+	attr, err := procAttr(mode)
+	if err != nil {
+		return 0, err
+	}
 	out, err := os.OpenFile(f.stdout, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
@@ -153,7 +158,7 @@ func startWith(c config, f brokerFiles, attr *syscall.SysProcAttr) (int, error) 
 	// broker does not linger as a zombie that still looks alive.
 	go func() { _ = cmd.Wait() }()
 	if err := writeFileAtomic(f.pid, []byte(strconv.Itoa(pid)+"\n")); err != nil {
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		_ = signalGroup(pid, syscall.SIGKILL)
 		return 0, err
 	}
 	return pid, nil
@@ -184,7 +189,7 @@ func runningPID(f brokerFiles) int {
 // isBroker reports whether pid is alive (not a zombie) and is the Kafka JVM
 // of broker f, which guards against a recycled pid.
 func isBroker(pid int, f brokerFiles) bool {
-	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+	if !alive(pid) {
 		return false
 	}
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
@@ -218,13 +223,13 @@ func stopProcess(ctx context.Context, f brokerFiles, sig syscall.Signal, grace t
 		_ = os.Remove(f.pid)
 		return nil
 	}
-	_ = syscall.Kill(-pid, sig)
+	_ = signalGroup(pid, sig)
 	if waitGone(ctx, pid, f, grace) {
 		_ = os.Remove(f.pid)
 		return nil
 	}
 	if sig != syscall.SIGKILL {
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		_ = signalGroup(pid, syscall.SIGKILL)
 		if waitGone(ctx, pid, f, 10*time.Second) {
 			_ = os.Remove(f.pid)
 			return nil

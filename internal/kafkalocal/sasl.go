@@ -112,7 +112,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	}
 	// Unlike Up's brokers, it dies with the process that started it: a
 	// test killed at its timeout leaves no JVM behind.
-	if _, err := startWith(c, f, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}); err != nil {
+	if _, err := startWith(c, f, tied); err != nil {
 		return nil, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.readyTimeout)

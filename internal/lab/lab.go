@@ -259,8 +259,9 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		}
 		bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
 			broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
-			// Clean when compaction-check rolls the segment, so a trainee sees
-			// V1, V2 and V3 first; kfake's own timer stays at its 1 h default.
+			// A compacted partition's segment rolls on a write segment.ms
+			// after it began, or at once on compaction-check's roll key;
+			// the cleaner runs right after (broker/roll.go).
 			broker.CompactOnKey(admin.RollKey)}
 		if cfg.DataDir != "" {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
@@ -431,6 +432,9 @@ func (l *Lab) DirectAddrs() []string { return l.direct }
 // ProxyAddrs are the Toxiproxy listen addresses, one per broker, in
 // Proxied mode; see DialerProxies for Dialed mode.
 func (l *Lab) ProxyAddrs() []string { return l.proxies }
+
+// Producer is the engines' producer configuration.
+func (l *Lab) Producer() prodlab.Config { return l.cfg.Producer }
 
 // ClientProps are the Kafka client settings of every client of the lab.
 func (l *Lab) ClientProps() prodlab.ClientProps { return l.cfg.Producer.Client }

@@ -120,6 +120,11 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		// Statistics feed Ready (the idempotent producer's id) and Metrics.
 		"statistics.interval.ms": int(statsInterval.Milliseconds()),
 	}
+	if d := cfg.MaxIdle(); d > 0 {
+		// Only when asked: librdkafka's default (0) never closes an idle
+		// connection.
+		common["connections.max.idle.ms"] = ms(d)
+	}
 	secCommon, secPlain, err := clientConfig(cfg.Client)
 	if err != nil {
 		return nil, err

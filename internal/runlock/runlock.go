@@ -1,8 +1,9 @@
 // Package runlock keeps one lab per data dir. The running lab holds an
-// exclusive flock on <dir>/prodlab.pid, which holds its PID, so a second
-// lab on the same dir fails at once naming the first, and `prodlab down`
-// knows whom to stop. The kernel drops the lock when the process dies, so
-// a stale file left by a killed lab never blocks the next start.
+// exclusive lock on <dir>/prodlab.pid (flock on Unix, LockFileEx on
+// Windows), which holds its PID, so a second lab on the same dir fails at
+// once naming the first, and `prodlab down` knows whom to stop. The kernel
+// drops the lock when the process dies, so a stale file left by a killed
+// lab never blocks the next start.
 package runlock
 
 import (
@@ -12,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // FileName is the lock and PID file inside the data dir.
@@ -65,9 +65,9 @@ func Acquire(dir string) (*Lock, error) {
 		if err != nil {
 			return nil, fmt.Errorf("lock file: %w", err)
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if err := tryLock(f, true); err != nil {
 			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
+			if errors.Is(err, errBusy) {
 				pid, _ := readPID(path)
 				return nil, &HeldError{Dir: dir, PID: pid}
 			}
@@ -100,13 +100,7 @@ func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	err := os.Remove(l.path)
-	if errors.Is(err, os.ErrNotExist) {
-		err = nil
-	}
-	if cerr := l.f.Close(); err == nil {
-		err = cerr
-	}
+	err := release(l.f, l.path)
 	l.f = nil
 	return err
 }
@@ -123,12 +117,12 @@ func Holder(dir string) (int, error) {
 		return 0, err
 	}
 	defer f.Close()
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+	err = tryLock(f, false)
 	if err == nil {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		unlock(f)
 		return 0, ErrNotRunning
 	}
-	if !errors.Is(err, syscall.EWOULDBLOCK) {
+	if !errors.Is(err, errBusy) {
 		return 0, fmt.Errorf("lock %s: %w", path, err)
 	}
 	pid, err := readPID(path)

@@ -183,6 +183,9 @@ async function main() {
     // 2. A latency toxic, listed, then removed.
     await page.selectOption('#toxic-proxy', 'kafka');
     await page.selectOption('#toxic-type', 'latency');
+    // The form starts at the guide's 500 ms (Étape 12), below the 1 s
+    // request timeout.
+    expect(await page.inputValue('#toxic-latency') === '500', `the latency form starts at ${await page.inputValue('#toxic-latency')} ms, want 500`);
     await page.fill('#toxic-latency', '1500');
     await page.click('#toxic-add');
     const toxic = page.locator('.proxy[data-proxy=kafka] .toxic[data-toxic=latency_downstream]');
@@ -202,7 +205,7 @@ async function main() {
     const refusal = await page.textContent('#toxic-error');
     expect(/out of range/.test(refusal), `a 9999999 ms latency was not refused: ${refusal}`);
     log('bad toxic refused: ' + refusal);
-    await page.fill('#toxic-latency', '5000');
+    await page.fill('#toxic-latency', '500');
 
     // 3. The validate scenario, then the plain duplicate in the duplicates view.
     await page.click('.tabs button[data-tab=lab]');

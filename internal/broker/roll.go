@@ -1,0 +1,193 @@
+package broker
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// roller gives compacted partitions Kafka's segment roll. kfake has no
+// segments: its cleaner (Cluster.Compact) keeps a partition's last batch
+// and cleans the rest. The roller keeps, for each partition of a topic
+// with cleanup.policy=compact, the time its active segment began (its
+// first write). A write at least segment.ms after that, whatever its key,
+// rolls the segment: that write begins the next one, and once it is in the
+// log the cleaner runs, so the new segment holds only the rolling batch,
+// as on Kafka. Until a roll nothing is cleaned, so records written in
+// quick succession all stay readable.
+//
+// Limits: kfake's Compact cleans every compacted partition, so a roll in
+// one also cleans the others up to their last batch; after a restart a
+// segment begins with its first new write.
+type roller struct {
+	kc  *kfake.Cluster
+	key []byte // CompactOnKey's key: a record with it rolls at once
+
+	mu      sync.Mutex
+	topics  map[string]*segments
+	pending []rolled // rolls whose write the cleaner waits for
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+// segments are the active segments of one topic's partitions.
+type segments struct {
+	id    [16]byte // a recreated topic starts afresh
+	start map[int32]time.Time
+}
+
+// rolled is a roll whose rolling write lands past offset hwm.
+type rolled struct {
+	topic string
+	part  int32
+	hwm   int64
+	at    time.Time
+}
+
+// defaultSegmentMs is Kafka's log.roll.ms (7 days).
+const defaultSegmentMs = 7 * 24 * 3600 * 1000
+
+// Polling the rolling write: how often, and how long before giving up on
+// it (a refused write leaves the segment rolled, as on Kafka).
+const (
+	rollPoll = 5 * time.Millisecond
+	rollWait = 2 * time.Second
+)
+
+func startRoller(kc *kfake.Cluster, key []byte) *roller {
+	r := &roller{kc: kc, key: key, topics: map[string]*segments{},
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	// The control function runs before the request is handled; it only
+	// observes (handled = false). While it runs the cluster's loop still
+	// serves admin calls such as TopicInfo.
+	kc.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		kc.KeepControl()
+		if pr, ok := req.(*kmsg.ProduceRequest); ok {
+			r.produce(pr, time.Now())
+		}
+		return nil, nil, false
+	})
+	go r.work()
+	return r
+}
+
+// produce records the writes of pr and queues the rolls they make.
+func (r *roller) produce(pr *kmsg.ProduceRequest, now time.Time) {
+	forced := len(r.key) > 0 && carriesKey(pr, r.key)
+	var rolls []rolled
+	for _, t := range pr.Topics {
+		info := r.kc.TopicInfo(t.Topic)
+		if t.Topic == "" { // Produce v13+ names topics by ID
+			info = r.kc.TopicIDInfo(t.TopicID)
+		}
+		compact, segMs := compaction(info)
+		if !compact {
+			if info != nil { // no longer compacted
+				r.mu.Lock()
+				delete(r.topics, info.Topic)
+				r.mu.Unlock()
+			}
+			continue
+		}
+		r.mu.Lock()
+		s := r.topics[info.Topic]
+		if s == nil || s.id != info.TopicID {
+			s = &segments{id: info.TopicID, start: map[int32]time.Time{}}
+			r.topics[info.Topic] = s
+		}
+		var due []int32
+		for _, p := range t.Partitions {
+			began, ok := s.start[p.Partition]
+			if !ok || forced || now.Sub(began) >= segMs {
+				s.start[p.Partition] = now
+			}
+			if ok && (forced || now.Sub(began) >= segMs) {
+				due = append(due, p.Partition)
+			}
+		}
+		r.mu.Unlock()
+		for _, p := range due {
+			if pi := r.kc.PartitionInfo(info.Topic, p); pi != nil {
+				rolls = append(rolls, rolled{topic: info.Topic, part: p, hwm: pi.HighWatermark, at: now})
+			}
+		}
+	}
+	if len(rolls) == 0 {
+		return
+	}
+	r.mu.Lock()
+	r.pending = append(r.pending, rolls...)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// compaction reads a topic's cleanup.policy and segment.ms.
+func compaction(info *kfake.TopicInfo) (compact bool, segMs time.Duration) {
+	if info == nil {
+		return false, 0
+	}
+	ms := int64(defaultSegmentMs)
+	if v := info.Configs["segment.ms"]; v != nil {
+		if n, err := strconv.ParseInt(*v, 10, 64); err == nil && n > 0 {
+			ms = n
+		}
+	}
+	v := info.Configs["cleanup.policy"]
+	return v != nil && strings.Contains(*v, "compact"), time.Duration(ms) * time.Millisecond
+}
+
+// work runs the cleaner once every pending roll's write is in the log, so
+// that kfake's last batch, which it never cleans, is the rolling one.
+func (r *roller) work() {
+	defer close(r.done)
+	t := time.NewTimer(0)
+	<-t.C
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-r.wake:
+		case <-t.C:
+		}
+		r.mu.Lock()
+		pending := r.pending
+		r.mu.Unlock()
+		if len(pending) == 0 {
+			continue
+		}
+		landed := 0
+		for _, p := range pending {
+			pi := r.kc.PartitionInfo(p.topic, p.part)
+			if pi == nil || pi.HighWatermark > p.hwm || time.Since(p.at) > rollWait {
+				landed++
+			}
+		}
+		if landed < len(pending) {
+			t.Reset(rollPoll)
+			continue
+		}
+		r.mu.Lock()
+		r.pending = r.pending[len(pending):]
+		more := len(r.pending) > 0
+		r.mu.Unlock()
+		r.kc.Compact()
+		if more {
+			t.Reset(rollPoll)
+		}
+	}
+}
+
+// close stops the worker; the cluster must still be running.
+func (r *roller) close() {
+	r.once.Do(func() { close(r.stop) })
+	<-r.done
+}
