@@ -11,7 +11,7 @@ const sample = "# Guide\n\n## Lab 1\n\n" +
 	"Texte.\n\n<!-- doctest: min-seconds=4.5 timeout=90s exact=partition -->\n```bash\ncurl -fsS x\n```\n\n" +
 	"**Résultat attendu** :\n\n```json\n{\"status\":\"OK\",\"partition\":1}\n```\n\n" +
 	"**Résultat possible** :\n\n```json\n{\"state\":\"PENDING\"}\n```\n\n" +
-	"> Non exécuté par le test de la doc (Docker).\n\n<!-- doctest: skip (docker) -->\n```bash\ndocker ps\n```\n\n" +
+	"### Exercice 1 - Essai\n\n<!-- doctest: skip (docker) -->\n```bash\ndocker ps\n```\n\n" +
 	"```mermaid\nflowchart LR\n```\n"
 
 func TestBlocks(t *testing.T) {
@@ -35,11 +35,13 @@ func TestBlocks(t *testing.T) {
 	if bs[2].Skip != "docker" {
 		t.Errorf("block 2 skip = %q", bs[2].Skip)
 	}
+	if bs[0].Section != "Lab 1" || bs[1].Section != "Lab 1" || bs[2].Section != "Exercice 1 - Essai" {
+		t.Errorf("sections %q %q %q, want Lab 1, Lab 1, Exercice 1 - Essai", bs[0].Section, bs[1].Section, bs[2].Section)
+	}
 }
 
 func TestBlocksRejects(t *testing.T) {
 	for name, md := range map[string]string{
-		"skip without note":  "<!-- doctest: skip (docker) -->\n```bash\nx\n```\n",
 		"skip without why":   "test de la doc\n<!-- doctest: skip -->\n```bash\nx\n```\n",
 		"unknown directive":  "<!-- doctest: sleep=2 -->\n```bash\nx\n```\n",
 		"bad min-seconds":    "<!-- doctest: min-seconds=abc -->\n```bash\nx\n```\n",
