@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // GuidePath is the lab guide, relative to the repository root.
@@ -108,9 +110,17 @@ func TestGuide(t *testing.T) {
 			}
 			lab = startLab(t, root, tmp, env...)
 			ran++
-			log, _ := os.ReadFile(lab.log)
 			for _, e := range b.Expect {
-				if err := Match(e, string(log), b.Exact); err != nil {
+				// The banner's last lines may follow its first by a moment.
+				var err error
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_ = wait.Until(ctx, func() bool {
+					log, _ := os.ReadFile(lab.log)
+					err = Match(e, string(log), b.Exact)
+					return err == nil
+				})
+				cancel()
+				if err != nil {
 					t.Fatalf("%s line %d: the lab's banner does not match the expected block at line %d: %v\n%s", GuidePath, b.Line, e.Line, err, lab.tail())
 				}
 			}
