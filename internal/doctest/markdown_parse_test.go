@@ -13,7 +13,8 @@
 //	<!-- doctest: exact=partition --> these JSON fields are compared exactly
 //
 // A fenced block that follows a bash block, in prose containing "Résultat
-// attendu", is that bash block's expected output.
+// attendu", is that bash block's expected output, and so is a fenced block
+// right after an expected one with only blank lines between.
 //
 // The directives are HTML comments, so a reader of the rendered guide sees
 // none of them. Each section (a heading of level 1 or 2, or a heading that
@@ -164,7 +165,11 @@ func Blocks(md string) ([]Block, error) {
 		return nil, err
 	}
 	var out []Block
+	lastExpect := false // the previous fence was an expected output
 	for _, f := range fences {
+		// An expected block may follow another with only blank lines between.
+		cont := lastExpect && strings.TrimSpace(f.Prose) == "" && f.Lang != "bash" && f.Lang != "mermaid"
+		lastExpect = false
 		switch {
 		case f.Lang == "bash":
 			b := Block{Line: f.Line, Heading: f.Heading, Section: f.Section, Body: f.Body, Timeout: DefaultTimeout}
@@ -172,10 +177,11 @@ func Blocks(md string) ([]Block, error) {
 				return nil, fmt.Errorf("line %d: %w", f.Line, err)
 			}
 			out = append(out, b)
-		case strings.Contains(f.Prose, ExpectMarker):
+		case cont || strings.Contains(f.Prose, ExpectMarker):
 			if f.Lang == "mermaid" {
 				continue
 			}
+			lastExpect = true
 			if len(out) == 0 {
 				return nil, fmt.Errorf("line %d: expected output before any bash block", f.Line)
 			}
