@@ -165,10 +165,14 @@ func frenchEnv(extra ...string) []string {
 // defines are saved to state and loaded by the next block of its section, as
 // in one terminal.
 func runBlock(t *testing.T, root, state string, b Block) {
+	// set -u: a variable the section did not define is an error, not an
+	// empty word, so a block that leans on another Lab's shell fails.
 	script := `set -eo pipefail
 __doctest_base=" $(compgen -v | tr '\n' ' ') "
 if [ -f "$__DOCTEST_STATE" ]; then source "$__DOCTEST_STATE"; fi
+set -u
 ` + b.Body + `
+set +u
 {
   for __v in $(compgen -v); do
     case "$__doctest_base" in *" $__v "*) continue ;; esac
