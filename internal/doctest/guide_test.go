@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // GuidePath is the lab guide, relative to the repository root.
@@ -42,7 +44,10 @@ func repoRoot(t *testing.T) string {
 }
 
 // TestGuide runs every bash block of the lab guide in order against a fresh
-// embedded lab and checks each output against its "Résultat attendu".
+// embedded lab, in a French locale, and checks each output against its
+// "Résultat attendu". Each section (a Lab, each exercise) starts in a new
+// shell, as a trainee back from a break would: nothing a block of another
+// section defined is carried over.
 //
 // Where it can (root, unshare and ip), it reruns itself in a private network
 // namespace, so a lab already running on the seed's ports does not collide
@@ -67,11 +72,21 @@ func TestGuide(t *testing.T) {
 	var (
 		lab     *labProc
 		ran     int
+		shells  int
+		section = "\x00"
 		skipped = map[string]int{}
 		start   = time.Now()
 	)
 	for _, b := range blocks {
 		name := fmt.Sprintf("%s/line_%d", b.Heading, b.Line)
+		if b.Section != section {
+			// A new section opens a new shell: forget the last one's state.
+			section = b.Section
+			if err := os.Remove(state); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			shells++
+		}
 		switch {
 		case b.Skip != "":
 			skipped[b.Skip]++
@@ -95,9 +110,17 @@ func TestGuide(t *testing.T) {
 			}
 			lab = startLab(t, root, tmp, env...)
 			ran++
-			log, _ := os.ReadFile(lab.log)
 			for _, e := range b.Expect {
-				if err := Match(e, string(log), b.Exact); err != nil {
+				// The banner's last lines may follow its first by a moment.
+				var err error
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_ = wait.Until(ctx, func() bool {
+					log, _ := os.ReadFile(lab.log)
+					err = Match(e, string(log), b.Exact)
+					return err == nil
+				})
+				cancel()
+				if err != nil {
 					t.Fatalf("%s line %d: the lab's banner does not match the expected block at line %d: %v\n%s", GuidePath, b.Line, e.Line, err, lab.tail())
 				}
 			}
@@ -122,16 +145,34 @@ func TestGuide(t *testing.T) {
 		total += n
 	}
 	sort.Strings(reasons)
-	t.Logf("guide: %d blocks run, %d skipped (%s) in %s", ran, total, strings.Join(reasons, "; "), time.Since(start).Round(time.Second))
+	t.Logf("guide: %d blocks run in %d fresh shells, %d skipped (%s) in %s", ran, shells, total, strings.Join(reasons, "; "), time.Since(start).Round(time.Second))
+}
+
+// frenchEnv is the environment of the guide's commands and of its lab: the
+// trainee's French locale, whatever the test's own.
+func frenchEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(append(env, "LANG=fr_FR.UTF-8"), extra...)
 }
 
 // runBlock runs one block with bash in root. Variables and functions a block
-// defines are saved to state and loaded by the next block, as in one terminal.
+// defines are saved to state and loaded by the next block of its section, as
+// in one terminal.
 func runBlock(t *testing.T, root, state string, b Block) {
+	// set -u: a variable the section did not define is an error, not an
+	// empty word, so a block that leans on another Lab's shell fails.
 	script := `set -eo pipefail
 __doctest_base=" $(compgen -v | tr '\n' ' ') "
 if [ -f "$__DOCTEST_STATE" ]; then source "$__DOCTEST_STATE"; fi
+set -u
 ` + b.Body + `
+set +u
 {
   for __v in $(compgen -v); do
     case "$__doctest_base" in *" $__v "*) continue ;; esac
@@ -147,7 +188,7 @@ if [ -f "$__DOCTEST_STATE" ]; then source "$__DOCTEST_STATE"; fi
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "__DOCTEST_STATE="+state)
+	cmd.Env = frenchEnv("__DOCTEST_STATE=" + state)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
@@ -252,6 +293,10 @@ func (l *labProc) tail() string {
 	return Tail(b, 3000)
 }
 
+// bannerMark is in the banner `prodlab up` prints once it is ready, whatever
+// its language: the librdkafka API's address.
+const bannerMark = "http://127.0.0.1:18081"
+
 // startLab builds prodlab once and runs `prodlab up` on the seed's ports with
 // its data in tmp and env added to its environment, stopped with SIGINT
 // (Ctrl-C) when t ends.
@@ -280,7 +325,7 @@ func startLab(t *testing.T, root, tmp string, env ...string) *labProc {
 	}
 	l.cmd = exec.Command(bin, "up", "--data-dir", filepath.Join(tmp, "data"))
 	l.cmd.Dir = root
-	l.cmd.Env = append(os.Environ(), env...)
+	l.cmd.Env = frenchEnv(env...)
 	l.cmd.Stdout, l.cmd.Stderr = logf, logf
 	if err := l.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -312,7 +357,8 @@ func startLab(t *testing.T, root, tmp string, env ...string) *labProc {
 		case <-deadline:
 			t.Fatalf("prodlab up not ready after 2m:\n%s", l.tail())
 		case <-tick.C:
-			if b, _ := os.ReadFile(l.log); len(b) >= len(before) && bytes.Contains(b[len(before):], []byte("prodlab is up")) {
+			// The banner, in any language, ends with the last API's address.
+			if b, _ := os.ReadFile(l.log); len(b) >= len(before) && bytes.Contains(b[len(before):], []byte(bannerMark)) {
 				return l
 			}
 		}

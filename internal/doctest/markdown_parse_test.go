@@ -13,7 +13,13 @@
 //	<!-- doctest: exact=partition --> these JSON fields are compared exactly
 //
 // A fenced block that follows a bash block, in prose containing "Résultat
-// attendu", is that bash block's expected output.
+// attendu", is that bash block's expected output, and so is a fenced block
+// right after an expected one with only blank lines between.
+//
+// The directives are HTML comments, so a reader of the rendered guide sees
+// none of them. Each section (a heading of level 1 or 2, or a heading that
+// starts with "Exercice ") runs in a new shell: a Lab that needs a value
+// from another Lab must get it back itself.
 package doctest
 
 import (
@@ -27,15 +33,13 @@ import (
 // ExpectMarker is the phrase that introduces an expected-output block.
 const ExpectMarker = "Résultat attendu"
 
-// SkipNote is the phrase a skipped block's visible note must contain, so a
-// reader sees that the test does not run it.
-const SkipNote = "test de la doc"
-
 // Block is one fenced bash block of a guide with its directives and the
 // expected outputs that follow it.
 type Block struct {
 	Line    int    // 1-based line of the opening fence
 	Heading string // the closest heading above the block
+	// Section is the heading that starts the block's shell (see SectionHeading).
+	Section string
 	Body    string
 	// Skip is the reason the block is not run, empty if it runs.
 	Skip string
@@ -70,6 +74,14 @@ type Fence struct {
 	Directive string // the doctest/tutorial comment right before it, if any
 	Prose     string // text between the previous fence and this one
 	Heading   string
+	Section   string // the closest SectionHeading above it
+}
+
+// SectionHeading reports whether a heading of this level (number of #) and
+// text starts a section that the guide test runs in a new shell: a Lab, the
+// exercises' part and each exercise.
+func SectionHeading(level int, text string) bool {
+	return level <= 2 || strings.HasPrefix(text, "Exercice ")
 }
 
 // Fences returns every fenced block of md in order.
@@ -80,6 +92,7 @@ func Fences(md string) ([]Fence, error) {
 		prose   strings.Builder
 		dir     string
 		heading string
+		section string
 		fence   string
 	)
 	sc := bufio.NewScanner(strings.NewReader(md))
@@ -108,7 +121,7 @@ func Fences(md string) ([]Fence, error) {
 			}
 			fence = f
 			lang := strings.Fields(strings.TrimPrefix(trim, fence) + " ")
-			cur = &Fence{Line: n, Directive: dir, Prose: prose.String(), Heading: heading}
+			cur = &Fence{Line: n, Directive: dir, Prose: prose.String(), Heading: heading, Section: section}
 			if len(lang) > 0 {
 				cur.Lang = lang[0]
 			}
@@ -117,6 +130,9 @@ func Fences(md string) ([]Fence, error) {
 		}
 		if strings.HasPrefix(trim, "#") {
 			heading = strings.TrimSpace(strings.TrimLeft(trim, "#"))
+			if SectionHeading(len(trim)-len(strings.TrimLeft(trim, "#")), heading) {
+				section = heading
+			}
 		}
 		if strings.HasPrefix(trim, "<!--") && strings.HasSuffix(trim, "-->") {
 			inner := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(trim, "<!--"), "-->"))
@@ -141,29 +157,31 @@ func Fences(md string) ([]Fence, error) {
 }
 
 // Blocks returns the bash blocks of a guide with their directives and
-// expected outputs. It fails on a malformed directive, a skipped block
-// without a visible note, or an expected block with no bash block before it.
+// expected outputs. It fails on a malformed directive or an expected block
+// with no bash block before it.
 func Blocks(md string) ([]Block, error) {
 	fences, err := Fences(md)
 	if err != nil {
 		return nil, err
 	}
 	var out []Block
+	lastExpect := false // the previous fence was an expected output
 	for _, f := range fences {
+		// An expected block may follow another with only blank lines between.
+		cont := lastExpect && strings.TrimSpace(f.Prose) == "" && f.Lang != "bash" && f.Lang != "mermaid"
+		lastExpect = false
 		switch {
 		case f.Lang == "bash":
-			b := Block{Line: f.Line, Heading: f.Heading, Body: f.Body, Timeout: DefaultTimeout}
+			b := Block{Line: f.Line, Heading: f.Heading, Section: f.Section, Body: f.Body, Timeout: DefaultTimeout}
 			if err := b.apply(f.Directive); err != nil {
 				return nil, fmt.Errorf("line %d: %w", f.Line, err)
 			}
-			if b.Skip != "" && !strings.Contains(f.Prose, SkipNote) {
-				return nil, fmt.Errorf("line %d: skipped block (%s) needs a visible note containing %q above it", f.Line, b.Skip, SkipNote)
-			}
 			out = append(out, b)
-		case strings.Contains(f.Prose, ExpectMarker):
+		case cont || strings.Contains(f.Prose, ExpectMarker):
 			if f.Lang == "mermaid" {
 				continue
 			}
+			lastExpect = true
 			if len(out) == 0 {
 				return nil, fmt.Errorf("line %d: expected output before any bash block", f.Line)
 			}

@@ -10,8 +10,9 @@ const sample = "# Guide\n\n## Lab 1\n\n" +
 	"<!-- doctest: lab-start -->\n```bash\ngo run ./cmd/prodlab up\n```\n\n" +
 	"Texte.\n\n<!-- doctest: min-seconds=4.5 timeout=90s exact=partition -->\n```bash\ncurl -fsS x\n```\n\n" +
 	"**Résultat attendu** :\n\n```json\n{\"status\":\"OK\",\"partition\":1}\n```\n\n" +
+	"```text\nTotal\t1\n```\n\n" +
 	"**Résultat possible** :\n\n```json\n{\"state\":\"PENDING\"}\n```\n\n" +
-	"> Non exécuté par le test de la doc (Docker).\n\n<!-- doctest: skip (docker) -->\n```bash\ndocker ps\n```\n\n" +
+	"### Exercice 1 - Essai\n\n<!-- doctest: skip (docker) -->\n```bash\ndocker ps\n```\n\n" +
 	"```mermaid\nflowchart LR\n```\n"
 
 func TestBlocks(t *testing.T) {
@@ -29,17 +30,19 @@ func TestBlocks(t *testing.T) {
 	if b.MinElapsed != 4500*time.Millisecond || b.Timeout != 90*time.Second || len(b.Exact) != 1 || b.Exact[0] != "partition" {
 		t.Errorf("block 1 directives: %+v", b)
 	}
-	if len(b.Expect) != 1 || b.Expect[0].Lang != "json" || !strings.Contains(b.Expect[0].Body, `"OK"`) {
-		t.Errorf("block 1 expects %+v, want only the Résultat attendu block", b.Expect)
+	if len(b.Expect) != 2 || b.Expect[0].Lang != "json" || !strings.Contains(b.Expect[0].Body, `"OK"`) || b.Expect[1].Lang != "text" {
+		t.Errorf("block 1 expects %+v, want the Résultat attendu block and the text block right after it", b.Expect)
 	}
 	if bs[2].Skip != "docker" {
 		t.Errorf("block 2 skip = %q", bs[2].Skip)
+	}
+	if bs[0].Section != "Lab 1" || bs[1].Section != "Lab 1" || bs[2].Section != "Exercice 1 - Essai" {
+		t.Errorf("sections %q %q %q, want Lab 1, Lab 1, Exercice 1 - Essai", bs[0].Section, bs[1].Section, bs[2].Section)
 	}
 }
 
 func TestBlocksRejects(t *testing.T) {
 	for name, md := range map[string]string{
-		"skip without note":  "<!-- doctest: skip (docker) -->\n```bash\nx\n```\n",
 		"skip without why":   "test de la doc\n<!-- doctest: skip -->\n```bash\nx\n```\n",
 		"unknown directive":  "<!-- doctest: sleep=2 -->\n```bash\nx\n```\n",
 		"bad min-seconds":    "<!-- doctest: min-seconds=abc -->\n```bash\nx\n```\n",

@@ -18,6 +18,9 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/target/targettest"
+	"github.com/prodlab/prodlab/internal/validate"
 )
 
 // TutorialPath is the Go tutorial, relative to the repository root.
@@ -148,6 +151,27 @@ func TestTutorial(t *testing.T) {
 	}
 	if code := postJSON(t, url+"/api/v1/send?mode=maybe&eventId=x", &bad); code != http.StatusBadRequest || bad.Field != "mode" {
 		t.Errorf("mode=maybe: HTTP %d field %q, want 400 mode", code, bad.Field)
+	}
+
+	// The tutorial's "Avec une panne": an ack lost, then a retry that reaches
+	// the broker once the fault is gone, writes 2 copies in plain mode and 1
+	// in idempotent mode. validate makes that window through this API alone.
+	tg := targettest.Of(t, l, prodlab.DefaultTopic, target.APIs(validate.API{Name: "go", URL: url}))
+	val, err := validate.New(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vctx, vcancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer vcancel()
+	rep, err := val.Run(vctx)
+	var out strings.Builder
+	_ = rep.WriteText(&out)
+	t.Logf("validate through the tutorial's API:\n%s", out.String())
+	if err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if !strings.Contains(rep.Summary(), "go_idempotent=1 go_plain=2") {
+		t.Fatalf("summary %q, want go_idempotent=1 go_plain=2", rep.Summary())
 	}
 	stop()
 }
