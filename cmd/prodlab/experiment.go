@@ -18,6 +18,7 @@ import (
 	"github.com/prodlab/prodlab/internal/experiment/htmlreport"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
@@ -138,7 +139,12 @@ func runExperiment(ctx context.Context, args []string) error {
 // c asks for, with c's redacted command line.
 func writeReports(c experimentConfig, rep experiment.Report, stdout, stderr io.Writer) error {
 	rep.Command = c.command
-	if err := rep.WriteTable(stdout); err != nil {
+	var table strings.Builder
+	if err := rep.WriteTable(&table); err != nil {
+		return err
+	}
+	// Error texts in the table come from the APIs and the network.
+	if _, err := io.WriteString(stdout, term.Text(table.String())); err != nil {
 		return err
 	}
 	if c.jsonFile != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
@@ -85,8 +86,31 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	if c.reset {
 		fmt.Fprintln(w, map[string]string{"fr": "Progression remise à zéro.", "en": "Progress reset."}[c.lang])
 	}
-	_, err = io.WriteString(w, rep.Text(c.lang))
+	_, err = io.WriteString(w, safeReport(rep).Text(c.lang))
 	return err
+}
+
+// safeReport returns rep with every text escaped for the terminal: ticks
+// quote toxic, topic and key names that any client chose, and the report
+// may come from whatever answers on --console.
+func safeReport(rep progress.Report) progress.Report {
+	safe := func(m map[string]string) map[string]string {
+		out := make(map[string]string, len(m))
+		for k, v := range m {
+			out[k] = term.Safe(v)
+		}
+		return out
+	}
+	out := progress.Report{Guide: term.Safe(rep.Guide), Rows: make([]progress.Row, len(rep.Rows))}
+	for i, row := range rep.Rows {
+		row.ID = progress.ID(term.Safe(string(row.ID)))
+		row.Title, row.Next = safe(row.Title), safe(row.Next)
+		if row.Tick != nil {
+			row.Tick = &progress.Tick{At: row.Tick.At, How: term.Safe(row.Tick.How)}
+		}
+		out.Rows[i] = row
+	}
+	return out
 }
 
 // askProgress gets the table from the console, or resets it there.

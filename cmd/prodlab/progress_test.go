@@ -5,16 +5,20 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 func TestProgressFlags(t *testing.T) {
@@ -118,5 +122,37 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 	cfg.reset = false
 	if err := showProgress(context.Background(), cfg, &out); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("a bad file: %v", err)
+	}
+}
+
+// TestProgressEscapesNames: a toxic whose name holds terminal escapes (a
+// title change, a screen clear, a colour), as anyone can create through
+// Toxiproxy's port, shows escaped in prodlab progress's table.
+func TestProgressEscapesNames(t *testing.T) {
+	rec, err := progress.New(progress.Engines("franz"), progress.Direct([]string{"127.0.0.1:1"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	const name = "x\x1b]0;pwned\a\x1b[2J\x1b[1;31mred"
+	rec.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: name, Type: "timeout"})
+	rec.API(api.Event{Kind: api.Sent, Engine: "franz", Code: 504, Mode: prodlab.Plain, SendMode: prodlab.Sync, Partition: prodlab.AnyPartition})
+	if rec.Report().Done() != 1 {
+		t.Fatal("exercise 2 did not tick")
+	}
+	console := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(rec.Report())
+	}))
+	defer console.Close()
+	var out strings.Builder
+	if err := showProgress(t.Context(), progressConfig{console: console.URL, dataDir: t.TempDir(), lang: "en"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	if strings.ContainsAny(out.String(), "\x1b\a") {
+		t.Error("the table holds raw escapes")
+	}
+	if !strings.Contains(out.String(), `x\x1b]0;pwned\a\x1b[2J\x1b[1;31mred`) {
+		t.Error("the table lacks the escaped toxic name")
 	}
 }
