@@ -128,7 +128,7 @@ func (s *Server) WaitReady(ctx context.Context) error {
 
 // HealthShow answers OK once the engine is ready.
 func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Health}
+	ev := Event{Kind: Health, Foreign: Foreign(r)}
 	w, done := s.observed(w, &ev)
 	defer done()
 	if !s.ready.Load() {
@@ -148,7 +148,7 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 // SendCreate validates a send, produces it and answers 200 (sync) or 202
 // (async).
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition}
+	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
 	w, done := s.observed(w, &ev)
 	defer done()
 	req, ferr := parseSend(r.URL.RawQuery, s.cfg.topic)
@@ -279,7 +279,7 @@ func writeProduceError(w http.ResponseWriter, err error) {
 
 // StatusShow reports the state of an async send.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition}
+	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
 	w, done := s.observed(w, &ev)
 	defer done()
 	id, ferr := parseStatus(r.URL.RawQuery)

@@ -240,8 +240,12 @@ func (r *Recorder) tick(id ID, how string) {
 	}
 }
 
-// API observes one answer of a producer API; pass it to api.Observe.
+// API observes one answer of a producer API; pass it to api.Observe. An
+// answer to a page of another origin (ev.Foreign) is no evidence.
 func (r *Recorder) API(ev api.Event) {
+	if ev.Foreign {
+		return
+	}
 	now := time.Now()
 	start := now.Add(-ev.Elapsed)
 	r.mu.Lock()
