@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/term"
 )
 
@@ -62,8 +63,8 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		path := filepath.Join(c.dataDir, progress.FileName)
 		if c.reset {
-			if err := progress.Reset(path); err != nil {
-				return fmt.Errorf("progress: %w", err)
+			if err := resetFile(c, path); err != nil {
+				return err
 			}
 		}
 		ticks, lerr := progress.Load(path)
@@ -111,6 +112,29 @@ func safeReport(rep progress.Report) progress.Report {
 		out.Rows[i] = row
 	}
 	return out
+}
+
+// resetFile empties the progress file of a data dir no lab runs on,
+// holding the data dir's lock meanwhile. A lab holding it would overwrite
+// the file at its next tick: the reset is refused, pointing at its console.
+func resetFile(c progressConfig, path string) error {
+	lock, err := runlock.Acquire(c.dataDir)
+	var held *runlock.HeldError
+	if errors.As(err, &held) {
+		msg := map[string]string{
+			"fr": "progress : un lab tourne sur %s (PID %d) mais aucune console ne répond sur %s ; remettez à zéro par sa console (--console http://127.0.0.1:<port>) ou arrêtez-le d'abord (prodlab down --data-dir %s)",
+			"en": "progress: a lab runs on %s (PID %d) but no console answers on %s; reset through its console (--console http://127.0.0.1:<port>) or stop it first (prodlab down --data-dir %s)",
+		}[c.lang]
+		return fmt.Errorf(msg, held.Dir, held.PID, c.console, held.Dir)
+	}
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	defer lock.Release()
+	if err := progress.Reset(path); err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	return nil
 }
 
 // askProgress gets the table from the console, or resets it there.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -109,12 +111,35 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 		}
 	}
 	cfg.reset = true
+	// A lab holds the data dir but its console is elsewhere: it would
+	// overwrite a reset file at its next tick, so the reset is refused.
+	lock, err := runlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"fr": "un lab tourne sur " + dir, "en": "a lab runs on " + dir} {
+		cfg.lang = lang
+		err := showProgress(context.Background(), cfg, &out)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("--reset (%s) while a lab holds the data dir: %v, want %q", lang, err, want)
+		}
+		t.Logf("%s: %v", lang, err)
+	}
+	if ticks, err := progress.Load(path); err != nil || len(ticks) != 1 {
+		t.Fatalf("the refused --reset changed the file: %v %v", ticks, err)
+	}
+	if err := lock.Release(); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	if err := showProgress(context.Background(), cfg, &out); err != nil {
 		t.Fatal(err)
 	}
 	if ticks, err := progress.Load(path); err != nil || len(ticks) != 0 {
 		t.Fatalf("after --reset: %v %v", ticks, err)
+	}
+	if _, err := runlock.Holder(dir); !errors.Is(err, runlock.ErrNotRunning) {
+		t.Fatalf("--reset left the data dir locked: %v", err)
 	}
 	if err := os.WriteFile(path, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
