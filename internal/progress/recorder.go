@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -50,6 +51,7 @@ type cfg struct {
 	bypass         direct.Bypass
 	connect        []kgo.Opt
 	every          time.Duration
+	compactAge     time.Duration
 	logger         *slog.Logger
 }
 
@@ -85,6 +87,11 @@ func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
 // against the brokers, default 1s.
 func VerifyEvery(d time.Duration) Opt { return func(c *cfg) { c.every = d } }
 
+// CompactionAge is how long a key's three versions are followed, waiting
+// for the log to keep only the last, default 30 minutes; then they are
+// forgotten until a new version lands.
+func CompactionAge(d time.Duration) Opt { return func(c *cfg) { c.compactAge = d } }
+
 // Logger receives the recorder's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
@@ -112,6 +119,8 @@ type Recorder struct {
 	compact *fifo[compactCandidate] // topic/key → three versions to see compacted
 	client  *kgo.Client             // direct path, lazily
 	lastErr string                  // the last verification error logged
+	// compactReads counts the records the compaction checks read.
+	compactReads atomic.Int64
 }
 
 type toxic struct {
@@ -147,16 +156,26 @@ type landing struct {
 	eventID   string
 }
 
+// compactCandidate is a key whose last three versions landed on one
+// partition of topic, followed until the log keeps only the last.
 type compactCandidate struct {
 	topic, key string
 	partition  int32
 	versions   []landing
+	since      time.Time // when the third version landed; see CompactionAge
+	// What the checks read so far: older holds the offsets of the key's
+	// records from versions[0] up to the last version that were still in
+	// the log (nil before the first read); the tail up to reached held no
+	// newer version.
+	read    bool
+	older   []int64
+	reached int64
 }
 
 // New returns a recorder holding the ticks saved in its File, and starts
 // the background checks; Close stops them.
 func New(opts ...Opt) (*Recorder, error) {
-	c := cfg{requestTimeout: prodlab.DefaultConfig().RequestTimeout, every: time.Second, logger: slog.Default()}
+	c := cfg{requestTimeout: prodlab.DefaultConfig().RequestTimeout, every: time.Second, compactAge: 30 * time.Minute, logger: slog.Default()}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -165,8 +184,8 @@ func New(opts ...Opt) (*Recorder, error) {
 		return nil, fmt.Errorf("progress: no engine given")
 	case len(c.bootstrap) == 0:
 		return nil, fmt.Errorf("progress: no direct bootstrap given")
-	case c.requestTimeout <= 0 || c.every <= 0:
-		return nil, fmt.Errorf("progress: RequestTimeout and VerifyEvery must be positive")
+	case c.requestTimeout <= 0 || c.every <= 0 || c.compactAge <= 0:
+		return nil, fmt.Errorf("progress: RequestTimeout, VerifyEvery and CompactionAge must be positive")
 	}
 	r := &Recorder{cfg: c}
 	r.clear()
@@ -416,7 +435,7 @@ func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
 		}
 	}
 	if v := ki.versions; len(v) == 3 && v[0].partition == v[2].partition && v[1].partition == v[2].partition {
-		r.compact.put(k, compactCandidate{topic: topic, key: ev.Key, partition: d.Partition, versions: slices.Clone(v)})
+		r.compact.put(k, compactCandidate{topic: topic, key: ev.Key, partition: d.Partition, versions: slices.Clone(v), since: time.Now()})
 	}
 }
 
