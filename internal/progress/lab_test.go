@@ -306,9 +306,24 @@ func TestExerciseTimeoutsNeedsTunedAPIs(t *testing.T) {
 	t.Run("tuned", func(t *testing.T) {
 		l, r := start(t, func(c *lab.Config) { c.Producer.RequestTimeout = 3 * time.Second })
 		unticked(t, r, progress.ExTimeouts, "before any send")
-		labtest.Send(t, l.APIs()[0], "eventId", "ex1")
-		if how := waitTick(t, r, progress.ExTimeouts); !strings.Contains(how, "request.timeout.ms=3000") {
-			t.Errorf("how = %q, want the tuned timeout named", how)
+		a := l.APIs()[0]
+		// The guide's warm-up, then a send without the toxic: no evidence.
+		labtest.Send(t, a, "mode", "idempotent", "eventId", fmt.Sprintf("EX1-WARM-%d", time.Now().Unix()))
+		labtest.Send(t, a, "eventId", "ex1-no-toxic")
+		unticked(t, r, progress.ExTimeouts, "by the warm-up and a send without the latency toxic")
+		// The exercise: a send slowed by a latency shorter than the timeout.
+		px := kafkaProxy(t, l)
+		if _, err := px.AddToxic(t.Context(), "latency", "latency", "downstream", 1, toxiclient.Attributes{"latency": 500}); err != nil {
+			t.Fatal(err)
+		}
+		labtest.Send(t, a, "eventId", "WARM-18080-plain-1")
+		unticked(t, r, progress.ExTimeouts, "by a warm-up send under the toxic")
+		labtest.Send(t, a, "eventId", "ex1")
+		if err := px.RemoveToxic(t.Context(), "latency"); err != nil {
+			t.Fatal(err)
+		}
+		if how := waitTick(t, r, progress.ExTimeouts); !strings.Contains(how, "request.timeout.ms=3000") || !strings.Contains(how, "500ms latency toxic") {
+			t.Errorf("how = %q, want the toxic and the tuned timeout named", how)
 		}
 	})
 }
