@@ -156,3 +156,23 @@ func TestClientPropsRedacted(t *testing.T) {
 		t.Fatalf("settings not listed with secrets redacted:\n%s", out)
 	}
 }
+
+// TestRedactPair: a -X pair prints with its value only for a known key
+// that is no secret.
+func TestRedactPair(t *testing.T) {
+	for in, want := range map[string]string{
+		"security.protocol=SASL_SSL": "security.protocol=SASL_SSL",
+		"sasl.password=hunter2":      "sasl.password=[redacted]",
+		" sasl.jaas.config = x":      " sasl.jaas.config =[redacted]",
+		"sasl.oauthbearer.token=t":   "sasl.oauthbearer.token=[redacted]",
+		"ssl.key.password=hunter2":   "ssl.key.password=[redacted]",
+		"hunter2":                    "[redacted]",
+		"Hunter2:x=y":                "[redacted]",
+		"sasl.mechanisms=PLAIN":      "sasl.mechanisms=PLAIN",
+		"client.id=c1":               "client.id=c1",
+	} {
+		if got := prodlab.RedactPair(in); got != want {
+			t.Errorf("RedactPair(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
