@@ -398,6 +398,7 @@ func TestUpSASLSSL(t *testing.T) {
 	jsonFile, htmlFile := filepath.Join(reports, "r.json"), filepath.Join(reports, "r.html")
 	stdout, stderr, err = c.run(t, 5*time.Minute, append([]string{"experiment", "--schedule", "latency", "--n", "4", "--quiet",
 		"--api", strings.Join(apis, ","), "--toxiproxy", p.toxi, "--json", jsonFile, "--report", htmlFile}, c.plainArgs...)...)
+	t.Logf("prodlab experiment:\n%s", stdout)
 	if err != nil {
 		t.Fatalf("experiment: %v\n%s%s", err, stdout, tail(stderr, 30))
 	}
