@@ -112,6 +112,10 @@ func (p *ClientProps) Set(key, value string) error {
 	}
 	k, ok := clientKeys[key]
 	if !ok {
+		if !settingName(key) {
+			// A mistyped line may carry a secret: name no part of it.
+			return fmt.Errorf("%w: a key is not a setting name (prodlab takes %s)", ErrClientProp, strings.Join(ClientKeys(), ", "))
+		}
 		return fmt.Errorf("%w %s: unknown key (prodlab takes %s)", ErrClientProp, key, strings.Join(ClientKeys(), ", "))
 	}
 	value = strings.TrimSpace(value)
@@ -128,6 +132,40 @@ func (p *ClientProps) Set(key, value string) error {
 	}
 	p.m[key] = value
 	return nil
+}
+
+// settingName reports whether key is spelt as a Kafka setting name:
+// lower-case words joined by dots, such as acks or sasl.kerberos.service.name.
+func settingName(key string) bool {
+	if key == "" || len(key) > 100 {
+		return false
+	}
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// RedactPair returns a -X "key=value" as it may be printed: the value of a
+// secret, of an unknown key or of a pair without "=" becomes Redacted.
+func RedactPair(kv string) string {
+	k, _, ok := strings.Cut(kv, "=")
+	if !ok {
+		return Redacted
+	}
+	key := strings.TrimSpace(k)
+	if a, alias := clientAliases[key]; alias {
+		key = a
+	}
+	if ck, known := clientKeys[key]; !known || ck.secret {
+		if !settingName(key) {
+			return Redacted
+		}
+		return k + "=" + Redacted
+	}
+	return kv
 }
 
 // SetPair parses one "key=value", as given to -X. A value without "="
@@ -423,7 +461,8 @@ func (p ClientProps) Security() (Security, error) {
 //
 //	org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";
 //
-// Its errors never quote the entry, which holds the password.
+// Its errors name a word by its position and never quote the entry, which
+// holds the password.
 func (s *Security) applyJAAS(jaas string) error {
 	fields, err := jaasFields(jaas)
 	if err != nil {
@@ -434,7 +473,7 @@ func (s *Security) applyJAAS(jaas string) error {
 	}
 	module, flag := fields[0], fields[1]
 	if !strings.EqualFold(flag, "required") {
-		return fmt.Errorf("control flag %q: only 'required' is supported", flag)
+		return errors.New("word 2, the control flag, is not 'required', the only one supported")
 	}
 	var want []string
 	switch module {
@@ -443,15 +482,15 @@ func (s *Security) applyJAAS(jaas string) error {
 	case "org.apache.kafka.common.security.scram.ScramLoginModule":
 		want = []string{"SCRAM-SHA-256", "SCRAM-SHA-512"}
 	default:
-		return fmt.Errorf("login module %q is not supported: PlainLoginModule or ScramLoginModule", module)
+		return errors.New("word 1, the login module, is not supported: org.apache.kafka.common.security.plain.PlainLoginModule or org.apache.kafka.common.security.scram.ScramLoginModule")
 	}
 	if s.Mechanism != "" && !slices.Contains(want, s.Mechanism) {
 		return fmt.Errorf("%s does not match sasl.mechanism=%s", module[strings.LastIndexByte(module, '.')+1:], s.Mechanism)
 	}
-	for _, kv := range fields[2:] {
+	for i, kv := range fields[2:] {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return errors.New("an option is not key=value")
+			return fmt.Errorf("word %d is not an option key=value", i+3)
 		}
 		switch k {
 		case "username":
@@ -465,7 +504,7 @@ func (s *Security) applyJAAS(jaas string) error {
 			}
 			s.Password = Secret(v)
 		default:
-			return fmt.Errorf("option %q is not supported: username and password only", k)
+			return fmt.Errorf("word %d is an option other than username and password, the only ones supported", i+3)
 		}
 	}
 	return nil

@@ -74,7 +74,17 @@ func TestClientPropsRefused(t *testing.T) {
 		{[]string{"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"a\" password=\"" + pw + "\";"},
 			"sasl.jaas.config: ScramLoginModule does not match sasl.mechanism=PLAIN"},
 		{[]string{"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=com.example.Login required password=\"" + pw + "\";"},
-			`sasl.jaas.config: login module "com.example.Login" is not supported`},
+			`sasl.jaas.config: word 1, the login module, is not supported`},
+		// The issue's case: "required" left out, the password second.
+		{[]string{"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule password=\"" + pw + "\" username=\"u\";"},
+			"sasl.jaas.config: word 2, the control flag, is not 'required'"},
+		{[]string{"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=" + pw + " required username=\"u\";"},
+			"sasl.jaas.config: word 1, the login module, is not supported"},
+		{[]string{"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" " + pw + ";"},
+			"sasl.jaas.config: word 4 is not an option key=value"},
+		{[]string{"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required " + pw + "=x;"},
+			"sasl.jaas.config: word 3 is an option other than username and password"},
+		{[]string{"sasl.password:" + pw + "=x"}, "a key is not a setting name"},
 		{[]string{"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required password=\"" + pw + "\""},
 			"sasl.jaas.config: the entry must end with ';'"},
 		{[]string{"security.protocol=SASL_SSL", "sasl.mechanism=OAUTHBEARER"}, "sasl.oauthbearer.token: is required"},
@@ -144,5 +154,25 @@ func TestClientPropsRedacted(t *testing.T) {
 	}
 	if !strings.Contains(out, "sasl.password=[redacted]") || !strings.Contains(out, "client.id=c1") {
 		t.Fatalf("settings not listed with secrets redacted:\n%s", out)
+	}
+}
+
+// TestRedactPair: a -X pair prints with its value only for a known key
+// that is no secret.
+func TestRedactPair(t *testing.T) {
+	for in, want := range map[string]string{
+		"security.protocol=SASL_SSL": "security.protocol=SASL_SSL",
+		"sasl.password=hunter2":      "sasl.password=[redacted]",
+		" sasl.jaas.config = x":      " sasl.jaas.config =[redacted]",
+		"sasl.oauthbearer.token=t":   "sasl.oauthbearer.token=[redacted]",
+		"ssl.key.password=hunter2":   "ssl.key.password=[redacted]",
+		"hunter2":                    "[redacted]",
+		"Hunter2:x=y":                "[redacted]",
+		"sasl.mechanisms=PLAIN":      "sasl.mechanisms=PLAIN",
+		"client.id=c1":               "client.id=c1",
+	} {
+		if got := prodlab.RedactPair(in); got != want {
+			t.Errorf("RedactPair(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

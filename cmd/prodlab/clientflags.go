@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"os"
+	"strings"
 
 	"github.com/prodlab/prodlab"
 )
@@ -11,23 +12,23 @@ import (
 // (repeatable, as kcat's) and a client.properties file (the Java client's
 // format). The file is read first; -X wins over it.
 type clientFlags struct {
-	files, pairs []string
+	files, pairs listFlag
 	fs           *flag.FlagSet
 }
+
+// listFlag is a repeatable flag's values, in order.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // addClientFlags registers -X and the properties-file flag (fileFlag:
 // "config", or "command-config" where --config means something else, as in
 // kafka-topics.sh) on fs.
 func addClientFlags(fs *flag.FlagSet, fileFlag string) *clientFlags {
 	c := &clientFlags{fs: fs}
-	fs.Func("X", "Kafka client setting key=value, repeatable (security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location, client.id, ...)", func(v string) error {
-		c.pairs = append(c.pairs, v)
-		return nil
-	})
-	fs.Func(fileFlag, "Kafka client settings file (client.properties: key=value lines, # comments); -X wins over it", func(v string) error {
-		c.files = append(c.files, v)
-		return nil
-	})
+	fs.Var(&c.pairs, "X", "Kafka client setting key=value, repeatable (security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location, client.id, ...)")
+	fs.Var(&c.files, fileFlag, "Kafka client settings file (client.properties: key=value lines, # comments); -X wins over it")
 	return c
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
@@ -66,11 +67,11 @@ func compactionRun(ctx context.Context, c compactionConfig, w io.Writer) error {
 		seen := 0
 		c.spec.Progress = func(st admin.CompactionState) {
 			if seen == 0 {
-				fmt.Fprintf(w, "Before: key %s has %d record(s) in %s:\n", c.spec.Key, len(st.Versions), c.spec.Topic)
+				fmt.Fprintf(w, "Before: key %s has %d record(s) in %s:\n", term.Safe(c.spec.Key), len(st.Versions), term.Safe(c.spec.Topic))
 				printVersions(w, st.Versions)
 				fmt.Fprintf(w, "Waiting up to %s for compaction...\n", c.spec.Wait)
 			} else if len(st.Versions) != seen {
-				fmt.Fprintf(w, "  %s: key %s now has %d record(s)\n", st.At.Format("15:04:05.000"), c.spec.Key, len(st.Versions))
+				fmt.Fprintf(w, "  %s: key %s now has %d record(s)\n", st.At.Format("15:04:05.000"), term.Safe(c.spec.Key), len(st.Versions))
 			}
 			seen = len(st.Versions)
 		}
@@ -91,6 +92,7 @@ func compactionRun(ctx context.Context, c compactionConfig, w io.Writer) error {
 
 func printVersions(w io.Writer, rs []admin.Record) {
 	for _, r := range rs {
+		r = safeRecord(r)
 		fmt.Fprintf(w, "  Partition:%d\tOffset:%d\tkey=%s\teventId=%s\tvalue=%s\n", r.Partition, r.Offset, r.KeyString(), r.EventID, r.ValueString())
 	}
 }
@@ -99,15 +101,15 @@ func printReport(w io.Writer, rep admin.CompactionReport) {
 	if rep.Rolled != nil {
 		fmt.Fprintf(w, "Rolled the active segment: wrote key %s (segment.ms=%d passed since the newest record).\n", admin.RollKey, rep.SegmentMs)
 	}
-	fmt.Fprintf(w, "After %s: key %s has %d record(s):\n", rep.Elapsed.Round(time.Millisecond), rep.Key, len(rep.After.Versions))
+	fmt.Fprintf(w, "After %s: key %s has %d record(s):\n", rep.Elapsed.Round(time.Millisecond), term.Safe(rep.Key), len(rep.After.Versions))
 	printVersions(w, rep.After.Versions)
 	fmt.Fprintf(w, "Latest value of every other key (%d):\n", len(rep.After.Others))
 	printVersions(w, rep.After.Others)
 	switch {
 	case rep.OK:
-		fmt.Fprintf(w, "OK: compaction kept only %s for key %s.\n", rep.Expect, rep.Key)
+		fmt.Fprintf(w, "OK: compaction kept only %s for key %s.\n", term.Safe(rep.Expect), term.Safe(rep.Key))
 	case rep.Compacted:
-		fmt.Fprintf(w, "FAILED: compaction kept another version than %s.\n", rep.Expect)
+		fmt.Fprintf(w, "FAILED: compaction kept another version than %s.\n", term.Safe(rep.Expect))
 	default:
 		fmt.Fprintf(w, "FAILED: not compacted within the wait.\n")
 	}

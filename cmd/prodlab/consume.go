@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
@@ -101,7 +102,7 @@ func consumeRun(ctx context.Context, c consumeConfig, stdout, stderr io.Writer) 
 				return err
 			}
 		default:
-			fmt.Fprintln(w, c.fields.Format(r))
+			fmt.Fprintln(w, c.fields.Format(safeRecord(r)))
 		}
 		return w.Flush()
 	})
@@ -137,4 +138,23 @@ func writeJSONLine(w io.Writer, v any) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// safeRecord returns r with its key, value and headers escaped for the
+// terminal (term.Safe): any client wrote them.
+func safeRecord(r admin.Record) admin.Record {
+	safe := func(p *string) *string {
+		if p == nil {
+			return nil
+		}
+		v := term.Safe(*p)
+		return &v
+	}
+	r.Key, r.Value, r.EventID = safe(r.Key), safe(r.Value), term.Safe(r.EventID)
+	hs := make([]admin.Header, len(r.Headers))
+	for i, h := range r.Headers {
+		hs[i] = admin.Header{Key: term.Safe(h.Key), Value: term.Safe(h.Value)}
+	}
+	r.Headers = hs
+	return r
 }

@@ -13,10 +13,12 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/experiment/htmlreport"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
@@ -30,6 +32,7 @@ type experimentConfig struct {
 	schedule           string
 	jsonFile, htmlFile string
 	quiet              bool
+	command            string // the command line for the reports, secrets redacted
 }
 
 func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) {
@@ -67,6 +70,7 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 			}
 		}
 	}
+	c.command = commandLine("prodlab experiment", fs)
 	c.opts = []experiment.Opt{experiment.ScheduleName(c.schedule), experiment.N(*n), experiment.Keys(*keys),
 		experiment.Rate(*rate), experiment.SendTimeout(*sendTimeout)}
 	_, eerr := experiment.New(c.target, c.opts...)
@@ -128,28 +132,87 @@ func runExperiment(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	rep.Command = "prodlab experiment " + strings.Join(args, " ")
-	if err := rep.WriteTable(os.Stdout); err != nil {
+	return writeReports(c, rep, os.Stdout, os.Stderr)
+}
+
+// writeReports prints rep's table to stdout and writes the report files
+// c asks for, with c's redacted command line.
+func writeReports(c experimentConfig, rep experiment.Report, stdout, stderr io.Writer) error {
+	rep.Command = c.command
+	var table strings.Builder
+	if err := rep.WriteTable(&table); err != nil {
+		return err
+	}
+	// Error texts in the table come from the APIs and the network.
+	if _, err := io.WriteString(stdout, term.Text(table.String())); err != nil {
 		return err
 	}
 	if c.jsonFile != "" {
 		if err := writeFile(c.jsonFile, rep.WriteJSON); err != nil {
 			return err
 		}
-		fmt.Fprintln(os.Stderr, "JSON report:", c.jsonFile)
+		fmt.Fprintln(stderr, "JSON report:", c.jsonFile)
 	}
 	if c.htmlFile != "" {
 		if err := writeFile(c.htmlFile, func(w io.Writer) error { return htmlreport.Write(w, rep) }); err != nil {
 			return err
 		}
-		fmt.Fprintln(os.Stderr, "HTML report:", c.htmlFile)
+		fmt.Fprintln(stderr, "HTML report:", c.htmlFile)
 	}
 	return nil
 }
 
+// commandLine rebuilds a command line from the flags set on fs, in name
+// order, each value shell-quoted: a -X secret's value (or any pair that is
+// not a known key=value) shows as prodlab.Redacted; a --config file shows
+// by name only.
+func commandLine(name string, fs *flag.FlagSet) string {
+	var b strings.Builder
+	b.WriteString(name)
+	fs.Visit(func(f *flag.Flag) {
+		vals := []string{f.Value.String()}
+		if l, ok := f.Value.(*listFlag); ok {
+			vals = *l
+		}
+		for _, v := range vals {
+			if f.Name == "X" {
+				v = prodlab.RedactPair(v)
+			}
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				fmt.Fprintf(&b, " --%s=%s", f.Name, v)
+				continue
+			}
+			dash := "--"
+			if len(f.Name) == 1 {
+				dash = "-"
+			}
+			fmt.Fprintf(&b, " %s%s %s", dash, f.Name, shellQuote(v))
+		}
+	})
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// word characters.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@%+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// writeFile writes a report readable by its owner only (0600): it names
+// the lab's addresses and client settings.
 func writeFile(name string, write func(io.Writer) error) error {
-	f, err := os.Create(name)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		return err
+	}
+	// An existing file keeps its mode through O_CREATE.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return err
 	}
 	if err := write(f); err != nil {

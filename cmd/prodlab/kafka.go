@@ -40,7 +40,7 @@ func runKafka(ctx context.Context, args []string) error {
 func kafkaMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "state directory: jar cache and broker files (default <repo root>/.prodlab/kafka)")
+	dir := fs.String("dir", "", "state directory: broker files, and the jar cache in <dir>/<version>/libs (default <repo root>/.prodlab/kafka, jars in <user cache dir>/prodlab/kafka-<version>)")
 	timeout := fs.Duration("timeout", 0, "how long up/start wait for readiness (default 3m)")
 	stopTimeout := fs.Duration("stop-timeout", 0, "how long down waits after SIGTERM before SIGKILL (default 30s)")
 	keepData := fs.Bool("keep-data", false, "up: restart on existing data instead of formatting fresh storage")

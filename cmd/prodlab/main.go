@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 // command is one prodlab subcommand.
@@ -57,7 +59,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "prodlab:", err)
+			fmt.Fprintln(os.Stderr, "prodlab:", term.Text(err.Error()))
 		}
 		os.Exit(exitCode(err))
 	}

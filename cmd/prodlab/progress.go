@@ -16,6 +16,8 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/runlock"
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
@@ -61,8 +63,8 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		path := filepath.Join(c.dataDir, progress.FileName)
 		if c.reset {
-			if err := progress.Reset(path); err != nil {
-				return fmt.Errorf("progress: %w", err)
+			if err := resetFile(c, path); err != nil {
+				return err
 			}
 		}
 		ticks, lerr := progress.Load(path)
@@ -85,8 +87,54 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	if c.reset {
 		fmt.Fprintln(w, map[string]string{"fr": "Progression remise à zéro.", "en": "Progress reset."}[c.lang])
 	}
-	_, err = io.WriteString(w, rep.Text(c.lang))
+	_, err = io.WriteString(w, safeReport(rep).Text(c.lang))
 	return err
+}
+
+// safeReport returns rep with every text escaped for the terminal: ticks
+// quote toxic, topic and key names that any client chose, and the report
+// may come from whatever answers on --console.
+func safeReport(rep progress.Report) progress.Report {
+	safe := func(m map[string]string) map[string]string {
+		out := make(map[string]string, len(m))
+		for k, v := range m {
+			out[k] = term.Safe(v)
+		}
+		return out
+	}
+	out := progress.Report{Guide: term.Safe(rep.Guide), Rows: make([]progress.Row, len(rep.Rows))}
+	for i, row := range rep.Rows {
+		row.ID = progress.ID(term.Safe(string(row.ID)))
+		row.Title, row.Next = safe(row.Title), safe(row.Next)
+		if row.Tick != nil {
+			row.Tick = &progress.Tick{At: row.Tick.At, How: term.Safe(row.Tick.How)}
+		}
+		out.Rows[i] = row
+	}
+	return out
+}
+
+// resetFile empties the progress file of a data dir no lab runs on,
+// holding the data dir's lock meanwhile. A lab holding it would overwrite
+// the file at its next tick: the reset is refused, pointing at its console.
+func resetFile(c progressConfig, path string) error {
+	lock, err := runlock.Acquire(c.dataDir)
+	var held *runlock.HeldError
+	if errors.As(err, &held) {
+		msg := map[string]string{
+			"fr": "progress : un lab tourne sur %s (PID %d) mais aucune console ne répond sur %s ; remettez à zéro par sa console (--console http://127.0.0.1:<port>) ou arrêtez-le d'abord (prodlab down --data-dir %s)",
+			"en": "progress: a lab runs on %s (PID %d) but no console answers on %s; reset through its console (--console http://127.0.0.1:<port>) or stop it first (prodlab down --data-dir %s)",
+		}[c.lang]
+		return fmt.Errorf(msg, held.Dir, held.PID, c.console, held.Dir)
+	}
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	defer lock.Release()
+	if err := progress.Reset(path); err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	return nil
 }
 
 // askProgress gets the table from the console, or resets it there.

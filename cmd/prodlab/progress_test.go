@@ -3,18 +3,24 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/runlock"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 func TestProgressFlags(t *testing.T) {
@@ -105,6 +111,26 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 		}
 	}
 	cfg.reset = true
+	// A lab holds the data dir but its console is elsewhere: it would
+	// overwrite a reset file at its next tick, so the reset is refused.
+	lock, err := runlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"fr": "un lab tourne sur " + dir, "en": "a lab runs on " + dir} {
+		cfg.lang = lang
+		err := showProgress(context.Background(), cfg, &out)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("--reset (%s) while a lab holds the data dir: %v, want %q", lang, err, want)
+		}
+		t.Logf("%s: %v", lang, err)
+	}
+	if ticks, err := progress.Load(path); err != nil || len(ticks) != 1 {
+		t.Fatalf("the refused --reset changed the file: %v %v", ticks, err)
+	}
+	if err := lock.Release(); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	if err := showProgress(context.Background(), cfg, &out); err != nil {
 		t.Fatal(err)
@@ -112,11 +138,46 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 	if ticks, err := progress.Load(path); err != nil || len(ticks) != 0 {
 		t.Fatalf("after --reset: %v %v", ticks, err)
 	}
+	if _, err := runlock.Holder(dir); !errors.Is(err, runlock.ErrNotRunning) {
+		t.Fatalf("--reset left the data dir locked: %v", err)
+	}
 	if err := os.WriteFile(path, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg.reset = false
 	if err := showProgress(context.Background(), cfg, &out); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("a bad file: %v", err)
+	}
+}
+
+// TestProgressEscapesNames: a toxic whose name holds terminal escapes (a
+// title change, a screen clear, a colour), as anyone can create through
+// Toxiproxy's port, shows escaped in prodlab progress's table.
+func TestProgressEscapesNames(t *testing.T) {
+	rec, err := progress.New(progress.Engines("franz"), progress.Direct([]string{"127.0.0.1:1"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	const name = "x\x1b]0;pwned\a\x1b[2J\x1b[1;31mred"
+	rec.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: name, Type: "timeout"})
+	rec.API(api.Event{Kind: api.Sent, Engine: "franz", Code: 504, Mode: prodlab.Plain, SendMode: prodlab.Sync, Partition: prodlab.AnyPartition})
+	if rec.Report().Done() != 1 {
+		t.Fatal("exercise 2 did not tick")
+	}
+	console := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(rec.Report())
+	}))
+	defer console.Close()
+	var out strings.Builder
+	if err := showProgress(t.Context(), progressConfig{console: console.URL, dataDir: t.TempDir(), lang: "en"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	if strings.ContainsAny(out.String(), "\x1b\a") {
+		t.Error("the table holds raw escapes")
+	}
+	if !strings.Contains(out.String(), `x\x1b]0;pwned\a\x1b[2J\x1b[1;31mred`) {
+		t.Error("the table lacks the escaped toxic name")
 	}
 }

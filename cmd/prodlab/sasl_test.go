@@ -392,6 +392,33 @@ func TestUpSASLSSL(t *testing.T) {
 	if p.apis[prodlab.Librdkafka] != "" && !strings.Contains(stdout, "librdkafka: not validated: ") {
 		t.Errorf("validate does not say librdkafka is not validated:\n%s", stdout)
 	}
+	// A short experiment with the password given by -X: its table, its
+	// reports (0600) and its messages are kept for the secret check.
+	reports := t.TempDir()
+	jsonFile, htmlFile := filepath.Join(reports, "r.json"), filepath.Join(reports, "r.html")
+	stdout, stderr, err = c.run(t, 5*time.Minute, append([]string{"experiment", "--schedule", "latency", "--n", "4", "--quiet",
+		"--api", strings.Join(apis, ","), "--toxiproxy", p.toxi, "--json", jsonFile, "--report", htmlFile}, c.plainArgs...)...)
+	t.Logf("prodlab experiment:\n%s", stdout)
+	if err != nil {
+		t.Fatalf("experiment: %v\n%s%s", err, stdout, tail(stderr, 30))
+	}
+	for _, f := range []string{jsonFile, htmlFile} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "sasl.password="+prodlab.Redacted) {
+			t.Errorf("%s: the command line lacks sasl.password=%s", filepath.Base(f), prodlab.Redacted)
+		}
+		c.keep(string(b))
+	}
 	// Lab 02.4 in the franz API's /metrics (see TestValidateCounters).
 	le := ""
 	for _, b := range metrics.Buckets {
@@ -476,8 +503,10 @@ func TestUpSASLSSL(t *testing.T) {
 	c.mu.Lock()
 	all := c.output.String()
 	c.mu.Unlock()
-	if strings.Contains(all, c.scramPass) {
-		t.Errorf("the password appears in what the lab printed or served")
+	for _, pw := range []string{c.scramPass, c.plainPass} {
+		if strings.Contains(all, pw) {
+			t.Errorf("a password appears in what the lab printed, served or reported")
+		}
 	}
 }
 

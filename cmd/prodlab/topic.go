@@ -15,6 +15,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/term"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -188,9 +189,9 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 			return writeJSON(w, res)
 		}
 		if res.Created {
-			fmt.Fprintf(w, "Created topic %s (partitions %d, replication factor %d).\n", res.Name, res.Partitions, res.ReplicationFactor)
+			fmt.Fprintf(w, "Created topic %s (partitions %d, replication factor %d).\n", term.Safe(res.Name), res.Partitions, res.ReplicationFactor)
 		} else {
-			fmt.Fprintf(w, "Topic %s already exists (partitions %d, replication factor %d): left as is.\n", res.Name, res.Partitions, res.ReplicationFactor)
+			fmt.Fprintf(w, "Topic %s already exists (partitions %d, replication factor %d): left as is.\n", term.Safe(res.Name), res.Partitions, res.ReplicationFactor)
 		}
 	case "list":
 		ts, err := cl.ListTopics(ctx, c.internal)
@@ -203,7 +204,7 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TOPIC\tPARTITIONS\tREPLICATION")
 		for _, t := range ts {
-			fmt.Fprintf(tw, "%s\t%d\t%d\n", t.Name, t.Partitions, t.ReplicationFactor)
+			fmt.Fprintf(tw, "%s\t%d\t%d\n", term.Safe(t.Name), t.Partitions, t.ReplicationFactor)
 		}
 		return tw.Flush()
 	case "describe":
@@ -227,13 +228,13 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 	case "delete":
 		err := cl.DeleteTopic(ctx, c.spec.Name)
 		if errors.Is(err, prodlab.ErrUnknownTopic) && c.ifExists {
-			fmt.Fprintf(w, "Topic %s does not exist: nothing to delete.\n", c.spec.Name)
+			fmt.Fprintf(w, "Topic %s does not exist: nothing to delete.\n", term.Safe(c.spec.Name))
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "Deleted topic %s.\n", c.spec.Name)
+		fmt.Fprintf(w, "Deleted topic %s.\n", term.Safe(c.spec.Name))
 	}
 	return nil
 }
@@ -241,17 +242,17 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 func printDescription(w io.Writer, d admin.TopicDescription) {
 	cfgs := make([]string, 0, len(d.Configs))
 	for _, c := range d.Configs {
-		cfgs = append(cfgs, c.Name+"="+c.Value)
+		cfgs = append(cfgs, term.Safe(c.Name+"="+c.Value))
 	}
 	sort.Strings(cfgs)
 	fmt.Fprintf(w, "Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s\n",
-		d.Name, d.ID, len(d.Partitions), d.ReplicationFactor, strings.Join(cfgs, ","))
+		term.Safe(d.Name), d.ID, len(d.Partitions), d.ReplicationFactor, strings.Join(cfgs, ","))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PARTITION\tLEADER\tREPLICAS\tISR\tSTART\tEND\tRECORDS*")
 	for _, p := range d.Partitions {
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%d\t%d", p.Partition, p.Leader, ints(p.Replicas), ints(p.ISR), p.StartOffset, p.EndOffset, p.EndOffset-p.StartOffset)
 		if p.Err != "" {
-			fmt.Fprintf(tw, "\t%s", p.Err)
+			fmt.Fprintf(tw, "\t%s", term.Safe(p.Err))
 		}
 		fmt.Fprintln(tw)
 	}

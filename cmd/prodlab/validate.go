@@ -12,6 +12,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/term"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
@@ -112,7 +113,7 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 	}
 	var verr error
 	c.Validator, verr = validate.New(t, validate.Progress(func(format string, args ...any) {
-		fmt.Fprintf(stderr, "validate: "+format+"\n", args...)
+		fmt.Fprintf(stderr, "validate: %s\n", term.Safe(fmt.Sprintf(format, args...)))
 	}))
 	return c, errors.Join(err, verr)
 }
@@ -132,7 +133,9 @@ func runValidate(ctx context.Context, args []string) error {
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(rep)
 		} else {
-			_ = rep.WriteText(os.Stdout)
+			var b strings.Builder
+			_ = rep.WriteText(&b)
+			_, _ = io.WriteString(os.Stdout, term.Text(b.String()))
 		}
 	}
 	if err != nil && rep.Err() != nil {

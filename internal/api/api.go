@@ -10,7 +10,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,7 +131,7 @@ func (s *Server) WaitReady(ctx context.Context) error {
 
 // HealthShow answers OK once the engine is ready.
 func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Health}
+	ev := Event{Kind: Health, Foreign: Foreign(r)}
 	w, done := s.observed(w, &ev)
 	defer done()
 	if !s.ready.Load() {
@@ -149,7 +151,7 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 // SendCreate validates a send, produces it and answers 200 (sync) or 202
 // (async).
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition}
+	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
 	w, done := s.observed(w, &ev)
 	defer done()
 	req, ferr := parseSend(r.URL.RawQuery, s.cfg.topic)
@@ -187,9 +189,15 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		accepted := s.delivered(ev, id)
-		if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { s.store.Finish(id, d); accepted(d) }); err != nil {
+		if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) {
+			if d.Err != nil {
+				s.cfg.logger.Info("async send failed", "eventId", req.eventID, "requestId", id, "err", d.Err)
+			}
+			s.store.Finish(id, d)
+			accepted(d)
+		}); err != nil {
 			s.store.Forget(id)
-			writeProduceError(w, err)
+			s.writeProduceError(w, err)
 			return
 		}
 		ev.RequestID = id
@@ -200,7 +208,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 
 	answer := make(chan prodlab.Delivery, 1)
 	if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { answer <- d }); err != nil {
-		writeProduceError(w, err)
+		s.writeProduceError(w, err)
 		return
 	}
 	bound := time.NewTimer(s.cfg.sync)
@@ -213,7 +221,8 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 			if errors.Is(d.Err, prodlab.ErrUnknownTopic) {
 				code = http.StatusNotFound
 			}
-			httpjson.Error(w, code, "", "send failed: "+d.Err.Error())
+			s.cfg.logger.Info("sync send failed", "eventId", req.eventID, "err", d.Err)
+			httpjson.Error(w, code, "", "send failed: "+publicError(d.Err))
 			return
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
@@ -269,18 +278,48 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 	return id
 }
 
-func writeProduceError(w http.ResponseWriter, err error) {
-	if errors.Is(err, prodlab.ErrBufferFull) || errors.Is(err, prodlab.ErrClosed) {
-		w.Header().Set("Retry-After", "1")
-		httpjson.Error(w, http.StatusServiceUnavailable, "", err.Error()+": retry later")
-		return
+// writeProduceError answers a send the engine refused; the log keeps the
+// engine's error, the body only its public part.
+func (s *Server) writeProduceError(w http.ResponseWriter, err error) {
+	s.cfg.logger.Warn("send refused by the producer", "err", err)
+	for _, sentinel := range []error{prodlab.ErrBufferFull, prodlab.ErrClosed} {
+		if errors.Is(err, sentinel) {
+			w.Header().Set("Retry-After", "1")
+			httpjson.Error(w, http.StatusServiceUnavailable, "", sentinel.Error()+": retry later")
+			return
+		}
 	}
-	httpjson.Error(w, http.StatusInternalServerError, "", err.Error())
+	httpjson.Error(w, http.StatusInternalServerError, "", "send refused by the producer: "+publicError(err)+" (the API's log has the cause)")
+}
+
+// addrText matches what names a place in a client's error: a URL, an IP
+// address or a host:port.
+var addrText = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://\S+|\[[0-9a-f:.%]+\](:\d+)?|\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\b[a-z0-9][a-z0-9.-]*:\d{1,5}\b`)
+
+// publicText is a client's error text as a body may carry it: the
+// addresses in it replaced by "<address>", the whole cut to 300 bytes.
+// The error codes the README promises ("Local: Message timed out",
+// "... retried too many times") pass unchanged.
+func publicText(s string) string {
+	s = addrText.ReplaceAllString(s, "<address>")
+	if len(s) > 300 {
+		s = strings.ToValidUTF8(s[:300], "") + "…"
+	}
+	return s
+}
+
+// publicError is err's text as a body may carry it (see publicText): for
+// an unknown topic, only that.
+func publicError(err error) string {
+	if errors.Is(err, prodlab.ErrUnknownTopic) {
+		return prodlab.ErrUnknownTopic.Error()
+	}
+	return publicText(err.Error())
 }
 
 // StatusShow reports the state of an async send.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition}
+	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
 	w, done := s.observed(w, &ev)
 	defer done()
 	id, ferr := parseStatus(r.URL.RawQuery)
@@ -300,7 +339,7 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 	case prodlab.OK:
 		resp.Topic, resp.Partition, resp.Offset = st.Topic, &st.Partition, &st.Offset
 	case prodlab.Failed:
-		resp.Error = st.Err
+		resp.Error = publicText(st.Err)
 	}
 	httpjson.Write(w, http.StatusOK, resp)
 }

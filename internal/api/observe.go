@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -50,6 +52,31 @@ type Event struct {
 	// Elapsed runs from the request to the answer (Sent), or from the
 	// acceptance to the broker's answer (Delivered).
 	Elapsed time.Duration
+	// Foreign: a browser sent the request for a page of another origin
+	// (see Foreign). It got its answer; it is no evidence of the lab's
+	// own user (progress ignores it).
+	Foreign bool
+}
+
+// Foreign reports whether r came from a page of another origin than the
+// one it is sent to: a browser marks it Sec-Fetch-Site cross-site or
+// same-site (another port of localhost is same-site), or, for browsers
+// without Fetch Metadata, its Origin names another host. curl, the
+// console's server and a page of the API itself (same-origin, none) are
+// not foreign.
+func Foreign(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	case "same-origin", "none":
+		return false
+	}
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	return err != nil || !strings.EqualFold(u.Host, r.Host)
 }
 
 // Observe adds fn to the functions called with every Event, in the

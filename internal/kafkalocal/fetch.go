@@ -3,15 +3,22 @@ package kafkalocal
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
@@ -49,62 +56,113 @@ func pomXML(version string) string {
 `
 }
 
-// Fetch makes sure the jars of the configured Kafka version are in the
-// cache <dir>/<version>/libs and returns that directory. It downloads them
-// from Maven Central with `mvn dependency:copy-dependencies` through a
-// generated pom, unless a completion marker says the directory is complete.
+// ErrChecksum is returned when a jar's SHA-1 differs from the one its
+// Maven repository publishes beside it: the jar is refused.
+var ErrChecksum = errors.New("kafkalocal: jar checksum mismatch")
+
+// Fetch makes sure the jars of the configured Kafka version are in the jar
+// cache's libs directory (see JarCache) and returns that directory. It
+// downloads them with `mvn dependency:copy-dependencies` through a
+// generated pom, and checks each against the SHA-1 that the Maven
+// repository (MavenRepository) publishes beside it; the SHA-1s are kept in
+// the directory's completion marker, and every later call checks the jars
+// against them again, offline.
 func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 	c, err := newConfig(opts)
 	if err != nil {
 		return "", err
 	}
-	unlock, err := lock(ctx, c)
+	return fetch(ctx, c)
+}
+
+// errIncomplete marks a libs directory to download again.
+var errIncomplete = errors.New("incomplete")
+
+func fetch(ctx context.Context, c config) (string, error) {
+	unlock, err := lockFile(ctx, filepath.Join(c.cache, "lock"))
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	return fetch(ctx, c)
-}
-
-func fetch(ctx context.Context, c config) (string, error) {
 	libs := c.libsDir()
 	pom := pomXML(c.version)
 	sum := sha256.Sum256([]byte(pom))
 	want := hex.EncodeToString(sum[:])
-	if libsComplete(libs, want) {
+	switch err := checkLibs(libs, want); {
+	case err == nil:
 		return libs, nil
-	}
-	fmt.Fprintf(c.out, "fetching Kafka %s jars from Maven Central into %s\n", c.version, libs)
-	verDir := filepath.Dir(libs)
-	if err := os.MkdirAll(verDir, 0o755); err != nil {
+	case !errors.Is(err, errIncomplete):
 		return "", err
 	}
-	pomPath := filepath.Join(verDir, "pom.xml")
+	fmt.Fprintf(c.out, "fetching Kafka %s jars from Maven Central into %s\n", c.version, libs)
+	if err := os.MkdirAll(c.cache, 0o755); err != nil {
+		return "", err
+	}
+	pomPath := filepath.Join(c.cache, "pom.xml")
 	if err := os.WriteFile(pomPath, []byte(pom), 0o644); err != nil {
 		return "", err
 	}
-	tmp := libs + ".partial"
-	if err := os.RemoveAll(tmp); err != nil {
-		return "", err
+	repo, tmp := libs+".repo", libs+".partial"
+	for _, d := range []string{repo, tmp} {
+		if err := os.RemoveAll(d); err != nil {
+			return "", err
+		}
 	}
+	defer os.RemoveAll(repo)
+	// The repository layout names each jar's group, hence its checksum's URL.
 	cmd := exec.CommandContext(ctx, c.mvn, "-q", "-B", "-f", pomPath, dependencyPlugin,
-		"-DoutputDirectory="+tmp, "-DincludeScope=runtime")
-	cmd.Dir = verDir
+		"-DoutputDirectory="+repo, "-DincludeScope=runtime", "-Dmdep.useRepositoryLayout=true")
+	cmd.Dir = c.cache
 	var outBuf bytes.Buffer
 	cmd.Stdout = &outBuf
 	cmd.Stderr = &outBuf
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("kafkalocal: mvn copy-dependencies for Kafka %s: %w\n%s", c.version, err, tail(outBuf.String(), 40))
 	}
-	jars, err := listJars(tmp)
-	if err != nil {
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return "", err
 	}
-	if !slices.Contains(jars, "kafka_2.13-"+c.version+".jar") {
-		return "", fmt.Errorf("kafkalocal: mvn did not produce kafka_2.13-%s.jar in %s", c.version, tmp)
+	sums := map[string]string{}
+	err = filepath.WalkDir(repo, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), ".jar") {
+			return err
+		}
+		if _, dup := sums[d.Name()]; dup {
+			return fmt.Errorf("kafkalocal: two dependencies are named %s", d.Name())
+		}
+		rel, err := filepath.Rel(repo, path)
+		if err != nil {
+			return err
+		}
+		published, err := publishedSHA1(ctx, c.mavenRepo+"/"+filepath.ToSlash(rel)+".sha1")
+		if err != nil {
+			return err
+		}
+		got, err := fileSHA1(path)
+		if err != nil {
+			return err
+		}
+		if got != published {
+			return fmt.Errorf("%w: %s has SHA-1 %s, %s publishes %s: refused (mvn's local repository, ~/.m2, may hold a bad copy)", ErrChecksum, filepath.ToSlash(rel), got, c.mavenRepo, published)
+		}
+		sums[d.Name()] = got
+		return os.Rename(path, filepath.Join(tmp, d.Name()))
+	})
+	if err != nil {
+		os.RemoveAll(tmp)
+		return "", err
 	}
-	marker := "pom-sha256 " + want + "\n" + strings.Join(jars, "\n") + "\n"
-	if err := os.WriteFile(filepath.Join(tmp, markerName), []byte(marker), 0o644); err != nil {
+	jars := slices.Sorted(maps.Keys(sums))
+	if !slices.Contains(jars, "kafka_2.13-"+c.version+".jar") {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("kafkalocal: mvn did not produce kafka_2.13-%s.jar in %s", c.version, repo)
+	}
+	var marker strings.Builder
+	marker.WriteString("pom-sha256 " + want + "\n")
+	for _, j := range jars {
+		marker.WriteString(j + " sha1 " + sums[j] + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(tmp, markerName), []byte(marker.String()), 0o644); err != nil {
 		return "", err
 	}
 	if err := os.RemoveAll(libs); err != nil {
@@ -113,27 +171,103 @@ func fetch(ctx context.Context, c config) (string, error) {
 	if err := os.Rename(tmp, libs); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(c.out, "fetched %d jars\n", len(jars))
+	fmt.Fprintf(c.out, "fetched %d jars, each matching its published SHA-1\n", len(jars))
 	return libs, nil
 }
 
-// libsComplete reports whether libs holds a marker written for the same pom
-// and every jar the marker lists.
-func libsComplete(libs, pomSum string) bool {
+// checkLibs checks that libs holds a marker written for the same pom and
+// exactly the jars it lists, each with its SHA-1 (libs/* is the brokers'
+// class path: no other jar may sit there). A missing or older marker, or a
+// missing jar, is errIncomplete (download again); a jar that differs, or
+// one the marker does not list, is ErrChecksum.
+func checkLibs(libs, pomSum string) error {
 	b, err := os.ReadFile(filepath.Join(libs, markerName))
 	if err != nil {
-		return false
+		return errIncomplete
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) < 2 || lines[0] != "pom-sha256 "+pomSum {
-		return false
+		return errIncomplete
 	}
-	for _, j := range lines[1:] {
-		if st, err := os.Stat(filepath.Join(libs, j)); err != nil || st.Size() == 0 {
-			return false
+	listed := map[string]string{}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) != 3 || f[1] != "sha1" {
+			return errIncomplete // a marker of an older prodlab: no checksums
+		}
+		listed[f[0]] = f[2]
+	}
+	jars, err := listJars(libs)
+	if err != nil {
+		return errIncomplete
+	}
+	for _, j := range jars {
+		if _, ok := listed[j]; !ok {
+			return fmt.Errorf("%w: %s is not one of the jars fetched into %s: refused (remove it, or remove %s to fetch again)", ErrChecksum, j, libs, libs)
 		}
 	}
-	return true
+	names := slices.Sorted(maps.Keys(listed))
+	for _, j := range names {
+		if st, err := os.Stat(filepath.Join(libs, j)); err != nil || st.Size() == 0 {
+			return errIncomplete
+		}
+	}
+	for _, j := range names {
+		want := listed[j]
+		got, err := fileSHA1(filepath.Join(libs, j))
+		if err != nil {
+			return errIncomplete
+		}
+		if got != want {
+			return fmt.Errorf("%w: %s has SHA-1 %s, fetched as %s: refused (remove %s to fetch again)", ErrChecksum, filepath.Join(libs, j), got, want, libs)
+		}
+	}
+	return nil
+}
+
+// publishedSHA1 reads the hex SHA-1 a Maven repository publishes at url
+// (a .sha1 file: the hash, optionally followed by the file name).
+func publishedSHA1(ctx context.Context, url string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("kafkalocal: the published SHA-1: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+	if err != nil {
+		return "", fmt.Errorf("kafkalocal: the published SHA-1 %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("kafkalocal: the published SHA-1 %s: %s", url, resp.Status)
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 || len(f[0]) != 40 {
+		return "", fmt.Errorf("kafkalocal: %s holds no SHA-1", url)
+	}
+	if _, err := hex.DecodeString(f[0]); err != nil {
+		return "", fmt.Errorf("kafkalocal: %s holds no SHA-1", url)
+	}
+	return strings.ToLower(f[0]), nil
+}
+
+// fileSHA1 returns the hex SHA-1 of the file at path.
+func fileSHA1(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha1.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func listJars(dir string) ([]string, error) {

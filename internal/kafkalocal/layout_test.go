@@ -2,6 +2,7 @@ package kafkalocal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -105,26 +106,31 @@ func TestPomAndMarker(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	if libsComplete(dir, "x") {
-		t.Error("empty dir is complete")
+	if err := checkLibs(dir, "x"); !errors.Is(err, errIncomplete) {
+		t.Errorf("empty dir: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "a.jar"), []byte("jar"), 0o644); err != nil {
-		t.Fatal(err)
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, markerName), []byte("pom-sha256 x\na.jar\nb.jar\n"), 0o644); err != nil {
-		t.Fatal(err)
+	write("a.jar", "jar")
+	// "jar": f92e777f4341930bad9b2422283c4680d00dbc06
+	write(markerName, "pom-sha256 x\na.jar sha1 f92e777f4341930bad9b2422283c4680d00dbc06\nb.jar sha1 f92e777f4341930bad9b2422283c4680d00dbc06\n")
+	if err := checkLibs(dir, "x"); !errors.Is(err, errIncomplete) {
+		t.Errorf("dir with a missing jar: %v", err)
 	}
-	if libsComplete(dir, "x") {
-		t.Error("dir with a missing jar is complete")
+	write("b.jar", "jar")
+	if err := checkLibs(dir, "x"); err != nil {
+		t.Errorf("complete dir: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "b.jar"), []byte("jar"), 0o644); err != nil {
-		t.Fatal(err)
+	if err := checkLibs(dir, "other-pom"); !errors.Is(err, errIncomplete) {
+		t.Errorf("marker of another pom: %v", err)
 	}
-	if !libsComplete(dir, "x") {
-		t.Error("complete dir is not complete")
-	}
-	if libsComplete(dir, "other-pom") {
-		t.Error("marker of another pom accepted")
+	write(markerName, "pom-sha256 x\na.jar\nb.jar\n")
+	if err := checkLibs(dir, "x"); !errors.Is(err, errIncomplete) {
+		t.Errorf("marker without checksums (an older prodlab's): %v", err)
 	}
 }
 

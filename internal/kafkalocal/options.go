@@ -15,6 +15,9 @@ import (
 // defaults live in defaultConfig and nowhere else.
 type config struct {
 	dir          string
+	dirSet       bool   // Dir was given: the jar cache defaults to <dir>/<version>
+	cache        string // the jar cache of this version, see JarCache
+	mavenRepo    string
 	version      string
 	java         string
 	mvn          string
@@ -35,7 +38,8 @@ var ErrOption = errors.New("kafkalocal: bad option")
 
 func defaultConfig() config {
 	return config{
-		dir:          filepath.Join(repoRoot(), ".prodlab", "kafka"),
+		dir:          defaultDir(),
+		mavenRepo:    "https://repo1.maven.org/maven2",
 		version:      Version,
 		java:         "java",
 		mvn:          "mvn",
@@ -52,15 +56,25 @@ func newConfig(opts []Opt) (config, error) {
 	for _, o := range opts {
 		o(&c)
 	}
+	if c.cache == "" && c.version != "" {
+		if c.dirSet {
+			c.cache = filepath.Join(c.dir, c.version)
+		} else if ucd, err := os.UserCacheDir(); err == nil {
+			c.cache = filepath.Join(ucd, "prodlab", "kafka-"+c.version)
+		}
+	}
 	return c, c.validate()
 }
 
 func (c config) validate() error {
 	var errs []error
-	for _, s := range []struct{ name, v string }{{"Dir", c.dir}, {"Version", c.version}, {"Java", c.java}, {"Maven", c.mvn}} {
+	for _, s := range []struct{ name, v string }{{"Dir", c.dir}, {"Version", c.version}, {"Java", c.java}, {"Maven", c.mvn}, {"MavenRepository", c.mavenRepo}} {
 		if s.v == "" {
 			errs = append(errs, fmt.Errorf("%w: %s is empty", ErrOption, s.name))
 		}
+	}
+	if c.cache == "" && c.version != "" {
+		errs = append(errs, fmt.Errorf("%w: no user cache directory ($XDG_CACHE_HOME or $HOME) for the jars: give JarCache or Dir", ErrOption))
 	}
 	if c.readyTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("%w: ReadyTimeout %v is not positive", ErrOption, c.readyTimeout))
@@ -76,9 +90,22 @@ func (c config) validate() error {
 
 // Dir sets the state directory (default <repo root>/.prodlab/kafka, where
 // the repo root is the nearest directory upwards from the working directory
-// that holds a go.mod, or the working directory itself). Jars are cached in
-// <dir>/<version>/libs, broker files live in <dir>/run/<mode>.
-func Dir(dir string) Opt { return func(c *config) { c.dir = dir } }
+// whose go.mod declares prodlab's module, else <user cache dir>/prodlab/kafka).
+// Broker files live in <dir>/run/<mode>; given Dir, the jars are cached in
+// <dir>/<version>/libs unless JarCache says otherwise.
+func Dir(dir string) Opt { return func(c *config) { c.dir, c.dirSet = dir, true } }
+
+// JarCache sets the directory of this Kafka version's jars, in its libs
+// subdirectory (default <dir>/<version> when Dir is given, else
+// os.UserCacheDir()/prodlab/kafka-<version>).
+func JarCache(dir string) Opt { return func(c *config) { c.cache = dir } }
+
+// MavenRepository sets the Maven repository whose published SHA-1 of each
+// jar (<jar>.sha1 beside it) a fetch checks, default Maven Central
+// (https://repo1.maven.org/maven2).
+func MavenRepository(url string) Opt {
+	return func(c *config) { c.mavenRepo = strings.TrimRight(url, "/") }
+}
 
 // KafkaVersion overrides the pinned Kafka version (default Version).
 func KafkaVersion(v string) Opt { return func(c *config) { c.version = v } }
@@ -104,7 +131,7 @@ func KeepData() Opt { return func(c *config) { c.keepData = true } }
 // Output sets where progress lines go (default: discarded).
 func Output(w io.Writer) Opt { return func(c *config) { c.out = w } }
 
-func (c config) libsDir() string         { return filepath.Join(c.dir, c.version, "libs") }
+func (c config) libsDir() string         { return filepath.Join(c.cache, "libs") }
 func (c config) runDir() string          { return filepath.Join(c.dir, "run") }
 func (c config) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
 func (c config) currentFile() string     { return filepath.Join(c.runDir(), "current") }
@@ -114,21 +141,41 @@ func (c config) brokerDir(mode string, i int) string {
 	return filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i))
 }
 
-// repoRoot returns the nearest directory upwards from the working directory
-// that holds a go.mod, or the working directory.
-func repoRoot() string {
+// modulePath is prodlab's module, which marks its repo root.
+const modulePath = "github.com/prodlab/prodlab"
+
+// defaultDir returns <repo root>/.prodlab/kafka, where the repo root is
+// the nearest directory upwards from the working directory whose go.mod
+// declares prodlab's module; else, so that no stray go.mod (in /tmp, say)
+// decides, <user cache dir>/prodlab/kafka, or the working directory's
+// .prodlab/kafka when there is no user cache dir.
+func defaultDir() string {
 	wd, err := os.Getwd()
 	if err != nil {
-		return "."
+		wd = "."
 	}
 	for d := wd; ; {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, modulePath) {
+			return filepath.Join(d, ".prodlab", "kafka")
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
-			return wd
+			break
 		}
 		d = parent
 	}
+	if ucd, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(ucd, "prodlab", "kafka")
+	}
+	return filepath.Join(wd, ".prodlab", "kafka")
+}
+
+// declares reports whether the go.mod text gomod declares module path.
+func declares(gomod []byte, path string) bool {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path {
+			return true
+		}
+	}
+	return false
 }

@@ -23,10 +23,16 @@ const pollInterval = 200 * time.Millisecond
 // processes (a CLI and a test, two test packages) do not start the same
 // brokers twice. It gives up when ctx is done.
 func lock(ctx context.Context, c config) (func(), error) {
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+	return lockFile(ctx, c.lockFile())
+}
+
+// lockFile waits for the exclusive flock of path, creating its directory,
+// and returns its release.
+func lockFile(ctx context.Context, path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(c.lockFile(), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -36,11 +42,11 @@ func lock(ctx context.Context, c config) (func(), error) {
 		return !busy
 	}); werr != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("kafkalocal: waiting for lock %s: %w", c.lockFile(), werr)
+		return nil, fmt.Errorf("kafkalocal: waiting for lock %s: %w", path, werr)
 	}
 	if err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("kafkalocal: lock %s: %w", c.lockFile(), err)
+		return nil, fmt.Errorf("kafkalocal: lock %s: %w", path, err)
 	}
 	return func() {
 		unlock(f)

@@ -71,13 +71,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	if len(s.ScramUsers)+len(s.PlainUsers) == 0 {
 		return nil, fmt.Errorf("%w: Secure needs at least one user", ErrOption)
 	}
-	unlock, err := lock(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	_, err = fetch(ctx, c)
-	unlock()
-	if err != nil {
+	if _, err := fetch(ctx, c); err != nil {
 		return nil, err
 	}
 	ports, err := freePorts(3)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +91,43 @@ func TestHealthNeedsEveryAPI(t *testing.T) {
 		}
 		if i < len(apis)-1 {
 			unticked(t, r, progress.Health, "with "+a.Engine.Name()+"'s /health only")
+		}
+	}
+	waitTick(t, r, progress.Health)
+}
+
+// TestCrossSiteTicksNothing: a page of another site that loads /health
+// on both APIs (an <img> is enough) gets its answer but ticks nothing; so
+// does a same-site page (another port of localhost) and an older browser
+// that only sends Origin. The lab's own GETs then tick 02.0.
+func TestCrossSiteTicksNothing(t *testing.T) {
+	l, r := start(t)
+	for _, h := range []http.Header{{"Sec-Fetch-Site": {"cross-site"}}, {"Sec-Fetch-Site": {"same-site"}}, {"Origin": {"http://evil.example"}}} {
+		for _, a := range l.APIs() {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, a.URL+"/health", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header = h
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			err = wait.Until(ctx, func() bool {
+				resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+				if err != nil {
+					return false
+				}
+				resp.Body.Close()
+				return resp.StatusCode == http.StatusOK
+			})
+			cancel()
+			if err != nil {
+				t.Fatalf("%s /health with %v never answered 200: %v", a.Engine.Name(), h, err)
+			}
+		}
+		unticked(t, r, progress.Health, fmt.Sprintf("on GET /health with %v", h))
+	}
+	for _, a := range l.APIs() {
+		if err := client(t, a).Health(t.Context()); err != nil {
+			t.Fatal(err)
 		}
 	}
 	waitTick(t, r, progress.Health)
@@ -268,9 +306,24 @@ func TestExerciseTimeoutsNeedsTunedAPIs(t *testing.T) {
 	t.Run("tuned", func(t *testing.T) {
 		l, r := start(t, func(c *lab.Config) { c.Producer.RequestTimeout = 3 * time.Second })
 		unticked(t, r, progress.ExTimeouts, "before any send")
-		labtest.Send(t, l.APIs()[0], "eventId", "ex1")
-		if how := waitTick(t, r, progress.ExTimeouts); !strings.Contains(how, "request.timeout.ms=3000") {
-			t.Errorf("how = %q, want the tuned timeout named", how)
+		a := l.APIs()[0]
+		// The guide's warm-up, then a send without the toxic: no evidence.
+		labtest.Send(t, a, "mode", "idempotent", "eventId", fmt.Sprintf("EX1-WARM-%d", time.Now().Unix()))
+		labtest.Send(t, a, "eventId", "ex1-no-toxic")
+		unticked(t, r, progress.ExTimeouts, "by the warm-up and a send without the latency toxic")
+		// The exercise: a send slowed by a latency shorter than the timeout.
+		px := kafkaProxy(t, l)
+		if _, err := px.AddToxic(t.Context(), "latency", "latency", "downstream", 1, toxiclient.Attributes{"latency": 500}); err != nil {
+			t.Fatal(err)
+		}
+		labtest.Send(t, a, "eventId", "WARM-18080-plain-1")
+		unticked(t, r, progress.ExTimeouts, "by a warm-up send under the toxic")
+		labtest.Send(t, a, "eventId", "ex1")
+		if err := px.RemoveToxic(t.Context(), "latency"); err != nil {
+			t.Fatal(err)
+		}
+		if how := waitTick(t, r, progress.ExTimeouts); !strings.Contains(how, "request.timeout.ms=3000") || !strings.Contains(how, "500ms latency toxic") {
+			t.Errorf("how = %q, want the toxic and the tuned timeout named", how)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -50,6 +51,7 @@ type cfg struct {
 	bypass         direct.Bypass
 	connect        []kgo.Opt
 	every          time.Duration
+	compactAge     time.Duration
 	logger         *slog.Logger
 }
 
@@ -85,6 +87,11 @@ func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
 // against the brokers, default 1s.
 func VerifyEvery(d time.Duration) Opt { return func(c *cfg) { c.every = d } }
 
+// CompactionAge is how long a key's three versions are followed, waiting
+// for the log to keep only the last, default 30 minutes; then they are
+// forgotten until a new version lands.
+func CompactionAge(d time.Duration) Opt { return func(c *cfg) { c.compactAge = d } }
+
 // Logger receives the recorder's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
@@ -112,6 +119,8 @@ type Recorder struct {
 	compact *fifo[compactCandidate] // topic/key → three versions to see compacted
 	client  *kgo.Client             // direct path, lazily
 	lastErr string                  // the last verification error logged
+	// compactReads counts the records the compaction checks read.
+	compactReads atomic.Int64
 }
 
 type toxic struct {
@@ -147,16 +156,26 @@ type landing struct {
 	eventID   string
 }
 
+// compactCandidate is a key whose last three versions landed on one
+// partition of topic, followed until the log keeps only the last.
 type compactCandidate struct {
 	topic, key string
 	partition  int32
 	versions   []landing
+	since      time.Time // when the third version landed; see CompactionAge
+	// What the checks read so far: older holds the offsets of the key's
+	// records from versions[0] up to the last version that were still in
+	// the log (nil before the first read); the tail up to reached held no
+	// newer version.
+	read    bool
+	older   []int64
+	reached int64
 }
 
 // New returns a recorder holding the ticks saved in its File, and starts
 // the background checks; Close stops them.
 func New(opts ...Opt) (*Recorder, error) {
-	c := cfg{requestTimeout: prodlab.DefaultConfig().RequestTimeout, every: time.Second, logger: slog.Default()}
+	c := cfg{requestTimeout: prodlab.DefaultConfig().RequestTimeout, every: time.Second, compactAge: 30 * time.Minute, logger: slog.Default()}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -165,8 +184,8 @@ func New(opts ...Opt) (*Recorder, error) {
 		return nil, fmt.Errorf("progress: no engine given")
 	case len(c.bootstrap) == 0:
 		return nil, fmt.Errorf("progress: no direct bootstrap given")
-	case c.requestTimeout <= 0 || c.every <= 0:
-		return nil, fmt.Errorf("progress: RequestTimeout and VerifyEvery must be positive")
+	case c.requestTimeout <= 0 || c.every <= 0 || c.compactAge <= 0:
+		return nil, fmt.Errorf("progress: RequestTimeout, VerifyEvery and CompactionAge must be positive")
 	}
 	r := &Recorder{cfg: c}
 	r.clear()
@@ -240,8 +259,13 @@ func (r *Recorder) tick(id ID, how string) {
 	}
 }
 
-// API observes one answer of a producer API; pass it to api.Observe.
+// API observes one answer of a producer API; pass it to api.Observe. An
+// answer to a page of another origin (ev.Foreign) is no evidence, nor is a
+// warm-up send (see warmUp).
 func (r *Recorder) API(ev api.Event) {
+	if ev.Foreign || warmUp(ev.EventID) {
+		return
+	}
 	now := time.Now()
 	start := now.Add(-ev.Elapsed)
 	r.mu.Lock()
@@ -269,6 +293,7 @@ func (r *Recorder) API(ev api.Event) {
 			}
 			r.slowed(ev, start)
 			r.lostAck(ev, start)
+			r.tunedOK(ev, start)
 			r.landed(ev, *ev.Delivery)
 		case ev.Code == 502 || ev.Code == 504:
 			r.timedOut(ev, start)
@@ -277,6 +302,7 @@ func (r *Recorder) API(ev api.Event) {
 		switch {
 		case ev.Delivery == nil:
 		case ev.Delivery.Err == nil:
+			r.tunedOK(ev, start)
 			r.landed(ev, *ev.Delivery)
 		default:
 			r.timedOut(ev, start)
@@ -357,12 +383,36 @@ func (r *Recorder) timedOut(ev api.Event, start time.Time) {
 		ev.Engine, ev.Mode, what, ev.Elapsed.Round(time.Second), t.name, t.proxy))
 }
 
-// landed follows a record the broker acknowledged: partitions, keys,
-// versions, and exercise 1; r.mu is held.
-func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
-	if r.cfg.tuned != "" {
-		r.tick(ExTimeouts, fmt.Sprintf("%s: %s send OK under %s", ev.Engine, ev.SendMode, r.cfg.tuned))
+// warmUp reports whether eventID names a warm-up send, which opens the
+// producers' connections before a step: the guide's (EX1-WARM-…,
+// WARM-…), validate's (validate-warm-up-…) and experiment's (….warm-up).
+// It is no step's evidence.
+func warmUp(eventID string) bool {
+	return strings.Contains(strings.ToLower(eventID), "warm-")
+}
+
+// tunedOK ticks exercise 1 when, under timeouts other than the lab's, the
+// send ev came back OK although a latency toxic on proxy kafka, shorter
+// than the request timeout, slowed it: its ack came in time, with no
+// retry. A send without the toxic (the exercise's warm-up) is no evidence;
+// r.mu is held.
+func (r *Recorder) tunedOK(ev api.Event, start time.Time) {
+	if r.cfg.tuned == "" {
+		return
 	}
+	t := r.toxicAt(start, proxyKafka, "latency", func(t *toxic) bool {
+		return t.latency >= minLatency && t.latency < r.cfg.requestTimeout && float64(ev.Elapsed) >= slowShare*float64(t.latency)
+	})
+	if t == nil {
+		return
+	}
+	r.tick(ExTimeouts, fmt.Sprintf("%s: %s send OK in %v through a %v latency toxic on proxy kafka, under %s",
+		ev.Engine, ev.SendMode, ev.Elapsed.Round(time.Millisecond), t.latency, r.cfg.tuned))
+}
+
+// landed follows a record the broker acknowledged: partitions, keys and
+// versions; r.mu is held.
+func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
 	topic := d.Topic
 	if topic == "" {
 		topic = ev.Topic
@@ -412,7 +462,7 @@ func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
 		}
 	}
 	if v := ki.versions; len(v) == 3 && v[0].partition == v[2].partition && v[1].partition == v[2].partition {
-		r.compact.put(k, compactCandidate{topic: topic, key: ev.Key, partition: d.Partition, versions: slices.Clone(v)})
+		r.compact.put(k, compactCandidate{topic: topic, key: ev.Key, partition: d.Partition, versions: slices.Clone(v), since: time.Now()})
 	}
 }
 

@@ -2,6 +2,7 @@ package progress_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -137,4 +138,84 @@ func TestPersistAndReset(t *testing.T) {
 	r = open()
 	defer r.Close()
 	unticked(t, r, progress.Health, "after a reset and a restart")
+}
+
+// landedEvent is the event of a sync send s of key, as the lab reports it.
+func landedEvent(key string, s labtest.Sent) api.Event {
+	return api.Event{Kind: api.Sent, Engine: "franz", Code: 200, Mode: prodlab.Plain, SendMode: prodlab.Sync,
+		Topic: s.Topic, Key: key, EventID: s.EventID, Partition: prodlab.AnyPartition,
+		Delivery: &prodlab.Delivery{Topic: s.Topic, Partition: s.Partition, Offset: s.Offset}}
+}
+
+// TestCompactionReadsIncrementally: the compaction check of a key whose
+// three versions follow 200 other records reads from its first version
+// to its last, and the records written after them once; it ticks once
+// the log keeps only the last.
+func TestCompactionReadsIncrementally(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 1, compacted)
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()), progress.VerifyEvery(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := l.APIs()[0]
+	fill := func(n int, prefix string) {
+		for i := range n {
+			labtest.Send(t, a, "topic", topic, "key", fmt.Sprintf("%s-%d", prefix, i), "eventId", fmt.Sprintf("%s-%d", prefix, i))
+		}
+	}
+	fill(200, "before")
+	for _, v := range []string{"V1", "V2", "V3"} {
+		r.API(landedEvent("customer-42", labtest.Send(t, a, "topic", topic, "eventId", v, "key", "customer-42")))
+	}
+	verify := func(why string, most int64) {
+		t.Helper()
+		before := progress.CompactReads(r)
+		r.Verify(t.Context())
+		n := progress.CompactReads(r) - before
+		t.Logf("%s: %d records read", why, n)
+		if n > most {
+			t.Errorf("%s: %d records read, want at most %d", why, n, most)
+		}
+	}
+	verify("first check", 3)
+	verify("second check", 3)
+	fill(50, "after")
+	verify("after 50 more records", 50+3)
+	verify("with nothing new", 3)
+	unticked(t, r, progress.Compaction, "before compaction happened")
+	compactionCheck(t, l, topic)
+	r.Verify(t.Context())
+	if progress.Candidates(r) != 0 {
+		t.Error("the key is still followed once compacted")
+	}
+	if tickOf(r, progress.Compaction) == nil {
+		t.Fatalf("02.6 did not tick once compacted:\n%s", r.Report().Text("en"))
+	}
+}
+
+// TestCompactionCandidatesExpire: three versions followed longer than
+// CompactionAge are forgotten unread, and their compaction ticks nothing.
+func TestCompactionCandidatesExpire(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 1, compacted)
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()),
+		progress.VerifyEvery(time.Hour), progress.CompactionAge(time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := l.APIs()[0]
+	for _, v := range []string{"V1", "V2", "V3"} {
+		r.API(landedEvent("customer-42", labtest.Send(t, a, "topic", topic, "eventId", v, "key", "customer-42")))
+	}
+	if progress.Candidates(r) != 1 {
+		t.Fatalf("%d keys followed, want 1", progress.Candidates(r))
+	}
+	compactionCheck(t, l, topic)
+	unticked(t, r, progress.Compaction, "by versions older than CompactionAge")
+	if n := progress.Candidates(r); n != 0 || progress.CompactReads(r) != 0 {
+		t.Errorf("after CompactionAge: %d keys followed, %d records read; want none", n, progress.CompactReads(r))
+	}
 }

@@ -2,12 +2,14 @@ package progress
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
@@ -75,14 +77,22 @@ func (r *Recorder) Verify(ctx context.Context) {
 		r.mu.Unlock()
 	}
 	for _, c := range cands {
-		how, drop, err := r.compacted(ctx, adm, c)
-		if err != nil {
-			r.logErr(err)
+		var how string
+		drop := time.Since(c.since) > r.cfg.compactAge
+		if !drop {
+			how, drop, err = r.compacted(ctx, adm, &c)
+			if err != nil {
+				r.logErr(err)
+			}
 		}
 		r.mu.Lock()
 		k := c.topic + "\x00" + c.key
-		if cur, ok := r.compact.get(k); ok && slices.Equal(cur.versions, c.versions) && (drop || how != "") {
-			r.compact.del(k)
+		if cur, ok := r.compact.get(k); ok && slices.Equal(cur.versions, c.versions) {
+			if drop || how != "" {
+				r.compact.del(k)
+			} else {
+				r.compact.m[k] = c // what was read, in place: the order stays
+			}
 		}
 		if how != "" {
 			r.tick(Compaction, how)
@@ -172,10 +182,17 @@ func (r *Recorder) count(ctx context.Context, adm *kadm.Client, w window) (how s
 	return "", true, nil
 }
 
+// errEnough stops a read that reached what it looks for.
+var errEnough = errors.New("enough")
+
 // compacted reports how c's topic kept only its last version, "" while
 // it has not yet; drop is set when c can never tick (not a compacted
-// topic, or the versions are gone).
-func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCandidate) (how string, drop bool, err error) {
+// topic, the versions gone, or a newer version). It reads incrementally,
+// recording in c what it read: once, the records from the first version to
+// the last; then only from the oldest earlier copy of the key still in the
+// log to the last version (the cleaner removes records, it never adds
+// any), and the tail past what it read before.
+func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCandidate) (how string, drop bool, err error) {
 	rcs, err := adm.DescribeTopicConfigs(ctx, c.topic)
 	if err != nil {
 		return "", false, err
@@ -201,30 +218,76 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCan
 	if err != nil {
 		return "", false, err
 	}
-	from := int64(0)
+	start, end := int64(0), ends[c.partition]
 	if o, ok := starts.Lookup(c.topic, c.partition); ok && o.Err == nil {
-		from = o.Offset
+		start = o.Offset
 	}
 	last := c.versions[len(c.versions)-1]
-	if ends[c.partition] <= last.offset {
-		return "", false, nil
+	switch {
+	case end <= last.offset:
+		return "", false, nil // not readable yet
+	case start > last.offset:
+		return "", true, nil // the versions are gone
 	}
-	recs, err := direct.ReadRange(ctx, r.cfg.bootstrap, r.cfg.bypass, c.topic, map[int32]int64{c.partition: from}, map[int32]int64{c.partition: ends[c.partition]}, r.cfg.connect...)
-	if err != nil {
-		return "", false, err
+	read := func(from int64, fn func(*kgo.Record) error) error {
+		p := c.partition
+		err := direct.Range(ctx, r.cfg.bootstrap, r.cfg.bypass, c.topic, map[int32]int64{p: from}, map[int32]int64{p: end}, func(rec *kgo.Record) error {
+			r.compactReads.Add(1)
+			return fn(rec)
+		}, r.cfg.connect...)
+		if errors.Is(err, errEnough) {
+			err = nil
+		}
+		return err
 	}
-	var kept []int64
-	for _, rec := range recs {
-		if string(rec.Key) == c.key {
-			kept = append(kept, rec.Offset)
+	// The tail: a newer version of the key means the last will go.
+	newer := false
+	if from := max(c.reached, last.offset+1, start); from < end {
+		if err := read(from, func(rec *kgo.Record) error {
+			if string(rec.Key) == c.key {
+				newer = true
+				return errEnough
+			}
+			return nil
+		}); err != nil {
+			return "", false, err
+		}
+		if newer {
+			return "", true, nil
 		}
 	}
-	switch {
-	case !slices.Contains(kept, last.offset):
-		return "", true, nil // a newer version, or the topic was recreated
-	case len(kept) == 1:
-		return fmt.Sprintf("%s: key %s sent as %s, %s, %s; compaction kept only %s at offset %d",
-			c.topic, c.key, c.versions[0].eventID, c.versions[1].eventID, last.eventID, last.eventID, last.offset), false, nil
+	c.reached = max(c.reached, end)
+	// The versions: from the oldest earlier copy still there to the last.
+	from := c.versions[0].offset
+	if c.read {
+		if i := slices.IndexFunc(c.older, func(o int64) bool { return o >= start }); i >= 0 {
+			from = c.older[i]
+		} else {
+			from = last.offset
+		}
 	}
-	return "", false, nil
+	from = max(from, start)
+	var older []int64
+	kept := false
+	if err := read(from, func(rec *kgo.Record) error {
+		if rec.Offset >= last.offset {
+			kept = rec.Offset == last.offset && string(rec.Key) == c.key
+			return errEnough
+		}
+		if string(rec.Key) == c.key {
+			older = append(older, rec.Offset)
+		}
+		return nil
+	}); err != nil {
+		return "", false, err
+	}
+	if !kept {
+		return "", true, nil // removed: a newer version, or the topic was recreated
+	}
+	c.read, c.older = true, older
+	if len(older) > 0 {
+		return "", false, nil
+	}
+	return fmt.Sprintf("%s: key %s sent as %s, %s, %s; compaction kept only %s at offset %d",
+		c.topic, c.key, c.versions[0].eventID, c.versions[1].eventID, last.eventID, last.eventID, last.offset), false, nil
 }
