@@ -104,13 +104,15 @@ browser-test:
 
 # Go native fuzzing, a bounded time each (FUZZTIME), from the seed corpora
 # committed under testdata/fuzz: the producer API's send parsing and the
-# console's toxic body, each over a fake engine or Toxiproxy. A failing
+# console's toxic body, each over a fake engine or Toxiproxy, and kproxy's
+# rewriting of broker addresses in Kafka answers. A failing
 # input is written to testdata/fuzz and fails the target.
 FUZZTIME ?= 30000x
 .PHONY: fuzz
 fuzz:
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSendQuery$$' -fuzztime $(FUZZTIME) ./internal/api/
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzToxicBody$$' -fuzztime $(FUZZTIME) ./internal/console/
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRewrite$$' -fuzztime $(FUZZTIME) ./internal/kproxy/
 
 screenshots:
 	$(MAKE) browser-test SCREENSHOT=docs/img/console.png SCREENSHOT_LAB=docs/img/console-lab.png
