@@ -32,7 +32,7 @@ type fronted struct {
 	bootstrap string
 }
 
-func front(t *testing.T, brokers int) *fronted {
+func front(t testing.TB, brokers int) *fronted {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic))
 	if err != nil {
@@ -78,7 +78,7 @@ func (f *fronted) proxyAddrs() map[string]bool {
 
 // checkOnlyProxies fails unless every broker address is a Toxiproxy
 // proxy's, and there are want of them.
-func (f *fronted) checkOnlyProxies(t *testing.T, who string, addrs []string, want int) {
+func (f *fronted) checkOnlyProxies(t testing.TB, who string, addrs []string, want int) {
 	t.Helper()
 	proxies := f.proxyAddrs()
 	for _, a := range addrs {
