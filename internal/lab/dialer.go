@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
 
@@ -29,20 +30,27 @@ const (
 	// service does. The franz-go API dials each broker through a proxy
 	// that its dialer creates on the first dial (broker-<id>, see
 	// toxi.Dialer). librdkafka has no dialer hook: its connections go
-	// straight to the brokers and no fault reaches them.
+	// straight to the brokers and no fault reaches them. Kept for SSL and
+	// SASL_SSL clusters, which the relay does not serve yet.
 	Dialed FaultMode = "dialer"
+	// Relayed: the brokers advertise their own addresses. Proxy kafka is
+	// the lab's bootstrap for every client: behind it, kproxy rewrites
+	// every answer that names a broker to name that broker's proxy
+	// (broker-<id>, created on first sight), so both APIs, and any client
+	// bootstrapped there, cross Toxiproxy. PLAINTEXT and SASL_PLAINTEXT.
+	Relayed FaultMode = "relay"
 )
 
-// ParseFaultMode returns the mode named s: auto (or empty), proxied or
-// dialer.
+// ParseFaultMode returns the mode named s: auto (or empty), proxied,
+// relay or dialer.
 func ParseFaultMode(s string) (FaultMode, error) {
 	switch m := FaultMode(s); m {
 	case "auto", FaultsAuto:
 		return FaultsAuto, nil
-	case Proxied, Dialed:
+	case Proxied, Dialed, Relayed:
 		return m, nil
 	}
-	return "", fmt.Errorf("fault mode %q: use auto, proxied or dialer", s)
+	return "", fmt.Errorf("fault mode %q: use auto, proxied, relay or dialer", s)
 }
 
 // Describe says in one line what the mode does, for the banner.
@@ -52,6 +60,8 @@ func (m FaultMode) Describe() string {
 		return "dialer: the brokers advertise their own addresses; the franz-go API reaches each through a Toxiproxy proxy created on its first dial (broker-<id>); librdkafka has no dialer hook, so no fault reaches it"
 	case Proxied:
 		return "proxied: every broker advertises its Toxiproxy proxy, so both APIs cross Toxiproxy"
+	case Relayed:
+		return "relay: the brokers advertise their own addresses; the lab's bootstrap (proxy kafka) rewrites every broker address it answers to that broker's Toxiproxy proxy (broker-<id>), so every client bootstrapped there crosses Toxiproxy"
 	}
 	return string(m)
 }
@@ -68,13 +78,16 @@ func externalFaults(ctx context.Context, cfg Config) (FaultMode, []string, error
 	}
 	mode := cfg.Faults
 	if mode == FaultsAuto {
-		mode = Dialed
+		mode = Relayed
+		if sec, err := cfg.Producer.Client.Security(); err == nil && sec.TLS() {
+			mode = Dialed // the relay does not terminate TLS yet
+		}
 		if jarLayout(resp) {
 			mode = Proxied
 		}
 	}
-	if mode == Dialed {
-		return Dialed, nil, nil
+	if mode == Dialed || mode == Relayed {
+		return mode, nil, nil
 	}
 	ups, err := layoutUpstreams(resp, cfg.External)
 	return Proxied, ups, err
@@ -106,6 +119,17 @@ func (l *Lab) openDialer() error {
 	return err
 }
 
+// openRelay starts the relay of Relayed mode to the cluster's bootstrap
+// and returns its listener, the upstream of proxy kafka.
+func (l *Lab) openRelay() (string, error) {
+	var err error
+	l.relay, err = kproxy.New(l.toxi, kproxy.Host(l.cfg.Host), kproxy.Logger(l.cfg.Logger.With("part", "kproxy")))
+	if err != nil {
+		return "", err
+	}
+	return l.relay.Listen(l.direct...)
+}
+
 // closeDialer releases the dialer's Metadata client.
 func (l *Lab) closeDialer() {
 	if l.meta != nil {
@@ -117,13 +141,19 @@ func (l *Lab) closeDialer() {
 // FaultMode is the lab's mode: Proxied or Dialed.
 func (l *Lab) FaultMode() FaultMode { return l.mode }
 
-// DialerProxies are the proxies the dialer has created so far, sorted by
-// name; none outside Dialed mode.
+// DialerProxies are the broker proxies the dialer (Dialed mode) or the
+// relay (Relayed mode) has created so far, sorted by name; none in
+// Proxied mode.
 func (l *Lab) DialerProxies() []toxi.DialerProxy {
-	if l.dialer == nil {
-		return nil
+	var ps []toxi.DialerProxy
+	switch {
+	case l.dialer != nil:
+		ps = l.dialer.Proxies()
+	case l.relay != nil:
+		for _, b := range l.relay.Brokers() {
+			ps = append(ps, toxi.DialerProxy{Name: b.Name, Listen: b.Proxy, Upstream: b.Upstream})
+		}
 	}
-	ps := l.dialer.Proxies()
 	slices.SortFunc(ps, func(a, b toxi.DialerProxy) int { return strings.Compare(a.Name, b.Name) })
 	return ps
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/status"
@@ -160,8 +161,12 @@ func (c *Config) validate() error {
 		}
 	}
 	switch {
-	case c.Faults != FaultsAuto && c.Faults != Proxied && c.Faults != Dialed:
-		bad("Faults %q: use auto, proxied or dialer", c.Faults)
+	case c.Faults != FaultsAuto && c.Faults != Proxied && c.Faults != Dialed && c.Faults != Relayed:
+		bad("Faults %q: use auto, proxied, relay or dialer", c.Faults)
+	case c.Faults == Relayed && (len(c.External) == 0 || len(c.Upstreams) > 0):
+		bad("Faults relay needs an external cluster, and no Upstreams")
+	case c.Faults == Relayed && tlsClient(c.Producer.Client):
+		bad("Faults relay: the relay does not terminate TLS yet; use dialer for security.protocol SSL or SASL_SSL")
 	case c.Faults == Dialed && len(c.External) == 0:
 		bad("Faults dialer needs an external cluster: the embedded brokers advertise their proxies")
 	case c.Faults == Dialed && len(c.Upstreams) > 0:
@@ -176,6 +181,12 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// tlsClient reports whether the client settings p use TLS.
+func tlsClient(p prodlab.ClientProps) bool {
+	s, err := p.Security()
+	return err == nil && s.TLS()
+}
+
 // Lab is a running lab.
 type Lab struct {
 	cfg     Config
@@ -184,8 +195,9 @@ type Lab struct {
 	direct  []string
 	proxies []string
 	mode    FaultMode
-	dialer  *toxi.Dialer // Dialed mode only
-	meta    *kgo.Client  // the dialer's node id lookups
+	dialer  *toxi.Dialer  // Dialed mode only
+	relay   *kproxy.Relay // Relayed mode only
+	meta    *kgo.Client   // the dialer's node id lookups
 	toxiURL string
 	apis    []*API
 	servers []*http.Server // producer APIs
@@ -266,10 +278,17 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		if l.mode, upstreams, err = externalFaults(ctx, cfg); err != nil {
 			return nil, err
 		}
-		if l.mode == Dialed {
+		switch l.mode {
+		case Dialed:
 			if err := l.openDialer(); err != nil {
 				return nil, err
 			}
+		case Relayed:
+			up, err := l.openRelay()
+			if err != nil {
+				return nil, err
+			}
+			upstreams = []string{up}
 		}
 	}
 	for i, up := range upstreams {
@@ -415,7 +434,9 @@ func (l *Lab) WaitReady(ctx context.Context) error {
 func (l *Lab) DirectAddrs() []string { return l.direct }
 
 // ProxyAddrs are the Toxiproxy listen addresses, one per broker, in
-// Proxied mode; see DialerProxies for Dialed mode.
+// Proxied mode; in Relayed mode, proxy kafka's, the bootstrap of every
+// client; see DialerProxies for the broker proxies of Dialed and Relayed
+// modes.
 func (l *Lab) ProxyAddrs() []string { return l.proxies }
 
 // ClientProps are the Kafka client settings of every client of the lab.
@@ -544,6 +565,9 @@ func (l *Lab) Close(ctx context.Context) error {
 		l.toxi.Close()
 	}
 	l.closeDialer()
+	if l.relay != nil {
+		l.relay.Close()
+	}
 	l.closeProgress()
 	if l.cluster != nil {
 		l.cluster.Close()

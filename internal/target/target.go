@@ -211,10 +211,11 @@ type Conn struct {
 	// Opts are the kgo options of a reader of the log: the client
 	// settings over the bypass (clientopts.Connect).
 	Opts []kgo.Opt
-	// Dialer is set when every proxy is one the lab's dialer created
-	// (toxiclient.IsDialerProxy): the cluster advertises its own
-	// addresses, and only APIs that dial through the lab's dialer cross
-	// Toxiproxy. See Current and Faultable.
+	// Dialer is set when a proxy is one the lab's dialer or relay
+	// created (toxiclient.IsDialerProxy): the cluster advertises its own
+	// addresses, and a broker gets its proxy when first reached, so the
+	// proxies are listed anew at each fault, and each API's crossing of
+	// Toxiproxy is probed. See Current and Faultable.
 	Dialer bool
 	cl     *kgo.Client
 	tc     *toxiclient.Client
@@ -249,9 +250,9 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialer := true
+	dialer := false
 	for _, p := range proxies {
-		dialer = dialer && toxiclient.IsDialerProxy(p.Name)
+		dialer = dialer || toxiclient.IsDialerProxy(p.Name)
 	}
 	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Opts: opts, Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
 }

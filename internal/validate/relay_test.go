@@ -1,0 +1,48 @@
+package validate_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target/targettest"
+)
+
+// TestValidateRelay runs Lab 02.4, as 'prodlab validate' does, against a
+// lab whose three kfake brokers advertise their own addresses, in relay
+// mode: every API is bootstrapped at proxy kafka, crosses the broker
+// proxies and is validated, librdkafka included.
+func TestValidateRelay(t *testing.T) {
+	l, _ := labtest.Relayed(t, 3)
+	topic := labtest.Topic(t, l, 3, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := newValidator(t, l, nil, topic).Run(ctx)
+	var out strings.Builder
+	_ = rep.WriteText(&out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	want := "OK: franz_idempotent=1 franz_plain=2"
+	if labtest.API(l, prodlab.Librdkafka) != nil {
+		want += " librdkafka_idempotent=1 librdkafka_plain=2"
+	}
+	if first, _, _ := strings.Cut(out.String(), "\n"); first != want {
+		t.Fatalf("first line %q, want %q", first, want)
+	}
+	if len(rep.NoFaults) != 0 || strings.Contains(out.String(), "not validated") {
+		t.Fatalf("NoFaults = %+v: in relay mode every API crosses Toxiproxy", rep.NoFaults)
+	}
+	for _, r := range rep.Runs {
+		if got := labtest.Count(t, l, topic, r.EventID); len(got) != len(r.Copies) {
+			t.Errorf("%s: the report has %d copies, the log %d", r.Name(), len(r.Copies), len(got))
+		}
+	}
+	if left := targettest.Toxics(t, l); len(left) > 0 {
+		t.Fatalf("toxics left behind: %v", left)
+	}
+}
