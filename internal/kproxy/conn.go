@@ -2,6 +2,8 @@ package kproxy
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -30,6 +32,17 @@ type inflight struct {
 // relay serves one client connection c, relaying to the first of
 // upstreams that answers, until either side closes.
 func (r *Relay) relay(c net.Conn, upstreams []string) {
+	if r.cfg.clientTLS != nil {
+		tc := tls.Server(c, r.cfg.clientTLS)
+		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			r.cfg.logger.Warn("client TLS handshake failed (does the client trust the lab CA?)", "client", c.RemoteAddr().String(), "err", err)
+			return
+		}
+		c = tc
+	}
 	up, err := r.dialUpstream(upstreams)
 	if err != nil {
 		r.cfg.logger.Warn("upstream unreachable", "upstreams", upstreams, "err", err)

@@ -15,6 +15,7 @@ package kproxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,7 @@ type cfg struct {
 	timeout    time.Duration
 	logger     *slog.Logger
 	prefix     string
+	clientTLS  *tls.Config
 }
 
 // Host is the interface the brokers' Toxiproxy proxies listen on, default
@@ -86,6 +88,11 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // ProxyPrefix starts the name of every broker's proxy, default "broker-":
 // broker-<node id>.
 func ProxyPrefix(p string) Opt { return func(c *cfg) { c.prefix = p } }
+
+// ClientTLS makes the relay serve TLS to clients with t (see LabCA),
+// for an SSL or SASL_SSL cluster; default none. Its TLS to the brokers is
+// Dial's.
+func ClientTLS(t *tls.Config) Opt { return func(c *cfg) { c.clientTLS = t } }
 
 // Relay is a running relay: its listeners, one per upstream, and the
 // brokers it has created proxies for.
