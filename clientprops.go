@@ -267,6 +267,14 @@ func (p ClientProps) Get(key string) (string, bool) {
 	return v, ok
 }
 
+// With returns a copy of p with key set to value, as Set checks it; p
+// stays as it is.
+func (p ClientProps) With(key, value string) (ClientProps, error) {
+	c := ClientProps{m: maps.Clone(p.m)}
+	err := c.Set(key, value)
+	return c, err
+}
+
 // String lists the settings as key=value, sorted, secrets redacted.
 func (p ClientProps) String() string {
 	keys := slices.Sorted(maps.Keys(p.m))

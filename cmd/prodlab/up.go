@@ -173,6 +173,9 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	fmt.Fprintf(w, "  %-26s %s\n", "Faults", l.FaultMode().Describe())
 	if l.FaultMode() == lab.Relayed {
 		fmt.Fprintf(w, "  %-26s %s (every client: both APIs, kcat, Java, Kafka's CLI)\n", "Kafka bootstrap", strings.Join(l.ProxyAddrs(), ","))
+		if ca := l.LabCA(); ca != "" {
+			fmt.Fprintf(w, "  %-26s %s (TLS clients of the bootstrap trust it: -X ssl.ca.location=%s)\n", "Lab CA", ca, ca)
+		}
 	}
 	for i, p := range l.ProxyAddrs() {
 		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", kafkalocal.ProxyName(i+1), p)

@@ -3,12 +3,14 @@ package lab
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -30,14 +32,16 @@ const (
 	// service does. The franz-go API dials each broker through a proxy
 	// that its dialer creates on the first dial (broker-<id>, see
 	// toxi.Dialer). librdkafka has no dialer hook: its connections go
-	// straight to the brokers and no fault reaches them. Kept for SSL and
-	// SASL_SSL clusters, which the relay does not serve yet.
+	// straight to the brokers and no fault reaches them. Only on demand
+	// (--faults dialer): Relayed serves every client.
 	Dialed FaultMode = "dialer"
 	// Relayed: the brokers advertise their own addresses. Proxy kafka is
 	// the lab's bootstrap for every client: behind it, kproxy rewrites
 	// every answer that names a broker to name that broker's proxy
 	// (broker-<id>, created on first sight), so both APIs, and any client
-	// bootstrapped there, cross Toxiproxy. PLAINTEXT and SASL_PLAINTEXT.
+	// bootstrapped there, cross Toxiproxy. SASL passes through; with TLS
+	// (SSL, SASL_SSL) the relay serves the lab CA's certificate to the
+	// clients (LabCA) and verifies the brokers with the client settings.
 	Relayed FaultMode = "relay"
 )
 
@@ -79,9 +83,6 @@ func externalFaults(ctx context.Context, cfg Config) (FaultMode, []string, error
 	mode := cfg.Faults
 	if mode == FaultsAuto {
 		mode = Relayed
-		if sec, err := cfg.Producer.Client.Security(); err == nil && sec.TLS() {
-			mode = Dialed // the relay does not terminate TLS yet
-		}
 		if jarLayout(resp) {
 			mode = Proxied
 		}
@@ -120,14 +121,54 @@ func (l *Lab) openDialer() error {
 }
 
 // openRelay starts the relay of Relayed mode to the cluster's bootstrap
-// and returns its listener, the upstream of proxy kafka.
+// and returns its listener, the upstream of proxy kafka. With TLS, the
+// relay serves the lab CA's certificate (created in the data dir, or in a
+// directory removed at Close without one) and dials the brokers with the
+// client settings' TLS.
 func (l *Lab) openRelay() (string, error) {
-	var err error
-	l.relay, err = kproxy.New(l.toxi, kproxy.Host(l.cfg.Host), kproxy.Logger(l.cfg.Logger.With("part", "kproxy")))
+	opts := []kproxy.Opt{kproxy.Host(l.cfg.Host), kproxy.Logger(l.cfg.Logger.With("part", "kproxy"))}
+	sec, err := l.cfg.Producer.Client.Security()
 	if err != nil {
 		return "", err
 	}
+	if sec.TLS() {
+		dir := l.cfg.DataDir
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "prodlab-ca-"); err != nil {
+				return "", err
+			}
+			l.tmpCA = dir
+		}
+		srv, ca, err := kproxy.LabCA(dir, "127.0.0.1", "localhost", l.cfg.Host)
+		if err != nil {
+			return "", err
+		}
+		brokers, err := clientopts.TLSConfig(sec)
+		if err != nil {
+			return "", err
+		}
+		l.labCA = ca
+		opts = append(opts, kproxy.ClientTLS(srv), kproxy.Dial(clientopts.TLSDialer(brokers, nil)))
+	}
+	if l.relay, err = kproxy.New(l.toxi, opts...); err != nil {
+		return "", err
+	}
 	return l.relay.Listen(l.direct...)
+}
+
+// LabCA is the path of the lab CA's certificate, which a client of a TLS
+// cluster must trust to use the lab's bootstrap in Relayed mode; empty
+// without TLS.
+func (l *Lab) LabCA() string { return l.labCA }
+
+// closeRelay stops the relay and removes a temporary lab CA.
+func (l *Lab) closeRelay() {
+	if l.relay != nil {
+		l.relay.Close()
+	}
+	if l.tmpCA != "" {
+		os.RemoveAll(l.tmpCA)
+	}
 }
 
 // closeDialer releases the dialer's Metadata client.

@@ -165,8 +165,6 @@ func (c *Config) validate() error {
 		bad("Faults %q: use auto, proxied, relay or dialer", c.Faults)
 	case c.Faults == Relayed && (len(c.External) == 0 || len(c.Upstreams) > 0):
 		bad("Faults relay needs an external cluster, and no Upstreams")
-	case c.Faults == Relayed && tlsClient(c.Producer.Client):
-		bad("Faults relay: the relay does not terminate TLS yet; use dialer for security.protocol SSL or SASL_SSL")
 	case c.Faults == Dialed && len(c.External) == 0:
 		bad("Faults dialer needs an external cluster: the embedded brokers advertise their proxies")
 	case c.Faults == Dialed && len(c.Upstreams) > 0:
@@ -181,12 +179,6 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// tlsClient reports whether the client settings p use TLS.
-func tlsClient(p prodlab.ClientProps) bool {
-	s, err := p.Security()
-	return err == nil && s.TLS()
-}
-
 // Lab is a running lab.
 type Lab struct {
 	cfg     Config
@@ -197,6 +189,8 @@ type Lab struct {
 	mode    FaultMode
 	dialer  *toxi.Dialer  // Dialed mode only
 	relay   *kproxy.Relay // Relayed mode only
+	labCA   string        // the relay's CA certificate, with TLS
+	tmpCA   string        // a CA directory to remove at Close
 	meta    *kgo.Client   // the dialer's node id lookups
 	toxiURL string
 	apis    []*API
@@ -352,6 +346,20 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	}
 	// Topic checks take the direct path: a toxic never fails them.
 	pc.Metadata, pc.MetadataDial = l.direct, l.Bypass().Dialer()
+	if l.labCA != "" {
+		// The relay serves the lab CA's certificate and verifies the
+		// brokers': the APIs trust the lab CA, and check topics through
+		// the relay, around Toxiproxy.
+		var err error
+		if pc.Client, err = pc.Client.With("ssl.ca.location", l.labCA); err != nil {
+			return nil, err
+		}
+		pc.Metadata = l.proxies
+		// The relay creates broker proxies as it goes: bypass each one.
+		pc.MetadataDial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return l.Bypass().Dialer()(ctx, network, addr)
+		}
+	}
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
 	}
@@ -565,9 +573,7 @@ func (l *Lab) Close(ctx context.Context) error {
 		l.toxi.Close()
 	}
 	l.closeDialer()
-	if l.relay != nil {
-		l.relay.Close()
-	}
+	l.closeRelay()
 	l.closeProgress()
 	if l.cluster != nil {
 		l.cluster.Close()
