@@ -3,6 +3,7 @@ package kproxy_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http/httptest"
 	"slices"
@@ -44,7 +45,7 @@ func front(t testing.TB, brokers int) *fronted {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	r, err := kproxy.New(s)
+	r, err := kproxy.New(s, kproxy.Logger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
