@@ -7,16 +7,23 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 )
 
 // TestValidateRelay runs Lab 02.4, as 'prodlab validate' does, against a
-// lab whose three kfake brokers advertise their own addresses, in relay
-// mode: every API is bootstrapped at proxy kafka, crosses the broker
-// proxies and is validated, librdkafka included.
+// lab in relay mode over brokers that advertise their own addresses: three
+// kfake brokers or, with PRODLAB_KAFKA=local, the real cluster's DIRECT
+// listeners (localhost:909x). Every API is bootstrapped at proxy kafka,
+// crosses the broker proxies and is validated, librdkafka included.
 func TestValidateRelay(t *testing.T) {
-	l, _ := labtest.Relayed(t, 3)
+	var l *lab.Lab
+	if labtest.Local() {
+		l = labtest.Start(t, func(c *lab.Config) { c.Faults = lab.Relayed })
+	} else {
+		l, _ = labtest.Relayed(t, 3)
+	}
 	topic := labtest.Topic(t, l, 3, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
