@@ -268,9 +268,13 @@ func (p ClientProps) Get(key string) (string, bool) {
 }
 
 // With returns a copy of p with key set to value, as Set checks it; p
-// stays as it is.
+// stays as it is. ssl.ca.location replaces ssl.truststore.location, its
+// Java spelling.
 func (p ClientProps) With(key, value string) (ClientProps, error) {
 	c := ClientProps{m: maps.Clone(p.m)}
+	if key == "ssl.ca.location" {
+		delete(c.m, "ssl.truststore.location")
+	}
 	err := c.Set(key, value)
 	return c, err
 }

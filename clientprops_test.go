@@ -146,3 +146,25 @@ func TestClientPropsRedacted(t *testing.T) {
 		t.Fatalf("settings not listed with secrets redacted:\n%s", out)
 	}
 }
+
+// TestClientPropsWith: With copies, and ssl.ca.location replaces the
+// Java spelling ssl.truststore.location.
+func TestClientPropsWith(t *testing.T) {
+	var p prodlab.ClientProps
+	for k, v := range map[string]string{"security.protocol": "SSL", "ssl.truststore.location": "/broker-ca.pem"} {
+		if err := p.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := p.With("ssl.ca.location", "/lab-ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := q.Security()
+	if err != nil || s.CAFile != "/lab-ca.pem" {
+		t.Fatalf("With: CA %q, %v", s.CAFile, err)
+	}
+	if s, err := p.Security(); err != nil || s.CAFile != "/broker-ca.pem" {
+		t.Fatalf("the original changed: CA %q, %v", s.CAFile, err)
+	}
+}
