@@ -45,6 +45,59 @@ func BenchmarkProduceLatency(b *testing.B) {
 	})
 }
 
+// BenchmarkProduceThroughput: sync produces from 64 goroutines sharing one
+// client, through Toxiproxy alone and through Toxiproxy and the relay, no
+// toxic; it reports records per second.
+//
+//	go test ./internal/kproxy -run '^$' -bench ProduceThroughput -benchtime 50000x
+func BenchmarkProduceThroughput(b *testing.B) {
+	run := func(b *testing.B, opts ...kgo.Opt) {
+		cl, err := kgo.NewClient(append(opts, kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(0))...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cl.Close()
+		if err := cl.ProduceSync(context.Background(), &kgo.Record{Value: []byte("warm")}).FirstErr(); err != nil {
+			b.Fatal(err)
+		}
+		b.SetParallelism(32) // 64 goroutines on 2 cores
+		start := time.Now()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := cl.ProduceSync(context.Background(), &kgo.Record{Value: []byte("0123456789abcdef")}).FirstErr(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+	}
+	b.Run("toxiproxy", func(b *testing.B) {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		s, err := toxi.New()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		px, err := s.AddProxy("kafka", "127.0.0.1:0", c.ListenAddrs()[0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		var d net.Dialer
+		dial := func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, px) }
+		run(b, kgo.SeedBrokers(px), kgo.Dialer(dial))
+	})
+	b.Run("toxiproxy+kproxy", func(b *testing.B) {
+		f := front(b, 1)
+		run(b, kgo.SeedBrokers(f.bootstrap))
+	})
+}
+
 func latencies(b *testing.B, opts ...kgo.Opt) {
 	cl, err := kgo.NewClient(append(opts, kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(0))...)
 	if err != nil {
