@@ -9,6 +9,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 )
 
@@ -16,7 +17,8 @@ import (
 // lab in relay mode over brokers that advertise their own addresses: three
 // kfake brokers or, with PRODLAB_KAFKA=local, the real cluster's DIRECT
 // listeners (localhost:909x). Every API is bootstrapped at proxy kafka,
-// crosses the broker proxies and is validated, librdkafka included.
+// crosses the broker proxies and is validated, librdkafka included; the
+// log is read through the bootstrap the target finds in Toxiproxy.
 func TestValidateRelay(t *testing.T) {
 	var l *lab.Lab
 	if labtest.Local() {
@@ -27,7 +29,13 @@ func TestValidateRelay(t *testing.T) {
 	topic := labtest.Topic(t, l, 3, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rep, err := newValidator(t, l, nil, topic).Run(ctx)
+	// No bootstrap given, as 'prodlab validate' with no flags: the target
+	// reads the lab's from Toxiproxy's proxy kafka (the relay's listener).
+	tg, err := target.New(target.APIs(targettest.APIs(l)...), target.Toxiproxy(l.ToxiproxyURL()), target.Topic(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := newValidator(t, l, tg, topic).Run(ctx)
 	var out strings.Builder
 	_ = rep.WriteText(&out)
 	t.Log("\n" + out.String())
