@@ -22,7 +22,7 @@ type FaultMode string
 const (
 	// FaultsAuto picks Proxied for the embedded cluster, for --upstreams
 	// and for the jar layout (its brokers have PROXIED listeners), and
-	// Dialed for any other external cluster.
+	// Relayed for any other external cluster.
 	FaultsAuto FaultMode = ""
 	// Proxied: one proxy per broker (kafka, kafka-2...), created at start,
 	// in front of a listener that advertises the proxy, so that every
