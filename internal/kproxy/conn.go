@@ -181,7 +181,7 @@ func produceAcks(ver int16, f []byte) (int16, bool) {
 // answers copies answer frames from up to c, rewriting those that name
 // brokers. Kafka answers a connection's requests in order: an answer to
 // any other correlation id than the oldest pending one closes the
-// connection, as does one with no request.
+// connection, as does one when no request is pending.
 func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte
@@ -191,9 +191,16 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 			return err
 		}
 		corr := int32(binary.BigEndian.Uint32(f[4:]))
-		req, ok := <-pending
-		if !ok {
-			return fmt.Errorf("%w: an answer (correlation id %d) after the client stopped sending", ErrProtocol, corr)
+		// A request is pending before it leaves: none pending, no request.
+		var req inflight
+		select {
+		case r, ok := <-pending:
+			if !ok {
+				return fmt.Errorf("%w: an answer (correlation id %d) after the client stopped sending", ErrProtocol, corr)
+			}
+			req = r
+		default:
+			return fmt.Errorf("%w: an answer (correlation id %d) to no request", ErrProtocol, corr)
 		}
 		if req.corr != corr {
 			return fmt.Errorf("%w: answer to correlation id %d, expected %d", ErrProtocol, corr, req.corr)
