@@ -111,7 +111,8 @@ browser-test:
 
 # Go native fuzzing, a bounded time each (FUZZTIME), from the seed corpora
 # committed under testdata/fuzz: the producer API's send parsing and the
-# console's toxic body, each over a fake engine or Toxiproxy. A failing
+# console's toxic body, each over a fake engine or Toxiproxy, and kproxy's
+# rewriting of broker addresses in Kafka answers. A failing
 # input is written to testdata/fuzz and fails the target.
 FUZZTIME ?= 30000x
 .PHONY: fuzz
@@ -120,6 +121,7 @@ fuzz:
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzToxicBody$$' -fuzztime $(FUZZTIME) ./internal/console/
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRequestTarget$$' -fuzztime $(FUZZTIME) ./internal/toxi/
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./internal/kafkaframe/
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRewrite$$' -fuzztime $(FUZZTIME) ./internal/kproxy/
 
 screenshots:
 	$(MAKE) browser-test SCREENSHOT=docs/img/console.png SCREENSHOT_LAB=docs/img/console-lab.png

@@ -306,6 +306,18 @@ func (p ClientProps) Get(key string) (string, bool) {
 	return v, ok
 }
 
+// With returns a copy of p with key set to value, as Set checks it; p
+// stays as it is. ssl.ca.location replaces ssl.truststore.location, its
+// Java spelling.
+func (p ClientProps) With(key, value string) (ClientProps, error) {
+	c := ClientProps{m: maps.Clone(p.m)}
+	if key == "ssl.ca.location" {
+		delete(c.m, "ssl.truststore.location")
+	}
+	err := c.Set(key, value)
+	return c, err
+}
+
 // String lists the settings as key=value, sorted, secrets redacted.
 func (p ClientProps) String() string {
 	keys := slices.Sorted(maps.Keys(p.m))

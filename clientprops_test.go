@@ -176,3 +176,32 @@ func TestRedactPair(t *testing.T) {
 		}
 	}
 }
+
+// TestClientPropsWith: With copies, and ssl.ca.location replaces the
+// Java spelling ssl.truststore.location.
+func TestClientPropsWith(t *testing.T) {
+	dir := t.TempDir()
+	brokerCA, labCA := filepath.Join(dir, "broker-ca.pem"), filepath.Join(dir, "lab-ca.pem")
+	for _, f := range []string{brokerCA, labCA} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var p prodlab.ClientProps
+	for k, v := range map[string]string{"security.protocol": "SSL", "ssl.truststore.location": brokerCA} {
+		if err := p.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := p.With("ssl.ca.location", labCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := q.Security()
+	if err != nil || s.CAFile != labCA {
+		t.Fatalf("With: CA %q, %v", s.CAFile, err)
+	}
+	if s, err := p.Security(); err != nil || s.CAFile != brokerCA {
+		t.Fatalf("the original changed: CA %q, %v", s.CAFile, err)
+	}
+}

@@ -18,8 +18,11 @@ func TestUpFaultsFlag(t *testing.T) {
 	if cfg, err := upFlags([]string{"--kafka", "h:9092", "--faults", "dialer"}, io.Discard); err != nil || cfg.Faults != lab.Dialed {
 		t.Fatalf("--faults dialer: Faults %q, %v", cfg.Faults, err)
 	}
+	if cfg, err := upFlags([]string{"--kafka", "h:9092", "--faults", "relay"}, io.Discard); err != nil || cfg.Faults != lab.Relayed {
+		t.Fatalf("--faults relay: Faults %q, %v", cfg.Faults, err)
+	}
 	for args, want := range map[string]string{
-		"--kafka h:9092 --faults direct": "use auto, proxied or dialer",
+		"--kafka h:9092 --faults direct": "use auto, proxied, relay or dialer",
 		"--faults dialer":                "need --kafka",
 	} {
 		if _, err := upFlags(strings.Fields(args), io.Discard); err == nil || !strings.Contains(err.Error(), want) {
@@ -52,6 +55,21 @@ func TestUpClientFlags(t *testing.T) {
 	} {
 		if _, err := upFlags(strings.Fields(args), io.Discard); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error saying %q", args, err, want)
+		}
+	}
+}
+
+// TestBannerRelay prints the banner of a lab in relay mode over a cluster
+// that advertises its own addresses: the one bootstrap, for every client,
+// and the broker's proxy the relay created.
+func TestBannerRelay(t *testing.T) {
+	l, bootstrap := labtest.Relayed(t, 1)
+	var b strings.Builder
+	printBanner(&b, l)
+	t.Log("\n" + b.String())
+	for _, want := range []string{"Faults                     relay: ", "Kafka bootstrap            " + l.ProxyAddrs()[0] + " (every client", "Toxiproxy proxy broker-0   127.0.0.1:", "-> " + bootstrap[0]} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("banner lacks %q", want)
 		}
 	}
 }

@@ -39,7 +39,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	fs.BoolVar(&cfg.SyncWrites, "sync-writes", false, "fsync every batch before the embedded broker acknowledges it: acknowledged records then survive an OS crash, not only a kill (slower)")
 	kafka := fs.String("kafka", "", "direct bootstrap of an external cluster (host:port,...) instead of the embedded one (default: bootstrap.servers of --config)")
 	client := addClientFlags(fs, "config")
-	faults := fs.String("faults", "auto", "with --kafka: proxied (the brokers advertise Toxiproxy's ports, as the jar layout's PROXIED listeners), dialer (they advertise their own addresses: the franz-go API dials each through a proxy it creates) or auto (proxied for --upstreams and the jar layout, dialer otherwise)")
+	faults := fs.String("faults", "auto", "with --kafka: proxied (the brokers advertise Toxiproxy's ports, as the jar layout's PROXIED listeners), relay (they advertise their own addresses: proxy kafka rewrites them to one proxy per broker, for every client), dialer (idem, but only the franz-go API dials each broker through a proxy it creates) or auto (proxied for --upstreams and the jar layout, dialer for SSL and SASL_SSL, relay otherwise)")
 	upstreams := fs.String("upstreams", "", "with --kafka: the brokers' proxied listeners, one per proxy (default: "+prodlab.Loopback(prodlab.DefaultPorts.Proxied)+" and up, one per broker the cluster reports)")
 	fs.IntVar(&cfg.StoreSize, "status-max", cfg.StoreSize, "max async statuses kept per API")
 	fs.DurationVar(&cfg.StoreTTL, "status-ttl", cfg.StoreTTL, "how long a finished async status is kept")
@@ -172,6 +172,12 @@ func printBanner(w io.Writer, l *lab.Lab) {
 		fmt.Fprintf(w, "  Kafka (external, direct)   %s\n", strings.Join(l.DirectAddrs(), ", "))
 	}
 	fmt.Fprintf(w, "  %-26s %s\n", "Faults", l.FaultMode().Describe())
+	if l.FaultMode() == lab.Relayed {
+		fmt.Fprintf(w, "  %-26s %s (every client: both APIs, kcat, Java, Kafka's CLI)\n", "Kafka bootstrap", strings.Join(l.ProxyAddrs(), ","))
+		if ca := l.LabCA(); ca != "" {
+			fmt.Fprintf(w, "  %-26s %s (TLS clients of the bootstrap trust it: -X ssl.ca.location=%s)\n", "Lab CA", ca, ca)
+		}
+	}
 	for i, p := range l.ProxyAddrs() {
 		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", kafkalocal.ProxyName(i+1), p)
 	}

@@ -66,7 +66,7 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	}
 	apiFlag := fs.String("api", strings.Join(apis, ","), "producer APIs to drive, name=url,...")
 	toxiproxy := fs.String("toxiproxy", d.ToxiproxyURL(), "Toxiproxy REST API")
-	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting")
+	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
 	topic := fs.String("topic", d.Topic(), "topic to write to; it must exist")
 	client := addClientFlags(fs, "config")
 	pc, err := producerTimings(fs)
@@ -87,12 +87,17 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	bs := prodlab.SplitList(*bootstrap)
-	if b, ok := client.bootstrap(props, "bootstrap", ""); ok {
-		bs = b
+	opts := []target.Opt{target.APIs(as...), target.Toxiproxy(*toxiproxy),
+		target.Topic(*topic), target.Timings(pc.RequestTimeout, pc.RetryBackoff), target.Client(props)}
+	// Without --bootstrap (or bootstrap.servers), the target reads the
+	// running lab's from Toxiproxy: see target.Bootstrap.
+	if flagSet(fs, "bootstrap") {
+		opts = append(opts, target.Bootstrap(prodlab.SplitList(*bootstrap)...))
 	}
-	return target.New(target.APIs(as...), target.Toxiproxy(*toxiproxy), target.Bootstrap(bs...),
-		target.Topic(*topic), target.Timings(pc.RequestTimeout, pc.RetryBackoff), target.Client(props))
+	if b, ok := client.bootstrap(props, "bootstrap", ""); ok {
+		opts = append(opts, target.Bootstrap(b...))
+	}
+	return target.New(opts...)
 }
 
 func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {

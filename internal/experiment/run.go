@@ -83,7 +83,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	from, err := direct.EndOffsets(ctx, conn.Admin, t.Topic())
 	if err != nil {
-		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(t.Bootstrap(), ","), err)
+		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(conn.Bootstrap, ","), err)
 	}
 	hc := &http.Client{Timeout: cfg.sendTimeout}
 	for _, a := range t.APIs() {
@@ -171,7 +171,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	if err != nil {
 		return rep, err
 	}
-	recs, err := direct.ReadRange(ctx, t.Bootstrap(), conn.Bypass, t.Topic(), from, ends, conn.Opts...)
+	recs, err := direct.ReadRange(ctx, conn.Bootstrap, conn.Bypass, t.Topic(), from, ends, conn.Opts...)
 	if err != nil {
 		return rep, err
 	}

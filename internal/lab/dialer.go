@@ -3,12 +3,15 @@ package lab
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/franz/clientopts"
+	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
 
@@ -19,7 +22,7 @@ type FaultMode string
 const (
 	// FaultsAuto picks Proxied for the embedded cluster, for --upstreams
 	// and for the jar layout (its brokers have PROXIED listeners), and
-	// Dialed for any other external cluster.
+	// Relayed for any other external cluster.
 	FaultsAuto FaultMode = ""
 	// Proxied: one proxy per broker (kafka, kafka-2...), created at start,
 	// in front of a listener that advertises the proxy, so that every
@@ -29,20 +32,29 @@ const (
 	// service does. The franz-go API dials each broker through a proxy
 	// that its dialer creates on the first dial (broker-<id>, see
 	// toxi.Dialer). librdkafka has no dialer hook: its connections go
-	// straight to the brokers and no fault reaches them.
+	// straight to the brokers and no fault reaches them. Only on demand
+	// (--faults dialer): Relayed serves every client.
 	Dialed FaultMode = "dialer"
+	// Relayed: the brokers advertise their own addresses. Proxy kafka is
+	// the lab's bootstrap for every client: behind it, kproxy rewrites
+	// every answer that names a broker to name that broker's proxy
+	// (broker-<id>, created on first sight), so both APIs, and any client
+	// bootstrapped there, cross Toxiproxy. SASL passes through; with TLS
+	// (SSL, SASL_SSL) the relay serves the lab CA's certificate to the
+	// clients (LabCA) and verifies the brokers with the client settings.
+	Relayed FaultMode = "relay"
 )
 
-// ParseFaultMode returns the mode named s: auto (or empty), proxied or
-// dialer.
+// ParseFaultMode returns the mode named s: auto (or empty), proxied,
+// relay or dialer.
 func ParseFaultMode(s string) (FaultMode, error) {
 	switch m := FaultMode(s); m {
 	case "auto", FaultsAuto:
 		return FaultsAuto, nil
-	case Proxied, Dialed:
+	case Proxied, Dialed, Relayed:
 		return m, nil
 	}
-	return "", fmt.Errorf("fault mode %q: use auto, proxied or dialer", s)
+	return "", fmt.Errorf("fault mode %q: use auto, proxied, relay or dialer", s)
 }
 
 // Describe says in one line what the mode does, for the banner.
@@ -52,6 +64,8 @@ func (m FaultMode) Describe() string {
 		return "dialer: the brokers advertise their own addresses; the franz-go API reaches each through a Toxiproxy proxy created on its first dial (broker-<id>); librdkafka has no dialer hook, so no fault reaches it"
 	case Proxied:
 		return "proxied: every broker advertises its Toxiproxy proxy, so both APIs cross Toxiproxy"
+	case Relayed:
+		return "relay: the brokers advertise their own addresses; the lab's bootstrap (proxy kafka) rewrites every broker address it answers to that broker's Toxiproxy proxy (broker-<id>), so every client bootstrapped there crosses Toxiproxy"
 	}
 	return string(m)
 }
@@ -68,13 +82,13 @@ func externalFaults(ctx context.Context, cfg Config) (FaultMode, []string, error
 	}
 	mode := cfg.Faults
 	if mode == FaultsAuto {
-		mode = Dialed
+		mode = Relayed
 		if jarLayout(resp) {
 			mode = Proxied
 		}
 	}
-	if mode == Dialed {
-		return Dialed, nil, nil
+	if mode == Dialed || mode == Relayed {
+		return mode, nil, nil
 	}
 	ups, err := layoutUpstreams(resp, cfg.External)
 	return Proxied, ups, err
@@ -106,6 +120,57 @@ func (l *Lab) openDialer() error {
 	return err
 }
 
+// openRelay starts the relay of Relayed mode to the cluster's bootstrap
+// and returns its listener, the upstream of proxy kafka. With TLS, the
+// relay serves the lab CA's certificate (created in the data dir, or in a
+// directory removed at Close without one) and dials the brokers with the
+// client settings' TLS.
+func (l *Lab) openRelay() (string, error) {
+	opts := []kproxy.Opt{kproxy.Host(l.cfg.Host), kproxy.Logger(l.cfg.Logger.With("part", "kproxy"))}
+	sec, err := l.cfg.Producer.Client.Security()
+	if err != nil {
+		return "", err
+	}
+	if sec.TLS() {
+		dir := l.cfg.DataDir
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "prodlab-ca-"); err != nil {
+				return "", err
+			}
+			l.tmpCA = dir
+		}
+		srv, ca, err := kproxy.LabCA(dir, "127.0.0.1", "localhost", l.cfg.Host)
+		if err != nil {
+			return "", err
+		}
+		brokers, err := clientopts.TLSConfig(sec)
+		if err != nil {
+			return "", err
+		}
+		l.labCA = ca
+		opts = append(opts, kproxy.ClientTLS(srv), kproxy.Dial(clientopts.TLSDialer(brokers, nil)))
+	}
+	if l.relay, err = kproxy.New(l.toxi, opts...); err != nil {
+		return "", err
+	}
+	return l.relay.Listen(l.direct...)
+}
+
+// LabCA is the path of the lab CA's certificate, which a client of a TLS
+// cluster must trust to use the lab's bootstrap in Relayed mode; empty
+// without TLS.
+func (l *Lab) LabCA() string { return l.labCA }
+
+// closeRelay stops the relay and removes a temporary lab CA.
+func (l *Lab) closeRelay() {
+	if l.relay != nil {
+		l.relay.Close()
+	}
+	if l.tmpCA != "" {
+		os.RemoveAll(l.tmpCA)
+	}
+}
+
 // closeDialer releases the dialer's Metadata client.
 func (l *Lab) closeDialer() {
 	if l.meta != nil {
@@ -117,13 +182,19 @@ func (l *Lab) closeDialer() {
 // FaultMode is the lab's mode: Proxied or Dialed.
 func (l *Lab) FaultMode() FaultMode { return l.mode }
 
-// DialerProxies are the proxies the dialer has created so far, sorted by
-// name; none outside Dialed mode.
+// DialerProxies are the broker proxies the dialer (Dialed mode) or the
+// relay (Relayed mode) has created so far, sorted by name; none in
+// Proxied mode.
 func (l *Lab) DialerProxies() []toxi.DialerProxy {
-	if l.dialer == nil {
-		return nil
+	var ps []toxi.DialerProxy
+	switch {
+	case l.dialer != nil:
+		ps = l.dialer.Proxies()
+	case l.relay != nil:
+		for _, b := range l.relay.Brokers() {
+			ps = append(ps, toxi.DialerProxy{Name: b.Name, Listen: b.Proxy, Upstream: b.Upstream})
+		}
 	}
-	ps := l.dialer.Proxies()
 	slices.SortFunc(ps, func(a, b toxi.DialerProxy) int { return strings.Compare(a.Name, b.Name) })
 	return ps
 }

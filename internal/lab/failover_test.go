@@ -152,7 +152,14 @@ func decode(resp *http.Response, err error, v any) (int, error) {
 // partition of an RF 3, min.insync.replicas=2 topic, SIGKILLs the leader of
 // partition 0, restarts it, and checks that every acknowledged send is in
 // the log exactly once, at the offset the API reported, in key order.
-func TestClusterFailover(t *testing.T) {
+func TestClusterFailover(t *testing.T) { clusterFailover(t, lab.Proxied) }
+
+// TestClusterFailoverRelay is TestClusterFailover in relay mode, over the
+// brokers' DIRECT listeners, which advertise their own addresses: every
+// API reaches the brokers through proxy kafka and the relay's broker-<id>.
+func TestClusterFailoverRelay(t *testing.T) { clusterFailover(t, lab.Relayed) }
+
+func clusterFailover(t *testing.T, mode lab.FaultMode) {
 	if !labtest.Cluster() {
 		t.Skip("needs the real 3-node cluster: PRODLAB_KAFKA=local PRODLAB_KAFKA_MODE=cluster (scripts/test-local.sh)")
 	}
@@ -161,9 +168,12 @@ func TestClusterFailover(t *testing.T) {
 	if err := kafkalocal.WaitReady(ctx); err != nil {
 		t.Fatalf("cluster not ready: %v", err)
 	}
-	l := labtest.Start(t)
-	if n := len(l.ProxyAddrs()); n != 3 {
-		t.Fatalf("lab has %d proxies, want one per broker (3)", n)
+	l := labtest.Start(t, func(c *lab.Config) { c.Faults = mode })
+	if l.FaultMode() != mode {
+		t.Fatalf("lab in mode %q, want %q", l.FaultMode(), mode)
+	}
+	if n, want := len(l.ProxyAddrs()), map[lab.FaultMode]int{lab.Proxied: 3, lab.Relayed: 1}[mode]; n != want {
+		t.Fatalf("lab has %d proxies at start, want %d", n, want)
 	}
 	topic := labtest.Topic(t, l, 3, map[string]*string{"min.insync.replicas": kadm.StringPtr("2")})
 	adm := labtest.Admin(t, l)

@@ -30,6 +30,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/status"
@@ -167,8 +168,10 @@ func (c *Config) validate() error {
 		}
 	}
 	switch {
-	case c.Faults != FaultsAuto && c.Faults != Proxied && c.Faults != Dialed:
-		bad("Faults %q: use auto, proxied or dialer", c.Faults)
+	case c.Faults != FaultsAuto && c.Faults != Proxied && c.Faults != Dialed && c.Faults != Relayed:
+		bad("Faults %q: use auto, proxied, relay or dialer", c.Faults)
+	case c.Faults == Relayed && (len(c.External) == 0 || len(c.Upstreams) > 0):
+		bad("Faults relay needs an external cluster, and no Upstreams")
 	case c.Faults == Dialed && len(c.External) == 0:
 		bad("Faults dialer needs an external cluster: the embedded brokers advertise their proxies")
 	case c.Faults == Dialed && len(c.Upstreams) > 0:
@@ -194,8 +197,11 @@ type Lab struct {
 	direct  []string
 	proxies []string
 	mode    FaultMode
-	dialer  *toxi.Dialer // Dialed mode only
-	meta    *kgo.Client  // the dialer's node id lookups
+	dialer  *toxi.Dialer  // Dialed mode only
+	relay   *kproxy.Relay // Relayed mode only
+	labCA   string        // the relay's CA certificate, with TLS
+	tmpCA   string        // a CA directory to remove at Close
+	meta    *kgo.Client   // the dialer's node id lookups
 	toxiURL string
 	apis    []*API
 	servers []*http.Server // producer APIs
@@ -280,10 +286,17 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		if l.mode, upstreams, err = externalFaults(ctx, cfg); err != nil {
 			return nil, err
 		}
-		if l.mode == Dialed {
+		switch l.mode {
+		case Dialed:
 			if err := l.openDialer(); err != nil {
 				return nil, err
 			}
+		case Relayed:
+			up, err := l.openRelay()
+			if err != nil {
+				return nil, err
+			}
+			upstreams = []string{up}
 		}
 	}
 	for i, up := range upstreams {
@@ -347,6 +360,20 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	}
 	// Topic checks take the direct path: a toxic never fails them.
 	pc.Metadata, pc.MetadataDial = l.direct, l.Bypass().Dialer()
+	if l.labCA != "" {
+		// The relay serves the lab CA's certificate and verifies the
+		// brokers': the APIs trust the lab CA, and check topics through
+		// the relay, around Toxiproxy.
+		var err error
+		if pc.Client, err = pc.Client.With("ssl.ca.location", l.labCA); err != nil {
+			return nil, err
+		}
+		pc.Metadata = l.proxies
+		// The relay creates broker proxies as it goes: bypass each one.
+		pc.MetadataDial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return l.Bypass().Dialer()(ctx, network, addr)
+		}
+	}
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
 	}
@@ -430,7 +457,9 @@ func (l *Lab) WaitReady(ctx context.Context) error {
 func (l *Lab) DirectAddrs() []string { return l.direct }
 
 // ProxyAddrs are the Toxiproxy listen addresses, one per broker, in
-// Proxied mode; see DialerProxies for Dialed mode.
+// Proxied mode; in Relayed mode, proxy kafka's, the bootstrap of every
+// client; see DialerProxies for the broker proxies of Dialed and Relayed
+// modes.
 func (l *Lab) ProxyAddrs() []string { return l.proxies }
 
 // Producer is the engines' producer configuration.
@@ -558,6 +587,7 @@ func (l *Lab) Close(ctx context.Context) error {
 		l.toxi.Close()
 	}
 	l.closeDialer()
+	l.closeRelay()
 	l.closeProgress()
 	if l.cluster != nil {
 		l.cluster.Close()

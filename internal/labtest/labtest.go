@@ -149,6 +149,19 @@ func waitProxyPorts(t testing.TB) {
 // ends.
 func SelfAdvertising(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
+	return selfAdvertising(t, n, lab.Dialed, mod...)
+}
+
+// Relayed is SelfAdvertising with the lab in its auto mode over such a
+// cluster, the relay: every client bootstrapped at proxy kafka crosses
+// Toxiproxy.
+func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
+	t.Helper()
+	return selfAdvertising(t, n, lab.FaultsAuto, mod...)
+}
+
+func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
+	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(n), kfake.SeedTopics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
 	if err != nil {
 		t.Fatal(err)
@@ -156,10 +169,14 @@ func SelfAdvertising(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, [
 	t.Cleanup(c.Close)
 	bootstrap := c.ListenAddrs()
 	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) {
-		c.External, c.Upstreams, c.Faults = bootstrap, nil, lab.FaultsAuto
+		c.External, c.Upstreams, c.Faults = bootstrap, nil, faults
 	}}, mod...)...)
-	if m := l.FaultMode(); m != lab.Dialed {
-		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, lab.Dialed)
+	want := faults
+	if want == lab.FaultsAuto {
+		want = lab.Relayed
+	}
+	if m := l.FaultMode(); m != want {
+		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, want)
 	}
 	return l, bootstrap
 }

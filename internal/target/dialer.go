@@ -14,9 +14,9 @@ import (
 )
 
 // Current returns the proxies to fault now: those Connect listed or, in
-// Dialer mode, every dialer proxy Toxiproxy lists now, since the lab's
-// dialer creates one as its producer first reaches each broker. A broker
-// first reached while a toxic is on gets a proxy without it.
+// Dialer mode, every proxy Toxiproxy lists now, since the lab's dialer or
+// relay creates one as a client first reaches each broker. A broker first
+// reached while a toxic is on gets a proxy without it.
 func (c *Conn) Current(ctx context.Context) (Proxies, error) {
 	if !c.Dialer {
 		return c.Proxies, nil
@@ -26,10 +26,8 @@ func (c *Conn) Current(ctx context.Context) (Proxies, error) {
 		return nil, fmt.Errorf("toxiproxy at %s: %w", c.url, err)
 	}
 	var out Proxies
-	for name, p := range m {
-		if toxiclient.IsDialerProxy(name) {
-			out = append(out, p)
-		}
+	for _, p := range m {
+		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -98,7 +96,7 @@ func (c *Conn) Faultable(ctx context.Context, a API, topic string) (*NoFault, er
 		}
 		return &NoFault{API: a.Name, Reason: fmt.Sprintf("faults cannot be injected on this cluster: it advertises its own addresses, "+
 			"and this API's connections do not cross Toxiproxy (its probe send answered in %v while every proxy held the brokers' answers). "+
-			"Only the franz-go API of prodlab up dials the brokers through proxies; librdkafka (confluent-kafka-go) has no dialer hook",
+			"Bootstrap it at the lab's proxy kafka (relay mode); in dialer mode only the franz-go API dials the brokers through proxies, librdkafka (confluent-kafka-go) has no dialer hook",
 			time.Since(start).Round(time.Millisecond))}, nil
 	case <-held.C:
 	case <-ctx.Done():

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -40,6 +41,7 @@ type Target struct {
 	apis           []API
 	toxiproxy      string
 	bootstrap      []string
+	bootstrapSet   bool // given, not the default
 	topic          string
 	requestTimeout time.Duration
 	retryBackoff   time.Duration
@@ -57,9 +59,15 @@ func APIs(apis ...API) Opt { return func(t *Target) { t.apis = apis } }
 // http://127.0.0.1:8474.
 func Toxiproxy(url string) Opt { return func(t *Target) { t.toxiproxy = url } }
 
-// Bootstrap sets the brokers' direct listeners, for reading the log;
-// default 127.0.0.1:9092.
-func Bootstrap(addrs ...string) Opt { return func(t *Target) { t.bootstrap = addrs } }
+// Bootstrap sets the brokers' direct listeners, for reading the log.
+// Default: the upstream of Toxiproxy's proxy kafka when it is a loopback
+// address, as in every mode of prodlab up (the broker's listener, or the
+// relay's on a cluster that advertises its own addresses), which the
+// proxy bypass leads to every broker; else 127.0.0.1:9092. See
+// Conn.Bootstrap.
+func Bootstrap(addrs ...string) Opt {
+	return func(t *Target) { t.bootstrap, t.bootstrapSet = addrs, true }
+}
 
 // Topic sets the topic that receives the messages, which must exist;
 // default (and if empty) prodlab.DefaultTopic.
@@ -211,10 +219,14 @@ type Conn struct {
 	// Opts are the kgo options of a reader of the log: the client
 	// settings over the bypass (clientopts.Connect).
 	Opts []kgo.Opt
-	// Dialer is set when every proxy is one the lab's dialer created
-	// (toxiclient.IsDialerProxy): the cluster advertises its own
-	// addresses, and only APIs that dial through the lab's dialer cross
-	// Toxiproxy. See Current and Faultable.
+	// Bootstrap is the direct bootstrap the log is read through: the
+	// Target's, or the running lab's when none was given (see Bootstrap).
+	Bootstrap []string
+	// Dialer is set when a proxy is one the lab's dialer or relay
+	// created (toxiclient.IsDialerProxy): the cluster advertises its own
+	// addresses, and a broker gets its proxy when first reached, so the
+	// proxies are listed anew at each fault, and each API's crossing of
+	// Toxiproxy is probed. See Current and Faultable.
 	Dialer bool
 	cl     *kgo.Client
 	tc     *toxiclient.Client
@@ -245,15 +257,34 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := direct.NewClient(t.bootstrap, bypass, opts...)
+	bootstrap := t.bootstrap
+	if !t.bootstrapSet {
+		bootstrap = labBootstrap(proxies, bootstrap)
+	}
+	cl, err := direct.NewClient(bootstrap, bypass, opts...)
 	if err != nil {
 		return nil, err
 	}
-	dialer := true
+	dialer := false
 	for _, p := range proxies {
-		dialer = dialer && toxiclient.IsDialerProxy(p.Name)
+		dialer = dialer || toxiclient.IsDialerProxy(p.Name)
 	}
-	return &Conn{Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Opts: opts, Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
+	return &Conn{Bootstrap: bootstrap, Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Opts: opts, Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
+}
+
+// labBootstrap returns the upstream of proxy kafka if it is a loopback
+// address, else def.
+func labBootstrap(proxies Proxies, def []string) []string {
+	for _, p := range proxies {
+		if p.Name != "kafka" {
+			continue
+		}
+		host, _, err := net.SplitHostPort(p.Upstream)
+		if ip := net.ParseIP(host); err == nil && (host == "localhost" || ip != nil && ip.IsLoopback()) {
+			return []string{p.Upstream}
+		}
+	}
+	return def
 }
 
 // Close closes the admin client.

@@ -56,7 +56,7 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 	v := &validator{Validator: x, conn: conn}
 	ends, err := direct.EndOffsets(ctx, conn.Admin, x.t.Topic())
 	if err != nil {
-		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(x.t.Bootstrap(), ","), err)
+		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(conn.Bootstrap, ","), err)
 	}
 	partitions := slices.Sorted(maps.Keys(ends))
 	for _, a := range x.t.APIs() {
@@ -171,7 +171,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(v.t.Bootstrap(), v.conn.Bypass, v.t.Topic(), res.EventID, from, v.conn.Opts)
+	w, err := startWatch(v.conn.Bootstrap, v.conn.Bypass, v.t.Topic(), res.EventID, from, v.conn.Opts)
 	if err != nil {
 		return fail("%v", err)
 	}

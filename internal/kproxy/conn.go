@@ -1,0 +1,227 @@
+package kproxy
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+)
+
+// maxInFlight bounds the requests a connection has sent and not yet had
+// answered; a client past it waits (Kafka clients keep about 5).
+const maxInFlight = 1024
+
+// keepBuf is the biggest read buffer a connection keeps between frames.
+const keepBuf = 1 << 20
+
+// ErrProtocol wraps what closes a connection that does not follow the
+// Kafka protocol as the relay must: an answer out of order, SaslHandshake
+// v0 (raw SASL frames follow, with no Kafka header).
+var ErrProtocol = errors.New("kproxy: protocol")
+
+// inflight is a request awaiting its answer.
+type inflight struct {
+	corr     int32
+	key, ver int16
+}
+
+// relay serves one client connection c, relaying to the first of
+// upstreams that answers, until either side closes.
+func (r *Relay) relay(c net.Conn, upstreams []string) {
+	if r.cfg.clientTLS != nil {
+		tc := tls.Server(c, r.cfg.clientTLS)
+		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			r.cfg.logger.Warn("client TLS handshake failed (does the client trust the lab CA?)", "client", c.RemoteAddr().String(), "err", err)
+			return
+		}
+		c = tc
+	}
+	up, err := r.dialUpstream(upstreams)
+	if err != nil {
+		r.cfg.logger.Warn("upstream unreachable", "upstreams", upstreams, "err", err)
+		return
+	}
+	if !r.track(up) {
+		up.Close()
+		return
+	}
+	defer r.untrack(up)
+	pending := make(chan inflight, maxInFlight)
+	done := make(chan error, 2)
+	go func() { done <- r.requests(c, up, pending) }()
+	go func() { done <- r.answers(up, c, pending) }()
+	err = <-done
+	// Either side gone ends both.
+	c.Close()
+	up.Close()
+	<-done
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		r.cfg.logger.Warn("connection closed", "client", c.RemoteAddr().String(), "upstream", up.RemoteAddr().String(), "err", err)
+	}
+}
+
+// requests copies request frames from c to up, recording each one that
+// gets an answer in pending before it leaves.
+func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
+	defer close(pending)
+	in := bufio.NewReaderSize(c, 32<<10)
+	var buf []byte
+	for {
+		f, err := readFrame(in, buf, 8, r.cfg.maxFrame)
+		if err != nil {
+			return err
+		}
+		key := int16(binary.BigEndian.Uint16(f[4:]))
+		ver := int16(binary.BigEndian.Uint16(f[6:]))
+		corr := int32(binary.BigEndian.Uint32(f[8:]))
+		if key == saslHandshakeKey && ver == 0 {
+			return fmt.Errorf("%w: SaslHandshake v0 is not relayed: use a client with SaslAuthenticate (Kafka 1.0+)", ErrProtocol)
+		}
+		if answered(key, ver, f[4:]) {
+			pending <- inflight{corr: corr, key: key, ver: ver}
+		}
+		if _, err := up.Write(f); err != nil {
+			return err
+		}
+		if cap(f) <= keepBuf {
+			buf = f
+		} else {
+			buf = nil
+		}
+	}
+}
+
+// answered reports whether the request frame (without its size) gets an
+// answer: all but Produce with acks=0. A Produce request too short to say
+// is taken as answered: its answer then finds it.
+func answered(key, ver int16, f []byte) bool {
+	if key != 0 {
+		return true
+	}
+	acks, ok := produceAcks(ver, f)
+	return !ok || acks != 0
+}
+
+// produceAcks reads the acks of the Produce request frame f (without its
+// size): after the request header (api key, version, correlation id,
+// client id, tagged fields if flexible) and, from v3, the transactional id.
+func produceAcks(ver int16, f []byte) (int16, bool) {
+	n := 8
+	str16 := func() bool { // nullable string, int16 size
+		if len(f)-n < 2 {
+			return false
+		}
+		l := int(int16(binary.BigEndian.Uint16(f[n:])))
+		n += 2
+		if l > 0 {
+			if l > len(f)-n {
+				return false
+			}
+			n += l
+		}
+		return true
+	}
+	uv := func() (uint64, bool) {
+		if n >= len(f) {
+			return 0, false
+		}
+		v, m := binary.Uvarint(f[n:])
+		if m <= 0 {
+			return 0, false
+		}
+		n += m
+		return v, true
+	}
+	if !str16() { // client id
+		return 0, false
+	}
+	flex := ver >= 9
+	if flex { // header tagged fields
+		count, ok := uv()
+		if !ok {
+			return 0, false
+		}
+		for range count {
+			if _, ok := uv(); !ok {
+				return 0, false
+			}
+			size, ok := uv()
+			if !ok || size > uint64(len(f)-n) {
+				return 0, false
+			}
+			n += int(size)
+		}
+	}
+	if ver >= 3 { // transactional id
+		if flex {
+			l, ok := uv() // compact nullable: size+1, 0 for null
+			if !ok || l > 0 && l-1 > uint64(len(f)-n) {
+				return 0, false
+			}
+			if l > 0 {
+				n += int(l - 1)
+			}
+		} else if !str16() {
+			return 0, false
+		}
+	}
+	if len(f)-n < 2 {
+		return 0, false
+	}
+	return int16(binary.BigEndian.Uint16(f[n:])), true
+}
+
+// answers copies answer frames from up to c, rewriting those that name
+// brokers. Kafka answers a connection's requests in order: an answer to
+// any other correlation id than the oldest pending one closes the
+// connection, as does one when no request is pending.
+func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
+	in := bufio.NewReaderSize(up, 32<<10)
+	var buf []byte
+	for {
+		f, err := readFrame(in, buf, 4, r.cfg.maxFrame)
+		if err != nil {
+			return err
+		}
+		corr := int32(binary.BigEndian.Uint32(f[4:]))
+		// A request is pending before it leaves: none pending, no request.
+		var req inflight
+		select {
+		case r, ok := <-pending:
+			if !ok {
+				return fmt.Errorf("%w: an answer (correlation id %d) after the client stopped sending", ErrProtocol, corr)
+			}
+			req = r
+		default:
+			return fmt.Errorf("%w: an answer (correlation id %d) to no request", ErrProtocol, corr)
+		}
+		if req.corr != corr {
+			return fmt.Errorf("%w: answer to correlation id %d, expected %d", ErrProtocol, corr, req.corr)
+		}
+		out := f
+		if req.key == apiVersionsKey || rewritable(req.key, req.ver) {
+			body, err := rewrite(req.key, req.ver, f[4:], r.addr)
+			if err != nil {
+				return err
+			}
+			if len(body) != len(f)-4 || &body[0] != &f[4] {
+				out = sized(body)
+			}
+		}
+		if _, err := c.Write(out); err != nil {
+			return err
+		}
+		if cap(f) <= keepBuf {
+			buf = f
+		} else {
+			buf = nil
+		}
+	}
+}

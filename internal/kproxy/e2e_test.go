@@ -1,0 +1,205 @@
+package kproxy_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kproxy"
+	"github.com/prodlab/prodlab/internal/toxi"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/wait"
+)
+
+const topic = "bhf-transactions"
+
+// fronted is a kfake cluster whose brokers advertise their own addresses,
+// behind real Toxiproxy and the relay: proxy "kafka" is the bootstrap.
+type fronted struct {
+	cluster   *kfake.Cluster
+	toxi      *toxi.Server
+	tc        *toxiclient.Client
+	relay     *kproxy.Relay
+	bootstrap string
+}
+
+func front(t testing.TB, brokers int) *fronted {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	s, err := toxi.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	r, err := kproxy.New(s, kproxy.Logger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	up, err := r.Listen(c.ListenAddrs()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := s.AddProxy("kafka", "127.0.0.1:0", up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Exempt(boot)
+	api := httptest.NewServer(s.Routes())
+	t.Cleanup(api.Close)
+	tc, err := toxiclient.New(api.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fronted{cluster: c, toxi: s, tc: tc, relay: r, bootstrap: boot}
+}
+
+// proxyAddrs are the addresses Toxiproxy listens on.
+func (f *fronted) proxyAddrs() map[string]bool {
+	m := map[string]bool{}
+	for listen := range f.toxi.Proxies() {
+		m[listen] = true
+	}
+	return m
+}
+
+// checkOnlyProxies fails unless every broker address is a Toxiproxy
+// proxy's, and there are want of them.
+func (f *fronted) checkOnlyProxies(t testing.TB, who string, addrs []string, want int) {
+	t.Helper()
+	proxies := f.proxyAddrs()
+	for _, a := range addrs {
+		if !proxies[a] {
+			t.Errorf("%s: metadata names %s, not a Toxiproxy proxy (%v)", who, a, proxies)
+		}
+		for _, d := range f.cluster.ListenAddrs() {
+			if a == d {
+				t.Errorf("%s: metadata names the broker's own address %s", who, a)
+			}
+		}
+	}
+	if len(addrs) != want {
+		t.Errorf("%s: %d brokers in metadata %v, want %d", who, len(addrs), addrs, want)
+	}
+}
+
+// leaderProxy returns the Toxiproxy proxy of the leader of partition p.
+func (f *fronted) leaderProxy(t *testing.T, p int32) *toxiclient.Proxy {
+	t.Helper()
+	leader := f.cluster.LeaderFor(topic, p)
+	for _, b := range f.relay.Brokers() {
+		if b.NodeID == leader {
+			return f.tc.Proxy(b.Name)
+		}
+	}
+	t.Fatalf("no proxy for leader %d among %v", leader, f.relay.Brokers())
+	return nil
+}
+
+// latency puts a downstream latency toxic of d on px until the test ends.
+func latency(t *testing.T, px *toxiclient.Proxy, d time.Duration) {
+	t.Helper()
+	if _, err := px.AddToxic(t.Context(), "latency", "latency", "downstream", 1, toxiclient.Attributes{"latency": d.Milliseconds()}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.RemoveToxic(context.Background(), "latency") })
+}
+
+func franzMetadata(t *testing.T, cl *kgo.Client) []string {
+	t.Helper()
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	resp, err := req.RequestWith(t.Context(), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, b := range resp.Brokers {
+		out = append(out, net.JoinHostPort(b.Host, fmt.Sprint(b.Port)))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestFranzThroughRelay: a franz-go client bootstrapped at the lab's
+// proxy sees only proxies in Metadata, from the bootstrap and from each
+// broker, and a latency toxic on the leader's proxy delays its produce.
+// A broker added while it runs gets its proxy on first sight.
+func TestFranzThroughRelay(t *testing.T) {
+	f := front(t, 3)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(f.bootstrap), kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	f.checkOnlyProxies(t, "franz-go", franzMetadata(t, cl), 3)
+	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("warm")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	// The FindCoordinator answer names a proxy too.
+	fc := kmsg.NewPtrFindCoordinatorRequest()
+	fc.CoordinatorKey, fc.CoordinatorKeys = "g1", []string{"g1"}
+	resp, err := fc.RequestWith(t.Context(), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coords := []string{net.JoinHostPort(resp.Host, fmt.Sprint(resp.Port))} // kgo fills it from v4's list too
+	for _, c := range resp.Coordinators {
+		coords = append(coords, net.JoinHostPort(c.Host, fmt.Sprint(c.Port)))
+	}
+	f.checkOnlyProxies(t, "FindCoordinator", coords, 1+len(resp.Coordinators))
+
+	latency(t, f.leaderProxy(t, 0), 1500*time.Millisecond)
+	start := time.Now()
+	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("slow")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 1500*time.Millisecond {
+		t.Fatalf("produce under a 1.5 s toxic on the leader's proxy took %v", took)
+	}
+
+	// A fourth broker, added now, leading partition 1.
+	id, _, err := f.cluster.AddNode(-1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.cluster.MoveTopicPartition(topic, 1, id); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := wait.Until(ctx, func() bool { return len(franzMetadata(t, cl)) == 4 }); err != nil {
+		t.Fatal(err)
+	}
+	f.checkOnlyProxies(t, "franz-go after a broker joined", franzMetadata(t, cl), 4)
+	latency(t, f.leaderProxy(t, 1), 1500*time.Millisecond)
+	start = time.Now()
+	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("new broker"), Partition: 1}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 1500*time.Millisecond {
+		t.Fatalf("produce to the new broker under a 1.5 s toxic on its proxy took %v", took)
+	}
+	names := []string{}
+	for _, b := range f.relay.Brokers() {
+		names = append(names, b.Name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"broker-0", "broker-1", "broker-2", "broker-3"}) {
+		t.Errorf("broker proxies %v", names)
+	}
+}

@@ -1,0 +1,234 @@
+package kproxy
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// ErrBadAnswer wraps the error of an answer that names brokers but cannot
+// be parsed: its connection is closed rather than the answer passed on
+// with an address that is not rewritten.
+var ErrBadAnswer = errors.New("kproxy: unparsable answer")
+
+// RewrittenKeys are the API keys whose answers can name a broker's host
+// and port, and which the relay rewrites: Produce (v10+, leader hints,
+// KIP-951), Fetch (v16+, idem), Metadata, FindCoordinator,
+// DescribeCluster, ShareFetch and ShareAcknowledge. Heartbeats
+// (ConsumerGroupHeartbeat, ShareGroupHeartbeat), DescribeTopicPartitions
+// and the group APIs name brokers by node id only. DescribeQuorum names
+// controller listeners, which clients do not dial; the Raft and
+// registration APIs are between brokers and controllers.
+var RewrittenKeys = []int16{0, 1, 3, 10, 60, 78, 79}
+
+// apiVersionsKey is ApiVersions: its answer is read to cap the versions of
+// the rewritten APIs at those kmsg knows, and its response header is
+// always v0, flexible or not.
+const apiVersionsKey = 18
+
+// saslHandshakeKey is SaslHandshake: v0 is followed by SASL frames without
+// Kafka headers, which the relay cannot follow.
+const saslHandshakeKey = 17
+
+// rewritable reports whether the answer to key at version ver can name
+// brokers.
+func rewritable(key, ver int16) bool {
+	switch key {
+	case 0:
+		return ver >= 10
+	case 1:
+		return ver >= 16
+	case 3, 10, 60, 78, 79:
+		return true
+	}
+	return false
+}
+
+// addrFunc returns the host and port a client must dial to reach the
+// broker nodeID that advertises host:port.
+type addrFunc func(nodeID int32, host string, port int32) (string, int32, error)
+
+// endpoint is one broker address inside a parsed answer.
+type endpoint struct {
+	node int32
+	host *string
+	port *int32
+}
+
+// endpoints returns every broker address resp carries.
+func endpoints(resp kmsg.Response) []endpoint {
+	var eps []endpoint
+	add := func(node int32, host *string, port *int32) {
+		if *host != "" { // an error answer (FindCoordinator) names no broker
+			eps = append(eps, endpoint{node, host, port})
+		}
+	}
+	switch r := resp.(type) {
+	case *kmsg.MetadataResponse:
+		for i := range r.Brokers {
+			b := &r.Brokers[i]
+			add(b.NodeID, &b.Host, &b.Port)
+		}
+	case *kmsg.FindCoordinatorResponse:
+		add(r.NodeID, &r.Host, &r.Port)
+		for i := range r.Coordinators {
+			c := &r.Coordinators[i]
+			add(c.NodeID, &c.Host, &c.Port)
+		}
+	case *kmsg.DescribeClusterResponse:
+		for i := range r.Brokers {
+			b := &r.Brokers[i]
+			add(b.NodeID, &b.Host, &b.Port)
+		}
+	case *kmsg.ProduceResponse:
+		for i := range r.Brokers {
+			b := &r.Brokers[i]
+			add(b.NodeID, &b.Host, &b.Port)
+		}
+	case *kmsg.FetchResponse:
+		for i := range r.Brokers {
+			b := &r.Brokers[i]
+			add(b.NodeID, &b.Host, &b.Port)
+		}
+	case *kmsg.ShareFetchResponse:
+		for i := range r.NodeEndpoints {
+			b := &r.NodeEndpoints[i]
+			add(b.NodeID, &b.Host, &b.Port)
+		}
+	case *kmsg.ShareAcknowledgeResponse:
+		for i := range r.NodeEndpoints {
+			b := &r.NodeEndpoints[i]
+			add(b.NodeID, &b.Host, &b.Port)
+		}
+	}
+	return eps
+}
+
+// headerLen returns the length of the response header at the start of
+// frame (the frame without its size): the correlation id, then tagged
+// fields if the response is flexible (never for ApiVersions).
+func headerLen(key int16, flexible bool, frame []byte) (int, error) {
+	if len(frame) < 4 {
+		return 0, fmt.Errorf("%w: %d bytes, no correlation id", ErrBadAnswer, len(frame))
+	}
+	n := 4
+	if !flexible || key == apiVersionsKey {
+		return n, nil
+	}
+	uv := func() (uint64, error) {
+		v, m := binary.Uvarint(frame[n:])
+		if m <= 0 {
+			return 0, fmt.Errorf("%w: bad tagged fields in the header", ErrBadAnswer)
+		}
+		n += m
+		return v, nil
+	}
+	count, err := uv()
+	if err != nil {
+		return 0, err
+	}
+	for range count {
+		if _, err := uv(); err != nil { // tag
+			return 0, err
+		}
+		size, err := uv()
+		if err != nil {
+			return 0, err
+		}
+		if size > uint64(len(frame)-n) {
+			return 0, fmt.Errorf("%w: tagged field past the end of the header", ErrBadAnswer)
+		}
+		n += int(size)
+	}
+	return n, nil
+}
+
+// flexible reports whether key at version ver has flexible messages.
+func flexible(key, ver int16) bool {
+	req := kmsg.RequestForKey(key)
+	if req == nil {
+		return false
+	}
+	req.SetVersion(ver)
+	return req.IsFlexible()
+}
+
+// rewrite returns the answer frame (without its size) to a request key at
+// version ver with every broker address replaced by what addr returns. An
+// answer that names no broker, or whose brokers addr leaves as they are,
+// comes back as frame itself, byte for byte. An ApiVersions answer comes
+// back with the rewritten APIs capped at the versions kmsg knows, if the
+// broker offers more. Any other answer comes back untouched.
+func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
+	if key == apiVersionsKey {
+		return capVersions(ver, frame), nil
+	}
+	if !rewritable(key, ver) {
+		return frame, nil
+	}
+	req := kmsg.RequestForKey(key)
+	if ver > req.MaxVersion() {
+		return nil, fmt.Errorf("%w: %s v%d is newer than the relay knows (v%d)", ErrBadAnswer, kmsg.NameForKey(key), ver, req.MaxVersion())
+	}
+	flex := flexible(key, ver)
+	hl, err := headerLen(key, flex, frame)
+	if err != nil {
+		return nil, err
+	}
+	resp := req.ResponseKind()
+	resp.SetVersion(ver)
+	if err := resp.ReadFrom(frame[hl:]); err != nil {
+		return nil, fmt.Errorf("%w: %s v%d: %w", ErrBadAnswer, kmsg.NameForKey(key), ver, err)
+	}
+	changed := false
+	for _, ep := range endpoints(resp) {
+		h, p, err := addr(ep.node, *ep.host, *ep.port)
+		if err != nil {
+			return nil, err
+		}
+		if h != *ep.host || p != *ep.port {
+			*ep.host, *ep.port, changed = h, p, true
+		}
+	}
+	if !changed {
+		return frame, nil
+	}
+	out := make([]byte, hl, len(frame)+64)
+	copy(out, frame[:hl])
+	return resp.AppendTo(out), nil
+}
+
+// capVersions returns the ApiVersions answer frame with every rewritten
+// API's max version capped at what kmsg knows: a client then never asks
+// for a version whose answer the relay could not parse. frame comes back
+// as it is if nothing is capped or if it does not parse (ApiVersions
+// names no broker; the client copes with its own error).
+func capVersions(ver int16, frame []byte) []byte {
+	if len(frame) < 4 {
+		return frame
+	}
+	resp := kmsg.NewPtrApiVersionsResponse()
+	resp.SetVersion(ver)
+	if resp.ReadFrom(frame[4:]) != nil {
+		return frame
+	}
+	changed := false
+	for i := range resp.ApiKeys {
+		k := &resp.ApiKeys[i]
+		for _, rk := range RewrittenKeys {
+			if k.ApiKey == rk {
+				if m := kmsg.RequestForKey(rk).MaxVersion(); k.MaxVersion > m {
+					k.MaxVersion, changed = m, true
+				}
+			}
+		}
+	}
+	if !changed {
+		return frame
+	}
+	out := make([]byte, 4, len(frame))
+	copy(out, frame[:4])
+	return resp.AppendTo(out)
+}

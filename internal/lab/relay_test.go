@@ -1,0 +1,124 @@
+package lab_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/kproxy"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+)
+
+// TestRelayLatency runs the lab over three kfake brokers that advertise
+// their own addresses: proxy kafka is the bootstrap of both APIs, the
+// relay gives each broker its proxy broker-<id>, and a 1.5 s latency
+// toxic on every proxy slows a sync send of each API, librdkafka's
+// included, by at least 1.5 s.
+func TestRelayLatency(t *testing.T) {
+	l, bootstrap := labtest.Relayed(t, 3, func(c *lab.Config) {
+		c.Producer.RequestTimeout, c.Producer.DeliveryTimeout = 15*time.Second, 60*time.Second
+	})
+	if len(l.ProxyAddrs()) != 1 {
+		t.Fatalf("proxies %v at start, want the bootstrap kafka only", l.ProxyAddrs())
+	}
+	for _, a := range l.APIs() {
+		send(t, a, "idempotent") // every API reaches the leaders through their proxies
+	}
+	var names []string
+	for _, p := range l.DialerProxies() {
+		names = append(names, p.Name)
+		if !slices.Contains(bootstrap, p.Upstream) {
+			t.Errorf("proxy %s to %s, not a broker", p.Name, p.Upstream)
+		}
+	}
+	if !slices.Equal(names, []string{"broker-0", "broker-1", "broker-2"}) {
+		t.Fatalf("broker proxies %v, want broker-0..2", names)
+	}
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tc.Proxies(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range m {
+		if _, err := p.AddToxic(t.Context(), "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 1500}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = tc.Proxy(name).RemoveToxic(context.Background(), "slow") })
+	}
+	for _, a := range l.APIs() {
+		if took := timedSend(t, a, "idempotent"); took < 1500*time.Millisecond {
+			t.Errorf("%s send took %v under a 1.5 s latency toxic on every proxy", a.Engine.Name(), took)
+		}
+	}
+	if labtest.API(l, prodlab.Librdkafka) == nil {
+		t.Log("librdkafka not built (no cgo): franz-go only")
+	}
+}
+
+// TestRelayTLS runs the lab in relay mode over three kfake brokers that
+// serve SASL_SSL (PLAIN) under their own CA and advertise their own
+// addresses: SASL goes through the relay unchanged, the
+// relay serves the lab CA to both APIs and verifies the brokers with the
+// client settings; a 1.5 s toxic on every proxy slows each API's send.
+func TestRelayTLS(t *testing.T) {
+	brokerTLS, brokerCA, err := kproxy.LabCA(t.TempDir(), "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(prodlab.DefaultPartitions, prodlab.DefaultTopic), kfake.TLS(brokerTLS),
+		kfake.EnableSASL(), kfake.Superuser("PLAIN", "alice", "alice-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	l := labtest.Start(t, func(cfg *lab.Config) {
+		cfg.External, cfg.Upstreams, cfg.Faults = c.ListenAddrs(), nil, lab.FaultsAuto
+		cfg.Producer.RequestTimeout, cfg.Producer.DeliveryTimeout = 15*time.Second, 60*time.Second
+		for k, v := range map[string]string{"security.protocol": "SASL_SSL", "ssl.ca.location": brokerCA,
+			"sasl.mechanism": "PLAIN", "sasl.username": "alice", "sasl.password": "alice-secret"} {
+			if err := cfg.Producer.Client.Set(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if l.FaultMode() != lab.Relayed || l.LabCA() == "" {
+		t.Fatalf("mode %q, lab CA %q: want the relay with a lab CA", l.FaultMode(), l.LabCA())
+	}
+	if ca, _ := l.ClientProps().Get("ssl.ca.location"); ca != brokerCA {
+		t.Fatalf("the lab's own client settings changed: ssl.ca.location=%s", ca)
+	}
+	for _, a := range l.APIs() {
+		send(t, a, "idempotent")
+	}
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tc.Proxies(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 4 {
+		t.Fatalf("proxies %v, want kafka and broker-0..2", m)
+	}
+	for name, p := range m {
+		if _, err := p.AddToxic(t.Context(), "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 1500}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = tc.Proxy(name).RemoveToxic(context.Background(), "slow") })
+	}
+	for _, a := range l.APIs() {
+		if took := timedSend(t, a, "idempotent"); took < 1500*time.Millisecond {
+			t.Errorf("%s send over TLS took %v under a 1.5 s latency toxic on every proxy", a.Engine.Name(), took)
+		}
+	}
+}
