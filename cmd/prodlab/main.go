@@ -65,6 +65,10 @@ func main() {
 
 // run dispatches args to a subcommand.
 func run(ctx context.Context, args []string) error {
+	args, err := setLang(args)
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(os.Stderr, usage())
 		if len(args) == 0 {

@@ -14,19 +14,19 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
 )
 
 func init() {
-	register("progress", "show the module's checkpoints, ticked from what the lab saw (--json, --reset, --lang en)", parsed(progressFlags, showProgress))
+	register("progress", "show the module's checkpoints, ticked from what the lab saw (--json, --reset)", parsed(progressFlags, showProgress))
 }
 
 // progressConfig is a parsed 'prodlab progress' command line.
 type progressConfig struct {
 	console string
 	dataDir string
-	lang    string
 	json    bool
 	reset   bool
 }
@@ -37,14 +37,10 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.console, "console", c.console, "web console of the running lab, asked first")
 	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "data dir whose progress.json is read when no lab answers")
-	fs.StringVar(&c.lang, "lang", "fr", "language of the table: fr or en")
 	fs.BoolVar(&c.json, "json", false, "print the checkpoints as JSON (for a trainer collecting results)")
 	fs.BoolVar(&c.reset, "reset", false, "forget every tick, then print the table")
 	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
-	}
-	if !progress.ValidLang(c.lang) {
-		return c, &exitError{code: 2, err: fmt.Errorf("progress: --lang %q: use fr or en", c.lang)}
 	}
 	c.console = strings.TrimRight(c.console, "/")
 	if !strings.HasPrefix(c.console, "http://") && !strings.HasPrefix(c.console, "https://") {
@@ -80,12 +76,12 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 		return enc.Encode(rep)
 	}
 	if from != "" {
-		fmt.Fprintf(w, map[string]string{"fr": "Aucun lab ne répond sur %s : progression lue dans %s.\n", "en": "No lab answers on %s: progress read from %s.\n"}[c.lang], c.console, from)
+		fmt.Fprintln(w, i18n.T("progress.fromFile", "console", c.console, "file", from))
 	}
 	if c.reset {
-		fmt.Fprintln(w, map[string]string{"fr": "Progression remise à zéro.", "en": "Progress reset."}[c.lang])
+		fmt.Fprintln(w, i18n.T("progress.reset"))
 	}
-	_, err = io.WriteString(w, rep.Text(c.lang))
+	_, err = io.WriteString(w, rep.Text(i18n.Current()))
 	return err
 }
 

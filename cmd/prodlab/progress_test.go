@@ -12,19 +12,20 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
 )
 
 func TestProgressFlags(t *testing.T) {
-	for _, args := range [][]string{{"--lang", "de"}, {"extra"}, {"--console", "localhost:8080"}} {
+	for _, args := range [][]string{{"extra"}, {"--console", "localhost:8080"}} {
 		if _, err := progressFlags(args, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
 	}
-	c, err := progressFlags([]string{"--lang", "en", "--json", "--console", "http://127.0.0.1:1/"}, io.Discard)
-	if err != nil || c.lang != "en" || !c.json || c.console != "http://127.0.0.1:1" {
+	c, err := progressFlags([]string{"--json", "--console", "http://127.0.0.1:1/"}, io.Discard)
+	if err != nil || !c.json || c.console != "http://127.0.0.1:1" {
 		t.Fatalf("%+v %v", c, err)
 	}
 }
@@ -54,7 +55,8 @@ func TestProgressAsksTheLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := progressConfig{console: l.ConsoleURL(), dataDir: t.TempDir(), lang: "fr"}
+	inLang(t, i18n.FR)
+	cfg := progressConfig{console: l.ConsoleURL(), dataDir: t.TempDir()}
 	var out strings.Builder
 	if err := showProgress(t.Context(), cfg, &out); err != nil {
 		t.Fatal(err)
@@ -66,7 +68,8 @@ func TestProgressAsksTheLab(t *testing.T) {
 		}
 	}
 	out.Reset()
-	cfg.json, cfg.lang = true, "en"
+	cfg.json = true
+	i18n.Set(i18n.EN)
 	if err := showProgress(t.Context(), cfg, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +97,8 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := progressConfig{console: closedURL(t), dataDir: dir, lang: "en"}
+	inLang(t, i18n.EN)
+	cfg := progressConfig{console: closedURL(t), dataDir: dir}
 	var out strings.Builder
 	if err := showProgress(context.Background(), cfg, &out); err != nil {
 		t.Fatal(err)

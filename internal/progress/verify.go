@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // scan is how many offsets around an acknowledged record a copy count
@@ -83,10 +84,10 @@ func (r *Recorder) Verify(ctx context.Context) {
 		}
 		r.mu.Lock()
 		k := c.topic + "\x00" + c.key
-		if cur, ok := r.compact.get(k); ok && slices.Equal(cur.versions, c.versions) && (drop || how != "") {
+		if cur, ok := r.compact.get(k); ok && slices.Equal(cur.versions, c.versions) && (drop || how.ID != "") {
 			r.compact.del(k)
 		}
-		if how != "" {
+		if how.ID != "" {
 			r.tick(Compaction, how)
 		}
 		r.mu.Unlock()
@@ -127,7 +128,7 @@ func (r *Recorder) validated() {
 			parts = append(parts, how)
 		}
 	}
-	r.tick(Validate, "lost acks counted by the lab: "+strings.Join(parts, " "))
+	r.tick(Validate, i18n.M("ev.validate", "counts", strings.Join(parts, " ")))
 }
 
 // count reads the records around w's and returns how the demonstration
@@ -178,17 +179,17 @@ func (r *Recorder) count(ctx context.Context, adm *kadm.Client, w window) (how s
 	return "", true, nil
 }
 
-// compacted reports how c's topic kept only its last version, "" while
+// compacted reports how c's topic kept only its last version, no Msg while
 // it has not yet; drop is set when c can never tick (not a compacted
 // topic, or the versions are gone).
-func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCandidate) (how string, drop bool, err error) {
+func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCandidate) (how i18n.Msg, drop bool, err error) {
 	rcs, err := adm.DescribeTopicConfigs(ctx, c.topic)
 	if err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	rc, err := rcs.On(c.topic, nil)
 	if err != nil || rc.Err != nil {
-		return "", true, nil // deleted since
+		return i18n.Msg{}, true, nil // deleted since
 	}
 	compact := false
 	for _, cf := range rc.Configs {
@@ -197,15 +198,15 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCan
 		}
 	}
 	if !compact {
-		return "", true, nil
+		return i18n.Msg{}, true, nil
 	}
 	starts, err := adm.ListStartOffsets(ctx, c.topic)
 	if err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	ends, err := direct.EndOffsets(ctx, adm, c.topic)
 	if err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	from := int64(0)
 	if o, ok := starts.Lookup(c.topic, c.partition); ok && o.Err == nil {
@@ -213,11 +214,11 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCan
 	}
 	last := c.versions[len(c.versions)-1]
 	if ends[c.partition] <= last.offset {
-		return "", false, nil
+		return i18n.Msg{}, false, nil
 	}
 	recs, err := direct.ReadRange(ctx, r.cfg.bootstrap, r.cfg.bypass, c.topic, map[int32]int64{c.partition: from}, map[int32]int64{c.partition: ends[c.partition]}, r.cfg.connect...)
 	if err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	var kept []int64
 	for _, rec := range recs {
@@ -227,10 +228,10 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c compactCan
 	}
 	switch {
 	case !slices.Contains(kept, last.offset):
-		return "", true, nil // a newer version, or the topic was recreated
+		return i18n.Msg{}, true, nil // a newer version, or the topic was recreated
 	case len(kept) == 1:
-		return fmt.Sprintf("%s: key %s sent as %s, %s, %s; compaction kept only %s at offset %d",
-			c.topic, c.key, c.versions[0].eventID, c.versions[1].eventID, last.eventID, last.eventID, last.offset), false, nil
+		return i18n.M("ev.compaction", "topic", c.topic, "key", c.key, "v1", c.versions[0].eventID,
+			"v2", c.versions[1].eventID, "v3", last.eventID, "offset", last.offset), false, nil
 	}
-	return "", false, nil
+	return i18n.Msg{}, false, nil
 }
