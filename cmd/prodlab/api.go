@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register("api", "run one producer API against an external Kafka", runAPI)
+	register("api", "cmd.api", runAPI)
 }
 
 // apiConfig is the parsed configuration of 'prodlab api'.
@@ -48,7 +48,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 		return c, err
 	}
 	c.producer.RegisterFlags(fs)
-	err := fs.Parse(args)
+	err := parseFlags(fs, args)
 	if err != nil {
 		return c, err
 	}

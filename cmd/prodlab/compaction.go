@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register("compaction-check", "wait until log compaction keeps only the expected version of a key (Lab 02.6)", parsed(compactionFlags, compactionRun))
+	register("compaction-check", "cmd.compaction-check", parsed(compactionFlags, compactionRun))
 }
 
 // compactionConfig is a parsed 'prodlab compaction-check' command line.

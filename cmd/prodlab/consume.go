@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("consume", "print a topic's records (kafka-console-consumer.sh without docker exec)", parsed(consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
+	register("consume", "cmd.consume", parsed(consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
 		return consumeRun(ctx, c, w, os.Stderr)
 	}))
 }

@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register("experiment", "measure plain vs idempotent producers under a fault schedule (table, --json, --report HTML)", runExperiment)
+	register("experiment", "cmd.experiment", runExperiment)
 }
 
 // experimentConfig is the parsed configuration of 'prodlab experiment'.

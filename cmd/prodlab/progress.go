@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register("progress", "show the module's checkpoints, ticked from what the lab saw (--json, --reset)", parsed(progressFlags, showProgress))
+	register("progress", "cmd.progress", parsed(progressFlags, showProgress))
 }
 
 // progressConfig is a parsed 'prodlab progress' command line.

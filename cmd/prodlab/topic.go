@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	register("topic", "manage topics: create|list|describe|delete (kafka-topics.sh without docker exec)", parsed(topicFlags, topicRun))
+	register("topic", "cmd.topic", parsed(topicFlags, topicRun))
 }
 
 // connConfig says how admin commands reach the cluster.
