@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -85,15 +87,6 @@ type topicConfig struct {
 	replication int
 }
 
-const topicUsage = `usage:
-  prodlab topic create NAME [--partitions N] [--replication-factor R] [--config k=v ...] [--if-not-exists]
-  prodlab topic list [--internal]
-  prodlab topic describe NAME [--all-configs]
-  prodlab topic delete NAME [--if-exists]
-
-flags:
-`
-
 // topicFlags parses the arguments of 'prodlab topic'.
 func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	var c topicConfig
@@ -111,7 +104,7 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	fs.BoolVar(&c.allConfigs, "all-configs", false, "describe: show every config, not only the topic's overrides")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, topicUsage)
+		fmt.Fprint(stderr, i18n.T("topic.usage")+"\n")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -120,7 +113,7 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	}
 	if len(pos) == 0 {
 		fs.Usage()
-		return c, &exitError{code: 2, err: errors.New("topic: no action given: create, list, describe or delete")}
+		return c, &exitError{code: 2, err: i18n.Errorf("topic.noAction")}
 	}
 	if err := c.conn.parsed(); err != nil {
 		return c, err
@@ -132,25 +125,25 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	case "list":
 		want = 1
 	default:
-		return c, &exitError{code: 2, err: fmt.Errorf("topic: unknown action %q: create, list, describe or delete", c.action)}
+		return c, &exitError{code: 2, err: i18n.Errorf("topic.badAction", "action", strconv.Quote(c.action))}
 	}
 	if len(pos) < want {
-		return c, &exitError{code: 2, err: fmt.Errorf("topic %s: a topic name is required", c.action)}
+		return c, &exitError{code: 2, err: i18n.Errorf("topic.needName", "action", c.action)}
 	}
 	if len(pos) > want {
-		return c, &exitError{code: 2, err: fmt.Errorf("topic %s: unexpected argument %q", c.action, pos[want])}
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.unexpectedArg", "cmd", "topic "+c.action, "arg", strconv.Quote(pos[want]))}
 	}
 	if want == 2 {
 		c.spec.Name = pos[1]
 	}
 	if c.conn.timeout <= 0 {
-		return c, fmt.Errorf("--timeout %s must be positive", c.conn.timeout)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--timeout", "value", c.conn.timeout)}
 	}
 	if c.partitions < -1 || c.partitions == 0 || c.partitions > 1<<20 {
-		return c, fmt.Errorf("--partitions %d: use 1 or more", c.partitions)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.oneOrMore", "flag", "--partitions", "value", c.partitions)}
 	}
 	if c.replication < -1 || c.replication == 0 || c.replication > 1<<14 {
-		return c, fmt.Errorf("--replication-factor %d: use 1 or more", c.replication)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.oneOrMore", "flag", "--replication-factor", "value", c.replication)}
 	}
 	c.spec.Partitions, c.spec.ReplicationFactor = int32(c.partitions), int16(c.replication)
 	if len(configs) > 0 {
@@ -188,9 +181,9 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 			return writeJSON(w, res)
 		}
 		if res.Created {
-			fmt.Fprintf(w, "Created topic %s (partitions %d, replication factor %d).\n", res.Name, res.Partitions, res.ReplicationFactor)
+			fmt.Fprintln(w, i18n.T("topic.created", "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
 		} else {
-			fmt.Fprintf(w, "Topic %s already exists (partitions %d, replication factor %d): left as is.\n", res.Name, res.Partitions, res.ReplicationFactor)
+			fmt.Fprintln(w, i18n.T("topic.exists", "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
 		}
 	case "list":
 		ts, err := cl.ListTopics(ctx, c.internal)
@@ -227,13 +220,13 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 	case "delete":
 		err := cl.DeleteTopic(ctx, c.spec.Name)
 		if errors.Is(err, prodlab.ErrUnknownTopic) && c.ifExists {
-			fmt.Fprintf(w, "Topic %s does not exist: nothing to delete.\n", c.spec.Name)
+			fmt.Fprintln(w, i18n.T("topic.noneToDelete", "topic", c.spec.Name))
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "Deleted topic %s.\n", c.spec.Name)
+		fmt.Fprintln(w, i18n.T("topic.deleted", "topic", c.spec.Name))
 	}
 	return nil
 }
@@ -256,7 +249,7 @@ func printDescription(w io.Writer, d admin.TopicDescription) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "* END-START: an upper bound once a compacted topic has been cleaned.")
+	fmt.Fprintln(w, i18n.T("topic.recordsNote"))
 }
 
 func ints(s []int32) string {

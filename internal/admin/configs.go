@@ -66,7 +66,7 @@ var topicConfigs = map[string]configKind{
 func checkConfig(k, v string) error {
 	kind, ok := topicConfigs[k]
 	if !ok {
-		return errf(ErrInvalid, "unknown topic config %q (not an Apache Kafka 4.4 topic config)", k)
+		return errm(ErrInvalid, "admin.unknownConfig", "config", strconv.Quote(k))
 	}
 	bad := func(want string) error {
 		return errf(ErrInvalid, "config %s=%q: %s", k, v, want)

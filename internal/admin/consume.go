@@ -3,9 +3,9 @@ package admin
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,7 +181,7 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset,
 	}
 	t, ok := td[s.Topic]
 	if !ok {
-		return nil, nil, fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, s.Topic)
+		return nil, nil, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(s.Topic))
 	}
 	if err := kafkaErr(s.Topic, t.Err, ""); err != nil {
 		return nil, nil, err
@@ -190,7 +190,7 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset,
 	ends := map[int32]int64{}
 	for _, p := range s.Partitions {
 		if _, ok := t.Partitions[p]; !ok {
-			return nil, nil, errf(ErrInvalid, "topic %q has no partition %d (it has %d)", s.Topic, p, len(t.Partitions))
+			return nil, nil, errm(ErrInvalid, "admin.noPartition", "topic", strconv.Quote(s.Topic), "p", p, "n", len(t.Partitions))
 		}
 		offsets[p] = kgo.NewOffset().AtEnd()
 	}

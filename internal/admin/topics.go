@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -119,7 +120,7 @@ func ParseConfig(kv string) (string, string, error) {
 	k, v, ok := strings.Cut(kv, "=")
 	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 	if !ok || k == "" || v == "" {
-		return "", "", errf(ErrInvalid, "config %q is not key=value", kv)
+		return "", "", errm(ErrInvalid, "admin.configKV", "config", strconv.Quote(kv))
 	}
 	return k, v, nil
 }
@@ -208,7 +209,7 @@ func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDes
 	}
 	t, ok := td[name]
 	if !ok {
-		return d, fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, name)
+		return d, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(name))
 	}
 	if err := kafkaErr(name, t.Err, ""); err != nil {
 		return d, err
