@@ -15,6 +15,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/experiment/htmlreport"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/target"
 )
@@ -37,14 +38,11 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	fs := flag.NewFlagSet("experiment", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: prodlab experiment [flags]\n\n"+
-			"Sends N messages per API and mode through the lab's producer APIs under a fault\n"+
-			"schedule, reads the log back through Kafka's direct listener and classifies every\n"+
-			"request: acked, failed or indeterminate, crossed with the copies in the log.\n\nschedules:\n")
+		fmt.Fprint(stderr, i18n.T("exp.cli.usage")+"\n")
 		for _, s := range experiment.Schedules() {
 			fmt.Fprintf(stderr, "  %-15s %s\n", s.Name(), s.Describe())
 		}
-		fmt.Fprint(stderr, "\nflags:\n")
+		fmt.Fprint(stderr, "\n"+i18n.T("cli.flags")+"\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.schedule, "schedule", experiment.DefaultSchedule, "fault schedule (see above)")
@@ -63,7 +61,7 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	for _, f := range []string{c.jsonFile, c.htmlFile} {
 		if f != "" {
 			if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
-				return c, fmt.Errorf("cannot write %s: its directory does not exist", f)
+				return c, &exitError{code: 2, err: i18n.Errorf("exp.cli.noDir", "file", f)}
 			}
 		}
 	}
@@ -124,7 +122,7 @@ func runExperiment(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return &exitError{130, errors.New("interrupted: the schedule's toxics were removed")}
+			return &exitError{130, i18n.Errorf("exp.cli.interrupted")}
 		}
 		return err
 	}
@@ -136,13 +134,13 @@ func runExperiment(ctx context.Context, args []string) error {
 		if err := writeFile(c.jsonFile, rep.WriteJSON); err != nil {
 			return err
 		}
-		fmt.Fprintln(os.Stderr, "JSON report:", c.jsonFile)
+		fmt.Fprintln(os.Stderr, i18n.T("exp.cli.json", "file", c.jsonFile))
 	}
 	if c.htmlFile != "" {
 		if err := writeFile(c.htmlFile, func(w io.Writer) error { return htmlreport.Write(w, rep) }); err != nil {
 			return err
 		}
-		fmt.Fprintln(os.Stderr, "HTML report:", c.htmlFile)
+		fmt.Fprintln(os.Stderr, i18n.T("exp.cli.html", "file", c.htmlFile))
 	}
 	return nil
 }
@@ -154,7 +152,7 @@ func writeFile(name string, write func(io.Writer) error) error {
 	}
 	if err := write(f); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return i18n.Errorf("exp.cli.write", "file", name, "err", err)
 	}
 	return f.Close()
 }
