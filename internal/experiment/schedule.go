@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -43,7 +45,7 @@ func lookup(name string) (Schedule, error) {
 		}
 		names = append(names, s.Name())
 	}
-	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownSchedule, name, strings.Join(names, ", "))
+	return nil, &i18n.Error{Msg: i18n.M("exp.err.schedule", "name", strconv.Quote(name), "names", strings.Join(names, ", ")), Err: ErrUnknownSchedule}
 }
 
 // checkRestarter refuses s on faults that cannot restart brokers, if s
