@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"io"
 	"log/slog"
 	"maps"
@@ -62,7 +63,7 @@ var clientAliases = map[string]string{"sasl.mechanisms": "sasl.mechanism"}
 
 func nonEmpty(v string) error {
 	if strings.TrimSpace(v) == "" {
-		return errors.New("is empty")
+		return i18n.Errorf("client.empty")
 	}
 	return nil
 }
@@ -74,7 +75,7 @@ func oneOf(allowed ...string) func(string) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+		return i18n.Errorf("client.oneOf", "value", strconv.Quote(v), "allowed", strings.Join(allowed, ", "))
 	}
 }
 
@@ -82,7 +83,7 @@ func intIn(lo, hi int) func(string) error {
 	return func(v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("%q is not a whole number in %d..%d", v, lo, hi)
+			return i18n.Errorf("client.intIn", "value", strconv.Quote(v), "lo", lo, "hi", hi)
 		}
 		return nil
 	}
@@ -111,15 +112,15 @@ func (p *ClientProps) Set(key, value string) error {
 	}
 	k, ok := clientKeys[key]
 	if !ok {
-		return fmt.Errorf("%w %s: unknown key (prodlab takes %s)", ErrClientProp, key, strings.Join(ClientKeys(), ", "))
+		return &i18n.Error{Msg: i18n.M("client.unknownKey", "key", key, "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
 	}
 	value = strings.TrimSpace(value)
 	if k.check != nil {
 		if err := k.check(value); err != nil {
 			if k.secret {
-				return fmt.Errorf("%w %s: is empty", ErrClientProp, key)
+				return &i18n.Error{Msg: i18n.M("client.keyEmpty", "key", key), Err: ErrClientProp}
 			}
-			return fmt.Errorf("%w %s: %v", ErrClientProp, key, err)
+			return &i18n.Error{Msg: i18n.M("client.bad", "key", key, "err", err), Err: ErrClientProp}
 		}
 	}
 	if p.m == nil {
@@ -137,9 +138,9 @@ func (p *ClientProps) SetPair(kv string) error {
 	if !ok {
 		k = strings.TrimSpace(k)
 		if _, known := clientKeys[k]; known {
-			return fmt.Errorf("%w %s: use %s=value", ErrClientProp, k, k)
+			return &i18n.Error{Msg: i18n.M("client.useKV", "key", k), Err: ErrClientProp}
 		}
-		return fmt.Errorf("%w: a -X value is not key=value", ErrClientProp)
+		return &i18n.Error{Msg: i18n.M("client.notKV"), Err: ErrClientProp}
 	}
 	return p.Set(k, v)
 }

@@ -77,6 +77,8 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"up flag error", []string{"up", "--bogus"}, "prodlab : option inconnue : -bogus (lancez 'prodlab up -h'", "prodlab: flag provided but not defined: -bogus (run 'prodlab up -h'"},
 		{"up bad value", []string{"up", "--brokers", "x"}, `valeur "x" invalide pour l'option -brokers : ce n'est pas un nombre`, `invalid value "x" for flag -brokers: parse error`},
 		{"up needs kafka", []string{"up", "--faults", "dialer"}, "--upstreams et --faults demandent --kafka", "--upstreams and --faults need --kafka"},
+		{"up, bad client setting", []string{"up", "--kafka", closed, "-X", "foo=bar"}, "réglage client foo : clé inconnue (prodlab accepte", "client setting foo: unknown key (prodlab takes"},
+		{"up, bad timeout", []string{"up", "--request-timeout-ms", "abc"}, `KAFKA_REQUEST_TIMEOUT_MS : "abc" n'est pas un nombre entier de millisecondes`, `KAFKA_REQUEST_TIMEOUT_MS: "abc" is not a whole number of milliseconds`},
 		{"down", []string{"down", "--data-dir", dir}, "Aucun lab ne tourne sur le data dir " + dir + " : rien à arrêter.", "No lab is running on data dir " + dir + ": nothing to stop."},
 		{"validate, lab not running", []string{"validate", "--toxiproxy", "http://" + closed}, "Toxiproxy ne répond pas sur http://" + closed + " : le lab tourne-t-il ? Lancez-le avec prodlab up", "Toxiproxy does not answer at http://" + closed + ": is the lab running? Start it with prodlab up"},
 		{"validate, bad --api", []string{"validate", "--api", "franz"}, `--api "franz" : écrivez nom=url`, `--api "franz": use name=url`},
