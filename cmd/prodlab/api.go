@@ -86,7 +86,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	host, _, _ := net.SplitHostPort(c.listen)
-	warnExposed(os.Stderr, "--listen", host, "the producer API")
+	warnExposed(os.Stderr, "--listen", host, "host.api")
 	guard, err := httpguard.New(httpguard.AllowHosts(host), httpguard.AllowHosts(c.allowed...))
 	if err != nil {
 		ln.Close()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,7 +45,7 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 	}
 	c.console = strings.TrimRight(c.console, "/")
 	if !strings.HasPrefix(c.console, "http://") && !strings.HasPrefix(c.console, "https://") {
-		return c, &exitError{code: 2, err: fmt.Errorf("progress: --console %q is not an http:// URL", c.console)}
+		return c, &exitError{code: 2, err: i18n.Errorf("progress.err.url", "url", strconv.Quote(c.console))}
 	}
 	return c, nil
 }
@@ -100,18 +101,18 @@ func askProgress(ctx context.Context, c progressConfig) (progress.Report, error)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return rep, fmt.Errorf("progress: the console at %s: %w", c.console, err)
+		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return rep, fmt.Errorf("progress: the console at %s: %w", c.console, err)
+		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return rep, fmt.Errorf("progress: the console at %s answered %s %s: %s", c.console, method, path, strings.TrimSpace(string(raw)))
+		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", strings.TrimSpace(string(raw)))
 	}
 	if err := json.Unmarshal(raw, &rep); err != nil {
-		return rep, fmt.Errorf("progress: the console at %s answered something else than the checkpoints (%v): is it a prodlab console?", c.console, err)
+		return rep, i18n.Errorf("progress.err.notConsole", "url", c.console, "err", err)
 	}
 	return rep, nil
 }

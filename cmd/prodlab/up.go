@@ -105,7 +105,7 @@ func runUp(ctx context.Context, args []string) error {
 		verboseLogs()
 	}
 	cfg.Logger = slog.Default()
-	warnExposed(os.Stderr, "--host", cfg.Host, "Toxiproxy's API (it can open a proxy to any address)", "both producer APIs", "the web console", "the Kafka brokers", "the Toxiproxy proxies")
+	warnExposed(os.Stderr, "--host", cfg.Host, "host.toxiproxy", "host.apis", "host.console", "host.brokers", "host.proxies")
 	if cfg.DataDir != "" { // one lab per data dir, found by 'prodlab down'
 		lock, err := runlock.Acquire(cfg.DataDir)
 		if err != nil {
