@@ -63,7 +63,7 @@ var clientAliases = map[string]string{"sasl.mechanisms": "sasl.mechanism"}
 
 func nonEmpty(v string) error {
 	if strings.TrimSpace(v) == "" {
-		return i18n.Errorf("client.empty")
+		return i18n.Errorf("setting.empty")
 	}
 	return nil
 }
@@ -75,7 +75,7 @@ func oneOf(allowed ...string) func(string) error {
 				return nil
 			}
 		}
-		return i18n.Errorf("client.oneOf", "value", strconv.Quote(v), "allowed", strings.Join(allowed, ", "))
+		return i18n.Errorf("setting.oneOf", "value", strconv.Quote(v), "allowed", strings.Join(allowed, ", "))
 	}
 }
 
@@ -83,7 +83,7 @@ func intIn(lo, hi int) func(string) error {
 	return func(v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < lo || n > hi {
-			return i18n.Errorf("client.intIn", "value", strconv.Quote(v), "lo", lo, "hi", hi)
+			return i18n.Errorf("setting.intIn", "value", strconv.Quote(v), "lo", lo, "hi", hi)
 		}
 		return nil
 	}
@@ -112,15 +112,15 @@ func (p *ClientProps) Set(key, value string) error {
 	}
 	k, ok := clientKeys[key]
 	if !ok {
-		return &i18n.Error{Msg: i18n.M("client.unknownKey", "key", key, "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
+		return &i18n.Error{Msg: i18n.M("setting.unknownKey", "key", key, "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
 	}
 	value = strings.TrimSpace(value)
 	if k.check != nil {
 		if err := k.check(value); err != nil {
 			if k.secret {
-				return &i18n.Error{Msg: i18n.M("client.keyEmpty", "key", key), Err: ErrClientProp}
+				return &i18n.Error{Msg: i18n.M("setting.keyEmpty", "key", key), Err: ErrClientProp}
 			}
-			return &i18n.Error{Msg: i18n.M("client.bad", "key", key, "err", err), Err: ErrClientProp}
+			return &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", err), Err: ErrClientProp}
 		}
 	}
 	if p.m == nil {
@@ -138,9 +138,9 @@ func (p *ClientProps) SetPair(kv string) error {
 	if !ok {
 		k = strings.TrimSpace(k)
 		if _, known := clientKeys[k]; known {
-			return &i18n.Error{Msg: i18n.M("client.useKV", "key", k), Err: ErrClientProp}
+			return &i18n.Error{Msg: i18n.M("setting.useKV", "key", k), Err: ErrClientProp}
 		}
-		return &i18n.Error{Msg: i18n.M("client.notKV"), Err: ErrClientProp}
+		return &i18n.Error{Msg: i18n.M("setting.notKV"), Err: ErrClientProp}
 	}
 	return p.Set(k, v)
 }

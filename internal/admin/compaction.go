@@ -78,9 +78,9 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 	rep := CompactionReport{Topic: s.Topic, Key: s.Key, Expect: s.Expect}
 	switch {
 	case s.Key == "":
-		return rep, errf(ErrInvalid, "a key is required")
+		return rep, errm(ErrInvalid, "admin.needKey")
 	case s.Expect == "":
-		return rep, errf(ErrInvalid, "an expected value is required")
+		return rep, errm(ErrInvalid, "admin.needExpect")
 	case s.Wait <= 0:
 		return rep, errf(ErrInvalid, "wait %s must be positive", s.Wait)
 	}

@@ -86,14 +86,14 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 	}
 	for _, p := range s.Partitions {
 		if p < 0 {
-			return res, errf(ErrInvalid, "partition %d is negative", p)
+			return res, errm(ErrInvalid, "admin.negative", "what", "partition", "n", p)
 		}
 	}
 	if s.Idle <= 0 {
 		s.Idle = DefaultIdle
 	}
 	if s.Max < 0 {
-		return res, errf(ErrInvalid, "max %d is negative", s.Max)
+		return res, errm(ErrInvalid, "admin.negative", "what", "max", "n", s.Max)
 	}
 	if fn == nil {
 		fn = func(Record) error { return nil }

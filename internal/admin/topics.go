@@ -99,14 +99,14 @@ func (s TopicSpec) Validate() error {
 		return errf(ErrInvalid, "%s", msg)
 	}
 	if s.Partitions == 0 || s.Partitions < -1 {
-		return errf(ErrInvalid, "partitions %d: use 1 or more (or -1 for the broker's default)", s.Partitions)
+		return errm(ErrInvalid, "admin.partitions", "n", s.Partitions)
 	}
 	if s.ReplicationFactor == 0 || s.ReplicationFactor < -1 {
-		return errf(ErrInvalid, "replication factor %d: use 1 or more (or -1 for the broker's default)", s.ReplicationFactor)
+		return errm(ErrInvalid, "admin.replication", "n", s.ReplicationFactor)
 	}
 	for k, v := range s.Configs {
 		if !legalConfig.MatchString(k) {
-			return errf(ErrInvalid, "config name %q is not a Kafka config name (like cleanup.policy)", k)
+			return errm(ErrInvalid, "admin.configName", "config", strconv.Quote(k))
 		}
 		if err := checkConfig(k, v); err != nil {
 			return err

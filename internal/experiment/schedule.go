@@ -52,7 +52,7 @@ func lookup(name string) (Schedule, error) {
 // needs to.
 func checkRestarter(s Schedule, f *Faults) error {
 	if s.NeedsRestarter() && f.Brokers() == 0 {
-		return fmt.Errorf("%s: %w: it needs brokers this process can stop and start, i.e. real Kafka from 'prodlab kafka up' (lab: 'prodlab up --kafka localhost:9092'); the embedded kfake cluster cannot restart a broker in place", s.Name(), ErrCannotRestart)
+		return &i18n.Error{Msg: i18n.M("exp.err.restart", "schedule", s.Name()), Err: ErrCannotRestart}
 	}
 	return nil
 }

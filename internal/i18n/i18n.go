@@ -3,7 +3,7 @@
 // web console's words. The catalogue is one embedded JSON file,
 // messages.json, keyed by message id:
 //
-//	"up.ready": {"fr": "Le lab est prêt : {url}", "en": "The lab is ready: {url}"}
+//	"topic.deleted": {"fr": "Topic {topic} supprimé.", "en": "Deleted topic {topic}."}
 //
 // Placeholders are named, {name}, filled from name/value pairs; the
 // console's i18n.js fills the same placeholders from the same file, served

@@ -128,7 +128,7 @@ func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 	case errors.As(err, &ae):
 		return sent{status: ae.Status, body: ae.Body, took: time.Since(start)}
 	case err != nil:
-		return sent{err: fmt.Errorf("%s API at %s: %w", a.Name, a.URL, err), took: time.Since(start)}
+		return sent{err: i18n.Errorf("validate.err.send", "api", a.Name, "url", a.URL, "err", err), took: time.Since(start)}
 	}
 	return sent{status: http.StatusOK, body: r.Body, took: time.Since(start)}
 }
