@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"regexp"
+	"strings"
+	"sync"
 
 	"github.com/prodlab/prodlab/internal/i18n"
 )
@@ -13,6 +16,11 @@ import (
 // error is returned in it, with a hint to run -h, instead of the flag
 // package's English and the whole flag list; -h prints the list.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.VisitAll(func(f *flag.Flag) {
+		if id, ok := flagUsageIDs()[f.Usage]; ok {
+			f.Usage = i18n.T(id)
+		}
+	})
 	out := fs.Output()
 	var buf bytes.Buffer
 	fs.SetOutput(&buf)
@@ -22,7 +30,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, flag.ErrHelp):
-		out.Write(buf.Bytes())
+		help := strings.ReplaceAll(buf.String(), "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
+		io.WriteString(out, strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" "))
 		return err
 	}
 	return &exitError{code: 2, err: i18n.Errorf("cli.flag.error", "err", flagText(err), "cmd", fs.Name())}
@@ -75,3 +84,16 @@ func whyText(why string) string {
 	}
 	return why
 }
+
+// flagUsageIDs maps each flag help text, as the code writes it (in
+// English), to its catalogue id (flag.<name>, flag.<name>.2, ...): a
+// text changed in the code and not in the catalogue stays English.
+var flagUsageIDs = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, id := range i18n.IDs() {
+		if strings.HasPrefix(id, "flag.") {
+			m[i18n.Text(i18n.EN, id)] = id
+		}
+	}
+	return m
+})

@@ -181,3 +181,31 @@ func TestReportsSpeakTheLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagHelpIsFrench: every flag a trainee's command takes is described
+// in French by -h under a French locale (a help text changed in the code
+// but not in the catalogue would show up here in English).
+func TestFlagHelpIsFrench(t *testing.T) {
+	desc := func(out string) []string {
+		var d []string
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "    \t") {
+				d = append(d, line)
+			}
+		}
+		return d
+	}
+	for _, args := range [][]string{{"up"}, {"down"}, {"validate"}, {"experiment"}, {"consume"}, {"topic", "list"}, {"compaction-check"}, {"progress"}} {
+		fr := desc(runIn(t, "fr_FR.UTF-8", append(args, "-h")...))
+		en := desc(runIn(t, "C", append(args, "-h")...))
+		if len(fr) == 0 || len(fr) != len(en) {
+			t.Errorf("%s -h: %d French descriptions, %d English", args[0], len(fr), len(en))
+			continue
+		}
+		for i := range fr {
+			if fr[i] == en[i] {
+				t.Errorf("%s -h: still in English under LANG=fr_FR.UTF-8: %s", args[0], strings.TrimSpace(fr[i]))
+			}
+		}
+	}
+}
