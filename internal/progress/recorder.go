@@ -234,7 +234,7 @@ func (r *Recorder) tick(id ID, m i18n.Msg) {
 	}
 	how := m.In(i18n.EN)
 	r.ticks[id] = Tick{At: time.Now().UTC().Truncate(time.Second), How: how, Msg: &m}
-	r.cfg.logger.Info("checkpoint ticked", "checkpoint", string(id), "how", how)
+	r.cfg.logger.Info(i18n.T("progress.log.ticked"), "checkpoint", string(id), "how", m.String())
 	if r.cfg.path != "" {
 		if err := save(r.cfg.path, r.ticks); err != nil {
 			r.cfg.logger.Error("cannot save the progress", "file", r.cfg.path, "err", err)
