@@ -43,7 +43,7 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 			fmt.Fprintf(stderr, "  %-15s %s\n", s.Name(), s.Describe())
 		}
 		fmt.Fprint(stderr, "\n"+i18n.T("cli.flags")+"\n")
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	fs.StringVar(&c.schedule, "schedule", experiment.DefaultSchedule, "fault schedule (see above)")
 	n := fs.Int("n", experiment.DefaultN, "messages per API and mode")

@@ -30,8 +30,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, flag.ErrHelp):
-		help := strings.ReplaceAll(buf.String(), "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
-		io.WriteString(out, strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" "))
+		io.WriteString(out, helpText(fs, buf.String()))
 		return err
 	}
 	return &exitError{code: 2, err: i18n.Errorf("cli.flag.error", "err", flagText(err), "cmd", fs.Name())}
@@ -97,3 +96,21 @@ var flagUsageIDs = sync.OnceValue(func() map[string]string {
 	}
 	return m
 })
+
+// helpText is the flag package's help in the process's language: its
+// header and its "(default ...)" notes.
+func helpText(fs *flag.FlagSet, help string) string {
+	help = strings.ReplaceAll(help, "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
+	return strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" ")
+}
+
+// printDefaults is fs.PrintDefaults in the process's language, for a
+// command's own Usage.
+func printDefaults(fs *flag.FlagSet) {
+	out := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+	io.WriteString(out, helpText(fs, buf.String()))
+}

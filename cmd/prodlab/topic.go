@@ -105,7 +105,7 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, i18n.T("topic.usage")+"\n")
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -102,7 +102,7 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, i18n.T("validate.cli.usage")+"\n")
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
 	t, err := parseLabFlags(fs, args)

@@ -131,7 +131,7 @@ func (c *Client) wrap(err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err) {
 		if derr := c.dials.last(); derr != nil {
-			return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.bootstrap, ","), "timeout", c.cfg.timeout, "err", derr), Err: ErrUnreachable}
+			return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.bootstrap, ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.bootstrap, ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}

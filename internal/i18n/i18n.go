@@ -11,6 +11,7 @@
 package i18n
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -205,6 +207,34 @@ func Errorf(id string, args ...any) error {
 
 func (e *Error) Error() string { return e.Msg.String() }
 func (e *Error) Unwrap() error { return e.Err }
+
+// Reason is the innermost error err wraps, the network's own reason under
+// the layers above it, in the process's language when it is a refused
+// connection or a timeout.
+func Reason(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			if es := u.Unwrap(); len(es) > 0 {
+				next = es[len(es)-1]
+			}
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		}
+		if next == nil {
+			break
+		}
+		err = next
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return T("net.refused")
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		return T("net.timeout")
+	}
+	return err.Error()
+}
 
 // JSON is the catalogue as the console's page reads it: {"fr": {id:
 // text}, "en": {id: text}}.

@@ -2,12 +2,15 @@ package i18n
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -170,5 +173,17 @@ func TestRender(t *testing.T) {
 	err := Errorf("cli.lang.bad", "value", "de", "err", inner)
 	if !errors.Is(err, inner) || err.Error() != "--lang de : choisissez fr ou en" {
 		t.Errorf("Errorf: %q, wraps inner %v", err, errors.Is(err, inner))
+	}
+}
+
+func TestReason(t *testing.T) {
+	Set(FR)
+	defer Set(EN)
+	err := fmt.Errorf("%w at %s: %w", errors.New("toxiproxy does not answer"), "http://x", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
+	if got := Reason(err); got != "connexion refusée" {
+		t.Errorf("Reason = %q", got)
+	}
+	if got := Reason(errors.New("boom")); got != "boom" {
+		t.Errorf("Reason = %q", got)
 	}
 }

@@ -232,7 +232,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	}
 	up, err := tc.Upstreams(ctx)
 	if errors.Is(err, toxiclient.ErrNoAnswer) {
-		return nil, &i18n.Error{Msg: i18n.M("target.noToxiproxy", "url", t.toxiproxy, "err", err), Err: err}
+		return nil, &i18n.Error{Msg: i18n.M("target.noToxiproxy", "url", t.toxiproxy, "err", i18n.Reason(err)), Err: err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.toxiproxy, err)
