@@ -194,7 +194,7 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 			return writeJSON(w, ts)
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TOPIC\tPARTITIONS\tREPLICATION")
+		fmt.Fprintln(tw, i18n.T("topic.list.header"))
 		for _, t := range ts {
 			fmt.Fprintf(tw, "%s\t%d\t%d\n", t.Name, t.Partitions, t.ReplicationFactor)
 		}
