@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"io"
 	"log/slog"
 	"maps"
@@ -63,7 +64,7 @@ var clientAliases = map[string]string{"sasl.mechanisms": "sasl.mechanism"}
 
 func nonEmpty(v string) error {
 	if strings.TrimSpace(v) == "" {
-		return errors.New("is empty")
+		return i18n.Errorf("setting.empty")
 	}
 	return nil
 }
@@ -75,7 +76,7 @@ func oneOf(allowed ...string) func(string) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+		return i18n.Errorf("setting.oneOf", "value", strconv.Quote(v), "allowed", strings.Join(allowed, ", "))
 	}
 }
 
@@ -83,7 +84,7 @@ func intIn(lo, hi int) func(string) error {
 	return func(v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("%q is not a whole number in %d..%d", v, lo, hi)
+			return i18n.Errorf("setting.intIn", "value", strconv.Quote(v), "lo", lo, "hi", hi)
 		}
 		return nil
 	}
@@ -114,17 +115,17 @@ func (p *ClientProps) Set(key, value string) error {
 	if !ok {
 		if !settingName(key) {
 			// A mistyped line may carry a secret: name no part of it.
-			return fmt.Errorf("%w: a key is not a setting name (prodlab takes %s)", ErrClientProp, strings.Join(ClientKeys(), ", "))
+			return &i18n.Error{Msg: i18n.M("setting.notAKey", "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
 		}
-		return fmt.Errorf("%w %s: unknown key (prodlab takes %s)", ErrClientProp, key, strings.Join(ClientKeys(), ", "))
+		return &i18n.Error{Msg: i18n.M("setting.unknownKey", "key", key, "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
 	}
 	value = strings.TrimSpace(value)
 	if k.check != nil {
 		if err := k.check(value); err != nil {
 			if k.secret {
-				return fmt.Errorf("%w %s: is empty", ErrClientProp, key)
+				return &i18n.Error{Msg: i18n.M("setting.keyEmpty", "key", key), Err: ErrClientProp}
 			}
-			return fmt.Errorf("%w %s: %v", ErrClientProp, key, err)
+			return &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", err), Err: ErrClientProp}
 		}
 	}
 	if p.m == nil {
@@ -176,9 +177,9 @@ func (p *ClientProps) SetPair(kv string) error {
 	if !ok {
 		k = strings.TrimSpace(k)
 		if _, known := clientKeys[k]; known {
-			return fmt.Errorf("%w %s: use %s=value", ErrClientProp, k, k)
+			return &i18n.Error{Msg: i18n.M("setting.useKV", "key", k), Err: ErrClientProp}
 		}
-		return fmt.Errorf("%w: a -X value is not key=value", ErrClientProp)
+		return &i18n.Error{Msg: i18n.M("setting.notKV"), Err: ErrClientProp}
 	}
 	return p.Set(k, v)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"log/slog"
 	"net"
 	"strconv"
@@ -83,33 +84,32 @@ func DefaultConfig() Config {
 func (c *Config) Validate() error {
 	var errs []error
 	if len(c.Bootstrap) == 0 {
-		errs = append(errs, errors.New("KAFKA_BOOTSTRAP_SERVERS: at least one host:port is required"))
+		errs = append(errs, i18n.Errorf("cfg.bootstrap.none"))
 	}
 	for _, b := range c.Bootstrap {
 		if _, port, err := net.SplitHostPort(b); err != nil || port == "" {
-			errs = append(errs, fmt.Errorf("KAFKA_BOOTSTRAP_SERVERS: %q is not host:port", b))
+			errs = append(errs, i18n.Errorf("cfg.bootstrap.bad", "value", strconv.Quote(b)))
 		}
 	}
 	if c.RequestTimeout < 10*time.Millisecond {
-		errs = append(errs, fmt.Errorf("KAFKA_REQUEST_TIMEOUT_MS: %d ms is below the minimum of 10 ms", c.RequestTimeout.Milliseconds()))
+		errs = append(errs, i18n.Errorf("cfg.requestTimeout", "ms", c.RequestTimeout.Milliseconds()))
 	}
 	if c.RetryBackoff < 0 {
-		errs = append(errs, fmt.Errorf("KAFKA_RETRY_BACKOFF_MS: %d ms is negative", c.RetryBackoff.Milliseconds()))
+		errs = append(errs, i18n.Errorf("cfg.negativeMs", "env", "KAFKA_RETRY_BACKOFF_MS", "ms", c.RetryBackoff.Milliseconds()))
 	}
 	if c.Retries < 0 {
-		errs = append(errs, fmt.Errorf("KAFKA_RETRIES: %d is negative", c.Retries))
+		errs = append(errs, i18n.Errorf("cfg.negative", "env", "KAFKA_RETRIES", "value", c.Retries))
 	}
 	if c.Linger < 0 || c.Linger > time.Minute {
-		errs = append(errs, fmt.Errorf("KAFKA_LINGER_MS: %d ms is outside 0..60000", c.Linger.Milliseconds()))
+		errs = append(errs, i18n.Errorf("cfg.linger", "ms", c.Linger.Milliseconds()))
 	}
 	switch c.AcksPlain {
 	case "0", "1", "all", "-1":
 	default:
-		errs = append(errs, fmt.Errorf("KAFKA_ACKS_PLAIN: %q is not 0, 1 or all", c.AcksPlain))
+		errs = append(errs, i18n.Errorf("cfg.acks", "value", strconv.Quote(c.AcksPlain)))
 	}
 	if c.DeliveryTimeout < c.RequestTimeout+c.Linger {
-		errs = append(errs, fmt.Errorf("KAFKA_DELIVERY_TIMEOUT_MS: %d ms must be ≥ KAFKA_REQUEST_TIMEOUT_MS + KAFKA_LINGER_MS = %d ms",
-			c.DeliveryTimeout.Milliseconds(), (c.RequestTimeout+c.Linger).Milliseconds()))
+		errs = append(errs, i18n.Errorf("cfg.deliveryTimeout", "ms", c.DeliveryTimeout.Milliseconds(), "min", (c.RequestTimeout+c.Linger).Milliseconds()))
 	}
 	if d := c.MaxIdle(); d != 0 && (d < 100*time.Millisecond || d > 15*time.Minute) {
 		errs = append(errs, fmt.Errorf("KAFKA_CONNECTIONS_MAX_IDLE_MS: %d ms is outside 100..900000", d.Milliseconds()))
@@ -146,7 +146,7 @@ func msVar(env, flagName, usage string, field func(*Config) *time.Duration) envV
 	return envVar{env, flagName, usage, func(c *Config, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
-			return fmt.Errorf("%s: %q is not a whole number of milliseconds", env, v)
+			return i18n.Errorf("cfg.notMs", "env", env, "value", strconv.Quote(v))
 		}
 		*field(c) = time.Duration(n) * time.Millisecond
 		return nil
@@ -178,7 +178,7 @@ var envVars = []envVar{
 	{"KAFKA_RETRIES", "retries", "retries of the plain producer", func(c *Config, v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
-			return fmt.Errorf("KAFKA_RETRIES: %q is not a whole number", v)
+			return i18n.Errorf("cfg.notInt", "env", "KAFKA_RETRIES", "value", strconv.Quote(v))
 		}
 		c.Retries = n
 		return nil

@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register("api", "run one producer API against an external Kafka", runAPI)
+	register("api", "cmd.api", runAPI)
 }
 
 // apiConfig is the parsed configuration of 'prodlab api'.
@@ -48,7 +48,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 		return c, err
 	}
 	c.producer.RegisterFlags(fs)
-	err := fs.Parse(args)
+	err := parseFlags(fs, args)
 	if err != nil {
 		return c, err
 	}
@@ -86,7 +86,7 @@ func runAPI(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	host, _, _ := net.SplitHostPort(c.listen)
-	warnExposed(os.Stderr, "--listen", host, "the producer API")
+	warnExposed(os.Stderr, "--listen", host, "host.api")
 	guard, err := httpguard.New(httpguard.AllowHosts(host), httpguard.AllowHosts(c.allowed...))
 	if err != nil {
 		ln.Close()

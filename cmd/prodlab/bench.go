@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register("bench", "measure every engine: API vs direct producer, async rate, memory", runBench)
+	register("bench", "cmd.bench", runBench)
 }
 
 // benchConfig is the parsed configuration of 'prodlab bench'.
@@ -44,7 +44,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&c.out, "out", "", "also write the Markdown report to this file")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the whole run to this file")
 	heapDir := fs.String("heapprofile-dir", "", "write heap-<engine>.pprof, taken after the last async 202, to this directory")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {

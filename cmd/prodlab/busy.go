@@ -2,13 +2,13 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"syscall"
 
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/portowner"
 )
@@ -18,8 +18,9 @@ import (
 var busyPort = regexp.MustCompile(`:(\d+): bind: address already in use`)
 
 // explainBusy turns an "address already in use" error from lab.Open into
-// one that names the process holding the port, and says how to stop it
-// when it is another prodlab. Other errors are returned as they are.
+// one that names the process holding the port, and says how to free it
+// when it is another prodlab or a Docker container (the previous
+// module's stack). Other errors are returned as they are.
 func explainBusy(err error) error {
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		return err
@@ -37,10 +38,10 @@ func explainBusy(err error) error {
 	if port == 0 {
 		return err
 	}
-	p, perr := portowner.Listener(port)
+	p, perr := listenerOf(port)
 	switch {
 	case perr != nil:
-		return fmt.Errorf("port %d is already in use (by a process this user cannot see): %w", port, err)
+		return i18n.Errorf("busy.hidden", "port", port, "err", err)
 	case p.IsProdlab():
 		dir, ok := p.Flag("data-dir")
 		if !ok {
@@ -49,8 +50,17 @@ func explainBusy(err error) error {
 		if !filepath.IsAbs(dir) && p.Dir != "" {
 			dir = filepath.Join(p.Dir, dir)
 		}
-		return fmt.Errorf("port %d is already in use by another prodlab lab, PID %d (%s): stop it with Ctrl-C in its terminal or `prodlab down --data-dir %s`", port, p.PID, p.Cmdline, dir)
+		return i18n.Errorf("busy.prodlab", "port", port, "pid", p.PID, "cmd", p.Cmdline, "dir", dir, "err", err)
+	case p.IsDockerProxy():
+		// docker stop on the containers that publish the port: it works
+		// from any folder, where 'docker compose down' needs the previous
+		// module's folder and compose files, and it spares the trainee's
+		// other containers, where 'docker stop $(docker ps -q)' does not.
+		return i18n.Errorf("busy.docker", "port", port, "pid", p.PID, "err", err)
 	default:
-		return fmt.Errorf("port %d is already in use by PID %d (%s): stop it, or give prodlab up other ports (see prodlab up -h)", port, p.PID, p.Cmdline)
+		return i18n.Errorf("busy.other", "port", port, "pid", p.PID, "cmd", p.Cmdline, "err", err)
 	}
 }
+
+// listenerOf names the process listening on a port; tests replace it.
+var listenerOf = portowner.Listener

@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/portowner"
 )
 
 // TestBusyPortNamesHolder: 'prodlab up' on a busy port names the process
@@ -43,4 +48,42 @@ func TestBusyPortNamesHolder(t *testing.T) {
 			oneLine(t, explainBusy(err), "port "+strconv.Itoa(port)+" is already in use by PID "+strconv.Itoa(os.Getpid()))
 		})
 	}
+}
+
+// TestBusyPortDockerProxy: a port held by the previous module's Docker
+// stack (docker-proxy) is named, with the one command that frees it, in
+// the trainee's language.
+func TestBusyPortDockerProxy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	_, bindErr := net.Listen("tcp", ln.Addr().String())
+	if bindErr == nil {
+		t.Fatal("a second listener on the same port succeeded")
+	}
+	before := listenerOf
+	t.Cleanup(func() { listenerOf = before })
+	listenerOf = func(p int) (portowner.Process, error) {
+		if p != port {
+			t.Errorf("asked for port %d, want %d", p, port)
+		}
+		args := []string{"/usr/bin/docker-proxy", "-proto", "tcp", "-host-ip", "0.0.0.0", "-host-port", strconv.Itoa(port), "-container-ip", "172.18.0.2", "-container-port", "9092"}
+		return portowner.Process{PID: 4242, Args: args, Cmdline: strings.Join(args, " ")}, nil
+	}
+	ps := strconv.Itoa(port)
+	inLang(t, i18n.FR)
+	err = explainBusy(bindErr)
+	oneLine(t, err, "le port "+ps+" est déjà pris par docker-proxy (PID 4242)")
+	oneLine(t, err, "Pour le libérer : docker stop $(docker ps -q --filter publish="+ps+")")
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("%v does not wrap EADDRINUSE", err)
+	}
+	i18n.Set(i18n.EN)
+	oneLine(t, explainBusy(bindErr), "port "+ps+" is already in use by docker-proxy (PID 4242)")
+	listenerOf = func(int) (portowner.Process, error) { return portowner.Process{}, portowner.ErrUnknown }
+	i18n.Set(i18n.FR)
+	oneLine(t, explainBusy(bindErr), "le port "+ps+" est déjà pris, par un processus que cet utilisateur ne peut pas voir")
 }

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/term"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 func init() {
-	register("compaction-check", "wait until log compaction keeps only the expected version of a key (Lab 02.6)", parsed(compactionFlags, compactionRun))
+	register("compaction-check", "cmd.compaction-check", parsed(compactionFlags, compactionRun))
 }
 
 // compactionConfig is a parsed 'prodlab compaction-check' command line.
@@ -44,13 +44,13 @@ func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) 
 	}
 	switch {
 	case c.spec.Key == "":
-		return c, &exitError{code: 2, err: errors.New("compaction-check: --key is required")}
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.required", "cmd", "compaction-check", "flag", "--key")}
 	case c.spec.Expect == "":
-		return c, &exitError{code: 2, err: errors.New("compaction-check: --expect is required")}
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.required", "cmd", "compaction-check", "flag", "--expect")}
 	case c.spec.Wait <= 0:
-		return c, fmt.Errorf("--wait %s must be positive", c.spec.Wait)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--wait", "value", c.spec.Wait)}
 	case c.conn.timeout <= 0:
-		return c, fmt.Errorf("--timeout %s must be positive", c.conn.timeout)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--timeout", "value", c.conn.timeout)}
 	}
 	return c, nil
 }
@@ -67,11 +67,11 @@ func compactionRun(ctx context.Context, c compactionConfig, w io.Writer) error {
 		seen := 0
 		c.spec.Progress = func(st admin.CompactionState) {
 			if seen == 0 {
-				fmt.Fprintf(w, "Before: key %s has %d record(s) in %s:\n", term.Safe(c.spec.Key), len(st.Versions), term.Safe(c.spec.Topic))
+				fmt.Fprintln(w, i18n.T("compaction.before", "key", c.spec.Key, "n", len(st.Versions), "topic", c.spec.Topic))
 				printVersions(w, st.Versions)
-				fmt.Fprintf(w, "Waiting up to %s for compaction...\n", c.spec.Wait)
+				fmt.Fprintln(w, i18n.T("compaction.waiting", "wait", c.spec.Wait))
 			} else if len(st.Versions) != seen {
-				fmt.Fprintf(w, "  %s: key %s now has %d record(s)\n", st.At.Format("15:04:05.000"), term.Safe(c.spec.Key), len(st.Versions))
+				fmt.Fprintln(w, "  "+i18n.T("compaction.now", "at", st.At.Format("15:04:05.000"), "key", c.spec.Key, "n", len(st.Versions)))
 			}
 			seen = len(st.Versions)
 		}
@@ -99,18 +99,18 @@ func printVersions(w io.Writer, rs []admin.Record) {
 
 func printReport(w io.Writer, rep admin.CompactionReport) {
 	if rep.Rolled != nil {
-		fmt.Fprintf(w, "Rolled the active segment: wrote key %s (segment.ms=%d passed since the newest record).\n", admin.RollKey, rep.SegmentMs)
+		fmt.Fprintln(w, i18n.T("compaction.rolled", "key", admin.RollKey, "segmentMs", rep.SegmentMs))
 	}
-	fmt.Fprintf(w, "After %s: key %s has %d record(s):\n", rep.Elapsed.Round(time.Millisecond), term.Safe(rep.Key), len(rep.After.Versions))
+	fmt.Fprintln(w, i18n.T("compaction.after", "took", rep.Elapsed, "key", rep.Key, "n", len(rep.After.Versions)))
 	printVersions(w, rep.After.Versions)
-	fmt.Fprintf(w, "Latest value of every other key (%d):\n", len(rep.After.Others))
+	fmt.Fprintln(w, i18n.T("compaction.others", "n", len(rep.After.Others)))
 	printVersions(w, rep.After.Others)
 	switch {
 	case rep.OK:
-		fmt.Fprintf(w, "OK: compaction kept only %s for key %s.\n", term.Safe(rep.Expect), term.Safe(rep.Key))
+		fmt.Fprintln(w, i18n.T("compaction.ok", "expect", rep.Expect, "key", rep.Key))
 	case rep.Compacted:
-		fmt.Fprintf(w, "FAILED: compaction kept another version than %s.\n", term.Safe(rep.Expect))
+		fmt.Fprintln(w, i18n.T("compaction.other", "expect", rep.Expect))
 	default:
-		fmt.Fprintf(w, "FAILED: not compacted within the wait.\n")
+		fmt.Fprintln(w, i18n.T("compaction.timeout"))
 	}
 }

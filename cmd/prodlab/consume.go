@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,11 +12,12 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
-	register("consume", "print a topic's records (kafka-console-consumer.sh without docker exec)", parsed(consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
+	register("consume", "cmd.consume", parsed(consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
 		return consumeRun(ctx, c, w, os.Stderr)
 	}))
 }
@@ -56,19 +56,19 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 		return c, err
 	}
 	if c.spec.Topic == "" {
-		return c, &exitError{code: 2, err: errors.New("consume: --topic is required")}
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.required", "cmd", "consume", "flag", "--topic")}
 	}
 	if c.spec.Idle <= 0 {
-		return c, fmt.Errorf("--timeout %s must be positive", c.spec.Idle)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--timeout", "value", c.spec.Idle)}
 	}
 	if c.conn.timeout <= 0 {
-		return c, fmt.Errorf("--connect-timeout %s must be positive", c.conn.timeout)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--connect-timeout", "value", c.conn.timeout)}
 	}
 	if *partition < -1 {
-		return c, fmt.Errorf("--partition %d is negative", *partition)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.negative", "flag", "--partition", "value", *partition)}
 	}
 	if c.spec.Max < 0 {
-		return c, fmt.Errorf("--max-messages %d is negative", c.spec.Max)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.negative", "flag", "--max-messages", "value", c.spec.Max)}
 	}
 	if *partition >= 0 {
 		c.spec.Partitions = []int32{int32(*partition)}
@@ -115,18 +115,18 @@ func consumeRun(ctx context.Context, c consumeConfig, stdout, stderr io.Writer) 
 		}
 		fmt.Fprintf(w, "Total\t%d\n", res.Matched)
 	}
-	fmt.Fprintf(stderr, "Processed a total of %d messages (%s)\n", res.Matched, stopReason(res.Stop, c.spec.Idle))
+	fmt.Fprintln(stderr, i18n.T("consume.processed", "n", res.Matched, "why", stopReason(res.Stop, c.spec.Idle)))
 	return nil
 }
 
 func stopReason(s admin.Stop, idle time.Duration) string {
 	switch s {
 	case admin.StopEnd:
-		return "reached the end offsets"
+		return i18n.T("consume.stop.end")
 	case admin.StopIdle:
-		return "no new record for " + idle.String()
+		return i18n.T("consume.stop.idle", "idle", idle)
 	case admin.StopMax:
-		return "reached --max-messages"
+		return i18n.T("consume.stop.max")
 	}
 	return strconv.Quote(string(s))
 }

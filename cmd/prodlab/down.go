@@ -8,13 +8,14 @@ import (
 	"io"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
 func init() {
-	register("down", "stop the lab running on a data dir (SIGTERM, then wait until it has exited)", parsed(downFlags, down))
+	register("down", "cmd.down", parsed(downFlags, down))
 }
 
 // downConfig is a parsed 'prodlab down' command line.
@@ -33,10 +34,10 @@ func downFlags(args []string, stderr io.Writer) (downConfig, error) {
 		return c, err
 	}
 	if c.dataDir == "" {
-		return c, &exitError{code: 2, err: errors.New("down: --data-dir is empty: a lab with no data dir is stopped with Ctrl-C in its terminal")}
+		return c, &exitError{code: 2, err: i18n.Errorf("down.noDataDir")}
 	}
 	if c.wait <= 0 {
-		return c, fmt.Errorf("--wait %s must be positive", c.wait)
+		return c, &exitError{code: 2, err: i18n.Errorf("down.wait", "wait", c.wait)}
 	}
 	return c, nil
 }
@@ -46,7 +47,7 @@ func downFlags(args []string, stderr io.Writer) (downConfig, error) {
 func down(ctx context.Context, c downConfig, w io.Writer) error {
 	pid, err := runlock.Holder(c.dataDir)
 	if errors.Is(err, runlock.ErrNotRunning) {
-		fmt.Fprintf(w, "No lab is running on data dir %s: nothing to stop.\n", c.dataDir)
+		fmt.Fprintln(w, i18n.T("down.none", "dir", c.dataDir))
 		return nil
 	}
 	if err != nil {
@@ -54,9 +55,9 @@ func down(ctx context.Context, c downConfig, w io.Writer) error {
 	}
 	start := time.Now()
 	if err := terminate(pid); err != nil {
-		return fmt.Errorf("stopping prodlab PID %d: %w", pid, err)
+		return i18n.Errorf("down.kill", "pid", pid, "err", err)
 	}
-	fmt.Fprintf(w, "Stopping prodlab PID %d (data dir %s): pending sends are flushed first...\n", pid, c.dataDir)
+	fmt.Fprintln(w, i18n.T("down.stopping", "pid", pid, "dir", c.dataDir))
 	wctx, cancel := context.WithTimeout(ctx, c.wait)
 	defer cancel()
 	if err := wait.Until(wctx, func() bool {
@@ -66,8 +67,8 @@ func down(ctx context.Context, c downConfig, w io.Writer) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("prodlab PID %d still running %s after SIGTERM; look at its terminal, or force it with: kill -9 %d", pid, c.wait, pid)
+		return i18n.Errorf("down.stuck", "pid", pid, "wait", c.wait)
 	}
-	fmt.Fprintf(w, "Stopped prodlab PID %d in %s.\n", pid, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintln(w, i18n.T("down.stopped", "pid", pid, "took", time.Since(start)))
 	return nil
 }

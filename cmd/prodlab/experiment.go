@@ -16,13 +16,14 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/experiment/htmlreport"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/term"
 )
 
 func init() {
-	register("experiment", "measure plain vs idempotent producers under a fault schedule (table, --json, --report HTML)", runExperiment)
+	register("experiment", "cmd.experiment", runExperiment)
 }
 
 // experimentConfig is the parsed configuration of 'prodlab experiment'.
@@ -40,15 +41,12 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	fs := flag.NewFlagSet("experiment", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: prodlab experiment [flags]\n\n"+
-			"Sends N messages per API and mode through the lab's producer APIs under a fault\n"+
-			"schedule, reads the log back through Kafka's direct listener and classifies every\n"+
-			"request: acked, failed or indeterminate, crossed with the copies in the log.\n\nschedules:\n")
+		fmt.Fprint(stderr, i18n.T("exp.cli.usage")+"\n")
 		for _, s := range experiment.Schedules() {
 			fmt.Fprintf(stderr, "  %-15s %s\n", s.Name(), s.Describe())
 		}
-		fmt.Fprint(stderr, "\nflags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\n"+i18n.T("cli.flags")+"\n")
+		printDefaults(fs)
 	}
 	fs.StringVar(&c.schedule, "schedule", experiment.DefaultSchedule, "fault schedule (see above)")
 	n := fs.Int("n", experiment.DefaultN, "messages per API and mode")
@@ -66,7 +64,7 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	for _, f := range []string{c.jsonFile, c.htmlFile} {
 		if f != "" {
 			if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
-				return c, fmt.Errorf("cannot write %s: its directory does not exist", f)
+				return c, &exitError{code: 2, err: i18n.Errorf("exp.cli.noDir", "file", f)}
 			}
 		}
 	}
@@ -128,7 +126,7 @@ func runExperiment(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return &exitError{130, errors.New("interrupted: the schedule's toxics were removed")}
+			return &exitError{130, i18n.Errorf("exp.cli.interrupted")}
 		}
 		return err
 	}
@@ -151,13 +149,13 @@ func writeReports(c experimentConfig, rep experiment.Report, stdout, stderr io.W
 		if err := writeFile(c.jsonFile, rep.WriteJSON); err != nil {
 			return err
 		}
-		fmt.Fprintln(stderr, "JSON report:", c.jsonFile)
+		fmt.Fprintln(stderr, i18n.T("exp.cli.json", "file", c.jsonFile))
 	}
 	if c.htmlFile != "" {
 		if err := writeFile(c.htmlFile, func(w io.Writer) error { return htmlreport.Write(w, rep) }); err != nil {
 			return err
 		}
-		fmt.Fprintln(stderr, "HTML report:", c.htmlFile)
+		fmt.Fprintln(stderr, i18n.T("exp.cli.html", "file", c.htmlFile))
 	}
 	return nil
 }
@@ -217,7 +215,7 @@ func writeFile(name string, write func(io.Writer) error) error {
 	}
 	if err := write(f); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return i18n.Errorf("exp.cli.write", "file", name, "err", err)
 	}
 	return f.Close()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpguard"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // hostList is a repeatable --allowed-host flag.
@@ -37,7 +38,7 @@ func loopback(host string) bool {
 }
 
 // warnExposed tells, when host (the value of flag) is not a loopback
-// address, what other machines can now reach.
+// address, what other machines can now reach: what are catalogue ids.
 func warnExposed(w io.Writer, flag, host string, what ...string) {
 	if loopback(host) {
 		return
@@ -45,7 +46,9 @@ func warnExposed(w io.Writer, flag, host string, what ...string) {
 	if host == "" {
 		host = `""`
 	}
-	fmt.Fprintf(w, "WARNING: %s %s is not a loopback address. Reachable from other machines on the network, without authentication: %s. "+
-		"Browsers that use a host name rather than an IP address need --allowed-host NAME.\n",
-		flag, host, strings.Join(what, ", "))
+	names := make([]string, len(what))
+	for i, id := range what {
+		names[i] = i18n.T(id) // an id the catalogue lacks stands as it is
+	}
+	fmt.Fprintln(w, i18n.T("host.exposed", "flag", flag, "host", host, "what", strings.Join(names, ", ")))
 }

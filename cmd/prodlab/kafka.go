@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("kafka", "run real Apache Kafka brokers locally from jars: up|down|status|kill|start|fetch", runKafka)
+	register("kafka", "cmd.kafka", runKafka)
 }
 
 const kafkaUsage = `usage: prodlab kafka <subcommand> [flags]
@@ -160,7 +160,7 @@ func usageErr(msg string) error {
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return nil, err
 		}
 		args = fs.Args()

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 )
-
-// logUsage is how usage() and every command's help describe the log flags.
-const logUsage = "Every command also takes --log-level debug|info|warn|error (default info)\nand --log-format text|json (default text); logs go to stderr.\n"
 
 // logConfig is the parsed --log-level and --log-format.
 type logConfig struct {
@@ -38,7 +36,7 @@ func logFlags(args []string) (logConfig, []string, error) {
 		}
 		if !hasValue {
 			if i+1 == len(args) {
-				return c, nil, fmt.Errorf("flag --%s needs a value", name)
+				return c, nil, i18n.Errorf("cli.flag.needsValue", "flag", "--"+name)
 			}
 			i++
 			value = args[i]
@@ -47,7 +45,7 @@ func logFlags(args []string) (logConfig, []string, error) {
 		case "log-level":
 			l, ok := logLevels[value]
 			if !ok {
-				return c, nil, fmt.Errorf("--log-level %q is not debug, info, warn or error", value)
+				return c, nil, i18n.Errorf("cli.logLevel.bad", "value", strconv.Quote(value))
 			}
 			c.level, c.levelSet = l, true
 		case "log-format":
@@ -57,7 +55,7 @@ func logFlags(args []string) (logConfig, []string, error) {
 			case "json":
 				c.json = true
 			default:
-				return c, nil, fmt.Errorf("--log-format %q is not text or json", value)
+				return c, nil, i18n.Errorf("cli.logFormat.bad", "value", strconv.Quote(value))
 			}
 		}
 	}

@@ -6,15 +6,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"io"
 	"maps"
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
-
-	"github.com/prodlab/prodlab/internal/term"
 )
 
 // command is one prodlab subcommand.
@@ -26,6 +26,7 @@ type command struct {
 var commands = map[string]command{}
 
 // register adds a subcommand; each command's file calls it from init.
+// summary is the id of its one-line description in the catalogue.
 func register(name, summary string, run func(ctx context.Context, args []string) error) {
 	commands[name] = command{summary, run}
 }
@@ -44,11 +45,11 @@ func parsed[C any](parse func([]string, io.Writer) (C, error), run func(context.
 
 // parseNoArgs parses args into fs and refuses a positional argument.
 func parseNoArgs(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return &exitError{code: 2, err: fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+		return &exitError{code: 2, err: i18n.Errorf("cli.unexpectedArg", "cmd", fs.Name(), "arg", strconv.Quote(fs.Arg(0)))}
 	}
 	return nil
 }
@@ -59,7 +60,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "prodlab:", term.Text(err.Error()))
+			fmt.Fprintln(os.Stderr, i18n.T("cli.error", "err", err))
 		}
 		os.Exit(exitCode(err))
 	}
@@ -67,10 +68,14 @@ func main() {
 
 // run dispatches args to a subcommand.
 func run(ctx context.Context, args []string) error {
+	args, err := setLang(args)
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(os.Stderr, usage())
 		if len(args) == 0 {
-			return errors.New("no command given")
+			return i18n.Errorf("cli.noCommand")
 		}
 		return nil
 	}
@@ -79,7 +84,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown command %q\n%s", args[0], usage())
+		return i18n.Errorf("cli.unknownCommand", "cmd", strconv.Quote(args[0]), "usage", usage())
 	}
 	lc, rest, err := logFlags(args[1:])
 	if err != nil {
@@ -91,11 +96,11 @@ func run(ctx context.Context, args []string) error {
 
 func usage() string {
 	var b strings.Builder
-	b.WriteString("usage: prodlab <command> [flags]\n\ncommands:\n")
+	b.WriteString(i18n.T("cli.usage.head") + "\n")
 	for _, n := range slices.Sorted(maps.Keys(commands)) {
-		fmt.Fprintf(&b, "  %-16s %s\n", n, commands[n].summary)
+		fmt.Fprintf(&b, "  %-16s %s\n", n, i18n.T(commands[n].summary))
 	}
-	b.WriteString("\nRun 'prodlab <command> -h' for a command's flags.\n" + logUsage + "'prodlab --version' is 'prodlab version'.\n")
+	b.WriteString("\n" + i18n.T("cli.usage.tail") + "\n")
 	return b.String()
 }
 

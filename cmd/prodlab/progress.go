@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/runlock"
@@ -21,14 +23,13 @@ import (
 )
 
 func init() {
-	register("progress", "show the module's checkpoints, ticked from what the lab saw (--json, --reset, --lang en)", parsed(progressFlags, showProgress))
+	register("progress", "cmd.progress", parsed(progressFlags, showProgress))
 }
 
 // progressConfig is a parsed 'prodlab progress' command line.
 type progressConfig struct {
 	console string
 	dataDir string
-	lang    string
 	json    bool
 	reset   bool
 }
@@ -39,18 +40,14 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.console, "console", c.console, "web console of the running lab, asked first")
 	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "data dir whose progress.json is read when no lab answers")
-	fs.StringVar(&c.lang, "lang", "fr", "language of the table: fr or en")
 	fs.BoolVar(&c.json, "json", false, "print the checkpoints as JSON (for a trainer collecting results)")
 	fs.BoolVar(&c.reset, "reset", false, "forget every tick, then print the table")
 	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
 	}
-	if !progress.ValidLang(c.lang) {
-		return c, &exitError{code: 2, err: fmt.Errorf("progress: --lang %q: use fr or en", c.lang)}
-	}
 	c.console = strings.TrimRight(c.console, "/")
 	if !strings.HasPrefix(c.console, "http://") && !strings.HasPrefix(c.console, "https://") {
-		return c, &exitError{code: 2, err: fmt.Errorf("progress: --console %q is not an http:// URL", c.console)}
+		return c, &exitError{code: 2, err: i18n.Errorf("progress.err.url", "url", strconv.Quote(c.console))}
 	}
 	return c, nil
 }
@@ -82,12 +79,12 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 		return enc.Encode(rep)
 	}
 	if from != "" {
-		fmt.Fprintf(w, map[string]string{"fr": "Aucun lab ne répond sur %s : progression lue dans %s.\n", "en": "No lab answers on %s: progress read from %s.\n"}[c.lang], c.console, from)
+		fmt.Fprintln(w, i18n.T("progress.fromFile", "console", c.console, "file", from))
 	}
 	if c.reset {
-		fmt.Fprintln(w, map[string]string{"fr": "Progression remise à zéro.", "en": "Progress reset."}[c.lang])
+		fmt.Fprintln(w, i18n.T("progress.reset"))
 	}
-	_, err = io.WriteString(w, safeReport(rep).Text(c.lang))
+	_, err = io.WriteString(w, safeReport(rep).Text(i18n.Current()))
 	return err
 }
 
@@ -107,7 +104,14 @@ func safeReport(rep progress.Report) progress.Report {
 		row.ID = progress.ID(term.Safe(string(row.ID)))
 		row.Title, row.Next = safe(row.Title), safe(row.Next)
 		if row.Tick != nil {
-			row.Tick = &progress.Tick{At: row.Tick.At, How: term.Safe(row.Tick.How)}
+			t := *row.Tick
+			t.How = term.Safe(t.How)
+			if t.Msg != nil {
+				m := *t.Msg
+				m.Args = safe(m.Args)
+				t.Msg = &m
+			}
+			row.Tick = &t
 		}
 		out.Rows[i] = row
 	}
@@ -121,11 +125,7 @@ func resetFile(c progressConfig, path string) error {
 	lock, err := runlock.Acquire(c.dataDir)
 	var held *runlock.HeldError
 	if errors.As(err, &held) {
-		msg := map[string]string{
-			"fr": "progress : un lab tourne sur %s (PID %d) mais aucune console ne répond sur %s ; remettez à zéro par sa console (--console http://127.0.0.1:<port>) ou arrêtez-le d'abord (prodlab down --data-dir %s)",
-			"en": "progress: a lab runs on %s (PID %d) but no console answers on %s; reset through its console (--console http://127.0.0.1:<port>) or stop it first (prodlab down --data-dir %s)",
-		}[c.lang]
-		return fmt.Errorf(msg, held.Dir, held.PID, c.console, held.Dir)
+		return i18n.Errorf("progress.resetHeld", "dir", held.Dir, "pid", held.PID, "console", c.console)
 	}
 	if err != nil {
 		return fmt.Errorf("progress: %w", err)
@@ -152,18 +152,18 @@ func askProgress(ctx context.Context, c progressConfig) (progress.Report, error)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return rep, fmt.Errorf("progress: the console at %s: %w", c.console, err)
+		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return rep, fmt.Errorf("progress: the console at %s: %w", c.console, err)
+		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return rep, fmt.Errorf("progress: the console at %s answered %s %s: %s", c.console, method, path, strings.TrimSpace(string(raw)))
+		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", strings.TrimSpace(string(raw)))
 	}
 	if err := json.Unmarshal(raw, &rep); err != nil {
-		return rep, fmt.Errorf("progress: the console at %s answered something else than the checkpoints (%v): is it a prodlab console?", c.console, err)
+		return rep, i18n.Errorf("progress.err.notConsole", "url", c.console, "err", err)
 	}
 	return rep, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
@@ -24,13 +25,13 @@ import (
 )
 
 func TestProgressFlags(t *testing.T) {
-	for _, args := range [][]string{{"--lang", "de"}, {"extra"}, {"--console", "localhost:8080"}} {
+	for _, args := range [][]string{{"extra"}, {"--console", "localhost:8080"}} {
 		if _, err := progressFlags(args, io.Discard); err == nil {
 			t.Errorf("%q accepted", args)
 		}
 	}
-	c, err := progressFlags([]string{"--lang", "en", "--json", "--console", "http://127.0.0.1:1/"}, io.Discard)
-	if err != nil || c.lang != "en" || !c.json || c.console != "http://127.0.0.1:1" {
+	c, err := progressFlags([]string{"--json", "--console", "http://127.0.0.1:1/"}, io.Discard)
+	if err != nil || !c.json || c.console != "http://127.0.0.1:1" {
 		t.Fatalf("%+v %v", c, err)
 	}
 }
@@ -60,7 +61,8 @@ func TestProgressAsksTheLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := progressConfig{console: l.ConsoleURL(), dataDir: t.TempDir(), lang: "fr"}
+	inLang(t, i18n.FR)
+	cfg := progressConfig{console: l.ConsoleURL(), dataDir: t.TempDir()}
 	var out strings.Builder
 	if err := showProgress(t.Context(), cfg, &out); err != nil {
 		t.Fatal(err)
@@ -72,7 +74,8 @@ func TestProgressAsksTheLab(t *testing.T) {
 		}
 	}
 	out.Reset()
-	cfg.json, cfg.lang = true, "en"
+	cfg.json = true
+	i18n.Set(i18n.EN)
 	if err := showProgress(t.Context(), cfg, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +103,8 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := progressConfig{console: closedURL(t), dataDir: dir, lang: "en"}
+	inLang(t, i18n.EN)
+	cfg := progressConfig{console: closedURL(t), dataDir: dir}
 	var out strings.Builder
 	if err := showProgress(context.Background(), cfg, &out); err != nil {
 		t.Fatal(err)
@@ -117,8 +121,8 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for lang, want := range map[string]string{"fr": "un lab tourne sur " + dir, "en": "a lab runs on " + dir} {
-		cfg.lang = lang
+	for lang, want := range map[i18n.Lang]string{i18n.FR: "un lab tourne sur " + dir, i18n.EN: "a lab runs on " + dir} {
+		inLang(t, lang)
 		err := showProgress(context.Background(), cfg, &out)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("--reset (%s) while a lab holds the data dir: %v, want %q", lang, err, want)
@@ -170,7 +174,7 @@ func TestProgressEscapesNames(t *testing.T) {
 	}))
 	defer console.Close()
 	var out strings.Builder
-	if err := showProgress(t.Context(), progressConfig{console: console.URL, dataDir: t.TempDir(), lang: "en"}, &out); err != nil {
+	if err := showProgress(t.Context(), progressConfig{console: console.URL, dataDir: t.TempDir()}, &out); err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,12 +16,13 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/term"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 func init() {
-	register("topic", "manage topics: create|list|describe|delete (kafka-topics.sh without docker exec)", parsed(topicFlags, topicRun))
+	register("topic", "cmd.topic", parsed(topicFlags, topicRun))
 }
 
 // connConfig says how admin commands reach the cluster.
@@ -86,15 +88,6 @@ type topicConfig struct {
 	replication int
 }
 
-const topicUsage = `usage:
-  prodlab topic create NAME [--partitions N] [--replication-factor R] [--config k=v ...] [--if-not-exists]
-  prodlab topic list [--internal]
-  prodlab topic describe NAME [--all-configs]
-  prodlab topic delete NAME [--if-exists]
-
-flags:
-`
-
 // topicFlags parses the arguments of 'prodlab topic'.
 func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	var c topicConfig
@@ -112,8 +105,8 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	fs.BoolVar(&c.allConfigs, "all-configs", false, "describe: show every config, not only the topic's overrides")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, topicUsage)
-		fs.PrintDefaults()
+		fmt.Fprint(stderr, i18n.T("topic.usage")+"\n")
+		printDefaults(fs)
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -121,7 +114,7 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	}
 	if len(pos) == 0 {
 		fs.Usage()
-		return c, &exitError{code: 2, err: errors.New("topic: no action given: create, list, describe or delete")}
+		return c, &exitError{code: 2, err: i18n.Errorf("topic.noAction")}
 	}
 	if err := c.conn.parsed(); err != nil {
 		return c, err
@@ -133,25 +126,25 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	case "list":
 		want = 1
 	default:
-		return c, &exitError{code: 2, err: fmt.Errorf("topic: unknown action %q: create, list, describe or delete", c.action)}
+		return c, &exitError{code: 2, err: i18n.Errorf("topic.badAction", "action", strconv.Quote(c.action))}
 	}
 	if len(pos) < want {
-		return c, &exitError{code: 2, err: fmt.Errorf("topic %s: a topic name is required", c.action)}
+		return c, &exitError{code: 2, err: i18n.Errorf("topic.needName", "action", c.action)}
 	}
 	if len(pos) > want {
-		return c, &exitError{code: 2, err: fmt.Errorf("topic %s: unexpected argument %q", c.action, pos[want])}
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.unexpectedArg", "cmd", "topic "+c.action, "arg", strconv.Quote(pos[want]))}
 	}
 	if want == 2 {
 		c.spec.Name = pos[1]
 	}
 	if c.conn.timeout <= 0 {
-		return c, fmt.Errorf("--timeout %s must be positive", c.conn.timeout)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--timeout", "value", c.conn.timeout)}
 	}
 	if c.partitions < -1 || c.partitions == 0 || c.partitions > 1<<20 {
-		return c, fmt.Errorf("--partitions %d: use 1 or more", c.partitions)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.oneOrMore", "flag", "--partitions", "value", c.partitions)}
 	}
 	if c.replication < -1 || c.replication == 0 || c.replication > 1<<14 {
-		return c, fmt.Errorf("--replication-factor %d: use 1 or more", c.replication)
+		return c, &exitError{code: 2, err: i18n.Errorf("cli.oneOrMore", "flag", "--replication-factor", "value", c.replication)}
 	}
 	c.spec.Partitions, c.spec.ReplicationFactor = int32(c.partitions), int16(c.replication)
 	if len(configs) > 0 {
@@ -189,9 +182,9 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 			return writeJSON(w, res)
 		}
 		if res.Created {
-			fmt.Fprintf(w, "Created topic %s (partitions %d, replication factor %d).\n", term.Safe(res.Name), res.Partitions, res.ReplicationFactor)
+			fmt.Fprintln(w, i18n.T("topic.created", "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
 		} else {
-			fmt.Fprintf(w, "Topic %s already exists (partitions %d, replication factor %d): left as is.\n", term.Safe(res.Name), res.Partitions, res.ReplicationFactor)
+			fmt.Fprintln(w, i18n.T("topic.exists", "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
 		}
 	case "list":
 		ts, err := cl.ListTopics(ctx, c.internal)
@@ -202,7 +195,7 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 			return writeJSON(w, ts)
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TOPIC\tPARTITIONS\tREPLICATION")
+		fmt.Fprintln(tw, i18n.T("topic.list.header"))
 		for _, t := range ts {
 			fmt.Fprintf(tw, "%s\t%d\t%d\n", term.Safe(t.Name), t.Partitions, t.ReplicationFactor)
 		}
@@ -228,13 +221,13 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 	case "delete":
 		err := cl.DeleteTopic(ctx, c.spec.Name)
 		if errors.Is(err, prodlab.ErrUnknownTopic) && c.ifExists {
-			fmt.Fprintf(w, "Topic %s does not exist: nothing to delete.\n", term.Safe(c.spec.Name))
+			fmt.Fprintln(w, i18n.T("topic.noneToDelete", "topic", c.spec.Name))
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "Deleted topic %s.\n", term.Safe(c.spec.Name))
+		fmt.Fprintln(w, i18n.T("topic.deleted", "topic", c.spec.Name))
 	}
 	return nil
 }
@@ -257,7 +250,7 @@ func printDescription(w io.Writer, d admin.TopicDescription) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "* END-START: an upper bound once a compacted topic has been cleaned.")
+	fmt.Fprintln(w, i18n.T("topic.recordsNote"))
 }
 
 func ints(s []int32) string {

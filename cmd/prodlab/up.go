@@ -14,16 +14,18 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/runlock"
 )
 
 func init() {
-	register("up", "run the whole lab: Kafka, Toxiproxy, the producer APIs and the web console", runUp)
+	register("up", "cmd.up", runUp)
 }
 
 // upFlags parses the flags of 'prodlab up' into a lab.Config.
@@ -54,11 +56,11 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		return cfg, err
 	}
 	cfg.Producer.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return cfg, i18n.Errorf("cli.unexpectedArg", "cmd", "up", "arg", strconv.Quote(fs.Arg(0)))
 	}
 	// Without cgo, librdkafka runs only if asked for, and lab.Open refuses it.
 	cfg.APIPorts = map[string]int{prodlab.Franz: *franzPort}
@@ -85,9 +87,9 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 			}
 		}
 	} else if *upstreams != "" || cfg.Faults != lab.FaultsAuto {
-		return cfg, errors.New("--upstreams and --faults need --kafka")
+		return cfg, i18n.Errorf("up.needKafka")
 	} else if cfg.Producer.Client.String() != "" {
-		return cfg, errors.New("-X and --config need --kafka: the embedded cluster takes no client settings")
+		return cfg, i18n.Errorf("up.clientNeedsKafka")
 	}
 	if err := cfg.Producer.Validate(); err != nil {
 		return cfg, err
@@ -104,7 +106,7 @@ func runUp(ctx context.Context, args []string) error {
 		verboseLogs()
 	}
 	cfg.Logger = slog.Default()
-	warnExposed(os.Stderr, "--host", cfg.Host, "Toxiproxy's API (it can open a proxy to any address)", "both producer APIs", "the web console", "the Kafka brokers", "the Toxiproxy proxies")
+	warnExposed(os.Stderr, "--host", cfg.Host, "host.toxiproxy", "host.apis", "host.console", "host.brokers", "host.proxies")
 	if cfg.DataDir != "" { // one lab per data dir, found by 'prodlab down'
 		lock, err := runlock.Acquire(cfg.DataDir)
 		if err != nil {
@@ -143,75 +145,86 @@ func stopUp(log *slog.Logger, l *lab.Lab) error {
 	go func() {
 		select {
 		case s := <-force:
-			log.Warn("second signal: giving up the clean stop, dropping what is not flushed", "signal", s.String())
+			log.Warn(i18n.T("up.log.forced"), "signal", s.String())
 			cancel()
 			time.AfterFunc(forceGrace, func() {
-				fmt.Fprintln(os.Stderr, "prodlab: forced exit")
+				fmt.Fprintln(os.Stderr, i18n.T("cli.error", "err", i18n.T("up.forcedExit")))
 				os.Exit(3)
 			})
 		case <-ctx.Done():
 		}
 	}()
-	log.Info("shutting down: removing the toxics, then flushing pending sends; signal again to force the exit")
+	log.Info(i18n.T("up.log.stopping"))
 	err := l.Close(ctx)
 	if errors.Is(err, lab.ErrDropped) {
 		return err
 	}
 	if err != nil {
-		log.Warn("shutdown", "err", err)
+		log.Warn(i18n.T("up.log.shutdown"), "err", err)
 	}
-	log.Info("stopped: every accepted send was flushed")
+	log.Info(i18n.T("up.log.stopped"))
 	return nil
 }
 
+// printBanner prints the lab's addresses, in the trainee's language, one
+// row per label and value.
 func printBanner(w io.Writer, l *lab.Lab) {
-	fmt.Fprintln(w, "prodlab is up: the Kafka producer-reliability lab")
+	var rows [][2]string
+	row := func(label, value string) { rows = append(rows, [2]string{label, value}) }
 	if l.Cluster() != nil {
-		fmt.Fprintf(w, "  Kafka (embedded, direct)   %s\n", strings.Join(l.DirectAddrs(), ", "))
+		row(i18n.T("up.banner.embedded"), strings.Join(l.DirectAddrs(), ", "))
 	} else {
-		fmt.Fprintf(w, "  Kafka (external, direct)   %s\n", strings.Join(l.DirectAddrs(), ", "))
+		row(i18n.T("up.banner.external"), strings.Join(l.DirectAddrs(), ", "))
 	}
-	fmt.Fprintf(w, "  %-26s %s\n", "Faults", l.FaultMode().Describe())
+	row(i18n.T("up.banner.faults"), l.FaultMode().Describe())
 	if l.FaultMode() == lab.Relayed {
-		fmt.Fprintf(w, "  %-26s %s (every client: both APIs, kcat, Java, Kafka's CLI)\n", "Kafka bootstrap", strings.Join(l.ProxyAddrs(), ","))
+		row(i18n.T("up.banner.bootstrap"), i18n.T("up.banner.bootstrapAll", "addr", strings.Join(l.ProxyAddrs(), ",")))
 		if ca := l.LabCA(); ca != "" {
-			fmt.Fprintf(w, "  %-26s %s (TLS clients of the bootstrap trust it: -X ssl.ca.location=%s)\n", "Lab CA", ca, ca)
+			row(i18n.T("up.banner.labCA"), i18n.T("up.banner.labCAHow", "ca", ca))
 		}
 	}
 	for i, p := range l.ProxyAddrs() {
-		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s\n", kafkalocal.ProxyName(i+1), p)
+		row(i18n.T("up.banner.proxy", "name", kafkalocal.ProxyName(i+1)), p)
 	}
 	for _, p := range l.DialerProxies() {
-		fmt.Fprintf(w, "  Toxiproxy proxy %-10s %s -> %s\n", p.Name, p.Listen, p.Upstream)
+		row(i18n.T("up.banner.proxy", "name", p.Name), p.Listen+" -> "+p.Upstream)
 	}
-	fmt.Fprintf(w, "  Toxiproxy API              %s\n", l.ToxiproxyURL())
+	row(i18n.T("up.banner.toxiproxy"), l.ToxiproxyURL())
 	if u := l.ConsoleURL(); u != "" {
-		fmt.Fprintf(w, "  Web console                %s\n", u)
+		row(i18n.T("up.banner.console"), u)
 	}
 	if p := l.Producer(); len(p.Changed()) > 0 {
-		fmt.Fprintf(w, "  %-26s %s\n", "Producer settings", strings.Join(p.Changed(), " "))
+		row(i18n.T("up.banner.producer"), strings.Join(p.Changed(), " "))
 	}
 	if c := l.ClientProps().String(); c != "" {
-		fmt.Fprintf(w, "  %-26s %s\n", "Client settings", c)
+		row(i18n.T("up.banner.client"), c)
 	}
 	for _, a := range l.APIs() {
-		fmt.Fprintf(w, "  %-26s %s\n", "Producer API ("+a.Engine.Name()+")", a.URL)
-		fmt.Fprintf(w, "  %-26s %s\n", "Metrics ("+a.Engine.Name()+")", a.URL+"/metrics")
+		row(i18n.T("up.banner.api", "engine", a.Engine.Name()), a.URL)
+		row(i18n.T("up.banner.metrics", "engine", a.Engine.Name()), a.URL+"/metrics")
 	}
 	if !engine.Built(prodlab.Librdkafka) {
-		fmt.Fprintf(w, "  %-26s none: %v\n", "Producer API (librdkafka)", engine.NotBuiltError(prodlab.Librdkafka))
+		row(i18n.T("up.banner.api", "engine", prodlab.Librdkafka), i18n.T("up.banner.notBuilt", "err", engine.NotBuiltError(prodlab.Librdkafka)))
 	}
-	fmt.Fprintln(w, "Press Ctrl-C to stop; pending sends are flushed first.")
+	width := 26
+	for _, r := range rows {
+		width = max(width, utf8.RuneCountInString(r[0]))
+	}
+	fmt.Fprintln(w, i18n.T("up.banner.title"))
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-*s %s\n", width, r[0], r[1])
+	}
+	fmt.Fprintln(w, i18n.T("up.banner.stop"))
 }
 
 // checkHostPort fails unless a is host:port with a port from 1 to 65535.
 func checkHostPort(a string) error {
 	host, port, err := net.SplitHostPort(a)
 	if err != nil {
-		return fmt.Errorf("%q: want host:port: %w", a, err)
+		return i18n.Errorf("up.hostPort", "addr", strconv.Quote(a), "err", err)
 	}
 	if p, err := strconv.Atoi(port); host == "" || err != nil || p < 1 || p > 65535 {
-		return fmt.Errorf("%q: want host:port with a port from 1 to 65535", a)
+		return i18n.Errorf("up.hostPort.range", "addr", strconv.Quote(a))
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
 
@@ -55,6 +56,11 @@ func prodlabBin(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// English unless a test asks for French: the tests' strings do not
+	// depend on the locale of the machine that runs them, nor do the
+	// binaries they start (which inherit LC_ALL).
+	os.Setenv("LC_ALL", "C")
+	i18n.Set(i18n.EN)
 	code := m.Run()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))

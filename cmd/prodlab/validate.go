@@ -8,16 +8,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/term"
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
 func init() {
-	register("validate", "Lab 02.4: prove plain mode duplicates after a lost ack and idempotent mode does not", runValidate)
+	register("validate", "cmd.validate", runValidate)
 }
 
 // validateConfig is the parsed configuration of 'prodlab validate'.
@@ -32,7 +34,7 @@ func apiList(s string) ([]target.API, error) {
 	for _, p := range prodlab.SplitList(s) {
 		name, u, ok := strings.Cut(p, "=")
 		if !ok || name == "" || u == "" {
-			return nil, fmt.Errorf("--api %q: use name=url, such as franz=http://127.0.0.1:18080", p)
+			return nil, &exitError{code: 2, err: i18n.Errorf("validate.cli.badAPI", "value", strconv.Quote(p))}
 		}
 		out = append(out, target.API{Name: name, URL: u})
 	}
@@ -73,11 +75,11 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return nil, &exitError{code: 2, err: i18n.Errorf("cli.unexpectedArg", "cmd", fs.Name(), "arg", strconv.Quote(fs.Arg(0)))}
 	}
 	as, err := apiList(*apiFlag)
 	if err != nil {
@@ -105,11 +107,8 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: prodlab validate [flags]\n\n"+
-			"Lab 02.4: for each API and mode, hold the broker's answers with a latency toxic\n"+
-			"until the producer's request timeout passed, release them and count the copies.\n"+
-			"Prints OK: franz_idempotent=1 franz_plain=2 ... and exits 1 if the claim fails.\n\nflags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stderr, i18n.T("validate.cli.usage")+"\n")
+		printDefaults(fs)
 	}
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
 	t, err := parseLabFlags(fs, args)
@@ -144,7 +143,7 @@ func runValidate(ctx context.Context, args []string) error {
 		}
 	}
 	if err != nil && rep.Err() != nil {
-		return errors.New("Lab 02.4 failed: the demonstration does not hold (see above)")
+		return i18n.Errorf("validate.cli.failed")
 	}
 	return err
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register("version", "print the build's version, revision and library versions (also --version)", runVersion)
+	register("version", "cmd.version", runVersion)
 }
 
 // Modules whose versions 'prodlab version' prints, with their names there.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // Sentinel errors. Unknown topics wrap prodlab.ErrUnknownTopic.
@@ -129,10 +131,10 @@ func (c *Client) wrap(err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err) {
 		if derr := c.dials.last(); derr != nil {
-			return fmt.Errorf("%w at %s within %s: %v", ErrUnreachable, strings.Join(c.bootstrap, ","), c.cfg.timeout, derr)
+			return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.bootstrap, ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w at %s: no answer within %s", ErrUnreachable, strings.Join(c.bootstrap, ","), c.cfg.timeout)
+			return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.bootstrap, ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
 		}
 	}
 	return err
@@ -174,9 +176,9 @@ func kafkaErr(topic string, err error, msg string) error {
 	var ke *kerr.Error
 	switch {
 	case errors.Is(err, kerr.UnknownTopicOrPartition), errors.Is(err, kerr.UnknownTopicID):
-		return fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, topic)
+		return errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(topic))
 	case errors.Is(err, kerr.TopicAlreadyExists):
-		return errf(ErrTopicExists, "topic %q already exists", topic)
+		return errm(ErrTopicExists, "admin.topicExists", "topic", strconv.Quote(topic))
 	case errors.Is(err, kerr.InvalidConfig), errors.Is(err, kerr.InvalidPartitions),
 		errors.Is(err, kerr.InvalidReplicationFactor), errors.Is(err, kerr.InvalidTopicException),
 		errors.Is(err, kerr.InvalidRequest), errors.Is(err, kerr.InvalidReplicaAssignment),
@@ -200,4 +202,10 @@ func (e *kindError) Unwrap() error { return e.kind }
 // kind with errors.Is.
 func errf(kind error, format string, args ...any) error {
 	return &kindError{kind, fmt.Sprintf(format, args...)}
+}
+
+// errm returns an error that reads as catalogue message id, in the
+// process's language, and matches kind with errors.Is.
+func errm(kind error, id string, args ...any) error {
+	return &i18n.Error{Msg: i18n.M(id, args...), Err: kind}
 }

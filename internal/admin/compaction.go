@@ -78,9 +78,9 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 	rep := CompactionReport{Topic: s.Topic, Key: s.Key, Expect: s.Expect}
 	switch {
 	case s.Key == "":
-		return rep, errf(ErrInvalid, "a key is required")
+		return rep, errm(ErrInvalid, "admin.needKey")
 	case s.Expect == "":
-		return rep, errf(ErrInvalid, "an expected value is required")
+		return rep, errm(ErrInvalid, "admin.needExpect")
 	case s.Wait <= 0:
 		return rep, errf(ErrInvalid, "wait %s must be positive", s.Wait)
 	}
@@ -93,7 +93,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 	}
 	rep.CleanupPolicy, _ = d.Config("cleanup.policy")
 	if !strings.Contains(rep.CleanupPolicy, "compact") {
-		return rep, errf(ErrInvalid, "topic %q has cleanup.policy=%s: it is never compacted (create it with --config cleanup.policy=compact)", s.Topic, rep.CleanupPolicy)
+		return rep, errm(ErrInvalid, "admin.notCompact", "topic", strconv.Quote(s.Topic), "policy", rep.CleanupPolicy)
 	}
 	if v, ok := d.Config("segment.ms"); ok {
 		rep.SegmentMs, _ = strconv.ParseInt(v, 10, 64)
@@ -112,14 +112,14 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 		st, latest, err := c.snapshot(ctx, s.Topic, s.Key)
 		if err != nil {
 			if ctx.Err() != nil && !first {
-				return finish(errf(ErrNotCompacted, "topic %q still holds %d records for key %q after %s", s.Topic, len(rep.After.Versions), s.Key, s.Wait))
+				return finish(errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait))
 			}
 			return finish(err)
 		}
 		if first {
 			rep.Before = st
 			if len(st.Versions) == 0 {
-				return finish(errf(ErrInvalid, "topic %q holds no record with key %q", s.Topic, s.Key))
+				return finish(errm(ErrInvalid, "admin.noKey", "topic", strconv.Quote(s.Topic), "key", strconv.Quote(s.Key)))
 			}
 		}
 		rep.After = st
@@ -128,7 +128,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 			rep.Compacted = true
 			rep.OK = st.Versions[0].Is(s.Expect)
 			if !rep.OK {
-				return finish(errf(ErrUnexpected, "key %q kept %s at offset %d, not %s", s.Key, describe(st.Versions[0]), st.Versions[0].Offset, s.Expect))
+				return finish(errm(ErrUnexpected, "admin.keptOther", "key", strconv.Quote(s.Key), "kept", describe(st.Versions[0]), "offset", st.Versions[0].Offset, "expect", s.Expect))
 			}
 			return finish(nil)
 		}
@@ -148,7 +148,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 			}
 		}
 		if err := wait.For(ctx, pollEvery); err != nil {
-			return finish(errf(ErrNotCompacted, "topic %q still holds %d records for key %q after %s", s.Topic, len(rep.After.Versions), s.Key, s.Wait))
+			return finish(errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait))
 		}
 	}
 }

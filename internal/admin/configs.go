@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"github.com/prodlab/prodlab/internal/i18n"
 	"strconv"
 	"strings"
 )
@@ -66,47 +67,47 @@ var topicConfigs = map[string]configKind{
 func checkConfig(k, v string) error {
 	kind, ok := topicConfigs[k]
 	if !ok {
-		return errf(ErrInvalid, "unknown topic config %q (not an Apache Kafka 4.4 topic config)", k)
+		return errm(ErrInvalid, "admin.unknownConfig", "config", strconv.Quote(k))
 	}
 	bad := func(want string) error {
-		return errf(ErrInvalid, "config %s=%q: %s", k, v, want)
+		return errm(ErrInvalid, "admin.badConfig", "config", k, "value", strconv.Quote(v), "want", i18n.T(want))
 	}
 	switch kind {
 	case kindLong:
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			return bad("not a whole number (a LONG)")
+			return bad("admin.want.long")
 		}
 	case kindInt:
 		if _, err := strconv.ParseInt(v, 10, 32); err != nil {
-			return bad("not a whole number (an INT)")
+			return bad("admin.want.int")
 		}
 	case kindRatio:
 		if f, err := strconv.ParseFloat(v, 64); err != nil || f < 0 || f > 1 {
-			return bad("not a number from 0 to 1")
+			return bad("admin.want.ratio")
 		}
 	case kindBool:
 		if v != "true" && v != "false" {
-			return bad("use true or false")
+			return bad("admin.want.bool")
 		}
 	case kindPolicy:
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p != "compact" && p != "delete" {
-				return bad("use compact, delete or compact,delete")
+				return bad("admin.want.policy")
 			}
 		}
 	case kindCompression:
 		switch v {
 		case "uncompressed", "zstd", "lz4", "snappy", "gzip", "producer":
 		default:
-			return bad("use uncompressed, zstd, lz4, snappy, gzip or producer")
+			return bad("admin.want.compression")
 		}
 	case kindTimestampType:
 		if v != "CreateTime" && v != "LogAppendTime" {
-			return bad("use CreateTime or LogAppendTime")
+			return bad("admin.want.timestamp")
 		}
 	case kindString:
 		if v == "" {
-			return bad("empty value")
+			return bad("admin.want.nonEmpty")
 		}
 	}
 	return nil

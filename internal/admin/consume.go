@@ -3,9 +3,9 @@ package admin
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,14 +86,14 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 	}
 	for _, p := range s.Partitions {
 		if p < 0 {
-			return res, errf(ErrInvalid, "partition %d is negative", p)
+			return res, errm(ErrInvalid, "admin.negative", "what", "partition", "n", p)
 		}
 	}
 	if s.Idle <= 0 {
 		s.Idle = DefaultIdle
 	}
 	if s.Max < 0 {
-		return res, errf(ErrInvalid, "max %d is negative", s.Max)
+		return res, errm(ErrInvalid, "admin.negative", "what", "max", "n", s.Max)
 	}
 	if fn == nil {
 		fn = func(Record) error { return nil }
@@ -181,7 +181,7 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset,
 	}
 	t, ok := td[s.Topic]
 	if !ok {
-		return nil, nil, fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, s.Topic)
+		return nil, nil, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(s.Topic))
 	}
 	if err := kafkaErr(s.Topic, t.Err, ""); err != nil {
 		return nil, nil, err
@@ -190,7 +190,7 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset,
 	ends := map[int32]int64{}
 	for _, p := range s.Partitions {
 		if _, ok := t.Partitions[p]; !ok {
-			return nil, nil, errf(ErrInvalid, "topic %q has no partition %d (it has %d)", s.Topic, p, len(t.Partitions))
+			return nil, nil, errm(ErrInvalid, "admin.noPartition", "topic", strconv.Quote(s.Topic), "p", p, "n", len(t.Partitions))
 		}
 		offsets[p] = kgo.NewOffset().AtEnd()
 	}

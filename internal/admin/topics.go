@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -98,14 +99,14 @@ func (s TopicSpec) Validate() error {
 		return errf(ErrInvalid, "%s", msg)
 	}
 	if s.Partitions == 0 || s.Partitions < -1 {
-		return errf(ErrInvalid, "partitions %d: use 1 or more (or -1 for the broker's default)", s.Partitions)
+		return errm(ErrInvalid, "admin.partitions", "n", s.Partitions)
 	}
 	if s.ReplicationFactor == 0 || s.ReplicationFactor < -1 {
-		return errf(ErrInvalid, "replication factor %d: use 1 or more (or -1 for the broker's default)", s.ReplicationFactor)
+		return errm(ErrInvalid, "admin.replication", "n", s.ReplicationFactor)
 	}
 	for k, v := range s.Configs {
 		if !legalConfig.MatchString(k) {
-			return errf(ErrInvalid, "config name %q is not a Kafka config name (like cleanup.policy)", k)
+			return errm(ErrInvalid, "admin.configName", "config", strconv.Quote(k))
 		}
 		if err := checkConfig(k, v); err != nil {
 			return err
@@ -119,7 +120,7 @@ func ParseConfig(kv string) (string, string, error) {
 	k, v, ok := strings.Cut(kv, "=")
 	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 	if !ok || k == "" || v == "" {
-		return "", "", errf(ErrInvalid, "config %q is not key=value", kv)
+		return "", "", errm(ErrInvalid, "admin.configKV", "config", strconv.Quote(kv))
 	}
 	return k, v, nil
 }
@@ -208,7 +209,7 @@ func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDes
 	}
 	t, ok := td[name]
 	if !ok {
-		return d, fmt.Errorf("%w %q", prodlab.ErrUnknownTopic, name)
+		return d, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(name))
 	}
 	if err := kafkaErr(name, t.Err, ""); err != nil {
 		return d, err

@@ -28,6 +28,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 //go:embed web
@@ -176,6 +177,7 @@ func (s *Server) Routes() http.Handler {
 	mux.Handle("/api/runs/current", httpjson.Only(s.RunShow, http.MethodGet))
 	mux.Handle("/api/progress", httpjson.Only(s.ProgressShow, http.MethodGet))
 	mux.Handle("/api/progress/reset", httpjson.Only(s.ProgressReset, http.MethodPost))
+	mux.Handle("/i18n.json", httpjson.Only(Catalogue, http.MethodGet, http.MethodHead))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
 	})
@@ -396,4 +398,20 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		resp.Topics = append(resp.Topics, ti)
 	}
 	httpjson.Write(w, http.StatusOK, resp)
+}
+
+// Catalogue answers the lab's message catalogue, the page's words in
+// French and English: {"fr": {id: text}, "en": {id: text}}.
+func Catalogue(w http.ResponseWriter, r *http.Request) {
+	q, ok := httpjson.Query(w, r)
+	if !ok {
+		return
+	}
+	for k := range q {
+		httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(i18n.JSON())
 }

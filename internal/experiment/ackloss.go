@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"time"
 )
 
@@ -17,7 +18,7 @@ func (ackLoss) NeedsRestarter() bool { return false }
 func (ackLoss) Name() string { return "ack-loss" }
 
 func (ackLoss) Describe() string {
-	return "after each second of quiet, holds the brokers' answers (downstream latency) until every producer timed its request out, then releases them: what was in flight is written, its acknowledgement lost, and retried"
+	return i18n.T("exp.sched.ackLoss")
 }
 
 func (s ackLoss) Run(ctx context.Context, f *Faults) error {

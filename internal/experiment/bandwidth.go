@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"time"
 )
 
@@ -13,7 +14,7 @@ func (bandwidth) NeedsRestarter() bool { return false }
 func (bandwidth) Name() string { return "bandwidth" }
 
 func (bandwidth) Describe() string {
-	return "for 3 s out of every 4, caps the traffic to the brokers at 2 KB/s: requests queue behind each other and some time out"
+	return i18n.T("exp.sched.bandwidth")
 }
 
 func (s bandwidth) Run(ctx context.Context, f *Faults) error {

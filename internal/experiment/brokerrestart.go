@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"time"
 )
 
@@ -11,7 +12,7 @@ type brokerRestart struct{}
 func (brokerRestart) Name() string { return "broker-restart" }
 
 func (brokerRestart) Describe() string {
-	return "every 2 s, stops a broker (SIGKILL on real Kafka) and starts it again on its data, brokers in turn"
+	return i18n.T("exp.sched.brokerRestart")
 }
 
 func (brokerRestart) NeedsRestarter() bool { return true }

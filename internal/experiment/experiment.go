@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
 
@@ -113,7 +114,7 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 	c.n, c.keys, c.sendTimeout = cmp.Or(c.n, DefaultN), cmp.Or(c.keys, DefaultKeys), cmp.Or(c.sendTimeout, DefaultSendTimeout)
 	var errs []error
 	if len(t.APIs()) == 0 {
-		errs = append(errs, errors.New("no API to measure"))
+		errs = append(errs, i18n.Errorf("exp.err.noAPI"))
 	}
 	for _, a := range t.APIs() {
 		if strings.Contains(a.Name, ".") { // it would break the row names (franz.plain)
@@ -129,16 +130,16 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 		}
 	}
 	if c.n < 1 || c.n > MaxN {
-		errs = append(errs, fmt.Errorf("n %d is outside 1..%d", c.n, MaxN))
+		errs = append(errs, i18n.Errorf("exp.err.n", "n", c.n, "max", MaxN))
 	}
 	if c.keys < 1 || c.keys > MaxKeys {
-		errs = append(errs, fmt.Errorf("keys %d is outside 1..%d", c.keys, MaxKeys))
+		errs = append(errs, i18n.Errorf("exp.err.keys", "n", c.keys, "max", MaxKeys))
 	}
 	if c.rate < 0 || c.rate > 100_000 {
-		errs = append(errs, fmt.Errorf("rate %d is outside 0..100000 per second", c.rate))
+		errs = append(errs, i18n.Errorf("exp.err.rate", "n", c.rate))
 	}
 	if c.sendTimeout < 100*time.Millisecond || c.sendTimeout > 10*time.Minute {
-		errs = append(errs, fmt.Errorf("send timeout %v is outside 100ms..10m", c.sendTimeout))
+		errs = append(errs, i18n.Errorf("exp.err.sendTimeout", "value", c.sendTimeout))
 	}
 	return &Experiment{t: t, cfg: c}, errors.Join(errs...)
 }

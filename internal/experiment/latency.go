@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"time"
 )
 
@@ -13,7 +14,7 @@ func (latency) NeedsRestarter() bool { return false }
 func (latency) Name() string { return "latency" }
 
 func (latency) Describe() string {
-	return "for 3 s out of every 4, delays the brokers' answers by half the request timeout (± a quarter): slow, but no request times out"
+	return i18n.T("exp.sched.latency")
 }
 
 func (s latency) Run(ctx context.Context, f *Faults) error {

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"time"
 )
 
@@ -13,7 +14,7 @@ func (mixed) NeedsRestarter() bool { return false }
 func (mixed) Name() string { return "mixed" }
 
 func (mixed) Describe() string {
-	return "one fault per second in turn: lost acknowledgements, connection resets, latency, slicing, throttling, and a broker restart where the target allows it"
+	return i18n.T("exp.sched.mixed")
 }
 
 func (mixed) Run(ctx context.Context, f *Faults) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
 
@@ -134,11 +135,10 @@ func percentile(sorted []time.Duration, q float64) float64 {
 
 // WriteTable writes the report as an aligned table.
 func (rep Report) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "schedule %s: %s\n", rep.Schedule, rep.Description)
-	fmt.Fprintf(w, "run %s: %d messages per row over %d keys, topic %s, %v\n\n",
-		rep.RunID, rep.N, rep.Keys, rep.Topic, rep.Duration.Round(time.Millisecond))
+	fmt.Fprintln(w, i18n.T("exp.table.schedule", "schedule", rep.Schedule, "description", rep.Description))
+	fmt.Fprintln(w, i18n.T("exp.table.run", "run", rep.RunID, "n", rep.N, "keys", rep.Keys, "topic", rep.Topic, "took", rep.Duration)+"\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "engine\tmode\tsent\tacked\tfailed\tindeterminate\tlost\tduplicated\textra records\torder violations\tp50 ms\tp99 ms\t")
+	fmt.Fprintln(tw, i18n.T("exp.table.header"))
 	for _, r := range rep.Rows {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t\n", r.API, r.Mode, r.Sent, r.Acked, r.Failed,
 			r.Indeterminate, r.Lost, r.Duplicated, r.Extra, r.OrderViolations, r.P50Ms, r.P99Ms)
@@ -152,12 +152,12 @@ func (rep Report) WriteTable(w io.Writer) error {
 		}
 	}
 	for _, nf := range rep.NoFaults {
-		fmt.Fprintf(w, "%s: not measured: %s.\n", nf.API, nf.Reason)
+		fmt.Fprintln(w, i18n.T("exp.table.noFault", "api", nf.API, "reason", nf.Reason))
 	}
 	if rep.Unknown > 0 {
-		fmt.Fprintf(w, "\n%d records of this run match no request.\n", rep.Unknown)
+		fmt.Fprintln(w, "\n"+i18n.T("exp.table.unknown", "n", rep.Unknown))
 	}
-	_, err := fmt.Fprintf(w, "\n%d fault changes; lost = acked with no copy in the log, duplicated = requests with 2+ copies.\n", len(rep.Events))
+	_, err := fmt.Fprintln(w, "\n"+i18n.T("exp.table.legend", "n", len(rep.Events)))
 	return err
 }
 

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"time"
 )
 
@@ -13,7 +14,7 @@ func (resetPeer) NeedsRestarter() bool { return false }
 func (resetPeer) Name() string { return "reset-peer" }
 
 func (resetPeer) Describe() string {
-	return "every 1.5 s, for 300 ms, resets each connection (TCP RST) as soon as a broker answers: the request was written, the acknowledgement never arrives"
+	return i18n.T("exp.sched.resetPeer")
 }
 
 func (s resetPeer) Run(ctx context.Context, f *Faults) error {

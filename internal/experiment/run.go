@@ -21,6 +21,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -83,7 +84,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	from, err := direct.EndOffsets(ctx, conn.Admin, t.Topic())
 	if err != nil {
-		return rep, fmt.Errorf("cannot read the log through the direct listener %s: %w", strings.Join(conn.Bootstrap, ","), err)
+		return rep, i18n.Errorf("exp.err.direct", "bootstrap", strings.Join(conn.Bootstrap, ","), "err", err)
 	}
 	hc := &http.Client{Timeout: cfg.sendTimeout}
 	for _, a := range t.APIs() {
@@ -108,7 +109,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 		}
 	}
 	if len(rows) == 0 {
-		return rep, errors.New("no API's connections cross Toxiproxy: no fault can be injected, nothing is measured")
+		return rep, i18n.Errorf("exp.err.noFaultable")
 	}
 	total := len(rows) * cfg.n
 	var progMu sync.Mutex

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -43,14 +45,14 @@ func lookup(name string) (Schedule, error) {
 		}
 		names = append(names, s.Name())
 	}
-	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownSchedule, name, strings.Join(names, ", "))
+	return nil, &i18n.Error{Msg: i18n.M("exp.err.schedule", "name", strconv.Quote(name), "names", strings.Join(names, ", ")), Err: ErrUnknownSchedule}
 }
 
 // checkRestarter refuses s on faults that cannot restart brokers, if s
 // needs to.
 func checkRestarter(s Schedule, f *Faults) error {
 	if s.NeedsRestarter() && f.Brokers() == 0 {
-		return fmt.Errorf("%s: %w: it needs brokers this process can stop and start, i.e. real Kafka from 'prodlab kafka up' (lab: 'prodlab up --kafka localhost:9092'); the embedded kfake cluster cannot restart a broker in place", s.Name(), ErrCannotRestart)
+		return &i18n.Error{Msg: i18n.M("exp.err.restart", "schedule", s.Name()), Err: ErrCannotRestart}
 	}
 	return nil
 }

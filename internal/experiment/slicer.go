@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -15,7 +16,7 @@ func (slicer) NeedsRestarter() bool { return false }
 func (slicer) Name() string { return "slicer" }
 
 func (slicer) Describe() string {
-	return "for 3 s out of every 4, slices requests and answers into pieces of about 16 bytes, 200 µs apart: every Kafka frame arrives in fragments"
+	return i18n.T("exp.sched.slicer")
 }
 
 func (s slicer) Run(ctx context.Context, f *Faults) error {

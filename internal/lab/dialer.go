@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -54,18 +56,19 @@ func ParseFaultMode(s string) (FaultMode, error) {
 	case Proxied, Dialed, Relayed:
 		return m, nil
 	}
-	return "", fmt.Errorf("fault mode %q: use auto, proxied, relay or dialer", s)
+	return "", i18n.Errorf("fault.bad", "value", strconv.Quote(s))
 }
 
-// Describe says in one line what the mode does, for the banner.
+// Describe says in one line what the mode does, for the banner, in the
+// process's language.
 func (m FaultMode) Describe() string {
 	switch m {
 	case Dialed:
-		return "dialer: the brokers advertise their own addresses; the franz-go API reaches each through a Toxiproxy proxy created on its first dial (broker-<id>); librdkafka has no dialer hook, so no fault reaches it"
+		return i18n.T("fault.dialer")
 	case Proxied:
-		return "proxied: every broker advertises its Toxiproxy proxy, so both APIs cross Toxiproxy"
+		return i18n.T("fault.proxied")
 	case Relayed:
-		return "relay: the brokers advertise their own addresses; the lab's bootstrap (proxy kafka) rewrites every broker address it answers to that broker's Toxiproxy proxy (broker-<id>), so every client bootstrapped there crosses Toxiproxy"
+		return i18n.T("fault.relay")
 	}
 	return string(m)
 }

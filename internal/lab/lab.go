@@ -28,6 +28,7 @@ import (
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/kproxy"
@@ -509,7 +510,7 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 		if err := l.toxi.Reset(rctx); err != nil {
 			errs = append(errs, fmt.Errorf("removing the toxics: %w", err))
 		} else {
-			l.cfg.Logger.Info("shutting down: toxics removed")
+			l.cfg.Logger.Info(i18n.T("lab.log.toxicsRemoved"))
 		}
 		cancel()
 	}
@@ -569,10 +570,10 @@ func (l *Lab) closeAPI(ctx context.Context, a *API, budget time.Duration) (int, 
 			continue // acknowledged between the flush and the close
 		}
 		dropped++
-		l.cfg.Logger.Error("send dropped at close", "engine", a.Engine.Name(), "eventId", ev, "requestId", req)
+		l.cfg.Logger.Error(i18n.T("lab.log.dropped"), "engine", a.Engine.Name(), "eventId", ev, "requestId", req)
 	}
 	p, finished := a.Store.Counts()
-	l.cfg.Logger.Info("producer closed", "engine", a.Engine.Name(), "pending", p, "finished", finished, "dropped", dropped)
+	l.cfg.Logger.Info(i18n.T("lab.log.producerClosed"), "engine", a.Engine.Name(), "pending", p, "finished", finished, "dropped", dropped)
 	return dropped, err
 }
 

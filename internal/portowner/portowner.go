@@ -47,6 +47,12 @@ func (p Process) Flag(name string) (string, bool) {
 	return "", false
 }
 
+// IsDockerProxy reports whether the process is Docker's docker-proxy,
+// which holds a port a container publishes.
+func (p Process) IsDockerProxy() bool {
+	return len(p.Args) > 0 && filepath.Base(p.Args[0]) == "docker-proxy"
+}
+
 // Listener returns the process listening on TCP port, on any address.
 func Listener(port int) (Process, error) {
 	return listener("/proc", port)
@@ -92,7 +98,36 @@ func listener(proc string, port int) (Process, error) {
 			}
 		}
 	}
+	// Docker's docker-proxy runs as root: its sockets are hidden from
+	// other users, but its command line names the port it publishes.
+	if p, ok := dockerProxy(proc, pids, port); ok {
+		return p, nil
+	}
 	return Process{}, ErrUnknown
+}
+
+// dockerProxy finds a docker-proxy whose command line publishes port
+// (-host-port <port>).
+func dockerProxy(proc string, pids []os.DirEntry, port int) (Process, bool) {
+	for _, d := range pids {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(proc, d.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		p := Process{PID: pid, Args: strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")}
+		if !p.IsDockerProxy() {
+			continue
+		}
+		if v, ok := p.Flag("host-port"); ok && v == strconv.Itoa(port) {
+			p.Cmdline = strings.Join(p.Args, " ")
+			return p, true
+		}
+	}
+	return Process{}, false
 }
 
 // listenInodes adds the socket inode of every listening socket on port

@@ -1,6 +1,8 @@
 package progress
 
 import (
+	"github.com/prodlab/prodlab/internal/i18n"
+
 	"os"
 	"strings"
 	"testing"
@@ -41,7 +43,8 @@ func TestAnchorsExist(t *testing.T) {
 		if !anchors[c.Anchor] {
 			t.Errorf("%s: no heading of the guide has the anchor %q", c.ID, c.Anchor)
 		}
-		for _, l := range Langs {
+		for _, lang := range i18n.Langs {
+			l := string(lang)
 			if c.Title[l] == "" || c.Evidence[l] == "" || c.Next[l] == "" {
 				t.Errorf("%s: missing words in %s", c.ID, l)
 			}

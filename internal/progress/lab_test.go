@@ -14,6 +14,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
@@ -48,7 +49,7 @@ func waitTick(t *testing.T, r *progress.Recorder, id progress.ID) string {
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
 	if err := wait.Until(ctx, func() bool { return tickOf(r, id) != nil }); err != nil {
-		t.Fatalf("%s never ticked: %v\n%s", id, err, r.Report().Text("en"))
+		t.Fatalf("%s never ticked: %v\n%s", id, err, r.Report().Text(i18n.EN))
 	}
 	how := tickOf(r, id).How
 	t.Logf("%s: %s", id, how)

@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -113,7 +114,7 @@ type Recorder struct {
 	windows []window                // lost-ack sends to count
 	held    map[string]string       // engine/mode → the count that held
 	explct  *fifo[map[int32]bool]   // topic → partitions reached explicitly
-	sameKey string                  // a key seen on one partition through two APIs
+	sameKey i18n.Msg                // a key seen on one partition through two APIs
 	keys    *fifo[*keyInfo]         // topic/key → what landed
 	spread  *fifo[map[int32]bool]   // topic → partitions reached by chosen keys
 	compact *fifo[compactCandidate] // topic/key → three versions to see compacted
@@ -127,7 +128,7 @@ type toxic struct {
 	proxy, name, typ string
 	latency          time.Duration
 	since, until     time.Time // until is zero while on
-	slowed           string    // how a send was slowed by it (02.3)
+	slowed           i18n.Msg  // how a send was slowed by it (02.3)
 }
 
 func (t *toxic) covers(at time.Time) bool {
@@ -209,7 +210,7 @@ func (r *Recorder) clear() {
 	r.ticks = map[ID]Tick{}
 	r.health, r.synced, r.held = map[string]bool{}, map[string]string{}, map[string]string{}
 	r.accept, r.on = newFIFO[bool](maxAccepted), newFIFO[*toxic](maxToxics)
-	r.past, r.windows, r.sameKey = nil, nil, ""
+	r.past, r.windows, r.sameKey = nil, nil, i18n.Msg{}
 	r.explct, r.spread = newFIFO[map[int32]bool](maxTopics), newFIFO[map[int32]bool](maxTopics)
 	r.keys, r.compact = newFIFO[*keyInfo](maxKeys), newFIFO[compactCandidate](maxCompact)
 }
@@ -246,12 +247,13 @@ func (r *Recorder) Reset() error {
 }
 
 // tick records id as seen now, how, once; r.mu is held.
-func (r *Recorder) tick(id ID, how string) {
+func (r *Recorder) tick(id ID, m i18n.Msg) {
 	if _, done := r.ticks[id]; done {
 		return
 	}
-	r.ticks[id] = Tick{At: time.Now().UTC().Truncate(time.Second), How: how}
-	r.cfg.logger.Info("checkpoint ticked", "checkpoint", string(id), "how", how)
+	how := m.In(i18n.EN)
+	r.ticks[id] = Tick{At: time.Now().UTC().Truncate(time.Second), How: how, Msg: &m}
+	r.cfg.logger.Info(i18n.T("progress.log.ticked"), "checkpoint", string(id), "how", m.String())
 	if r.cfg.path != "" {
 		if err := save(r.cfg.path, r.ticks); err != nil {
 			r.cfg.logger.Error("cannot save the progress", "file", r.cfg.path, "err", err)
@@ -275,7 +277,7 @@ func (r *Recorder) API(ev api.Event) {
 		if ev.Code == 200 {
 			r.health[ev.Engine] = true
 			if r.all(func(e string) bool { return r.health[e] }) {
-				r.tick(Health, "GET /health OK: "+strings.Join(r.cfg.engines, ", "))
+				r.tick(Health, i18n.M("ev.health", "engines", strings.Join(r.cfg.engines, ", ")))
 			}
 		}
 	case api.Sent:
@@ -289,7 +291,7 @@ func (r *Recorder) API(ev api.Event) {
 				for _, e := range r.cfg.engines {
 					parts = append(parts, e+" "+r.synced[e])
 				}
-				r.tick(SyncSend, "sync OK: "+strings.Join(parts, "; "))
+				r.tick(SyncSend, i18n.M("ev.sync", "parts", strings.Join(parts, "; ")))
 			}
 			r.slowed(ev, start)
 			r.lostAck(ev, start)
@@ -310,7 +312,7 @@ func (r *Recorder) API(ev api.Event) {
 	case api.Polled:
 		if ev.Code == 200 && ev.State != prodlab.Pending {
 			if _, ok := r.accept.get(ev.Engine + "/" + ev.RequestID); ok {
-				r.tick(AsyncStatus, fmt.Sprintf("%s: async send %s accepted, status polled until %s", ev.Engine, ev.EventID, ev.State))
+				r.tick(AsyncStatus, i18n.M("ev.async", "engine", ev.Engine, "eventId", ev.EventID, "state", ev.State))
 			}
 		}
 	}
@@ -344,9 +346,9 @@ func (r *Recorder) slowed(ev api.Event, start time.Time) {
 		return
 	}
 	for _, t := range r.on.m {
-		if t.proxy == proxyKafka && t.typ == "latency" && t.latency >= minLatency && t.slowed == "" && t.covers(start) &&
+		if t.proxy == proxyKafka && t.typ == "latency" && t.latency >= minLatency && t.slowed.ID == "" && t.covers(start) &&
 			float64(ev.Elapsed) >= slowShare*float64(t.latency) {
-			t.slowed = fmt.Sprintf("%s sync send took %v under a %v latency toxic on proxy kafka", ev.Engine, ev.Elapsed.Round(time.Millisecond), t.latency)
+			t.slowed = i18n.M("ev.latency", "engine", ev.Engine, "took", ev.Elapsed, "latency", t.latency)
 		}
 	}
 }
@@ -379,8 +381,8 @@ func (r *Recorder) timedOut(ev api.Event, start time.Time) {
 	if ev.Kind == api.Delivered {
 		what = "ERROR"
 	}
-	r.tick(ExTimeout, fmt.Sprintf("%s %s send failed (%s after %v) under the timeout toxic %s on proxy %s",
-		ev.Engine, ev.Mode, what, ev.Elapsed.Round(time.Second), t.name, t.proxy))
+	r.tick(ExTimeout, i18n.M("ev.exTimeout", "engine", ev.Engine, "mode", ev.Mode, "what", what,
+		"took", ev.Elapsed.Round(time.Second), "toxic", t.name, "proxy", t.proxy))
 }
 
 // warmUp reports whether eventID names a warm-up send, which opens the
@@ -406,8 +408,8 @@ func (r *Recorder) tunedOK(ev api.Event, start time.Time) {
 	if t == nil {
 		return
 	}
-	r.tick(ExTimeouts, fmt.Sprintf("%s: %s send OK in %v through a %v latency toxic on proxy kafka, under %s",
-		ev.Engine, ev.SendMode, ev.Elapsed.Round(time.Millisecond), t.latency, r.cfg.tuned))
+	r.tick(ExTimeouts, i18n.M("ev.exTimeouts", "engine", ev.Engine, "sendMode", ev.SendMode,
+		"took", ev.Elapsed.Round(time.Millisecond), "latency", t.latency, "tuned", r.cfg.tuned))
 }
 
 // landed follows a record the broker acknowledged: partitions, keys and
@@ -440,10 +442,10 @@ func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
 		ki.versions = ki.versions[len(ki.versions)-3:]
 	}
 	r.keys.put(k, ki)
-	if r.sameKey == "" && ev.Key != ev.EventID {
+	if r.sameKey.ID == "" && ev.Key != ev.EventID {
 		for e, p := range ki.engines {
 			if e != ev.Engine && p == d.Partition {
-				r.sameKey = fmt.Sprintf("key %s → partition %d of %s through %s and %s", ev.Key, p, topic, e, ev.Engine)
+				r.sameKey = i18n.M("ev.partitions", "key", ev.Key, "keyPartition", p, "keyTopic", topic, "engine1", e, "engine2", ev.Engine)
 			}
 		}
 	}
@@ -458,7 +460,7 @@ func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
 		ps[d.Partition] = true
 		r.spread.put(topic, ps)
 		if len(ps) >= 3 {
-			r.tick(ExKeys, fmt.Sprintf("chosen keys reached partitions %s of %s", list(ps), topic))
+			r.tick(ExKeys, i18n.M("ev.exKeys", "partitions", list(ps), "topic", topic))
 		}
 	}
 	if v := ki.versions; len(v) == 3 && v[0].partition == v[2].partition && v[1].partition == v[2].partition {
@@ -469,8 +471,11 @@ func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
 // partitions ticks 02.5 once explicit sends reached two partitions of
 // topic and one key landed alike through two APIs; r.mu is held.
 func (r *Recorder) partitions(topic string, ps map[int32]bool) {
-	if len(ps) >= 2 && r.sameKey != "" {
-		r.tick(Partitions, fmt.Sprintf("explicit partitions %s of %s; %s", list(ps), topic, r.sameKey))
+	if len(ps) >= 2 && r.sameKey.ID != "" {
+		m := r.sameKey
+		m.Args = maps.Clone(m.Args)
+		m.Args["partitions"], m.Args["topic"] = list(ps), topic
+		r.tick(Partitions, m)
 	}
 }
 
@@ -519,8 +524,8 @@ func (r *Recorder) off(k string, now time.Time, removed bool) {
 	r.on.del(k)
 	t.until = now
 	r.retire(t)
-	if removed && t.slowed != "" {
-		r.tick(Latency, t.slowed+", then removed")
+	if removed && t.slowed.ID != "" {
+		r.tick(Latency, t.slowed)
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // FileName is the progress file under the lab's data dir.
@@ -36,7 +38,7 @@ func Load(path string) (map[ID]Tick, error) {
 		return nil, fmt.Errorf("%w %s: %w", ErrFile, path, err)
 	}
 	if len(raw) > maxFile {
-		return nil, fmt.Errorf("%w %s: %d bytes is more than a progress file holds; delete it to start over", ErrFile, path, len(raw))
+		return nil, &i18n.Error{Msg: i18n.M("progress.file.big", "file", path, "n", len(raw)), Err: ErrFile}
 	}
 	var f file
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -46,15 +48,15 @@ func Load(path string) (map[ID]Tick, error) {
 		err = errors.New("data after the JSON object")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w %s is not valid JSON (%v): delete it to start over", ErrFile, path, err)
+		return nil, &i18n.Error{Msg: i18n.M("progress.file.json", "file", path, "err", err), Err: ErrFile}
 	}
 	if f.Version != fileVersion {
-		return nil, fmt.Errorf("%w %s: version %d, this prodlab reads version %d: delete it to start over", ErrFile, path, f.Version, fileVersion)
+		return nil, &i18n.Error{Msg: i18n.M("progress.file.version", "file", path, "version", f.Version, "want", fileVersion), Err: ErrFile}
 	}
 	ticks := map[ID]Tick{}
 	for id, t := range f.Ticks {
 		if !known(id) {
-			return nil, fmt.Errorf("%w %s: unknown checkpoint %q: delete it to start over", ErrFile, path, id)
+			return nil, &i18n.Error{Msg: i18n.M("progress.file.checkpoint", "file", path, "id", strconv.Quote(string(id))), Err: ErrFile}
 		}
 		ticks[id] = t
 	}

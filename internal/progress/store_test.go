@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -108,7 +109,7 @@ func TestConcurrent(t *testing.T) {
 				r.API(api.Event{Kind: api.Polled, Engine: eng, Code: 200, State: prodlab.OK, RequestID: fmt.Sprint(g, i)})
 				r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: fmt.Sprint(g), Type: "latency", Attributes: map[string]int64{"latency": 500}})
 				r.Toxic(toxiclient.Change{Proxy: "kafka", Toxic: fmt.Sprint(g), Removed: true})
-				_ = r.Report().Text("fr")
+				_ = r.Report().Text(i18n.FR)
 				if i%100 == 0 {
 					if err := r.Reset(); err != nil {
 						t.Error(err)
@@ -129,6 +130,6 @@ func TestConcurrent(t *testing.T) {
 	r.API(api.Event{Kind: api.Sent, Engine: "franz", Code: 202, SendMode: prodlab.Async, RequestID: "x"})
 	r.API(api.Event{Kind: api.Polled, Engine: "franz", Code: 200, State: prodlab.OK, RequestID: "x"})
 	if n := r.Report().Done(); n != 2 {
-		t.Fatalf("%d ticked, want 02.0 and 02.2:\n%s", n, r.Report().Text("en"))
+		t.Fatalf("%d ticked, want 02.0 and 02.2:\n%s", n, r.Report().Text(i18n.EN))
 	}
 }

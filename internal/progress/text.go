@@ -3,6 +3,8 @@ package progress
 import (
 	"fmt"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // Label is the row's name in the table: "02.4", or "Ex. 1".
@@ -13,31 +15,18 @@ func (c Checkpoint) Label() string {
 	return string(c.ID)
 }
 
-var words = map[string]map[string]string{
-	"fr": {"status": "Statut", "todo": "à faire", "done": "%d/%d cochés", "guide": "Guide", "how": "vu"},
-	"en": {"status": "Status", "todo": "to do", "done": "%d/%d ticked", "guide": "Guide", "how": "seen"},
-}
-
-// ValidLang reports whether lang is one the tables speak.
-func ValidLang(lang string) bool { _, ok := words[lang]; return ok }
-
-// Text renders the report as the seed's recap table, in lang (fr or en):
-// ✅ with when and how each checkpoint was seen, ⬜ with the guide's next
-// command.
-func (r Report) Text(lang string) string {
-	w := words[lang]
-	if w == nil {
-		w, lang = words["fr"], "fr"
-	}
+// Text renders the report as the seed's recap table, in l: ✅ with when
+// and how each checkpoint was seen, ⬜ with the guide's next command.
+func (r Report) Text(l i18n.Lang) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| # | Checkpoint | %s |\n|---|------------|--------|\n", w["status"])
+	fmt.Fprintf(&b, "| # | %s | %s |\n|---|------------|--------|\n", l.T("progress.col.checkpoint"), l.T("progress.col.status"))
 	for _, row := range r.Rows {
-		status := "⬜ " + w["todo"] + " — " + row.Next[lang]
+		status := "⬜ " + l.T("progress.todo") + " — " + row.Next[string(l)]
 		if row.Tick != nil {
-			status = "✅ " + row.Tick.At.Local().Format("2006-01-02 15:04:05") + " — " + row.Tick.How
+			status = "✅ " + row.Tick.At.Local().Format("2006-01-02 15:04:05") + " — " + row.Tick.Text(l)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", row.Label(), row.Title[lang], status)
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", row.Label(), row.Title[string(l)], status)
 	}
-	fmt.Fprintf(&b, "\n"+w["done"]+". %s: %s\n", r.Done(), len(r.Rows), w["guide"], r.Guide)
+	fmt.Fprintf(&b, "\n%s. %s\n", l.T("progress.done", "n", r.Done(), "total", len(r.Rows)), l.T("progress.guide", "url", r.Guide))
 	return b.String()
 }

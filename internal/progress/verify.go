@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // scan is how many offsets around an acknowledged record a copy count
@@ -77,7 +78,7 @@ func (r *Recorder) Verify(ctx context.Context) {
 		r.mu.Unlock()
 	}
 	for _, c := range cands {
-		var how string
+		var how i18n.Msg
 		drop := time.Since(c.since) > r.cfg.compactAge
 		if !drop {
 			how, drop, err = r.compacted(ctx, adm, &c)
@@ -88,13 +89,13 @@ func (r *Recorder) Verify(ctx context.Context) {
 		r.mu.Lock()
 		k := c.topic + "\x00" + c.key
 		if cur, ok := r.compact.get(k); ok && slices.Equal(cur.versions, c.versions) {
-			if drop || how != "" {
+			if drop || how.ID != "" {
 				r.compact.del(k)
 			} else {
 				r.compact.m[k] = c // what was read, in place: the order stays
 			}
 		}
-		if how != "" {
+		if how.ID != "" {
 			r.tick(Compaction, how)
 		}
 		r.mu.Unlock()
@@ -135,7 +136,7 @@ func (r *Recorder) validated() {
 			parts = append(parts, how)
 		}
 	}
-	r.tick(Validate, "lost acks counted by the lab: "+strings.Join(parts, " "))
+	r.tick(Validate, i18n.M("ev.validate", "counts", strings.Join(parts, " ")))
 }
 
 // count reads the records around w's and returns how the demonstration
@@ -185,21 +186,21 @@ func (r *Recorder) count(ctx context.Context, adm *kadm.Client, w window) (how s
 // errEnough stops a read that reached what it looks for.
 var errEnough = errors.New("enough")
 
-// compacted reports how c's topic kept only its last version, "" while
-// it has not yet; drop is set when c can never tick (not a compacted
+// compacted reports how c's topic kept only its last version, no Msg
+// while it has not yet; drop is set when c can never tick (not a compacted
 // topic, the versions gone, or a newer version). It reads incrementally,
 // recording in c what it read: once, the records from the first version to
 // the last; then only from the oldest earlier copy of the key still in the
 // log to the last version (the cleaner removes records, it never adds
 // any), and the tail past what it read before.
-func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCandidate) (how string, drop bool, err error) {
+func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCandidate) (how i18n.Msg, drop bool, err error) {
 	rcs, err := adm.DescribeTopicConfigs(ctx, c.topic)
 	if err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	rc, err := rcs.On(c.topic, nil)
 	if err != nil || rc.Err != nil {
-		return "", true, nil // deleted since
+		return i18n.Msg{}, true, nil // deleted since
 	}
 	compact := false
 	for _, cf := range rc.Configs {
@@ -208,15 +209,15 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCa
 		}
 	}
 	if !compact {
-		return "", true, nil
+		return i18n.Msg{}, true, nil
 	}
 	starts, err := adm.ListStartOffsets(ctx, c.topic)
 	if err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	ends, err := direct.EndOffsets(ctx, adm, c.topic)
 	if err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	start, end := int64(0), ends[c.partition]
 	if o, ok := starts.Lookup(c.topic, c.partition); ok && o.Err == nil {
@@ -225,9 +226,9 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCa
 	last := c.versions[len(c.versions)-1]
 	switch {
 	case end <= last.offset:
-		return "", false, nil // not readable yet
+		return i18n.Msg{}, false, nil // not readable yet
 	case start > last.offset:
-		return "", true, nil // the versions are gone
+		return i18n.Msg{}, true, nil // the versions are gone
 	}
 	read := func(from int64, fn func(*kgo.Record) error) error {
 		p := c.partition
@@ -250,10 +251,10 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCa
 			}
 			return nil
 		}); err != nil {
-			return "", false, err
+			return i18n.Msg{}, false, err
 		}
 		if newer {
-			return "", true, nil
+			return i18n.Msg{}, true, nil
 		}
 	}
 	c.reached = max(c.reached, end)
@@ -279,15 +280,15 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCa
 		}
 		return nil
 	}); err != nil {
-		return "", false, err
+		return i18n.Msg{}, false, err
 	}
 	if !kept {
-		return "", true, nil // removed: a newer version, or the topic was recreated
+		return i18n.Msg{}, true, nil // removed: a newer version, or the topic was recreated
 	}
 	c.read, c.older = true, older
 	if len(older) > 0 {
-		return "", false, nil
+		return i18n.Msg{}, false, nil
 	}
-	return fmt.Sprintf("%s: key %s sent as %s, %s, %s; compaction kept only %s at offset %d",
-		c.topic, c.key, c.versions[0].eventID, c.versions[1].eventID, last.eventID, last.eventID, last.offset), false, nil
+	return i18n.M("ev.compaction", "topic", c.topic, "key", c.key, "v1", c.versions[0].eventID,
+		"v2", c.versions[1].eventID, "v3", last.eventID, "offset", last.offset), false, nil
 }

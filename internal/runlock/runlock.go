@@ -9,6 +9,7 @@ package runlock
 import (
 	"errors"
 	"fmt"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,11 +34,10 @@ type HeldError struct {
 }
 
 func (e *HeldError) Error() string {
-	who := "another prodlab"
 	if e.PID > 0 {
-		who = fmt.Sprintf("prodlab PID %d", e.PID)
+		return i18n.T("runlock.held", "dir", e.Dir, "pid", e.PID)
 	}
-	return fmt.Sprintf("data dir %s is in use by %s: stop it with Ctrl-C in its terminal or `prodlab down --data-dir %s`", e.Dir, who, e.Dir)
+	return i18n.T("runlock.heldNoPID", "dir", e.Dir)
 }
 
 // Is makes errors.Is(err, ErrHeld) true.

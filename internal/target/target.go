@@ -24,6 +24,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -197,10 +198,10 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 			_, err := c.Send(ctx, api.SendParams{Mode: m, SendMode: prodlab.Sync, EventID: eventID(m), Topic: t.topic, Partition: p})
 			var ae *api.Error
 			if errors.As(err, &ae) {
-				return fmt.Errorf("the %s API's warm-up send (%s) answered %d: %s", a.Name, m, ae.Status, ae.Body)
+				return i18n.Errorf("target.warmAnswer", "api", a.Name, "mode", m, "status", ae.Status, "body", ae.Body)
 			}
 			if err != nil {
-				return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
+				return i18n.Errorf("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", err)
 			}
 		}
 	}
@@ -243,7 +244,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	}
 	up, err := tc.Upstreams(ctx)
 	if errors.Is(err, toxiclient.ErrNoAnswer) {
-		return nil, err // it names the URL
+		return nil, &i18n.Error{Msg: i18n.M("target.noToxiproxy", "url", t.toxiproxy, "err", i18n.Reason(err)), Err: err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.toxiproxy, err)
@@ -298,13 +299,13 @@ func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (P
 		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
 	}
 	if len(m) == 0 {
-		return nil, fmt.Errorf("toxiproxy at %s has no proxy in front of Kafka", baseURL)
+		return nil, i18n.Errorf("target.noProxy", "url", baseURL)
 	}
 	var out Proxies
 	for _, n := range slices.Sorted(maps.Keys(m)) {
 		p := m[n]
 		if !p.Enabled {
-			return nil, fmt.Errorf("toxiproxy proxy %s is disabled: enable it, or POST %s/reset", n, baseURL)
+			return nil, i18n.Errorf("target.disabled", "proxy", n, "url", baseURL)
 		}
 		ts, err := p.Toxics(ctx)
 		if err != nil {
@@ -315,8 +316,7 @@ func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (P
 			for _, t := range ts {
 				tn = append(tn, t.Name)
 			}
-			return nil, fmt.Errorf("%w on proxy %s (%s): remove them first, e.g. curl -X POST %s/reset",
-				ErrToxicsPresent, n, strings.Join(tn, ", "), baseURL)
+			return nil, &i18n.Error{Msg: i18n.M("target.toxics", "proxy", n, "toxics", strings.Join(tn, ", "), "url", baseURL), Err: ErrToxicsPresent}
 		}
 		out = append(out, p)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
 
@@ -60,16 +61,16 @@ func (r Result) check() error {
 	}
 	n := len(r.Copies)
 	if r.Status != 200 {
-		return fmt.Errorf("%s: the send answered %d: %s", r.Name(), r.Status, r.Answer)
+		return i18n.Errorf("validate.fail.status", "name", r.Name(), "status", r.Status, "answer", r.Answer)
 	}
 	switch r.Mode {
 	case prodlab.Idempotent:
 		if n != 1 {
-			return fmt.Errorf("%s wrote %d copies of %s: an idempotent producer must write exactly 1", r.Name(), n, r.EventID)
+			return i18n.Errorf("validate.fail.idempotent", "name", r.Name(), "n", n, "id", r.EventID)
 		}
 	case prodlab.Plain:
 		if n < 2 {
-			return fmt.Errorf("%s wrote %d copy of %s: the retry after the lost acknowledgement did not duplicate it (did the window outlast the request timeout?)", r.Name(), n, r.EventID)
+			return i18n.Errorf("validate.fail.plain", "name", r.Name(), "n", n, "id", r.EventID)
 		}
 	}
 	return nil
@@ -88,13 +89,14 @@ func (rep Report) Err() error {
 }
 
 // Summary is the seed's line: "OK: franz_idempotent=1 franz_plain=2", or
-// "FAIL: ..." if a window did not hold the claim.
+// "FAIL: ..." ("ÉCHEC : ..." in French) if a window did not hold the
+// claim.
 func (rep Report) Summary() string {
 	var b strings.Builder
 	if rep.Err() == nil {
 		b.WriteString("OK:")
 	} else {
-		b.WriteString("FAIL:")
+		b.WriteString(i18n.T("validate.summary.fail"))
 	}
 	for _, r := range rep.Runs {
 		fmt.Fprintf(&b, " %s=%d", r.Name(), len(r.Copies))
@@ -117,24 +119,24 @@ func (rep Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(rep.Summary() + "\n")
 	for _, nf := range rep.NoFaults {
-		fmt.Fprintf(&b, "  %s: not validated: %s.\n", nf.API, nf.Reason)
+		b.WriteString("  " + i18n.T("validate.cli.noFault", "api", nf.API, "reason", nf.Reason) + "\n")
 	}
 	for _, r := range rep.Runs {
 		switch {
 		case len(r.Copies) > 1:
-			fmt.Fprintf(&b, "  %s: %d copies of eventId %s in %s (answer after %v, window %v)\n",
-				r.Name(), len(r.Copies), r.EventID, rep.Topic, r.Took.Round(time.Millisecond), r.Window.Round(time.Millisecond))
+			b.WriteString("  " + i18n.T("validate.cli.copies", "name", r.Name(), "n", len(r.Copies), "id", r.EventID,
+				"topic", rep.Topic, "took", r.Took, "window", r.Window) + "\n")
 			for _, c := range r.Copies {
-				fmt.Fprintf(&b, "    partition %d offset %d%s\n", c.Partition, c.Offset, producer(c))
+				b.WriteString("    " + i18n.T("validate.copy", "p", c.Partition, "o", c.Offset) + producer(c) + "\n")
 			}
 		case r.Mode == prodlab.Idempotent && len(r.Copies) == 1:
 			c := r.Copies[0]
-			fmt.Fprintf(&b, "  %s: 1 copy of eventId %s at partition %d offset %d, producer id %d epoch %d (answer after %v, window %v)\n",
-				r.Name(), r.EventID, c.Partition, c.Offset, c.ProducerID, c.ProducerEpoch, r.Took.Round(time.Millisecond), r.Window.Round(time.Millisecond))
+			b.WriteString("  " + i18n.T("validate.cli.one", "name", r.Name(), "id", r.EventID, "p", c.Partition, "o", c.Offset,
+				"pid", c.ProducerID, "epoch", c.ProducerEpoch, "took", r.Took, "window", r.Window) + "\n")
 		}
 	}
 	if err := rep.Err(); err != nil {
-		b.WriteString("The demonstration failed:\n")
+		b.WriteString(i18n.T("validate.failed") + "\n")
 		for _, line := range strings.Split(err.Error(), "\n") {
 			b.WriteString("  " + line + "\n")
 		}
@@ -147,5 +149,5 @@ func producer(c Copy) string {
 	if c.ProducerID < 0 {
 		return ""
 	}
-	return fmt.Sprintf(", producer id %d epoch %d", c.ProducerID, c.ProducerEpoch)
+	return i18n.T("validate.producer", "pid", c.ProducerID, "epoch", c.ProducerEpoch)
 }

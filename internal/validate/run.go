@@ -15,6 +15,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -56,7 +57,7 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 	v := &validator{Validator: x, conn: conn}
 	ends, err := direct.EndOffsets(ctx, conn.Admin, x.t.Topic())
 	if err != nil {
-		return rep, fmt.Errorf("cannot count through the direct listener %s: %w", strings.Join(conn.Bootstrap, ","), err)
+		return rep, i18n.Errorf("validate.err.direct", "bootstrap", strings.Join(conn.Bootstrap, ","), "err", err)
 	}
 	partitions := slices.Sorted(maps.Keys(ends))
 	for _, a := range x.t.APIs() {
@@ -78,7 +79,7 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 		faultable = append(faultable, a)
 	}
 	if len(faultable) == 0 {
-		return rep, errors.New("no API's connections cross Toxiproxy: no fault can be injected, nothing is validated")
+		return rep, i18n.Errorf("validate.err.noFaultable")
 	}
 	for _, a := range faultable {
 		for _, m := range x.cfg.modes {
@@ -88,7 +89,7 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 			r := v.window(ctx, a, m)
 			rep.Runs = append(rep.Runs, r)
 			if ctx.Err() != nil {
-				return rep, fmt.Errorf("interrupted during %s: %w", r.Name(), ctx.Err())
+				return rep, i18n.Errorf("validate.err.interrupted", "name", r.Name(), "err", ctx.Err())
 			}
 		}
 	}
@@ -127,7 +128,7 @@ func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 	case errors.As(err, &ae):
 		return sent{status: ae.Status, body: ae.Body, took: time.Since(start)}
 	case err != nil:
-		return sent{err: fmt.Errorf("%s API at %s: %w", a.Name, a.URL, err), took: time.Since(start)}
+		return sent{err: i18n.Errorf("validate.err.send", "api", a.Name, "url", a.URL, "err", err), took: time.Since(start)}
 	}
 	return sent{status: http.StatusOK, body: r.Body, took: time.Since(start)}
 }
@@ -146,9 +147,9 @@ func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
 	}
 	var ae *api.Error
 	if err := c.Health(ctx); errors.As(err, &ae) {
-		return fmt.Errorf("the %s API at %s is not healthy: GET /health answered %d %s", a.Name, a.URL, ae.Status, http.StatusText(ae.Status))
+		return i18n.Errorf("validate.err.unhealthy", "api", a.Name, "url", a.URL, "status", fmt.Sprintf("%d %s", ae.Status, http.StatusText(ae.Status)))
 	} else if err != nil {
-		return fmt.Errorf("the %s API at %s is not reachable (start it, or pass only the APIs you run): %w", a.Name, a.URL, err)
+		return i18n.Errorf("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", err)
 	}
 	err = v.t.Warm(ctx, a, nil, v.cfg.modes, partitions, func(m prodlab.Mode) string {
 		return "validate-warm-up-" + a.Name + "-" + string(m) + "-" + randomHex()
@@ -156,7 +157,7 @@ func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
 	if err != nil {
 		return err
 	}
-	v.logf("%s API at %s is warm", a.Name, a.URL)
+	v.logf("%s", i18n.T("validate.step.warm", "api", a.Name, "url", a.URL))
 	return nil
 }
 
@@ -197,7 +198,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	}()
 
 	hold := v.hold()
-	v.logf("%s: toxic on, sending eventId %s", res.Name(), res.EventID)
+	v.logf("%s", i18n.T("validate.step.on", "name", res.Name(), "id", res.EventID))
 	start := time.Now()
 	answers := make(chan sent, 1)
 	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
@@ -225,34 +226,33 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	cancel()
 	switch {
 	case ctx.Err() != nil:
-		return fail("interrupted")
+		return fail("%s", i18n.T("validate.err.stopped"))
 	case werr != nil:
-		return fail("counting through the direct listener failed: %v", werr)
+		return fail("%s", i18n.T("validate.err.count", "err", werr))
 	case early != nil && early.err != nil:
 		return fail("%v", early.err)
 	case early != nil && early.status != http.StatusOK:
 		res.Status, res.Answer = early.status, early.body
-		return fail("the send answered %d while the toxic was on: %s", early.status, early.body)
+		return fail("%s", i18n.T("validate.err.early", "status", early.status, "body", early.body))
 	case early != nil:
 		res.Status, res.Answer, res.Took = early.status, early.body, early.took
-		return fail("%v: it answered after %v while a %v latency toxic held every response",
-			ErrBypassed, early.took.Round(time.Millisecond), v.latency())
+		return fail("%v: %s", ErrBypassed, i18n.T("validate.err.bypassed", "took", early.took, "latency", v.latency()))
 	case err != nil:
-		return fail("the record never reached the broker within %v of the send", time.Since(start).Round(time.Millisecond))
+		return fail("%s", i18n.T("validate.err.neverReached", "took", time.Since(start)))
 	}
 	n, _ := w.count()
 	res.Window = time.Since(start)
 	if err := remove(); err != nil {
 		return fail("%v", err)
 	}
-	v.logf("%s: toxic off after %v with %d cop%s in the log", res.Name(), res.Window.Round(time.Millisecond), n, plural(n, "y", "ies"))
+	v.logf("%s", i18n.T(plural(n, "validate.step.off1", "validate.step.off"), "name", res.Name(), "window", res.Window, "n", n))
 
 	// Step 4: the answer, then every record up to the end offsets.
 	var s sent
 	select {
 	case s = <-answers:
 	case <-ctx.Done():
-		return fail("interrupted")
+		return fail("%s", i18n.T("validate.err.stopped"))
 	}
 	res.Status, res.Answer, res.Took = s.status, s.body, s.took
 	if s.err != nil {

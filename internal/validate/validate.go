@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
 
@@ -57,7 +58,7 @@ var (
 	ErrToxicsPresent = target.ErrToxicsPresent
 	// ErrBypassed means an API answered while its responses were held:
 	// its traffic does not cross Toxiproxy.
-	ErrBypassed = errors.New("the API's traffic bypasses Toxiproxy")
+	ErrBypassed = i18n.Errorf("validate.bypass")
 )
 
 // New returns a validator of t's APIs, validated in this order, or an
@@ -74,7 +75,7 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 	c.timeoutScan = cmp.Or(c.timeoutScan, time.Second)
 	var errs []error
 	if len(t.APIs()) == 0 {
-		errs = append(errs, errors.New("no API to validate"))
+		errs = append(errs, i18n.Errorf("validate.err.noAPI"))
 	}
 	for _, m := range c.modes {
 		if _, err := prodlab.ParseMode(string(m)); err != nil {

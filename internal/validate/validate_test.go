@@ -3,12 +3,14 @@ package validate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
@@ -98,7 +100,7 @@ func TestValidateInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	v := newValidator(t, l, nil, topic, validate.Progress(func(format string, args ...any) {
-		if strings.Contains(format, "toxic on") {
+		if strings.Contains(fmt.Sprintf(format, args...), i18n.T("validate.step.on", "name", "", "id", "")) {
 			// The toxic is on every proxy: interrupt now.
 			if len(targettest.Toxics(t, l)) == 0 {
 				t.Errorf("progress said the toxic is on, Toxiproxy lists none")

@@ -35,7 +35,7 @@ async function startLab(dir) {
   const bin = path.join(dir, 'prodlab');
   log('building prodlab');
   execFileSync('go', ['build', '-o', bin, './cmd/prodlab'], { cwd: root, stdio: 'inherit' });
-  const args = ['up', '--data-dir', path.join(dir, 'data'), '--console-port', '0', '--broker-port', '0',
+  const args = ['up', '--lang', 'en', '--data-dir', path.join(dir, 'data'), '--console-port', '0', '--broker-port', '0',
     '--proxy-port', '0', '--toxiproxy-port', '0', '--franz-port', '0', '--librdkafka-port', '0'];
   log('starting: prodlab ' + args.join(' '));
   const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

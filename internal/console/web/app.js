@@ -532,6 +532,7 @@ function switchLang(l) {
 }
 
 async function main() {
+  await i18nReady;
   applyStatic();
   $$('#lang button').forEach(b => b.addEventListener('click', () => switchLang(b.dataset.lang)));
   $('#detail-close').addEventListener('click', () => $('#detail').close());

@@ -1,20 +1,16 @@
 // prodlab console: the "Parcours" panel, the module's checkpoints as the
 // lab ticks them (GET /api/progress, polled every 2 s). Each row links to
 // its section of the guide; a row turns green when its evidence arrives.
-// The words of the rows come from the backend in both languages; the
-// page's language is i18n.js's `lang`.
+// The words of the rows come from the backend in both languages, the
+// evidence after ✅ as a catalogue message (tick.msg) rendered by i18n.js's
+// t() in the page's language (tick.how, English, for older ticks).
 'use strict';
 
 (() => {
-  const WORDS = {
-    fr: { h: 'Parcours', todo: 'à faire', done: '{n}/{total} cochés', title: 'Ouvrir cette section du guide', at: 'vu à' },
-    en: { h: 'Progress', todo: 'to do', done: '{n}/{total} ticked', title: 'Open this section of the guide', at: 'seen at' },
-  };
   const card = document.getElementById('progress-card');
   const body = document.querySelector('#progress-table tbody');
   let report = null;
 
-  function w(k) { return (WORDS[lang] || WORDS.fr)[k]; }
   function el(tag, cls, text) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -22,13 +18,18 @@
     return e;
   }
 
+  // seen is a tick's evidence in the page's language.
+  function seen(tick) {
+    return tick.msg && tick.msg.id in MESSAGES.en ? t(tick.msg.id, tick.msg.args || {}) : tick.how;
+  }
+
   function render() {
-    document.getElementById('progress-h').textContent = w('h');
+    document.getElementById('progress-h').textContent = t('progress.h');
     if (!report) return;
     const rows = report.checkpoints;
     const done = rows.filter(r => r.tick).length;
     document.getElementById('progress-count').textContent =
-      w('done').replace('{n}', done).replace('{total}', rows.length);
+      t('progress.done', { n: done, total: rows.length });
     body.replaceChildren(...rows.map(r => {
       const tr = el('tr', r.tick ? 'done' : 'todo');
       tr.dataset.id = r.id;
@@ -38,12 +39,12 @@
       a.href = report.guide + '#' + r.anchor;
       a.target = '_blank';
       a.rel = 'noopener';
-      a.title = w('title');
+      a.title = t('progress.link.title');
       const what = el('td');
       what.append(el('div', '', r.title[lang] || r.title.fr));
       const detail = r.tick
-        ? `${w('at')} ${new Date(r.tick.at).toLocaleTimeString(lang)} — ${r.tick.how}`
-        : `${w('todo')} — ${r.next[lang] || r.next.fr}`;
+        ? `${t('progress.at')} ${new Date(r.tick.at).toLocaleTimeString(lang)} — ${seen(r.tick)}`
+        : `${t('progress.todo')} — ${r.next[lang] || r.next.fr}`;
       what.append(el('div', 'muted small', detail));
       what.title = r.evidence[lang] || r.evidence.fr;
       const id = el('td');
@@ -69,5 +70,5 @@
   }
 
   document.querySelectorAll('#lang button').forEach(b => b.addEventListener('click', () => setTimeout(render)));
-  poll();
+  i18nReady.then(poll);
 })();

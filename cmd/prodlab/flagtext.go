@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/prodlab/prodlab/internal/i18n"
+)
+
+// parseFlags is fs.Parse(args) speaking the trainee's language: a flag
+// error is returned in it, with a hint to run -h, instead of the flag
+// package's English and the whole flag list; -h prints the list.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.VisitAll(func(f *flag.Flag) {
+		if id, ok := flagUsageIDs()[f.Usage]; ok {
+			f.Usage = i18n.T(id)
+		}
+	})
+	out := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		io.WriteString(out, helpText(fs, buf.String()))
+		return err
+	}
+	return &exitError{code: 2, err: i18n.Errorf("cli.flag.error", "err", flagText(err), "cmd", fs.Name())}
+}
+
+// The flag package's errors (Go 1.26), by the message that says each.
+var flagErrors = []struct {
+	re *regexp.Regexp
+	id string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: (?P<flag>\S+)$`), "cli.flag.undefined"},
+	{regexp.MustCompile(`^flag needs an argument: (?P<flag>\S+)$`), "cli.flag.needsValue"},
+	{regexp.MustCompile(`^bad flag syntax: (?P<flag>.*)$`), "cli.flag.syntax"},
+	{regexp.MustCompile(`^invalid boolean value (?P<value>".*") for (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
+	{regexp.MustCompile(`^invalid value (?P<value>".*") for flag (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
+	{regexp.MustCompile(`^invalid boolean flag (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
+}
+
+// flagText is a flag package error in the process's language; an error
+// it does not know is kept as it is.
+func flagText(err error) string {
+	for _, fe := range flagErrors {
+		m := fe.re.FindStringSubmatch(err.Error())
+		if m == nil {
+			continue
+		}
+		var args []any
+		for i, n := range fe.re.SubexpNames() {
+			if n == "why" {
+				args = append(args, n, whyText(m[i]))
+			} else if n != "" {
+				args = append(args, n, m[i])
+			}
+		}
+		return i18n.T(fe.id, args...)
+	}
+	return err.Error()
+}
+
+// whyText translates the reasons strconv and time give for a bad value.
+func whyText(why string) string {
+	switch why {
+	case "parse error":
+		return i18n.T("cli.flag.why.parse")
+	case "value out of range":
+		return i18n.T("cli.flag.why.range")
+	}
+	if m := regexp.MustCompile(`^time: (?:invalid|missing unit in) duration (".*")$`).FindStringSubmatch(why); m != nil {
+		return i18n.T("cli.flag.why.duration", "value", m[1])
+	}
+	return why
+}
+
+// flagUsageIDs maps each flag help text, as the code writes it (in
+// English), to its catalogue id (flag.<name>, flag.<name>.2, ...): a
+// text changed in the code and not in the catalogue stays English.
+var flagUsageIDs = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, id := range i18n.IDs() {
+		if strings.HasPrefix(id, "flag.") {
+			m[i18n.Text(i18n.EN, id)] = id
+		}
+	}
+	return m
+})
+
+// helpText is the flag package's help in the process's language: its
+// header and its "(default ...)" notes.
+func helpText(fs *flag.FlagSet, help string) string {
+	help = strings.ReplaceAll(help, "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
+	return strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" ")
+}
+
+// printDefaults is fs.PrintDefaults in the process's language, for a
+// command's own Usage.
+func printDefaults(fs *flag.FlagSet) {
+	out := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+	io.WriteString(out, helpText(fs, buf.String()))
+}

@@ -1,0 +1,262 @@
+// Package i18n holds every message a trainee reads, in French and English:
+// the CLI's output and errors, the checkpoints and their evidence, and the
+// web console's words. The catalogue is one embedded JSON file,
+// messages.json, keyed by message id:
+//
+//	"topic.deleted": {"fr": "Topic {topic} supprimé.", "en": "Deleted topic {topic}."}
+//
+// Placeholders are named, {name}, filled from name/value pairs; the
+// console's i18n.js fills the same placeholders from the same file, served
+// by the console at /i18n.json.
+package i18n
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prodlab/prodlab/internal/term"
+)
+
+// Lang is a language of the catalogue.
+type Lang string
+
+// The catalogue's languages.
+const (
+	FR Lang = "fr"
+	EN Lang = "en"
+)
+
+// Langs are the catalogue's languages, French first.
+var Langs = []Lang{FR, EN}
+
+//go:embed messages.json
+var raw []byte
+
+// catalogue maps a message id to its text by language.
+var catalogue map[string]map[Lang]string
+
+func init() {
+	if err := json.Unmarshal(raw, &catalogue); err != nil {
+		panic("i18n: messages.json: " + err.Error())
+	}
+}
+
+// ErrLang is returned by Parse for a language the catalogue lacks.
+var ErrLang = errors.New("unknown language")
+
+// Parse returns the language named s: "fr" or "en".
+func Parse(s string) (Lang, error) {
+	switch l := Lang(strings.ToLower(strings.TrimSpace(s))); l {
+	case FR, EN:
+		return l, nil
+	}
+	return "", fmt.Errorf("%w %q", ErrLang, s)
+}
+
+// FromEnv picks the language of a locale: the first of LC_ALL, LC_MESSAGES
+// and LANG that is set decides; French when it starts with "fr", English
+// otherwise (and when none is set). getenv is os.Getenv in the CLI.
+func FromEnv(getenv func(string) string) Lang {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(k); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "fr") {
+				return FR
+			}
+			return EN
+		}
+	}
+	return EN
+}
+
+var current atomic.Value // Lang
+
+// Set makes l the process's language, the one T and Error use. The CLI
+// calls it once, from --lang or the locale.
+func Set(l Lang) { current.Store(l) }
+
+// Current is the process's language: the one given to Set, else the
+// locale's (FromEnv(os.Getenv)).
+func Current() Lang {
+	if l, ok := current.Load().(Lang); ok {
+		return l
+	}
+	return FromEnv(os.Getenv)
+}
+
+// Has reports whether id is in the catalogue.
+func Has(id string) bool { _, ok := catalogue[id]; return ok }
+
+// IDs returns every message id of the catalogue.
+func IDs() []string {
+	ids := make([]string, 0, len(catalogue))
+	for id := range catalogue {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Text is message id in l, its placeholders left as they are; "" when id
+// has no text in l.
+func Text(l Lang, id string) string { return catalogue[id][l] }
+
+// T renders message id in the process's language; args are name/value
+// pairs filling its {name} placeholders.
+func T(id string, args ...any) string { return Current().T(id, args...) }
+
+// T renders message id in l; args are name/value pairs filling its {name}
+// placeholders. A missing text falls back to English, then to the id; a
+// placeholder without its argument is left as written.
+func (l Lang) T(id string, args ...any) string {
+	return render(l, id, pairs(args))
+}
+
+// placeholder matches {name}.
+var placeholder = regexp.MustCompile(`\{(\w+)\}`)
+
+func render(l Lang, id string, args map[string]string) string {
+	s := catalogue[id][l]
+	if s == "" {
+		s = catalogue[id][EN]
+	}
+	if s == "" {
+		return id
+	}
+	if !strings.Contains(s, "{") {
+		return s
+	}
+	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		if v, ok := args[m[1:len(m)-1]]; ok {
+			return v
+		}
+		return m
+	})
+}
+
+// pairs turns name/value pairs into strings, rendered when the message is
+// made: an error or a Stringer (a Msg too, in the process's language) by
+// its text, a time.Duration rounded to the millisecond.
+func pairs(args []any) map[string]string {
+	if len(args) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		k, _ := args[i].(string)
+		m[k] = str(args[i+1])
+	}
+	return m
+}
+
+// str is v's text, made safe for a terminal (term.Text): arguments carry
+// names and errors that clients and the network chose.
+func str(v any) string {
+	switch v := v.(type) {
+	case string:
+		return term.Text(v)
+	case time.Duration:
+		return v.Round(time.Millisecond).String()
+	case fmt.Stringer:
+		return term.Text(v.String())
+	case error:
+		return term.Text(v.Error())
+	}
+	return term.Text(fmt.Sprint(v))
+}
+
+// Msg is a message to render later, in the reader's language: an id and
+// its arguments. It is what the progress record stores as evidence.
+type Msg struct {
+	ID   string            `json:"id"`
+	Args map[string]string `json:"args,omitempty"`
+}
+
+// M makes a Msg; args are name/value pairs, kept as strings.
+func M(id string, args ...any) Msg { return Msg{ID: id, Args: pairs(args)} }
+
+// In renders m in l.
+func (m Msg) In(l Lang) string { return render(l, m.ID, m.Args) }
+
+// String renders m in the process's language.
+func (m Msg) String() string { return m.In(Current()) }
+
+// Error is an error whose text is a catalogue message, rendered in the
+// process's language when it is printed. Err, when set, is wrapped: its
+// text fills the {err} placeholder.
+type Error struct {
+	Msg
+	Err error
+}
+
+// Errorf returns an *Error for message id; args are name/value pairs, and
+// an error value among them is also wrapped (errors.Is sees it).
+func Errorf(id string, args ...any) error {
+	e := &Error{Msg: M(id, args...)}
+	for i := 1; i < len(args); i += 2 {
+		if err, ok := args[i].(error); ok {
+			e.Err = err
+			break
+		}
+	}
+	return e
+}
+
+func (e *Error) Error() string { return e.Msg.String() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Reason is the innermost error err wraps, the network's own reason under
+// the layers above it, in the process's language when it is a refused
+// connection or a timeout.
+func Reason(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			if es := u.Unwrap(); len(es) > 0 {
+				next = es[len(es)-1]
+			}
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		}
+		if next == nil {
+			break
+		}
+		err = next
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return T("net.refused")
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		return T("net.timeout")
+	}
+	return err.Error()
+}
+
+// JSON is the catalogue as the console's page reads it: {"fr": {id:
+// text}, "en": {id: text}}.
+func JSON() []byte {
+	by := map[Lang]map[string]string{}
+	for _, l := range Langs {
+		by[l] = map[string]string{}
+	}
+	for id, texts := range catalogue {
+		for l, s := range texts {
+			if by[l] != nil {
+				by[l][id] = s
+			}
+		}
+	}
+	b, err := json.Marshal(by)
+	if err != nil {
+		panic(err) // strings only
+	}
+	return b
+}
