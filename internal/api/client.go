@@ -52,7 +52,7 @@ func (e *Error) Is(target error) bool {
 // http.DefaultClient (no timeout: bound each call with its context), its
 // User-Agent Go's.
 func NewClient(base string, opts ...httpjson.ClientOpt) (*Client, error) {
-	c, err := httpjson.NewClient("producer API", base, http.DefaultClient, "", opts...)
+	c, err := httpjson.NewClient("producer API", base, opts...)
 	if err != nil {
 		return nil, err
 	}
