@@ -121,24 +121,24 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 		}
 	}
 	if _, err := lookup(c.schedule); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("ScheduleName: %w", err))
 	}
 	for _, m := range c.modes {
 		if _, err := prodlab.ParseMode(string(m)); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("Modes: %w", err))
 		}
 	}
 	if c.n < 1 || c.n > MaxN {
-		errs = append(errs, fmt.Errorf("n %d is outside 1..%d", c.n, MaxN))
+		errs = append(errs, fmt.Errorf("N %d is outside 1..%d", c.n, MaxN))
 	}
 	if c.keys < 1 || c.keys > MaxKeys {
-		errs = append(errs, fmt.Errorf("keys %d is outside 1..%d", c.keys, MaxKeys))
+		errs = append(errs, fmt.Errorf("Keys %d is outside 1..%d", c.keys, MaxKeys))
 	}
 	if c.rate < 0 || c.rate > 100_000 {
-		errs = append(errs, fmt.Errorf("rate %d is outside 0..100000 per second", c.rate))
+		errs = append(errs, fmt.Errorf("Rate %d is outside 0..100000 per second", c.rate))
 	}
 	if c.sendTimeout < 100*time.Millisecond || c.sendTimeout > 10*time.Minute {
-		errs = append(errs, fmt.Errorf("send timeout %v is outside 100ms..10m", c.sendTimeout))
+		errs = append(errs, fmt.Errorf("SendTimeout %v is outside 100ms..10m", c.sendTimeout))
 	}
 	return &Experiment{t: t, cfg: c}, errors.Join(errs...)
 }

@@ -108,11 +108,15 @@ func New(opts ...Opt) (*Server, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.watchdog < 100*time.Millisecond {
-		return nil, fmt.Errorf("toxi: watchdog %v is under 100ms", c.watchdog)
-	}
-	if c.timeout <= 0 {
-		return nil, fmt.Errorf("toxi: request timeout %v is not positive", c.timeout)
+	switch {
+	case c.watchdog < 100*time.Millisecond:
+		return nil, fmt.Errorf("toxi: Watchdog must be >= 100ms, got %v", c.watchdog)
+	case c.timeout <= 0:
+		return nil, fmt.Errorf("toxi: RequestTimeout must be > 0, got %v", c.timeout)
+	case c.logger == nil:
+		return nil, errors.New("toxi: Logger must not be nil")
+	case c.stderr == nil:
+		return nil, errors.New("toxi: Stderr must not be nil")
 	}
 	token, err := newToken()
 	if err != nil {

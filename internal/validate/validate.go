@@ -78,11 +78,11 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 	}
 	for _, m := range c.modes {
 		if _, err := prodlab.ParseMode(string(m)); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("Modes: %w", err))
 		}
 	}
 	if c.timeoutScan < 0 || c.timeoutScan > time.Minute {
-		errs = append(errs, fmt.Errorf("timeout scan %v is outside 0..1m", c.timeoutScan))
+		errs = append(errs, fmt.Errorf("TimeoutScan %v is outside 0..1m", c.timeoutScan))
 	}
 	return &Validator{t: t, cfg: c}, errors.Join(errs...)
 }
