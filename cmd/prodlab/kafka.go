@@ -53,13 +53,9 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 		fmt.Fprint(stderr, kafkaUsage)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseVerb(fs, args, "kafka: no subcommand given")
 	if err != nil {
 		return c, err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return c, &exitError{code: 2, err: errors.New("kafka: no subcommand given")}
 	}
 	var progress io.Writer = stderr
 	if *quiet {
@@ -169,24 +165,27 @@ func usageErr(msg string) error {
 	return &exitError{code: 2, err: errors.New("kafka: " + msg)}
 }
 
-// parseInterspersed parses flags that may appear before, between or after
-// positional arguments, and returns the positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+// parseVerb parses flags that may appear before, between or after
+// positional arguments, and returns the positional ones. With none, it
+// prints fs's usage and returns missing as an error of exit status 2.
+func parseVerb(fs *flag.FlagSet, args []string, missing string) ([]string, error) {
 	var pos []string
-	for {
+	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
 			return nil, err
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
+		switch args = fs.Args(); {
+		case len(args) > 0 && args[0] == "--":
+			pos, args = append(pos, args[1:]...), nil
+		case len(args) > 0:
+			pos, args = append(pos, args[0]), args[1:]
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
 	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return nil, &exitError{code: 2, err: errors.New(missing)}
+	}
+	return pos, nil
 }
 
 func printCluster(w io.Writer, c *kafkalocal.Cluster) {

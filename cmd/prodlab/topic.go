@@ -114,13 +114,9 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 		fmt.Fprint(stderr, topicUsage)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseVerb(fs, args, "topic: no action given: create, list, describe or delete")
 	if err != nil {
 		return c, err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return c, &exitError{code: 2, err: errors.New("topic: no action given: create, list, describe or delete")}
 	}
 	if err := c.conn.parsed(); err != nil {
 		return c, err

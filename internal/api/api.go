@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -102,24 +103,20 @@ func New(eng prodlab.Producer, store *status.Store, opts ...Opt) (*Server, error
 }
 
 func (c cfg) check() error {
-	for _, d := range []struct {
-		name string
-		d    time.Duration
-	}{{"MetadataTTL", c.metadataTTL}, {"LookupTimeout", c.lookup}, {"SyncTimeout", c.sync}} {
-		if d.d <= 0 {
-			return fmt.Errorf("api: %s must be > 0, got %v", d.name, d.d)
-		}
-	}
-	if c.logger == nil {
+	switch {
+	case c.metadataTTL <= 0:
+		return fmt.Errorf("api: MetadataTTL must be > 0, got %v", c.metadataTTL)
+	case c.lookup <= 0:
+		return fmt.Errorf("api: LookupTimeout must be > 0, got %v", c.lookup)
+	case c.sync <= 0:
+		return fmt.Errorf("api: SyncTimeout must be > 0, got %v", c.sync)
+	case c.logger == nil:
 		return errors.New("api: Logger must not be nil")
+	case slices.ContainsFunc(c.observers, func(fn func(Event)) bool { return fn == nil }):
+		return errors.New("api: Observe must not be given nil")
 	}
 	if msg := prodlab.ValidTopic(c.topic); msg != "" {
 		return errors.New("api: DefaultTopic: " + msg)
-	}
-	for _, fn := range c.observers {
-		if fn == nil {
-			return errors.New("api: Observe must not be given nil")
-		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -87,18 +88,13 @@ func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 	return c, nil
 }
 
-// validHeader reports whether k is a token (RFC 9110 5.6.2) and v holds
-// no control character but tab.
+// headerName matches a header name (a token, RFC 9110 5.6.2).
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// validHeader reports whether k is a header name and v holds no control
+// character but tab.
 func validHeader(k, v string) bool {
-	if k == "" {
-		return false
-	}
-	for _, r := range k {
-		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
-			return false
-		}
-	}
-	return !strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
+	return headerName.MatchString(k) && !strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
 }
 
 // Base is the base URL, without a trailing slash.
