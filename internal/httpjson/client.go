@@ -76,7 +76,8 @@ func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 	for k, vs := range c.cfg.header {
 		for _, v := range vs {
 			if !validHeader(k, v) {
-				return Client{}, fmt.Errorf("%s client: %w: WithHeader(%q, %q) is not a valid header", what, ErrClientOpt, k, v)
+				// The value may be a secret: not in the error.
+				return Client{}, fmt.Errorf("%s client: %w: WithHeader(%q, ...) is not a valid header", what, ErrClientOpt, k)
 			}
 		}
 	}
