@@ -66,7 +66,7 @@ func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 	return fetch(ctx, c)
 }
 
-func fetch(ctx context.Context, c config) (string, error) {
+func fetch(ctx context.Context, c cfg) (string, error) {
 	libs := c.libsDir()
 	pom := pomXML(c.version)
 	sum := sha256.Sum256([]byte(pom))
