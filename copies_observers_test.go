@@ -107,7 +107,10 @@ func TestObserversShareTheCopyRule(t *testing.T) {
 	}
 
 	// The console's duplicates view.
-	srv := console.New(console.Bootstrap(addrs...))
+	srv, err := console.New(console.Bootstrap(addrs...))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
 	hs := httptest.NewServer(srv.Routes())
 	t.Cleanup(hs.Close)

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,7 +15,7 @@ import (
 )
 
 func init() {
-	register("kafka", "cmd.kafka", runKafka)
+	register("kafka", "cmd.kafka", parsed(kafkaFlags, kafkaRun))
 }
 
 const kafkaUsage = `usage: prodlab kafka <subcommand> [flags]
@@ -32,12 +31,17 @@ subcommands:
 flags (any subcommand):
 `
 
-// runKafka implements 'prodlab kafka'.
-func runKafka(ctx context.Context, args []string) error {
-	return kafkaMain(ctx, args, os.Stdout, os.Stderr)
+// kafkaConfig is a parsed 'prodlab kafka' command line.
+type kafkaConfig struct {
+	sub    string // up, down, status, kill, start or fetch
+	mode   string // up: single-node or cluster
+	broker int    // kill, start: the broker's number
+	opts   []kafkalocal.Opt
 }
 
-func kafkaMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// kafkaFlags parses the arguments of 'prodlab kafka'.
+func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
+	var c kafkaConfig
 	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "state directory: broker files, and the jar cache in <dir>/<version>/libs (default <repo root>/.prodlab/kafka, jars in <user cache dir>/prodlab/kafka-<version>)")
@@ -49,130 +53,139 @@ func kafkaMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprint(stderr, kafkaUsage)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseVerb(fs, args, errors.New("kafka: no subcommand given"))
 	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return &exitError{code: 2, err: errors.New("kafka: no subcommand given")}
+		return c, err
 	}
 	var progress io.Writer = stderr
 	if *quiet {
 		progress = io.Discard
 	}
-	opts := []kafkalocal.Opt{kafkalocal.Output(progress)}
+	c.opts = []kafkalocal.Opt{kafkalocal.Output(progress)}
 	if *dir != "" {
-		opts = append(opts, kafkalocal.Dir(*dir))
+		c.opts = append(c.opts, kafkalocal.Dir(*dir))
 	}
 	if *timeout != 0 {
-		opts = append(opts, kafkalocal.ReadyTimeout(*timeout))
+		c.opts = append(c.opts, kafkalocal.ReadyTimeout(*timeout))
 	}
 	if *stopTimeout != 0 {
-		opts = append(opts, kafkalocal.StopTimeout(*stopTimeout))
+		c.opts = append(c.opts, kafkalocal.StopTimeout(*stopTimeout))
 	}
 	if *keepData {
-		opts = append(opts, kafkalocal.KeepData())
+		c.opts = append(c.opts, kafkalocal.KeepData())
 	}
-	sub, rest := pos[0], pos[1:]
-	switch sub {
+	c.sub = pos[0]
+	rest := pos[1:]
+	switch c.sub {
 	case "up":
-		mode := kafkalocal.ModeSingleNode
+		c.mode = kafkalocal.ModeSingleNode
 		if len(rest) > 1 {
-			return usageErr("kafka up takes at most one mode")
+			return c, usageErr("kafka up takes at most one mode")
 		}
 		if len(rest) == 1 {
-			mode = rest[0]
+			c.mode = rest[0]
 		}
-		if _, err := kafkalocal.BrokerCount(mode); err != nil {
-			return usageErr(err.Error())
+		if _, err := kafkalocal.BrokerCount(c.mode); err != nil {
+			return c, usageErr(err.Error())
 		}
-		start := time.Now()
-		c, err := kafkalocal.Up(ctx, mode, opts...)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Kafka %s %s is up (%s)\n", c.Version, c.Mode, time.Since(start).Round(100*time.Millisecond))
-		printCluster(stdout, c)
-		return nil
-	case "down":
+	case "down", "status", "fetch":
 		if len(rest) > 0 {
-			return usageErr("kafka down takes no arguments")
+			return c, usageErr("kafka " + c.sub + " takes no arguments")
 		}
-		return kafkalocal.Down(ctx, opts...)
-	case "status":
-		if len(rest) > 0 {
-			return usageErr("kafka status takes no arguments")
-		}
-		c, err := kafkalocal.Status(ctx, opts...)
-		if err != nil {
-			return err
-		}
-		if c.Mode == "" {
-			fmt.Fprintln(stdout, "local Kafka: down (no broker running)")
-			return &exitError{code: 3, err: errors.New("local Kafka is down")}
-		}
-		up := 0
-		for _, b := range c.Brokers {
-			if b.Running && b.Answering {
-				up++
-			}
-		}
-		fmt.Fprintf(stdout, "Kafka %s %s: %d/%d brokers up\n", c.Version, c.Mode, up, len(c.Brokers))
-		printCluster(stdout, c)
-		if up != len(c.Brokers) {
-			return &exitError{code: 3, err: fmt.Errorf("%d of %d brokers are down", len(c.Brokers)-up, len(c.Brokers))}
-		}
-		return nil
 	case "kill", "start":
 		if len(rest) != 1 {
-			return usageErr("kafka " + sub + " takes one broker number")
+			return c, usageErr("kafka " + c.sub + " takes one broker number")
 		}
-		n, err := strconv.Atoi(rest[0])
+		if c.broker, err = strconv.Atoi(rest[0]); err != nil {
+			return c, usageErr(fmt.Sprintf("broker number %q: %v", rest[0], err))
+		}
+	default:
+		fs.Usage()
+		return c, usageErr(fmt.Sprintf("unknown kafka subcommand %q", c.sub))
+	}
+	return c, nil
+}
+
+// kafkaRun runs a parsed 'prodlab kafka' command.
+func kafkaRun(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
+	switch c.sub {
+	case "up":
+		start := time.Now()
+		cl, err := kafkalocal.Up(ctx, c.mode, c.opts...)
 		if err != nil {
-			return usageErr(fmt.Sprintf("broker number %q: %v", rest[0], err))
+			return err
 		}
-		if sub == "kill" {
-			return kafkalocal.KillBroker(ctx, n, opts...)
-		}
-		return kafkalocal.StartBroker(ctx, n, opts...)
-	case "fetch":
-		if len(rest) > 0 {
-			return usageErr("kafka fetch takes no arguments")
-		}
-		libs, err := kafkalocal.Fetch(ctx, opts...)
+		fmt.Fprintf(stdout, "Kafka %s %s is up (%s)\n", cl.Version, cl.Mode, time.Since(start).Round(100*time.Millisecond))
+		printCluster(stdout, cl)
+		return nil
+	case "down":
+		return kafkalocal.Down(ctx, c.opts...)
+	case "status":
+		return kafkaStatus(ctx, c, stdout)
+	case "kill":
+		return kafkalocal.KillBroker(ctx, c.broker, c.opts...)
+	case "start":
+		return kafkalocal.StartBroker(ctx, c.broker, c.opts...)
+	default: // fetch
+		libs, err := kafkalocal.Fetch(ctx, c.opts...)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, libs)
 		return nil
 	}
-	fs.Usage()
-	return usageErr(fmt.Sprintf("unknown kafka subcommand %q", sub))
+}
+
+// kafkaStatus prints each broker; the exit status is 3 unless all run and
+// answer.
+func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
+	cl, err := kafkalocal.Status(ctx, c.opts...)
+	if err != nil {
+		return err
+	}
+	if cl.Mode == "" {
+		fmt.Fprintln(stdout, "local Kafka: down (no broker running)")
+		return &exitError{code: 3, err: errors.New("local Kafka is down")}
+	}
+	up := 0
+	for _, b := range cl.Brokers {
+		if b.Running && b.Answering {
+			up++
+		}
+	}
+	fmt.Fprintf(stdout, "Kafka %s %s: %d/%d brokers up\n", cl.Version, cl.Mode, up, len(cl.Brokers))
+	printCluster(stdout, cl)
+	if up != len(cl.Brokers) {
+		return &exitError{code: 3, err: fmt.Errorf("%d of %d brokers are down", len(cl.Brokers)-up, len(cl.Brokers))}
+	}
+	return nil
 }
 
 func usageErr(msg string) error {
 	return &exitError{code: 2, err: errors.New("kafka: " + msg)}
 }
 
-// parseInterspersed parses flags that may appear before, between or after
-// positional arguments, and returns the positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+// parseVerb parses flags that may appear before, between or after
+// positional arguments, and returns the positional ones. With none, it
+// prints fs's usage and returns missing as an error of exit status 2.
+func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error) {
 	var pos []string
-	for {
+	for len(args) > 0 {
 		if err := parseFlags(fs, args); err != nil {
 			return nil, err
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
+		switch args = fs.Args(); {
+		case len(args) > 0 && args[0] == "--":
+			pos, args = append(pos, args[1:]...), nil
+		case len(args) > 0:
+			pos, args = append(pos, args[0]), args[1:]
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
 	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return nil, &exitError{code: 2, err: missing}
+	}
+	return pos, nil
 }
 
 func printCluster(w io.Writer, c *kafkalocal.Cluster) {

@@ -108,13 +108,9 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 		fmt.Fprint(stderr, i18n.T("topic.usage")+"\n")
 		printDefaults(fs)
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseVerb(fs, args, i18n.Errorf("topic.noAction"))
 	if err != nil {
 		return c, err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return c, &exitError{code: 2, err: i18n.Errorf("topic.noAction")}
 	}
 	if err := c.conn.parsed(); err != nil {
 		return c, err

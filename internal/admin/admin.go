@@ -90,7 +90,7 @@ func New(bootstrap []string, opts ...Opt) (*Client, error) {
 		}
 	}
 	if c.cfg.timeout <= 0 {
-		return nil, errf(ErrInvalid, "timeout %s must be positive", c.cfg.timeout)
+		return nil, errf(ErrInvalid, "Timeout must be > 0, got %s", c.cfg.timeout)
 	}
 	conn, err := clientopts.Connect(c.cfg.client, c.cfg.bypass.Dialer())
 	if err != nil {

@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,14 +88,39 @@ func LookupTimeout(d time.Duration) Opt { return func(c *cfg) { c.lookup = d } }
 func SyncTimeout(d time.Duration) Opt { return func(c *cfg) { c.sync = d } }
 
 // New returns a Server producing through eng and recording async sends in
-// store.
-func New(eng prodlab.Producer, store *status.Store, opts ...Opt) *Server {
+// store. It refuses a bad option, naming it.
+func New(eng prodlab.Producer, store *status.Store, opts ...Opt) (*Server, error) {
+	if eng == nil || store == nil {
+		return nil, errors.New("api: New needs an engine and a status store")
+	}
 	c := cfg{logger: slog.Default(), topic: prodlab.DefaultTopic, metadataTTL: 30 * time.Second, lookup: 5 * time.Second,
 		sync: eng.DeliveryTimeout() + SyncMargin}
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Server{eng: eng, store: store, cfg: c, topics: make(map[string]*topicEntry)}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return &Server{eng: eng, store: store, cfg: c, topics: make(map[string]*topicEntry)}, nil
+}
+
+func (c cfg) check() error {
+	switch {
+	case c.metadataTTL <= 0:
+		return fmt.Errorf("api: MetadataTTL must be > 0, got %v", c.metadataTTL)
+	case c.lookup <= 0:
+		return fmt.Errorf("api: LookupTimeout must be > 0, got %v", c.lookup)
+	case c.sync <= 0:
+		return fmt.Errorf("api: SyncTimeout must be > 0, got %v", c.sync)
+	case c.logger == nil:
+		return errors.New("api: Logger must not be nil")
+	case slices.ContainsFunc(c.observers, func(fn func(Event)) bool { return fn == nil }):
+		return errors.New("api: Observe must not be given nil")
+	}
+	if msg := prodlab.ValidTopic(c.topic); msg != "" {
+		return errors.New("api: DefaultTopic: " + msg)
+	}
+	return nil
 }
 
 // Routes returns the API's handler.

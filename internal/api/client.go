@@ -52,7 +52,7 @@ func (e *Error) Is(target error) bool {
 // http.DefaultClient (no timeout: bound each call with its context), its
 // User-Agent Go's.
 func NewClient(base string, opts ...httpjson.ClientOpt) (*Client, error) {
-	c, err := httpjson.NewClient("producer API", base, http.DefaultClient, "", opts...)
+	c, err := httpjson.NewClient("producer API", base, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,12 +170,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ok
 // decodeError reads the API's error body.
 func decodeError(code int, body []byte) *Error {
 	e := &Error{Status: code, Body: strings.TrimSpace(string(body))}
-	var b struct {
-		Error     string `json:"error"`
-		Field     string `json:"field"`
-		RequestID string `json:"requestId"`
-		EventID   string `json:"eventId"`
-	}
+	var b timeoutBody // the error body, with a 504's ids
 	if json.Unmarshal(body, &b) == nil && b.Error != "" {
 		e.Message, e.Field, e.RequestID, e.EventID = b.Error, b.Field, b.RequestID, b.EventID
 	} else {

@@ -51,7 +51,11 @@ func TestErrorBodiesHideClientErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return api.New(eng, store, api.Logger(slog.New(slog.NewTextHandler(&log, nil)))).Routes()
+		srv, err := api.New(eng, store, api.Logger(slog.New(slog.NewTextHandler(&log, nil))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv.Routes()
 	}
 	held := &fakeEngine{hold: true}
 	h := routes(held)

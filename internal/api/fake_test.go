@@ -122,7 +122,17 @@ func fakeRoutes(t testing.TB, eng *fakeEngine, opts ...api.Opt) http.Handler {
 		t.Fatal(err)
 	}
 	opts = append([]api.Opt{api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
-	return api.New(eng, store, opts...).Routes()
+	return newServer(t, eng, store, opts...).Routes()
+}
+
+// newServer is api.New, failing t on error.
+func newServer(t testing.TB, eng prodlab.Producer, store *status.Store, opts ...api.Opt) *api.Server {
+	t.Helper()
+	srv, err := api.New(eng, store, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
 // parseAPI returns a fake engine and the routes in front of it.

@@ -29,7 +29,7 @@ func shortTTL(t *testing.T, a *lab.API, ttl time.Duration) *lab.API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(a.Engine, store, api.MetadataTTL(ttl), api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := newServer(t, a.Engine, store, api.MetadataTTL(ttl), api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	hs := httptest.NewServer(srv.Routes())
 	t.Cleanup(hs.Close)
 	return &lab.API{Engine: a.Engine, Server: srv, Store: store, URL: hs.URL}

@@ -180,7 +180,7 @@ func TestDeletedTopicDropsCount(t *testing.T) {
 func TestWaitReadyBacksOff(t *testing.T) {
 	eng := &fakeEngine{notReady: errors.New("brokers unreachable")}
 	store, _ := status.New()
-	srv := api.New(eng, store)
+	srv := newServer(t, eng, store)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := srv.WaitReady(ctx); err == nil {
@@ -199,7 +199,7 @@ func TestSyncBoundStoreFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(eng, store, api.SyncTimeout(100*time.Millisecond),
+	srv := httptest.NewServer(newServer(t, eng, store, api.SyncTimeout(100*time.Millisecond),
 		api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))).Routes())
 	defer srv.Close()
 	_, first, _ := post(t, srv.URL+"/api/v1/send?mode=idempotent&eventId=a")

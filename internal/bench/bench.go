@@ -45,8 +45,8 @@ const (
 	TargetRSS = 200 << 20
 )
 
-// config is the configuration of a run; defaults live in Run.
-type config struct {
+// cfg is the configuration of a run; defaults live in Run.
+type cfg struct {
 	engines     []string
 	concurrency []int
 	duration    time.Duration
@@ -61,45 +61,45 @@ type config struct {
 }
 
 // Opt configures a run.
-type Opt func(*config)
+type Opt func(*cfg)
 
 // Engines sets the engines to measure, default every registered engine.
-func Engines(names ...string) Opt { return func(c *config) { c.engines = names } }
+func Engines(names ...string) Opt { return func(c *cfg) { c.engines = names } }
 
 // Concurrency sets the sync concurrency levels, default 1, 16 and 64.
-func Concurrency(levels ...int) Opt { return func(c *config) { c.concurrency = levels } }
+func Concurrency(levels ...int) Opt { return func(c *cfg) { c.concurrency = levels } }
 
 // Duration sets how long each sync phase measures, default 5s.
-func Duration(d time.Duration) Opt { return func(c *config) { c.duration = d } }
+func Duration(d time.Duration) Opt { return func(c *cfg) { c.duration = d } }
 
 // Warmup sets the unmeasured load run before each sync phase, default 500ms.
-func Warmup(d time.Duration) Opt { return func(c *config) { c.warmup = d } }
+func Warmup(d time.Duration) Opt { return func(c *cfg) { c.warmup = d } }
 
 // Mode sets the producer mode of every send, default prodlab.Idempotent.
-func Mode(m prodlab.Mode) Opt { return func(c *config) { c.mode = m } }
+func Mode(m prodlab.Mode) Opt { return func(c *cfg) { c.mode = m } }
 
 // AsyncSends sets how many async sends must be accepted (202), default
 // 1,000,000. Zero skips the async phase.
-func AsyncSends(n int) Opt { return func(c *config) { c.asyncSends = n } }
+func AsyncSends(n int) Opt { return func(c *cfg) { c.asyncSends = n } }
 
 // AsyncConcurrency sets the async senders, default 64.
-func AsyncConcurrency(n int) Opt { return func(c *config) { c.asyncConc = n } }
+func AsyncConcurrency(n int) Opt { return func(c *cfg) { c.asyncConc = n } }
 
 // Backoff sets how long an async sender waits after a 503 before it retries
 // the same send, default 10ms.
-func Backoff(d time.Duration) Opt { return func(c *config) { c.backoff = d } }
+func Backoff(d time.Duration) Opt { return func(c *cfg) { c.backoff = d } }
 
 // NoProxy also measures each engine producing directly to a broker without
 // Toxiproxy in between, default true.
-func NoProxy(on bool) Opt { return func(c *config) { c.noProxy = on } }
+func NoProxy(on bool) Opt { return func(c *cfg) { c.noProxy = on } }
 
 // Progress receives one line per finished phase, default none.
-func Progress(w io.Writer) Opt { return func(c *config) { c.progress = w } }
+func Progress(w io.Writer) Opt { return func(c *cfg) { c.progress = w } }
 
 // HeapProfiles writes a pprof heap profile of each engine's process, taken
 // right after the last async send is accepted, to dir/heap-<engine>.pprof.
 // Default none.
-func HeapProfiles(dir string) Opt { return func(c *config) { c.heapDir = dir } }
+func HeapProfiles(dir string) Opt { return func(c *cfg) { c.heapDir = dir } }
 
 // Report holds every figure of one run.
 type Report struct {
@@ -167,7 +167,7 @@ type Async struct {
 // Run measures every engine, one after the other, each on its own embedded
 // lab so that one engine's memory does not count against another's.
 func Run(ctx context.Context, opts ...Opt) (*Report, error) {
-	c := config{
+	c := cfg{
 		engines:     engine.Names(),
 		concurrency: []int{1, 16, 64},
 		duration:    5 * time.Second,
@@ -201,7 +201,7 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	return rep, nil
 }
 
-func (c *config) validate() error {
+func (c *cfg) validate() error {
 	var errs []error
 	if len(c.engines) == 0 {
 		errs = append(errs, errors.New("no engine to measure"))
@@ -243,7 +243,7 @@ func (c *config) validate() error {
 // segments, hence the small segment.bytes.
 var benchTopicConfigs = map[string]*string{"retention.bytes": new("1048576"), "segment.bytes": new("1048576")}
 
-func runEngine(ctx context.Context, c *config, name string) (EngineReport, error) {
+func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	er := EngineReport{Engine: name}
 	cfg := lab.DefaultConfig()
 	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
@@ -315,7 +315,7 @@ func runEngine(ctx context.Context, c *config, name string) (EngineReport, error
 
 // runNoProxy measures the engine producing to a bare embedded broker that
 // advertises its own address, so no byte crosses Toxiproxy.
-func runNoProxy(ctx context.Context, c *config, name string) ([]Result, error) {
+func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	cl, err := broker.Start()
 	if err != nil {
 		return nil, err
@@ -364,7 +364,7 @@ func runNoProxy(ctx context.Context, c *config, name string) ([]Result, error) {
 // runAsync posts async sends until c.asyncSends are accepted. A sender that
 // gets a 503 (producer buffer or status store full) waits c.backoff and
 // retries the same send; any other answer ends that send.
-func runAsync(ctx context.Context, c *config, hc *http.Client, a *lab.API, adm *kadm.Client, topic string) (*Async, error) {
+func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kadm.Client, topic string) (*Async, error) {
 	as := &Async{}
 	before, err := endOffsets(ctx, adm, topic)
 	if err != nil {

@@ -146,7 +146,7 @@ func BenchmarkAsync(b *testing.B) {
 			l := labtest.Start(b, func(c *lab.Config) { c.APIPorts = map[string]int{name: 0} })
 			topic := labtest.Topic(b, l, prodlab.DefaultPartitions, benchTopicConfigs)
 			a := l.APIs()[0]
-			c := &config{mode: prodlab.Idempotent, asyncSends: b.N, asyncConc: 64, backoff: 10 * time.Millisecond, progress: os.Stderr}
+			c := &cfg{mode: prodlab.Idempotent, asyncSends: b.N, asyncConc: 64, backoff: 10 * time.Millisecond, progress: os.Stderr}
 			adm := labtest.Admin(b, l)
 			defer trimEvery(l.Cluster())()
 			as, err := runAsync(b.Context(), c, httpClient(64), a, adm, topic)

@@ -70,16 +70,16 @@ func Start(opts ...Opt) (*Cluster, error) {
 		o(&c)
 	}
 	if c.maxFrame < 1<<20 {
-		return nil, fmt.Errorf("max frame bytes %d is under 1 MiB", c.maxFrame)
+		return nil, fmt.Errorf("broker: MaxFrameBytes must be >= 1 MiB, got %d", c.maxFrame)
 	}
 	if c.brokers < 1 || c.brokers > 9 {
-		return nil, fmt.Errorf("broker count %d is outside 1..9", c.brokers)
+		return nil, fmt.Errorf("broker: Brokers must be in 1..9, got %d", c.brokers)
 	}
 	if len(c.ports) == 0 {
 		c.ports = make([]int, c.brokers)
 	}
 	if len(c.ports) != c.brokers {
-		return nil, fmt.Errorf("%d ports for %d brokers", len(c.ports), c.brokers)
+		return nil, fmt.Errorf("broker: Ports must give one port per broker, got %d for %d", len(c.ports), c.brokers)
 	}
 	if c.dataDir != "" {
 		if err := checkDataDir(c.dataDir, c.log()); err != nil {

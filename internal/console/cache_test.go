@@ -90,7 +90,10 @@ func TestMessagesByteCap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := New(Bootstrap(kc.ListenAddrs()...), Timeout(30*time.Second))
+	s, err := New(Bootstrap(kc.ListenAddrs()...), Timeout(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	one := newRecord(&kgo.Record{Key: []byte("k0"), Value: []byte(strings.Repeat("x", 10_000)), Headers: hs}).size
 	const keep = 7

@@ -9,6 +9,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -123,8 +124,9 @@ func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d 
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
 // New returns a console. Give it at least Bootstrap, Toxiproxy and one
-// API; what is missing answers 503 on its endpoints.
-func New(opts ...Opt) *Server {
+// API; what is missing answers 503 on its endpoints. It refuses a bad
+// option, naming it.
+func New(opts ...Opt) (*Server, error) {
 	c := cfg{
 		cluster:      "BHF-Training",
 		topic:        prodlab.DefaultTopic,
@@ -138,13 +140,48 @@ func New(opts ...Opt) *Server {
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.perPartition < 1 {
-		c.perPartition = 1
+	if err := c.check(); err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}}
 	s.logs = newLogCache(c.maxTopics, c.perPartition, maxCacheBytes)
 	s.runs = &runner{}
-	return s
+	return s, nil
+}
+
+func (c cfg) check() error {
+	bad := func(opt, why string, v any) error { return fmt.Errorf("console: %s %s, got %v", opt, why, v) }
+	switch {
+	case c.cluster == "":
+		return bad("ClusterName", "must not be empty", `""`)
+	case c.perPartition < 1:
+		return bad("RecordsPerPartition", "must be >= 1", c.perPartition)
+	case c.timeout <= 0:
+		return bad("Timeout", "must be > 0", c.timeout)
+	case c.sendTimeout <= 0:
+		return bad("SendTimeout", "must be > 0", c.sendTimeout)
+	case c.logger == nil:
+		return bad("Logger", "must not be nil", nil)
+	}
+	if msg := prodlab.ValidTopic(c.topic); msg != "" {
+		return errors.New("console: DefaultTopic: " + msg)
+	}
+	for _, a := range c.bootstrap {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return bad("Bootstrap", "wants host:port addresses", strconv.Quote(a))
+		}
+	}
+	if c.toxiproxy != "" {
+		if _, err := httpjson.NewClient("toxiproxy", c.toxiproxy); err != nil {
+			return fmt.Errorf("console: Toxiproxy: %w", err)
+		}
+	}
+	for _, e := range c.engines {
+		if _, err := httpjson.NewClient(e.Name, e.URL); e.Name == "" || err != nil {
+			return fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
+		}
+	}
+	return nil
 }
 
 // Close cancels a running validation or experiment and waits for it to

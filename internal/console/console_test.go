@@ -73,8 +73,7 @@ func start(t *testing.T, opts ...console.Opt) (*lab.Lab, string) {
 	for _, a := range l.APIs() {
 		base = append(base, console.API(a.Engine.Name(), a.URL))
 	}
-	c := console.New(append(base, opts...)...)
-	t.Cleanup(c.Close)
+	c := newConsole(t, append(base, opts...)...)
 	srv := httptest.NewServer(c.Routes())
 	t.Cleanup(srv.Close)
 	return l, srv.URL
@@ -568,4 +567,15 @@ func TestLabServesConsole(t *testing.T) {
 			t.Fatalf("%s: %s listed with %d copies", name, id, found)
 		}
 	}
+}
+
+// newConsole is console.New, failing t on error; the console closes with t.
+func newConsole(t testing.TB, opts ...console.Opt) *console.Server {
+	t.Helper()
+	c, err := console.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }

@@ -149,13 +149,11 @@ func TestFaultRoutesSuccess(t *testing.T) {
 // Toxiproxy and 502 when it does not answer, for every fault handler.
 func TestFaultRoutesWithoutToxiproxy(t *testing.T) {
 	quiet := console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	none := console.New(quiet)
-	t.Cleanup(none.Close)
+	none := newConsole(t, quiet)
 	ln := httptest.NewServer(http.NotFoundHandler())
 	dead := ln.URL
 	ln.Close()
-	gone := console.New(console.Toxiproxy(dead), console.Timeout(500*time.Millisecond), quiet)
-	t.Cleanup(gone.Close)
+	gone := newConsole(t, console.Toxiproxy(dead), console.Timeout(500*time.Millisecond), quiet)
 	for _, c := range []struct {
 		h    http.Handler
 		code int

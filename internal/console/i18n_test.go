@@ -14,7 +14,11 @@ import (
 // TestI18nKeys: the page reads its words from the lab's catalogue at
 // /i18n.json, and every word it asks for is there in French and English.
 func TestI18nKeys(t *testing.T) {
-	srv := httptest.NewServer(New().Routes())
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(c.Routes())
 	t.Cleanup(srv.Close)
 	resp, err := http.Get(srv.URL + "/i18n.json")
 	if err != nil {

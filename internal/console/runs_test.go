@@ -15,13 +15,16 @@ import (
 // returns only once the run has ended, its clean-up done.
 func TestCloseWaitsForRun(t *testing.T) {
 	cleaning, release, cleaned := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	c := console.New(console.Validate(func(ctx context.Context, progress func(string)) (validate.Report, error) {
+	c, err := console.New(console.Validate(func(ctx context.Context, progress func(string)) (validate.Report, error) {
 		<-ctx.Done()
 		close(cleaning) // a run removes its toxics after its context ends
 		<-release
 		close(cleaned)
 		return validate.Report{}, ctx.Err()
 	}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(c.Routes())
 	defer srv.Close()
 	resp, err := http.Post(srv.URL+"/api/runs?kind=validate", "", nil)

@@ -76,8 +76,7 @@ func recordingConsole(t testing.TB) (*recordingToxiproxy, http.Handler) {
 	fake := &recordingToxiproxy{}
 	ts := httptest.NewServer(fake)
 	t.Cleanup(ts.Close)
-	c := console.New(console.Toxiproxy(ts.URL), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(c.Close)
+	c := newConsole(t, console.Toxiproxy(ts.URL), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	return fake, c.Routes()
 }
 
@@ -142,9 +141,8 @@ func TestNoInternalURLsInErrors(t *testing.T) {
 	ln := httptest.NewServer(http.NotFoundHandler())
 	dead := ln.URL
 	ln.Close()
-	c := console.New(console.Toxiproxy(dead), console.API("franz", dead), console.Bootstrap(strings.TrimPrefix(dead, "http://")),
+	c := newConsole(t, console.Toxiproxy(dead), console.API("franz", dead), console.Bootstrap(strings.TrimPrefix(dead, "http://")),
 		console.Timeout(500*time.Millisecond), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(c.Close)
 	h := c.Routes()
 	for _, w := range []*httptest.ResponseRecorder{
 		serveRecorded(h, "GET", "/api/proxies", "", ""),

@@ -31,8 +31,8 @@ type Restarter interface {
 	Restart(ctx context.Context, i int) error
 }
 
-// config is an experiment's configuration; New checks it.
-type config struct {
+// cfg is an experiment's configuration; New checks it.
+type cfg struct {
 	schedule    string
 	modes       []prodlab.Mode
 	n, keys     int
@@ -42,40 +42,40 @@ type config struct {
 }
 
 // Opt configures an Experiment.
-type Opt func(*config)
+type Opt func(*cfg)
 
 // ScheduleName names the fault schedule, default (and if empty) ack-loss;
 // see Schedules.
-func ScheduleName(name string) Opt { return func(c *config) { c.schedule = name } }
+func ScheduleName(name string) Opt { return func(c *cfg) { c.schedule = name } }
 
 // Modes sets the producer modes, default (and if none) idempotent and
 // plain.
-func Modes(ms ...prodlab.Mode) Opt { return func(c *config) { c.modes = ms } }
+func Modes(ms ...prodlab.Mode) Opt { return func(c *cfg) { c.modes = ms } }
 
 // N sets the messages sent per API and mode, default (and if 0) 1000.
-func N(n int) Opt { return func(c *config) { c.n = n } }
+func N(n int) Opt { return func(c *cfg) { c.n = n } }
 
 // Keys sets the number of keys per API and mode, default (and if 0) 8.
 // Each key's messages are sent one after the other, so keys are also the
 // concurrency of a row.
-func Keys(n int) Opt { return func(c *config) { c.keys = n } }
+func Keys(n int) Opt { return func(c *cfg) { c.keys = n } }
 
 // Rate caps the sends per second of each row, default 100, so that a run
 // spans several fault cycles; 0 means no cap.
-func Rate(n int) Opt { return func(c *config) { c.rate = n } }
+func Rate(n int) Opt { return func(c *cfg) { c.rate = n } }
 
 // SendTimeout sets how long a send may take before its outcome is
 // indeterminate, default (and if 0) 10 s.
-func SendTimeout(d time.Duration) Opt { return func(c *config) { c.sendTimeout = d } }
+func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d } }
 
 // WithRestarter lets broker-restart restart the target's brokers, default
 // none: the target cannot.
-func WithRestarter(r Restarter) Opt { return func(c *config) { c.restarter = r } }
+func WithRestarter(r Restarter) Opt { return func(c *cfg) { c.restarter = r } }
 
 // Experiment is one experiment on a target, as New checked it.
 type Experiment struct {
 	t   *target.Target
-	cfg config
+	cfg cfg
 }
 
 // The defaults and limits of an experiment.
@@ -103,7 +103,7 @@ var (
 // producers' timings, from which the schedules size their windows. It
 // returns an error per invalid option.
 func New(t *target.Target, opts ...Opt) (*Experiment, error) {
-	c := config{rate: DefaultRate}
+	c := cfg{rate: DefaultRate}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -122,11 +122,11 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 		}
 	}
 	if _, err := lookup(c.schedule); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("ScheduleName: %w", err))
 	}
 	for _, m := range c.modes {
 		if _, err := prodlab.ParseMode(string(m)); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("Modes: %w", err))
 		}
 	}
 	if c.n < 1 || c.n > MaxN {

@@ -7,6 +7,7 @@ package httpguard
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -21,43 +22,25 @@ var ErrBadHost = errors.New("not a host name")
 
 // Guard checks every request's Host header and origin.
 type Guard struct {
-	cfg cfg
-	cop *http.CrossOriginProtection
+	hosts   map[string]bool // exact names
+	domains []string        // ".example.com": the domain and its subdomains
+	cop     *http.CrossOriginProtection
 }
 
 type cfg struct {
-	hosts   map[string]bool // exact names
-	domains []string        // ".example.com": the domain and its subdomains
+	allow []string // AllowHosts' names, as given
 }
 
 // Opt configures a Guard.
-type Opt func(*cfg) error
+type Opt func(*cfg)
 
 // AllowHosts adds names the Host header may carry, besides the defaults:
 // localhost and its subdomains (RFC 6761), and every IP address literal,
 // as Vite's server.allowedHosts and webpack-dev-server's "auto" do (a DNS
 // rebinding attack needs a host name). A name starting with "." allows
 // that domain and every subdomain. An unspecified address (0.0.0.0, ::)
-// or an empty name adds nothing.
-func AllowHosts(names ...string) Opt {
-	return func(c *cfg) error {
-		for _, n := range names {
-			h := normalize(n)
-			if h == "" || isIP(h) {
-				continue
-			}
-			if err := CheckHost(n); err != nil {
-				return err
-			}
-			if strings.HasPrefix(h, ".") {
-				c.domains = append(c.domains, h)
-			} else {
-				c.hosts[h] = true
-			}
-		}
-		return nil
-	}
-}
+// or an empty name adds nothing. New refuses a name CheckHost refuses.
+func AllowHosts(names ...string) Opt { return func(c *cfg) { c.allow = append(c.allow, names...) } }
 
 // CheckHost reports whether name can be given to AllowHosts: an IP
 // address, or a host name of letters, digits, '-' and '.', optionally
@@ -84,15 +67,29 @@ func CheckHost(name string) error {
 	return nil
 }
 
-// New returns a Guard allowing the defaults plus what opts add.
+// New returns a Guard allowing the defaults plus what opts add. A name
+// CheckHost refuses is an error that names AllowHosts and wraps ErrBadHost.
 func New(opts ...Opt) (*Guard, error) {
-	c := cfg{hosts: map[string]bool{"localhost": true}}
+	var c cfg
 	for _, o := range opts {
-		if err := o(&c); err != nil {
-			return nil, err
+		o(&c)
+	}
+	g := &Guard{hosts: map[string]bool{"localhost": true}, cop: crossOrigin()}
+	for _, n := range c.allow {
+		h := normalize(n)
+		if h == "" || isIP(h) {
+			continue
+		}
+		if err := CheckHost(n); err != nil {
+			return nil, fmt.Errorf("httpguard: AllowHosts: %w", err)
+		}
+		if strings.HasPrefix(h, ".") {
+			g.domains = append(g.domains, h)
+		} else {
+			g.hosts[h] = true
 		}
 	}
-	return &Guard{cfg: c, cop: crossOrigin()}, nil
+	return g, nil
 }
 
 func crossOrigin() *http.CrossOriginProtection {
@@ -115,8 +112,8 @@ func (g *Guard) Allowed(hostHeader string) bool {
 	if h == "" {
 		return false
 	}
-	return isIP(h) || g.cfg.hosts[h] || h == "localhost" || strings.HasSuffix(h, ".localhost") ||
-		slices.ContainsFunc(g.cfg.domains, func(d string) bool { return h == d[1:] || strings.HasSuffix(h, d) })
+	return isIP(h) || g.hosts[h] || h == "localhost" || strings.HasSuffix(h, ".localhost") ||
+		slices.ContainsFunc(g.domains, func(d string) bool { return h == d[1:] || strings.HasSuffix(h, d) })
 }
 
 // Wrap returns h behind the guard. It also sets X-Content-Type-Options:

@@ -7,46 +7,95 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 )
 
 // Client is what the lab's HTTP clients (api.Client, toxiclient.Client)
-// share: a base URL, an HTTP client and a User-Agent.
+// share: a base URL, an HTTP client, a User-Agent and fixed headers.
 type Client struct {
 	base string
-	hc   *http.Client
-	ua   string
+	cfg  clientCfg
+}
+
+type clientCfg struct {
+	hc         *http.Client
+	ua         string
+	header     http.Header
+	noRedirect bool
 }
 
 // ClientOpt configures a Client.
-type ClientOpt func(*Client)
+type ClientOpt func(*clientCfg)
 
-// WithHTTPClient sets the HTTP client; each client's New states its
-// default.
-func WithHTTPClient(hc *http.Client) ClientOpt { return func(c *Client) { c.hc = hc } }
+// ErrClientOpt is the error of NewClient for an option it refuses.
+var ErrClientOpt = errors.New("bad client option")
 
-// WithUserAgent sets the User-Agent of every request; each client's New
-// states its default.
-func WithUserAgent(ua string) ClientOpt { return func(c *Client) { c.ua = ua } }
+// WithHTTPClient sets the HTTP client, default http.DefaultClient (no
+// timeout: each call is bounded by its context). It must not be nil.
+func WithHTTPClient(hc *http.Client) ClientOpt { return func(c *clientCfg) { c.hc = hc } }
+
+// WithUserAgent sets the User-Agent of every request, default none (Go's
+// own, or for Send the request's).
+func WithUserAgent(ua string) ClientOpt { return func(c *clientCfg) { c.ua = ua } }
+
+// WithHeader adds a header to every request, default none. The key must be
+// a header name, the value free of control characters.
+func WithHeader(key, value string) ClientOpt {
+	return func(c *clientCfg) {
+		if c.header == nil {
+			c.header = http.Header{}
+		}
+		c.header.Add(key, value)
+	}
+}
+
+// NoRedirects makes the client return a redirect as its answer instead of
+// following it; by default the HTTP client's policy applies.
+func NoRedirects() ClientOpt { return func(c *clientCfg) { c.noRedirect = true } }
 
 // MaxAnswer bounds the body Call reads: 1 MiB.
 const MaxAnswer = 1 << 20
 
 // NewClient returns a client of the service what at base, an http or https
-// URL such as http://127.0.0.1:8474, with hc and ua unless opts set others.
-func NewClient(what, base string, hc *http.Client, ua string, opts ...ClientOpt) (Client, error) {
+// URL such as http://127.0.0.1:8474. A bad option is an error that wraps
+// ErrClientOpt and names it.
+func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return Client{}, fmt.Errorf("%s URL %q: want http://host:port", what, base)
 	}
-	c := Client{base: strings.TrimRight(base, "/"), hc: hc, ua: ua}
+	c := Client{base: strings.TrimRight(base, "/"), cfg: clientCfg{hc: http.DefaultClient}}
 	for _, o := range opts {
-		o(&c)
+		o(&c.cfg)
 	}
-	if c.hc == nil {
-		return Client{}, errors.New(what + " client: nil HTTP client")
+	if c.cfg.hc == nil {
+		return Client{}, fmt.Errorf("%s client: %w: WithHTTPClient must not be nil", what, ErrClientOpt)
+	}
+	for k, vs := range c.cfg.header {
+		for _, v := range vs {
+			if !validHeader(k, v) {
+				// The value may be a secret: not in the error.
+				return Client{}, fmt.Errorf("%s client: %w: WithHeader(%q, ...) is not a valid header", what, ErrClientOpt, k)
+			}
+		}
+	}
+	if c.cfg.noRedirect {
+		hc := *c.cfg.hc
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		c.cfg.hc = &hc
 	}
 	return c, nil
+}
+
+// headerName matches a header name (a token, RFC 9110 5.6.2).
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// validHeader reports whether k is a header name and v holds no control
+// character but tab.
+func validHeader(k, v string) bool {
+	return headerName.MatchString(k) && !strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
 }
 
 // Base is the base URL, without a trailing slash.
@@ -67,13 +116,23 @@ func (c Client) Do(ctx context.Context, method, path string, q url.Values, body 
 	if err != nil {
 		return nil, err
 	}
-	if c.ua != "" {
-		req.Header.Set("User-Agent", c.ua)
-	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return c.hc.Do(req)
+	return c.Send(req)
+}
+
+// Send sends req, whose URL the caller built under Base, with the
+// client's User-Agent, if set, and headers; it returns the response
+// unread. It is for a front that relays its callers' requests.
+func (c Client) Send(req *http.Request) (*http.Response, error) {
+	if c.cfg.ua != "" {
+		req.Header.Set("User-Agent", c.cfg.ua)
+	}
+	for k, vs := range c.cfg.header {
+		req.Header[k] = slices.Clone(vs)
+	}
+	return c.cfg.hc.Do(req)
 }
 
 // Call is Do that reads the whole answer, at most MaxAnswer bytes, so that

@@ -78,7 +78,7 @@ func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 // errIncomplete marks a libs directory to download again.
 var errIncomplete = errors.New("incomplete")
 
-func fetch(ctx context.Context, c config) (string, error) {
+func fetch(ctx context.Context, c cfg) (string, error) {
 	unlock, err := lockFile(ctx, filepath.Join(c.cache, "lock"))
 	if err != nil {
 		return "", err

@@ -138,7 +138,7 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 // prepare checks that the ports of the brokers to start are free, writes
 // their config files and formats their storage (a no-op for storage that
 // is already formatted).
-func prepare(ctx context.Context, c config, mode string, all, toStart []Broker) error {
+func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) error {
 	if err := checkPorts(ctx, toStart); err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func checkPorts(ctx context.Context, bs []Broker) error {
 
 // aliveCheck returns a func that fails as soon as one broker of bs died,
 // quoting the end of its log.
-func aliveCheck(c config, mode string, bs []Broker) func() error {
+func aliveCheck(c cfg, mode string, bs []Broker) func() error {
 	return func() error {
 		for _, b := range bs {
 			f := filesOf(c, mode, b.NodeID)
@@ -212,7 +212,7 @@ func tailFile(path string, n int) string {
 }
 
 // runningBrokers returns node id -> pid for the running brokers of mode.
-func runningBrokers(c config, mode string) map[int]int {
+func runningBrokers(c cfg, mode string) map[int]int {
 	out := map[int]int{}
 	n, err := BrokerCount(mode)
 	if err != nil {
@@ -226,7 +226,7 @@ func runningBrokers(c config, mode string) map[int]int {
 	return out
 }
 
-func stopAll(c config, fs []brokerFiles) {
+func stopAll(c cfg, fs []brokerFiles) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.stopTimeout+15*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -303,7 +303,7 @@ func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
 
 // currentMode returns the mode whose brokers run, else the mode last
 // brought up, else "".
-func currentMode(c config) string {
+func currentMode(c cfg) string {
 	for _, m := range []string{ModeSingleNode, ModeCluster} {
 		if len(runningBrokers(c, m)) > 0 {
 			return m
@@ -320,7 +320,7 @@ func currentMode(c config) string {
 	return m
 }
 
-func status(c config, mode string) *Cluster {
+func status(c cfg, mode string) *Cluster {
 	brokers, _ := Layout(mode)
 	st := &Cluster{Mode: mode, Version: c.version, Dir: c.modeDir(mode)}
 	for _, b := range brokers {
@@ -423,7 +423,7 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 
 // brokerMode returns the current mode after checking that i is one of its
 // brokers.
-func brokerMode(c config, i int) (string, error) {
+func brokerMode(c cfg, i int) (string, error) {
 	mode := currentMode(c)
 	if mode == "" {
 		return "", errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")

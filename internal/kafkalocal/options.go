@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// config holds everything Up, Down, Status and friends can be told. Its
+// cfg holds everything Up, Down, Status and friends can be told. Its
 // defaults live in defaultConfig and nowhere else.
-type config struct {
+type cfg struct {
 	dir          string
 	dirSet       bool   // Dir was given: the jar cache defaults to <dir>/<version>
 	cache        string // the jar cache of this version, see JarCache
@@ -31,13 +31,13 @@ type config struct {
 // Opt changes one setting of Up, Down, Status, KillBroker, StartBroker,
 // WaitReady or Fetch; each of them checks the settings and refuses bad
 // ones with ErrOption.
-type Opt func(*config)
+type Opt func(*cfg)
 
 // ErrOption wraps every refused Opt value.
 var ErrOption = errors.New("kafkalocal: bad option")
 
-func defaultConfig() config {
-	return config{
+func defaultConfig() cfg {
+	return cfg{
 		dir:          defaultDir(),
 		mavenRepo:    "https://repo1.maven.org/maven2",
 		version:      Version,
@@ -51,7 +51,7 @@ func defaultConfig() config {
 }
 
 // newConfig applies opts over the defaults, then checks the result.
-func newConfig(opts []Opt) (config, error) {
+func newConfig(opts []Opt) (cfg, error) {
 	c := defaultConfig()
 	for _, o := range opts {
 		o(&c)
@@ -66,7 +66,7 @@ func newConfig(opts []Opt) (config, error) {
 	return c, c.validate()
 }
 
-func (c config) validate() error {
+func (c cfg) validate() error {
 	var errs []error
 	for _, s := range []struct{ name, v string }{{"Dir", c.dir}, {"Version", c.version}, {"Java", c.java}, {"Maven", c.mvn}, {"MavenRepository", c.mavenRepo}} {
 		if s.v == "" {
@@ -93,51 +93,51 @@ func (c config) validate() error {
 // whose go.mod declares prodlab's module, else <user cache dir>/prodlab/kafka).
 // Broker files live in <dir>/run/<mode>; given Dir, the jars are cached in
 // <dir>/<version>/libs unless JarCache says otherwise.
-func Dir(dir string) Opt { return func(c *config) { c.dir, c.dirSet = dir, true } }
+func Dir(dir string) Opt { return func(c *cfg) { c.dir, c.dirSet = dir, true } }
 
 // JarCache sets the directory of this Kafka version's jars, in its libs
 // subdirectory (default <dir>/<version> when Dir is given, else
 // os.UserCacheDir()/prodlab/kafka-<version>).
-func JarCache(dir string) Opt { return func(c *config) { c.cache = dir } }
+func JarCache(dir string) Opt { return func(c *cfg) { c.cache = dir } }
 
 // MavenRepository sets the Maven repository whose published SHA-1 of each
 // jar (<jar>.sha1 beside it) a fetch checks, default Maven Central
 // (https://repo1.maven.org/maven2).
 func MavenRepository(url string) Opt {
-	return func(c *config) { c.mavenRepo = strings.TrimRight(url, "/") }
+	return func(c *cfg) { c.mavenRepo = strings.TrimRight(url, "/") }
 }
 
 // KafkaVersion overrides the pinned Kafka version (default Version).
-func KafkaVersion(v string) Opt { return func(c *config) { c.version = v } }
+func KafkaVersion(v string) Opt { return func(c *cfg) { c.version = v } }
 
 // Java sets the java executable (default "java" from PATH).
-func Java(path string) Opt { return func(c *config) { c.java = path } }
+func Java(path string) Opt { return func(c *cfg) { c.java = path } }
 
 // Maven sets the mvn executable (default "mvn" from PATH).
-func Maven(path string) Opt { return func(c *config) { c.mvn = path } }
+func Maven(path string) Opt { return func(c *cfg) { c.mvn = path } }
 
 // ReadyTimeout bounds how long Up, StartBroker and WaitReady wait for the
 // brokers (default 3 minutes). A context deadline, if earlier, wins.
-func ReadyTimeout(d time.Duration) Opt { return func(c *config) { c.readyTimeout = d } }
+func ReadyTimeout(d time.Duration) Opt { return func(c *cfg) { c.readyTimeout = d } }
 
 // StopTimeout sets how long Down waits after SIGTERM before it sends
 // SIGKILL (default 30 seconds).
-func StopTimeout(d time.Duration) Opt { return func(c *config) { c.stopTimeout = d } }
+func StopTimeout(d time.Duration) Opt { return func(c *cfg) { c.stopTimeout = d } }
 
 // KeepData makes Up restart stopped brokers on their existing data instead
 // of formatting fresh storage.
-func KeepData() Opt { return func(c *config) { c.keepData = true } }
+func KeepData() Opt { return func(c *cfg) { c.keepData = true } }
 
 // Output sets where progress lines go (default: discarded).
-func Output(w io.Writer) Opt { return func(c *config) { c.out = w } }
+func Output(w io.Writer) Opt { return func(c *cfg) { c.out = w } }
 
-func (c config) libsDir() string         { return filepath.Join(c.cache, "libs") }
-func (c config) runDir() string          { return filepath.Join(c.dir, "run") }
-func (c config) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
-func (c config) currentFile() string     { return filepath.Join(c.runDir(), "current") }
-func (c config) lockFile() string        { return filepath.Join(c.dir, "lock") }
+func (c cfg) libsDir() string         { return filepath.Join(c.cache, "libs") }
+func (c cfg) runDir() string          { return filepath.Join(c.dir, "run") }
+func (c cfg) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
+func (c cfg) currentFile() string     { return filepath.Join(c.runDir(), "current") }
+func (c cfg) lockFile() string        { return filepath.Join(c.dir, "lock") }
 
-func (c config) brokerDir(mode string, i int) string {
+func (c cfg) brokerDir(mode string, i int) string {
 	return filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i))
 }
 

@@ -22,7 +22,7 @@ const pollInterval = 200 * time.Millisecond
 // lock takes an exclusive flock on <dir>/lock so that concurrent prodlab
 // processes (a CLI and a test, two test packages) do not start the same
 // brokers twice. It gives up when ctx is done.
-func lock(ctx context.Context, c config) (func(), error) {
+func lock(ctx context.Context, c cfg) (func(), error) {
 	return lockFile(ctx, c.lockFile())
 }
 
@@ -59,7 +59,7 @@ type brokerFiles struct {
 	dir, props, log4j, data, logs, stdout, pid string
 }
 
-func filesOf(c config, mode string, i int) brokerFiles {
+func filesOf(c cfg, mode string, i int) brokerFiles {
 	return filesIn(c.brokerDir(mode, i))
 }
 
@@ -114,7 +114,7 @@ func writeBrokerFiles(mode string, b Broker, brokers []Broker, f brokerFiles) er
 	return os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644)
 }
 
-func (c config) javaArgs(f brokerFiles, main string, args ...string) []string {
+func (c cfg) javaArgs(f brokerFiles, main string, args ...string) []string {
 	a := []string{
 		"-Dlog4j2.configurationFile=" + f.log4j,
 		"-Dkafka.logs.dir=" + f.logs,
@@ -127,14 +127,14 @@ func (c config) javaArgs(f brokerFiles, main string, args ...string) []string {
 // startProcess starts broker f's JVM detached in its own session (so it
 // outlives the caller and gets its own process group), with output in
 // logs/stdout.log, and records its pid.
-func startProcess(c config, f brokerFiles) (int, error) {
+func startProcess(c cfg, f brokerFiles) (int, error) {
 	return startWith(c, f, detached)
 }
 
 // startWith starts broker f's JVM as its own process group leader, which
 // stopProcess signals, tied to this process or not (see procAttr), and
 // records its pid.
-func startWith(c config, f brokerFiles, mode childMode) (int, error) {
+func startWith(c cfg, f brokerFiles, mode childMode) (int, error) {
 	attr, err := procAttr(mode)
 	if err != nil {
 		return 0, err

@@ -47,7 +47,7 @@ type SecureBroker struct {
 	// LogFile is the broker's server.log.
 	LogFile string
 	files   brokerFiles
-	c       config
+	c       cfg
 }
 
 // The listener names of a Secure broker.
@@ -190,7 +190,7 @@ func readPEM(name string) string {
 }
 
 // formatWith formats f's storage with extra StorageTool arguments.
-func formatWith(ctx context.Context, c config, f brokerFiles, extra ...string) error {
+func formatWith(ctx context.Context, c cfg, f brokerFiles, extra ...string) error {
 	args := append([]string{"-Xmx256m"}, c.javaArgs(f, "kafka.tools.StorageTool",
 		append([]string{"format", "--cluster-id", ClusterID, "--config", f.props, "--ignore-formatted"}, extra...)...)...)
 	cmd := exec.CommandContext(ctx, c.java, args...)

@@ -48,7 +48,10 @@ func (l *Lab) openConsole(addr string) error {
 		opts = append(opts, console.API(a.Engine.Name(), a.URL))
 	}
 	opts = append(opts, console.Validate(l.consoleValidate), console.Experiment(l.consoleExperiment, schedules...))
-	c := console.New(opts...)
+	c, err := console.New(opts...)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		c.Close()

@@ -408,7 +408,11 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 	}
 	m := metrics.New(eng, store)
 	opts = append([]api.Opt{api.Logger(logger.With("engine", name)), api.Observe(m.Observe)}, opts...)
-	srv := api.New(eng, store, opts...)
+	srv, err := api.New(eng, store, opts...)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
 	return &API{Engine: eng, Server: srv, Store: store, Metrics: m}, nil
 }
 

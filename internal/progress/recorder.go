@@ -182,11 +182,15 @@ func New(opts ...Opt) (*Recorder, error) {
 	}
 	switch {
 	case len(c.engines) == 0:
-		return nil, fmt.Errorf("progress: no engine given")
+		return nil, fmt.Errorf("progress: Engines must name at least one engine")
 	case len(c.bootstrap) == 0:
-		return nil, fmt.Errorf("progress: no direct bootstrap given")
-	case c.requestTimeout <= 0 || c.every <= 0 || c.compactAge <= 0:
-		return nil, fmt.Errorf("progress: RequestTimeout, VerifyEvery and CompactionAge must be positive")
+		return nil, fmt.Errorf("progress: Direct must give a bootstrap address")
+	case c.requestTimeout <= 0:
+		return nil, fmt.Errorf("progress: RequestTimeout must be > 0, got %v", c.requestTimeout)
+	case c.every <= 0:
+		return nil, fmt.Errorf("progress: VerifyEvery must be > 0, got %v", c.every)
+	case c.compactAge <= 0:
+		return nil, fmt.Errorf("progress: CompactionAge must be > 0, got %v", c.compactAge)
 	}
 	r := &Recorder{cfg: c}
 	r.clear()

@@ -38,7 +38,9 @@ type API struct {
 }
 
 // Target is a running lab, as New checked it.
-type Target struct {
+type Target struct{ cfg }
+
+type cfg struct {
 	apis           []API
 	toxiproxy      string
 	bootstrap      []string
@@ -50,15 +52,15 @@ type Target struct {
 }
 
 // Opt configures a Target.
-type Opt func(*Target)
+type Opt func(*cfg)
 
 // APIs sets the producer APIs, driven in this order; default franz-go on
 // :18080 and librdkafka on :18081.
-func APIs(apis ...API) Opt { return func(t *Target) { t.apis = apis } }
+func APIs(apis ...API) Opt { return func(c *cfg) { c.apis = apis } }
 
 // Toxiproxy sets the base URL of Toxiproxy's REST API, default
 // http://127.0.0.1:8474.
-func Toxiproxy(url string) Opt { return func(t *Target) { t.toxiproxy = url } }
+func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = url } }
 
 // Bootstrap sets the brokers' direct listeners, for reading the log.
 // Default: the upstream of Toxiproxy's proxy kafka when it is a loopback
@@ -67,23 +69,23 @@ func Toxiproxy(url string) Opt { return func(t *Target) { t.toxiproxy = url } }
 // proxy bypass leads to every broker; else 127.0.0.1:9092. See
 // Conn.Bootstrap.
 func Bootstrap(addrs ...string) Opt {
-	return func(t *Target) { t.bootstrap, t.bootstrapSet = addrs, true }
+	return func(c *cfg) { c.bootstrap, c.bootstrapSet = addrs, true }
 }
 
 // Topic sets the topic that receives the messages, which must exist;
 // default (and if empty) prodlab.DefaultTopic.
-func Topic(topic string) Opt { return func(t *Target) { t.topic = topic } }
+func Topic(topic string) Opt { return func(c *cfg) { c.topic = topic } }
 
 // Timings sets the producers' request timeout and retry backoff, default
 // (and if zero) 1000 ms and 100 ms (KAFKA_REQUEST_TIMEOUT_MS,
 // KAFKA_RETRY_BACKOFF_MS). Runs size their fault windows from them.
 func Timings(requestTimeout, retryBackoff time.Duration) Opt {
-	return func(t *Target) { t.requestTimeout, t.retryBackoff = requestTimeout, retryBackoff }
+	return func(c *cfg) { c.requestTimeout, c.retryBackoff = requestTimeout, retryBackoff }
 }
 
 // Client sets the Kafka client settings (security, client.id) of the
 // readers of the log; default none.
-func Client(p prodlab.ClientProps) Opt { return func(t *Target) { t.client = p } }
+func Client(p prodlab.ClientProps) Opt { return func(c *cfg) { c.client = p } }
 
 // ErrToxicsPresent means a proxy already holds toxics, which would blur
 // the faults a run injects.
@@ -94,16 +96,16 @@ var ErrToxicsPresent = errors.New("toxics are already present")
 // none of " =,"; callers check there is an API at all.
 func New(opts ...Opt) (*Target, error) {
 	p := prodlab.DefaultPorts
-	t := &Target{
+	t := &Target{cfg{
 		apis: []API{
 			{Name: prodlab.Franz, URL: "http://" + prodlab.Loopback(p.Franz)},
 			{Name: prodlab.Librdkafka, URL: "http://" + prodlab.Loopback(p.Librdkafka)},
 		},
 		toxiproxy: "http://" + prodlab.Loopback(p.Toxiproxy),
 		bootstrap: []string{prodlab.Loopback(p.Broker)},
-	}
+	}}
 	for _, o := range opts {
-		o(t)
+		o(&t.cfg)
 	}
 	t.fill()
 	return t, t.validate()
@@ -122,30 +124,30 @@ func (t *Target) validate() error {
 	seen := map[string]bool{}
 	for _, a := range t.apis {
 		if a.Name == "" || strings.ContainsAny(a.Name, " =,") {
-			errs = append(errs, fmt.Errorf("API name %q: use a plain word such as franz", a.Name))
+			errs = append(errs, fmt.Errorf("APIs: API name %q: use a plain word such as franz", a.Name))
 		}
 		if seen[a.Name] {
-			errs = append(errs, fmt.Errorf("API %s is given twice", a.Name))
+			errs = append(errs, fmt.Errorf("APIs: API %s is given twice", a.Name))
 		}
 		seen[a.Name] = true
 		if err := checkURL(a.URL); err != nil {
-			errs = append(errs, fmt.Errorf("API %s: %w", a.Name, err))
+			errs = append(errs, fmt.Errorf("APIs: API %s: %w", a.Name, err))
 		}
 	}
 	if err := checkURL(t.toxiproxy); err != nil {
-		errs = append(errs, fmt.Errorf("toxiproxy: %w", err))
+		errs = append(errs, fmt.Errorf("Toxiproxy: %w", err))
 	}
 	if len(t.bootstrap) == 0 {
-		errs = append(errs, errors.New("bootstrap: at least one direct host:port is required"))
+		errs = append(errs, errors.New("Bootstrap: at least one direct host:port is required"))
 	}
 	if msg := prodlab.ValidTopic(t.topic); msg != "" {
-		errs = append(errs, errors.New(msg))
+		errs = append(errs, errors.New("Topic: "+msg))
 	}
 	if t.requestTimeout < 10*time.Millisecond || t.requestTimeout > 5*time.Minute {
-		errs = append(errs, fmt.Errorf("request timeout %v is outside 10ms..5m", t.requestTimeout))
+		errs = append(errs, fmt.Errorf("Timings: request timeout %v is outside 10ms..5m", t.requestTimeout))
 	}
 	if t.retryBackoff < 0 || t.retryBackoff > time.Minute {
-		errs = append(errs, fmt.Errorf("retry backoff %v is outside 0..1m", t.retryBackoff))
+		errs = append(errs, fmt.Errorf("Timings: retry backoff %v is outside 0..1m", t.retryBackoff))
 	}
 	return errors.Join(errs...)
 }

@@ -78,10 +78,10 @@ func NewDialer(s *Server, opts ...DialerOpt) (*Dialer, error) {
 		o(&c)
 	}
 	if c.max < 1 {
-		return nil, fmt.Errorf("toxi: MaxProxies %d: at least 1", c.max)
+		return nil, fmt.Errorf("toxi: MaxProxies must be >= 1, got %d", c.max)
 	}
 	if c.timeout <= 0 {
-		return nil, fmt.Errorf("toxi: ProxyTimeout %v is not positive", c.timeout)
+		return nil, fmt.Errorf("toxi: ProxyTimeout must be > 0, got %v", c.timeout)
 	}
 	return &Dialer{s: s, cfg: c, proxies: map[string]*dialProxy{}, names: map[string]bool{}}, nil
 }

@@ -76,7 +76,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "") // no Go default: the child sees what the caller sent
 	}
-	resp, err := s.client.Do(req)
+	resp, err := ch.tc.Send(req)
 	if err != nil {
 		if ctx.Err() != nil && r.Context().Err() == nil {
 			httpjson.Error(w, http.StatusGatewayTimeout, "", fmt.Sprintf("toxiproxy did not answer in %v", s.cfg.timeout))
@@ -92,7 +92,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(k, v)
 		}
 	}
-	// s.client follows no redirect: the child's own (a path it cleaned,
+	// The child's client follows no redirect: the child's own (a path it cleaned,
 	// such as //proxies to /proxies) goes back as it is, if it is a path.
 	if loc := resp.Header.Get("Location"); isPath(loc) {
 		w.Header().Set("Location", loc)

@@ -27,26 +27,16 @@ func newToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// childClient is the parent's client of its child: it adds the token to
-// every request and follows no redirect.
-func childClient(token string) *http.Client {
-	return &http.Client{
-		Transport: tokenTransport{token: token, next: http.DefaultTransport},
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
+// childOpts make a toxiclient the parent's client of its child: the token
+// on every request, Go's User-Agent or the relayed caller's, no redirect
+// followed, and no timeout but each call's context.
+func childOpts(token string) []httpjson.ClientOpt {
+	return []httpjson.ClientOpt{
+		httpjson.WithHTTPClient(&http.Client{}),
+		httpjson.WithUserAgent(""),
+		httpjson.WithHeader(tokenHeader, token),
+		httpjson.NoRedirects(),
 	}
-}
-
-type tokenTransport struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set(tokenHeader, t.token)
-	return t.next.RoundTrip(r)
 }
 
 // guard serves h only to requests with token and Host host: the child's

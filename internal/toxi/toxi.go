@@ -13,7 +13,6 @@ package toxi
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,13 +20,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // ErrClosed means the Server was closed.
@@ -78,7 +78,6 @@ func Stderr(w io.Writer) Opt { return func(c *cfg) { c.stderr = w } }
 type Server struct {
 	cfg    cfg
 	token  string        // the child's secret, see guard.go
-	client *http.Client  // adds the token, follows no redirect
 	change chan struct{} // one toxic change at a time
 	done   chan struct{} // closed by Close
 	wg     sync.WaitGroup
@@ -91,17 +90,13 @@ type Server struct {
 	closed   bool
 }
 
-type proxySpec struct {
-	Name     string `json:"name"`
-	Listen   string `json:"listen"`
-	Upstream string `json:"upstream"`
-	Enabled  bool   `json:"enabled"`
-}
+type proxySpec struct{ name, listen, upstream string }
 
 // child is one Toxiproxy process.
 type child struct {
 	cmd    *exec.Cmd
-	api    string // base URL of its REST API
+	api    string             // base URL of its REST API
+	tc     *toxiclient.Client // its client, with the token (childOpts)
 	stdin  io.WriteCloser
 	exited chan struct{}
 	err    error // set before exited closes
@@ -113,17 +108,21 @@ func New(opts ...Opt) (*Server, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.watchdog < 100*time.Millisecond {
-		return nil, fmt.Errorf("toxi: watchdog %v is under 100ms", c.watchdog)
-	}
-	if c.timeout <= 0 {
-		return nil, fmt.Errorf("toxi: request timeout %v is not positive", c.timeout)
+	switch {
+	case c.watchdog < 100*time.Millisecond:
+		return nil, fmt.Errorf("toxi: Watchdog must be >= 100ms, got %v", c.watchdog)
+	case c.timeout <= 0:
+		return nil, fmt.Errorf("toxi: RequestTimeout must be > 0, got %v", c.timeout)
+	case c.logger == nil:
+		return nil, errors.New("toxi: Logger must not be nil")
+	case c.stderr == nil:
+		return nil, errors.New("toxi: Stderr must not be nil")
 	}
 	token, err := newToken()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: c, token: token, client: childClient(token), change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
+	s := &Server{cfg: c, token: token, change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
 	ch, err := s.spawn()
 	if err != nil {
 		return nil, err
@@ -189,52 +188,42 @@ func (s *Server) spawn() (*child, error) {
 		return fail(errors.New("toxiproxy: the child did not start in 60s"))
 	}
 	ch.api = "http://" + h.API
+	if ch.tc, err = toxiclient.New(ch.api, childOpts(s.token)...); err != nil {
+		return fail(err)
+	}
 	s.mu.Lock()
 	specs := append([]proxySpec(nil), s.proxies...)
 	s.mu.Unlock()
 	for _, p := range specs {
-		if _, err := ch.createProxy(s.client, s.cfg.logger, p); err != nil {
+		if _, err := s.createProxy(ch, p); err != nil {
 			return fail(err)
 		}
 	}
 	return ch, nil
 }
 
-// createProxy adds p through the child's API and returns its listen
-// address.
-func (ch *child) createProxy(cl *http.Client, log *slog.Logger, p proxySpec) (string, error) {
-	p.Enabled = true
-	b, _ := json.Marshal(p)
+// createProxy adds p to the child ch and returns its listen address.
+func (s *Server) createProxy(ch *child, p proxySpec) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ch.api+"/proxies", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := cl.Do(req)
-	if err != nil {
+	px, err := ch.tc.CreateProxy(ctx, p.name, p.listen, p.upstream)
+	var ae *toxiclient.APIError
+	switch {
+	case errors.As(err, &ae) && strings.Contains(ae.Message, "address already in use"):
+		// The child's bind failed: say so as the parent's own would.
+		addr, _ := net.ResolveTCPAddr("tcp", p.listen)
+		return "", fmt.Errorf("toxiproxy proxy %s: %w", p.name,
+			&net.OpError{Op: "listen", Net: "tcp", Addr: addr, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)})
+	case ae != nil:
+		return "", fmt.Errorf("toxiproxy proxy %s on %s: %d %s", p.name, p.listen, ae.Status, ae.Message)
+	case err != nil:
 		// The raw error names the child's address: logged, not returned.
-		log.Warn("toxiproxy: creating a proxy", "proxy", p.Name, "err", err)
-		return "", fmt.Errorf("toxiproxy proxy %s on %s: toxiproxy did not answer", p.Name, p.Listen)
+		s.cfg.logger.Warn("toxiproxy: creating a proxy", "proxy", p.name, "err", err)
+		return "", fmt.Errorf("toxiproxy proxy %s on %s: toxiproxy did not answer", p.name, p.listen)
+	case px.Listen == "":
+		return "", fmt.Errorf("toxiproxy proxy %s on %s: no listen address in the answer", p.name, p.listen)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var out struct {
-		Listen string `json:"listen"`
-		Error  string `json:"error"`
-	}
-	_ = json.Unmarshal(raw, &out)
-	if resp.StatusCode != http.StatusCreated || out.Listen == "" {
-		if out.Error == "" {
-			out.Error = string(bytes.TrimSpace(raw))
-		}
-		if strings.Contains(out.Error, "address already in use") {
-			// The child's bind failed: say so as the parent's own would.
-			addr, _ := net.ResolveTCPAddr("tcp", p.Listen)
-			return "", fmt.Errorf("toxiproxy proxy %s: %w", p.Name,
-				&net.OpError{Op: "listen", Net: "tcp", Addr: addr, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)})
-		}
-		return "", fmt.Errorf("toxiproxy proxy %s on %s: %d %s", p.Name, p.Listen, resp.StatusCode, out.Error)
-	}
-	return out.Listen, nil
+	return px.Listen, nil
 }
 
 func (s *Server) setChild(ch *child) {
@@ -326,7 +315,7 @@ func (s *Server) watch() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.watchdog)
-		err := ch.get(ctx, s.client, "/proxies")
+		_, err := ch.tc.Proxies(ctx)
 		wedged := ctx.Err() != nil
 		cancel()
 		if err != nil && wedged {
@@ -339,17 +328,6 @@ func (s *Server) watch() {
 			}
 		}
 	}
-}
-
-func (ch *child) get(ctx context.Context, cl *http.Client, path string) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ch.api+path, nil)
-	resp, err := cl.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, err = io.Copy(io.Discard, resp.Body)
-	return err
 }
 
 // AddProxy starts a proxy from listen to upstream and returns the address it
@@ -366,12 +344,12 @@ func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	addr, err := ch.createProxy(s.client, s.cfg.logger, proxySpec{Name: name, Listen: listen, Upstream: upstream})
+	addr, err := s.createProxy(ch, proxySpec{name, listen, upstream})
 	if err != nil {
 		return "", err
 	}
 	s.mu.Lock()
-	s.proxies = append(s.proxies, proxySpec{Name: name, Listen: addr, Upstream: upstream})
+	s.proxies = append(s.proxies, proxySpec{name, addr, upstream})
 	s.mu.Unlock()
 	return addr, nil
 }
@@ -382,7 +360,7 @@ func (s *Server) Proxies() map[string]string {
 	defer s.mu.Unlock()
 	m := make(map[string]string, len(s.proxies))
 	for _, p := range s.proxies {
-		m[p.Listen] = p.Upstream
+		m[p.listen] = p.upstream
 	}
 	return m
 }
@@ -419,19 +397,11 @@ func (s *Server) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ch.api+"/reset", nil)
-	resp, err := s.client.Do(req)
-	if err == nil {
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusNoContent {
-			s.emit(Change{Reset: true, Lost: true})
-			return nil
-		}
-		err = fmt.Errorf("toxiproxy reset answered %d", resp.StatusCode)
+	if err := ch.tc.Reset(ctx); err != nil {
+		s.cfg.logger.Error("toxiproxy reset failed: killing it", "err", err)
+		_ = ch.cmd.Process.Kill()
+		<-ch.exited
 	}
-	s.cfg.logger.Error("toxiproxy reset failed: killing it", "err", err)
-	_ = ch.cmd.Process.Kill()
-	<-ch.exited
 	s.emit(Change{Reset: true, Lost: true})
 	return nil
 }

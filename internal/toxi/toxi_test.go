@@ -2,6 +2,7 @@ package toxi
 
 import (
 	"context"
+	"errors"
 	"github.com/prodlab/prodlab/internal/wait"
 	"io"
 	"log/slog"
@@ -149,5 +150,26 @@ func TestRestart(t *testing.T) {
 	defer cancel()
 	if err := s.Reset(ctx); err != ErrClosed {
 		t.Fatalf("Reset after Close: %v", err)
+	}
+}
+
+// TestAddProxyPortInUse: the child's failed bind comes back as the
+// parent's own would, an EADDRINUSE, and a name the child refuses as its
+// status and sentence.
+func TestAddProxyPortInUse(t *testing.T) {
+	s := start(t)
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if _, err := s.AddProxy("busy", held.Addr().String(), echo(t)); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("AddProxy on a held port = %v, want EADDRINUSE", err)
+	}
+	if _, err := s.AddProxy("twice", "127.0.0.1:0", echo(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddProxy("twice", "127.0.0.1:0", echo(t)); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Fatalf("AddProxy of a taken name = %v, want Toxiproxy's 409", err)
 	}
 }

@@ -24,31 +24,31 @@ import (
 // line (franz_plain=2).
 type API = target.API
 
-// config is a validate run's configuration; New checks it.
-type config struct {
+// cfg is a validate run's configuration; New checks it.
+type cfg struct {
 	modes       []prodlab.Mode
 	timeoutScan time.Duration
 	progress    func(format string, args ...any)
 }
 
 // Opt configures a Validator.
-type Opt func(*config)
+type Opt func(*cfg)
 
 // Modes sets the producer modes to run, default (and if none) idempotent
 // then plain.
-func Modes(ms ...prodlab.Mode) Opt { return func(c *config) { c.modes = ms } }
+func Modes(ms ...prodlab.Mode) Opt { return func(c *cfg) { c.modes = ms } }
 
 // TimeoutScan sets how late a client may notice a timed-out request,
 // default (and if zero) 1 s: librdkafka scans for timeouts once a second.
-func TimeoutScan(d time.Duration) Opt { return func(c *config) { c.timeoutScan = d } }
+func TimeoutScan(d time.Duration) Opt { return func(c *cfg) { c.timeoutScan = d } }
 
 // Progress receives one line per step, default none.
-func Progress(fn func(format string, args ...any)) Opt { return func(c *config) { c.progress = fn } }
+func Progress(fn func(format string, args ...any)) Opt { return func(c *cfg) { c.progress = fn } }
 
 // Validator runs Lab 02.4 against one target.
 type Validator struct {
 	t   *target.Target
-	cfg config
+	cfg cfg
 }
 
 // Sentinel errors.
@@ -65,7 +65,7 @@ var (
 // error per invalid option. The window stays open until t's request
 // timeout passed.
 func New(t *target.Target, opts ...Opt) (*Validator, error) {
-	var c config
+	var c cfg
 	for _, o := range opts {
 		o(&c)
 	}
@@ -79,11 +79,11 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 	}
 	for _, m := range c.modes {
 		if _, err := prodlab.ParseMode(string(m)); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("Modes: %w", err))
 		}
 	}
 	if c.timeoutScan < 0 || c.timeoutScan > time.Minute {
-		errs = append(errs, fmt.Errorf("timeout scan %v is outside 0..1m", c.timeoutScan))
+		errs = append(errs, fmt.Errorf("TimeoutScan %v is outside 0..1m", c.timeoutScan))
 	}
 	return &Validator{t: t, cfg: c}, errors.Join(errs...)
 }

@@ -145,8 +145,8 @@ func TestConfigValidate(t *testing.T) {
 		{"topic", target.Topic("a b"), validate.Modes(), "not a legal Kafka topic"},
 		{"mode", target.Topic(""), validate.Modes("fast"), "not allowed"},
 		{"timeout", target.Timings(time.Millisecond, 0), validate.Modes(), "outside"},
-		{"timeout scan", target.Topic(""), validate.TimeoutScan(-1), "timeout scan"},
-		{"bootstrap", target.Bootstrap(), validate.Modes(), "bootstrap"},
+		{"timeout scan", target.Topic(""), validate.TimeoutScan(-1), "TimeoutScan"},
+		{"bootstrap", target.Bootstrap(), validate.Modes(), "Bootstrap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, err := target.New(tc.tg)

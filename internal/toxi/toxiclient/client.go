@@ -39,9 +39,10 @@ type Client struct{ httpjson.Client }
 // New returns a client of the Toxiproxy API at base, such as
 // http://127.0.0.1:8474. Its HTTP client has by default a 30s timeout, as
 // Toxiproxy's own client has; its User-Agent is "prodlab" (Toxiproxy
-// refuses browsers' user agents).
+// refuses browsers' user agents). opts override both (httpjson.ClientOpt).
 func New(base string, opts ...httpjson.ClientOpt) (*Client, error) {
-	c, err := httpjson.NewClient("toxiproxy", base, &http.Client{Timeout: 30 * time.Second}, "prodlab", opts...)
+	defaults := []httpjson.ClientOpt{httpjson.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}), httpjson.WithUserAgent("prodlab")}
+	c, err := httpjson.NewClient("toxiproxy", base, append(defaults, opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +80,17 @@ func (c *Client) Proxies(ctx context.Context) (map[string]*Proxy, error) {
 		p.c = c
 	}
 	return m, nil
+}
+
+// CreateProxy creates an enabled proxy from listen to upstream and returns
+// it as Toxiproxy made it (listen may use port 0).
+func (c *Client) CreateProxy(ctx context.Context, name, listen, upstream string) (*Proxy, error) {
+	in := map[string]any{"name": name, "listen": listen, "upstream": upstream, "enabled": true}
+	p := &Proxy{c: c}
+	if err := c.call(ctx, http.MethodPost, "/proxies", in, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Proxy returns the proxy name, with no call: its fields other than Name
@@ -158,12 +170,12 @@ func (c *Client) call(ctx context.Context, method, path string, body, out any) e
 		return fmt.Errorf("%w at %s: %w", ErrNoAnswer, c.Base(), err)
 	}
 	if code < 200 || code >= 300 {
-		e := &APIError{}
-		if json.Unmarshal(raw, e) != nil || e.Message == "" {
-			e.Message = strings.TrimSpace(string(raw))
+		// Toxiproxy's error body has the lab's shape, less the field.
+		var b httpjson.ErrorBody
+		if json.Unmarshal(raw, &b) != nil || b.Error == "" {
+			b.Error = strings.TrimSpace(string(raw))
 		}
-		e.Status = code
-		return e
+		return &APIError{Message: b.Error, Status: code}
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
