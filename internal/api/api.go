@@ -203,8 +203,8 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		writeProduceError(w, err)
 		return
 	}
-	bound := time.NewTimer(s.cfg.sync)
-	defer bound.Stop()
+	bound := syncTimer(s.cfg.sync)
+	defer putSyncTimer(bound)
 	select {
 	case d := <-answer:
 		ev.Delivery = &d
@@ -309,14 +309,26 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) message(req sendRequest) prodlab.Message {
 	v, _ := json.Marshal(prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
 		API: s.eng.Name(), TS: time.Now().UnixMilli()})
+	id, mode := []byte(req.eventID), modeBytes[req.mode]
+	if mode == nil {
+		mode = []byte(req.mode)
+	}
+	key := id // the default key is the eventId: one copy for both
+	if req.key != req.eventID {
+		key = []byte(req.key)
+	}
 	return prodlab.Message{
-		Topic: req.topic, Key: []byte(req.key), Value: v, Partition: req.partition,
+		Topic: req.topic, Key: key, Value: v, Partition: req.partition,
 		Headers: []prodlab.Header{
-			{Key: prodlab.HeaderEventID, Value: []byte(req.eventID)},
-			{Key: prodlab.HeaderMode, Value: []byte(req.mode)},
+			{Key: prodlab.HeaderEventID, Value: id},
+			{Key: prodlab.HeaderMode, Value: mode},
 		},
 	}
 }
+
+// modeBytes holds the mode header's values, shared by every record: the
+// engines only read header values.
+var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), prodlab.Idempotent: []byte(prodlab.Idempotent)}
 
 // partitions returns the partition count of topic. A count read once is
 // served from then on: once older than metadataTTL, one background lookup
@@ -382,6 +394,25 @@ func (s *Server) lookup(topic string, e *topicEntry) {
 	e.err = err
 	close(e.done)
 	e.done = nil
+}
+
+// syncTimers holds stopped timers for the sync bound: one per sync send
+// otherwise.
+var syncTimers sync.Pool
+
+func syncTimer(d time.Duration) *time.Timer {
+	if t, ok := syncTimers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+// putSyncTimer stops t and keeps it for the next send: since Go 1.23 a
+// stopped timer's channel delivers nothing stale after Reset.
+func putSyncTimer(t *time.Timer) {
+	t.Stop()
+	syncTimers.Put(t)
 }
 
 func newID() string {
