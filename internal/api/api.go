@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -194,7 +193,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		ev.RequestID = id
 		resp.Status, resp.State, resp.RequestID = "ACCEPTED", string(prodlab.Pending), id
-		httpjson.Write(w, http.StatusAccepted, resp)
+		httpjson.WriteRaw(w, http.StatusAccepted, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
 		return
 	}
 
@@ -217,7 +216,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
-		httpjson.Write(w, http.StatusOK, resp)
+		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
 	case <-bound.C:
 		ev.RequestID = s.syncTimedOut(w, ev, answer)
 	case <-r.Context().Done():
@@ -307,7 +306,7 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 
 // message builds the record for req: a JSON value and eventId/mode headers.
 func (s *Server) message(req sendRequest) prodlab.Message {
-	v, _ := json.Marshal(prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
+	v := appendValue(make([]byte, 0, 128), prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
 		API: s.eng.Name(), TS: time.Now().UnixMilli()})
 	id, mode := []byte(req.eventID), modeBytes[req.mode]
 	if mode == nil {
