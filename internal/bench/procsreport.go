@@ -55,7 +55,11 @@ func (r *ProcsReport) Markdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "| RSS after the run |")
 	for _, p := range r.Peers {
-		fmt.Fprintf(w, " %s |", mib(r.RSS[p]))
+		if rss, ok := r.RSS[p]; ok {
+			fmt.Fprintf(w, " %s |", mib(rss))
+		} else {
+			fmt.Fprint(w, " – |")
+		}
 	}
 	fmt.Fprintln(w)
 }
