@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/prodlab/prodlab"
 )
@@ -136,7 +137,8 @@ func (s *Store) Finish(id string, d prodlab.Delivery) {
 	}
 	st := &e.status
 	st.Finished = s.cfg.now()
-	st.Topic, st.Partition, st.Offset = d.Topic, d.Partition, d.Offset
+	// Interned: an engine may hand each delivery its own copy of the name.
+	st.Topic, st.Partition, st.Offset = unique.Make(d.Topic).Value(), d.Partition, d.Offset
 	st.State = prodlab.OK
 	if d.Err != nil {
 		st.State, st.Err = prodlab.Failed, d.Err.Error()
