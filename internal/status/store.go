@@ -121,8 +121,16 @@ func (s *Store) Add(id, eventID string) error {
 		s.remove(front)
 		s.evicted++
 	}
-	// Clone: an eventId parsed from a URL shares the request line's memory.
-	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: strings.Clone(eventID), Created: now}}
+	// One copy holds both: an eventId parsed from a URL shares the request
+	// line's memory, and one object per entry is less for the collector to
+	// mark than two.
+	if id != "" && eventID != "" {
+		both := id + eventID
+		id, eventID = both[:len(id)], both[len(id):]
+	} else { // a + "" is a itself: no copy
+		id, eventID = strings.Clone(id), strings.Clone(eventID)
+	}
+	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: eventID, Created: now}}
 	s.pending++
 	return nil
 }
