@@ -138,7 +138,7 @@ func (c ProcCell) CPUPerRequest() time.Duration { return c.CPUPerSend() }
 // against the lab's Toxiproxy proxies, warms each one with sync sends,
 // and measures sync then async cells, the peers interleaved in each
 // repetition, from a load generator in this process.
-func RunProcs(ctx context.Context, opts ...ProcsOpt) (*ProcsReport, error) {
+func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error) {
 	c := procsConfig{warmup: 30 * time.Second, duration: 15 * time.Second, reps: 3, conc: 64,
 		mode: prodlab.Idempotent, backoff: 10 * time.Millisecond, progress: io.Discard, readyWithin: 3 * time.Minute}
 	for _, o := range opts {
@@ -190,6 +190,9 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (*ProcsReport, error) {
 	defer func() {
 		for _, p := range procs {
 			p.stop()
+			if err == nil { // a failed run keeps the logs it named
+				os.Remove(p.log)
+			}
 		}
 	}()
 	for _, pe := range c.peers {
@@ -241,6 +244,7 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (*ProcsReport, error) {
 // proc is one running peer.
 type proc struct {
 	name, url, pprof, topic string
+	log                     string // the file holding its output
 	cmd                     *exec.Cmd
 	exited                  chan struct{}
 	seq                     atomic.Int64
@@ -269,7 +273,7 @@ func startPeer(ctx context.Context, c *procsConfig, pe Peer, bootstrap, topic st
 	if err != nil {
 		return nil, err
 	}
-	p.cmd.Stdout, p.cmd.Stderr = log, log
+	p.cmd.Stdout, p.cmd.Stderr, p.log = log, log, log.Name()
 	if err := p.cmd.Start(); err != nil {
 		log.Close()
 		return nil, err
