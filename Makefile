@@ -12,7 +12,7 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: all build up test lint java-check java-test test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down tree-before tree-check screenshots
+.PHONY: all build up test lint java-check java-test test-embedded test-local bench bench-procs kafka-fetch kafka-up kafka-up-cluster kafka-down tree-before tree-check screenshots
 
 all: build
 
@@ -128,6 +128,16 @@ screenshots:
 
 bench:
 	$(GO) run ./cmd/prodlab bench
+
+# Each API in its own process against one lab, side by side with the Java
+# tutorial's API on kafka-clients 3.6.1 and 4.4.0 (docs/performance.md).
+# BENCH_FLAGS=--quick for a 1-minute run.
+BENCH_DIR ?= /tmp/prodlab-bench-procs
+bench-procs:
+	$(GO) build -o $(BENCH_DIR)/prodlab ./cmd/prodlab
+	$(BENCH_DIR)/prodlab bench --procs $(BENCH_FLAGS) \
+		--peer "$$(scripts/bench-java-tutorial.sh 3.6.1 $(BENCH_DIR)/java-3.6.1)" \
+		--peer "$$(scripts/bench-java-tutorial.sh 4.4.0 $(BENCH_DIR)/java-4.4.0)"
 
 kafka-fetch:
 	scripts/kafka-local.sh fetch

@@ -32,6 +32,7 @@ type apiConfig struct {
 	storeSize int
 	storeTTL  time.Duration
 	allowed   hostList
+	pprof     string
 }
 
 func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
@@ -43,6 +44,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
+	fs.StringVar(&c.pprof, "pprof", "", pprofUsage)
 	client := addClientFlags(fs, "config")
 	if err := c.producer.LoadEnv(os.LookupEnv); err != nil {
 		return c, err
@@ -81,6 +83,11 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	}
 	logger := slog.Default()
 	c.producer.Logger = logger
+	stopPprof, err := startPprof(c.pprof, logger)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return err

@@ -26,6 +26,21 @@ type benchConfig struct {
 	opts       []bench.Opt
 	out        string
 	cpuProfile string
+	// procs, when set, runs the side-by-side benchmark instead.
+	procs []bench.ProcsOpt
+}
+
+// peerList is the repeatable --peer flag.
+type peerList []bench.Peer
+
+func (p *peerList) String() string { return fmt.Sprint(len(*p)) }
+
+func (p *peerList) Set(v string) error {
+	pe, err := bench.ParsePeer(v)
+	if err == nil {
+		*p = append(*p, pe)
+	}
+	return err
 }
 
 func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
@@ -44,6 +59,16 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&c.out, "out", "", "also write the Markdown report to this file")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the whole run to this file")
 	heapDir := fs.String("heapprofile-dir", "", "write heap-<engine>.pprof, taken after the last async 202, to this directory")
+	procs := fs.Bool("procs", false, "instead: run each engine's API (and each --peer) in its own process against one lab, side by side")
+	var peers peerList
+	fs.Var(&peers, "peer", "with --procs: another API, as name=shell command ({addr} {port} {bootstrap} {pprof} are filled in; SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS are set), repeatable")
+	peerWarm := fs.Duration("peer-warmup", 30*time.Second, "with --procs: sync load each API gets before any measure")
+	cell := fs.Duration("cell", 15*time.Second, "with --procs: measured time of each cell")
+	reps := fs.Int("reps", 3, "with --procs: interleaved repetitions")
+	conns := fs.Int("connections", 64, "with --procs: concurrent senders")
+	serverCPUs := fs.String("server-cpus", "", "with --procs: pin the APIs to these CPUs with taskset, e.g. 1 (run the bench itself under taskset -c 0)")
+	profDir := fs.String("profile-dir", "", "with --procs: write CPU and allocation profiles of each API's first sync and async cells here")
+	quick := fs.Bool("quick", false, "with --procs: 5s warm-up, 5s cells, 1 repetition")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -53,6 +78,29 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	m, err := prodlab.ParseMode(*mode)
 	if err != nil {
 		return c, fmt.Errorf("-mode: %w", err)
+	}
+	if *procs {
+		if *quick {
+			*peerWarm, *cell, *reps = 5*time.Second, 5*time.Second, 1
+		}
+		exe, err := os.Executable()
+		if err != nil {
+			return c, err
+		}
+		var all []bench.Peer
+		for _, e := range prodlab.SplitList(*engines) {
+			if !engine.Built(e) {
+				return c, engine.NotBuiltError(e)
+			}
+			all = append(all, bench.GoPeer(exe, e))
+		}
+		all = append(all, peers...)
+		c.procs = []bench.ProcsOpt{bench.Peers(all...), bench.PeerWarmup(*peerWarm), bench.CellDuration(*cell),
+			bench.Repetitions(*reps), bench.Connections(*conns), bench.ProcsMode(m), bench.ServerCPUs(*serverCPUs)}
+		if *profDir != "" {
+			c.procs = append(c.procs, bench.ProfileDir(*profDir))
+		}
+		return c, nil
 	}
 	var levels []int
 	for _, s := range strings.Split(*conc, ",") {
@@ -77,6 +125,21 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 func runBench(ctx context.Context, args []string) error {
 	c, err := benchFlags(args, os.Stderr)
 	if err != nil {
+		return err
+	}
+	if c.procs != nil {
+		rep, err := bench.RunProcs(ctx, append(c.procs, bench.ProcsProgress(os.Stderr))...)
+		if rep == nil {
+			return err
+		}
+		var b strings.Builder
+		rep.Markdown(&b)
+		fmt.Print(b.String())
+		if c.out != "" {
+			if werr := os.WriteFile(c.out, []byte(b.String()), 0o644); werr != nil && err == nil {
+				err = werr
+			}
+		}
 		return err
 	}
 	if c.cpuProfile != "" {

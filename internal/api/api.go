@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -229,7 +228,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		ev.RequestID = id
 		resp.Status, resp.State, resp.RequestID = "ACCEPTED", string(prodlab.Pending), id
-		httpjson.Write(w, http.StatusAccepted, resp)
+		httpjson.WriteRaw(w, http.StatusAccepted, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
 		return
 	}
 
@@ -238,8 +237,8 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		s.writeProduceError(w, err)
 		return
 	}
-	bound := time.NewTimer(s.cfg.sync)
-	defer bound.Stop()
+	bound := syncTimer(s.cfg.sync)
+	defer putSyncTimer(bound)
 	select {
 	case d := <-answer:
 		ev.Delivery = &d
@@ -253,7 +252,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
-		httpjson.Write(w, http.StatusOK, resp)
+		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
 	case <-bound.C:
 		ev.RequestID = s.syncTimedOut(w, ev, answer)
 	case <-r.Context().Done():
@@ -373,16 +372,28 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 
 // message builds the record for req: a JSON value and eventId/mode headers.
 func (s *Server) message(req sendRequest) prodlab.Message {
-	v, _ := json.Marshal(prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
+	v := appendValue(make([]byte, 0, 128), prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
 		API: s.eng.Name(), TS: time.Now().UnixMilli()})
+	id, mode := []byte(req.eventID), modeBytes[req.mode]
+	if mode == nil {
+		mode = []byte(req.mode)
+	}
+	key := id // the default key is the eventId: one copy for both
+	if req.key != req.eventID {
+		key = []byte(req.key)
+	}
 	return prodlab.Message{
-		Topic: req.topic, Key: []byte(req.key), Value: v, Partition: req.partition,
+		Topic: req.topic, Key: key, Value: v, Partition: req.partition,
 		Headers: []prodlab.Header{
-			{Key: prodlab.HeaderEventID, Value: []byte(req.eventID)},
-			{Key: prodlab.HeaderMode, Value: []byte(req.mode)},
+			{Key: prodlab.HeaderEventID, Value: id},
+			{Key: prodlab.HeaderMode, Value: mode},
 		},
 	}
 }
+
+// modeBytes holds the mode header's values, shared by every record: the
+// engines only read header values.
+var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), prodlab.Idempotent: []byte(prodlab.Idempotent)}
 
 // partitions returns the partition count of topic. A count read once is
 // served from then on: once older than metadataTTL, one background lookup
@@ -448,6 +459,25 @@ func (s *Server) lookup(topic string, e *topicEntry) {
 	e.err = err
 	close(e.done)
 	e.done = nil
+}
+
+// syncTimers holds stopped timers for the sync bound: one per sync send
+// otherwise.
+var syncTimers sync.Pool
+
+func syncTimer(d time.Duration) *time.Timer {
+	if t, ok := syncTimers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+// putSyncTimer stops t and keeps it for the next send: since Go 1.23 a
+// stopped timer's channel delivers nothing stale after Reset.
+func putSyncTimer(t *time.Timer) {
+	t.Stop()
+	syncTimers.Put(t)
 }
 
 func newID() string {

@@ -2,8 +2,8 @@ package api
 
 import (
 	"strconv"
-	"strings"
 	"unicode/utf8"
+	"unique"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -92,12 +92,14 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 	}
 	req.topic = defaultTopic
 	if q.Has("topic") {
-		// Clone: the buffered record and the status store outlive the
-		// request line this substring points into.
-		req.topic = strings.Clone(q.Get("topic"))
+		req.topic = q.Get("topic")
 		if msg := prodlab.ValidTopic(req.topic); msg != "" {
 			return req, &fieldError{"topic", msg}
 		}
+		// Interned: the buffered record and the status store outlive the
+		// request line this substring points into, and every send to a
+		// topic then shares one copy of its name (dropped once unused).
+		req.topic = unique.Make(req.topic).Value()
 	}
 	return req, nil
 }

@@ -3,7 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,20 +114,25 @@ func TestRunSmoke(t *testing.T) {
 	}
 }
 
-// BenchmarkSend measures sync sends of every engine through its API and
-// directly, at concurrency 1, 16 and 64: go test -run '^$' -bench Send.
+// BenchmarkSend measures sync sends of every engine through its API over
+// loopback HTTP, through its handler in-process (no network: the handler's
+// and the engine's own cost) and directly, at concurrency 1, 16 and 64:
+// go test -run '^$' -bench Send -benchmem. Allocations are the whole
+// process's (the embedded broker's included) per send.
 func BenchmarkSend(b *testing.B) {
 	l := labtest.Start(b)
 	topic := labtest.Topic(b, l, prodlab.DefaultPartitions, benchTopicConfigs)
 	hc := httpClient(64)
 	for _, a := range l.APIs() {
 		paths := map[string]sendFunc{
-			"api":    apiSend(hc, a.URL, topic, prodlab.Idempotent, "b-api"),
-			"direct": directSend(a.Engine, topic, prodlab.Idempotent, "b-direct"),
+			"api":     apiSend(hc, a.URL, topic, prodlab.Idempotent, "b-api"),
+			"handler": handlerSend(a.Handler(), topic, prodlab.Idempotent, "b-handler"),
+			"direct":  directSend(a.Engine, topic, prodlab.Idempotent, "b-direct"),
 		}
-		for _, path := range []string{"api", "direct"} {
+		for _, path := range []string{"api", "handler", "direct"} {
 			for _, c := range []int{1, 16, 64} {
 				b.Run(fmt.Sprintf("%s/%s/c=%d", a.Engine.Name(), path, c), func(b *testing.B) {
+					b.ReportAllocs()
 					r := load(b.Context(), c, forCount(int64(b.N)), paths[path])
 					if r.Errors > 0 {
 						b.Fatalf("%d errors, first: %v", r.Errors, r.FirstErr)
@@ -134,6 +143,21 @@ func BenchmarkSend(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// handlerSend returns a sendFunc serving sync sends to h in-process.
+func handlerSend(h http.Handler, topic string, mode prodlab.Mode, prefix string) sendFunc {
+	return func(ctx context.Context, w, seq int) error {
+		q := url.Values{"mode": {string(mode)}, "sendMode": {string(prodlab.Sync)}, "topic": {topic},
+			"eventId": {prefix + "-" + strconv.Itoa(w) + "-" + strconv.Itoa(seq)}}
+		r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/v1/send?"+q.Encode(), nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			return fmt.Errorf("answer %d: %s", rec.Code, rec.Body)
+		}
+		return nil
 	}
 }
 

@@ -22,10 +22,17 @@ func Error(w http.ResponseWriter, code int, field, msg string) {
 	Write(w, code, ErrorBody{Error: msg, Field: field, Status: code})
 }
 
+var (
+	jsonType = []string{"application/json"}
+	noStore  = []string{"no-store"}
+)
+
 // Write writes v as JSON with status code; answers are never cached.
 func Write(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	// Shared, never-mutated values: Header.Set would allocate a slice per
+	// answer, and net/http copies the header when it writes it.
+	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -29,33 +29,32 @@ func Query(w http.ResponseWriter, r *http.Request) (q url.Values, ok bool) {
 // field at fault and a sentence naming the broken pair.
 func ParseQuery(raw string) (q url.Values, field, msg string) {
 	q = url.Values{}
-	for _, pair := range strings.Split(raw, "&") {
+	for rest := raw; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
 		if pair == "" {
 			continue
 		}
-		name, _, _ := strings.Cut(pair, "=")
-		one, err := url.ParseQuery(pair)
-		if err != nil {
-			why := "is not a valid query pair"
-			switch {
-			case strings.Contains(pair, ";"):
+		// Decoded as url.ParseQuery decodes a single pair, without its map.
+		name, value, _ := strings.Cut(pair, "=")
+		k, kerr := url.QueryUnescape(name)
+		v, verr := url.QueryUnescape(value)
+		if semi := strings.Contains(pair, ";"); semi || kerr != nil || verr != nil {
+			why := "has a bad %-escape: write '%' as %25"
+			if semi {
 				why = "holds a ';': write it %3B"
-			case strings.Contains(err.Error(), "escape"):
-				why = "has a bad %-escape: write '%' as %25"
 			}
-			if n, err := url.QueryUnescape(name); err == nil && !strings.Contains(name, ";") {
-				name = n
+			if kerr == nil && !strings.Contains(name, ";") {
+				name = k
 			}
 			return nil, name, "query pair " + quote(pair) + " " + why
 		}
-		for k, vs := range one {
-			for _, s := range append([]string{k}, vs...) {
-				if m := checkText(s); m != "" {
-					return nil, k, "query pair " + quote(pair) + " " + m
-				}
+		for _, s := range [2]string{k, v} {
+			if m := checkText(s); m != "" {
+				return nil, k, "query pair " + quote(pair) + " " + m
 			}
-			q[k] = append(q[k], vs...)
 		}
+		q[k] = append(q[k], v)
 	}
 	return q, "", ""
 }

@@ -265,8 +265,11 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 		Key:            m.Key,
 		Value:          m.Value,
 	}
-	for _, h := range m.Headers {
-		km.Headers = append(km.Headers, kafka.Header{Key: h.Key, Value: h.Value})
+	if len(m.Headers) > 0 {
+		km.Headers = make([]kafka.Header, len(m.Headers))
+		for i, h := range m.Headers {
+			km.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}
+		}
 	}
 	// The callback is registered before the record is queued: its delivery
 	// report may arrive before Produce returns.

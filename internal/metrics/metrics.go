@@ -7,6 +7,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -44,6 +45,25 @@ type Metrics struct {
 	sendTime    *prometheus.HistogramVec
 	deliveries  *prometheus.CounterVec
 	deliverTime *prometheus.HistogramVec
+
+	// The children already looked up, by label values: a lookup hashes
+	// every label, per event. The label sets are small and bounded.
+	responseOf sync.Map // responseKey → prometheus.Counter
+	sendOf     sync.Map // outcomeKey → observers
+	deliverOf  sync.Map // outcomeKey → observers
+}
+
+type responseKey struct {
+	kind api.EventKind
+	code int
+}
+
+type outcomeKey struct{ mode, sendMode, outcome string }
+
+// observers are one label set's counter and histogram.
+type observers struct {
+	count prometheus.Counter
+	time  prometheus.Observer
 }
 
 // New returns the metrics of the API in front of eng with store. If eng
@@ -77,21 +97,39 @@ func New(eng prodlab.Producer, store *status.Store) *Metrics {
 func (m *Metrics) Observe(ev api.Event) {
 	switch ev.Kind {
 	case api.Health, api.Polled:
-		m.responses.WithLabelValues(m.engine, string(ev.Kind), strconv.Itoa(ev.Code)).Inc()
+		m.response(ev).Inc()
 	case api.Sent:
-		m.responses.WithLabelValues(m.engine, string(ev.Kind), strconv.Itoa(ev.Code)).Inc()
-		l := []string{m.engine, string(ev.Mode), string(ev.SendMode), sendOutcome(ev)}
-		m.sends.WithLabelValues(l...).Inc()
-		m.sendTime.WithLabelValues(l...).Observe(ev.Elapsed.Seconds())
+		m.response(ev).Inc()
+		o := m.outcome(&m.sendOf, m.sends, m.sendTime, outcomeKey{string(ev.Mode), string(ev.SendMode), sendOutcome(ev)})
+		o.count.Inc()
+		o.time.Observe(ev.Elapsed.Seconds())
 	case api.Delivered:
 		outcome := OutcomeOK
 		if ev.Delivery != nil && ev.Delivery.Err != nil {
 			outcome = OutcomeError
 		}
-		l := []string{m.engine, string(ev.Mode), string(ev.SendMode), outcome}
-		m.deliveries.WithLabelValues(l...).Inc()
-		m.deliverTime.WithLabelValues(l...).Observe(ev.Elapsed.Seconds())
+		o := m.outcome(&m.deliverOf, m.deliveries, m.deliverTime, outcomeKey{string(ev.Mode), string(ev.SendMode), outcome})
+		o.count.Inc()
+		o.time.Observe(ev.Elapsed.Seconds())
 	}
+}
+
+func (m *Metrics) response(ev api.Event) prometheus.Counter {
+	k := responseKey{ev.Kind, ev.Code}
+	if c, ok := m.responseOf.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := m.responseOf.LoadOrStore(k, m.responses.WithLabelValues(m.engine, string(ev.Kind), strconv.Itoa(ev.Code)))
+	return c.(prometheus.Counter)
+}
+
+func (m *Metrics) outcome(cache *sync.Map, count *prometheus.CounterVec, time *prometheus.HistogramVec, k outcomeKey) observers {
+	if o, ok := cache.Load(k); ok {
+		return o.(observers)
+	}
+	o, _ := cache.LoadOrStore(k, observers{count.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome),
+		time.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome)})
+	return o.(observers)
 }
 
 // sendOutcome classifies a Sent event.

@@ -2,11 +2,11 @@
 package status
 
 import (
-	"container/list"
 	"errors"
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/prodlab/prodlab"
 )
@@ -25,7 +25,7 @@ type Store struct {
 
 	mu       sync.Mutex
 	entries  map[string]*entry
-	finished list.List // *entry, oldest finish first
+	finished queue // oldest finish first
 	pending  int
 	evicted  uint64 // finished entries dropped to make room
 	expired  uint64 // finished entries dropped at their TTL
@@ -34,7 +34,43 @@ type Store struct {
 type entry struct {
 	id     string
 	status prodlab.Status
-	elem   *list.Element // in finished, nil while pending
+	done   bool   // in finished
+	prev   *entry // in finished
+	next   *entry
+}
+
+// queue is the finished entries, oldest first: a list threaded through
+// the entries themselves, so that a full store is half the objects for the
+// garbage collector to mark (container/list adds one per entry).
+type queue struct {
+	head, tail *entry
+	n          int
+}
+
+func (q *queue) pushBack(e *entry) {
+	e.prev, e.next, e.done = q.tail, nil, true
+	if q.tail != nil {
+		q.tail.next = e
+	} else {
+		q.head = e
+	}
+	q.tail = e
+	q.n++
+}
+
+func (q *queue) remove(e *entry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		q.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		q.tail = e.prev
+	}
+	e.prev, e.next, e.done = nil, nil, false
+	q.n--
 }
 
 type cfg struct {
@@ -78,15 +114,23 @@ func (s *Store) Add(id, eventID string) error {
 	now := s.cfg.now()
 	s.expire(now)
 	if len(s.entries) >= s.cfg.maxEntries {
-		front := s.finished.Front()
+		front := s.finished.head
 		if front == nil {
 			return ErrFull
 		}
-		s.remove(front.Value.(*entry))
+		s.remove(front)
 		s.evicted++
 	}
-	// Clone: an eventId parsed from a URL shares the request line's memory.
-	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: strings.Clone(eventID), Created: now}}
+	// One copy holds both: an eventId parsed from a URL shares the request
+	// line's memory, and one object per entry is less for the collector to
+	// mark than two.
+	if id != "" && eventID != "" {
+		both := id + eventID
+		id, eventID = both[:len(id)], both[len(id):]
+	} else { // a + "" is a itself: no copy
+		id, eventID = strings.Clone(id), strings.Clone(eventID)
+	}
+	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: eventID, Created: now}}
 	s.pending++
 	return nil
 }
@@ -96,17 +140,18 @@ func (s *Store) Finish(id string, d prodlab.Delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.entries[id]
-	if !ok || e.elem != nil {
+	if !ok || e.done {
 		return
 	}
 	st := &e.status
 	st.Finished = s.cfg.now()
-	st.Topic, st.Partition, st.Offset = d.Topic, d.Partition, d.Offset
+	// Interned: an engine may hand each delivery its own copy of the name.
+	st.Topic, st.Partition, st.Offset = unique.Make(d.Topic).Value(), d.Partition, d.Offset
 	st.State = prodlab.OK
 	if d.Err != nil {
 		st.State, st.Err = prodlab.Failed, d.Err.Error()
 	}
-	e.elem = s.finished.PushBack(e)
+	s.finished.pushBack(e)
 	s.pending--
 }
 
@@ -135,7 +180,7 @@ func (s *Store) Get(id string) (prodlab.Status, error) {
 func (s *Store) Counts() (pending, finished int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.pending, s.finished.Len()
+	return s.pending, s.finished.n
 }
 
 // Evictions returns how many finished entries were dropped to make room
@@ -156,7 +201,7 @@ func (s *Store) Pending() map[string]string {
 	defer s.mu.Unlock()
 	m := make(map[string]string, s.pending)
 	for id, e := range s.entries {
-		if e.elem == nil {
+		if !e.done {
 			m[id] = e.status.EventID
 		}
 	}
@@ -164,8 +209,7 @@ func (s *Store) Pending() map[string]string {
 }
 
 func (s *Store) expire(now time.Time) {
-	for f := s.finished.Front(); f != nil; f = s.finished.Front() {
-		e := f.Value.(*entry)
+	for e := s.finished.head; e != nil; e = s.finished.head {
 		if now.Sub(e.status.Finished) < s.cfg.ttl {
 			return
 		}
@@ -176,9 +220,8 @@ func (s *Store) expire(now time.Time) {
 
 func (s *Store) remove(e *entry) {
 	delete(s.entries, e.id)
-	if e.elem != nil {
-		s.finished.Remove(e.elem)
-		e.elem = nil
+	if e.done {
+		s.finished.remove(e)
 	} else {
 		s.pending--
 	}

@@ -3,6 +3,7 @@ package status
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -124,4 +125,25 @@ func TestOptionsValidated(t *testing.T) {
 	if _, err := New(TTL(0)); err == nil {
 		t.Fatal("TTL(0) accepted")
 	}
+}
+
+// BenchmarkGCFullStore measures one garbage collection with a full store of
+// finished sends, the async API's steady state: the store's share of every
+// collection's marking. go test -run '^$' -bench GCFullStore ./internal/status
+func BenchmarkGCFullStore(b *testing.B) {
+	s, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range s.MaxEntries() {
+		id := fmt.Sprintf("%032x", i)
+		if err := s.Add(id, "event-"+id); err != nil {
+			b.Fatal(err)
+		}
+		s.Finish(id, prodlab.Delivery{Topic: "bhf-transactions", Partition: 1, Offset: int64(i)})
+	}
+	for b.Loop() {
+		runtime.GC()
+	}
+	runtime.KeepAlive(s)
 }

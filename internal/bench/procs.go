@@ -1,0 +1,442 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/wait"
+)
+
+// Peer is a producer API that RunProcs runs in its own process.
+type Peer struct {
+	// Name labels the peer's column.
+	Name string
+	// Command is a shell command that runs the API in the foreground; sh
+	// execs it, so the API is the process measured. {addr} ({port}) is
+	// replaced by the loopback address (port) it must listen on,
+	// {bootstrap} by the lab's Toxiproxy proxies and {pprof} by a free
+	// loopback address for net/http/pprof. The environment also carries
+	// SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS.
+	Command string
+}
+
+// ParsePeer parses name=command.
+func ParsePeer(s string) (Peer, error) {
+	name, cmd, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(name) == "" || strings.TrimSpace(cmd) == "" {
+		return Peer{}, fmt.Errorf("peer %q: want name=command", s)
+	}
+	return Peer{Name: strings.TrimSpace(name), Command: cmd}, nil
+}
+
+// GoPeer is the peer that runs exe's 'api --engine name'.
+func GoPeer(exe, name string) Peer {
+	return Peer{Name: name, Command: fmt.Sprintf("%q api --engine %s --listen {addr} --pprof {pprof}", exe, name)}
+}
+
+// procsConfig is the configuration of RunProcs; defaults live there.
+type procsConfig struct {
+	peers       []Peer
+	warmup      time.Duration
+	duration    time.Duration
+	reps        int
+	conc        int
+	mode        prodlab.Mode
+	backoff     time.Duration
+	serverCPUs  string
+	profileDir  string
+	progress    io.Writer
+	readyWithin time.Duration
+}
+
+// ProcsOpt configures RunProcs.
+type ProcsOpt func(*procsConfig)
+
+// Peers sets the APIs measured side by side; at least one.
+func Peers(p ...Peer) ProcsOpt { return func(c *procsConfig) { c.peers = p } }
+
+// PeerWarmup sets the sync load each peer gets before any measure, default 30s.
+func PeerWarmup(d time.Duration) ProcsOpt { return func(c *procsConfig) { c.warmup = d } }
+
+// CellDuration sets how long each cell measures, default 15s.
+func CellDuration(d time.Duration) ProcsOpt { return func(c *procsConfig) { c.duration = d } }
+
+// Repetitions sets the interleaved repetitions, default 3.
+func Repetitions(n int) ProcsOpt { return func(c *procsConfig) { c.reps = n } }
+
+// Connections sets the concurrent senders, each on its own keep-alive
+// connection, default 64.
+func Connections(n int) ProcsOpt { return func(c *procsConfig) { c.conc = n } }
+
+// ProcsMode sets the producer mode of every send, default idempotent.
+func ProcsMode(m prodlab.Mode) ProcsOpt { return func(c *procsConfig) { c.mode = m } }
+
+// ServerCPUs pins every peer to these CPUs with taskset (a taskset -c list
+// such as "1"), default no pinning. Pin the bench process itself, which
+// holds the load generator and the lab, with 'taskset -c 0 prodlab bench'.
+func ServerCPUs(list string) ProcsOpt { return func(c *procsConfig) { c.serverCPUs = list } }
+
+// ProfileDir writes, for each peer whose command has {pprof}, a CPU profile
+// of its first sync and async cells and an allocation profile after each,
+// as <dir>/<peer>-<cell>-{cpu,allocs}.pprof. Default none.
+func ProfileDir(dir string) ProcsOpt { return func(c *procsConfig) { c.profileDir = dir } }
+
+// ProcsProgress receives one line per measured cell, default none.
+func ProcsProgress(w io.Writer) ProcsOpt { return func(c *procsConfig) { c.progress = w } }
+
+// Cell names.
+const (
+	CellSync  = "sync"
+	CellAsync = "async"
+)
+
+// ProcsReport holds every figure of one RunProcs.
+type ProcsReport struct {
+	Machine    Machine
+	Mode       prodlab.Mode
+	Conc       int
+	Warmup     time.Duration
+	Duration   time.Duration
+	Reps       int
+	ServerCPUs string
+	Peers      []string
+	// Cells maps cell then peer to one measure per repetition.
+	Cells map[string]map[string][]ProcCell
+	// RSS is each peer's resident memory after the run.
+	RSS map[string]uint64
+}
+
+// ProcCell is one peer's figures in one cell of one repetition.
+type ProcCell struct {
+	Result
+	// CPU here is the peer process's own user+system time.
+}
+
+// CPUPerRequest is the peer's CPU time per successful request.
+func (c ProcCell) CPUPerRequest() time.Duration { return c.CPUPerSend() }
+
+// RunProcs starts one embedded lab, then each peer in its own process
+// against the lab's Toxiproxy proxies, warms each one with sync sends,
+// and measures sync then async cells, the peers interleaved in each
+// repetition, from a load generator in this process.
+func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error) {
+	c := procsConfig{warmup: 30 * time.Second, duration: 15 * time.Second, reps: 3, conc: 64,
+		mode: prodlab.Idempotent, backoff: 10 * time.Millisecond, progress: io.Discard, readyWithin: 3 * time.Minute}
+	for _, o := range opts {
+		o(&c)
+	}
+	switch {
+	case len(c.peers) == 0:
+		return nil, errors.New("no peer to measure")
+	case c.duration <= 0 || c.warmup < 0 || c.reps < 1 || c.conc < 1 || c.conc > 4096:
+		return nil, errors.New("duration must be positive, warm-up not negative, repetitions and connections (1..4096) at least 1")
+	}
+	if _, err := procStat(os.Getpid()); err != nil {
+		return nil, fmt.Errorf("per-process CPU: %w", err)
+	}
+	cfg := lab.DefaultConfig()
+	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
+	cfg.DataDir = ""
+	cfg.APIPorts = map[string]int{}
+	cfg.ConsolePort = -1
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	l, err := lab.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		l.Close(ctx)
+	}()
+	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := l.WaitReady(readyCtx); err != nil {
+		return nil, err
+	}
+	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
+	adm, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
+	if err != nil {
+		return nil, err
+	}
+	defer adm.Close()
+	if err := createTopic(readyCtx, kadm.NewClient(adm), topic); err != nil {
+		return nil, err
+	}
+	defer trimEvery(l.Cluster())()
+
+	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conc, Warmup: c.warmup, Duration: c.duration,
+		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]ProcCell{}, RSS: map[string]uint64{}}
+	var procs []*proc
+	defer func() {
+		for _, p := range procs {
+			p.stop()
+			if err == nil { // a failed run keeps the logs it named
+				os.Remove(p.log)
+			}
+		}
+	}()
+	for _, pe := range c.peers {
+		p, err := startPeer(ctx, &c, pe, strings.Join(l.ProxyAddrs(), ","), topic)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", pe.Name, err)
+		}
+		procs = append(procs, p)
+		rep.Peers = append(rep.Peers, pe.Name)
+	}
+	hc := httpClient(c.conc)
+	defer hc.CloseIdleConnections()
+	for _, p := range procs {
+		fmt.Fprintf(c.progress, "%s: warming up %v\n", p.name, c.warmup)
+		load(ctx, c.conc, forDuration(c.warmup), p.send(hc, &c, prodlab.Sync, "warm"))
+		if err := p.quiesce(ctx); err != nil {
+			return rep, err
+		}
+	}
+	for r := range c.reps {
+		for _, cell := range []string{CellSync, CellAsync} {
+			if rep.Cells[cell] == nil {
+				rep.Cells[cell] = map[string][]ProcCell{}
+			}
+			for i := range procs {
+				p := procs[(i+r)%len(procs)] // rotate who goes first
+				pc, err := p.measure(ctx, hc, &c, cell, r)
+				if err != nil {
+					return rep, fmt.Errorf("%s %s: %w", p.name, cell, err)
+				}
+				rep.Cells[cell][p.name] = append(rep.Cells[cell][p.name], pc)
+				fmt.Fprintf(c.progress, "rep %d %s %s: %.0f/s p50 %v p99 %v cpu %v/req (%d errors)\n",
+					r+1, cell, p.name, pc.Rate, pc.P50, pc.P99, pc.CPUPerRequest(), pc.Errors)
+				if pc.FirstErr != nil {
+					fmt.Fprintf(c.progress, "  first error: %v\n", pc.FirstErr)
+				}
+			}
+		}
+	}
+	for _, p := range procs {
+		if rss, err := procRSS(p.cmd.Process.Pid); err == nil {
+			rep.RSS[p.name] = rss
+		}
+	}
+	rep.Machine.LoadEnd = loadavg()
+	return rep, ctx.Err()
+}
+
+// proc is one running peer.
+type proc struct {
+	name, url, pprof, topic string
+	log                     string // the file holding its output
+	cmd                     *exec.Cmd
+	exited                  chan struct{}
+	seq                     atomic.Int64
+}
+
+func startPeer(ctx context.Context, c *procsConfig, pe Peer, bootstrap, topic string) (*proc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	p := &proc{name: pe.Name, url: "http://" + addr, topic: topic, exited: make(chan struct{})}
+	cmdline := pe.Command
+	if strings.Contains(cmdline, "{pprof}") {
+		if p.pprof, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	cmdline = strings.NewReplacer("{addr}", addr, "{port}", port, "{bootstrap}", bootstrap, "{pprof}", p.pprof).Replace(cmdline)
+	if c.serverCPUs != "" {
+		cmdline = "taskset -c " + c.serverCPUs + " " + cmdline
+	}
+	p.cmd = exec.Command("sh", "-c", "exec "+cmdline)
+	p.cmd.Env = append(os.Environ(), "SERVER_PORT="+port, "KAFKA_BOOTSTRAP_SERVERS="+bootstrap)
+	log, err := os.CreateTemp("", "prodlab-bench-"+pe.Name+"-*.log")
+	if err != nil {
+		return nil, err
+	}
+	p.cmd.Stdout, p.cmd.Stderr, p.log = log, log, log.Name()
+	if err := p.cmd.Start(); err != nil {
+		log.Close()
+		return nil, err
+	}
+	go func() { p.cmd.Wait(); log.Close(); close(p.exited) }()
+	fmt.Fprintf(c.progress, "%s: pid %d on %s, log %s\n", pe.Name, p.cmd.Process.Pid, addr, log.Name())
+	cl, err := api.NewClient(p.url)
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
+	readyCtx, cancel := context.WithTimeout(ctx, c.readyWithin)
+	defer cancel()
+	err = wait.Until(readyCtx, func() bool {
+		select {
+		case <-p.exited:
+			cancel()
+			return false
+		default:
+		}
+		try, cancel := context.WithTimeout(readyCtx, time.Second)
+		defer cancel()
+		return cl.Health(try) == nil
+	})
+	if err != nil {
+		p.stop()
+		return nil, fmt.Errorf("not healthy (see %s): %w", log.Name(), err)
+	}
+	return p, nil
+}
+
+// stop interrupts the peer, as Ctrl-C would, and kills it after 30s.
+func (p *proc) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// send returns a sendFunc posting sendMode sends with unique eventIds. An
+// async send that gets a 503 waits the backoff and is tried again.
+func (p *proc) send(hc *http.Client, c *procsConfig, sendMode prodlab.SendMode, prefix string) sendFunc {
+	cl, cerr := api.NewClient(p.url, httpjson.WithHTTPClient(hc))
+	return func(ctx context.Context, w, seq int) error {
+		if cerr != nil {
+			return cerr
+		}
+		sp := api.SendParams{Mode: c.mode, SendMode: sendMode, Topic: p.topic,
+			EventID: prefix + "-" + p.name + "-" + strconv.FormatInt(p.seq.Add(1), 10)}
+		for {
+			_, err := cl.Send(ctx, sp)
+			if sendMode == prodlab.Async && errors.Is(err, api.ErrRetryLater) {
+				if err := wait.For(ctx, c.backoff); err != nil {
+					return err
+				}
+				continue
+			}
+			return err
+		}
+	}
+}
+
+// measure runs one cell against p and reads p's own CPU time around it.
+func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cell string, r int) (ProcCell, error) {
+	sm := prodlab.Sync
+	if cell == CellAsync {
+		sm = prodlab.Async
+	}
+	var profiled chan error
+	if c.profileDir != "" && p.pprof != "" && r == 0 {
+		profiled = make(chan error, 1)
+		secs := max(1, int(c.duration.Seconds())-1)
+		go func() {
+			profiled <- fetch(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.pprof, secs),
+				filepath.Join(c.profileDir, p.name+"-"+cell+"-cpu.pprof"))
+		}()
+	}
+	cpu0, err := procStat(p.cmd.Process.Pid)
+	if err != nil {
+		return ProcCell{}, err
+	}
+	res := load(ctx, c.conc, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
+	cpu1, err := procStat(p.cmd.Process.Pid)
+	if err != nil {
+		return ProcCell{}, err
+	}
+	res.CPU = cpu1 - cpu0
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return ProcCell{}, err
+		}
+		if err := fetch(ctx, "http://"+p.pprof+"/debug/pprof/allocs", filepath.Join(c.profileDir, p.name+"-"+cell+"-allocs.pprof")); err != nil {
+			return ProcCell{}, err
+		}
+	}
+	return ProcCell{Result: res}, p.quiesce(ctx)
+}
+
+// quiesce waits, at most 30s, until p uses less than a tenth of a core:
+// accepted async sends still producing must not count against the next
+// cell.
+func (p *proc) quiesce(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	last, err := procStat(p.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	at := time.Now()
+	err = wait.Until(ctx, func() bool {
+		if time.Since(at) < 250*time.Millisecond {
+			return false
+		}
+		now, _ := procStat(p.cmd.Process.Pid)
+		idle := now-last < time.Since(at)/10
+		last, at = now, time.Now()
+		return idle
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil // busy on its own (GC, timers): measure anyway
+	}
+	return err
+}
+
+// fetch GETs url into the file path.
+func fetch(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// freeAddr returns a loopback address no one listens on right now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}

@@ -1,0 +1,65 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Markdown writes the side-by-side table: one column per peer, each cell
+// the range (min–max) over the repetitions.
+func (r *ProcsReport) Markdown(w io.Writer) {
+	m := r.Machine
+	fmt.Fprintf(w, "Measured %s on %s/%s, %s (%d CPUs), %s. Load average %s at the start, %s at the end.\n\n",
+		m.Date.UTC().Format("2006-01-02 15:04 MST"), m.OS, m.Arch, m.CPU, m.NumCPU, m.GoVersion, m.Load, m.LoadEnd)
+	pin := "not pinned"
+	if r.ServerCPUs != "" {
+		pin = "APIs pinned to CPU " + r.ServerCPUs
+	}
+	fmt.Fprintf(w, "Mode %s, %d connections, unique eventIds; %v warm-up per API, %d interleaved repetitions of %v per cell; %s. "+
+		"CPU per request is the API process's own utime+stime (/proc/<pid>/stat) over the requests it answered with success.\n\n",
+		r.Mode, r.Conc, r.Warmup, r.Reps, r.Duration, pin)
+	fmt.Fprintf(w, "| | %s |\n|---|%s\n", strings.Join(r.Peers, " | "), strings.Repeat("---|", len(r.Peers)))
+	row := func(label string, cell string, f func(ProcCell) float64, format string) {
+		fmt.Fprintf(w, "| %s |", label)
+		for _, p := range r.Peers {
+			cs := r.Cells[cell][p]
+			if len(cs) == 0 {
+				fmt.Fprint(w, " – |")
+				continue
+			}
+			lo, hi := f(cs[0]), f(cs[0])
+			for _, c := range cs[1:] {
+				lo, hi = min(lo, f(c)), max(hi, f(c))
+			}
+			if fmt.Sprintf(format, lo) == fmt.Sprintf(format, hi) {
+				fmt.Fprintf(w, " "+format+" |", lo)
+			} else {
+				fmt.Fprintf(w, " "+format+"–"+format+" |", lo, hi)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	for _, cell := range []string{CellSync, CellAsync} {
+		rate := "req/s"
+		if cell == CellAsync {
+			rate = "202/s"
+		}
+		row(cell+", "+rate, cell, func(c ProcCell) float64 { return c.Rate }, "%.0f")
+		row(cell+", CPU µs per request", cell, func(c ProcCell) float64 { return float64(c.CPUPerRequest()) / 1e3 }, "%.0f")
+		row(cell+", p50 ms", cell, func(c ProcCell) float64 { return ms(c.P50) }, "%.1f")
+		row(cell+", p99 ms", cell, func(c ProcCell) float64 { return ms(c.P99) }, "%.1f")
+		row(cell+", errors", cell, func(c ProcCell) float64 { return float64(c.Errors) }, "%.0f")
+	}
+	fmt.Fprintf(w, "| RSS after the run |")
+	for _, p := range r.Peers {
+		if rss, ok := r.RSS[p]; ok {
+			fmt.Fprintf(w, " %s |", mib(rss))
+		} else {
+			fmt.Fprint(w, " – |")
+		}
+	}
+	fmt.Fprintln(w)
+}
