@@ -6,6 +6,7 @@
 package progress
 
 import (
+	"context"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -44,31 +45,50 @@ type Checkpoint struct {
 	Anchor string `json:"anchor"`
 }
 
-// Checkpoints is the closed set of checkpoints, in the seed's order. Their
-// words are the catalogue's messages cp.<id>.title, .evidence and .next.
-var Checkpoints = []Checkpoint{
-	checkpoint(Health, "-lab-020---démarrage-du-module"),
-	checkpoint(SyncSend, "-lab-021---envoi-synchrone-baseline"),
-	checkpoint(AsyncStatus, "-lab-022---envoi-asynchrone-et-callbacks"),
-	checkpoint(Latency, "-lab-023---injection-de-pannes-avec-toxiproxy"),
-	checkpoint(Validate, "-lab-024---idempotence-vs-plain-test-clé"),
-	checkpoint(Partitions, "-lab-025---partitionnement"),
-	checkpoint(Compaction, "-lab-026---log-compaction"),
-	checkpoint(ExTimeouts, "exercices-supplémentaires"),
-	checkpoint(ExTimeout, "exercices-supplémentaires"),
-	checkpoint(ExKeys, "exercices-supplémentaires"),
+// rule is what ticks one checkpoint. Each lives in its own file and is
+// listed in rules. Its hooks run with r.mu held and tick r once the
+// evidence is complete; a rule may also be a toxicRule or a verifier.
+type rule interface {
+	id() ID
+	// anchor is its section of the guide.
+	anchor() string
+	// answered takes one answer of a producer API that counts as
+	// evidence (see Recorder.API).
+	answered(r *Recorder, a answer)
 }
 
-// checkpoint fills id's words from the catalogue.
-func checkpoint(id ID, anchor string) Checkpoint {
-	words := func(field string) map[string]string {
-		m := map[string]string{}
-		for _, l := range i18n.Langs {
-			m[string(l)] = i18n.Text(l, "cp."+string(id)+"."+field)
+// toxicRule is a rule that reads the removal of a toxic.
+type toxicRule interface {
+	removed(r *Recorder, t *toxic)
+}
+
+// verifier is a rule that reads the brokers on the direct path: Verify
+// calls it without r.mu held.
+type verifier interface {
+	verify(ctx context.Context, r *Recorder) error
+}
+
+// rules lists every checkpoint's rule, in the seed's order.
+var rules = []rule{health{}, syncSend{}, asyncStatus{}, latency{}, validate{}, partitions{}, compaction{},
+	exTimeouts{}, exTimeout{}, exKeys{}}
+
+// Checkpoints is the closed set of checkpoints, in the seed's order. Their
+// words are the catalogue's messages cp.<id>.title, .evidence and .next.
+var Checkpoints = table()
+
+func table() []Checkpoint {
+	var cs []Checkpoint
+	for _, ru := range rules {
+		words := func(field string) map[string]string {
+			m := map[string]string{}
+			for _, l := range i18n.Langs {
+				m[string(l)] = i18n.Text(l, "cp."+string(ru.id())+"."+field)
+			}
+			return m
 		}
-		return m
+		cs = append(cs, Checkpoint{ID: ru.id(), Anchor: ru.anchor(), Title: words("title"), Evidence: words("evidence"), Next: words("next")})
 	}
-	return Checkpoint{ID: id, Anchor: anchor, Title: words("title"), Evidence: words("evidence"), Next: words("next")}
+	return cs
 }
 
 // Tick is how a checkpoint was seen.

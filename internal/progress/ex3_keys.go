@@ -1,0 +1,22 @@
+package progress
+
+import (
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
+)
+
+// exKeys ticks exercise 3 once keys the trainee chose (not the eventIds)
+// reached three partitions of a topic.
+type exKeys struct{}
+
+func (exKeys) id() ID         { return ExKeys }
+func (exKeys) anchor() string { return "exercices-supplémentaires" }
+
+func (exKeys) answered(r *Recorder, a answer) {
+	if a.landed == nil || a.Partition != prodlab.AnyPartition || a.Key == a.EventID {
+		return
+	}
+	if ps := reach(r.chosenKeys, a.topic, a.landed.Partition); len(ps) >= 3 {
+		r.tick(ExKeys, i18n.M("ev.exKeys", "partitions", list(ps), "topic", a.topic))
+	}
+}
