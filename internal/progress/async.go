@@ -10,9 +10,6 @@ import (
 // accepted was polled past PENDING.
 type asyncStatus struct{}
 
-func (asyncStatus) id() ID         { return AsyncStatus }
-func (asyncStatus) anchor() string { return "-lab-022---envoi-asynchrone-et-callbacks" }
-
 func (asyncStatus) answered(r *Recorder, a answer) {
 	k := a.Engine + "/" + a.RequestID
 	switch {

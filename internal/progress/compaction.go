@@ -19,9 +19,6 @@ import (
 // of a key's three versions, which landed on one partition.
 type compaction struct{}
 
-func (compaction) id() ID         { return Compaction }
-func (compaction) anchor() string { return "-lab-026---log-compaction" }
-
 // compactCandidate is a key whose last three versions landed on one
 // partition of topic, followed until the log keeps only the last.
 type compactCandidate struct {
@@ -64,19 +61,13 @@ func (compaction) verify(ctx context.Context, r *Recorder) error {
 		cands = append(cands, r.compactions.m[k])
 	}
 	r.mu.Unlock()
-	if len(cands) == 0 {
-		return nil
-	}
-	adm, err := r.admin()
-	if err != nil {
-		return err
-	}
 	var errs []error
 	for _, c := range cands {
 		var how i18n.Msg
+		var err error
 		drop := time.Since(c.since) > r.cfg.compactAge
 		if !drop {
-			how, drop, err = c.compacted(ctx, r, adm)
+			how, drop, err = c.compacted(ctx, r)
 			errs = append(errs, err)
 		}
 		r.mu.Lock()
@@ -103,7 +94,11 @@ func (compaction) verify(ctx context.Context, r *Recorder) error {
 // the last; then only from the oldest earlier copy of the key still in the
 // log to the last version (the cleaner removes records, it never adds
 // any), and the tail past what it read before.
-func (c *compactCandidate) compacted(ctx context.Context, r *Recorder, adm *kadm.Client) (how i18n.Msg, drop bool, err error) {
+func (c *compactCandidate) compacted(ctx context.Context, r *Recorder) (how i18n.Msg, drop bool, err error) {
+	adm, err := r.admin()
+	if err != nil {
+		return i18n.Msg{}, false, err
+	}
 	rcs, err := adm.DescribeTopicConfigs(ctx, c.topic)
 	if err != nil {
 		return i18n.Msg{}, false, err
@@ -112,16 +107,12 @@ func (c *compactCandidate) compacted(ctx context.Context, r *Recorder, adm *kadm
 	if err != nil || rc.Err != nil {
 		return i18n.Msg{}, true, nil // deleted since
 	}
-	compact := false
-	for _, cf := range rc.Configs {
-		if cf.Key == "cleanup.policy" && cf.Value != nil && strings.Contains(*cf.Value, "compact") {
-			compact = true
-		}
-	}
-	if !compact {
+	if !slices.ContainsFunc(rc.Configs, func(cf kadm.Config) bool {
+		return cf.Key == "cleanup.policy" && cf.Value != nil && strings.Contains(*cf.Value, "compact")
+	}) {
 		return i18n.Msg{}, true, nil
 	}
-	starts, err := adm.ListStartOffsets(ctx, c.topic)
+	starts, err := direct.StartOffsets(ctx, adm, c.topic)
 	if err != nil {
 		return i18n.Msg{}, false, err
 	}
@@ -129,10 +120,7 @@ func (c *compactCandidate) compacted(ctx context.Context, r *Recorder, adm *kadm
 	if err != nil {
 		return i18n.Msg{}, false, err
 	}
-	start, end := int64(0), ends[c.partition]
-	if o, ok := starts.Lookup(c.topic, c.partition); ok && o.Err == nil {
-		start = o.Offset
-	}
+	start, end := starts[c.partition], ends[c.partition]
 	last := c.versions[len(c.versions)-1]
 	switch {
 	case end <= last.offset:

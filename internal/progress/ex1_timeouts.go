@@ -12,9 +12,6 @@ import (
 // retry. A send without the toxic is no evidence.
 type exTimeouts struct{}
 
-func (exTimeouts) id() ID         { return ExTimeouts }
-func (exTimeouts) anchor() string { return "exercices-supplémentaires" }
-
 func (exTimeouts) answered(r *Recorder, a answer) {
 	if r.cfg.tuned == "" || a.landed == nil {
 		return

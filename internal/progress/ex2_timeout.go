@@ -12,9 +12,6 @@ import (
 // toxic failed.
 type exTimeout struct{}
 
-func (exTimeout) id() ID         { return ExTimeout }
-func (exTimeout) anchor() string { return "exercices-supplémentaires" }
-
 func (exTimeout) answered(r *Recorder, a answer) {
 	if !a.failed {
 		return

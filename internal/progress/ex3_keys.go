@@ -9,9 +9,6 @@ import (
 // reached three partitions of a topic.
 type exKeys struct{}
 
-func (exKeys) id() ID         { return ExKeys }
-func (exKeys) anchor() string { return "exercices-supplémentaires" }
-
 func (exKeys) answered(r *Recorder, a answer) {
 	if a.landed == nil || a.Partition != prodlab.AnyPartition || a.Key == a.EventID {
 		return

@@ -34,15 +34,9 @@ func (f *fifo[V]) put(k string, v V) {
 }
 
 func (f *fifo[V]) del(k string) {
-	if _, ok := f.m[k]; !ok {
-		return
-	}
-	delete(f.m, k)
-	for i, o := range f.order {
-		if o == k {
-			f.order = append(f.order[:i], f.order[i+1:]...)
-			break
-		}
+	if i := slices.Index(f.order, k); i >= 0 {
+		delete(f.m, k)
+		f.order = slices.Delete(f.order, i, i+1)
 	}
 }
 

@@ -10,9 +10,6 @@ import (
 // health ticks 02.0 once every API's /health answered 200.
 type health struct{}
 
-func (health) id() ID         { return Health }
-func (health) anchor() string { return "-lab-020---démarrage-du-module" }
-
 func (health) answered(r *Recorder, a answer) {
 	if a.Kind != api.Health || a.Code != 200 {
 		return

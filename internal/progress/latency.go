@@ -10,9 +10,6 @@ import (
 // that slowed a sync send while it was on.
 type latency struct{}
 
-func (latency) id() ID         { return Latency }
-func (latency) anchor() string { return "-lab-023---injection-de-pannes-avec-toxiproxy" }
-
 func (latency) answered(r *Recorder, a answer) {
 	if a.Kind != api.Sent || a.landed == nil || a.SendMode != prodlab.Sync {
 		return

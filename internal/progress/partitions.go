@@ -12,9 +12,6 @@ import (
 // APIs.
 type partitions struct{}
 
-func (partitions) id() ID         { return Partitions }
-func (partitions) anchor() string { return "-lab-025---partitionnement" }
-
 func (partitions) answered(r *Recorder, a answer) {
 	d := a.landed
 	switch {

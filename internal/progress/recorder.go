@@ -270,8 +270,8 @@ func (r *Recorder) API(ev api.Event) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, ru := range rules {
-		ru.answered(r, a)
+	for _, c := range Checkpoints {
+		c.rule.answered(r, a)
 	}
 }
 
@@ -325,8 +325,8 @@ func (r *Recorder) off(k string, now time.Time, removed bool) {
 	if !removed {
 		return
 	}
-	for _, ru := range rules {
-		if tr, ok := ru.(toxicRule); ok {
+	for _, c := range Checkpoints {
+		if tr, ok := c.rule.(toxicRule); ok {
 			tr.removed(r, t)
 		}
 	}

@@ -10,9 +10,6 @@ import (
 // syncSend ticks 02.1 once a sync send landed through every API.
 type syncSend struct{}
 
-func (syncSend) id() ID         { return SyncSend }
-func (syncSend) anchor() string { return "-lab-021---envoi-synchrone-baseline" }
-
 func (syncSend) answered(r *Recorder, a answer) {
 	if a.Kind != api.Sent || a.landed == nil {
 		return

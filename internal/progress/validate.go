@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
@@ -29,9 +28,6 @@ const lostAckAge = time.Minute
 // send whose lost acknowledgement left copies and an idempotent one that
 // left none.
 type validate struct{}
-
-func (validate) id() ID         { return Validate }
-func (validate) anchor() string { return "-lab-024---idempotence-vs-plain-test-clé" }
 
 // lostAck is a sync send whose first acknowledgement was lost.
 type lostAck struct {
@@ -67,16 +63,9 @@ func (validate) verify(ctx context.Context, r *Recorder) error {
 	r.mu.Lock()
 	sends := slices.Clone(r.lostAcks)
 	r.mu.Unlock()
-	if len(sends) == 0 {
-		return nil
-	}
-	adm, err := r.admin()
-	if err != nil {
-		return err
-	}
 	var errs []error
 	for _, s := range sends {
-		held, done, err := s.count(ctx, r, adm)
+		held, done, err := s.count(ctx, r)
 		errs = append(errs, err)
 		r.mu.Lock()
 		if done || time.Since(s.seen) > lostAckAge {
@@ -109,7 +98,11 @@ func validated(r *Recorder) {
 // count reads the records around s and returns how the demonstration
 // held ("franz_plain=2"), or "" when it did not; done is false while the
 // record is not readable yet.
-func (s lostAck) count(ctx context.Context, r *Recorder, adm *kadm.Client) (held string, done bool, err error) {
+func (s lostAck) count(ctx context.Context, r *Recorder) (held string, done bool, err error) {
+	adm, err := r.admin()
+	if err != nil {
+		return "", false, err
+	}
 	ends, err := direct.EndOffsets(ctx, adm, s.topic)
 	if err != nil {
 		return "", false, err

@@ -34,8 +34,8 @@ func (r *Recorder) Verify(ctx context.Context) {
 	defer r.verifying.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	for _, ru := range rules {
-		if v, ok := ru.(verifier); ok {
+	for _, c := range Checkpoints {
+		if v, ok := c.rule.(verifier); ok {
 			if err := v.verify(ctx, r); err != nil {
 				r.logErr(err)
 			}
