@@ -10,7 +10,7 @@ import (
 // accepted was polled past PENDING.
 type asyncStatus struct{}
 
-func (asyncStatus) answered(r *Recorder, a answer) {
+func (asyncStatus) observe(r *Recorder, a answer) {
 	k := a.Engine + "/" + a.RequestID
 	switch {
 	case a.Kind == api.Sent && a.Code == 202 && a.SendMode == prodlab.Async:

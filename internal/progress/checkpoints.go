@@ -80,9 +80,9 @@ func checkpoint(id ID, anchor string, ru rule) Checkpoint {
 // gathers. Its hooks run with r.mu held and tick r once the evidence is
 // complete; a rule may also be a toxicRule or a verifier.
 type rule interface {
-	// answered takes one answer of a producer API that counts as
+	// observe takes one answer of a producer API that counts as
 	// evidence (see Recorder.API).
-	answered(r *Recorder, a answer)
+	observe(r *Recorder, a answer)
 }
 
 // toxicRule is a rule that reads the removal of a toxic.

@@ -35,8 +35,8 @@ type compactCandidate struct {
 	reached int64
 }
 
-// answered follows the versions of a key the API chose no partition for.
-func (compaction) answered(r *Recorder, a answer) {
+// observe follows the versions of a key the API chose no partition for.
+func (compaction) observe(r *Recorder, a answer) {
 	if a.landed == nil || a.Partition != prodlab.AnyPartition {
 		return
 	}

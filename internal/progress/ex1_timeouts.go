@@ -12,7 +12,7 @@ import (
 // retry. A send without the toxic is no evidence.
 type exTimeouts struct{}
 
-func (exTimeouts) answered(r *Recorder, a answer) {
+func (exTimeouts) observe(r *Recorder, a answer) {
 	if r.cfg.tuned == "" || a.landed == nil {
 		return
 	}

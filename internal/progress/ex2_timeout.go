@@ -12,7 +12,7 @@ import (
 // toxic failed.
 type exTimeout struct{}
 
-func (exTimeout) answered(r *Recorder, a answer) {
+func (exTimeout) observe(r *Recorder, a answer) {
 	if !a.failed {
 		return
 	}

@@ -9,7 +9,7 @@ import (
 // reached three partitions of a topic.
 type exKeys struct{}
 
-func (exKeys) answered(r *Recorder, a answer) {
+func (exKeys) observe(r *Recorder, a answer) {
 	if a.landed == nil || a.Partition != prodlab.AnyPartition || a.Key == a.EventID {
 		return
 	}

@@ -10,7 +10,7 @@ import (
 // health ticks 02.0 once every API's /health answered 200.
 type health struct{}
 
-func (health) answered(r *Recorder, a answer) {
+func (health) observe(r *Recorder, a answer) {
 	if a.Kind != api.Health || a.Code != 200 {
 		return
 	}

@@ -10,7 +10,7 @@ import (
 // that slowed a sync send while it was on.
 type latency struct{}
 
-func (latency) answered(r *Recorder, a answer) {
+func (latency) observe(r *Recorder, a answer) {
 	if a.Kind != api.Sent || a.landed == nil || a.SendMode != prodlab.Sync {
 		return
 	}

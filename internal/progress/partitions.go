@@ -12,7 +12,7 @@ import (
 // APIs.
 type partitions struct{}
 
-func (partitions) answered(r *Recorder, a answer) {
+func (partitions) observe(r *Recorder, a answer) {
 	d := a.landed
 	switch {
 	case d == nil:

@@ -271,7 +271,7 @@ func (r *Recorder) API(ev api.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range Checkpoints {
-		c.rule.answered(r, a)
+		c.rule.observe(r, a)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 // syncSend ticks 02.1 once a sync send landed through every API.
 type syncSend struct{}
 
-func (syncSend) answered(r *Recorder, a answer) {
+func (syncSend) observe(r *Recorder, a answer) {
 	if a.Kind != api.Sent || a.landed == nil {
 		return
 	}

@@ -40,10 +40,10 @@ type lostAck struct {
 	seen      time.Time
 }
 
-// answered queues a sync send for a copy count when it started under a
+// observe queues a sync send for a copy count when it started under a
 // latency toxic longer than the request timeout and took longer than
 // that timeout: its first acknowledgement was lost.
-func (validate) answered(r *Recorder, a answer) {
+func (validate) observe(r *Recorder, a answer) {
 	rt := r.cfg.requestTimeout
 	if a.Kind != api.Sent || a.landed == nil || a.SendMode != prodlab.Sync || a.Elapsed <= rt {
 		return
