@@ -4,6 +4,7 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -49,5 +50,22 @@ func TestAnchorsExist(t *testing.T) {
 				t.Errorf("%s: missing words in %s", c.ID, l)
 			}
 		}
+	}
+}
+
+// TestEveryCheckpointHasARule: each listed checkpoint has its rule, and
+// the rules that read the brokers are 02.4's and 02.6's.
+func TestEveryCheckpointHasARule(t *testing.T) {
+	var verifiers []ID
+	for _, c := range Checkpoints {
+		if c.rule == nil {
+			t.Errorf("%s has no rule", c.ID)
+		}
+		if _, ok := c.rule.(verifier); ok {
+			verifiers = append(verifiers, c.ID)
+		}
+	}
+	if !slices.Equal(verifiers, []ID{Validate, Compaction}) {
+		t.Errorf("verifiers %v, want 02.4 and 02.6", verifiers)
 	}
 }

@@ -6,6 +6,8 @@
 package progress
 
 import (
+	"context"
+	"slices"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -42,25 +44,28 @@ type Checkpoint struct {
 	Next map[string]string `json:"next"`
 	// Anchor is its section of the guide (GuideURL + "#" + Anchor).
 	Anchor string `json:"anchor"`
+
+	rule rule
 }
 
 // Checkpoints is the closed set of checkpoints, in the seed's order. Their
-// words are the catalogue's messages cp.<id>.title, .evidence and .next.
+// words are the catalogue's messages cp.<id>.title, .evidence and .next;
+// the rule that ticks each lives in its own file.
 var Checkpoints = []Checkpoint{
-	checkpoint(Health, "-lab-020---démarrage-du-module"),
-	checkpoint(SyncSend, "-lab-021---envoi-synchrone-baseline"),
-	checkpoint(AsyncStatus, "-lab-022---envoi-asynchrone-et-callbacks"),
-	checkpoint(Latency, "-lab-023---injection-de-pannes-avec-toxiproxy"),
-	checkpoint(Validate, "-lab-024---idempotence-vs-plain-test-clé"),
-	checkpoint(Partitions, "-lab-025---partitionnement"),
-	checkpoint(Compaction, "-lab-026---log-compaction"),
-	checkpoint(ExTimeouts, "exercices-supplémentaires"),
-	checkpoint(ExTimeout, "exercices-supplémentaires"),
-	checkpoint(ExKeys, "exercices-supplémentaires"),
+	checkpoint(Health, "-lab-020---démarrage-du-module", health{}),
+	checkpoint(SyncSend, "-lab-021---envoi-synchrone-baseline", syncSend{}),
+	checkpoint(AsyncStatus, "-lab-022---envoi-asynchrone-et-callbacks", asyncStatus{}),
+	checkpoint(Latency, "-lab-023---injection-de-pannes-avec-toxiproxy", latency{}),
+	checkpoint(Validate, "-lab-024---idempotence-vs-plain-test-clé", validate{}),
+	checkpoint(Partitions, "-lab-025---partitionnement", partitions{}),
+	checkpoint(Compaction, "-lab-026---log-compaction", compaction{}),
+	checkpoint(ExTimeouts, "exercices-supplémentaires", exTimeouts{}),
+	checkpoint(ExTimeout, "exercices-supplémentaires", exTimeout{}),
+	checkpoint(ExKeys, "exercices-supplémentaires", exKeys{}),
 }
 
 // checkpoint fills id's words from the catalogue.
-func checkpoint(id ID, anchor string) Checkpoint {
+func checkpoint(id ID, anchor string, ru rule) Checkpoint {
 	words := func(field string) map[string]string {
 		m := map[string]string{}
 		for _, l := range i18n.Langs {
@@ -68,7 +73,27 @@ func checkpoint(id ID, anchor string) Checkpoint {
 		}
 		return m
 	}
-	return Checkpoint{ID: id, Anchor: anchor, Title: words("title"), Evidence: words("evidence"), Next: words("next")}
+	return Checkpoint{ID: id, Anchor: anchor, Title: words("title"), Evidence: words("evidence"), Next: words("next"), rule: ru}
+}
+
+// rule is what ticks one checkpoint from the evidence the Recorder
+// gathers. Its hooks run with r.mu held and tick r once the evidence is
+// complete; a rule may also be a toxicRule or a verifier.
+type rule interface {
+	// observe takes one answer of a producer API that counts as
+	// evidence (see Recorder.API).
+	observe(r *Recorder, a answer)
+}
+
+// toxicRule is a rule that reads the removal of a toxic.
+type toxicRule interface {
+	removed(r *Recorder, t *toxic)
+}
+
+// verifier is a rule that reads the brokers on the direct path: Verify
+// calls it without r.mu held.
+type verifier interface {
+	verify(ctx context.Context, r *Recorder) error
 }
 
 // Tick is how a checkpoint was seen.
@@ -115,10 +140,5 @@ func (r Report) Done() int {
 }
 
 func known(id ID) bool {
-	for _, c := range Checkpoints {
-		if c.ID == id {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(Checkpoints, func(c Checkpoint) bool { return c.ID == id })
 }

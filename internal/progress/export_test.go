@@ -7,5 +7,5 @@ func CompactReads(r *Recorder) int64 { return r.compactReads.Load() }
 func Candidates(r *Recorder) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.compact.len()
+	return r.compactions.len()
 }

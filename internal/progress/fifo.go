@@ -1,5 +1,12 @@
 package progress
 
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
 // fifo is a map bounded to max entries: adding past max forgets the
 // oldest key.
 type fifo[V any] struct {
@@ -27,16 +34,31 @@ func (f *fifo[V]) put(k string, v V) {
 }
 
 func (f *fifo[V]) del(k string) {
-	if _, ok := f.m[k]; !ok {
-		return
-	}
-	delete(f.m, k)
-	for i, o := range f.order {
-		if o == k {
-			f.order = append(f.order[:i], f.order[i+1:]...)
-			break
-		}
+	if i := slices.Index(f.order, k); i >= 0 {
+		delete(f.m, k)
+		f.order = slices.Delete(f.order, i, i+1)
 	}
 }
 
 func (f *fifo[V]) len() int { return len(f.m) }
+
+// reach adds partition p to topic's set in f and returns the set.
+func reach(f *fifo[map[int32]bool], topic string, p int32) map[int32]bool {
+	ps, _ := f.get(topic)
+	if ps == nil {
+		ps = map[int32]bool{}
+	}
+	ps[p] = true
+	f.put(topic, ps)
+	return ps
+}
+
+// list is the sorted partitions of ps, as text: "0, 1, 2".
+func list(ps map[int32]bool) string {
+	keys := slices.Sorted(maps.Keys(ps))
+	s := make([]string, len(keys))
+	for i, p := range keys {
+		s[i] = strconv.Itoa(int(p))
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -26,7 +27,7 @@ const (
 	maxAccepted = 1024 // async requestIds awaiting a status poll
 	maxKeys     = 1024 // (topic, key) pairs followed
 	maxTopics   = 64   // topics followed for partitions
-	maxWindows  = 32   // lost-ack sends awaiting their count
+	maxLostAcks = 32   // lost-ack sends awaiting their count
 	maxCompact  = 8    // keys awaiting compaction
 )
 
@@ -102,28 +103,32 @@ type Recorder struct {
 	cfg       cfg
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
-	verifying sync.Mutex
+	verifying sync.Mutex // one Verify at a time
 
-	mu      sync.Mutex
-	ticks   map[ID]Tick
-	health  map[string]bool
-	synced  map[string]string       // engine → partition@offset
-	accept  *fifo[bool]             // engine/requestId of accepted async sends
-	on      *fifo[*toxic]           // proxy/name → the toxic on
-	past    []*toxic                // toxics removed (or replaced), newest last
-	windows []window                // lost-ack sends to count
-	held    map[string]string       // engine/mode → the count that held
-	explct  *fifo[map[int32]bool]   // topic → partitions reached explicitly
-	sameKey i18n.Msg                // a key seen on one partition through two APIs
-	keys    *fifo[*keyInfo]         // topic/key → what landed
-	spread  *fifo[map[int32]bool]   // topic → partitions reached by chosen keys
-	compact *fifo[compactCandidate] // topic/key → three versions to see compacted
-	client  *kgo.Client             // direct path, lazily
-	lastErr string                  // the last verification error logged
-	// compactReads counts the records the compaction checks read.
-	compactReads atomic.Int64
+	mu    sync.Mutex
+	ticks map[ID]Tick
+	// The toxics, as Toxic reports them.
+	toxicsOn  *fifo[*toxic] // proxy/name → the toxic on now
+	toxicsOff []*toxic      // toxics removed or replaced, newest last
+	// What each rule gathers, in the seed's order; clear resets it.
+	healthy     map[string]bool         // 02.0: engines whose /health answered 200
+	syncParts   map[string]string       // 02.1: engine → where its sync send landed (ev.sync.part)
+	accepted    *fifo[bool]             // 02.2: engine/requestId of async sends answered 202
+	lostAcks    []lostAck               // 02.4: sync sends whose first ack was lost, to count
+	heldCounts  map[string]string       // 02.4: engine/mode → the copy count that held
+	explicit    *fifo[map[int32]bool]   // 02.5: topic → partitions reached by explicit sends
+	keyEngines  *fifo[map[string]int32] // 02.5: topic\x00key → engine → partition it landed on
+	sameKey     i18n.Msg                // 02.5: a key landed on one partition through two APIs
+	keyVersions *fifo[[]landing]        // 02.6: topic\x00key → its last three versions, oldest first
+	compactions *fifo[compactCandidate] // 02.6: topic\x00key → three versions to see compacted
+	chosenKeys  *fifo[map[int32]bool]   // ex3: topic → partitions reached by chosen keys
+
+	client       *kgo.Client  // the direct path, opened by admin
+	lastErr      string       // the last verification error logged
+	compactReads atomic.Int64 // records the compaction checks read
 }
 
+// toxic is a toxic as Toxic saw it come and go.
 type toxic struct {
 	proxy, name, typ string
 	latency          time.Duration
@@ -135,42 +140,11 @@ func (t *toxic) covers(at time.Time) bool {
 	return !t.since.After(at) && (t.until.IsZero() || t.until.After(at))
 }
 
-// window is a sync send whose first acknowledgement was lost.
-type window struct {
-	engine    string
-	mode      prodlab.Mode
-	topic     string
-	eventID   string
-	partition int32
-	offset    int64
-	seen      time.Time
-}
-
-type keyInfo struct {
-	engines  map[string]int32 // engine → partition
-	versions []landing        // the last three, oldest first
-}
-
+// landing is where a version of a key landed.
 type landing struct {
 	partition int32
 	offset    int64
 	eventID   string
-}
-
-// compactCandidate is a key whose last three versions landed on one
-// partition of topic, followed until the log keeps only the last.
-type compactCandidate struct {
-	topic, key string
-	partition  int32
-	versions   []landing
-	since      time.Time // when the third version landed; see CompactionAge
-	// What the checks read so far: older holds the offsets of the key's
-	// records from versions[0] up to the last version that were still in
-	// the log (nil before the first read); the tail up to reached held no
-	// newer version.
-	read    bool
-	older   []int64
-	reached int64
 }
 
 // New returns a recorder holding the ticks saved in its File, and starts
@@ -212,11 +186,12 @@ func New(opts ...Opt) (*Recorder, error) {
 // is new.
 func (r *Recorder) clear() {
 	r.ticks = map[ID]Tick{}
-	r.health, r.synced, r.held = map[string]bool{}, map[string]string{}, map[string]string{}
-	r.accept, r.on = newFIFO[bool](maxAccepted), newFIFO[*toxic](maxToxics)
-	r.past, r.windows, r.sameKey = nil, nil, i18n.Msg{}
-	r.explct, r.spread = newFIFO[map[int32]bool](maxTopics), newFIFO[map[int32]bool](maxTopics)
-	r.keys, r.compact = newFIFO[*keyInfo](maxKeys), newFIFO[compactCandidate](maxCompact)
+	r.toxicsOn, r.toxicsOff = newFIFO[*toxic](maxToxics), nil
+	r.healthy, r.syncParts, r.heldCounts = map[string]bool{}, map[string]string{}, map[string]string{}
+	r.accepted, r.lostAcks = newFIFO[bool](maxAccepted), nil
+	r.explicit, r.keyEngines, r.sameKey = newFIFO[map[int32]bool](maxTopics), newFIFO[map[string]int32](maxKeys), i18n.Msg{}
+	r.keyVersions, r.compactions = newFIFO[[]landing](maxKeys), newFIFO[compactCandidate](maxCompact)
+	r.chosenKeys = newFIFO[map[int32]bool](maxTopics)
 }
 
 // Close stops the background checks.
@@ -265,6 +240,19 @@ func (r *Recorder) tick(id ID, m i18n.Msg) {
 	}
 }
 
+// answer is one answer of a producer API, as the rules read it.
+type answer struct {
+	api.Event
+	start time.Time // when the request came in
+	// landed is the record a send wrote (a sync send answered 200, or an
+	// async one delivered), on topic; nil otherwise.
+	landed *prodlab.Delivery
+	topic  string
+	// failed: a sync send answered 502 or 504, or an async one not
+	// delivered.
+	failed bool
+}
+
 // API observes one answer of a producer API; pass it to api.Observe. An
 // answer to a page of another origin (ev.Foreign) is no evidence, nor is a
 // warm-up send (see warmUp).
@@ -272,121 +260,19 @@ func (r *Recorder) API(ev api.Event) {
 	if ev.Foreign || warmUp(ev.EventID) {
 		return
 	}
-	now := time.Now()
-	start := now.Add(-ev.Elapsed)
+	a := answer{Event: ev, start: time.Now().Add(-ev.Elapsed)}
+	d := ev.Delivery
+	switch {
+	case ev.Kind == api.Sent && (ev.Code == 502 || ev.Code == 504), ev.Kind == api.Delivered && d != nil && d.Err != nil:
+		a.failed = true
+	case (ev.Kind == api.Sent && ev.Code == 200 || ev.Kind == api.Delivered) && d != nil && d.Err == nil:
+		a.landed, a.topic = d, cmp.Or(d.Topic, ev.Topic)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch ev.Kind {
-	case api.Health:
-		if ev.Code == 200 {
-			r.health[ev.Engine] = true
-			if r.all(func(e string) bool { return r.health[e] }) {
-				r.tick(Health, i18n.M("ev.health", "engines", strings.Join(r.cfg.engines, ", ")))
-			}
-		}
-	case api.Sent:
-		switch {
-		case ev.Code == 202 && ev.SendMode == prodlab.Async:
-			r.accept.put(ev.Engine+"/"+ev.RequestID, true)
-		case ev.Code == 200 && ev.Delivery != nil && ev.Delivery.Err == nil:
-			r.synced[ev.Engine] = fmt.Sprintf("partition %d offset %d", ev.Delivery.Partition, ev.Delivery.Offset)
-			if r.all(func(e string) bool { return r.synced[e] != "" }) {
-				var parts []string
-				for _, e := range r.cfg.engines {
-					parts = append(parts, e+" "+r.synced[e])
-				}
-				r.tick(SyncSend, i18n.M("ev.sync", "parts", strings.Join(parts, "; ")))
-			}
-			r.slowed(ev, start)
-			r.lostAck(ev, start)
-			r.tunedOK(ev, start)
-			r.landed(ev, *ev.Delivery)
-		case ev.Code == 502 || ev.Code == 504:
-			r.timedOut(ev, start)
-		}
-	case api.Delivered:
-		switch {
-		case ev.Delivery == nil:
-		case ev.Delivery.Err == nil:
-			r.tunedOK(ev, start)
-			r.landed(ev, *ev.Delivery)
-		default:
-			r.timedOut(ev, start)
-		}
-	case api.Polled:
-		if ev.Code == 200 && ev.State != prodlab.Pending {
-			if _, ok := r.accept.get(ev.Engine + "/" + ev.RequestID); ok {
-				r.tick(AsyncStatus, i18n.M("ev.async", "engine", ev.Engine, "eventId", ev.EventID, "state", ev.State))
-			}
-		}
+	for _, c := range Checkpoints {
+		c.rule.observe(r, a)
 	}
-}
-
-// all reports whether ok holds for every engine; r.mu is held.
-func (r *Recorder) all(ok func(string) bool) bool {
-	for _, e := range r.cfg.engines {
-		if !ok(e) {
-			return false
-		}
-	}
-	return true
-}
-
-// toxicAt returns a toxic of type typ (on proxy, unless empty) that was on
-// at the instant at and satisfies ok; r.mu is held.
-func (r *Recorder) toxicAt(at time.Time, proxy, typ string, ok func(*toxic) bool) *toxic {
-	for _, t := range slices.Concat(slices.Collect(maps.Values(r.on.m)), r.past) {
-		if t.typ == typ && (proxy == "" || t.proxy == proxy) && t.covers(at) && ok(t) {
-			return t
-		}
-	}
-	return nil
-}
-
-// slowed marks the latency toxic on proxy kafka that slowed the sync send
-// ev, if one did (02.3); r.mu is held.
-func (r *Recorder) slowed(ev api.Event, start time.Time) {
-	if ev.SendMode != prodlab.Sync {
-		return
-	}
-	for _, t := range r.on.m {
-		if t.proxy == proxyKafka && t.typ == "latency" && t.latency >= minLatency && t.slowed.ID == "" && t.covers(start) &&
-			float64(ev.Elapsed) >= slowShare*float64(t.latency) {
-			t.slowed = i18n.M("ev.latency", "engine", ev.Engine, "took", ev.Elapsed, "latency", t.latency)
-		}
-	}
-}
-
-// lostAck queues the sync send ev for a copy count when it started under
-// a latency toxic longer than the request timeout and took longer than
-// that timeout: its first acknowledgement was lost (02.4); r.mu is held.
-func (r *Recorder) lostAck(ev api.Event, start time.Time) {
-	if ev.SendMode != prodlab.Sync || ev.Elapsed <= r.cfg.requestTimeout {
-		return
-	}
-	if r.toxicAt(start, "", "latency", func(t *toxic) bool { return t.latency > r.cfg.requestTimeout }) == nil {
-		return
-	}
-	if len(r.windows) >= maxWindows {
-		r.windows = r.windows[1:]
-	}
-	r.windows = append(r.windows, window{engine: ev.Engine, mode: ev.Mode, topic: ev.Topic, eventID: ev.EventID,
-		partition: ev.Delivery.Partition, offset: ev.Delivery.Offset, seen: time.Now()})
-}
-
-// timedOut ticks exercise 2 when the failed send ev started under a
-// timeout toxic; r.mu is held.
-func (r *Recorder) timedOut(ev api.Event, start time.Time) {
-	t := r.toxicAt(start, "", "timeout", func(*toxic) bool { return true })
-	if t == nil {
-		return
-	}
-	what := fmt.Sprintf("HTTP %d", ev.Code)
-	if ev.Kind == api.Delivered {
-		what = "ERROR"
-	}
-	r.tick(ExTimeout, i18n.M("ev.exTimeout", "engine", ev.Engine, "mode", ev.Mode, "what", what,
-		"took", ev.Elapsed.Round(time.Second), "toxic", t.name, "proxy", t.proxy))
 }
 
 // warmUp reports whether eventID names a warm-up send, which opens the
@@ -397,99 +283,9 @@ func warmUp(eventID string) bool {
 	return strings.Contains(strings.ToLower(eventID), "warm-")
 }
 
-// tunedOK ticks exercise 1 when, under timeouts other than the lab's, the
-// send ev came back OK although a latency toxic on proxy kafka, shorter
-// than the request timeout, slowed it: its ack came in time, with no
-// retry. A send without the toxic (the exercise's warm-up) is no evidence;
-// r.mu is held.
-func (r *Recorder) tunedOK(ev api.Event, start time.Time) {
-	if r.cfg.tuned == "" {
-		return
-	}
-	t := r.toxicAt(start, proxyKafka, "latency", func(t *toxic) bool {
-		return t.latency >= minLatency && t.latency < r.cfg.requestTimeout && float64(ev.Elapsed) >= slowShare*float64(t.latency)
-	})
-	if t == nil {
-		return
-	}
-	r.tick(ExTimeouts, i18n.M("ev.exTimeouts", "engine", ev.Engine, "sendMode", ev.SendMode,
-		"took", ev.Elapsed.Round(time.Millisecond), "latency", t.latency, "tuned", r.cfg.tuned))
-}
-
-// landed follows a record the broker acknowledged: partitions, keys and
-// versions; r.mu is held.
-func (r *Recorder) landed(ev api.Event, d prodlab.Delivery) {
-	topic := d.Topic
-	if topic == "" {
-		topic = ev.Topic
-	}
-	if ev.Partition != prodlab.AnyPartition {
-		if ev.Partition == d.Partition {
-			ps, _ := r.explct.get(topic)
-			if ps == nil {
-				ps = map[int32]bool{}
-			}
-			ps[d.Partition] = true
-			r.explct.put(topic, ps)
-			r.partitions(topic, ps)
-		}
-		return
-	}
-	k := topic + "\x00" + ev.Key
-	ki, _ := r.keys.get(k)
-	if ki == nil {
-		ki = &keyInfo{engines: map[string]int32{}}
-	}
-	ki.engines[ev.Engine] = d.Partition
-	ki.versions = append(ki.versions, landing{d.Partition, d.Offset, ev.EventID})
-	if len(ki.versions) > 3 {
-		ki.versions = ki.versions[len(ki.versions)-3:]
-	}
-	r.keys.put(k, ki)
-	if r.sameKey.ID == "" && ev.Key != ev.EventID {
-		for e, p := range ki.engines {
-			if e != ev.Engine && p == d.Partition {
-				r.sameKey = i18n.M("ev.partitions", "key", ev.Key, "keyPartition", p, "keyTopic", topic, "engine1", e, "engine2", ev.Engine)
-			}
-		}
-	}
-	for t, ps := range r.explct.m {
-		r.partitions(t, ps)
-	}
-	if ev.Key != ev.EventID {
-		ps, _ := r.spread.get(topic)
-		if ps == nil {
-			ps = map[int32]bool{}
-		}
-		ps[d.Partition] = true
-		r.spread.put(topic, ps)
-		if len(ps) >= 3 {
-			r.tick(ExKeys, i18n.M("ev.exKeys", "partitions", list(ps), "topic", topic))
-		}
-	}
-	if v := ki.versions; len(v) == 3 && v[0].partition == v[2].partition && v[1].partition == v[2].partition {
-		r.compact.put(k, compactCandidate{topic: topic, key: ev.Key, partition: d.Partition, versions: slices.Clone(v), since: time.Now()})
-	}
-}
-
-// partitions ticks 02.5 once explicit sends reached two partitions of
-// topic and one key landed alike through two APIs; r.mu is held.
-func (r *Recorder) partitions(topic string, ps map[int32]bool) {
-	if len(ps) >= 2 && r.sameKey.ID != "" {
-		m := r.sameKey
-		m.Args = maps.Clone(m.Args)
-		m.Args["partitions"], m.Args["topic"] = list(ps), topic
-		r.tick(Partitions, m)
-	}
-}
-
-func list(ps map[int32]bool) string {
-	keys := slices.Sorted(maps.Keys(ps))
-	s := make([]string, len(keys))
-	for i, p := range keys {
-		s[i] = fmt.Sprint(p)
-	}
-	return strings.Join(s, ", ")
+// everyEngine reports whether ok holds for every engine; r.mu is held.
+func (r *Recorder) everyEngine(ok func(string) bool) bool {
+	return !slices.ContainsFunc(r.cfg.engines, func(e string) bool { return !ok(e) })
 }
 
 // Toxic observes one toxic change; pass it to toxi.Observe.
@@ -498,7 +294,7 @@ func (r *Recorder) Toxic(c toxiclient.Change) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c.Reset {
-		for _, k := range slices.Clone(r.on.order) {
+		for _, k := range slices.Clone(r.toxicsOn.order) {
 			r.off(k, now, !c.Lost)
 		}
 		return
@@ -510,32 +306,54 @@ func (r *Recorder) Toxic(c toxiclient.Change) {
 	}
 	t := &toxic{proxy: c.Proxy, name: c.Toxic, typ: c.Type, since: now,
 		latency: time.Duration(c.Attributes["latency"]) * time.Millisecond}
-	if old, ok := r.on.get(k); ok {
+	if old, ok := r.toxicsOn.get(k); ok {
 		t.slowed = old.slowed // an update keeps what the toxic did
-		old.until = now
-		r.retire(old)
+		r.retire(old, now)
 	}
-	r.on.put(k, t)
+	r.toxicsOn.put(k, t)
 }
 
-// off ends the toxic k; a latency toxic on proxy kafka that slowed a send
-// ticks 02.3 when removed is set (someone removed it); r.mu is held.
+// off ends the toxic k; removed says someone removed it (rather than the
+// lab losing its proxies); r.mu is held.
 func (r *Recorder) off(k string, now time.Time, removed bool) {
-	t, ok := r.on.get(k)
+	t, ok := r.toxicsOn.get(k)
 	if !ok {
 		return
 	}
-	r.on.del(k)
-	t.until = now
-	r.retire(t)
-	if removed && t.slowed.ID != "" {
-		r.tick(Latency, t.slowed)
+	r.toxicsOn.del(k)
+	r.retire(t, now)
+	if !removed {
+		return
+	}
+	for _, c := range Checkpoints {
+		if tr, ok := c.rule.(toxicRule); ok {
+			tr.removed(r, t)
+		}
 	}
 }
 
-func (r *Recorder) retire(t *toxic) {
-	r.past = append(r.past, t)
-	if len(r.past) > maxToxics {
-		r.past = r.past[len(r.past)-maxToxics:]
+// retire moves t, ended at now, to the toxics off; r.mu is held.
+func (r *Recorder) retire(t *toxic, now time.Time) {
+	t.until = now
+	r.toxicsOff = append(r.toxicsOff, t)
+	if len(r.toxicsOff) > maxToxics {
+		r.toxicsOff = r.toxicsOff[len(r.toxicsOff)-maxToxics:]
 	}
+}
+
+// toxicAt returns a toxic of type typ (on proxy, unless empty) that was on
+// at the instant at and satisfies ok; r.mu is held.
+func (r *Recorder) toxicAt(at time.Time, proxy, typ string, ok func(*toxic) bool) *toxic {
+	for _, t := range slices.Concat(slices.Collect(maps.Values(r.toxicsOn.m)), r.toxicsOff) {
+		if t.typ == typ && (proxy == "" || t.proxy == proxy) && t.covers(at) && ok(t) {
+			return t
+		}
+	}
+	return nil
+}
+
+// slowedBy reports whether a send that took took was slowed by the
+// latency toxic t.
+func slowedBy(t *toxic, took time.Duration) bool {
+	return t.latency >= minLatency && float64(took) >= slowShare*float64(t.latency)
 }

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/prodlab/prodlab/internal/i18n"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // FileName is the progress file under the lab's data dir.

@@ -80,15 +80,15 @@ func TestBounded(t *testing.T) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, n := range map[string][2]int{
-		"accepted": {r.accept.len(), maxAccepted}, "keys": {r.keys.len(), maxKeys}, "toxics on": {r.on.len(), maxToxics},
-		"toxics past": {len(r.past), maxToxics}, "windows": {len(r.windows), maxWindows}, "explicit topics": {r.explct.len(), maxTopics},
-		"key topics": {r.spread.len(), maxTopics}, "compaction": {r.compact.len(), maxCompact},
+		"accepted": {r.accepted.len(), maxAccepted}, "key engines": {r.keyEngines.len(), maxKeys}, "key versions": {r.keyVersions.len(), maxKeys},
+		"toxics on": {r.toxicsOn.len(), maxToxics}, "toxics off": {len(r.toxicsOff), maxToxics}, "lost acks": {len(r.lostAcks), maxLostAcks},
+		"explicit topics": {r.explicit.len(), maxTopics}, "chosen-key topics": {r.chosenKeys.len(), maxTopics}, "compaction": {r.compactions.len(), maxCompact},
 	} {
 		if n[0] > n[1] || n[0] == 0 {
 			t.Errorf("%s: %d kept, want 1..%d", name, n[0], n[1])
 		}
 	}
-	if len(r.accept.order) != r.accept.len() || len(r.keys.order) != r.keys.len() {
+	if len(r.accepted.order) != r.accepted.len() || len(r.keyEngines.order) != r.keyEngines.len() || len(r.keyVersions.order) != r.keyVersions.len() {
 		t.Errorf("the fifo order and map disagree")
 	}
 }

@@ -1,0 +1,51 @@
+package progress
+
+import (
+	"maps"
+
+	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
+)
+
+// partitions ticks 02.5 once explicit sends reached two partitions of a
+// topic and one key, not an eventId, landed on one partition through two
+// APIs.
+type partitions struct{}
+
+func (partitions) observe(r *Recorder, a answer) {
+	d := a.landed
+	switch {
+	case d == nil:
+		return
+	case a.Partition != prodlab.AnyPartition:
+		if a.Partition == d.Partition {
+			reach(r.explicit, a.topic, d.Partition)
+		}
+	default:
+		k := a.topic + "\x00" + a.Key
+		engines, _ := r.keyEngines.get(k)
+		if engines == nil {
+			engines = map[string]int32{}
+		}
+		engines[a.Engine] = d.Partition
+		r.keyEngines.put(k, engines)
+		if r.sameKey.ID == "" && a.Key != a.EventID {
+			for e, p := range engines {
+				if e != a.Engine && p == d.Partition {
+					r.sameKey = i18n.M("ev.partitions", "key", a.Key, "keyPartition", p, "keyTopic", a.topic, "engine1", e, "engine2", a.Engine)
+				}
+			}
+		}
+	}
+	if r.sameKey.ID == "" {
+		return
+	}
+	for topic, ps := range r.explicit.m {
+		if len(ps) >= 2 {
+			m := r.sameKey
+			m.Args = maps.Clone(m.Args)
+			m.Args["partitions"], m.Args["topic"] = list(ps), topic
+			r.tick(Partitions, m)
+		}
+	}
+}

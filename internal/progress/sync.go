@@ -1,0 +1,26 @@
+package progress
+
+import (
+	"strings"
+
+	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/i18n"
+)
+
+// syncSend ticks 02.1 once a sync send landed through every API.
+type syncSend struct{}
+
+func (syncSend) observe(r *Recorder, a answer) {
+	if a.Kind != api.Sent || a.landed == nil {
+		return
+	}
+	r.syncParts[a.Engine] = i18n.M("ev.sync.part", "engine", a.Engine, "partition", a.landed.Partition, "offset", a.landed.Offset).In(i18n.EN)
+	if !r.everyEngine(func(e string) bool { return r.syncParts[e] != "" }) {
+		return
+	}
+	var parts []string
+	for _, e := range r.cfg.engines {
+		parts = append(parts, r.syncParts[e])
+	}
+	r.tick(SyncSend, i18n.M("ev.sync", "parts", strings.Join(parts, "; ")))
+}
