@@ -120,8 +120,8 @@ func TestBannerSpeaksTheLanguage(t *testing.T) {
 		lang i18n.Lang
 		want []string
 	}{
-		{i18n.FR, []string{"prodlab est démarré : le lab de fiabilité du producteur Kafka\n", "  Kafka (intégré, direct)", "  Pannes ", "  API Toxiproxy ", "  Console web ", "  API producteur (franz) ", "Ctrl-C pour arrêter ; les envois en attente sont d'abord vidés.\n"}},
-		{i18n.EN, []string{"prodlab is up: the Kafka producer-reliability lab\n", "  Kafka (embedded, direct)", "  Faults ", "  Toxiproxy API ", "  Web console ", "  Producer API (franz) ", "Press Ctrl-C to stop; pending sends are flushed first.\n"}},
+		{i18n.FR, []string{"prodlab est démarré : le lab de fiabilité du producteur Kafka\n", map[bool]string{true: "  Kafka (intégré, direct)", false: "  Kafka (externe, direct)"}[l.Cluster() != nil], "  Pannes ", "  API Toxiproxy ", "  Console web ", "  API producteur (franz) ", "Ctrl-C pour arrêter ; les envois en attente sont d'abord vidés.\n"}},
+		{i18n.EN, []string{"prodlab is up: the Kafka producer-reliability lab\n", map[bool]string{true: "  Kafka (embedded, direct)", false: "  Kafka (external, direct)"}[l.Cluster() != nil], "  Faults ", "  Toxiproxy API ", "  Web console ", "  Producer API (franz) ", "Press Ctrl-C to stop; pending sends are flushed first.\n"}},
 	} {
 		inLang(t, tc.lang)
 		var b strings.Builder
