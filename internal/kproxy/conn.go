@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 // maxInFlight bounds the requests a connection has sent and not yet had
@@ -74,9 +76,12 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 	in := bufio.NewReaderSize(c, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, buf, 8, r.cfg.maxFrame)
+		f, err := kafkaframe.Read(in, buf, r.cfg.maxFrame)
 		if err != nil {
 			return err
+		}
+		if len(f) < 12 {
+			return fmt.Errorf("%w: a request of %d bytes, without its header", ErrProtocol, len(f)-4)
 		}
 		key := int16(binary.BigEndian.Uint16(f[4:]))
 		ver := int16(binary.BigEndian.Uint16(f[6:]))
@@ -186,9 +191,12 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, buf, 4, r.cfg.maxFrame)
+		f, err := kafkaframe.Read(in, buf, r.cfg.maxFrame)
 		if err != nil {
 			return err
+		}
+		if len(f) < 8 {
+			return fmt.Errorf("%w: an answer of %d bytes, without its correlation id", ErrProtocol, len(f)-4)
 		}
 		corr := int32(binary.BigEndian.Uint32(f[4:]))
 		// A request is pending before it leaves: none pending, no request.
@@ -212,7 +220,7 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 				return err
 			}
 			if len(body) != len(f)-4 || &body[0] != &f[4] {
-				out = sized(body)
+				out = kafkaframe.Sized(body)
 			}
 		}
 		if _, err := c.Write(out); err != nil {
