@@ -23,15 +23,8 @@ type consoleServer struct {
 // path, drives the toxics through Toxiproxy's API and sends through the
 // producer APIs.
 func (l *Lab) openConsole(addr string) error {
-	bypass := l.Bypass()
-	conn, err := l.connect(bypass.Dialer())
-	if err != nil {
-		return err
-	}
 	opts := []console.Opt{
-		console.Bootstrap(l.direct...),
-		console.Bypass(bypass),
-		console.Connect(conn...),
+		console.Direct(l.path),
 		console.Toxiproxy(l.toxiURL),
 		console.Logger(l.cfg.Logger.With("part", "console")),
 	}
@@ -83,8 +76,8 @@ func (l *Lab) target() (*target.Target, error) {
 	for _, a := range l.apis {
 		apis = append(apis, target.API{Name: a.Engine.Name(), URL: a.URL})
 	}
-	return target.New(target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Bootstrap(l.direct...),
-		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff), target.Client(l.cfg.Producer.Client))
+	return target.New(target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Direct(l.path),
+		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff))
 }
 
 // consoleValidate runs Lab 02.4's validation against this lab.

@@ -4,6 +4,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,19 +18,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
-	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
-	"github.com/prodlab/prodlab/internal/kafkaframe"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/metrics"
@@ -96,8 +93,7 @@ type Config struct {
 
 // DefaultConfig returns the seed's ports and the lab's defaults.
 func DefaultConfig() Config {
-	return Config{
-		Host:          "127.0.0.1",
+	c := Config{
 		Brokers:       1,
 		BrokerPort:    prodlab.DefaultPorts.Broker,
 		ProxyPort:     prodlab.DefaultPorts.Proxy,
@@ -105,14 +101,10 @@ func DefaultConfig() Config {
 		ConsolePort:   prodlab.DefaultPorts.Console,
 		APIPorts:      builtAPIPorts(),
 		DataDir:       ".prodlab/data",
-		MaxFrameBytes: int(kafkaframe.DefaultMax),
 		Producer:      prodlab.DefaultConfig(),
-		StoreSize:     100000,
-		StoreTTL:      10 * time.Minute,
-		ReadTimeout:   15 * time.Second,
-		IdleTimeout:   60 * time.Second,
-		Logger:        slog.Default(),
 	}
+	c.defaults()
+	return c
 }
 
 // builtAPIPorts maps every engine of this build to its seed port.
@@ -124,16 +116,16 @@ func builtAPIPorts() map[string]int {
 	return ports
 }
 
-// defaults fills in the fields that are unset and have a default.
+// defaults fills in the fields whose zero value stands for their default:
+// the one place those defaults are written.
 func (c *Config) defaults() {
+	c.Host = cmp.Or(c.Host, "127.0.0.1")
+	c.StoreSize = cmp.Or(c.StoreSize, 100000)
+	c.StoreTTL = cmp.Or(c.StoreTTL, 10*time.Minute)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, 15*time.Second)
+	c.IdleTimeout = cmp.Or(c.IdleTimeout, 60*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
-	}
-	if c.ReadTimeout == 0 {
-		c.ReadTimeout = 15 * time.Second
-	}
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = 60 * time.Second
 	}
 }
 
@@ -193,26 +185,26 @@ func (c *Config) validate() error {
 // Lab is a running lab.
 type Lab struct {
 	cfg     Config
-	cluster *broker.Cluster
+	guard   *httpguard.Guard // Host allow-list and cross-origin checks
+	closers []func()         // what Open started, closed in reverse by Close
+
+	// The cluster, and Toxiproxy between it and the producers.
+	cluster *broker.Cluster // the embedded one; nil with an external one
+	path    *direct.Path    // the observers' way around Toxiproxy
 	toxi    *toxi.Server
-	direct  []string
 	proxies []string
 	mode    FaultMode
 	dialer  *toxi.Dialer  // Dialed mode only
 	relay   *kproxy.Relay // Relayed mode only
 	labCA   string        // the relay's CA certificate, with TLS
-	tmpCA   string        // a CA directory to remove at Close
-	meta    *kgo.Client   // the dialer's node id lookups
-	toxiURL string
-	apis    []*API
-	servers []*http.Server // producer APIs
-	toxiSrv *http.Server
-	console *consoleServer
-	shut    bool // engines flushed and closed
 
-	guard *httpguard.Guard // Host allow-list and cross-origin checks
-
+	// What the lab serves.
+	toxiURL  string
+	apis     []*API
+	servers  []*http.Server // producer APIs
+	console  *consoleServer
 	progress atomic.Pointer[progress.Recorder]
+	shut     bool // engines flushed and closed
 }
 
 // API is one running producer API.
@@ -233,7 +225,9 @@ func (a *API) Handler() http.Handler {
 }
 
 // Open checks cfg, binds every listener and starts serving. Config and
-// bind errors surface here, before anything is left running.
+// bind errors surface here, before anything is left running. It opens the
+// lab in steps: the cluster, the proxies, the progress record, the APIs,
+// the console; on any error, what the steps opened is closed again.
 func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
@@ -252,14 +246,44 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy")), toxi.Observe(l.observeToxic)); err != nil {
 		return nil, err
 	}
-	port := func(base, i int) int {
-		if base == 0 {
-			return 0
-		}
-		return base + i
+	l.closers = append(l.closers, l.toxi.Close)
+	upstreams, err := l.openCluster(ctx)
+	if err != nil {
+		return nil, err
 	}
-	var upstreams []string
-	if len(cfg.External) == 0 {
+	if err := l.openProxies(ctx, upstreams); err != nil {
+		return nil, err
+	}
+	if err := l.openProgress(); err != nil {
+		return nil, err
+	}
+	if err := l.openAPIs(); err != nil {
+		return nil, err
+	}
+	if cfg.ConsolePort >= 0 {
+		if err := l.openConsole(net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ConsolePort))); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// port returns the port of the i-th (0-based) of a run of ports from
+// base, or 0 (any free port) when base is.
+func port(base, i int) int {
+	if base == 0 {
+		return 0
+	}
+	return base + i
+}
+
+// openCluster starts the embedded cluster, or finds the external one and
+// its fault mode, sets the direct path, and returns the upstreams of the
+// proxies to create.
+func (l *Lab) openCluster(ctx context.Context) ([]string, error) {
+	cfg := l.cfg
+	direct := cfg.External
+	if len(direct) == 0 {
 		ports := make([]int, cfg.Brokers)
 		for i := range ports {
 			ports[i] = port(cfg.BrokerPort, i)
@@ -269,82 +293,88 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			// A compacted partition's segment rolls on a write segment.ms
 			// after it began, or at once on compaction-check's roll key;
 			// the cleaner runs right after (broker/roll.go).
-			broker.CompactOnKey(admin.RollKey)}
+			broker.CompactOnKey(admin.RollKey),
+			broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
 		if cfg.DataDir != "" {
 			bopts = append(bopts, broker.DataDir(cfg.DataDir))
 		}
-		bopts = append(bopts, broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites))
 		if cfg.MaxFrameBytes != 0 { // checked by validate
 			bopts = append(bopts, broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)))
 		}
+		var err error
 		if l.cluster, err = broker.Start(bopts...); err != nil {
 			return nil, fmt.Errorf("embedded kafka: %w", err)
 		}
-		l.direct = l.cluster.DirectAddrs()
-		l.mode, upstreams = Proxied, l.direct
-	} else {
-		l.direct = cfg.External
-		if l.mode, upstreams, err = externalFaults(ctx, cfg); err != nil {
-			return nil, err
-		}
-		switch l.mode {
-		case Dialed:
-			if err := l.openDialer(); err != nil {
-				return nil, err
-			}
-		case Relayed:
-			up, err := l.openRelay()
-			if err != nil {
-				return nil, err
-			}
-			upstreams = []string{up}
-		}
+		l.closers = append(l.closers, l.cluster.Close)
+		direct = l.cluster.DirectAddrs()
 	}
+	var err error
+	if l.path, err = newPath(direct, l.toxi.Proxies, cfg.Producer.Client); err != nil {
+		return nil, err
+	}
+	if l.cluster != nil {
+		l.mode = Proxied
+		return direct, nil
+	}
+	var upstreams []string
+	if l.mode, upstreams, err = l.externalFaults(ctx); err != nil {
+		return nil, err
+	}
+	switch l.mode {
+	case Dialed:
+		return nil, l.openDialer()
+	case Relayed:
+		up, err := l.openRelay()
+		return []string{up}, err
+	}
+	return upstreams, nil
+}
+
+// openProxies creates proxy i (kafka, kafka-2...) to upstreams[i], has an
+// embedded broker advertise it, and checks that an external cluster in
+// Proxied mode advertises only proxies there.
+func (l *Lab) openProxies(ctx context.Context, upstreams []string) error {
 	for i, up := range upstreams {
-		listen := net.JoinHostPort(cfg.Host, strconv.Itoa(port(cfg.ProxyPort, i)))
+		listen := net.JoinHostPort(l.cfg.Host, strconv.Itoa(port(l.cfg.ProxyPort, i)))
 		addr, err := l.toxi.AddProxy(kafkalocal.ProxyName(i+1), listen, up)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		l.proxies = append(l.proxies, addr)
 		if l.cluster != nil {
 			if err := l.cluster.Advertise(i, addr); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	if l.cluster == nil && l.mode == Proxied {
-		if err := checkAdvertised(ctx, l.proxies, cfg.Producer.Client); err != nil {
-			return nil, err
-		}
+		return kafkalocal.CheckAdvertised(ctx, l.path, l.proxies)
 	}
-	if err := l.openProgress(); err != nil {
-		return nil, err
-	}
-	tln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ToxiproxyPort)))
+	return nil
+}
+
+// openAPIs serves Toxiproxy's REST API and one producer API per engine
+// the Config names.
+func (l *Lab) openAPIs() error {
+	tln, err := net.Listen("tcp", net.JoinHostPort(l.cfg.Host, strconv.Itoa(l.cfg.ToxiproxyPort)))
 	if err != nil {
-		return nil, fmt.Errorf("toxiproxy api: %w", err)
+		return fmt.Errorf("toxiproxy api: %w", err)
 	}
 	l.toxiURL = "http://" + tln.Addr().String()
-	l.toxiSrv = l.serve(tln, l.toxi.Routes())
-
+	srv := l.serve(tln, l.toxi.Routes())
+	l.closers = append(l.closers, func() { srv.Close() })
 	for _, name := range engine.Names() {
-		p, ok := cfg.APIPorts[name]
+		p, ok := l.cfg.APIPorts[name]
 		if !ok {
 			continue
 		}
-		a, err := l.openAPI(name, net.JoinHostPort(cfg.Host, strconv.Itoa(p)))
+		a, err := l.openAPI(name, net.JoinHostPort(l.cfg.Host, strconv.Itoa(p)))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		l.apis = append(l.apis, a)
 	}
-	if cfg.ConsolePort >= 0 {
-		if err := l.openConsole(net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ConsolePort))); err != nil {
-			return nil, err
-		}
-	}
-	return l, nil
+	return nil
 }
 
 // OpenAPI starts one producer API for engine name on addr, producing
@@ -357,10 +387,10 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	if l.mode == Dialed {
 		// The brokers' own addresses; franz-go dials each through its
 		// proxy, librdkafka (no dialer hook) straight.
-		pc.Bootstrap, pc.Dial = l.direct, l.dialer.DialContext
+		pc.Bootstrap, pc.Dial = l.path.Bootstrap(), l.dialer.DialContext
 	}
 	// Topic checks take the direct path: a toxic never fails them.
-	pc.Metadata, pc.MetadataDial = l.direct, l.Bypass().Dialer()
+	pc.Metadata, pc.MetadataDial = l.path.Bootstrap(), l.path.Dial
 	if l.labCA != "" {
 		// The relay serves the lab CA's certificate and verifies the
 		// brokers': the APIs trust the lab CA, and check topics through
@@ -369,11 +399,9 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		if pc.Client, err = pc.Client.With("ssl.ca.location", l.labCA); err != nil {
 			return nil, err
 		}
+		// The relay creates broker proxies as it goes: the path reads
+		// the bypass at each dial.
 		pc.Metadata = l.proxies
-		// The relay creates broker proxies as it goes: bypass each one.
-		pc.MetadataDial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return l.Bypass().Dialer()(ctx, network, addr)
-		}
 	}
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
@@ -458,8 +486,13 @@ func (l *Lab) WaitReady(ctx context.Context) error {
 	return nil
 }
 
-// DirectAddrs are the brokers' direct addresses, for observers.
-func (l *Lab) DirectAddrs() []string { return l.direct }
+// DirectAddrs are the brokers' direct addresses, the bootstrap of Direct.
+func (l *Lab) DirectAddrs() []string { return l.path.Bootstrap() }
+
+// Direct is the direct path around Toxiproxy: the brokers' direct
+// addresses, the proxy bypass (as it stands at each dial) and the lab's
+// client settings. Every observer of the lab reads through it.
+func (l *Lab) Direct() *direct.Path { return l.path }
 
 // ProxyAddrs are the Toxiproxy listen addresses, one per broker, in
 // Proxied mode; in Relayed mode, proxy kafka's, the bootstrap of every
@@ -470,21 +503,8 @@ func (l *Lab) ProxyAddrs() []string { return l.proxies }
 // Producer is the engines' producer configuration.
 func (l *Lab) Producer() prodlab.Config { return l.cfg.Producer }
 
-// ClientProps are the Kafka client settings of every client of the lab.
-func (l *Lab) ClientProps() prodlab.ClientProps { return l.cfg.Producer.Client }
-
 // ToxiproxyURL is the base URL of Toxiproxy's REST API.
 func (l *Lab) ToxiproxyURL() string { return l.toxiURL }
-
-// Bypass maps each proxy to its upstream, for observers.
-func (l *Lab) Bypass() direct.Bypass { return direct.Bypass(l.toxi.Proxies()) }
-
-// connect returns the kgo options of a client the lab opens itself (the
-// dialer's, the console's, the progress record's): the client settings
-// (Producer.Client) over dial, nil for a net.Dialer (clientopts.Connect).
-func (l *Lab) connect(dial clientopts.DialFunc) ([]kgo.Opt, error) {
-	return clientopts.Connect(l.cfg.Producer.Client, dial)
-}
 
 // APIs returns the running producer APIs, in engine-name order.
 func (l *Lab) APIs() []*API { return l.apis }
@@ -581,21 +601,14 @@ func (l *Lab) closeAPI(ctx context.Context, a *API, budget time.Duration) (int, 
 	return dropped, err
 }
 
-// Close shuts the lab down: Shutdown, then Toxiproxy and the brokers.
+// Close shuts the lab down: Shutdown, then what Open started, in reverse
+// (the Toxiproxy API, the progress record, the relay, the brokers,
+// Toxiproxy).
 func (l *Lab) Close(ctx context.Context) error {
-	l.closeConsole()
 	err := l.Shutdown(ctx)
-	if l.toxiSrv != nil {
-		l.toxiSrv.Close()
+	for i := len(l.closers) - 1; i >= 0; i-- {
+		l.closers[i]()
 	}
-	if l.toxi != nil {
-		l.toxi.Close()
-	}
-	l.closeDialer()
-	l.closeRelay()
-	l.closeProgress()
-	if l.cluster != nil {
-		l.cluster.Close()
-	}
+	l.closers = nil
 	return err
 }

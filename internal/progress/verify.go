@@ -115,7 +115,7 @@ func (r *Recorder) admin() (*kadm.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.client == nil {
-		cl, err := direct.NewClient(r.cfg.bootstrap, r.cfg.bypass, r.cfg.connect...)
+		cl, err := r.cfg.direct.Client()
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +152,7 @@ func (r *Recorder) count(ctx context.Context, adm *kadm.Client, w window) (how s
 		return "", false, nil
 	}
 	from, to := max(0, w.offset-scan), min(end, w.offset+scan+1)
-	recs, err := direct.ReadRange(ctx, r.cfg.bootstrap, r.cfg.bypass, w.topic, map[int32]int64{w.partition: from}, map[int32]int64{w.partition: to}, r.cfg.connect...)
+	recs, err := r.cfg.direct.ReadRange(ctx, w.topic, map[int32]int64{w.partition: from}, map[int32]int64{w.partition: to})
 	if err != nil {
 		return "", false, err
 	}
@@ -232,10 +232,10 @@ func (r *Recorder) compacted(ctx context.Context, adm *kadm.Client, c *compactCa
 	}
 	read := func(from int64, fn func(*kgo.Record) error) error {
 		p := c.partition
-		err := direct.Range(ctx, r.cfg.bootstrap, r.cfg.bypass, c.topic, map[int32]int64{p: from}, map[int32]int64{p: end}, func(rec *kgo.Record) error {
+		err := r.cfg.direct.Range(ctx, c.topic, map[int32]int64{p: from}, map[int32]int64{p: end}, func(rec *kgo.Record) error {
 			r.compactReads.Add(1)
 			return fn(rec)
-		}, r.cfg.connect...)
+		})
 		if errors.Is(err, errEnough) {
 			err = nil
 		}
