@@ -27,6 +27,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/metrics"
@@ -68,14 +69,15 @@ type Config struct {
 	// the embedded one.
 	External []string
 	// Upstreams are the external brokers' proxied listeners, one per proxy;
-	// empty asks the cluster (see layoutUpstreams).
+	// empty asks the cluster (see kafkalocal.Discover).
 	Upstreams []string
 	// Faults is how Toxiproxy comes between the producers and an external
 	// cluster, default FaultsAuto; see FaultMode.
 	Faults FaultMode
 	// Producer configures both engines; its Bootstrap is set by Open.
 	Producer prodlab.Config
-	// StoreSize and StoreTTL bound each API's status store.
+	// StoreSize and StoreTTL bound each API's status store, default
+	// 100000 statuses and 10 minutes.
 	StoreSize int
 	StoreTTL  time.Duration
 	// ConsolePort serves the web console; negative disables it.
@@ -87,7 +89,7 @@ type Config struct {
 	IdleTimeout time.Duration
 	// Verbose lets Toxiproxy log every connection.
 	Verbose bool
-	// Logger receives the lab's logs.
+	// Logger receives the lab's logs, default slog.Default().
 	Logger *slog.Logger
 }
 
@@ -120,6 +122,7 @@ func builtAPIPorts() map[string]int {
 // the one place those defaults are written.
 func (c *Config) defaults() {
 	c.Host = cmp.Or(c.Host, "127.0.0.1")
+	c.MaxFrameBytes = cmp.Or(c.MaxFrameBytes, int(kafkaframe.DefaultMax))
 	c.StoreSize = cmp.Or(c.StoreSize, 100000)
 	c.StoreTTL = cmp.Or(c.StoreTTL, 10*time.Minute)
 	c.ReadTimeout = cmp.Or(c.ReadTimeout, 15*time.Second)
