@@ -16,7 +16,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -159,7 +159,7 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 // title change, a screen clear, a colour), as anyone can create through
 // Toxiproxy's port, shows escaped in prodlab progress's table.
 func TestProgressEscapesNames(t *testing.T) {
-	rec, err := progress.New(progress.Engines("franz"), progress.Direct(pathTo(t, "127.0.0.1:1")))
+	rec, err := progress.New(progress.Engines("franz"), progress.Direct(directtest.Path(t, "127.0.0.1:1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,14 +185,4 @@ func TestProgressEscapesNames(t *testing.T) {
 	if !strings.Contains(out.String(), `x\x1b]0;pwned\a\x1b[2J\x1b[1;31mred`) {
 		t.Error("the table lacks the escaped toxic name")
 	}
-}
-
-// pathTo returns a direct path on addrs, for the tests.
-func pathTo(t testing.TB, addrs ...string) *direct.Path {
-	t.Helper()
-	p, err := direct.New(direct.Bootstrap(addrs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

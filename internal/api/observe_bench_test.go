@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/status"
@@ -24,7 +24,7 @@ func BenchmarkSendObserved(b *testing.B) {
 	}
 	eng := &fakeEngine{}
 	m := metrics.New(eng, store)
-	rec, err := progress.New(progress.Engines(eng.Name()), progress.Direct(pathTo(b, "127.0.0.1:1")),
+	rec, err := progress.New(progress.Engines(eng.Name()), progress.Direct(directtest.Path(b, "127.0.0.1:1")),
 		progress.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		b.Fatal(err)
@@ -55,14 +55,4 @@ func BenchmarkSendObserved(b *testing.B) {
 			}
 		})
 	}
-}
-
-// pathTo returns a direct path on addrs, for the tests.
-func pathTo(t testing.TB, addrs ...string) *direct.Path {
-	t.Helper()
-	p, err := direct.New(direct.Bootstrap(addrs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 )
 
 // TestRecordClipsHeaders: a record's header keys are clipped like its
@@ -92,7 +92,7 @@ func TestMessagesByteCap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s, err := New(Direct(pathTo(t, kc.ListenAddrs()...)), Timeout(30*time.Second))
+	s, err := New(Direct(directtest.Path(t, kc.ListenAddrs()...)), Timeout(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,14 +122,4 @@ func TestMessagesByteCap(t *testing.T) {
 	if tl := s.logs.get("big", false); tl.bytes > tl.maxBytes {
 		t.Fatalf("the topic holds %d bytes, above its share %d", tl.bytes, tl.maxBytes)
 	}
-}
-
-// pathTo returns a direct path on addrs, for the tests.
-func pathTo(t testing.TB, addrs ...string) *direct.Path {
-	t.Helper()
-	p, err := direct.New(direct.Bootstrap(addrs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

@@ -12,10 +12,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -261,11 +259,11 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 			proxied = false
 		}
 	}
-	up := s.cfg.direct.Bypassed()
-	if proxied || len(up) == 0 {
+	proxies := s.cfg.direct.Proxies()
+	if proxied || len(proxies) == 0 {
 		return nil
 	}
-	through, err := s.cfg.direct.With(direct.Bootstrap(slices.Sorted(maps.Keys(up))...))
+	through, err := s.cfg.direct.With(direct.Bootstrap(proxies...))
 	if err != nil {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 )
 
 // TestRange writes 10 records to each of 2 partitions of a kfake broker,
@@ -23,10 +24,7 @@ func TestRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	path, err := direct.New(direct.Bootstrap(c.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := directtest.Path(t, c.ListenAddrs()...)
 	cl, err := path.Client(kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"net"
 	"net/netip"
@@ -48,9 +47,9 @@ func Bypass(up map[string]string) Opt {
 	return func(p *Path) { p.bypass = func() map[string]string { return up } }
 }
 
-// Proxies is Bypass read anew at each dial, for proxies created as the
+// Follow is Bypass read anew at each dial, for proxies created as the
 // lab runs (the relay's and the dialer's).
-func Proxies(up func() map[string]string) Opt { return func(p *Path) { p.bypass = up } }
+func Follow(up func() map[string]string) Opt { return func(p *Path) { p.bypass = up } }
 
 // Props sets the Kafka client settings (security, client.id), default
 // none; New refuses settings clientopts.Connect refuses.
@@ -70,7 +69,7 @@ func (p *Path) With(opts ...Opt) (*Path, error) {
 	}
 	for _, b := range q.bootstrap {
 		if _, _, err := net.SplitHostPort(b); err != nil {
-			return nil, fmt.Errorf("direct: Bootstrap %q is not host:port", b)
+			return nil, errors.New("direct: Bootstrap " + strconv.Quote(b) + " is not host:port")
 		}
 	}
 	conn, err := clientopts.Connect(q.props, q.Dial)
@@ -87,18 +86,21 @@ func (p *Path) Bootstrap() []string { return p.bootstrap }
 // Props returns the client settings.
 func (p *Path) Props() prodlab.ClientProps { return p.props }
 
-// Bypassed returns the proxy-to-upstream map as it stands.
-func (p *Path) Bypassed() map[string]string {
+// bypassed returns the proxy-to-upstream map as it stands.
+func (p *Path) bypassed() map[string]string {
 	if p.bypass == nil {
 		return nil
 	}
 	return p.bypass()
 }
 
+// Proxies returns the listen addresses of the proxies bypassed, sorted.
+func (p *Path) Proxies() []string { return slices.Sorted(maps.Keys(p.bypassed())) }
+
 // Upstream returns the upstream of the proxy listening on addr. Addresses
 // match as IP and port, so [::1]:9092 is also [0:0:0:0:0:0:0:1]:9092.
 func (p *Path) Upstream(addr string) (string, bool) {
-	up := p.Bypassed()
+	up := p.bypassed()
 	if u, ok := up[addr]; ok {
 		return u, true
 	}
@@ -142,12 +144,18 @@ func (p *Path) Client(opts ...kgo.Opt) (*kgo.Client, error) {
 // Metadata asks the cluster, through a client made with opts, for its
 // brokers and every topic.
 func (p *Path) Metadata(ctx context.Context, opts ...kgo.Opt) (*kmsg.MetadataResponse, error) {
+	return p.metadata(ctx, nil, opts)
+}
+
+func (p *Path) metadata(ctx context.Context, topics []kmsg.MetadataRequestTopic, opts []kgo.Opt) (*kmsg.MetadataResponse, error) {
 	cl, err := p.Client(opts...)
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	return kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl) // nil Topics: every topic
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = topics // nil: every topic
+	return req.RequestWith(ctx, cl)
 }
 
 // Broker is a live broker as the cluster advertises it to a client.
@@ -160,14 +168,7 @@ type Broker struct {
 // Brokers lists the live brokers, by node id, as the cluster advertises
 // them on the bootstrap's listener, through a client made with opts.
 func (p *Path) Brokers(ctx context.Context, opts ...kgo.Opt) ([]Broker, error) {
-	cl, err := p.Client(opts...)
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	req := kmsg.NewPtrMetadataRequest()
-	req.Topics = []kmsg.MetadataRequestTopic{} // brokers only
-	resp, err := req.RequestWith(ctx, cl)
+	resp, err := p.metadata(ctx, []kmsg.MetadataRequestTopic{}, opts) // brokers only
 	if err != nil {
 		return nil, err
 	}

@@ -46,16 +46,6 @@ func Check(h [4]byte, max int32) (int32, error) {
 	return n, nil
 }
 
-// ReadFrame reads one frame from r and returns its body, without the
-// length, allocating only once the length passed Check.
-func ReadFrame(r io.Reader, max int32) ([]byte, error) {
-	f, err := Read(r, nil, max)
-	if err != nil {
-		return nil, err
-	}
-	return f[4:], nil
-}
-
 // Read reads one frame from r and returns it whole, length first. It
 // reads into buf's array when that is big enough, so that a caller that
 // hands back the last frame reads the next without allocating; it

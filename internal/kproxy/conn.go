@@ -20,6 +20,23 @@ const maxInFlight = 1024
 // keepBuf is the biggest read buffer a connection keeps between frames.
 const keepBuf = 1 << 20
 
+// readFrame reads the next frame from in, whole, into *buf; one with less
+// than min bytes after its length is ErrProtocol. *buf keeps the frame's
+// array for the next read, up to keepBuf.
+func readFrame(in io.Reader, buf *[]byte, max int32, min int) ([]byte, error) {
+	f, err := kafkaframe.Read(in, *buf, max)
+	if err != nil {
+		return nil, err
+	}
+	if len(f) < 4+min {
+		return nil, fmt.Errorf("%w: a frame of %d bytes, under %d", ErrProtocol, len(f)-4, min)
+	}
+	if *buf = nil; cap(f) <= keepBuf {
+		*buf = f
+	}
+	return f, nil
+}
+
 // ErrProtocol wraps what closes a connection that does not follow the
 // Kafka protocol as the relay must: an answer out of order, SaslHandshake
 // v0 (raw SASL frames follow, with no Kafka header).
@@ -76,12 +93,9 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 	in := bufio.NewReaderSize(c, 32<<10)
 	var buf []byte
 	for {
-		f, err := kafkaframe.Read(in, buf, r.cfg.maxFrame)
+		f, err := readFrame(in, &buf, r.cfg.maxFrame, 8) // key, version, correlation id
 		if err != nil {
 			return err
-		}
-		if len(f) < 12 {
-			return fmt.Errorf("%w: a request of %d bytes, without its header", ErrProtocol, len(f)-4)
 		}
 		key := int16(binary.BigEndian.Uint16(f[4:]))
 		ver := int16(binary.BigEndian.Uint16(f[6:]))
@@ -94,11 +108,6 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 		}
 		if _, err := up.Write(f); err != nil {
 			return err
-		}
-		if cap(f) <= keepBuf {
-			buf = f
-		} else {
-			buf = nil
 		}
 	}
 }
@@ -191,12 +200,9 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte
 	for {
-		f, err := kafkaframe.Read(in, buf, r.cfg.maxFrame)
+		f, err := readFrame(in, &buf, r.cfg.maxFrame, 4) // correlation id
 		if err != nil {
 			return err
-		}
-		if len(f) < 8 {
-			return fmt.Errorf("%w: an answer of %d bytes, without its correlation id", ErrProtocol, len(f)-4)
 		}
 		corr := int32(binary.BigEndian.Uint32(f[4:]))
 		// A request is pending before it leaves: none pending, no request.
@@ -225,11 +231,6 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 		}
 		if _, err := c.Write(out); err != nil {
 			return err
-		}
-		if cap(f) <= keepBuf {
-			buf = f
-		} else {
-			buf = nil
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/prodlab/prodlab/internal/console"
 	"github.com/prodlab/prodlab/internal/experiment"
@@ -19,10 +20,13 @@ type consoleServer struct {
 	url     string
 }
 
-// openConsole serves the web console on addr: it reads through the direct
-// path, drives the toxics through Toxiproxy's API and sends through the
-// producer APIs.
-func (l *Lab) openConsole(addr string) error {
+// openConsole serves the web console on ConsolePort, unless it is
+// negative: it reads through the direct path, drives the toxics through
+// Toxiproxy's API and sends through the producer APIs.
+func (l *Lab) openConsole() error {
+	if l.cfg.ConsolePort < 0 {
+		return nil
+	}
 	opts := []console.Opt{
 		console.Direct(l.path),
 		console.Toxiproxy(l.toxiURL),
@@ -45,7 +49,7 @@ func (l *Lab) openConsole(addr string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(l.cfg.Host, strconv.Itoa(l.cfg.ConsolePort)))
 	if err != nil {
 		c.Close()
 		return fmt.Errorf("console: %w", err)

@@ -75,7 +75,7 @@ func (m FaultMode) Describe() string {
 // newPath returns the direct path on bootstrap that bypasses the proxies
 // up returns, with the client settings props.
 func newPath(bootstrap []string, up func() map[string]string, props prodlab.ClientProps) (*direct.Path, error) {
-	return direct.New(direct.Bootstrap(bootstrap...), direct.Proxies(up), direct.Props(props))
+	return direct.New(direct.Bootstrap(bootstrap...), direct.Follow(up), direct.Props(props))
 }
 
 // externalFaults picks the fault mode of the external cluster and, in

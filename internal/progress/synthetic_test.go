@@ -8,7 +8,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
@@ -85,7 +85,7 @@ func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
 // TestExerciseTimeoutNeedsTheToxic: an error without a timeout toxic, or
 // under another toxic, ticks nothing.
 func TestExerciseTimeoutNeedsTheToxic(t *testing.T) {
-	r, err := progress.New(progress.Engines("franz"), progress.Direct(pathTo(t, "127.0.0.1:1")))
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(directtest.Path(t, "127.0.0.1:1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestExerciseTimeoutNeedsTheToxic(t *testing.T) {
 func TestPersistAndReset(t *testing.T) {
 	path := t.TempDir() + "/progress.json"
 	open := func() *progress.Recorder {
-		r, err := progress.New(progress.File(path), progress.Engines("franz", "librdkafka"), progress.Direct(pathTo(t, "127.0.0.1:1")))
+		r, err := progress.New(progress.File(path), progress.Engines("franz", "librdkafka"), progress.Direct(directtest.Path(t, "127.0.0.1:1")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,14 +219,4 @@ func TestCompactionCandidatesExpire(t *testing.T) {
 	if n := progress.Candidates(r); n != 0 || progress.CompactReads(r) != 0 {
 		t.Errorf("after CompactionAge: %d keys followed, %d records read; want none", n, progress.CompactReads(r))
 	}
-}
-
-// pathTo returns a direct path on addrs, for the tests.
-func pathTo(t testing.TB, addrs ...string) *direct.Path {
-	t.Helper()
-	p, err := direct.New(direct.Bootstrap(addrs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
