@@ -1,6 +1,7 @@
 package prodlab
 
 import (
+	"net"
 	"regexp"
 	"strconv"
 )
@@ -67,7 +68,7 @@ func (p Ports) APIs() map[string]int {
 }
 
 // Loopback returns 127.0.0.1:port.
-func Loopback(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+func Loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
 // legalTopic matches Kafka's topic name rule.
 var legalTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
