@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
@@ -70,12 +68,6 @@ func (m FaultMode) Describe() string {
 		return i18n.T("fault.relay")
 	}
 	return string(m)
-}
-
-// newPath returns the direct path on bootstrap that bypasses the proxies
-// up returns, with the client settings props.
-func newPath(bootstrap []string, up func() map[string]string, props prodlab.ClientProps) (*direct.Path, error) {
-	return direct.New(direct.Bootstrap(bootstrap...), direct.Follow(up), direct.Props(props))
 }
 
 // externalFaults picks the fault mode of the external cluster and, in

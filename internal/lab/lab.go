@@ -123,40 +123,21 @@ func port(base, i int) int {
 // its fault mode, sets the direct path, and returns the upstreams of the
 // proxies to create.
 func (l *Lab) openCluster(ctx context.Context) ([]string, error) {
-	cfg := l.cfg
-	direct := cfg.External
-	if len(direct) == 0 {
-		ports := make([]int, cfg.Brokers)
-		for i := range ports {
-			ports[i] = port(cfg.BrokerPort, i)
+	addrs := l.cfg.External
+	if len(addrs) == 0 {
+		if err := l.startBrokers(); err != nil {
+			return nil, err
 		}
-		bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
-			broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
-			// A compacted partition's segment rolls on a write segment.ms
-			// after it began, or at once on compaction-check's roll key;
-			// the cleaner runs right after (broker/roll.go).
-			broker.CompactOnKey(admin.RollKey),
-			broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
-		if cfg.DataDir != "" {
-			bopts = append(bopts, broker.DataDir(cfg.DataDir))
-		}
-		if cfg.MaxFrameBytes != 0 { // checked by validate
-			bopts = append(bopts, broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)))
-		}
-		var err error
-		if l.cluster, err = broker.Start(bopts...); err != nil {
-			return nil, fmt.Errorf("embedded kafka: %w", err)
-		}
-		l.closers = append(l.closers, l.cluster.Close)
-		direct = l.cluster.DirectAddrs()
+		addrs = l.cluster.DirectAddrs()
 	}
+	// Observers bypass every proxy, those the relay or the dialer add too.
 	var err error
-	if l.path, err = newPath(direct, l.toxi.Proxies, cfg.Producer.Client); err != nil {
+	if l.path, err = direct.New(direct.Bootstrap(addrs...), direct.Follow(l.toxi.Proxies), direct.Props(l.cfg.Producer.Client)); err != nil {
 		return nil, err
 	}
 	if l.cluster != nil {
 		l.mode = Proxied
-		return direct, nil
+		return addrs, nil
 	}
 	var upstreams []string
 	if l.mode, upstreams, err = l.externalFaults(ctx); err != nil {
@@ -170,6 +151,31 @@ func (l *Lab) openCluster(ctx context.Context) ([]string, error) {
 		return []string{up}, err
 	}
 	return upstreams, nil
+}
+
+// startBrokers starts the embedded cluster.
+func (l *Lab) startBrokers() error {
+	cfg := l.cfg
+	ports := make([]int, cfg.Brokers)
+	for i := range ports {
+		ports[i] = port(cfg.BrokerPort, i)
+	}
+	bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
+		broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
+		// A compacted partition's segment rolls on a write segment.ms
+		// after it began, or at once on compaction-check's roll key;
+		// the cleaner runs right after (broker/roll.go).
+		broker.CompactOnKey(admin.RollKey), broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)),
+		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
+	if cfg.DataDir != "" {
+		bopts = append(bopts, broker.DataDir(cfg.DataDir))
+	}
+	var err error
+	if l.cluster, err = broker.Start(bopts...); err != nil {
+		return fmt.Errorf("embedded kafka: %w", err)
+	}
+	l.closers = append(l.closers, l.cluster.Close)
+	return nil
 }
 
 // openProxies creates proxy i (kafka, kafka-2...) to upstreams[i], has an
