@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/console"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
@@ -69,7 +70,7 @@ func TestObserversShareTheCopyRule(t *testing.T) {
 			t.Fatalf("record %d landed at offset %d", i, r.Offset)
 		}
 	}
-	recs, err := direct.ReadRange(ctx, addrs, nil, topic, map[int32]int64{0: 0}, map[int32]int64{0: int64(len(mix))})
+	recs, err := directtest.Path(t, addrs...).ReadRange(ctx, topic, map[int32]int64{0: 0}, map[int32]int64{0: int64(len(mix))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestObserversShareTheCopyRule(t *testing.T) {
 	}
 
 	// The console's duplicates view.
-	srv, err := console.New(console.Bootstrap(addrs...))
+	srv, err := console.New(console.Direct(directtest.Path(t, addrs...)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestObserversShareTheCopyRule(t *testing.T) {
 	// progress's 02.4: a lost acknowledgement of each send, as the lab's
 	// API reports it under a latency toxic longer than the request timeout.
 	const timeout, elapsed = 10 * time.Millisecond, 20 * time.Millisecond
-	r, err := progress.New(progress.Engines("franz"), progress.Direct(addrs, nil), progress.VerifyEvery(time.Hour), progress.RequestTimeout(timeout))
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(directtest.Path(t, addrs...)), progress.VerifyEvery(time.Hour), progress.RequestTimeout(timeout))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package prodlab
 
 import (
+	"net"
 	"strconv"
 )
 
@@ -66,7 +67,7 @@ func (p Ports) APIs() map[string]int {
 }
 
 // Loopback returns 127.0.0.1:port.
-func Loopback(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+func Loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
 // legalTopic reports whether name follows Kafka's topic name rule,
 // ^[a-zA-Z0-9._-]{1,249}$, without a regexp: every send checks its topic.

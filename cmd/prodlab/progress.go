@@ -35,7 +35,7 @@ type progressConfig struct {
 }
 
 func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
-	c := progressConfig{console: fmt.Sprintf("http://127.0.0.1:%d", prodlab.DefaultPorts.Console), dataDir: lab.DefaultConfig().DataDir}
+	c := progressConfig{console: "http://" + prodlab.Loopback(prodlab.DefaultPorts.Console), dataDir: lab.DefaultConfig().DataDir}
 	fs := flag.NewFlagSet("progress", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.console, "console", c.console, "web console of the running lab, asked first")

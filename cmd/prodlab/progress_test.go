@@ -16,6 +16,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -158,7 +159,7 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 // title change, a screen clear, a colour), as anyone can create through
 // Toxiproxy's port, shows escaped in prodlab progress's table.
 func TestProgressEscapesNames(t *testing.T) {
-	rec, err := progress.New(progress.Engines("franz"), progress.Direct([]string{"127.0.0.1:1"}, nil))
+	rec, err := progress.New(progress.Engines("franz"), progress.Direct(directtest.Path(t, "127.0.0.1:1")))
 	if err != nil {
 		t.Fatal(err)
 	}

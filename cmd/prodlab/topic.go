@@ -59,14 +59,17 @@ func (c *connConfig) parsed() error {
 // dial returns an admin client on the direct path: when Toxiproxy answers,
 // every proxy address the brokers advertise is dialled at its upstream.
 func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
-	var bypass direct.Bypass
+	var up map[string]string
 	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
 		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		up, _ := tc.Upstreams(bctx)
+		up, _ = tc.Upstreams(bctx)
 		cancel()
-		bypass = direct.Bypass(up)
 	}
-	return admin.New(prodlab.SplitList(c.bootstrap), admin.Bypass(bypass), admin.Timeout(c.timeout), admin.Props(c.client))
+	p, err := direct.New(direct.Bootstrap(prodlab.SplitList(c.bootstrap)...), direct.Bypass(up), direct.Props(c.client))
+	if err != nil {
+		return nil, err
+	}
+	return admin.New(p, admin.Timeout(c.timeout))
 }
 
 // stringList is a repeatable string flag.

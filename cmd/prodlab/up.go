@@ -196,7 +196,7 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	if p := l.Producer(); len(p.Changed()) > 0 {
 		row(i18n.T("up.banner.producer"), strings.Join(p.Changed(), " "))
 	}
-	if c := l.ClientProps().String(); c != "" {
+	if c := l.Direct().Props().String(); c != "" {
 		row(i18n.T("up.banner.client"), c)
 	}
 	for _, a := range l.APIs() {

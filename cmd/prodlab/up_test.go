@@ -23,7 +23,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/broker"
-	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -339,7 +339,7 @@ func readLog(t *testing.T, dataDir, topic string) map[string][]recordAt {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	recs, err := direct.ReadAll(ctx, c.DirectAddrs(), nil, topic)
+	recs, err := directtest.Path(t, c.DirectAddrs()...).ReadAll(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
 	}

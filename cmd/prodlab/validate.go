@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/term"
@@ -89,17 +90,21 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []target.Opt{target.APIs(as...), target.Toxiproxy(*toxiproxy),
-		target.Topic(*topic), target.Timings(pc.RequestTimeout, pc.RetryBackoff), target.Client(props)}
 	// Without --bootstrap (or bootstrap.servers), the target reads the
-	// running lab's from Toxiproxy: see target.Bootstrap.
+	// running lab's from Toxiproxy: see target.Direct.
+	var boot []string
 	if flagSet(fs, "bootstrap") {
-		opts = append(opts, target.Bootstrap(prodlab.SplitList(*bootstrap)...))
+		boot = prodlab.SplitList(*bootstrap)
 	}
 	if b, ok := client.bootstrap(props, "bootstrap", ""); ok {
-		opts = append(opts, target.Bootstrap(b...))
+		boot = b
 	}
-	return target.New(opts...)
+	path, err := direct.New(direct.Bootstrap(boot...), direct.Props(props))
+	if err != nil {
+		return nil, err
+	}
+	return target.New(target.APIs(as...), target.Toxiproxy(*toxiproxy), target.Direct(path),
+		target.Topic(*topic), target.Timings(pc.RequestTimeout, pc.RetryBackoff))
 }
 
 func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {

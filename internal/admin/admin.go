@@ -20,7 +20,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
-	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
@@ -44,21 +43,11 @@ var (
 const DefaultTimeout = 10 * time.Second
 
 type cfg struct {
-	bypass  direct.Bypass
 	timeout time.Duration
-	client  prodlab.ClientProps
 }
 
 // Opt configures a Client.
 type Opt func(*cfg)
-
-// Bypass makes the client dial each proxy's upstream instead of the proxy,
-// default none.
-func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
-
-// Props sets the Kafka client settings (security, client.id), default
-// none: see clientopts.Connect.
-func Props(p prodlab.ClientProps) Opt { return func(c *cfg) { c.client = p } }
 
 // Timeout bounds each admin request and the setup of a read, default
 // DefaultTimeout.
@@ -66,37 +55,27 @@ func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
 
 // Client talks to one cluster.
 type Client struct {
-	bootstrap []string
-	cfg       cfg
-	cl        *kgo.Client
-	adm       *kadm.Client
-	dials     *dialHook
-	conn      []kgo.Opt // clientopts.Connect's: SASL, TLS over the bypass dialer
+	path  *direct.Path
+	cfg   cfg
+	cl    *kgo.Client
+	adm   *kadm.Client
+	dials *dialHook
 }
 
-// New returns a client bootstrapped on bootstrap. It connects lazily: an
-// unreachable cluster surfaces as ErrUnreachable on the first request.
-func New(bootstrap []string, opts ...Opt) (*Client, error) {
-	c := &Client{bootstrap: bootstrap, cfg: cfg{timeout: DefaultTimeout}, dials: &dialHook{}}
+// New returns a client on the direct path p, which must have a
+// bootstrap. It connects lazily: an unreachable cluster surfaces as
+// ErrUnreachable on the first request.
+func New(p *direct.Path, opts ...Opt) (*Client, error) {
+	c := &Client{path: p, cfg: cfg{timeout: DefaultTimeout}, dials: &dialHook{}}
 	for _, o := range opts {
 		o(&c.cfg)
 	}
-	if len(bootstrap) == 0 {
+	if p == nil || len(p.Bootstrap()) == 0 {
 		return nil, errf(ErrInvalid, "no bootstrap broker given")
-	}
-	for _, b := range bootstrap {
-		if _, _, err := net.SplitHostPort(b); err != nil {
-			return nil, errf(ErrInvalid, "bootstrap %q is not host:port", b)
-		}
 	}
 	if c.cfg.timeout <= 0 {
 		return nil, errf(ErrInvalid, "Timeout must be > 0, got %s", c.cfg.timeout)
 	}
-	conn, err := clientopts.Connect(c.cfg.client, c.cfg.bypass.Dialer())
-	if err != nil {
-		return nil, err
-	}
-	c.conn = conn
 	cl, err := c.newKgo()
 	if err != nil {
 		return nil, err
@@ -105,14 +84,10 @@ func New(bootstrap []string, opts ...Opt) (*Client, error) {
 	return c, nil
 }
 
+// newKgo returns a client on c's path with its dial hooks and timeout,
+// then opts.
 func (c *Client) newKgo(opts ...kgo.Opt) (*kgo.Client, error) {
-	return direct.NewClient(c.bootstrap, c.cfg.bypass, append(c.kgoOpts(), opts...)...)
-}
-
-// kgoOpts are the options of every kgo client of c: its dial hooks,
-// timeout and client settings.
-func (c *Client) kgoOpts() []kgo.Opt {
-	return append([]kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}, c.conn...)
+	return c.path.Client(append([]kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}, opts...)...)
 }
 
 // Close closes the client.
@@ -131,10 +106,10 @@ func (c *Client) wrap(err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err) {
 		if derr := c.dials.last(); derr != nil {
-			return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.bootstrap, ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
+			return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.bootstrap, ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
+			return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
 		}
 	}
 	return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -31,7 +32,7 @@ func seedConfigPtrs() map[string]*string {
 
 func client(t testing.TB, l *lab.Lab, opts ...admin.Opt) *admin.Client {
 	t.Helper()
-	c, err := admin.New(l.DirectAddrs(), append([]admin.Opt{admin.Bypass(l.Bypass())}, opts...)...)
+	c, err := admin.New(l.Direct(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,11 @@ func TestUnreachable(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	c, err := admin.New([]string{addr}, admin.Timeout(time.Second))
+	p, err := direct.New(direct.Bootstrap(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := admin.New(p, admin.Timeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,8 +110,8 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 	if s.FromBeginning {
 		to = ends
 	}
-	rd, err := direct.NewReader(c.bootstrap, c.cfg.bypass, s.Topic, offsets, to,
-		append(c.kgoOpts(), kgo.FetchMaxWait(250*time.Millisecond))...)
+	rd, err := c.path.NewReader(s.Topic, offsets, to,
+		kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout), kgo.FetchMaxWait(250*time.Millisecond))
 	if err != nil {
 		return res, err
 	}

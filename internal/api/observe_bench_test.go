@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/status"
@@ -23,7 +24,7 @@ func BenchmarkSendObserved(b *testing.B) {
 	}
 	eng := &fakeEngine{}
 	m := metrics.New(eng, store)
-	rec, err := progress.New(progress.Engines(eng.Name()), progress.Direct([]string{"127.0.0.1:1"}, nil),
+	rec, err := progress.New(progress.Engines(eng.Name()), progress.Direct(directtest.Path(b, "127.0.0.1:1")),
 		progress.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		b.Fatal(err)

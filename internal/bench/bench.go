@@ -267,7 +267,7 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	}
 	a := l.APIs()[0]
 	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
-	adm, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
+	adm, err := l.Direct().Client()
 	if err != nil {
 		return er, err
 	}
@@ -321,7 +321,11 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 		return nil, err
 	}
 	defer cl.Close()
-	adm, err := direct.NewClient(cl.DirectAddrs(), nil)
+	path, err := direct.New(direct.Bootstrap(cl.DirectAddrs()...))
+	if err != nil {
+		return nil, err
+	}
+	adm, err := path.Client()
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -174,7 +173,7 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 		return nil, err
 	}
 	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
-	adm, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
+	adm, err := l.Direct().Client()
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 )
 
 // TestRecordClipsHeaders: a record's header keys are clipped like its
@@ -90,7 +92,7 @@ func TestMessagesByteCap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s, err := New(Bootstrap(kc.ListenAddrs()...), Timeout(30*time.Second))
+	s, err := New(Direct(directtest.Path(t, kc.ListenAddrs()...)), Timeout(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/chart"
@@ -49,9 +48,7 @@ type Server struct {
 
 type cfg struct {
 	cluster      string
-	bootstrap    []string
-	bypass       direct.Bypass
-	connect      []kgo.Opt
+	direct       *direct.Path
 	toxiproxy    string
 	engines      []Engine
 	topic        string
@@ -81,17 +78,9 @@ type Opt func(*cfg)
 // "BHF-Training" like the seed's Kafka UI.
 func ClusterName(name string) Opt { return func(c *cfg) { c.cluster = name } }
 
-// Bootstrap sets the brokers' direct addresses the console reads from.
-func Bootstrap(addrs ...string) Opt { return func(c *cfg) { c.bootstrap = addrs } }
-
-// Bypass sets the proxy-to-upstream map, so that reads never go through a
-// toxic.
-func Bypass(b direct.Bypass) Opt { return func(c *cfg) { c.bypass = b } }
-
-// Connect sets the kgo options of every client the console opens on the
-// direct path: the client settings over the bypass (clientopts.Connect);
-// default none.
-func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
+// Direct sets the direct path the console reads the cluster through, so
+// that reads never go through a toxic; default none.
+func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // Toxiproxy sets the base URL of Toxiproxy's REST API, such as
 // http://127.0.0.1:8474.
@@ -165,11 +154,6 @@ func (c cfg) check() error {
 	}
 	if msg := prodlab.ValidTopic(c.topic); msg != "" {
 		return errors.New("console: DefaultTopic: " + msg)
-	}
-	for _, a := range c.bootstrap {
-		if _, _, err := net.SplitHostPort(a); err != nil {
-			return bad("Bootstrap", "wants host:port addresses", strconv.Quote(a))
-		}
 	}
 	if c.toxiproxy != "" {
 		if _, err := httpjson.NewClient("toxiproxy", c.toxiproxy); err != nil {
@@ -271,45 +255,38 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
 	proxied := true
 	for _, b := range meta.Brokers {
-		if _, ok := s.cfg.bypass[net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))]; !ok {
+		if _, ok := s.cfg.direct.Upstream(net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))); !ok {
 			proxied = false
 		}
 	}
-	if proxied || len(s.cfg.bypass) == 0 {
+	proxies := s.cfg.direct.Proxies()
+	if proxied || len(proxies) == 0 {
 		return nil
 	}
-	seeds := make([]string, 0, len(s.cfg.bypass))
-	for p := range s.cfg.bypass {
-		seeds = append(seeds, p)
-	}
-	sort.Strings(seeds)
-	cl, err := direct.NewClient(seeds, s.cfg.bypass, s.cfg.connect...)
+	through, err := s.cfg.direct.With(direct.Bootstrap(proxies...))
 	if err != nil {
 		return nil
 	}
-	defer cl.Close()
-	req := kmsg.NewPtrMetadataRequest()
-	req.Topics = []kmsg.MetadataRequestTopic{}
-	resp, err := req.RequestWith(ctx, cl)
+	bs, err := through.Brokers(ctx)
 	if err != nil {
 		return nil
 	}
 	out := map[int32]string{}
-	for _, b := range resp.Brokers {
-		out[b.NodeID] = net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
+	for _, b := range bs {
+		out[b.NodeID] = b.Addr
 	}
 	return out
 }
 
 // admin returns the console's shared client on the direct path.
 func (s *Server) admin() (*kgo.Client, error) {
-	if len(s.cfg.bootstrap) == 0 {
+	if s.cfg.direct == nil || len(s.cfg.direct.Bootstrap()) == 0 {
 		return nil, errNoKafka
 	}
 	s.admMu.Lock()
 	defer s.admMu.Unlock()
 	if s.adm == nil {
-		cl, err := direct.NewClient(s.cfg.bootstrap, s.cfg.bypass, s.cfg.connect...)
+		cl, err := s.cfg.direct.Client()
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +360,8 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	adv := s.advertised(ctx, meta)
 	for _, b := range meta.Brokers {
 		addr := net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
-		bi := brokerInfo{NodeID: b.NodeID, Advertised: addr, Direct: s.cfg.bypass[addr], Controller: b.NodeID == meta.Controller}
+		up, _ := s.cfg.direct.Upstream(addr)
+		bi := brokerInfo{NodeID: b.NodeID, Advertised: addr, Direct: up, Controller: b.NodeID == meta.Controller}
 		if a := adv[b.NodeID]; a != "" && a != addr {
 			bi.Advertised, bi.Direct = a, addr // real Kafka: addr is the DIRECT listener
 		}

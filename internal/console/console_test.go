@@ -69,7 +69,7 @@ func decode(t testing.TB, r result, v any) {
 func start(t *testing.T, opts ...console.Opt) (*lab.Lab, string) {
 	t.Helper()
 	l := labtest.Start(t)
-	base := []console.Opt{console.Bootstrap(l.DirectAddrs()...), console.Bypass(l.Bypass()), console.Toxiproxy(l.ToxiproxyURL())}
+	base := []console.Opt{console.Direct(l.Direct()), console.Toxiproxy(l.ToxiproxyURL())}
 	for _, a := range l.APIs() {
 		base = append(base, console.API(a.Engine.Name(), a.URL))
 	}

@@ -197,7 +197,7 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 
 // refresh reads what was appended to topic since the last refresh. Call it
 // with t.mu held.
-func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []string, b direct.Bypass, opts []kgo.Opt, topic string, perPartition int) error {
+func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.Path, topic string, perPartition int) error {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, prodlab.ErrUnknownTopic) {
 		return fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic) // answered 404
@@ -242,7 +242,7 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 			delete(t.parts, p)
 		}
 	}
-	err = direct.Range(ctx, bootstrap, b, topic, from, ends, func(r *kgo.Record) error {
+	return path.Range(ctx, topic, from, ends, func(r *kgo.Record) error {
 		pl := t.parts[r.Partition]
 		t.push(pl, newRecord(r))
 		if over := len(pl.recs) - perPartition; over > 0 {
@@ -250,11 +250,7 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, bootstrap []st
 		}
 		pl.next = r.Offset + 1
 		return nil
-	}, opts...)
-	if err != nil {
-		return err
-	}
-	return nil
+	})
 }
 
 // loadTopic validates the topic and limit parameters, refreshes the
@@ -283,7 +279,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	defer cancel()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, s.cfg.connect, topic, s.cfg.perPartition); err != nil {
+	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.direct, topic, s.cfg.perPartition); err != nil {
 		if errors.Is(err, prodlab.ErrUnknownTopic) {
 			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
 		} else {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/console"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
@@ -141,7 +142,7 @@ func TestNoInternalURLsInErrors(t *testing.T) {
 	ln := httptest.NewServer(http.NotFoundHandler())
 	dead := ln.URL
 	ln.Close()
-	c := newConsole(t, console.Toxiproxy(dead), console.API("franz", dead), console.Bootstrap(strings.TrimPrefix(dead, "http://")),
+	c := newConsole(t, console.Toxiproxy(dead), console.API("franz", dead), console.Direct(directtest.Path(t, strings.TrimPrefix(dead, "http://"))),
 		console.Timeout(500*time.Millisecond), console.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	h := c.Routes()
 	for _, w := range []*httptest.ResponseRecorder{

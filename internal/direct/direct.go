@@ -1,6 +1,7 @@
 // Package direct reads what the brokers hold through a direct path that
 // bypasses Toxiproxy, so that a toxic never blinds the lab's counters. It
-// is the lab's one reader of a topic (Reader, Range, ReadRange, ReadAll),
+// is the lab's one direct path (Path: a client, the brokers) and its one
+// reader of a topic (Reader, Range, ReadRange, ReadAll),
 // of start and end offsets (StartOffsets, EndOffsets), of partition leaders (WaitLeaders) and of a
 // record's eventId (EventID).
 package direct
@@ -10,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"time"
 
@@ -20,30 +20,6 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/wait"
 )
-
-// Bypass maps a proxy's listen address to its upstream. A client whose
-// Metadata names a proxy address dials the upstream instead.
-type Bypass map[string]string
-
-// Dialer returns a dial function that applies b.
-func (b Bypass) Dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if up, ok := b[addr]; ok {
-			addr = up
-		}
-		return d.DialContext(ctx, network, addr)
-	}
-}
-
-// NewClient returns a kgo client bootstrapped on the direct listeners that
-// bypasses every proxy in b.
-func NewClient(bootstrap []string, b Bypass, opts ...kgo.Opt) (*kgo.Client, error) {
-	return kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(bootstrap...),
-		kgo.Dialer(b.Dialer()),
-	}, opts...)...)
-}
 
 // EndOffsets returns the end offset of every partition of topic; a topic
 // with no partition is prodlab.ErrUnknownTopic.
@@ -101,21 +77,21 @@ type Reader struct {
 // set, a partition is done once its records below to[p] are read, and
 // records at or past to[p] are skipped; with to nil the read has no end.
 // opts go to its kgo client after the reader's own (a 100ms FetchMaxWait).
-func NewReader(bootstrap []string, b Bypass, topic string, from map[int32]kgo.Offset, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
+func (p *Path) NewReader(topic string, from map[int32]kgo.Offset, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
 	next := map[int32]int64{}
-	for p, o := range from {
-		next[p] = max(o.EpochOffset().Offset, 0)
+	for part, o := range from {
+		next[part] = max(o.EpochOffset().Offset, 0)
 	}
 	var left map[int32]int64
 	if to != nil {
 		left = map[int32]int64{}
-		for p := range from {
-			if to[p] > next[p] {
-				left[p] = to[p]
+		for part := range from {
+			if to[part] > next[part] {
+				left[part] = to[part]
 			}
 		}
 	}
-	cl, err := NewClient(bootstrap, b, append([]kgo.Opt{
+	cl, err := p.Client(append([]kgo.Opt{
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}),
 		kgo.FetchMaxWait(100 * time.Millisecond)}, opts...)...)
 	if err != nil {
@@ -170,18 +146,18 @@ func (r *Reader) Close() { r.cl.Close() }
 
 // Range calls fn for every record of topic from offsets from to offsets to
 // (excluded), in offset order within a partition, until every partition is
-// read, ctx ends or fn returns an error; opts go to its client.
-func Range(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, fn func(*kgo.Record) error, opts ...kgo.Opt) error {
+// read, ctx ends or fn returns an error.
+func (p *Path) Range(ctx context.Context, topic string, from, to map[int32]int64, fn func(*kgo.Record) error) error {
 	offs := map[int32]kgo.Offset{}
-	for p, o := range from {
-		if to[p] > o {
-			offs[p] = kgo.NewOffset().At(o)
+	for part, o := range from {
+		if to[part] > o {
+			offs[part] = kgo.NewOffset().At(o)
 		}
 	}
 	if len(offs) == 0 {
 		return nil
 	}
-	r, err := NewReader(bootstrap, b, topic, offs, to, opts...)
+	r, err := p.NewReader(topic, offs, to)
 	if err != nil {
 		return err
 	}
@@ -198,12 +174,12 @@ func Range(ctx context.Context, bootstrap []string, b Bypass, topic string, from
 }
 
 // ReadRange returns every record of topic from offsets from to offsets to,
-// in partition and offset order, within 2 minutes; opts go to its client.
-func ReadRange(ctx context.Context, bootstrap []string, b Bypass, topic string, from, to map[int32]int64, opts ...kgo.Opt) ([]*kgo.Record, error) {
+// in partition and offset order, within 2 minutes.
+func (p *Path) ReadRange(ctx context.Context, topic string, from, to map[int32]int64) ([]*kgo.Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var recs []*kgo.Record
-	err := Range(ctx, bootstrap, b, topic, from, to, func(r *kgo.Record) error { recs = append(recs, r); return nil }, opts...)
+	err := p.Range(ctx, topic, from, to, func(r *kgo.Record) error { recs = append(recs, r); return nil })
 	if err != nil {
 		return nil, err
 	}
@@ -215,8 +191,8 @@ func ReadRange(ctx context.Context, bootstrap []string, b Bypass, topic string, 
 
 // ReadAll returns every record of topic from the start offsets to the end
 // offsets as they stand when it is called, as ReadRange does.
-func ReadAll(ctx context.Context, bootstrap []string, b Bypass, topic string) ([]*kgo.Record, error) {
-	adm, err := NewClient(bootstrap, b)
+func (p *Path) ReadAll(ctx context.Context, topic string) ([]*kgo.Record, error) {
+	adm, err := p.Client()
 	if err != nil {
 		return nil, err
 	}
@@ -226,8 +202,8 @@ func ReadAll(ctx context.Context, bootstrap []string, b Bypass, topic string) ([
 		return nil, err
 	}
 	from := map[int32]int64{}
-	for p := range to {
-		from[p] = 0
+	for part := range to {
+		from[part] = 0
 	}
-	return ReadRange(ctx, bootstrap, b, topic, from, to)
+	return p.ReadRange(ctx, topic, from, to)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 )
 
 // TestRange writes 10 records to each of 2 partitions of a kfake broker,
@@ -23,8 +24,8 @@ func TestRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	addrs := c.ListenAddrs()
-	cl, err := direct.NewClient(addrs, nil, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	path := directtest.Path(t, c.ListenAddrs()...)
+	cl, err := path.Client(kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestRange(t *testing.T) {
 		t.Fatal("EndOffsets of a missing topic succeeded")
 	}
 
-	recs, err := direct.ReadRange(ctx, addrs, nil, "t", map[int32]int64{0: 3, 1: 9}, map[int32]int64{0: 7, 1: 10})
+	recs, err := path.ReadRange(ctx, "t", map[int32]int64{0: 3, 1: 9}, map[int32]int64{0: 7, 1: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +67,10 @@ func TestRange(t *testing.T) {
 			t.Fatalf("ReadRange = %v, want %v", got, want)
 		}
 	}
-	if recs, err := direct.ReadRange(ctx, addrs, nil, "t", map[int32]int64{0: 5}, map[int32]int64{0: 5}); err != nil || len(recs) != 0 {
+	if recs, err := path.ReadRange(ctx, "t", map[int32]int64{0: 5}, map[int32]int64{0: 5}); err != nil || len(recs) != 0 {
 		t.Fatalf("empty range = %d records, %v", len(recs), err)
 	}
-	all, err := direct.ReadAll(ctx, addrs, nil, "t")
+	all, err := path.ReadAll(ctx, "t")
 	if err != nil || len(all) != 20 {
 		t.Fatalf("ReadAll = %d records, %v; want 20", len(all), err)
 	}
@@ -77,7 +78,7 @@ func TestRange(t *testing.T) {
 	// fn's error stops the read and comes back as it is.
 	stop := errors.New("stop")
 	n := 0
-	err = direct.Range(ctx, addrs, nil, "t", map[int32]int64{0: 0}, map[int32]int64{0: 10}, func(*kgo.Record) error {
+	err = path.Range(ctx, "t", map[int32]int64{0: 0}, map[int32]int64{0: 10}, func(*kgo.Record) error {
 		if n++; n == 2 {
 			return stop
 		}
@@ -88,7 +89,7 @@ func TestRange(t *testing.T) {
 	}
 
 	// A reader with no end hands what comes after it starts.
-	rd, err := direct.NewReader(addrs, nil, "t", map[int32]kgo.Offset{0: kgo.NewOffset().At(10)}, nil)
+	rd, err := path.NewReader("t", map[int32]kgo.Offset{0: kgo.NewOffset().At(10)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	from, err := direct.EndOffsets(ctx, conn.Admin, t.Topic())
 	if err != nil {
-		return rep, i18n.Errorf("exp.err.direct", "bootstrap", strings.Join(conn.Bootstrap, ","), "err", err)
+		return rep, i18n.Errorf("exp.err.direct", "bootstrap", strings.Join(conn.Path.Bootstrap(), ","), "err", err)
 	}
 	hc := &http.Client{Timeout: cfg.sendTimeout}
 	for _, a := range t.APIs() {
@@ -172,7 +172,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	if err != nil {
 		return rep, err
 	}
-	recs, err := direct.ReadRange(ctx, conn.Bootstrap, conn.Bypass, t.Topic(), from, ends, conn.Opts...)
+	recs, err := conn.Path.ReadRange(ctx, t.Topic(), from, ends)
 	if err != nil {
 		return rep, err
 	}

@@ -46,9 +46,11 @@ func Check(h [4]byte, max int32) (int32, error) {
 	return n, nil
 }
 
-// ReadFrame reads one frame from r and returns its body, without the
-// length, allocating only once the length passed Check.
-func ReadFrame(r io.Reader, max int32) ([]byte, error) {
+// Read reads one frame from r and returns it whole, length first. It
+// reads into buf's array when that is big enough, so that a caller that
+// hands back the last frame reads the next without allocating; it
+// allocates only once the length passed Check.
+func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	var h [4]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return nil, err
@@ -57,11 +59,22 @@ func ReadFrame(r io.Reader, max int32) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
+	if cap(buf) < 4+int(n) {
+		buf = make([]byte, 4+int(n))
+	}
+	buf = buf[:4+int(n)]
+	copy(buf, h[:])
+	if _, err := io.ReadFull(r, buf[4:]); err != nil {
 		return nil, err
 	}
-	return b, nil
+	return buf, nil
+}
+
+// Sized returns body behind its length: a frame as Read returns it.
+func Sized(body []byte) []byte {
+	out := make([]byte, 4, 4+len(body))
+	binary.BigEndian.PutUint32(out, uint32(len(body)))
+	return append(out, body...)
 }
 
 // Listener wraps ln: every connection it accepts reads as a stream of

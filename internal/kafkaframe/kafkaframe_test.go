@@ -19,19 +19,19 @@ func frame(body string) []byte {
 
 func TestReadFrame(t *testing.T) {
 	r := bytes.NewReader(append(frame("abc"), frame("")...))
-	if b, err := ReadFrame(r, 10); err != nil || string(b) != "abc" {
+	if b, err := readFrame(r, 10); err != nil || string(b) != "abc" {
 		t.Fatalf("ReadFrame = %q, %v", b, err)
 	}
-	if b, err := ReadFrame(r, 10); err != nil || len(b) != 0 {
+	if b, err := readFrame(r, 10); err != nil || len(b) != 0 {
 		t.Fatalf("empty frame = %q, %v", b, err)
 	}
 	for _, in := range []string{"\x40\x00\x00\x00", "\xff\xff\xff\xff", "\x00\x00\x00\x0b"} {
-		if _, err := ReadFrame(strings.NewReader(in), 10); !errors.Is(err, ErrTooBig) {
+		if _, err := readFrame(strings.NewReader(in), 10); !errors.Is(err, ErrTooBig) {
 			t.Errorf("%q: %v, want ErrTooBig", in, err)
 		}
 	}
 	for _, in := range []string{"GET / HTTP/1.1\r\n", "POST /x", "CONNECT a:1", "OPTIONS *"} {
-		if _, err := ReadFrame(strings.NewReader(in), 1<<31-1); !errors.Is(err, ErrHTTP) {
+		if _, err := readFrame(strings.NewReader(in), 1<<31-1); !errors.Is(err, ErrHTTP) {
 			t.Errorf("%q: %v, want ErrHTTP", in, err)
 		}
 	}
@@ -101,12 +101,12 @@ func FuzzReadFrame(f *testing.F) {
 			max = -max
 		}
 		max %= 1 << 20 // a cap this test can afford to allocate
-		b, err := ReadFrame(bytes.NewReader(in), max)
+		b, err := readFrame(bytes.NewReader(in), max)
 		if err != nil {
 			return
 		}
 		if len(b) > int(max) || len(in) < 4 || int(binary.BigEndian.Uint32(in)) != len(b) || !bytes.Equal(b, in[4:4+len(b)]) {
-			t.Fatalf("ReadFrame(%q, %d) = %q", in, max, b)
+			t.Fatalf("readFrame(%q, %d) = %q", in, max, b)
 		}
 		for _, m := range methods {
 			if bytes.HasPrefix(in, []byte(m)) {
@@ -114,4 +114,30 @@ func FuzzReadFrame(f *testing.F) {
 			}
 		}
 	})
+}
+
+// readFrame reads one frame with Read and returns its body.
+func readFrame(r io.Reader, max int32) ([]byte, error) {
+	f, err := Read(r, nil, max)
+	if err != nil {
+		return nil, err
+	}
+	return f[4:], nil
+}
+
+// TestReadReusesBuf: Read returns the frame whole, length first, and reads
+// the next one into the array of the last when it fits.
+func TestReadReusesBuf(t *testing.T) {
+	r := bytes.NewReader(append(frame("abcd"), frame("xy")...))
+	f, err := Read(r, nil, 10)
+	if err != nil || !bytes.Equal(f, frame("abcd")) {
+		t.Fatalf("Read = %q, %v", f, err)
+	}
+	g, err := Read(r, f, 10)
+	if err != nil || !bytes.Equal(g, frame("xy")) || &g[0] != &f[0] {
+		t.Fatalf("Read = %q, %v (same array: %v)", g, err, err == nil && &g[0] == &f[0])
+	}
+	if !bytes.Equal(Sized([]byte("xy")), frame("xy")) {
+		t.Fatalf("Sized(xy) = %q", Sized([]byte("xy")))
+	}
 }

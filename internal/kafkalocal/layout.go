@@ -3,6 +3,7 @@ package kafkalocal
 import (
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -379,6 +380,8 @@ func escapeProperty(v string) string {
 	return strings.ReplaceAll(v, `\`, `\\`)
 }
 
+// hostPort joins host and port, bracketing an IPv6 host as Kafka's
+// listeners and every client expect.
 func hostPort(host string, port int) string {
-	return host + ":" + strconv.Itoa(port)
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 // maxInFlight bounds the requests a connection has sent and not yet had
@@ -17,6 +19,23 @@ const maxInFlight = 1024
 
 // keepBuf is the biggest read buffer a connection keeps between frames.
 const keepBuf = 1 << 20
+
+// readFrame reads the next frame from in, whole, into *buf; one with less
+// than min bytes after its length is ErrProtocol. *buf keeps the frame's
+// array for the next read, up to keepBuf.
+func readFrame(in io.Reader, buf *[]byte, max int32, min int) ([]byte, error) {
+	f, err := kafkaframe.Read(in, *buf, max)
+	if err != nil {
+		return nil, err
+	}
+	if len(f) < 4+min {
+		return nil, fmt.Errorf("%w: a frame of %d bytes, under %d", ErrProtocol, len(f)-4, min)
+	}
+	if *buf = nil; cap(f) <= keepBuf {
+		*buf = f
+	}
+	return f, nil
+}
 
 // ErrProtocol wraps what closes a connection that does not follow the
 // Kafka protocol as the relay must: an answer out of order, SaslHandshake
@@ -74,7 +93,7 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 	in := bufio.NewReaderSize(c, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, buf, 8, r.cfg.maxFrame)
+		f, err := readFrame(in, &buf, r.cfg.maxFrame, 8) // key, version, correlation id
 		if err != nil {
 			return err
 		}
@@ -89,11 +108,6 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 		}
 		if _, err := up.Write(f); err != nil {
 			return err
-		}
-		if cap(f) <= keepBuf {
-			buf = f
-		} else {
-			buf = nil
 		}
 	}
 }
@@ -186,7 +200,7 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, buf, 4, r.cfg.maxFrame)
+		f, err := readFrame(in, &buf, r.cfg.maxFrame, 4) // correlation id
 		if err != nil {
 			return err
 		}
@@ -212,16 +226,11 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 				return err
 			}
 			if len(body) != len(f)-4 || &body[0] != &f[4] {
-				out = sized(body)
+				out = kafkaframe.Sized(body)
 			}
 		}
 		if _, err := c.Write(out); err != nil {
 			return err
-		}
-		if cap(f) <= keepBuf {
-			buf = f
-		} else {
-			buf = nil
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 type noProxies struct{}
@@ -30,7 +32,7 @@ func request(req kmsg.Request, corr int32) []byte {
 	if req.IsFlexible() {
 		b = append(b, 0)
 	}
-	return sized(req.AppendTo(b))
+	return kafkaframe.Sized(req.AppendTo(b))
 }
 
 // relayTo starts a relay to a fake broker, which runs serve on its one
@@ -72,10 +74,10 @@ func relayTo(t *testing.T, serve func(net.Conn)) net.Conn {
 // desynchronise the next one; an answer passes byte for byte; an answer
 // to no request closes the connection.
 func TestRelayOrder(t *testing.T) {
-	answer := sized([]byte{0, 0, 0, 2, 9, 8, 7, 6}) // InitProducerID's answer to correlation id 2
+	answer := kafkaframe.Sized([]byte{0, 0, 0, 2, 9, 8, 7, 6}) // InitProducerID's answer to correlation id 2
 	c := relayTo(t, func(b net.Conn) {
 		for range 2 {
-			f, err := readFrame(b, nil, 8, 1<<20)
+			f, err := kafkaframe.Read(b, nil, 1<<20)
 			if err != nil {
 				return
 			}
@@ -83,7 +85,7 @@ func TestRelayOrder(t *testing.T) {
 				b.Write(answer)
 			}
 		}
-		b.Write(sized([]byte{0, 0, 0, 99})) // unsolicited
+		b.Write(kafkaframe.Sized([]byte{0, 0, 0, 99})) // unsolicited
 		io.Copy(io.Discard, b)
 	})
 	p := kmsg.NewPtrProduceRequest()
@@ -91,11 +93,11 @@ func TestRelayOrder(t *testing.T) {
 	ip := kmsg.NewPtrInitProducerIDRequest()
 	ip.Version = 1
 	c.Write(append(request(p, 1), request(ip, 2)...))
-	got, err := readFrame(c, nil, 4, 1<<20)
+	got, err := kafkaframe.Read(c, nil, 1<<20)
 	if err != nil || !bytes.Equal(got, answer) {
 		t.Fatalf("answer %x, %v; want %x", got, err, answer)
 	}
-	if _, err := readFrame(c, nil, 4, 1<<20); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+	if _, err := kafkaframe.Read(c, nil, 1<<20); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("an answer to no request: %v, want the connection closed", err)
 	}
 }
@@ -112,7 +114,7 @@ func TestRelaySaslHandshakeV0(t *testing.T) {
 	h := kmsg.NewPtrSASLHandshakeRequest()
 	h.Version, h.Mechanism = 0, "PLAIN"
 	c.Write(request(h, 1))
-	if _, err := readFrame(c, nil, 4, 1<<20); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+	if _, err := kafkaframe.Read(c, nil, 1<<20); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("SaslHandshake v0: %v, want the connection closed", err)
 	}
 	if n := <-reached; n != 0 {

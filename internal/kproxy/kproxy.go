@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 // Proxies creates Toxiproxy proxies; *toxi.Server is one, and gives a
@@ -51,7 +53,7 @@ type cfg struct {
 	host       string
 	advertise  string
 	maxBrokers int
-	maxFrame   int
+	maxFrame   int32
 	dial       DialFunc
 	timeout    time.Duration
 	logger     *slog.Logger
@@ -71,8 +73,8 @@ func Advertise(h string) Opt { return func(c *cfg) { c.advertise = h } }
 func MaxBrokers(n int) Opt { return func(c *cfg) { c.maxBrokers = n } }
 
 // MaxFrame caps the size of a request or an answer, default 100 MiB
-// (Kafka's socket.request.max.bytes); a bigger frame closes its connection.
-func MaxFrame(n int) Opt { return func(c *cfg) { c.maxFrame = n } }
+// (kafkaframe.DefaultMax); a bigger frame closes its connection.
+func MaxFrame(n int32) Opt { return func(c *cfg) { c.maxFrame = n } }
 
 // Dial dials the brokers, default a net.Dialer; the TLS of an SSL
 // cluster goes here.
@@ -134,7 +136,7 @@ type Broker struct {
 
 // New returns a relay that creates its brokers' proxies in px.
 func New(px Proxies, opts ...Opt) (*Relay, error) {
-	c := cfg{host: "127.0.0.1", maxBrokers: 64, maxFrame: 100 << 20, timeout: 30 * time.Second, prefix: "broker-"}
+	c := cfg{host: "127.0.0.1", maxBrokers: 64, maxFrame: kafkaframe.DefaultMax, timeout: 30 * time.Second, prefix: "broker-"}
 	for _, o := range opts {
 		o(&c)
 	}

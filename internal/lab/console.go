@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/prodlab/prodlab/internal/console"
 	"github.com/prodlab/prodlab/internal/experiment"
@@ -19,19 +20,15 @@ type consoleServer struct {
 	url     string
 }
 
-// openConsole serves the web console on addr: it reads through the direct
-// path, drives the toxics through Toxiproxy's API and sends through the
-// producer APIs.
-func (l *Lab) openConsole(addr string) error {
-	bypass := l.Bypass()
-	conn, err := l.connect(bypass.Dialer())
-	if err != nil {
-		return err
+// openConsole serves the web console on ConsolePort, unless it is
+// negative: it reads through the direct path, drives the toxics through
+// Toxiproxy's API and sends through the producer APIs.
+func (l *Lab) openConsole() error {
+	if l.cfg.ConsolePort < 0 {
+		return nil
 	}
 	opts := []console.Opt{
-		console.Bootstrap(l.direct...),
-		console.Bypass(bypass),
-		console.Connect(conn...),
+		console.Direct(l.path),
 		console.Toxiproxy(l.toxiURL),
 		console.Logger(l.cfg.Logger.With("part", "console")),
 	}
@@ -52,7 +49,7 @@ func (l *Lab) openConsole(addr string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(l.cfg.Host, strconv.Itoa(l.cfg.ConsolePort)))
 	if err != nil {
 		c.Close()
 		return fmt.Errorf("console: %w", err)
@@ -83,8 +80,8 @@ func (l *Lab) target() (*target.Target, error) {
 	for _, a := range l.apis {
 		apis = append(apis, target.API{Name: a.Engine.Name(), URL: a.URL})
 	}
-	return target.New(target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Bootstrap(l.direct...),
-		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff), target.Client(l.cfg.Producer.Client))
+	return target.New(target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Direct(l.path),
+		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff))
 }
 
 // consoleValidate runs Lab 02.4's validation against this lab.

@@ -14,6 +14,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/console"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/experiment"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -37,6 +38,10 @@ func TestConstructorsRefuseBadOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	const base = "http://127.0.0.1:1"
+	path, err := direct.New(direct.Bootstrap("127.0.0.1:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	errOf := func(_ any, err error) error { return err }
 	for _, tc := range []struct {
 		opt  string // the option's name, which the error must hold
@@ -55,7 +60,7 @@ func TestConstructorsRefuseBadOptions(t *testing.T) {
 		{"SendTimeout", errOf(console.New(console.SendTimeout(0))), nil},
 		{"Timeout", errOf(console.New(console.Timeout(-1))), nil},
 		{"ClusterName", errOf(console.New(console.ClusterName(""))), nil},
-		{"Bootstrap", errOf(console.New(console.Bootstrap("no-port"))), nil},
+		{"Bootstrap", errOf(direct.New(direct.Bootstrap("no-port"))), nil},
 		{"Toxiproxy", errOf(console.New(console.Toxiproxy("127.0.0.1:8474"))), nil},
 		{"API", errOf(console.New(console.API("franz", "ftp://x"))), nil},
 		{"DefaultTopic", errOf(console.New(console.DefaultTopic("a b"))), nil},
@@ -66,7 +71,7 @@ func TestConstructorsRefuseBadOptions(t *testing.T) {
 		{"Brokers", errOf(broker.Start(broker.Brokers(0))), nil},
 		{"MaxFrameBytes", errOf(broker.Start(broker.MaxFrameBytes(1))), nil},
 		{"Ports", errOf(broker.Start(broker.Brokers(2), broker.Ports(0))), nil},
-		{"Timeout", errOf(admin.New([]string{"127.0.0.1:1"}, admin.Timeout(0))), admin.ErrInvalid},
+		{"Timeout", errOf(admin.New(path, admin.Timeout(0))), admin.ErrInvalid},
 		{"Toxiproxy", errOf(target.New(target.Toxiproxy("127.0.0.1:8474"))), nil},
 		{"Timings", errOf(target.New(target.Timings(time.Hour, 0))), nil},
 		{"TimeoutScan", errOf(validate.New(tg, validate.TimeoutScan(-1))), nil},

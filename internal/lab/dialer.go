@@ -2,17 +2,14 @@ package lab
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -73,52 +70,46 @@ func (m FaultMode) Describe() string {
 	return string(m)
 }
 
-// externalFaults picks the fault mode of the external cluster cfg names
-// and, in Proxied mode, the upstreams of its proxies.
-func externalFaults(ctx context.Context, cfg Config) (FaultMode, []string, error) {
-	if len(cfg.Upstreams) > 0 {
-		return Proxied, cfg.Upstreams, nil
+// externalFaults picks the fault mode of the external cluster and, in
+// Proxied mode, the upstreams of its proxies: Upstreams, else those of
+// kafkalocal's layout.
+func (l *Lab) externalFaults(ctx context.Context) (FaultMode, []string, error) {
+	if len(l.cfg.Upstreams) > 0 {
+		return Proxied, l.cfg.Upstreams, nil
 	}
-	resp, err := metadata(ctx, cfg.External, cfg.Producer.Client)
+	found, err := kafkalocal.Discover(ctx, l.path)
 	if err != nil {
 		return "", nil, err
 	}
-	mode := cfg.Faults
+	mode := l.cfg.Faults
 	if mode == FaultsAuto {
 		mode = Relayed
-		if jarLayout(resp) {
+		if found.Layout {
 			mode = Proxied
 		}
 	}
 	if mode == Dialed || mode == Relayed {
 		return mode, nil, nil
 	}
-	ups, err := layoutUpstreams(resp, cfg.External)
+	ups, err := found.Upstreams()
 	return Proxied, ups, err
 }
 
 // openDialer creates the dialer of Dialed mode. Its proxies are named
-// after the node ids a direct client, with the lab's client settings,
-// reads from the cluster's Metadata.
+// after the node ids the direct path reads from the cluster's Metadata.
 func (l *Lab) openDialer() error {
-	conn, err := l.connect(nil)
-	if err != nil {
-		return err
-	}
-	cl, err := direct.NewClient(l.direct, nil, conn...)
-	if err != nil {
-		return fmt.Errorf("external kafka: %w", err)
-	}
-	l.meta = cl
 	nodeIDs := func(ctx context.Context) (map[string]int32, error) {
-		req := kmsg.NewPtrMetadataRequest()
-		req.Topics = []kmsg.MetadataRequestTopic{} // brokers only
-		resp, err := req.RequestWith(ctx, cl)
+		bs, err := l.path.Brokers(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return advertised(resp), nil
+		m := make(map[string]int32, len(bs))
+		for _, b := range bs {
+			m[b.Addr] = b.NodeID
+		}
+		return m, nil
 	}
+	var err error
 	l.dialer, err = toxi.NewDialer(l.toxi, toxi.NodeIDs(nodeIDs))
 	return err
 }
@@ -140,7 +131,7 @@ func (l *Lab) openRelay() (string, error) {
 			if dir, err = os.MkdirTemp("", "prodlab-ca-"); err != nil {
 				return "", err
 			}
-			l.tmpCA = dir
+			l.closers = append(l.closers, func() { os.RemoveAll(dir) })
 		}
 		srv, ca, err := kproxy.LabCA(dir, "127.0.0.1", "localhost", l.cfg.Host)
 		if err != nil {
@@ -156,31 +147,14 @@ func (l *Lab) openRelay() (string, error) {
 	if l.relay, err = kproxy.New(l.toxi, opts...); err != nil {
 		return "", err
 	}
-	return l.relay.Listen(l.direct...)
+	l.closers = append(l.closers, func() { l.relay.Close() })
+	return l.relay.Listen(l.path.Bootstrap()...)
 }
 
 // LabCA is the path of the lab CA's certificate, which a client of a TLS
 // cluster must trust to use the lab's bootstrap in Relayed mode; empty
 // without TLS.
 func (l *Lab) LabCA() string { return l.labCA }
-
-// closeRelay stops the relay and removes a temporary lab CA.
-func (l *Lab) closeRelay() {
-	if l.relay != nil {
-		l.relay.Close()
-	}
-	if l.tmpCA != "" {
-		os.RemoveAll(l.tmpCA)
-	}
-}
-
-// closeDialer releases the dialer's Metadata client.
-func (l *Lab) closeDialer() {
-	if l.meta != nil {
-		l.meta.Close()
-		l.meta = nil
-	}
-}
 
 // FaultMode is the lab's mode: Proxied or Dialed.
 func (l *Lab) FaultMode() FaultMode { return l.mode }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -31,8 +31,16 @@ func TestExternalClusterDiscovery(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ups, err := lab.DiscoverUpstreams(ctx, []string{kafkalocal.DirectAddr(1)}, prodlab.ClientProps{})
+	path, err := direct.New(direct.Bootstrap(kafkalocal.DirectAddr(1)))
 	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := kafkalocal.Discover(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ups, err := found.Upstreams()
+	if !found.Layout || err != nil {
 		t.Fatal(err)
 	}
 	if len(ups) != n {
@@ -51,7 +59,7 @@ func TestExternalClusterDiscovery(t *testing.T) {
 		if want := kafkalocal.ProxyListenAddr(i + 1); p != want {
 			t.Errorf("proxy %s listens on %s, want %s", kafkalocal.ProxyName(i+1), p, want)
 		}
-		if up := l.Bypass()[p]; up != kafkalocal.ProxiedUpstream(i+1) {
+		if up, _ := l.Direct().Upstream(p); up != kafkalocal.ProxiedUpstream(i+1) {
 			t.Errorf("proxy %s forwards to %s, want %s", kafkalocal.ProxyName(i+1), up, kafkalocal.ProxiedUpstream(i+1))
 		}
 	}

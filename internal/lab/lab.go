@@ -8,16 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
@@ -25,11 +21,9 @@ import (
 	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
-	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
-	"github.com/prodlab/prodlab/internal/kafkaframe"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/metrics"
@@ -38,181 +32,29 @@ import (
 	"github.com/prodlab/prodlab/internal/toxi"
 )
 
-// Config describes a lab. Zero ports mean any free port; DefaultConfig
-// gives the seed's ports.
-type Config struct {
-	// Host is the interface every listener binds, default 127.0.0.1.
-	Host string
-	// AllowedHosts are the names, besides localhost, IP addresses and
-	// Host, that every listener accepts in a request's Host header.
-	AllowedHosts []string
-	// Brokers is the embedded broker count, 1 or 3 (default 1).
-	Brokers int
-	// BrokerPort is broker 1's direct port; broker i uses BrokerPort+i-1.
-	BrokerPort int
-	// ProxyPort is the port of proxy "kafka"; proxy i uses ProxyPort+i-1.
-	ProxyPort int
-	// ToxiproxyPort serves Toxiproxy's REST API.
-	ToxiproxyPort int
-	// APIPorts maps each engine to run to its API port; an engine this
-	// build leaves out is an error (default: every built engine, on
-	// prodlab.DefaultPorts).
-	APIPorts map[string]int
-	// DataDir persists the embedded cluster; empty keeps it in memory.
-	DataDir string
-	// SyncWrites fsyncs every batch before the broker acknowledges it, so
-	// that acknowledged records survive an OS crash, not only a kill.
-	SyncWrites bool
-	// MaxFrameBytes caps the Kafka request frames the embedded brokers
-	// read, on their direct and Toxiproxy ports (see broker.MaxFrameBytes);
-	// 0 keeps broker's default, kafkaframe.DefaultMax (100 MiB).
-	MaxFrameBytes int
-	// External is the direct bootstrap of an external cluster; empty runs
-	// the embedded one.
-	External []string
-	// Upstreams are the external brokers' proxied listeners, one per proxy;
-	// empty asks the cluster (see layoutUpstreams).
-	Upstreams []string
-	// Faults is how Toxiproxy comes between the producers and an external
-	// cluster, default FaultsAuto; see FaultMode.
-	Faults FaultMode
-	// Producer configures both engines; its Bootstrap is set by Open.
-	Producer prodlab.Config
-	// StoreSize and StoreTTL bound each API's status store.
-	StoreSize int
-	StoreTTL  time.Duration
-	// ConsolePort serves the web console; negative disables it.
-	ConsolePort int
-	// ReadTimeout bounds the reading of each HTTP request, body included,
-	// on every server of the lab; default 15 s.
-	ReadTimeout time.Duration
-	// IdleTimeout closes a keep-alive connection left idle, default 60 s.
-	IdleTimeout time.Duration
-	// Verbose lets Toxiproxy log every connection.
-	Verbose bool
-	// Logger receives the lab's logs.
-	Logger *slog.Logger
-}
-
-// DefaultConfig returns the seed's ports and the lab's defaults.
-func DefaultConfig() Config {
-	return Config{
-		Host:          "127.0.0.1",
-		Brokers:       1,
-		BrokerPort:    prodlab.DefaultPorts.Broker,
-		ProxyPort:     prodlab.DefaultPorts.Proxy,
-		ToxiproxyPort: prodlab.DefaultPorts.Toxiproxy,
-		ConsolePort:   prodlab.DefaultPorts.Console,
-		APIPorts:      builtAPIPorts(),
-		DataDir:       ".prodlab/data",
-		MaxFrameBytes: int(kafkaframe.DefaultMax),
-		Producer:      prodlab.DefaultConfig(),
-		StoreSize:     100000,
-		StoreTTL:      10 * time.Minute,
-		ReadTimeout:   15 * time.Second,
-		IdleTimeout:   60 * time.Second,
-		Logger:        slog.Default(),
-	}
-}
-
-// builtAPIPorts maps every engine of this build to its seed port.
-func builtAPIPorts() map[string]int {
-	all, ports := prodlab.DefaultPorts.APIs(), map[string]int{}
-	for _, n := range engine.Names() {
-		ports[n] = all[n]
-	}
-	return ports
-}
-
-// defaults fills in the fields that are unset and have a default.
-func (c *Config) defaults() {
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.ReadTimeout == 0 {
-		c.ReadTimeout = 15 * time.Second
-	}
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = 60 * time.Second
-	}
-}
-
-// ErrConfig wraps every error of a Config that Open refuses.
-var ErrConfig = errors.New("lab config")
-
-// validate checks every field and names each one at fault.
-func (c *Config) validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.Brokers != 1 && c.Brokers != 3 {
-		bad("Brokers %d: use 1 or 3", c.Brokers)
-	}
-	for _, p := range []struct {
-		name string
-		port int
-	}{{"BrokerPort", c.BrokerPort}, {"ProxyPort", c.ProxyPort}, {"ToxiproxyPort", c.ToxiproxyPort}} {
-		if p.port < 0 || p.port > 65535 {
-			bad("%s %d: use a port from 0 to 65535", p.name, p.port)
-		}
-	}
-	if c.ConsolePort < -1 || c.ConsolePort > 65535 {
-		bad("ConsolePort %d: use a port from 0 to 65535, or -1 for no console", c.ConsolePort)
-	}
-	for name, p := range c.APIPorts {
-		switch _, known := prodlab.DefaultPorts.APIs()[name]; {
-		case !known:
-			bad("APIPorts: engine %q is unknown: %s", name, strings.Join(engine.Names(), " or "))
-		case !engine.Built(name):
-			errs = append(errs, engine.NotBuiltError(name))
-		case p < 0 || p > 65535:
-			bad("APIPorts[%s] %d: use a port from 0 to 65535", name, p)
-		}
-	}
-	switch {
-	case c.Faults != FaultsAuto && c.Faults != Proxied && c.Faults != Dialed && c.Faults != Relayed:
-		bad("Faults %q: use auto, proxied, relay or dialer", c.Faults)
-	case c.Faults == Relayed && (len(c.External) == 0 || len(c.Upstreams) > 0):
-		bad("Faults relay needs an external cluster, and no Upstreams")
-	case c.Faults == Dialed && len(c.External) == 0:
-		bad("Faults dialer needs an external cluster: the embedded brokers advertise their proxies")
-	case c.Faults == Dialed && len(c.Upstreams) > 0:
-		bad("Faults dialer and Upstreams: upstreams are the proxied listeners of the proxied mode")
-	}
-	if c.ReadTimeout < 0 || c.IdleTimeout < 0 {
-		bad("ReadTimeout and IdleTimeout must not be negative")
-	}
-	if c.MaxFrameBytes != 0 && (c.MaxFrameBytes < 1<<20 || c.MaxFrameBytes > math.MaxInt32) {
-		bad("MaxFrameBytes %d: use 1 MiB (1048576) to 2 GiB - 1 (2147483647), or 0 for the default", c.MaxFrameBytes)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	return nil
-}
-
 // Lab is a running lab.
 type Lab struct {
 	cfg     Config
-	cluster *broker.Cluster
+	guard   *httpguard.Guard // Host allow-list and cross-origin checks
+	closers []func()         // what Open started, closed in reverse by Close
+
+	// The cluster, and Toxiproxy between it and the producers.
+	cluster *broker.Cluster // the embedded one; nil with an external one
+	path    *direct.Path    // the observers' way around Toxiproxy
 	toxi    *toxi.Server
-	direct  []string
 	proxies []string
 	mode    FaultMode
 	dialer  *toxi.Dialer  // Dialed mode only
 	relay   *kproxy.Relay // Relayed mode only
 	labCA   string        // the relay's CA certificate, with TLS
-	tmpCA   string        // a CA directory to remove at Close
-	meta    *kgo.Client   // the dialer's node id lookups
-	toxiURL string
-	apis    []*API
-	servers []*http.Server // producer APIs
-	toxiSrv *http.Server
-	console *consoleServer
-	shut    bool // engines flushed and closed
 
-	guard *httpguard.Guard // Host allow-list and cross-origin checks
-
+	// What the lab serves.
+	toxiURL  string
+	apis     []*API
+	servers  []*http.Server // producer APIs
+	console  *consoleServer
 	progress atomic.Pointer[progress.Recorder]
+	shut     bool // engines flushed and closed
 }
 
 // API is one running producer API.
@@ -233,7 +75,9 @@ func (a *API) Handler() http.Handler {
 }
 
 // Open checks cfg, binds every listener and starts serving. Config and
-// bind errors surface here, before anything is left running.
+// bind errors surface here, before anything is left running. It opens the
+// lab in steps: the cluster, the proxies, the progress record, the APIs,
+// the console; on any error, what the steps opened is closed again.
 func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
@@ -252,99 +96,133 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy")), toxi.Observe(l.observeToxic)); err != nil {
 		return nil, err
 	}
-	port := func(base, i int) int {
-		if base == 0 {
-			return 0
-		}
-		return base + i
-	}
+	l.closers = append(l.closers, l.toxi.Close)
 	var upstreams []string
-	if len(cfg.External) == 0 {
-		ports := make([]int, cfg.Brokers)
-		for i := range ports {
-			ports[i] = port(cfg.BrokerPort, i)
-		}
-		bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
-			broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
-			// A compacted partition's segment rolls on a write segment.ms
-			// after it began, or at once on compaction-check's roll key;
-			// the cleaner runs right after (broker/roll.go).
-			broker.CompactOnKey(admin.RollKey)}
-		if cfg.DataDir != "" {
-			bopts = append(bopts, broker.DataDir(cfg.DataDir))
-		}
-		bopts = append(bopts, broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites))
-		if cfg.MaxFrameBytes != 0 { // checked by validate
-			bopts = append(bopts, broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)))
-		}
-		if l.cluster, err = broker.Start(bopts...); err != nil {
-			return nil, fmt.Errorf("embedded kafka: %w", err)
-		}
-		l.direct = l.cluster.DirectAddrs()
-		l.mode, upstreams = Proxied, l.direct
-	} else {
-		l.direct = cfg.External
-		if l.mode, upstreams, err = externalFaults(ctx, cfg); err != nil {
-			return nil, err
-		}
-		switch l.mode {
-		case Dialed:
-			if err := l.openDialer(); err != nil {
-				return nil, err
-			}
-		case Relayed:
-			up, err := l.openRelay()
-			if err != nil {
-				return nil, err
-			}
-			upstreams = []string{up}
-		}
-	}
-	for i, up := range upstreams {
-		listen := net.JoinHostPort(cfg.Host, strconv.Itoa(port(cfg.ProxyPort, i)))
-		addr, err := l.toxi.AddProxy(kafkalocal.ProxyName(i+1), listen, up)
-		if err != nil {
-			return nil, err
-		}
-		l.proxies = append(l.proxies, addr)
-		if l.cluster != nil {
-			if err := l.cluster.Advertise(i, addr); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if l.cluster == nil && l.mode == Proxied {
-		if err := checkAdvertised(ctx, l.proxies, cfg.Producer.Client); err != nil {
-			return nil, err
-		}
-	}
-	if err := l.openProgress(); err != nil {
-		return nil, err
-	}
-	tln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ToxiproxyPort)))
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy api: %w", err)
-	}
-	l.toxiURL = "http://" + tln.Addr().String()
-	l.toxiSrv = l.serve(tln, l.toxi.Routes())
-
-	for _, name := range engine.Names() {
-		p, ok := cfg.APIPorts[name]
-		if !ok {
-			continue
-		}
-		a, err := l.openAPI(name, net.JoinHostPort(cfg.Host, strconv.Itoa(p)))
-		if err != nil {
-			return nil, err
-		}
-		l.apis = append(l.apis, a)
-	}
-	if cfg.ConsolePort >= 0 {
-		if err := l.openConsole(net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.ConsolePort))); err != nil {
+	for _, step := range []func() error{
+		func() (err error) { upstreams, err = l.openCluster(ctx); return err },
+		func() error { return l.openProxies(ctx, upstreams) },
+		l.openProgress, l.openAPIs, l.openConsole,
+	} {
+		if err := step(); err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
+}
+
+// port returns the port of the i-th (0-based) of a run of ports from
+// base, or 0 (any free port) when base is.
+func port(base, i int) int {
+	if base == 0 {
+		return 0
+	}
+	return base + i
+}
+
+// openCluster starts the embedded cluster, or finds the external one and
+// its fault mode, sets the direct path, and returns the upstreams of the
+// proxies to create.
+func (l *Lab) openCluster(ctx context.Context) ([]string, error) {
+	addrs := l.cfg.External
+	if len(addrs) == 0 {
+		if err := l.startBrokers(); err != nil {
+			return nil, err
+		}
+		addrs = l.cluster.DirectAddrs()
+	}
+	// Observers bypass every proxy, those the relay or the dialer add too.
+	var err error
+	if l.path, err = direct.New(direct.Bootstrap(addrs...), direct.Follow(l.toxi.Proxies), direct.Props(l.cfg.Producer.Client)); err != nil {
+		return nil, err
+	}
+	if l.cluster != nil {
+		l.mode = Proxied
+		return addrs, nil
+	}
+	var upstreams []string
+	if l.mode, upstreams, err = l.externalFaults(ctx); err != nil {
+		return nil, err
+	}
+	switch l.mode {
+	case Dialed:
+		return nil, l.openDialer()
+	case Relayed:
+		up, err := l.openRelay()
+		return []string{up}, err
+	}
+	return upstreams, nil
+}
+
+// startBrokers starts the embedded cluster.
+func (l *Lab) startBrokers() error {
+	cfg := l.cfg
+	ports := make([]int, cfg.Brokers)
+	for i := range ports {
+		ports[i] = port(cfg.BrokerPort, i)
+	}
+	bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
+		broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
+		// A compacted partition's segment rolls on a write segment.ms
+		// after it began, or at once on compaction-check's roll key;
+		// the cleaner runs right after (broker/roll.go).
+		broker.CompactOnKey(admin.RollKey), broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)),
+		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
+	if cfg.DataDir != "" {
+		bopts = append(bopts, broker.DataDir(cfg.DataDir))
+	}
+	var err error
+	if l.cluster, err = broker.Start(bopts...); err != nil {
+		return fmt.Errorf("embedded kafka: %w", err)
+	}
+	l.closers = append(l.closers, l.cluster.Close)
+	return nil
+}
+
+// openProxies creates proxy i (kafka, kafka-2...) to upstreams[i], has an
+// embedded broker advertise it, and checks that an external cluster in
+// Proxied mode advertises only proxies there.
+func (l *Lab) openProxies(ctx context.Context, upstreams []string) error {
+	for i, up := range upstreams {
+		listen := net.JoinHostPort(l.cfg.Host, strconv.Itoa(port(l.cfg.ProxyPort, i)))
+		addr, err := l.toxi.AddProxy(kafkalocal.ProxyName(i+1), listen, up)
+		if err != nil {
+			return err
+		}
+		l.proxies = append(l.proxies, addr)
+		if l.cluster != nil {
+			if err := l.cluster.Advertise(i, addr); err != nil {
+				return err
+			}
+		}
+	}
+	if l.cluster == nil && l.mode == Proxied {
+		return kafkalocal.CheckAdvertised(ctx, l.path, l.proxies)
+	}
+	return nil
+}
+
+// openAPIs serves Toxiproxy's REST API and one producer API per engine
+// the Config names.
+func (l *Lab) openAPIs() error {
+	tln, err := net.Listen("tcp", net.JoinHostPort(l.cfg.Host, strconv.Itoa(l.cfg.ToxiproxyPort)))
+	if err != nil {
+		return fmt.Errorf("toxiproxy api: %w", err)
+	}
+	l.toxiURL = "http://" + tln.Addr().String()
+	srv := l.serve(tln, l.toxi.Routes())
+	l.closers = append(l.closers, func() { srv.Close() })
+	for _, name := range engine.Names() {
+		p, ok := l.cfg.APIPorts[name]
+		if !ok {
+			continue
+		}
+		a, err := l.openAPI(name, net.JoinHostPort(l.cfg.Host, strconv.Itoa(p)))
+		if err != nil {
+			return err
+		}
+		l.apis = append(l.apis, a)
+	}
+	return nil
 }
 
 // OpenAPI starts one producer API for engine name on addr, producing
@@ -357,10 +235,10 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	if l.mode == Dialed {
 		// The brokers' own addresses; franz-go dials each through its
 		// proxy, librdkafka (no dialer hook) straight.
-		pc.Bootstrap, pc.Dial = l.direct, l.dialer.DialContext
+		pc.Bootstrap, pc.Dial = l.path.Bootstrap(), l.dialer.DialContext
 	}
 	// Topic checks take the direct path: a toxic never fails them.
-	pc.Metadata, pc.MetadataDial = l.direct, l.Bypass().Dialer()
+	pc.Metadata, pc.MetadataDial = l.path.Bootstrap(), l.path.Dial
 	if l.labCA != "" {
 		// The relay serves the lab CA's certificate and verifies the
 		// brokers': the APIs trust the lab CA, and check topics through
@@ -369,11 +247,9 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		if pc.Client, err = pc.Client.With("ssl.ca.location", l.labCA); err != nil {
 			return nil, err
 		}
+		// The relay creates broker proxies as it goes: the path reads
+		// the bypass at each dial.
 		pc.Metadata = l.proxies
-		// The relay creates broker proxies as it goes: bypass each one.
-		pc.MetadataDial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return l.Bypass().Dialer()(ctx, network, addr)
-		}
 	}
 	if pc.Logger == nil {
 		pc.Logger = l.cfg.Logger
@@ -458,8 +334,13 @@ func (l *Lab) WaitReady(ctx context.Context) error {
 	return nil
 }
 
-// DirectAddrs are the brokers' direct addresses, for observers.
-func (l *Lab) DirectAddrs() []string { return l.direct }
+// DirectAddrs are the brokers' direct addresses, the bootstrap of Direct.
+func (l *Lab) DirectAddrs() []string { return l.path.Bootstrap() }
+
+// Direct is the direct path around Toxiproxy: the brokers' direct
+// addresses, the proxy bypass (as it stands at each dial) and the lab's
+// client settings. Every observer of the lab reads through it.
+func (l *Lab) Direct() *direct.Path { return l.path }
 
 // ProxyAddrs are the Toxiproxy listen addresses, one per broker, in
 // Proxied mode; in Relayed mode, proxy kafka's, the bootstrap of every
@@ -470,21 +351,8 @@ func (l *Lab) ProxyAddrs() []string { return l.proxies }
 // Producer is the engines' producer configuration.
 func (l *Lab) Producer() prodlab.Config { return l.cfg.Producer }
 
-// ClientProps are the Kafka client settings of every client of the lab.
-func (l *Lab) ClientProps() prodlab.ClientProps { return l.cfg.Producer.Client }
-
 // ToxiproxyURL is the base URL of Toxiproxy's REST API.
 func (l *Lab) ToxiproxyURL() string { return l.toxiURL }
-
-// Bypass maps each proxy to its upstream, for observers.
-func (l *Lab) Bypass() direct.Bypass { return direct.Bypass(l.toxi.Proxies()) }
-
-// connect returns the kgo options of a client the lab opens itself (the
-// dialer's, the console's, the progress record's): the client settings
-// (Producer.Client) over dial, nil for a net.Dialer (clientopts.Connect).
-func (l *Lab) connect(dial clientopts.DialFunc) ([]kgo.Opt, error) {
-	return clientopts.Connect(l.cfg.Producer.Client, dial)
-}
 
 // APIs returns the running producer APIs, in engine-name order.
 func (l *Lab) APIs() []*API { return l.apis }
@@ -581,21 +449,14 @@ func (l *Lab) closeAPI(ctx context.Context, a *API, budget time.Duration) (int, 
 	return dropped, err
 }
 
-// Close shuts the lab down: Shutdown, then Toxiproxy and the brokers.
+// Close shuts the lab down: Shutdown, then what Open started, in reverse
+// (the Toxiproxy API, the progress record, the relay, the brokers,
+// Toxiproxy).
 func (l *Lab) Close(ctx context.Context) error {
-	l.closeConsole()
 	err := l.Shutdown(ctx)
-	if l.toxiSrv != nil {
-		l.toxiSrv.Close()
+	for i := len(l.closers) - 1; i >= 0; i-- {
+		l.closers[i]()
 	}
-	if l.toxi != nil {
-		l.toxi.Close()
-	}
-	l.closeDialer()
-	l.closeRelay()
-	l.closeProgress()
-	if l.cluster != nil {
-		l.cluster.Close()
-	}
+	l.closers = nil
 	return err
 }

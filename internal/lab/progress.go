@@ -25,14 +25,9 @@ func (l *Lab) openProgress() error {
 	if len(engines) == 0 {
 		return nil // no API, no checkpoint to see
 	}
-	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.direct, l.Bypass()),
+	opts := []progress.Opt{progress.Engines(engines...), progress.Direct(l.path),
 		progress.RequestTimeout(l.cfg.Producer.RequestTimeout), progress.Tuned(tuned(l.cfg.Producer)),
 		progress.Logger(l.cfg.Logger.With("part", "progress"))}
-	conn, err := l.connect(l.Bypass().Dialer())
-	if err != nil {
-		return err
-	}
-	opts = append(opts, progress.Connect(conn...))
 	if l.cfg.DataDir != "" {
 		opts = append(opts, progress.File(filepath.Join(l.cfg.DataDir, progress.FileName)))
 	}
@@ -41,6 +36,7 @@ func (l *Lab) openProgress() error {
 		return err
 	}
 	l.progress.Store(p)
+	l.closers = append(l.closers, l.closeProgress)
 	return nil
 }
 

@@ -194,7 +194,7 @@ func API(l *lab.Lab, name string) *lab.API {
 // Admin returns an admin client on l's direct path, closed when t ends.
 func Admin(t testing.TB, l *lab.Lab) *kadm.Client {
 	t.Helper()
-	cl, err := direct.NewClient(l.DirectAddrs(), l.Bypass())
+	cl, err := l.Direct().Client()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	recs, err := direct.ReadAll(ctx, l.DirectAddrs(), l.Bypass(), topic)
+	recs, err := l.Direct().ReadAll(ctx, topic)
 	if err != nil {
 		t.Fatalf("read %s: %v", topic, err)
 	}
@@ -345,7 +345,7 @@ func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField stri
 // the brokers' direct listeners.
 func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string) {
 	t.Helper()
-	cl, err := direct.NewClient(l.DirectAddrs(), l.Bypass(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	cl, err := l.Direct().Client(kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}

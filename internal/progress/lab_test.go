@@ -265,7 +265,7 @@ var compacted = map[string]*string{"cleanup.policy": new("compact"), "segment.ms
 // customer-42 of topic: it rolls the segment and waits for compaction.
 func compactionCheck(t *testing.T, l *lab.Lab, topic string) {
 	t.Helper()
-	adm, err := admin.New(l.DirectAddrs(), admin.Bypass(l.Bypass()))
+	adm, err := admin.New(l.Direct())
 	if err != nil {
 		t.Fatal(err)
 	}

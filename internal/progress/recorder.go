@@ -49,9 +49,7 @@ type cfg struct {
 	engines        []string
 	requestTimeout time.Duration
 	tuned          string
-	bootstrap      []string
-	bypass         direct.Bypass
-	connect        []kgo.Opt
+	direct         *direct.Path
 	every          time.Duration
 	compactAge     time.Duration
 	logger         *slog.Logger
@@ -75,15 +73,9 @@ func RequestTimeout(d time.Duration) Opt { return func(c *cfg) { c.requestTimeou
 // defaults), which leaves exercise 1 unticked.
 func Tuned(desc string) Opt { return func(c *cfg) { c.tuned = desc } }
 
-// Direct gives the brokers' direct listeners and the proxies to bypass:
-// 02.4's copies and 02.6's compaction are read there. Required.
-func Direct(bootstrap []string, b direct.Bypass) Opt {
-	return func(c *cfg) { c.bootstrap, c.bypass = bootstrap, b }
-}
-
-// Connect sets the kgo options of every client on the direct path: the
-// client settings over the bypass (clientopts.Connect); default none.
-func Connect(opts ...kgo.Opt) Opt { return func(c *cfg) { c.connect = opts } }
+// Direct gives the direct path around Toxiproxy: 02.4's copies and
+// 02.6's compaction are read there. Required, with a bootstrap.
+func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // VerifyEvery is how often pending copy counts and compaction checks run
 // against the brokers, default 1s.
@@ -157,7 +149,7 @@ func New(opts ...Opt) (*Recorder, error) {
 	switch {
 	case len(c.engines) == 0:
 		return nil, fmt.Errorf("progress: Engines must name at least one engine")
-	case len(c.bootstrap) == 0:
+	case c.direct == nil || len(c.direct.Bootstrap()) == 0:
 		return nil, fmt.Errorf("progress: Direct must give a bootstrap address")
 	case c.requestTimeout <= 0:
 		return nil, fmt.Errorf("progress: RequestTimeout must be > 0, got %v", c.requestTimeout)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -35,7 +36,7 @@ func TestLoadRefusesABadFile(t *testing.T) {
 		if _, err := Load(path); !errors.Is(err, ErrFile) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: %v, want ErrFile naming the file", name, err)
 		}
-		if _, err := New(File(path), Engines("franz"), Direct([]string{"127.0.0.1:1"}, nil)); !errors.Is(err, ErrFile) {
+		if _, err := New(File(path), Engines("franz"), Direct(testPath)); !errors.Is(err, ErrFile) {
 			t.Errorf("%s: New: %v, want ErrFile", name, err)
 		}
 	}
@@ -46,7 +47,7 @@ func TestLoadRefusesABadFile(t *testing.T) {
 
 func newTest(t *testing.T, opts ...Opt) *Recorder {
 	t.Helper()
-	r, err := New(append([]Opt{Engines("franz", "librdkafka"), Direct([]string{"127.0.0.1:1"}, nil), VerifyEvery(time.Hour)}, opts...)...)
+	r, err := New(append([]Opt{Engines("franz", "librdkafka"), Direct(testPath), VerifyEvery(time.Hour)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,3 +134,6 @@ func TestConcurrent(t *testing.T) {
 		t.Fatalf("%d ticked, want 02.0 and 02.2:\n%s", n, r.Report().Text(i18n.EN))
 	}
 }
+
+// testPath is a direct path to a port nothing listens on.
+var testPath, _ = direct.New(direct.Bootstrap("127.0.0.1:1"))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
@@ -33,7 +34,7 @@ func lostAck(engine string, mode prodlab.Mode, s labtest.Sent) api.Event {
 func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 1, nil)
-	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()), progress.VerifyEvery(time.Hour),
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.Direct()), progress.VerifyEvery(time.Hour),
 		progress.RequestTimeout(lostAckTimeout))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +85,7 @@ func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
 // TestExerciseTimeoutNeedsTheToxic: an error without a timeout toxic, or
 // under another toxic, ticks nothing.
 func TestExerciseTimeoutNeedsTheToxic(t *testing.T) {
-	r, err := progress.New(progress.Engines("franz"), progress.Direct([]string{"127.0.0.1:1"}, nil))
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(directtest.Path(t, "127.0.0.1:1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestExerciseTimeoutNeedsTheToxic(t *testing.T) {
 func TestPersistAndReset(t *testing.T) {
 	path := t.TempDir() + "/progress.json"
 	open := func() *progress.Recorder {
-		r, err := progress.New(progress.File(path), progress.Engines("franz", "librdkafka"), progress.Direct([]string{"127.0.0.1:1"}, nil))
+		r, err := progress.New(progress.File(path), progress.Engines("franz", "librdkafka"), progress.Direct(directtest.Path(t, "127.0.0.1:1")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +155,7 @@ func landedEvent(key string, s labtest.Sent) api.Event {
 func TestCompactionReadsIncrementally(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 1, compacted)
-	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()), progress.VerifyEvery(time.Hour))
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.Direct()), progress.VerifyEvery(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestCompactionReadsIncrementally(t *testing.T) {
 func TestCompactionCandidatesExpire(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 1, compacted)
-	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.DirectAddrs(), l.Bypass()),
+	r, err := progress.New(progress.Engines("franz"), progress.Direct(l.Direct()),
 		progress.VerifyEvery(time.Hour), progress.CompactionAge(time.Nanosecond))
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // loop runs the pending checks every VerifyEvery until ctx ends.
@@ -57,7 +55,7 @@ func (r *Recorder) admin() (*kadm.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.client == nil {
-		cl, err := direct.NewClient(r.cfg.bootstrap, r.cfg.bypass, r.cfg.connect...)
+		cl, err := r.cfg.direct.Client()
 		if err != nil {
 			return nil, err
 		}
@@ -73,7 +71,7 @@ var errEnough = errors.New("enough")
 // to to (excluded), in order, read on the direct path; fn ends the read
 // early by returning errEnough.
 func (r *Recorder) read(ctx context.Context, topic string, p int32, from, to int64, fn func(*kgo.Record) error) error {
-	err := direct.Range(ctx, r.cfg.bootstrap, r.cfg.bypass, topic, map[int32]int64{p: from}, map[int32]int64{p: to}, fn, r.cfg.connect...)
+	err := r.cfg.direct.Range(ctx, topic, map[int32]int64{p: from}, map[int32]int64{p: to}, fn)
 	if errors.Is(err, errEnough) {
 		return nil
 	}

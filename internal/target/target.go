@@ -22,7 +22,6 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
-	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
@@ -43,12 +42,10 @@ type Target struct{ cfg }
 type cfg struct {
 	apis           []API
 	toxiproxy      string
-	bootstrap      []string
-	bootstrapSet   bool // given, not the default
+	direct         *direct.Path
 	topic          string
 	requestTimeout time.Duration
 	retryBackoff   time.Duration
-	client         prodlab.ClientProps
 }
 
 // Opt configures a Target.
@@ -62,15 +59,15 @@ func APIs(apis ...API) Opt { return func(c *cfg) { c.apis = apis } }
 // http://127.0.0.1:8474.
 func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = url } }
 
-// Bootstrap sets the brokers' direct listeners, for reading the log.
-// Default: the upstream of Toxiproxy's proxy kafka when it is a loopback
-// address, as in every mode of prodlab up (the broker's listener, or the
-// relay's on a cluster that advertises its own addresses), which the
-// proxy bypass leads to every broker; else 127.0.0.1:9092. See
-// Conn.Bootstrap.
-func Bootstrap(addrs ...string) Opt {
-	return func(c *cfg) { c.bootstrap, c.bootstrapSet = addrs, true }
-}
+// Direct sets the direct path the log is read through: the brokers'
+// direct listeners and the client settings; its bypass is read from
+// Toxiproxy at Connect. A path without a bootstrap takes the upstream of
+// Toxiproxy's proxy kafka when it is a loopback address, as in every mode
+// of prodlab up (the broker's listener, or the relay's on a cluster that
+// advertises its own addresses), which the proxy bypass leads to every
+// broker; else 127.0.0.1:9092. Default: such a path, with no client
+// settings.
+func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // Topic sets the topic that receives the messages, which must exist;
 // default (and if empty) prodlab.DefaultTopic.
@@ -82,10 +79,6 @@ func Topic(topic string) Opt { return func(c *cfg) { c.topic = topic } }
 func Timings(requestTimeout, retryBackoff time.Duration) Opt {
 	return func(c *cfg) { c.requestTimeout, c.retryBackoff = requestTimeout, retryBackoff }
 }
-
-// Client sets the Kafka client settings (security, client.id) of the
-// readers of the log; default none.
-func Client(p prodlab.ClientProps) Opt { return func(c *cfg) { c.client = p } }
 
 // ErrToxicsPresent means a proxy already holds toxics, which would blur
 // the faults a run injects.
@@ -102,8 +95,8 @@ func New(opts ...Opt) (*Target, error) {
 			{Name: prodlab.Librdkafka, URL: "http://" + prodlab.Loopback(p.Librdkafka)},
 		},
 		toxiproxy: "http://" + prodlab.Loopback(p.Toxiproxy),
-		bootstrap: []string{prodlab.Loopback(p.Broker)},
 	}}
+	t.direct, _ = direct.New() // no option, no error
 	for _, o := range opts {
 		o(&t.cfg)
 	}
@@ -137,8 +130,8 @@ func (t *Target) validate() error {
 	if err := checkURL(t.toxiproxy); err != nil {
 		errs = append(errs, fmt.Errorf("Toxiproxy: %w", err))
 	}
-	if len(t.bootstrap) == 0 {
-		errs = append(errs, errors.New("Bootstrap: at least one direct host:port is required"))
+	if t.direct == nil {
+		errs = append(errs, errors.New("Direct: a path is required"))
 	}
 	if msg := prodlab.ValidTopic(t.topic); msg != "" {
 		errs = append(errs, errors.New("Topic: "+msg))
@@ -166,8 +159,14 @@ func (t *Target) APIs() []API { return t.apis }
 // ToxiproxyURL returns the base URL of Toxiproxy's REST API.
 func (t *Target) ToxiproxyURL() string { return t.toxiproxy }
 
-// Bootstrap returns the brokers' direct listeners.
-func (t *Target) Bootstrap() []string { return t.bootstrap }
+// Bootstrap returns the brokers' direct listeners: Direct's, else
+// 127.0.0.1:9092 (see Direct for the running lab's).
+func (t *Target) Bootstrap() []string {
+	if t.direct != nil && len(t.direct.Bootstrap()) > 0 {
+		return t.direct.Bootstrap()
+	}
+	return []string{prodlab.Loopback(prodlab.DefaultPorts.Broker)}
+}
 
 // Topic returns the topic.
 func (t *Target) Topic() string { return t.topic }
@@ -210,21 +209,17 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 	return nil
 }
 
-// Conn is an open connection to a target: the proxy bypass, the proxies
+// Conn is an open connection to a target: the direct path, the proxies
 // and an admin client on the direct listeners.
 type Conn struct {
-	// Bypass maps each proxy's listen address to its upstream.
-	Bypass direct.Bypass
+	// Path is the direct path the log is read through: the Target's,
+	// with the bootstrap of the running lab when it had none (see
+	// Direct) and the bypass Toxiproxy lists.
+	Path *direct.Path
 	// Proxies are Toxiproxy's proxies, sorted by name.
 	Proxies Proxies
 	// Admin talks to the brokers through their direct listeners.
 	Admin *kadm.Client
-	// Opts are the kgo options of a reader of the log: the client
-	// settings over the bypass (clientopts.Connect).
-	Opts []kgo.Opt
-	// Bootstrap is the direct bootstrap the log is read through: the
-	// Target's, or the running lab's when none was given (see Bootstrap).
-	Bootstrap []string
 	// Dialer is set when a proxy is one the lab's dialer or relay
 	// created (toxiclient.IsDialerProxy): the cluster advertises its own
 	// addresses, and a broker gets its proxy when first reached, so the
@@ -251,20 +246,19 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.toxiproxy, err)
 	}
-	bypass := direct.Bypass(up)
 	proxies, err := cleanProxies(ctx, tc, t.toxiproxy)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := clientopts.Connect(t.client, bypass.Dialer())
+	popts := []direct.Opt{direct.Bypass(up)}
+	if len(t.direct.Bootstrap()) == 0 {
+		popts = append(popts, direct.Bootstrap(labBootstrap(proxies, t.Bootstrap())...))
+	}
+	path, err := t.direct.With(popts...)
 	if err != nil {
 		return nil, err
 	}
-	bootstrap := t.bootstrap
-	if !t.bootstrapSet {
-		bootstrap = labBootstrap(proxies, bootstrap)
-	}
-	cl, err := direct.NewClient(bootstrap, bypass, opts...)
+	cl, err := path.Client()
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +266,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	for _, p := range proxies {
 		dialer = dialer || toxiclient.IsDialerProxy(p.Name)
 	}
-	return &Conn{Bootstrap: bootstrap, Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Opts: opts, Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
+	return &Conn{Path: path, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
 }
 
 // labBootstrap returns the upstream of proxy kafka if it is a loopback

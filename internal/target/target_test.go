@@ -26,7 +26,7 @@ func TestNew(t *testing.T) {
 		{"twice", target.APIs(d.APIs()[0], d.APIs()[0]), "given twice"},
 		{"api url", target.APIs(target.API{Name: "franz", URL: "ftp://x"}), "not an http:// URL"},
 		{"toxiproxy", target.Toxiproxy("127.0.0.1:8474"), "Toxiproxy:"},
-		{"bootstrap", target.Bootstrap(), "Bootstrap"},
+		{"direct", target.Direct(nil), "Direct"},
 		{"topic", target.Topic(".."), "not a legal Kafka topic"},
 		{"request timeout", target.Timings(time.Millisecond, 0), "request timeout"},
 		{"retry backoff", target.Timings(0, -1), "retry backoff"},

@@ -57,7 +57,7 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 	v := &validator{Validator: x, conn: conn}
 	ends, err := direct.EndOffsets(ctx, conn.Admin, x.t.Topic())
 	if err != nil {
-		return rep, i18n.Errorf("validate.err.direct", "bootstrap", strings.Join(conn.Bootstrap, ","), "err", err)
+		return rep, i18n.Errorf("validate.err.direct", "bootstrap", strings.Join(conn.Path.Bootstrap(), ","), "err", err)
 	}
 	partitions := slices.Sorted(maps.Keys(ends))
 	for _, a := range x.t.APIs() {
@@ -172,7 +172,7 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(v.conn.Bootstrap, v.conn.Bypass, v.t.Topic(), res.EventID, from, v.conn.Opts)
+	w, err := startWatch(v.conn.Path, v.t.Topic(), res.EventID, from)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -146,7 +146,7 @@ func TestConfigValidate(t *testing.T) {
 		{"mode", target.Topic(""), validate.Modes("fast"), "not allowed"},
 		{"timeout", target.Timings(time.Millisecond, 0), validate.Modes(), "outside"},
 		{"timeout scan", target.Topic(""), validate.TimeoutScan(-1), "TimeoutScan"},
-		{"bootstrap", target.Bootstrap(), validate.Modes(), "Bootstrap"},
+		{"direct", target.Direct(nil), validate.Modes(), "Direct"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, err := target.New(tc.tg)

@@ -26,15 +26,15 @@ type watch struct {
 }
 
 // startWatch reads topic from the offsets in from and collects the copies
-// of eventID's send (Copies); opts go to the reader's client.
-func startWatch(bootstrap []string, b direct.Bypass, topic, eventID string, from map[int32]int64, opts []kgo.Opt) (*watch, error) {
+// of eventID's send (Copies) on the direct path p.
+func startWatch(p *direct.Path, topic, eventID string, from map[int32]int64) (*watch, error) {
 	offs := map[int32]kgo.Offset{}
 	next := map[int32]int64{}
-	for p, o := range from {
-		offs[p] = kgo.NewOffset().At(o)
-		next[p] = o
+	for part, o := range from {
+		offs[part] = kgo.NewOffset().At(o)
+		next[part] = o
 	}
-	r, err := direct.NewReader(bootstrap, b, topic, offs, nil, opts...)
+	r, err := p.NewReader(topic, offs, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 func Of(t testing.TB, l *lab.Lab, topic string, opts ...target.Opt) *target.Target {
 	t.Helper()
 	tg, err := target.New(append([]target.Opt{target.APIs(APIs(l)...), target.Toxiproxy(l.ToxiproxyURL()),
-		target.Bootstrap(l.DirectAddrs()...), target.Topic(topic)}, opts...)...)
+		target.Direct(l.Direct()), target.Topic(topic)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,123 @@
+package kafkalocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab/internal/direct"
+)
+
+// discoverTimeout bounds each question asked of a running cluster.
+const discoverTimeout = 15 * time.Second
+
+// maxLayoutNodes bounds the node ids the layout gives ports to: broker i
+// has the ports of prodlab.Ports +i-1.
+const maxLayoutNodes = 9
+
+// Found is what Discover learnt of a running cluster.
+type Found struct {
+	// Layout reports whether every live broker advertises, on the
+	// listener asked, the DIRECT address this layout gives its node id:
+	// such a cluster also has PROXIED listeners that advertise
+	// Toxiproxy's ports. Any other cluster advertises only its own
+	// addresses.
+	Layout bool
+	// MaxNodeID is the highest node id of a live broker or of a replica,
+	// so that a broker that is down still counts.
+	MaxNodeID int32
+	bootstrap string
+}
+
+// Discover asks the running cluster on p's bootstrap for its brokers and
+// topics and says whether it is laid out as this package lays it out.
+func Discover(ctx context.Context, p *direct.Path) (Found, error) {
+	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+	defer cancel()
+	f := Found{bootstrap: strings.Join(p.Bootstrap(), ",")}
+	resp, err := p.Metadata(ctx, kgo.DialTimeout(2*time.Second))
+	if err != nil {
+		return f, fmt.Errorf("external kafka %s does not answer Metadata: %w (is it running? scripts/kafka-local.sh up)", f.bootstrap, err)
+	}
+	brokers := direct.BrokersOf(resp)
+	f.Layout = len(brokers) > 0
+	for _, b := range brokers {
+		f.MaxNodeID = max(f.MaxNodeID, b.NodeID)
+		f.Layout = f.Layout && b.NodeID >= 1 && b.NodeID <= maxLayoutNodes && b.Addr == DirectAddr(int(b.NodeID))
+	}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			for _, r := range p.Replicas {
+				f.MaxNodeID = max(f.MaxNodeID, r)
+			}
+		}
+	}
+	return f, nil
+}
+
+// Upstreams returns the PROXIED listener of every node from 1 to
+// MaxNodeID, in node id order: the upstreams of the lab's proxies on a
+// cluster laid out as this package lays it out.
+func (f Found) Upstreams() ([]string, error) {
+	if f.MaxNodeID < 1 || f.MaxNodeID > maxLayoutNodes {
+		return nil, fmt.Errorf("external kafka %s: highest node id %d is not the lab's layout (node ids 1..%d); give the proxied listeners with --upstreams",
+			f.bootstrap, f.MaxNodeID, maxLayoutNodes)
+	}
+	ups := make([]string, f.MaxNodeID)
+	for i := range ups {
+		ups[i] = ProxiedUpstream(i + 1)
+	}
+	return ups, nil
+}
+
+// CheckAdvertised asks the cluster through the proxies (the first that
+// answers), with p's client settings and no bypass, which brokers it
+// advertises there, and fails unless every one is on a port a proxy
+// listens on: otherwise producers would reach a broker around Toxiproxy.
+func CheckAdvertised(ctx context.Context, p *direct.Path, proxies []string) error {
+	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+	defer cancel()
+	ports := map[string]bool{}
+	for _, px := range proxies {
+		if _, port, err := net.SplitHostPort(px); err == nil {
+			ports[port] = true
+		}
+	}
+	var (
+		brokers []direct.Broker
+		via     string
+		errs    []error
+	)
+	for _, px := range proxies {
+		through, err := p.With(direct.Bootstrap(px), direct.Bypass(nil))
+		if err != nil {
+			return err
+		}
+		if brokers, err = through.Brokers(ctx, kgo.DialTimeout(2*time.Second), kgo.RequestRetries(1)); err == nil {
+			via = px
+			break
+		}
+		errs = append(errs, fmt.Errorf("through proxy %s: %w", px, err))
+	}
+	if via == "" {
+		return fmt.Errorf("external kafka: no proxied listener answers (are the upstreams the brokers' PROXIED listeners?): %w", errors.Join(errs...))
+	}
+	var stray []string
+	for _, b := range brokers {
+		if _, port, _ := net.SplitHostPort(b.Addr); !ports[port] {
+			stray = append(stray, fmt.Sprintf("broker %d advertises %s", b.NodeID, b.Addr))
+		}
+	}
+	if len(stray) > 0 {
+		slices.Sort(stray)
+		return errors.New("external kafka: " + strings.Join(stray, ", ") + " through proxy " + via +
+			", where no Toxiproxy proxy listens (proxies: " + strings.Join(proxies, ", ") + "); producers would bypass Toxiproxy")
+	}
+	return nil
+}
