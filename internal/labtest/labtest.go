@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,6 +38,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -179,6 +181,74 @@ func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab
 		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, want)
 	}
 	return l, bootstrap
+}
+
+// Kcat returns the path of kcat (Debian's package kcat), a Kafka client
+// nobody here wrote. It skips t when kcat is not on PATH, or fails it under
+// PRODLAB_REQUIRE_KCAT=1, as make test sets.
+func Kcat(t testing.TB) string {
+	t.Helper()
+	kcat, err := exec.LookPath("kcat")
+	if err == nil {
+		return kcat
+	}
+	if os.Getenv("PRODLAB_REQUIRE_KCAT") == "1" {
+		t.Fatalf("PRODLAB_REQUIRE_KCAT=1 and no kcat (apt-get install kcat): %v", err)
+	}
+	t.Skipf("kcat not installed: %v", err)
+	return ""
+}
+
+// OnlyProxies fails t unless addrs, the brokers a client's metadata named
+// (host:port each), are n distinct addresses where Toxiproxy's proxies of
+// l listen: none is a broker's own address.
+func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
+	t.Helper()
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	proxies, err := tc.Upstreams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		if _, ok := proxies[a]; !ok {
+			t.Errorf("%s: metadata names %s, where no Toxiproxy proxy listens (%v)", who, a, proxies)
+		}
+		seen[a] = true
+	}
+	if len(seen) != n || len(addrs) != n {
+		t.Errorf("%s: metadata names %v, want %d distinct brokers", who, addrs, n)
+	}
+}
+
+// SlowBrokers puts a downstream latency toxic of d on every broker proxy
+// of l (DialerProxies), not on the bootstrap proxy kafka, until t ends: a
+// client slowed by it reached the brokers through their proxies.
+func SlowBrokers(t testing.TB, l *lab.Lab, d time.Duration) {
+	t.Helper()
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := l.DialerProxies()
+	if len(ps) == 0 {
+		t.Fatalf("lab in mode %s has no broker proxy", l.FaultMode())
+	}
+	for _, p := range ps {
+		px := tc.Proxy(p.Name)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := px.AddToxic(ctx, "slow-brokers", "latency", "downstream", 1, toxiclient.Attributes{"latency": d.Milliseconds()})
+		cancel()
+		if err != nil {
+			t.Fatalf("latency toxic on %s: %v", p.Name, err)
+		}
+		t.Cleanup(func() { _ = px.RemoveToxic(context.Background(), "slow-brokers") })
+	}
 }
 
 // API returns l's API of engine name, or nil if l does not run it.
