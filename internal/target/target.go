@@ -262,7 +262,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	}
 	bootstrap := t.bootstrap
 	if !t.bootstrapSet {
-		bootstrap = labBootstrap(proxies, bootstrap)
+		bootstrap = LabBootstrap(proxies, bootstrap)
 	}
 	cl, err := direct.NewClient(bootstrap, bypass, opts...)
 	if err != nil {
@@ -275,9 +275,9 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	return &Conn{Bootstrap: bootstrap, Bypass: bypass, Proxies: proxies, Admin: kadm.NewClient(cl), Opts: opts, Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
 }
 
-// labBootstrap returns the upstream of proxy kafka if it is a loopback
-// address, else def.
-func labBootstrap(proxies Proxies, def []string) []string {
+// LabBootstrap returns the upstream of proxy kafka if it is a loopback
+// address, the running lab's direct bootstrap in every mode, else def.
+func LabBootstrap(proxies Proxies, def []string) []string {
 	for _, p := range proxies {
 		if p.Name != "kafka" {
 			continue
