@@ -70,13 +70,14 @@ func TestKafkaTools(t *testing.T) {
 
 // TestKafkaToolsRelay runs Kafka's own CLI against the lab's bootstrap
 // (proxy kafka) in relay mode, over three kfake brokers that advertise
-// their own addresses: kafka-broker-api-versions lists only the lab's
+// their own addresses, or with PRODLAB_KAFKA=local the real brokers'
+// DIRECT listeners: kafka-broker-api-versions lists only the lab's
 // proxies, and kafka-console-producer --sync, once connected, takes at
 // least 1.5 s to deliver a record under a 1.5 s latency toxic on the
 // broker proxies alone (not on the bootstrap).
 func TestKafkaToolsRelay(t *testing.T) {
 	java, _ := javatest.Tools(t)
-	l, _ := labtest.Relayed(t, 3)
+	l, brokers := labtest.RelayedHere(t)
 	cp := javatest.Build(t, filepath.Join(javatest.Root(t), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
 	bootstrap := strings.Join(l.ProxyAddrs(), ",")
 
@@ -85,7 +86,7 @@ func TestKafkaToolsRelay(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^(\S+:\d+) \(id: -?\d+`).FindAllStringSubmatch(out, -1) {
 		addrs = append(addrs, m[1])
 	}
-	labtest.OnlyProxies(t, l, "kafka-broker-api-versions", addrs, 3)
+	labtest.OnlyProxies(t, l, "kafka-broker-api-versions", addrs, brokers)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -128,17 +128,19 @@ func TestRelayTLS(t *testing.T) {
 
 // TestRelayKcat points Debian's kcat, a librdkafka client nobody here
 // wrote, at the lab's bootstrap (proxy kafka) over three kfake brokers
-// that advertise their own addresses: its metadata names only the lab's
+// that advertise their own addresses, or with PRODLAB_KAFKA=local the
+// real brokers' DIRECT listeners: its metadata names only the lab's
 // proxies, and a 1.5 s latency toxic on the broker proxies alone delays
 // its produce by at least 1.5 s. Skipped without kcat, failed under
 // make test (labtest.Kcat).
 func TestRelayKcat(t *testing.T) {
 	kcat := labtest.Kcat(t)
-	l, _ := labtest.Relayed(t, 3)
+	l, brokers := labtest.RelayedHere(t)
 	bootstrap := strings.Join(l.ProxyAddrs(), ",")
+	topic := labtest.Topic(t, l, 3, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, kcat, "-b", bootstrap, "-L", "-t", prodlab.DefaultTopic, "-m", "30").CombinedOutput()
+	out, err := exec.CommandContext(ctx, kcat, "-b", bootstrap, "-L", "-t", topic, "-m", "30").CombinedOutput()
 	if err != nil {
 		t.Fatalf("kcat -L: %v\n%s", err, out)
 	}
@@ -146,11 +148,11 @@ func TestRelayKcat(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^\s+broker -?\d+ at (\S+)`).FindAllStringSubmatch(string(out), -1) {
 		addrs = append(addrs, strings.TrimSuffix(m[1], " (controller)"))
 	}
-	labtest.OnlyProxies(t, l, "kcat -L", addrs, 3)
+	labtest.OnlyProxies(t, l, "kcat -L", addrs, brokers)
 
 	produce := func(id string) time.Duration {
 		t.Helper()
-		cmd := exec.CommandContext(ctx, kcat, "-b", bootstrap, "-P", "-t", prodlab.DefaultTopic, "-k", id,
+		cmd := exec.CommandContext(ctx, kcat, "-b", bootstrap, "-P", "-t", topic, "-k", id,
 			"-X", "linger.ms=0", "-X", "enable.idempotence=true")
 		cmd.Stdin = strings.NewReader(`{"eventId":"` + id + `"}` + "\n")
 		start := time.Now()
@@ -158,7 +160,7 @@ func TestRelayKcat(t *testing.T) {
 			t.Fatalf("kcat -P: %v\n%s", err, out)
 		}
 		took := time.Since(start)
-		if recs := labtest.Count(t, l, prodlab.DefaultTopic, id); len(recs) != 1 {
+		if recs := labtest.Count(t, l, topic, id); len(recs) != 1 {
 			t.Fatalf("kcat -P %s: %d copies in the log, want 1", id, len(recs))
 		}
 		return took

@@ -162,6 +162,27 @@ func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string)
 	return selfAdvertising(t, n, lab.FaultsAuto, mod...)
 }
 
+// RelayedHere is a lab in relay mode over the target's cluster: three
+// kfake brokers advertising their own addresses (Relayed), or with
+// PRODLAB_KAFKA=local the real brokers' DIRECT listeners, which do too. It
+// returns the lab and its number of brokers.
+func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
+	t.Helper()
+	if !Local() {
+		l, _ := Relayed(t, 3, mod...)
+		return l, 3
+	}
+	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) { c.Faults = lab.Relayed }}, mod...)...)
+	if m := l.FaultMode(); m != lab.Relayed {
+		t.Fatalf("fault mode %q over the real cluster's direct listeners, want %q", m, lab.Relayed)
+	}
+	n := 1
+	if Cluster() {
+		n = 3
+	}
+	return l, n
+}
+
 func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(n), kfake.SeedTopics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
