@@ -28,11 +28,11 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -144,8 +144,8 @@ func waitProxyPorts(t testing.TB) {
 	}
 }
 
-// SelfAdvertising starts an in-process kfake cluster of n brokers on free
-// ports, each advertising its own listener as a managed cluster does, with
+// SelfAdvertising starts an embedded cluster (internal/broker) of n brokers
+// on free ports, each advertising its own listener as a managed cluster does, with
 // prodlab.DefaultTopic, and a lab over it in dialer mode (see Start for
 // mod). It returns the lab and the cluster's bootstrap; both stop when t
 // ends.
@@ -163,7 +163,7 @@ func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string)
 }
 
 // RelayedHere is a lab in relay mode over the target's cluster: three
-// kfake brokers advertising their own addresses (Relayed), or with
+// embedded brokers advertising their own addresses (Relayed), or with
 // PRODLAB_KAFKA=local the real brokers' DIRECT listeners, which do too. It
 // returns the lab and its number of brokers.
 func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
@@ -185,12 +185,15 @@ func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
 
 func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(n), kfake.SeedTopics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
+	// The lab's embedded broker before Advertise: kfake with the lab's
+	// fixes (ApiVersions v3 as Kafka 3.9+ answers it, KAFKA-17011, which
+	// kafka-clients 3.6.1 needs), each broker advertising its own address.
+	c, err := broker.Start(broker.Brokers(n), broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	bootstrap := c.ListenAddrs()
+	bootstrap := c.DirectAddrs()
 	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) {
 		c.External, c.Upstreams, c.Faults = bootstrap, nil, faults
 	}}, mod...)...)
