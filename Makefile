@@ -12,7 +12,7 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: all build up test lint java-check kcat-check java-test test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down tree-before tree-check screenshots
+.PHONY: all build up test lint java-check java-test test-embedded test-local bench kafka-fetch kafka-up kafka-up-cluster kafka-down tree-before tree-check screenshots
 
 all: build
 
@@ -50,6 +50,7 @@ java-check:
 # must run.
 export PRODLAB_REQUIRE_KCAT := 1
 
+.PHONY: kcat-check
 kcat-check:
 	@command -v kcat >/dev/null || { echo "make test needs kcat on PATH (Debian: apt-get install kcat): .ci/run installs it"; exit 1; }
 
