@@ -56,6 +56,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	asyncConc := fs.Int("async-concurrency", 64, "concurrent async senders")
 	backoff := fs.Duration("backoff", 10*time.Millisecond, "wait after a 503 before an async sender retries")
 	noProxy := fs.Bool("no-proxy", true, "also measure the direct producer without Toxiproxy")
+	relay := fs.Bool("relay", false, "run the lab in relay mode: Toxiproxy and the relay, which rewrites broker addresses, in front of a broker that advertises its own address")
 	fs.StringVar(&c.out, "out", "", "also write the Markdown report to this file")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the whole run to this file")
 	heapDir := fs.String("heapprofile-dir", "", "write heap-<engine>.pprof, taken after the last async 202, to this directory")
@@ -115,7 +116,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		return c, errors.New("-engines: name at least one engine")
 	}
 	c.opts = []bench.Opt{bench.Engines(names...), bench.Concurrency(levels...), bench.Duration(*dur), bench.Warmup(*warm),
-		bench.Mode(m), bench.AsyncSends(*async), bench.AsyncConcurrency(*asyncConc), bench.Backoff(*backoff), bench.NoProxy(*noProxy)}
+		bench.Mode(m), bench.AsyncSends(*async), bench.AsyncConcurrency(*asyncConc), bench.Backoff(*backoff), bench.NoProxy(*noProxy), bench.Relay(*relay)}
 	if *heapDir != "" {
 		c.opts = append(c.opts, bench.HeapProfiles(*heapDir))
 	}

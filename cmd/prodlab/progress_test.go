@@ -186,3 +186,35 @@ func TestProgressEscapesNames(t *testing.T) {
 		t.Error("the table lacks the escaped toxic name")
 	}
 }
+
+// TestProgressRelay: a lab in relay mode, over brokers that advertise
+// their own addresses, ticks Lab 02.1 once every API has done a sync send
+// (the lab reads the log itself, with its own client settings), and
+// prodlab progress, which needs no cluster setting, shows it.
+func TestProgressRelay(t *testing.T) {
+	l, _ := labtest.Relayed(t, 3, func(c *lab.Config) { c.ConsolePort = 0 })
+	for _, a := range l.APIs() {
+		labtest.Send(t, a, "mode", "idempotent", "eventId", "progress-relay-"+a.Engine.Name())
+	}
+	ticked := func(rep progress.Report) bool {
+		for _, row := range rep.Rows {
+			if row.ID == progress.SyncSend {
+				return row.Tick != nil
+			}
+		}
+		return false
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := labtest.Eventually(ctx, func() bool { return ticked(l.Progress().Report()) }); err != nil {
+		t.Fatalf("02.1 never ticked in relay mode: %v", err)
+	}
+	var out strings.Builder
+	if err := showProgress(t.Context(), progressConfig{console: l.ConsoleURL(), dataDir: t.TempDir(), json: true}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var rep progress.Report
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil || !ticked(rep) {
+		t.Fatalf("prodlab progress --json on a relayed lab: %v, 02.1 not ticked:\n%s", err, out.String())
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/term"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
@@ -28,6 +29,7 @@ func init() {
 // connConfig says how admin commands reach the cluster.
 type connConfig struct {
 	bootstrap string
+	explicit  bool // --bootstrap or bootstrap.servers given
 	toxiproxy string
 	timeout   time.Duration
 	client    prodlab.ClientProps
@@ -38,7 +40,7 @@ type connConfig struct {
 // (-X, and fileFlag for a client.properties) on fs; call c.parsed after
 // fs.Parse.
 func addConnFlags(fs *flag.FlagSet, c *connConfig, fileFlag string) {
-	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...): the lab's direct listener by default")
+	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...) (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
 	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
 	c.flags = addClientFlags(fs, fileFlag)
 }
@@ -50,22 +52,36 @@ func (c *connConfig) parsed() error {
 	if c.client, err = c.flags.props(); err != nil {
 		return err
 	}
+	c.explicit = flagSet(c.flags.fs, "bootstrap")
 	if b, ok := c.flags.bootstrap(c.client, "bootstrap", ""); ok {
-		c.bootstrap = strings.Join(b, ",")
+		c.bootstrap, c.explicit = strings.Join(b, ","), true
 	}
 	return nil
 }
 
 // dial returns an admin client on the direct path: when Toxiproxy answers,
 // every proxy address the brokers advertise is dialled at its upstream.
+// Without a bootstrap given, it bootstraps from the running lab's, the
+// upstream of Toxiproxy's proxy kafka (see target.LabBootstrap), as
+// validate does: the embedded broker, or the relay in front of a cluster
+// that advertises its own addresses.
 func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
 	var up map[string]string
+	bootstrap := prodlab.SplitList(c.bootstrap)
 	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
 		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		up, _ = tc.Upstreams(bctx)
+		var ps target.Proxies
+		if !c.explicit && up != nil {
+			m, _ := tc.Proxies(bctx)
+			for _, p := range m {
+				ps = append(ps, p)
+			}
+		}
 		cancel()
+		bootstrap = target.LabBootstrap(ps, bootstrap)
 	}
-	p, err := direct.New(direct.Bootstrap(prodlab.SplitList(c.bootstrap)...), direct.Bypass(up), direct.Props(c.client))
+	p, err := direct.New(direct.Bootstrap(bootstrap...), direct.Bypass(up), direct.Props(c.client))
 	if err != nil {
 		return nil, err
 	}

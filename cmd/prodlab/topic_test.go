@@ -267,3 +267,48 @@ func TestCompactionCommand(t *testing.T) {
 	_, err = compactionFlags([]string{"--expect", "V3"}, io.Discard)
 	oneLine(t, err, "--key is required")
 }
+
+// TestConsumeRelay: on a lab in relay mode over brokers that advertise
+// their own addresses, consume and topic given only Toxiproxy's address
+// find the running lab's bootstrap by themselves (the relay, upstream of
+// proxy kafka) and read around the faults; --bootstrap still overrides.
+func TestConsumeRelay(t *testing.T) {
+	l, _ := labtest.Relayed(t, 3)
+	id := "consume-relay-" + time.Now().Format("150405.000000000")
+	labtest.Send(t, l.APIs()[0], "mode", "idempotent", "eventId", id)
+	toxi := []string{"--toxiproxy", l.ToxiproxyURL()}
+	// A fault on every proxy must not reach the lab's own reader.
+	labtest.SlowBrokers(t, l, 5*time.Second)
+	c, err := consumeFlags(append([]string{"--topic", prodlab.DefaultTopic, "--from-beginning", "--event-id", id, "--count", "--timeout", "2s"}, toxi...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	start := time.Now()
+	if err := consumeRun(testCtx(t), c, &out, io.Discard); err != nil {
+		t.Fatalf("consume with no --bootstrap on a relayed lab: %v", err)
+	}
+	if !strings.Contains(out.String(), "Total\t1\n") {
+		t.Errorf("consume --event-id %s --count:\n%s\nwant Total 1", id, out.String())
+	}
+	t.Logf("consume through the discovered bootstrap in %v", time.Since(start).Round(time.Millisecond))
+	tc, err := topicFlags(append([]string{"list"}, toxi...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := topicRun(testCtx(t), tc, &out); err != nil || !strings.Contains(out.String(), prodlab.DefaultTopic) {
+		t.Errorf("topic list with no --bootstrap: %v\n%s", err, out.String())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	c, err = consumeFlags(append([]string{"--topic", prodlab.DefaultTopic, "--connect-timeout", "2s", "--bootstrap", closed}, toxi...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oneLine(t, consumeRun(testCtx(t), c, io.Discard, io.Discard), "no broker reachable")
+}

@@ -56,6 +56,7 @@ type cfg struct {
 	asyncConc   int
 	backoff     time.Duration
 	noProxy     bool
+	relay       bool
 	progress    io.Writer
 	heapDir     string
 }
@@ -93,6 +94,12 @@ func Backoff(d time.Duration) Opt { return func(c *cfg) { c.backoff = d } }
 // Toxiproxy in between, default true.
 func NoProxy(on bool) Opt { return func(c *cfg) { c.noProxy = on } }
 
+// Relay runs each engine's lab in relay mode (lab.Relayed), over an
+// embedded broker that advertises its own address: every byte crosses
+// Toxiproxy and the relay (internal/kproxy), which rewrites the broker
+// addresses in the answers. Default false: Toxiproxy alone.
+func Relay(on bool) Opt { return func(c *cfg) { c.relay = on } }
+
 // Progress receives one line per finished phase, default none.
 func Progress(w io.Writer) Opt { return func(c *cfg) { c.progress = w } }
 
@@ -105,6 +112,7 @@ func HeapProfiles(dir string) Opt { return func(c *cfg) { c.heapDir = dir } }
 type Report struct {
 	Machine    Machine
 	Mode       prodlab.Mode
+	Relay      bool // the labs ran in relay mode
 	Duration   time.Duration
 	AsyncConc  int
 	AsyncSends int
@@ -185,7 +193,7 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	rep := &Report{Machine: machine(), Mode: c.mode, Duration: c.duration, AsyncConc: c.asyncConc,
+	rep := &Report{Machine: machine(), Mode: c.mode, Relay: c.relay, Duration: c.duration, AsyncConc: c.asyncConc,
 		AsyncSends: c.asyncSends, Backoff: c.backoff}
 	for _, name := range c.engines {
 		er, err := runEngine(ctx, &c, name)
@@ -251,6 +259,15 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	cfg.APIPorts = map[string]int{name: 0}
 	cfg.ConsolePort = -1
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	var own *broker.Cluster // the relay's cluster, which the lab does not run
+	if c.relay {
+		var err error
+		if own, err = broker.Start(); err != nil {
+			return er, err
+		}
+		defer own.Close()
+		cfg.External, cfg.Faults = own.DirectAddrs(), lab.Relayed
+	}
 	l, err := lab.Open(ctx, cfg)
 	if err != nil {
 		return er, err
@@ -275,7 +292,11 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	if err := createTopic(readyCtx, kadm.NewClient(adm), topic); err != nil {
 		return er, err
 	}
-	defer trimEvery(l.Cluster())()
+	if own != nil {
+		defer trimEvery(own)()
+	} else {
+		defer trimEvery(l.Cluster())()
+	}
 
 	hc := httpClient(max(c.asyncConc, slices.Max(c.concurrency)))
 	defer hc.CloseIdleConnections()

@@ -68,6 +68,37 @@ func TestRunRejectsBadOptions(t *testing.T) {
 	}
 }
 
+// TestRunRelay runs a tiny benchmark in relay mode: every engine's API and
+// engine send through Toxiproxy and the relay without errors, and the
+// report says so. It checks consistency, never speed.
+func TestRunRelay(t *testing.T) {
+	if labtest.Local() {
+		t.Skip("the benchmark opens its own embedded labs")
+	}
+	rep, err := Run(context.Background(), Relay(true), Concurrency(4), Duration(100*time.Millisecond), Warmup(0),
+		AsyncSends(0), NoProxy(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Relay || len(rep.Engines) != len(engine.Names()) {
+		t.Fatalf("relay %v, %d engine reports, want relay and one per engine", rep.Relay, len(rep.Engines))
+	}
+	for _, e := range rep.Engines {
+		for _, row := range e.Sync {
+			for path, r := range map[string]Result{"api": row.API, "direct": row.Direct} {
+				if r.Sent == 0 || r.Errors != 0 {
+					t.Errorf("%s %s through the relay: sent %d, errors %d (%v)", e.Engine, path, r.Sent, r.Errors, r.FirstErr)
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	rep.Markdown(&b)
+	if !strings.Contains(b.String(), "Relay mode") {
+		t.Errorf("the report does not say it ran in relay mode:\n%s", b.String())
+	}
+}
+
 // TestRunSmoke runs a tiny benchmark over every engine and checks that each
 // phase sends without errors and that every accepted async send is written.
 // It checks the figures' consistency, never their speed.

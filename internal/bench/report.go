@@ -45,6 +45,9 @@ func (r *Report) Markdown(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("Measured %s on %s/%s, %s (%d CPUs, GOMAXPROCS %d), %s. Load average %s at the start, %s at the end.\n\n",
 		m.Date.Format("2006-01-02 15:04 MST"), m.OS, m.Arch, orUnknown(m.CPU), m.NumCPU, m.MaxProcs, m.GoVersion, m.Load, m.LoadEnd)
+	if r.Relay {
+		p("Relay mode: the APIs reach a broker that advertises its own address through Toxiproxy and the relay, which rewrites broker addresses.\n\n")
+	}
 	p("Mode %s; each sync figure is %v of closed-loop load after a warm-up; every ratio compares two phases of the same run on the same lab.\n\n", r.Mode, r.Duration)
 	for _, e := range r.Engines {
 		p("### %s\n\n", e.Engine)

@@ -53,7 +53,10 @@ var JavaTutorialVersions = []string{"3.6.1", kafkalocal.Version}
 // status store bounded by STATUS_MAX; then `prodlab validate --api java=...` (Lab
 // 02.4) must find java_idempotent=1 java_plain=2, and an ack-loss
 // experiment must find plain duplicates and idempotent none; last, Ctrl-C
-// stops it cleanly.
+// stops it cleanly. Subtest relay runs the API again against a lab in
+// relay mode, over a cluster whose broker advertises its own address,
+// bootstrapped at the lab's proxy kafka: validate must find
+// java_idempotent=1 java_plain=2 there too.
 func TestTutorialJava(t *testing.T) {
 	enabled(t)
 	javatest.Tools(t)
@@ -70,6 +73,7 @@ func TestTutorialJava(t *testing.T) {
 		t.Fatalf("go build ./cmd/prodlab: %v\n%s", err, out)
 	}
 	l := labtest.Start(t)
+	relayed, _ := labtest.Relayed(t, 1)
 	for _, v := range JavaTutorialVersions {
 		t.Run(v, func(t *testing.T) {
 			dir := t.TempDir()
@@ -98,6 +102,15 @@ func TestTutorialJava(t *testing.T) {
 			validateJava(t, bin, l, url, v)
 			experimentJava(t, l, url)
 			stop()
+			// A cluster whose brokers advertise their own addresses: the
+			// same API, bootstrapped at the lab's proxy kafka, crosses
+			// Toxiproxy through the relay, and validate proves Lab 02.4 on it.
+			t.Run("relay", func(t *testing.T) {
+				url, stop := startJavaTutorial(t, cp, main, strings.Join(relayed.ProxyAddrs(), ","))
+				javaHealthy(t, url)
+				validateJava(t, bin, relayed, url, v+" (relay)")
+				stop()
+			})
 		})
 	}
 }
@@ -142,8 +155,13 @@ func validateJava(t *testing.T, bin string, l *lab.Lab, url, version string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "validate", "--json", "--api", "java="+url,
-		"--toxiproxy", l.ToxiproxyURL(), "--bootstrap", strings.Join(l.DirectAddrs(), ","), "--topic", topic)
+	args := []string{"validate", "--json", "--api", "java=" + url, "--toxiproxy", l.ToxiproxyURL(), "--topic", topic}
+	if l.FaultMode() != lab.Relayed {
+		// In relay mode validate finds the log's bootstrap by itself,
+		// through Toxiproxy's proxy kafka.
+		args = append(args, "--bootstrap", strings.Join(l.DirectAddrs(), ","))
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
@@ -290,16 +308,7 @@ func driveJavaTutorial(t *testing.T, lab *lab.Lab, url string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
-		resp, err := http.Get(url + "/health")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}); err != nil {
-		t.Fatalf("the Java API's /health never answered OK: %v", err)
-	}
+	javaHealthy(t, url)
 
 	syncID := eventID("tuto-java-sync")
 	var sent struct {
@@ -370,6 +379,24 @@ func driveJavaTutorial(t *testing.T, lab *lab.Lab, url string) {
 	}
 	concurrentJava(t, lab, url)
 	boundedJava(t, url)
+}
+
+// javaHealthy waits up to 60 s for the Java API's /health to answer OK:
+// it does once its producers have reached the cluster.
+func javaHealthy(t *testing.T, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := labtest.Eventually(ctx, func() bool {
+		resp, err := http.Get(url + "/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}); err != nil {
+		t.Fatalf("the Java API's /health never answered OK: %v", err)
+	}
 }
 
 // concurrentJava sends 32 sync records at once, half plain, half

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,66 @@ func TestKafkaTools(t *testing.T) {
 		if recs := labtest.Count(t, l, topic, fmt.Sprintf("cli-%d", i)); len(recs) != 1 {
 			t.Errorf("cli-%d: %d copies on the direct path, want 1", i, len(recs))
 		}
+	}
+}
+
+// TestKafkaToolsRelay runs Kafka's own CLI against the lab's bootstrap
+// (proxy kafka) in relay mode, over three kfake brokers that advertise
+// their own addresses, or with PRODLAB_KAFKA=local the real brokers'
+// DIRECT listeners: kafka-broker-api-versions lists only the lab's
+// proxies, and kafka-console-producer --sync, once connected, takes at
+// least 1.5 s to deliver a record under a 1.5 s latency toxic on the
+// broker proxies alone (not on the bootstrap).
+func TestKafkaToolsRelay(t *testing.T) {
+	java, _ := javatest.Tools(t)
+	l, brokers := labtest.RelayedHere(t)
+	cp := javatest.Build(t, filepath.Join(javatest.Root(t), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
+	bootstrap := strings.Join(l.ProxyAddrs(), ",")
+
+	out := javatest.Run(t, cp, 2*time.Minute, "org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", bootstrap)
+	var addrs []string
+	for _, m := range regexp.MustCompile(`(?m)^(\S+:\d+) \(id: -?\d+`).FindAllStringSubmatch(out, -1) {
+		addrs = append(addrs, m[1])
+	}
+	labtest.OnlyProxies(t, l, "kafka-broker-api-versions", addrs, brokers)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	topic := labtest.Topic(t, l, 3, nil)
+	cmd := exec.CommandContext(ctx, java, "-cp", cp, "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", bootstrap,
+		"--topic", topic, "--sync", "--command-property", "enable.idempotence=true", "--command-property", "acks=all",
+		"--command-property", "linger.ms=0")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	line := func(id string) { fmt.Fprintf(stdin, `{"eventId":%q,"mode":"idempotent","sendMode":"sync"}`+"\n", id) }
+	start := time.Now()
+	line("cli-relay-warm")
+	if err := labtest.Eventually(ctx, func() bool { return len(labtest.Count(t, l, topic, "cli-relay-warm")) == 1 }); err != nil {
+		t.Fatalf("kafka-console-producer's first record never reached the log: %v\n%s", err, logs.String())
+	}
+	t.Logf("kafka-console-producer: JVM start and first record in %v", time.Since(start).Round(time.Millisecond))
+	labtest.SlowBrokers(t, l, 1500*time.Millisecond)
+	line("cli-relay-slow")
+	stdin.Close() // the producer closes, waiting for the record's answer, then exits
+	start = time.Now()
+	if err := <-exited; err != nil {
+		t.Fatalf("kafka-console-producer: %v\n%s", err, logs.String())
+	}
+	took := time.Since(start)
+	t.Logf("kafka-console-producer --sync, 1.5 s latency on the broker proxies: delivered and exited in %v", took.Round(time.Millisecond))
+	if took < 1500*time.Millisecond {
+		t.Errorf("kafka-console-producer delivered under a 1.5 s toxic on every broker proxy in %v: it did not cross them", took)
+	}
+	if recs := labtest.Count(t, l, topic, "cli-relay-slow"); len(recs) != 1 {
+		t.Errorf("cli-relay-slow: %d copies in the log, want 1\n%s", len(recs), logs.String())
 	}
 }

@@ -8,17 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/labtest"
 )
 
 // TestKcatThroughRelay: Debian's kcat (librdkafka, a client nobody here
 // wrote), bootstrapped at the lab's proxy, lists only proxies, and a 1.5 s
 // latency toxic on the leader's proxy delays its produce. Skipped without
-// kcat on PATH.
+// kcat on PATH, failed under PRODLAB_REQUIRE_KCAT=1 (see labtest.Kcat).
 func TestKcatThroughRelay(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		t.Skip("kcat not installed")
-	}
+	kcat := labtest.Kcat(t)
 	f := front(t, 3)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()

@@ -2,7 +2,10 @@ package lab_test
 
 import (
 	"context"
+	"os/exec"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +123,53 @@ func TestRelayTLS(t *testing.T) {
 		if took := timedSend(t, a, "idempotent"); took < 1500*time.Millisecond {
 			t.Errorf("%s send over TLS took %v under a 1.5 s latency toxic on every proxy", a.Engine.Name(), took)
 		}
+	}
+}
+
+// TestRelayKcat points Debian's kcat, a librdkafka client nobody here
+// wrote, at the lab's bootstrap (proxy kafka) over three kfake brokers
+// that advertise their own addresses, or with PRODLAB_KAFKA=local the
+// real brokers' DIRECT listeners: its metadata names only the lab's
+// proxies, and a 1.5 s latency toxic on the broker proxies alone delays
+// its produce by at least 1.5 s. Skipped without kcat, failed under
+// make test (labtest.Kcat).
+func TestRelayKcat(t *testing.T) {
+	kcat := labtest.Kcat(t)
+	l, brokers := labtest.RelayedHere(t)
+	bootstrap := strings.Join(l.ProxyAddrs(), ",")
+	topic := labtest.Topic(t, l, 3, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, kcat, "-b", bootstrap, "-L", "-t", topic, "-m", "30").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat -L: %v\n%s", err, out)
+	}
+	var addrs []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+broker -?\d+ at (\S+)`).FindAllStringSubmatch(string(out), -1) {
+		addrs = append(addrs, strings.TrimSuffix(m[1], " (controller)"))
+	}
+	labtest.OnlyProxies(t, l, "kcat -L", addrs, brokers)
+
+	produce := func(id string) time.Duration {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, kcat, "-b", bootstrap, "-P", "-t", topic, "-k", id,
+			"-X", "linger.ms=0", "-X", "enable.idempotence=true")
+		cmd.Stdin = strings.NewReader(`{"eventId":"` + id + `"}` + "\n")
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kcat -P: %v\n%s", err, out)
+		}
+		took := time.Since(start)
+		if recs := labtest.Count(t, l, topic, id); len(recs) != 1 {
+			t.Fatalf("kcat -P %s: %d copies in the log, want 1", id, len(recs))
+		}
+		return took
+	}
+	t.Logf("kcat -P, no toxic: %v", produce("kcat-warm-"+time.Now().Format("150405.000000000")))
+	labtest.SlowBrokers(t, l, 1500*time.Millisecond)
+	took := produce("kcat-slow-" + time.Now().Format("150405.000000000"))
+	t.Logf("kcat -P, 1.5 s latency on the broker proxies: %v", took)
+	if took < 1500*time.Millisecond {
+		t.Errorf("kcat produce under a 1.5 s toxic on every broker proxy took %v: it did not cross them", took)
 	}
 }

@@ -21,22 +21,24 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/broker"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -142,8 +144,8 @@ func waitProxyPorts(t testing.TB) {
 	}
 }
 
-// SelfAdvertising starts an in-process kfake cluster of n brokers on free
-// ports, each advertising its own listener as a managed cluster does, with
+// SelfAdvertising starts an embedded cluster (internal/broker) of n brokers
+// on free ports, each advertising its own listener as a managed cluster does, with
 // prodlab.DefaultTopic, and a lab over it in dialer mode (see Start for
 // mod). It returns the lab and the cluster's bootstrap; both stop when t
 // ends.
@@ -160,14 +162,38 @@ func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string)
 	return selfAdvertising(t, n, lab.FaultsAuto, mod...)
 }
 
+// RelayedHere is a lab in relay mode over the target's cluster: three
+// embedded brokers advertising their own addresses (Relayed), or with
+// PRODLAB_KAFKA=local the real brokers' DIRECT listeners, which do too. It
+// returns the lab and its number of brokers.
+func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
+	t.Helper()
+	if !Local() {
+		l, _ := Relayed(t, 3, mod...)
+		return l, 3
+	}
+	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) { c.Faults = lab.Relayed }}, mod...)...)
+	if m := l.FaultMode(); m != lab.Relayed {
+		t.Fatalf("fault mode %q over the real cluster's direct listeners, want %q", m, lab.Relayed)
+	}
+	n := 1
+	if Cluster() {
+		n = 3
+	}
+	return l, n
+}
+
 func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(n), kfake.SeedTopics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
+	// The lab's embedded broker before Advertise: kfake with the lab's
+	// fixes (ApiVersions v3 as Kafka 3.9+ answers it, KAFKA-17011, which
+	// kafka-clients 3.6.1 needs), each broker advertising its own address.
+	c, err := broker.Start(broker.Brokers(n), broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	bootstrap := c.ListenAddrs()
+	bootstrap := c.DirectAddrs()
 	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) {
 		c.External, c.Upstreams, c.Faults = bootstrap, nil, faults
 	}}, mod...)...)
@@ -179,6 +205,74 @@ func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab
 		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, want)
 	}
 	return l, bootstrap
+}
+
+// Kcat returns the path of kcat (Debian's package kcat), a Kafka client
+// nobody here wrote. It skips t when kcat is not on PATH, or fails it under
+// PRODLAB_REQUIRE_KCAT=1, as make test sets.
+func Kcat(t testing.TB) string {
+	t.Helper()
+	kcat, err := exec.LookPath("kcat")
+	if err == nil {
+		return kcat
+	}
+	if os.Getenv("PRODLAB_REQUIRE_KCAT") == "1" {
+		t.Fatalf("PRODLAB_REQUIRE_KCAT=1 and no kcat (apt-get install kcat): %v", err)
+	}
+	t.Skipf("kcat not installed: %v", err)
+	return ""
+}
+
+// OnlyProxies fails t unless addrs, the brokers a client's metadata named
+// (host:port each), are n distinct addresses where Toxiproxy's proxies of
+// l listen: none is a broker's own address.
+func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
+	t.Helper()
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	proxies, err := tc.Upstreams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		if _, ok := proxies[a]; !ok {
+			t.Errorf("%s: metadata names %s, where no Toxiproxy proxy listens (%v)", who, a, proxies)
+		}
+		seen[a] = true
+	}
+	if len(seen) != n || len(addrs) != n {
+		t.Errorf("%s: metadata names %v, want %d distinct brokers", who, addrs, n)
+	}
+}
+
+// SlowBrokers puts a downstream latency toxic of d on every broker proxy
+// of l (DialerProxies), not on the bootstrap proxy kafka, until t ends: a
+// client slowed by it reached the brokers through their proxies.
+func SlowBrokers(t testing.TB, l *lab.Lab, d time.Duration) {
+	t.Helper()
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := l.DialerProxies()
+	if len(ps) == 0 {
+		t.Fatalf("lab in mode %s has no broker proxy", l.FaultMode())
+	}
+	for _, p := range ps {
+		px := tc.Proxy(p.Name)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := px.AddToxic(ctx, "slow-brokers", "latency", "downstream", 1, toxiclient.Attributes{"latency": d.Milliseconds()})
+		cancel()
+		if err != nil {
+			t.Fatalf("latency toxic on %s: %v", p.Name, err)
+		}
+		t.Cleanup(func() { _ = px.RemoveToxic(context.Background(), "slow-brokers") })
+	}
 }
 
 // API returns l's API of engine name, or nil if l does not run it.

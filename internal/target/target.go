@@ -252,7 +252,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	}
 	popts := []direct.Opt{direct.Bypass(up)}
 	if len(t.direct.Bootstrap()) == 0 {
-		popts = append(popts, direct.Bootstrap(labBootstrap(proxies, t.Bootstrap())...))
+		popts = append(popts, direct.Bootstrap(LabBootstrap(proxies, t.Bootstrap())...))
 	}
 	path, err := t.direct.With(popts...)
 	if err != nil {
@@ -269,9 +269,9 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	return &Conn{Path: path, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
 }
 
-// labBootstrap returns the upstream of proxy kafka if it is a loopback
-// address, else def.
-func labBootstrap(proxies Proxies, def []string) []string {
+// LabBootstrap returns the upstream of proxy kafka if it is a loopback
+// address, the running lab's direct bootstrap in every mode, else def.
+func LabBootstrap(proxies Proxies, def []string) []string {
 	for _, p := range proxies {
 		if p.Name != "kafka" {
 			continue
