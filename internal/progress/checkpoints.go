@@ -54,9 +54,9 @@ var Checkpoints = []Checkpoint{
 	checkpoint(Validate, "-lab-024---idempotence-vs-plain-test-clé"),
 	checkpoint(Partitions, "-lab-025---partitionnement"),
 	checkpoint(Compaction, "-lab-026---log-compaction"),
-	checkpoint(ExTimeouts, "exercices-supplémentaires"),
-	checkpoint(ExTimeout, "exercices-supplémentaires"),
-	checkpoint(ExKeys, "exercices-supplémentaires"),
+	checkpoint(ExTimeouts, "exercice-1---modifiez-les-timeouts"),
+	checkpoint(ExTimeout, "exercice-2---injectez-un-timeout-complet"),
+	checkpoint(ExKeys, "exercice-3---testez-avec-différentes-clés"),
 }
 
 // checkpoint fills id's words from the catalogue.
