@@ -368,7 +368,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	cl, err := s.admin()
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot reach the cluster", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
@@ -376,7 +376,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	adm := kadm.NewClient(cl)
 	meta, err := adm.Metadata(ctx)
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot read cluster metadata", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.metadata")
 		return
 	}
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
@@ -410,12 +410,12 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	starts, err := adm.ListStartOffsets(ctx, visible...)
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot list start offsets", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.startOffsets")
 		return
 	}
 	ends, err := adm.ListEndOffsets(ctx, visible...)
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot list end offsets", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.endOffsets")
 		return
 	}
 	for _, n := range visible {

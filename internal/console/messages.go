@@ -274,7 +274,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	}
 	cl, err := s.admin()
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot reach the cluster", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
 		return nil, nil, "", 0, false
 	}
 	reread := q.Get("reread") == "true"
@@ -285,9 +285,9 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	defer t.mu.Unlock()
 	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.bootstrap, s.cfg.bypass, s.cfg.connect, topic, s.cfg.perPartition); err != nil {
 		if errors.Is(err, prodlab.ErrUnknownTopic) {
-			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
+			fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", topic)
 		} else {
-			s.kafkaUnavailable(w, "cannot read topic "+topic, err)
+			s.kafkaUnavailable(w, r, err, "console.err.what.topic", "topic", topic)
 		}
 		return nil, nil, "", 0, false
 	}
@@ -382,7 +382,7 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	filter := q.Get("q")
 	if n := utf8.RuneCountInString(filter); !utf8.ValidString(filter) || n > MaxQueryLen {
-		httpjson.Error(w, http.StatusBadRequest, "q", "q must be valid UTF-8 of at most "+strconv.Itoa(MaxQueryLen)+" characters")
+		fail(w, r, http.StatusBadRequest, "q", "console.err.q", "max", MaxQueryLen)
 		return
 	}
 	skip, ok := intParam(w, q, "skip", 0, 0, 1<<30)

@@ -42,7 +42,7 @@ func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.Reset(); err != nil {
-		httpjson.Error(w, http.StatusInternalServerError, "", "cannot reset the progress: "+err.Error())
+		fail(w, r, http.StatusInternalServerError, "", "console.err.progressReset", "err", err.Error())
 		return
 	}
 	httpjson.Write(w, http.StatusOK, p.Report())
@@ -60,7 +60,7 @@ func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (Progres
 		return nil, false
 	}
 	if s.cfg.progress == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "this console has no progress record")
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noProgress")
 		return nil, false
 	}
 	return s.cfg.progress, true

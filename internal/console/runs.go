@@ -175,7 +175,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if s.cfg.validate == nil {
-			httpjson.Error(w, http.StatusServiceUnavailable, "", "this console cannot run the validation")
+			fail(w, r, http.StatusServiceUnavailable, "", "console.err.noValidate")
 			return
 		}
 		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
@@ -184,12 +184,12 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	case "experiment":
 		if s.cfg.experiment == nil {
-			httpjson.Error(w, http.StatusServiceUnavailable, "", "this console cannot run experiments")
+			fail(w, r, http.StatusServiceUnavailable, "", "console.err.noExperiment")
 			return
 		}
 		schedule = q.Get("schedule")
 		if !slices.Contains(s.cfg.schedules, schedule) {
-			httpjson.Error(w, http.StatusBadRequest, "schedule", "schedule "+strconv.Quote(schedule)+" is not allowed: "+strings.Join(s.cfg.schedules, ", "))
+			fail(w, r, http.StatusBadRequest, "schedule", "console.err.schedule", "schedule", strconv.Quote(schedule), "schedules", strings.Join(s.cfg.schedules, ", "))
 			return
 		}
 		var good bool
@@ -209,7 +209,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	cur, started := s.runs.start(q.Get("kind"), schedule, n, fn)
 	if !started {
-		httpjson.Error(w, http.StatusConflict, "", "a "+cur.Kind+" is already running (run "+strconv.Itoa(cur.ID)+"): wait for it to finish")
+		fail(w, r, http.StatusConflict, "", "console.err.running", "kind", cur.Kind, "run", cur.ID)
 		return
 	}
 	httpjson.Write(w, http.StatusAccepted, cur)
