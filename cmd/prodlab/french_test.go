@@ -92,6 +92,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"compaction-check, lab not running", []string{"compaction-check", "--topic", "t", "--key", "k", "--expect", "V3", "--bootstrap", closed, "--timeout", "1s"}, "aucun broker ne répond sur " + closed, "no broker reachable at " + closed},
 		{"progress", []string{"progress", "--console", "http://" + closed, "--data-dir", dir}, "| 02.1 | Envoi synchrone retourne partition/offset | ⬜ à faire — Étapes 5-6", "| 02.1 | A sync send returns partition/offset | ⬜ to do — Steps 5-6"},
 		{"progress, no lab", []string{"progress", "--console", "http://" + closed, "--data-dir", dir}, "Aucun lab ne répond sur http://" + closed + " : progression lue dans", "No lab answers on http://" + closed + ": progress read from"},
+		{"kafka status, none running", []string{"kafka", "status", "--dir", dir}, "Kafka local : arrêté (aucun broker ne tourne)", "local Kafka: down (no broker running)"},
 		{"bad --lang", []string{"up", "--lang", "de"}, "--lang de : choisissez fr ou en", "--lang de: use fr or en"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
