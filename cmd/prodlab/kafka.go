@@ -116,7 +116,7 @@ func kafkaRun(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, i18n.T("kafka.up", "version", cl.Version, "mode", cl.Mode, "took", time.Since(start).Round(100*time.Millisecond)))
+		fmt.Fprintln(stdout, i18n.T("localkafka.up", "version", cl.Version, "mode", cl.Mode, "took", time.Since(start).Round(100*time.Millisecond)))
 		printCluster(stdout, cl)
 		return nil
 	case "down":
@@ -145,8 +145,8 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		return err
 	}
 	if cl.Mode == "" {
-		fmt.Fprintln(stdout, i18n.T("kafka.status.none"))
-		return &exitError{code: 3, err: i18n.Errorf("kafka.status.down")}
+		fmt.Fprintln(stdout, i18n.T("localkafka.status.none"))
+		return &exitError{code: 3, err: i18n.Errorf("localkafka.status.down")}
 	}
 	up := 0
 	for _, b := range cl.Brokers {
@@ -154,10 +154,10 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 			up++
 		}
 	}
-	fmt.Fprintln(stdout, i18n.T("kafka.status", "version", cl.Version, "mode", cl.Mode, "up", up, "n", len(cl.Brokers)))
+	fmt.Fprintln(stdout, i18n.T("localkafka.status", "version", cl.Version, "mode", cl.Mode, "up", up, "n", len(cl.Brokers)))
 	printCluster(stdout, cl)
 	if up != len(cl.Brokers) {
-		return &exitError{code: 3, err: i18n.Errorf("kafka.status.someDown", "down", len(cl.Brokers)-up, "n", len(cl.Brokers))}
+		return &exitError{code: 3, err: i18n.Errorf("localkafka.status.someDown", "down", len(cl.Brokers)-up, "n", len(cl.Brokers))}
 	}
 	return nil
 }
@@ -208,8 +208,8 @@ func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 			b.Direct.AdvertisedAddr(), b.Proxied.AdvertisedAddr(), b.Proxy.Name, b.Proxied.BindAddr(), b.Controller.BindAddr())
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(w, i18n.T("kafka.direct", "addr", c.DirectBootstrap()))
-	fmt.Fprintln(w, i18n.T("kafka.proxied", "addr", kafkalocal.ProxyListenAddr(1), "direct", c.DirectBootstrap()))
+	fmt.Fprintln(w, i18n.T("localkafka.direct", "addr", c.DirectBootstrap()))
+	fmt.Fprintln(w, i18n.T("localkafka.proxied", "addr", kafkalocal.ProxyListenAddr(1), "direct", c.DirectBootstrap()))
 	if spec, err := kafkalocal.Topic(c.Mode); err == nil {
 		var cfgs []string
 		for k, v := range spec.Configs {
@@ -219,7 +219,7 @@ func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 		if len(cfgs) > 0 {
 			extra = ", " + strings.Join(cfgs, ", ")
 		}
-		fmt.Fprintln(w, i18n.T("kafka.topic", "topic", spec.Name, "partitions", spec.Partitions, "rf", spec.ReplicationFactor, "extra", extra))
+		fmt.Fprintln(w, i18n.T("localkafka.topic", "topic", spec.Name, "partitions", spec.Partitions, "rf", spec.ReplicationFactor, "extra", extra))
 	}
-	fmt.Fprintln(w, i18n.T("kafka.files", "dir", c.Dir))
+	fmt.Fprintln(w, i18n.T("localkafka.files", "dir", c.Dir))
 }
