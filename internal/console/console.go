@@ -216,7 +216,7 @@ func (s *Server) Routes() http.Handler {
 	mux.Handle("/api/progress/reset", httpjson.Only(s.ProgressReset, http.MethodPost))
 	mux.Handle("/i18n.json", httpjson.Only(Catalogue, http.MethodGet, http.MethodHead))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
+		fail(w, r, http.StatusNotFound, "", "console.err.noEndpoint", "path", r.URL.Path)
 	})
 	static, _ := fs.Sub(webFS, "web")
 	files := http.NewServeMux()
@@ -362,7 +362,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(q) > 0 {
 		for k := range q {
-			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+			fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
 			return
 		}
 	}
@@ -445,7 +445,7 @@ func Catalogue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for k := range q {
-		httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -118,6 +118,8 @@ func TestErrorsSpeakThePageLanguage(t *testing.T) {
 		{"POST", "/api/proxies/kafka/toxics", `{"type":"latency","attributes":{"latency":99999999}}`, http.StatusBadRequest, "console.err.toxicRange", []any{"attr", "latency", "value", 99999999, "max", MaxToxicMillis}},
 		{"POST", "/api/send?engine=franz", "", http.StatusServiceUnavailable, "console.err.noAPI", nil},
 		{"GET", "/api/cluster", "", http.StatusServiceUnavailable, "console.err.noKafka", nil},
+		{"GET", "/api/progress?x=1", "", http.StatusBadRequest, "console.err.noParams", []any{"param", "x"}},
+		{"GET", "/api/messages?limit=zero", "", http.StatusBadRequest, "console.err.notInt", []any{"param", "limit", "value", `"zero"`}},
 	} {
 		for _, l := range []struct {
 			header string

@@ -56,7 +56,7 @@ func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (Progres
 		return nil, false
 	}
 	for k := range q {
-		httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
 		return nil, false
 	}
 	if s.cfg.progress == nil {

@@ -171,7 +171,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 	switch kind := q.Get("kind"); kind {
 	case "validate":
 		if q.Has("schedule") || q.Has("n") {
-			httpjson.Error(w, http.StatusBadRequest, "kind", "a validation takes no schedule or n")
+			fail(w, r, http.StatusBadRequest, "kind", "console.err.validateArgs")
 			return
 		}
 		if s.cfg.validate == nil {
@@ -193,7 +193,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var good bool
-		if n, good = intParam(w, q, "n", 50, 1, MaxExperimentN); !good {
+		if n, good = intParam(w, r, q, "n", 50, 1, MaxExperimentN); !good {
 			return
 		}
 		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
@@ -201,10 +201,10 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			return nil, &rep, err
 		}
 	case "":
-		httpjson.Error(w, http.StatusBadRequest, "kind", "kind is required: validate or experiment")
+		fail(w, r, http.StatusBadRequest, "kind", "console.err.kindRequired")
 		return
 	default:
-		httpjson.Error(w, http.StatusBadRequest, "kind", "kind "+strconv.Quote(kind)+" is not allowed: validate or experiment")
+		fail(w, r, http.StatusBadRequest, "kind", "console.err.kind", "kind", strconv.Quote(kind))
 		return
 	}
 	cur, started := s.runs.start(q.Get("kind"), schedule, n, fn)

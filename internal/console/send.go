@@ -15,7 +15,7 @@ import (
 func (s *Server) engine(w http.ResponseWriter, r *http.Request, q url.Values) (Engine, bool) {
 	name := q.Get("engine")
 	if len(q["engine"]) > 1 {
-		httpjson.Error(w, http.StatusBadRequest, "engine", "parameter engine is given more than once")
+		fail(w, r, http.StatusBadRequest, "engine", "console.err.repeated", "param", "engine")
 		return Engine{}, false
 	}
 	var names []string
