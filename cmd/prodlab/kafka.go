@@ -191,14 +191,14 @@ func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error)
 
 func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "BROKER\tSTATE\tPID\tDIRECT\tPROXIED (via Toxiproxy)\tPROXIED BINDS\tCONTROLLER")
+	fmt.Fprintln(tw, i18n.T("localkafka.header"))
 	for _, b := range c.Brokers {
-		state := "down"
+		state := i18n.T("localkafka.state.down")
 		switch {
 		case b.Running && b.Answering:
-			state = "up"
+			state = i18n.T("localkafka.state.up")
 		case b.Running:
-			state = "running"
+			state = i18n.T("localkafka.state.running")
 		}
 		pid := "-"
 		if b.PID != 0 {
