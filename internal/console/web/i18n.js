@@ -4,7 +4,8 @@
 // The choice is kept in localStorage. Protocol words (mode, sendMode,
 // eventId, toxic types) stay as the APIs spell them; the console's error
 // sentences come from the same catalogue, in the language the page sends
-// in Accept-Language (app.js api()).
+// in Accept-Language (app.js api()); a producer API's answer, forwarded,
+// keeps its own words.
 'use strict';
 
 const LANGS = ['fr', 'en'];
