@@ -19,19 +19,6 @@ func init() {
 	register("kafka", "cmd.kafka", parsed(kafkaFlags, kafkaRun))
 }
 
-const kafkaUsage = `usage: prodlab kafka <subcommand> [flags]
-
-subcommands:
-  up [single-node|cluster]  start 1 or 3 KRaft brokers (default single-node) and wait until ready
-  down                      stop every local broker (SIGTERM, SIGKILL after --stop-timeout)
-  status                    show each broker; exit status 3 unless all brokers run and answer
-  kill N                    SIGKILL broker N (failover exercises)
-  start N                   start broker N again on its existing data
-  fetch                     only download the Kafka jars into the cache
-
-flags (any subcommand):
-`
-
 // kafkaConfig is a parsed 'prodlab kafka' command line.
 type kafkaConfig struct {
 	sub    string // up, down, status, kill, start or fetch
@@ -51,10 +38,10 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	keepData := fs.Bool("keep-data", false, "up: restart on existing data instead of formatting fresh storage")
 	quiet := fs.Bool("q", false, "no progress output")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, kafkaUsage)
+		fmt.Fprint(stderr, i18n.T("localkafka.usage"))
 		fs.PrintDefaults()
 	}
-	pos, err := parseVerb(fs, args, errors.New("kafka: no subcommand given"))
+	pos, err := parseVerb(fs, args, i18n.Errorf("localkafka.noSub"))
 	if err != nil {
 		return c, err
 	}
@@ -81,28 +68,28 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	case "up":
 		c.mode = kafkalocal.ModeSingleNode
 		if len(rest) > 1 {
-			return c, usageErr("kafka up takes at most one mode")
+			return c, usageErr(i18n.T("localkafka.oneMode"))
 		}
 		if len(rest) == 1 {
 			c.mode = rest[0]
 		}
 		if _, err := kafkalocal.BrokerCount(c.mode); err != nil {
-			return c, usageErr(err.Error())
+			return c, usageErr(i18n.T("localkafka.badMode", "mode", strconv.Quote(c.mode)))
 		}
 	case "down", "status", "fetch":
 		if len(rest) > 0 {
-			return c, usageErr("kafka " + c.sub + " takes no arguments")
+			return c, usageErr(i18n.T("localkafka.noArgs", "sub", c.sub))
 		}
 	case "kill", "start":
 		if len(rest) != 1 {
-			return c, usageErr("kafka " + c.sub + " takes one broker number")
+			return c, usageErr(i18n.T("localkafka.oneBroker", "sub", c.sub))
 		}
 		if c.broker, err = strconv.Atoi(rest[0]); err != nil {
-			return c, usageErr(fmt.Sprintf("broker number %q: %v", rest[0], err))
+			return c, usageErr(i18n.T("localkafka.brokerNumber", "arg", strconv.Quote(rest[0])))
 		}
 	default:
 		fs.Usage()
-		return c, usageErr(fmt.Sprintf("unknown kafka subcommand %q", c.sub))
+		return c, usageErr(i18n.T("localkafka.unknownSub", "sub", strconv.Quote(c.sub)))
 	}
 	return c, nil
 }
@@ -163,7 +150,7 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 }
 
 func usageErr(msg string) error {
-	return &exitError{code: 2, err: errors.New("kafka: " + msg)}
+	return &exitError{code: 2, err: errors.New(msg)}
 }
 
 // parseVerb parses flags that may appear before, between or after
