@@ -9,7 +9,21 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 GO=${GO:-go}
 export CGO_ENABLED=1
 
-echo "prodlab: building bin/prodlab (a first build takes 1.5 to 5 minutes; later ones, a second)..."
+# french: the first of LC_ALL, LC_MESSAGES and LANG that is set starts
+# with "fr" (prodlab's own rule, internal/i18n.FromEnv).
+french() {
+  local v
+  for v in "${LC_ALL:-}" "${LC_MESSAGES:-}" "${LANG:-}"; do
+    if [[ -n $v ]]; then [[ $v == fr* ]]; return; fi
+  done
+  return 1
+}
+
+if french; then
+  echo "prodlab : compilation de bin/prodlab (la première prend de 1 min 30 à 5 min ; les suivantes, une seconde)..."
+else
+  echo "prodlab: building bin/prodlab (a first build takes 1.5 to 5 minutes; later ones, a second)..."
+fi
 start=$SECONDS
 total=$("$GO" list -deps ./cmd/prodlab | wc -l)
 # -v names each package as it is compiled; cached ones are not named.
@@ -18,10 +32,21 @@ total=$("$GO" list -deps ./cmd/prodlab | wc -l)
   while IFS= read -r line; do
     case "$line" in
       *" "* | *:*) printf '\n%s\n' "$line" ;; # a compiler message, not a package
-      *) n=$((n + 1)); printf '\r  compiled %d of at most %d packages (%ds)' "$n" "$total" $((SECONDS - start)) ;;
+      *)
+        n=$((n + 1))
+        if french; then
+          printf '\r  %d paquets compilés sur %d au plus (%ds)' "$n" "$total" $((SECONDS - start))
+        else
+          printf '\r  compiled %d of at most %d packages (%ds)' "$n" "$total" $((SECONDS - start))
+        fi
+        ;;
     esac
   done
   if [ "$n" -gt 0 ]; then echo; fi
 }
-echo "prodlab: built in $((SECONDS - start)) s; starting the lab (Ctrl-C or \`prodlab down\` stops it)"
+if french; then
+  echo "prodlab : compilé en $((SECONDS - start)) s ; démarrage du lab (Ctrl-C ou \`prodlab down\` l'arrête)"
+else
+  echo "prodlab: built in $((SECONDS - start)) s; starting the lab (Ctrl-C or \`prodlab down\` stops it)"
+fi
 exec bin/prodlab up "$@"

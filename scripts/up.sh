@@ -9,6 +9,16 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# french: the first of LC_ALL, LC_MESSAGES and LANG that is set starts
+# with "fr" (prodlab's own rule, internal/i18n.FromEnv).
+french() {
+  local v
+  for v in "${LC_ALL:-}" "${LC_MESSAGES:-}" "${LANG:-}"; do
+    if [[ -n $v ]]; then [[ $v == fr* ]]; return; fi
+  done
+  return 1
+}
+
 mode=${1:-single-node}
 case "$mode" in
   single-node) brokers=1 ;;
@@ -23,12 +33,25 @@ docker compose -p prodlab \
   -f infra/docker-compose.module.yml \
   up -d --build --wait --wait-timeout 300
 
-cat <<INFO
+direct=localhost:9092$([[ $brokers == 3 ]] && echo ",localhost:9093,localhost:9094")
+if french; then
+  cat <<INFO
+prodlab ($mode) est démarré :
+  Kafka (DIRECT, pour les outils) $direct
+  Kafka UI                        http://localhost:8080  (cluster BHF-Training)
+  API Toxiproxy                   http://localhost:8474
+  API franz-go                    http://localhost:18080
+  API librdkafka                  http://localhost:18081
+Arrêt : scripts/down.sh
+INFO
+else
+  cat <<INFO
 prodlab ($mode) is up:
-  Kafka (DIRECT, for tools)  localhost:9092$([[ $brokers == 3 ]] && echo ",localhost:9093,localhost:9094")
+  Kafka (DIRECT, for tools)  $direct
   Kafka UI                   http://localhost:8080  (cluster BHF-Training)
   Toxiproxy API              http://localhost:8474
   franz-go API               http://localhost:18080
   librdkafka API             http://localhost:18081
 Stop with scripts/down.sh
 INFO
+fi

@@ -11,25 +11,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 )
 
 func init() {
 	register("kafka", "cmd.kafka", parsed(kafkaFlags, kafkaRun))
 }
-
-const kafkaUsage = `usage: prodlab kafka <subcommand> [flags]
-
-subcommands:
-  up [single-node|cluster]  start 1 or 3 KRaft brokers (default single-node) and wait until ready
-  down                      stop every local broker (SIGTERM, SIGKILL after --stop-timeout)
-  status                    show each broker; exit status 3 unless all brokers run and answer
-  kill N                    SIGKILL broker N (failover exercises)
-  start N                   start broker N again on its existing data
-  fetch                     only download the Kafka jars into the cache
-
-flags (any subcommand):
-`
 
 // kafkaConfig is a parsed 'prodlab kafka' command line.
 type kafkaConfig struct {
@@ -50,10 +38,10 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	keepData := fs.Bool("keep-data", false, "up: restart on existing data instead of formatting fresh storage")
 	quiet := fs.Bool("q", false, "no progress output")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, kafkaUsage)
+		fmt.Fprint(stderr, i18n.T("localkafka.usage"))
 		fs.PrintDefaults()
 	}
-	pos, err := parseVerb(fs, args, errors.New("kafka: no subcommand given"))
+	pos, err := parseVerb(fs, args, i18n.Errorf("localkafka.noSub"))
 	if err != nil {
 		return c, err
 	}
@@ -80,28 +68,28 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	case "up":
 		c.mode = kafkalocal.ModeSingleNode
 		if len(rest) > 1 {
-			return c, usageErr("kafka up takes at most one mode")
+			return c, usageErr(i18n.T("localkafka.oneMode"))
 		}
 		if len(rest) == 1 {
 			c.mode = rest[0]
 		}
 		if _, err := kafkalocal.BrokerCount(c.mode); err != nil {
-			return c, usageErr(err.Error())
+			return c, usageErr(i18n.T("localkafka.badMode", "mode", strconv.Quote(c.mode)))
 		}
 	case "down", "status", "fetch":
 		if len(rest) > 0 {
-			return c, usageErr("kafka " + c.sub + " takes no arguments")
+			return c, usageErr(i18n.T("localkafka.noArgs", "sub", c.sub))
 		}
 	case "kill", "start":
 		if len(rest) != 1 {
-			return c, usageErr("kafka " + c.sub + " takes one broker number")
+			return c, usageErr(i18n.T("localkafka.oneBroker", "sub", c.sub))
 		}
 		if c.broker, err = strconv.Atoi(rest[0]); err != nil {
-			return c, usageErr(fmt.Sprintf("broker number %q: %v", rest[0], err))
+			return c, usageErr(i18n.T("localkafka.brokerNumber", "arg", strconv.Quote(rest[0])))
 		}
 	default:
 		fs.Usage()
-		return c, usageErr(fmt.Sprintf("unknown kafka subcommand %q", c.sub))
+		return c, usageErr(i18n.T("localkafka.unknownSub", "sub", strconv.Quote(c.sub)))
 	}
 	return c, nil
 }
@@ -115,7 +103,7 @@ func kafkaRun(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Kafka %s %s is up (%s)\n", cl.Version, cl.Mode, time.Since(start).Round(100*time.Millisecond))
+		fmt.Fprintln(stdout, i18n.T("localkafka.up", "version", cl.Version, "mode", cl.Mode, "took", time.Since(start).Round(100*time.Millisecond)))
 		printCluster(stdout, cl)
 		return nil
 	case "down":
@@ -144,8 +132,8 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		return err
 	}
 	if cl.Mode == "" {
-		fmt.Fprintln(stdout, "local Kafka: down (no broker running)")
-		return &exitError{code: 3, err: errors.New("local Kafka is down")}
+		fmt.Fprintln(stdout, i18n.T("localkafka.status.none"))
+		return &exitError{code: 3, err: i18n.Errorf("localkafka.status.down")}
 	}
 	up := 0
 	for _, b := range cl.Brokers {
@@ -153,16 +141,16 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 			up++
 		}
 	}
-	fmt.Fprintf(stdout, "Kafka %s %s: %d/%d brokers up\n", cl.Version, cl.Mode, up, len(cl.Brokers))
+	fmt.Fprintln(stdout, i18n.T("localkafka.status", "version", cl.Version, "mode", cl.Mode, "up", up, "n", len(cl.Brokers)))
 	printCluster(stdout, cl)
 	if up != len(cl.Brokers) {
-		return &exitError{code: 3, err: fmt.Errorf("%d of %d brokers are down", len(cl.Brokers)-up, len(cl.Brokers))}
+		return &exitError{code: 3, err: i18n.Errorf("localkafka.status.someDown", "down", len(cl.Brokers)-up, "n", len(cl.Brokers))}
 	}
 	return nil
 }
 
 func usageErr(msg string) error {
-	return &exitError{code: 2, err: errors.New("kafka: " + msg)}
+	return &exitError{code: 2, err: errors.New(msg)}
 }
 
 // parseVerb parses flags that may appear before, between or after
@@ -190,14 +178,14 @@ func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error)
 
 func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "BROKER\tSTATE\tPID\tDIRECT\tPROXIED (via Toxiproxy)\tPROXIED BINDS\tCONTROLLER")
+	fmt.Fprintln(tw, i18n.T("localkafka.header"))
 	for _, b := range c.Brokers {
-		state := "down"
+		state := i18n.T("localkafka.state.down")
 		switch {
 		case b.Running && b.Answering:
-			state = "up"
+			state = i18n.T("localkafka.state.up")
 		case b.Running:
-			state = "running"
+			state = i18n.T("localkafka.state.running")
 		}
 		pid := "-"
 		if b.PID != 0 {
@@ -207,9 +195,8 @@ func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 			b.Direct.AdvertisedAddr(), b.Proxied.AdvertisedAddr(), b.Proxy.Name, b.Proxied.BindAddr(), b.Controller.BindAddr())
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "direct bootstrap:  %s\n", c.DirectBootstrap())
-	fmt.Fprintf(w, "proxied bootstrap: %s (needs Toxiproxy: prodlab up --kafka %s)\n",
-		kafkalocal.ProxyListenAddr(1), c.DirectBootstrap())
+	fmt.Fprintln(w, i18n.T("localkafka.direct", "addr", c.DirectBootstrap()))
+	fmt.Fprintln(w, i18n.T("localkafka.proxied", "addr", kafkalocal.ProxyListenAddr(1), "direct", c.DirectBootstrap()))
 	if spec, err := kafkalocal.Topic(c.Mode); err == nil {
 		var cfgs []string
 		for k, v := range spec.Configs {
@@ -219,7 +206,7 @@ func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 		if len(cfgs) > 0 {
 			extra = ", " + strings.Join(cfgs, ", ")
 		}
-		fmt.Fprintf(w, "topic %s: %d partitions, replication factor %d%s\n", spec.Name, spec.Partitions, spec.ReplicationFactor, extra)
+		fmt.Fprintln(w, i18n.T("localkafka.topic", "topic", spec.Name, "partitions", spec.Partitions, "rf", spec.ReplicationFactor, "extra", extra))
 	}
-	fmt.Fprintf(w, "broker files and logs: %s\n", c.Dir)
+	fmt.Fprintln(w, i18n.T("localkafka.files", "dir", c.Dir))
 }

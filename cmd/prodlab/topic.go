@@ -256,7 +256,7 @@ func printDescription(w io.Writer, d admin.TopicDescription) {
 	fmt.Fprintf(w, "Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s\n",
 		term.Safe(d.Name), d.ID, len(d.Partitions), d.ReplicationFactor, strings.Join(cfgs, ","))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PARTITION\tLEADER\tREPLICAS\tISR\tSTART\tEND\tRECORDS*")
+	fmt.Fprintln(tw, i18n.T("topic.describe.header"))
 	for _, p := range d.Partitions {
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%d\t%d\t%d", p.Partition, p.Leader, ints(p.Replicas), ints(p.ISR), p.StartOffset, p.EndOffset, p.EndOffset-p.StartOffset)
 		if p.Err != "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -195,7 +196,7 @@ func (c *Client) roll(ctx context.Context, topic string, p int32) (Record, error
 		EventID string `json:"eventId"`
 		Note    string `json:"note"`
 		TS      int64  `json:"ts"`
-	}{"segment-roll", "written by prodlab compaction-check to roll the active segment", now.UnixMilli()})
+	}{"segment-roll", i18n.T("compaction.rollNote"), now.UnixMilli()})
 	kr := &kgo.Record{Topic: topic, Partition: p, Key: []byte(RollKey), Value: v, Timestamp: now,
 		Headers: []kgo.RecordHeader{{Key: prodlab.HeaderEventID, Value: []byte("segment-roll")}}}
 	// Uncompressed, so that the embedded broker sees the key (broker.CompactOnKey).

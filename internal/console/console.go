@@ -200,7 +200,7 @@ func (s *Server) Routes() http.Handler {
 	mux.Handle("/api/progress/reset", httpjson.Only(s.ProgressReset, http.MethodPost))
 	mux.Handle("/i18n.json", httpjson.Only(Catalogue, http.MethodGet, http.MethodHead))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path)
+		fail(w, r, http.StatusNotFound, "", "console.err.noEndpoint", "path", r.URL.Path)
 	})
 	static, _ := fs.Sub(webFS, "web")
 	files := http.NewServeMux()
@@ -339,13 +339,13 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(q) > 0 {
 		for k := range q {
-			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+			fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
 			return
 		}
 	}
 	cl, err := s.admin()
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot reach the cluster", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
@@ -353,7 +353,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	adm := kadm.NewClient(cl)
 	meta, err := adm.Metadata(ctx)
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot read cluster metadata", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.metadata")
 		return
 	}
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
@@ -388,12 +388,12 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	}
 	starts, err := adm.ListStartOffsets(ctx, visible...)
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot list start offsets", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.startOffsets")
 		return
 	}
 	ends, err := adm.ListEndOffsets(ctx, visible...)
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot list end offsets", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.endOffsets")
 		return
 	}
 	for _, n := range visible {
@@ -423,7 +423,7 @@ func Catalogue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for k := range q {
-		httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

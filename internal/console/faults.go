@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -39,15 +40,15 @@ func legalName(s string) bool { return prodlab.LegalName(s) }
 
 // toxiproxy returns the client of the lab's Toxiproxy, each call bounded by
 // the console's timeout, writing a 503 if the console has none.
-func (s *Server) toxiproxy(w http.ResponseWriter) (*toxiclient.Client, bool) {
+func (s *Server) toxiproxy(w http.ResponseWriter, r *http.Request) (*toxiclient.Client, bool) {
 	if s.cfg.toxiproxy == "" {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no Toxiproxy URL")
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noToxiproxy")
 		return nil, false
 	}
 	c, err := toxiclient.New(s.cfg.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: s.cfg.timeout}), httpjson.WithUserAgent(userAgent))
 	if err != nil {
 		s.cfg.logger.Error("bad Toxiproxy URL", "url", s.cfg.toxiproxy, "err", err)
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console has no usable Toxiproxy URL (the console's log has the cause)")
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.badToxiproxy")
 		return nil, false
 	}
 	return c, true
@@ -55,20 +56,24 @@ func (s *Server) toxiproxy(w http.ResponseWriter) (*toxiclient.Client, bool) {
 
 // writeToxiError answers a failed Toxiproxy call: Toxiproxy's own status
 // and sentence, with field unless the fault is not the input's.
-func (s *Server) writeToxiError(w http.ResponseWriter, err error, field string) {
+func (s *Server) writeToxiError(w http.ResponseWriter, r *http.Request, err error, field string) {
 	var ae *toxiclient.APIError
 	switch {
 	case errors.As(err, &ae):
 		if ae.Status >= 500 || ae.Status == http.StatusForbidden {
 			field = ""
 		}
-		httpjson.Error(w, ae.Status, field, "toxiproxy: "+ae.Message)
+		if id, ok := toxiproxyMessages[ae.Message]; ok {
+			fail(w, r, ae.Status, field, id)
+			return
+		}
+		fail(w, r, ae.Status, field, "console.err.toxiproxy", "msg", ae.Message)
 	case errors.Is(err, toxiclient.ErrNoAnswer):
 		s.cfg.logger.Warn("toxiproxy does not answer", "url", s.cfg.toxiproxy, "err", err)
-		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy does not answer: retry later (the console's log has the cause)")
+		fail(w, r, http.StatusBadGateway, "", "console.err.toxiNoAnswer")
 	default:
 		s.cfg.logger.Warn("toxiproxy call failed", "err", err)
-		httpjson.Error(w, http.StatusBadGateway, "", "toxiproxy gave an answer the console cannot read (the console's log has the cause)")
+		fail(w, r, http.StatusBadGateway, "", "console.err.toxiUnreadable")
 	}
 }
 
@@ -80,13 +85,13 @@ type proxiesResponse struct {
 
 // ProxyIndex lists Toxiproxy's proxies, each with its toxics.
 func (s *Server) ProxyIndex(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.toxiproxy(w)
+	c, ok := s.toxiproxy(w, r)
 	if !ok {
 		return
 	}
 	m, err := c.Proxies(r.Context())
 	if err != nil {
-		s.writeToxiError(w, err, "")
+		s.writeToxiError(w, r, err, "")
 		return
 	}
 	resp := proxiesResponse{Proxies: []*toxiclient.Proxy{}, Types: toxicTypes}
@@ -112,51 +117,65 @@ type toxicRequest struct {
 
 // validate checks the request and fills in the defaults: stream
 // downstream, toxicity 1, name <type>_<stream> as Toxiproxy names it.
-func (t *toxicRequest) validate() (field, msg string) {
+func (t *toxicRequest) validate() (field string, msg *i18n.Msg) {
 	attrs, ok := toxicTypes[t.Type]
 	if !ok {
-		return "type", "type " + strconv.Quote(t.Type) + " is not allowed: latency, timeout or reset_peer"
+		return "type", bad("console.err.toxicType", "type", strconv.Quote(t.Type))
 	}
 	switch t.Stream {
 	case "":
 		t.Stream = "downstream"
 	case "downstream", "upstream":
 	default:
-		return "stream", "stream " + strconv.Quote(t.Stream) + " is not allowed: downstream or upstream"
+		return "stream", bad("console.err.toxicStream", "stream", strconv.Quote(t.Stream))
 	}
 	if t.Toxicity == nil {
 		one := 1.0
 		t.Toxicity = &one
 	}
 	if *t.Toxicity < 0 || *t.Toxicity > 1 {
-		return "toxicity", "toxicity must be between 0 and 1"
+		return "toxicity", bad("console.err.toxicity")
 	}
 	if t.Name == "" {
 		t.Name = t.Type + "_" + t.Stream
 	}
 	if !legalName(t.Name) {
-		return "name", "name " + strconv.Quote(t.Name) + " must be 1 to 64 of a-z A-Z 0-9 . _ -, and not . or .."
+		return "name", bad("console.err.toxicNameRule", "name", strconv.Quote(t.Name))
 	}
 	for k, v := range t.Attributes {
 		if !slices.Contains(attrs, k) {
-			return "attributes." + k, "attribute " + strconv.Quote(k) + " does not apply to a " + t.Type + " toxic: use " + strings.Join(attrs, ", ")
+			return "attributes." + k, bad("console.err.toxicAttr", "attr", strconv.Quote(k), "type", t.Type, "attrs", strings.Join(attrs, ", "))
 		}
 		if v < 0 || v > MaxToxicMillis {
-			return "attributes." + k, k + " " + strconv.Itoa(v) + " is out of range: 0.." + strconv.Itoa(MaxToxicMillis) + " ms"
+			return "attributes." + k, bad("console.err.toxicRange", "attr", k, "value", v, "max", MaxToxicMillis)
 		}
 	}
-	return "", ""
+	return "", nil
+}
+
+// bad is the catalogue message id filled from args, for validate.
+func bad(id string, args ...any) *i18n.Msg {
+	m := i18n.M(id, args...)
+	return &m
+}
+
+// toxiproxyMessages are Toxiproxy's own error sentences a trainee can
+// meet from the console, by their catalogue id; others are passed on.
+var toxiproxyMessages = map[string]string{
+	"toxic already exists": "console.err.toxicExists",
+	"toxic not found":      "console.err.toxicNotFound",
+	"proxy not found":      "console.err.proxyNotFound",
 }
 
 // ToxicCreate adds a latency, timeout or reset_peer toxic to a proxy.
 func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("proxy")
 	if !legalName(name) {
-		httpjson.Error(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
+		fail(w, r, http.StatusBadRequest, "proxy", "console.err.proxyName", "name", strconv.Quote(name))
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		httpjson.Error(w, http.StatusUnsupportedMediaType, "Content-Type", "the body must be sent as Content-Type: application/json")
+		fail(w, r, http.StatusUnsupportedMediaType, "Content-Type", "console.err.jsonOnly")
 		return
 	}
 	var req toxicRequest
@@ -167,14 +186,14 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("more data after the toxic")
 	}
 	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, "", "the body must be one JSON toxic {name, type, stream, toxicity, attributes}: "+err.Error())
+		fail(w, r, http.StatusBadRequest, "", "console.err.toxicBody", "err", err.Error())
 		return
 	}
-	if field, msg := req.validate(); msg != "" {
-		httpjson.Error(w, http.StatusBadRequest, field, msg)
+	if field, msg := req.validate(); msg != nil {
+		httpjson.Error(w, http.StatusBadRequest, field, msg.In(pageLang(r)))
 		return
 	}
-	c, ok := s.toxiproxy(w)
+	c, ok := s.toxiproxy(w, r)
 	if !ok {
 		return
 	}
@@ -188,7 +207,7 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 		if toxiclient.IsNotFound(err) {
 			field = "proxy"
 		}
-		s.writeToxiError(w, err, field)
+		s.writeToxiError(w, r, err, field)
 		return
 	}
 	httpjson.Write(w, http.StatusCreated, out)
@@ -198,19 +217,19 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 	name, tox := r.PathValue("proxy"), r.PathValue("toxic")
 	if !legalName(name) {
-		httpjson.Error(w, http.StatusBadRequest, "proxy", "proxy "+strconv.Quote(name)+" is not a legal proxy name")
+		fail(w, r, http.StatusBadRequest, "proxy", "console.err.proxyName", "name", strconv.Quote(name))
 		return
 	}
 	if !legalName(tox) {
-		httpjson.Error(w, http.StatusBadRequest, "toxic", "toxic "+strconv.Quote(tox)+" is not a legal toxic name")
+		fail(w, r, http.StatusBadRequest, "toxic", "console.err.toxicName", "name", strconv.Quote(tox))
 		return
 	}
-	c, ok := s.toxiproxy(w)
+	c, ok := s.toxiproxy(w, r)
 	if !ok {
 		return
 	}
 	if err := c.Proxy(name).RemoveToxic(r.Context(), tox); err != nil {
-		s.writeToxiError(w, err, "toxic")
+		s.writeToxiError(w, r, err, "toxic")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -218,12 +237,12 @@ func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 
 // ResetCreate removes every toxic and enables every proxy.
 func (s *Server) ResetCreate(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.toxiproxy(w)
+	c, ok := s.toxiproxy(w, r)
 	if !ok {
 		return
 	}
 	if err := c.Reset(r.Context()); err != nil {
-		s.writeToxiError(w, err, "")
+		s.writeToxiError(w, r, err, "")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -73,3 +73,65 @@ func TestI18nKeys(t *testing.T) {
 		t.Errorf("send.btn: %q / %q", served["fr"]["send.btn"], served["en"]["send.btn"])
 	}
 }
+
+// TestErrorsSpeakThePageLanguage: the sentences of the console's error
+// answers, which the page shows, come from the catalogue in the language
+// the page sends in Accept-Language, else in the process's.
+func TestErrorsSpeakThePageLanguage(t *testing.T) {
+	c, err := New() // no Toxiproxy, no API, no Kafka
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(c.Routes())
+	t.Cleanup(srv.Close)
+	call := func(method, path, body, lang string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if lang != "" {
+			req.Header.Set("Accept-Language", lang)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e struct{ Error string }
+		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, e.Error
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		code               int
+		id                 string
+		args               []any
+	}{
+		{"GET", "/api/proxies", "", http.StatusServiceUnavailable, "console.err.noToxiproxy", nil},
+		{"POST", "/api/proxies/kafka/toxics", `{"type":"slow_close"}`, http.StatusBadRequest, "console.err.toxicType", []any{"type", `"slow_close"`}},
+		{"POST", "/api/proxies/kafka/toxics", `{"type":"latency","attributes":{"latency":99999999}}`, http.StatusBadRequest, "console.err.toxicRange", []any{"attr", "latency", "value", 99999999, "max", MaxToxicMillis}},
+		{"POST", "/api/send?engine=franz", "", http.StatusServiceUnavailable, "console.err.noAPI", nil},
+		{"GET", "/api/cluster", "", http.StatusServiceUnavailable, "console.err.noKafka", nil},
+		{"GET", "/api/progress?x=1", "", http.StatusBadRequest, "console.err.noParams", []any{"param", "x"}},
+		{"GET", "/api/messages?limit=zero", "", http.StatusBadRequest, "console.err.notInt", []any{"param", "limit", "value", `"zero"`}},
+	} {
+		for _, l := range []struct {
+			header string
+			lang   i18n.Lang
+		}{{"fr-FR,fr;q=0.9,en;q=0.5", i18n.FR}, {"fr", i18n.FR}, {"en", i18n.EN}, {"en-GB,fr;q=0.8", i18n.EN}, {"", i18n.Current()}, {"de", i18n.Current()}} {
+			code, got := call(tc.method, tc.path, tc.body, l.header)
+			if want := i18n.M(tc.id, tc.args...).In(l.lang); code != tc.code || got != want {
+				t.Errorf("%s %s (Accept-Language %q): %d %q, want %d %q", tc.method, tc.path, l.header, code, got, tc.code, want)
+			}
+		}
+	}
+	if fr, en := i18n.M("console.err.noToxiproxy").In(i18n.FR), i18n.M("console.err.noToxiproxy").In(i18n.EN); fr == en {
+		t.Errorf("console.err.noToxiproxy is the same in both languages: %q", fr)
+	}
+}

@@ -265,12 +265,12 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 			return
 		}
 	}
-	if limit, ok = intParam(w, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
+	if limit, ok = intParam(w, r, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
 		return
 	}
 	cl, err := s.admin()
 	if err != nil {
-		s.kafkaUnavailable(w, "cannot reach the cluster", err)
+		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
 		return nil, nil, "", 0, false
 	}
 	reread := q.Get("reread") == "true"
@@ -281,9 +281,9 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	defer t.mu.Unlock()
 	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.direct, topic, s.cfg.perPartition); err != nil {
 		if errors.Is(err, prodlab.ErrUnknownTopic) {
-			httpjson.Error(w, http.StatusNotFound, "topic", "topic "+topic+" does not exist")
+			fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", topic)
 		} else {
-			s.kafkaUnavailable(w, "cannot read topic "+topic, err)
+			s.kafkaUnavailable(w, r, err, "console.err.what.topic", "topic", topic)
 		}
 		return nil, nil, "", 0, false
 	}
@@ -300,33 +300,33 @@ func query(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Value
 	}
 	for k, vs := range q {
 		if !slices.Contains(allowed, k) {
-			httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": allowed are "+strings.Join(allowed, ", "))
+			fail(w, r, http.StatusBadRequest, k, "console.err.unknownParam", "param", k, "allowed", strings.Join(allowed, ", "))
 			return nil, false
 		}
 		if len(vs) > 1 {
-			httpjson.Error(w, http.StatusBadRequest, k, "parameter "+k+" is given more than once")
+			fail(w, r, http.StatusBadRequest, k, "console.err.repeated", "param", k)
 			return nil, false
 		}
 	}
 	if q.Has("reread") && q.Get("reread") != "true" && q.Get("reread") != "false" {
-		httpjson.Error(w, http.StatusBadRequest, "reread", "reread must be true or false")
+		fail(w, r, http.StatusBadRequest, "reread", "console.err.reread")
 		return nil, false
 	}
 	return q, true
 }
 
 // intParam parses q[name] within [lo, hi], or returns def when absent.
-func intParam(w http.ResponseWriter, q url.Values, name string, def, lo, hi int) (int, bool) {
+func intParam(w http.ResponseWriter, r *http.Request, q url.Values, name string, def, lo, hi int) (int, bool) {
 	if !q.Has(name) {
 		return def, true
 	}
 	n, err := strconv.Atoi(q.Get(name))
 	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, name, name+" "+strconv.Quote(q.Get(name))+" is not an integer")
+		fail(w, r, http.StatusBadRequest, name, "console.err.notInt", "param", name, "value", strconv.Quote(q.Get(name)))
 		return 0, false
 	}
 	if n < lo || n > hi {
-		httpjson.Error(w, http.StatusBadRequest, name, name+" "+strconv.Itoa(n)+" is out of range: "+strconv.Itoa(lo)+".."+strconv.Itoa(hi))
+		fail(w, r, http.StatusBadRequest, name, "console.err.range", "param", name, "value", n, "lo", lo, "hi", hi)
 		return 0, false
 	}
 	return n, true
@@ -378,10 +378,10 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	filter := q.Get("q")
 	if n := utf8.RuneCountInString(filter); !utf8.ValidString(filter) || n > MaxQueryLen {
-		httpjson.Error(w, http.StatusBadRequest, "q", "q must be valid UTF-8 of at most "+strconv.Itoa(MaxQueryLen)+" characters")
+		fail(w, r, http.StatusBadRequest, "q", "console.err.q", "max", MaxQueryLen)
 		return
 	}
-	skip, ok := intParam(w, q, "skip", 0, 0, 1<<30)
+	skip, ok := intParam(w, r, q, "skip", 0, 0, 1<<30)
 	if !ok {
 		return
 	}

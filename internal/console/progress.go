@@ -42,7 +42,7 @@ func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.Reset(); err != nil {
-		httpjson.Error(w, http.StatusInternalServerError, "", "cannot reset the progress: "+err.Error())
+		fail(w, r, http.StatusInternalServerError, "", "console.err.progressReset", "err", err.Error())
 		return
 	}
 	httpjson.Write(w, http.StatusOK, p.Report())
@@ -56,11 +56,11 @@ func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (Progres
 		return nil, false
 	}
 	for k := range q {
-		httpjson.Error(w, http.StatusBadRequest, k, "unknown parameter "+k+": this endpoint takes none")
+		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
 		return nil, false
 	}
 	if s.cfg.progress == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "this console has no progress record")
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noProgress")
 		return nil, false
 	}
 	return s.cfg.progress, true

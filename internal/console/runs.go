@@ -171,11 +171,11 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 	switch kind := q.Get("kind"); kind {
 	case "validate":
 		if q.Has("schedule") || q.Has("n") {
-			httpjson.Error(w, http.StatusBadRequest, "kind", "a validation takes no schedule or n")
+			fail(w, r, http.StatusBadRequest, "kind", "console.err.validateArgs")
 			return
 		}
 		if s.cfg.validate == nil {
-			httpjson.Error(w, http.StatusServiceUnavailable, "", "this console cannot run the validation")
+			fail(w, r, http.StatusServiceUnavailable, "", "console.err.noValidate")
 			return
 		}
 		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
@@ -184,16 +184,16 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	case "experiment":
 		if s.cfg.experiment == nil {
-			httpjson.Error(w, http.StatusServiceUnavailable, "", "this console cannot run experiments")
+			fail(w, r, http.StatusServiceUnavailable, "", "console.err.noExperiment")
 			return
 		}
 		schedule = q.Get("schedule")
 		if !slices.Contains(s.cfg.schedules, schedule) {
-			httpjson.Error(w, http.StatusBadRequest, "schedule", "schedule "+strconv.Quote(schedule)+" is not allowed: "+strings.Join(s.cfg.schedules, ", "))
+			fail(w, r, http.StatusBadRequest, "schedule", "console.err.schedule", "schedule", strconv.Quote(schedule), "schedules", strings.Join(s.cfg.schedules, ", "))
 			return
 		}
 		var good bool
-		if n, good = intParam(w, q, "n", 50, 1, MaxExperimentN); !good {
+		if n, good = intParam(w, r, q, "n", 50, 1, MaxExperimentN); !good {
 			return
 		}
 		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
@@ -201,15 +201,15 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			return nil, &rep, err
 		}
 	case "":
-		httpjson.Error(w, http.StatusBadRequest, "kind", "kind is required: validate or experiment")
+		fail(w, r, http.StatusBadRequest, "kind", "console.err.kindRequired")
 		return
 	default:
-		httpjson.Error(w, http.StatusBadRequest, "kind", "kind "+strconv.Quote(kind)+" is not allowed: validate or experiment")
+		fail(w, r, http.StatusBadRequest, "kind", "console.err.kind", "kind", strconv.Quote(kind))
 		return
 	}
 	cur, started := s.runs.start(q.Get("kind"), schedule, n, fn)
 	if !started {
-		httpjson.Error(w, http.StatusConflict, "", "a "+cur.Kind+" is already running (run "+strconv.Itoa(cur.ID)+"): wait for it to finish")
+		fail(w, r, http.StatusConflict, "", "console.err.running", "kind", cur.Kind, "run", cur.ID)
 		return
 	}
 	httpjson.Write(w, http.StatusAccepted, cur)

@@ -12,10 +12,10 @@ import (
 
 // engine returns the API named by q's engine parameter, writing a 400 if
 // there is none.
-func (s *Server) engine(w http.ResponseWriter, q url.Values) (Engine, bool) {
+func (s *Server) engine(w http.ResponseWriter, r *http.Request, q url.Values) (Engine, bool) {
 	name := q.Get("engine")
 	if len(q["engine"]) > 1 {
-		httpjson.Error(w, http.StatusBadRequest, "engine", "parameter engine is given more than once")
+		fail(w, r, http.StatusBadRequest, "engine", "console.err.repeated", "param", "engine")
 		return Engine{}, false
 	}
 	var names []string
@@ -26,14 +26,14 @@ func (s *Server) engine(w http.ResponseWriter, q url.Values) (Engine, bool) {
 		names = append(names, e.Name)
 	}
 	if len(names) == 0 {
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "the console knows no producer API")
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noAPI")
 		return Engine{}, false
 	}
 	if name == "" {
-		httpjson.Error(w, http.StatusBadRequest, "engine", "engine is required: "+strings.Join(names, " or "))
+		fail(w, r, http.StatusBadRequest, "engine", "console.err.engineRequired", "engines", strings.Join(names, ", "))
 		return Engine{}, false
 	}
-	httpjson.Error(w, http.StatusBadRequest, "engine", "engine "+name+" is not running here: "+strings.Join(names, " or "))
+	fail(w, r, http.StatusBadRequest, "engine", "console.err.engineUnknown", "engine", name, "engines", strings.Join(names, ", "))
 	return Engine{}, false
 }
 
@@ -45,7 +45,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 	if !ok {
 		return
 	}
-	e, ok := s.engine(w, q)
+	e, ok := s.engine(w, r, q)
 	if !ok {
 		return
 	}
@@ -53,14 +53,14 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 	c, err := api.NewClient(e.URL, httpjson.WithHTTPClient(s.api), httpjson.WithUserAgent(userAgent))
 	if err != nil {
 		s.cfg.logger.Error("cannot build the request to a producer API", "url", e.URL, "err", err)
-		httpjson.Error(w, http.StatusBadGateway, "", "the console cannot call the "+e.Name+" API (the console's log has the cause)")
+		fail(w, r, http.StatusBadGateway, "", "console.err.apiCall", "engine", e.Name)
 		return
 	}
 	// The API goes on with a send whose client left; so does the console.
 	resp, err := c.Do(r.Context(), r.Method, path, q, nil)
 	if err != nil {
 		s.cfg.logger.Warn("producer API does not answer", "engine", e.Name, "url", e.URL, "err", err)
-		httpjson.Error(w, http.StatusBadGateway, "", "the "+e.Name+" API does not answer: retry later (the console's log has the cause)")
+		fail(w, r, http.StatusBadGateway, "", "console.err.apiNoAnswer", "engine", e.Name)
 		return
 	}
 	defer resp.Body.Close()

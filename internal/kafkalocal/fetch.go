@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
@@ -94,7 +96,7 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 	case !errors.Is(err, errIncomplete):
 		return "", err
 	}
-	fmt.Fprintf(c.out, "fetching Kafka %s jars from Maven Central into %s\n", c.version, libs)
+	fmt.Fprintln(c.out, i18n.T("kafkalocal.fetching", "version", c.version, "dir", libs))
 	if err := os.MkdirAll(c.cache, 0o755); err != nil {
 		return "", err
 	}
@@ -171,7 +173,7 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 	if err := os.Rename(tmp, libs); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(c.out, "fetched %d jars, each matching its published SHA-1\n", len(jars))
+	fmt.Fprintln(c.out, i18n.T("kafkalocal.fetched", "n", len(jars)))
 	return libs, nil
 }
 

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // BrokerStatus is the observed state of one broker.
@@ -118,9 +120,9 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 			return nil, err
 		}
 		started = append(started, f)
-		fmt.Fprintf(c.out, "started broker %d (pid %d), logs in %s\n", b.NodeID, pid, f.logs)
+		fmt.Fprintln(c.out, i18n.T("kafkalocal.started", "id", b.NodeID, "pid", pid, "logs", f.logs))
 	}
-	fmt.Fprintf(c.out, "waiting for %s to be ready\n", mode)
+	fmt.Fprintln(c.out, i18n.T("kafkalocal.waiting", "mode", mode))
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
 	alive := aliveCheck(c, mode, brokers)
@@ -273,7 +275,7 @@ func Down(ctx context.Context, opts ...Opt) error {
 					return
 				}
 				if pid != 0 {
-					fmt.Fprintf(c.out, "stopped %s broker %d (pid %d)\n", mode, i, pid)
+					fmt.Fprintln(c.out, i18n.T("kafkalocal.stopped", "mode", mode, "id", i, "pid", pid))
 				}
 			})
 		}
@@ -356,7 +358,7 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 	if err := stopProcess(ctx, f, syscall.SIGKILL, 10*time.Second); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "killed %s broker %d\n", mode, i)
+	fmt.Fprintln(c.out, i18n.T("kafkalocal.killed", "mode", mode, "id", i))
 	return nil
 }
 
@@ -393,7 +395,7 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.out, "started %s broker %d (pid %d)\n", mode, i, pid)
+		fmt.Fprintln(c.out, i18n.T("kafkalocal.restarted", "mode", mode, "id", i, "pid", pid))
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()

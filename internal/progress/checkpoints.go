@@ -59,9 +59,9 @@ var Checkpoints = []Checkpoint{
 	checkpoint(Validate, "-lab-024---idempotence-vs-plain-test-clé", validate{}),
 	checkpoint(Partitions, "-lab-025---partitionnement", partitions{}),
 	checkpoint(Compaction, "-lab-026---log-compaction", compaction{}),
-	checkpoint(ExTimeouts, "exercices-supplémentaires", exTimeouts{}),
-	checkpoint(ExTimeout, "exercices-supplémentaires", exTimeout{}),
-	checkpoint(ExKeys, "exercices-supplémentaires", exKeys{}),
+	checkpoint(ExTimeouts, "exercice-1---modifiez-les-timeouts", exTimeouts{}),
+	checkpoint(ExTimeout, "exercice-2---injectez-un-timeout-complet", exTimeout{}),
+	checkpoint(ExKeys, "exercice-3---testez-avec-différentes-clés", exKeys{}),
 }
 
 // checkpoint fills id's words from the catalogue.

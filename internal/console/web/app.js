@@ -42,7 +42,9 @@ async function api(method, path, params, body) {
     const s = q.toString();
     if (s) url += '?' + s;
   }
-  const init = { method, headers: {} };
+  // The backend's error sentences come from the same catalogue, in the
+  // page's language.
+  const init = { method, headers: { 'Accept-Language': lang } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';

@@ -2,8 +2,10 @@
 // default) and English, read from the lab's message catalogue at
 // /i18n.json (internal/i18n/messages.json, the one the CLI speaks from).
 // The choice is kept in localStorage. Protocol words (mode, sendMode,
-// eventId, toxic types) and the backend's error sentences stay as the APIs
-// spell them.
+// eventId, toxic types) stay as the APIs spell them; the console's error
+// sentences come from the same catalogue, in the language the page sends
+// in Accept-Language (app.js api()); a producer API's answer, forwarded,
+// keeps its own words.
 'use strict';
 
 const LANGS = ['fr', 'en'];
