@@ -3,6 +3,8 @@ package prodlab
 import (
 	"net"
 	"strconv"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // The engine names, as the APIs report them in the "api" field.
@@ -88,7 +90,7 @@ func legalTopic(name string) bool {
 // ValidTopic reports why name is not a legal Kafka topic name, or "".
 func ValidTopic(name string) string {
 	if name == "." || name == ".." || !legalTopic(name) {
-		return "topic " + strconv.Quote(name) + " is not a legal Kafka topic name: 1 to 249 of a-z A-Z 0-9 . _ -, and not . or .."
+		return i18n.T("topic.illegal", "name", strconv.Quote(name))
 	}
 	return ""
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/status"
 )
 
@@ -129,7 +130,7 @@ func (s *Server) Routes() http.Handler {
 	mux.Handle("/api/v1/send", httpjson.Only(s.SendCreate, http.MethodPost))
 	mux.Handle("/api/v1/status", httpjson.Only(s.StatusShow, http.MethodGet, http.MethodHead))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.Error(w, http.StatusNotFound, "", "no such endpoint: "+r.URL.Path+" (try /health, /api/v1/send, /api/v1/status)")
+		httpjson.Error(w, http.StatusNotFound, "", i18n.T("api.noEndpoint", "path", r.URL.Path))
 	})
 	return mux
 }
@@ -165,7 +166,7 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		if err := s.eng.Ready(ctx); err != nil {
 			s.cfg.logger.Info("health: not ready", "err", err)
-			httpjson.Error(w, http.StatusServiceUnavailable, "", "NOT READY: the producer is not connected to Kafka yet (the API's log has the cause)")
+			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.notReady"))
 			return
 		}
 		s.ready.Store(true)
@@ -189,11 +190,11 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 	n, err := s.partitions(req.topic)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
-		httpjson.Error(w, http.StatusNotFound, "topic", "topic "+req.topic+" does not exist")
+		httpjson.Error(w, http.StatusNotFound, "topic", i18n.T("api.topicMissing", "topic", req.topic))
 		return
 	case err != nil && req.partition != prodlab.AnyPartition:
 		s.cfg.logger.Warn("cannot read topic metadata", "topic", req.topic, "err", err)
-		httpjson.Error(w, http.StatusServiceUnavailable, "", "cannot check partition "+strconv.Itoa(int(req.partition))+" of topic "+req.topic+": its metadata is unreadable; retry later (the API's log has the cause)")
+		httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.partitionUnreadable", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic))
 		return
 	case err != nil:
 		// No count to check against: the producer decides, within the
@@ -201,7 +202,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		s.cfg.logger.Debug("sending without a partition count", "topic", req.topic, "err", err)
 	}
 	if err == nil && req.partition != prodlab.AnyPartition && req.partition >= n {
-		httpjson.Error(w, http.StatusBadRequest, "partition", "partition "+strconv.Itoa(int(req.partition))+" is out of range: topic "+req.topic+" has partitions 0.."+strconv.Itoa(int(n-1)))
+		httpjson.Error(w, http.StatusBadRequest, "partition", i18n.T("api.partitionRange", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic, "last", strconv.Itoa(int(n-1))))
 		return
 	}
 	msg := s.message(req)
@@ -211,7 +212,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 	if req.sendMode == prodlab.Async {
 		id := newID()
 		if err := s.store.Add(id, req.eventID); err != nil {
-			httpjson.Error(w, http.StatusServiceUnavailable, "", "too many async sends in flight: retry later")
+			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.asyncFull"))
 			return
 		}
 		accepted := s.delivered(ev, id)
@@ -248,7 +249,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 				code = http.StatusNotFound
 			}
 			s.cfg.logger.Info("sync send failed", "eventId", req.eventID, "err", d.Err)
-			httpjson.Error(w, code, "", "send failed: "+publicError(d.Err))
+			httpjson.Error(w, code, "", i18n.T("api.sendFailed", "err", publicError(d.Err)))
 			return
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
@@ -278,14 +279,16 @@ type timeoutBody struct {
 // bound, and turns it into an async send whose outcome answer will bring.
 // It returns the requestId given, if any.
 func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan prodlab.Delivery) string {
-	msg := "no answer from Kafka within " + s.cfg.sync.String() + ": the outcome is unknown; the send goes on"
+	// The bound as Duration.String writes it (i18n would round it).
+	bound := s.cfg.sync.String()
 	id := newID()
+	var msg string
 	if err := s.store.Add(id, ev.EventID); err != nil {
 		// No slot to report it in: its outcome is only logged.
 		id = ""
-		msg += " (no requestId: the status store is full; the outcome will be logged)"
+		msg = i18n.T("api.syncTimeout.full", "timeout", bound)
 	} else {
-		msg += ": GET /api/v1/status?requestId=" + id + " gives it"
+		msg = i18n.T("api.syncTimeout", "timeout", bound, "id", id)
 	}
 	late := s.delivered(ev, id)
 	go func() {
@@ -308,14 +311,17 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 // engine's error, the body only its public part.
 func (s *Server) writeProduceError(w http.ResponseWriter, err error) {
 	s.cfg.logger.Warn("send refused by the producer", "err", err)
-	for _, sentinel := range []error{prodlab.ErrBufferFull, prodlab.ErrClosed} {
-		if errors.Is(err, sentinel) {
+	for _, sentinel := range []struct {
+		err error
+		id  string
+	}{{prodlab.ErrBufferFull, "api.bufferFull"}, {prodlab.ErrClosed, "api.closed"}} {
+		if errors.Is(err, sentinel.err) {
 			w.Header().Set("Retry-After", "1")
-			httpjson.Error(w, http.StatusServiceUnavailable, "", sentinel.Error()+": retry later")
+			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T(sentinel.id))
 			return
 		}
 	}
-	httpjson.Error(w, http.StatusInternalServerError, "", "send refused by the producer: "+publicError(err)+" (the API's log has the cause)")
+	httpjson.Error(w, http.StatusInternalServerError, "", i18n.T("api.refused", "err", publicError(err)))
 }
 
 // addrText matches what names a place in a client's error: a URL, an IP
@@ -356,7 +362,7 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 	ev.RequestID = id
 	st, err := s.store.Get(id)
 	if err != nil {
-		httpjson.Error(w, http.StatusNotFound, "requestId", "requestId "+id+" is unknown or has expired")
+		httpjson.Error(w, http.StatusNotFound, "requestId", i18n.T("api.requestUnknown", "id", id))
 		return
 	}
 	ev.State, ev.EventID, ev.Topic = st.State, st.EventID, st.Topic

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // Limits on send parameters.
@@ -39,10 +40,10 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 	}
 	for k, vs := range q {
 		if !sendParams[k] {
-			return sendRequest{}, &fieldError{k, "unknown parameter " + k + ": allowed are mode, sendMode, eventId, key, partition, topic"}
+			return sendRequest{}, &fieldError{k, i18n.T("api.param.unknown", "name", k)}
 		}
 		if len(vs) > 1 {
-			return sendRequest{}, &fieldError{k, "parameter " + k + " is given more than once"}
+			return sendRequest{}, &fieldError{k, i18n.T("api.param.twice", "name", k)}
 		}
 	}
 	var (
@@ -50,43 +51,43 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 		err error
 	)
 	if req.mode, err = prodlab.ParseMode(q.Get("mode")); err != nil {
-		return req, &fieldError{"mode", err.Error()}
+		return req, &fieldError{"mode", modeError(q.Get("mode"))}
 	}
 	if q.Has("sendMode") && q.Get("sendMode") == "" {
-		return req, &fieldError{"sendMode", "sendMode is empty: sync or async, or leave it out for sync"}
+		return req, &fieldError{"sendMode", i18n.T("api.sendMode.empty")}
 	}
 	if req.sendMode, err = prodlab.ParseSendMode(q.Get("sendMode")); err != nil {
-		return req, &fieldError{"sendMode", err.Error()}
+		return req, &fieldError{"sendMode", i18n.T("api.sendMode.bad", "value", strconv.Quote(q.Get("sendMode")))}
 	}
 	req.eventID = q.Get("eventId")
 	switch n := utf8.RuneCountInString(req.eventID); {
 	case !utf8.ValidString(req.eventID):
-		return req, &fieldError{"eventId", "eventId is not valid UTF-8"}
+		return req, &fieldError{"eventId", i18n.T("api.eventId.utf8")}
 	case n == 0:
-		return req, &fieldError{"eventId", "eventId is required"}
+		return req, &fieldError{"eventId", i18n.T("api.eventId.required")}
 	case n > MaxEventIDLen:
-		return req, &fieldError{"eventId", "eventId has " + strconv.Itoa(n) + " characters: the limit is " + strconv.Itoa(MaxEventIDLen)}
+		return req, &fieldError{"eventId", i18n.T("api.eventId.long", "n", strconv.Itoa(n), "max", strconv.Itoa(MaxEventIDLen))}
 	}
 	req.key = req.eventID
 	if q.Has("key") {
 		req.key = q.Get("key")
 		switch {
 		case !utf8.ValidString(req.key):
-			return req, &fieldError{"key", "key is not valid UTF-8"}
+			return req, &fieldError{"key", i18n.T("api.key.utf8")}
 		case req.key == "":
-			return req, &fieldError{"key", "key is empty: leave it out to use eventId"}
+			return req, &fieldError{"key", i18n.T("api.key.empty")}
 		case len(req.key) > MaxKeyLen:
-			return req, &fieldError{"key", "key has " + strconv.Itoa(len(req.key)) + " bytes: the limit is " + strconv.Itoa(MaxKeyLen)}
+			return req, &fieldError{"key", i18n.T("api.key.long", "n", strconv.Itoa(len(req.key)), "max", strconv.Itoa(MaxKeyLen))}
 		}
 	}
 	req.partition = prodlab.AnyPartition
 	if q.Has("partition") {
 		p, err := strconv.ParseInt(q.Get("partition"), 10, 32)
 		if err != nil {
-			return req, &fieldError{"partition", "partition " + strconv.Quote(q.Get("partition")) + " is not an integer"}
+			return req, &fieldError{"partition", i18n.T("api.partition.notInt", "value", strconv.Quote(q.Get("partition")))}
 		}
 		if p < 0 {
-			return req, &fieldError{"partition", "partition " + strconv.FormatInt(p, 10) + " is negative"}
+			return req, &fieldError{"partition", i18n.T("api.partition.negative", "value", strconv.FormatInt(p, 10))}
 		}
 		req.partition = int32(p)
 	}
@@ -104,6 +105,15 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 	return req, nil
 }
 
+// modeError says why mode s is refused, as prodlab.ParseMode does, in the
+// process's language.
+func modeError(s string) string {
+	if s == "" {
+		return i18n.T("api.mode.required")
+	}
+	return i18n.T("api.mode.bad", "value", strconv.Quote(s))
+}
+
 // parseStatus parses a status request's raw query strictly.
 func parseStatus(raw string) (string, *fieldError) {
 	q, field, msg := httpjson.ParseQuery(raw)
@@ -112,15 +122,15 @@ func parseStatus(raw string) (string, *fieldError) {
 	}
 	for k, vs := range q {
 		if k != "requestId" {
-			return "", &fieldError{k, "unknown parameter " + k + ": only requestId is allowed"}
+			return "", &fieldError{k, i18n.T("api.status.unknownParam", "name", k)}
 		}
 		if len(vs) > 1 {
-			return "", &fieldError{k, "parameter requestId is given more than once"}
+			return "", &fieldError{k, i18n.T("api.status.twice")}
 		}
 	}
 	id := q.Get("requestId")
 	if id == "" {
-		return "", &fieldError{"requestId", "requestId is required"}
+		return "", &fieldError{"requestId", i18n.T("api.requestId.required")}
 	}
 	return id, nil
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // ErrorBody is the body of every error: a sentence, the input field at
@@ -49,6 +51,6 @@ func Only(h http.HandlerFunc, methods ...string) http.Handler {
 			}
 		}
 		w.Header().Set("Allow", allow)
-		Error(w, http.StatusMethodNotAllowed, "", "method "+r.Method+" is not allowed: use "+allow)
+		Error(w, http.StatusMethodNotAllowed, "", i18n.T("http.method", "method", r.Method, "allow", allow))
 	})
 }

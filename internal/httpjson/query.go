@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // maxPairShown bounds how much of a broken pair an error quotes.
@@ -40,18 +42,18 @@ func ParseQuery(raw string) (q url.Values, field, msg string) {
 		k, kerr := url.QueryUnescape(name)
 		v, verr := url.QueryUnescape(value)
 		if semi := strings.Contains(pair, ";"); semi || kerr != nil || verr != nil {
-			why := "has a bad %-escape: write '%' as %25"
+			id := "query.badEscape"
 			if semi {
-				why = "holds a ';': write it %3B"
+				id = "query.semicolon"
 			}
 			if kerr == nil && !strings.Contains(name, ";") {
 				name = k
 			}
-			return nil, name, "query pair " + quote(pair) + " " + why
+			return nil, name, i18n.T(id, "pair", quote(pair))
 		}
 		for _, s := range [2]string{k, v} {
-			if m := checkText(s); m != "" {
-				return nil, k, "query pair " + quote(pair) + " " + m
+			if m := checkText(s, pair); m != "" {
+				return nil, k, m
 			}
 		}
 		q[k] = append(q[k], v)
@@ -59,14 +61,14 @@ func ParseQuery(raw string) (q url.Values, field, msg string) {
 	return q, "", ""
 }
 
-// checkText says what is wrong with s as text, or "".
-func checkText(s string) string {
+// checkText says what is wrong with s as text, in query pair pair, or "".
+func checkText(s, pair string) string {
 	if !utf8.ValidString(s) {
-		return "is not valid UTF-8"
+		return i18n.T("query.utf8", "pair", quote(pair))
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return "holds a control character (" + strconv.QuoteRune(r) + ")"
+			return i18n.T("query.control", "pair", quote(pair), "char", strconv.QuoteRune(r))
 		}
 	}
 	return ""
