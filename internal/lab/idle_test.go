@@ -18,14 +18,17 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// The guide's reading pace, scaled down 30 times: kgo's old 30 s idle
-// timeout becomes 1 s, the trainee's 40 s of reading between Étape 12 and
-// 12a at least 1.33 s (in fact until the old setting has closed every
+// The guide's reading pace, scaled down: kgo's old 30 s idle timeout
+// becomes 3 s (10 times), the trainee's 40 s of reading between Étape 12
+// and 12a at least 4 s (in fact until the old setting has closed every
 // connection), and the lab's 30 s delivery timeout 5 s, which the fault
-// outlasts.
+// outlasts. The old idle timeout stays well above the time Étape 12 takes
+// on a loaded machine (warm-up, toxic, send): with 1 s, a connection
+// closed between the warm-up and Étape 12's send made that send reconnect
+// under the 500 ms toxic and time out (CI, 2 busy cores).
 const (
-	oldIdle      = time.Second
-	readingPause = 1333 * time.Millisecond
+	oldIdle      = 3 * time.Second
+	readingPause = 4 * time.Second
 	delivery     = 5 * time.Second
 	holdFault    = 3 * delivery
 )
@@ -150,7 +153,7 @@ func readingPace(t *testing.T, engine string, idle, pause time.Duration, waitClo
 
 // TestReadingPaceFranz: Étape 12a → 13 on the franz API after the
 // producer sat idle with the fault in place. With kgo's old idle timeout
-// (scaled to 1 s) the idle connections close, a new one cannot negotiate
+// (scaled to 3 s) the idle connections close, a new one cannot negotiate
 // under 5 s of latency, and the send ends ERROR with 0 copies. With the
 // engine's default, the Java client's 9 min, the same pause leaves the
 // connection open, the request reaches the broker, and the send ends OK
