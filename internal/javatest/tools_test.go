@@ -93,7 +93,10 @@ func TestKafkaToolsRelay(t *testing.T) {
 	topic := labtest.Topic(t, l, 3, nil)
 	cmd := exec.CommandContext(ctx, java, "-cp", cp, "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", bootstrap,
 		"--topic", topic, "--sync", "--command-property", "enable.idempotence=true", "--command-property", "acks=all",
-		"--command-property", "linger.ms=0")
+		"--command-property", "linger.ms=0",
+		// The tool's own default request timeout is 1,500 ms, which the
+		// 1.5 s toxic below would exceed: the producer's 30 s, as in Java.
+		"--request-timeout-ms", "30000")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
