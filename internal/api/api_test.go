@@ -136,39 +136,46 @@ func num(t testing.TB, m map[string]any, k string) int64 {
 	return int64(v)
 }
 
-func TestSyncRoundTrip(t *testing.T) {
+// sendEachMode sends one message of each mode with sendMode through every
+// API into a new topic of 3 partitions, and hands each answer to check.
+func sendEachMode(t *testing.T, sendMode string, check func(t *testing.T, l *lab.Lab, a *lab.API, topic string, mode prodlab.Mode, ev string, r result)) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
 	eachAPI(t, l, func(t *testing.T, a *lab.API) {
 		for _, mode := range prodlab.Modes {
-			ev := fmt.Sprintf("sync-%s-%s", a.Engine.Name(), mode)
-			r := send(t, a, params("mode", string(mode), "sendMode", "sync", "eventId", ev, "topic", topic))
-			if r.code != 200 || r.body["status"] != "OK" {
-				t.Fatalf("sync send = %d %s", r.code, r.raw)
+			ev := fmt.Sprintf("%s-%s-%s", sendMode, a.Engine.Name(), mode)
+			check(t, l, a, topic, mode, ev, send(t, a, params("mode", string(mode), "sendMode", sendMode, "eventId", ev, "topic", topic)))
+		}
+	})
+}
+
+func TestSyncRoundTrip(t *testing.T) {
+	sendEachMode(t, "sync", func(t *testing.T, l *lab.Lab, a *lab.API, topic string, mode prodlab.Mode, ev string, r result) {
+		if r.code != 200 || r.body["status"] != "OK" {
+			t.Fatalf("sync send = %d %s", r.code, r.raw)
+		}
+		for k, want := range map[string]string{"topic": topic, "eventId": ev, "mode": string(mode), "sendMode": "sync", "key": ev, "engine": a.Engine.Name()} {
+			if r.body[k] != want {
+				t.Errorf("%s = %v, want %s", k, r.body[k], want)
 			}
-			for k, want := range map[string]string{"topic": topic, "eventId": ev, "mode": string(mode), "sendMode": "sync", "key": ev, "engine": a.Engine.Name()} {
-				if r.body[k] != want {
-					t.Errorf("%s = %v, want %s", k, r.body[k], want)
-				}
-			}
-			copies := labtest.Count(t, l, topic, ev)
-			if len(copies) != 1 {
-				t.Fatalf("%d copies of %s in the log, want 1", len(copies), ev)
-			}
-			rec := copies[0]
-			if int64(rec.Partition) != num(t, r.body, "partition") || rec.Offset != num(t, r.body, "offset") {
-				t.Fatalf("API said %v/%v, the log holds it at %d/%d", r.body["partition"], r.body["offset"], rec.Partition, rec.Offset)
-			}
-			var v prodlab.Value
-			if err := json.Unmarshal(rec.Value, &v); err != nil {
-				t.Fatalf("value %q is not JSON: %v", rec.Value, err)
-			}
-			if v.EventID != ev || v.Mode != mode || v.SendMode != prodlab.Sync || v.API != a.Engine.Name() || v.TS == 0 {
-				t.Fatalf("value = %+v", v)
-			}
-			if string(rec.Key) != ev {
-				t.Fatalf("key = %q, want %q", rec.Key, ev)
-			}
+		}
+		copies := labtest.Count(t, l, topic, ev)
+		if len(copies) != 1 {
+			t.Fatalf("%d copies of %s in the log, want 1", len(copies), ev)
+		}
+		rec := copies[0]
+		if int64(rec.Partition) != num(t, r.body, "partition") || rec.Offset != num(t, r.body, "offset") {
+			t.Fatalf("API said %v/%v, the log holds it at %d/%d", r.body["partition"], r.body["offset"], rec.Partition, rec.Offset)
+		}
+		var v prodlab.Value
+		if err := json.Unmarshal(rec.Value, &v); err != nil {
+			t.Fatalf("value %q is not JSON: %v", rec.Value, err)
+		}
+		if v.EventID != ev || v.Mode != mode || v.SendMode != prodlab.Sync || v.API != a.Engine.Name() || v.TS == 0 {
+			t.Fatalf("value = %+v", v)
+		}
+		if string(rec.Key) != ev {
+			t.Fatalf("key = %q, want %q", rec.Key, ev)
 		}
 	})
 }
@@ -207,27 +214,21 @@ func waitState(t testing.TB, a *lab.API, id string) result {
 }
 
 func TestAsyncStatus(t *testing.T) {
-	l := labtest.Start(t)
-	topic := labtest.Topic(t, l, 3, nil)
-	eachAPI(t, l, func(t *testing.T, a *lab.API) {
-		for _, mode := range prodlab.Modes {
-			ev := fmt.Sprintf("async-%s-%s", a.Engine.Name(), mode)
-			r := send(t, a, params("mode", string(mode), "sendMode", "async", "eventId", ev, "topic", topic))
-			if r.code != 202 || r.body["status"] != "ACCEPTED" || r.body["state"] != "PENDING" {
-				t.Fatalf("async send = %d %s", r.code, r.raw)
-			}
-			id, _ := r.body["requestId"].(string)
-			if id == "" {
-				t.Fatalf("no requestId in %s", r.raw)
-			}
-			st := waitState(t, a, id)
-			if st.code != 200 || st.body["state"] != "OK" || st.body["topic"] != topic {
-				t.Fatalf("status = %d %s", st.code, st.raw)
-			}
-			copies := labtest.Count(t, l, topic, ev)
-			if len(copies) != 1 || int64(copies[0].Partition) != num(t, st.body, "partition") || copies[0].Offset != num(t, st.body, "offset") {
-				t.Fatalf("status %s does not match the log (%d copies)", st.raw, len(copies))
-			}
+	sendEachMode(t, "async", func(t *testing.T, l *lab.Lab, a *lab.API, topic string, mode prodlab.Mode, ev string, r result) {
+		if r.code != 202 || r.body["status"] != "ACCEPTED" || r.body["state"] != "PENDING" {
+			t.Fatalf("async send = %d %s", r.code, r.raw)
+		}
+		id, _ := r.body["requestId"].(string)
+		if id == "" {
+			t.Fatalf("no requestId in %s", r.raw)
+		}
+		st := waitState(t, a, id)
+		if st.code != 200 || st.body["state"] != "OK" || st.body["topic"] != topic {
+			t.Fatalf("status = %d %s", st.code, st.raw)
+		}
+		copies := labtest.Count(t, l, topic, ev)
+		if len(copies) != 1 || int64(copies[0].Partition) != num(t, st.body, "partition") || copies[0].Offset != num(t, st.body, "offset") {
+			t.Fatalf("status %s does not match the log (%d copies)", st.raw, len(copies))
 		}
 	})
 }

@@ -59,17 +59,6 @@ func TestErrorBodiesHideClientErrors(t *testing.T) {
 	}
 	held := &fakeEngine{hold: true}
 	h := routes(held)
-	ctx := t.Context()
-	waitHeld := func() {
-		t.Helper()
-		if err := wait.Until(ctx, func() bool {
-			held.mu.Lock()
-			defer held.mu.Unlock()
-			return len(held.held) == 1
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	for _, c := range []struct {
 		err        error
 		want, hide string
@@ -81,7 +70,7 @@ func TestErrorBodiesHideClientErrors(t *testing.T) {
 	} {
 		done := make(chan []byte, 1)
 		go func() { done <- serve(t, h, "POST", "/api/v1/send?mode=plain&eventId=F").Body.Bytes() }()
-		waitHeld()
+		held.waitHeld(t, 1)
 		held.release(prodlab.Delivery{Err: c.err})
 		body := <-done
 		var eb struct{ Error string }
@@ -99,7 +88,7 @@ func TestErrorBodiesHideClientErrors(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &acc); err != nil || acc.RequestID == "" {
 		t.Fatalf("async send: %d %s", w.Code, w.Body)
 	}
-	waitHeld()
+	held.waitHeld(t, 1)
 	held.release(prodlab.Delivery{Partition: -1, Offset: -1, Err: dial})
 	w = serve(t, h, "GET", "/api/v1/status?requestId="+acc.RequestID)
 	var st struct{ State, Error string }
@@ -122,7 +111,7 @@ func TestErrorBodiesHideClientErrors(t *testing.T) {
 			t.Errorf("refused send %q: body %s names the address", c.err, w.Body)
 		}
 	}
-	deadline, cancel := context.WithTimeout(ctx, 5*time.Second)
+	deadline, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	if err := wait.Until(deadline, func() bool { return strings.Count(log.String(), addr) >= 4 }); err != nil {
 		t.Errorf("the log does not keep the raw errors:\n%s", log.String())

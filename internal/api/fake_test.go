@@ -14,6 +14,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/status"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // fakeEngine is the one fake producer of the api tests. Produce records
@@ -112,6 +113,20 @@ func (f *fakeEngine) release(d prodlab.Delivery) int {
 		fn(d)
 	}
 	return len(held)
+}
+
+// waitHeld waits until f holds n deliveries, failing t after 5s.
+func (f *fakeEngine) waitHeld(t testing.TB, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := wait.Until(ctx, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return len(f.held) == n
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // fakeRoutes returns the routes of a Server over eng, its logs discarded.

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -70,15 +69,7 @@ func TestErrorBodiesFollowLanguage(t *testing.T) {
 				codes <- w.Code
 				done <- w.Body.Bytes()
 			}()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := labtest.Eventually(ctx, func() bool {
-				held.mu.Lock()
-				defer held.mu.Unlock()
-				return len(held.held) == 1
-			}); err != nil {
-				t.Fatal(err)
-			}
+			held.waitHeld(t, 1)
 			held.release(prodlab.Delivery{Err: errors.New("Local: Message timed out")})
 			if got := errorText(t, <-codes, <-done, 502, ""); got != c.sent {
 				t.Errorf("502: %q, want %q", got, c.sent)

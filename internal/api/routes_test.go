@@ -162,13 +162,7 @@ func TestRoutesShapes(t *testing.T) {
 	}{{errors.New("NOT_ENOUGH_REPLICAS"), 502}, {prodlab.ErrUnknownTopic, 404}} {
 		done := make(chan int, 1)
 		go func() { done <- serve(t, hh, "POST", "/api/v1/send?mode=plain&eventId=F").Code }()
-		if err := labtest.Eventually(ctx, func() bool {
-			held.mu.Lock()
-			defer held.mu.Unlock()
-			return len(held.held) == 1
-		}); err != nil {
-			t.Fatal(err)
-		}
+		held.waitHeld(t, 1)
 		held.release(prodlab.Delivery{Err: c.err})
 		if code := <-done; code != c.code {
 			t.Errorf("delivery error %v: %d, want %d", c.err, code, c.code)

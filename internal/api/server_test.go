@@ -23,22 +23,18 @@ func threePartitions(string) (int32, error) { return 3, nil }
 // client gives up after 10s, so a send that hangs fails the test.
 var client = &http.Client{Timeout: 10 * time.Second}
 
-func post(t *testing.T, u string) (int, map[string]any, string) {
+func post(t *testing.T, u string) (int, map[string]any, string) { return do(t, http.MethodPost, u) }
+
+func get(t *testing.T, u string) (int, map[string]any, string) { return do(t, http.MethodGet, u) }
+
+// do sends one request without a body and decodes the JSON answer.
+func do(t *testing.T, method, u string) (int, map[string]any, string) {
 	t.Helper()
-	resp, err := client.Post(u, "", nil)
+	req, err := http.NewRequest(method, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var body map[string]any
-	_ = json.Unmarshal(raw, &body)
-	return resp.StatusCode, body, string(raw)
-}
-
-func get(t *testing.T, u string) (int, map[string]any, string) {
-	t.Helper()
-	resp, err := client.Get(u)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,65 +11,14 @@
 // SCREENSHOT_LAB (the Lab 02.4 tab after the experiment, default
 // build/screenshots/console-lab.png), HEADED=1 to watch it. `make
 // screenshots` points both at docs/img to refresh README's images.
-import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { root, executablePath, log, Failure, expect, startLab, stopLab, chromiumArgs } from './lab.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..');
 const screenshot = path.resolve(root, process.env.SCREENSHOT || 'build/screenshots/console.png');
 const screenshotLab = path.resolve(root, process.env.SCREENSHOT_LAB || 'build/screenshots/console-lab.png');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const started = Date.now();
-
-const log = msg => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
-
-class Failure extends Error {}
-function expect(cond, msg) {
-  if (!cond) throw new Failure(msg);
-}
-
-// startLab builds prodlab and runs 'prodlab up' on free ports; it resolves
-// with the console's URL once the banner is printed (the APIs are ready).
-async function startLab(dir) {
-  const bin = path.join(dir, 'prodlab');
-  log('building prodlab');
-  execFileSync('go', ['build', '-o', bin, './cmd/prodlab'], { cwd: root, stdio: 'inherit' });
-  const args = ['up', '--lang', 'en', '--data-dir', path.join(dir, 'data'), '--console-port', '0', '--broker-port', '0',
-    '--proxy-port', '0', '--toxiproxy-port', '0', '--franz-port', '0', '--librdkafka-port', '0'];
-  log('starting: prodlab ' + args.join(' '));
-  const proc = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', d => { stderr = (stderr + d).slice(-20000); });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Failure('the lab printed no banner within 120 s:\n' + stderr)), 120000);
-    proc.stdout.on('data', d => {
-      out += d;
-      const m = out.match(/Web console\s+(http:\/\/\S+)/);
-      if (m && out.includes('Press Ctrl-C')) {
-        clearTimeout(timer);
-        process.stdout.write(out);
-        resolve(m[1]);
-      }
-    });
-    proc.on('exit', code => { clearTimeout(timer); reject(new Failure(`prodlab up exited with ${code}:\n${stderr}`)); });
-  });
-  proc.removeAllListeners('exit');
-  return { proc, url, stderr: () => stderr };
-}
-
-async function stopLab(lab) {
-  if (!lab || lab.proc.exitCode !== null) return;
-  const exited = new Promise(res => lab.proc.once('exit', res));
-  lab.proc.kill('SIGINT');
-  const timer = setTimeout(() => lab.proc.kill('SIGKILL'), 30000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // sendFromPanel fills the send panel and submits it; it returns the eventId
 // and the final state line once the answer (or the async status) settles.
@@ -111,14 +60,14 @@ async function main() {
   const problems = [];
   try {
     lab = await startLab(dir);
-    const origin = new URL(lab.url).origin;
-    log('console at ' + lab.url);
+    const consoleURL = lab.urls.console;
+    const origin = new URL(consoleURL).origin;
+    log('console at ' + consoleURL);
 
     browser = await chromium.launch({
       executablePath,
       headless: !process.env.HEADED,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'].filter(a => a !== '--headless' || !process.env.HEADED),
+      args: process.env.HEADED ? chromiumArgs() : chromiumArgs('--headless'),
     });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('pageerror', e => problems.push('page error: ' + e.message));
@@ -135,7 +84,7 @@ async function main() {
       if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) problems.push('request outside the console: ' + r.url());
     });
 
-    await page.goto(lab.url);
+    await page.goto(consoleURL);
     await page.waitForSelector('#health-dot.ok', { timeout: 20000 });
     // French by default: the guide's language and its labels.
     expect(await page.getAttribute('html', 'lang') === 'fr', 'the page is not in French by default');
