@@ -118,6 +118,7 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 func New(opts ...Opt) (*Server, error) {
 	c := cfg{
 		cluster:      "BHF-Training",
+		engines:      []Engine{},
 		topic:        prodlab.DefaultTopic,
 		perPartition: 5000,
 		maxTopics:    16,
@@ -235,12 +236,8 @@ type infoResponse struct {
 
 // InfoShow describes the lab: cluster name, engines and what can run.
 func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
-	engines := s.cfg.engines
-	if engines == nil {
-		engines = []Engine{}
-	}
 	httpjson.Write(w, http.StatusOK, infoResponse{
-		Cluster: s.cfg.cluster, DefaultTopic: s.cfg.topic, Engines: engines,
+		Cluster: s.cfg.cluster, DefaultTopic: s.cfg.topic, Engines: s.cfg.engines,
 		Toxiproxy: s.cfg.toxiproxy, Validate: s.cfg.validate != nil,
 		Experiment: s.cfg.experiment != nil, Schedules: s.cfg.schedules,
 		PerPartition: s.cfg.perPartition,
@@ -333,15 +330,8 @@ const maxClusterTopics = 200
 // ClusterShow lists the brokers and the topics with their partitions and
 // start and end offsets.
 func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
-	if !ok {
+	if !noQuery(w, r) {
 		return
-	}
-	if len(q) > 0 {
-		for k := range q {
-			fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
-			return
-		}
 	}
 	cl, err := s.admin()
 	if err != nil {
@@ -418,12 +408,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 // Catalogue answers the lab's message catalogue, the page's words in
 // French and English: {"fr": {id: text}, "en": {id: text}}.
 func Catalogue(w http.ResponseWriter, r *http.Request) {
-	q, ok := httpjson.Query(w, r)
-	if !ok {
-		return
-	}
-	for k := range q {
-		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
+	if !noQuery(w, r) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -17,11 +17,8 @@ import (
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// userAgent identifies the console's own calls to the producer APIs and to
-// Toxiproxy, whose API refuses browsers' user agents. The console makes
-// those calls itself, with its own checks: Routes refuses cross-origin
-// requests, the lab's listener checks the Host, and every body and
-// parameter is parsed strictly.
+// userAgent identifies the console's own calls to the producer APIs and
+// to Toxiproxy, whose API refuses browsers' user agents.
 const userAgent = "prodlab-console"
 
 // MaxToxicMillis bounds every duration attribute of a toxic: 10 minutes.
@@ -33,10 +30,6 @@ var toxicTypes = map[string][]string{
 	"timeout":    {"timeout"},
 	"reset_peer": {"timeout"},
 }
-
-// legalName reports whether s is a proxy or toxic name the console passes
-// on: prodlab.LegalName, the rule Toxiproxy's front applies too.
-func legalName(s string) bool { return prodlab.LegalName(s) }
 
 // toxiproxy returns the client of the lab's Toxiproxy, each call bounded by
 // the console's timeout, writing a 503 if the console has none.
@@ -139,7 +132,7 @@ func (t *toxicRequest) validate() (field string, msg *i18n.Msg) {
 	if t.Name == "" {
 		t.Name = t.Type + "_" + t.Stream
 	}
-	if !legalName(t.Name) {
+	if !prodlab.LegalName(t.Name) {
 		return "name", bad("console.err.toxicNameRule", "name", strconv.Quote(t.Name))
 	}
 	for k, v := range t.Attributes {
@@ -170,7 +163,7 @@ var toxiproxyMessages = map[string]string{
 // ToxicCreate adds a latency, timeout or reset_peer toxic to a proxy.
 func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("proxy")
-	if !legalName(name) {
+	if !prodlab.LegalName(name) {
 		fail(w, r, http.StatusBadRequest, "proxy", "console.err.proxyName", "name", strconv.Quote(name))
 		return
 	}
@@ -216,11 +209,11 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 // ToxicDelete removes a toxic from a proxy.
 func (s *Server) ToxicDelete(w http.ResponseWriter, r *http.Request) {
 	name, tox := r.PathValue("proxy"), r.PathValue("toxic")
-	if !legalName(name) {
+	if !prodlab.LegalName(name) {
 		fail(w, r, http.StatusBadRequest, "proxy", "console.err.proxyName", "name", strconv.Quote(name))
 		return
 	}
-	if !legalName(tox) {
+	if !prodlab.LegalName(tox) {
 		fail(w, r, http.StatusBadRequest, "toxic", "console.err.toxicName", "name", strconv.Quote(tox))
 		return
 	}

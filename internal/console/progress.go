@@ -51,12 +51,7 @@ func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
 // progressRecord returns the record for a request with no query, or
 // answers 400 (a parameter: these endpoints take none) or 503 (no record).
 func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (ProgressRecord, bool) {
-	q, ok := httpjson.Query(w, r)
-	if !ok {
-		return nil, false
-	}
-	for k := range q {
-		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
+	if !noQuery(w, r) {
 		return nil, false
 	}
 	if s.cfg.progress == nil {
