@@ -59,8 +59,15 @@ var clientKeys = map[string]clientKey{
 	"connections.max.idle.ms":               {check: intIn(100, 900000)},
 }
 
-// clientAliases maps librdkafka's spellings (kcat's -X) to the Java names.
-var clientAliases = map[string]string{"sasl.mechanisms": "sasl.mechanism"}
+// canonical returns key trimmed, under its Java name: librdkafka's
+// spellings (kcat's -X) are aliases.
+func canonical(key string) string {
+	key = strings.TrimSpace(key)
+	if key == "sasl.mechanisms" {
+		return "sasl.mechanism"
+	}
+	return key
+}
 
 func nonEmpty(v string) error {
 	if strings.TrimSpace(v) == "" {
@@ -107,10 +114,7 @@ type ClientProps struct {
 // Set checks key and value and stores them; a later Set of the same key
 // wins. The error names the key, never a secret's value.
 func (p *ClientProps) Set(key, value string) error {
-	key = strings.TrimSpace(key)
-	if a, ok := clientAliases[key]; ok {
-		key = a
-	}
+	key = canonical(key)
 	k, ok := clientKeys[key]
 	if !ok {
 		if !settingName(key) {
@@ -156,10 +160,7 @@ func RedactPair(kv string) string {
 	if !ok {
 		return Redacted
 	}
-	key := strings.TrimSpace(k)
-	if a, alias := clientAliases[key]; alias {
-		key = a
-	}
+	key := canonical(k)
 	if ck, known := clientKeys[key]; !known || ck.secret {
 		if !settingName(key) {
 			return Redacted

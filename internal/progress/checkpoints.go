@@ -1,8 +1,7 @@
-// Package progress keeps the trainee's progress through the module: the
-// seed's checkpoints 02.0 to 02.6 and its three extra exercises, each
-// ticked only by the evidence its text asks for, as the lab observes it
-// (the producer APIs' answers, the toxic changes, and what the brokers
-// hold, read on the direct path). A command that merely ran ticks nothing.
+// Package progress keeps the trainee's progress through the seed's
+// checkpoints 02.0 to 02.6 and its three exercises, each ticked only by
+// the evidence it asks for, as the lab observes it (the APIs' answers, the
+// toxic changes, the brokers' logs). A command that merely ran ticks nothing.
 package progress
 
 import (
@@ -76,12 +75,9 @@ func checkpoint(id ID, anchor string, ru rule) Checkpoint {
 	return Checkpoint{ID: id, Anchor: anchor, Title: words("title"), Evidence: words("evidence"), Next: words("next"), rule: ru}
 }
 
-// rule is what ticks one checkpoint from the evidence the Recorder
-// gathers. Its hooks run with r.mu held and tick r once the evidence is
-// complete; a rule may also be a toxicRule or a verifier.
+// rule ticks one checkpoint from an answer of a producer API (see
+// Recorder.API), with r.mu held; it may also be a toxicRule or a verifier.
 type rule interface {
-	// observe takes one answer of a producer API that counts as
-	// evidence (see Recorder.API).
 	observe(r *Recorder, a answer)
 }
 
@@ -98,13 +94,9 @@ type verifier interface {
 
 // Tick is how a checkpoint was seen.
 type Tick struct {
-	At time.Time `json:"at"`
-	// How is the evidence in English: what older versions stored, and
-	// what the log says.
-	How string `json:"how"`
-	// Msg is the evidence as a catalogue message, rendered in the
-	// reader's language; nil in ticks stored by older versions.
-	Msg *i18n.Msg `json:"msg,omitempty"`
+	At  time.Time `json:"at"`
+	How string    `json:"how"`           // the evidence in English, as older versions stored it
+	Msg *i18n.Msg `json:"msg,omitempty"` // the evidence as a catalogue message; nil from older versions
 }
 
 // Text is the evidence in l: Msg rendered, else How.

@@ -26,13 +26,9 @@ type compactCandidate struct {
 	partition  int32
 	versions   []landing
 	since      time.Time // when the third version landed; see CompactionAge
-	// What the checks read so far: older holds the offsets of the key's
-	// records from versions[0] up to the last version that were still in
-	// the log (nil before the first read); the tail up to reached held no
-	// newer version.
-	read    bool
-	older   []int64
-	reached int64
+	read       bool      // the versions were read once
+	older      []int64   // offsets of earlier copies of the key still in the log
+	reached    int64     // the tail up to here held no newer version
 }
 
 // observe follows the versions of a key the API chose no partition for.
@@ -88,17 +84,12 @@ func (compaction) verify(ctx context.Context, r *Recorder) error {
 }
 
 // compacted reports how c's topic kept only its last version, no Msg
-// while it has not yet; drop is set when c can never tick (not a compacted
-// topic, the versions gone, or a newer version). It reads incrementally,
-// recording in c what it read: once, the records from the first version to
-// the last; then only from the oldest earlier copy of the key still in the
-// log to the last version (the cleaner removes records, it never adds
-// any), and the tail past what it read before.
+// while it has not yet; drop: c can never tick (not a compacted topic, the
+// versions gone, a newer version). It reads incrementally: the cleaner
+// only removes records, so after the first read it rereads from the oldest
+// earlier copy still there, and the tail past what it read.
 func (c *compactCandidate) compacted(ctx context.Context, r *Recorder) (how i18n.Msg, drop bool, err error) {
-	adm, err := r.admin()
-	if err != nil {
-		return i18n.Msg{}, false, err
-	}
+	adm := kadm.NewClient(r.client)
 	rcs, err := adm.DescribeTopicConfigs(ctx, c.topic)
 	if err != nil {
 		return i18n.Msg{}, false, err

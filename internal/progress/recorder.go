@@ -89,8 +89,8 @@ func CompactionAge(d time.Duration) Opt { return func(c *cfg) { c.compactAge = d
 // Logger receives the recorder's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
-// Recorder ticks the checkpoints from what the lab observes. Feed it with
-// API (an api.Observe function) and Toxic (a toxi.Observe function).
+// Recorder ticks the checkpoints from what the lab observes through API
+// (for api.Observe) and Toxic (for toxi.Observe).
 type Recorder struct {
 	cfg       cfg
 	stop      context.CancelFunc
@@ -115,7 +115,7 @@ type Recorder struct {
 	compactions *fifo[compactCandidate] // 02.6: topic\x00key → three versions to see compacted
 	chosenKeys  *fifo[map[int32]bool]   // ex3: topic → partitions reached by chosen keys
 
-	client       *kgo.Client  // the direct path, opened by admin
+	client       *kgo.Client  // on the direct path
 	lastErr      string       // the last verification error logged
 	compactReads atomic.Int64 // records the compaction checks read
 }
@@ -167,6 +167,11 @@ func New(opts ...Opt) (*Recorder, error) {
 		}
 		r.ticks = ticks
 	}
+	cl, err := c.direct.Client()
+	if err != nil {
+		return nil, fmt.Errorf("progress: Direct: %w", err)
+	}
+	r.client = cl
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
 	r.wg.Add(1)
@@ -174,8 +179,7 @@ func New(opts ...Opt) (*Recorder, error) {
 	return r, nil
 }
 
-// clear forgets every tick and every piece of evidence; r.mu is held or r
-// is new.
+// clear forgets every tick and all evidence; r.mu is held or r is new.
 func (r *Recorder) clear() {
 	r.ticks = map[ID]Tick{}
 	r.toxicsOn, r.toxicsOff = newFIFO[*toxic](maxToxics), nil
@@ -190,12 +194,7 @@ func (r *Recorder) clear() {
 func (r *Recorder) Close() {
 	r.stop()
 	r.wg.Wait()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.client != nil {
-		r.client.Close()
-		r.client = nil
-	}
+	r.client.Close()
 }
 
 // Report returns the table as it stands.
@@ -235,14 +234,10 @@ func (r *Recorder) tick(id ID, m i18n.Msg) {
 // answer is one answer of a producer API, as the rules read it.
 type answer struct {
 	api.Event
-	start time.Time // when the request came in
-	// landed is the record a send wrote (a sync send answered 200, or an
-	// async one delivered), on topic; nil otherwise.
-	landed *prodlab.Delivery
+	start  time.Time         // when the request came in
+	landed *prodlab.Delivery // the record a sync 200 or an async delivery wrote, on topic
 	topic  string
-	// failed: a sync send answered 502 or 504, or an async one not
-	// delivered.
-	failed bool
+	failed bool // a sync send answered 502 or 504, or an async one failed
 }
 
 // API observes one answer of a producer API; pass it to api.Observe. An
@@ -267,10 +262,8 @@ func (r *Recorder) API(ev api.Event) {
 	}
 }
 
-// warmUp reports whether eventID names a warm-up send, which opens the
-// producers' connections before a step: the guide's (EX1-WARM-…,
-// WARM-…), validate's (validate-warm-up-…) and experiment's (….warm-up).
-// It is no step's evidence.
+// warmUp reports whether eventID names a warm-up send (the guide's
+// WARM-…, validate's and experiment's …warm-up…): no step's evidence.
 func warmUp(eventID string) bool {
 	return strings.Contains(strings.ToLower(eventID), "warm-")
 }
@@ -305,8 +298,8 @@ func (r *Recorder) Toxic(c toxiclient.Change) {
 	r.toxicsOn.put(k, t)
 }
 
-// off ends the toxic k; removed says someone removed it (rather than the
-// lab losing its proxies); r.mu is held.
+// off ends the toxic k; removed: someone removed it, the lab did not lose
+// its proxies; r.mu is held.
 func (r *Recorder) off(k string, now time.Time, removed bool) {
 	t, ok := r.toxicsOn.get(k)
 	if !ok {
@@ -333,8 +326,8 @@ func (r *Recorder) retire(t *toxic, now time.Time) {
 	}
 }
 
-// toxicAt returns a toxic of type typ (on proxy, unless empty) that was on
-// at the instant at and satisfies ok; r.mu is held.
+// toxicAt returns a toxic of type typ (on proxy, unless empty) on at at
+// that satisfies ok; r.mu is held.
 func (r *Recorder) toxicAt(at time.Time, proxy, typ string, ok func(*toxic) bool) *toxic {
 	for _, t := range slices.Concat(slices.Collect(maps.Values(r.toxicsOn.m)), r.toxicsOff) {
 		if t.typ == typ && (proxy == "" || t.proxy == proxy) && t.covers(at) && ok(t) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
@@ -99,11 +100,7 @@ func validated(r *Recorder) {
 // held ("franz_plain=2"), or "" when it did not; done is false while the
 // record is not readable yet.
 func (s lostAck) count(ctx context.Context, r *Recorder) (held string, done bool, err error) {
-	adm, err := r.admin()
-	if err != nil {
-		return "", false, err
-	}
-	ends, err := direct.EndOffsets(ctx, adm, s.topic)
+	ends, err := direct.EndOffsets(ctx, kadm.NewClient(r.client), s.topic)
 	if err != nil {
 		return "", false, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -24,9 +23,8 @@ func (r *Recorder) loop(ctx context.Context) {
 	}
 }
 
-// Verify runs the pending checks now, as the background loop does every
-// VerifyEvery: each verifier (02.4's copy counts, 02.6's compaction)
-// reads the brokers on the direct path.
+// Verify runs the pending checks (02.4's copy counts, 02.6's compaction)
+// now, as the background loop does every VerifyEvery.
 func (r *Recorder) Verify(ctx context.Context) {
 	r.verifying.Lock() // one at a time: callers wait, then see its result
 	defer r.verifying.Unlock()
@@ -50,26 +48,11 @@ func (r *Recorder) logErr(err error) {
 	}
 }
 
-// admin returns an admin client on the direct path, opening it once.
-func (r *Recorder) admin() (*kadm.Client, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.client == nil {
-		cl, err := r.cfg.direct.Client()
-		if err != nil {
-			return nil, err
-		}
-		r.client = cl
-	}
-	return kadm.NewClient(r.client), nil
-}
-
 // errEnough stops a read that reached what it looks for.
 var errEnough = errors.New("enough")
 
-// read calls fn on the records of topic's partition p from offset from up
-// to to (excluded), in order, read on the direct path; fn ends the read
-// early by returning errEnough.
+// read calls fn on the records of topic's partition p in [from, to), in
+// order, on the direct path; fn ends the read early with errEnough.
 func (r *Recorder) read(ctx context.Context, topic string, p int32, from, to int64, fn func(*kgo.Record) error) error {
 	err := r.cfg.direct.Range(ctx, topic, map[int32]int64{p: from}, map[int32]int64{p: to}, fn)
 	if errors.Is(err, errEnough) {
