@@ -21,8 +21,8 @@ var ErrClientProp = errors.New("client setting")
 // Redacted replaces a secret wherever it would be printed.
 const Redacted = "[redacted]"
 
-// Secret is a password, token or JAAS config. It prints, logs and marshals
-// as Redacted; string(s) reveals it to the code that must send it.
+// Secret is a password, token or JAAS config: it prints, logs and
+// marshals as Redacted; string(s) reveals it.
 type Secret string
 
 func (s Secret) String() string                { return Redacted }
@@ -102,11 +102,9 @@ func ClientKeys() []string {
 	return slices.Sorted(maps.Keys(clientKeys))
 }
 
-// ClientProps holds Kafka client settings as users write them: kcat's
-// -X key=value and the Java client's client.properties. The zero value
-// holds none (plaintext, no authentication). String, LogValue and
-// MarshalText redact the secrets (sasl.password, sasl.jaas.config,
-// sasl.oauthbearer.token).
+// ClientProps holds Kafka client settings as users write them (kcat's -X,
+// the Java client's client.properties); the zero value holds none
+// (plaintext). Printed, logged or marshalled, it redacts the secrets.
 type ClientProps struct {
 	m map[string]string
 }
@@ -170,9 +168,8 @@ func RedactPair(kv string) string {
 	return kv
 }
 
-// SetPair parses one "key=value", as given to -X. A value without "="
-// is quoted in the error only if it is a known key: it may be a secret
-// given by mistake.
+// SetPair parses one "key=value", as given to -X. A pair without "=" is
+// quoted in the error only if it is a known key: it may be a secret.
 func (p *ClientProps) SetPair(kv string) error {
 	k, v, ok := strings.Cut(kv, "=")
 	if !ok {
@@ -334,13 +331,9 @@ func (p ClientProps) String() string {
 	return strings.Join(parts, " ")
 }
 
-// GoString redacts as String does, for %#v.
-func (p ClientProps) GoString() string { return strconv.Quote(p.String()) }
-
-// LogValue redacts as String does.
-func (p ClientProps) LogValue() slog.Value { return slog.StringValue(p.String()) }
-
-// MarshalText redacts as String does.
+// GoString, LogValue and MarshalText redact as String does.
+func (p ClientProps) GoString() string             { return strconv.Quote(p.String()) }
+func (p ClientProps) LogValue() slog.Value         { return slog.StringValue(p.String()) }
 func (p ClientProps) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
 // Security is the checked meaning of ClientProps for a connection.
@@ -368,8 +361,7 @@ type Security struct {
 	// ClientID is client.id; empty: the engine's own.
 	ClientID string
 	// MaxInFlight is max.in.flight.requests.per.connection for the plain
-	// producer; 0: the engine's default. The idempotent producers keep
-	// their library's idempotent limit (5), which preserves ordering.
+	// producer; 0: the engine's default (the idempotent ones keep 5).
 	MaxInFlight int
 	// Bootstrap is bootstrap.servers split on commas; nil when unset.
 	Bootstrap []string
@@ -470,13 +462,9 @@ func (p ClientProps) Security() (Security, error) {
 	return s, errors.Join(errs...)
 }
 
-// applyJAAS reads the username and password of a PlainLoginModule or
-// ScramLoginModule entry, as the Java client's sasl.jaas.config holds them:
-//
-//	org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";
-//
-// Its errors name a word by its position and never quote the entry, which
-// holds the password.
+// applyJAAS reads the username and password of a Plain or Scram
+// LoginModule entry (sasl.jaas.config). Its errors name a word by its
+// position, never quoting the entry, which holds the password.
 func (s *Security) applyJAAS(jaas string) error {
 	fields, err := jaasFields(jaas)
 	if err != nil {

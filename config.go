@@ -13,10 +13,9 @@ import (
 	"time"
 )
 
-// Config holds the producer settings shared by every engine. Each field maps
-// to one of the seed's environment variables; DefaultConfig gives the lab's
-// defaults, which make Lab 02.4's lost-acknowledgement window produce a
-// duplicate in plain mode out of the box.
+// Config holds the producer settings shared by every engine, each field
+// one of the seed's environment variables. DefaultConfig's make Lab 02.4's
+// lost acknowledgement duplicate a plain send out of the box.
 type Config struct {
 	// Bootstrap lists the seed brokers (KAFKA_BOOTSTRAP_SERVERS).
 	Bootstrap []string
@@ -52,10 +51,9 @@ type Config struct {
 	MaxBuffered int
 	// Dial, if set, replaces the dialer of engines that allow it.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// Metadata, if set, lists the brokers that Partitions asks, through
-	// MetadataDial (default net.Dialer), instead of the producers' own
-	// path: the lab points it at the direct listeners, so a toxic on the
-	// proxies never turns a topic check into an error.
+	// Metadata, if set, lists the brokers Partitions asks through
+	// MetadataDial (default net.Dialer) instead of the producers' path: the
+	// direct listeners, so that a toxic never fails a topic check.
 	Metadata     []string
 	MetadataDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Logger receives the client library's warnings. Nil discards them.

@@ -30,9 +30,8 @@ type Ports struct {
 	Franz, Librdkafka int
 	// Console is the web console, default 8080.
 	Console int
-	// Proxied is the listener a real Kafka broker of the jar layout binds
-	// for its proxy's traffic, Toxiproxy's upstream, default 31092 (below
-	// Linux's ephemeral range, 32768-60999).
+	// Proxied is a real Kafka broker's listener for its proxy's traffic,
+	// default 31092 (below Linux's ephemeral range).
 	Proxied int
 	// Controller is a real Kafka broker's KRaft controller listener,
 	// default 19092.

@@ -1,8 +1,6 @@
-// Package console serves the lab's web console: the cluster, the messages
-// of a topic, the duplicated eventIds, the Toxiproxy faults, a send form and
-// the Lab 02.4 runs. The page is embedded and internal/chart's files are
-// served under /vendor/; the backend is JSON over HTTP with the producer
-// API's error conventions.
+// Package console serves the lab's web console, an embedded page over a
+// JSON backend: the cluster, a topic's messages and duplicated eventIds,
+// the Toxiproxy faults, a send form, the Lab 02.4 runs and the progress.
 package console
 
 import (
@@ -112,9 +110,8 @@ func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d 
 // Logger sets the console's logger, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
-// New returns a console. Give it at least Bootstrap, Toxiproxy and one
-// API; what is missing answers 503 on its endpoints. It refuses a bad
-// option, naming it.
+// New returns a console; it refuses a bad option, naming it. An endpoint
+// whose part (Direct, Toxiproxy, API...) is missing answers 503.
 func New(opts ...Opt) (*Server, error) {
 	c := cfg{
 		cluster:      "BHF-Training",
@@ -214,8 +211,7 @@ func (s *Server) Routes() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	}, http.MethodGet, http.MethodHead))
-	// The console calls Toxiproxy and the APIs as itself: it refuses
-	// cross-origin requests, so no other page reaches them through it.
+	// The console calls Toxiproxy and the APIs as itself: no other page may.
 	return httpguard.CrossOrigin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		mux.ServeHTTP(w, r)
@@ -244,11 +240,9 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// advertised returns the address each broker gives producers that enter
-// through a proxy, when it differs from the one meta (read on the direct
-// path) holds: real Kafka has a DIRECT listener besides the proxied one,
-// kfake has one listener. It asks the proxied listeners through the bypass,
-// never through Toxiproxy.
+// advertised returns the address each broker gives producers that come
+// through a proxy, asked through the bypass, unless every broker of meta
+// is proxied already (kfake: one listener; real Kafka adds a DIRECT one).
 func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
 	proxied := true
 	for _, b := range meta.Brokers {
@@ -405,8 +399,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, resp)
 }
 
-// Catalogue answers the lab's message catalogue, the page's words in
-// French and English: {"fr": {id: text}, "en": {id: text}}.
+// Catalogue answers the page's words, i18n.JSON.
 func Catalogue(w http.ResponseWriter, r *http.Request) {
 	if !noQuery(w, r) {
 		return

@@ -33,14 +33,9 @@ const (
 	maxValueLen  = 2048 // bytes of a key, value, header key or header value shown
 	maxHeaders   = 32   // headers shown per record
 
-	// maxCacheBytes bounds what the message cache holds in all: each of
-	// its topics holds at most its share (maxCacheBytes / maxTopics), the
-	// oldest records evicted first.
-	maxCacheBytes = 256 << 20
-	// recordOverhead and headerOverhead are what a cached record and a
-	// header cost beyond their bytes, for the cache's count.
-	recordOverhead = 256
-	headerOverhead = 32
+	maxCacheBytes  = 256 << 20 // the message cache in all, each topic its share
+	recordOverhead = 256       // what a cached record costs beyond its bytes
+	headerOverhead = 32        // and a cached header
 )
 
 // record is one Kafka record as the page shows it.
@@ -109,10 +104,9 @@ func newRecord(r *kgo.Record) record {
 	return rec
 }
 
-// logCache keeps the newest records of a few topics, read incrementally
-// from the direct path: each refresh fetches only what was appended. It
-// holds at most maxTopics topics, perPartition records a partition and
-// maxBytes in all.
+// logCache keeps the newest records of at most maxTopics topics,
+// perPartition records a partition and maxBytes in all, read from the
+// direct path: each refresh fetches only what was appended.
 type logCache struct {
 	mu           sync.Mutex
 	topics       map[string]*topicLog
@@ -166,9 +160,7 @@ func (t *topicLog) drop(pl *partLog, n int) {
 	for _, r := range pl.recs[:n] {
 		t.bytes -= r.size
 	}
-	// The backing array lets go of their strings now, and of itself when
-	// append next outgrows it.
-	clear(pl.recs[:n])
+	clear(pl.recs[:n]) // their strings go now, the array when append outgrows it
 	pl.recs = pl.recs[n:]
 }
 
@@ -253,9 +245,8 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 	})
 }
 
-// loadTopic validates the topic and limit parameters, refreshes the
-// topic's log and returns its cached records, newest first, and its
-// partition ranges.
+// loadTopic checks the topic and limit parameters, refreshes the topic's
+// log and returns its records, newest first, and its partition ranges.
 func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, ranges []partitionRange, topic string, limit int, ok bool) {
 	topic = s.cfg.topic
 	if q.Has("topic") {
@@ -417,13 +408,9 @@ type copyInfo struct {
 }
 
 type duplicate struct {
-	EventID string `json:"eventId"`
-	// Sends counts the sends the copies hold, by prodlab.SendOf: 1 when
-	// every copy is a producer retry of the first.
-	Sends int `json:"sends"`
-	// Producers counts the distinct (engine, mode, producer id, epoch)
-	// that wrote the copies.
-	Producers int        `json:"producers"`
+	EventID   string     `json:"eventId"`
+	Sends     int        `json:"sends"`     // prodlab.Sends: 1 when every copy is a retry
+	Producers int        `json:"producers"` // distinct (engine, mode, producer id, epoch)
 	Copies    []copyInfo `json:"copies"`
 }
 

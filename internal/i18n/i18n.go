@@ -16,8 +16,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -96,13 +98,7 @@ func Current() Lang {
 func Has(id string) bool { _, ok := catalogue[id]; return ok }
 
 // IDs returns every message id of the catalogue.
-func IDs() []string {
-	ids := make([]string, 0, len(catalogue))
-	for id := range catalogue {
-		ids = append(ids, id)
-	}
-	return ids
-}
+func IDs() []string { return slices.Collect(maps.Keys(catalogue)) }
 
 // Text is message id in l, its placeholders left as they are; "" when id
 // has no text in l.
@@ -112,12 +108,10 @@ func Text(l Lang, id string) string { return catalogue[id][l] }
 // pairs filling its {name} placeholders.
 func T(id string, args ...any) string { return Current().T(id, args...) }
 
-// T renders message id in l; args are name/value pairs filling its {name}
-// placeholders. A missing text falls back to English, then to the id; a
-// placeholder without its argument is left as written.
-func (l Lang) T(id string, args ...any) string {
-	return render(l, id, pairs(args))
-}
+// T renders message id in l, as the package's T does. A missing text falls
+// back to English, then to the id; a placeholder without its argument is
+// left as written.
+func (l Lang) T(id string, args ...any) string { return render(l, id, pairs(args)) }
 
 // placeholder matches {name}.
 var placeholder = regexp.MustCompile(`\{(\w+)\}`)

@@ -100,17 +100,13 @@ func (m *Metrics) Observe(ev api.Event) {
 		m.response(ev).Inc()
 	case api.Sent:
 		m.response(ev).Inc()
-		o := m.outcome(&m.sendOf, m.sends, m.sendTime, outcomeKey{string(ev.Mode), string(ev.SendMode), sendOutcome(ev)})
-		o.count.Inc()
-		o.time.Observe(ev.Elapsed.Seconds())
+		m.outcome(&m.sendOf, m.sends, m.sendTime, ev, sendOutcome(ev))
 	case api.Delivered:
 		outcome := OutcomeOK
 		if ev.Delivery != nil && ev.Delivery.Err != nil {
 			outcome = OutcomeError
 		}
-		o := m.outcome(&m.deliverOf, m.deliveries, m.deliverTime, outcomeKey{string(ev.Mode), string(ev.SendMode), outcome})
-		o.count.Inc()
-		o.time.Observe(ev.Elapsed.Seconds())
+		m.outcome(&m.deliverOf, m.deliveries, m.deliverTime, ev, outcome)
 	}
 }
 
@@ -123,13 +119,17 @@ func (m *Metrics) response(ev api.Event) prometheus.Counter {
 	return c.(prometheus.Counter)
 }
 
-func (m *Metrics) outcome(cache *sync.Map, count *prometheus.CounterVec, time *prometheus.HistogramVec, k outcomeKey) observers {
-	if o, ok := cache.Load(k); ok {
-		return o.(observers)
+// outcome counts ev under outcome in count and its time in time, through
+// the children cached in cache.
+func (m *Metrics) outcome(cache *sync.Map, count *prometheus.CounterVec, time *prometheus.HistogramVec, ev api.Event, outcome string) {
+	k := outcomeKey{string(ev.Mode), string(ev.SendMode), outcome}
+	o, ok := cache.Load(k)
+	if !ok {
+		o, _ = cache.LoadOrStore(k, observers{count.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome),
+			time.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome)})
 	}
-	o, _ := cache.LoadOrStore(k, observers{count.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome),
-		time.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome)})
-	return o.(observers)
+	o.(observers).count.Inc()
+	o.(observers).time.Observe(ev.Elapsed.Seconds())
 }
 
 // sendOutcome classifies a Sent event.
