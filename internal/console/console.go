@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -34,12 +33,9 @@ var webFS embed.FS
 
 // Server is the console's backend and static page.
 type Server struct {
-	cfg cfg
-	api *http.Client
-
-	admMu sync.Mutex
-	adm   *kgo.Client // lazily created, direct path
-
+	cfg  cfg
+	api  *http.Client
+	adm  *kgo.Client // on the direct path; nil without one
 	logs *logCache
 	runs *runner
 }
@@ -130,9 +126,15 @@ func New(opts ...Opt) (*Server, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}}
-	s.logs = newLogCache(c.maxTopics, c.perPartition, maxCacheBytes)
-	s.runs = &runner{}
+	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}, runs: &runner{},
+		logs: newLogCache(c.maxTopics, c.perPartition, maxCacheBytes)}
+	if c.direct != nil && len(c.direct.Bootstrap()) > 0 {
+		cl, err := c.direct.Client()
+		if err != nil {
+			return nil, fmt.Errorf("console: Direct: %w", err)
+		}
+		s.adm = cl
+	}
 	return s, nil
 }
 
@@ -170,11 +172,8 @@ func (c cfg) check() error {
 // end, its toxics removed; then it releases the console's Kafka client.
 func (s *Server) Close() {
 	s.runs.cancel()
-	s.admMu.Lock()
-	defer s.admMu.Unlock()
 	if s.adm != nil {
 		s.adm.Close()
-		s.adm = nil
 	}
 }
 
@@ -271,17 +270,8 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 
 // admin returns the console's shared client on the direct path.
 func (s *Server) admin() (*kgo.Client, error) {
-	if s.cfg.direct == nil || len(s.cfg.direct.Bootstrap()) == 0 {
-		return nil, errNoKafka
-	}
-	s.admMu.Lock()
-	defer s.admMu.Unlock()
 	if s.adm == nil {
-		cl, err := s.cfg.direct.Client()
-		if err != nil {
-			return nil, err
-		}
-		s.adm = cl
+		return nil, errNoKafka
 	}
 	return s.adm, nil
 }
