@@ -89,8 +89,7 @@ func (compaction) verify(ctx context.Context, r *Recorder) error {
 // only removes records, so after the first read it rereads from the oldest
 // earlier copy still there, and the tail past what it read.
 func (c *compactCandidate) compacted(ctx context.Context, r *Recorder) (how i18n.Msg, drop bool, err error) {
-	adm := kadm.NewClient(r.client)
-	rcs, err := adm.DescribeTopicConfigs(ctx, c.topic)
+	rcs, err := r.adm.DescribeTopicConfigs(ctx, c.topic)
 	if err != nil {
 		return i18n.Msg{}, false, err
 	}
@@ -103,11 +102,11 @@ func (c *compactCandidate) compacted(ctx context.Context, r *Recorder) (how i18n
 	}) {
 		return i18n.Msg{}, true, nil
 	}
-	starts, err := direct.StartOffsets(ctx, adm, c.topic)
+	starts, err := direct.StartOffsets(ctx, r.adm, c.topic)
 	if err != nil {
 		return i18n.Msg{}, false, err
 	}
-	ends, err := direct.EndOffsets(ctx, adm, c.topic)
+	ends, err := direct.EndOffsets(ctx, r.adm, c.topic)
 	if err != nil {
 		return i18n.Msg{}, false, err
 	}

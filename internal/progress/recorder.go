@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
@@ -115,7 +115,7 @@ type Recorder struct {
 	compactions *fifo[compactCandidate] // 02.6: topic\x00key → three versions to see compacted
 	chosenKeys  *fifo[map[int32]bool]   // ex3: topic → partitions reached by chosen keys
 
-	client       *kgo.Client  // on the direct path
+	adm          *kadm.Client // on the direct path
 	lastErr      string       // the last verification error logged
 	compactReads atomic.Int64 // records the compaction checks read
 }
@@ -171,7 +171,7 @@ func New(opts ...Opt) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("progress: Direct: %w", err)
 	}
-	r.client = cl
+	r.adm = kadm.NewClient(cl)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
 	r.wg.Add(1)
@@ -194,7 +194,7 @@ func (r *Recorder) clear() {
 func (r *Recorder) Close() {
 	r.stop()
 	r.wg.Wait()
-	r.client.Close()
+	r.adm.Close()
 }
 
 // Report returns the table as it stands.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
@@ -100,7 +99,7 @@ func validated(r *Recorder) {
 // held ("franz_plain=2"), or "" when it did not; done is false while the
 // record is not readable yet.
 func (s lostAck) count(ctx context.Context, r *Recorder) (held string, done bool, err error) {
-	ends, err := direct.EndOffsets(ctx, kadm.NewClient(r.client), s.topic)
+	ends, err := direct.EndOffsets(ctx, r.adm, s.topic)
 	if err != nil {
 		return "", false, err
 	}
