@@ -139,10 +139,8 @@ func hostOnly(hostHeader string) string {
 			return ""
 		}
 		h = host
-	} else if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
-		h = h[1 : len(h)-1]
 	}
-	return normalize(h)
+	return normalize(h) // which also drops the brackets of a bare IPv6
 }
 
 // normalize lower-cases a host name and drops a trailing dot and IPv6

@@ -240,10 +240,8 @@ func JSON() []byte {
 	by := map[Lang]map[string]string{}
 	for _, l := range Langs {
 		by[l] = map[string]string{}
-	}
-	for id, texts := range catalogue {
-		for l, s := range texts {
-			if by[l] != nil {
+		for id, texts := range catalogue {
+			if s, ok := texts[l]; ok {
 				by[l][id] = s
 			}
 		}
