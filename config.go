@@ -42,9 +42,8 @@ type Config struct {
 	// acks=all.
 	AcksPlain string
 	// ConnMaxIdle is how long an idle broker connection stays open
-	// (KAFKA_CONNECTIONS_MAX_IDLE_MS; the client setting
-	// connections.max.idle.ms wins, see MaxIdle). Default 0: the engine's
-	// own, 9 min on franz as on the Java client, never on librdkafka.
+	// (KAFKA_CONNECTIONS_MAX_IDLE_MS, below connections.max.idle.ms). Default
+	// 0: the engine's own, 9 min on franz, never on librdkafka.
 	ConnMaxIdle time.Duration
 	// MaxBuffered caps the records queued per producer (default 100000).
 	// A full buffer makes Produce return ErrBufferFull.

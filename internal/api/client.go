@@ -47,10 +47,8 @@ func (e *Error) Is(target error) bool {
 		target == ErrUnknownOutcome && e.Status == http.StatusGatewayTimeout
 }
 
-// NewClient returns a client of the producer API at base, an http or https
-// URL such as http://127.0.0.1:18080. Its HTTP client is by default
-// http.DefaultClient (no timeout: bound each call with its context), its
-// User-Agent Go's.
+// NewClient returns a client of the producer API at base, such as
+// http://127.0.0.1:18080, with httpjson.NewClient's defaults.
 func NewClient(base string, opts ...httpjson.ClientOpt) (*Client, error) {
 	c, err := httpjson.NewClient("producer API", base, opts...)
 	if err != nil {

@@ -14,10 +14,8 @@ import (
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
-// ValidateFunc runs Lab 02.4's validation against the lab: a lost
-// acknowledgement per engine and mode, calling progress with one line per
-// step. It returns the report even when the demonstration fails, with an
-// error saying why.
+// ValidateFunc runs Lab 02.4's validation, calling progress with a line
+// per step; it returns the report even with the error of a failed one.
 type ValidateFunc func(ctx context.Context, progress func(line string)) (validate.Report, error)
 
 // ExperimentFunc runs an experiment of n messages per engine and mode under

@@ -34,12 +34,10 @@ type cfg struct {
 // Opt configures a Guard.
 type Opt func(*cfg)
 
-// AllowHosts adds names the Host header may carry, besides the defaults:
-// localhost and its subdomains (RFC 6761), and every IP address literal,
-// as Vite's server.allowedHosts and webpack-dev-server's "auto" do (a DNS
-// rebinding attack needs a host name). A name starting with "." allows
-// that domain and every subdomain. An unspecified address (0.0.0.0, ::)
-// or an empty name adds nothing. New refuses a name CheckHost refuses.
+// AllowHosts adds names the Host header may carry, besides localhost, its
+// subdomains and every IP literal (DNS rebinding needs a host name). A
+// name starting with "." allows that domain and its subdomains; an IP or
+// an empty name adds nothing. New refuses a name CheckHost refuses.
 func AllowHosts(names ...string) Opt { return func(c *cfg) { c.allow = append(c.allow, names...) } }
 
 // CheckHost reports whether name can be given to AllowHosts: an IP

@@ -8,11 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// Safe returns s with every byte a terminal could act on escaped as Go's
-// strconv does: C0 controls (ESC, BEL, CR, LF, tab included), DEL, C1
-// controls (U+0080–U+009F) and invalid UTF-8. Other text, accented
-// letters included, is left as it is; so is a string with nothing to
-// escape, without allocating.
+// Safe returns s with what a terminal could act on (C0 and C1 controls,
+// DEL, invalid UTF-8) escaped as strconv does; other text, accents
+// included, is left as it is, without allocating when nothing changes.
 func Safe(s string) string { return escape(s, false) }
 
 // Text is Safe for printed lines: it keeps newlines and tabs, which move
