@@ -175,15 +175,8 @@ var errMax = errors.New("max records read")
 func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset, map[int32]int64, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
-	td, err := c.adm.ListTopics(ctx, s.Topic)
+	t, err := c.topic(ctx, s.Topic)
 	if err != nil {
-		return nil, nil, c.wrap(err)
-	}
-	t, ok := td[s.Topic]
-	if !ok {
-		return nil, nil, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(s.Topic))
-	}
-	if err := kafkaErr(s.Topic, t.Err, ""); err != nil {
 		return nil, nil, err
 	}
 	offsets := map[int32]kgo.Offset{}
