@@ -14,21 +14,17 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// Result is the outcome of one load phase.
+// Result is the outcome of one load phase: the sends that succeeded and
+// failed (FirstErr the first), the wall time and Sent per second of it,
+// the latency percentiles of the successes, and the CPU time the whole
+// process used, C threads and the load generator included.
 type Result struct {
-	// Sent counts the sends that succeeded; Errors those that failed.
 	Sent, Errors int
-	// Elapsed is the phase's wall time.
-	Elapsed time.Duration
-	// Rate is Sent per second of Elapsed.
-	Rate float64
-	// P50 and P99 are latency percentiles of the successful sends.
-	P50, P99 time.Duration
-	// CPU is the CPU time the whole process used during the phase, C
-	// threads and the load generator included.
-	CPU time.Duration
-	// FirstErr is the first failure seen, if any.
-	FirstErr error
+	Elapsed      time.Duration
+	Rate         float64
+	P50, P99     time.Duration
+	CPU          time.Duration
+	FirstErr     error
 }
 
 // CPUPerSend is the process's CPU time per successful send.
