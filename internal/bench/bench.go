@@ -394,26 +394,21 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 		wg.Go(func() {
 			for seq := 0; ctx.Err() == nil && next(); seq++ {
 				p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
-				for ctx.Err() == nil {
-					r, err := cl.Send(ctx, p)
-					if err == nil && r.Status == "ACCEPTED" {
-						accepted.Add(1)
-						break
-					}
-					if errors.Is(err, api.ErrRetryLater) {
-						burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
-						rejected.Add(1)
-						if wait.For(ctx, c.backoff) != nil {
-							return
-						}
-						continue
-					}
+				r, err := sendAsync(ctx, cl, p, c.backoff, func() {
+					burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
+					rejected.Add(1)
+				})
+				switch {
+				case ctx.Err() != nil:
+					return // the run fails
+				case err == nil && r.Status == "ACCEPTED":
+					accepted.Add(1)
+				default:
 					if err == nil {
 						err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
 					}
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, &err)
-					break
 				}
 			}
 		})

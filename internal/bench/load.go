@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Result is the outcome of one load phase: the sends that succeeded and
@@ -135,6 +137,22 @@ func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix stri
 		}
 		_, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)})
 		return err
+	}
+}
+
+// sendAsync posts p through cl until the API stops answering 503 (its
+// producer buffer or status store full), waiting backoff after each 503,
+// which rejected counts.
+func sendAsync(ctx context.Context, cl *api.Client, p api.SendParams, backoff time.Duration, rejected func()) (api.SendResult, error) {
+	for {
+		r, err := cl.Send(ctx, p)
+		if !errors.Is(err, api.ErrRetryLater) {
+			return r, err
+		}
+		rejected()
+		if err := wait.For(ctx, backoff); err != nil {
+			return r, err
+		}
 	}
 }
 

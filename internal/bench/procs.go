@@ -286,16 +286,12 @@ func (p *proc) send(hc *http.Client, c *procsConfig, sendMode prodlab.SendMode, 
 		}
 		sp := api.SendParams{Mode: c.mode, SendMode: sendMode, Topic: p.topic,
 			EventID: prefix + "-" + p.name + "-" + strconv.FormatInt(p.seq.Add(1), 10)}
-		for {
-			_, err := cl.Send(ctx, sp)
-			if sendMode == prodlab.Async && errors.Is(err, api.ErrRetryLater) {
-				if err := wait.For(ctx, c.backoff); err != nil {
-					return err
-				}
-				continue
-			}
+		if sendMode == prodlab.Async {
+			_, err := sendAsync(ctx, cl, sp, c.backoff, func() {})
 			return err
 		}
+		_, err := cl.Send(ctx, sp)
+		return err
 	}
 }
 
