@@ -80,7 +80,7 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 				t.Fatalf("PRODLAB_KAFKA_MODE: %v", err)
 			}
 		}
-		cfg.External = strings.Split(bs, ",") // one proxy per broker: lab asks the cluster
+		cfg.External = prodlab.SplitList(bs) // one proxy per broker: lab asks the cluster
 		cfg.ProxyPort = kafkalocal.ProxyListenPort(1)
 	default:
 		t.Fatalf("PRODLAB_KAFKA=%q: use embedded or local", Target())
