@@ -3,14 +3,13 @@ package admin_test
 import (
 	"context"
 	"errors"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -161,17 +160,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 }
 
 func TestUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	p, err := direct.New(direct.Bootstrap(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := admin.New(p, admin.Timeout(time.Second))
+	c, err := admin.New(directtest.Path(t, labtest.ClosedAddr(t)), admin.Timeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,9 +379,7 @@ func TestCompaction(t *testing.T) {
 // TestEmbeddedCleanerWaitsForTheCheck: at a person's pace, V1, V2 and V3
 // stay in the embedded broker's log until compaction-check asks.
 func TestEmbeddedCleanerWaitsForTheCheck(t *testing.T) {
-	if labtest.Local() {
-		t.Skip("real Kafka cleans on its own schedule (segment.ms, log.cleaner.backoff.ms)")
-	}
+	labtest.EmbeddedOnly(t, "real Kafka cleans on its own schedule (segment.ms, log.cleaner.backoff.ms)")
 	l := labtest.Start(t)
 	c := client(t, l)
 	topic := compactDemo(t, l)

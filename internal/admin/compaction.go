@@ -28,15 +28,13 @@ const pollEvery = 250 * time.Millisecond
 type CompactionSpec struct {
 	Topic string
 	Key   string
-	// Expect is the version the key must keep: a record matches when its
-	// eventId (header, else JSON value field) or its whole value equals it.
+	// Expect is the version the key must keep (see Record.Is).
 	Expect string
 	// Wait bounds the whole check.
 	Wait time.Duration
 	// Roll writes one record (key RollKey) once segment.ms has passed since
-	// the newest record, so that the segment holding the key's records
-	// rolls and becomes cleanable. Real Kafka never cleans the active
-	// segment, and a segment only rolls when a record is appended.
+	// the newest record, so that the active segment, which Kafka never
+	// cleans, rolls.
 	Roll bool
 	// Progress, if set, receives each state the check observes.
 	Progress func(CompactionState)
@@ -62,13 +60,12 @@ type CompactionReport struct {
 	SegmentMs     int64           `json:"segmentMs"`
 	Before        CompactionState `json:"before"`
 	After         CompactionState `json:"after"`
-	// Rolled is the record written to roll the segment, if any.
-	Rolled *Record `json:"rolled,omitempty"`
-	// Compacted is true once the key holds one record.
-	Compacted bool `json:"compacted"`
-	// OK is true when that one record is Expect.
-	OK      bool          `json:"ok"`
-	Elapsed time.Duration `json:"elapsedNs"`
+	// Rolled is the record written to roll the segment, if any; Compacted
+	// is true once the key holds one record, OK when that one is Expect.
+	Rolled    *Record       `json:"rolled,omitempty"`
+	Compacted bool          `json:"compacted"`
+	OK        bool          `json:"ok"`
+	Elapsed   time.Duration `json:"elapsedNs"`
 }
 
 // CompactionCheck reads s.Topic until its log holds a single record for
@@ -99,21 +96,19 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 	if v, ok := d.Config("segment.ms"); ok {
 		rep.SegmentMs, _ = strconv.ParseInt(v, 10, 64)
 	}
-	report := func(st CompactionState) {
-		if s.Progress != nil {
-			s.Progress(st)
-		}
-	}
 	finish := func(err error) (CompactionReport, error) {
 		rep.Elapsed = time.Since(start)
 		return rep, err
+	}
+	stillHolds := func() (CompactionReport, error) {
+		return finish(errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait))
 	}
 	var newest time.Time
 	for first := true; ; first = false {
 		st, latest, err := c.snapshot(ctx, s.Topic, s.Key)
 		if err != nil {
 			if ctx.Err() != nil && !first {
-				return finish(errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait))
+				return stillHolds()
 			}
 			return finish(err)
 		}
@@ -124,7 +119,9 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 			}
 		}
 		rep.After = st
-		report(st)
+		if s.Progress != nil {
+			s.Progress(st)
+		}
 		if len(st.Versions) == 1 {
 			rep.Compacted = true
 			rep.OK = st.Versions[0].Is(s.Expect)
@@ -148,8 +145,8 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 				rep.Rolled = &r
 			}
 		}
-		if err := wait.For(ctx, pollEvery); err != nil {
-			return finish(errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait))
+		if wait.For(ctx, pollEvery) != nil {
+			return stillHolds()
 		}
 	}
 }

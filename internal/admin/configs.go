@@ -1,23 +1,47 @@
 package admin
 
 import (
-	"github.com/prodlab/prodlab/internal/i18n"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
-// configKind is how a topic config's value is checked.
-type configKind int
+// configKind is how a topic config's value is checked: want names the
+// catalogue's words for a valid value.
+type configKind struct {
+	want string
+	ok   func(v string) bool
+}
 
-const (
-	kindLong configKind = iota
-	kindInt
-	kindRatio // a double from 0 to 1
-	kindBool
-	kindString
-	kindPolicy
-	kindCompression
-	kindTimestampType
+func bits(n int) func(string) bool {
+	return func(v string) bool { _, err := strconv.ParseInt(v, 10, n); return err == nil }
+}
+
+func oneOf(vs ...string) func(string) bool {
+	return func(v string) bool { return slices.Contains(vs, v) }
+}
+
+var (
+	kindLong          = configKind{"admin.want.long", bits(64)}
+	kindInt           = configKind{"admin.want.int", bits(32)}
+	kindBool          = configKind{"admin.want.bool", oneOf("true", "false")}
+	kindString        = configKind{"admin.want.nonEmpty", func(v string) bool { return v != "" }}
+	kindCompression   = configKind{"admin.want.compression", oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")}
+	kindTimestampType = configKind{"admin.want.timestamp", oneOf("CreateTime", "LogAppendTime")}
+	kindRatio         = configKind{"admin.want.ratio", func(v string) bool {
+		f, err := strconv.ParseFloat(v, 64)
+		return err == nil && f >= 0 && f <= 1
+	}}
+	kindPolicy = configKind{"admin.want.policy", func(v string) bool {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "compact" && p != "delete" {
+				return false
+			}
+		}
+		return true
+	}}
 )
 
 // topicConfigs are Apache Kafka 4.4's topic configs. Checking them before a
@@ -69,46 +93,8 @@ func checkConfig(k, v string) error {
 	if !ok {
 		return errm(ErrInvalid, "admin.unknownConfig", "config", strconv.Quote(k))
 	}
-	bad := func(want string) error {
-		return errm(ErrInvalid, "admin.badConfig", "config", k, "value", strconv.Quote(v), "want", i18n.T(want))
-	}
-	switch kind {
-	case kindLong:
-		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			return bad("admin.want.long")
-		}
-	case kindInt:
-		if _, err := strconv.ParseInt(v, 10, 32); err != nil {
-			return bad("admin.want.int")
-		}
-	case kindRatio:
-		if f, err := strconv.ParseFloat(v, 64); err != nil || f < 0 || f > 1 {
-			return bad("admin.want.ratio")
-		}
-	case kindBool:
-		if v != "true" && v != "false" {
-			return bad("admin.want.bool")
-		}
-	case kindPolicy:
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "compact" && p != "delete" {
-				return bad("admin.want.policy")
-			}
-		}
-	case kindCompression:
-		switch v {
-		case "uncompressed", "zstd", "lz4", "snappy", "gzip", "producer":
-		default:
-			return bad("admin.want.compression")
-		}
-	case kindTimestampType:
-		if v != "CreateTime" && v != "LogAppendTime" {
-			return bad("admin.want.timestamp")
-		}
-	case kindString:
-		if v == "" {
-			return bad("admin.want.nonEmpty")
-		}
+	if !kind.ok(v) {
+		return errm(ErrInvalid, "admin.badConfig", "config", k, "value", strconv.Quote(v), "want", i18n.T(kind.want))
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 	last := time.Now()
 	for {
 		pctx, cancel := context.WithDeadline(ctx, last.Add(s.Idle))
-		got, stop := false, false
+		got := false
 		var fnErr error
 		err := rd.Poll(pctx, func(kr *kgo.Record) error {
 			got = true
@@ -134,14 +134,13 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 				return fnErr
 			}
 			if s.Max > 0 && res.Matched >= s.Max {
-				stop = true
 				return errMax
 			}
 			return nil
 		})
 		cancel()
 		switch {
-		case stop:
+		case err == errMax:
 			res.Stop = StopMax
 			return res, nil
 		case fnErr != nil:
@@ -156,14 +155,12 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 			res.Stop = StopEnd
 			return res, nil
 		}
-		if !got {
-			if time.Since(last) >= s.Idle {
-				res.Stop = StopIdle
-				return res, nil
-			}
-			continue
+		if got {
+			last = time.Now()
+		} else if time.Since(last) >= s.Idle {
+			res.Stop = StopIdle
+			return res, nil
 		}
-		last = time.Now()
 	}
 }
 
@@ -175,15 +172,8 @@ var errMax = errors.New("max records read")
 func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset, map[int32]int64, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
-	td, err := c.adm.ListTopics(ctx, s.Topic)
+	t, err := c.topic(ctx, s.Topic)
 	if err != nil {
-		return nil, nil, c.wrap(err)
-	}
-	t, ok := td[s.Topic]
-	if !ok {
-		return nil, nil, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(s.Topic))
-	}
-	if err := kafkaErr(s.Topic, t.Err, ""); err != nil {
 		return nil, nil, err
 	}
 	offsets := map[int32]kgo.Offset{}

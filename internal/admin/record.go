@@ -65,77 +65,60 @@ func fromKgo(r *kgo.Record) Record {
 	return out
 }
 
-// Field is one part of a printed record.
-type Field string
+// printable are the fields a consume prints, in kafka-console-consumer's
+// order, each formatted as its default formatter does.
+var printable = []struct {
+	name   string
+	format func(Record) string
+}{
+	{"timestamp", func(r Record) string { return "CreateTime:" + strconv.FormatInt(r.Timestamp.UnixMilli(), 10) }},
+	{"partition", func(r Record) string { return "Partition:" + strconv.Itoa(int(r.Partition)) }},
+	{"offset", func(r Record) string { return "Offset:" + strconv.FormatInt(r.Offset, 10) }},
+	{"headers", func(r Record) string {
+		if len(r.Headers) == 0 {
+			return "NO_HEADERS"
+		}
+		hs := make([]string, len(r.Headers))
+		for i, h := range r.Headers {
+			hs[i] = h.Key + ":" + h.Value
+		}
+		return strings.Join(hs, ",")
+	}},
+	{"key", Record.KeyString},
+	{"value", Record.ValueString},
+}
 
-// The printable fields, in the order kafka-console-consumer prints them.
-const (
-	FieldTimestamp Field = "timestamp"
-	FieldPartition Field = "partition"
-	FieldOffset    Field = "offset"
-	FieldHeaders   Field = "headers"
-	FieldKey       Field = "key"
-	FieldValue     Field = "value"
-)
-
-var fieldOrder = []Field{FieldTimestamp, FieldPartition, FieldOffset, FieldHeaders, FieldKey, FieldValue}
-
-// Fields is a set of fields to print.
-type Fields map[Field]bool
+// Fields is a set of fields to print, by name.
+type Fields map[string]bool
 
 // ParseFields parses a comma-separated field list such as
 // "partition,offset". An empty list means value only.
 func ParseFields(s string) (Fields, error) {
-	f := Fields{}
 	if strings.TrimSpace(s) == "" {
-		f[FieldValue] = true
-		return f, nil
+		return Fields{"value": true}, nil
 	}
-	names := make([]string, len(fieldOrder))
-	for i, n := range fieldOrder {
-		names[i] = string(n)
+	f, names := Fields{}, make([]string, len(printable))
+	for i, p := range printable {
+		names[i] = p.name
 	}
 	for _, p := range strings.Split(s, ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
-		if !slices.Contains(fieldOrder, Field(p)) {
+		if !slices.Contains(names, p) {
 			return nil, errf(ErrInvalid, "print field %q is unknown: use %s", p, strings.Join(names, ","))
 		}
-		f[Field(p)] = true
+		f[p] = true
 	}
 	return f, nil
 }
 
 // Format prints r as kafka-console-consumer's default formatter does with
-// the matching print.* properties: the fields in a fixed order (timestamp,
-// partition, offset, headers, key, value), tab-separated, such as
-// "CreateTime:1718000000000	Partition:1	Offset:42	eventId:P1,mode:plain	k	{...}".
+// the matching print.* properties: the fields in its order, tab-separated,
+// such as "CreateTime:1718000000000	Partition:1	Offset:42	eventId:P1,mode:plain	k	{...}".
 func (f Fields) Format(r Record) string {
 	var parts []string
-	for _, n := range fieldOrder {
-		if !f[n] {
-			continue
-		}
-		switch n {
-		case FieldTimestamp:
-			parts = append(parts, "CreateTime:"+strconv.FormatInt(r.Timestamp.UnixMilli(), 10))
-		case FieldPartition:
-			parts = append(parts, "Partition:"+strconv.Itoa(int(r.Partition)))
-		case FieldOffset:
-			parts = append(parts, "Offset:"+strconv.FormatInt(r.Offset, 10))
-		case FieldHeaders:
-			if len(r.Headers) == 0 {
-				parts = append(parts, "NO_HEADERS")
-				continue
-			}
-			hs := make([]string, len(r.Headers))
-			for i, h := range r.Headers {
-				hs[i] = h.Key + ":" + h.Value
-			}
-			parts = append(parts, strings.Join(hs, ","))
-		case FieldKey:
-			parts = append(parts, r.KeyString())
-		case FieldValue:
-			parts = append(parts, r.ValueString())
+	for _, p := range printable {
+		if f[p.name] {
+			parts = append(parts, p.format(r))
 		}
 	}
 	return strings.Join(parts, "\t")

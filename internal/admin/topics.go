@@ -166,17 +166,12 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 func (c *Client) ListTopics(ctx context.Context, internal bool) ([]TopicSummary, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
-	var (
-		td  kadm.TopicDetails
-		err error
-	)
-	if internal {
-		td, err = c.adm.ListTopicsWithInternal(ctx)
-	} else {
-		td, err = c.adm.ListTopics(ctx)
-	}
+	td, err := c.adm.ListTopicsWithInternal(ctx)
 	if err != nil {
 		return nil, c.wrap(err)
+	}
+	if !internal {
+		td.FilterInternal()
 	}
 	out := []TopicSummary{}
 	for _, name := range td.Names() {
@@ -201,17 +196,24 @@ func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescripti
 	return c.describe(ctx, name, true)
 }
 
-func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDescription, error) {
-	d := TopicDescription{Name: name}
-	td, err := c.adm.ListTopicsWithInternal(ctx, name)
+// topic returns the metadata of topic name; a topic the cluster lacks
+// wraps prodlab.ErrUnknownTopic.
+func (c *Client) topic(ctx context.Context, name string) (kadm.TopicDetail, error) {
+	td, err := c.adm.ListTopics(ctx, name)
 	if err != nil {
-		return d, c.wrap(err)
+		return kadm.TopicDetail{}, c.wrap(err)
 	}
 	t, ok := td[name]
 	if !ok {
-		return d, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(name))
+		return t, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(name))
 	}
-	if err := kafkaErr(name, t.Err, ""); err != nil {
+	return t, kafkaErr(name, t.Err, "")
+}
+
+func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDescription, error) {
+	d := TopicDescription{Name: name}
+	t, err := c.topic(ctx, name)
+	if err != nil {
 		return d, err
 	}
 	// Kafka shows topic IDs in URL-safe base64 without padding.

@@ -1,17 +1,16 @@
-// Package bench measures the producer APIs against the engines they wrap:
-// sync sends through HTTP versus the same engine producing directly, async
-// acceptance through HTTP, and the memory left after a million async sends.
-// Every figure of a Report comes from one run, on an embedded lab whose
-// producers reach the broker through Toxiproxy, as in real use.
+// Package bench measures the producer APIs against the engines they wrap
+// (sync sends through HTTP versus the engine itself, async acceptance, the
+// memory after a million async sends) on embedded labs, through Toxiproxy.
 package bench
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,15 +33,13 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// The targets a Report is checked against.
+// The targets a Report is checked against: the least API/direct
+// throughput ratio at the highest concurrency, the least async accepted
+// sends per second, the most resident memory after the async sends.
 const (
-	// TargetRatio is the least API/direct throughput ratio at the highest
-	// concurrency.
-	TargetRatio = 0.5
-	// TargetAsyncRate is the least async accepted sends per second.
+	TargetRatio     = 0.5
 	TargetAsyncRate = 20000
-	// TargetRSS is the most resident memory after the async sends.
-	TargetRSS = 200 << 20
+	TargetRSS       = 200 << 20
 )
 
 // cfg is the configuration of a run; defaults live in Run.
@@ -80,32 +77,27 @@ func Warmup(d time.Duration) Opt { return func(c *cfg) { c.warmup = d } }
 func Mode(m prodlab.Mode) Opt { return func(c *cfg) { c.mode = m } }
 
 // AsyncSends sets how many async sends must be accepted (202), default
-// 1,000,000. Zero skips the async phase.
+// 1,000,000; zero skips the async phase.
 func AsyncSends(n int) Opt { return func(c *cfg) { c.asyncSends = n } }
 
 // AsyncConcurrency sets the async senders, default 64.
 func AsyncConcurrency(n int) Opt { return func(c *cfg) { c.asyncConc = n } }
 
-// Backoff sets how long an async sender waits after a 503 before it retries
-// the same send, default 10ms.
+// Backoff sets the wait after a 503 before a retry, default 10ms.
 func Backoff(d time.Duration) Opt { return func(c *cfg) { c.backoff = d } }
 
-// NoProxy also measures each engine producing directly to a broker without
-// Toxiproxy in between, default true.
+// NoProxy also measures each engine on a bare broker, default true.
 func NoProxy(on bool) Opt { return func(c *cfg) { c.noProxy = on } }
 
-// Relay runs each engine's lab in relay mode (lab.Relayed), over an
-// embedded broker that advertises its own address: every byte crosses
-// Toxiproxy and the relay (internal/kproxy), which rewrites the broker
-// addresses in the answers. Default false: Toxiproxy alone.
+// Relay runs each lab in relay mode (lab.Relayed) over a broker that
+// advertises its own address, default false.
 func Relay(on bool) Opt { return func(c *cfg) { c.relay = on } }
 
 // Progress receives one line per finished phase, default none.
 func Progress(w io.Writer) Opt { return func(c *cfg) { c.progress = w } }
 
-// HeapProfiles writes a pprof heap profile of each engine's process, taken
-// right after the last async send is accepted, to dir/heap-<engine>.pprof.
-// Default none.
+// HeapProfiles writes a heap profile at the last accepted async send to
+// dir/heap-<engine>.pprof, default none.
 func HeapProfiles(dir string) Opt { return func(c *cfg) { c.heapDir = dir } }
 
 // Report holds every figure of one run.
@@ -120,16 +112,14 @@ type Report struct {
 	Engines    []EngineReport
 }
 
-// EngineReport holds one engine's figures.
+// EngineReport holds one engine's figures: one sync row and one bare
+// broker Result (if measured) per concurrency, and the async phase (if
+// not skipped).
 type EngineReport struct {
-	Engine string
-	// Sync compares the API with the engine, one row per concurrency.
-	Sync []SyncRow
-	// NoProxy is the engine producing straight to a broker, without
-	// Toxiproxy, per concurrency; empty if not measured.
+	Engine  string
+	Sync    []SyncRow
 	NoProxy []Result
-	// Async is the async phase; nil if skipped.
-	Async *Async
+	Async   *Async
 }
 
 // SyncRow compares sync sends through the API with direct produces.
@@ -148,27 +138,20 @@ func (r SyncRow) Ratio() float64 {
 
 // Async is the outcome of the async phase.
 type Async struct {
-	// Accepted counts 202 answers, Rejected 503 answers (each retried
-	// after the backoff), Errors any other failure (not retried).
+	// Accepted counts 202s, Rejected 503s (retried after the backoff),
+	// Errors any other failure (not retried; FirstErr is the first).
 	Accepted, Rejected, Errors int
-	// FirstErr is the first failure other than a 503.
-	FirstErr error
-	// Elapsed runs from the first send to the last answer.
-	Elapsed time.Duration
-	// Rate is Accepted per second of Elapsed.
-	Rate float64
-	// BurstRate is the 202s per second until the first 503: what the API
-	// accepts while the producer's buffer has room.
-	BurstRate float64
-	// CPU is the process's CPU time from the first send to the last 202.
-	CPU time.Duration
-	// Drain is how long the last accepted sends took to get their outcome.
-	Drain time.Duration
-	// Written is how many records the topic's end offsets grew by during
-	// the phase: Accepted when no async send failed.
+	FirstErr                   error
+	// Rate is Accepted per second of Elapsed, from the first send to the
+	// last answer; BurstRate is the 202s per second until the first 503.
+	Elapsed         time.Duration
+	Rate, BurstRate float64
+	// CPU is the process's CPU time from the first send to the last 202;
+	// Drain how long the accepted sends then took to get their outcome.
+	CPU, Drain time.Duration
+	// Written is how much the topic's end offsets grew by.
 	Written int64
-	// Before is the memory before the phase, AtEnd right after the last
-	// 202, Drained once every send has its outcome.
+	// The memory before the phase, at the last 202, and once drained.
 	Before, AtEnd, Drained Memory
 }
 
@@ -201,9 +184,7 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 			return rep, fmt.Errorf("%s: %w", name, err)
 		}
 		rep.Engines = append(rep.Engines, er)
-		// Hand the freed heap back so the next engine starts from the same
-		// footing.
-		debug.FreeOSMemory()
+		debug.FreeOSMemory() // the next engine starts from the same footing
 	}
 	rep.Machine.LoadEnd = loadavg()
 	return rep, nil
@@ -245,20 +226,14 @@ func (c *cfg) validate() error {
 	return errors.Join(errs...)
 }
 
-// benchTopicConfigs keeps the broker's log of the bench topic small, so that
-// the process's memory measures the API and not the embedded broker's log.
-// kfake writes its log to 100 MiB in-memory segments and drops only whole
-// segments, hence the small segment.bytes.
+// benchTopicConfigs keeps the bench topic's log small, so that the memory
+// measured is the API's: kfake drops only whole (100 MiB) segments.
 var benchTopicConfigs = map[string]*string{"retention.bytes": new("1048576"), "segment.bytes": new("1048576")}
 
 func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	er := EngineReport{Engine: name}
-	cfg := lab.DefaultConfig()
-	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
-	cfg.DataDir = ""
-	cfg.APIPorts = map[string]int{name: 0}
-	cfg.ConsolePort = -1
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	lc := lab.EphemeralConfig()
+	lc.APIPorts[name] = 0
 	var own *broker.Cluster // the relay's cluster, which the lab does not run
 	if c.relay {
 		var err error
@@ -266,42 +241,18 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 			return er, err
 		}
 		defer own.Close()
-		cfg.External, cfg.Faults = own.DirectAddrs(), lab.Relayed
+		lc.External, lc.Faults = own.DirectAddrs(), lab.Relayed
 	}
-	l, err := lab.Open(ctx, cfg)
+	b, err := openLab(ctx, lc, own)
 	if err != nil {
 		return er, err
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		l.Close(ctx)
-	}()
-	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := l.WaitReady(readyCtx); err != nil {
-		return er, err
-	}
-	a := l.APIs()[0]
-	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
-	adm, err := l.Direct().Client()
-	if err != nil {
-		return er, err
-	}
-	defer adm.Close()
-	if err := createTopic(readyCtx, kadm.NewClient(adm), topic); err != nil {
-		return er, err
-	}
-	if own != nil {
-		defer trimEvery(own)()
-	} else {
-		defer trimEvery(l.Cluster())()
-	}
-
+	defer b.close()
+	a := b.APIs()[0]
 	hc := httpClient(max(c.asyncConc, slices.Max(c.concurrency)))
 	defer hc.CloseIdleConnections()
-	viaAPI := apiSend(hc, a.URL, topic, c.mode, "api")
-	viaEngine := directSend(a.Engine, topic, c.mode, "direct")
+	viaAPI := apiSend(hc, a.URL, b.topic, c.mode, "api")
+	viaEngine := directSend(a.Engine, b.topic, c.mode, "direct")
 	for _, n := range c.concurrency {
 		row := SyncRow{Concurrency: n}
 		load(ctx, n, forDuration(c.warmup), viaAPI)
@@ -322,7 +273,7 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 		}
 	}
 	if c.asyncSends > 0 {
-		as, err := runAsync(ctx, c, hc, a, kadm.NewClient(adm), topic)
+		as, err := runAsync(ctx, c, hc, a, b.adm, b.topic)
 		if err != nil {
 			return er, err
 		}
@@ -332,6 +283,42 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 			as.Drain.Round(time.Millisecond), mib(as.AtEnd.RSS), mib(as.Drained.RSS), mib(as.Drained.HeapInuse))
 	}
 	return er, nil
+}
+
+// benchLab is a lab open for a run, with a fresh topic on its cluster.
+type benchLab struct {
+	*lab.Lab
+	topic string
+	adm   *kadm.Client // on the direct path
+	close func()       // closes the topic's trimming, adm, then the lab
+}
+
+// openLab opens a lab on cfg, waits until its APIs are ready and creates
+// the run's topic; own is the cluster to trim when the lab runs none.
+func openLab(ctx context.Context, cfg lab.Config, own *broker.Cluster) (*benchLab, error) {
+	l, err := lab.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	closeLab := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		l.Close(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := l.WaitReady(ctx); err != nil {
+		closeLab()
+		return nil, err
+	}
+	b := &benchLab{Lab: l, topic: fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())}
+	adm, stop, err := newTopic(ctx, l.Direct(), cmp.Or(own, l.Cluster()), b.topic)
+	if err != nil {
+		closeLab()
+		return nil, err
+	}
+	b.adm, b.close = adm, func() { stop(); closeLab() }
+	return b, nil
 }
 
 // runNoProxy measures the engine producing to a bare embedded broker that
@@ -346,15 +333,11 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	adm, err := path.Client()
+	_, stop, err := newTopic(ctx, path, cl, "prodlab-bench")
 	if err != nil {
 		return nil, err
 	}
-	defer adm.Close()
-	if err := createTopic(ctx, kadm.NewClient(adm), "prodlab-bench"); err != nil {
-		return nil, err
-	}
-	defer trimEvery(cl)()
+	defer stop()
 	pc := prodlab.DefaultConfig()
 	pc.Bootstrap = cl.DirectAddrs()
 	eng, err := engine.New(name, pc)
@@ -364,16 +347,13 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	defer eng.Close()
 	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	for {
+	if wait.Until(readyCtx, func() bool {
 		try, cancel := context.WithTimeout(readyCtx, 5*time.Second)
+		defer cancel()
 		err = eng.Ready(try)
-		cancel()
-		if err == nil {
-			break
-		}
-		if readyCtx.Err() != nil {
-			return nil, err
-		}
+		return err == nil
+	}) != nil {
+		return nil, err
 	}
 	send := directSend(eng, "prodlab-bench", c.mode, "noproxy")
 	var out []Result
@@ -386,9 +366,9 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	return out, ctx.Err()
 }
 
-// runAsync posts async sends until c.asyncSends are accepted. A sender that
-// gets a 503 (producer buffer or status store full) waits c.backoff and
-// retries the same send; any other answer ends that send.
+// runAsync posts async sends until c.asyncSends are accepted. A 503
+// (producer buffer or status store full) is retried after c.backoff; any
+// other failure ends that send.
 func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kadm.Client, topic string) (*Async, error) {
 	as := &Async{}
 	before, err := endOffsets(ctx, adm, topic)
@@ -414,26 +394,21 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 		wg.Go(func() {
 			for seq := 0; ctx.Err() == nil && next(); seq++ {
 				p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
-				for ctx.Err() == nil {
-					r, err := cl.Send(ctx, p)
-					if err == nil && r.Status == "ACCEPTED" {
-						accepted.Add(1)
-						break
-					}
-					if errors.Is(err, api.ErrRetryLater) {
-						burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
-						rejected.Add(1)
-						if wait.For(ctx, c.backoff) != nil {
-							return
-						}
-						continue
-					}
+				r, err := sendAsync(ctx, cl, p, c.backoff, func() {
+					burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
+					rejected.Add(1)
+				})
+				switch {
+				case ctx.Err() != nil:
+					return // the run fails
+				case err == nil && r.Status == "ACCEPTED":
+					accepted.Add(1)
+				default:
 					if err == nil {
 						err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
 					}
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, &err)
-					break
 				}
 			}
 		})
@@ -452,7 +427,11 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 		return nil, err
 	}
 	if c.heapDir != "" {
-		if err := writeHeapProfile(filepath.Join(c.heapDir, "heap-"+a.Engine.Name()+".pprof")); err != nil {
+		var heap bytes.Buffer
+		if err := pprof.WriteHeapProfile(&heap); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(c.heapDir, "heap-"+a.Engine.Name()+".pprof"), heap.Bytes(), 0o666); err != nil {
 			return nil, err
 		}
 	}
@@ -490,20 +469,8 @@ func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, err
 	return sum, err
 }
 
-func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// trimEvery applies the topics' retention on the embedded cluster every
-// 500ms until the returned func is called; with no cluster it does nothing.
+// trimEvery applies the topics' retention on cl, if any, every 500ms until
+// stop.
 func trimEvery(cl *broker.Cluster) (stop func()) {
 	if cl == nil {
 		return func() {}
@@ -526,19 +493,29 @@ func trimEvery(cl *broker.Cluster) (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-// createTopic creates topic with 3 partitions and waits for their leaders.
-func createTopic(ctx context.Context, adm *kadm.Client, topic string) error {
+// newTopic creates topic (3 partitions, benchTopicConfigs) on path's
+// cluster, waits for its leaders and trims cl every 500ms; stop ends the
+// trimming and closes the admin client it returns.
+func newTopic(ctx context.Context, path *direct.Path, cl *broker.Cluster, topic string) (_ *kadm.Client, stop func(), _ error) {
+	kc, err := path.Client()
+	if err != nil {
+		return nil, nil, err
+	}
+	adm := kadm.NewClient(kc)
 	resp, err := adm.CreateTopic(ctx, prodlab.DefaultPartitions, -1, benchTopicConfigs, topic)
 	if err == nil {
 		err = resp.Err
 	}
 	if err != nil {
-		return fmt.Errorf("create topic %s: %w", topic, err)
+		kc.Close()
+		return nil, nil, fmt.Errorf("create topic %s: %w", topic, err)
 	}
 	if _, err := direct.WaitLeaders(ctx, adm, topic, prodlab.DefaultPartitions); err != nil {
-		return fmt.Errorf("topic %s has no leaders: %w", topic, err)
+		kc.Close()
+		return nil, nil, fmt.Errorf("topic %s has no leaders: %w", topic, err)
 	}
-	return nil
+	stopTrim := trimEvery(cl)
+	return adm, func() { stopTrim(); kc.Close() }, nil
 }
 
 // message builds a record like the API's: a JSON value and two headers.

@@ -72,9 +72,7 @@ func TestRunRejectsBadOptions(t *testing.T) {
 // engine send through Toxiproxy and the relay without errors, and the
 // report says so. It checks consistency, never speed.
 func TestRunRelay(t *testing.T) {
-	if labtest.Local() {
-		t.Skip("the benchmark opens its own embedded labs")
-	}
+	labtest.EmbeddedOnly(t, "the benchmark opens its own embedded labs")
 	rep, err := Run(context.Background(), Relay(true), Concurrency(4), Duration(100*time.Millisecond), Warmup(0),
 		AsyncSends(0), NoProxy(false))
 	if err != nil {
@@ -103,9 +101,7 @@ func TestRunRelay(t *testing.T) {
 // phase sends without errors and that every accepted async send is written.
 // It checks the figures' consistency, never their speed.
 func TestRunSmoke(t *testing.T) {
-	if labtest.Local() {
-		t.Skip("the benchmark opens its own embedded labs")
-	}
+	labtest.EmbeddedOnly(t, "the benchmark opens its own embedded labs")
 	rep, err := Run(context.Background(), Concurrency(1, 4), Duration(100*time.Millisecond), Warmup(0),
 		AsyncSends(2000), AsyncConcurrency(8), HeapProfiles(t.TempDir()))
 	if err != nil {

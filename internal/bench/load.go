@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,23 +13,20 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/httpjson"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// Result is the outcome of one load phase.
+// Result is the outcome of one load phase: the sends that succeeded and
+// failed (FirstErr the first), the wall time and Sent per second of it,
+// the latency percentiles of the successes, and the CPU time the whole
+// process used, C threads and the load generator included.
 type Result struct {
-	// Sent counts the sends that succeeded; Errors those that failed.
 	Sent, Errors int
-	// Elapsed is the phase's wall time.
-	Elapsed time.Duration
-	// Rate is Sent per second of Elapsed.
-	Rate float64
-	// P50 and P99 are latency percentiles of the successful sends.
-	P50, P99 time.Duration
-	// CPU is the CPU time the whole process used during the phase, C
-	// threads and the load generator included.
-	CPU time.Duration
-	// FirstErr is the first failure seen, if any.
-	FirstErr error
+	Elapsed      time.Duration
+	Rate         float64
+	P50, P99     time.Duration
+	CPU          time.Duration
+	FirstErr     error
 }
 
 // CPUPerSend is the process's CPU time per successful send.
@@ -139,6 +137,22 @@ func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix stri
 		}
 		_, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)})
 		return err
+	}
+}
+
+// sendAsync posts p through cl until the API stops answering 503 (its
+// producer buffer or status store full), waiting backoff after each 503,
+// which rejected counts.
+func sendAsync(ctx context.Context, cl *api.Client, p api.SendParams, backoff time.Duration, rejected func()) (api.SendResult, error) {
+	for {
+		r, err := cl.Send(ctx, p)
+		if !errors.Is(err, api.ErrRetryLater) {
+			return r, err
+		}
+		rejected()
+		if err := wait.For(ctx, backoff); err != nil {
+			return r, err
+		}
 	}
 }
 

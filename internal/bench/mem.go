@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"runtime"
@@ -11,15 +9,11 @@ import (
 	"time"
 )
 
-// Memory is the process's memory at one moment.
+// Memory is the process's memory at one moment, in bytes: the resident
+// set (VmRSS), its peak so far (VmHWM), and the Go heap in use after a
+// garbage collection (C memory, such as librdkafka's, is only in RSS).
 type Memory struct {
-	// RSS is the resident set (VmRSS in /proc/self/status), in bytes.
-	RSS uint64
-	// PeakRSS is the highest RSS of the process so far (VmHWM), in bytes.
-	PeakRSS uint64
-	// HeapInuse is the Go heap in use after a garbage collection, in bytes.
-	// Memory held by C code, such as librdkafka's, is only in RSS.
-	HeapInuse uint64
+	RSS, PeakRSS, HeapInuse uint64
 }
 
 // readMemory reads RSS first, then collects garbage and reads the Go heap.
@@ -40,9 +34,8 @@ func readMemory() (Memory, error) {
 // statusKB returns the value of a "Name:   123 kB" line of /proc/self/status
 // in bytes, or 0.
 func statusKB(status []byte, name string) uint64 {
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	for line := range strings.Lines(string(status)) {
+		f := strings.Fields(line)
 		if len(f) >= 2 && f[0] == name {
 			n, _ := strconv.ParseUint(f[1], 10, 64)
 			return n * 1024
@@ -67,7 +60,7 @@ func machine() Machine {
 	m := Machine{Date: time.Now(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		NumCPU: runtime.NumCPU(), MaxProcs: runtime.GOMAXPROCS(0), Load: loadavg()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
+		for line := range strings.Lines(string(b)) {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
 				m.CPU = strings.TrimSpace(v)
 				break

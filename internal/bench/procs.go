@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,8 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -25,17 +22,13 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// Peer is a producer API that RunProcs runs in its own process.
+// Peer is a producer API that RunProcs runs in its own process. Name
+// labels its column; Command runs it in the foreground (sh execs it), with
+// {addr} ({port}) replaced by the loopback address (port) it must listen
+// on, {bootstrap} by the lab's proxies and {pprof} by a free address for
+// net/http/pprof; SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS are set too.
 type Peer struct {
-	// Name labels the peer's column.
-	Name string
-	// Command is a shell command that runs the API in the foreground; sh
-	// execs it, so the API is the process measured. {addr} ({port}) is
-	// replaced by the loopback address (port) it must listen on,
-	// {bootstrap} by the lab's Toxiproxy proxies and {pprof} by a free
-	// loopback address for net/http/pprof. The environment also carries
-	// SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS.
-	Command string
+	Name, Command string
 }
 
 // ParsePeer parses name=command.
@@ -89,14 +82,13 @@ func Connections(n int) ProcsOpt { return func(c *procsConfig) { c.conc = n } }
 // ProcsMode sets the producer mode of every send, default idempotent.
 func ProcsMode(m prodlab.Mode) ProcsOpt { return func(c *procsConfig) { c.mode = m } }
 
-// ServerCPUs pins every peer to these CPUs with taskset (a taskset -c list
-// such as "1"), default no pinning. Pin the bench process itself, which
-// holds the load generator and the lab, with 'taskset -c 0 prodlab bench'.
+// ServerCPUs pins every peer with taskset -c list (such as "1"), default
+// no pinning.
 func ServerCPUs(list string) ProcsOpt { return func(c *procsConfig) { c.serverCPUs = list } }
 
-// ProfileDir writes, for each peer whose command has {pprof}, a CPU profile
-// of its first sync and async cells and an allocation profile after each,
-// as <dir>/<peer>-<cell>-{cpu,allocs}.pprof. Default none.
+// ProfileDir writes CPU and allocation profiles of the first sync and
+// async cells of each peer with {pprof} to dir/<peer>-<cell>-{cpu,allocs}.pprof,
+// default none.
 func ProfileDir(dir string) ProcsOpt { return func(c *procsConfig) { c.profileDir = dir } }
 
 // ProcsProgress receives one line per measured cell, default none.
@@ -118,25 +110,15 @@ type ProcsReport struct {
 	Reps       int
 	ServerCPUs string
 	Peers      []string
-	// Cells maps cell then peer to one measure per repetition.
-	Cells map[string]map[string][]ProcCell
-	// RSS is each peer's resident memory after the run.
-	RSS map[string]uint64
+	// Cells maps cell then peer to one Result per repetition, whose CPU
+	// is the peer process's own; RSS is each peer's after the run.
+	Cells map[string]map[string][]Result
+	RSS   map[string]uint64
 }
 
-// ProcCell is one peer's figures in one cell of one repetition.
-type ProcCell struct {
-	Result
-	// CPU here is the peer process's own user+system time.
-}
-
-// CPUPerRequest is the peer's CPU time per successful request.
-func (c ProcCell) CPUPerRequest() time.Duration { return c.CPUPerSend() }
-
-// RunProcs starts one embedded lab, then each peer in its own process
-// against the lab's Toxiproxy proxies, warms each one with sync sends,
-// and measures sync then async cells, the peers interleaved in each
-// repetition, from a load generator in this process.
+// RunProcs starts one embedded lab and each peer in its own process on
+// the lab's proxies, warms each one, then measures sync and async cells,
+// the peers interleaved in each repetition, from this process.
 func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error) {
 	c := procsConfig{warmup: 30 * time.Second, duration: 15 * time.Second, reps: 3, conc: 64,
 		mode: prodlab.Idempotent, backoff: 10 * time.Millisecond, progress: io.Discard, readyWithin: 3 * time.Minute}
@@ -152,39 +134,13 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 	if _, err := procStat(os.Getpid()); err != nil {
 		return nil, fmt.Errorf("per-process CPU: %w", err)
 	}
-	cfg := lab.DefaultConfig()
-	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
-	cfg.DataDir = ""
-	cfg.APIPorts = map[string]int{}
-	cfg.ConsolePort = -1
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	l, err := lab.Open(ctx, cfg)
+	b, err := openLab(ctx, lab.EphemeralConfig(), nil)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		l.Close(ctx)
-	}()
-	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := l.WaitReady(readyCtx); err != nil {
-		return nil, err
-	}
-	topic := fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())
-	adm, err := l.Direct().Client()
-	if err != nil {
-		return nil, err
-	}
-	defer adm.Close()
-	if err := createTopic(readyCtx, kadm.NewClient(adm), topic); err != nil {
-		return nil, err
-	}
-	defer trimEvery(l.Cluster())()
-
+	defer b.close()
 	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conc, Warmup: c.warmup, Duration: c.duration,
-		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]ProcCell{}, RSS: map[string]uint64{}}
+		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{}, RSS: map[string]uint64{}}
 	var procs []*proc
 	defer func() {
 		for _, p := range procs {
@@ -195,7 +151,7 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 		}
 	}()
 	for _, pe := range c.peers {
-		p, err := startPeer(ctx, &c, pe, strings.Join(l.ProxyAddrs(), ","), topic)
+		p, err := startPeer(ctx, &c, pe, strings.Join(b.ProxyAddrs(), ","), b.topic)
 		if err != nil {
 			return rep, fmt.Errorf("%s: %w", pe.Name, err)
 		}
@@ -214,7 +170,7 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 	for r := range c.reps {
 		for _, cell := range []string{CellSync, CellAsync} {
 			if rep.Cells[cell] == nil {
-				rep.Cells[cell] = map[string][]ProcCell{}
+				rep.Cells[cell] = map[string][]Result{}
 			}
 			for i := range procs {
 				p := procs[(i+r)%len(procs)] // rotate who goes first
@@ -224,7 +180,7 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 				}
 				rep.Cells[cell][p.name] = append(rep.Cells[cell][p.name], pc)
 				fmt.Fprintf(c.progress, "rep %d %s %s: %.0f/s p50 %v p99 %v cpu %v/req (%d errors)\n",
-					r+1, cell, p.name, pc.Rate, pc.P50, pc.P99, pc.CPUPerRequest(), pc.Errors)
+					r+1, cell, p.name, pc.Rate, pc.P50, pc.P99, pc.CPUPerSend(), pc.Errors)
 				if pc.FirstErr != nil {
 					fmt.Fprintf(c.progress, "  first error: %v\n", pc.FirstErr)
 				}
@@ -320,8 +276,8 @@ func (p *proc) stop() {
 	}
 }
 
-// send returns a sendFunc posting sendMode sends with unique eventIds. An
-// async send that gets a 503 waits the backoff and is tried again.
+// send returns a sendFunc posting sendMode sends with unique eventIds; an
+// async 503 is retried after the backoff.
 func (p *proc) send(hc *http.Client, c *procsConfig, sendMode prodlab.SendMode, prefix string) sendFunc {
 	cl, cerr := api.NewClient(p.url, httpjson.WithHTTPClient(hc))
 	return func(ctx context.Context, w, seq int) error {
@@ -330,21 +286,17 @@ func (p *proc) send(hc *http.Client, c *procsConfig, sendMode prodlab.SendMode, 
 		}
 		sp := api.SendParams{Mode: c.mode, SendMode: sendMode, Topic: p.topic,
 			EventID: prefix + "-" + p.name + "-" + strconv.FormatInt(p.seq.Add(1), 10)}
-		for {
-			_, err := cl.Send(ctx, sp)
-			if sendMode == prodlab.Async && errors.Is(err, api.ErrRetryLater) {
-				if err := wait.For(ctx, c.backoff); err != nil {
-					return err
-				}
-				continue
-			}
+		if sendMode == prodlab.Async {
+			_, err := sendAsync(ctx, cl, sp, c.backoff, func() {})
 			return err
 		}
+		_, err := cl.Send(ctx, sp)
+		return err
 	}
 }
 
 // measure runs one cell against p and reads p's own CPU time around it.
-func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cell string, r int) (ProcCell, error) {
+func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cell string, r int) (Result, error) {
 	sm := prodlab.Sync
 	if cell == CellAsync {
 		sm = prodlab.Async
@@ -360,28 +312,27 @@ func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cel
 	}
 	cpu0, err := procStat(p.cmd.Process.Pid)
 	if err != nil {
-		return ProcCell{}, err
+		return Result{}, err
 	}
 	res := load(ctx, c.conc, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
 	cpu1, err := procStat(p.cmd.Process.Pid)
 	if err != nil {
-		return ProcCell{}, err
+		return Result{}, err
 	}
 	res.CPU = cpu1 - cpu0
 	if profiled != nil {
 		if err := <-profiled; err != nil {
-			return ProcCell{}, err
+			return Result{}, err
 		}
 		if err := fetch(ctx, "http://"+p.pprof+"/debug/pprof/allocs", filepath.Join(c.profileDir, p.name+"-"+cell+"-allocs.pprof")); err != nil {
-			return ProcCell{}, err
+			return Result{}, err
 		}
 	}
-	return ProcCell{Result: res}, p.quiesce(ctx)
+	return res, p.quiesce(ctx)
 }
 
-// quiesce waits, at most 30s, until p uses less than a tenth of a core:
-// accepted async sends still producing must not count against the next
-// cell.
+// quiesce waits, at most 30s, until p uses less than a tenth of a core,
+// so that async sends still producing do not count in the next cell.
 func (p *proc) quiesce(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -416,18 +367,14 @@ func fetch(ctx context.Context, url, path string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
-	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return os.WriteFile(path, body, 0o666)
 }
 
 // freeAddr returns a loopback address no one listens on right now.

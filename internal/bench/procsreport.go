@@ -21,7 +21,7 @@ func (r *ProcsReport) Markdown(w io.Writer) {
 		"CPU per request is the API process's own utime+stime (/proc/<pid>/stat) over the requests it answered with success.\n\n",
 		r.Mode, r.Conc, r.Warmup, r.Reps, r.Duration, pin)
 	fmt.Fprintf(w, "| | %s |\n|---|%s\n", strings.Join(r.Peers, " | "), strings.Repeat("---|", len(r.Peers)))
-	row := func(label string, cell string, f func(ProcCell) float64, format string) {
+	row := func(label string, cell string, f func(Result) float64, format string) {
 		fmt.Fprintf(w, "| %s |", label)
 		for _, p := range r.Peers {
 			cs := r.Cells[cell][p]
@@ -47,11 +47,11 @@ func (r *ProcsReport) Markdown(w io.Writer) {
 		if cell == CellAsync {
 			rate = "202/s"
 		}
-		row(cell+", "+rate, cell, func(c ProcCell) float64 { return c.Rate }, "%.0f")
-		row(cell+", CPU µs per request", cell, func(c ProcCell) float64 { return float64(c.CPUPerRequest()) / 1e3 }, "%.0f")
-		row(cell+", p50 ms", cell, func(c ProcCell) float64 { return ms(c.P50) }, "%.1f")
-		row(cell+", p99 ms", cell, func(c ProcCell) float64 { return ms(c.P99) }, "%.1f")
-		row(cell+", errors", cell, func(c ProcCell) float64 { return float64(c.Errors) }, "%.0f")
+		row(cell+", "+rate, cell, func(c Result) float64 { return c.Rate }, "%.0f")
+		row(cell+", CPU µs per request", cell, func(c Result) float64 { return float64(c.CPUPerSend()) / 1e3 }, "%.0f")
+		row(cell+", p50 ms", cell, func(c Result) float64 { return ms(c.P50) }, "%.1f")
+		row(cell+", p99 ms", cell, func(c Result) float64 { return ms(c.P99) }, "%.1f")
+		row(cell+", errors", cell, func(c Result) float64 { return float64(c.Errors) }, "%.0f")
 	}
 	fmt.Fprintf(w, "| RSS after the run |")
 	for _, p := range r.Peers {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -44,7 +45,7 @@ func (r *Report) Markdown(w io.Writer) {
 	m := r.Machine
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("Measured %s on %s/%s, %s (%d CPUs, GOMAXPROCS %d), %s. Load average %s at the start, %s at the end.\n\n",
-		m.Date.Format("2006-01-02 15:04 MST"), m.OS, m.Arch, orUnknown(m.CPU), m.NumCPU, m.MaxProcs, m.GoVersion, m.Load, m.LoadEnd)
+		m.Date.Format("2006-01-02 15:04 MST"), m.OS, m.Arch, cmp.Or(m.CPU, "unknown CPU"), m.NumCPU, m.MaxProcs, m.GoVersion, m.Load, m.LoadEnd)
 	if r.Relay {
 		p("Relay mode: the APIs reach a broker that advertises its own address through Toxiproxy and the relay, which rewrites broker addresses.\n\n")
 	}
@@ -128,13 +129,6 @@ func count(n int) string {
 	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown CPU"
 	}
 	return s
 }

@@ -1,9 +1,7 @@
-// Package direct reads what the brokers hold through a direct path that
-// bypasses Toxiproxy, so that a toxic never blinds the lab's counters. It
-// is the lab's one direct path (Path: a client, the brokers) and its one
-// reader of a topic (Reader, Range, ReadRange, ReadAll),
-// of start and end offsets (StartOffsets, EndOffsets), of partition leaders (WaitLeaders) and of a
-// record's eventId (EventID).
+// Package direct reads what the brokers hold on the lab's one direct path
+// around Toxiproxy (Path), so that a toxic never blinds the lab's
+// counters: topics (Reader, Range, ReadRange, ReadAll), offsets, leaders
+// (WaitLeaders) and a record's eventId (EventID).
 package direct
 
 import (
@@ -64,8 +62,7 @@ func WaitLeaders(ctx context.Context, adm *kadm.Client, topic string, partitions
 }
 
 // Reader reads one topic on the direct path, without a consumer group,
-// from given offsets. It hands each record once, in offset order within a
-// partition. Close releases it.
+// handing each record once, in offset order within a partition.
 type Reader struct {
 	cl    *kgo.Client
 	topic string
@@ -73,10 +70,9 @@ type Reader struct {
 	to    map[int32]int64 // nil: no end
 }
 
-// NewReader returns a reader of topic from the offsets in from. With to
-// set, a partition is done once its records below to[p] are read, and
-// records at or past to[p] are skipped; with to nil the read has no end.
-// opts go to its kgo client after the reader's own (a 100ms FetchMaxWait).
+// NewReader returns a reader of topic from the offsets in from, up to
+// the offsets in to (excluded) or, with to nil, without end. opts go to
+// its kgo client after the reader's own (a 100ms FetchMaxWait).
 func (p *Path) NewReader(topic string, from map[int32]kgo.Offset, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
 	next := map[int32]int64{}
 	for part, o := range from {
@@ -104,9 +100,8 @@ func (p *Path) NewReader(topic string, from map[int32]kgo.Offset, to map[int32]i
 func (r *Reader) Done() bool { return r.to != nil && len(r.to) == 0 }
 
 // Poll waits for records until some come or ctx ends, and calls fn for
-// each new one. It returns fn's first error, or a fetch error other than
-// ctx's end as "reading <topic>: ...". A poll that ctx ended returns nil:
-// the caller checks its ctx.
+// each new one. It returns fn's first error or a fetch error, but not
+// ctx's end: the caller checks its ctx.
 func (r *Reader) Poll(ctx context.Context, fn func(*kgo.Record) error) error {
 	fs := r.cl.PollFetches(ctx)
 	var ferr error
@@ -145,8 +140,8 @@ func (r *Reader) Poll(ctx context.Context, fn func(*kgo.Record) error) error {
 func (r *Reader) Close() { r.cl.Close() }
 
 // Range calls fn for every record of topic from offsets from to offsets to
-// (excluded), in offset order within a partition, until every partition is
-// read, ctx ends or fn returns an error.
+// (excluded), in offset order within a partition, until all are read, ctx
+// ends or fn fails.
 func (p *Path) Range(ctx context.Context, topic string, from, to map[int32]int64, fn func(*kgo.Record) error) error {
 	offs := map[int32]kgo.Offset{}
 	for part, o := range from {

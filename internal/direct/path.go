@@ -22,8 +22,7 @@ var ErrNoBootstrap = errors.New("direct: no bootstrap address")
 
 // Path is the lab's direct path to the brokers: the direct bootstrap, the
 // proxy-to-broker bypass and the Kafka client settings. Every observer and
-// admin client of the lab is made by one. A Path is immutable; With
-// returns a changed copy.
+// admin client of the lab is made by one. A Path is immutable.
 type Path struct {
 	bootstrap []string
 	bypass    func() map[string]string
@@ -35,7 +34,7 @@ type Path struct {
 type Opt func(*Path)
 
 // Bootstrap sets the brokers' direct listeners (host:port), default none:
-// such a path can list its bypass but makes no client (ErrNoBootstrap).
+// no client then (ErrNoBootstrap).
 func Bootstrap(addrs ...string) Opt {
 	return func(p *Path) { p.bootstrap = slices.Clone(addrs) }
 }
@@ -52,10 +51,10 @@ func Bypass(up map[string]string) Opt {
 func Follow(up func() map[string]string) Opt { return func(p *Path) { p.bypass = up } }
 
 // Props sets the Kafka client settings (security, client.id), default
-// none; New refuses settings clientopts.Connect refuses.
+// none.
 func Props(c prodlab.ClientProps) Opt { return func(p *Path) { p.props = c } }
 
-// New returns the path opts describe. It refuses a bootstrap address that
+// New returns the path opts describe, refusing a bootstrap address that
 // is not host:port and client settings franz-go cannot apply.
 func New(opts ...Opt) (*Path, error) {
 	return (&Path{}).With(opts...)

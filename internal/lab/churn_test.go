@@ -62,9 +62,7 @@ func churnCall(method, u, body string) (int, error) {
 // proxy open and close. The lab must come out of it whole: Toxiproxy
 // answers, both APIs answer, and every accepted send is in the log.
 func TestToxicChurn(t *testing.T) {
-	if labtest.Local() {
-		t.Skip("embedded lab only")
-	}
+	labtest.EmbeddedOnly(t, "embedded lab only")
 	l := labtest.Start(t, func(c *lab.Config) { c.ConsolePort = 0 })
 	topic := prodlab.DefaultTopic
 	labtest.Warm(t, l, topic)

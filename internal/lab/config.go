@@ -19,8 +19,8 @@ import (
 type Config struct {
 	// Host is the interface every listener binds, default 127.0.0.1.
 	Host string
-	// AllowedHosts are the names, besides localhost, IP addresses and
-	// Host, that every listener accepts in a request's Host header.
+	// AllowedHosts are the Host headers accepted besides localhost, IP
+	// addresses and Host.
 	AllowedHosts []string
 	// Brokers is the embedded broker count, 1 or 3 (default 1).
 	Brokers int
@@ -30,18 +30,15 @@ type Config struct {
 	ProxyPort int
 	// ToxiproxyPort serves Toxiproxy's REST API.
 	ToxiproxyPort int
-	// APIPorts maps each engine to run to its API port; an engine this
-	// build leaves out is an error (default: every built engine, on
-	// prodlab.DefaultPorts).
+	// APIPorts maps each engine to run to its API port, default every
+	// engine built, on prodlab.DefaultPorts.
 	APIPorts map[string]int
 	// DataDir persists the embedded cluster; empty keeps it in memory.
 	DataDir string
-	// SyncWrites fsyncs every batch before the broker acknowledges it, so
-	// that acknowledged records survive an OS crash, not only a kill.
+	// SyncWrites fsyncs every batch before the broker acknowledges it.
 	SyncWrites bool
-	// MaxFrameBytes caps the Kafka request frames the embedded brokers
-	// read, on their direct and Toxiproxy ports (see broker.MaxFrameBytes);
-	// 0 keeps broker's default, kafkaframe.DefaultMax (100 MiB).
+	// MaxFrameBytes caps the request frames the embedded brokers read,
+	// default kafkaframe.DefaultMax (100 MiB).
 	MaxFrameBytes int
 	// External is the direct bootstrap of an external cluster; empty runs
 	// the embedded one.
@@ -49,8 +46,8 @@ type Config struct {
 	// Upstreams are the external brokers' proxied listeners, one per proxy;
 	// empty asks the cluster (see kafkalocal.Discover).
 	Upstreams []string
-	// Faults is how Toxiproxy comes between the producers and an external
-	// cluster, default FaultsAuto; see FaultMode.
+	// Faults is how Toxiproxy comes before an external cluster, default
+	// FaultsAuto.
 	Faults FaultMode
 	// Producer configures both engines; its Bootstrap is set by Open.
 	Producer prodlab.Config
@@ -60,8 +57,7 @@ type Config struct {
 	StoreTTL  time.Duration
 	// ConsolePort serves the web console; negative disables it.
 	ConsolePort int
-	// ReadTimeout bounds the reading of each HTTP request, body included,
-	// on every server of the lab; default 15 s.
+	// ReadTimeout bounds the reading of each HTTP request, default 15 s.
 	ReadTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection left idle, default 60 s.
 	IdleTimeout time.Duration
@@ -87,6 +83,16 @@ func DefaultConfig() Config {
 	return c
 }
 
+// EphemeralConfig is DefaultConfig on free ports, in memory, with no
+// console, no API and its logs discarded: a lab for a test or a benchmark.
+func EphemeralConfig() Config {
+	c := DefaultConfig()
+	c.BrokerPort, c.ProxyPort, c.ToxiproxyPort, c.ConsolePort = 0, 0, 0, -1
+	c.DataDir, c.APIPorts = "", map[string]int{}
+	c.Logger = slog.New(slog.DiscardHandler)
+	return c
+}
+
 // builtAPIPorts maps every engine of this build to its seed port.
 func builtAPIPorts() map[string]int {
 	all, ports := prodlab.DefaultPorts.APIs(), map[string]int{}
@@ -96,8 +102,7 @@ func builtAPIPorts() map[string]int {
 	return ports
 }
 
-// defaults fills in the fields whose zero value stands for their default:
-// the one place those defaults are written.
+// defaults fills in the fields whose zero value stands for their default.
 func (c *Config) defaults() {
 	c.Host = cmp.Or(c.Host, "127.0.0.1")
 	c.MaxFrameBytes = cmp.Or(c.MaxFrameBytes, int(kafkaframe.DefaultMax))

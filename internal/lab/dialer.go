@@ -19,28 +19,21 @@ type FaultMode string
 
 // The fault modes.
 const (
-	// FaultsAuto picks Proxied for the embedded cluster, for --upstreams
-	// and for the jar layout (its brokers have PROXIED listeners), and
-	// Relayed for any other external cluster.
+	// FaultsAuto picks Proxied for the embedded cluster, --upstreams and
+	// the jar layout (PROXIED listeners), else Relayed.
 	FaultsAuto FaultMode = ""
-	// Proxied: one proxy per broker (kafka, kafka-2...), created at start,
-	// in front of a listener that advertises the proxy, so that every
-	// client that reads Metadata crosses Toxiproxy, both APIs included.
+	// Proxied: one proxy per broker (kafka, kafka-2...) in front of a
+	// listener that advertises it, so every client crosses Toxiproxy.
 	Proxied FaultMode = "proxied"
-	// Dialed: the brokers advertise their own addresses, as every managed
-	// service does. The franz-go API dials each broker through a proxy
-	// that its dialer creates on the first dial (broker-<id>, see
-	// toxi.Dialer). librdkafka has no dialer hook: its connections go
-	// straight to the brokers and no fault reaches them. Only on demand
-	// (--faults dialer): Relayed serves every client.
+	// Dialed: the brokers advertise their own addresses; franz-go's
+	// dialer reaches each through a proxy broker-<id> made on first dial
+	// (toxi.Dialer). librdkafka, with no dialer hook, goes straight.
 	Dialed FaultMode = "dialer"
-	// Relayed: the brokers advertise their own addresses. Proxy kafka is
-	// the lab's bootstrap for every client: behind it, kproxy rewrites
-	// every answer that names a broker to name that broker's proxy
-	// (broker-<id>, created on first sight), so both APIs, and any client
-	// bootstrapped there, cross Toxiproxy. SASL passes through; with TLS
-	// (SSL, SASL_SSL) the relay serves the lab CA's certificate to the
-	// clients (LabCA) and verifies the brokers with the client settings.
+	// Relayed: the brokers advertise their own addresses; behind proxy
+	// kafka, kproxy rewrites every broker address to that broker's proxy
+	// (broker-<id>), so every client bootstrapped there crosses
+	// Toxiproxy. With TLS the relay serves the lab CA's certificate
+	// (LabCA) and verifies the brokers with the client settings.
 	Relayed FaultMode = "relay"
 )
 
@@ -56,8 +49,7 @@ func ParseFaultMode(s string) (FaultMode, error) {
 	return "", i18n.Errorf("fault.bad", "value", strconv.Quote(s))
 }
 
-// Describe says in one line what the mode does, for the banner, in the
-// process's language.
+// Describe says in one line what the mode does, in the process's language.
 func (m FaultMode) Describe() string {
 	switch m {
 	case Dialed:
@@ -70,9 +62,8 @@ func (m FaultMode) Describe() string {
 	return string(m)
 }
 
-// externalFaults picks the fault mode of the external cluster and, in
-// Proxied mode, the upstreams of its proxies: Upstreams, else those of
-// kafkalocal's layout.
+// externalFaults picks the external cluster's fault mode and, in Proxied
+// mode, its proxies' upstreams: Upstreams, else kafkalocal's layout's.
 func (l *Lab) externalFaults(ctx context.Context) (FaultMode, []string, error) {
 	if len(l.cfg.Upstreams) > 0 {
 		return Proxied, l.cfg.Upstreams, nil
@@ -95,8 +86,8 @@ func (l *Lab) externalFaults(ctx context.Context) (FaultMode, []string, error) {
 	return Proxied, ups, err
 }
 
-// openDialer creates the dialer of Dialed mode. Its proxies are named
-// after the node ids the direct path reads from the cluster's Metadata.
+// openDialer creates the dialer of Dialed mode, which names its proxies
+// after the node ids the direct path reads.
 func (l *Lab) openDialer() error {
 	nodeIDs := func(ctx context.Context) (map[string]int32, error) {
 		bs, err := l.path.Brokers(ctx)
@@ -114,11 +105,9 @@ func (l *Lab) openDialer() error {
 	return err
 }
 
-// openRelay starts the relay of Relayed mode to the cluster's bootstrap
-// and returns its listener, the upstream of proxy kafka. With TLS, the
-// relay serves the lab CA's certificate (created in the data dir, or in a
-// directory removed at Close without one) and dials the brokers with the
-// client settings' TLS.
+// openRelay starts the relay of Relayed mode and returns its listener,
+// the upstream of proxy kafka. With TLS, the lab CA lives in the data dir,
+// else in a directory removed at Close.
 func (l *Lab) openRelay() (string, error) {
 	opts := []kproxy.Opt{kproxy.Host(l.cfg.Host), kproxy.Logger(l.cfg.Logger.With("part", "kproxy"))}
 	sec, err := l.cfg.Producer.Client.Security()
@@ -152,16 +141,14 @@ func (l *Lab) openRelay() (string, error) {
 }
 
 // LabCA is the path of the lab CA's certificate, which a client of a TLS
-// cluster must trust to use the lab's bootstrap in Relayed mode; empty
-// without TLS.
+// cluster trusts in Relayed mode; empty without TLS.
 func (l *Lab) LabCA() string { return l.labCA }
 
-// FaultMode is the lab's mode: Proxied or Dialed.
+// FaultMode is the lab's mode: Proxied, Dialed or Relayed.
 func (l *Lab) FaultMode() FaultMode { return l.mode }
 
-// DialerProxies are the broker proxies the dialer (Dialed mode) or the
-// relay (Relayed mode) has created so far, sorted by name; none in
-// Proxied mode.
+// DialerProxies are the broker proxies the dialer or the relay has made
+// so far, sorted by name.
 func (l *Lab) DialerProxies() []toxi.DialerProxy {
 	var ps []toxi.DialerProxy
 	switch {

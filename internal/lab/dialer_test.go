@@ -1,7 +1,6 @@
 package lab_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -33,14 +32,7 @@ func brokerProxy(t *testing.T, l *lab.Lab, bootstrap []string) *toxiclient.Proxy
 	if len(ps) != 1 || ps[0].Name != "broker-0" || ps[0].Upstream != bootstrap[0] {
 		t.Fatalf("dialer proxies %+v, want broker-0 to %s", ps, bootstrap[0])
 	}
-	tc, err := toxiclient.New(l.ToxiproxyURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := tc.Proxies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := labtest.Proxies(t, l)
 	if len(m) != 1 || m["broker-0"] == nil || m["broker-0"].Listen != ps[0].Listen {
 		t.Fatalf("Toxiproxy lists %v, want broker-0 on %s only", m, ps[0].Listen)
 	}
@@ -69,12 +61,7 @@ func TestDialerLatency(t *testing.T) {
 	l, bootstrap := dialerLab(t)
 	franz := labtest.API(l, prodlab.Franz)
 	send(t, franz, "idempotent")
-	p := brokerProxy(t, l, bootstrap)
-	ctx := t.Context()
-	if _, err := p.AddToxic(ctx, "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 5000}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.RemoveToxic(context.Background(), "slow") })
+	labtest.Slow(t, 5000*time.Millisecond, brokerProxy(t, l, bootstrap))
 	if took := timedSend(t, franz, "idempotent"); took < 5*time.Second {
 		t.Errorf("franz send took %v under a 5000 ms latency toxic on its broker's proxy", took)
 	} else {
@@ -114,10 +101,7 @@ func TestDialerReconnect(t *testing.T) {
 	send(t, franz, "plain")
 	send(t, franz, "idempotent")
 	p = brokerProxy(t, l, bootstrap) // still the one proxy, on the same port
-	if _, err := p.AddToxic(ctx, "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 2000}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.RemoveToxic(context.Background(), "slow") })
+	labtest.Slow(t, 2000*time.Millisecond, p)
 	if took := timedSend(t, franz, "idempotent"); took < 2*time.Second {
 		t.Errorf("franz send took %v under a 2000 ms toxic after the reconnection: it no longer crosses the proxy", took)
 	}

@@ -1,6 +1,5 @@
 // Package lab wires the whole lab in one process: the embedded (or an
-// external) Kafka cluster, Toxiproxy with one proxy per broker, and one
-// producer API per engine.
+// external) Kafka cluster, Toxiproxy, the producer APIs and the console.
 package lab
 
 import (
@@ -74,10 +73,9 @@ func (a *API) Handler() http.Handler {
 	return mux
 }
 
-// Open checks cfg, binds every listener and starts serving. Config and
-// bind errors surface here, before anything is left running. It opens the
-// lab in steps: the cluster, the proxies, the progress record, the APIs,
-// the console; on any error, what the steps opened is closed again.
+// Open checks cfg, then opens the lab in steps: the cluster, the proxies,
+// the progress record, the APIs, the console. On any error, what the
+// steps opened is closed again.
 func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
@@ -92,7 +90,6 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if l.guard, err = httpguard.New(httpguard.AllowHosts(cfg.Host), httpguard.AllowHosts(cfg.AllowedHosts...)); err != nil {
 		return nil, fmt.Errorf("allowed hosts: %w", err)
 	}
-	// Toxiproxy runs in a supervised child process: see package toxi.
 	if l.toxi, err = toxi.New(toxi.Verbose(cfg.Verbose), toxi.Logger(cfg.Logger.With("part", "toxiproxy")), toxi.Observe(l.observeToxic)); err != nil {
 		return nil, err
 	}
@@ -110,8 +107,7 @@ func Open(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	return l, nil
 }
 
-// port returns the port of the i-th (0-based) of a run of ports from
-// base, or 0 (any free port) when base is.
+// port returns base+i, or 0 (any free port) when base is 0.
 func port(base, i int) int {
 	if base == 0 {
 		return 0
@@ -120,8 +116,7 @@ func port(base, i int) int {
 }
 
 // openCluster starts the embedded cluster, or finds the external one and
-// its fault mode, sets the direct path, and returns the upstreams of the
-// proxies to create.
+// its fault mode, sets the direct path and returns the proxies' upstreams.
 func (l *Lab) openCluster(ctx context.Context) ([]string, error) {
 	addrs := l.cfg.External
 	if len(addrs) == 0 {
@@ -162,10 +157,7 @@ func (l *Lab) startBrokers() error {
 	}
 	bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
 		broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
-		// A compacted partition's segment rolls on a write segment.ms
-		// after it began, or at once on compaction-check's roll key;
-		// the cleaner runs right after (broker/roll.go).
-		broker.CompactOnKey(admin.RollKey), broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)),
+		broker.CompactOnKey(admin.RollKey), // see broker/roll.go broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)),
 		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
 	if cfg.DataDir != "" {
 		bopts = append(bopts, broker.DataDir(cfg.DataDir))
@@ -178,9 +170,9 @@ func (l *Lab) startBrokers() error {
 	return nil
 }
 
-// openProxies creates proxy i (kafka, kafka-2...) to upstreams[i], has an
-// embedded broker advertise it, and checks that an external cluster in
-// Proxied mode advertises only proxies there.
+// openProxies creates proxy i (kafka, kafka-2...) to upstreams[i], which
+// an embedded broker advertises; an external cluster in Proxied mode must
+// advertise only proxies.
 func (l *Lab) openProxies(ctx context.Context, upstreams []string) error {
 	for i, up := range upstreams {
 		listen := net.JoinHostPort(l.cfg.Host, strconv.Itoa(port(l.cfg.ProxyPort, i)))
@@ -201,8 +193,7 @@ func (l *Lab) openProxies(ctx context.Context, upstreams []string) error {
 	return nil
 }
 
-// openAPIs serves Toxiproxy's REST API and one producer API per engine
-// the Config names.
+// openAPIs serves Toxiproxy's REST API and the producer APIs.
 func (l *Lab) openAPIs() error {
 	tln, err := net.Listen("tcp", net.JoinHostPort(l.cfg.Host, strconv.Itoa(l.cfg.ToxiproxyPort)))
 	if err != nil {
@@ -225,30 +216,25 @@ func (l *Lab) openAPIs() error {
 	return nil
 }
 
-// OpenAPI starts one producer API for engine name on addr, producing
-// through the proxies.
+// openAPI starts the producer API of engine name on addr. Its producers
+// are seeded with every proxy (in Dialed mode, the brokers, which
+// franz-go's dialer reaches through proxies); its topic checks take the
+// direct path, so that a toxic never fails them.
 func (l *Lab) openAPI(name, addr string) (*API, error) {
 	pc := l.cfg.Producer
-	// Every proxy seeds the producers, so one broker down at start does not
-	// stop them; all of them are behind Toxiproxy.
 	pc.Bootstrap = l.proxies
 	if l.mode == Dialed {
-		// The brokers' own addresses; franz-go dials each through its
-		// proxy, librdkafka (no dialer hook) straight.
 		pc.Bootstrap, pc.Dial = l.path.Bootstrap(), l.dialer.DialContext
 	}
-	// Topic checks take the direct path: a toxic never fails them.
 	pc.Metadata, pc.MetadataDial = l.path.Bootstrap(), l.path.Dial
 	if l.labCA != "" {
-		// The relay serves the lab CA's certificate and verifies the
-		// brokers': the APIs trust the lab CA, and check topics through
-		// the relay, around Toxiproxy.
+		// The relay serves the lab CA's certificate: the APIs trust it,
+		// and check topics through the relay's proxies, which the path
+		// bypasses.
 		var err error
 		if pc.Client, err = pc.Client.With("ssl.ca.location", l.labCA); err != nil {
 			return nil, err
 		}
-		// The relay creates broker proxies as it goes: the path reads
-		// the bypass at each dial.
 		pc.Metadata = l.proxies
 	}
 	if pc.Logger == nil {
@@ -269,9 +255,8 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 }
 
 // NewAPI builds engine name from pc and the producer API in front of it,
-// with a status store bounded by size and ttl; URL is left to the caller,
-// which serves Handler(); opts go to api.New. Nothing is left open on
-// error.
+// with a status store bounded by size and ttl; opts go to api.New. The
+// caller serves Handler() and sets URL.
 func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger *slog.Logger, opts ...api.Opt) (*API, error) {
 	eng, err := engine.New(name, pc)
 	if err != nil {
@@ -292,30 +277,17 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 	return &API{Engine: eng, Server: srv, Store: store, Metrics: m}, nil
 }
 
-// Server limits, whatever the Config says.
-const (
-	readHeaderTimeout = 10 * time.Second
-	maxHeaderBytes    = 64 << 10
-	// writeMargin is how much longer than the delivery timeout an answer
-	// may take to write: a sync send answers within the delivery timeout
-	// plus a small margin.
-	writeMargin = 30 * time.Second
-)
+// writeMargin is how much longer than the delivery timeout an answer may
+// take to write: a sync send answers within the delivery timeout.
+const writeMargin = 30 * time.Second
 
-// limit sets s's limits: no slow or idle client holds a connection, and
-// no answer is cut before the sync bound.
-func (l *Lab) limit(s *http.Server) {
-	s.ReadHeaderTimeout = min(readHeaderTimeout, l.cfg.ReadTimeout)
-	s.ReadTimeout = l.cfg.ReadTimeout
-	s.WriteTimeout = l.cfg.Producer.DeliveryTimeout + writeMargin
-	s.IdleTimeout = l.cfg.IdleTimeout
-	s.MaxHeaderBytes = maxHeaderBytes
-}
-
+// serve serves h on ln behind the guard, with limits such that no slow or
+// idle client holds a connection and no answer is cut before the sync
+// bound. OPTIONS * reaches h, which refuses it.
 func (l *Lab) serve(ln net.Listener, h http.Handler) *http.Server {
-	// OPTIONS * reaches h, which refuses it (ServeMux and toxi answer 400).
-	s := &http.Server{Handler: l.guard.Wrap(h), DisableGeneralOptionsHandler: true}
-	l.limit(s)
+	s := &http.Server{Handler: l.guard.Wrap(h), DisableGeneralOptionsHandler: true,
+		ReadHeaderTimeout: min(10*time.Second, l.cfg.ReadTimeout), ReadTimeout: l.cfg.ReadTimeout,
+		WriteTimeout: l.cfg.Producer.DeliveryTimeout + writeMargin, IdleTimeout: l.cfg.IdleTimeout, MaxHeaderBytes: 64 << 10}
 	go func() {
 		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
@@ -337,15 +309,13 @@ func (l *Lab) WaitReady(ctx context.Context) error {
 // DirectAddrs are the brokers' direct addresses, the bootstrap of Direct.
 func (l *Lab) DirectAddrs() []string { return l.path.Bootstrap() }
 
-// Direct is the direct path around Toxiproxy: the brokers' direct
-// addresses, the proxy bypass (as it stands at each dial) and the lab's
-// client settings. Every observer of the lab reads through it.
+// Direct is the direct path around Toxiproxy, which every observer of
+// the lab reads through.
 func (l *Lab) Direct() *direct.Path { return l.path }
 
-// ProxyAddrs are the Toxiproxy listen addresses, one per broker, in
-// Proxied mode; in Relayed mode, proxy kafka's, the bootstrap of every
-// client; see DialerProxies for the broker proxies of Dialed and Relayed
-// modes.
+// ProxyAddrs are the proxies created at start: one per broker in Proxied
+// mode, proxy kafka in Relayed mode, none in Dialed mode (see
+// DialerProxies).
 func (l *Lab) ProxyAddrs() []string { return l.proxies }
 
 // Producer is the engines' producer configuration.
@@ -363,13 +333,12 @@ func (l *Lab) Cluster() *broker.Cluster { return l.cluster }
 // ErrDropped means a clean stop dropped sends that an API had accepted.
 var ErrDropped = errors.New("accepted sends were dropped")
 
-// Shutdown stops the lab cleanly: the console first (its run removes its
-// toxics), then every toxic, so that nothing accepted waits on a fault;
-// then the APIs stop accepting, each with the sync bound to finish what it
-// answers; then each engine flushes with its own budget and closes.
-// Cancelling ctx gives up waiting: what is not flushed is dropped. Each send
-// dropped is logged with its eventId, and the error then wraps ErrDropped.
-// Toxiproxy and the brokers keep running.
+// Shutdown stops the lab cleanly: the console (its run removes its
+// toxics), every toxic, then the APIs, each with the sync bound to finish
+// what it answers, then each engine flushes with that budget and closes.
+// Cancelling ctx gives up waiting. Each send dropped is logged with its
+// eventId, and the error wraps ErrDropped. Toxiproxy and the brokers keep
+// running.
 func (l *Lab) Shutdown(ctx context.Context) error {
 	l.closeConsole()
 	if l.shut {
@@ -387,40 +356,33 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 		cancel()
 	}
 	budget := l.cfg.Producer.DeliveryTimeout + writeMargin
-	var wg sync.WaitGroup
 	var mu sync.Mutex
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	}
+	var wg sync.WaitGroup
 	for _, s := range l.servers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			sctx, cancel := context.WithTimeout(ctx, budget)
 			defer cancel()
-			if err := s.Shutdown(sctx); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		}()
+			fail(s.Shutdown(sctx))
+		})
 	}
 	wg.Wait()
 	l.servers = nil
-	dropped := 0
+	var dropped atomic.Int64
 	for _, a := range l.apis {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			n, err := l.closeAPI(ctx, a, budget)
-			mu.Lock()
-			defer mu.Unlock()
-			dropped += n
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}()
+			dropped.Add(int64(n))
+			fail(err)
+		})
 	}
 	wg.Wait()
-	if dropped > 0 {
-		errs = append(errs, fmt.Errorf("%w: %d", ErrDropped, dropped))
+	if n := dropped.Load(); n > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d", ErrDropped, n))
 	}
 	return errors.Join(errs...)
 }
@@ -449,9 +411,7 @@ func (l *Lab) closeAPI(ctx context.Context, a *API, budget time.Duration) (int, 
 	return dropped, err
 }
 
-// Close shuts the lab down: Shutdown, then what Open started, in reverse
-// (the Toxiproxy API, the progress record, the relay, the brokers,
-// Toxiproxy).
+// Close shuts the lab down: Shutdown, then what Open started, in reverse.
 func (l *Lab) Close(ctx context.Context) error {
 	err := l.Shutdown(ctx)
 	for i := len(l.closers) - 1; i >= 0; i-- {

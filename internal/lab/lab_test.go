@@ -20,9 +20,7 @@ import (
 // proxy learns only proxy addresses, so none of its traffic can go around
 // Toxiproxy.
 func TestEmbeddedBrokersAdvertiseProxies(t *testing.T) {
-	if labtest.Local() {
-		t.Skip("embedded brokers only")
-	}
+	labtest.EmbeddedOnly(t, "embedded brokers only")
 	for _, n := range []int{1, 3} {
 		t.Run(map[int]string{1: "one broker", 3: "three brokers"}[n], func(t *testing.T) {
 			l := labtest.Start(t, func(c *lab.Config) { c.Brokers = n })

@@ -14,10 +14,19 @@ import (
 	"github.com/prodlab/prodlab/internal/labtest"
 )
 
-// closedWithin reads c until the server closes it and fails t unless that
-// happens within d. It returns the answers read on the way.
-func closedWithin(t *testing.T, c net.Conn, d time.Duration, what string) []*http.Response {
+// closedWithin writes req on a new connection to host, reads until the
+// server closes it and fails t unless that happens within d. It returns
+// the answers read on the way.
+func closedWithin(t *testing.T, host, req string, d time.Duration, what string) []*http.Response {
 	t.Helper()
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	_ = c.SetReadDeadline(start.Add(d))
 	br := bufio.NewReader(c)
@@ -59,26 +68,11 @@ func TestServerLimits(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			host := s.base[len("http://"):]
 			// A body announced and never sent.
-			c, err := net.Dial("tcp", host)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if _, err := io.WriteString(c, "POST "+s.post+" HTTP/1.1\r\nHost: "+host+"\r\nUser-Agent: test\r\nContent-Length: 1000\r\n\r\n"); err != nil {
-				t.Fatal(err)
-			}
-			closedWithin(t, c, limit+5*time.Second, "POST with no body")
-
+			closedWithin(t, host, "POST "+s.post+" HTTP/1.1\r\nHost: "+host+"\r\nUser-Agent: test\r\nContent-Length: 1000\r\n\r\n",
+				limit+5*time.Second, "POST with no body")
 			// An idle keep-alive connection, after one answer.
-			k, err := net.Dial("tcp", host)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer k.Close()
-			if _, err := io.WriteString(k, "GET "+s.get+" HTTP/1.1\r\nHost: "+host+"\r\nUser-Agent: test\r\n\r\n"); err != nil {
-				t.Fatal(err)
-			}
-			if got := closedWithin(t, k, limit+5*time.Second, "idle keep-alive"); len(got) != 1 || got[0].StatusCode != http.StatusOK {
+			got := closedWithin(t, host, "GET "+s.get+" HTTP/1.1\r\nHost: "+host+"\r\nUser-Agent: test\r\n\r\n", limit+5*time.Second, "idle keep-alive")
+			if len(got) != 1 || got[0].StatusCode != http.StatusOK {
 				t.Fatalf("GET %s: want one 200 before the close, got %d answers", s.get, len(got))
 			}
 		})

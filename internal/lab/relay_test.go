@@ -2,6 +2,7 @@ package lab_test
 
 import (
 	"context"
+	"maps"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -15,7 +16,6 @@ import (
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
-	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // TestRelayLatency runs the lab over three kfake brokers that advertise
@@ -43,20 +43,7 @@ func TestRelayLatency(t *testing.T) {
 	if !slices.Equal(names, []string{"broker-0", "broker-1", "broker-2"}) {
 		t.Fatalf("broker proxies %v, want broker-0..2", names)
 	}
-	tc, err := toxiclient.New(l.ToxiproxyURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := tc.Proxies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, p := range m {
-		if _, err := p.AddToxic(t.Context(), "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 1500}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = tc.Proxy(name).RemoveToxic(context.Background(), "slow") })
-	}
+	labtest.Slow(t, 1500*time.Millisecond, slices.Collect(maps.Values(labtest.Proxies(t, l)))...)
 	for _, a := range l.APIs() {
 		if took := timedSend(t, a, "idempotent"); took < 1500*time.Millisecond {
 			t.Errorf("%s send took %v under a 1.5 s latency toxic on every proxy", a.Engine.Name(), took)
@@ -102,23 +89,11 @@ func TestRelayTLS(t *testing.T) {
 	for _, a := range l.APIs() {
 		send(t, a, "idempotent")
 	}
-	tc, err := toxiclient.New(l.ToxiproxyURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := tc.Proxies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := labtest.Proxies(t, l)
 	if len(m) != 4 {
 		t.Fatalf("proxies %v, want kafka and broker-0..2", m)
 	}
-	for name, p := range m {
-		if _, err := p.AddToxic(t.Context(), "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": 1500}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = tc.Proxy(name).RemoveToxic(context.Background(), "slow") })
-	}
+	labtest.Slow(t, 1500*time.Millisecond, slices.Collect(maps.Values(m))...)
 	for _, a := range l.APIs() {
 		if took := timedSend(t, a, "idempotent"); took < 1500*time.Millisecond {
 			t.Errorf("%s send over TLS took %v under a 1.5 s latency toxic on every proxy", a.Engine.Name(), took)

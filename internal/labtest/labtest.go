@@ -1,21 +1,17 @@
-// Package labtest starts a lab for tests, against the target named by the
-// PRODLAB_KAFKA environment variable:
-//
-//   - embedded (the default): an in-process kfake cluster, every port free;
-//   - local: real Apache Kafka started by scripts/kafka-local.sh, reached on
-//     PRODLAB_KAFKA_BOOTSTRAP (default: every direct listener of the
-//     PRODLAB_KAFKA_MODE layout, see Mode). Its proxied listeners
-//     advertise the fixed Toxiproxy ports 29093..., so packages that use it
-//     must not run in parallel (go test -p 1).
+// Package labtest starts a lab for tests against the target that
+// PRODLAB_KAFKA names: embedded (the default: kfake, every port free) or
+// local (real Kafka from scripts/kafka-local.sh, on PRODLAB_KAFKA_BOOTSTRAP,
+// default the direct listeners of the Mode layout, whose proxied listeners
+// advertise the fixed ports 29093...: run such packages with go test -p 1).
 package labtest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -43,41 +39,34 @@ import (
 )
 
 // Target returns "embedded" or "local".
-func Target() string {
-	if t := os.Getenv("PRODLAB_KAFKA"); t != "" {
-		return t
-	}
-	return "embedded"
-}
+func Target() string { return cmp.Or(os.Getenv("PRODLAB_KAFKA"), "embedded") }
 
 // Local reports whether the tests run against real Apache Kafka.
 func Local() bool { return Target() == "local" }
 
+// EmbeddedOnly skips t against real Kafka, saying why.
+func EmbeddedOnly(t testing.TB, why string) {
+	t.Helper()
+	if Local() {
+		t.Skip(why)
+	}
+}
+
 // Mode returns the real Kafka layout named by PRODLAB_KAFKA_MODE:
 // "single-node" (the default) or "cluster".
-func Mode() string {
-	if m := os.Getenv("PRODLAB_KAFKA_MODE"); m != "" {
-		return m
-	}
-	return kafkalocal.ModeSingleNode
-}
+func Mode() string { return cmp.Or(os.Getenv("PRODLAB_KAFKA_MODE"), kafkalocal.ModeSingleNode) }
 
 // Cluster reports whether the tests run against the real 3-node cluster.
 func Cluster() bool { return Local() && Mode() == kafkalocal.ModeCluster }
 
-// Start runs a lab for t and closes it when t ends. mod may adjust the
-// config before it opens; every port is free unless the target fixes it.
+// Start runs a lab of every engine for t, closed when t ends; mod adjusts
+// the config. Every port is free unless the target fixes it.
 func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 	t.Helper()
-	cfg := lab.DefaultConfig()
-	cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
-	cfg.DataDir = ""
-	cfg.ConsolePort = -1 // no web console unless a test asks for one
-	cfg.APIPorts = map[string]int{}
+	cfg := lab.EphemeralConfig() // no web console unless a test asks for one
 	for _, n := range engine.Names() {
 		cfg.APIPorts[n] = 0
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -91,7 +80,7 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 				t.Fatalf("PRODLAB_KAFKA_MODE: %v", err)
 			}
 		}
-		cfg.External = strings.Split(bs, ",") // one proxy per broker: lab asks the cluster
+		cfg.External = prodlab.SplitList(bs) // one proxy per broker: lab asks the cluster
 		cfg.ProxyPort = kafkalocal.ProxyListenPort(1)
 	default:
 		t.Fatalf("PRODLAB_KAFKA=%q: use embedded or local", Target())
@@ -119,8 +108,8 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 	return l
 }
 
-// waitProxyPorts waits up to 3 minutes while another process (another
-// test run against the same real Kafka) holds the fixed proxy ports.
+// waitProxyPorts waits up to 3 minutes while another run holds the fixed
+// proxy ports.
 func waitProxyPorts(t testing.TB) {
 	t.Helper()
 	free := func() bool {
@@ -144,28 +133,24 @@ func waitProxyPorts(t testing.TB) {
 	}
 }
 
-// SelfAdvertising starts an embedded cluster (internal/broker) of n brokers
-// on free ports, each advertising its own listener as a managed cluster does, with
-// prodlab.DefaultTopic, and a lab over it in dialer mode (see Start for
-// mod). It returns the lab and the cluster's bootstrap; both stop when t
-// ends.
+// SelfAdvertising starts an embedded cluster of n brokers that advertise
+// their own listeners, as a managed cluster does, and a lab over it in
+// dialer mode. It returns the lab and the cluster's bootstrap.
 func SelfAdvertising(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
 	return selfAdvertising(t, n, lab.Dialed, mod...)
 }
 
-// Relayed is SelfAdvertising with the lab in its auto mode over such a
-// cluster, the relay: every client bootstrapped at proxy kafka crosses
-// Toxiproxy.
+// Relayed is SelfAdvertising with the lab in its auto mode there, the
+// relay.
 func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
 	return selfAdvertising(t, n, lab.FaultsAuto, mod...)
 }
 
-// RelayedHere is a lab in relay mode over the target's cluster: three
-// embedded brokers advertising their own addresses (Relayed), or with
-// PRODLAB_KAFKA=local the real brokers' DIRECT listeners, which do too. It
-// returns the lab and its number of brokers.
+// RelayedHere is a lab in relay mode over the target's cluster: Relayed
+// with three brokers, or the real brokers' DIRECT listeners. It returns
+// the lab and its number of brokers.
 func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
 	t.Helper()
 	if !Local() {
@@ -185,9 +170,7 @@ func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
 
 func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
-	// The lab's embedded broker before Advertise: kfake with the lab's
-	// fixes (ApiVersions v3 as Kafka 3.9+ answers it, KAFKA-17011, which
-	// kafka-clients 3.6.1 needs), each broker advertising its own address.
+	// The lab's embedded broker, with its fixes, before Advertise.
 	c, err := broker.Start(broker.Brokers(n), broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
 	if err != nil {
 		t.Fatal(err)
@@ -207,9 +190,8 @@ func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab
 	return l, bootstrap
 }
 
-// Kcat returns the path of kcat (Debian's package kcat), a Kafka client
-// nobody here wrote. It skips t when kcat is not on PATH, or fails it under
-// PRODLAB_REQUIRE_KCAT=1, as make test sets.
+// Kcat returns the path of kcat, a Kafka client nobody here wrote. It
+// skips t without it, or fails t under PRODLAB_REQUIRE_KCAT=1.
 func Kcat(t testing.TB) string {
 	t.Helper()
 	kcat, err := exec.LookPath("kcat")
@@ -255,24 +237,55 @@ func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
 // client slowed by it reached the brokers through their proxies.
 func SlowBrokers(t testing.TB, l *lab.Lab, d time.Duration) {
 	t.Helper()
+	all := Proxies(t, l)
+	var ps []*toxiclient.Proxy
+	for _, p := range l.DialerProxies() {
+		ps = append(ps, all[p.Name])
+	}
+	if len(ps) == 0 {
+		t.Fatalf("lab in mode %s has no broker proxy", l.FaultMode())
+	}
+	Slow(t, d, ps...)
+}
+
+// Proxies returns l's Toxiproxy proxies by name.
+func Proxies(t testing.TB, l *lab.Lab) map[string]*toxiclient.Proxy {
+	t.Helper()
 	tc, err := toxiclient.New(l.ToxiproxyURL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := l.DialerProxies()
-	if len(ps) == 0 {
-		t.Fatalf("lab in mode %s has no broker proxy", l.FaultMode())
+	ps, err := tc.Proxies(t.Context())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return ps
+}
+
+// Slow puts a downstream latency toxic "slow" of d on each of ps until t
+// ends.
+func Slow(t testing.TB, d time.Duration, ps ...*toxiclient.Proxy) {
+	t.Helper()
 	for _, p := range ps {
-		px := tc.Proxy(p.Name)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := px.AddToxic(ctx, "slow-brokers", "latency", "downstream", 1, toxiclient.Attributes{"latency": d.Milliseconds()})
-		cancel()
-		if err != nil {
+		if p == nil {
+			t.Fatal("no such proxy")
+		}
+		if _, err := p.AddToxic(t.Context(), "slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": d.Milliseconds()}); err != nil {
 			t.Fatalf("latency toxic on %s: %v", p.Name, err)
 		}
-		t.Cleanup(func() { _ = px.RemoveToxic(context.Background(), "slow-brokers") })
+		t.Cleanup(func() { _ = p.RemoveToxic(context.Background(), "slow") })
 	}
+}
+
+// ClosedAddr returns a loopback address where nothing listens.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // API returns l's API of engine name, or nil if l does not run it.
@@ -308,14 +321,15 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	resp, err := Admin(t, l).CreateTopic(ctx, partitions, -1, configs, name)
+	adm := Admin(t, l)
+	resp, err := adm.CreateTopic(ctx, partitions, -1, configs, name)
 	if err == nil {
 		err = resp.Err
 	}
 	if err != nil {
 		t.Fatalf("create topic %s: %v", name, err)
 	}
-	if _, err := direct.WaitLeaders(ctx, Admin(t, l), name, int(partitions)); err != nil {
+	if _, err := direct.WaitLeaders(ctx, adm, name, int(partitions)); err != nil {
 		t.Fatalf("topic %s never got leaders: %v", name, err)
 	}
 	return name
@@ -350,8 +364,7 @@ func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 }
 
 // Warm sends one sync record per mode through every API of l to topic, so
-// that the producers and the APIs hold its metadata before a toxic slows the
-// proxies.
+// that they hold its metadata before a toxic slows the proxies.
 func Warm(t testing.TB, l *lab.Lab, topic string) {
 	t.Helper()
 	for _, a := range l.APIs() {
@@ -452,10 +465,8 @@ func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string
 	}
 }
 
-// SeedAPI serves a producer API for l that follows the seed's contract the
-// way the seed's Java API does, the eventId only in the JSON value and no
-// header, and returns its URL. It produces through the lab's proxies with
-// the lab's 1 s request timeout; it answers sync sends only.
+// SeedAPI serves, for l, a producer API like the seed's Java one (the
+// eventId only in the JSON value, sync sends only) and returns its URL.
 func SeedAPI(t testing.TB, l *lab.Lab) string {
 	t.Helper()
 	proxies := l.ProxyAddrs()

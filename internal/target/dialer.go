@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -14,23 +13,12 @@ import (
 )
 
 // Current returns the proxies to fault now: those Connect listed or, in
-// Dialer mode, every proxy Toxiproxy lists now, since the lab's dialer or
-// relay creates one as a client first reaches each broker. A broker first
-// reached while a toxic is on gets a proxy without it.
+// Dialer mode, every proxy Toxiproxy lists now.
 func (c *Conn) Current(ctx context.Context) (Proxies, error) {
 	if !c.Dialer {
 		return c.Proxies, nil
 	}
-	m, err := c.tc.Proxies(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: %w", c.url, err)
-	}
-	var out Proxies
-	for _, p := range m {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return listProxies(ctx, c.tc, c.url)
 }
 
 // NoFault is an API that no fault on the proxies reaches, and why.
@@ -42,19 +30,16 @@ type NoFault struct {
 // ProbeToxic names the toxic Faultable puts on every proxy.
 const ProbeToxic = "prodlab-probe-latency"
 
-// probeWait is how long a probe send may take to answer while every proxy
-// holds the brokers' answers before it counts as held: far more than a
-// send to a cluster takes, far less than the toxic's latency.
+// probeWait is how long a probe send may answer within while the proxies
+// hold the brokers' answers: far more than a send takes, far less than
+// the toxic's latency.
 const probeWait = 3 * time.Second
 
 // Faultable finds out, in Dialer mode, whether a's sends cross the
-// proxies. A latency toxic holds every proxy's answers while a sends one
-// idempotent record (eventId probe-<api>-<hex>) to topic: an answer within
-// probeWait went around Toxiproxy, and Faultable returns a NoFault saying
-// so; otherwise the toxic goes, the held send completes and it returns
-// nil. Outside Dialer mode the brokers advertise the proxies, which every
-// client crosses: it returns nil without a probe. The toxic is removed
-// before Faultable returns.
+// proxies: while a latency toxic holds every proxy's answers, a sends one
+// record (eventId probe-<api>-<hex>) to topic; an answer within probeWait
+// went around Toxiproxy, and Faultable says so in a NoFault. Outside
+// Dialer mode it returns nil without a probe.
 func (c *Conn) Faultable(ctx context.Context, a API, topic string) (*NoFault, error) {
 	if !c.Dialer {
 		return nil, nil

@@ -1,7 +1,6 @@
-// Package target locates a running lab from the outside: its producer APIs,
-// Toxiproxy's REST API, Kafka's direct listeners and the topic. The validate
-// and experiment packages drive a lab through it, so that they work the same
-// against the embedded lab, real Kafka and compose.
+// Package target locates a running lab from the outside (its producer
+// APIs, Toxiproxy's REST API, the direct path and the topic) for validate
+// and experiment runs.
 package target
 
 import (
@@ -28,12 +27,10 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// API is one producer API of the lab.
+// API is one producer API of the lab: its engine's name, such as franz,
+// and its base URL, such as http://127.0.0.1:18080.
 type API struct {
-	// Name is the engine's name, such as franz.
-	Name string
-	// URL is the API's base URL, such as http://127.0.0.1:18080.
-	URL string
+	Name, URL string
 }
 
 // Target is a running lab, as New checked it.
@@ -59,23 +56,17 @@ func APIs(apis ...API) Opt { return func(c *cfg) { c.apis = apis } }
 // http://127.0.0.1:8474.
 func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = url } }
 
-// Direct sets the direct path the log is read through: the brokers'
-// direct listeners and the client settings; its bypass is read from
-// Toxiproxy at Connect. A path without a bootstrap takes the upstream of
-// Toxiproxy's proxy kafka when it is a loopback address, as in every mode
-// of prodlab up (the broker's listener, or the relay's on a cluster that
-// advertises its own addresses), which the proxy bypass leads to every
-// broker; else 127.0.0.1:9092. Default: such a path, with no client
-// settings.
+// Direct sets the direct path the log is read through; Connect adds the
+// bypass Toxiproxy lists. Without a bootstrap, Connect takes LabBootstrap.
+// Default: a path with neither bootstrap nor client settings.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // Topic sets the topic that receives the messages, which must exist;
 // default (and if empty) prodlab.DefaultTopic.
 func Topic(topic string) Opt { return func(c *cfg) { c.topic = topic } }
 
-// Timings sets the producers' request timeout and retry backoff, default
-// (and if zero) 1000 ms and 100 ms (KAFKA_REQUEST_TIMEOUT_MS,
-// KAFKA_RETRY_BACKOFF_MS). Runs size their fault windows from them.
+// Timings sets the producers' request timeout and retry backoff, which
+// size the runs' fault windows; default (and if zero) 1000 ms and 100 ms.
 func Timings(requestTimeout, retryBackoff time.Duration) Opt {
 	return func(c *cfg) { c.requestTimeout, c.retryBackoff = requestTimeout, retryBackoff }
 }
@@ -84,9 +75,8 @@ func Timings(requestTimeout, retryBackoff time.Duration) Opt {
 // the faults a run injects.
 var ErrToxicsPresent = errors.New("toxics are already present")
 
-// New returns the target opts describe, by default the seed's ports and
-// producer timings, or one error per invalid field. An API name may hold
-// none of " =,"; callers check there is an API at all.
+// New returns the target opts describe, or one error per invalid field.
+// An API name may hold none of " =,"; callers check there is an API.
 func New(opts ...Opt) (*Target, error) {
 	p := prodlab.DefaultPorts
 	t := &Target{cfg{
@@ -100,16 +90,11 @@ func New(opts ...Opt) (*Target, error) {
 	for _, o := range opts {
 		o(&t.cfg)
 	}
-	t.fill()
-	return t, t.validate()
-}
-
-// fill gives the topic and the timings their defaults where they are zero.
-func (t *Target) fill() {
 	ec := prodlab.DefaultConfig()
 	t.topic = cmp.Or(t.topic, prodlab.DefaultTopic)
 	t.requestTimeout = cmp.Or(t.requestTimeout, ec.RequestTimeout)
 	t.retryBackoff = cmp.Or(t.retryBackoff, ec.RetryBackoff)
+	return t, t.validate()
 }
 
 func (t *Target) validate() error {
@@ -159,8 +144,7 @@ func (t *Target) APIs() []API { return t.apis }
 // ToxiproxyURL returns the base URL of Toxiproxy's REST API.
 func (t *Target) ToxiproxyURL() string { return t.toxiproxy }
 
-// Bootstrap returns the brokers' direct listeners: Direct's, else
-// 127.0.0.1:9092 (see Direct for the running lab's).
+// Bootstrap returns Direct's bootstrap, else 127.0.0.1:9092.
 func (t *Target) Bootstrap() []string {
 	if t.direct != nil && len(t.direct.Bootstrap()) > 0 {
 		return t.direct.Bootstrap()
@@ -177,11 +161,10 @@ func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 // RetryBackoff returns the producers' retry backoff.
 func (t *Target) RetryBackoff() time.Duration { return t.retryBackoff }
 
-// Warm sends one sync record per mode through a, with eventID(mode), so
-// that its producers hold the topic's metadata before the first fault;
-// with partitions, one to each of them, so that they also hold a
-// connection to every leader: a connection opened under a latency toxic
-// never completes its handshake.
+// Warm sends one sync record per mode (and per partition, if given)
+// through a, so that its producers hold the topic's metadata and a
+// connection to every leader before the first fault: a connection opened
+// under a latency toxic never completes its handshake.
 func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, modes []prodlab.Mode, partitions []int32, eventID func(prodlab.Mode) string) error {
 	c, err := api.NewClient(a.URL, opts...)
 	if err != nil {
@@ -209,31 +192,24 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 	return nil
 }
 
-// Conn is an open connection to a target: the direct path, the proxies
-// and an admin client on the direct listeners.
+// Conn is an open connection to a target: the direct path with its
+// bypass, Toxiproxy's proxies sorted by name, and an admin client on the
+// path.
 type Conn struct {
-	// Path is the direct path the log is read through: the Target's,
-	// with the bootstrap of the running lab when it had none (see
-	// Direct) and the bypass Toxiproxy lists.
-	Path *direct.Path
-	// Proxies are Toxiproxy's proxies, sorted by name.
+	Path    *direct.Path
 	Proxies Proxies
-	// Admin talks to the brokers through their direct listeners.
-	Admin *kadm.Client
-	// Dialer is set when a proxy is one the lab's dialer or relay
-	// created (toxiclient.IsDialerProxy): the cluster advertises its own
-	// addresses, and a broker gets its proxy when first reached, so the
-	// proxies are listed anew at each fault, and each API's crossing of
-	// Toxiproxy is probed. See Current and Faultable.
+	Admin   *kadm.Client
+	// Dialer is set when a proxy is one the lab's dialer or relay made:
+	// brokers get their proxies as they are reached (see Current and
+	// Faultable).
 	Dialer bool
 	cl     *kgo.Client
 	tc     *toxiclient.Client
 	url    string
 }
 
-// Connect reads the proxy bypass from Toxiproxy, checks that no proxy is
-// disabled or holds a toxic, and opens an admin client on the direct
-// listeners. Close releases it.
+// Connect reads the bypass from Toxiproxy, checks that no proxy is
+// disabled or holds a toxic, and opens an admin client; Close releases it.
 func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	tc, err := toxiclient.New(t.toxiproxy)
 	if err != nil {
@@ -270,7 +246,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 }
 
 // LabBootstrap returns the upstream of proxy kafka if it is a loopback
-// address, the running lab's direct bootstrap in every mode, else def.
+// address (the running lab's direct bootstrap in every mode), else def.
 func LabBootstrap(proxies Proxies, def []string) []string {
 	for _, p := range proxies {
 		if p.Name != "kafka" {
@@ -287,44 +263,53 @@ func LabBootstrap(proxies Proxies, def []string) []string {
 // Close closes the admin client.
 func (c *Conn) Close() { c.cl.Close() }
 
-// cleanProxies lists Toxiproxy's proxies and refuses a disabled one or
-// any toxic already on them: the run must be the only fault.
-func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Proxies, error) {
+// listProxies lists Toxiproxy's proxies, sorted by name.
+func listProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Proxies, error) {
 	m, err := tc.Proxies(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
 	}
-	if len(m) == 0 {
-		return nil, i18n.Errorf("target.noProxy", "url", baseURL)
-	}
 	var out Proxies
 	for _, n := range slices.Sorted(maps.Keys(m)) {
-		p := m[n]
+		out = append(out, m[n])
+	}
+	return out, nil
+}
+
+// cleanProxies lists Toxiproxy's proxies and refuses a disabled one or
+// any toxic already on them: the run must be the only fault.
+func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Proxies, error) {
+	ps, err := listProxies(ctx, tc, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, i18n.Errorf("target.noProxy", "url", baseURL)
+	}
+	for _, p := range ps {
 		if !p.Enabled {
-			return nil, i18n.Errorf("target.disabled", "proxy", n, "url", baseURL)
+			return nil, i18n.Errorf("target.disabled", "proxy", p.Name, "url", baseURL)
 		}
 		ts, err := p.Toxics(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("toxiproxy proxy %s: %w", n, err)
+			return nil, fmt.Errorf("toxiproxy proxy %s: %w", p.Name, err)
 		}
 		if len(ts) > 0 {
 			var tn []string
 			for _, t := range ts {
 				tn = append(tn, t.Name)
 			}
-			return nil, &i18n.Error{Msg: i18n.M("target.toxics", "proxy", n, "toxics", strings.Join(tn, ", "), "url", baseURL), Err: ErrToxicsPresent}
+			return nil, &i18n.Error{Msg: i18n.M("target.toxics", "proxy", p.Name, "toxics", strings.Join(tn, ", "), "url", baseURL), Err: ErrToxicsPresent}
 		}
-		out = append(out, p)
 	}
-	return out, nil
+	return ps, nil
 }
 
 // Proxies are the Toxiproxy proxies in front of the brokers.
 type Proxies []*toxiclient.Proxy
 
 // AddToxic puts the toxic name of type typ on every proxy, or on none: if
-// one proxy refuses it, it is removed from those that took it. Attributes
-// are Toxiproxy's (latency in ms, rate in KB/s...).
+// one proxy refuses it, those that took it lose it.
 func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes) error {
 	for i, p := range ps {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -342,11 +327,9 @@ func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes
 }
 
 // RemoveToxic removes the toxic name from every proxy that holds it. It
-// takes no context, so that clean-up runs after a run's context ended.
-// Removing a latency toxic flushes what it holds, and Toxiproxy gives each
-// connection the client already closed 5 s, so the REST call may time out
-// while the removal goes on: RemoveToxic then waits until the proxy no
-// longer lists the toxic, for up to 2 minutes.
+// takes no context, so that clean-up runs after a run's context ended. A
+// latency toxic's removal can outlast the REST call (Toxiproxy flushes
+// what it holds), so a failed call is followed by gone.
 func (ps Proxies) RemoveToxic(name string) error {
 	var errs []error
 	for _, p := range ps {
@@ -363,9 +346,8 @@ func (ps Proxies) RemoveToxic(name string) error {
 // callTimeout bounds one call to Toxiproxy, as its own client does.
 const callTimeout = 30 * time.Second
 
-// gone polls p every 200 ms until it no longer lists the toxic name, for
-// up to 2 minutes. It gives up at once if Toxiproxy no longer answers at
-// all: nothing is removing the toxic then.
+// gone polls p every 200 ms, for up to 2 minutes, until it no longer
+// lists the toxic name; it gives up once Toxiproxy stops answering.
 func gone(p *toxiclient.Proxy, name string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -15,18 +15,9 @@ import (
 // TestAddToxicAllOrNone makes the last of three proxies refuse a toxic:
 // the two that took it lose it again.
 func TestAddToxicAllOrNone(t *testing.T) {
-	if labtest.Local() {
-		t.Skip("embedded lab only")
-	}
+	labtest.EmbeddedOnly(t, "embedded lab only")
 	l := labtest.Start(t, func(c *lab.Config) { c.Brokers = 3 })
-	tc, err := toxiclient.New(l.ToxiproxyURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := tc.Proxies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := labtest.Proxies(t, l)
 	ps := target.Proxies{m["kafka"], m["kafka-2"], m["kafka-3"]}
 	if _, err := ps[2].AddToxic(t.Context(), "x", "latency", "downstream", 1, toxiclient.Attributes{"latency": 10}); err != nil {
 		t.Fatal(err)

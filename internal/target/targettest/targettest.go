@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
-	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // Of returns the target of every API of l, writing to topic, with the
@@ -33,16 +33,8 @@ func APIs(l *lab.Lab) []target.API {
 // Toxics returns every toxic left on l's proxies, as proxy/toxic.
 func Toxics(t *testing.T, l *lab.Lab) []string {
 	t.Helper()
-	tc, err := toxiclient.New(l.ToxiproxyURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := tc.Proxies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, p := range ps {
+	for _, p := range labtest.Proxies(t, l) {
 		ts, err := p.Toxics(t.Context())
 		if err != nil {
 			t.Fatal(err)
