@@ -88,7 +88,7 @@ func ServerCPUs(list string) ProcsOpt { return func(c *procsConfig) { c.serverCP
 
 // ProfileDir writes CPU and allocation profiles of the first sync and
 // async cells of each peer with {pprof} to dir/<peer>-<cell>-{cpu,allocs}.pprof,
-// default none.
+// default none. dir is created if missing.
 func ProfileDir(dir string) ProcsOpt { return func(c *procsConfig) { c.profileDir = dir } }
 
 // ProcsProgress receives one line per measured cell, default none.
@@ -133,6 +133,12 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 	}
 	if _, err := procStat(os.Getpid()); err != nil {
 		return nil, fmt.Errorf("per-process CPU: %w", err)
+	}
+	if c.profileDir != "" {
+		// Now, not after the warm-up: a bad directory fails in a second.
+		if err := os.MkdirAll(c.profileDir, 0o755); err != nil {
+			return nil, fmt.Errorf("profile directory: %w", err)
+		}
 	}
 	b, err := openLab(ctx, lab.EphemeralConfig(), nil)
 	if err != nil {
