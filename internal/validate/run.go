@@ -2,11 +2,10 @@ package validate
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -115,14 +114,14 @@ type sent struct {
 	took   time.Duration
 }
 
-// send does one sync send to partition, or to the key's partition if nil.
-func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string, partition *int32) sent {
+// send does one sync send.
+func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string) sent {
 	c, err := api.NewClient(a.URL)
 	if err != nil {
 		return sent{err: err}
 	}
 	start := time.Now()
-	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.t.Topic(), Partition: partition})
+	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.t.Topic()})
 	var ae *api.Error
 	switch {
 	case errors.As(err, &ae):
@@ -152,7 +151,7 @@ func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
 		return i18n.Errorf("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", err)
 	}
 	err = v.t.Warm(ctx, a, nil, v.cfg.modes, partitions, func(m prodlab.Mode) string {
-		return "validate-warm-up-" + a.Name + "-" + string(m) + "-" + randomHex()
+		return fmt.Sprintf("validate-warm-up-%s-%s-%012x", a.Name, m, rand.Int64N(1<<48))
 	})
 	if err != nil {
 		return err
@@ -163,7 +162,7 @@ func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
 
 // window runs one lost-acknowledgement window; see Run.
 func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res Result) {
-	res = Result{API: a.Name, Mode: mode, EventID: "validate-" + a.Name + "-" + string(mode) + "-" + randomHex()}
+	res = Result{API: a.Name, Mode: mode, EventID: fmt.Sprintf("validate-%s-%s-%012x", a.Name, mode, rand.Int64N(1<<48))}
 	fail := func(format string, args ...any) Result {
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
 		return res
@@ -197,13 +196,13 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		}
 	}()
 
-	hold := v.hold()
+	hold := v.t.Hold()
 	v.logf("%s", i18n.T("validate.step.on", "name", res.Name(), "id", res.EventID))
 	start := time.Now()
 	answers := make(chan sent, 1)
 	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelSend()
-	go func() { answers <- v.send(sendCtx, a, mode, res.EventID, nil) }()
+	go func() { answers <- v.send(sendCtx, a, mode, res.EventID) }()
 
 	// Steps 3: the broker holds the record, and the request timed out.
 	var early *sent
@@ -276,10 +275,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func randomHex() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

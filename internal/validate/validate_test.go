@@ -128,7 +128,7 @@ func TestValidateRefusesToxics(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = newValidator(t, l, nil, prodlab.DefaultTopic).Run(context.Background())
-	if !errors.Is(err, validate.ErrToxicsPresent) {
+	if !errors.Is(err, target.ErrToxicsPresent) {
 		t.Fatalf("run over a toxic returned %v, want ErrToxicsPresent", err)
 	}
 }
@@ -145,7 +145,6 @@ func TestConfigValidate(t *testing.T) {
 		{"topic", target.Topic("a b"), validate.Modes(), "not a legal Kafka topic"},
 		{"mode", target.Topic(""), validate.Modes("fast"), "not allowed"},
 		{"timeout", target.Timings(time.Millisecond, 0), validate.Modes(), "outside"},
-		{"timeout scan", target.Topic(""), validate.TimeoutScan(-1), "TimeoutScan"},
 		{"direct", target.Direct(nil), validate.Modes(), "Direct"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
