@@ -24,28 +24,20 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// Outcome is what the client learnt of one send.
-type Outcome int
+// outcome is what the client learnt of one send; Jepsen's ok, fail and
+// info.
+type outcome string
 
-// The outcomes, as Jepsen names them: ok, fail and info.
 const (
-	// Acked: the API answered 200, the broker acknowledged the record.
-	Acked Outcome = iota
-	// Failed: the API answered an error.
-	Failed
-	// Indeterminate: no answer (HTTP timeout or a broken connection).
-	Indeterminate
+	acked         outcome = "acked"         // the API answered 200: the broker acknowledged the record
+	failed        outcome = "failed"        // the API answered an error
+	indeterminate outcome = "indeterminate" // no answer (HTTP timeout or a broken connection)
 )
-
-var outcomeNames = [...]string{"acked", "failed", "indeterminate"}
-
-func (o Outcome) String() string { return outcomeNames[o] }
 
 // request is one send and what became of it.
 type request struct {
-	err     string // the API's error or the client's, if any
-	sent    bool
-	outcome Outcome
+	outcome outcome // "" until sent
+	err     string  // the API's error or the client's, if any
 	took    time.Duration
 	copies  int
 }
@@ -127,37 +119,29 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 		}
 	}
 
-	// The schedule runs while the rows send, and its toxics go when it
-	// stops, whatever happens.
+	// The schedule runs while the rows send; one that fails stops them.
+	// Its toxics go when it stops, whatever happens.
 	f.start = time.Now()
 	rep.Started = f.start
-	schedCtx, stopSched := context.WithCancel(ctx)
-	schedErr := make(chan error, 1)
-	go func() { schedErr <- sched.run(schedCtx, f) }()
-	defer func() { _ = f.clear() }()
-
-	// A schedule that fails stops the rows.
 	sendCtx, stopRows := context.WithCancel(ctx)
 	defer stopRows()
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedErr := make(chan error, 1)
+	go func() {
+		err := sched.run(schedCtx, f)
+		if err != nil {
+			stopRows()
+		}
+		schedErr <- err
+	}()
+	defer func() { _ = f.clear() }()
 	var wg sync.WaitGroup
 	for _, r := range rows {
 		wg.Go(func() { e.sendRow(sendCtx, rep.RunID, r, onSent) })
 	}
-	rowsDone := make(chan struct{})
-	go func() { wg.Wait(); close(rowsDone) }()
-	var serr error
-	select {
-	case <-rowsDone:
-		stopSched()
-		serr = <-schedErr
-	case serr = <-schedErr:
-		// The schedule stopped early: it failed, or ctx ended.
-		stopSched()
-		if serr != nil {
-			stopRows()
-		}
-		<-rowsDone
-	}
+	wg.Wait()
+	stopSched()
+	serr := <-schedErr
 	if err := f.clear(); err != nil {
 		return rep, err
 	}
@@ -227,15 +211,13 @@ func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent fun
 				start := time.Now()
 				_, err := r.c.Send(ctx, api.SendParams{Mode: r.mode, SendMode: prodlab.Sync,
 					EventID: eventID(run, r, k, seq), Key: keyName(run, k), Topic: e.t.Topic()})
-				rq := request{sent: true, took: time.Since(start)}
+				rq := request{outcome: acked, took: time.Since(start)}
 				var ae *api.Error
 				switch {
 				case errors.As(err, &ae):
-					rq.outcome, rq.err = Failed, ae.Error()
+					rq.outcome, rq.err = failed, ae.Error()
 				case err != nil:
-					rq.outcome, rq.err = Indeterminate, errorText(err)
-				default:
-					rq.outcome = Acked
+					rq.outcome, rq.err = indeterminate, errorText(err)
 				}
 				r.reqs[k][seq] = rq
 				onSent()
@@ -254,7 +236,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 	for _, r := range rows {
 		for _, k := range r.reqs {
 			for _, rq := range k {
-				pending = pending || rq.outcome == Indeterminate
+				pending = pending || rq.outcome == indeterminate
 			}
 		}
 	}

@@ -111,7 +111,7 @@ type Faults struct {
 	start                time.Time
 
 	mu     sync.Mutex
-	active map[string]bool // toxic names on the proxies
+	active map[string]bool // names, without ToxicPrefix, of toxics on the proxies
 	events []Event
 }
 
@@ -129,12 +129,11 @@ func (f *Faults) record(format string, args ...any) {
 // AddToxic puts a toxic of type typ on every proxy; name is unique to the
 // schedule. Attributes are Toxiproxy's (latency in ms, rate in KB/s...).
 func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error {
-	name = ToxicPrefix + name
 	ps, err := f.current()
 	if err != nil {
 		return err
 	}
-	if err := ps.AddToxic(name, typ, stream, attrs); err != nil {
+	if err := ps.AddToxic(ToxicPrefix+name, typ, stream, attrs); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -148,19 +147,18 @@ func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error 
 // target.Proxies.RemoveToxic. A name whose removal failed stays active, so
 // that the run's clean-up tries again.
 func (f *Faults) RemoveToxic(name string) error {
-	name = ToxicPrefix + name
 	ps, err := f.current()
 	if err == nil {
-		err = ps.RemoveToxic(name)
+		err = ps.RemoveToxic(ToxicPrefix + name)
 	}
 	if err != nil {
-		f.record("- %s failed: %v", strings.TrimPrefix(name, ToxicPrefix), err)
+		f.record("- %s failed: %v", name, err)
 		return err
 	}
 	f.mu.Lock()
 	delete(f.active, name)
 	f.mu.Unlock()
-	f.record("- %s", strings.TrimPrefix(name, ToxicPrefix))
+	f.record("- %s", name)
 	return nil
 }
 
@@ -171,11 +169,9 @@ func (f *Faults) current() (target.Proxies, error) {
 	return f.proxies(ctx)
 }
 
-// Restart restarts broker i (1-based) through the Restarter.
+// Restart restarts broker i (1-based) through the Restarter, which
+// checkRestarter made sure there is.
 func (f *Faults) Restart(ctx context.Context, i int) error {
-	if f.restarter == nil {
-		return ErrCannotRestart
-	}
 	f.record("broker %d stopping", i)
 	err := f.restarter.Restart(ctx, i)
 	if err != nil {
@@ -198,10 +194,7 @@ func (f *Faults) Brokers() int {
 // runs after the experiment's context may have ended.
 func (f *Faults) clear() error {
 	f.mu.Lock()
-	var names []string
-	for n := range f.active {
-		names = append(names, strings.TrimPrefix(n, ToxicPrefix))
-	}
+	names := slices.Collect(maps.Keys(f.active))
 	f.mu.Unlock()
 	var errs []error
 	for _, n := range names {

@@ -1,12 +1,8 @@
 // Package validate runs Lab 02.4 as a library: for every producer API and
 // mode it opens a lost-acknowledgement window and counts the copies the
 // broker wrote. Plain mode must write a duplicate, idempotent mode exactly
-// one record.
-//
-// It is a client of the lab: it drives the APIs over HTTP, the toxics over
-// Toxiproxy's REST API, and counts through a direct consumer that bypasses
-// the proxies, so it works the same against the embedded lab, real Kafka
-// and compose.
+// one record. It is a client of the lab (HTTP, Toxiproxy, the direct
+// path), so it works the same against every cluster the lab runs on.
 package validate
 
 import (
