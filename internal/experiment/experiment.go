@@ -109,7 +109,7 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 	}
 	c.schedule = cmp.Or(c.schedule, DefaultSchedule)
 	if len(c.modes) == 0 {
-		c.modes = []prodlab.Mode{prodlab.Idempotent, prodlab.Plain}
+		c.modes = prodlab.Modes
 	}
 	c.n, c.keys, c.sendTimeout = cmp.Or(c.n, DefaultN), cmp.Or(c.keys, DefaultKeys), cmp.Or(c.sendTimeout, DefaultSendTimeout)
 	var errs []error

@@ -66,9 +66,7 @@ func runShort(t *testing.T, l *lab.Lab, tg *target.Target, progress func(done, t
 			}
 		}
 	}
-	if left := targettest.Toxics(t, l); len(left) > 0 {
-		t.Fatalf("toxics left behind: %v", left)
-	}
+	targettest.NoToxics(t, l)
 	return rep, tab.String()
 }
 
@@ -172,9 +170,7 @@ func TestInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
-	if left := targettest.Toxics(t, l); len(left) > 0 {
-		t.Fatalf("toxics left behind: %v", left)
-	}
+	targettest.NoToxics(t, l)
 }
 
 func TestConfigValidate(t *testing.T) {

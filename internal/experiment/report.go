@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -110,7 +110,7 @@ func summarize(r *row, violations int) Row {
 			}
 		}
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	slices.Sort(lat)
 	out.P50Ms, out.P99Ms = percentile(lat, 0.50), percentile(lat, 0.99)
 	return out
 }

@@ -173,8 +173,6 @@ func eventID(run string, r *row, key, seq int) string {
 	return fmt.Sprintf("%s.%s.k%03d.%07d", run, r.name(), key, seq)
 }
 
-func keyName(run string, key int) string { return fmt.Sprintf("%s-k%03d", run, key) }
-
 // sendRow sends the row's messages: one goroutine per key, each key's
 // messages one after the other, all keys sharing the row's rate.
 func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func()) {
@@ -210,7 +208,7 @@ func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent fun
 				}
 				start := time.Now()
 				_, err := r.c.Send(ctx, api.SendParams{Mode: r.mode, SendMode: prodlab.Sync,
-					EventID: eventID(run, r, k, seq), Key: keyName(run, k), Topic: e.t.Topic()})
+					EventID: eventID(run, r, k, seq), Key: fmt.Sprintf("%s-k%03d", run, k), Topic: e.t.Topic()})
 				rq := request{outcome: acked, took: time.Since(start)}
 				var ae *api.Error
 				switch {

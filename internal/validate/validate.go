@@ -41,13 +41,6 @@ type Validator struct {
 	cfg cfg
 }
 
-// Sentinel errors.
-var (
-	// ErrBypassed means an API answered while its responses were held:
-	// its traffic does not cross Toxiproxy.
-	ErrBypassed = i18n.Errorf("validate.bypass")
-)
-
 // New returns a validator of t's APIs, validated in this order, or an
 // error per invalid option. The window stays open until t's request
 // timeout passed.
@@ -57,7 +50,7 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 		o(&c)
 	}
 	if len(c.modes) == 0 {
-		c.modes = []prodlab.Mode{prodlab.Idempotent, prodlab.Plain}
+		c.modes = prodlab.Modes
 	}
 	var errs []error
 	if len(t.APIs()) == 0 {

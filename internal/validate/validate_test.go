@@ -53,9 +53,7 @@ func runValidate(t *testing.T, l *lab.Lab, tg *target.Target) (validate.Report, 
 			t.Errorf("%s: the report has %d copies, the log %d", r.Name(), len(r.Copies), len(got))
 		}
 	}
-	if left := targettest.Toxics(t, l); len(left) > 0 {
-		t.Fatalf("toxics left behind: %v", left)
-	}
+	targettest.NoToxics(t, l)
 	return rep, out.String()
 }
 
@@ -120,9 +118,7 @@ func TestValidateInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
 	}
-	if left := targettest.Toxics(t, l); len(left) > 0 {
-		t.Fatalf("toxics left behind: %v", left)
-	}
+	targettest.NoToxics(t, l)
 }
 
 // TestValidateRefusesToxics refuses to run over a toxic someone left.
