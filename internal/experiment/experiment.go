@@ -98,10 +98,8 @@ var (
 	ErrCannotRestart = errors.New("this target cannot restart brokers")
 )
 
-// New returns an experiment on t: its APIs, each running every mode,
-// Toxiproxy, the direct listeners for reading the log, the topic and the
-// producers' timings, from which the schedules size their windows. It
-// returns an error per invalid option.
+// New returns an experiment on t, whose producers' timings size the
+// schedules' windows, and an error per invalid option.
 func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 	c := cfg{rate: DefaultRate}
 	for _, o := range opts {
