@@ -98,10 +98,8 @@ var (
 	ErrCannotRestart = errors.New("this target cannot restart brokers")
 )
 
-// New returns an experiment on t: its APIs, each running every mode,
-// Toxiproxy, the direct listeners for reading the log, the topic and the
-// producers' timings, from which the schedules size their windows. It
-// returns an error per invalid option.
+// New returns an experiment on t, whose producers' timings size the
+// schedules' windows, and an error per invalid option.
 func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 	c := cfg{rate: DefaultRate}
 	for _, o := range opts {
@@ -109,7 +107,7 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 	}
 	c.schedule = cmp.Or(c.schedule, DefaultSchedule)
 	if len(c.modes) == 0 {
-		c.modes = []prodlab.Mode{prodlab.Idempotent, prodlab.Plain}
+		c.modes = prodlab.Modes
 	}
 	c.n, c.keys, c.sendTimeout = cmp.Or(c.n, DefaultN), cmp.Or(c.keys, DefaultKeys), cmp.Or(c.sendTimeout, DefaultSendTimeout)
 	var errs []error

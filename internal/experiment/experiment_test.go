@@ -20,13 +20,9 @@ import (
 	"github.com/prodlab/prodlab/internal/target/targettest"
 )
 
-// newExperiment points an experiment with opts at tg, or with no tg at
-// every API of l.
-func newExperiment(t *testing.T, l *lab.Lab, tg *target.Target, topic string, opts ...experiment.Opt) *experiment.Experiment {
+// newExperiment returns an experiment with opts on tg.
+func newExperiment(t *testing.T, tg *target.Target, opts ...experiment.Opt) *experiment.Experiment {
 	t.Helper()
-	if tg == nil {
-		tg = targettest.Of(t, l, topic)
-	}
 	e, err := experiment.New(tg, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -39,10 +35,13 @@ func newExperiment(t *testing.T, l *lab.Lab, tg *target.Target, topic string, op
 const n = 60
 
 // runShort runs a short ack-loss experiment (n sends per row, 4 keys,
-// 30/s) against tg, or every API of l, logs its table and returns it.
-func runShort(t *testing.T, l *lab.Lab, tg *target.Target, topic string, progress func(done, total int)) (experiment.Report, string) {
+// 30/s) against tg on l, logs its table and returns it. It checks what
+// ack-loss must show on every row: each of the n sends sent and answered;
+// idempotent rows lose, duplicate and reorder nothing; plain rows
+// duplicate. And no toxic is left behind.
+func runShort(t *testing.T, l *lab.Lab, tg *target.Target, progress func(done, total int)) (experiment.Report, string) {
 	t.Helper()
-	e := newExperiment(t, l, tg, topic, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
+	e := newExperiment(t, tg, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	rep, err := e.Run(ctx, progress)
@@ -52,6 +51,22 @@ func runShort(t *testing.T, l *lab.Lab, tg *target.Target, topic string, progres
 	var tab strings.Builder
 	_ = rep.WriteTable(&tab)
 	t.Log("\n" + tab.String())
+	for _, r := range rep.Rows {
+		if r.Sent != n || r.Acked+r.Failed+r.Indeterminate != r.Sent {
+			t.Errorf("%s: sent %d = acked %d + failed %d + indeterminate %d, want %d sent", r.Name(), r.Sent, r.Acked, r.Failed, r.Indeterminate, n)
+		}
+		switch r.Mode {
+		case prodlab.Idempotent:
+			if r.Lost != 0 || r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != n {
+				t.Errorf("%s: %+v, want every send acked once, in order", r.Name(), r)
+			}
+		case prodlab.Plain:
+			if r.Duplicated < 1 || r.Extra < r.Duplicated {
+				t.Errorf("%s: %d duplicated, %d extra: the lost acknowledgements were not retried into duplicates", r.Name(), r.Duplicated, r.Extra)
+			}
+		}
+	}
+	targettest.NoToxics(t, l)
 	return rep, tab.String()
 }
 
@@ -62,7 +77,7 @@ func TestAckLoss(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
 	calls, last := 0, 0
-	rep, _ := runShort(t, l, nil, topic, func(done, total int) {
+	rep, _ := runShort(t, l, targettest.Of(t, l, topic), func(done, total int) {
 		calls++
 		if done != last+1 || total != n*2*len(l.APIs()) {
 			t.Errorf("progress(%d, %d) after %d", done, total, last)
@@ -80,20 +95,9 @@ func TestAckLoss(t *testing.T) {
 	}
 	total := 0
 	for _, r := range rep.Rows {
-		if r.Sent != n || r.Acked+r.Failed+r.Indeterminate != r.Sent {
-			t.Errorf("%s: sent %d = acked %d + failed %d + indeterminate %d, want %d sent", r.Name(), r.Sent, r.Acked, r.Failed, r.Indeterminate, n)
-		}
-		switch r.Mode {
-		case prodlab.Idempotent:
-			if r.Lost != 0 || r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != n {
-				t.Errorf("%s: %+v, want every send acked once, in order", r.Name(), r)
-			}
-			total += r.Copies["acked"][1]
-		case prodlab.Plain:
-			if r.Duplicated < 1 || r.Extra < r.Duplicated {
-				t.Errorf("%s: %d duplicated, %d extra: the lost acknowledgements were not retried into duplicates", r.Name(), r.Duplicated, r.Extra)
-			}
-			total += r.Copies["acked"][1] + 2*r.Copies["acked"][2]
+		total += r.Copies["acked"][1]
+		if r.Mode == prodlab.Plain {
+			total += 2 * r.Copies["acked"][2]
 		}
 	}
 	// Cross-check against an independent read of the whole topic.
@@ -107,9 +111,6 @@ func TestAckLoss(t *testing.T) {
 	}
 	if inLog < total {
 		t.Errorf("the topic holds %d records of the run, the report accounts for at least %d", inLog, total)
-	}
-	if left := targettest.Toxics(t, l); len(left) > 0 {
-		t.Fatalf("toxics left behind: %v", left)
 	}
 
 	var js, page bytes.Buffer
@@ -145,7 +146,7 @@ func TestAckLoss(t *testing.T) {
 // restart brokers, before sending anything.
 func TestBrokerRestartNeedsRestarter(t *testing.T) {
 	l := labtest.Start(t)
-	e := newExperiment(t, l, nil, prodlab.DefaultTopic, experiment.ScheduleName("broker-restart"), experiment.N(10))
+	e := newExperiment(t, targettest.Of(t, l, prodlab.DefaultTopic), experiment.ScheduleName("broker-restart"), experiment.N(10))
 	_, err := e.Run(context.Background(), nil)
 	if !errors.Is(err, experiment.ErrCannotRestart) || !strings.Contains(err.Error(), "prodlab kafka up") {
 		t.Fatalf("Run = %v, want ErrCannotRestart naming prodlab kafka up", err)
@@ -157,7 +158,7 @@ func TestBrokerRestartNeedsRestarter(t *testing.T) {
 func TestInterrupted(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 1, nil)
-	e := newExperiment(t, l, nil, topic, experiment.N(100000), experiment.Rate(50))
+	e := newExperiment(t, targettest.Of(t, l, topic), experiment.N(100000), experiment.Rate(50))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -169,9 +170,7 @@ func TestInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
-	if left := targettest.Toxics(t, l); len(left) > 0 {
-		t.Fatalf("toxics left behind: %v", left)
-	}
+	targettest.NoToxics(t, l)
 }
 
 func TestConfigValidate(t *testing.T) {
@@ -228,19 +227,44 @@ func TestConfigValidate(t *testing.T) {
 func TestAckLossSeedContract(t *testing.T) {
 	l := labtest.Start(t)
 	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(experiment.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
-	rep, _ := runShort(t, l, tg, "", nil)
+	rep, _ := runShort(t, l, tg, nil)
 	if len(rep.Rows) != 2 || rep.Unknown != 0 {
 		t.Fatalf("%d rows, %d unknown records; want 2 and 0", len(rep.Rows), rep.Unknown)
 	}
 	for _, r := range rep.Rows {
-		if r.Sent != n || r.Lost != 0 || r.Copies["acked"][0] != 0 {
+		if r.Lost != 0 || r.Copies["acked"][0] != 0 {
 			t.Errorf("%s: %+v: acked sends without a copy in the log", r.Name(), r)
 		}
-		if r.Mode == prodlab.Plain && r.Duplicated < 1 {
-			t.Errorf("%s: no duplicate: %+v", r.Name(), r)
+	}
+}
+
+// TestAckLossDialer runs ack-loss against a lab whose kfake broker
+// advertises its own address: the franz-go rows, whose connections cross
+// the dialer's proxy, get the faults; librdkafka, which no fault reaches
+// there, is left out and named.
+func TestAckLossDialer(t *testing.T) {
+	l, _ := labtest.SelfAdvertising(t, 1)
+	rep, tab := runShort(t, l, targettest.Of(t, l, labtest.Topic(t, l, 3, nil)), nil)
+	if len(rep.Rows) != 2 || rep.Rows[0].API != prodlab.Franz || rep.Rows[1].API != prodlab.Franz {
+		t.Fatalf("rows %+v, want franz's 2: only franz-go's connections cross the proxies", rep.Rows)
+	}
+	if labtest.API(l, prodlab.Librdkafka) != nil {
+		if len(rep.NoFaults) != 1 || rep.NoFaults[0].API != prodlab.Librdkafka || !strings.Contains(tab, "librdkafka: not measured: faults cannot be injected") {
+			t.Fatalf("NoFaults = %+v; the table must say that no fault reaches librdkafka", rep.NoFaults)
 		}
-		if r.Mode == prodlab.Idempotent && (r.Duplicated != 0 || r.OrderViolations != 0 || r.Acked != n) {
-			t.Errorf("%s: %+v, want every send acked once, in order", r.Name(), r)
-		}
+	}
+}
+
+// TestAckLossRelay runs ack-loss against a lab in relay mode over a kfake
+// broker that advertises its own address: every API crosses the proxies,
+// librdkafka included, so every row is measured.
+func TestAckLossRelay(t *testing.T) {
+	l, _ := labtest.Relayed(t, 1)
+	rep, _ := runShort(t, l, targettest.Of(t, l, labtest.Topic(t, l, 3, nil)), nil)
+	if len(rep.NoFaults) != 0 {
+		t.Fatalf("NoFaults = %+v: in relay mode every API crosses Toxiproxy", rep.NoFaults)
+	}
+	if len(rep.Rows) != 2*len(l.APIs()) {
+		t.Fatalf("%d rows, want 2 per API (%d)", len(rep.Rows), len(l.APIs()))
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -34,9 +34,7 @@ type Report struct {
 	Unknown int `json:"unknownRecords"`
 	// Events is the schedule's timeline.
 	Events []Event `json:"events"`
-	// NoFaults are the APIs left out because no fault reaches them: on a
-	// cluster that advertises its own addresses, those that do not dial
-	// through the lab's dialer (librdkafka).
+	// NoFaults are the APIs left out: no fault reaches them (target.Conn.Faultable).
 	NoFaults []target.NoFault `json:"noFaults,omitempty"`
 }
 
@@ -77,39 +75,34 @@ func (r Row) Name() string { return r.API + " " + string(r.Mode) }
 const maxErrors = 10
 
 func summarize(r *row, violations int) Row {
-	out := Row{API: r.api.Name, Mode: r.mode, OrderViolations: violations, Copies: map[string][3]int{}}
+	out := Row{API: r.api.Name, Mode: r.mode, OrderViolations: violations, Copies: map[string][3]int{}, Errors: map[string]int{}}
 	var lat []time.Duration
 	for _, k := range r.reqs {
 		for _, rq := range k {
-			if !rq.sent {
+			if rq.outcome == "" {
 				continue
 			}
 			out.Sent++
-			c := out.Copies[rq.outcome.String()]
+			c := out.Copies[string(rq.outcome)]
 			c[min(rq.copies, 2)]++
-			out.Copies[rq.outcome.String()] = c
+			out.Copies[string(rq.outcome)] = c
 			switch rq.outcome {
-			case Acked:
+			case acked:
 				out.Acked++
 				lat = append(lat, rq.took)
 				if rq.copies == 0 {
 					out.Lost++
 				}
-			case Failed:
+			case failed:
 				out.Failed++
 				if rq.copies > 0 {
 					out.FailedWritten++
 				}
-			case Indeterminate:
+			case indeterminate:
 				out.Indeterminate++
 			}
-			if rq.err != "" {
-				if out.Errors == nil {
-					out.Errors = map[string]int{}
-				}
-				if _, ok := out.Errors[rq.err]; ok || len(out.Errors) < maxErrors {
-					out.Errors[rq.err]++
-				}
+			if _, ok := out.Errors[rq.err]; rq.err != "" && (ok || len(out.Errors) < maxErrors) {
+				out.Errors[rq.err]++
 			}
 			if rq.copies > 1 {
 				out.Duplicated++
@@ -117,7 +110,7 @@ func summarize(r *row, violations int) Row {
 			}
 		}
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	slices.Sort(lat)
 	out.P50Ms, out.P99Ms = percentile(lat, 0.50), percentile(lat, 0.99)
 	return out
 }

@@ -2,11 +2,10 @@ package experiment
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,28 +24,20 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// Outcome is what the client learnt of one send.
-type Outcome int
+// outcome is what the client learnt of one send; Jepsen's ok, fail and
+// info.
+type outcome string
 
-// The outcomes, as Jepsen names them: ok, fail and info.
 const (
-	// Acked: the API answered 200, the broker acknowledged the record.
-	Acked Outcome = iota
-	// Failed: the API answered an error.
-	Failed
-	// Indeterminate: no answer (HTTP timeout or a broken connection).
-	Indeterminate
+	acked         outcome = "acked"         // the API answered 200: the broker acknowledged the record
+	failed        outcome = "failed"        // the API answered an error
+	indeterminate outcome = "indeterminate" // no answer (HTTP timeout or a broken connection)
 )
-
-var outcomeNames = [...]string{"acked", "failed", "indeterminate"}
-
-func (o Outcome) String() string { return outcomeNames[o] }
 
 // request is one send and what became of it.
 type request struct {
-	err     string // the API's error or the client's, if any
-	sent    bool
-	outcome Outcome
+	outcome outcome // "" until sent
+	err     string  // the API's error or the client's, if any
 	took    time.Duration
 	copies  int
 }
@@ -54,6 +45,7 @@ type request struct {
 // row is one API × mode while it runs.
 type row struct {
 	api  API
+	c    *api.Client
 	mode prodlab.Mode
 	reqs [][]request // per key, per sequence number
 }
@@ -69,7 +61,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	cfg, t := e.cfg, e.t
 	sched, _ := lookup(cfg.schedule)
 	rep := Report{Schedule: sched.Name(), Description: sched.Describe(), Topic: t.Topic(),
-		RunID: "e" + randomHex(4), N: cfg.n, Keys: cfg.keys, Rate: cfg.rate,
+		RunID: fmt.Sprintf("e%08x", rand.Uint32()), N: cfg.n, Keys: cfg.keys, Rate: cfg.rate,
 		SendTimeoutMs: cfg.sendTimeout.Milliseconds(), RequestTimeoutMs: t.RequestTimeout().Milliseconds()}
 
 	conn, err := t.Connect(ctx)
@@ -78,7 +70,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	defer conn.Close()
 	f := &Faults{proxies: conn.Current, restarter: cfg.restarter, RequestTimeout: t.RequestTimeout(),
-		RetryBackoff: t.RetryBackoff(), active: map[string]bool{}}
+		Hold: t.Hold(), active: map[string]bool{}}
 	if err := checkRestarter(sched, f); err != nil {
 		return rep, err
 	}
@@ -104,8 +96,12 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 			rep.NoFaults = append(rep.NoFaults, *nf)
 			continue
 		}
+		c, err := api.NewClient(a.URL, httpjson.WithHTTPClient(hc))
+		if err != nil {
+			return rep, err
+		}
 		for _, m := range cfg.modes {
-			rows = append(rows, &row{api: a, mode: m})
+			rows = append(rows, &row{api: a, c: c, mode: m})
 		}
 	}
 	if len(rows) == 0 {
@@ -123,42 +119,34 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 		}
 	}
 
-	// The schedule runs while the rows send, and its toxics go when it
-	// stops, whatever happens.
+	// The schedule runs while the rows send; one that fails stops them.
+	// Its toxics go when it stops, whatever happens.
 	f.start = time.Now()
 	rep.Started = f.start
-	schedCtx, stopSched := context.WithCancel(ctx)
-	schedErr := make(chan error, 1)
-	go func() { schedErr <- sched.Run(schedCtx, f) }()
-	defer func() { _ = f.clear() }()
-
-	// A schedule that fails stops the rows.
 	sendCtx, stopRows := context.WithCancel(ctx)
 	defer stopRows()
-	var wg sync.WaitGroup
-	for _, r := range rows {
-		wg.Go(func() { e.sendRow(sendCtx, hc, rep.RunID, r, onSent) })
-	}
-	rowsDone := make(chan struct{})
-	go func() { wg.Wait(); close(rowsDone) }()
-	var serr error
-	select {
-	case <-rowsDone:
-		stopSched()
-		serr = <-schedErr
-	case serr = <-schedErr:
-		// The schedule stopped early: it failed, or ctx ended.
-		stopSched()
-		if serr != nil {
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedErr := make(chan error, 1)
+	go func() {
+		err := sched.run(schedCtx, f)
+		if err != nil {
 			stopRows()
 		}
-		<-rowsDone
+		schedErr <- err
+	}()
+	defer func() { _ = f.clear() }()
+	var wg sync.WaitGroup
+	for _, r := range rows {
+		wg.Go(func() { e.sendRow(sendCtx, rep.RunID, r, onSent) })
 	}
+	wg.Wait()
+	stopSched()
+	serr := <-schedErr
 	if err := f.clear(); err != nil {
 		return rep, err
 	}
 	rep.Duration = time.Since(f.start)
-	rep.Events = f.Events()
+	rep.Events = f.events // the schedule has returned
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
@@ -168,7 +156,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 
 	// Indeterminate sends may still be retried by their producer: wait
 	// until the log stops growing before reading it.
-	ends, err := settle(ctx, conn.Admin, t.Topic(), rows, 2*f.Hold())
+	ends, err := settle(ctx, conn.Admin, t.Topic(), rows, 2*f.Hold)
 	if err != nil {
 		return rep, err
 	}
@@ -180,26 +168,14 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	return rep, nil
 }
 
-// send does one sync send of the row's mode to the API.
-func (e *Experiment) send(ctx context.Context, hc *http.Client, a API, mode prodlab.Mode, eventID, key string) error {
-	c, err := api.NewClient(a.URL, httpjson.WithHTTPClient(hc))
-	if err != nil {
-		return err
-	}
-	_, err = c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Key: key, Topic: e.t.Topic()})
-	return err
-}
-
 // eventID carries the ground truth: run, row, key and sequence number.
 func eventID(run string, r *row, key, seq int) string {
 	return fmt.Sprintf("%s.%s.k%03d.%07d", run, r.name(), key, seq)
 }
 
-func keyName(run string, key int) string { return fmt.Sprintf("%s-k%03d", run, key) }
-
 // sendRow sends the row's messages: one goroutine per key, each key's
 // messages one after the other, all keys sharing the row's rate.
-func (e *Experiment) sendRow(ctx context.Context, hc *http.Client, run string, r *row, onSent func()) {
+func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func()) {
 	cfg := e.cfg
 	r.reqs = make([][]request, cfg.keys)
 	for k := range r.reqs {
@@ -231,16 +207,15 @@ func (e *Experiment) sendRow(ctx context.Context, hc *http.Client, run string, r
 					return
 				}
 				start := time.Now()
-				err := e.send(ctx, hc, r.api, r.mode, eventID(run, r, k, seq), keyName(run, k))
-				rq := request{sent: true, took: time.Since(start)}
+				_, err := r.c.Send(ctx, api.SendParams{Mode: r.mode, SendMode: prodlab.Sync,
+					EventID: eventID(run, r, k, seq), Key: fmt.Sprintf("%s-k%03d", run, k), Topic: e.t.Topic()})
+				rq := request{outcome: acked, took: time.Since(start)}
 				var ae *api.Error
 				switch {
 				case errors.As(err, &ae):
-					rq.outcome, rq.err = Failed, ae.Error()
+					rq.outcome, rq.err = failed, ae.Error()
 				case err != nil:
-					rq.outcome, rq.err = Indeterminate, errorText(err)
-				default:
-					rq.outcome = Acked
+					rq.outcome, rq.err = indeterminate, errorText(err)
 				}
 				r.reqs[k][seq] = rq
 				onSent()
@@ -259,7 +234,7 @@ func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, qu
 	for _, r := range rows {
 		for _, k := range r.reqs {
 			for _, rq := range k {
-				pending = pending || rq.outcome == Indeterminate
+				pending = pending || rq.outcome == indeterminate
 			}
 		}
 	}
@@ -364,10 +339,4 @@ func errorText(err error) string {
 		err = ue.Err
 	}
 	return err.Error()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -16,36 +16,70 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// Schedule is one fault pattern. Each lives in its own file and is listed
-// in schedules.
-type Schedule interface {
-	// Name is the schedule's name on the command line, such as ack-loss.
-	Name() string
-	// Describe says in one sentence what the schedule does.
-	Describe() string
-	// Run injects faults through f until ctx ends. The experiment removes
-	// whatever Run leaves on the proxies once it returns.
-	Run(ctx context.Context, f *Faults) error
-	// NeedsRestarter reports whether Run stops and starts brokers, which
-	// needs a Restarter (WithRestarter).
-	NeedsRestarter() bool
+// Schedule is one fault pattern: a step, in its own file, that the
+// experiment repeats after a quiet time until it ends.
+type Schedule struct {
+	name           string // on the command line, such as ack-loss
+	msg            string // the catalogue key of its description
+	quiet          time.Duration
+	step           step
+	needsRestarter bool
 }
 
+// step injects one fault through f, the i-th of the run (from 0). It
+// returns false once ctx has ended.
+type step func(ctx context.Context, f *Faults, i int) (bool, error)
+
 // schedules lists every schedule, sorted by name.
-var schedules = []Schedule{ackLoss{}, bandwidth{}, brokerRestart{}, latency{}, mixed{}, resetPeer{}, slicer{}}
+var schedules = []Schedule{
+	{"ack-loss", "exp.sched.ackLoss", time.Second, ackLoss, false},
+	{"bandwidth", "exp.sched.bandwidth", time.Second, bandwidth, false},
+	{"broker-restart", "exp.sched.brokerRestart", 2 * time.Second, brokerRestart, true},
+	{"latency", "exp.sched.latency", time.Second, latency, false},
+	{"mixed", "exp.sched.mixed", time.Second, mixed, false},
+	{"reset-peer", "exp.sched.resetPeer", 1500 * time.Millisecond, resetPeer, false},
+	{"slicer", "exp.sched.slicer", time.Second, slicer, false},
+}
 
 // Schedules returns every schedule, sorted by name.
 func Schedules() []Schedule { return slices.Clone(schedules) }
 
+// Name is the schedule's name on the command line, such as ack-loss.
+func (s Schedule) Name() string { return s.name }
+
+// Describe says in one sentence what the schedule does.
+func (s Schedule) Describe() string { return i18n.T(s.msg) }
+
+// NeedsRestarter reports whether the schedule stops and starts brokers,
+// which needs a Restarter (WithRestarter).
+func (s Schedule) NeedsRestarter() bool { return s.needsRestarter }
+
+// run repeats the step after the quiet time until ctx ends. The
+// experiment removes whatever it leaves on the proxies once it returns.
+func (s Schedule) run(ctx context.Context, f *Faults) error {
+	if err := checkRestarter(s, f); err != nil {
+		return err
+	}
+	for i := 0; ; i++ {
+		if wait.For(ctx, s.quiet) != nil {
+			return nil
+		}
+		ok, err := s.step(ctx, f, i)
+		if err != nil || !ok {
+			return err
+		}
+	}
+}
+
 func lookup(name string) (Schedule, error) {
 	var names []string
 	for _, s := range schedules {
-		if s.Name() == name {
+		if s.name == name {
 			return s, nil
 		}
-		names = append(names, s.Name())
+		names = append(names, s.name)
 	}
-	return nil, &i18n.Error{Msg: i18n.M("exp.err.schedule", "name", strconv.Quote(name), "names", strings.Join(names, ", ")), Err: ErrUnknownSchedule}
+	return Schedule{}, &i18n.Error{Msg: i18n.M("exp.err.schedule", "name", strconv.Quote(name), "names", strings.Join(names, ", ")), Err: ErrUnknownSchedule}
 }
 
 // checkRestarter refuses s on faults that cannot restart brokers, if s
@@ -72,13 +106,12 @@ type Faults struct {
 	// proxies returns the proxies to fault now (target.Conn.Current).
 	proxies   func(context.Context) (target.Proxies, error)
 	restarter Restarter
-	// RequestTimeout and RetryBackoff are the producers' settings.
-	RequestTimeout time.Duration
-	RetryBackoff   time.Duration
-	start          time.Time
+	// RequestTimeout is the producers'; Hold is target.Target.Hold.
+	RequestTimeout, Hold time.Duration
+	start                time.Time
 
 	mu     sync.Mutex
-	active map[string]bool // toxic names on the proxies
+	active map[string]bool // names, without ToxicPrefix, of toxics on the proxies
 	events []Event
 }
 
@@ -93,30 +126,14 @@ func (f *Faults) record(format string, args ...any) {
 	}
 }
 
-// Events returns the timeline so far.
-func (f *Faults) Events() []Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]Event(nil), f.events...)
-}
-
-// Hold is how long an answer must be held for every client to have timed
-// its request out and scheduled a retry: the request timeout, plus 1 s
-// (librdkafka scans for timeouts once a second), the retry backoff and
-// 250 ms.
-func (f *Faults) Hold() time.Duration {
-	return f.RequestTimeout + time.Second + f.RetryBackoff + 250*time.Millisecond
-}
-
 // AddToxic puts a toxic of type typ on every proxy; name is unique to the
 // schedule. Attributes are Toxiproxy's (latency in ms, rate in KB/s...).
 func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error {
-	name = ToxicPrefix + name
 	ps, err := f.current()
 	if err != nil {
 		return err
 	}
-	if err := ps.AddToxic(name, typ, stream, attrs); err != nil {
+	if err := ps.AddToxic(ToxicPrefix+name, typ, stream, attrs); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -130,19 +147,18 @@ func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error 
 // target.Proxies.RemoveToxic. A name whose removal failed stays active, so
 // that the run's clean-up tries again.
 func (f *Faults) RemoveToxic(name string) error {
-	name = ToxicPrefix + name
 	ps, err := f.current()
 	if err == nil {
-		err = ps.RemoveToxic(name)
+		err = ps.RemoveToxic(ToxicPrefix + name)
 	}
 	if err != nil {
-		f.record("- %s failed: %v", strings.TrimPrefix(name, ToxicPrefix), err)
+		f.record("- %s failed: %v", name, err)
 		return err
 	}
 	f.mu.Lock()
 	delete(f.active, name)
 	f.mu.Unlock()
-	f.record("- %s", strings.TrimPrefix(name, ToxicPrefix))
+	f.record("- %s", name)
 	return nil
 }
 
@@ -153,11 +169,9 @@ func (f *Faults) current() (target.Proxies, error) {
 	return f.proxies(ctx)
 }
 
-// Restart restarts broker i (1-based) through the Restarter.
+// Restart restarts broker i (1-based) through the Restarter, which
+// checkRestarter made sure there is.
 func (f *Faults) Restart(ctx context.Context, i int) error {
-	if f.restarter == nil {
-		return ErrCannotRestart
-	}
 	f.record("broker %d stopping", i)
 	err := f.restarter.Restart(ctx, i)
 	if err != nil {
@@ -180,10 +194,7 @@ func (f *Faults) Brokers() int {
 // runs after the experiment's context may have ended.
 func (f *Faults) clear() error {
 	f.mu.Lock()
-	var names []string
-	for n := range f.active {
-		names = append(names, strings.TrimPrefix(n, ToxicPrefix))
-	}
+	names := slices.Collect(maps.Keys(f.active))
 	f.mu.Unlock()
 	var errs []error
 	for _, n := range names {
@@ -209,20 +220,4 @@ func window(ctx context.Context, f *Faults, name, typ, stream string, attrs map[
 	}
 	ok := wait.For(ctx, d) == nil
 	return ok, f.RemoveToxic(name)
-}
-
-// cycle runs step after quiet, again and again, until ctx ends.
-func cycle(ctx context.Context, quiet time.Duration, step func(ctx context.Context) (bool, error)) error {
-	for {
-		if wait.For(ctx, quiet) != nil {
-			return nil
-		}
-		ok, err := step(ctx)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
-	}
 }

@@ -1,9 +1,13 @@
 package experiment
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/toxi/toxitest"
 )
 
 // TestSchedulesLiteral: the list is sorted, its names unique, and only
@@ -24,5 +28,23 @@ func TestSchedulesLiteral(t *testing.T) {
 	}
 	if _, err := lookup("nope"); !errors.Is(err, ErrUnknownSchedule) {
 		t.Errorf("lookup(nope) = %v", err)
+	}
+}
+
+// TestRemoveToxicFailureKept fails a toxic's removal: the name stays
+// active, so that the run's clean-up tries it again.
+func TestRemoveToxicFailureKept(t *testing.T) {
+	p, srv := toxitest.Proxy(t)
+	ps := func(context.Context) (target.Proxies, error) { return target.Proxies{p}, nil }
+	f := &Faults{proxies: ps, active: map[string]bool{}}
+	if err := f.AddToxic("x", "latency", "downstream", map[string]any{"latency": 10}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	if err := f.RemoveToxic("x"); err == nil {
+		t.Fatal("RemoveToxic succeeded with Toxiproxy gone")
+	}
+	if !f.active["x"] {
+		t.Fatal("a toxic whose removal failed was forgotten")
 	}
 }

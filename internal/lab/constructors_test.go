@@ -74,7 +74,6 @@ func TestConstructorsRefuseBadOptions(t *testing.T) {
 		{"Timeout", errOf(admin.New(path, admin.Timeout(0))), admin.ErrInvalid},
 		{"Toxiproxy", errOf(target.New(target.Toxiproxy("127.0.0.1:8474"))), nil},
 		{"Timings", errOf(target.New(target.Timings(time.Hour, 0))), nil},
-		{"TimeoutScan", errOf(validate.New(tg, validate.TimeoutScan(-1))), nil},
 		{"Modes", errOf(validate.New(tg, validate.Modes("fast"))), nil},
 		{"N", errOf(experiment.New(tg, experiment.N(-1))), nil},
 		{"ScheduleName", errOf(experiment.New(tg, experiment.ScheduleName("chaos"))), experiment.ErrUnknownSchedule},

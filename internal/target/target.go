@@ -161,6 +161,14 @@ func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 // RetryBackoff returns the producers' retry backoff.
 func (t *Target) RetryBackoff() time.Duration { return t.retryBackoff }
 
+// Hold is how long an answer must be held for every client to have timed
+// its request out and scheduled a retry: the request timeout, plus 1 s
+// (librdkafka scans for timeouts once a second), the retry backoff and
+// 250 ms.
+func (t *Target) Hold() time.Duration {
+	return t.requestTimeout + time.Second + t.retryBackoff + 250*time.Millisecond
+}
+
 // Warm sends one sync record per mode (and per partition, if given)
 // through a, so that its producers hold the topic's metadata and a
 // connection to every leader before the first fault: a connection opened

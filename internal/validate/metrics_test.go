@@ -20,17 +20,14 @@ import (
 // both modes; only the topic tells them apart (TestValidate counts it).
 func TestValidateCounters(t *testing.T) {
 	l := labtest.Start(t)
-	topic := labtest.Topic(t, l, 3, nil)
-	tg := targettest.Of(t, l, topic)
+	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil))
 	before := map[string]metricstest.Families{}
 	for _, a := range l.APIs() {
 		before[a.Engine.Name()] = metricstest.Scrape(t, a.URL+"/metrics")
 	}
+	runValidate(t, l, tg)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := newValidator(t, l, tg, topic).Run(ctx); err != nil {
-		t.Fatalf("validate: %v", err)
-	}
 	// The histogram bound at or just above the request timeout.
 	le := ""
 	for _, b := range metrics.Buckets {

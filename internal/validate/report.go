@@ -17,9 +17,7 @@ import (
 type Report struct {
 	Topic string   `json:"topic"`
 	Runs  []Result `json:"runs"`
-	// NoFaults are the APIs left out because no fault reaches them: on a
-	// cluster that advertises its own addresses, those that do not dial
-	// through the lab's dialer (librdkafka).
+	// NoFaults are the APIs left out: no fault reaches them (target.Conn.Faultable).
 	NoFaults []target.NoFault `json:"noFaults,omitempty"`
 }
 

@@ -2,11 +2,10 @@ package validate
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -24,50 +23,40 @@ import (
 // ToxicName names the toxic a validate run puts on every proxy.
 const ToxicName = "prodlab-validate-latency"
 
-// validator holds what one run shares between its windows.
-type validator struct {
-	*Validator
-	conn *target.Conn
-}
-
 // Run warms every API up, then opens one lost-acknowledgement window per
 // API and mode, in order:
 //
-//  1. a downstream latency toxic goes on every proxy: requests reach the
-//     broker, answers are held;
+//  1. a downstream latency toxic on every proxy holds the brokers' answers;
 //  2. one sync send with a fresh eventId starts;
-//  3. the window stays open until the broker holds the record and the
-//     producer's request timeout has passed: either a second copy appears
-//     in the log (the retry landed) or the send is older than the request
-//     timeout plus the timeout scan, the retry backoff and 250 ms;
-//  4. the toxic is removed, which releases what it held at once; the run
-//     waits for the API's answer and counts the copies of the eventId.
+//  3. once the broker holds the record, the window stays open until a
+//     second copy appears (the retry landed) or the send is older than
+//     target.Target.Hold;
+//  4. the toxic goes, releasing what it held; the run waits for the API's
+//     answer and counts the copies of the eventId.
 //
-// It returns the report and, if the demonstration does not hold (an
-// idempotent count other than 1, a plain count without a duplicate, a send
-// or count that failed), an error saying why. It removes its toxic before
-// returning, even when ctx is cancelled.
-func (x *Validator) Run(ctx context.Context) (Report, error) {
-	rep := Report{Topic: x.t.Topic()}
-	conn, err := x.t.Connect(ctx)
+// It returns the report and, if the demonstration does not hold, an error
+// saying why (Report.Err). It removes its toxic before returning, even
+// when ctx is cancelled.
+func (v *Validator) Run(ctx context.Context) (Report, error) {
+	rep := Report{Topic: v.t.Topic()}
+	conn, err := v.t.Connect(ctx)
 	if err != nil {
 		return rep, err
 	}
 	defer conn.Close()
-	v := &validator{Validator: x, conn: conn}
-	ends, err := direct.EndOffsets(ctx, conn.Admin, x.t.Topic())
+	ends, err := direct.EndOffsets(ctx, conn.Admin, v.t.Topic())
 	if err != nil {
 		return rep, i18n.Errorf("validate.err.direct", "bootstrap", strings.Join(conn.Path.Bootstrap(), ","), "err", err)
 	}
 	partitions := slices.Sorted(maps.Keys(ends))
-	for _, a := range x.t.APIs() {
+	for _, a := range v.t.APIs() {
 		if err := v.warm(ctx, a, partitions); err != nil {
 			return rep, err
 		}
 	}
 	var faultable []API
-	for _, a := range x.t.APIs() {
-		nf, err := conn.Faultable(ctx, a, x.t.Topic())
+	for _, a := range v.t.APIs() {
+		nf, err := conn.Faultable(ctx, a, v.t.Topic())
 		if err != nil {
 			return rep, err
 		}
@@ -82,11 +71,11 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 		return rep, i18n.Errorf("validate.err.noFaultable")
 	}
 	for _, a := range faultable {
-		for _, m := range x.cfg.modes {
+		for _, m := range v.cfg.modes {
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
-			r := v.window(ctx, a, m)
+			r := v.window(ctx, conn, a, m)
 			rep.Runs = append(rep.Runs, r)
 			if ctx.Err() != nil {
 				return rep, i18n.Errorf("validate.err.interrupted", "name", r.Name(), "err", ctx.Err())
@@ -94,17 +83,6 @@ func (x *Validator) Run(ctx context.Context) (Report, error) {
 		}
 	}
 	return rep, rep.Err()
-}
-
-// addToxics puts the latency toxic on every proxy there is now, and
-// returns them.
-func (v *validator) addToxics(ctx context.Context) (target.Proxies, error) {
-	ps, err := v.conn.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ms := v.latency().Milliseconds()
-	return ps, ps.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": ms, "jitter": 0})
 }
 
 // sent is an API's answer to one send.
@@ -115,14 +93,14 @@ type sent struct {
 	took   time.Duration
 }
 
-// send does one sync send to partition, or to the key's partition if nil.
-func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string, partition *int32) sent {
+// send does one sync send.
+func (v *Validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string) sent {
 	c, err := api.NewClient(a.URL)
 	if err != nil {
 		return sent{err: err}
 	}
 	start := time.Now()
-	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.t.Topic(), Partition: partition})
+	r, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, EventID: eventID, Topic: v.t.Topic()})
 	var ae *api.Error
 	switch {
 	case errors.As(err, &ae):
@@ -138,7 +116,7 @@ func (v *validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 // connection to every leader before the toxic slows the proxies: a
 // connection opened under the toxic never completes its handshake, and
 // its record never reaches the broker.
-func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
+func (v *Validator) warm(ctx context.Context, a API, partitions []int32) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c, err := api.NewClient(a.URL)
@@ -152,7 +130,7 @@ func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
 		return i18n.Errorf("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", err)
 	}
 	err = v.t.Warm(ctx, a, nil, v.cfg.modes, partitions, func(m prodlab.Mode) string {
-		return "validate-warm-up-" + a.Name + "-" + string(m) + "-" + randomHex()
+		return fmt.Sprintf("validate-warm-up-%s-%s-%012x", a.Name, m, rand.Int64N(1<<48))
 	})
 	if err != nil {
 		return err
@@ -162,23 +140,27 @@ func (v *validator) warm(ctx context.Context, a API, partitions []int32) error {
 }
 
 // window runs one lost-acknowledgement window; see Run.
-func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res Result) {
-	res = Result{API: a.Name, Mode: mode, EventID: "validate-" + a.Name + "-" + string(mode) + "-" + randomHex()}
+func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode prodlab.Mode) (res Result) {
+	res = Result{API: a.Name, Mode: mode, EventID: fmt.Sprintf("validate-%s-%s-%012x", a.Name, mode, rand.Int64N(1<<48))}
 	fail := func(format string, args ...any) Result {
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
 		return res
 	}
-	from, err := direct.EndOffsets(ctx, v.conn.Admin, v.t.Topic())
+	from, err := direct.EndOffsets(ctx, conn.Admin, v.t.Topic())
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(v.conn.Path, v.t.Topic(), res.EventID, from)
+	w, err := startWatch(conn.Path, v.t.Topic(), res.EventID, from)
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer w.close()
 
-	ps, err := v.addToxics(ctx)
+	// Step 1: the toxic on every proxy there is now.
+	ps, err := conn.Current(ctx)
+	if err == nil {
+		err = ps.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": v.latency().Milliseconds(), "jitter": 0})
+	}
 	if err != nil {
 		_ = ps.RemoveToxic(ToxicName)
 		return fail("%v", err)
@@ -197,15 +179,15 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		}
 	}()
 
-	hold := v.hold()
+	hold := v.t.Hold()
 	v.logf("%s", i18n.T("validate.step.on", "name", res.Name(), "id", res.EventID))
 	start := time.Now()
 	answers := make(chan sent, 1)
 	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelSend()
-	go func() { answers <- v.send(sendCtx, a, mode, res.EventID, nil) }()
+	go func() { answers <- v.send(sendCtx, a, mode, res.EventID) }()
 
-	// Steps 3: the broker holds the record, and the request timed out.
+	// Step 3: the broker holds the record, and the request timed out.
 	var early *sent
 	var werr error
 	wctx, cancel := context.WithTimeout(ctx, hold+15*time.Second)
@@ -236,7 +218,8 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 		return fail("%s", i18n.T("validate.err.early", "status", early.status, "body", early.body))
 	case early != nil:
 		res.Status, res.Answer, res.Took = early.status, early.body, early.took
-		return fail("%v: %s", ErrBypassed, i18n.T("validate.err.bypassed", "took", early.took, "latency", v.latency()))
+		// It answered while its responses were held: its traffic does not cross Toxiproxy.
+		return fail("%s: %s", i18n.T("validate.bypass"), i18n.T("validate.err.bypassed", "took", early.took, "latency", v.latency()))
 	case err != nil:
 		return fail("%s", i18n.T("validate.err.neverReached", "took", time.Since(start)))
 	}
@@ -260,14 +243,15 @@ func (v *validator) window(ctx context.Context, a API, mode prodlab.Mode) (res R
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	ends, err := direct.EndOffsets(cctx, v.conn.Admin, v.t.Topic())
+	ends, err := direct.EndOffsets(cctx, conn.Admin, v.t.Topic())
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := wait.Until(cctx, func() bool { return w.reached(ends) }); err != nil {
+	recs, err := conn.Path.ReadRange(cctx, v.t.Topic(), from, ends)
+	if err != nil {
 		return fail("counting through the direct listener did not reach the end offsets: %v", err)
 	}
-	res.Copies = w.result()
+	res.Copies = Copies(res.EventID, recs)
 	return res
 }
 
@@ -276,10 +260,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func randomHex() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

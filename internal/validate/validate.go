@@ -1,16 +1,11 @@
 // Package validate runs Lab 02.4 as a library: for every producer API and
 // mode it opens a lost-acknowledgement window and counts the copies the
 // broker wrote. Plain mode must write a duplicate, idempotent mode exactly
-// one record.
-//
-// It is a client of the lab: it drives the APIs over HTTP, the toxics over
-// Toxiproxy's REST API, and counts through a direct consumer that bypasses
-// the proxies, so it works the same against the embedded lab, real Kafka
-// and compose.
+// one record. It is a client of the lab (HTTP, Toxiproxy, the direct
+// path), so it works the same against every cluster the lab runs on.
 package validate
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -26,9 +21,8 @@ type API = target.API
 
 // cfg is a validate run's configuration; New checks it.
 type cfg struct {
-	modes       []prodlab.Mode
-	timeoutScan time.Duration
-	progress    func(format string, args ...any)
+	modes    []prodlab.Mode
+	progress func(format string, args ...any)
 }
 
 // Opt configures a Validator.
@@ -37,10 +31,6 @@ type Opt func(*cfg)
 // Modes sets the producer modes to run, default (and if none) idempotent
 // then plain.
 func Modes(ms ...prodlab.Mode) Opt { return func(c *cfg) { c.modes = ms } }
-
-// TimeoutScan sets how late a client may notice a timed-out request,
-// default (and if zero) 1 s: librdkafka scans for timeouts once a second.
-func TimeoutScan(d time.Duration) Opt { return func(c *cfg) { c.timeoutScan = d } }
 
 // Progress receives one line per step, default none.
 func Progress(fn func(format string, args ...any)) Opt { return func(c *cfg) { c.progress = fn } }
@@ -51,16 +41,6 @@ type Validator struct {
 	cfg cfg
 }
 
-// Sentinel errors.
-var (
-	// ErrToxicsPresent means a proxy already holds toxics, which would
-	// blur the window.
-	ErrToxicsPresent = target.ErrToxicsPresent
-	// ErrBypassed means an API answered while its responses were held:
-	// its traffic does not cross Toxiproxy.
-	ErrBypassed = i18n.Errorf("validate.bypass")
-)
-
 // New returns a validator of t's APIs, validated in this order, or an
 // error per invalid option. The window stays open until t's request
 // timeout passed.
@@ -70,9 +50,8 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 		o(&c)
 	}
 	if len(c.modes) == 0 {
-		c.modes = []prodlab.Mode{prodlab.Idempotent, prodlab.Plain}
+		c.modes = prodlab.Modes
 	}
-	c.timeoutScan = cmp.Or(c.timeoutScan, time.Second)
 	var errs []error
 	if len(t.APIs()) == 0 {
 		errs = append(errs, i18n.Errorf("validate.err.noAPI"))
@@ -82,23 +61,13 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 			errs = append(errs, fmt.Errorf("Modes: %w", err))
 		}
 	}
-	if c.timeoutScan < 0 || c.timeoutScan > time.Minute {
-		errs = append(errs, fmt.Errorf("TimeoutScan %v is outside 0..1m", c.timeoutScan))
-	}
 	return &Validator{t: t, cfg: c}, errors.Join(errs...)
-}
-
-// hold is how long after the send the window stays open when no retry is
-// seen in the log: long enough for any client to have timed the request
-// out, dropped its connection and scheduled the retry.
-func (v *Validator) hold() time.Duration {
-	return v.t.RequestTimeout() + v.cfg.timeoutScan + v.t.RetryBackoff() + 250*time.Millisecond
 }
 
 // latency is the toxic's latency: far longer than the window, so that no
 // held answer comes through before the toxic is removed.
 func (v *Validator) latency() time.Duration {
-	return max(10*time.Second, 4*v.hold())
+	return max(10*time.Second, 4*v.t.Hold())
 }
 
 func (v *Validator) logf(format string, args ...any) {

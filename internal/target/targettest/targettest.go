@@ -30,6 +30,14 @@ func APIs(l *lab.Lab) []target.API {
 	return apis
 }
 
+// NoToxics fails the test if a toxic is left on l's proxies.
+func NoToxics(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	if left := Toxics(t, l); len(left) > 0 {
+		t.Fatalf("toxics left behind: %v", left)
+	}
+}
+
 // Toxics returns every toxic left on l's proxies, as proxy/toxic.
 func Toxics(t *testing.T, l *lab.Lab) []string {
 	t.Helper()
