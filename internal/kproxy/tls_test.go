@@ -14,6 +14,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/kproxy"
+	"github.com/prodlab/prodlab/internal/labca"
 	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
@@ -52,7 +53,7 @@ func TestTLSThroughRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, err := os.Stat(filepath.Join(dir, kproxy.CAKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
+	if st, err := os.Stat(filepath.Join(dir, labca.KeyFile)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("lab CA key: %v, mode %v; want 0600", err, st.Mode().Perm())
 	}
 	if _, again, err := kproxy.LabCA(dir, "127.0.0.1"); err != nil || again != labCA {
