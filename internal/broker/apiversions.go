@@ -4,12 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 // Old clients and ApiVersions v3.
@@ -110,56 +111,30 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	if _, err := conn.Write(kmsg.NewRequestFormatter(kmsg.FormatterClientID("prodlab")).AppendRequest(nil, req, corr)); err != nil {
 		return nil, err
 	}
-	var size [4]byte
-	if _, err := io.ReadFull(conn, size[:]); err != nil {
+	buf, err := kafkaframe.Read(conn, nil, 1<<20)
+	if err != nil {
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(size[:])
-	if n < 4 || n > 1<<20 {
-		return nil, fmt.Errorf("answer of %d bytes", n)
+	if len(buf) < 8 {
+		return nil, fmt.Errorf("answer of %d bytes", len(buf)-4)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(conn, buf); err != nil {
-		return nil, err
-	}
-	if got := int32(binary.BigEndian.Uint32(buf)); got != corr {
+	if got := int32(binary.BigEndian.Uint32(buf[4:])); got != corr {
 		return nil, fmt.Errorf("answer has correlation id %d", got)
 	}
-	body := buf[4:]
+	body := buf[8:]
 	resp := req.ResponseKind()
 	// A flexible response header carries tagged fields after the
 	// correlation id, except ApiVersions' (KIP-511).
 	if resp.IsFlexible() && req.Key() != int16(kmsg.ApiVersions) {
-		if body, err = skipTags(body); err != nil {
-			return nil, err
+		var ok bool
+		if body, ok = kafkaframe.SkipTags(body); !ok {
+			return nil, errors.New("bad response header tags")
 		}
 	}
 	if err := resp.ReadFrom(body); err != nil {
 		return nil, err
 	}
 	return resp, nil
-}
-
-// skipTags skips a tagged-field section: a count, then per field its tag,
-// its size and its bytes, all but the bytes as unsigned varints.
-func skipTags(b []byte) ([]byte, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return nil, errors.New("bad response header tags")
-	}
-	b = b[k:]
-	for range n {
-		if _, k = binary.Uvarint(b); k <= 0 {
-			return nil, errors.New("bad response header tag")
-		}
-		b = b[k:]
-		size, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < size {
-			return nil, errors.New("bad response header tag size")
-		}
-		b = b[k+int(size):]
-	}
-	return b, nil
 }
 
 // validSoftware is the broker's check of the v3+ client software name and

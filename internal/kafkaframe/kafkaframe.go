@@ -70,6 +70,29 @@ func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	return buf, nil
 }
 
+// SkipTags returns b past the tagged fields at its start: a count, then per
+// field a tag, a size and that many bytes, all but the bytes unsigned
+// varints. ok is false if b ends inside them.
+func SkipTags(b []byte) (rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return nil, false
+	}
+	b = b[k:]
+	for range n {
+		if _, k = binary.Uvarint(b); k <= 0 {
+			return nil, false
+		}
+		b = b[k:]
+		size, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < size {
+			return nil, false
+		}
+		b = b[k+int(size):]
+	}
+	return b, true
+}
+
 // Sized returns body behind its length: a frame as Read returns it.
 func Sized(body []byte) []byte {
 	out := make([]byte, 4, 4+len(body))

@@ -142,46 +142,24 @@ func produceAcks(ver int16, f []byte) (int16, bool) {
 		}
 		return true
 	}
-	uv := func() (uint64, bool) {
-		if n >= len(f) {
-			return 0, false
-		}
-		v, m := binary.Uvarint(f[n:])
-		if m <= 0 {
-			return 0, false
-		}
-		n += m
-		return v, true
-	}
 	if !str16() { // client id
 		return 0, false
 	}
 	flex := ver >= 9
 	if flex { // header tagged fields
-		count, ok := uv()
+		rest, ok := kafkaframe.SkipTags(f[n:])
 		if !ok {
 			return 0, false
 		}
-		for range count {
-			if _, ok := uv(); !ok {
-				return 0, false
-			}
-			size, ok := uv()
-			if !ok || size > uint64(len(f)-n) {
-				return 0, false
-			}
-			n += int(size)
-		}
+		n = len(f) - len(rest)
 	}
 	if ver >= 3 { // transactional id
 		if flex {
-			l, ok := uv() // compact nullable: size+1, 0 for null
-			if !ok || l > 0 && l-1 > uint64(len(f)-n) {
+			l, m := binary.Uvarint(f[n:]) // compact nullable: size+1, 0 for null
+			if m <= 0 || l > uint64(len(f)-n-m)+1 {
 				return 0, false
 			}
-			if l > 0 {
-				n += int(l - 1)
-			}
+			n += m + int(max(l, 1)-1)
 		} else if !str16() {
 			return 0, false
 		}

@@ -1,11 +1,13 @@
 package kproxy
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 // ErrBadAnswer wraps the error of an answer that names brokers but cannot
@@ -57,50 +59,27 @@ type endpoint struct {
 	port *int32
 }
 
-// endpoints returns every broker address resp carries.
+// endpoints returns every broker address resp carries: each has NodeID,
+// Host and Port fields, in FindCoordinator itself (v0-v3) and in the
+// elements of its Coordinators (v4+), and of the Brokers or NodeEndpoints
+// of the other rewritten answers.
 func endpoints(resp kmsg.Response) []endpoint {
 	var eps []endpoint
-	add := func(node int32, host *string, port *int32) {
+	add := func(v reflect.Value) {
+		host := v.FieldByName("Host").Addr().Interface().(*string)
 		if *host != "" { // an error answer (FindCoordinator) names no broker
-			eps = append(eps, endpoint{node, host, port})
+			eps = append(eps, endpoint{int32(v.FieldByName("NodeID").Int()), host, v.FieldByName("Port").Addr().Interface().(*int32)})
 		}
 	}
-	switch r := resp.(type) {
-	case *kmsg.MetadataResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.FindCoordinatorResponse:
-		add(r.NodeID, &r.Host, &r.Port)
-		for i := range r.Coordinators {
-			c := &r.Coordinators[i]
-			add(c.NodeID, &c.Host, &c.Port)
-		}
-	case *kmsg.DescribeClusterResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.ProduceResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.FetchResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.ShareFetchResponse:
-		for i := range r.NodeEndpoints {
-			b := &r.NodeEndpoints[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.ShareAcknowledgeResponse:
-		for i := range r.NodeEndpoints {
-			b := &r.NodeEndpoints[i]
-			add(b.NodeID, &b.Host, &b.Port)
+	v := reflect.ValueOf(resp).Elem()
+	if _, ok := resp.(*kmsg.FindCoordinatorResponse); ok {
+		add(v)
+	}
+	for _, list := range []string{"Brokers", "Coordinators", "NodeEndpoints"} {
+		if l := v.FieldByName(list); l.IsValid() {
+			for i := range l.Len() {
+				add(l.Index(i))
+			}
 		}
 	}
 	return eps
@@ -113,36 +92,14 @@ func headerLen(key int16, flexible bool, frame []byte) (int, error) {
 	if len(frame) < 4 {
 		return 0, fmt.Errorf("%w: %d bytes, no correlation id", ErrBadAnswer, len(frame))
 	}
-	n := 4
 	if !flexible || key == apiVersionsKey {
-		return n, nil
+		return 4, nil
 	}
-	uv := func() (uint64, error) {
-		v, m := binary.Uvarint(frame[n:])
-		if m <= 0 {
-			return 0, fmt.Errorf("%w: bad tagged fields in the header", ErrBadAnswer)
-		}
-		n += m
-		return v, nil
+	rest, ok := kafkaframe.SkipTags(frame[4:])
+	if !ok {
+		return 0, fmt.Errorf("%w: bad tagged fields in the header", ErrBadAnswer)
 	}
-	count, err := uv()
-	if err != nil {
-		return 0, err
-	}
-	for range count {
-		if _, err := uv(); err != nil { // tag
-			return 0, err
-		}
-		size, err := uv()
-		if err != nil {
-			return 0, err
-		}
-		if size > uint64(len(frame)-n) {
-			return 0, fmt.Errorf("%w: tagged field past the end of the header", ErrBadAnswer)
-		}
-		n += int(size)
-	}
-	return n, nil
+	return len(frame) - len(rest), nil
 }
 
 // flexible reports whether key at version ver has flexible messages.
