@@ -123,18 +123,25 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 		fmt.Fprintln(c.out, i18n.T("kafkalocal.started", "id", b.NodeID, "pid", pid, "logs", f.logs))
 	}
 	fmt.Fprintln(c.out, i18n.T("kafkalocal.waiting", "mode", mode))
-	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
-	defer cancel()
-	alive := aliveCheck(c, mode, brokers)
-	err = waitBrokers(ctx, brokers, len(brokers), alive)
-	if err == nil {
-		err = ensureTopic(ctx, mode, alive)
-	}
-	if err != nil {
+	if err := ready(ctx, c, mode, brokers, len(brokers), true); err != nil {
 		stopAll(c, started)
 		return nil, err
 	}
 	return status(c, mode), nil
+}
+
+// ready waits, within the ready timeout, until each broker of bs answers
+// on DIRECT and sees want brokers (see waitBrokers) and, with topic, until
+// the training topic is ready (see ensureTopic); it fails as soon as one
+// of bs dies.
+func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic bool) error {
+	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
+	defer cancel()
+	alive := aliveCheck(c, mode, bs)
+	if err := waitBrokers(ctx, bs, want, alive); err != nil || !topic {
+		return err
+	}
+	return ensureTopic(ctx, mode, alive)
 }
 
 // prepare checks that the ports of the brokers to start are free, writes
@@ -329,12 +336,7 @@ func status(c cfg, mode string) *Cluster {
 		f := filesOf(c, mode, b.NodeID)
 		bs := BrokerStatus{Broker: b, PID: runningPID(f), LogFile: f.serverLog()}
 		bs.Running = bs.PID != 0
-		if bs.Running {
-			if p, err := newProbe(b); err == nil {
-				bs.Answering = p.check(context.Background(), 1) == nil
-				p.close()
-			}
-		}
+		bs.Answering = bs.Running && checkBroker(context.Background(), b, 1) == nil
 		st.Brokers = append(st.Brokers, bs)
 	}
 	return st
@@ -397,9 +399,7 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 		}
 		fmt.Fprintln(c.out, i18n.T("kafkalocal.restarted", "mode", mode, "id", i, "pid", pid))
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
-	defer cancel()
-	return waitBrokers(ctx, []Broker{b}, 1, aliveCheck(c, mode, []Broker{b}))
+	return ready(ctx, c, mode, []Broker{b}, 1, false)
 }
 
 // WaitReady waits until the brokers of the current mode are all ready as
@@ -409,18 +409,12 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
-	defer cancel()
 	mode := currentMode(c)
 	if mode == "" {
 		return errors.New("kafkalocal: no local Kafka was brought up")
 	}
 	brokers, _ := Layout(mode)
-	alive := aliveCheck(c, mode, brokers)
-	if err := waitBrokers(ctx, brokers, len(brokers), alive); err != nil {
-		return err
-	}
-	return ensureTopic(ctx, mode, alive)
+	return ready(ctx, c, mode, brokers, len(brokers), true)
 }
 
 // brokerMode returns the current mode after checking that i is one of its
