@@ -69,20 +69,15 @@ func (c *Cluster) DirectBootstrap() string {
 // when none runs, storage is formatted fresh unless KeepData is given.
 // Up fails if brokers of the other mode run.
 func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return nil, err
-	}
 	brokers, err := Layout(mode)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := lock(ctx, c)
+	c, unlock, err := locked(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-
 	for _, other := range []string{ModeSingleNode, ModeCluster} {
 		if other != mode && len(runningBrokers(c, other)) > 0 {
 			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
@@ -252,11 +247,7 @@ func stopAll(c cfg, fs []brokerFiles) {
 // gone. Broker files and logs stay for inspection; the next Up formats
 // fresh storage.
 func Down(ctx context.Context, opts ...Opt) error {
-	c, err := newConfig(opts)
-	if err != nil {
-		return err
-	}
-	unlock, err := lock(ctx, c)
+	c, unlock, err := locked(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -370,11 +361,7 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 // but wait if the broker already runs. Use WaitReady to also wait for full
 // ISRs.
 func StartBroker(ctx context.Context, i int, opts ...Opt) error {
-	c, err := newConfig(opts)
-	if err != nil {
-		return err
-	}
-	unlock, err := lock(ctx, c)
+	c, unlock, err := locked(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -19,11 +19,17 @@ import (
 // pollInterval is how often process and readiness checks look again.
 const pollInterval = 200 * time.Millisecond
 
-// lock takes an exclusive flock on <dir>/lock so that concurrent prodlab
-// processes (a CLI and a test, two test packages) do not start the same
-// brokers twice. It gives up when ctx is done.
-func lock(ctx context.Context, c cfg) (func(), error) {
-	return lockFile(ctx, c.lockFile())
+// locked returns the settings opts make, with the exclusive flock of
+// <dir>/lock held until the returned func is called, so that concurrent
+// prodlab processes (a CLI and a test, two test packages) do not start the
+// same brokers twice. It gives up when ctx is done.
+func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return c, nil, err
+	}
+	unlock, err := lockFile(ctx, c.lockFile())
+	return c, unlock, err
 }
 
 // lockFile waits for the exclusive flock of path, creating its directory,
