@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http/httptest"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/toxi/toxitest"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -34,8 +33,14 @@ type fronted struct {
 }
 
 func front(t testing.TB, brokers int) *fronted {
+	return frontWith(t, []kfake.Opt{kfake.NumBrokers(brokers)})
+}
+
+// frontWith fronts a cluster made with copts (and the topic) by a relay
+// made with ropts.
+func frontWith(t testing.TB, copts []kfake.Opt, ropts ...kproxy.Opt) *fronted {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic))
+	c, err := kfake.NewCluster(append(copts, kfake.SeedTopics(3, topic))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +50,7 @@ func front(t testing.TB, brokers int) *fronted {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	r, err := kproxy.New(s, kproxy.Logger(slog.New(slog.DiscardHandler)))
+	r, err := kproxy.New(s, append([]kproxy.Opt{kproxy.Logger(slog.New(slog.DiscardHandler))}, ropts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +64,7 @@ func front(t testing.TB, brokers int) *fronted {
 		t.Fatal(err)
 	}
 	r.Exempt(boot)
-	api := httptest.NewServer(s.Routes())
-	t.Cleanup(api.Close)
-	tc, err := toxiclient.New(api.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tc, _ := toxitest.Client(t, s)
 	return &fronted{cluster: c, toxi: s, tc: tc, relay: r, bootstrap: boot}
 }
 
@@ -82,6 +82,7 @@ func (f *fronted) proxyAddrs() map[string]bool {
 func (f *fronted) checkOnlyProxies(t testing.TB, who string, addrs []string, want int) {
 	t.Helper()
 	proxies := f.proxyAddrs()
+	addrs = slices.Sorted(slices.Values(addrs))
 	for _, a := range addrs {
 		if !proxies[a] {
 			t.Errorf("%s: metadata names %s, not a Toxiproxy proxy (%v)", who, a, proxies)
@@ -131,7 +132,6 @@ func franzMetadata(t *testing.T, cl *kgo.Client) []string {
 	for _, b := range resp.Brokers {
 		out = append(out, net.JoinHostPort(b.Host, fmt.Sprint(b.Port)))
 	}
-	sort.Strings(out)
 	return out
 }
 

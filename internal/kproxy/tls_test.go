@@ -3,7 +3,6 @@ package kproxy_test
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,8 +14,6 @@ import (
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/labca"
-	"github.com/prodlab/prodlab/internal/toxi"
-	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 func pool(t *testing.T, caPath string) *x509.CertPool {
@@ -42,12 +39,6 @@ func TestTLSThroughRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(3, topic), kfake.TLS(brokerTLS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-
 	dir := t.TempDir()
 	labTLS, labCA, err := kproxy.LabCA(dir, "127.0.0.1", "localhost")
 	if err != nil {
@@ -59,32 +50,9 @@ func TestTLSThroughRelay(t *testing.T) {
 	if _, again, err := kproxy.LabCA(dir, "127.0.0.1"); err != nil || again != labCA {
 		t.Fatalf("second LabCA: %s, %v", again, err)
 	}
-	s, err := toxi.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	r, err := kproxy.New(s, kproxy.ClientTLS(labTLS),
+	f := frontWith(t, []kfake.Opt{kfake.NumBrokers(3), kfake.TLS(brokerTLS)}, kproxy.ClientTLS(labTLS),
 		kproxy.Dial(clientopts.TLSDialer(&tls.Config{RootCAs: pool(t, brokerCA), MinVersion: tls.VersionTLS12}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	up, err := r.Listen(c.ListenAddrs()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := s.AddProxy("kafka", "127.0.0.1:0", up)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := httptest.NewServer(s.Routes())
-	t.Cleanup(api.Close)
-	tc, err := toxiclient.New(api.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fronted{cluster: c, toxi: s, tc: tc, relay: r, bootstrap: boot}
+	boot := f.bootstrap
 
 	// A client that trusts only the brokers' CA fails: the relay serves the lab's.
 	bad, err := kgo.NewClient(kgo.SeedBrokers(boot), kgo.DialTLSConfig(&tls.Config{RootCAs: pool(t, brokerCA)}), kgo.RequestRetries(0))
