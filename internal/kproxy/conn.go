@@ -20,9 +20,9 @@ const maxInFlight = 1024
 // keepBuf is the biggest read buffer a connection keeps between frames.
 const keepBuf = 1 << 20
 
-// readFrame reads the next frame from in, whole, into *buf; one with less
-// than min bytes after its length is ErrProtocol. *buf keeps the frame's
-// array for the next read, up to keepBuf.
+// readFrame reads the next frame from in into *buf, which keeps its array
+// for the next read up to keepBuf; under min bytes after its length is
+// ErrProtocol.
 func readFrame(in io.Reader, buf *[]byte, max int32, min int) ([]byte, error) {
 	f, err := kafkaframe.Read(in, *buf, max)
 	if err != nil {
@@ -37,9 +37,8 @@ func readFrame(in io.Reader, buf *[]byte, max int32, min int) ([]byte, error) {
 	return f, nil
 }
 
-// ErrProtocol wraps what closes a connection that does not follow the
-// Kafka protocol as the relay must: an answer out of order, SaslHandshake
-// v0 (raw SASL frames follow, with no Kafka header).
+// ErrProtocol wraps what closes a connection that the relay cannot follow:
+// an answer out of order, SaslHandshake v0.
 var ErrProtocol = errors.New("kproxy: protocol")
 
 // inflight is a request awaiting its answer.
@@ -113,8 +112,8 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 }
 
 // answered reports whether the request frame (without its size) gets an
-// answer: all but Produce with acks=0. A Produce request too short to say
-// is taken as answered: its answer then finds it.
+// answer: all but Produce with acks=0 (one too short to say counts as
+// answered).
 func answered(key, ver int16, f []byte) bool {
 	if key != 0 {
 		return true
@@ -124,8 +123,7 @@ func answered(key, ver int16, f []byte) bool {
 }
 
 // produceAcks reads the acks of the Produce request frame f (without its
-// size): after the request header (api key, version, correlation id,
-// client id, tagged fields if flexible) and, from v3, the transactional id.
+// size), after the request header and, from v3, the transactional id.
 func produceAcks(ver int16, f []byte) (int16, bool) {
 	n := 8
 	str16 := func() bool { // nullable string, int16 size
@@ -171,9 +169,8 @@ func produceAcks(ver int16, f []byte) (int16, bool) {
 }
 
 // answers copies answer frames from up to c, rewriting those that name
-// brokers. Kafka answers a connection's requests in order: an answer to
-// any other correlation id than the oldest pending one closes the
-// connection, as does one when no request is pending.
+// brokers. Kafka answers in order: an answer to anything but the oldest
+// pending request closes the connection.
 func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte

@@ -10,32 +10,26 @@ import (
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// ErrBadAnswer wraps the error of an answer that names brokers but cannot
-// be parsed: its connection is closed rather than the answer passed on
-// with an address that is not rewritten.
+// ErrBadAnswer wraps the error of an answer that names brokers but does
+// not parse: its connection is closed rather than the answer passed on.
 var ErrBadAnswer = errors.New("kproxy: unparsable answer")
 
 // RewrittenKeys are the API keys whose answers can name a broker's host
-// and port, and which the relay rewrites: Produce (v10+, leader hints,
-// KIP-951), Fetch (v16+, idem), Metadata, FindCoordinator,
-// DescribeCluster, ShareFetch and ShareAcknowledge. Heartbeats
-// (ConsumerGroupHeartbeat, ShareGroupHeartbeat), DescribeTopicPartitions
-// and the group APIs name brokers by node id only. DescribeQuorum names
-// controller listeners, which clients do not dial; the Raft and
-// registration APIs are between brokers and controllers.
+// and port: Produce (v10+, KIP-951 leader hints), Fetch (v16+), Metadata,
+// FindCoordinator, DescribeCluster, ShareFetch and ShareAcknowledge. The
+// other client APIs name brokers by node id only; DescribeQuorum names
+// controllers, which clients do not dial.
 var RewrittenKeys = []int16{0, 1, 3, 10, 60, 78, 79}
 
-// apiVersionsKey is ApiVersions: its answer is read to cap the versions of
-// the rewritten APIs at those kmsg knows, and its response header is
-// always v0, flexible or not.
+// apiVersionsKey is ApiVersions, whose answer capVersions reads and whose
+// response header is always v0.
 const apiVersionsKey = 18
 
-// saslHandshakeKey is SaslHandshake: v0 is followed by SASL frames without
-// Kafka headers, which the relay cannot follow.
+// saslHandshakeKey is SaslHandshake, whose v0 is followed by raw SASL
+// frames that the relay cannot follow.
 const saslHandshakeKey = 17
 
-// rewritable reports whether the answer to key at version ver can name
-// brokers.
+// rewritable reports whether key's answer at version ver can name brokers.
 func rewritable(key, ver int16) bool {
 	switch key {
 	case 0:
@@ -86,8 +80,8 @@ func endpoints(resp kmsg.Response) []endpoint {
 }
 
 // headerLen returns the length of the response header at the start of
-// frame (the frame without its size): the correlation id, then tagged
-// fields if the response is flexible (never for ApiVersions).
+// frame (without its size): the correlation id, then tagged fields if
+// flexible (never for ApiVersions).
 func headerLen(key int16, flexible bool, frame []byte) (int, error) {
 	if len(frame) < 4 {
 		return 0, fmt.Errorf("%w: %d bytes, no correlation id", ErrBadAnswer, len(frame))
@@ -112,12 +106,10 @@ func flexible(key, ver int16) bool {
 	return req.IsFlexible()
 }
 
-// rewrite returns the answer frame (without its size) to a request key at
-// version ver with every broker address replaced by what addr returns. An
-// answer that names no broker, or whose brokers addr leaves as they are,
-// comes back as frame itself, byte for byte. An ApiVersions answer comes
-// back with the rewritten APIs capped at the versions kmsg knows, if the
-// broker offers more. Any other answer comes back untouched.
+// rewrite returns the answer frame (without its size) to key at version
+// ver with every broker address replaced by what addr returns, or frame
+// itself if nothing changes. An ApiVersions answer comes back through
+// capVersions.
 func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if key == apiVersionsKey {
 		return capVersions(ver, frame), nil
@@ -158,10 +150,9 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 }
 
 // capVersions returns the ApiVersions answer frame with every rewritten
-// API's max version capped at what kmsg knows: a client then never asks
-// for a version whose answer the relay could not parse. frame comes back
-// as it is if nothing is capped or if it does not parse (ApiVersions
-// names no broker; the client copes with its own error).
+// API's max version capped at what kmsg knows, so that no client asks for
+// an answer the relay cannot parse; frame itself if nothing is capped or
+// it does not parse.
 func capVersions(ver int16, frame []byte) []byte {
 	if len(frame) < 4 {
 		return frame
