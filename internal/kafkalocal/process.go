@@ -130,16 +130,9 @@ func (c cfg) javaArgs(f brokerFiles, main string, args ...string) []string {
 	return append(a, args...)
 }
 
-// startProcess starts broker f's JVM detached in its own session (so it
-// outlives the caller and gets its own process group), with output in
-// logs/stdout.log, and records its pid.
-func startProcess(c cfg, f brokerFiles) (int, error) {
-	return startWith(c, f, detached)
-}
-
-// startWith starts broker f's JVM as its own process group leader, which
-// stopProcess signals, tied to this process or not (see procAttr), and
-// records its pid.
+// startWith starts broker f's JVM as the leader of its own process group,
+// which stopProcess signals, tied to this process or detached (see
+// procAttr), with output in logs/stdout.log, and records its pid.
 func startWith(c cfg, f brokerFiles, mode childMode) (int, error) {
 	attr, err := procAttr(mode)
 	if err != nil {
@@ -198,8 +191,8 @@ func runningPID(f brokerFiles) int {
 	return pid
 }
 
-// isBroker reports whether pid is alive (not a zombie) and is the Kafka JVM
-// of broker f, which guards against a recycled pid.
+// isBroker reports whether pid is alive, not a zombie, and broker f's JVM,
+// not a recycled pid.
 func isBroker(pid int, f brokerFiles) bool {
 	if !alive(pid) {
 		return false
@@ -226,9 +219,8 @@ func procfs() bool {
 	return err == nil
 }
 
-// stopProcess sends sig to broker f's process group, then waits until the
-// JVM is gone. After grace it escalates to SIGKILL; it gives up after a
-// further 10 seconds.
+// stopProcess sends sig to broker f's process group and waits until the
+// JVM is gone: SIGKILL after grace, giving up 10 seconds later.
 func stopProcess(ctx context.Context, f brokerFiles, sig syscall.Signal, grace time.Duration) error {
 	pid := runningPID(f)
 	if pid == 0 {

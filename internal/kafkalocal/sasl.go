@@ -18,37 +18,24 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// Secure describes a single KRaft broker whose client listener is SASL_SSL,
-// as a managed cluster's is: see StartSecure. Its listener also takes
-// OAUTHBEARER with Kafka's default validator, which accepts unsecured
-// (alg "none") tokens: a test broker only.
+// Secure describes a single KRaft broker whose client listener is
+// SASL_SSL, as a managed cluster's is (see StartSecure), with OAUTHBEARER
+// taking unsecured tokens too: a test broker only. Dir holds its config,
+// data and logs; CertFile and KeyFile are its PEM chain and PKCS#8 key
+// (WriteCerts); ScramUsers (SCRAM-SHA-512) and PlainUsers map names to
+// passwords.
 type Secure struct {
-	// Dir holds the broker's config, data and logs; the caller owns it
-	// (a test's t.TempDir()).
-	Dir string
-	// CertFile and KeyFile are the broker's PEM certificate chain and
-	// PKCS#8 key (see WriteCerts).
-	CertFile, KeyFile string
-	// ScramUsers are SCRAM-SHA-512 users, name → password, created when the
-	// storage is formatted.
-	ScramUsers map[string]string
-	// PlainUsers are PLAIN users, name → password, held by the listener's
-	// JAAS config.
-	PlainUsers map[string]string
+	Dir, CertFile, KeyFile string
+	ScramUsers, PlainUsers map[string]string
 }
 
-// SecureBroker is a running broker started by StartSecure.
+// SecureBroker is a running broker started by StartSecure: its SASL_SSL
+// listener's advertised address (localhost:<port>), its PLAINTEXT listener
+// for the harness and between brokers, and its server.log.
 type SecureBroker struct {
-	// Addr is the SASL_SSL listener's advertised address, localhost:<port>:
-	// the broker advertises itself, so clients connect to it directly.
-	Addr string
-	// Internal is a PLAINTEXT listener on 127.0.0.1 for the harness and
-	// inter-broker traffic; clients under test never use it.
-	Internal string
-	// LogFile is the broker's server.log.
-	LogFile string
-	files   brokerFiles
-	c       cfg
+	Addr, Internal, LogFile string
+	files                   brokerFiles
+	c                       cfg
 }
 
 // The listener names of a Secure broker.
@@ -57,10 +44,9 @@ const (
 	listenerInternal = "INTERNAL"
 )
 
-// StartSecure formats and starts the broker described by s on free ports,
-// with the jars of the configured Kafka version (fetched if needed), and
-// waits until it answers and the prodlab.DefaultTopic topic exists.
-// Stop stops it. The fixed ports of Up are never used.
+// StartSecure formats and starts the broker s describes on free ports,
+// fetching the jars if needed, and waits until it answers and
+// prodlab.DefaultTopic exists. Stop stops it.
 func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -105,8 +91,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	if err := formatWith(ctx, c, f, scram...); err != nil {
 		return nil, err
 	}
-	// Unlike Up's brokers, it dies with the process that started it: a
-	// test killed at its timeout leaves no JVM behind.
+	// Tied: a test killed at its timeout leaves no JVM behind.
 	if _, err := startWith(c, f, tied); err != nil {
 		return nil, err
 	}
