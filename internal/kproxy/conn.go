@@ -20,11 +20,11 @@ const maxInFlight = 1024
 // keepBuf is the biggest read buffer a connection keeps between frames.
 const keepBuf = 1 << 20
 
-// readFrame reads the next frame from in into *buf, which keeps its array
-// for the next read up to keepBuf; under min bytes after its length is
-// ErrProtocol.
-func readFrame(in io.Reader, buf *[]byte, max int32, min int) ([]byte, error) {
-	f, err := kafkaframe.Read(in, *buf, max)
+// readFrame reads the next frame, up to kafkaframe.DefaultMax, from in into
+// *buf, which keeps its array for the next read up to keepBuf; under min
+// bytes after its length is ErrProtocol.
+func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
+	f, err := kafkaframe.Read(in, *buf, kafkaframe.DefaultMax)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ type inflight struct {
 func (r *Relay) relay(c net.Conn, upstreams []string) {
 	if r.cfg.clientTLS != nil {
 		tc := tls.Server(c, r.cfg.clientTLS)
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err := tc.HandshakeContext(ctx)
 		cancel()
 		if err != nil {
@@ -92,7 +92,7 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 	in := bufio.NewReaderSize(c, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, &buf, r.cfg.maxFrame, 8) // key, version, correlation id
+		f, err := readFrame(in, &buf, 8) // key, version, correlation id
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, &buf, r.cfg.maxFrame, 4) // correlation id
+		f, err := readFrame(in, &buf, 4) // correlation id
 		if err != nil {
 			return err
 		}

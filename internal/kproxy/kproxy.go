@@ -21,8 +21,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 // Proxies creates Toxiproxy proxies, as *toxi.Server does: AddProxy starts
@@ -32,7 +30,7 @@ type Proxies interface {
 	AddProxy(name, listen, upstream string) (string, error)
 }
 
-// ErrTooManyBrokers means an answer named a broker past MaxBrokers: its
+// ErrTooManyBrokers means an answer named a broker past the 64th: its
 // connection is closed rather than the broker's own address passed on.
 var ErrTooManyBrokers = errors.New("kproxy: too many brokers")
 
@@ -46,46 +44,30 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 type Opt func(*cfg)
 
 type cfg struct {
-	host       string
-	advertise  string
-	maxBrokers int
-	maxFrame   int32
-	dial       DialFunc
-	timeout    time.Duration
-	logger     *slog.Logger
-	prefix     string
-	clientTLS  *tls.Config
+	host      string
+	advertise string // what rewritten answers name: host, or 127.0.0.1 for an unspecified host
+	dial      DialFunc
+	logger    *slog.Logger
+	clientTLS *tls.Config
 }
+
+// The relay's bounds: the brokers it makes proxies for, and each dial of a
+// broker or creation of its proxy.
+const (
+	maxBrokers = 64
+	timeout    = 30 * time.Second
+)
 
 // Host is the interface the brokers' Toxiproxy proxies listen on, default
 // 127.0.0.1. The relay's own listeners always bind 127.0.0.1.
 func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
-// Advertise is the host that rewritten answers name, default Host (or
-// 127.0.0.1 if Host is an unspecified address such as 0.0.0.0).
-func Advertise(h string) Opt { return func(c *cfg) { c.advertise = h } }
-
-// MaxBrokers caps the brokers the relay creates proxies for, default 64.
-func MaxBrokers(n int) Opt { return func(c *cfg) { c.maxBrokers = n } }
-
-// MaxFrame caps the size of a request or an answer, default 100 MiB
-// (kafkaframe.DefaultMax); a bigger frame closes its connection.
-func MaxFrame(n int32) Opt { return func(c *cfg) { c.maxFrame = n } }
-
 // Dial dials the brokers (with TLS for an SSL cluster), default a
 // net.Dialer.
 func Dial(fn DialFunc) Opt { return func(c *cfg) { c.dial = fn } }
 
-// Timeout bounds each dial of a broker and each creation of a broker's
-// proxy, default 30 s.
-func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
-
 // Logger receives the relay's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
-
-// ProxyPrefix starts the name of every broker's proxy, default "broker-":
-// broker-<node id>.
-func ProxyPrefix(p string) Opt { return func(c *cfg) { c.prefix = p } }
 
 // ClientTLS makes the relay serve TLS to clients with t (see LabCA),
 // default none.
@@ -126,25 +108,16 @@ type Broker struct {
 
 // New returns a relay that creates its brokers' proxies in px.
 func New(px Proxies, opts ...Opt) (*Relay, error) {
-	c := cfg{host: "127.0.0.1", maxBrokers: 64, maxFrame: kafkaframe.DefaultMax, timeout: 30 * time.Second, prefix: "broker-"}
+	c := cfg{host: "127.0.0.1"}
 	for _, o := range opts {
 		o(&c)
 	}
-	switch {
-	case px == nil:
+	if px == nil {
 		return nil, errors.New("kproxy: no Proxies")
-	case c.maxBrokers < 1:
-		return nil, fmt.Errorf("kproxy: MaxBrokers %d: at least 1", c.maxBrokers)
-	case c.maxFrame < 64:
-		return nil, fmt.Errorf("kproxy: MaxFrame %d: at least 64", c.maxFrame)
-	case c.timeout <= 0:
-		return nil, fmt.Errorf("kproxy: Timeout %v is not positive", c.timeout)
 	}
-	if c.advertise == "" {
-		c.advertise = c.host
-		if ip := net.ParseIP(c.host); c.host == "" || ip != nil && ip.IsUnspecified() {
-			c.advertise = "127.0.0.1"
-		}
+	c.advertise = c.host
+	if ip := net.ParseIP(c.host); c.host == "" || ip != nil && ip.IsUnspecified() {
+		c.advertise = "127.0.0.1"
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -229,7 +202,7 @@ func (r *Relay) untrack(c net.Conn) {
 func (r *Relay) dialUpstream(upstreams []string) (net.Conn, error) {
 	var errs []error
 	for _, up := range upstreams {
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		c, err := r.cfg.dial(ctx, "tcp", up)
 		cancel()
 		if err == nil {
@@ -251,7 +224,7 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	if b == nil {
 		return host, port, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	select {
 	case <-b.done:
@@ -278,12 +251,12 @@ func (r *Relay) broker(nodeID int32, up, host string, port int32) (*broker, erro
 	if r.closed {
 		return nil, ErrClosed
 	}
-	if len(r.brokers) >= r.cfg.maxBrokers {
-		return nil, fmt.Errorf("%w: %d already; broker %d (%s) gets none (MaxBrokers)", ErrTooManyBrokers, r.cfg.maxBrokers, nodeID, up)
+	if len(r.brokers) >= maxBrokers {
+		return nil, fmt.Errorf("%w: %d already; broker %d (%s) gets none", ErrTooManyBrokers, maxBrokers, nodeID, up)
 	}
-	name := r.cfg.prefix + strconv.Itoa(int(nodeID))
+	name := "broker-" + strconv.Itoa(int(nodeID))
 	for i := 2; r.names[name]; i++ {
-		name = r.cfg.prefix + strconv.Itoa(int(nodeID)) + "-" + strconv.Itoa(i)
+		name = "broker-" + strconv.Itoa(int(nodeID)) + "-" + strconv.Itoa(i)
 	}
 	b := &broker{done: make(chan struct{}), info: Broker{NodeID: nodeID, Name: name, Upstream: up}}
 	r.brokers[up], r.names[name] = b, true
