@@ -43,11 +43,8 @@ func (c *Cluster) Running() bool {
 
 // DirectBootstrap returns the comma-separated DIRECT addresses.
 func (c *Cluster) DirectBootstrap() string {
-	var parts []string
-	for _, b := range c.Brokers {
-		parts = append(parts, DirectAddr(b.NodeID))
-	}
-	return strings.Join(parts, ",")
+	boot, _ := DirectBootstrap(c.Mode)
+	return boot
 }
 
 // Up starts the brokers of mode, fetching the jars if needed, and waits

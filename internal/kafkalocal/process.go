@@ -130,11 +130,17 @@ func (c cfg) javaArgs(f brokerFiles, main string, args ...string) []string {
 	return append(a, args...)
 }
 
+// Whether a broker dies with the process that starts it (startWith).
+const (
+	detached = false
+	tied     = true
+)
+
 // startWith starts broker f's JVM as the leader of its own process group,
 // which stopProcess signals, tied to this process or detached (see
 // procAttr), with output in logs/stdout.log, and records its pid.
-func startWith(c cfg, f brokerFiles, mode childMode) (int, error) {
-	attr, err := procAttr(mode)
+func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
+	attr, err := procAttr(tied)
 	if err != nil {
 		return 0, err
 	}

@@ -10,14 +10,7 @@ import (
 // process handling (process groups, signals, flock) does not exist.
 var ErrWindows = errors.New("kafkalocal: real Kafka brokers run on Linux and macOS only; on Windows, run prodlab inside WSL2")
 
-type childMode int
-
-const (
-	detached childMode = iota
-	tied
-)
-
-func procAttr(childMode) (*syscall.SysProcAttr, error) { return nil, ErrWindows }
+func procAttr(bool) (*syscall.SysProcAttr, error) { return nil, ErrWindows }
 
 func tryLock(*os.File) (busy bool, err error) { return false, ErrWindows }
 
