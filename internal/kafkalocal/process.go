@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -32,32 +33,13 @@ func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 	return c, unlock, err
 }
 
-// lockFile waits for the exclusive flock of path, creating its directory,
-// and returns its release.
+// lockFile waits for the exclusive lock of path (runlock.Wait).
 func lockFile(ctx context.Context, path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	release, err := runlock.Wait(ctx, path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("kafkalocal: %w", err)
 	}
-	if werr := wait.Until(ctx, func() bool {
-		var busy bool
-		busy, err = tryLock(f)
-		return !busy
-	}); werr != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("kafkalocal: waiting for lock %s: %w", path, werr)
-	}
-	if err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("kafkalocal: lock %s: %w", path, err)
-	}
-	return func() {
-		unlock(f)
-		_ = f.Close()
-	}, nil
+	return release, nil
 }
 
 // brokerFiles names the files of one broker.
