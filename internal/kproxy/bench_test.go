@@ -9,8 +9,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/prodlab/prodlab/internal/toxi"
 )
 
 // BenchmarkProduceLatency: sequential sync produces of one small record,
@@ -32,16 +30,7 @@ func BenchmarkProduceLatency(b *testing.B) {
 // toxiproxyOnly returns the options of a client of a kfake broker behind a
 // Toxiproxy proxy, every connection dialled to that proxy.
 func toxiproxyOnly(b *testing.B) []kgo.Opt {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(c.Close)
-	s, err := toxi.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(s.Close)
+	c, s := clusterAndToxi(b, kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
 	px, err := s.AddProxy("kafka", "127.0.0.1:0", c.ListenAddrs()[0])
 	if err != nil {
 		b.Fatal(err)
