@@ -161,13 +161,14 @@ func Layout(mode string) ([]Broker, error) {
 		return nil, err
 	}
 	bs := make([]Broker, n)
+	ports := prodlab.DefaultPorts
 	for i := 1; i <= n; i++ {
 		bs[i-1] = Broker{
 			NodeID:              i,
 			Host:                loopbackIP,
-			Direct:              Listener{ListenerDirect, loopbackIP, DirectPort(i), directHost, DirectPort(i)},
-			Proxied:             Listener{ListenerProxied, loopbackIP, ProxiedPort(i), proxyHost, ProxyListenPort(i)},
-			Controller:          Listener{Name: ListenerController, BindHost: loopbackIP, Port: ControllerPort(i)},
+			Direct:              Listener{ListenerDirect, loopbackIP, ports.BrokerPort(i), directHost, ports.BrokerPort(i)},
+			Proxied:             Listener{ListenerProxied, loopbackIP, ports.ProxiedPort(i), proxyHost, ProxyListenPort(i)},
+			Controller:          Listener{Name: ListenerController, BindHost: loopbackIP, Port: ports.ControllerPort(i)},
 			InterBrokerListener: ListenerDirect,
 			Proxy:               Proxy{Name: ProxyName(i), ListenPort: ProxyListenPort(i), Upstream: ProxiedUpstream(i)},
 		}
@@ -175,18 +176,12 @@ func Layout(mode string) ([]Broker, error) {
 	return bs, nil
 }
 
-// DirectPort returns the DIRECT port of broker i (9092+i-1).
-func DirectPort(i int) int { return prodlab.DefaultPorts.BrokerPort(i) }
-
 // DirectAddr returns the advertised DIRECT address of broker i.
-func DirectAddr(i int) string { return hostPort(directHost, DirectPort(i)) }
-
-// ProxiedPort returns the port of broker i's PROXIED listener (31092+i-1).
-func ProxiedPort(i int) int { return prodlab.DefaultPorts.ProxiedPort(i) }
+func DirectAddr(i int) string { return hostPort(directHost, prodlab.DefaultPorts.BrokerPort(i)) }
 
 // ProxiedUpstream returns the upstream of broker i's proxy in the jar
 // layout.
-func ProxiedUpstream(i int) string { return hostPort(loopbackIP, ProxiedPort(i)) }
+func ProxiedUpstream(i int) string { return hostPort(loopbackIP, prodlab.DefaultPorts.ProxiedPort(i)) }
 
 // ProxyName returns the Toxiproxy proxy name of broker i: "kafka" for
 // broker 1, "kafka-i" otherwise.
@@ -204,9 +199,6 @@ func ProxyListenPort(i int) int { return prodlab.DefaultPorts.ProxyPort(i) }
 // ProxyListenAddr returns the advertised PROXIED address of broker i in the
 // jar layout.
 func ProxyListenAddr(i int) string { return hostPort(proxyHost, ProxyListenPort(i)) }
-
-// ControllerPort returns the CONTROLLER port of broker i (19092+i-1).
-func ControllerPort(i int) int { return prodlab.DefaultPorts.ControllerPort(i) }
 
 // DirectBootstrap returns the comma-separated DIRECT addresses of all
 // brokers of a mode.

@@ -14,6 +14,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/prodlab/prodlab"
 )
 
 func TestLayout(t *testing.T) {
@@ -520,7 +522,7 @@ func ComposeLayout(mode string) ([]Broker, error) {
 		b.Controller.BindHost = composeBind
 		b.Internal = Listener{listenerInternal, composeBind, InternalPort(b.NodeID), svc, InternalPort(b.NodeID)}
 		b.InterBrokerListener = listenerInternal
-		b.Proxy.Upstream = hostPort(svc, ProxiedPort(b.NodeID))
+		b.Proxy.Upstream = hostPort(svc, prodlab.DefaultPorts.ProxiedPort(b.NodeID))
 	}
 	return bs, nil
 }
