@@ -176,19 +176,25 @@ func checkPorts(ctx context.Context, bs []Broker) error {
 	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? `scripts/kafka-local.sh down` stops the jar brokers)", last)
 }
 
-// aliveCheck returns a func that fails as soon as one broker of bs died,
-// quoting the end of its log.
+// aliveCheck returns a func that fails as soon as one broker of bs died.
 func aliveCheck(c cfg, mode string, bs []Broker) func() error {
 	return func() error {
 		for _, b := range bs {
-			f := filesOf(c, mode, b.NodeID)
-			if runningPID(f) == 0 {
-				return fmt.Errorf("kafkalocal: broker %d exited; end of %s:\n%s\nend of %s:\n%s",
-					b.NodeID, f.serverLog(), tailFile(f.serverLog(), 25), f.stdout, tailFile(f.stdout, 15))
+			if err := exited(filesOf(c, mode, b.NodeID)); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
+}
+
+// exited fails, quoting the end of its logs, if broker f does not run.
+func exited(f brokerFiles) error {
+	if runningPID(f) != 0 {
+		return nil
+	}
+	return fmt.Errorf("kafkalocal: the broker of %s exited; end of %s:\n%s\nend of %s:\n%s",
+		f.dir, f.serverLog(), tailFile(f.serverLog(), 25), f.stdout, tailFile(f.stdout, 15))
 }
 
 func tailFile(path string, n int) string {

@@ -157,23 +157,11 @@ func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 	return pid, nil
 }
 
-// readPID returns the pid recorded for broker f, or 0.
-func readPID(f brokerFiles) int {
-	b, err := os.ReadFile(f.pid)
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0
-	}
-	return pid
-}
-
-// runningPID returns the pid of broker f if its JVM is running, else 0.
+// runningPID returns the pid recorded for broker f if its JVM runs, else 0.
 func runningPID(f brokerFiles) int {
-	pid := readPID(f)
-	if pid == 0 || !isBroker(pid, f) {
+	b, _ := os.ReadFile(f.pid) // none: no pid
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 || !isBroker(pid, f) {
 		return 0
 	}
 	return pid

@@ -97,14 +97,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
-	alive := func() error {
-		if runningPID(f) == 0 {
-			return fmt.Errorf("kafkalocal: the SASL_SSL broker (pid %d) exited; last lines of %s:\n%s\nlast lines of %s:\n%s",
-				readPID(f), f.serverLog(), tailFile(f.serverLog(), 20), f.stdout, tailFile(f.stdout, 20))
-		}
-		return nil
-	}
-	err = waitFor(rctx, "the SASL_SSL broker", alive, func(ctx context.Context) error {
+	err = waitFor(rctx, "the SASL_SSL broker", func() error { return exited(f) }, func(ctx context.Context) error {
 		if err := dialOnce(b.Addr); err != nil {
 			return err
 		}
