@@ -79,9 +79,8 @@ func waitFor(ctx context.Context, what string, alive func() error, check func(co
 	}
 }
 
-// waitBrokers waits until each broker in bs answers Metadata on its DIRECT
-// listener, is registered, sees want brokers, and has its PROXIED listener
-// bound.
+// waitBrokers waits until each broker of bs passes checkBroker and has its
+// PROXIED listener bound.
 func waitBrokers(ctx context.Context, bs []Broker, want int, alive func() error) error {
 	return waitFor(ctx, "brokers", alive, func(ctx context.Context) error {
 		for _, b := range bs {
@@ -96,8 +95,8 @@ func waitBrokers(ctx context.Context, bs []Broker, want int, alive func() error)
 	})
 }
 
-// ensureTopic creates the training topic if it is missing and waits until
-// every partition has a leader and a full ISR.
+// ensureTopic creates the training topic if missing and waits until every
+// partition has a leader and a full ISR.
 func ensureTopic(ctx context.Context, mode string, alive func() error) error {
 	spec, err := Topic(mode)
 	if err != nil {
@@ -120,8 +119,8 @@ func ensureTopic(ctx context.Context, mode string, alive func() error) error {
 	})
 }
 
-// checkTopic verifies spec's partitions, leaders and ISR; with create it
-// creates the topic when it does not exist.
+// checkTopic checks spec's partitions, leaders and ISR, creating the topic
+// if it does not exist and create is set.
 func checkTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec, create bool) error {
 	tds, err := adm.ListTopics(ctx, spec.Name)
 	if err != nil {
