@@ -115,22 +115,19 @@ func ensureTopic(ctx context.Context, mode string, alive func() error) error {
 	return waitFor(ctx, "topic "+spec.Name, alive, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, 2*probeTimeout)
 		defer cancel()
-		return checkTopic(ctx, adm, spec, true)
+		return checkTopic(ctx, adm, spec)
 	})
 }
 
 // checkTopic checks spec's partitions, leaders and ISR, creating the topic
-// if it does not exist and create is set.
-func checkTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec, create bool) error {
+// if it does not exist.
+func checkTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec) error {
 	tds, err := adm.ListTopics(ctx, spec.Name)
 	if err != nil {
 		return err
 	}
 	td, ok := tds[spec.Name]
 	if !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
-		if !create {
-			return fmt.Errorf("topic %s does not exist", spec.Name)
-		}
 		configs := map[string]*string{}
 		for k, v := range spec.Configs {
 			configs[k] = kadm.StringPtr(v)

@@ -107,7 +107,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 		}
 		defer cl.Close()
 		spec := TopicSpec{Name: prodlab.DefaultTopic, Partitions: prodlab.DefaultPartitions, ReplicationFactor: 1, Configs: map[string]string{}}
-		return checkTopic(ctx, kadm.NewClient(cl), spec, true)
+		return checkTopic(ctx, kadm.NewClient(cl), spec)
 	})
 	if err != nil {
 		_ = b.Stop(context.Background())
