@@ -109,14 +109,20 @@ func reopenLogged(t *testing.T, dir string) (*capturedLog, int64) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return h, endOffset(t, cl, segTopic)
+}
+
+// endOffset returns the end offset of partition 0 of topic.
+func endOffset(t *testing.T, cl *kgo.Client, topic string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, segTopic)
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _ := ends.Lookup(segTopic, 0)
-	return h, o.Offset
+	o, _ := ends.Lookup(topic, 0)
+	return o.Offset
 }
 
 // filledSegment fills a data dir and returns it, the path of its first
