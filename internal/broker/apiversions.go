@@ -4,27 +4,21 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// Old clients and ApiVersions v3.
-//
-// A KIP-584 feature whose minimum supported version is 0 (kraft.version,
-// group.version, transaction.version...) was refused by every Java client
-// before 3.9: parsing such an answer throws "Expected minValue >= 1"
-// (KAFKA-17011), so the producer never sends anything. ApiVersions v4 was
-// added in Kafka 3.9 to mark the clients that accept it. A real broker
-// answers a request below v4 without those features (KAFKA-17492, apache/kafka
-// pull request 17128); kfake lists them whatever the request version.
-//
-// SupportedFeatures is a v3+ field, so only v3 needs fixing. The broker's own
-// answer, taken at v4 on a direct connection, is sent back at v3 without
-// those features: every API key and finalized feature stays kfake's.
+// Old clients and ApiVersions v3: Java clients before 3.9 refuse a
+// supported feature whose minimum version is 0 (KAFKA-17011), so a real
+// broker answers below v4 without them (KAFKA-17492); kfake lists them at
+// every version. SupportedFeatures is a v3+ field: the control answers v3
+// with the broker's own v4 answer, asked on a direct connection, less
+// those features.
 
 // minFeaturesVersion is the first ApiVersions version whose clients accept a
 // supported feature with minimum version 0.
@@ -33,15 +27,14 @@ const minFeaturesVersion = 4
 // askTimeout bounds the broker's own v4 answer.
 const askTimeout = 5 * time.Second
 
-// controlApiVersions installs the ApiVersions v3 control on kc. direct returns
-// the brokers' direct addresses, the current node's first.
+// controlApiVersions installs the ApiVersions v3 control on kc; direct
+// returns the brokers' direct addresses, the current node's first.
 func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
 	kc.ControlKey(int16(kmsg.ApiVersions), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		kc.KeepControl()
 		req := kreq.(*kmsg.ApiVersionsRequest)
 		if req.Version != minFeaturesVersion-1 || !validSoftware(req.ClientSoftwareName) || !validSoftware(req.ClientSoftwareVersion) {
-			// kfake's answer is right: no features below v3, none
-			// at v4+, an error for a bad software name.
+			// kfake's answer is right.
 			return nil, nil, false
 		}
 		addrs := direct(kc.CurrentNode())
@@ -69,8 +62,8 @@ func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
 	})
 }
 
-// askVersion sends one ApiVersions request of version v, naming the client
-// software name, to the first of addrs that answers (see forward).
+// askVersion sends an ApiVersions request of version v from client name to
+// the first of addrs that answers.
 func askVersion(addrs []string, v int16, name string) (*kmsg.ApiVersionsResponse, error) {
 	req := kmsg.NewPtrApiVersionsRequest()
 	req.Version = v
@@ -82,8 +75,7 @@ func askVersion(addrs []string, v int16, name string) (*kmsg.ApiVersionsResponse
 	return resp.(*kmsg.ApiVersionsResponse), nil
 }
 
-// forward sends req to the first address that answers and returns the
-// response.
+// forward sends req to the first of addrs that answers.
 func forward(addrs []string, req kmsg.Request) (kmsg.Response, error) {
 	errs := []error{errors.New("no broker address")}
 	for _, a := range addrs {
@@ -110,28 +102,24 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	if _, err := conn.Write(kmsg.NewRequestFormatter(kmsg.FormatterClientID("prodlab")).AppendRequest(nil, req, corr)); err != nil {
 		return nil, err
 	}
-	var size [4]byte
-	if _, err := io.ReadFull(conn, size[:]); err != nil {
+	buf, err := kafkaframe.Read(conn, nil, 1<<20)
+	if err != nil {
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(size[:])
-	if n < 4 || n > 1<<20 {
-		return nil, fmt.Errorf("answer of %d bytes", n)
+	if len(buf) < 8 {
+		return nil, fmt.Errorf("answer of %d bytes", len(buf)-4)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(conn, buf); err != nil {
-		return nil, err
-	}
-	if got := int32(binary.BigEndian.Uint32(buf)); got != corr {
+	if got := int32(binary.BigEndian.Uint32(buf[4:])); got != corr {
 		return nil, fmt.Errorf("answer has correlation id %d", got)
 	}
-	body := buf[4:]
+	body := buf[8:]
 	resp := req.ResponseKind()
 	// A flexible response header carries tagged fields after the
 	// correlation id, except ApiVersions' (KIP-511).
 	if resp.IsFlexible() && req.Key() != int16(kmsg.ApiVersions) {
-		if body, err = skipTags(body); err != nil {
-			return nil, err
+		var ok bool
+		if body, ok = kafkaframe.SkipTags(body); !ok {
+			return nil, errors.New("bad response header tags")
 		}
 	}
 	if err := resp.ReadFrom(body); err != nil {
@@ -140,31 +128,9 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	return resp, nil
 }
 
-// skipTags skips a tagged-field section: a count, then per field its tag,
-// its size and its bytes, all but the bytes as unsigned varints.
-func skipTags(b []byte) ([]byte, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return nil, errors.New("bad response header tags")
-	}
-	b = b[k:]
-	for range n {
-		if _, k = binary.Uvarint(b); k <= 0 {
-			return nil, errors.New("bad response header tag")
-		}
-		b = b[k:]
-		size, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < size {
-			return nil, errors.New("bad response header tag size")
-		}
-		b = b[k+int(size):]
-	}
-	return b, nil
-}
-
-// validSoftware is the broker's check of the v3+ client software name and
-// version: [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?. kfake answers
-// INVALID_REQUEST when it fails.
+// validSoftware is the broker's check of the client software name and
+// version, [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?, whose failure kfake
+// answers with INVALID_REQUEST.
 func validSoftware(s string) bool {
 	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
 	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {

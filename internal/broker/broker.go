@@ -56,10 +56,9 @@ func Topics(partitions int32, names ...string) Opt {
 	return func(c *cfg) { c.partitions, c.topics = partitions, names }
 }
 
-// MaxFrameBytes caps the length of a request frame a broker reads, default
-// kafkaframe.DefaultMax (100 MiB): a connection that announces a longer one,
-// or sends an HTTP request, is closed before anything is allocated. The
-// Toxiproxy ports forward to these listeners, so the cap holds there too.
+// MaxFrameBytes caps the request frames a broker reads, default
+// kafkaframe.DefaultMax: a connection that announces a longer one, or sends
+// HTTP, is closed before anything is allocated.
 func MaxFrameBytes(n int32) Opt { return func(c *cfg) { c.maxFrame = n } }
 
 // Start binds every broker and starts the cluster. Until Advertise is

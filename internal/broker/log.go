@@ -28,11 +28,9 @@ var ErrMetadata = errors.New("data dir metadata is missing or corrupt")
 // (requests, group joins) go to Debug.
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
-// SyncWrites makes the embedded brokers fsync every batch before
-// acknowledging it (kfake.SyncWrites), default off. Off, an acknowledged
-// record is in the OS page cache: it survives the lab's process being
-// killed, not an OS crash or power loss. On, it survives both. Only
-// meaningful with DataDir.
+// SyncWrites makes the brokers fsync every batch before acknowledging it
+// (kfake.SyncWrites), so that it survives an OS crash, not just the lab's;
+// default off. Only with DataDir.
 func SyncWrites(on bool) Opt { return func(c *cfg) { c.syncWrites = on } }
 
 // storageOpts are the kfake options for logging and durability.
@@ -76,12 +74,10 @@ const (
 	partsDir     = "partitions"
 )
 
-// checkDataDir reads dir before kfake loads it. A dir that does not exist
-// or holds none of kfake's files is a fresh start. Otherwise meta.json and
-// topics.json must be there and parse, else ErrMetadata. Every segment is
-// scanned as kfake will: a segment whose tail kfake will truncate is
-// logged as a WARN with the records dropped, and a partition directory no
-// topic names is logged too.
+// checkDataDir reads dir before kfake loads it. A dir with none of kfake's
+// files is a fresh start; otherwise meta.json and topics.json must parse,
+// else ErrMetadata. A segment whose tail kfake will truncate is logged as a
+// WARN with the records dropped, as is a partition directory of no topic.
 func checkDataDir(dir string, log *slog.Logger) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -194,9 +190,8 @@ func scanPartition(pdir, topic string, part int32, log *slog.Logger) {
 		if s.bad == 0 {
 			continue
 		}
-		// The best evidence of how far the log went: batches still readable
-		// past the damage, the next segment's base, the last clean
-		// shutdown's high watermark.
+		// How far the log went: batches past the damage, the next
+		// segment's base, the last clean shutdown's high watermark.
 		end := s.seenEnd
 		if i+1 < len(bases) {
 			end = max(end, bases[i+1])
@@ -220,9 +215,9 @@ func scanPartition(pdir, topic string, part int32, log *slog.Logger) {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// batchAt decodes the RecordBatch header at raw[pos:], checking its length
-// and CRC as kfake does: ok is false where kfake would stop. On a CRC
-// mismatch size is still the batch's declared size.
+// batchAt decodes the RecordBatch header at raw[pos:], checking length and
+// CRC as kfake does: ok is false where kfake stops. On a bad CRC, size is
+// still the declared one.
 func batchAt(raw []byte, pos int) (first int64, records int32, lastDelta int32, size int, ok bool) {
 	if pos+61 > len(raw) {
 		return 0, 0, 0, 0, false
@@ -268,9 +263,8 @@ func scanSegment(base int64, raw []byte) segment {
 			s.seenEnd = first + delta + 1
 		}
 	}
-	// Look for whole batches past the damage: first where the damaged
-	// batch's own length points (a flipped record byte leaves it intact),
-	// then byte by byte, checking at most maxRescan bytes of CRC.
+	// Whole batches past the damage: where the damaged batch's length
+	// points, then byte by byte, for at most maxRescan bytes of CRC.
 	p := pos + 1
 	if pos+12 <= len(raw) {
 		if n := int(int32(binary.BigEndian.Uint32(raw[pos+8:]))); n >= 49 && pos+12+n <= len(raw) {

@@ -109,23 +109,34 @@ func reopenLogged(t *testing.T, dir string) (*capturedLog, int64) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return h, endOffset(t, cl, segTopic)
+}
+
+// endOffset returns the end offset of partition 0 of topic.
+func endOffset(t *testing.T, cl *kgo.Client, topic string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, segTopic)
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _ := ends.Lookup(segTopic, 0)
-	return h, o.Offset
+	o, _ := ends.Lookup(topic, 0)
+	return o.Offset
 }
 
-func segment0Path(t *testing.T, dir string) string {
+// filledSegment fills a data dir and returns it, the path of its first
+// segment and that segment's bytes.
+func filledSegment(t *testing.T) (dir, seg string, raw []byte) {
 	t.Helper()
-	p := filepath.Join(dir, "partitions", segTopic+"-0", "0.dat")
-	if _, err := os.Stat(p); err != nil {
+	dir = t.TempDir()
+	fillSegments(t, dir)
+	seg = filepath.Join(dir, "partitions", segTopic+"-0", "0.dat")
+	raw, err := os.ReadFile(seg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return dir, seg, raw
 }
 
 var dropsRe = regexp.MustCompile(`^data dir: recovery drops (\d+) records of (\d+)`)
@@ -154,13 +165,7 @@ func checkDropWarning(t *testing.T, h *capturedLog, seg string, end int64) {
 // TestCorruptSegmentWarns flips a byte in the middle of a segment: kfake
 // truncates there, dropping every later batch, and the lab says how many.
 func TestCorruptSegmentWarns(t *testing.T) {
-	dir := t.TempDir()
-	fillSegments(t, dir)
-	seg := segment0Path(t, dir)
-	raw, err := os.ReadFile(seg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, seg, raw := filledSegment(t)
 	// A byte of a record in the middle batch: under its CRC (a batch's
 	// first 21 bytes, its base offset among them, are not).
 	pos := 0
@@ -181,13 +186,7 @@ func TestCorruptSegmentWarns(t *testing.T) {
 // TestTornTailWarns cuts the last batch in half, as a crash mid-write
 // does.
 func TestTornTailWarns(t *testing.T) {
-	dir := t.TempDir()
-	fillSegments(t, dir)
-	seg := segment0Path(t, dir)
-	raw, err := os.ReadFile(seg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, seg, raw := filledSegment(t)
 	if err := os.WriteFile(seg, raw[:len(raw)-40], 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -7,26 +7,15 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// Null lists and the Java admin client.
-//
-// A few nullable lists that a real broker always fills, kfake leaves null,
-// and the Java admin client (Apache Kafka's own kafka-topics among its
-// users) reads them without a null check:
-//
-//   - CreateTopics v5+ (KIP-525): each created topic's Configs. A real
-//     broker lists the topic's configs; kfake lists only those the request
-//     set. kafka-topics --create fails with "Cannot invoke
-//     java.util.List.stream() because configs is null".
-//   - DescribeTopicPartitions (KIP-966): each partition's
-//     EligibleLeaderReplicas and LastKnownELR. A KRaft broker always sets
-//     them, empty when there is none. kafka-topics --describe fails.
-//
-// For these keys the control takes kfake's own answer (the request
-// forwarded on a direct connection, marked so that the control lets it
-// through) and sends it back with empty lists in place of null ones.
+// Null lists and the Java admin client: kfake leaves null a few lists
+// that a real broker always fills and that kafka-topics reads without a
+// null check: CreateTopics v5+ topics' Configs (--create fails), and
+// DescribeTopicPartitions' EligibleLeaderReplicas and LastKnownELR
+// (--describe fails). For these keys the control forwards the request to
+// kfake on a direct connection, marked to pass, and answers with empty
+// lists in place of null ones.
 
-// forwardTag marks a request this package forwarded to its own broker, in
-// the request's tagged fields: brokers ignore unknown ones.
+// forwardTag marks, among a request's tagged fields, one forwarded here.
 const forwardTag = 0x7f5d
 
 // nullListPatches fills the null lists of a response, per request key.

@@ -12,17 +12,12 @@ import (
 
 // roller gives compacted partitions Kafka's segment roll. kfake has no
 // segments: its cleaner (Cluster.Compact) keeps a partition's last batch
-// and cleans the rest. The roller keeps, for each partition of a topic
-// with cleanup.policy=compact, the time its active segment began (its
-// first write). A write at least segment.ms after that, whatever its key,
-// rolls the segment: that write begins the next one, and once it is in the
-// log the cleaner runs, so the new segment holds only the rolling batch,
-// as on Kafka. Until a roll nothing is cleaned, so records written in
-// quick succession all stay readable.
-//
-// Limits: kfake's Compact cleans every compacted partition, so a roll in
-// one also cleans the others up to their last batch; after a restart a
-// segment begins with its first new write.
+// and cleans the rest. For each partition of a compacted topic the roller
+// keeps when its active segment began; a write segment.ms after that rolls
+// it, and once that write is in the log the cleaner runs, so that only the
+// rolling batch stays uncleaned, as on Kafka. Limits: Compact cleans every
+// compacted partition at once; after a restart a segment begins with its
+// first new write.
 type roller struct {
 	kc  *kfake.Cluster
 	key []byte // CompactOnKey's key: a record with it rolls at once
@@ -53,8 +48,7 @@ type rolled struct {
 // defaultSegmentMs is Kafka's log.roll.ms (7 days).
 const defaultSegmentMs = 7 * 24 * 3600 * 1000
 
-// Polling the rolling write: how often, and how long before giving up on
-// it (a refused write leaves the segment rolled, as on Kafka).
+// How often the rolling write is looked for, and for how long.
 const (
 	rollPoll = 5 * time.Millisecond
 	rollWait = 2 * time.Second
@@ -63,9 +57,7 @@ const (
 func startRoller(kc *kfake.Cluster, key []byte) *roller {
 	r := &roller{kc: kc, key: key, topics: map[string]*segments{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	// The control function runs before the request is handled; it only
-	// observes (handled = false). While it runs the cluster's loop still
-	// serves admin calls such as TopicInfo.
+	// The control only observes the request, before kfake handles it.
 	kc.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
 		kc.KeepControl()
 		if pr, ok := req.(*kmsg.ProduceRequest); ok {

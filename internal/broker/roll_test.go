@@ -49,16 +49,26 @@ func send(t *testing.T, cl *kgo.Client, key, value string) time.Time {
 	return time.Now()
 }
 
+// onlyV3 waits up to 10 s until customer-42 holds only V3 after what.
+func onlyV3(ctx context.Context, t *testing.T, cl *kgo.Client, topic, what string) {
+	t.Helper()
+	var got []string
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := wait.Until(wctx, func() bool {
+		got = values(t, cl, topic, "customer-42")
+		return slices.Equal(got, []string{"V3"})
+	}); err != nil {
+		t.Fatalf("customer-42 holds %v 10 s after %s, want [V3]", got, what)
+	}
+}
+
 // values reads topic from the beginning and returns key's values.
 func values(t *testing.T, cl *kgo.Client, topic, key string) []string {
 	t.Helper()
+	hwm := endOffset(t, cl, topic)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	end, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hwm, _ := end.Lookup(topic, 0)
 	rd, err := kgo.NewClient(kgo.SeedBrokers(cl.OptValue(kgo.SeedBrokers).([]string)...),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}))
 	if err != nil {
@@ -66,7 +76,7 @@ func values(t *testing.T, cl *kgo.Client, topic, key string) []string {
 	}
 	defer rd.Close()
 	var out []string
-	for last := int64(-1); last+1 < hwm.Offset; {
+	for last := int64(-1); last+1 < hwm; {
 		fs := rd.PollFetches(ctx)
 		if err := fs.Err0(); err != nil {
 			t.Fatalf("read %s: %v", topic, err)
@@ -99,15 +109,7 @@ func TestRollOnAnyKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := send(t, cl, "customer-7", "C1")
-	var got []string
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := wait.Until(wctx, func() bool {
-		got = values(t, cl, topic, "customer-42")
-		return slices.Equal(got, []string{"V3"})
-	}); err != nil {
-		t.Fatalf("customer-42 holds %v 10 s after the control record, want [V3]", got)
-	}
+	onlyV3(ctx, t, cl, topic, "the control record")
 	t.Logf("only V3 left %s after the control record", time.Since(sent).Round(time.Millisecond))
 }
 
@@ -131,15 +133,7 @@ func TestQuickVersionsStay(t *testing.T) {
 		}
 	}
 	sent := send(t, cl, "customer-7", "C2")
-	var got []string
-	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := wait.Until(wctx, func() bool {
-		got = values(t, cl, topic, "customer-42")
-		return slices.Equal(got, []string{"V3"})
-	}); err != nil {
-		t.Fatalf("customer-42 holds %v after the rolling write, want [V3]", got)
-	}
+	onlyV3(t.Context(), t, cl, topic, "the rolling write")
 	t.Logf("only V3 left %s after the rolling write", time.Since(sent).Round(time.Millisecond))
 }
 
@@ -151,13 +145,5 @@ func TestRollKeyRollsAtOnce(t *testing.T) {
 		send(t, cl, "customer-42", v)
 	}
 	send(t, cl, "roll", "x")
-	var got []string
-	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := wait.Until(wctx, func() bool {
-		got = values(t, cl, topic, "customer-42")
-		return slices.Equal(got, []string{"V3"})
-	}); err != nil {
-		t.Fatalf("customer-42 holds %v after the roll key, want [V3]", got)
-	}
+	onlyV3(t.Context(), t, cl, topic, "the roll key")
 }

@@ -1,9 +1,7 @@
-// Package kafkaframe bounds Kafka request frames before anything allocates
-// them: a frame is a 4-byte big-endian length and that many bytes, and a
-// server that makes a buffer of the length it reads (kfake does) gives any
-// peer up to 4 GiB per connection. The length is checked against a cap,
-// 100 MiB by default as Kafka's own socket.request.max.bytes, and a first
-// frame that is an HTTP request line is refused too.
+// Package kafkaframe reads Kafka frames (a 4-byte big-endian length, then
+// that many bytes) and bounds them before anything allocates them, as a
+// server that trusts the length (kfake does) gives any peer up to 4 GiB
+// per connection; a frame that starts an HTTP request is refused too.
 package kafkaframe
 
 import (
@@ -46,10 +44,9 @@ func Check(h [4]byte, max int32) (int32, error) {
 	return n, nil
 }
 
-// Read reads one frame from r and returns it whole, length first. It
-// reads into buf's array when that is big enough, so that a caller that
-// hands back the last frame reads the next without allocating; it
-// allocates only once the length passed Check.
+// Read reads one frame from r and returns it whole, length first, into
+// buf's array if it is big enough; it allocates only once the length
+// passed Check.
 func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	var h [4]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
@@ -70,6 +67,29 @@ func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	return buf, nil
 }
 
+// SkipTags returns b past the tagged fields at its start: a count, then per
+// field a tag, a size and that many bytes, all but the bytes unsigned
+// varints. ok is false if b ends inside them.
+func SkipTags(b []byte) (rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return nil, false
+	}
+	b = b[k:]
+	for range n {
+		if _, k = binary.Uvarint(b); k <= 0 {
+			return nil, false
+		}
+		b = b[k:]
+		size, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < size {
+			return nil, false
+		}
+		b = b[k+int(size):]
+	}
+	return b, true
+}
+
 // Sized returns body behind its length: a frame as Read returns it.
 func Sized(body []byte) []byte {
 	out := make([]byte, 4, 4+len(body))
@@ -77,10 +97,10 @@ func Sized(body []byte) []byte {
 	return append(out, body...)
 }
 
-// Listener wraps ln: every connection it accepts reads as a stream of
-// frames, and one whose header fails Check is closed, logged once on
-// logger (slog.Default() if nil) at Warn. The server behind reads only the
-// bytes before that header, then the error. max <= 0 means DefaultMax.
+// Listener wraps ln so that a connection whose frame header fails Check
+// is closed and logged at Warn on logger (slog.Default() if nil): the
+// server reads the bytes before that header, then the error. max <= 0
+// means DefaultMax.
 func Listener(ln net.Listener, max int32, logger *slog.Logger) net.Listener {
 	if max <= 0 {
 		max = DefaultMax
@@ -105,8 +125,7 @@ func (l *listener) Accept() (net.Conn, error) {
 	return &conn{Conn: c, max: l.max, log: l.log}, nil
 }
 
-// conn follows the frames of the bytes its reader gets. Reads are
-// serialised by mu: the server reads one frame at a time anyway.
+// conn follows the frames of the bytes its reader gets, one Read at a time.
 type conn struct {
 	net.Conn
 	max int32

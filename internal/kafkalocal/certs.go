@@ -1,16 +1,12 @@
 package kafkalocal
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
-	"time"
+
+	"github.com/prodlab/prodlab/internal/labca"
 )
 
 // Certs names the PEM files WriteCerts wrote.
@@ -23,74 +19,30 @@ type Certs struct {
 	KeyFile string
 }
 
-// WriteCerts generates a CA and a server certificate it signs for hosts
-// (DNS names or IP addresses), valid for a day, and writes them as PEM in
-// dir, which Kafka reads with ssl.keystore.type=PEM.
+// WriteCerts makes a CA and a server certificate it signs for hosts (DNS
+// names or IP addresses), and writes them as PEM in dir, which Kafka reads
+// with ssl.keystore.type=PEM.
 func WriteCerts(dir string, hosts ...string) (Certs, error) {
-	caKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	ca, err := labca.New()
 	if err != nil {
 		return Certs{}, err
 	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "prodlab test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	cert, err := ca.Serve(hosts...)
 	if err != nil {
 		return Certs{}, err
 	}
-	ca, err := x509.ParseCertificate(caDER)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {
 		return Certs{}, err
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return Certs{}, err
+	c := Certs{CAFile: filepath.Join(dir, "ca.pem"), CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server-key.pem")}
+	var chain []byte
+	for _, der := range cert.Certificate {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: hosts[0]},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, h)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return Certs{}, err
-	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return Certs{}, err
-	}
-	c := Certs{
-		CAFile:   filepath.Join(dir, "ca.pem"),
-		CertFile: filepath.Join(dir, "server.pem"),
-		KeyFile:  filepath.Join(dir, "server-key.pem"),
-	}
-	certPEM := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
-	for _, w := range []struct {
-		name string
-		data []byte
-	}{
-		{c.CAFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})},
-		{c.CertFile, certPEM},
-		{c.KeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})},
-	} {
-		if err := os.WriteFile(w.name, w.data, 0o600); err != nil {
+	for name, data := range map[string][]byte{c.CAFile: ca.PEM(), c.CertFile: chain,
+		c.KeyFile: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})} {
+		if err := os.WriteFile(name, data, 0o600); err != nil {
 			return Certs{}, err
 		}
 	}

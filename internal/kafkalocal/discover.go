@@ -21,16 +21,13 @@ const discoverTimeout = 15 * time.Second
 // has the ports of prodlab.Ports +i-1.
 const maxLayoutNodes = 9
 
-// Found is what Discover learnt of a running cluster.
+// Found is what Discover learnt of a running cluster. Layout reports
+// whether every live broker advertises the DIRECT address this layout
+// gives its node id (such a cluster has PROXIED listeners too). MaxNodeID
+// is the highest node id of a live broker or a replica, counting a broker
+// that is down.
 type Found struct {
-	// Layout reports whether every live broker advertises, on the
-	// listener asked, the DIRECT address this layout gives its node id:
-	// such a cluster also has PROXIED listeners that advertise
-	// Toxiproxy's ports. Any other cluster advertises only its own
-	// addresses.
-	Layout bool
-	// MaxNodeID is the highest node id of a live broker or of a replica,
-	// so that a broker that is down still counts.
+	Layout    bool
 	MaxNodeID int32
 	bootstrap string
 }
@@ -61,9 +58,8 @@ func Discover(ctx context.Context, p *direct.Path) (Found, error) {
 	return f, nil
 }
 
-// Upstreams returns the PROXIED listener of every node from 1 to
-// MaxNodeID, in node id order: the upstreams of the lab's proxies on a
-// cluster laid out as this package lays it out.
+// Upstreams returns the PROXIED listeners of nodes 1 to MaxNodeID: the
+// upstreams of the lab's proxies on a cluster of this layout.
 func (f Found) Upstreams() ([]string, error) {
 	if f.MaxNodeID < 1 || f.MaxNodeID > maxLayoutNodes {
 		return nil, fmt.Errorf("external kafka %s: highest node id %d is not the lab's layout (node ids 1..%d); give the proxied listeners with --upstreams",
@@ -76,10 +72,10 @@ func (f Found) Upstreams() ([]string, error) {
 	return ups, nil
 }
 
-// CheckAdvertised asks the cluster through the proxies (the first that
-// answers), with p's client settings and no bypass, which brokers it
-// advertises there, and fails unless every one is on a port a proxy
-// listens on: otherwise producers would reach a broker around Toxiproxy.
+// CheckAdvertised asks the cluster through the first of the proxies that
+// answers, with p's settings and no bypass, which brokers it advertises,
+// and fails unless each is on a proxy's port: else producers would go
+// around Toxiproxy.
 func CheckAdvertised(ctx context.Context, p *direct.Path, proxies []string) error {
 	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()

@@ -26,8 +26,8 @@ import (
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
 const dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
-// log4jVersion is the log4j2 release the brokers log through; the slf4j
-// 1.7 binding for it sends the broker's logs to the file in log4j2.properties.
+// log4jVersion is the log4j2 release (and slf4j 1.7 binding) the brokers
+// log through.
 const log4jVersion = "2.25.3"
 
 // markerName is written into the libs directory once it is complete.
@@ -62,13 +62,11 @@ func pomXML(version string) string {
 // Maven repository publishes beside it: the jar is refused.
 var ErrChecksum = errors.New("kafkalocal: jar checksum mismatch")
 
-// Fetch makes sure the jars of the configured Kafka version are in the jar
-// cache's libs directory (see JarCache) and returns that directory. It
-// downloads them with `mvn dependency:copy-dependencies` through a
-// generated pom, and checks each against the SHA-1 that the Maven
-// repository (MavenRepository) publishes beside it; the SHA-1s are kept in
-// the directory's completion marker, and every later call checks the jars
-// against them again, offline.
+// Fetch makes sure the jars of the Kafka version are in the jar cache's
+// libs directory, and returns it. It downloads them with mvn through a
+// generated pom, checks each against the SHA-1 its Maven repository
+// publishes, and keeps the SHA-1s in the directory's completion marker,
+// against which every later call checks the jars again, offline.
 func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -177,11 +175,10 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 	return libs, nil
 }
 
-// checkLibs checks that libs holds a marker written for the same pom and
-// exactly the jars it lists, each with its SHA-1 (libs/* is the brokers'
-// class path: no other jar may sit there). A missing or older marker, or a
-// missing jar, is errIncomplete (download again); a jar that differs, or
-// one the marker does not list, is ErrChecksum.
+// checkLibs checks that libs holds a marker of the same pom and exactly
+// the jars it lists (libs/* is the class path), each with its SHA-1. A
+// missing or older marker, or a missing jar, is errIncomplete; a jar that
+// differs, or is not listed, is ErrChecksum.
 func checkLibs(libs, pomSum string) error {
 	b, err := os.ReadFile(filepath.Join(libs, markerName))
 	if err != nil {
@@ -227,8 +224,7 @@ func checkLibs(libs, pomSum string) error {
 	return nil
 }
 
-// publishedSHA1 reads the hex SHA-1 a Maven repository publishes at url
-// (a .sha1 file: the hash, optionally followed by the file name).
+// publishedSHA1 reads the hex SHA-1 of the .sha1 file at url.
 func publishedSHA1(ctx context.Context, url string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()

@@ -1,9 +1,7 @@
 // Package kafkalocal runs real Apache Kafka brokers on this machine without
-// Docker: it fetches the pinned Kafka jars from Maven Central into a cache,
-// formats KRaft storage, and starts one (single-node) or three (cluster)
-// combined broker+controller JVMs laid out as described by Layout. It also
-// stops them, reports their status, and kills or restarts single brokers
-// for failover exercises.
+// Docker: the pinned jars fetched from Maven Central, one (single-node) or
+// three (cluster) KRaft broker+controller JVMs laid out by Layout. It also
+// stops them, reports their status, and kills or restarts single brokers.
 package kafkalocal
 
 import (
@@ -21,30 +19,21 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
-// BrokerStatus is the observed state of one broker.
+// BrokerStatus is the observed state of one broker: its JVM's pid (0 if
+// not running), whether it answers Metadata on DIRECT, and its server.log.
 type BrokerStatus struct {
 	Broker
-	// PID is the broker JVM's pid, 0 when it is not running.
-	PID int
-	// Running reports whether the JVM is alive.
-	Running bool
-	// Answering reports whether the broker answered Metadata on its DIRECT
-	// listener (only probed by Status).
-	Answering bool
-	// LogFile is the broker's server.log.
-	LogFile string
+	PID                int
+	Running, Answering bool
+	LogFile            string
 }
 
-// Cluster is the observed state of the local Kafka brokers.
+// Cluster is the observed state of the local brokers: the mode (empty when
+// nothing runs), the Kafka version, the mode's run directory and every
+// broker of the mode.
 type Cluster struct {
-	// Mode is ModeSingleNode or ModeCluster; empty when nothing runs.
-	Mode string
-	// Version is the Kafka version.
-	Version string
-	// Dir is the mode's run directory (broker files and logs).
-	Dir string
-	// Brokers lists every broker of Mode.
-	Brokers []BrokerStatus
+	Mode, Version, Dir string
+	Brokers            []BrokerStatus
 }
 
 // Running reports whether at least one broker runs.
@@ -54,35 +43,26 @@ func (c *Cluster) Running() bool {
 
 // DirectBootstrap returns the comma-separated DIRECT addresses.
 func (c *Cluster) DirectBootstrap() string {
-	var parts []string
-	for _, b := range c.Brokers {
-		parts = append(parts, DirectAddr(b.NodeID))
-	}
-	return strings.Join(parts, ",")
+	boot, _ := DirectBootstrap(c.Mode)
+	return boot
 }
 
-// Up starts the brokers of mode and waits until they are ready: every
-// broker answers Metadata on its DIRECT listener and sees all brokers, every
-// PROXIED listener is bound, and the prodlab.DefaultTopic topic exists (it is created
-// when missing) with a leader and a full ISR on every partition. It fetches
-// the jars first if needed. Brokers of mode that already run are reused;
-// when none runs, storage is formatted fresh unless KeepData is given.
-// Up fails if brokers of the other mode run.
+// Up starts the brokers of mode, fetching the jars if needed, and waits
+// until they are ready: each answers Metadata on DIRECT and sees all
+// brokers, each PROXIED listener is bound, and prodlab.DefaultTopic exists
+// (created if missing) with a leader and a full ISR on every partition.
+// Running brokers of mode are reused; with none, storage is formatted
+// fresh unless KeepData. Up fails if brokers of the other mode run.
 func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return nil, err
-	}
 	brokers, err := Layout(mode)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := lock(ctx, c)
+	c, unlock, err := locked(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-
 	for _, other := range []string{ModeSingleNode, ModeCluster} {
 		if other != mode && len(runningBrokers(c, other)) > 0 {
 			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
@@ -114,7 +94,7 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	started := make([]brokerFiles, 0, len(toStart))
 	for _, b := range toStart {
 		f := filesOf(c, mode, b.NodeID)
-		pid, err := startProcess(c, f)
+		pid, err := startWith(c, f, detached)
 		if err != nil {
 			stopAll(c, started)
 			return nil, err
@@ -123,23 +103,29 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 		fmt.Fprintln(c.out, i18n.T("kafkalocal.started", "id", b.NodeID, "pid", pid, "logs", f.logs))
 	}
 	fmt.Fprintln(c.out, i18n.T("kafkalocal.waiting", "mode", mode))
-	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
-	defer cancel()
-	alive := aliveCheck(c, mode, brokers)
-	err = waitBrokers(ctx, brokers, len(brokers), alive)
-	if err == nil {
-		err = ensureTopic(ctx, mode, alive)
-	}
-	if err != nil {
+	if err := ready(ctx, c, mode, brokers, len(brokers), true); err != nil {
 		stopAll(c, started)
 		return nil, err
 	}
 	return status(c, mode), nil
 }
 
-// prepare checks that the ports of the brokers to start are free, writes
-// their config files and formats their storage (a no-op for storage that
-// is already formatted).
+// ready waits, within the ready timeout, until each broker of bs answers
+// on DIRECT and sees want brokers (see waitBrokers) and, with topic, until
+// the training topic is ready (see ensureTopic); it fails as soon as one
+// of bs dies.
+func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic bool) error {
+	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
+	defer cancel()
+	alive := aliveCheck(c, mode, bs)
+	if err := waitBrokers(ctx, bs, want, alive); err != nil || !topic {
+		return err
+	}
+	return ensureTopic(ctx, mode, alive)
+}
+
+// prepare checks that the ports of toStart are free, writes their config
+// files and formats their storage if it is not.
 func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) error {
 	if err := checkPorts(ctx, toStart); err != nil {
 		return err
@@ -159,8 +145,8 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	return errors.Join(errs...)
 }
 
-// portWait is how long Up and StartBroker wait for a taken port to be
-// released, such as a broker of a previous run still closing.
+// portWait is how long Up and StartBroker wait for a taken port, such as
+// a closing broker's, to be released.
 const portWait = 20 * time.Second
 
 // checkPorts waits up to portWait until every port the brokers bind is
@@ -190,19 +176,25 @@ func checkPorts(ctx context.Context, bs []Broker) error {
 	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? `scripts/kafka-local.sh down` stops the jar brokers)", last)
 }
 
-// aliveCheck returns a func that fails as soon as one broker of bs died,
-// quoting the end of its log.
+// aliveCheck returns a func that fails as soon as one broker of bs died.
 func aliveCheck(c cfg, mode string, bs []Broker) func() error {
 	return func() error {
 		for _, b := range bs {
-			f := filesOf(c, mode, b.NodeID)
-			if runningPID(f) == 0 {
-				return fmt.Errorf("kafkalocal: broker %d exited; end of %s:\n%s\nend of %s:\n%s",
-					b.NodeID, f.serverLog(), tailFile(f.serverLog(), 25), f.stdout, tailFile(f.stdout, 15))
+			if err := exited(filesOf(c, mode, b.NodeID)); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
+}
+
+// exited fails, quoting the end of its logs, if broker f does not run.
+func exited(f brokerFiles) error {
+	if runningPID(f) != 0 {
+		return nil
+	}
+	return fmt.Errorf("kafkalocal: the broker of %s exited; end of %s:\n%s\nend of %s:\n%s",
+		f.dir, f.serverLog(), tailFile(f.serverLog(), 25), f.stdout, tailFile(f.stdout, 15))
 }
 
 func tailFile(path string, n int) string {
@@ -240,16 +232,11 @@ func stopAll(c cfg, fs []brokerFiles) {
 	wg.Wait()
 }
 
-// Down stops every local broker of either mode: SIGTERM to its process
-// group, SIGKILL after the stop timeout, and it returns once the JVMs are
-// gone. Broker files and logs stay for inspection; the next Up formats
-// fresh storage.
+// Down stops every local broker of either mode (SIGTERM to its process
+// group, SIGKILL after the stop timeout) and returns once the JVMs are
+// gone. Broker files and logs stay.
 func Down(ctx context.Context, opts ...Opt) error {
-	c, err := newConfig(opts)
-	if err != nil {
-		return err
-	}
-	unlock, err := lock(ctx, c)
+	c, unlock, err := locked(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -287,10 +274,8 @@ func Down(ctx context.Context, opts ...Opt) error {
 	return errors.Join(errs...)
 }
 
-// Status reports the local brokers: the mode last brought up (or the one
-// whose brokers run), each broker's pid and whether it answers Metadata on
-// its DIRECT listener. A Cluster with an empty Mode means nothing was
-// brought up.
+// Status reports the brokers of the mode that runs, else of the mode last
+// brought up; an empty Mode means none was.
 func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -329,12 +314,7 @@ func status(c cfg, mode string) *Cluster {
 		f := filesOf(c, mode, b.NodeID)
 		bs := BrokerStatus{Broker: b, PID: runningPID(f), LogFile: f.serverLog()}
 		bs.Running = bs.PID != 0
-		if bs.Running {
-			if p, err := newProbe(b); err == nil {
-				bs.Answering = p.check(context.Background(), 1) == nil
-				p.close()
-			}
-		}
+		bs.Answering = bs.Running && checkBroker(context.Background(), b, 1) == nil
 		st.Brokers = append(st.Brokers, bs)
 	}
 	return st
@@ -362,17 +342,11 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 	return nil
 }
 
-// StartBroker starts broker i (1-based) of the current mode again with its
-// existing configuration and data, and waits until it answers Metadata on
-// its DIRECT listener and is registered with the cluster. It does nothing
-// but wait if the broker already runs. Use WaitReady to also wait for full
-// ISRs.
+// StartBroker starts broker i (1-based) of the current mode again, on its
+// configuration and data, unless it runs, and waits until it answers
+// Metadata on DIRECT and is registered. WaitReady also waits for full ISRs.
 func StartBroker(ctx context.Context, i int, opts ...Opt) error {
-	c, err := newConfig(opts)
-	if err != nil {
-		return err
-	}
-	unlock, err := lock(ctx, c)
+	c, unlock, err := locked(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -391,36 +365,28 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 		if err := prepare(ctx, c, mode, brokers, []Broker{b}); err != nil {
 			return err
 		}
-		pid, err := startProcess(c, f)
+		pid, err := startWith(c, f, detached)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(c.out, i18n.T("kafkalocal.restarted", "mode", mode, "id", i, "pid", pid))
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
-	defer cancel()
-	return waitBrokers(ctx, []Broker{b}, 1, aliveCheck(c, mode, []Broker{b}))
+	return ready(ctx, c, mode, []Broker{b}, 1, false)
 }
 
-// WaitReady waits until the brokers of the current mode are all ready as
-// described for Up (without creating anything but a missing prodlab.DefaultTopic).
+// WaitReady waits until the brokers of the current mode are ready as Up
+// describes.
 func WaitReady(ctx context.Context, opts ...Opt) error {
 	c, err := newConfig(opts)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
-	defer cancel()
 	mode := currentMode(c)
 	if mode == "" {
 		return errors.New("kafkalocal: no local Kafka was brought up")
 	}
 	brokers, _ := Layout(mode)
-	alive := aliveCheck(c, mode, brokers)
-	if err := waitBrokers(ctx, brokers, len(brokers), alive); err != nil {
-		return err
-	}
-	return ensureTopic(ctx, mode, alive)
+	return ready(ctx, c, mode, brokers, len(brokers), true)
 }
 
 // brokerMode returns the current mode after checking that i is one of its

@@ -14,6 +14,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/prodlab/prodlab"
 )
 
 func TestLayout(t *testing.T) {
@@ -492,3 +494,41 @@ func TestBindPortsOutsideEphemeralRange(t *testing.T) {
 		}
 	}
 }
+
+// The compose layout: the layout's ports and listener names, with every
+// listener bound to 0.0.0.0, PROXIED advertising toxiproxy:2909x (inside
+// the compose network), the proxies' upstreams at the brokers' service
+// names, and an INTERNAL listener (service:4909x) for inter-broker traffic
+// and Kafka UI, as DIRECT's localhost is each container itself.
+const (
+	internalBasePort = 49092
+	composeBind      = "0.0.0.0"
+	composeProxyHost = "toxiproxy"
+)
+
+// ComposeLayout returns the brokers of a mode as the compose files run them.
+func ComposeLayout(mode string) ([]Broker, error) {
+	bs, err := Layout(mode)
+	if err != nil {
+		return nil, err
+	}
+	for k := range bs {
+		b := &bs[k]
+		svc := ComposeService(b.NodeID)
+		b.Host = svc
+		b.Direct.BindHost = composeBind
+		b.Proxied.BindHost = composeBind
+		b.Proxied.AdvertisedHost = composeProxyHost
+		b.Controller.BindHost = composeBind
+		b.Internal = Listener{listenerInternal, composeBind, InternalPort(b.NodeID), svc, InternalPort(b.NodeID)}
+		b.InterBrokerListener = listenerInternal
+		b.Proxy.Upstream = hostPort(svc, prodlab.DefaultPorts.ProxiedPort(b.NodeID))
+	}
+	return bs, nil
+}
+
+// InternalPort returns the INTERNAL port of broker i in compose (49092+i-1).
+func InternalPort(i int) int { return internalBasePort + i - 1 }
+
+// ComposeService returns the compose service of broker i: its proxy's name.
+func ComposeService(i int) string { return ProxyName(i) }

@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// cfg holds everything Up, Down, Status and friends can be told. Its
-// defaults live in defaultConfig and nowhere else.
+// cfg holds the settings of Up, Down, Status and the rest; its defaults
+// live in defaultConfig only.
 type cfg struct {
 	dir          string
 	dirSet       bool   // Dir was given: the jar cache defaults to <dir>/<version>
@@ -28,9 +28,8 @@ type cfg struct {
 	out          io.Writer
 }
 
-// Opt changes one setting of Up, Down, Status, KillBroker, StartBroker,
-// WaitReady or Fetch; each of them checks the settings and refuses bad
-// ones with ErrOption.
+// Opt changes one setting of the package's entry points, which refuse a
+// bad one with ErrOption.
 type Opt func(*cfg)
 
 // ErrOption wraps every refused Opt value.
@@ -88,21 +87,18 @@ func (c cfg) validate() error {
 	return errors.Join(errs...)
 }
 
-// Dir sets the state directory (default <repo root>/.prodlab/kafka, where
-// the repo root is the nearest directory upwards from the working directory
-// whose go.mod declares prodlab's module, else <user cache dir>/prodlab/kafka).
-// Broker files live in <dir>/run/<mode>; given Dir, the jars are cached in
-// <dir>/<version>/libs unless JarCache says otherwise.
+// Dir sets the state directory, default defaultDir's. Broker files live in
+// <dir>/run/<mode>; given Dir, the jars are cached in <dir>/<version>/libs
+// unless JarCache says otherwise.
 func Dir(dir string) Opt { return func(c *cfg) { c.dir, c.dirSet = dir, true } }
 
-// JarCache sets the directory of this Kafka version's jars, in its libs
-// subdirectory (default <dir>/<version> when Dir is given, else
+// JarCache sets the directory of this version's jars, in its libs
+// (default <dir>/<version> given Dir, else
 // os.UserCacheDir()/prodlab/kafka-<version>).
 func JarCache(dir string) Opt { return func(c *cfg) { c.cache = dir } }
 
-// MavenRepository sets the Maven repository whose published SHA-1 of each
-// jar (<jar>.sha1 beside it) a fetch checks, default Maven Central
-// (https://repo1.maven.org/maven2).
+// MavenRepository sets the Maven repository whose <jar>.sha1 a fetch
+// checks each jar against, default Maven Central.
 func MavenRepository(url string) Opt {
 	return func(c *cfg) { c.mavenRepo = strings.TrimRight(url, "/") }
 }
@@ -117,7 +113,7 @@ func Java(path string) Opt { return func(c *cfg) { c.java = path } }
 func Maven(path string) Opt { return func(c *cfg) { c.mvn = path } }
 
 // ReadyTimeout bounds how long Up, StartBroker and WaitReady wait for the
-// brokers (default 3 minutes). A context deadline, if earlier, wins.
+// brokers, default 3 minutes.
 func ReadyTimeout(d time.Duration) Opt { return func(c *cfg) { c.readyTimeout = d } }
 
 // StopTimeout sets how long Down waits after SIGTERM before it sends
@@ -144,11 +140,9 @@ func (c cfg) brokerDir(mode string, i int) string {
 // modulePath is prodlab's module, which marks its repo root.
 const modulePath = "github.com/prodlab/prodlab"
 
-// defaultDir returns <repo root>/.prodlab/kafka, where the repo root is
-// the nearest directory upwards from the working directory whose go.mod
-// declares prodlab's module; else, so that no stray go.mod (in /tmp, say)
-// decides, <user cache dir>/prodlab/kafka, or the working directory's
-// .prodlab/kafka when there is no user cache dir.
+// defaultDir returns .prodlab/kafka in the nearest directory upwards from
+// the working directory whose go.mod declares prodlab's module, else
+// <user cache dir>/prodlab/kafka, else .prodlab/kafka.
 func defaultDir() string {
 	wd, err := os.Getwd()
 	if err != nil {

@@ -13,45 +13,33 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // pollInterval is how often process and readiness checks look again.
 const pollInterval = 200 * time.Millisecond
 
-// lock takes an exclusive flock on <dir>/lock so that concurrent prodlab
-// processes (a CLI and a test, two test packages) do not start the same
-// brokers twice. It gives up when ctx is done.
-func lock(ctx context.Context, c cfg) (func(), error) {
-	return lockFile(ctx, c.lockFile())
+// locked returns the settings opts make, with the exclusive flock of
+// <dir>/lock held until the returned func is called, so that concurrent
+// prodlab processes (a CLI and a test, two test packages) do not start the
+// same brokers twice. It gives up when ctx is done.
+func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return c, nil, err
+	}
+	unlock, err := lockFile(ctx, c.lockFile())
+	return c, unlock, err
 }
 
-// lockFile waits for the exclusive flock of path, creating its directory,
-// and returns its release.
+// lockFile waits for the exclusive lock of path (runlock.Wait).
 func lockFile(ctx context.Context, path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	release, err := runlock.Wait(ctx, path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("kafkalocal: %w", err)
 	}
-	if werr := wait.Until(ctx, func() bool {
-		var busy bool
-		busy, err = tryLock(f)
-		return !busy
-	}); werr != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("kafkalocal: waiting for lock %s: %w", path, werr)
-	}
-	if err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("kafkalocal: lock %s: %w", path, err)
-	}
-	return func() {
-		unlock(f)
-		_ = f.Close()
-	}, nil
+	return release, nil
 }
 
 // brokerFiles names the files of one broker.
@@ -124,18 +112,17 @@ func (c cfg) javaArgs(f brokerFiles, main string, args ...string) []string {
 	return append(a, args...)
 }
 
-// startProcess starts broker f's JVM detached in its own session (so it
-// outlives the caller and gets its own process group), with output in
-// logs/stdout.log, and records its pid.
-func startProcess(c cfg, f brokerFiles) (int, error) {
-	return startWith(c, f, detached)
-}
+// Whether a broker dies with the process that starts it (startWith).
+const (
+	detached = false
+	tied     = true
+)
 
-// startWith starts broker f's JVM as its own process group leader, which
-// stopProcess signals, tied to this process or not (see procAttr), and
-// records its pid.
-func startWith(c cfg, f brokerFiles, mode childMode) (int, error) {
-	attr, err := procAttr(mode)
+// startWith starts broker f's JVM as the leader of its own process group,
+// which stopProcess signals, tied to this process or detached (see
+// procAttr), with output in logs/stdout.log, and records its pid.
+func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
+	attr, err := procAttr(tied)
 	if err != nil {
 		return 0, err
 	}
@@ -170,30 +157,18 @@ func startWith(c cfg, f brokerFiles, mode childMode) (int, error) {
 	return pid, nil
 }
 
-// readPID returns the pid recorded for broker f, or 0.
-func readPID(f brokerFiles) int {
-	b, err := os.ReadFile(f.pid)
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0
-	}
-	return pid
-}
-
-// runningPID returns the pid of broker f if its JVM is running, else 0.
+// runningPID returns the pid recorded for broker f if its JVM runs, else 0.
 func runningPID(f brokerFiles) int {
-	pid := readPID(f)
-	if pid == 0 || !isBroker(pid, f) {
+	b, _ := os.ReadFile(f.pid) // none: no pid
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 || !isBroker(pid, f) {
 		return 0
 	}
 	return pid
 }
 
-// isBroker reports whether pid is alive (not a zombie) and is the Kafka JVM
-// of broker f, which guards against a recycled pid.
+// isBroker reports whether pid is alive, not a zombie, and broker f's JVM,
+// not a recycled pid.
 func isBroker(pid int, f brokerFiles) bool {
 	if !alive(pid) {
 		return false
@@ -220,9 +195,8 @@ func procfs() bool {
 	return err == nil
 }
 
-// stopProcess sends sig to broker f's process group, then waits until the
-// JVM is gone. After grace it escalates to SIGKILL; it gives up after a
-// further 10 seconds.
+// stopProcess sends sig to broker f's process group and waits until the
+// JVM is gone: SIGKILL after grace, giving up 10 seconds later.
 func stopProcess(ctx context.Context, f brokerFiles, sig syscall.Signal, grace time.Duration) error {
 	pid := runningPID(f)
 	if pid == 0 {

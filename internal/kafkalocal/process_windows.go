@@ -2,26 +2,14 @@ package kafkalocal
 
 import (
 	"errors"
-	"os"
 	"syscall"
 )
 
-// ErrWindows is returned on native Windows, where the local brokers'
-// process handling (process groups, signals, flock) does not exist.
+// ErrWindows is returned on native Windows, which has no process groups
+// or signals for the local brokers.
 var ErrWindows = errors.New("kafkalocal: real Kafka brokers run on Linux and macOS only; on Windows, run prodlab inside WSL2")
 
-type childMode int
-
-const (
-	detached childMode = iota
-	tied
-)
-
-func procAttr(childMode) (*syscall.SysProcAttr, error) { return nil, ErrWindows }
-
-func tryLock(*os.File) (busy bool, err error) { return false, ErrWindows }
-
-func unlock(*os.File) {}
+func procAttr(bool) (*syscall.SysProcAttr, error) { return nil, ErrWindows }
 
 func signalGroup(int, syscall.Signal) error { return ErrWindows }
 

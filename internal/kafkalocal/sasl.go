@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -17,37 +18,24 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// Secure describes a single KRaft broker whose client listener is SASL_SSL,
-// as a managed cluster's is: see StartSecure. Its listener also takes
-// OAUTHBEARER with Kafka's default validator, which accepts unsecured
-// (alg "none") tokens: a test broker only.
+// Secure describes a single KRaft broker whose client listener is
+// SASL_SSL, as a managed cluster's is (see StartSecure), with OAUTHBEARER
+// taking unsecured tokens too: a test broker only. Dir holds its config,
+// data and logs; CertFile and KeyFile are its PEM chain and PKCS#8 key
+// (WriteCerts); ScramUsers (SCRAM-SHA-512) and PlainUsers map names to
+// passwords.
 type Secure struct {
-	// Dir holds the broker's config, data and logs; the caller owns it
-	// (a test's t.TempDir()).
-	Dir string
-	// CertFile and KeyFile are the broker's PEM certificate chain and
-	// PKCS#8 key (see WriteCerts).
-	CertFile, KeyFile string
-	// ScramUsers are SCRAM-SHA-512 users, name → password, created when the
-	// storage is formatted.
-	ScramUsers map[string]string
-	// PlainUsers are PLAIN users, name → password, held by the listener's
-	// JAAS config.
-	PlainUsers map[string]string
+	Dir, CertFile, KeyFile string
+	ScramUsers, PlainUsers map[string]string
 }
 
-// SecureBroker is a running broker started by StartSecure.
+// SecureBroker is a running broker started by StartSecure: its SASL_SSL
+// listener's advertised address (localhost:<port>), its PLAINTEXT listener
+// for the harness and between brokers, and its server.log.
 type SecureBroker struct {
-	// Addr is the SASL_SSL listener's advertised address, localhost:<port>:
-	// the broker advertises itself, so clients connect to it directly.
-	Addr string
-	// Internal is a PLAINTEXT listener on 127.0.0.1 for the harness and
-	// inter-broker traffic; clients under test never use it.
-	Internal string
-	// LogFile is the broker's server.log.
-	LogFile string
-	files   brokerFiles
-	c       cfg
+	Addr, Internal, LogFile string
+	files                   brokerFiles
+	c                       cfg
 }
 
 // The listener names of a Secure broker.
@@ -56,10 +44,9 @@ const (
 	listenerInternal = "INTERNAL"
 )
 
-// StartSecure formats and starts the broker described by s on free ports,
-// with the jars of the configured Kafka version (fetched if needed), and
-// waits until it answers and the prodlab.DefaultTopic topic exists.
-// Stop stops it. The fixed ports of Up are never used.
+// StartSecure formats and starts the broker s describes on free ports,
+// fetching the jars if needed, and waits until it answers and
+// prodlab.DefaultTopic exists. Stop stops it.
 func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -98,27 +85,19 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 		return nil, err
 	}
 	var scram []string
-	for _, name := range sortedKeys(s.ScramUsers) {
+	for _, name := range slices.Sorted(maps.Keys(s.ScramUsers)) {
 		scram = append(scram, "--add-scram", fmt.Sprintf("SCRAM-SHA-512=[name=%s,password=%s]", name, s.ScramUsers[name]))
 	}
 	if err := formatWith(ctx, c, f, scram...); err != nil {
 		return nil, err
 	}
-	// Unlike Up's brokers, it dies with the process that started it: a
-	// test killed at its timeout leaves no JVM behind.
+	// Tied: a test killed at its timeout leaves no JVM behind.
 	if _, err := startWith(c, f, tied); err != nil {
 		return nil, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
-	alive := func() error {
-		if runningPID(f) == 0 {
-			return fmt.Errorf("kafkalocal: the SASL_SSL broker (pid %d) exited; last lines of %s:\n%s\nlast lines of %s:\n%s",
-				readPID(f), f.serverLog(), tailFile(f.serverLog(), 20), f.stdout, tailFile(f.stdout, 20))
-		}
-		return nil
-	}
-	err = waitFor(rctx, "the SASL_SSL broker", alive, func(ctx context.Context) error {
+	err = waitFor(rctx, "the SASL_SSL broker", func() error { return exited(f) }, func(ctx context.Context) error {
 		if err := dialOnce(b.Addr); err != nil {
 			return err
 		}
@@ -128,7 +107,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 		}
 		defer cl.Close()
 		spec := TopicSpec{Name: prodlab.DefaultTopic, Partitions: prodlab.DefaultPartitions, ReplicationFactor: 1, Configs: map[string]string{}}
-		return checkTopic(ctx, kadm.NewClient(cl), spec, true)
+		return checkTopic(ctx, kadm.NewClient(cl), spec)
 	})
 	if err != nil {
 		_ = b.Stop(context.Background())
@@ -147,7 +126,7 @@ func (b *SecureBroker) Stop(ctx context.Context) error {
 func secureProperties(s Secure, data string, ports []int) string {
 	settings, _ := BrokerSettings(ModeSingleNode)
 	plain := "org.apache.kafka.common.security.plain.PlainLoginModule required"
-	for _, name := range sortedKeys(s.PlainUsers) {
+	for _, name := range slices.Sorted(maps.Keys(s.PlainUsers)) {
 		plain += fmt.Sprintf(" user_%s=%q", name, s.PlainUsers[name])
 	}
 	prefix := "listener.name." + strings.ToLower(listenerSecure) + "."
@@ -172,12 +151,7 @@ func secureProperties(s Secure, data string, ports []int) string {
 	} {
 		settings[k] = v
 	}
-	var sb strings.Builder
-	sb.WriteString("# Generated by prodlab (kafkalocal): one KRaft broker with a SASL_SSL listener.\n")
-	for _, k := range sortedKeys(settings) {
-		fmt.Fprintf(&sb, "%s=%s\n", k, strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(settings[k]))
-	}
-	return sb.String()
+	return properties(": one KRaft broker with a SASL_SSL listener.", settings)
 }
 
 // readPEM returns a PEM file's text, or "" (Kafka then names the setting).
@@ -221,13 +195,4 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

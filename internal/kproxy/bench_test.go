@@ -9,8 +9,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/prodlab/prodlab/internal/toxi"
 )
 
 // BenchmarkProduceLatency: sequential sync produces of one small record,
@@ -21,28 +19,25 @@ import (
 //	go test ./internal/kproxy -run '^$' -bench ProduceLatency -benchtime 3000x
 func BenchmarkProduceLatency(b *testing.B) {
 	b.Run("toxiproxy", func(b *testing.B) {
-		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		s, err := toxi.New()
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
-		px, err := s.AddProxy("kafka", "127.0.0.1:0", c.ListenAddrs()[0])
-		if err != nil {
-			b.Fatal(err)
-		}
-		var d net.Dialer
-		dial := func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, px) }
-		latencies(b, kgo.SeedBrokers(px), kgo.Dialer(dial))
+		latencies(b, toxiproxyOnly(b)...)
 	})
 	b.Run("toxiproxy+kproxy", func(b *testing.B) {
 		f := front(b, 1)
 		latencies(b, kgo.SeedBrokers(f.bootstrap))
 	})
+}
+
+// toxiproxyOnly returns the options of a client of a kfake broker behind a
+// Toxiproxy proxy, every connection dialled to that proxy.
+func toxiproxyOnly(b *testing.B) []kgo.Opt {
+	c, s := clusterAndToxi(b, kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	px, err := s.AddProxy("kafka", "127.0.0.1:0", c.ListenAddrs()[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d net.Dialer
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, px) }
+	return []kgo.Opt{kgo.SeedBrokers(px), kgo.Dialer(dial)}
 }
 
 // BenchmarkProduceThroughput: sync produces from 64 goroutines sharing one
@@ -74,23 +69,7 @@ func BenchmarkProduceThroughput(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
 	}
 	b.Run("toxiproxy", func(b *testing.B) {
-		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		s, err := toxi.New()
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
-		px, err := s.AddProxy("kafka", "127.0.0.1:0", c.ListenAddrs()[0])
-		if err != nil {
-			b.Fatal(err)
-		}
-		var d net.Dialer
-		dial := func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, px) }
-		run(b, kgo.SeedBrokers(px), kgo.Dialer(dial))
+		run(b, toxiproxyOnly(b)...)
 	})
 	b.Run("toxiproxy+kproxy", func(b *testing.B) {
 		f := front(b, 1)

@@ -20,11 +20,11 @@ const maxInFlight = 1024
 // keepBuf is the biggest read buffer a connection keeps between frames.
 const keepBuf = 1 << 20
 
-// readFrame reads the next frame from in, whole, into *buf; one with less
-// than min bytes after its length is ErrProtocol. *buf keeps the frame's
-// array for the next read, up to keepBuf.
-func readFrame(in io.Reader, buf *[]byte, max int32, min int) ([]byte, error) {
-	f, err := kafkaframe.Read(in, *buf, max)
+// readFrame reads the next frame, up to kafkaframe.DefaultMax, from in into
+// *buf, which keeps its array for the next read up to keepBuf; under min
+// bytes after its length is ErrProtocol.
+func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
+	f, err := kafkaframe.Read(in, *buf, kafkaframe.DefaultMax)
 	if err != nil {
 		return nil, err
 	}
@@ -37,9 +37,8 @@ func readFrame(in io.Reader, buf *[]byte, max int32, min int) ([]byte, error) {
 	return f, nil
 }
 
-// ErrProtocol wraps what closes a connection that does not follow the
-// Kafka protocol as the relay must: an answer out of order, SaslHandshake
-// v0 (raw SASL frames follow, with no Kafka header).
+// ErrProtocol wraps what closes a connection that the relay cannot follow:
+// an answer out of order, SaslHandshake v0.
 var ErrProtocol = errors.New("kproxy: protocol")
 
 // inflight is a request awaiting its answer.
@@ -53,7 +52,7 @@ type inflight struct {
 func (r *Relay) relay(c net.Conn, upstreams []string) {
 	if r.cfg.clientTLS != nil {
 		tc := tls.Server(c, r.cfg.clientTLS)
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err := tc.HandshakeContext(ctx)
 		cancel()
 		if err != nil {
@@ -93,7 +92,7 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 	in := bufio.NewReaderSize(c, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, &buf, r.cfg.maxFrame, 8) // key, version, correlation id
+		f, err := readFrame(in, &buf, 8) // key, version, correlation id
 		if err != nil {
 			return err
 		}
@@ -113,8 +112,8 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 }
 
 // answered reports whether the request frame (without its size) gets an
-// answer: all but Produce with acks=0. A Produce request too short to say
-// is taken as answered: its answer then finds it.
+// answer: all but Produce with acks=0 (one too short to say counts as
+// answered).
 func answered(key, ver int16, f []byte) bool {
 	if key != 0 {
 		return true
@@ -124,8 +123,7 @@ func answered(key, ver int16, f []byte) bool {
 }
 
 // produceAcks reads the acks of the Produce request frame f (without its
-// size): after the request header (api key, version, correlation id,
-// client id, tagged fields if flexible) and, from v3, the transactional id.
+// size), after the request header and, from v3, the transactional id.
 func produceAcks(ver int16, f []byte) (int16, bool) {
 	n := 8
 	str16 := func() bool { // nullable string, int16 size
@@ -142,46 +140,24 @@ func produceAcks(ver int16, f []byte) (int16, bool) {
 		}
 		return true
 	}
-	uv := func() (uint64, bool) {
-		if n >= len(f) {
-			return 0, false
-		}
-		v, m := binary.Uvarint(f[n:])
-		if m <= 0 {
-			return 0, false
-		}
-		n += m
-		return v, true
-	}
 	if !str16() { // client id
 		return 0, false
 	}
 	flex := ver >= 9
 	if flex { // header tagged fields
-		count, ok := uv()
+		rest, ok := kafkaframe.SkipTags(f[n:])
 		if !ok {
 			return 0, false
 		}
-		for range count {
-			if _, ok := uv(); !ok {
-				return 0, false
-			}
-			size, ok := uv()
-			if !ok || size > uint64(len(f)-n) {
-				return 0, false
-			}
-			n += int(size)
-		}
+		n = len(f) - len(rest)
 	}
 	if ver >= 3 { // transactional id
 		if flex {
-			l, ok := uv() // compact nullable: size+1, 0 for null
-			if !ok || l > 0 && l-1 > uint64(len(f)-n) {
+			l, m := binary.Uvarint(f[n:]) // compact nullable: size+1, 0 for null
+			if m <= 0 || l > uint64(len(f)-n-m)+1 {
 				return 0, false
 			}
-			if l > 0 {
-				n += int(l - 1)
-			}
+			n += m + int(max(l, 1)-1)
 		} else if !str16() {
 			return 0, false
 		}
@@ -193,14 +169,13 @@ func produceAcks(ver int16, f []byte) (int16, bool) {
 }
 
 // answers copies answer frames from up to c, rewriting those that name
-// brokers. Kafka answers a connection's requests in order: an answer to
-// any other correlation id than the oldest pending one closes the
-// connection, as does one when no request is pending.
+// brokers. Kafka answers in order: an answer to anything but the oldest
+// pending request closes the connection.
 func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte
 	for {
-		f, err := readFrame(in, &buf, r.cfg.maxFrame, 4) // correlation id
+		f, err := readFrame(in, &buf, 4) // correlation id
 		if err != nil {
 			return err
 		}

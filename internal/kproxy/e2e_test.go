@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http/httptest"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/toxi/toxitest"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -34,8 +33,14 @@ type fronted struct {
 }
 
 func front(t testing.TB, brokers int) *fronted {
+	return frontWith(t, []kfake.Opt{kfake.NumBrokers(brokers)})
+}
+
+// clusterAndToxi starts a kfake cluster made with opts and a Toxiproxy,
+// both stopped when t ends.
+func clusterAndToxi(t testing.TB, opts ...kfake.Opt) (*kfake.Cluster, *toxi.Server) {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(brokers), kfake.SeedTopics(3, topic))
+	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +50,15 @@ func front(t testing.TB, brokers int) *fronted {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	r, err := kproxy.New(s, kproxy.Logger(slog.New(slog.DiscardHandler)))
+	return c, s
+}
+
+// frontWith fronts a cluster made with copts (and the topic) by a relay
+// made with ropts.
+func frontWith(t testing.TB, copts []kfake.Opt, ropts ...kproxy.Opt) *fronted {
+	t.Helper()
+	c, s := clusterAndToxi(t, append(copts, kfake.SeedTopics(3, topic))...)
+	r, err := kproxy.New(s, append([]kproxy.Opt{kproxy.Logger(slog.New(slog.DiscardHandler))}, ropts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +72,7 @@ func front(t testing.TB, brokers int) *fronted {
 		t.Fatal(err)
 	}
 	r.Exempt(boot)
-	api := httptest.NewServer(s.Routes())
-	t.Cleanup(api.Close)
-	tc, err := toxiclient.New(api.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tc, _ := toxitest.Client(t, s)
 	return &fronted{cluster: c, toxi: s, tc: tc, relay: r, bootstrap: boot}
 }
 
@@ -82,6 +90,7 @@ func (f *fronted) proxyAddrs() map[string]bool {
 func (f *fronted) checkOnlyProxies(t testing.TB, who string, addrs []string, want int) {
 	t.Helper()
 	proxies := f.proxyAddrs()
+	addrs = slices.Sorted(slices.Values(addrs))
 	for _, a := range addrs {
 		if !proxies[a] {
 			t.Errorf("%s: metadata names %s, not a Toxiproxy proxy (%v)", who, a, proxies)
@@ -119,6 +128,38 @@ func latency(t *testing.T, px *toxiclient.Proxy, d time.Duration) {
 	t.Cleanup(func() { px.RemoveToxic(context.Background(), "latency") })
 }
 
+// client returns a client bootstrapped at the lab's proxy, producing to
+// the topic by partition, once its Metadata names only the 3 proxies and a
+// first record went through.
+func (f *fronted) client(t *testing.T, who string, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(f.bootstrap), kgo.DefaultProduceTopic(topic),
+		kgo.RecordPartitioner(kgo.ManualPartitioner())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	f.checkOnlyProxies(t, who, franzMetadata(t, cl), 3)
+	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("warm")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// slowed puts a 1.5 s latency toxic on the proxy of partition p's leader
+// and checks that a produce to p takes at least that long.
+func (f *fronted) slowed(t *testing.T, cl *kgo.Client, p int32, what string) {
+	t.Helper()
+	latency(t, f.leaderProxy(t, p), 1500*time.Millisecond)
+	start := time.Now()
+	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("slow"), Partition: p}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 1500*time.Millisecond {
+		t.Fatalf("%s under a 1.5 s toxic on the leader's proxy took %v", what, took)
+	}
+}
+
 func franzMetadata(t *testing.T, cl *kgo.Client) []string {
 	t.Helper()
 	req := kmsg.NewPtrMetadataRequest()
@@ -131,7 +172,6 @@ func franzMetadata(t *testing.T, cl *kgo.Client) []string {
 	for _, b := range resp.Brokers {
 		out = append(out, net.JoinHostPort(b.Host, fmt.Sprint(b.Port)))
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -141,15 +181,7 @@ func franzMetadata(t *testing.T, cl *kgo.Client) []string {
 // A broker added while it runs gets its proxy on first sight.
 func TestFranzThroughRelay(t *testing.T) {
 	f := front(t, 3)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(f.bootstrap), kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	f.checkOnlyProxies(t, "franz-go", franzMetadata(t, cl), 3)
-	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("warm")}).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	cl := f.client(t, "franz-go")
 	// The FindCoordinator answer names a proxy too.
 	fc := kmsg.NewPtrFindCoordinatorRequest()
 	fc.CoordinatorKey, fc.CoordinatorKeys = "g1", []string{"g1"}
@@ -163,14 +195,7 @@ func TestFranzThroughRelay(t *testing.T) {
 	}
 	f.checkOnlyProxies(t, "FindCoordinator", coords, 1+len(resp.Coordinators))
 
-	latency(t, f.leaderProxy(t, 0), 1500*time.Millisecond)
-	start := time.Now()
-	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("slow")}).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(start); took < 1500*time.Millisecond {
-		t.Fatalf("produce under a 1.5 s toxic on the leader's proxy took %v", took)
-	}
+	f.slowed(t, cl, 0, "produce")
 
 	// A fourth broker, added now, leading partition 1.
 	id, _, err := f.cluster.AddNode(-1, 0)
@@ -186,14 +211,7 @@ func TestFranzThroughRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.checkOnlyProxies(t, "franz-go after a broker joined", franzMetadata(t, cl), 4)
-	latency(t, f.leaderProxy(t, 1), 1500*time.Millisecond)
-	start = time.Now()
-	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("new broker"), Partition: 1}).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(start); took < 1500*time.Millisecond {
-		t.Fatalf("produce to the new broker under a 1.5 s toxic on its proxy took %v", took)
-	}
+	f.slowed(t, cl, 1, "produce to the new broker")
 	names := []string{}
 	for _, b := range f.relay.Brokers() {
 		names = append(names, b.Name)

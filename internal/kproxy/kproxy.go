@@ -1,16 +1,14 @@
 // Package kproxy relays the Kafka protocol between Toxiproxy and the
 // brokers of a cluster that advertises its own addresses, and rewrites
-// every answer that names a broker so that it names that broker's
-// Toxiproxy proxy instead. Every client bootstrapped at the lab's proxy
-// then reaches every broker through Toxiproxy, whatever its language.
+// every answer that names a broker to name that broker's Toxiproxy proxy,
+// so that every client bootstrapped at the lab's proxy reaches every
+// broker through Toxiproxy:
 //
 //	client -> Toxiproxy "kafka" -> relay listener -> bootstrap broker
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
-// The relay sits behind Toxiproxy, so a toxic delays or cuts every byte
-// a client exchanges, rewritten or not. It parses only the answers listed
-// in RewrittenKeys (and ApiVersions, see capVersions), with kmsg; every
-// other byte passes through untouched.
+// Only the answers of RewrittenKeys and ApiVersions are parsed (kmsg);
+// every other byte passes through untouched.
 package kproxy
 
 import (
@@ -23,21 +21,17 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// Proxies creates Toxiproxy proxies; *toxi.Server is one, and gives a
-// restarted Toxiproxy child the same proxies again.
+// Proxies creates Toxiproxy proxies, as *toxi.Server does: AddProxy starts
+// proxy name from listen (port 0: any) to upstream and returns the address
+// it listens on.
 type Proxies interface {
-	// AddProxy starts proxy name from listen (port 0: any) to upstream
-	// and returns the address it listens on.
 	AddProxy(name, listen, upstream string) (string, error)
 }
 
-// ErrTooManyBrokers means the relay reached its cap on brokers (MaxBrokers):
-// an answer naming one more is refused, its connection closed, rather
-// than passed on with the broker's own address.
+// ErrTooManyBrokers means an answer named a broker past the 64th: its
+// connection is closed rather than the broker's own address passed on.
 var ErrTooManyBrokers = errors.New("kproxy: too many brokers")
 
 // ErrClosed is returned by Listen after Close.
@@ -50,54 +44,36 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 type Opt func(*cfg)
 
 type cfg struct {
-	host       string
-	advertise  string
-	maxBrokers int
-	maxFrame   int32
-	dial       DialFunc
-	timeout    time.Duration
-	logger     *slog.Logger
-	prefix     string
-	clientTLS  *tls.Config
+	host      string
+	advertise string // what rewritten answers name: host, or 127.0.0.1 for an unspecified host
+	dial      DialFunc
+	logger    *slog.Logger
+	clientTLS *tls.Config
 }
+
+// The relay's bounds: the brokers it makes proxies for, and each dial of a
+// broker or creation of its proxy.
+const (
+	maxBrokers = 64
+	timeout    = 30 * time.Second
+)
 
 // Host is the interface the brokers' Toxiproxy proxies listen on, default
 // 127.0.0.1. The relay's own listeners always bind 127.0.0.1.
 func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
-// Advertise is the host that rewritten answers name, default Host (or
-// 127.0.0.1 if Host is an unspecified address such as 0.0.0.0).
-func Advertise(h string) Opt { return func(c *cfg) { c.advertise = h } }
-
-// MaxBrokers caps the brokers the relay creates proxies for, default 64.
-func MaxBrokers(n int) Opt { return func(c *cfg) { c.maxBrokers = n } }
-
-// MaxFrame caps the size of a request or an answer, default 100 MiB
-// (kafkaframe.DefaultMax); a bigger frame closes its connection.
-func MaxFrame(n int32) Opt { return func(c *cfg) { c.maxFrame = n } }
-
-// Dial dials the brokers, default a net.Dialer; the TLS of an SSL
-// cluster goes here.
+// Dial dials the brokers (with TLS for an SSL cluster), default a
+// net.Dialer.
 func Dial(fn DialFunc) Opt { return func(c *cfg) { c.dial = fn } }
-
-// Timeout bounds each dial of a broker and each creation of a broker's
-// proxy, default 30 s.
-func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
 
 // Logger receives the relay's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
-// ProxyPrefix starts the name of every broker's proxy, default "broker-":
-// broker-<node id>.
-func ProxyPrefix(p string) Opt { return func(c *cfg) { c.prefix = p } }
-
 // ClientTLS makes the relay serve TLS to clients with t (see LabCA),
-// for an SSL or SASL_SSL cluster; default none. Its TLS to the brokers is
-// Dial's.
+// default none.
 func ClientTLS(t *tls.Config) Opt { return func(c *cfg) { c.clientTLS = t } }
 
-// Relay is a running relay: its listeners, one per upstream, and the
-// brokers it has created proxies for.
+// Relay is a running relay: its listeners and its brokers' proxies.
 type Relay struct {
 	cfg cfg
 	px  Proxies
@@ -122,39 +98,26 @@ type broker struct {
 	listen string // the relay's listener
 }
 
-// Broker is one broker the relay has given a proxy.
+// Broker is one broker the relay has given a proxy: its node id when
+// first seen, its proxy's name (broker-<id>) and address, which answers
+// name, and the address the broker advertises.
 type Broker struct {
-	// NodeID is the broker's node id when first seen.
-	NodeID int32
-	// Name is its Toxiproxy proxy: broker-<id>.
-	Name string
-	// Proxy is the address of that proxy, which answers name.
-	Proxy string
-	// Upstream is the address the broker advertises.
-	Upstream string
+	NodeID                int32
+	Name, Proxy, Upstream string
 }
 
 // New returns a relay that creates its brokers' proxies in px.
 func New(px Proxies, opts ...Opt) (*Relay, error) {
-	c := cfg{host: "127.0.0.1", maxBrokers: 64, maxFrame: kafkaframe.DefaultMax, timeout: 30 * time.Second, prefix: "broker-"}
+	c := cfg{host: "127.0.0.1"}
 	for _, o := range opts {
 		o(&c)
 	}
-	switch {
-	case px == nil:
+	if px == nil {
 		return nil, errors.New("kproxy: no Proxies")
-	case c.maxBrokers < 1:
-		return nil, fmt.Errorf("kproxy: MaxBrokers %d: at least 1", c.maxBrokers)
-	case c.maxFrame < 64:
-		return nil, fmt.Errorf("kproxy: MaxFrame %d: at least 64", c.maxFrame)
-	case c.timeout <= 0:
-		return nil, fmt.Errorf("kproxy: Timeout %v is not positive", c.timeout)
 	}
-	if c.advertise == "" {
-		c.advertise = c.host
-		if ip := net.ParseIP(c.host); c.host == "" || ip != nil && ip.IsUnspecified() {
-			c.advertise = "127.0.0.1"
-		}
+	c.advertise = c.host
+	if ip := net.ParseIP(c.host); c.host == "" || ip != nil && ip.IsUnspecified() {
+		c.advertise = "127.0.0.1"
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -167,10 +130,9 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 		names: map[string]bool{}, proxied: map[string]bool{}}, nil
 }
 
-// Listen starts a relay listener on a free 127.0.0.1 port to the first
-// of upstreams that accepts a connection, tried in order for each client
-// connection, and returns its address: the upstream of the Toxiproxy
-// proxy that clients bootstrap at.
+// Listen starts a relay listener on a free 127.0.0.1 port that relays
+// each connection to the first of upstreams that accepts it, and returns
+// its address: the upstream of the proxy clients bootstrap at.
 func (r *Relay) Listen(upstreams ...string) (string, error) {
 	if len(upstreams) == 0 {
 		return "", errors.New("kproxy: Listen with no upstream")
@@ -191,8 +153,7 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// Exempt marks addr as a proxy's address already: answers that name it
-// keep it. The lab gives the bootstrap proxy's.
+// Exempt marks addr as a proxy's address: answers keep it.
 func (r *Relay) Exempt(addr string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -241,7 +202,7 @@ func (r *Relay) untrack(c net.Conn) {
 func (r *Relay) dialUpstream(upstreams []string) (net.Conn, error) {
 	var errs []error
 	for _, up := range upstreams {
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		c, err := r.cfg.dial(ctx, "tcp", up)
 		cancel()
 		if err == nil {
@@ -263,7 +224,7 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	if b == nil {
 		return host, port, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	select {
 	case <-b.done:
@@ -276,8 +237,8 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	return b.host, b.port, nil
 }
 
-// broker returns the broker advertising up, starting the creation of its
-// proxy on first sight; nil for an address that is already a proxy's.
+// broker returns the broker advertising up, starting its proxy's creation
+// on first sight; nil for a proxy's address.
 func (r *Relay) broker(nodeID int32, up, host string, port int32) (*broker, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -290,12 +251,12 @@ func (r *Relay) broker(nodeID int32, up, host string, port int32) (*broker, erro
 	if r.closed {
 		return nil, ErrClosed
 	}
-	if len(r.brokers) >= r.cfg.maxBrokers {
-		return nil, fmt.Errorf("%w: %d already; broker %d (%s) gets none (MaxBrokers)", ErrTooManyBrokers, r.cfg.maxBrokers, nodeID, up)
+	if len(r.brokers) >= maxBrokers {
+		return nil, fmt.Errorf("%w: %d already; broker %d (%s) gets none", ErrTooManyBrokers, maxBrokers, nodeID, up)
 	}
-	name := r.cfg.prefix + strconv.Itoa(int(nodeID))
+	name := "broker-" + strconv.Itoa(int(nodeID))
 	for i := 2; r.names[name]; i++ {
-		name = r.cfg.prefix + strconv.Itoa(int(nodeID)) + "-" + strconv.Itoa(i)
+		name = "broker-" + strconv.Itoa(int(nodeID)) + "-" + strconv.Itoa(i)
 	}
 	b := &broker{done: make(chan struct{}), info: Broker{NodeID: nodeID, Name: name, Upstream: up}}
 	r.brokers[up], r.names[name] = b, true
@@ -304,8 +265,8 @@ func (r *Relay) broker(nodeID int32, up, host string, port int32) (*broker, erro
 	return b, nil
 }
 
-// create starts b's relay listener and its Toxiproxy proxy. A failed
-// creation is forgotten, so that a later answer tries again.
+// create starts b's relay listener and its Toxiproxy proxy; a failed
+// creation is forgotten, for a later answer to try again.
 func (r *Relay) create(b *broker) {
 	defer close(b.done)
 	fail := func(err error) {
@@ -357,8 +318,8 @@ func (r *Relay) Brokers() []Broker {
 	return out
 }
 
-// Close stops every listener and closes every connection, and waits for
-// their goroutines. The Toxiproxy proxies stay: they belong to Proxies.
+// Close stops every listener and connection and waits for them; the
+// Toxiproxy proxies stay.
 func (r *Relay) Close() error {
 	r.mu.Lock()
 	r.closed = true

@@ -1,39 +1,35 @@
 package kproxy
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// ErrBadAnswer wraps the error of an answer that names brokers but cannot
-// be parsed: its connection is closed rather than the answer passed on
-// with an address that is not rewritten.
+// ErrBadAnswer wraps the error of an answer that names brokers but does
+// not parse: its connection is closed rather than the answer passed on.
 var ErrBadAnswer = errors.New("kproxy: unparsable answer")
 
 // RewrittenKeys are the API keys whose answers can name a broker's host
-// and port, and which the relay rewrites: Produce (v10+, leader hints,
-// KIP-951), Fetch (v16+, idem), Metadata, FindCoordinator,
-// DescribeCluster, ShareFetch and ShareAcknowledge. Heartbeats
-// (ConsumerGroupHeartbeat, ShareGroupHeartbeat), DescribeTopicPartitions
-// and the group APIs name brokers by node id only. DescribeQuorum names
-// controller listeners, which clients do not dial; the Raft and
-// registration APIs are between brokers and controllers.
+// and port: Produce (v10+, KIP-951 leader hints), Fetch (v16+), Metadata,
+// FindCoordinator, DescribeCluster, ShareFetch and ShareAcknowledge. The
+// other client APIs name brokers by node id only; DescribeQuorum names
+// controllers, which clients do not dial.
 var RewrittenKeys = []int16{0, 1, 3, 10, 60, 78, 79}
 
-// apiVersionsKey is ApiVersions: its answer is read to cap the versions of
-// the rewritten APIs at those kmsg knows, and its response header is
-// always v0, flexible or not.
+// apiVersionsKey is ApiVersions, whose answer capVersions reads and whose
+// response header is always v0.
 const apiVersionsKey = 18
 
-// saslHandshakeKey is SaslHandshake: v0 is followed by SASL frames without
-// Kafka headers, which the relay cannot follow.
+// saslHandshakeKey is SaslHandshake, whose v0 is followed by raw SASL
+// frames that the relay cannot follow.
 const saslHandshakeKey = 17
 
-// rewritable reports whether the answer to key at version ver can name
-// brokers.
+// rewritable reports whether key's answer at version ver can name brokers.
 func rewritable(key, ver int16) bool {
 	switch key {
 	case 0:
@@ -57,92 +53,47 @@ type endpoint struct {
 	port *int32
 }
 
-// endpoints returns every broker address resp carries.
+// endpoints returns every broker address resp carries: each has NodeID,
+// Host and Port fields, in FindCoordinator itself (v0-v3) and in the
+// elements of its Coordinators (v4+), and of the Brokers or NodeEndpoints
+// of the other rewritten answers.
 func endpoints(resp kmsg.Response) []endpoint {
 	var eps []endpoint
-	add := func(node int32, host *string, port *int32) {
+	add := func(v reflect.Value) {
+		host := v.FieldByName("Host").Addr().Interface().(*string)
 		if *host != "" { // an error answer (FindCoordinator) names no broker
-			eps = append(eps, endpoint{node, host, port})
+			eps = append(eps, endpoint{int32(v.FieldByName("NodeID").Int()), host, v.FieldByName("Port").Addr().Interface().(*int32)})
 		}
 	}
-	switch r := resp.(type) {
-	case *kmsg.MetadataResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.FindCoordinatorResponse:
-		add(r.NodeID, &r.Host, &r.Port)
-		for i := range r.Coordinators {
-			c := &r.Coordinators[i]
-			add(c.NodeID, &c.Host, &c.Port)
-		}
-	case *kmsg.DescribeClusterResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.ProduceResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.FetchResponse:
-		for i := range r.Brokers {
-			b := &r.Brokers[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.ShareFetchResponse:
-		for i := range r.NodeEndpoints {
-			b := &r.NodeEndpoints[i]
-			add(b.NodeID, &b.Host, &b.Port)
-		}
-	case *kmsg.ShareAcknowledgeResponse:
-		for i := range r.NodeEndpoints {
-			b := &r.NodeEndpoints[i]
-			add(b.NodeID, &b.Host, &b.Port)
+	v := reflect.ValueOf(resp).Elem()
+	if _, ok := resp.(*kmsg.FindCoordinatorResponse); ok {
+		add(v)
+	}
+	for _, list := range []string{"Brokers", "Coordinators", "NodeEndpoints"} {
+		if l := v.FieldByName(list); l.IsValid() {
+			for i := range l.Len() {
+				add(l.Index(i))
+			}
 		}
 	}
 	return eps
 }
 
 // headerLen returns the length of the response header at the start of
-// frame (the frame without its size): the correlation id, then tagged
-// fields if the response is flexible (never for ApiVersions).
+// frame (without its size): the correlation id, then tagged fields if
+// flexible (never for ApiVersions).
 func headerLen(key int16, flexible bool, frame []byte) (int, error) {
 	if len(frame) < 4 {
 		return 0, fmt.Errorf("%w: %d bytes, no correlation id", ErrBadAnswer, len(frame))
 	}
-	n := 4
 	if !flexible || key == apiVersionsKey {
-		return n, nil
+		return 4, nil
 	}
-	uv := func() (uint64, error) {
-		v, m := binary.Uvarint(frame[n:])
-		if m <= 0 {
-			return 0, fmt.Errorf("%w: bad tagged fields in the header", ErrBadAnswer)
-		}
-		n += m
-		return v, nil
+	rest, ok := kafkaframe.SkipTags(frame[4:])
+	if !ok {
+		return 0, fmt.Errorf("%w: bad tagged fields in the header", ErrBadAnswer)
 	}
-	count, err := uv()
-	if err != nil {
-		return 0, err
-	}
-	for range count {
-		if _, err := uv(); err != nil { // tag
-			return 0, err
-		}
-		size, err := uv()
-		if err != nil {
-			return 0, err
-		}
-		if size > uint64(len(frame)-n) {
-			return 0, fmt.Errorf("%w: tagged field past the end of the header", ErrBadAnswer)
-		}
-		n += int(size)
-	}
-	return n, nil
+	return len(frame) - len(rest), nil
 }
 
 // flexible reports whether key at version ver has flexible messages.
@@ -155,12 +106,10 @@ func flexible(key, ver int16) bool {
 	return req.IsFlexible()
 }
 
-// rewrite returns the answer frame (without its size) to a request key at
-// version ver with every broker address replaced by what addr returns. An
-// answer that names no broker, or whose brokers addr leaves as they are,
-// comes back as frame itself, byte for byte. An ApiVersions answer comes
-// back with the rewritten APIs capped at the versions kmsg knows, if the
-// broker offers more. Any other answer comes back untouched.
+// rewrite returns the answer frame (without its size) to key at version
+// ver with every broker address replaced by what addr returns, or frame
+// itself if nothing changes. An ApiVersions answer comes back through
+// capVersions.
 func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if key == apiVersionsKey {
 		return capVersions(ver, frame), nil
@@ -201,10 +150,9 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 }
 
 // capVersions returns the ApiVersions answer frame with every rewritten
-// API's max version capped at what kmsg knows: a client then never asks
-// for a version whose answer the relay could not parse. frame comes back
-// as it is if nothing is capped or if it does not parse (ApiVersions
-// names no broker; the client copes with its own error).
+// API's max version capped at what kmsg knows, so that no client asks for
+// an answer the relay cannot parse; frame itself if nothing is capped or
+// it does not parse.
 func capVersions(ver int16, frame []byte) []byte {
 	if len(frame) < 4 {
 		return frame

@@ -117,6 +117,9 @@ func brokerAnswers(key, ver int16) kmsg.Response {
 func TestRewriteEveryVersion(t *testing.T) {
 	hdrTags := []byte{1, 7, 3, 'a', 'b', 'c'} // one unknown tag in the header
 	for _, key := range RewrittenKeys {
+		if !slices.ContainsFunc(versions(key), func(v int16) bool { return rewritable(key, v) && len(addrs(brokerAnswers(key, v))) > 0 }) {
+			t.Errorf("endpoints finds no broker in any %s answer", kmsg.NameForKey(key))
+		}
 		for _, ver := range versions(key) {
 			if !rewritable(key, ver) {
 				continue

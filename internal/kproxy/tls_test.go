@@ -3,19 +3,16 @@ package kproxy_test
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/kproxy"
-	"github.com/prodlab/prodlab/internal/toxi"
-	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/labca"
 )
 
 func pool(t *testing.T, caPath string) *x509.CertPool {
@@ -41,49 +38,20 @@ func TestTLSThroughRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(3, topic), kfake.TLS(brokerTLS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-
 	dir := t.TempDir()
 	labTLS, labCA, err := kproxy.LabCA(dir, "127.0.0.1", "localhost")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, err := os.Stat(filepath.Join(dir, kproxy.CAKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
+	if st, err := os.Stat(filepath.Join(dir, labca.KeyFile)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("lab CA key: %v, mode %v; want 0600", err, st.Mode().Perm())
 	}
 	if _, again, err := kproxy.LabCA(dir, "127.0.0.1"); err != nil || again != labCA {
 		t.Fatalf("second LabCA: %s, %v", again, err)
 	}
-	s, err := toxi.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	r, err := kproxy.New(s, kproxy.ClientTLS(labTLS),
+	f := frontWith(t, []kfake.Opt{kfake.NumBrokers(3), kfake.TLS(brokerTLS)}, kproxy.ClientTLS(labTLS),
 		kproxy.Dial(clientopts.TLSDialer(&tls.Config{RootCAs: pool(t, brokerCA), MinVersion: tls.VersionTLS12}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	up, err := r.Listen(c.ListenAddrs()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := s.AddProxy("kafka", "127.0.0.1:0", up)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := httptest.NewServer(s.Routes())
-	t.Cleanup(api.Close)
-	tc, err := toxiclient.New(api.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fronted{cluster: c, toxi: s, tc: tc, relay: r, bootstrap: boot}
+	boot := f.bootstrap
 
 	// A client that trusts only the brokers' CA fails: the relay serves the lab's.
 	bad, err := kgo.NewClient(kgo.SeedBrokers(boot), kgo.DialTLSConfig(&tls.Config{RootCAs: pool(t, brokerCA)}), kgo.RequestRetries(0))
@@ -95,22 +63,6 @@ func TestTLSThroughRelay(t *testing.T) {
 	}
 	bad.Close()
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(boot), kgo.DialTLSConfig(&tls.Config{RootCAs: pool(t, labCA)}),
-		kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	f.checkOnlyProxies(t, "franz-go over TLS", franzMetadata(t, cl), 3)
-	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("warm")}).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-	latency(t, f.leaderProxy(t, 0), 1500*time.Millisecond)
-	start := time.Now()
-	if err := cl.ProduceSync(t.Context(), &kgo.Record{Value: []byte("slow")}).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(start); took < 1500*time.Millisecond {
-		t.Fatalf("TLS produce under a 1.5 s toxic on the leader's proxy took %v", took)
-	}
+	cl := f.client(t, "franz-go over TLS", kgo.DialTLSConfig(&tls.Config{RootCAs: pool(t, labCA)}))
+	f.slowed(t, cl, 0, "TLS produce")
 }

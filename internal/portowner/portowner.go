@@ -88,11 +88,7 @@ func listener(proc string, port int) (Process, error) {
 				continue
 			}
 			if inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
-				p := Process{PID: pid}
-				if b, err := os.ReadFile(filepath.Join(proc, d.Name(), "cmdline")); err == nil {
-					p.Args = strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-					p.Cmdline = strings.Join(p.Args, " ")
-				}
+				p, _ := process(proc, pid)
 				p.Dir, _ = os.Readlink(filepath.Join(proc, d.Name(), "cwd"))
 				return p, nil
 			}
@@ -114,20 +110,26 @@ func dockerProxy(proc string, pids []os.DirEntry, port int) (Process, bool) {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(proc, d.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		p := Process{PID: pid, Args: strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")}
-		if !p.IsDockerProxy() {
+		p, err := process(proc, pid)
+		if err != nil || !p.IsDockerProxy() {
 			continue
 		}
 		if v, ok := p.Flag("host-port"); ok && v == strconv.Itoa(port) {
-			p.Cmdline = strings.Join(p.Args, " ")
 			return p, true
 		}
 	}
 	return Process{}, false
+}
+
+// process returns pid with its command line, if readable.
+func process(proc string, pid int) (Process, error) {
+	p := Process{PID: pid}
+	b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(pid), "cmdline"))
+	if err == nil {
+		p.Args = strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		p.Cmdline = strings.Join(p.Args, " ")
+	}
+	return p, err
 }
 
 // listenInodes adds the socket inode of every listening socket on port

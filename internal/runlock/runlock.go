@@ -7,13 +7,16 @@
 package runlock
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"github.com/prodlab/prodlab/internal/i18n"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // FileName is the lock and PID file inside the data dir.
@@ -92,6 +95,31 @@ func Acquire(dir string) (*Lock, error) {
 		}
 		return &Lock{f: f, path: path}, nil
 	}
+}
+
+// Wait takes the exclusive lock of the file at path, creating it and its
+// directory, waits while another process holds it until ctx ends, and
+// returns its release. Unlike Acquire's, the file holds no PID and stays.
+func Wait(ctx context.Context, path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if werr := wait.Until(ctx, func() bool { err = tryLock(f, true); return !errors.Is(err, errBusy) }); werr != nil {
+		f.Close()
+		return nil, fmt.Errorf("waiting for lock %s: %w", path, werr)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() {
+		unlock(f)
+		f.Close()
+	}, nil
 }
 
 // Release removes the lock file and drops the lock. It is safe to call

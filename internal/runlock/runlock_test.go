@@ -1,11 +1,14 @@
 package runlock_test
 
 import (
+	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prodlab/prodlab/internal/runlock"
 )
@@ -65,4 +68,25 @@ func TestStaleFileDoesNotBlock(t *testing.T) {
 	if strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("lock file holds %q, want this PID", b)
 	}
+}
+
+// A second Wait gives up when its context ends while the first holds the
+// lock, and takes it once the first releases it.
+func TestWait(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "lock")
+	release, err := runlock.Wait(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := runlock.Wait(ctx, path); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait on a held lock = %v, want its context's end", err)
+	}
+	release()
+	again, err := runlock.Wait(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Wait after release: %v", err)
+	}
+	again()
 }

@@ -21,12 +21,11 @@ import (
 // value is the child's JSON config.
 const childEnv = "PRODLAB_TOXIPROXY_CHILD"
 
-// childConfig is what the parent tells its child.
+// childConfig is what the parent tells its child: its API's interface,
+// and whether to log connections.
 type childConfig struct {
-	// Host is the interface of the child's REST API.
-	Host string `json:"host"`
-	// Verbose logs Toxiproxy's connections.
-	Verbose bool `json:"verbose"`
+	Host    string `json:"host"`
+	Verbose bool   `json:"verbose"`
 }
 
 // hello is the child's first line on stdout.
@@ -34,18 +33,16 @@ type hello struct {
 	API string `json:"api"`
 }
 
-// Any binary that links this package can be the Toxiproxy child: the
-// parent runs its own executable with childEnv set, so prodlab and every
-// test binary need no extra program.
+// Any binary that links this package can be the child: the parent runs
+// its own executable with childEnv set.
 func init() {
 	if v, ok := os.LookupEnv(childEnv); ok {
 		os.Exit(runChild(v))
 	}
 }
 
-// runChild serves Toxiproxy's REST API, with no proxy yet, until its
-// stdin closes: the parent adds the proxies through the API, and its exit,
-// even a SIGKILL, closes the pipe. The first line on stdin is the token
+// runChild serves Toxiproxy's REST API until its stdin closes, as the
+// parent's exit does, even a SIGKILL. The first line on stdin is the token
 // every request must carry (see guard.go).
 func runChild(conf string) int {
 	var c childConfig
@@ -65,8 +62,7 @@ func runChild(conf string) int {
 		level = zerolog.InfoLevel
 	}
 	logger := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(level).With().Timestamp().Logger()
-	// Toxiproxy's own proxy and runtime collectors, served at GET /metrics
-	// (toxiproxy-server's --proxy-metrics and --runtime-metrics).
+	// GET /metrics: toxiproxy-server's --proxy-metrics and --runtime-metrics.
 	metrics := toxiproxy.NewMetricsContainer(prometheus.NewRegistry())
 	metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
 	metrics.RuntimeMetrics = collectors.NewRuntimeMetricCollectors()

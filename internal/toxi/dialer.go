@@ -13,8 +13,8 @@ import (
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// ErrTooManyProxies means a Dialer reached its cap on proxies: the broker
-// it was asked for is not dialled at all rather than around Toxiproxy.
+// ErrTooManyProxies means a Dialer reached MaxProxies: the broker is not
+// dialled at all rather than around Toxiproxy.
 var ErrTooManyProxies = errors.New("too many broker proxies")
 
 // DialerOpt configures a Dialer.
@@ -26,14 +26,12 @@ type dialerCfg struct {
 	timeout time.Duration
 }
 
-// MaxProxies caps the proxies a Dialer creates, default 64: a broker
-// address past the cap fails to dial with ErrTooManyProxies.
+// MaxProxies caps the proxies a Dialer creates, default 64.
 func MaxProxies(n int) DialerOpt { return func(c *dialerCfg) { c.max = n } }
 
-// NodeIDs gives the Dialer each live broker's advertised host:port and node
-// id, so that it names a broker's proxy broker-<id>. It is asked once per
-// new address, bounded by the proxy timeout. Default: none, every proxy is
-// named after its address.
+// NodeIDs maps each live broker's advertised host:port to its node id, so
+// that its proxy is broker-<id>; asked once per new address. Default none:
+// proxies are named after their addresses.
 func NodeIDs(fn func(context.Context) (map[string]int32, error)) DialerOpt {
 	return func(c *dialerCfg) { c.nodeIDs = fn }
 }
@@ -42,17 +40,14 @@ func NodeIDs(fn func(context.Context) (map[string]int32, error)) DialerOpt {
 // default 30 s.
 func ProxyTimeout(d time.Duration) DialerOpt { return func(c *dialerCfg) { c.timeout = d } }
 
-// Dialer routes each connection of a Kafka client through a proxy of s that
-// it creates on the first dial of each broker address: for a cluster that
-// advertises its own addresses, which no Toxiproxy proxy fronts.
+// Dialer routes each connection of a Kafka client through a proxy of s
+// that it creates on the first dial of each broker address, for a cluster
+// that advertises its own addresses.
 //
-// Contract with whoever does TLS over it: DialContext gets the broker's
-// real host:port, as the client knows it (seed or advertised), and returns
-// a plain TCP connection to a loopback proxy that forwards bytes unchanged
-// to that address. The caller does the TLS handshake (and SASL) over the
-// returned connection with ServerName set from the host it passed in, as
-// kgo's DialTLSConfig does: the certificate the broker presents is for
-// that name, not for the proxy's address.
+// DialContext gets the broker's real host:port and returns a plain TCP
+// connection to a loopback proxy forwarding to it: the caller does TLS
+// (and SASL) over it with ServerName from that host, as kgo's
+// DialTLSConfig does.
 type Dialer struct {
 	s   *Server
 	cfg dialerCfg
@@ -86,9 +81,8 @@ func NewDialer(s *Server, opts ...DialerOpt) (*Dialer, error) {
 	return &Dialer{s: s, cfg: c, proxies: map[string]*dialProxy{}, names: map[string]bool{}}, nil
 }
 
-// DialContext dials addr through its proxy, creating the proxy on the
-// first dial of addr; concurrent first dials share one creation. See
-// Dialer for the TLS contract. Its signature is kgo.Dialer's.
+// DialContext dials addr through its proxy, created on the first dial of
+// addr (concurrent first dials share it); kgo.Dialer's signature.
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if network != "tcp" && network != "tcp4" && network != "tcp6" {
 		return nil, fmt.Errorf("toxi dialer: network %q: only tcp", network)
@@ -124,14 +118,13 @@ func (d *Dialer) proxy(addr string) (*dialProxy, error) {
 	}
 	p := &dialProxy{done: make(chan struct{})}
 	d.proxies[addr] = p
-	// The creation is not bound to the first dialer's context: others may
-	// be waiting for it.
+	// Not bound to the first dial's context: others may wait for it.
 	go d.create(p, addr, host, port)
 	return p, nil
 }
 
-// create names and adds addr's proxy, listening on a free loopback port.
-// A failed creation is forgotten, so that a later dial tries again.
+// create names and adds addr's proxy on a free loopback port; a failed
+// creation is forgotten, for a later dial to try again.
 func (d *Dialer) create(p *dialProxy, addr, host, port string) {
 	defer close(p.done)
 	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.timeout)
@@ -160,10 +153,9 @@ func (d *Dialer) create(p *dialProxy, addr, host, port string) {
 	p.name, p.listen = name, listen
 }
 
-// name returns a free proxy name: broker-<id> for a broker's advertised
-// address, else broker-<host>-<port> with every character Toxiproxy's URL
-// paths would need escaped replaced by '-', plus -2, -3... if taken.
-// d.mu is held.
+// name returns a free proxy name, d.mu held: broker-<id>, else
+// broker-<host>-<port> with '-' for every character a URL path would
+// escape, plus -2, -3... if taken.
 func (d *Dialer) name(id *int32, host, port string) string {
 	base := toxiclient.DialerPrefix + sanitize(host) + "-" + port
 	if id != nil {

@@ -19,13 +19,11 @@ import (
 // maxBody bounds a REST request's body.
 const maxBody = 1 << 20
 
-// Routes returns Toxiproxy's REST API: every call goes to the child's own
-// API. Only origin-form request targets (/path?query) are forwarded; a
-// proxy or toxic whose name prodlab.LegalName refuses is not created.
-// Calls that change state (every method but GET and HEAD) run one at a
-// time, and each call is bounded by the request timeout. While the child
-// restarts, calls wait for it. Error bodies are httpjson's, in plain words:
-// the raw error goes to the log.
+// Routes returns Toxiproxy's REST API, forwarded to the child's: only
+// origin-form targets (/path?query), no proxy or toxic name that
+// prodlab.LegalName refuses, calls that change state one at a time, each
+// bounded by the request timeout and waiting for a restarting child.
+// Errors are httpjson's, in plain words; the raw error goes to the log.
 func (s *Server) Routes() http.Handler { return http.HandlerFunc(s.forward) }
 
 func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
@@ -65,8 +63,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusInternalServerError, "", "the request could not be passed to Toxiproxy")
 		return
 	}
-	// The child's host, the caller's path and query: nothing else of the
-	// target reaches the URL the client dials.
+	// The child's host, the caller's path and query only.
 	req.URL.Path, req.URL.RawPath, req.URL.RawQuery = target.Path, target.RawPath, target.RawQuery
 	for _, k := range []string{"Content-Type", "User-Agent", "Accept"} {
 		if v := r.Header.Values(k); len(v) > 0 {
@@ -92,8 +89,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(k, v)
 		}
 	}
-	// The child's client follows no redirect: the child's own (a path it cleaned,
-	// such as //proxies to /proxies) goes back as it is, if it is a path.
+	// The child's client follows no redirect: a redirect to a path goes back.
 	if loc := resp.Header.Get("Location"); isPath(loc) {
 		w.Header().Set("Location", loc)
 	}
@@ -114,10 +110,8 @@ func (s *Server) unavailable(w http.ResponseWriter, err error) {
 	httpjson.Error(w, http.StatusServiceUnavailable, "", msg)
 }
 
-// originForm returns the request target as a URL holding only a path and
-// a raw query, if it is in origin-form (RFC 9112 3.2.1): absolute-form
-// (http://host/...), authority-form (host:port), asterisk-form (*) and
-// opaque targets (x:@host:port/...) are refused.
+// originForm returns the request target as a URL of a path and a raw
+// query, if it is in origin-form (RFC 9112 3.2.1).
 func originForm(r *http.Request) (*url.URL, bool) {
 	u := r.URL
 	if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") || u == nil ||
@@ -132,10 +126,9 @@ func isPath(loc string) bool {
 	return strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\")
 }
 
-// checkNames returns the field and message of a refusal if the body of a
-// call that names a proxy or toxic gives it a name prodlab.LegalName
-// refuses. It decodes as Toxiproxy does (one JSON value, fields matched
-// without case); a body Toxiproxy cannot decode is left for it to refuse.
+// checkNames returns the field and message of a refusal if a call names a
+// proxy or toxic as prodlab.LegalName refuses, decoding as Toxiproxy does;
+// a body Toxiproxy cannot decode is left for it to refuse.
 func checkNames(method, path string, body []byte) (field, msg string) {
 	if method != http.MethodPost {
 		return "", ""

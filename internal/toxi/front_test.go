@@ -19,37 +19,22 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 )
 
-// counter is a listener that counts the connections it accepts.
+// counter is an HTTP upstream that counts the connections it accepts.
 type counter struct {
-	ln net.Listener
-	n  atomic.Int32
+	addr string
+	n    atomic.Int32
 }
 
 func countConns(t *testing.T) *counter {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &counter{ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.n.Add(1)
-			go func() {
-				defer conn.Close()
-				r := bufio.NewReader(conn)
-				if req, err := http.ReadRequest(r); err == nil {
-					_, _ = io.Copy(io.Discard, req.Body)
-					_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
-				}
-			}()
+	c := &counter{}
+	c.addr = serve(t, func(conn net.Conn) {
+		c.n.Add(1)
+		if req, err := http.ReadRequest(bufio.NewReader(conn)); err == nil {
+			_, _ = io.Copy(io.Discard, req.Body)
+			_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
 		}
-	}()
+	})
 	return c
 }
 
@@ -87,7 +72,7 @@ func TestFrontTargets(t *testing.T) {
 	t.Cleanup(front.Close)
 	fa := strings.TrimPrefix(front.URL, "http://")
 	victim := countConns(t)
-	va := victim.ln.Addr().String()
+	va := victim.addr
 	child := strings.TrimPrefix(s.cur.api, "http://")
 
 	for _, tc := range []struct {

@@ -10,12 +10,10 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// The child's REST API listens on a loopback port that any local process,
-// or a page through DNS rebinding, could reach. It answers only requests
-// that carry the per-run token the parent gave it on its stdin, in
-// tokenHeader, and name its own address as Host. The parent adds both to
-// every request it sends, so Toxiproxy's clients keep going through the
-// front (Routes), which checks Host and origin like every lab listener.
+// The child's API, on a loopback port any local process or a DNS-rebinding
+// page could reach, answers only requests that carry the token the parent
+// wrote on its stdin, in tokenHeader, with its own address as Host: every
+// other client goes through the front (Routes).
 const tokenHeader = "Prodlab-Toxiproxy-Token"
 
 // newToken returns 32 random bytes in hex.
@@ -27,9 +25,8 @@ func newToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// childOpts make a toxiclient the parent's client of its child: the token
-// on every request, Go's User-Agent or the relayed caller's, no redirect
-// followed, and no timeout but each call's context.
+// childOpts make a toxiclient the parent's client of its child: the
+// token, the caller's User-Agent, no redirect, no timeout but the context.
 func childOpts(token string) []httpjson.ClientOpt {
 	return []httpjson.ClientOpt{
 		httpjson.WithHTTPClient(&http.Client{}),

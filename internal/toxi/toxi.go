@@ -1,14 +1,11 @@
 // Package toxi runs Toxiproxy, the real library serving its own REST API,
 // in a supervised child process.
 //
-// Toxiproxy v2.12.0 can panic (index out of range in ToxicLink.AddToxic) or
-// wedge its control API (a toxic blocked on a dead link while RemoveToxic
-// holds the proxy's lock) when toxics change while connections close:
-// upstream Shopify/toxiproxy#558. In the lab's process that took the broker
-// and both producer APIs down with it. In a child it takes down only the
-// proxies' connections, which the clients reopen: the Server restarts a
-// child that exits, kills one whose API stops answering, and gives the new
-// one the same proxies on the same ports, with no toxics.
+// Toxiproxy v2.12.0 can panic or wedge its API when toxics change while
+// connections close (Shopify/toxiproxy#558). In a child that takes down
+// only the proxies' connections, which clients reopen: the Server restarts
+// a child that exits, kills one whose API stops answering, and gives the
+// new one the same proxies on the same ports, with no toxics.
 package toxi
 
 import (
@@ -33,8 +30,8 @@ import (
 // ErrClosed means the Server was closed.
 var ErrClosed = errors.New("toxiproxy is closed")
 
-// errBusy means another toxic change held the lock until the caller's
-// context ended.
+// errBusy means another toxic change held the lock past the caller's
+// context.
 var errBusy = errors.New("waiting for another toxic change")
 
 // Opt configures a Server.
@@ -54,24 +51,22 @@ type cfg struct {
 // Host is the interface the child's REST API binds, default 127.0.0.1.
 func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
-// Verbose lets Toxiproxy log every connection, default false: it warns on
-// every closed connection, so only its errors are logged otherwise.
+// Verbose lets Toxiproxy log every connection, default false (errors only).
 func Verbose(v bool) Opt { return func(c *cfg) { c.verbose = v } }
 
-// Watchdog is how long Toxiproxy's API may take to list its proxies before
-// the child is taken for wedged, killed and restarted; default 30 s, more
-// than the 25 s a slow toxic removal may take (see docs/experiment.md).
+// Watchdog is how long Toxiproxy's API may take to list its proxies
+// before the child is killed and restarted, default 30 s (a slow toxic
+// removal may take 25 s, see docs/experiment.md).
 func Watchdog(d time.Duration) Opt { return func(c *cfg) { c.watchdog = d } }
 
-// RequestTimeout bounds each REST call through Routes, default 25 s, the
-// bound of Toxiproxy's own server.
+// RequestTimeout bounds each REST call through Routes, default 25 s, as
+// Toxiproxy's own server.
 func RequestTimeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
 
 // Logger receives the supervisor's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
-// Stderr receives the child's own output (its logs, a panic's trace),
-// default os.Stderr.
+// Stderr receives the child's output, default os.Stderr.
 func Stderr(w io.Writer) Opt { return func(c *cfg) { c.stderr = w } }
 
 // Server is Toxiproxy in a supervised child process.
@@ -157,8 +152,7 @@ func (s *Server) spawn() (*child, error) {
 		return nil, fmt.Errorf("toxiproxy: start %s: %w", exe, err)
 	}
 	ch := &child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
-	// The token goes through the pipe, which no other process can read,
-	// unlike the environment or the arguments.
+	// The token goes through the pipe, which no other process can read.
 	go func() { _, _ = io.WriteString(stdin, s.token+"\n") }()
 	line := make(chan string, 1)
 	go func() {
@@ -295,9 +289,8 @@ func (s *Server) supervise() {
 	}
 }
 
-// watch lists the proxies every quarter watchdog and kills a child whose
-// API takes longer than the watchdog: listing takes every proxy's lock, so
-// a wedged toxic change blocks it.
+// watch lists the proxies every quarter watchdog, which takes every
+// proxy's lock, and kills a child whose API takes longer than the watchdog.
 func (s *Server) watch() {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.cfg.watchdog / 4)
@@ -330,9 +323,8 @@ func (s *Server) watch() {
 	}
 }
 
-// AddProxy starts a proxy from listen to upstream and returns the address it
-// listens on (listen may use port 0). A restarted child gets it again on
-// that address.
+// AddProxy starts a proxy from listen (port 0: any) to upstream and
+// returns the address it listens on, where a restarted child gets it again.
 func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -385,9 +377,8 @@ func (s *Server) lock(ctx context.Context) error {
 
 func (s *Server) unlock() { <-s.change }
 
-// Reset removes every toxic and enables every proxy. If Toxiproxy does not
-// answer before ctx ends, the child is killed: its successor holds no
-// toxics.
+// Reset removes every toxic and enables every proxy; if Toxiproxy does
+// not answer before ctx ends, it kills the child, whose successor has none.
 func (s *Server) Reset(ctx context.Context) error {
 	if err := s.lock(ctx); err != nil {
 		return err
@@ -423,8 +414,7 @@ func (s *Server) Close() {
 	if ch == nil {
 		return
 	}
-	// The child holds no state worth saving: a kill is quickest, and works
-	// on a stopped or wedged child too.
+	// Kill: the child holds nothing to save, and may be wedged.
 	_ = ch.cmd.Process.Kill()
 	_ = ch.stdin.Close()
 	<-ch.exited

@@ -14,8 +14,9 @@ import (
 	"time"
 )
 
-// echo serves an echo upstream on a free port.
-func echo(t *testing.T) string {
+// serve runs handle on each connection to a free port until t ends, and
+// returns its address.
+func serve(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -28,10 +29,15 @@ func echo(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
+			go func() { defer c.Close(); handle(c) }()
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// echo serves an echo upstream on a free port.
+func echo(t *testing.T) string {
+	return serve(t, func(c net.Conn) { _, _ = io.Copy(c, c) })
 }
 
 // roundTrip fails t unless addr echoes a line.

@@ -1,6 +1,5 @@
-// Package toxiclient is the lab's one client of a Toxiproxy REST API: the
-// server of package toxi, or any Toxiproxy 2.x. It stays apart from toxi so
-// that its callers do not link the Toxiproxy server.
+// Package toxiclient is the lab's one client of a Toxiproxy 2.x REST API,
+// apart from toxi so that its callers do not link the Toxiproxy server.
 package toxiclient
 
 import (
@@ -37,9 +36,8 @@ var ErrNoAnswer = errors.New("toxiproxy does not answer")
 type Client struct{ httpjson.Client }
 
 // New returns a client of the Toxiproxy API at base, such as
-// http://127.0.0.1:8474. Its HTTP client has by default a 30s timeout, as
-// Toxiproxy's own client has; its User-Agent is "prodlab" (Toxiproxy
-// refuses browsers' user agents). opts override both (httpjson.ClientOpt).
+// http://127.0.0.1:8474, with a 30s timeout and User-Agent "prodlab"
+// (Toxiproxy refuses browsers'), unless opts say otherwise.
 func New(base string, opts ...httpjson.ClientOpt) (*Client, error) {
 	defaults := []httpjson.ClientOpt{httpjson.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}), httpjson.WithUserAgent("prodlab")}
 	c, err := httpjson.NewClient("toxiproxy", base, append(defaults, opts...)...)
@@ -60,11 +58,8 @@ type Proxy struct {
 	c *Client
 }
 
-// DialerPrefix starts the name of every proxy that the lab's dialer
-// creates for a cluster that advertises its own addresses (toxi.Dialer):
-// broker-<id>, or broker-<host>-<port> for an address no broker advertises.
-// The proxies of brokers that advertise Toxiproxy's ports are kafka,
-// kafka-2...
+// DialerPrefix starts the name of every proxy the lab creates for a broker
+// as it first sees it (toxi.Dialer, kproxy): broker-<id>.
 const DialerPrefix = "broker-"
 
 // IsDialerProxy reports whether name is a proxy of the lab's dialer.
@@ -97,9 +92,8 @@ func (c *Client) CreateProxy(ctx context.Context, name, listen, upstream string)
 // are empty.
 func (c *Client) Proxy(name string) *Proxy { return &Proxy{Name: name, c: c} }
 
-// Upstreams maps the listen address of every proxy to its upstream; a
-// proxy listening on all interfaces is also listed under its 127.0.0.1 and
-// localhost forms, through which it is reached.
+// Upstreams maps the listen address of every proxy to its upstream, and
+// also the 127.0.0.1 and localhost forms of one on all interfaces.
 func (c *Client) Upstreams(ctx context.Context) (map[string]string, error) {
 	proxies, err := c.Proxies(ctx)
 	if err != nil {
@@ -116,9 +110,8 @@ func (c *Client) Upstreams(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// SetEnabled enables or disables the proxy. Disabling it closes its
-// connections and its listener; enabling it listens again on the same
-// address.
+// SetEnabled enables the proxy, or disables it: closes its listener and
+// connections.
 func (p *Proxy) SetEnabled(ctx context.Context, enabled bool) error {
 	return p.c.call(ctx, http.MethodPost, p.path(""), map[string]bool{"enabled": enabled}, nil)
 }
@@ -135,9 +128,8 @@ func (p *Proxy) Toxics(ctx context.Context) ([]Toxic, error) {
 	return ts, err
 }
 
-// AddToxic adds a toxic to the proxy and returns it as Toxiproxy made it.
-// An empty stream is downstream; an empty name is Toxiproxy's
-// <type>_<stream>.
+// AddToxic adds a toxic to the proxy and returns it as Toxiproxy made it
+// (default stream downstream, default name <type>_<stream>).
 func (p *Proxy) AddToxic(ctx context.Context, name, typ, stream string, toxicity float32, attrs Attributes) (*Toxic, error) {
 	out := &Toxic{}
 	err := p.c.call(ctx, http.MethodPost, p.path("/toxics"),
@@ -191,21 +183,12 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
-// Change is one toxic change that Toxiproxy accepted, as the lab's
-// Toxiproxy front reports it to its observers (toxi.Observe).
+// Change is one toxic change that Toxiproxy accepted, as toxi.Observe
+// reports it: the toxic's proxy and name, and as Toxiproxy answered its
+// type, stream and attributes (none if Removed); or a Reset of every toxic,
+// Lost if the Server itself made it (Reset, a restarted child).
 type Change struct {
-	// Proxy and Toxic name the toxic; both are empty for a Reset.
-	Proxy, Toxic string
-	// Type, Stream and Attributes are the toxic as Toxiproxy answered
-	// (added or updated); empty when Removed or Reset.
-	Type, Stream string
-	Attributes   map[string]int64
-	// Removed: the toxic was deleted.
-	Removed bool
-	// Reset: every toxic of every proxy is gone (POST /reset, Reset, or a
-	// child restarted with no toxics).
-	Reset bool
-	// Lost: the Reset came from the Server itself (Reset, or a restarted
-	// child), not from a request.
-	Lost bool
+	Proxy, Toxic, Type, Stream string
+	Attributes                 map[string]int64
+	Removed, Reset, Lost       bool
 }
