@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,30 +17,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/logtest"
 )
 
-// capturedLog is a slog handler that keeps every record.
-type capturedLog struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (c *capturedLog) Enabled(context.Context, slog.Level) bool { return true }
-func (c *capturedLog) Handle(_ context.Context, r slog.Record) error {
-	c.mu.Lock()
-	c.recs = append(c.recs, r.Clone())
-	c.mu.Unlock()
-	return nil
-}
-func (c *capturedLog) WithAttrs([]slog.Attr) slog.Handler { return c }
-func (c *capturedLog) WithGroup(string) slog.Handler      { return c }
-
 // warnings returns the WARN messages matching re.
-func (c *capturedLog) warnings(re *regexp.Regexp) []slog.Record {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func warnings(h *logtest.Handler, re *regexp.Regexp) []slog.Record {
 	var out []slog.Record
-	for _, r := range c.recs {
+	for _, r := range h.Records(slog.LevelWarn) {
 		if r.Level == slog.LevelWarn && re.MatchString(r.Message) {
 			out = append(out, r)
 		}
@@ -94,11 +76,11 @@ func fillSegments(t *testing.T, dir string) {
 	c.Close()
 }
 
-// reopenLogged starts a cluster on dir with a capturedLog logger and returns the
+// reopenLogged starts a cluster on dir with a logtest.Handler logger and returns the
 // partition's end offset as the restarted broker serves it.
-func reopenLogged(t *testing.T, dir string) (*capturedLog, int64) {
+func reopenLogged(t *testing.T, dir string) (*logtest.Handler, int64) {
 	t.Helper()
-	h := &capturedLog{}
+	h := &logtest.Handler{}
 	c, err := broker.Start(broker.DataDir(dir), broker.Topics(1, segTopic), broker.Logger(slog.New(h)))
 	if err != nil {
 		t.Fatal(err)
@@ -143,13 +125,13 @@ var dropsRe = regexp.MustCompile(`^data dir: recovery drops (\d+) records of (\d
 
 // checkDropWarning checks one WARN names the segment and a count of
 // dropped records that matches what the restarted broker lost.
-func checkDropWarning(t *testing.T, h *capturedLog, seg string, end int64) {
+func checkDropWarning(t *testing.T, h *logtest.Handler, seg string, end int64) {
 	t.Helper()
 	const total = segBatches * segPerBatch
 	if end >= total {
 		t.Fatalf("end offset %d after the damage: nothing was dropped, the test damaged nothing", end)
 	}
-	ws := h.warnings(dropsRe)
+	ws := warnings(h, dropsRe)
 	if len(ws) != 1 {
 		t.Fatalf("%d recovery warnings, want 1", len(ws))
 	}
@@ -178,7 +160,7 @@ func TestCorruptSegmentWarns(t *testing.T) {
 	}
 	h, end := reopenLogged(t, dir)
 	checkDropWarning(t, h, seg, end)
-	if len(h.warnings(regexp.MustCompile(`^kfake: .*truncating \d+ corrupt bytes`))) != 1 {
+	if len(warnings(h, regexp.MustCompile(`^kfake: .*truncating \d+ corrupt bytes`))) != 1 {
 		t.Fatal("kfake's own truncation warning did not reach the logger")
 	}
 }
@@ -205,7 +187,7 @@ func TestCleanRestartIsQuiet(t *testing.T) {
 	if end != segBatches*segPerBatch {
 		t.Fatalf("end offset %d, want %d", end, segBatches*segPerBatch)
 	}
-	if ws := h.warnings(regexp.MustCompile(`.`)); len(ws) != 0 {
+	if ws := warnings(h, regexp.MustCompile(`.`)); len(ws) != 0 {
 		t.Fatalf("warnings on a clean restart: %v", ws[0].Message)
 	}
 }
@@ -257,7 +239,7 @@ func TestOrphanPartitionWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := reopenLogged(t, dir)
-	ws := h.warnings(regexp.MustCompile(`belongs to no topic`))
+	ws := warnings(h, regexp.MustCompile(`belongs to no topic`))
 	if len(ws) != 1 || logAttr(ws[0], "dir") != ghost {
 		t.Fatalf("%d orphan warnings, want 1 naming %s", len(ws), ghost)
 	}

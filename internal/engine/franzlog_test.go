@@ -6,7 +6,6 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,32 +13,13 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/logtest"
 )
 
-// records is a slog.Handler that keeps every record.
-type records struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (r *records) Enabled(context.Context, slog.Level) bool { return true }
-func (r *records) Handle(_ context.Context, rec slog.Record) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.recs = append(r.recs, rec.Clone())
-	return nil
-}
-func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }
-func (r *records) WithGroup(string) slog.Handler      { return r }
-
-func (r *records) lines(min slog.Level) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// lines renders the records of level min and above, one line each.
+func lines(h *logtest.Handler, min slog.Level) []string {
 	var out []string
-	for _, rec := range r.recs {
-		if rec.Level < min {
-			continue
-		}
+	for _, rec := range h.Records(min) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %s", rec.Level, rec.Message)
 		rec.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&b, " %s=%v", a.Key, a.Value); return true })
@@ -53,7 +33,7 @@ func (r *records) lines(min slog.Level) []string {
 // "is SASL missing?") become one INFO line naming the fault.
 func TestFranzLogsNameTheFault(t *testing.T) {
 	l := labtest.Start(t)
-	logs := &records{}
+	logs := &logtest.Handler{}
 	e := newEngine(t, l, prodlab.Franz, func(c *prodlab.Config) { c.Logger = slog.New(logs) })
 	ready(t, e)
 	topic := labtest.Topic(t, l, 1, nil)
@@ -83,8 +63,8 @@ func TestFranzLogsNameTheFault(t *testing.T) {
 	// Wait until franz-go has said something about the fault.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if wait.Until(ctx, func() bool { return len(logs.lines(slog.LevelInfo)) > 0 }) != nil {
-		t.Fatalf("franz-go logged nothing under a 3 s latency toxic; debug lines:\n%s", strings.Join(logs.lines(slog.LevelDebug), "\n"))
+	if wait.Until(ctx, func() bool { return len(lines(logs, slog.LevelInfo)) > 0 }) != nil {
+		t.Fatalf("franz-go logged nothing under a 3 s latency toxic; debug lines:\n%s", strings.Join(lines(logs, slog.LevelDebug), "\n"))
 	}
 	remove()
 	select {
@@ -95,9 +75,9 @@ func TestFranzLogsNameTheFault(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("no delivery 60 s after the toxic was removed")
 	}
-	shown := logs.lines(slog.LevelInfo)
+	shown := lines(logs, slog.LevelInfo)
 	t.Logf("lines at INFO and above:\n%s", strings.Join(shown, "\n"))
-	t.Logf("franz-go's own lines, now at DEBUG:\n%s", strings.Join(logs.lines(slog.LevelDebug), "\n"))
+	t.Logf("franz-go's own lines, now at DEBUG:\n%s", strings.Join(lines(logs, slog.LevelDebug), "\n"))
 	named := false
 	for _, s := range shown {
 		for _, bad := range []string{"is_retryable_err", "SASL", "TLS misconfigured"} {
