@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,7 +20,7 @@ import (
 )
 
 func init() {
-	register("api", "cmd.api", runAPI)
+	register("api", "cmd.api", apiFlags, apiRun)
 }
 
 // apiConfig is the parsed configuration of 'prodlab api'.
@@ -37,8 +36,7 @@ type apiConfig struct {
 
 func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	c := apiConfig{producer: prodlab.DefaultConfig()}
-	fs := flag.NewFlagSet("api", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("api", stderr, "")
 	fs.StringVar(&c.engine, "engine", prodlab.Franz, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
 	fs.StringVar(&c.listen, "listen", "", "address the API listens on (default 127.0.0.1:18080 for franz, 127.0.0.1:18081 for librdkafka)")
 	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
@@ -76,11 +74,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	return c, c.producer.Validate()
 }
 
-func runAPI(ctx context.Context, args []string) (err error) {
-	c, err := apiFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
+func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	logger := slog.Default()
 	c.producer.Logger = logger
 	stopPprof, err := startPprof(c.pprof, logger)

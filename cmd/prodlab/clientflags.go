@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // clientFlags are the Kafka client settings of a command: -X key=value
@@ -64,4 +70,75 @@ func (c *clientFlags) bootstrap(p prodlab.ClientProps, bootstrapFlag, env string
 		return nil, false
 	}
 	return s.Bootstrap, true
+}
+
+// connConfig says how admin commands reach the cluster.
+type connConfig struct {
+	bootstrap   string
+	explicit    bool // --bootstrap or bootstrap.servers given
+	toxiproxy   string
+	timeout     time.Duration
+	timeoutFlag string
+	client      prodlab.ClientProps
+	flags       *clientFlags
+}
+
+// addFlags registers --bootstrap, --toxiproxy, the client settings (-X,
+// and fileFlag for a client.properties) and the request timeout flag on
+// fs; call c.parsed after fs.Parse.
+func (c *connConfig) addFlags(fs *flag.FlagSet, fileFlag, timeoutFlag, timeoutUsage string) {
+	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...) (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
+	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
+	fs.DurationVar(&c.timeout, timeoutFlag, admin.DefaultTimeout, timeoutUsage)
+	c.flags, c.timeoutFlag = addClientFlags(fs, fileFlag), timeoutFlag
+}
+
+// parsed checks the timeout and applies the client settings given;
+// bootstrap.servers in them replaces --bootstrap's default.
+func (c *connConfig) parsed() error {
+	if c.timeout <= 0 {
+		return usageError("cli.positive", "flag", "--"+c.timeoutFlag, "value", c.timeout)
+	}
+	var err error
+	if c.client, err = c.flags.props(); err != nil {
+		return err
+	}
+	c.explicit = flagSet(c.flags.fs, "bootstrap")
+	if b, ok := c.flags.bootstrap(c.client, "bootstrap", ""); ok {
+		c.bootstrap, c.explicit = strings.Join(b, ","), true
+	}
+	return nil
+}
+
+// with runs f with an admin client on the direct path: when Toxiproxy
+// answers, every proxy address the brokers advertise is dialled at its
+// upstream. Without a bootstrap given, it bootstraps from the running
+// lab's, the upstream of Toxiproxy's proxy kafka (see
+// target.LabBootstrap), as validate does.
+func (c connConfig) with(ctx context.Context, f func(*admin.Client) error) error {
+	var up map[string]string
+	bootstrap := prodlab.SplitList(c.bootstrap)
+	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
+		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		up, _ = tc.Upstreams(bctx)
+		var ps target.Proxies
+		if !c.explicit && up != nil {
+			m, _ := tc.Proxies(bctx)
+			for _, p := range m {
+				ps = append(ps, p)
+			}
+		}
+		cancel()
+		bootstrap = target.LabBootstrap(ps, bootstrap)
+	}
+	p, err := direct.New(direct.Bootstrap(bootstrap...), direct.Bypass(up), direct.Props(c.client))
+	if err != nil {
+		return err
+	}
+	cl, err := admin.New(p, admin.Timeout(c.timeout))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return f(cl)
 }

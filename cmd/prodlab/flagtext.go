@@ -21,19 +21,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			f.Usage = i18n.T(id)
 		}
 	})
-	out := fs.Output()
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	err := fs.Parse(args)
-	fs.SetOutput(out)
+	var err error
+	help := translated(fs, func() { err = fs.Parse(args) })
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, flag.ErrHelp):
-		io.WriteString(out, helpText(fs, buf.String()))
+		io.WriteString(fs.Output(), help)
 		return err
 	}
-	return &exitError{code: 2, err: i18n.Errorf("cli.flag.error", "err", flagText(err), "cmd", fs.Name())}
+	return usageError("cli.flag.error", "err", flagText(err), "cmd", fs.Name())
 }
 
 // The flag package's errors (Go 1.26), by the message that says each.
@@ -97,20 +94,27 @@ var flagUsageIDs = sync.OnceValue(func() map[string]string {
 	return m
 })
 
-// helpText is the flag package's help in the process's language: its
-// header and its "(default ...)" notes.
-func helpText(fs *flag.FlagSet, help string) string {
-	help = strings.ReplaceAll(help, "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
-	return strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" ")
-}
-
 // printDefaults is fs.PrintDefaults in the process's language, for a
 // command's own Usage.
 func printDefaults(fs *flag.FlagSet) {
+	io.WriteString(fs.Output(), translated(fs, fs.PrintDefaults))
+}
+
+// translated runs print with fs's output captured, and returns that in
+// the process's language: the flag package's header and its
+// "(default ...)" notes.
+func translated(fs *flag.FlagSet, print func()) string {
 	out := fs.Output()
 	var buf bytes.Buffer
 	fs.SetOutput(&buf)
-	fs.PrintDefaults()
+	print()
 	fs.SetOutput(out)
-	io.WriteString(out, helpText(fs, buf.String()))
+	help := strings.ReplaceAll(buf.String(), "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
+	return strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" ")
+}
+
+// flagSet reports whether the flag called name was given.
+func flagSet(fs *flag.FlagSet, name string) (set bool) {
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

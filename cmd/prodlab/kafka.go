@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,7 +15,7 @@ import (
 )
 
 func init() {
-	register("kafka", "cmd.kafka", parsed(kafkaFlags, kafkaRun))
+	register("kafka", "cmd.kafka", kafkaFlags, kafkaRun)
 }
 
 // kafkaConfig is a parsed 'prodlab kafka' command line.
@@ -30,17 +29,12 @@ type kafkaConfig struct {
 // kafkaFlags parses the arguments of 'prodlab kafka'.
 func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	var c kafkaConfig
-	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("kafka", stderr, "localkafka.usage")
 	dir := fs.String("dir", "", "state directory: broker files, and the jar cache in <dir>/<version>/libs (default <repo root>/.prodlab/kafka, jars in <user cache dir>/prodlab/kafka-<version>)")
 	timeout := fs.Duration("timeout", 0, "how long up/start wait for readiness (default 3m)")
 	stopTimeout := fs.Duration("stop-timeout", 0, "how long down waits after SIGTERM before SIGKILL (default 30s)")
 	keepData := fs.Bool("keep-data", false, "up: restart on existing data instead of formatting fresh storage")
 	quiet := fs.Bool("q", false, "no progress output")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, i18n.T("localkafka.usage"))
-		fs.PrintDefaults()
-	}
 	pos, err := parseVerb(fs, args, i18n.Errorf("localkafka.noSub"))
 	if err != nil {
 		return c, err
@@ -62,34 +56,33 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	if *keepData {
 		c.opts = append(c.opts, kafkalocal.KeepData())
 	}
-	c.sub = pos[0]
-	rest := pos[1:]
+	c.sub, pos = pos[0], pos[1:]
 	switch c.sub {
 	case "up":
 		c.mode = kafkalocal.ModeSingleNode
-		if len(rest) > 1 {
-			return c, usageErr(i18n.T("localkafka.oneMode"))
+		if len(pos) > 1 {
+			return c, usageError("localkafka.oneMode")
 		}
-		if len(rest) == 1 {
-			c.mode = rest[0]
+		if len(pos) == 1 {
+			c.mode = pos[0]
 		}
 		if _, err := kafkalocal.BrokerCount(c.mode); err != nil {
-			return c, usageErr(i18n.T("localkafka.badMode", "mode", strconv.Quote(c.mode)))
+			return c, usageError("localkafka.badMode", "mode", strconv.Quote(c.mode))
 		}
 	case "down", "status", "fetch":
-		if len(rest) > 0 {
-			return c, usageErr(i18n.T("localkafka.noArgs", "sub", c.sub))
+		if len(pos) > 0 {
+			return c, usageError("localkafka.noArgs", "sub", c.sub)
 		}
 	case "kill", "start":
-		if len(rest) != 1 {
-			return c, usageErr(i18n.T("localkafka.oneBroker", "sub", c.sub))
+		if len(pos) != 1 {
+			return c, usageError("localkafka.oneBroker", "sub", c.sub)
 		}
-		if c.broker, err = strconv.Atoi(rest[0]); err != nil {
-			return c, usageErr(i18n.T("localkafka.brokerNumber", "arg", strconv.Quote(rest[0])))
+		if c.broker, err = strconv.Atoi(pos[0]); err != nil {
+			return c, usageError("localkafka.brokerNumber", "arg", strconv.Quote(pos[0]))
 		}
 	default:
 		fs.Usage()
-		return c, usageErr(i18n.T("localkafka.unknownSub", "sub", strconv.Quote(c.sub)))
+		return c, usageError("localkafka.unknownSub", "sub", strconv.Quote(c.sub))
 	}
 	return c, nil
 }
@@ -114,14 +107,13 @@ func kafkaRun(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		return kafkalocal.KillBroker(ctx, c.broker, c.opts...)
 	case "start":
 		return kafkalocal.StartBroker(ctx, c.broker, c.opts...)
-	default: // fetch
-		libs, err := kafkalocal.Fetch(ctx, c.opts...)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, libs)
-		return nil
 	}
+	libs, err := kafkalocal.Fetch(ctx, c.opts...) // fetch
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, libs)
+	return err
 }
 
 // kafkaStatus prints each broker; the exit status is 3 unless all run and
@@ -147,10 +139,6 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		return &exitError{code: 3, err: i18n.Errorf("localkafka.status.someDown", "down", len(cl.Brokers)-up, "n", len(cl.Brokers))}
 	}
 	return nil
-}
-
-func usageErr(msg string) error {
-	return &exitError{code: 2, err: errors.New(msg)}
 }
 
 // parseVerb parses flags that may appear before, between or after

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"github.com/prodlab/prodlab/internal/i18n"
 	"io"
 	"log/slog"
 	"strconv"
-	"strings"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // logConfig is the parsed --log-level and --log-format.
@@ -17,49 +17,26 @@ type logConfig struct {
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 
-// logFlags takes --log-level and --log-format (or -log-level, with the
-// value after a space or an "=") out of a command's args, wherever they
-// stand before a "--", and returns the other args in order.
+// logFlags takes --log-level and --log-format out of a command's args
+// (see takeFlags) and returns the other args in order.
 func logFlags(args []string) (logConfig, []string, error) {
 	c := logConfig{level: slog.LevelInfo}
-	rest := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			rest = append(rest, args[i:]...)
-			break
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || (name != "log-level" && name != "log-format") {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasValue {
-			if i+1 == len(args) {
-				return c, nil, i18n.Errorf("cli.flag.needsValue", "flag", "--"+name)
+	rest, err := takeFlags(args, func(name, value string) error {
+		if name == "log-format" {
+			if value != "text" && value != "json" {
+				return i18n.Errorf("cli.logFormat.bad", "value", strconv.Quote(value))
 			}
-			i++
-			value = args[i]
+			c.json = value == "json"
+			return nil
 		}
-		switch name {
-		case "log-level":
-			l, ok := logLevels[value]
-			if !ok {
-				return c, nil, i18n.Errorf("cli.logLevel.bad", "value", strconv.Quote(value))
-			}
-			c.level, c.levelSet = l, true
-		case "log-format":
-			switch value {
-			case "text":
-				c.json = false
-			case "json":
-				c.json = true
-			default:
-				return c, nil, i18n.Errorf("cli.logFormat.bad", "value", strconv.Quote(value))
-			}
+		l, ok := logLevels[value]
+		if !ok {
+			return i18n.Errorf("cli.logLevel.bad", "value", strconv.Quote(value))
 		}
-	}
-	return c, rest, nil
+		c.level, c.levelSet = l, true
+		return nil
+	}, "log-level", "log-format")
+	return c, rest, err
 }
 
 // logLevel is the default logger's level; 'up --verbose' lowers it to

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,7 +22,7 @@ import (
 )
 
 func init() {
-	register("progress", "cmd.progress", parsed(progressFlags, showProgress))
+	register("progress", "cmd.progress", progressFlags, showProgress)
 }
 
 // progressConfig is a parsed 'prodlab progress' command line.
@@ -36,8 +35,7 @@ type progressConfig struct {
 
 func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 	c := progressConfig{console: "http://" + prodlab.Loopback(prodlab.DefaultPorts.Console), dataDir: lab.DefaultConfig().DataDir}
-	fs := flag.NewFlagSet("progress", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("progress", stderr, "")
 	fs.StringVar(&c.console, "console", c.console, "web console of the running lab, asked first")
 	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "data dir whose progress.json is read when no lab answers")
 	fs.BoolVar(&c.json, "json", false, "print the checkpoints as JSON (for a trainer collecting results)")
@@ -47,7 +45,7 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 	}
 	c.console = strings.TrimRight(c.console, "/")
 	if !strings.HasPrefix(c.console, "http://") && !strings.HasPrefix(c.console, "https://") {
-		return c, &exitError{code: 2, err: i18n.Errorf("progress.err.url", "url", strconv.Quote(c.console))}
+		return c, usageError("progress.err.url", "url", strconv.Quote(c.console))
 	}
 	return c, nil
 }
@@ -74,9 +72,7 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 		return err
 	}
 	if c.json {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(w, rep)
 	}
 	if from != "" {
 		fmt.Fprintln(w, i18n.T("progress.fromFile", "console", c.console, "file", from))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,14 +24,13 @@ import (
 )
 
 func init() {
-	register("up", "cmd.up", runUp)
+	register("up", "cmd.up", upFlags, upRun)
 }
 
 // upFlags parses the flags of 'prodlab up' into a lab.Config.
 func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	cfg := lab.DefaultConfig()
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("up", stderr, "")
 	fs.StringVar(&cfg.Host, "host", cfg.Host, "interface every listener binds")
 	fs.Var((*hostList)(&cfg.AllowedHosts), "allowed-host", allowedHostUsage)
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
@@ -97,11 +95,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	return cfg, nil
 }
 
-func runUp(ctx context.Context, args []string) error {
-	cfg, err := upFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
+func upRun(ctx context.Context, cfg lab.Config, stdout io.Writer) error {
 	if cfg.Verbose {
 		verboseLogs()
 	}
@@ -125,7 +119,7 @@ func runUp(ctx context.Context, args []string) error {
 		l.Close(context.Background())
 		return err
 	}
-	printBanner(os.Stdout, l)
+	printBanner(stdout, l)
 	<-ctx.Done()
 	return stopUp(cfg.Logger, l)
 }
@@ -227,10 +221,4 @@ func checkHostPort(a string) error {
 		return i18n.Errorf("up.hostPort.range", "addr", strconv.Quote(a))
 	}
 	return nil
-}
-
-// flagSet reports whether the flag called name was given.
-func flagSet(fs *flag.FlagSet, name string) (set bool) {
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }
