@@ -55,11 +55,12 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.producer.Client, err = client.props(); err != nil {
+	var boot []string
+	if c.producer.Client, boot, err = client.props("bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); err != nil {
 		return c, err
 	}
-	if b, ok := client.bootstrap(c.producer.Client, "bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); ok {
-		c.producer.Bootstrap = b
+	if len(boot) > 0 {
+		c.producer.Bootstrap = boot
 	}
 	if c.listen == "" {
 		port, ok := prodlab.DefaultPorts.APIs()[c.engine]
@@ -89,22 +90,19 @@ func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	host, _, _ := net.SplitHostPort(c.listen)
 	warnExposed(os.Stderr, "--listen", host, "host.api")
 	guard, err := httpguard.New(httpguard.AllowHosts(host), httpguard.AllowHosts(c.allowed...))
+	var a *lab.API
+	if err == nil {
+		a, err = lab.NewAPI(c.engine, c.producer, c.storeSize, c.storeTTL, logger)
+	}
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	a, err := lab.NewAPI(c.engine, c.producer, c.storeSize, c.storeTTL, logger)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	eng := a.Engine
-	bound := c.producer.DeliveryTimeout + api.SyncMargin
 	hs := &http.Server{
 		Handler:           guard.Wrap(a.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      bound + 10*time.Second, // past the 504 of a sync send
+		WriteTimeout:      c.producer.DeliveryTimeout + api.SyncMargin + 10*time.Second, // past the 504 of a sync send
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
@@ -121,9 +119,9 @@ func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	if serr := hs.Shutdown(closeCtx); serr != nil && err == nil {
 		err = serr
 	}
-	if ferr := eng.Flush(closeCtx); ferr != nil && err == nil {
+	if ferr := a.Engine.Flush(closeCtx); ferr != nil && err == nil {
 		err = ferr
 	}
-	eng.Close()
+	a.Engine.Close()
 	return err
 }

@@ -29,19 +29,6 @@ type benchConfig struct {
 	procs []bench.ProcsOpt
 }
 
-// peerList is the repeatable --peer flag.
-type peerList []bench.Peer
-
-func (p *peerList) String() string { return fmt.Sprint(len(*p)) }
-
-func (p *peerList) Set(v string) error {
-	pe, err := bench.ParsePeer(v)
-	if err == nil {
-		*p = append(*p, pe)
-	}
-	return err
-}
-
 func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	var c benchConfig
 	fs := newFlagSet("bench", stderr, "")
@@ -59,8 +46,14 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the whole run to this file")
 	heapDir := fs.String("heapprofile-dir", "", "write heap-<engine>.pprof, taken after the last async 202, to this directory")
 	procs := fs.Bool("procs", false, "instead: run each engine's API (and each --peer) in its own process against one lab, side by side")
-	var peers peerList
-	fs.Var(&peers, "peer", "with --procs: another API, as name=shell command ({addr} {port} {bootstrap} {pprof} are filled in; SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS are set), repeatable")
+	var peers []bench.Peer
+	fs.Func("peer", "with --procs: another API, as name=shell command ({addr} {port} {bootstrap} {pprof} are filled in; SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS are set), repeatable", func(v string) error {
+		p, err := bench.ParsePeer(v)
+		if err == nil {
+			peers = append(peers, p)
+		}
+		return err
+	})
 	peerWarm := fs.Duration("peer-warmup", 30*time.Second, "with --procs: sync load each API gets before any measure")
 	cell := fs.Duration("cell", 15*time.Second, "with --procs: measured time of each cell")
 	reps := fs.Int("reps", 3, "with --procs: interleaved repetitions")

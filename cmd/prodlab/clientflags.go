@@ -38,38 +38,26 @@ func addClientFlags(fs *flag.FlagSet, fileFlag string) *clientFlags {
 	return c
 }
 
-// props returns the settings given, checked together; errors name the
-// key and never show a secret.
-func (c *clientFlags) props() (prodlab.ClientProps, error) {
-	var p prodlab.ClientProps
+// props returns the settings given, checked together (errors name the
+// key, never a secret), and their bootstrap.servers unless the flag
+// bootstrapFlag or the environment variable env (if not "") is set.
+func (c *clientFlags) props(bootstrapFlag, env string) (p prodlab.ClientProps, bootstrap []string, err error) {
 	for _, f := range c.files {
 		if err := p.ReadFile(f); err != nil {
-			return p, err
+			return p, nil, err
 		}
 	}
 	for _, kv := range c.pairs {
 		if err := p.SetPair(kv); err != nil {
-			return p, err
+			return p, nil, err
 		}
 	}
-	_, err := p.Security()
-	return p, err
-}
-
-// bootstrap returns the props' bootstrap.servers when the command line
-// (flag bootstrapFlag) and the environment (env, if not empty) give none.
-func (c *clientFlags) bootstrap(p prodlab.ClientProps, bootstrapFlag, env string) ([]string, bool) {
-	if flagSet(c.fs, bootstrapFlag) {
-		return nil, false
-	}
-	if _, ok := os.LookupEnv(env); env != "" && ok {
-		return nil, false
-	}
 	s, err := p.Security()
-	if err != nil || len(s.Bootstrap) == 0 {
-		return nil, false
+	_, inEnv := os.LookupEnv(env)
+	if err != nil || flagSet(c.fs, bootstrapFlag) || env != "" && inEnv {
+		return p, nil, err
 	}
-	return s.Bootstrap, true
+	return p, s.Bootstrap, nil
 }
 
 // connConfig says how admin commands reach the cluster.
@@ -83,9 +71,8 @@ type connConfig struct {
 	flags       *clientFlags
 }
 
-// addFlags registers --bootstrap, --toxiproxy, the client settings (-X,
-// and fileFlag for a client.properties) and the request timeout flag on
-// fs; call c.parsed after fs.Parse.
+// addFlags registers --bootstrap, --toxiproxy, the client settings and
+// the timeout flag on fs; call c.parsed after parsing.
 func (c *connConfig) addFlags(fs *flag.FlagSet, fileFlag, timeoutFlag, timeoutUsage string) {
 	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...) (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
 	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
@@ -99,22 +86,21 @@ func (c *connConfig) parsed() error {
 	if c.timeout <= 0 {
 		return usageError("cli.positive", "flag", "--"+c.timeoutFlag, "value", c.timeout)
 	}
+	var b []string
 	var err error
-	if c.client, err = c.flags.props(); err != nil {
+	if c.client, b, err = c.flags.props("bootstrap", ""); err != nil {
 		return err
 	}
-	c.explicit = flagSet(c.flags.fs, "bootstrap")
-	if b, ok := c.flags.bootstrap(c.client, "bootstrap", ""); ok {
-		c.bootstrap, c.explicit = strings.Join(b, ","), true
+	c.explicit = flagSet(c.flags.fs, "bootstrap") || len(b) > 0
+	if len(b) > 0 {
+		c.bootstrap = strings.Join(b, ",")
 	}
 	return nil
 }
 
 // with runs f with an admin client on the direct path: when Toxiproxy
-// answers, every proxy address the brokers advertise is dialled at its
-// upstream. Without a bootstrap given, it bootstraps from the running
-// lab's, the upstream of Toxiproxy's proxy kafka (see
-// target.LabBootstrap), as validate does.
+// answers, proxy addresses are dialled at their upstreams and, without a
+// bootstrap given, the running lab's is used (target.LabBootstrap).
 func (c connConfig) with(ctx context.Context, f func(*admin.Client) error) error {
 	var up map[string]string
 	bootstrap := prodlab.SplitList(c.bootstrap)

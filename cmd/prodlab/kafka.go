@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -186,13 +185,9 @@ func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 	fmt.Fprintln(w, i18n.T("localkafka.direct", "addr", c.DirectBootstrap()))
 	fmt.Fprintln(w, i18n.T("localkafka.proxied", "addr", kafkalocal.ProxyListenAddr(1), "direct", c.DirectBootstrap()))
 	if spec, err := kafkalocal.Topic(c.Mode); err == nil {
-		var cfgs []string
-		for k, v := range spec.Configs {
-			cfgs = append(cfgs, k+"="+v)
-		}
 		extra := ""
-		if len(cfgs) > 0 {
-			extra = ", " + strings.Join(cfgs, ", ")
+		for k, v := range spec.Configs {
+			extra += ", " + k + "=" + v
 		}
 		fmt.Fprintln(w, i18n.T("localkafka.topic", "topic", spec.Name, "partitions", spec.Partitions, "rf", spec.ReplicationFactor, "extra", extra))
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
@@ -44,7 +45,7 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 		return c, err
 	}
 	c.console = strings.TrimRight(c.console, "/")
-	if !strings.HasPrefix(c.console, "http://") && !strings.HasPrefix(c.console, "https://") {
+	if _, err := httpjson.NewClient("console", c.console); err != nil {
 		return c, usageError("progress.err.url", "url", strconv.Quote(c.console))
 	}
 	return c, nil
@@ -142,20 +143,15 @@ func askProgress(ctx context.Context, c progressConfig) (progress.Report, error)
 	if c.reset {
 		method, path = http.MethodPost, "/api/progress/reset"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.console+path, nil)
+	cl, err := httpjson.NewClient("console", c.console)
 	if err != nil {
 		return rep, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	code, raw, err := cl.Call(ctx, method, path, nil, nil)
 	if err != nil {
 		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
-	}
-	if resp.StatusCode != http.StatusOK {
+	if code != http.StatusOK {
 		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", strings.TrimSpace(string(raw)))
 	}
 	if err := json.Unmarshal(raw, &rep); err != nil {

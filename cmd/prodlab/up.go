@@ -70,11 +70,12 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		return cfg, err
 	}
 	cfg.Faults = mode
-	if cfg.Producer.Client, err = client.props(); err != nil {
+	var boot []string
+	if cfg.Producer.Client, boot, err = client.props("kafka", ""); err != nil {
 		return cfg, err
 	}
-	if b, ok := client.bootstrap(cfg.Producer.Client, "kafka", ""); ok {
-		*kafka = strings.Join(b, ",")
+	if len(boot) > 0 {
+		*kafka = strings.Join(boot, ",")
 	}
 	if *kafka != "" {
 		cfg.External = prodlab.SplitList(*kafka)

@@ -37,9 +37,8 @@ var versionModules = []struct{ name, path string }{
 	{"toxiproxy", "github.com/Shopify/toxiproxy/v2"},
 }
 
-// writeVersion writes what 'prodlab version' reports: bi's module, VCS
-// revision, Go version, platform and versionModules, and the librdkafka
-// version linked in ("" when not in this build).
+// writeVersion writes 'prodlab version': bi's versions and librdkafka's
+// ("" when not in this build).
 func writeVersion(w io.Writer, bi *debug.BuildInfo, librdkafka string) error {
 	set := map[string]string{}
 	for _, s := range bi.Settings {
