@@ -56,18 +56,7 @@ func TestExperimentReportSecrets(t *testing.T) {
 			}
 			out := stdout.String() + stderr.String()
 			for _, f := range []string{jsonFile, htmlFile} {
-				st, err := os.Stat(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if st.Mode().Perm() != 0o600 {
-					t.Errorf("%s: mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
-				}
-				b, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out += string(b)
+				out += readReport(t, f)
 			}
 			var rep experiment.Report
 			b, _ := os.ReadFile(jsonFile)
@@ -121,4 +110,22 @@ func TestExperimentReportSecrets(t *testing.T) {
 			})
 		}
 	}
+}
+
+// readReport returns a report file's text, and fails t unless only its
+// owner may read it (0600): it names the lab's addresses and settings.
+func readReport(t *testing.T, f string) string {
+	t.Helper()
+	st, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("%s: mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -404,21 +404,11 @@ func TestUpSASLSSL(t *testing.T) {
 		t.Fatalf("experiment: %v\n%s%s", err, stdout, tail(stderr, 30))
 	}
 	for _, f := range []string{jsonFile, htmlFile} {
-		st, err := os.Stat(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s: mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(b), "sasl.password="+prodlab.Redacted) {
+		b := readReport(t, f)
+		if !strings.Contains(b, "sasl.password="+prodlab.Redacted) {
 			t.Errorf("%s: the command line lacks sasl.password=%s", filepath.Base(f), prodlab.Redacted)
 		}
-		c.keep(string(b))
+		c.keep(b)
 	}
 	// Lab 02.4 in the franz API's /metrics (see TestValidateCounters).
 	le := ""
