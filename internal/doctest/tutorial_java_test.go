@@ -57,7 +57,7 @@ var JavaTutorialVersions = []string{"3.6.1", kafkalocal.Version}
 func TestTutorialJava(t *testing.T) {
 	enabled(t)
 	javatest.Tools(t)
-	root := repoRoot(t)
+	root := javatest.Root()
 	md, err := os.ReadFile(filepath.Join(root, JavaTutorialPath))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestTutorialJava(t *testing.T) {
 // kafka-clients version its text gives (-Dkafka.version=..., "version
 // 4.4.0") is one the test builds.
 func TestTutorialJavaVersions(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join(repoRoot(t), JavaTutorialPath))
+	md, err := os.ReadFile(filepath.Join(javatest.Root(), JavaTutorialPath))
 	if err != nil {
 		t.Fatal(err)
 	}
