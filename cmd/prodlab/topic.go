@@ -105,31 +105,30 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 		switch c.action {
 		case "create":
 			res, err := cl.CreateTopic(ctx, c.spec)
-			switch {
-			case err != nil:
+			if err != nil {
 				return err
-			case c.json:
-				return writeJSON(w, res)
 			}
-			id := "topic.exists"
-			if res.Created {
-				id = "topic.created"
-			}
-			fmt.Fprintln(w, i18n.T(id, "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
+			return c.print(w, res, func() error {
+				id := "topic.exists"
+				if res.Created {
+					id = "topic.created"
+				}
+				_, err := fmt.Fprintln(w, i18n.T(id, "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
+				return err
+			})
 		case "list":
 			ts, err := cl.ListTopics(ctx, c.internal)
-			switch {
-			case err != nil:
+			if err != nil {
 				return err
-			case c.json:
-				return writeJSON(w, ts)
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, i18n.T("topic.list.header"))
-			for _, t := range ts {
-				fmt.Fprintf(tw, "%s\t%d\t%d\n", term.Safe(t.Name), t.Partitions, t.ReplicationFactor)
-			}
-			return tw.Flush()
+			return c.print(w, ts, func() error {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, i18n.T("topic.list.header"))
+				for _, t := range ts {
+					fmt.Fprintf(tw, "%s\t%d\t%d\n", term.Safe(t.Name), t.Partitions, t.ReplicationFactor)
+				}
+				return tw.Flush()
+			})
 		case "describe":
 			d, err := cl.DescribeTopic(ctx, c.spec.Name)
 			if err != nil {
@@ -138,26 +137,30 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 			if !c.allConfigs {
 				d.Configs = slices.DeleteFunc(d.Configs, func(cf admin.ConfigEntry) bool { return !cf.Set })
 			}
-			if c.json {
-				return writeJSON(w, d)
-			}
-			printDescription(w, d)
-		case "delete":
-			err := cl.DeleteTopic(ctx, c.spec.Name)
-			if errors.Is(err, prodlab.ErrUnknownTopic) && c.ifExists {
-				fmt.Fprintln(w, i18n.T("topic.noneToDelete", "topic", c.spec.Name))
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(w, i18n.T("topic.deleted", "topic", c.spec.Name))
+			return c.print(w, d, func() error { return printDescription(w, d) })
 		}
+		err := cl.DeleteTopic(ctx, c.spec.Name) // delete
+		if errors.Is(err, prodlab.ErrUnknownTopic) && c.ifExists {
+			fmt.Fprintln(w, i18n.T("topic.noneToDelete", "topic", c.spec.Name))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, i18n.T("topic.deleted", "topic", c.spec.Name))
 		return nil
 	})
 }
 
-func printDescription(w io.Writer, d admin.TopicDescription) {
+// print writes v as JSON under --json, else runs text.
+func (c topicConfig) print(w io.Writer, v any, text func() error) error {
+	if c.json {
+		return writeJSON(w, v)
+	}
+	return text()
+}
+
+func printDescription(w io.Writer, d admin.TopicDescription) error {
 	cfgs := make([]string, 0, len(d.Configs))
 	for _, c := range d.Configs {
 		cfgs = append(cfgs, term.Safe(c.Name+"="+c.Value))
@@ -174,8 +177,11 @@ func printDescription(w io.Writer, d admin.TopicDescription) {
 		}
 		fmt.Fprintln(tw)
 	}
-	tw.Flush()
-	fmt.Fprintln(w, i18n.T("topic.recordsNote"))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, i18n.T("topic.recordsNote"))
+	return err
 }
 
 func ints(s []int32) string {

@@ -422,16 +422,3 @@ func startJavaTutorial(t *testing.T, cp, main, bootstrap string) (string, func()
 	// The JVM exits 130 (128 + SIGINT) after its shutdown hooks.
 	return startProgram(t, cmd, program{name: "the Java API", stopped: "API arrêtée", exitCode: 130, listenWithin: 90 * time.Second, stopWithin: 45 * time.Second})
 }
-
-func getJSON(t *testing.T, url string, v any) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: HTTP %d, body is not JSON: %v", url, resp.StatusCode, err)
-	}
-	return resp.StatusCode
-}

@@ -370,15 +370,25 @@ func eventID(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
 
-func postJSON(t *testing.T, url string, v any) int {
+func postJSON(t *testing.T, url string, v any) int { return callJSON(t, http.MethodPost, url, v) }
+
+func getJSON(t *testing.T, url string, v any) int { return callJSON(t, http.MethodGet, url, v) }
+
+// callJSON sends a request without a body, decodes the JSON answer into v
+// and returns its status.
+func callJSON(t *testing.T, method, url string, v any) int {
 	t.Helper()
-	resp, err := http.Post(url, "", nil)
+	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
-		t.Fatalf("POST %s: %v", url, err)
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("POST %s: HTTP %d, body is not JSON: %v", url, resp.StatusCode, err)
+		t.Fatalf("%s %s: HTTP %d, body is not JSON: %v", method, url, resp.StatusCode, err)
 	}
 	return resp.StatusCode
 }
