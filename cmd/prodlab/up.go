@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
@@ -164,8 +164,10 @@ func stopUp(log *slog.Logger, l *lab.Lab) error {
 // printBanner prints the lab's addresses, in the trainee's language, one
 // row per label and value.
 func printBanner(w io.Writer, l *lab.Lab) {
-	var rows [][2]string
-	row := func(label, value string) { rows = append(rows, [2]string{label, value}) }
+	fmt.Fprintln(w, i18n.T("up.banner.title"))
+	// Labels fill at least 26 columns, as wide as the longest one.
+	tw := tabwriter.NewWriter(w, 29, 0, 1, ' ', 0)
+	row := func(label, value string) { fmt.Fprintf(tw, "  %s\t%s\n", label, value) }
 	if l.Cluster() != nil {
 		row(i18n.T("up.banner.embedded"), strings.Join(l.DirectAddrs(), ", "))
 	} else {
@@ -201,14 +203,7 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	if !engine.Built(prodlab.Librdkafka) {
 		row(i18n.T("up.banner.api", "engine", prodlab.Librdkafka), i18n.T("up.banner.notBuilt", "err", engine.NotBuiltError(prodlab.Librdkafka)))
 	}
-	width := 26
-	for _, r := range rows {
-		width = max(width, utf8.RuneCountInString(r[0]))
-	}
-	fmt.Fprintln(w, i18n.T("up.banner.title"))
-	for _, r := range rows {
-		fmt.Fprintf(w, "  %-*s %s\n", width, r[0], r[1])
-	}
+	tw.Flush()
 	fmt.Fprintln(w, i18n.T("up.banner.stop"))
 }
 
