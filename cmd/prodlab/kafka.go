@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -138,29 +137,6 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		return &exitError{code: 3, err: i18n.Errorf("localkafka.status.someDown", "down", len(cl.Brokers)-up, "n", len(cl.Brokers))}
 	}
 	return nil
-}
-
-// parseVerb parses flags that may appear before, between or after
-// positional arguments, and returns the positional ones. With none, it
-// prints fs's usage and returns missing as an error of exit status 2.
-func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error) {
-	var pos []string
-	for len(args) > 0 {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		switch args = fs.Args(); {
-		case len(args) > 0 && args[0] == "--":
-			pos, args = append(pos, args[1:]...), nil
-		case len(args) > 0:
-			pos, args = append(pos, args[0]), args[1:]
-		}
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return nil, &exitError{code: 2, err: missing}
-	}
-	return pos, nil
 }
 
 func printCluster(w io.Writer, c *kafkalocal.Cluster) {

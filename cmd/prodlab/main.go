@@ -39,31 +39,6 @@ func register[C any](name, summary string, parse func([]string, io.Writer) (C, e
 	}}
 }
 
-// newFlagSet is a command's flag set writing to stderr; with a usage id,
-// -h prints that catalogue text before the flags.
-func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if usage != "" {
-		fs.Usage = func() {
-			fmt.Fprintln(stderr, strings.TrimSuffix(i18n.T(usage), "\n"))
-			printDefaults(fs)
-		}
-	}
-	return fs
-}
-
-// parseNoArgs parses args into fs and refuses a positional argument.
-func parseNoArgs(fs *flag.FlagSet, args []string) error {
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("cli.unexpectedArg", "cmd", fs.Name(), "arg", strconv.Quote(fs.Arg(0)))
-	}
-	return nil
-}
-
 func main() {
 	exitWithGoRun()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

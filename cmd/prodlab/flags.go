@@ -4,13 +4,63 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/prodlab/prodlab/internal/i18n"
 )
+
+// newFlagSet is a command's flag set writing to stderr; with a usage id,
+// -h prints that catalogue text before the flags.
+func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if usage != "" {
+		fs.Usage = func() {
+			fmt.Fprintln(stderr, strings.TrimSuffix(i18n.T(usage), "\n"))
+			printDefaults(fs)
+		}
+	}
+	return fs
+}
+
+// parseNoArgs parses args into fs and refuses a positional argument.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("cli.unexpectedArg", "cmd", fs.Name(), "arg", strconv.Quote(fs.Arg(0)))
+	}
+	return nil
+}
+
+// parseVerb parses flags that may appear before, between or after
+// positional arguments, and returns the positional ones. With none, it
+// prints fs's usage and returns missing as an error of exit status 2.
+func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error) {
+	var pos []string
+	for len(args) > 0 {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		switch args = fs.Args(); {
+		case len(args) > 0 && args[0] == "--":
+			pos, args = append(pos, args[1:]...), nil
+		case len(args) > 0:
+			pos, args = append(pos, args[0]), args[1:]
+		}
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return nil, &exitError{code: 2, err: missing}
+	}
+	return pos, nil
+}
 
 // parseFlags is fs.Parse(args) speaking the trainee's language: a flag
 // error is returned in it, with a hint to run -h, instead of the flag
