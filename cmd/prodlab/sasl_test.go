@@ -89,18 +89,14 @@ func startSASL(t *testing.T) *saslCluster {
 		}
 	})
 	c.addr = b.Addr
-	props := filepath.Join(dir, "client.properties")
-	text := fmt.Sprintf(`# SCRAM over TLS, as a managed cluster's client.properties
+	props := writeProps(t, fmt.Sprintf(`# SCRAM over TLS, as a managed cluster's client.properties
 bootstrap.servers=%s
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \
     username="%s" password="%s";
 ssl.truststore.location: %s
-`, b.Addr, c.scramUser, c.scramPass, c.ca)
-	if err := os.WriteFile(props, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, b.Addr, c.scramUser, c.scramPass, c.ca))
 	c.scramProps = []string{"--config", props}
 	// Kafka's default OAUTHBEARER validator takes unsecured (alg "none")
 	// tokens; the signature part stays empty.
