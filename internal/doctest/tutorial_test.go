@@ -370,25 +370,28 @@ func eventID(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
 
-func postJSON(t *testing.T, url string, v any) int { return callJSON(t, http.MethodPost, url, v) }
-
-func getJSON(t *testing.T, url string, v any) int { return callJSON(t, http.MethodGet, url, v) }
-
-// callJSON sends a request without a body, decodes the JSON answer into v
-// and returns its status.
-func callJSON(t *testing.T, method, url string, v any) int {
+func postJSON(t *testing.T, url string, v any) int {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
+	resp, err := http.Post(url, "", nil)
+	return decodeJSON(t, "POST "+url, resp, err, v)
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	return decodeJSON(t, "GET "+url, resp, err, v)
+}
+
+// decodeJSON decodes the JSON answer to request into v and returns its
+// status; it fails t if the request failed or the answer is not JSON.
+func decodeJSON(t *testing.T, request string, resp *http.Response, err error, v any) int {
+	t.Helper()
 	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		t.Fatalf("%s: %v", request, err)
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("%s %s: HTTP %d, body is not JSON: %v", method, url, resp.StatusCode, err)
+		t.Fatalf("%s: HTTP %d, body is not JSON: %v", request, resp.StatusCode, err)
 	}
 	return resp.StatusCode
 }
