@@ -9,15 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 GO=${GO:-go}
 export CGO_ENABLED=1
 
-# french: the first of LC_ALL, LC_MESSAGES and LANG that is set starts
-# with "fr" (prodlab's own rule, internal/i18n.FromEnv).
-french() {
-  local v
-  for v in "${LC_ALL:-}" "${LC_MESSAGES:-}" "${LANG:-}"; do
-    if [[ -n $v ]]; then [[ $v == fr* ]]; return; fi
-  done
-  return 1
-}
+source scripts/french.sh
 
 if french; then
   echo "prodlab : compilation de bin/prodlab (la première prend de 1 min 30 à 5 min ; les suivantes, une seconde)..."

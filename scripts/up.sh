@@ -9,15 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# french: the first of LC_ALL, LC_MESSAGES and LANG that is set starts
-# with "fr" (prodlab's own rule, internal/i18n.FromEnv).
-french() {
-  local v
-  for v in "${LC_ALL:-}" "${LC_MESSAGES:-}" "${LANG:-}"; do
-    if [[ -n $v ]]; then [[ $v == fr* ]]; return; fi
-  done
-  return 1
-}
+source scripts/french.sh
 
 mode=${1:-single-node}
 case "$mode" in

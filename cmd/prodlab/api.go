@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,7 +20,7 @@ import (
 )
 
 func init() {
-	register("api", "cmd.api", runAPI)
+	register("api", "cmd.api", apiFlags, apiRun)
 }
 
 // apiConfig is the parsed configuration of 'prodlab api'.
@@ -37,8 +36,7 @@ type apiConfig struct {
 
 func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	c := apiConfig{producer: prodlab.DefaultConfig()}
-	fs := flag.NewFlagSet("api", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("api", stderr, "")
 	fs.StringVar(&c.engine, "engine", prodlab.Franz, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
 	fs.StringVar(&c.listen, "listen", "", "address the API listens on (default 127.0.0.1:18080 for franz, 127.0.0.1:18081 for librdkafka)")
 	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
@@ -57,11 +55,12 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.producer.Client, err = client.props(); err != nil {
+	var boot []string
+	if c.producer.Client, boot, err = client.props("bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); err != nil {
 		return c, err
 	}
-	if b, ok := client.bootstrap(c.producer.Client, "bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); ok {
-		c.producer.Bootstrap = b
+	if len(boot) > 0 {
+		c.producer.Bootstrap = boot
 	}
 	if c.listen == "" {
 		port, ok := prodlab.DefaultPorts.APIs()[c.engine]
@@ -76,11 +75,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	return c, c.producer.Validate()
 }
 
-func runAPI(ctx context.Context, args []string) (err error) {
-	c, err := apiFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
+func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	logger := slog.Default()
 	c.producer.Logger = logger
 	stopPprof, err := startPprof(c.pprof, logger)
@@ -95,22 +90,19 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	host, _, _ := net.SplitHostPort(c.listen)
 	warnExposed(os.Stderr, "--listen", host, "host.api")
 	guard, err := httpguard.New(httpguard.AllowHosts(host), httpguard.AllowHosts(c.allowed...))
+	var a *lab.API
+	if err == nil {
+		a, err = lab.NewAPI(c.engine, c.producer, c.storeSize, c.storeTTL, logger)
+	}
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	a, err := lab.NewAPI(c.engine, c.producer, c.storeSize, c.storeTTL, logger)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	eng := a.Engine
-	bound := c.producer.DeliveryTimeout + api.SyncMargin
 	hs := &http.Server{
 		Handler:           guard.Wrap(a.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      bound + 10*time.Second, // past the 504 of a sync send
+		WriteTimeout:      c.producer.DeliveryTimeout + api.SyncMargin + 10*time.Second, // past the 504 of a sync send
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
@@ -127,9 +119,9 @@ func runAPI(ctx context.Context, args []string) (err error) {
 	if serr := hs.Shutdown(closeCtx); serr != nil && err == nil {
 		err = serr
 	}
-	if ferr := eng.Flush(closeCtx); ferr != nil && err == nil {
+	if ferr := a.Engine.Flush(closeCtx); ferr != nil && err == nil {
 		err = ferr
 	}
-	eng.Close()
+	a.Engine.Close()
 	return err
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +17,7 @@ import (
 )
 
 func init() {
-	register("bench", "cmd.bench", runBench)
+	register("bench", "cmd.bench", benchFlags, benchRun)
 }
 
 // benchConfig is the parsed configuration of 'prodlab bench'.
@@ -30,23 +29,9 @@ type benchConfig struct {
 	procs []bench.ProcsOpt
 }
 
-// peerList is the repeatable --peer flag.
-type peerList []bench.Peer
-
-func (p *peerList) String() string { return fmt.Sprint(len(*p)) }
-
-func (p *peerList) Set(v string) error {
-	pe, err := bench.ParsePeer(v)
-	if err == nil {
-		*p = append(*p, pe)
-	}
-	return err
-}
-
 func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	var c benchConfig
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench", stderr, "")
 	engines := fs.String("engines", strings.Join(engine.Names(), ","), "engines to measure, comma-separated")
 	conc := fs.String("concurrency", "1,16,64", "sync concurrency levels, comma-separated")
 	dur := fs.Duration("duration", 5*time.Second, "measured time of each sync phase")
@@ -61,8 +46,14 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a pprof CPU profile of the whole run to this file")
 	heapDir := fs.String("heapprofile-dir", "", "write heap-<engine>.pprof, taken after the last async 202, to this directory")
 	procs := fs.Bool("procs", false, "instead: run each engine's API (and each --peer) in its own process against one lab, side by side")
-	var peers peerList
-	fs.Var(&peers, "peer", "with --procs: another API, as name=shell command ({addr} {port} {bootstrap} {pprof} are filled in; SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS are set), repeatable")
+	var peers []bench.Peer
+	fs.Func("peer", "with --procs: another API, as name=shell command ({addr} {port} {bootstrap} {pprof} are filled in; SERVER_PORT and KAFKA_BOOTSTRAP_SERVERS are set), repeatable", func(v string) error {
+		p, err := bench.ParsePeer(v)
+		if err == nil {
+			peers = append(peers, p)
+		}
+		return err
+	})
 	peerWarm := fs.Duration("peer-warmup", 30*time.Second, "with --procs: sync load each API gets before any measure")
 	cell := fs.Duration("cell", 15*time.Second, "with --procs: measured time of each cell")
 	reps := fs.Int("reps", 3, "with --procs: interleaved repetitions")
@@ -123,23 +114,14 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	return c, nil
 }
 
-func runBench(ctx context.Context, args []string) error {
-	c, err := benchFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
+func benchRun(ctx context.Context, c benchConfig, stdout io.Writer) error {
 	if c.procs != nil {
 		rep, err := bench.RunProcs(ctx, append(c.procs, bench.ProcsProgress(os.Stderr))...)
 		if rep == nil {
 			return err
 		}
-		var b strings.Builder
-		rep.Markdown(&b)
-		fmt.Print(b.String())
-		if c.out != "" {
-			if werr := os.WriteFile(c.out, []byte(b.String()), 0o644); werr != nil && err == nil {
-				err = werr
-			}
+		if werr := c.report(stdout, rep.Markdown); err == nil {
+			err = werr
 		}
 		return err
 	}
@@ -158,13 +140,8 @@ func runBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	rep.Markdown(&b)
-	fmt.Print(b.String())
-	if c.out != "" {
-		if err := os.WriteFile(c.out, []byte(b.String()), 0o644); err != nil {
-			return err
-		}
+	if err := c.report(stdout, rep.Markdown); err != nil {
+		return err
 	}
 	for _, t := range rep.Targets() {
 		if !t.Met {
@@ -172,4 +149,15 @@ func runBench(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// report prints a Markdown report, and writes it to --out if given.
+func (c benchConfig) report(stdout io.Writer, markdown func(io.Writer)) error {
+	var b strings.Builder
+	markdown(&b)
+	io.WriteString(stdout, b.String())
+	if c.out == "" {
+		return nil
+	}
+	return os.WriteFile(c.out, []byte(b.String()), 0o644)
 }

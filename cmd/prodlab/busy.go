@@ -17,10 +17,9 @@ import (
 // their *net.OpError on the way.
 var busyPort = regexp.MustCompile(`:(\d+): bind: address already in use`)
 
-// explainBusy turns an "address already in use" error from lab.Open into
-// one that names the process holding the port, and says how to free it
-// when it is another prodlab or a Docker container (the previous
-// module's stack). Other errors are returned as they are.
+// explainBusy names the process holding the port of an "address already
+// in use" error, and how to free it if it is another prodlab or a Docker
+// container (the previous module's stack); other errors pass unchanged.
 func explainBusy(err error) error {
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		return err
@@ -52,10 +51,9 @@ func explainBusy(err error) error {
 		}
 		return i18n.Errorf("busy.prodlab", "port", port, "pid", p.PID, "cmd", p.Cmdline, "dir", dir, "err", err)
 	case p.IsDockerProxy():
-		// docker stop on the containers that publish the port: it works
-		// from any folder, where 'docker compose down' needs the previous
-		// module's folder and compose files, and it spares the trainee's
-		// other containers, where 'docker stop $(docker ps -q)' does not.
+		// The message says docker stop on the containers publishing the
+		// port: unlike compose down it works from any folder, and it
+		// spares the trainee's other containers.
 		return i18n.Errorf("busy.docker", "port", port, "pid", p.PID, "err", err)
 	default:
 		return i18n.Errorf("busy.other", "port", port, "pid", p.PID, "cmd", p.Cmdline, "err", err)

@@ -30,14 +30,8 @@ func TestBusyPortNamesHolder(t *testing.T) {
 			cfg := lab.DefaultConfig()
 			cfg.DataDir, cfg.ConsolePort, cfg.APIPorts = "", -1, nil
 			cfg.BrokerPort, cfg.ProxyPort, cfg.ToxiproxyPort = 0, 0, 0
-			switch which {
-			case "proxy":
-				cfg.ProxyPort = port
-			case "toxiproxy":
-				cfg.ToxiproxyPort = port
-			case "broker":
-				cfg.BrokerPort = port
-			}
+			busy := map[string]*int{"proxy": &cfg.ProxyPort, "toxiproxy": &cfg.ToxiproxyPort, "broker": &cfg.BrokerPort}
+			*busy[which] = port
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			l, err := lab.Open(ctx, cfg)

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/target"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // clientFlags are the Kafka client settings of a command: -X key=value
@@ -32,36 +38,93 @@ func addClientFlags(fs *flag.FlagSet, fileFlag string) *clientFlags {
 	return c
 }
 
-// props returns the settings given, checked together; errors name the
-// key and never show a secret.
-func (c *clientFlags) props() (prodlab.ClientProps, error) {
-	var p prodlab.ClientProps
+// props returns the settings given, checked together (errors name the
+// key, never a secret), and their bootstrap.servers unless the flag
+// bootstrapFlag or the environment variable env (if not "") is set.
+func (c *clientFlags) props(bootstrapFlag, env string) (p prodlab.ClientProps, bootstrap []string, err error) {
 	for _, f := range c.files {
 		if err := p.ReadFile(f); err != nil {
-			return p, err
+			return p, nil, err
 		}
 	}
 	for _, kv := range c.pairs {
 		if err := p.SetPair(kv); err != nil {
-			return p, err
+			return p, nil, err
 		}
 	}
-	_, err := p.Security()
-	return p, err
+	s, err := p.Security()
+	_, inEnv := os.LookupEnv(env)
+	if err != nil || flagSet(c.fs, bootstrapFlag) || env != "" && inEnv {
+		return p, nil, err
+	}
+	return p, s.Bootstrap, nil
 }
 
-// bootstrap returns the props' bootstrap.servers when the command line
-// (flag bootstrapFlag) and the environment (env, if not empty) give none.
-func (c *clientFlags) bootstrap(p prodlab.ClientProps, bootstrapFlag, env string) ([]string, bool) {
-	if flagSet(c.fs, bootstrapFlag) {
-		return nil, false
+// connConfig says how admin commands reach the cluster.
+type connConfig struct {
+	bootstrap   string
+	explicit    bool // --bootstrap or bootstrap.servers given
+	toxiproxy   string
+	timeout     time.Duration
+	timeoutFlag string
+	client      prodlab.ClientProps
+	flags       *clientFlags
+}
+
+// addFlags registers --bootstrap, --toxiproxy, the client settings and
+// the timeout flag on fs; call c.parsed after parsing.
+func (c *connConfig) addFlags(fs *flag.FlagSet, fileFlag, timeoutFlag, timeoutUsage string) {
+	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...) (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
+	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
+	fs.DurationVar(&c.timeout, timeoutFlag, admin.DefaultTimeout, timeoutUsage)
+	c.flags, c.timeoutFlag = addClientFlags(fs, fileFlag), timeoutFlag
+}
+
+// parsed checks the timeout and applies the client settings given;
+// bootstrap.servers in them replaces --bootstrap's default.
+func (c *connConfig) parsed() error {
+	if c.timeout <= 0 {
+		return usageError("cli.positive", "flag", "--"+c.timeoutFlag, "value", c.timeout)
 	}
-	if _, ok := os.LookupEnv(env); env != "" && ok {
-		return nil, false
+	var b []string
+	var err error
+	if c.client, b, err = c.flags.props("bootstrap", ""); err != nil {
+		return err
 	}
-	s, err := p.Security()
-	if err != nil || len(s.Bootstrap) == 0 {
-		return nil, false
+	c.explicit = flagSet(c.flags.fs, "bootstrap") || len(b) > 0
+	if len(b) > 0 {
+		c.bootstrap = strings.Join(b, ",")
 	}
-	return s.Bootstrap, true
+	return nil
+}
+
+// with runs f with an admin client on the direct path: when Toxiproxy
+// answers, proxy addresses are dialled at their upstreams and, without a
+// bootstrap given, the running lab's is used (target.LabBootstrap).
+func (c connConfig) with(ctx context.Context, f func(*admin.Client) error) error {
+	var up map[string]string
+	bootstrap := prodlab.SplitList(c.bootstrap)
+	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
+		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		up, _ = tc.Upstreams(bctx)
+		var ps target.Proxies
+		if !c.explicit && up != nil {
+			m, _ := tc.Proxies(bctx)
+			for _, p := range m {
+				ps = append(ps, p)
+			}
+		}
+		cancel()
+		bootstrap = target.LabBootstrap(ps, bootstrap)
+	}
+	p, err := direct.New(direct.Bootstrap(bootstrap...), direct.Bypass(up), direct.Props(c.client))
+	if err != nil {
+		return err
+	}
+	cl, err := admin.New(p, admin.Timeout(c.timeout))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return f(cl)
 }

@@ -12,10 +12,7 @@ import (
 // client.properties, -X wins over the file, bootstrap.servers stands in for
 // --bootstrap, and a bad setting is refused naming its key.
 func TestClientFlags(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "client.properties")
-	if err := os.WriteFile(file, []byte("bootstrap.servers=from-file:9093\nclient.id=from-file\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := writeProps(t, "bootstrap.servers=from-file:9093\nclient.id=from-file\n")
 	t.Setenv("KAFKA_BOOTSTRAP_SERVERS", "")
 	os.Unsetenv("KAFKA_BOOTSTRAP_SERVERS")
 	t.Run("consume", func(t *testing.T) {
@@ -74,4 +71,15 @@ func TestClientFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeProps writes text to a new client.properties file, readable by its
+// owner only, and returns its path.
+func writeProps(t *testing.T, text string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "client.properties")
+	if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

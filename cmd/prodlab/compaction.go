@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -13,7 +12,7 @@ import (
 )
 
 func init() {
-	register("compaction-check", "cmd.compaction-check", parsed(compactionFlags, compactionRun))
+	register("compaction-check", "cmd.compaction-check", compactionFlags, compactionRun)
 }
 
 // compactionConfig is a parsed 'prodlab compaction-check' command line.
@@ -26,10 +25,8 @@ type compactionConfig struct {
 // compactionFlags parses the arguments of 'prodlab compaction-check'.
 func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) {
 	var c compactionConfig
-	fs := flag.NewFlagSet("compaction-check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addConnFlags(fs, &c.conn, "config")
-	fs.DurationVar(&c.conn.timeout, "timeout", admin.DefaultTimeout, "bound on each request to the brokers")
+	fs := newFlagSet("compaction-check", stderr, "")
+	c.conn.addFlags(fs, "config", "timeout", "bound on each request to the brokers")
 	fs.StringVar(&c.spec.Topic, "topic", "bhf-compact-demo", "compacted topic to check")
 	fs.StringVar(&c.spec.Key, "key", "", "record key whose versions are checked (required)")
 	fs.StringVar(&c.spec.Expect, "expect", "", "version the key must keep: its eventId (header or JSON value), or its whole value (required)")
@@ -39,30 +36,20 @@ func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) 
 	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
 	}
-	if err := c.conn.parsed(); err != nil {
-		return c, err
-	}
 	switch {
 	case c.spec.Key == "":
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.required", "cmd", "compaction-check", "flag", "--key")}
+		return c, usageError("cli.required", "cmd", "compaction-check", "flag", "--key")
 	case c.spec.Expect == "":
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.required", "cmd", "compaction-check", "flag", "--expect")}
+		return c, usageError("cli.required", "cmd", "compaction-check", "flag", "--expect")
 	case c.spec.Wait <= 0:
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--wait", "value", c.spec.Wait)}
-	case c.conn.timeout <= 0:
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--timeout", "value", c.conn.timeout)}
+		return c, usageError("cli.positive", "flag", "--wait", "value", c.spec.Wait)
 	}
-	return c, nil
+	return c, c.conn.parsed()
 }
 
 // compactionRun runs a parsed 'prodlab compaction-check'. A check that
 // fails (not compacted in time, or another value kept) exits with status 3.
 func compactionRun(ctx context.Context, c compactionConfig, w io.Writer) error {
-	cl, err := c.conn.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
 	if !c.json {
 		seen := 0
 		c.spec.Progress = func(st admin.CompactionState) {
@@ -76,18 +63,20 @@ func compactionRun(ctx context.Context, c compactionConfig, w io.Writer) error {
 			seen = len(st.Versions)
 		}
 	}
-	rep, err := cl.CompactionCheck(ctx, c.spec)
-	if c.json {
-		if jerr := writeJSON(w, rep); jerr != nil {
-			return jerr
+	return c.conn.with(ctx, func(cl *admin.Client) error {
+		rep, err := cl.CompactionCheck(ctx, c.spec)
+		if c.json {
+			if jerr := writeJSON(w, rep); jerr != nil {
+				return jerr
+			}
+		} else if rep.Before.At != (time.Time{}) {
+			printReport(w, rep)
 		}
-	} else if rep.Before.At != (time.Time{}) {
-		printReport(w, rep)
-	}
-	if errors.Is(err, admin.ErrNotCompacted) || errors.Is(err, admin.ErrUnexpected) {
-		return &exitError{code: 3, err: err}
-	}
-	return err
+		if errors.Is(err, admin.ErrNotCompacted) || errors.Is(err, admin.ErrUnexpected) {
+			return &exitError{code: 3, err: err}
+		}
+		return err
+	})
 }
 
 func printVersions(w io.Writer, rs []admin.Record) {

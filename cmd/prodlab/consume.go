@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,9 +16,9 @@ import (
 )
 
 func init() {
-	register("consume", "cmd.consume", parsed(consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
+	register("consume", "cmd.consume", consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
 		return consumeRun(ctx, c, w, os.Stderr)
-	}))
+	})
 }
 
 // consumeConfig is a parsed 'prodlab consume' command line.
@@ -34,10 +33,8 @@ type consumeConfig struct {
 // consumeFlags parses the arguments of 'prodlab consume'.
 func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	var c consumeConfig
-	fs := flag.NewFlagSet("consume", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addConnFlags(fs, &c.conn, "config")
-	fs.DurationVar(&c.conn.timeout, "connect-timeout", admin.DefaultTimeout, "bound on reaching the brokers")
+	fs := newFlagSet("consume", stderr, "")
+	c.conn.addFlags(fs, "config", "connect-timeout", "bound on reaching the brokers")
 	fs.StringVar(&c.spec.Topic, "topic", "", "topic to read (required)")
 	fs.BoolVar(&c.spec.FromBeginning, "from-beginning", false, "read from the start and stop at the end offsets listed when the read starts")
 	fs.DurationVar(&c.spec.Idle, "timeout", admin.DefaultIdle, "stop after this long without a new record")
@@ -52,59 +49,48 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
 	}
-	if err := c.conn.parsed(); err != nil {
-		return c, err
-	}
-	if c.spec.Topic == "" {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.required", "cmd", "consume", "flag", "--topic")}
-	}
-	if c.spec.Idle <= 0 {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--timeout", "value", c.spec.Idle)}
-	}
-	if c.conn.timeout <= 0 {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--connect-timeout", "value", c.conn.timeout)}
-	}
-	if *partition < -1 {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.negative", "flag", "--partition", "value", *partition)}
-	}
-	if c.spec.Max < 0 {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.negative", "flag", "--max-messages", "value", c.spec.Max)}
+	switch {
+	case c.spec.Topic == "":
+		return c, usageError("cli.required", "cmd", "consume", "flag", "--topic")
+	case c.spec.Idle <= 0:
+		return c, usageError("cli.positive", "flag", "--timeout", "value", c.spec.Idle)
+	case *partition < -1:
+		return c, usageError("cli.negative", "flag", "--partition", "value", *partition)
+	case c.spec.Max < 0:
+		return c, usageError("cli.negative", "flag", "--max-messages", "value", c.spec.Max)
 	}
 	if *partition >= 0 {
 		c.spec.Partitions = []int32{int32(*partition)}
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "key" {
-			c.spec.Key = key
-		}
-	})
+	if flagSet(fs, "key") {
+		c.spec.Key = key
+	}
 	var err error
 	if c.fields, err = admin.ParseFields(*printList); err != nil {
 		return c, err
 	}
-	return c, nil
+	return c, c.conn.parsed()
 }
 
 // consumeRun runs a parsed 'prodlab consume' command.
 func consumeRun(ctx context.Context, c consumeConfig, stdout, stderr io.Writer) error {
-	cl, err := c.conn.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	res, err := cl.Consume(ctx, c.spec, func(r admin.Record) error {
-		switch {
-		case c.count:
-		case c.json:
-			if err := writeJSONLine(w, r); err != nil {
-				return err
+	var res admin.ConsumeResult
+	err := c.conn.with(ctx, func(cl *admin.Client) (err error) {
+		res, err = cl.Consume(ctx, c.spec, func(r admin.Record) error {
+			switch {
+			case c.count:
+			case c.json:
+				if err := json.NewEncoder(w).Encode(r); err != nil {
+					return err
+				}
+			default:
+				fmt.Fprintln(w, c.fields.Format(safeRecord(r)))
 			}
-		default:
-			fmt.Fprintln(w, c.fields.Format(safeRecord(r)))
-		}
-		return w.Flush()
+			return w.Flush()
+		})
+		return err
 	})
 	if err != nil {
 		return err
@@ -129,15 +115,6 @@ func stopReason(s admin.Stop, idle time.Duration) string {
 		return i18n.T("consume.stop.max")
 	}
 	return strconv.Quote(string(s))
-}
-
-func writeJSONLine(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
 }
 
 // safeRecord returns r with its key, value and headers escaped for the

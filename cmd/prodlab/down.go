@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -15,7 +14,7 @@ import (
 )
 
 func init() {
-	register("down", "cmd.down", parsed(downFlags, down))
+	register("down", "cmd.down", downFlags, down)
 }
 
 // downConfig is a parsed 'prodlab down' command line.
@@ -26,18 +25,17 @@ type downConfig struct {
 
 func downFlags(args []string, stderr io.Writer) (downConfig, error) {
 	c := downConfig{dataDir: lab.DefaultConfig().DataDir}
-	fs := flag.NewFlagSet("down", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("down", stderr, "")
 	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "data dir of the lab to stop, as given to 'prodlab up'")
 	fs.DurationVar(&c.wait, "wait", 45*time.Second, "how long to wait for the lab to flush and exit")
 	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
 	}
 	if c.dataDir == "" {
-		return c, &exitError{code: 2, err: i18n.Errorf("down.noDataDir")}
+		return c, usageError("down.noDataDir")
 	}
 	if c.wait <= 0 {
-		return c, &exitError{code: 2, err: i18n.Errorf("down.wait", "wait", c.wait)}
+		return c, usageError("down.wait", "wait", c.wait)
 	}
 	return c, nil
 }

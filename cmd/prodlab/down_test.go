@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/prodlab/prodlab/internal/wait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/runlock"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // freePortArgs start a lab on free ports, with no console.

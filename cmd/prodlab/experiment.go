@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	register("experiment", "cmd.experiment", runExperiment)
+	register("experiment", "cmd.experiment", experimentFlags, experimentRun)
 }
 
 // experimentConfig is the parsed configuration of 'prodlab experiment'.
@@ -38,10 +38,9 @@ type experimentConfig struct {
 
 func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) {
 	var c experimentConfig
-	fs := flag.NewFlagSet("experiment", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("experiment", stderr, "")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, i18n.T("exp.cli.usage")+"\n")
+		fmt.Fprintln(stderr, i18n.T("exp.cli.usage"))
 		for _, s := range experiment.Schedules() {
 			fmt.Fprintf(stderr, "  %-15s %s\n", s.Name(), s.Describe())
 		}
@@ -64,7 +63,7 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	for _, f := range []string{c.jsonFile, c.htmlFile} {
 		if f != "" {
 			if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
-				return c, &exitError{code: 2, err: i18n.Errorf("exp.cli.noDir", "file", f)}
+				return c, usageError("exp.cli.noDir", "file", f)
 			}
 		}
 	}
@@ -90,11 +89,7 @@ func (r localRestarter) Restart(ctx context.Context, i int) error {
 	return kafkalocal.WaitReady(ctx)
 }
 
-func runExperiment(ctx context.Context, args []string) error {
-	c, err := experimentFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
+func experimentRun(ctx context.Context, c experimentConfig, stdout io.Writer) error {
 	// Real Kafka from jars can restart its brokers; the embedded cluster
 	// of another process cannot.
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -130,7 +125,7 @@ func runExperiment(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	return writeReports(c, rep, os.Stdout, os.Stderr)
+	return writeReports(c, rep, stdout, os.Stderr)
 }
 
 // writeReports prints rep's table to stdout and writes the report files

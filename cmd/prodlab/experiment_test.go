@@ -24,19 +24,14 @@ import (
 func TestExperimentReportSecrets(t *testing.T) {
 	dir := t.TempDir()
 	pwX, pwFile, token := secret(t, "x-pw-"), secret(t, "file-pw-"), secret(t, "tok-")
-	props := filepath.Join(dir, "client.properties")
-	writeProps := func(name, text string) {
-		t.Helper()
-		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeProps(props, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"+
+	props := writeProps(t, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"+
 		`sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="`+pwFile+"\";\n")
 	jsonFile, htmlFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html")
 	// A report left from an earlier run, readable by all.
-	writeProps(jsonFile, "{}")
-	if err := os.Chmod(jsonFile, 0o644); err != nil {
+	if err := os.WriteFile(jsonFile, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(jsonFile, 0o644); err != nil { // whatever the umask
 		t.Fatal(err)
 	}
 	secrets := []string{pwX, pwFile, token}
@@ -56,18 +51,7 @@ func TestExperimentReportSecrets(t *testing.T) {
 			}
 			out := stdout.String() + stderr.String()
 			for _, f := range []string{jsonFile, htmlFile} {
-				st, err := os.Stat(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if st.Mode().Perm() != 0o600 {
-					t.Errorf("%s: mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
-				}
-				b, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out += string(b)
+				out += readReport(t, f)
 			}
 			var rep experiment.Report
 			b, _ := os.ReadFile(jsonFile)
@@ -92,8 +76,7 @@ func TestExperimentReportSecrets(t *testing.T) {
 
 	// The issue's JAAS entry: "required" left out, the password first.
 	jaas := `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule password="` + pwX + `" username="u";`
-	bad := filepath.Join(dir, "bad.properties")
-	writeProps(bad, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"+jaas+"\n")
+	bad := writeProps(t, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"+jaas+"\n")
 	xArgs := []string{"-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=PLAIN", "-X", jaas}
 	for _, cmd := range []string{"experiment", "validate"} {
 		for name, args := range map[string][]string{"-X": xArgs, "--config": {"--config", bad}} {
@@ -121,4 +104,22 @@ func TestExperimentReportSecrets(t *testing.T) {
 			})
 		}
 	}
+}
+
+// readReport returns a report file's text, and fails t unless only its
+// owner may read it (0600): it names the lab's addresses and settings.
+func readReport(t *testing.T, f string) string {
+	t.Helper()
+	st, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("%s: mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,10 +32,7 @@ func TestUpFaultsFlag(t *testing.T) {
 // TestUpClientFlags: up takes -X and --config for an external cluster,
 // whose bootstrap.servers stands for --kafka, and refuses them without one.
 func TestUpClientFlags(t *testing.T) {
-	props := filepath.Join(t.TempDir(), "client.properties")
-	if err := os.WriteFile(props, []byte("bootstrap.servers=h1:9093,h2:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.username=u\nsasl.password=pw\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	props := writeProps(t, "bootstrap.servers=h1:9093,h2:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.username=u\nsasl.password=pw\n")
 	cfg, err := upFlags([]string{"--config", props, "-X", "client.id=lab"}, io.Discard)
 	if err != nil || strings.Join(cfg.External, ",") != "h1:9093,h2:9093" {
 		t.Fatalf("--config: External %v, %v; want bootstrap.servers", cfg.External, err)

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +13,7 @@ import (
 )
 
 func init() {
-	register("kafka", "cmd.kafka", parsed(kafkaFlags, kafkaRun))
+	register("kafka", "cmd.kafka", kafkaFlags, kafkaRun)
 }
 
 // kafkaConfig is a parsed 'prodlab kafka' command line.
@@ -30,17 +27,12 @@ type kafkaConfig struct {
 // kafkaFlags parses the arguments of 'prodlab kafka'.
 func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	var c kafkaConfig
-	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("kafka", stderr, "localkafka.usage")
 	dir := fs.String("dir", "", "state directory: broker files, and the jar cache in <dir>/<version>/libs (default <repo root>/.prodlab/kafka, jars in <user cache dir>/prodlab/kafka-<version>)")
 	timeout := fs.Duration("timeout", 0, "how long up/start wait for readiness (default 3m)")
 	stopTimeout := fs.Duration("stop-timeout", 0, "how long down waits after SIGTERM before SIGKILL (default 30s)")
 	keepData := fs.Bool("keep-data", false, "up: restart on existing data instead of formatting fresh storage")
 	quiet := fs.Bool("q", false, "no progress output")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, i18n.T("localkafka.usage"))
-		fs.PrintDefaults()
-	}
 	pos, err := parseVerb(fs, args, i18n.Errorf("localkafka.noSub"))
 	if err != nil {
 		return c, err
@@ -62,34 +54,33 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	if *keepData {
 		c.opts = append(c.opts, kafkalocal.KeepData())
 	}
-	c.sub = pos[0]
-	rest := pos[1:]
+	c.sub, pos = pos[0], pos[1:]
 	switch c.sub {
 	case "up":
 		c.mode = kafkalocal.ModeSingleNode
-		if len(rest) > 1 {
-			return c, usageErr(i18n.T("localkafka.oneMode"))
+		if len(pos) > 1 {
+			return c, usageError("localkafka.oneMode")
 		}
-		if len(rest) == 1 {
-			c.mode = rest[0]
+		if len(pos) == 1 {
+			c.mode = pos[0]
 		}
 		if _, err := kafkalocal.BrokerCount(c.mode); err != nil {
-			return c, usageErr(i18n.T("localkafka.badMode", "mode", strconv.Quote(c.mode)))
+			return c, usageError("localkafka.badMode", "mode", strconv.Quote(c.mode))
 		}
 	case "down", "status", "fetch":
-		if len(rest) > 0 {
-			return c, usageErr(i18n.T("localkafka.noArgs", "sub", c.sub))
+		if len(pos) > 0 {
+			return c, usageError("localkafka.noArgs", "sub", c.sub)
 		}
 	case "kill", "start":
-		if len(rest) != 1 {
-			return c, usageErr(i18n.T("localkafka.oneBroker", "sub", c.sub))
+		if len(pos) != 1 {
+			return c, usageError("localkafka.oneBroker", "sub", c.sub)
 		}
-		if c.broker, err = strconv.Atoi(rest[0]); err != nil {
-			return c, usageErr(i18n.T("localkafka.brokerNumber", "arg", strconv.Quote(rest[0])))
+		if c.broker, err = strconv.Atoi(pos[0]); err != nil {
+			return c, usageError("localkafka.brokerNumber", "arg", strconv.Quote(pos[0]))
 		}
 	default:
 		fs.Usage()
-		return c, usageErr(i18n.T("localkafka.unknownSub", "sub", strconv.Quote(c.sub)))
+		return c, usageError("localkafka.unknownSub", "sub", strconv.Quote(c.sub))
 	}
 	return c, nil
 }
@@ -114,14 +105,13 @@ func kafkaRun(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 		return kafkalocal.KillBroker(ctx, c.broker, c.opts...)
 	case "start":
 		return kafkalocal.StartBroker(ctx, c.broker, c.opts...)
-	default: // fetch
-		libs, err := kafkalocal.Fetch(ctx, c.opts...)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, libs)
-		return nil
 	}
+	libs, err := kafkalocal.Fetch(ctx, c.opts...) // fetch
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, libs)
+	return err
 }
 
 // kafkaStatus prints each broker; the exit status is 3 unless all run and
@@ -149,33 +139,6 @@ func kafkaStatus(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 	return nil
 }
 
-func usageErr(msg string) error {
-	return &exitError{code: 2, err: errors.New(msg)}
-}
-
-// parseVerb parses flags that may appear before, between or after
-// positional arguments, and returns the positional ones. With none, it
-// prints fs's usage and returns missing as an error of exit status 2.
-func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error) {
-	var pos []string
-	for len(args) > 0 {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		switch args = fs.Args(); {
-		case len(args) > 0 && args[0] == "--":
-			pos, args = append(pos, args[1:]...), nil
-		case len(args) > 0:
-			pos, args = append(pos, args[0]), args[1:]
-		}
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return nil, &exitError{code: 2, err: missing}
-	}
-	return pos, nil
-}
-
 func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, i18n.T("localkafka.header"))
@@ -198,13 +161,9 @@ func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 	fmt.Fprintln(w, i18n.T("localkafka.direct", "addr", c.DirectBootstrap()))
 	fmt.Fprintln(w, i18n.T("localkafka.proxied", "addr", kafkalocal.ProxyListenAddr(1), "direct", c.DirectBootstrap()))
 	if spec, err := kafkalocal.Topic(c.Mode); err == nil {
-		var cfgs []string
-		for k, v := range spec.Configs {
-			cfgs = append(cfgs, k+"="+v)
-		}
 		extra := ""
-		if len(cfgs) > 0 {
-			extra = ", " + strings.Join(cfgs, ", ")
+		for k, v := range spec.Configs {
+			extra += ", " + k + "=" + v
 		}
 		fmt.Fprintln(w, i18n.T("localkafka.topic", "topic", spec.Name, "partitions", spec.Partitions, "rf", spec.ReplicationFactor, "extra", extra))
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/prodlab/prodlab/internal/i18n"
 	"io"
 	"maps"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // command is one prodlab subcommand.
@@ -25,33 +26,17 @@ type command struct {
 
 var commands = map[string]command{}
 
-// register adds a subcommand; each command's file calls it from init.
-// summary is the id of its one-line description in the catalogue.
-func register(name, summary string, run func(ctx context.Context, args []string) error) {
-	commands[name] = command{summary, run}
-}
-
-// parsed returns a command that parses its arguments with parse (flag
-// errors to os.Stderr), then runs them with run on os.Stdout.
-func parsed[C any](parse func([]string, io.Writer) (C, error), run func(context.Context, C, io.Writer) error) func(context.Context, []string) error {
-	return func(ctx context.Context, args []string) error {
+// register adds a subcommand, from its file's init: summary is the
+// catalogue id of its one-line description; parse reads its arguments
+// (flag errors and help to os.Stderr), then run runs them on os.Stdout.
+func register[C any](name, summary string, parse func([]string, io.Writer) (C, error), run func(context.Context, C, io.Writer) error) {
+	commands[name] = command{summary, func(ctx context.Context, args []string) error {
 		c, err := parse(args, os.Stderr)
 		if err != nil {
 			return err
 		}
 		return run(ctx, c, os.Stdout)
-	}
-}
-
-// parseNoArgs parses args into fs and refuses a positional argument.
-func parseNoArgs(fs *flag.FlagSet, args []string) error {
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return &exitError{code: 2, err: i18n.Errorf("cli.unexpectedArg", "cmd", fs.Name(), "arg", strconv.Quote(fs.Arg(0)))}
-	}
-	return nil
+	}}
 }
 
 func main() {
@@ -112,6 +97,11 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
+
+// usageError is the catalogue message id, with exit status 2.
+func usageError(id string, args ...any) error {
+	return &exitError{code: 2, err: i18n.Errorf(id, args...)}
+}
 
 func exitCode(err error) int {
 	var ee *exitError

@@ -10,11 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// exitWithGoRun makes prodlab stop (SIGTERM, so it shuts down cleanly)
-// when its parent dies, if that parent is the go tool or make: `go run`
-// does not pass SIGTERM on, nor does make, so `kill <go run's PID>` would
-// otherwise leave the lab running with every port held. Other parents (a
-// shell, nohup, systemd) are left alone.
+// exitWithGoRun sends prodlab SIGTERM when its parent dies if that parent
+// is the go tool or make, which do not pass SIGTERM on: `kill <go run's
+// PID>` would otherwise leave the lab running with its ports held.
 func exitWithGoRun() {
 	ppid := os.Getppid()
 	comm, err := os.ReadFile("/proc/" + strconv.Itoa(ppid) + "/comm")

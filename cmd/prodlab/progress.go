@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	register("progress", "cmd.progress", parsed(progressFlags, showProgress))
+	register("progress", "cmd.progress", progressFlags, showProgress)
 }
 
 // progressConfig is a parsed 'prodlab progress' command line.
@@ -36,8 +36,7 @@ type progressConfig struct {
 
 func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 	c := progressConfig{console: "http://" + prodlab.Loopback(prodlab.DefaultPorts.Console), dataDir: lab.DefaultConfig().DataDir}
-	fs := flag.NewFlagSet("progress", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("progress", stderr, "")
 	fs.StringVar(&c.console, "console", c.console, "web console of the running lab, asked first")
 	fs.StringVar(&c.dataDir, "data-dir", c.dataDir, "data dir whose progress.json is read when no lab answers")
 	fs.BoolVar(&c.json, "json", false, "print the checkpoints as JSON (for a trainer collecting results)")
@@ -46,8 +45,8 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 		return c, err
 	}
 	c.console = strings.TrimRight(c.console, "/")
-	if !strings.HasPrefix(c.console, "http://") && !strings.HasPrefix(c.console, "https://") {
-		return c, &exitError{code: 2, err: i18n.Errorf("progress.err.url", "url", strconv.Quote(c.console))}
+	if _, err := httpjson.NewClient("console", c.console); err != nil {
+		return c, usageError("progress.err.url", "url", strconv.Quote(c.console))
 	}
 	return c, nil
 }
@@ -74,9 +73,7 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 		return err
 	}
 	if c.json {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(w, rep)
 	}
 	if from != "" {
 		fmt.Fprintln(w, i18n.T("progress.fromFile", "console", c.console, "file", from))
@@ -146,20 +143,15 @@ func askProgress(ctx context.Context, c progressConfig) (progress.Report, error)
 	if c.reset {
 		method, path = http.MethodPost, "/api/progress/reset"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.console+path, nil)
+	cl, err := httpjson.NewClient("console", c.console)
 	if err != nil {
 		return rep, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	code, raw, err := cl.Call(ctx, method, path, nil, nil)
 	if err != nil {
 		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
-	}
-	if resp.StatusCode != http.StatusOK {
+	if code != http.StatusOK {
 		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", strings.TrimSpace(string(raw)))
 	}
 	if err := json.Unmarshal(raw, &rep); err != nil {

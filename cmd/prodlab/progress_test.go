@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,18 +34,6 @@ func TestProgressFlags(t *testing.T) {
 	if err != nil || !c.json || c.console != "http://127.0.0.1:1" {
 		t.Fatalf("%+v %v", c, err)
 	}
-}
-
-// closedURL is the URL of a port nothing listens on.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
 }
 
 // TestProgressAsksTheLab: the table comes from the running lab, in French
@@ -105,7 +92,7 @@ func TestProgressReadsTheFileWhenNoLabRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	inLang(t, i18n.EN)
-	cfg := progressConfig{console: closedURL(t), dataDir: dir}
+	cfg := progressConfig{console: "http://" + closedAddr(t), dataDir: dir}
 	var out strings.Builder
 	if err := showProgress(context.Background(), cfg, &out); err != nil {
 		t.Fatal(err)

@@ -89,18 +89,14 @@ func startSASL(t *testing.T) *saslCluster {
 		}
 	})
 	c.addr = b.Addr
-	props := filepath.Join(dir, "client.properties")
-	text := fmt.Sprintf(`# SCRAM over TLS, as a managed cluster's client.properties
+	props := writeProps(t, fmt.Sprintf(`# SCRAM over TLS, as a managed cluster's client.properties
 bootstrap.servers=%s
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \
     username="%s" password="%s";
 ssl.truststore.location: %s
-`, b.Addr, c.scramUser, c.scramPass, c.ca)
-	if err := os.WriteFile(props, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, b.Addr, c.scramUser, c.scramPass, c.ca))
 	c.scramProps = []string{"--config", props}
 	// Kafka's default OAUTHBEARER validator takes unsecured (alg "none")
 	// tokens; the signature part stays empty.
@@ -404,21 +400,11 @@ func TestUpSASLSSL(t *testing.T) {
 		t.Fatalf("experiment: %v\n%s%s", err, stdout, tail(stderr, 30))
 	}
 	for _, f := range []string{jsonFile, htmlFile} {
-		st, err := os.Stat(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s: mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(b), "sasl.password="+prodlab.Redacted) {
+		b := readReport(t, f)
+		if !strings.Contains(b, "sasl.password="+prodlab.Redacted) {
 			t.Errorf("%s: the command line lacks sasl.password=%s", filepath.Base(f), prodlab.Redacted)
 		}
-		c.keep(string(b))
+		c.keep(b)
 	}
 	// Lab 02.4 in the franz API's /metrics (see TestValidateCounters).
 	le := ""

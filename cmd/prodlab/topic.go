@@ -4,95 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
-	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/term"
-	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 func init() {
-	register("topic", "cmd.topic", parsed(topicFlags, topicRun))
+	register("topic", "cmd.topic", topicFlags, topicRun)
 }
-
-// connConfig says how admin commands reach the cluster.
-type connConfig struct {
-	bootstrap string
-	explicit  bool // --bootstrap or bootstrap.servers given
-	toxiproxy string
-	timeout   time.Duration
-	client    prodlab.ClientProps
-	flags     *clientFlags
-}
-
-// addConnFlags registers --bootstrap, --toxiproxy and the client settings
-// (-X, and fileFlag for a client.properties) on fs; call c.parsed after
-// fs.Parse.
-func addConnFlags(fs *flag.FlagSet, c *connConfig, fileFlag string) {
-	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...) (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
-	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
-	c.flags = addClientFlags(fs, fileFlag)
-}
-
-// parsed applies the client settings given; bootstrap.servers in them
-// replaces --bootstrap's default.
-func (c *connConfig) parsed() error {
-	var err error
-	if c.client, err = c.flags.props(); err != nil {
-		return err
-	}
-	c.explicit = flagSet(c.flags.fs, "bootstrap")
-	if b, ok := c.flags.bootstrap(c.client, "bootstrap", ""); ok {
-		c.bootstrap, c.explicit = strings.Join(b, ","), true
-	}
-	return nil
-}
-
-// dial returns an admin client on the direct path: when Toxiproxy answers,
-// every proxy address the brokers advertise is dialled at its upstream.
-// Without a bootstrap given, it bootstraps from the running lab's, the
-// upstream of Toxiproxy's proxy kafka (see target.LabBootstrap), as
-// validate does: the embedded broker, or the relay in front of a cluster
-// that advertises its own addresses.
-func (c connConfig) dial(ctx context.Context) (*admin.Client, error) {
-	var up map[string]string
-	bootstrap := prodlab.SplitList(c.bootstrap)
-	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
-		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		up, _ = tc.Upstreams(bctx)
-		var ps target.Proxies
-		if !c.explicit && up != nil {
-			m, _ := tc.Proxies(bctx)
-			for _, p := range m {
-				ps = append(ps, p)
-			}
-		}
-		cancel()
-		bootstrap = target.LabBootstrap(ps, bootstrap)
-	}
-	p, err := direct.New(direct.Bootstrap(bootstrap...), direct.Bypass(up), direct.Props(c.client))
-	if err != nil {
-		return nil, err
-	}
-	return admin.New(p, admin.Timeout(c.timeout))
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // topicConfig is a parsed 'prodlab topic' command line.
 type topicConfig struct {
@@ -110,11 +38,9 @@ type topicConfig struct {
 // topicFlags parses the arguments of 'prodlab topic'.
 func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	var c topicConfig
-	var configs stringList
-	fs := flag.NewFlagSet("topic", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addConnFlags(fs, &c.conn, "command-config")
-	fs.DurationVar(&c.conn.timeout, "timeout", admin.DefaultTimeout, "bound on each request to the brokers")
+	var configs listFlag
+	fs := newFlagSet("topic", stderr, "topic.usage")
+	c.conn.addFlags(fs, "command-config", "timeout", "bound on each request to the brokers")
 	fs.IntVar(&c.partitions, "partitions", -1, "create: partition count (default: the broker's num.partitions)")
 	fs.IntVar(&c.replication, "replication-factor", -1, "create: replicas per partition (default: the broker's default.replication.factor)")
 	fs.Var(&configs, "config", "create: topic config k=v, repeatable (such as cleanup.policy=compact)")
@@ -123,15 +49,8 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	fs.BoolVar(&c.internal, "internal", false, "list: include internal topics")
 	fs.BoolVar(&c.allConfigs, "all-configs", false, "describe: show every config, not only the topic's overrides")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, i18n.T("topic.usage")+"\n")
-		printDefaults(fs)
-	}
 	pos, err := parseVerb(fs, args, i18n.Errorf("topic.noAction"))
 	if err != nil {
-		return c, err
-	}
-	if err := c.conn.parsed(); err != nil {
 		return c, err
 	}
 	c.action = pos[0]
@@ -141,25 +60,27 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	case "list":
 		want = 1
 	default:
-		return c, &exitError{code: 2, err: i18n.Errorf("topic.badAction", "action", strconv.Quote(c.action))}
+		return c, usageError("topic.badAction", "action", strconv.Quote(c.action))
 	}
 	if len(pos) < want {
-		return c, &exitError{code: 2, err: i18n.Errorf("topic.needName", "action", c.action)}
+		return c, usageError("topic.needName", "action", c.action)
 	}
 	if len(pos) > want {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.unexpectedArg", "cmd", "topic "+c.action, "arg", strconv.Quote(pos[want]))}
+		return c, usageError("cli.unexpectedArg", "cmd", "topic "+c.action, "arg", strconv.Quote(pos[want]))
 	}
 	if want == 2 {
 		c.spec.Name = pos[1]
 	}
-	if c.conn.timeout <= 0 {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.positive", "flag", "--timeout", "value", c.conn.timeout)}
+	if err := c.conn.parsed(); err != nil {
+		return c, err
 	}
-	if c.partitions < -1 || c.partitions == 0 || c.partitions > 1<<20 {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.oneOrMore", "flag", "--partitions", "value", c.partitions)}
-	}
-	if c.replication < -1 || c.replication == 0 || c.replication > 1<<14 {
-		return c, &exitError{code: 2, err: i18n.Errorf("cli.oneOrMore", "flag", "--replication-factor", "value", c.replication)}
+	for _, f := range []struct {
+		name   string
+		v, max int
+	}{{"--partitions", c.partitions, 1 << 20}, {"--replication-factor", c.replication, 1 << 14}} {
+		if f.v < -1 || f.v == 0 || f.v > f.max {
+			return c, usageError("cli.oneOrMore", "flag", f.name, "value", f.v)
+		}
 	}
 	c.spec.Partitions, c.spec.ReplicationFactor = int32(c.partitions), int16(c.replication)
 	if len(configs) > 0 {
@@ -173,68 +94,52 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 		}
 	}
 	if c.action == "create" {
-		if err := c.spec.Validate(); err != nil {
-			return c, err
-		}
+		return c, c.spec.Validate()
 	}
 	return c, nil
 }
 
 // topicRun runs a parsed 'prodlab topic' command.
 func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
-	cl, err := c.conn.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	switch c.action {
-	case "create":
-		res, err := cl.CreateTopic(ctx, c.spec)
-		if err != nil {
-			return err
-		}
-		if c.json {
-			return writeJSON(w, res)
-		}
-		if res.Created {
-			fmt.Fprintln(w, i18n.T("topic.created", "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
-		} else {
-			fmt.Fprintln(w, i18n.T("topic.exists", "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
-		}
-	case "list":
-		ts, err := cl.ListTopics(ctx, c.internal)
-		if err != nil {
-			return err
-		}
-		if c.json {
-			return writeJSON(w, ts)
-		}
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, i18n.T("topic.list.header"))
-		for _, t := range ts {
-			fmt.Fprintf(tw, "%s\t%d\t%d\n", term.Safe(t.Name), t.Partitions, t.ReplicationFactor)
-		}
-		return tw.Flush()
-	case "describe":
-		d, err := cl.DescribeTopic(ctx, c.spec.Name)
-		if err != nil {
-			return err
-		}
-		if !c.allConfigs {
-			var set []admin.ConfigEntry
-			for _, cf := range d.Configs {
-				if cf.Set {
-					set = append(set, cf)
-				}
+	return c.conn.with(ctx, func(cl *admin.Client) error {
+		switch c.action {
+		case "create":
+			res, err := cl.CreateTopic(ctx, c.spec)
+			if err != nil {
+				return err
 			}
-			d.Configs = set
+			return c.print(w, res, func() error {
+				id := "topic.exists"
+				if res.Created {
+					id = "topic.created"
+				}
+				_, err := fmt.Fprintln(w, i18n.T(id, "topic", res.Name, "partitions", res.Partitions, "rf", res.ReplicationFactor))
+				return err
+			})
+		case "list":
+			ts, err := cl.ListTopics(ctx, c.internal)
+			if err != nil {
+				return err
+			}
+			return c.print(w, ts, func() error {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, i18n.T("topic.list.header"))
+				for _, t := range ts {
+					fmt.Fprintf(tw, "%s\t%d\t%d\n", term.Safe(t.Name), t.Partitions, t.ReplicationFactor)
+				}
+				return tw.Flush()
+			})
+		case "describe":
+			d, err := cl.DescribeTopic(ctx, c.spec.Name)
+			if err != nil {
+				return err
+			}
+			if !c.allConfigs {
+				d.Configs = slices.DeleteFunc(d.Configs, func(cf admin.ConfigEntry) bool { return !cf.Set })
+			}
+			return c.print(w, d, func() error { return printDescription(w, d) })
 		}
-		if c.json {
-			return writeJSON(w, d)
-		}
-		printDescription(w, d)
-	case "delete":
-		err := cl.DeleteTopic(ctx, c.spec.Name)
+		err := cl.DeleteTopic(ctx, c.spec.Name) // delete
 		if errors.Is(err, prodlab.ErrUnknownTopic) && c.ifExists {
 			fmt.Fprintln(w, i18n.T("topic.noneToDelete", "topic", c.spec.Name))
 			return nil
@@ -243,11 +148,19 @@ func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(w, i18n.T("topic.deleted", "topic", c.spec.Name))
-	}
-	return nil
+		return nil
+	})
 }
 
-func printDescription(w io.Writer, d admin.TopicDescription) {
+// print writes v as JSON under --json, else runs text.
+func (c topicConfig) print(w io.Writer, v any, text func() error) error {
+	if c.json {
+		return writeJSON(w, v)
+	}
+	return text()
+}
+
+func printDescription(w io.Writer, d admin.TopicDescription) error {
 	cfgs := make([]string, 0, len(d.Configs))
 	for _, c := range d.Configs {
 		cfgs = append(cfgs, term.Safe(c.Name+"="+c.Value))
@@ -264,8 +177,11 @@ func printDescription(w io.Writer, d admin.TopicDescription) {
 		}
 		fmt.Fprintln(tw)
 	}
-	tw.Flush()
-	fmt.Fprintln(w, i18n.T("topic.recordsNote"))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, i18n.T("topic.recordsNote"))
+	return err
 }
 
 func ints(s []int32) string {

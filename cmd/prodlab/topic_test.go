@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -128,13 +127,7 @@ func TestTopicFlagErrors(t *testing.T) {
 }
 
 func TestUnreachableBroker(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	conn := []string{"--bootstrap", addr, "--toxiproxy", ""}
+	conn := []string{"--bootstrap", closedAddr(t), "--toxiproxy", ""}
 	start := time.Now()
 	c, err := topicFlags(append([]string{"list", "--timeout", "2s"}, conn...), io.Discard)
 	if err != nil {
@@ -300,13 +293,7 @@ func TestConsumeRelay(t *testing.T) {
 	if err := topicRun(testCtx(t), tc, &out); err != nil || !strings.Contains(out.String(), prodlab.DefaultTopic) {
 		t.Errorf("topic list with no --bootstrap: %v\n%s", err, out.String())
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
-	c, err = consumeFlags(append([]string{"--topic", prodlab.DefaultTopic, "--connect-timeout", "2s", "--bootstrap", closed}, toxi...), io.Discard)
+	c, err = consumeFlags(append([]string{"--topic", prodlab.DefaultTopic, "--connect-timeout", "2s", "--bootstrap", closedAddr(t)}, toxi...), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

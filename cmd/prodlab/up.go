@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
@@ -25,14 +24,13 @@ import (
 )
 
 func init() {
-	register("up", "cmd.up", runUp)
+	register("up", "cmd.up", upFlags, upRun)
 }
 
 // upFlags parses the flags of 'prodlab up' into a lab.Config.
 func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	cfg := lab.DefaultConfig()
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("up", stderr, "")
 	fs.StringVar(&cfg.Host, "host", cfg.Host, "interface every listener binds")
 	fs.Var((*hostList)(&cfg.AllowedHosts), "allowed-host", allowedHostUsage)
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
@@ -72,11 +70,12 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		return cfg, err
 	}
 	cfg.Faults = mode
-	if cfg.Producer.Client, err = client.props(); err != nil {
+	var boot []string
+	if cfg.Producer.Client, boot, err = client.props("kafka", ""); err != nil {
 		return cfg, err
 	}
-	if b, ok := client.bootstrap(cfg.Producer.Client, "kafka", ""); ok {
-		*kafka = strings.Join(b, ",")
+	if len(boot) > 0 {
+		*kafka = strings.Join(boot, ",")
 	}
 	if *kafka != "" {
 		cfg.External = prodlab.SplitList(*kafka)
@@ -97,11 +96,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	return cfg, nil
 }
 
-func runUp(ctx context.Context, args []string) error {
-	cfg, err := upFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
+func upRun(ctx context.Context, cfg lab.Config, stdout io.Writer) error {
 	if cfg.Verbose {
 		verboseLogs()
 	}
@@ -125,7 +120,7 @@ func runUp(ctx context.Context, args []string) error {
 		l.Close(context.Background())
 		return err
 	}
-	printBanner(os.Stdout, l)
+	printBanner(stdout, l)
 	<-ctx.Done()
 	return stopUp(cfg.Logger, l)
 }
@@ -169,8 +164,10 @@ func stopUp(log *slog.Logger, l *lab.Lab) error {
 // printBanner prints the lab's addresses, in the trainee's language, one
 // row per label and value.
 func printBanner(w io.Writer, l *lab.Lab) {
-	var rows [][2]string
-	row := func(label, value string) { rows = append(rows, [2]string{label, value}) }
+	fmt.Fprintln(w, i18n.T("up.banner.title"))
+	// Labels fill at least 26 columns, as wide as the longest one.
+	tw := tabwriter.NewWriter(w, 29, 0, 1, ' ', 0)
+	row := func(label, value string) { fmt.Fprintf(tw, "  %s\t%s\n", label, value) }
 	if l.Cluster() != nil {
 		row(i18n.T("up.banner.embedded"), strings.Join(l.DirectAddrs(), ", "))
 	} else {
@@ -206,14 +203,7 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	if !engine.Built(prodlab.Librdkafka) {
 		row(i18n.T("up.banner.api", "engine", prodlab.Librdkafka), i18n.T("up.banner.notBuilt", "err", engine.NotBuiltError(prodlab.Librdkafka)))
 	}
-	width := 26
-	for _, r := range rows {
-		width = max(width, utf8.RuneCountInString(r[0]))
-	}
-	fmt.Fprintln(w, i18n.T("up.banner.title"))
-	for _, r := range rows {
-		fmt.Fprintf(w, "  %-*s %s\n", width, r[0], r[1])
-	}
+	tw.Flush()
 	fmt.Fprintln(w, i18n.T("up.banner.stop"))
 }
 
@@ -227,10 +217,4 @@ func checkHostPort(a string) error {
 		return i18n.Errorf("up.hostPort.range", "addr", strconv.Quote(a))
 	}
 	return nil
-}
-
-// flagSet reports whether the flag called name was given.
-func flagSet(fs *flag.FlagSet, name string) (set bool) {
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }

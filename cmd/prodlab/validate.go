@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,7 +19,7 @@ import (
 )
 
 func init() {
-	register("validate", "cmd.validate", runValidate)
+	register("validate", "cmd.validate", validateFlags, validateRun)
 }
 
 // validateConfig is the parsed configuration of 'prodlab validate'.
@@ -35,7 +34,7 @@ func apiList(s string) ([]target.API, error) {
 	for _, p := range prodlab.SplitList(s) {
 		name, u, ok := strings.Cut(p, "=")
 		if !ok || name == "" || u == "" {
-			return nil, &exitError{code: 2, err: i18n.Errorf("validate.cli.badAPI", "value", strconv.Quote(p))}
+			return nil, usageError("validate.cli.badAPI", "value", strconv.Quote(p))
 		}
 		out = append(out, target.API{Name: name, URL: u})
 	}
@@ -76,28 +75,21 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, &exitError{code: 2, err: i18n.Errorf("cli.unexpectedArg", "cmd", fs.Name(), "arg", strconv.Quote(fs.Arg(0)))}
 	}
 	as, err := apiList(*apiFlag)
 	if err != nil {
 		return nil, err
 	}
-	props, err := client.props()
+	props, boot, err := client.props("bootstrap", "")
 	if err != nil {
 		return nil, err
 	}
 	// Without --bootstrap (or bootstrap.servers), the target reads the
 	// running lab's from Toxiproxy: see target.Direct.
-	var boot []string
 	if flagSet(fs, "bootstrap") {
 		boot = prodlab.SplitList(*bootstrap)
-	}
-	if b, ok := client.bootstrap(props, "bootstrap", ""); ok {
-		boot = b
 	}
 	path, err := direct.New(direct.Bootstrap(boot...), direct.Props(props))
 	if err != nil {
@@ -109,12 +101,7 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 
 func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 	var c validateConfig
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, i18n.T("validate.cli.usage")+"\n")
-		printDefaults(fs)
-	}
+	fs := newFlagSet("validate", stderr, "validate.cli.usage")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
 	t, err := parseLabFlags(fs, args)
 	if t == nil {
@@ -127,25 +114,17 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 	return c, errors.Join(err, verr)
 }
 
-func runValidate(ctx context.Context, args []string) error {
-	c, err := validateFlags(args, os.Stderr)
-	if err != nil {
-		return err
-	}
+func validateRun(ctx context.Context, c validateConfig, stdout io.Writer) error {
 	rep, err := c.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		return &exitError{130, err}
 	}
-	if len(rep.Runs) > 0 {
-		if c.json {
-			enc := json.NewEncoder(os.Stdout)
-			enc.SetIndent("", "  ")
-			_ = enc.Encode(rep)
-		} else {
-			var b strings.Builder
-			_ = rep.WriteText(&b)
-			_, _ = io.WriteString(os.Stdout, term.Text(b.String()))
-		}
+	if len(rep.Runs) > 0 && c.json {
+		_ = writeJSON(stdout, rep)
+	} else if len(rep.Runs) > 0 {
+		var b strings.Builder
+		_ = rep.WriteText(&b)
+		_, _ = io.WriteString(stdout, term.Text(b.String()))
 	}
 	if err != nil && rep.Err() != nil {
 		return i18n.Errorf("validate.cli.failed")

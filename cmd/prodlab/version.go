@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 
@@ -12,7 +12,22 @@ import (
 )
 
 func init() {
-	register("version", "cmd.version", runVersion)
+	register("version", "cmd.version", versionFlags, func(_ context.Context, bi *debug.BuildInfo, w io.Writer) error {
+		return writeVersion(w, bi, engine.LibrdkafkaVersion())
+	})
+}
+
+// versionFlags refuses any argument and returns this binary's build
+// information.
+func versionFlags(args []string, _ io.Writer) (*debug.BuildInfo, error) {
+	if len(args) > 0 {
+		return nil, fmt.Errorf("version takes no arguments, got %q", args[0])
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil, errors.New("this binary carries no build information")
+	}
+	return bi, nil
 }
 
 // Modules whose versions 'prodlab version' prints, with their names there.
@@ -22,71 +37,55 @@ var versionModules = []struct{ name, path string }{
 	{"toxiproxy", "github.com/Shopify/toxiproxy/v2"},
 }
 
-// buildVersion is what 'prodlab version' reports.
-type buildVersion struct {
-	module, version, revision, time string
-	dirty                           bool
-	goVersion, platform             string
-	deps                            map[string]string // module path → version
-	librdkafka                      string            // "" when not in this build
-}
-
-// readVersion reads bi (debug.ReadBuildInfo's) and the librdkafka version
-// linked in, if any.
-func readVersion(bi *debug.BuildInfo, librdkafka string) buildVersion {
-	v := buildVersion{module: bi.Main.Path, version: bi.Main.Version, goVersion: bi.GoVersion, deps: map[string]string{}, librdkafka: librdkafka}
-	var goos, goarch string
+// writeVersion writes 'prodlab version': bi's versions and librdkafka's
+// ("" when not in this build).
+func writeVersion(w io.Writer, bi *debug.BuildInfo, librdkafka string) error {
+	set := map[string]string{}
 	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v.revision = s.Value
-		case "vcs.time":
-			v.time = s.Value
-		case "vcs.modified":
-			v.dirty = s.Value == "true"
-		case "GOOS":
-			goos = s.Value
-		case "GOARCH":
-			goarch = s.Value
+		set[s.Key] = s.Value
+	}
+	rev := "unknown (built outside a git checkout, or with -buildvcs=false)"
+	if r := set["vcs.revision"]; r != "" {
+		rev = r
+		if set["vcs.modified"] == "true" {
+			rev += "+dirty"
+		}
+		if t := set["vcs.time"]; t != "" {
+			rev += " (" + t + ")"
 		}
 	}
-	if goos != "" {
-		v.platform = goos + "/" + goarch
+	platform := ""
+	if set["GOOS"] != "" {
+		platform = set["GOOS"] + "/" + set["GOARCH"]
 	}
+	if librdkafka == "" {
+		librdkafka = "not in this build (built with CGO_ENABLED=0)"
+	}
+	rows := [][2]string{{"revision", rev}, {"go", bi.GoVersion + " " + platform}}
+	deps := depVersions(bi)
+	for _, m := range versionModules {
+		rows = append(rows, [2]string{m.name, orUnknown(deps[m.path])})
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "prodlab %s (%s)\n", orUnknown(bi.Main.Version), orUnknown(bi.Main.Path))
+	for _, r := range append(rows, [2]string{"librdkafka", librdkafka}) {
+		fmt.Fprintf(&b, "  %-19s %s\n", r[0], r[1])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// depVersions maps each dependency's module path to its version, after
+// replacements.
+func depVersions(bi *debug.BuildInfo) map[string]string {
+	deps := map[string]string{}
 	for _, d := range bi.Deps {
 		if d.Replace != nil {
 			d = d.Replace
 		}
-		v.deps[d.Path] = d.Version
+		deps[d.Path] = d.Version
 	}
-	return v
-}
-
-func (v buildVersion) write(w io.Writer) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "prodlab %s (%s)\n", orUnknown(v.version), orUnknown(v.module))
-	rev := "unknown (built outside a git checkout, or with -buildvcs=false)"
-	if v.revision != "" {
-		rev = v.revision
-		if v.dirty {
-			rev += "+dirty"
-		}
-		if v.time != "" {
-			rev += " (" + v.time + ")"
-		}
-	}
-	fmt.Fprintf(&b, "  %-19s %s\n", "revision", rev)
-	fmt.Fprintf(&b, "  %-19s %s %s\n", "go", v.goVersion, v.platform)
-	for _, m := range versionModules {
-		fmt.Fprintf(&b, "  %-19s %s\n", m.name, orUnknown(v.deps[m.path]))
-	}
-	rdk := v.librdkafka
-	if rdk == "" {
-		rdk = "not in this build (built with CGO_ENABLED=0)"
-	}
-	fmt.Fprintf(&b, "  %-19s %s\n", "librdkafka", rdk)
-	_, err := io.WriteString(w, b.String())
-	return err
+	return deps
 }
 
 func orUnknown(s string) string {
@@ -94,15 +93,4 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
-}
-
-func runVersion(_ context.Context, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("version takes no arguments, got %q", args[0])
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return fmt.Errorf("this binary carries no build information")
-	}
-	return readVersion(bi, engine.LibrdkafkaVersion()).write(os.Stdout)
 }

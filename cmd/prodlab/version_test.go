@@ -27,7 +27,7 @@ func TestVersionReport(t *testing.T) {
 		},
 	}
 	var b bytes.Buffer
-	if err := readVersion(bi, "").write(&b); err != nil {
+	if err := writeVersion(&b, bi, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -66,7 +66,7 @@ func TestVersionBinary(t *testing.T) {
 	if !ok {
 		t.Fatal("no build info in the test binary")
 	}
-	deps := readVersion(bi, "").deps
+	deps := depVersions(bi)
 	for _, m := range versionModules {
 		if want := m.name + strings.Repeat(" ", 19-len(m.name)) + " " + deps[m.path]; deps[m.path] == "" || !strings.Contains(v, want) {
 			t.Errorf("version lacks %q:\n%s", want, v)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -36,13 +36,6 @@ func enabled(t *testing.T) {
 	}
 }
 
-// repoRoot is the module root, two levels above this package.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
 // TestGuide runs every bash block of the lab guide in order against a fresh
 // embedded lab, in a French locale, and checks each output against its
 // "Résultat attendu". Each section (a Lab, each exercise) starts in a new
@@ -58,7 +51,7 @@ func TestGuide(t *testing.T) {
 		rerunInNetns(t, "^TestGuide$")
 		return
 	}
-	root := repoRoot(t)
+	root := javatest.Root()
 	md, err := os.ReadFile(filepath.Join(root, GuidePath))
 	if err != nil {
 		t.Fatal(err)

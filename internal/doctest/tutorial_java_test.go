@@ -1,14 +1,11 @@
 package doctest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -60,7 +57,7 @@ var JavaTutorialVersions = []string{"3.6.1", kafkalocal.Version}
 func TestTutorialJava(t *testing.T) {
 	enabled(t)
 	javatest.Tools(t)
-	root := repoRoot(t)
+	root := javatest.Root()
 	md, err := os.ReadFile(filepath.Join(root, JavaTutorialPath))
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +104,7 @@ func TestTutorialJava(t *testing.T) {
 			// Toxiproxy through the relay, and validate proves Lab 02.4 on it.
 			t.Run("relay", func(t *testing.T) {
 				url, stop := startJavaTutorial(t, cp, main, strings.Join(relayed.ProxyAddrs(), ","))
-				javaHealthy(t, url)
+				waitHealthy(t, url, "the Java API's")
 				validateJava(t, bin, relayed, url, v+" (relay)")
 				stop()
 			})
@@ -120,7 +117,7 @@ func TestTutorialJava(t *testing.T) {
 // kafka-clients version its text gives (-Dkafka.version=..., "version
 // 4.4.0") is one the test builds.
 func TestTutorialJavaVersions(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join(repoRoot(t), JavaTutorialPath))
+	md, err := os.ReadFile(filepath.Join(javatest.Root(), JavaTutorialPath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,56 +303,14 @@ func javaTutorialFiles(t *testing.T, md string) (files map[string]string, main s
 // status turns OK, and bad input refused with the field named.
 func driveJavaTutorial(t *testing.T, lab *lab.Lab, url string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	javaHealthy(t, url)
+	waitHealthy(t, url, "the Java API's")
 
-	syncID := eventID("tuto-java-sync")
-	var sent struct {
-		Status    string `json:"status"`
-		Partition int32  `json:"partition"`
-		Offset    int64  `json:"offset"`
+	rec := checkSends(t, lab, url, "tuto-java")
+	if len(rec.Headers) != 0 || prodlab.ValueEventID(rec.Value) != string(rec.Key) {
+		t.Errorf("the record should carry its eventId in its JSON value only, like the seed's: headers %v, value %s", rec.Headers, rec.Value)
 	}
-	if code := postJSON(t, url+"/api/v1/send?mode=idempotent&sendMode=sync&eventId="+syncID, &sent); code != http.StatusOK || sent.Status != "OK" {
-		t.Fatalf("sync send: HTTP %d, status %q", code, sent.Status)
-	}
-	recs := labtest.Count(t, lab, prodlab.DefaultTopic, syncID)
-	if len(recs) != 1 {
-		t.Fatalf("sync send: %d copies of %s in the log, want 1", len(recs), syncID)
-	}
-	if recs[0].Partition != sent.Partition || recs[0].Offset != sent.Offset || string(recs[0].Key) != syncID {
-		t.Errorf("sync send answered %d/%d; the record is at %d/%d with key %q", sent.Partition, sent.Offset, recs[0].Partition, recs[0].Offset, recs[0].Key)
-	}
-	if len(recs[0].Headers) != 0 || prodlab.ValueEventID(recs[0].Value) != syncID {
-		t.Errorf("the record should carry its eventId in its JSON value only, like the seed's: headers %v, value %s", recs[0].Headers, recs[0].Value)
-	}
-	if recs[0].ProducerID < 0 {
+	if rec.ProducerID < 0 {
 		t.Errorf("idempotent record without a producer id")
-	}
-
-	asyncID := eventID("tuto-java-async")
-	var accepted struct {
-		RequestID string `json:"requestId"`
-	}
-	if code := postJSON(t, url+"/api/v1/send?mode=plain&sendMode=async&eventId="+asyncID, &accepted); code != http.StatusAccepted || accepted.RequestID == "" {
-		t.Fatalf("async send: HTTP %d, requestId %q", code, accepted.RequestID)
-	}
-	var st struct {
-		State  string `json:"state"`
-		Offset int64  `json:"offset"`
-	}
-	if err := labtest.Eventually(ctx, func() bool {
-		resp, err := http.Get(url + "/api/v1/status?requestId=" + accepted.RequestID)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		return json.NewDecoder(resp.Body).Decode(&st) == nil && st.State != "PENDING"
-	}); err != nil || st.State != "OK" {
-		t.Fatalf("async status: state %q (%v), want OK", st.State, err)
-	}
-	if recs := labtest.Count(t, lab, prodlab.DefaultTopic, asyncID); len(recs) != 1 || recs[0].Offset != st.Offset {
-		t.Fatalf("async send: %d copies in the log (status said offset %d), want 1", len(recs), st.Offset)
 	}
 
 	for _, tc := range []struct{ query, field string }{
@@ -379,24 +334,6 @@ func driveJavaTutorial(t *testing.T, lab *lab.Lab, url string) {
 	}
 	concurrentJava(t, lab, url)
 	boundedJava(t, url)
-}
-
-// javaHealthy waits up to 60 s for the Java API's /health to answer OK:
-// it does once its producers have reached the cluster.
-func javaHealthy(t *testing.T, url string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
-		resp, err := http.Get(url + "/health")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}); err != nil {
-		t.Fatalf("the Java API's /health never answered OK: %v", err)
-	}
 }
 
 // concurrentJava sends 32 sync records at once, half plain, half
@@ -474,93 +411,14 @@ func boundedJava(t *testing.T, url string) {
 const javaStatusMax = 16
 
 // startJavaTutorial runs main class main of classpath cp on a free port
-// against bootstrap and returns its URL, read from its log, and a func that
-// stops it with SIGINT and checks that the producers were closed.
+// against bootstrap and returns its URL and a func that stops it (see
+// startProgram). Spring Boot logs to stdout, the JVM's errors go to stderr.
 func startJavaTutorial(t *testing.T, cp, main, bootstrap string) (string, func()) {
 	t.Helper()
 	java, _ := javatest.Tools(t)
 	cmd := exec.Command(java, "-cp", cp, main)
 	cmd.Env = append(os.Environ(), "KAFKA_BOOTSTRAP_SERVERS="+bootstrap, "SERVER_PORT=0",
 		"STATUS_MAX="+strconv.Itoa(javaStatusMax))
-	// Spring Boot logs to stdout, the JVM's errors go to stderr: one pipe
-	// for both, which ends when the JVM exits.
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = pw, pw
-	err = cmd.Start()
-	pw.Close()
-	if err != nil {
-		pr.Close()
-		t.Fatal(err)
-	}
-	listening := make(chan string, 1)
-	var logs syncBuf
-	logDone := make(chan struct{})
-	go func() {
-		defer close(logDone)
-		defer pr.Close()
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
-			if _, rest, found := strings.Cut(sc.Text(), "API à l'écoute sur "); found && len(strings.Fields(rest)) > 0 {
-				select {
-				case listening <- strings.Fields(rest)[0]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	exited := make(chan error, 1)
-	go func() { <-logDone; exited <- cmd.Wait() }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case err := <-exited:
-			// The JVM exits 130 (128 + SIGINT) after its shutdown hooks.
-			var ee *exec.ExitError
-			if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 130) {
-				t.Errorf("the Java API exited with %v after Ctrl-C:\n%s", err, logs.String())
-			} else if !strings.Contains(logs.String(), "API arrêtée") {
-				t.Errorf("the Java API did not log its graceful shutdown:\n%s", logs.String())
-			}
-		case <-time.After(45 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("the Java API still runs 45s after Ctrl-C:\n%s", logs.String())
-		}
-		if testing.Verbose() {
-			t.Logf("Java API log:\n%s", logs.String())
-		}
-	}
-	t.Cleanup(stop)
-	select {
-	case url := <-listening:
-		return url, stop
-	case err := <-exited:
-		stopped = true
-		t.Fatalf("the Java API exited before listening: %v\n%s", err, logs.String())
-	case <-time.After(90 * time.Second):
-		t.Fatalf("the Java API did not say where it listens within 90s:\n%s", logs.String())
-	}
-	return "", nil
-}
-
-func getJSON(t *testing.T, url string, v any) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: HTTP %d, body is not JSON: %v", url, resp.StatusCode, err)
-	}
-	return resp.StatusCode
+	// The JVM exits 130 (128 + SIGINT) after its shutdown hooks.
+	return startProgram(t, cmd, program{name: "the Java API", stopped: "API arrêtée", exitCode: 130, listenWithin: 90 * time.Second, stopWithin: 45 * time.Second})
 }

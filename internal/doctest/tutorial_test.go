@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,7 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/javatest"
+	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
@@ -43,7 +49,7 @@ var tutorialModules = []string{
 // finds each exactly once in the log, and stops it with Ctrl-C.
 func TestTutorial(t *testing.T) {
 	enabled(t)
-	root := repoRoot(t)
+	root := javatest.Root()
 	md, err := os.ReadFile(filepath.Join(root, TutorialPath))
 	if err != nil {
 		t.Fatal(err)
@@ -82,68 +88,8 @@ func TestTutorial(t *testing.T) {
 	l := labtest.Start(t)
 	url, stop := startTutorial(t, bin, l.ProxyAddrs()[0])
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
-		resp, err := http.Get(url + "/health")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}); err != nil {
-		t.Fatalf("the tutorial's /health never answered OK: %v", err)
-	}
-
-	// One sync idempotent send: the answer's partition and offset are the
-	// record's, and the log holds it once.
-	syncID := eventID("tuto-sync")
-	var sent struct {
-		Status    string `json:"status"`
-		Partition int32  `json:"partition"`
-		Offset    int64  `json:"offset"`
-	}
-	if code := postJSON(t, url+"/api/v1/send?mode=idempotent&sendMode=sync&eventId="+syncID, &sent); code != http.StatusOK || sent.Status != "OK" {
-		t.Fatalf("sync send: HTTP %d, status %q", code, sent.Status)
-	}
-	recs := labtest.Count(t, l, prodlab.DefaultTopic, syncID)
-	if len(recs) != 1 {
-		t.Fatalf("sync send: %d copies of %s in the log, want 1", len(recs), syncID)
-	}
-	if recs[0].Partition != sent.Partition || recs[0].Offset != sent.Offset {
-		t.Errorf("sync send answered partition %d offset %d; the record is at %d/%d", sent.Partition, sent.Offset, recs[0].Partition, recs[0].Offset)
-	}
-	if string(recs[0].Key) != syncID {
-		t.Errorf("record key %q, want the eventId %q", recs[0].Key, syncID)
-	}
-
-	// One async plain send: PENDING, then OK through the callback.
-	asyncID := eventID("tuto-async")
-	var accepted struct {
-		Status    string `json:"status"`
-		RequestID string `json:"requestId"`
-	}
-	if code := postJSON(t, url+"/api/v1/send?mode=plain&sendMode=async&eventId="+asyncID, &accepted); code != http.StatusAccepted || accepted.RequestID == "" {
-		t.Fatalf("async send: HTTP %d, requestId %q", code, accepted.RequestID)
-	}
-	var st struct {
-		State     string `json:"state"`
-		Partition int32  `json:"partition"`
-		Offset    int64  `json:"offset"`
-	}
-	if err := labtest.Eventually(ctx, func() bool {
-		resp, err := http.Get(url + "/api/v1/status?requestId=" + accepted.RequestID)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		return json.NewDecoder(resp.Body).Decode(&st) == nil && st.State != "PENDING"
-	}); err != nil || st.State != "OK" {
-		t.Fatalf("async status: state %q (%v), want OK", st.State, err)
-	}
-	if recs := labtest.Count(t, l, prodlab.DefaultTopic, asyncID); len(recs) != 1 || recs[0].Offset != st.Offset {
-		t.Fatalf("async send: %d copies in the log (status said offset %d), want 1", len(recs), st.Offset)
-	}
+	waitHealthy(t, url, "the tutorial's")
+	checkSends(t, l, url, "tuto")
 
 	// Bad input gets a 400 naming the field.
 	var bad struct {
@@ -241,35 +187,57 @@ func tutorialGoMod(t *testing.T, root string) string {
 }
 
 // startTutorial runs the program against bootstrap on a free port and returns
-// its URL, read from its log, and a func that stops it with SIGINT and checks
-// the graceful shutdown.
+// its URL and a func that stops it (see startProgram).
 func startTutorial(t *testing.T, bin, bootstrap string) (string, func()) {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "BOOTSTRAP="+bootstrap, "ADDR=127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
+	return startProgram(t, cmd, program{name: "the tutorial's program", stopped: "arrêté", listenWithin: 30 * time.Second, stopWithin: 30 * time.Second})
+}
+
+// program says how a tutorial's API behaves, for startProgram.
+type program struct {
+	name                     string // in test messages
+	stopped                  string // what its log says once stopped cleanly
+	exitCode                 int    // its exit status after Ctrl-C, if not 0
+	listenWithin, stopWithin time.Duration
+}
+
+// startProgram starts cmd, reads its stdout and stderr as its log, and
+// returns the URL the log says it listens on ("API à l'écoute sur ...")
+// and a func, also run at cleanup, that stops it with SIGINT and checks
+// the graceful shutdown.
+func startProgram(t *testing.T, cmd *exec.Cmd, p program) (string, func()) {
+	t.Helper()
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = pw, pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
 		t.Fatal(err)
 	}
-	lines := make(chan string, 100)
+	listening := make(chan string, 1)
 	var logs syncBuf
-	logDone := make(chan struct{})
+	exited := make(chan error, 1)
 	go func() {
-		defer close(logDone)
-		sc := bufio.NewScanner(stderr)
+		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			logs.WriteString(sc.Text() + "\n")
-			select {
-			case lines <- sc.Text():
-			default:
+			if _, rest, found := strings.Cut(sc.Text(), "API à l'écoute sur "); found && len(strings.Fields(rest)) > 0 {
+				select {
+				case listening <- strings.Fields(rest)[0]:
+				default:
+				}
 			}
 		}
-		close(lines)
+		_, _ = io.Copy(io.Discard, pr)
+		pr.Close()
+		exited <- cmd.Wait()
 	}()
-	exited := make(chan error, 1)
 	stopped := false
 	stop := func() {
 		if stopped {
@@ -277,34 +245,105 @@ func startTutorial(t *testing.T, bin, bootstrap string) (string, func()) {
 		}
 		stopped = true
 		_ = cmd.Process.Signal(os.Interrupt)
-		go func() { <-logDone; exited <- cmd.Wait() }()
 		select {
 		case err := <-exited:
-			if err != nil {
-				t.Errorf("the tutorial's program exited with %v after Ctrl-C:\n%s", err, logs.String())
-			} else if !strings.Contains(logs.String(), "arrêté") {
-				t.Errorf("the tutorial's program did not log its graceful shutdown:\n%s", logs.String())
+			var ee *exec.ExitError
+			if err != nil && !(errors.As(err, &ee) && p.exitCode != 0 && ee.ExitCode() == p.exitCode) {
+				t.Errorf("%s exited with %v after Ctrl-C:\n%s", p.name, err, logs.String())
+			} else if !strings.Contains(logs.String(), p.stopped) {
+				t.Errorf("%s did not log its graceful shutdown:\n%s", p.name, logs.String())
 			}
-		case <-time.After(30 * time.Second):
+		case <-time.After(p.stopWithin):
 			_ = cmd.Process.Kill()
-			t.Errorf("the tutorial's program still runs 30s after Ctrl-C:\n%s", logs.String())
+			t.Errorf("%s still runs %v after Ctrl-C:\n%s", p.name, p.stopWithin, logs.String())
+		}
+		if testing.Verbose() {
+			t.Logf("%s's log:\n%s", p.name, logs.String())
 		}
 	}
 	t.Cleanup(stop)
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case ln, ok := <-lines:
-			if !ok {
-				t.Fatalf("the tutorial's program exited before listening:\n%s", logs.String())
-			}
-			if _, rest, found := strings.Cut(ln, "API à l'écoute sur "); found {
-				return strings.Fields(rest)[0], stop
-			}
-		case <-deadline:
-			t.Fatalf("the tutorial's program did not say where it listens:\n%s", logs.String())
-		}
+	select {
+	case url := <-listening:
+		return url, stop
+	case err := <-exited:
+		stopped = true
+		t.Fatalf("%s exited before listening: %v\n%s", p.name, err, logs.String())
+	case <-time.After(p.listenWithin):
+		t.Fatalf("%s did not say where it listens within %v:\n%s", p.name, p.listenWithin, logs.String())
 	}
+	return "", nil
+}
+
+// waitHealthy waits up to 60 s for the API's /health to answer OK: it does
+// once its producers have reached the cluster. whose names the API in the
+// failure.
+func waitHealthy(t *testing.T, url, whose string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := labtest.Eventually(ctx, func() bool {
+		resp, err := http.Get(url + "/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}); err != nil {
+		t.Fatalf("%s /health never answered OK: %v", whose, err)
+	}
+}
+
+// checkSends drives the send contract both tutorials' APIs keep: one sync
+// idempotent send, keyed by its eventId and found once in the log at the
+// partition and offset it answers, and one async plain send whose status
+// turns from PENDING to OK, found once at its offset. It returns the sync
+// send's record.
+func checkSends(t *testing.T, l *lab.Lab, url, prefix string) *kgo.Record {
+	t.Helper()
+	syncID := eventID(prefix + "-sync")
+	var sent struct {
+		Status    string `json:"status"`
+		Partition int32  `json:"partition"`
+		Offset    int64  `json:"offset"`
+	}
+	if code := postJSON(t, url+"/api/v1/send?mode=idempotent&sendMode=sync&eventId="+syncID, &sent); code != http.StatusOK || sent.Status != "OK" {
+		t.Fatalf("sync send: HTTP %d, status %q", code, sent.Status)
+	}
+	recs := labtest.Count(t, l, prodlab.DefaultTopic, syncID)
+	if len(recs) != 1 {
+		t.Fatalf("sync send: %d copies of %s in the log, want 1", len(recs), syncID)
+	}
+	if recs[0].Partition != sent.Partition || recs[0].Offset != sent.Offset || string(recs[0].Key) != syncID {
+		t.Errorf("sync send answered %d/%d; the record is at %d/%d with key %q, want the eventId", sent.Partition, sent.Offset, recs[0].Partition, recs[0].Offset, recs[0].Key)
+	}
+
+	asyncID := eventID(prefix + "-async")
+	var accepted struct {
+		RequestID string `json:"requestId"`
+	}
+	if code := postJSON(t, url+"/api/v1/send?mode=plain&sendMode=async&eventId="+asyncID, &accepted); code != http.StatusAccepted || accepted.RequestID == "" {
+		t.Fatalf("async send: HTTP %d, requestId %q", code, accepted.RequestID)
+	}
+	var st struct {
+		State  string `json:"state"`
+		Offset int64  `json:"offset"`
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := labtest.Eventually(ctx, func() bool {
+		resp, err := http.Get(url + "/api/v1/status?requestId=" + accepted.RequestID)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return json.NewDecoder(resp.Body).Decode(&st) == nil && st.State != "PENDING"
+	}); err != nil || st.State != "OK" {
+		t.Fatalf("async status: state %q (%v), want OK", st.State, err)
+	}
+	if recs := labtest.Count(t, l, prodlab.DefaultTopic, asyncID); len(recs) != 1 || recs[0].Offset != st.Offset {
+		t.Fatalf("async send: %d copies in the log (status said offset %d), want 1", len(recs), st.Offset)
+	}
+	return recs[0]
 }
 
 // syncBuf is a strings.Builder safe for one writer and concurrent readers.
@@ -334,12 +373,25 @@ func eventID(prefix string) string {
 func postJSON(t *testing.T, url string, v any) int {
 	t.Helper()
 	resp, err := http.Post(url, "", nil)
+	return decodeJSON(t, "POST "+url, resp, err, v)
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	return decodeJSON(t, "GET "+url, resp, err, v)
+}
+
+// decodeJSON decodes the JSON answer to request into v and returns its
+// status; it fails t if the request failed or the answer is not JSON.
+func decodeJSON(t *testing.T, request string, resp *http.Response, err error, v any) int {
+	t.Helper()
 	if err != nil {
-		t.Fatalf("POST %s: %v", url, err)
+		t.Fatalf("%s: %v", request, err)
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("POST %s: HTTP %d, body is not JSON: %v", url, resp.StatusCode, err)
+		t.Fatalf("%s: HTTP %d, body is not JSON: %v", request, resp.StatusCode, err)
 	}
 	return resp.StatusCode
 }

@@ -8,9 +8,11 @@ package javatest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +28,7 @@ func Tools(t testing.TB) (java, mvn string) {
 	if jerr == nil && merr == nil {
 		return java, mvn
 	}
-	msg := "the Java tests need java (JDK 17+) and mvn on PATH: " + strings.TrimSpace(errText(jerr)+" "+errText(merr))
+	msg := "the Java tests need java (JDK 17+) and mvn on PATH: " + errors.Join(jerr, merr).Error()
 	if os.Getenv("PRODLAB_REQUIRE_JAVA") == "1" {
 		t.Fatal(msg)
 	}
@@ -34,30 +36,11 @@ func Tools(t testing.TB) (java, mvn string) {
 	return "", ""
 }
 
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-// Root returns the repository's root directory.
-func Root(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
+// Root returns the repository's root directory, two levels above this
+// package's.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
 // mvnMu runs one Maven build at a time in this process: builds share the

@@ -23,7 +23,7 @@ var Versions = []string{"3.6.1", "3.9.1", "4.4.0"}
 func TestJavaClients(t *testing.T) {
 	javatest.Tools(t)
 	l := labtest.Start(t)
-	dir := filepath.Join(javatest.Root(t), "tests", "java", "clients")
+	dir := filepath.Join(javatest.Root(), "tests", "java", "clients")
 	for _, v := range Versions {
 		t.Run(v, func(t *testing.T) {
 			cp := javatest.Build(t, dir, "", "kafka.version="+v)

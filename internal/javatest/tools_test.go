@@ -24,7 +24,7 @@ import (
 func TestKafkaTools(t *testing.T) {
 	java, _ := javatest.Tools(t)
 	l := labtest.Start(t)
-	cp := javatest.Build(t, filepath.Join(javatest.Root(t), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
+	cp := javatest.Build(t, filepath.Join(javatest.Root(), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
 	bootstrap := strings.Join(l.ProxyAddrs(), ",")
 	tool := func(stdin string, main string, args ...string) string {
 		t.Helper()
@@ -78,7 +78,7 @@ func TestKafkaTools(t *testing.T) {
 func TestKafkaToolsRelay(t *testing.T) {
 	java, _ := javatest.Tools(t)
 	l, brokers := labtest.RelayedHere(t)
-	cp := javatest.Build(t, filepath.Join(javatest.Root(t), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
+	cp := javatest.Build(t, filepath.Join(javatest.Root(), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
 	bootstrap := strings.Join(l.ProxyAddrs(), ",")
 
 	out := javatest.Run(t, cp, 2*time.Minute, "org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", bootstrap)

@@ -4,13 +4,63 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/prodlab/prodlab/internal/i18n"
 )
+
+// newFlagSet is a command's flag set writing to stderr; with a usage id,
+// -h prints that catalogue text before the flags.
+func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if usage != "" {
+		fs.Usage = func() {
+			fmt.Fprintln(stderr, strings.TrimSuffix(i18n.T(usage), "\n"))
+			printDefaults(fs)
+		}
+	}
+	return fs
+}
+
+// parseNoArgs parses args into fs and refuses a positional argument.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("cli.unexpectedArg", "cmd", fs.Name(), "arg", strconv.Quote(fs.Arg(0)))
+	}
+	return nil
+}
+
+// parseVerb parses flags that may appear before, between or after
+// positional arguments, and returns the positional ones. With none, it
+// prints fs's usage and returns missing as an error of exit status 2.
+func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error) {
+	var pos []string
+	for len(args) > 0 {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		switch args = fs.Args(); {
+		case len(args) > 0 && args[0] == "--":
+			pos, args = append(pos, args[1:]...), nil
+		case len(args) > 0:
+			pos, args = append(pos, args[0]), args[1:]
+		}
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return nil, &exitError{code: 2, err: missing}
+	}
+	return pos, nil
+}
 
 // parseFlags is fs.Parse(args) speaking the trainee's language: a flag
 // error is returned in it, with a hint to run -h, instead of the flag
@@ -21,19 +71,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			f.Usage = i18n.T(id)
 		}
 	})
-	out := fs.Output()
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	err := fs.Parse(args)
-	fs.SetOutput(out)
+	var err error
+	help := translated(fs, func() { err = fs.Parse(args) })
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, flag.ErrHelp):
-		io.WriteString(out, helpText(fs, buf.String()))
+		io.WriteString(fs.Output(), help)
 		return err
 	}
-	return &exitError{code: 2, err: i18n.Errorf("cli.flag.error", "err", flagText(err), "cmd", fs.Name())}
+	return usageError("cli.flag.error", "err", flagText(err), "cmd", fs.Name())
 }
 
 // The flag package's errors (Go 1.26), by the message that says each.
@@ -97,20 +144,27 @@ var flagUsageIDs = sync.OnceValue(func() map[string]string {
 	return m
 })
 
-// helpText is the flag package's help in the process's language: its
-// header and its "(default ...)" notes.
-func helpText(fs *flag.FlagSet, help string) string {
-	help = strings.ReplaceAll(help, "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
-	return strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" ")
-}
-
 // printDefaults is fs.PrintDefaults in the process's language, for a
 // command's own Usage.
 func printDefaults(fs *flag.FlagSet) {
+	io.WriteString(fs.Output(), translated(fs, fs.PrintDefaults))
+}
+
+// translated runs print with fs's output captured, and returns that in
+// the process's language: the flag package's header and its
+// "(default ...)" notes.
+func translated(fs *flag.FlagSet, print func()) string {
 	out := fs.Output()
 	var buf bytes.Buffer
 	fs.SetOutput(&buf)
-	fs.PrintDefaults()
+	print()
 	fs.SetOutput(out)
-	io.WriteString(out, helpText(fs, buf.String()))
+	help := strings.ReplaceAll(buf.String(), "Usage of "+fs.Name()+":", i18n.T("cli.usageOf", "cmd", fs.Name()))
+	return strings.ReplaceAll(help, " (default ", " ("+i18n.T("cli.flag.default")+" ")
+}
+
+// flagSet reports whether the flag called name was given.
+func flagSet(fs *flag.FlagSet, name string) (set bool) {
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
