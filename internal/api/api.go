@@ -194,8 +194,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil: // no count to check against: the producer decides
 		s.cfg.logger.Debug("sending without a partition count", "topic", req.topic, "err", err)
-	}
-	if err == nil && req.partition != prodlab.AnyPartition && req.partition >= n {
+	case req.partition != prodlab.AnyPartition && req.partition >= n:
 		httpjson.Error(w, http.StatusBadRequest, "partition", i18n.T("api.partitionRange", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic, "last", strconv.Itoa(int(n-1))))
 		return
 	}

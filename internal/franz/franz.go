@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,12 +19,11 @@ import (
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 )
 
-// franz is the pure-Go engine over github.com/twmb/franz-go/pkg/kgo. Its key
-// partitioning is murmur2, like the Java client's.
+// franz is the engine over franz-go's kgo; keys are hashed with murmur2,
+// as the Java client does.
 type franz struct {
 	plain, idem *kgo.Client
-	admin       *kadm.Client
-	meta        *Metadata            // nil: Partitions asks through the producers' path
+	meta        *Metadata            // answers Partitions
 	reg         *prometheus.Registry // kprom metrics of plain and idem
 	delivery    time.Duration
 	max         int64
@@ -36,13 +34,10 @@ type franz struct {
 	closed bool
 }
 
-// DefaultConnMaxIdle is how long the engine keeps an idle broker
-// connection when cfg.MaxIdle() is 0: the Java client's
-// connections.max.idle.ms, not kgo's 30 s. A producer idle for a minute
-// under a latency fault then still has its connection, and its request
-// still reaches the broker: a new connection could not negotiate its
-// versions within the request timeout.
-const DefaultConnMaxIdle = 9 * time.Minute
+// defaultConnMaxIdle is how long an idle broker connection is kept when
+// cfg.MaxIdle() is 0: the Java client's 9 min, not kgo's 30 s, since under a
+// latency fault a new connection cannot negotiate its versions in time.
+const defaultConnMaxIdle = 9 * time.Minute
 
 // New validates cfg and returns the franz-go engine.
 func New(cfg prodlab.Config) (prodlab.Producer, error) {
@@ -51,26 +46,20 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	}
 	common := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Bootstrap...),
-		// A produce request's deadline is ProduceRequestTimeout plus the
-		// overhead, every other request's (Metadata, ApiVersions) the
-		// overhead alone. An even split keeps the first at RequestTimeout,
-		// as Java's. A 250/750 split, tried to let metadata through the
-		// guide's 500 ms toxic, left 4 idempotent sends per ack-loss run
-		// unanswered after 10 s on real Kafka (TestAckLoss).
+		// A produce request's deadline is both parts, any other request's
+		// the overhead alone: an even split keeps the first at
+		// RequestTimeout, as Java's (a 250/750 split failed TestAckLoss).
 		kgo.ProduceRequestTimeout(cfg.RequestTimeout / 2),
 		kgo.RequestTimeoutOverhead(cfg.RequestTimeout - cfg.RequestTimeout/2),
 		kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout),
 		kgo.RetryBackoffFn(func(int) time.Duration { return cfg.RetryBackoff }),
 		kgo.ProducerLinger(cfg.Linger),
-		// Produce counts its own records and refuses past MaxBuffered, so
-		// kgo's limit, whose refusal arrives asynchronously, is a backstop.
+		// A backstop: Produce refuses past MaxBuffered itself.
 		kgo.MaxBufferedRecords(cfg.MaxBuffered + 1024),
 		kgo.RecordPartitioner(partitioner{}),
-		kgo.ConnIdleTimeout(cmp.Or(cfg.MaxIdle(), DefaultConnMaxIdle)),
+		kgo.ConnIdleTimeout(cmp.Or(cfg.MaxIdle(), defaultConnMaxIdle)),
 		kgo.UnknownTopicRetries(2),
-		// kgo's default metadata min age (5 s) stays: 500 ms made each
-		// ack-loss window cost extra timed-out Metadata connections, and
-		// franz sends on real Kafka went past 10 s (TestAckLoss).
+		// kgo's metadata min age (5 s) stays: 500 ms failed TestAckLoss.
 		kgo.WithLogger(kgoLogger{cfg.Logger}),
 	}
 	conn, err := clientopts.Connect(cfg.Client, cfg.Dial)
@@ -100,13 +89,15 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
 	}
-	meta, err := NewMetadata(cfg)
-	if err != nil {
-		plain.Close()
-		idem.Close()
-		return nil, err
+	meta := &Metadata{adm: kadm.NewClient(plain)}
+	if len(cfg.Metadata) > 0 {
+		if meta, err = NewMetadata(cfg); err != nil {
+			plain.Close()
+			idem.Close()
+			return nil, err
+		}
 	}
-	f := &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain), meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
+	f := &franz{plain: plain, idem: idem, meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
 	f.recreated[0].cl, f.recreated[1].cl = plain, idem
 	return f, nil
 }
@@ -121,13 +112,7 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	if f.closed {
 		return prodlab.ErrClosed
 	}
-	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value}
-	if len(m.Headers) > 0 {
-		r.Headers = make([]kgo.RecordHeader, len(m.Headers))
-		for i, h := range m.Headers {
-			r.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
-		}
-	}
+	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Headers: prodlab.Headers[kgo.RecordHeader](m.Headers)}
 	// The context is the engine's own, never the caller's: a client that
 	// hangs up must not cancel a queued send (franz-go issue #859).
 	ctx := context.Background()
@@ -147,9 +132,8 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 }
 
 // produce hands r to producer i. A record failed because its topic was
-// deleted and recreated is produced once more, after the topic is purged
-// from the client: franz-go never adopts a recreated topic's new ID by
-// itself and fails every record with UNKNOWN_TOPIC_ID until then.
+// recreated is produced once more after the topic is purged from the
+// client: until then franz-go fails every record with UNKNOWN_TOPIC_ID.
 func (f *franz) produce(i int, ctx context.Context, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
 	cl := f.plain
 	if i == 1 {
@@ -224,10 +208,7 @@ func (p *purger) purge(topic string, queued time.Time) {
 const maxTopicsPurged = 1024
 
 func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {
-	if f.meta != nil {
-		return f.meta.Partitions(ctx, topic)
-	}
-	return kadmPartitions(ctx, f.admin, topic)
+	return f.meta.Partitions(ctx, topic)
 }
 
 func (f *franz) Ready(ctx context.Context) error {
@@ -289,18 +270,4 @@ func (p topicPartitioner) Partition(r *kgo.Record, n int) int {
 		}
 	}
 	return p.keyed.Partition(r, n)
-}
-
-// kgoLogger sends franz-go's warnings and errors to slog.
-type kgoLogger struct{ l *slog.Logger }
-
-func (k kgoLogger) Level() kgo.LogLevel {
-	if k.l == nil {
-		return kgo.LogLevelNone
-	}
-	return kgo.LogLevelWarn
-}
-
-func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
-	logKgo(k.l, level, msg, keyvals) // franzlog.go
 }

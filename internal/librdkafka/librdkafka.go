@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,18 +22,12 @@ import (
 	"github.com/prodlab/prodlab/internal/franz"
 )
 
-// librdkafka is the engine over librdkafka, through cgo and
-// github.com/confluentinc/confluent-kafka-go/v2, the C library that
-// Confluent.Kafka (.NET), confluent-kafka-python and most non-JVM clients
-// wrap. Keys are hashed with murmur2 (partitioner=murmur2_random), like the
-// Java client and franz-go.
-//
-// Readiness comes from librdkafka's own statistics: the idempotent producer
-// emits them every statsInterval, and its "eos" object reports idemp_state
-// "Assigned" with a producer_id once the broker has answered InitProducerId.
+// librdkafka is the engine over librdkafka (confluent-kafka-go), the C
+// library most non-JVM clients wrap. Keys are hashed with murmur2, as the
+// Java client does.
 type librdkafka struct {
 	plain, idem *rdProducer     // idem is replaced after a fatal error, under mu
-	meta        *franz.Metadata // nil: Partitions asks the plain producer
+	meta        *franz.Metadata // answers Partitions
 	delivery    time.Duration
 	idemCfg     kafka.ConfigMap // to build a new idempotent producer
 	log         *slog.Logger
@@ -44,8 +39,8 @@ type librdkafka struct {
 	closed bool
 }
 
-// statsInterval is how often each producer reports its statistics. It
-// bounds how late Ready notices a producer id, and how old Metrics are.
+// statsInterval is how often each producer reports its statistics, which
+// feed Ready (the idempotent producer's id) and Metrics.
 const statsInterval = 100 * time.Millisecond
 
 // closeGrace bounds how long Close waits for librdkafka to report the
@@ -97,10 +92,8 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		"bootstrap.servers": strings.Join(cfg.Bootstrap, ","),
 		// The broker's ack timeout, sent in each ProduceRequest.
 		"request.timeout.ms": ms(cfg.RequestTimeout),
-		// The client's own deadline for a request: librdkafka times a
-		// ProduceRequest out after min(socket.timeout.ms, the first
-		// record's remaining message.timeout.ms), then closes the
-		// connection and retries, as Java does at request.timeout.ms.
+		// The client's own deadline for a request, after which it closes
+		// the connection and retries, as Java does at request.timeout.ms.
 		"socket.timeout.ms":                  ms(cfg.RequestTimeout),
 		"socket.connection.setup.timeout.ms": 10000,
 		"reconnect.backoff.ms":               100,
@@ -117,24 +110,21 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		"go.events.channel.size":             10000,
 		"go.produce.channel.size":            1,
 		"go.logs.channel.enable":             true,
-		// Statistics feed Ready (the idempotent producer's id) and Metrics.
-		"statistics.interval.ms": int(statsInterval.Milliseconds()),
+		"statistics.interval.ms":             int(statsInterval.Milliseconds()),
 	}
-	if d := cfg.MaxIdle(); d > 0 {
-		// Only when asked: librdkafka's default (0) never closes an idle
-		// connection.
+	if d := cfg.MaxIdle(); d > 0 { // librdkafka's default, 0, keeps them
 		common["connections.max.idle.ms"] = ms(d)
 	}
 	secCommon, secPlain, err := clientConfig(cfg.Client)
 	if err != nil {
 		return nil, err
 	}
-	plainCfg := clone(common)
+	plainCfg := maps.Clone(common)
 	plainCfg["client.id"] = "prodlab-plain"
 	plainCfg["enable.idempotence"] = false
 	plainCfg["acks"] = cfg.AcksPlain
 	plainCfg["retries"] = cfg.Retries
-	idemCfg := clone(common)
+	idemCfg := maps.Clone(common)
 	idemCfg["client.id"] = "prodlab-idempotent"
 	for k, v := range secCommon {
 		plainCfg[k], idemCfg[k] = v, v
@@ -144,15 +134,14 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	}
 	idemCfg["enable.idempotence"] = true
 	idemCfg["acks"] = "all"
-	// retries stays at librdkafka's idempotent default (INT32_MAX): the
-	// record is retried until message.timeout.ms.
+	// retries stays at its idempotent default: until message.timeout.ms.
 
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("engine", prodlab.Librdkafka)
-	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: clone(idemCfg), log: logger}
+	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: maps.Clone(idemCfg), log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
 		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
@@ -187,7 +176,7 @@ func (l *librdkafka) fatal(p *rdProducer) {
 			time.Sleep(wait)
 		}
 		l.lastRenew = time.Now()
-		np, err := newRdProducer("idempotent", clone(l.idemCfg), l.log, l.fatal)
+		np, err := newRdProducer("idempotent", maps.Clone(l.idemCfg), l.log, l.fatal)
 		if err != nil {
 			l.log.Error("librdkafka: cannot replace the idempotent producer after its fatal error", "err", err)
 			return
@@ -206,14 +195,6 @@ func (l *librdkafka) fatal(p *rdProducer) {
 }
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
-
-func clone(m kafka.ConfigMap) kafka.ConfigMap {
-	c := make(kafka.ConfigMap, len(m)+8)
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
 
 // newRdProducer starts a producer; onFatal, if set, runs once on its first
 // fatal error.
@@ -264,12 +245,7 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 		TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: m.Partition},
 		Key:            m.Key,
 		Value:          m.Value,
-	}
-	if len(m.Headers) > 0 {
-		km.Headers = make([]kafka.Header, len(m.Headers))
-		for i, h := range m.Headers {
-			km.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}
-		}
+		Headers:        prodlab.Headers[kafka.Header](m.Headers),
 	}
 	// The callback is registered before the record is queued: its delivery
 	// report may arrive before Produce returns.
@@ -441,31 +417,7 @@ func syslogLevel(l int) slog.Level {
 }
 
 func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
-	if l.meta != nil {
-		return l.meta.Partitions(ctx, topic)
-	}
-	timeout, err := timeoutMs(ctx, 5*time.Second)
-	if err != nil {
-		return 0, err
-	}
-	// All topics, not one: naming a topic would make the client cache a
-	// handle for it forever, unknown names included.
-	md, err := l.plain.kp.GetMetadata(nil, true, timeout)
-	if err != nil {
-		return 0, fmt.Errorf("librdkafka metadata: %w", err)
-	}
-	td, ok := md.Topics[topic]
-	if !ok {
-		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
-	}
-	switch td.Error.Code() {
-	case kafka.ErrNoError:
-	case kafka.ErrUnknownTopicOrPart, kafka.ErrUnknownTopic:
-		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
-	default:
-		return 0, fmt.Errorf("librdkafka metadata of %s: %w", topic, td.Error)
-	}
-	return int32(len(td.Partitions)), nil
+	return l.meta.Partitions(ctx, topic)
 }
 
 // timeoutMs turns ctx's deadline into librdkafka's milliseconds, with def

@@ -11,8 +11,8 @@ import (
 // e.g. prodlab_librdkafka_txmsgs_total.
 const MetricsNamespace = "prodlab_librdkafka"
 
-// stats is the part of a librdkafka statistics event (its STATISTICS.md)
-// that becomes metrics; EOS is reported by the idempotent producer only.
+// stats is the part of a librdkafka statistics event (STATISTICS.md) that
+// is used; EOS comes from the idempotent producer only.
 type stats struct {
 	MsgCnt     int64                  `json:"msg_cnt"`
 	MsgSize    int64                  `json:"msg_size"`
@@ -45,16 +45,11 @@ type brokerStats struct {
 	} `json:"rtt"`
 }
 
-type clientStat struct {
+// stat is one metric read from statistics S.
+type stat[S any] struct {
 	desc *prometheus.Desc
 	typ  prometheus.ValueType
-	val  func(*stats) float64
-}
-
-type brokerStat struct {
-	desc *prometheus.Desc
-	typ  prometheus.ValueType
-	val  func(*brokerStats) float64
+	val  func(*S) float64
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -62,7 +57,7 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 }
 
 var (
-	clientStats = []clientStat{
+	clientStats = []stat[stats]{
 		{desc("msg_cnt", "Records in the producer's queues (librdkafka msg_cnt)."), prometheus.GaugeValue, func(s *stats) float64 { return float64(s.MsgCnt) }},
 		{desc("msg_size", "Bytes of the records in the producer's queues (msg_size)."), prometheus.GaugeValue, func(s *stats) float64 { return float64(s.MsgSize) }},
 		{desc("tx_total", "Requests sent to the brokers (tx)."), prometheus.CounterValue, func(s *stats) float64 { return float64(s.Tx) }},
@@ -72,7 +67,7 @@ var (
 		{desc("txmsgs_total", "Records sent to the brokers, each retry counted again (txmsgs)."), prometheus.CounterValue, func(s *stats) float64 { return float64(s.TxMsgs) }},
 		{desc("txmsg_bytes_total", "Record bytes sent to the brokers (txmsg_bytes)."), prometheus.CounterValue, func(s *stats) float64 { return float64(s.TxMsgBytes) }},
 	}
-	brokerStatList = []brokerStat{
+	brokerStatList = []stat[brokerStats]{
 		{desc("broker_up", "1 while the broker connection is UP.", "broker"), prometheus.GaugeValue, func(b *brokerStats) float64 { return bool01(b.State == "UP") }},
 		{desc("broker_outbuf_cnt", "Requests waiting to be sent (outbuf_cnt).", "broker"), prometheus.GaugeValue, func(b *brokerStats) float64 { return float64(b.OutbufCnt) }},
 		{desc("broker_outbuf_msg_cnt", "Records in requests waiting to be sent (outbuf_msg_cnt).", "broker"), prometheus.GaugeValue, func(b *brokerStats) float64 { return float64(b.OutbufMsgCnt) }},
