@@ -22,13 +22,11 @@ import (
 // franz is the engine over franz-go's kgo; keys are hashed with murmur2,
 // as the Java client does.
 type franz struct {
-	plain, idem *kgo.Client
-	meta        *Metadata            // answers Partitions
-	reg         *prometheus.Registry // kprom metrics of plain and idem
-	delivery    time.Duration
-	max         int64
-	inflight    [2]atomic.Int64 // records awaiting their promise: plain, idempotent
-	recreated   [2]purger       // per producer: plain, idempotent
+	prod     [2]producer          // plain, idempotent
+	meta     *Metadata            // answers Partitions
+	reg      *prometheus.Registry // kprom metrics of both producers
+	delivery time.Duration
+	max      int64
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -97,8 +95,8 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 			return nil, err
 		}
 	}
-	f := &franz{plain: plain, idem: idem, meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
-	f.recreated[0].cl, f.recreated[1].cl = plain, idem
+	f := &franz{meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
+	f.prod[0].cl, f.prod[1].cl = plain, idem
 	return f, nil
 }
 
@@ -119,48 +117,44 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	if m.Partition != prodlab.AnyPartition {
 		ctx = context.WithValue(ctx, explicitPartition{}, m.Partition)
 	}
-	i := 0
+	p := &f.prod[0]
 	if mode == prodlab.Idempotent {
-		i = 1
+		p = &f.prod[1]
 	}
-	if f.inflight[i].Add(1) > f.max {
-		f.inflight[i].Add(-1)
+	if p.inflight.Add(1) > f.max {
+		p.inflight.Add(-1)
 		return prodlab.ErrBufferFull
 	}
-	f.produce(i, ctx, r, time.Now(), true, fn)
+	f.produce(p, ctx, r, time.Now(), true, fn)
 	return nil
 }
 
-// produce hands r to producer i. A record failed because its topic was
+// produce hands r to p. A record failed because its topic was
 // recreated is produced once more after the topic is purged from the
 // client: until then franz-go fails every record with UNKNOWN_TOPIC_ID.
-func (f *franz) produce(i int, ctx context.Context, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
-	cl := f.plain
-	if i == 1 {
-		cl = f.idem
-	}
-	cl.TryProduce(ctx, r, func(r *kgo.Record, err error) {
+func (f *franz) produce(p *producer, ctx context.Context, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
+	p.cl.TryProduce(ctx, r, func(r *kgo.Record, err error) {
 		if retry && recreatedTopic(err) && time.Since(queued) < f.delivery {
 			go func() {
-				f.recreated[i].purge(r.Topic, queued)
+				p.purge(r.Topic, queued)
 				f.mu.RLock()
 				defer f.mu.RUnlock()
 				if f.closed {
-					f.finish(i, r, prodlab.ErrClosed, fn)
+					p.finish(r, prodlab.ErrClosed, fn)
 					return
 				}
 				again := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers, Context: r.Context}
-				f.produce(i, ctx, again, queued, false, fn)
+				f.produce(p, ctx, again, queued, false, fn)
 			}()
 			return
 		}
-		f.finish(i, r, err, fn)
+		p.finish(r, err, fn)
 	})
 }
 
 // finish maps err and calls fn with r's outcome.
-func (f *franz) finish(i int, r *kgo.Record, err error, fn func(prodlab.Delivery)) {
-	f.inflight[i].Add(-1)
+func (p *producer) finish(r *kgo.Record, err error, fn func(prodlab.Delivery)) {
+	p.inflight.Add(-1)
 	switch {
 	case errors.Is(err, kgo.ErrMaxBuffered):
 		err = prodlab.ErrBufferFull
@@ -177,18 +171,19 @@ func recreatedTopic(err error) bool {
 	return err != nil && (errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered")
 }
 
-// purger purges recreated topics from one client, once per recreation.
-type purger struct {
-	cl *kgo.Client
+// producer is one of the engine's two clients.
+type producer struct {
+	cl       *kgo.Client
+	inflight atomic.Int64 // records awaiting their promise
 
 	mu     sync.Mutex
-	purged map[string]time.Time // topic → when its last purge ended; bounded by topics produced to
+	purged map[string]time.Time // topic → when its last purge ended
 }
 
 // purge purges topic unless a purge ended after a record queued at queued,
 // which then belongs to the topic's old instance and was already covered.
 // Concurrent calls share one purge.
-func (p *purger) purge(topic string, queued time.Time) {
+func (p *producer) purge(topic string, queued time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if at, ok := p.purged[topic]; ok && at.After(queued) {
@@ -204,7 +199,7 @@ func (p *purger) purge(topic string, queued time.Time) {
 	p.purged[topic] = time.Now()
 }
 
-// maxTopicsPurged bounds a purger's memory of purged topics.
+// maxTopicsPurged bounds a producer's memory of purged topics.
 const maxTopicsPurged = 1024
 
 func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {
@@ -212,10 +207,10 @@ func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {
 }
 
 func (f *franz) Ready(ctx context.Context) error {
-	if err := f.plain.Ping(ctx); err != nil {
+	if err := f.prod[0].cl.Ping(ctx); err != nil {
 		return fmt.Errorf("franz: brokers unreachable: %w", err)
 	}
-	if _, _, err := f.idem.ProducerID(ctx); err != nil {
+	if _, _, err := f.prod[1].cl.ProducerID(ctx); err != nil {
 		return fmt.Errorf("franz: no producer id yet: %w", err)
 	}
 	return nil
@@ -225,15 +220,16 @@ func (f *franz) Ready(ctx context.Context) error {
 // produced again after a topic purge.
 func (f *franz) Flush(ctx context.Context) error {
 	for {
-		if err := errors.Join(f.plain.Flush(ctx), f.idem.Flush(ctx)); err != nil {
+		if err := errors.Join(f.prod[0].cl.Flush(ctx), f.prod[1].cl.Flush(ctx)); err != nil {
 			return err
 		}
-		if f.inflight[0].Load()+f.inflight[1].Load() == 0 {
+		n := f.prod[0].inflight.Load() + f.prod[1].inflight.Load()
+		if n == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("franz: %d records unanswered: %w", f.inflight[0].Load()+f.inflight[1].Load(), ctx.Err())
+			return fmt.Errorf("franz: %d records unanswered: %w", n, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
@@ -243,8 +239,8 @@ func (f *franz) Close() {
 	f.mu.Lock()
 	f.closed = true
 	f.mu.Unlock()
-	f.plain.Close()
-	f.idem.Close()
+	f.prod[0].cl.Close()
+	f.prod[1].cl.Close()
 	f.meta.Close()
 }
 
