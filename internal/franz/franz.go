@@ -105,11 +105,6 @@ func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
 func (f *franz) Name() string { return prodlab.Franz }
 
 func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	if f.closed {
-		return prodlab.ErrClosed
-	}
 	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Headers: prodlab.Headers[kgo.RecordHeader](m.Headers)}
 	// The context is the engine's own, never the caller's: a client that
 	// hangs up must not cancel a queued send (franz-go issue #859).
@@ -120,6 +115,11 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	p := &f.prod[0]
 	if mode == prodlab.Idempotent {
 		p = &f.prod[1]
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.closed {
+		return prodlab.ErrClosed
 	}
 	if p.inflight.Add(1) > f.max {
 		p.inflight.Add(-1)
