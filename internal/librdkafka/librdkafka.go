@@ -26,14 +26,14 @@ import (
 // library most non-JVM clients wrap. Keys are hashed with murmur2, as the
 // Java client does.
 type librdkafka struct {
-	plain, idem *rdProducer     // idem is replaced after a fatal error, under mu
-	meta        *franz.Metadata // answers Partitions
-	delivery    time.Duration
-	idemCfg     kafka.ConfigMap // to build a new idempotent producer
-	log         *slog.Logger
-	renewals    sync.WaitGroup // idempotent producers being replaced
-	lastRenew   time.Time      // guarded by renewMu
-	renewMu     sync.Mutex     // one renewal at a time
+	prod      [2]*rdProducer  // plain, idempotent; the latter is replaced after a fatal error, under mu
+	meta      *franz.Metadata // answers Partitions
+	delivery  time.Duration
+	idemCfg   kafka.ConfigMap // to build a new idempotent producer
+	log       *slog.Logger
+	renewals  sync.WaitGroup // idempotent producers being replaced
+	lastRenew time.Time      // guarded by renewMu
+	renewMu   sync.Mutex     // one renewal at a time
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -157,7 +157,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		idem.close()
 		return nil, err
 	}
-	l.plain, l.idem, l.meta = plain, idem, meta
+	l.prod, l.meta = [2]*rdProducer{plain, idem}, meta
 	return l, nil
 }
 
@@ -182,12 +182,12 @@ func (l *librdkafka) fatal(p *rdProducer) {
 			return
 		}
 		l.mu.Lock()
-		if l.closed || l.idem != p {
+		if l.closed || l.prod[1] != p {
 			l.mu.Unlock()
 			np.close()
 			return
 		}
-		l.idem = np
+		l.prod[1] = np
 		l.mu.Unlock()
 		l.log.Warn("librdkafka: idempotent producer replaced after a fatal error")
 		p.close()
@@ -195,6 +195,13 @@ func (l *librdkafka) fatal(p *rdProducer) {
 }
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
+
+// producers returns both producers, plain first.
+func (l *librdkafka) producers() [2]*rdProducer {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.prod
+}
 
 // newRdProducer starts a producer; onFatal, if set, runs once on its first
 // fatal error.
@@ -230,9 +237,9 @@ func (l *librdkafka) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodl
 	if l.closed {
 		return prodlab.ErrClosed
 	}
-	p := l.plain
+	p := l.prod[0]
 	if mode == prodlab.Idempotent {
-		p = l.idem
+		p = l.prod[1]
 	}
 	return p.produce(m, fn)
 }
@@ -443,13 +450,11 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := l.plain.kp.GetMetadata(nil, false, timeout); err != nil {
+	ps := l.producers()
+	if _, err := ps[0].kp.GetMetadata(nil, false, timeout); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
-	l.mu.RLock()
-	idem := l.idem
-	l.mu.RUnlock()
-	if _, err := idem.producerID(ctx); err != nil {
+	if _, err := ps[1].producerID(ctx); err != nil {
 		return fmt.Errorf("librdkafka: no producer id yet: %w", err)
 	}
 	return nil
@@ -458,10 +463,7 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 // Flush waits until every accepted record has had its callback. With
 // linger.ms above 0 a batch still waits for its linger.
 func (l *librdkafka) Flush(ctx context.Context) error {
-	l.mu.RLock()
-	ps := []*rdProducer{l.plain, l.idem}
-	l.mu.RUnlock()
-	for _, p := range ps {
+	for _, p := range l.producers() {
 		select {
 		case <-p.idleChan():
 		case <-ctx.Done():
@@ -479,13 +481,12 @@ func (l *librdkafka) Flush(ctx context.Context) error {
 // reported runs with prodlab.ErrClosed.
 func (l *librdkafka) Close() {
 	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
+	already, ps := l.closed, l.prod
+	l.closed = true
+	l.mu.Unlock()
+	if already {
 		return
 	}
-	l.closed = true
-	ps := []*rdProducer{l.plain, l.idem}
-	l.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range ps {
 		wg.Go(p.close)

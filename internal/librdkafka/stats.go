@@ -108,10 +108,7 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
-	c.l.mu.RLock()
-	ps := []*rdProducer{c.l.plain, c.l.idem}
-	c.l.mu.RUnlock()
-	for _, p := range ps {
+	for _, p := range c.l.producers() {
 		s := p.last.Load()
 		if s == nil {
 			continue
