@@ -7,9 +7,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// MetricsNamespace prefixes the metrics made of librdkafka's statistics,
+// metricsNamespace prefixes the metrics made of librdkafka's statistics,
 // e.g. prodlab_librdkafka_txmsgs_total.
-const MetricsNamespace = "prodlab_librdkafka"
+const metricsNamespace = "prodlab_librdkafka"
 
 // stats is the part of a librdkafka statistics event (STATISTICS.md) that
 // is used; EOS comes from the idempotent producer only.
@@ -53,7 +53,7 @@ type stat[S any] struct {
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName(MetricsNamespace, "", name), help, append([]string{"producer"}, labels...), nil)
+	return prometheus.NewDesc(prometheus.BuildFQName(metricsNamespace, "", name), help, append([]string{"producer"}, labels...), nil)
 }
 
 var (

@@ -24,8 +24,8 @@ import (
 // DialFunc dials one broker connection, as kgo.Dialer takes it.
 type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// HandshakeTimeout bounds a TLS handshake whose context has no deadline.
-const HandshakeTimeout = 10 * time.Second
+// handshakeTimeout bounds a TLS handshake whose context has no deadline.
+const handshakeTimeout = 10 * time.Second
 
 // Connect returns the kgo options that reach a cluster with the settings
 // p: SASL, client.id and the dialer, which with TLS on is TLSDialer over
@@ -119,7 +119,7 @@ func TLSConfig(s prodlab.Security) (*tls.Config, error) {
 // net.Dialer), then does the handshake with ServerName, unless cfg sets
 // one, the host kgo dials: a dial through a proxy still checks the
 // broker's advertised name. A handshake with no deadline is bounded by
-// HandshakeTimeout.
+// handshakeTimeout (10 s).
 func TLSDialer(cfg *tls.Config, dial DialFunc) DialFunc {
 	if dial == nil {
 		var d net.Dialer
@@ -140,7 +140,7 @@ func TLSDialer(cfg *tls.Config, dial DialFunc) DialFunc {
 		}
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, HandshakeTimeout)
+			ctx, cancel = context.WithTimeout(ctx, handshakeTimeout)
 			defer cancel()
 		}
 		tc := tls.Client(raw, c)
