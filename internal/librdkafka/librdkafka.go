@@ -5,6 +5,7 @@
 package librdkafka
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -427,31 +428,18 @@ func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error
 	return l.meta.Partitions(ctx, topic)
 }
 
-// timeoutMs turns ctx's deadline into librdkafka's milliseconds, with def
-// when ctx has none.
-func timeoutMs(ctx context.Context, def time.Duration) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	d := def
-	if dl, ok := ctx.Deadline(); ok {
-		d = time.Until(dl)
-	}
-	if d < time.Millisecond {
-		return 0, context.DeadlineExceeded
-	}
-	return int(d.Milliseconds()), nil
-}
-
 // Ready checks that the brokers answer a metadata request, then waits until
 // the idempotent producer's statistics report an assigned producer id.
 func (l *librdkafka) Ready(ctx context.Context) error {
-	timeout, err := timeoutMs(ctx, 5*time.Second)
-	if err != nil {
-		return err
+	timeout := 5 * time.Second // librdkafka needs a bound: ctx's, if it has one
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	if err := ctx.Err(); err != nil || timeout < time.Millisecond {
+		return cmp.Or(err, context.DeadlineExceeded)
 	}
 	ps := l.producers()
-	if _, err := ps[0].kp.GetMetadata(nil, false, timeout); err != nil {
+	if _, err := ps[0].kp.GetMetadata(nil, false, int(timeout.Milliseconds())); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
 	if _, err := ps[1].producerID(ctx); err != nil {
