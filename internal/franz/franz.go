@@ -180,9 +180,8 @@ type producer struct {
 	purged map[string]time.Time // topic → when its last purge ended
 }
 
-// purge purges topic unless a purge ended after a record queued at queued,
-// which then belongs to the topic's old instance and was already covered.
-// Concurrent calls share one purge.
+// purge purges topic unless a purge ended after queued, which already
+// covered the record; concurrent calls share one purge.
 func (p *producer) purge(topic string, queued time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

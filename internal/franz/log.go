@@ -12,12 +12,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// franz-go words what a lab's toxic does on purpose as if it had other
-// causes ("is_retryable_err=false" before a retry, "is SASL missing?" on a
-// cut connection). logKgo says instead, in one line, that the client
-// retries and which kind of fault causes it, and keeps franz-go's line at
-// DEBUG. Repeats of one kind per broker within quietFor are counted into
-// the next line.
+// franz-go words a lab's toxics as other causes ("is SASL missing?" on a
+// cut connection): logKgo says in one line that it retries and which fault
+// causes it, keeps franz-go's line at DEBUG, and counts repeats of one kind
+// per broker within quietFor into the next line.
 const quietFor = 5 * time.Second
 
 // kgoNotes maps franz-go messages, by prefix, to what they mean here.

@@ -162,10 +162,9 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	return l, nil
 }
 
-// fatal replaces the idempotent producer p after its fatal error: a
-// librdkafka producer that raised one fails every send from then on, as it
-// does after a topic is recreated under load (OUT_OF_ORDER_SEQUENCE_NUMBER).
-// What p still holds fails with the fatal error or, at its close, ErrClosed.
+// fatal replaces the idempotent producer p after its fatal error (e.g. a
+// topic recreated under load), after which p fails every send. What p still
+// holds fails with the fatal error or, at its close, ErrClosed.
 func (l *librdkafka) fatal(p *rdProducer) {
 	l.renewals.Add(1)
 	go func() {
