@@ -105,13 +105,9 @@ func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
 func (f *franz) Name() string { return prodlab.Franz }
 
 func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
-	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Headers: prodlab.Headers[kgo.RecordHeader](m.Headers)}
-	// The context is the engine's own, never the caller's: a client that
-	// hangs up must not cancel a queued send (franz-go issue #859).
-	ctx := context.Background()
-	if m.Partition != prodlab.AnyPartition {
-		ctx = context.WithValue(ctx, explicitPartition{}, m.Partition)
-	}
+	// Partition holds the one asked for, or AnyPartition, until the
+	// partitioner reads it.
+	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Partition: m.Partition, Headers: prodlab.Headers[kgo.RecordHeader](m.Headers)}
 	p := &f.prod[0]
 	if mode == prodlab.Idempotent {
 		p = &f.prod[1]
@@ -125,15 +121,18 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 		p.inflight.Add(-1)
 		return prodlab.ErrBufferFull
 	}
-	f.produce(p, ctx, r, time.Now(), true, fn)
+	f.produce(p, r, time.Now(), true, fn)
 	return nil
 }
 
 // produce hands r to p. A record failed because its topic was
 // recreated is produced once more after the topic is purged from the
 // client: until then franz-go fails every record with UNKNOWN_TOPIC_ID.
-func (f *franz) produce(p *producer, ctx context.Context, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
-	p.cl.TryProduce(ctx, r, func(r *kgo.Record, err error) {
+func (f *franz) produce(p *producer, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
+	asked := r.Partition // the client overwrites it with the partition chosen
+	// The context is the engine's own, never the caller's: a client that
+	// hangs up must not cancel a queued send (franz-go issue #859).
+	p.cl.TryProduce(context.Background(), r, func(r *kgo.Record, err error) {
 		if retry && recreatedTopic(err) && time.Since(queued) < f.delivery {
 			go func() {
 				p.purge(r.Topic, queued)
@@ -143,8 +142,8 @@ func (f *franz) produce(p *producer, ctx context.Context, r *kgo.Record, queued 
 					p.finish(r, prodlab.ErrClosed, fn)
 					return
 				}
-				again := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers, Context: r.Context}
-				f.produce(p, ctx, again, queued, false, fn)
+				again := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Partition: asked, Headers: r.Headers}
+				f.produce(p, again, queued, false, fn)
 			}()
 			return
 		}
@@ -243,10 +242,7 @@ func (f *franz) Close() {
 	f.meta.Close()
 }
 
-// explicitPartition is the context key of a record's requested partition.
-type explicitPartition struct{}
-
-// partitioner sends a record to its requested partition, if any, and
+// partitioner sends a record to the partition it asks for, if any, and
 // otherwise hashes its key with murmur2 as the Java client does.
 type partitioner struct{}
 
@@ -259,10 +255,8 @@ type topicPartitioner struct{ keyed kgo.TopicPartitioner }
 func (topicPartitioner) RequiresConsistency(*kgo.Record) bool { return true }
 
 func (p topicPartitioner) Partition(r *kgo.Record, n int) int {
-	if r.Context != nil {
-		if v, ok := r.Context.Value(explicitPartition{}).(int32); ok && int(v) < n {
-			return int(v)
-		}
+	if r.Partition >= 0 && int(r.Partition) < n {
+		return int(r.Partition)
 	}
 	return p.keyed.Partition(r, n)
 }

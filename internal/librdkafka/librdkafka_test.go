@@ -65,15 +65,17 @@ func TestClientConfigRefusesStaticToken(t *testing.T) {
 	}
 }
 
-// TestPartitions: both engines read a topic's partition count, and call an
+// TestEngines: both engines read a topic's partition count, and call an
 // unknown topic ErrUnknownTopic, through the producers' bootstrap or
-// through Config.Metadata when it is set.
-func TestPartitions(t *testing.T) {
+// through Config.Metadata when it is set; both send a record to the
+// partition it asks for, and otherwise to the same partition for a key.
+func TestEngines(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "t"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
+	keyed := map[string][]int32{} // engine → partition of each key
 	for _, eng := range []struct {
 		name string
 		new  func(prodlab.Config) (prodlab.Producer, error)
@@ -96,8 +98,38 @@ func TestPartitions(t *testing.T) {
 			if _, err := e.Partitions(ctx, "absent"); !errors.Is(err, prodlab.ErrUnknownTopic) {
 				t.Errorf("%s (metadata %v): Partitions(absent) = %v; want ErrUnknownTopic", eng.name, viaMetadata, err)
 			}
+			if !viaMetadata {
+				for _, mode := range prodlab.Modes {
+					for p := range int32(3) { // one key: at most one partition is its hash's
+						if d := send(t, e, mode, prodlab.Message{Topic: "t", Key: []byte("k"), Partition: p}); d.Partition != p {
+							t.Errorf("%s %s: partition %d asked, delivered to %d", eng.name, mode, p, d.Partition)
+						}
+					}
+				}
+				for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+					d := send(t, e, prodlab.Idempotent, prodlab.Message{Topic: "t", Key: []byte(k), Partition: prodlab.AnyPartition})
+					keyed[eng.name] = append(keyed[eng.name], d.Partition)
+				}
+			}
 			cancel()
 			e.Close()
 		}
 	}
+	if !reflect.DeepEqual(keyed["franz"], keyed["librdkafka"]) {
+		t.Errorf("the engines hash keys differently: %v", keyed)
+	}
+}
+
+// send produces m and waits for its delivery, which must succeed.
+func send(t *testing.T, e prodlab.Producer, mode prodlab.Mode, m prodlab.Message) prodlab.Delivery {
+	t.Helper()
+	done := make(chan prodlab.Delivery, 1)
+	if err := e.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
+		t.Fatalf("%s %s: %v", e.Name(), mode, err)
+	}
+	d := <-done
+	if d.Err != nil {
+		t.Fatalf("%s %s: %v", e.Name(), mode, d.Err)
+	}
+	return d
 }
