@@ -36,9 +36,8 @@ type Server struct {
 	topics   map[string]*topicEntry // partition counts, bounded by maxTopics
 }
 
-// topicEntry is one topic's cached partition count. While a lookup runs,
-// done is open: callers with no count yet wait on it, the others keep
-// serving the last count they know.
+// topicEntry is one topic's cached partition count; done is open while a
+// lookup runs.
 type topicEntry struct {
 	partitions int32 // 0 until the first lookup succeeds
 	err        error // the first lookup's error, once done is closed
@@ -72,19 +71,16 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // prodlab.DefaultTopic.
 func DefaultTopic(t string) Opt { return func(c *cfg) { c.topic = t } }
 
-// MetadataTTL sets how long a topic's partition count is fresh, default 30s.
-// A stale count keeps being served while one background lookup refreshes it,
-// so a slow or faulted broker path never delays a send by itself.
+// MetadataTTL sets how long a topic's partition count is fresh, default 30s;
+// a stale count is served while one background lookup refreshes it.
 func MetadataTTL(d time.Duration) Opt { return func(c *cfg) { c.metadataTTL = d } }
 
 // LookupTimeout bounds the metadata lookup that checks a topic exists,
-// default 5s, so an unknown topic answers 404 well before the delivery
-// timeout.
+// default 5s.
 func LookupTimeout(d time.Duration) Opt { return func(c *cfg) { c.lookup = d } }
 
-// SyncTimeout bounds a sync send: once it passes with the outcome still
-// unknown, the API answers 504 with a requestId and the send goes on as an
-// async one. Default: the engine's delivery timeout plus SyncMargin.
+// SyncTimeout bounds a sync send, default the engine's delivery timeout
+// plus SyncMargin: past it the API answers 504 with a requestId to poll.
 func SyncTimeout(d time.Duration) Opt { return func(c *cfg) { c.sync = d } }
 
 // New returns a Server producing through eng and recording async sends in
@@ -196,12 +192,9 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		s.cfg.logger.Warn("cannot read topic metadata", "topic", req.topic, "err", err)
 		httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.partitionUnreadable", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic))
 		return
-	case err != nil:
-		// No count to check against: the producer decides, within the
-		// sync bound.
+	case err != nil: // no count to check against: the producer decides
 		s.cfg.logger.Debug("sending without a partition count", "topic", req.topic, "err", err)
-	}
-	if err == nil && req.partition != prodlab.AnyPartition && req.partition >= n {
+	case req.partition != prodlab.AnyPartition && req.partition >= n:
 		httpjson.Error(w, http.StatusBadRequest, "partition", i18n.T("api.partitionRange", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic, "last", strconv.Itoa(int(n-1))))
 		return
 	}
@@ -256,19 +249,12 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
 	case <-bound.C:
 		ev.RequestID = s.syncTimedOut(w, ev, answer)
-	case <-r.Context().Done():
-		// The client left: the send goes on and its outcome is logged.
-		late := s.delivered(ev, "")
-		go func() {
-			d := <-answer
-			late(d)
-			s.cfg.logger.Debug("sync send finished after the client left", "eventId", req.eventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
-		}()
+	case <-r.Context().Done(): // the client left: the send goes on
+		s.finishLate(ev, "", answer, slog.LevelDebug, "sync send finished after the client left")
 	}
 }
 
-// timeoutBody is the 504 of a sync send whose outcome is still unknown: the
-// error body plus the requestId that /api/v1/status answers for.
+// timeoutBody is the 504 of a sync send whose outcome is still unknown.
 type timeoutBody struct {
 	httpjson.ErrorBody
 	RequestID string `json:"requestId,omitempty"`
@@ -276,20 +262,27 @@ type timeoutBody struct {
 }
 
 // syncTimedOut answers 504 for a sync send still unanswered at the sync
-// bound, and turns it into an async send whose outcome answer will bring.
-// It returns the requestId given, if any.
+// bound and returns the requestId under which its outcome will be kept, if
+// the store has room.
 func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan prodlab.Delivery) string {
-	// The bound as Duration.String writes it (i18n would round it).
-	bound := s.cfg.sync.String()
+	bound := s.cfg.sync.String() // as Duration.String writes it: i18n would round it
 	id := newID()
-	var msg string
+	msg := i18n.T("api.syncTimeout", "timeout", bound, "id", id)
 	if err := s.store.Add(id, ev.EventID); err != nil {
-		// No slot to report it in: its outcome is only logged.
-		id = ""
-		msg = i18n.T("api.syncTimeout.full", "timeout", bound)
-	} else {
-		msg = i18n.T("api.syncTimeout", "timeout", bound, "id", id)
+		id, msg = "", i18n.T("api.syncTimeout.full", "timeout", bound)
 	}
+	s.finishLate(ev, id, answer, slog.LevelInfo, "sync send finished after its 504")
+	httpjson.Write(w, http.StatusGatewayTimeout, timeoutBody{
+		ErrorBody: httpjson.ErrorBody{Error: msg, Status: http.StatusGatewayTimeout},
+		RequestID: id, EventID: ev.EventID,
+	})
+	return id
+}
+
+// finishLate waits in the background for the answer to a sync send that
+// got none in time, reports it to the observers, and keeps it under id or,
+// with no id, logs it at level.
+func (s *Server) finishLate(ev Event, id string, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
 	late := s.delivered(ev, id)
 	go func() {
 		d := <-answer
@@ -298,17 +291,11 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 			s.store.Finish(id, d)
 			return
 		}
-		s.cfg.logger.Info("sync send finished after its 504", "eventId", ev.EventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
+		s.cfg.logger.Log(context.Background(), level, msg, "eventId", ev.EventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 	}()
-	httpjson.Write(w, http.StatusGatewayTimeout, timeoutBody{
-		ErrorBody: httpjson.ErrorBody{Error: msg, Status: http.StatusGatewayTimeout},
-		RequestID: id, EventID: ev.EventID,
-	})
-	return id
 }
 
-// writeProduceError answers a send the engine refused; the log keeps the
-// engine's error, the body only its public part.
+// writeProduceError answers a send the engine refused.
 func (s *Server) writeProduceError(w http.ResponseWriter, err error) {
 	s.cfg.logger.Warn("send refused by the producer", "err", err)
 	for _, sentinel := range []struct {
@@ -328,10 +315,8 @@ func (s *Server) writeProduceError(w http.ResponseWriter, err error) {
 // address or a host:port.
 var addrText = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://\S+|\[[0-9a-f:.%]+\](:\d+)?|\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\b[a-z0-9][a-z0-9.-]*:\d{1,5}\b`)
 
-// publicText is a client's error text as a body may carry it: the
-// addresses in it replaced by "<address>", the whole cut to 300 bytes.
-// The error codes the README promises ("Local: Message timed out",
-// "... retried too many times") pass unchanged.
+// publicText is a client's error text as a body may carry it: addresses
+// replaced by "<address>", the whole cut to 300 bytes.
 func publicText(s string) string {
 	s = addrText.ReplaceAllString(s, "<address>")
 	if len(s) > 300 {
@@ -340,8 +325,7 @@ func publicText(s string) string {
 	return s
 }
 
-// publicError is err's text as a body may carry it (see publicText): for
-// an unknown topic, only that.
+// publicError is err's public text: for an unknown topic, only that.
 func publicError(err error) string {
 	if errors.Is(err, prodlab.ErrUnknownTopic) {
 		return prodlab.ErrUnknownTopic.Error()
@@ -380,10 +364,7 @@ func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) message(req sendRequest) prodlab.Message {
 	v := appendValue(make([]byte, 0, 128), prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
 		API: s.eng.Name(), TS: time.Now().UnixMilli()})
-	id, mode := []byte(req.eventID), modeBytes[req.mode]
-	if mode == nil {
-		mode = []byte(req.mode)
-	}
+	id := []byte(req.eventID)
 	key := id // the default key is the eventId: one copy for both
 	if req.key != req.eventID {
 		key = []byte(req.key)
@@ -392,19 +373,19 @@ func (s *Server) message(req sendRequest) prodlab.Message {
 		Topic: req.topic, Key: key, Value: v, Partition: req.partition,
 		Headers: []prodlab.Header{
 			{Key: prodlab.HeaderEventID, Value: id},
-			{Key: prodlab.HeaderMode, Value: mode},
+			{Key: prodlab.HeaderMode, Value: modeBytes[req.mode]},
 		},
 	}
 }
 
-// modeBytes holds the mode header's values, shared by every record: the
-// engines only read header values.
+// modeBytes holds the mode header's values, shared by every record (the
+// engines only read them).
 var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), prodlab.Idempotent: []byte(prodlab.Idempotent)}
 
-// partitions returns the partition count of topic. A count read once is
-// served from then on: once older than metadataTTL, one background lookup
-// refreshes it, and only a broker saying the topic does not exist drops it.
-// A topic with no count yet waits for a single shared lookup.
+// partitions returns the partition count of topic. A known count is
+// served at once (one background lookup refreshes it past metadataTTL, and
+// only an unknown-topic answer drops it); a topic with no count yet waits
+// for a single shared lookup.
 func (s *Server) partitions(topic string) (int32, error) {
 	s.topicsMu.Lock()
 	e := s.topics[topic]
@@ -467,8 +448,7 @@ func (s *Server) lookup(topic string, e *topicEntry) {
 	e.done = nil
 }
 
-// syncTimers holds stopped timers for the sync bound: one per sync send
-// otherwise.
+// syncTimers holds stopped timers for the sync bound.
 var syncTimers sync.Pool
 
 func syncTimer(d time.Duration) *time.Timer {

@@ -14,15 +14,10 @@ type EventKind string
 
 // The event kinds.
 const (
-	// Health: GET /health answered.
-	Health EventKind = "health"
-	// Sent: POST /api/v1/send answered, whatever the code.
-	Sent EventKind = "send"
-	// Delivered: an accepted async send, or a sync send past its 504,
-	// got the broker's answer.
-	Delivered EventKind = "delivery"
-	// Polled: GET /api/v1/status answered.
-	Polled EventKind = "status"
+	Health    EventKind = "health"   // GET /health answered
+	Sent      EventKind = "send"     // POST /api/v1/send answered, whatever the code
+	Delivered EventKind = "delivery" // an async send, or a sync one past its 504, got the broker's answer
+	Polled    EventKind = "status"   // GET /api/v1/status answered
 )
 
 // Event reports one answer of the server to its observers (metrics,
@@ -30,40 +25,29 @@ const (
 type Event struct {
 	Kind   EventKind
 	Engine string
-	// Code is the HTTP status answered; 0 for Delivered, and for a sync
-	// send whose client left before the answer.
-	Code     int
-	Mode     prodlab.Mode
-	SendMode prodlab.SendMode
-	Topic    string
-	Key      string
-	EventID  string
-	// RequestID is the async send's id (Sent 202 or 504, Delivered,
-	// Polled).
-	RequestID string
-	// Partition is the partition the send asked for, or
-	// prodlab.AnyPartition.
-	Partition int32
-	// Delivery is the broker's answer, when there is one (Sent 200/502,
-	// Delivered).
-	Delivery *prodlab.Delivery
-	// State is the state Polled answered.
-	State prodlab.State
+	// Code is the HTTP status answered; 0 for Delivered and for a sync
+	// send whose client left.
+	Code      int
+	Mode      prodlab.Mode
+	SendMode  prodlab.SendMode
+	Topic     string
+	Key       string
+	EventID   string
+	RequestID string            // the async send's id (Sent 202 or 504, Delivered, Polled)
+	Partition int32             // the partition asked for, or prodlab.AnyPartition
+	Delivery  *prodlab.Delivery // the broker's answer, if any (Sent 200/502, Delivered)
+	State     prodlab.State     // the state Polled answered
 	// Elapsed runs from the request to the answer (Sent), or from the
 	// acceptance to the broker's answer (Delivered).
 	Elapsed time.Duration
-	// Foreign: a browser sent the request for a page of another origin
-	// (see Foreign). It got its answer; it is no evidence of the lab's
-	// own user (progress ignores it).
+	// Foreign: a browser sent it for a page of another origin (see
+	// Foreign); progress ignores it.
 	Foreign bool
 }
 
-// Foreign reports whether r came from a page of another origin than the
-// one it is sent to: a browser marks it Sec-Fetch-Site cross-site or
-// same-site (another port of localhost is same-site), or, for browsers
-// without Fetch Metadata, its Origin names another host. curl, the
-// console's server and a page of the API itself (same-origin, none) are
-// not foreign.
+// Foreign reports whether r came from a page of another origin: by
+// Sec-Fetch-Site (another port of localhost is same-site), else by an
+// Origin naming another host. curl and the console's server are not.
 func Foreign(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "cross-site", "same-site":

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/url"
 	"strconv"
 	"unicode/utf8"
 	"unique"
@@ -29,29 +30,45 @@ type sendRequest struct {
 // fieldError is a bad parameter and the sentence that explains it.
 type fieldError struct{ field, msg string }
 
-var sendParams = map[string]bool{"mode": true, "sendMode": true, "eventId": true, "key": true, "partition": true, "topic": true}
+var (
+	sendParams   = map[string]bool{"mode": true, "sendMode": true, "eventId": true, "key": true, "partition": true, "topic": true}
+	statusParams = map[string]bool{"requestId": true}
+)
 
-// parseSend parses a send's raw query strictly: a pair that does not
-// decode is refused, never skipped.
-func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
+// strictQuery parses raw strictly: a pair that does not decode, a name not
+// in allowed or a name given twice is refused, never skipped. unknown and
+// twice are the refusals' message ids.
+func strictQuery(raw string, allowed map[string]bool, unknown, twice string) (url.Values, *fieldError) {
 	q, field, msg := httpjson.ParseQuery(raw)
 	if msg != "" {
-		return sendRequest{}, &fieldError{field, msg}
+		return nil, &fieldError{field, msg}
 	}
 	for k, vs := range q {
-		if !sendParams[k] {
-			return sendRequest{}, &fieldError{k, i18n.T("api.param.unknown", "name", k)}
+		if !allowed[k] {
+			return nil, &fieldError{k, i18n.T(unknown, "name", k)}
 		}
 		if len(vs) > 1 {
-			return sendRequest{}, &fieldError{k, i18n.T("api.param.twice", "name", k)}
+			return nil, &fieldError{k, i18n.T(twice, "name", k)}
 		}
+	}
+	return q, nil
+}
+
+// parseSend parses a send's raw query strictly.
+func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
+	q, ferr := strictQuery(raw, sendParams, "api.param.unknown", "api.param.twice")
+	if ferr != nil {
+		return sendRequest{}, ferr
 	}
 	var (
 		req sendRequest
 		err error
 	)
 	if req.mode, err = prodlab.ParseMode(q.Get("mode")); err != nil {
-		return req, &fieldError{"mode", modeError(q.Get("mode"))}
+		if q.Get("mode") == "" {
+			return req, &fieldError{"mode", i18n.T("api.mode.required")}
+		}
+		return req, &fieldError{"mode", i18n.T("api.mode.bad", "value", strconv.Quote(q.Get("mode")))}
 	}
 	if q.Has("sendMode") && q.Get("sendMode") == "" {
 		return req, &fieldError{"sendMode", i18n.T("api.sendMode.empty")}
@@ -97,36 +114,18 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 		if msg := prodlab.ValidTopic(req.topic); msg != "" {
 			return req, &fieldError{"topic", msg}
 		}
-		// Interned: the buffered record and the status store outlive the
-		// request line this substring points into, and every send to a
-		// topic then shares one copy of its name (dropped once unused).
+		// Interned: the record and the status store outlive the request
+		// line this substring points into.
 		req.topic = unique.Make(req.topic).Value()
 	}
 	return req, nil
 }
 
-// modeError says why mode s is refused, as prodlab.ParseMode does, in the
-// process's language.
-func modeError(s string) string {
-	if s == "" {
-		return i18n.T("api.mode.required")
-	}
-	return i18n.T("api.mode.bad", "value", strconv.Quote(s))
-}
-
 // parseStatus parses a status request's raw query strictly.
 func parseStatus(raw string) (string, *fieldError) {
-	q, field, msg := httpjson.ParseQuery(raw)
-	if msg != "" {
-		return "", &fieldError{field, msg}
-	}
-	for k, vs := range q {
-		if k != "requestId" {
-			return "", &fieldError{k, i18n.T("api.status.unknownParam", "name", k)}
-		}
-		if len(vs) > 1 {
-			return "", &fieldError{k, i18n.T("api.status.twice")}
-		}
+	q, ferr := strictQuery(raw, statusParams, "api.status.unknownParam", "api.status.twice")
+	if ferr != nil {
+		return "", ferr
 	}
 	id := q.Get("requestId")
 	if id == "" {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,29 +19,23 @@ import (
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 )
 
-// franz is the pure-Go engine over github.com/twmb/franz-go/pkg/kgo. Its key
-// partitioning is murmur2, like the Java client's.
+// franz is the engine over franz-go's kgo; keys are hashed with murmur2,
+// as the Java client does.
 type franz struct {
-	plain, idem *kgo.Client
-	admin       *kadm.Client
-	meta        *Metadata            // nil: Partitions asks through the producers' path
-	reg         *prometheus.Registry // kprom metrics of plain and idem
-	delivery    time.Duration
-	max         int64
-	inflight    [2]atomic.Int64 // records awaiting their promise: plain, idempotent
-	recreated   [2]purger       // per producer: plain, idempotent
+	prod     [2]producer          // plain, idempotent
+	meta     *Metadata            // answers Partitions
+	reg      *prometheus.Registry // kprom metrics of both producers
+	delivery time.Duration
+	max      int64
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
 }
 
-// DefaultConnMaxIdle is how long the engine keeps an idle broker
-// connection when cfg.MaxIdle() is 0: the Java client's
-// connections.max.idle.ms, not kgo's 30 s. A producer idle for a minute
-// under a latency fault then still has its connection, and its request
-// still reaches the broker: a new connection could not negotiate its
-// versions within the request timeout.
-const DefaultConnMaxIdle = 9 * time.Minute
+// defaultConnMaxIdle is how long an idle broker connection is kept when
+// cfg.MaxIdle() is 0: the Java client's 9 min, not kgo's 30 s, since under a
+// latency fault a new connection cannot negotiate its versions in time.
+const defaultConnMaxIdle = 9 * time.Minute
 
 // New validates cfg and returns the franz-go engine.
 func New(cfg prodlab.Config) (prodlab.Producer, error) {
@@ -51,26 +44,20 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	}
 	common := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Bootstrap...),
-		// A produce request's deadline is ProduceRequestTimeout plus the
-		// overhead, every other request's (Metadata, ApiVersions) the
-		// overhead alone. An even split keeps the first at RequestTimeout,
-		// as Java's. A 250/750 split, tried to let metadata through the
-		// guide's 500 ms toxic, left 4 idempotent sends per ack-loss run
-		// unanswered after 10 s on real Kafka (TestAckLoss).
+		// A produce request's deadline is both parts, any other request's
+		// the overhead alone: an even split keeps the first at
+		// RequestTimeout, as Java's (a 250/750 split failed TestAckLoss).
 		kgo.ProduceRequestTimeout(cfg.RequestTimeout / 2),
 		kgo.RequestTimeoutOverhead(cfg.RequestTimeout - cfg.RequestTimeout/2),
 		kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout),
 		kgo.RetryBackoffFn(func(int) time.Duration { return cfg.RetryBackoff }),
 		kgo.ProducerLinger(cfg.Linger),
-		// Produce counts its own records and refuses past MaxBuffered, so
-		// kgo's limit, whose refusal arrives asynchronously, is a backstop.
+		// A backstop: Produce refuses past MaxBuffered itself.
 		kgo.MaxBufferedRecords(cfg.MaxBuffered + 1024),
 		kgo.RecordPartitioner(partitioner{}),
-		kgo.ConnIdleTimeout(cmp.Or(cfg.MaxIdle(), DefaultConnMaxIdle)),
+		kgo.ConnIdleTimeout(cmp.Or(cfg.MaxIdle(), defaultConnMaxIdle)),
 		kgo.UnknownTopicRetries(2),
-		// kgo's default metadata min age (5 s) stays: 500 ms made each
-		// ack-loss window cost extra timed-out Metadata connections, and
-		// franz sends on real Kafka went past 10 s (TestAckLoss).
+		// kgo's metadata min age (5 s) stays: 500 ms failed TestAckLoss.
 		kgo.WithLogger(kgoLogger{cfg.Logger}),
 	}
 	conn, err := clientopts.Connect(cfg.Client, cfg.Dial)
@@ -100,14 +87,16 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
 	}
-	meta, err := NewMetadata(cfg)
-	if err != nil {
-		plain.Close()
-		idem.Close()
-		return nil, err
+	meta := &Metadata{adm: kadm.NewClient(plain)}
+	if len(cfg.Metadata) > 0 {
+		if meta, err = NewMetadata(cfg); err != nil {
+			plain.Close()
+			idem.Close()
+			return nil, err
+		}
 	}
-	f := &franz{plain: plain, idem: idem, admin: kadm.NewClient(plain), meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
-	f.recreated[0].cl, f.recreated[1].cl = plain, idem
+	f := &franz{meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
+	f.prod[0].cl, f.prod[1].cl = plain, idem
 	return f, nil
 }
 
@@ -116,67 +105,55 @@ func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
 func (f *franz) Name() string { return prodlab.Franz }
 
 func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
+	// Partition holds the one asked for, or AnyPartition, until the
+	// partitioner reads it.
+	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Partition: m.Partition, Headers: prodlab.Headers[kgo.RecordHeader](m.Headers)}
+	p := &f.prod[0]
+	if mode == prodlab.Idempotent {
+		p = &f.prod[1]
+	}
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	if f.closed {
 		return prodlab.ErrClosed
 	}
-	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value}
-	if len(m.Headers) > 0 {
-		r.Headers = make([]kgo.RecordHeader, len(m.Headers))
-		for i, h := range m.Headers {
-			r.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
-		}
-	}
-	// The context is the engine's own, never the caller's: a client that
-	// hangs up must not cancel a queued send (franz-go issue #859).
-	ctx := context.Background()
-	if m.Partition != prodlab.AnyPartition {
-		ctx = context.WithValue(ctx, explicitPartition{}, m.Partition)
-	}
-	i := 0
-	if mode == prodlab.Idempotent {
-		i = 1
-	}
-	if f.inflight[i].Add(1) > f.max {
-		f.inflight[i].Add(-1)
+	if p.inflight.Add(1) > f.max {
+		p.inflight.Add(-1)
 		return prodlab.ErrBufferFull
 	}
-	f.produce(i, ctx, r, time.Now(), true, fn)
+	f.produce(p, r, time.Now(), true, fn)
 	return nil
 }
 
-// produce hands r to producer i. A record failed because its topic was
-// deleted and recreated is produced once more, after the topic is purged
-// from the client: franz-go never adopts a recreated topic's new ID by
-// itself and fails every record with UNKNOWN_TOPIC_ID until then.
-func (f *franz) produce(i int, ctx context.Context, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
-	cl := f.plain
-	if i == 1 {
-		cl = f.idem
-	}
-	cl.TryProduce(ctx, r, func(r *kgo.Record, err error) {
+// produce hands r to p. A record failed because its topic was
+// recreated is produced once more after the topic is purged from the
+// client: until then franz-go fails every record with UNKNOWN_TOPIC_ID.
+func (f *franz) produce(p *producer, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
+	asked := r.Partition // the client overwrites it with the partition chosen
+	// The context is the engine's own, never the caller's: a client that
+	// hangs up must not cancel a queued send (franz-go issue #859).
+	p.cl.TryProduce(context.Background(), r, func(r *kgo.Record, err error) {
 		if retry && recreatedTopic(err) && time.Since(queued) < f.delivery {
 			go func() {
-				f.recreated[i].purge(r.Topic, queued)
+				p.purge(r.Topic, queued)
 				f.mu.RLock()
 				defer f.mu.RUnlock()
 				if f.closed {
-					f.finish(i, r, prodlab.ErrClosed, fn)
+					p.finish(r, prodlab.ErrClosed, fn)
 					return
 				}
-				again := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers, Context: r.Context}
-				f.produce(i, ctx, again, queued, false, fn)
+				again := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Partition: asked, Headers: r.Headers}
+				f.produce(p, again, queued, false, fn)
 			}()
 			return
 		}
-		f.finish(i, r, err, fn)
+		p.finish(r, err, fn)
 	})
 }
 
 // finish maps err and calls fn with r's outcome.
-func (f *franz) finish(i int, r *kgo.Record, err error, fn func(prodlab.Delivery)) {
-	f.inflight[i].Add(-1)
+func (p *producer) finish(r *kgo.Record, err error, fn func(prodlab.Delivery)) {
+	p.inflight.Add(-1)
 	switch {
 	case errors.Is(err, kgo.ErrMaxBuffered):
 		err = prodlab.ErrBufferFull
@@ -193,18 +170,18 @@ func recreatedTopic(err error) bool {
 	return err != nil && (errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered")
 }
 
-// purger purges recreated topics from one client, once per recreation.
-type purger struct {
-	cl *kgo.Client
+// producer is one of the engine's two clients.
+type producer struct {
+	cl       *kgo.Client
+	inflight atomic.Int64 // records awaiting their promise
 
 	mu     sync.Mutex
-	purged map[string]time.Time // topic → when its last purge ended; bounded by topics produced to
+	purged map[string]time.Time // topic → when its last purge ended
 }
 
-// purge purges topic unless a purge ended after a record queued at queued,
-// which then belongs to the topic's old instance and was already covered.
-// Concurrent calls share one purge.
-func (p *purger) purge(topic string, queued time.Time) {
+// purge purges topic unless a purge ended after queued, which already
+// covered the record; concurrent calls share one purge.
+func (p *producer) purge(topic string, queued time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if at, ok := p.purged[topic]; ok && at.After(queued) {
@@ -220,21 +197,18 @@ func (p *purger) purge(topic string, queued time.Time) {
 	p.purged[topic] = time.Now()
 }
 
-// maxTopicsPurged bounds a purger's memory of purged topics.
+// maxTopicsPurged bounds a producer's memory of purged topics.
 const maxTopicsPurged = 1024
 
 func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {
-	if f.meta != nil {
-		return f.meta.Partitions(ctx, topic)
-	}
-	return kadmPartitions(ctx, f.admin, topic)
+	return f.meta.Partitions(ctx, topic)
 }
 
 func (f *franz) Ready(ctx context.Context) error {
-	if err := f.plain.Ping(ctx); err != nil {
+	if err := f.prod[0].cl.Ping(ctx); err != nil {
 		return fmt.Errorf("franz: brokers unreachable: %w", err)
 	}
-	if _, _, err := f.idem.ProducerID(ctx); err != nil {
+	if _, _, err := f.prod[1].cl.ProducerID(ctx); err != nil {
 		return fmt.Errorf("franz: no producer id yet: %w", err)
 	}
 	return nil
@@ -244,15 +218,16 @@ func (f *franz) Ready(ctx context.Context) error {
 // produced again after a topic purge.
 func (f *franz) Flush(ctx context.Context) error {
 	for {
-		if err := errors.Join(f.plain.Flush(ctx), f.idem.Flush(ctx)); err != nil {
+		if err := errors.Join(f.prod[0].cl.Flush(ctx), f.prod[1].cl.Flush(ctx)); err != nil {
 			return err
 		}
-		if f.inflight[0].Load()+f.inflight[1].Load() == 0 {
+		n := f.prod[0].inflight.Load() + f.prod[1].inflight.Load()
+		if n == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("franz: %d records unanswered: %w", f.inflight[0].Load()+f.inflight[1].Load(), ctx.Err())
+			return fmt.Errorf("franz: %d records unanswered: %w", n, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
@@ -262,15 +237,12 @@ func (f *franz) Close() {
 	f.mu.Lock()
 	f.closed = true
 	f.mu.Unlock()
-	f.plain.Close()
-	f.idem.Close()
+	f.prod[0].cl.Close()
+	f.prod[1].cl.Close()
 	f.meta.Close()
 }
 
-// explicitPartition is the context key of a record's requested partition.
-type explicitPartition struct{}
-
-// partitioner sends a record to its requested partition, if any, and
+// partitioner sends a record to the partition it asks for, if any, and
 // otherwise hashes its key with murmur2 as the Java client does.
 type partitioner struct{}
 
@@ -283,24 +255,8 @@ type topicPartitioner struct{ keyed kgo.TopicPartitioner }
 func (topicPartitioner) RequiresConsistency(*kgo.Record) bool { return true }
 
 func (p topicPartitioner) Partition(r *kgo.Record, n int) int {
-	if r.Context != nil {
-		if v, ok := r.Context.Value(explicitPartition{}).(int32); ok && int(v) < n {
-			return int(v)
-		}
+	if r.Partition >= 0 && int(r.Partition) < n {
+		return int(r.Partition)
 	}
 	return p.keyed.Partition(r, n)
-}
-
-// kgoLogger sends franz-go's warnings and errors to slog.
-type kgoLogger struct{ l *slog.Logger }
-
-func (k kgoLogger) Level() kgo.LogLevel {
-	if k.l == nil {
-		return kgo.LogLevelNone
-	}
-	return kgo.LogLevelWarn
-}
-
-func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
-	logKgo(k.l, level, msg, keyvals) // franzlog.go
 }

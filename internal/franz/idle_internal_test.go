@@ -40,7 +40,7 @@ func TestConnIdle(t *testing.T) {
 			}
 			defer p.Close()
 			f := p.(*franz)
-			for _, cl := range []*kgo.Client{f.plain, f.idem} {
+			for _, cl := range []*kgo.Client{f.prod[0].cl, f.prod[1].cl} {
 				if got := cl.OptValue(kgo.ConnIdleTimeout); got != tc.want {
 					t.Errorf("ConnIdleTimeout = %v, want %v", got, tc.want)
 				}

@@ -12,15 +12,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// franz-go warns about what a lab's toxic does on purpose, and words it for
-// other causes: "is_retryable_err=false" on a produce it is about to retry
-// after a network error, "(is SASL missing?)" or "(is TLS misconfigured?)"
-// on a connection a toxic cut. logKgo says instead, in one line, that the
-// client retries and which kind of fault causes it; the original line
-// stays at DEBUG (prodlab up --verbose). Repeats of one kind on one broker
-// and cause within quietFor are counted into the next line instead of
-// each printed.
-
+// franz-go words a lab's toxics as other causes ("is SASL missing?" on a
+// cut connection): logKgo says in one line that it retries and which fault
+// causes it, keeps franz-go's line at DEBUG, and counts repeats of one kind
+// per broker within quietFor into the next line.
 const quietFor = 5 * time.Second
 
 // kgoNotes maps franz-go messages, by prefix, to what they mean here.
@@ -34,8 +29,6 @@ var kgoNotes = []struct{ prefix, note string }{
 // faultOf names the kind of fault behind a network error's text.
 func faultOf(err string) string {
 	switch {
-	case err == "":
-		return ""
 	case strings.Contains(err, "i/o timeout"), strings.Contains(err, "deadline exceeded"):
 		return "no answer within the request timeout: a latency or timeout toxic, or a stalled broker"
 	case strings.Contains(err, "EOF"), strings.Contains(err, "connection reset"), strings.Contains(err, "broken pipe"), strings.Contains(err, "closed"):
@@ -56,6 +49,20 @@ var repeats = struct {
 // maxRepeatKeys bounds the repeat table; it is cleared when full.
 const maxRepeatKeys = 1024
 
+// kgoLogger sends franz-go's warnings and errors to slog.
+type kgoLogger struct{ l *slog.Logger }
+
+func (k kgoLogger) Level() kgo.LogLevel {
+	if k.l == nil {
+		return kgo.LogLevelNone
+	}
+	return kgo.LogLevelWarn
+}
+
+func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	logKgo(k.l, level, msg, keyvals)
+}
+
 func logKgo(l *slog.Logger, level kgo.LogLevel, msg string, keyvals []any) {
 	lvl := slog.LevelWarn
 	if level == kgo.LogLevelError {
@@ -68,19 +75,27 @@ func logKgo(l *slog.Logger, level kgo.LogLevel, msg string, keyvals []any) {
 			break
 		}
 	}
-	errText := ""
-	var kept []any
+	var (
+		errText  string
+		broker   any
+		willFail bool
+		kept     []any
+	)
 	for i := 0; i+1 < len(keyvals); i += 2 {
-		k, _ := keyvals[i].(string)
-		switch k {
+		switch k, _ := keyvals[i].(string); k {
+		case "will_fail":
+			willFail, _ = keyvals[i+1].(bool)
 		case "err":
 			errText = fmt.Sprint(keyvals[i+1])
 			kept = append(kept, k, keyvals[i+1])
-		case "broker", "topic", "partition", "req", "addr":
+		case "broker":
+			broker = keyvals[i+1]
+			kept = append(kept, k, keyvals[i+1])
+		case "topic", "partition", "req", "addr":
 			kept = append(kept, k, keyvals[i+1])
 		}
 	}
-	if note == kgoNotes[0].note && willFail(keyvals) {
+	if note == kgoNotes[0].note && willFail {
 		note = "produce failed on the network; franz-go gives the batch up (retries or delivery timeout used up)"
 	}
 	fault := faultOf(errText)
@@ -89,7 +104,7 @@ func logKgo(l *slog.Logger, level kgo.LogLevel, msg string, keyvals []any) {
 		return
 	}
 	l.Log(context.Background(), slog.LevelDebug, msg, append(keyvals, "engine", prodlab.Franz)...)
-	key := fmt.Sprintf("%p|%s|%s|%v", l, note, fault, brokerOf(keyvals))
+	key := fmt.Sprintf("%p|%s|%s|%v", l, note, fault, broker)
 	now := time.Now()
 	repeats.Lock()
 	if t, ok := repeats.last[key]; ok && now.Sub(t) < quietFor {
@@ -109,23 +124,4 @@ func logKgo(l *slog.Logger, level kgo.LogLevel, msg string, keyvals []any) {
 		kept = append(kept, "repeated", more)
 	}
 	l.Log(context.Background(), slog.LevelInfo, note, kept...)
-}
-
-func willFail(keyvals []any) bool {
-	for i := 0; i+1 < len(keyvals); i += 2 {
-		if k, _ := keyvals[i].(string); k == "will_fail" {
-			b, _ := keyvals[i+1].(bool)
-			return b
-		}
-	}
-	return false
-}
-
-func brokerOf(keyvals []any) any {
-	for i := 0; i+1 < len(keyvals); i += 2 {
-		if k, _ := keyvals[i].(string); k == "broker" {
-			return keyvals[i+1]
-		}
-	}
-	return nil
 }

@@ -13,44 +13,42 @@ import (
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 )
 
-// Metadata answers prodlab.Producer.Partitions through its own admin
-// client; the librdkafka engine uses it too.
+// Metadata answers prodlab.Producer.Partitions through an admin client;
+// the librdkafka engine uses it too.
 type Metadata struct {
-	cl  *kgo.Client
+	own *kgo.Client // closed by Close; nil when the client is the engine's
 	adm *kadm.Client
 }
 
-// NewMetadata returns the admin client of cfg.Metadata, or nil when unset.
+// NewMetadata returns an admin client of cfg.Metadata through
+// cfg.MetadataDial or, when unset, of cfg.Bootstrap through the default
+// dialer.
 func NewMetadata(cfg prodlab.Config) (*Metadata, error) {
-	if len(cfg.Metadata) == 0 {
-		return nil, nil
+	brokers, dial := cfg.Metadata, cfg.MetadataDial
+	if len(brokers) == 0 {
+		brokers, dial = cfg.Bootstrap, nil
 	}
-	conn, err := clientopts.Connect(cfg.Client, cfg.MetadataDial)
+	conn, err := clientopts.Connect(cfg.Client, dial)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Metadata...), kgo.WithLogger(kgoLogger{cfg.Logger})}, conn...)...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.WithLogger(kgoLogger{cfg.Logger})}, conn...)...)
 	if err != nil {
 		return nil, fmt.Errorf("metadata client: %w", err)
 	}
-	return &Metadata{cl: cl, adm: kadm.NewClient(cl)}, nil
+	return &Metadata{own: cl, adm: kadm.NewClient(cl)}, nil
 }
 
-// Close releases the client; a nil m is a no-op.
+// Close releases the client, if m made it.
 func (m *Metadata) Close() {
-	if m != nil {
-		m.cl.Close()
+	if m.own != nil {
+		m.own.Close()
 	}
 }
 
 // Partitions returns topic's partition count.
 func (m *Metadata) Partitions(ctx context.Context, topic string) (int32, error) {
-	return kadmPartitions(ctx, m.adm, topic)
-}
-
-// kadmPartitions reads topic's partition count with adm.
-func kadmPartitions(ctx context.Context, adm *kadm.Client, topic string) (int32, error) {
-	topics, err := adm.ListTopics(ctx, topic)
+	topics, err := m.adm.ListTopics(ctx, topic)
 	if err != nil {
 		return 0, err
 	}

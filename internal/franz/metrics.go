@@ -10,9 +10,8 @@ import (
 // prodlab_franz_produce_records_total.
 const MetricsNamespace = "prodlab_franz"
 
-// clientMetrics returns the kgo hook that counts one client's connections,
-// bytes, produced records and batches, and request durations (kprom) into
-// reg, every series labelled producer="plain" or "idempotent".
+// clientMetrics returns the kprom hook of one client into reg, every
+// series labelled producer="plain" or "idempotent".
 func clientMetrics(reg *prometheus.Registry, producer string) kgo.Opt {
 	return kgo.WithHooks(kprom.NewMetrics(MetricsNamespace,
 		kprom.Registry(reg),

@@ -5,11 +5,13 @@
 package librdkafka
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,31 +23,25 @@ import (
 	"github.com/prodlab/prodlab/internal/franz"
 )
 
-// librdkafka is the engine over librdkafka, through cgo and
-// github.com/confluentinc/confluent-kafka-go/v2, the C library that
-// Confluent.Kafka (.NET), confluent-kafka-python and most non-JVM clients
-// wrap. Keys are hashed with murmur2 (partitioner=murmur2_random), like the
-// Java client and franz-go.
-//
-// Readiness comes from librdkafka's own statistics: the idempotent producer
-// emits them every statsInterval, and its "eos" object reports idemp_state
-// "Assigned" with a producer_id once the broker has answered InitProducerId.
+// librdkafka is the engine over librdkafka (confluent-kafka-go), the C
+// library most non-JVM clients wrap. Keys are hashed with murmur2, as the
+// Java client does.
 type librdkafka struct {
-	plain, idem *rdProducer     // idem is replaced after a fatal error, under mu
-	meta        *franz.Metadata // nil: Partitions asks the plain producer
-	delivery    time.Duration
-	idemCfg     kafka.ConfigMap // to build a new idempotent producer
-	log         *slog.Logger
-	renewals    sync.WaitGroup // idempotent producers being replaced
-	lastRenew   time.Time      // guarded by renewMu
-	renewMu     sync.Mutex     // one renewal at a time
+	prod      [2]*rdProducer  // plain, idempotent; the latter is replaced after a fatal error, under mu
+	meta      *franz.Metadata // answers Partitions
+	delivery  time.Duration
+	idemCfg   kafka.ConfigMap // to build a new idempotent producer
+	log       *slog.Logger
+	renewals  sync.WaitGroup // idempotent producers being replaced
+	lastRenew time.Time      // guarded by renewMu
+	renewMu   sync.Mutex     // one renewal at a time
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
 }
 
-// statsInterval is how often each producer reports its statistics. It
-// bounds how late Ready notices a producer id, and how old Metrics are.
+// statsInterval is how often each producer reports its statistics, which
+// feed Ready (the idempotent producer's id) and Metrics.
 const statsInterval = 100 * time.Millisecond
 
 // closeGrace bounds how long Close waits for librdkafka to report the
@@ -97,10 +93,8 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		"bootstrap.servers": strings.Join(cfg.Bootstrap, ","),
 		// The broker's ack timeout, sent in each ProduceRequest.
 		"request.timeout.ms": ms(cfg.RequestTimeout),
-		// The client's own deadline for a request: librdkafka times a
-		// ProduceRequest out after min(socket.timeout.ms, the first
-		// record's remaining message.timeout.ms), then closes the
-		// connection and retries, as Java does at request.timeout.ms.
+		// The client's own deadline for a request, after which it closes
+		// the connection and retries, as Java does at request.timeout.ms.
 		"socket.timeout.ms":                  ms(cfg.RequestTimeout),
 		"socket.connection.setup.timeout.ms": 10000,
 		"reconnect.backoff.ms":               100,
@@ -117,24 +111,21 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		"go.events.channel.size":             10000,
 		"go.produce.channel.size":            1,
 		"go.logs.channel.enable":             true,
-		// Statistics feed Ready (the idempotent producer's id) and Metrics.
-		"statistics.interval.ms": int(statsInterval.Milliseconds()),
+		"statistics.interval.ms":             int(statsInterval.Milliseconds()),
 	}
-	if d := cfg.MaxIdle(); d > 0 {
-		// Only when asked: librdkafka's default (0) never closes an idle
-		// connection.
+	if d := cfg.MaxIdle(); d > 0 { // librdkafka's default, 0, keeps them
 		common["connections.max.idle.ms"] = ms(d)
 	}
 	secCommon, secPlain, err := clientConfig(cfg.Client)
 	if err != nil {
 		return nil, err
 	}
-	plainCfg := clone(common)
+	plainCfg := maps.Clone(common)
 	plainCfg["client.id"] = "prodlab-plain"
 	plainCfg["enable.idempotence"] = false
 	plainCfg["acks"] = cfg.AcksPlain
 	plainCfg["retries"] = cfg.Retries
-	idemCfg := clone(common)
+	idemCfg := maps.Clone(common)
 	idemCfg["client.id"] = "prodlab-idempotent"
 	for k, v := range secCommon {
 		plainCfg[k], idemCfg[k] = v, v
@@ -144,15 +135,14 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	}
 	idemCfg["enable.idempotence"] = true
 	idemCfg["acks"] = "all"
-	// retries stays at librdkafka's idempotent default (INT32_MAX): the
-	// record is retried until message.timeout.ms.
+	// retries stays at its idempotent default: until message.timeout.ms.
 
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("engine", prodlab.Librdkafka)
-	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: clone(idemCfg), log: logger}
+	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: maps.Clone(idemCfg), log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
 		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
@@ -168,14 +158,13 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		idem.close()
 		return nil, err
 	}
-	l.plain, l.idem, l.meta = plain, idem, meta
+	l.prod, l.meta = [2]*rdProducer{plain, idem}, meta
 	return l, nil
 }
 
-// fatal replaces the idempotent producer p after its fatal error: a
-// librdkafka producer that raised one fails every send from then on, as it
-// does after a topic is recreated under load (OUT_OF_ORDER_SEQUENCE_NUMBER).
-// What p still holds fails with the fatal error or, at its close, ErrClosed.
+// fatal replaces the idempotent producer p after its fatal error (e.g. a
+// topic recreated under load), after which p fails every send. What p still
+// holds fails with the fatal error or, at its close, ErrClosed.
 func (l *librdkafka) fatal(p *rdProducer) {
 	l.renewals.Add(1)
 	go func() {
@@ -187,18 +176,18 @@ func (l *librdkafka) fatal(p *rdProducer) {
 			time.Sleep(wait)
 		}
 		l.lastRenew = time.Now()
-		np, err := newRdProducer("idempotent", clone(l.idemCfg), l.log, l.fatal)
+		np, err := newRdProducer("idempotent", maps.Clone(l.idemCfg), l.log, l.fatal)
 		if err != nil {
 			l.log.Error("librdkafka: cannot replace the idempotent producer after its fatal error", "err", err)
 			return
 		}
 		l.mu.Lock()
-		if l.closed || l.idem != p {
+		if l.closed || l.prod[1] != p {
 			l.mu.Unlock()
 			np.close()
 			return
 		}
-		l.idem = np
+		l.prod[1] = np
 		l.mu.Unlock()
 		l.log.Warn("librdkafka: idempotent producer replaced after a fatal error")
 		p.close()
@@ -207,12 +196,11 @@ func (l *librdkafka) fatal(p *rdProducer) {
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
 
-func clone(m kafka.ConfigMap) kafka.ConfigMap {
-	c := make(kafka.ConfigMap, len(m)+8)
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
+// producers returns both producers, plain first.
+func (l *librdkafka) producers() [2]*rdProducer {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.prod
 }
 
 // newRdProducer starts a producer; onFatal, if set, runs once on its first
@@ -249,9 +237,9 @@ func (l *librdkafka) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodl
 	if l.closed {
 		return prodlab.ErrClosed
 	}
-	p := l.plain
+	p := l.prod[0]
 	if mode == prodlab.Idempotent {
-		p = l.idem
+		p = l.prod[1]
 	}
 	return p.produce(m, fn)
 }
@@ -264,12 +252,7 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 		TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: m.Partition},
 		Key:            m.Key,
 		Value:          m.Value,
-	}
-	if len(m.Headers) > 0 {
-		km.Headers = make([]kafka.Header, len(m.Headers))
-		for i, h := range m.Headers {
-			km.Headers[i] = kafka.Header{Key: h.Key, Value: h.Value}
-		}
+		Headers:        prodlab.Headers[kafka.Header](m.Headers),
 	}
 	// The callback is registered before the record is queued: its delivery
 	// report may arrive before Produce returns.
@@ -441,63 +424,24 @@ func syslogLevel(l int) slog.Level {
 }
 
 func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
-	if l.meta != nil {
-		return l.meta.Partitions(ctx, topic)
-	}
-	timeout, err := timeoutMs(ctx, 5*time.Second)
-	if err != nil {
-		return 0, err
-	}
-	// All topics, not one: naming a topic would make the client cache a
-	// handle for it forever, unknown names included.
-	md, err := l.plain.kp.GetMetadata(nil, true, timeout)
-	if err != nil {
-		return 0, fmt.Errorf("librdkafka metadata: %w", err)
-	}
-	td, ok := md.Topics[topic]
-	if !ok {
-		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
-	}
-	switch td.Error.Code() {
-	case kafka.ErrNoError:
-	case kafka.ErrUnknownTopicOrPart, kafka.ErrUnknownTopic:
-		return 0, fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic)
-	default:
-		return 0, fmt.Errorf("librdkafka metadata of %s: %w", topic, td.Error)
-	}
-	return int32(len(td.Partitions)), nil
-}
-
-// timeoutMs turns ctx's deadline into librdkafka's milliseconds, with def
-// when ctx has none.
-func timeoutMs(ctx context.Context, def time.Duration) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	d := def
-	if dl, ok := ctx.Deadline(); ok {
-		d = time.Until(dl)
-	}
-	if d < time.Millisecond {
-		return 0, context.DeadlineExceeded
-	}
-	return int(d.Milliseconds()), nil
+	return l.meta.Partitions(ctx, topic)
 }
 
 // Ready checks that the brokers answer a metadata request, then waits until
 // the idempotent producer's statistics report an assigned producer id.
 func (l *librdkafka) Ready(ctx context.Context) error {
-	timeout, err := timeoutMs(ctx, 5*time.Second)
-	if err != nil {
-		return err
+	timeout := 5 * time.Second // librdkafka needs a bound: ctx's, if it has one
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
 	}
-	if _, err := l.plain.kp.GetMetadata(nil, false, timeout); err != nil {
+	if err := ctx.Err(); err != nil || timeout < time.Millisecond {
+		return cmp.Or(err, context.DeadlineExceeded)
+	}
+	ps := l.producers()
+	if _, err := ps[0].kp.GetMetadata(nil, false, int(timeout.Milliseconds())); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
-	l.mu.RLock()
-	idem := l.idem
-	l.mu.RUnlock()
-	if _, err := idem.producerID(ctx); err != nil {
+	if _, err := ps[1].producerID(ctx); err != nil {
 		return fmt.Errorf("librdkafka: no producer id yet: %w", err)
 	}
 	return nil
@@ -506,10 +450,7 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 // Flush waits until every accepted record has had its callback. With
 // linger.ms above 0 a batch still waits for its linger.
 func (l *librdkafka) Flush(ctx context.Context) error {
-	l.mu.RLock()
-	ps := []*rdProducer{l.plain, l.idem}
-	l.mu.RUnlock()
-	for _, p := range ps {
+	for _, p := range l.producers() {
 		select {
 		case <-p.idleChan():
 		case <-ctx.Done():
@@ -527,13 +468,12 @@ func (l *librdkafka) Flush(ctx context.Context) error {
 // reported runs with prodlab.ErrClosed.
 func (l *librdkafka) Close() {
 	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
+	already, ps := l.closed, l.prod
+	l.closed = true
+	l.mu.Unlock()
+	if already {
 		return
 	}
-	l.closed = true
-	ps := []*rdProducer{l.plain, l.idem}
-	l.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range ps {
 		wg.Go(p.close)

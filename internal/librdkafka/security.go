@@ -13,11 +13,9 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// clientConfig maps the client settings p to librdkafka's own names: those
-// of both producers (security, client.id) and those of the plain producer
-// only (max.in.flight: the idempotent producer keeps librdkafka's 5, which
-// preserves order). It refuses what librdkafka cannot honour here, naming
-// the key. bootstrap.servers is not among them: cfg.Bootstrap holds it.
+// clientConfig maps the client settings p to librdkafka's names: those of
+// both producers and the plain one's max.in.flight (the idempotent producer
+// keeps 5, which preserves order). It refuses what librdkafka cannot honour.
 func clientConfig(p prodlab.ClientProps) (common, plain kafka.ConfigMap, err error) {
 	s, err := p.Security()
 	if err != nil {

@@ -7,12 +7,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// MetricsNamespace prefixes the metrics made of librdkafka's statistics,
+// metricsNamespace prefixes the metrics made of librdkafka's statistics,
 // e.g. prodlab_librdkafka_txmsgs_total.
-const MetricsNamespace = "prodlab_librdkafka"
+const metricsNamespace = "prodlab_librdkafka"
 
-// stats is the part of a librdkafka statistics event (its STATISTICS.md)
-// that becomes metrics; EOS is reported by the idempotent producer only.
+// stats is the part of a librdkafka statistics event (STATISTICS.md) that
+// is used; EOS comes from the idempotent producer only.
 type stats struct {
 	MsgCnt     int64                  `json:"msg_cnt"`
 	MsgSize    int64                  `json:"msg_size"`
@@ -45,24 +45,19 @@ type brokerStats struct {
 	} `json:"rtt"`
 }
 
-type clientStat struct {
+// stat is one metric read from statistics S.
+type stat[S any] struct {
 	desc *prometheus.Desc
 	typ  prometheus.ValueType
-	val  func(*stats) float64
-}
-
-type brokerStat struct {
-	desc *prometheus.Desc
-	typ  prometheus.ValueType
-	val  func(*brokerStats) float64
+	val  func(*S) float64
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName(MetricsNamespace, "", name), help, append([]string{"producer"}, labels...), nil)
+	return prometheus.NewDesc(prometheus.BuildFQName(metricsNamespace, "", name), help, append([]string{"producer"}, labels...), nil)
 }
 
 var (
-	clientStats = []clientStat{
+	clientStats = []stat[stats]{
 		{desc("msg_cnt", "Records in the producer's queues (librdkafka msg_cnt)."), prometheus.GaugeValue, func(s *stats) float64 { return float64(s.MsgCnt) }},
 		{desc("msg_size", "Bytes of the records in the producer's queues (msg_size)."), prometheus.GaugeValue, func(s *stats) float64 { return float64(s.MsgSize) }},
 		{desc("tx_total", "Requests sent to the brokers (tx)."), prometheus.CounterValue, func(s *stats) float64 { return float64(s.Tx) }},
@@ -72,7 +67,7 @@ var (
 		{desc("txmsgs_total", "Records sent to the brokers, each retry counted again (txmsgs)."), prometheus.CounterValue, func(s *stats) float64 { return float64(s.TxMsgs) }},
 		{desc("txmsg_bytes_total", "Record bytes sent to the brokers (txmsg_bytes)."), prometheus.CounterValue, func(s *stats) float64 { return float64(s.TxMsgBytes) }},
 	}
-	brokerStatList = []brokerStat{
+	brokerStatList = []stat[brokerStats]{
 		{desc("broker_up", "1 while the broker connection is UP.", "broker"), prometheus.GaugeValue, func(b *brokerStats) float64 { return bool01(b.State == "UP") }},
 		{desc("broker_outbuf_cnt", "Requests waiting to be sent (outbuf_cnt).", "broker"), prometheus.GaugeValue, func(b *brokerStats) float64 { return float64(b.OutbufCnt) }},
 		{desc("broker_outbuf_msg_cnt", "Records in requests waiting to be sent (outbuf_msg_cnt).", "broker"), prometheus.GaugeValue, func(b *brokerStats) float64 { return float64(b.OutbufMsgCnt) }},
@@ -113,10 +108,7 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
-	c.l.mu.RLock()
-	ps := []*rdProducer{c.l.plain, c.l.idem}
-	c.l.mu.RUnlock()
-	for _, p := range ps {
+	for _, p := range c.l.producers() {
 		s := p.last.Load()
 		if s == nil {
 			continue

@@ -39,9 +39,8 @@ type entry struct {
 	next   *entry
 }
 
-// queue is the finished entries, oldest first: a list threaded through
-// the entries themselves, so that a full store is half the objects for the
-// garbage collector to mark (container/list adds one per entry).
+// queue is the finished entries, oldest first, threaded through the
+// entries: container/list would double the objects the collector marks.
 type queue struct {
 	head, tail *entry
 	n          int
@@ -76,7 +75,7 @@ func (q *queue) remove(e *entry) {
 type cfg struct {
 	maxEntries int
 	ttl        time.Duration
-	now        func() time.Time
+	now        func() time.Time // tests replace it
 }
 
 // Opt configures a Store.
@@ -87,9 +86,6 @@ func MaxEntries(n int) Opt { return func(c *cfg) { c.maxEntries = n } }
 
 // TTL is how long a finished entry stays readable, default 10 minutes.
 func TTL(d time.Duration) Opt { return func(c *cfg) { c.ttl = d } }
-
-// Clock replaces time.Now, for tests.
-func Clock(now func() time.Time) Opt { return func(c *cfg) { c.now = now } }
 
 // New returns an empty Store.
 func New(opts ...Opt) (*Store, error) {
@@ -122,8 +118,7 @@ func (s *Store) Add(id, eventID string) error {
 		s.evicted++
 	}
 	// One copy holds both: an eventId parsed from a URL shares the request
-	// line's memory, and one object per entry is less for the collector to
-	// mark than two.
+	// line's memory.
 	if id != "" && eventID != "" {
 		both := id + eventID
 		id, eventID = both[:len(id)], both[len(id):]
@@ -184,8 +179,7 @@ func (s *Store) Counts() (pending, finished int) {
 }
 
 // Evictions returns how many finished entries were dropped to make room
-// for new ones (full) and at their TTL (expired), since New. Expiry runs
-// on Add and Get.
+// (full) and at their TTL (expired); expiry runs on Add and Get.
 func (s *Store) Evictions() (full, expired uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

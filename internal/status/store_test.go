@@ -81,7 +81,8 @@ func TestEvictsOldestFinishedFirst(t *testing.T) {
 
 func TestTTL(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1000, 0)}
-	s := newStore(t, TTL(time.Minute), Clock(clk.now))
+	s := newStore(t, TTL(time.Minute))
+	s.cfg.now = clk.now
 	s.Add("a", "a")
 	s.Add("pending", "pending")
 	s.Finish("a", prodlab.Delivery{})

@@ -1,7 +1,5 @@
 // Package clientopts turns the Kafka client settings (prodlab.ClientProps:
-// SASL, TLS, client.id) into franz-go client options, for every client of
-// the lab: the franz engine, admin, the direct readers. It links no metrics
-// and no engine.
+// SASL, TLS, client.id) into franz-go options for every client of the lab.
 package clientopts
 
 import (
@@ -26,15 +24,12 @@ import (
 // DialFunc dials one broker connection, as kgo.Dialer takes it.
 type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// HandshakeTimeout bounds a TLS handshake whose context has no deadline.
-const HandshakeTimeout = 10 * time.Second
+// handshakeTimeout bounds a TLS handshake whose context has no deadline.
+const handshakeTimeout = 10 * time.Second
 
-// Connect returns the kgo options every client of the lab (producers,
-// admin, readers) needs to reach a cluster with the settings p: SASL,
-// client.id and the dialer. With TLS on, the dialer is TLSDialer over dial
-// (nil: a net.Dialer), since kgo refuses kgo.Dialer with DialTLSConfig;
-// without TLS it is dial itself, if set. Producer-only settings
-// (max.in.flight.requests.per.connection) are New's.
+// Connect returns the kgo options that reach a cluster with the settings
+// p: SASL, client.id and the dialer, which with TLS on is TLSDialer over
+// dial (kgo refuses kgo.Dialer with DialTLSConfig).
 func Connect(p prodlab.ClientProps, dial DialFunc) ([]kgo.Opt, error) {
 	s, err := p.Security()
 	if err != nil {
@@ -79,10 +74,9 @@ func mechanism(s prodlab.Security) (sasl.Mechanism, error) {
 }
 
 // TLSConfig returns the TLS settings of s: its CA file (else the system's
-// roots), its client certificate for mutual TLS, and, when
+// roots), its client certificate, and, when
 // ssl.endpoint.identification.algorithm is empty, a check of the chain
-// without the host name. ServerName stays empty: TLSDialer sets it per
-// broker.
+// without the host name. TLSDialer sets ServerName per broker.
 func TLSConfig(s prodlab.Security) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if s.CAFile != "" {
@@ -122,11 +116,10 @@ func TLSConfig(s prodlab.Security) (*tls.Config, error) {
 }
 
 // TLSDialer returns a dialer that opens the TCP stream with dial (nil: a
-// net.Dialer) and then does the TLS handshake itself over it, with
-// ServerName set to the host of the address kgo dials (the broker's
-// advertised name) unless cfg sets one. A dial that goes through a proxy
-// (Toxiproxy, an SSH tunnel) thus still checks the broker's real name. A
-// handshake whose context has no deadline is bounded by HandshakeTimeout.
+// net.Dialer), then does the handshake with ServerName, unless cfg sets
+// one, the host kgo dials: a dial through a proxy still checks the
+// broker's advertised name. A handshake with no deadline is bounded by
+// handshakeTimeout (10 s).
 func TLSDialer(cfg *tls.Config, dial DialFunc) DialFunc {
 	if dial == nil {
 		var d net.Dialer
@@ -147,7 +140,7 @@ func TLSDialer(cfg *tls.Config, dial DialFunc) DialFunc {
 		}
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, HandshakeTimeout)
+			ctx, cancel = context.WithTimeout(ctx, handshakeTimeout)
 			defer cancel()
 		}
 		tc := tls.Client(raw, c)
