@@ -13,6 +13,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
@@ -35,23 +36,12 @@ func request(req kmsg.Request, corr int32) []byte {
 	return kafkaframe.Sized(req.AppendTo(b))
 }
 
-// relayTo starts a relay to a fake broker, which runs serve on its one
+// relayTo starts a relay to a fake broker, which runs serve on each
 // connection, and returns a client connection through the relay.
 func relayTo(t *testing.T, serve func(net.Conn)) net.Conn {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		serve(c)
-	}()
+	ln := conntest.Listen(t)
+	conntest.Serve(t, ln, serve)
 	r, err := New(noProxies{}, Logger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package toxi
 import (
 	"context"
 	"errors"
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/wait"
 	"io"
 	"log/slog"
@@ -18,20 +19,8 @@ import (
 // returns its address.
 func serve(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); handle(c) }()
-		}
-	}()
+	ln := conntest.Listen(t)
+	conntest.Serve(t, ln, handle)
 	return ln.Addr().String()
 }
 

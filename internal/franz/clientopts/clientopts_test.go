@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/franz"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
@@ -28,36 +29,16 @@ type forwarder struct {
 
 func newForwarder(t *testing.T, upstream string) *forwarder {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &forwarder{ln: ln}
-	serve(t, ln, func(c net.Conn) {
+	f := &forwarder{ln: conntest.Listen(t)}
+	conntest.Serve(t, f.ln, func(c net.Conn) {
 		u, err := net.Dial("tcp", upstream)
 		if err != nil {
-			c.Close()
 			return
 		}
 		go func() { _, _ = io.Copy(u, c); u.Close() }()
 		_, _ = io.Copy(c, u)
-		c.Close()
 	})
 	return f
-}
-
-// serve runs handle on each connection ln accepts, until the test ends.
-func serve(t *testing.T, ln net.Listener, handle func(net.Conn)) {
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go handle(c)
-		}
-	}()
 }
 
 func (f *forwarder) Dial(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -82,8 +63,7 @@ func tlsServer(t *testing.T, hosts ...string) (addr string, certs kafkalocal.Cer
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve(t, ln, func(c net.Conn) {
-		defer c.Close()
+	conntest.Serve(t, ln, func(c net.Conn) {
 		_ = c.(*tls.Conn).Handshake()
 		_, _ = io.Copy(io.Discard, c)
 	})

@@ -1,0 +1,34 @@
+// Package conntest serves connections on loopback for tests.
+package conntest
+
+import (
+	"net"
+	"testing"
+)
+
+// Listen returns a listener on a free loopback port, closed when t ends.
+func Listen(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// Serve runs handle on each connection ln accepts, each in its own
+// goroutine, and closes the connection when handle returns. It stops when
+// ln is closed, which it does when t ends.
+func Serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); handle(c) }()
+		}
+	}()
+}
