@@ -48,12 +48,9 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 		return c, err
 	}
 	c.producer.RegisterFlags(fs)
-	err := parseFlags(fs, args)
+	err := parseNoArgs(fs, args)
 	if err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	var boot []string
 	if c.producer.Client, boot, err = client.props("bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); err != nil {

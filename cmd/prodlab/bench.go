@@ -61,11 +61,8 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	serverCPUs := fs.String("server-cpus", "", "with --procs: pin the APIs to these CPUs with taskset, e.g. 1 (run the bench itself under taskset -c 0)")
 	profDir := fs.String("profile-dir", "", "with --procs: write CPU and allocation profiles of each API's first sync and async cells here")
 	quick := fs.Bool("quick", false, "with --procs: 5s warm-up, 5s cells, 1 repetition")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	m, err := prodlab.ParseMode(*mode)
 	if err != nil {

@@ -94,6 +94,9 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"progress, no lab", []string{"progress", "--console", "http://" + closed, "--data-dir", dir}, "Aucun lab ne répond sur http://" + closed + " : progression lue dans", "No lab answers on http://" + closed + ": progress read from"},
 		{"kafka, bad mode", []string{"kafka", "up", "ring", "--dir", dir}, `kafka : mode inconnu "ring" : single-node ou cluster`, `kafka: unknown mode "ring": single-node or cluster`},
 		{"kafka status, none running", []string{"kafka", "status", "--dir", dir}, "Kafka local : arrêté (aucun broker ne tourne)", "local Kafka: down (no broker running)"},
+		{"up, extra argument", []string{"up", "extra"}, `up : argument inattendu "extra"`, `up: unexpected argument "extra"`},
+		{"api, extra argument", []string{"api", "extra"}, `api : argument inattendu "extra"`, `api: unexpected argument "extra"`},
+		{"bench, extra argument", []string{"bench", "extra"}, `bench : argument inattendu "extra"`, `bench: unexpected argument "extra"`},
 		{"bad --lang", []string{"up", "--lang", "de"}, "--lang de : choisissez fr ou en", "--lang de: use fr or en"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,11 +54,8 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 		return cfg, err
 	}
 	cfg.Producer.RegisterFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, i18n.Errorf("cli.unexpectedArg", "cmd", "up", "arg", strconv.Quote(fs.Arg(0)))
 	}
 	// Without cgo, librdkafka runs only if asked for, and lab.Open refuses it.
 	cfg.APIPorts = map[string]int{prodlab.Franz: *franzPort}
