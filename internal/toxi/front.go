@@ -111,10 +111,11 @@ func (s *Server) unavailable(w http.ResponseWriter, err error) {
 }
 
 // originForm returns the request target as a URL of a path and a raw
-// query, if it is in origin-form (RFC 9112 3.2.1).
+// query, if it is in origin-form (RFC 9112 3.2.1): a target never carries
+// a fragment, so a '#' refuses it (net/http leaves it in the raw query).
 func originForm(r *http.Request) (*url.URL, bool) {
 	u := r.URL
-	if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") || u == nil ||
+	if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") || strings.Contains(r.RequestURI, "#") || u == nil ||
 		u.Scheme != "" || u.Opaque != "" || u.User != nil || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
 		return nil, false
 	}
