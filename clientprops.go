@@ -168,18 +168,24 @@ func RedactPair(kv string) string {
 	return kv
 }
 
-// SetPair parses one "key=value", as given to -X. A pair without "=" is
-// quoted in the error only if it is a known key: it may be a secret.
-func (p *ClientProps) SetPair(kv string) error {
-	k, v, ok := strings.Cut(kv, "=")
-	if !ok {
-		k = strings.TrimSpace(k)
-		if _, known := clientKeys[k]; known {
-			return &i18n.Error{Msg: i18n.M("setting.useKV", "key", k), Err: ErrClientProp}
+// SetPair parses each "key=value", as given to -X, in order, and stops at
+// the first error. A pair without "=" is quoted in the error only if it is
+// a known key: it may be a secret.
+func (p *ClientProps) SetPair(kvs ...string) error {
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			k = strings.TrimSpace(k)
+			if _, known := clientKeys[k]; known {
+				return &i18n.Error{Msg: i18n.M("setting.useKV", "key", k), Err: ErrClientProp}
+			}
+			return &i18n.Error{Msg: i18n.M("setting.notKV"), Err: ErrClientProp}
 		}
-		return &i18n.Error{Msg: i18n.M("setting.notKV"), Err: ErrClientProp}
+		if err := p.Set(k, v); err != nil {
+			return err
+		}
 	}
-	return p.Set(k, v)
+	return nil
 }
 
 // ReadFile reads a client.properties file (see ParseProperties).

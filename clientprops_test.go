@@ -98,12 +98,7 @@ func TestClientPropsRefused(t *testing.T) {
 		{[]string{pw}, "a -X value is not key=value"},
 	} {
 		var p prodlab.ClientProps
-		var err error
-		for _, kv := range tc.kv {
-			if err = p.SetPair(kv); err != nil {
-				break
-			}
-		}
+		err := p.SetPair(tc.kv...)
 		if err == nil {
 			_, err = p.Security()
 		}
@@ -121,12 +116,10 @@ func TestClientPropsRefused(t *testing.T) {
 func TestClientPropsRedacted(t *testing.T) {
 	const pw, token = "hunter2-secret", "eyJ-token-secret"
 	var p prodlab.ClientProps
-	for _, kv := range []string{"security.protocol=SASL_SSL", "sasl.mechanism=PLAIN", "sasl.username=alice",
-		"sasl.password=" + pw, "sasl.oauthbearer.token=" + token, "client.id=c1",
-		"sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"alice\" password=\"" + pw + "\";"} {
-		if err := p.SetPair(kv); err != nil {
-			t.Fatal(err)
-		}
+	if err := p.SetPair("security.protocol=SASL_SSL", "sasl.mechanism=PLAIN", "sasl.username=alice",
+		"sasl.password="+pw, "sasl.oauthbearer.token="+token, "client.id=c1",
+		"sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"alice\" password=\""+pw+"\";"); err != nil {
+		t.Fatal(err)
 	}
 	cfg := prodlab.DefaultConfig()
 	cfg.Client = p

@@ -47,10 +47,8 @@ func (c *clientFlags) props(bootstrapFlag, env string) (p prodlab.ClientProps, b
 			return p, nil, err
 		}
 	}
-	for _, kv := range c.pairs {
-		if err := p.SetPair(kv); err != nil {
-			return p, nil, err
-		}
+	if err := p.SetPair(c.pairs...); err != nil {
+		return p, nil, err
 	}
 	s, err := p.Security()
 	_, inEnv := os.LookupEnv(env)

@@ -22,10 +22,8 @@ import (
 func props(t *testing.T, kv ...string) prodlab.ClientProps {
 	t.Helper()
 	var p prodlab.ClientProps
-	for _, s := range kv {
-		if err := p.SetPair(s); err != nil {
-			t.Fatal(err)
-		}
+	if err := p.SetPair(kv...); err != nil {
+		t.Fatal(err)
 	}
 	return p
 }

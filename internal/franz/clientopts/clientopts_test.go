@@ -73,10 +73,8 @@ func tlsServer(t *testing.T, hosts ...string) (addr string, certs kafkalocal.Cer
 func security(t *testing.T, kv ...string) prodlab.Security {
 	t.Helper()
 	var p prodlab.ClientProps
-	for _, s := range kv {
-		if err := p.SetPair(s); err != nil {
-			t.Fatal(err)
-		}
+	if err := p.SetPair(kv...); err != nil {
+		t.Fatal(err)
 	}
 	s, err := p.Security()
 	if err != nil {
@@ -168,11 +166,9 @@ func TestEngineSASLSSLThroughDialer(t *testing.T) {
 		cfg.Bootstrap = cluster.ListenAddrs()
 		cfg.DeliveryTimeout = 5 * time.Second
 		cfg.Dial = fw.Dial
-		for _, kv := range []string{"security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512",
-			"sasl.username=alice", "sasl.password=" + password, "ssl.ca.location=" + certs.CAFile} {
-			if err := cfg.Client.SetPair(kv); err != nil {
-				t.Fatal(err)
-			}
+		if err := cfg.Client.SetPair("security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512",
+			"sasl.username=alice", "sasl.password="+password, "ssl.ca.location="+certs.CAFile); err != nil {
+			t.Fatal(err)
 		}
 		eng, err := franz.New(cfg)
 		if err != nil {
@@ -212,10 +208,7 @@ func TestConnectRefuses(t *testing.T) {
 		"sasl.username=alice":                 "sasl.username",
 	} {
 		var p prodlab.ClientProps
-		if err := p.SetPair("security.protocol=SSL"); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.SetPair(kv); err != nil {
+		if err := p.SetPair("security.protocol=SSL", kv); err != nil {
 			t.Fatal(err)
 		}
 		_, err := clientopts.Connect(p, nil)
