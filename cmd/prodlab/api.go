@@ -30,7 +30,7 @@ type apiConfig struct {
 	producer  prodlab.Config
 	storeSize int
 	storeTTL  time.Duration
-	allowed   hostList
+	allowed   []string
 	pprof     string
 }
 
@@ -39,7 +39,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	fs := newFlagSet("api", stderr, "")
 	fs.StringVar(&c.engine, "engine", prodlab.Franz, "producer engine: franz (franz-go, pure Go) or librdkafka (cgo)")
 	fs.StringVar(&c.listen, "listen", "", "address the API listens on (default 127.0.0.1:18080 for franz, 127.0.0.1:18081 for librdkafka)")
-	fs.Var(&c.allowed, "allowed-host", allowedHostUsage)
+	addAllowedHosts(fs, &c.allowed)
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
 	fs.StringVar(&c.pprof, "pprof", "", pprofUsage)

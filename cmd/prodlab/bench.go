@@ -85,10 +85,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		}
 		all = append(all, peers...)
 		c.procs = []bench.ProcsOpt{bench.Peers(all...), bench.PeerWarmup(*peerWarm), bench.CellDuration(*cell),
-			bench.Repetitions(*reps), bench.Connections(*conns), bench.ProcsMode(m), bench.ServerCPUs(*serverCPUs)}
-		if *profDir != "" {
-			c.procs = append(c.procs, bench.ProfileDir(*profDir))
-		}
+			bench.Repetitions(*reps), bench.Connections(*conns), bench.ProcsMode(m), bench.ServerCPUs(*serverCPUs), bench.ProfileDir(*profDir)}
 		return c, nil
 	}
 	var levels []int
@@ -104,10 +101,8 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		return c, errors.New("-engines: name at least one engine")
 	}
 	c.opts = []bench.Opt{bench.Engines(names...), bench.Concurrency(levels...), bench.Duration(*dur), bench.Warmup(*warm),
-		bench.Mode(m), bench.AsyncSends(*async), bench.AsyncConcurrency(*asyncConc), bench.Backoff(*backoff), bench.NoProxy(*noProxy), bench.Relay(*relay)}
-	if *heapDir != "" {
-		c.opts = append(c.opts, bench.HeapProfiles(*heapDir))
-	}
+		bench.Mode(m), bench.AsyncSends(*async), bench.AsyncConcurrency(*asyncConc), bench.Backoff(*backoff), bench.NoProxy(*noProxy),
+		bench.Relay(*relay), bench.HeapProfiles(*heapDir)}
 	return c, nil
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"net"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,9 +12,9 @@ import (
 	"github.com/prodlab/prodlab/internal/portowner"
 )
 
-// busyPort matches the port of a bind error's text, for errors that lost
-// their *net.OpError on the way.
-var busyPort = regexp.MustCompile(`:(\d+): bind: address already in use`)
+// busyPort matches the port in a bind error's text (a *net.OpError's, or
+// one that lost it on the way).
+var busyPort = regexp.MustCompile(`:([1-9]\d*): bind: address already in use`)
 
 // explainBusy names the process holding the port of an "address already
 // in use" error, and how to free it if it is another prodlab or a Docker
@@ -24,19 +23,11 @@ func explainBusy(err error) error {
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		return err
 	}
-	port := 0
-	var op *net.OpError
-	if errors.As(err, &op) && op.Addr != nil {
-		if ta, ok := op.Addr.(*net.TCPAddr); ok {
-			port = ta.Port
-		}
-	}
-	if m := busyPort.FindStringSubmatch(err.Error()); port == 0 && m != nil {
-		port, _ = strconv.Atoi(m[1])
-	}
-	if port == 0 {
+	m := busyPort.FindStringSubmatch(err.Error())
+	if m == nil {
 		return err
 	}
+	port, _ := strconv.Atoi(m[1])
 	p, perr := listenerOf(port)
 	switch {
 	case perr != nil:

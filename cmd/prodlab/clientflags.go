@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"flag"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,15 +107,11 @@ func (c connConfig) with(ctx context.Context, f func(*admin.Client) error) error
 	if tc, err := toxiclient.New(c.toxiproxy); c.toxiproxy != "" && err == nil {
 		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		up, _ = tc.Upstreams(bctx)
-		var ps target.Proxies
 		if !c.explicit && up != nil {
 			m, _ := tc.Proxies(bctx)
-			for _, p := range m {
-				ps = append(ps, p)
-			}
+			bootstrap = target.LabBootstrap(slices.Collect(maps.Values(m)), bootstrap)
 		}
 		cancel()
-		bootstrap = target.LabBootstrap(ps, bootstrap)
 	}
 	p, err := direct.New(direct.Bootstrap(bootstrap...), direct.Bypass(up), direct.Props(c.client))
 	if err != nil {

@@ -105,27 +105,25 @@ func flagText(err error) string {
 			continue
 		}
 		var args []any
-		for i, n := range fe.re.SubexpNames() {
+		for i, n := range fe.re.SubexpNames()[1:] { // every group is named
 			if n == "why" {
-				args = append(args, n, whyText(m[i]))
-			} else if n != "" {
-				args = append(args, n, m[i])
+				m[i+1] = whyText(m[i+1])
 			}
+			args = append(args, n, m[i+1])
 		}
 		return i18n.T(fe.id, args...)
 	}
 	return err.Error()
 }
 
+var badDuration = regexp.MustCompile(`^time: (?:invalid|missing unit in) duration (".*")$`)
+
 // whyText translates the reasons strconv and time give for a bad value.
 func whyText(why string) string {
-	switch why {
-	case "parse error":
-		return i18n.T("cli.flag.why.parse")
-	case "value out of range":
-		return i18n.T("cli.flag.why.range")
+	if id, ok := map[string]string{"parse error": "cli.flag.why.parse", "value out of range": "cli.flag.why.range"}[why]; ok {
+		return i18n.T(id)
 	}
-	if m := regexp.MustCompile(`^time: (?:invalid|missing unit in) duration (".*")$`).FindStringSubmatch(why); m != nil {
+	if m := badDuration.FindStringSubmatch(why); m != nil {
 		return i18n.T("cli.flag.why.duration", "value", m[1])
 	}
 	return why

@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,14 +30,6 @@ func langFlag(args []string, getenv func(string) string) (i18n.Lang, []string, e
 		return lang, nil, &exitError{code: 2, err: err}
 	}
 	return lang, rest, nil
-}
-
-// setLang makes the language of args (or of the environment) the
-// process's, and returns args without --lang.
-func setLang(args []string) ([]string, error) {
-	l, rest, err := langFlag(args, os.Getenv)
-	i18n.Set(l)
-	return rest, err
 }
 
 // takeFlags takes the flags called names (-name or --name, the value
@@ -101,12 +92,12 @@ func logFlags(args []string) (logConfig, []string, error) {
 	return c, rest, err
 }
 
-// logLevel is the default logger's level; 'up --verbose' lowers it to
-// debug unless --log-level was given.
-var logLevel = new(slog.LevelVar)
-
-// logExplicit records that --log-level was given.
-var logExplicit bool
+// The default logger's level, and whether --log-level set it: 'up
+// --verbose' lowers it to debug unless so.
+var (
+	logLevel    = new(slog.LevelVar)
+	logExplicit bool
+)
 
 // install makes c's logger, writing to w, the default one.
 func (c logConfig) install(w io.Writer) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -11,22 +12,19 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
-// hostList is a repeatable --allowed-host flag.
-type hostList []string
-
-func (h *hostList) String() string { return strings.Join(*h, ",") }
-
-func (h *hostList) Set(v string) error {
-	for _, n := range prodlab.SplitList(v) {
-		if err := httpguard.CheckHost(n); err != nil {
-			return err
+// addAllowedHosts registers the repeatable --allowed-host on fs: each
+// value is a comma-separated list of hosts, checked and added to hosts.
+func addAllowedHosts(fs *flag.FlagSet, hosts *[]string) {
+	fs.Func("allowed-host", "a host name the HTTP listeners accept in the Host header, besides localhost and IP addresses (repeatable; .example.com allows its subdomains)", func(v string) error {
+		for _, n := range prodlab.SplitList(v) {
+			if err := httpguard.CheckHost(n); err != nil {
+				return err
+			}
+			*hosts = append(*hosts, n)
 		}
-		*h = append(*h, n)
-	}
-	return nil
+		return nil
+	})
 }
-
-const allowedHostUsage = "a host name the HTTP listeners accept in the Host header, besides localhost and IP addresses (repeatable; .example.com allows its subdomains)"
 
 // loopback reports whether host only reaches this machine.
 func loopback(host string) bool {

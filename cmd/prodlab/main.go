@@ -53,7 +53,8 @@ func main() {
 
 // run dispatches args to a subcommand.
 func run(ctx context.Context, args []string) error {
-	args, err := setLang(args)
+	l, args, err := langFlag(args, os.Getenv)
+	i18n.Set(l)
 	if err != nil {
 		return err
 	}

@@ -24,15 +24,13 @@ func init() {
 
 // topicConfig is a parsed 'prodlab topic' command line.
 type topicConfig struct {
-	conn        connConfig
-	action      string // create, list, describe or delete
-	spec        admin.TopicSpec
-	internal    bool
-	allConfigs  bool
-	ifExists    bool
-	json        bool
-	partitions  int
-	replication int
+	conn       connConfig
+	action     string // create, list, describe or delete
+	spec       admin.TopicSpec
+	internal   bool
+	allConfigs bool
+	ifExists   bool
+	json       bool
 }
 
 // topicFlags parses the arguments of 'prodlab topic'.
@@ -41,8 +39,8 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	var configs listFlag
 	fs := newFlagSet("topic", stderr, "topic.usage")
 	c.conn.addFlags(fs, "command-config", "timeout", "bound on each request to the brokers")
-	fs.IntVar(&c.partitions, "partitions", -1, "create: partition count (default: the broker's num.partitions)")
-	fs.IntVar(&c.replication, "replication-factor", -1, "create: replicas per partition (default: the broker's default.replication.factor)")
+	partitions := fs.Int("partitions", -1, "create: partition count (default: the broker's num.partitions)")
+	replication := fs.Int("replication-factor", -1, "create: replicas per partition (default: the broker's default.replication.factor)")
 	fs.Var(&configs, "config", "create: topic config k=v, repeatable (such as cleanup.policy=compact)")
 	fs.BoolVar(&c.spec.IfNotExists, "if-not-exists", false, "create: succeed if the topic already exists")
 	fs.BoolVar(&c.ifExists, "if-exists", false, "delete: succeed if the topic does not exist")
@@ -54,12 +52,8 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 		return c, err
 	}
 	c.action = pos[0]
-	want := 2
-	switch c.action {
-	case "create", "describe", "delete":
-	case "list":
-		want = 1
-	default:
+	want, ok := map[string]int{"create": 2, "describe": 2, "delete": 2, "list": 1}[c.action] // positional arguments
+	if !ok {
 		return c, usageError("topic.badAction", "action", strconv.Quote(c.action))
 	}
 	if len(pos) < want {
@@ -77,12 +71,12 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	for _, f := range []struct {
 		name   string
 		v, max int
-	}{{"--partitions", c.partitions, 1 << 20}, {"--replication-factor", c.replication, 1 << 14}} {
+	}{{"--partitions", *partitions, 1 << 20}, {"--replication-factor", *replication, 1 << 14}} {
 		if f.v < -1 || f.v == 0 || f.v > f.max {
 			return c, usageError("cli.oneOrMore", "flag", f.name, "value", f.v)
 		}
 	}
-	c.spec.Partitions, c.spec.ReplicationFactor = int32(c.partitions), int16(c.replication)
+	c.spec.Partitions, c.spec.ReplicationFactor = int32(*partitions), int16(*replication)
 	if len(configs) > 0 {
 		c.spec.Configs = map[string]string{}
 		for _, kv := range configs {
@@ -184,13 +178,8 @@ func printDescription(w io.Writer, d admin.TopicDescription) error {
 	return err
 }
 
-func ints(s []int32) string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = fmt.Sprint(v)
-	}
-	return strings.Join(out, ",")
-}
+// ints is s as 1,2,3.
+func ints(s []int32) string { return strings.Trim(strings.ReplaceAll(fmt.Sprint(s), " ", ","), "[]") }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,7 +33,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	cfg := lab.DefaultConfig()
 	fs := newFlagSet("up", stderr, "")
 	fs.StringVar(&cfg.Host, "host", cfg.Host, "interface every listener binds")
-	fs.Var((*hostList)(&cfg.AllowedHosts), "allowed-host", allowedHostUsage)
+	addAllowedHosts(fs, &cfg.AllowedHosts)
 	fs.IntVar(&cfg.Brokers, "brokers", cfg.Brokers, "embedded broker count: 1 or 3")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "where the embedded cluster keeps its data (empty: in memory)")
 	fs.IntVar(&cfg.MaxFrameBytes, "max-frame-bytes", cfg.MaxFrameBytes, "embedded brokers: the longest Kafka request frame read, as Kafka's socket.request.max.bytes; a connection announcing a longer one is closed")
@@ -77,7 +78,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	if *kafka != "" {
 		cfg.External = prodlab.SplitList(*kafka)
 		cfg.Upstreams = prodlab.SplitList(*upstreams) // empty: one per broker the cluster reports
-		for _, a := range append(append([]string(nil), cfg.External...), cfg.Upstreams...) {
+		for _, a := range slices.Concat(cfg.External, cfg.Upstreams) {
 			if err := checkHostPort(a); err != nil {
 				return cfg, err
 			}
@@ -87,10 +88,7 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	} else if cfg.Producer.Client.String() != "" {
 		return cfg, i18n.Errorf("up.clientNeedsKafka")
 	}
-	if err := cfg.Producer.Validate(); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+	return cfg, cfg.Producer.Validate()
 }
 
 func upRun(ctx context.Context, cfg lab.Config, stdout io.Writer) error {
@@ -165,11 +163,11 @@ func printBanner(w io.Writer, l *lab.Lab) {
 	// Labels fill at least 26 columns, as wide as the longest one.
 	tw := tabwriter.NewWriter(w, 29, 0, 1, ' ', 0)
 	row := func(label, value string) { fmt.Fprintf(tw, "  %s\t%s\n", label, value) }
+	kafka := "up.banner.external"
 	if l.Cluster() != nil {
-		row(i18n.T("up.banner.embedded"), strings.Join(l.DirectAddrs(), ", "))
-	} else {
-		row(i18n.T("up.banner.external"), strings.Join(l.DirectAddrs(), ", "))
+		kafka = "up.banner.embedded"
 	}
+	row(i18n.T(kafka), strings.Join(l.DirectAddrs(), ", "))
 	row(i18n.T("up.banner.faults"), l.FaultMode().Describe())
 	if l.FaultMode() == lab.Relayed {
 		row(i18n.T("up.banner.bootstrap"), i18n.T("up.banner.bootstrapAll", "addr", strings.Join(l.ProxyAddrs(), ",")))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,19 +59,16 @@ func writeVersion(w io.Writer, bi *debug.BuildInfo, librdkafka string) error {
 	if set["GOOS"] != "" {
 		platform = set["GOOS"] + "/" + set["GOARCH"]
 	}
-	if librdkafka == "" {
-		librdkafka = "not in this build (built with CGO_ENABLED=0)"
-	}
-	rows := [][2]string{{"revision", rev}, {"go", bi.GoVersion + " " + platform}}
+	var b strings.Builder
+	row := func(name, value string) { fmt.Fprintf(&b, "  %-19s %s\n", name, value) }
+	fmt.Fprintf(&b, "prodlab %s (%s)\n", cmp.Or(bi.Main.Version, "unknown"), cmp.Or(bi.Main.Path, "unknown"))
+	row("revision", rev)
+	row("go", bi.GoVersion+" "+platform)
 	deps := depVersions(bi)
 	for _, m := range versionModules {
-		rows = append(rows, [2]string{m.name, orUnknown(deps[m.path])})
+		row(m.name, cmp.Or(deps[m.path], "unknown"))
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "prodlab %s (%s)\n", orUnknown(bi.Main.Version), orUnknown(bi.Main.Path))
-	for _, r := range append(rows, [2]string{"librdkafka", librdkafka}) {
-		fmt.Fprintf(&b, "  %-19s %s\n", r[0], r[1])
-	}
+	row("librdkafka", cmp.Or(librdkafka, "not in this build (built with CGO_ENABLED=0)"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -80,17 +78,8 @@ func writeVersion(w io.Writer, bi *debug.BuildInfo, librdkafka string) error {
 func depVersions(bi *debug.BuildInfo) map[string]string {
 	deps := map[string]string{}
 	for _, d := range bi.Deps {
-		if d.Replace != nil {
-			d = d.Replace
-		}
+		d = cmp.Or(d.Replace, d)
 		deps[d.Path] = d.Version
 	}
 	return deps
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }
