@@ -106,13 +106,8 @@ func consumeRun(ctx context.Context, c consumeConfig, stdout, stderr io.Writer) 
 }
 
 func stopReason(s admin.Stop, idle time.Duration) string {
-	switch s {
-	case admin.StopEnd:
-		return i18n.T("consume.stop.end")
-	case admin.StopIdle:
-		return i18n.T("consume.stop.idle", "idle", idle)
-	case admin.StopMax:
-		return i18n.T("consume.stop.max")
+	if id, ok := map[admin.Stop]string{admin.StopEnd: "consume.stop.end", admin.StopIdle: "consume.stop.idle", admin.StopMax: "consume.stop.max"}[s]; ok {
+		return i18n.T(id, "idle", idle)
 	}
 	return strconv.Quote(string(s))
 }

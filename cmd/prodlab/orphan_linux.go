@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,14 +26,7 @@ func exitWithGoRun() {
 	// The kernel signals when the go tool's thread that forked us exits;
 	// the go tool keeps its threads until it exits.
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0)
-	// The parent may have died before prctl; and should the forking thread
-	// ever exit first, the parent's death is still seen here.
-	go func() {
-		for ; ; time.Sleep(time.Second) {
-			if os.Getppid() != ppid {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
-				return
-			}
-		}
-	}()
+	if os.Getppid() != ppid { // it died before prctl
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}
 }
