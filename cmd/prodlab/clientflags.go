@@ -53,8 +53,8 @@ func (c *clientFlags) props(bootstrapFlag, env string) (p prodlab.ClientProps, b
 		return p, nil, err
 	}
 	s, err := p.Security()
-	_, inEnv := os.LookupEnv(env)
-	if err != nil || flagSet(c.fs, bootstrapFlag) || env != "" && inEnv {
+	_, inEnv := os.LookupEnv(env) // false for ""
+	if err != nil || flagSet(c.fs, bootstrapFlag) || inEnv {
 		return p, nil, err
 	}
 	return p, s.Bootstrap, nil

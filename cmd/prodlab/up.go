@@ -63,11 +63,10 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	if engine.Built(prodlab.Librdkafka) || flagSet(fs, "librdkafka-port") {
 		cfg.APIPorts[prodlab.Librdkafka] = *rdkafkaPort
 	}
-	mode, err := lab.ParseFaultMode(*faults)
-	if err != nil {
+	var err error
+	if cfg.Faults, err = lab.ParseFaultMode(*faults); err != nil {
 		return cfg, err
 	}
-	cfg.Faults = mode
 	var boot []string
 	if cfg.Producer.Client, boot, err = client.props("kafka", ""); err != nil {
 		return cfg, err
