@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -59,14 +58,13 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	if len(boot) > 0 {
 		c.producer.Bootstrap = boot
 	}
-	if c.listen == "" {
-		port, ok := prodlab.DefaultPorts.APIs()[c.engine]
-		if !ok {
-			return c, fmt.Errorf("--engine %q is unknown: %s", c.engine, strings.Join(engine.Names(), " or "))
-		}
-		c.listen = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	port, known := prodlab.DefaultPorts.APIs()[c.engine]
+	if c.listen == "" && !known {
+		return c, fmt.Errorf("--engine %q is unknown: %s", c.engine, strings.Join(engine.Names(), " or "))
+	} else if c.listen == "" {
+		c.listen = prodlab.Loopback(port)
 	}
-	if _, known := prodlab.DefaultPorts.APIs()[c.engine]; known && !engine.Built(c.engine) {
+	if known && !engine.Built(c.engine) {
 		return c, engine.NotBuiltError(c.engine)
 	}
 	return c, c.producer.Validate()

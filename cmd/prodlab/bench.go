@@ -68,6 +68,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	if err != nil {
 		return c, fmt.Errorf("-mode: %w", err)
 	}
+	names := prodlab.SplitList(*engines)
 	if *procs {
 		if *quick {
 			*peerWarm, *cell, *reps = 5*time.Second, 5*time.Second, 1
@@ -77,7 +78,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 			return c, err
 		}
 		var all []bench.Peer
-		for _, e := range prodlab.SplitList(*engines) {
+		for _, e := range names {
 			if !engine.Built(e) {
 				return c, engine.NotBuiltError(e)
 			}
@@ -96,7 +97,6 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		}
 		levels = append(levels, n)
 	}
-	names := prodlab.SplitList(*engines)
 	if len(names) == 0 {
 		return c, errors.New("-engines: name at least one engine")
 	}

@@ -175,10 +175,7 @@ func commandLine(name string, fs *flag.FlagSet) string {
 				fmt.Fprintf(&b, " --%s=%s", f.Name, v)
 				continue
 			}
-			dash := "--"
-			if len(f.Name) == 1 {
-				dash = "-"
-			}
+			dash := strings.Repeat("-", min(len(f.Name), 2)) // -X, --name
 			fmt.Fprintf(&b, " %s%s %s", dash, f.Name, shellQuote(v))
 		}
 	})
