@@ -42,7 +42,7 @@ const (
 	TargetRSS       = 200 << 20
 )
 
-// cfg is the configuration of a run; defaults live in Run.
+// cfg is the configuration of Run and RunProcs; defaults live in newCfg.
 type cfg struct {
 	engines     []string
 	concurrency []int
@@ -56,9 +56,17 @@ type cfg struct {
 	relay       bool
 	progress    io.Writer
 	heapDir     string
+	// RunProcs only.
+	peers       []Peer
+	reps        int
+	conns       int
+	serverCPUs  string
+	profileDir  string
+	readyWithin time.Duration
 }
 
-// Opt configures a run.
+// Opt configures Run or RunProcs; an option that one of them does not
+// read is ignored there.
 type Opt func(*cfg)
 
 // Engines sets the engines to measure, default every registered engine.
@@ -67,10 +75,13 @@ func Engines(names ...string) Opt { return func(c *cfg) { c.engines = names } }
 // Concurrency sets the sync concurrency levels, default 1, 16 and 64.
 func Concurrency(levels ...int) Opt { return func(c *cfg) { c.concurrency = levels } }
 
-// Duration sets how long each sync phase measures, default 5s.
+// Duration sets how long each sync phase (RunProcs: each cell) measures,
+// default 5s (RunProcs: 15s).
 func Duration(d time.Duration) Opt { return func(c *cfg) { c.duration = d } }
 
-// Warmup sets the unmeasured load run before each sync phase, default 500ms.
+// Warmup sets the unmeasured load run before each sync phase, default
+// 500ms; for RunProcs, the sync load each peer gets once before any
+// measure, default 30s.
 func Warmup(d time.Duration) Opt { return func(c *cfg) { c.warmup = d } }
 
 // Mode sets the producer mode of every send, default prodlab.Idempotent.
@@ -93,12 +104,33 @@ func NoProxy(on bool) Opt { return func(c *cfg) { c.noProxy = on } }
 // advertises its own address, default false.
 func Relay(on bool) Opt { return func(c *cfg) { c.relay = on } }
 
-// Progress receives one line per finished phase, default none.
+// Progress receives one line per finished phase (RunProcs: per measured
+// cell), default none.
 func Progress(w io.Writer) Opt { return func(c *cfg) { c.progress = w } }
 
 // HeapProfiles writes a heap profile at the last accepted async send to
 // dir/heap-<engine>.pprof, default none.
 func HeapProfiles(dir string) Opt { return func(c *cfg) { c.heapDir = dir } }
+
+// Peers sets the APIs RunProcs measures side by side; at least one.
+func Peers(p ...Peer) Opt { return func(c *cfg) { c.peers = p } }
+
+// Repetitions sets RunProcs's interleaved repetitions, default 3.
+func Repetitions(n int) Opt { return func(c *cfg) { c.reps = n } }
+
+// Connections sets RunProcs's concurrent senders, each on its own
+// keep-alive connection, default 64.
+func Connections(n int) Opt { return func(c *cfg) { c.conns = n } }
+
+// ServerCPUs pins every RunProcs peer with taskset -c list (such as "1"),
+// default no pinning.
+func ServerCPUs(list string) Opt { return func(c *cfg) { c.serverCPUs = list } }
+
+// ProfileDir writes CPU and allocation profiles of the first sync and
+// async cells of each RunProcs peer with {pprof} to
+// dir/<peer>-<cell>-{cpu,allocs}.pprof, default none. dir is created if
+// missing.
+func ProfileDir(dir string) Opt { return func(c *cfg) { c.profileDir = dir } }
 
 // Report holds every figure of one run.
 type Report struct {
@@ -158,22 +190,8 @@ type Async struct {
 // Run measures every engine, one after the other, each on its own embedded
 // lab so that one engine's memory does not count against another's.
 func Run(ctx context.Context, opts ...Opt) (*Report, error) {
-	c := cfg{
-		engines:     engine.Names(),
-		concurrency: []int{1, 16, 64},
-		duration:    5 * time.Second,
-		warmup:      500 * time.Millisecond,
-		mode:        prodlab.Idempotent,
-		asyncSends:  1000000,
-		asyncConc:   64,
-		backoff:     10 * time.Millisecond,
-		noProxy:     true,
-		progress:    io.Discard,
-	}
-	for _, o := range opts {
-		o(&c)
-	}
-	if err := c.validate(); err != nil {
+	c, err := newCfg(opts, 500*time.Millisecond, 5*time.Second)
+	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Machine: machine(), Mode: c.mode, Relay: c.relay, Duration: c.duration, AsyncConc: c.asyncConc,
@@ -190,7 +208,15 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	return rep, nil
 }
 
-func (c *cfg) validate() error {
+// newCfg applies opts over the defaults, with warmup and duration for
+// defaults of those two, and checks the result.
+func newCfg(opts []Opt, warmup, duration time.Duration) (cfg, error) {
+	c := cfg{engines: engine.Names(), concurrency: []int{1, 16, 64}, duration: duration, warmup: warmup,
+		mode: prodlab.Idempotent, asyncSends: 1000000, asyncConc: 64, backoff: 10 * time.Millisecond,
+		noProxy: true, progress: io.Discard, reps: 3, conns: 64, readyWithin: 3 * time.Minute}
+	for _, o := range opts {
+		o(&c)
+	}
 	var errs []error
 	if len(c.engines) == 0 {
 		errs = append(errs, errors.New("no engine to measure"))
@@ -203,7 +229,7 @@ func (c *cfg) validate() error {
 	if len(c.concurrency) == 0 {
 		errs = append(errs, errors.New("no concurrency level"))
 	}
-	for _, n := range c.concurrency {
+	for _, n := range slices.Concat(c.concurrency, []int{c.asyncConc, c.conns}) {
 		if n < 1 || n > 4096 {
 			errs = append(errs, fmt.Errorf("concurrency %d is outside 1..4096", n))
 		}
@@ -217,13 +243,13 @@ func (c *cfg) validate() error {
 	if c.asyncSends < 0 {
 		errs = append(errs, fmt.Errorf("async sends %d is negative", c.asyncSends))
 	}
-	if c.asyncConc < 1 || c.asyncConc > 4096 {
-		errs = append(errs, fmt.Errorf("async concurrency %d is outside 1..4096", c.asyncConc))
-	}
 	if c.backoff < 0 {
 		errs = append(errs, errors.New("backoff is negative"))
 	}
-	return errors.Join(errs...)
+	if c.reps < 1 {
+		errs = append(errs, fmt.Errorf("repetitions %d: want at least 1", c.reps))
+	}
+	return c, errors.Join(errs...)
 }
 
 // benchTopicConfigs keeps the bench topic's log small, so that the memory

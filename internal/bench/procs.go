@@ -45,55 +45,6 @@ func GoPeer(exe, name string) Peer {
 	return Peer{Name: name, Command: fmt.Sprintf("%q api --engine %s --listen {addr} --pprof {pprof}", exe, name)}
 }
 
-// procsConfig is the configuration of RunProcs; defaults live there.
-type procsConfig struct {
-	peers       []Peer
-	warmup      time.Duration
-	duration    time.Duration
-	reps        int
-	conc        int
-	mode        prodlab.Mode
-	backoff     time.Duration
-	serverCPUs  string
-	profileDir  string
-	progress    io.Writer
-	readyWithin time.Duration
-}
-
-// ProcsOpt configures RunProcs.
-type ProcsOpt func(*procsConfig)
-
-// Peers sets the APIs measured side by side; at least one.
-func Peers(p ...Peer) ProcsOpt { return func(c *procsConfig) { c.peers = p } }
-
-// PeerWarmup sets the sync load each peer gets before any measure, default 30s.
-func PeerWarmup(d time.Duration) ProcsOpt { return func(c *procsConfig) { c.warmup = d } }
-
-// CellDuration sets how long each cell measures, default 15s.
-func CellDuration(d time.Duration) ProcsOpt { return func(c *procsConfig) { c.duration = d } }
-
-// Repetitions sets the interleaved repetitions, default 3.
-func Repetitions(n int) ProcsOpt { return func(c *procsConfig) { c.reps = n } }
-
-// Connections sets the concurrent senders, each on its own keep-alive
-// connection, default 64.
-func Connections(n int) ProcsOpt { return func(c *procsConfig) { c.conc = n } }
-
-// ProcsMode sets the producer mode of every send, default idempotent.
-func ProcsMode(m prodlab.Mode) ProcsOpt { return func(c *procsConfig) { c.mode = m } }
-
-// ServerCPUs pins every peer with taskset -c list (such as "1"), default
-// no pinning.
-func ServerCPUs(list string) ProcsOpt { return func(c *procsConfig) { c.serverCPUs = list } }
-
-// ProfileDir writes CPU and allocation profiles of the first sync and
-// async cells of each peer with {pprof} to dir/<peer>-<cell>-{cpu,allocs}.pprof,
-// default none. dir is created if missing.
-func ProfileDir(dir string) ProcsOpt { return func(c *procsConfig) { c.profileDir = dir } }
-
-// ProcsProgress receives one line per measured cell, default none.
-func ProcsProgress(w io.Writer) ProcsOpt { return func(c *procsConfig) { c.progress = w } }
-
 // Cell names.
 const (
 	CellSync  = "sync"
@@ -119,17 +70,13 @@ type ProcsReport struct {
 // RunProcs starts one embedded lab and each peer in its own process on
 // the lab's proxies, warms each one, then measures sync and async cells,
 // the peers interleaved in each repetition, from this process.
-func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error) {
-	c := procsConfig{warmup: 30 * time.Second, duration: 15 * time.Second, reps: 3, conc: 64,
-		mode: prodlab.Idempotent, backoff: 10 * time.Millisecond, progress: io.Discard, readyWithin: 3 * time.Minute}
-	for _, o := range opts {
-		o(&c)
+func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
+	c, err := newCfg(opts, 30*time.Second, 15*time.Second)
+	if err == nil && len(c.peers) == 0 {
+		err = errors.New("no peer to measure")
 	}
-	switch {
-	case len(c.peers) == 0:
-		return nil, errors.New("no peer to measure")
-	case c.duration <= 0 || c.warmup < 0 || c.reps < 1 || c.conc < 1 || c.conc > 4096:
-		return nil, errors.New("duration must be positive, warm-up not negative, repetitions and connections (1..4096) at least 1")
+	if err != nil {
+		return nil, err
 	}
 	if _, err := procStat(os.Getpid()); err != nil {
 		return nil, fmt.Errorf("per-process CPU: %w", err)
@@ -145,7 +92,7 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 		return nil, err
 	}
 	defer b.close()
-	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conc, Warmup: c.warmup, Duration: c.duration,
+	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conns, Warmup: c.warmup, Duration: c.duration,
 		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{}, RSS: map[string]uint64{}}
 	var procs []*proc
 	defer func() {
@@ -164,11 +111,11 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 		procs = append(procs, p)
 		rep.Peers = append(rep.Peers, pe.Name)
 	}
-	hc := httpClient(c.conc)
+	hc := httpClient(c.conns)
 	defer hc.CloseIdleConnections()
 	for _, p := range procs {
 		fmt.Fprintf(c.progress, "%s: warming up %v\n", p.name, c.warmup)
-		load(ctx, c.conc, forDuration(c.warmup), p.send(hc, &c, prodlab.Sync, "warm"))
+		load(ctx, c.conns, forDuration(c.warmup), p.send(hc, &c, prodlab.Sync, "warm"))
 		if err := p.quiesce(ctx); err != nil {
 			return rep, err
 		}
@@ -211,7 +158,7 @@ type proc struct {
 	seq                     atomic.Int64
 }
 
-func startPeer(ctx context.Context, c *procsConfig, pe Peer, bootstrap, topic string) (*proc, error) {
+func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -284,7 +231,7 @@ func (p *proc) stop() {
 
 // send returns a sendFunc posting sendMode sends with unique eventIds; an
 // async 503 is retried after the backoff.
-func (p *proc) send(hc *http.Client, c *procsConfig, sendMode prodlab.SendMode, prefix string) sendFunc {
+func (p *proc) send(hc *http.Client, c *cfg, sendMode prodlab.SendMode, prefix string) sendFunc {
 	cl, cerr := api.NewClient(p.url, httpjson.WithHTTPClient(hc))
 	return func(ctx context.Context, w, seq int) error {
 		if cerr != nil {
@@ -302,7 +249,7 @@ func (p *proc) send(hc *http.Client, c *procsConfig, sendMode prodlab.SendMode, 
 }
 
 // measure runs one cell against p and reads p's own CPU time around it.
-func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cell string, r int) (Result, error) {
+func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, cell string, r int) (Result, error) {
 	sm := prodlab.Sync
 	if cell == CellAsync {
 		sm = prodlab.Async
@@ -320,7 +267,7 @@ func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cel
 	if err != nil {
 		return Result{}, err
 	}
-	res := load(ctx, c.conc, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
+	res := load(ctx, c.conns, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
 	cpu1, err := procStat(p.cmd.Process.Pid)
 	if err != nil {
 		return Result{}, err
