@@ -281,10 +281,10 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	viaEngine := directSend(a.Engine, b.topic, c.mode, "direct")
 	for _, n := range c.concurrency {
 		row := SyncRow{Concurrency: n}
-		load(ctx, n, forDuration(c.warmup), viaAPI)
-		row.API = load(ctx, n, forDuration(c.duration), viaAPI)
-		load(ctx, n, forDuration(c.warmup), viaEngine)
-		row.Direct = load(ctx, n, forDuration(c.duration), viaEngine)
+		load(ctx, n, maxSamples, forDuration(c.warmup), viaAPI)
+		row.API = load(ctx, n, maxSamples, forDuration(c.duration), viaAPI)
+		load(ctx, n, maxSamples, forDuration(c.warmup), viaEngine)
+		row.Direct = load(ctx, n, maxSamples, forDuration(c.duration), viaEngine)
 		if err := ctx.Err(); err != nil {
 			return er, err
 		}
@@ -384,8 +384,8 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	send := directSend(eng, "prodlab-bench", c.mode, "noproxy")
 	var out []Result
 	for _, n := range c.concurrency {
-		load(ctx, n, forDuration(c.warmup), send)
-		r := load(ctx, n, forDuration(c.duration), send)
+		load(ctx, n, maxSamples, forDuration(c.warmup), send)
+		r := load(ctx, n, maxSamples, forDuration(c.duration), send)
 		fmt.Fprintf(c.progress, "%s direct without toxiproxy c=%d: %.0f/s p50 %v p99 %v (%d errors)\n", name, n, r.Rate, r.P50, r.P99, r.Errors)
 		out = append(out, r)
 	}
@@ -409,43 +409,25 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 	if err != nil {
 		return nil, err
 	}
-	var accepted, rejected, errs atomic.Int64
-	var firstErr atomic.Pointer[error]
+	var accepted, rejected atomic.Int64
 	var burstOnce sync.Once
-	cpu0 := cpuTime()
 	start := time.Now()
-	next := forCount(int64(c.asyncSends))
-	var wg sync.WaitGroup
-	for w := range c.asyncConc {
-		wg.Go(func() {
-			for seq := 0; ctx.Err() == nil && next(); seq++ {
-				p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
-				r, err := sendAsync(ctx, cl, p, c.backoff, func() {
-					burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
-					rejected.Add(1)
-				})
-				switch {
-				case ctx.Err() != nil:
-					return // the run fails
-				case err == nil && r.Status == "ACCEPTED":
-					accepted.Add(1)
-				default:
-					if err == nil {
-						err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
-					}
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, &err)
-				}
-			}
+	res := load(ctx, c.asyncConc, 0, forCount(int64(c.asyncSends)), func(ctx context.Context, w, seq int) error {
+		p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
+		r, err := sendAsync(ctx, cl, p, c.backoff, func() {
+			burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
+			rejected.Add(1)
 		})
-	}
-	wg.Wait()
-	as.Elapsed, as.CPU = time.Since(start), cpuTime()-cpu0
-	as.Accepted, as.Rejected, as.Errors = int(accepted.Load()), int(rejected.Load()), int(errs.Load())
-	if p := firstErr.Load(); p != nil {
-		as.FirstErr = *p
-	}
-	as.Rate = float64(as.Accepted) / as.Elapsed.Seconds()
+		if err == nil && r.Status != "ACCEPTED" {
+			err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
+		}
+		if err == nil {
+			accepted.Add(1)
+		}
+		return err
+	})
+	as.Accepted, as.Rejected, as.Errors, as.FirstErr = res.Sent, int(rejected.Load()), res.Errors, res.FirstErr
+	as.Elapsed, as.CPU, as.Rate = res.Elapsed, res.CPU, res.Rate
 	if as.BurstRate == 0 {
 		as.BurstRate = as.Rate
 	}
@@ -495,28 +477,21 @@ func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, err
 	return sum, err
 }
 
-// trimEvery applies the topics' retention on cl, if any, every 500ms until
-// stop.
+// trimEvery applies the topics' retention on cl, if any, now and every
+// 500ms until stop.
 func trimEvery(cl *broker.Cluster) (stop func()) {
 	if cl == nil {
 		return func() {}
 	}
 	cl.Kfake().ApplyRetention()
-	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				cl.Kfake().ApplyRetention()
-			}
+		for wait.For(ctx, 500*time.Millisecond) == nil {
+			cl.Kfake().ApplyRetention()
 		}
 	})
-	return func() { close(done); wg.Wait() }
+	return func() { cancel(); wg.Wait() }
 }
 
 // newTopic creates topic (3 partitions, benchTopicConfigs) on path's

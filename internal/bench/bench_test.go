@@ -160,7 +160,7 @@ func BenchmarkSend(b *testing.B) {
 			for _, c := range []int{1, 16, 64} {
 				b.Run(fmt.Sprintf("%s/%s/c=%d", a.Engine.Name(), path, c), func(b *testing.B) {
 					b.ReportAllocs()
-					r := load(b.Context(), c, forCount(int64(b.N)), paths[path])
+					r := load(b.Context(), c, maxSamples, forCount(int64(b.N)), paths[path])
 					if r.Errors > 0 {
 						b.Fatalf("%d errors, first: %v", r.Errors, r.FirstErr)
 					}

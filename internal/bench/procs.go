@@ -115,7 +115,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 	defer hc.CloseIdleConnections()
 	for _, p := range procs {
 		fmt.Fprintf(c.progress, "%s: warming up %v\n", p.name, c.warmup)
-		load(ctx, c.conns, forDuration(c.warmup), p.send(hc, &c, prodlab.Sync, "warm"))
+		load(ctx, c.conns, maxSamples, forDuration(c.warmup), p.send(hc, &c, prodlab.Sync, "warm"))
 		if err := p.quiesce(ctx); err != nil {
 			return rep, err
 		}
@@ -267,7 +267,7 @@ func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, cell string
 	if err != nil {
 		return Result{}, err
 	}
-	res := load(ctx, c.conns, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
+	res := load(ctx, c.conns, maxSamples, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
 	cpu1, err := procStat(p.cmd.Process.Pid)
 	if err != nil {
 		return Result{}, err
