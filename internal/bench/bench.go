@@ -57,12 +57,11 @@ type cfg struct {
 	progress    io.Writer
 	heapDir     string
 	// RunProcs only.
-	peers       []Peer
-	reps        int
-	conns       int
-	serverCPUs  string
-	profileDir  string
-	readyWithin time.Duration
+	peers      []Peer
+	reps       int
+	conns      int
+	serverCPUs string
+	profileDir string
 }
 
 // Opt configures Run or RunProcs; an option that one of them does not
@@ -213,7 +212,7 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 func newCfg(opts []Opt, warmup, duration time.Duration) (cfg, error) {
 	c := cfg{engines: engine.Names(), concurrency: []int{1, 16, 64}, duration: duration, warmup: warmup,
 		mode: prodlab.Idempotent, asyncSends: 1000000, asyncConc: 64, backoff: 10 * time.Millisecond,
-		noProxy: true, progress: io.Discard, reps: 3, conns: 64, readyWithin: 3 * time.Minute}
+		noProxy: true, progress: io.Discard, reps: 3, conns: 64}
 	for _, o := range opts {
 		o(&c)
 	}

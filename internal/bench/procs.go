@@ -93,7 +93,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 	}
 	defer b.close()
 	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conns, Warmup: c.warmup, Duration: c.duration,
-		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{}, RSS: map[string]uint64{}}
+		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{CellSync: {}, CellAsync: {}}, RSS: map[string]uint64{}}
 	var procs []*proc
 	defer func() {
 		for _, p := range procs {
@@ -122,9 +122,6 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 	}
 	for r := range c.reps {
 		for _, cell := range []string{CellSync, CellAsync} {
-			if rep.Cells[cell] == nil {
-				rep.Cells[cell] = map[string][]Result{}
-			}
 			for i := range procs {
 				p := procs[(i+r)%len(procs)] // rotate who goes first
 				pc, err := p.measure(ctx, hc, &c, cell, r)
@@ -193,7 +190,7 @@ func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*
 		p.stop()
 		return nil, err
 	}
-	readyCtx, cancel := context.WithTimeout(ctx, c.readyWithin)
+	readyCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	err = wait.Until(readyCtx, func() bool {
 		select {
