@@ -3,6 +3,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -237,9 +238,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		}
 		pc.Metadata = l.proxies
 	}
-	if pc.Logger == nil {
-		pc.Logger = l.cfg.Logger
-	}
+	pc.Logger = cmp.Or(pc.Logger, l.cfg.Logger)
 	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger, api.Observe(l.observeAPI))
 	if err != nil {
 		return nil, err
