@@ -276,7 +276,7 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	a := b.APIs()[0]
 	hc := httpClient(max(c.asyncConc, slices.Max(c.concurrency)))
 	defer hc.CloseIdleConnections()
-	viaAPI := apiSend(hc, a.URL, b.topic, c.mode, "api")
+	viaAPI := c.apiSend(hc, a.URL, b.topic, prodlab.Sync, "api")
 	viaEngine := directSend(a.Engine, b.topic, c.mode, "direct")
 	for _, n := range c.concurrency {
 		row := SyncRow{Concurrency: n}

@@ -152,7 +152,7 @@ func BenchmarkSend(b *testing.B) {
 	hc := httpClient(64)
 	for _, a := range l.APIs() {
 		paths := map[string]sendFunc{
-			"api":     apiSend(hc, a.URL, topic, prodlab.Idempotent, "b-api"),
+			"api":     (&cfg{mode: prodlab.Idempotent}).apiSend(hc, a.URL, topic, prodlab.Sync, "b-api"),
 			"handler": handlerSend(a.Handler(), topic, prodlab.Idempotent, "b-handler"),
 			"direct":  directSend(a.Engine, topic, prodlab.Idempotent, "b-direct"),
 		}

@@ -129,14 +129,21 @@ func httpClient(conc int) *http.Client {
 	}
 }
 
-// apiSend returns a sendFunc posting sync sends to the API at base.
-func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix string) sendFunc {
-	c, cerr := api.NewClient(base, httpjson.WithHTTPClient(hc))
+// apiSend returns a sendFunc posting sendMode sends in c's mode to the
+// API at base, eventId prefix-<worker>-<seq>; an async 503 is retried
+// after c's backoff.
+func (c *cfg) apiSend(hc *http.Client, base, topic string, sendMode prodlab.SendMode, prefix string) sendFunc {
+	cl, cerr := api.NewClient(base, httpjson.WithHTTPClient(hc))
 	return func(ctx context.Context, w, seq int) error {
 		if cerr != nil {
 			return cerr
 		}
-		_, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)})
+		p := api.SendParams{Mode: c.mode, SendMode: sendMode, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)}
+		if sendMode == prodlab.Async {
+			_, err := sendAsync(ctx, cl, p, c.backoff, func() {})
+			return err
+		}
+		_, err := cl.Send(ctx, p)
 		return err
 	}
 }

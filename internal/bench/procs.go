@@ -12,12 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -115,7 +113,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 	defer hc.CloseIdleConnections()
 	for _, p := range procs {
 		fmt.Fprintf(c.progress, "%s: warming up %v\n", p.name, c.warmup)
-		load(ctx, c.conns, maxSamples, forDuration(c.warmup), p.send(hc, &c, prodlab.Sync, "warm"))
+		load(ctx, c.conns, maxSamples, forDuration(c.warmup), c.apiSend(hc, p.url, p.topic, prodlab.Sync, "warm-"+p.name))
 		if err := p.quiesce(ctx); err != nil {
 			return rep, err
 		}
@@ -152,7 +150,6 @@ type proc struct {
 	log                     string // the file holding its output
 	cmd                     *exec.Cmd
 	exited                  chan struct{}
-	seq                     atomic.Int64
 }
 
 func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*proc, error) {
@@ -226,25 +223,6 @@ func (p *proc) stop() {
 	}
 }
 
-// send returns a sendFunc posting sendMode sends with unique eventIds; an
-// async 503 is retried after the backoff.
-func (p *proc) send(hc *http.Client, c *cfg, sendMode prodlab.SendMode, prefix string) sendFunc {
-	cl, cerr := api.NewClient(p.url, httpjson.WithHTTPClient(hc))
-	return func(ctx context.Context, w, seq int) error {
-		if cerr != nil {
-			return cerr
-		}
-		sp := api.SendParams{Mode: c.mode, SendMode: sendMode, Topic: p.topic,
-			EventID: prefix + "-" + p.name + "-" + strconv.FormatInt(p.seq.Add(1), 10)}
-		if sendMode == prodlab.Async {
-			_, err := sendAsync(ctx, cl, sp, c.backoff, func() {})
-			return err
-		}
-		_, err := cl.Send(ctx, sp)
-		return err
-	}
-}
-
 // measure runs one cell against p and reads p's own CPU time around it.
 func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, cell string, r int) (Result, error) {
 	sm := prodlab.Sync
@@ -264,7 +242,7 @@ func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, cell string
 	if err != nil {
 		return Result{}, err
 	}
-	res := load(ctx, c.conns, maxSamples, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
+	res := load(ctx, c.conns, maxSamples, forDuration(c.duration), c.apiSend(hc, p.url, p.topic, sm, cell+strconv.Itoa(r)+"-"+p.name))
 	cpu1, err := procStat(p.cmd.Process.Pid)
 	if err != nil {
 		return Result{}, err
