@@ -25,8 +25,8 @@ type benchConfig struct {
 	opts       []bench.Opt
 	out        string
 	cpuProfile string
-	// procs, when set, runs the side-by-side benchmark instead.
-	procs []bench.ProcsOpt
+	// procs runs the side-by-side benchmark instead.
+	procs bool
 }
 
 func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
@@ -85,8 +85,8 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 			all = append(all, bench.GoPeer(exe, e))
 		}
 		all = append(all, peers...)
-		c.procs = []bench.ProcsOpt{bench.Peers(all...), bench.PeerWarmup(*peerWarm), bench.CellDuration(*cell),
-			bench.Repetitions(*reps), bench.Connections(*conns), bench.ProcsMode(m), bench.ServerCPUs(*serverCPUs), bench.ProfileDir(*profDir)}
+		c.procs, c.opts = true, []bench.Opt{bench.Peers(all...), bench.Warmup(*peerWarm), bench.Duration(*cell),
+			bench.Repetitions(*reps), bench.Connections(*conns), bench.Mode(m), bench.ServerCPUs(*serverCPUs), bench.ProfileDir(*profDir)}
 		return c, nil
 	}
 	var levels []int
@@ -107,8 +107,8 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 }
 
 func benchRun(ctx context.Context, c benchConfig, stdout io.Writer) error {
-	if c.procs != nil {
-		rep, err := bench.RunProcs(ctx, append(c.procs, bench.ProcsProgress(os.Stderr))...)
+	if c.procs {
+		rep, err := bench.RunProcs(ctx, append(c.opts, bench.Progress(os.Stderr))...)
 		if rep == nil {
 			return err
 		}

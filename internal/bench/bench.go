@@ -42,7 +42,7 @@ const (
 	TargetRSS       = 200 << 20
 )
 
-// cfg is the configuration of a run; defaults live in Run.
+// cfg is the configuration of Run and RunProcs; defaults live in newCfg.
 type cfg struct {
 	engines     []string
 	concurrency []int
@@ -56,9 +56,16 @@ type cfg struct {
 	relay       bool
 	progress    io.Writer
 	heapDir     string
+	// RunProcs only.
+	peers      []Peer
+	reps       int
+	conns      int
+	serverCPUs string
+	profileDir string
 }
 
-// Opt configures a run.
+// Opt configures Run or RunProcs; an option that one of them does not
+// read is ignored there.
 type Opt func(*cfg)
 
 // Engines sets the engines to measure, default every registered engine.
@@ -67,10 +74,13 @@ func Engines(names ...string) Opt { return func(c *cfg) { c.engines = names } }
 // Concurrency sets the sync concurrency levels, default 1, 16 and 64.
 func Concurrency(levels ...int) Opt { return func(c *cfg) { c.concurrency = levels } }
 
-// Duration sets how long each sync phase measures, default 5s.
+// Duration sets how long each sync phase (RunProcs: each cell) measures,
+// default 5s (RunProcs: 15s).
 func Duration(d time.Duration) Opt { return func(c *cfg) { c.duration = d } }
 
-// Warmup sets the unmeasured load run before each sync phase, default 500ms.
+// Warmup sets the unmeasured load run before each sync phase, default
+// 500ms; for RunProcs, the sync load each peer gets once before any
+// measure, default 30s.
 func Warmup(d time.Duration) Opt { return func(c *cfg) { c.warmup = d } }
 
 // Mode sets the producer mode of every send, default prodlab.Idempotent.
@@ -93,12 +103,33 @@ func NoProxy(on bool) Opt { return func(c *cfg) { c.noProxy = on } }
 // advertises its own address, default false.
 func Relay(on bool) Opt { return func(c *cfg) { c.relay = on } }
 
-// Progress receives one line per finished phase, default none.
+// Progress receives one line per finished phase (RunProcs: per measured
+// cell), default none.
 func Progress(w io.Writer) Opt { return func(c *cfg) { c.progress = w } }
 
 // HeapProfiles writes a heap profile at the last accepted async send to
 // dir/heap-<engine>.pprof, default none.
 func HeapProfiles(dir string) Opt { return func(c *cfg) { c.heapDir = dir } }
+
+// Peers sets the APIs RunProcs measures side by side; at least one.
+func Peers(p ...Peer) Opt { return func(c *cfg) { c.peers = p } }
+
+// Repetitions sets RunProcs's interleaved repetitions, default 3.
+func Repetitions(n int) Opt { return func(c *cfg) { c.reps = n } }
+
+// Connections sets RunProcs's concurrent senders, each on its own
+// keep-alive connection, default 64.
+func Connections(n int) Opt { return func(c *cfg) { c.conns = n } }
+
+// ServerCPUs pins every RunProcs peer with taskset -c list (such as "1"),
+// default no pinning.
+func ServerCPUs(list string) Opt { return func(c *cfg) { c.serverCPUs = list } }
+
+// ProfileDir writes CPU and allocation profiles of the first sync and
+// async cells of each RunProcs peer with {pprof} to
+// dir/<peer>-<cell>-{cpu,allocs}.pprof, default none. dir is created if
+// missing.
+func ProfileDir(dir string) Opt { return func(c *cfg) { c.profileDir = dir } }
 
 // Report holds every figure of one run.
 type Report struct {
@@ -158,22 +189,8 @@ type Async struct {
 // Run measures every engine, one after the other, each on its own embedded
 // lab so that one engine's memory does not count against another's.
 func Run(ctx context.Context, opts ...Opt) (*Report, error) {
-	c := cfg{
-		engines:     engine.Names(),
-		concurrency: []int{1, 16, 64},
-		duration:    5 * time.Second,
-		warmup:      500 * time.Millisecond,
-		mode:        prodlab.Idempotent,
-		asyncSends:  1000000,
-		asyncConc:   64,
-		backoff:     10 * time.Millisecond,
-		noProxy:     true,
-		progress:    io.Discard,
-	}
-	for _, o := range opts {
-		o(&c)
-	}
-	if err := c.validate(); err != nil {
+	c, err := newCfg(opts, 500*time.Millisecond, 5*time.Second)
+	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Machine: machine(), Mode: c.mode, Relay: c.relay, Duration: c.duration, AsyncConc: c.asyncConc,
@@ -190,7 +207,15 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	return rep, nil
 }
 
-func (c *cfg) validate() error {
+// newCfg applies opts over the defaults, with warmup and duration for
+// defaults of those two, and checks the result.
+func newCfg(opts []Opt, warmup, duration time.Duration) (cfg, error) {
+	c := cfg{engines: engine.Names(), concurrency: []int{1, 16, 64}, duration: duration, warmup: warmup,
+		mode: prodlab.Idempotent, asyncSends: 1000000, asyncConc: 64, backoff: 10 * time.Millisecond,
+		noProxy: true, progress: io.Discard, reps: 3, conns: 64}
+	for _, o := range opts {
+		o(&c)
+	}
 	var errs []error
 	if len(c.engines) == 0 {
 		errs = append(errs, errors.New("no engine to measure"))
@@ -203,7 +228,7 @@ func (c *cfg) validate() error {
 	if len(c.concurrency) == 0 {
 		errs = append(errs, errors.New("no concurrency level"))
 	}
-	for _, n := range c.concurrency {
+	for _, n := range slices.Concat(c.concurrency, []int{c.asyncConc, c.conns}) {
 		if n < 1 || n > 4096 {
 			errs = append(errs, fmt.Errorf("concurrency %d is outside 1..4096", n))
 		}
@@ -217,13 +242,13 @@ func (c *cfg) validate() error {
 	if c.asyncSends < 0 {
 		errs = append(errs, fmt.Errorf("async sends %d is negative", c.asyncSends))
 	}
-	if c.asyncConc < 1 || c.asyncConc > 4096 {
-		errs = append(errs, fmt.Errorf("async concurrency %d is outside 1..4096", c.asyncConc))
-	}
 	if c.backoff < 0 {
 		errs = append(errs, errors.New("backoff is negative"))
 	}
-	return errors.Join(errs...)
+	if c.reps < 1 {
+		errs = append(errs, fmt.Errorf("repetitions %d: want at least 1", c.reps))
+	}
+	return c, errors.Join(errs...)
 }
 
 // benchTopicConfigs keeps the bench topic's log small, so that the memory
@@ -251,14 +276,14 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	a := b.APIs()[0]
 	hc := httpClient(max(c.asyncConc, slices.Max(c.concurrency)))
 	defer hc.CloseIdleConnections()
-	viaAPI := apiSend(hc, a.URL, b.topic, c.mode, "api")
+	viaAPI := c.apiSend(hc, a.URL, b.topic, prodlab.Sync, "api")
 	viaEngine := directSend(a.Engine, b.topic, c.mode, "direct")
 	for _, n := range c.concurrency {
 		row := SyncRow{Concurrency: n}
-		load(ctx, n, forDuration(c.warmup), viaAPI)
-		row.API = load(ctx, n, forDuration(c.duration), viaAPI)
-		load(ctx, n, forDuration(c.warmup), viaEngine)
-		row.Direct = load(ctx, n, forDuration(c.duration), viaEngine)
+		load(ctx, n, maxSamples, forDuration(c.warmup), viaAPI)
+		row.API = load(ctx, n, maxSamples, forDuration(c.duration), viaAPI)
+		load(ctx, n, maxSamples, forDuration(c.warmup), viaEngine)
+		row.Direct = load(ctx, n, maxSamples, forDuration(c.duration), viaEngine)
 		if err := ctx.Err(); err != nil {
 			return er, err
 		}
@@ -358,8 +383,8 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	send := directSend(eng, "prodlab-bench", c.mode, "noproxy")
 	var out []Result
 	for _, n := range c.concurrency {
-		load(ctx, n, forDuration(c.warmup), send)
-		r := load(ctx, n, forDuration(c.duration), send)
+		load(ctx, n, maxSamples, forDuration(c.warmup), send)
+		r := load(ctx, n, maxSamples, forDuration(c.duration), send)
 		fmt.Fprintf(c.progress, "%s direct without toxiproxy c=%d: %.0f/s p50 %v p99 %v (%d errors)\n", name, n, r.Rate, r.P50, r.P99, r.Errors)
 		out = append(out, r)
 	}
@@ -383,43 +408,25 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 	if err != nil {
 		return nil, err
 	}
-	var accepted, rejected, errs atomic.Int64
-	var firstErr atomic.Pointer[error]
+	var accepted, rejected atomic.Int64
 	var burstOnce sync.Once
-	cpu0 := cpuTime()
 	start := time.Now()
-	next := forCount(int64(c.asyncSends))
-	var wg sync.WaitGroup
-	for w := range c.asyncConc {
-		wg.Go(func() {
-			for seq := 0; ctx.Err() == nil && next(); seq++ {
-				p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
-				r, err := sendAsync(ctx, cl, p, c.backoff, func() {
-					burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
-					rejected.Add(1)
-				})
-				switch {
-				case ctx.Err() != nil:
-					return // the run fails
-				case err == nil && r.Status == "ACCEPTED":
-					accepted.Add(1)
-				default:
-					if err == nil {
-						err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
-					}
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, &err)
-				}
-			}
+	res := load(ctx, c.asyncConc, 0, forCount(int64(c.asyncSends)), func(ctx context.Context, w, seq int) error {
+		p := api.SendParams{Mode: c.mode, SendMode: prodlab.Async, Topic: topic, EventID: fmt.Sprintf("async-%d-%d", w, seq)}
+		r, err := sendAsync(ctx, cl, p, c.backoff, func() {
+			burstOnce.Do(func() { as.BurstRate = float64(accepted.Load()) / time.Since(start).Seconds() })
+			rejected.Add(1)
 		})
-	}
-	wg.Wait()
-	as.Elapsed, as.CPU = time.Since(start), cpuTime()-cpu0
-	as.Accepted, as.Rejected, as.Errors = int(accepted.Load()), int(rejected.Load()), int(errs.Load())
-	if p := firstErr.Load(); p != nil {
-		as.FirstErr = *p
-	}
-	as.Rate = float64(as.Accepted) / as.Elapsed.Seconds()
+		if err == nil && r.Status != "ACCEPTED" {
+			err = fmt.Errorf("async send answered %s: %s", r.Status, r.Body)
+		}
+		if err == nil {
+			accepted.Add(1)
+		}
+		return err
+	})
+	as.Accepted, as.Rejected, as.Errors, as.FirstErr = res.Sent, int(rejected.Load()), res.Errors, res.FirstErr
+	as.Elapsed, as.CPU, as.Rate = res.Elapsed, res.CPU, res.Rate
 	if as.BurstRate == 0 {
 		as.BurstRate = as.Rate
 	}
@@ -469,28 +476,21 @@ func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, err
 	return sum, err
 }
 
-// trimEvery applies the topics' retention on cl, if any, every 500ms until
-// stop.
+// trimEvery applies the topics' retention on cl, if any, now and every
+// 500ms until stop.
 func trimEvery(cl *broker.Cluster) (stop func()) {
 	if cl == nil {
 		return func() {}
 	}
 	cl.Kfake().ApplyRetention()
-	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				cl.Kfake().ApplyRetention()
-			}
+		for wait.For(ctx, 500*time.Millisecond) == nil {
+			cl.Kfake().ApplyRetention()
 		}
 	})
-	return func() { close(done); wg.Wait() }
+	return func() { cancel(); wg.Wait() }
 }
 
 // newTopic creates topic (3 partitions, benchTopicConfigs) on path's

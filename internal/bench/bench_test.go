@@ -152,7 +152,7 @@ func BenchmarkSend(b *testing.B) {
 	hc := httpClient(64)
 	for _, a := range l.APIs() {
 		paths := map[string]sendFunc{
-			"api":     apiSend(hc, a.URL, topic, prodlab.Idempotent, "b-api"),
+			"api":     (&cfg{mode: prodlab.Idempotent}).apiSend(hc, a.URL, topic, prodlab.Sync, "b-api"),
 			"handler": handlerSend(a.Handler(), topic, prodlab.Idempotent, "b-handler"),
 			"direct":  directSend(a.Engine, topic, prodlab.Idempotent, "b-direct"),
 		}
@@ -160,7 +160,7 @@ func BenchmarkSend(b *testing.B) {
 			for _, c := range []int{1, 16, 64} {
 				b.Run(fmt.Sprintf("%s/%s/c=%d", a.Engine.Name(), path, c), func(b *testing.B) {
 					b.ReportAllocs()
-					r := load(b.Context(), c, forCount(int64(b.N)), paths[path])
+					r := load(b.Context(), c, maxSamples, forCount(int64(b.N)), paths[path])
 					if r.Errors > 0 {
 						b.Fatalf("%d errors, first: %v", r.Errors, r.FirstErr)
 					}

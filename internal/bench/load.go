@@ -44,12 +44,13 @@ const maxSamples = 1 << 20
 type sendFunc func(ctx context.Context, w, seq int) error
 
 // load runs conc workers calling send until ctx ends or next returns false,
-// and measures each call.
-func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result {
+// and measures each call, keeping at most samples latencies per worker
+// (none for a phase whose memory is measured).
+func load(ctx context.Context, conc, samples int, next func() bool, send sendFunc) Result {
 	type worker struct {
-		lat    []time.Duration
-		errors int
-		first  error
+		lat          []time.Duration
+		sent, errors int
+		first        error
 	}
 	ws := make([]worker, conc)
 	cpu0 := cpuTime()
@@ -70,7 +71,8 @@ func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result
 					}
 					continue
 				}
-				if len(w.lat) < maxSamples {
+				w.sent++
+				if len(w.lat) < samples {
 					w.lat = append(w.lat, time.Since(t0))
 				}
 			}
@@ -81,12 +83,11 @@ func load(ctx context.Context, conc int, next func() bool, send sendFunc) Result
 	var all []time.Duration
 	for _, w := range ws {
 		all = append(all, w.lat...)
-		r.Errors += w.errors
+		r.Sent, r.Errors = r.Sent+w.sent, r.Errors+w.errors
 		if r.FirstErr == nil {
 			r.FirstErr = w.first
 		}
 	}
-	r.Sent = len(all)
 	r.Rate = float64(r.Sent) / r.Elapsed.Seconds()
 	slices.Sort(all)
 	r.P50, r.P99 = percentile(all, 0.50), percentile(all, 0.99)
@@ -128,14 +129,21 @@ func httpClient(conc int) *http.Client {
 	}
 }
 
-// apiSend returns a sendFunc posting sync sends to the API at base.
-func apiSend(hc *http.Client, base, topic string, mode prodlab.Mode, prefix string) sendFunc {
-	c, cerr := api.NewClient(base, httpjson.WithHTTPClient(hc))
+// apiSend returns a sendFunc posting sendMode sends in c's mode to the
+// API at base, eventId prefix-<worker>-<seq>; an async 503 is retried
+// after c's backoff.
+func (c *cfg) apiSend(hc *http.Client, base, topic string, sendMode prodlab.SendMode, prefix string) sendFunc {
+	cl, cerr := api.NewClient(base, httpjson.WithHTTPClient(hc))
 	return func(ctx context.Context, w, seq int) error {
 		if cerr != nil {
 			return cerr
 		}
-		_, err := c.Send(ctx, api.SendParams{Mode: mode, SendMode: prodlab.Sync, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)})
+		p := api.SendParams{Mode: c.mode, SendMode: sendMode, Topic: topic, EventID: fmt.Sprintf("%s-%d-%d", prefix, w, seq)}
+		if sendMode == prodlab.Async {
+			_, err := sendAsync(ctx, cl, p, c.backoff, func() {})
+			return err
+		}
+		_, err := cl.Send(ctx, p)
 		return err
 	}
 }

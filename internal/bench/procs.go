@@ -12,12 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -45,55 +43,6 @@ func GoPeer(exe, name string) Peer {
 	return Peer{Name: name, Command: fmt.Sprintf("%q api --engine %s --listen {addr} --pprof {pprof}", exe, name)}
 }
 
-// procsConfig is the configuration of RunProcs; defaults live there.
-type procsConfig struct {
-	peers       []Peer
-	warmup      time.Duration
-	duration    time.Duration
-	reps        int
-	conc        int
-	mode        prodlab.Mode
-	backoff     time.Duration
-	serverCPUs  string
-	profileDir  string
-	progress    io.Writer
-	readyWithin time.Duration
-}
-
-// ProcsOpt configures RunProcs.
-type ProcsOpt func(*procsConfig)
-
-// Peers sets the APIs measured side by side; at least one.
-func Peers(p ...Peer) ProcsOpt { return func(c *procsConfig) { c.peers = p } }
-
-// PeerWarmup sets the sync load each peer gets before any measure, default 30s.
-func PeerWarmup(d time.Duration) ProcsOpt { return func(c *procsConfig) { c.warmup = d } }
-
-// CellDuration sets how long each cell measures, default 15s.
-func CellDuration(d time.Duration) ProcsOpt { return func(c *procsConfig) { c.duration = d } }
-
-// Repetitions sets the interleaved repetitions, default 3.
-func Repetitions(n int) ProcsOpt { return func(c *procsConfig) { c.reps = n } }
-
-// Connections sets the concurrent senders, each on its own keep-alive
-// connection, default 64.
-func Connections(n int) ProcsOpt { return func(c *procsConfig) { c.conc = n } }
-
-// ProcsMode sets the producer mode of every send, default idempotent.
-func ProcsMode(m prodlab.Mode) ProcsOpt { return func(c *procsConfig) { c.mode = m } }
-
-// ServerCPUs pins every peer with taskset -c list (such as "1"), default
-// no pinning.
-func ServerCPUs(list string) ProcsOpt { return func(c *procsConfig) { c.serverCPUs = list } }
-
-// ProfileDir writes CPU and allocation profiles of the first sync and
-// async cells of each peer with {pprof} to dir/<peer>-<cell>-{cpu,allocs}.pprof,
-// default none. dir is created if missing.
-func ProfileDir(dir string) ProcsOpt { return func(c *procsConfig) { c.profileDir = dir } }
-
-// ProcsProgress receives one line per measured cell, default none.
-func ProcsProgress(w io.Writer) ProcsOpt { return func(c *procsConfig) { c.progress = w } }
-
 // Cell names.
 const (
 	CellSync  = "sync"
@@ -119,17 +68,13 @@ type ProcsReport struct {
 // RunProcs starts one embedded lab and each peer in its own process on
 // the lab's proxies, warms each one, then measures sync and async cells,
 // the peers interleaved in each repetition, from this process.
-func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error) {
-	c := procsConfig{warmup: 30 * time.Second, duration: 15 * time.Second, reps: 3, conc: 64,
-		mode: prodlab.Idempotent, backoff: 10 * time.Millisecond, progress: io.Discard, readyWithin: 3 * time.Minute}
-	for _, o := range opts {
-		o(&c)
+func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
+	c, err := newCfg(opts, 30*time.Second, 15*time.Second)
+	if err == nil && len(c.peers) == 0 {
+		err = errors.New("no peer to measure")
 	}
-	switch {
-	case len(c.peers) == 0:
-		return nil, errors.New("no peer to measure")
-	case c.duration <= 0 || c.warmup < 0 || c.reps < 1 || c.conc < 1 || c.conc > 4096:
-		return nil, errors.New("duration must be positive, warm-up not negative, repetitions and connections (1..4096) at least 1")
+	if err != nil {
+		return nil, err
 	}
 	if _, err := procStat(os.Getpid()); err != nil {
 		return nil, fmt.Errorf("per-process CPU: %w", err)
@@ -145,8 +90,8 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 		return nil, err
 	}
 	defer b.close()
-	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conc, Warmup: c.warmup, Duration: c.duration,
-		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{}, RSS: map[string]uint64{}}
+	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conns, Warmup: c.warmup, Duration: c.duration,
+		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{CellSync: {}, CellAsync: {}}, RSS: map[string]uint64{}}
 	var procs []*proc
 	defer func() {
 		for _, p := range procs {
@@ -164,20 +109,17 @@ func RunProcs(ctx context.Context, opts ...ProcsOpt) (_ *ProcsReport, err error)
 		procs = append(procs, p)
 		rep.Peers = append(rep.Peers, pe.Name)
 	}
-	hc := httpClient(c.conc)
+	hc := httpClient(c.conns)
 	defer hc.CloseIdleConnections()
 	for _, p := range procs {
 		fmt.Fprintf(c.progress, "%s: warming up %v\n", p.name, c.warmup)
-		load(ctx, c.conc, forDuration(c.warmup), p.send(hc, &c, prodlab.Sync, "warm"))
+		load(ctx, c.conns, maxSamples, forDuration(c.warmup), c.apiSend(hc, p.url, p.topic, prodlab.Sync, "warm-"+p.name))
 		if err := p.quiesce(ctx); err != nil {
 			return rep, err
 		}
 	}
 	for r := range c.reps {
 		for _, cell := range []string{CellSync, CellAsync} {
-			if rep.Cells[cell] == nil {
-				rep.Cells[cell] = map[string][]Result{}
-			}
 			for i := range procs {
 				p := procs[(i+r)%len(procs)] // rotate who goes first
 				pc, err := p.measure(ctx, hc, &c, cell, r)
@@ -208,10 +150,9 @@ type proc struct {
 	log                     string // the file holding its output
 	cmd                     *exec.Cmd
 	exited                  chan struct{}
-	seq                     atomic.Int64
 }
 
-func startPeer(ctx context.Context, c *procsConfig, pe Peer, bootstrap, topic string) (*proc, error) {
+func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -246,7 +187,7 @@ func startPeer(ctx context.Context, c *procsConfig, pe Peer, bootstrap, topic st
 		p.stop()
 		return nil, err
 	}
-	readyCtx, cancel := context.WithTimeout(ctx, c.readyWithin)
+	readyCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	err = wait.Until(readyCtx, func() bool {
 		select {
@@ -282,27 +223,8 @@ func (p *proc) stop() {
 	}
 }
 
-// send returns a sendFunc posting sendMode sends with unique eventIds; an
-// async 503 is retried after the backoff.
-func (p *proc) send(hc *http.Client, c *procsConfig, sendMode prodlab.SendMode, prefix string) sendFunc {
-	cl, cerr := api.NewClient(p.url, httpjson.WithHTTPClient(hc))
-	return func(ctx context.Context, w, seq int) error {
-		if cerr != nil {
-			return cerr
-		}
-		sp := api.SendParams{Mode: c.mode, SendMode: sendMode, Topic: p.topic,
-			EventID: prefix + "-" + p.name + "-" + strconv.FormatInt(p.seq.Add(1), 10)}
-		if sendMode == prodlab.Async {
-			_, err := sendAsync(ctx, cl, sp, c.backoff, func() {})
-			return err
-		}
-		_, err := cl.Send(ctx, sp)
-		return err
-	}
-}
-
 // measure runs one cell against p and reads p's own CPU time around it.
-func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cell string, r int) (Result, error) {
+func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, cell string, r int) (Result, error) {
 	sm := prodlab.Sync
 	if cell == CellAsync {
 		sm = prodlab.Async
@@ -320,7 +242,7 @@ func (p *proc) measure(ctx context.Context, hc *http.Client, c *procsConfig, cel
 	if err != nil {
 		return Result{}, err
 	}
-	res := load(ctx, c.conc, forDuration(c.duration), p.send(hc, c, sm, cell+strconv.Itoa(r)))
+	res := load(ctx, c.conns, maxSamples, forDuration(c.duration), c.apiSend(hc, p.url, p.topic, sm, cell+strconv.Itoa(r)+"-"+p.name))
 	cpu1, err := procStat(p.cmd.Process.Pid)
 	if err != nil {
 		return Result{}, err

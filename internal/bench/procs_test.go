@@ -57,9 +57,9 @@ func TestProcStatCountsThisProcess(t *testing.T) {
 }
 
 func TestRunProcsRejectsBadOptions(t *testing.T) {
-	for name, opts := range map[string][]ProcsOpt{
+	for name, opts := range map[string][]Opt{
 		"no peer":       nil,
-		"zero duration": {Peers(Peer{"x", "true"}), CellDuration(0)},
+		"zero duration": {Peers(Peer{"x", "true"}), Duration(0)},
 		"no repetition": {Peers(Peer{"x", "true"}), Repetitions(0)},
 	} {
 		if _, err := RunProcs(context.Background(), opts...); err == nil {

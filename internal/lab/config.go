@@ -75,9 +75,12 @@ func DefaultConfig() Config {
 		ProxyPort:     prodlab.DefaultPorts.Proxy,
 		ToxiproxyPort: prodlab.DefaultPorts.Toxiproxy,
 		ConsolePort:   prodlab.DefaultPorts.Console,
-		APIPorts:      builtAPIPorts(),
+		APIPorts:      map[string]int{},
 		DataDir:       ".prodlab/data",
 		Producer:      prodlab.DefaultConfig(),
+	}
+	for _, n := range engine.Names() {
+		c.APIPorts[n] = prodlab.DefaultPorts.APIs()[n]
 	}
 	c.defaults()
 	return c
@@ -91,15 +94,6 @@ func EphemeralConfig() Config {
 	c.DataDir, c.APIPorts = "", map[string]int{}
 	c.Logger = slog.New(slog.DiscardHandler)
 	return c
-}
-
-// builtAPIPorts maps every engine of this build to its seed port.
-func builtAPIPorts() map[string]int {
-	all, ports := prodlab.DefaultPorts.APIs(), map[string]int{}
-	for _, n := range engine.Names() {
-		ports[n] = all[n]
-	}
-	return ports
 }
 
 // defaults fills in the fields whose zero value stands for their default.

@@ -74,19 +74,20 @@ func (l *Lab) closeConsole() {
 	}
 }
 
-// target describes this lab to validate and experiment runs.
-func (l *Lab) target() (*target.Target, error) {
+// Target describes this lab (every API, Toxiproxy, the direct path and
+// the producers' timings) to validate and experiment runs; opts come after.
+func (l *Lab) Target(opts ...target.Opt) (*target.Target, error) {
 	var apis []target.API
 	for _, a := range l.apis {
 		apis = append(apis, target.API{Name: a.Engine.Name(), URL: a.URL})
 	}
-	return target.New(target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Direct(l.path),
-		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff))
+	return target.New(append([]target.Opt{target.APIs(apis...), target.Toxiproxy(l.toxiURL), target.Direct(l.path),
+		target.Timings(l.cfg.Producer.RequestTimeout, l.cfg.Producer.RetryBackoff)}, opts...)...)
 }
 
 // consoleValidate runs Lab 02.4's validation against this lab.
 func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (validate.Report, error) {
-	t, err := l.target()
+	t, err := l.Target()
 	if err != nil {
 		return validate.Report{}, err
 	}
@@ -100,7 +101,7 @@ func (l *Lab) consoleValidate(ctx context.Context, progress func(string)) (valid
 // consoleExperiment runs an experiment of n messages per engine and mode
 // against this lab.
 func (l *Lab) consoleExperiment(ctx context.Context, schedule string, n int, progress func(done, total int)) (experiment.Report, error) {
-	t, err := l.target()
+	t, err := l.Target()
 	if err != nil {
 		return experiment.Report{}, err
 	}

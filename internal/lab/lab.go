@@ -3,6 +3,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -157,7 +158,7 @@ func (l *Lab) startBrokers() error {
 	}
 	bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
 		broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
-		broker.CompactOnKey(admin.RollKey), // see broker/roll.go broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)),
+		broker.CompactOnKey(admin.RollKey), broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)), // roll: see broker/roll.go
 		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
 	if cfg.DataDir != "" {
 		bopts = append(bopts, broker.DataDir(cfg.DataDir))
@@ -237,9 +238,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		}
 		pc.Metadata = l.proxies
 	}
-	if pc.Logger == nil {
-		pc.Logger = l.cfg.Logger
-	}
+	pc.Logger = cmp.Or(pc.Logger, l.cfg.Logger)
 	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger, api.Observe(l.observeAPI))
 	if err != nil {
 		return nil, err

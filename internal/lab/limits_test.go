@@ -78,3 +78,25 @@ func TestServerLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxFrameBytesReachesBrokers: a frame announcing more than the lab's
+// MaxFrameBytes closes the connection to an embedded broker, where the
+// default cap (100 MiB) would keep waiting for its bytes.
+func TestMaxFrameBytesReachesBrokers(t *testing.T) {
+	labtest.EmbeddedOnly(t, "the cap is the embedded brokers'")
+	l := labtest.Start(t, func(c *lab.Config) { c.MaxFrameBytes = 1 << 20 })
+	c, err := net.Dial("tcp", l.DirectAddrs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte{0, 0x20, 0, 0}); err != nil { // 2 MiB
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("read after a 2 MiB frame header = %v, want the connection closed", err)
+	}
+}

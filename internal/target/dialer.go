@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -55,12 +56,8 @@ func (c *Conn) Faultable(ctx context.Context, a API, topic string) (*NoFault, er
 	if err := ps.AddToxic(ProbeToxic, "latency", "downstream", toxiclient.Attributes{"latency": 60000, "jitter": 0}); err != nil {
 		return nil, err
 	}
-	toxic := true
-	defer func() {
-		if toxic {
-			_ = ps.RemoveToxic(ProbeToxic)
-		}
-	}()
+	removeToxic := sync.OnceValue(func() error { return ps.RemoveToxic(ProbeToxic) })
+	defer removeToxic()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -87,8 +84,7 @@ func (c *Conn) Faultable(ctx context.Context, a API, topic string) (*NoFault, er
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	toxic = false
-	if err := ps.RemoveToxic(ProbeToxic); err != nil {
+	if err := removeToxic(); err != nil {
 		return nil, err
 	}
 	if err := <-answer; err != nil {

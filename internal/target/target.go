@@ -246,10 +246,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialer := false
-	for _, p := range proxies {
-		dialer = dialer || toxiclient.IsDialerProxy(p.Name)
-	}
+	dialer := slices.ContainsFunc(proxies, func(p *toxiclient.Proxy) bool { return toxiclient.IsDialerProxy(p.Name) })
 	return &Conn{Path: path, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
 }
 
@@ -277,11 +274,7 @@ func listProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Pr
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy at %s: %w", baseURL, err)
 	}
-	var out Proxies
-	for _, n := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, m[n])
-	}
-	return out, nil
+	return slices.SortedFunc(maps.Values(m), func(a, b *toxiclient.Proxy) int { return strings.Compare(a.Name, b.Name) }), nil
 }
 
 // cleanProxies lists Toxiproxy's proxies and refuses a disabled one or

@@ -8,7 +8,6 @@ import (
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
-	"github.com/prodlab/prodlab/internal/target/targettest"
 )
 
 // TestValidateRelay runs Lab 02.4, as 'prodlab validate' does, against a
@@ -27,7 +26,11 @@ func TestValidateRelay(t *testing.T) {
 	topic := labtest.Topic(t, l, 3, nil)
 	// No bootstrap given, as 'prodlab validate' with no flags: the target
 	// reads the lab's from Toxiproxy's proxy kafka (the relay's listener).
-	tg, err := target.New(target.APIs(targettest.APIs(l)...), target.Toxiproxy(l.ToxiproxyURL()), target.Topic(topic))
+	all, err := l.Target()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := target.New(target.APIs(all.APIs()...), target.Toxiproxy(l.ToxiproxyURL()), target.Topic(topic))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,21 +13,11 @@ import (
 // default producer timings; opts come after.
 func Of(t testing.TB, l *lab.Lab, topic string, opts ...target.Opt) *target.Target {
 	t.Helper()
-	tg, err := target.New(append([]target.Opt{target.APIs(APIs(l)...), target.Toxiproxy(l.ToxiproxyURL()),
-		target.Direct(l.Direct()), target.Topic(topic)}, opts...)...)
+	tg, err := l.Target(append([]target.Opt{target.Topic(topic), target.Timings(0, 0)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tg
-}
-
-// APIs returns every API of l.
-func APIs(l *lab.Lab) []target.API {
-	var apis []target.API
-	for _, a := range l.APIs() {
-		apis = append(apis, target.API{Name: a.Engine.Name(), URL: a.URL})
-	}
-	return apis
 }
 
 // NoToxics fails the test if a toxic is left on l's proxies.
