@@ -79,10 +79,8 @@ func nonEmpty(v string) error {
 
 func oneOf(allowed ...string) func(string) error {
 	return func(v string) error {
-		for _, a := range allowed {
-			if strings.EqualFold(v, a) {
-				return nil
-			}
+		if slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(v, a) }) {
+			return nil
 		}
 		return i18n.Errorf("setting.oneOf", "value", strconv.Quote(v), "allowed", strings.Join(allowed, ", "))
 	}
@@ -196,9 +194,7 @@ func (p *ClientProps) ReadFile(name string) error {
 func (p *ClientProps) ParseProperties(r io.Reader, source string) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	n := 0
-	for sc.Scan() {
-		n++
+	for n := 1; sc.Scan(); n++ {
 		at := n
 		line := strings.TrimLeftFunc(sc.Text(), unicode.IsSpace)
 		if line == "" || line[0] == '#' || line[0] == '!' {
@@ -485,11 +481,11 @@ func (s *Security) applyJAAS(jaas string) error {
 // jaasFields splits one JAAS entry into its words and key=value options,
 // unquoting "..." values; the entry must end with ';'.
 func jaasFields(s string) ([]string, error) {
-	s = strings.TrimSpace(s)
-	if !strings.HasSuffix(s, ";") {
+	s, ok := strings.CutSuffix(strings.TrimSpace(s), ";")
+	if !ok {
 		return nil, errors.New("the entry must end with ';'")
 	}
-	s = strings.TrimSpace(strings.TrimSuffix(s, ";"))
+	s = strings.TrimSpace(s)
 	var out []string
 	var b strings.Builder
 	inQuote, started := false, false
