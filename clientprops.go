@@ -96,11 +96,6 @@ func intIn(lo, hi int) func(string) error {
 	}
 }
 
-// ClientKeys returns the accepted client setting names, sorted.
-func ClientKeys() []string {
-	return slices.Sorted(maps.Keys(clientKeys))
-}
-
 // ClientProps holds Kafka client settings as users write them (kcat's -X,
 // the Java client's client.properties); the zero value holds none
 // (plaintext). Printed, logged or marshalled, it redacts the secrets.
@@ -114,11 +109,12 @@ func (p *ClientProps) Set(key, value string) error {
 	key = canonical(key)
 	k, ok := clientKeys[key]
 	if !ok {
+		keys := strings.Join(slices.Sorted(maps.Keys(clientKeys)), ", ")
 		if !settingName(key) {
 			// A mistyped line may carry a secret: name no part of it.
-			return &i18n.Error{Msg: i18n.M("setting.notAKey", "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
+			return &i18n.Error{Msg: i18n.M("setting.notAKey", "keys", keys), Err: ErrClientProp}
 		}
-		return &i18n.Error{Msg: i18n.M("setting.unknownKey", "key", key, "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
+		return &i18n.Error{Msg: i18n.M("setting.unknownKey", "key", key, "keys", keys), Err: ErrClientProp}
 	}
 	value = strings.TrimSpace(value)
 	if k.check != nil {
