@@ -35,7 +35,7 @@ func (s Secret) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, Redact
 // clientKey describes one client setting prodlab understands.
 type clientKey struct {
 	secret bool
-	check  func(v string) error // nil: any value
+	check  func(v string) error
 }
 
 // clientKeys lists the Kafka client settings prodlab accepts, under the
@@ -117,13 +117,11 @@ func (p *ClientProps) Set(key, value string) error {
 		return &i18n.Error{Msg: i18n.M("setting.unknownKey", "key", key, "keys", keys), Err: ErrClientProp}
 	}
 	value = strings.TrimSpace(value)
-	if k.check != nil {
-		if err := k.check(value); err != nil {
-			if k.secret {
-				return &i18n.Error{Msg: i18n.M("setting.keyEmpty", "key", key), Err: ErrClientProp}
-			}
-			return &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", err), Err: ErrClientProp}
+	if err := k.check(value); err != nil {
+		if k.secret {
+			return &i18n.Error{Msg: i18n.M("setting.keyEmpty", "key", key), Err: ErrClientProp}
 		}
+		return &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", err), Err: ErrClientProp}
 	}
 	if p.m == nil {
 		p.m = map[string]string{}
