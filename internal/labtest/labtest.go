@@ -114,7 +114,7 @@ func waitProxyPorts(t testing.TB) {
 	t.Helper()
 	free := func() bool {
 		for i := 1; i <= 3; i++ {
-			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(kafkalocal.ProxyListenPort(i))))
+			ln, err := net.Listen("tcp", prodlab.Loopback(kafkalocal.ProxyListenPort(i)))
 			if err != nil {
 				return false
 			}
