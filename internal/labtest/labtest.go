@@ -29,6 +29,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -282,11 +283,8 @@ func Slow(t testing.TB, d time.Duration, ps ...*toxiclient.Proxy) {
 // ClosedAddr returns a loopback address where nothing listens.
 func ClosedAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := conntest.Listen(t)
+	ln.Close()
 	return ln.Addr().String()
 }
 
