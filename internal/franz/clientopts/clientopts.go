@@ -118,8 +118,7 @@ func TLSConfig(s prodlab.Security) (*tls.Config, error) {
 // handshakeTimeout (10 s).
 func TLSDialer(cfg *tls.Config, dial DialFunc) DialFunc {
 	if dial == nil {
-		var d net.Dialer
-		dial = d.DialContext
+		dial = (&net.Dialer{}).DialContext
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		raw, err := dial(ctx, network, addr)
