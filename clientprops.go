@@ -2,6 +2,7 @@ package prodlab
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,12 +23,11 @@ var ErrClientProp = errors.New("client setting")
 // Redacted replaces a secret wherever it would be printed.
 const Redacted = "[redacted]"
 
-// Secret is a password, token or JAAS config: it prints, logs and
-// marshals as Redacted; string(s) reveals it.
+// Secret is a password, token or JAAS config: it prints (Format, for
+// every verb), logs and marshals as Redacted; string(s) reveals it.
 type Secret string
 
 func (s Secret) String() string                { return Redacted }
-func (s Secret) GoString() string              { return strconv.Quote(Redacted) }
 func (s Secret) LogValue() slog.Value          { return slog.StringValue(Redacted) }
 func (s Secret) MarshalText() ([]byte, error)  { return []byte(Redacted), nil }
 func (s Secret) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, Redacted) }
@@ -34,7 +35,7 @@ func (s Secret) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, Redact
 // clientKey describes one client setting prodlab understands.
 type clientKey struct {
 	secret bool
-	check  func(v string) error // nil: any value
+	check  func(v string) error
 }
 
 // clientKeys lists the Kafka client settings prodlab accepts, under the
@@ -78,10 +79,8 @@ func nonEmpty(v string) error {
 
 func oneOf(allowed ...string) func(string) error {
 	return func(v string) error {
-		for _, a := range allowed {
-			if strings.EqualFold(v, a) {
-				return nil
-			}
+		if slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(v, a) }) {
+			return nil
 		}
 		return i18n.Errorf("setting.oneOf", "value", strconv.Quote(v), "allowed", strings.Join(allowed, ", "))
 	}
@@ -97,11 +96,6 @@ func intIn(lo, hi int) func(string) error {
 	}
 }
 
-// ClientKeys returns the accepted client setting names, sorted.
-func ClientKeys() []string {
-	return slices.Sorted(maps.Keys(clientKeys))
-}
-
 // ClientProps holds Kafka client settings as users write them (kcat's -X,
 // the Java client's client.properties); the zero value holds none
 // (plaintext). Printed, logged or marshalled, it redacts the secrets.
@@ -115,20 +109,19 @@ func (p *ClientProps) Set(key, value string) error {
 	key = canonical(key)
 	k, ok := clientKeys[key]
 	if !ok {
+		keys := strings.Join(slices.Sorted(maps.Keys(clientKeys)), ", ")
 		if !settingName(key) {
 			// A mistyped line may carry a secret: name no part of it.
-			return &i18n.Error{Msg: i18n.M("setting.notAKey", "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
+			return &i18n.Error{Msg: i18n.M("setting.notAKey", "keys", keys), Err: ErrClientProp}
 		}
-		return &i18n.Error{Msg: i18n.M("setting.unknownKey", "key", key, "keys", strings.Join(ClientKeys(), ", ")), Err: ErrClientProp}
+		return &i18n.Error{Msg: i18n.M("setting.unknownKey", "key", key, "keys", keys), Err: ErrClientProp}
 	}
 	value = strings.TrimSpace(value)
-	if k.check != nil {
-		if err := k.check(value); err != nil {
-			if k.secret {
-				return &i18n.Error{Msg: i18n.M("setting.keyEmpty", "key", key), Err: ErrClientProp}
-			}
-			return &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", err), Err: ErrClientProp}
+	if err := k.check(value); err != nil {
+		if k.secret {
+			return &i18n.Error{Msg: i18n.M("setting.keyEmpty", "key", key), Err: ErrClientProp}
 		}
+		return &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", err), Err: ErrClientProp}
 	}
 	if p.m == nil {
 		p.m = map[string]string{}
@@ -137,19 +130,9 @@ func (p *ClientProps) Set(key, value string) error {
 	return nil
 }
 
-// settingName reports whether key is spelt as a Kafka setting name:
-// lower-case words joined by dots, such as acks or sasl.kerberos.service.name.
-func settingName(key string) bool {
-	if key == "" || len(key) > 100 {
-		return false
-	}
-	for _, c := range key {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// settingName matches a key spelt as a Kafka setting name: lower-case
+// words joined by dots, such as acks or sasl.kerberos.service.name.
+var settingName = regexp.MustCompile(`^[a-z0-9._-]{1,100}$`).MatchString
 
 // RedactPair returns a -X "key=value" as it may be printed: the value of a
 // secret, of an unknown key or of a pair without "=" becomes Redacted.
@@ -205,9 +188,7 @@ func (p *ClientProps) ReadFile(name string) error {
 func (p *ClientProps) ParseProperties(r io.Reader, source string) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	n := 0
-	for sc.Scan() {
-		n++
+	for n := 1; sc.Scan(); n++ {
 		at := n
 		line := strings.TrimLeftFunc(sc.Text(), unicode.IsSpace)
 		if line == "" || line[0] == '#' || line[0] == '!' {
@@ -233,25 +214,17 @@ func (p *ClientProps) ParseProperties(r io.Reader, source string) error {
 
 // continued reports whether line ends with an odd number of backslashes.
 func continued(line string) bool {
-	k := 0
-	for i := len(line) - 1; i >= 0 && line[i] == '\\'; i-- {
-		k++
-	}
-	return k%2 == 1
+	return (len(line)-len(strings.TrimRight(line, `\`)))%2 == 1
 }
 
 // splitProperty splits a logical line into its unescaped key and value.
 func splitProperty(line string) (key, value string, err error) {
 	end := len(line)
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if c == '\\' {
+	for i := 0; i < len(line) && end == len(line); i++ {
+		if line[i] == '\\' {
 			i++
-			continue
-		}
-		if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
+		} else if strings.IndexByte("=: \t\f", line[i]) >= 0 {
 			end = i
-			break
 		}
 	}
 	rest := strings.TrimLeft(line[end:], " \t\f")
@@ -267,33 +240,22 @@ func splitProperty(line string) (key, value string, err error) {
 	return key, value, nil
 }
 
+// unescape resolves \t \n \r \f and \uXXXX; a backslash before any other
+// character stands for that character.
 func unescape(s string) (string, error) {
-	if !strings.Contains(s, `\`) {
-		return s, nil
-	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
 			continue
 		}
 		i++
-		switch s[i] {
-		case 't':
-			b.WriteByte('\t')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 'f':
-			b.WriteByte('\f')
-		case 'u':
-			if i+5 > len(s) {
-				return "", errors.New(`malformed \uXXXX escape`)
-			}
-			r, err := strconv.ParseUint(s[i+1:i+5], 16, 16)
-			if err != nil {
+		switch j := strings.IndexByte("tnrf", s[i]); {
+		case j >= 0:
+			b.WriteByte("\t\n\r\f"[j])
+		case s[i] == 'u':
+			r, err := strconv.ParseUint(s[i+1:min(i+5, len(s))], 16, 16)
+			if err != nil || i+5 > len(s) {
 				return "", errors.New(`malformed \uXXXX escape`)
 			}
 			b.WriteRune(rune(r))
@@ -382,30 +344,21 @@ func (s Security) SASL() bool { return s.Protocol == "SASL_PLAINTEXT" || s.Proto
 // Security checks the settings together and returns their meaning. Each
 // error names the key at fault; none shows a secret.
 func (p ClientProps) Security() (Security, error) {
-	get := func(k string) string { return p.m[k] }
+	alg, set := p.m["ssl.endpoint.identification.algorithm"]
 	s := Security{
-		Protocol:       strings.ToUpper(get("security.protocol")),
-		Mechanism:      strings.ToUpper(get("sasl.mechanism")),
-		Username:       get("sasl.username"),
-		Password:       Secret(get("sasl.password")),
-		Token:          Secret(get("sasl.oauthbearer.token")),
-		CAFile:         get("ssl.ca.location"),
-		CertFile:       get("ssl.certificate.location"),
-		KeyFile:        get("ssl.key.location"),
-		VerifyHostname: true,
-		ClientID:       get("client.id"),
+		Protocol:       cmp.Or(strings.ToUpper(p.m["security.protocol"]), "PLAINTEXT"),
+		Mechanism:      strings.ToUpper(p.m["sasl.mechanism"]),
+		Username:       p.m["sasl.username"],
+		Password:       Secret(p.m["sasl.password"]),
+		Token:          Secret(p.m["sasl.oauthbearer.token"]),
+		CAFile:         p.m["ssl.ca.location"],
+		CertFile:       p.m["ssl.certificate.location"],
+		KeyFile:        p.m["ssl.key.location"],
+		VerifyHostname: !set || strings.EqualFold(alg, "https"),
+		ClientID:       p.m["client.id"],
+		Bootstrap:      SplitList(p.m["bootstrap.servers"]),
 	}
-	if s.Protocol == "" {
-		s.Protocol = "PLAINTEXT"
-	}
-	if v := get("ssl.endpoint.identification.algorithm"); v == "" || strings.EqualFold(v, "none") {
-		_, set := p.m["ssl.endpoint.identification.algorithm"]
-		s.VerifyHostname = !set
-	}
-	if v, ok := p.m["max.in.flight.requests.per.connection"]; ok {
-		s.MaxInFlight, _ = strconv.Atoi(v)
-	}
-	s.Bootstrap = SplitList(get("bootstrap.servers"))
+	s.MaxInFlight, _ = strconv.Atoi(p.m["max.in.flight.requests.per.connection"]) // 0 when unset
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w %s: %s", ErrClientProp, key, fmt.Sprintf(format, args...)))
@@ -468,6 +421,12 @@ func (p ClientProps) Security() (Security, error) {
 	return s, errors.Join(errs...)
 }
 
+// jaasModules maps the login modules applyJAAS reads to their mechanisms.
+var jaasModules = map[string][]string{
+	"org.apache.kafka.common.security.plain.PlainLoginModule": {"PLAIN"},
+	"org.apache.kafka.common.security.scram.ScramLoginModule": {"SCRAM-SHA-256", "SCRAM-SHA-512"},
+}
+
 // applyJAAS reads the username and password of a Plain or Scram
 // LoginModule entry (sasl.jaas.config). Its errors name a word by its
 // position, never quoting the entry, which holds the password.
@@ -483,13 +442,8 @@ func (s *Security) applyJAAS(jaas string) error {
 	if !strings.EqualFold(flag, "required") {
 		return errors.New("word 2, the control flag, is not 'required', the only one supported")
 	}
-	var want []string
-	switch module {
-	case "org.apache.kafka.common.security.plain.PlainLoginModule":
-		want = []string{"PLAIN"}
-	case "org.apache.kafka.common.security.scram.ScramLoginModule":
-		want = []string{"SCRAM-SHA-256", "SCRAM-SHA-512"}
-	default:
+	want, ok := jaasModules[module]
+	if !ok {
 		return errors.New("word 1, the login module, is not supported: org.apache.kafka.common.security.plain.PlainLoginModule or org.apache.kafka.common.security.scram.ScramLoginModule")
 	}
 	if s.Mechanism != "" && !slices.Contains(want, s.Mechanism) {
@@ -521,11 +475,11 @@ func (s *Security) applyJAAS(jaas string) error {
 // jaasFields splits one JAAS entry into its words and key=value options,
 // unquoting "..." values; the entry must end with ';'.
 func jaasFields(s string) ([]string, error) {
-	s = strings.TrimSpace(s)
-	if !strings.HasSuffix(s, ";") {
+	s, ok := strings.CutSuffix(strings.TrimSpace(s), ";")
+	if !ok {
 		return nil, errors.New("the entry must end with ';'")
 	}
-	s = strings.TrimSpace(strings.TrimSuffix(s, ";"))
+	s = strings.TrimSpace(s)
 	var out []string
 	var b strings.Builder
 	inQuote, started := false, false

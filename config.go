@@ -114,20 +114,16 @@ func (c *Config) Validate() error {
 	if c.MaxBuffered < 1 {
 		errs = append(errs, fmt.Errorf("max buffered records: %d must be at least 1", c.MaxBuffered))
 	}
-	if _, err := c.Client.Security(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	_, err := c.Client.Security()
+	return errors.Join(append(errs, err)...)
 }
 
 // MaxIdle returns the idle time after which a producer closes a broker
 // connection: the client setting connections.max.idle.ms if set, else
 // ConnMaxIdle; 0 means the engine's default.
 func (c *Config) MaxIdle() time.Duration {
-	if v, ok := c.Client.Get("connections.max.idle.ms"); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			return time.Duration(n) * time.Millisecond
-		}
+	if n, err := strconv.Atoi(c.Client.m["connections.max.idle.ms"]); err == nil {
+		return time.Duration(n) * time.Millisecond
 	}
 	return c.ConnMaxIdle
 }

@@ -40,14 +40,11 @@ func ValueEventID(value []byte) string {
 		return ""
 	}
 	var body struct {
-		EventID json.RawMessage `json:"eventId"`
+		EventID any `json:"eventId"`
 	}
 	if json.Unmarshal(v, &body) != nil {
 		return ""
 	}
-	var id string
-	if json.Unmarshal(body.EventID, &id) != nil {
-		return ""
-	}
+	id, _ := body.EventID.(string)
 	return id
 }

@@ -3,8 +3,6 @@ package prodlab
 import (
 	"net"
 	"strconv"
-
-	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // The engine names, as the APIs report them in the "api" field.
@@ -69,27 +67,3 @@ func (p Ports) APIs() map[string]int {
 
 // Loopback returns 127.0.0.1:port.
 func Loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
-
-// legalTopic reports whether name follows Kafka's topic name rule,
-// ^[a-zA-Z0-9._-]{1,249}$, without a regexp: every send checks its topic.
-func legalTopic(name string) bool {
-	if len(name) < 1 || len(name) > 249 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		switch c := name[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// ValidTopic reports why name is not a legal Kafka topic name, or "".
-func ValidTopic(name string) string {
-	if name == "." || name == ".." || !legalTopic(name) {
-		return i18n.T("topic.illegal", "name", strconv.Quote(name))
-	}
-	return ""
-}

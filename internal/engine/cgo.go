@@ -4,7 +4,8 @@ package engine
 
 import "github.com/prodlab/prodlab/internal/librdkafka"
 
-var (
-	librdkafkaNew     NewFunc = librdkafka.New
-	librdkafkaVersion         = librdkafka.Version
-)
+var librdkafkaNew NewFunc = librdkafka.New
+
+// LibrdkafkaVersion returns the version of the librdkafka linked in, as
+// librdkafka reports it.
+var LibrdkafkaVersion = librdkafka.Version

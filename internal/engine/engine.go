@@ -6,7 +6,8 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/prodlab/prodlab"
@@ -17,8 +18,8 @@ import (
 type NewFunc func(prodlab.Config) (prodlab.Producer, error)
 
 // ErrNotBuilt means the engine is known but this binary was built without
-// it.
-var ErrNotBuilt = errors.New("engine not in this build")
+// it: librdkafka needs cgo.
+var ErrNotBuilt = errors.New("built with CGO_ENABLED=0")
 
 // registry holds every engine; a nil NewFunc is one this build leaves out
 // (librdkafka with CGO_ENABLED=0).
@@ -29,14 +30,7 @@ var registry = map[string]NewFunc{
 
 // Names lists the engines this build holds, sorted.
 func Names() []string {
-	names := make([]string, 0, len(registry))
-	for n, fn := range registry {
-		if fn != nil {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return names
+	return slices.DeleteFunc(slices.Sorted(maps.Keys(registry)), func(n string) bool { return registry[n] == nil })
 }
 
 // Built reports whether this build holds the engine called name.
@@ -54,23 +48,8 @@ func New(name string, cfg prodlab.Config) (prodlab.Producer, error) {
 	return fn(cfg)
 }
 
-// NotBuiltError says that this build has no engine called name; it
-// matches ErrNotBuilt.
-func NotBuiltError(name string) error { return notBuilt(name) }
-
-type notBuilt string
-
-func (n notBuilt) Error() string {
-	return "this build has no " + string(n) + " engine (built with CGO_ENABLED=0)"
-}
-
-func (notBuilt) Is(target error) bool { return target == ErrNotBuilt }
-
-// LibrdkafkaVersion returns the version of the librdkafka linked in, as
-// librdkafka reports it, or "" when this build has none.
-func LibrdkafkaVersion() string {
-	if librdkafkaVersion == nil {
-		return ""
-	}
-	return librdkafkaVersion()
+// NotBuiltError says that this build has no engine called name; it wraps
+// ErrNotBuilt.
+func NotBuiltError(name string) error {
+	return fmt.Errorf("this build has no %s engine (%w)", name, ErrNotBuilt)
 }

@@ -2,8 +2,8 @@
 
 package engine
 
-// librdkafkaNew and librdkafkaVersion are nil: librdkafka needs cgo.
-var (
-	librdkafkaNew     NewFunc
-	librdkafkaVersion func() string
-)
+// librdkafkaNew is nil: librdkafka needs cgo.
+var librdkafkaNew NewFunc
+
+// LibrdkafkaVersion returns "": this build has no librdkafka.
+func LibrdkafkaVersion() string { return "" }

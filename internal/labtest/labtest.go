@@ -29,6 +29,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -114,7 +115,7 @@ func waitProxyPorts(t testing.TB) {
 	t.Helper()
 	free := func() bool {
 		for i := 1; i <= 3; i++ {
-			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(kafkalocal.ProxyListenPort(i))))
+			ln, err := net.Listen("tcp", prodlab.Loopback(kafkalocal.ProxyListenPort(i)))
 			if err != nil {
 				return false
 			}
@@ -210,13 +211,9 @@ func Kcat(t testing.TB) string {
 // l listen: none is a broker's own address.
 func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
 	t.Helper()
-	tc, err := toxiclient.New(l.ToxiproxyURL())
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	proxies, err := tc.Upstreams(ctx)
+	proxies, err := toxi(t, l).Upstreams(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,15 +248,21 @@ func SlowBrokers(t testing.TB, l *lab.Lab, d time.Duration) {
 // Proxies returns l's Toxiproxy proxies by name.
 func Proxies(t testing.TB, l *lab.Lab) map[string]*toxiclient.Proxy {
 	t.Helper()
-	tc, err := toxiclient.New(l.ToxiproxyURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := tc.Proxies(t.Context())
+	ps, err := toxi(t, l).Proxies(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ps
+}
+
+// toxi returns a client of l's Toxiproxy.
+func toxi(t testing.TB, l *lab.Lab) *toxiclient.Client {
+	t.Helper()
+	tc, err := toxiclient.New(l.ToxiproxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tc
 }
 
 // Slow puts a downstream latency toxic "slow" of d on each of ps until t
@@ -280,11 +283,8 @@ func Slow(t testing.TB, d time.Duration, ps ...*toxiclient.Proxy) {
 // ClosedAddr returns a loopback address where nothing listens.
 func ClosedAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := conntest.Listen(t)
+	ln.Close()
 	return ln.Addr().String()
 }
 
@@ -469,24 +469,23 @@ func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string
 // eventId only in the JSON value, sync sends only) and returns its URL.
 func SeedAPI(t testing.TB, l *lab.Lab) string {
 	t.Helper()
-	proxies := l.ProxyAddrs()
 	common := []kgo.Opt{
-		kgo.SeedBrokers(proxies...),
+		kgo.SeedBrokers(l.ProxyAddrs()...),
 		kgo.ProduceRequestTimeout(500 * time.Millisecond),
 		kgo.RequestTimeoutOverhead(500 * time.Millisecond),
 		kgo.RetryBackoffFn(func(int) time.Duration { return 100 * time.Millisecond }),
 		kgo.ProducerLinger(0),
 	}
-	plain, err := kgo.NewClient(append(common, kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.LeaderAck()), kgo.RecordRetries(10))...)
-	if err != nil {
-		t.Fatal(err)
+	client := func(opts ...kgo.Opt) *kgo.Client {
+		cl, err := kgo.NewClient(append(common, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		return cl
 	}
-	t.Cleanup(plain.Close)
-	idem, err := kgo.NewClient(append(common, kgo.RequiredAcks(kgo.AllISRAcks()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(idem.Close)
+	plain := client(kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.LeaderAck()), kgo.RecordRetries(10))
+	idem := client(kgo.RequiredAcks(kgo.AllISRAcks()))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "OK") })
 	mux.HandleFunc("POST /api/v1/send", func(w http.ResponseWriter, r *http.Request) {
@@ -498,10 +497,7 @@ func SeedAPI(t testing.TB, l *lab.Lab) string {
 		v, _ := json.Marshal(map[string]any{"eventId": q.Get("eventId"), "mode": q.Get("mode"), "sendMode": "sync"})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		key := q.Get("key")
-		if key == "" {
-			key = q.Get("eventId")
-		}
+		key := cmp.Or(q.Get("key"), q.Get("eventId"))
 		rec, err := cl.ProduceSync(ctx, &kgo.Record{Topic: q.Get("topic"), Key: []byte(key), Value: v}).First()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)

@@ -38,7 +38,6 @@ var Buckets = prometheus.ExponentialBuckets(0.0005, 2, 17)
 // Metrics holds one producer API's metrics.
 type Metrics struct {
 	engine      string
-	reg         *prometheus.Registry
 	gatherers   prometheus.Gatherers
 	responses   *prometheus.CounterVec
 	sends       *prometheus.CounterVec
@@ -70,7 +69,7 @@ type observers struct {
 // has client metrics (a Metrics() prometheus.Gatherer method, as both
 // engines have), they are served too.
 func New(eng prodlab.Producer, store *status.Store) *Metrics {
-	m := &Metrics{engine: eng.Name(), reg: prometheus.NewRegistry()}
+	m := &Metrics{engine: eng.Name()}
 	sendLabels := []string{"engine", "mode", "send_mode", "outcome"}
 	m.responses = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "responses_total",
 		Help: "HTTP answers by endpoint (health, send, status) and status code; code 0: the client left first."},
@@ -85,8 +84,9 @@ func New(eng prodlab.Producer, store *status.Store) *Metrics {
 		sendLabels)
 	m.deliverTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "delivery_duration_seconds",
 		Help: "Time from the HTTP answer to the broker's answer, for deliveries_total.", Buckets: Buckets}, sendLabels)
-	m.reg.MustRegister(m.responses, m.sends, m.sendTime, m.deliveries, m.deliverTime, storeCollector{m.engine, store})
-	m.gatherers = prometheus.Gatherers{m.reg}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m.responses, m.sends, m.sendTime, m.deliveries, m.deliverTime, storeCollector{m.engine, store})
+	m.gatherers = prometheus.Gatherers{reg}
 	if g, ok := eng.(interface{ Metrics() prometheus.Gatherer }); ok {
 		m.gatherers = append(m.gatherers, g.Metrics())
 	}

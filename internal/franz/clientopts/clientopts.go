@@ -40,11 +40,7 @@ func Connect(p prodlab.ClientProps, dial DialFunc) ([]kgo.Opt, error) {
 		opts = append(opts, kgo.ClientID(s.ClientID))
 	}
 	if s.SASL() {
-		m, err := mechanism(s)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, kgo.SASL(m))
+		opts = append(opts, kgo.SASL(mechanism(s)))
 	}
 	if s.TLS() {
 		cfg, err := TLSConfig(s)
@@ -59,18 +55,18 @@ func Connect(p prodlab.ClientProps, dial DialFunc) ([]kgo.Opt, error) {
 	return opts, nil
 }
 
-func mechanism(s prodlab.Security) (sasl.Mechanism, error) {
+// mechanism returns the SASL mechanism of s, which Security checked: one
+// of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER.
+func mechanism(s prodlab.Security) sasl.Mechanism {
 	switch s.Mechanism {
 	case "PLAIN":
-		return plain.Auth{User: s.Username, Pass: string(s.Password)}.AsMechanism(), nil
+		return plain.Auth{User: s.Username, Pass: string(s.Password)}.AsMechanism()
 	case "SCRAM-SHA-256":
-		return scram.Auth{User: s.Username, Pass: string(s.Password)}.AsSha256Mechanism(), nil
+		return scram.Auth{User: s.Username, Pass: string(s.Password)}.AsSha256Mechanism()
 	case "SCRAM-SHA-512":
-		return scram.Auth{User: s.Username, Pass: string(s.Password)}.AsSha512Mechanism(), nil
-	case "OAUTHBEARER":
-		return oauth.Auth{Token: string(s.Token)}.AsMechanism(), nil
+		return scram.Auth{User: s.Username, Pass: string(s.Password)}.AsSha512Mechanism()
 	}
-	return nil, fmt.Errorf("%w sasl.mechanism: %q is not supported by franz-go here", prodlab.ErrClientProp, s.Mechanism)
+	return oauth.Auth{Token: string(s.Token)}.AsMechanism()
 }
 
 // TLSConfig returns the TLS settings of s: its CA file (else the system's
@@ -122,8 +118,7 @@ func TLSConfig(s prodlab.Security) (*tls.Config, error) {
 // handshakeTimeout (10 s).
 func TLSDialer(cfg *tls.Config, dial DialFunc) DialFunc {
 	if dial == nil {
-		var d net.Dialer
-		dial = d.DialContext
+		dial = (&net.Dialer{}).DialContext
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		raw, err := dial(ctx, network, addr)

@@ -3,8 +3,8 @@
 package metricstest
 
 import (
-	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,17 +16,11 @@ import (
 // Families is one scrape: metric families by name.
 type Families map[string]*dto.MetricFamily
 
-// Scrape GETs url (a /metrics endpoint) and parses its text answer; any
-// failure fails t.
+// Scrape GETs url (a /metrics endpoint), within 10 s, and parses its text
+// answer; any failure fails t.
 func Scrape(t testing.TB, url string) Families {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
 	if err != nil {
 		t.Fatalf("scrape %s: %v", url, err)
 	}
@@ -49,15 +43,8 @@ func Scrape(t testing.TB, url string) Families {
 // labels: a counter's or gauge's value, a histogram's sample count. It is
 // 0 when no series matches.
 func (f Families) Value(name string, labels map[string]string) float64 {
-	fam, ok := f[name]
-	if !ok {
-		return 0
-	}
 	var sum float64
-	for _, m := range fam.GetMetric() {
-		if !matches(m, labels) {
-			continue
-		}
+	for _, m := range f.series(name, labels) {
 		switch {
 		case m.Counter != nil:
 			sum += m.Counter.GetValue()
@@ -75,16 +62,12 @@ func (f Families) Value(name string, labels map[string]string) float64 {
 // Has reports whether any series of metric name carries every pair of
 // labels.
 func (f Families) Has(name string, labels map[string]string) bool {
-	fam, ok := f[name]
-	if !ok {
-		return false
-	}
-	for _, m := range fam.GetMetric() {
-		if matches(m, labels) {
-			return true
-		}
-	}
-	return false
+	return len(f.series(name, labels)) > 0
+}
+
+// series returns the series of metric name that carry every pair of labels.
+func (f Families) series(name string, labels map[string]string) []*dto.Metric {
+	return slices.DeleteFunc(slices.Clone(f[name].GetMetric()), func(m *dto.Metric) bool { return !matches(m, labels) })
 }
 
 func matches(m *dto.Metric, labels map[string]string) bool {
