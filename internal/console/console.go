@@ -47,7 +47,6 @@ type cfg struct {
 	engines      []Engine
 	topic        string
 	perPartition int
-	maxTopics    int
 	timeout      time.Duration
 	sendTimeout  time.Duration
 	logger       *slog.Logger
@@ -114,7 +113,6 @@ func New(opts ...Opt) (*Server, error) {
 		engines:      []Engine{},
 		topic:        prodlab.DefaultTopic,
 		perPartition: 5000,
-		maxTopics:    16,
 		timeout:      10 * time.Second,
 		sendTimeout:  60 * time.Second,
 		logger:       slog.Default(),
@@ -127,7 +125,7 @@ func New(opts ...Opt) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}, runs: &runner{},
-		logs: newLogCache(c.maxTopics, c.perPartition, maxCacheBytes)}
+		logs: newLogCache(maxCachedTopics, maxCacheBytes)}
 	if c.direct != nil && len(c.direct.Bootstrap()) > 0 {
 		cl, err := c.direct.Client()
 		if err != nil {
