@@ -26,6 +26,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 //go:embed web
@@ -35,7 +36,8 @@ var webFS embed.FS
 type Server struct {
 	cfg  cfg
 	api  *http.Client
-	adm  *kgo.Client // on the direct path; nil without one
+	adm  *kgo.Client        // on the direct path; nil without one
+	toxi *toxiclient.Client // each call bounded by Timeout; nil without Toxiproxy
 	logs *logCache
 	runs *runner
 }
@@ -126,6 +128,13 @@ func New(opts ...Opt) (*Server, error) {
 	}
 	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}, runs: &runner{},
 		logs: newLogCache(maxCachedTopics, maxCacheBytes)}
+	if c.toxiproxy != "" {
+		tc, err := toxiclient.New(c.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: c.timeout}), httpjson.WithUserAgent(userAgent))
+		if err != nil {
+			return nil, fmt.Errorf("console: Toxiproxy: %w", err)
+		}
+		s.toxi = tc
+	}
 	if c.direct != nil && len(c.direct.Bootstrap()) > 0 {
 		cl, err := c.direct.Client()
 		if err != nil {
@@ -152,11 +161,6 @@ func (c cfg) check() error {
 	}
 	if msg := prodlab.ValidTopic(c.topic); msg != "" {
 		return errors.New("console: DefaultTopic: " + msg)
-	}
-	if c.toxiproxy != "" {
-		if _, err := httpjson.NewClient("toxiproxy", c.toxiproxy); err != nil {
-			return fmt.Errorf("console: Toxiproxy: %w", err)
-		}
 	}
 	for _, e := range c.engines {
 		if _, err := httpjson.NewClient(e.Name, e.URL); e.Name == "" || err != nil {
