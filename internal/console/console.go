@@ -4,6 +4,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -12,7 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -245,14 +246,11 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 // through a proxy, asked through the bypass, unless every broker of meta
 // is proxied already (kfake: one listener; real Kafka adds a DIRECT one).
 func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
-	proxied := true
-	for _, b := range meta.Brokers {
-		if _, ok := s.cfg.direct.Upstream(net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))); !ok {
-			proxied = false
-		}
-	}
 	proxies := s.cfg.direct.Proxies()
-	if proxied || len(proxies) == 0 {
+	if len(proxies) == 0 || !slices.ContainsFunc(meta.Brokers, func(b kadm.BrokerDetail) bool {
+		_, ok := s.cfg.direct.Upstream(hostPort(b))
+		return !ok
+	}) {
 		return nil
 	}
 	through, err := s.cfg.direct.With(direct.Bootstrap(proxies...))
@@ -269,6 +267,8 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 	}
 	return out
 }
+
+func hostPort(b kadm.BrokerDetail) string { return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))) }
 
 // admin returns the console's shared client on the direct path.
 func (s *Server) admin() (*kgo.Client, error) {
@@ -335,7 +335,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
 	adv := s.advertised(ctx, meta)
 	for _, b := range meta.Brokers {
-		addr := net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
+		addr := hostPort(b)
 		up, _ := s.cfg.direct.Upstream(addr)
 		bi := brokerInfo{NodeID: b.NodeID, Advertised: addr, Direct: up, Controller: b.NodeID == meta.Controller}
 		if a := adv[b.NodeID]; a != "" && a != addr {
@@ -346,15 +346,11 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Brokers = append(resp.Brokers, bi)
 	}
-	sort.Slice(resp.Brokers, func(i, j int) bool { return resp.Brokers[i].NodeID < resp.Brokers[j].NodeID })
-	names := meta.Topics.Names()
-	sort.Strings(names)
-	var visible []string
-	for _, n := range names {
-		if !meta.Topics[n].IsInternal && !strings.HasPrefix(n, "__") {
-			visible = append(visible, n)
-		}
-	}
+	slices.SortFunc(resp.Brokers, func(a, b brokerInfo) int { return cmp.Compare(a.NodeID, b.NodeID) })
+	visible := slices.DeleteFunc(meta.Topics.Names(), func(n string) bool {
+		return meta.Topics[n].IsInternal || strings.HasPrefix(n, "__")
+	})
+	slices.Sort(visible)
 	if len(visible) > maxClusterTopics {
 		visible, resp.Truncated = visible[:maxClusterTopics], true
 	}
