@@ -43,15 +43,20 @@ type Server struct {
 	runs *runner
 }
 
+// The cluster's name on the page, like the seed's Kafka UI; and how long
+// a send forwarded to a producer API may take: a sync send under a latency
+// toxic waits for its retries.
+const (
+	clusterName = "BHF-Training"
+	sendTimeout = 60 * time.Second
+)
+
 type cfg struct {
-	cluster      string
 	direct       *direct.Path
 	toxiproxy    string
 	engines      []Engine
-	topic        string
-	perPartition int
-	timeout      time.Duration
-	sendTimeout  time.Duration
+	perPartition int           // records kept per partition for the messages and duplicates views
+	timeout      time.Duration // each read of the cluster and each Toxiproxy call
 	logger       *slog.Logger
 	validate     ValidateFunc
 	experiment   ExperimentFunc
@@ -70,10 +75,6 @@ type Engine struct {
 // Opt configures a Server.
 type Opt func(*cfg)
 
-// ClusterName sets the name the page shows for the cluster, default
-// "BHF-Training" like the seed's Kafka UI.
-func ClusterName(name string) Opt { return func(c *cfg) { c.cluster = name } }
-
 // Direct sets the direct path the console reads the cluster through, so
 // that reads never go through a toxic; default none.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
@@ -88,23 +89,6 @@ func API(name, url string) Opt {
 	return func(c *cfg) { c.engines = append(c.engines, Engine{name, strings.TrimRight(url, "/")}) }
 }
 
-// DefaultTopic sets the topic the page opens on, default
-// prodlab.DefaultTopic.
-func DefaultTopic(t string) Opt { return func(c *cfg) { c.topic = t } }
-
-// RecordsPerPartition bounds the records kept per partition for the
-// messages and duplicates views, default 5000: a longer partition shows
-// its newest records only.
-func RecordsPerPartition(n int) Opt { return func(c *cfg) { c.perPartition = n } }
-
-// Timeout bounds each read of the cluster and each Toxiproxy call,
-// default 10s.
-func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
-
-// SendTimeout bounds a send forwarded to a producer API, default 60s: a
-// sync send under a latency toxic waits for its retries.
-func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d } }
-
 // Logger sets the console's logger, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
@@ -112,22 +96,24 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // whose part (Direct, Toxiproxy, API...) is missing answers 503.
 func New(opts ...Opt) (*Server, error) {
 	c := cfg{
-		cluster:      "BHF-Training",
 		engines:      []Engine{},
-		topic:        prodlab.DefaultTopic,
-		perPartition: 5000,
+		perPartition: 5000, // a longer partition shows its newest records only
 		timeout:      10 * time.Second,
-		sendTimeout:  60 * time.Second,
 		logger:       slog.Default(),
 		schedules:    []string{"ack-loss"},
 	}
 	for _, o := range opts {
 		o(&c)
 	}
-	if err := c.check(); err != nil {
-		return nil, err
+	if c.logger == nil {
+		return nil, errors.New("console: Logger must not be nil")
 	}
-	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}, runs: &runner{},
+	for _, e := range c.engines {
+		if _, err := httpjson.NewClient(e.Name, e.URL); e.Name == "" || err != nil {
+			return nil, fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
+		}
+	}
+	s := &Server{cfg: c, api: &http.Client{Timeout: sendTimeout}, runs: &runner{},
 		logs: newLogCache(maxCachedTopics, maxCacheBytes)}
 	if c.toxiproxy != "" {
 		tc, err := toxiclient.New(c.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: c.timeout}), httpjson.WithUserAgent(userAgent))
@@ -144,31 +130,6 @@ func New(opts ...Opt) (*Server, error) {
 		s.adm = cl
 	}
 	return s, nil
-}
-
-func (c cfg) check() error {
-	bad := func(opt, why string, v any) error { return fmt.Errorf("console: %s %s, got %v", opt, why, v) }
-	switch {
-	case c.cluster == "":
-		return bad("ClusterName", "must not be empty", `""`)
-	case c.perPartition < 1:
-		return bad("RecordsPerPartition", "must be >= 1", c.perPartition)
-	case c.timeout <= 0:
-		return bad("Timeout", "must be > 0", c.timeout)
-	case c.sendTimeout <= 0:
-		return bad("SendTimeout", "must be > 0", c.sendTimeout)
-	case c.logger == nil:
-		return bad("Logger", "must not be nil", nil)
-	}
-	if msg := prodlab.ValidTopic(c.topic); msg != "" {
-		return errors.New("console: DefaultTopic: " + msg)
-	}
-	for _, e := range c.engines {
-		if _, err := httpjson.NewClient(e.Name, e.URL); e.Name == "" || err != nil {
-			return fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
-		}
-	}
-	return nil
 }
 
 // Close cancels a running validation or experiment and waits for it to
@@ -235,7 +196,7 @@ type infoResponse struct {
 // InfoShow describes the lab: cluster name, engines and what can run.
 func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, infoResponse{
-		Cluster: s.cfg.cluster, DefaultTopic: s.cfg.topic, Engines: s.cfg.engines,
+		Cluster: clusterName, DefaultTopic: prodlab.DefaultTopic, Engines: s.cfg.engines,
 		Toxiproxy: s.cfg.toxiproxy, Validate: s.cfg.validate != nil,
 		Experiment: s.cfg.experiment != nil, Schedules: s.cfg.schedules,
 		PerPartition: s.cfg.perPartition,
@@ -332,7 +293,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		s.kafkaUnavailable(w, r, err, "console.err.what.metadata")
 		return
 	}
-	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
+	resp := clusterResponse{Name: clusterName, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
 	adv := s.advertised(ctx, meta)
 	for _, b := range meta.Brokers {
 		addr := hostPort(b)

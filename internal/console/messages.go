@@ -250,7 +250,7 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 // loadTopic checks the topic and limit parameters, refreshes the topic's
 // log and returns its records, newest first, and its partition ranges.
 func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, ranges []partitionRange, topic string, limit int, ok bool) {
-	topic = s.cfg.topic
+	topic = prodlab.DefaultTopic
 	if q.Has("topic") {
 		topic = q.Get("topic")
 		if msg := prodlab.ValidTopic(topic); msg != "" {
