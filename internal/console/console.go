@@ -27,6 +27,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
+	parcours "github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -61,7 +62,7 @@ type cfg struct {
 	validate     ValidateFunc
 	experiment   ExperimentFunc
 	schedules    []string
-	progress     ProgressRecord
+	progress     *parcours.Recorder
 }
 
 // Engine is a producer API the console sends through.
