@@ -218,9 +218,7 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 			pl = &partLog{next: max(start, end-int64(perPartition))}
 			t.parts[p] = pl
 		}
-		if start > pl.next {
-			pl.next = start
-		}
+		pl.next = max(pl.next, start)
 		if end-pl.next > int64(perPartition) {
 			// Only the last perPartition records are kept: skip the others.
 			pl.next = end - int64(perPartition)
