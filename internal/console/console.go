@@ -39,7 +39,7 @@ type Server struct {
 	cfg  cfg
 	api  *http.Client
 	adm  *kgo.Client        // on the direct path; nil without one
-	toxi *toxiclient.Client // each call bounded by Timeout; nil without Toxiproxy
+	toxi *toxiclient.Client // each call bounded by cfg.timeout; nil without Toxiproxy
 	logs *logCache
 	runs *runner
 }
