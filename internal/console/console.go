@@ -22,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/chart"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpguard"
@@ -37,7 +38,6 @@ var webFS embed.FS
 // Server is the console's backend and static page.
 type Server struct {
 	cfg  cfg
-	api  *http.Client
 	adm  *kgo.Client        // on the direct path; nil without one
 	toxi *toxiclient.Client // each call bounded by cfg.timeout; nil without Toxiproxy
 	logs *logCache
@@ -71,6 +71,8 @@ type Engine struct {
 	Name string `json:"name"`
 	// URL is the API's base URL, such as http://127.0.0.1:18080.
 	URL string `json:"url"`
+
+	cl *api.Client // built by New, each send bounded by sendTimeout
 }
 
 // Opt configures a Server.
@@ -87,7 +89,7 @@ func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = strings.Tri
 // API adds a producer API the send form can use; the first one is the
 // form's default.
 func API(name, url string) Opt {
-	return func(c *cfg) { c.engines = append(c.engines, Engine{name, strings.TrimRight(url, "/")}) }
+	return func(c *cfg) { c.engines = append(c.engines, Engine{Name: name, URL: strings.TrimRight(url, "/")}) }
 }
 
 // Logger sets the console's logger, default slog.Default().
@@ -109,12 +111,15 @@ func New(opts ...Opt) (*Server, error) {
 	if c.logger == nil {
 		return nil, errors.New("console: Logger must not be nil")
 	}
-	for _, e := range c.engines {
-		if _, err := httpjson.NewClient(e.Name, e.URL); e.Name == "" || err != nil {
+	send := &http.Client{Timeout: sendTimeout}
+	for i, e := range c.engines {
+		cl, err := api.NewClient(e.URL, httpjson.WithHTTPClient(send), httpjson.WithUserAgent(userAgent))
+		if e.Name == "" || err != nil {
 			return nil, fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
 		}
+		c.engines[i].cl = cl
 	}
-	s := &Server{cfg: c, api: &http.Client{Timeout: sendTimeout}, runs: &runner{},
+	s := &Server{cfg: c, runs: &runner{},
 		logs: newLogCache(maxCachedTopics, maxCacheBytes)}
 	if c.toxiproxy != "" {
 		tc, err := toxiclient.New(c.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: c.timeout}), httpjson.WithUserAgent(userAgent))
