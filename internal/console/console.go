@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
@@ -38,7 +37,7 @@ var webFS embed.FS
 // Server is the console's backend and static page.
 type Server struct {
 	cfg  cfg
-	adm  *kgo.Client        // on the direct path; nil without one
+	adm  *kadm.Client       // on the direct path; nil without one
 	toxi *toxiclient.Client // each call bounded by cfg.timeout; nil without Toxiproxy
 	logs *logCache
 	runs *runner
@@ -133,7 +132,7 @@ func New(opts ...Opt) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("console: Direct: %w", err)
 		}
-		s.adm = cl
+		s.adm = kadm.NewClient(cl)
 	}
 	return s, nil
 }
@@ -237,16 +236,6 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 
 func hostPort(b kadm.BrokerDetail) string { return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))) }
 
-// admin returns the console's shared client on the direct path.
-func (s *Server) admin() (*kgo.Client, error) {
-	if s.adm == nil {
-		return nil, errNoKafka
-	}
-	return s.adm, nil
-}
-
-var errNoKafka = errors.New("the console has no Kafka bootstrap")
-
 type brokerInfo struct {
 	NodeID     int32  `json:"nodeId"`
 	Advertised string `json:"advertised"`
@@ -286,15 +275,13 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	if !noQuery(w, r) {
 		return
 	}
-	cl, err := s.admin()
-	if err != nil {
-		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
+	if s.adm == nil {
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noKafka")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
 	defer cancel()
-	adm := kadm.NewClient(cl)
-	meta, err := adm.Metadata(ctx)
+	meta, err := s.adm.Metadata(ctx)
 	if err != nil {
 		s.kafkaUnavailable(w, r, err, "console.err.what.metadata")
 		return
@@ -325,12 +312,12 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusOK, resp)
 		return
 	}
-	starts, err := adm.ListStartOffsets(ctx, visible...)
+	starts, err := s.adm.ListStartOffsets(ctx, visible...)
 	if err != nil {
 		s.kafkaUnavailable(w, r, err, "console.err.what.startOffsets")
 		return
 	}
-	ends, err := adm.ListEndOffsets(ctx, visible...)
+	ends, err := s.adm.ListEndOffsets(ctx, visible...)
 	if err != nil {
 		s.kafkaUnavailable(w, r, err, "console.err.what.endOffsets")
 		return

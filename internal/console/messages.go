@@ -259,9 +259,8 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	if limit, ok = intParam(w, r, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
 		return
 	}
-	cl, err := s.admin()
-	if err != nil {
-		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
+	if s.adm == nil {
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noKafka")
 		return nil, nil, "", 0, false
 	}
 	reread := q.Get("reread") == "true"
@@ -270,7 +269,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	defer cancel()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.direct, topic, s.cfg.perPartition); err != nil {
+	if err := t.refresh(ctx, s.adm, s.cfg.direct, topic, s.cfg.perPartition); err != nil {
 		if errors.Is(err, prodlab.ErrUnknownTopic) {
 			fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", topic)
 		} else {
