@@ -40,13 +40,13 @@ func TestRecordClipsHeaders(t *testing.T) {
 // TestCacheByteCap: a topic's records past its share of the cache's bytes
 // are evicted oldest first, across its partitions.
 func TestCacheByteCap(t *testing.T) {
-	c := newLogCache(2, 1000, 2*10*recordOverhead) // a share of 10 bare records
+	c := newLogCache(2, 2*10*recordOverhead) // a share of 10 bare records
 	tl := c.get("t", false)
 	p0, p1 := &partLog{}, &partLog{}
 	tl.parts[0], tl.parts[1] = p0, p1
 	for i := range 25 {
 		pl := []*partLog{p0, p1}[i%2]
-		tl.push(pl, record{Partition: int32(i % 2), Offset: int64(i / 2), size: recordOverhead})
+		tl.push(pl, record{copyInfo: copyInfo{Partition: int32(i % 2), Offset: int64(i / 2)}, size: recordOverhead})
 	}
 	sum := 0
 	for _, pl := range tl.parts {
@@ -99,7 +99,7 @@ func TestMessagesByteCap(t *testing.T) {
 	defer s.Close()
 	one := newRecord(&kgo.Record{Key: []byte("k0"), Value: []byte(strings.Repeat("x", 10_000)), Headers: hs}).size
 	const keep = 7
-	s.logs = newLogCache(1, 1000, keep*one+one/2)
+	s.logs = newLogCache(1, keep*one+one/2)
 	srv := httptest.NewServer(s.Routes())
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/api/messages?topic=big&limit=500")

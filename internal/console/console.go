@@ -4,6 +4,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -12,20 +13,22 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/chart"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
+	parcours "github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 //go:embed web
@@ -34,27 +37,31 @@ var webFS embed.FS
 // Server is the console's backend and static page.
 type Server struct {
 	cfg  cfg
-	api  *http.Client
-	adm  *kgo.Client // on the direct path; nil without one
+	adm  *kadm.Client       // on the direct path; nil without one
+	toxi *toxiclient.Client // each call bounded by cfg.timeout; nil without Toxiproxy
 	logs *logCache
 	runs *runner
 }
 
+// The cluster's name on the page, like the seed's Kafka UI; and how long
+// a send forwarded to a producer API may take: a sync send under a latency
+// toxic waits for its retries.
+const (
+	clusterName = "BHF-Training"
+	sendTimeout = 60 * time.Second
+)
+
 type cfg struct {
-	cluster      string
 	direct       *direct.Path
 	toxiproxy    string
 	engines      []Engine
-	topic        string
-	perPartition int
-	maxTopics    int
-	timeout      time.Duration
-	sendTimeout  time.Duration
+	perPartition int           // records kept per partition for the messages and duplicates views
+	timeout      time.Duration // each read of the cluster and each Toxiproxy call
 	logger       *slog.Logger
 	validate     ValidateFunc
 	experiment   ExperimentFunc
 	schedules    []string
-	progress     ProgressRecord
+	progress     *parcours.Recorder
 }
 
 // Engine is a producer API the console sends through.
@@ -63,14 +70,12 @@ type Engine struct {
 	Name string `json:"name"`
 	// URL is the API's base URL, such as http://127.0.0.1:18080.
 	URL string `json:"url"`
+
+	cl *api.Client // built by New, each send bounded by sendTimeout
 }
 
 // Opt configures a Server.
 type Opt func(*cfg)
-
-// ClusterName sets the name the page shows for the cluster, default
-// "BHF-Training" like the seed's Kafka UI.
-func ClusterName(name string) Opt { return func(c *cfg) { c.cluster = name } }
 
 // Direct sets the direct path the console reads the cluster through, so
 // that reads never go through a toxic; default none.
@@ -83,25 +88,8 @@ func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = strings.Tri
 // API adds a producer API the send form can use; the first one is the
 // form's default.
 func API(name, url string) Opt {
-	return func(c *cfg) { c.engines = append(c.engines, Engine{name, strings.TrimRight(url, "/")}) }
+	return func(c *cfg) { c.engines = append(c.engines, Engine{Name: name, URL: strings.TrimRight(url, "/")}) }
 }
-
-// DefaultTopic sets the topic the page opens on, default
-// prodlab.DefaultTopic.
-func DefaultTopic(t string) Opt { return func(c *cfg) { c.topic = t } }
-
-// RecordsPerPartition bounds the records kept per partition for the
-// messages and duplicates views, default 5000: a longer partition shows
-// its newest records only.
-func RecordsPerPartition(n int) Opt { return func(c *cfg) { c.perPartition = n } }
-
-// Timeout bounds each read of the cluster and each Toxiproxy call,
-// default 10s.
-func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
-
-// SendTimeout bounds a send forwarded to a producer API, default 60s: a
-// sync send under a latency toxic waits for its retries.
-func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d } }
 
 // Logger sets the console's logger, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
@@ -110,62 +98,43 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // whose part (Direct, Toxiproxy, API...) is missing answers 503.
 func New(opts ...Opt) (*Server, error) {
 	c := cfg{
-		cluster:      "BHF-Training",
 		engines:      []Engine{},
-		topic:        prodlab.DefaultTopic,
-		perPartition: 5000,
-		maxTopics:    16,
+		perPartition: 5000, // a longer partition shows its newest records only
 		timeout:      10 * time.Second,
-		sendTimeout:  60 * time.Second,
 		logger:       slog.Default(),
 		schedules:    []string{"ack-loss"},
 	}
 	for _, o := range opts {
 		o(&c)
 	}
-	if err := c.check(); err != nil {
-		return nil, err
+	if c.logger == nil {
+		return nil, errors.New("console: Logger must not be nil")
 	}
-	s := &Server{cfg: c, api: &http.Client{Timeout: c.sendTimeout}, runs: &runner{},
-		logs: newLogCache(c.maxTopics, c.perPartition, maxCacheBytes)}
+	send := &http.Client{Timeout: sendTimeout}
+	for i, e := range c.engines {
+		cl, err := api.NewClient(e.URL, httpjson.WithHTTPClient(send), httpjson.WithUserAgent(userAgent))
+		if e.Name == "" || err != nil {
+			return nil, fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
+		}
+		c.engines[i].cl = cl
+	}
+	s := &Server{cfg: c, runs: &runner{},
+		logs: newLogCache(maxCachedTopics, maxCacheBytes)}
+	if c.toxiproxy != "" {
+		tc, err := toxiclient.New(c.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: c.timeout}), httpjson.WithUserAgent(userAgent))
+		if err != nil {
+			return nil, fmt.Errorf("console: Toxiproxy: %w", err)
+		}
+		s.toxi = tc
+	}
 	if c.direct != nil && len(c.direct.Bootstrap()) > 0 {
 		cl, err := c.direct.Client()
 		if err != nil {
 			return nil, fmt.Errorf("console: Direct: %w", err)
 		}
-		s.adm = cl
+		s.adm = kadm.NewClient(cl)
 	}
 	return s, nil
-}
-
-func (c cfg) check() error {
-	bad := func(opt, why string, v any) error { return fmt.Errorf("console: %s %s, got %v", opt, why, v) }
-	switch {
-	case c.cluster == "":
-		return bad("ClusterName", "must not be empty", `""`)
-	case c.perPartition < 1:
-		return bad("RecordsPerPartition", "must be >= 1", c.perPartition)
-	case c.timeout <= 0:
-		return bad("Timeout", "must be > 0", c.timeout)
-	case c.sendTimeout <= 0:
-		return bad("SendTimeout", "must be > 0", c.sendTimeout)
-	case c.logger == nil:
-		return bad("Logger", "must not be nil", nil)
-	}
-	if msg := prodlab.ValidTopic(c.topic); msg != "" {
-		return errors.New("console: DefaultTopic: " + msg)
-	}
-	if c.toxiproxy != "" {
-		if _, err := httpjson.NewClient("toxiproxy", c.toxiproxy); err != nil {
-			return fmt.Errorf("console: Toxiproxy: %w", err)
-		}
-	}
-	for _, e := range c.engines {
-		if _, err := httpjson.NewClient(e.Name, e.URL); e.Name == "" || err != nil {
-			return fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
-		}
-	}
-	return nil
 }
 
 // Close cancels a running validation or experiment and waits for it to
@@ -232,7 +201,7 @@ type infoResponse struct {
 // InfoShow describes the lab: cluster name, engines and what can run.
 func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, infoResponse{
-		Cluster: s.cfg.cluster, DefaultTopic: s.cfg.topic, Engines: s.cfg.engines,
+		Cluster: clusterName, DefaultTopic: prodlab.DefaultTopic, Engines: s.cfg.engines,
 		Toxiproxy: s.cfg.toxiproxy, Validate: s.cfg.validate != nil,
 		Experiment: s.cfg.experiment != nil, Schedules: s.cfg.schedules,
 		PerPartition: s.cfg.perPartition,
@@ -243,14 +212,11 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 // through a proxy, asked through the bypass, unless every broker of meta
 // is proxied already (kfake: one listener; real Kafka adds a DIRECT one).
 func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
-	proxied := true
-	for _, b := range meta.Brokers {
-		if _, ok := s.cfg.direct.Upstream(net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))); !ok {
-			proxied = false
-		}
-	}
 	proxies := s.cfg.direct.Proxies()
-	if proxied || len(proxies) == 0 {
+	if len(proxies) == 0 || !slices.ContainsFunc(meta.Brokers, func(b kadm.BrokerDetail) bool {
+		_, ok := s.cfg.direct.Upstream(hostPort(b))
+		return !ok
+	}) {
 		return nil
 	}
 	through, err := s.cfg.direct.With(direct.Bootstrap(proxies...))
@@ -268,15 +234,7 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 	return out
 }
 
-// admin returns the console's shared client on the direct path.
-func (s *Server) admin() (*kgo.Client, error) {
-	if s.adm == nil {
-		return nil, errNoKafka
-	}
-	return s.adm, nil
-}
-
-var errNoKafka = errors.New("the console has no Kafka bootstrap")
+func hostPort(b kadm.BrokerDetail) string { return net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port))) }
 
 type brokerInfo struct {
 	NodeID     int32  `json:"nodeId"`
@@ -317,23 +275,21 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	if !noQuery(w, r) {
 		return
 	}
-	cl, err := s.admin()
-	if err != nil {
-		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
+	if s.adm == nil {
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noKafka")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
 	defer cancel()
-	adm := kadm.NewClient(cl)
-	meta, err := adm.Metadata(ctx)
+	meta, err := s.adm.Metadata(ctx)
 	if err != nil {
 		s.kafkaUnavailable(w, r, err, "console.err.what.metadata")
 		return
 	}
-	resp := clusterResponse{Name: s.cfg.cluster, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
+	resp := clusterResponse{Name: clusterName, Brokers: []brokerInfo{}, Topics: []topicInfo{}}
 	adv := s.advertised(ctx, meta)
 	for _, b := range meta.Brokers {
-		addr := net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
+		addr := hostPort(b)
 		up, _ := s.cfg.direct.Upstream(addr)
 		bi := brokerInfo{NodeID: b.NodeID, Advertised: addr, Direct: up, Controller: b.NodeID == meta.Controller}
 		if a := adv[b.NodeID]; a != "" && a != addr {
@@ -344,15 +300,11 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Brokers = append(resp.Brokers, bi)
 	}
-	sort.Slice(resp.Brokers, func(i, j int) bool { return resp.Brokers[i].NodeID < resp.Brokers[j].NodeID })
-	names := meta.Topics.Names()
-	sort.Strings(names)
-	var visible []string
-	for _, n := range names {
-		if !meta.Topics[n].IsInternal && !strings.HasPrefix(n, "__") {
-			visible = append(visible, n)
-		}
-	}
+	slices.SortFunc(resp.Brokers, func(a, b brokerInfo) int { return cmp.Compare(a.NodeID, b.NodeID) })
+	visible := slices.DeleteFunc(meta.Topics.Names(), func(n string) bool {
+		return meta.Topics[n].IsInternal || strings.HasPrefix(n, "__")
+	})
+	slices.Sort(visible)
 	if len(visible) > maxClusterTopics {
 		visible, resp.Truncated = visible[:maxClusterTopics], true
 	}
@@ -360,12 +312,12 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusOK, resp)
 		return
 	}
-	starts, err := adm.ListStartOffsets(ctx, visible...)
+	starts, err := s.adm.ListStartOffsets(ctx, visible...)
 	if err != nil {
 		s.kafkaUnavailable(w, r, err, "console.err.what.startOffsets")
 		return
 	}
-	ends, err := adm.ListEndOffsets(ctx, visible...)
+	ends, err := s.adm.ListEndOffsets(ctx, visible...)
 	if err != nil {
 		s.kafkaUnavailable(w, r, err, "console.err.what.endOffsets")
 		return

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -33,10 +32,6 @@ func fail(w http.ResponseWriter, r *http.Request, code int, field, id string, ar
 // says what failed (the catalogue id what, filled from args), the log
 // says why (client errors name internal addresses).
 func (s *Server) kafkaUnavailable(w http.ResponseWriter, r *http.Request, err error, what string, args ...any) {
-	if errors.Is(err, errNoKafka) {
-		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noKafka")
-		return
-	}
 	s.cfg.logger.Warn("console: "+i18n.M(what, args...).In(i18n.EN), "err", err)
 	fail(w, r, http.StatusServiceUnavailable, "", "console.err.kafka", "what", i18n.M(what, args...).In(pageLang(r)))
 }

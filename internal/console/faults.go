@@ -31,20 +31,13 @@ var toxicTypes = map[string][]string{
 	"reset_peer": {"timeout"},
 }
 
-// toxiproxy returns the client of the lab's Toxiproxy, each call bounded by
-// the console's timeout, writing a 503 if the console has none.
+// toxiproxy returns the client of the lab's Toxiproxy, writing a 503 if
+// the console has none.
 func (s *Server) toxiproxy(w http.ResponseWriter, r *http.Request) (*toxiclient.Client, bool) {
-	if s.cfg.toxiproxy == "" {
+	if s.toxi == nil {
 		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noToxiproxy")
-		return nil, false
 	}
-	c, err := toxiclient.New(s.cfg.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: s.cfg.timeout}), httpjson.WithUserAgent(userAgent))
-	if err != nil {
-		s.cfg.logger.Error("bad Toxiproxy URL", "url", s.cfg.toxiproxy, "err", err)
-		fail(w, r, http.StatusServiceUnavailable, "", "console.err.badToxiproxy")
-		return nil, false
-	}
-	return c, true
+	return s.toxi, s.toxi != nil
 }
 
 // writeToxiError answers a failed Toxiproxy call: Toxiproxy's own status
@@ -110,46 +103,39 @@ type toxicRequest struct {
 
 // validate checks the request and fills in the defaults: stream
 // downstream, toxicity 1, name <type>_<stream> as Toxiproxy names it.
-func (t *toxicRequest) validate() (field string, msg *i18n.Msg) {
+func (t *toxicRequest) validate() (field string, msg i18n.Msg) {
 	attrs, ok := toxicTypes[t.Type]
 	if !ok {
-		return "type", bad("console.err.toxicType", "type", strconv.Quote(t.Type))
+		return "type", i18n.M("console.err.toxicType", "type", strconv.Quote(t.Type))
 	}
 	switch t.Stream {
 	case "":
 		t.Stream = "downstream"
 	case "downstream", "upstream":
 	default:
-		return "stream", bad("console.err.toxicStream", "stream", strconv.Quote(t.Stream))
+		return "stream", i18n.M("console.err.toxicStream", "stream", strconv.Quote(t.Stream))
 	}
 	if t.Toxicity == nil {
-		one := 1.0
-		t.Toxicity = &one
+		t.Toxicity = new(1.0)
 	}
 	if *t.Toxicity < 0 || *t.Toxicity > 1 {
-		return "toxicity", bad("console.err.toxicity")
+		return "toxicity", i18n.M("console.err.toxicity")
 	}
 	if t.Name == "" {
 		t.Name = t.Type + "_" + t.Stream
 	}
 	if !prodlab.LegalName(t.Name) {
-		return "name", bad("console.err.toxicNameRule", "name", strconv.Quote(t.Name))
+		return "name", i18n.M("console.err.toxicNameRule", "name", strconv.Quote(t.Name))
 	}
 	for k, v := range t.Attributes {
 		if !slices.Contains(attrs, k) {
-			return "attributes." + k, bad("console.err.toxicAttr", "attr", strconv.Quote(k), "type", t.Type, "attrs", strings.Join(attrs, ", "))
+			return "attributes." + k, i18n.M("console.err.toxicAttr", "attr", strconv.Quote(k), "type", t.Type, "attrs", strings.Join(attrs, ", "))
 		}
 		if v < 0 || v > MaxToxicMillis {
-			return "attributes." + k, bad("console.err.toxicRange", "attr", k, "value", v, "max", MaxToxicMillis)
+			return "attributes." + k, i18n.M("console.err.toxicRange", "attr", k, "value", v, "max", MaxToxicMillis)
 		}
 	}
-	return "", nil
-}
-
-// bad is the catalogue message id filled from args, for validate.
-func bad(id string, args ...any) *i18n.Msg {
-	m := i18n.M(id, args...)
-	return &m
+	return "", i18n.Msg{}
 }
 
 // toxiproxyMessages are Toxiproxy's own error sentences a trainee can
@@ -182,7 +168,7 @@ func (s *Server) ToxicCreate(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, http.StatusBadRequest, "", "console.err.toxicBody", "err", err.Error())
 		return
 	}
-	if field, msg := req.validate(); msg != nil {
+	if field, msg := req.validate(); msg.ID != "" {
 		httpjson.Error(w, http.StatusBadRequest, field, msg.In(pageLang(r)))
 		return
 	}

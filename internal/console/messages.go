@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,29 +34,35 @@ const (
 	maxValueLen  = 2048 // bytes of a key, value, header key or header value shown
 	maxHeaders   = 32   // headers shown per record
 
-	maxCacheBytes  = 256 << 20 // the message cache in all, each topic its share
-	recordOverhead = 256       // what a cached record costs beyond its bytes
-	headerOverhead = 32        // and a cached header
+	maxCachedTopics = 16        // topics the message cache holds
+	maxCacheBytes   = 256 << 20 // the message cache in all, each topic its share
+	recordOverhead  = 256       // what a cached record costs beyond its bytes
+	headerOverhead  = 32        // and a cached header
 )
 
 // record is one Kafka record as the page shows it.
 type record struct {
-	Partition     int32        `json:"partition"`
-	Offset        int64        `json:"offset"`
-	Timestamp     int64        `json:"timestamp"` // Unix ms
-	Key           string       `json:"key"`
-	Headers       []header     `json:"headers"`
-	Value         string       `json:"value"`
-	Truncated     bool         `json:"truncated,omitempty"`  // value cut at maxValueLen
-	HeadersCut    int          `json:"headersCut,omitempty"` // headers left out beyond maxHeaders
-	EventID       string       `json:"eventId,omitempty"`
-	Mode          string       `json:"mode,omitempty"`
-	API           string       `json:"api,omitempty"`
-	ProducerID    int64        `json:"producerId,string"` // a string: JavaScript numbers lose its digits
-	ProducerEpoch int16        `json:"producerEpoch"`
-	send          prodlab.Send // the send it is a copy of (prodlab.SendOf)
-	size          int          // bytes it holds, for the cache's count
-	seq           uint64       // the order in which the cache took it
+	copyInfo
+	Key        string       `json:"key"`
+	Headers    []header     `json:"headers"`
+	Value      string       `json:"value"`
+	Truncated  bool         `json:"truncated,omitempty"`  // value cut at maxValueLen
+	HeadersCut int          `json:"headersCut,omitempty"` // headers left out beyond maxHeaders
+	EventID    string       `json:"eventId,omitempty"`
+	send       prodlab.Send // the send it is a copy of (prodlab.SendOf)
+	size       int          // bytes it holds, for the cache's count
+	seq        uint64       // the order in which the cache took it
+}
+
+// copyInfo is where a copy landed and which producer wrote it.
+type copyInfo struct {
+	Partition     int32  `json:"partition"`
+	Offset        int64  `json:"offset"`
+	Timestamp     int64  `json:"timestamp"` // Unix ms
+	Mode          string `json:"mode,omitempty"`
+	API           string `json:"api,omitempty"`
+	ProducerID    int64  `json:"producerId,string"` // a string: JavaScript numbers lose its digits
+	ProducerEpoch int16  `json:"producerEpoch"`
 }
 
 type header struct {
@@ -75,8 +82,8 @@ func clip(b []byte) (string, bool) {
 }
 
 func newRecord(r *kgo.Record) record {
-	rec := record{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UnixMilli(),
-		ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Headers: []header{}, send: direct.SendOf(r)}
+	rec := record{copyInfo: copyInfo{Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UnixMilli(),
+		ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch}, Headers: []header{}, send: direct.SendOf(r)}
 	rec.Key, _ = clip(r.Key)
 	rec.Value, rec.Truncated = clip(r.Value)
 	for i, h := range r.Headers {
@@ -104,15 +111,14 @@ func newRecord(r *kgo.Record) record {
 	return rec
 }
 
-// logCache keeps the newest records of at most maxTopics topics,
-// perPartition records a partition and maxBytes in all, read from the
-// direct path: each refresh fetches only what was appended.
+// logCache keeps the newest records of at most maxTopics topics and
+// maxBytes in all, read from the direct path: each refresh fetches only
+// what was appended.
 type logCache struct {
-	mu           sync.Mutex
-	topics       map[string]*topicLog
-	maxTopics    int
-	perPartition int
-	maxBytes     int
+	mu        sync.Mutex
+	topics    map[string]*topicLog
+	maxTopics int
+	maxBytes  int
 }
 
 type topicLog struct {
@@ -130,8 +136,8 @@ type partLog struct {
 	recs       []record
 }
 
-func newLogCache(maxTopics, perPartition, maxBytes int) *logCache {
-	return &logCache{topics: map[string]*topicLog{}, maxTopics: maxTopics, perPartition: perPartition, maxBytes: maxBytes}
+func newLogCache(maxTopics, maxBytes int) *logCache {
+	return &logCache{topics: map[string]*topicLog{}, maxTopics: maxTopics, maxBytes: maxBytes}
 }
 
 // push caches rec at the end of pl, evicting the topic's oldest records
@@ -172,13 +178,9 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 	t, ok := c.topics[topic]
 	if !ok || reread {
 		if !ok && len(c.topics) >= c.maxTopics {
-			var oldest string
-			for n, tl := range c.topics {
-				if oldest == "" || tl.lastUsed.Before(c.topics[oldest].lastUsed) {
-					oldest = n
-				}
-			}
-			delete(c.topics, oldest)
+			delete(c.topics, slices.MinFunc(slices.Collect(maps.Keys(c.topics)), func(a, b string) int {
+				return c.topics[a].lastUsed.Compare(c.topics[b].lastUsed)
+			}))
 		}
 		t = &topicLog{parts: map[int32]*partLog{}, maxBytes: c.maxBytes / max(1, c.maxTopics)}
 		c.topics[topic] = t
@@ -216,9 +218,7 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 			pl = &partLog{next: max(start, end-int64(perPartition))}
 			t.parts[p] = pl
 		}
-		if start > pl.next {
-			pl.next = start
-		}
+		pl.next = max(pl.next, start)
 		if end-pl.next > int64(perPartition) {
 			// Only the last perPartition records are kept: skip the others.
 			pl.next = end - int64(perPartition)
@@ -248,7 +248,7 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 // loadTopic checks the topic and limit parameters, refreshes the topic's
 // log and returns its records, newest first, and its partition ranges.
 func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, ranges []partitionRange, topic string, limit int, ok bool) {
-	topic = s.cfg.topic
+	topic = prodlab.DefaultTopic
 	if q.Has("topic") {
 		topic = q.Get("topic")
 		if msg := prodlab.ValidTopic(topic); msg != "" {
@@ -259,9 +259,8 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	if limit, ok = intParam(w, r, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
 		return
 	}
-	cl, err := s.admin()
-	if err != nil {
-		s.kafkaUnavailable(w, r, err, "console.err.what.cluster")
+	if s.adm == nil {
+		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noKafka")
 		return nil, nil, "", 0, false
 	}
 	reread := q.Get("reread") == "true"
@@ -270,7 +269,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	defer cancel()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.refresh(ctx, kadm.NewClient(cl), s.cfg.direct, topic, s.cfg.perPartition); err != nil {
+	if err := t.refresh(ctx, s.adm, s.cfg.direct, topic, s.cfg.perPartition); err != nil {
 		if errors.Is(err, prodlab.ErrUnknownTopic) {
 			fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", topic)
 		} else {
@@ -381,30 +380,14 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := messagesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Skip: skip, Limit: limit, Records: []record{}}
-	matched := recs
-	if filter != "" {
-		matched = recs[:0:0]
-		for _, rec := range recs {
-			if strings.Contains(rec.EventID, filter) || strings.Contains(rec.Key, filter) {
-				matched = append(matched, rec)
-			}
-		}
-	}
+	matched := slices.DeleteFunc(recs, func(rec record) bool {
+		return !strings.Contains(rec.EventID, filter) && !strings.Contains(rec.Key, filter)
+	})
 	resp.Matched = len(matched)
 	if skip < len(matched) {
 		resp.Records = matched[skip:min(len(matched), skip+limit)]
 	}
 	httpjson.Write(w, http.StatusOK, resp)
-}
-
-type copyInfo struct {
-	Partition     int32  `json:"partition"`
-	Offset        int64  `json:"offset"`
-	Timestamp     int64  `json:"timestamp"`
-	Mode          string `json:"mode,omitempty"`
-	API           string `json:"api,omitempty"`
-	ProducerID    int64  `json:"producerId,string"`
-	ProducerEpoch int16  `json:"producerEpoch"`
 }
 
 type duplicate struct {
@@ -437,44 +420,41 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := duplicatesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Limit: limit, Duplicates: []duplicate{}}
-	type group struct {
-		eventID string
-		copies  []copyInfo
-		sends   []prodlab.Send
-	}
-	groups := map[prodlab.Send]*group{}
-	var order []*group // newest copy first
+	groups := map[prodlab.Send][]record{}
+	var order []prodlab.Send // newest copy first
 	for _, rec := range recs {
 		if rec.send.EventID == "" {
 			continue
 		}
 		k := prodlab.EveryCopy.Key(rec.send)
-		g, ok := groups[k]
-		if !ok {
-			g = &group{eventID: rec.EventID}
-			groups[k] = g
-			order = append(order, g)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
 		}
-		g.copies = append(g.copies, copyInfo{rec.Partition, rec.Offset, rec.Timestamp, rec.Mode, rec.API, rec.ProducerID, rec.ProducerEpoch})
-		g.sends = append(g.sends, rec.send)
+		groups[k] = append(groups[k], rec)
 	}
 	resp.EventIDs = len(groups)
-	for _, g := range order {
-		cs := g.copies
-		if len(cs) < 2 {
+	for _, k := range order {
+		g := groups[k]
+		if len(g) < 2 {
 			continue
 		}
 		resp.Duplicated++
-		if len(resp.Duplicates) < limit {
-			slices.SortFunc(cs, func(a, b copyInfo) int {
-				return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
-			})
-			producers := map[copyInfo]bool{}
-			for _, c := range cs {
-				producers[copyInfo{Mode: c.Mode, API: c.API, ProducerID: c.ProducerID, ProducerEpoch: c.ProducerEpoch}] = true
-			}
-			resp.Duplicates = append(resp.Duplicates, duplicate{g.eventID, prodlab.Sends(g.sends), len(producers), cs})
+		if len(resp.Duplicates) >= limit {
+			continue
 		}
+		slices.SortFunc(g, func(a, b record) int {
+			return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
+		})
+		d := duplicate{EventID: g[0].EventID}
+		var sends []prodlab.Send
+		producers := map[copyInfo]bool{}
+		for _, rec := range g {
+			d.Copies = append(d.Copies, rec.copyInfo)
+			sends = append(sends, rec.send)
+			producers[copyInfo{Mode: rec.Mode, API: rec.API, ProducerID: rec.ProducerID, ProducerEpoch: rec.ProducerEpoch}] = true
+		}
+		d.Sends, d.Producers = prodlab.Sends(sends), len(producers)
+		resp.Duplicates = append(resp.Duplicates, d)
 	}
 	httpjson.Write(w, http.StatusOK, resp)
 }

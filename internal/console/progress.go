@@ -9,17 +9,9 @@ import (
 	parcours "github.com/prodlab/prodlab/internal/progress"
 )
 
-// ProgressRecord is the lab's progress record the Parcours panel shows.
-type ProgressRecord interface {
-	// Verify runs the checks that read the brokers (copies, compaction).
-	Verify(ctx context.Context)
-	Report() parcours.Report
-	Reset() error
-}
-
-// Progress sets the progress record behind /api/progress; without it
-// those endpoints answer 503.
-func Progress(p ProgressRecord) Opt { return func(c *cfg) { c.progress = p } }
+// Progress sets the progress record the Parcours panel shows, behind
+// /api/progress; without it those endpoints answer 503.
+func Progress(p *parcours.Recorder) Opt { return func(c *cfg) { c.progress = p } }
 
 // ProgressShow runs the pending checks, then answers the checkpoints
 // table: every checkpoint with its tick, or null while its evidence is
@@ -50,7 +42,7 @@ func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
 
 // progressRecord returns the record for a request with no query, or
 // answers 400 (a parameter: these endpoints take none) or 503 (no record).
-func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (ProgressRecord, bool) {
+func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (*parcours.Recorder, bool) {
 	if !noQuery(w, r) {
 		return nil, false
 	}

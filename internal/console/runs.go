@@ -81,14 +81,12 @@ func (rn *runner) snapshot() *run {
 	return &c
 }
 
-// progress reports a run's advance: sends done, or a line of text.
-type progress struct {
-	count func(done, total int)
-	line  func(string)
-}
+// runFunc runs a validation or an experiment, reporting its advance as
+// lines of text or as sends done, and returns its outcome.
+type runFunc func(ctx context.Context, line func(string), count func(done, total int)) (*validate.Report, *experiment.Report, error)
 
 // start begins a run unless one is running; fn fills in the outcome.
-func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error)) (*run, bool) {
+func (rn *runner) start(kind, schedule string, n int, fn runFunc) (*run, bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if rn.cur != nil && rn.cur.State == "running" {
@@ -104,20 +102,17 @@ func (rn *runner) start(kind, schedule string, n int, fn func(ctx context.Contex
 	go func() {
 		defer close(done)
 		defer cancel()
-		v, e, err := fn(ctx, progress{
-			count: func(done, total int) {
-				rn.mu.Lock()
-				r.Done, r.Total = done, total
-				rn.mu.Unlock()
-			},
-			line: func(line string) {
-				rn.mu.Lock()
-				r.Log = append(r.Log, line)
-				if len(r.Log) > maxLogLines {
-					r.Log = append(r.Log[:0:0], r.Log[len(r.Log)-maxLogLines:]...)
-				}
-				rn.mu.Unlock()
-			},
+		v, e, err := fn(ctx, func(line string) {
+			rn.mu.Lock()
+			r.Log = append(r.Log, line)
+			if len(r.Log) > maxLogLines {
+				r.Log = append(r.Log[:0:0], r.Log[len(r.Log)-maxLogLines:]...)
+			}
+			rn.mu.Unlock()
+		}, func(done, total int) {
+			rn.mu.Lock()
+			r.Done, r.Total = done, total
+			rn.mu.Unlock()
 		})
 		rn.mu.Lock()
 		defer rn.mu.Unlock()
@@ -145,11 +140,9 @@ func (rn *runner) cancel() {
 		return
 	}
 	stop()
-	t := time.NewTimer(cancelWait)
-	defer t.Stop()
 	select {
 	case <-done:
-	case <-t.C:
+	case <-time.After(cancelWait):
 	}
 }
 
@@ -162,7 +155,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		fn       func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error)
+		fn       runFunc
 		schedule string
 		n        int
 	)
@@ -176,8 +169,8 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, http.StatusServiceUnavailable, "", "console.err.noValidate")
 			return
 		}
-		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
-			rep, err := s.cfg.validate(ctx, p.line)
+		fn = func(ctx context.Context, line func(string), _ func(int, int)) (*validate.Report, *experiment.Report, error) {
+			rep, err := s.cfg.validate(ctx, line)
 			return &rep, nil, err
 		}
 	case "experiment":
@@ -194,8 +187,8 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 		if n, good = intParam(w, r, q, "n", 50, 1, MaxExperimentN); !good {
 			return
 		}
-		fn = func(ctx context.Context, p progress) (*validate.Report, *experiment.Report, error) {
-			rep, err := s.cfg.experiment(ctx, schedule, n, p.count)
+		fn = func(ctx context.Context, _ func(string), count func(int, int)) (*validate.Report, *experiment.Report, error) {
+			rep, err := s.cfg.experiment(ctx, schedule, n, count)
 			return nil, &rep, err
 		}
 	case "":

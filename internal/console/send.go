@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
@@ -50,14 +49,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 		return
 	}
 	q.Del("engine")
-	c, err := api.NewClient(e.URL, httpjson.WithHTTPClient(s.api), httpjson.WithUserAgent(userAgent))
-	if err != nil {
-		s.cfg.logger.Error("cannot build the request to a producer API", "url", e.URL, "err", err)
-		fail(w, r, http.StatusBadGateway, "", "console.err.apiCall", "engine", e.Name)
-		return
-	}
 	// The API goes on with a send whose client left; so does the console.
-	resp, err := c.Do(r.Context(), r.Method, path, q, nil)
+	resp, err := e.cl.Do(r.Context(), r.Method, path, q, nil)
 	if err != nil {
 		s.cfg.logger.Warn("producer API does not answer", "engine", e.Name, "url", e.URL, "err", err)
 		fail(w, r, http.StatusBadGateway, "", "console.err.apiNoAnswer", "engine", e.Name)

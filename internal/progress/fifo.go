@@ -40,8 +40,6 @@ func (f *fifo[V]) del(k string) {
 	}
 }
 
-func (f *fifo[V]) len() int { return len(f.m) }
-
 // reach adds partition p to topic's set in f and returns the set.
 func reach(f *fifo[map[int32]bool], topic string, p int32) map[int32]bool {
 	ps, _ := f.get(topic)

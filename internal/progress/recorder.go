@@ -51,7 +51,7 @@ type cfg struct {
 	tuned          string
 	direct         *direct.Path
 	every          time.Duration
-	compactAge     time.Duration
+	compactAge     time.Duration // how long a key's versions wait to be compacted, then are forgotten until a new one lands
 	logger         *slog.Logger
 }
 
@@ -80,11 +80,6 @@ func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 // VerifyEvery is how often pending copy counts and compaction checks run
 // against the brokers, default 1s.
 func VerifyEvery(d time.Duration) Opt { return func(c *cfg) { c.every = d } }
-
-// CompactionAge is how long a key's three versions are followed, waiting
-// for the log to keep only the last, default 30 minutes; then they are
-// forgotten until a new version lands.
-func CompactionAge(d time.Duration) Opt { return func(c *cfg) { c.compactAge = d } }
 
 // Logger receives the recorder's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
@@ -155,8 +150,6 @@ func New(opts ...Opt) (*Recorder, error) {
 		return nil, fmt.Errorf("progress: RequestTimeout must be > 0, got %v", c.requestTimeout)
 	case c.every <= 0:
 		return nil, fmt.Errorf("progress: VerifyEvery must be > 0, got %v", c.every)
-	case c.compactAge <= 0:
-		return nil, fmt.Errorf("progress: CompactionAge must be > 0, got %v", c.compactAge)
 	}
 	r := &Recorder{cfg: c}
 	r.clear()
