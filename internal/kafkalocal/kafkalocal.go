@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // BrokerStatus is the observed state of one broker: its JVM's pid (0 if
@@ -63,7 +64,7 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 		return nil, err
 	}
 	defer unlock()
-	for _, other := range []string{ModeSingleNode, ModeCluster} {
+	for _, other := range modes {
 		if other != mode && len(runningBrokers(c, other)) > 0 {
 			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
 		}
@@ -73,8 +74,7 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	}
 
 	running := runningBrokers(c, mode)
-	fresh := len(running) == 0 && !c.keepData
-	if fresh {
+	if len(running) == 0 && !c.keepData {
 		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
 			return nil, err
 		}
@@ -91,12 +91,18 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	if err := writeFileAtomic(c.currentFile(), []byte(mode+"\n")); err != nil {
 		return nil, err
 	}
-	started := make([]brokerFiles, 0, len(toStart))
+	var started []brokerFiles
+	defer func() {
+		if started != nil { // not ready: stop what was started
+			ctx, cancel := context.WithTimeout(context.Background(), c.stopTimeout+15*time.Second)
+			defer cancel()
+			_ = stopAll(ctx, c, started, false)
+		}
+	}()
 	for _, b := range toStart {
 		f := filesOf(c, mode, b.NodeID)
 		pid, err := startWith(c, f, detached)
 		if err != nil {
-			stopAll(c, started)
 			return nil, err
 		}
 		started = append(started, f)
@@ -104,9 +110,9 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	}
 	fmt.Fprintln(c.out, i18n.T("kafkalocal.waiting", "mode", mode))
 	if err := ready(ctx, c, mode, brokers, len(brokers), true); err != nil {
-		stopAll(c, started)
 		return nil, err
 	}
+	started = nil
 	return status(c, mode), nil
 }
 
@@ -117,7 +123,14 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic bool) error {
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
-	alive := aliveCheck(c, mode, bs)
+	alive := func() error {
+		for _, b := range bs {
+			if err := exited(filesOf(c, mode, b.NodeID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if err := waitBrokers(ctx, bs, want, alive); err != nil || !topic {
 		return err
 	}
@@ -134,7 +147,11 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	errs := make([]error, len(toStart))
 	for k, b := range toStart {
 		f := filesOf(c, mode, b.NodeID)
-		if err := writeBrokerFiles(mode, b, all, f); err != nil {
+		props, err := ServerProperties(mode, b, all, f.data)
+		if err != nil {
+			return err
+		}
+		if err := writeBrokerFiles(f, props); err != nil {
 			return err
 		}
 		wg.Go(func() {
@@ -154,8 +171,8 @@ const portWait = 20 * time.Second
 func checkPorts(ctx context.Context, bs []Broker) error {
 	ctx, cancel := context.WithTimeout(ctx, portWait)
 	defer cancel()
-	var last error
-	err := waitFor(ctx, "free ports", nil, func(context.Context) error {
+	var taken error
+	_ = wait.Until(ctx, func() bool {
 		var errs []error
 		for _, b := range bs {
 			for _, l := range b.Listeners() {
@@ -164,28 +181,13 @@ func checkPorts(ctx context.Context, bs []Broker) error {
 				}
 			}
 		}
-		last = errors.Join(errs...)
-		return last
+		taken = errors.Join(errs...)
+		return taken == nil
 	})
-	if err == nil {
+	if taken == nil {
 		return nil
 	}
-	if last == nil {
-		return err
-	}
-	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? `scripts/kafka-local.sh down` stops the jar brokers)", last)
-}
-
-// aliveCheck returns a func that fails as soon as one broker of bs died.
-func aliveCheck(c cfg, mode string, bs []Broker) func() error {
-	return func() error {
-		for _, b := range bs {
-			if err := exited(filesOf(c, mode, b.NodeID)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? `scripts/kafka-local.sh down` stops the jar brokers)", taken)
 }
 
 // exited fails, quoting the end of its logs, if broker f does not run.
@@ -205,31 +207,46 @@ func tailFile(path string, n int) string {
 	return tail(string(b), n)
 }
 
+// modes are the modes a broker may run in; one runs at a time.
+var modes = []string{ModeSingleNode, ModeCluster}
+
+// modeFiles returns the files of every broker of mode.
+func modeFiles(c cfg, mode string) []brokerFiles {
+	n, _ := BrokerCount(mode)
+	fs := make([]brokerFiles, n)
+	for i := range fs {
+		fs[i] = filesOf(c, mode, i+1)
+	}
+	return fs
+}
+
 // runningBrokers returns node id -> pid for the running brokers of mode.
 func runningBrokers(c cfg, mode string) map[int]int {
 	out := map[int]int{}
-	n, err := BrokerCount(mode)
-	if err != nil {
-		return out
-	}
-	for i := 1; i <= n; i++ {
-		if pid := runningPID(filesOf(c, mode, i)); pid != 0 {
-			out[i] = pid
+	for _, f := range modeFiles(c, mode) {
+		if pid := runningPID(f); pid != 0 {
+			out[f.id] = pid
 		}
 	}
 	return out
 }
 
-func stopAll(c cfg, fs []brokerFiles) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.stopTimeout+15*time.Second)
-	defer cancel()
+// stopAll stops the brokers fs in parallel (see stopProcess); with report,
+// it prints each running broker it stopped.
+func stopAll(ctx context.Context, c cfg, fs []brokerFiles, report bool) error {
 	var wg sync.WaitGroup
-	for _, f := range fs {
+	errs := make([]error, len(fs))
+	for k, f := range fs {
 		wg.Go(func() {
-			_ = stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout)
+			pid := runningPID(f)
+			errs[k] = stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout)
+			if errs[k] == nil && pid != 0 && report {
+				fmt.Fprintln(c.out, i18n.T("kafkalocal.stopped", "mode", f.mode, "id", f.id, "pid", pid))
+			}
 		})
 	}
 	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Down stops every local broker of either mode (SIGTERM to its process
@@ -241,37 +258,19 @@ func Down(ctx context.Context, opts ...Opt) error {
 		return err
 	}
 	defer unlock()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, mode := range []string{ModeSingleNode, ModeCluster} {
-		n, _ := BrokerCount(mode)
-		for i := 1; i <= n; i++ {
-			f := filesOf(c, mode, i)
-			if _, err := os.Stat(f.pid); err != nil {
-				continue
+	var fs []brokerFiles
+	for _, mode := range modes {
+		for _, f := range modeFiles(c, mode) {
+			if _, err := os.Stat(f.pid); err == nil {
+				fs = append(fs, f)
 			}
-			wg.Go(func() {
-				pid := runningPID(f)
-				if err := stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-					return
-				}
-				if pid != 0 {
-					fmt.Fprintln(c.out, i18n.T("kafkalocal.stopped", "mode", mode, "id", i, "pid", pid))
-				}
-			})
 		}
 	}
-	wg.Wait()
-	if len(errs) == 0 {
-		_ = os.Remove(c.currentFile())
+	if err := stopAll(ctx, c, fs, true); err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	_ = os.Remove(c.currentFile())
+	return nil
 }
 
 // Status reports the brokers of the mode that runs, else of the mode last
@@ -281,25 +280,21 @@ func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode := currentMode(c)
-	if mode == "" {
-		return &Cluster{Version: c.version}, nil
+	if mode := currentMode(c); mode != "" {
+		return status(c, mode), ctx.Err()
 	}
-	return status(c, mode), ctx.Err()
+	return &Cluster{Version: c.version}, nil
 }
 
 // currentMode returns the mode whose brokers run, else the mode last
 // brought up, else "".
 func currentMode(c cfg) string {
-	for _, m := range []string{ModeSingleNode, ModeCluster} {
+	for _, m := range modes {
 		if len(runningBrokers(c, m)) > 0 {
 			return m
 		}
 	}
-	b, err := os.ReadFile(c.currentFile())
-	if err != nil {
-		return ""
-	}
+	b, _ := os.ReadFile(c.currentFile())
 	m := strings.TrimSpace(string(b))
 	if _, err := BrokerCount(m); err != nil {
 		return ""

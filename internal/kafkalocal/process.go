@@ -42,13 +42,17 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 	return release, nil
 }
 
-// brokerFiles names the files of one broker.
+// brokerFiles names the files of one broker, and its mode and node id
+// when it is one of the layout's.
 type brokerFiles struct {
-	dir, props, log4j, data, logs, stdout, pid string
+	dir, props, log4j, data, logs, stdout, pid, mode string
+	id                                               int
 }
 
 func filesOf(c cfg, mode string, i int) brokerFiles {
-	return filesIn(c.brokerDir(mode, i))
+	f := filesIn(c.brokerDir(mode, i))
+	f.mode, f.id = mode, i
+	return f
 }
 
 // filesIn names the files of a broker whose directory is d.
@@ -85,18 +89,15 @@ logger.request.level = WARN
 `
 }
 
-// writeBrokerFiles writes server.properties and log4j2.properties of broker b.
-func writeBrokerFiles(mode string, b Broker, brokers []Broker, f brokerFiles) error {
+// writeBrokerFiles makes f's directories and writes its server.properties,
+// props, and its log4j2.properties.
+func writeBrokerFiles(f brokerFiles, props string) error {
 	for _, d := range []string{f.dir, f.data, f.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
-	props, err := ServerProperties(mode, b, brokers, f.data)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(f.props, []byte(props), 0o644); err != nil {
+	if err := os.WriteFile(f.props, []byte(props), 0o600); err != nil {
 		return err
 	}
 	return os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644)

@@ -3,7 +3,6 @@ package kafkalocal
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -52,11 +51,8 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	if err != nil {
 		return nil, err
 	}
-	if s.Dir == "" || s.CertFile == "" || s.KeyFile == "" {
-		return nil, fmt.Errorf("%w: Secure needs Dir, CertFile and KeyFile", ErrOption)
-	}
-	if len(s.ScramUsers)+len(s.PlainUsers) == 0 {
-		return nil, fmt.Errorf("%w: Secure needs at least one user", ErrOption)
+	if s.Dir == "" || s.CertFile == "" || s.KeyFile == "" || len(s.ScramUsers)+len(s.PlainUsers) == 0 {
+		return nil, fmt.Errorf("%w: Secure needs Dir, CertFile, KeyFile and at least one user", ErrOption)
 	}
 	if _, err := fetch(ctx, c); err != nil {
 		return nil, err
@@ -66,11 +62,6 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 		return nil, err
 	}
 	f := filesIn(s.Dir)
-	for _, d := range []string{f.data, f.logs} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
-	}
 	b := &SecureBroker{
 		Addr:     hostPort(directHost, ports[0]),
 		Internal: hostPort(loopbackIP, ports[1]),
@@ -78,10 +69,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 		files:    f,
 		c:        c,
 	}
-	if err := os.WriteFile(f.props, []byte(secureProperties(s, f.data, ports)), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644); err != nil {
+	if err := writeBrokerFiles(f, secureProperties(s, f.data, ports)); err != nil {
 		return nil, err
 	}
 	var scram []string
@@ -179,20 +167,14 @@ func formatWith(ctx context.Context, c cfg, f brokerFiles, extra ...string) erro
 
 // freePorts returns n distinct ports the kernel has just handed out.
 func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for range n {
+	ports := make([]int, n)
+	for i := range ports {
 		l, err := net.Listen("tcp", hostPort(loopbackIP, 0))
 		if err != nil {
-			return nil, errors.Join(errors.New("kafkalocal: no free port"), err)
+			return nil, fmt.Errorf("kafkalocal: no free port: %w", err)
 		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
 	return ports, nil
 }
