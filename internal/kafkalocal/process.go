@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,15 +133,9 @@ func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 		return 0, err
 	}
 	defer out.Close()
-	devnull, err := os.Open(os.DevNull)
-	if err != nil {
-		return 0, err
-	}
-	defer devnull.Close()
-	args := append(append([]string(nil), c.jvmOpts...), c.javaArgs(f, "kafka.Kafka", f.props)...)
-	cmd := exec.Command(c.java, args...)
+	args := slices.Concat(jvmOpts, c.javaArgs(f, "kafka.Kafka", f.props))
+	cmd := exec.Command("java", args...) // stdin: os.DevNull
 	cmd.Dir = f.dir
-	cmd.Stdin = devnull
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = attr

@@ -155,7 +155,7 @@ func readPEM(name string) string {
 func formatWith(ctx context.Context, c cfg, f brokerFiles, extra ...string) error {
 	args := append([]string{"-Xmx256m"}, c.javaArgs(f, "kafka.tools.StorageTool",
 		append([]string{"format", "--cluster-id", ClusterID, "--config", f.props, "--ignore-formatted"}, extra...)...)...)
-	cmd := exec.CommandContext(ctx, c.java, args...)
+	cmd := exec.CommandContext(ctx, "java", args...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
