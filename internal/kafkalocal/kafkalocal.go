@@ -134,7 +134,15 @@ func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic
 	if err := waitBrokers(ctx, bs, want, alive); err != nil || !topic {
 		return err
 	}
-	return ensureTopic(ctx, mode, alive)
+	spec, err := Topic(mode)
+	if err != nil {
+		return err
+	}
+	var addrs []string
+	for _, b := range bs {
+		addrs = append(addrs, b.Direct.AdvertisedAddr())
+	}
+	return ensureTopic(ctx, spec, alive, addrs...)
 }
 
 // prepare checks that the ports of toStart are free, writes their config

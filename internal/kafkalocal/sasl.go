@@ -11,10 +11,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-
-	"github.com/twmb/franz-go/pkg/kadm"
-
-	"github.com/prodlab/prodlab"
 )
 
 // Secure describes a single KRaft broker whose client listener is
@@ -85,18 +81,12 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
-	err = waitFor(rctx, "the SASL_SSL broker", func() error { return exited(f) }, func(ctx context.Context) error {
-		if err := dialOnce(b.Addr); err != nil {
-			return err
-		}
-		cl, err := directClient(b.Internal)
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		spec := TopicSpec{Name: prodlab.DefaultTopic, Partitions: prodlab.DefaultPartitions, ReplicationFactor: 1, Configs: map[string]string{}}
-		return checkTopic(ctx, kadm.NewClient(cl), spec)
-	})
+	alive := func() error { return exited(f) }
+	err = waitFor(rctx, "the SASL_SSL broker", alive, func(context.Context) error { return dialOnce(b.Addr) })
+	if err == nil {
+		spec, _ := Topic(ModeSingleNode)
+		err = ensureTopic(rctx, spec, alive, b.Internal)
+	}
 	if err != nil {
 		_ = b.Stop(context.Background())
 		return nil, err
