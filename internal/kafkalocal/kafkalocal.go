@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -330,18 +329,17 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 	if err != nil {
 		return err
 	}
-	mode, err := brokerMode(c, i)
+	f, err := brokerOf(c, i)
 	if err != nil {
 		return err
 	}
-	f := filesOf(c, mode, i)
 	if runningPID(f) == 0 {
-		return fmt.Errorf("kafkalocal: %s broker %d is not running", mode, i)
+		return fmt.Errorf("kafkalocal: %s broker %d is not running", f.mode, i)
 	}
 	if err := stopProcess(ctx, f, syscall.SIGKILL, 10*time.Second); err != nil {
 		return err
 	}
-	fmt.Fprintln(c.out, i18n.T("kafkalocal.killed", "mode", mode, "id", i))
+	fmt.Fprintln(c.out, i18n.T("kafkalocal.killed", "mode", f.mode, "id", i))
 	return nil
 }
 
@@ -354,13 +352,13 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 		return err
 	}
 	defer unlock()
-	mode, err := brokerMode(c, i)
+	f, err := brokerOf(c, i)
 	if err != nil {
 		return err
 	}
+	mode := f.mode
 	brokers, _ := Layout(mode)
 	b := brokers[i-1]
-	f := filesOf(c, mode, i)
 	if runningPID(f) == 0 {
 		if _, err := fetch(ctx, c); err != nil {
 			return err
@@ -392,19 +390,20 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 	return ready(ctx, c, mode, brokers, len(brokers), true)
 }
 
-// brokerMode returns the current mode after checking that i is one of its
-// brokers.
-func brokerMode(c cfg, i int) (string, error) {
+// brokerOf returns the files of broker i of the current mode, after
+// checking that it is one of its brokers and was started once.
+func brokerOf(c cfg, i int) (brokerFiles, error) {
 	mode := currentMode(c)
 	if mode == "" {
-		return "", errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")
+		return brokerFiles{}, errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")
 	}
 	n, _ := BrokerCount(mode)
 	if i < 1 || i > n {
-		return "", fmt.Errorf("kafkalocal: broker %d does not exist in %s mode (1..%d)", i, mode, n)
+		return brokerFiles{}, fmt.Errorf("kafkalocal: broker %d does not exist in %s mode (1..%d)", i, mode, n)
 	}
-	if _, err := os.Stat(filepath.Join(c.brokerDir(mode, i), "server.properties")); err != nil {
-		return "", fmt.Errorf("kafkalocal: %s broker %d was never started: %w", mode, i, err)
+	f := filesOf(c, mode, i)
+	if _, err := os.Stat(f.props); err != nil {
+		return brokerFiles{}, fmt.Errorf("kafkalocal: %s broker %d was never started: %w", mode, i, err)
 	}
-	return mode, nil
+	return f, nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -109,10 +108,6 @@ func (c cfg) runDir() string          { return filepath.Join(c.dir, "run") }
 func (c cfg) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
 func (c cfg) currentFile() string     { return filepath.Join(c.runDir(), "current") }
 func (c cfg) lockFile() string        { return filepath.Join(c.dir, "lock") }
-
-func (c cfg) brokerDir(mode string, i int) string {
-	return filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i))
-}
 
 // modulePath is prodlab's module, which marks its repo root.
 const modulePath = "github.com/prodlab/prodlab"

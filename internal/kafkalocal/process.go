@@ -18,9 +18,6 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// pollInterval is how often process and readiness checks look again.
-const pollInterval = 200 * time.Millisecond
-
 // locked returns the settings opts make, with the exclusive flock of
 // <dir>/lock held until the returned func is called, so that concurrent
 // prodlab processes (a CLI and a test, two test packages) do not start the
@@ -51,7 +48,7 @@ type brokerFiles struct {
 }
 
 func filesOf(c cfg, mode string, i int) brokerFiles {
-	f := filesIn(c.brokerDir(mode, i))
+	f := filesIn(filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i)))
 	f.mode, f.id = mode, i
 	return f
 }
@@ -194,27 +191,22 @@ func procfs() bool {
 // stopProcess sends sig to broker f's process group and waits until the
 // JVM is gone: SIGKILL after grace, giving up 10 seconds later.
 func stopProcess(ctx context.Context, f brokerFiles, sig syscall.Signal, grace time.Duration) error {
-	pid := runningPID(f)
-	if pid == 0 {
-		_ = os.Remove(f.pid)
-		return nil
-	}
-	_ = signalGroup(pid, sig)
-	if waitGone(ctx, pid, f, grace) {
-		_ = os.Remove(f.pid)
-		return nil
-	}
-	if sig != syscall.SIGKILL {
-		_ = signalGroup(pid, syscall.SIGKILL)
-		if waitGone(ctx, pid, f, 10*time.Second) {
-			_ = os.Remove(f.pid)
-			return nil
+	if pid := runningPID(f); pid != 0 {
+		_ = signalGroup(pid, sig)
+		gone := waitGone(ctx, pid, f, grace)
+		if !gone && sig != syscall.SIGKILL {
+			_ = signalGroup(pid, syscall.SIGKILL)
+			gone = waitGone(ctx, pid, f, 10*time.Second)
+		}
+		switch {
+		case !gone && ctx.Err() != nil:
+			return fmt.Errorf("kafkalocal: stopping pid %d: %w", pid, ctx.Err())
+		case !gone:
+			return fmt.Errorf("kafkalocal: pid %d (%s) did not exit", pid, f.dir)
 		}
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("kafkalocal: stopping pid %d: %w", pid, ctx.Err())
-	}
-	return fmt.Errorf("kafkalocal: pid %d (%s) did not exit", pid, f.dir)
+	_ = os.Remove(f.pid)
+	return nil
 }
 
 // waitGone polls until pid is no longer broker f, for at most d.

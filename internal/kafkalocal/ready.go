@@ -46,6 +46,9 @@ func checkBroker(ctx context.Context, b Broker, want int) error {
 	return nil
 }
 
+// pollInterval is how often waitFor checks again.
+const pollInterval = 200 * time.Millisecond
+
 // waitFor polls check every pollInterval until it returns nil, alive
 // returns an error, or ctx ends; then it returns the last error.
 func waitFor(ctx context.Context, what string, alive func() error, check func(context.Context) error) error {

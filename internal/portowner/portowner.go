@@ -72,53 +72,35 @@ func listener(proc string, port int) (Process, error) {
 	if err != nil {
 		return Process{}, err
 	}
+	// Docker's docker-proxy runs as root: its sockets are hidden from
+	// other users, but its command line names the port it publishes
+	// (-host-port <port>).
+	var proxy *Process
 	for _, d := range pids {
 		pid, err := strconv.Atoi(d.Name())
 		if err != nil {
 			continue
 		}
 		fdDir := filepath.Join(proc, d.Name(), "fd")
-		fds, err := os.ReadDir(fdDir)
-		if err != nil {
-			continue // gone, or another user's
-		}
+		fds, _ := os.ReadDir(fdDir) // none: gone, or another user's
 		for _, fd := range fds {
-			link, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
-			if err != nil || !strings.HasPrefix(link, "socket:[") {
-				continue
-			}
-			if inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
+			link, _ := os.Readlink(filepath.Join(fdDir, fd.Name()))
+			if inode, ok := strings.CutPrefix(link, "socket:["); ok && inodes[strings.TrimSuffix(inode, "]")] {
 				p, _ := process(proc, pid)
 				p.Dir, _ = os.Readlink(filepath.Join(proc, d.Name(), "cwd"))
 				return p, nil
 			}
 		}
+		if p, err := process(proc, pid); err == nil && p.IsDockerProxy() && proxy == nil {
+			if v, ok := p.Flag("host-port"); ok && v == strconv.Itoa(port) {
+				proxy = &p
+			}
+		}
 	}
-	// Docker's docker-proxy runs as root: its sockets are hidden from
-	// other users, but its command line names the port it publishes.
-	if p, ok := dockerProxy(proc, pids, port); ok {
-		return p, nil
+	if proxy != nil {
+		return *proxy, nil
 	}
 	return Process{}, ErrUnknown
-}
-
-// dockerProxy finds a docker-proxy whose command line publishes port
-// (-host-port <port>).
-func dockerProxy(proc string, pids []os.DirEntry, port int) (Process, bool) {
-	for _, d := range pids {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		p, err := process(proc, pid)
-		if err != nil || !p.IsDockerProxy() {
-			continue
-		}
-		if v, ok := p.Flag("host-port"); ok && v == strconv.Itoa(port) {
-			return p, true
-		}
-	}
-	return Process{}, false
 }
 
 // process returns pid with its command line, if readable.
