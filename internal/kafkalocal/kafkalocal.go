@@ -133,15 +133,9 @@ func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic
 	if err := waitBrokers(ctx, bs, want, alive); err != nil || !topic {
 		return err
 	}
-	spec, err := Topic(mode)
-	if err != nil {
-		return err
-	}
-	var addrs []string
-	for _, b := range bs {
-		addrs = append(addrs, b.Direct.AdvertisedAddr())
-	}
-	return ensureTopic(ctx, spec, alive, addrs...)
+	spec, _ := Topic(mode) // mode is a Layout's
+	boot, _ := DirectBootstrap(mode)
+	return ensureTopic(ctx, spec, alive, strings.Split(boot, ",")...)
 }
 
 // prepare checks that the ports of toStart are free, writes their config

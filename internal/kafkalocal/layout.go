@@ -11,10 +11,9 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// This file is the one source of how the lab's real Kafka brokers are laid
-// out: node ids, listeners, ports, the Toxiproxy proxy of each broker, the
-// training topic and the broker settings. layout_test.go checks the docker
-// compose files of infra/ against it.
+// This file is the one source of the real brokers' layout: node ids,
+// listeners, ports, proxies, the training topic and the broker settings.
+// layout_test.go checks infra/'s compose files against it.
 
 // Version is the pinned Apache Kafka version, of the jars and of the
 // compose files' apache/kafka image.
@@ -29,15 +28,12 @@ const (
 	ModeCluster    = "cluster"
 )
 
-// Listener names used by every broker.
+// Listener names used by every broker: DIRECT serves observers, admin
+// tools and the other brokers; PROXIED advertises the broker's Toxiproxy
+// proxy, so that its clients cross Toxiproxy; CONTROLLER is KRaft's.
 const (
-	// ListenerDirect serves observers and admin tools, and brokers
-	// between themselves.
-	ListenerDirect = "DIRECT"
-	// ListenerProxied advertises the broker's Toxiproxy proxy, so that
-	// its clients cross Toxiproxy for every request.
-	ListenerProxied = "PROXIED"
-	// ListenerController is the KRaft controller listener.
+	ListenerDirect     = "DIRECT"
+	ListenerProxied    = "PROXIED"
 	ListenerController = "CONTROLLER"
 )
 
@@ -51,13 +47,13 @@ const (
 // HeapOpts are the JVM heap options of every broker, jar-based or in compose.
 const HeapOpts = "-Xmx512m -Xms256m"
 
-// Listener is one listener of one broker.
+// Listener is one listener of one broker. AdvertisedHost and
+// AdvertisedPort are what clients are told to dial; empty for a listener
+// not advertised (the controller's).
 type Listener struct {
-	Name     string
-	BindHost string
-	Port     int
-	// AdvertisedHost and AdvertisedPort are what clients are told to
-	// dial; empty for a listener not advertised (the controller's).
+	Name           string
+	BindHost       string
+	Port           int
 	AdvertisedHost string
 	AdvertisedPort int
 }
@@ -81,19 +77,17 @@ type Proxy struct {
 	Upstream   string // the broker address it forwards to
 }
 
-// Broker is one combined broker+controller node.
+// Broker is one combined broker+controller node: its KRaft node.id
+// (1..N), its host name (127.0.0.1 in the jar layout, the service name in
+// compose) and its listeners. Internal is the compose files' inter-broker
+// listener; its zero value means none.
 type Broker struct {
-	// NodeID is the KRaft node.id, 1..N.
-	NodeID int
-	// Host is the broker's host name: 127.0.0.1 in the jar layout, the
-	// service name in compose.
+	NodeID                      int
 	Host                        string
 	Direct, Proxied, Controller Listener
-	// Internal is the inter-broker listener of the compose files only;
-	// its zero value means none.
-	Internal            Listener
-	InterBrokerListener string
-	Proxy               Proxy
+	Internal                    Listener
+	InterBrokerListener         string
+	Proxy                       Proxy
 }
 
 // Listeners returns the broker's listeners: DIRECT, PROXIED, INTERNAL (if

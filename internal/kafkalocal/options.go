@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -107,7 +108,6 @@ func (c cfg) libsDir() string         { return filepath.Join(c.cache, "libs") }
 func (c cfg) runDir() string          { return filepath.Join(c.dir, "run") }
 func (c cfg) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
 func (c cfg) currentFile() string     { return filepath.Join(c.runDir(), "current") }
-func (c cfg) lockFile() string        { return filepath.Join(c.dir, "lock") }
 
 // modulePath is prodlab's module, which marks its repo root.
 const modulePath = "github.com/prodlab/prodlab"
@@ -120,15 +120,10 @@ func defaultDir() string {
 	if err != nil {
 		wd = "."
 	}
-	for d := wd; ; {
+	for d, prev := wd, ""; d != prev; d, prev = filepath.Dir(d), d {
 		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, modulePath) {
 			return filepath.Join(d, ".prodlab", "kafka")
 		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
 	}
 	if ucd, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(ucd, "prodlab", "kafka")
@@ -138,10 +133,8 @@ func defaultDir() string {
 
 // declares reports whether the go.mod text gomod declares module path.
 func declares(gomod []byte, path string) bool {
-	for _, line := range strings.Split(string(gomod), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(strings.Split(string(gomod), "\n"), func(line string) bool {
+		f := strings.Fields(line)
+		return len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path
+	})
 }

@@ -27,7 +27,7 @@ func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 	if err != nil {
 		return c, nil, err
 	}
-	unlock, err := lockFile(ctx, c.lockFile())
+	unlock, err := lockFile(ctx, filepath.Join(c.dir, "lock"))
 	return c, unlock, err
 }
 
@@ -35,9 +35,9 @@ func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 func lockFile(ctx context.Context, path string) (func(), error) {
 	release, err := runlock.Wait(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("kafkalocal: %w", err)
+		err = fmt.Errorf("kafkalocal: %w", err)
 	}
-	return release, nil
+	return release, err
 }
 
 // brokerFiles names the files of one broker, and its mode and node id
@@ -169,7 +169,8 @@ func isBroker(pid int, f brokerFiles) bool {
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
 		// No procfs (not Linux): trust kill(pid, 0).
-		return !os.IsNotExist(err) || !procfs()
+		_, self := os.Stat("/proc/self/stat")
+		return !os.IsNotExist(err) || self != nil
 	}
 	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
 		if s := stat[i+2]; s == 'Z' || s == 'X' {
@@ -181,11 +182,6 @@ func isBroker(pid int, f brokerFiles) bool {
 		return false
 	}
 	return bytes.Contains(cmdline, []byte("kafka.Kafka")) && bytes.Contains(cmdline, []byte(f.props))
-}
-
-func procfs() bool {
-	_, err := os.Stat("/proc/self/stat")
-	return err == nil
 }
 
 // stopProcess sends sig to broker f's process group and waits until the
