@@ -1,7 +1,7 @@
-// Package kafkalocal runs real Apache Kafka brokers on this machine without
-// Docker: the pinned jars fetched from Maven Central, one (single-node) or
-// three (cluster) KRaft broker+controller JVMs laid out by Layout. It also
-// stops them, reports their status, and kills or restarts single brokers.
+// Package kafkalocal runs real Apache Kafka brokers without Docker: the
+// pinned jars from Maven Central, and one (single-node) or three (cluster)
+// KRaft broker+controller JVMs laid out by Layout, which it also stops,
+// reports on, and kills or restarts one by one.
 package kafkalocal
 
 import (
@@ -29,8 +29,7 @@ type BrokerStatus struct {
 }
 
 // Cluster is the observed state of the local brokers: the mode (empty when
-// nothing runs), the Kafka version, the mode's run directory and every
-// broker of the mode.
+// nothing runs), the Kafka version, the mode's run directory and brokers.
 type Cluster struct {
 	Mode, Version, Dir string
 	Brokers            []BrokerStatus
@@ -115,10 +114,9 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	return status(c, mode), nil
 }
 
-// ready waits, within the ready timeout, until each broker of bs answers
-// on DIRECT and sees want brokers (see waitBrokers) and, with topic, until
-// the training topic is ready (see ensureTopic); it fails as soon as one
-// of bs dies.
+// ready waits, within the ready timeout, until each broker of bs is up
+// and sees want brokers (waitBrokers) and, with topic, until the training
+// topic is ready (ensureTopic); it fails as soon as one of bs dies.
 func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic bool) error {
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
@@ -163,14 +161,11 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	return errors.Join(errs...)
 }
 
-// portWait is how long Up and StartBroker wait for a taken port, such as
-// a closing broker's, to be released.
-const portWait = 20 * time.Second
-
-// checkPorts waits up to portWait until every port the brokers bind is
-// free, and fails naming the taken ones otherwise.
+// checkPorts waits up to 20 seconds, as a closing broker's ports may still
+// be taken, until every port the brokers bind is free, and fails naming
+// the taken ones otherwise.
 func checkPorts(ctx context.Context, bs []Broker) error {
-	ctx, cancel := context.WithTimeout(ctx, portWait)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	var taken error
 	_ = wait.Until(ctx, func() bool {
@@ -338,8 +333,8 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 }
 
 // StartBroker starts broker i (1-based) of the current mode again, on its
-// configuration and data, unless it runs, and waits until it answers
-// Metadata on DIRECT and is registered. WaitReady also waits for full ISRs.
+// configuration and data, unless it runs, and waits until it answers on
+// DIRECT and is registered. WaitReady also waits for full ISRs.
 func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	c, unlock, err := locked(ctx, opts)
 	if err != nil {

@@ -18,10 +18,9 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// locked returns the settings opts make, with the exclusive flock of
-// <dir>/lock held until the returned func is called, so that concurrent
-// prodlab processes (a CLI and a test, two test packages) do not start the
-// same brokers twice. It gives up when ctx is done.
+// locked returns the settings opts make, holding <dir>/lock until the
+// returned func is called, so that concurrent prodlab processes do not
+// start the same brokers twice. It gives up when ctx is done.
 func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -117,9 +116,9 @@ const (
 	tied     = true
 )
 
-// startWith starts broker f's JVM as the leader of its own process group,
-// which stopProcess signals, tied to this process or detached (see
-// procAttr), with output in logs/stdout.log, and records its pid.
+// startWith starts broker f's JVM, tied or detached (procAttr), as the
+// leader of a process group that stopProcess signals, with its output in
+// logs/stdout.log, and records its pid.
 func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 	attr, err := procAttr(tied)
 	if err != nil {

@@ -46,20 +46,15 @@ func checkBroker(ctx context.Context, b Broker, want int) error {
 	return nil
 }
 
-// pollInterval is how often waitFor checks again.
-const pollInterval = 200 * time.Millisecond
-
-// waitFor polls check every pollInterval until it returns nil, alive
-// returns an error, or ctx ends; then it returns the last error.
+// waitFor polls check every 200ms until it returns nil, alive returns an
+// error, or ctx ends; then it returns the last error.
 func waitFor(ctx context.Context, what string, alive func() error, check func(context.Context) error) error {
-	t := time.NewTicker(pollInterval)
+	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	var last error
 	for {
-		if alive != nil {
-			if err := alive(); err != nil {
-				return err
-			}
+		if err := alive(); err != nil {
+			return err
 		}
 		if last = check(ctx); last == nil {
 			return nil
