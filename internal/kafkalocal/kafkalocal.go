@@ -20,12 +20,11 @@ import (
 )
 
 // BrokerStatus is the observed state of one broker: its JVM's pid (0 if
-// not running), whether it answers Metadata on DIRECT, and its server.log.
+// not running) and whether it answers Metadata on DIRECT.
 type BrokerStatus struct {
 	Broker
 	PID                int
 	Running, Answering bool
-	LogFile            string
 }
 
 // Cluster is the observed state of the local brokers: the mode (empty when
@@ -63,7 +62,7 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	}
 	defer unlock()
 	for _, other := range modes {
-		if other != mode && len(runningBrokers(c, other)) > 0 {
+		if other != mode && anyRunning(c, other) {
 			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
 		}
 	}
@@ -71,16 +70,15 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 		return nil, err
 	}
 
-	running := runningBrokers(c, mode)
-	if len(running) == 0 && !c.keepData {
-		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
-			return nil, err
-		}
-	}
 	var toStart []Broker
 	for _, b := range brokers {
-		if running[b.NodeID] == 0 {
+		if runningPID(filesOf(c, mode, b.NodeID)) == 0 {
 			toStart = append(toStart, b)
+		}
+	}
+	if len(toStart) == len(brokers) && !c.keepData {
+		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
+			return nil, err
 		}
 	}
 	if err := prepare(ctx, c, mode, brokers, toStart); err != nil {
@@ -216,15 +214,9 @@ func modeFiles(c cfg, mode string) []brokerFiles {
 	return fs
 }
 
-// runningBrokers returns node id -> pid for the running brokers of mode.
-func runningBrokers(c cfg, mode string) map[int]int {
-	out := map[int]int{}
-	for _, f := range modeFiles(c, mode) {
-		if pid := runningPID(f); pid != 0 {
-			out[f.id] = pid
-		}
-	}
-	return out
+// anyRunning reports whether a broker of mode runs.
+func anyRunning(c cfg, mode string) bool {
+	return slices.ContainsFunc(modeFiles(c, mode), func(f brokerFiles) bool { return runningPID(f) != 0 })
 }
 
 // stopAll stops the brokers fs in parallel (see stopProcess); with report,
@@ -286,7 +278,7 @@ func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
 // brought up, else "".
 func currentMode(c cfg) string {
 	for _, m := range modes {
-		if len(runningBrokers(c, m)) > 0 {
+		if anyRunning(c, m) {
 			return m
 		}
 	}
@@ -302,8 +294,7 @@ func status(c cfg, mode string) *Cluster {
 	brokers, _ := Layout(mode)
 	st := &Cluster{Mode: mode, Version: c.version, Dir: c.modeDir(mode)}
 	for _, b := range brokers {
-		f := filesOf(c, mode, b.NodeID)
-		bs := BrokerStatus{Broker: b, PID: runningPID(f), LogFile: f.serverLog()}
+		bs := BrokerStatus{Broker: b, PID: runningPID(filesOf(c, mode, b.NodeID))}
 		bs.Running = bs.PID != 0
 		bs.Answering = bs.Running && checkBroker(context.Background(), b, 1) == nil
 		st.Brokers = append(st.Brokers, bs)

@@ -24,13 +24,12 @@ type Secure struct {
 	ScramUsers, PlainUsers map[string]string
 }
 
-// SecureBroker is a running broker started by StartSecure: its SASL_SSL
-// listener's advertised address (localhost:<port>), its PLAINTEXT listener
-// for the harness and between brokers, and its server.log.
+// SecureBroker is a running broker started by StartSecure, with its
+// SASL_SSL listener's advertised address (localhost:<port>) in Addr.
 type SecureBroker struct {
-	Addr, Internal, LogFile string
-	files                   brokerFiles
-	c                       cfg
+	Addr  string
+	files brokerFiles
+	c     cfg
 }
 
 // The listener names of a Secure broker.
@@ -58,13 +57,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 		return nil, err
 	}
 	f := filesIn(s.Dir)
-	b := &SecureBroker{
-		Addr:     hostPort(directHost, ports[0]),
-		Internal: hostPort(loopbackIP, ports[1]),
-		LogFile:  f.serverLog(),
-		files:    f,
-		c:        c,
-	}
+	b := &SecureBroker{Addr: hostPort(directHost, ports[0]), files: f, c: c}
 	if err := writeBrokerFiles(f, secureProperties(s, f.data, ports)); err != nil {
 		return nil, err
 	}
@@ -85,7 +78,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	err = waitFor(rctx, "the SASL_SSL broker", alive, func(context.Context) error { return dialOnce(b.Addr) })
 	if err == nil {
 		spec, _ := Topic(ModeSingleNode)
-		err = ensureTopic(rctx, spec, alive, b.Internal)
+		err = ensureTopic(rctx, spec, alive, hostPort(loopbackIP, ports[1])) // the PLAINTEXT listener
 	}
 	if err != nil {
 		_ = b.Stop(context.Background())
