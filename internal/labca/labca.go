@@ -73,20 +73,15 @@ func Load(dir string) (*CA, error) {
 	certPEM, cerr := os.ReadFile(certPath)
 	keyPEM, kerr := os.ReadFile(keyPath)
 	if cerr == nil && kerr == nil {
-		cb, _ := pem.Decode(certPEM)
-		kb, _ := pem.Decode(keyPEM)
-		if cb == nil || kb == nil {
-			return nil, fmt.Errorf("labca: %s or %s is not PEM: remove both to make a new CA", certPath, keyPath)
-		}
-		cert, err := x509.ParseCertificate(cb.Bytes)
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
-			return nil, fmt.Errorf("labca: %s: %w", certPath, err)
+			return nil, fmt.Errorf("labca: %s and %s: %w (remove both to make a new CA)", certPath, keyPath, err)
 		}
-		key, err := x509.ParseECPrivateKey(kb.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("labca: key %s: %w", keyPath, err)
+		key, ok := pair.PrivateKey.(*ecdsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("labca: key %s is not ECDSA: remove it and %s to make a new CA", keyPath, certPath)
 		}
-		return &CA{Cert: cert, key: key}, nil
+		return &CA{Cert: pair.Leaf, key: key}, nil
 	}
 	if !errors.Is(cerr, os.ErrNotExist) || !errors.Is(kerr, os.ErrNotExist) {
 		return nil, fmt.Errorf("labca: CA in %s: %w", dir, errors.Join(cerr, kerr))

@@ -27,9 +27,13 @@ type Process struct {
 }
 
 // IsProdlab reports whether the process runs a prodlab binary.
-func (p Process) IsProdlab() bool {
-	return len(p.Args) > 0 && filepath.Base(p.Args[0]) == "prodlab"
-}
+func (p Process) IsProdlab() bool { return p.runs("prodlab") }
+
+// IsDockerProxy reports whether the process is Docker's docker-proxy,
+// which holds a port a container publishes.
+func (p Process) IsDockerProxy() bool { return p.runs("docker-proxy") }
+
+func (p Process) runs(name string) bool { return len(p.Args) > 0 && filepath.Base(p.Args[0]) == name }
 
 // Flag returns the value of flag name (such as "data-dir") in Args, in
 // any of Go's flag spellings, and whether it was given.
@@ -45,12 +49,6 @@ func (p Process) Flag(name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// IsDockerProxy reports whether the process is Docker's docker-proxy,
-// which holds a port a container publishes.
-func (p Process) IsDockerProxy() bool {
-	return len(p.Args) > 0 && filepath.Base(p.Args[0]) == "docker-proxy"
 }
 
 // Listener returns the process listening on TCP port, on any address.
