@@ -97,8 +97,9 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 	if err := os.WriteFile(pomPath, []byte(pom), 0o644); err != nil {
 		return "", err
 	}
-	repo, tmp := libs+".repo", libs+".partial"
-	if err := errors.Join(os.RemoveAll(repo), os.RemoveAll(tmp)); err != nil {
+	// libs has no marker, so nothing uses it, until it is complete.
+	repo := libs + ".repo"
+	if err := errors.Join(os.RemoveAll(repo), os.RemoveAll(libs)); err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(repo)
@@ -109,7 +110,7 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("kafkalocal: mvn copy-dependencies for Kafka %s: %w\n%s", c.version, err, tail(string(out), 40))
 	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	if err := os.MkdirAll(libs, 0o755); err != nil {
 		return "", err
 	}
 	marker := "pom-sha256 " + want + "\n"
@@ -137,25 +138,19 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 			return fmt.Errorf("%w: %s has SHA-1 %s, %s publishes %s: refused (mvn's local repository, ~/.m2, may hold a bad copy)", ErrChecksum, filepath.ToSlash(rel), got, c.mavenRepo, published)
 		}
 		sums[d.Name()] = got
-		return os.Rename(path, filepath.Join(tmp, d.Name()))
+		return os.Rename(path, filepath.Join(libs, d.Name()))
 	})
 	if err == nil && sums["kafka_2.13-"+c.version+".jar"] == "" {
 		err = fmt.Errorf("kafkalocal: mvn did not produce kafka_2.13-%s.jar in %s", c.version, repo)
 	}
 	if err != nil {
-		os.RemoveAll(tmp)
+		os.RemoveAll(libs)
 		return "", err
 	}
 	for _, j := range slices.Sorted(maps.Keys(sums)) {
 		marker += j + " sha1 " + sums[j] + "\n"
 	}
-	if err := os.WriteFile(filepath.Join(tmp, markerName), []byte(marker), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.RemoveAll(libs); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, libs); err != nil {
+	if err := os.WriteFile(filepath.Join(libs, markerName), []byte(marker), 0o644); err != nil {
 		return "", err
 	}
 	fmt.Fprintln(c.out, i18n.T("kafkalocal.fetched", "n", len(sums)))
