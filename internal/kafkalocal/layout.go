@@ -100,40 +100,6 @@ func (b Broker) Listeners() []Listener {
 	return append(ls, b.Controller)
 }
 
-// ListenersProperty returns the broker's `listeners` setting.
-func (b Broker) ListenersProperty() string {
-	return b.listenersProperty(func(l Listener) string { return "//" + l.BindAddr() })
-}
-
-// AdvertisedListenersProperty returns the broker's `advertised.listeners`
-// setting.
-func (b Broker) AdvertisedListenersProperty() string {
-	return b.listenersProperty(func(l Listener) string {
-		if a := l.AdvertisedAddr(); a != "" {
-			return "//" + a
-		}
-		return ""
-	})
-}
-
-// SecurityProtocolMapProperty returns the broker's
-// `listener.security.protocol.map` setting: every listener is PLAINTEXT.
-func (b Broker) SecurityProtocolMapProperty() string {
-	return b.listenersProperty(func(Listener) string { return "PLAINTEXT" })
-}
-
-// listenersProperty joins name:value for each listener whose value is not
-// empty.
-func (b Broker) listenersProperty(value func(Listener) string) string {
-	var parts []string
-	for _, l := range b.Listeners() {
-		if v := value(l); v != "" {
-			parts = append(parts, l.Name+":"+v)
-		}
-	}
-	return strings.Join(parts, ",")
-}
-
 // BrokerCount returns the number of brokers of a mode: 1 for single-node,
 // 3 for cluster.
 func BrokerCount(mode string) (int, error) {
@@ -208,15 +174,6 @@ func DirectBootstrap(mode string) (string, error) {
 	return strings.Join(parts, ","), nil
 }
 
-// QuorumVoters returns the `controller.quorum.voters` setting of brokers.
-func QuorumVoters(brokers []Broker) string {
-	var parts []string
-	for _, b := range brokers {
-		parts = append(parts, fmt.Sprintf("%d@%s", b.NodeID, hostPort(b.Host, b.Controller.Port)))
-	}
-	return strings.Join(parts, ",")
-}
-
 // TopicSpec describes a topic the lab creates.
 type TopicSpec struct {
 	Name              string
@@ -274,18 +231,40 @@ func BrokerSettings(mode string) (map[string]string, error) {
 // ServerProperties returns the server.properties text of broker b of a mode
 // (a Layout broker) with its data in logDir.
 func ServerProperties(mode string, b Broker, brokers []Broker, logDir string) (string, error) {
-	settings, err := BrokerSettings(mode)
+	settings, err := ServerSettings(mode, b, brokers)
 	if err != nil {
 		return "", err
 	}
-	settings["node.id"] = strconv.Itoa(b.NodeID)
 	settings["log.dirs"] = logDir
-	settings["listeners"] = b.ListenersProperty()
-	settings["advertised.listeners"] = b.AdvertisedListenersProperty()
-	settings["listener.security.protocol.map"] = b.SecurityProtocolMapProperty()
-	settings["inter.broker.listener.name"] = b.InterBrokerListener
-	settings["controller.quorum.voters"] = QuorumVoters(brokers)
 	return properties(fmt.Sprintf(" for %s broker %d; do not edit.", mode, b.NodeID), settings), nil
+}
+
+// ServerSettings returns the settings of broker b of a mode, one of
+// brokers: BrokerSettings's, and its node id, listeners (all PLAINTEXT) and
+// the controller quorum of brokers.
+func ServerSettings(mode string, b Broker, brokers []Broker) (map[string]string, error) {
+	settings, err := BrokerSettings(mode)
+	if err != nil {
+		return nil, err
+	}
+	var listeners, advertised, protocols, voters []string
+	for _, l := range b.Listeners() {
+		listeners = append(listeners, l.Name+"://"+l.BindAddr())
+		if a := l.AdvertisedAddr(); a != "" {
+			advertised = append(advertised, l.Name+"://"+a)
+		}
+		protocols = append(protocols, l.Name+":PLAINTEXT")
+	}
+	for _, v := range brokers {
+		voters = append(voters, fmt.Sprintf("%d@%s", v.NodeID, hostPort(v.Host, v.Controller.Port)))
+	}
+	settings["node.id"] = strconv.Itoa(b.NodeID)
+	settings["listeners"] = strings.Join(listeners, ",")
+	settings["advertised.listeners"] = strings.Join(advertised, ",")
+	settings["listener.security.protocol.map"] = strings.Join(protocols, ",")
+	settings["inter.broker.listener.name"] = b.InterBrokerListener
+	settings["controller.quorum.voters"] = strings.Join(voters, ",")
+	return settings, nil
 }
 
 // properties returns a server.properties text: a comment line, then the
