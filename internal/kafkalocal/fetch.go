@@ -24,8 +24,7 @@ import (
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
 const dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
-// log4jVersion is the log4j2 release (and slf4j 1.7 binding) the brokers
-// log through.
+// log4jVersion is the log4j2 release (and slf4j binding) brokers log with.
 const log4jVersion = "2.25.3"
 
 // markerName is written into the libs directory once it is complete.
@@ -60,11 +59,10 @@ func pomXML(version string) string {
 // Maven repository publishes beside it: the jar is refused.
 var ErrChecksum = errors.New("kafkalocal: jar checksum mismatch")
 
-// Fetch makes sure the jars of the Kafka version are in the jar cache's
-// libs directory, and returns it. It downloads them with mvn through a
-// generated pom, checks each against the SHA-1 its Maven repository
-// publishes, and keeps the SHA-1s in the directory's completion marker,
-// against which every later call checks the jars again, offline.
+// Fetch makes sure the Kafka jars are in the jar cache's libs directory,
+// and returns it. mvn downloads them; each is checked against the SHA-1
+// Maven Central publishes, kept in the directory's completion marker, and
+// checked again, offline, by every later call.
 func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 	c, err := newConfig(opts)
 	if err != nil {

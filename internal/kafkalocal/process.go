@@ -39,8 +39,7 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 	return release, err
 }
 
-// brokerFiles names the files of one broker, and its mode and node id
-// when it is one of the layout's.
+// brokerFiles names the files of one broker, and its mode and node id.
 type brokerFiles struct {
 	dir, props, log4j, data, logs, stdout, pid, mode string
 	id                                               int
@@ -86,8 +85,7 @@ logger.request.level = WARN
 `
 }
 
-// writeBrokerFiles makes f's directories and writes its server.properties,
-// props, and its log4j2.properties.
+// writeBrokerFiles makes f's directories and writes props and log4j2.properties.
 func writeBrokerFiles(f brokerFiles, props string) error {
 	for _, d := range []string{f.dir, f.data, f.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

@@ -13,10 +13,9 @@ import (
 	"syscall"
 )
 
-// Secure describes a single KRaft broker whose client listener is
-// SASL_SSL, as a managed cluster's is (see StartSecure), with OAUTHBEARER
-// taking unsecured tokens too: a test broker only. Dir holds its config,
-// data and logs; CertFile and KeyFile are its PEM chain and PKCS#8 key
+// Secure describes a test broker whose client listener is SASL_SSL, as a
+// managed cluster's is, OAUTHBEARER taking unsecured tokens too: Dir holds
+// its files, CertFile and KeyFile its PEM chain and PKCS#8 key
 // (WriteCerts); ScramUsers (SCRAM-SHA-512) and PlainUsers map names to
 // passwords.
 type Secure struct {
