@@ -38,7 +38,7 @@ tree-check:
 	  diff build/tree-before.txt build/tree-after.txt; exit 1; \
 	fi; echo "tree-check: git status is as before the tests ($$(wc -l <build/tree-after.txt) entries)"
 
-# The Java tests (internal/javatest, the Java tutorial's doc test) skip under
+# The Java tests (internal/doctest: the client matrix, Kafka's tools, the Java tutorial) skip under
 # plain `go test ./...` when java or mvn is missing; under make they must run.
 export PRODLAB_REQUIRE_JAVA := 1
 
@@ -58,7 +58,7 @@ kcat-check:
 # tools, against the embedded lab, each built by Maven from tests/java/;
 # test-embedded runs them too.
 java-test: java-check
-	$(GO) test -count=1 -timeout 15m -v ./internal/javatest/
+	$(GO) test -count=1 -timeout 15m -v -run 'TestJavaClients|TestKafkaTools' ./internal/doctest/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/prodlab/prodlab/internal/javatest"
 )
 
 // The course's shape, as issue 21 asks for it: a README a newcomer can
@@ -83,7 +81,7 @@ func headings(t *testing.T, md string) []string {
 
 func readRepo(t *testing.T, rel string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(javatest.Root(), rel))
+	b, err := os.ReadFile(filepath.Join(repoRoot(), rel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +195,7 @@ func TestReadme(t *testing.T) {
 // TestLinks checks every relative link of README.md and docs/**.md: the file
 // it names exists.
 func TestLinks(t *testing.T) {
-	root := javatest.Root()
+	root := repoRoot()
 	files := []string{filepath.Join(root, "README.md")}
 	err := filepath.WalkDir(filepath.Join(root, "docs"), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".md") {

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -51,7 +50,7 @@ func TestGuide(t *testing.T) {
 		rerunInNetns(t, "^TestGuide$")
 		return
 	}
-	root := javatest.Root()
+	root := repoRoot()
 	md, err := os.ReadFile(filepath.Join(root, GuidePath))
 	if err != nil {
 		t.Fatal(err)

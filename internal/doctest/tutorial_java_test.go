@@ -21,7 +21,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/experiment"
-	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -56,8 +55,8 @@ var JavaTutorialVersions = []string{"3.6.1", kafkalocal.Version}
 // java_idempotent=1 java_plain=2 there too.
 func TestTutorialJava(t *testing.T) {
 	enabled(t)
-	javatest.Tools(t)
-	root := javatest.Root()
+	javaTools(t)
+	root := repoRoot()
 	md, err := os.ReadFile(filepath.Join(root, JavaTutorialPath))
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +86,7 @@ func TestTutorialJava(t *testing.T) {
 			// compiled classes on the classpath Maven resolved, with no
 			// packaging step.
 			out := filepath.Join(dir, "target")
-			cp := javatest.Build(t, dir, out, "kafka.version="+v,
+			cp := mvnBuild(t, dir, out, "kafka.version="+v,
 				"mdep.outputFile="+filepath.Join(out, "classpath.txt"), "mdep.includeScope=runtime")
 			if !strings.Contains(cp, "kafka-clients-"+v+".jar") {
 				t.Fatalf("-Dkafka.version=%s did not pick kafka-clients %s: classpath %s", v, v, cp)
@@ -117,7 +116,7 @@ func TestTutorialJava(t *testing.T) {
 // kafka-clients version its text gives (-Dkafka.version=..., "version
 // 4.4.0") is one the test builds.
 func TestTutorialJavaVersions(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join(javatest.Root(), JavaTutorialPath))
+	md, err := os.ReadFile(filepath.Join(repoRoot(), JavaTutorialPath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +414,7 @@ const javaStatusMax = 16
 // startProgram). Spring Boot logs to stdout, the JVM's errors go to stderr.
 func startJavaTutorial(t *testing.T, cp, main, bootstrap string) (string, func()) {
 	t.Helper()
-	java, _ := javatest.Tools(t)
+	java, _ := javaTools(t)
 	cmd := exec.Command(java, "-cp", cp, main)
 	cmd.Env = append(os.Environ(), "KAFKA_BOOTSTRAP_SERVERS="+bootstrap, "SERVER_PORT=0",
 		"STATUS_MAX="+strconv.Itoa(javaStatusMax))

@@ -21,7 +21,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
@@ -49,7 +48,7 @@ var tutorialModules = []string{
 // finds each exactly once in the log, and stops it with Ctrl-C.
 func TestTutorial(t *testing.T) {
 	enabled(t)
-	root := javatest.Root()
+	root := repoRoot()
 	md, err := os.ReadFile(filepath.Join(root, TutorialPath))
 	if err != nil {
 		t.Fatal(err)

@@ -17,15 +17,13 @@ import (
 // discoverTimeout bounds each question asked of a running cluster.
 const discoverTimeout = 15 * time.Second
 
-// maxLayoutNodes bounds the node ids the layout gives ports to: broker i
-// has the ports of prodlab.Ports +i-1.
+// maxLayoutNodes bounds the node ids the layout gives ports to.
 const maxLayoutNodes = 9
 
-// Found is what Discover learnt of a running cluster. Layout reports
-// whether every live broker advertises the DIRECT address this layout
-// gives its node id (such a cluster has PROXIED listeners too). MaxNodeID
-// is the highest node id of a live broker or a replica, counting a broker
-// that is down.
+// Found is what Discover learnt of a running cluster: whether every live
+// broker advertises the DIRECT address Layout gives its node id (then it
+// has PROXIED listeners too), and the highest node id of a live broker or
+// a replica (a broker that is down counts).
 type Found struct {
 	Layout    bool
 	MaxNodeID int32
@@ -72,10 +70,9 @@ func (f Found) Upstreams() ([]string, error) {
 	return ups, nil
 }
 
-// CheckAdvertised asks the cluster through the first of the proxies that
-// answers, with p's settings and no bypass, which brokers it advertises,
-// and fails unless each is on a proxy's port: else producers would go
-// around Toxiproxy.
+// CheckAdvertised asks the cluster through the first proxy that answers,
+// with p's settings and no bypass, which brokers it advertises, and fails
+// unless each is on a proxy's port, as producers would bypass Toxiproxy.
 func CheckAdvertised(ctx context.Context, p *direct.Path, proxies []string) error {
 	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()

@@ -1,7 +1,6 @@
 package kafkalocal
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -16,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,8 +24,7 @@ import (
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
 const dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
-// log4jVersion is the log4j2 release (and slf4j 1.7 binding) the brokers
-// log through.
+// log4jVersion is the log4j2 release (and slf4j binding) brokers log with.
 const log4jVersion = "2.25.3"
 
 // markerName is written into the libs directory once it is complete.
@@ -62,11 +59,10 @@ func pomXML(version string) string {
 // Maven repository publishes beside it: the jar is refused.
 var ErrChecksum = errors.New("kafkalocal: jar checksum mismatch")
 
-// Fetch makes sure the jars of the Kafka version are in the jar cache's
-// libs directory, and returns it. It downloads them with mvn through a
-// generated pom, checks each against the SHA-1 its Maven repository
-// publishes, and keeps the SHA-1s in the directory's completion marker,
-// against which every later call checks the jars again, offline.
+// Fetch makes sure the Kafka jars are in the jar cache's libs directory,
+// and returns it. mvn downloads them; each is checked against the SHA-1
+// Maven Central publishes, kept in the directory's completion marker, and
+// checked again, offline, by every later call.
 func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -95,33 +91,27 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 		return "", err
 	}
 	fmt.Fprintln(c.out, i18n.T("kafkalocal.fetching", "version", c.version, "dir", libs))
-	if err := os.MkdirAll(c.cache, 0o755); err != nil {
-		return "", err
-	}
 	pomPath := filepath.Join(c.cache, "pom.xml")
 	if err := os.WriteFile(pomPath, []byte(pom), 0o644); err != nil {
 		return "", err
 	}
-	repo, tmp := libs+".repo", libs+".partial"
-	for _, d := range []string{repo, tmp} {
-		if err := os.RemoveAll(d); err != nil {
-			return "", err
-		}
+	// libs has no marker, so nothing uses it, until it is complete.
+	repo := libs + ".repo"
+	if err := errors.Join(os.RemoveAll(repo), os.RemoveAll(libs)); err != nil {
+		return "", err
 	}
 	defer os.RemoveAll(repo)
 	// The repository layout names each jar's group, hence its checksum's URL.
 	cmd := exec.CommandContext(ctx, c.mvn, "-q", "-B", "-f", pomPath, dependencyPlugin,
 		"-DoutputDirectory="+repo, "-DincludeScope=runtime", "-Dmdep.useRepositoryLayout=true")
 	cmd.Dir = c.cache
-	var outBuf bytes.Buffer
-	cmd.Stdout = &outBuf
-	cmd.Stderr = &outBuf
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("kafkalocal: mvn copy-dependencies for Kafka %s: %w\n%s", c.version, err, tail(outBuf.String(), 40))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("kafkalocal: mvn copy-dependencies for Kafka %s: %w\n%s", c.version, err, tail(string(out), 40))
 	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	if err := os.MkdirAll(libs, 0o755); err != nil {
 		return "", err
 	}
+	marker := "pom-sha256 " + want + "\n"
 	sums := map[string]string{}
 	err = filepath.WalkDir(repo, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), ".jar") {
@@ -146,32 +136,22 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 			return fmt.Errorf("%w: %s has SHA-1 %s, %s publishes %s: refused (mvn's local repository, ~/.m2, may hold a bad copy)", ErrChecksum, filepath.ToSlash(rel), got, c.mavenRepo, published)
 		}
 		sums[d.Name()] = got
-		return os.Rename(path, filepath.Join(tmp, d.Name()))
+		return os.Rename(path, filepath.Join(libs, d.Name()))
 	})
+	if err == nil && sums["kafka_2.13-"+c.version+".jar"] == "" {
+		err = fmt.Errorf("kafkalocal: mvn did not produce kafka_2.13-%s.jar in %s", c.version, repo)
+	}
 	if err != nil {
-		os.RemoveAll(tmp)
+		os.RemoveAll(libs)
 		return "", err
 	}
-	jars := slices.Sorted(maps.Keys(sums))
-	if !slices.Contains(jars, "kafka_2.13-"+c.version+".jar") {
-		os.RemoveAll(tmp)
-		return "", fmt.Errorf("kafkalocal: mvn did not produce kafka_2.13-%s.jar in %s", c.version, repo)
+	for _, j := range slices.Sorted(maps.Keys(sums)) {
+		marker += j + " sha1 " + sums[j] + "\n"
 	}
-	var marker strings.Builder
-	marker.WriteString("pom-sha256 " + want + "\n")
-	for _, j := range jars {
-		marker.WriteString(j + " sha1 " + sums[j] + "\n")
-	}
-	if err := os.WriteFile(filepath.Join(tmp, markerName), []byte(marker.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(libs, markerName), []byte(marker), 0o644); err != nil {
 		return "", err
 	}
-	if err := os.RemoveAll(libs); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, libs); err != nil {
-		return "", err
-	}
-	fmt.Fprintln(c.out, i18n.T("kafkalocal.fetched", "n", len(jars)))
+	fmt.Fprintln(c.out, i18n.T("kafkalocal.fetched", "n", len(sums)))
 	return libs, nil
 }
 
@@ -181,11 +161,8 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 // differs, or is not listed, is ErrChecksum.
 func checkLibs(libs, pomSum string) error {
 	b, err := os.ReadFile(filepath.Join(libs, markerName))
-	if err != nil {
-		return errIncomplete
-	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) < 2 || lines[0] != "pom-sha256 "+pomSum {
+	if err != nil || len(lines) < 2 || lines[0] != "pom-sha256 "+pomSum {
 		return errIncomplete
 	}
 	listed := map[string]string{}
@@ -196,13 +173,10 @@ func checkLibs(libs, pomSum string) error {
 		}
 		listed[f[0]] = f[2]
 	}
-	jars, err := listJars(libs)
-	if err != nil {
-		return errIncomplete
-	}
+	jars, _ := filepath.Glob(filepath.Join(libs, "*.jar"))
 	for _, j := range jars {
-		if _, ok := listed[j]; !ok {
-			return fmt.Errorf("%w: %s is not one of the jars fetched into %s: refused (remove it, or remove %s to fetch again)", ErrChecksum, j, libs, libs)
+		if _, ok := listed[filepath.Base(j)]; !ok {
+			return fmt.Errorf("%w: %s is not one of the jars fetched into %s: refused (remove it, or remove %s to fetch again)", ErrChecksum, filepath.Base(j), libs, libs)
 		}
 	}
 	names := slices.Sorted(maps.Keys(listed))
@@ -212,13 +186,12 @@ func checkLibs(libs, pomSum string) error {
 		}
 	}
 	for _, j := range names {
-		want := listed[j]
 		got, err := fileSHA1(filepath.Join(libs, j))
 		if err != nil {
 			return errIncomplete
 		}
-		if got != want {
-			return fmt.Errorf("%w: %s has SHA-1 %s, fetched as %s: refused (remove %s to fetch again)", ErrChecksum, filepath.Join(libs, j), got, want, libs)
+		if got != listed[j] {
+			return fmt.Errorf("%w: %s has SHA-1 %s, fetched as %s: refused (remove %s to fetch again)", ErrChecksum, filepath.Join(libs, j), got, listed[j], libs)
 		}
 	}
 	return nil
@@ -244,11 +217,8 @@ func publishedSHA1(ctx context.Context, url string) (string, error) {
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("kafkalocal: the published SHA-1 %s: %s", url, resp.Status)
 	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 || len(f[0]) != 40 {
-		return "", fmt.Errorf("kafkalocal: %s holds no SHA-1", url)
-	}
-	if _, err := hex.DecodeString(f[0]); err != nil {
+	f := append(strings.Fields(string(b)), "")
+	if sum, err := hex.DecodeString(f[0]); err != nil || len(sum) != sha1.Size {
 		return "", fmt.Errorf("kafkalocal: %s holds no SHA-1", url)
 	}
 	return strings.ToLower(f[0]), nil
@@ -268,26 +238,8 @@ func fileSHA1(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func listJars(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var jars []string
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".jar") {
-			jars = append(jars, e.Name())
-		}
-	}
-	sort.Strings(jars)
-	return jars, nil
-}
-
 // tail returns the last n lines of s.
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -69,21 +69,31 @@ func TestFetchChecksJars(t *testing.T) {
 	}
 	ctx := context.Background()
 	cache := filepath.Join(dir, "cache")
-	opts := []Opt{Maven(mvn), KafkaVersion("9.9.9"), MavenRepository(central.URL + "/maven2/"), JarCache(cache)}
+	// A stand-in mvn, version and repository, and a jar cache of its own.
+	config := func(cache string) cfg {
+		t.Helper()
+		c, err := newConfig(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.mvn, c.version, c.mavenRepo, c.cache = mvn, "9.9.9", central.URL+"/maven2", cache
+		return c
+	}
+	c := config(cache)
 
-	libs, err := Fetch(ctx, opts...)
+	libs, err := fetch(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if libs != filepath.Join(cache, "libs") {
 		t.Errorf("libs = %s", libs)
 	}
-	jars, _ := listJars(libs)
-	if strings.Join(jars, ",") != "dep-1.0.jar,kafka_2.13-9.9.9.jar" || requests.Load() != 2 || runs() != 1 {
+	jars, _ := filepath.Glob(filepath.Join(libs, "*.jar"))
+	if strings.Join(jars, ",") != filepath.Join(libs, "dep-1.0.jar")+","+filepath.Join(libs, "kafka_2.13-9.9.9.jar") || requests.Load() != 2 || runs() != 1 {
 		t.Fatalf("first fetch: jars %v, %d checksum requests, %d mvn runs", jars, requests.Load(), runs())
 	}
 	// Fetched once and stored: a second Fetch asks nobody.
-	if _, err := Fetch(ctx, opts...); err != nil || requests.Load() != 2 || runs() != 1 {
+	if _, err := fetch(ctx, c); err != nil || requests.Load() != 2 || runs() != 1 {
 		t.Fatalf("second fetch: %v, %d checksum requests, %d mvn runs", err, requests.Load(), runs())
 	}
 
@@ -92,7 +102,7 @@ func TestFetchChecksJars(t *testing.T) {
 	if err := os.WriteFile(jar, []byte("evil"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Fetch(ctx, opts...); !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "dep-1.0.jar") {
+	if _, err := fetch(ctx, c); !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "dep-1.0.jar") {
 		t.Errorf("a changed jar: %v, want ErrChecksum naming it", err)
 	}
 	if err := os.WriteFile(jar, []byte("dep"), 0o644); err != nil {
@@ -101,7 +111,7 @@ func TestFetchChecksJars(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(libs, "extra.jar"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Fetch(ctx, opts...); !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "extra.jar") {
+	if _, err := fetch(ctx, c); !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "extra.jar") {
 		t.Errorf("an added jar: %v, want ErrChecksum naming it", err)
 	}
 
@@ -109,7 +119,7 @@ func TestFetchChecksJars(t *testing.T) {
 	// no libs directory is left to use.
 	depSum = sha1Hex("something else")
 	cache2 := filepath.Join(dir, "cache2")
-	_, err = Fetch(ctx, Maven(mvn), KafkaVersion("9.9.9"), MavenRepository(central.URL+"/maven2"), JarCache(cache2))
+	_, err = fetch(ctx, config(cache2))
 	if !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "org/example/dep/1.0/dep-1.0.jar has SHA-1 "+sha1Hex("dep")) {
 		t.Fatalf("a mismatching download: %v, want ErrChecksum naming the jar", err)
 	}

@@ -1,7 +1,7 @@
-// Package kafkalocal runs real Apache Kafka brokers on this machine without
-// Docker: the pinned jars fetched from Maven Central, one (single-node) or
-// three (cluster) KRaft broker+controller JVMs laid out by Layout. It also
-// stops them, reports their status, and kills or restarts single brokers.
+// Package kafkalocal runs real Apache Kafka brokers without Docker: the
+// pinned jars from Maven Central, and one (single-node) or three (cluster)
+// KRaft broker+controller JVMs laid out by Layout, which it also stops,
+// reports on, and kills or restarts one by one.
 package kafkalocal
 
 import (
@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,20 +16,19 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // BrokerStatus is the observed state of one broker: its JVM's pid (0 if
-// not running), whether it answers Metadata on DIRECT, and its server.log.
+// not running) and whether it answers Metadata on DIRECT.
 type BrokerStatus struct {
 	Broker
 	PID                int
 	Running, Answering bool
-	LogFile            string
 }
 
 // Cluster is the observed state of the local brokers: the mode (empty when
-// nothing runs), the Kafka version, the mode's run directory and every
-// broker of the mode.
+// nothing runs), the Kafka version, the mode's run directory and brokers.
 type Cluster struct {
 	Mode, Version, Dir string
 	Brokers            []BrokerStatus
@@ -63,8 +61,8 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 		return nil, err
 	}
 	defer unlock()
-	for _, other := range []string{ModeSingleNode, ModeCluster} {
-		if other != mode && len(runningBrokers(c, other)) > 0 {
+	for _, other := range modes {
+		if other != mode && anyRunning(c, other) {
 			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
 		}
 	}
@@ -72,17 +70,15 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 		return nil, err
 	}
 
-	running := runningBrokers(c, mode)
-	fresh := len(running) == 0 && !c.keepData
-	if fresh {
-		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
-			return nil, err
-		}
-	}
 	var toStart []Broker
 	for _, b := range brokers {
-		if running[b.NodeID] == 0 {
+		if runningPID(filesOf(c, mode, b.NodeID)) == 0 {
 			toStart = append(toStart, b)
+		}
+	}
+	if len(toStart) == len(brokers) && !c.keepData {
+		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
+			return nil, err
 		}
 	}
 	if err := prepare(ctx, c, mode, brokers, toStart); err != nil {
@@ -91,12 +87,18 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	if err := writeFileAtomic(c.currentFile(), []byte(mode+"\n")); err != nil {
 		return nil, err
 	}
-	started := make([]brokerFiles, 0, len(toStart))
+	var started []brokerFiles
+	defer func() {
+		if started != nil { // not ready: stop what was started
+			ctx, cancel := context.WithTimeout(context.Background(), c.stopTimeout+15*time.Second)
+			defer cancel()
+			_ = stopAll(ctx, c, started, false)
+		}
+	}()
 	for _, b := range toStart {
 		f := filesOf(c, mode, b.NodeID)
 		pid, err := startWith(c, f, detached)
 		if err != nil {
-			stopAll(c, started)
 			return nil, err
 		}
 		started = append(started, f)
@@ -104,24 +106,32 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 	}
 	fmt.Fprintln(c.out, i18n.T("kafkalocal.waiting", "mode", mode))
 	if err := ready(ctx, c, mode, brokers, len(brokers), true); err != nil {
-		stopAll(c, started)
 		return nil, err
 	}
+	started = nil
 	return status(c, mode), nil
 }
 
-// ready waits, within the ready timeout, until each broker of bs answers
-// on DIRECT and sees want brokers (see waitBrokers) and, with topic, until
-// the training topic is ready (see ensureTopic); it fails as soon as one
-// of bs dies.
+// ready waits, within the ready timeout, until each broker of bs is up
+// and sees want brokers (waitBrokers) and, with topic, until the training
+// topic is ready (ensureTopic); it fails as soon as one of bs dies.
 func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic bool) error {
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
-	alive := aliveCheck(c, mode, bs)
+	alive := func() error {
+		for _, b := range bs {
+			if err := exited(filesOf(c, mode, b.NodeID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if err := waitBrokers(ctx, bs, want, alive); err != nil || !topic {
 		return err
 	}
-	return ensureTopic(ctx, mode, alive)
+	spec, _ := Topic(mode) // mode is a Layout's
+	boot, _ := DirectBootstrap(mode)
+	return ensureTopic(ctx, spec, alive, strings.Split(boot, ",")...)
 }
 
 // prepare checks that the ports of toStart are free, writes their config
@@ -134,7 +144,11 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	errs := make([]error, len(toStart))
 	for k, b := range toStart {
 		f := filesOf(c, mode, b.NodeID)
-		if err := writeBrokerFiles(mode, b, all, f); err != nil {
+		props, err := ServerProperties(mode, b, all, f.data)
+		if err != nil {
+			return err
+		}
+		if err := writeBrokerFiles(f, props); err != nil {
 			return err
 		}
 		wg.Go(func() {
@@ -145,17 +159,14 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	return errors.Join(errs...)
 }
 
-// portWait is how long Up and StartBroker wait for a taken port, such as
-// a closing broker's, to be released.
-const portWait = 20 * time.Second
-
-// checkPorts waits up to portWait until every port the brokers bind is
-// free, and fails naming the taken ones otherwise.
+// checkPorts waits up to 20 seconds, as a closing broker's ports may still
+// be taken, until every port the brokers bind is free, and fails naming
+// the taken ones otherwise.
 func checkPorts(ctx context.Context, bs []Broker) error {
-	ctx, cancel := context.WithTimeout(ctx, portWait)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	var last error
-	err := waitFor(ctx, "free ports", nil, func(context.Context) error {
+	var taken error
+	_ = wait.Until(ctx, func() bool {
 		var errs []error
 		for _, b := range bs {
 			for _, l := range b.Listeners() {
@@ -164,28 +175,13 @@ func checkPorts(ctx context.Context, bs []Broker) error {
 				}
 			}
 		}
-		last = errors.Join(errs...)
-		return last
+		taken = errors.Join(errs...)
+		return taken == nil
 	})
-	if err == nil {
+	if taken == nil {
 		return nil
 	}
-	if last == nil {
-		return err
-	}
-	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? `scripts/kafka-local.sh down` stops the jar brokers)", last)
-}
-
-// aliveCheck returns a func that fails as soon as one broker of bs died.
-func aliveCheck(c cfg, mode string, bs []Broker) func() error {
-	return func() error {
-		for _, b := range bs {
-			if err := exited(filesOf(c, mode, b.NodeID)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	return fmt.Errorf("kafkalocal: %w\n(is another Kafka or `prodlab up` running? `scripts/kafka-local.sh down` stops the jar brokers)", taken)
 }
 
 // exited fails, quoting the end of its logs, if broker f does not run.
@@ -205,31 +201,40 @@ func tailFile(path string, n int) string {
 	return tail(string(b), n)
 }
 
-// runningBrokers returns node id -> pid for the running brokers of mode.
-func runningBrokers(c cfg, mode string) map[int]int {
-	out := map[int]int{}
-	n, err := BrokerCount(mode)
-	if err != nil {
-		return out
+// modes are the modes a broker may run in; one runs at a time.
+var modes = []string{ModeSingleNode, ModeCluster}
+
+// modeFiles returns the files of every broker of mode.
+func modeFiles(c cfg, mode string) []brokerFiles {
+	n, _ := BrokerCount(mode)
+	fs := make([]brokerFiles, n)
+	for i := range fs {
+		fs[i] = filesOf(c, mode, i+1)
 	}
-	for i := 1; i <= n; i++ {
-		if pid := runningPID(filesOf(c, mode, i)); pid != 0 {
-			out[i] = pid
-		}
-	}
-	return out
+	return fs
 }
 
-func stopAll(c cfg, fs []brokerFiles) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.stopTimeout+15*time.Second)
-	defer cancel()
+// anyRunning reports whether a broker of mode runs.
+func anyRunning(c cfg, mode string) bool {
+	return slices.ContainsFunc(modeFiles(c, mode), func(f brokerFiles) bool { return runningPID(f) != 0 })
+}
+
+// stopAll stops the brokers fs in parallel (see stopProcess); with report,
+// it prints each running broker it stopped.
+func stopAll(ctx context.Context, c cfg, fs []brokerFiles, report bool) error {
 	var wg sync.WaitGroup
-	for _, f := range fs {
+	errs := make([]error, len(fs))
+	for k, f := range fs {
 		wg.Go(func() {
-			_ = stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout)
+			pid := runningPID(f)
+			errs[k] = stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout)
+			if errs[k] == nil && pid != 0 && report {
+				fmt.Fprintln(c.out, i18n.T("kafkalocal.stopped", "mode", f.mode, "id", f.id, "pid", pid))
+			}
 		})
 	}
 	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Down stops every local broker of either mode (SIGTERM to its process
@@ -241,37 +246,19 @@ func Down(ctx context.Context, opts ...Opt) error {
 		return err
 	}
 	defer unlock()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, mode := range []string{ModeSingleNode, ModeCluster} {
-		n, _ := BrokerCount(mode)
-		for i := 1; i <= n; i++ {
-			f := filesOf(c, mode, i)
-			if _, err := os.Stat(f.pid); err != nil {
-				continue
+	var fs []brokerFiles
+	for _, mode := range modes {
+		for _, f := range modeFiles(c, mode) {
+			if _, err := os.Stat(f.pid); err == nil {
+				fs = append(fs, f)
 			}
-			wg.Go(func() {
-				pid := runningPID(f)
-				if err := stopProcess(ctx, f, syscall.SIGTERM, c.stopTimeout); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-					return
-				}
-				if pid != 0 {
-					fmt.Fprintln(c.out, i18n.T("kafkalocal.stopped", "mode", mode, "id", i, "pid", pid))
-				}
-			})
 		}
 	}
-	wg.Wait()
-	if len(errs) == 0 {
-		_ = os.Remove(c.currentFile())
+	if err := stopAll(ctx, c, fs, true); err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	_ = os.Remove(c.currentFile())
+	return nil
 }
 
 // Status reports the brokers of the mode that runs, else of the mode last
@@ -281,25 +268,21 @@ func Status(ctx context.Context, opts ...Opt) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode := currentMode(c)
-	if mode == "" {
-		return &Cluster{Version: c.version}, nil
+	if mode := currentMode(c); mode != "" {
+		return status(c, mode), ctx.Err()
 	}
-	return status(c, mode), ctx.Err()
+	return &Cluster{Version: c.version}, nil
 }
 
 // currentMode returns the mode whose brokers run, else the mode last
 // brought up, else "".
 func currentMode(c cfg) string {
-	for _, m := range []string{ModeSingleNode, ModeCluster} {
-		if len(runningBrokers(c, m)) > 0 {
+	for _, m := range modes {
+		if anyRunning(c, m) {
 			return m
 		}
 	}
-	b, err := os.ReadFile(c.currentFile())
-	if err != nil {
-		return ""
-	}
+	b, _ := os.ReadFile(c.currentFile())
 	m := strings.TrimSpace(string(b))
 	if _, err := BrokerCount(m); err != nil {
 		return ""
@@ -311,8 +294,7 @@ func status(c cfg, mode string) *Cluster {
 	brokers, _ := Layout(mode)
 	st := &Cluster{Mode: mode, Version: c.version, Dir: c.modeDir(mode)}
 	for _, b := range brokers {
-		f := filesOf(c, mode, b.NodeID)
-		bs := BrokerStatus{Broker: b, PID: runningPID(f), LogFile: f.serverLog()}
+		bs := BrokerStatus{Broker: b, PID: runningPID(filesOf(c, mode, b.NodeID))}
 		bs.Running = bs.PID != 0
 		bs.Answering = bs.Running && checkBroker(context.Background(), b, 1) == nil
 		st.Brokers = append(st.Brokers, bs)
@@ -327,37 +309,36 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 	if err != nil {
 		return err
 	}
-	mode, err := brokerMode(c, i)
+	f, err := brokerOf(c, i)
 	if err != nil {
 		return err
 	}
-	f := filesOf(c, mode, i)
 	if runningPID(f) == 0 {
-		return fmt.Errorf("kafkalocal: %s broker %d is not running", mode, i)
+		return fmt.Errorf("kafkalocal: %s broker %d is not running", f.mode, i)
 	}
 	if err := stopProcess(ctx, f, syscall.SIGKILL, 10*time.Second); err != nil {
 		return err
 	}
-	fmt.Fprintln(c.out, i18n.T("kafkalocal.killed", "mode", mode, "id", i))
+	fmt.Fprintln(c.out, i18n.T("kafkalocal.killed", "mode", f.mode, "id", i))
 	return nil
 }
 
 // StartBroker starts broker i (1-based) of the current mode again, on its
-// configuration and data, unless it runs, and waits until it answers
-// Metadata on DIRECT and is registered. WaitReady also waits for full ISRs.
+// configuration and data, unless it runs, and waits until it answers on
+// DIRECT and is registered. WaitReady also waits for full ISRs.
 func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	c, unlock, err := locked(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	mode, err := brokerMode(c, i)
+	f, err := brokerOf(c, i)
 	if err != nil {
 		return err
 	}
+	mode := f.mode
 	brokers, _ := Layout(mode)
 	b := brokers[i-1]
-	f := filesOf(c, mode, i)
 	if runningPID(f) == 0 {
 		if _, err := fetch(ctx, c); err != nil {
 			return err
@@ -389,19 +370,20 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 	return ready(ctx, c, mode, brokers, len(brokers), true)
 }
 
-// brokerMode returns the current mode after checking that i is one of its
-// brokers.
-func brokerMode(c cfg, i int) (string, error) {
+// brokerOf returns the files of broker i of the current mode, after
+// checking that it is one of its brokers and was started once.
+func brokerOf(c cfg, i int) (brokerFiles, error) {
 	mode := currentMode(c)
 	if mode == "" {
-		return "", errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")
+		return brokerFiles{}, errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")
 	}
 	n, _ := BrokerCount(mode)
 	if i < 1 || i > n {
-		return "", fmt.Errorf("kafkalocal: broker %d does not exist in %s mode (1..%d)", i, mode, n)
+		return brokerFiles{}, fmt.Errorf("kafkalocal: broker %d does not exist in %s mode (1..%d)", i, mode, n)
 	}
-	if _, err := os.Stat(filepath.Join(c.brokerDir(mode, i), "server.properties")); err != nil {
-		return "", fmt.Errorf("kafkalocal: %s broker %d was never started: %w", mode, i, err)
+	f := filesOf(c, mode, i)
+	if _, err := os.Stat(f.props); err != nil {
+		return brokerFiles{}, fmt.Errorf("kafkalocal: %s broker %d was never started: %w", mode, i, err)
 	}
-	return mode, nil
+	return f, nil
 }

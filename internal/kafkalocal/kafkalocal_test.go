@@ -265,9 +265,6 @@ func TestOptsValidated(t *testing.T) {
 		want string
 	}{
 		{Dir(""), "Dir is empty"},
-		{KafkaVersion(""), "Version is empty"},
-		{Java(""), "Java is empty"},
-		{Maven(""), "Maven is empty"},
 		{ReadyTimeout(0), "ReadyTimeout 0s"},
 		{ReadyTimeout(-1), "ReadyTimeout -1ns"},
 		{StopTimeout(-5), "StopTimeout -5ns"},

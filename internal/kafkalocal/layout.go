@@ -11,10 +11,9 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// This file is the one source of how the lab's real Kafka brokers are laid
-// out: node ids, listeners, ports, the Toxiproxy proxy of each broker, the
-// training topic and the broker settings. layout_test.go checks the docker
-// compose files of infra/ against it.
+// This file is the one source of the real brokers' layout: node ids,
+// listeners, ports, proxies, the training topic and the broker settings.
+// layout_test.go checks infra/'s compose files against it.
 
 // Version is the pinned Apache Kafka version, of the jars and of the
 // compose files' apache/kafka image.
@@ -29,15 +28,12 @@ const (
 	ModeCluster    = "cluster"
 )
 
-// Listener names used by every broker.
+// Listener names used by every broker: DIRECT serves observers, admin
+// tools and the other brokers; PROXIED advertises the broker's Toxiproxy
+// proxy, so that its clients cross Toxiproxy; CONTROLLER is KRaft's.
 const (
-	// ListenerDirect serves observers and admin tools, and brokers
-	// between themselves.
-	ListenerDirect = "DIRECT"
-	// ListenerProxied advertises the broker's Toxiproxy proxy, so that
-	// its clients cross Toxiproxy for every request.
-	ListenerProxied = "PROXIED"
-	// ListenerController is the KRaft controller listener.
+	ListenerDirect     = "DIRECT"
+	ListenerProxied    = "PROXIED"
 	ListenerController = "CONTROLLER"
 )
 
@@ -51,13 +47,13 @@ const (
 // HeapOpts are the JVM heap options of every broker, jar-based or in compose.
 const HeapOpts = "-Xmx512m -Xms256m"
 
-// Listener is one listener of one broker.
+// Listener is one listener of one broker. AdvertisedHost and
+// AdvertisedPort are what clients are told to dial; empty for a listener
+// not advertised (the controller's).
 type Listener struct {
-	Name     string
-	BindHost string
-	Port     int
-	// AdvertisedHost and AdvertisedPort are what clients are told to
-	// dial; empty for a listener not advertised (the controller's).
+	Name           string
+	BindHost       string
+	Port           int
 	AdvertisedHost string
 	AdvertisedPort int
 }
@@ -81,19 +77,17 @@ type Proxy struct {
 	Upstream   string // the broker address it forwards to
 }
 
-// Broker is one combined broker+controller node.
+// Broker is one combined broker+controller node: its KRaft node.id
+// (1..N), its host name (127.0.0.1 in the jar layout, the service name in
+// compose) and its listeners. Internal is the compose files' inter-broker
+// listener; its zero value means none.
 type Broker struct {
-	// NodeID is the KRaft node.id, 1..N.
-	NodeID int
-	// Host is the broker's host name: 127.0.0.1 in the jar layout, the
-	// service name in compose.
+	NodeID                      int
 	Host                        string
 	Direct, Proxied, Controller Listener
-	// Internal is the inter-broker listener of the compose files only;
-	// its zero value means none.
-	Internal            Listener
-	InterBrokerListener string
-	Proxy               Proxy
+	Internal                    Listener
+	InterBrokerListener         string
+	Proxy                       Proxy
 }
 
 // Listeners returns the broker's listeners: DIRECT, PROXIED, INTERNAL (if
@@ -104,40 +98,6 @@ func (b Broker) Listeners() []Listener {
 		ls = append(ls, b.Internal)
 	}
 	return append(ls, b.Controller)
-}
-
-// ListenersProperty returns the broker's `listeners` setting.
-func (b Broker) ListenersProperty() string {
-	return b.listenersProperty(func(l Listener) string { return "//" + l.BindAddr() })
-}
-
-// AdvertisedListenersProperty returns the broker's `advertised.listeners`
-// setting.
-func (b Broker) AdvertisedListenersProperty() string {
-	return b.listenersProperty(func(l Listener) string {
-		if a := l.AdvertisedAddr(); a != "" {
-			return "//" + a
-		}
-		return ""
-	})
-}
-
-// SecurityProtocolMapProperty returns the broker's
-// `listener.security.protocol.map` setting: every listener is PLAINTEXT.
-func (b Broker) SecurityProtocolMapProperty() string {
-	return b.listenersProperty(func(Listener) string { return "PLAINTEXT" })
-}
-
-// listenersProperty joins name:value for each listener whose value is not
-// empty.
-func (b Broker) listenersProperty(value func(Listener) string) string {
-	var parts []string
-	for _, l := range b.Listeners() {
-		if v := value(l); v != "" {
-			parts = append(parts, l.Name+":"+v)
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // BrokerCount returns the number of brokers of a mode: 1 for single-node,
@@ -214,15 +174,6 @@ func DirectBootstrap(mode string) (string, error) {
 	return strings.Join(parts, ","), nil
 }
 
-// QuorumVoters returns the `controller.quorum.voters` setting of brokers.
-func QuorumVoters(brokers []Broker) string {
-	var parts []string
-	for _, b := range brokers {
-		parts = append(parts, fmt.Sprintf("%d@%s", b.NodeID, hostPort(b.Host, b.Controller.Port)))
-	}
-	return strings.Join(parts, ",")
-}
-
 // TopicSpec describes a topic the lab creates.
 type TopicSpec struct {
 	Name              string
@@ -280,18 +231,40 @@ func BrokerSettings(mode string) (map[string]string, error) {
 // ServerProperties returns the server.properties text of broker b of a mode
 // (a Layout broker) with its data in logDir.
 func ServerProperties(mode string, b Broker, brokers []Broker, logDir string) (string, error) {
-	settings, err := BrokerSettings(mode)
+	settings, err := ServerSettings(mode, b, brokers)
 	if err != nil {
 		return "", err
 	}
-	settings["node.id"] = strconv.Itoa(b.NodeID)
 	settings["log.dirs"] = logDir
-	settings["listeners"] = b.ListenersProperty()
-	settings["advertised.listeners"] = b.AdvertisedListenersProperty()
-	settings["listener.security.protocol.map"] = b.SecurityProtocolMapProperty()
-	settings["inter.broker.listener.name"] = b.InterBrokerListener
-	settings["controller.quorum.voters"] = QuorumVoters(brokers)
 	return properties(fmt.Sprintf(" for %s broker %d; do not edit.", mode, b.NodeID), settings), nil
+}
+
+// ServerSettings returns the settings of broker b of a mode, one of
+// brokers: BrokerSettings's, and its node id, listeners (all PLAINTEXT) and
+// the controller quorum of brokers.
+func ServerSettings(mode string, b Broker, brokers []Broker) (map[string]string, error) {
+	settings, err := BrokerSettings(mode)
+	if err != nil {
+		return nil, err
+	}
+	var listeners, advertised, protocols, voters []string
+	for _, l := range b.Listeners() {
+		listeners = append(listeners, l.Name+"://"+l.BindAddr())
+		if a := l.AdvertisedAddr(); a != "" {
+			advertised = append(advertised, l.Name+"://"+a)
+		}
+		protocols = append(protocols, l.Name+":PLAINTEXT")
+	}
+	for _, v := range brokers {
+		voters = append(voters, fmt.Sprintf("%d@%s", v.NodeID, hostPort(v.Host, v.Controller.Port)))
+	}
+	settings["node.id"] = strconv.Itoa(b.NodeID)
+	settings["listeners"] = strings.Join(listeners, ",")
+	settings["advertised.listeners"] = strings.Join(advertised, ",")
+	settings["listener.security.protocol.map"] = strings.Join(protocols, ",")
+	settings["inter.broker.listener.name"] = b.InterBrokerListener
+	settings["controller.quorum.voters"] = strings.Join(voters, ",")
+	return settings, nil
 }
 
 // properties returns a server.properties text: a comment line, then the

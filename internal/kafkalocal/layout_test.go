@@ -36,11 +36,15 @@ func TestLayout(t *testing.T) {
 				t.Errorf("%s broker %d: node id %d", tc.mode, i, b.NodeID)
 			}
 			wantL := fmt.Sprintf("DIRECT://127.0.0.1:%d,PROXIED://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", 9091+i, 31091+i, 19091+i)
-			if got := b.ListenersProperty(); got != wantL {
+			settings, err := ServerSettings(tc.mode, b, bs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := settings["listeners"]; got != wantL {
 				t.Errorf("listeners = %q, want %q", got, wantL)
 			}
 			wantA := fmt.Sprintf("DIRECT://localhost:%d,PROXIED://127.0.0.1:%d", 9091+i, 29092+i)
-			if got := b.AdvertisedListenersProperty(); got != wantA {
+			if got := settings["advertised.listeners"]; got != wantA {
 				t.Errorf("advertised.listeners = %q, want %q", got, wantA)
 			}
 			if b.InterBrokerListener != ListenerDirect {
@@ -59,8 +63,9 @@ func TestLayout(t *testing.T) {
 		t.Error("Layout accepted an unknown mode")
 	}
 	bs, _ := Layout(ModeCluster)
-	if got, want := QuorumVoters(bs), "1@127.0.0.1:19092,2@127.0.0.1:19093,3@127.0.0.1:19094"; got != want {
-		t.Errorf("QuorumVoters = %q, want %q", got, want)
+	settings, _ := ServerSettings(ModeCluster, bs[0], bs)
+	if got, want := settings["controller.quorum.voters"], "1@127.0.0.1:19092,2@127.0.0.1:19093,3@127.0.0.1:19094"; got != want {
+		t.Errorf("controller.quorum.voters = %q, want %q", got, want)
 	}
 }
 
@@ -276,7 +281,6 @@ func checkKafka(t *testing.T, p *types.Project, mode string) {
 		t.Fatal(err)
 	}
 	jar, _ := Layout(mode)
-	settings, _ := BrokerSettings(mode)
 	var internal []string
 	for k, b := range brokers {
 		// The compose layout keeps the jar layout's names and ports.
@@ -295,15 +299,10 @@ func checkKafka(t *testing.T, p *types.Project, mode string) {
 		if s.Image != "apache/kafka:"+Version {
 			t.Errorf("%s image %q, want apache/kafka:%s", s.Name, s.Image, Version)
 		}
-		want := map[string]string{
-			"CLUSTER_ID":                           ClusterID,
-			"KAFKA_NODE_ID":                        strconv.Itoa(b.NodeID),
-			"KAFKA_LISTENERS":                      b.ListenersProperty(),
-			"KAFKA_ADVERTISED_LISTENERS":           b.AdvertisedListenersProperty(),
-			"KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": b.SecurityProtocolMapProperty(),
-			"KAFKA_INTER_BROKER_LISTENER_NAME":     b.InterBrokerListener,
-			"KAFKA_CONTROLLER_QUORUM_VOTERS":       QuorumVoters(brokers),
-			"KAFKA_HEAP_OPTS":                      HeapOpts,
+		want := map[string]string{"CLUSTER_ID": ClusterID, "KAFKA_HEAP_OPTS": HeapOpts}
+		settings, err := ServerSettings(mode, b, brokers)
+		if err != nil {
+			t.Fatal(err)
 		}
 		for k, v := range settings {
 			want["KAFKA_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_"))] = v

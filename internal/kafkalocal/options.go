@@ -6,22 +6,21 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 )
 
 // cfg holds the settings of Up, Down, Status and the rest; its defaults
-// live in defaultConfig only.
+// live in defaultConfig only. Only tests change version, mvn, mavenRepo
+// and cache.
 type cfg struct {
 	dir          string
-	dirSet       bool   // Dir was given: the jar cache defaults to <dir>/<version>
-	cache        string // the jar cache of this version, see JarCache
-	mavenRepo    string
+	dirSet       bool   // Dir was given
+	cache        string // the jar cache of this version: its libs are the class path
+	mavenRepo    string // whose <jar>.sha1 a fetch checks each jar against
 	version      string
-	java         string
 	mvn          string
-	jvmOpts      []string
 	readyTimeout time.Duration
 	stopTimeout  time.Duration
 	keepData     bool
@@ -35,45 +34,44 @@ type Opt func(*cfg)
 // ErrOption wraps every refused Opt value.
 var ErrOption = errors.New("kafkalocal: bad option")
 
+// jvmOpts are the JVM options of every broker.
+var jvmOpts = append(strings.Fields(HeapOpts), "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true")
+
 func defaultConfig() cfg {
 	return cfg{
 		dir:          defaultDir(),
 		mavenRepo:    "https://repo1.maven.org/maven2",
 		version:      Version,
-		java:         "java",
 		mvn:          "mvn",
-		jvmOpts:      append(strings.Fields(HeapOpts), "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true"),
 		readyTimeout: 3 * time.Minute,
 		stopTimeout:  30 * time.Second,
 		out:          io.Discard,
 	}
 }
 
-// newConfig applies opts over the defaults, then checks the result.
+// newConfig applies opts over the defaults, then checks the result. The
+// jars are cached in <dir>/<version> given Dir, else in
+// os.UserCacheDir()/prodlab/kafka-<version>.
 func newConfig(opts []Opt) (cfg, error) {
 	c := defaultConfig()
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.cache == "" && c.version != "" {
-		if c.dirSet {
-			c.cache = filepath.Join(c.dir, c.version)
-		} else if ucd, err := os.UserCacheDir(); err == nil {
-			c.cache = filepath.Join(ucd, "prodlab", "kafka-"+c.version)
-		}
+	if c.dirSet {
+		c.cache = filepath.Join(c.dir, c.version)
+	} else if ucd, err := os.UserCacheDir(); err == nil {
+		c.cache = filepath.Join(ucd, "prodlab", "kafka-"+c.version)
 	}
 	return c, c.validate()
 }
 
 func (c cfg) validate() error {
 	var errs []error
-	for _, s := range []struct{ name, v string }{{"Dir", c.dir}, {"Version", c.version}, {"Java", c.java}, {"Maven", c.mvn}, {"MavenRepository", c.mavenRepo}} {
-		if s.v == "" {
-			errs = append(errs, fmt.Errorf("%w: %s is empty", ErrOption, s.name))
-		}
+	if c.dir == "" {
+		errs = append(errs, fmt.Errorf("%w: Dir is empty", ErrOption))
 	}
-	if c.cache == "" && c.version != "" {
-		errs = append(errs, fmt.Errorf("%w: no user cache directory ($XDG_CACHE_HOME or $HOME) for the jars: give JarCache or Dir", ErrOption))
+	if c.cache == "" {
+		errs = append(errs, fmt.Errorf("%w: no user cache directory ($XDG_CACHE_HOME or $HOME) for the jars: give Dir", ErrOption))
 	}
 	if c.readyTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("%w: ReadyTimeout %v is not positive", ErrOption, c.readyTimeout))
@@ -88,29 +86,8 @@ func (c cfg) validate() error {
 }
 
 // Dir sets the state directory, default defaultDir's. Broker files live in
-// <dir>/run/<mode>; given Dir, the jars are cached in <dir>/<version>/libs
-// unless JarCache says otherwise.
+// <dir>/run/<mode>; given Dir, the jars are cached in <dir>/<version>/libs.
 func Dir(dir string) Opt { return func(c *cfg) { c.dir, c.dirSet = dir, true } }
-
-// JarCache sets the directory of this version's jars, in its libs
-// (default <dir>/<version> given Dir, else
-// os.UserCacheDir()/prodlab/kafka-<version>).
-func JarCache(dir string) Opt { return func(c *cfg) { c.cache = dir } }
-
-// MavenRepository sets the Maven repository whose <jar>.sha1 a fetch
-// checks each jar against, default Maven Central.
-func MavenRepository(url string) Opt {
-	return func(c *cfg) { c.mavenRepo = strings.TrimRight(url, "/") }
-}
-
-// KafkaVersion overrides the pinned Kafka version (default Version).
-func KafkaVersion(v string) Opt { return func(c *cfg) { c.version = v } }
-
-// Java sets the java executable (default "java" from PATH).
-func Java(path string) Opt { return func(c *cfg) { c.java = path } }
-
-// Maven sets the mvn executable (default "mvn" from PATH).
-func Maven(path string) Opt { return func(c *cfg) { c.mvn = path } }
 
 // ReadyTimeout bounds how long Up, StartBroker and WaitReady wait for the
 // brokers, default 3 minutes.
@@ -131,11 +108,6 @@ func (c cfg) libsDir() string         { return filepath.Join(c.cache, "libs") }
 func (c cfg) runDir() string          { return filepath.Join(c.dir, "run") }
 func (c cfg) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
 func (c cfg) currentFile() string     { return filepath.Join(c.runDir(), "current") }
-func (c cfg) lockFile() string        { return filepath.Join(c.dir, "lock") }
-
-func (c cfg) brokerDir(mode string, i int) string {
-	return filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i))
-}
 
 // modulePath is prodlab's module, which marks its repo root.
 const modulePath = "github.com/prodlab/prodlab"
@@ -148,15 +120,10 @@ func defaultDir() string {
 	if err != nil {
 		wd = "."
 	}
-	for d := wd; ; {
+	for d, prev := wd, ""; d != prev; d, prev = filepath.Dir(d), d {
 		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, modulePath) {
 			return filepath.Join(d, ".prodlab", "kafka")
 		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
 	}
 	if ucd, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(ucd, "prodlab", "kafka")
@@ -166,10 +133,8 @@ func defaultDir() string {
 
 // declares reports whether the go.mod text gomod declares module path.
 func declares(gomod []byte, path string) bool {
-	for _, line := range strings.Split(string(gomod), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(strings.Split(string(gomod), "\n"), func(line string) bool {
+		f := strings.Fields(line)
+		return len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,19 +18,15 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// pollInterval is how often process and readiness checks look again.
-const pollInterval = 200 * time.Millisecond
-
-// locked returns the settings opts make, with the exclusive flock of
-// <dir>/lock held until the returned func is called, so that concurrent
-// prodlab processes (a CLI and a test, two test packages) do not start the
-// same brokers twice. It gives up when ctx is done.
+// locked returns the settings opts make, holding <dir>/lock until the
+// returned func is called, so that concurrent prodlab processes do not
+// start the same brokers twice. It gives up when ctx is done.
 func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 	c, err := newConfig(opts)
 	if err != nil {
 		return c, nil, err
 	}
-	unlock, err := lockFile(ctx, c.lockFile())
+	unlock, err := lockFile(ctx, filepath.Join(c.dir, "lock"))
 	return c, unlock, err
 }
 
@@ -37,18 +34,21 @@ func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 func lockFile(ctx context.Context, path string) (func(), error) {
 	release, err := runlock.Wait(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("kafkalocal: %w", err)
+		err = fmt.Errorf("kafkalocal: %w", err)
 	}
-	return release, nil
+	return release, err
 }
 
-// brokerFiles names the files of one broker.
+// brokerFiles names the files of one broker, and its mode and node id.
 type brokerFiles struct {
-	dir, props, log4j, data, logs, stdout, pid string
+	dir, props, log4j, data, logs, stdout, pid, mode string
+	id                                               int
 }
 
 func filesOf(c cfg, mode string, i int) brokerFiles {
-	return filesIn(c.brokerDir(mode, i))
+	f := filesIn(filepath.Join(c.modeDir(mode), "broker-"+strconv.Itoa(i)))
+	f.mode, f.id = mode, i
+	return f
 }
 
 // filesIn names the files of a broker whose directory is d.
@@ -85,18 +85,14 @@ logger.request.level = WARN
 `
 }
 
-// writeBrokerFiles writes server.properties and log4j2.properties of broker b.
-func writeBrokerFiles(mode string, b Broker, brokers []Broker, f brokerFiles) error {
+// writeBrokerFiles makes f's directories and writes props and log4j2.properties.
+func writeBrokerFiles(f brokerFiles, props string) error {
 	for _, d := range []string{f.dir, f.data, f.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
-	props, err := ServerProperties(mode, b, brokers, f.data)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(f.props, []byte(props), 0o644); err != nil {
+	if err := os.WriteFile(f.props, []byte(props), 0o600); err != nil {
 		return err
 	}
 	return os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644)
@@ -118,9 +114,9 @@ const (
 	tied     = true
 )
 
-// startWith starts broker f's JVM as the leader of its own process group,
-// which stopProcess signals, tied to this process or detached (see
-// procAttr), with output in logs/stdout.log, and records its pid.
+// startWith starts broker f's JVM, tied or detached (procAttr), as the
+// leader of a process group that stopProcess signals, with its output in
+// logs/stdout.log, and records its pid.
 func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 	attr, err := procAttr(tied)
 	if err != nil {
@@ -131,15 +127,9 @@ func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 		return 0, err
 	}
 	defer out.Close()
-	devnull, err := os.Open(os.DevNull)
-	if err != nil {
-		return 0, err
-	}
-	defer devnull.Close()
-	args := append(append([]string(nil), c.jvmOpts...), c.javaArgs(f, "kafka.Kafka", f.props)...)
-	cmd := exec.Command(c.java, args...)
+	args := slices.Concat(jvmOpts, c.javaArgs(f, "kafka.Kafka", f.props))
+	cmd := exec.Command("java", args...) // stdin: os.DevNull
 	cmd.Dir = f.dir
-	cmd.Stdin = devnull
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = attr
@@ -176,7 +166,8 @@ func isBroker(pid int, f brokerFiles) bool {
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
 		// No procfs (not Linux): trust kill(pid, 0).
-		return !os.IsNotExist(err) || !procfs()
+		_, self := os.Stat("/proc/self/stat")
+		return !os.IsNotExist(err) || self != nil
 	}
 	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
 		if s := stat[i+2]; s == 'Z' || s == 'X' {
@@ -190,35 +181,25 @@ func isBroker(pid int, f brokerFiles) bool {
 	return bytes.Contains(cmdline, []byte("kafka.Kafka")) && bytes.Contains(cmdline, []byte(f.props))
 }
 
-func procfs() bool {
-	_, err := os.Stat("/proc/self/stat")
-	return err == nil
-}
-
 // stopProcess sends sig to broker f's process group and waits until the
 // JVM is gone: SIGKILL after grace, giving up 10 seconds later.
 func stopProcess(ctx context.Context, f brokerFiles, sig syscall.Signal, grace time.Duration) error {
-	pid := runningPID(f)
-	if pid == 0 {
-		_ = os.Remove(f.pid)
-		return nil
-	}
-	_ = signalGroup(pid, sig)
-	if waitGone(ctx, pid, f, grace) {
-		_ = os.Remove(f.pid)
-		return nil
-	}
-	if sig != syscall.SIGKILL {
-		_ = signalGroup(pid, syscall.SIGKILL)
-		if waitGone(ctx, pid, f, 10*time.Second) {
-			_ = os.Remove(f.pid)
-			return nil
+	if pid := runningPID(f); pid != 0 {
+		_ = signalGroup(pid, sig)
+		gone := waitGone(ctx, pid, f, grace)
+		if !gone && sig != syscall.SIGKILL {
+			_ = signalGroup(pid, syscall.SIGKILL)
+			gone = waitGone(ctx, pid, f, 10*time.Second)
+		}
+		switch {
+		case !gone && ctx.Err() != nil:
+			return fmt.Errorf("kafkalocal: stopping pid %d: %w", pid, ctx.Err())
+		case !gone:
+			return fmt.Errorf("kafkalocal: pid %d (%s) did not exit", pid, f.dir)
 		}
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("kafkalocal: stopping pid %d: %w", pid, ctx.Err())
-	}
-	return fmt.Errorf("kafkalocal: pid %d (%s) did not exit", pid, f.dir)
+	_ = os.Remove(f.pid)
+	return nil
 }
 
 // waitGone polls until pid is no longer broker f, for at most d.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -20,15 +19,6 @@ const probeTimeout = 3 * time.Second
 
 // probeOpts are the kgo options of every readiness probe.
 var probeOpts = []kgo.Opt{kgo.RequestRetries(0), kgo.RetryTimeout(probeTimeout), kgo.MetadataMinAge(100 * time.Millisecond)}
-
-// directClient returns a client on the direct path to addrs.
-func directClient(addrs ...string) (*kgo.Client, error) {
-	p, err := direct.New(direct.Bootstrap(addrs...))
-	if err != nil {
-		return nil, err
-	}
-	return p.Client(probeOpts...)
-}
 
 // checkBroker returns nil if broker b answers Metadata on DIRECT, lists
 // itself with its DIRECT address, and lists at least want brokers.
@@ -56,17 +46,15 @@ func checkBroker(ctx context.Context, b Broker, want int) error {
 	return nil
 }
 
-// waitFor polls check every pollInterval until it returns nil, alive
-// returns an error, or ctx ends; then it returns the last error.
+// waitFor polls check every 200ms until it returns nil, alive returns an
+// error, or ctx ends; then it returns the last error.
 func waitFor(ctx context.Context, what string, alive func() error, check func(context.Context) error) error {
-	t := time.NewTicker(pollInterval)
+	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	var last error
 	for {
-		if alive != nil {
-			if err := alive(); err != nil {
-				return err
-			}
+		if err := alive(); err != nil {
+			return err
 		}
 		if last = check(ctx); last == nil {
 			return nil
@@ -95,18 +83,14 @@ func waitBrokers(ctx context.Context, bs []Broker, want int, alive func() error)
 	})
 }
 
-// ensureTopic creates the training topic if missing and waits until every
-// partition has a leader and a full ISR.
-func ensureTopic(ctx context.Context, mode string, alive func() error) error {
-	spec, err := Topic(mode)
+// ensureTopic creates spec's topic through addrs if missing, and waits
+// until every partition has a leader and a full ISR.
+func ensureTopic(ctx context.Context, spec TopicSpec, alive func() error, addrs ...string) error {
+	p, err := direct.New(direct.Bootstrap(addrs...))
 	if err != nil {
 		return err
 	}
-	boot, err := DirectBootstrap(mode)
-	if err != nil {
-		return err
-	}
-	cl, err := directClient(strings.Split(boot, ",")...)
+	cl, err := p.Client(probeOpts...)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package kafkalocal
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -12,16 +11,11 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-
-	"github.com/twmb/franz-go/pkg/kadm"
-
-	"github.com/prodlab/prodlab"
 )
 
-// Secure describes a single KRaft broker whose client listener is
-// SASL_SSL, as a managed cluster's is (see StartSecure), with OAUTHBEARER
-// taking unsecured tokens too: a test broker only. Dir holds its config,
-// data and logs; CertFile and KeyFile are its PEM chain and PKCS#8 key
+// Secure describes a test broker whose client listener is SASL_SSL, as a
+// managed cluster's is, OAUTHBEARER taking unsecured tokens too: Dir holds
+// its files, CertFile and KeyFile its PEM chain and PKCS#8 key
 // (WriteCerts); ScramUsers (SCRAM-SHA-512) and PlainUsers map names to
 // passwords.
 type Secure struct {
@@ -29,13 +23,12 @@ type Secure struct {
 	ScramUsers, PlainUsers map[string]string
 }
 
-// SecureBroker is a running broker started by StartSecure: its SASL_SSL
-// listener's advertised address (localhost:<port>), its PLAINTEXT listener
-// for the harness and between brokers, and its server.log.
+// SecureBroker is a running broker started by StartSecure, with its
+// SASL_SSL listener's advertised address (localhost:<port>) in Addr.
 type SecureBroker struct {
-	Addr, Internal, LogFile string
-	files                   brokerFiles
-	c                       cfg
+	Addr  string
+	files brokerFiles
+	c     cfg
 }
 
 // The listener names of a Secure broker.
@@ -52,11 +45,8 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	if err != nil {
 		return nil, err
 	}
-	if s.Dir == "" || s.CertFile == "" || s.KeyFile == "" {
-		return nil, fmt.Errorf("%w: Secure needs Dir, CertFile and KeyFile", ErrOption)
-	}
-	if len(s.ScramUsers)+len(s.PlainUsers) == 0 {
-		return nil, fmt.Errorf("%w: Secure needs at least one user", ErrOption)
+	if s.Dir == "" || s.CertFile == "" || s.KeyFile == "" || len(s.ScramUsers)+len(s.PlainUsers) == 0 {
+		return nil, fmt.Errorf("%w: Secure needs Dir, CertFile, KeyFile and at least one user", ErrOption)
 	}
 	if _, err := fetch(ctx, c); err != nil {
 		return nil, err
@@ -66,22 +56,8 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 		return nil, err
 	}
 	f := filesIn(s.Dir)
-	for _, d := range []string{f.data, f.logs} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
-	}
-	b := &SecureBroker{
-		Addr:     hostPort(directHost, ports[0]),
-		Internal: hostPort(loopbackIP, ports[1]),
-		LogFile:  f.serverLog(),
-		files:    f,
-		c:        c,
-	}
-	if err := os.WriteFile(f.props, []byte(secureProperties(s, f.data, ports)), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644); err != nil {
+	b := &SecureBroker{Addr: hostPort(directHost, ports[0]), files: f, c: c}
+	if err := writeBrokerFiles(f, secureProperties(s, f.data, ports)); err != nil {
 		return nil, err
 	}
 	var scram []string
@@ -97,18 +73,12 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
-	err = waitFor(rctx, "the SASL_SSL broker", func() error { return exited(f) }, func(ctx context.Context) error {
-		if err := dialOnce(b.Addr); err != nil {
-			return err
-		}
-		cl, err := directClient(b.Internal)
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		spec := TopicSpec{Name: prodlab.DefaultTopic, Partitions: prodlab.DefaultPartitions, ReplicationFactor: 1, Configs: map[string]string{}}
-		return checkTopic(ctx, kadm.NewClient(cl), spec)
-	})
+	alive := func() error { return exited(f) }
+	err = waitFor(rctx, "the SASL_SSL broker", alive, func(context.Context) error { return dialOnce(b.Addr) })
+	if err == nil {
+		spec, _ := Topic(ModeSingleNode)
+		err = ensureTopic(rctx, spec, alive, hostPort(loopbackIP, ports[1])) // the PLAINTEXT listener
+	}
 	if err != nil {
 		_ = b.Stop(context.Background())
 		return nil, err
@@ -167,7 +137,7 @@ func readPEM(name string) string {
 func formatWith(ctx context.Context, c cfg, f brokerFiles, extra ...string) error {
 	args := append([]string{"-Xmx256m"}, c.javaArgs(f, "kafka.tools.StorageTool",
 		append([]string{"format", "--cluster-id", ClusterID, "--config", f.props, "--ignore-formatted"}, extra...)...)...)
-	cmd := exec.CommandContext(ctx, c.java, args...)
+	cmd := exec.CommandContext(ctx, "java", args...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
@@ -179,20 +149,14 @@ func formatWith(ctx context.Context, c cfg, f brokerFiles, extra ...string) erro
 
 // freePorts returns n distinct ports the kernel has just handed out.
 func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for range n {
+	ports := make([]int, n)
+	for i := range ports {
 		l, err := net.Listen("tcp", hostPort(loopbackIP, 0))
 		if err != nil {
-			return nil, errors.Join(errors.New("kafkalocal: no free port"), err)
+			return nil, fmt.Errorf("kafkalocal: no free port: %w", err)
 		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
 	return ports, nil
 }

@@ -34,26 +34,36 @@ type CA struct {
 
 // New makes a CA, valid for ten years, in memory.
 func New() (*CA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
+	cert, key, err := sign(&x509.Certificate{
 		Subject:               pkix.Name{CommonName: "prodlab lab CA", Organization: []string{"prodlab"}},
-		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	}, nil)
+	return &CA{Cert: cert, key: key}, err
+}
+
+// sign makes a P-256 key and a certificate of it from tmpl, valid from an
+// hour ago, signed by ca (self-signed if ca is nil).
+func sign(tmpl *x509.Certificate, ca *CA) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	tmpl.SerialNumber, _ = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	tmpl.NotBefore = time.Now().Add(-time.Hour)
+	parent, signer := tmpl, key
+	if ca != nil {
+		parent, signer = ca.Cert, ca.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		return nil, nil, err
 	}
 	cert, err := x509.ParseCertificate(der)
-	return &CA{Cert: cert, key: key}, err
+	return cert, key, err
 }
 
 // Load reads the CA kept in dir, or makes one and keeps it there (see
@@ -63,20 +73,15 @@ func Load(dir string) (*CA, error) {
 	certPEM, cerr := os.ReadFile(certPath)
 	keyPEM, kerr := os.ReadFile(keyPath)
 	if cerr == nil && kerr == nil {
-		cb, _ := pem.Decode(certPEM)
-		kb, _ := pem.Decode(keyPEM)
-		if cb == nil || kb == nil {
-			return nil, fmt.Errorf("labca: %s or %s is not PEM: remove both to make a new CA", certPath, keyPath)
-		}
-		cert, err := x509.ParseCertificate(cb.Bytes)
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
-			return nil, fmt.Errorf("labca: %s: %w", certPath, err)
+			return nil, fmt.Errorf("labca: %s and %s: %w (remove both to make a new CA)", certPath, keyPath, err)
 		}
-		key, err := x509.ParseECPrivateKey(kb.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("labca: key %s: %w", keyPath, err)
+		key, ok := pair.PrivateKey.(*ecdsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("labca: key %s is not ECDSA: remove it and %s to make a new CA", keyPath, certPath)
 		}
-		return &CA{Cert: cert, key: key}, nil
+		return &CA{Cert: pair.Leaf, key: key}, nil
 	}
 	if !errors.Is(cerr, os.ErrNotExist) || !errors.Is(kerr, os.ErrNotExist) {
 		return nil, fmt.Errorf("labca: CA in %s: %w", dir, errors.Join(cerr, kerr))
@@ -113,17 +118,11 @@ func (ca *CA) Serve(hosts ...string) (tls.Certificate, error) {
 	if len(hosts) == 0 {
 		return tls.Certificate{}, errors.New("labca: a server certificate with no host")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: hosts[0], Organization: []string{"prodlab"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		Subject:     pkix.Name{CommonName: hosts[0], Organization: []string{"prodlab"}},
+		NotAfter:    time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
@@ -132,14 +131,9 @@ func (ca *CA) Serve(hosts ...string) (tls.Certificate, error) {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
+	cert, key, err := sign(tmpl, ca)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	return tls.Certificate{Certificate: [][]byte{der, ca.Cert.Raw}, PrivateKey: key}, nil
-}
-
-func serial() *big.Int {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	return n
+	return tls.Certificate{Certificate: [][]byte{cert.Raw, ca.Cert.Raw}, PrivateKey: key}, nil
 }

@@ -27,9 +27,13 @@ type Process struct {
 }
 
 // IsProdlab reports whether the process runs a prodlab binary.
-func (p Process) IsProdlab() bool {
-	return len(p.Args) > 0 && filepath.Base(p.Args[0]) == "prodlab"
-}
+func (p Process) IsProdlab() bool { return p.runs("prodlab") }
+
+// IsDockerProxy reports whether the process is Docker's docker-proxy,
+// which holds a port a container publishes.
+func (p Process) IsDockerProxy() bool { return p.runs("docker-proxy") }
+
+func (p Process) runs(name string) bool { return len(p.Args) > 0 && filepath.Base(p.Args[0]) == name }
 
 // Flag returns the value of flag name (such as "data-dir") in Args, in
 // any of Go's flag spellings, and whether it was given.
@@ -45,12 +49,6 @@ func (p Process) Flag(name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// IsDockerProxy reports whether the process is Docker's docker-proxy,
-// which holds a port a container publishes.
-func (p Process) IsDockerProxy() bool {
-	return len(p.Args) > 0 && filepath.Base(p.Args[0]) == "docker-proxy"
 }
 
 // Listener returns the process listening on TCP port, on any address.
@@ -72,53 +70,35 @@ func listener(proc string, port int) (Process, error) {
 	if err != nil {
 		return Process{}, err
 	}
+	// Docker's docker-proxy runs as root: its sockets are hidden from
+	// other users, but its command line names the port it publishes
+	// (-host-port <port>).
+	var proxy *Process
 	for _, d := range pids {
 		pid, err := strconv.Atoi(d.Name())
 		if err != nil {
 			continue
 		}
 		fdDir := filepath.Join(proc, d.Name(), "fd")
-		fds, err := os.ReadDir(fdDir)
-		if err != nil {
-			continue // gone, or another user's
-		}
+		fds, _ := os.ReadDir(fdDir) // none: gone, or another user's
 		for _, fd := range fds {
-			link, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
-			if err != nil || !strings.HasPrefix(link, "socket:[") {
-				continue
-			}
-			if inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
+			link, _ := os.Readlink(filepath.Join(fdDir, fd.Name()))
+			if inode, ok := strings.CutPrefix(link, "socket:["); ok && inodes[strings.TrimSuffix(inode, "]")] {
 				p, _ := process(proc, pid)
 				p.Dir, _ = os.Readlink(filepath.Join(proc, d.Name(), "cwd"))
 				return p, nil
 			}
 		}
+		if p, err := process(proc, pid); err == nil && p.IsDockerProxy() && proxy == nil {
+			if v, ok := p.Flag("host-port"); ok && v == strconv.Itoa(port) {
+				proxy = &p
+			}
+		}
 	}
-	// Docker's docker-proxy runs as root: its sockets are hidden from
-	// other users, but its command line names the port it publishes.
-	if p, ok := dockerProxy(proc, pids, port); ok {
-		return p, nil
+	if proxy != nil {
+		return *proxy, nil
 	}
 	return Process{}, ErrUnknown
-}
-
-// dockerProxy finds a docker-proxy whose command line publishes port
-// (-host-port <port>).
-func dockerProxy(proc string, pids []os.DirEntry, port int) (Process, bool) {
-	for _, d := range pids {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		p, err := process(proc, pid)
-		if err != nil || !p.IsDockerProxy() {
-			continue
-		}
-		if v, ok := p.Flag("host-port"); ok && v == strconv.Itoa(port) {
-			return p, true
-		}
-	}
-	return Process{}, false
 }
 
 // process returns pid with its command line, if readable.

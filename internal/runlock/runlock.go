@@ -19,9 +19,6 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// FileName is the lock and PID file inside the data dir.
-const FileName = "prodlab.pid"
-
 var (
 	// ErrHeld is returned (wrapped in a *HeldError) when another process
 	// holds the lock.
@@ -52,8 +49,8 @@ type Lock struct {
 	path string
 }
 
-// Path returns the lock file's path.
-func Path(dir string) string { return filepath.Join(dir, FileName) }
+// Path returns the lock and PID file of data dir dir.
+func Path(dir string) string { return filepath.Join(dir, "prodlab.pid") }
 
 // Acquire creates dir if needed and takes its lock for this process,
 // writing its PID into the lock file. It fails with a *HeldError naming the

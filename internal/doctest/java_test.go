@@ -1,9 +1,9 @@
-// Package javatest builds and runs the repository's Java programs (Maven
-// projects under tests/java and the Java tutorial's API) for Go tests.
-//
-// Tests skip when java or mvn is missing, unless PRODLAB_REQUIRE_JAVA=1 (set
-// by `make test`), where a missing tool fails them.
-package javatest
+package doctest
+
+// This file builds and runs the repository's Java programs (Maven projects
+// under tests/java and the Java tutorial's API) for the tests. They skip
+// when java or mvn is missing, unless PRODLAB_REQUIRE_JAVA=1 (set by
+// `make test`), where a missing tool fails them.
 
 import (
 	"bytes"
@@ -19,9 +19,9 @@ import (
 	"time"
 )
 
-// Tools returns the paths of java and mvn, or skips t when one is missing
+// javaTools returns the paths of java and mvn, or skips t when one is missing
 // (fails it under PRODLAB_REQUIRE_JAVA=1).
-func Tools(t testing.TB) (java, mvn string) {
+func javaTools(t testing.TB) (java, mvn string) {
 	t.Helper()
 	java, jerr := exec.LookPath("java")
 	mvn, merr := exec.LookPath("mvn")
@@ -36,9 +36,9 @@ func Tools(t testing.TB) (java, mvn string) {
 	return "", ""
 }
 
-// Root returns the repository's root directory, two levels above this
+// repoRoot returns the repository's root directory, two levels above this
 // package's.
-func Root() string {
+func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
@@ -47,16 +47,16 @@ func Root() string {
 // local repository (~/.m2).
 var mvnMu sync.Mutex
 
-// Build compiles the Maven project in dir (a directory holding pom.xml)
+// mvnBuild compiles the Maven project in dir (a directory holding pom.xml)
 // with the -D properties props. A project under tests/java builds into
 // out, passed as -Dprodlab.build.dir, so the tree stays clean; "" means a
 // fresh directory under t.TempDir. The project writes its runtime
 // classpath to out/classpath.txt (mdep.outputFile). Build returns the
 // program's classpath: out/classes, then the dependencies. It tries Maven
 // offline first, then online, so a warm ~/.m2 needs no network.
-func Build(t testing.TB, dir, out string, props ...string) string {
+func mvnBuild(t testing.TB, dir, out string, props ...string) string {
 	t.Helper()
-	_, mvn := Tools(t)
+	_, mvn := javaTools(t)
 	if out == "" {
 		out = t.TempDir()
 	}
@@ -68,8 +68,8 @@ func Build(t testing.TB, dir, out string, props ...string) string {
 	mvnMu.Lock()
 	defer mvnMu.Unlock()
 	start := time.Now()
-	if _, err := run(mvn, append([]string{"-o"}, args...)); err != nil {
-		if msg, err := run(mvn, args); err != nil {
+	if _, err := runMvn(mvn, append([]string{"-o"}, args...)); err != nil {
+		if msg, err := runMvn(mvn, args); err != nil {
 			t.Fatalf("mvn %s: %v\n%s", strings.Join(args, " "), err, msg)
 		}
 	}
@@ -81,7 +81,7 @@ func Build(t testing.TB, dir, out string, props ...string) string {
 	return filepath.Join(out, "classes") + string(os.PathListSeparator) + strings.TrimSpace(string(cp))
 }
 
-func run(name string, args []string) (string, error) {
+func runMvn(name string, args []string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var b bytes.Buffer
@@ -91,12 +91,12 @@ func run(name string, args []string) (string, error) {
 	return b.String(), err
 }
 
-// Run runs main class main of classpath cp with args and returns its
+// javaRun runs main class main of classpath cp with args and returns its
 // standard output; it fails t, with both outputs, if the program fails or
 // outlives timeout.
-func Run(t testing.TB, cp string, timeout time.Duration, main string, args ...string) string {
+func javaRun(t testing.TB, cp string, timeout time.Duration, main string, args ...string) string {
 	t.Helper()
-	java, _ := Tools(t)
+	java, _ := javaTools(t)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer

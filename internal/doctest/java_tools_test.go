@@ -1,4 +1,4 @@
-package javatest_test
+package doctest
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -22,9 +21,9 @@ import (
 // three records in the seed's JSON, kafka-console-consumer reads them back,
 // and the direct path finds each eventId once.
 func TestKafkaTools(t *testing.T) {
-	java, _ := javatest.Tools(t)
+	java, _ := javaTools(t)
 	l := labtest.Start(t)
-	cp := javatest.Build(t, filepath.Join(javatest.Root(), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
+	cp := mvnBuild(t, filepath.Join(repoRoot(), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
 	bootstrap := strings.Join(l.ProxyAddrs(), ",")
 	tool := func(stdin string, main string, args ...string) string {
 		t.Helper()
@@ -76,12 +75,12 @@ func TestKafkaTools(t *testing.T) {
 // least 1.5 s to deliver a record under a 1.5 s latency toxic on the
 // broker proxies alone (not on the bootstrap).
 func TestKafkaToolsRelay(t *testing.T) {
-	java, _ := javatest.Tools(t)
+	java, _ := javaTools(t)
 	l, brokers := labtest.RelayedHere(t)
-	cp := javatest.Build(t, filepath.Join(javatest.Root(), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
+	cp := mvnBuild(t, filepath.Join(repoRoot(), "tests", "java", "tools"), "", "kafka.version="+kafkalocal.Version)
 	bootstrap := strings.Join(l.ProxyAddrs(), ",")
 
-	out := javatest.Run(t, cp, 2*time.Minute, "org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", bootstrap)
+	out := javaRun(t, cp, 2*time.Minute, "org.apache.kafka.tools.BrokerApiVersionsCommand", "--bootstrap-server", bootstrap)
 	var addrs []string
 	for _, m := range regexp.MustCompile(`(?m)^(\S+:\d+) \(id: -?\d+`).FindAllStringSubmatch(out, -1) {
 		addrs = append(addrs, m[1])

@@ -1,4 +1,4 @@
-package javatest_test
+package doctest
 
 import (
 	"path/filepath"
@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prodlab/prodlab/internal/javatest"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
 
-// Versions are the kafka-clients versions the lab is checked against: the
+// JavaClientVersions are the kafka-clients versions the lab is checked against: the
 // seed's, the last 3.x, and the current 4.x.
-var Versions = []string{"3.6.1", "3.9.1", "4.4.0"}
+var JavaClientVersions = []string{"3.6.1", "3.9.1", "4.4.0"}
 
 // TestJavaClients builds tests/java/clients against each kafka-clients
 // version and runs it against an embedded lab: it produces plain and
@@ -21,16 +20,16 @@ var Versions = []string{"3.6.1", "3.9.1", "4.4.0"}
 // records are then checked on the direct path, by the eventId in their JSON
 // value (they carry no header, like the seed's).
 func TestJavaClients(t *testing.T) {
-	javatest.Tools(t)
+	javaTools(t)
 	l := labtest.Start(t)
-	dir := filepath.Join(javatest.Root(), "tests", "java", "clients")
-	for _, v := range Versions {
+	dir := filepath.Join(repoRoot(), "tests", "java", "clients")
+	for _, v := range JavaClientVersions {
 		t.Run(v, func(t *testing.T) {
-			cp := javatest.Build(t, dir, "", "kafka.version="+v)
+			cp := mvnBuild(t, dir, "", "kafka.version="+v)
 			topic := labtest.Topic(t, l, 3, nil)
 			prefix := "java-" + strings.ReplaceAll(v, ".", "-")
 			start := time.Now()
-			out := javatest.Run(t, cp, 2*time.Minute, "prodlab.Matrix", strings.Join(l.ProxyAddrs(), ","), topic, prefix)
+			out := javaRun(t, cp, 2*time.Minute, "prodlab.Matrix", strings.Join(l.ProxyAddrs(), ","), topic, prefix)
 			t.Logf("kafka-clients %s: produced and read back in %v", v, time.Since(start).Round(time.Millisecond))
 			if !strings.Contains(out, "CLIENT "+v+"\n") {
 				t.Fatalf("the program did not run kafka-clients %s:\n%s", v, out)
