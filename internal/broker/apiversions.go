@@ -1,10 +1,10 @@
 package broker
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -106,22 +106,14 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(buf) < 8 {
-		return nil, fmt.Errorf("answer of %d bytes", len(buf)-4)
-	}
-	if got := int32(binary.BigEndian.Uint32(buf[4:])); got != corr {
+	got, body, ok := kafkaframe.ResponseBody(req.Key(), req.GetVersion(), buf[4:])
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("answer of %d bytes with a bad header", len(buf)-4)
+	case got != corr:
 		return nil, fmt.Errorf("answer has correlation id %d", got)
 	}
-	body := buf[8:]
 	resp := req.ResponseKind()
-	// A flexible response header carries tagged fields after the
-	// correlation id, except ApiVersions' (KIP-511).
-	if resp.IsFlexible() && req.Key() != int16(kmsg.ApiVersions) {
-		var ok bool
-		if body, ok = kafkaframe.SkipTags(body); !ok {
-			return nil, errors.New("bad response header tags")
-		}
-	}
 	if err := resp.ReadFrom(body); err != nil {
 		return nil, err
 	}
@@ -129,17 +121,5 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 }
 
 // validSoftware is the broker's check of the client software name and
-// version, [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?, whose failure kfake
-// answers with INVALID_REQUEST.
-func validSoftware(s string) bool {
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
-	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {
-		return false
-	}
-	for i := 1; i < len(s)-1; i++ {
-		if c := s[i]; !alnum(c) && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
+// version, whose failure kfake answers with INVALID_REQUEST.
+var validSoftware = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$`).MatchString

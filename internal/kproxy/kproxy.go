@@ -7,7 +7,7 @@
 //	client -> Toxiproxy "kafka" -> relay listener -> bootstrap broker
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
-// Only the answers of RewrittenKeys and ApiVersions are parsed (kmsg);
+// Only the answers that can name a broker and ApiVersions are parsed (kmsg);
 // every other byte passes through untouched.
 package kproxy
 

@@ -21,11 +21,10 @@ import (
 // value is the child's JSON config.
 const childEnv = "PRODLAB_TOXIPROXY_CHILD"
 
-// childConfig is what the parent tells its child: its API's interface,
-// and whether to log connections.
+// childConfig is what the parent tells its child: whether to log
+// connections.
 type childConfig struct {
-	Host    string `json:"host"`
-	Verbose bool   `json:"verbose"`
+	Verbose bool `json:"verbose"`
 }
 
 // hello is the child's first line on stdout.
@@ -67,7 +66,7 @@ func runChild(conf string) int {
 	metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
 	metrics.RuntimeMetrics = collectors.NewRuntimeMetricCollectors()
 	api := toxiproxy.NewServer(metrics, logger)
-	ln, err := net.Listen("tcp", net.JoinHostPort(c.Host, "0"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "toxiproxy child: %v\n", err)
 		return 1

@@ -38,18 +38,13 @@ var errBusy = errors.New("waiting for another toxic change")
 type Opt func(*cfg)
 
 type cfg struct {
-	host     string
 	verbose  bool
 	watchdog time.Duration
 	timeout  time.Duration
 	logger   *slog.Logger
-	stderr   io.Writer
 
 	observers []func(Change)
 }
-
-// Host is the interface the child's REST API binds, default 127.0.0.1.
-func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
 // Verbose lets Toxiproxy log every connection, default false (errors only).
 func Verbose(v bool) Opt { return func(c *cfg) { c.verbose = v } }
@@ -65,9 +60,6 @@ func RequestTimeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d }
 
 // Logger receives the supervisor's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
-
-// Stderr receives the child's output, default os.Stderr.
-func Stderr(w io.Writer) Opt { return func(c *cfg) { c.stderr = w } }
 
 // Server is Toxiproxy in a supervised child process.
 type Server struct {
@@ -99,7 +91,7 @@ type child struct {
 
 // New starts the child, with no proxy, and supervises it until Close.
 func New(opts ...Opt) (*Server, error) {
-	c := cfg{host: "127.0.0.1", watchdog: 30 * time.Second, timeout: 25 * time.Second, logger: slog.Default(), stderr: os.Stderr}
+	c := cfg{watchdog: 30 * time.Second, timeout: 25 * time.Second, logger: slog.Default()}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -110,8 +102,6 @@ func New(opts ...Opt) (*Server, error) {
 		return nil, fmt.Errorf("toxi: RequestTimeout must be > 0, got %v", c.timeout)
 	case c.logger == nil:
 		return nil, errors.New("toxi: Logger must not be nil")
-	case c.stderr == nil:
-		return nil, errors.New("toxi: Stderr must not be nil")
 	}
 	token, err := newToken()
 	if err != nil {
@@ -135,10 +125,10 @@ func (s *Server) spawn() (*child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy: %w", err)
 	}
-	conf, _ := json.Marshal(childConfig{Host: s.cfg.host, Verbose: s.cfg.verbose})
+	conf, _ := json.Marshal(childConfig{Verbose: s.cfg.verbose})
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"="+string(conf))
-	cmd.Stderr = s.cfg.stderr
+	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = ownGroup() // a terminal's Ctrl-C is the parent's to handle
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
