@@ -11,7 +11,6 @@ package toxi
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -125,9 +124,12 @@ func (s *Server) spawn() (*child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy: %w", err)
 	}
-	conf, _ := json.Marshal(childConfig{Verbose: s.cfg.verbose})
+	mode := "quiet"
+	if s.cfg.verbose {
+		mode = "verbose"
+	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+string(conf))
+	cmd.Env = append(os.Environ(), childEnv+"="+mode)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = ownGroup() // a terminal's Ctrl-C is the parent's to handle
 	stdin, err := cmd.StdinPipe()
@@ -160,18 +162,17 @@ func (s *Server) spawn() (*child, error) {
 		<-ch.exited
 		return nil, err
 	}
-	var h hello
 	select {
 	case l := <-line:
-		if err := json.Unmarshal([]byte(l), &h); err != nil || h.API == "" {
+		if _, _, err := net.SplitHostPort(strings.TrimSuffix(l, "\n")); err != nil {
 			return fail(fmt.Errorf("toxiproxy: the child said %q", l))
 		}
+		ch.api = "http://" + strings.TrimSuffix(l, "\n")
 	case <-ch.exited:
 		return fail(fmt.Errorf("toxiproxy: the child exited at start: %v", ch.err))
 	case <-time.After(60 * time.Second): // a cold start of a big binary on a loaded machine
 		return fail(errors.New("toxiproxy: the child did not start in 60s"))
 	}
-	ch.api = "http://" + h.API
 	if ch.tc, err = toxiclient.New(ch.api, childOpts(s.token)...); err != nil {
 		return fail(err)
 	}
