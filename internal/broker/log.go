@@ -148,7 +148,6 @@ func readJSON(path string, v any) error {
 
 // segment is what a scan of one segment file found.
 type segment struct {
-	base    int64
 	kept    int64 // records in the batches kfake keeps
 	keptEnd int64 // offset after the last kept batch
 	bad     int64 // bytes kfake will truncate
@@ -240,7 +239,7 @@ func batchAt(raw []byte, pos int) (first int64, records int32, lastDelta int32, 
 // first bad byte for batches that are still whole, to count what a
 // truncation there drops.
 func scanSegment(base int64, raw []byte) segment {
-	s := segment{base: base, keptEnd: base}
+	s := segment{keptEnd: base}
 	pos := 0
 	for {
 		first, n, delta, size, ok := batchAt(raw, pos)

@@ -8,7 +8,8 @@
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
 // Only the answers that can name a broker and ApiVersions are parsed (kmsg);
-// every other byte passes through untouched.
+// every other byte passes through untouched. DialContext gives a franz-go
+// client the same proxies from the client side, with no relay.
 package kproxy
 
 import (
@@ -164,13 +165,6 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 	r.wg.Add(1)
 	go r.accept(ln, upstreams)
 	return ln.Addr().String(), nil
-}
-
-// Exempt marks addr as a proxy's address: answers keep it.
-func (r *Relay) Exempt(addr string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.proxied[addr] = true
 }
 
 func (r *Relay) accept(ln net.Listener, upstreams []string) {
