@@ -35,18 +35,11 @@ func SyncWrites(on bool) Opt { return func(c *cfg) { c.syncWrites = on } }
 
 // storageOpts are the kfake options for logging and durability.
 func (c *cfg) storageOpts() []kfake.Opt {
-	opts := []kfake.Opt{kfake.WithLogger(slogLogger{c.log()})}
+	opts := []kfake.Opt{kfake.WithLogger(slogLogger{c.logger})}
 	if c.syncWrites && c.dataDir != "" {
 		opts = append(opts, kfake.SyncWrites())
 	}
 	return opts
-}
-
-func (c *cfg) log() *slog.Logger {
-	if c.logger == nil {
-		return slog.Default()
-	}
-	return c.logger
 }
 
 // slogLogger adapts slog to kfake.Logger.
