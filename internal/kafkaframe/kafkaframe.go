@@ -94,16 +94,9 @@ func Sized(body []byte) []byte {
 }
 
 // Listener wraps ln so that a connection whose frame header fails Check
-// is closed and logged at Warn on logger (slog.Default() if nil): the
-// server reads the bytes before that header, then the error. max <= 0
-// means DefaultMax.
+// with max is closed and logged at Warn on logger: the server reads the
+// bytes before that header, then the error.
 func Listener(ln net.Listener, max int32, logger *slog.Logger) net.Listener {
-	if max <= 0 {
-		max = DefaultMax
-	}
-	if logger == nil {
-		logger = slog.Default()
-	}
 	return &listener{Listener: ln, max: max, log: logger}
 }
 

@@ -11,6 +11,7 @@ package toxi
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -102,11 +103,8 @@ func New(opts ...Opt) (*Server, error) {
 	case c.logger == nil:
 		return nil, errors.New("toxi: Logger must not be nil")
 	}
-	token, err := newToken()
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: c, token: token, change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
+	// 256 random bits (crypto/rand: 128 per Text).
+	s := &Server{cfg: c, token: rand.Text() + rand.Text(), change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
 	ch, err := s.spawn()
 	if err != nil {
 		return nil, err
