@@ -224,7 +224,9 @@ func (r *Relay) dialUpstream(upstreams []string) (net.Conn, error) {
 // of the broker advertising host:port, created on first sight.
 func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, error) {
 	up := net.JoinHostPort(host, strconv.Itoa(int(port)))
-	b, err := r.broker(up, func(b *broker) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	b, err := r.proxy(ctx, up, func(b *broker) error {
 		b.info.NodeID = nodeID
 		r.reserve(b, toxiclient.DialerPrefix+strconv.Itoa(int(nodeID)))
 		listen, err := r.Listen(up)
@@ -233,11 +235,6 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 		}
 		return r.addProxy(b, listen)
 	})
-	if err == nil && b != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		err = ready(ctx, b)
-	}
 	switch {
 	case err != nil:
 		return "", 0, err
@@ -261,7 +258,7 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil || host == "" || port == "" {
 		return nil, fmt.Errorf("kproxy: %q is not host:port", addr)
 	}
-	b, err := r.broker(addr, func(b *broker) error {
+	b, err := r.proxy(ctx, addr, func(b *broker) error {
 		base := toxiclient.DialerPrefix + sanitize(host) + "-" + port
 		if id, ok := r.nodeID(addr); ok {
 			b.info.NodeID, base = id, toxiclient.DialerPrefix+strconv.Itoa(int(id))
@@ -269,13 +266,11 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 		r.reserve(b, base)
 		return r.addProxy(b, addr)
 	})
-	if err == nil && b != nil {
-		if err = ready(ctx, b); err == nil {
-			addr = b.info.Listen
-		}
-	}
 	if err != nil {
 		return nil, err
+	}
+	if b != nil {
+		addr = b.info.Listen
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)
@@ -340,13 +335,17 @@ func (r *Relay) broker(up string, create func(*broker) error) (*broker, error) {
 	return b, nil
 }
 
-// ready waits for b's proxy until ctx ends.
-func ready(ctx context.Context, b *broker) error {
+// proxy is broker that waits, until ctx ends, for the proxy to be ready.
+func (r *Relay) proxy(ctx context.Context, up string, create func(*broker) error) (*broker, error) {
+	b, err := r.broker(up, create)
+	if err != nil || b == nil {
+		return nil, err
+	}
 	select {
 	case <-b.done:
-		return b.err
+		return b, b.err
 	case <-ctx.Done():
-		return fmt.Errorf("kproxy: waiting for the proxy of %s: %w", b.info.Upstream, ctx.Err())
+		return nil, fmt.Errorf("kproxy: waiting for the proxy of %s: %w", up, ctx.Err())
 	}
 }
 
