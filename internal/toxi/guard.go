@@ -13,17 +13,6 @@ import (
 // other client goes through the front (Routes).
 const tokenHeader = "Prodlab-Toxiproxy-Token"
 
-// childOpts make a toxiclient the parent's client of its child: the
-// token, the caller's User-Agent, no redirect, no timeout but the context.
-func childOpts(token string) []httpjson.ClientOpt {
-	return []httpjson.ClientOpt{
-		httpjson.WithHTTPClient(&http.Client{}),
-		httpjson.WithUserAgent(""),
-		httpjson.WithHeader(tokenHeader, token),
-		httpjson.NoRedirects(),
-	}
-}
-
 // guard serves h only to requests with token and Host host: the child's
 // side of the check.
 func guard(h http.Handler, token, host string) http.Handler {

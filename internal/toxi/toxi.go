@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -83,7 +85,7 @@ type proxySpec struct{ name, listen, upstream string }
 type child struct {
 	cmd    *exec.Cmd
 	api    string             // base URL of its REST API
-	tc     *toxiclient.Client // its client, with the token (childOpts)
+	tc     *toxiclient.Client // its client, with the token
 	stdin  io.WriteCloser
 	exited chan struct{}
 	err    error // set before exited closes
@@ -171,7 +173,10 @@ func (s *Server) spawn() (*child, error) {
 	case <-time.After(60 * time.Second): // a cold start of a big binary on a loaded machine
 		return fail(errors.New("toxiproxy: the child did not start in 60s"))
 	}
-	if ch.tc, err = toxiclient.New(ch.api, childOpts(s.token)...); err != nil {
+	// The caller's User-Agent, no redirect, no timeout but the context.
+	ch.tc, err = toxiclient.New(ch.api, httpjson.WithHTTPClient(&http.Client{}), httpjson.WithUserAgent(""),
+		httpjson.WithHeader(tokenHeader, s.token), httpjson.NoRedirects())
+	if err != nil {
 		return fail(err)
 	}
 	s.mu.Lock()
