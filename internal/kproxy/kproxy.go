@@ -17,6 +17,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -93,8 +94,7 @@ type Relay struct {
 
 	mu      sync.Mutex
 	closed  bool
-	lns     []net.Listener
-	conns   map[net.Conn]struct{}
+	open    map[io.Closer]bool // listeners and connections, for Close
 	brokers map[string]*broker // by advertised host:port; bounded by cfg.max
 	names   map[string]bool
 	proxied map[string]bool // every proxy address: left as it is
@@ -140,7 +140,7 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 		d := &net.Dialer{}
 		c.dial = d.DialContext
 	}
-	return &Relay{cfg: c, px: px, conns: map[net.Conn]struct{}{}, brokers: map[string]*broker{},
+	return &Relay{cfg: c, px: px, open: map[io.Closer]bool{}, brokers: map[string]*broker{},
 		names: map[string]bool{}, proxied: map[string]bool{}}, nil
 }
 
@@ -161,7 +161,7 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 		ln.Close()
 		return "", ErrClosed
 	}
-	r.lns = append(r.lns, ln)
+	r.open[ln] = true
 	r.wg.Add(1)
 	go r.accept(ln, upstreams)
 	return ln.Addr().String(), nil
@@ -194,13 +194,13 @@ func (r *Relay) track(c net.Conn) bool {
 	if r.closed {
 		return false
 	}
-	r.conns[c] = struct{}{}
+	r.open[c] = true
 	return true
 }
 
 func (r *Relay) untrack(c net.Conn) {
 	r.mu.Lock()
-	delete(r.conns, c)
+	delete(r.open, c)
 	r.mu.Unlock()
 	c.Close()
 }
@@ -400,10 +400,7 @@ func (r *Relay) Brokers() []Broker {
 func (r *Relay) Close() error {
 	r.mu.Lock()
 	r.closed = true
-	for _, ln := range r.lns {
-		ln.Close()
-	}
-	for c := range r.conns {
+	for c := range r.open {
 		c.Close()
 	}
 	r.mu.Unlock()
