@@ -96,8 +96,8 @@ type Relay struct {
 	closed  bool
 	open    map[io.Closer]bool // listeners and connections, for Close
 	brokers map[string]*broker // by advertised host:port; bounded by cfg.max
-	names   map[string]bool
-	proxied map[string]bool // every proxy address: left as it is
+	names   map[string]bool    // proxy names taken
+	proxied map[string]bool    // every proxy address: left as it is
 	wg      sync.WaitGroup
 }
 
