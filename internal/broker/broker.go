@@ -91,6 +91,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 		kfake.NumBrokers(c.brokers),
 		kfake.Ports(c.ports...),
 		kfake.ClusterID("BHF-Training"),
+		kfake.WithLogger(slogLogger{c.logger}),
 		kfake.ListenFn(func(network, addr string) (net.Listener, error) {
 			_, port, err := net.SplitHostPort(addr)
 			if err != nil {
@@ -108,11 +109,13 @@ func Start(opts ...Opt) (*Cluster, error) {
 	}
 	if c.dataDir != "" {
 		kopts = append(kopts, kfake.DataDir(c.dataDir))
+		if c.syncWrites {
+			kopts = append(kopts, kfake.SyncWrites())
+		}
 	}
 	if len(c.topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(c.partitions, c.topics...))
 	}
-	kopts = append(kopts, c.storageOpts()...)
 	kc, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		for _, l := range cl.lns {

@@ -33,15 +33,6 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // default off. Only with DataDir.
 func SyncWrites(on bool) Opt { return func(c *cfg) { c.syncWrites = on } }
 
-// storageOpts are the kfake options for logging and durability.
-func (c *cfg) storageOpts() []kfake.Opt {
-	opts := []kfake.Opt{kfake.WithLogger(slogLogger{c.logger})}
-	if c.syncWrites && c.dataDir != "" {
-		opts = append(opts, kfake.SyncWrites())
-	}
-	return opts
-}
-
 // slogLogger adapts slog to kfake.Logger.
 type slogLogger struct{ l *slog.Logger }
 

@@ -208,8 +208,6 @@ func (s *Server) createProxy(ch *child, p proxySpec) (string, error) {
 		// The raw error names the child's address: logged, not returned.
 		s.cfg.logger.Warn("toxiproxy: creating a proxy", "proxy", p.name, "err", err)
 		return "", fmt.Errorf("toxiproxy proxy %s on %s: toxiproxy did not answer", p.name, p.listen)
-	case px.Listen == "":
-		return "", fmt.Errorf("toxiproxy proxy %s on %s: no listen address in the answer", p.name, p.listen)
 	}
 	return px.Listen, nil
 }
