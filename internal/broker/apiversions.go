@@ -1,10 +1,10 @@
 package broker
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -24,7 +24,7 @@ import (
 // supported feature with minimum version 0.
 const minFeaturesVersion = 4
 
-// askTimeout bounds the broker's own v4 answer.
+// askTimeout bounds each request forwarded on a direct connection.
 const askTimeout = 5 * time.Second
 
 // controlApiVersions installs the ApiVersions v3 control on kc; direct
@@ -37,42 +37,29 @@ func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
 			// kfake's answer is right.
 			return nil, nil, false
 		}
-		addrs := direct(kc.CurrentNode())
-		var (
-			ref *kmsg.ApiVersionsResponse
-			err error
-		)
-		// Sleeping lets the cluster answer the v4 request meanwhile.
-		kc.SleepControl(func() { ref, err = askVersion(addrs, minFeaturesVersion, "prodlab") })
+		ask := kmsg.NewPtrApiVersionsRequest()
+		ask.Version, ask.ClientSoftwareName, ask.ClientSoftwareVersion = minFeaturesVersion, "prodlab", "1"
+		ref, err := forwardAsleep(kc, direct, ask)
 		if err != nil {
 			return nil, fmt.Errorf("ApiVersions v3: %w", err), true
 		}
-		resp := req.ResponseKind().(*kmsg.ApiVersionsResponse)
-		resp.ErrorCode = ref.ErrorCode
-		resp.ApiKeys = ref.ApiKeys
-		resp.ThrottleMillis = ref.ThrottleMillis
-		resp.FinalizedFeaturesEpoch = ref.FinalizedFeaturesEpoch
-		resp.FinalizedFeatures = ref.FinalizedFeatures
-		for _, f := range ref.SupportedFeatures {
+		resp := *ref.(*kmsg.ApiVersionsResponse)
+		resp.Version, resp.SupportedFeatures = req.Version, nil
+		for _, f := range ref.(*kmsg.ApiVersionsResponse).SupportedFeatures {
 			if f.MinVersion > 0 {
 				resp.SupportedFeatures = append(resp.SupportedFeatures, f)
 			}
 		}
-		return resp, nil, true
+		return &resp, nil, true
 	})
 }
 
-// askVersion sends an ApiVersions request of version v from client name to
-// the first of addrs that answers.
-func askVersion(addrs []string, v int16, name string) (*kmsg.ApiVersionsResponse, error) {
-	req := kmsg.NewPtrApiVersionsRequest()
-	req.Version = v
-	req.ClientSoftwareName, req.ClientSoftwareVersion = name, "1"
-	resp, err := forward(addrs, req)
-	if err != nil {
-		return nil, err
-	}
-	return resp.(*kmsg.ApiVersionsResponse), nil
+// forwardAsleep forwards req to the current node's direct address first,
+// with the control asleep so that the cluster can answer it meanwhile.
+func forwardAsleep(kc *kfake.Cluster, direct func(node int32) []string, req kmsg.Request) (resp kmsg.Response, err error) {
+	addrs := direct(kc.CurrentNode())
+	kc.SleepControl(func() { resp, err = forward(addrs, req) })
+	return resp, err
 }
 
 // forward sends req to the first of addrs that answers.
@@ -106,22 +93,14 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(buf) < 8 {
-		return nil, fmt.Errorf("answer of %d bytes", len(buf)-4)
-	}
-	if got := int32(binary.BigEndian.Uint32(buf[4:])); got != corr {
+	got, body, ok := kafkaframe.ResponseBody(req.Key(), req.GetVersion(), buf[4:])
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("answer of %d bytes with a bad header", len(buf)-4)
+	case got != corr:
 		return nil, fmt.Errorf("answer has correlation id %d", got)
 	}
-	body := buf[8:]
 	resp := req.ResponseKind()
-	// A flexible response header carries tagged fields after the
-	// correlation id, except ApiVersions' (KIP-511).
-	if resp.IsFlexible() && req.Key() != int16(kmsg.ApiVersions) {
-		var ok bool
-		if body, ok = kafkaframe.SkipTags(body); !ok {
-			return nil, errors.New("bad response header tags")
-		}
-	}
 	if err := resp.ReadFrom(body); err != nil {
 		return nil, err
 	}
@@ -129,17 +108,5 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 }
 
 // validSoftware is the broker's check of the client software name and
-// version, [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?, whose failure kfake
-// answers with INVALID_REQUEST.
-func validSoftware(s string) bool {
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
-	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {
-		return false
-	}
-	for i := 1; i < len(s)-1; i++ {
-		if c := s[i]; !alnum(c) && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
+// version, whose failure kfake answers with INVALID_REQUEST.
+var validSoftware = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$`).MatchString

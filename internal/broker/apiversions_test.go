@@ -11,11 +11,13 @@ import (
 // of that version would.
 func ask(t *testing.T, addr string, v int16, name string) *kmsg.ApiVersionsResponse {
 	t.Helper()
-	resp, err := askVersion([]string{addr}, v, name)
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version, req.ClientSoftwareName, req.ClientSoftwareVersion = v, name, "1"
+	resp, err := request(addr, req)
 	if err != nil {
 		t.Fatalf("ApiVersions v%d: %v", v, err)
 	}
-	return resp
+	return resp.(*kmsg.ApiVersionsResponse)
 }
 
 // TestApiVersionsOldClients answers ApiVersions v3 as a real broker does

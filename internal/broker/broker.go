@@ -64,24 +64,25 @@ func MaxFrameBytes(n int32) Opt { return func(c *cfg) { c.maxFrame = n } }
 // Start binds every broker and starts the cluster. Until Advertise is
 // called, a broker advertises its own direct address.
 func Start(opts ...Opt) (*Cluster, error) {
-	c := cfg{host: "127.0.0.1", brokers: 1, maxFrame: kafkaframe.DefaultMax}
+	c := cfg{host: "127.0.0.1", brokers: 1, maxFrame: kafkaframe.DefaultMax, logger: slog.Default()}
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.maxFrame < 1<<20 {
+	switch {
+	case c.maxFrame < 1<<20:
 		return nil, fmt.Errorf("broker: MaxFrameBytes must be >= 1 MiB, got %d", c.maxFrame)
-	}
-	if c.brokers < 1 || c.brokers > 9 {
+	case c.brokers < 1 || c.brokers > 9:
 		return nil, fmt.Errorf("broker: Brokers must be in 1..9, got %d", c.brokers)
+	case len(c.ports) != 0 && len(c.ports) != c.brokers:
+		return nil, fmt.Errorf("broker: Ports must give one port per broker, got %d for %d", len(c.ports), c.brokers)
+	case c.logger == nil:
+		return nil, errors.New("broker: Logger must not be nil")
 	}
 	if len(c.ports) == 0 {
 		c.ports = make([]int, c.brokers)
 	}
-	if len(c.ports) != c.brokers {
-		return nil, fmt.Errorf("broker: Ports must give one port per broker, got %d for %d", len(c.ports), c.brokers)
-	}
 	if c.dataDir != "" {
-		if err := checkDataDir(c.dataDir, c.log()); err != nil {
+		if err := checkDataDir(c.dataDir, c.logger); err != nil {
 			return nil, err
 		}
 	}
@@ -90,6 +91,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 		kfake.NumBrokers(c.brokers),
 		kfake.Ports(c.ports...),
 		kfake.ClusterID("BHF-Training"),
+		kfake.WithLogger(slogLogger{c.logger}),
 		kfake.ListenFn(func(network, addr string) (net.Listener, error) {
 			_, port, err := net.SplitHostPort(addr)
 			if err != nil {
@@ -99,7 +101,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 			if err != nil {
 				return nil, fmt.Errorf("broker %d: %w", len(cl.lns)+1, err)
 			}
-			l := &listener{Listener: kafkaframe.Listener(ln, c.maxFrame, c.log())}
+			l := &listener{Listener: kafkaframe.Listener(ln, c.maxFrame, c.logger)}
 			cl.lns = append(cl.lns, l)
 			cl.direct = append(cl.direct, ln.Addr().String())
 			return l, nil
@@ -107,11 +109,13 @@ func Start(opts ...Opt) (*Cluster, error) {
 	}
 	if c.dataDir != "" {
 		kopts = append(kopts, kfake.DataDir(c.dataDir))
+		if c.syncWrites {
+			kopts = append(kopts, kfake.SyncWrites())
+		}
 	}
 	if len(c.topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(c.partitions, c.topics...))
 	}
-	kopts = append(kopts, c.storageOpts()...)
 	kc, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		for _, l := range cl.lns {

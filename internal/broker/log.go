@@ -33,22 +33,6 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // default off. Only with DataDir.
 func SyncWrites(on bool) Opt { return func(c *cfg) { c.syncWrites = on } }
 
-// storageOpts are the kfake options for logging and durability.
-func (c *cfg) storageOpts() []kfake.Opt {
-	opts := []kfake.Opt{kfake.WithLogger(slogLogger{c.log()})}
-	if c.syncWrites && c.dataDir != "" {
-		opts = append(opts, kfake.SyncWrites())
-	}
-	return opts
-}
-
-func (c *cfg) log() *slog.Logger {
-	if c.logger == nil {
-		return slog.Default()
-	}
-	return c.logger
-}
-
 // slogLogger adapts slog to kfake.Logger.
 type slogLogger struct{ l *slog.Logger }
 
@@ -148,7 +132,6 @@ func readJSON(path string, v any) error {
 
 // segment is what a scan of one segment file found.
 type segment struct {
-	base    int64
 	kept    int64 // records in the batches kfake keeps
 	keptEnd int64 // offset after the last kept batch
 	bad     int64 // bytes kfake will truncate
@@ -240,7 +223,7 @@ func batchAt(raw []byte, pos int) (first int64, records int32, lastDelta int32, 
 // first bad byte for batches that are still whole, to count what a
 // truncation there drops.
 func scanSegment(base int64, raw []byte) segment {
-	s := segment{base: base, keptEnd: base}
+	s := segment{keptEnd: base}
 	pos := 0
 	for {
 		first, n, delta, size, ok := batchAt(raw, pos)

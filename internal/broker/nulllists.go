@@ -54,13 +54,7 @@ func controlNullLists(kc *kfake.Cluster, direct func(node int32) []string) {
 				return nil, nil, false
 			}
 			tags.Set(forwardTag, nil)
-			addrs := direct(kc.CurrentNode())
-			var (
-				resp kmsg.Response
-				err  error
-			)
-			// Sleeping lets the cluster answer the forwarded request.
-			kc.SleepControl(func() { resp, err = forward(addrs, kreq) })
+			resp, err := forwardAsleep(kc, direct, kreq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", key.Name(), err), true
 			}

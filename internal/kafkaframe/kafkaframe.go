@@ -12,6 +12,9 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+
+	"github.com/twmb/franz-go/pkg/kbin"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // DefaultMax is the default cap on a frame's length: 100 MiB, Kafka's
@@ -67,27 +70,20 @@ func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	return buf, nil
 }
 
-// SkipTags returns b past the tagged fields at its start: a count, then per
-// field a tag, a size and that many bytes, all but the bytes unsigned
-// varints. ok is false if b ends inside them.
-func SkipTags(b []byte) (rest []byte, ok bool) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return nil, false
-	}
-	b = b[k:]
-	for range n {
-		if _, k = binary.Uvarint(b); k <= 0 {
-			return nil, false
+// ResponseBody returns the correlation id and the body of the answer
+// frame f (without its size) to key at version ver: the body follows the
+// header's tagged fields at a flexible version, except ApiVersions'
+// (KIP-511). ok is false if the header does not parse.
+func ResponseBody(key, ver int16, f []byte) (corr int32, body []byte, ok bool) {
+	b := kbin.Reader{Src: f}
+	corr = b.Int32()
+	if req := kmsg.RequestForKey(key); req != nil && key != int16(kmsg.ApiVersions) {
+		req.SetVersion(ver)
+		if req.IsFlexible() {
+			kmsg.SkipTags(&b)
 		}
-		b = b[k:]
-		size, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < size {
-			return nil, false
-		}
-		b = b[k+int(size):]
 	}
-	return b, true
+	return corr, b.Src, b.Ok()
 }
 
 // Sized returns body behind its length: a frame as Read returns it.
@@ -98,16 +94,9 @@ func Sized(body []byte) []byte {
 }
 
 // Listener wraps ln so that a connection whose frame header fails Check
-// is closed and logged at Warn on logger (slog.Default() if nil): the
-// server reads the bytes before that header, then the error. max <= 0
-// means DefaultMax.
+// with max is closed and logged at Warn on logger: the server reads the
+// bytes before that header, then the error.
 func Listener(ln net.Listener, max int32, logger *slog.Logger) net.Listener {
-	if max <= 0 {
-		max = DefaultMax
-	}
-	if logger == nil {
-		logger = slog.Default()
-	}
 	return &listener{Listener: ln, max: max, log: logger}
 }
 

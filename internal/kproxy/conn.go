@@ -10,6 +10,9 @@ import (
 	"io"
 	"net"
 
+	"github.com/twmb/franz-go/pkg/kbin"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
@@ -125,47 +128,19 @@ func answered(key, ver int16, f []byte) bool {
 // produceAcks reads the acks of the Produce request frame f (without its
 // size), after the request header and, from v3, the transactional id.
 func produceAcks(ver int16, f []byte) (int16, bool) {
-	n := 8
-	str16 := func() bool { // nullable string, int16 size
-		if len(f)-n < 2 {
-			return false
-		}
-		l := int(int16(binary.BigEndian.Uint16(f[n:])))
-		n += 2
-		if l > 0 {
-			if l > len(f)-n {
-				return false
-			}
-			n += l
-		}
-		return true
+	b := kbin.Reader{Src: f[8:]}
+	b.UnsafeNullableString() // client id
+	if ver >= 9 {
+		kmsg.SkipTags(&b) // the header's
 	}
-	if !str16() { // client id
-		return 0, false
+	switch {
+	case ver >= 9:
+		b.UnsafeCompactNullableString() // transactional id
+	case ver >= 3:
+		b.UnsafeNullableString()
 	}
-	flex := ver >= 9
-	if flex { // header tagged fields
-		rest, ok := kafkaframe.SkipTags(f[n:])
-		if !ok {
-			return 0, false
-		}
-		n = len(f) - len(rest)
-	}
-	if ver >= 3 { // transactional id
-		if flex {
-			l, m := binary.Uvarint(f[n:]) // compact nullable: size+1, 0 for null
-			if m <= 0 || l > uint64(len(f)-n-m)+1 {
-				return 0, false
-			}
-			n += m + int(max(l, 1)-1)
-		} else if !str16() {
-			return 0, false
-		}
-	}
-	if len(f)-n < 2 {
-		return 0, false
-	}
-	return int16(binary.BigEndian.Uint16(f[n:])), true
+	acks := b.Int16()
+	return acks, b.Ok()
 }
 
 // answers copies answer frames from up to c, rewriting those that name
@@ -195,14 +170,12 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 			return fmt.Errorf("%w: answer to correlation id %d, expected %d", ErrProtocol, corr, req.corr)
 		}
 		out := f
-		if req.key == apiVersionsKey || rewritable(req.key, req.ver) {
-			body, err := rewrite(req.key, req.ver, f[4:], r.addr)
-			if err != nil {
-				return err
-			}
-			if len(body) != len(f)-4 || &body[0] != &f[4] {
-				out = kafkaframe.Sized(body)
-			}
+		body, err := rewrite(req.key, req.ver, f[4:], r.addr)
+		if err != nil {
+			return err
+		}
+		if len(body) != len(f)-4 || &body[0] != &f[4] {
+			out = kafkaframe.Sized(body)
 		}
 		if _, err := c.Write(out); err != nil {
 			return err

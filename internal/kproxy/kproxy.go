@@ -7,8 +7,9 @@
 //	client -> Toxiproxy "kafka" -> relay listener -> bootstrap broker
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
-// Only the answers of RewrittenKeys and ApiVersions are parsed (kmsg);
-// every other byte passes through untouched.
+// Only the answers that can name a broker and ApiVersions are parsed (kmsg);
+// every other byte passes through untouched. DialContext gives a franz-go
+// client the same proxies from the client side, with no relay.
 package kproxy
 
 import (
@@ -16,11 +17,15 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
 // Proxies creates Toxiproxy proxies, as *toxi.Server does: AddProxy starts
@@ -30,8 +35,9 @@ type Proxies interface {
 	AddProxy(name, listen, upstream string) (string, error)
 }
 
-// ErrTooManyBrokers means an answer named a broker past the 64th: its
-// connection is closed rather than the broker's own address passed on.
+// ErrTooManyBrokers means a broker came past MaxBrokers: its answer's
+// connection is closed, or its dial refused, rather than the broker
+// reached around Toxiproxy.
 var ErrTooManyBrokers = errors.New("kproxy: too many brokers")
 
 // ErrClosed is returned by Listen after Close.
@@ -49,14 +55,12 @@ type cfg struct {
 	dial      DialFunc
 	logger    *slog.Logger
 	clientTLS *tls.Config
+	max       int
+	nodeIDs   func(context.Context) (map[string]int32, error)
 }
 
-// The relay's bounds: the brokers it makes proxies for, and each dial of a
-// broker or creation of its proxy.
-const (
-	maxBrokers = 64
-	timeout    = 30 * time.Second
-)
+// timeout bounds each dial of a broker and each creation of its proxy.
+const timeout = 30 * time.Second
 
 // Host is the interface the brokers' Toxiproxy proxies listen on, default
 // 127.0.0.1. The relay's own listeners always bind 127.0.0.1.
@@ -73,6 +77,16 @@ func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 // default none.
 func ClientTLS(t *tls.Config) Opt { return func(c *cfg) { c.clientTLS = t } }
 
+// MaxBrokers caps the brokers the relay makes proxies for, default 64.
+func MaxBrokers(n int) Opt { return func(c *cfg) { c.max = n } }
+
+// NodeIDs maps each live broker's advertised host:port to its node id, so
+// that DialContext names its proxy broker-<id>; asked once per new
+// address. Default none: DialContext names proxies after their addresses.
+func NodeIDs(fn func(context.Context) (map[string]int32, error)) Opt {
+	return func(c *cfg) { c.nodeIDs = fn }
+}
+
 // Relay is a running relay: its listeners and its brokers' proxies.
 type Relay struct {
 	cfg cfg
@@ -80,39 +94,39 @@ type Relay struct {
 
 	mu      sync.Mutex
 	closed  bool
-	lns     []net.Listener
-	conns   map[net.Conn]struct{}
-	brokers map[string]*broker // by advertised host:port
-	names   map[string]bool
-	proxied map[string]bool // every proxy address: left as it is
+	open    map[io.Closer]bool // listeners and connections, for Close
+	brokers map[string]*broker // by advertised host:port; bounded by cfg.max
+	names   map[string]bool    // proxy names taken
+	proxied map[string]bool    // every proxy address: left as it is
 	wg      sync.WaitGroup
 }
 
 // broker is one broker's proxy, ready once done is closed.
 type broker struct {
-	done   chan struct{}
-	err    error
-	info   Broker
-	host   string
-	port   int32
-	listen string // the relay's listener
+	done chan struct{}
+	err  error
+	info Broker
+	port int32 // of info.Listen
 }
 
 // Broker is one broker the relay has given a proxy: its node id when
-// first seen, its proxy's name (broker-<id>) and address, which answers
-// name, and the address the broker advertises.
+// first seen (-1 if unknown), its proxy's name (broker-<id>) and address,
+// which answers name, and the address the broker advertises.
 type Broker struct {
-	NodeID                int32
-	Name, Proxy, Upstream string
+	NodeID                 int32
+	Name, Listen, Upstream string
 }
 
 // New returns a relay that creates its brokers' proxies in px.
 func New(px Proxies, opts ...Opt) (*Relay, error) {
-	c := cfg{host: "127.0.0.1"}
+	c := cfg{host: "127.0.0.1", max: 64}
 	for _, o := range opts {
 		o(&c)
 	}
-	if px == nil {
+	switch {
+	case c.max < 1:
+		return nil, fmt.Errorf("kproxy: MaxBrokers must be >= 1, got %d", c.max)
+	case px == nil:
 		return nil, errors.New("kproxy: no Proxies")
 	}
 	c.advertise = c.host
@@ -126,7 +140,7 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 		d := &net.Dialer{}
 		c.dial = d.DialContext
 	}
-	return &Relay{cfg: c, px: px, conns: map[net.Conn]struct{}{}, brokers: map[string]*broker{},
+	return &Relay{cfg: c, px: px, open: map[io.Closer]bool{}, brokers: map[string]*broker{},
 		names: map[string]bool{}, proxied: map[string]bool{}}, nil
 }
 
@@ -147,17 +161,10 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 		ln.Close()
 		return "", ErrClosed
 	}
-	r.lns = append(r.lns, ln)
+	r.open[ln] = true
 	r.wg.Add(1)
 	go r.accept(ln, upstreams)
 	return ln.Addr().String(), nil
-}
-
-// Exempt marks addr as a proxy's address: answers keep it.
-func (r *Relay) Exempt(addr string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.proxied[addr] = true
 }
 
 func (r *Relay) accept(ln net.Listener, upstreams []string) {
@@ -187,13 +194,13 @@ func (r *Relay) track(c net.Conn) bool {
 	if r.closed {
 		return false
 	}
-	r.conns[c] = struct{}{}
+	r.open[c] = true
 	return true
 }
 
 func (r *Relay) untrack(c net.Conn) {
 	r.mu.Lock()
-	delete(r.conns, c)
+	delete(r.open, c)
 	r.mu.Unlock()
 	c.Close()
 }
@@ -213,33 +220,88 @@ func (r *Relay) dialUpstream(upstreams []string) (net.Conn, error) {
 	return nil, errors.Join(errs...)
 }
 
-// addr is the relay's addrFunc: the proxy of the broker advertising
-// host:port, created on first sight.
+// addr is the relay's addrFunc: the proxy, in front of a relay listener,
+// of the broker advertising host:port, created on first sight.
 func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, error) {
 	up := net.JoinHostPort(host, strconv.Itoa(int(port)))
-	b, err := r.broker(nodeID, up, host, port)
-	if err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	b, err := r.proxy(ctx, up, func(b *broker) error {
+		b.info.NodeID = nodeID
+		r.reserve(b, toxiclient.DialerPrefix+strconv.Itoa(int(nodeID)))
+		listen, err := r.Listen(up)
+		if err != nil {
+			return err
+		}
+		return r.addProxy(b, listen)
+	})
+	switch {
+	case err != nil:
 		return "", 0, err
-	}
-	if b == nil {
+	case b == nil:
 		return host, port, nil
+	}
+	return r.cfg.advertise, b.port, nil
+}
+
+// DialContext dials the broker at addr through its proxy, created on the
+// first dial of addr (concurrent first dials share it): kgo.Dialer's
+// signature, for a franz-go client of a cluster that advertises its own
+// addresses. The proxy is broker-<id> if NodeIDs knows addr, else
+// broker-<host>-<port>. The connection is plain TCP: the caller does TLS
+// (and SASL) over it with ServerName from addr, as kgo's DialTLSConfig does.
+func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if network != "tcp" && network != "tcp4" && network != "tcp6" {
+		return nil, fmt.Errorf("kproxy: network %q: only tcp", network)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || port == "" {
+		return nil, fmt.Errorf("kproxy: %q is not host:port", addr)
+	}
+	b, err := r.proxy(ctx, addr, func(b *broker) error {
+		base := toxiclient.DialerPrefix + sanitize(host) + "-" + port
+		if id, ok := r.nodeID(addr); ok {
+			b.info.NodeID, base = id, toxiclient.DialerPrefix+strconv.Itoa(int(id))
+		}
+		r.reserve(b, base)
+		return r.addProxy(b, addr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		addr = b.info.Listen
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+// nodeID looks addr up through NodeIDs.
+func (r *Relay) nodeID(addr string) (int32, bool) {
+	if r.cfg.nodeIDs == nil {
+		return 0, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	select {
-	case <-b.done:
-	case <-ctx.Done():
-		return "", 0, fmt.Errorf("kproxy: waiting for the proxy of broker %d (%s): %w", nodeID, up, ctx.Err())
-	}
-	if b.err != nil {
-		return "", 0, b.err
-	}
-	return b.host, b.port, nil
+	ids, err := r.cfg.nodeIDs(ctx)
+	id, ok := ids[addr]
+	return id, ok && err == nil
 }
 
-// broker returns the broker advertising up, starting its proxy's creation
-// on first sight; nil for a proxy's address.
-func (r *Relay) broker(nodeID int32, up, host string, port int32) (*broker, error) {
+// sanitize replaces with '-' every character a URL path would escape.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// broker returns the broker advertising up, on first sight starting its
+// proxy's creation by create; nil for a proxy's address. A failed
+// creation is forgotten, for a later answer or dial to try again.
+func (r *Relay) broker(up string, create func(*broker) error) (*broker, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.proxied[up] {
@@ -251,54 +313,69 @@ func (r *Relay) broker(nodeID int32, up, host string, port int32) (*broker, erro
 	if r.closed {
 		return nil, ErrClosed
 	}
-	if len(r.brokers) >= maxBrokers {
-		return nil, fmt.Errorf("%w: %d already; broker %d (%s) gets none", ErrTooManyBrokers, maxBrokers, nodeID, up)
+	if len(r.brokers) >= r.cfg.max {
+		return nil, fmt.Errorf("%w: %d already; %s gets none (kproxy.MaxBrokers)", ErrTooManyBrokers, r.cfg.max, up)
 	}
-	name := "broker-" + strconv.Itoa(int(nodeID))
-	for i := 2; r.names[name]; i++ {
-		name = "broker-" + strconv.Itoa(int(nodeID)) + "-" + strconv.Itoa(i)
-	}
-	b := &broker{done: make(chan struct{}), info: Broker{NodeID: nodeID, Name: name, Upstream: up}}
-	r.brokers[up], r.names[name] = b, true
-	// Not bound to the first asker: other connections may wait for it.
-	go r.create(b)
+	b := &broker{done: make(chan struct{}), info: Broker{NodeID: -1, Upstream: up}}
+	r.brokers[up] = b
+	// Not bound to the first asker: others may wait for it.
+	go func() {
+		defer close(b.done)
+		if err := create(b); err != nil {
+			b.err = fmt.Errorf("kproxy: proxy of %s: %w", up, err)
+			r.mu.Lock()
+			delete(r.brokers, up)
+			delete(r.names, b.info.Name)
+			r.mu.Unlock()
+			r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", up, "err", err)
+			return
+		}
+		r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Listen, "upstream", up)
+	}()
 	return b, nil
 }
 
-// create starts b's relay listener and its Toxiproxy proxy; a failed
-// creation is forgotten, for a later answer to try again.
-func (r *Relay) create(b *broker) {
-	defer close(b.done)
-	fail := func(err error) {
-		b.err = fmt.Errorf("kproxy: proxy of broker %d (%s): %w", b.info.NodeID, b.info.Upstream, err)
-		r.mu.Lock()
-		delete(r.brokers, b.info.Upstream)
-		delete(r.names, b.info.Name)
-		r.mu.Unlock()
-		r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", b.info.Upstream, "err", err)
+// proxy is broker that waits, until ctx ends, for the proxy to be ready.
+func (r *Relay) proxy(ctx context.Context, up string, create func(*broker) error) (*broker, error) {
+	b, err := r.broker(up, create)
+	if err != nil || b == nil {
+		return nil, err
 	}
-	listen, err := r.Listen(b.info.Upstream)
-	if err != nil {
-		fail(err)
-		return
+	select {
+	case <-b.done:
+		return b, b.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("kproxy: waiting for the proxy of %s: %w", up, ctx.Err())
 	}
-	proxy, err := r.px.AddProxy(b.info.Name, net.JoinHostPort(r.cfg.host, "0"), listen)
+}
+
+// reserve names b after base, plus -2, -3... if taken.
+func (r *Relay) reserve(b *broker, base string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name := base
+	for i := 2; r.names[name]; i++ {
+		name = base + "-" + strconv.Itoa(i)
+	}
+	r.names[name], b.info.Name = true, name
+}
+
+// addProxy creates b's Toxiproxy proxy to upstream.
+func (r *Relay) addProxy(b *broker, upstream string) error {
+	proxy, err := r.px.AddProxy(b.info.Name, net.JoinHostPort(r.cfg.host, "0"), upstream)
 	if err != nil {
-		fail(err)
-		return
+		return err
 	}
 	_, ps, err := net.SplitHostPort(proxy)
 	port, perr := strconv.Atoi(ps)
 	if err != nil || perr != nil {
-		fail(fmt.Errorf("toxiproxy listens on %q", proxy))
-		return
+		return fmt.Errorf("toxiproxy listens on %q", proxy)
 	}
 	r.mu.Lock()
-	b.host, b.port, b.listen = r.cfg.advertise, int32(port), listen
-	b.info.Proxy = net.JoinHostPort(b.host, ps)
-	r.proxied[b.info.Proxy] = true
-	r.mu.Unlock()
-	r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Proxy, "upstream", b.info.Upstream)
+	defer r.mu.Unlock()
+	b.port, b.info.Listen = int32(port), net.JoinHostPort(r.cfg.advertise, ps)
+	r.proxied[b.info.Listen] = true
+	return nil
 }
 
 // Brokers returns the brokers whose proxies exist, in no order.
@@ -323,10 +400,7 @@ func (r *Relay) Brokers() []Broker {
 func (r *Relay) Close() error {
 	r.mu.Lock()
 	r.closed = true
-	for _, ln := range r.lns {
-		ln.Close()
-	}
-	for c := range r.conns {
+	for c := range r.open {
 		c.Close()
 	}
 	r.mu.Unlock()

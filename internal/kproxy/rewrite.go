@@ -14,12 +14,18 @@ import (
 // not parse: its connection is closed rather than the answer passed on.
 var ErrBadAnswer = errors.New("kproxy: unparsable answer")
 
-// RewrittenKeys are the API keys whose answers can name a broker's host
-// and port: Produce (v10+, KIP-951 leader hints), Fetch (v16+), Metadata,
-// FindCoordinator, DescribeCluster, ShareFetch and ShareAcknowledge. The
-// other client APIs name brokers by node id only; DescribeQuorum names
-// controllers, which clients do not dial.
-var RewrittenKeys = []int16{0, 1, 3, 10, 60, 78, 79}
+// rewritten maps the API keys whose answers can name a broker's host and
+// port to the first version that does: Produce (v10+, KIP-951 leader
+// hints), Fetch (v16+), Metadata, FindCoordinator, DescribeCluster,
+// ShareFetch and ShareAcknowledge. The other client APIs name brokers by
+// node id only; DescribeQuorum names controllers, which clients do not dial.
+var rewritten = map[int16]int16{0: 10, 1: 16, 3: 0, 10: 0, 60: 0, 78: 0, 79: 0}
+
+// rewritable reports whether key's answer at version ver can name brokers.
+func rewritable(key, ver int16) bool {
+	first, ok := rewritten[key]
+	return ok && ver >= first
+}
 
 // apiVersionsKey is ApiVersions, whose answer capVersions reads and whose
 // response header is always v0.
@@ -28,19 +34,6 @@ const apiVersionsKey = 18
 // saslHandshakeKey is SaslHandshake, whose v0 is followed by raw SASL
 // frames that the relay cannot follow.
 const saslHandshakeKey = 17
-
-// rewritable reports whether key's answer at version ver can name brokers.
-func rewritable(key, ver int16) bool {
-	switch key {
-	case 0:
-		return ver >= 10
-	case 1:
-		return ver >= 16
-	case 3, 10, 60, 78, 79:
-		return true
-	}
-	return false
-}
 
 // addrFunc returns the host and port a client must dial to reach the
 // broker nodeID that advertises host:port.
@@ -79,33 +72,6 @@ func endpoints(resp kmsg.Response) []endpoint {
 	return eps
 }
 
-// headerLen returns the length of the response header at the start of
-// frame (without its size): the correlation id, then tagged fields if
-// flexible (never for ApiVersions).
-func headerLen(key int16, flexible bool, frame []byte) (int, error) {
-	if len(frame) < 4 {
-		return 0, fmt.Errorf("%w: %d bytes, no correlation id", ErrBadAnswer, len(frame))
-	}
-	if !flexible || key == apiVersionsKey {
-		return 4, nil
-	}
-	rest, ok := kafkaframe.SkipTags(frame[4:])
-	if !ok {
-		return 0, fmt.Errorf("%w: bad tagged fields in the header", ErrBadAnswer)
-	}
-	return len(frame) - len(rest), nil
-}
-
-// flexible reports whether key at version ver has flexible messages.
-func flexible(key, ver int16) bool {
-	req := kmsg.RequestForKey(key)
-	if req == nil {
-		return false
-	}
-	req.SetVersion(ver)
-	return req.IsFlexible()
-}
-
 // rewrite returns the answer frame (without its size) to key at version
 // ver with every broker address replaced by what addr returns, or frame
 // itself if nothing changes. An ApiVersions answer comes back through
@@ -121,14 +87,14 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if ver > req.MaxVersion() {
 		return nil, fmt.Errorf("%w: %s v%d is newer than the relay knows (v%d)", ErrBadAnswer, kmsg.NameForKey(key), ver, req.MaxVersion())
 	}
-	flex := flexible(key, ver)
-	hl, err := headerLen(key, flex, frame)
-	if err != nil {
-		return nil, err
+	_, body, ok := kafkaframe.ResponseBody(key, ver, frame)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s v%d: bad response header", ErrBadAnswer, kmsg.NameForKey(key), ver)
 	}
+	hl := len(frame) - len(body)
 	resp := req.ResponseKind()
 	resp.SetVersion(ver)
-	if err := resp.ReadFrom(frame[hl:]); err != nil {
+	if err := resp.ReadFrom(body); err != nil {
 		return nil, fmt.Errorf("%w: %s v%d: %w", ErrBadAnswer, kmsg.NameForKey(key), ver, err)
 	}
 	changed := false
@@ -165,11 +131,9 @@ func capVersions(ver int16, frame []byte) []byte {
 	changed := false
 	for i := range resp.ApiKeys {
 		k := &resp.ApiKeys[i]
-		for _, rk := range RewrittenKeys {
-			if k.ApiKey == rk {
-				if m := kmsg.RequestForKey(rk).MaxVersion(); k.MaxVersion > m {
-					k.MaxVersion, changed = m, true
-				}
+		if _, ok := rewritten[k.ApiKey]; ok {
+			if m := kmsg.RequestForKey(k.ApiKey).MaxVersion(); k.MaxVersion > m {
+				k.MaxVersion, changed = m, true
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
 // proxyOf maps broker n to 127.0.0.1:40000+n%4096, the way the relay maps it
@@ -18,6 +20,13 @@ func proxyOf(node int32, host string, port int32) (string, int32, error) {
 		return host, port, nil // already a proxy
 	}
 	return "127.0.0.1", 40000 + node&0xfff, nil
+}
+
+// flexible reports whether key at version ver has flexible messages.
+func flexible(key, ver int16) bool {
+	resp := kmsg.ResponseForKey(key)
+	resp.SetVersion(ver)
+	return resp.IsFlexible()
 }
 
 // answer encodes resp at its version behind correlation id corr and, for
@@ -36,13 +45,13 @@ func answer(key int16, resp kmsg.Response, corr int32, hdrTags []byte) []byte {
 // parse reads back an answer frame made by answer.
 func parse(t *testing.T, key, ver int16, frame []byte) kmsg.Response {
 	t.Helper()
-	hl, err := headerLen(key, flexible(key, ver), frame)
-	if err != nil {
-		t.Fatal(err)
+	_, body, ok := kafkaframe.ResponseBody(key, ver, frame)
+	if !ok {
+		t.Fatalf("%s v%d: bad response header", kmsg.NameForKey(key), ver)
 	}
 	resp := kmsg.ResponseForKey(key)
 	resp.SetVersion(ver)
-	if err := resp.ReadFrom(frame[hl:]); err != nil {
+	if err := resp.ReadFrom(body); err != nil {
 		t.Fatalf("%s v%d does not parse after rewrite: %v", kmsg.NameForKey(key), ver, err)
 	}
 	return resp
@@ -116,7 +125,7 @@ func brokerAnswers(key, ver int16) kmsg.Response {
 // re-encodes as before.
 func TestRewriteEveryVersion(t *testing.T) {
 	hdrTags := []byte{1, 7, 3, 'a', 'b', 'c'} // one unknown tag in the header
-	for _, key := range RewrittenKeys {
+	for key := range rewritten {
 		if !slices.ContainsFunc(versions(key), func(v int16) bool { return rewritable(key, v) && len(addrs(brokerAnswers(key, v))) > 0 }) {
 			t.Errorf("endpoints finds no broker in any %s answer", kmsg.NameForKey(key))
 		}
@@ -310,7 +319,7 @@ func TestProduceAcks(t *testing.T) {
 // named, comes back byte for byte; a rewritten one parses and names only
 // proxies.
 func FuzzRewrite(f *testing.F) {
-	for _, key := range RewrittenKeys {
+	for key := range rewritten {
 		for _, ver := range versions(key) {
 			if rewritable(key, ver) {
 				f.Add(key, ver, answer(key, brokerAnswers(key, ver), 1, nil))

@@ -19,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
+	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/status"
@@ -61,8 +62,7 @@ func TestConstructorsRefuseBadOptions(t *testing.T) {
 		{"API", errOf(console.New(console.API("franz", "ftp://x"))), nil},
 		{"Watchdog", errOf(toxi.New(toxi.Watchdog(0))), nil},
 		{"RequestTimeout", errOf(toxi.New(toxi.RequestTimeout(0))), nil},
-		{"MaxProxies", errOf(toxi.NewDialer(nil, toxi.MaxProxies(0))), nil},
-		{"ProxyTimeout", errOf(toxi.NewDialer(nil, toxi.ProxyTimeout(0))), nil},
+		{"MaxBrokers", errOf(kproxy.New(nil, kproxy.MaxBrokers(0))), nil},
 		{"Brokers", errOf(broker.Start(broker.Brokers(0))), nil},
 		{"MaxFrameBytes", errOf(broker.Start(broker.MaxFrameBytes(1))), nil},
 		{"Ports", errOf(broker.Start(broker.Brokers(2), broker.Ports(0))), nil},

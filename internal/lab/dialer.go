@@ -11,7 +11,6 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/kproxy"
-	"github.com/prodlab/prodlab/internal/toxi"
 )
 
 // FaultMode says how Toxiproxy comes between the producers and the brokers.
@@ -27,7 +26,7 @@ const (
 	Proxied FaultMode = "proxied"
 	// Dialed: the brokers advertise their own addresses; franz-go's
 	// dialer reaches each through a proxy broker-<id> made on first dial
-	// (toxi.Dialer). librdkafka, with no dialer hook, goes straight.
+	// (kproxy's DialContext). librdkafka, with no dialer hook, goes straight.
 	Dialed FaultMode = "dialer"
 	// Relayed: the brokers advertise their own addresses; behind proxy
 	// kafka, kproxy rewrites every broker address to that broker's proxy
@@ -101,7 +100,7 @@ func (l *Lab) openDialer() error {
 		return m, nil
 	}
 	var err error
-	l.dialer, err = toxi.NewDialer(l.toxi, toxi.NodeIDs(nodeIDs))
+	l.dialer, err = kproxy.New(l.toxi, kproxy.NodeIDs(nodeIDs), kproxy.Logger(l.cfg.Logger.With("part", "kproxy")))
 	return err
 }
 
@@ -149,16 +148,13 @@ func (l *Lab) FaultMode() FaultMode { return l.mode }
 
 // DialerProxies are the broker proxies the dialer or the relay has made
 // so far, sorted by name.
-func (l *Lab) DialerProxies() []toxi.DialerProxy {
-	var ps []toxi.DialerProxy
-	switch {
-	case l.dialer != nil:
-		ps = l.dialer.Proxies()
-	case l.relay != nil:
-		for _, b := range l.relay.Brokers() {
-			ps = append(ps, toxi.DialerProxy{Name: b.Name, Listen: b.Proxy, Upstream: b.Upstream})
+func (l *Lab) DialerProxies() []kproxy.Broker {
+	var ps []kproxy.Broker
+	for _, r := range []*kproxy.Relay{l.dialer, l.relay} {
+		if r != nil {
+			ps = append(ps, r.Brokers()...)
 		}
 	}
-	slices.SortFunc(ps, func(a, b toxi.DialerProxy) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(ps, func(a, b kproxy.Broker) int { return strings.Compare(a.Name, b.Name) })
 	return ps
 }

@@ -44,7 +44,7 @@ type Lab struct {
 	toxi    *toxi.Server
 	proxies []string
 	mode    FaultMode
-	dialer  *toxi.Dialer  // Dialed mode only
+	dialer  *kproxy.Relay // Dialed mode only: its DialContext
 	relay   *kproxy.Relay // Relayed mode only
 	labCA   string        // the relay's CA certificate, with TLS
 

@@ -2,7 +2,6 @@ package toxi
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -18,20 +17,8 @@ import (
 )
 
 // childEnv marks a process started by Server as the Toxiproxy child; its
-// value is the child's JSON config.
+// value is "verbose" to log every connection, else "quiet".
 const childEnv = "PRODLAB_TOXIPROXY_CHILD"
-
-// childConfig is what the parent tells its child: its API's interface,
-// and whether to log connections.
-type childConfig struct {
-	Host    string `json:"host"`
-	Verbose bool   `json:"verbose"`
-}
-
-// hello is the child's first line on stdout.
-type hello struct {
-	API string `json:"api"`
-}
 
 // Any binary that links this package can be the child: the parent runs
 // its own executable with childEnv set.
@@ -43,13 +30,9 @@ func init() {
 
 // runChild serves Toxiproxy's REST API until its stdin closes, as the
 // parent's exit does, even a SIGKILL. The first line on stdin is the token
-// every request must carry (see guard.go).
-func runChild(conf string) int {
-	var c childConfig
-	if err := json.Unmarshal([]byte(conf), &c); err != nil {
-		fmt.Fprintf(os.Stderr, "toxiproxy child: bad %s: %v\n", childEnv, err)
-		return 2
-	}
+// every request must carry (see guard.go); its first line on stdout is its
+// API's address.
+func runChild(mode string) int {
 	in := bufio.NewReader(os.Stdin)
 	token, err := in.ReadString('\n')
 	token = strings.TrimSuffix(token, "\n")
@@ -58,7 +41,7 @@ func runChild(conf string) int {
 		return 2
 	}
 	level := zerolog.ErrorLevel
-	if c.Verbose {
+	if mode == "verbose" {
 		level = zerolog.InfoLevel
 	}
 	logger := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(level).With().Timestamp().Logger()
@@ -67,13 +50,12 @@ func runChild(conf string) int {
 	metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
 	metrics.RuntimeMetrics = collectors.NewRuntimeMetricCollectors()
 	api := toxiproxy.NewServer(metrics, logger)
-	ln, err := net.Listen("tcp", net.JoinHostPort(c.Host, "0"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "toxiproxy child: %v\n", err)
 		return 1
 	}
-	b, _ := json.Marshal(hello{API: ln.Addr().String()})
-	if _, err := fmt.Fprintf(os.Stdout, "%s\n", b); err != nil {
+	if _, err := fmt.Println(ln.Addr()); err != nil {
 		return 1
 	}
 	go func() {

@@ -1,10 +1,7 @@
 package toxi
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
-	"fmt"
 	"net/http"
 
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -15,26 +12,6 @@ import (
 // wrote on its stdin, in tokenHeader, with its own address as Host: every
 // other client goes through the front (Routes).
 const tokenHeader = "Prodlab-Toxiproxy-Token"
-
-// newToken returns 32 random bytes in hex.
-func newToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("toxiproxy token: %w", err)
-	}
-	return hex.EncodeToString(b), nil
-}
-
-// childOpts make a toxiclient the parent's client of its child: the
-// token, the caller's User-Agent, no redirect, no timeout but the context.
-func childOpts(token string) []httpjson.ClientOpt {
-	return []httpjson.ClientOpt{
-		httpjson.WithHTTPClient(&http.Client{}),
-		httpjson.WithUserAgent(""),
-		httpjson.WithHeader(tokenHeader, token),
-		httpjson.NoRedirects(),
-	}
-}
 
 // guard serves h only to requests with token and Host host: the child's
 // side of the check.

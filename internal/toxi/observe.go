@@ -1,7 +1,6 @@
 package toxi
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -57,8 +56,14 @@ func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response)
 		_, _ = io.Copy(w, resp.Body)
 		return
 	}
-	var body bytes.Buffer
-	_, err := io.Copy(io.MultiWriter(w, &limitedBuffer{&body, maxObservedBody}), resp.Body)
+	// The answer is a toxic, which fits: one longer does not parse.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxObservedBody))
+	if err == nil {
+		_, err = w.Write(body)
+	}
+	if err == nil {
+		_, err = io.Copy(w, resp.Body)
+	}
 	if err != nil {
 		return
 	}
@@ -69,7 +74,7 @@ func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response)
 			Stream     string                 `json:"stream"`
 			Attributes map[string]json.Number `json:"attributes"`
 		}
-		if json.Unmarshal(body.Bytes(), &t) != nil || t.Name == "" {
+		if json.Unmarshal(body, &t) != nil || t.Name == "" {
 			return
 		}
 		c.Toxic, c.Type, c.Stream, c.Attributes = t.Name, t.Type, t.Stream, map[string]int64{}
@@ -80,17 +85,4 @@ func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response)
 		}
 	}
 	s.emit(c)
-}
-
-// limitedBuffer keeps the first n bytes written to it and drops the rest.
-type limitedBuffer struct {
-	b *bytes.Buffer
-	n int
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := l.n - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
 }

@@ -11,12 +11,13 @@ package toxi
 import (
 	"bufio"
 	"context"
-	"encoding/json"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -38,18 +40,13 @@ var errBusy = errors.New("waiting for another toxic change")
 type Opt func(*cfg)
 
 type cfg struct {
-	host     string
 	verbose  bool
 	watchdog time.Duration
 	timeout  time.Duration
 	logger   *slog.Logger
-	stderr   io.Writer
 
 	observers []func(Change)
 }
-
-// Host is the interface the child's REST API binds, default 127.0.0.1.
-func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
 // Verbose lets Toxiproxy log every connection, default false (errors only).
 func Verbose(v bool) Opt { return func(c *cfg) { c.verbose = v } }
@@ -65,9 +62,6 @@ func RequestTimeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d }
 
 // Logger receives the supervisor's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
-
-// Stderr receives the child's output, default os.Stderr.
-func Stderr(w io.Writer) Opt { return func(c *cfg) { c.stderr = w } }
 
 // Server is Toxiproxy in a supervised child process.
 type Server struct {
@@ -91,7 +85,7 @@ type proxySpec struct{ name, listen, upstream string }
 type child struct {
 	cmd    *exec.Cmd
 	api    string             // base URL of its REST API
-	tc     *toxiclient.Client // its client, with the token (childOpts)
+	tc     *toxiclient.Client // its client, with the token
 	stdin  io.WriteCloser
 	exited chan struct{}
 	err    error // set before exited closes
@@ -99,7 +93,7 @@ type child struct {
 
 // New starts the child, with no proxy, and supervises it until Close.
 func New(opts ...Opt) (*Server, error) {
-	c := cfg{host: "127.0.0.1", watchdog: 30 * time.Second, timeout: 25 * time.Second, logger: slog.Default(), stderr: os.Stderr}
+	c := cfg{watchdog: 30 * time.Second, timeout: 25 * time.Second, logger: slog.Default()}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -110,14 +104,9 @@ func New(opts ...Opt) (*Server, error) {
 		return nil, fmt.Errorf("toxi: RequestTimeout must be > 0, got %v", c.timeout)
 	case c.logger == nil:
 		return nil, errors.New("toxi: Logger must not be nil")
-	case c.stderr == nil:
-		return nil, errors.New("toxi: Stderr must not be nil")
 	}
-	token, err := newToken()
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: c, token: token, change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
+	// 256 random bits (crypto/rand: 128 per Text).
+	s := &Server{cfg: c, token: rand.Text() + rand.Text(), change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
 	ch, err := s.spawn()
 	if err != nil {
 		return nil, err
@@ -135,10 +124,13 @@ func (s *Server) spawn() (*child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy: %w", err)
 	}
-	conf, _ := json.Marshal(childConfig{Host: s.cfg.host, Verbose: s.cfg.verbose})
+	mode := "quiet"
+	if s.cfg.verbose {
+		mode = "verbose"
+	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+string(conf))
-	cmd.Stderr = s.cfg.stderr
+	cmd.Env = append(os.Environ(), childEnv+"="+mode)
+	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = ownGroup() // a terminal's Ctrl-C is the parent's to handle
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -170,19 +162,21 @@ func (s *Server) spawn() (*child, error) {
 		<-ch.exited
 		return nil, err
 	}
-	var h hello
 	select {
 	case l := <-line:
-		if err := json.Unmarshal([]byte(l), &h); err != nil || h.API == "" {
+		if _, _, err := net.SplitHostPort(strings.TrimSuffix(l, "\n")); err != nil {
 			return fail(fmt.Errorf("toxiproxy: the child said %q", l))
 		}
+		ch.api = "http://" + strings.TrimSuffix(l, "\n")
 	case <-ch.exited:
 		return fail(fmt.Errorf("toxiproxy: the child exited at start: %v", ch.err))
 	case <-time.After(60 * time.Second): // a cold start of a big binary on a loaded machine
 		return fail(errors.New("toxiproxy: the child did not start in 60s"))
 	}
-	ch.api = "http://" + h.API
-	if ch.tc, err = toxiclient.New(ch.api, childOpts(s.token)...); err != nil {
+	// The caller's User-Agent, no redirect, no timeout but the context.
+	ch.tc, err = toxiclient.New(ch.api, httpjson.WithHTTPClient(&http.Client{}), httpjson.WithUserAgent(""),
+		httpjson.WithHeader(tokenHeader, s.token), httpjson.NoRedirects())
+	if err != nil {
 		return fail(err)
 	}
 	s.mu.Lock()
@@ -214,8 +208,6 @@ func (s *Server) createProxy(ch *child, p proxySpec) (string, error) {
 		// The raw error names the child's address: logged, not returned.
 		s.cfg.logger.Warn("toxiproxy: creating a proxy", "proxy", p.name, "err", err)
 		return "", fmt.Errorf("toxiproxy proxy %s on %s: toxiproxy did not answer", p.name, p.listen)
-	case px.Listen == "":
-		return "", fmt.Errorf("toxiproxy proxy %s on %s: no listen address in the answer", p.name, p.listen)
 	}
 	return px.Listen, nil
 }

@@ -59,7 +59,7 @@ type Proxy struct {
 }
 
 // DialerPrefix starts the name of every proxy the lab creates for a broker
-// as it first sees it (toxi.Dialer, kproxy): broker-<id>.
+// as it first sees it (kproxy): broker-<id>.
 const DialerPrefix = "broker-"
 
 // IsDialerProxy reports whether name is a proxy of the lab's dialer.

@@ -1,34 +1,58 @@
-package toxi
+package kproxy_test
 
 import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/conntest"
+	"github.com/prodlab/prodlab/internal/kproxy"
+	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/toxi/toxitest"
 )
+
+// echo serves an echo upstream on a free port until t ends.
+func echo(t *testing.T) string {
+	t.Helper()
+	ln := conntest.Listen(t)
+	conntest.Serve(t, ln, func(c net.Conn) { _, _ = io.Copy(c, c) })
+	return ln.Addr().String()
+}
+
+// dialer returns a relay in front of a new Toxiproxy, for DialContext.
+func dialer(t *testing.T, opts ...kproxy.Opt) (*kproxy.Relay, *toxi.Server) {
+	t.Helper()
+	s, err := toxi.New(toxi.Logger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	r, err := kproxy.New(s, append([]kproxy.Opt{kproxy.Logger(slog.New(slog.DiscardHandler))}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, s
+}
 
 // TestDialerOnce dials two brokers and a seed from 64 goroutines at once:
 // Toxiproxy ends up with exactly one proxy per address, named after the
 // broker's node id (or, for the seed no broker advertises, its address),
 // each forwarding to its address, and every connection echoes through it.
 func TestDialerOnce(t *testing.T) {
-	s := start(t)
 	b0, b1, seed := echo(t), echo(t), echo(t)
 	var lookups atomic.Int32
-	d, err := NewDialer(s, NodeIDs(func(context.Context) (map[string]int32, error) {
+	d, s := dialer(t, kproxy.NodeIDs(func(context.Context) (map[string]int32, error) {
 		lookups.Add(1)
 		return map[string]int32{b0: 0, b1: 1}, nil
 	}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	addrs := []string{b0, b1, seed}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
@@ -64,12 +88,7 @@ func TestDialerOnce(t *testing.T) {
 	if n := lookups.Load(); n != 3 {
 		t.Errorf("node ids looked up %d times, want once per address (3)", n)
 	}
-	front := httptest.NewServer(s.Routes())
-	defer front.Close()
-	tc, err := toxiclient.New(front.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tc, _ := toxitest.Client(t, s)
 	m, err := tc.Proxies(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -85,27 +104,23 @@ func TestDialerOnce(t *testing.T) {
 			t.Errorf("proxy %s = %+v, want one to %s", name, p, up)
 		}
 	}
-	if got := len(d.Proxies()); got != 3 {
-		t.Errorf("Dialer.Proxies lists %d, want 3", got)
+	if got := len(d.Brokers()); got != 3 {
+		t.Errorf("Relay.Brokers lists %d, want 3", got)
 	}
 }
 
-// TestDialerCap refuses a broker past the cap with ErrTooManyProxies, not
+// TestDialerCap refuses a broker past the cap with ErrTooManyBrokers, not
 // a connection around Toxiproxy, and keeps serving the others.
 func TestDialerCap(t *testing.T) {
-	s := start(t)
 	a, b := echo(t), echo(t)
-	d, err := NewDialer(s, MaxProxies(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, s := dialer(t, kproxy.MaxBrokers(1))
 	c, err := d.DialContext(t.Context(), "tcp", a)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
-	if _, err := d.DialContext(t.Context(), "tcp", b); !errors.Is(err, ErrTooManyProxies) {
-		t.Fatalf("dial past the cap = %v, want ErrTooManyProxies", err)
+	if _, err := d.DialContext(t.Context(), "tcp", b); !errors.Is(err, kproxy.ErrTooManyBrokers) {
+		t.Fatalf("dial past the cap = %v, want ErrTooManyBrokers", err)
 	}
 	if c, err = d.DialContext(t.Context(), "tcp", a); err != nil {
 		t.Fatalf("dial of the proxied broker after a refusal: %v", err)
@@ -119,7 +134,7 @@ func TestDialerCap(t *testing.T) {
 	if _, err := d.DialContext(t.Context(), "udp", a); err == nil {
 		t.Error("udp dial succeeded")
 	}
-	if _, err := NewDialer(s, MaxProxies(0)); err == nil {
-		t.Error("NewDialer took MaxProxies(0)")
+	if _, err := kproxy.New(s, kproxy.MaxBrokers(0)); err == nil {
+		t.Error("New took MaxBrokers(0)")
 	}
 }
