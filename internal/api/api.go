@@ -174,10 +174,16 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 // SendCreate validates a send, produces it and answers 200 (sync) or 202
 // (async).
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
+	s.send(w, r.URL.RawQuery, Foreign(r), r.Context().Done())
+}
+
+// send is SendCreate on a send's raw query; gone closes if the client
+// leaves.
+func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-chan struct{}) {
+	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}
 	w, done := s.observed(w, &ev)
 	defer done()
-	req, ferr := parseSend(r.URL.RawQuery, s.cfg.topic)
+	req, ferr := parseSend(query, s.cfg.topic)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
@@ -249,7 +255,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
 	case <-bound.C:
 		ev.RequestID = s.syncTimedOut(w, ev, answer)
-	case <-r.Context().Done(): // the client left: the send goes on
+	case <-gone: // the client left: the send goes on
 		s.finishLate(ev, "", answer, slog.LevelDebug, "sync send finished after the client left")
 	}
 }
@@ -335,10 +341,15 @@ func publicError(err error) string {
 
 // StatusShow reports the state of an async send.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
+	s.status(w, r.URL.RawQuery, Foreign(r))
+}
+
+// status is StatusShow on a raw query.
+func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
+	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: foreign}
 	w, done := s.observed(w, &ev)
 	defer done()
-	id, ferr := parseStatus(r.URL.RawQuery)
+	id, ferr := parseStatus(query)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
