@@ -304,17 +304,16 @@ func (s *Server) finishLate(ev Event, id string, answer <-chan prodlab.Delivery,
 // writeProduceError answers a send the engine refused.
 func (s *Server) writeProduceError(w http.ResponseWriter, err error) {
 	s.cfg.logger.Warn("send refused by the producer", "err", err)
-	for _, sentinel := range []struct {
-		err error
-		id  string
-	}{{prodlab.ErrBufferFull, "api.bufferFull"}, {prodlab.ErrClosed, "api.closed"}} {
-		if errors.Is(err, sentinel.err) {
-			w.Header().Set("Retry-After", "1")
-			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T(sentinel.id))
-			return
-		}
+	id := "api.closed"
+	switch {
+	case errors.Is(err, prodlab.ErrBufferFull):
+		id = "api.bufferFull"
+	case !errors.Is(err, prodlab.ErrClosed):
+		httpjson.Error(w, http.StatusInternalServerError, "", i18n.T("api.refused", "err", publicError(err)))
+		return
 	}
-	httpjson.Error(w, http.StatusInternalServerError, "", i18n.T("api.refused", "err", publicError(err)))
+	w.Header().Set("Retry-After", "1")
+	httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T(id))
 }
 
 // addrText matches what names a place in a client's error: a URL, an IP

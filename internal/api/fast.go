@@ -16,12 +16,8 @@ import (
 // whose client leaves goes on as with Routes(); its answer is dropped.
 func (s *Server) Fast(ctx *fasthttp.RequestCtx) bool {
 	path, query, _ := bytes.Cut(ctx.RequestURI(), []byte("?")) // raw, as net/http's RawQuery
-	var send bool
-	switch {
-	case string(path) == "/api/v1/send" && ctx.IsPost():
-		send = true
-	case string(path) == "/api/v1/status" && ctx.IsGet():
-	default:
+	send := string(path) == "/api/v1/send" && ctx.IsPost()
+	if !send && (string(path) != "/api/v1/status" || !ctx.IsGet()) {
 		return false
 	}
 	w := fastWriters.Get().(*fastWriter)

@@ -54,7 +54,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		kgo.ProducerLinger(cfg.Linger),
 		// A backstop: Produce refuses past MaxBuffered itself.
 		kgo.MaxBufferedRecords(cfg.MaxBuffered + 1024),
-		kgo.RecordPartitioner(partitioner{}),
+		kgo.RecordPartitioner(partitioner),
 		kgo.ConnIdleTimeout(cmp.Or(cfg.MaxIdle(), defaultConnMaxIdle)),
 		kgo.UnknownTopicRetries(2),
 		// kgo's metadata min age (5 s) stays: 500 ms failed TestAckLoss.
@@ -244,19 +244,12 @@ func (f *franz) Close() {
 
 // partitioner sends a record to the partition it asks for, if any, and
 // otherwise hashes its key with murmur2 as the Java client does.
-type partitioner struct{}
-
-func (partitioner) ForTopic(topic string) kgo.TopicPartitioner {
-	return topicPartitioner{kgo.StickyKeyPartitioner(nil).ForTopic(topic)}
-}
-
-type topicPartitioner struct{ keyed kgo.TopicPartitioner }
-
-func (topicPartitioner) RequiresConsistency(*kgo.Record) bool { return true }
-
-func (p topicPartitioner) Partition(r *kgo.Record, n int) int {
-	if r.Partition >= 0 && int(r.Partition) < n {
-		return int(r.Partition)
+var partitioner = kgo.BasicConsistentPartitioner(func(topic string) func(*kgo.Record, int) int {
+	keyed := kgo.StickyKeyPartitioner(nil).ForTopic(topic)
+	return func(r *kgo.Record, n int) int {
+		if r.Partition >= 0 && int(r.Partition) < n {
+			return int(r.Partition)
+		}
+		return keyed.Partition(r, n)
 	}
-	return p.keyed.Partition(r, n)
-}
+})
