@@ -17,6 +17,8 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/httpguard"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/status"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -192,16 +194,25 @@ func parseAPI(t testing.TB) (*fakeEngine, http.Handler) {
 	return eng, fakeRoutes(t, eng)
 }
 
-// fakeServer serves the routes of a Server over eng on a loopback port as
-// the lab does, until t ends, and returns its URL.
+// fakeServer serves a Server over eng on a loopback port with the lab's
+// server (lab.ServeAPI), until t ends, and returns its URL.
 func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) string {
 	t.Helper()
+	store, err := status.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := &lab.API{Server: newServer(t, eng, store, append([]api.Opt{api.Logger(logger)}, opts...)...), Store: store, Metrics: metrics.New(eng, store)}
+	guard, err := httpguard.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &fasthttp.Server{Handler: fakeRoutes(t, eng, opts...).(fastRoutes).fast}
-	go srv.Serve(ln)
+	srv, _ := lab.ServeAPI(ln, a, guard, 10*time.Second, time.Minute, logger)
 	t.Cleanup(func() { srv.Shutdown() })
 	return "http://" + ln.Addr().String()
 }
