@@ -9,11 +9,10 @@ import (
 )
 
 // Fast answers POST /api/v1/send and GET /api/v1/status on fasthttp as
-// Routes() does, and reports whether ctx was one of them. net/http costs
-// about two thirds of a send's CPU; these are the routes under load. The
-// caller has checked the request's host and origin, and passes only
-// requests without Origin or Sec-Fetch-Site: none is Foreign. A sync send
-// whose client leaves goes on as with Routes(); its answer is dropped.
+// Routes() does, and reports whether ctx was one of them. The caller
+// (httpguard's Guard.Fast) passes only requests of an allowed host without
+// Origin or Sec-Fetch-Site: none is Foreign. A sync send does not see its
+// client leave: it waits for its answer, within the sync bound.
 func (s *Server) Fast(ctx *fasthttp.RequestCtx) bool {
 	path, query, _ := bytes.Cut(ctx.RequestURI(), []byte("?")) // raw, as net/http's RawQuery
 	send := string(path) == "/api/v1/send" && ctx.IsPost()
