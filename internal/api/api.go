@@ -123,8 +123,12 @@ func (c cfg) check() error {
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/health", httpjson.Only(s.HealthShow, http.MethodGet, http.MethodHead))
-	mux.Handle("/api/v1/send", httpjson.Only(s.SendCreate, http.MethodPost))
-	mux.Handle("/api/v1/status", httpjson.Only(s.StatusShow, http.MethodGet, http.MethodHead))
+	mux.Handle("/api/v1/send", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
+		s.send(w, r.URL.RawQuery, Foreign(r), r.Context().Done())
+	}, http.MethodPost))
+	mux.Handle("/api/v1/status", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
+		s.status(w, r.URL.RawQuery, Foreign(r))
+	}, http.MethodGet, http.MethodHead))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, "", i18n.T("api.noEndpoint", "path", r.URL.Path))
 	})
@@ -171,14 +175,8 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("OK"))
 }
 
-// SendCreate validates a send, produces it and answers 200 (sync) or 202
-// (async).
-func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	s.send(w, r.URL.RawQuery, Foreign(r), r.Context().Done())
-}
-
-// send is SendCreate on a send's raw query; gone closes if the client
-// leaves.
+// send validates a send's raw query, produces it and answers 200 (sync) or
+// 202 (async); gone closes if the client leaves.
 func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-chan struct{}) {
 	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}
 	w, done := s.observed(w, &ev)
@@ -338,12 +336,7 @@ func publicError(err error) string {
 	return publicText(err.Error())
 }
 
-// StatusShow reports the state of an async send.
-func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	s.status(w, r.URL.RawQuery, Foreign(r))
-}
-
-// status is StatusShow on a raw query.
+// status reports the state of an async send, from a raw query.
 func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
 	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: foreign}
 	w, done := s.observed(w, &ev)
