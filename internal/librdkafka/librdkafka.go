@@ -120,22 +120,13 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	plainCfg := maps.Clone(common)
-	plainCfg["client.id"] = "prodlab-plain"
-	plainCfg["enable.idempotence"] = false
-	plainCfg["acks"] = cfg.AcksPlain
-	plainCfg["retries"] = cfg.Retries
-	idemCfg := maps.Clone(common)
-	idemCfg["client.id"] = "prodlab-idempotent"
-	for k, v := range secCommon {
-		plainCfg[k], idemCfg[k] = v, v
-	}
-	for k, v := range secPlain {
-		plainCfg[k] = v
-	}
-	idemCfg["enable.idempotence"] = true
-	idemCfg["acks"] = "all"
+	plainCfg, idemCfg := maps.Clone(common), maps.Clone(common)
+	maps.Copy(plainCfg, kafka.ConfigMap{"client.id": "prodlab-plain", "enable.idempotence": false, "acks": cfg.AcksPlain, "retries": cfg.Retries})
 	// retries stays at its idempotent default: until message.timeout.ms.
+	maps.Copy(idemCfg, kafka.ConfigMap{"client.id": "prodlab-idempotent", "enable.idempotence": true, "acks": "all"})
+	maps.Copy(plainCfg, secCommon) // security settings, and a client.id given
+	maps.Copy(idemCfg, secCommon)
+	maps.Copy(plainCfg, secPlain)
 
 	logger := cfg.Logger
 	if logger == nil {
