@@ -6,13 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/lab"
@@ -93,16 +91,7 @@ func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{
-		Handler:           guard.Wrap(a.Handler()),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      c.producer.DeliveryTimeout + api.SyncMargin + 10*time.Second, // past the 504 of a sync send
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	hs, served := lab.ServeAPI(ln, a, guard, 30*time.Second, 2*time.Minute, logger)
 	logger.Info("producer API listening", "engine", c.engine, "addr", ln.Addr().String(), "bootstrap", c.producer.Bootstrap, "client", c.producer.Client)
 	select {
 	case <-ctx.Done():
@@ -111,7 +100,7 @@ func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if serr := hs.Shutdown(closeCtx); serr != nil && err == nil {
+	if serr := hs.ShutdownWithContext(closeCtx); serr != nil && err == nil {
 		err = serr
 	}
 	if ferr := a.Engine.Flush(closeCtx); ferr != nil && err == nil {

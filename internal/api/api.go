@@ -123,8 +123,12 @@ func (c cfg) check() error {
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/health", httpjson.Only(s.HealthShow, http.MethodGet, http.MethodHead))
-	mux.Handle("/api/v1/send", httpjson.Only(s.SendCreate, http.MethodPost))
-	mux.Handle("/api/v1/status", httpjson.Only(s.StatusShow, http.MethodGet, http.MethodHead))
+	mux.Handle("/api/v1/send", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
+		s.send(w, r.URL.RawQuery, Foreign(r), r.Context().Done())
+	}, http.MethodPost))
+	mux.Handle("/api/v1/status", httpjson.Only(func(w http.ResponseWriter, r *http.Request) {
+		s.status(w, r.URL.RawQuery, Foreign(r))
+	}, http.MethodGet, http.MethodHead))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, "", i18n.T("api.noEndpoint", "path", r.URL.Path))
 	})
@@ -171,13 +175,13 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("OK"))
 }
 
-// SendCreate validates a send, produces it and answers 200 (sync) or 202
-// (async).
-func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
+// send validates a send's raw query, produces it and answers 200 (sync) or
+// 202 (async); gone closes if the client leaves.
+func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-chan struct{}) {
+	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}
 	w, done := s.observed(w, &ev)
 	defer done()
-	req, ferr := parseSend(r.URL.RawQuery, s.cfg.topic)
+	req, ferr := parseSend(query, s.cfg.topic)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
@@ -249,7 +253,7 @@ func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
 	case <-bound.C:
 		ev.RequestID = s.syncTimedOut(w, ev, answer)
-	case <-r.Context().Done(): // the client left: the send goes on
+	case <-gone: // the client left: the send goes on
 		s.finishLate(ev, "", answer, slog.LevelDebug, "sync send finished after the client left")
 	}
 }
@@ -298,17 +302,16 @@ func (s *Server) finishLate(ev Event, id string, answer <-chan prodlab.Delivery,
 // writeProduceError answers a send the engine refused.
 func (s *Server) writeProduceError(w http.ResponseWriter, err error) {
 	s.cfg.logger.Warn("send refused by the producer", "err", err)
-	for _, sentinel := range []struct {
-		err error
-		id  string
-	}{{prodlab.ErrBufferFull, "api.bufferFull"}, {prodlab.ErrClosed, "api.closed"}} {
-		if errors.Is(err, sentinel.err) {
-			w.Header().Set("Retry-After", "1")
-			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T(sentinel.id))
-			return
-		}
+	id := "api.closed"
+	switch {
+	case errors.Is(err, prodlab.ErrBufferFull):
+		id = "api.bufferFull"
+	case !errors.Is(err, prodlab.ErrClosed):
+		httpjson.Error(w, http.StatusInternalServerError, "", i18n.T("api.refused", "err", publicError(err)))
+		return
 	}
-	httpjson.Error(w, http.StatusInternalServerError, "", i18n.T("api.refused", "err", publicError(err)))
+	w.Header().Set("Retry-After", "1")
+	httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T(id))
 }
 
 // addrText matches what names a place in a client's error: a URL, an IP
@@ -333,12 +336,12 @@ func publicError(err error) string {
 	return publicText(err.Error())
 }
 
-// StatusShow reports the state of an async send.
-func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
-	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: Foreign(r)}
+// status reports the state of an async send, from a raw query.
+func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
+	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: foreign}
 	w, done := s.observed(w, &ev)
 	defer done()
-	id, ferr := parseStatus(r.URL.RawQuery)
+	id, ferr := parseStatus(query)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return

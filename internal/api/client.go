@@ -72,16 +72,11 @@ type SendParams struct {
 
 func (p SendParams) query() url.Values {
 	q := url.Values{}
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
+	for _, kv := range [][2]string{{"mode", string(p.Mode)}, {"sendMode", string(p.SendMode)}, {"eventId", p.EventID}, {"key", p.Key}, {"topic", p.Topic}} {
+		if kv[1] != "" {
+			q.Set(kv[0], kv[1])
 		}
 	}
-	set("mode", string(p.Mode))
-	set("sendMode", string(p.SendMode))
-	set("eventId", p.EventID)
-	set("key", p.Key)
-	set("topic", p.Topic)
 	if p.Partition != nil {
 		q.Set("partition", strconv.Itoa(int(*p.Partition)))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -11,8 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/httpguard"
+	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/metrics"
 	"github.com/prodlab/prodlab/internal/status"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -129,7 +135,8 @@ func (f *fakeEngine) waitHeld(t testing.TB, n int) {
 	}
 }
 
-// fakeRoutes returns the routes of a Server over eng, its logs discarded.
+// fakeRoutes returns the routes of a Server over eng, its logs discarded:
+// Routes(), and the fasthttp handler the lab serves, which serve uses.
 func fakeRoutes(t testing.TB, eng *fakeEngine, opts ...api.Opt) http.Handler {
 	t.Helper()
 	store, err := status.New()
@@ -137,7 +144,38 @@ func fakeRoutes(t testing.TB, eng *fakeEngine, opts ...api.Opt) http.Handler {
 		t.Fatal(err)
 	}
 	opts = append([]api.Opt{api.Logger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
-	return newServer(t, eng, store, opts...).Routes()
+	srv := newServer(t, eng, store, opts...)
+	guard, err := httpguard.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fastRoutes{srv.Routes(), guard.Fast(srv.Fast, srv.Routes())}
+}
+
+// fastRoutes is a Server's Routes() and the guarded fasthttp handler in
+// front of them, as the lab serves it.
+type fastRoutes struct {
+	http.Handler
+	fast fasthttp.RequestHandler
+}
+
+// serveFast runs one request through h in process and returns its answer
+// as a recorder.
+func (h fastRoutes) serveFast(method, target string) *httptest.ResponseRecorder {
+	var req fasthttp.Request
+	req.Header.SetMethod(method)
+	req.SetRequestURI(target)
+	req.Header.SetHost("127.0.0.1")
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, nil, nil)
+	h.fast(&ctx)
+	w := httptest.NewRecorder()
+	for k, v := range ctx.Response.Header.All() {
+		w.Header().Add(string(k), string(v))
+	}
+	w.WriteHeader(ctx.Response.StatusCode())
+	_, _ = w.Write(ctx.Response.Body())
+	return w
 }
 
 // newServer is api.New, failing t on error.
@@ -156,10 +194,25 @@ func parseAPI(t testing.TB) (*fakeEngine, http.Handler) {
 	return eng, fakeRoutes(t, eng)
 }
 
-// fakeServer serves the routes of a Server over eng until t ends.
-func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) *httptest.Server {
+// fakeServer serves a Server over eng on a loopback port with the lab's
+// server (lab.ServeAPI), until t ends, and returns its URL.
+func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) string {
 	t.Helper()
-	srv := httptest.NewServer(fakeRoutes(t, eng, opts...))
-	t.Cleanup(srv.Close)
-	return srv
+	store, err := status.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := &lab.API{Server: newServer(t, eng, store, append([]api.Opt{api.Logger(logger)}, opts...)...), Store: store, Metrics: metrics.New(eng, store)}
+	guard, err := httpguard.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := lab.ServeAPI(ln, a, guard, 10*time.Second, time.Minute, logger)
+	t.Cleanup(func() { srv.Shutdown() })
+	return "http://" + ln.Addr().String()
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/metrics"
@@ -14,9 +16,10 @@ import (
 	"github.com/prodlab/prodlab/internal/status"
 )
 
-// BenchmarkSendObserved measures a sync send through Routes() over the
-// fake engine, bare and with the lab's two observers (metrics and the
-// progress record), side by side: the cost of api.Observe on the hot path.
+// BenchmarkSendObserved measures a sync send through Routes(), and through
+// the lab's fasthttp handler (/fasthttp), over the fake engine, bare and
+// with the lab's two observers (metrics and the progress record), side by
+// side: the cost of api.Observe on the hot path.
 func BenchmarkSendObserved(b *testing.B) {
 	store, err := status.New()
 	if err != nil {
@@ -51,6 +54,31 @@ func BenchmarkSendObserved(b *testing.B) {
 				}
 				if i%4096 == 0 {
 					eng.take() // keep the fake's record of sends bounded
+				}
+			}
+		})
+		// The same send on the fasthttp handler the lab serves, one
+		// request context reused as fasthttp's server does.
+		b.Run(c.name+"/fasthttp", func(b *testing.B) {
+			h := fakeRoutes(b, eng, c.opts...).(fastRoutes)
+			var (
+				req fasthttp.Request
+				ctx fasthttp.RequestCtx
+			)
+			req.Header.SetMethod("POST")
+			req.Header.SetHost("127.0.0.1")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				req.SetRequestURI("/api/v1/send?mode=plain&eventId=e" + strconv.Itoa(i) + "&key=k" + strconv.Itoa(i%64))
+				ctx.Init(&req, nil, nil)
+				h.fast(&ctx)
+				if ctx.Response.StatusCode() != 200 {
+					b.Fatalf("answer %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+				}
+				if i%4096 == 0 {
+					eng.take()
 				}
 			}
 		})

@@ -53,7 +53,7 @@ func TestSyncBoundAnswers504(t *testing.T) {
 	const bound = 300 * time.Millisecond
 	srv := fakeServer(t, eng, api.SyncTimeout(bound))
 	start := time.Now()
-	code, body, raw := post(t, srv.URL+"/api/v1/send?mode=idempotent&sendMode=sync&eventId=slow-1")
+	code, body, raw := post(t, srv+"/api/v1/send?mode=idempotent&sendMode=sync&eventId=slow-1")
 	took := time.Since(start)
 	labtest.CheckError(t, code, []byte(raw), http.StatusGatewayTimeout, "")
 	if took < bound || took > bound+2*time.Second {
@@ -63,7 +63,7 @@ func TestSyncBoundAnswers504(t *testing.T) {
 	if id == "" || body["eventId"] != "slow-1" {
 		t.Fatalf("504 body lacks requestId or eventId: %s", raw)
 	}
-	if code, st, raw := get(t, srv.URL+"/api/v1/status?requestId="+id); code != 200 || st["state"] != "PENDING" {
+	if code, st, raw := get(t, srv+"/api/v1/status?requestId="+id); code != 200 || st["state"] != "PENDING" {
 		t.Fatalf("status before the delivery = %d %s, want PENDING", code, raw)
 	}
 	if n := eng.release(prodlab.Delivery{Topic: prodlab.DefaultTopic, Partition: 2, Offset: 41}); n != 1 {
@@ -73,7 +73,7 @@ func TestSyncBoundAnswers504(t *testing.T) {
 	defer cancel()
 	var st map[string]any
 	err := labtest.Eventually(ctx, func() bool {
-		_, st, _ = get(t, srv.URL+"/api/v1/status?requestId="+id)
+		_, st, _ = get(t, srv+"/api/v1/status?requestId="+id)
 		return st["state"] != "PENDING"
 	})
 	if err != nil || st["state"] != "OK" || st["partition"] != float64(2) || st["offset"] != float64(41) {
@@ -87,7 +87,7 @@ func TestSyncBoundAnswers504(t *testing.T) {
 func TestStaleCountServed(t *testing.T) {
 	eng := &fakeEngine{meta: threePartitions}
 	srv := fakeServer(t, eng, api.MetadataTTL(time.Millisecond), api.LookupTimeout(time.Minute))
-	send := srv.URL + "/api/v1/send?mode=plain&sendMode=sync&eventId=e&partition=2"
+	send := srv + "/api/v1/send?mode=plain&sendMode=sync&eventId=e&partition=2"
 	if code, _, raw := post(t, send); code != 200 {
 		t.Fatalf("first send = %d %s", code, raw)
 	}
@@ -144,12 +144,12 @@ func TestNotFoundOnlyWhenBrokerSaysSo(t *testing.T) {
 		return 0, errors.New("i/o timeout")
 	})
 	srv := fakeServer(t, eng)
-	code, _, raw := post(t, srv.URL+"/api/v1/send?mode=plain&eventId=e&topic=gone")
+	code, _, raw := post(t, srv+"/api/v1/send?mode=plain&eventId=e&topic=gone")
 	labtest.CheckError(t, code, []byte(raw), 404, "topic")
-	if code, _, raw := post(t, srv.URL+"/api/v1/send?mode=plain&eventId=e&topic=slow"); code != 200 {
+	if code, _, raw := post(t, srv+"/api/v1/send?mode=plain&eventId=e&topic=slow"); code != 200 {
 		t.Fatalf("send with unreadable metadata = %d %s, want 200", code, raw)
 	}
-	code, _, raw = post(t, srv.URL+"/api/v1/send?mode=plain&eventId=e&topic=slow&partition=1")
+	code, _, raw = post(t, srv+"/api/v1/send?mode=plain&eventId=e&topic=slow&partition=1")
 	labtest.CheckError(t, code, []byte(raw), 503, "")
 }
 
@@ -158,7 +158,7 @@ func TestNotFoundOnlyWhenBrokerSaysSo(t *testing.T) {
 func TestDeletedTopicDropsCount(t *testing.T) {
 	eng := &fakeEngine{meta: threePartitions}
 	srv := fakeServer(t, eng, api.MetadataTTL(time.Millisecond))
-	send := srv.URL + "/api/v1/send?mode=plain&eventId=e"
+	send := srv + "/api/v1/send?mode=plain&eventId=e"
 	if code, _, raw := post(t, send); code != 200 {
 		t.Fatalf("send = %d %s", code, raw)
 	}

@@ -18,9 +18,20 @@ import (
 	"github.com/prodlab/prodlab/internal/labtest"
 )
 
-// serveParse runs one request through h with a deadline.
+// serve runs one request through h with a deadline: through fasthttp
+// when h is a fakeRoutes'.
 func serve(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {
 	t.Helper()
+	if fh, ok := h.(fastRoutes); ok {
+		got := make(chan *httptest.ResponseRecorder, 1)
+		go func() { got <- fh.serveFast(method, target) }()
+		select {
+		case w := <-got:
+			return w
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s %s: no answer within 5s", method, target)
+		}
+	}
 	r := httptest.NewRequest(method, "http://127.0.0.1/", nil)
 	path, raw, _ := strings.Cut(target, "?")
 	r.URL.Path, r.URL.RawQuery, r.RequestURI = path, raw, target

@@ -22,11 +22,11 @@ import (
 // franz is the engine over franz-go's kgo; keys are hashed with murmur2,
 // as the Java client does.
 type franz struct {
-	prod     [2]producer          // plain, idempotent
-	meta     *Metadata            // answers Partitions
-	reg      *prometheus.Registry // kprom metrics of both producers
-	delivery time.Duration
-	max      int64
+	prod      [2]producer          // plain, idempotent
+	*Metadata                      // answers Partitions
+	reg       *prometheus.Registry // kprom metrics of both producers
+	delivery  time.Duration
+	max       int64
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -54,7 +54,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		kgo.ProducerLinger(cfg.Linger),
 		// A backstop: Produce refuses past MaxBuffered itself.
 		kgo.MaxBufferedRecords(cfg.MaxBuffered + 1024),
-		kgo.RecordPartitioner(partitioner{}),
+		kgo.RecordPartitioner(partitioner),
 		kgo.ConnIdleTimeout(cmp.Or(cfg.MaxIdle(), defaultConnMaxIdle)),
 		kgo.UnknownTopicRetries(2),
 		// kgo's metadata min age (5 s) stays: 500 ms failed TestAckLoss.
@@ -95,7 +95,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 			return nil, err
 		}
 	}
-	f := &franz{meta: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
+	f := &franz{Metadata: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
 	f.prod[0].cl, f.prod[1].cl = plain, idem
 	return f, nil
 }
@@ -200,10 +200,6 @@ func (p *producer) purge(topic string, queued time.Time) {
 // maxTopicsPurged bounds a producer's memory of purged topics.
 const maxTopicsPurged = 1024
 
-func (f *franz) Partitions(ctx context.Context, topic string) (int32, error) {
-	return f.meta.Partitions(ctx, topic)
-}
-
 func (f *franz) Ready(ctx context.Context) error {
 	if err := f.prod[0].cl.Ping(ctx); err != nil {
 		return fmt.Errorf("franz: brokers unreachable: %w", err)
@@ -239,24 +235,17 @@ func (f *franz) Close() {
 	f.mu.Unlock()
 	f.prod[0].cl.Close()
 	f.prod[1].cl.Close()
-	f.meta.Close()
+	f.Metadata.Close()
 }
 
 // partitioner sends a record to the partition it asks for, if any, and
 // otherwise hashes its key with murmur2 as the Java client does.
-type partitioner struct{}
-
-func (partitioner) ForTopic(topic string) kgo.TopicPartitioner {
-	return topicPartitioner{kgo.StickyKeyPartitioner(nil).ForTopic(topic)}
-}
-
-type topicPartitioner struct{ keyed kgo.TopicPartitioner }
-
-func (topicPartitioner) RequiresConsistency(*kgo.Record) bool { return true }
-
-func (p topicPartitioner) Partition(r *kgo.Record, n int) int {
-	if r.Partition >= 0 && int(r.Partition) < n {
-		return int(r.Partition)
+var partitioner = kgo.BasicConsistentPartitioner(func(topic string) func(*kgo.Record, int) int {
+	keyed := kgo.StickyKeyPartitioner(nil).ForTopic(topic)
+	return func(r *kgo.Record, n int) int {
+		if r.Partition >= 0 && int(r.Partition) < n {
+			return int(r.Partition)
+		}
+		return keyed.Partition(r, n)
 	}
-	return p.keyed.Partition(r, n)
-}
+})

@@ -60,11 +60,7 @@ func (k kgoLogger) Level() kgo.LogLevel {
 }
 
 func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
-	logKgo(k.l, level, msg, keyvals)
-}
-
-func logKgo(l *slog.Logger, level kgo.LogLevel, msg string, keyvals []any) {
-	lvl := slog.LevelWarn
+	l, lvl := k.l, slog.LevelWarn
 	if level == kgo.LogLevelError {
 		lvl = slog.LevelError
 	}

@@ -18,10 +18,10 @@ func TestKgoWarningsTranslated(t *testing.T) {
 	l := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sasl := "read from broker errored, killing connection after 0 successful responses (is SASL missing?)"
 	for i := 0; i < 5; i++ { // repeats within quietFor print once
-		logKgo(l, kgo.LogLevelWarn, sasl, []any{"req", "Produce", "addr", "127.0.0.1:29093", "broker", "1", "err", io.EOF})
+		kgoLogger{l}.Log(kgo.LogLevelWarn, sasl, "req", "Produce", "addr", "127.0.0.1:29093", "broker", "1", "err", io.EOF)
 	}
-	logKgo(l, kgo.LogLevelWarn, "unable to open connection to broker", []any{"addr", "127.0.0.1:29093", "broker", "1", "err", errors.New("dial tcp 127.0.0.1:29093: connect: connection refused")})
-	logKgo(l, kgo.LogLevelWarn, "something else entirely", []any{"err", io.EOF})
+	kgoLogger{l}.Log(kgo.LogLevelWarn, "unable to open connection to broker", "addr", "127.0.0.1:29093", "broker", "1", "err", errors.New("dial tcp 127.0.0.1:29093: connect: connection refused"))
+	kgoLogger{l}.Log(kgo.LogLevelWarn, "something else entirely", "err", io.EOF)
 	var shown []string
 	for _, s := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		if !strings.Contains(s, " level=DEBUG ") {

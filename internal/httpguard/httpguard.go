@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
@@ -127,6 +130,22 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 		}
 		inner.ServeHTTP(w, r)
 	})
+}
+
+// Fast serves h behind the guard on fasthttp, through Wrap, except that
+// native answers first, straight on fasthttp, the requests that Wrap would
+// pass unchanged and that carry no browser header: an allowed Host, no
+// Origin, no Sec-Fetch-Site. native reports whether it answered.
+func (g *Guard) Fast(native func(*fasthttp.RequestCtx) bool, h http.Handler) fasthttp.RequestHandler {
+	slow := fasthttpadaptor.NewFastHTTPHandler(g.Wrap(h))
+	return func(ctx *fasthttp.RequestCtx) {
+		hdr := &ctx.Request.Header
+		if len(hdr.Peek("Origin")) == 0 && len(hdr.Peek("Sec-Fetch-Site")) == 0 && g.Allowed(string(hdr.Host())) && native(ctx) {
+			ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+			return
+		}
+		slow(ctx)
+	}
 }
 
 // hostOnly returns the normalized host of a Host header, without its port.

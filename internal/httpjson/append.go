@@ -62,10 +62,12 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// WriteRaw writes body, JSON already encoded and ending in a newline as
-// Write's, with Write's headers and status code.
+// WriteRaw writes body, JSON already encoded and ending in a newline, with
+// status code; answers are never cached.
 func WriteRaw(w http.ResponseWriter, code int, body []byte) {
 	h := w.Header()
+	// Shared, never-mutated values: Header.Set would allocate a slice per
+	// answer, and net/http copies the header when it writes it.
 	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
 	w.WriteHeader(code)
 	_, _ = w.Write(body)

@@ -31,12 +31,8 @@ var (
 
 // Write writes v as JSON with status code; answers are never cached.
 func Write(w http.ResponseWriter, code int, v any) {
-	h := w.Header()
-	// Shared, never-mutated values: Header.Set would allocate a slice per
-	// answer, and net/http copies the header when it writes it.
-	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	b, _ := json.Marshal(v) // what json.Encoder writes, but its newline
+	WriteRaw(w, code, append(b, '\n'))
 }
 
 // Only restricts h to methods, answering 405 with an Allow header and a JSON

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/api"
@@ -51,7 +53,7 @@ type Lab struct {
 	// What the lab serves.
 	toxiURL  string
 	apis     []*API
-	servers  []*http.Server // producer APIs
+	servers  []*fasthttp.Server // producer APIs
 	console  *consoleServer
 	progress atomic.Pointer[progress.Recorder]
 	shut     bool // engines flushed and closed
@@ -248,7 +250,13 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		a.Engine.Close()
 		return nil, fmt.Errorf("%s api: %w", name, err)
 	}
-	l.servers = append(l.servers, l.serve(ln, a.Handler()))
+	srv, served := ServeAPI(ln, a, l.guard, l.cfg.ReadTimeout, l.cfg.IdleTimeout, l.cfg.Logger)
+	go func() {
+		if err := <-served; err != nil {
+			l.cfg.Logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+	l.servers = append(l.servers, srv)
 	a.URL = "http://" + ln.Addr().String()
 	return a, nil
 }
@@ -274,6 +282,20 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 		return nil, err
 	}
 	return &API{Engine: eng, Server: srv, Store: store, Metrics: m}, nil
+}
+
+// ServeAPI serves a on ln behind guard, on fasthttp: its send and status
+// routes natively (api.Server.Fast), every other request through Handler.
+// read bounds reading a request and idle a keep-alive wait; headers and
+// body are bounded at 64 KiB. served gets Serve's error, nil after
+// ShutdownWithContext, which waits for every request it accepted.
+func ServeAPI(ln net.Listener, a *API, guard *httpguard.Guard, read, idle time.Duration, log *slog.Logger) (_ *fasthttp.Server, served <-chan error) {
+	s := &fasthttp.Server{Handler: guard.Fast(a.Server.Fast, a.Handler()), ReadTimeout: read, WriteTimeout: writeMargin,
+		IdleTimeout: idle, ReadBufferSize: 64 << 10, MaxRequestBodySize: 64 << 10, NoDefaultServerHeader: true,
+		CloseOnShutdown: true, Logger: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	return s, done
 }
 
 // writeMargin is how much longer than the delivery timeout an answer may
@@ -366,7 +388,7 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 		wg.Go(func() {
 			sctx, cancel := context.WithTimeout(ctx, budget)
 			defer cancel()
-			fail(s.Shutdown(sctx))
+			fail(s.ShutdownWithContext(sctx))
 		})
 	}
 	wg.Wait()

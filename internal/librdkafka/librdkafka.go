@@ -27,14 +27,14 @@ import (
 // library most non-JVM clients wrap. Keys are hashed with murmur2, as the
 // Java client does.
 type librdkafka struct {
-	prod      [2]*rdProducer  // plain, idempotent; the latter is replaced after a fatal error, under mu
-	meta      *franz.Metadata // answers Partitions
-	delivery  time.Duration
-	idemCfg   kafka.ConfigMap // to build a new idempotent producer
-	log       *slog.Logger
-	renewals  sync.WaitGroup // idempotent producers being replaced
-	lastRenew time.Time      // guarded by renewMu
-	renewMu   sync.Mutex     // one renewal at a time
+	prod            [2]*rdProducer // plain, idempotent; the latter is replaced after a fatal error, under mu
+	*franz.Metadata                // answers Partitions
+	delivery        time.Duration
+	idemCfg         kafka.ConfigMap // to build a new idempotent producer
+	log             *slog.Logger
+	renewals        sync.WaitGroup // idempotent producers being replaced
+	lastRenew       time.Time      // guarded by renewMu
+	renewMu         sync.Mutex     // one renewal at a time
 
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
@@ -120,22 +120,13 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	plainCfg := maps.Clone(common)
-	plainCfg["client.id"] = "prodlab-plain"
-	plainCfg["enable.idempotence"] = false
-	plainCfg["acks"] = cfg.AcksPlain
-	plainCfg["retries"] = cfg.Retries
-	idemCfg := maps.Clone(common)
-	idemCfg["client.id"] = "prodlab-idempotent"
-	for k, v := range secCommon {
-		plainCfg[k], idemCfg[k] = v, v
-	}
-	for k, v := range secPlain {
-		plainCfg[k] = v
-	}
-	idemCfg["enable.idempotence"] = true
-	idemCfg["acks"] = "all"
+	plainCfg, idemCfg := maps.Clone(common), maps.Clone(common)
+	maps.Copy(plainCfg, kafka.ConfigMap{"client.id": "prodlab-plain", "enable.idempotence": false, "acks": cfg.AcksPlain, "retries": cfg.Retries})
 	// retries stays at its idempotent default: until message.timeout.ms.
+	maps.Copy(idemCfg, kafka.ConfigMap{"client.id": "prodlab-idempotent", "enable.idempotence": true, "acks": "all"})
+	maps.Copy(plainCfg, secCommon) // security settings, and a client.id given
+	maps.Copy(idemCfg, secCommon)
+	maps.Copy(plainCfg, secPlain)
 
 	logger := cfg.Logger
 	if logger == nil {
@@ -158,7 +149,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		idem.close()
 		return nil, err
 	}
-	l.prod, l.meta = [2]*rdProducer{plain, idem}, meta
+	l.prod, l.Metadata = [2]*rdProducer{plain, idem}, meta
 	return l, nil
 }
 
@@ -403,29 +394,16 @@ func (p *rdProducer) drainLogs() {
 	for {
 		select {
 		case e := <-p.logs:
-			p.log.Log(context.Background(), syslogLevel(e.Level), "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
+			p.log.Log(context.Background(), syslogLevels[min(max(e.Level, 0), 7)], "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
 		case <-p.evDone:
 			return
 		}
 	}
 }
 
-// syslogLevel maps a syslog severity, as librdkafka logs, to slog.
-func syslogLevel(l int) slog.Level {
-	switch {
-	case l <= 3:
-		return slog.LevelError
-	case l == 4:
-		return slog.LevelWarn
-	case l <= 6:
-		return slog.LevelInfo
-	}
-	return slog.LevelDebug
-}
-
-func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
-	return l.meta.Partitions(ctx, topic)
-}
+// syslogLevels maps a syslog severity (0-7), as librdkafka logs, to slog.
+var syslogLevels = [8]slog.Level{slog.LevelError, slog.LevelError, slog.LevelError, slog.LevelError,
+	slog.LevelWarn, slog.LevelInfo, slog.LevelInfo, slog.LevelDebug}
 
 // Ready checks that the brokers answer a metadata request, then waits until
 // the idempotent producer's statistics report an assigned producer id.
@@ -480,7 +458,7 @@ func (l *librdkafka) Close() {
 	}
 	wg.Wait()
 	l.renewals.Wait()
-	l.meta.Close()
+	l.Metadata.Close()
 }
 
 func (p *rdProducer) close() {
