@@ -60,6 +60,7 @@ type Client struct {
 	cl    *kgo.Client
 	adm   *kadm.Client
 	dials *dialHook
+	opts  []kgo.Opt // the dial hook and timeout of every client made
 }
 
 // New returns a client on the direct path p, which must have a
@@ -76,18 +77,13 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	if c.cfg.timeout <= 0 {
 		return nil, errf(ErrInvalid, "Timeout must be > 0, got %s", c.cfg.timeout)
 	}
-	cl, err := c.newKgo()
+	c.opts = []kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}
+	cl, err := c.path.Client(c.opts...)
 	if err != nil {
 		return nil, err
 	}
 	c.cl, c.adm = cl, kadm.NewClient(cl)
 	return c, nil
-}
-
-// newKgo returns a client on c's path with its dial hooks and timeout,
-// then opts.
-func (c *Client) newKgo(opts ...kgo.Opt) (*kgo.Client, error) {
-	return c.path.Client(append([]kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}, opts...)...)
 }
 
 // Close closes the client.

@@ -197,7 +197,7 @@ func (c *Client) roll(ctx context.Context, topic string, p int32) (Record, error
 	kr := &kgo.Record{Topic: topic, Partition: p, Key: []byte(RollKey), Value: v, Timestamp: now,
 		Headers: []kgo.RecordHeader{{Key: prodlab.HeaderEventID, Value: []byte("segment-roll")}}}
 	// Uncompressed, so that the embedded broker sees the key (broker.CompactOnKey).
-	cl, err := c.newKgo(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	cl, err := c.path.Client(append(c.opts, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchCompression(kgo.NoCompression()))...)
 	if err != nil {
 		return Record{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -73,27 +74,25 @@ type Reader struct {
 // NewReader returns a reader of topic from the offsets in from, up to
 // the offsets in to (excluded) or, with to nil, without end. opts go to
 // its kgo client after the reader's own (a 100ms FetchMaxWait).
-func (p *Path) NewReader(topic string, from map[int32]kgo.Offset, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
-	next := map[int32]int64{}
-	for part, o := range from {
-		next[part] = max(o.EpochOffset().Offset, 0)
-	}
+func (p *Path) NewReader(topic string, from, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
+	offs := map[int32]kgo.Offset{}
 	var left map[int32]int64
 	if to != nil {
 		left = map[int32]int64{}
-		for part := range from {
-			if to[part] > next[part] {
-				left[part] = to[part]
-			}
+	}
+	for part, o := range from {
+		offs[part] = kgo.NewOffset().At(o)
+		if to != nil && to[part] > o {
+			left[part] = to[part]
 		}
 	}
 	cl, err := p.Client(append([]kgo.Opt{
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
 		kgo.FetchMaxWait(100 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{cl: cl, topic: topic, next: next, to: left}, nil
+	return &Reader{cl: cl, topic: topic, next: maps.Clone(from), to: left}, nil
 }
 
 // Done reports whether a reader with an end has read every partition to it.
@@ -143,16 +142,7 @@ func (r *Reader) Close() { r.cl.Close() }
 // (excluded), in offset order within a partition, until all are read, ctx
 // ends or fn fails.
 func (p *Path) Range(ctx context.Context, topic string, from, to map[int32]int64, fn func(*kgo.Record) error) error {
-	offs := map[int32]kgo.Offset{}
-	for part, o := range from {
-		if to[part] > o {
-			offs[part] = kgo.NewOffset().At(o)
-		}
-	}
-	if len(offs) == 0 {
-		return nil
-	}
-	r, err := p.NewReader(topic, offs, to)
+	r, err := p.NewReader(topic, from, to)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -161,18 +162,10 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	if err == nil {
 		err = ps.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": v.latency().Milliseconds(), "jitter": 0})
 	}
-	if err != nil {
-		_ = ps.RemoveToxic(ToxicName)
+	if err != nil { // AddToxic left it on no proxy
 		return fail("%v", err)
 	}
-	toxic := true
-	remove := func() error {
-		if !toxic {
-			return nil
-		}
-		toxic = false
-		return ps.RemoveToxic(ToxicName)
-	}
+	remove := sync.OnceValue(func() error { return ps.RemoveToxic(ToxicName) })
 	defer func() {
 		if err := remove(); err != nil && res.Err == "" {
 			res.Err = res.Name() + ": " + err.Error()

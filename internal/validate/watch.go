@@ -26,11 +26,7 @@ type watch struct {
 // startWatch counts the copies of eventID's send (Copies) in topic from
 // the offsets in from, on the direct path p.
 func startWatch(p *direct.Path, topic, eventID string, from map[int32]int64) (*watch, error) {
-	offs := map[int32]kgo.Offset{}
-	for part, o := range from {
-		offs[part] = kgo.NewOffset().At(o)
-	}
-	r, err := p.NewReader(topic, offs, nil)
+	r, err := p.NewReader(topic, from, nil)
 	if err != nil {
 		return nil, err
 	}
