@@ -165,10 +165,8 @@ func (c *Client) snapshot(ctx context.Context, topic, key string) (CompactionSta
 		switch {
 		case r.Key != nil && *r.Key == key:
 			st.Versions = append(st.Versions, r)
-		case r.Key != nil:
-			if o, ok := others[*r.Key]; !ok || r.Partition != o.Partition || r.Offset > o.Offset {
-				others[*r.Key] = r
-			}
+		case r.Key != nil: // the read hands a partition's records in offset order
+			others[*r.Key] = r
 		}
 		return nil
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -44,7 +45,7 @@ type request struct {
 
 // row is one API × mode while it runs.
 type row struct {
-	api  API
+	api  target.API
 	c    *api.Client
 	mode prodlab.Mode
 	reqs [][]request // per key, per sequence number
@@ -109,11 +110,12 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	total := len(rows) * cfg.n
 	var progMu sync.Mutex
-	done := 0
-	onSent := func() {
+	done, pending := 0, false // pending: a send is indeterminate
+	onSent := func(rq request) {
 		progMu.Lock()
 		defer progMu.Unlock()
 		done++
+		pending = pending || rq.outcome == indeterminate
 		if progress != nil {
 			progress(done, total)
 		}
@@ -156,7 +158,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 
 	// Indeterminate sends may still be retried by their producer: wait
 	// until the log stops growing before reading it.
-	ends, err := settle(ctx, conn.Admin, t.Topic(), rows, 2*f.Hold)
+	ends, err := settle(ctx, conn.Admin, t.Topic(), pending, 2*f.Hold)
 	if err != nil {
 		return rep, err
 	}
@@ -175,7 +177,7 @@ func eventID(run string, r *row, key, seq int) string {
 
 // sendRow sends the row's messages: one goroutine per key, each key's
 // messages one after the other, all keys sharing the row's rate.
-func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func()) {
+func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func(request)) {
 	cfg := e.cfg
 	r.reqs = make([][]request, cfg.keys)
 	for k := range r.reqs {
@@ -218,26 +220,18 @@ func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent fun
 					rq.outcome, rq.err = indeterminate, errorText(err)
 				}
 				r.reqs[k][seq] = rq
-				onSent()
+				onSent(rq)
 			}
 		})
 	}
 	wg.Wait()
 }
 
-// settle returns the end offsets once they stop moving. Without an
-// indeterminate send every record has its final answer, so it returns at
-// once; otherwise it waits until the offsets stay still for quiet (at most
+// settle returns the end offsets once they stop moving. Unless a send is
+// pending (indeterminate), every record has its final answer, so it
+// returns at once; otherwise it waits until the offsets stay still for quiet (at most
 // 60 s): a producer may still be retrying what the client gave up on.
-func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, quiet time.Duration) (map[int32]int64, error) {
-	pending := false
-	for _, r := range rows {
-		for _, k := range r.reqs {
-			for _, rq := range k {
-				pending = pending || rq.outcome == indeterminate
-			}
-		}
-	}
+func settle(ctx context.Context, adm *kadm.Client, topic string, pending bool, quiet time.Duration) (map[int32]int64, error) {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if err != nil || !pending {
 		return ends, err

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
@@ -148,4 +151,19 @@ func producer(c Copy) string {
 		return ""
 	}
 	return i18n.T("validate.producer", "pid", c.ProducerID, "epoch", c.ProducerEpoch)
+}
+
+// Copies returns the records of recs that are copies of eventID's send by
+// prodlab.EveryCopy: validate mints a fresh eventId for each window, so
+// every record that carries it is its producer's.
+func Copies(eventID string, recs []*kgo.Record) []Copy {
+	send := prodlab.Send{EventID: eventID}
+	var out []Copy
+	for _, r := range recs {
+		if prodlab.EveryCopy.Counts(send, prodlab.Send{EventID: direct.EventID(r)}) {
+			out = append(out, Copy{Partition: r.Partition, Offset: r.Offset,
+				ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
+		}
+	}
+	return out
 }

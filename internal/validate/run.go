@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
@@ -55,7 +57,7 @@ func (v *Validator) Run(ctx context.Context) (Report, error) {
 			return rep, err
 		}
 	}
-	var faultable []API
+	var faultable []target.API
 	for _, a := range v.t.APIs() {
 		nf, err := conn.Faultable(ctx, a, v.t.Topic())
 		if err != nil {
@@ -95,7 +97,7 @@ type sent struct {
 }
 
 // send does one sync send.
-func (v *Validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string) sent {
+func (v *Validator) send(ctx context.Context, a target.API, mode prodlab.Mode, eventID string) sent {
 	c, err := api.NewClient(a.URL)
 	if err != nil {
 		return sent{err: err}
@@ -117,7 +119,7 @@ func (v *Validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 // connection to every leader before the toxic slows the proxies: a
 // connection opened under the toxic never completes its handshake, and
 // its record never reaches the broker.
-func (v *Validator) warm(ctx context.Context, a API, partitions []int32) error {
+func (v *Validator) warm(ctx context.Context, a target.API, partitions []int32) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c, err := api.NewClient(a.URL)
@@ -141,7 +143,7 @@ func (v *Validator) warm(ctx context.Context, a API, partitions []int32) error {
 }
 
 // window runs one lost-acknowledgement window; see Run.
-func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode prodlab.Mode) (res Result) {
+func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API, mode prodlab.Mode) (res Result) {
 	res = Result{API: a.Name, Mode: mode, EventID: fmt.Sprintf("validate-%s-%s-%012x", a.Name, mode, rand.Int64N(1<<48))}
 	fail := func(format string, args ...any) Result {
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
@@ -151,11 +153,11 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(conn.Path, v.t.Topic(), res.EventID, from)
+	rd, err := conn.Path.NewReader(v.t.Topic(), from, nil) // counts the copies as the broker writes them
 	if err != nil {
 		return fail("%v", err)
 	}
-	defer w.close()
+	defer rd.Close()
 
 	// Step 1: the toxic on every proxy there is now.
 	ps, err := conn.Current(ctx)
@@ -183,6 +185,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	// Step 3: the broker holds the record, and the request timed out.
 	var early *sent
 	var werr error
+	n := 0
 	wctx, cancel := context.WithTimeout(ctx, hold+15*time.Second)
 	err = wait.Until(wctx, func() bool {
 		select {
@@ -191,11 +194,13 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 			return true
 		default:
 		}
-		n, err := w.count()
-		if err != nil {
-			werr = err
+		pctx, cancel := context.WithTimeout(wctx, 100*time.Millisecond)
+		defer cancel()
+		var batch []*kgo.Record
+		if werr = rd.Poll(pctx, func(r *kgo.Record) error { batch = append(batch, r); return nil }); werr != nil {
 			return true
 		}
+		n += len(Copies(res.EventID, batch))
 		return n >= 1 && (n >= 2 || time.Since(start) >= hold)
 	})
 	cancel()
@@ -216,7 +221,6 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	case err != nil:
 		return fail("%s", i18n.T("validate.err.neverReached", "took", time.Since(start)))
 	}
-	n, _ := w.count()
 	res.Window = time.Since(start)
 	if err := remove(); err != nil {
 		return fail("%v", err)

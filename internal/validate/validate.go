@@ -15,10 +15,6 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 )
 
-// API is one producer API to validate; its name is used in the summary
-// line (franz_plain=2).
-type API = target.API
-
 // cfg is a validate run's configuration; New checks it.
 type cfg struct {
 	modes    []prodlab.Mode
