@@ -72,8 +72,8 @@ type CompactionReport struct {
 // s.Key, then checks that record is s.Expect. It fails with ErrNotCompacted
 // if s.Wait passes first, and with ErrUnexpected if another value is kept;
 // the report is filled either way.
-func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (CompactionReport, error) {
-	rep := CompactionReport{Topic: s.Topic, Key: s.Key, Expect: s.Expect}
+func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep CompactionReport, err error) {
+	rep = CompactionReport{Topic: s.Topic, Key: s.Key, Expect: s.Expect}
 	switch {
 	case s.Key == "":
 		return rep, errm(ErrInvalid, "admin.needKey")
@@ -96,26 +96,23 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 	if v, ok := d.Config("segment.ms"); ok {
 		rep.SegmentMs, _ = strconv.ParseInt(v, 10, 64)
 	}
-	finish := func(err error) (CompactionReport, error) {
-		rep.Elapsed = time.Since(start)
-		return rep, err
-	}
-	stillHolds := func() (CompactionReport, error) {
-		return finish(errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait))
+	defer func() { rep.Elapsed = time.Since(start) }()
+	stillHolds := func() error {
+		return errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait)
 	}
 	var newest time.Time
 	for first := true; ; first = false {
 		st, latest, err := c.snapshot(ctx, s.Topic, s.Key)
 		if err != nil {
 			if ctx.Err() != nil && !first {
-				return stillHolds()
+				return rep, stillHolds()
 			}
-			return finish(err)
+			return rep, err
 		}
 		if first {
 			rep.Before = st
 			if len(st.Versions) == 0 {
-				return finish(errm(ErrInvalid, "admin.noKey", "topic", strconv.Quote(s.Topic), "key", strconv.Quote(s.Key)))
+				return rep, errm(ErrInvalid, "admin.noKey", "topic", strconv.Quote(s.Topic), "key", strconv.Quote(s.Key))
 			}
 		}
 		rep.After = st
@@ -126,9 +123,9 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 			rep.Compacted = true
 			rep.OK = st.Versions[0].Is(s.Expect)
 			if !rep.OK {
-				return finish(errm(ErrUnexpected, "admin.keptOther", "key", strconv.Quote(s.Key), "kept", describe(st.Versions[0]), "offset", st.Versions[0].Offset, "expect", s.Expect))
+				return rep, errm(ErrUnexpected, "admin.keptOther", "key", strconv.Quote(s.Key), "kept", describe(st.Versions[0]), "offset", st.Versions[0].Offset, "expect", s.Expect)
 			}
-			return finish(nil)
+			return rep, nil
 		}
 		if latest.After(newest) {
 			newest = latest
@@ -140,13 +137,13 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 			if !time.Now().Before(rollAt) {
 				r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
 				if err != nil {
-					return finish(err)
+					return rep, err
 				}
 				rep.Rolled = &r
 			}
 		}
 		if wait.For(ctx, pollEvery) != nil {
-			return stillHolds()
+			return rep, stillHolds()
 		}
 	}
 }

@@ -99,13 +99,9 @@ func (p *Path) Proxies() []string { return slices.Sorted(maps.Keys(p.bypassed())
 // Upstream returns the upstream of the proxy listening on addr. Addresses
 // match as IP and port, so [::1]:9092 is also [0:0:0:0:0:0:0:1]:9092.
 func (p *Path) Upstream(addr string) (string, bool) {
-	up := p.bypassed()
-	if u, ok := up[addr]; ok {
-		return u, true
-	}
 	c := canon(addr)
-	for listen, u := range up {
-		if canon(listen) == c {
+	for listen, u := range p.bypassed() {
+		if listen == addr || canon(listen) == c {
 			return u, true
 		}
 	}

@@ -45,10 +45,11 @@ type request struct {
 
 // row is one API × mode while it runs.
 type row struct {
-	api  target.API
-	c    *api.Client
-	mode prodlab.Mode
-	reqs [][]request // per key, per sequence number
+	api        target.API
+	c          *api.Client
+	mode       prodlab.Mode
+	reqs       [][]request // per key, per sequence number
+	violations int         // Row.OrderViolations
 }
 
 func (r *row) name() string { return r.api.Name + "." + string(r.mode) }
@@ -128,22 +129,20 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	sendCtx, stopRows := context.WithCancel(ctx)
 	defer stopRows()
 	schedCtx, stopSched := context.WithCancel(ctx)
-	schedErr := make(chan error, 1)
-	go func() {
-		err := sched.run(schedCtx, f)
-		if err != nil {
+	var serr error
+	var schedDone, rowsDone sync.WaitGroup
+	schedDone.Go(func() {
+		if serr = sched.run(schedCtx, f); serr != nil {
 			stopRows()
 		}
-		schedErr <- err
-	}()
+	})
 	defer func() { _ = f.clear() }()
-	var wg sync.WaitGroup
 	for _, r := range rows {
-		wg.Go(func() { e.sendRow(sendCtx, rep.RunID, r, onSent) })
+		rowsDone.Go(func() { e.sendRow(sendCtx, rep.RunID, r, onSent) })
 	}
-	wg.Wait()
+	rowsDone.Wait()
 	stopSched()
-	serr := <-schedErr
+	schedDone.Wait()
 	if err := f.clear(); err != nil {
 		return rep, err
 	}
@@ -279,7 +278,6 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		key int
 	}
 	maxSeq := map[rk]int{}
-	violations := map[string]int{}
 	unknown := 0
 	copies := Copies(recs)
 	for _, rec := range recs {
@@ -298,14 +296,14 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		// copy of the highest one seen so far is a duplicate, not a
 		// reordering.
 		if m, seen := maxSeq[rk{name, k}]; seen && s < m {
-			violations[name]++
+			r.violations++
 		} else {
 			maxSeq[rk{name, k}] = s
 		}
 	}
 	out := make([]Row, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, summarize(r, violations[r.name()]))
+		out = append(out, summarize(r))
 	}
 	return out, unknown
 }
