@@ -142,6 +142,13 @@ func (r *Reader) Close() { r.cl.Close() }
 // (excluded), in offset order within a partition, until all are read, ctx
 // ends or fn fails.
 func (p *Path) Range(ctx context.Context, topic string, from, to map[int32]int64, fn func(*kgo.Record) error) error {
+	empty := true
+	for part, o := range from {
+		empty = empty && to[part] <= o
+	}
+	if empty { // no client for nothing to read
+		return nil
+	}
 	r, err := p.NewReader(topic, from, to)
 	if err != nil {
 		return err

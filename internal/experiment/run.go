@@ -179,12 +179,8 @@ func eventID(run string, r *row, key, seq int) string {
 func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func(request)) {
 	cfg := e.cfg
 	r.reqs = make([][]request, cfg.keys)
-	for k := range r.reqs {
-		n := cfg.n / cfg.keys
-		if k < cfg.n%cfg.keys {
-			n++
-		}
-		r.reqs[k] = make([]request, n)
+	for k := range r.reqs { // the keys share n, the first n%keys one request more
+		r.reqs[k] = make([]request, (cfg.n-k+cfg.keys-1)/cfg.keys)
 	}
 	// Every tick of the row's ticker lets one of its keys send.
 	var tokens <-chan time.Time

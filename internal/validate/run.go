@@ -65,7 +65,7 @@ func (v *Validator) Run(ctx context.Context) (Report, error) {
 		}
 		if nf != nil {
 			rep.NoFaults = append(rep.NoFaults, *nf)
-			v.logf("%s: %s", nf.API, nf.Reason)
+			v.cfg.progress("%s: %s", nf.API, nf.Reason)
 			continue
 		}
 		faultable = append(faultable, a)
@@ -138,7 +138,7 @@ func (v *Validator) warm(ctx context.Context, a target.API, partitions []int32) 
 	if err != nil {
 		return err
 	}
-	v.logf("%s", i18n.T("validate.step.warm", "api", a.Name, "url", a.URL))
+	v.cfg.progress("%s", i18n.T("validate.step.warm", "api", a.Name, "url", a.URL))
 	return nil
 }
 
@@ -175,7 +175,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 	}()
 
 	hold := v.t.Hold()
-	v.logf("%s", i18n.T("validate.step.on", "name", res.Name(), "id", res.EventID))
+	v.cfg.progress("%s", i18n.T("validate.step.on", "name", res.Name(), "id", res.EventID))
 	start := time.Now()
 	answers := make(chan sent, 1)
 	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
@@ -225,7 +225,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 	if err := remove(); err != nil {
 		return fail("%v", err)
 	}
-	v.logf("%s", i18n.T(plural(n, "validate.step.off1", "validate.step.off"), "name", res.Name(), "window", res.Window, "n", n))
+	v.cfg.progress("%s", i18n.T(plural(n, "validate.step.off1", "validate.step.off"), "name", res.Name(), "window", res.Window, "n", n))
 
 	// Step 4: the answer, then every record up to the end offsets.
 	var s sent
