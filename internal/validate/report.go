@@ -57,22 +57,16 @@ func (r Result) Name() string { return r.API + "_" + string(r.Mode) }
 
 // check returns why r does not hold the lab's claim, or nil.
 func (r Result) check() error {
-	if r.Err != "" {
-		return errors.New(r.Err)
-	}
 	n := len(r.Copies)
-	if r.Status != 200 {
+	switch {
+	case r.Err != "":
+		return errors.New(r.Err)
+	case r.Status != 200:
 		return i18n.Errorf("validate.fail.status", "name", r.Name(), "status", r.Status, "answer", r.Answer)
-	}
-	switch r.Mode {
-	case prodlab.Idempotent:
-		if n != 1 {
-			return i18n.Errorf("validate.fail.idempotent", "name", r.Name(), "n", n, "id", r.EventID)
-		}
-	case prodlab.Plain:
-		if n < 2 {
-			return i18n.Errorf("validate.fail.plain", "name", r.Name(), "n", n, "id", r.EventID)
-		}
+	case r.Mode == prodlab.Idempotent && n != 1:
+		return i18n.Errorf("validate.fail.idempotent", "name", r.Name(), "n", n, "id", r.EventID)
+	case r.Mode == prodlab.Plain && n < 2:
+		return i18n.Errorf("validate.fail.plain", "name", r.Name(), "n", n, "id", r.EventID)
 	}
 	return nil
 }
@@ -82,9 +76,7 @@ func (r Result) check() error {
 func (rep Report) Err() error {
 	var errs []error
 	for _, r := range rep.Runs {
-		if err := r.check(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, r.check()) // Join drops the nils
 	}
 	return errors.Join(errs...)
 }
