@@ -71,10 +71,10 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	for _, o := range opts {
 		o(&c.cfg)
 	}
-	if p == nil || len(p.Bootstrap()) == 0 {
+	switch {
+	case p == nil || len(p.Bootstrap()) == 0:
 		return nil, errf(ErrInvalid, "no bootstrap broker given")
-	}
-	if c.cfg.timeout <= 0 {
+	case c.cfg.timeout <= 0:
 		return nil, errf(ErrInvalid, "Timeout must be > 0, got %s", c.cfg.timeout)
 	}
 	c.opts = []kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}
@@ -97,16 +97,12 @@ func (c *Client) bounded(ctx context.Context) (context.Context, context.CancelFu
 // wrap turns a deadline hit while no broker could be dialled into
 // ErrUnreachable naming the last dial error.
 func (c *Client) wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err) {
-		if derr := c.dials.last(); derr != nil {
-			return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
-		}
+	derr := c.dials.last()
+	switch {
+	case derr != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err)):
+		return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
 	}
 	return err
 }

@@ -81,19 +81,16 @@ func (s ConsumeSpec) match(r Record) bool {
 // read ends (see Stop), ctx ends, or fn returns an error.
 func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) error) (ConsumeResult, error) {
 	res := ConsumeResult{Per: map[int32]int{}}
-	if msg := prodlab.ValidTopic(s.Topic); msg != "" {
+	switch msg, i := prodlab.ValidTopic(s.Topic), slices.IndexFunc(s.Partitions, func(p int32) bool { return p < 0 }); {
+	case msg != "":
 		return res, errf(ErrInvalid, "%s", msg)
-	}
-	for _, p := range s.Partitions {
-		if p < 0 {
-			return res, errm(ErrInvalid, "admin.negative", "what", "partition", "n", p)
-		}
+	case i >= 0:
+		return res, errm(ErrInvalid, "admin.negative", "what", "partition", "n", s.Partitions[i])
+	case s.Max < 0:
+		return res, errm(ErrInvalid, "admin.negative", "what", "max", "n", s.Max)
 	}
 	if s.Idle <= 0 {
 		s.Idle = DefaultIdle
-	}
-	if s.Max < 0 {
-		return res, errm(ErrInvalid, "admin.negative", "what", "max", "n", s.Max)
 	}
 	if fn == nil {
 		fn = func(Record) error { return nil }

@@ -95,13 +95,12 @@ var legalConfig = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
 
 // Validate checks s before it reaches a broker.
 func (s TopicSpec) Validate() error {
-	if msg := prodlab.ValidTopic(s.Name); msg != "" {
+	switch msg := prodlab.ValidTopic(s.Name); {
+	case msg != "":
 		return errf(ErrInvalid, "%s", msg)
-	}
-	if s.Partitions == 0 || s.Partitions < -1 {
+	case s.Partitions == 0 || s.Partitions < -1:
 		return errm(ErrInvalid, "admin.partitions", "n", s.Partitions)
-	}
-	if s.ReplicationFactor == 0 || s.ReplicationFactor < -1 {
+	case s.ReplicationFactor == 0 || s.ReplicationFactor < -1:
 		return errm(ErrInvalid, "admin.replication", "n", s.ReplicationFactor)
 	}
 	for k, v := range s.Configs {

@@ -103,23 +103,15 @@ func (r *Reader) Done() bool { return r.to != nil && len(r.to) == 0 }
 // ctx's end: the caller checks its ctx.
 func (r *Reader) Poll(ctx context.Context, fn func(*kgo.Record) error) error {
 	fs := r.cl.PollFetches(ctx)
-	var ferr error
-	fs.EachError(func(_ string, _ int32, err error) {
-		if ferr == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-			ferr = err
+	for _, fe := range fs.Errors() {
+		if !errors.Is(fe.Err, context.DeadlineExceeded) && !errors.Is(fe.Err, context.Canceled) {
+			return fmt.Errorf("reading %s: %w", r.topic, fe.Err)
 		}
-	})
-	if ferr != nil {
-		return fmt.Errorf("reading %s: %w", r.topic, ferr)
 	}
-	for it := fs.RecordIter(); !it.Done(); {
-		rec := it.Next()
+	for rec := range fs.RecordsAll() {
 		next, ok := r.next[rec.Partition]
-		if !ok || rec.Offset < next {
-			continue
-		}
 		end, bounded := r.to[rec.Partition]
-		if r.to != nil && (!bounded || rec.Offset >= end) {
+		if !ok || rec.Offset < next || r.to != nil && (!bounded || rec.Offset >= end) {
 			continue
 		}
 		r.next[rec.Partition] = rec.Offset + 1
