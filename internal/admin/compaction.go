@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,10 +104,10 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 	var newest time.Time
 	for first := true; ; first = false {
 		st, latest, err := c.snapshot(ctx, s.Topic, s.Key)
-		if err != nil {
-			if ctx.Err() != nil && !first {
-				return rep, stillHolds()
-			}
+		switch {
+		case err != nil && ctx.Err() != nil && !first:
+			return rep, stillHolds()
+		case err != nil:
 			return rep, err
 		}
 		if first {
@@ -130,17 +131,14 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 		if latest.After(newest) {
 			newest = latest
 		}
-		if s.Roll && rep.Rolled == nil && rep.SegmentMs > 0 {
-			// The broker rolls once segment.ms has passed since the
-			// segment's first record; the newest record is a safe bound.
-			rollAt := newest.Add(time.Duration(rep.SegmentMs)*time.Millisecond + 100*time.Millisecond)
-			if !time.Now().Before(rollAt) {
-				r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
-				if err != nil {
-					return rep, err
-				}
-				rep.Rolled = &r
+		// The broker rolls once segment.ms has passed since the segment's
+		// first record; the newest record is a safe bound.
+		if s.Roll && rep.Rolled == nil && rep.SegmentMs > 0 && time.Since(newest) >= time.Duration(rep.SegmentMs)*time.Millisecond+100*time.Millisecond {
+			r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
+			if err != nil {
+				return rep, err
 			}
+			rep.Rolled = &r
 		}
 		if wait.For(ctx, pollEvery) != nil {
 			return rep, stillHolds()
@@ -170,9 +168,7 @@ func (c *Client) snapshot(ctx context.Context, topic, key string) (CompactionSta
 	if err != nil {
 		return st, newest, err
 	}
-	for _, r := range others {
-		st.Others = append(st.Others, r)
-	}
+	st.Others = slices.AppendSeq(st.Others, maps.Values(others))
 	byOffset := func(a, b Record) int {
 		return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
 	}

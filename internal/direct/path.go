@@ -132,8 +132,7 @@ func (p *Path) Client(opts ...kgo.Opt) (*kgo.Client, error) {
 	if len(p.bootstrap) == 0 {
 		return nil, ErrNoBootstrap
 	}
-	own := append([]kgo.Opt{kgo.SeedBrokers(p.bootstrap...)}, p.conn...)
-	return kgo.NewClient(append(own, opts...)...)
+	return kgo.NewClient(slices.Concat([]kgo.Opt{kgo.SeedBrokers(p.bootstrap...)}, p.conn, opts)...)
 }
 
 // Metadata asks the cluster, through a client made with opts, for its
