@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
@@ -196,11 +194,9 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 		}
 		pctx, cancel := context.WithTimeout(wctx, 100*time.Millisecond)
 		defer cancel()
-		var batch []*kgo.Record
-		if werr = rd.Poll(pctx, func(r *kgo.Record) error { batch = append(batch, r); return nil }); werr != nil {
+		if werr = rd.Poll(pctx, countCopies(res.EventID, &n)); werr != nil {
 			return true
 		}
-		n += len(Copies(res.EventID, batch))
 		return n >= 1 && (n >= 2 || time.Since(start) >= hold)
 	})
 	cancel()
@@ -225,7 +221,11 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 	if err := remove(); err != nil {
 		return fail("%v", err)
 	}
-	v.cfg.progress("%s", i18n.T(plural(n, "validate.step.off1", "validate.step.off"), "name", res.Name(), "window", res.Window, "n", n))
+	off := "validate.step.off"
+	if n == 1 {
+		off = "validate.step.off1"
+	}
+	v.cfg.progress("%s", i18n.T(off, "name", res.Name(), "window", res.Window, "n", n))
 
 	// Step 4: the answer, then every record up to the end offsets.
 	var s sent
@@ -250,11 +250,4 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 	}
 	res.Copies = Copies(res.EventID, recs)
 	return res
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
