@@ -89,11 +89,6 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 // Close closes the client.
 func (c *Client) Close() { c.cl.Close() }
 
-// bounded returns ctx bounded by the request timeout.
-func (c *Client) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, c.cfg.timeout)
-}
-
 // wrap turns a deadline hit while no broker could be dialled into
 // ErrUnreachable naming the last dial error.
 func (c *Client) wrap(err error) error {

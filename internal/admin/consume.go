@@ -155,7 +155,7 @@ var errMax = errors.New("max records read")
 // plan returns where each partition's read starts: its end offset or,
 // from the beginning, its start offset, then up to its end offset.
 func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]int64, err error) {
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	t, err := c.topic(ctx, s.Topic)
 	if err != nil {

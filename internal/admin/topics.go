@@ -131,7 +131,7 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 	if err := s.Validate(); err != nil {
 		return out, err
 	}
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	configs := make(map[string]*string, len(s.Configs))
 	for k, v := range s.Configs {
@@ -163,7 +163,7 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 // ListTopics lists the topics, sorted by name; internal ones only if
 // internal is true.
 func (c *Client) ListTopics(ctx context.Context, internal bool) ([]TopicSummary, error) {
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	td, err := c.adm.ListTopicsWithInternal(ctx)
 	if err != nil {
@@ -187,7 +187,7 @@ func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescripti
 	if msg := prodlab.ValidTopic(name); msg != "" {
 		return TopicDescription{Name: name}, errf(ErrInvalid, "%s", msg)
 	}
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	d := TopicDescription{Name: name}
 	t, err := c.topic(ctx, name)
@@ -261,7 +261,7 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	if msg := prodlab.ValidTopic(name); msg != "" {
 		return errf(ErrInvalid, "%s", msg)
 	}
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	resp, err := c.adm.DeleteTopic(ctx, name)
 	if err != nil && resp.Err == nil {

@@ -57,16 +57,15 @@ func (v *Validator) Run(ctx context.Context) (Report, error) {
 	}
 	var faultable []target.API
 	for _, a := range v.t.APIs() {
-		nf, err := conn.Faultable(ctx, a, v.t.Topic())
-		if err != nil {
+		switch nf, err := conn.Faultable(ctx, a, v.t.Topic()); {
+		case err != nil:
 			return rep, err
-		}
-		if nf != nil {
+		case nf != nil:
 			rep.NoFaults = append(rep.NoFaults, *nf)
 			v.cfg.progress("%s: %s", nf.API, nf.Reason)
-			continue
+		default:
+			faultable = append(faultable, a)
 		}
-		faultable = append(faultable, a)
 	}
 	if len(faultable) == 0 {
 		return rep, i18n.Errorf("validate.err.noFaultable")
