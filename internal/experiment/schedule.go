@@ -57,10 +57,7 @@ func (s Schedule) NeedsRestarter() bool { return s.needsRestarter }
 // run repeats the step after the quiet time until ctx ends. The
 // experiment removes whatever it leaves on the proxies once it returns.
 func (s Schedule) run(ctx context.Context, f *Faults) error {
-	if err := checkRestarter(s, f); err != nil {
-		return err
-	}
-	for i := 0; ; i++ {
+	for i := 0; ; i++ { // Run checked the restarter (checkRestarter)
 		if wait.For(ctx, s.quiet) != nil {
 			return nil
 		}
