@@ -60,6 +60,7 @@ type Client struct {
 	cl    *kgo.Client
 	adm   *kadm.Client
 	dials *dialHook
+	opts  []kgo.Opt // the dial hook and timeout of every client made
 }
 
 // New returns a client on the direct path p, which must have a
@@ -70,13 +71,14 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	for _, o := range opts {
 		o(&c.cfg)
 	}
-	if p == nil || len(p.Bootstrap()) == 0 {
+	switch {
+	case p == nil || len(p.Bootstrap()) == 0:
 		return nil, errf(ErrInvalid, "no bootstrap broker given")
-	}
-	if c.cfg.timeout <= 0 {
+	case c.cfg.timeout <= 0:
 		return nil, errf(ErrInvalid, "Timeout must be > 0, got %s", c.cfg.timeout)
 	}
-	cl, err := c.newKgo()
+	c.opts = []kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}
+	cl, err := c.path.Client(c.opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -84,33 +86,18 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	return c, nil
 }
 
-// newKgo returns a client on c's path with its dial hooks and timeout,
-// then opts.
-func (c *Client) newKgo(opts ...kgo.Opt) (*kgo.Client, error) {
-	return c.path.Client(append([]kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}, opts...)...)
-}
-
 // Close closes the client.
 func (c *Client) Close() { c.cl.Close() }
-
-// bounded returns ctx bounded by the request timeout.
-func (c *Client) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, c.cfg.timeout)
-}
 
 // wrap turns a deadline hit while no broker could be dialled into
 // ErrUnreachable naming the last dial error.
 func (c *Client) wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err) {
-		if derr := c.dials.last(); derr != nil {
-			return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
-		}
+	derr := c.dials.last()
+	switch {
+	case derr != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err)):
+		return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
 	}
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,8 +73,8 @@ type CompactionReport struct {
 // s.Key, then checks that record is s.Expect. It fails with ErrNotCompacted
 // if s.Wait passes first, and with ErrUnexpected if another value is kept;
 // the report is filled either way.
-func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (CompactionReport, error) {
-	rep := CompactionReport{Topic: s.Topic, Key: s.Key, Expect: s.Expect}
+func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep CompactionReport, err error) {
+	rep = CompactionReport{Topic: s.Topic, Key: s.Key, Expect: s.Expect}
 	switch {
 	case s.Key == "":
 		return rep, errm(ErrInvalid, "admin.needKey")
@@ -96,26 +97,23 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 	if v, ok := d.Config("segment.ms"); ok {
 		rep.SegmentMs, _ = strconv.ParseInt(v, 10, 64)
 	}
-	finish := func(err error) (CompactionReport, error) {
-		rep.Elapsed = time.Since(start)
-		return rep, err
-	}
-	stillHolds := func() (CompactionReport, error) {
-		return finish(errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait))
+	defer func() { rep.Elapsed = time.Since(start) }()
+	stillHolds := func() error {
+		return errm(ErrNotCompacted, "admin.stillHolds", "topic", strconv.Quote(s.Topic), "n", len(rep.After.Versions), "key", strconv.Quote(s.Key), "wait", s.Wait)
 	}
 	var newest time.Time
 	for first := true; ; first = false {
 		st, latest, err := c.snapshot(ctx, s.Topic, s.Key)
-		if err != nil {
-			if ctx.Err() != nil && !first {
-				return stillHolds()
-			}
-			return finish(err)
+		switch {
+		case err != nil && ctx.Err() != nil && !first:
+			return rep, stillHolds()
+		case err != nil:
+			return rep, err
 		}
 		if first {
 			rep.Before = st
 			if len(st.Versions) == 0 {
-				return finish(errm(ErrInvalid, "admin.noKey", "topic", strconv.Quote(s.Topic), "key", strconv.Quote(s.Key)))
+				return rep, errm(ErrInvalid, "admin.noKey", "topic", strconv.Quote(s.Topic), "key", strconv.Quote(s.Key))
 			}
 		}
 		rep.After = st
@@ -126,27 +124,24 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (Compact
 			rep.Compacted = true
 			rep.OK = st.Versions[0].Is(s.Expect)
 			if !rep.OK {
-				return finish(errm(ErrUnexpected, "admin.keptOther", "key", strconv.Quote(s.Key), "kept", describe(st.Versions[0]), "offset", st.Versions[0].Offset, "expect", s.Expect))
+				return rep, errm(ErrUnexpected, "admin.keptOther", "key", strconv.Quote(s.Key), "kept", describe(st.Versions[0]), "offset", st.Versions[0].Offset, "expect", s.Expect)
 			}
-			return finish(nil)
+			return rep, nil
 		}
 		if latest.After(newest) {
 			newest = latest
 		}
-		if s.Roll && rep.Rolled == nil && rep.SegmentMs > 0 {
-			// The broker rolls once segment.ms has passed since the
-			// segment's first record; the newest record is a safe bound.
-			rollAt := newest.Add(time.Duration(rep.SegmentMs)*time.Millisecond + 100*time.Millisecond)
-			if !time.Now().Before(rollAt) {
-				r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
-				if err != nil {
-					return finish(err)
-				}
-				rep.Rolled = &r
+		// The broker rolls once segment.ms has passed since the segment's
+		// first record; the newest record is a safe bound.
+		if s.Roll && rep.Rolled == nil && rep.SegmentMs > 0 && time.Since(newest) >= time.Duration(rep.SegmentMs)*time.Millisecond+100*time.Millisecond {
+			r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
+			if err != nil {
+				return rep, err
 			}
+			rep.Rolled = &r
 		}
 		if wait.For(ctx, pollEvery) != nil {
-			return stillHolds()
+			return rep, stillHolds()
 		}
 	}
 }
@@ -165,19 +160,15 @@ func (c *Client) snapshot(ctx context.Context, topic, key string) (CompactionSta
 		switch {
 		case r.Key != nil && *r.Key == key:
 			st.Versions = append(st.Versions, r)
-		case r.Key != nil:
-			if o, ok := others[*r.Key]; !ok || r.Partition != o.Partition || r.Offset > o.Offset {
-				others[*r.Key] = r
-			}
+		case r.Key != nil: // the read hands a partition's records in offset order
+			others[*r.Key] = r
 		}
 		return nil
 	})
 	if err != nil {
 		return st, newest, err
 	}
-	for _, r := range others {
-		st.Others = append(st.Others, r)
-	}
+	st.Others = slices.AppendSeq(st.Others, maps.Values(others))
 	byOffset := func(a, b Record) int {
 		return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
 	}
@@ -197,7 +188,7 @@ func (c *Client) roll(ctx context.Context, topic string, p int32) (Record, error
 	kr := &kgo.Record{Topic: topic, Partition: p, Key: []byte(RollKey), Value: v, Timestamp: now,
 		Headers: []kgo.RecordHeader{{Key: prodlab.HeaderEventID, Value: []byte("segment-roll")}}}
 	// Uncompressed, so that the embedded broker sees the key (broker.CompactOnKey).
-	cl, err := c.newKgo(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	cl, err := c.path.Client(append(c.opts, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchCompression(kgo.NoCompression()))...)
 	if err != nil {
 		return Record{}, err
 	}

@@ -81,48 +81,35 @@ func (s ConsumeSpec) match(r Record) bool {
 // read ends (see Stop), ctx ends, or fn returns an error.
 func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) error) (ConsumeResult, error) {
 	res := ConsumeResult{Per: map[int32]int{}}
-	if msg := prodlab.ValidTopic(s.Topic); msg != "" {
+	switch msg, i := prodlab.ValidTopic(s.Topic), slices.IndexFunc(s.Partitions, func(p int32) bool { return p < 0 }); {
+	case msg != "":
 		return res, errf(ErrInvalid, "%s", msg)
-	}
-	for _, p := range s.Partitions {
-		if p < 0 {
-			return res, errm(ErrInvalid, "admin.negative", "what", "partition", "n", p)
-		}
+	case i >= 0:
+		return res, errm(ErrInvalid, "admin.negative", "what", "partition", "n", s.Partitions[i])
+	case s.Max < 0:
+		return res, errm(ErrInvalid, "admin.negative", "what", "max", "n", s.Max)
 	}
 	if s.Idle <= 0 {
 		s.Idle = DefaultIdle
 	}
-	if s.Max < 0 {
-		return res, errm(ErrInvalid, "admin.negative", "what", "max", "n", s.Max)
-	}
 	if fn == nil {
 		fn = func(Record) error { return nil }
 	}
-	offsets, ends, err := c.plan(ctx, s)
+	from, to, err := c.plan(ctx, s)
 	if err != nil {
 		return res, err
 	}
-	if s.FromBeginning && len(ends) == 0 {
-		res.Stop = StopEnd
-		return res, nil
-	}
-	var to map[int32]int64
-	if s.FromBeginning {
-		to = ends
-	}
-	rd, err := c.path.NewReader(s.Topic, offsets, to,
-		kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout), kgo.FetchMaxWait(250*time.Millisecond))
+	rd, err := c.path.NewReader(s.Topic, from, to, append(c.opts, kgo.FetchMaxWait(250*time.Millisecond))...)
 	if err != nil {
 		return res, err
 	}
 	defer rd.Close()
 	last := time.Now()
-	for {
+	for !rd.Done() {
 		pctx, cancel := context.WithDeadline(ctx, last.Add(s.Idle))
-		got := false
+		read := res.Read
 		var fnErr error
 		err := rd.Poll(pctx, func(kr *kgo.Record) error {
-			got = true
 			res.Read++
 			r := fromKgo(kr)
 			if !s.match(r) {
@@ -151,62 +138,48 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if rd.Done() {
-			res.Stop = StopEnd
-			return res, nil
-		}
-		if got {
+		if res.Read > read {
 			last = time.Now()
 		} else if time.Since(last) >= s.Idle {
 			res.Stop = StopIdle
 			return res, nil
 		}
 	}
+	res.Stop = StopEnd
+	return res, nil
 }
 
 // errMax stops a read at ConsumeSpec.Max.
 var errMax = errors.New("max records read")
 
-// plan returns where each partition's read starts and, from the beginning,
-// the end offset of each partition that holds records.
-func (c *Client) plan(ctx context.Context, s ConsumeSpec) (map[int32]kgo.Offset, map[int32]int64, error) {
-	ctx, cancel := c.bounded(ctx)
+// plan returns where each partition's read starts: its end offset or,
+// from the beginning, its start offset, then up to its end offset.
+func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]int64, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	t, err := c.topic(ctx, s.Topic)
 	if err != nil {
 		return nil, nil, err
 	}
-	offsets := map[int32]kgo.Offset{}
-	ends := map[int32]int64{}
 	for _, p := range s.Partitions {
 		if _, ok := t.Partitions[p]; !ok {
 			return nil, nil, errm(ErrInvalid, "admin.noPartition", "topic", strconv.Quote(s.Topic), "p", p, "n", len(t.Partitions))
 		}
-		offsets[p] = kgo.NewOffset().AtEnd()
 	}
-	if len(s.Partitions) == 0 {
-		for p := range t.Partitions {
-			offsets[p] = kgo.NewOffset().AtEnd()
-		}
+	ends, err := direct.EndOffsets(ctx, c.adm, s.Topic)
+	if err != nil {
+		return nil, nil, c.wrap(err)
+	}
+	if len(s.Partitions) > 0 {
+		maps.DeleteFunc(ends, func(p int32, _ int64) bool { return !slices.Contains(s.Partitions, p) })
 	}
 	if !s.FromBeginning {
-		return offsets, ends, nil
+		return ends, nil, nil
 	}
 	starts, err := direct.StartOffsets(ctx, c.adm, s.Topic)
 	if err != nil {
 		return nil, nil, c.wrap(err)
 	}
-	lends, err := direct.EndOffsets(ctx, c.adm, s.Topic)
-	if err != nil {
-		return nil, nil, c.wrap(err)
-	}
-	for p := range offsets {
-		if lends[p] <= starts[p] {
-			delete(offsets, p)
-			continue
-		}
-		offsets[p] = kgo.NewOffset().AtStart()
-		ends[p] = lends[p]
-	}
-	return offsets, ends, nil
+	maps.DeleteFunc(starts, func(p int32, _ int64) bool { _, ok := ends[p]; return !ok })
+	return starts, ends, nil
 }

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,13 +95,12 @@ var legalConfig = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
 
 // Validate checks s before it reaches a broker.
 func (s TopicSpec) Validate() error {
-	if msg := prodlab.ValidTopic(s.Name); msg != "" {
+	switch msg := prodlab.ValidTopic(s.Name); {
+	case msg != "":
 		return errf(ErrInvalid, "%s", msg)
-	}
-	if s.Partitions == 0 || s.Partitions < -1 {
+	case s.Partitions == 0 || s.Partitions < -1:
 		return errm(ErrInvalid, "admin.partitions", "n", s.Partitions)
-	}
-	if s.ReplicationFactor == 0 || s.ReplicationFactor < -1 {
+	case s.ReplicationFactor == 0 || s.ReplicationFactor < -1:
 		return errm(ErrInvalid, "admin.replication", "n", s.ReplicationFactor)
 	}
 	for k, v := range s.Configs {
@@ -132,7 +131,7 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 	if err := s.Validate(); err != nil {
 		return out, err
 	}
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	configs := make(map[string]*string, len(s.Configs))
 	for k, v := range s.Configs {
@@ -144,9 +143,9 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 	}
 	if err := kafkaErr(s.Name, resp.Err, resp.ErrMessage); err != nil {
 		if errors.Is(err, ErrTopicExists) && s.IfNotExists {
-			d, derr := c.describe(ctx, s.Name, false)
-			out.Partitions, out.ReplicationFactor = int32(len(d.Partitions)), int16(d.ReplicationFactor)
-			return out, derr
+			t, terr := c.topic(ctx, s.Name)
+			out.Partitions, out.ReplicationFactor = int32(len(t.Partitions)), int16(len(t.Partitions[0].Replicas))
+			return out, terr
 		}
 		return out, err
 	}
@@ -164,7 +163,7 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 // ListTopics lists the topics, sorted by name; internal ones only if
 // internal is true.
 func (c *Client) ListTopics(ctx context.Context, internal bool) ([]TopicSummary, error) {
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	td, err := c.adm.ListTopicsWithInternal(ctx)
 	if err != nil {
@@ -176,11 +175,8 @@ func (c *Client) ListTopics(ctx context.Context, internal bool) ([]TopicSummary,
 	out := []TopicSummary{}
 	for _, name := range td.Names() {
 		t := td[name]
-		s := TopicSummary{Name: name, Partitions: len(t.Partitions), Internal: t.IsInternal}
-		if p, ok := t.Partitions[0]; ok {
-			s.ReplicationFactor = len(p.Replicas)
-		}
-		out = append(out, s)
+		out = append(out, TopicSummary{Name: name, Partitions: len(t.Partitions),
+			ReplicationFactor: len(t.Partitions[0].Replicas), Internal: t.IsInternal})
 	}
 	return out, nil
 }
@@ -191,46 +187,12 @@ func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescripti
 	if msg := prodlab.ValidTopic(name); msg != "" {
 		return TopicDescription{Name: name}, errf(ErrInvalid, "%s", msg)
 	}
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
-	return c.describe(ctx, name, true)
-}
-
-// topic returns the metadata of topic name; a topic the cluster lacks
-// wraps prodlab.ErrUnknownTopic.
-func (c *Client) topic(ctx context.Context, name string) (kadm.TopicDetail, error) {
-	td, err := c.adm.ListTopics(ctx, name)
-	if err != nil {
-		return kadm.TopicDetail{}, c.wrap(err)
-	}
-	t, ok := td[name]
-	if !ok {
-		return t, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(name))
-	}
-	return t, kafkaErr(name, t.Err, "")
-}
-
-func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDescription, error) {
 	d := TopicDescription{Name: name}
 	t, err := c.topic(ctx, name)
 	if err != nil {
 		return d, err
-	}
-	// Kafka shows topic IDs in URL-safe base64 without padding.
-	d.ID, d.Internal = base64.RawURLEncoding.EncodeToString(t.ID[:]), t.IsInternal
-	for _, p := range t.Partitions.Sorted() {
-		part := Partition{Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
-			Replicas: orEmpty(p.Replicas), ISR: orEmpty(p.ISR), Offline: p.OfflineReplicas}
-		if p.Err != nil {
-			part.Err = p.Err.Error()
-		}
-		d.Partitions = append(d.Partitions, part)
-	}
-	if len(d.Partitions) > 0 {
-		d.ReplicationFactor = len(d.Partitions[0].Replicas)
-	}
-	if !full {
-		return d, nil
 	}
 	starts, err := c.adm.ListStartOffsets(ctx, name)
 	if err != nil {
@@ -240,15 +202,25 @@ func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDes
 	if err != nil {
 		return d, c.wrap(err)
 	}
-	for i := range d.Partitions {
-		p := &d.Partitions[i]
-		p.StartOffset, p.EndOffset = -1, -1
-		if o, ok := starts.Lookup(name, p.Partition); ok && o.Err == nil {
-			p.StartOffset = o.Offset
+	offset := func(l kadm.ListedOffsets, p int32) int64 {
+		if o, ok := l.Lookup(name, p); ok && o.Err == nil {
+			return o.Offset
 		}
-		if o, ok := ends.Lookup(name, p.Partition); ok && o.Err == nil {
-			p.EndOffset = o.Offset
+		return -1
+	}
+	// Kafka shows topic IDs in URL-safe base64 without padding.
+	d.ID, d.Internal = base64.RawURLEncoding.EncodeToString(t.ID[:]), t.IsInternal
+	for _, p := range t.Partitions.Sorted() {
+		part := Partition{Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
+			Replicas: orEmpty(p.Replicas), ISR: orEmpty(p.ISR), Offline: p.OfflineReplicas,
+			StartOffset: offset(starts, p.Partition), EndOffset: offset(ends, p.Partition)}
+		if p.Err != nil {
+			part.Err = p.Err.Error()
 		}
+		d.Partitions = append(d.Partitions, part)
+	}
+	if len(d.Partitions) > 0 {
+		d.ReplicationFactor = len(d.Partitions[0].Replicas)
 	}
 	rcs, err := c.adm.DescribeTopicConfigs(ctx, name)
 	if err != nil {
@@ -265,8 +237,22 @@ func (c *Client) describe(ctx context.Context, name string, full bool) (TopicDes
 		d.Configs = append(d.Configs, ConfigEntry{Name: cf.Key, Value: cf.MaybeValue(),
 			Source: cf.Source.String(), Set: cf.Source == kmsg.ConfigSourceDynamicTopicConfig})
 	}
-	sort.Slice(d.Configs, func(i, j int) bool { return d.Configs[i].Name < d.Configs[j].Name })
+	slices.SortFunc(d.Configs, func(a, b ConfigEntry) int { return strings.Compare(a.Name, b.Name) })
 	return d, nil
+}
+
+// topic returns the metadata of topic name; a topic the cluster lacks
+// wraps prodlab.ErrUnknownTopic.
+func (c *Client) topic(ctx context.Context, name string) (kadm.TopicDetail, error) {
+	td, err := c.adm.ListTopics(ctx, name)
+	if err != nil {
+		return kadm.TopicDetail{}, c.wrap(err)
+	}
+	t, ok := td[name]
+	if !ok {
+		return t, errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(name))
+	}
+	return t, kafkaErr(name, t.Err, "")
 }
 
 // DeleteTopic deletes a topic and waits until the metadata no longer lists
@@ -275,7 +261,7 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	if msg := prodlab.ValidTopic(name); msg != "" {
 		return errf(ErrInvalid, "%s", msg)
 	}
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	resp, err := c.adm.DeleteTopic(ctx, name)
 	if err != nil && resp.Err == nil {
@@ -284,17 +270,15 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	if err := kafkaErr(name, resp.Err, resp.ErrMessage); err != nil {
 		return err
 	}
-	for {
+	err = wait.Until(ctx, func() bool {
 		td, err := c.adm.ListTopics(ctx, name)
-		if err == nil {
-			if t, ok := td[name]; !ok || t.Err != nil {
-				return nil
-			}
-		}
-		if err := wait.For(ctx, pollEvery); err != nil {
-			return fmt.Errorf("topic %q is being deleted, but metadata still lists it: %w", name, err)
-		}
+		t, ok := td[name]
+		return err == nil && (!ok || t.Err != nil)
+	})
+	if err != nil {
+		return fmt.Errorf("topic %q is being deleted, but metadata still lists it: %w", name, err)
 	}
+	return nil
 }
 
 func orEmpty(s []int32) []int32 {

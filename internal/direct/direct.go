@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -73,27 +74,25 @@ type Reader struct {
 // NewReader returns a reader of topic from the offsets in from, up to
 // the offsets in to (excluded) or, with to nil, without end. opts go to
 // its kgo client after the reader's own (a 100ms FetchMaxWait).
-func (p *Path) NewReader(topic string, from map[int32]kgo.Offset, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
-	next := map[int32]int64{}
-	for part, o := range from {
-		next[part] = max(o.EpochOffset().Offset, 0)
-	}
+func (p *Path) NewReader(topic string, from, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
+	offs := map[int32]kgo.Offset{}
 	var left map[int32]int64
 	if to != nil {
 		left = map[int32]int64{}
-		for part := range from {
-			if to[part] > next[part] {
-				left[part] = to[part]
-			}
+	}
+	for part, o := range from {
+		offs[part] = kgo.NewOffset().At(o)
+		if to != nil && to[part] > o {
+			left[part] = to[part]
 		}
 	}
 	cl, err := p.Client(append([]kgo.Opt{
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
 		kgo.FetchMaxWait(100 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{cl: cl, topic: topic, next: next, to: left}, nil
+	return &Reader{cl: cl, topic: topic, next: maps.Clone(from), to: left}, nil
 }
 
 // Done reports whether a reader with an end has read every partition to it.
@@ -104,23 +103,15 @@ func (r *Reader) Done() bool { return r.to != nil && len(r.to) == 0 }
 // ctx's end: the caller checks its ctx.
 func (r *Reader) Poll(ctx context.Context, fn func(*kgo.Record) error) error {
 	fs := r.cl.PollFetches(ctx)
-	var ferr error
-	fs.EachError(func(_ string, _ int32, err error) {
-		if ferr == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-			ferr = err
+	for _, fe := range fs.Errors() {
+		if !errors.Is(fe.Err, context.DeadlineExceeded) && !errors.Is(fe.Err, context.Canceled) {
+			return fmt.Errorf("reading %s: %w", r.topic, fe.Err)
 		}
-	})
-	if ferr != nil {
-		return fmt.Errorf("reading %s: %w", r.topic, ferr)
 	}
-	for it := fs.RecordIter(); !it.Done(); {
-		rec := it.Next()
+	for rec := range fs.RecordsAll() {
 		next, ok := r.next[rec.Partition]
-		if !ok || rec.Offset < next {
-			continue
-		}
 		end, bounded := r.to[rec.Partition]
-		if r.to != nil && (!bounded || rec.Offset >= end) {
+		if !ok || rec.Offset < next || r.to != nil && (!bounded || rec.Offset >= end) {
 			continue
 		}
 		r.next[rec.Partition] = rec.Offset + 1
@@ -143,16 +134,14 @@ func (r *Reader) Close() { r.cl.Close() }
 // (excluded), in offset order within a partition, until all are read, ctx
 // ends or fn fails.
 func (p *Path) Range(ctx context.Context, topic string, from, to map[int32]int64, fn func(*kgo.Record) error) error {
-	offs := map[int32]kgo.Offset{}
+	empty := true
 	for part, o := range from {
-		if to[part] > o {
-			offs[part] = kgo.NewOffset().At(o)
-		}
+		empty = empty && to[part] <= o
 	}
-	if len(offs) == 0 {
+	if empty { // no client for nothing to read
 		return nil
 	}
-	r, err := p.NewReader(topic, offs, to)
+	r, err := p.NewReader(topic, from, to)
 	if err != nil {
 		return err
 	}

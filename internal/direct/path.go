@@ -99,13 +99,9 @@ func (p *Path) Proxies() []string { return slices.Sorted(maps.Keys(p.bypassed())
 // Upstream returns the upstream of the proxy listening on addr. Addresses
 // match as IP and port, so [::1]:9092 is also [0:0:0:0:0:0:0:1]:9092.
 func (p *Path) Upstream(addr string) (string, bool) {
-	up := p.bypassed()
-	if u, ok := up[addr]; ok {
-		return u, true
-	}
 	c := canon(addr)
-	for listen, u := range up {
-		if canon(listen) == c {
+	for listen, u := range p.bypassed() {
+		if listen == addr || canon(listen) == c {
 			return u, true
 		}
 	}
@@ -136,8 +132,7 @@ func (p *Path) Client(opts ...kgo.Opt) (*kgo.Client, error) {
 	if len(p.bootstrap) == 0 {
 		return nil, ErrNoBootstrap
 	}
-	own := append([]kgo.Opt{kgo.SeedBrokers(p.bootstrap...)}, p.conn...)
-	return kgo.NewClient(append(own, opts...)...)
+	return kgo.NewClient(slices.Concat([]kgo.Opt{kgo.SeedBrokers(p.bootstrap...)}, p.conn, opts)...)
 }
 
 // Metadata asks the cluster, through a client made with opts, for its

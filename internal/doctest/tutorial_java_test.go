@@ -202,7 +202,7 @@ func validateJava(t *testing.T, bin string, l *lab.Lab, url, version string) {
 func experimentJava(t *testing.T, l *lab.Lab, url string) {
 	t.Helper()
 	const n = 60 // 2 s of sends at 30/s: the first window opens after 1 s
-	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(experiment.API{Name: "java", URL: url}))
+	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(target.API{Name: "java", URL: url}))
 	e, err := experiment.New(tg, experiment.N(n), experiment.Keys(4), experiment.Rate(30))
 	if err != nil {
 		t.Fatal(err)

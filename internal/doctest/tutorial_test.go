@@ -101,7 +101,7 @@ func TestTutorial(t *testing.T) {
 	// The tutorial's "Avec une panne": an ack lost, then a retry that reaches
 	// the broker once the fault is gone, writes 2 copies in plain mode and 1
 	// in idempotent mode. validate makes that window through this API alone.
-	tg := targettest.Of(t, l, prodlab.DefaultTopic, target.APIs(validate.API{Name: "go", URL: url}))
+	tg := targettest.Of(t, l, prodlab.DefaultTopic, target.APIs(target.API{Name: "go", URL: url}))
 	val, err := validate.New(tg)
 	if err != nil {
 		t.Fatal(err)

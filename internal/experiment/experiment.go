@@ -19,9 +19,6 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 )
 
-// API is one producer API to measure.
-type API = target.API
-
 // Restarter stops and starts brokers, for the broker-restart schedule.
 type Restarter interface {
 	// Brokers is how many brokers it can restart, numbered from 1.

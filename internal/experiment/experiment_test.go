@@ -187,7 +187,7 @@ func TestConfigValidate(t *testing.T) {
 		{"mode", experiment.Modes("fast"), nil, "not allowed"},
 		{"send timeout", experiment.SendTimeout(time.Millisecond), nil, "SendTimeout"},
 		{"no api", nil, []target.Opt{target.APIs()}, "no API to measure"},
-		{"reserved", nil, []target.Opt{target.APIs(experiment.API{Name: "fr.anz", URL: "http://127.0.0.1:1"})}, "use a plain word"},
+		{"reserved", nil, []target.Opt{target.APIs(target.API{Name: "fr.anz", URL: "http://127.0.0.1:1"})}, "use a plain word"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, err := target.New(tc.tg...)
@@ -226,7 +226,7 @@ func TestConfigValidate(t *testing.T) {
 // and classified, none is unknown, and the plain row duplicates.
 func TestAckLossSeedContract(t *testing.T) {
 	l := labtest.Start(t)
-	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(experiment.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
+	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(target.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
 	rep, _ := runShort(t, l, tg, nil)
 	if len(rep.Rows) != 2 || rep.Unknown != 0 {
 		t.Fatalf("%d rows, %d unknown records; want 2 and 0", len(rep.Rows), rep.Unknown)

@@ -74,8 +74,8 @@ func (r Row) Name() string { return r.API + " " + string(r.Mode) }
 // maxErrors bounds the distinct error messages kept per row.
 const maxErrors = 10
 
-func summarize(r *row, violations int) Row {
-	out := Row{API: r.api.Name, Mode: r.mode, OrderViolations: violations, Copies: map[string][3]int{}, Errors: map[string]int{}}
+func summarize(r *row) Row {
+	out := Row{API: r.api.Name, Mode: r.mode, OrderViolations: r.violations, Copies: map[string][3]int{}, Errors: map[string]int{}}
 	var lat []time.Duration
 	for _, k := range r.reqs {
 		for _, rq := range k {

@@ -21,6 +21,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -44,10 +45,11 @@ type request struct {
 
 // row is one API × mode while it runs.
 type row struct {
-	api  API
-	c    *api.Client
-	mode prodlab.Mode
-	reqs [][]request // per key, per sequence number
+	api        target.API
+	c          *api.Client
+	mode       prodlab.Mode
+	reqs       [][]request // per key, per sequence number
+	violations int         // Row.OrderViolations
 }
 
 func (r *row) name() string { return r.api.Name + "." + string(r.mode) }
@@ -109,11 +111,12 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	total := len(rows) * cfg.n
 	var progMu sync.Mutex
-	done := 0
-	onSent := func() {
+	done, pending := 0, false // pending: a send is indeterminate
+	onSent := func(rq request) {
 		progMu.Lock()
 		defer progMu.Unlock()
 		done++
+		pending = pending || rq.outcome == indeterminate
 		if progress != nil {
 			progress(done, total)
 		}
@@ -126,22 +129,20 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	sendCtx, stopRows := context.WithCancel(ctx)
 	defer stopRows()
 	schedCtx, stopSched := context.WithCancel(ctx)
-	schedErr := make(chan error, 1)
-	go func() {
-		err := sched.run(schedCtx, f)
-		if err != nil {
+	var serr error
+	var schedDone, rowsDone sync.WaitGroup
+	schedDone.Go(func() {
+		if serr = sched.run(schedCtx, f); serr != nil {
 			stopRows()
 		}
-		schedErr <- err
-	}()
+	})
 	defer func() { _ = f.clear() }()
-	var wg sync.WaitGroup
 	for _, r := range rows {
-		wg.Go(func() { e.sendRow(sendCtx, rep.RunID, r, onSent) })
+		rowsDone.Go(func() { e.sendRow(sendCtx, rep.RunID, r, onSent) })
 	}
-	wg.Wait()
+	rowsDone.Wait()
 	stopSched()
-	serr := <-schedErr
+	schedDone.Wait()
 	if err := f.clear(); err != nil {
 		return rep, err
 	}
@@ -156,7 +157,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 
 	// Indeterminate sends may still be retried by their producer: wait
 	// until the log stops growing before reading it.
-	ends, err := settle(ctx, conn.Admin, t.Topic(), rows, 2*f.Hold)
+	ends, err := settle(ctx, conn.Admin, t.Topic(), pending, 2*f.Hold)
 	if err != nil {
 		return rep, err
 	}
@@ -175,15 +176,11 @@ func eventID(run string, r *row, key, seq int) string {
 
 // sendRow sends the row's messages: one goroutine per key, each key's
 // messages one after the other, all keys sharing the row's rate.
-func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func()) {
+func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func(request)) {
 	cfg := e.cfg
 	r.reqs = make([][]request, cfg.keys)
-	for k := range r.reqs {
-		n := cfg.n / cfg.keys
-		if k < cfg.n%cfg.keys {
-			n++
-		}
-		r.reqs[k] = make([]request, n)
+	for k := range r.reqs { // the keys share n, the first n%keys one request more
+		r.reqs[k] = make([]request, (cfg.n-k+cfg.keys-1)/cfg.keys)
 	}
 	// Every tick of the row's ticker lets one of its keys send.
 	var tokens <-chan time.Time
@@ -218,26 +215,18 @@ func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent fun
 					rq.outcome, rq.err = indeterminate, errorText(err)
 				}
 				r.reqs[k][seq] = rq
-				onSent()
+				onSent(rq)
 			}
 		})
 	}
 	wg.Wait()
 }
 
-// settle returns the end offsets once they stop moving. Without an
-// indeterminate send every record has its final answer, so it returns at
-// once; otherwise it waits until the offsets stay still for quiet (at most
+// settle returns the end offsets once they stop moving. Unless a send is
+// pending (indeterminate), every record has its final answer, so it
+// returns at once; otherwise it waits until the offsets stay still for quiet (at most
 // 60 s): a producer may still be retrying what the client gave up on.
-func settle(ctx context.Context, adm *kadm.Client, topic string, rows []*row, quiet time.Duration) (map[int32]int64, error) {
-	pending := false
-	for _, r := range rows {
-		for _, k := range r.reqs {
-			for _, rq := range k {
-				pending = pending || rq.outcome == indeterminate
-			}
-		}
-	}
+func settle(ctx context.Context, adm *kadm.Client, topic string, pending bool, quiet time.Duration) (map[int32]int64, error) {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if err != nil || !pending {
 		return ends, err
@@ -285,7 +274,6 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		key int
 	}
 	maxSeq := map[rk]int{}
-	violations := map[string]int{}
 	unknown := 0
 	copies := Copies(recs)
 	for _, rec := range recs {
@@ -304,14 +292,14 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 		// copy of the highest one seen so far is a duplicate, not a
 		// reordering.
 		if m, seen := maxSeq[rk{name, k}]; seen && s < m {
-			violations[name]++
+			r.violations++
 		} else {
 			maxSeq[rk{name, k}] = s
 		}
 	}
 	out := make([]Row, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, summarize(r, violations[r.name()]))
+		out = append(out, summarize(r))
 	}
 	return out, unknown
 }

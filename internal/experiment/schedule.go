@@ -57,10 +57,7 @@ func (s Schedule) NeedsRestarter() bool { return s.needsRestarter }
 // run repeats the step after the quiet time until ctx ends. The
 // experiment removes whatever it leaves on the proxies once it returns.
 func (s Schedule) run(ctx context.Context, f *Faults) error {
-	if err := checkRestarter(s, f); err != nil {
-		return err
-	}
-	for i := 0; ; i++ {
+	for i := 0; ; i++ { // Run checked the restarter (checkRestarter)
 		if wait.For(ctx, s.quiet) != nil {
 			return nil
 		}
@@ -130,10 +127,10 @@ func (f *Faults) record(format string, args ...any) {
 // schedule. Attributes are Toxiproxy's (latency in ms, rate in KB/s...).
 func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error {
 	ps, err := f.current()
-	if err != nil {
-		return err
+	if err == nil {
+		err = ps.AddToxic(ToxicPrefix+name, typ, stream, attrs)
 	}
-	if err := ps.AddToxic(ToxicPrefix+name, typ, stream, attrs); err != nil {
+	if err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -173,8 +170,7 @@ func (f *Faults) current() (target.Proxies, error) {
 // checkRestarter made sure there is.
 func (f *Faults) Restart(ctx context.Context, i int) error {
 	f.record("broker %d stopping", i)
-	err := f.restarter.Restart(ctx, i)
-	if err != nil {
+	if err := f.restarter.Restart(ctx, i); err != nil {
 		f.record("broker %d restart failed: %v", i, err)
 		return fmt.Errorf("restart broker %d: %w", i, err)
 	}

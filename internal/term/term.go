@@ -18,37 +18,26 @@ func Safe(s string) string { return escape(s, false) }
 func Text(s string) string { return escape(s, true) }
 
 func escape(s string, lines bool) string {
-	unsafe := func(r rune, size int) bool {
-		return unsafe(r, size) && !(lines && (r == '\n' || r == '\t'))
-	}
-	i := 0
-	for i < len(s) {
+	var b strings.Builder
+	done := 0 // s[:done] is in b
+	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if unsafe(r, size) {
-			break
+		if unsafe(r, size) && !(lines && (r == '\n' || r == '\t')) {
+			b.WriteString(s[done:i])
+			if r == utf8.RuneError && size == 1 {
+				b.WriteString(`\x` + strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
+			} else {
+				q := strconv.QuoteRuneToASCII(r)
+				b.WriteString(q[1 : len(q)-1])
+			}
+			done = i + size
 		}
 		i += size
 	}
-	if i == len(s) {
+	if done == 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	b.WriteString(s[:i])
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
-		case unsafe(r, size):
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
+	b.WriteString(s[done:])
 	return b.String()
 }
 

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
@@ -54,22 +57,16 @@ func (r Result) Name() string { return r.API + "_" + string(r.Mode) }
 
 // check returns why r does not hold the lab's claim, or nil.
 func (r Result) check() error {
-	if r.Err != "" {
-		return errors.New(r.Err)
-	}
 	n := len(r.Copies)
-	if r.Status != 200 {
+	switch {
+	case r.Err != "":
+		return errors.New(r.Err)
+	case r.Status != 200:
 		return i18n.Errorf("validate.fail.status", "name", r.Name(), "status", r.Status, "answer", r.Answer)
-	}
-	switch r.Mode {
-	case prodlab.Idempotent:
-		if n != 1 {
-			return i18n.Errorf("validate.fail.idempotent", "name", r.Name(), "n", n, "id", r.EventID)
-		}
-	case prodlab.Plain:
-		if n < 2 {
-			return i18n.Errorf("validate.fail.plain", "name", r.Name(), "n", n, "id", r.EventID)
-		}
+	case r.Mode == prodlab.Idempotent && n != 1:
+		return i18n.Errorf("validate.fail.idempotent", "name", r.Name(), "n", n, "id", r.EventID)
+	case r.Mode == prodlab.Plain && n < 2:
+		return i18n.Errorf("validate.fail.plain", "name", r.Name(), "n", n, "id", r.EventID)
 	}
 	return nil
 }
@@ -79,9 +76,7 @@ func (r Result) check() error {
 func (rep Report) Err() error {
 	var errs []error
 	for _, r := range rep.Runs {
-		if err := r.check(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, r.check()) // Join drops the nils
 	}
 	return errors.Join(errs...)
 }
@@ -148,4 +143,28 @@ func producer(c Copy) string {
 		return ""
 	}
 	return i18n.T("validate.producer", "pid", c.ProducerID, "epoch", c.ProducerEpoch)
+}
+
+// Copies returns the records of recs that are copies of eventID's send by
+// prodlab.EveryCopy: validate mints a fresh eventId for each window, so
+// every record that carries it is its producer's.
+func Copies(eventID string, recs []*kgo.Record) []Copy {
+	send := prodlab.Send{EventID: eventID}
+	var out []Copy
+	for _, r := range recs {
+		if prodlab.EveryCopy.Counts(send, prodlab.Send{EventID: direct.EventID(r)}) {
+			out = append(out, Copy{Partition: r.Partition, Offset: r.Offset,
+				ProducerID: r.ProducerID, ProducerEpoch: r.ProducerEpoch, Timestamp: r.Timestamp})
+		}
+	}
+	return out
+}
+
+// countCopies returns a direct.Reader.Poll callback that adds to *n the
+// records Copies counts for eventID.
+func countCopies(eventID string, n *int) func(*kgo.Record) error {
+	return func(r *kgo.Record) error {
+		*n += len(Copies(eventID, []*kgo.Record{r}))
+		return nil
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prodlab/prodlab"
@@ -54,18 +55,17 @@ func (v *Validator) Run(ctx context.Context) (Report, error) {
 			return rep, err
 		}
 	}
-	var faultable []API
+	var faultable []target.API
 	for _, a := range v.t.APIs() {
-		nf, err := conn.Faultable(ctx, a, v.t.Topic())
-		if err != nil {
+		switch nf, err := conn.Faultable(ctx, a, v.t.Topic()); {
+		case err != nil:
 			return rep, err
-		}
-		if nf != nil {
+		case nf != nil:
 			rep.NoFaults = append(rep.NoFaults, *nf)
-			v.logf("%s: %s", nf.API, nf.Reason)
-			continue
+			v.cfg.progress("%s: %s", nf.API, nf.Reason)
+		default:
+			faultable = append(faultable, a)
 		}
-		faultable = append(faultable, a)
 	}
 	if len(faultable) == 0 {
 		return rep, i18n.Errorf("validate.err.noFaultable")
@@ -94,7 +94,7 @@ type sent struct {
 }
 
 // send does one sync send.
-func (v *Validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID string) sent {
+func (v *Validator) send(ctx context.Context, a target.API, mode prodlab.Mode, eventID string) sent {
 	c, err := api.NewClient(a.URL)
 	if err != nil {
 		return sent{err: err}
@@ -116,7 +116,7 @@ func (v *Validator) send(ctx context.Context, a API, mode prodlab.Mode, eventID 
 // connection to every leader before the toxic slows the proxies: a
 // connection opened under the toxic never completes its handshake, and
 // its record never reaches the broker.
-func (v *Validator) warm(ctx context.Context, a API, partitions []int32) error {
+func (v *Validator) warm(ctx context.Context, a target.API, partitions []int32) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c, err := api.NewClient(a.URL)
@@ -135,12 +135,12 @@ func (v *Validator) warm(ctx context.Context, a API, partitions []int32) error {
 	if err != nil {
 		return err
 	}
-	v.logf("%s", i18n.T("validate.step.warm", "api", a.Name, "url", a.URL))
+	v.cfg.progress("%s", i18n.T("validate.step.warm", "api", a.Name, "url", a.URL))
 	return nil
 }
 
 // window runs one lost-acknowledgement window; see Run.
-func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode prodlab.Mode) (res Result) {
+func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API, mode prodlab.Mode) (res Result) {
 	res = Result{API: a.Name, Mode: mode, EventID: fmt.Sprintf("validate-%s-%s-%012x", a.Name, mode, rand.Int64N(1<<48))}
 	fail := func(format string, args ...any) Result {
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
@@ -150,29 +150,21 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := startWatch(conn.Path, v.t.Topic(), res.EventID, from)
+	rd, err := conn.Path.NewReader(v.t.Topic(), from, nil) // counts the copies as the broker writes them
 	if err != nil {
 		return fail("%v", err)
 	}
-	defer w.close()
+	defer rd.Close()
 
 	// Step 1: the toxic on every proxy there is now.
 	ps, err := conn.Current(ctx)
 	if err == nil {
 		err = ps.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": v.latency().Milliseconds(), "jitter": 0})
 	}
-	if err != nil {
-		_ = ps.RemoveToxic(ToxicName)
+	if err != nil { // AddToxic left it on no proxy
 		return fail("%v", err)
 	}
-	toxic := true
-	remove := func() error {
-		if !toxic {
-			return nil
-		}
-		toxic = false
-		return ps.RemoveToxic(ToxicName)
-	}
+	remove := sync.OnceValue(func() error { return ps.RemoveToxic(ToxicName) })
 	defer func() {
 		if err := remove(); err != nil && res.Err == "" {
 			res.Err = res.Name() + ": " + err.Error()
@@ -180,7 +172,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	}()
 
 	hold := v.t.Hold()
-	v.logf("%s", i18n.T("validate.step.on", "name", res.Name(), "id", res.EventID))
+	v.cfg.progress("%s", i18n.T("validate.step.on", "name", res.Name(), "id", res.EventID))
 	start := time.Now()
 	answers := make(chan sent, 1)
 	sendCtx, cancelSend := context.WithTimeout(ctx, 60*time.Second)
@@ -190,6 +182,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	// Step 3: the broker holds the record, and the request timed out.
 	var early *sent
 	var werr error
+	n := 0
 	wctx, cancel := context.WithTimeout(ctx, hold+15*time.Second)
 	err = wait.Until(wctx, func() bool {
 		select {
@@ -198,9 +191,9 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 			return true
 		default:
 		}
-		n, err := w.count()
-		if err != nil {
-			werr = err
+		pctx, cancel := context.WithTimeout(wctx, 100*time.Millisecond)
+		defer cancel()
+		if werr = rd.Poll(pctx, countCopies(res.EventID, &n)); werr != nil {
 			return true
 		}
 		return n >= 1 && (n >= 2 || time.Since(start) >= hold)
@@ -223,12 +216,15 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	case err != nil:
 		return fail("%s", i18n.T("validate.err.neverReached", "took", time.Since(start)))
 	}
-	n, _ := w.count()
 	res.Window = time.Since(start)
 	if err := remove(); err != nil {
 		return fail("%v", err)
 	}
-	v.logf("%s", i18n.T(plural(n, "validate.step.off1", "validate.step.off"), "name", res.Name(), "window", res.Window, "n", n))
+	off := "validate.step.off"
+	if n == 1 {
+		off = "validate.step.off1"
+	}
+	v.cfg.progress("%s", i18n.T(off, "name", res.Name(), "window", res.Window, "n", n))
 
 	// Step 4: the answer, then every record up to the end offsets.
 	var s sent
@@ -253,11 +249,4 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a API, mode p
 	}
 	res.Copies = Copies(res.EventID, recs)
 	return res
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

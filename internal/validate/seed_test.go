@@ -7,7 +7,6 @@ import (
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
-	"github.com/prodlab/prodlab/internal/validate"
 )
 
 // TestValidateSeedContract validates an API whose records carry the eventId
@@ -16,7 +15,7 @@ import (
 // out, not at the 17 s deadline.
 func TestValidateSeedContract(t *testing.T) {
 	l := labtest.Start(t)
-	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(validate.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
+	tg := targettest.Of(t, l, labtest.Topic(t, l, 3, nil), target.APIs(target.API{Name: "seed", URL: labtest.SeedAPI(t, l)}))
 	rep, _ := runValidate(t, l, tg)
 	if got := rep.Summary(); got != "OK: seed_idempotent=1 seed_plain=2" {
 		t.Fatalf("summary %q, want OK: seed_idempotent=1 seed_plain=2", got)

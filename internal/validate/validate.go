@@ -15,10 +15,6 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 )
 
-// API is one producer API to validate; its name is used in the summary
-// line (franz_plain=2).
-type API = target.API
-
 // cfg is a validate run's configuration; New checks it.
 type cfg struct {
 	modes    []prodlab.Mode
@@ -52,6 +48,9 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 	if len(c.modes) == 0 {
 		c.modes = prodlab.Modes
 	}
+	if c.progress == nil {
+		c.progress = func(string, ...any) {}
+	}
 	var errs []error
 	if len(t.APIs()) == 0 {
 		errs = append(errs, i18n.Errorf("validate.err.noAPI"))
@@ -68,10 +67,4 @@ func New(t *target.Target, opts ...Opt) (*Validator, error) {
 // held answer comes through before the toxic is removed.
 func (v *Validator) latency() time.Duration {
 	return max(10*time.Second, 4*v.t.Hold())
-}
-
-func (v *Validator) logf(format string, args ...any) {
-	if v.cfg.progress != nil {
-		v.cfg.progress(format, args...)
-	}
 }

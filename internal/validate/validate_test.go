@@ -145,7 +145,7 @@ func TestConfigValidate(t *testing.T) {
 		want string
 	}{
 		{"no api", target.APIs(), validate.Modes(), "no API to validate"},
-		{"bad url", target.APIs(validate.API{Name: "franz", URL: "127.0.0.1:18080"}), validate.Modes(), "not an http:// URL"},
+		{"bad url", target.APIs(target.API{Name: "franz", URL: "127.0.0.1:18080"}), validate.Modes(), "not an http:// URL"},
 		{"topic", target.Topic("a b"), validate.Modes(), "not a legal Kafka topic"},
 		{"mode", target.Topic(""), validate.Modes("fast"), "not allowed"},
 		{"timeout", target.Timings(time.Millisecond, 0), validate.Modes(), "outside"},
