@@ -128,11 +128,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	maps.Copy(idemCfg, secCommon)
 	maps.Copy(plainCfg, secPlain)
 
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	logger = logger.With("engine", prodlab.Librdkafka)
+	logger := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)).With("engine", prodlab.Librdkafka)
 	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: maps.Clone(idemCfg), log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {

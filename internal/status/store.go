@@ -21,9 +21,8 @@ var ErrNotFound = errors.New("unknown requestId")
 // finished entries expire after TTL, and when the store is full the oldest
 // finished entry is evicted first. Pending entries are never evicted.
 //
-// Entries are values in one slice, linked by index: the collector, which
-// marks the full store at every cycle, sees one string per entry and no
-// pointer between entries.
+// Entries are values in one slice, linked by index: the collector marks one
+// string per entry and no pointer between entries.
 type Store struct {
 	cfg cfg
 
@@ -33,10 +32,8 @@ type Store struct {
 	free       int32 // first free slot, chained by next; none: -1
 	head, tail int32 // finished entries, oldest first; none: -1
 	pending    int
-	finished   int
 	evicted    uint64 // finished entries dropped to make room
 	expired    uint64 // finished entries dropped at their TTL
-	topic      string // the last topic interned
 }
 
 type entry struct {
@@ -117,12 +114,9 @@ func (s *Store) Finish(id string, d prodlab.Delivery) {
 	if !ok || s.slots[i].done != 0 {
 		return
 	}
-	// Interned: an engine may hand each delivery its own copy of the name.
-	if d.Topic != s.topic {
-		s.topic = unique.Make(d.Topic).Value()
-	}
 	e := &s.slots[i]
-	e.done, e.Topic, e.Partition, e.Offset, e.State = max(s.cfg.now().UnixNano(), 1), s.topic, d.Partition, d.Offset, prodlab.OK
+	// Interned: an engine may hand each delivery its own copy of the name.
+	e.done, e.Topic, e.Partition, e.Offset, e.State = max(s.cfg.now().UnixNano(), 1), unique.Make(d.Topic).Value(), d.Partition, d.Offset, prodlab.OK
 	if d.Err != nil {
 		e.State, e.Err = prodlab.Failed, d.Err.Error()
 	}
@@ -134,7 +128,6 @@ func (s *Store) Finish(id string, d prodlab.Delivery) {
 	}
 	s.tail = i
 	s.pending--
-	s.finished++
 }
 
 // Forget drops id whatever its state, for a send that never started.
@@ -162,7 +155,7 @@ func (s *Store) Get(id string) (prodlab.Status, error) {
 func (s *Store) Counts() (pending, finished int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.pending, s.finished
+	return s.pending, len(s.index) - s.pending
 }
 
 // Evictions returns how many finished entries were dropped to make room
@@ -213,7 +206,6 @@ func (s *Store) remove(i int32) {
 		} else {
 			s.tail = e.prev
 		}
-		s.finished--
 	}
 	*e = entry{next: s.free}
 	s.free = i
