@@ -277,13 +277,12 @@ func (p *rdProducer) add(fn func(prodlab.Delivery)) uint64 {
 func (p *rdProducer) take(id uint64) func(prodlab.Delivery) {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	fn, ok := p.pending[id]
-	if !ok {
-		return nil
-	}
-	delete(p.pending, id)
-	if len(p.pending) == 0 {
-		close(p.idle)
+	fn := p.pending[id] // never nil once added
+	if fn != nil {
+		delete(p.pending, id)
+		if len(p.pending) == 0 {
+			close(p.idle)
+		}
 	}
 	return fn
 }

@@ -20,7 +20,6 @@ var ErrNotFound = errors.New("unknown requestId")
 // Store maps request ids to send states. It holds at most MaxEntries ids;
 // finished entries expire after TTL, and when the store is full the oldest
 // finished entry is evicted first. Pending entries are never evicted.
-//
 // Entries are values in one slice, linked by index: the collector marks one
 // string per entry and no pointer between entries.
 type Store struct {
