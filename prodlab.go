@@ -5,7 +5,6 @@ package prodlab
 import (
 	"errors"
 	"fmt"
-	"time"
 )
 
 // DefaultTopic is the topic the seed module writes to.
@@ -120,8 +119,6 @@ type Status struct {
 	Partition int32
 	Offset    int64
 	Err       string
-	Created   time.Time
-	Finished  time.Time
 }
 
 // Value is the JSON body of every record the APIs write.

@@ -212,14 +212,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.asyncFull"))
 			return
 		}
-		accepted := s.delivered(ev, id)
-		if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) {
-			if d.Err != nil {
-				s.cfg.logger.Info("async send failed", "eventId", req.eventID, "requestId", id, "err", d.Err)
-			}
-			s.store.Finish(id, d)
-			accepted(d)
-		}); err != nil {
+		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, id)); err != nil {
 			s.store.Forget(id)
 			s.writeProduceError(w, err)
 			return
@@ -230,15 +223,15 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		return
 	}
 
-	answer := make(chan prodlab.Delivery, 1)
-	if err := s.eng.Produce(req.mode, msg, func(d prodlab.Delivery) { answer <- d }); err != nil {
+	sw := getSyncWait(s.cfg.sync)
+	if err := s.eng.Produce(req.mode, msg, sw.fn); err != nil {
+		sw.put() // fn is not called
 		s.writeProduceError(w, err)
 		return
 	}
-	bound := syncTimer(s.cfg.sync)
-	defer putSyncTimer(bound)
 	select {
-	case d := <-answer:
+	case d := <-sw.answer:
+		sw.put()
 		ev.Delivery = &d
 		if d.Err != nil {
 			code := http.StatusBadGateway
@@ -251,10 +244,11 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
 		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
-	case <-bound.C:
-		ev.RequestID = s.syncTimedOut(w, ev, answer)
+	case <-sw.bound.C: // sw stays with the send: its answer is yet to come
+		ev.RequestID = s.syncTimedOut(w, ev, sw.answer)
 	case <-gone: // the client left: the send goes on
-		s.finishLate(ev, "", answer, slog.LevelDebug, "sync send finished after the client left")
+		sw.bound.Stop()
+		s.finishLate(ev, "", sw.answer, slog.LevelDebug, "sync send finished after the client left")
 	}
 }
 
@@ -290,12 +284,9 @@ func (s *Server) finishLate(ev Event, id string, answer <-chan prodlab.Delivery,
 	late := s.delivered(ev, id)
 	go func() {
 		d := <-answer
-		late(d)
-		if id != "" {
-			s.store.Finish(id, d)
-			return
+		if late(d); id == "" {
+			s.cfg.logger.Log(context.Background(), level, msg, "eventId", ev.EventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 		}
-		s.cfg.logger.Log(context.Background(), level, msg, "eventId", ev.EventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 	}()
 }
 
@@ -451,22 +442,30 @@ func (s *Server) lookup(topic string, e *topicEntry) {
 	e.done = nil
 }
 
-// syncTimers holds stopped timers for the sync bound.
-var syncTimers sync.Pool
-
-func syncTimer(d time.Duration) *time.Timer {
-	if t, ok := syncTimers.Get().(*time.Timer); ok {
-		t.Reset(d)
-		return t
-	}
-	return time.NewTimer(d)
+// syncWait is what a sync send waits on (its answer's channel, the callback
+// that fills it, the sync bound), reused once the answer is read.
+type syncWait struct {
+	answer chan prodlab.Delivery
+	fn     func(prodlab.Delivery)
+	bound  *time.Timer
 }
 
-// putSyncTimer stops t and keeps it for the next send: since Go 1.23 a
-// stopped timer's channel delivers nothing stale after Reset.
-func putSyncTimer(t *time.Timer) {
-	t.Stop()
-	syncTimers.Put(t)
+var syncWaits sync.Pool
+
+func getSyncWait(d time.Duration) *syncWait {
+	sw, ok := syncWaits.Get().(*syncWait)
+	if !ok {
+		sw = &syncWait{answer: make(chan prodlab.Delivery, 1), bound: time.NewTimer(d)}
+		sw.fn = func(d prodlab.Delivery) { sw.answer <- d }
+	}
+	sw.bound.Reset(d)
+	return sw
+}
+
+// put stops the bound and keeps sw for the next send (Go 1.23+: no stale tick).
+func (sw *syncWait) put() {
+	sw.bound.Stop()
+	syncWaits.Put(sw)
 }
 
 func newID() string {

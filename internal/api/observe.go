@@ -109,15 +109,19 @@ func (c *codeWriter) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-// delivered returns the function that reports the broker's later answer to
-// the send ev as a Delivered event with requestId id.
+// delivered returns the callback of the send ev: it logs an async failure,
+// keeps the answer under requestId id, if any, and reports it as Delivered.
 func (s *Server) delivered(ev Event, id string) func(prodlab.Delivery) {
-	if len(s.cfg.observers) == 0 {
-		return func(prodlab.Delivery) {}
-	}
 	start := time.Now()
 	return func(d prodlab.Delivery) {
-		ev.Kind, ev.Code, ev.RequestID, ev.Delivery, ev.Elapsed = Delivered, 0, id, &d, time.Since(start)
-		s.emit(ev)
+		if d.Err != nil && ev.SendMode == prodlab.Async {
+			s.cfg.logger.Info("async send failed", "eventId", ev.EventID, "requestId", id, "err", d.Err)
+		}
+		s.store.Finish(id, d) // ignores "", an unknown id
+		if len(s.cfg.observers) > 0 {
+			d := d // on the heap only when observed
+			ev.Kind, ev.Code, ev.RequestID, ev.Delivery, ev.Elapsed = Delivered, 0, id, &d, time.Since(start)
+			s.emit(ev)
+		}
 	}
 }

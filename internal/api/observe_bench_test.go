@@ -59,28 +59,31 @@ func BenchmarkSendObserved(b *testing.B) {
 		})
 		// The same send on the fasthttp handler the lab serves, one
 		// request context reused as fasthttp's server does.
-		b.Run(c.name+"/fasthttp", func(b *testing.B) {
-			h := fakeRoutes(b, eng, c.opts...).(fastRoutes)
-			var (
-				req fasthttp.Request
-				ctx fasthttp.RequestCtx
-			)
-			req.Header.SetMethod("POST")
-			req.Header.SetHost("127.0.0.1")
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				i++
-				req.SetRequestURI("/api/v1/send?mode=plain&eventId=e" + strconv.Itoa(i) + "&key=k" + strconv.Itoa(i%64))
-				ctx.Init(&req, nil, nil)
-				h.fast(&ctx)
-				if ctx.Response.StatusCode() != 200 {
-					b.Fatalf("answer %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		for _, sm := range []string{"sync", "async"} {
+			b.Run(c.name+"/fasthttp/"+sm, func(b *testing.B) {
+				h := fakeRoutes(b, eng, c.opts...).(fastRoutes)
+				want := map[string]int{"sync": 200, "async": 202}[sm]
+				var (
+					req fasthttp.Request
+					ctx fasthttp.RequestCtx
+				)
+				req.Header.SetMethod("POST")
+				req.Header.SetHost("127.0.0.1")
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					i++
+					req.SetRequestURI("/api/v1/send?mode=plain&sendMode=" + sm + "&eventId=e" + strconv.Itoa(i) + "&key=k" + strconv.Itoa(i%64))
+					ctx.Init(&req, nil, nil)
+					h.fast(&ctx)
+					if ctx.Response.StatusCode() != want {
+						b.Fatalf("answer %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+					}
+					if i%4096 == 0 {
+						eng.take()
+					}
 				}
-				if i%4096 == 0 {
-					eng.take()
-				}
-			}
-		})
+			})
+		}
 	}
 }

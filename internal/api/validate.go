@@ -1,7 +1,7 @@
 package api
 
 import (
-	"net/url"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 	"unique"
@@ -31,27 +31,40 @@ type sendRequest struct {
 type fieldError struct{ field, msg string }
 
 var (
-	sendParams   = map[string]bool{"mode": true, "sendMode": true, "eventId": true, "key": true, "partition": true, "topic": true}
-	statusParams = map[string]bool{"requestId": true}
+	sendParams   = []string{"mode", "sendMode", "eventId", "key", "partition", "topic"}
+	statusParams = []string{"requestId"}
 )
 
+// query holds a strict query's values, at most one per allowed name.
+type query struct {
+	names []string
+	vals  [6]string
+	has   [6]bool
+}
+
+func (q *query) Get(name string) string { return q.vals[slices.Index(q.names, name)] }
+func (q *query) Has(name string) bool   { return q.has[slices.Index(q.names, name)] }
+
 // strictQuery parses raw strictly: a pair that does not decode, a name not
-// in allowed or a name given twice is refused, never skipped. unknown and
-// twice are the refusals' message ids.
-func strictQuery(raw string, allowed map[string]bool, unknown, twice string) (url.Values, *fieldError) {
-	q, field, msg := httpjson.ParseQuery(raw)
+// in allowed or a name given twice is refused, never skipped; a pair that
+// does not decode first. unknown and twice are the refusals' message ids.
+func strictQuery(raw string, allowed []string, unknown, twice string) (query, *fieldError) {
+	q, bad := query{names: allowed}, (*fieldError)(nil)
+	field, msg := httpjson.ParseQuery(raw, func(k, v string) {
+		switch i := slices.Index(allowed, k); {
+		case bad != nil:
+		case i < 0:
+			bad = &fieldError{k, i18n.T(unknown, "name", k)}
+		case q.has[i]:
+			bad = &fieldError{k, i18n.T(twice, "name", k)}
+		default:
+			q.vals[i], q.has[i] = v, true
+		}
+	})
 	if msg != "" {
-		return nil, &fieldError{field, msg}
+		return q, &fieldError{field, msg}
 	}
-	for k, vs := range q {
-		if !allowed[k] {
-			return nil, &fieldError{k, i18n.T(unknown, "name", k)}
-		}
-		if len(vs) > 1 {
-			return nil, &fieldError{k, i18n.T(twice, "name", k)}
-		}
-	}
-	return q, nil
+	return q, bad
 }
 
 // parseSend parses a send's raw query strictly.

@@ -96,7 +96,9 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		}
 	}
 	f := &franz{Metadata: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
-	f.prod[0].cl, f.prod[1].cl = plain, idem
+	for i, cl := range []*kgo.Client{plain, idem} {
+		f.prod[i].cl, f.prod[i].purged = cl, map[string]time.Time{}
+	}
 	return f, nil
 }
 
@@ -188,9 +190,6 @@ func (p *producer) purge(topic string, queued time.Time) {
 		return
 	}
 	p.cl.PurgeTopicsFromProducing(topic)
-	if p.purged == nil {
-		p.purged = map[string]time.Time{}
-	}
 	if len(p.purged) >= maxTopicsPurged {
 		clear(p.purged)
 	}

@@ -19,18 +19,18 @@ const maxPairShown = 80
 // whose name or value is not valid UTF-8 or holds a control character,
 // answers 400 naming that pair. ok is false when it has answered.
 func Query(w http.ResponseWriter, r *http.Request) (q url.Values, ok bool) {
-	q, field, msg := ParseQuery(r.URL.RawQuery)
-	if msg != "" {
+	q = url.Values{}
+	if field, msg := ParseQuery(r.URL.RawQuery, func(k, v string) { q[k] = append(q[k], v) }); msg != "" {
 		Error(w, http.StatusBadRequest, field, msg)
 		return nil, false
 	}
 	return q, true
 }
 
-// ParseQuery is Query without the answer: it returns the values, or the
-// field at fault and a sentence naming the broken pair.
-func ParseQuery(raw string) (q url.Values, field, msg string) {
-	q = url.Values{}
+// ParseQuery is Query without the answer and without a map: it calls fn
+// with each decoded pair, in order, or returns the field at fault and a
+// sentence naming the broken pair.
+func ParseQuery(raw string, fn func(k, v string)) (field, msg string) {
 	for rest := raw; rest != ""; {
 		var pair string
 		pair, rest, _ = strings.Cut(rest, "&")
@@ -49,16 +49,16 @@ func ParseQuery(raw string) (q url.Values, field, msg string) {
 			if kerr == nil && !strings.Contains(name, ";") {
 				name = k
 			}
-			return nil, name, i18n.T(id, "pair", quote(pair))
+			return name, i18n.T(id, "pair", quote(pair))
 		}
 		for _, s := range [2]string{k, v} {
 			if m := checkText(s, pair); m != "" {
-				return nil, k, m
+				return k, m
 			}
 		}
-		q[k] = append(q[k], v)
+		fn(k, v)
 	}
-	return q, "", ""
+	return "", ""
 }
 
 // checkText says what is wrong with s as text, in query pair pair, or "".

@@ -128,11 +128,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	maps.Copy(idemCfg, secCommon)
 	maps.Copy(plainCfg, secPlain)
 
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	logger = logger.With("engine", prodlab.Librdkafka)
+	logger := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)).With("engine", prodlab.Librdkafka)
 	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: maps.Clone(idemCfg), log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
@@ -281,13 +277,12 @@ func (p *rdProducer) add(fn func(prodlab.Delivery)) uint64 {
 func (p *rdProducer) take(id uint64) func(prodlab.Delivery) {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	fn, ok := p.pending[id]
-	if !ok {
-		return nil
-	}
-	delete(p.pending, id)
-	if len(p.pending) == 0 {
-		close(p.idle)
+	fn := p.pending[id] // never nil once added
+	if fn != nil {
+		delete(p.pending, id)
+		if len(p.pending) == 0 {
+			close(p.idle)
+		}
 	}
 	return fn
 }

@@ -20,56 +20,26 @@ var ErrNotFound = errors.New("unknown requestId")
 // Store maps request ids to send states. It holds at most MaxEntries ids;
 // finished entries expire after TTL, and when the store is full the oldest
 // finished entry is evicted first. Pending entries are never evicted.
+// Entries are values in one slice, linked by index: the collector marks one
+// string per entry and no pointer between entries.
 type Store struct {
 	cfg cfg
 
-	mu       sync.Mutex
-	entries  map[string]*entry
-	finished queue // oldest finish first
-	pending  int
-	evicted  uint64 // finished entries dropped to make room
-	expired  uint64 // finished entries dropped at their TTL
+	mu         sync.Mutex
+	index      map[string]int32 // id → slot
+	slots      []entry
+	free       int32 // first free slot, chained by next; none: -1
+	head, tail int32 // finished entries, oldest first; none: -1
+	pending    int
+	evicted    uint64 // finished entries dropped to make room
+	expired    uint64 // finished entries dropped at their TTL
 }
 
 type entry struct {
-	id     string
-	status prodlab.Status
-	done   bool   // in finished
-	prev   *entry // in finished
-	next   *entry
-}
-
-// queue is the finished entries, oldest first, threaded through the
-// entries: container/list would double the objects the collector marks.
-type queue struct {
-	head, tail *entry
-	n          int
-}
-
-func (q *queue) pushBack(e *entry) {
-	e.prev, e.next, e.done = q.tail, nil, true
-	if q.tail != nil {
-		q.tail.next = e
-	} else {
-		q.head = e
-	}
-	q.tail = e
-	q.n++
-}
-
-func (q *queue) remove(e *entry) {
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else {
-		q.head = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else {
-		q.tail = e.prev
-	}
-	e.prev, e.next, e.done = nil, nil, false
-	q.n--
+	prodlab.Status
+	id         string // shares one allocation with EventID
+	done       int64  // finish time in Unix nanoseconds; 0 while pending
+	prev, next int32  // in the finished queue or the free list
 }
 
 type cfg struct {
@@ -93,13 +63,13 @@ func New(opts ...Opt) (*Store, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.maxEntries < 1 {
-		return nil, errors.New("status: MaxEntries must be at least 1")
+	if c.maxEntries < 1 || c.maxEntries > 1<<30 {
+		return nil, errors.New("status: MaxEntries must be between 1 and 2^30")
 	}
 	if c.ttl <= 0 {
 		return nil, errors.New("status: TTL must be positive")
 	}
-	return &Store{cfg: c, entries: make(map[string]*entry)}, nil
+	return &Store{cfg: c, index: make(map[string]int32), free: -1, head: -1, tail: -1}, nil
 }
 
 // Add records id as pending. It returns ErrFull when the store holds
@@ -107,25 +77,30 @@ func New(opts ...Opt) (*Store, error) {
 func (s *Store) Add(id, eventID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.cfg.now()
+	now := s.cfg.now().UnixNano()
 	s.expire(now)
-	if len(s.entries) >= s.cfg.maxEntries {
-		front := s.finished.head
-		if front == nil {
+	if len(s.index) >= s.cfg.maxEntries {
+		if s.head < 0 {
 			return ErrFull
 		}
-		s.remove(front)
+		s.remove(s.head)
 		s.evicted++
 	}
-	// One copy holds both: an eventId parsed from a URL shares the request
-	// line's memory.
-	if id != "" && eventID != "" {
-		both := id + eventID
-		id, eventID = both[:len(id)], both[len(id):]
-	} else { // a + "" is a itself: no copy
-		id, eventID = strings.Clone(id), strings.Clone(eventID)
+	i := s.free
+	if i >= 0 {
+		s.free = s.slots[i].next
+	} else {
+		i = int32(len(s.slots))
+		s.slots = append(s.slots, entry{})
 	}
-	s.entries[id] = &entry{id: id, status: prodlab.Status{State: prodlab.Pending, EventID: eventID, Created: now}}
+	// A copy: an eventId parsed from a URL shares the request line's memory.
+	both := id + eventID
+	if eventID == "" { // id + "" is id itself
+		both = strings.Clone(id)
+	}
+	id, eventID = both[:len(id)], both[len(id):]
+	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: eventID}, id: id, prev: -1, next: -1}
+	s.index[id] = i
 	s.pending++
 	return nil
 }
@@ -134,19 +109,23 @@ func (s *Store) Add(id, eventID string) error {
 func (s *Store) Finish(id string, d prodlab.Delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.entries[id]
-	if !ok || e.done {
+	i, ok := s.index[id]
+	if !ok || s.slots[i].done != 0 {
 		return
 	}
-	st := &e.status
-	st.Finished = s.cfg.now()
+	e := &s.slots[i]
 	// Interned: an engine may hand each delivery its own copy of the name.
-	st.Topic, st.Partition, st.Offset = unique.Make(d.Topic).Value(), d.Partition, d.Offset
-	st.State = prodlab.OK
+	e.done, e.Topic, e.Partition, e.Offset, e.State = max(s.cfg.now().UnixNano(), 1), unique.Make(d.Topic).Value(), d.Partition, d.Offset, prodlab.OK
 	if d.Err != nil {
-		st.State, st.Err = prodlab.Failed, d.Err.Error()
+		e.State, e.Err = prodlab.Failed, d.Err.Error()
 	}
-	s.finished.pushBack(e)
+	e.prev = s.tail
+	if s.tail >= 0 {
+		s.slots[s.tail].next = i
+	} else {
+		s.head = i
+	}
+	s.tail = i
 	s.pending--
 }
 
@@ -154,8 +133,8 @@ func (s *Store) Finish(id string, d prodlab.Delivery) {
 func (s *Store) Forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.entries[id]; ok {
-		s.remove(e)
+	if i, ok := s.index[id]; ok {
+		s.remove(i)
 	}
 }
 
@@ -163,19 +142,19 @@ func (s *Store) Forget(id string) {
 func (s *Store) Get(id string) (prodlab.Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expire(s.cfg.now())
-	e, ok := s.entries[id]
+	s.expire(s.cfg.now().UnixNano())
+	i, ok := s.index[id]
 	if !ok {
 		return prodlab.Status{}, ErrNotFound
 	}
-	return e.status, nil
+	return s.slots[i].Status, nil
 }
 
 // Counts returns how many entries are pending and finished.
 func (s *Store) Counts() (pending, finished int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.pending, s.finished.n
+	return s.pending, len(s.index) - s.pending
 }
 
 // Evictions returns how many finished entries were dropped to make room
@@ -194,29 +173,39 @@ func (s *Store) Pending() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := make(map[string]string, s.pending)
-	for id, e := range s.entries {
-		if !e.done {
-			m[id] = e.status.EventID
+	for id, i := range s.index {
+		if s.slots[i].done == 0 {
+			m[id] = s.slots[i].EventID
 		}
 	}
 	return m
 }
 
-func (s *Store) expire(now time.Time) {
-	for e := s.finished.head; e != nil; e = s.finished.head {
-		if now.Sub(e.status.Finished) < s.cfg.ttl {
-			return
-		}
-		s.remove(e)
+func (s *Store) expire(now int64) {
+	for s.head >= 0 && now-s.slots[s.head].done >= int64(s.cfg.ttl) {
+		s.remove(s.head)
 		s.expired++
 	}
 }
 
-func (s *Store) remove(e *entry) {
-	delete(s.entries, e.id)
-	if e.done {
-		s.finished.remove(e)
-	} else {
+// remove unlinks slot i, drops its id and frees it.
+func (s *Store) remove(i int32) {
+	e := &s.slots[i]
+	delete(s.index, e.id)
+	if e.done == 0 {
 		s.pending--
+	} else {
+		if e.prev >= 0 {
+			s.slots[e.prev].next = e.next
+		} else {
+			s.head = e.next
+		}
+		if e.next >= 0 {
+			s.slots[e.next].prev = e.prev
+		} else {
+			s.tail = e.prev
+		}
 	}
+	*e = entry{next: s.free}
+	s.free = i
 }
