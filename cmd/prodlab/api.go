@@ -20,7 +20,6 @@ func init() {
 	register("api", "cmd.api", apiFlags, apiRun)
 }
 
-// apiConfig is the parsed configuration of 'prodlab api'.
 type apiConfig struct {
 	engine    string
 	listen    string

@@ -20,7 +20,6 @@ func init() {
 	register("bench", "cmd.bench", benchFlags, benchRun)
 }
 
-// benchConfig is the parsed configuration of 'prodlab bench'.
 type benchConfig struct {
 	opts       []bench.Opt
 	out        string

@@ -15,14 +15,12 @@ func init() {
 	register("compaction-check", "cmd.compaction-check", compactionFlags, compactionRun)
 }
 
-// compactionConfig is a parsed 'prodlab compaction-check' command line.
 type compactionConfig struct {
 	conn connConfig
 	spec admin.CompactionSpec
 	json bool
 }
 
-// compactionFlags parses the arguments of 'prodlab compaction-check'.
 func compactionFlags(args []string, stderr io.Writer) (compactionConfig, error) {
 	var c compactionConfig
 	fs := newFlagSet("compaction-check", stderr, "")

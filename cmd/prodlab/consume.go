@@ -21,7 +21,6 @@ func init() {
 	})
 }
 
-// consumeConfig is a parsed 'prodlab consume' command line.
 type consumeConfig struct {
 	conn   connConfig
 	spec   admin.ConsumeSpec
@@ -30,7 +29,6 @@ type consumeConfig struct {
 	json   bool
 }
 
-// consumeFlags parses the arguments of 'prodlab consume'.
 func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	var c consumeConfig
 	fs := newFlagSet("consume", stderr, "")
@@ -72,7 +70,6 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	return c, c.conn.parsed()
 }
 
-// consumeRun runs a parsed 'prodlab consume' command.
 func consumeRun(ctx context.Context, c consumeConfig, stdout, stderr io.Writer) error {
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()

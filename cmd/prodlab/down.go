@@ -17,7 +17,6 @@ func init() {
 	register("down", "cmd.down", downFlags, down)
 }
 
-// downConfig is a parsed 'prodlab down' command line.
 type downConfig struct {
 	dataDir string
 	wait    time.Duration

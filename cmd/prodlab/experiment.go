@@ -26,7 +26,6 @@ func init() {
 	register("experiment", "cmd.experiment", experimentFlags, experimentRun)
 }
 
-// experimentConfig is the parsed configuration of 'prodlab experiment'.
 type experimentConfig struct {
 	target             *target.Target
 	opts               []experiment.Opt
@@ -132,27 +131,37 @@ func experimentRun(ctx context.Context, c experimentConfig, stdout io.Writer) er
 // c asks for, with c's redacted command line.
 func writeReports(c experimentConfig, rep experiment.Report, stdout, stderr io.Writer) error {
 	rep.Command = c.command
-	var table strings.Builder
-	if err := rep.WriteTable(&table); err != nil {
+	if err := writeText(stdout, rep.WriteTable); err != nil {
 		return err
 	}
-	// Error texts in the table come from the APIs and the network.
-	if _, err := io.WriteString(stdout, term.Text(table.String())); err != nil {
-		return err
-	}
-	if c.jsonFile != "" {
-		if err := writeFile(c.jsonFile, rep.WriteJSON); err != nil {
+	for _, f := range []struct {
+		name, done string
+		write      func(io.Writer) error
+	}{
+		{c.jsonFile, "exp.cli.json", rep.WriteJSON},
+		{c.htmlFile, "exp.cli.html", func(w io.Writer) error { return htmlreport.Write(w, rep) }},
+	} {
+		if f.name == "" {
+			continue
+		}
+		if err := writeFile(f.name, f.write); err != nil {
 			return err
 		}
-		fmt.Fprintln(stderr, i18n.T("exp.cli.json", "file", c.jsonFile))
-	}
-	if c.htmlFile != "" {
-		if err := writeFile(c.htmlFile, func(w io.Writer) error { return htmlreport.Write(w, rep) }); err != nil {
-			return err
-		}
-		fmt.Fprintln(stderr, i18n.T("exp.cli.html", "file", c.htmlFile))
+		fmt.Fprintln(stderr, i18n.T(f.done, "file", f.name))
 	}
 	return nil
+}
+
+// writeText writes what write writes to w, escaped for the terminal but
+// for its newlines and tabs (term.Text): error texts in reports come from
+// the APIs and the network.
+func writeText(w io.Writer, write func(io.Writer) error) error {
+	var b strings.Builder
+	if err := write(&b); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, term.Text(b.String()))
+	return err
 }
 
 // commandLine rebuilds a command line from the flags set on fs, in name

@@ -16,7 +16,6 @@ func init() {
 	register("kafka", "cmd.kafka", kafkaFlags, kafkaRun)
 }
 
-// kafkaConfig is a parsed 'prodlab kafka' command line.
 type kafkaConfig struct {
 	sub    string // up, down, status, kill, start or fetch
 	mode   string // up: single-node or cluster
@@ -24,7 +23,6 @@ type kafkaConfig struct {
 	opts   []kafkalocal.Opt
 }
 
-// kafkaFlags parses the arguments of 'prodlab kafka'.
 func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	var c kafkaConfig
 	fs := newFlagSet("kafka", stderr, "localkafka.usage")
@@ -85,7 +83,6 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 	return c, nil
 }
 
-// kafkaRun runs a parsed 'prodlab kafka' command.
 func kafkaRun(ctx context.Context, c kafkaConfig, stdout io.Writer) error {
 	switch c.sub {
 	case "up":

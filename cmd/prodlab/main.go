@@ -27,8 +27,9 @@ type command struct {
 var commands = map[string]command{}
 
 // register adds a subcommand, from its file's init: summary is the
-// catalogue id of its one-line description; parse reads its arguments
-// (flag errors and help to os.Stderr), then run runs them on os.Stdout.
+// catalogue id of its one-line description; parse (<name>Flags) reads its
+// arguments into its config (flag errors and help to os.Stderr), then run
+// (<name>Run) runs that on os.Stdout.
 func register[C any](name, summary string, parse func([]string, io.Writer) (C, error), run func(context.Context, C, io.Writer) error) {
 	commands[name] = command{summary, func(ctx context.Context, args []string) error {
 		c, err := parse(args, os.Stderr)

@@ -26,7 +26,6 @@ func init() {
 	register("progress", "cmd.progress", progressFlags, showProgress)
 }
 
-// progressConfig is a parsed 'prodlab progress' command line.
 type progressConfig struct {
 	console string
 	dataDir string

@@ -22,7 +22,6 @@ func init() {
 	register("topic", "cmd.topic", topicFlags, topicRun)
 }
 
-// topicConfig is a parsed 'prodlab topic' command line.
 type topicConfig struct {
 	conn       connConfig
 	action     string // create, list, describe or delete
@@ -33,7 +32,6 @@ type topicConfig struct {
 	json       bool
 }
 
-// topicFlags parses the arguments of 'prodlab topic'.
 func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	var c topicConfig
 	var configs listFlag
@@ -93,7 +91,6 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	return c, nil
 }
 
-// topicRun runs a parsed 'prodlab topic' command.
 func topicRun(ctx context.Context, c topicConfig, w io.Writer) error {
 	return c.conn.with(ctx, func(cl *admin.Client) error {
 		switch c.action {

@@ -28,7 +28,6 @@ func init() {
 	register("up", "cmd.up", upFlags, upRun)
 }
 
-// upFlags parses the flags of 'prodlab up' into a lab.Config.
 func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	cfg := lab.DefaultConfig()
 	fs := newFlagSet("up", stderr, "")

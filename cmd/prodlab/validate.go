@@ -22,7 +22,6 @@ func init() {
 	register("validate", "cmd.validate", validateFlags, validateRun)
 }
 
-// validateConfig is the parsed configuration of 'prodlab validate'.
 type validateConfig struct {
 	*validate.Validator
 	json bool
@@ -122,9 +121,7 @@ func validateRun(ctx context.Context, c validateConfig, stdout io.Writer) error 
 	if len(rep.Runs) > 0 && c.json {
 		_ = writeJSON(stdout, rep)
 	} else if len(rep.Runs) > 0 {
-		var b strings.Builder
-		_ = rep.WriteText(&b)
-		_, _ = io.WriteString(stdout, term.Text(b.String()))
+		_ = writeText(stdout, rep.WriteText)
 	}
 	if err != nil && rep.Err() != nil {
 		return i18n.Errorf("validate.cli.failed")
