@@ -16,10 +16,6 @@ import (
 	"github.com/prodlab/prodlab/internal/lab"
 )
 
-func init() {
-	register("api", "cmd.api", apiFlags, apiRun)
-}
-
 type apiConfig struct {
 	engine    string
 	listen    string

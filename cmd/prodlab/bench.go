@@ -16,10 +16,6 @@ import (
 	"github.com/prodlab/prodlab/internal/engine"
 )
 
-func init() {
-	register("bench", "cmd.bench", benchFlags, benchRun)
-}
-
 type benchConfig struct {
 	opts       []bench.Opt
 	out        string

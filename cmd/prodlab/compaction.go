@@ -11,10 +11,6 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
-func init() {
-	register("compaction-check", "cmd.compaction-check", compactionFlags, compactionRun)
-}
-
 type compactionConfig struct {
 	conn connConfig
 	spec admin.CompactionSpec

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
@@ -14,12 +13,6 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/term"
 )
-
-func init() {
-	register("consume", "cmd.consume", consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
-		return consumeRun(ctx, c, w, os.Stderr)
-	})
-}
 
 type consumeConfig struct {
 	conn   connConfig

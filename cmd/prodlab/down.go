@@ -13,10 +13,6 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-func init() {
-	register("down", "cmd.down", downFlags, down)
-}
-
 type downConfig struct {
 	dataDir string
 	wait    time.Duration

@@ -22,10 +22,6 @@ import (
 	"github.com/prodlab/prodlab/internal/term"
 )
 
-func init() {
-	register("experiment", "cmd.experiment", experimentFlags, experimentRun)
-}
-
 type experimentConfig struct {
 	target             *target.Target
 	opts               []experiment.Opt

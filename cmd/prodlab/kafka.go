@@ -12,10 +12,6 @@ import (
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 )
 
-func init() {
-	register("kafka", "cmd.kafka", kafkaFlags, kafkaRun)
-}
-
 type kafkaConfig struct {
 	sub    string // up, down, status, kill, start or fetch
 	mode   string // up: single-node or cluster

@@ -10,34 +10,50 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // command is one prodlab subcommand.
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string) error
+type command func(ctx context.Context, args []string) error
+
+// commands are prodlab's subcommands; "cmd.<name>" is the catalogue id
+// of each one's one-line description.
+var commands = map[string]command{
+	"api":              cmd(apiFlags, apiRun),
+	"bench":            cmd(benchFlags, benchRun),
+	"compaction-check": cmd(compactionFlags, compactionRun),
+	"consume": cmd(consumeFlags, func(ctx context.Context, c consumeConfig, w io.Writer) error {
+		return consumeRun(ctx, c, w, os.Stderr)
+	}),
+	"down":       cmd(downFlags, down),
+	"experiment": cmd(experimentFlags, experimentRun),
+	"kafka":      cmd(kafkaFlags, kafkaRun),
+	"progress":   cmd(progressFlags, showProgress),
+	"topic":      cmd(topicFlags, topicRun),
+	"up":         cmd(upFlags, upRun),
+	"validate":   cmd(validateFlags, validateRun),
+	"version": cmd(versionFlags, func(_ context.Context, bi *debug.BuildInfo, w io.Writer) error {
+		return writeVersion(w, bi, engine.LibrdkafkaVersion())
+	}),
 }
 
-var commands = map[string]command{}
-
-// register adds a subcommand, from its file's init: summary is the
-// catalogue id of its one-line description; parse (<name>Flags) reads its
-// arguments into its config (flag errors and help to os.Stderr), then run
-// (<name>Run) runs that on os.Stdout.
-func register[C any](name, summary string, parse func([]string, io.Writer) (C, error), run func(context.Context, C, io.Writer) error) {
-	commands[name] = command{summary, func(ctx context.Context, args []string) error {
+// cmd is a subcommand whose parse reads its arguments into its config
+// (flag errors and help to os.Stderr), then run runs that on os.Stdout.
+func cmd[C any](parse func([]string, io.Writer) (C, error), run func(context.Context, C, io.Writer) error) command {
+	return func(ctx context.Context, args []string) error {
 		c, err := parse(args, os.Stderr)
 		if err != nil {
 			return err
 		}
 		return run(ctx, c, os.Stdout)
-	}}
+	}
 }
 
 func main() {
@@ -78,14 +94,14 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	lc.install(os.Stderr)
-	return c.run(ctx, rest)
+	return c(ctx, rest)
 }
 
 func usage() string {
 	var b strings.Builder
 	b.WriteString(i18n.T("cli.usage.head") + "\n")
 	for _, n := range slices.Sorted(maps.Keys(commands)) {
-		fmt.Fprintf(&b, "  %-16s %s\n", n, i18n.T(commands[n].summary))
+		fmt.Fprintf(&b, "  %-16s %s\n", n, i18n.T("cmd."+n))
 	}
 	b.WriteString("\n" + i18n.T("cli.usage.tail") + "\n")
 	return b.String()

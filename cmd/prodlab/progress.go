@@ -22,10 +22,6 @@ import (
 	"github.com/prodlab/prodlab/internal/term"
 )
 
-func init() {
-	register("progress", "cmd.progress", progressFlags, showProgress)
-}
-
 type progressConfig struct {
 	console string
 	dataDir string

@@ -18,10 +18,6 @@ import (
 	"github.com/prodlab/prodlab/internal/term"
 )
 
-func init() {
-	register("topic", "cmd.topic", topicFlags, topicRun)
-}
-
 type topicConfig struct {
 	conn       connConfig
 	action     string // create, list, describe or delete

@@ -24,10 +24,6 @@ import (
 	"github.com/prodlab/prodlab/internal/runlock"
 )
 
-func init() {
-	register("up", "cmd.up", upFlags, upRun)
-}
-
 func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	cfg := lab.DefaultConfig()
 	fs := newFlagSet("up", stderr, "")

@@ -18,10 +18,6 @@ import (
 	"github.com/prodlab/prodlab/internal/validate"
 )
 
-func init() {
-	register("validate", "cmd.validate", validateFlags, validateRun)
-}
-
 type validateConfig struct {
 	*validate.Validator
 	json bool

@@ -2,21 +2,12 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
 	"strings"
-
-	"github.com/prodlab/prodlab/internal/engine"
 )
-
-func init() {
-	register("version", "cmd.version", versionFlags, func(_ context.Context, bi *debug.BuildInfo, w io.Writer) error {
-		return writeVersion(w, bi, engine.LibrdkafkaVersion())
-	})
-}
 
 // versionFlags refuses any argument and returns this binary's build
 // information.
