@@ -44,12 +44,8 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	if err != nil {
 		return c, err
 	}
-	var boot []string
-	if c.producer.Client, boot, err = client.props("bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); err != nil {
+	if c.producer.Client, err = client.props(&c.producer.Bootstrap, "bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); err != nil {
 		return c, err
-	}
-	if len(boot) > 0 {
-		c.producer.Bootstrap = boot
 	}
 	port, known := prodlab.DefaultPorts.APIs()[c.engine]
 	if c.listen == "" && !known {

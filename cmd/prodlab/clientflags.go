@@ -41,23 +41,24 @@ func addClientFlags(fs *flag.FlagSet, fileFlag string) *clientFlags {
 }
 
 // props returns the settings given, checked together (errors name the
-// key, never a secret), and their bootstrap.servers unless the flag
-// bootstrapFlag or the environment variable env (if not "") is set.
-func (c *clientFlags) props(bootstrapFlag, env string) (p prodlab.ClientProps, bootstrap []string, err error) {
+// key, never a secret); their bootstrap.servers, if any, replaces
+// *bootstrap unless the flag bootstrapFlag or the environment variable
+// env (if not "") is set.
+func (c *clientFlags) props(bootstrap *[]string, bootstrapFlag, env string) (p prodlab.ClientProps, err error) {
 	for _, f := range c.files {
 		if err := p.ReadFile(f); err != nil {
-			return p, nil, err
+			return p, err
 		}
 	}
 	if err := p.SetPair(c.pairs...); err != nil {
-		return p, nil, err
+		return p, err
 	}
 	s, err := p.Security()
 	_, inEnv := os.LookupEnv(env) // false for ""
-	if err != nil || flagSet(c.fs, bootstrapFlag) || inEnv {
-		return p, nil, err
+	if err == nil && len(s.Bootstrap) > 0 && !flagSet(c.fs, bootstrapFlag) && !inEnv {
+		*bootstrap = s.Bootstrap
 	}
-	return p, s.Bootstrap, nil
+	return p, err
 }
 
 // connConfig says how admin commands reach the cluster.
@@ -88,7 +89,7 @@ func (c *connConfig) parsed() error {
 	}
 	var b []string
 	var err error
-	if c.client, b, err = c.flags.props("bootstrap", ""); err != nil {
+	if c.client, err = c.flags.props(&b, "bootstrap", ""); err != nil {
 		return err
 	}
 	c.explicit = flagSet(c.flags.fs, "bootstrap") || len(b) > 0

@@ -62,15 +62,11 @@ func upFlags(args []string, stderr io.Writer) (lab.Config, error) {
 	if cfg.Faults, err = lab.ParseFaultMode(*faults); err != nil {
 		return cfg, err
 	}
-	var boot []string
-	if cfg.Producer.Client, boot, err = client.props("kafka", ""); err != nil {
+	cfg.External = prodlab.SplitList(*kafka)
+	if cfg.Producer.Client, err = client.props(&cfg.External, "kafka", ""); err != nil {
 		return cfg, err
 	}
-	if len(boot) > 0 {
-		*kafka = strings.Join(boot, ",")
-	}
-	if *kafka != "" {
-		cfg.External = prodlab.SplitList(*kafka)
+	if *kafka != "" || len(cfg.External) > 0 {
 		cfg.Upstreams = prodlab.SplitList(*upstreams) // empty: one per broker the cluster reports
 		for _, a := range slices.Concat(cfg.External, cfg.Upstreams) {
 			if err := checkHostPort(a); err != nil {

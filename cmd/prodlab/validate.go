@@ -77,14 +77,15 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	props, boot, err := client.props("bootstrap", "")
-	if err != nil {
-		return nil, err
-	}
 	// Without --bootstrap (or bootstrap.servers), the target reads the
 	// running lab's from Toxiproxy: see target.Direct.
+	var boot []string
 	if flagSet(fs, "bootstrap") {
 		boot = prodlab.SplitList(*bootstrap)
+	}
+	props, err := client.props(&boot, "bootstrap", "")
+	if err != nil {
+		return nil, err
 	}
 	path, err := direct.New(direct.Bootstrap(boot...), direct.Props(props))
 	if err != nil {
