@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -91,12 +92,8 @@ func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if serr := hs.ShutdownWithContext(closeCtx); serr != nil && err == nil {
-		err = serr
-	}
-	if ferr := a.Engine.Flush(closeCtx); ferr != nil && err == nil {
-		err = ferr
-	}
+	serr := hs.ShutdownWithContext(closeCtx)
+	ferr := a.Engine.Flush(closeCtx)
 	a.Engine.Close()
-	return err
+	return cmp.Or(err, serr, ferr) // the first failure
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,10 +108,7 @@ func benchRun(ctx context.Context, c benchConfig, stdout io.Writer) error {
 		if rep == nil {
 			return err
 		}
-		if werr := c.report(stdout, rep.Markdown); err == nil {
-			err = werr
-		}
-		return err
+		return cmp.Or(err, c.report(stdout, rep.Markdown))
 	}
 	if c.cpuProfile != "" {
 		f, err := os.Create(c.cpuProfile)
