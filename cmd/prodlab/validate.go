@@ -36,22 +36,6 @@ func apiList(s string) ([]target.API, error) {
 	return out, nil
 }
 
-// producerTimings reads the producer settings the window depends on from
-// the seed's environment variables and their flags.
-func producerTimings(fs *flag.FlagSet) (*prodlab.Config, error) {
-	pc := prodlab.DefaultConfig()
-	if err := pc.LoadEnv(os.LookupEnv); err != nil {
-		return nil, err
-	}
-	fs.Func("request-timeout-ms", "the producers' request timeout (KAFKA_REQUEST_TIMEOUT_MS, default 1000)", func(v string) error {
-		return pc.LoadEnv(func(k string) (string, bool) { return v, k == "KAFKA_REQUEST_TIMEOUT_MS" })
-	})
-	fs.Func("retry-backoff-ms", "the producers' retry backoff (KAFKA_RETRY_BACKOFF_MS, default 100)", func(v string) error {
-		return pc.LoadEnv(func(k string) (string, bool) { return v, k == "KAFKA_RETRY_BACKOFF_MS" })
-	})
-	return &pc, nil
-}
-
 // parseLabFlags adds the flags that locate a running lab and the producer
 // timings to fs, parses args and returns the target they describe, with
 // its errors; nil if the flags do not parse.
@@ -66,10 +50,18 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
 	topic := fs.String("topic", d.Topic(), "topic to write to; it must exist")
 	client := addClientFlags(fs, "config")
-	pc, err := producerTimings(fs)
-	if err != nil {
+	// The producer settings the window depends on: the seed's environment
+	// variables, then their flags.
+	pc := prodlab.DefaultConfig()
+	if err := pc.LoadEnv(os.LookupEnv); err != nil {
 		return nil, err
 	}
+	fs.Func("request-timeout-ms", "the producers' request timeout (KAFKA_REQUEST_TIMEOUT_MS, default 1000)", func(v string) error {
+		return pc.LoadEnv(func(k string) (string, bool) { return v, k == "KAFKA_REQUEST_TIMEOUT_MS" })
+	})
+	fs.Func("retry-backoff-ms", "the producers' retry backoff (KAFKA_RETRY_BACKOFF_MS, default 100)", func(v string) error {
+		return pc.LoadEnv(func(k string) (string, bool) { return v, k == "KAFKA_RETRY_BACKOFF_MS" })
+	})
 	if err := parseNoArgs(fs, args); err != nil {
 		return nil, err
 	}
