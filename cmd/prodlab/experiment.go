@@ -148,9 +148,8 @@ func writeReports(c experimentConfig, rep experiment.Report, stdout, stderr io.W
 	return nil
 }
 
-// writeText writes what write writes to w, escaped for the terminal but
-// for its newlines and tabs (term.Text): error texts in reports come from
-// the APIs and the network.
+// writeText writes write's text to w escaped by term.Text: report texts
+// quote errors from the APIs and the network.
 func writeText(w io.Writer, write func(io.Writer) error) error {
 	var b strings.Builder
 	if err := write(&b); err != nil {
