@@ -28,11 +28,7 @@ func addAllowedHosts(fs *flag.FlagSet, hosts *[]string) {
 
 // loopback reports whether host only reaches this machine.
 func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return strings.EqualFold(host, "localhost") || net.ParseIP(strings.Trim(host, "[]")).IsLoopback() // nil: false
 }
 
 // warnExposed tells, when host (the value of flag) is not a loopback
