@@ -86,8 +86,8 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		return c, nil
 	}
 	var levels []int
-	for _, s := range strings.Split(*conc, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
+	for _, s := range prodlab.SplitList(*conc) {
+		n, err := strconv.Atoi(s)
 		if err != nil {
 			return c, fmt.Errorf("-concurrency: %q is not a whole number", s)
 		}
