@@ -11,7 +11,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -95,9 +95,9 @@ func (c *Client) wrap(err error) error {
 	derr := c.dials.last()
 	switch {
 	case derr != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err)):
-		return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
+		return errm(ErrUnreachable, "admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr))
 	case errors.Is(err, context.DeadlineExceeded):
-		return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
+		return errm(ErrUnreachable, "admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout)
 	}
 	return err
 }
@@ -108,21 +108,17 @@ func isDialErr(err error) bool {
 }
 
 // dialHook remembers the last failed dial, and forgets it on success.
-type dialHook struct {
-	mu  sync.Mutex
-	err error
-}
+type dialHook struct{ err atomic.Pointer[error] }
 
 func (h *dialHook) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.err = err
+	h.err.Store(&err)
 }
 
 func (h *dialHook) last() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.err
+	if p := h.err.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // kafkaErr maps a broker error about topic to the package's sentinels,
@@ -131,9 +127,8 @@ func kafkaErr(topic string, err error, msg string) error {
 	if err == nil {
 		return nil
 	}
-	detail := ""
 	if msg != "" {
-		detail = ": " + msg
+		msg = ": " + msg
 	}
 	var ke *kerr.Error
 	switch {
@@ -146,9 +141,9 @@ func kafkaErr(topic string, err error, msg string) error {
 		errors.Is(err, kerr.InvalidRequest), errors.Is(err, kerr.InvalidReplicaAssignment),
 		errors.Is(err, kerr.PolicyViolation):
 		errors.As(err, &ke)
-		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), detail)
+		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
 	}
-	return fmt.Errorf("topic %q: %w%s", topic, err, detail)
+	return fmt.Errorf("topic %q: %w%s", topic, err, msg)
 }
 
 // kindError is an error of a sentinel kind with its own message.
