@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -57,7 +58,6 @@ func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
 type Client struct {
 	path  *direct.Path
 	cfg   cfg
-	cl    *kgo.Client
 	adm   *kadm.Client
 	dials *dialHook
 	opts  []kgo.Opt // the dial hook and timeout of every client made
@@ -82,12 +82,12 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.cl, c.adm = cl, kadm.NewClient(cl)
+	c.adm = kadm.NewClient(cl)
 	return c, nil
 }
 
 // Close closes the client.
-func (c *Client) Close() { c.cl.Close() }
+func (c *Client) Close() { c.adm.Close() }
 
 // wrap turns a deadline hit while no broker could be dialled into
 // ErrUnreachable naming the last dial error.
@@ -136,15 +136,15 @@ func kafkaErr(topic string, err error, msg string) error {
 		return errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(topic))
 	case errors.Is(err, kerr.TopicAlreadyExists):
 		return errm(ErrTopicExists, "admin.topicExists", "topic", strconv.Quote(topic))
-	case errors.Is(err, kerr.InvalidConfig), errors.Is(err, kerr.InvalidPartitions),
-		errors.Is(err, kerr.InvalidReplicationFactor), errors.Is(err, kerr.InvalidTopicException),
-		errors.Is(err, kerr.InvalidRequest), errors.Is(err, kerr.InvalidReplicaAssignment),
-		errors.Is(err, kerr.PolicyViolation):
-		errors.As(err, &ke)
+	case errors.As(err, &ke) && slices.Contains(invalid, ke):
 		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
 	}
 	return fmt.Errorf("topic %q: %w%s", topic, err, msg)
 }
+
+// invalid are the broker errors that mean ErrInvalid.
+var invalid = []*kerr.Error{kerr.InvalidConfig, kerr.InvalidPartitions, kerr.InvalidReplicationFactor,
+	kerr.InvalidTopicException, kerr.InvalidRequest, kerr.InvalidReplicaAssignment, kerr.PolicyViolation}
 
 // kindError is an error of a sentinel kind with its own message.
 type kindError struct {

@@ -120,7 +120,11 @@ func (rep Report) WriteText(w io.Writer) error {
 			b.WriteString("  " + i18n.T("validate.cli.copies", "name", r.Name(), "n", len(r.Copies), "id", r.EventID,
 				"topic", rep.Topic, "took", r.Took, "window", r.Window) + "\n")
 			for _, c := range r.Copies {
-				b.WriteString("    " + i18n.T("validate.copy", "p", c.Partition, "o", c.Offset) + producer(c) + "\n")
+				b.WriteString("    " + i18n.T("validate.copy", "p", c.Partition, "o", c.Offset))
+				if c.ProducerID >= 0 {
+					b.WriteString(i18n.T("validate.producer", "pid", c.ProducerID, "epoch", c.ProducerEpoch))
+				}
+				b.WriteString("\n")
 			}
 		case r.Mode == prodlab.Idempotent && len(r.Copies) == 1:
 			c := r.Copies[0]
@@ -138,13 +142,6 @@ func (rep Report) WriteText(w io.Writer) error {
 	return err
 }
 
-func producer(c Copy) string {
-	if c.ProducerID < 0 {
-		return ""
-	}
-	return i18n.T("validate.producer", "pid", c.ProducerID, "epoch", c.ProducerEpoch)
-}
-
 // Copies returns the records of recs that are copies of eventID's send by
 // prodlab.EveryCopy: validate mints a fresh eventId for each window, so
 // every record that carries it is its producer's.
@@ -158,13 +155,4 @@ func Copies(eventID string, recs []*kgo.Record) []Copy {
 		}
 	}
 	return out
-}
-
-// countCopies returns a direct.Reader.Poll callback that adds to *n the
-// records Copies counts for eventID.
-func countCopies(eventID string, n *int) func(*kgo.Record) error {
-	return func(r *kgo.Record) error {
-		*n += len(Copies(eventID, []*kgo.Record{r}))
-		return nil
-	}
 }
