@@ -85,16 +85,14 @@ func (rep Report) Err() error {
 // "FAIL: ..." ("ÉCHEC : ..." in French) if a window did not hold the
 // claim.
 func (rep Report) Summary() string {
-	var b strings.Builder
-	if rep.Err() == nil {
-		b.WriteString("OK:")
-	} else {
-		b.WriteString(i18n.T("validate.summary.fail"))
+	s := "OK:"
+	if rep.Err() != nil {
+		s = i18n.T("validate.summary.fail")
 	}
 	for _, r := range rep.Runs {
-		fmt.Fprintf(&b, " %s=%d", r.Name(), len(r.Copies))
+		s += fmt.Sprintf(" %s=%d", r.Name(), len(r.Copies))
 	}
-	return b.String()
+	return s
 }
 
 // MarshalJSON writes the report's fields and its Summary, as "summary".
