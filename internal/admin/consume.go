@@ -173,3 +173,19 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]in
 	maps.DeleteFunc(starts, func(p int32, _ int64) bool { _, ok := ends[p]; return !ok })
 	return starts, ends, nil
 }
+
+// fromKgo converts a record read to a Record.
+func fromKgo(r *kgo.Record) Record {
+	out := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+	if r.Key != nil {
+		out.Key = new(string(r.Key))
+	}
+	if r.Value != nil {
+		out.Value = new(string(r.Value))
+	}
+	for _, h := range r.Headers {
+		out.Headers = append(out.Headers, Header{h.Key, string(h.Value)})
+	}
+	out.EventID = direct.EventID(r)
+	return out
+}

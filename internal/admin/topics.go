@@ -83,10 +83,8 @@ type TopicDescription struct {
 
 // Config returns the value of config name and whether it was described.
 func (d TopicDescription) Config(name string) (string, bool) {
-	for _, c := range d.Configs {
-		if c.Name == name {
-			return c.Value, true
-		}
+	if i := slices.IndexFunc(d.Configs, func(c ConfigEntry) bool { return c.Name == name }); i >= 0 {
+		return d.Configs[i].Value, true
 	}
 	return "", false
 }

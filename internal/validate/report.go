@@ -132,9 +132,7 @@ func (rep Report) WriteText(w io.Writer) error {
 	}
 	if err := rep.Err(); err != nil {
 		b.WriteString(i18n.T("validate.failed") + "\n")
-		for _, line := range strings.Split(err.Error(), "\n") {
-			b.WriteString("  " + line + "\n")
-		}
+		b.WriteString("  " + strings.ReplaceAll(err.Error(), "\n", "\n  ") + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -153,4 +151,13 @@ func Copies(eventID string, recs []*kgo.Record) []Copy {
 		}
 	}
 	return out
+}
+
+// countCopies returns a direct.Reader.Poll callback that adds to *n the
+// records Copies counts for eventID.
+func countCopies(eventID string, n *int) func(*kgo.Record) error {
+	return func(r *kgo.Record) error {
+		*n += len(Copies(eventID, []*kgo.Record{r}))
+		return nil
+	}
 }
