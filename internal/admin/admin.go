@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -57,7 +58,6 @@ func Timeout(d time.Duration) Opt { return func(c *cfg) { c.timeout = d } }
 type Client struct {
 	path  *direct.Path
 	cfg   cfg
-	cl    *kgo.Client
 	adm   *kadm.Client
 	dials *dialHook
 	opts  []kgo.Opt // the dial hook and timeout of every client made
@@ -82,12 +82,12 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.cl, c.adm = cl, kadm.NewClient(cl)
+	c.adm = kadm.NewClient(cl)
 	return c, nil
 }
 
 // Close closes the client.
-func (c *Client) Close() { c.cl.Close() }
+func (c *Client) Close() { c.adm.Close() }
 
 // wrap turns a deadline hit while no broker could be dialled into
 // ErrUnreachable naming the last dial error.
@@ -95,9 +95,9 @@ func (c *Client) wrap(err error) error {
 	derr := c.dials.last()
 	switch {
 	case derr != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, kgo.ErrClientClosed) || isDialErr(err)):
-		return &i18n.Error{Msg: i18n.M("admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr)), Err: ErrUnreachable}
+		return errm(ErrUnreachable, "admin.unreachable", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout, "err", i18n.Reason(derr))
 	case errors.Is(err, context.DeadlineExceeded):
-		return &i18n.Error{Msg: i18n.M("admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout), Err: ErrUnreachable}
+		return errm(ErrUnreachable, "admin.noAnswer", "addr", strings.Join(c.path.Bootstrap(), ","), "timeout", c.cfg.timeout)
 	}
 	return err
 }
@@ -108,21 +108,17 @@ func isDialErr(err error) bool {
 }
 
 // dialHook remembers the last failed dial, and forgets it on success.
-type dialHook struct {
-	mu  sync.Mutex
-	err error
-}
+type dialHook struct{ err atomic.Pointer[error] }
 
 func (h *dialHook) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.err = err
+	h.err.Store(&err)
 }
 
 func (h *dialHook) last() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.err
+	if p := h.err.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // kafkaErr maps a broker error about topic to the package's sentinels,
@@ -131,9 +127,8 @@ func kafkaErr(topic string, err error, msg string) error {
 	if err == nil {
 		return nil
 	}
-	detail := ""
 	if msg != "" {
-		detail = ": " + msg
+		msg = ": " + msg
 	}
 	var ke *kerr.Error
 	switch {
@@ -141,15 +136,15 @@ func kafkaErr(topic string, err error, msg string) error {
 		return errm(prodlab.ErrUnknownTopic, "admin.unknownTopic", "topic", strconv.Quote(topic))
 	case errors.Is(err, kerr.TopicAlreadyExists):
 		return errm(ErrTopicExists, "admin.topicExists", "topic", strconv.Quote(topic))
-	case errors.Is(err, kerr.InvalidConfig), errors.Is(err, kerr.InvalidPartitions),
-		errors.Is(err, kerr.InvalidReplicationFactor), errors.Is(err, kerr.InvalidTopicException),
-		errors.Is(err, kerr.InvalidRequest), errors.Is(err, kerr.InvalidReplicaAssignment),
-		errors.Is(err, kerr.PolicyViolation):
-		errors.As(err, &ke)
-		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), detail)
+	case errors.As(err, &ke) && slices.Contains(invalid, ke):
+		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
 	}
-	return fmt.Errorf("topic %q: %w%s", topic, err, detail)
+	return fmt.Errorf("topic %q: %w%s", topic, err, msg)
 }
+
+// invalid are the broker errors that mean ErrInvalid.
+var invalid = []*kerr.Error{kerr.InvalidConfig, kerr.InvalidPartitions, kerr.InvalidReplicationFactor,
+	kerr.InvalidTopicException, kerr.InvalidRequest, kerr.InvalidReplicaAssignment, kerr.PolicyViolation}
 
 // kindError is an error of a sentinel kind with its own message.
 type kindError struct {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/direct"
 )
 
@@ -63,16 +62,10 @@ type ConsumeResult struct {
 func (r ConsumeResult) Partitions() []int32 { return slices.Sorted(maps.Keys(r.Per)) }
 
 func (s ConsumeSpec) match(r Record) bool {
-	if s.Key != nil && (r.Key == nil || *r.Key != *s.Key) {
+	if s.Key != nil && (r.Key == nil || *r.Key != *s.Key) || s.EventID != "" && r.EventID != s.EventID {
 		return false
 	}
-	if s.EventID != "" && r.EventID != s.EventID {
-		return false
-	}
-	if s.Grep == "" {
-		return true
-	}
-	return strings.Contains(r.KeyString(), s.Grep) || strings.Contains(r.ValueString(), s.Grep) ||
+	return s.Grep == "" || strings.Contains(r.KeyString(), s.Grep) || strings.Contains(r.ValueString(), s.Grep) ||
 		slices.ContainsFunc(r.Headers, func(h Header) bool { return strings.Contains(h.Value, s.Grep) })
 }
 
@@ -81,9 +74,9 @@ func (s ConsumeSpec) match(r Record) bool {
 // read ends (see Stop), ctx ends, or fn returns an error.
 func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) error) (ConsumeResult, error) {
 	res := ConsumeResult{Per: map[int32]int{}}
-	switch msg, i := prodlab.ValidTopic(s.Topic), slices.IndexFunc(s.Partitions, func(p int32) bool { return p < 0 }); {
-	case msg != "":
-		return res, errf(ErrInvalid, "%s", msg)
+	switch err, i := checkTopic(s.Topic), slices.IndexFunc(s.Partitions, func(p int32) bool { return p < 0 }); {
+	case err != nil:
+		return res, err
 	case i >= 0:
 		return res, errm(ErrInvalid, "admin.negative", "what", "partition", "n", s.Partitions[i])
 	case s.Max < 0:
@@ -117,13 +110,10 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 			}
 			res.Matched++
 			res.Per[r.Partition]++
-			if fnErr = fn(r); fnErr != nil {
-				return fnErr
-			}
-			if s.Max > 0 && res.Matched >= s.Max {
+			if fnErr = fn(r); fnErr == nil && s.Max > 0 && res.Matched >= s.Max {
 				return errMax
 			}
-			return nil
+			return fnErr
 		})
 		cancel()
 		switch {
@@ -182,4 +172,20 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]in
 	}
 	maps.DeleteFunc(starts, func(p int32, _ int64) bool { _, ok := ends[p]; return !ok })
 	return starts, ends, nil
+}
+
+// fromKgo converts a record read to a Record.
+func fromKgo(r *kgo.Record) Record {
+	out := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
+	if r.Key != nil {
+		out.Key = new(string(r.Key))
+	}
+	if r.Value != nil {
+		out.Value = new(string(r.Value))
+	}
+	for _, h := range r.Headers {
+		out.Headers = append(out.Headers, Header{h.Key, string(h.Value)})
+	}
+	out.EventID = direct.EventID(r)
+	return out
 }

@@ -5,10 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/prodlab/prodlab/internal/direct"
 )
 
 // Record is one record read from a topic.
@@ -48,21 +44,6 @@ func orNull(s *string) string {
 		return "null"
 	}
 	return *s
-}
-
-func fromKgo(r *kgo.Record) Record {
-	out := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
-	if r.Key != nil {
-		out.Key = new(string(r.Key))
-	}
-	if r.Value != nil {
-		out.Value = new(string(r.Value))
-	}
-	for _, h := range r.Headers {
-		out.Headers = append(out.Headers, Header{h.Key, string(h.Value)})
-	}
-	out.EventID = direct.EventID(r)
-	return out
 }
 
 // printable are the fields a consume prints, in kafka-console-consumer's

@@ -83,10 +83,8 @@ type TopicDescription struct {
 
 // Config returns the value of config name and whether it was described.
 func (d TopicDescription) Config(name string) (string, bool) {
-	for _, c := range d.Configs {
-		if c.Name == name {
-			return c.Value, true
-		}
+	if i := slices.IndexFunc(d.Configs, func(c ConfigEntry) bool { return c.Name == name }); i >= 0 {
+		return d.Configs[i].Value, true
 	}
 	return "", false
 }
@@ -95,9 +93,9 @@ var legalConfig = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*$`)
 
 // Validate checks s before it reaches a broker.
 func (s TopicSpec) Validate() error {
-	switch msg := prodlab.ValidTopic(s.Name); {
-	case msg != "":
-		return errf(ErrInvalid, "%s", msg)
+	switch err := checkTopic(s.Name); {
+	case err != nil:
+		return err
 	case s.Partitions == 0 || s.Partitions < -1:
 		return errm(ErrInvalid, "admin.partitions", "n", s.Partitions)
 	case s.ReplicationFactor == 0 || s.ReplicationFactor < -1:
@@ -184,12 +182,12 @@ func (c *Client) ListTopics(ctx context.Context, internal bool) ([]TopicSummary,
 // DescribeTopic returns a topic's partitions (leaders, replicas, ISR, start
 // and end offsets) and configs.
 func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescription, error) {
-	if msg := prodlab.ValidTopic(name); msg != "" {
-		return TopicDescription{Name: name}, errf(ErrInvalid, "%s", msg)
+	d := TopicDescription{Name: name}
+	if err := checkTopic(name); err != nil {
+		return d, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
-	d := TopicDescription{Name: name}
 	t, err := c.topic(ctx, name)
 	if err != nil {
 		return d, err
@@ -212,7 +210,7 @@ func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescripti
 	d.ID, d.Internal = base64.RawURLEncoding.EncodeToString(t.ID[:]), t.IsInternal
 	for _, p := range t.Partitions.Sorted() {
 		part := Partition{Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
-			Replicas: orEmpty(p.Replicas), ISR: orEmpty(p.ISR), Offline: p.OfflineReplicas,
+			Replicas: append([]int32{}, p.Replicas...), ISR: append([]int32{}, p.ISR...), Offline: p.OfflineReplicas,
 			StartOffset: offset(starts, p.Partition), EndOffset: offset(ends, p.Partition)}
 		if p.Err != nil {
 			part.Err = p.Err.Error()
@@ -258,8 +256,8 @@ func (c *Client) topic(ctx context.Context, name string) (kadm.TopicDetail, erro
 // DeleteTopic deletes a topic and waits until the metadata no longer lists
 // it. An unknown topic wraps prodlab.ErrUnknownTopic.
 func (c *Client) DeleteTopic(ctx context.Context, name string) error {
-	if msg := prodlab.ValidTopic(name); msg != "" {
-		return errf(ErrInvalid, "%s", msg)
+	if err := checkTopic(name); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
@@ -281,9 +279,10 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	return nil
 }
 
-func orEmpty(s []int32) []int32 {
-	if s == nil {
-		return []int32{}
+// checkTopic refuses a name Kafka would refuse (prodlab.ValidTopic).
+func checkTopic(name string) error {
+	if msg := prodlab.ValidTopic(name); msg != "" {
+		return errf(ErrInvalid, "%s", msg)
 	}
-	return s
+	return nil
 }

@@ -76,16 +76,11 @@ type Reader struct {
 // its kgo client after the reader's own (a 100ms FetchMaxWait).
 func (p *Path) NewReader(topic string, from, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
 	offs := map[int32]kgo.Offset{}
-	var left map[int32]int64
-	if to != nil {
-		left = map[int32]int64{}
-	}
 	for part, o := range from {
 		offs[part] = kgo.NewOffset().At(o)
-		if to != nil && to[part] > o {
-			left[part] = to[part]
-		}
 	}
+	left := maps.Clone(to) // the partitions still to read, nil without end
+	maps.DeleteFunc(left, func(part int32, end int64) bool { o, ok := from[part]; return !ok || end <= o })
 	cl, err := p.Client(append([]kgo.Opt{
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
 		kgo.FetchMaxWait(100 * time.Millisecond)}, opts...)...)

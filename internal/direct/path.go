@@ -57,7 +57,7 @@ func Props(c prodlab.ClientProps) Opt { return func(p *Path) { p.props = c } }
 // New returns the path opts describe, refusing a bootstrap address that
 // is not host:port and client settings franz-go cannot apply.
 func New(opts ...Opt) (*Path, error) {
-	return (&Path{}).With(opts...)
+	return (&Path{bypass: func() map[string]string { return nil }}).With(opts...)
 }
 
 // With returns a copy of p changed by opts, checked as New checks.
@@ -85,22 +85,14 @@ func (p *Path) Bootstrap() []string { return p.bootstrap }
 // Props returns the client settings.
 func (p *Path) Props() prodlab.ClientProps { return p.props }
 
-// bypassed returns the proxy-to-upstream map as it stands.
-func (p *Path) bypassed() map[string]string {
-	if p.bypass == nil {
-		return nil
-	}
-	return p.bypass()
-}
-
 // Proxies returns the listen addresses of the proxies bypassed, sorted.
-func (p *Path) Proxies() []string { return slices.Sorted(maps.Keys(p.bypassed())) }
+func (p *Path) Proxies() []string { return slices.Sorted(maps.Keys(p.bypass())) }
 
 // Upstream returns the upstream of the proxy listening on addr. Addresses
 // match as IP and port, so [::1]:9092 is also [0:0:0:0:0:0:0:1]:9092.
 func (p *Path) Upstream(addr string) (string, bool) {
 	c := canon(addr)
-	for listen, u := range p.bypassed() {
+	for listen, u := range p.bypass() {
 		if listen == addr || canon(listen) == c {
 			return u, true
 		}
@@ -122,8 +114,7 @@ func (p *Path) Dial(ctx context.Context, network, addr string) (net.Conn, error)
 	if up, ok := p.Upstream(addr); ok {
 		addr = up
 	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, addr)
+	return (&net.Dialer{}).DialContext(ctx, network, addr)
 }
 
 // Client returns a kgo client seeded on the bootstrap that dials through

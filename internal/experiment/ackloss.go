@@ -7,7 +7,7 @@ import "context"
 // (latency) rather than drops (a timeout toxic): under dropped answers
 // franz-go fails its reconnections' ApiVersions instead of retrying the
 // produce.
-func ackLoss(ctx context.Context, f *Faults, _ int) (bool, error) {
+func ackLoss(ctx context.Context, f *Faults, _ int) error {
 	hold := f.Hold
 	return window(ctx, f, "ack-loss", "latency", "downstream",
 		map[string]any{"latency": (10 * hold).Milliseconds(), "jitter": 0}, hold)

@@ -256,10 +256,7 @@ func parseEventID(id, run string) (rowName string, key, seq int, ok bool) {
 	}
 	k, err1 := strconv.Atoi(parts[3][1:])
 	s, err2 := strconv.Atoi(parts[4])
-	if err1 != nil || err2 != nil {
-		return "", 0, 0, false
-	}
-	return parts[1] + "." + parts[2], k, s, true
+	return parts[1] + "." + parts[2], k, s, err1 == nil && err2 == nil
 }
 
 // classify counts the copies of every request in recs and returns one

@@ -26,9 +26,8 @@ type Schedule struct {
 	needsRestarter bool
 }
 
-// step injects one fault through f, the i-th of the run (from 0). It
-// returns false once ctx has ended.
-type step func(ctx context.Context, f *Faults, i int) (bool, error)
+// step injects one fault through f, the i-th of the run (from 0).
+type step func(ctx context.Context, f *Faults, i int) error
 
 // schedules lists every schedule, sorted by name.
 var schedules = []Schedule{
@@ -61,8 +60,7 @@ func (s Schedule) run(ctx context.Context, f *Faults) error {
 		if wait.For(ctx, s.quiet) != nil {
 			return nil
 		}
-		ok, err := s.step(ctx, f, i)
-		if err != nil || !ok {
+		if err := s.step(ctx, f, i); err != nil {
 			return err
 		}
 	}
@@ -207,13 +205,13 @@ func attrString(attrs map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
-// window keeps a toxic on for d, then removes it. It returns false once
-// ctx has ended. Schedules pace their faults this way: a fault's duration
-// is the experiment's input, not a synchronisation.
-func window(ctx context.Context, f *Faults, name, typ, stream string, attrs map[string]any, d time.Duration) (bool, error) {
+// window keeps a toxic on for d, or until ctx ends, then removes it.
+// Schedules pace their faults this way: a fault's duration is the
+// experiment's input, not a synchronisation.
+func window(ctx context.Context, f *Faults, name, typ, stream string, attrs map[string]any, d time.Duration) error {
 	if err := f.AddToxic(name, typ, stream, attrs); err != nil {
-		return false, err
+		return err
 	}
-	ok := wait.For(ctx, d) == nil
-	return ok, f.RemoveToxic(name)
+	_ = wait.For(ctx, d) // Schedule.run sees ctx's end
+	return f.RemoveToxic(name)
 }

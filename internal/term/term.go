@@ -5,6 +5,7 @@ package term
 import (
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -22,9 +23,10 @@ func escape(s string, lines bool) string {
 	done := 0 // s[:done] is in b
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if unsafe(r, size) && !(lines && (r == '\n' || r == '\t')) {
+		invalid := r == utf8.RuneError && size == 1
+		if (invalid || unicode.IsControl(r)) && !(lines && (r == '\n' || r == '\t')) {
 			b.WriteString(s[done:i])
-			if r == utf8.RuneError && size == 1 {
+			if invalid {
 				b.WriteString(`\x` + strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
 			} else {
 				q := strconv.QuoteRuneToASCII(r)
@@ -39,8 +41,4 @@ func escape(s string, lines bool) string {
 	}
 	b.WriteString(s[done:])
 	return b.String()
-}
-
-func unsafe(r rune, size int) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r == utf8.RuneError && size == 1)
 }

@@ -2,6 +2,7 @@ package term
 
 import (
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -34,7 +35,7 @@ func FuzzSafe(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		out := Safe(s)
 		for _, r := range out {
-			if unsafe(r, 2) {
+			if unicode.IsControl(r) {
 				t.Fatalf("Safe(%q) = %q keeps %U", s, out, r)
 			}
 		}

@@ -85,16 +85,14 @@ func (rep Report) Err() error {
 // "FAIL: ..." ("ÉCHEC : ..." in French) if a window did not hold the
 // claim.
 func (rep Report) Summary() string {
-	var b strings.Builder
-	if rep.Err() == nil {
-		b.WriteString("OK:")
-	} else {
-		b.WriteString(i18n.T("validate.summary.fail"))
+	s := "OK:"
+	if rep.Err() != nil {
+		s = i18n.T("validate.summary.fail")
 	}
 	for _, r := range rep.Runs {
-		fmt.Fprintf(&b, " %s=%d", r.Name(), len(r.Copies))
+		s += fmt.Sprintf(" %s=%d", r.Name(), len(r.Copies))
 	}
-	return b.String()
+	return s
 }
 
 // MarshalJSON writes the report's fields and its Summary, as "summary".
@@ -120,7 +118,11 @@ func (rep Report) WriteText(w io.Writer) error {
 			b.WriteString("  " + i18n.T("validate.cli.copies", "name", r.Name(), "n", len(r.Copies), "id", r.EventID,
 				"topic", rep.Topic, "took", r.Took, "window", r.Window) + "\n")
 			for _, c := range r.Copies {
-				b.WriteString("    " + i18n.T("validate.copy", "p", c.Partition, "o", c.Offset) + producer(c) + "\n")
+				b.WriteString("    " + i18n.T("validate.copy", "p", c.Partition, "o", c.Offset))
+				if c.ProducerID >= 0 {
+					b.WriteString(i18n.T("validate.producer", "pid", c.ProducerID, "epoch", c.ProducerEpoch))
+				}
+				b.WriteString("\n")
 			}
 		case r.Mode == prodlab.Idempotent && len(r.Copies) == 1:
 			c := r.Copies[0]
@@ -130,19 +132,10 @@ func (rep Report) WriteText(w io.Writer) error {
 	}
 	if err := rep.Err(); err != nil {
 		b.WriteString(i18n.T("validate.failed") + "\n")
-		for _, line := range strings.Split(err.Error(), "\n") {
-			b.WriteString("  " + line + "\n")
-		}
+		b.WriteString("  " + strings.ReplaceAll(err.Error(), "\n", "\n  ") + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func producer(c Copy) string {
-	if c.ProducerID < 0 {
-		return ""
-	}
-	return i18n.T("validate.producer", "pid", c.ProducerID, "epoch", c.ProducerEpoch)
 }
 
 // Copies returns the records of recs that are copies of eventID's send by

@@ -19,16 +19,12 @@ func For(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Until checks cond every 20ms until it holds, or until ctx ends: then it
-// returns ctx.Err().
+// Until checks cond, 20ms apart, until it holds, or until ctx ends: then
+// it returns ctx.Err().
 func Until(ctx context.Context, cond func() bool) error {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
 	for !cond() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
+		if err := For(ctx, 20*time.Millisecond); err != nil {
+			return err
 		}
 	}
 	return nil
