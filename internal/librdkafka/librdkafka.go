@@ -305,6 +305,7 @@ func (p *rdProducer) take(r *pending) func(prodlab.Delivery) {
 	fn := r.fn
 	if fn != nil {
 		r.fn, r.prev.next, r.next.prev = nil, r.next, r.prev
+		r.prev, r.next = nil, nil // keeps no other record alive
 		if p.npending--; p.npending == 0 {
 			close(p.idle)
 		}
