@@ -191,3 +191,24 @@ func TestHeadersOnTheWire(t *testing.T) {
 		}
 	}
 }
+
+// TestExplain: a timed-out record's error names the last authentication
+// error; any other outcome is left as it is.
+func TestExplain(t *testing.T) {
+	var a authErrors
+	timedOut := kafka.NewError(kafka.ErrMsgTimedOut, "Message timed out", false)
+	if d := a.explain(prodlab.Delivery{Err: timedOut}); d.Err != timedOut {
+		t.Errorf("no auth error yet: %v", d.Err)
+	}
+	a.note(kafka.NewError(kafka.ErrAuthentication, "SASL authentication failed", false))
+	if d := a.explain(prodlab.Delivery{Err: fmt.Errorf("wrapped: %w", timedOut)}); !errors.Is(d.Err, timedOut) || !strings.Contains(d.Err.Error(), "SASL authentication failed") {
+		t.Errorf("timed out after an auth error: %v", d.Err)
+	}
+	other := kafka.NewError(kafka.ErrUnknownTopic, "unknown", false)
+	if d := a.explain(prodlab.Delivery{Err: other}); d.Err != other {
+		t.Errorf("other error: %v", d.Err)
+	}
+	if d := a.explain(prodlab.Delivery{Offset: 7}); d.Err != nil || d.Offset != 7 {
+		t.Errorf("success: %+v", d)
+	}
+}
