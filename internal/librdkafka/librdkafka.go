@@ -297,18 +297,19 @@ func (p *rdProducer) add(fn func(prodlab.Delivery)) *pending {
 	return r
 }
 
-// take removes and returns r's callback, or nil if it was already taken:
-// whoever takes it calls it, so each one runs once.
+// take removes and returns r's callback, or nil if r is nil or was already
+// taken: whoever takes it calls it, so each one runs once.
 func (p *rdProducer) take(r *pending) func(prodlab.Delivery) {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
+	if r == nil || r.fn == nil {
+		return nil
+	}
 	fn := r.fn
-	if fn != nil {
-		r.fn, r.prev.next, r.next.prev = nil, r.next, r.prev
-		r.prev, r.next = nil, nil // keeps no other record alive
-		if p.npending--; p.npending == 0 {
-			close(p.idle)
-		}
+	r.fn, r.prev.next, r.next.prev = nil, r.next, r.prev
+	r.prev, r.next = nil, nil // keeps no other record alive
+	if p.npending--; p.npending == 0 {
+		close(p.idle)
 	}
 	return fn
 }
@@ -327,10 +328,9 @@ func (p *rdProducer) drainEvents() {
 	for ev := range p.kp.Events() {
 		switch e := ev.(type) {
 		case *kafka.Message:
-			if r, _ := e.Opaque.(*pending); r != nil {
-				if fn := p.take(r); fn != nil {
-					fn(p.auth.explain(delivery(e)))
-				}
+			r, _ := e.Opaque.(*pending)
+			if fn := p.take(r); fn != nil {
+				fn(p.auth.explain(delivery(e)))
 			}
 		case kafka.Error:
 			p.auth.note(e)
