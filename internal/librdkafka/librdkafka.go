@@ -56,8 +56,8 @@ type rdProducer struct {
 	log  *slog.Logger
 
 	pendingMu sync.Mutex
-	pending   map[uint64]func(prodlab.Delivery) // accepted, not yet answered
-	nextID    uint64
+	pending   pending       // ring of the records accepted, not yet answered
+	npending  int           // records in pending
 	idle      chan struct{} // closed while pending is empty
 
 	last atomic.Pointer[stats] // the latest statistics, for Metrics
@@ -74,6 +74,23 @@ type rdProducer struct {
 	logDone chan struct{} // closed once the log drain returns
 	evDone  chan struct{} // closed once the event drain returns
 }
+
+// pending is one accepted record's callback, linked in its producer's ring
+// and passed to librdkafka as the record's opaque: no map, no id.
+type pending struct {
+	fn         func(prodlab.Delivery) // nil once taken
+	prev, next *pending
+}
+
+// outMsg is a record handed to confluent-kafka-go, which copies it into C
+// and keeps only its opaque: reused through outMsgs.
+type outMsg struct {
+	km    kafka.Message
+	topic string
+	hdrs  [2]kafka.Header // the API's eventId and mode headers
+}
+
+var outMsgs = sync.Pool{New: func() any { return new(outMsg) }}
 
 // idemState is the idempotence state librdkafka reports in its statistics.
 type idemState struct {
@@ -197,7 +214,6 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		name:     name,
 		onFatal:  onFatal,
 		log:      logger.With("producer", name),
-		pending:  map[uint64]func(prodlab.Delivery){},
 		idle:     make(chan struct{}),
 		idemSeen: make(chan struct{}),
 		logs:     make(chan kafka.LogEvent, 1000),
@@ -205,6 +221,7 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		evDone:   make(chan struct{}),
 	}
 	close(p.idle)
+	p.pending.prev, p.pending.next = &p.pending, &p.pending
 	cm["go.logs.channel"] = p.logs
 	kp, err := kafka.NewProducer(&cm)
 	if err != nil {
@@ -232,21 +249,28 @@ func (l *librdkafka) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodl
 }
 
 func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error {
-	topic := m.Topic
-	km := &kafka.Message{
+	o := outMsgs.Get().(*outMsg)
+	o.topic = m.Topic
+	o.km = kafka.Message{
 		// prodlab.AnyPartition is -1, librdkafka's RD_KAFKA_PARTITION_UA:
 		// the partitioner hashes the key.
-		TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: m.Partition},
+		TopicPartition: kafka.TopicPartition{Topic: &o.topic, Partition: m.Partition},
 		Key:            m.Key,
 		Value:          m.Value,
-		Headers:        prodlab.Headers[kafka.Header](m.Headers),
+		Headers:        o.hdrs[:0],
+	}
+	for _, h := range m.Headers {
+		o.km.Headers = append(o.km.Headers, kafka.Header(h))
 	}
 	// The callback is registered before the record is queued: its delivery
 	// report may arrive before Produce returns.
-	id := p.add(fn)
-	km.Opaque = id
-	if err := p.kp.Produce(km, nil); err != nil {
-		p.take(id)
+	r := p.add(fn)
+	o.km.Opaque = r
+	err := p.kp.Produce(&o.km, nil)
+	*o = outMsg{} // the pool keeps no record alive
+	outMsgs.Put(o)
+	if err != nil {
+		p.take(r)
 		var ke kafka.Error
 		if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
 			return prodlab.ErrBufferFull
@@ -260,29 +284,32 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 	return nil
 }
 
-// add registers fn as pending and returns its id.
-func (p *rdProducer) add(fn func(prodlab.Delivery)) uint64 {
+// add registers fn as pending.
+func (p *rdProducer) add(fn func(prodlab.Delivery)) *pending {
+	r := &pending{fn: fn}
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	p.nextID++
-	if len(p.pending) == 0 {
+	if p.npending++; p.npending == 1 {
 		p.idle = make(chan struct{})
 	}
-	p.pending[p.nextID] = fn
-	return p.nextID
+	r.prev, r.next = p.pending.prev, &p.pending
+	r.prev.next, p.pending.prev = r, r
+	return r
 }
 
-// take removes and returns the callback of id, or nil if it was already
+// take removes and returns r's callback, or nil if r is nil or was already
 // taken: whoever takes it calls it, so each one runs once.
-func (p *rdProducer) take(id uint64) func(prodlab.Delivery) {
+func (p *rdProducer) take(r *pending) func(prodlab.Delivery) {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	fn := p.pending[id] // never nil once added
-	if fn != nil {
-		delete(p.pending, id)
-		if len(p.pending) == 0 {
-			close(p.idle)
-		}
+	if r == nil || r.fn == nil {
+		return nil
+	}
+	fn := r.fn
+	r.fn, r.prev.next, r.next.prev = nil, r.next, r.prev
+	r.prev, r.next = nil, nil // keeps no other record alive
+	if p.npending--; p.npending == 0 {
+		close(p.idle)
 	}
 	return fn
 }
@@ -301,8 +328,8 @@ func (p *rdProducer) drainEvents() {
 	for ev := range p.kp.Events() {
 		switch e := ev.(type) {
 		case *kafka.Message:
-			id, _ := e.Opaque.(uint64)
-			if fn := p.take(id); fn != nil {
+			r, _ := e.Opaque.(*pending)
+			if fn := p.take(r); fn != nil {
 				fn(p.auth.explain(delivery(e)))
 			}
 		case kafka.Error:
@@ -428,7 +455,7 @@ func (l *librdkafka) Flush(ctx context.Context) error {
 		case <-p.idleChan():
 		case <-ctx.Done():
 			p.pendingMu.Lock()
-			n := len(p.pending)
+			n := p.npending
 			p.pendingMu.Unlock()
 			return fmt.Errorf("librdkafka %s producer: %d records unanswered: %w", p.name, n, ctx.Err())
 		}
@@ -469,8 +496,12 @@ func (p *rdProducer) close() {
 	<-p.evDone
 	<-p.logDone
 	p.pendingMu.Lock()
-	left := p.pending
-	p.pending = map[uint64]func(prodlab.Delivery){}
+	var left []func(prodlab.Delivery)
+	for r := p.pending.next; r != &p.pending; r = r.next {
+		left = append(left, r.fn)
+		r.fn = nil // a late take finds nothing
+	}
+	p.pending.prev, p.pending.next, p.npending = &p.pending, &p.pending, 0
 	p.pendingMu.Unlock()
 	for _, fn := range left {
 		fn(prodlab.Delivery{Partition: -1, Offset: -1, Err: prodlab.ErrClosed})

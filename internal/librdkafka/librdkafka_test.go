@@ -5,15 +5,18 @@ package librdkafka
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz"
@@ -130,4 +133,82 @@ func send(t *testing.T, e prodlab.Producer, mode prodlab.Mode, m prodlab.Message
 		t.Fatalf("%s %s: %v", e.Name(), mode, d.Err)
 	}
 	return d
+}
+
+// TestHeadersOnTheWire: records sent concurrently (their kafka.Message
+// reused) reach Kafka with their own headers, byte for byte.
+func TestHeadersOnTheWire(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cfg := prodlab.DefaultConfig()
+	cfg.Bootstrap = c.ListenAddrs()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	const n = 300
+	want := func(i int) []kgo.RecordHeader {
+		return []kgo.RecordHeader{{Key: prodlab.HeaderEventID, Value: []byte(fmt.Sprint("ev-", i))}, {Key: prodlab.HeaderMode, Value: []byte(fmt.Sprint("m\x00é", i))}}
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			m := prodlab.Message{Topic: "h", Key: []byte(fmt.Sprint(i)), Partition: prodlab.AnyPartition}
+			for _, h := range want(i) {
+				m.Headers = append(m.Headers, prodlab.Header(h))
+			}
+			if err := e.Produce(prodlab.Modes[i%2], m, func(d prodlab.Delivery) {
+				if d.Err != nil {
+					t.Error(d.Err)
+				}
+				wg.Done()
+			}); err != nil {
+				t.Error(err)
+				wg.Done()
+			}
+		}()
+	}
+	wg.Wait()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("h"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got := map[string][]kgo.RecordHeader{}
+	for len(got) < n && ctx.Err() == nil {
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { got[string(r.Key)] = r.Headers })
+	}
+	for i := range n {
+		if h := got[fmt.Sprint(i)]; !reflect.DeepEqual(h, want(i)) {
+			t.Fatalf("record %d: headers %q, want %q", i, h, want(i))
+		}
+	}
+}
+
+// TestExplain: a timed-out record's error names the last authentication
+// error; any other outcome is left as it is.
+func TestExplain(t *testing.T) {
+	var a authErrors
+	timedOut := kafka.NewError(kafka.ErrMsgTimedOut, "Message timed out", false)
+	if d := a.explain(prodlab.Delivery{Err: timedOut}); d.Err != timedOut {
+		t.Errorf("no auth error yet: %v", d.Err)
+	}
+	a.note(kafka.NewError(kafka.ErrAuthentication, "SASL authentication failed", false))
+	if d := a.explain(prodlab.Delivery{Err: fmt.Errorf("wrapped: %w", timedOut)}); !errors.Is(d.Err, timedOut) || !strings.Contains(d.Err.Error(), "SASL authentication failed") {
+		t.Errorf("timed out after an auth error: %v", d.Err)
+	}
+	other := kafka.NewError(kafka.ErrUnknownTopic, "unknown", false)
+	if d := a.explain(prodlab.Delivery{Err: other}); d.Err != other {
+		t.Errorf("other error: %v", d.Err)
+	}
+	if d := a.explain(prodlab.Delivery{Offset: 7}); d.Err != nil || d.Offset != 7 {
+		t.Errorf("success: %+v", d)
+	}
 }

@@ -81,8 +81,8 @@ func (a *authErrors) note(e kafka.Error) {
 // explain adds the last authentication or TLS error, if recent, to a
 // record that timed out.
 func (a *authErrors) explain(d prodlab.Delivery) prodlab.Delivery {
-	var ke kafka.Error
-	if !errors.As(d.Err, &ke) || ke.Code() != kafka.ErrMsgTimedOut {
+	// errors.AsType: errors.As would move ke to the heap on every delivery.
+	if ke, ok := errors.AsType[kafka.Error](d.Err); !ok || ke.Code() != kafka.ErrMsgTimedOut {
 		return d
 	}
 	a.mu.Lock()
