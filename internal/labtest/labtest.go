@@ -82,15 +82,13 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 			}
 		}
 		cfg.External = prodlab.SplitList(bs) // one proxy per broker: lab asks the cluster
-		cfg.ProxyPort = kafkalocal.ProxyListenPort(1)
+		cfg.ProxyPort = prodlab.DefaultPorts.ProxyPort(1)
+		waitProxyPorts(t)
 	default:
 		t.Fatalf("PRODLAB_KAFKA=%q: use embedded or local", Target())
 	}
 	for _, m := range mod {
 		m(&cfg)
-	}
-	if Local() {
-		waitProxyPorts(t)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -113,24 +111,20 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 // proxy ports.
 func waitProxyPorts(t testing.TB) {
 	t.Helper()
-	free := func() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := wait.Until(ctx, func() bool {
 		for i := 1; i <= 3; i++ {
-			ln, err := net.Listen("tcp", prodlab.Loopback(kafkalocal.ProxyListenPort(i)))
+			ln, err := net.Listen("tcp", prodlab.Loopback(prodlab.DefaultPorts.ProxyPort(i)))
 			if err != nil {
 				return false
 			}
 			ln.Close()
 		}
 		return true
-	}
-	if free() {
-		return
-	}
-	t.Logf("waiting for the proxy ports %d-%d, held by another run against the same Kafka", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := Eventually(ctx, free); err != nil {
-		t.Fatalf("proxy ports %d-%d stay taken: is another prodlab up or test run using the local Kafka? %v", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3), err)
+	})
+	if err != nil {
+		t.Fatalf("proxy ports %d-%d stay taken: is another prodlab up or test run using the local Kafka? %v", prodlab.DefaultPorts.ProxyPort(1), prodlab.DefaultPorts.ProxyPort(3), err)
 	}
 }
 
@@ -162,10 +156,7 @@ func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
 	if m := l.FaultMode(); m != lab.Relayed {
 		t.Fatalf("fault mode %q over the real cluster's direct listeners, want %q", m, lab.Relayed)
 	}
-	n := 1
-	if Cluster() {
-		n = 3
-	}
+	n, _ := kafkalocal.BrokerCount(Mode())
 	return l, n
 }
 
@@ -429,21 +420,10 @@ func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 // code, a sentence, and field naming the input at fault ("" for none).
 func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField string) {
 	t.Helper()
-	if code != wantCode {
-		t.Fatalf("answer %d %s, want %d", code, raw, wantCode)
-	}
 	var e httpjson.ErrorBody
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatalf("error body %q is not JSON: %v", raw, err)
-	}
-	if e.Error == "" {
-		t.Fatalf("no JSON error sentence: %s", raw)
-	}
-	if e.Field != wantField {
-		t.Fatalf("field = %q, want %q (%s)", e.Field, wantField, raw)
-	}
-	if e.Status != wantCode {
-		t.Fatalf("status = %d, want %d", e.Status, wantCode)
+	err := json.Unmarshal(raw, &e)
+	if code != wantCode || err != nil || e.Error == "" || e.Field != wantField || e.Status != wantCode {
+		t.Fatalf("answer %d %s (%v), want %d and a JSON error sentence with field %q and status %d", code, raw, err, wantCode, wantField, wantCode)
 	}
 }
 
