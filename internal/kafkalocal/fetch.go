@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/runlock"
 )
 
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
@@ -75,7 +76,7 @@ func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 var errIncomplete = errors.New("incomplete")
 
 func fetch(ctx context.Context, c cfg) (string, error) {
-	unlock, err := lockFile(ctx, filepath.Join(c.cache, "lock"))
+	unlock, err := runlock.Wait(ctx, filepath.Join(c.cache, "lock"))
 	if err != nil {
 		return "", err
 	}

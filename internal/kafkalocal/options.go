@@ -11,9 +11,8 @@ import (
 	"time"
 )
 
-// cfg holds the settings of Up, Down, Status and the rest; its defaults
-// live in defaultConfig only. Only tests change version, mvn, mavenRepo
-// and cache.
+// cfg holds the settings of the package's entry points, defaults in
+// defaultConfig. Only tests change version, mvn, mavenRepo and cache.
 type cfg struct {
 	dir          string
 	dirSet       bool   // Dir was given
@@ -67,20 +66,19 @@ func newConfig(opts []Opt) (cfg, error) {
 
 func (c cfg) validate() error {
 	var errs []error
-	if c.dir == "" {
-		errs = append(errs, fmt.Errorf("%w: Dir is empty", ErrOption))
-	}
-	if c.cache == "" {
-		errs = append(errs, fmt.Errorf("%w: no user cache directory ($XDG_CACHE_HOME or $HOME) for the jars: give Dir", ErrOption))
-	}
-	if c.readyTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("%w: ReadyTimeout %v is not positive", ErrOption, c.readyTimeout))
-	}
-	if c.stopTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("%w: StopTimeout %v is not positive", ErrOption, c.stopTimeout))
-	}
-	if c.out == nil {
-		errs = append(errs, fmt.Errorf("%w: Output is nil", ErrOption))
+	for _, v := range []struct {
+		bad  bool
+		what string
+	}{
+		{c.dir == "", "Dir is empty"},
+		{c.cache == "", "no user cache directory ($XDG_CACHE_HOME or $HOME) for the jars: give Dir"},
+		{c.readyTimeout <= 0, fmt.Sprintf("ReadyTimeout %v is not positive", c.readyTimeout)},
+		{c.stopTimeout <= 0, fmt.Sprintf("StopTimeout %v is not positive", c.stopTimeout)},
+		{c.out == nil, "Output is nil"},
+	} {
+		if v.bad {
+			errs = append(errs, fmt.Errorf("%w: %s", ErrOption, v.what))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -109,9 +107,6 @@ func (c cfg) runDir() string          { return filepath.Join(c.dir, "run") }
 func (c cfg) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
 func (c cfg) currentFile() string     { return filepath.Join(c.runDir(), "current") }
 
-// modulePath is prodlab's module, which marks its repo root.
-const modulePath = "github.com/prodlab/prodlab"
-
 // defaultDir returns .prodlab/kafka in the nearest directory upwards from
 // the working directory whose go.mod declares prodlab's module, else
 // <user cache dir>/prodlab/kafka, else .prodlab/kafka.
@@ -121,7 +116,7 @@ func defaultDir() string {
 		wd = "."
 	}
 	for d, prev := wd, ""; d != prev; d, prev = filepath.Dir(d), d {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, modulePath) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, "github.com/prodlab/prodlab") {
 			return filepath.Join(d, ".prodlab", "kafka")
 		}
 	}

@@ -26,17 +26,8 @@ func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 	if err != nil {
 		return c, nil, err
 	}
-	unlock, err := lockFile(ctx, filepath.Join(c.dir, "lock"))
+	unlock, err := runlock.Wait(ctx, filepath.Join(c.dir, "lock"))
 	return c, unlock, err
-}
-
-// lockFile waits for the exclusive lock of path (runlock.Wait).
-func lockFile(ctx context.Context, path string) (func(), error) {
-	release, err := runlock.Wait(ctx, path)
-	if err != nil {
-		err = fmt.Errorf("kafkalocal: %w", err)
-	}
-	return release, err
 }
 
 // brokerFiles names the files of one broker, and its mode and node id.
@@ -98,14 +89,10 @@ func writeBrokerFiles(f brokerFiles, props string) error {
 	return os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644)
 }
 
+// javaArgs returns the java arguments that run main with args as broker f.
 func (c cfg) javaArgs(f brokerFiles, main string, args ...string) []string {
-	a := []string{
-		"-Dlog4j2.configurationFile=" + f.log4j,
-		"-Dkafka.logs.dir=" + f.logs,
-		"-cp", filepath.Join(c.libsDir(), "*"),
-	}
-	a = append(a, main)
-	return append(a, args...)
+	return append([]string{"-Dlog4j2.configurationFile=" + f.log4j, "-Dkafka.logs.dir=" + f.logs,
+		"-cp", filepath.Join(c.libsDir(), "*"), main}, args...)
 }
 
 // Whether a broker dies with the process that starts it (startWith).

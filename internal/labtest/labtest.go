@@ -18,6 +18,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,14 +134,14 @@ func waitProxyPorts(t testing.TB) {
 // dialer mode. It returns the lab and the cluster's bootstrap.
 func SelfAdvertising(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
-	return selfAdvertising(t, n, lab.Dialed, mod...)
+	return selfAdvertising(t, n, lab.Dialed, lab.Dialed, mod...)
 }
 
 // Relayed is SelfAdvertising with the lab in its auto mode there, the
 // relay.
 func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
-	return selfAdvertising(t, n, lab.FaultsAuto, mod...)
+	return selfAdvertising(t, n, lab.FaultsAuto, lab.Relayed, mod...)
 }
 
 // RelayedHere is a lab in relay mode over the target's cluster: Relayed
@@ -160,7 +161,8 @@ func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
 	return l, n
 }
 
-func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
+// selfAdvertising asks for faults and fails t unless the lab runs in want.
+func selfAdvertising(t testing.TB, n int, faults, want lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
 	// The lab's embedded broker, with its fixes, before Advertise.
 	c, err := broker.Start(broker.Brokers(n), broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
@@ -172,10 +174,6 @@ func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab
 	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) {
 		c.External, c.Upstreams, c.Faults = bootstrap, nil, faults
 	}}, mod...)...)
-	want := faults
-	if want == lab.FaultsAuto {
-		want = lab.Relayed
-	}
 	if m := l.FaultMode(); m != want {
 		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, want)
 	}
@@ -281,10 +279,8 @@ func ClosedAddr(t testing.TB) string {
 
 // API returns l's API of engine name, or nil if l does not run it.
 func API(l *lab.Lab, name string) *lab.API {
-	for _, a := range l.APIs() {
-		if a.Engine.Name() == name {
-			return a
-		}
+	if i := slices.IndexFunc(l.APIs(), func(a *lab.API) bool { return a.Engine.Name() == name }); i >= 0 {
+		return l.APIs()[i]
 	}
 	return nil
 }
