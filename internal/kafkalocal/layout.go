@@ -70,7 +70,7 @@ func (l Listener) AdvertisedAddr() string {
 // Proxy is the Toxiproxy proxy in front of a broker's PROXIED listener.
 type Proxy struct {
 	Name       string // see ProxyName
-	ListenPort int    // see ProxyListenPort
+	ListenPort int    // see prodlab.Ports.ProxyPort
 	Upstream   string // the broker address it forwards to
 }
 

@@ -1,7 +1,6 @@
 package kafkalocal
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
 
 	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -150,22 +151,18 @@ func isBroker(pid int, f brokerFiles) bool {
 	if !alive(pid) {
 		return false
 	}
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
-		// No procfs (not Linux): trust kill(pid, 0).
-		_, self := os.Stat("/proc/self/stat")
-		return !os.IsNotExist(err) || self != nil
+		return true // no procfs (not Linux): trust kill(pid, 0)
 	}
-	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
-		if s := stat[i+2]; s == 'Z' || s == 'X' {
-			return false
-		}
-	}
-	cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	p, err := fs.Proc(pid)
 	if err != nil {
-		return false
+		return false // gone
 	}
-	return bytes.Contains(cmdline, []byte("kafka.Kafka")) && bytes.Contains(cmdline, []byte(f.props))
+	stat, err := p.Stat()
+	args, aerr := p.CmdLine()
+	return err == nil && aerr == nil && stat.State != "Z" && stat.State != "X" &&
+		slices.Contains(args, "kafka.Kafka") && slices.Contains(args, f.props)
 }
 
 // stopProcess sends sig to broker f's process group and waits until the
