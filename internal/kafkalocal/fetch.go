@@ -121,10 +121,7 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 		if _, dup := sums[d.Name()]; dup {
 			return fmt.Errorf("kafkalocal: two dependencies are named %s", d.Name())
 		}
-		rel, err := filepath.Rel(repo, path)
-		if err != nil {
-			return err
-		}
+		rel, _ := filepath.Rel(repo, path) // path is under repo
 		published, err := publishedSHA1(ctx, c.mavenRepo+"/"+filepath.ToSlash(rel)+".sha1")
 		if err != nil {
 			return err

@@ -20,8 +20,7 @@ import (
 )
 
 // locked returns the settings opts make, holding <dir>/lock until the
-// returned func is called, so that concurrent prodlab processes do not
-// start the same brokers twice. It gives up when ctx is done.
+// returned func is called, so that two processes never start one broker.
 func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -102,9 +101,8 @@ const (
 	tied     = true
 )
 
-// startWith starts broker f's JVM, tied or detached (procAttr), as the
-// leader of a process group that stopProcess signals, with its output in
-// logs/stdout.log, and records its pid.
+// startWith starts broker f's JVM, tied or detached (procAttr), as a
+// process group leader with its output in f.stdout, and records its pid.
 func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 	attr, err := procAttr(tied)
 	if err != nil {
@@ -125,9 +123,7 @@ func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 		return 0, fmt.Errorf("kafkalocal: start %s: %w", f.dir, err)
 	}
 	pid := cmd.Process.Pid
-	// Reap the child if it dies while this process lives, so that a killed
-	// broker does not linger as a zombie that still looks alive.
-	go func() { _ = cmd.Wait() }()
+	go func() { _ = cmd.Wait() }() // reaped: a killed broker leaves no zombie
 	if err := writeFileAtomic(f.pid, []byte(strconv.Itoa(pid)+"\n")); err != nil {
 		_ = signalGroup(pid, syscall.SIGKILL)
 		return 0, err
@@ -145,8 +141,8 @@ func runningPID(f brokerFiles) int {
 	return pid
 }
 
-// isBroker reports whether pid is alive, not a zombie, and broker f's JVM,
-// not a recycled pid.
+// isBroker reports whether pid is broker f's live JVM, not a zombie or a
+// recycled pid.
 func isBroker(pid int, f brokerFiles) bool {
 	if !alive(pid) {
 		return false

@@ -341,13 +341,7 @@ func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
 // header, else the JSON value's field) is eventID.
 func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 	t.Helper()
-	var out []*kgo.Record
-	for _, r := range Records(t, l, topic) {
-		if direct.EventID(r) == eventID {
-			out = append(out, r)
-		}
-	}
-	return out
+	return slices.DeleteFunc(Records(t, l, topic), func(r *kgo.Record) bool { return direct.EventID(r) != eventID })
 }
 
 // Warm sends one sync record per mode through every API of l to topic, so
