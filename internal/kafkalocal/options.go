@@ -48,9 +48,8 @@ func defaultConfig() cfg {
 	}
 }
 
-// newConfig applies opts over the defaults, then checks the result. The
-// jars are cached in <dir>/<version> given Dir, else in
-// os.UserCacheDir()/prodlab/kafka-<version>.
+// newConfig applies opts over the defaults and checks the result. The jars
+// are cached in <dir>/<version> given Dir, else in the user cache dir.
 func newConfig(opts []Opt) (cfg, error) {
 	c := defaultConfig()
 	for _, o := range opts {
@@ -95,8 +94,7 @@ func ReadyTimeout(d time.Duration) Opt { return func(c *cfg) { c.readyTimeout = 
 // SIGKILL (default 30 seconds).
 func StopTimeout(d time.Duration) Opt { return func(c *cfg) { c.stopTimeout = d } }
 
-// KeepData makes Up restart stopped brokers on their existing data instead
-// of formatting fresh storage.
+// KeepData makes Up restart stopped brokers on their data, not fresh storage.
 func KeepData() Opt { return func(c *cfg) { c.keepData = true } }
 
 // Output sets where progress lines go (default: discarded).

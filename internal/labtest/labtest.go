@@ -137,8 +137,7 @@ func SelfAdvertising(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, [
 	return selfAdvertising(t, n, lab.Dialed, lab.Dialed, mod...)
 }
 
-// Relayed is SelfAdvertising with the lab in its auto mode there, the
-// relay.
+// Relayed is SelfAdvertising with the lab in its auto mode, the relay.
 func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
 	return selfAdvertising(t, n, lab.FaultsAuto, lab.Relayed, mod...)
@@ -218,9 +217,8 @@ func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
 	}
 }
 
-// SlowBrokers puts a downstream latency toxic of d on every broker proxy
-// of l (DialerProxies), not on the bootstrap proxy kafka, until t ends: a
-// client slowed by it reached the brokers through their proxies.
+// SlowBrokers slows every broker proxy of l (DialerProxies), not the
+// bootstrap proxy kafka, by d until t ends (Slow).
 func SlowBrokers(t testing.TB, l *lab.Lab, d time.Duration) {
 	t.Helper()
 	all := Proxies(t, l)
@@ -254,8 +252,7 @@ func toxi(t testing.TB, l *lab.Lab) *toxiclient.Client {
 	return tc
 }
 
-// Slow puts a downstream latency toxic "slow" of d on each of ps until t
-// ends.
+// Slow puts a downstream latency toxic "slow" of d on ps until t ends.
 func Slow(t testing.TB, d time.Duration, ps ...*toxiclient.Proxy) {
 	t.Helper()
 	for _, p := range ps {
@@ -365,8 +362,7 @@ type Sent struct {
 }
 
 // Send does a sync send through a with the given parameter pairs (mode
-// defaults to plain) and fails t unless the API answers 200 with a partition
-// and an offset.
+// defaults to plain) and fails t unless it lands at a partition and offset.
 func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	t.Helper()
 	p := api.SendParams{Mode: prodlab.Plain, SendMode: prodlab.Sync}
@@ -417,9 +413,8 @@ func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField stri
 	}
 }
 
-// ProduceSeed writes one record to partition p of topic the way the seed's
-// Java API does: the eventId only in the JSON value, no header. It goes to
-// the brokers' direct listeners.
+// ProduceSeed writes one record to partition p of topic on the direct path
+// as the seed's Java API does: the eventId only in the JSON value.
 func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string) {
 	t.Helper()
 	cl, err := l.Direct().Client(kgo.RecordPartitioner(kgo.ManualPartitioner()))
