@@ -65,10 +65,6 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
 		}
 	}
-	if _, err := fetch(ctx, c); err != nil {
-		return nil, err
-	}
-
 	toStart := slices.DeleteFunc(slices.Clone(brokers), func(b Broker) bool { return runningPID(filesOf(c, mode, b.NodeID)) != 0 })
 	if len(toStart) == len(brokers) && !c.keepData {
 		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
@@ -128,9 +124,12 @@ func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic
 	return ensureTopic(ctx, spec, alive, strings.Split(boot, ",")...)
 }
 
-// prepare checks that the ports of toStart are free, writes their config
-// files and formats their storage if it is not.
+// prepare fetches the jars, checks that the ports of toStart are free,
+// writes their config files and formats their storage if it is not.
 func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) error {
+	if _, err := fetch(ctx, c); err != nil {
+		return err
+	}
 	if err := checkPorts(ctx, toStart); err != nil {
 		return err
 	}
@@ -324,9 +323,6 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	brokers, _ := Layout(mode)
 	b := brokers[i-1]
 	if runningPID(f) == 0 {
-		if _, err := fetch(ctx, c); err != nil {
-			return err
-		}
 		if err := prepare(ctx, c, mode, brokers, []Broker{b}); err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -297,9 +296,7 @@ func Admin(t testing.TB, l *lab.Lab) *kadm.Client {
 // returns its name, unique to this run.
 func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*string) string {
 	t.Helper()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := "t-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name())) + "-" + hex.EncodeToString(b[:])
+	name := "t-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name())) + "-" + rand.Text()[:8]
 	if len(name) > 200 {
 		name = name[len(name)-200:]
 	}
