@@ -12,7 +12,7 @@ import (
 )
 
 // cfg holds the settings of the package's entry points, defaults in
-// defaultConfig. Only tests change version, mvn, mavenRepo and cache.
+// newConfig. Only tests change version, mvn, mavenRepo and cache.
 type cfg struct {
 	dir          string
 	dirSet       bool   // Dir was given
@@ -36,8 +36,10 @@ var ErrOption = errors.New("kafkalocal: bad option")
 // jvmOpts are the JVM options of every broker.
 var jvmOpts = append(strings.Fields(HeapOpts), "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true")
 
-func defaultConfig() cfg {
-	return cfg{
+// newConfig applies opts over the defaults and checks the result. The jars
+// are cached in <dir>/<version> given Dir, else in the user cache dir.
+func newConfig(opts []Opt) (cfg, error) {
+	c := cfg{
 		dir:          defaultDir(),
 		mavenRepo:    "https://repo1.maven.org/maven2",
 		version:      Version,
@@ -46,12 +48,6 @@ func defaultConfig() cfg {
 		stopTimeout:  30 * time.Second,
 		out:          io.Discard,
 	}
-}
-
-// newConfig applies opts over the defaults and checks the result. The jars
-// are cached in <dir>/<version> given Dir, else in the user cache dir.
-func newConfig(opts []Opt) (cfg, error) {
-	c := defaultConfig()
 	for _, o := range opts {
 		o(&c)
 	}
