@@ -20,18 +20,16 @@ const discoverTimeout = 15 * time.Second
 // maxLayoutNodes bounds the node ids the layout gives ports to.
 const maxLayoutNodes = 9
 
-// Found is what Discover learnt of a running cluster: whether every live
-// broker advertises the DIRECT address Layout gives its node id (then it
-// has PROXIED listeners too), and the highest node id of a live broker or
-// a replica (a broker that is down counts).
+// Found is what Discover learnt: whether every live broker advertises the
+// DIRECT address Layout gives its node id (so it has PROXIED listeners),
+// and the highest node id of a live broker or of a replica.
 type Found struct {
 	Layout    bool
 	MaxNodeID int32
 	bootstrap string
 }
 
-// Discover asks the running cluster on p's bootstrap for its brokers and
-// topics and says whether it is laid out as this package lays it out.
+// Discover asks the cluster on p's bootstrap whether it has this layout.
 func Discover(ctx context.Context, p *direct.Path) (Found, error) {
 	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()
@@ -70,9 +68,9 @@ func (f Found) Upstreams() ([]string, error) {
 	return ups, nil
 }
 
-// CheckAdvertised asks the cluster through the first proxy that answers,
-// with p's settings and no bypass, which brokers it advertises, and fails
-// unless each is on a proxy's port, as producers would bypass Toxiproxy.
+// CheckAdvertised fails unless every broker the cluster advertises through
+// the first proxy that answers (p's settings, no bypass) is on a proxy's
+// port: producers would bypass Toxiproxy.
 func CheckAdvertised(ctx context.Context, p *direct.Path, proxies []string) error {
 	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()

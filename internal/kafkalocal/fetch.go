@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/runlock"
 )
 
 // dependencyPlugin is the pinned maven-dependency-plugin that copies the jars.
@@ -60,9 +61,8 @@ func pomXML(version string) string {
 var ErrChecksum = errors.New("kafkalocal: jar checksum mismatch")
 
 // Fetch makes sure the Kafka jars are in the jar cache's libs directory,
-// and returns it. mvn downloads them; each is checked against the SHA-1
-// Maven Central publishes, kept in the directory's completion marker, and
-// checked again, offline, by every later call.
+// and returns it. mvn downloads them, each checked against the SHA-1 Maven
+// Central publishes, which the completion marker keeps for later calls.
 func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -75,7 +75,7 @@ func Fetch(ctx context.Context, opts ...Opt) (string, error) {
 var errIncomplete = errors.New("incomplete")
 
 func fetch(ctx context.Context, c cfg) (string, error) {
-	unlock, err := lockFile(ctx, filepath.Join(c.cache, "lock"))
+	unlock, err := runlock.Wait(ctx, filepath.Join(c.cache, "lock"))
 	if err != nil {
 		return "", err
 	}
@@ -120,10 +120,7 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 		if _, dup := sums[d.Name()]; dup {
 			return fmt.Errorf("kafkalocal: two dependencies are named %s", d.Name())
 		}
-		rel, err := filepath.Rel(repo, path)
-		if err != nil {
-			return err
-		}
+		rel, _ := filepath.Rel(repo, path) // path is under repo
 		published, err := publishedSHA1(ctx, c.mavenRepo+"/"+filepath.ToSlash(rel)+".sha1")
 		if err != nil {
 			return err
@@ -155,10 +152,9 @@ func fetch(ctx context.Context, c cfg) (string, error) {
 	return libs, nil
 }
 
-// checkLibs checks that libs holds a marker of the same pom and exactly
-// the jars it lists (libs/* is the class path), each with its SHA-1. A
-// missing or older marker, or a missing jar, is errIncomplete; a jar that
-// differs, or is not listed, is ErrChecksum.
+// checkLibs checks that libs (the class path) holds a marker of the same
+// pom and exactly the jars it lists, each with its SHA-1. A missing marker
+// or jar is errIncomplete; a jar that differs or is not listed, ErrChecksum.
 func checkLibs(libs, pomSum string) error {
 	b, err := os.ReadFile(filepath.Join(libs, markerName))
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")

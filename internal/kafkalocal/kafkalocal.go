@@ -1,7 +1,6 @@
-// Package kafkalocal runs real Apache Kafka brokers without Docker: the
-// pinned jars from Maven Central, and one (single-node) or three (cluster)
-// KRaft broker+controller JVMs laid out by Layout, which it also stops,
-// reports on, and kills or restarts one by one.
+// Package kafkalocal runs real Apache Kafka without Docker: the pinned jars
+// from Maven Central, and one (single-node) or three (cluster) KRaft
+// broker+controller JVMs laid out by Layout.
 package kafkalocal
 
 import (
@@ -66,16 +65,7 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 			return nil, fmt.Errorf("kafkalocal: %s brokers are running; stop them first (prodlab kafka down)", other)
 		}
 	}
-	if _, err := fetch(ctx, c); err != nil {
-		return nil, err
-	}
-
-	var toStart []Broker
-	for _, b := range brokers {
-		if runningPID(filesOf(c, mode, b.NodeID)) == 0 {
-			toStart = append(toStart, b)
-		}
-	}
+	toStart := slices.DeleteFunc(slices.Clone(brokers), func(b Broker) bool { return runningPID(filesOf(c, mode, b.NodeID)) != 0 })
 	if len(toStart) == len(brokers) && !c.keepData {
 		if err := os.RemoveAll(c.modeDir(mode)); err != nil {
 			return nil, err
@@ -134,9 +124,12 @@ func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic
 	return ensureTopic(ctx, spec, alive, strings.Split(boot, ",")...)
 }
 
-// prepare checks that the ports of toStart are free, writes their config
-// files and formats their storage if it is not.
+// prepare fetches the jars, checks that the ports of toStart are free,
+// writes their config files and formats their storage if it is not.
 func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) error {
+	if _, err := fetch(ctx, c); err != nil {
+		return err
+	}
 	if err := checkPorts(ctx, toStart); err != nil {
 		return err
 	}
@@ -159,9 +152,8 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	return errors.Join(errs...)
 }
 
-// checkPorts waits up to 20 seconds, as a closing broker's ports may still
-// be taken, until every port the brokers bind is free, and fails naming
-// the taken ones otherwise.
+// checkPorts waits up to 20 seconds (a closing broker may still hold them)
+// until every port of bs is free, else fails naming the taken ones.
 func checkPorts(ctx context.Context, bs []Broker) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -201,7 +193,7 @@ func tailFile(path string, n int) string {
 	return tail(string(b), n)
 }
 
-// modes are the modes a broker may run in; one runs at a time.
+// modes are the modes; one runs at a time.
 var modes = []string{ModeSingleNode, ModeCluster}
 
 // modeFiles returns the files of every broker of mode.
@@ -219,8 +211,7 @@ func anyRunning(c cfg, mode string) bool {
 	return slices.ContainsFunc(modeFiles(c, mode), func(f brokerFiles) bool { return runningPID(f) != 0 })
 }
 
-// stopAll stops the brokers fs in parallel (see stopProcess); with report,
-// it prints each running broker it stopped.
+// stopAll stops fs in parallel, printing each one stopped if report.
 func stopAll(ctx context.Context, c cfg, fs []brokerFiles, report bool) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(fs))
@@ -246,15 +237,7 @@ func Down(ctx context.Context, opts ...Opt) error {
 		return err
 	}
 	defer unlock()
-	var fs []brokerFiles
-	for _, mode := range modes {
-		for _, f := range modeFiles(c, mode) {
-			if _, err := os.Stat(f.pid); err == nil {
-				fs = append(fs, f)
-			}
-		}
-	}
-	if err := stopAll(ctx, c, fs, true); err != nil {
+	if err := stopAll(ctx, c, slices.Concat(modeFiles(c, ModeSingleNode), modeFiles(c, ModeCluster)), true); err != nil {
 		return err
 	}
 	_ = os.Remove(c.currentFile())
@@ -323,9 +306,9 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 	return nil
 }
 
-// StartBroker starts broker i (1-based) of the current mode again, on its
-// configuration and data, unless it runs, and waits until it answers on
-// DIRECT and is registered. WaitReady also waits for full ISRs.
+// StartBroker starts broker i (1-based) of the current mode again on its
+// data, unless it runs, and waits until it answers on DIRECT and is
+// registered (WaitReady also waits for full ISRs).
 func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	c, unlock, err := locked(ctx, opts)
 	if err != nil {
@@ -340,9 +323,6 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	brokers, _ := Layout(mode)
 	b := brokers[i-1]
 	if runningPID(f) == 0 {
-		if _, err := fetch(ctx, c); err != nil {
-			return err
-		}
 		if err := prepare(ctx, c, mode, brokers, []Broker{b}); err != nil {
 			return err
 		}
@@ -355,8 +335,7 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 	return ready(ctx, c, mode, []Broker{b}, 1, false)
 }
 
-// WaitReady waits until the brokers of the current mode are ready as Up
-// describes.
+// WaitReady waits until the current mode's brokers are ready as in Up.
 func WaitReady(ctx context.Context, opts ...Opt) error {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -370,8 +349,8 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 	return ready(ctx, c, mode, brokers, len(brokers), true)
 }
 
-// brokerOf returns the files of broker i of the current mode, after
-// checking that it is one of its brokers and was started once.
+// brokerOf returns the files of broker i of the current mode, which must
+// have been started once.
 func brokerOf(c cfg, i int) (brokerFiles, error) {
 	mode := currentMode(c)
 	if mode == "" {

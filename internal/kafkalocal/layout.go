@@ -11,16 +11,18 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// This file is the one source of the real brokers' layout: node ids,
-// listeners, ports, proxies, the training topic and the broker settings.
-// layout_test.go checks infra/'s compose files against it.
+// This file is the one source of the real brokers' layout, which
+// layout_test.go checks infra/'s compose files against.
 
-// Version is the pinned Apache Kafka version, of the jars and of the
-// compose files' apache/kafka image.
-const Version = "4.4.0"
-
-// ClusterID formats every broker's storage: base64url("prodlab-training").
-const ClusterID = "cHJvZGxhYi10cmFpbmluZw"
+const (
+	// Version is the pinned Apache Kafka version, of the jars and of the
+	// compose files' apache/kafka image.
+	Version = "4.4.0"
+	// ClusterID formats every broker's storage: base64url("prodlab-training").
+	ClusterID = "cHJvZGxhYi10cmFpbmluZw"
+	// HeapOpts are the JVM heap options of every broker, jar-based or in compose.
+	HeapOpts = "-Xmx512m -Xms256m"
+)
 
 // Mode names accepted by Layout, Up and the CLI.
 const (
@@ -28,28 +30,24 @@ const (
 	ModeCluster    = "cluster"
 )
 
-// Listener names used by every broker: DIRECT serves observers, admin
-// tools and the other brokers; PROXIED advertises the broker's Toxiproxy
-// proxy, so that its clients cross Toxiproxy; CONTROLLER is KRaft's.
+// Listener names: DIRECT serves observers, admin tools and the other
+// brokers; PROXIED advertises the broker's Toxiproxy proxy; CONTROLLER is
+// KRaft's.
 const (
 	ListenerDirect     = "DIRECT"
 	ListenerProxied    = "PROXIED"
 	ListenerController = "CONTROLLER"
 )
 
-// Host names used by the jar layout.
+// Host names of the jar layout: every listener binds loopbackIP, DIRECT
+// advertises directHost.
 const (
 	loopbackIP = "127.0.0.1"
 	directHost = "localhost"
-	proxyHost  = "127.0.0.1"
 )
 
-// HeapOpts are the JVM heap options of every broker, jar-based or in compose.
-const HeapOpts = "-Xmx512m -Xms256m"
-
-// Listener is one listener of one broker. AdvertisedHost and
-// AdvertisedPort are what clients are told to dial; empty for a listener
-// not advertised (the controller's).
+// Listener is one listener of one broker; a listener not advertised (the
+// controller's) has no AdvertisedHost and AdvertisedPort.
 type Listener struct {
 	Name           string
 	BindHost       string
@@ -61,8 +59,7 @@ type Listener struct {
 // BindAddr returns the host:port the listener binds.
 func (l Listener) BindAddr() string { return hostPort(l.BindHost, l.Port) }
 
-// AdvertisedAddr returns the advertised host:port, or "" when the listener
-// is not advertised.
+// AdvertisedAddr returns the advertised host:port, or "".
 func (l Listener) AdvertisedAddr() string {
 	if l.AdvertisedPort == 0 {
 		return ""
@@ -73,14 +70,13 @@ func (l Listener) AdvertisedAddr() string {
 // Proxy is the Toxiproxy proxy in front of a broker's PROXIED listener.
 type Proxy struct {
 	Name       string // see ProxyName
-	ListenPort int    // see ProxyListenPort
+	ListenPort int    // see prodlab.Ports.ProxyPort
 	Upstream   string // the broker address it forwards to
 }
 
 // Broker is one combined broker+controller node: its KRaft node.id
-// (1..N), its host name (127.0.0.1 in the jar layout, the service name in
-// compose) and its listeners. Internal is the compose files' inter-broker
-// listener; its zero value means none.
+// (1..N), its host (the service name in compose) and its listeners.
+// Internal is compose's inter-broker listener; its zero value means none.
 type Broker struct {
 	NodeID                      int
 	Host                        string
@@ -90,8 +86,7 @@ type Broker struct {
 	Proxy                       Proxy
 }
 
-// Listeners returns the broker's listeners: DIRECT, PROXIED, INTERNAL (if
-// any), CONTROLLER.
+// Listeners returns DIRECT, PROXIED, INTERNAL (if any) and CONTROLLER.
 func (b Broker) Listeners() []Listener {
 	ls := []Listener{b.Direct, b.Proxied}
 	if b.Internal.Name != "" {
@@ -103,11 +98,8 @@ func (b Broker) Listeners() []Listener {
 // BrokerCount returns the number of brokers of a mode: 1 for single-node,
 // 3 for cluster.
 func BrokerCount(mode string) (int, error) {
-	switch mode {
-	case ModeSingleNode:
-		return 1, nil
-	case ModeCluster:
-		return 3, nil
+	if n, ok := map[string]int{ModeSingleNode: 1, ModeCluster: 3}[mode]; ok {
+		return n, nil
 	}
 	return 0, fmt.Errorf("kafkalocal: unknown mode %q (want %q or %q)", mode, ModeSingleNode, ModeCluster)
 }
@@ -127,10 +119,10 @@ func Layout(mode string) ([]Broker, error) {
 			NodeID:              i,
 			Host:                loopbackIP,
 			Direct:              Listener{ListenerDirect, loopbackIP, ports.BrokerPort(i), directHost, ports.BrokerPort(i)},
-			Proxied:             Listener{ListenerProxied, loopbackIP, ports.ProxiedPort(i), proxyHost, ProxyListenPort(i)},
+			Proxied:             Listener{ListenerProxied, loopbackIP, ports.ProxiedPort(i), loopbackIP, ports.ProxyPort(i)},
 			Controller:          Listener{Name: ListenerController, BindHost: loopbackIP, Port: ports.ControllerPort(i)},
 			InterBrokerListener: ListenerDirect,
-			Proxy:               Proxy{Name: ProxyName(i), ListenPort: ProxyListenPort(i), Upstream: ProxiedUpstream(i)},
+			Proxy:               Proxy{Name: ProxyName(i), ListenPort: ports.ProxyPort(i), Upstream: ProxiedUpstream(i)},
 		}
 	}
 	return bs, nil
@@ -139,8 +131,7 @@ func Layout(mode string) ([]Broker, error) {
 // DirectAddr returns the advertised DIRECT address of broker i.
 func DirectAddr(i int) string { return hostPort(directHost, prodlab.DefaultPorts.BrokerPort(i)) }
 
-// ProxiedUpstream returns the upstream of broker i's proxy in the jar
-// layout.
+// ProxiedUpstream returns the upstream of broker i's proxy.
 func ProxiedUpstream(i int) string { return hostPort(loopbackIP, prodlab.DefaultPorts.ProxiedPort(i)) }
 
 // ProxyName returns the Toxiproxy proxy name of broker i: "kafka" for
@@ -152,26 +143,18 @@ func ProxyName(i int) string {
 	return "kafka-" + strconv.Itoa(i)
 }
 
-// ProxyListenPort returns the port of broker i's Toxiproxy proxy, which
-// PROXIED advertises (29093+i-1).
-func ProxyListenPort(i int) int { return prodlab.DefaultPorts.ProxyPort(i) }
-
-// ProxyListenAddr returns the advertised PROXIED address of broker i in the
-// jar layout.
-func ProxyListenAddr(i int) string { return hostPort(proxyHost, ProxyListenPort(i)) }
+// ProxyListenAddr returns the advertised PROXIED address of broker i.
+func ProxyListenAddr(i int) string { return hostPort(loopbackIP, prodlab.DefaultPorts.ProxyPort(i)) }
 
 // DirectBootstrap returns the comma-separated DIRECT addresses of all
 // brokers of a mode.
 func DirectBootstrap(mode string) (string, error) {
 	n, err := BrokerCount(mode)
-	if err != nil {
-		return "", err
-	}
 	parts := make([]string, n)
-	for i := 1; i <= n; i++ {
-		parts[i-1] = DirectAddr(i)
+	for i := range parts {
+		parts[i] = DirectAddr(i + 1)
 	}
-	return strings.Join(parts, ","), nil
+	return strings.Join(parts, ","), err
 }
 
 // TopicSpec describes a topic the lab creates.

@@ -51,7 +51,7 @@ func TestLayout(t *testing.T) {
 				t.Errorf("inter-broker listener %q", b.InterBrokerListener)
 			}
 			wantProxy := Proxy{Name: map[int]string{1: "kafka", 2: "kafka-2", 3: "kafka-3"}[i], ListenPort: 29092 + i, Upstream: fmt.Sprintf("127.0.0.1:%d", 31091+i)}
-			if b.Proxy != wantProxy || ProxyName(i) != wantProxy.Name || ProxyListenPort(i) != wantProxy.ListenPort || ProxiedUpstream(i) != wantProxy.Upstream {
+			if b.Proxy != wantProxy || ProxyName(i) != wantProxy.Name || prodlab.DefaultPorts.ProxyPort(i) != wantProxy.ListenPort || ProxiedUpstream(i) != wantProxy.Upstream {
 				t.Errorf("proxy = %+v, want %+v", b.Proxy, wantProxy)
 			}
 			if DirectAddr(i) != fmt.Sprintf("localhost:%d", 9091+i) {

@@ -11,9 +11,8 @@ import (
 	"time"
 )
 
-// cfg holds the settings of Up, Down, Status and the rest; its defaults
-// live in defaultConfig only. Only tests change version, mvn, mavenRepo
-// and cache.
+// cfg holds the settings of the package's entry points, defaults in
+// newConfig. Only tests change version, mvn, mavenRepo and cache.
 type cfg struct {
 	dir          string
 	dirSet       bool   // Dir was given
@@ -37,8 +36,10 @@ var ErrOption = errors.New("kafkalocal: bad option")
 // jvmOpts are the JVM options of every broker.
 var jvmOpts = append(strings.Fields(HeapOpts), "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true")
 
-func defaultConfig() cfg {
-	return cfg{
+// newConfig applies opts over the defaults and checks the result. The jars
+// are cached in <dir>/<version> given Dir, else in the user cache dir.
+func newConfig(opts []Opt) (cfg, error) {
+	c := cfg{
 		dir:          defaultDir(),
 		mavenRepo:    "https://repo1.maven.org/maven2",
 		version:      Version,
@@ -47,13 +48,6 @@ func defaultConfig() cfg {
 		stopTimeout:  30 * time.Second,
 		out:          io.Discard,
 	}
-}
-
-// newConfig applies opts over the defaults, then checks the result. The
-// jars are cached in <dir>/<version> given Dir, else in
-// os.UserCacheDir()/prodlab/kafka-<version>.
-func newConfig(opts []Opt) (cfg, error) {
-	c := defaultConfig()
 	for _, o := range opts {
 		o(&c)
 	}
@@ -67,20 +61,19 @@ func newConfig(opts []Opt) (cfg, error) {
 
 func (c cfg) validate() error {
 	var errs []error
-	if c.dir == "" {
-		errs = append(errs, fmt.Errorf("%w: Dir is empty", ErrOption))
-	}
-	if c.cache == "" {
-		errs = append(errs, fmt.Errorf("%w: no user cache directory ($XDG_CACHE_HOME or $HOME) for the jars: give Dir", ErrOption))
-	}
-	if c.readyTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("%w: ReadyTimeout %v is not positive", ErrOption, c.readyTimeout))
-	}
-	if c.stopTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("%w: StopTimeout %v is not positive", ErrOption, c.stopTimeout))
-	}
-	if c.out == nil {
-		errs = append(errs, fmt.Errorf("%w: Output is nil", ErrOption))
+	for _, v := range []struct {
+		bad  bool
+		what string
+	}{
+		{c.dir == "", "Dir is empty"},
+		{c.cache == "", "no user cache directory ($XDG_CACHE_HOME or $HOME) for the jars: give Dir"},
+		{c.readyTimeout <= 0, fmt.Sprintf("ReadyTimeout %v is not positive", c.readyTimeout)},
+		{c.stopTimeout <= 0, fmt.Sprintf("StopTimeout %v is not positive", c.stopTimeout)},
+		{c.out == nil, "Output is nil"},
+	} {
+		if v.bad {
+			errs = append(errs, fmt.Errorf("%w: %s", ErrOption, v.what))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -97,8 +90,7 @@ func ReadyTimeout(d time.Duration) Opt { return func(c *cfg) { c.readyTimeout = 
 // SIGKILL (default 30 seconds).
 func StopTimeout(d time.Duration) Opt { return func(c *cfg) { c.stopTimeout = d } }
 
-// KeepData makes Up restart stopped brokers on their existing data instead
-// of formatting fresh storage.
+// KeepData makes Up restart stopped brokers on their data, not fresh storage.
 func KeepData() Opt { return func(c *cfg) { c.keepData = true } }
 
 // Output sets where progress lines go (default: discarded).
@@ -109,9 +101,6 @@ func (c cfg) runDir() string          { return filepath.Join(c.dir, "run") }
 func (c cfg) modeDir(m string) string { return filepath.Join(c.runDir(), m) }
 func (c cfg) currentFile() string     { return filepath.Join(c.runDir(), "current") }
 
-// modulePath is prodlab's module, which marks its repo root.
-const modulePath = "github.com/prodlab/prodlab"
-
 // defaultDir returns .prodlab/kafka in the nearest directory upwards from
 // the working directory whose go.mod declares prodlab's module, else
 // <user cache dir>/prodlab/kafka, else .prodlab/kafka.
@@ -121,7 +110,7 @@ func defaultDir() string {
 		wd = "."
 	}
 	for d, prev := wd, ""; d != prev; d, prev = filepath.Dir(d), d {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, modulePath) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, "github.com/prodlab/prodlab") {
 			return filepath.Join(d, ".prodlab", "kafka")
 		}
 	}

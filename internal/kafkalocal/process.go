@@ -1,7 +1,6 @@
 package kafkalocal
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -14,29 +13,21 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/procfs"
+
 	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // locked returns the settings opts make, holding <dir>/lock until the
-// returned func is called, so that concurrent prodlab processes do not
-// start the same brokers twice. It gives up when ctx is done.
+// returned func is called, so that two processes never start one broker.
 func locked(ctx context.Context, opts []Opt) (cfg, func(), error) {
 	c, err := newConfig(opts)
 	if err != nil {
 		return c, nil, err
 	}
-	unlock, err := lockFile(ctx, filepath.Join(c.dir, "lock"))
+	unlock, err := runlock.Wait(ctx, filepath.Join(c.dir, "lock"))
 	return c, unlock, err
-}
-
-// lockFile waits for the exclusive lock of path (runlock.Wait).
-func lockFile(ctx context.Context, path string) (func(), error) {
-	release, err := runlock.Wait(ctx, path)
-	if err != nil {
-		err = fmt.Errorf("kafkalocal: %w", err)
-	}
-	return release, err
 }
 
 // brokerFiles names the files of one broker, and its mode and node id.
@@ -98,14 +89,10 @@ func writeBrokerFiles(f brokerFiles, props string) error {
 	return os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644)
 }
 
+// javaArgs returns the java arguments that run main with args as broker f.
 func (c cfg) javaArgs(f brokerFiles, main string, args ...string) []string {
-	a := []string{
-		"-Dlog4j2.configurationFile=" + f.log4j,
-		"-Dkafka.logs.dir=" + f.logs,
-		"-cp", filepath.Join(c.libsDir(), "*"),
-	}
-	a = append(a, main)
-	return append(a, args...)
+	return append([]string{"-Dlog4j2.configurationFile=" + f.log4j, "-Dkafka.logs.dir=" + f.logs,
+		"-cp", filepath.Join(c.libsDir(), "*"), main}, args...)
 }
 
 // Whether a broker dies with the process that starts it (startWith).
@@ -114,9 +101,8 @@ const (
 	tied     = true
 )
 
-// startWith starts broker f's JVM, tied or detached (procAttr), as the
-// leader of a process group that stopProcess signals, with its output in
-// logs/stdout.log, and records its pid.
+// startWith starts broker f's JVM, tied or detached (procAttr), as a
+// process group leader with its output in f.stdout, and records its pid.
 func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 	attr, err := procAttr(tied)
 	if err != nil {
@@ -137,9 +123,7 @@ func startWith(c cfg, f brokerFiles, tied bool) (int, error) {
 		return 0, fmt.Errorf("kafkalocal: start %s: %w", f.dir, err)
 	}
 	pid := cmd.Process.Pid
-	// Reap the child if it dies while this process lives, so that a killed
-	// broker does not linger as a zombie that still looks alive.
-	go func() { _ = cmd.Wait() }()
+	go func() { _ = cmd.Wait() }() // reaped: a killed broker leaves no zombie
 	if err := writeFileAtomic(f.pid, []byte(strconv.Itoa(pid)+"\n")); err != nil {
 		_ = signalGroup(pid, syscall.SIGKILL)
 		return 0, err
@@ -157,28 +141,24 @@ func runningPID(f brokerFiles) int {
 	return pid
 }
 
-// isBroker reports whether pid is alive, not a zombie, and broker f's JVM,
-// not a recycled pid.
+// isBroker reports whether pid is broker f's live JVM, not a zombie or a
+// recycled pid.
 func isBroker(pid int, f brokerFiles) bool {
 	if !alive(pid) {
 		return false
 	}
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
-		// No procfs (not Linux): trust kill(pid, 0).
-		_, self := os.Stat("/proc/self/stat")
-		return !os.IsNotExist(err) || self != nil
+		return true // no procfs (not Linux): trust kill(pid, 0)
 	}
-	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
-		if s := stat[i+2]; s == 'Z' || s == 'X' {
-			return false
-		}
-	}
-	cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	p, err := fs.Proc(pid)
 	if err != nil {
-		return false
+		return false // gone
 	}
-	return bytes.Contains(cmdline, []byte("kafka.Kafka")) && bytes.Contains(cmdline, []byte(f.props))
+	stat, err := p.Stat()
+	args, aerr := p.CmdLine()
+	return err == nil && aerr == nil && stat.State != "Z" && stat.State != "X" &&
+		slices.Contains(args, "kafka.Kafka") && slices.Contains(args, f.props)
 }
 
 // stopProcess sends sig to broker f's process group and waits until the

@@ -83,8 +83,8 @@ func waitBrokers(ctx context.Context, bs []Broker, want int, alive func() error)
 	})
 }
 
-// ensureTopic creates spec's topic through addrs if missing, and waits
-// until every partition has a leader and a full ISR.
+// ensureTopic waits until spec's topic (created if missing) has a leader
+// and a full ISR on every partition.
 func ensureTopic(ctx context.Context, spec TopicSpec, alive func() error, addrs ...string) error {
 	p, err := direct.New(direct.Bootstrap(addrs...))
 	if err != nil {
@@ -104,7 +104,7 @@ func ensureTopic(ctx context.Context, spec TopicSpec, alive func() error, addrs 
 }
 
 // checkTopic checks spec's partitions, leaders and ISR, creating the topic
-// if it does not exist.
+// if missing.
 func checkTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec) error {
 	tds, err := adm.ListTopics(ctx, spec.Name)
 	if err != nil {

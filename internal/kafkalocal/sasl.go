@@ -13,18 +13,17 @@ import (
 	"syscall"
 )
 
-// Secure describes a test broker whose client listener is SASL_SSL, as a
-// managed cluster's is, OAUTHBEARER taking unsecured tokens too: Dir holds
-// its files, CertFile and KeyFile its PEM chain and PKCS#8 key
-// (WriteCerts); ScramUsers (SCRAM-SHA-512) and PlainUsers map names to
-// passwords.
+// Secure describes a test broker whose client listener is SASL_SSL (PLAIN,
+// SCRAM-SHA-512, unsecured OAUTHBEARER): Dir holds its files, CertFile and
+// KeyFile its PEM chain and PKCS#8 key (WriteCerts); the users map names
+// to passwords.
 type Secure struct {
 	Dir, CertFile, KeyFile string
 	ScramUsers, PlainUsers map[string]string
 }
 
-// SecureBroker is a running broker started by StartSecure, with its
-// SASL_SSL listener's advertised address (localhost:<port>) in Addr.
+// SecureBroker is a broker StartSecure started; Addr is its SASL_SSL
+// listener, localhost:<port>.
 type SecureBroker struct {
 	Addr  string
 	files brokerFiles
@@ -37,9 +36,8 @@ const (
 	listenerInternal = "INTERNAL"
 )
 
-// StartSecure formats and starts the broker s describes on free ports,
-// fetching the jars if needed, and waits until it answers and
-// prodlab.DefaultTopic exists. Stop stops it.
+// StartSecure starts the broker s describes on free ports and waits until
+// it answers and prodlab.DefaultTopic exists.
 func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -91,8 +89,8 @@ func (b *SecureBroker) Stop(ctx context.Context) error {
 	return stopProcess(ctx, b.files, syscall.SIGTERM, b.c.stopTimeout)
 }
 
-// secureProperties returns the server.properties of a Secure broker on
-// ports (SASL_SSL, internal, controller).
+// secureProperties returns s's server.properties on ports (SASL_SSL,
+// internal, controller).
 func secureProperties(s Secure, data string, ports []int) string {
 	settings, _ := BrokerSettings(ModeSingleNode)
 	plain := "org.apache.kafka.common.security.plain.PlainLoginModule required"

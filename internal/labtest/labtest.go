@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,15 +82,13 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 			}
 		}
 		cfg.External = prodlab.SplitList(bs) // one proxy per broker: lab asks the cluster
-		cfg.ProxyPort = kafkalocal.ProxyListenPort(1)
+		cfg.ProxyPort = prodlab.DefaultPorts.ProxyPort(1)
+		waitProxyPorts(t)
 	default:
 		t.Fatalf("PRODLAB_KAFKA=%q: use embedded or local", Target())
 	}
 	for _, m := range mod {
 		m(&cfg)
-	}
-	if Local() {
-		waitProxyPorts(t)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -113,24 +111,20 @@ func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
 // proxy ports.
 func waitProxyPorts(t testing.TB) {
 	t.Helper()
-	free := func() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := wait.Until(ctx, func() bool {
 		for i := 1; i <= 3; i++ {
-			ln, err := net.Listen("tcp", prodlab.Loopback(kafkalocal.ProxyListenPort(i)))
+			ln, err := net.Listen("tcp", prodlab.Loopback(prodlab.DefaultPorts.ProxyPort(i)))
 			if err != nil {
 				return false
 			}
 			ln.Close()
 		}
 		return true
-	}
-	if free() {
-		return
-	}
-	t.Logf("waiting for the proxy ports %d-%d, held by another run against the same Kafka", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := Eventually(ctx, free); err != nil {
-		t.Fatalf("proxy ports %d-%d stay taken: is another prodlab up or test run using the local Kafka? %v", kafkalocal.ProxyListenPort(1), kafkalocal.ProxyListenPort(3), err)
+	})
+	if err != nil {
+		t.Fatalf("proxy ports %d-%d stay taken: is another prodlab up or test run using the local Kafka? %v", prodlab.DefaultPorts.ProxyPort(1), prodlab.DefaultPorts.ProxyPort(3), err)
 	}
 }
 
@@ -139,14 +133,13 @@ func waitProxyPorts(t testing.TB) {
 // dialer mode. It returns the lab and the cluster's bootstrap.
 func SelfAdvertising(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
-	return selfAdvertising(t, n, lab.Dialed, mod...)
+	return selfAdvertising(t, n, lab.Dialed, lab.Dialed, mod...)
 }
 
-// Relayed is SelfAdvertising with the lab in its auto mode there, the
-// relay.
+// Relayed is SelfAdvertising with the lab in its auto mode, the relay.
 func Relayed(t testing.TB, n int, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
-	return selfAdvertising(t, n, lab.FaultsAuto, mod...)
+	return selfAdvertising(t, n, lab.FaultsAuto, lab.Relayed, mod...)
 }
 
 // RelayedHere is a lab in relay mode over the target's cluster: Relayed
@@ -162,14 +155,12 @@ func RelayedHere(t testing.TB, mod ...func(*lab.Config)) (*lab.Lab, int) {
 	if m := l.FaultMode(); m != lab.Relayed {
 		t.Fatalf("fault mode %q over the real cluster's direct listeners, want %q", m, lab.Relayed)
 	}
-	n := 1
-	if Cluster() {
-		n = 3
-	}
+	n, _ := kafkalocal.BrokerCount(Mode())
 	return l, n
 }
 
-func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
+// selfAdvertising asks for faults and fails t unless the lab runs in want.
+func selfAdvertising(t testing.TB, n int, faults, want lab.FaultMode, mod ...func(*lab.Config)) (*lab.Lab, []string) {
 	t.Helper()
 	// The lab's embedded broker, with its fixes, before Advertise.
 	c, err := broker.Start(broker.Brokers(n), broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic))
@@ -181,10 +172,6 @@ func selfAdvertising(t testing.TB, n int, faults lab.FaultMode, mod ...func(*lab
 	l := Start(t, append([]func(*lab.Config){func(c *lab.Config) {
 		c.External, c.Upstreams, c.Faults = bootstrap, nil, faults
 	}}, mod...)...)
-	want := faults
-	if want == lab.FaultsAuto {
-		want = lab.Relayed
-	}
 	if m := l.FaultMode(); m != want {
 		t.Fatalf("fault mode %q over a self-advertising cluster, want %q", m, want)
 	}
@@ -229,9 +216,8 @@ func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
 	}
 }
 
-// SlowBrokers puts a downstream latency toxic of d on every broker proxy
-// of l (DialerProxies), not on the bootstrap proxy kafka, until t ends: a
-// client slowed by it reached the brokers through their proxies.
+// SlowBrokers slows every broker proxy of l (DialerProxies), not the
+// bootstrap proxy kafka, by d until t ends (Slow).
 func SlowBrokers(t testing.TB, l *lab.Lab, d time.Duration) {
 	t.Helper()
 	all := Proxies(t, l)
@@ -265,8 +251,7 @@ func toxi(t testing.TB, l *lab.Lab) *toxiclient.Client {
 	return tc
 }
 
-// Slow puts a downstream latency toxic "slow" of d on each of ps until t
-// ends.
+// Slow puts a downstream latency toxic "slow" of d on ps until t ends.
 func Slow(t testing.TB, d time.Duration, ps ...*toxiclient.Proxy) {
 	t.Helper()
 	for _, p := range ps {
@@ -290,10 +275,8 @@ func ClosedAddr(t testing.TB) string {
 
 // API returns l's API of engine name, or nil if l does not run it.
 func API(l *lab.Lab, name string) *lab.API {
-	for _, a := range l.APIs() {
-		if a.Engine.Name() == name {
-			return a
-		}
+	if i := slices.IndexFunc(l.APIs(), func(a *lab.API) bool { return a.Engine.Name() == name }); i >= 0 {
+		return l.APIs()[i]
 	}
 	return nil
 }
@@ -313,9 +296,7 @@ func Admin(t testing.TB, l *lab.Lab) *kadm.Client {
 // returns its name, unique to this run.
 func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*string) string {
 	t.Helper()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := "t-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name())) + "-" + hex.EncodeToString(b[:])
+	name := "t-" + strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name())) + "-" + rand.Text()[:8]
 	if len(name) > 200 {
 		name = name[len(name)-200:]
 	}
@@ -354,13 +335,7 @@ func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
 // header, else the JSON value's field) is eventID.
 func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 	t.Helper()
-	var out []*kgo.Record
-	for _, r := range Records(t, l, topic) {
-		if direct.EventID(r) == eventID {
-			out = append(out, r)
-		}
-	}
-	return out
+	return slices.DeleteFunc(Records(t, l, topic), func(r *kgo.Record) bool { return direct.EventID(r) != eventID })
 }
 
 // Warm sends one sync record per mode through every API of l to topic, so
@@ -384,8 +359,7 @@ type Sent struct {
 }
 
 // Send does a sync send through a with the given parameter pairs (mode
-// defaults to plain) and fails t unless the API answers 200 with a partition
-// and an offset.
+// defaults to plain) and fails t unless it lands at a partition and offset.
 func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	t.Helper()
 	p := api.SendParams{Mode: prodlab.Plain, SendMode: prodlab.Sync}
@@ -429,27 +403,15 @@ func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 // code, a sentence, and field naming the input at fault ("" for none).
 func CheckError(t testing.TB, code int, raw []byte, wantCode int, wantField string) {
 	t.Helper()
-	if code != wantCode {
-		t.Fatalf("answer %d %s, want %d", code, raw, wantCode)
-	}
 	var e httpjson.ErrorBody
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatalf("error body %q is not JSON: %v", raw, err)
-	}
-	if e.Error == "" {
-		t.Fatalf("no JSON error sentence: %s", raw)
-	}
-	if e.Field != wantField {
-		t.Fatalf("field = %q, want %q (%s)", e.Field, wantField, raw)
-	}
-	if e.Status != wantCode {
-		t.Fatalf("status = %d, want %d", e.Status, wantCode)
+	err := json.Unmarshal(raw, &e)
+	if code != wantCode || err != nil || e.Error == "" || e.Field != wantField || e.Status != wantCode {
+		t.Fatalf("answer %d %s (%v), want %d and a JSON error sentence with field %q and status %d", code, raw, err, wantCode, wantField, wantCode)
 	}
 }
 
-// ProduceSeed writes one record to partition p of topic the way the seed's
-// Java API does: the eventId only in the JSON value, no header. It goes to
-// the brokers' direct listeners.
+// ProduceSeed writes one record to partition p of topic on the direct path
+// as the seed's Java API does: the eventId only in the JSON value.
 func ProduceSeed(t testing.TB, l *lab.Lab, topic string, p int32, eventID string) {
 	t.Helper()
 	cl, err := l.Direct().Client(kgo.RecordPartitioner(kgo.ManualPartitioner()))

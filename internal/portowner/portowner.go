@@ -4,13 +4,14 @@
 package portowner
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/prometheus/procfs"
 )
 
 // ErrUnknown means no visible process was found listening on the port.
@@ -52,21 +53,30 @@ func (p Process) Flag(name string) (string, bool) {
 }
 
 // Listener returns the process listening on TCP port, on any address.
-func Listener(port int) (Process, error) {
-	return listener("/proc", port)
-}
+func Listener(port int) (Process, error) { return listener(procfs.DefaultMountPoint, port) }
 
 func listener(proc string, port int) (Process, error) {
-	inodes := map[string]bool{}
-	for _, f := range []string{"net/tcp", "net/tcp6"} {
-		if err := listenInodes(filepath.Join(proc, f), port, inodes); err != nil && !errors.Is(err, os.ErrNotExist) {
+	fs, err := procfs.NewFS(proc)
+	if err != nil {
+		return Process{}, ErrUnknown // no /proc: not Linux
+	}
+	const listen = 0x0A // TCP_LISTEN
+	sockets := map[string]bool{}
+	for _, read := range []func() (procfs.NetTCP, error){fs.NetTCP, fs.NetTCP6} {
+		lines, err := read()
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return Process{}, err
 		}
+		for _, l := range lines {
+			if l.St == listen && l.LocalPort == uint64(port) {
+				sockets["socket:["+strconv.FormatUint(l.Inode, 10)+"]"] = true
+			}
+		}
 	}
-	if len(inodes) == 0 {
+	if len(sockets) == 0 {
 		return Process{}, ErrUnknown
 	}
-	pids, err := os.ReadDir(proc)
+	procs, err := fs.AllProcs()
 	if err != nil {
 		return Process{}, err
 	}
@@ -74,22 +84,15 @@ func listener(proc string, port int) (Process, error) {
 	// other users, but its command line names the port it publishes
 	// (-host-port <port>).
 	var proxy *Process
-	for _, d := range pids {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
+	for _, pr := range procs {
+		args, err := pr.CmdLine()
+		p := Process{PID: pr.PID, Args: args, Cmdline: strings.Join(args, " ")}
+		fds, _ := pr.FileDescriptorTargets() // none: gone, or another user's
+		if slices.ContainsFunc(fds, func(fd string) bool { return sockets[fd] }) {
+			p.Dir, _ = pr.Cwd()
+			return p, nil
 		}
-		fdDir := filepath.Join(proc, d.Name(), "fd")
-		fds, _ := os.ReadDir(fdDir) // none: gone, or another user's
-		for _, fd := range fds {
-			link, _ := os.Readlink(filepath.Join(fdDir, fd.Name()))
-			if inode, ok := strings.CutPrefix(link, "socket:["); ok && inodes[strings.TrimSuffix(inode, "]")] {
-				p, _ := process(proc, pid)
-				p.Dir, _ = os.Readlink(filepath.Join(proc, d.Name(), "cwd"))
-				return p, nil
-			}
-		}
-		if p, err := process(proc, pid); err == nil && p.IsDockerProxy() && proxy == nil {
+		if err == nil && p.IsDockerProxy() && proxy == nil {
 			if v, ok := p.Flag("host-port"); ok && v == strconv.Itoa(port) {
 				proxy = &p
 			}
@@ -99,40 +102,4 @@ func listener(proc string, port int) (Process, error) {
 		return *proxy, nil
 	}
 	return Process{}, ErrUnknown
-}
-
-// process returns pid with its command line, if readable.
-func process(proc string, pid int) (Process, error) {
-	p := Process{PID: pid}
-	b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(pid), "cmdline"))
-	if err == nil {
-		p.Args = strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		p.Cmdline = strings.Join(p.Args, " ")
-	}
-	return p, err
-}
-
-// listenInodes adds the socket inode of every listening socket on port
-// found in a /proc/net/tcp-format file.
-func listenInodes(path string, port int, into map[string]bool) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	want := fmt.Sprintf(":%04X", port)
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	for sc.Scan() {
-		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 {
-			continue
-		}
-		const listen = "0A"
-		if fields[3] == listen && strings.HasSuffix(fields[1], want) {
-			into[fields[9]] = true
-		}
-	}
-	return sc.Err()
 }

@@ -7,6 +7,7 @@
 package runlock
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,18 +76,19 @@ func Acquire(dir string) (*Lock, error) {
 		}
 		// A releasing holder unlinks the file before it unlocks: if we
 		// locked an unlinked file, start again on the new one.
-		if same, err := samePath(f, path); err != nil || !same {
+		locked, err := f.Stat()
+		current, serr := os.Stat(path)
+		if err = cmp.Or(err, serr); err != nil || !os.SameFile(locked, current) {
 			f.Close()
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("lock %s: %w", path, err)
 			}
 			continue
 		}
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("lock file: %w", err)
+		if err = f.Truncate(0); err == nil {
+			_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 		}
-		if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock file: %w", err)
 		}
@@ -167,16 +169,4 @@ func readPID(path string) (int, error) {
 		return 0, fmt.Errorf("bad PID %q", strings.TrimSpace(string(b)))
 	}
 	return pid, nil
-}
-
-func samePath(f *os.File, path string) (bool, error) {
-	a, err := f.Stat()
-	if err != nil {
-		return false, err
-	}
-	b, err := os.Stat(path)
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(a, b), nil
 }
