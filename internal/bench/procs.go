@@ -136,7 +136,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 		}
 	}
 	for _, p := range procs {
-		if rss, err := procRSS(p.cmd.Process.Pid); err == nil {
+		if rss, _, err := procMemory(p.cmd.Process.Pid); err == nil {
 			rep.RSS[p.name] = rss
 		}
 	}

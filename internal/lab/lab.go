@@ -384,14 +384,12 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	var wg sync.WaitGroup
+	sctx, cancel := context.WithTimeout(ctx, budget)
 	for _, s := range l.servers {
-		wg.Go(func() {
-			sctx, cancel := context.WithTimeout(ctx, budget)
-			defer cancel()
-			fail(s.ShutdownWithContext(sctx))
-		})
+		wg.Go(func() { fail(s.ShutdownWithContext(sctx)) })
 	}
 	wg.Wait()
+	cancel()
 	l.servers = nil
 	var dropped atomic.Int64
 	for _, a := range l.apis {
