@@ -63,14 +63,7 @@ func SendOf(r Record) Send {
 	h.Write(n[:])
 	h.Write(r.Key)
 	h.Write(r.Value)
-	id := EventIDOf(func(yield func(string, []byte) bool) {
-		for _, h := range r.Headers {
-			if !yield(h.Key, h.Value) {
-				return
-			}
-		}
-	}, r.Value)
-	s := Send{EventID: id, ProducerID: r.ProducerID, Timestamp: r.Timestamp.UnixMilli()}
+	s := Send{EventID: EventIDOf(r.Headers, r.Value), ProducerID: r.ProducerID, Timestamp: r.Timestamp.UnixMilli()}
 	h.Sum(s.Body[:0])
 	return s
 }
