@@ -383,10 +383,7 @@ func (p ClientProps) Security() (Security, error) {
 		bad("ssl.key.location", "ssl.certificate.location and ssl.key.location go together (mutual TLS)")
 	}
 	for _, f := range []struct{ key, path string }{{"ssl.ca.location", s.CAFile}, {"ssl.certificate.location", s.CertFile}, {"ssl.key.location", s.KeyFile}} {
-		if f.path == "" {
-			continue
-		}
-		if _, err := os.Stat(f.path); err != nil {
+		if _, err := os.Stat(f.path); f.path != "" && err != nil {
 			bad(f.key, "%v", err)
 		}
 	}

@@ -158,9 +158,6 @@ func (t *Target) Topic() string { return t.topic }
 // RequestTimeout returns the producers' request timeout.
 func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 
-// RetryBackoff returns the producers' retry backoff.
-func (t *Target) RetryBackoff() time.Duration { return t.retryBackoff }
-
 // Hold is how long an answer must be held for every client to have timed
 // its request out and scheduled a retry: the request timeout, plus 1 s
 // (librdkafka scans for timeouts once a second), the retry backoff and
