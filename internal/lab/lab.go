@@ -51,12 +51,13 @@ type Lab struct {
 	labCA   string        // the relay's CA certificate, with TLS
 
 	// What the lab serves.
-	toxiURL  string
-	apis     []*API
-	servers  []*fasthttp.Server // producer APIs
-	console  *consoleServer
-	progress atomic.Pointer[progress.Recorder]
-	shut     bool // engines flushed and closed
+	toxiURL     string
+	apis        []*API
+	servers     []*fasthttp.Server // producer APIs
+	consoleURL  string
+	stopConsole func() // nil once stopped, or without a console
+	progress    atomic.Pointer[progress.Recorder]
+	shut        bool // engines flushed and closed
 }
 
 // API is one running producer API.
@@ -361,7 +362,10 @@ var ErrDropped = errors.New("accepted sends were dropped")
 // eventId, and the error wraps ErrDropped. Toxiproxy and the brokers keep
 // running.
 func (l *Lab) Shutdown(ctx context.Context) error {
-	l.closeConsole()
+	if l.stopConsole != nil {
+		l.stopConsole()
+		l.stopConsole = nil
+	}
 	if l.shut {
 		return nil
 	}
