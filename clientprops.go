@@ -267,12 +267,6 @@ func unescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-// Get returns the value of key, if set.
-func (p ClientProps) Get(key string) (string, bool) {
-	v, ok := p.m[key]
-	return v, ok
-}
-
 // With returns a copy of p with key set to value, as Set checks it; p
 // stays as it is. ssl.ca.location replaces ssl.truststore.location, its
 // Java spelling.

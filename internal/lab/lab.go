@@ -162,10 +162,7 @@ func (l *Lab) startBrokers() error {
 	bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
 		broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
 		broker.CompactOnKey(admin.RollKey), broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)), // roll: see broker/roll.go
-		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
-	if cfg.DataDir != "" {
-		bopts = append(bopts, broker.DataDir(cfg.DataDir))
-	}
+		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites), broker.DataDir(cfg.DataDir)}
 	var err error
 	if l.cluster, err = broker.Start(bopts...); err != nil {
 		return fmt.Errorf("embedded kafka: %w", err)
