@@ -46,8 +46,7 @@ type Lab struct {
 	toxi    *toxi.Server
 	proxies []string
 	mode    FaultMode
-	dialer  *kproxy.Relay // Dialed mode only: its DialContext
-	relay   *kproxy.Relay // Relayed mode only
+	relay   *kproxy.Relay // Relayed mode, or Dialed mode's DialContext
 	labCA   string        // the relay's CA certificate, with TLS
 
 	// What the lab serves.
@@ -225,7 +224,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	pc := l.cfg.Producer
 	pc.Bootstrap = l.proxies
 	if l.mode == Dialed {
-		pc.Bootstrap, pc.Dial = l.path.Bootstrap(), l.dialer.DialContext
+		pc.Bootstrap, pc.Dial = l.path.Bootstrap(), l.relay.DialContext
 	}
 	pc.Metadata, pc.MetadataDial = l.path.Bootstrap(), l.path.Dial
 	if l.labCA != "" {
