@@ -251,11 +251,8 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 // address (the running lab's direct bootstrap in every mode), else def.
 func LabBootstrap(proxies Proxies, def []string) []string {
 	for _, p := range proxies {
-		if p.Name != "kafka" {
-			continue
-		}
 		host, _, err := net.SplitHostPort(p.Upstream)
-		if ip := net.ParseIP(host); err == nil && (host == "localhost" || ip != nil && ip.IsLoopback()) {
+		if ip := net.ParseIP(host); p.Name == "kafka" && err == nil && (host == "localhost" || ip != nil && ip.IsLoopback()) {
 			return []string{p.Upstream}
 		}
 	}
