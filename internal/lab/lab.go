@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -202,12 +204,8 @@ func (l *Lab) openAPIs() error {
 	l.toxiURL = "http://" + tln.Addr().String()
 	srv := l.serve(tln, l.toxi.Routes())
 	l.closers = append(l.closers, func() { srv.Close() })
-	for _, name := range engine.Names() {
-		p, ok := l.cfg.APIPorts[name]
-		if !ok {
-			continue
-		}
-		a, err := l.openAPI(name, net.JoinHostPort(l.cfg.Host, strconv.Itoa(p)))
+	for _, name := range slices.Sorted(maps.Keys(l.cfg.APIPorts)) {
+		a, err := l.openAPI(name, net.JoinHostPort(l.cfg.Host, strconv.Itoa(l.cfg.APIPorts[name])))
 		if err != nil {
 			return err
 		}
