@@ -375,32 +375,30 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 		cancel()
 	}
 	budget := l.cfg.Producer.DeliveryTimeout + writeMargin
-	var mu sync.Mutex
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		errs = append(errs, err)
-	}
-	var wg sync.WaitGroup
 	sctx, cancel := context.WithTimeout(ctx, budget)
-	for _, s := range l.servers {
-		wg.Go(func() { fail(s.ShutdownWithContext(sctx)) })
-	}
-	wg.Wait()
+	errs = append(errs, inParallel(l.servers, func(s *fasthttp.Server) error { return s.ShutdownWithContext(sctx) }))
 	cancel()
 	l.servers = nil
 	var dropped atomic.Int64
-	for _, a := range l.apis {
-		wg.Go(func() {
-			n, err := l.closeAPI(ctx, a, budget)
-			dropped.Add(int64(n))
-			fail(err)
-		})
-	}
-	wg.Wait()
+	errs = append(errs, inParallel(l.apis, func(a *API) error {
+		n, err := l.closeAPI(ctx, a, budget)
+		dropped.Add(int64(n))
+		return err
+	}))
 	if n := dropped.Load(); n > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d", ErrDropped, n))
 	}
+	return errors.Join(errs...)
+}
+
+// inParallel calls fn on every item at once and joins their errors.
+func inParallel[T any](items []T, fn func(T) error) error {
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Go(func() { errs[i] = fn(it) })
+	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
