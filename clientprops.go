@@ -267,12 +267,6 @@ func unescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-// Get returns the value of key, if set.
-func (p ClientProps) Get(key string) (string, bool) {
-	v, ok := p.m[key]
-	return v, ok
-}
-
 // With returns a copy of p with key set to value, as Set checks it; p
 // stays as it is. ssl.ca.location replaces ssl.truststore.location, its
 // Java spelling.
@@ -383,10 +377,7 @@ func (p ClientProps) Security() (Security, error) {
 		bad("ssl.key.location", "ssl.certificate.location and ssl.key.location go together (mutual TLS)")
 	}
 	for _, f := range []struct{ key, path string }{{"ssl.ca.location", s.CAFile}, {"ssl.certificate.location", s.CertFile}, {"ssl.key.location", s.KeyFile}} {
-		if f.path == "" {
-			continue
-		}
-		if _, err := os.Stat(f.path); err != nil {
+		if _, err := os.Stat(f.path); f.path != "" && err != nil {
 			bad(f.key, "%v", err)
 		}
 	}

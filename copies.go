@@ -63,14 +63,7 @@ func SendOf(r Record) Send {
 	h.Write(n[:])
 	h.Write(r.Key)
 	h.Write(r.Value)
-	id := EventIDOf(func(yield func(string, []byte) bool) {
-		for _, h := range r.Headers {
-			if !yield(h.Key, h.Value) {
-				return
-			}
-		}
-	}, r.Value)
-	s := Send{EventID: id, ProducerID: r.ProducerID, Timestamp: r.Timestamp.UnixMilli()}
+	s := Send{EventID: EventIDOf(r.Headers, r.Value), ProducerID: r.ProducerID, Timestamp: r.Timestamp.UnixMilli()}
 	h.Sum(s.Body[:0])
 	return s
 }
@@ -109,15 +102,7 @@ func (c CopyRule) Counts(s, r Send) bool {
 }
 
 // Count returns how many of recs count as copies of s under c.
-func (c CopyRule) Count(s Send, recs []Send) int {
-	n := 0
-	for _, r := range recs {
-		if c.Counts(s, r) {
-			n++
-		}
-	}
-	return n
-}
+func (c CopyRule) Count(s Send, recs []Send) int { return c.Tally(recs)[c.Key(s)] }
 
 // Tally returns, for every send in recs, how many copies recs hold of it
 // under c, keyed by c.Key. Records without an eventId are left out.

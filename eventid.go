@@ -3,7 +3,6 @@ package prodlab
 import (
 	"bytes"
 	"encoding/json"
-	"iter"
 )
 
 // What counts as a record's eventId, for every observer of the lab
@@ -19,14 +18,15 @@ import (
 // A header wins over the value, so a record whose header and value
 // disagree counts under its header.
 
-// EventIDOf returns the eventId of a record whose headers are the key and
-// value pairs in headers and whose value is value; see the rule above.
-func EventIDOf(headers iter.Seq2[string, []byte], value []byte) string {
-	if headers != nil {
-		for k, v := range headers {
-			if k == HeaderEventID && len(v) > 0 {
-				return string(v)
-			}
+// EventIDOf returns the eventId of a record with headers and value, such
+// as a prodlab.Record's or a kgo.Record's; see the rule above.
+func EventIDOf[H ~struct {
+	Key   string
+	Value []byte
+}](headers []H, value []byte) string {
+	for _, h := range headers {
+		if h := Header(h); h.Key == HeaderEventID && len(h.Value) > 0 {
+			return string(h.Value)
 		}
 	}
 	return ValueEventID(value)

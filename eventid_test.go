@@ -1,24 +1,21 @@
 package prodlab
 
 import (
-	"iter"
 	"testing"
 )
 
-func hdrs(kv ...string) iter.Seq2[string, []byte] {
-	return func(yield func(string, []byte) bool) {
-		for i := 0; i+1 < len(kv); i += 2 {
-			if !yield(kv[i], []byte(kv[i+1])) {
-				return
-			}
-		}
+func hdrs(kv ...string) []Header {
+	var out []Header
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, Header{Key: kv[i], Value: []byte(kv[i+1])})
 	}
+	return out
 }
 
 func TestEventIDOf(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		headers iter.Seq2[string, []byte]
+		headers []Header
 		value   string
 		want    string
 	}{

@@ -23,8 +23,8 @@ func TestClientFlags(t *testing.T) {
 		if c.conn.bootstrap != "from-file:9093" {
 			t.Errorf("bootstrap %q, want the file's", c.conn.bootstrap)
 		}
-		if id, _ := c.conn.client.Get("client.id"); id != "from-x" {
-			t.Errorf("client.id %q, want -X's", id)
+		if s, err := c.conn.client.Security(); err != nil || s.ClientID != "from-x" {
+			t.Errorf("client.id %q (%v), want -X's", s.ClientID, err)
 		}
 	})
 	t.Run("topic keeps --bootstrap", func(t *testing.T) {

@@ -37,8 +37,8 @@ func TestUpClientFlags(t *testing.T) {
 	if err != nil || strings.Join(cfg.External, ",") != "h1:9093,h2:9093" {
 		t.Fatalf("--config: External %v, %v; want bootstrap.servers", cfg.External, err)
 	}
-	if id, _ := cfg.Producer.Client.Get("client.id"); id != "lab" {
-		t.Errorf("-X client.id=lab: client.id %q", id)
+	if s, err := cfg.Producer.Client.Security(); err != nil || s.ClientID != "lab" {
+		t.Errorf("-X client.id=lab: client.id %q, %v", s.ClientID, err)
 	}
 	if cfg, err = upFlags([]string{"--kafka", "k:9092", "--config", props}, io.Discard); err != nil || strings.Join(cfg.External, ",") != "k:9092" {
 		t.Errorf("--kafka wins over bootstrap.servers: External %v, %v", cfg.External, err)

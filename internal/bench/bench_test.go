@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,13 +45,16 @@ func TestCount(t *testing.T) {
 	}
 }
 
-func TestStatusKB(t *testing.T) {
-	status := []byte("Name:\tbench\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n")
-	if got := statusKB(status, "VmRSS:"); got != 1024*1024 {
-		t.Errorf("VmRSS = %d, want %d", got, 1024*1024)
+func TestReadMemory(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("memory needs /proc")
 	}
-	if got := statusKB(status, "VmHWM:"); got != 2048*1024 {
-		t.Errorf("VmHWM = %d, want %d", got, 2048*1024)
+	m, err := readMemory()
+	if err != nil || m.RSS == 0 || m.PeakRSS < m.RSS || m.HeapInuse == 0 {
+		t.Fatalf("readMemory = %+v, %v", m, err)
+	}
+	if mc := machine(); mc.CPU == "" || len(strings.Fields(mc.Load)) != 3 {
+		t.Errorf("machine() = %+v: no CPU model or load average", mc)
 	}
 }
 

@@ -136,7 +136,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 		}
 	}
 	for _, p := range procs {
-		if rss, err := procRSS(p.cmd.Process.Pid); err == nil {
+		if rss, _, err := procMemory(p.cmd.Process.Pid); err == nil {
 			rep.RSS[p.name] = rss
 		}
 	}
@@ -207,13 +207,9 @@ func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*
 	return p, nil
 }
 
-// stop interrupts the peer, as Ctrl-C would, and kills it after 30s.
+// stop interrupts the peer, as Ctrl-C would, and kills it after 30s. A
+// peer that has exited gets no signal (os.ErrProcessDone).
 func (p *proc) stop() {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
 	p.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-p.exited:

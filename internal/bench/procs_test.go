@@ -50,9 +50,9 @@ func TestProcStatCountsThisProcess(t *testing.T) {
 			t.Fatalf("CPU time stayed at %v after 10s of work (%d)", t1-t0, x)
 		}
 	}
-	rss, err := procRSS(os.Getpid())
-	if err != nil || rss == 0 {
-		t.Fatalf("procRSS = %d, %v", rss, err)
+	rss, peak, err := procMemory(os.Getpid())
+	if err != nil || rss == 0 || peak < rss {
+		t.Fatalf("procMemory = %d, %d, %v", rss, peak, err)
 	}
 }
 

@@ -2,10 +2,9 @@ package bench
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // clockTick is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every
@@ -15,32 +14,47 @@ const clockTick = 100
 // procStat returns the user+system CPU time of process pid, every thread
 // included, from /proc/<pid>/stat.
 func procStat(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, err
 	}
-	// The command name, field 2, may hold spaces: count from its ')'.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 { // state is field 3, utime 14, stime 15
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: bad utime or stime", pid)
-	}
-	return time.Duration(ut+st) * time.Second / clockTick, nil
+	s, err := p.Stat()
+	return time.Duration(s.UTime+s.STime) * time.Second / clockTick, err
 }
 
-// procRSS returns the resident memory of process pid (VmRSS), in bytes.
-func procRSS(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+// procMemory returns the resident memory of process pid (VmRSS) and its
+// peak so far (VmHWM), in bytes.
+func procMemory(pid int) (rss, peak uint64, err error) {
+	p, err := procfs.NewProc(pid)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return statusKB(b, "VmRSS:"), nil
+	s, err := p.NewStatus()
+	return s.VmRSS, s.VmHWM, err
+}
+
+// loadavg returns the 1, 5 and 15 minute load averages, or "".
+func loadavg() string {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return ""
+	}
+	l, err := fs.LoadAvg()
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%.2f %.2f %.2f", l.Load1, l.Load5, l.Load15)
+}
+
+// cpuModel returns the first CPU's model name from /proc/cpuinfo, or "".
+func cpuModel() string {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return ""
+	}
+	cpus, err := fs.CPUInfo()
+	if err != nil || len(cpus) == 0 {
+		return ""
+	}
+	return cpus[0].ModelName
 }

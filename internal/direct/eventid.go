@@ -9,13 +9,7 @@ import (
 // EventID returns r's eventId as prodlab.EventIDOf defines it: the eventId
 // header, else the eventId field of a JSON value, else "".
 func EventID(r *kgo.Record) string {
-	return prodlab.EventIDOf(func(yield func(string, []byte) bool) {
-		for _, h := range r.Headers {
-			if !yield(h.Key, h.Value) {
-				return
-			}
-		}
-	}, r.Value)
+	return prodlab.EventIDOf(r.Headers, r.Value)
 }
 
 // SendOf returns the send r belongs to, by prodlab.SendOf.

@@ -104,9 +104,7 @@ func (c *Config) defaults() {
 	c.StoreTTL = cmp.Or(c.StoreTTL, 10*time.Minute)
 	c.ReadTimeout = cmp.Or(c.ReadTimeout, 15*time.Second)
 	c.IdleTimeout = cmp.Or(c.IdleTimeout, 60*time.Second)
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 }
 
 // ErrConfig wraps every error of a Config that Open refuses.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"strconv"
 
 	"github.com/prodlab/prodlab/internal/console"
@@ -12,13 +11,6 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/validate"
 )
-
-// consoleServer is the lab's running web console.
-type consoleServer struct {
-	console *console.Server
-	http    *http.Server
-	url     string
-}
 
 // openConsole serves the web console on ConsolePort, unless it is
 // negative: it reads through the direct path, drives the toxics through
@@ -54,25 +46,13 @@ func (l *Lab) openConsole() error {
 		c.Close()
 		return fmt.Errorf("console: %w", err)
 	}
-	l.console = &consoleServer{console: c, http: l.serve(ln, c.Routes()), url: "http://" + ln.Addr().String()}
+	srv := l.serve(ln, c.Routes())
+	l.consoleURL, l.stopConsole = "http://"+ln.Addr().String(), func() { srv.Close(); c.Close() }
 	return nil
 }
 
 // ConsoleURL is the web console's base URL, or "" when it is disabled.
-func (l *Lab) ConsoleURL() string {
-	if l.console == nil {
-		return ""
-	}
-	return l.console.url
-}
-
-func (l *Lab) closeConsole() {
-	if l.console != nil {
-		l.console.http.Close()
-		l.console.console.Close()
-		l.console = nil
-	}
-}
+func (l *Lab) ConsoleURL() string { return l.consoleURL }
 
 // Target describes this lab (every API, Toxiproxy, the direct path and
 // the producers' timings) to validate and experiment runs; opts come after.

@@ -100,7 +100,7 @@ func (l *Lab) openDialer() error {
 		return m, nil
 	}
 	var err error
-	l.dialer, err = kproxy.New(l.toxi, kproxy.NodeIDs(nodeIDs), kproxy.Logger(l.cfg.Logger.With("part", "kproxy")))
+	l.relay, err = kproxy.New(l.toxi, kproxy.NodeIDs(nodeIDs), kproxy.Logger(l.cfg.Logger.With("part", "kproxy")))
 	return err
 }
 
@@ -149,12 +149,10 @@ func (l *Lab) FaultMode() FaultMode { return l.mode }
 // DialerProxies are the broker proxies the dialer or the relay has made
 // so far, sorted by name.
 func (l *Lab) DialerProxies() []kproxy.Broker {
-	var ps []kproxy.Broker
-	for _, r := range []*kproxy.Relay{l.dialer, l.relay} {
-		if r != nil {
-			ps = append(ps, r.Brokers()...)
-		}
+	if l.relay == nil {
+		return nil
 	}
+	ps := l.relay.Brokers()
 	slices.SortFunc(ps, func(a, b kproxy.Broker) int { return strings.Compare(a.Name, b.Name) })
 	return ps
 }

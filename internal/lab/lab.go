@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -46,17 +48,17 @@ type Lab struct {
 	toxi    *toxi.Server
 	proxies []string
 	mode    FaultMode
-	dialer  *kproxy.Relay // Dialed mode only: its DialContext
-	relay   *kproxy.Relay // Relayed mode only
+	relay   *kproxy.Relay // Relayed mode, or Dialed mode's DialContext
 	labCA   string        // the relay's CA certificate, with TLS
 
 	// What the lab serves.
-	toxiURL  string
-	apis     []*API
-	servers  []*fasthttp.Server // producer APIs
-	console  *consoleServer
-	progress atomic.Pointer[progress.Recorder]
-	shut     bool // engines flushed and closed
+	toxiURL     string
+	apis        []*API
+	servers     []*fasthttp.Server // producer APIs
+	consoleURL  string
+	stopConsole func() // nil once stopped, or without a console
+	progress    atomic.Pointer[progress.Recorder]
+	shut        bool // engines flushed and closed
 }
 
 // API is one running producer API.
@@ -161,10 +163,7 @@ func (l *Lab) startBrokers() error {
 	bopts := []broker.Opt{broker.Host(cfg.Host), broker.Brokers(cfg.Brokers), broker.Ports(ports...),
 		broker.Topics(prodlab.DefaultPartitions, prodlab.DefaultTopic),
 		broker.CompactOnKey(admin.RollKey), broker.MaxFrameBytes(int32(cfg.MaxFrameBytes)), // roll: see broker/roll.go
-		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites)}
-	if cfg.DataDir != "" {
-		bopts = append(bopts, broker.DataDir(cfg.DataDir))
-	}
+		broker.Logger(cfg.Logger.With("part", "kafka")), broker.SyncWrites(cfg.SyncWrites), broker.DataDir(cfg.DataDir)}
 	var err error
 	if l.cluster, err = broker.Start(bopts...); err != nil {
 		return fmt.Errorf("embedded kafka: %w", err)
@@ -205,12 +204,8 @@ func (l *Lab) openAPIs() error {
 	l.toxiURL = "http://" + tln.Addr().String()
 	srv := l.serve(tln, l.toxi.Routes())
 	l.closers = append(l.closers, func() { srv.Close() })
-	for _, name := range engine.Names() {
-		p, ok := l.cfg.APIPorts[name]
-		if !ok {
-			continue
-		}
-		a, err := l.openAPI(name, net.JoinHostPort(l.cfg.Host, strconv.Itoa(p)))
+	for _, name := range slices.Sorted(maps.Keys(l.cfg.APIPorts)) {
+		a, err := l.openAPI(name, net.JoinHostPort(l.cfg.Host, strconv.Itoa(l.cfg.APIPorts[name])))
 		if err != nil {
 			return err
 		}
@@ -227,7 +222,7 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 	pc := l.cfg.Producer
 	pc.Bootstrap = l.proxies
 	if l.mode == Dialed {
-		pc.Bootstrap, pc.Dial = l.path.Bootstrap(), l.dialer.DialContext
+		pc.Bootstrap, pc.Dial = l.path.Bootstrap(), l.relay.DialContext
 	}
 	pc.Metadata, pc.MetadataDial = l.path.Bootstrap(), l.path.Dial
 	if l.labCA != "" {
@@ -361,7 +356,10 @@ var ErrDropped = errors.New("accepted sends were dropped")
 // eventId, and the error wraps ErrDropped. Toxiproxy and the brokers keep
 // running.
 func (l *Lab) Shutdown(ctx context.Context) error {
-	l.closeConsole()
+	if l.stopConsole != nil {
+		l.stopConsole()
+		l.stopConsole = nil
+	}
 	if l.shut {
 		return nil
 	}
@@ -377,34 +375,30 @@ func (l *Lab) Shutdown(ctx context.Context) error {
 		cancel()
 	}
 	budget := l.cfg.Producer.DeliveryTimeout + writeMargin
-	var mu sync.Mutex
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		errs = append(errs, err)
-	}
-	var wg sync.WaitGroup
-	for _, s := range l.servers {
-		wg.Go(func() {
-			sctx, cancel := context.WithTimeout(ctx, budget)
-			defer cancel()
-			fail(s.ShutdownWithContext(sctx))
-		})
-	}
-	wg.Wait()
+	sctx, cancel := context.WithTimeout(ctx, budget)
+	errs = append(errs, inParallel(l.servers, func(s *fasthttp.Server) error { return s.ShutdownWithContext(sctx) }))
+	cancel()
 	l.servers = nil
 	var dropped atomic.Int64
-	for _, a := range l.apis {
-		wg.Go(func() {
-			n, err := l.closeAPI(ctx, a, budget)
-			dropped.Add(int64(n))
-			fail(err)
-		})
-	}
-	wg.Wait()
+	errs = append(errs, inParallel(l.apis, func(a *API) error {
+		n, err := l.closeAPI(ctx, a, budget)
+		dropped.Add(int64(n))
+		return err
+	}))
 	if n := dropped.Load(); n > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d", ErrDropped, n))
 	}
+	return errors.Join(errs...)
+}
+
+// inParallel calls fn on every item at once and joins their errors.
+func inParallel[T any](items []T, fn func(T) error) error {
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Go(func() { errs[i] = fn(it) })
+	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

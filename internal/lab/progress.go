@@ -2,12 +2,13 @@ package lab
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
-	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -16,12 +17,7 @@ import (
 // or in memory without a DataDir. It follows every engine the lab runs;
 // a lab without an API has none.
 func (l *Lab) openProgress() error {
-	var engines []string
-	for _, n := range engine.Names() {
-		if _, ok := l.cfg.APIPorts[n]; ok {
-			engines = append(engines, n)
-		}
-	}
+	engines := slices.Sorted(maps.Keys(l.cfg.APIPorts)) // each a built engine: see validate
 	if len(engines) == 0 {
 		return nil // no API, no checkpoint to see
 	}

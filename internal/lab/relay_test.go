@@ -83,8 +83,8 @@ func TestRelayTLS(t *testing.T) {
 	if l.FaultMode() != lab.Relayed || l.LabCA() == "" {
 		t.Fatalf("mode %q, lab CA %q: want the relay with a lab CA", l.FaultMode(), l.LabCA())
 	}
-	if ca, _ := l.Direct().Props().Get("ssl.ca.location"); ca != brokerCA {
-		t.Fatalf("the lab's own client settings changed: ssl.ca.location=%s", ca)
+	if s, err := l.Direct().Props().Security(); err != nil || s.CAFile != brokerCA {
+		t.Fatalf("the lab's own client settings changed: ssl.ca.location=%s (%v)", s.CAFile, err)
 	}
 	for _, a := range l.APIs() {
 		send(t, a, "idempotent")

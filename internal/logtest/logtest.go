@@ -4,6 +4,7 @@ package logtest
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 )
 
@@ -29,11 +30,5 @@ func (h *Handler) WithGroup(string) slog.Handler      { return h }
 func (h *Handler) Records(min slog.Level) []slog.Record {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []slog.Record
-	for _, r := range h.recs {
-		if r.Level >= min {
-			out = append(out, r)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(h.recs), func(r slog.Record) bool { return r.Level < min })
 }

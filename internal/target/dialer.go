@@ -69,8 +69,6 @@ func (c *Conn) Faultable(ctx context.Context, a API, topic string) (*NoFault, er
 			EventID: "probe-" + a.Name + "-" + hex.EncodeToString(b[:]), Topic: topic})
 		answer <- err
 	}()
-	held := time.NewTimer(probeWait)
-	defer held.Stop()
 	select {
 	case err := <-answer:
 		if err != nil {
@@ -80,7 +78,7 @@ func (c *Conn) Faultable(ctx context.Context, a API, topic string) (*NoFault, er
 			"and this API's connections do not cross Toxiproxy (its probe send answered in %v while every proxy held the brokers' answers). "+
 			"Bootstrap it at the lab's proxy kafka (relay mode); in dialer mode only the franz-go API dials the brokers through proxies, librdkafka (confluent-kafka-go) has no dialer hook",
 			time.Since(start).Round(time.Millisecond))}, nil
-	case <-held.C:
+	case <-time.After(probeWait):
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

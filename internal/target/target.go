@@ -158,9 +158,6 @@ func (t *Target) Topic() string { return t.topic }
 // RequestTimeout returns the producers' request timeout.
 func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 
-// RetryBackoff returns the producers' retry backoff.
-func (t *Target) RetryBackoff() time.Duration { return t.retryBackoff }
-
 // Hold is how long an answer must be held for every client to have timed
 // its request out and scheduled a retry: the request timeout, plus 1 s
 // (librdkafka scans for timeouts once a second), the retry backoff and
@@ -254,11 +251,8 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 // address (the running lab's direct bootstrap in every mode), else def.
 func LabBootstrap(proxies Proxies, def []string) []string {
 	for _, p := range proxies {
-		if p.Name != "kafka" {
-			continue
-		}
 		host, _, err := net.SplitHostPort(p.Upstream)
-		if ip := net.ParseIP(host); err == nil && (host == "localhost" || ip != nil && ip.IsLoopback()) {
+		if ip := net.ParseIP(host); p.Name == "kafka" && err == nil && (host == "localhost" || ip != nil && ip.IsLoopback()) {
 			return []string{p.Upstream}
 		}
 	}
