@@ -43,9 +43,8 @@ type Server struct {
 	runs *runner
 }
 
-// The cluster's name on the page, like the seed's Kafka UI; and how long
-// a send forwarded to a producer API may take: a sync send under a latency
-// toxic waits for its retries.
+// The cluster's name on the page, as in the seed's Kafka UI, and how long
+// a forwarded send may take, retries under a latency toxic included.
 const (
 	clusterName = "BHF-Training"
 	sendTimeout = 60 * time.Second
@@ -110,16 +109,14 @@ func New(opts ...Opt) (*Server, error) {
 	if c.logger == nil {
 		return nil, errors.New("console: Logger must not be nil")
 	}
-	send := &http.Client{Timeout: sendTimeout}
 	for i, e := range c.engines {
-		cl, err := api.NewClient(e.URL, httpjson.WithHTTPClient(send), httpjson.WithUserAgent(userAgent))
+		cl, err := api.NewClient(e.URL, httpjson.WithHTTPClient(&http.Client{Timeout: sendTimeout}), httpjson.WithUserAgent(userAgent))
 		if e.Name == "" || err != nil {
 			return nil, fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
 		}
 		c.engines[i].cl = cl
 	}
-	s := &Server{cfg: c, runs: &runner{},
-		logs: newLogCache(maxCachedTopics, maxCacheBytes)}
+	s := &Server{cfg: c, runs: &runner{}, logs: newLogCache(maxCachedTopics, maxCacheBytes)}
 	if c.toxiproxy != "" {
 		tc, err := toxiclient.New(c.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: c.timeout}), httpjson.WithUserAgent(userAgent))
 		if err != nil {
@@ -209,8 +206,8 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // advertised returns the address each broker gives producers that come
-// through a proxy, asked through the bypass, unless every broker of meta
-// is proxied already (kfake: one listener; real Kafka adds a DIRECT one).
+// through a proxy, unless every broker of meta is proxied already (kfake:
+// one listener; real Kafka adds a DIRECT one).
 func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
 	proxies := s.cfg.direct.Proxies()
 	if len(proxies) == 0 || !slices.ContainsFunc(meta.Brokers, func(b kadm.BrokerDetail) bool {
@@ -223,10 +220,7 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 	if err != nil {
 		return nil
 	}
-	bs, err := through.Brokers(ctx)
-	if err != nil {
-		return nil
-	}
+	bs, _ := through.Brokers(ctx)
 	out := map[int32]string{}
 	for _, b := range bs {
 		out[b.NodeID] = b.Addr
@@ -259,11 +253,10 @@ type topicInfo struct {
 }
 
 type clusterResponse struct {
-	Name    string       `json:"name"`
-	Brokers []brokerInfo `json:"brokers"`
-	Topics  []topicInfo  `json:"topics"`
-	// Truncated is set when there were more than maxClusterTopics topics.
-	Truncated bool `json:"truncated,omitempty"`
+	Name      string       `json:"name"`
+	Brokers   []brokerInfo `json:"brokers"`
+	Topics    []topicInfo  `json:"topics"`
+	Truncated bool         `json:"truncated,omitempty"` // more than maxClusterTopics topics
 }
 
 // maxClusterTopics bounds the topics the cluster view lists.

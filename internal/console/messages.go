@@ -112,8 +112,7 @@ func newRecord(r *kgo.Record) record {
 }
 
 // logCache keeps the newest records of at most maxTopics topics and
-// maxBytes in all, read from the direct path: each refresh fetches only
-// what was appended.
+// maxBytes in all; each refresh fetches only what was appended.
 type logCache struct {
 	mu        sync.Mutex
 	topics    map[string]*topicLog
@@ -189,15 +188,14 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 	return t
 }
 
-// refresh reads what was appended to topic since the last refresh. Call it
-// with t.mu held.
+// refresh reads what was appended to topic since the last refresh; t.mu
+// is held.
 func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.Path, topic string, perPartition int) error {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
-	if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, prodlab.ErrUnknownTopic) {
+	if errors.Is(err, kerr.UnknownTopicOrPartition) {
 		return fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic) // answered 404
-	}
-	if err != nil {
-		return err
+	} else if err != nil {
+		return err // ErrUnknownTopic too
 	}
 	starts, err := direct.StartOffsets(ctx, adm, topic)
 	if err != nil && !errors.Is(err, prodlab.ErrUnknownTopic) {
@@ -245,44 +243,51 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 	})
 }
 
+// page is what the messages and duplicates views say of the topic read.
+type page struct {
+	Topic      string           `json:"topic"`
+	Partitions []partitionRange `json:"partitions"`
+	Cached     int              `json:"cached"`
+	Limit      int              `json:"limit"`
+}
+
 // loadTopic checks the topic and limit parameters, refreshes the topic's
-// log and returns its records, newest first, and its partition ranges.
-func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, ranges []partitionRange, topic string, limit int, ok bool) {
-	topic = prodlab.DefaultTopic
+// log and returns its records, newest first, and its page.
+func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, pg page, ok bool) {
+	pg.Topic = prodlab.DefaultTopic
 	if q.Has("topic") {
-		topic = q.Get("topic")
-		if msg := prodlab.ValidTopic(topic); msg != "" {
+		pg.Topic = q.Get("topic")
+		if msg := prodlab.ValidTopic(pg.Topic); msg != "" {
 			httpjson.Error(w, http.StatusBadRequest, "topic", msg)
 			return
 		}
 	}
-	if limit, ok = intParam(w, r, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
+	if pg.Limit, ok = intParam(w, r, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
 		return
 	}
 	if s.adm == nil {
 		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noKafka")
-		return nil, nil, "", 0, false
+		return nil, pg, false
 	}
-	reread := q.Get("reread") == "true"
-	t := s.logs.get(topic, reread)
+	t := s.logs.get(pg.Topic, q.Get("reread") == "true")
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
 	defer cancel()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.refresh(ctx, s.adm, s.cfg.direct, topic, s.cfg.perPartition); err != nil {
-		if errors.Is(err, prodlab.ErrUnknownTopic) {
-			fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", topic)
-		} else {
-			s.kafkaUnavailable(w, r, err, "console.err.what.topic", "topic", topic)
-		}
-		return nil, nil, "", 0, false
+	if err := t.refresh(ctx, s.adm, s.cfg.direct, pg.Topic, s.cfg.perPartition); errors.Is(err, prodlab.ErrUnknownTopic) {
+		fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", pg.Topic)
+		return nil, pg, false
+	} else if err != nil {
+		s.kafkaUnavailable(w, r, err, "console.err.what.topic", "topic", pg.Topic)
+		return nil, pg, false
 	}
-	recs, ranges = t.all()
-	return recs, ranges, topic, limit, true
+	recs, pg.Partitions = t.all()
+	pg.Cached = len(recs)
+	return recs, pg, true
 }
 
-// query parses r's query (httpjson.Query) and rejects parameters outside
-// allowed and repeated ones.
+// query parses r's query, rejecting parameters outside allowed and
+// repeated ones.
 func query(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, bool) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
@@ -330,13 +335,10 @@ type partitionRange struct {
 }
 
 type messagesResponse struct {
-	Topic      string           `json:"topic"`
-	Partitions []partitionRange `json:"partitions"`
-	Cached     int              `json:"cached"`
-	Matched    int              `json:"matched"`
-	Skip       int              `json:"skip"`
-	Limit      int              `json:"limit"`
-	Records    []record         `json:"records"`
+	page
+	Matched int      `json:"matched"`
+	Skip    int      `json:"skip"`
+	Records []record `json:"records"`
 }
 
 // all returns every cached record, newest first, and the partition ranges.
@@ -375,19 +377,15 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	recs, ranges, topic, limit, ok := s.loadTopic(w, r, q)
+	recs, pg, ok := s.loadTopic(w, r, q)
 	if !ok {
 		return
 	}
-	resp := messagesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Skip: skip, Limit: limit, Records: []record{}}
 	matched := slices.DeleteFunc(recs, func(rec record) bool {
 		return !strings.Contains(rec.EventID, filter) && !strings.Contains(rec.Key, filter)
 	})
-	resp.Matched = len(matched)
-	if skip < len(matched) {
-		resp.Records = matched[skip:min(len(matched), skip+limit)]
-	}
-	httpjson.Write(w, http.StatusOK, resp)
+	shown := matched[min(skip, len(matched)):min(len(matched), skip+pg.Limit)]
+	httpjson.Write(w, http.StatusOK, messagesResponse{page: pg, Matched: len(matched), Skip: skip, Records: append([]record{}, shown...)})
 }
 
 type duplicate struct {
@@ -398,13 +396,10 @@ type duplicate struct {
 }
 
 type duplicatesResponse struct {
-	Topic      string           `json:"topic"`
-	Partitions []partitionRange `json:"partitions"`
-	Cached     int              `json:"cached"`
-	EventIDs   int              `json:"eventIds"`   // distinct eventIds seen
-	Duplicated int              `json:"duplicated"` // eventIds with more than one copy
-	Limit      int              `json:"limit"`
-	Duplicates []duplicate      `json:"duplicates"`
+	page
+	EventIDs   int         `json:"eventIds"`   // distinct eventIds seen
+	Duplicated int         `json:"duplicated"` // eventIds with more than one copy
+	Duplicates []duplicate `json:"duplicates"`
 }
 
 // DuplicateIndex lists the eventIds of a topic that have more than one
@@ -415,11 +410,11 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	recs, ranges, topic, limit, ok := s.loadTopic(w, r, q)
+	recs, pg, ok := s.loadTopic(w, r, q)
 	if !ok {
 		return
 	}
-	resp := duplicatesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Limit: limit, Duplicates: []duplicate{}}
+	resp := duplicatesResponse{page: pg, Duplicates: []duplicate{}}
 	groups := map[prodlab.Send][]record{}
 	var order []prodlab.Send // newest copy first
 	for _, rec := range recs {
@@ -439,7 +434,7 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		resp.Duplicated++
-		if len(resp.Duplicates) >= limit {
+		if len(resp.Duplicates) >= pg.Limit {
 			continue
 		}
 		slices.SortFunc(g, func(a, b record) int {

@@ -85,7 +85,7 @@ func (rn *runner) snapshot() *run {
 // lines of text or as sends done, and returns its outcome.
 type runFunc func(ctx context.Context, line func(string), count func(done, total int)) (*validate.Report, *experiment.Report, error)
 
-// start begins a run unless one is running; fn fills in the outcome.
+// start begins a run unless one is running.
 func (rn *runner) start(kind, schedule string, n int, fn runFunc) (*run, bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
@@ -130,8 +130,8 @@ func (rn *runner) start(kind, schedule string, n int, fn runFunc) (*run, bool) {
 // cancelWait bounds how long cancel waits for a run to end.
 const cancelWait = time.Minute
 
-// cancel stops the current run and waits until it has ended, its toxics
-// removed, for up to cancelWait.
+// cancel stops the current run and waits for it to end, its toxics
+// removed.
 func (rn *runner) cancel() {
 	rn.mu.Lock()
 	stop, done := rn.stop, rn.done
@@ -183,8 +183,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, http.StatusBadRequest, "schedule", "console.err.schedule", "schedule", strconv.Quote(schedule), "schedules", strings.Join(s.cfg.schedules, ", "))
 			return
 		}
-		var good bool
-		if n, good = intParam(w, r, q, "n", 50, 1, MaxExperimentN); !good {
+		if n, ok = intParam(w, r, q, "n", 50, 1, MaxExperimentN); !ok {
 			return
 		}
 		fn = func(ctx context.Context, _ func(string), count func(int, int)) (*validate.Report, *experiment.Report, error) {

@@ -13,26 +13,23 @@ import (
 // there is none.
 func (s *Server) engine(w http.ResponseWriter, r *http.Request, q url.Values) (Engine, bool) {
 	name := q.Get("engine")
-	if len(q["engine"]) > 1 {
-		fail(w, r, http.StatusBadRequest, "engine", "console.err.repeated", "param", "engine")
-		return Engine{}, false
-	}
 	var names []string
 	for _, e := range s.cfg.engines {
-		if e.Name == name {
+		if e.Name == name && len(q["engine"]) == 1 {
 			return e, true
 		}
 		names = append(names, e.Name)
 	}
-	if len(names) == 0 {
+	switch {
+	case len(q["engine"]) > 1:
+		fail(w, r, http.StatusBadRequest, "engine", "console.err.repeated", "param", "engine")
+	case len(names) == 0:
 		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noAPI")
-		return Engine{}, false
-	}
-	if name == "" {
+	case name == "":
 		fail(w, r, http.StatusBadRequest, "engine", "console.err.engineRequired", "engines", strings.Join(names, ", "))
-		return Engine{}, false
+	default:
+		fail(w, r, http.StatusBadRequest, "engine", "console.err.engineUnknown", "engine", name, "engines", strings.Join(names, ", "))
 	}
-	fail(w, r, http.StatusBadRequest, "engine", "console.err.engineUnknown", "engine", name, "engines", strings.Join(names, ", "))
 	return Engine{}, false
 }
 
@@ -57,11 +54,10 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 		return
 	}
 	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		w.Header().Set("Content-Type", ct)
-	}
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		w.Header().Set("Retry-After", ra)
+	for _, h := range []string{"Content-Type", "Retry-After"} {
+		if v := resp.Header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(resp.StatusCode)

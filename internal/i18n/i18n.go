@@ -124,9 +124,6 @@ func render(l Lang, id string, args map[string]string) string {
 	if s == "" {
 		return id
 	}
-	if !strings.Contains(s, "{") {
-		return s
-	}
 	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 		if v, ok := args[m[1:len(m)-1]]; ok {
 			return v
@@ -211,19 +208,13 @@ func (e *Error) Unwrap() error { return e.Err }
 // connection or a timeout.
 func Reason(err error) string {
 	for {
-		var next error
-		switch u := err.(type) {
-		case interface{ Unwrap() []error }:
-			if es := u.Unwrap(); len(es) > 0 {
-				next = es[len(es)-1]
-			}
-		case interface{ Unwrap() error }:
-			next = u.Unwrap()
-		}
-		if next == nil {
+		if u, ok := err.(interface{ Unwrap() []error }); ok && len(u.Unwrap()) > 0 {
+			err = u.Unwrap()[len(u.Unwrap())-1]
+		} else if next := errors.Unwrap(err); next != nil {
+			err = next
+		} else {
 			break
 		}
-		err = next
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
