@@ -47,9 +47,8 @@ type Checkpoint struct {
 	rule rule
 }
 
-// Checkpoints is the closed set of checkpoints, in the seed's order. Their
-// words are the catalogue's messages cp.<id>.title, .evidence and .next;
-// the rule that ticks each lives in its own file.
+// Checkpoints are the checkpoints in the seed's order, their words the
+// catalogue's cp.<id>.title, .evidence and .next, each rule in its file.
 var Checkpoints = []Checkpoint{
 	checkpoint(Health, "-lab-020---démarrage-du-module", health{}),
 	checkpoint(SyncSend, "-lab-021---envoi-synchrone-baseline", syncSend{}),
@@ -75,19 +74,17 @@ func checkpoint(id ID, anchor string, ru rule) Checkpoint {
 	return Checkpoint{ID: id, Anchor: anchor, Title: words("title"), Evidence: words("evidence"), Next: words("next"), rule: ru}
 }
 
-// rule ticks one checkpoint from an answer of a producer API (see
-// Recorder.API), with r.mu held; it may also be a toxicRule or a verifier.
+// rule ticks a checkpoint from an API's answer, r.mu held; it may also be
+// a toxicRule or a verifier.
 type rule interface {
 	observe(r *Recorder, a answer)
 }
 
-// toxicRule is a rule that reads the removal of a toxic.
 type toxicRule interface {
 	removed(r *Recorder, t *toxic)
 }
 
-// verifier is a rule that reads the brokers on the direct path: Verify
-// calls it without r.mu held.
+// verifier reads the brokers on the direct path, r.mu not held.
 type verifier interface {
 	verify(ctx context.Context, r *Recorder) error
 }

@@ -278,7 +278,7 @@ func (r *Recorder) Toxic(c toxiclient.Change) {
 	}
 	t := &toxic{proxy: c.Proxy, name: c.Toxic, typ: c.Type, since: now,
 		latency: time.Duration(c.Attributes["latency"]) * time.Millisecond}
-	if old, ok := r.toxicsOn.get(k); ok {
+	if old, ok := r.toxicsOn.m[k]; ok {
 		t.slowed = old.slowed // an update keeps what the toxic did
 		r.retire(old, now)
 	}
@@ -287,7 +287,7 @@ func (r *Recorder) Toxic(c toxiclient.Change) {
 
 // off ends the toxic k; removed: not lost with the proxies; r.mu is held.
 func (r *Recorder) off(k string, now time.Time, removed bool) {
-	t, ok := r.toxicsOn.get(k)
+	t, ok := r.toxicsOn.m[k]
 	if !ok {
 		return
 	}
