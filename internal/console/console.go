@@ -65,27 +65,24 @@ type cfg struct {
 
 // Engine is a producer API the console sends through.
 type Engine struct {
-	// Name is the engine's name, such as "franz".
-	Name string `json:"name"`
-	// URL is the API's base URL, such as http://127.0.0.1:18080.
-	URL string `json:"url"`
+	Name string `json:"name"` // such as "franz"
+	URL  string `json:"url"`  // its base URL, such as http://127.0.0.1:18080
 
-	cl *api.Client // built by New, each send bounded by sendTimeout
+	cl *api.Client // each send bounded by sendTimeout
 }
 
 // Opt configures a Server.
 type Opt func(*cfg)
 
-// Direct sets the direct path the console reads the cluster through, so
-// that reads never go through a toxic; default none.
+// Direct sets the path the console reads the cluster on, around the
+// toxics; default none.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // Toxiproxy sets the base URL of Toxiproxy's REST API, such as
 // http://127.0.0.1:8474.
 func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = strings.TrimRight(url, "/") } }
 
-// API adds a producer API the send form can use; the first one is the
-// form's default.
+// API adds a producer API to the send form; the first is its default.
 func API(name, url string) Opt {
 	return func(c *cfg) { c.engines = append(c.engines, Engine{Name: name, URL: strings.TrimRight(url, "/")}) }
 }
@@ -134,8 +131,8 @@ func New(opts ...Opt) (*Server, error) {
 	return s, nil
 }
 
-// Close cancels a running validation or experiment and waits for it to
-// end, its toxics removed; then it releases the console's Kafka client.
+// Close cancels a running validation or experiment, waits for it to end,
+// and releases the console's Kafka client.
 func (s *Server) Close() {
 	s.runs.cancel()
 	if s.adm != nil {
@@ -143,8 +140,8 @@ func (s *Server) Close() {
 	}
 }
 
-// Routes returns the console's handler: the page at / and the backend
-// under /api/.
+// Routes returns the console's handler: the page at /, the backend under
+// /api/.
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/info", httpjson.Only(s.InfoShow, http.MethodGet))
@@ -262,8 +259,7 @@ type clusterResponse struct {
 // maxClusterTopics bounds the topics the cluster view lists.
 const maxClusterTopics = 200
 
-// ClusterShow lists the brokers and the topics with their partitions and
-// start and end offsets.
+// ClusterShow lists the brokers and the topics' partitions and offsets.
 func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 	if !noQuery(w, r) {
 		return

@@ -102,9 +102,7 @@ func newRecord(r *kgo.Record) record {
 	rec.EventID, _ = clip([]byte(rec.send.EventID))
 	var v prodlab.Value
 	if json.Unmarshal(r.Value, &v) == nil {
-		if rec.Mode == "" {
-			rec.Mode = string(v.Mode)
-		}
+		rec.Mode = cmp.Or(rec.Mode, string(v.Mode))
 		rec.API, _ = clip([]byte(v.API))
 	}
 	rec.size += recordOverhead + len(rec.Key) + len(rec.Value) + len(rec.EventID) + len(rec.Mode) + len(rec.API) + len(rec.send.EventID)
@@ -188,8 +186,7 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 	return t
 }
 
-// refresh reads what was appended to topic since the last refresh; t.mu
-// is held.
+// refresh reads what topic appended since the last refresh; t.mu is held.
 func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.Path, topic string, perPartition int) error {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if errors.Is(err, kerr.UnknownTopicOrPartition) {
@@ -286,8 +283,7 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	return recs, pg, true
 }
 
-// query parses r's query, rejecting parameters outside allowed and
-// repeated ones.
+// query parses r's query, refusing parameters not allowed or repeated.
 func query(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, bool) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
@@ -360,9 +356,8 @@ func (t *topicLog) all() ([]record, []partitionRange) {
 	return recs, ranges
 }
 
-// MessageIndex lists a topic's records from its earliest offset, newest
-// first, filtered by q (a substring of the eventId or the key) and paged
-// by skip and limit.
+// MessageIndex lists a topic's records, newest first, filtered by q (in
+// the eventId or the key) and paged by skip and limit.
 func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	q, ok := query(w, r, "topic", "q", "skip", "limit", "reread")
 	if !ok {
@@ -402,9 +397,8 @@ type duplicatesResponse struct {
 	Duplicates []duplicate `json:"duplicates"`
 }
 
-// DuplicateIndex lists the eventIds of a topic that have more than one
-// copy (prodlab.EveryCopy), with the partition and offset of every copy
-// and how many sends they hold, newest first.
+// DuplicateIndex lists, newest first, a topic's eventIds with more than
+// one copy (prodlab.EveryCopy), where each copy is and how many sends.
 func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 	q, ok := query(w, r, "topic", "limit", "reread")
 	if !ok {

@@ -81,17 +81,16 @@ func (rn *runner) snapshot() *run {
 	return &c
 }
 
-// runFunc runs a validation or an experiment, reporting its advance as
-// lines of text or as sends done, and returns its outcome.
+// runFunc runs a validation or an experiment, reporting lines or sends
+// done, and returns its outcome.
 type runFunc func(ctx context.Context, line func(string), count func(done, total int)) (*validate.Report, *experiment.Report, error)
 
 // start begins a run unless one is running.
-func (rn *runner) start(kind, schedule string, n int, fn runFunc) (*run, bool) {
+func (rn *runner) start(kind, schedule string, n int, fn runFunc) (run, bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if rn.cur != nil && rn.cur.State == "running" {
-		c := *rn.cur
-		return &c, false
+		return *rn.cur, false
 	}
 	rn.last++
 	r := &run{ID: rn.last, Kind: kind, Schedule: schedule, N: n, State: "running", Started: time.Now(), Log: []string{}}
@@ -123,8 +122,7 @@ func (rn *runner) start(kind, schedule string, n int, fn runFunc) (*run, bool) {
 			r.State, r.Error = "failed", err.Error()
 		}
 	}()
-	c := *r
-	return &c, true
+	return *r, true
 }
 
 // cancelWait bounds how long cancel waits for a run to end.
@@ -205,8 +203,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusAccepted, cur)
 }
 
-// RunShow reports the current or last run, or answers 204 if none was
-// started.
+// RunShow reports the current or last run, 204 if none.
 func (s *Server) RunShow(w http.ResponseWriter, r *http.Request) {
 	if _, ok := query(w, r); !ok {
 		return

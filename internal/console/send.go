@@ -9,8 +9,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// engine returns the API named by q's engine parameter, writing a 400 if
-// there is none.
+// engine returns the API q's engine names, or answers the error.
 func (s *Server) engine(w http.ResponseWriter, r *http.Request, q url.Values) (Engine, bool) {
 	name := q.Get("engine")
 	var names []string
@@ -33,9 +32,8 @@ func (s *Server) engine(w http.ResponseWriter, r *http.Request, q url.Values) (E
 	return Engine{}, false
 }
 
-// forward calls the engine's producer API at path with r's method and
-// query, less engine, and copies its answer, which already follows the
-// error conventions.
+// forward calls the engine's API at path with r's method and query, less
+// engine, and copies its answer.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
@@ -64,13 +62,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 	_, _ = io.Copy(w, io.LimitReader(resp.Body, httpjson.MaxAnswer))
 }
 
-// SendCreate forwards a send to the engine's producer API. It takes the
-// API's parameters (mode, sendMode, eventId, key, partition, topic) plus
-// engine, and answers what the API answers.
+// SendCreate forwards a send (the API's parameters plus engine) to the
+// engine's producer API.
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) { s.forward(w, r, "/api/v1/send") }
 
-// StatusShow forwards an async send's status request (engine, requestId)
-// to the engine's producer API.
+// StatusShow forwards a status request (engine, requestId) to its API.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 	s.forward(w, r, "/api/v1/status")
 }
