@@ -6,7 +6,6 @@ package progress
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -126,8 +125,4 @@ func (r Report) Done() int {
 		}
 	}
 	return n
-}
-
-func known(id ID) bool {
-	return slices.ContainsFunc(Checkpoints, func(c Checkpoint) bool { return c.ID == id })
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Bounds of the evidence a Recorder keeps in memory.
@@ -75,7 +76,7 @@ func Tuned(desc string) Opt { return func(c *cfg) { c.tuned = desc } }
 // Required, with a bootstrap.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
-// VerifyEvery is how often Verify runs, default 1s.
+// VerifyEvery is the pause between background Verify runs, default 1s.
 func VerifyEvery(d time.Duration) Opt { return func(c *cfg) { c.every = d } }
 
 // Logger receives the recorder's logs, default slog.Default().
@@ -162,8 +163,11 @@ func New(opts ...Opt) (*Recorder, error) {
 	r.adm = kadm.NewClient(cl)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
-	r.wg.Add(1)
-	go r.loop(ctx)
+	r.wg.Go(func() {
+		for wait.For(ctx, c.every) == nil {
+			r.Verify(ctx)
+		}
+	})
 	return r, nil
 }
 

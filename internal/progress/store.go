@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -55,7 +56,7 @@ func Load(path string) (map[ID]Tick, error) {
 	}
 	ticks := map[ID]Tick{}
 	for id, t := range f.Ticks {
-		if !known(id) {
+		if !slices.ContainsFunc(Checkpoints, func(c Checkpoint) bool { return c.ID == id }) {
 			return nil, &i18n.Error{Msg: i18n.M("progress.file.checkpoint", "file", path, "id", strconv.Quote(string(id))), Err: ErrFile}
 		}
 		ticks[id] = t

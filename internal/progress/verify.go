@@ -8,21 +8,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// loop runs the pending checks every VerifyEvery until ctx ends.
-func (r *Recorder) loop(ctx context.Context) {
-	defer r.wg.Done()
-	tick := time.NewTicker(r.cfg.every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		r.Verify(ctx)
-	}
-}
-
 // Verify runs the pending checks (02.4's copy counts, 02.6's compaction)
 // now.
 func (r *Recorder) Verify(ctx context.Context) {
