@@ -33,15 +33,11 @@ const GuideURL = "https://github.com/prodlab/prodlab/blob/main/docs/lab/module-0
 
 // Checkpoint is one row of the seed's recap table.
 type Checkpoint struct {
-	ID ID `json:"id"`
-	// Title is the seed's wording, by language (fr, en).
-	Title map[string]string `json:"title"`
-	// Evidence says what ticks it, by language.
-	Evidence map[string]string `json:"evidence"`
-	// Next is the guide's command to try while it is unticked, by language.
-	Next map[string]string `json:"next"`
-	// Anchor is its section of the guide (GuideURL + "#" + Anchor).
-	Anchor string `json:"anchor"`
+	ID       ID                `json:"id"`
+	Title    map[string]string `json:"title"`    // the seed's wording, by language (fr, en)
+	Evidence map[string]string `json:"evidence"` // what ticks it, by language
+	Next     map[string]string `json:"next"`     // the guide's command to try while unticked
+	Anchor   string            `json:"anchor"`   // its section of the guide (GuideURL#Anchor)
 
 	rule rule
 }
@@ -106,8 +102,7 @@ func (t Tick) Text(l i18n.Lang) string {
 // Row is one checkpoint with its state.
 type Row struct {
 	Checkpoint
-	// Tick is nil while the checkpoint waits for its evidence.
-	Tick *Tick `json:"tick"`
+	Tick *Tick `json:"tick"` // nil while the checkpoint waits for its evidence
 }
 
 // Report is the whole table.

@@ -212,8 +212,7 @@ func (r *Recorder) tick(id ID, m i18n.Msg) {
 	if _, done := r.ticks[id]; done {
 		return
 	}
-	how := m.In(i18n.EN)
-	r.ticks[id] = Tick{At: time.Now().UTC().Truncate(time.Second), How: how, Msg: &m}
+	r.ticks[id] = Tick{At: time.Now().UTC().Truncate(time.Second), How: m.In(i18n.EN), Msg: &m}
 	r.cfg.logger.Info(i18n.T("progress.log.ticked"), "checkpoint", string(id), "how", m.String())
 	if r.cfg.path != "" {
 		if err := save(r.cfg.path, r.ticks); err != nil {

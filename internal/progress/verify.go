@@ -8,8 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Verify runs the pending checks (02.4's copy counts, 02.6's compaction)
-// now.
+// Verify runs the pending checks now: 02.4's copy counts, 02.6's compaction.
 func (r *Recorder) Verify(ctx context.Context) {
 	r.verifying.Lock() // one at a time: callers wait, then see its result
 	defer r.verifying.Unlock()
