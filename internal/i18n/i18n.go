@@ -9,6 +9,7 @@
 package i18n
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -109,13 +110,7 @@ func (l Lang) T(id string, args ...any) string { return render(l, id, pairs(args
 var placeholder = regexp.MustCompile(`\{(\w+)\}`)
 
 func render(l Lang, id string, args map[string]string) string {
-	s := catalogue[id][l]
-	if s == "" {
-		s = catalogue[id][EN]
-	}
-	if s == "" {
-		return id
-	}
+	s := cmp.Or(catalogue[id][l], catalogue[id][EN], id) // ids hold no {placeholder}
 	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 		if v, ok := args[m[1:len(m)-1]]; ok {
 			return v
