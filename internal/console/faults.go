@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -102,11 +103,8 @@ func (t *toxicRequest) validate() (field string, msg i18n.Msg) {
 	if !ok {
 		return "type", i18n.M("console.err.toxicType", "type", strconv.Quote(t.Type))
 	}
-	switch t.Stream {
-	case "":
-		t.Stream = "downstream"
-	case "downstream", "upstream":
-	default:
+	t.Stream = cmp.Or(t.Stream, "downstream")
+	if t.Stream != "downstream" && t.Stream != "upstream" {
 		return "stream", i18n.M("console.err.toxicStream", "stream", strconv.Quote(t.Stream))
 	}
 	if t.Toxicity == nil {
@@ -115,9 +113,7 @@ func (t *toxicRequest) validate() (field string, msg i18n.Msg) {
 	if *t.Toxicity < 0 || *t.Toxicity > 1 {
 		return "toxicity", i18n.M("console.err.toxicity")
 	}
-	if t.Name == "" {
-		t.Name = t.Type + "_" + t.Stream
-	}
+	t.Name = cmp.Or(t.Name, t.Type+"_"+t.Stream)
 	if !prodlab.LegalName(t.Name) {
 		return "name", i18n.M("console.err.toxicNameRule", "name", strconv.Quote(t.Name))
 	}
