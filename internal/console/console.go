@@ -261,7 +261,7 @@ const maxClusterTopics = 200
 
 // ClusterShow lists the brokers and the topics' partitions and offsets.
 func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
-	if !noQuery(w, r) {
+	if _, ok := query(w, r); !ok {
 		return
 	}
 	if s.adm == nil {
@@ -332,7 +332,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 
 // Catalogue answers the page's words, i18n.JSON.
 func Catalogue(w http.ResponseWriter, r *http.Request) {
-	if !noQuery(w, r) {
+	if _, ok := query(w, r); !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

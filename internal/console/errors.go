@@ -32,16 +32,3 @@ func (s *Server) kafkaUnavailable(w http.ResponseWriter, r *http.Request, err er
 	s.cfg.logger.Warn("console: "+i18n.M(what, args...).In(i18n.EN), "err", err)
 	fail(w, r, http.StatusServiceUnavailable, "", "console.err.kafka", "what", i18n.M(what, args...).In(pageLang(r)))
 }
-
-// noQuery reports whether r has no query, else answers 400.
-func noQuery(w http.ResponseWriter, r *http.Request) bool {
-	q, ok := httpjson.Query(w, r)
-	if !ok {
-		return false
-	}
-	for k := range q {
-		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
-		return false
-	}
-	return true
-}

@@ -283,21 +283,25 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	return recs, pg, true
 }
 
-// query parses r's query, refusing parameters not allowed or repeated.
+// query parses r's query, refusing parameters not allowed (any, with
+// none allowed) or repeated.
 func query(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, bool) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
 		return nil, false
 	}
 	for k, vs := range q {
-		if !slices.Contains(allowed, k) {
+		switch {
+		case len(allowed) == 0:
+			fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
+		case !slices.Contains(allowed, k):
 			fail(w, r, http.StatusBadRequest, k, "console.err.unknownParam", "param", k, "allowed", strings.Join(allowed, ", "))
-			return nil, false
-		}
-		if len(vs) > 1 {
+		case len(vs) > 1:
 			fail(w, r, http.StatusBadRequest, k, "console.err.repeated", "param", k)
-			return nil, false
+		default:
+			continue
 		}
+		return nil, false
 	}
 	if q.Has("reread") && q.Get("reread") != "true" && q.Get("reread") != "false" {
 		fail(w, r, http.StatusBadRequest, "reread", "console.err.reread")

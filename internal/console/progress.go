@@ -42,7 +42,7 @@ func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
 // progressRecord returns the record for a request with no query, or
 // answers 400 or 503.
 func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (*parcours.Recorder, bool) {
-	if !noQuery(w, r) {
+	if _, ok := query(w, r); !ok {
 		return nil, false
 	}
 	if s.cfg.progress == nil {
