@@ -312,9 +312,8 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, n := range visible {
-		td := meta.Topics[n]
 		ti := topicInfo{Name: n, Partitions: []partitionInfo{}}
-		for _, p := range td.Partitions.Sorted() {
+		for _, p := range meta.Topics[n].Partitions.Sorted() {
 			pi := partitionInfo{Partition: p.Partition, Leader: p.Leader, Replicas: p.Replicas}
 			if o, ok := starts.Lookup(n, p.Partition); ok && o.Err == nil {
 				pi.Start = o.Offset
