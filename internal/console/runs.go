@@ -36,9 +36,12 @@ func Experiment(fn ExperimentFunc, schedules ...string) Opt {
 	}
 }
 
-// MaxExperimentN bounds the messages per engine × mode an experiment
-// started from the page sends.
-const MaxExperimentN = 2000
+// Bounds of the runs started from the page.
+const (
+	MaxExperimentN = 2000        // messages per engine × mode of an experiment
+	maxLogLines    = 50          // progress lines a run keeps
+	cancelWait     = time.Minute // how long Close waits for a run to end
+)
 
 // run is one validation or experiment started from the page.
 type run struct {
@@ -56,9 +59,6 @@ type run struct {
 	Validate   *validate.Report   `json:"validate,omitempty"`
 	Experiment *experiment.Report `json:"experiment,omitempty"`
 }
-
-// maxLogLines bounds a run's progress lines.
-const maxLogLines = 50
 
 // runner runs one validation or experiment at a time: both put toxics on
 // the same proxies.
@@ -124,9 +124,6 @@ func (rn *runner) start(kind, schedule string, n int, fn runFunc) (run, bool) {
 	}()
 	return *r, true
 }
-
-// cancelWait bounds how long cancel waits for a run to end.
-const cancelWait = time.Minute
 
 // cancel stops the current run and waits for it to end, its toxics
 // removed.

@@ -32,11 +32,8 @@ func (partitions) observe(r *Recorder, a answer) {
 			}
 		}
 	}
-	if r.sameKey.ID == "" {
-		return
-	}
 	for topic, ps := range r.explicit.m {
-		if len(ps) >= 2 {
+		if len(ps) >= 2 && r.sameKey.ID != "" {
 			m := r.sameKey
 			m.Args = maps.Clone(m.Args)
 			m.Args["partitions"], m.Args["topic"] = list(ps), topic

@@ -32,14 +32,12 @@ const (
 	maxCompact  = 8    // keys awaiting compaction
 )
 
-// proxyKafka is the proxy Lab 02.3 puts its latency on.
-const proxyKafka = "kafka"
-
 // A send is slowed by a latency toxic of at least minLatency when it
-// takes slowShare of its latency.
+// takes slowShare of its latency; Lab 02.3 puts its toxic on proxyKafka.
 const (
 	slowShare  = 0.8
 	minLatency = 100 * time.Millisecond
+	proxyKafka = "kafka"
 )
 
 // Opt configures a Recorder.
