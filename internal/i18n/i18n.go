@@ -133,18 +133,12 @@ func pairs(args []any) map[string]string {
 	return m
 }
 
-// str is v's text, a time.Duration rounded to the millisecond, made safe
-// for a terminal (term.Text): clients and the network chose it.
+// str is v's text (fmt.Sprint: an error's, a Stringer's), a time.Duration
+// rounded to the millisecond, made safe for a terminal (term.Text):
+// clients and the network chose it.
 func str(v any) string {
-	switch v := v.(type) {
-	case string:
-		return term.Text(v)
-	case time.Duration:
-		return v.Round(time.Millisecond).String()
-	case fmt.Stringer:
-		return term.Text(v.String())
-	case error:
-		return term.Text(v.Error())
+	if d, ok := v.(time.Duration); ok {
+		return d.Round(time.Millisecond).String()
 	}
 	return term.Text(fmt.Sprint(v))
 }
