@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -189,10 +188,8 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 // refresh reads what topic appended since the last refresh; t.mu is held.
 func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.Path, topic string, perPartition int) error {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
-	if errors.Is(err, kerr.UnknownTopicOrPartition) {
-		return fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic) // answered 404
-	} else if err != nil {
-		return err // ErrUnknownTopic too
+	if err != nil {
+		return err // ErrUnknownTopic and UnknownTopicOrPartition: answered 404
 	}
 	starts, err := direct.StartOffsets(ctx, adm, topic)
 	if err != nil && !errors.Is(err, prodlab.ErrUnknownTopic) {
@@ -271,7 +268,8 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values)
 	defer cancel()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.refresh(ctx, s.adm, s.cfg.direct, pg.Topic, s.cfg.perPartition); errors.Is(err, prodlab.ErrUnknownTopic) {
+	err := t.refresh(ctx, s.adm, s.cfg.direct, pg.Topic, s.cfg.perPartition)
+	if errors.Is(err, prodlab.ErrUnknownTopic) || errors.Is(err, kerr.UnknownTopicOrPartition) {
 		fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", pg.Topic)
 		return nil, pg, false
 	} else if err != nil {
