@@ -229,10 +229,10 @@ type answer struct {
 }
 
 // API observes one answer of a producer API; pass it to api.Observe. An
-// answer to another origin's page (ev.Foreign) or to a warm-up send is no
-// evidence.
+// answer to another origin's page (ev.Foreign) or to a warm-up send (the
+// guide's WARM-…, validate's and experiment's …warm-up…) is no evidence.
 func (r *Recorder) API(ev api.Event) {
-	if ev.Foreign || warmUp(ev.EventID) {
+	if ev.Foreign || strings.Contains(strings.ToLower(ev.EventID), "warm-") {
 		return
 	}
 	a := answer{Event: ev, start: time.Now().Add(-ev.Elapsed)}
@@ -248,12 +248,6 @@ func (r *Recorder) API(ev api.Event) {
 	for _, c := range Checkpoints {
 		c.rule.observe(r, a)
 	}
-}
-
-// warmUp reports whether eventID names a warm-up send (the guide's
-// WARM-…, validate's and experiment's …warm-up…).
-func warmUp(eventID string) bool {
-	return strings.Contains(strings.ToLower(eventID), "warm-")
 }
 
 // everyEngine reports whether ok holds for every engine; r.mu is held.
