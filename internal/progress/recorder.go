@@ -19,7 +19,6 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
-	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Bounds of the evidence a Recorder keeps in memory.
@@ -161,11 +160,7 @@ func New(opts ...Opt) (*Recorder, error) {
 	r.adm = kadm.NewClient(cl)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
-	r.wg.Go(func() {
-		for wait.For(ctx, c.every) == nil {
-			r.Verify(ctx)
-		}
-	})
+	r.wg.Go(func() { r.loop(ctx) })
 	return r, nil
 }
 

@@ -6,7 +6,16 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab/internal/wait"
 )
+
+// loop runs Verify, pausing VerifyEvery after each, until ctx ends.
+func (r *Recorder) loop(ctx context.Context) {
+	for wait.For(ctx, r.cfg.every) == nil {
+		r.Verify(ctx)
+	}
+}
 
 // Verify runs the pending checks now: 02.4's copy counts, 02.6's compaction.
 func (r *Recorder) Verify(ctx context.Context) {
