@@ -1,7 +1,5 @@
-// Package chart holds the one chart library of prodlab, Chart.js, and the
-// outcome chart drawn with it by the web console and by every experiment
-// report, so that both show the same series with the same words and
-// colours.
+// Package chart holds prodlab's one chart library, Chart.js, and the
+// outcome chart that the console and every experiment report draw with it.
 package chart
 
 import "embed"

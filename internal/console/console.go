@@ -43,9 +43,8 @@ type Server struct {
 	runs *runner
 }
 
-// The cluster's name on the page, like the seed's Kafka UI; and how long
-// a send forwarded to a producer API may take: a sync send under a latency
-// toxic waits for its retries.
+// The cluster's name on the page, as in the seed's Kafka UI, and how long
+// a forwarded send may take, retries under a latency toxic included.
 const (
 	clusterName = "BHF-Training"
 	sendTimeout = 60 * time.Second
@@ -66,27 +65,24 @@ type cfg struct {
 
 // Engine is a producer API the console sends through.
 type Engine struct {
-	// Name is the engine's name, such as "franz".
-	Name string `json:"name"`
-	// URL is the API's base URL, such as http://127.0.0.1:18080.
-	URL string `json:"url"`
+	Name string `json:"name"` // such as "franz"
+	URL  string `json:"url"`  // its base URL, such as http://127.0.0.1:18080
 
-	cl *api.Client // built by New, each send bounded by sendTimeout
+	cl *api.Client // each send bounded by sendTimeout
 }
 
 // Opt configures a Server.
 type Opt func(*cfg)
 
-// Direct sets the direct path the console reads the cluster through, so
-// that reads never go through a toxic; default none.
+// Direct sets the path the console reads the cluster on, around the
+// toxics; default none.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // Toxiproxy sets the base URL of Toxiproxy's REST API, such as
 // http://127.0.0.1:8474.
 func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = strings.TrimRight(url, "/") } }
 
-// API adds a producer API the send form can use; the first one is the
-// form's default.
+// API adds a producer API to the send form; the first is its default.
 func API(name, url string) Opt {
 	return func(c *cfg) { c.engines = append(c.engines, Engine{Name: name, URL: strings.TrimRight(url, "/")}) }
 }
@@ -110,16 +106,14 @@ func New(opts ...Opt) (*Server, error) {
 	if c.logger == nil {
 		return nil, errors.New("console: Logger must not be nil")
 	}
-	send := &http.Client{Timeout: sendTimeout}
 	for i, e := range c.engines {
-		cl, err := api.NewClient(e.URL, httpjson.WithHTTPClient(send), httpjson.WithUserAgent(userAgent))
+		cl, err := api.NewClient(e.URL, httpjson.WithHTTPClient(&http.Client{Timeout: sendTimeout}), httpjson.WithUserAgent(userAgent))
 		if e.Name == "" || err != nil {
 			return nil, fmt.Errorf("console: API(%q, %q): want a name and an http URL", e.Name, e.URL)
 		}
 		c.engines[i].cl = cl
 	}
-	s := &Server{cfg: c, runs: &runner{},
-		logs: newLogCache(maxCachedTopics, maxCacheBytes)}
+	s := &Server{cfg: c, runs: &runner{}, logs: newLogCache(maxCachedTopics, maxCacheBytes)}
 	if c.toxiproxy != "" {
 		tc, err := toxiclient.New(c.toxiproxy, httpjson.WithHTTPClient(&http.Client{Timeout: c.timeout}), httpjson.WithUserAgent(userAgent))
 		if err != nil {
@@ -137,8 +131,8 @@ func New(opts ...Opt) (*Server, error) {
 	return s, nil
 }
 
-// Close cancels a running validation or experiment and waits for it to
-// end, its toxics removed; then it releases the console's Kafka client.
+// Close cancels a running validation or experiment, waits for it to end,
+// and releases the console's Kafka client.
 func (s *Server) Close() {
 	s.runs.cancel()
 	if s.adm != nil {
@@ -146,8 +140,8 @@ func (s *Server) Close() {
 	}
 }
 
-// Routes returns the console's handler: the page at / and the backend
-// under /api/.
+// Routes returns the console's handler: the page at /, the backend under
+// /api/.
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/info", httpjson.Only(s.InfoShow, http.MethodGet))
@@ -209,8 +203,8 @@ func (s *Server) InfoShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // advertised returns the address each broker gives producers that come
-// through a proxy, asked through the bypass, unless every broker of meta
-// is proxied already (kfake: one listener; real Kafka adds a DIRECT one).
+// through a proxy, unless every broker of meta is proxied already (kfake:
+// one listener; real Kafka adds a DIRECT one).
 func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]string {
 	proxies := s.cfg.direct.Proxies()
 	if len(proxies) == 0 || !slices.ContainsFunc(meta.Brokers, func(b kadm.BrokerDetail) bool {
@@ -223,10 +217,7 @@ func (s *Server) advertised(ctx context.Context, meta kadm.Metadata) map[int32]s
 	if err != nil {
 		return nil
 	}
-	bs, err := through.Brokers(ctx)
-	if err != nil {
-		return nil
-	}
+	bs, _ := through.Brokers(ctx)
 	out := map[int32]string{}
 	for _, b := range bs {
 		out[b.NodeID] = b.Addr
@@ -259,20 +250,18 @@ type topicInfo struct {
 }
 
 type clusterResponse struct {
-	Name    string       `json:"name"`
-	Brokers []brokerInfo `json:"brokers"`
-	Topics  []topicInfo  `json:"topics"`
-	// Truncated is set when there were more than maxClusterTopics topics.
-	Truncated bool `json:"truncated,omitempty"`
+	Name      string       `json:"name"`
+	Brokers   []brokerInfo `json:"brokers"`
+	Topics    []topicInfo  `json:"topics"`
+	Truncated bool         `json:"truncated,omitempty"` // more than maxClusterTopics topics
 }
 
 // maxClusterTopics bounds the topics the cluster view lists.
 const maxClusterTopics = 200
 
-// ClusterShow lists the brokers and the topics with their partitions and
-// start and end offsets.
+// ClusterShow lists the brokers and the topics' partitions and offsets.
 func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
-	if !noQuery(w, r) {
+	if _, ok := query(w, r); !ok {
 		return
 	}
 	if s.adm == nil {
@@ -323,9 +312,8 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, n := range visible {
-		td := meta.Topics[n]
 		ti := topicInfo{Name: n, Partitions: []partitionInfo{}}
-		for _, p := range td.Partitions.Sorted() {
+		for _, p := range meta.Topics[n].Partitions.Sorted() {
 			pi := partitionInfo{Partition: p.Partition, Leader: p.Leader, Replicas: p.Replicas}
 			if o, ok := starts.Lookup(n, p.Partition); ok && o.Err == nil {
 				pi.Start = o.Offset
@@ -343,7 +331,7 @@ func (s *Server) ClusterShow(w http.ResponseWriter, r *http.Request) {
 
 // Catalogue answers the page's words, i18n.JSON.
 func Catalogue(w http.ResponseWriter, r *http.Request) {
-	if !noQuery(w, r) {
+	if _, ok := query(w, r); !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -8,9 +8,8 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
-// pageLang is the language of the page that sent r: the first tag of its
-// Accept-Language (the page sends its own choice there), else the
-// process's language.
+// pageLang is the first tag of r's Accept-Language, where the page sends
+// its choice, else the process's language.
 func pageLang(r *http.Request) i18n.Lang {
 	tag, _, _ := strings.Cut(r.Header.Get("Accept-Language"), ",")
 	tag, _, _ = strings.Cut(tag, ";")
@@ -22,30 +21,14 @@ func pageLang(r *http.Request) i18n.Lang {
 }
 
 // fail answers code with the catalogue message id, filled from args, in
-// the language of r's page: the sentences the console's page shows come
-// from the same catalogue as the CLI's.
+// the language of r's page.
 func fail(w http.ResponseWriter, r *http.Request, code int, field, id string, args ...any) {
 	httpjson.Error(w, code, field, i18n.M(id, args...).In(pageLang(r)))
 }
 
-// kafkaUnavailable answers 503 for a failed read of the cluster: the body
-// says what failed (the catalogue id what, filled from args), the log
-// says why (client errors name internal addresses).
+// kafkaUnavailable answers 503 for a failed read of the cluster, saying
+// what failed; the log says why (client errors name internal addresses).
 func (s *Server) kafkaUnavailable(w http.ResponseWriter, r *http.Request, err error, what string, args ...any) {
 	s.cfg.logger.Warn("console: "+i18n.M(what, args...).In(i18n.EN), "err", err)
 	fail(w, r, http.StatusServiceUnavailable, "", "console.err.kafka", "what", i18n.M(what, args...).In(pageLang(r)))
-}
-
-// noQuery answers 400 naming the parameter of a request to an endpoint
-// that takes none; it reports whether the request has none.
-func noQuery(w http.ResponseWriter, r *http.Request) bool {
-	q, ok := httpjson.Query(w, r)
-	if !ok {
-		return false
-	}
-	for k := range q {
-		fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
-		return false
-	}
-	return true
 }

@@ -1,13 +1,14 @@
 package console
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -31,8 +32,7 @@ var toxicTypes = map[string][]string{
 	"reset_peer": {"timeout"},
 }
 
-// toxiproxy returns the client of the lab's Toxiproxy, writing a 503 if
-// the console has none.
+// toxiproxy returns the lab's Toxiproxy client, or answers 503.
 func (s *Server) toxiproxy(w http.ResponseWriter, r *http.Request) (*toxiclient.Client, bool) {
 	if s.toxi == nil {
 		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noToxiproxy")
@@ -40,8 +40,8 @@ func (s *Server) toxiproxy(w http.ResponseWriter, r *http.Request) (*toxiclient.
 	return s.toxi, s.toxi != nil
 }
 
-// writeToxiError answers a failed Toxiproxy call: Toxiproxy's own status
-// and sentence, with field unless the fault is not the input's.
+// writeToxiError answers a failed Toxiproxy call with Toxiproxy's status
+// and sentence, naming field when the input is at fault.
 func (s *Server) writeToxiError(w http.ResponseWriter, r *http.Request, err error, field string) {
 	var ae *toxiclient.APIError
 	switch {
@@ -65,8 +65,7 @@ func (s *Server) writeToxiError(w http.ResponseWriter, r *http.Request, err erro
 
 type proxiesResponse struct {
 	Proxies []*toxiclient.Proxy `json:"proxies"`
-	// Types lists the toxics the page can add, with their attributes.
-	Types map[string][]string `json:"types"`
+	Types   map[string][]string `json:"types"` // toxicTypes
 }
 
 // ProxyIndex lists Toxiproxy's proxies, each with its toxics.
@@ -80,16 +79,12 @@ func (s *Server) ProxyIndex(w http.ResponseWriter, r *http.Request) {
 		s.writeToxiError(w, r, err, "")
 		return
 	}
-	resp := proxiesResponse{Proxies: []*toxiclient.Proxy{}, Types: toxicTypes}
-	for _, p := range m {
-		if p.ActiveToxics == nil {
-			p.ActiveToxics = []toxiclient.Toxic{}
-		}
-		sort.Slice(p.ActiveToxics, func(i, j int) bool { return p.ActiveToxics[i].Name < p.ActiveToxics[j].Name })
-		resp.Proxies = append(resp.Proxies, p)
+	ps := slices.SortedFunc(maps.Values(m), func(a, b *toxiclient.Proxy) int { return strings.Compare(a.Name, b.Name) })
+	for _, p := range ps {
+		p.ActiveToxics = append([]toxiclient.Toxic{}, p.ActiveToxics...)
+		slices.SortFunc(p.ActiveToxics, func(a, b toxiclient.Toxic) int { return strings.Compare(a.Name, b.Name) })
 	}
-	sort.Slice(resp.Proxies, func(i, j int) bool { return resp.Proxies[i].Name < resp.Proxies[j].Name })
-	httpjson.Write(w, http.StatusOK, resp)
+	httpjson.Write(w, http.StatusOK, proxiesResponse{Proxies: append([]*toxiclient.Proxy{}, ps...), Types: toxicTypes})
 }
 
 // toxicRequest is the body of POST /api/proxies/{proxy}/toxics.
@@ -108,11 +103,8 @@ func (t *toxicRequest) validate() (field string, msg i18n.Msg) {
 	if !ok {
 		return "type", i18n.M("console.err.toxicType", "type", strconv.Quote(t.Type))
 	}
-	switch t.Stream {
-	case "":
-		t.Stream = "downstream"
-	case "downstream", "upstream":
-	default:
+	t.Stream = cmp.Or(t.Stream, "downstream")
+	if t.Stream != "downstream" && t.Stream != "upstream" {
 		return "stream", i18n.M("console.err.toxicStream", "stream", strconv.Quote(t.Stream))
 	}
 	if t.Toxicity == nil {
@@ -121,9 +113,7 @@ func (t *toxicRequest) validate() (field string, msg i18n.Msg) {
 	if *t.Toxicity < 0 || *t.Toxicity > 1 {
 		return "toxicity", i18n.M("console.err.toxicity")
 	}
-	if t.Name == "" {
-		t.Name = t.Type + "_" + t.Stream
-	}
+	t.Name = cmp.Or(t.Name, t.Type+"_"+t.Stream)
 	if !prodlab.LegalName(t.Name) {
 		return "name", i18n.M("console.err.toxicNameRule", "name", strconv.Quote(t.Name))
 	}

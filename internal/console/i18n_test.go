@@ -119,6 +119,7 @@ func TestErrorsSpeakThePageLanguage(t *testing.T) {
 		{"POST", "/api/send?engine=franz", "", http.StatusServiceUnavailable, "console.err.noAPI", nil},
 		{"GET", "/api/cluster", "", http.StatusServiceUnavailable, "console.err.noKafka", nil},
 		{"GET", "/api/progress?x=1", "", http.StatusBadRequest, "console.err.noParams", []any{"param", "x"}},
+		{"GET", "/api/runs/current?x=1", "", http.StatusBadRequest, "console.err.noParams", []any{"param", "x"}},
 		{"GET", "/api/messages?limit=zero", "", http.StatusBadRequest, "console.err.notInt", []any{"param", "limit", "value", `"zero"`}},
 	} {
 		for _, l := range []struct {

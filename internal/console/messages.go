@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -102,9 +101,7 @@ func newRecord(r *kgo.Record) record {
 	rec.EventID, _ = clip([]byte(rec.send.EventID))
 	var v prodlab.Value
 	if json.Unmarshal(r.Value, &v) == nil {
-		if rec.Mode == "" {
-			rec.Mode = string(v.Mode)
-		}
+		rec.Mode = cmp.Or(rec.Mode, string(v.Mode))
 		rec.API, _ = clip([]byte(v.API))
 	}
 	rec.size += recordOverhead + len(rec.Key) + len(rec.Value) + len(rec.EventID) + len(rec.Mode) + len(rec.API) + len(rec.send.EventID)
@@ -112,8 +109,7 @@ func newRecord(r *kgo.Record) record {
 }
 
 // logCache keeps the newest records of at most maxTopics topics and
-// maxBytes in all, read from the direct path: each refresh fetches only
-// what was appended.
+// maxBytes in all; each refresh fetches only what was appended.
 type logCache struct {
 	mu        sync.Mutex
 	topics    map[string]*topicLog
@@ -189,15 +185,11 @@ func (c *logCache) get(topic string, reread bool) *topicLog {
 	return t
 }
 
-// refresh reads what was appended to topic since the last refresh. Call it
-// with t.mu held.
+// refresh reads what topic appended since the last refresh; t.mu is held.
 func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.Path, topic string, perPartition int) error {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
-	if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, prodlab.ErrUnknownTopic) {
-		return fmt.Errorf("%w: %s", prodlab.ErrUnknownTopic, topic) // answered 404
-	}
 	if err != nil {
-		return err
+		return err // ErrUnknownTopic and UnknownTopicOrPartition: answered 404
 	}
 	starts, err := direct.StartOffsets(ctx, adm, topic)
 	if err != nil && !errors.Is(err, prodlab.ErrUnknownTopic) {
@@ -245,58 +237,69 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 	})
 }
 
+// page is what the messages and duplicates views say of the topic read.
+type page struct {
+	Topic      string           `json:"topic"`
+	Partitions []partitionRange `json:"partitions"`
+	Cached     int              `json:"cached"`
+	Limit      int              `json:"limit"`
+}
+
 // loadTopic checks the topic and limit parameters, refreshes the topic's
-// log and returns its records, newest first, and its partition ranges.
-func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, ranges []partitionRange, topic string, limit int, ok bool) {
-	topic = prodlab.DefaultTopic
+// log and returns its records, newest first, and its page.
+func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request, q url.Values) (recs []record, pg page, ok bool) {
+	pg.Topic = prodlab.DefaultTopic
 	if q.Has("topic") {
-		topic = q.Get("topic")
-		if msg := prodlab.ValidTopic(topic); msg != "" {
+		pg.Topic = q.Get("topic")
+		if msg := prodlab.ValidTopic(pg.Topic); msg != "" {
 			httpjson.Error(w, http.StatusBadRequest, "topic", msg)
 			return
 		}
 	}
-	if limit, ok = intParam(w, r, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
+	if pg.Limit, ok = intParam(w, r, q, "limit", DefaultLimit, 1, MaxLimit); !ok {
 		return
 	}
 	if s.adm == nil {
 		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noKafka")
-		return nil, nil, "", 0, false
+		return nil, pg, false
 	}
-	reread := q.Get("reread") == "true"
-	t := s.logs.get(topic, reread)
+	t := s.logs.get(pg.Topic, q.Get("reread") == "true")
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.timeout)
 	defer cancel()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.refresh(ctx, s.adm, s.cfg.direct, topic, s.cfg.perPartition); err != nil {
-		if errors.Is(err, prodlab.ErrUnknownTopic) {
-			fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", topic)
-		} else {
-			s.kafkaUnavailable(w, r, err, "console.err.what.topic", "topic", topic)
-		}
-		return nil, nil, "", 0, false
+	err := t.refresh(ctx, s.adm, s.cfg.direct, pg.Topic, s.cfg.perPartition)
+	if errors.Is(err, prodlab.ErrUnknownTopic) || errors.Is(err, kerr.UnknownTopicOrPartition) {
+		fail(w, r, http.StatusNotFound, "topic", "console.err.noTopic", "topic", pg.Topic)
+		return nil, pg, false
+	} else if err != nil {
+		s.kafkaUnavailable(w, r, err, "console.err.what.topic", "topic", pg.Topic)
+		return nil, pg, false
 	}
-	recs, ranges = t.all()
-	return recs, ranges, topic, limit, true
+	recs, pg.Partitions = t.all()
+	pg.Cached = len(recs)
+	return recs, pg, true
 }
 
-// query parses r's query (httpjson.Query) and rejects parameters outside
-// allowed and repeated ones.
+// query parses r's query, refusing parameters not allowed (any, with
+// none allowed) or repeated.
 func query(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, bool) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
 		return nil, false
 	}
 	for k, vs := range q {
-		if !slices.Contains(allowed, k) {
+		switch {
+		case len(allowed) == 0:
+			fail(w, r, http.StatusBadRequest, k, "console.err.noParams", "param", k)
+		case !slices.Contains(allowed, k):
 			fail(w, r, http.StatusBadRequest, k, "console.err.unknownParam", "param", k, "allowed", strings.Join(allowed, ", "))
-			return nil, false
-		}
-		if len(vs) > 1 {
+		case len(vs) > 1:
 			fail(w, r, http.StatusBadRequest, k, "console.err.repeated", "param", k)
-			return nil, false
+		default:
+			continue
 		}
+		return nil, false
 	}
 	if q.Has("reread") && q.Get("reread") != "true" && q.Get("reread") != "false" {
 		fail(w, r, http.StatusBadRequest, "reread", "console.err.reread")
@@ -330,13 +333,10 @@ type partitionRange struct {
 }
 
 type messagesResponse struct {
-	Topic      string           `json:"topic"`
-	Partitions []partitionRange `json:"partitions"`
-	Cached     int              `json:"cached"`
-	Matched    int              `json:"matched"`
-	Skip       int              `json:"skip"`
-	Limit      int              `json:"limit"`
-	Records    []record         `json:"records"`
+	page
+	Matched int      `json:"matched"`
+	Skip    int      `json:"skip"`
+	Records []record `json:"records"`
 }
 
 // all returns every cached record, newest first, and the partition ranges.
@@ -358,9 +358,8 @@ func (t *topicLog) all() ([]record, []partitionRange) {
 	return recs, ranges
 }
 
-// MessageIndex lists a topic's records from its earliest offset, newest
-// first, filtered by q (a substring of the eventId or the key) and paged
-// by skip and limit.
+// MessageIndex lists a topic's records, newest first, filtered by q (in
+// the eventId or the key) and paged by skip and limit.
 func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	q, ok := query(w, r, "topic", "q", "skip", "limit", "reread")
 	if !ok {
@@ -375,19 +374,15 @@ func (s *Server) MessageIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	recs, ranges, topic, limit, ok := s.loadTopic(w, r, q)
+	recs, pg, ok := s.loadTopic(w, r, q)
 	if !ok {
 		return
 	}
-	resp := messagesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Skip: skip, Limit: limit, Records: []record{}}
 	matched := slices.DeleteFunc(recs, func(rec record) bool {
 		return !strings.Contains(rec.EventID, filter) && !strings.Contains(rec.Key, filter)
 	})
-	resp.Matched = len(matched)
-	if skip < len(matched) {
-		resp.Records = matched[skip:min(len(matched), skip+limit)]
-	}
-	httpjson.Write(w, http.StatusOK, resp)
+	shown := matched[min(skip, len(matched)):min(len(matched), skip+pg.Limit)]
+	httpjson.Write(w, http.StatusOK, messagesResponse{page: pg, Matched: len(matched), Skip: skip, Records: append([]record{}, shown...)})
 }
 
 type duplicate struct {
@@ -398,28 +393,24 @@ type duplicate struct {
 }
 
 type duplicatesResponse struct {
-	Topic      string           `json:"topic"`
-	Partitions []partitionRange `json:"partitions"`
-	Cached     int              `json:"cached"`
-	EventIDs   int              `json:"eventIds"`   // distinct eventIds seen
-	Duplicated int              `json:"duplicated"` // eventIds with more than one copy
-	Limit      int              `json:"limit"`
-	Duplicates []duplicate      `json:"duplicates"`
+	page
+	EventIDs   int         `json:"eventIds"`   // distinct eventIds seen
+	Duplicated int         `json:"duplicated"` // eventIds with more than one copy
+	Duplicates []duplicate `json:"duplicates"`
 }
 
-// DuplicateIndex lists the eventIds of a topic that have more than one
-// copy (prodlab.EveryCopy), with the partition and offset of every copy
-// and how many sends they hold, newest first.
+// DuplicateIndex lists, newest first, a topic's eventIds with more than
+// one copy (prodlab.EveryCopy), where each copy is and how many sends.
 func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 	q, ok := query(w, r, "topic", "limit", "reread")
 	if !ok {
 		return
 	}
-	recs, ranges, topic, limit, ok := s.loadTopic(w, r, q)
+	recs, pg, ok := s.loadTopic(w, r, q)
 	if !ok {
 		return
 	}
-	resp := duplicatesResponse{Topic: topic, Partitions: ranges, Cached: len(recs), Limit: limit, Duplicates: []duplicate{}}
+	resp := duplicatesResponse{page: pg, Duplicates: []duplicate{}}
 	groups := map[prodlab.Send][]record{}
 	var order []prodlab.Send // newest copy first
 	for _, rec := range recs {
@@ -439,7 +430,7 @@ func (s *Server) DuplicateIndex(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		resp.Duplicated++
-		if len(resp.Duplicates) >= limit {
+		if len(resp.Duplicates) >= pg.Limit {
 			continue
 		}
 		slices.SortFunc(g, func(a, b record) int {

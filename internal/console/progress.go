@@ -13,9 +13,8 @@ import (
 // /api/progress; without it those endpoints answer 503.
 func Progress(p *parcours.Recorder) Opt { return func(c *cfg) { c.progress = p } }
 
-// ProgressShow runs the pending checks, then answers the checkpoints
-// table: every checkpoint with its tick, or null while its evidence is
-// missing.
+// ProgressShow runs the pending checks, then answers the checkpoints,
+// each with its tick or null.
 func (s *Server) ProgressShow(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.progressRecord(w, r)
 	if !ok {
@@ -41,9 +40,9 @@ func (s *Server) ProgressReset(w http.ResponseWriter, r *http.Request) {
 }
 
 // progressRecord returns the record for a request with no query, or
-// answers 400 (a parameter: these endpoints take none) or 503 (no record).
+// answers 400 or 503.
 func (s *Server) progressRecord(w http.ResponseWriter, r *http.Request) (*parcours.Recorder, bool) {
-	if !noQuery(w, r) {
+	if _, ok := query(w, r); !ok {
 		return nil, false
 	}
 	if s.cfg.progress == nil {

@@ -36,9 +36,12 @@ func Experiment(fn ExperimentFunc, schedules ...string) Opt {
 	}
 }
 
-// MaxExperimentN bounds the messages per engine × mode an experiment
-// started from the page sends.
-const MaxExperimentN = 2000
+// Bounds of the runs started from the page.
+const (
+	MaxExperimentN = 2000        // messages per engine × mode of an experiment
+	maxLogLines    = 50          // progress lines a run keeps
+	cancelWait     = time.Minute // how long Close waits for a run to end
+)
 
 // run is one validation or experiment started from the page.
 type run struct {
@@ -56,9 +59,6 @@ type run struct {
 	Validate   *validate.Report   `json:"validate,omitempty"`
 	Experiment *experiment.Report `json:"experiment,omitempty"`
 }
-
-// maxLogLines bounds a run's progress lines.
-const maxLogLines = 50
 
 // runner runs one validation or experiment at a time: both put toxics on
 // the same proxies.
@@ -81,17 +81,16 @@ func (rn *runner) snapshot() *run {
 	return &c
 }
 
-// runFunc runs a validation or an experiment, reporting its advance as
-// lines of text or as sends done, and returns its outcome.
+// runFunc runs a validation or an experiment, reporting lines or sends
+// done, and returns its outcome.
 type runFunc func(ctx context.Context, line func(string), count func(done, total int)) (*validate.Report, *experiment.Report, error)
 
-// start begins a run unless one is running; fn fills in the outcome.
-func (rn *runner) start(kind, schedule string, n int, fn runFunc) (*run, bool) {
+// start begins a run unless one is running.
+func (rn *runner) start(kind, schedule string, n int, fn runFunc) (run, bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if rn.cur != nil && rn.cur.State == "running" {
-		c := *rn.cur
-		return &c, false
+		return *rn.cur, false
 	}
 	rn.last++
 	r := &run{ID: rn.last, Kind: kind, Schedule: schedule, N: n, State: "running", Started: time.Now(), Log: []string{}}
@@ -123,15 +122,11 @@ func (rn *runner) start(kind, schedule string, n int, fn runFunc) (*run, bool) {
 			r.State, r.Error = "failed", err.Error()
 		}
 	}()
-	c := *r
-	return &c, true
+	return *r, true
 }
 
-// cancelWait bounds how long cancel waits for a run to end.
-const cancelWait = time.Minute
-
-// cancel stops the current run and waits until it has ended, its toxics
-// removed, for up to cancelWait.
+// cancel stops the current run and waits for it to end, its toxics
+// removed.
 func (rn *runner) cancel() {
 	rn.mu.Lock()
 	stop, done := rn.stop, rn.done
@@ -183,8 +178,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, http.StatusBadRequest, "schedule", "console.err.schedule", "schedule", strconv.Quote(schedule), "schedules", strings.Join(s.cfg.schedules, ", "))
 			return
 		}
-		var good bool
-		if n, good = intParam(w, r, q, "n", 50, 1, MaxExperimentN); !good {
+		if n, ok = intParam(w, r, q, "n", 50, 1, MaxExperimentN); !ok {
 			return
 		}
 		fn = func(ctx context.Context, _ func(string), count func(int, int)) (*validate.Report, *experiment.Report, error) {
@@ -206,8 +200,7 @@ func (s *Server) RunCreate(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusAccepted, cur)
 }
 
-// RunShow reports the current or last run, or answers 204 if none was
-// started.
+// RunShow reports the current or last run, 204 if none.
 func (s *Server) RunShow(w http.ResponseWriter, r *http.Request) {
 	if _, ok := query(w, r); !ok {
 		return

@@ -9,36 +9,31 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// engine returns the API named by q's engine parameter, writing a 400 if
-// there is none.
+// engine returns the API q's engine names, or answers the error.
 func (s *Server) engine(w http.ResponseWriter, r *http.Request, q url.Values) (Engine, bool) {
 	name := q.Get("engine")
-	if len(q["engine"]) > 1 {
-		fail(w, r, http.StatusBadRequest, "engine", "console.err.repeated", "param", "engine")
-		return Engine{}, false
-	}
 	var names []string
 	for _, e := range s.cfg.engines {
-		if e.Name == name {
+		if e.Name == name && len(q["engine"]) == 1 {
 			return e, true
 		}
 		names = append(names, e.Name)
 	}
-	if len(names) == 0 {
+	switch {
+	case len(q["engine"]) > 1:
+		fail(w, r, http.StatusBadRequest, "engine", "console.err.repeated", "param", "engine")
+	case len(names) == 0:
 		fail(w, r, http.StatusServiceUnavailable, "", "console.err.noAPI")
-		return Engine{}, false
-	}
-	if name == "" {
+	case name == "":
 		fail(w, r, http.StatusBadRequest, "engine", "console.err.engineRequired", "engines", strings.Join(names, ", "))
-		return Engine{}, false
+	default:
+		fail(w, r, http.StatusBadRequest, "engine", "console.err.engineUnknown", "engine", name, "engines", strings.Join(names, ", "))
 	}
-	fail(w, r, http.StatusBadRequest, "engine", "console.err.engineUnknown", "engine", name, "engines", strings.Join(names, ", "))
 	return Engine{}, false
 }
 
-// forward calls the engine's producer API at path with r's method and
-// query, less engine, and copies its answer, which already follows the
-// error conventions.
+// forward calls the engine's API at path with r's method and query, less
+// engine, and copies its answer.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 	q, ok := httpjson.Query(w, r)
 	if !ok {
@@ -57,24 +52,21 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, path string) {
 		return
 	}
 	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		w.Header().Set("Content-Type", ct)
-	}
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		w.Header().Set("Retry-After", ra)
+	for _, h := range []string{"Content-Type", "Retry-After"} {
+		if v := resp.Header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, io.LimitReader(resp.Body, httpjson.MaxAnswer))
 }
 
-// SendCreate forwards a send to the engine's producer API. It takes the
-// API's parameters (mode, sendMode, eventId, key, partition, topic) plus
-// engine, and answers what the API answers.
+// SendCreate forwards a send (the API's parameters plus engine) to the
+// engine's producer API.
 func (s *Server) SendCreate(w http.ResponseWriter, r *http.Request) { s.forward(w, r, "/api/v1/send") }
 
-// StatusShow forwards an async send's status request (engine, requestId)
-// to the engine's producer API.
+// StatusShow forwards a status request (engine, requestId) to its API.
 func (s *Server) StatusShow(w http.ResponseWriter, r *http.Request) {
 	s.forward(w, r, "/api/v1/status")
 }

@@ -1,16 +1,15 @@
 // Package i18n holds every message a trainee reads, in French and English:
-// the CLI's output and errors, the checkpoints and their evidence, and the
-// web console's words. The catalogue is one embedded JSON file,
+// the CLI's, the checkpoints' and the web console's. The catalogue is
 // messages.json, keyed by message id:
 //
 //	"topic.deleted": {"fr": "Topic {topic} supprimé.", "en": "Deleted topic {topic}."}
 //
-// Placeholders are named, {name}, filled from name/value pairs; the
-// console's i18n.js fills the same placeholders from the same file, served
-// by the console at /i18n.json.
+// Placeholders, {name}, are filled from name/value pairs, here and by the
+// console's i18n.js, which reads the same file at /i18n.json.
 package i18n
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -31,7 +30,6 @@ import (
 // Lang is a language of the catalogue.
 type Lang string
 
-// The catalogue's languages.
 const (
 	FR Lang = "fr"
 	EN Lang = "en"
@@ -43,7 +41,6 @@ var Langs = []Lang{FR, EN}
 //go:embed messages.json
 var raw []byte
 
-// catalogue maps a message id to its text by language.
 var catalogue map[string]map[Lang]string
 
 func init() {
@@ -64,9 +61,8 @@ func Parse(s string) (Lang, error) {
 	return "", fmt.Errorf("%w %q", ErrLang, s)
 }
 
-// FromEnv picks the language of a locale: the first of LC_ALL, LC_MESSAGES
-// and LANG that is set decides; French when it starts with "fr", English
-// otherwise (and when none is set). getenv is os.Getenv in the CLI.
+// FromEnv picks the locale's language: the first of LC_ALL, LC_MESSAGES and
+// LANG that is set decides, French if it starts with "fr", else English.
 func FromEnv(getenv func(string) string) Lang {
 	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		if v := getenv(k); v != "" {
@@ -81,8 +77,7 @@ func FromEnv(getenv func(string) string) Lang {
 
 var current atomic.Value // Lang
 
-// Set makes l the process's language, the one T and Error use. The CLI
-// calls it once, from --lang or the locale.
+// Set makes l the process's language, the one T and Error use.
 func Set(l Lang) { current.Store(l) }
 
 // Current is the process's language: the one given to Set, else the
@@ -108,25 +103,14 @@ func Text(l Lang, id string) string { return catalogue[id][l] }
 // pairs filling its {name} placeholders.
 func T(id string, args ...any) string { return Current().T(id, args...) }
 
-// T renders message id in l, as the package's T does. A missing text falls
-// back to English, then to the id; a placeholder without its argument is
-// left as written.
+// T renders message id in l. A missing text falls back to English, then
+// to the id; a placeholder without its argument is left as written.
 func (l Lang) T(id string, args ...any) string { return render(l, id, pairs(args)) }
 
-// placeholder matches {name}.
 var placeholder = regexp.MustCompile(`\{(\w+)\}`)
 
 func render(l Lang, id string, args map[string]string) string {
-	s := catalogue[id][l]
-	if s == "" {
-		s = catalogue[id][EN]
-	}
-	if s == "" {
-		return id
-	}
-	if !strings.Contains(s, "{") {
-		return s
-	}
+	s := cmp.Or(catalogue[id][l], catalogue[id][EN], id) // ids hold no {placeholder}
 	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 		if v, ok := args[m[1:len(m)-1]]; ok {
 			return v
@@ -135,9 +119,8 @@ func render(l Lang, id string, args map[string]string) string {
 	})
 }
 
-// pairs turns name/value pairs into strings, rendered when the message is
-// made: an error or a Stringer (a Msg too, in the process's language) by
-// its text, a time.Duration rounded to the millisecond.
+// pairs turns name/value pairs into strings (str), rendered when the
+// message is made.
 func pairs(args []any) map[string]string {
 	if len(args) == 0 {
 		return nil
@@ -150,24 +133,17 @@ func pairs(args []any) map[string]string {
 	return m
 }
 
-// str is v's text, made safe for a terminal (term.Text): arguments carry
-// names and errors that clients and the network chose.
+// str is v's text (fmt.Sprint: an error's, a Stringer's), a time.Duration
+// rounded to the millisecond, made safe for a terminal (term.Text):
+// clients and the network chose it.
 func str(v any) string {
-	switch v := v.(type) {
-	case string:
-		return term.Text(v)
-	case time.Duration:
-		return v.Round(time.Millisecond).String()
-	case fmt.Stringer:
-		return term.Text(v.String())
-	case error:
-		return term.Text(v.Error())
+	if d, ok := v.(time.Duration); ok {
+		return d.Round(time.Millisecond).String()
 	}
 	return term.Text(fmt.Sprint(v))
 }
 
-// Msg is a message to render later, in the reader's language: an id and
-// its arguments. It is what the progress record stores as evidence.
+// Msg is a message to render later, in the reader's language.
 type Msg struct {
 	ID   string            `json:"id"`
 	Args map[string]string `json:"args,omitempty"`
@@ -182,9 +158,8 @@ func (m Msg) In(l Lang) string { return render(l, m.ID, m.Args) }
 // String renders m in the process's language.
 func (m Msg) String() string { return m.In(Current()) }
 
-// Error is an error whose text is a catalogue message, rendered in the
-// process's language when it is printed. Err, when set, is wrapped: its
-// text fills the {err} placeholder.
+// Error is an error whose text is a catalogue message in the process's
+// language. Err, when set, is wrapped.
 type Error struct {
 	Msg
 	Err error
@@ -206,24 +181,17 @@ func Errorf(id string, args ...any) error {
 func (e *Error) Error() string { return e.Msg.String() }
 func (e *Error) Unwrap() error { return e.Err }
 
-// Reason is the innermost error err wraps, the network's own reason under
-// the layers above it, in the process's language when it is a refused
-// connection or a timeout.
+// Reason is the text of the innermost error err wraps, in the process's
+// language for a refused connection or a timeout.
 func Reason(err error) string {
 	for {
-		var next error
-		switch u := err.(type) {
-		case interface{ Unwrap() []error }:
-			if es := u.Unwrap(); len(es) > 0 {
-				next = es[len(es)-1]
-			}
-		case interface{ Unwrap() error }:
-			next = u.Unwrap()
-		}
-		if next == nil {
+		if u, ok := err.(interface{ Unwrap() []error }); ok && len(u.Unwrap()) > 0 {
+			err = u.Unwrap()[len(u.Unwrap())-1]
+		} else if next := errors.Unwrap(err); next != nil {
+			err = next
+		} else {
 			break
 		}
-		err = next
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):

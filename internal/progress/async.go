@@ -16,7 +16,7 @@ func (asyncStatus) observe(r *Recorder, a answer) {
 	case a.Kind == api.Sent && a.Code == 202 && a.SendMode == prodlab.Async:
 		r.accepted.put(k, true)
 	case a.Kind == api.Polled && a.Code == 200 && a.State != prodlab.Pending:
-		if _, ok := r.accepted.get(k); ok {
+		if r.accepted.m[k] {
 			r.tick(AsyncStatus, i18n.M("ev.async", "engine", a.Engine, "eventId", a.EventID, "state", a.State))
 		}
 	}

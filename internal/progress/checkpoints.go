@@ -6,7 +6,6 @@ package progress
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -34,22 +33,17 @@ const GuideURL = "https://github.com/prodlab/prodlab/blob/main/docs/lab/module-0
 
 // Checkpoint is one row of the seed's recap table.
 type Checkpoint struct {
-	ID ID `json:"id"`
-	// Title is the seed's wording, by language (fr, en).
-	Title map[string]string `json:"title"`
-	// Evidence says what ticks it, by language.
-	Evidence map[string]string `json:"evidence"`
-	// Next is the guide's command to try while it is unticked, by language.
-	Next map[string]string `json:"next"`
-	// Anchor is its section of the guide (GuideURL + "#" + Anchor).
-	Anchor string `json:"anchor"`
+	ID       ID                `json:"id"`
+	Title    map[string]string `json:"title"`    // the seed's wording, by language (fr, en)
+	Evidence map[string]string `json:"evidence"` // what ticks it, by language
+	Next     map[string]string `json:"next"`     // the guide's command to try while unticked
+	Anchor   string            `json:"anchor"`   // its section of the guide (GuideURL#Anchor)
 
 	rule rule
 }
 
-// Checkpoints is the closed set of checkpoints, in the seed's order. Their
-// words are the catalogue's messages cp.<id>.title, .evidence and .next;
-// the rule that ticks each lives in its own file.
+// Checkpoints are the checkpoints in the seed's order, their words the
+// catalogue's cp.<id>.title, .evidence and .next, each rule in its file.
 var Checkpoints = []Checkpoint{
 	checkpoint(Health, "-lab-020---démarrage-du-module", health{}),
 	checkpoint(SyncSend, "-lab-021---envoi-synchrone-baseline", syncSend{}),
@@ -75,19 +69,17 @@ func checkpoint(id ID, anchor string, ru rule) Checkpoint {
 	return Checkpoint{ID: id, Anchor: anchor, Title: words("title"), Evidence: words("evidence"), Next: words("next"), rule: ru}
 }
 
-// rule ticks one checkpoint from an answer of a producer API (see
-// Recorder.API), with r.mu held; it may also be a toxicRule or a verifier.
+// rule ticks a checkpoint from an API's answer, r.mu held; it may also be
+// a toxicRule or a verifier.
 type rule interface {
 	observe(r *Recorder, a answer)
 }
 
-// toxicRule is a rule that reads the removal of a toxic.
 type toxicRule interface {
 	removed(r *Recorder, t *toxic)
 }
 
-// verifier is a rule that reads the brokers on the direct path: Verify
-// calls it without r.mu held.
+// verifier reads the brokers on the direct path, r.mu not held.
 type verifier interface {
 	verify(ctx context.Context, r *Recorder) error
 }
@@ -110,8 +102,7 @@ func (t Tick) Text(l i18n.Lang) string {
 // Row is one checkpoint with its state.
 type Row struct {
 	Checkpoint
-	// Tick is nil while the checkpoint waits for its evidence.
-	Tick *Tick `json:"tick"`
+	Tick *Tick `json:"tick"` // nil while the checkpoint waits for its evidence
 }
 
 // Report is the whole table.
@@ -129,8 +120,4 @@ func (r Report) Done() int {
 		}
 	}
 	return n
-}
-
-func known(id ID) bool {
-	return slices.ContainsFunc(Checkpoints, func(c Checkpoint) bool { return c.ID == id })
 }

@@ -20,7 +20,7 @@ import (
 type compaction struct{}
 
 // compactCandidate is a key whose last three versions landed on one
-// partition of topic, followed until the log keeps only the last.
+// partition, followed until the log keeps only the last.
 type compactCandidate struct {
 	topic, key string
 	partition  int32
@@ -37,8 +37,7 @@ func (compaction) observe(r *Recorder, a answer) {
 		return
 	}
 	k := a.topic + "\x00" + a.Key
-	v, _ := r.keyVersions.get(k)
-	v = append(v, landing{a.landed.Partition, a.landed.Offset, a.EventID})
+	v := append(r.keyVersions.m[k], landing{a.landed.Partition, a.landed.Offset, a.EventID})
 	if len(v) > 3 {
 		v = v[len(v)-3:]
 	}
@@ -49,7 +48,7 @@ func (compaction) observe(r *Recorder, a answer) {
 }
 
 // verify checks the followed keys, forgetting those older than
-// CompactionAge unread.
+// compactAge.
 func (compaction) verify(ctx context.Context, r *Recorder) error {
 	r.mu.Lock()
 	var cands []compactCandidate
@@ -68,7 +67,7 @@ func (compaction) verify(ctx context.Context, r *Recorder) error {
 		}
 		r.mu.Lock()
 		k := c.topic + "\x00" + c.key
-		if cur, ok := r.compactions.get(k); ok && slices.Equal(cur.versions, c.versions) {
+		if cur, ok := r.compactions.m[k]; ok && slices.Equal(cur.versions, c.versions) {
 			if drop || how.ID != "" {
 				r.compactions.del(k)
 			} else {
@@ -84,10 +83,9 @@ func (compaction) verify(ctx context.Context, r *Recorder) error {
 }
 
 // compacted reports how c's topic kept only its last version, no Msg
-// while it has not yet; drop: c can never tick (not a compacted topic, the
-// versions gone, a newer version). It reads incrementally: the cleaner
-// only removes records, so after the first read it rereads from the oldest
-// earlier copy still there, and the tail past what it read.
+// while it has not; drop: c can never tick. The cleaner only removes
+// records, so after the first read it rereads from the oldest earlier
+// copy still there, and the tail past what it read.
 func (c *compactCandidate) compacted(ctx context.Context, r *Recorder) (how i18n.Msg, drop bool, err error) {
 	rcs, err := r.adm.DescribeTopicConfigs(ctx, c.topic)
 	if err != nil {

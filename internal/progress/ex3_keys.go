@@ -13,7 +13,9 @@ func (exKeys) observe(r *Recorder, a answer) {
 	if a.landed == nil || a.Partition != prodlab.AnyPartition || a.Key == a.EventID {
 		return
 	}
-	if ps := reach(r.chosenKeys, a.topic, a.landed.Partition); len(ps) >= 3 {
+	ps := inner(r.chosenKeys, a.topic)
+	ps[a.landed.Partition] = true
+	if len(ps) >= 3 {
 		r.tick(ExKeys, i18n.M("ev.exKeys", "partitions", list(ps), "topic", a.topic))
 	}
 }

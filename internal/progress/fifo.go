@@ -17,11 +17,6 @@ type fifo[V any] struct {
 
 func newFIFO[V any](max int) *fifo[V] { return &fifo[V]{m: map[string]V{}, max: max} }
 
-func (f *fifo[V]) get(k string) (V, bool) {
-	v, ok := f.m[k]
-	return v, ok
-}
-
 func (f *fifo[V]) put(k string, v V) {
 	if _, ok := f.m[k]; !ok {
 		f.order = append(f.order, k)
@@ -40,15 +35,14 @@ func (f *fifo[V]) del(k string) {
 	}
 }
 
-// reach adds partition p to topic's set in f and returns the set.
-func reach(f *fifo[map[int32]bool], topic string, p int32) map[int32]bool {
-	ps, _ := f.get(topic)
-	if ps == nil {
-		ps = map[int32]bool{}
+// inner returns the map at k in f, added empty if missing.
+func inner[K comparable, V any](f *fifo[map[K]V], k string) map[K]V {
+	m, ok := f.m[k]
+	if !ok {
+		m = map[K]V{}
+		f.put(k, m)
 	}
-	ps[p] = true
-	f.put(topic, ps)
-	return ps
+	return m
 }
 
 // list is the sorted partitions of ps, as text: "0, 1, 2".

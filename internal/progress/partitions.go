@@ -19,16 +19,11 @@ func (partitions) observe(r *Recorder, a answer) {
 		return
 	case a.Partition != prodlab.AnyPartition:
 		if a.Partition == d.Partition {
-			reach(r.explicit, a.topic, d.Partition)
+			inner(r.explicit, a.topic)[d.Partition] = true
 		}
 	default:
-		k := a.topic + "\x00" + a.Key
-		engines, _ := r.keyEngines.get(k)
-		if engines == nil {
-			engines = map[string]int32{}
-		}
+		engines := inner(r.keyEngines, a.topic+"\x00"+a.Key)
 		engines[a.Engine] = d.Partition
-		r.keyEngines.put(k, engines)
 		if r.sameKey.ID == "" && a.Key != a.EventID {
 			for e, p := range engines {
 				if e != a.Engine && p == d.Partition {
@@ -37,11 +32,8 @@ func (partitions) observe(r *Recorder, a answer) {
 			}
 		}
 	}
-	if r.sameKey.ID == "" {
-		return
-	}
 	for topic, ps := range r.explicit.m {
-		if len(ps) >= 2 {
+		if len(ps) >= 2 && r.sameKey.ID != "" {
 			m := r.sameKey
 			m.Args = maps.Clone(m.Args)
 			m.Args["partitions"], m.Args["topic"] = list(ps), topic

@@ -31,14 +31,12 @@ const (
 	maxCompact  = 8    // keys awaiting compaction
 )
 
-// proxyKafka is the proxy Lab 02.3 puts its latency on.
-const proxyKafka = "kafka"
-
-// slowShare is the share of a latency toxic's latency a send must take
-// to count as slowed by it; minLatency is the least latency that counts.
+// A send is slowed by a latency toxic of at least minLatency when it
+// takes slowShare of its latency; Lab 02.3 puts its toxic on proxyKafka.
 const (
 	slowShare  = 0.8
 	minLatency = 100 * time.Millisecond
+	proxyKafka = "kafka"
 )
 
 // Opt configures a Recorder.
@@ -51,7 +49,7 @@ type cfg struct {
 	tuned          string
 	direct         *direct.Path
 	every          time.Duration
-	compactAge     time.Duration // how long a key's versions wait to be compacted, then are forgotten until a new one lands
+	compactAge     time.Duration // how long a key's versions are followed for 02.6
 	logger         *slog.Logger
 }
 
@@ -63,22 +61,19 @@ func File(path string) Opt { return func(c *cfg) { c.path = path } }
 // every one of them. Required.
 func Engines(names ...string) Opt { return func(c *cfg) { c.engines = names } }
 
-// RequestTimeout is the producers' request timeout: a send slower than it
-// under a latency toxic longer than it lost its first acknowledgement.
-// Default prodlab.DefaultConfig().RequestTimeout.
+// RequestTimeout is the producers' request timeout, default
+// prodlab.DefaultConfig().RequestTimeout.
 func RequestTimeout(d time.Duration) Opt { return func(c *cfg) { c.requestTimeout = d } }
 
-// Tuned describes the producers' timeouts when they differ from the lab's
-// defaults, such as "request.timeout.ms=3000"; default "" (the lab's
-// defaults), which leaves exercise 1 unticked.
+// Tuned describes the producers' timeouts when not the lab's, such as
+// "request.timeout.ms=3000"; default "", which leaves exercise 1 unticked.
 func Tuned(desc string) Opt { return func(c *cfg) { c.tuned = desc } }
 
-// Direct gives the direct path around Toxiproxy: 02.4's copies and
-// 02.6's compaction are read there. Required, with a bootstrap.
+// Direct is the path 02.4's copies and 02.6's compaction are read on.
+// Required, with a bootstrap.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
-// VerifyEvery is how often pending copy counts and compaction checks run
-// against the brokers, default 1s.
+// VerifyEvery is the pause between background Verify runs, default 1s.
 func VerifyEvery(d time.Duration) Opt { return func(c *cfg) { c.every = d } }
 
 // Logger receives the recorder's logs, default slog.Default().
@@ -115,7 +110,6 @@ type Recorder struct {
 	compactReads atomic.Int64 // records the compaction checks read
 }
 
-// toxic is a toxic as Toxic saw it come and go.
 type toxic struct {
 	proxy, name, typ string
 	latency          time.Duration
@@ -127,15 +121,14 @@ func (t *toxic) covers(at time.Time) bool {
 	return !t.since.After(at) && (t.until.IsZero() || t.until.After(at))
 }
 
-// landing is where a version of a key landed.
 type landing struct {
 	partition int32
 	offset    int64
 	eventID   string
 }
 
-// New returns a recorder holding the ticks saved in its File, and starts
-// the background checks; Close stops them.
+// New returns a recorder holding the ticks saved in its File and starts
+// its Verify loop; Close stops it.
 func New(opts ...Opt) (*Recorder, error) {
 	c := cfg{requestTimeout: prodlab.DefaultConfig().RequestTimeout, every: time.Second, compactAge: 30 * time.Minute, logger: slog.Default()}
 	for _, o := range opts {
@@ -167,8 +160,7 @@ func New(opts ...Opt) (*Recorder, error) {
 	r.adm = kadm.NewClient(cl)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stop = cancel
-	r.wg.Add(1)
-	go r.loop(ctx)
+	r.wg.Go(func() { r.loop(ctx) })
 	return r, nil
 }
 
@@ -197,8 +189,7 @@ func (r *Recorder) Report() Report {
 	return NewReport(maps.Clone(r.ticks))
 }
 
-// Reset forgets every tick and the evidence gathered so far, in memory
-// and in the File.
+// Reset forgets every tick and all evidence, in memory and in the File.
 func (r *Recorder) Reset() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -214,8 +205,7 @@ func (r *Recorder) tick(id ID, m i18n.Msg) {
 	if _, done := r.ticks[id]; done {
 		return
 	}
-	how := m.In(i18n.EN)
-	r.ticks[id] = Tick{At: time.Now().UTC().Truncate(time.Second), How: how, Msg: &m}
+	r.ticks[id] = Tick{At: time.Now().UTC().Truncate(time.Second), How: m.In(i18n.EN), Msg: &m}
 	r.cfg.logger.Info(i18n.T("progress.log.ticked"), "checkpoint", string(id), "how", m.String())
 	if r.cfg.path != "" {
 		if err := save(r.cfg.path, r.ticks); err != nil {
@@ -228,16 +218,16 @@ func (r *Recorder) tick(id ID, m i18n.Msg) {
 type answer struct {
 	api.Event
 	start  time.Time         // when the request came in
-	landed *prodlab.Delivery // the record a sync 200 or an async delivery wrote, on topic
+	landed *prodlab.Delivery // what a sync 200 or an async delivery wrote, on topic
 	topic  string
-	failed bool // a sync send answered 502 or 504, or an async one failed
+	failed bool // a sync 502 or 504, or a failed async delivery
 }
 
 // API observes one answer of a producer API; pass it to api.Observe. An
-// answer to a page of another origin (ev.Foreign) is no evidence, nor is a
-// warm-up send (see warmUp).
+// answer to another origin's page (ev.Foreign) or to a warm-up send (the
+// guide's WARM-…, validate's and experiment's …warm-up…) is no evidence.
 func (r *Recorder) API(ev api.Event) {
-	if ev.Foreign || warmUp(ev.EventID) {
+	if ev.Foreign || strings.Contains(strings.ToLower(ev.EventID), "warm-") {
 		return
 	}
 	a := answer{Event: ev, start: time.Now().Add(-ev.Elapsed)}
@@ -253,12 +243,6 @@ func (r *Recorder) API(ev api.Event) {
 	for _, c := range Checkpoints {
 		c.rule.observe(r, a)
 	}
-}
-
-// warmUp reports whether eventID names a warm-up send (the guide's
-// WARM-…, validate's and experiment's …warm-up…): no step's evidence.
-func warmUp(eventID string) bool {
-	return strings.Contains(strings.ToLower(eventID), "warm-")
 }
 
 // everyEngine reports whether ok holds for every engine; r.mu is held.
@@ -284,17 +268,16 @@ func (r *Recorder) Toxic(c toxiclient.Change) {
 	}
 	t := &toxic{proxy: c.Proxy, name: c.Toxic, typ: c.Type, since: now,
 		latency: time.Duration(c.Attributes["latency"]) * time.Millisecond}
-	if old, ok := r.toxicsOn.get(k); ok {
+	if old, ok := r.toxicsOn.m[k]; ok {
 		t.slowed = old.slowed // an update keeps what the toxic did
 		r.retire(old, now)
 	}
 	r.toxicsOn.put(k, t)
 }
 
-// off ends the toxic k; removed: someone removed it, the lab did not lose
-// its proxies; r.mu is held.
+// off ends the toxic k; removed: not lost with the proxies; r.mu is held.
 func (r *Recorder) off(k string, now time.Time, removed bool) {
-	t, ok := r.toxicsOn.get(k)
+	t, ok := r.toxicsOn.m[k]
 	if !ok {
 		return
 	}
@@ -319,7 +302,7 @@ func (r *Recorder) retire(t *toxic, now time.Time) {
 	}
 }
 
-// toxicAt returns a toxic of type typ (on proxy, unless empty) on at at
+// toxicAt returns a toxic of type typ (on proxy, unless "") on at at
 // that satisfies ok; r.mu is held.
 func (r *Recorder) toxicAt(at time.Time, proxy, typ string, ok func(*toxic) bool) *toxic {
 	for _, t := range slices.Concat(slices.Collect(maps.Values(r.toxicsOn.m)), r.toxicsOff) {
@@ -330,8 +313,6 @@ func (r *Recorder) toxicAt(at time.Time, proxy, typ string, ok func(*toxic) bool
 	return nil
 }
 
-// slowedBy reports whether a send that took took was slowed by the
-// latency toxic t.
 func slowedBy(t *toxic, took time.Duration) bool {
 	return t.latency >= minLatency && float64(took) >= slowShare*float64(t.latency)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -15,11 +16,10 @@ import (
 // FileName is the progress file under the lab's data dir.
 const FileName = "progress.json"
 
-// fileVersion is the format of the progress file.
-const fileVersion = 1
-
-// maxFile bounds the progress file read: ten ticks fit in a few KB.
-const maxFile = 1 << 20
+const (
+	fileVersion = 1       // the file's format
+	maxFile     = 1 << 20 // the largest file read: ten ticks fit in a few KB
+)
 
 // ErrFile wraps every error about a progress file that cannot be read.
 var ErrFile = errors.New("progress file")
@@ -56,7 +56,7 @@ func Load(path string) (map[ID]Tick, error) {
 	}
 	ticks := map[ID]Tick{}
 	for id, t := range f.Ticks {
-		if !known(id) {
+		if !slices.ContainsFunc(Checkpoints, func(c Checkpoint) bool { return c.ID == id }) {
 			return nil, &i18n.Error{Msg: i18n.M("progress.file.checkpoint", "file", path, "id", strconv.Quote(string(id))), Err: ErrFile}
 		}
 		ticks[id] = t
@@ -64,8 +64,8 @@ func Load(path string) (map[ID]Tick, error) {
 	return ticks, nil
 }
 
-// save writes ticks to path atomically: a temporary file in the same
-// directory, synced, then renamed over it.
+// save writes ticks to path atomically: a temporary file, synced, renamed
+// over it.
 func save(path string, ticks map[ID]Tick) error {
 	raw, err := json.MarshalIndent(file{Version: fileVersion, Ticks: ticks}, "", "  ")
 	if err != nil {

@@ -16,13 +16,10 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
-// scan is how many offsets around an acknowledged record a copy count
-// reads: a retried batch lands next to its first copy.
-const scan = 1000
-
-// lostAckAge is how long a copy count waits for its record to become
-// readable (a high watermark behind an acks=1 answer).
-const lostAckAge = time.Minute
+const (
+	scan       = 1000        // offsets read each side of an acked record: retries land near it
+	lostAckAge = time.Minute // how long a copy count waits for its record to be readable
+)
 
 // validate ticks 02.4 once the lab counted, for every engine, a plain
 // send whose lost acknowledgement left copies and an idempotent one that
@@ -40,9 +37,9 @@ type lostAck struct {
 	seen      time.Time
 }
 
-// observe queues a sync send for a copy count when it started under a
-// latency toxic longer than the request timeout and took longer than
-// that timeout: its first acknowledgement was lost.
+// observe queues for a copy count a sync send that started under a
+// latency toxic longer than the request timeout and took longer: its
+// first acknowledgement was lost.
 func (validate) observe(r *Recorder, a answer) {
 	rt := r.cfg.requestTimeout
 	if a.Kind != api.Sent || a.landed == nil || a.SendMode != prodlab.Sync || a.Elapsed <= rt {
@@ -107,10 +104,9 @@ func (s lostAck) count(ctx context.Context, r *Recorder) (held string, done bool
 	if end <= s.offset {
 		return "", false, nil
 	}
-	// The copy rule (prodlab.CopyRule): a plain send held when its lost
-	// acknowledgement made retries, SameSend, so that a trainee's manual
-	// resend of the eventId is no duplicate; an idempotent one when the log
-	// holds no other record of the eventId at all, EveryCopy.
+	// A plain send held when its lost ack made retries (SameSend: a manual
+	// resend is no duplicate), an idempotent one when no other record holds
+	// its eventId (EveryCopy).
 	var sends []prodlab.Send
 	acked := -1
 	err = r.read(ctx, s.topic, s.partition, max(0, s.offset-scan), min(end, s.offset+scan+1), func(rec *kgo.Record) error {

@@ -6,25 +6,18 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// loop runs the pending checks every VerifyEvery until ctx ends.
+// loop runs Verify, pausing VerifyEvery after each, until ctx ends.
 func (r *Recorder) loop(ctx context.Context) {
-	defer r.wg.Done()
-	tick := time.NewTicker(r.cfg.every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	for wait.For(ctx, r.cfg.every) == nil {
 		r.Verify(ctx)
 	}
 }
 
-// Verify runs the pending checks (02.4's copy counts, 02.6's compaction)
-// now, as the background loop does every VerifyEvery.
+// Verify runs the pending checks now: 02.4's copy counts, 02.6's compaction.
 func (r *Recorder) Verify(ctx context.Context) {
 	r.verifying.Lock() // one at a time: callers wait, then see its result
 	defer r.verifying.Unlock()
@@ -51,8 +44,8 @@ func (r *Recorder) logErr(err error) {
 // errEnough stops a read that reached what it looks for.
 var errEnough = errors.New("enough")
 
-// read calls fn on the records of topic's partition p in [from, to), in
-// order, on the direct path; fn ends the read early with errEnough.
+// read calls fn on the records of topic's partition p in [from, to); fn
+// ends it early with errEnough.
 func (r *Recorder) read(ctx context.Context, topic string, p int32, from, to int64, fn func(*kgo.Record) error) error {
 	err := r.cfg.direct.Range(ctx, topic, map[int32]int64{p: from}, map[int32]int64{p: to}, fn)
 	if errors.Is(err, errEnough) {
