@@ -226,14 +226,9 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	up := net.JoinHostPort(host, strconv.Itoa(int(port)))
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	b, err := r.proxy(ctx, up, func(b *broker) error {
-		b.info.NodeID = nodeID
-		r.reserve(b, toxiclient.DialerPrefix+strconv.Itoa(int(nodeID)))
+	b, err := r.proxy(ctx, up, func() (int32, string, string, error) {
 		listen, err := r.Listen(up)
-		if err != nil {
-			return err
-		}
-		return r.addProxy(b, listen)
+		return nodeID, toxiclient.DialerPrefix + strconv.Itoa(int(nodeID)), listen, err
 	})
 	switch {
 	case err != nil:
@@ -258,13 +253,17 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil || host == "" || port == "" {
 		return nil, fmt.Errorf("kproxy: %q is not host:port", addr)
 	}
-	b, err := r.proxy(ctx, addr, func(b *broker) error {
-		base := toxiclient.DialerPrefix + sanitize(host) + "-" + port
-		if id, ok := r.nodeID(addr); ok {
-			b.info.NodeID, base = id, toxiclient.DialerPrefix+strconv.Itoa(int(id))
+	b, err := r.proxy(ctx, addr, func() (int32, string, string, error) {
+		if r.cfg.nodeIDs != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if ids, err := r.cfg.nodeIDs(ctx); err == nil {
+				if id, ok := ids[addr]; ok {
+					return id, toxiclient.DialerPrefix + strconv.Itoa(int(id)), addr, nil
+				}
+			}
 		}
-		r.reserve(b, base)
-		return r.addProxy(b, addr)
+		return -1, toxiclient.DialerPrefix + sanitize(host) + "-" + port, addr, nil
 	})
 	if err != nil {
 		return nil, err
@@ -274,18 +273,6 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr)
-}
-
-// nodeID looks addr up through NodeIDs.
-func (r *Relay) nodeID(addr string) (int32, bool) {
-	if r.cfg.nodeIDs == nil {
-		return 0, false
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	ids, err := r.cfg.nodeIDs(ctx)
-	id, ok := ids[addr]
-	return id, ok && err == nil
 }
 
 // sanitize replaces with '-' every character a URL path would escape.
@@ -298,49 +285,31 @@ func sanitize(s string) string {
 	}, s)
 }
 
-// broker returns the broker advertising up, on first sight starting its
-// proxy's creation by create; nil for a proxy's address. A failed
-// creation is forgotten, for a later answer or dial to try again.
-func (r *Relay) broker(up string, create func(*broker) error) (*broker, error) {
+// proxy returns the broker advertising up once its proxy is ready, or
+// ctx ends; nil for a proxy's address. On first sight it creates the proxy
+// in the background (others may wait for it): spec gives its node id, base
+// name (-2, -3... added if taken) and upstream. A failed creation is
+// forgotten, for a later answer or dial to try again.
+func (r *Relay) proxy(ctx context.Context, up string, spec func() (int32, string, string, error)) (*broker, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.proxied[up] {
+	b, ok := r.brokers[up]
+	switch {
+	case r.proxied[up]:
+		r.mu.Unlock()
 		return nil, nil
-	}
-	if b, ok := r.brokers[up]; ok {
-		return b, nil
-	}
-	if r.closed {
+	case ok:
+	case r.closed:
+		r.mu.Unlock()
 		return nil, ErrClosed
-	}
-	if len(r.brokers) >= r.cfg.max {
+	case len(r.brokers) >= r.cfg.max:
+		r.mu.Unlock()
 		return nil, fmt.Errorf("%w: %d already; %s gets none (kproxy.MaxBrokers)", ErrTooManyBrokers, r.cfg.max, up)
+	default:
+		b = &broker{done: make(chan struct{}), info: Broker{NodeID: -1, Upstream: up}}
+		r.brokers[up] = b
+		go r.create(b, spec)
 	}
-	b := &broker{done: make(chan struct{}), info: Broker{NodeID: -1, Upstream: up}}
-	r.brokers[up] = b
-	// Not bound to the first asker: others may wait for it.
-	go func() {
-		defer close(b.done)
-		if err := create(b); err != nil {
-			b.err = fmt.Errorf("kproxy: proxy of %s: %w", up, err)
-			r.mu.Lock()
-			delete(r.brokers, up)
-			delete(r.names, b.info.Name)
-			r.mu.Unlock()
-			r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", up, "err", err)
-			return
-		}
-		r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Listen, "upstream", up)
-	}()
-	return b, nil
-}
-
-// proxy is broker that waits, until ctx ends, for the proxy to be ready.
-func (r *Relay) proxy(ctx context.Context, up string, create func(*broker) error) (*broker, error) {
-	b, err := r.broker(up, create)
-	if err != nil || b == nil {
-		return nil, err
-	}
+	r.mu.Unlock()
 	select {
 	case <-b.done:
 		return b, b.err
@@ -349,15 +318,31 @@ func (r *Relay) proxy(ctx context.Context, up string, create func(*broker) error
 	}
 }
 
-// reserve names b after base, plus -2, -3... if taken.
-func (r *Relay) reserve(b *broker, base string) {
+// create names b and creates its Toxiproxy proxy.
+func (r *Relay) create(b *broker, spec func() (int32, string, string, error)) {
+	defer close(b.done)
+	id, base, upstream, err := spec()
+	b.info.NodeID = id
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	name := base
 	for i := 2; r.names[name]; i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
 	r.names[name], b.info.Name = true, name
+	r.mu.Unlock()
+	if err == nil {
+		err = r.addProxy(b, upstream)
+	}
+	if err != nil {
+		b.err = fmt.Errorf("kproxy: proxy of %s: %w", b.info.Upstream, err)
+		r.mu.Lock()
+		delete(r.brokers, b.info.Upstream)
+		delete(r.names, b.info.Name)
+		r.mu.Unlock()
+		r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", b.info.Upstream, "err", err)
+		return
+	}
+	r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Listen, "upstream", b.info.Upstream)
 }
 
 // addProxy creates b's Toxiproxy proxy to upstream.

@@ -45,18 +45,12 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, field, msg)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if err := s.lock(ctx); err != nil {
-			s.unavailable(w, err)
-			return
-		}
-		defer s.unlock()
-	}
-	ch, err := s.current(ctx)
+	ch, release, err := s.acquire(ctx, r.Method != http.MethodGet && r.Method != http.MethodHead)
 	if err != nil {
 		s.unavailable(w, err)
 		return
 	}
+	defer release()
 	req, err := http.NewRequestWithContext(ctx, r.Method, ch.api, bytes.NewReader(body))
 	if err != nil {
 		s.cfg.logger.Error("toxiproxy front: building the child's request", "err", err)
@@ -97,7 +91,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 	s.copyObserved(w, r, resp)
 }
 
-// unavailable answers 503 for an error of lock or current.
+// unavailable answers 503 for an error of acquire.
 func (s *Server) unavailable(w http.ResponseWriter, err error) {
 	msg := "toxiproxy is restarting: try again in a moment"
 	switch {

@@ -86,7 +86,6 @@ type child struct {
 	cmd    *exec.Cmd
 	api    string             // base URL of its REST API
 	tc     *toxiclient.Client // its client, with the token
-	stdin  io.WriteCloser
 	exited chan struct{}
 	err    error // set before exited closes
 }
@@ -143,7 +142,7 @@ func (s *Server) spawn() (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("toxiproxy: start %s: %w", exe, err)
 	}
-	ch := &child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	ch := &child{cmd: cmd, exited: make(chan struct{})}
 	// The token goes through the pipe, which no other process can read.
 	go func() { _, _ = io.WriteString(stdin, s.token+"\n") }()
 	line := make(chan string, 1)
@@ -219,23 +218,41 @@ func (s *Server) setChild(ch *child) {
 	close(s.up)
 }
 
-// current waits for a running child until ctx ends.
-func (s *Server) current(ctx context.Context) (*child, error) {
+// acquire waits, until ctx ends, for the change lock if change is true
+// (one toxic change at a time), then for a running child; release gives
+// the lock back.
+func (s *Server) acquire(ctx context.Context, change bool) (_ *child, release func(), err error) {
+	unlock := func() {}
+	if change {
+		select {
+		case s.change <- struct{}{}:
+			unlock = func() { <-s.change }
+		case <-s.done:
+			return nil, nil, ErrClosed
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("%w: %w", errBusy, ctx.Err())
+		}
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
 	for {
 		s.mu.Lock()
 		ch, up, closed := s.cur, s.up, s.closed
 		s.mu.Unlock()
 		if closed {
-			return nil, ErrClosed
+			return nil, nil, ErrClosed
 		}
 		if ch != nil {
-			return ch, nil
+			return ch, unlock, nil
 		}
 		select {
 		case <-up:
 		case <-s.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("toxiproxy is restarting: %w", ctx.Err())
+			return nil, nil, fmt.Errorf("toxiproxy is restarting: %w", ctx.Err())
 		}
 	}
 }
@@ -320,14 +337,11 @@ func (s *Server) watch() {
 func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := s.lock(ctx); err != nil {
-		return "", err
-	}
-	defer s.unlock()
-	ch, err := s.current(ctx)
+	ch, release, err := s.acquire(ctx, true)
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	addr, err := s.createProxy(ch, proxySpec{name, listen, upstream})
 	if err != nil {
 		return "", err
@@ -356,30 +370,14 @@ func (s *Server) Restarts() int {
 	return s.restarts
 }
 
-func (s *Server) lock(ctx context.Context) error {
-	select {
-	case s.change <- struct{}{}:
-		return nil
-	case <-s.done:
-		return ErrClosed
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", errBusy, ctx.Err())
-	}
-}
-
-func (s *Server) unlock() { <-s.change }
-
 // Reset removes every toxic and enables every proxy; if Toxiproxy does
 // not answer before ctx ends, it kills the child, whose successor has none.
 func (s *Server) Reset(ctx context.Context) error {
-	if err := s.lock(ctx); err != nil {
-		return err
-	}
-	defer s.unlock()
-	ch, err := s.current(ctx)
+	ch, release, err := s.acquire(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer release()
 	if err := ch.tc.Reset(ctx); err != nil {
 		s.cfg.logger.Error("toxiproxy reset failed: killing it", "err", err)
 		_ = ch.cmd.Process.Kill()
@@ -408,6 +406,5 @@ func (s *Server) Close() {
 	}
 	// Kill: the child holds nothing to save, and may be wedged.
 	_ = ch.cmd.Process.Kill()
-	_ = ch.stdin.Close()
 	<-ch.exited
 }
