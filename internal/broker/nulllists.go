@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -49,8 +50,11 @@ func controlNullLists(kc *kfake.Cluster, direct func(node int32) []string) {
 	for key, patch := range nullListPatches {
 		kc.ControlKey(int16(key), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			kc.KeepControl()
-			tags := unknownTags(kreq)
-			if !kreq.IsFlexible() || tags == nil || forwarded(tags) {
+			// Each key's request has UnknownTags, written at a flexible version.
+			tags := reflect.ValueOf(kreq).Elem().FieldByName("UnknownTags").Addr().Interface().(*kmsg.Tags)
+			forwarded := false
+			tags.Each(func(tag uint32, _ []byte) { forwarded = forwarded || tag == forwardTag })
+			if !kreq.IsFlexible() || forwarded {
 				return nil, nil, false
 			}
 			tags.Set(forwardTag, nil)
@@ -62,20 +66,4 @@ func controlNullLists(kc *kfake.Cluster, direct func(node int32) []string) {
 			return resp, nil, true
 		})
 	}
-}
-
-func unknownTags(r kmsg.Request) *kmsg.Tags {
-	switch r := r.(type) {
-	case *kmsg.CreateTopicsRequest:
-		return &r.UnknownTags
-	case *kmsg.DescribeTopicPartitionsRequest:
-		return &r.UnknownTags
-	}
-	return nil
-}
-
-func forwarded(t *kmsg.Tags) bool {
-	found := false
-	t.Each(func(tag uint32, _ []byte) { found = found || tag == forwardTag })
-	return found
 }

@@ -16,16 +16,16 @@ import (
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// maxInFlight bounds the requests a connection has sent and not yet had
-// answered; a client past it waits (Kafka clients keep about 5).
-const maxInFlight = 1024
-
-// keepBuf is the biggest read buffer a connection keeps between frames.
-const keepBuf = 1 << 20
+const (
+	// maxInFlight bounds a connection's requests awaiting their answer; a
+	// client past it waits (Kafka clients keep about 5).
+	maxInFlight = 1024
+	// keepBuf is the biggest read buffer a connection keeps between frames.
+	keepBuf = 1 << 20
+)
 
 // readFrame reads the next frame, up to kafkaframe.DefaultMax, from in into
-// *buf, which keeps its array for the next read up to keepBuf; under min
-// bytes after its length is ErrProtocol.
+// *buf, kept up to keepBuf; under min bytes after its length is ErrProtocol.
 func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
 	f, err := kafkaframe.Read(in, *buf, kafkaframe.DefaultMax)
 	if err != nil {
@@ -102,7 +102,8 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 		key := int16(binary.BigEndian.Uint16(f[4:]))
 		ver := int16(binary.BigEndian.Uint16(f[6:]))
 		corr := int32(binary.BigEndian.Uint32(f[8:]))
-		if key == saslHandshakeKey && ver == 0 {
+		// SaslHandshake v0 is followed by raw SASL frames.
+		if key == int16(kmsg.SASLHandshake) && ver == 0 {
 			return fmt.Errorf("%w: SaslHandshake v0 is not relayed: use a client with SaslAuthenticate (Kafka 1.0+)", ErrProtocol)
 		}
 		if answered(key, ver, f[4:]) {
@@ -115,8 +116,7 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 }
 
 // answered reports whether the request frame (without its size) gets an
-// answer: all but Produce with acks=0 (one too short to say counts as
-// answered).
+// answer: all but Produce with acks=0 (a frame too short to say does).
 func answered(key, ver int16, f []byte) bool {
 	if key != 0 {
 		return true
@@ -130,11 +130,9 @@ func answered(key, ver int16, f []byte) bool {
 func produceAcks(ver int16, f []byte) (int16, bool) {
 	b := kbin.Reader{Src: f[8:]}
 	b.UnsafeNullableString() // client id
-	if ver >= 9 {
-		kmsg.SkipTags(&b) // the header's
-	}
 	switch {
 	case ver >= 9:
+		kmsg.SkipTags(&b)               // the header's
 		b.UnsafeCompactNullableString() // transactional id
 	case ver >= 3:
 		b.UnsafeNullableString()
@@ -157,27 +155,26 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 		corr := int32(binary.BigEndian.Uint32(f[4:]))
 		// A request is pending before it leaves: none pending, no request.
 		var req inflight
+		ok := false
 		select {
-		case r, ok := <-pending:
-			if !ok {
-				return fmt.Errorf("%w: an answer (correlation id %d) after the client stopped sending", ErrProtocol, corr)
-			}
-			req = r
+		case req, ok = <-pending:
 		default:
 			return fmt.Errorf("%w: an answer (correlation id %d) to no request", ErrProtocol, corr)
 		}
-		if req.corr != corr {
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: an answer (correlation id %d) after the client stopped sending", ErrProtocol, corr)
+		case req.corr != corr:
 			return fmt.Errorf("%w: answer to correlation id %d, expected %d", ErrProtocol, corr, req.corr)
 		}
-		out := f
 		body, err := rewrite(req.key, req.ver, f[4:], r.addr)
 		if err != nil {
 			return err
 		}
 		if len(body) != len(f)-4 || &body[0] != &f[4] {
-			out = kafkaframe.Sized(body)
+			f = kafkaframe.Sized(body)
 		}
-		if _, err := c.Write(out); err != nil {
+		if _, err := c.Write(f); err != nil {
 			return err
 		}
 	}

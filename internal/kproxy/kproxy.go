@@ -1,15 +1,12 @@
 // Package kproxy relays the Kafka protocol between Toxiproxy and the
-// brokers of a cluster that advertises its own addresses, and rewrites
-// every answer that names a broker to name that broker's Toxiproxy proxy,
-// so that every client bootstrapped at the lab's proxy reaches every
-// broker through Toxiproxy:
+// brokers of a cluster that advertises its own addresses, rewriting every
+// answer that names a broker to name that broker's Toxiproxy proxy:
 //
 //	client -> Toxiproxy "kafka" -> relay listener -> bootstrap broker
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
-// Only the answers that can name a broker and ApiVersions are parsed (kmsg);
-// every other byte passes through untouched. DialContext gives a franz-go
-// client the same proxies from the client side, with no relay.
+// Only the answers that can name a broker and ApiVersions are parsed (kmsg).
+// DialContext gives a franz-go client the same proxies, with no relay.
 package kproxy
 
 import (
@@ -28,20 +25,18 @@ import (
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// Proxies creates Toxiproxy proxies, as *toxi.Server does: AddProxy starts
-// proxy name from listen (port 0: any) to upstream and returns the address
-// it listens on.
+// Proxies creates Toxiproxy proxies as *toxi.Server.AddProxy does.
 type Proxies interface {
 	AddProxy(name, listen, upstream string) (string, error)
 }
 
-// ErrTooManyBrokers means a broker came past MaxBrokers: its answer's
-// connection is closed, or its dial refused, rather than the broker
-// reached around Toxiproxy.
-var ErrTooManyBrokers = errors.New("kproxy: too many brokers")
-
-// ErrClosed is returned by Listen after Close.
-var ErrClosed = errors.New("kproxy: closed")
+var (
+	// ErrTooManyBrokers means a broker came past MaxBrokers: its answer's
+	// connection is closed, or its dial refused, not let around Toxiproxy.
+	ErrTooManyBrokers = errors.New("kproxy: too many brokers")
+	// ErrClosed is returned by Listen after Close.
+	ErrClosed = errors.New("kproxy: closed")
+)
 
 // DialFunc dials a broker; see Dial.
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -66,15 +61,13 @@ const timeout = 30 * time.Second
 // 127.0.0.1. The relay's own listeners always bind 127.0.0.1.
 func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
-// Dial dials the brokers (with TLS for an SSL cluster), default a
-// net.Dialer.
+// Dial dials the brokers (with TLS for an SSL cluster), default a net.Dialer.
 func Dial(fn DialFunc) Opt { return func(c *cfg) { c.dial = fn } }
 
 // Logger receives the relay's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
-// ClientTLS makes the relay serve TLS to clients with t (see LabCA),
-// default none.
+// ClientTLS makes the relay serve TLS to clients with t (LabCA), default none.
 func ClientTLS(t *tls.Config) Opt { return func(c *cfg) { c.clientTLS = t } }
 
 // MaxBrokers caps the brokers the relay makes proxies for, default 64.
@@ -109,9 +102,8 @@ type broker struct {
 	port int32 // of info.Listen
 }
 
-// Broker is one broker the relay has given a proxy: its node id when
-// first seen (-1 if unknown), its proxy's name (broker-<id>) and address,
-// which answers name, and the address the broker advertises.
+// Broker is a broker given a proxy: its node id when first seen (-1 if
+// unknown), its proxy's name and address, and its advertised address.
 type Broker struct {
 	NodeID                 int32
 	Name, Listen, Upstream string
@@ -137,16 +129,15 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 		c.logger = slog.Default()
 	}
 	if c.dial == nil {
-		d := &net.Dialer{}
-		c.dial = d.DialContext
+		c.dial = (&net.Dialer{}).DialContext
 	}
 	return &Relay{cfg: c, px: px, open: map[io.Closer]bool{}, brokers: map[string]*broker{},
 		names: map[string]bool{}, proxied: map[string]bool{}}, nil
 }
 
-// Listen starts a relay listener on a free 127.0.0.1 port that relays
-// each connection to the first of upstreams that accepts it, and returns
-// its address: the upstream of the proxy clients bootstrap at.
+// Listen starts a relay listener on a free 127.0.0.1 port, relaying each
+// connection to the first of upstreams that accepts it, and returns its
+// address.
 func (r *Relay) Listen(upstreams ...string) (string, error) {
 	if len(upstreams) == 0 {
 		return "", errors.New("kproxy: Listen with no upstream")
@@ -239,12 +230,10 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	return r.cfg.advertise, b.port, nil
 }
 
-// DialContext dials the broker at addr through its proxy, created on the
-// first dial of addr (concurrent first dials share it): kgo.Dialer's
-// signature, for a franz-go client of a cluster that advertises its own
-// addresses. The proxy is broker-<id> if NodeIDs knows addr, else
-// broker-<host>-<port>. The connection is plain TCP: the caller does TLS
-// (and SASL) over it with ServerName from addr, as kgo's DialTLSConfig does.
+// DialContext, a kgo.Dialer, dials the broker at addr through its proxy,
+// created on the first dial of addr: broker-<id> if NodeIDs knows addr,
+// else broker-<host>-<port>. The connection is plain TCP: the caller does
+// TLS over it with ServerName from addr, as kgo's DialTLSConfig does.
 func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if network != "tcp" && network != "tcp4" && network != "tcp6" {
 		return nil, fmt.Errorf("kproxy: network %q: only tcp", network)
@@ -381,7 +370,7 @@ func (r *Relay) Brokers() []Broker {
 }
 
 // Close stops every listener and connection and waits for them; the
-// Toxiproxy proxies stay.
+// proxies stay.
 func (r *Relay) Close() error {
 	r.mu.Lock()
 	r.closed = true

@@ -1,11 +1,9 @@
 // Package toxi runs Toxiproxy, the real library serving its own REST API,
-// in a supervised child process.
-//
-// Toxiproxy v2.12.0 can panic or wedge its API when toxics change while
-// connections close (Shopify/toxiproxy#558). In a child that takes down
-// only the proxies' connections, which clients reopen: the Server restarts
-// a child that exits, kills one whose API stops answering, and gives the
-// new one the same proxies on the same ports, with no toxics.
+// in a supervised child process: Toxiproxy v2.12.0 can panic or wedge its
+// API when toxics change while connections close (Shopify/toxiproxy#558).
+// The Server restarts a child that exits, kills one whose API stops
+// answering, and gives the new one the same proxies on the same ports, with
+// no toxics; clients reopen their connections.
 package toxi
 
 import (
@@ -29,12 +27,12 @@ import (
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// ErrClosed means the Server was closed.
-var ErrClosed = errors.New("toxiproxy is closed")
-
-// errBusy means another toxic change held the lock past the caller's
-// context.
-var errBusy = errors.New("waiting for another toxic change")
+var (
+	// ErrClosed means the Server was closed.
+	ErrClosed = errors.New("toxiproxy is closed")
+	// errBusy means another toxic change held the lock past the caller's context.
+	errBusy = errors.New("waiting for another toxic change")
+)
 
 // Opt configures a Server.
 type Opt func(*cfg)
@@ -104,7 +102,7 @@ func New(opts ...Opt) (*Server, error) {
 	case c.logger == nil:
 		return nil, errors.New("toxi: Logger must not be nil")
 	}
-	// 256 random bits (crypto/rand: 128 per Text).
+	// 256 random bits: 128 per Text.
 	s := &Server{cfg: c, token: rand.Text() + rand.Text(), change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
 	ch, err := s.spawn()
 	if err != nil {

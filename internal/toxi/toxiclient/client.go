@@ -18,15 +18,13 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// The wire types are those of Toxiproxy's own Go client.
+// The wire types are those of Toxiproxy's own Go client: a toxic, its
+// attributes (latency in ms, rate in KB/s...), and an answer other than 2xx
+// (its {"error","status"} body, or the raw body as Message).
 type (
-	// Toxic is a toxic as Toxiproxy's API describes it.
-	Toxic = toxiproxy.Toxic
-	// Attributes are a toxic's attributes (latency in ms, rate in KB/s...).
+	Toxic      = toxiproxy.Toxic
 	Attributes = toxiproxy.Attributes
-	// APIError is an answer of Toxiproxy's API other than 2xx: its
-	// {"error","status"} body, or the raw body as Message.
-	APIError = toxiproxy.ApiError
+	APIError   = toxiproxy.ApiError
 )
 
 // ErrNoAnswer wraps the error of a call that got no answer from Toxiproxy.
