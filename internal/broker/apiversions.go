@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab/internal/kafkaframe"
@@ -27,9 +26,9 @@ const minFeaturesVersion = 4
 // askTimeout bounds each request forwarded on a direct connection.
 const askTimeout = 5 * time.Second
 
-// controlApiVersions installs the ApiVersions v3 control on kc; direct
-// returns the brokers' direct addresses, the current node's first.
-func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
+// controlApiVersions installs the ApiVersions v3 control.
+func (c *Cluster) controlApiVersions() {
+	kc := c.kc
 	kc.ControlKey(int16(kmsg.ApiVersions), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		kc.KeepControl()
 		req := kreq.(*kmsg.ApiVersionsRequest)
@@ -39,7 +38,7 @@ func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
 		}
 		ask := kmsg.NewPtrApiVersionsRequest()
 		ask.Version, ask.ClientSoftwareName, ask.ClientSoftwareVersion = minFeaturesVersion, "prodlab", "1"
-		ref, err := forwardAsleep(kc, direct, ask)
+		ref, err := c.forwardAsleep(ask)
 		if err != nil {
 			return nil, fmt.Errorf("ApiVersions v3: %w", err), true
 		}
@@ -54,25 +53,25 @@ func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
 	})
 }
 
-// forwardAsleep forwards req to the current node's direct address first,
-// with the control asleep so that the cluster can answer it meanwhile.
-func forwardAsleep(kc *kfake.Cluster, direct func(node int32) []string, req kmsg.Request) (resp kmsg.Response, err error) {
-	addrs := direct(kc.CurrentNode())
-	kc.SleepControl(func() { resp, err = forward(addrs, req) })
-	return resp, err
-}
-
-// forward sends req to the first of addrs that answers.
-func forward(addrs []string, req kmsg.Request) (kmsg.Response, error) {
-	errs := []error{errors.New("no broker address")}
-	for _, a := range addrs {
-		r, err := request(a, req)
-		if err == nil {
-			return r, nil
-		}
-		errs = append(errs, err)
+// forwardAsleep sends req to the first direct address that answers, the
+// current node's first, with the control asleep so that the cluster can
+// answer it meanwhile.
+func (c *Cluster) forwardAsleep(req kmsg.Request) (resp kmsg.Response, err error) {
+	addrs := c.DirectAddrs()
+	if node := c.kc.CurrentNode(); node > 0 && int(node) < len(addrs) {
+		addrs[0], addrs[node] = addrs[node], addrs[0]
 	}
-	return nil, errors.Join(errs...)
+	c.kc.SleepControl(func() {
+		errs := []error{errors.New("no broker address")}
+		for _, a := range addrs {
+			if resp, err = request(a, req); err == nil {
+				return
+			}
+			errs = append(errs, err)
+		}
+		err = errors.Join(errs...)
+	})
+	return resp, err
 }
 
 // request sends req on a new connection to addr and reads its response.

@@ -125,18 +125,9 @@ func Start(opts ...Opt) (*Cluster, error) {
 	}
 	cl.kc = kc
 	cl.roll = startRoller(kc, []byte(c.compactKey))
-	controlApiVersions(kc, cl.directFirst)
-	controlNullLists(kc, cl.directFirst)
+	cl.controlApiVersions()
+	cl.controlNullLists()
 	return cl, nil
-}
-
-// directFirst returns the direct addresses, node's own first.
-func (c *Cluster) directFirst(node int32) []string {
-	out := c.DirectAddrs()
-	if node > 0 && int(node) < len(out) {
-		out[0], out[node] = out[node], out[0]
-	}
-	return out
 }
 
 // DirectAddrs returns each broker's bound address, in broker order.

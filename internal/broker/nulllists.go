@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -46,7 +45,8 @@ var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 }
 
 // controlNullLists installs one control per key of nullListPatches.
-func controlNullLists(kc *kfake.Cluster, direct func(node int32) []string) {
+func (c *Cluster) controlNullLists() {
+	kc := c.kc
 	for key, patch := range nullListPatches {
 		kc.ControlKey(int16(key), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			kc.KeepControl()
@@ -58,7 +58,7 @@ func controlNullLists(kc *kfake.Cluster, direct func(node int32) []string) {
 				return nil, nil, false
 			}
 			tags.Set(forwardTag, nil)
-			resp, err := forwardAsleep(kc, direct, kreq)
+			resp, err := c.forwardAsleep(kreq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", key.Name(), err), true
 			}

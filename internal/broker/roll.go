@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,7 +73,9 @@ func startRoller(kc *kfake.Cluster, key []byte) *roller {
 // produce records the writes of pr and queues the rolls they make.
 func (r *roller) produce(pr *kmsg.ProduceRequest, now time.Time) {
 	forced := len(r.key) > 0 && carriesKey(pr, r.key)
-	var rolls []rolled
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	queued := len(r.pending)
 	for _, t := range pr.Topics {
 		info := r.kc.TopicInfo(t.Topic)
 		if t.Topic == "" { // Produce v13+ names topics by ID
@@ -80,45 +83,35 @@ func (r *roller) produce(pr *kmsg.ProduceRequest, now time.Time) {
 		}
 		compact, segMs := compaction(info)
 		if !compact {
-			if info != nil { // no longer compacted
-				r.mu.Lock()
-				delete(r.topics, info.Topic)
-				r.mu.Unlock()
+			if info != nil {
+				delete(r.topics, info.Topic) // no longer compacted
 			}
 			continue
 		}
-		r.mu.Lock()
 		s := r.topics[info.Topic]
 		if s == nil || s.id != info.TopicID {
 			s = &segments{id: info.TopicID, start: map[int32]time.Time{}}
 			r.topics[info.Topic] = s
 		}
-		var due []int32
 		for _, p := range t.Partitions {
 			began, ok := s.start[p.Partition]
-			if !ok || forced || now.Sub(began) >= segMs {
+			due := ok && (forced || now.Sub(began) >= segMs)
+			if !ok || due {
 				s.start[p.Partition] = now
 			}
-			if ok && (forced || now.Sub(began) >= segMs) {
-				due = append(due, p.Partition)
+			if !due {
+				continue
 			}
-		}
-		r.mu.Unlock()
-		for _, p := range due {
-			if pi := r.kc.PartitionInfo(info.Topic, p); pi != nil {
-				rolls = append(rolls, rolled{topic: info.Topic, part: p, hwm: pi.HighWatermark, at: now})
+			if pi := r.kc.PartitionInfo(info.Topic, p.Partition); pi != nil {
+				r.pending = append(r.pending, rolled{topic: info.Topic, part: p.Partition, hwm: pi.HighWatermark, at: now})
 			}
 		}
 	}
-	if len(rolls) == 0 {
-		return
-	}
-	r.mu.Lock()
-	r.pending = append(r.pending, rolls...)
-	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	if len(r.pending) > queued {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -156,14 +149,10 @@ func (r *roller) work() {
 		if len(pending) == 0 {
 			continue
 		}
-		landed := 0
-		for _, p := range pending {
+		if slices.ContainsFunc(pending, func(p rolled) bool {
 			pi := r.kc.PartitionInfo(p.topic, p.part)
-			if pi == nil || pi.HighWatermark > p.hwm || time.Since(p.at) > rollWait {
-				landed++
-			}
-		}
-		if landed < len(pending) {
+			return pi != nil && pi.HighWatermark <= p.hwm && time.Since(p.at) <= rollWait
+		}) {
 			t.Reset(rollPoll)
 			continue
 		}
