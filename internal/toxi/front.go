@@ -57,15 +57,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusInternalServerError, "", "the request could not be passed to Toxiproxy")
 		return
 	}
-	// The child's host, the caller's path and query only.
+	// The child's host, the caller's path and query only; these headers
+	// only, as sent (a User-Agent key, even empty, stops Go's default).
 	req.URL.Path, req.URL.RawPath, req.URL.RawQuery = target.Path, target.RawPath, target.RawQuery
 	for _, k := range []string{"Content-Type", "User-Agent", "Accept"} {
-		if v := r.Header.Values(k); len(v) > 0 {
-			req.Header[k] = v
-		}
-	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", "") // no Go default: the child sees what the caller sent
+		req.Header[k] = r.Header.Values(k)
 	}
 	resp, err := ch.tc.Send(req)
 	if err != nil {
