@@ -12,29 +12,26 @@ import (
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// Old clients and ApiVersions v3: Java clients before 3.9 refuse a
-// supported feature whose minimum version is 0 (KAFKA-17011), so a real
-// broker answers below v4 without them (KAFKA-17492); kfake lists them at
-// every version. SupportedFeatures is a v3+ field: the control answers v3
-// with the broker's own v4 answer, asked on a direct connection, less
-// those features.
+const (
+	// minFeaturesVersion is the first ApiVersions version whose clients
+	// accept a supported feature with minimum version 0.
+	minFeaturesVersion = 4
+	// askTimeout bounds each request forwarded on a direct connection.
+	askTimeout = 5 * time.Second
+)
 
-// minFeaturesVersion is the first ApiVersions version whose clients accept a
-// supported feature with minimum version 0.
-const minFeaturesVersion = 4
-
-// askTimeout bounds each request forwarded on a direct connection.
-const askTimeout = 5 * time.Second
-
-// controlApiVersions installs the ApiVersions v3 control.
+// controlApiVersions answers ApiVersions v3 as a real broker does: Java
+// clients before 3.9 refuse a supported feature whose minimum version is 0
+// (KAFKA-17011), so a real broker lists none below v4 (KAFKA-17492), while
+// kfake lists them at every version (SupportedFeatures is v3+). The answer
+// is the broker's own v4 one, asked on a direct connection, less those.
 func (c *Cluster) controlApiVersions() {
 	kc := c.kc
 	kc.ControlKey(int16(kmsg.ApiVersions), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		kc.KeepControl()
 		req := kreq.(*kmsg.ApiVersionsRequest)
 		if req.Version != minFeaturesVersion-1 || !validSoftware(req.ClientSoftwareName) || !validSoftware(req.ClientSoftwareVersion) {
-			// kfake's answer is right.
-			return nil, nil, false
+			return nil, nil, false // kfake's answer is right
 		}
 		ask := kmsg.NewPtrApiVersionsRequest()
 		ask.Version, ask.ClientSoftwareName, ask.ClientSoftwareVersion = minFeaturesVersion, "prodlab", "1"

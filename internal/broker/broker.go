@@ -81,11 +81,6 @@ func Start(opts ...Opt) (*Cluster, error) {
 	if len(c.ports) == 0 {
 		c.ports = make([]int, c.brokers)
 	}
-	if c.dataDir != "" {
-		if err := checkDataDir(c.dataDir, c.logger); err != nil {
-			return nil, err
-		}
-	}
 	cl := &Cluster{}
 	kopts := []kfake.Opt{
 		kfake.NumBrokers(c.brokers),
@@ -108,6 +103,9 @@ func Start(opts ...Opt) (*Cluster, error) {
 		}),
 	}
 	if c.dataDir != "" {
+		if err := checkDataDir(c.dataDir, c.logger); err != nil {
+			return nil, err
+		}
 		kopts = append(kopts, kfake.DataDir(c.dataDir))
 		if c.syncWrites {
 			kopts = append(kopts, kfake.SyncWrites())
@@ -145,7 +143,8 @@ func (c *Cluster) Advertise(i int, addr string) error {
 	if _, err := strconv.Atoi(port); err != nil {
 		return errors.New("advertised port is not a number: " + addr)
 	}
-	c.lns[i].adv.Store(&advertised{host: host, port: port})
+	a := advertised(net.JoinHostPort(host, port))
+	c.lns[i].adv.Store(&a)
 	return nil
 }
 
@@ -164,10 +163,10 @@ type listener struct {
 	adv atomic.Pointer[advertised]
 }
 
-type advertised struct{ host, port string }
+type advertised string
 
 func (a *advertised) Network() string { return "tcp" }
-func (a *advertised) String() string  { return net.JoinHostPort(a.host, a.port) }
+func (a *advertised) String() string  { return string(*a) }
 
 func (l *listener) Addr() net.Addr {
 	if a := l.adv.Load(); a != nil {

@@ -7,18 +7,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// Null lists and the Java admin client: kfake leaves null a few lists
-// that a real broker always fills and that kafka-topics reads without a
-// null check: CreateTopics v5+ topics' Configs (--create fails), and
-// DescribeTopicPartitions' EligibleLeaderReplicas and LastKnownELR
-// (--describe fails). For these keys the control forwards the request to
-// kfake on a direct connection, marked to pass, and answers with empty
-// lists in place of null ones.
-
 // forwardTag marks, among a request's tagged fields, one forwarded here.
 const forwardTag = 0x7f5d
 
-// nullListPatches fills the null lists of a response, per request key.
+// nullListPatches fills, per request key, the null lists of a response
+// that a real broker always fills and kafka-topics reads without a null
+// check: CreateTopics v5+ topics' Configs (--create), DescribeTopicPartitions'
+// EligibleLeaderReplicas and LastKnownELR (--describe).
 var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 	kmsg.CreateTopics: func(r kmsg.Response) {
 		resp := r.(*kmsg.CreateTopicsResponse)
@@ -44,7 +39,9 @@ var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 	},
 }
 
-// controlNullLists installs one control per key of nullListPatches.
+// controlNullLists installs one control per key of nullListPatches, which
+// forwards the request to kfake on a direct connection, marked to pass,
+// and answers with empty lists in place of null ones.
 func (c *Cluster) controlNullLists() {
 	kc := c.kc
 	for key, patch := range nullListPatches {
