@@ -109,9 +109,8 @@ func New(opts ...Opt) (*Server, error) {
 		return nil, err
 	}
 	s.setChild(ch)
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go s.supervise()
-	go s.watch()
 	return s, nil
 }
 
@@ -255,9 +254,13 @@ func (s *Server) acquire(ctx context.Context, change bool) (_ *child, release fu
 	}
 }
 
-// supervise restarts the child each time it exits, until Close.
+// supervise restarts the child each time it exits, until Close. Every
+// quarter watchdog it lists the proxies, which takes every proxy's lock,
+// and kills a child whose API takes longer than the watchdog.
 func (s *Server) supervise() {
 	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.watchdog / 4)
+	defer tick.Stop()
 	for {
 		s.mu.Lock()
 		ch := s.cur
@@ -265,6 +268,9 @@ func (s *Server) supervise() {
 		select {
 		case <-s.done:
 			return
+		case <-tick.C:
+			s.check(ch)
+			continue
 		case <-ch.exited:
 		}
 		s.mu.Lock()
@@ -296,36 +302,17 @@ func (s *Server) supervise() {
 	}
 }
 
-// watch lists the proxies every quarter watchdog, which takes every
-// proxy's lock, and kills a child whose API takes longer than the watchdog.
-func (s *Server) watch() {
-	defer s.wg.Done()
-	tick := time.NewTicker(s.cfg.watchdog / 4)
-	defer tick.Stop()
-	for {
+// check kills ch if its API does not list the proxies within the watchdog.
+func (s *Server) check(ch *child) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.watchdog)
+	defer cancel()
+	if _, err := ch.tc.Proxies(ctx); err != nil && ctx.Err() != nil {
 		select {
+		case <-ch.exited:
 		case <-s.done:
-			return
-		case <-tick.C:
-		}
-		s.mu.Lock()
-		ch := s.cur
-		s.mu.Unlock()
-		if ch == nil {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.watchdog)
-		_, err := ch.tc.Proxies(ctx)
-		wedged := ctx.Err() != nil
-		cancel()
-		if err != nil && wedged {
-			select {
-			case <-ch.exited:
-			case <-s.done:
-			default:
-				s.cfg.logger.Error("toxiproxy wedged: its API did not list the proxies in time; killing it", "watchdog", s.cfg.watchdog)
-				_ = ch.cmd.Process.Kill()
-			}
+		default:
+			s.cfg.logger.Error("toxiproxy wedged: its API did not list the proxies in time; killing it", "watchdog", s.cfg.watchdog)
+			_ = ch.cmd.Process.Kill()
 		}
 	}
 }
