@@ -146,14 +146,10 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	if !r.track(ln) {
 		ln.Close()
 		return "", ErrClosed
 	}
-	r.open[ln] = true
-	r.wg.Add(1)
 	go r.accept(ln, upstreams)
 	return ln.Addr().String(), nil
 }
@@ -169,31 +165,32 @@ func (r *Relay) accept(ln net.Listener, upstreams []string) {
 			c.Close()
 			return
 		}
-		r.wg.Add(1)
 		go func() {
-			defer r.wg.Done()
 			defer r.untrack(c)
 			r.relay(c, upstreams)
 		}()
 	}
 }
 
-// track records c for Close, unless the relay is closed.
-func (r *Relay) track(c net.Conn) bool {
+// track records c for Close and adds it to wg, unless the relay is closed.
+func (r *Relay) track(c io.Closer) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return false
 	}
 	r.open[c] = true
+	r.wg.Add(1)
 	return true
 }
 
-func (r *Relay) untrack(c net.Conn) {
+// untrack closes c and undoes track.
+func (r *Relay) untrack(c io.Closer) {
 	r.mu.Lock()
 	delete(r.open, c)
 	r.mu.Unlock()
 	c.Close()
+	r.wg.Done()
 }
 
 // dialUpstream dials the first of upstreams that answers.

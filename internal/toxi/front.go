@@ -117,9 +117,9 @@ func isPath(loc string) bool {
 	return strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\")
 }
 
-// checkNames returns the field and message of a refusal if a call names a
-// proxy or toxic as prodlab.LegalName refuses, decoding as Toxiproxy does;
-// a body Toxiproxy cannot decode is left for it to refuse.
+// checkNames returns the field and message refusing a call that names a
+// proxy or toxic as prodlab.LegalName refuses, decoded as Toxiproxy does; a
+// body Toxiproxy cannot decode is left for it to refuse.
 func checkNames(method, path string, body []byte) (field, msg string) {
 	if method != http.MethodPost {
 		return "", ""

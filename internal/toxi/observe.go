@@ -12,8 +12,8 @@ import (
 // Change is one toxic change that Toxiproxy accepted (toxiclient.Change).
 type Change = toxiclient.Change
 
-// Observe adds fn to the functions called with every toxic change made
-// through Routes or Reset, one change at a time; fn must return quickly.
+// Observe adds fn to the functions called, one change at a time, with
+// every toxic change made through Routes or Reset; fn must return quickly.
 // Default: none.
 func Observe(fn func(Change)) Opt {
 	return func(c *cfg) { c.observers = append(c.observers, fn) }
