@@ -261,9 +261,7 @@ func scanSegment(base int64, raw []byte) segment {
 			break
 		}
 		first, _, delta, size, ok := batchAt(raw, p)
-		if size > 0 {
-			budget -= size
-		}
+		budget -= size // 0 unless the CRC was checked
 		if !ok || first < s.keptEnd {
 			continue
 		}

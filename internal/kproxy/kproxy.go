@@ -38,16 +38,13 @@ var (
 	ErrClosed = errors.New("kproxy: closed")
 )
 
-// DialFunc dials a broker; see Dial.
-type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
 // Opt configures a Relay.
 type Opt func(*cfg)
 
 type cfg struct {
 	host      string
 	advertise string // what rewritten answers name: host, or 127.0.0.1 for an unspecified host
-	dial      DialFunc
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	logger    *slog.Logger
 	clientTLS *tls.Config
 	max       int
@@ -62,7 +59,9 @@ const timeout = 30 * time.Second
 func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
 // Dial dials the brokers (with TLS for an SSL cluster), default a net.Dialer.
-func Dial(fn DialFunc) Opt { return func(c *cfg) { c.dial = fn } }
+func Dial(fn func(ctx context.Context, network, addr string) (net.Conn, error)) Opt {
+	return func(c *cfg) { c.dial = fn }
+}
 
 // Logger receives the relay's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }

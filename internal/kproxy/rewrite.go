@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -84,7 +85,6 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s v%d: bad response header", ErrBadAnswer, kmsg.NameForKey(key), ver)
 	}
-	hl := len(frame) - len(body)
 	resp := req.ResponseKind()
 	resp.SetVersion(ver)
 	if err := resp.ReadFrom(body); err != nil {
@@ -103,9 +103,7 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if !changed {
 		return frame, nil
 	}
-	out := make([]byte, hl, len(frame)+64)
-	copy(out, frame[:hl])
-	return resp.AppendTo(out), nil
+	return resp.AppendTo(slices.Clone(frame[:len(frame)-len(body)])), nil
 }
 
 // capVersions caps every rewritten API's max version in the ApiVersions
@@ -132,7 +130,5 @@ func capVersions(ver int16, frame []byte) []byte {
 	if !changed {
 		return frame
 	}
-	out := make([]byte, 4, len(frame))
-	copy(out, frame[:4])
-	return resp.AppendTo(out)
+	return resp.AppendTo(slices.Clone(frame[:4]))
 }
