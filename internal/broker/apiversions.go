@@ -103,6 +103,5 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	return resp, nil
 }
 
-// validSoftware is the broker's check of the client software name and
-// version, whose failure kfake answers with INVALID_REQUEST.
+// validSoftware is the broker's check of the client software name and version.
 var validSoftware = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$`).MatchString

@@ -136,8 +136,7 @@ type segment struct {
 	partial bool  // the look past the damage stopped at maxRescan
 }
 
-// scanPartition logs each segment of a partition that kfake will truncate,
-// with how many records that drops.
+// scanPartition logs each segment kfake will truncate and the records lost.
 func scanPartition(pdir, topic string, part int32, log *slog.Logger) {
 	entries, err := os.ReadDir(pdir)
 	if err != nil {

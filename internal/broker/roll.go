@@ -181,8 +181,7 @@ func (r *roller) close() {
 // writes such a record. The record must be uncompressed to be seen.
 func CompactOnKey(key string) Opt { return func(c *cfg) { c.compactKey = key } }
 
-// carriesKey reports whether an uncompressed batch of pr holds a record
-// with key.
+// carriesKey reports whether an uncompressed batch of pr has key.
 func carriesKey(pr *kmsg.ProduceRequest, key []byte) bool {
 	for _, t := range pr.Topics {
 		for _, p := range t.Partitions {

@@ -29,12 +29,10 @@ var (
 	ErrHTTP = errors.New("an HTTP request sent to a Kafka port")
 )
 
-// methods are the first 4 bytes of the HTTP request lines refused; as a
-// length each is over 1 GiB.
+// methods start the HTTP request lines refused; as a length, each is > 1 GiB.
 var methods = []string{"GET ", "POST", "PUT ", "HEAD", "DELE", "OPTI", "PATC", "CONN"}
 
-// Check returns the length a frame header h (4 bytes) announces, or an
-// error wrapping ErrHTTP or ErrTooBig.
+// Check returns the length frame header h announces, or ErrHTTP or ErrTooBig.
 func Check(h [4]byte, max int32) (int32, error) {
 	if m := string(h[:]); slices.Contains(methods, m) {
 		return 0, fmt.Errorf("%w (%q)", ErrHTTP, m)

@@ -50,8 +50,7 @@ type inflight struct {
 	key, ver int16
 }
 
-// relay serves one client connection c, relaying to the first of
-// upstreams that answers, until either side closes.
+// relay relays c to the first of upstreams that answers until either closes.
 func (r *Relay) relay(c net.Conn, upstreams []string) {
 	if r.cfg.clientTLS != nil {
 		tc := tls.Server(c, r.cfg.clientTLS)
@@ -88,8 +87,7 @@ func (r *Relay) relay(c net.Conn, upstreams []string) {
 	}
 }
 
-// requests copies request frames from c to up, recording each one that
-// gets an answer in pending before it leaves.
+// requests copies request frames from c to up, each answered one first in pending.
 func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 	defer close(pending)
 	in := bufio.NewReaderSize(c, 32<<10)

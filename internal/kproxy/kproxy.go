@@ -365,8 +365,7 @@ func (r *Relay) Brokers() []Broker {
 	return out
 }
 
-// Close stops every listener and connection and waits for them; the
-// proxies stay.
+// Close stops every listener and connection and waits for them; proxies stay.
 func (r *Relay) Close() error {
 	r.mu.Lock()
 	r.closed = true

@@ -31,8 +31,7 @@ func rewritable(key, ver int16) bool {
 // apiVersionsKey is ApiVersions, whose answer capVersions reads.
 const apiVersionsKey = int16(kmsg.ApiVersions)
 
-// addrFunc returns the host and port a client must dial to reach the
-// broker nodeID that advertises host:port.
+// addrFunc returns where a client must dial broker nodeID at host:port.
 type addrFunc func(nodeID int32, host string, port int32) (string, int32, error)
 
 // endpoint is one broker address inside a parsed answer.

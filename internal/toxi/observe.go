@@ -28,8 +28,7 @@ func (s *Server) emit(c Change) {
 // maxObservedBody bounds the answer kept to report a change.
 const maxObservedBody = 64 << 10
 
-// observedChange returns the change that r makes if Toxiproxy accepts it,
-// and whether r changes a toxic at all.
+// observedChange returns the change r makes if accepted, and whether it makes one.
 func observedChange(r *http.Request) (Change, bool) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
@@ -48,8 +47,7 @@ func observedChange(r *http.Request) (Change, bool) {
 	return Change{}, false
 }
 
-// copyObserved copies resp to w and, when it answers a toxic change with
-// a 2xx, reports the change.
+// copyObserved copies resp to w and reports the toxic change a 2xx answers.
 func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response) {
 	c, ok := observedChange(r)
 	if len(s.cfg.observers) == 0 || !ok || resp.StatusCode/100 != 2 {

@@ -106,8 +106,7 @@ func (c *Client) Upstreams(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// SetEnabled enables the proxy, or disables it (closes its listener and
-// connections).
+// SetEnabled enables the proxy, or disables it: closes its listener and conns.
 func (p *Proxy) SetEnabled(ctx context.Context, enabled bool) error {
 	return p.c.call(ctx, http.MethodPost, p.path(""), map[string]bool{"enabled": enabled}, nil)
 }
@@ -143,8 +142,8 @@ func (p *Proxy) RemoveToxic(ctx context.Context, name string) error {
 
 func (p *Proxy) path(rest string) string { return "/proxies/" + url.PathEscape(p.Name) + rest }
 
-// call sends body as JSON, if not nil, and decodes a 2xx answer into out,
-// if not nil. Any other answer is an *APIError.
+// call sends body as JSON and decodes a 2xx answer into out, either if not
+// nil. Any other answer is an *APIError.
 func (c *Client) call(ctx context.Context, method, path string, body, out any) error {
 	var b []byte
 	if body != nil {
