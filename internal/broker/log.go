@@ -79,9 +79,7 @@ func checkDataDir(dir string, log *slog.Logger) error {
 	if !has[metaFile] {
 		return fmt.Errorf("%w: %s has Kafka data but no %s; refusing to start fresh over it (move the dir away to start empty)", ErrMetadata, dir, metaFile)
 	}
-	if err := readJSON(filepath.Join(dir, metaFile), &struct {
-		Version int `json:"version"`
-	}{}); err != nil {
+	if err := readJSON(filepath.Join(dir, metaFile), &struct{ Version int }{}); err != nil {
 		return err
 	}
 	if !has[topicsFile] {

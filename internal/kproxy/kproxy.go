@@ -110,7 +110,7 @@ type Broker struct {
 
 // New returns a relay that creates its brokers' proxies in px.
 func New(px Proxies, opts ...Opt) (*Relay, error) {
-	c := cfg{host: "127.0.0.1", max: 64}
+	c := cfg{host: "127.0.0.1", max: 64, logger: slog.Default(), dial: (&net.Dialer{}).DialContext}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -119,16 +119,14 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 		return nil, fmt.Errorf("kproxy: MaxBrokers must be >= 1, got %d", c.max)
 	case px == nil:
 		return nil, errors.New("kproxy: no Proxies")
+	case c.logger == nil:
+		return nil, errors.New("kproxy: Logger must not be nil")
+	case c.dial == nil:
+		return nil, errors.New("kproxy: Dial must not be nil")
 	}
 	c.advertise = c.host
 	if ip := net.ParseIP(c.host); c.host == "" || ip != nil && ip.IsUnspecified() {
 		c.advertise = "127.0.0.1"
-	}
-	if c.logger == nil {
-		c.logger = slog.Default()
-	}
-	if c.dial == nil {
-		c.dial = (&net.Dialer{}).DialContext
 	}
 	return &Relay{cfg: c, px: px, open: map[io.Closer]bool{}, brokers: map[string]*broker{},
 		names: map[string]bool{}, proxied: map[string]bool{}}, nil

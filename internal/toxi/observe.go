@@ -66,11 +66,9 @@ func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response)
 		return
 	}
 	if !c.Removed && !c.Reset {
-		var t struct {
-			Name       string                 `json:"name"`
-			Type       string                 `json:"type"`
-			Stream     string                 `json:"stream"`
-			Attributes map[string]json.Number `json:"attributes"`
+		var t struct { // keys match without case, as with tags
+			Name, Type, Stream string
+			Attributes         map[string]json.Number
 		}
 		if json.Unmarshal(body, &t) != nil || t.Name == "" {
 			return
