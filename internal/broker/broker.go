@@ -78,13 +78,10 @@ func Start(opts ...Opt) (*Cluster, error) {
 	case c.logger == nil:
 		return nil, errors.New("broker: Logger must not be nil")
 	}
-	if len(c.ports) == 0 {
-		c.ports = make([]int, c.brokers)
-	}
 	cl := &Cluster{}
 	kopts := []kfake.Opt{
 		kfake.NumBrokers(c.brokers),
-		kfake.Ports(c.ports...),
+		kfake.Ports(c.ports...), // none: any free port
 		kfake.ClusterID("BHF-Training"),
 		kfake.WithLogger(slogLogger{c.logger}),
 		kfake.ListenFn(func(network, addr string) (net.Listener, error) {

@@ -17,8 +17,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -246,7 +246,7 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 				}
 			}
 		}
-		return -1, toxiclient.DialerPrefix + sanitize(host) + "-" + port, addr, nil
+		return -1, toxiclient.DialerPrefix + notNameChar.ReplaceAllLiteralString(host, "-") + "-" + port, addr, nil
 	})
 	if err != nil {
 		return nil, err
@@ -258,15 +258,8 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	return d.DialContext(ctx, "tcp", addr)
 }
 
-// sanitize replaces with '-' every character a URL path would escape.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			return r
-		}
-		return '-'
-	}, s)
-}
+// notNameChar matches each character of a host that a proxy's name replaces with '-'.
+var notNameChar = regexp.MustCompile(`[^a-zA-Z0-9.-]`)
 
 // proxy returns the broker advertising up once its proxy is ready, or
 // ctx ends; nil for a proxy's address. On first sight it creates the proxy

@@ -47,7 +47,15 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 	}
 	ch, release, err := s.acquire(ctx, r.Method != http.MethodGet && r.Method != http.MethodHead)
 	if err != nil {
-		s.unavailable(w, err)
+		msg := "toxiproxy is restarting: try again in a moment"
+		switch {
+		case errors.Is(err, ErrClosed):
+			msg = "toxiproxy is stopping with the lab"
+		case errors.Is(err, errBusy):
+			msg = "another change to Toxiproxy did not end in time: try again"
+		}
+		s.cfg.logger.Warn("toxiproxy front: unavailable", "err", err)
+		httpjson.Error(w, http.StatusServiceUnavailable, "", msg)
 		return
 	}
 	defer release()
@@ -85,19 +93,6 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	s.copyObserved(w, r, resp)
-}
-
-// unavailable answers 503 for an error of acquire.
-func (s *Server) unavailable(w http.ResponseWriter, err error) {
-	msg := "toxiproxy is restarting: try again in a moment"
-	switch {
-	case errors.Is(err, ErrClosed):
-		msg = "toxiproxy is stopping with the lab"
-	case errors.Is(err, errBusy):
-		msg = "another change to Toxiproxy did not end in time: try again"
-	}
-	s.cfg.logger.Warn("toxiproxy front: unavailable", "err", err)
-	httpjson.Error(w, http.StatusServiceUnavailable, "", msg)
 }
 
 // originForm returns the request target as a URL of a path and a raw
