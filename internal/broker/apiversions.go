@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -39,14 +40,12 @@ func (c *Cluster) controlApiVersions() {
 		if err != nil {
 			return nil, fmt.Errorf("ApiVersions v3: %w", err), true
 		}
-		resp := *ref.(*kmsg.ApiVersionsResponse)
-		resp.Version, resp.SupportedFeatures = req.Version, nil
-		for _, f := range ref.(*kmsg.ApiVersionsResponse).SupportedFeatures {
-			if f.MinVersion > 0 {
-				resp.SupportedFeatures = append(resp.SupportedFeatures, f)
-			}
-		}
-		return &resp, nil, true
+		resp := ref.(*kmsg.ApiVersionsResponse)
+		resp.Version = req.Version
+		resp.SupportedFeatures = slices.DeleteFunc(resp.SupportedFeatures, func(f kmsg.ApiVersionsResponseSupportedFeature) bool {
+			return f.MinVersion <= 0
+		})
+		return resp, nil, true
 	})
 }
 
