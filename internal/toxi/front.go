@@ -87,8 +87,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(k, v)
 		}
 	}
-	// The child's client follows no redirect: a redirect to a path goes back.
-	if loc := resp.Header.Get("Location"); isPath(loc) {
+	// The child's client follows no redirect: one to a path of this host goes back.
+	if loc := resp.Header.Get("Location"); strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\") {
 		w.Header().Set("Location", loc)
 	}
 	w.WriteHeader(resp.StatusCode)
@@ -105,11 +105,6 @@ func originForm(r *http.Request) (*url.URL, bool) {
 		return nil, false
 	}
 	return &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}, true
-}
-
-// isPath reports whether loc is a redirect to a path of the same host.
-func isPath(loc string) bool {
-	return strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\")
 }
 
 // checkNames returns the field and message refusing a call that names a
