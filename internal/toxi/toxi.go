@@ -104,21 +104,20 @@ func New(opts ...Opt) (*Server, error) {
 	}
 	// 256 random bits: 128 per Text.
 	s := &Server{cfg: c, token: rand.Text() + rand.Text(), change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
-	ch, err := s.spawn()
-	if err != nil {
+	if err := s.spawn(); err != nil {
 		return nil, err
 	}
-	s.setChild(ch)
 	s.wg.Add(1)
 	go s.supervise()
 	return s, nil
 }
 
-// spawn starts a child and reads the address of its API.
-func (s *Server) spawn() (*child, error) {
+// spawn starts a child, reads the address of its API, gives it the
+// proxies and makes it current.
+func (s *Server) spawn() error {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("toxiproxy: %w", err)
+		return fmt.Errorf("toxiproxy: %w", err)
 	}
 	mode := "quiet"
 	if s.cfg.verbose {
@@ -130,14 +129,14 @@ func (s *Server) spawn() (*child, error) {
 	cmd.SysProcAttr = ownGroup() // a terminal's Ctrl-C is the parent's to handle
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("toxiproxy: start %s: %w", exe, err)
+		return fmt.Errorf("toxiproxy: start %s: %w", exe, err)
 	}
 	ch := &child{cmd: cmd, exited: make(chan struct{})}
 	// The token goes through the pipe, which no other process can read.
@@ -153,10 +152,10 @@ func (s *Server) spawn() (*child, error) {
 		ch.err = cmd.Wait()
 		close(ch.exited)
 	}()
-	fail := func(err error) (*child, error) {
+	fail := func(err error) error {
 		_ = cmd.Process.Kill()
 		<-ch.exited
-		return nil, err
+		return err
 	}
 	select {
 	case l := <-line:
@@ -183,7 +182,11 @@ func (s *Server) spawn() (*child, error) {
 			return fail(err)
 		}
 	}
-	return ch, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = ch
+	close(s.up)
+	return nil
 }
 
 // createProxy adds p to the child ch and returns its listen address.
@@ -206,13 +209,6 @@ func (s *Server) createProxy(ch *child, p proxySpec) (string, error) {
 		return "", fmt.Errorf("toxiproxy proxy %s on %s: toxiproxy did not answer", p.name, p.listen)
 	}
 	return px.Listen, nil
-}
-
-func (s *Server) setChild(ch *child) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cur = ch
-	close(s.up)
 }
 
 // acquire waits, until ctx ends, for the change lock if change is true
@@ -285,9 +281,8 @@ func (s *Server) supervise() {
 		s.cfg.logger.Error("toxiproxy stopped: restarting it with its proxies and no toxics", "exit", fmt.Sprint(ch.err), "restarts", n)
 		backoff := 100 * time.Millisecond
 		for {
-			nc, err := s.spawn()
+			err := s.spawn()
 			if err == nil {
-				s.setChild(nc)
 				s.emit(Change{Reset: true, Lost: true})
 				break
 			}
