@@ -27,12 +27,11 @@ import (
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-var (
-	// ErrClosed means the Server was closed.
-	ErrClosed = errors.New("toxiproxy is closed")
-	// errBusy means another toxic change held the lock past the caller's context.
-	errBusy = errors.New("waiting for another toxic change")
-)
+// ErrClosed means the Server was closed.
+var ErrClosed = errors.New("toxiproxy is closed")
+
+// errBusy means another toxic change held the lock past the caller's context.
+var errBusy = errors.New("waiting for another toxic change")
 
 // Opt configures a Server.
 type Opt func(*cfg)
