@@ -63,9 +63,7 @@ func startRoller(kc *kfake.Cluster, key []byte) *roller {
 	// The control only observes the request, before kfake handles it.
 	kc.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
 		kc.KeepControl()
-		if pr, ok := req.(*kmsg.ProduceRequest); ok {
-			r.produce(pr, time.Now())
-		}
+		r.produce(req.(*kmsg.ProduceRequest), time.Now())
 		return nil, nil, false
 	})
 	go r.work()
