@@ -1,6 +1,7 @@
 package toxi
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -56,13 +57,10 @@ func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response)
 	}
 	// The answer is a toxic, which fits: one longer does not parse.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxObservedBody))
-	if err == nil {
-		_, err = w.Write(body)
-	}
-	if err == nil {
-		_, err = io.Copy(w, resp.Body)
-	}
 	if err != nil {
+		return
+	}
+	if _, err := io.Copy(w, io.MultiReader(bytes.NewReader(body), resp.Body)); err != nil {
 		return
 	}
 	if !c.Removed && !c.Reset {
