@@ -25,24 +25,20 @@ const (
 )
 
 // readFrame reads the next frame, up to kafkaframe.DefaultMax, from in into
-// *buf, kept up to keepBuf; under min bytes after its length is ErrProtocol.
+// *buf, kept up to keepBuf; under min bytes after its length is an error.
 func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
 	f, err := kafkaframe.Read(in, *buf, kafkaframe.DefaultMax)
 	if err != nil {
 		return nil, err
 	}
 	if len(f) < 4+min {
-		return nil, fmt.Errorf("%w: a frame of %d bytes, under %d", ErrProtocol, len(f)-4, min)
+		return nil, fmt.Errorf("kproxy: protocol: a frame of %d bytes, under %d", len(f)-4, min)
 	}
 	if *buf = nil; cap(f) <= keepBuf {
 		*buf = f
 	}
 	return f, nil
 }
-
-// ErrProtocol wraps what closes a connection that the relay cannot follow:
-// an answer out of order, SaslHandshake v0.
-var ErrProtocol = errors.New("kproxy: protocol")
 
 // inflight is a request awaiting its answer.
 type inflight struct {
@@ -102,7 +98,7 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 		corr := int32(binary.BigEndian.Uint32(f[8:]))
 		// SaslHandshake v0 is followed by raw SASL frames.
 		if key == int16(kmsg.SASLHandshake) && ver == 0 {
-			return fmt.Errorf("%w: SaslHandshake v0 is not relayed: use a client with SaslAuthenticate (Kafka 1.0+)", ErrProtocol)
+			return errors.New("kproxy: protocol: SaslHandshake v0 is not relayed: use a client with SaslAuthenticate (Kafka 1.0+)")
 		}
 		if answered(key, ver, f[4:]) {
 			pending <- inflight{corr: corr, key: key, ver: ver}
@@ -157,13 +153,13 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 		select {
 		case req, ok = <-pending:
 		default:
-			return fmt.Errorf("%w: an answer (correlation id %d) to no request", ErrProtocol, corr)
+			return fmt.Errorf("kproxy: protocol: an answer (correlation id %d) to no request", corr)
 		}
 		switch {
 		case !ok:
-			return fmt.Errorf("%w: an answer (correlation id %d) after the client stopped sending", ErrProtocol, corr)
+			return fmt.Errorf("kproxy: protocol: an answer (correlation id %d) after the client stopped sending", corr)
 		case req.corr != corr:
-			return fmt.Errorf("%w: answer to correlation id %d, expected %d", ErrProtocol, corr, req.corr)
+			return fmt.Errorf("kproxy: protocol: answer to correlation id %d, expected %d", corr, req.corr)
 		}
 		body, err := rewrite(req.key, req.ver, f[4:], r.addr)
 		if err != nil {
