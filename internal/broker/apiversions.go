@@ -5,74 +5,69 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// Old clients and ApiVersions v3: Java clients before 3.9 refuse a
-// supported feature whose minimum version is 0 (KAFKA-17011), so a real
-// broker answers below v4 without them (KAFKA-17492); kfake lists them at
-// every version. SupportedFeatures is a v3+ field: the control answers v3
-// with the broker's own v4 answer, asked on a direct connection, less
-// those features.
+const (
+	// minFeaturesVersion is the first ApiVersions version whose clients
+	// accept a supported feature with minimum version 0.
+	minFeaturesVersion = 4
+	// askTimeout bounds each request forwarded on a direct connection.
+	askTimeout = 5 * time.Second
+)
 
-// minFeaturesVersion is the first ApiVersions version whose clients accept a
-// supported feature with minimum version 0.
-const minFeaturesVersion = 4
-
-// askTimeout bounds each request forwarded on a direct connection.
-const askTimeout = 5 * time.Second
-
-// controlApiVersions installs the ApiVersions v3 control on kc; direct
-// returns the brokers' direct addresses, the current node's first.
-func controlApiVersions(kc *kfake.Cluster, direct func(node int32) []string) {
+// controlApiVersions answers ApiVersions v3 as a real broker does: Java
+// clients before 3.9 refuse a supported feature whose minimum version is 0
+// (KAFKA-17011), so a real broker lists none below v4 (KAFKA-17492), while
+// kfake lists them at every version (SupportedFeatures is v3+). The answer
+// is the broker's own v4 one, asked on a direct connection, less those.
+func (c *Cluster) controlApiVersions() {
+	kc := c.kc
 	kc.ControlKey(int16(kmsg.ApiVersions), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		kc.KeepControl()
 		req := kreq.(*kmsg.ApiVersionsRequest)
 		if req.Version != minFeaturesVersion-1 || !validSoftware(req.ClientSoftwareName) || !validSoftware(req.ClientSoftwareVersion) {
-			// kfake's answer is right.
-			return nil, nil, false
+			return nil, nil, false // kfake's answer is right
 		}
 		ask := kmsg.NewPtrApiVersionsRequest()
 		ask.Version, ask.ClientSoftwareName, ask.ClientSoftwareVersion = minFeaturesVersion, "prodlab", "1"
-		ref, err := forwardAsleep(kc, direct, ask)
+		ref, err := c.forwardAsleep(ask)
 		if err != nil {
 			return nil, fmt.Errorf("ApiVersions v3: %w", err), true
 		}
-		resp := *ref.(*kmsg.ApiVersionsResponse)
-		resp.Version, resp.SupportedFeatures = req.Version, nil
-		for _, f := range ref.(*kmsg.ApiVersionsResponse).SupportedFeatures {
-			if f.MinVersion > 0 {
-				resp.SupportedFeatures = append(resp.SupportedFeatures, f)
-			}
-		}
-		return &resp, nil, true
+		resp := ref.(*kmsg.ApiVersionsResponse)
+		resp.Version = req.Version
+		resp.SupportedFeatures = slices.DeleteFunc(resp.SupportedFeatures, func(f kmsg.ApiVersionsResponseSupportedFeature) bool {
+			return f.MinVersion <= 0
+		})
+		return resp, nil, true
 	})
 }
 
-// forwardAsleep forwards req to the current node's direct address first,
-// with the control asleep so that the cluster can answer it meanwhile.
-func forwardAsleep(kc *kfake.Cluster, direct func(node int32) []string, req kmsg.Request) (resp kmsg.Response, err error) {
-	addrs := direct(kc.CurrentNode())
-	kc.SleepControl(func() { resp, err = forward(addrs, req) })
-	return resp, err
-}
-
-// forward sends req to the first of addrs that answers.
-func forward(addrs []string, req kmsg.Request) (kmsg.Response, error) {
-	errs := []error{errors.New("no broker address")}
-	for _, a := range addrs {
-		r, err := request(a, req)
-		if err == nil {
-			return r, nil
-		}
-		errs = append(errs, err)
+// forwardAsleep sends req to the first direct address that answers, the
+// current node's first, with the control asleep so that the cluster can
+// answer it meanwhile.
+func (c *Cluster) forwardAsleep(req kmsg.Request) (resp kmsg.Response, err error) {
+	addrs := c.DirectAddrs()
+	if node := c.kc.CurrentNode(); node > 0 && int(node) < len(addrs) {
+		addrs[0], addrs[node] = addrs[node], addrs[0]
 	}
-	return nil, errors.Join(errs...)
+	c.kc.SleepControl(func() {
+		errs := []error{errors.New("no broker address")}
+		for _, a := range addrs {
+			if resp, err = request(a, req); err == nil {
+				return
+			}
+			errs = append(errs, err)
+		}
+		err = errors.Join(errs...)
+	})
+	return resp, err
 }
 
 // request sends req on a new connection to addr and reads its response.
@@ -107,6 +102,5 @@ func request(addr string, req kmsg.Request) (kmsg.Response, error) {
 	return resp, nil
 }
 
-// validSoftware is the broker's check of the client software name and
-// version, whose failure kfake answers with INVALID_REQUEST.
+// validSoftware is the broker's check of the client software name and version.
 var validSoftware = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$`).MatchString

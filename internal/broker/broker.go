@@ -78,18 +78,10 @@ func Start(opts ...Opt) (*Cluster, error) {
 	case c.logger == nil:
 		return nil, errors.New("broker: Logger must not be nil")
 	}
-	if len(c.ports) == 0 {
-		c.ports = make([]int, c.brokers)
-	}
-	if c.dataDir != "" {
-		if err := checkDataDir(c.dataDir, c.logger); err != nil {
-			return nil, err
-		}
-	}
 	cl := &Cluster{}
 	kopts := []kfake.Opt{
 		kfake.NumBrokers(c.brokers),
-		kfake.Ports(c.ports...),
+		kfake.Ports(c.ports...), // none: any free port
 		kfake.ClusterID("BHF-Training"),
 		kfake.WithLogger(slogLogger{c.logger}),
 		kfake.ListenFn(func(network, addr string) (net.Listener, error) {
@@ -108,6 +100,9 @@ func Start(opts ...Opt) (*Cluster, error) {
 		}),
 	}
 	if c.dataDir != "" {
+		if err := checkDataDir(c.dataDir, c.logger); err != nil {
+			return nil, err
+		}
 		kopts = append(kopts, kfake.DataDir(c.dataDir))
 		if c.syncWrites {
 			kopts = append(kopts, kfake.SyncWrites())
@@ -125,18 +120,9 @@ func Start(opts ...Opt) (*Cluster, error) {
 	}
 	cl.kc = kc
 	cl.roll = startRoller(kc, []byte(c.compactKey))
-	controlApiVersions(kc, cl.directFirst)
-	controlNullLists(kc, cl.directFirst)
+	cl.controlApiVersions()
+	cl.controlNullLists()
 	return cl, nil
-}
-
-// directFirst returns the direct addresses, node's own first.
-func (c *Cluster) directFirst(node int32) []string {
-	out := c.DirectAddrs()
-	if node > 0 && int(node) < len(out) {
-		out[0], out[node] = out[node], out[0]
-	}
-	return out
 }
 
 // DirectAddrs returns each broker's bound address, in broker order.
@@ -154,7 +140,8 @@ func (c *Cluster) Advertise(i int, addr string) error {
 	if _, err := strconv.Atoi(port); err != nil {
 		return errors.New("advertised port is not a number: " + addr)
 	}
-	c.lns[i].adv.Store(&advertised{host: host, port: port})
+	a := advertised(net.JoinHostPort(host, port))
+	c.lns[i].adv.Store(&a)
 	return nil
 }
 
@@ -173,10 +160,10 @@ type listener struct {
 	adv atomic.Pointer[advertised]
 }
 
-type advertised struct{ host, port string }
+type advertised string
 
 func (a *advertised) Network() string { return "tcp" }
-func (a *advertised) String() string  { return net.JoinHostPort(a.host, a.port) }
+func (a *advertised) String() string  { return string(*a) }
 
 func (l *listener) Addr() net.Addr {
 	if a := l.adv.Load(); a != nil {

@@ -19,8 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// ErrMetadata is returned when a data dir holds data but its metadata
-// files are missing or unreadable: starting would silently drop topics.
+// ErrMetadata means a data dir holds data but its metadata files are
+// missing or unreadable: starting would silently drop topics.
 var ErrMetadata = errors.New("data dir metadata is missing or corrupt")
 
 // Logger sets the logger that receives kfake's logs and the data dir's
@@ -29,8 +29,7 @@ var ErrMetadata = errors.New("data dir metadata is missing or corrupt")
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
 // SyncWrites makes the brokers fsync every batch before acknowledging it
-// (kfake.SyncWrites), so that it survives an OS crash, not just the lab's;
-// default off. Only with DataDir.
+// (kfake.SyncWrites), to survive an OS crash; default off. Only with DataDir.
 func SyncWrites(on bool) Opt { return func(c *cfg) { c.syncWrites = on } }
 
 // slogLogger adapts slog to kfake.Logger.
@@ -74,16 +73,13 @@ func checkDataDir(dir string, log *slog.Logger) error {
 	for _, e := range entries {
 		has[e.Name()] = true
 	}
-	kfakeFiles := has[metaFile] || has[topicsFile] || has[partsDir] || has["pids.log"] || has["groups.log"]
-	if !kfakeFiles {
+	if !has[metaFile] && !has[topicsFile] && !has[partsDir] && !has["pids.log"] && !has["groups.log"] {
 		return nil // brand new
 	}
 	if !has[metaFile] {
 		return fmt.Errorf("%w: %s has Kafka data but no %s; refusing to start fresh over it (move the dir away to start empty)", ErrMetadata, dir, metaFile)
 	}
-	if err := readJSON(filepath.Join(dir, metaFile), &struct {
-		Version int `json:"version"`
-	}{}); err != nil {
+	if err := readJSON(filepath.Join(dir, metaFile), &struct{ Version int }{}); err != nil {
 		return err
 	}
 	if !has[topicsFile] {
@@ -130,7 +126,6 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// segment is what a scan of one segment file found.
 type segment struct {
 	kept    int64 // records in the batches kfake keeps
 	keptEnd int64 // offset after the last kept batch
@@ -139,8 +134,7 @@ type segment struct {
 	partial bool  // the look past the damage stopped at maxRescan
 }
 
-// scanPartition scans a partition's segments and logs each one kfake will
-// truncate, with how many records that drops.
+// scanPartition logs each segment kfake will truncate and the records lost.
 func scanPartition(pdir, topic string, part int32, log *slog.Logger) {
 	entries, err := os.ReadDir(pdir)
 	if err != nil {
@@ -264,9 +258,7 @@ func scanSegment(base int64, raw []byte) segment {
 			break
 		}
 		first, _, delta, size, ok := batchAt(raw, p)
-		if size > 0 {
-			budget -= size
-		}
+		budget -= size // 0 unless the CRC was checked
 		if !ok || first < s.keptEnd {
 			continue
 		}

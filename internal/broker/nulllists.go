@@ -2,23 +2,18 @@ package broker
 
 import (
 	"fmt"
+	"reflect"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
-
-// Null lists and the Java admin client: kfake leaves null a few lists
-// that a real broker always fills and that kafka-topics reads without a
-// null check: CreateTopics v5+ topics' Configs (--create fails), and
-// DescribeTopicPartitions' EligibleLeaderReplicas and LastKnownELR
-// (--describe fails). For these keys the control forwards the request to
-// kfake on a direct connection, marked to pass, and answers with empty
-// lists in place of null ones.
 
 // forwardTag marks, among a request's tagged fields, one forwarded here.
 const forwardTag = 0x7f5d
 
-// nullListPatches fills the null lists of a response, per request key.
+// nullListPatches fills, per request key, the null lists of a response
+// that a real broker always fills and kafka-topics reads without a null
+// check: CreateTopics v5+ topics' Configs (--create), DescribeTopicPartitions'
+// EligibleLeaderReplicas and LastKnownELR (--describe).
 var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 	kmsg.CreateTopics: func(r kmsg.Response) {
 		resp := r.(*kmsg.CreateTopicsResponse)
@@ -44,17 +39,23 @@ var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 	},
 }
 
-// controlNullLists installs one control per key of nullListPatches.
-func controlNullLists(kc *kfake.Cluster, direct func(node int32) []string) {
+// controlNullLists installs one control per key of nullListPatches, which
+// forwards the request to kfake on a direct connection, marked to pass,
+// and answers with empty lists in place of null ones.
+func (c *Cluster) controlNullLists() {
+	kc := c.kc
 	for key, patch := range nullListPatches {
 		kc.ControlKey(int16(key), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			kc.KeepControl()
-			tags := unknownTags(kreq)
-			if !kreq.IsFlexible() || tags == nil || forwarded(tags) {
+			// Each key's request has UnknownTags, written at a flexible version.
+			tags := reflect.ValueOf(kreq).Elem().FieldByName("UnknownTags").Addr().Interface().(*kmsg.Tags)
+			forwarded := false
+			tags.Each(func(tag uint32, _ []byte) { forwarded = forwarded || tag == forwardTag })
+			if !kreq.IsFlexible() || forwarded {
 				return nil, nil, false
 			}
 			tags.Set(forwardTag, nil)
-			resp, err := forwardAsleep(kc, direct, kreq)
+			resp, err := c.forwardAsleep(kreq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", key.Name(), err), true
 			}
@@ -62,20 +63,4 @@ func controlNullLists(kc *kfake.Cluster, direct func(node int32) []string) {
 			return resp, nil, true
 		})
 	}
-}
-
-func unknownTags(r kmsg.Request) *kmsg.Tags {
-	switch r := r.(type) {
-	case *kmsg.CreateTopicsRequest:
-		return &r.UnknownTags
-	case *kmsg.DescribeTopicPartitionsRequest:
-		return &r.UnknownTags
-	}
-	return nil
-}
-
-func forwarded(t *kmsg.Tags) bool {
-	found := false
-	t.Each(func(tag uint32, _ []byte) { found = found || tag == forwardTag })
-	return found
 }

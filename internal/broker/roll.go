@@ -1,6 +1,9 @@
 package broker
 
 import (
+	"bytes"
+	"encoding/binary"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,9 +63,7 @@ func startRoller(kc *kfake.Cluster, key []byte) *roller {
 	// The control only observes the request, before kfake handles it.
 	kc.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
 		kc.KeepControl()
-		if pr, ok := req.(*kmsg.ProduceRequest); ok {
-			r.produce(pr, time.Now())
-		}
+		r.produce(req.(*kmsg.ProduceRequest), time.Now())
 		return nil, nil, false
 	})
 	go r.work()
@@ -72,7 +73,9 @@ func startRoller(kc *kfake.Cluster, key []byte) *roller {
 // produce records the writes of pr and queues the rolls they make.
 func (r *roller) produce(pr *kmsg.ProduceRequest, now time.Time) {
 	forced := len(r.key) > 0 && carriesKey(pr, r.key)
-	var rolls []rolled
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	queued := len(r.pending)
 	for _, t := range pr.Topics {
 		info := r.kc.TopicInfo(t.Topic)
 		if t.Topic == "" { // Produce v13+ names topics by ID
@@ -80,45 +83,35 @@ func (r *roller) produce(pr *kmsg.ProduceRequest, now time.Time) {
 		}
 		compact, segMs := compaction(info)
 		if !compact {
-			if info != nil { // no longer compacted
-				r.mu.Lock()
-				delete(r.topics, info.Topic)
-				r.mu.Unlock()
+			if info != nil {
+				delete(r.topics, info.Topic) // no longer compacted
 			}
 			continue
 		}
-		r.mu.Lock()
 		s := r.topics[info.Topic]
 		if s == nil || s.id != info.TopicID {
 			s = &segments{id: info.TopicID, start: map[int32]time.Time{}}
 			r.topics[info.Topic] = s
 		}
-		var due []int32
 		for _, p := range t.Partitions {
 			began, ok := s.start[p.Partition]
-			if !ok || forced || now.Sub(began) >= segMs {
+			due := ok && (forced || now.Sub(began) >= segMs)
+			if !ok || due {
 				s.start[p.Partition] = now
 			}
-			if ok && (forced || now.Sub(began) >= segMs) {
-				due = append(due, p.Partition)
+			if !due {
+				continue
 			}
-		}
-		r.mu.Unlock()
-		for _, p := range due {
-			if pi := r.kc.PartitionInfo(info.Topic, p); pi != nil {
-				rolls = append(rolls, rolled{topic: info.Topic, part: p, hwm: pi.HighWatermark, at: now})
+			if pi := r.kc.PartitionInfo(info.Topic, p.Partition); pi != nil {
+				r.pending = append(r.pending, rolled{topic: info.Topic, part: p.Partition, hwm: pi.HighWatermark, at: now})
 			}
 		}
 	}
-	if len(rolls) == 0 {
-		return
-	}
-	r.mu.Lock()
-	r.pending = append(r.pending, rolls...)
-	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	if len(r.pending) > queued {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -156,14 +149,10 @@ func (r *roller) work() {
 		if len(pending) == 0 {
 			continue
 		}
-		landed := 0
-		for _, p := range pending {
+		if slices.ContainsFunc(pending, func(p rolled) bool {
 			pi := r.kc.PartitionInfo(p.topic, p.part)
-			if pi == nil || pi.HighWatermark > p.hwm || time.Since(p.at) > rollWait {
-				landed++
-			}
-		}
-		if landed < len(pending) {
+			return pi != nil && pi.HighWatermark <= p.hwm && time.Since(p.at) <= rollWait
+		}) {
 			t.Reset(rollPoll)
 			continue
 		}
@@ -182,4 +171,53 @@ func (r *roller) work() {
 func (r *roller) close() {
 	r.once.Do(func() { close(r.stop) })
 	<-r.done
+}
+
+// CompactOnKey makes a record with this key roll its partition's active
+// segment at once, whatever segment.ms says, so that the cleaner runs
+// right after it (see roller), default none. prodlab compaction-check
+// writes such a record. The record must be uncompressed to be seen.
+func CompactOnKey(key string) Opt { return func(c *cfg) { c.compactKey = key } }
+
+// carriesKey reports whether an uncompressed batch of pr has key.
+func carriesKey(pr *kmsg.ProduceRequest, key []byte) bool {
+	for _, t := range pr.Topics {
+		for _, p := range t.Partitions {
+			if batchesCarry(p.Records, key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func batchesCarry(b []byte, key []byte) bool {
+	for len(b) >= 12 {
+		// baseOffset int64, batchLength int32, then the rest of the batch.
+		n := int(binary.BigEndian.Uint32(b[8:12])) + 12
+		if n < 12 || n > len(b) {
+			return false
+		}
+		var rb kmsg.RecordBatch
+		if err := rb.ReadFrom(b[:n]); err == nil && rb.Attributes&0x07 == 0 && recordsCarry(rb.Records, int(rb.NumRecords), key) {
+			return true
+		}
+		b = b[n:]
+	}
+	return false
+}
+
+func recordsCarry(b []byte, count int, key []byte) bool {
+	for i := 0; i < count && len(b) > 0; i++ {
+		l, w := binary.Varint(b)
+		if w <= 0 || l < 0 || int(l) > len(b)-w {
+			return false
+		}
+		var r kmsg.Record
+		if err := r.ReadFrom(b[:w+int(l)]); err == nil && r.Key != nil && bytes.Equal(r.Key, key) {
+			return true
+		}
+		b = b[w+int(l):]
+	}
+	return false
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kbin"
@@ -28,17 +29,13 @@ var (
 	ErrHTTP = errors.New("an HTTP request sent to a Kafka port")
 )
 
-// methods are the first 4 bytes of the HTTP request lines refused; as a
-// length each is over 1 GiB.
+// methods start the HTTP request lines refused; as a length, each is > 1 GiB.
 var methods = []string{"GET ", "POST", "PUT ", "HEAD", "DELE", "OPTI", "PATC", "CONN"}
 
-// Check returns the length a frame header h (4 bytes) announces, or an
-// error wrapping ErrHTTP or ErrTooBig.
+// Check returns the length frame header h announces, or ErrHTTP or ErrTooBig.
 func Check(h [4]byte, max int32) (int32, error) {
-	for _, m := range methods {
-		if string(h[:]) == m {
-			return 0, fmt.Errorf("%w (%q)", ErrHTTP, m)
-		}
+	if m := string(h[:]); slices.Contains(methods, m) {
+		return 0, fmt.Errorf("%w (%q)", ErrHTTP, m)
 	}
 	n := int32(binary.BigEndian.Uint32(h[:]))
 	if n < 0 || n > max {
@@ -111,14 +108,13 @@ func (l *listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{Conn: c, max: l.max, log: l.log}, nil
+	return &conn{Conn: c, l: l}, nil
 }
 
 // conn follows the frames of the bytes its reader gets, one Read at a time.
 type conn struct {
 	net.Conn
-	max int32
-	log *slog.Logger
+	l *listener
 
 	mu   sync.Mutex
 	h    [4]byte
@@ -148,10 +144,10 @@ func (c *conn) Read(p []byte) (int, error) {
 			continue
 		}
 		c.nh = 0
-		size, cerr := Check(c.h, c.max)
+		size, cerr := Check(c.h, c.l.max)
 		if cerr != nil {
 			c.err = cerr
-			c.log.Warn("kafka connection closed", "remote", c.Conn.RemoteAddr().String(), "err", cerr)
+			c.l.log.Warn("kafka connection closed", "remote", c.Conn.RemoteAddr().String(), "err", cerr)
 			_ = c.Conn.Close()
 			if start := i - 4; start > 0 {
 				return start, nil // the frames before; the error next

@@ -16,23 +16,23 @@ import (
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
-// maxInFlight bounds the requests a connection has sent and not yet had
-// answered; a client past it waits (Kafka clients keep about 5).
-const maxInFlight = 1024
-
-// keepBuf is the biggest read buffer a connection keeps between frames.
-const keepBuf = 1 << 20
+const (
+	// maxInFlight bounds a connection's requests awaiting their answer; a
+	// client past it waits (Kafka clients keep about 5).
+	maxInFlight = 1024
+	// keepBuf is the biggest read buffer a connection keeps between frames.
+	keepBuf = 1 << 20
+)
 
 // readFrame reads the next frame, up to kafkaframe.DefaultMax, from in into
-// *buf, which keeps its array for the next read up to keepBuf; under min
-// bytes after its length is ErrProtocol.
+// *buf, kept up to keepBuf; under min bytes after its length is an error.
 func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
 	f, err := kafkaframe.Read(in, *buf, kafkaframe.DefaultMax)
 	if err != nil {
 		return nil, err
 	}
 	if len(f) < 4+min {
-		return nil, fmt.Errorf("%w: a frame of %d bytes, under %d", ErrProtocol, len(f)-4, min)
+		return nil, fmt.Errorf("kproxy: protocol: a frame of %d bytes, under %d", len(f)-4, min)
 	}
 	if *buf = nil; cap(f) <= keepBuf {
 		*buf = f
@@ -40,18 +40,13 @@ func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
 	return f, nil
 }
 
-// ErrProtocol wraps what closes a connection that the relay cannot follow:
-// an answer out of order, SaslHandshake v0.
-var ErrProtocol = errors.New("kproxy: protocol")
-
 // inflight is a request awaiting its answer.
 type inflight struct {
 	corr     int32
 	key, ver int16
 }
 
-// relay serves one client connection c, relaying to the first of
-// upstreams that answers, until either side closes.
+// relay relays c to the first of upstreams that answers until either closes.
 func (r *Relay) relay(c net.Conn, upstreams []string) {
 	if r.cfg.clientTLS != nil {
 		tc := tls.Server(c, r.cfg.clientTLS)
@@ -88,8 +83,7 @@ func (r *Relay) relay(c net.Conn, upstreams []string) {
 	}
 }
 
-// requests copies request frames from c to up, recording each one that
-// gets an answer in pending before it leaves.
+// requests copies request frames from c to up, each answered one first in pending.
 func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 	defer close(pending)
 	in := bufio.NewReaderSize(c, 32<<10)
@@ -102,8 +96,9 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 		key := int16(binary.BigEndian.Uint16(f[4:]))
 		ver := int16(binary.BigEndian.Uint16(f[6:]))
 		corr := int32(binary.BigEndian.Uint32(f[8:]))
-		if key == saslHandshakeKey && ver == 0 {
-			return fmt.Errorf("%w: SaslHandshake v0 is not relayed: use a client with SaslAuthenticate (Kafka 1.0+)", ErrProtocol)
+		// SaslHandshake v0 is followed by raw SASL frames.
+		if key == int16(kmsg.SASLHandshake) && ver == 0 {
+			return errors.New("kproxy: protocol: SaslHandshake v0 is not relayed: use a client with SaslAuthenticate (Kafka 1.0+)")
 		}
 		if answered(key, ver, f[4:]) {
 			pending <- inflight{corr: corr, key: key, ver: ver}
@@ -115,8 +110,7 @@ func (r *Relay) requests(c, up net.Conn, pending chan<- inflight) error {
 }
 
 // answered reports whether the request frame (without its size) gets an
-// answer: all but Produce with acks=0 (one too short to say counts as
-// answered).
+// answer: all but Produce with acks=0 (a frame too short to say does).
 func answered(key, ver int16, f []byte) bool {
 	if key != 0 {
 		return true
@@ -130,11 +124,9 @@ func answered(key, ver int16, f []byte) bool {
 func produceAcks(ver int16, f []byte) (int16, bool) {
 	b := kbin.Reader{Src: f[8:]}
 	b.UnsafeNullableString() // client id
-	if ver >= 9 {
-		kmsg.SkipTags(&b) // the header's
-	}
 	switch {
 	case ver >= 9:
+		kmsg.SkipTags(&b)               // the header's
 		b.UnsafeCompactNullableString() // transactional id
 	case ver >= 3:
 		b.UnsafeNullableString()
@@ -157,27 +149,26 @@ func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 		corr := int32(binary.BigEndian.Uint32(f[4:]))
 		// A request is pending before it leaves: none pending, no request.
 		var req inflight
+		ok := false
 		select {
-		case r, ok := <-pending:
-			if !ok {
-				return fmt.Errorf("%w: an answer (correlation id %d) after the client stopped sending", ErrProtocol, corr)
-			}
-			req = r
+		case req, ok = <-pending:
 		default:
-			return fmt.Errorf("%w: an answer (correlation id %d) to no request", ErrProtocol, corr)
+			return fmt.Errorf("kproxy: protocol: an answer (correlation id %d) to no request", corr)
 		}
-		if req.corr != corr {
-			return fmt.Errorf("%w: answer to correlation id %d, expected %d", ErrProtocol, corr, req.corr)
+		switch {
+		case !ok:
+			return fmt.Errorf("kproxy: protocol: an answer (correlation id %d) after the client stopped sending", corr)
+		case req.corr != corr:
+			return fmt.Errorf("kproxy: protocol: answer to correlation id %d, expected %d", corr, req.corr)
 		}
-		out := f
 		body, err := rewrite(req.key, req.ver, f[4:], r.addr)
 		if err != nil {
 			return err
 		}
 		if len(body) != len(f)-4 || &body[0] != &f[4] {
-			out = kafkaframe.Sized(body)
+			f = kafkaframe.Sized(body)
 		}
-		if _, err := c.Write(out); err != nil {
+		if _, err := c.Write(f); err != nil {
 			return err
 		}
 	}

@@ -1,15 +1,12 @@
 // Package kproxy relays the Kafka protocol between Toxiproxy and the
-// brokers of a cluster that advertises its own addresses, and rewrites
-// every answer that names a broker to name that broker's Toxiproxy proxy,
-// so that every client bootstrapped at the lab's proxy reaches every
-// broker through Toxiproxy:
+// brokers of a cluster that advertises its own addresses, rewriting every
+// answer that names a broker to name that broker's Toxiproxy proxy:
 //
 //	client -> Toxiproxy "kafka" -> relay listener -> bootstrap broker
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
-// Only the answers that can name a broker and ApiVersions are parsed (kmsg);
-// every other byte passes through untouched. DialContext gives a franz-go
-// client the same proxies from the client side, with no relay.
+// Only the answers that can name a broker and ApiVersions are parsed (kmsg).
+// DialContext gives a franz-go client the same proxies, with no relay.
 package kproxy
 
 import (
@@ -20,31 +17,26 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// Proxies creates Toxiproxy proxies, as *toxi.Server does: AddProxy starts
-// proxy name from listen (port 0: any) to upstream and returns the address
-// it listens on.
+// Proxies creates Toxiproxy proxies as *toxi.Server.AddProxy does.
 type Proxies interface {
 	AddProxy(name, listen, upstream string) (string, error)
 }
 
-// ErrTooManyBrokers means a broker came past MaxBrokers: its answer's
-// connection is closed, or its dial refused, rather than the broker
-// reached around Toxiproxy.
-var ErrTooManyBrokers = errors.New("kproxy: too many brokers")
-
-// ErrClosed is returned by Listen after Close.
-var ErrClosed = errors.New("kproxy: closed")
-
-// DialFunc dials a broker; see Dial.
-type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+var (
+	// ErrTooManyBrokers means a broker came past MaxBrokers: its answer's
+	// connection is closed, or its dial refused, not let around Toxiproxy.
+	ErrTooManyBrokers = errors.New("kproxy: too many brokers")
+	// ErrClosed is returned by Listen after Close.
+	ErrClosed = errors.New("kproxy: closed")
+)
 
 // Opt configures a Relay.
 type Opt func(*cfg)
@@ -52,7 +44,7 @@ type Opt func(*cfg)
 type cfg struct {
 	host      string
 	advertise string // what rewritten answers name: host, or 127.0.0.1 for an unspecified host
-	dial      DialFunc
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	logger    *slog.Logger
 	clientTLS *tls.Config
 	max       int
@@ -66,15 +58,15 @@ const timeout = 30 * time.Second
 // 127.0.0.1. The relay's own listeners always bind 127.0.0.1.
 func Host(h string) Opt { return func(c *cfg) { c.host = h } }
 
-// Dial dials the brokers (with TLS for an SSL cluster), default a
-// net.Dialer.
-func Dial(fn DialFunc) Opt { return func(c *cfg) { c.dial = fn } }
+// Dial dials the brokers (with TLS for an SSL cluster), default a net.Dialer.
+func Dial(fn func(ctx context.Context, network, addr string) (net.Conn, error)) Opt {
+	return func(c *cfg) { c.dial = fn }
+}
 
 // Logger receives the relay's logs, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
-// ClientTLS makes the relay serve TLS to clients with t (see LabCA),
-// default none.
+// ClientTLS makes the relay serve TLS to clients with t (LabCA), default none.
 func ClientTLS(t *tls.Config) Opt { return func(c *cfg) { c.clientTLS = t } }
 
 // MaxBrokers caps the brokers the relay makes proxies for, default 64.
@@ -109,9 +101,8 @@ type broker struct {
 	port int32 // of info.Listen
 }
 
-// Broker is one broker the relay has given a proxy: its node id when
-// first seen (-1 if unknown), its proxy's name (broker-<id>) and address,
-// which answers name, and the address the broker advertises.
+// Broker is a broker given a proxy: its node id when first seen (-1 if
+// unknown), its proxy's name and address, and its advertised address.
 type Broker struct {
 	NodeID                 int32
 	Name, Listen, Upstream string
@@ -119,7 +110,7 @@ type Broker struct {
 
 // New returns a relay that creates its brokers' proxies in px.
 func New(px Proxies, opts ...Opt) (*Relay, error) {
-	c := cfg{host: "127.0.0.1", max: 64}
+	c := cfg{host: "127.0.0.1", max: 64, logger: slog.Default(), dial: (&net.Dialer{}).DialContext}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -128,25 +119,22 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 		return nil, fmt.Errorf("kproxy: MaxBrokers must be >= 1, got %d", c.max)
 	case px == nil:
 		return nil, errors.New("kproxy: no Proxies")
+	case c.logger == nil:
+		return nil, errors.New("kproxy: Logger must not be nil")
+	case c.dial == nil:
+		return nil, errors.New("kproxy: Dial must not be nil")
 	}
 	c.advertise = c.host
 	if ip := net.ParseIP(c.host); c.host == "" || ip != nil && ip.IsUnspecified() {
 		c.advertise = "127.0.0.1"
 	}
-	if c.logger == nil {
-		c.logger = slog.Default()
-	}
-	if c.dial == nil {
-		d := &net.Dialer{}
-		c.dial = d.DialContext
-	}
 	return &Relay{cfg: c, px: px, open: map[io.Closer]bool{}, brokers: map[string]*broker{},
 		names: map[string]bool{}, proxied: map[string]bool{}}, nil
 }
 
-// Listen starts a relay listener on a free 127.0.0.1 port that relays
-// each connection to the first of upstreams that accepts it, and returns
-// its address: the upstream of the proxy clients bootstrap at.
+// Listen starts a relay listener on a free 127.0.0.1 port, relaying each
+// connection to the first of upstreams that accepts it, and returns its
+// address.
 func (r *Relay) Listen(upstreams ...string) (string, error) {
 	if len(upstreams) == 0 {
 		return "", errors.New("kproxy: Listen with no upstream")
@@ -155,14 +143,10 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	if !r.track(ln) {
 		ln.Close()
 		return "", ErrClosed
 	}
-	r.open[ln] = true
-	r.wg.Add(1)
 	go r.accept(ln, upstreams)
 	return ln.Addr().String(), nil
 }
@@ -178,31 +162,32 @@ func (r *Relay) accept(ln net.Listener, upstreams []string) {
 			c.Close()
 			return
 		}
-		r.wg.Add(1)
 		go func() {
-			defer r.wg.Done()
 			defer r.untrack(c)
 			r.relay(c, upstreams)
 		}()
 	}
 }
 
-// track records c for Close, unless the relay is closed.
-func (r *Relay) track(c net.Conn) bool {
+// track records c for Close and adds it to wg, unless the relay is closed.
+func (r *Relay) track(c io.Closer) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return false
 	}
 	r.open[c] = true
+	r.wg.Add(1)
 	return true
 }
 
-func (r *Relay) untrack(c net.Conn) {
+// untrack closes c and undoes track.
+func (r *Relay) untrack(c io.Closer) {
 	r.mu.Lock()
 	delete(r.open, c)
 	r.mu.Unlock()
 	c.Close()
+	r.wg.Done()
 }
 
 // dialUpstream dials the first of upstreams that answers.
@@ -226,14 +211,9 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	up := net.JoinHostPort(host, strconv.Itoa(int(port)))
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	b, err := r.proxy(ctx, up, func(b *broker) error {
-		b.info.NodeID = nodeID
-		r.reserve(b, toxiclient.DialerPrefix+strconv.Itoa(int(nodeID)))
+	b, err := r.proxy(ctx, up, func() (int32, string, string, error) {
 		listen, err := r.Listen(up)
-		if err != nil {
-			return err
-		}
-		return r.addProxy(b, listen)
+		return nodeID, toxiclient.DialerPrefix + strconv.Itoa(int(nodeID)), listen, err
 	})
 	switch {
 	case err != nil:
@@ -244,12 +224,10 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	return r.cfg.advertise, b.port, nil
 }
 
-// DialContext dials the broker at addr through its proxy, created on the
-// first dial of addr (concurrent first dials share it): kgo.Dialer's
-// signature, for a franz-go client of a cluster that advertises its own
-// addresses. The proxy is broker-<id> if NodeIDs knows addr, else
-// broker-<host>-<port>. The connection is plain TCP: the caller does TLS
-// (and SASL) over it with ServerName from addr, as kgo's DialTLSConfig does.
+// DialContext, a kgo.Dialer, dials the broker at addr through its proxy,
+// created on the first dial of addr: broker-<id> if NodeIDs knows addr,
+// else broker-<host>-<port>. The connection is plain TCP: the caller does
+// TLS over it with ServerName from addr, as kgo's DialTLSConfig does.
 func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if network != "tcp" && network != "tcp4" && network != "tcp6" {
 		return nil, fmt.Errorf("kproxy: network %q: only tcp", network)
@@ -258,13 +236,17 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil || host == "" || port == "" {
 		return nil, fmt.Errorf("kproxy: %q is not host:port", addr)
 	}
-	b, err := r.proxy(ctx, addr, func(b *broker) error {
-		base := toxiclient.DialerPrefix + sanitize(host) + "-" + port
-		if id, ok := r.nodeID(addr); ok {
-			b.info.NodeID, base = id, toxiclient.DialerPrefix+strconv.Itoa(int(id))
+	b, err := r.proxy(ctx, addr, func() (int32, string, string, error) {
+		if r.cfg.nodeIDs != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if ids, err := r.cfg.nodeIDs(ctx); err == nil {
+				if id, ok := ids[addr]; ok {
+					return id, toxiclient.DialerPrefix + strconv.Itoa(int(id)), addr, nil
+				}
+			}
 		}
-		r.reserve(b, base)
-		return r.addProxy(b, addr)
+		return -1, toxiclient.DialerPrefix + notNameChar.ReplaceAllLiteralString(host, "-") + "-" + port, addr, nil
 	})
 	if err != nil {
 		return nil, err
@@ -276,71 +258,34 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	return d.DialContext(ctx, "tcp", addr)
 }
 
-// nodeID looks addr up through NodeIDs.
-func (r *Relay) nodeID(addr string) (int32, bool) {
-	if r.cfg.nodeIDs == nil {
-		return 0, false
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	ids, err := r.cfg.nodeIDs(ctx)
-	id, ok := ids[addr]
-	return id, ok && err == nil
-}
+// notNameChar matches each character of a host that a proxy's name replaces with '-'.
+var notNameChar = regexp.MustCompile(`[^a-zA-Z0-9.-]`)
 
-// sanitize replaces with '-' every character a URL path would escape.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			return r
-		}
-		return '-'
-	}, s)
-}
-
-// broker returns the broker advertising up, on first sight starting its
-// proxy's creation by create; nil for a proxy's address. A failed
-// creation is forgotten, for a later answer or dial to try again.
-func (r *Relay) broker(up string, create func(*broker) error) (*broker, error) {
+// proxy returns the broker advertising up once its proxy is ready, or
+// ctx ends; nil for a proxy's address. On first sight it creates the proxy
+// in the background (others may wait for it): spec gives its node id, base
+// name (-2, -3... added if taken) and upstream. A failed creation is
+// forgotten, for a later answer or dial to try again.
+func (r *Relay) proxy(ctx context.Context, up string, spec func() (int32, string, string, error)) (*broker, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.proxied[up] {
+	b, ok := r.brokers[up]
+	switch {
+	case r.proxied[up]:
+		r.mu.Unlock()
 		return nil, nil
-	}
-	if b, ok := r.brokers[up]; ok {
-		return b, nil
-	}
-	if r.closed {
+	case ok:
+	case r.closed:
+		r.mu.Unlock()
 		return nil, ErrClosed
-	}
-	if len(r.brokers) >= r.cfg.max {
+	case len(r.brokers) >= r.cfg.max:
+		r.mu.Unlock()
 		return nil, fmt.Errorf("%w: %d already; %s gets none (kproxy.MaxBrokers)", ErrTooManyBrokers, r.cfg.max, up)
+	default:
+		b = &broker{done: make(chan struct{}), info: Broker{NodeID: -1, Upstream: up}}
+		r.brokers[up] = b
+		go r.create(b, spec)
 	}
-	b := &broker{done: make(chan struct{}), info: Broker{NodeID: -1, Upstream: up}}
-	r.brokers[up] = b
-	// Not bound to the first asker: others may wait for it.
-	go func() {
-		defer close(b.done)
-		if err := create(b); err != nil {
-			b.err = fmt.Errorf("kproxy: proxy of %s: %w", up, err)
-			r.mu.Lock()
-			delete(r.brokers, up)
-			delete(r.names, b.info.Name)
-			r.mu.Unlock()
-			r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", up, "err", err)
-			return
-		}
-		r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Listen, "upstream", up)
-	}()
-	return b, nil
-}
-
-// proxy is broker that waits, until ctx ends, for the proxy to be ready.
-func (r *Relay) proxy(ctx context.Context, up string, create func(*broker) error) (*broker, error) {
-	b, err := r.broker(up, create)
-	if err != nil || b == nil {
-		return nil, err
-	}
+	r.mu.Unlock()
 	select {
 	case <-b.done:
 		return b, b.err
@@ -349,15 +294,31 @@ func (r *Relay) proxy(ctx context.Context, up string, create func(*broker) error
 	}
 }
 
-// reserve names b after base, plus -2, -3... if taken.
-func (r *Relay) reserve(b *broker, base string) {
+// create names b and creates its Toxiproxy proxy.
+func (r *Relay) create(b *broker, spec func() (int32, string, string, error)) {
+	defer close(b.done)
+	id, base, upstream, err := spec()
+	b.info.NodeID = id
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	name := base
 	for i := 2; r.names[name]; i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
 	r.names[name], b.info.Name = true, name
+	r.mu.Unlock()
+	if err == nil {
+		err = r.addProxy(b, upstream)
+	}
+	if err != nil {
+		b.err = fmt.Errorf("kproxy: proxy of %s: %w", b.info.Upstream, err)
+		r.mu.Lock()
+		delete(r.brokers, b.info.Upstream)
+		delete(r.names, b.info.Name)
+		r.mu.Unlock()
+		r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", b.info.Upstream, "err", err)
+		return
+	}
+	r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Listen, "upstream", b.info.Upstream)
 }
 
 // addProxy creates b's Toxiproxy proxy to upstream.
@@ -395,8 +356,7 @@ func (r *Relay) Brokers() []Broker {
 	return out
 }
 
-// Close stops every listener and connection and waits for them; the
-// Toxiproxy proxies stay.
+// Close stops every listener and connection and waits for them; proxies stay.
 func (r *Relay) Close() error {
 	r.mu.Lock()
 	r.closed = true

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -27,16 +28,10 @@ func rewritable(key, ver int16) bool {
 	return ok && ver >= first
 }
 
-// apiVersionsKey is ApiVersions, whose answer capVersions reads and whose
-// response header is always v0.
-const apiVersionsKey = 18
+// apiVersionsKey is ApiVersions, whose answer capVersions reads.
+const apiVersionsKey = int16(kmsg.ApiVersions)
 
-// saslHandshakeKey is SaslHandshake, whose v0 is followed by raw SASL
-// frames that the relay cannot follow.
-const saslHandshakeKey = 17
-
-// addrFunc returns the host and port a client must dial to reach the
-// broker nodeID that advertises host:port.
+// addrFunc returns where a client must dial broker nodeID at host:port.
 type addrFunc func(nodeID int32, host string, port int32) (string, int32, error)
 
 // endpoint is one broker address inside a parsed answer.
@@ -46,10 +41,9 @@ type endpoint struct {
 	port *int32
 }
 
-// endpoints returns every broker address resp carries: each has NodeID,
-// Host and Port fields, in FindCoordinator itself (v0-v3) and in the
-// elements of its Coordinators (v4+), and of the Brokers or NodeEndpoints
-// of the other rewritten answers.
+// endpoints returns every broker address resp carries, as NodeID, Host and
+// Port fields: in FindCoordinator itself (v0-v3), in the elements of its
+// Coordinators (v4+), and of the other answers' Brokers or NodeEndpoints.
 func endpoints(resp kmsg.Response) []endpoint {
 	var eps []endpoint
 	add := func(v reflect.Value) {
@@ -74,8 +68,7 @@ func endpoints(resp kmsg.Response) []endpoint {
 
 // rewrite returns the answer frame (without its size) to key at version
 // ver with every broker address replaced by what addr returns, or frame
-// itself if nothing changes. An ApiVersions answer comes back through
-// capVersions.
+// itself if nothing changes; ApiVersions through capVersions.
 func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if key == apiVersionsKey {
 		return capVersions(ver, frame), nil
@@ -91,7 +84,6 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s v%d: bad response header", ErrBadAnswer, kmsg.NameForKey(key), ver)
 	}
-	hl := len(frame) - len(body)
 	resp := req.ResponseKind()
 	resp.SetVersion(ver)
 	if err := resp.ReadFrom(body); err != nil {
@@ -110,14 +102,11 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if !changed {
 		return frame, nil
 	}
-	out := make([]byte, hl, len(frame)+64)
-	copy(out, frame[:hl])
-	return resp.AppendTo(out), nil
+	return resp.AppendTo(slices.Clone(frame[:len(frame)-len(body)])), nil
 }
 
-// capVersions returns the ApiVersions answer frame with every rewritten
-// API's max version capped at what kmsg knows, so that no client asks for
-// an answer the relay cannot parse; frame itself if nothing is capped or
+// capVersions caps every rewritten API's max version in the ApiVersions
+// answer frame at what kmsg parses; frame itself if nothing is capped or
 // it does not parse.
 func capVersions(ver int16, frame []byte) []byte {
 	if len(frame) < 4 {
@@ -140,7 +129,5 @@ func capVersions(ver int16, frame []byte) []byte {
 	if !changed {
 		return frame
 	}
-	out := make([]byte, 4, len(frame))
-	copy(out, frame[:4])
-	return resp.AppendTo(out)
+	return resp.AppendTo(slices.Clone(frame[:4]))
 }

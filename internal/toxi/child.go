@@ -20,18 +20,16 @@ import (
 // value is "verbose" to log every connection, else "quiet".
 const childEnv = "PRODLAB_TOXIPROXY_CHILD"
 
-// Any binary that links this package can be the child: the parent runs
-// its own executable with childEnv set.
+// Any binary that links this package can be the child.
 func init() {
 	if v, ok := os.LookupEnv(childEnv); ok {
 		os.Exit(runChild(v))
 	}
 }
 
-// runChild serves Toxiproxy's REST API until its stdin closes, as the
-// parent's exit does, even a SIGKILL. The first line on stdin is the token
-// every request must carry (see guard.go); its first line on stdout is its
-// API's address.
+// runChild serves Toxiproxy's REST API until its stdin closes, as on the
+// parent's exit, even a SIGKILL. Its stdin's first line is the token every
+// request must carry (guard.go); its stdout's first line, its API's address.
 func runChild(mode string) int {
 	in := bufio.NewReader(os.Stdin)
 	token, err := in.ReadString('\n')

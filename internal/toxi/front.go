@@ -45,33 +45,31 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, field, msg)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if err := s.lock(ctx); err != nil {
-			s.unavailable(w, err)
-			return
-		}
-		defer s.unlock()
-	}
-	ch, err := s.current(ctx)
+	ch, release, err := s.acquire(ctx, r.Method != http.MethodGet && r.Method != http.MethodHead)
 	if err != nil {
-		s.unavailable(w, err)
+		msg := "toxiproxy is restarting: try again in a moment"
+		switch {
+		case errors.Is(err, ErrClosed):
+			msg = "toxiproxy is stopping with the lab"
+		case errors.Is(err, errBusy):
+			msg = "another change to Toxiproxy did not end in time: try again"
+		}
+		s.cfg.logger.Warn("toxiproxy front: unavailable", "err", err)
+		httpjson.Error(w, http.StatusServiceUnavailable, "", msg)
 		return
 	}
+	defer release()
 	req, err := http.NewRequestWithContext(ctx, r.Method, ch.api, bytes.NewReader(body))
 	if err != nil {
 		s.cfg.logger.Error("toxiproxy front: building the child's request", "err", err)
 		httpjson.Error(w, http.StatusInternalServerError, "", "the request could not be passed to Toxiproxy")
 		return
 	}
-	// The child's host, the caller's path and query only.
+	// The child's host, the caller's path and query only; these headers
+	// only, as sent (a User-Agent key, even empty, stops Go's default).
 	req.URL.Path, req.URL.RawPath, req.URL.RawQuery = target.Path, target.RawPath, target.RawQuery
 	for _, k := range []string{"Content-Type", "User-Agent", "Accept"} {
-		if v := r.Header.Values(k); len(v) > 0 {
-			req.Header[k] = v
-		}
-	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", "") // no Go default: the child sees what the caller sent
+		req.Header[k] = r.Header.Values(k)
 	}
 	resp, err := ch.tc.Send(req)
 	if err != nil {
@@ -89,25 +87,12 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(k, v)
 		}
 	}
-	// The child's client follows no redirect: a redirect to a path goes back.
-	if loc := resp.Header.Get("Location"); isPath(loc) {
+	// The child's client follows no redirect: one to a path of this host goes back.
+	if loc := resp.Header.Get("Location"); strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\") {
 		w.Header().Set("Location", loc)
 	}
 	w.WriteHeader(resp.StatusCode)
 	s.copyObserved(w, r, resp)
-}
-
-// unavailable answers 503 for an error of lock or current.
-func (s *Server) unavailable(w http.ResponseWriter, err error) {
-	msg := "toxiproxy is restarting: try again in a moment"
-	switch {
-	case errors.Is(err, ErrClosed):
-		msg = "toxiproxy is stopping with the lab"
-	case errors.Is(err, errBusy):
-		msg = "another change to Toxiproxy did not end in time: try again"
-	}
-	s.cfg.logger.Warn("toxiproxy front: unavailable", "err", err)
-	httpjson.Error(w, http.StatusServiceUnavailable, "", msg)
 }
 
 // originForm returns the request target as a URL of a path and a raw
@@ -122,14 +107,9 @@ func originForm(r *http.Request) (*url.URL, bool) {
 	return &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}, true
 }
 
-// isPath reports whether loc is a redirect to a path of the same host.
-func isPath(loc string) bool {
-	return strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") && !strings.HasPrefix(loc, "/\\")
-}
-
-// checkNames returns the field and message of a refusal if a call names a
-// proxy or toxic as prodlab.LegalName refuses, decoding as Toxiproxy does;
-// a body Toxiproxy cannot decode is left for it to refuse.
+// checkNames returns the field and message refusing a call that names a
+// proxy or toxic as prodlab.LegalName refuses, decoded as Toxiproxy does; a
+// body Toxiproxy cannot decode is left for it to refuse.
 func checkNames(method, path string, body []byte) (field, msg string) {
 	if method != http.MethodPost {
 		return "", ""

@@ -13,8 +13,7 @@ import (
 // other client goes through the front (Routes).
 const tokenHeader = "Prodlab-Toxiproxy-Token"
 
-// guard serves h only to requests with token and Host host: the child's
-// side of the check.
+// guard serves h only to requests with token and Host host.
 func guard(h http.Handler, token, host string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := r.Header.Get(tokenHeader)

@@ -1,6 +1,7 @@
 package toxi
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,8 +13,8 @@ import (
 // Change is one toxic change that Toxiproxy accepted (toxiclient.Change).
 type Change = toxiclient.Change
 
-// Observe adds fn to the functions called with every toxic change made
-// through Routes or Reset, one change at a time; fn must return quickly.
+// Observe adds fn to the functions called, one change at a time, with
+// every toxic change made through Routes or Reset; fn must return quickly.
 // Default: none.
 func Observe(fn func(Change)) Opt {
 	return func(c *cfg) { c.observers = append(c.observers, fn) }
@@ -28,8 +29,7 @@ func (s *Server) emit(c Change) {
 // maxObservedBody bounds the answer kept to report a change.
 const maxObservedBody = 64 << 10
 
-// observedChange returns the change that r makes if Toxiproxy accepts it,
-// and whether r changes a toxic at all.
+// observedChange returns the change r makes if accepted, and whether it makes one.
 func observedChange(r *http.Request) (Change, bool) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
@@ -48,8 +48,7 @@ func observedChange(r *http.Request) (Change, bool) {
 	return Change{}, false
 }
 
-// copyObserved copies resp to w and, when it answers a toxic change with
-// a 2xx, reports the change.
+// copyObserved copies resp to w and reports the toxic change a 2xx answers.
 func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response) {
 	c, ok := observedChange(r)
 	if len(s.cfg.observers) == 0 || !ok || resp.StatusCode/100 != 2 {
@@ -58,21 +57,16 @@ func (s *Server) copyObserved(w io.Writer, r *http.Request, resp *http.Response)
 	}
 	// The answer is a toxic, which fits: one longer does not parse.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxObservedBody))
-	if err == nil {
-		_, err = w.Write(body)
-	}
-	if err == nil {
-		_, err = io.Copy(w, resp.Body)
-	}
 	if err != nil {
 		return
 	}
+	if _, err := io.Copy(w, io.MultiReader(bytes.NewReader(body), resp.Body)); err != nil {
+		return
+	}
 	if !c.Removed && !c.Reset {
-		var t struct {
-			Name       string                 `json:"name"`
-			Type       string                 `json:"type"`
-			Stream     string                 `json:"stream"`
-			Attributes map[string]json.Number `json:"attributes"`
+		var t struct { // keys match without case, as with tags
+			Name, Type, Stream string
+			Attributes         map[string]json.Number
 		}
 		if json.Unmarshal(body, &t) != nil || t.Name == "" {
 			return

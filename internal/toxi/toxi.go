@@ -1,11 +1,9 @@
 // Package toxi runs Toxiproxy, the real library serving its own REST API,
-// in a supervised child process.
-//
-// Toxiproxy v2.12.0 can panic or wedge its API when toxics change while
-// connections close (Shopify/toxiproxy#558). In a child that takes down
-// only the proxies' connections, which clients reopen: the Server restarts
-// a child that exits, kills one whose API stops answering, and gives the
-// new one the same proxies on the same ports, with no toxics.
+// in a supervised child process: Toxiproxy v2.12.0 can panic or wedge its
+// API when toxics change while connections close (Shopify/toxiproxy#558).
+// The Server restarts a child that exits, kills one whose API stops
+// answering, and gives the new one the same proxies on the same ports, with
+// no toxics; clients reopen their connections.
 package toxi
 
 import (
@@ -32,8 +30,7 @@ import (
 // ErrClosed means the Server was closed.
 var ErrClosed = errors.New("toxiproxy is closed")
 
-// errBusy means another toxic change held the lock past the caller's
-// context.
+// errBusy means another toxic change held the lock past the caller's context.
 var errBusy = errors.New("waiting for another toxic change")
 
 // Opt configures a Server.
@@ -86,7 +83,6 @@ type child struct {
 	cmd    *exec.Cmd
 	api    string             // base URL of its REST API
 	tc     *toxiclient.Client // its client, with the token
-	stdin  io.WriteCloser
 	exited chan struct{}
 	err    error // set before exited closes
 }
@@ -105,24 +101,22 @@ func New(opts ...Opt) (*Server, error) {
 	case c.logger == nil:
 		return nil, errors.New("toxi: Logger must not be nil")
 	}
-	// 256 random bits (crypto/rand: 128 per Text).
+	// 256 random bits: 128 per Text.
 	s := &Server{cfg: c, token: rand.Text() + rand.Text(), change: make(chan struct{}, 1), done: make(chan struct{}), up: make(chan struct{})}
-	ch, err := s.spawn()
-	if err != nil {
+	if err := s.spawn(); err != nil {
 		return nil, err
 	}
-	s.setChild(ch)
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go s.supervise()
-	go s.watch()
 	return s, nil
 }
 
-// spawn starts a child and reads the address of its API.
-func (s *Server) spawn() (*child, error) {
+// spawn starts a child, reads the address of its API, gives it the
+// proxies and makes it current.
+func (s *Server) spawn() error {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("toxiproxy: %w", err)
+		return fmt.Errorf("toxiproxy: %w", err)
 	}
 	mode := "quiet"
 	if s.cfg.verbose {
@@ -134,16 +128,16 @@ func (s *Server) spawn() (*child, error) {
 	cmd.SysProcAttr = ownGroup() // a terminal's Ctrl-C is the parent's to handle
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("toxiproxy: start %s: %w", exe, err)
+		return fmt.Errorf("toxiproxy: start %s: %w", exe, err)
 	}
-	ch := &child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	ch := &child{cmd: cmd, exited: make(chan struct{})}
 	// The token goes through the pipe, which no other process can read.
 	go func() { _, _ = io.WriteString(stdin, s.token+"\n") }()
 	line := make(chan string, 1)
@@ -157,10 +151,10 @@ func (s *Server) spawn() (*child, error) {
 		ch.err = cmd.Wait()
 		close(ch.exited)
 	}()
-	fail := func(err error) (*child, error) {
+	fail := func(err error) error {
 		_ = cmd.Process.Kill()
 		<-ch.exited
-		return nil, err
+		return err
 	}
 	select {
 	case l := <-line:
@@ -187,7 +181,11 @@ func (s *Server) spawn() (*child, error) {
 			return fail(err)
 		}
 	}
-	return ch, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = ch
+	close(s.up)
+	return nil
 }
 
 // createProxy adds p to the child ch and returns its listen address.
@@ -212,37 +210,52 @@ func (s *Server) createProxy(ch *child, p proxySpec) (string, error) {
 	return px.Listen, nil
 }
 
-func (s *Server) setChild(ch *child) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cur = ch
-	close(s.up)
-}
-
-// current waits for a running child until ctx ends.
-func (s *Server) current(ctx context.Context) (*child, error) {
+// acquire waits, until ctx ends, for the change lock if change is true
+// (one toxic change at a time), then for a running child; release gives
+// the lock back.
+func (s *Server) acquire(ctx context.Context, change bool) (_ *child, release func(), err error) {
+	unlock := func() {}
+	if change {
+		select {
+		case s.change <- struct{}{}:
+			unlock = func() { <-s.change }
+		case <-s.done:
+			return nil, nil, ErrClosed
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("%w: %w", errBusy, ctx.Err())
+		}
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
 	for {
 		s.mu.Lock()
 		ch, up, closed := s.cur, s.up, s.closed
 		s.mu.Unlock()
 		if closed {
-			return nil, ErrClosed
+			return nil, nil, ErrClosed
 		}
 		if ch != nil {
-			return ch, nil
+			return ch, unlock, nil
 		}
 		select {
 		case <-up:
 		case <-s.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("toxiproxy is restarting: %w", ctx.Err())
+			return nil, nil, fmt.Errorf("toxiproxy is restarting: %w", ctx.Err())
 		}
 	}
 }
 
-// supervise restarts the child each time it exits, until Close.
+// supervise restarts the child each time it exits, until Close. Every
+// quarter watchdog it lists the proxies, which takes every proxy's lock,
+// and kills a child whose API takes longer than the watchdog.
 func (s *Server) supervise() {
 	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.watchdog / 4)
+	defer tick.Stop()
 	for {
 		s.mu.Lock()
 		ch := s.cur
@@ -250,6 +263,9 @@ func (s *Server) supervise() {
 		select {
 		case <-s.done:
 			return
+		case <-tick.C:
+			s.check(ch)
+			continue
 		case <-ch.exited:
 		}
 		s.mu.Lock()
@@ -264,9 +280,8 @@ func (s *Server) supervise() {
 		s.cfg.logger.Error("toxiproxy stopped: restarting it with its proxies and no toxics", "exit", fmt.Sprint(ch.err), "restarts", n)
 		backoff := 100 * time.Millisecond
 		for {
-			nc, err := s.spawn()
+			err := s.spawn()
 			if err == nil {
-				s.setChild(nc)
 				s.emit(Change{Reset: true, Lost: true})
 				break
 			}
@@ -281,36 +296,17 @@ func (s *Server) supervise() {
 	}
 }
 
-// watch lists the proxies every quarter watchdog, which takes every
-// proxy's lock, and kills a child whose API takes longer than the watchdog.
-func (s *Server) watch() {
-	defer s.wg.Done()
-	tick := time.NewTicker(s.cfg.watchdog / 4)
-	defer tick.Stop()
-	for {
+// check kills ch if its API does not list the proxies within the watchdog.
+func (s *Server) check(ch *child) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.watchdog)
+	defer cancel()
+	if _, err := ch.tc.Proxies(ctx); err != nil && ctx.Err() != nil {
 		select {
+		case <-ch.exited:
 		case <-s.done:
-			return
-		case <-tick.C:
-		}
-		s.mu.Lock()
-		ch := s.cur
-		s.mu.Unlock()
-		if ch == nil {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.watchdog)
-		_, err := ch.tc.Proxies(ctx)
-		wedged := ctx.Err() != nil
-		cancel()
-		if err != nil && wedged {
-			select {
-			case <-ch.exited:
-			case <-s.done:
-			default:
-				s.cfg.logger.Error("toxiproxy wedged: its API did not list the proxies in time; killing it", "watchdog", s.cfg.watchdog)
-				_ = ch.cmd.Process.Kill()
-			}
+		default:
+			s.cfg.logger.Error("toxiproxy wedged: its API did not list the proxies in time; killing it", "watchdog", s.cfg.watchdog)
+			_ = ch.cmd.Process.Kill()
 		}
 	}
 }
@@ -320,14 +316,11 @@ func (s *Server) watch() {
 func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := s.lock(ctx); err != nil {
-		return "", err
-	}
-	defer s.unlock()
-	ch, err := s.current(ctx)
+	ch, release, err := s.acquire(ctx, true)
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	addr, err := s.createProxy(ch, proxySpec{name, listen, upstream})
 	if err != nil {
 		return "", err
@@ -356,30 +349,14 @@ func (s *Server) Restarts() int {
 	return s.restarts
 }
 
-func (s *Server) lock(ctx context.Context) error {
-	select {
-	case s.change <- struct{}{}:
-		return nil
-	case <-s.done:
-		return ErrClosed
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", errBusy, ctx.Err())
-	}
-}
-
-func (s *Server) unlock() { <-s.change }
-
 // Reset removes every toxic and enables every proxy; if Toxiproxy does
 // not answer before ctx ends, it kills the child, whose successor has none.
 func (s *Server) Reset(ctx context.Context) error {
-	if err := s.lock(ctx); err != nil {
-		return err
-	}
-	defer s.unlock()
-	ch, err := s.current(ctx)
+	ch, release, err := s.acquire(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer release()
 	if err := ch.tc.Reset(ctx); err != nil {
 		s.cfg.logger.Error("toxiproxy reset failed: killing it", "err", err)
 		_ = ch.cmd.Process.Kill()
@@ -408,6 +385,5 @@ func (s *Server) Close() {
 	}
 	// Kill: the child holds nothing to save, and may be wedged.
 	_ = ch.cmd.Process.Kill()
-	_ = ch.stdin.Close()
 	<-ch.exited
 }

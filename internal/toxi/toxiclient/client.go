@@ -18,15 +18,13 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// The wire types are those of Toxiproxy's own Go client.
+// The wire types are those of Toxiproxy's own Go client: a toxic, its
+// attributes (latency in ms, rate in KB/s...), and an answer other than 2xx
+// (its {"error","status"} body, or the raw body as Message).
 type (
-	// Toxic is a toxic as Toxiproxy's API describes it.
-	Toxic = toxiproxy.Toxic
-	// Attributes are a toxic's attributes (latency in ms, rate in KB/s...).
+	Toxic      = toxiproxy.Toxic
 	Attributes = toxiproxy.Attributes
-	// APIError is an answer of Toxiproxy's API other than 2xx: its
-	// {"error","status"} body, or the raw body as Message.
-	APIError = toxiproxy.ApiError
+	APIError   = toxiproxy.ApiError
 )
 
 // ErrNoAnswer wraps the error of a call that got no answer from Toxiproxy.
@@ -35,9 +33,9 @@ var ErrNoAnswer = errors.New("toxiproxy does not answer")
 // Client calls a Toxiproxy REST API, every call bounded by its context.
 type Client struct{ httpjson.Client }
 
-// New returns a client of the Toxiproxy API at base, such as
-// http://127.0.0.1:8474, with a 30s timeout and User-Agent "prodlab"
-// (Toxiproxy refuses browsers'), unless opts say otherwise.
+// New returns a client of the Toxiproxy API at base (http://127.0.0.1:8474),
+// with a 30s timeout and User-Agent "prodlab" (Toxiproxy refuses browsers')
+// unless opts say otherwise.
 func New(base string, opts ...httpjson.ClientOpt) (*Client, error) {
 	defaults := []httpjson.ClientOpt{httpjson.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}), httpjson.WithUserAgent("prodlab")}
 	c, err := httpjson.NewClient("toxiproxy", base, append(defaults, opts...)...)
@@ -58,11 +56,10 @@ type Proxy struct {
 	c *Client
 }
 
-// DialerPrefix starts the name of every proxy the lab creates for a broker
-// as it first sees it (kproxy): broker-<id>.
+// DialerPrefix starts the name of every proxy kproxy creates for a broker.
 const DialerPrefix = "broker-"
 
-// IsDialerProxy reports whether name is a proxy of the lab's dialer.
+// IsDialerProxy reports whether name is a proxy kproxy created.
 func IsDialerProxy(name string) bool { return strings.HasPrefix(name, DialerPrefix) }
 
 // Proxies lists the proxies by name.
@@ -88,8 +85,7 @@ func (c *Client) CreateProxy(ctx context.Context, name, listen, upstream string)
 	return p, nil
 }
 
-// Proxy returns the proxy name, with no call: its fields other than Name
-// are empty.
+// Proxy returns the proxy name, with no call: only Name is set.
 func (c *Client) Proxy(name string) *Proxy { return &Proxy{Name: name, c: c} }
 
 // Upstreams maps the listen address of every proxy to its upstream, and
@@ -110,8 +106,7 @@ func (c *Client) Upstreams(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// SetEnabled enables the proxy, or disables it: closes its listener and
-// connections.
+// SetEnabled enables the proxy, or disables it: closes its listener and conns.
 func (p *Proxy) SetEnabled(ctx context.Context, enabled bool) error {
 	return p.c.call(ctx, http.MethodPost, p.path(""), map[string]bool{"enabled": enabled}, nil)
 }
@@ -147,8 +142,8 @@ func (p *Proxy) RemoveToxic(ctx context.Context, name string) error {
 
 func (p *Proxy) path(rest string) string { return "/proxies/" + url.PathEscape(p.Name) + rest }
 
-// call sends body as JSON, if not nil, and decodes a 2xx answer into out,
-// if not nil. Any other answer is an *APIError.
+// call sends body as JSON and decodes a 2xx answer into out, either if not
+// nil. Any other answer is an *APIError.
 func (c *Client) call(ctx context.Context, method, path string, body, out any) error {
 	var b []byte
 	if body != nil {

@@ -31,8 +31,7 @@ func Proxy(t *testing.T) (*toxiclient.Proxy, *httptest.Server) {
 	return m["kafka"], front
 }
 
-// Client serves s's REST API on an httptest front, closed when the test
-// ends, and returns a client of it.
+// Client serves s's REST API on an httptest front for the test, and its client.
 func Client(t testing.TB, s *toxi.Server) (*toxiclient.Client, *httptest.Server) {
 	t.Helper()
 	front := httptest.NewServer(s.Routes())
