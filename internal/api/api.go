@@ -159,8 +159,8 @@ func (s *Server) WaitReady(ctx context.Context) error {
 // HealthShow answers OK once the engine is ready.
 func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 	ev := Event{Kind: Health, Foreign: Foreign(r)}
-	w, done := s.observed(w, &ev)
-	defer done()
+	w, code := s.observed(w)
+	defer s.report(&ev, code, time.Now())
 	if !s.ready.Load() {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -179,8 +179,8 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 // 202 (async); gone closes if the client leaves.
 func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-chan struct{}) {
 	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}
-	w, done := s.observed(w, &ev)
-	defer done()
+	w, code := s.observed(w)
+	defer s.report(&ev, code, time.Now())
 	req, ferr := parseSend(query, s.cfg.topic)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
@@ -219,7 +219,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		}
 		ev.RequestID = id
 		resp.Status, resp.State, resp.RequestID = "ACCEPTED", string(prodlab.Pending), id
-		httpjson.WriteRaw(w, http.StatusAccepted, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
+		resp.write(w, http.StatusAccepted)
 		return
 	}
 
@@ -243,7 +243,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 			return
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
-		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
+		resp.write(w, http.StatusOK)
 	case <-sw.bound.C: // sw stays with the send: its answer is yet to come
 		ev.RequestID = s.syncTimedOut(w, ev, sw.answer)
 	case <-gone: // the client left: the send goes on
@@ -330,8 +330,8 @@ func publicError(err error) string {
 // status reports the state of an async send, from a raw query.
 func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
 	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: foreign}
-	w, done := s.observed(w, &ev)
-	defer done()
+	w, code := s.observed(w)
+	defer s.report(&ev, code, time.Now())
 	id, ferr := parseStatus(query)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
@@ -356,9 +356,11 @@ func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
 
 // message builds the record for req: a JSON value and eventId/mode headers.
 func (s *Server) message(req sendRequest) prodlab.Message {
-	v := appendValue(make([]byte, 0, 128), prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
+	// One allocation for the eventId header and the value, which holds it.
+	buf := append(make([]byte, 0, 128+2*len(req.eventID)), req.eventID...)
+	id := buf[:len(buf):len(buf)]
+	v := appendValue(buf[len(buf):], prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
 		API: s.eng.Name(), TS: time.Now().UnixMilli()})
-	id := []byte(req.eventID)
 	key := id // the default key is the eventId: one copy for both
 	if req.key != req.eventID {
 		key = []byte(req.key)

@@ -76,15 +76,24 @@ func (s *Server) emit(ev Event) {
 	}
 }
 
-// observed wraps w when the server has observers: done reports ev with the
-// code written and the time since start.
-func (s *Server) observed(w http.ResponseWriter, ev *Event) (http.ResponseWriter, func()) {
+// observed returns w and, when the server has observers, where the code
+// written through it is kept (a fastWriter keeps it itself); report then
+// reports ev with that code.
+func (s *Server) observed(w http.ResponseWriter) (http.ResponseWriter, *int) {
 	if len(s.cfg.observers) == 0 {
-		return w, func() {}
+		return w, nil
 	}
-	start, cw := time.Now(), &codeWriter{ResponseWriter: w}
-	return cw, func() {
-		ev.Code, ev.Elapsed = cw.code, time.Since(start)
+	if fw, ok := w.(*fastWriter); ok {
+		return fw, &fw.code
+	}
+	cw := &codeWriter{ResponseWriter: w}
+	return cw, &cw.code
+}
+
+// report reports ev, answered with *code since start, unless code is nil.
+func (s *Server) report(ev *Event, code *int, start time.Time) {
+	if code != nil {
+		ev.Code, ev.Elapsed = *code, time.Since(start)
 		s.emit(*ev)
 	}
 }
