@@ -178,9 +178,9 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 // send validates a send's raw query, produces it and answers 200 (sync) or
 // 202 (async); gone closes if the client leaves.
 func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-chan struct{}) {
-	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}
+	ev, start := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}, time.Now()
 	w, code := s.observed(w)
-	defer s.report(&ev, code, time.Now())
+	defer s.report(&ev, code, start)
 	req, ferr := parseSend(query, s.cfg.topic)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
@@ -202,7 +202,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		httpjson.Error(w, http.StatusBadRequest, "partition", i18n.T("api.partitionRange", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic, "last", strconv.Itoa(int(n-1))))
 		return
 	}
-	msg := s.message(req)
+	msg := s.message(req, start)
 	resp := SendResult{Topic: req.topic, EventID: req.eventID, Mode: string(req.mode),
 		SendMode: string(req.sendMode), Key: req.key, Engine: s.eng.Name()}
 
@@ -212,7 +212,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.asyncFull"))
 			return
 		}
-		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, id)); err != nil {
+		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, id, start)); err != nil {
 			s.store.Forget(id)
 			s.writeProduceError(w, err)
 			return
@@ -281,7 +281,7 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 // got none in time, reports it to the observers, and keeps it under id or,
 // with no id, logs it at level.
 func (s *Server) finishLate(ev Event, id string, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
-	late := s.delivered(ev, id)
+	late := s.delivered(ev, id, time.Now())
 	go func() {
 		d := <-answer
 		if late(d); id == "" {
@@ -354,13 +354,14 @@ func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
 	httpjson.Write(w, http.StatusOK, resp)
 }
 
-// message builds the record for req: a JSON value and eventId/mode headers.
-func (s *Server) message(req sendRequest) prodlab.Message {
+// message builds the record for req, received at start: a JSON value and
+// eventId/mode headers.
+func (s *Server) message(req sendRequest, start time.Time) prodlab.Message {
 	// One allocation for the eventId header and the value, which holds it.
 	buf := append(make([]byte, 0, 128+2*len(req.eventID)), req.eventID...)
 	id := buf[:len(buf):len(buf)]
 	v := appendValue(buf[len(buf):], prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
-		API: s.eng.Name(), TS: time.Now().UnixMilli()})
+		API: s.eng.Name(), TS: start.UnixMilli()})
 	key := id // the default key is the eventId: one copy for both
 	if req.key != req.eventID {
 		key = []byte(req.key)

@@ -37,8 +37,8 @@ type Event struct {
 	Partition int32             // the partition asked for, or prodlab.AnyPartition
 	Delivery  *prodlab.Delivery // the broker's answer, if any (Sent 200/502, Delivered)
 	State     prodlab.State     // the state Polled answered
-	// Elapsed runs from the request to the answer (Sent), or from the
-	// acceptance to the broker's answer (Delivered).
+	// Elapsed runs from the request to the answer (Sent), or to the
+	// broker's answer from the request (async) or the 504 (Delivered).
 	Elapsed time.Duration
 	// Foreign: a browser sent it for a page of another origin (see
 	// Foreign); progress ignores it.
@@ -120,8 +120,7 @@ func (c *codeWriter) Write(b []byte) (int, error) {
 
 // delivered returns the callback of the send ev: it logs an async failure,
 // keeps the answer under requestId id, if any, and reports it as Delivered.
-func (s *Server) delivered(ev Event, id string) func(prodlab.Delivery) {
-	start := time.Now()
+func (s *Server) delivered(ev Event, id string, start time.Time) func(prodlab.Delivery) {
 	return func(d prodlab.Delivery) {
 		if d.Err != nil && ev.SendMode == prodlab.Async {
 			s.cfg.logger.Info("async send failed", "eventId", ev.EventID, "requestId", id, "err", d.Err)
