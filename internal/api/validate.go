@@ -134,8 +134,9 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 		}
 		// Interned: the record and the status store outlive the request
 		// line this substring points into.
-		req.topic = unique.Make(req.topic).Value()
-		lastTopic.Store(&req.topic)
+		t := unique.Make(req.topic).Value()
+		req.topic = t
+		lastTopic.Store(&t)
 	}
 	return req, nil
 }
