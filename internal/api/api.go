@@ -208,11 +208,12 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 
 	if req.sendMode == prodlab.Async {
 		id := newID()
-		if err := s.store.Add(id, req.eventID); err != nil {
+		t, err := s.store.Pend(id, req.eventID)
+		if err != nil {
 			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.asyncFull"))
 			return
 		}
-		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, id, start)); err != nil {
+		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, t, start)); err != nil {
 			s.store.Forget(id)
 			s.writeProduceError(w, err)
 			return
@@ -248,7 +249,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		ev.RequestID = s.syncTimedOut(w, ev, sw.answer)
 	case <-gone: // the client left: the send goes on
 		sw.bound.Stop()
-		s.finishLate(ev, "", sw.answer, slog.LevelDebug, "sync send finished after the client left")
+		s.finishLate(ev, status.Ticket{}, sw.answer, slog.LevelDebug, "sync send finished after the client left")
 	}
 }
 
@@ -266,10 +267,11 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 	bound := s.cfg.sync.String() // as Duration.String writes it: i18n would round it
 	id := newID()
 	msg := i18n.T("api.syncTimeout", "timeout", bound, "id", id)
-	if err := s.store.Add(id, ev.EventID); err != nil {
+	t, err := s.store.Pend(id, ev.EventID)
+	if err != nil {
 		id, msg = "", i18n.T("api.syncTimeout.full", "timeout", bound)
 	}
-	s.finishLate(ev, id, answer, slog.LevelInfo, "sync send finished after its 504")
+	s.finishLate(ev, t, answer, slog.LevelInfo, "sync send finished after its 504")
 	httpjson.Write(w, http.StatusGatewayTimeout, timeoutBody{
 		ErrorBody: httpjson.ErrorBody{Error: msg, Status: http.StatusGatewayTimeout},
 		RequestID: id, EventID: ev.EventID,
@@ -278,13 +280,13 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 }
 
 // finishLate waits in the background for the answer to a sync send that
-// got none in time, reports it to the observers, and keeps it under id or,
-// with no id, logs it at level.
-func (s *Server) finishLate(ev Event, id string, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
-	late := s.delivered(ev, id, time.Now())
+// got none in time, reports it to the observers, and keeps it under t or,
+// with the zero Ticket, logs it at level.
+func (s *Server) finishLate(ev Event, t status.Ticket, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
+	late := s.delivered(ev, t, time.Now())
 	go func() {
 		d := <-answer
-		if late(d); id == "" {
+		if late(d); t.ID() == "" {
 			s.cfg.logger.Log(context.Background(), level, msg, "eventId", ev.EventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 		}
 	}()

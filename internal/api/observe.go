@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/status"
 )
 
 // EventKind says which answer an Event reports.
@@ -119,13 +120,14 @@ func (c *codeWriter) Write(b []byte) (int, error) {
 }
 
 // delivered returns the callback of the send ev: it logs an async failure,
-// keeps the answer under requestId id, if any, and reports it as Delivered.
-func (s *Server) delivered(ev Event, id string, start time.Time) func(prodlab.Delivery) {
+// keeps the answer under t, if any, and reports it as Delivered.
+func (s *Server) delivered(ev Event, t status.Ticket, start time.Time) func(prodlab.Delivery) {
 	return func(d prodlab.Delivery) {
+		id := t.ID()
 		if d.Err != nil && ev.SendMode == prodlab.Async {
 			s.cfg.logger.Info("async send failed", "eventId", ev.EventID, "requestId", id, "err", d.Err)
 		}
-		s.store.Finish(id, d) // ignores "", an unknown id
+		s.store.Done(t, d) // ignores the zero Ticket
 		if len(s.cfg.observers) > 0 {
 			d := d // on the heap only when observed
 			ev.Kind, ev.Code, ev.RequestID, ev.Delivery, ev.Elapsed = Delivered, 0, id, &d, time.Since(start)

@@ -72,16 +72,32 @@ func New(opts ...Opt) (*Store, error) {
 	return &Store{cfg: c, index: make(map[string]int32), free: -1, head: -1, tail: -1}, nil
 }
 
+// Ticket is a pending id as the store recorded it: Done finishes it
+// without looking it up.
+type Ticket struct {
+	slot int32
+	id   string // the store's copy; "" in the zero Ticket
+}
+
+// ID returns t's id, "" for the zero Ticket.
+func (t Ticket) ID() string { return t.id }
+
 // Add records id as pending. It returns ErrFull when the store holds
 // MaxEntries pending sends.
 func (s *Store) Add(id, eventID string) error {
+	_, err := s.Pend(id, eventID)
+	return err
+}
+
+// Pend is Add, returning the Ticket of id.
+func (s *Store) Pend(id, eventID string) (Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.now().UnixNano()
 	s.expire(now)
 	if len(s.index) >= s.cfg.maxEntries {
 		if s.head < 0 {
-			return ErrFull
+			return Ticket{}, ErrFull
 		}
 		s.remove(s.head)
 		s.evicted++
@@ -102,18 +118,32 @@ func (s *Store) Add(id, eventID string) error {
 	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: eventID}, id: id, prev: -1, next: -1}
 	s.index[id] = i
 	s.pending++
-	return nil
+	return Ticket{i, id}, nil
 }
 
 // Finish records the outcome of a pending id. Unknown ids are ignored.
 func (s *Store) Finish(id string, d prodlab.Delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, ok := s.index[id]
-	if !ok || s.slots[i].done != 0 {
+	if i, ok := s.index[id]; ok {
+		s.finish(i, d)
+	}
+}
+
+// Done is Finish(t.ID(), d) without the lookup; the zero Ticket is ignored.
+func (s *Store) Done(t Ticket, d prodlab.Delivery) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.id != "" && s.slots[t.slot].id == t.id { // else forgotten, evicted or expired
+		s.finish(t.slot, d)
+	}
+}
+
+func (s *Store) finish(i int32, d prodlab.Delivery) {
+	e := &s.slots[i]
+	if e.done != 0 {
 		return
 	}
-	e := &s.slots[i]
 	// Interned: an engine may hand each delivery its own copy of the name.
 	e.done, e.Topic, e.Partition, e.Offset, e.State = max(s.cfg.now().UnixNano(), 1), unique.Make(d.Topic).Value(), d.Partition, d.Offset, prodlab.OK
 	if d.Err != nil {

@@ -47,6 +47,34 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
+// TestTicket: Done finishes the id its Ticket was issued for, and nothing
+// once that id is forgotten, even when its slot holds another id.
+func TestTicket(t *testing.T) {
+	s := newStore(t)
+	ta, err := s.Pend("a", "ev-a")
+	if err != nil || ta.ID() != "a" {
+		t.Fatalf("Pend: %+v, %v", ta, err)
+	}
+	s.Done(ta, prodlab.Delivery{Topic: "t", Partition: 1, Offset: 3})
+	s.Done(ta, prodlab.Delivery{Err: errors.New("late")}) // finished already: ignored
+	if st, _ := s.Get("a"); st.State != prodlab.OK || st.Offset != 3 {
+		t.Fatalf("a: got %+v, want OK at offset 3", st)
+	}
+	tb, _ := s.Pend("b", "ev-b")
+	s.Forget("b")
+	if _, err := s.Pend("c", "ev-c"); err != nil { // takes b's slot
+		t.Fatal(err)
+	}
+	s.Done(tb, prodlab.Delivery{Offset: 9})
+	s.Done(Ticket{}, prodlab.Delivery{Offset: 9})
+	if st, _ := s.Get("c"); st.State != prodlab.Pending {
+		t.Fatalf("c: got %+v, want PENDING: a stale or zero Ticket finished it", st)
+	}
+	if p, f := s.Counts(); p != 1 || f != 1 {
+		t.Fatalf("counts %d pending, %d finished; want 1, 1", p, f)
+	}
+}
+
 func TestEvictsOldestFinishedFirst(t *testing.T) {
 	s := newStore(t, MaxEntries(3))
 	for _, id := range []string{"p", "f1", "f2"} {
