@@ -187,7 +187,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		return
 	}
 	ev.Mode, ev.SendMode, ev.Topic, ev.Key, ev.EventID, ev.Partition = req.mode, req.sendMode, req.topic, req.key, req.eventID, req.partition
-	n, err := s.partitions(req.topic)
+	n, err := s.partitions(req.topic, start)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
 		httpjson.Error(w, http.StatusNotFound, "topic", i18n.T("api.topicMissing", "topic", req.topic))
@@ -381,16 +381,16 @@ func (s *Server) message(req sendRequest, start time.Time) prodlab.Message {
 // engines only read them).
 var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), prodlab.Idempotent: []byte(prodlab.Idempotent)}
 
-// partitions returns the partition count of topic. A known count is
+// partitions returns the partition count of topic at now. A known count is
 // served at once (one background lookup refreshes it past metadataTTL, and
 // only an unknown-topic answer drops it); a topic with no count yet waits
 // for a single shared lookup.
-func (s *Server) partitions(topic string) (int32, error) {
+func (s *Server) partitions(topic string, now time.Time) (int32, error) {
 	s.topicsMu.Lock()
 	e := s.topics[topic]
 	if e != nil && e.partitions > 0 {
 		n := e.partitions
-		if e.done == nil && time.Since(e.fetched) >= s.cfg.metadataTTL {
+		if e.done == nil && now.Sub(e.fetched) >= s.cfg.metadataTTL {
 			e.done = make(chan struct{})
 			go s.lookup(topic, e)
 		}
