@@ -4,8 +4,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -207,8 +205,8 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		SendMode: string(req.sendMode), Key: req.key, Engine: s.eng.Name()}
 
 	if req.sendMode == prodlab.Async {
-		id := newID()
-		t, err := s.store.Pend(id, req.eventID)
+		t, err := s.store.Issue(req.eventID)
+		id := t.ID()
 		if err != nil {
 			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.asyncFull"))
 			return
@@ -265,11 +263,10 @@ type timeoutBody struct {
 // the store has room.
 func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan prodlab.Delivery) string {
 	bound := s.cfg.sync.String() // as Duration.String writes it: i18n would round it
-	id := newID()
-	msg := i18n.T("api.syncTimeout", "timeout", bound, "id", id)
-	t, err := s.store.Pend(id, ev.EventID)
+	t, err := s.store.Issue(ev.EventID)
+	id, msg := t.ID(), i18n.T("api.syncTimeout", "timeout", bound, "id", t.ID())
 	if err != nil {
-		id, msg = "", i18n.T("api.syncTimeout.full", "timeout", bound)
+		msg = i18n.T("api.syncTimeout.full", "timeout", bound)
 	}
 	s.finishLate(ev, t, answer, slog.LevelInfo, "sync send finished after its 504")
 	httpjson.Write(w, http.StatusGatewayTimeout, timeoutBody{
@@ -471,10 +468,4 @@ func getSyncWait(d time.Duration) *syncWait {
 func (sw *syncWait) put() {
 	sw.bound.Stop()
 	syncWaits.Put(sw)
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
