@@ -4,8 +4,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -159,8 +157,8 @@ func (s *Server) WaitReady(ctx context.Context) error {
 // HealthShow answers OK once the engine is ready.
 func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 	ev := Event{Kind: Health, Foreign: Foreign(r)}
-	w, done := s.observed(w, &ev)
-	defer done()
+	w, code := s.observed(w)
+	defer s.report(&ev, code, time.Now())
 	if !s.ready.Load() {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -178,16 +176,16 @@ func (s *Server) HealthShow(w http.ResponseWriter, r *http.Request) {
 // send validates a send's raw query, produces it and answers 200 (sync) or
 // 202 (async); gone closes if the client leaves.
 func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-chan struct{}) {
-	ev := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}
-	w, done := s.observed(w, &ev)
-	defer done()
+	ev, start := Event{Kind: Sent, Partition: prodlab.AnyPartition, Foreign: foreign}, time.Now()
+	w, code := s.observed(w)
+	defer s.report(&ev, code, start)
 	req, ferr := parseSend(query, s.cfg.topic)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
 	ev.Mode, ev.SendMode, ev.Topic, ev.Key, ev.EventID, ev.Partition = req.mode, req.sendMode, req.topic, req.key, req.eventID, req.partition
-	n, err := s.partitions(req.topic)
+	n, err := s.partitions(req.topic, start)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
 		httpjson.Error(w, http.StatusNotFound, "topic", i18n.T("api.topicMissing", "topic", req.topic))
@@ -202,24 +200,25 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		httpjson.Error(w, http.StatusBadRequest, "partition", i18n.T("api.partitionRange", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic, "last", strconv.Itoa(int(n-1))))
 		return
 	}
-	msg := s.message(req)
+	msg := s.message(req, start)
 	resp := SendResult{Topic: req.topic, EventID: req.eventID, Mode: string(req.mode),
 		SendMode: string(req.sendMode), Key: req.key, Engine: s.eng.Name()}
 
 	if req.sendMode == prodlab.Async {
-		id := newID()
-		if err := s.store.Add(id, req.eventID); err != nil {
+		t, err := s.store.Issue(req.eventID)
+		id := t.ID()
+		if err != nil {
 			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.asyncFull"))
 			return
 		}
-		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, id)); err != nil {
+		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, t, start)); err != nil {
 			s.store.Forget(id)
 			s.writeProduceError(w, err)
 			return
 		}
 		ev.RequestID = id
 		resp.Status, resp.State, resp.RequestID = "ACCEPTED", string(prodlab.Pending), id
-		httpjson.WriteRaw(w, http.StatusAccepted, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
+		resp.write(w, http.StatusAccepted)
 		return
 	}
 
@@ -243,12 +242,12 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 			return
 		}
 		resp.Status, resp.Partition, resp.Offset = "OK", &d.Partition, &d.Offset
-		httpjson.WriteRaw(w, http.StatusOK, append(resp.appendJSON(make([]byte, 0, 320)), '\n'))
+		resp.write(w, http.StatusOK)
 	case <-sw.bound.C: // sw stays with the send: its answer is yet to come
 		ev.RequestID = s.syncTimedOut(w, ev, sw.answer)
 	case <-gone: // the client left: the send goes on
 		sw.bound.Stop()
-		s.finishLate(ev, "", sw.answer, slog.LevelDebug, "sync send finished after the client left")
+		s.finishLate(ev, status.Ticket{}, sw.answer, slog.LevelDebug, "sync send finished after the client left")
 	}
 }
 
@@ -264,12 +263,12 @@ type timeoutBody struct {
 // the store has room.
 func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan prodlab.Delivery) string {
 	bound := s.cfg.sync.String() // as Duration.String writes it: i18n would round it
-	id := newID()
-	msg := i18n.T("api.syncTimeout", "timeout", bound, "id", id)
-	if err := s.store.Add(id, ev.EventID); err != nil {
-		id, msg = "", i18n.T("api.syncTimeout.full", "timeout", bound)
+	t, err := s.store.Issue(ev.EventID)
+	id, msg := t.ID(), i18n.T("api.syncTimeout", "timeout", bound, "id", t.ID())
+	if err != nil {
+		msg = i18n.T("api.syncTimeout.full", "timeout", bound)
 	}
-	s.finishLate(ev, id, answer, slog.LevelInfo, "sync send finished after its 504")
+	s.finishLate(ev, t, answer, slog.LevelInfo, "sync send finished after its 504")
 	httpjson.Write(w, http.StatusGatewayTimeout, timeoutBody{
 		ErrorBody: httpjson.ErrorBody{Error: msg, Status: http.StatusGatewayTimeout},
 		RequestID: id, EventID: ev.EventID,
@@ -278,13 +277,13 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 }
 
 // finishLate waits in the background for the answer to a sync send that
-// got none in time, reports it to the observers, and keeps it under id or,
-// with no id, logs it at level.
-func (s *Server) finishLate(ev Event, id string, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
-	late := s.delivered(ev, id)
+// got none in time, reports it to the observers, and keeps it under t or,
+// with the zero Ticket, logs it at level.
+func (s *Server) finishLate(ev Event, t status.Ticket, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
+	late := s.delivered(ev, t, time.Now())
 	go func() {
 		d := <-answer
-		if late(d); id == "" {
+		if late(d); t.ID() == "" {
 			s.cfg.logger.Log(context.Background(), level, msg, "eventId", ev.EventID, "partition", d.Partition, "offset", d.Offset, "err", d.Err)
 		}
 	}()
@@ -330,8 +329,8 @@ func publicError(err error) string {
 // status reports the state of an async send, from a raw query.
 func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
 	ev := Event{Kind: Polled, Partition: prodlab.AnyPartition, Foreign: foreign}
-	w, done := s.observed(w, &ev)
-	defer done()
+	w, code := s.observed(w)
+	defer s.report(&ev, code, time.Now())
 	id, ferr := parseStatus(query)
 	if ferr != nil {
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
@@ -354,11 +353,14 @@ func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
 	httpjson.Write(w, http.StatusOK, resp)
 }
 
-// message builds the record for req: a JSON value and eventId/mode headers.
-func (s *Server) message(req sendRequest) prodlab.Message {
-	v := appendValue(make([]byte, 0, 128), prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
-		API: s.eng.Name(), TS: time.Now().UnixMilli()})
-	id := []byte(req.eventID)
+// message builds the record for req, received at start: a JSON value and
+// eventId/mode headers.
+func (s *Server) message(req sendRequest, start time.Time) prodlab.Message {
+	// One allocation for the eventId header and the value, which holds it.
+	buf := append(make([]byte, 0, 128+2*len(req.eventID)), req.eventID...)
+	id := buf[:len(buf):len(buf)]
+	v := appendValue(buf[len(buf):], prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
+		API: s.eng.Name(), TS: start.UnixMilli()})
 	key := id // the default key is the eventId: one copy for both
 	if req.key != req.eventID {
 		key = []byte(req.key)
@@ -376,16 +378,16 @@ func (s *Server) message(req sendRequest) prodlab.Message {
 // engines only read them).
 var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), prodlab.Idempotent: []byte(prodlab.Idempotent)}
 
-// partitions returns the partition count of topic. A known count is
+// partitions returns the partition count of topic at now. A known count is
 // served at once (one background lookup refreshes it past metadataTTL, and
 // only an unknown-topic answer drops it); a topic with no count yet waits
 // for a single shared lookup.
-func (s *Server) partitions(topic string) (int32, error) {
+func (s *Server) partitions(topic string, now time.Time) (int32, error) {
 	s.topicsMu.Lock()
 	e := s.topics[topic]
 	if e != nil && e.partitions > 0 {
 		n := e.partitions
-		if e.done == nil && time.Since(e.fetched) >= s.cfg.metadataTTL {
+		if e.done == nil && now.Sub(e.fetched) >= s.cfg.metadataTTL {
 			e.done = make(chan struct{})
 			go s.lookup(topic, e)
 		}
@@ -466,10 +468,4 @@ func getSyncWait(d time.Duration) *syncWait {
 func (sw *syncWait) put() {
 	sw.bound.Stop()
 	syncWaits.Put(sw)
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

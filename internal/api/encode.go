@@ -1,7 +1,9 @@
 package api
 
 import (
+	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -10,6 +12,18 @@ import (
 // The send path's JSON, written by hand: encoding/json's reflection was a
 // tenth of a send's CPU in the API's profile. Each output is byte for byte
 // what json.Marshal writes (encode_test.go checks it).
+
+// bodies holds the buffers answers are encoded in: every writer copies
+// what it is given.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// write writes r with code, as httpjson.Write would.
+func (r *SendResult) write(w http.ResponseWriter, code int) {
+	b := bodies.Get().(*[]byte)
+	*b = append(r.appendJSON((*b)[:0]), '\n')
+	httpjson.WriteRaw(w, code, *b)
+	bodies.Put(b)
+}
 
 // appendJSON appends r as JSON, fields in declaration order, omitempty
 // honoured.

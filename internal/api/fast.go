@@ -27,17 +27,19 @@ func (s *Server) Fast(ctx *fasthttp.RequestCtx) bool {
 		s.status(w, string(query), false)
 	}
 	clear(w.h)
-	w.ctx = nil
+	w.ctx, w.code = nil, 0
 	fastWriters.Put(w)
 	return true
 }
 
 var fastWriters = sync.Pool{New: func() any { return &fastWriter{h: http.Header{}} }}
 
-// fastWriter is an http.ResponseWriter over a fasthttp answer.
+// fastWriter is an http.ResponseWriter over a fasthttp answer. It keeps
+// the code written, as codeWriter does, for the observers.
 type fastWriter struct {
-	ctx *fasthttp.RequestCtx
-	h   http.Header
+	ctx  *fasthttp.RequestCtx
+	h    http.Header
+	code int
 }
 
 func (w *fastWriter) Header() http.Header { return w.h }
@@ -49,6 +51,25 @@ func (w *fastWriter) WriteHeader(code int) {
 		}
 	}
 	w.ctx.SetStatusCode(code)
+	if w.code == 0 {
+		w.code = code
+	}
 }
 
-func (w *fastWriter) Write(b []byte) (int, error) { return w.ctx.Write(b) }
+func (w *fastWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ctx.Write(b)
+}
+
+var cacheControl, noStore = []byte("Cache-Control"), []byte("no-store")
+
+// WriteJSON writes what httpjson.WriteRaw writes, its two headers straight
+// into fasthttp's answer.
+func (w *fastWriter) WriteJSON(code int, body []byte) {
+	w.ctx.Response.Header.SetContentType("application/json")
+	w.ctx.Response.Header.SetCanonical(cacheControl, noStore)
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}

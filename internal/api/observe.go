@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/status"
 )
 
 // EventKind says which answer an Event reports.
@@ -37,8 +38,8 @@ type Event struct {
 	Partition int32             // the partition asked for, or prodlab.AnyPartition
 	Delivery  *prodlab.Delivery // the broker's answer, if any (Sent 200/502, Delivered)
 	State     prodlab.State     // the state Polled answered
-	// Elapsed runs from the request to the answer (Sent), or from the
-	// acceptance to the broker's answer (Delivered).
+	// Elapsed runs from the request to the answer (Sent), or to the
+	// broker's answer from the request (async) or the 504 (Delivered).
 	Elapsed time.Duration
 	// Foreign: a browser sent it for a page of another origin (see
 	// Foreign); progress ignores it.
@@ -76,15 +77,24 @@ func (s *Server) emit(ev Event) {
 	}
 }
 
-// observed wraps w when the server has observers: done reports ev with the
-// code written and the time since start.
-func (s *Server) observed(w http.ResponseWriter, ev *Event) (http.ResponseWriter, func()) {
+// observed returns w and, when the server has observers, where the code
+// written through it is kept (a fastWriter keeps it itself); report then
+// reports ev with that code.
+func (s *Server) observed(w http.ResponseWriter) (http.ResponseWriter, *int) {
 	if len(s.cfg.observers) == 0 {
-		return w, func() {}
+		return w, nil
 	}
-	start, cw := time.Now(), &codeWriter{ResponseWriter: w}
-	return cw, func() {
-		ev.Code, ev.Elapsed = cw.code, time.Since(start)
+	if fw, ok := w.(*fastWriter); ok {
+		return fw, &fw.code
+	}
+	cw := &codeWriter{ResponseWriter: w}
+	return cw, &cw.code
+}
+
+// report reports ev, answered with *code since start, unless code is nil.
+func (s *Server) report(ev *Event, code *int, start time.Time) {
+	if code != nil {
+		ev.Code, ev.Elapsed = *code, time.Since(start)
 		s.emit(*ev)
 	}
 }
@@ -110,14 +120,14 @@ func (c *codeWriter) Write(b []byte) (int, error) {
 }
 
 // delivered returns the callback of the send ev: it logs an async failure,
-// keeps the answer under requestId id, if any, and reports it as Delivered.
-func (s *Server) delivered(ev Event, id string) func(prodlab.Delivery) {
-	start := time.Now()
+// keeps the answer under t, if any, and reports it as Delivered.
+func (s *Server) delivered(ev Event, t status.Ticket, start time.Time) func(prodlab.Delivery) {
 	return func(d prodlab.Delivery) {
+		id := t.ID()
 		if d.Err != nil && ev.SendMode == prodlab.Async {
 			s.cfg.logger.Info("async send failed", "eventId", ev.EventID, "requestId", id, "err", d.Err)
 		}
-		s.store.Finish(id, d) // ignores "", an unknown id
+		s.store.Done(t, d) // ignores the zero Ticket
 		if len(s.cfg.observers) > 0 {
 			d := d // on the heap only when observed
 			ev.Kind, ev.Code, ev.RequestID, ev.Delivery, ev.Elapsed = Delivered, 0, id, &d, time.Since(start)

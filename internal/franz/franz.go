@@ -52,6 +52,9 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout),
 		kgo.RetryBackoffFn(func(int) time.Duration { return cfg.RetryBackoff }),
 		kgo.ProducerLinger(cfg.Linger),
+		// Uncompressed, as the Java client and librdkafka by default
+		// (kgo's default is snappy: 4 % of the API's CPU).
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		// A backstop: Produce refuses past MaxBuffered itself.
 		kgo.MaxBufferedRecords(cfg.MaxBuffered + 1024),
 		kgo.RecordPartitioner(partitioner),
@@ -97,7 +100,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	}
 	f := &franz{Metadata: meta, reg: reg, delivery: cfg.DeliveryTimeout, max: int64(cfg.MaxBuffered)}
 	for i, cl := range []*kgo.Client{plain, idem} {
-		f.prod[i].cl, f.prod[i].purged = cl, map[string]time.Time{}
+		f.prod[i].cl, f.prod[i].purged, f.prod[i].promise = cl, map[string]time.Time{}, f.promise(&f.prod[i])
 	}
 	return f, nil
 }
@@ -107,9 +110,6 @@ func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
 func (f *franz) Name() string { return prodlab.Franz }
 
 func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.Delivery)) error {
-	// Partition holds the one asked for, or AnyPartition, until the
-	// partitioner reads it.
-	r := &kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Partition: m.Partition, Headers: prodlab.Headers[kgo.RecordHeader](m.Headers)}
 	p := &f.prod[0]
 	if mode == prodlab.Idempotent {
 		p = &f.prod[1]
@@ -123,34 +123,62 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 		p.inflight.Add(-1)
 		return prodlab.ErrBufferFull
 	}
-	f.produce(p, r, time.Now(), true, fn)
+	// Partition holds the one asked for, or AnyPartition, until the
+	// partitioner reads it.
+	s := &send{Context: context.Background(), fn: fn, asked: m.Partition, queued: time.Now(), retry: true}
+	s.rec = kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Partition: m.Partition, Context: s}
+	s.rec.Timestamp = s.queued // what kgo would stamp: the time it is queued
+	if len(m.Headers) <= len(s.hdr) {
+		for i, h := range m.Headers {
+			s.hdr[i] = kgo.RecordHeader(h)
+		}
+		s.rec.Headers = s.hdr[:len(m.Headers):len(m.Headers)]
+	} else {
+		s.rec.Headers = prodlab.Headers[kgo.RecordHeader](m.Headers)
+	}
+	p.cl.TryProduce(s, &s.rec, p.promise)
 	return nil
 }
 
-// produce hands r to p. A record failed because its topic was
-// recreated is produced once more after the topic is purged from the
-// client: until then franz-go fails every record with UNKNOWN_TOPIC_ID.
-func (f *franz) produce(p *producer, r *kgo.Record, queued time.Time, retry bool, fn func(prodlab.Delivery)) {
-	asked := r.Partition // the client overwrites it with the partition chosen
-	// The context is the engine's own, never the caller's: a client that
-	// hangs up must not cancel a queued send (franz-go issue #859).
-	p.cl.TryProduce(context.Background(), r, func(r *kgo.Record, err error) {
-		if retry && recreatedTopic(err) && time.Since(queued) < f.delivery {
-			go func() {
-				p.purge(r.Topic, queued)
-				f.mu.RLock()
-				defer f.mu.RUnlock()
-				if f.closed {
-					p.finish(r, prodlab.ErrClosed, fn)
-					return
-				}
-				again := &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Partition: asked, Headers: r.Headers}
-				f.produce(p, again, queued, false, fn)
-			}()
+// send is a record being produced and what its promise needs: one
+// allocation per record. It is the record's Context (kgo's field for
+// enriching records), so that one promise per producer serves every
+// record. Its context is the engine's own, never the caller's: a client
+// that hangs up must not cancel a queued send (franz-go issue #859).
+type send struct {
+	context.Context
+	rec    kgo.Record
+	hdr    [2]kgo.RecordHeader
+	fn     func(prodlab.Delivery)
+	queued time.Time
+	asked  int32 // the partition asked for: the client overwrites rec's
+	retry  bool
+}
+
+// promise is p's promise for every send. A record failed because its
+// topic was recreated is produced once more after the topic is purged
+// from the client: until then franz-go fails every record with
+// UNKNOWN_TOPIC_ID.
+func (f *franz) promise(p *producer) func(*kgo.Record, error) {
+	return func(r *kgo.Record, err error) {
+		s := r.Context.(*send)
+		if !s.retry || !recreatedTopic(err) || time.Since(s.queued) >= f.delivery {
+			p.finish(r, err, s.fn)
 			return
 		}
-		p.finish(r, err, fn)
-	})
+		go func() {
+			p.purge(r.Topic, s.queued)
+			f.mu.RLock()
+			defer f.mu.RUnlock()
+			if f.closed {
+				p.finish(r, prodlab.ErrClosed, s.fn)
+				return
+			}
+			again := &send{Context: s.Context, fn: s.fn, asked: s.asked, queued: s.queued}
+			again.rec = kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Partition: s.asked, Headers: r.Headers, Context: again}
+			p.cl.TryProduce(again, &again.rec, p.promise)
+		}()
+	}
 }
 
 // finish maps err and calls fn with r's outcome.
@@ -175,7 +203,8 @@ func recreatedTopic(err error) bool {
 // producer is one of the engine's two clients.
 type producer struct {
 	cl       *kgo.Client
-	inflight atomic.Int64 // records awaiting their promise
+	promise  func(*kgo.Record, error) // of every record
+	inflight atomic.Int64             // records awaiting their promise
 
 	mu     sync.Mutex
 	purged map[string]time.Time // topic → when its last purge ended

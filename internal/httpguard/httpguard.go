@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
@@ -138,15 +139,29 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 // Origin, no Sec-Fetch-Site. native reports whether it answered.
 func (g *Guard) Fast(native func(*fasthttp.RequestCtx) bool, h http.Handler) fasthttp.RequestHandler {
 	slow := fasthttpadaptor.NewFastHTTPHandler(g.Wrap(h))
+	var last atomic.Pointer[string] // the last Host allowed: a client sends the same one each time
+	allowed := func(host []byte) bool {
+		if p := last.Load(); p != nil && *p == string(host) {
+			return true
+		}
+		s := string(host)
+		ok := g.Allowed(s)
+		if ok {
+			last.Store(&s)
+		}
+		return ok
+	}
 	return func(ctx *fasthttp.RequestCtx) {
 		hdr := &ctx.Request.Header
-		if len(hdr.Peek("Origin")) == 0 && len(hdr.Peek("Sec-Fetch-Site")) == 0 && g.Allowed(string(hdr.Host())) && native(ctx) {
-			ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+		if len(hdr.Peek("Origin")) == 0 && len(hdr.Peek("Sec-Fetch-Site")) == 0 && allowed(hdr.Host()) && native(ctx) {
+			ctx.Response.Header.SetCanonical(nosniffKey, nosniff)
 			return
 		}
 		slow(ctx)
 	}
 }
+
+var nosniffKey, nosniff = []byte("X-Content-Type-Options"), []byte("nosniff")
 
 // hostOnly returns the normalized host of a Host header, without its port.
 func hostOnly(hostHeader string) string {

@@ -63,8 +63,13 @@ func AppendString(dst []byte, s string) []byte {
 }
 
 // WriteRaw writes body, JSON already encoded and ending in a newline, with
-// status code; answers are never cached.
+// status code; answers are never cached. A w with a WriteJSON method (the
+// producer API's fasthttp writer) writes them itself.
 func WriteRaw(w http.ResponseWriter, code int, body []byte) {
+	if j, ok := w.(interface{ WriteJSON(code int, body []byte) }); ok {
+		j.WriteJSON(code, body)
+		return
+	}
 	h := w.Header()
 	// Shared, never-mutated values: Header.Set would allocate a slice per
 	// answer, and net/http copies the header when it writes it.

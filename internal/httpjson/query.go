@@ -63,6 +63,9 @@ func ParseQuery(raw string, fn func(k, v string)) (field, msg string) {
 
 // checkText says what is wrong with s as text, in query pair pair, or "".
 func checkText(s, pair string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f }) {
+		return "" // printable ASCII
+	}
 	if !utf8.ValidString(s) {
 		return i18n.T("query.utf8", "pair", quote(pair))
 	}

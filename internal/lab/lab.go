@@ -286,7 +286,7 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 // ShutdownWithContext, which waits for every request it accepted.
 func ServeAPI(ln net.Listener, a *API, guard *httpguard.Guard, read, idle time.Duration, log *slog.Logger) (_ *fasthttp.Server, served <-chan error) {
 	s := &fasthttp.Server{Handler: guard.Fast(a.Server.Fast, a.Handler()), ReadTimeout: read, WriteTimeout: writeMargin,
-		IdleTimeout: idle, ReadBufferSize: 64 << 10, MaxRequestBodySize: 64 << 10, NoDefaultServerHeader: true,
+		IdleTimeout: idle, ReadBufferSize: 64 << 10, MaxRequestBodySize: 64 << 10, NoDefaultServerHeader: true, LazyRequestTime: true,
 		CloseOnShutdown: true, Logger: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ln) }()

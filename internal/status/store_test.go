@@ -3,6 +3,7 @@ package status
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
 	"testing"
 	"time"
@@ -44,6 +45,47 @@ func TestLifecycle(t *testing.T) {
 	}
 	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown id: got %v", err)
+	}
+}
+
+// TestIssue: Issue's ids are new, 32 hex digits, found by Get, Finish and
+// Forget without the index; Done finishes the id its Ticket was issued
+// for, and nothing once that id is gone, even when its slot holds another.
+func TestIssue(t *testing.T) {
+	s := newStore(t)
+	ta, err := s.Issue("ev-a")
+	if err != nil || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(ta.ID()) || len(s.index) != 0 {
+		t.Fatalf("Issue: %+v, %v, index %v", ta, err, s.index)
+	}
+	if st, err := s.Get(ta.ID()); err != nil || st.State != prodlab.Pending || st.EventID != "ev-a" {
+		t.Fatalf("Get: %+v, %v; want PENDING ev-a", st, err)
+	}
+	s.Done(ta, prodlab.Delivery{Topic: "t", Partition: 1, Offset: 3})
+	s.Done(ta, prodlab.Delivery{Err: errors.New("late")}) // finished already: ignored
+	if st, _ := s.Get(ta.ID()); st.State != prodlab.OK || st.Offset != 3 {
+		t.Fatalf("a: got %+v, want OK at offset 3", st)
+	}
+	tb, _ := s.Issue("ev-b")
+	s.Forget(tb.ID())
+	tc, err := s.Issue("ev-c") // takes b's slot
+	if err != nil || tc.ID() == tb.ID() || tc.ID()[:8] != tb.ID()[:8] {
+		t.Fatalf("c: %+v, %v; want b's slot under a new id (b: %s)", tc, err, tb.ID())
+	}
+	s.Done(tb, prodlab.Delivery{Offset: 9})
+	s.Done(Ticket{}, prodlab.Delivery{Offset: 9})
+	s.Finish(tb.ID(), prodlab.Delivery{Offset: 9})
+	if _, err := s.Get(tb.ID()); err != ErrNotFound {
+		t.Fatalf("b after Forget: %v, want ErrNotFound", err)
+	}
+	if st, _ := s.Get(tc.ID()); st.State != prodlab.Pending {
+		t.Fatalf("c: got %+v, want PENDING: a stale or zero Ticket finished it", st)
+	}
+	if p, f := s.Counts(); p != 1 || f != 1 || len(s.Pending()) != 1 || s.Pending()[tc.ID()] != "ev-c" {
+		t.Fatalf("counts %d pending, %d finished, pending %v; want 1, 1, c", p, f, s.Pending())
+	}
+	s.Finish(tc.ID(), prodlab.Delivery{})
+	if st, _ := s.Get(tc.ID()); st.State != prodlab.OK {
+		t.Fatalf("c after Finish: %+v, want OK", st)
 	}
 }
 
@@ -116,6 +158,22 @@ func TestBoundedUnderLoad(t *testing.T) {
 	}
 	if _, err := s.Get("99999"); err != nil {
 		t.Fatalf("newest entry missing: %v", err)
+	}
+	s = newStore(t, MaxEntries(1000)) // the same with issued ids
+	var last Ticket
+	for range 100000 {
+		tk, err := s.Issue("e")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Done(tk, prodlab.Delivery{})
+		last = tk
+	}
+	if p, f := s.Counts(); p+f != 1000 || len(s.slots) != 1000 {
+		t.Fatalf("store holds %d in %d slots, want 1000", p+f, len(s.slots))
+	}
+	if st, err := s.Get(last.ID()); err != nil || st.State != prodlab.OK {
+		t.Fatalf("newest issued entry: %+v, %v", st, err)
 	}
 }
 
