@@ -16,9 +16,8 @@ import (
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
-// clientFlags are the Kafka client settings of a command: -X key=value
-// (repeatable, as kcat's) and a client.properties file (the Java client's
-// format). The file is read first; -X wins over it.
+// clientFlags are a command's Kafka client settings: -X key=value, as
+// kcat's, over a client.properties file, as the Java client's.
 type clientFlags struct {
 	files, pairs listFlag
 	fs           *flag.FlagSet
@@ -30,9 +29,8 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-// addClientFlags registers -X and the properties-file flag (fileFlag:
-// "config", or "command-config" where --config means something else, as in
-// kafka-topics.sh) on fs.
+// addClientFlags registers -X and the properties-file flag fileFlag
+// ("command-config" where --config means something else) on fs.
 func addClientFlags(fs *flag.FlagSet, fileFlag string) *clientFlags {
 	c := &clientFlags{fs: fs}
 	fs.Var(&c.pairs, "X", "Kafka client setting key=value, repeatable (security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location, client.id, ...)")
@@ -40,10 +38,9 @@ func addClientFlags(fs *flag.FlagSet, fileFlag string) *clientFlags {
 	return c
 }
 
-// props returns the settings given, checked together (errors name the
-// key, never a secret); their bootstrap.servers, if any, replaces
-// *bootstrap unless the flag bootstrapFlag or the environment variable
-// env (if not "") is set.
+// props returns the settings given, checked together; their
+// bootstrap.servers replaces *bootstrap unless the flag bootstrapFlag or
+// the environment variable env (if not "") is set.
 func (c *clientFlags) props(bootstrap *[]string, bootstrapFlag, env string) (p prodlab.ClientProps, err error) {
 	for _, f := range c.files {
 		if err := p.ReadFile(f); err != nil {
@@ -72,8 +69,7 @@ type connConfig struct {
 	flags       *clientFlags
 }
 
-// addFlags registers --bootstrap, --toxiproxy, the client settings and
-// the timeout flag on fs; call c.parsed after parsing.
+// addFlags registers c's flags on fs; call c.parsed after parsing.
 func (c *connConfig) addFlags(fs *flag.FlagSet, fileFlag, timeoutFlag, timeoutUsage string) {
 	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...) (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
 	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
@@ -81,8 +77,7 @@ func (c *connConfig) addFlags(fs *flag.FlagSet, fileFlag, timeoutFlag, timeoutUs
 	c.flags, c.timeoutFlag = addClientFlags(fs, fileFlag), timeoutFlag
 }
 
-// parsed checks the timeout and applies the client settings given;
-// bootstrap.servers in them replaces --bootstrap's default.
+// parsed checks the timeout and reads the client settings.
 func (c *connConfig) parsed() error {
 	if c.timeout <= 0 {
 		return usageError("cli.positive", "flag", "--"+c.timeoutFlag, "value", c.timeout)
@@ -100,8 +95,8 @@ func (c *connConfig) parsed() error {
 }
 
 // with runs f with an admin client on the direct path: when Toxiproxy
-// answers, proxy addresses are dialled at their upstreams and, without a
-// bootstrap given, the running lab's is used (target.LabBootstrap).
+// answers, its proxies are bypassed and, without a bootstrap given, the
+// running lab's is used.
 func (c connConfig) with(ctx context.Context, f func(*admin.Client) error) error {
 	var up map[string]string
 	bootstrap := prodlab.SplitList(c.bootstrap)

@@ -123,8 +123,7 @@ func experimentRun(ctx context.Context, c experimentConfig, stdout io.Writer) er
 	return writeReports(c, rep, stdout, os.Stderr)
 }
 
-// writeReports prints rep's table to stdout and writes the report files
-// c asks for, with c's redacted command line.
+// writeReports prints rep's table and writes the report files c asks for.
 func writeReports(c experimentConfig, rep experiment.Report, stdout, stderr io.Writer) error {
 	rep.Command = c.command
 	if err := writeText(stdout, rep.WriteTable); err != nil {
@@ -159,10 +158,8 @@ func writeText(w io.Writer, write func(io.Writer) error) error {
 	return err
 }
 
-// commandLine rebuilds a command line from the flags set on fs, in name
-// order, each value shell-quoted: a -X secret's value (or any pair that is
-// not a known key=value) shows as prodlab.Redacted; a --config file shows
-// by name only.
+// commandLine rebuilds a command line from the flags set on fs, values
+// shell-quoted and -X secrets shown as prodlab.Redacted.
 func commandLine(name string, fs *flag.FlagSet) string {
 	var b strings.Builder
 	b.WriteString(name)

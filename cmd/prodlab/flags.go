@@ -39,9 +39,9 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// parseVerb parses flags that may appear before, between or after
-// positional arguments, and returns the positional ones. With none, it
-// prints fs's usage and returns missing as an error of exit status 2.
+// parseVerb parses flags placed anywhere among the positional arguments
+// and returns those; with none, it prints fs's usage and returns missing
+// with exit status 2.
 func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error) {
 	var pos []string
 	for len(args) > 0 {
@@ -62,9 +62,8 @@ func parseVerb(fs *flag.FlagSet, args []string, missing error) ([]string, error)
 	return pos, nil
 }
 
-// parseFlags is fs.Parse(args) speaking the trainee's language: a flag
-// error is returned in it, with a hint to run -h, instead of the flag
-// package's English and the whole flag list; -h prints the list.
+// parseFlags is fs.Parse in the process's language: a flag error comes
+// back translated with a hint to run -h, instead of the flag list.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.VisitAll(func(f *flag.Flag) {
 		if id, ok := flagUsageIDs()[f.Usage]; ok {
@@ -91,13 +90,11 @@ var flagErrors = []struct {
 	{regexp.MustCompile(`^flag provided but not defined: (?P<flag>\S+)$`), "cli.flag.undefined"},
 	{regexp.MustCompile(`^flag needs an argument: (?P<flag>\S+)$`), "cli.flag.needsValue"},
 	{regexp.MustCompile(`^bad flag syntax: (?P<flag>.*)$`), "cli.flag.syntax"},
-	{regexp.MustCompile(`^invalid boolean value (?P<value>".*") for (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
-	{regexp.MustCompile(`^invalid value (?P<value>".*") for flag (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
+	{regexp.MustCompile(`^invalid (?:boolean )?value (?P<value>".*") for (?:flag )?(?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
 	{regexp.MustCompile(`^invalid boolean flag (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
 }
 
-// flagText is a flag package error in the process's language; an error
-// it does not know is kept as it is.
+// flagText translates a flag package error; one it does not know stays.
 func flagText(err error) string {
 	for _, fe := range flagErrors {
 		m := fe.re.FindStringSubmatch(err.Error())
@@ -129,9 +126,8 @@ func whyText(why string) string {
 	return why
 }
 
-// flagUsageIDs maps each flag help text, as the code writes it (in
-// English), to its catalogue id (flag.<name>, flag.<name>.2, ...): a
-// text changed in the code and not in the catalogue stays English.
+// flagUsageIDs maps each English flag help text to its catalogue id
+// (flag.<name>, flag.<name>.2, ...); a text not in the catalogue stays.
 var flagUsageIDs = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	for _, id := range i18n.IDs() {
@@ -142,15 +138,13 @@ var flagUsageIDs = sync.OnceValue(func() map[string]string {
 	return m
 })
 
-// printDefaults is fs.PrintDefaults in the process's language, for a
-// command's own Usage.
+// printDefaults is fs.PrintDefaults in the process's language.
 func printDefaults(fs *flag.FlagSet) {
 	io.WriteString(fs.Output(), translated(fs, fs.PrintDefaults))
 }
 
-// translated runs print with fs's output captured, and returns that in
-// the process's language: the flag package's header and its
-// "(default ...)" notes.
+// translated returns what print writes to fs's output, with the flag
+// package's header and "(default ...)" notes translated.
 func translated(fs *flag.FlagSet, print func()) string {
 	out := fs.Output()
 	var buf bytes.Buffer

@@ -10,12 +10,8 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
-// The flags any command takes, taken out of its arguments before it
-// parses them: --lang, --log-level and --log-format.
-
-// langFlag takes --lang fr|en out of args (see takeFlags) and returns the
-// language to speak: the flag's, else the locale's (LC_ALL, LC_MESSAGES,
-// then LANG; French when it starts with "fr", English otherwise).
+// langFlag takes --lang fr|en out of args and returns the language to
+// speak: the flag's, else the locale's (see i18n.FromEnv).
 func langFlag(args []string, getenv func(string) string) (i18n.Lang, []string, error) {
 	lang := i18n.FromEnv(getenv)
 	rest, err := takeFlags(args, func(_, value string) error {
@@ -70,8 +66,7 @@ type logConfig struct {
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 
-// logFlags takes --log-level and --log-format out of a command's args
-// (see takeFlags) and returns the other args in order.
+// logFlags takes --log-level and --log-format out of a command's args.
 func logFlags(args []string) (logConfig, []string, error) {
 	c := logConfig{level: slog.LevelInfo}
 	rest, err := takeFlags(args, func(name, value string) error {
@@ -92,8 +87,7 @@ func logFlags(args []string) (logConfig, []string, error) {
 	return c, rest, err
 }
 
-// The default logger's level, and whether --log-level set it: 'up
-// --verbose' lowers it to debug unless so.
+// The default logger's level, and whether --log-level set it.
 var (
 	logLevel    = new(slog.LevelVar)
 	logExplicit bool
@@ -111,8 +105,7 @@ func (c logConfig) install(w io.Writer) {
 	slog.SetDefault(slog.New(h))
 }
 
-// verboseLogs lowers the default logger to debug, unless --log-level set
-// a level.
+// verboseLogs lowers the default logger to debug unless --log-level set it.
 func verboseLogs() {
 	if !logExplicit {
 		logLevel.Set(slog.LevelDebug)

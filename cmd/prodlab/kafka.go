@@ -36,17 +36,14 @@ func kafkaFlags(args []string, stderr io.Writer) (kafkaConfig, error) {
 		progress = io.Discard
 	}
 	c.opts = []kafkalocal.Opt{kafkalocal.Output(progress)}
-	if *dir != "" {
-		c.opts = append(c.opts, kafkalocal.Dir(*dir))
-	}
-	if *timeout != 0 {
-		c.opts = append(c.opts, kafkalocal.ReadyTimeout(*timeout))
-	}
-	if *stopTimeout != 0 {
-		c.opts = append(c.opts, kafkalocal.StopTimeout(*stopTimeout))
-	}
-	if *keepData {
-		c.opts = append(c.opts, kafkalocal.KeepData())
+	for _, o := range []struct { // the flags given; the others keep kafkalocal's defaults
+		given bool
+		opt   kafkalocal.Opt
+	}{{*dir != "", kafkalocal.Dir(*dir)}, {*timeout != 0, kafkalocal.ReadyTimeout(*timeout)},
+		{*stopTimeout != 0, kafkalocal.StopTimeout(*stopTimeout)}, {*keepData, kafkalocal.KeepData()}} {
+		if o.given {
+			c.opts = append(c.opts, o.opt)
+		}
 	}
 	c.sub, pos = pos[0], pos[1:]
 	switch c.sub {
