@@ -35,7 +35,7 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	addAllowedHosts(fs, &c.allowed)
 	fs.IntVar(&c.storeSize, "status-max", 100000, "max async statuses kept")
 	fs.DurationVar(&c.storeTTL, "status-ttl", 10*time.Minute, "how long a finished async status is kept")
-	fs.StringVar(&c.pprof, "pprof", "", pprofUsage)
+	fs.StringVar(&c.pprof, "pprof", "", "serve Go's net/http/pprof profiles on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	client := addClientFlags(fs, "config")
 	if err := c.producer.LoadEnv(os.LookupEnv); err != nil {
 		return c, err

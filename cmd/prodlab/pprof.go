@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-const pprofUsage = "serve Go's net/http/pprof profiles on this loopback address, e.g. 127.0.0.1:6060 (default: off)"
-
 // startPprof serves net/http/pprof on its own listener at addr (none if
 // empty), which must be loopback: profiles reveal the process's memory.
 func startPprof(addr string, log *slog.Logger) (stop func(), err error) {
