@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,9 +91,6 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 			return c, fmt.Errorf("-concurrency: %q is not a whole number", s)
 		}
 		levels = append(levels, n)
-	}
-	if len(names) == 0 {
-		return c, errors.New("-engines: name at least one engine")
 	}
 	c.opts = []bench.Opt{bench.Engines(names...), bench.Concurrency(levels...), bench.Duration(*dur), bench.Warmup(*warm),
 		bench.Mode(m), bench.AsyncSends(*async), bench.AsyncConcurrency(*asyncConc), bench.Backoff(*backoff), bench.NoProxy(*noProxy),
