@@ -35,11 +35,12 @@ func experimentFlags(args []string, stderr io.Writer) (experimentConfig, error) 
 	var c experimentConfig
 	fs := newFlagSet("experiment", stderr, "")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, i18n.T("exp.cli.usage"))
+		out := fs.Output()
+		fmt.Fprintln(out, i18n.T("exp.cli.usage"))
 		for _, s := range experiment.Schedules() {
-			fmt.Fprintf(stderr, "  %-15s %s\n", s.Name(), s.Describe())
+			fmt.Fprintf(out, "  %-15s %s\n", s.Name(), s.Describe())
 		}
-		fmt.Fprint(stderr, "\n"+i18n.T("cli.flags")+"\n")
+		fmt.Fprint(out, "\n"+i18n.T("cli.flags")+"\n")
 		printDefaults(fs)
 	}
 	fs.StringVar(&c.schedule, "schedule", experiment.DefaultSchedule, "fault schedule (see above)")

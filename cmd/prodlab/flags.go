@@ -10,18 +10,20 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // newFlagSet is a command's flag set writing to stderr; with a usage id,
-// -h prints that catalogue text before the flags.
+// -h prints that catalogue text before the flags. Usage writes to
+// fs.Output(), which parseFlags captures: a flag error prints no usage.
 func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if usage != "" {
 		fs.Usage = func() {
-			fmt.Fprintln(stderr, strings.TrimSuffix(i18n.T(usage), "\n"))
+			fmt.Fprintln(fs.Output(), strings.TrimSuffix(i18n.T(usage), "\n"))
 			printDefaults(fs)
 		}
 	}
@@ -79,7 +81,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		io.WriteString(fs.Output(), help)
 		return err
 	}
-	return usageError("cli.flag.error", "err", flagText(err), "cmd", fs.Name())
+	return usageError("cli.flag.error", "err", flagText(fs, err), "cmd", fs.Name())
 }
 
 // The flag package's errors (Go 1.26), by the message that says each.
@@ -90,27 +92,50 @@ var flagErrors = []struct {
 	{regexp.MustCompile(`^flag provided but not defined: (?P<flag>\S+)$`), "cli.flag.undefined"},
 	{regexp.MustCompile(`^flag needs an argument: (?P<flag>\S+)$`), "cli.flag.needsValue"},
 	{regexp.MustCompile(`^bad flag syntax: (?P<flag>.*)$`), "cli.flag.syntax"},
-	{regexp.MustCompile(`^invalid (?:boolean )?value (?P<value>".*") for (?:flag )?(?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
-	{regexp.MustCompile(`^invalid boolean flag (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
+	{regexp.MustCompile(`^invalid value (?P<value>".*") for flag (?P<flag>\S+): (?P<why>.*)$`), "cli.flag.invalid"},
+	{regexp.MustCompile(`^invalid boolean value (?P<value>".*") for (?P<flag>\S+): (?P<bool>.*)$`), "cli.flag.invalid"},
+	{regexp.MustCompile(`^invalid boolean flag (?P<flag>\S+): (?P<bool>.*)$`), "cli.flag.invalid"},
 }
 
 // flagText translates a flag package error; one it does not know stays.
-func flagText(err error) string {
+// The flag package says "parse error" for a bad duration or yes/no value
+// too, so the reason comes from the flag's type.
+func flagText(fs *flag.FlagSet, err error) string {
 	for _, fe := range flagErrors {
 		m := fe.re.FindStringSubmatch(err.Error())
 		if m == nil {
 			continue
 		}
-		var args []any
+		g := map[string]string{}
 		for i, n := range fe.re.SubexpNames()[1:] { // every group is named
-			if n == "why" {
-				m[i+1] = whyText(m[i+1])
+			g[n] = m[i+1]
+		}
+		if why, ok := g["why"]; ok {
+			g["why"] = whyText(why)
+			if f := fs.Lookup(strings.TrimLeft(g["flag"], "-")); f != nil && why == "parse error" && isDuration(f) {
+				g["why"] = i18n.T("cli.flag.why.duration", "value", g["value"])
 			}
-			args = append(args, n, m[i+1])
+		}
+		if _, ok := g["bool"]; ok {
+			delete(g, "bool")
+			g["why"] = i18n.T("cli.flag.why.bool")
+		}
+		var args []any
+		for n, v := range g {
+			args = append(args, n, v)
 		}
 		return i18n.T(fe.id, args...)
 	}
 	return err.Error()
+}
+
+func isDuration(f *flag.Flag) bool {
+	v, ok := f.Value.(flag.Getter)
+	if !ok {
+		return false
+	}
+	_, ok = v.Get().(time.Duration)
+	return ok
 }
 
 var badDuration = regexp.MustCompile(`^time: (?:invalid|missing unit in) duration (".*")$`)

@@ -227,3 +227,30 @@ func withoutDefault(d string) string {
 	}
 	return d
 }
+
+// TestFlagErrorIsOneLine: a bad flag gets one translated line, never the
+// usage text, in every command that has one; a bad yes/no value is not
+// called "not a number".
+func TestFlagErrorIsOneLine(t *testing.T) {
+	notBool := i18n.Text(i18n.FR, "cli.flag.why.bool")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"topic", "list", "--json=x"}, notBool},
+		{[]string{"kafka", "status", "--nope"}, "-nope"},
+		{[]string{"validate", "--json=x"}, notBool},
+		{[]string{"experiment", "--quiet=x"}, notBool},
+		{[]string{"consume", "--json=x"}, notBool},
+		{[]string{"topic", "list", "--timeout", "x"}, "n'est pas une durée"},
+		{[]string{"experiment", "--nope"}, "-nope"},
+	} {
+		out := strings.TrimSpace(runIn(t, "fr_FR.UTF-8", tc.args...))
+		if strings.Count(out, "\n") > 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("prodlab %q: want one line with %q, got:\n%s", tc.args, tc.want, out)
+		}
+		if strings.Contains(out, i18n.Text(i18n.FR, "cli.flag.why.parse")) {
+			t.Errorf("prodlab %q: a yes/no value called not a number: %s", tc.args, out)
+		}
+	}
+}
