@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -51,13 +50,6 @@ func tuned(pc prodlab.Config) string {
 
 // Progress is the lab's progress record.
 func (l *Lab) Progress() *progress.Recorder { return l.progress.Load() }
-
-// observeAPI reports an API's answer to the progress record.
-func (l *Lab) observeAPI(ev api.Event) {
-	if p := l.progress.Load(); p != nil {
-		p.API(ev)
-	}
-}
 
 // observeToxic reports a toxic change to the progress record.
 func (l *Lab) observeToxic(c toxi.Change) {
