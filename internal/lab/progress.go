@@ -31,7 +31,10 @@ func (l *Lab) openProgress() error {
 		return err
 	}
 	l.progress.Store(p)
-	l.closers = append(l.closers, l.closeProgress)
+	l.closers = append(l.closers, func() {
+		l.progress.Store(nil)
+		p.Close()
+	})
 	return nil
 }
 
@@ -55,11 +58,5 @@ func (l *Lab) Progress() *progress.Recorder { return l.progress.Load() }
 func (l *Lab) observeToxic(c toxi.Change) {
 	if p := l.progress.Load(); p != nil {
 		p.Toxic(c)
-	}
-}
-
-func (l *Lab) closeProgress() {
-	if p := l.progress.Swap(nil); p != nil {
-		p.Close()
 	}
 }
