@@ -463,6 +463,15 @@ func (s *Security) applyJAAS(jaas string) error {
 	return nil
 }
 
+// jaasWord matches one word of a JAAS entry, unquoted characters and
+// "..." runs in which a backslash escapes the next character; a lone " or
+// ; is an error. jaasQuoted and jaasEscaped unquote a word.
+var (
+	jaasWord    = regexp.MustCompile(`(?s)(?:[^ \t\n\r";]|"(?:[^"\\]|\\.)*")+|[";]`)
+	jaasQuoted  = regexp.MustCompile(`(?s)"((?:[^"\\]|\\.)*)"`)
+	jaasEscaped = regexp.MustCompile(`(?s)\\(.)`)
+)
+
 // jaasFields splits one JAAS entry into its words and key=value options,
 // unquoting "..." values; the entry must end with ';'.
 func jaasFields(s string) ([]string, error) {
@@ -470,36 +479,17 @@ func jaasFields(s string) ([]string, error) {
 	if !ok {
 		return nil, errors.New("the entry must end with ';'")
 	}
-	s = strings.TrimSpace(s)
-	var out []string
-	var b strings.Builder
-	inQuote, started := false, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case inQuote && c == '\\' && i+1 < len(s):
-			i++
-			b.WriteByte(s[i])
-		case c == '"':
-			inQuote, started = !inQuote, true
-		case !inQuote && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			if started {
-				out = append(out, b.String())
-				b.Reset()
-				started = false
-			}
-		case !inQuote && c == ';':
+	words := jaasWord.FindAllString(strings.TrimSpace(s), -1)
+	for i, w := range words {
+		switch w {
+		case `"`:
+			return nil, errors.New("a quoted value is not closed")
+		case ";":
 			return nil, errors.New("only one login module entry is supported")
-		default:
-			b.WriteByte(c)
-			started = true
 		}
+		words[i] = jaasQuoted.ReplaceAllStringFunc(w, func(q string) string {
+			return jaasEscaped.ReplaceAllString(q[1:len(q)-1], "$1")
+		})
 	}
-	if inQuote {
-		return nil, errors.New("a quoted value is not closed")
-	}
-	if started {
-		out = append(out, b.String())
-	}
-	return out, nil
+	return words, nil
 }

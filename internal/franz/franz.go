@@ -134,7 +134,9 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 		}
 		s.rec.Headers = s.hdr[:len(m.Headers):len(m.Headers)]
 	} else {
-		s.rec.Headers = prodlab.Headers[kgo.RecordHeader](m.Headers)
+		for _, h := range m.Headers {
+			s.rec.Headers = append(s.rec.Headers, kgo.RecordHeader(h))
+		}
 	}
 	p.cl.TryProduce(s, &s.rec, p.promise)
 	return nil

@@ -139,7 +139,7 @@ func (c *Config) validate() error {
 		}
 	}
 	switch {
-	case c.Faults != FaultsAuto && c.Faults != Proxied && c.Faults != Dialed && c.Faults != Relayed:
+	case c.Faults != FaultsAuto && faultText[c.Faults] == "":
 		bad("Faults %q: use auto, proxied, relay or dialer", c.Faults)
 	case c.Faults == Relayed && (len(c.External) == 0 || len(c.Upstreams) > 0):
 		bad("Faults relay needs an external cluster, and no Upstreams")

@@ -36,13 +36,16 @@ const (
 	Relayed FaultMode = "relay"
 )
 
+// faultText holds the message describing each mode but FaultsAuto.
+var faultText = map[FaultMode]string{Proxied: "fault.proxied", Dialed: "fault.dialer", Relayed: "fault.relay"}
+
 // ParseFaultMode returns the mode named s: auto (or empty), proxied,
 // relay or dialer.
 func ParseFaultMode(s string) (FaultMode, error) {
-	switch m := FaultMode(s); m {
-	case "auto", FaultsAuto:
+	switch m := FaultMode(s); {
+	case s == "auto":
 		return FaultsAuto, nil
-	case Proxied, Dialed, Relayed:
+	case m == FaultsAuto || faultText[m] != "":
 		return m, nil
 	}
 	return "", i18n.Errorf("fault.bad", "value", strconv.Quote(s))
@@ -50,13 +53,8 @@ func ParseFaultMode(s string) (FaultMode, error) {
 
 // Describe says in one line what the mode does, in the process's language.
 func (m FaultMode) Describe() string {
-	switch m {
-	case Dialed:
-		return i18n.T("fault.dialer")
-	case Proxied:
-		return i18n.T("fault.proxied")
-	case Relayed:
-		return i18n.T("fault.relay")
+	if id, ok := faultText[m]; ok {
+		return i18n.T(id)
 	}
 	return string(m)
 }

@@ -236,7 +236,8 @@ func (l *Lab) openAPI(name, addr string) (*API, error) {
 		pc.Metadata = l.proxies
 	}
 	pc.Logger = cmp.Or(pc.Logger, l.cfg.Logger)
-	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger, api.Observe(l.observeAPI))
+	// openProgress has made the record: the lab runs an API.
+	a, err := NewAPI(name, pc, l.cfg.StoreSize, l.cfg.StoreTTL, l.cfg.Logger, api.Observe(l.Progress().API))
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/toxi"
 )
@@ -32,7 +31,10 @@ func (l *Lab) openProgress() error {
 		return err
 	}
 	l.progress.Store(p)
-	l.closers = append(l.closers, l.closeProgress)
+	l.closers = append(l.closers, func() {
+		l.progress.Store(nil)
+		p.Close()
+	})
 	return nil
 }
 
@@ -52,22 +54,9 @@ func tuned(pc prodlab.Config) string {
 // Progress is the lab's progress record.
 func (l *Lab) Progress() *progress.Recorder { return l.progress.Load() }
 
-// observeAPI reports an API's answer to the progress record.
-func (l *Lab) observeAPI(ev api.Event) {
-	if p := l.progress.Load(); p != nil {
-		p.API(ev)
-	}
-}
-
 // observeToxic reports a toxic change to the progress record.
 func (l *Lab) observeToxic(c toxi.Change) {
 	if p := l.progress.Load(); p != nil {
 		p.Toxic(c)
-	}
-}
-
-func (l *Lab) closeProgress() {
-	if p := l.progress.Swap(nil); p != nil {
-		p.Close()
 	}
 }
