@@ -202,13 +202,12 @@ func (t *topicLog) refresh(ctx context.Context, adm *kadm.Client, path *direct.P
 			start = end
 		}
 		pl, ok := t.parts[p]
-		if !ok || end < pl.next {
-			// New partition, or the log went back: deleted and recreated.
-			if ok {
-				t.drop(pl, len(pl.recs))
-			}
-			pl = &partLog{next: max(start, end-int64(perPartition))}
+		if !ok {
+			pl = &partLog{}
 			t.parts[p] = pl
+		} else if end < pl.next { // the log went back: deleted and recreated
+			t.drop(pl, len(pl.recs))
+			pl.next = 0
 		}
 		pl.next = max(pl.next, start)
 		if end-pl.next > int64(perPartition) {

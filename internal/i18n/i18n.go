@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -107,16 +106,12 @@ func T(id string, args ...any) string { return Current().T(id, args...) }
 // to the id; a placeholder without its argument is left as written.
 func (l Lang) T(id string, args ...any) string { return render(l, id, pairs(args)) }
 
-var placeholder = regexp.MustCompile(`\{(\w+)\}`)
-
 func render(l Lang, id string, args map[string]string) string {
-	s := cmp.Or(catalogue[id][l], catalogue[id][EN], id) // ids hold no {placeholder}
-	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
-		if v, ok := args[m[1:len(m)-1]]; ok {
-			return v
-		}
-		return m
-	})
+	var pairs []string
+	for k, v := range args {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	return strings.NewReplacer(pairs...).Replace(cmp.Or(catalogue[id][l], catalogue[id][EN], id)) // ids hold no {placeholder}
 }
 
 // pairs turns name/value pairs into strings (str), rendered when the

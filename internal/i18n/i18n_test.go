@@ -53,11 +53,12 @@ func names(s string) []string {
 // i18n.Errorf("id", a Lang's .T("id", the page's t('id' and its
 // data-i18n="id".
 var (
-	goUse     = regexp.MustCompile(`(?:\bi18n\.(?:T|M|Errorf|Text)|\.T)\(\s*"([a-zA-Z0-9_.]+)"\s*[,)]`)
-	jsUse     = regexp.MustCompile(`\bt\(\s*'([a-zA-Z0-9_.]+)'\s*[,)]`)
-	goLiteral = regexp.MustCompile(`"([a-z][a-zA-Z0-9]*\.[a-zA-Z0-9.]*[a-zA-Z0-9])"`)
-	fileExt   = regexp.MustCompile(`\.(sh|go|json|md|html|js|css|properties|yml|yaml|txt|com|example|jar|tgz|png|ms|bytes|policy|servers|mechanism)$`)
-	htmlUse   = regexp.MustCompile(`data-i18n(?:-\w+)?="([a-zA-Z0-9_.]+)"`)
+	placeholder = regexp.MustCompile(`\{(\w+)\}`)
+	goUse       = regexp.MustCompile(`(?:\bi18n\.(?:T|M|Errorf|Text)|\.T)\(\s*"([a-zA-Z0-9_.]+)"\s*[,)]`)
+	jsUse       = regexp.MustCompile(`\bt\(\s*'([a-zA-Z0-9_.]+)'\s*[,)]`)
+	goLiteral   = regexp.MustCompile(`"([a-z][a-zA-Z0-9]*\.[a-zA-Z0-9.]*[a-zA-Z0-9])"`)
+	fileExt     = regexp.MustCompile(`\.(sh|go|json|md|html|js|css|properties|yml|yaml|txt|com|example|jar|tgz|png|ms|bytes|policy|servers|mechanism)$`)
+	htmlUse     = regexp.MustCompile(`data-i18n(?:-\w+)?="([a-zA-Z0-9_.]+)"`)
 )
 
 // TestIDsUsedExist scans the module's Go and the console's scripts for

@@ -26,8 +26,7 @@ type compactCandidate struct {
 	partition  int32
 	versions   []landing
 	since      time.Time // when the third version landed; see CompactionAge
-	read       bool      // the versions were read once
-	older      []int64   // offsets of earlier copies of the key still in the log
+	older      []int64   // offsets of earlier copies of the key still in the log; none before the first read
 	reached    int64     // the tail up to here held no newer version
 }
 
@@ -141,11 +140,10 @@ func (c *compactCandidate) compacted(ctx context.Context, r *Recorder) (how i18n
 	c.reached = max(c.reached, end)
 	// The versions: from the oldest earlier copy still there to the last.
 	from := c.versions[0].offset
-	if c.read {
+	if len(c.older) > 0 { // read before, and an earlier copy was left
+		from = last.offset
 		if i := slices.IndexFunc(c.older, func(o int64) bool { return o >= start }); i >= 0 {
 			from = c.older[i]
-		} else {
-			from = last.offset
 		}
 	}
 	from = max(from, start)
@@ -166,7 +164,7 @@ func (c *compactCandidate) compacted(ctx context.Context, r *Recorder) (how i18n
 	if !kept {
 		return i18n.Msg{}, true, nil // removed: a newer version, or the topic was recreated
 	}
-	c.read, c.older = true, older
+	c.older = older
 	if len(older) > 0 {
 		return i18n.Msg{}, false, nil
 	}

@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/prodlab/prodlab/internal/api"
@@ -15,7 +16,7 @@ func (health) observe(r *Recorder, a answer) {
 		return
 	}
 	r.healthy[a.Engine] = true
-	if r.everyEngine(func(e string) bool { return r.healthy[e] }) {
+	if !slices.ContainsFunc(r.cfg.engines, func(e string) bool { return !r.healthy[e] }) {
 		r.tick(Health, i18n.M("ev.health", "engines", strings.Join(r.cfg.engines, ", ")))
 	}
 }

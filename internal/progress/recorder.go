@@ -245,11 +245,6 @@ func (r *Recorder) API(ev api.Event) {
 	}
 }
 
-// everyEngine reports whether ok holds for every engine; r.mu is held.
-func (r *Recorder) everyEngine(ok func(string) bool) bool {
-	return !slices.ContainsFunc(r.cfg.engines, func(e string) bool { return !ok(e) })
-}
-
 // Toxic observes one toxic change; pass it to toxi.Observe.
 func (r *Recorder) Toxic(c toxiclient.Change) {
 	now := time.Now()

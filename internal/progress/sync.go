@@ -15,11 +15,11 @@ func (syncSend) observe(r *Recorder, a answer) {
 		return
 	}
 	r.syncParts[a.Engine] = i18n.M("ev.sync.part", "engine", a.Engine, "partition", a.landed.Partition, "offset", a.landed.Offset).In(i18n.EN)
-	if !r.everyEngine(func(e string) bool { return r.syncParts[e] != "" }) {
-		return
-	}
 	var parts []string
 	for _, e := range r.cfg.engines {
+		if r.syncParts[e] == "" {
+			return
+		}
 		parts = append(parts, r.syncParts[e])
 	}
 	r.tick(SyncSend, i18n.M("ev.sync", "parts", strings.Join(parts, "; ")))
