@@ -298,45 +298,40 @@ func (r *Relay) proxy(ctx context.Context, up string, spec func() (int32, string
 func (r *Relay) create(b *broker, spec func() (int32, string, string, error)) {
 	defer close(b.done)
 	id, base, upstream, err := spec()
-	b.info.NodeID = id
 	r.mu.Lock()
 	name := base
 	for i := 2; r.names[name]; i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
-	r.names[name], b.info.Name = true, name
+	r.names[name] = true
+	b.info.NodeID, b.info.Name = id, name
 	r.mu.Unlock()
+	var listen string
 	if err == nil {
-		err = r.addProxy(b, upstream)
+		listen, err = r.px.AddProxy(name, net.JoinHostPort(r.cfg.host, "0"), upstream)
 	}
-	if err != nil {
-		b.err = fmt.Errorf("kproxy: proxy of %s: %w", b.info.Upstream, err)
-		r.mu.Lock()
-		delete(r.brokers, b.info.Upstream)
-		delete(r.names, b.info.Name)
-		r.mu.Unlock()
-		r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", b.info.Upstream, "err", err)
-		return
-	}
-	r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Listen, "upstream", b.info.Upstream)
-}
-
-// addProxy creates b's Toxiproxy proxy to upstream.
-func (r *Relay) addProxy(b *broker, upstream string) error {
-	proxy, err := r.px.AddProxy(b.info.Name, net.JoinHostPort(r.cfg.host, "0"), upstream)
-	if err != nil {
-		return err
-	}
-	_, ps, err := net.SplitHostPort(proxy)
-	port, perr := strconv.Atoi(ps)
-	if err != nil || perr != nil {
-		return fmt.Errorf("toxiproxy listens on %q", proxy)
+	var port int
+	if err == nil {
+		_, ps, serr := net.SplitHostPort(listen)
+		if port, err = strconv.Atoi(ps); serr != nil || err != nil {
+			err = fmt.Errorf("toxiproxy listens on %q", listen)
+		}
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	b.port, b.info.Listen = int32(port), net.JoinHostPort(r.cfg.advertise, ps)
-	r.proxied[b.info.Listen] = true
-	return nil
+	if err != nil {
+		delete(r.brokers, b.info.Upstream)
+		delete(r.names, name)
+	} else {
+		b.port, b.info.Listen = int32(port), net.JoinHostPort(r.cfg.advertise, strconv.Itoa(port))
+		r.proxied[b.info.Listen] = true
+	}
+	r.mu.Unlock()
+	if err != nil {
+		b.err = fmt.Errorf("kproxy: proxy of %s: %w", b.info.Upstream, err)
+		r.cfg.logger.Error("broker proxy not created", "broker", id, "upstream", b.info.Upstream, "err", err)
+		return
+	}
+	r.cfg.logger.Info("broker proxy created", "name", name, "proxy", b.info.Listen, "upstream", b.info.Upstream)
 }
 
 // Brokers returns the brokers whose proxies exist, in no order.
