@@ -240,15 +240,10 @@ func scanSegment(base int64, raw []byte) segment {
 			s.seenEnd = first + delta + 1
 		}
 	}
-	// Whole batches past the damage: where the damaged batch's length
-	// points, then byte by byte, for at most maxRescan bytes of CRC.
-	p := pos + 1
-	if pos+12 <= len(raw) {
-		if n := int(int32(binary.BigEndian.Uint32(raw[pos+8:]))); n >= 49 && pos+12+n <= len(raw) {
-			p = pos + 12 + n
-		}
-	}
-	budget := maxRescan
+	// Whole batches past the damage: past a batch whose CRC failed, then
+	// byte by byte, for at most maxRescan bytes of CRC.
+	_, _, _, size, _ := batchAt(raw, pos)
+	p, budget := pos+max(size, 1), maxRescan
 	for ; p+61 <= len(raw); p++ {
 		if raw[p+16] != 2 {
 			continue
