@@ -136,8 +136,7 @@ func produceAcks(ver int16, f []byte) (int16, bool) {
 }
 
 // answers copies answer frames from up to c, rewriting those that name
-// brokers. Kafka answers in order: an answer to anything but the oldest
-// pending request closes the connection.
+// brokers. Kafka answers in order: any other order closes the connection.
 func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte

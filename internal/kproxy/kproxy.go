@@ -1,11 +1,10 @@
 // Package kproxy relays the Kafka protocol between Toxiproxy and the
-// brokers of a cluster that advertises its own addresses, rewriting every
-// answer that names a broker to name that broker's Toxiproxy proxy:
+// brokers of a cluster that advertises its own addresses, rewriting (kmsg)
+// every answer that names a broker to name that broker's Toxiproxy proxy:
 //
 //	client -> Toxiproxy "kafka" -> relay listener -> bootstrap broker
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
-// Only the answers that can name a broker and ApiVersions are parsed (kmsg).
 // DialContext gives a franz-go client the same proxies, with no relay.
 package kproxy
 
@@ -72,9 +71,8 @@ func ClientTLS(t *tls.Config) Opt { return func(c *cfg) { c.clientTLS = t } }
 // MaxBrokers caps the brokers the relay makes proxies for, default 64.
 func MaxBrokers(n int) Opt { return func(c *cfg) { c.max = n } }
 
-// NodeIDs maps each live broker's advertised host:port to its node id, so
-// that DialContext names its proxy broker-<id>; asked once per new
-// address. Default none: DialContext names proxies after their addresses.
+// NodeIDs maps each broker's advertised host:port to its node id, asked once
+// per new address for DialContext's proxy names, default none.
 func NodeIDs(fn func(context.Context) (map[string]int32, error)) Opt {
 	return func(c *cfg) { c.nodeIDs = fn }
 }
@@ -133,8 +131,7 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 }
 
 // Listen starts a relay listener on a free 127.0.0.1 port, relaying each
-// connection to the first of upstreams that accepts it, and returns its
-// address.
+// connection to the first of upstreams that accepts it.
 func (r *Relay) Listen(upstreams ...string) (string, error) {
 	if len(upstreams) == 0 {
 		return "", errors.New("kproxy: Listen with no upstream")
@@ -224,10 +221,9 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	return r.cfg.advertise, b.port, nil
 }
 
-// DialContext, a kgo.Dialer, dials the broker at addr through its proxy,
-// created on the first dial of addr: broker-<id> if NodeIDs knows addr,
-// else broker-<host>-<port>. The connection is plain TCP: the caller does
-// TLS over it with ServerName from addr, as kgo's DialTLSConfig does.
+// DialContext, a kgo.Dialer, dials addr through its proxy, created on first
+// dial: broker-<id> if NodeIDs knows addr, else broker-<host>-<port>. It is
+// plain TCP: the caller does TLS over it, as kgo's DialTLSConfig does.
 func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if network != "tcp" && network != "tcp4" && network != "tcp6" {
 		return nil, fmt.Errorf("kproxy: network %q: only tcp", network)
@@ -254,18 +250,15 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if b != nil {
 		addr = b.info.Listen
 	}
-	var d net.Dialer
-	return d.DialContext(ctx, "tcp", addr)
+	return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 }
 
 // notNameChar matches each character of a host that a proxy's name replaces with '-'.
 var notNameChar = regexp.MustCompile(`[^a-zA-Z0-9.-]`)
 
-// proxy returns the broker advertising up once its proxy is ready, or
-// ctx ends; nil for a proxy's address. On first sight it creates the proxy
-// in the background (others may wait for it): spec gives its node id, base
-// name (-2, -3... added if taken) and upstream. A failed creation is
-// forgotten, for a later answer or dial to try again.
+// proxy returns the broker advertising up once its proxy is ready (nil for
+// a proxy's address), created on first sight from spec: node id, base name
+// (-2, -3... added if taken) and upstream. A failure is forgotten, to retry.
 func (r *Relay) proxy(ctx context.Context, up string, spec func() (int32, string, string, error)) (*broker, error) {
 	r.mu.Lock()
 	b, ok := r.brokers[up]
