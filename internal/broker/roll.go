@@ -172,10 +172,9 @@ func (r *roller) close() {
 	<-r.done
 }
 
-// CompactOnKey makes a record with this key roll its partition's active
-// segment at once, whatever segment.ms says, so that the cleaner runs
-// right after it (see roller), default none. prodlab compaction-check
-// writes such a record. The record must be uncompressed to be seen.
+// CompactOnKey makes an uncompressed record with key roll its partition's
+// segment at once, whatever segment.ms says, so that the cleaner runs right
+// after it (see roller), default none; prodlab compaction-check writes one.
 func CompactOnKey(key string) Opt { return func(c *cfg) { c.compactKey = key } }
 
 // carriesKey reports whether an uncompressed batch of pr has a record with key.

@@ -24,8 +24,8 @@ const (
 	keepBuf = 1 << 20
 )
 
-// readFrame reads the next frame, up to kafkaframe.DefaultMax, from in into
-// *buf, kept up to keepBuf; under min bytes after its length is an error.
+// readFrame reads a frame of min to kafkaframe.DefaultMax bytes into *buf,
+// kept up to keepBuf.
 func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
 	f, err := kafkaframe.Read(in, *buf, kafkaframe.DefaultMax)
 	if err != nil {
