@@ -27,38 +27,24 @@ const (
 // kfake lists them at every version (SupportedFeatures is v3+). The answer
 // is the broker's own v4 one, asked on a direct connection, less those.
 func (c *Cluster) controlApiVersions() {
-	c.forwardControl(kmsg.ApiVersions, func(kreq kmsg.Request) kmsg.Request {
+	kc := c.kc
+	kc.ControlKey(int16(kmsg.ApiVersions), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		kc.KeepControl()
 		req := kreq.(*kmsg.ApiVersionsRequest)
 		if req.Version != minFeaturesVersion-1 || !validSoftware(req.ClientSoftwareName) || !validSoftware(req.ClientSoftwareVersion) {
-			return nil // kfake's answer is right
+			return nil, nil, false // kfake's answer is right
 		}
 		ask := kmsg.NewPtrApiVersionsRequest()
 		ask.Version, ask.ClientSoftwareName, ask.ClientSoftwareVersion = minFeaturesVersion, "prodlab", "1"
-		return ask
-	}, func(kresp kmsg.Response) {
-		resp := kresp.(*kmsg.ApiVersionsResponse)
-		resp.Version = minFeaturesVersion - 1
+		ref, err := c.forwardAsleep(ask)
+		if err != nil {
+			return nil, fmt.Errorf("ApiVersions v3: %w", err), true
+		}
+		resp := ref.(*kmsg.ApiVersionsResponse)
+		resp.Version = req.Version
 		resp.SupportedFeatures = slices.DeleteFunc(resp.SupportedFeatures, func(f kmsg.ApiVersionsResponseSupportedFeature) bool {
 			return f.MinVersion <= 0
 		})
-	})
-}
-
-// forwardControl answers each request of key for which ask returns a
-// request to forward: with that request's answer from a direct connection,
-// patched. kfake answers the others.
-func (c *Cluster) forwardControl(key kmsg.Key, ask func(kmsg.Request) kmsg.Request, patch func(kmsg.Response)) {
-	c.kc.ControlKey(int16(key), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		c.kc.KeepControl()
-		fwd := ask(req)
-		if fwd == nil {
-			return nil, nil, false
-		}
-		resp, err := c.forwardAsleep(fwd)
-		if err != nil {
-			return nil, fmt.Errorf("%s v%d: %w", key.Name(), req.GetVersion(), err), true
-		}
-		patch(resp)
 		return resp, nil, true
 	})
 }

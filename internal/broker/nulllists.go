@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"fmt"
 	"reflect"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -37,24 +38,28 @@ var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 	},
 }
 
-// controlNullLists forwards each flexible request of a key of
-// nullListPatches to kfake on a direct connection, marked to pass, and
-// answers with empty lists in place of null ones.
+// controlNullLists installs one control per key of nullListPatches, which
+// forwards the request to kfake on a direct connection, marked to pass,
+// and answers with empty lists in place of null ones.
 func (c *Cluster) controlNullLists() {
+	kc := c.kc
 	for key, patch := range nullListPatches {
-		c.forwardControl(key, markForward, patch)
+		kc.ControlKey(int16(key), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+			kc.KeepControl()
+			// Each key's request has UnknownTags, written at a flexible version.
+			tags := reflect.ValueOf(kreq).Elem().FieldByName("UnknownTags").Addr().Interface().(*kmsg.Tags)
+			forwarded := false
+			tags.Each(func(tag uint32, _ []byte) { forwarded = forwarded || tag == forwardTag })
+			if !kreq.IsFlexible() || forwarded {
+				return nil, nil, false
+			}
+			tags.Set(forwardTag, nil)
+			resp, err := c.forwardAsleep(kreq)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", key.Name(), err), true
+			}
+			patch(resp)
+			return resp, nil, true
+		})
 	}
-}
-
-// markForward returns a flexible request not yet forwarded, marked; else nil.
-func markForward(req kmsg.Request) kmsg.Request {
-	// Each key's request has UnknownTags, written at a flexible version.
-	tags := reflect.ValueOf(req).Elem().FieldByName("UnknownTags").Addr().Interface().(*kmsg.Tags)
-	forwarded := false
-	tags.Each(func(tag uint32, _ []byte) { forwarded = forwarded || tag == forwardTag })
-	if !req.IsFlexible() || forwarded {
-		return nil
-	}
-	tags.Set(forwardTag, nil)
-	return req
 }
