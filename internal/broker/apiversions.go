@@ -50,8 +50,7 @@ func (c *Cluster) controlApiVersions() {
 }
 
 // forwardAsleep sends req to the first direct address that answers, the
-// current node's first, with the control asleep so that the cluster can
-// answer it meanwhile.
+// current node's first, with the control asleep so that kfake answers it.
 func (c *Cluster) forwardAsleep(req kmsg.Request) (resp kmsg.Response, err error) {
 	addrs := c.DirectAddrs()
 	if node := c.kc.CurrentNode(); node > 0 && int(node) < len(addrs) {

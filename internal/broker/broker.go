@@ -57,8 +57,7 @@ func Topics(partitions int32, names ...string) Opt {
 }
 
 // MaxFrameBytes caps the request frames a broker reads, default
-// kafkaframe.DefaultMax: a connection that announces a longer one, or sends
-// HTTP, is closed before anything is allocated.
+// kafkaframe.DefaultMax; a longer one, or HTTP, closes the connection.
 func MaxFrameBytes(n int32) Opt { return func(c *cfg) { c.maxFrame = n } }
 
 // Start binds every broker and starts the cluster. Until Advertise is

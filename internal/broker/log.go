@@ -23,9 +23,8 @@ import (
 // missing or unreadable: starting would silently drop topics.
 var ErrMetadata = errors.New("data dir metadata is missing or corrupt")
 
-// Logger sets the logger that receives kfake's logs and the data dir's
-// recovery report, default slog.Default(). kfake's info and debug logs
-// (requests, group joins) go to Debug.
+// Logger receives kfake's logs (info and debug at Debug) and the data
+// dir's recovery report, default slog.Default().
 func Logger(l *slog.Logger) Opt { return func(c *cfg) { c.logger = l } }
 
 // SyncWrites makes the brokers fsync every batch before acknowledging it
@@ -57,10 +56,9 @@ const (
 	partsDir     = "partitions"
 )
 
-// checkDataDir reads dir before kfake loads it. A dir with none of kfake's
-// files is a fresh start; otherwise meta.json and topics.json must parse,
-// else ErrMetadata. A segment whose tail kfake will truncate is logged as a
-// WARN with the records dropped, as is a partition directory of no topic.
+// checkDataDir reads dir before kfake loads it: unless it has none of
+// kfake's files, meta.json and topics.json must parse, else ErrMetadata. It
+// warns of each segment tail kfake will truncate and each orphan partition.
 func checkDataDir(dir string, log *slog.Logger) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -193,8 +191,7 @@ func scanPartition(pdir, topic string, part int32, log *slog.Logger) {
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // batchAt decodes the RecordBatch header at raw[pos:], checking length and
-// CRC as kfake does: ok is false where kfake stops. On a bad CRC, size is
-// still the declared one.
+// CRC as kfake does: ok is false where kfake stops; size is set if the CRC was checked.
 func batchAt(raw []byte, pos int) (first int64, records int32, lastDelta int32, size int, ok bool) {
 	if pos+61 > len(raw) {
 		return 0, 0, 0, 0, false
@@ -213,9 +210,8 @@ func batchAt(raw []byte, pos int) (first int64, records int32, lastDelta int32, 
 	return first, records, lastDelta, size, true
 }
 
-// scanSegment walks a segment's batches as kfake does, then looks past the
-// first bad byte for batches that are still whole, to count what a
-// truncation there drops.
+// scanSegment walks a segment's batches as kfake does, then past the first
+// bad byte for whole batches, to count what a truncation there drops.
 func scanSegment(base int64, raw []byte) segment {
 	s := segment{keptEnd: base}
 	pos := 0
@@ -240,15 +236,10 @@ func scanSegment(base int64, raw []byte) segment {
 			s.seenEnd = first + delta + 1
 		}
 	}
-	// Whole batches past the damage: where the damaged batch's length
-	// points, then byte by byte, for at most maxRescan bytes of CRC.
-	p := pos + 1
-	if pos+12 <= len(raw) {
-		if n := int(int32(binary.BigEndian.Uint32(raw[pos+8:]))); n >= 49 && pos+12+n <= len(raw) {
-			p = pos + 12 + n
-		}
-	}
-	budget := maxRescan
+	// Whole batches past the damage: past a batch whose CRC failed, then
+	// byte by byte, for at most maxRescan bytes of CRC.
+	_, _, _, size, _ := batchAt(raw, pos)
+	p, budget := pos+max(size, 1), maxRescan
 	for ; p+61 <= len(raw); p++ {
 		if raw[p+16] != 2 {
 			continue

@@ -10,10 +10,9 @@ import (
 // forwardTag marks, among a request's tagged fields, one forwarded here.
 const forwardTag = 0x7f5d
 
-// nullListPatches fills, per request key, the null lists of a response
-// that a real broker always fills and kafka-topics reads without a null
-// check: CreateTopics v5+ topics' Configs (--create), DescribeTopicPartitions'
-// EligibleLeaderReplicas and LastKnownELR (--describe).
+// nullListPatches fills the null lists that a real broker always fills and
+// kafka-topics reads unchecked: CreateTopics v5+ Configs (--create),
+// DescribeTopicPartitions' EligibleLeaderReplicas and LastKnownELR (--describe).
 var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 	kmsg.CreateTopics: func(r kmsg.Response) {
 		resp := r.(*kmsg.CreateTopicsResponse)

@@ -14,13 +14,12 @@ import (
 )
 
 // roller gives compacted partitions Kafka's segment roll. kfake has no
-// segments: its cleaner (Cluster.Compact) keeps a partition's last batch
-// and cleans the rest. For each partition of a compacted topic the roller
-// keeps when its active segment began; a write segment.ms after that rolls
-// it, and once that write is in the log the cleaner runs, so that only the
-// rolling batch stays uncleaned, as on Kafka. Limits: Compact cleans every
-// compacted partition at once; after a restart a segment begins with its
-// first new write.
+// segments: its cleaner (Cluster.Compact) cleans all but a partition's last
+// batch. The roller keeps when each compacted partition's active segment
+// began; a write segment.ms later rolls it, and once that write is in the
+// log the cleaner runs, so only the rolling batch stays uncleaned, as on
+// Kafka. Limits: Compact cleans every compacted partition at once; after a
+// restart a segment begins with its first new write.
 type roller struct {
 	kc  *kfake.Cluster
 	key []byte // CompactOnKey's key: a record with it rolls at once
@@ -173,36 +172,27 @@ func (r *roller) close() {
 	<-r.done
 }
 
-// CompactOnKey makes a record with this key roll its partition's active
-// segment at once, whatever segment.ms says, so that the cleaner runs
-// right after it (see roller), default none. prodlab compaction-check
-// writes such a record. The record must be uncompressed to be seen.
+// CompactOnKey makes an uncompressed record with key roll its partition's
+// segment at once, whatever segment.ms says, so that the cleaner runs right
+// after it (see roller), default none; prodlab compaction-check writes one.
 func CompactOnKey(key string) Opt { return func(c *cfg) { c.compactKey = key } }
 
-// carriesKey reports whether an uncompressed batch of pr has key.
+// carriesKey reports whether an uncompressed batch of pr has a record with key.
 func carriesKey(pr *kmsg.ProduceRequest, key []byte) bool {
 	for _, t := range pr.Topics {
 		for _, p := range t.Partitions {
-			if batchesCarry(p.Records, key) {
-				return true
+			for pos := 0; ; {
+				_, _, _, size, ok := batchAt(p.Records, pos) // as kfake checks it
+				if !ok {
+					break
+				}
+				var rb kmsg.RecordBatch
+				if rb.ReadFrom(p.Records[pos:pos+size]) == nil && rb.Attributes&0x07 == 0 && recordsCarry(rb.Records, int(rb.NumRecords), key) {
+					return true
+				}
+				pos += size
 			}
 		}
-	}
-	return false
-}
-
-func batchesCarry(b []byte, key []byte) bool {
-	for len(b) >= 12 {
-		// baseOffset int64, batchLength int32, then the rest of the batch.
-		n := int(binary.BigEndian.Uint32(b[8:12])) + 12
-		if n < 12 || n > len(b) {
-			return false
-		}
-		var rb kmsg.RecordBatch
-		if err := rb.ReadFrom(b[:n]); err == nil && rb.Attributes&0x07 == 0 && recordsCarry(rb.Records, int(rb.NumRecords), key) {
-			return true
-		}
-		b = b[n:]
 	}
 	return false
 }
@@ -214,7 +204,7 @@ func recordsCarry(b []byte, count int, key []byte) bool {
 			return false
 		}
 		var r kmsg.Record
-		if err := r.ReadFrom(b[:w+int(l)]); err == nil && r.Key != nil && bytes.Equal(r.Key, key) {
+		if r.ReadFrom(b[:w+int(l)]) == nil && bytes.Equal(r.Key, key) {
 			return true
 		}
 		b = b[w+int(l):]

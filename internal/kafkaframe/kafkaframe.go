@@ -1,7 +1,6 @@
 // Package kafkaframe reads Kafka frames (a 4-byte big-endian length, then
-// that many bytes) and bounds them before anything allocates them, as a
-// server that trusts the length (kfake does) gives any peer up to 4 GiB
-// per connection; a frame that starts an HTTP request is refused too.
+// that many bytes), bounded before anything allocates them, as a server that
+// trusts the length (kfake) gives any peer 4 GiB; HTTP is refused too.
 package kafkaframe
 
 import (
@@ -44,9 +43,8 @@ func Check(h [4]byte, max int32) (int32, error) {
 	return n, nil
 }
 
-// Read reads one frame from r and returns it whole, length first, into
-// buf's array if it is big enough; it allocates only once the length
-// passed Check.
+// Read reads one frame from r, length first, into buf's array if it is big
+// enough; it allocates only once the length passed Check.
 func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	var h [4]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
@@ -67,10 +65,9 @@ func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	return buf, nil
 }
 
-// ResponseBody returns the correlation id and the body of the answer
-// frame f (without its size) to key at version ver: the body follows the
-// header's tagged fields at a flexible version, except ApiVersions'
-// (KIP-511). ok is false if the header does not parse.
+// ResponseBody returns the correlation id and the body of the answer frame
+// f (without its size) to key at version ver, past the header's tagged
+// fields if flexible, but for ApiVersions (KIP-511); ok is false on a bad header.
 func ResponseBody(key, ver int16, f []byte) (corr int32, body []byte, ok bool) {
 	b := kbin.Reader{Src: f}
 	corr = b.Int32()
@@ -90,9 +87,8 @@ func Sized(body []byte) []byte {
 	return append(out, body...)
 }
 
-// Listener wraps ln so that a connection whose frame header fails Check
-// with max is closed and logged at Warn on logger: the server reads the
-// bytes before that header, then the error.
+// Listener wraps ln so that a connection whose frame header fails Check is
+// closed and logged at Warn; the server reads the frames before, then the error.
 func Listener(ln net.Listener, max int32, logger *slog.Logger) net.Listener {
 	return &listener{Listener: ln, max: max, log: logger}
 }

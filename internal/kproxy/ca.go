@@ -7,11 +7,9 @@ import (
 	"github.com/prodlab/prodlab/internal/labca"
 )
 
-// LabCA returns the TLS settings with which the relay serves clients of an
-// SSL or SASL_SSL cluster: a certificate for hosts (names or IPs), made
-// anew in memory and signed by the lab CA kept in dir (labca.Load), and
-// the path of that CA's certificate, which clients must trust (kcat: -X
-// ssl.ca.location=<path>).
+// LabCA returns the relay's TLS settings for clients of an SSL or SASL_SSL
+// cluster, a certificate for hosts signed by the lab CA kept in dir
+// (labca.Load), and the path of that CA's certificate, which clients trust.
 func LabCA(dir string, hosts ...string) (*tls.Config, string, error) {
 	ca, err := labca.Load(dir)
 	if err != nil {

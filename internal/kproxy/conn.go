@@ -24,8 +24,8 @@ const (
 	keepBuf = 1 << 20
 )
 
-// readFrame reads the next frame, up to kafkaframe.DefaultMax, from in into
-// *buf, kept up to keepBuf; under min bytes after its length is an error.
+// readFrame reads a frame of min to kafkaframe.DefaultMax bytes into *buf,
+// kept up to keepBuf.
 func readFrame(in io.Reader, buf *[]byte, min int) ([]byte, error) {
 	f, err := kafkaframe.Read(in, *buf, kafkaframe.DefaultMax)
 	if err != nil {
@@ -136,8 +136,7 @@ func produceAcks(ver int16, f []byte) (int16, bool) {
 }
 
 // answers copies answer frames from up to c, rewriting those that name
-// brokers. Kafka answers in order: an answer to anything but the oldest
-// pending request closes the connection.
+// brokers. Kafka answers in order: any other order closes the connection.
 func (r *Relay) answers(up, c net.Conn, pending <-chan inflight) error {
 	in := bufio.NewReaderSize(up, 32<<10)
 	var buf []byte

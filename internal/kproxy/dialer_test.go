@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,7 +16,6 @@ import (
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
-	"github.com/prodlab/prodlab/internal/toxi/toxitest"
 )
 
 // echo serves an echo upstream on a free port until t ends.
@@ -24,6 +24,18 @@ func echo(t *testing.T) string {
 	ln := conntest.Listen(t)
 	conntest.Serve(t, ln, func(c net.Conn) { _, _ = io.Copy(c, c) })
 	return ln.Addr().String()
+}
+
+// toxiClient serves s's REST API on an httptest front for the test, and its client.
+func toxiClient(t testing.TB, s *toxi.Server) *toxiclient.Client {
+	t.Helper()
+	front := httptest.NewServer(s.Routes())
+	t.Cleanup(front.Close)
+	tc, err := toxiclient.New(front.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tc
 }
 
 // dialer returns a relay in front of a new Toxiproxy, for DialContext.
@@ -88,7 +100,7 @@ func TestDialerOnce(t *testing.T) {
 	if n := lookups.Load(); n != 3 {
 		t.Errorf("node ids looked up %d times, want once per address (3)", n)
 	}
-	tc, _ := toxitest.Client(t, s)
+	tc := toxiClient(t, s)
 	m, err := tc.Proxies(ctx)
 	if err != nil {
 		t.Fatal(err)

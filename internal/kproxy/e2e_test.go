@@ -16,7 +16,6 @@ import (
 	"github.com/prodlab/prodlab/internal/kproxy"
 	"github.com/prodlab/prodlab/internal/toxi"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
-	"github.com/prodlab/prodlab/internal/toxi/toxitest"
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
@@ -72,7 +71,7 @@ func frontWith(t testing.TB, copts []kfake.Opt, ropts ...kproxy.Opt) *fronted {
 		t.Fatal(err)
 	}
 	r.Exempt(boot)
-	tc, _ := toxitest.Client(t, s)
+	tc := toxiClient(t, s)
 	return &fronted{cluster: c, toxi: s, tc: tc, relay: r, bootstrap: boot}
 }
 

@@ -1,11 +1,10 @@
 // Package kproxy relays the Kafka protocol between Toxiproxy and the
-// brokers of a cluster that advertises its own addresses, rewriting every
-// answer that names a broker to name that broker's Toxiproxy proxy:
+// brokers of a cluster that advertises its own addresses, rewriting (kmsg)
+// every answer that names a broker to name that broker's Toxiproxy proxy:
 //
 //	client -> Toxiproxy "kafka" -> relay listener -> bootstrap broker
 //	client -> Toxiproxy "broker-<id>" -> relay listener -> broker <id>
 //
-// Only the answers that can name a broker and ApiVersions are parsed (kmsg).
 // DialContext gives a franz-go client the same proxies, with no relay.
 package kproxy
 
@@ -72,9 +71,8 @@ func ClientTLS(t *tls.Config) Opt { return func(c *cfg) { c.clientTLS = t } }
 // MaxBrokers caps the brokers the relay makes proxies for, default 64.
 func MaxBrokers(n int) Opt { return func(c *cfg) { c.max = n } }
 
-// NodeIDs maps each live broker's advertised host:port to its node id, so
-// that DialContext names its proxy broker-<id>; asked once per new
-// address. Default none: DialContext names proxies after their addresses.
+// NodeIDs maps each broker's advertised host:port to its node id, asked once
+// per new address for DialContext's proxy names, default none.
 func NodeIDs(fn func(context.Context) (map[string]int32, error)) Opt {
 	return func(c *cfg) { c.nodeIDs = fn }
 }
@@ -133,8 +131,7 @@ func New(px Proxies, opts ...Opt) (*Relay, error) {
 }
 
 // Listen starts a relay listener on a free 127.0.0.1 port, relaying each
-// connection to the first of upstreams that accepts it, and returns its
-// address.
+// connection to the first of upstreams that accepts it.
 func (r *Relay) Listen(upstreams ...string) (string, error) {
 	if len(upstreams) == 0 {
 		return "", errors.New("kproxy: Listen with no upstream")
@@ -224,10 +221,9 @@ func (r *Relay) addr(nodeID int32, host string, port int32) (string, int32, erro
 	return r.cfg.advertise, b.port, nil
 }
 
-// DialContext, a kgo.Dialer, dials the broker at addr through its proxy,
-// created on the first dial of addr: broker-<id> if NodeIDs knows addr,
-// else broker-<host>-<port>. The connection is plain TCP: the caller does
-// TLS over it with ServerName from addr, as kgo's DialTLSConfig does.
+// DialContext, a kgo.Dialer, dials addr through its proxy, created on first
+// dial: broker-<id> if NodeIDs knows addr, else broker-<host>-<port>. It is
+// plain TCP: the caller does TLS over it, as kgo's DialTLSConfig does.
 func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if network != "tcp" && network != "tcp4" && network != "tcp6" {
 		return nil, fmt.Errorf("kproxy: network %q: only tcp", network)
@@ -254,18 +250,15 @@ func (r *Relay) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if b != nil {
 		addr = b.info.Listen
 	}
-	var d net.Dialer
-	return d.DialContext(ctx, "tcp", addr)
+	return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 }
 
 // notNameChar matches each character of a host that a proxy's name replaces with '-'.
 var notNameChar = regexp.MustCompile(`[^a-zA-Z0-9.-]`)
 
-// proxy returns the broker advertising up once its proxy is ready, or
-// ctx ends; nil for a proxy's address. On first sight it creates the proxy
-// in the background (others may wait for it): spec gives its node id, base
-// name (-2, -3... added if taken) and upstream. A failed creation is
-// forgotten, for a later answer or dial to try again.
+// proxy returns the broker advertising up once its proxy is ready (nil for
+// a proxy's address), created on first sight from spec: node id, base name
+// (-2, -3... added if taken) and upstream. A failure is forgotten, to retry.
 func (r *Relay) proxy(ctx context.Context, up string, spec func() (int32, string, string, error)) (*broker, error) {
 	r.mu.Lock()
 	b, ok := r.brokers[up]
@@ -298,45 +291,40 @@ func (r *Relay) proxy(ctx context.Context, up string, spec func() (int32, string
 func (r *Relay) create(b *broker, spec func() (int32, string, string, error)) {
 	defer close(b.done)
 	id, base, upstream, err := spec()
-	b.info.NodeID = id
 	r.mu.Lock()
 	name := base
 	for i := 2; r.names[name]; i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
-	r.names[name], b.info.Name = true, name
+	r.names[name] = true
+	b.info.NodeID, b.info.Name = id, name
 	r.mu.Unlock()
+	var listen string
 	if err == nil {
-		err = r.addProxy(b, upstream)
+		listen, err = r.px.AddProxy(name, net.JoinHostPort(r.cfg.host, "0"), upstream)
 	}
-	if err != nil {
-		b.err = fmt.Errorf("kproxy: proxy of %s: %w", b.info.Upstream, err)
-		r.mu.Lock()
-		delete(r.brokers, b.info.Upstream)
-		delete(r.names, b.info.Name)
-		r.mu.Unlock()
-		r.cfg.logger.Error("broker proxy not created", "broker", b.info.NodeID, "upstream", b.info.Upstream, "err", err)
-		return
-	}
-	r.cfg.logger.Info("broker proxy created", "name", b.info.Name, "proxy", b.info.Listen, "upstream", b.info.Upstream)
-}
-
-// addProxy creates b's Toxiproxy proxy to upstream.
-func (r *Relay) addProxy(b *broker, upstream string) error {
-	proxy, err := r.px.AddProxy(b.info.Name, net.JoinHostPort(r.cfg.host, "0"), upstream)
-	if err != nil {
-		return err
-	}
-	_, ps, err := net.SplitHostPort(proxy)
-	port, perr := strconv.Atoi(ps)
-	if err != nil || perr != nil {
-		return fmt.Errorf("toxiproxy listens on %q", proxy)
+	var port int
+	if err == nil {
+		_, ps, serr := net.SplitHostPort(listen)
+		if port, err = strconv.Atoi(ps); serr != nil || err != nil {
+			err = fmt.Errorf("toxiproxy listens on %q", listen)
+		}
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	b.port, b.info.Listen = int32(port), net.JoinHostPort(r.cfg.advertise, ps)
-	r.proxied[b.info.Listen] = true
-	return nil
+	if err != nil {
+		delete(r.brokers, b.info.Upstream)
+		delete(r.names, name)
+	} else {
+		b.port, b.info.Listen = int32(port), net.JoinHostPort(r.cfg.advertise, strconv.Itoa(port))
+		r.proxied[b.info.Listen] = true
+	}
+	r.mu.Unlock()
+	if err != nil {
+		b.err = fmt.Errorf("kproxy: proxy of %s: %w", b.info.Upstream, err)
+		r.cfg.logger.Error("broker proxy not created", "broker", id, "upstream", b.info.Upstream, "err", err)
+		return
+	}
+	r.cfg.logger.Info("broker proxy created", "name", name, "proxy", b.info.Listen, "upstream", b.info.Upstream)
 }
 
 // Brokers returns the brokers whose proxies exist, in no order.

@@ -18,8 +18,8 @@ var ErrBadAnswer = errors.New("kproxy: unparsable answer")
 // rewritten maps the API keys whose answers can name a broker's host and
 // port to the first version that does: Produce (v10+, KIP-951 leader
 // hints), Fetch (v16+), Metadata, FindCoordinator, DescribeCluster,
-// ShareFetch and ShareAcknowledge. The other client APIs name brokers by
-// node id only; DescribeQuorum names controllers, which clients do not dial.
+// ShareFetch and ShareAcknowledge. Other answers name brokers by node id,
+// or controllers (DescribeQuorum), which clients do not dial.
 var rewritten = map[int16]int16{0: 10, 1: 16, 3: 0, 10: 0, 60: 0, 78: 0, 79: 0}
 
 // rewritable reports whether key's answer at version ver can name brokers.
@@ -41,9 +41,8 @@ type endpoint struct {
 	port *int32
 }
 
-// endpoints returns every broker address resp carries, as NodeID, Host and
-// Port fields: in FindCoordinator itself (v0-v3), in the elements of its
-// Coordinators (v4+), and of the other answers' Brokers or NodeEndpoints.
+// endpoints returns every NodeID, Host and Port of resp: in FindCoordinator
+// itself (v0-v3) or its Coordinators (v4+), in Brokers or NodeEndpoints.
 func endpoints(resp kmsg.Response) []endpoint {
 	var eps []endpoint
 	add := func(v reflect.Value) {
@@ -67,8 +66,7 @@ func endpoints(resp kmsg.Response) []endpoint {
 }
 
 // rewrite returns the answer frame (without its size) to key at version
-// ver with every broker address replaced by what addr returns, or frame
-// itself if nothing changes; ApiVersions through capVersions.
+// ver with every broker address as addr returns it; frame if none changes.
 func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 	if key == apiVersionsKey {
 		return capVersions(ver, frame), nil
@@ -106,8 +104,7 @@ func rewrite(key, ver int16, frame []byte, addr addrFunc) ([]byte, error) {
 }
 
 // capVersions caps every rewritten API's max version in the ApiVersions
-// answer frame at what kmsg parses; frame itself if nothing is capped or
-// it does not parse.
+// answer frame at what kmsg parses; frame if none is capped or it does not parse.
 func capVersions(ver int16, frame []byte) []byte {
 	if len(frame) < 4 {
 		return frame

@@ -19,11 +19,10 @@ import (
 // maxBody bounds a REST request's body.
 const maxBody = 1 << 20
 
-// Routes returns Toxiproxy's REST API, forwarded to the child's: only
-// origin-form targets (/path?query), no proxy or toxic name that
-// prodlab.LegalName refuses, calls that change state one at a time, each
-// bounded by the request timeout and waiting for a restarting child.
-// Errors are httpjson's, in plain words; the raw error goes to the log.
+// Routes returns Toxiproxy's REST API, forwarded to the child's: origin-form
+// targets only, names as prodlab.LegalName, one state change at a time,
+// each call bounded by the request timeout and waiting for a restarting
+// child. Errors are httpjson's; the raw error goes to the log.
 func (s *Server) Routes() http.Handler { return http.HandlerFunc(s.forward) }
 
 func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
@@ -95,9 +94,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request) {
 	s.copyObserved(w, r, resp)
 }
 
-// originForm returns the request target as a URL of a path and a raw
-// query, if it is in origin-form (RFC 9112 3.2.1): a target never carries
-// a fragment, so a '#' refuses it (net/http leaves it in the raw query).
+// originForm returns the target's path and raw query if it is in
+// origin-form (RFC 9112 3.2.1), which has no '#' (net/http keeps it in RawQuery).
 func originForm(r *http.Request) (*url.URL, bool) {
 	u := r.URL
 	if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") || strings.Contains(r.RequestURI, "#") || u == nil ||
@@ -107,9 +105,8 @@ func originForm(r *http.Request) (*url.URL, bool) {
 	return &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}, true
 }
 
-// checkNames returns the field and message refusing a call that names a
-// proxy or toxic as prodlab.LegalName refuses, decoded as Toxiproxy does; a
-// body Toxiproxy cannot decode is left for it to refuse.
+// checkNames refuses a POST naming a proxy or toxic as prodlab.LegalName
+// refuses, decoded as Toxiproxy does; a body it cannot decode is its to refuse.
 func checkNames(method, path string, body []byte) (field, msg string) {
 	if method != http.MethodPost {
 		return "", ""

@@ -7,10 +7,9 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// The child's API, on a loopback port any local process or a DNS-rebinding
-// page could reach, answers only requests that carry the token the parent
-// wrote on its stdin, in tokenHeader, with its own address as Host: every
-// other client goes through the front (Routes).
+// The child's API, on a loopback port that any local process or a
+// DNS-rebinding page can reach, answers only requests with its own address
+// as Host and, in tokenHeader, the token the parent wrote on its stdin.
 const tokenHeader = "Prodlab-Toxiproxy-Token"
 
 // guard serves h only to requests with token and Host host.

@@ -13,9 +13,8 @@ import (
 // Change is one toxic change that Toxiproxy accepted (toxiclient.Change).
 type Change = toxiclient.Change
 
-// Observe adds fn to the functions called, one change at a time, with
-// every toxic change made through Routes or Reset; fn must return quickly.
-// Default: none.
+// Observe adds fn to the functions called, one at a time, with every toxic
+// change made through Routes or Reset, default none; fn must return quickly.
 func Observe(fn func(Change)) Opt {
 	return func(c *cfg) { c.observers = append(c.observers, fn) }
 }

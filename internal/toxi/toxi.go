@@ -1,9 +1,7 @@
-// Package toxi runs Toxiproxy, the real library serving its own REST API,
-// in a supervised child process: Toxiproxy v2.12.0 can panic or wedge its
-// API when toxics change while connections close (Shopify/toxiproxy#558).
-// The Server restarts a child that exits, kills one whose API stops
-// answering, and gives the new one the same proxies on the same ports, with
-// no toxics; clients reopen their connections.
+// Package toxi runs Toxiproxy's REST API in a supervised child process, as
+// v2.12.0 can panic or wedge it when toxics change while connections close
+// (Shopify/toxiproxy#558). A child that exits or stops answering is replaced
+// by one with the same proxies on the same ports and no toxics.
 package toxi
 
 import (
@@ -18,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -111,8 +110,7 @@ func New(opts ...Opt) (*Server, error) {
 	return s, nil
 }
 
-// spawn starts a child, reads the address of its API, gives it the
-// proxies and makes it current.
+// spawn starts a child, gives it the proxies and makes it current.
 func (s *Server) spawn() error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -174,7 +172,7 @@ func (s *Server) spawn() error {
 		return fail(err)
 	}
 	s.mu.Lock()
-	specs := append([]proxySpec(nil), s.proxies...)
+	specs := slices.Clone(s.proxies)
 	s.mu.Unlock()
 	for _, p := range specs {
 		if _, err := s.createProxy(ch, p); err != nil {
@@ -210,9 +208,8 @@ func (s *Server) createProxy(ch *child, p proxySpec) (string, error) {
 	return px.Listen, nil
 }
 
-// acquire waits, until ctx ends, for the change lock if change is true
-// (one toxic change at a time), then for a running child; release gives
-// the lock back.
+// acquire waits, until ctx ends, for the change lock if change is true,
+// then for a running child; release gives the lock back.
 func (s *Server) acquire(ctx context.Context, change bool) (_ *child, release func(), err error) {
 	unlock := func() {}
 	if change {
@@ -249,9 +246,8 @@ func (s *Server) acquire(ctx context.Context, change bool) (_ *child, release fu
 	}
 }
 
-// supervise restarts the child each time it exits, until Close. Every
-// quarter watchdog it lists the proxies, which takes every proxy's lock,
-// and kills a child whose API takes longer than the watchdog.
+// supervise restarts the child each time it exits, until Close, and every
+// quarter watchdog checks it.
 func (s *Server) supervise() {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.cfg.watchdog / 4)
@@ -296,7 +292,8 @@ func (s *Server) supervise() {
 	}
 }
 
-// check kills ch if its API does not list the proxies within the watchdog.
+// check kills ch if its API does not list the proxies (which takes every
+// proxy's lock) within the watchdog.
 func (s *Server) check(ch *child) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.watchdog)
 	defer cancel()
@@ -312,7 +309,7 @@ func (s *Server) check(ch *child) {
 }
 
 // AddProxy starts a proxy from listen (port 0: any) to upstream and
-// returns the address it listens on, where a restarted child gets it again.
+// returns its address, which a restarted child keeps.
 func (s *Server) AddProxy(name, listen, upstream string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -18,9 +18,8 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 )
 
-// The wire types are those of Toxiproxy's own Go client: a toxic, its
-// attributes (latency in ms, rate in KB/s...), and an answer other than 2xx
-// (its {"error","status"} body, or the raw body as Message).
+// The wire types of Toxiproxy's own Go client: a toxic, its attributes
+// (latency in ms, rate in KB/s...), and an answer other than 2xx.
 type (
 	Toxic      = toxiproxy.Toxic
 	Attributes = toxiproxy.Attributes
@@ -34,8 +33,7 @@ var ErrNoAnswer = errors.New("toxiproxy does not answer")
 type Client struct{ httpjson.Client }
 
 // New returns a client of the Toxiproxy API at base (http://127.0.0.1:8474),
-// with a 30s timeout and User-Agent "prodlab" (Toxiproxy refuses browsers')
-// unless opts say otherwise.
+// with a 30s timeout and User-Agent "prodlab" (Toxiproxy refuses browsers') by default.
 func New(base string, opts ...httpjson.ClientOpt) (*Client, error) {
 	defaults := []httpjson.ClientOpt{httpjson.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}), httpjson.WithUserAgent("prodlab")}
 	c, err := httpjson.NewClient("toxiproxy", base, append(defaults, opts...)...)
@@ -178,10 +176,9 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
-// Change is one toxic change that Toxiproxy accepted, as toxi.Observe
-// reports it: the toxic's proxy and name, and as Toxiproxy answered its
-// type, stream and attributes (none if Removed); or a Reset of every toxic,
-// Lost if the Server itself made it (Reset, a restarted child).
+// Change is a toxic change Toxiproxy accepted, as toxi.Observe reports it:
+// the toxic's proxy, name, type, stream and attributes (none if Removed); or
+// a Reset of every toxic, Lost if toxi made it (Reset, a restarted child).
 type Change struct {
 	Proxy, Toxic, Type, Stream string
 	Attributes                 map[string]int64

@@ -23,22 +23,15 @@ func Proxy(t *testing.T) (*toxiclient.Proxy, *httptest.Server) {
 	if _, err := s.AddProxy("kafka", "127.0.0.1:0", "127.0.0.1:1"); err != nil {
 		t.Fatal(err)
 	}
-	tc, front := Client(t, s)
-	m, err := tc.Proxies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m["kafka"], front
-}
-
-// Client serves s's REST API on an httptest front for the test, and its client.
-func Client(t testing.TB, s *toxi.Server) (*toxiclient.Client, *httptest.Server) {
-	t.Helper()
 	front := httptest.NewServer(s.Routes())
 	t.Cleanup(front.Close)
 	tc, err := toxiclient.New(front.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tc, front
+	m, err := tc.Proxies(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m["kafka"], front
 }
