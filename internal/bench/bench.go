@@ -74,20 +74,17 @@ func Engines(names ...string) Opt { return func(c *cfg) { c.engines = names } }
 // Concurrency sets the sync concurrency levels, default 1, 16 and 64.
 func Concurrency(levels ...int) Opt { return func(c *cfg) { c.concurrency = levels } }
 
-// Duration sets how long each sync phase (RunProcs: each cell) measures,
-// default 5s (RunProcs: 15s).
+// Duration sets each sync phase's (RunProcs: cell's) length, default 5s (15s).
 func Duration(d time.Duration) Opt { return func(c *cfg) { c.duration = d } }
 
-// Warmup sets the unmeasured load run before each sync phase, default
-// 500ms; for RunProcs, the sync load each peer gets once before any
-// measure, default 30s.
+// Warmup sets the load before each sync phase, default 500ms; RunProcs:
+// the sync load each peer gets once before any measure, default 30s.
 func Warmup(d time.Duration) Opt { return func(c *cfg) { c.warmup = d } }
 
 // Mode sets the producer mode of every send, default prodlab.Idempotent.
 func Mode(m prodlab.Mode) Opt { return func(c *cfg) { c.mode = m } }
 
-// AsyncSends sets how many async sends must be accepted (202), default
-// 1,000,000; zero skips the async phase.
+// AsyncSends sets the async sends to get accepted, default 1,000,000; 0 skips.
 func AsyncSends(n int) Opt { return func(c *cfg) { c.asyncSends = n } }
 
 // AsyncConcurrency sets the async senders, default 64.
@@ -99,16 +96,13 @@ func Backoff(d time.Duration) Opt { return func(c *cfg) { c.backoff = d } }
 // NoProxy also measures each engine on a bare broker, default true.
 func NoProxy(on bool) Opt { return func(c *cfg) { c.noProxy = on } }
 
-// Relay runs each lab in relay mode (lab.Relayed) over a broker that
-// advertises its own address, default false.
+// Relay runs each lab in relay mode (lab.Relayed), default false.
 func Relay(on bool) Opt { return func(c *cfg) { c.relay = on } }
 
-// Progress receives one line per finished phase (RunProcs: per measured
-// cell), default none.
+// Progress receives one line per phase (RunProcs: cell), default none.
 func Progress(w io.Writer) Opt { return func(c *cfg) { c.progress = w } }
 
-// HeapProfiles writes a heap profile at the last accepted async send to
-// dir/heap-<engine>.pprof, default none.
+// HeapProfiles writes dir/heap-<engine>.pprof at the last 202, default none.
 func HeapProfiles(dir string) Opt { return func(c *cfg) { c.heapDir = dir } }
 
 // Peers sets the APIs RunProcs measures side by side; at least one.
@@ -117,18 +111,14 @@ func Peers(p ...Peer) Opt { return func(c *cfg) { c.peers = p } }
 // Repetitions sets RunProcs's interleaved repetitions, default 3.
 func Repetitions(n int) Opt { return func(c *cfg) { c.reps = n } }
 
-// Connections sets RunProcs's concurrent senders, each on its own
-// keep-alive connection, default 64.
+// Connections sets RunProcs's senders, one connection each, default 64.
 func Connections(n int) Opt { return func(c *cfg) { c.conns = n } }
 
-// ServerCPUs pins every RunProcs peer with taskset -c list (such as "1"),
-// default no pinning.
+// ServerCPUs pins RunProcs's peers with taskset -c list, default none.
 func ServerCPUs(list string) Opt { return func(c *cfg) { c.serverCPUs = list } }
 
-// ProfileDir writes CPU and allocation profiles of the first sync and
-// async cells of each RunProcs peer with {pprof} to
-// dir/<peer>-<cell>-{cpu,allocs}.pprof, default none. dir is created if
-// missing.
+// ProfileDir writes each {pprof} peer's first cells' profiles to
+// dir/<peer>-<cell>-{cpu,allocs}.pprof, creating dir, default none.
 func ProfileDir(dir string) Opt { return func(c *cfg) { c.profileDir = dir } }
 
 // Report holds every figure of one run.
@@ -143,9 +133,8 @@ type Report struct {
 	Engines    []EngineReport
 }
 
-// EngineReport holds one engine's figures: one sync row and one bare
-// broker Result (if measured) per concurrency, and the async phase (if
-// not skipped).
+// EngineReport holds one engine's figures: per concurrency one sync row
+// and one bare broker Result (if measured); the async phase (if run).
 type EngineReport struct {
 	Engine  string
 	Sync    []SyncRow
@@ -186,8 +175,7 @@ type Async struct {
 	Before, AtEnd, Drained Memory
 }
 
-// Run measures every engine, one after the other, each on its own embedded
-// lab so that one engine's memory does not count against another's.
+// Run measures each engine in turn, each on its own embedded lab.
 func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	c, err := newCfg(opts, 500*time.Millisecond, 5*time.Second)
 	if err != nil {
@@ -207,8 +195,7 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	return rep, nil
 }
 
-// newCfg applies opts over the defaults, with warmup and duration for
-// defaults of those two, and checks the result.
+// newCfg applies opts over the defaults and checks the result.
 func newCfg(opts []Opt, warmup, duration time.Duration) (cfg, error) {
 	c := cfg{engines: engine.Names(), concurrency: []int{1, 16, 64}, duration: duration, warmup: warmup,
 		mode: prodlab.Idempotent, asyncSends: 1000000, asyncConc: 64, backoff: 10 * time.Millisecond,
@@ -315,7 +302,7 @@ type benchLab struct {
 	*lab.Lab
 	topic string
 	adm   *kadm.Client // on the direct path
-	close func()       // closes the topic's trimming, adm, then the lab
+	stop  func()       // ends the topic's trimming and closes adm
 }
 
 // openLab opens a lab on cfg, waits until its APIs are ready and creates
@@ -325,25 +312,26 @@ func openLab(ctx context.Context, cfg lab.Config, own *broker.Cluster) (*benchLa
 	if err != nil {
 		return nil, err
 	}
-	closeLab := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		l.Close(ctx)
-	}
+	b := &benchLab{Lab: l, topic: fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := l.WaitReady(ctx); err != nil {
-		closeLab()
-		return nil, err
+	if err = l.WaitReady(ctx); err == nil {
+		b.adm, b.stop, err = newTopic(ctx, l.Direct(), cmp.Or(own, l.Cluster()), b.topic)
 	}
-	b := &benchLab{Lab: l, topic: fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())}
-	adm, stop, err := newTopic(ctx, l.Direct(), cmp.Or(own, l.Cluster()), b.topic)
 	if err != nil {
-		closeLab()
+		b.stop = func() {}
+		b.close()
 		return nil, err
 	}
-	b.adm, b.close = adm, func() { stop(); closeLab() }
 	return b, nil
+}
+
+// close ends the topic's trimming and closes its admin client, then the lab.
+func (b *benchLab) close() {
+	b.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b.Close(ctx)
 }
 
 // runNoProxy measures the engine producing to a bare embedded broker that

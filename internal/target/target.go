@@ -56,9 +56,9 @@ func APIs(apis ...API) Opt { return func(c *cfg) { c.apis = apis } }
 // http://127.0.0.1:8474.
 func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = url } }
 
-// Direct sets the direct path the log is read through; Connect adds the
-// bypass Toxiproxy lists. Without a bootstrap, Connect takes LabBootstrap.
-// Default: a path with neither bootstrap nor client settings.
+// Direct sets the direct path the log is read through, to which Connect
+// adds Toxiproxy's bypass and, if it has none, LabBootstrap's bootstrap.
+// Default: an empty path.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // Topic sets the topic that receives the messages, which must exist;
@@ -158,18 +158,16 @@ func (t *Target) Topic() string { return t.topic }
 // RequestTimeout returns the producers' request timeout.
 func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 
-// Hold is how long an answer must be held for every client to have timed
-// its request out and scheduled a retry: the request timeout, plus 1 s
-// (librdkafka scans for timeouts once a second), the retry backoff and
-// 250 ms.
+// Hold is how long an answer must be held for every client to time out
+// and schedule a retry: the request timeout, 1 s (librdkafka's timeout
+// scan), the retry backoff and 250 ms.
 func (t *Target) Hold() time.Duration {
 	return t.requestTimeout + time.Second + t.retryBackoff + 250*time.Millisecond
 }
 
-// Warm sends one sync record per mode (and per partition, if given)
-// through a, so that its producers hold the topic's metadata and a
-// connection to every leader before the first fault: a connection opened
-// under a latency toxic never completes its handshake.
+// Warm sends one sync record per mode (and partition, if given) through
+// a, so that its producers hold a connection to every leader before the
+// first fault: one opened under a latency toxic never completes.
 func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, modes []prodlab.Mode, partitions []int32, eventID func(prodlab.Mode) string) error {
 	c, err := api.NewClient(a.URL, opts...)
 	if err != nil {
@@ -198,15 +196,13 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 }
 
 // Conn is an open connection to a target: the direct path with its
-// bypass, Toxiproxy's proxies sorted by name, and an admin client on the
-// path.
+// bypass, Toxiproxy's proxies sorted by name, an admin client on the path.
 type Conn struct {
 	Path    *direct.Path
 	Proxies Proxies
 	Admin   *kadm.Client
-	// Dialer is set when a proxy is one the lab's dialer or relay made:
-	// brokers get their proxies as they are reached (see Current and
-	// Faultable).
+	// Dialer: the lab's dialer or relay makes proxies as brokers are
+	// reached (see Current and Faultable).
 	Dialer bool
 	cl     *kgo.Client
 	tc     *toxiclient.Client
@@ -321,10 +317,10 @@ func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes
 	return nil
 }
 
-// RemoveToxic removes the toxic name from every proxy that holds it. It
-// takes no context, so that clean-up runs after a run's context ended. A
-// latency toxic's removal can outlast the REST call (Toxiproxy flushes
-// what it holds), so a failed call is followed by gone.
+// RemoveToxic removes the toxic name from every proxy that holds it; it
+// takes no context, so that clean-up runs after a run ended. A latency
+// toxic's removal can outlast the call (Toxiproxy flushes what it holds):
+// a failed call is followed by gone.
 func (ps Proxies) RemoveToxic(name string) error {
 	var errs []error
 	for _, p := range ps {
