@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -504,18 +503,6 @@ func newTopic(ctx context.Context, path *direct.Path, cl *broker.Cluster, topic 
 	}
 	stopTrim := trimEvery(cl)
 	return adm, func() { stopTrim(); kc.Close() }, nil
-}
-
-// message builds a record like the API's: a JSON value and two headers.
-func message(api, topic string, mode prodlab.Mode, eventID string) prodlab.Message {
-	v, _ := json.Marshal(prodlab.Value{EventID: eventID, Mode: mode, SendMode: prodlab.Sync, API: api, TS: time.Now().UnixMilli()})
-	return prodlab.Message{
-		Topic: topic, Key: []byte(eventID), Value: v, Partition: prodlab.AnyPartition,
-		Headers: []prodlab.Header{
-			{Key: prodlab.HeaderEventID, Value: []byte(eventID)},
-			{Key: prodlab.HeaderMode, Value: []byte(mode)},
-		},
-	}
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
