@@ -43,12 +43,6 @@ func GoPeer(exe, name string) Peer {
 	return Peer{Name: name, Command: fmt.Sprintf("%q api --engine %s --listen {addr} --pprof {pprof}", exe, name)}
 }
 
-// Cell names.
-const (
-	CellSync  = "sync"
-	CellAsync = "async"
-)
-
 // ProcsReport holds every figure of one RunProcs.
 type ProcsReport struct {
 	Machine    Machine
@@ -59,9 +53,9 @@ type ProcsReport struct {
 	Reps       int
 	ServerCPUs string
 	Peers      []string
-	// Cells maps cell then peer to one Result per repetition, whose CPU
-	// is the peer process's own; RSS is each peer's after the run.
-	Cells map[string]map[string][]Result
+	// Cells maps send mode then peer to one Result per repetition, whose
+	// CPU is the peer process's own; RSS is each peer's after the run.
+	Cells map[prodlab.SendMode]map[string][]Result
 	RSS   map[string]uint64
 }
 
@@ -91,7 +85,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 	}
 	defer b.close()
 	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conns, Warmup: c.warmup, Duration: c.duration,
-		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{CellSync: {}, CellAsync: {}}, RSS: map[string]uint64{}}
+		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[prodlab.SendMode]map[string][]Result{prodlab.Sync: {}, prodlab.Async: {}}, RSS: map[string]uint64{}}
 	var procs []*proc
 	defer func() {
 		for _, p := range procs {
@@ -119,7 +113,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 		}
 	}
 	for r := range c.reps {
-		for _, cell := range []string{CellSync, CellAsync} {
+		for _, cell := range []prodlab.SendMode{prodlab.Sync, prodlab.Async} {
 			for i := range procs {
 				p := procs[(i+r)%len(procs)] // rotate who goes first
 				pc, err := p.measure(ctx, hc, &c, cell, r)
@@ -219,12 +213,10 @@ func (p *proc) stop() {
 	}
 }
 
-// measure runs one cell against p and reads p's own CPU time around it.
-func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, cell string, r int) (Result, error) {
-	sm := prodlab.Sync
-	if cell == CellAsync {
-		sm = prodlab.Async
-	}
+// measure runs one cell of sends in mode sm against p and reads p's own
+// CPU time around it.
+func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, sm prodlab.SendMode, r int) (Result, error) {
+	cell := string(sm)
 	var profiled chan error
 	if c.profileDir != "" && p.pprof != "" && r == 0 {
 		profiled = make(chan error, 1)
