@@ -157,18 +157,15 @@ func (r SyncRow) Ratio() float64 {
 
 // Async is the outcome of the async phase.
 type Async struct {
-	// Accepted counts 202s, Rejected 503s (retried after the backoff),
-	// Errors any other failure (not retried; FirstErr is the first).
-	Accepted, Rejected, Errors int
-	FirstErr                   error
-	// Rate is Accepted per second of Elapsed, from the first send to the
-	// last answer; BurstRate is the 202s per second until the first 503.
-	Elapsed         time.Duration
-	Rate, BurstRate float64
-	// CPU is the process's CPU time from the first send to the last 202;
-	// Drain how long the accepted sends then took to get their outcome.
-	CPU, Drain time.Duration
-	// Written is how much the topic's end offsets grew by.
+	// Result's Sent are the 202s, its Errors any other failure but a 503
+	// (not retried); Rejected counts the 503s, each retried after the
+	// backoff, and BurstRate the 202s per second until the first one.
+	Result
+	Rejected  int
+	BurstRate float64
+	// Drain is how long the accepted sends then took to get their outcome,
+	// Written how much the topic's end offsets grew by.
+	Drain   time.Duration
 	Written int64
 	// The memory before the phase, at the last 202, and once drained.
 	Before, AtEnd, Drained Memory
@@ -290,7 +287,7 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 		}
 		er.Async = as
 		fmt.Fprintf(c.progress, "%s async: %d accepted in %v = %.0f/s (burst %.0f/s), %d 503s, %d errors, drained in %v; RSS %s at end, %s drained, heap %s\n",
-			name, as.Accepted, as.Elapsed.Round(time.Millisecond), as.Rate, as.BurstRate, as.Rejected, as.Errors,
+			name, as.Sent, as.Elapsed.Round(time.Millisecond), as.Rate, as.BurstRate, as.Rejected, as.Errors,
 			as.Drain.Round(time.Millisecond), mib(as.AtEnd.RSS), mib(as.Drained.RSS), mib(as.Drained.HeapInuse))
 	}
 	return er, nil
@@ -412,8 +409,7 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 		}
 		return err
 	})
-	as.Accepted, as.Rejected, as.Errors, as.FirstErr = res.Sent, int(rejected.Load()), res.Errors, res.FirstErr
-	as.Elapsed, as.CPU, as.Rate = res.Elapsed, res.CPU, res.Rate
+	as.Result, as.Rejected = res, int(rejected.Load())
 	if as.BurstRate == 0 {
 		as.BurstRate = as.Rate
 	}

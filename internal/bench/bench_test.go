@@ -126,7 +126,7 @@ func TestRunSmoke(t *testing.T) {
 			}
 		}
 		a := e.Async
-		if a == nil || a.Accepted != 2000 || a.Errors != 0 || a.Written != 2000 {
+		if a == nil || a.Sent != 2000 || a.Errors != 0 || a.Written != 2000 {
 			t.Fatalf("%s async: %+v, want 2000 accepted and written", e.Engine, a)
 		}
 		if a.AtEnd.RSS == 0 || a.AtEnd.HeapInuse == 0 {

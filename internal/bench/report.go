@@ -73,9 +73,9 @@ func (r *Report) Markdown(w io.Writer) {
 		}
 		if a := e.Async; a != nil {
 			p("Async, %d senders, %s sends accepted: **%.0f accepted/s** over %v (%.0f/s until the first 503). ",
-				r.AsyncConc, count(a.Accepted), a.Rate, a.Elapsed.Round(time.Millisecond), a.BurstRate)
-			if a.Accepted > 0 {
-				p("CPU %s per accepted send. ", us(a.CPU/time.Duration(a.Accepted)))
+				r.AsyncConc, count(a.Sent), a.Rate, a.Elapsed.Round(time.Millisecond), a.BurstRate)
+			if a.Sent > 0 {
+				p("CPU %s per accepted send. ", us(a.CPUPerSend()))
 			}
 			p("%s 503 answers (each retried after %v), %d other errors; the last accepted sends finished %v later; the topic grew by %s records.\n\n",
 				count(a.Rejected), r.Backoff, a.Errors, a.Drain.Round(time.Millisecond), count(int(a.Written)))
