@@ -122,14 +122,9 @@ func ProfileDir(dir string) Opt { return func(c *cfg) { c.profileDir = dir } }
 
 // Report holds every figure of one run.
 type Report struct {
-	Machine    Machine
-	Mode       prodlab.Mode
-	Relay      bool // the labs ran in relay mode
-	Duration   time.Duration
-	AsyncConc  int
-	AsyncSends int
-	Backoff    time.Duration
-	Engines    []EngineReport
+	Machine Machine
+	Engines []EngineReport
+	cfg     cfg // the run's settings
 }
 
 // EngineReport holds one engine's figures: per concurrency one sync row
@@ -177,8 +172,7 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Machine: machine(), Mode: c.mode, Relay: c.relay, Duration: c.duration, AsyncConc: c.asyncConc,
-		AsyncSends: c.asyncSends, Backoff: c.backoff}
+	rep := &Report{Machine: machine(), cfg: c}
 	for _, name := range c.engines {
 		er, err := runEngine(ctx, &c, name)
 		if err != nil {

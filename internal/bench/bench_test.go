@@ -82,8 +82,8 @@ func TestRunRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Relay || len(rep.Engines) != len(engine.Names()) {
-		t.Fatalf("relay %v, %d engine reports, want relay and one per engine", rep.Relay, len(rep.Engines))
+	if !rep.cfg.relay || len(rep.Engines) != len(engine.Names()) {
+		t.Fatalf("relay %v, %d engine reports, want relay and one per engine", rep.cfg.relay, len(rep.Engines))
 	}
 	for _, e := range rep.Engines {
 		for _, row := range e.Sync {

@@ -45,18 +45,13 @@ func GoPeer(exe, name string) Peer {
 
 // ProcsReport holds every figure of one RunProcs.
 type ProcsReport struct {
-	Machine    Machine
-	Mode       prodlab.Mode
-	Conc       int
-	Warmup     time.Duration
-	Duration   time.Duration
-	Reps       int
-	ServerCPUs string
-	Peers      []string
+	Machine Machine
+	Peers   []string
 	// Cells maps send mode then peer to one Result per repetition, whose
 	// CPU is the peer process's own; RSS is each peer's after the run.
 	Cells map[prodlab.SendMode]map[string][]Result
 	RSS   map[string]uint64
+	cfg   cfg // the run's settings
 }
 
 // RunProcs starts one embedded lab and each peer in its own process on
@@ -84,8 +79,8 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 		return nil, err
 	}
 	defer b.close()
-	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conns, Warmup: c.warmup, Duration: c.duration,
-		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[prodlab.SendMode]map[string][]Result{prodlab.Sync: {}, prodlab.Async: {}}, RSS: map[string]uint64{}}
+	rep := &ProcsReport{Machine: machine(), Cells: map[prodlab.SendMode]map[string][]Result{prodlab.Sync: {}, prodlab.Async: {}},
+		RSS: map[string]uint64{}, cfg: c}
 	var procs []*proc
 	defer func() {
 		for _, p := range procs {

@@ -71,7 +71,7 @@ func TestRunProcsRejectsBadOptions(t *testing.T) {
 }
 
 func TestProcsMarkdown(t *testing.T) {
-	r := &ProcsReport{Peers: []string{"franz", "java"}, Reps: 2, Conc: 64, Cells: map[prodlab.SendMode]map[string][]Result{
+	r := &ProcsReport{Peers: []string{"franz", "java"}, cfg: cfg{reps: 2, conns: 64}, Cells: map[prodlab.SendMode]map[string][]Result{
 		prodlab.Sync: {"franz": {{Rate: 100, Sent: 100, CPU: 4 * time.Millisecond}, {Rate: 120, Sent: 100, CPU: 4 * time.Millisecond}}},
 	}, RSS: map[string]uint64{"franz": 100 << 20}}
 	var b strings.Builder

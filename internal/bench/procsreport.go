@@ -16,12 +16,12 @@ func (r *ProcsReport) Markdown(w io.Writer) {
 	fmt.Fprintf(w, "Measured %s on %s/%s, %s (%d CPUs), %s. Load average %s at the start, %s at the end.\n\n",
 		m.Date.UTC().Format("2006-01-02 15:04 MST"), m.OS, m.Arch, m.CPU, m.NumCPU, m.GoVersion, m.Load, m.LoadEnd)
 	pin := "not pinned"
-	if r.ServerCPUs != "" {
-		pin = "APIs pinned to CPU " + r.ServerCPUs
+	if r.cfg.serverCPUs != "" {
+		pin = "APIs pinned to CPU " + r.cfg.serverCPUs
 	}
 	fmt.Fprintf(w, "Mode %s, %d connections, unique eventIds; %v warm-up per API, %d interleaved repetitions of %v per cell; %s. "+
 		"CPU per request is the API process's own utime+stime (/proc/<pid>/stat) over the requests it answered with success.\n\n",
-		r.Mode, r.Conc, r.Warmup, r.Reps, r.Duration, pin)
+		r.cfg.mode, r.cfg.conns, r.cfg.warmup, r.cfg.reps, r.cfg.duration, pin)
 	fmt.Fprintf(w, "| | %s |\n|---|%s\n", strings.Join(r.Peers, " | "), strings.Repeat("---|", len(r.Peers)))
 	row := func(label string, cell prodlab.SendMode, f func(Result) float64, format string) {
 		fmt.Fprintf(w, "| %s, %s |", cell, label)
