@@ -296,17 +296,16 @@ func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (P
 	return ps, nil
 }
 
-// Proxies are the Toxiproxy proxies in front of the brokers.
+// Proxies are the Toxiproxy proxies in front of the brokers. Their calls
+// take no context, so that clean-up runs after a run ended: toxiclient's
+// timeout (30 s) bounds each one.
 type Proxies []*toxiclient.Proxy
 
 // AddToxic puts the toxic name of type typ on every proxy, or on none: if
 // one proxy refuses it, those that took it lose it.
 func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes) error {
 	for i, p := range ps {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		_, err := p.AddToxic(ctx, name, typ, stream, 1, attrs)
-		cancel()
-		if err != nil {
+		if _, err := p.AddToxic(context.Background(), name, typ, stream, 1, attrs); err != nil {
 			err = fmt.Errorf("add %s toxic to proxy %s: %w", typ, p.Name, err)
 			if rerr := ps[:i].RemoveToxic(name); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("undoing it: %w", rerr))
@@ -317,25 +316,18 @@ func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes
 	return nil
 }
 
-// RemoveToxic removes the toxic name from every proxy that holds it; it
-// takes no context, so that clean-up runs after a run ended. A latency
-// toxic's removal can outlast the call (Toxiproxy flushes what it holds):
-// a failed call is followed by gone.
+// RemoveToxic removes the toxic name from every proxy that holds it. A
+// latency toxic's removal can outlast the call (Toxiproxy flushes what it
+// holds): a failed call is followed by gone.
 func (ps Proxies) RemoveToxic(name string) error {
 	var errs []error
 	for _, p := range ps {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		err := p.RemoveToxic(ctx, name)
-		cancel()
-		if err != nil && !toxiclient.IsNotFound(err) && !gone(p, name) {
+		if err := p.RemoveToxic(context.Background(), name); err != nil && !toxiclient.IsNotFound(err) && !gone(p, name) {
 			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
-
-// callTimeout bounds one call to Toxiproxy, as its own client does.
-const callTimeout = 30 * time.Second
 
 // gone polls p every 200 ms, for up to 2 minutes, until it no longer
 // lists the toxic name; it gives up once Toxiproxy stops answering.
@@ -343,9 +335,7 @@ func gone(p *toxiclient.Proxy, name string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for unanswered := 0; unanswered < 3 && wait.For(ctx, 200*time.Millisecond) == nil; {
-		tctx, cancel := context.WithTimeout(ctx, callTimeout)
-		ts, err := p.Toxics(tctx)
-		cancel()
+		ts, err := p.Toxics(ctx)
 		if err == nil && !slices.ContainsFunc(ts, func(t toxiclient.Toxic) bool { return t.Name == name }) {
 			return true
 		}
