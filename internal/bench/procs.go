@@ -139,6 +139,7 @@ type proc struct {
 	log                     string // the file holding its output
 	cmd                     *exec.Cmd
 	exited                  chan struct{}
+	stop                    func() // interrupts the peer, as Ctrl-C would, and waits for it
 }
 
 func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*proc, error) {
@@ -158,7 +159,11 @@ func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*
 	if c.serverCPUs != "" {
 		cmdline = "taskset -c " + c.serverCPUs + " " + cmdline
 	}
-	p.cmd = exec.Command("sh", "-c", "exec "+cmdline)
+	life, stop := context.WithCancel(context.Background())
+	p.cmd = exec.CommandContext(life, "sh", "-c", "exec "+cmdline)
+	p.cmd.Cancel = func() error { return p.cmd.Process.Signal(os.Interrupt) }
+	p.cmd.WaitDelay = 30 * time.Second // then Wait kills it
+	p.stop = func() { stop(); <-p.exited }
 	p.cmd.Env = append(os.Environ(), "SERVER_PORT="+port, "KAFKA_BOOTSTRAP_SERVERS="+bootstrap)
 	log, err := os.CreateTemp("", "prodlab-bench-"+pe.Name+"-*.log")
 	if err != nil {
@@ -194,18 +199,6 @@ func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*
 		return nil, fmt.Errorf("not healthy (see %s): %w", log.Name(), err)
 	}
 	return p, nil
-}
-
-// stop interrupts the peer, as Ctrl-C would, and kills it after 30s. A
-// peer that has exited gets no signal (os.ErrProcessDone).
-func (p *proc) stop() {
-	p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
 }
 
 // measure runs one cell of sends in mode sm against p and reads p's own
