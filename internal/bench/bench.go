@@ -32,9 +32,7 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// The targets a Report is checked against: the least API/direct
-// throughput ratio at the highest concurrency, the least async accepted
-// sends per second, the most resident memory after the async sends.
+// The targets a Report is checked against (see Report.Targets).
 const (
 	TargetRatio     = 0.5
 	TargetAsyncRate = 20000
@@ -63,8 +61,7 @@ type cfg struct {
 	profileDir string
 }
 
-// Opt configures Run or RunProcs; an option that one of them does not
-// read is ignored there.
+// Opt configures Run or RunProcs; each ignores the options it does not read.
 type Opt func(*cfg)
 
 // Engines sets the engines to measure, default every registered engine.
@@ -369,9 +366,8 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	return out, ctx.Err()
 }
 
-// runAsync posts async sends until c.asyncSends are accepted. A 503
-// (producer buffer or status store full) is retried after c.backoff; any
-// other failure ends that send.
+// runAsync posts async sends, as sendAsync does, until c.asyncSends are
+// accepted.
 func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kadm.Client, topic string) (*Async, error) {
 	as := &Async{}
 	before, err := endOffsets(ctx, adm, topic)
