@@ -4,7 +4,6 @@
 package bench
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -407,11 +406,11 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 		return nil, err
 	}
 	if c.heapDir != "" {
-		var heap bytes.Buffer
-		if err := pprof.WriteHeapProfile(&heap); err != nil {
-			return nil, err
+		f, err := os.Create(filepath.Join(c.heapDir, "heap-"+a.Engine.Name()+".pprof"))
+		if err == nil {
+			err = cmp.Or(pprof.WriteHeapProfile(f), f.Close())
 		}
-		if err := os.WriteFile(filepath.Join(c.heapDir, "heap-"+a.Engine.Name()+".pprof"), heap.Bytes(), 0o666); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
