@@ -252,11 +252,7 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	viaAPI := c.apiSend(hc, a.URL, b.topic, prodlab.Sync, "api")
 	viaEngine := directSend(a.Engine, b.topic, c.mode, "direct")
 	for _, n := range c.concurrency {
-		row := SyncRow{Concurrency: n}
-		load(ctx, n, maxSamples, forDuration(c.warmup), viaAPI)
-		row.API = load(ctx, n, maxSamples, forDuration(c.duration), viaAPI)
-		load(ctx, n, maxSamples, forDuration(c.warmup), viaEngine)
-		row.Direct = load(ctx, n, maxSamples, forDuration(c.duration), viaEngine)
+		row := SyncRow{Concurrency: n, API: c.phase(ctx, n, viaAPI), Direct: c.phase(ctx, n, viaEngine)}
 		if err := ctx.Err(); err != nil {
 			return er, err
 		}
@@ -357,8 +353,7 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	send := directSend(eng, "prodlab-bench", c.mode, "noproxy")
 	var out []Result
 	for _, n := range c.concurrency {
-		load(ctx, n, maxSamples, forDuration(c.warmup), send)
-		r := load(ctx, n, maxSamples, forDuration(c.duration), send)
+		r := c.phase(ctx, n, send)
 		fmt.Fprintf(c.progress, "%s direct without toxiproxy c=%d: %.0f/s p50 %v p99 %v (%d errors)\n", name, n, r.Rate, r.P50, r.P99, r.Errors)
 		out = append(out, r)
 	}

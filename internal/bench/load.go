@@ -104,6 +104,12 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
+// phase runs send on n workers for c.warmup, then measures it for c.duration.
+func (c *cfg) phase(ctx context.Context, n int, send sendFunc) Result {
+	load(ctx, n, maxSamples, forDuration(c.warmup), send)
+	return load(ctx, n, maxSamples, forDuration(c.duration), send)
+}
+
 // forDuration returns a next func that allows sends until d has passed.
 func forDuration(d time.Duration) func() bool {
 	end := time.Now().Add(d)
