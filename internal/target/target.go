@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
@@ -204,7 +203,6 @@ type Conn struct {
 	// Dialer: the lab's dialer or relay makes proxies as brokers are
 	// reached (see Current and Faultable).
 	Dialer bool
-	cl     *kgo.Client
 	tc     *toxiclient.Client
 	url    string
 }
@@ -240,7 +238,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 		return nil, err
 	}
 	dialer := slices.ContainsFunc(proxies, func(p *toxiclient.Proxy) bool { return toxiclient.IsDialerProxy(p.Name) })
-	return &Conn{Path: path, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
+	return &Conn{Path: path, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, tc: tc, url: t.toxiproxy}, nil
 }
 
 // LabBootstrap returns the upstream of proxy kafka if it is a loopback
@@ -256,7 +254,7 @@ func LabBootstrap(proxies Proxies, def []string) []string {
 }
 
 // Close closes the admin client.
-func (c *Conn) Close() { c.cl.Close() }
+func (c *Conn) Close() { c.Admin.Close() }
 
 // listProxies lists Toxiproxy's proxies, sorted by name.
 func listProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Proxies, error) {
