@@ -470,10 +470,7 @@ func newTopic(ctx context.Context, path *direct.Path, cl *broker.Cluster, topic 
 	}
 	adm := kadm.NewClient(kc)
 	resp, err := adm.CreateTopic(ctx, prodlab.DefaultPartitions, -1, benchTopicConfigs, topic)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil {
+	if err = cmp.Or(err, resp.Err); err != nil {
 		kc.Close()
 		return nil, nil, fmt.Errorf("create topic %s: %w", topic, err)
 	}
