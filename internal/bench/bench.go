@@ -4,10 +4,8 @@
 package bench
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,9 +31,7 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// The targets a Report is checked against: the least API/direct
-// throughput ratio at the highest concurrency, the least async accepted
-// sends per second, the most resident memory after the async sends.
+// The targets a Report is checked against (see Report.Targets).
 const (
 	TargetRatio     = 0.5
 	TargetAsyncRate = 20000
@@ -64,8 +60,7 @@ type cfg struct {
 	profileDir string
 }
 
-// Opt configures Run or RunProcs; an option that one of them does not
-// read is ignored there.
+// Opt configures Run or RunProcs; each ignores the options it does not read.
 type Opt func(*cfg)
 
 // Engines sets the engines to measure, default every registered engine.
@@ -74,20 +69,17 @@ func Engines(names ...string) Opt { return func(c *cfg) { c.engines = names } }
 // Concurrency sets the sync concurrency levels, default 1, 16 and 64.
 func Concurrency(levels ...int) Opt { return func(c *cfg) { c.concurrency = levels } }
 
-// Duration sets how long each sync phase (RunProcs: each cell) measures,
-// default 5s (RunProcs: 15s).
+// Duration sets each sync phase's (RunProcs: cell's) length, default 5s (15s).
 func Duration(d time.Duration) Opt { return func(c *cfg) { c.duration = d } }
 
-// Warmup sets the unmeasured load run before each sync phase, default
-// 500ms; for RunProcs, the sync load each peer gets once before any
-// measure, default 30s.
+// Warmup sets the load before each sync phase, default 500ms; RunProcs:
+// the sync load each peer gets once before any measure, default 30s.
 func Warmup(d time.Duration) Opt { return func(c *cfg) { c.warmup = d } }
 
 // Mode sets the producer mode of every send, default prodlab.Idempotent.
 func Mode(m prodlab.Mode) Opt { return func(c *cfg) { c.mode = m } }
 
-// AsyncSends sets how many async sends must be accepted (202), default
-// 1,000,000; zero skips the async phase.
+// AsyncSends sets the async sends to get accepted, default 1,000,000; 0 skips.
 func AsyncSends(n int) Opt { return func(c *cfg) { c.asyncSends = n } }
 
 // AsyncConcurrency sets the async senders, default 64.
@@ -99,16 +91,13 @@ func Backoff(d time.Duration) Opt { return func(c *cfg) { c.backoff = d } }
 // NoProxy also measures each engine on a bare broker, default true.
 func NoProxy(on bool) Opt { return func(c *cfg) { c.noProxy = on } }
 
-// Relay runs each lab in relay mode (lab.Relayed) over a broker that
-// advertises its own address, default false.
+// Relay runs each lab in relay mode (lab.Relayed), default false.
 func Relay(on bool) Opt { return func(c *cfg) { c.relay = on } }
 
-// Progress receives one line per finished phase (RunProcs: per measured
-// cell), default none.
+// Progress receives one line per phase (RunProcs: cell), default none.
 func Progress(w io.Writer) Opt { return func(c *cfg) { c.progress = w } }
 
-// HeapProfiles writes a heap profile at the last accepted async send to
-// dir/heap-<engine>.pprof, default none.
+// HeapProfiles writes dir/heap-<engine>.pprof at the last 202, default none.
 func HeapProfiles(dir string) Opt { return func(c *cfg) { c.heapDir = dir } }
 
 // Peers sets the APIs RunProcs measures side by side; at least one.
@@ -117,35 +106,25 @@ func Peers(p ...Peer) Opt { return func(c *cfg) { c.peers = p } }
 // Repetitions sets RunProcs's interleaved repetitions, default 3.
 func Repetitions(n int) Opt { return func(c *cfg) { c.reps = n } }
 
-// Connections sets RunProcs's concurrent senders, each on its own
-// keep-alive connection, default 64.
+// Connections sets RunProcs's senders, one connection each, default 64.
 func Connections(n int) Opt { return func(c *cfg) { c.conns = n } }
 
-// ServerCPUs pins every RunProcs peer with taskset -c list (such as "1"),
-// default no pinning.
+// ServerCPUs pins RunProcs's peers with taskset -c list, default none.
 func ServerCPUs(list string) Opt { return func(c *cfg) { c.serverCPUs = list } }
 
-// ProfileDir writes CPU and allocation profiles of the first sync and
-// async cells of each RunProcs peer with {pprof} to
-// dir/<peer>-<cell>-{cpu,allocs}.pprof, default none. dir is created if
-// missing.
+// ProfileDir writes each {pprof} peer's first cells' profiles to
+// dir/<peer>-<cell>-{cpu,allocs}.pprof, creating dir, default none.
 func ProfileDir(dir string) Opt { return func(c *cfg) { c.profileDir = dir } }
 
 // Report holds every figure of one run.
 type Report struct {
-	Machine    Machine
-	Mode       prodlab.Mode
-	Relay      bool // the labs ran in relay mode
-	Duration   time.Duration
-	AsyncConc  int
-	AsyncSends int
-	Backoff    time.Duration
-	Engines    []EngineReport
+	Machine Machine
+	Engines []EngineReport
+	cfg     cfg // the run's settings
 }
 
-// EngineReport holds one engine's figures: one sync row and one bare
-// broker Result (if measured) per concurrency, and the async phase (if
-// not skipped).
+// EngineReport holds one engine's figures: per concurrency one sync row
+// and one bare broker Result (if measured); the async phase (if run).
 type EngineReport struct {
 	Engine  string
 	Sync    []SyncRow
@@ -169,32 +148,27 @@ func (r SyncRow) Ratio() float64 {
 
 // Async is the outcome of the async phase.
 type Async struct {
-	// Accepted counts 202s, Rejected 503s (retried after the backoff),
-	// Errors any other failure (not retried; FirstErr is the first).
-	Accepted, Rejected, Errors int
-	FirstErr                   error
-	// Rate is Accepted per second of Elapsed, from the first send to the
-	// last answer; BurstRate is the 202s per second until the first 503.
-	Elapsed         time.Duration
-	Rate, BurstRate float64
-	// CPU is the process's CPU time from the first send to the last 202;
-	// Drain how long the accepted sends then took to get their outcome.
-	CPU, Drain time.Duration
-	// Written is how much the topic's end offsets grew by.
+	// Result's Sent are the 202s, its Errors any other failure but a 503
+	// (not retried); Rejected counts the 503s, each retried after the
+	// backoff, and BurstRate the 202s per second until the first one.
+	Result
+	Rejected  int
+	BurstRate float64
+	// Drain is how long the accepted sends then took to get their outcome,
+	// Written how much the topic's end offsets grew by.
+	Drain   time.Duration
 	Written int64
 	// The memory before the phase, at the last 202, and once drained.
 	Before, AtEnd, Drained Memory
 }
 
-// Run measures every engine, one after the other, each on its own embedded
-// lab so that one engine's memory does not count against another's.
+// Run measures each engine in turn, each on its own embedded lab.
 func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	c, err := newCfg(opts, 500*time.Millisecond, 5*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Machine: machine(), Mode: c.mode, Relay: c.relay, Duration: c.duration, AsyncConc: c.asyncConc,
-		AsyncSends: c.asyncSends, Backoff: c.backoff}
+	rep := &Report{Machine: machine(), cfg: c}
 	for _, name := range c.engines {
 		er, err := runEngine(ctx, &c, name)
 		if err != nil {
@@ -207,8 +181,7 @@ func Run(ctx context.Context, opts ...Opt) (*Report, error) {
 	return rep, nil
 }
 
-// newCfg applies opts over the defaults, with warmup and duration for
-// defaults of those two, and checks the result.
+// newCfg applies opts over the defaults and checks the result.
 func newCfg(opts []Opt, warmup, duration time.Duration) (cfg, error) {
 	c := cfg{engines: engine.Names(), concurrency: []int{1, 16, 64}, duration: duration, warmup: warmup,
 		mode: prodlab.Idempotent, asyncSends: 1000000, asyncConc: 64, backoff: 10 * time.Millisecond,
@@ -279,11 +252,7 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 	viaAPI := c.apiSend(hc, a.URL, b.topic, prodlab.Sync, "api")
 	viaEngine := directSend(a.Engine, b.topic, c.mode, "direct")
 	for _, n := range c.concurrency {
-		row := SyncRow{Concurrency: n}
-		load(ctx, n, maxSamples, forDuration(c.warmup), viaAPI)
-		row.API = load(ctx, n, maxSamples, forDuration(c.duration), viaAPI)
-		load(ctx, n, maxSamples, forDuration(c.warmup), viaEngine)
-		row.Direct = load(ctx, n, maxSamples, forDuration(c.duration), viaEngine)
+		row := SyncRow{Concurrency: n, API: c.phase(ctx, n, viaAPI), Direct: c.phase(ctx, n, viaEngine)}
 		if err := ctx.Err(); err != nil {
 			return er, err
 		}
@@ -304,7 +273,7 @@ func runEngine(ctx context.Context, c *cfg, name string) (EngineReport, error) {
 		}
 		er.Async = as
 		fmt.Fprintf(c.progress, "%s async: %d accepted in %v = %.0f/s (burst %.0f/s), %d 503s, %d errors, drained in %v; RSS %s at end, %s drained, heap %s\n",
-			name, as.Accepted, as.Elapsed.Round(time.Millisecond), as.Rate, as.BurstRate, as.Rejected, as.Errors,
+			name, as.Sent, as.Elapsed.Round(time.Millisecond), as.Rate, as.BurstRate, as.Rejected, as.Errors,
 			as.Drain.Round(time.Millisecond), mib(as.AtEnd.RSS), mib(as.Drained.RSS), mib(as.Drained.HeapInuse))
 	}
 	return er, nil
@@ -315,7 +284,7 @@ type benchLab struct {
 	*lab.Lab
 	topic string
 	adm   *kadm.Client // on the direct path
-	close func()       // closes the topic's trimming, adm, then the lab
+	stop  func()       // ends the topic's trimming and closes adm
 }
 
 // openLab opens a lab on cfg, waits until its APIs are ready and creates
@@ -325,25 +294,26 @@ func openLab(ctx context.Context, cfg lab.Config, own *broker.Cluster) (*benchLa
 	if err != nil {
 		return nil, err
 	}
-	closeLab := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		l.Close(ctx)
-	}
+	b := &benchLab{Lab: l, topic: fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := l.WaitReady(ctx); err != nil {
-		closeLab()
-		return nil, err
+	if err = l.WaitReady(ctx); err == nil {
+		b.adm, b.stop, err = newTopic(ctx, l.Direct(), cmp.Or(own, l.Cluster()), b.topic)
 	}
-	b := &benchLab{Lab: l, topic: fmt.Sprintf("prodlab-bench-%d", time.Now().UnixNano())}
-	adm, stop, err := newTopic(ctx, l.Direct(), cmp.Or(own, l.Cluster()), b.topic)
 	if err != nil {
-		closeLab()
+		b.stop = func() {}
+		b.close()
 		return nil, err
 	}
-	b.adm, b.close = adm, func() { stop(); closeLab() }
 	return b, nil
+}
+
+// close ends the topic's trimming and closes its admin client, then the lab.
+func (b *benchLab) close() {
+	b.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b.Close(ctx)
 }
 
 // runNoProxy measures the engine producing to a bare embedded broker that
@@ -383,17 +353,15 @@ func runNoProxy(ctx context.Context, c *cfg, name string) ([]Result, error) {
 	send := directSend(eng, "prodlab-bench", c.mode, "noproxy")
 	var out []Result
 	for _, n := range c.concurrency {
-		load(ctx, n, maxSamples, forDuration(c.warmup), send)
-		r := load(ctx, n, maxSamples, forDuration(c.duration), send)
+		r := c.phase(ctx, n, send)
 		fmt.Fprintf(c.progress, "%s direct without toxiproxy c=%d: %.0f/s p50 %v p99 %v (%d errors)\n", name, n, r.Rate, r.P50, r.P99, r.Errors)
 		out = append(out, r)
 	}
 	return out, ctx.Err()
 }
 
-// runAsync posts async sends until c.asyncSends are accepted. A 503
-// (producer buffer or status store full) is retried after c.backoff; any
-// other failure ends that send.
+// runAsync posts async sends, as sendAsync does, until c.asyncSends are
+// accepted.
 func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kadm.Client, topic string) (*Async, error) {
 	as := &Async{}
 	before, err := endOffsets(ctx, adm, topic)
@@ -425,8 +393,7 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 		}
 		return err
 	})
-	as.Accepted, as.Rejected, as.Errors, as.FirstErr = res.Sent, int(rejected.Load()), res.Errors, res.FirstErr
-	as.Elapsed, as.CPU, as.Rate = res.Elapsed, res.CPU, res.Rate
+	as.Result, as.Rejected = res, int(rejected.Load())
 	if as.BurstRate == 0 {
 		as.BurstRate = as.Rate
 	}
@@ -434,11 +401,11 @@ func runAsync(ctx context.Context, c *cfg, hc *http.Client, a *lab.API, adm *kad
 		return nil, err
 	}
 	if c.heapDir != "" {
-		var heap bytes.Buffer
-		if err := pprof.WriteHeapProfile(&heap); err != nil {
-			return nil, err
+		f, err := os.Create(filepath.Join(c.heapDir, "heap-"+a.Engine.Name()+".pprof"))
+		if err == nil {
+			err = cmp.Or(pprof.WriteHeapProfile(f), f.Close())
 		}
-		if err := os.WriteFile(filepath.Join(c.heapDir, "heap-"+a.Engine.Name()+".pprof"), heap.Bytes(), 0o666); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -503,10 +470,7 @@ func newTopic(ctx context.Context, path *direct.Path, cl *broker.Cluster, topic 
 	}
 	adm := kadm.NewClient(kc)
 	resp, err := adm.CreateTopic(ctx, prodlab.DefaultPartitions, -1, benchTopicConfigs, topic)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil {
+	if err = cmp.Or(err, resp.Err); err != nil {
 		kc.Close()
 		return nil, nil, fmt.Errorf("create topic %s: %w", topic, err)
 	}
@@ -516,18 +480,6 @@ func newTopic(ctx context.Context, path *direct.Path, cl *broker.Cluster, topic 
 	}
 	stopTrim := trimEvery(cl)
 	return adm, func() { stopTrim(); kc.Close() }, nil
-}
-
-// message builds a record like the API's: a JSON value and two headers.
-func message(api, topic string, mode prodlab.Mode, eventID string) prodlab.Message {
-	v, _ := json.Marshal(prodlab.Value{EventID: eventID, Mode: mode, SendMode: prodlab.Sync, API: api, TS: time.Now().UnixMilli()})
-	return prodlab.Message{
-		Topic: topic, Key: []byte(eventID), Value: v, Partition: prodlab.AnyPartition,
-		Headers: []prodlab.Header{
-			{Key: prodlab.HeaderEventID, Value: []byte(eventID)},
-			{Key: prodlab.HeaderMode, Value: []byte(mode)},
-		},
-	}
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -82,8 +82,8 @@ func TestRunRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Relay || len(rep.Engines) != len(engine.Names()) {
-		t.Fatalf("relay %v, %d engine reports, want relay and one per engine", rep.Relay, len(rep.Engines))
+	if !rep.cfg.relay || len(rep.Engines) != len(engine.Names()) {
+		t.Fatalf("relay %v, %d engine reports, want relay and one per engine", rep.cfg.relay, len(rep.Engines))
 	}
 	for _, e := range rep.Engines {
 		for _, row := range e.Sync {
@@ -126,7 +126,7 @@ func TestRunSmoke(t *testing.T) {
 			}
 		}
 		a := e.Async
-		if a == nil || a.Accepted != 2000 || a.Errors != 0 || a.Written != 2000 {
+		if a == nil || a.Sent != 2000 || a.Errors != 0 || a.Written != 2000 {
 			t.Fatalf("%s async: %+v, want 2000 accepted and written", e.Engine, a)
 		}
 		if a.AtEnd.RSS == 0 || a.AtEnd.HeapInuse == 0 {

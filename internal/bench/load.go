@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -103,6 +104,12 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
+// phase runs send on n workers for c.warmup, then measures it for c.duration.
+func (c *cfg) phase(ctx context.Context, n int, send sendFunc) Result {
+	load(ctx, n, maxSamples, forDuration(c.warmup), send)
+	return load(ctx, n, maxSamples, forDuration(c.duration), send)
+}
+
 // forDuration returns a next func that allows sends until d has passed.
 func forDuration(d time.Duration) func() bool {
 	end := time.Now().Add(d)
@@ -165,10 +172,13 @@ func sendAsync(ctx context.Context, cl *api.Client, p api.SendParams, backoff ti
 }
 
 // directSend returns a sendFunc producing through eng and waiting for the
-// broker's answer, with a record like the API's.
+// broker's answer, with a record like the API's: a JSON value, two headers.
 func directSend(eng prodlab.Producer, topic string, mode prodlab.Mode, prefix string) sendFunc {
 	return func(ctx context.Context, w, seq int) error {
-		m := message(eng.Name(), topic, mode, fmt.Sprintf("%s-%d-%d", prefix, w, seq))
+		id := fmt.Sprintf("%s-%d-%d", prefix, w, seq)
+		v, _ := json.Marshal(prodlab.Value{EventID: id, Mode: mode, SendMode: prodlab.Sync, API: eng.Name(), TS: time.Now().UnixMilli()})
+		m := prodlab.Message{Topic: topic, Key: []byte(id), Value: v, Partition: prodlab.AnyPartition,
+			Headers: []prodlab.Header{{Key: prodlab.HeaderEventID, Value: []byte(id)}, {Key: prodlab.HeaderMode, Value: []byte(mode)}}}
 		done := make(chan prodlab.Delivery, 1)
 		if err := eng.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
 			return err

@@ -43,26 +43,15 @@ func GoPeer(exe, name string) Peer {
 	return Peer{Name: name, Command: fmt.Sprintf("%q api --engine %s --listen {addr} --pprof {pprof}", exe, name)}
 }
 
-// Cell names.
-const (
-	CellSync  = "sync"
-	CellAsync = "async"
-)
-
 // ProcsReport holds every figure of one RunProcs.
 type ProcsReport struct {
-	Machine    Machine
-	Mode       prodlab.Mode
-	Conc       int
-	Warmup     time.Duration
-	Duration   time.Duration
-	Reps       int
-	ServerCPUs string
-	Peers      []string
-	// Cells maps cell then peer to one Result per repetition, whose CPU
-	// is the peer process's own; RSS is each peer's after the run.
-	Cells map[string]map[string][]Result
+	Machine Machine
+	Peers   []string
+	// Cells maps send mode then peer to one Result per repetition, whose
+	// CPU is the peer process's own; RSS is each peer's after the run.
+	Cells map[prodlab.SendMode]map[string][]Result
 	RSS   map[string]uint64
+	cfg   cfg // the run's settings
 }
 
 // RunProcs starts one embedded lab and each peer in its own process on
@@ -90,8 +79,8 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 		return nil, err
 	}
 	defer b.close()
-	rep := &ProcsReport{Machine: machine(), Mode: c.mode, Conc: c.conns, Warmup: c.warmup, Duration: c.duration,
-		Reps: c.reps, ServerCPUs: c.serverCPUs, Cells: map[string]map[string][]Result{CellSync: {}, CellAsync: {}}, RSS: map[string]uint64{}}
+	rep := &ProcsReport{Machine: machine(), Cells: map[prodlab.SendMode]map[string][]Result{prodlab.Sync: {}, prodlab.Async: {}},
+		RSS: map[string]uint64{}, cfg: c}
 	var procs []*proc
 	defer func() {
 		for _, p := range procs {
@@ -119,7 +108,7 @@ func RunProcs(ctx context.Context, opts ...Opt) (_ *ProcsReport, err error) {
 		}
 	}
 	for r := range c.reps {
-		for _, cell := range []string{CellSync, CellAsync} {
+		for _, cell := range []prodlab.SendMode{prodlab.Sync, prodlab.Async} {
 			for i := range procs {
 				p := procs[(i+r)%len(procs)] // rotate who goes first
 				pc, err := p.measure(ctx, hc, &c, cell, r)
@@ -150,6 +139,7 @@ type proc struct {
 	log                     string // the file holding its output
 	cmd                     *exec.Cmd
 	exited                  chan struct{}
+	stop                    func() // interrupts the peer, as Ctrl-C would, and waits for it
 }
 
 func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*proc, error) {
@@ -169,7 +159,11 @@ func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*
 	if c.serverCPUs != "" {
 		cmdline = "taskset -c " + c.serverCPUs + " " + cmdline
 	}
-	p.cmd = exec.Command("sh", "-c", "exec "+cmdline)
+	life, stop := context.WithCancel(context.Background())
+	p.cmd = exec.CommandContext(life, "sh", "-c", "exec "+cmdline)
+	p.cmd.Cancel = func() error { return p.cmd.Process.Signal(os.Interrupt) }
+	p.cmd.WaitDelay = 30 * time.Second // then Wait kills it
+	p.stop = func() { stop(); <-p.exited }
 	p.cmd.Env = append(os.Environ(), "SERVER_PORT="+port, "KAFKA_BOOTSTRAP_SERVERS="+bootstrap)
 	log, err := os.CreateTemp("", "prodlab-bench-"+pe.Name+"-*.log")
 	if err != nil {
@@ -207,24 +201,10 @@ func startPeer(ctx context.Context, c *cfg, pe Peer, bootstrap, topic string) (*
 	return p, nil
 }
 
-// stop interrupts the peer, as Ctrl-C would, and kills it after 30s. A
-// peer that has exited gets no signal (os.ErrProcessDone).
-func (p *proc) stop() {
-	p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
-}
-
-// measure runs one cell against p and reads p's own CPU time around it.
-func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, cell string, r int) (Result, error) {
-	sm := prodlab.Sync
-	if cell == CellAsync {
-		sm = prodlab.Async
-	}
+// measure runs one cell of sends in mode sm against p and reads p's own
+// CPU time around it.
+func (p *proc) measure(ctx context.Context, hc *http.Client, c *cfg, sm prodlab.SendMode, r int) (Result, error) {
+	cell := string(sm)
 	var profiled chan error
 	if c.profileDir != "" && p.pprof != "" && r == 0 {
 		profiled = make(chan error, 1)

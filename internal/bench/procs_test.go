@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prodlab/prodlab"
 )
 
 func TestParsePeer(t *testing.T) {
@@ -69,8 +71,8 @@ func TestRunProcsRejectsBadOptions(t *testing.T) {
 }
 
 func TestProcsMarkdown(t *testing.T) {
-	r := &ProcsReport{Peers: []string{"franz", "java"}, Reps: 2, Conc: 64, Cells: map[string]map[string][]Result{
-		CellSync: {"franz": {{Rate: 100, Sent: 100, CPU: 4 * time.Millisecond}, {Rate: 120, Sent: 100, CPU: 4 * time.Millisecond}}},
+	r := &ProcsReport{Peers: []string{"franz", "java"}, cfg: cfg{reps: 2, conns: 64}, Cells: map[prodlab.SendMode]map[string][]Result{
+		prodlab.Sync: {"franz": {{Rate: 100, Sent: 100, CPU: 4 * time.Millisecond}, {Rate: 120, Sent: 100, CPU: 4 * time.Millisecond}}},
 	}, RSS: map[string]uint64{"franz": 100 << 20}}
 	var b strings.Builder
 	r.Markdown(&b)

@@ -32,7 +32,7 @@ func (r *Report) Targets() []Target {
 			ts = append(ts, Target{e.Engine, "async accepted/s", fmt.Sprintf("≥ %d", TargetAsyncRate),
 				fmt.Sprintf("%.0f", a.Rate), a.Rate >= TargetAsyncRate})
 			peak := max(a.AtEnd.RSS, a.Drained.RSS)
-			ts = append(ts, Target{e.Engine, fmt.Sprintf("RSS after %s async sends", count(r.AsyncSends)),
+			ts = append(ts, Target{e.Engine, fmt.Sprintf("RSS after %s async sends", count(r.cfg.asyncSends)),
 				fmt.Sprintf("< %s", mib(TargetRSS)), fmt.Sprintf("%s at the last 202, %s drained", mib(a.AtEnd.RSS), mib(a.Drained.RSS)),
 				peak < TargetRSS})
 		}
@@ -46,10 +46,10 @@ func (r *Report) Markdown(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("Measured %s on %s/%s, %s (%d CPUs, GOMAXPROCS %d), %s. Load average %s at the start, %s at the end.\n\n",
 		m.Date.Format("2006-01-02 15:04 MST"), m.OS, m.Arch, cmp.Or(m.CPU, "unknown CPU"), m.NumCPU, m.MaxProcs, m.GoVersion, m.Load, m.LoadEnd)
-	if r.Relay {
+	if r.cfg.relay {
 		p("Relay mode: the APIs reach a broker that advertises its own address through Toxiproxy and the relay, which rewrites broker addresses.\n\n")
 	}
-	p("Mode %s; each sync figure is %v of closed-loop load after a warm-up; every ratio compares two phases of the same run on the same lab.\n\n", r.Mode, r.Duration)
+	p("Mode %s; each sync figure is %v of closed-loop load after a warm-up; every ratio compares two phases of the same run on the same lab.\n\n", r.cfg.mode, r.cfg.duration)
 	for _, e := range r.Engines {
 		p("### %s\n\n", e.Engine)
 		p("| concurrency | API msg/s | API p50 | API p99 | direct msg/s | direct p50 | direct p99 | API/direct | CPU/msg API | CPU/msg direct |\n")
@@ -73,12 +73,12 @@ func (r *Report) Markdown(w io.Writer) {
 		}
 		if a := e.Async; a != nil {
 			p("Async, %d senders, %s sends accepted: **%.0f accepted/s** over %v (%.0f/s until the first 503). ",
-				r.AsyncConc, count(a.Accepted), a.Rate, a.Elapsed.Round(time.Millisecond), a.BurstRate)
-			if a.Accepted > 0 {
-				p("CPU %s per accepted send. ", us(a.CPU/time.Duration(a.Accepted)))
+				r.cfg.asyncConc, count(a.Sent), a.Rate, a.Elapsed.Round(time.Millisecond), a.BurstRate)
+			if a.Sent > 0 {
+				p("CPU %s per accepted send. ", us(a.CPUPerSend()))
 			}
 			p("%s 503 answers (each retried after %v), %d other errors; the last accepted sends finished %v later; the topic grew by %s records.\n\n",
-				count(a.Rejected), r.Backoff, a.Errors, a.Drain.Round(time.Millisecond), count(int(a.Written)))
+				count(a.Rejected), r.cfg.backoff, a.Errors, a.Drain.Round(time.Millisecond), count(int(a.Written)))
 			if a.FirstErr != nil {
 				p("First error: `%v`\n\n", a.FirstErr)
 			}

@@ -37,7 +37,6 @@ var Buckets = prometheus.ExponentialBuckets(0.0005, 2, 17)
 
 // Metrics holds one producer API's metrics.
 type Metrics struct {
-	engine      string
 	gatherers   prometheus.Gatherers
 	responses   *prometheus.CounterVec
 	sends       *prometheus.CounterVec
@@ -69,11 +68,11 @@ type observers struct {
 // has client metrics (a Metrics() prometheus.Gatherer method, as both
 // engines have), they are served too.
 func New(eng prodlab.Producer, store *status.Store) *Metrics {
-	m := &Metrics{engine: eng.Name()}
-	sendLabels := []string{"engine", "mode", "send_mode", "outcome"}
+	m := &Metrics{}
+	sendLabels := []string{"mode", "send_mode", "outcome"}
 	m.responses = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "responses_total",
 		Help: "HTTP answers by endpoint (health, send, status) and status code; code 0: the client left first."},
-		[]string{"engine", "endpoint", "code"})
+		[]string{"endpoint", "code"})
 	m.sends = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "sends_total",
 		Help: "POST /api/v1/send answers by mode, sendMode and outcome (ok, accepted, error, timeout, rejected, abandoned)."},
 		sendLabels)
@@ -85,7 +84,9 @@ func New(eng prodlab.Producer, store *status.Store) *Metrics {
 	m.deliverTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "delivery_duration_seconds",
 		Help: "Time from the HTTP answer to the broker's answer, for deliveries_total.", Buckets: Buckets}, sendLabels)
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(m.responses, m.sends, m.sendTime, m.deliveries, m.deliverTime, storeCollector{m.engine, store})
+	// Every metric of the API carries its engine's name.
+	prometheus.WrapRegistererWith(prometheus.Labels{"engine": eng.Name()}, reg).MustRegister(
+		m.responses, m.sends, m.sendTime, m.deliveries, m.deliverTime, storeCollector{store})
 	m.gatherers = prometheus.Gatherers{reg}
 	if g, ok := eng.(interface{ Metrics() prometheus.Gatherer }); ok {
 		m.gatherers = append(m.gatherers, g.Metrics())
@@ -115,7 +116,7 @@ func (m *Metrics) response(ev api.Event) prometheus.Counter {
 	if c, ok := m.responseOf.Load(k); ok {
 		return c.(prometheus.Counter)
 	}
-	c, _ := m.responseOf.LoadOrStore(k, m.responses.WithLabelValues(m.engine, string(ev.Kind), strconv.Itoa(ev.Code)))
+	c, _ := m.responseOf.LoadOrStore(k, m.responses.WithLabelValues(string(ev.Kind), strconv.Itoa(ev.Code)))
 	return c.(prometheus.Counter)
 }
 
@@ -125,8 +126,8 @@ func (m *Metrics) outcome(cache *sync.Map, count *prometheus.CounterVec, time *p
 	k := outcomeKey{string(ev.Mode), string(ev.SendMode), outcome}
 	o, ok := cache.Load(k)
 	if !ok {
-		o, _ = cache.LoadOrStore(k, observers{count.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome),
-			time.WithLabelValues(m.engine, k.mode, k.sendMode, k.outcome)})
+		o, _ = cache.LoadOrStore(k, observers{count.WithLabelValues(k.mode, k.sendMode, k.outcome),
+			time.WithLabelValues(k.mode, k.sendMode, k.outcome)})
 	}
 	o.(observers).count.Inc()
 	o.(observers).time.Observe(ev.Elapsed.Seconds())
@@ -156,15 +157,12 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // storeCollector reads the status store at each scrape.
-type storeCollector struct {
-	engine string
-	store  *status.Store
-}
+type storeCollector struct{ store *status.Store }
 
 var (
-	storeEntries = prometheus.NewDesc(Namespace+"_status_entries", "Async send statuses held, by state (pending, finished).", []string{"engine", "state"}, nil)
-	storeMax     = prometheus.NewDesc(Namespace+"_status_max_entries", "The status store's capacity (--status-max).", []string{"engine"}, nil)
-	storeEvicted = prometheus.NewDesc(Namespace+"_status_evictions_total", "Finished statuses dropped, to make room (full) or at their TTL (expired).", []string{"engine", "reason"}, nil)
+	storeEntries = prometheus.NewDesc(Namespace+"_status_entries", "Async send statuses held, by state (pending, finished).", []string{"state"}, nil)
+	storeMax     = prometheus.NewDesc(Namespace+"_status_max_entries", "The status store's capacity (--status-max).", nil, nil)
+	storeEvicted = prometheus.NewDesc(Namespace+"_status_evictions_total", "Finished statuses dropped, to make room (full) or at their TTL (expired).", []string{"reason"}, nil)
 )
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -176,9 +174,9 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	pending, finished := c.store.Counts()
 	full, expired := c.store.Evictions()
-	ch <- prometheus.MustNewConstMetric(storeEntries, prometheus.GaugeValue, float64(pending), c.engine, "pending")
-	ch <- prometheus.MustNewConstMetric(storeEntries, prometheus.GaugeValue, float64(finished), c.engine, "finished")
-	ch <- prometheus.MustNewConstMetric(storeMax, prometheus.GaugeValue, float64(c.store.MaxEntries()), c.engine)
-	ch <- prometheus.MustNewConstMetric(storeEvicted, prometheus.CounterValue, float64(full), c.engine, "full")
-	ch <- prometheus.MustNewConstMetric(storeEvicted, prometheus.CounterValue, float64(expired), c.engine, "expired")
+	ch <- prometheus.MustNewConstMetric(storeEntries, prometheus.GaugeValue, float64(pending), "pending")
+	ch <- prometheus.MustNewConstMetric(storeEntries, prometheus.GaugeValue, float64(finished), "finished")
+	ch <- prometheus.MustNewConstMetric(storeMax, prometheus.GaugeValue, float64(c.store.MaxEntries()))
+	ch <- prometheus.MustNewConstMetric(storeEvicted, prometheus.CounterValue, float64(full), "full")
+	ch <- prometheus.MustNewConstMetric(storeEvicted, prometheus.CounterValue, float64(expired), "expired")
 }

@@ -31,9 +31,8 @@ type NoFault struct {
 // ProbeToxic names the toxic Faultable puts on every proxy.
 const ProbeToxic = "prodlab-probe-latency"
 
-// probeWait is how long a probe send may answer within while the proxies
-// hold the brokers' answers: far more than a send takes, far less than
-// the toxic's latency.
+// probeWait bounds a probe send's answer while the proxies hold the
+// brokers' answers: far more than a send takes, far less than the toxic.
 const probeWait = 3 * time.Second
 
 // Faultable finds out, in Dialer mode, whether a's sends cross the

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
@@ -56,9 +55,9 @@ func APIs(apis ...API) Opt { return func(c *cfg) { c.apis = apis } }
 // http://127.0.0.1:8474.
 func Toxiproxy(url string) Opt { return func(c *cfg) { c.toxiproxy = url } }
 
-// Direct sets the direct path the log is read through; Connect adds the
-// bypass Toxiproxy lists. Without a bootstrap, Connect takes LabBootstrap.
-// Default: a path with neither bootstrap nor client settings.
+// Direct sets the direct path the log is read through, to which Connect
+// adds Toxiproxy's bypass and, if it has none, LabBootstrap's bootstrap.
+// Default: an empty path.
 func Direct(p *direct.Path) Opt { return func(c *cfg) { c.direct = p } }
 
 // Topic sets the topic that receives the messages, which must exist;
@@ -158,18 +157,16 @@ func (t *Target) Topic() string { return t.topic }
 // RequestTimeout returns the producers' request timeout.
 func (t *Target) RequestTimeout() time.Duration { return t.requestTimeout }
 
-// Hold is how long an answer must be held for every client to have timed
-// its request out and scheduled a retry: the request timeout, plus 1 s
-// (librdkafka scans for timeouts once a second), the retry backoff and
-// 250 ms.
+// Hold is how long an answer must be held for every client to time out
+// and schedule a retry: the request timeout, 1 s (librdkafka's timeout
+// scan), the retry backoff and 250 ms.
 func (t *Target) Hold() time.Duration {
 	return t.requestTimeout + time.Second + t.retryBackoff + 250*time.Millisecond
 }
 
-// Warm sends one sync record per mode (and per partition, if given)
-// through a, so that its producers hold the topic's metadata and a
-// connection to every leader before the first fault: a connection opened
-// under a latency toxic never completes its handshake.
+// Warm sends one sync record per mode (and partition, if given) through
+// a, so that its producers hold a connection to every leader before the
+// first fault: one opened under a latency toxic never completes.
 func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, modes []prodlab.Mode, partitions []int32, eventID func(prodlab.Mode) string) error {
 	c, err := api.NewClient(a.URL, opts...)
 	if err != nil {
@@ -198,17 +195,14 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 }
 
 // Conn is an open connection to a target: the direct path with its
-// bypass, Toxiproxy's proxies sorted by name, and an admin client on the
-// path.
+// bypass, Toxiproxy's proxies sorted by name, an admin client on the path.
 type Conn struct {
 	Path    *direct.Path
 	Proxies Proxies
 	Admin   *kadm.Client
-	// Dialer is set when a proxy is one the lab's dialer or relay made:
-	// brokers get their proxies as they are reached (see Current and
-	// Faultable).
+	// Dialer: the lab's dialer or relay makes proxies as brokers are
+	// reached (see Current and Faultable).
 	Dialer bool
-	cl     *kgo.Client
 	tc     *toxiclient.Client
 	url    string
 }
@@ -244,7 +238,7 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 		return nil, err
 	}
 	dialer := slices.ContainsFunc(proxies, func(p *toxiclient.Proxy) bool { return toxiclient.IsDialerProxy(p.Name) })
-	return &Conn{Path: path, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, cl: cl, tc: tc, url: t.toxiproxy}, nil
+	return &Conn{Path: path, Proxies: proxies, Admin: kadm.NewClient(cl), Dialer: dialer, tc: tc, url: t.toxiproxy}, nil
 }
 
 // LabBootstrap returns the upstream of proxy kafka if it is a loopback
@@ -260,7 +254,7 @@ func LabBootstrap(proxies Proxies, def []string) []string {
 }
 
 // Close closes the admin client.
-func (c *Conn) Close() { c.cl.Close() }
+func (c *Conn) Close() { c.Admin.Close() }
 
 // listProxies lists Toxiproxy's proxies, sorted by name.
 func listProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (Proxies, error) {
@@ -300,17 +294,16 @@ func cleanProxies(ctx context.Context, tc *toxiclient.Client, baseURL string) (P
 	return ps, nil
 }
 
-// Proxies are the Toxiproxy proxies in front of the brokers.
+// Proxies are the Toxiproxy proxies in front of the brokers. Their calls
+// take no context, so that clean-up runs after a run ended: toxiclient's
+// timeout (30 s) bounds each one.
 type Proxies []*toxiclient.Proxy
 
 // AddToxic puts the toxic name of type typ on every proxy, or on none: if
 // one proxy refuses it, those that took it lose it.
 func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes) error {
 	for i, p := range ps {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		_, err := p.AddToxic(ctx, name, typ, stream, 1, attrs)
-		cancel()
-		if err != nil {
+		if _, err := p.AddToxic(context.Background(), name, typ, stream, 1, attrs); err != nil {
 			err = fmt.Errorf("add %s toxic to proxy %s: %w", typ, p.Name, err)
 			if rerr := ps[:i].RemoveToxic(name); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("undoing it: %w", rerr))
@@ -321,25 +314,18 @@ func (ps Proxies) AddToxic(name, typ, stream string, attrs toxiclient.Attributes
 	return nil
 }
 
-// RemoveToxic removes the toxic name from every proxy that holds it. It
-// takes no context, so that clean-up runs after a run's context ended. A
-// latency toxic's removal can outlast the REST call (Toxiproxy flushes
-// what it holds), so a failed call is followed by gone.
+// RemoveToxic removes the toxic name from every proxy that holds it. A
+// latency toxic's removal can outlast the call (Toxiproxy flushes what it
+// holds): a failed call is followed by gone.
 func (ps Proxies) RemoveToxic(name string) error {
 	var errs []error
 	for _, p := range ps {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		err := p.RemoveToxic(ctx, name)
-		cancel()
-		if err != nil && !toxiclient.IsNotFound(err) && !gone(p, name) {
+		if err := p.RemoveToxic(context.Background(), name); err != nil && !toxiclient.IsNotFound(err) && !gone(p, name) {
 			errs = append(errs, fmt.Errorf("remove toxic from proxy %s: %w", p.Name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
-
-// callTimeout bounds one call to Toxiproxy, as its own client does.
-const callTimeout = 30 * time.Second
 
 // gone polls p every 200 ms, for up to 2 minutes, until it no longer
 // lists the toxic name; it gives up once Toxiproxy stops answering.
@@ -347,9 +333,7 @@ func gone(p *toxiclient.Proxy, name string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for unanswered := 0; unanswered < 3 && wait.For(ctx, 200*time.Millisecond) == nil; {
-		tctx, cancel := context.WithTimeout(ctx, callTimeout)
-		ts, err := p.Toxics(tctx)
-		cancel()
+		ts, err := p.Toxics(ctx)
 		if err == nil && !slices.ContainsFunc(ts, func(t toxiclient.Toxic) bool { return t.Name == name }) {
 			return true
 		}

@@ -45,16 +45,8 @@ func Scrape(t testing.TB, url string) Families {
 func (f Families) Value(name string, labels map[string]string) float64 {
 	var sum float64
 	for _, m := range f.series(name, labels) {
-		switch {
-		case m.Counter != nil:
-			sum += m.Counter.GetValue()
-		case m.Gauge != nil:
-			sum += m.Gauge.GetValue()
-		case m.Histogram != nil:
-			sum += float64(m.Histogram.GetSampleCount())
-		case m.Untyped != nil:
-			sum += m.Untyped.GetValue()
-		}
+		// A series holds one type; the getters of the others return 0.
+		sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + float64(m.GetHistogram().GetSampleCount()) + m.GetUntyped().GetValue()
 	}
 	return sum
 }
