@@ -137,11 +137,7 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	errs := make([]error, len(toStart))
 	for k, b := range toStart {
 		f := filesOf(c, mode, b.NodeID)
-		props, err := ServerProperties(mode, b, all, f.data)
-		if err != nil {
-			return err
-		}
-		if err := writeBrokerFiles(f, props); err != nil {
+		if err := writeBrokerFiles(f, fmt.Sprintf(" for %s broker %d; do not edit.", mode, b.NodeID), ServerSettings(b, all)); err != nil {
 			return err
 		}
 		wg.Go(func() {

@@ -76,14 +76,16 @@ logger.request.level = WARN
 `
 }
 
-// writeBrokerFiles makes f's directories and writes props and log4j2.properties.
-func writeBrokerFiles(f brokerFiles, props string) error {
+// writeBrokerFiles makes f's directories and writes log4j2.properties and
+// server.properties: settings with its data in f.data, after comment.
+func writeBrokerFiles(f brokerFiles, comment string, settings map[string]string) error {
+	settings["log.dirs"] = f.data
 	for _, d := range []string{f.dir, f.data, f.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(f.props, []byte(props), 0o600); err != nil {
+	if err := os.WriteFile(f.props, []byte(properties(comment, settings)), 0o600); err != nil {
 		return err
 	}
 	return os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644)
