@@ -192,15 +192,6 @@ func waitGone(ctx context.Context, pid int, f brokerFiles, d time.Duration) bool
 	return wait.Until(wctx, gone) == nil || (ctx.Err() == nil && gone())
 }
 
-// portFree reports an error if addr cannot be bound right now.
-func portFree(addr string) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return l.Close()
-}
-
 func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {

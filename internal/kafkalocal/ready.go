@@ -67,22 +67,6 @@ func waitFor(ctx context.Context, what string, alive func() error, check func(co
 	}
 }
 
-// waitBrokers waits until each broker of bs passes checkBroker and has its
-// PROXIED listener bound.
-func waitBrokers(ctx context.Context, bs []Broker, want int, alive func() error) error {
-	return waitFor(ctx, "brokers", alive, func(ctx context.Context) error {
-		for _, b := range bs {
-			if err := checkBroker(ctx, b, want); err != nil {
-				return err
-			}
-			if err := dialOnce(b.Proxied.BindAddr()); err != nil {
-				return fmt.Errorf("broker %d PROXIED listener: %w", b.NodeID, err)
-			}
-		}
-		return nil
-	})
-}
-
 // ensureTopic waits until spec's topic (created if missing) has a leader
 // and a full ISR on every partition.
 func ensureTopic(ctx context.Context, spec TopicSpec, alive func() error, addrs ...string) error {
