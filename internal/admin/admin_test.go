@@ -9,9 +9,11 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // SeedCompactConfigs are the configs Lab 02.6 creates bhf-compact-demo with.
@@ -160,7 +162,9 @@ func TestCreateRejectsBadInput(t *testing.T) {
 }
 
 func TestUnreachable(t *testing.T) {
-	c, err := admin.New(directtest.Path(t, labtest.ClosedAddr(t)), admin.Timeout(time.Second))
+	ln := conntest.Listen(t) // closed at once: nothing listens there
+	ln.Close()
+	c, err := admin.New(directtest.Path(t, ln.Addr().String()), admin.Timeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +300,7 @@ func TestConsumeNewRecords(t *testing.T) {
 	// The read starts at the end offset it lists first: send until it
 	// sees a new record.
 	var first admin.Record
-	err := labtest.Eventually(ctx(t, 30*time.Second), func() bool {
+	err := wait.Until(ctx(t, 30*time.Second), func() bool {
 		select {
 		case first = <-got:
 			return true

@@ -29,7 +29,6 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
-	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -56,9 +55,6 @@ func EmbeddedOnly(t testing.TB, why string) {
 // Mode returns the real Kafka layout named by PRODLAB_KAFKA_MODE:
 // "single-node" (the default) or "cluster".
 func Mode() string { return cmp.Or(os.Getenv("PRODLAB_KAFKA_MODE"), kafkalocal.ModeSingleNode) }
-
-// Cluster reports whether the tests run against the real 3-node cluster.
-func Cluster() bool { return Local() && Mode() == kafkalocal.ModeCluster }
 
 // Start runs a lab of every engine for t, closed when t ends; mod adjusts
 // the config. Every port is free unless the target fixes it.
@@ -265,14 +261,6 @@ func Slow(t testing.TB, d time.Duration, ps ...*toxiclient.Proxy) {
 	}
 }
 
-// ClosedAddr returns a loopback address where nothing listens.
-func ClosedAddr(t testing.TB) string {
-	t.Helper()
-	ln := conntest.Listen(t)
-	ln.Close()
-	return ln.Addr().String()
-}
-
 // API returns l's API of engine name, or nil if l does not run it.
 func API(l *lab.Lab, name string) *lab.API {
 	if i := slices.IndexFunc(l.APIs(), func(a *lab.API) bool { return a.Engine.Name() == name }); i >= 0 {
@@ -315,9 +303,6 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 	}
 	return name
 }
-
-// Eventually polls cond every 20ms until it holds or ctx ends.
-func Eventually(ctx context.Context, cond func() bool) error { return wait.Until(ctx, cond) }
 
 // Records reads every record of topic through the direct path.
 func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
