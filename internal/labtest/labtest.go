@@ -348,27 +348,22 @@ type Sent struct {
 func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	t.Helper()
 	p := api.SendParams{Mode: prodlab.Plain, SendMode: prodlab.Sync}
+	var partition string
+	fields := map[string]*string{"mode": (*string)(&p.Mode), "sendMode": (*string)(&p.SendMode),
+		"eventId": &p.EventID, "key": &p.Key, "topic": &p.Topic, "partition": &partition}
 	for i := 0; i+1 < len(kv); i += 2 {
-		switch v := kv[i+1]; kv[i] {
-		case "mode":
-			p.Mode = prodlab.Mode(v)
-		case "sendMode":
-			p.SendMode = prodlab.SendMode(v)
-		case "eventId":
-			p.EventID = v
-		case "key":
-			p.Key = v
-		case "topic":
-			p.Topic = v
-		case "partition":
-			n, err := strconv.ParseInt(v, 10, 32)
-			if err != nil {
-				t.Fatalf("send: partition %q: %v", v, err)
-			}
-			p.Partition = new(int32(n))
-		default:
+		f, ok := fields[kv[i]]
+		if !ok {
 			t.Fatalf("send: unknown parameter %q", kv[i])
 		}
+		*f = kv[i+1]
+	}
+	if partition != "" {
+		n, err := strconv.ParseInt(partition, 10, 32)
+		if err != nil {
+			t.Fatalf("send: partition %q: %v", partition, err)
+		}
+		p.Partition = new(int32(n))
 	}
 	c, err := api.NewClient(a.URL)
 	if err != nil {
