@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -215,7 +216,7 @@ func TestToxicChurn(t *testing.T) {
 	}
 	// Both APIs answer a sync send.
 	for _, a := range l.APIs() {
-		labtest.Send(t, a, "mode", "idempotent", "eventId", "after-churn", "topic", topic)
+		labtest.Send(t, a, api.SendParams{Mode: prodlab.Idempotent, EventID: "after-churn", Topic: topic})
 	}
 	// Every accepted send ends OK and is in the log.
 	pending := map[string]accepted{}
