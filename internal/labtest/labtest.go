@@ -193,20 +193,16 @@ func Kcat(t testing.TB) string {
 // l listen: none is a broker's own address.
 func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	proxies, err := toxi(t, l).Upstreams(ctx)
+	proxies, err := toxi(t, l).Upstreams(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
 	for _, a := range addrs {
 		if _, ok := proxies[a]; !ok {
 			t.Errorf("%s: metadata names %s, where no Toxiproxy proxy listens (%v)", who, a, proxies)
 		}
-		seen[a] = true
 	}
-	if len(seen) != n || len(addrs) != n {
+	if distinct := slices.Compact(slices.Sorted(slices.Values(addrs))); len(distinct) != n || len(addrs) != n {
 		t.Errorf("%s: metadata names %v, want %d distinct brokers", who, addrs, n)
 	}
 }
@@ -290,11 +286,7 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	adm := Admin(t, l)
-	resp, err := adm.CreateTopic(ctx, partitions, -1, configs, name)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil {
+	if _, err := adm.CreateTopic(ctx, partitions, -1, configs, name); err != nil { // the topic's error too
 		t.Fatalf("create topic %s: %v", name, err)
 	}
 	if _, err := direct.WaitLeaders(ctx, adm, name, int(partitions)); err != nil {
