@@ -39,12 +39,6 @@ func (c *Cluster) Running() bool {
 	return slices.ContainsFunc(c.Brokers, func(b BrokerStatus) bool { return b.Running })
 }
 
-// DirectBootstrap returns the comma-separated DIRECT addresses.
-func (c *Cluster) DirectBootstrap() string {
-	boot, _ := DirectBootstrap(c.Mode)
-	return boot
-}
-
 // Up starts the brokers of mode, fetching the jars if needed, and waits
 // until they are ready: each answers Metadata on DIRECT and sees all
 // brokers, each PROXIED listener is bound, and prodlab.DefaultTopic exists
