@@ -182,7 +182,7 @@ func TestProgressEscapesNames(t *testing.T) {
 func TestProgressRelay(t *testing.T) {
 	l, _ := labtest.Relayed(t, 3, func(c *lab.Config) { c.ConsolePort = 0 })
 	for _, a := range l.APIs() {
-		labtest.Send(t, a, api.SendParams{Mode: prodlab.Idempotent, EventID: "progress-relay-" + a.Engine.Name()})
+		labtest.Send(t, a, "mode", "idempotent", "eventId", "progress-relay-"+a.Engine.Name())
 	}
 	ticked := func(rep progress.Report) bool {
 		for _, row := range rep.Rows {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -76,7 +75,7 @@ func TestTopicCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, name) {
 		t.Fatalf("list: %q, %v", out, err)
 	}
-	labtest.Send(t, l.APIs()[0], api.SendParams{Topic: name, EventID: "d1", Key: "k", Partition: new(int32(2))})
+	labtest.Send(t, l.APIs()[0], "topic", name, "eventId", "d1", "key", "k", "partition", "2")
 	out, err = topicCmd(t, l, "describe", name)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +155,7 @@ func TestConsumeCommand(t *testing.T) {
 	l := labtest.Start(t)
 	topic := labtest.Topic(t, l, 3, nil)
 	for p := range 3 {
-		labtest.Send(t, l.APIs()[0], api.SendParams{Topic: topic, EventID: "P" + string(rune('0'+p)), Partition: new(int32(p)), Key: "k"})
+		labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", "P"+string(rune('0'+p)), "partition", string(rune('0'+p)), "key", "k")
 	}
 	consume := func(args ...string) (string, string, error) {
 		c, err := consumeFlags(append(append([]string{"--topic", topic}, args...), connArgs(l)...), io.Discard)
@@ -231,9 +230,9 @@ func TestCompactionCommand(t *testing.T) {
 	}
 	a := l.APIs()[len(l.APIs())-1]
 	for _, v := range []string{"V1", "V2", "V3"} {
-		labtest.Send(t, a, api.SendParams{Topic: topic, EventID: v, Key: "customer-42"})
+		labtest.Send(t, a, "topic", topic, "eventId", v, "key", "customer-42")
 	}
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "C1", Key: "customer-7"})
+	labtest.Send(t, a, "topic", topic, "eventId", "C1", "key", "customer-7")
 	check := func(args ...string) (string, error) {
 		c, err := compactionFlags(append(append([]string{"--topic", topic, "--key", "customer-42"}, args...), connArgs(l)...), io.Discard)
 		if err != nil {
@@ -269,7 +268,7 @@ func TestCompactionCommand(t *testing.T) {
 func TestConsumeRelay(t *testing.T) {
 	l, _ := labtest.Relayed(t, 3)
 	id := "consume-relay-" + time.Now().Format("150405.000000000")
-	labtest.Send(t, l.APIs()[0], api.SendParams{Mode: prodlab.Idempotent, EventID: id})
+	labtest.Send(t, l.APIs()[0], "mode", "idempotent", "eventId", id)
 	toxi := []string{"--toxiproxy", l.ToxiproxyURL()}
 	// A fault on every proxy must not reach the lab's own reader.
 	labtest.SlowBrokers(t, l, 5*time.Second)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/lab"
@@ -94,7 +93,7 @@ func TestTopicLifecycle(t *testing.T) {
 		t.Fatalf("list = %+v, want %s with 2 partitions", ts, name)
 	}
 
-	labtest.Send(t, l.APIs()[0], api.SendParams{Topic: name, EventID: "d1", Key: "k", Partition: new(int32(1))})
+	labtest.Send(t, l.APIs()[0], "topic", name, "eventId", "d1", "key", "k", "partition", "1")
 	d, err := c.DescribeTopic(ctx(t, 30*time.Second), name)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +195,7 @@ func TestLab025Partitions(t *testing.T) {
 		t.Run(a.Engine.Name(), func(t *testing.T) {
 			for p := range 3 {
 				id := a.Engine.Name() + "-P" + string(rune('0'+p))
-				s := labtest.Send(t, a, api.SendParams{Topic: topic, EventID: id, Partition: new(int32(p))})
+				s := labtest.Send(t, a, "topic", topic, "eventId", id, "partition", string(rune('0'+p)))
 				if s.Partition != int32(p) {
 					t.Fatalf("send to partition %d landed on %d", p, s.Partition)
 				}
@@ -211,8 +210,8 @@ func TestLab025Partitions(t *testing.T) {
 				}
 			}
 			key := "customer-42"
-			first := labtest.Send(t, a, api.SendParams{Topic: topic, EventID: a.Engine.Name() + "-K1", Key: key})
-			second := labtest.Send(t, a, api.SendParams{Topic: topic, EventID: a.Engine.Name() + "-K2", Key: key})
+			first := labtest.Send(t, a, "topic", topic, "eventId", a.Engine.Name()+"-K1", "key", key)
+			second := labtest.Send(t, a, "topic", topic, "eventId", a.Engine.Name()+"-K2", "key", key)
 			if first.Partition != second.Partition {
 				t.Fatalf("key %s went to partitions %d then %d", key, first.Partition, second.Partition)
 			}
@@ -240,9 +239,9 @@ func TestConsumeFilters(t *testing.T) {
 	c := client(t, l)
 	topic := labtest.Topic(t, l, 3, nil)
 	a := l.APIs()[0]
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "alpha", Key: "a", Partition: new(int32(0))})
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "beta", Key: "b", Partition: new(int32(1))})
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "gamma", Key: "a", Partition: new(int32(0))})
+	labtest.Send(t, a, "topic", topic, "eventId", "alpha", "key", "a", "partition", "0")
+	labtest.Send(t, a, "topic", topic, "eventId", "beta", "key", "b", "partition", "1")
+	labtest.Send(t, a, "topic", topic, "eventId", "gamma", "key", "a", "partition", "0")
 
 	all, res := readAll(t, c, admin.ConsumeSpec{Topic: topic})
 	if len(all) != 3 || res.Stop != admin.StopEnd || res.Read != 3 {
@@ -288,7 +287,7 @@ func TestConsumeNewRecords(t *testing.T) {
 	l := labtest.Start(t)
 	c := client(t, l)
 	topic := labtest.Topic(t, l, 1, nil)
-	labtest.Send(t, l.APIs()[0], api.SendParams{Topic: topic, EventID: "old"})
+	labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", "old")
 	got := make(chan admin.Record, 100)
 	done := make(chan error, 1)
 	go func() {
@@ -306,7 +305,7 @@ func TestConsumeNewRecords(t *testing.T) {
 		case first = <-got:
 			return true
 		default:
-			labtest.Send(t, l.APIs()[0], api.SendParams{Topic: topic, EventID: "new"})
+			labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", "new")
 			return false
 		}
 	})
@@ -332,9 +331,9 @@ func compactDemo(t *testing.T, l *lab.Lab) string {
 	name := labtest.Topic(t, l, 1, seedConfigPtrs())
 	a := l.APIs()[0]
 	for _, v := range []string{"V1", "V2", "V3"} {
-		labtest.Send(t, a, api.SendParams{Topic: name, EventID: v, Key: "customer-42"})
+		labtest.Send(t, a, "topic", name, "eventId", v, "key", "customer-42")
 	}
-	labtest.Send(t, a, api.SendParams{Topic: name, EventID: "C1", Key: "customer-7"})
+	labtest.Send(t, a, "topic", name, "eventId", "C1", "key", "customer-7")
 	return name
 }
 
@@ -433,7 +432,7 @@ func TestCompactionFailures(t *testing.T) {
 		// broker cleans it, so V2 stays next to it.
 		topic := labtest.Topic(t, l, 1, seedConfigPtrs())
 		for _, v := range []string{"V1", "V2", "V3"} {
-			labtest.Send(t, l.APIs()[0], api.SendParams{Topic: topic, EventID: v, Key: "customer-42"})
+			labtest.Send(t, l.APIs()[0], "topic", topic, "eventId", v, "key", "customer-42")
 		}
 		rep, err := c.CompactionCheck(ctx(t, 90*time.Second), admin.CompactionSpec{Topic: topic, Key: "customer-42", Expect: "V3", Wait: 4 * time.Second})
 		if !errors.Is(err, admin.ErrNotCompacted) {

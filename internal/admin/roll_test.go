@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -29,10 +28,10 @@ func TestCompactionWithoutCheck(t *testing.T) {
 		if i > 0 {
 			pace()
 		}
-		labtest.Send(t, a, api.SendParams{Topic: topic, EventID: v, Key: "customer-42"})
+		labtest.Send(t, a, "topic", topic, "eventId", v, "key", "customer-42")
 	}
 	pace()
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "C1", Key: "customer-7"})
+	labtest.Send(t, a, "topic", topic, "eventId", "C1", "key", "customer-7")
 	sent := time.Now()
 	var got []string
 	versions := func() bool {

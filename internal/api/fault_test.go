@@ -46,8 +46,8 @@ func TestTraineePace(t *testing.T) {
 	var apis []*lab.API
 	for _, a := range l.APIs() {
 		s := shortTTL(t, a, ttl)
-		labtest.Send(t, s, api.SendParams{Mode: prodlab.Plain, EventID: "warm-up", Topic: topic})
-		labtest.Send(t, s, api.SendParams{Mode: prodlab.Idempotent, EventID: "warm-up", Topic: topic})
+		labtest.Send(t, s, "mode", "plain", "eventId", "warm-up", "topic", topic)
+		labtest.Send(t, s, "mode", "idempotent", "eventId", "warm-up", "topic", topic)
 		apis = append(apis, s)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -223,7 +223,7 @@ func TestRecreatedTopicUnderLoad(t *testing.T) {
 			a.Engine.Name(), time.Since(recreated).Round(time.Millisecond), fails.Load(), lastErr.Load())
 		// Fresh sends after the load: every one lands in the new topic.
 		for _, mode := range prodlab.Modes {
-			s := labtest.Send(t, a, api.SendParams{Mode: mode, EventID: "after-" + string(mode), Topic: topic})
+			s := labtest.Send(t, a, "mode", string(mode), "eventId", "after-"+string(mode), "topic", topic)
 			if c := labtest.Count(t, l, topic, "after-"+string(mode)); len(c) != 1 || c[0].Offset != s.Offset {
 				t.Fatalf("%s: after the recreation %d copies of after-%s in the new topic", a.Engine.Name(), len(c), mode)
 			}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/wait"
@@ -216,7 +215,7 @@ func TestToxicChurn(t *testing.T) {
 	}
 	// Both APIs answer a sync send.
 	for _, a := range l.APIs() {
-		labtest.Send(t, a, api.SendParams{Mode: prodlab.Idempotent, EventID: "after-churn", Topic: topic})
+		labtest.Send(t, a, "mode", "idempotent", "eventId", "after-churn", "topic", topic)
 	}
 	// Every accepted send ends OK and is in the log.
 	pending := map[string]accepted{}

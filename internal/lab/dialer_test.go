@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/prodlab/prodlab"
-	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
@@ -43,7 +42,7 @@ func brokerProxy(t *testing.T, l *lab.Lab, bootstrap []string) *toxiclient.Proxy
 // send does a sync send of mode through a with a fresh eventId.
 func send(t *testing.T, a *lab.API, mode string) {
 	t.Helper()
-	labtest.Send(t, a, api.SendParams{Mode: prodlab.Mode(mode), EventID: "dialer-" + mode + "-" + time.Now().Format("150405.000000000")})
+	labtest.Send(t, a, "mode", mode, "eventId", "dialer-"+mode+"-"+time.Now().Format("150405.000000000"))
 }
 
 // timedSend returns how long a sync send through a took.

@@ -79,9 +79,9 @@ func readingPace(t *testing.T, engine string, idle, pause time.Duration, waitClo
 	}
 	t.Cleanup(func() { _ = proxy.RemoveToxic(context.Background(), "latency") })
 
-	labtest.Send(t, a, api.SendParams{Mode: prodlab.Idempotent, EventID: "warm-up"})
+	labtest.Send(t, a, "mode", "idempotent", "eventId", "warm-up")
 	latency(500) // Étape 12
-	labtest.Send(t, a, api.SendParams{Mode: prodlab.Idempotent, EventID: "etape-12"})
+	labtest.Send(t, a, "mode", "idempotent", "eventId", "etape-12")
 	idleFrom := time.Now()
 	// The idempotent producer's connections opened and closed so far, and
 	// its read and write errors: franz-go closes the connection after each

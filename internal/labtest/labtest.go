@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -319,8 +320,8 @@ func Count(t testing.TB, l *lab.Lab, topic, eventID string) []*kgo.Record {
 func Warm(t testing.TB, l *lab.Lab, topic string) {
 	t.Helper()
 	for _, a := range l.APIs() {
-		for _, mode := range []prodlab.Mode{prodlab.Plain, prodlab.Idempotent} {
-			Send(t, a, api.SendParams{Mode: mode, EventID: "warm-up", Topic: topic})
+		for _, mode := range []string{"plain", "idempotent"} {
+			Send(t, a, "mode", mode, "eventId", "warm-up", "topic", topic)
 		}
 	}
 }
@@ -334,12 +335,28 @@ type Sent struct {
 	Engine    string
 }
 
-// Send does a sync send of p through a (mode plain unless p says) and
-// fails t unless it lands at a partition and offset.
-func Send(t testing.TB, a *lab.API, p api.SendParams) Sent {
+// Send does a sync send through a with the given parameter pairs (mode
+// defaults to plain) and fails t unless it lands at a partition and offset.
+func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	t.Helper()
-	p.Mode = cmp.Or(p.Mode, prodlab.Plain)
-	p.SendMode = cmp.Or(p.SendMode, prodlab.Sync)
+	p := api.SendParams{Mode: prodlab.Plain, SendMode: prodlab.Sync}
+	var partition string
+	fields := map[string]*string{"mode": (*string)(&p.Mode), "sendMode": (*string)(&p.SendMode),
+		"eventId": &p.EventID, "key": &p.Key, "topic": &p.Topic, "partition": &partition}
+	for i := 0; i+1 < len(kv); i += 2 {
+		f, ok := fields[kv[i]]
+		if !ok {
+			t.Fatalf("send: unknown parameter %q", kv[i])
+		}
+		*f = kv[i+1]
+	}
+	if partition != "" {
+		n, err := strconv.ParseInt(partition, 10, 32)
+		if err != nil {
+			t.Fatalf("send: partition %q: %v", partition, err)
+		}
+		p.Partition = new(int32(n))
+	}
 	c, err := api.NewClient(a.URL)
 	if err != nil {
 		t.Fatal(err)

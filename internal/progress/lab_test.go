@@ -144,7 +144,7 @@ func TestSyncSendNeedsEveryAPI(t *testing.T) {
 	unticked(t, r, progress.SyncSend, "by async sends")
 	apis := l.APIs()
 	for i, a := range apis {
-		labtest.Send(t, a, api.SendParams{EventID: "sync-" + a.Engine.Name()})
+		labtest.Send(t, a, "eventId", "sync-"+a.Engine.Name())
 		if i < len(apis)-1 {
 			unticked(t, r, progress.SyncSend, "with a sync send on "+a.Engine.Name()+" only")
 		}
@@ -180,7 +180,7 @@ func TestAsyncStatusNeedsAPollPastPending(t *testing.T) {
 func TestLatencyNeedsASlowedSendThenRemoval(t *testing.T) {
 	l, r := start(t)
 	a := l.APIs()[0]
-	labtest.Send(t, a, api.SendParams{EventID: "no-toxic"})
+	labtest.Send(t, a, "eventId", "no-toxic")
 	unticked(t, r, progress.Latency, "without a toxic")
 
 	px := kafkaProxy(t, l)
@@ -196,7 +196,7 @@ func TestLatencyNeedsASlowedSendThenRemoval(t *testing.T) {
 	if _, err := px.AddToxic(t.Context(), "latency", "latency", "downstream", 1, lat); err != nil {
 		t.Fatal(err)
 	}
-	labtest.Send(t, a, api.SendParams{EventID: "slowed"})
+	labtest.Send(t, a, "eventId", "slowed")
 	unticked(t, r, progress.Latency, "while the toxic is still on")
 	if err := px.RemoveToxic(t.Context(), "latency"); err != nil {
 		t.Fatal(err)
@@ -232,15 +232,15 @@ func TestValidateTicks(t *testing.T) {
 func TestPartitionsNeedExplicitPartitionsAndOneKeyOnBothAPIs(t *testing.T) {
 	l, r := start(t)
 	apis := l.APIs()
-	labtest.Send(t, apis[0], api.SendParams{EventID: "p0", Partition: new(int32(0))})
-	labtest.Send(t, apis[0], api.SendParams{EventID: "p0-again", Partition: new(int32(0))})
+	labtest.Send(t, apis[0], "eventId", "p0", "partition", "0")
+	labtest.Send(t, apis[0], "eventId", "p0-again", "partition", "0")
 	if len(apis) > 1 {
 		for _, a := range apis {
-			labtest.Send(t, a, api.SendParams{EventID: "k-" + a.Engine.Name(), Key: "customer-42"})
+			labtest.Send(t, a, "eventId", "k-"+a.Engine.Name(), "key", "customer-42")
 		}
 	}
 	unticked(t, r, progress.Partitions, "with one explicit partition only")
-	labtest.Send(t, apis[0], api.SendParams{EventID: "p1", Partition: new(int32(1))})
+	labtest.Send(t, apis[0], "eventId", "p1", "partition", "1")
 	if len(apis) < 2 {
 		unticked(t, r, progress.Partitions, "with a single API")
 		return
@@ -251,10 +251,10 @@ func TestPartitionsNeedExplicitPartitionsAndOneKeyOnBothAPIs(t *testing.T) {
 func TestPartitionsNeedTheKeyThroughBothAPIs(t *testing.T) {
 	l, r := start(t)
 	a := l.APIs()[0]
-	labtest.Send(t, a, api.SendParams{EventID: "p0", Partition: new(int32(0))})
-	labtest.Send(t, a, api.SendParams{EventID: "p2", Partition: new(int32(2))})
-	labtest.Send(t, a, api.SendParams{EventID: "k1", Key: "customer-42"})
-	labtest.Send(t, a, api.SendParams{EventID: "k2", Key: "customer-42"})
+	labtest.Send(t, a, "eventId", "p0", "partition", "0")
+	labtest.Send(t, a, "eventId", "p2", "partition", "2")
+	labtest.Send(t, a, "eventId", "k1", "key", "customer-42")
+	labtest.Send(t, a, "eventId", "k2", "key", "customer-42")
 	unticked(t, r, progress.Partitions, "with the key sent through one API")
 }
 
@@ -281,15 +281,15 @@ func TestCompactionOnlyOnceCompacted(t *testing.T) {
 	a := l.APIs()[len(l.APIs())-1]
 	plain := labtest.Topic(t, l, 1, nil)
 	for _, v := range []string{"V1", "V2", "V3"} {
-		labtest.Send(t, a, api.SendParams{Topic: plain, EventID: v, Key: "customer-42"})
+		labtest.Send(t, a, "topic", plain, "eventId", v, "key", "customer-42")
 	}
 	unticked(t, r, progress.Compaction, "on a topic that is not compacted")
 
 	topic := labtest.Topic(t, l, 1, compacted)
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "V1", Key: "customer-42"})
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "V2", Key: "customer-42"})
+	labtest.Send(t, a, "topic", topic, "eventId", "V1", "key", "customer-42")
+	labtest.Send(t, a, "topic", topic, "eventId", "V2", "key", "customer-42")
 	unticked(t, r, progress.Compaction, "with two versions")
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "V3", Key: "customer-42"})
+	labtest.Send(t, a, "topic", topic, "eventId", "V3", "key", "customer-42")
 	unticked(t, r, progress.Compaction, "before compaction happened")
 
 	compactionCheck(t, l, topic)
@@ -301,7 +301,7 @@ func TestCompactionOnlyOnceCompacted(t *testing.T) {
 func TestExerciseTimeoutsNeedsTunedAPIs(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		l, r := start(t)
-		labtest.Send(t, l.APIs()[0], api.SendParams{EventID: "ex1"})
+		labtest.Send(t, l.APIs()[0], "eventId", "ex1")
 		unticked(t, r, progress.ExTimeouts, "under the lab's default timeouts")
 	})
 	t.Run("tuned", func(t *testing.T) {
@@ -309,17 +309,17 @@ func TestExerciseTimeoutsNeedsTunedAPIs(t *testing.T) {
 		unticked(t, r, progress.ExTimeouts, "before any send")
 		a := l.APIs()[0]
 		// The guide's warm-up, then a send without the toxic: no evidence.
-		labtest.Send(t, a, api.SendParams{Mode: prodlab.Idempotent, EventID: fmt.Sprintf("EX1-WARM-%d", time.Now().Unix())})
-		labtest.Send(t, a, api.SendParams{EventID: "ex1-no-toxic"})
+		labtest.Send(t, a, "mode", "idempotent", "eventId", fmt.Sprintf("EX1-WARM-%d", time.Now().Unix()))
+		labtest.Send(t, a, "eventId", "ex1-no-toxic")
 		unticked(t, r, progress.ExTimeouts, "by the warm-up and a send without the latency toxic")
 		// The exercise: a send slowed by a latency shorter than the timeout.
 		px := kafkaProxy(t, l)
 		if _, err := px.AddToxic(t.Context(), "latency", "latency", "downstream", 1, toxiclient.Attributes{"latency": 500}); err != nil {
 			t.Fatal(err)
 		}
-		labtest.Send(t, a, api.SendParams{EventID: "WARM-18080-plain-1"})
+		labtest.Send(t, a, "eventId", "WARM-18080-plain-1")
 		unticked(t, r, progress.ExTimeouts, "by a warm-up send under the toxic")
-		labtest.Send(t, a, api.SendParams{EventID: "ex1"})
+		labtest.Send(t, a, "eventId", "ex1")
 		if err := px.RemoveToxic(t.Context(), "latency"); err != nil {
 			t.Fatal(err)
 		}
@@ -334,7 +334,7 @@ func TestExerciseTimeoutToxicNeedsTheError(t *testing.T) {
 		c.Producer.RequestTimeout, c.Producer.DeliveryTimeout = 500*time.Millisecond, 2*time.Second
 	})
 	a := l.APIs()[0]
-	labtest.Send(t, a, api.SendParams{EventID: "before"})
+	labtest.Send(t, a, "eventId", "before")
 	px := kafkaProxy(t, l)
 	if _, err := px.AddToxic(t.Context(), "timeout", "timeout", "downstream", 1, toxiclient.Attributes{"timeout": 0}); err != nil {
 		t.Fatal(err)
@@ -355,11 +355,11 @@ func TestExerciseKeysNeedsChosenKeys(t *testing.T) {
 	l, r := start(t)
 	a := l.APIs()[0]
 	for i := range 12 {
-		labtest.Send(t, a, api.SendParams{EventID: fmt.Sprintf("eventid-key-%d", i)})
+		labtest.Send(t, a, "eventId", fmt.Sprintf("eventid-key-%d", i))
 	}
 	unticked(t, r, progress.ExKeys, "by keys that are the eventIds")
 	for i := 1; i <= 9; i++ {
-		labtest.Send(t, a, api.SendParams{EventID: fmt.Sprintf("ex3-%d", i), Key: fmt.Sprintf("customer-%d", i)})
+		labtest.Send(t, a, "eventId", fmt.Sprintf("ex3-%d", i), "key", fmt.Sprintf("customer-%d", i))
 	}
 	waitTick(t, r, progress.ExKeys)
 }
@@ -388,13 +388,13 @@ func TestProgressFileUnderDataDir(t *testing.T) {
 func TestThreeBrokers(t *testing.T) {
 	l, r := start(t, func(c *lab.Config) { c.Brokers = 3 })
 	apis := l.APIs()
-	labtest.Send(t, apis[0], api.SendParams{EventID: "p0", Partition: new(int32(0))})
-	labtest.Send(t, apis[0], api.SendParams{EventID: "p2", Partition: new(int32(2))})
+	labtest.Send(t, apis[0], "eventId", "p0", "partition", "0")
+	labtest.Send(t, apis[0], "eventId", "p2", "partition", "2")
 	for _, a := range apis {
-		labtest.Send(t, a, api.SendParams{EventID: "k-" + a.Engine.Name(), Key: "customer-42"})
+		labtest.Send(t, a, "eventId", "k-"+a.Engine.Name(), "key", "customer-42")
 	}
 	for i := 1; i <= 9; i++ {
-		labtest.Send(t, apis[0], api.SendParams{EventID: fmt.Sprintf("ex3-%d", i), Key: fmt.Sprintf("customer-%d", i)})
+		labtest.Send(t, apis[0], "eventId", fmt.Sprintf("ex3-%d", i), "key", fmt.Sprintf("customer-%d", i))
 	}
 	if len(apis) > 1 {
 		waitTick(t, r, progress.Partitions)
@@ -403,7 +403,7 @@ func TestThreeBrokers(t *testing.T) {
 
 	topic := labtest.Topic(t, l, 1, compacted)
 	for _, v := range []string{"V1", "V2", "V3"} {
-		labtest.Send(t, apis[0], api.SendParams{Topic: topic, EventID: v, Key: "customer-42"})
+		labtest.Send(t, apis[0], "topic", topic, "eventId", v, "key", "customer-42")
 	}
 	unticked(t, r, progress.Compaction, "before compaction happened")
 	compactionCheck(t, l, topic)

@@ -48,21 +48,21 @@ func TestValidateNeedsTheLabsOwnCount(t *testing.T) {
 	a := l.APIs()[0]
 
 	// The idempotent window held; plain wrote one copy: validate failed.
-	idem := labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "idem"})
+	idem := labtest.Send(t, a, "topic", topic, "eventId", "idem")
 	r.API(lostAck("franz", prodlab.Idempotent, idem))
-	one := labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "plain-one"})
+	one := labtest.Send(t, a, "topic", topic, "eventId", "plain-one")
 	r.API(lostAck("franz", prodlab.Plain, one))
 	unticked(t, r, progress.Validate, "by a plain send with one copy")
 
 	// Two HTTP sends of one eventId are two records, not a retry.
-	labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "plain-twice"})
+	labtest.Send(t, a, "topic", topic, "eventId", "plain-twice")
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	now := time.Now().UnixMilli()
 	if err := wait.Until(ctx, func() bool { return time.Now().UnixMilli() > now }); err != nil {
 		t.Fatal(err)
 	}
-	twice := labtest.Send(t, a, api.SendParams{Topic: topic, EventID: "plain-twice"})
+	twice := labtest.Send(t, a, "topic", topic, "eventId", "plain-twice")
 	r.API(lostAck("franz", prodlab.Plain, twice))
 	unticked(t, r, progress.Validate, "by one eventId sent twice")
 
@@ -163,12 +163,12 @@ func TestCompactionReadsIncrementally(t *testing.T) {
 	a := l.APIs()[0]
 	fill := func(n int, prefix string) {
 		for i := range n {
-			labtest.Send(t, a, api.SendParams{Topic: topic, Key: fmt.Sprintf("%s-%d", prefix, i), EventID: fmt.Sprintf("%s-%d", prefix, i)})
+			labtest.Send(t, a, "topic", topic, "key", fmt.Sprintf("%s-%d", prefix, i), "eventId", fmt.Sprintf("%s-%d", prefix, i))
 		}
 	}
 	fill(200, "before")
 	for _, v := range []string{"V1", "V2", "V3"} {
-		r.API(landedEvent("customer-42", labtest.Send(t, a, api.SendParams{Topic: topic, EventID: v, Key: "customer-42"})))
+		r.API(landedEvent("customer-42", labtest.Send(t, a, "topic", topic, "eventId", v, "key", "customer-42")))
 	}
 	verify := func(why string, most int64) {
 		t.Helper()
@@ -209,7 +209,7 @@ func TestCompactionCandidatesExpire(t *testing.T) {
 	defer r.Close()
 	a := l.APIs()[0]
 	for _, v := range []string{"V1", "V2", "V3"} {
-		r.API(landedEvent("customer-42", labtest.Send(t, a, api.SendParams{Topic: topic, EventID: v, Key: "customer-42"})))
+		r.API(landedEvent("customer-42", labtest.Send(t, a, "topic", topic, "eventId", v, "key", "customer-42")))
 	}
 	if progress.Candidates(r) != 1 {
 		t.Fatalf("%d keys followed, want 1", progress.Candidates(r))
