@@ -9,7 +9,6 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
-	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
@@ -162,9 +161,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 }
 
 func TestUnreachable(t *testing.T) {
-	ln := conntest.Listen(t) // closed at once: nothing listens there
-	ln.Close()
-	c, err := admin.New(directtest.Path(t, ln.Addr().String()), admin.Timeout(time.Second))
+	c, err := admin.New(directtest.Path(t, labtest.ClosedAddr(t)), admin.Timeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpjson"
@@ -255,6 +256,14 @@ func Slow(t testing.TB, d time.Duration, ps ...*toxiclient.Proxy) {
 		}
 		t.Cleanup(func() { _ = p.RemoveToxic(context.Background(), "slow") })
 	}
+}
+
+// ClosedAddr returns a loopback address where nothing listens.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	ln := conntest.Listen(t)
+	ln.Close()
+	return ln.Addr().String()
 }
 
 // API returns l's API of engine name, or nil if l does not run it.
