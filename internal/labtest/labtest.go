@@ -341,7 +341,6 @@ type Sent struct {
 	Partition int32
 	Offset    int64
 	EventID   string
-	Engine    string
 }
 
 // Send does a sync send through a with the given parameter pairs (mode
@@ -377,7 +376,7 @@ func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	if r.Status != "OK" || r.Partition == nil || r.Offset == nil {
 		t.Fatalf("send %+v through %s: %s", p, a.Engine.Name(), r.Body)
 	}
-	return Sent{Topic: r.Topic, Partition: *r.Partition, Offset: *r.Offset, EventID: r.EventID, Engine: r.Engine}
+	return Sent{Topic: r.Topic, Partition: *r.Partition, Offset: *r.Offset, EventID: r.EventID}
 }
 
 // CheckError fails t unless raw is the lab's JSON error body with status
