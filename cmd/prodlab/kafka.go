@@ -148,8 +148,9 @@ func printCluster(w io.Writer, c *kafkalocal.Cluster) {
 			b.Direct.AdvertisedAddr(), b.Proxied.AdvertisedAddr(), b.Proxy.Name, b.Proxied.BindAddr(), b.Controller.BindAddr())
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(w, i18n.T("localkafka.direct", "addr", c.DirectBootstrap()))
-	fmt.Fprintln(w, i18n.T("localkafka.proxied", "addr", kafkalocal.ProxyListenAddr(1), "direct", c.DirectBootstrap()))
+	boot, _ := kafkalocal.DirectBootstrap(c.Mode)
+	fmt.Fprintln(w, i18n.T("localkafka.direct", "addr", boot))
+	fmt.Fprintln(w, i18n.T("localkafka.proxied", "addr", kafkalocal.ProxyListenAddr(1), "direct", boot))
 	if spec, err := kafkalocal.Topic(c.Mode); err == nil {
 		extra := ""
 		for k, v := range spec.Configs {

@@ -22,6 +22,7 @@ import (
 	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/runlock"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 func TestProgressFlags(t *testing.T) {
@@ -193,7 +194,7 @@ func TestProgressRelay(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool { return ticked(l.Progress().Report()) }); err != nil {
+	if err := wait.Until(ctx, func() bool { return ticked(l.Progress().Report()) }); err != nil {
 		t.Fatalf("02.1 never ticked in relay mode: %v", err)
 	}
 	var out strings.Builder

@@ -26,6 +26,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 var (
@@ -206,7 +207,7 @@ func (p *upProc) waitLog(t *testing.T, line string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		b, _ := os.ReadFile(p.log)
 		return bytes.Contains(b, []byte(line))
 	}); err != nil {
@@ -465,7 +466,7 @@ func TestUpSIGKILLKeepsAcked(t *testing.T) {
 	wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
 		return err != nil || strings.Contains(string(b), ") Z ")
 	}); err != nil {

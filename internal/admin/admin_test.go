@@ -12,6 +12,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct/directtest"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // SeedCompactConfigs are the configs Lab 02.6 creates bhf-compact-demo with.
@@ -296,7 +297,7 @@ func TestConsumeNewRecords(t *testing.T) {
 	// The read starts at the end offset it lists first: send until it
 	// sees a new record.
 	var first admin.Record
-	err := labtest.Eventually(ctx(t, 30*time.Second), func() bool {
+	err := wait.Until(ctx(t, 30*time.Second), func() bool {
 		select {
 		case first = <-got:
 			return true

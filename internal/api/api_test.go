@@ -18,6 +18,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // result is a decoded API answer.
@@ -203,7 +204,7 @@ func waitState(t testing.TB, a *lab.API, id string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var r result
-	err := labtest.Eventually(ctx, func() bool {
+	err := wait.Until(ctx, func() bool {
 		r = call(t, http.MethodGet, a.URL+"/api/v1/status?requestId="+url.QueryEscape(id))
 		return r.code != 200 || r.body["state"] != "PENDING"
 	})
@@ -462,7 +463,7 @@ func TestClientHangUpDoesNotCancel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	eachAPI(t, l, func(t *testing.T, a *lab.API) {
-		err := labtest.Eventually(ctx, func() bool { return len(labtest.Count(t, l, topic, "left-"+a.Engine.Name())) == 1 })
+		err := wait.Until(ctx, func() bool { return len(labtest.Count(t, l, topic, "left-"+a.Engine.Name())) == 1 })
 		if err != nil {
 			t.Fatalf("the send of a client that left was never written: %v", err)
 		}

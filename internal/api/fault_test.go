@@ -19,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/status"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // shortTTL serves a second API over a's engine whose partition counts go
@@ -52,7 +53,7 @@ func TestTraineePace(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	warmed := time.Now()
-	if err := labtest.Eventually(ctx, func() bool { return time.Since(warmed) > 4*ttl }); err != nil {
+	if err := wait.Until(ctx, func() bool { return time.Since(warmed) > 4*ttl }); err != nil {
 		t.Fatal(err)
 	}
 	addLatency(t, l, 500)
@@ -195,10 +196,10 @@ func TestRecreatedTopicUnderLoad(t *testing.T) {
 		if _, err := adm.DeleteTopics(ctx, topic); err != nil {
 			t.Fatal(err)
 		}
-		wait, stop := context.WithTimeout(ctx, 30*time.Second)
+		wctx, stop := context.WithTimeout(ctx, 30*time.Second)
 		defer stop()
-		if err := labtest.Eventually(wait, func() bool {
-			td, err := adm.ListTopics(wait, topic)
+		if err := wait.Until(wctx, func() bool {
+			td, err := adm.ListTopics(wctx, topic)
 			return err == nil && !td.Has(topic)
 		}); err != nil {
 			t.Fatalf("topic not deleted: %v", err)
@@ -212,7 +213,7 @@ func TestRecreatedTopicUnderLoad(t *testing.T) {
 		}
 		phase.Store(1)
 		recreated := time.Now()
-		err = labtest.Eventually(wait, func() bool { return okAfter.Load() >= 200 })
+		err = wait.Until(wctx, func() bool { return okAfter.Load() >= 200 })
 		cancel()
 		wg.Wait()
 		if err != nil {

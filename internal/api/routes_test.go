@@ -12,6 +12,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // TestRoutesContract drives Server.Routes() over the fake engine: every bad
@@ -141,7 +142,7 @@ func TestRoutesShapes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var st map[string]any
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		st = decode(t, serve(t, h, "GET", "/api/v1/status?requestId="+id).Body.Bytes())
 		return st["state"] != "PENDING"
 	}); err != nil {

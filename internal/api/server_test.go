@@ -16,6 +16,7 @@ import (
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/status"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 func threePartitions(string) (int32, error) { return 3, nil }
@@ -72,7 +73,7 @@ func TestSyncBoundAnswers504(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var st map[string]any
-	err := labtest.Eventually(ctx, func() bool {
+	err := wait.Until(ctx, func() bool {
 		_, st, _ = get(t, srv+"/api/v1/status?requestId="+id)
 		return st["state"] != "PENDING"
 	})
@@ -99,7 +100,7 @@ func TestStaleCountServed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	fresh := time.Now()
-	if err := labtest.Eventually(ctx, func() bool { return time.Since(fresh) > 10*time.Millisecond }); err != nil {
+	if err := wait.Until(ctx, func() bool { return time.Since(fresh) > 10*time.Millisecond }); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -124,7 +125,7 @@ func TestStaleCountServed(t *testing.T) {
 	}
 	// The refresh runs in the background: wait until it has asked, then
 	// check that the 20 stale sends shared that one lookup.
-	if err := labtest.Eventually(ctx, func() bool { return eng.lookups.Load() >= 2 }); err != nil {
+	if err := wait.Until(ctx, func() bool { return eng.lookups.Load() >= 2 }); err != nil {
 		t.Fatalf("%d lookups: the stale count was never refreshed", eng.lookups.Load())
 	}
 	if n := eng.lookups.Load(); n != 2 {
@@ -166,7 +167,7 @@ func TestDeletedTopicDropsCount(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	code := 0
-	if err := labtest.Eventually(ctx, func() bool { code, _, _ = post(t, send); return code == 404 }); err != nil {
+	if err := wait.Until(ctx, func() bool { code, _, _ = post(t, send); return code == 404 }); err != nil {
 		t.Fatalf("sends to a deleted topic still answer %d: %v", code, err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/validate"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // result is a decoded answer.
@@ -93,7 +94,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := labtest.Eventually(ctx, cond); err != nil {
+	if err := wait.Until(ctx, cond); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
@@ -532,7 +533,7 @@ func TestLabServesConsole(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		decode(t, call(t, "GET", l.ConsoleURL()+"/api/runs/current", ""), &run)
 		return run.State != "running"
 	}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/progress"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // TestProgressFromTheConsole: a validate run started from the console
@@ -39,7 +40,7 @@ func TestProgressFromTheConsole(t *testing.T) {
 		}
 		return false
 	}
-	if err := labtest.Eventually(ctx, func() bool { return ticked(progress.Validate) }); err != nil {
+	if err := wait.Until(ctx, func() bool { return ticked(progress.Validate) }); err != nil {
 		t.Fatalf("02.4 not ticked by the console's validate: %v", err)
 	}
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // TestKafkaTools runs Apache Kafka's own command-line tools, at the version
@@ -110,7 +111,7 @@ func TestKafkaToolsRelay(t *testing.T) {
 	line := func(id string) { fmt.Fprintf(stdin, `{"eventId":%q,"mode":"idempotent","sendMode":"sync"}`+"\n", id) }
 	start := time.Now()
 	line("cli-relay-warm")
-	if err := labtest.Eventually(ctx, func() bool { return len(labtest.Count(t, l, topic, "cli-relay-warm")) == 1 }); err != nil {
+	if err := wait.Until(ctx, func() bool { return len(labtest.Count(t, l, topic, "cli-relay-warm")) == 1 }); err != nil {
 		t.Fatalf("kafka-console-producer's first record never reached the log: %v\n%s", err, logs.String())
 	}
 	t.Logf("kafka-console-producer: JVM start and first record in %v", time.Since(start).Round(time.Millisecond))

@@ -26,6 +26,7 @@ import (
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // JavaTutorialPath is the Java tutorial, relative to the repository root.
@@ -395,7 +396,7 @@ func boundedJava(t *testing.T, url string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var last struct{ State string }
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		return getJSON(t, url+"/api/v1/status?requestId="+ids[len(ids)-1], &last) == http.StatusOK && last.State != "PENDING"
 	}); err != nil || last.State != "OK" {
 		t.Fatalf("the newest async send: state %q (%v), want OK", last.State, err)

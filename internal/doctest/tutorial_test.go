@@ -26,6 +26,7 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
 	"github.com/prodlab/prodlab/internal/validate"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // TutorialPath is the Go tutorial, relative to the repository root.
@@ -280,7 +281,7 @@ func waitHealthy(t *testing.T, url, whose string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		resp, err := http.Get(url + "/health")
 		if err != nil {
 			return false
@@ -329,7 +330,7 @@ func checkSends(t *testing.T, l *lab.Lab, url, prefix string) *kgo.Record {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		resp, err := http.Get(url + "/api/v1/status?requestId=" + accepted.RequestID)
 		if err != nil {
 			return false

@@ -22,6 +22,7 @@ import (
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // These tests drive every registered engine directly, without the HTTP
@@ -171,7 +172,7 @@ func TestModesOnTheWire(t *testing.T) {
 					// acks=0 answers before the broker writes: wait for it.
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 					var recs []int64
-					err := labtest.Eventually(ctx, func() bool {
+					err := wait.Until(ctx, func() bool {
 						recs = recs[:0]
 						for _, r := range labtest.Count(t, l, topic, ev) {
 							recs = append(recs, r.ProducerID)
@@ -245,7 +246,7 @@ func TestCloseAnswersEachRecordOnce(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			answered := func(i int) bool { return i%(max+1) == max || calls[i].Load() == 1 }
-			if err := labtest.Eventually(ctx, func() bool {
+			if err := wait.Until(ctx, func() bool {
 				for i := range calls {
 					if !answered(i) {
 						return false

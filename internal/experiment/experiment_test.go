@@ -18,6 +18,7 @@ import (
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/target/targettest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // newExperiment returns an experiment with opts on tg.
@@ -163,7 +164,7 @@ func TestInterrupted(t *testing.T) {
 	defer cancel()
 	go func() {
 		// Cancel once the schedule's toxic is on.
-		_ = labtest.Eventually(ctx, func() bool { return len(targettest.Toxics(t, l)) > 0 })
+		_ = wait.Until(ctx, func() bool { return len(targettest.Toxics(t, l)) > 0 })
 		cancel()
 	}()
 	_, err := e.Run(ctx, nil)

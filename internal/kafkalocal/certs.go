@@ -9,14 +9,11 @@ import (
 	"github.com/prodlab/prodlab/internal/labca"
 )
 
-// Certs names the PEM files WriteCerts wrote.
+// Certs names the PEM files WriteCerts wrote: the CA's certificate (the
+// clients' truststore), the server's certificate followed by the CA's, and
+// the server's unencrypted PKCS#8 key.
 type Certs struct {
-	// CAFile is the CA's certificate: the truststore of clients.
-	CAFile string
-	// CertFile is the server's certificate followed by the CA's.
-	CertFile string
-	// KeyFile is the server's unencrypted PKCS#8 key.
-	KeyFile string
+	CAFile, CertFile, KeyFile string
 }
 
 // WriteCerts makes a CA and a server certificate it signs for hosts (DNS

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -36,12 +37,6 @@ type Cluster struct {
 // Running reports whether at least one broker runs.
 func (c *Cluster) Running() bool {
 	return slices.ContainsFunc(c.Brokers, func(b BrokerStatus) bool { return b.Running })
-}
-
-// DirectBootstrap returns the comma-separated DIRECT addresses.
-func (c *Cluster) DirectBootstrap() string {
-	boot, _ := DirectBootstrap(c.Mode)
-	return boot
 }
 
 // Up starts the brokers of mode, fetching the jars if needed, and waits
@@ -95,17 +90,18 @@ func Up(ctx context.Context, mode string, opts ...Opt) (*Cluster, error) {
 		fmt.Fprintln(c.out, i18n.T("kafkalocal.started", "id", b.NodeID, "pid", pid, "logs", f.logs))
 	}
 	fmt.Fprintln(c.out, i18n.T("kafkalocal.waiting", "mode", mode))
-	if err := ready(ctx, c, mode, brokers, len(brokers), true); err != nil {
+	if err := ready(ctx, c, mode, brokers, true); err != nil {
 		return nil, err
 	}
 	started = nil
 	return status(c, mode), nil
 }
 
-// ready waits, within the ready timeout, until each broker of bs is up
-// and sees want brokers (waitBrokers) and, with topic, until the training
-// topic is ready (ensureTopic); it fails as soon as one of bs dies.
-func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic bool) error {
+// ready waits, within the ready timeout, until each broker of bs passes
+// checkBroker with len(bs) brokers and has its PROXIED listener bound and,
+// with topic, until the training topic is ready (ensureTopic); it fails as
+// soon as one of bs dies.
+func ready(ctx context.Context, c cfg, mode string, bs []Broker, topic bool) error {
 	ctx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
 	alive := func() error {
@@ -116,7 +112,18 @@ func ready(ctx context.Context, c cfg, mode string, bs []Broker, want int, topic
 		}
 		return nil
 	}
-	if err := waitBrokers(ctx, bs, want, alive); err != nil || !topic {
+	err := waitFor(ctx, "brokers", alive, func(ctx context.Context) error {
+		for _, b := range bs {
+			if err := checkBroker(ctx, b, len(bs)); err != nil {
+				return err
+			}
+			if err := dialOnce(b.Proxied.BindAddr()); err != nil {
+				return fmt.Errorf("broker %d PROXIED listener: %w", b.NodeID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil || !topic {
 		return err
 	}
 	spec, _ := Topic(mode) // mode is a Layout's
@@ -137,11 +144,7 @@ func prepare(ctx context.Context, c cfg, mode string, all, toStart []Broker) err
 	errs := make([]error, len(toStart))
 	for k, b := range toStart {
 		f := filesOf(c, mode, b.NodeID)
-		props, err := ServerProperties(mode, b, all, f.data)
-		if err != nil {
-			return err
-		}
-		if err := writeBrokerFiles(f, props); err != nil {
+		if err := writeBrokerFiles(f, fmt.Sprintf(" for %s broker %d; do not edit.", mode, b.NodeID), ServerSettings(b, all)); err != nil {
 			return err
 		}
 		wg.Go(func() {
@@ -162,9 +165,12 @@ func checkPorts(ctx context.Context, bs []Broker) error {
 		var errs []error
 		for _, b := range bs {
 			for _, l := range b.Listeners() {
-				if err := portFree(l.BindAddr()); err != nil {
+				ln, err := net.Listen("tcp", l.BindAddr())
+				if err != nil {
 					errs = append(errs, fmt.Errorf("broker %d %s listener %s is taken: %w", b.NodeID, l.Name, l.BindAddr(), err))
+					continue
 				}
+				ln.Close()
 			}
 		}
 		taken = errors.Join(errs...)
@@ -332,7 +338,7 @@ func StartBroker(ctx context.Context, i int, opts ...Opt) error {
 		}
 		fmt.Fprintln(c.out, i18n.T("kafkalocal.restarted", "mode", mode, "id", i, "pid", pid))
 	}
-	return ready(ctx, c, mode, []Broker{b}, 1, false)
+	return ready(ctx, c, mode, []Broker{b}, false)
 }
 
 // WaitReady waits until the current mode's brokers are ready as in Up.
@@ -346,7 +352,7 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 		return errors.New("kafkalocal: no local Kafka was brought up")
 	}
 	brokers, _ := Layout(mode)
-	return ready(ctx, c, mode, brokers, len(brokers), true)
+	return ready(ctx, c, mode, brokers, true)
 }
 
 // brokerOf returns the files of broker i of the current mode, which must

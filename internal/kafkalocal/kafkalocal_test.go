@@ -91,7 +91,8 @@ func TestLocalKafkaProduceConsume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	boot := strings.Split(st.DirectBootstrap(), ",")
+	direct, _ := DirectBootstrap(st.Mode)
+	boot := strings.Split(direct, ",")
 
 	// The topic has the partitions, replication and min ISR of the layout.
 	adm, err := kgo.NewClient(kgo.SeedBrokers(boot...))

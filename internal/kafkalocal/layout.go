@@ -180,13 +180,9 @@ func Topic(mode string) (TopicSpec, error) {
 	return t, nil
 }
 
-// BrokerSettings returns the broker settings that do not depend on the
-// listeners, the same in the jar layout and in compose (as KAFKA_*).
-func BrokerSettings(mode string) (map[string]string, error) {
-	n, err := BrokerCount(mode)
-	if err != nil {
-		return nil, err
-	}
+// brokerSettings returns the settings of a broker of an n-broker cluster
+// that do not depend on its listeners, the same in the jar layout and in compose (as KAFKA_*).
+func brokerSettings(n int) map[string]string {
 	rf := strconv.Itoa(n)
 	minISR := "1"
 	if n > 1 {
@@ -208,28 +204,14 @@ func BrokerSettings(mode string) (map[string]string, error) {
 		"group.initial.rebalance.delay.ms":                 "0",
 		"log.cleaner.backoff.ms":                           "1000",
 		"unclean.leader.election.enable":                   "false",
-	}, nil
+	}
 }
 
-// ServerProperties returns the server.properties text of broker b of a mode
-// (a Layout broker) with its data in logDir.
-func ServerProperties(mode string, b Broker, brokers []Broker, logDir string) (string, error) {
-	settings, err := ServerSettings(mode, b, brokers)
-	if err != nil {
-		return "", err
-	}
-	settings["log.dirs"] = logDir
-	return properties(fmt.Sprintf(" for %s broker %d; do not edit.", mode, b.NodeID), settings), nil
-}
-
-// ServerSettings returns the settings of broker b of a mode, one of
-// brokers: BrokerSettings's, and its node id, listeners (all PLAINTEXT) and
-// the controller quorum of brokers.
-func ServerSettings(mode string, b Broker, brokers []Broker) (map[string]string, error) {
-	settings, err := BrokerSettings(mode)
-	if err != nil {
-		return nil, err
-	}
+// ServerSettings returns the settings of broker b, one of brokers:
+// brokerSettings's, and its node id, listeners (all PLAINTEXT) and the
+// controller quorum of brokers.
+func ServerSettings(b Broker, brokers []Broker) map[string]string {
+	settings := brokerSettings(len(brokers))
 	var listeners, advertised, protocols, voters []string
 	for _, l := range b.Listeners() {
 		listeners = append(listeners, l.Name+"://"+l.BindAddr())
@@ -247,7 +229,7 @@ func ServerSettings(mode string, b Broker, brokers []Broker) (map[string]string,
 	settings["listener.security.protocol.map"] = strings.Join(protocols, ",")
 	settings["inter.broker.listener.name"] = b.InterBrokerListener
 	settings["controller.quorum.voters"] = strings.Join(voters, ",")
-	return settings, nil
+	return settings
 }
 
 // properties returns a server.properties text: a comment line, then the

@@ -36,10 +36,7 @@ func TestLayout(t *testing.T) {
 				t.Errorf("%s broker %d: node id %d", tc.mode, i, b.NodeID)
 			}
 			wantL := fmt.Sprintf("DIRECT://127.0.0.1:%d,PROXIED://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", 9091+i, 31091+i, 19091+i)
-			settings, err := ServerSettings(tc.mode, b, bs)
-			if err != nil {
-				t.Fatal(err)
-			}
+			settings := ServerSettings(b, bs)
 			if got := settings["listeners"]; got != wantL {
 				t.Errorf("listeners = %q, want %q", got, wantL)
 			}
@@ -63,7 +60,7 @@ func TestLayout(t *testing.T) {
 		t.Error("Layout accepted an unknown mode")
 	}
 	bs, _ := Layout(ModeCluster)
-	settings, _ := ServerSettings(ModeCluster, bs[0], bs)
+	settings := ServerSettings(bs[0], bs)
 	if got, want := settings["controller.quorum.voters"], "1@127.0.0.1:19092,2@127.0.0.1:19093,3@127.0.0.1:19094"; got != want {
 		t.Errorf("controller.quorum.voters = %q, want %q", got, want)
 	}
@@ -71,10 +68,15 @@ func TestLayout(t *testing.T) {
 
 func TestServerProperties(t *testing.T) {
 	bs, _ := Layout(ModeCluster)
-	props, err := ServerProperties(ModeCluster, bs[1], bs, "/data/b2")
+	f := filesIn(t.TempDir())
+	if err := writeBrokerFiles(f, "", ServerSettings(bs[1], bs)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(f.props)
 	if err != nil {
 		t.Fatal(err)
 	}
+	props := string(b)
 	for _, want := range []string{
 		"node.id=2\n",
 		"process.roles=broker,controller\n",
@@ -84,7 +86,7 @@ func TestServerProperties(t *testing.T) {
 		"inter.broker.listener.name=DIRECT\n",
 		"controller.listener.names=CONTROLLER\n",
 		"controller.quorum.voters=1@127.0.0.1:19092,2@127.0.0.1:19093,3@127.0.0.1:19094\n",
-		"log.dirs=/data/b2\n",
+		"log.dirs=" + f.data + "\n",
 		"auto.create.topics.enable=false\n",
 		"offsets.topic.replication.factor=3\n",
 		"transaction.state.log.min.isr=2\n",
@@ -300,11 +302,7 @@ func checkKafka(t *testing.T, p *types.Project, mode string) {
 			t.Errorf("%s image %q, want apache/kafka:%s", s.Name, s.Image, Version)
 		}
 		want := map[string]string{"CLUSTER_ID": ClusterID, "KAFKA_HEAP_OPTS": HeapOpts}
-		settings, err := ServerSettings(mode, b, brokers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range settings {
+		for k, v := range ServerSettings(b, brokers) {
 			want["KAFKA_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_"))] = v
 		}
 		for k, v := range want {

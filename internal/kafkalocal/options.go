@@ -56,10 +56,6 @@ func newConfig(opts []Opt) (cfg, error) {
 	} else if ucd, err := os.UserCacheDir(); err == nil {
 		c.cache = filepath.Join(ucd, "prodlab", "kafka-"+c.version)
 	}
-	return c, c.validate()
-}
-
-func (c cfg) validate() error {
 	var errs []error
 	for _, v := range []struct {
 		bad  bool
@@ -75,7 +71,7 @@ func (c cfg) validate() error {
 			errs = append(errs, fmt.Errorf("%w: %s", ErrOption, v.what))
 		}
 	}
-	return errors.Join(errs...)
+	return c, errors.Join(errs...)
 }
 
 // Dir sets the state directory, default defaultDir's. Broker files live in
@@ -109,8 +105,13 @@ func defaultDir() string {
 	if err != nil {
 		wd = "."
 	}
+	// The nearest go.mod upwards whose module line names prodlab's module.
+	isProdlab := func(line string) bool {
+		f := strings.Fields(line)
+		return len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == "github.com/prodlab/prodlab"
+	}
 	for d, prev := wd, ""; d != prev; d, prev = filepath.Dir(d), d {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && declares(b, "github.com/prodlab/prodlab") {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && slices.ContainsFunc(strings.Split(string(b), "\n"), isProdlab) {
 			return filepath.Join(d, ".prodlab", "kafka")
 		}
 	}
@@ -118,12 +119,4 @@ func defaultDir() string {
 		return filepath.Join(ucd, "prodlab", "kafka")
 	}
 	return filepath.Join(wd, ".prodlab", "kafka")
-}
-
-// declares reports whether the go.mod text gomod declares module path.
-func declares(gomod []byte, path string) bool {
-	return slices.ContainsFunc(strings.Split(string(gomod), "\n"), func(line string) bool {
-		f := strings.Fields(line)
-		return len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path
-	})
 }

@@ -76,14 +76,16 @@ logger.request.level = WARN
 `
 }
 
-// writeBrokerFiles makes f's directories and writes props and log4j2.properties.
-func writeBrokerFiles(f brokerFiles, props string) error {
+// writeBrokerFiles makes f's directories and writes log4j2.properties and
+// server.properties: settings with its data in f.data, after comment.
+func writeBrokerFiles(f brokerFiles, comment string, settings map[string]string) error {
+	settings["log.dirs"] = f.data
 	for _, d := range []string{f.dir, f.data, f.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(f.props, []byte(props), 0o600); err != nil {
+	if err := os.WriteFile(f.props, []byte(properties(comment, settings)), 0o600); err != nil {
 		return err
 	}
 	return os.WriteFile(f.log4j, []byte(log4jProperties(f.logs)), 0o644)
@@ -188,15 +190,6 @@ func waitGone(ctx context.Context, pid int, f brokerFiles, d time.Duration) bool
 	defer cancel()
 	gone := func() bool { return !isBroker(pid, f) }
 	return wait.Until(wctx, gone) == nil || (ctx.Err() == nil && gone())
-}
-
-// portFree reports an error if addr cannot be bound right now.
-func portFree(addr string) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return l.Close()
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // probeTimeout bounds one readiness probe request.
@@ -46,41 +47,21 @@ func checkBroker(ctx context.Context, b Broker, want int) error {
 	return nil
 }
 
-// waitFor polls check every 200ms until it returns nil, alive returns an
+// waitFor checks, 200ms apart, until check returns nil, alive returns an
 // error, or ctx ends; then it returns the last error.
 func waitFor(ctx context.Context, what string, alive func() error, check func(context.Context) error) error {
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	var last error
 	for {
 		if err := alive(); err != nil {
 			return err
 		}
-		if last = check(ctx); last == nil {
+		last := check(ctx)
+		if last == nil {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("kafkalocal: waiting for %s: %w (last: %v)", what, ctx.Err(), last)
-		case <-t.C:
+		if err := wait.For(ctx, 200*time.Millisecond); err != nil {
+			return fmt.Errorf("kafkalocal: waiting for %s: %w (last: %v)", what, err, last)
 		}
 	}
-}
-
-// waitBrokers waits until each broker of bs passes checkBroker and has its
-// PROXIED listener bound.
-func waitBrokers(ctx context.Context, bs []Broker, want int, alive func() error) error {
-	return waitFor(ctx, "brokers", alive, func(ctx context.Context) error {
-		for _, b := range bs {
-			if err := checkBroker(ctx, b, want); err != nil {
-				return err
-			}
-			if err := dialOnce(b.Proxied.BindAddr()); err != nil {
-				return fmt.Errorf("broker %d PROXIED listener: %w", b.NodeID, err)
-			}
-		}
-		return nil
-	})
 }
 
 // ensureTopic waits until spec's topic (created if missing) has a leader

@@ -55,7 +55,7 @@ func StartSecure(ctx context.Context, s Secure, opts ...Opt) (*SecureBroker, err
 	}
 	f := filesIn(s.Dir)
 	b := &SecureBroker{Addr: hostPort(directHost, ports[0]), files: f, c: c}
-	if err := writeBrokerFiles(f, secureProperties(s, f.data, ports)); err != nil {
+	if err := writeBrokerFiles(f, ": one KRaft broker with a SASL_SSL listener.", secureSettings(s, ports)); err != nil {
 		return nil, err
 	}
 	var scram []string
@@ -89,10 +89,10 @@ func (b *SecureBroker) Stop(ctx context.Context) error {
 	return stopProcess(ctx, b.files, syscall.SIGTERM, b.c.stopTimeout)
 }
 
-// secureProperties returns s's server.properties on ports (SASL_SSL,
-// internal, controller).
-func secureProperties(s Secure, data string, ports []int) string {
-	settings, _ := BrokerSettings(ModeSingleNode)
+// secureSettings returns s's settings on ports (SASL_SSL, internal,
+// controller).
+func secureSettings(s Secure, ports []int) map[string]string {
+	settings := brokerSettings(1)
 	plain := "org.apache.kafka.common.security.plain.PlainLoginModule required"
 	for _, name := range slices.Sorted(maps.Keys(s.PlainUsers)) {
 		plain += fmt.Sprintf(" user_%s=%q", name, s.PlainUsers[name])
@@ -100,7 +100,6 @@ func secureProperties(s Secure, data string, ports []int) string {
 	prefix := "listener.name." + strings.ToLower(listenerSecure) + "."
 	for k, v := range map[string]string{
 		"node.id":                                        "1",
-		"log.dirs":                                       data,
 		"listeners":                                      fmt.Sprintf("%s://%s,%s://%s,%s://%s", listenerSecure, hostPort(loopbackIP, ports[0]), listenerInternal, hostPort(loopbackIP, ports[1]), ListenerController, hostPort(loopbackIP, ports[2])),
 		"advertised.listeners":                           fmt.Sprintf("%s://%s,%s://%s", listenerSecure, hostPort(directHost, ports[0]), listenerInternal, hostPort(loopbackIP, ports[1])),
 		"listener.security.protocol.map":                 fmt.Sprintf("%s:SASL_SSL,%s:PLAINTEXT,%s:PLAINTEXT", listenerSecure, listenerInternal, ListenerController),
@@ -119,7 +118,7 @@ func secureProperties(s Secure, data string, ports []int) string {
 	} {
 		settings[k] = v
 	}
-	return properties(": one KRaft broker with a SASL_SSL listener.", settings)
+	return settings
 }
 
 // readPEM returns a PEM file's text, or "" (Kafka then names the setting).

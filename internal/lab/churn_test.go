@@ -17,6 +17,7 @@ import (
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // churnHTTP bounds every call of the churn: a call that gets no answer in
@@ -191,7 +192,7 @@ func TestToxicChurn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var lastErr error
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		code, err := churnCall(http.MethodPost, toxi+"/reset", "")
 		if err == nil && code != http.StatusNoContent {
 			err = fmt.Errorf("reset answered %d", code)
@@ -222,7 +223,7 @@ func TestToxicChurn(t *testing.T) {
 	for _, s := range acc {
 		pending[s.eventID] = s
 	}
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		for id, s := range pending {
 			var st struct {
 				State string `json:"state"`

@@ -19,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab/internal/kafkalocal"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Outcomes of one send as the API reported it.
@@ -160,7 +161,7 @@ func TestClusterFailover(t *testing.T) { clusterFailover(t, lab.Proxied) }
 func TestClusterFailoverRelay(t *testing.T) { clusterFailover(t, lab.Relayed) }
 
 func clusterFailover(t *testing.T, mode lab.FaultMode) {
-	if !labtest.Cluster() {
+	if !labtest.Local() || labtest.Mode() != kafkalocal.ModeCluster {
 		t.Skip("needs the real 3-node cluster: PRODLAB_KAFKA=local PRODLAB_KAFKA_MODE=cluster (scripts/test-local.sh)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -191,7 +192,7 @@ func clusterFailover(t *testing.T, mode lab.FaultMode) {
 		}
 		return ld, isr
 	}
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		_, isr := leaders()
 		return len(isr) == 3 && isr[0] == 3 && isr[1] == 3 && isr[2] == 3
 	}); err != nil {
@@ -225,7 +226,7 @@ func clusterFailover(t *testing.T, mode lab.FaultMode) {
 	// progress waits until every sync stream has n more acks than in from.
 	progress := func(what string, from map[*stream]int64, n int64) map[*stream]int64 {
 		t.Helper()
-		if err := labtest.Eventually(ctx, func() bool {
+		if err := wait.Until(ctx, func() bool {
 			for _, s := range streams {
 				if s.sendMode == "sync" && s.acks.Load() < from[s]+n {
 					return false
@@ -257,7 +258,7 @@ func clusterFailover(t *testing.T, mode lab.FaultMode) {
 	if err := kafkalocal.KillBroker(ctx, victim); err != nil {
 		t.Fatalf("kill broker %d: %v", victim, err)
 	}
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		ld, _ := leaders()
 		return ld != nil && ld[0] >= 0 && ld[0] != int32(victim)
 	}); err != nil {
@@ -270,7 +271,7 @@ func clusterFailover(t *testing.T, mode lab.FaultMode) {
 	if err := kafkalocal.StartBroker(ctx, victim); err != nil {
 		t.Fatalf("restart broker %d: %v", victim, err)
 	}
-	if err := labtest.Eventually(ctx, func() bool {
+	if err := wait.Until(ctx, func() bool {
 		_, isr := leaders()
 		return len(isr) == 3 && isr[0] == 3 && isr[1] == 3 && isr[2] == 3
 	}); err != nil {
@@ -282,7 +283,7 @@ func clusterFailover(t *testing.T, mode lab.FaultMode) {
 
 	// Async sends end within the delivery timeout; give them that long.
 	settle, cancelSettle := context.WithTimeout(ctx, 45*time.Second)
-	_ = labtest.Eventually(settle, func() bool {
+	_ = wait.Until(settle, func() bool {
 		left := 0
 		for _, s := range streams {
 			left += s.resolve()

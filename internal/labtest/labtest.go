@@ -57,9 +57,6 @@ func EmbeddedOnly(t testing.TB, why string) {
 // "single-node" (the default) or "cluster".
 func Mode() string { return cmp.Or(os.Getenv("PRODLAB_KAFKA_MODE"), kafkalocal.ModeSingleNode) }
 
-// Cluster reports whether the tests run against the real 3-node cluster.
-func Cluster() bool { return Local() && Mode() == kafkalocal.ModeCluster }
-
 // Start runs a lab of every engine for t, closed when t ends; mod adjusts
 // the config. Every port is free unless the target fixes it.
 func Start(t testing.TB, mod ...func(*lab.Config)) *lab.Lab {
@@ -198,20 +195,16 @@ func Kcat(t testing.TB) string {
 // l listen: none is a broker's own address.
 func OnlyProxies(t testing.TB, l *lab.Lab, who string, addrs []string, n int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	proxies, err := toxi(t, l).Upstreams(ctx)
+	proxies, err := toxi(t, l).Upstreams(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
 	for _, a := range addrs {
 		if _, ok := proxies[a]; !ok {
 			t.Errorf("%s: metadata names %s, where no Toxiproxy proxy listens (%v)", who, a, proxies)
 		}
-		seen[a] = true
 	}
-	if len(seen) != n || len(addrs) != n {
+	if distinct := slices.Compact(slices.Sorted(slices.Values(addrs))); len(distinct) != n || len(addrs) != n {
 		t.Errorf("%s: metadata names %v, want %d distinct brokers", who, addrs, n)
 	}
 }
@@ -303,11 +296,7 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	adm := Admin(t, l)
-	resp, err := adm.CreateTopic(ctx, partitions, -1, configs, name)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil {
+	if _, err := adm.CreateTopic(ctx, partitions, -1, configs, name); err != nil { // the topic's error too
 		t.Fatalf("create topic %s: %v", name, err)
 	}
 	if _, err := direct.WaitLeaders(ctx, adm, name, int(partitions)); err != nil {
@@ -315,9 +304,6 @@ func Topic(t testing.TB, l *lab.Lab, partitions int32, configs map[string]*strin
 	}
 	return name
 }
-
-// Eventually polls cond every 20ms until it holds or ctx ends.
-func Eventually(ctx context.Context, cond func() bool) error { return wait.Until(ctx, cond) }
 
 // Records reads every record of topic through the direct path.
 func Records(t testing.TB, l *lab.Lab, topic string) []*kgo.Record {
@@ -355,7 +341,6 @@ type Sent struct {
 	Partition int32
 	Offset    int64
 	EventID   string
-	Engine    string
 }
 
 // Send does a sync send through a with the given parameter pairs (mode
@@ -363,27 +348,22 @@ type Sent struct {
 func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	t.Helper()
 	p := api.SendParams{Mode: prodlab.Plain, SendMode: prodlab.Sync}
+	var partition string
+	fields := map[string]*string{"mode": (*string)(&p.Mode), "sendMode": (*string)(&p.SendMode),
+		"eventId": &p.EventID, "key": &p.Key, "topic": &p.Topic, "partition": &partition}
 	for i := 0; i+1 < len(kv); i += 2 {
-		switch v := kv[i+1]; kv[i] {
-		case "mode":
-			p.Mode = prodlab.Mode(v)
-		case "sendMode":
-			p.SendMode = prodlab.SendMode(v)
-		case "eventId":
-			p.EventID = v
-		case "key":
-			p.Key = v
-		case "topic":
-			p.Topic = v
-		case "partition":
-			n, err := strconv.ParseInt(v, 10, 32)
-			if err != nil {
-				t.Fatalf("send: partition %q: %v", v, err)
-			}
-			p.Partition = new(int32(n))
-		default:
+		f, ok := fields[kv[i]]
+		if !ok {
 			t.Fatalf("send: unknown parameter %q", kv[i])
 		}
+		*f = kv[i+1]
+	}
+	if partition != "" {
+		n, err := strconv.ParseInt(partition, 10, 32)
+		if err != nil {
+			t.Fatalf("send: partition %q: %v", partition, err)
+		}
+		p.Partition = new(int32(n))
 	}
 	c, err := api.NewClient(a.URL)
 	if err != nil {
@@ -396,7 +376,7 @@ func Send(t testing.TB, a *lab.API, kv ...string) Sent {
 	if r.Status != "OK" || r.Partition == nil || r.Offset == nil {
 		t.Fatalf("send %+v through %s: %s", p, a.Engine.Name(), r.Body)
 	}
-	return Sent{Topic: r.Topic, Partition: *r.Partition, Offset: *r.Offset, EventID: r.EventID, Engine: r.Engine}
+	return Sent{Topic: r.Topic, Partition: *r.Partition, Offset: *r.Offset, EventID: r.EventID}
 }
 
 // CheckError fails t unless raw is the lab's JSON error body with status

@@ -20,13 +20,8 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-var (
-	// ErrHeld is returned (wrapped in a *HeldError) when another process
-	// holds the lock.
-	ErrHeld = errors.New("data dir in use")
-	// ErrNotRunning is returned by Holder when no process holds the lock.
-	ErrNotRunning = errors.New("no lab running")
-)
+// ErrNotRunning is returned by Holder when no process holds the lock.
+var ErrNotRunning = errors.New("no lab running")
 
 // HeldError names the process that holds a data dir.
 type HeldError struct {
@@ -40,9 +35,6 @@ func (e *HeldError) Error() string {
 	}
 	return i18n.T("runlock.heldNoPID", "dir", e.Dir)
 }
-
-// Is makes errors.Is(err, ErrHeld) true.
-func (e *HeldError) Is(target error) bool { return target == ErrHeld }
 
 // Lock is a held data-dir lock.
 type Lock struct {
