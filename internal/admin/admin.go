@@ -1,7 +1,6 @@
 // Package admin manages topics, reads records and checks log compaction on
-// the lab's direct path (bypassing Toxiproxy) with franz-go's kadm and kgo.
-// Every function returns typed results, for the CLI, the web console and
-// the lab guide alike.
+// the lab's direct path (bypassing Toxiproxy) with franz-go's kadm and kgo,
+// returning typed results.
 package admin
 
 import (
@@ -60,7 +59,7 @@ type Client struct {
 	cfg   cfg
 	adm   *kadm.Client
 	dials *dialHook
-	opts  []kgo.Opt // the dial hook and timeout of every client made
+	opts  []kgo.Opt // of every client made: the dial hook and timeout
 }
 
 // New returns a client on the direct path p, which must have a
@@ -146,7 +145,7 @@ func kafkaErr(topic string, err error, msg string) error {
 var invalid = []*kerr.Error{kerr.InvalidConfig, kerr.InvalidPartitions, kerr.InvalidReplicationFactor,
 	kerr.InvalidTopicException, kerr.InvalidRequest, kerr.InvalidReplicaAssignment, kerr.PolicyViolation}
 
-// kindError is an error of a sentinel kind with its own message.
+// kindError reads as msg and matches kind with errors.Is.
 type kindError struct {
 	kind error
 	msg  string
@@ -155,8 +154,6 @@ type kindError struct {
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
 
-// errf returns an error that reads as the formatted message and matches
-// kind with errors.Is.
 func errf(kind error, format string, args ...any) error {
 	return &kindError{kind, fmt.Sprintf(format, args...)}
 }

@@ -22,9 +22,6 @@ import (
 // active segment.
 const RollKey = "prodlab-segment-roll"
 
-// pollEvery is how often the package re-reads observed state.
-const pollEvery = 250 * time.Millisecond
-
 // CompactionSpec says what CompactionCheck waits for.
 type CompactionSpec struct {
 	Topic string
@@ -131,8 +128,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 		if latest.After(newest) {
 			newest = latest
 		}
-		// The broker rolls once segment.ms has passed since the segment's
-		// first record; the newest record is a safe bound.
+		// segment.ms after the newest record is past the segment's first.
 		if s.Roll && rep.Rolled == nil && rep.SegmentMs > 0 && time.Since(newest) >= time.Duration(rep.SegmentMs)*time.Millisecond+100*time.Millisecond {
 			r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
 			if err != nil {
@@ -140,14 +136,14 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 			}
 			rep.Rolled = &r
 		}
-		if wait.For(ctx, pollEvery) != nil {
+		if wait.For(ctx, 250*time.Millisecond) != nil {
 			return rep, stillHolds()
 		}
 	}
 }
 
-// snapshot reads the whole topic and returns its state for key and the
-// newest record's timestamp.
+// snapshot reads the whole topic: its state for key, and the newest
+// record's timestamp.
 func (c *Client) snapshot(ctx context.Context, topic, key string) (CompactionState, time.Time, error) {
 	st := CompactionState{At: time.Now(), Versions: []Record{}, Others: []Record{}}
 	others := map[string]Record{}

@@ -85,9 +85,6 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 	if s.Idle <= 0 {
 		s.Idle = DefaultIdle
 	}
-	if fn == nil {
-		fn = func(Record) error { return nil }
-	}
 	from, to, err := c.plan(ctx, s)
 	if err != nil {
 		return res, err
@@ -142,8 +139,8 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 // errMax stops a read at ConsumeSpec.Max.
 var errMax = errors.New("max records read")
 
-// plan returns where each partition's read starts: its end offset or,
-// from the beginning, its start offset, then up to its end offset.
+// plan returns where each partition's read starts (its end offset, or its
+// start offset from the beginning) and, from the beginning, where it ends.
 func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]int64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
@@ -174,7 +171,6 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]in
 	return starts, ends, nil
 }
 
-// fromKgo converts a record read to a Record.
 func fromKgo(r *kgo.Record) Record {
 	out := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
 	if r.Key != nil {

@@ -129,18 +129,12 @@ func (p *Path) Client(opts ...kgo.Opt) (*kgo.Client, error) {
 // Metadata asks the cluster, through a client made with opts, for its
 // brokers and every topic.
 func (p *Path) Metadata(ctx context.Context, opts ...kgo.Opt) (*kmsg.MetadataResponse, error) {
-	return p.metadata(ctx, nil, opts)
-}
-
-func (p *Path) metadata(ctx context.Context, topics []kmsg.MetadataRequestTopic, opts []kgo.Opt) (*kmsg.MetadataResponse, error) {
 	cl, err := p.Client(opts...)
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	req := kmsg.NewPtrMetadataRequest()
-	req.Topics = topics // nil: every topic
-	return req.RequestWith(ctx, cl)
+	return kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
 }
 
 // Broker is a live broker as the cluster advertises it to a client.
@@ -153,7 +147,7 @@ type Broker struct {
 // Brokers lists the live brokers, by node id, as the cluster advertises
 // them on the bootstrap's listener, through a client made with opts.
 func (p *Path) Brokers(ctx context.Context, opts ...kgo.Opt) ([]Broker, error) {
-	resp, err := p.metadata(ctx, []kmsg.MetadataRequestTopic{}, opts) // brokers only
+	resp, err := p.Metadata(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}
