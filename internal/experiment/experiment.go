@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
@@ -31,7 +30,6 @@ type Restarter interface {
 // cfg is an experiment's configuration; New checks it.
 type cfg struct {
 	schedule    string
-	modes       []prodlab.Mode
 	n, keys     int
 	rate        int
 	sendTimeout time.Duration
@@ -44,10 +42,6 @@ type Opt func(*cfg)
 // ScheduleName names the fault schedule, default (and if empty) ack-loss;
 // see Schedules.
 func ScheduleName(name string) Opt { return func(c *cfg) { c.schedule = name } }
-
-// Modes sets the producer modes, default (and if none) idempotent and
-// plain.
-func Modes(ms ...prodlab.Mode) Opt { return func(c *cfg) { c.modes = ms } }
 
 // N sets the messages sent per API and mode, default (and if 0) 1000.
 func N(n int) Opt { return func(c *cfg) { c.n = n } }
@@ -103,9 +97,6 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 		o(&c)
 	}
 	c.schedule = cmp.Or(c.schedule, DefaultSchedule)
-	if len(c.modes) == 0 {
-		c.modes = prodlab.Modes
-	}
 	c.n, c.keys, c.sendTimeout = cmp.Or(c.n, DefaultN), cmp.Or(c.keys, DefaultKeys), cmp.Or(c.sendTimeout, DefaultSendTimeout)
 	var errs []error
 	if len(t.APIs()) == 0 {
@@ -118,11 +109,6 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 	}
 	if _, err := lookup(c.schedule); err != nil {
 		errs = append(errs, fmt.Errorf("ScheduleName: %w", err))
-	}
-	for _, m := range c.modes {
-		if _, err := prodlab.ParseMode(string(m)); err != nil {
-			errs = append(errs, fmt.Errorf("Modes: %w", err))
-		}
 	}
 	if c.n < 1 || c.n > MaxN {
 		errs = append(errs, i18n.Errorf("exp.err.n", "n", c.n, "max", MaxN))

@@ -82,7 +82,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	hc := &http.Client{Timeout: cfg.sendTimeout}
 	for _, a := range t.APIs() {
-		err := t.Warm(ctx, a, []httpjson.ClientOpt{httpjson.WithHTTPClient(hc)}, cfg.modes, nil, func(prodlab.Mode) string { return rep.RunID + ".warm-up" })
+		err := t.Warm(ctx, a, []httpjson.ClientOpt{httpjson.WithHTTPClient(hc)}, prodlab.Modes, nil, func(prodlab.Mode) string { return rep.RunID + ".warm-up" })
 		if err != nil {
 			return rep, err
 		}
@@ -102,7 +102,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 		if err != nil {
 			return rep, err
 		}
-		for _, m := range cfg.modes {
+		for _, m := range prodlab.Modes {
 			rows = append(rows, &row{api: a, c: c, mode: m})
 		}
 	}
