@@ -25,18 +25,14 @@ import (
 
 // Sentinel errors. Unknown topics wrap prodlab.ErrUnknownTopic.
 var (
-	// ErrTopicExists means a topic of that name already exists.
 	ErrTopicExists = errors.New("topic already exists")
-	// ErrInvalid means the input or the broker rejected a request as invalid:
-	// a bad config, partition count or replication factor.
-	ErrInvalid = errors.New("invalid request")
-	// ErrUnreachable means no broker answered within the timeout.
-	ErrUnreachable = errors.New("no broker reachable")
+	// ErrInvalid means the input or the broker refused a request as invalid.
+	ErrInvalid     = errors.New("invalid request")
+	ErrUnreachable = errors.New("no broker reachable") // within the timeout
 	// ErrNotCompacted means compaction did not leave one record for the key
-	// within the wait.
+	// within the wait; ErrUnexpected that it kept another value.
 	ErrNotCompacted = errors.New("not compacted in time")
-	// ErrUnexpected means compaction kept another value than the expected one.
-	ErrUnexpected = errors.New("unexpected value kept")
+	ErrUnexpected   = errors.New("unexpected value kept")
 )
 
 // DefaultTimeout bounds each admin request unless Timeout says otherwise.
@@ -63,8 +59,8 @@ type Client struct {
 }
 
 // New returns a client on the direct path p, which must have a
-// bootstrap. It connects lazily: an unreachable cluster surfaces as
-// ErrUnreachable on the first request.
+// bootstrap. It connects lazily: an unreachable cluster is ErrUnreachable
+// on the first request.
 func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	c := &Client{path: p, cfg: cfg{timeout: DefaultTimeout}, dials: &dialHook{}}
 	for _, o := range opts {
@@ -89,7 +85,7 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 func (c *Client) Close() { c.adm.Close() }
 
 // wrap turns a deadline hit while no broker could be dialled into
-// ErrUnreachable naming the last dial error.
+// ErrUnreachable.
 func (c *Client) wrap(err error) error {
 	derr := c.dials.last()
 	switch {
@@ -120,8 +116,7 @@ func (h *dialHook) last() error {
 	return nil
 }
 
-// kafkaErr maps a broker error about topic to the package's sentinels,
-// keeping the broker's message.
+// kafkaErr maps a broker error about topic to the package's sentinels.
 func kafkaErr(topic string, err error, msg string) error {
 	if err == nil {
 		return nil
@@ -158,8 +153,7 @@ func errf(kind error, format string, args ...any) error {
 	return &kindError{kind, fmt.Sprintf(format, args...)}
 }
 
-// errm returns an error that reads as catalogue message id, in the
-// process's language, and matches kind with errors.Is.
+// errm is errf with catalogue message id, in the process's language.
 func errm(kind error, id string, args ...any) error {
 	return &i18n.Error{Msg: i18n.M(id, args...), Err: kind}
 }

@@ -24,12 +24,10 @@ const RollKey = "prodlab-segment-roll"
 
 // CompactionSpec says what CompactionCheck waits for.
 type CompactionSpec struct {
-	Topic string
-	Key   string
-	// Expect is the version the key must keep (see Record.Is).
-	Expect string
-	// Wait bounds the whole check.
-	Wait time.Duration
+	Topic  string
+	Key    string
+	Expect string        // the version the key must keep (see Record.Is)
+	Wait   time.Duration // bounds the whole check
 	// Roll writes one record (key RollKey) once segment.ms has passed since
 	// the newest record, so that the active segment, which Kafka never
 	// cleans, rolls.
@@ -41,12 +39,11 @@ type CompactionSpec struct {
 // CompactionState is what a topic held at one moment.
 type CompactionState struct {
 	At time.Time `json:"at"`
-	// Versions are the records of the checked key, in offset order.
+	// Versions are the records of the checked key, Others the latest
+	// record of every other key, both in offset order.
 	Versions []Record `json:"versions"`
-	// Others holds the latest record of every other key, in offset order.
-	Others []Record `json:"others"`
-	// Records is the topic's record count.
-	Records int `json:"records"`
+	Others   []Record `json:"others"`
+	Records  int      `json:"records"` // the topic's record count
 }
 
 // CompactionReport is the outcome of CompactionCheck.

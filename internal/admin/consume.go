@@ -24,20 +24,17 @@ type ConsumeSpec struct {
 	// the end offsets listed when the read starts; otherwise only records
 	// written after the read starts are read.
 	FromBeginning bool
-	// Partitions are the partitions to read; empty means all.
-	Partitions []int32
-	// Key keeps only records whose key equals *Key.
-	Key *string
-	// Grep keeps only records whose key, value or a header value contains it.
-	Grep string
-	// EventID keeps only records whose eventId (prodlab.EventIDOf: the
-	// header, else the JSON value's field) equals it; empty keeps all.
+	Partitions    []int32 // the partitions to read; empty means all
+	// Key, Grep and EventID, when set, keep only the records whose key
+	// equals *Key, whose key, value or a header value contains Grep, whose
+	// eventId (direct.EventID) equals EventID.
+	Key     *string
+	Grep    string
 	EventID string
 	// Idle stops the read after this long without a record, default
-	// DefaultIdle.
+	// DefaultIdle; Max after this many matching records, default no limit.
 	Idle time.Duration
-	// Max stops the read after this many matching records; 0 means no limit.
-	Max int
+	Max  int
 }
 
 // Stop says why a read ended.

@@ -16,9 +16,7 @@ type Record struct {
 	Key       *string   `json:"key"`   // nil: a null key
 	Value     *string   `json:"value"` // nil: a null value (a tombstone)
 	Headers   []Header  `json:"headers,omitempty"`
-	// EventID is the eventId header, else the eventId field of a JSON
-	// value, else empty.
-	EventID string `json:"eventId,omitempty"`
+	EventID   string    `json:"eventId,omitempty"` // direct.EventID
 }
 
 // Header is a record header.
