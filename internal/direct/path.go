@@ -47,7 +47,7 @@ func Bypass(up map[string]string) Opt {
 }
 
 // Follow is Bypass read anew at each dial, for proxies created as the
-// lab runs (the relay's and the dialer's).
+// lab runs.
 func Follow(up func() map[string]string) Opt { return func(p *Path) { p.bypass = up } }
 
 // Props sets the Kafka client settings (security, client.id), default
@@ -79,10 +79,8 @@ func (p *Path) With(opts ...Opt) (*Path, error) {
 	return &q, nil
 }
 
-// Bootstrap returns the direct bootstrap.
 func (p *Path) Bootstrap() []string { return p.bootstrap }
 
-// Props returns the client settings.
 func (p *Path) Props() prodlab.ClientProps { return p.props }
 
 // Proxies returns the listen addresses of the proxies bypassed, sorted.
@@ -100,7 +98,6 @@ func (p *Path) Upstream(addr string) (string, bool) {
 	return "", false
 }
 
-// canon returns addr with its IP in canonical form when it has one.
 func canon(addr string) string {
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
 		return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port()).String()
@@ -140,8 +137,7 @@ func (p *Path) Metadata(ctx context.Context, opts ...kgo.Opt) (*kmsg.MetadataRes
 // Broker is a live broker as the cluster advertises it to a client.
 type Broker struct {
 	NodeID int32
-	// Addr is the advertised host:port.
-	Addr string
+	Addr   string // host:port
 }
 
 // Brokers lists the live brokers, by node id, as the cluster advertises

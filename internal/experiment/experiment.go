@@ -27,7 +27,6 @@ type Restarter interface {
 	Restart(ctx context.Context, i int) error
 }
 
-// cfg is an experiment's configuration; New checks it.
 type cfg struct {
 	schedule    string
 	n, keys     int
@@ -63,7 +62,7 @@ func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d 
 // none: the target cannot.
 func WithRestarter(r Restarter) Opt { return func(c *cfg) { c.restarter = r } }
 
-// Experiment is one experiment on a target, as New checked it.
+// Experiment is one experiment on a target.
 type Experiment struct {
 	t   *target.Target
 	cfg cfg
@@ -83,10 +82,8 @@ const (
 
 // Sentinel errors.
 var (
-	// ErrUnknownSchedule means the schedule's name is not registered.
 	ErrUnknownSchedule = errors.New("unknown schedule")
-	// ErrCannotRestart means broker-restart has no Restarter.
-	ErrCannotRestart = errors.New("this target cannot restart brokers")
+	ErrCannotRestart   = errors.New("this target cannot restart brokers") // broker-restart has no Restarter
 )
 
 // New returns an experiment on t, whose producers' timings size the

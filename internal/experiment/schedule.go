@@ -17,8 +17,8 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// Schedule is one fault pattern: a step, in its own file, that the
-// experiment repeats after a quiet time until it ends.
+// Schedule is one fault pattern: a step, in its own file, repeated after
+// a quiet time until the experiment ends.
 type Schedule struct {
 	name           string // on the command line, such as ack-loss
 	msg            string // the catalogue key of its description
@@ -97,10 +97,9 @@ type Event struct {
 // Faults is what a schedule acts through: the proxies, the restarter, the
 // producers' timings and the timeline of what it did.
 type Faults struct {
-	proxies   func(context.Context) (target.Proxies, error) // target.Conn.Current
-	restarter Restarter
-	// RequestTimeout is the producers'; Hold is target.Target.Hold.
-	RequestTimeout, Hold time.Duration
+	proxies              func(context.Context) (target.Proxies, error) // target.Conn.Current
+	restarter            Restarter
+	RequestTimeout, Hold time.Duration // the producers'; target.Target.Hold
 	start                time.Time
 
 	mu     sync.Mutex
