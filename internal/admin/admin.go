@@ -68,9 +68,9 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	}
 	switch {
 	case p == nil || len(p.Bootstrap()) == 0:
-		return nil, errf(ErrInvalid, "no bootstrap broker given")
+		return nil, invalidf("no bootstrap broker given")
 	case c.cfg.timeout <= 0:
-		return nil, errf(ErrInvalid, "Timeout must be > 0, got %s", c.cfg.timeout)
+		return nil, invalidf("Timeout must be > 0, got %s", c.cfg.timeout)
 	}
 	c.opts = []kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}
 	cl, err := c.path.Client(c.opts...)
@@ -131,7 +131,7 @@ func kafkaErr(topic string, err error, msg string) error {
 	case errors.Is(err, kerr.TopicAlreadyExists):
 		return errm(ErrTopicExists, "admin.topicExists", "topic", strconv.Quote(topic))
 	case errors.As(err, &ke) && slices.Contains(invalid, ke):
-		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
+		return invalidf("topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
 	}
 	return fmt.Errorf("topic %q: %w%s", topic, err, msg)
 }
@@ -140,20 +140,16 @@ func kafkaErr(topic string, err error, msg string) error {
 var invalid = []*kerr.Error{kerr.InvalidConfig, kerr.InvalidPartitions, kerr.InvalidReplicationFactor,
 	kerr.InvalidTopicException, kerr.InvalidRequest, kerr.InvalidReplicaAssignment, kerr.PolicyViolation}
 
-// kindError reads as msg and matches kind with errors.Is.
-type kindError struct {
-	kind error
-	msg  string
-}
+// invalidError is an ErrInvalid that reads as its own message.
+type invalidError string
 
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.kind }
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
 
-func errf(kind error, format string, args ...any) error {
-	return &kindError{kind, fmt.Sprintf(format, args...)}
-}
+func invalidf(format string, args ...any) error { return invalidError(fmt.Sprintf(format, args...)) }
 
-// errm is errf with catalogue message id, in the process's language.
+// errm returns an error that reads as catalogue message id, in the
+// process's language, and matches kind with errors.Is.
 func errm(kind error, id string, args ...any) error {
 	return &i18n.Error{Msg: i18n.M(id, args...), Err: kind}
 }

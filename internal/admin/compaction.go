@@ -75,7 +75,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 	case s.Expect == "":
 		return rep, errm(ErrInvalid, "admin.needExpect")
 	case s.Wait <= 0:
-		return rep, errf(ErrInvalid, "wait %s must be positive", s.Wait)
+		return rep, invalidf("wait %s must be positive", s.Wait)
 	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)

@@ -275,7 +275,7 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 // checkTopic refuses a name Kafka would refuse (prodlab.ValidTopic).
 func checkTopic(name string) error {
 	if msg := prodlab.ValidTopic(name); msg != "" {
-		return errf(ErrInvalid, "%s", msg)
+		return invalidError(msg)
 	}
 	return nil
 }
