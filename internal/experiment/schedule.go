@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -217,7 +216,9 @@ func window(ctx context.Context, f *Faults, d time.Duration, toxics ...toxic) er
 	_ = wait.For(ctx, d) // Schedule.run sees ctx's end
 	var first error
 	for _, t := range toxics {
-		first = cmp.Or(first, f.RemoveToxic(t.name))
+		if err := f.RemoveToxic(t.name); first == nil {
+			first = err
+		}
 	}
 	return first
 }

@@ -144,3 +144,12 @@ func Copies(eventID string, recs []*kgo.Record) []Copy {
 	}
 	return out
 }
+
+// countCopies returns a direct.Reader.Poll callback that adds to *n the
+// records Copies counts for eventID.
+func countCopies(eventID string, n *int) func(*kgo.Record) error {
+	return func(r *kgo.Record) error {
+		*n += len(Copies(eventID, []*kgo.Record{r}))
+		return nil
+	}
+}

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/direct"
@@ -189,8 +187,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 		}
 		pctx, cancel := context.WithTimeout(wctx, 100*time.Millisecond)
 		defer cancel()
-		werr = rd.Poll(pctx, func(r *kgo.Record) error { n += len(Copies(res.EventID, []*kgo.Record{r})); return nil })
-		if werr != nil {
+		if werr = rd.Poll(pctx, countCopies(res.EventID, &n)); werr != nil {
 			return true
 		}
 		return n >= 1 && (n >= 2 || time.Since(start) >= hold)
