@@ -1,7 +1,6 @@
 // Package admin manages topics, reads records and checks log compaction on
-// the lab's direct path (bypassing Toxiproxy) with franz-go's kadm and kgo.
-// Every function returns typed results, for the CLI, the web console and
-// the lab guide alike.
+// the lab's direct path (bypassing Toxiproxy) with franz-go's kadm and kgo,
+// returning typed results.
 package admin
 
 import (
@@ -26,18 +25,14 @@ import (
 
 // Sentinel errors. Unknown topics wrap prodlab.ErrUnknownTopic.
 var (
-	// ErrTopicExists means a topic of that name already exists.
 	ErrTopicExists = errors.New("topic already exists")
-	// ErrInvalid means the input or the broker rejected a request as invalid:
-	// a bad config, partition count or replication factor.
-	ErrInvalid = errors.New("invalid request")
-	// ErrUnreachable means no broker answered within the timeout.
-	ErrUnreachable = errors.New("no broker reachable")
+	// ErrInvalid means the input or the broker refused a request as invalid.
+	ErrInvalid     = errors.New("invalid request")
+	ErrUnreachable = errors.New("no broker reachable") // within the timeout
 	// ErrNotCompacted means compaction did not leave one record for the key
-	// within the wait.
+	// within the wait; ErrUnexpected that it kept another value.
 	ErrNotCompacted = errors.New("not compacted in time")
-	// ErrUnexpected means compaction kept another value than the expected one.
-	ErrUnexpected = errors.New("unexpected value kept")
+	ErrUnexpected   = errors.New("unexpected value kept")
 )
 
 // DefaultTimeout bounds each admin request unless Timeout says otherwise.
@@ -60,12 +55,12 @@ type Client struct {
 	cfg   cfg
 	adm   *kadm.Client
 	dials *dialHook
-	opts  []kgo.Opt // the dial hook and timeout of every client made
+	opts  []kgo.Opt // of every client made: the dial hook and timeout
 }
 
 // New returns a client on the direct path p, which must have a
-// bootstrap. It connects lazily: an unreachable cluster surfaces as
-// ErrUnreachable on the first request.
+// bootstrap. It connects lazily: an unreachable cluster is ErrUnreachable
+// on the first request.
 func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	c := &Client{path: p, cfg: cfg{timeout: DefaultTimeout}, dials: &dialHook{}}
 	for _, o := range opts {
@@ -73,9 +68,9 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	}
 	switch {
 	case p == nil || len(p.Bootstrap()) == 0:
-		return nil, errf(ErrInvalid, "no bootstrap broker given")
+		return nil, invalidf("no bootstrap broker given")
 	case c.cfg.timeout <= 0:
-		return nil, errf(ErrInvalid, "Timeout must be > 0, got %s", c.cfg.timeout)
+		return nil, invalidf("Timeout must be > 0, got %s", c.cfg.timeout)
 	}
 	c.opts = []kgo.Opt{kgo.WithHooks(c.dials), kgo.DialTimeout(c.cfg.timeout)}
 	cl, err := c.path.Client(c.opts...)
@@ -90,7 +85,7 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 func (c *Client) Close() { c.adm.Close() }
 
 // wrap turns a deadline hit while no broker could be dialled into
-// ErrUnreachable naming the last dial error.
+// ErrUnreachable.
 func (c *Client) wrap(err error) error {
 	derr := c.dials.last()
 	switch {
@@ -121,8 +116,7 @@ func (h *dialHook) last() error {
 	return nil
 }
 
-// kafkaErr maps a broker error about topic to the package's sentinels,
-// keeping the broker's message.
+// kafkaErr maps a broker error about topic to the package's sentinels.
 func kafkaErr(topic string, err error, msg string) error {
 	if err == nil {
 		return nil
@@ -137,7 +131,7 @@ func kafkaErr(topic string, err error, msg string) error {
 	case errors.Is(err, kerr.TopicAlreadyExists):
 		return errm(ErrTopicExists, "admin.topicExists", "topic", strconv.Quote(topic))
 	case errors.As(err, &ke) && slices.Contains(invalid, ke):
-		return errf(ErrInvalid, "topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
+		return invalidf("topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
 	}
 	return fmt.Errorf("topic %q: %w%s", topic, err, msg)
 }
@@ -146,20 +140,13 @@ func kafkaErr(topic string, err error, msg string) error {
 var invalid = []*kerr.Error{kerr.InvalidConfig, kerr.InvalidPartitions, kerr.InvalidReplicationFactor,
 	kerr.InvalidTopicException, kerr.InvalidRequest, kerr.InvalidReplicaAssignment, kerr.PolicyViolation}
 
-// kindError is an error of a sentinel kind with its own message.
-type kindError struct {
-	kind error
-	msg  string
-}
+// invalidError is an ErrInvalid that reads as its own message.
+type invalidError string
 
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.kind }
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
 
-// errf returns an error that reads as the formatted message and matches
-// kind with errors.Is.
-func errf(kind error, format string, args ...any) error {
-	return &kindError{kind, fmt.Sprintf(format, args...)}
-}
+func invalidf(format string, args ...any) error { return invalidError(fmt.Sprintf(format, args...)) }
 
 // errm returns an error that reads as catalogue message id, in the
 // process's language, and matches kind with errors.Is.

@@ -22,17 +22,12 @@ import (
 // active segment.
 const RollKey = "prodlab-segment-roll"
 
-// pollEvery is how often the package re-reads observed state.
-const pollEvery = 250 * time.Millisecond
-
 // CompactionSpec says what CompactionCheck waits for.
 type CompactionSpec struct {
-	Topic string
-	Key   string
-	// Expect is the version the key must keep (see Record.Is).
-	Expect string
-	// Wait bounds the whole check.
-	Wait time.Duration
+	Topic  string
+	Key    string
+	Expect string        // the version the key must keep (see Record.Is)
+	Wait   time.Duration // bounds the whole check
 	// Roll writes one record (key RollKey) once segment.ms has passed since
 	// the newest record, so that the active segment, which Kafka never
 	// cleans, rolls.
@@ -44,12 +39,11 @@ type CompactionSpec struct {
 // CompactionState is what a topic held at one moment.
 type CompactionState struct {
 	At time.Time `json:"at"`
-	// Versions are the records of the checked key, in offset order.
+	// Versions are the records of the checked key, Others the latest
+	// record of every other key, both in offset order.
 	Versions []Record `json:"versions"`
-	// Others holds the latest record of every other key, in offset order.
-	Others []Record `json:"others"`
-	// Records is the topic's record count.
-	Records int `json:"records"`
+	Others   []Record `json:"others"`
+	Records  int      `json:"records"` // the topic's record count
 }
 
 // CompactionReport is the outcome of CompactionCheck.
@@ -81,7 +75,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 	case s.Expect == "":
 		return rep, errm(ErrInvalid, "admin.needExpect")
 	case s.Wait <= 0:
-		return rep, errf(ErrInvalid, "wait %s must be positive", s.Wait)
+		return rep, invalidf("wait %s must be positive", s.Wait)
 	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.Wait)
@@ -131,8 +125,7 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 		if latest.After(newest) {
 			newest = latest
 		}
-		// The broker rolls once segment.ms has passed since the segment's
-		// first record; the newest record is a safe bound.
+		// segment.ms after the newest record is past the segment's first.
 		if s.Roll && rep.Rolled == nil && rep.SegmentMs > 0 && time.Since(newest) >= time.Duration(rep.SegmentMs)*time.Millisecond+100*time.Millisecond {
 			r, err := c.roll(ctx, s.Topic, st.Versions[len(st.Versions)-1].Partition)
 			if err != nil {
@@ -140,14 +133,14 @@ func (c *Client) CompactionCheck(ctx context.Context, s CompactionSpec) (rep Com
 			}
 			rep.Rolled = &r
 		}
-		if wait.For(ctx, pollEvery) != nil {
+		if wait.For(ctx, 250*time.Millisecond) != nil {
 			return rep, stillHolds()
 		}
 	}
 }
 
-// snapshot reads the whole topic and returns its state for key and the
-// newest record's timestamp.
+// snapshot reads the whole topic: its state for key, and the newest
+// record's timestamp.
 func (c *Client) snapshot(ctx context.Context, topic, key string) (CompactionState, time.Time, error) {
 	st := CompactionState{At: time.Now(), Versions: []Record{}, Others: []Record{}}
 	others := map[string]Record{}

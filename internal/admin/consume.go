@@ -24,20 +24,17 @@ type ConsumeSpec struct {
 	// the end offsets listed when the read starts; otherwise only records
 	// written after the read starts are read.
 	FromBeginning bool
-	// Partitions are the partitions to read; empty means all.
-	Partitions []int32
-	// Key keeps only records whose key equals *Key.
-	Key *string
-	// Grep keeps only records whose key, value or a header value contains it.
-	Grep string
-	// EventID keeps only records whose eventId (prodlab.EventIDOf: the
-	// header, else the JSON value's field) equals it; empty keeps all.
+	Partitions    []int32 // the partitions to read; empty means all
+	// Key, Grep and EventID, when set, keep only the records whose key
+	// equals *Key, whose key, value or a header value contains Grep, whose
+	// eventId (direct.EventID) equals EventID.
+	Key     *string
+	Grep    string
 	EventID string
 	// Idle stops the read after this long without a record, default
-	// DefaultIdle.
+	// DefaultIdle; Max after this many matching records, default no limit.
 	Idle time.Duration
-	// Max stops the read after this many matching records; 0 means no limit.
-	Max int
+	Max  int
 }
 
 // Stop says why a read ended.
@@ -84,9 +81,6 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 	}
 	if s.Idle <= 0 {
 		s.Idle = DefaultIdle
-	}
-	if fn == nil {
-		fn = func(Record) error { return nil }
 	}
 	from, to, err := c.plan(ctx, s)
 	if err != nil {
@@ -142,8 +136,8 @@ func (c *Client) Consume(ctx context.Context, s ConsumeSpec, fn func(Record) err
 // errMax stops a read at ConsumeSpec.Max.
 var errMax = errors.New("max records read")
 
-// plan returns where each partition's read starts: its end offset or,
-// from the beginning, its start offset, then up to its end offset.
+// plan returns where each partition's read starts (its end offset, or its
+// start offset from the beginning) and, from the beginning, where it ends.
 func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]int64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
@@ -174,7 +168,6 @@ func (c *Client) plan(ctx context.Context, s ConsumeSpec) (from, to map[int32]in
 	return starts, ends, nil
 }
 
-// fromKgo converts a record read to a Record.
 func fromKgo(r *kgo.Record) Record {
 	out := Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp}
 	if r.Key != nil {

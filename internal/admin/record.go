@@ -16,9 +16,7 @@ type Record struct {
 	Key       *string   `json:"key"`   // nil: a null key
 	Value     *string   `json:"value"` // nil: a null value (a tombstone)
 	Headers   []Header  `json:"headers,omitempty"`
-	// EventID is the eventId header, else the eventId field of a JSON
-	// value, else empty.
-	EventID string `json:"eventId,omitempty"`
+	EventID   string    `json:"eventId,omitempty"` // direct.EventID
 }
 
 // Header is a record header.
@@ -85,7 +83,7 @@ func ParseFields(s string) (Fields, error) {
 	for _, p := range strings.Split(s, ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
 		if !slices.Contains(names, p) {
-			return nil, errf(ErrInvalid, "print field %q is unknown: use %s", p, strings.Join(names, ","))
+			return nil, invalidf("print field %q is unknown: use %s", p, strings.Join(names, ","))
 		}
 		f[p] = true
 	}

@@ -21,13 +21,10 @@ import (
 // TopicSpec describes a topic to create.
 type TopicSpec struct {
 	Name string `json:"name"`
-	// Partitions is the partition count; -1 takes the broker's num.partitions.
-	Partitions int32 `json:"partitions"`
-	// ReplicationFactor is the replica count of each partition; -1 takes
-	// the broker's default.replication.factor.
-	ReplicationFactor int16 `json:"replicationFactor"`
-	// Configs are topic configs such as cleanup.policy=compact.
-	Configs map[string]string `json:"configs,omitempty"`
+	// Partitions and ReplicationFactor take the broker's defaults if -1.
+	Partitions        int32             `json:"partitions"`
+	ReplicationFactor int16             `json:"replicationFactor"`
+	Configs           map[string]string `json:"configs,omitempty"` // such as cleanup.policy=compact
 	// IfNotExists makes an existing topic a success (Created false).
 	IfNotExists bool `json:"ifNotExists,omitempty"`
 }
@@ -56,10 +53,9 @@ type Partition struct {
 	Replicas    []int32 `json:"replicas"`
 	ISR         []int32 `json:"isr"`
 	Offline     []int32 `json:"offline,omitempty"`
-	// StartOffset and EndOffset bound the records the partition holds.
-	StartOffset int64  `json:"startOffset"`
-	EndOffset   int64  `json:"endOffset"`
-	Err         string `json:"error,omitempty"`
+	StartOffset int64   `json:"startOffset"`
+	EndOffset   int64   `json:"endOffset"`
+	Err         string  `json:"error,omitempty"`
 }
 
 // ConfigEntry is one topic config.
@@ -67,8 +63,7 @@ type ConfigEntry struct {
 	Name   string `json:"name"`
 	Value  string `json:"value"`
 	Source string `json:"source"` // such as DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG
-	// Set is true when the topic overrides the broker's value.
-	Set bool `json:"set"`
+	Set    bool   `json:"set"`    // the topic overrides the broker's value
 }
 
 // TopicDescription is the outcome of DescribeTopic.
@@ -149,7 +144,6 @@ func (c *Client) CreateTopic(ctx context.Context, s TopicSpec) (Created, error) 
 	}
 	out.Created = true
 	out.Partitions, out.ReplicationFactor = resp.NumPartitions, resp.ReplicationFactor
-	// Wait for leaders so that a produce or a read right after succeeds.
 	n, err := direct.WaitLeaders(ctx, c.adm, s.Name, 0)
 	if err != nil {
 		return out, fmt.Errorf("topic %q created, but its partitions have no leader yet: %w", s.Name, err)
@@ -239,8 +233,7 @@ func (c *Client) DescribeTopic(ctx context.Context, name string) (TopicDescripti
 	return d, nil
 }
 
-// topic returns the metadata of topic name; a topic the cluster lacks
-// wraps prodlab.ErrUnknownTopic.
+// topic returns the metadata of topic name.
 func (c *Client) topic(ctx context.Context, name string) (kadm.TopicDetail, error) {
 	td, err := c.adm.ListTopics(ctx, name)
 	if err != nil {
@@ -254,7 +247,7 @@ func (c *Client) topic(ctx context.Context, name string) (kadm.TopicDetail, erro
 }
 
 // DeleteTopic deletes a topic and waits until the metadata no longer lists
-// it. An unknown topic wraps prodlab.ErrUnknownTopic.
+// it.
 func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	if err := checkTopic(name); err != nil {
 		return err
@@ -282,7 +275,7 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 // checkTopic refuses a name Kafka would refuse (prodlab.ValidTopic).
 func checkTopic(name string) error {
 	if msg := prodlab.ValidTopic(name); msg != "" {
-		return errf(ErrInvalid, "%s", msg)
+		return invalidError(msg)
 	}
 	return nil
 }

@@ -26,8 +26,7 @@ func EndOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]
 	return offsets(ctx, "end", adm.ListEndOffsets, topic)
 }
 
-// StartOffsets returns the start offset of every partition of topic, as
-// EndOffsets does the end offsets.
+// StartOffsets is EndOffsets for the start offsets.
 func StartOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, error) {
 	return offsets(ctx, "start", adm.ListStartOffsets, topic)
 }
@@ -67,19 +66,19 @@ func WaitLeaders(ctx context.Context, adm *kadm.Client, topic string, partitions
 type Reader struct {
 	cl    *kgo.Client
 	topic string
-	next  map[int32]int64 // the next offset to hand, per partition
-	to    map[int32]int64 // nil: no end
+	next  map[int32]int64 // per partition, the next offset to hand
+	to    map[int32]int64 // per partition still to read, its end; nil: no end
 }
 
 // NewReader returns a reader of topic from the offsets in from, up to
-// the offsets in to (excluded) or, with to nil, without end. opts go to
-// its kgo client after the reader's own (a 100ms FetchMaxWait).
+// the offsets in to (excluded) or, with to nil, without end. opts come
+// after the reader's own (a 100ms FetchMaxWait).
 func (p *Path) NewReader(topic string, from, to map[int32]int64, opts ...kgo.Opt) (*Reader, error) {
 	offs := map[int32]kgo.Offset{}
 	for part, o := range from {
 		offs[part] = kgo.NewOffset().At(o)
 	}
-	left := maps.Clone(to) // the partitions still to read, nil without end
+	left := maps.Clone(to)
 	maps.DeleteFunc(left, func(part int32, end int64) bool { o, ok := from[part]; return !ok || end <= o })
 	cl, err := p.Client(append([]kgo.Opt{
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
@@ -122,7 +121,6 @@ func (r *Reader) Poll(ctx context.Context, fn func(*kgo.Record) error) error {
 	return nil
 }
 
-// Close closes the reader's client.
 func (r *Reader) Close() { r.cl.Close() }
 
 // Range calls fn for every record of topic from offsets from to offsets to
@@ -168,8 +166,7 @@ func (p *Path) ReadRange(ctx context.Context, topic string, from, to map[int32]i
 	return recs, nil
 }
 
-// ReadAll returns every record of topic from the start offsets to the end
-// offsets as they stand when it is called, as ReadRange does.
+// ReadAll is ReadRange from offset 0 to the end offsets of now.
 func (p *Path) ReadAll(ctx context.Context, topic string) ([]*kgo.Record, error) {
 	adm, err := p.Client()
 	if err != nil {

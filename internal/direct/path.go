@@ -47,7 +47,7 @@ func Bypass(up map[string]string) Opt {
 }
 
 // Follow is Bypass read anew at each dial, for proxies created as the
-// lab runs (the relay's and the dialer's).
+// lab runs.
 func Follow(up func() map[string]string) Opt { return func(p *Path) { p.bypass = up } }
 
 // Props sets the Kafka client settings (security, client.id), default
@@ -79,10 +79,8 @@ func (p *Path) With(opts ...Opt) (*Path, error) {
 	return &q, nil
 }
 
-// Bootstrap returns the direct bootstrap.
 func (p *Path) Bootstrap() []string { return p.bootstrap }
 
-// Props returns the client settings.
 func (p *Path) Props() prodlab.ClientProps { return p.props }
 
 // Proxies returns the listen addresses of the proxies bypassed, sorted.
@@ -100,7 +98,6 @@ func (p *Path) Upstream(addr string) (string, bool) {
 	return "", false
 }
 
-// canon returns addr with its IP in canonical form when it has one.
 func canon(addr string) string {
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
 		return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port()).String()
@@ -129,31 +126,24 @@ func (p *Path) Client(opts ...kgo.Opt) (*kgo.Client, error) {
 // Metadata asks the cluster, through a client made with opts, for its
 // brokers and every topic.
 func (p *Path) Metadata(ctx context.Context, opts ...kgo.Opt) (*kmsg.MetadataResponse, error) {
-	return p.metadata(ctx, nil, opts)
-}
-
-func (p *Path) metadata(ctx context.Context, topics []kmsg.MetadataRequestTopic, opts []kgo.Opt) (*kmsg.MetadataResponse, error) {
 	cl, err := p.Client(opts...)
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	req := kmsg.NewPtrMetadataRequest()
-	req.Topics = topics // nil: every topic
-	return req.RequestWith(ctx, cl)
+	return kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
 }
 
 // Broker is a live broker as the cluster advertises it to a client.
 type Broker struct {
 	NodeID int32
-	// Addr is the advertised host:port.
-	Addr string
+	Addr   string // host:port
 }
 
 // Brokers lists the live brokers, by node id, as the cluster advertises
 // them on the bootstrap's listener, through a client made with opts.
 func (p *Path) Brokers(ctx context.Context, opts ...kgo.Opt) ([]Broker, error) {
-	resp, err := p.metadata(ctx, []kmsg.MetadataRequestTopic{}, opts) // brokers only
+	resp, err := p.Metadata(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import "context"
 // franz-go fails its reconnections' ApiVersions instead of retrying the
 // produce.
 func ackLoss(ctx context.Context, f *Faults, _ int) error {
-	hold := f.Hold
-	return window(ctx, f, "ack-loss", "latency", "downstream",
-		map[string]any{"latency": (10 * hold).Milliseconds(), "jitter": 0}, hold)
+	return window(ctx, f, f.Hold,
+		toxic{"ack-loss", "latency", "downstream", map[string]any{"latency": (10 * f.Hold).Milliseconds(), "jitter": 0}})
 }

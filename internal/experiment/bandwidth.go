@@ -7,5 +7,5 @@ import (
 
 // bandwidth throttles the requests to the brokers.
 func bandwidth(ctx context.Context, f *Faults, _ int) error {
-	return window(ctx, f, "bandwidth", "bandwidth", "upstream", map[string]any{"rate": 2}, 3*time.Second)
+	return window(ctx, f, 3*time.Second, toxic{"bandwidth", "bandwidth", "upstream", map[string]any{"rate": 2}})
 }

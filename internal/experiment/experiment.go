@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/target"
 )
@@ -28,10 +27,8 @@ type Restarter interface {
 	Restart(ctx context.Context, i int) error
 }
 
-// cfg is an experiment's configuration; New checks it.
 type cfg struct {
 	schedule    string
-	modes       []prodlab.Mode
 	n, keys     int
 	rate        int
 	sendTimeout time.Duration
@@ -44,10 +41,6 @@ type Opt func(*cfg)
 // ScheduleName names the fault schedule, default (and if empty) ack-loss;
 // see Schedules.
 func ScheduleName(name string) Opt { return func(c *cfg) { c.schedule = name } }
-
-// Modes sets the producer modes, default (and if none) idempotent and
-// plain.
-func Modes(ms ...prodlab.Mode) Opt { return func(c *cfg) { c.modes = ms } }
 
 // N sets the messages sent per API and mode, default (and if 0) 1000.
 func N(n int) Opt { return func(c *cfg) { c.n = n } }
@@ -69,7 +62,7 @@ func SendTimeout(d time.Duration) Opt { return func(c *cfg) { c.sendTimeout = d 
 // none: the target cannot.
 func WithRestarter(r Restarter) Opt { return func(c *cfg) { c.restarter = r } }
 
-// Experiment is one experiment on a target, as New checked it.
+// Experiment is one experiment on a target.
 type Experiment struct {
 	t   *target.Target
 	cfg cfg
@@ -89,10 +82,8 @@ const (
 
 // Sentinel errors.
 var (
-	// ErrUnknownSchedule means the schedule's name is not registered.
 	ErrUnknownSchedule = errors.New("unknown schedule")
-	// ErrCannotRestart means broker-restart has no Restarter.
-	ErrCannotRestart = errors.New("this target cannot restart brokers")
+	ErrCannotRestart   = errors.New("this target cannot restart brokers") // broker-restart has no Restarter
 )
 
 // New returns an experiment on t, whose producers' timings size the
@@ -103,9 +94,6 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 		o(&c)
 	}
 	c.schedule = cmp.Or(c.schedule, DefaultSchedule)
-	if len(c.modes) == 0 {
-		c.modes = prodlab.Modes
-	}
 	c.n, c.keys, c.sendTimeout = cmp.Or(c.n, DefaultN), cmp.Or(c.keys, DefaultKeys), cmp.Or(c.sendTimeout, DefaultSendTimeout)
 	var errs []error
 	if len(t.APIs()) == 0 {
@@ -118,11 +106,6 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 	}
 	if _, err := lookup(c.schedule); err != nil {
 		errs = append(errs, fmt.Errorf("ScheduleName: %w", err))
-	}
-	for _, m := range c.modes {
-		if _, err := prodlab.ParseMode(string(m)); err != nil {
-			errs = append(errs, fmt.Errorf("Modes: %w", err))
-		}
 	}
 	if c.n < 1 || c.n > MaxN {
 		errs = append(errs, i18n.Errorf("exp.err.n", "n", c.n, "max", MaxN))

@@ -185,7 +185,6 @@ func TestConfigValidate(t *testing.T) {
 		{"n", experiment.N(-1), nil, "outside 1.."},
 		{"keys", experiment.Keys(1000), nil, "Keys"},
 		{"rate", experiment.Rate(-1), nil, "Rate"},
-		{"mode", experiment.Modes("fast"), nil, "not allowed"},
 		{"send timeout", experiment.SendTimeout(time.Millisecond), nil, "SendTimeout"},
 		{"no api", nil, []target.Opt{target.APIs()}, "no API to measure"},
 		{"reserved", nil, []target.Opt{target.APIs(target.API{Name: "fr.anz", URL: "http://127.0.0.1:1"})}, "use a plain word"},

@@ -15,25 +15,21 @@ import (
 
 // Report is the outcome of an experiment: one Row per API × mode.
 type Report struct {
-	// Command is the command line that produced the report, if known.
-	Command          string    `json:"command,omitempty"`
-	Schedule         string    `json:"schedule"`
-	Description      string    `json:"description"`
-	Topic            string    `json:"topic"`
-	RunID            string    `json:"runId"`
-	N                int       `json:"n"`
-	Keys             int       `json:"keys"`
-	Rate             int       `json:"rate"`
-	SendTimeoutMs    int64     `json:"sendTimeoutMs"`
-	RequestTimeoutMs int64     `json:"requestTimeoutMs"`
-	Started          time.Time `json:"started"`
-	// Duration runs from the first send to the last answer.
-	Duration time.Duration `json:"durationNs"`
-	Rows     []Row         `json:"rows"`
-	// Unknown counts records of this run that match no request.
-	Unknown int `json:"unknownRecords"`
-	// Events is the schedule's timeline.
-	Events []Event `json:"events"`
+	Command          string        `json:"command,omitempty"` // that produced the report, if known
+	Schedule         string        `json:"schedule"`
+	Description      string        `json:"description"`
+	Topic            string        `json:"topic"`
+	RunID            string        `json:"runId"`
+	N                int           `json:"n"`
+	Keys             int           `json:"keys"`
+	Rate             int           `json:"rate"`
+	SendTimeoutMs    int64         `json:"sendTimeoutMs"`
+	RequestTimeoutMs int64         `json:"requestTimeoutMs"`
+	Started          time.Time     `json:"started"`
+	Duration         time.Duration `json:"durationNs"` // from the first send to the last answer
+	Rows             []Row         `json:"rows"`
+	Unknown          int           `json:"unknownRecords"` // this run's records that match no request
+	Events           []Event       `json:"events"`         // the schedule's timeline
 	// NoFaults are the APIs left out: no fault reaches them (target.Conn.Faultable).
 	NoFaults []target.NoFault `json:"noFaults,omitempty"`
 }
@@ -47,25 +43,20 @@ type Row struct {
 	Acked         int `json:"acked"`
 	Failed        int `json:"failed"`
 	Indeterminate int `json:"indeterminate"`
-	// Lost counts acked requests with no copy in the log.
-	Lost int `json:"lost"`
-	// Duplicated counts requests with more than one copy in the log.
-	Duplicated int `json:"duplicated"`
-	// Extra counts the copies beyond the first, over every request.
-	Extra int `json:"extraRecords"`
+	Lost          int `json:"lost"`         // acked requests with no copy in the log
+	Duplicated    int `json:"duplicated"`   // requests with more than one copy
+	Extra         int `json:"extraRecords"` // copies beyond the first, over every request
 	// OrderViolations counts records whose key's sequence number is lower
 	// than one before it in the log.
 	OrderViolations int `json:"orderViolations"`
-	// FailedWritten counts failed requests that the log holds anyway.
-	FailedWritten int `json:"failedWritten"`
+	FailedWritten   int `json:"failedWritten"` // failed requests the log holds anyway
 	// Copies crosses each outcome with the copies found: 0, 1 or more.
 	Copies map[string][3]int `json:"copies"`
 	// Errors counts the error messages of failed and indeterminate
 	// requests, at most maxErrors distinct ones.
 	Errors map[string]int `json:"errors,omitempty"`
-	// P50Ms and P99Ms are the acked sends' latencies, in milliseconds.
-	P50Ms float64 `json:"p50Ms"`
-	P99Ms float64 `json:"p99Ms"`
+	P50Ms  float64        `json:"p50Ms"` // the acked sends' latencies
+	P99Ms  float64        `json:"p99Ms"`
 }
 
 // Name is the row's label, such as "franz idempotent".
@@ -115,8 +106,8 @@ func summarize(r *row) Row {
 	return out
 }
 
-// percentile returns the q-th latency of sorted, in milliseconds (nearest
-// rank), or 0 if sorted is empty.
+// percentile returns the q-quantile of sorted in milliseconds (nearest
+// rank), 0 if sorted is empty.
 func percentile(sorted []time.Duration, q float64) float64 {
 	if len(sorted) == 0 {
 		return 0

@@ -25,14 +25,14 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// outcome is what the client learnt of one send; Jepsen's ok, fail and
+// outcome is what the client learnt of one send: Jepsen's ok, fail and
 // info.
 type outcome string
 
 const (
-	acked         outcome = "acked"         // the API answered 200: the broker acknowledged the record
+	acked         outcome = "acked"         // the API answered 200
 	failed        outcome = "failed"        // the API answered an error
-	indeterminate outcome = "indeterminate" // no answer (HTTP timeout or a broken connection)
+	indeterminate outcome = "indeterminate" // no answer (timeout or broken connection)
 )
 
 // request is one send and what became of it.
@@ -82,7 +82,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 	hc := &http.Client{Timeout: cfg.sendTimeout}
 	for _, a := range t.APIs() {
-		err := t.Warm(ctx, a, []httpjson.ClientOpt{httpjson.WithHTTPClient(hc)}, cfg.modes, nil, func(prodlab.Mode) string { return rep.RunID + ".warm-up" })
+		err := t.Warm(ctx, a, []httpjson.ClientOpt{httpjson.WithHTTPClient(hc)}, prodlab.Modes, nil, func(prodlab.Mode) string { return rep.RunID + ".warm-up" })
 		if err != nil {
 			return rep, err
 		}
@@ -102,7 +102,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 		if err != nil {
 			return rep, err
 		}
-		for _, m := range cfg.modes {
+		for _, m := range prodlab.Modes {
 			rows = append(rows, &row{api: a, c: c, mode: m})
 		}
 	}
@@ -123,7 +123,6 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 	}
 
 	// The schedule runs while the rows send; one that fails stops them.
-	// Its toxics go when it stops, whatever happens.
 	f.start = time.Now()
 	rep.Started = f.start
 	sendCtx, stopRows := context.WithCancel(ctx)
@@ -155,8 +154,7 @@ func (e *Experiment) Run(ctx context.Context, progress func(done, total int)) (R
 		return rep, fmt.Errorf("schedule %s: %w", sched.Name(), serr)
 	}
 
-	// Indeterminate sends may still be retried by their producer: wait
-	// until the log stops growing before reading it.
+	// A producer may still retry an indeterminate send.
 	ends, err := settle(ctx, conn.Admin, t.Topic(), pending, 2*f.Hold)
 	if err != nil {
 		return rep, err
@@ -174,15 +172,14 @@ func eventID(run string, r *row, key, seq int) string {
 	return fmt.Sprintf("%s.%s.k%03d.%07d", run, r.name(), key, seq)
 }
 
-// sendRow sends the row's messages: one goroutine per key, each key's
-// messages one after the other, all keys sharing the row's rate.
+// sendRow sends the row's messages: one goroutine per key, each key's in
+// order, all keys sharing the row's rate.
 func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent func(request)) {
 	cfg := e.cfg
 	r.reqs = make([][]request, cfg.keys)
 	for k := range r.reqs { // the keys share n, the first n%keys one request more
 		r.reqs[k] = make([]request, (cfg.n-k+cfg.keys-1)/cfg.keys)
 	}
-	// Every tick of the row's ticker lets one of its keys send.
 	var tokens <-chan time.Time
 	if cfg.rate > 0 {
 		t := time.NewTicker(time.Second / time.Duration(cfg.rate))
@@ -222,10 +219,8 @@ func (e *Experiment) sendRow(ctx context.Context, run string, r *row, onSent fun
 	wg.Wait()
 }
 
-// settle returns the end offsets once they stop moving. Unless a send is
-// pending (indeterminate), every record has its final answer, so it
-// returns at once; otherwise it waits until the offsets stay still for quiet (at most
-// 60 s): a producer may still be retrying what the client gave up on.
+// settle returns the end offsets: at once unless a send is pending
+// (indeterminate), else once they stay still for quiet (at most 60 s).
 func settle(ctx context.Context, adm *kadm.Client, topic string, pending bool, quiet time.Duration) (map[int32]int64, error) {
 	ends, err := direct.EndOffsets(ctx, adm, topic)
 	if err != nil || !pending {
@@ -260,7 +255,7 @@ func parseEventID(id, run string) (rowName string, key, seq int, ok bool) {
 }
 
 // classify counts the copies of every request in recs and returns one
-// Row per row, plus the records of this run that match no request.
+// Row per row, plus the number of this run's records that match no request.
 func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 	byName := map[string]*row{}
 	for _, r := range rows {
@@ -285,9 +280,8 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 			continue
 		}
 		r.reqs[k][s].copies = copies[id]
-		// Per key, the log must hold the sequence numbers in order; a
-		// copy of the highest one seen so far is a duplicate, not a
-		// reordering.
+		// A copy of the highest sequence number so far is a duplicate,
+		// not a reordering.
 		if m, seen := maxSeq[rk{name, k}]; seen && s < m {
 			r.violations++
 		} else {
@@ -302,8 +296,7 @@ func classify(rows []*row, recs []*kgo.Record, run string) ([]Row, int) {
 }
 
 // Copies returns how many copies recs hold of each eventId, by
-// prodlab.EveryCopy: an experiment mints one eventId per request, so every
-// record that carries it is that request's.
+// prodlab.EveryCopy: an experiment mints one eventId per request.
 func Copies(recs []*kgo.Record) map[string]int {
 	sends := make([]prodlab.Send, len(recs))
 	for i, r := range recs {

@@ -16,8 +16,8 @@ import (
 	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// Schedule is one fault pattern: a step, in its own file, that the
-// experiment repeats after a quiet time until it ends.
+// Schedule is one fault pattern: a step, in its own file, repeated after
+// a quiet time until the experiment ends.
 type Schedule struct {
 	name           string // on the command line, such as ack-loss
 	msg            string // the catalogue key of its description
@@ -53,10 +53,9 @@ func (s Schedule) Describe() string { return i18n.T(s.msg) }
 // which needs a Restarter (WithRestarter).
 func (s Schedule) NeedsRestarter() bool { return s.needsRestarter }
 
-// run repeats the step after the quiet time until ctx ends. The
-// experiment removes whatever it leaves on the proxies once it returns.
+// run repeats the step after the quiet time until ctx ends.
 func (s Schedule) run(ctx context.Context, f *Faults) error {
-	for i := 0; ; i++ { // Run checked the restarter (checkRestarter)
+	for i := 0; ; i++ {
 		if wait.For(ctx, s.quiet) != nil {
 			return nil
 		}
@@ -77,8 +76,7 @@ func lookup(name string) (Schedule, error) {
 	return Schedule{}, &i18n.Error{Msg: i18n.M("exp.err.schedule", "name", strconv.Quote(name), "names", strings.Join(names, ", ")), Err: ErrUnknownSchedule}
 }
 
-// checkRestarter refuses s on faults that cannot restart brokers, if s
-// needs to.
+// checkRestarter refuses s if it needs to restart brokers and f cannot.
 func checkRestarter(s Schedule, f *Faults) error {
 	if s.NeedsRestarter() && f.Brokers() == 0 {
 		return &i18n.Error{Msg: i18n.M("exp.err.restart", "schedule", s.Name()), Err: ErrCannotRestart}
@@ -98,11 +96,9 @@ type Event struct {
 // Faults is what a schedule acts through: the proxies, the restarter, the
 // producers' timings and the timeline of what it did.
 type Faults struct {
-	// proxies returns the proxies to fault now (target.Conn.Current).
-	proxies   func(context.Context) (target.Proxies, error)
-	restarter Restarter
-	// RequestTimeout is the producers'; Hold is target.Target.Hold.
-	RequestTimeout, Hold time.Duration
+	proxies              func(context.Context) (target.Proxies, error) // target.Conn.Current
+	restarter            Restarter
+	RequestTimeout, Hold time.Duration // the producers'; target.Target.Hold
 	start                time.Time
 
 	mu     sync.Mutex
@@ -138,9 +134,8 @@ func (f *Faults) AddToxic(name, typ, stream string, attrs map[string]any) error 
 	return nil
 }
 
-// RemoveToxic removes the toxic name from every proxy; see
-// target.Proxies.RemoveToxic. A name whose removal failed stays active, so
-// that the run's clean-up tries again.
+// RemoveToxic removes the toxic name from every proxy. A name whose
+// removal failed stays active, so that the run's clean-up tries again.
 func (f *Faults) RemoveToxic(name string) error {
 	ps, err := f.current()
 	if err == nil {
@@ -164,8 +159,7 @@ func (f *Faults) current() (target.Proxies, error) {
 	return f.proxies(ctx)
 }
 
-// Restart restarts broker i (1-based) through the Restarter, which
-// checkRestarter made sure there is.
+// Restart restarts broker i (1-based) through the Restarter.
 func (f *Faults) Restart(ctx context.Context, i int) error {
 	f.record("broker %d stopping", i)
 	if err := f.restarter.Restart(ctx, i); err != nil {
@@ -184,8 +178,7 @@ func (f *Faults) Brokers() int {
 	return f.restarter.Brokers()
 }
 
-// clear removes every toxic the schedule left. It takes no context: it
-// runs after the experiment's context may have ended.
+// clear removes every toxic the schedule left, even after ctx ended.
 func (f *Faults) clear() error {
 	f.mu.Lock()
 	names := slices.Collect(maps.Keys(f.active))
@@ -205,13 +198,27 @@ func attrString(attrs map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
-// window keeps a toxic on for d, or until ctx ends, then removes it.
-// Schedules pace their faults this way: a fault's duration is the
-// experiment's input, not a synchronisation.
-func window(ctx context.Context, f *Faults, name, typ, stream string, attrs map[string]any, d time.Duration) error {
-	if err := f.AddToxic(name, typ, stream, attrs); err != nil {
-		return err
+// toxic is one toxic a schedule puts on every proxy.
+type toxic struct {
+	name, typ, stream string
+	attrs             map[string]any
+}
+
+// window keeps toxics on for d, or until ctx ends, then removes them and
+// returns the first error. A fault's duration is the experiment's input,
+// not a synchronisation.
+func window(ctx context.Context, f *Faults, d time.Duration, toxics ...toxic) error {
+	for _, t := range toxics {
+		if err := f.AddToxic(t.name, t.typ, t.stream, t.attrs); err != nil {
+			return err
+		}
 	}
 	_ = wait.For(ctx, d) // Schedule.run sees ctx's end
-	return f.RemoveToxic(name)
+	var first error
+	for _, t := range toxics {
+		if err := f.RemoveToxic(t.name); first == nil {
+			first = err
+		}
+	}
+	return first
 }

@@ -18,29 +18,22 @@ import (
 
 // Report is the outcome of a validate run.
 type Report struct {
-	Topic string   `json:"topic"`
-	Runs  []Result `json:"runs"`
-	// NoFaults are the APIs left out: no fault reaches them (target.Conn.Faultable).
-	NoFaults []target.NoFault `json:"noFaults,omitempty"`
+	Topic    string           `json:"topic"`
+	Runs     []Result         `json:"runs"`
+	NoFaults []target.NoFault `json:"noFaults,omitempty"` // APIs no fault reaches (target.Conn.Faultable)
 }
 
 // Result is one lost-acknowledgement window: one API, one mode.
 type Result struct {
-	API     string       `json:"api"`
-	Mode    prodlab.Mode `json:"mode"`
-	EventID string       `json:"eventId"`
-	// Copies are the records of EventID found in the log.
-	Copies []Copy `json:"copies"`
-	// Status is the API's HTTP status; 0 if it never answered.
-	Status int `json:"status"`
-	// Answer is the API's body, or the error that stopped the send.
-	Answer string `json:"answer,omitempty"`
-	// Window is how long the toxic stayed on the proxies.
-	Window time.Duration `json:"windowNs"`
-	// Took is the send's duration, as the client saw it.
-	Took time.Duration `json:"tookNs"`
-	// Err says why this window proves nothing, if it does not.
-	Err string `json:"error,omitempty"`
+	API     string        `json:"api"`
+	Mode    prodlab.Mode  `json:"mode"`
+	EventID string        `json:"eventId"`
+	Copies  []Copy        `json:"copies"`           // the records of EventID in the log
+	Status  int           `json:"status"`           // the API's HTTP status; 0 if it never answered
+	Answer  string        `json:"answer,omitempty"` // the API's body
+	Window  time.Duration `json:"windowNs"`         // how long the toxic stayed on the proxies
+	Took    time.Duration `json:"tookNs"`           // the send's duration, as the client saw it
+	Err     string        `json:"error,omitempty"`  // why this window proves nothing, if it does not
 }
 
 // Copy is one record of an eventId in the log.
@@ -71,8 +64,8 @@ func (r Result) check() error {
 	return nil
 }
 
-// Err returns nil if every window held the lab's claim, or an error whose
-// sentences say which did not, and why.
+// Err returns nil if every window held the lab's claim, else which did
+// not, and why.
 func (rep Report) Err() error {
 	var errs []error
 	for _, r := range rep.Runs {
@@ -139,8 +132,7 @@ func (rep Report) WriteText(w io.Writer) error {
 }
 
 // Copies returns the records of recs that are copies of eventID's send by
-// prodlab.EveryCopy: validate mints a fresh eventId for each window, so
-// every record that carries it is its producer's.
+// prodlab.EveryCopy: validate mints a fresh eventId for each window.
 func Copies(eventID string, recs []*kgo.Record) []Copy {
 	send := prodlab.Send{EventID: eventID}
 	var out []Copy

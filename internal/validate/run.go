@@ -30,14 +30,12 @@ const ToxicName = "prodlab-validate-latency"
 //  1. a downstream latency toxic on every proxy holds the brokers' answers;
 //  2. one sync send with a fresh eventId starts;
 //  3. once the broker holds the record, the window stays open until a
-//     second copy appears (the retry landed) or the send is older than
-//     target.Target.Hold;
-//  4. the toxic goes, releasing what it held; the run waits for the API's
-//     answer and counts the copies of the eventId.
+//     second copy appears or the send is older than target.Target.Hold;
+//  4. the toxic goes; the run waits for the API's answer and counts the
+//     copies of the eventId.
 //
-// It returns the report and, if the demonstration does not hold, an error
-// saying why (Report.Err). It removes its toxic before returning, even
-// when ctx is cancelled.
+// It returns the report and Report.Err. It removes its toxic before
+// returning, even when ctx is cancelled.
 func (v *Validator) Run(ctx context.Context) (Report, error) {
 	rep := Report{Topic: v.t.Topic()}
 	conn, err := v.t.Connect(ctx)
@@ -93,7 +91,6 @@ type sent struct {
 	took   time.Duration
 }
 
-// send does one sync send.
 func (v *Validator) send(ctx context.Context, a target.API, mode prodlab.Mode, eventID string) sent {
 	c, err := api.NewClient(a.URL)
 	if err != nil {
@@ -111,11 +108,8 @@ func (v *Validator) send(ctx context.Context, a target.API, mode prodlab.Mode, e
 	return sent{status: http.StatusOK, body: r.Body, took: time.Since(start)}
 }
 
-// warm checks an API's health and sends one record per mode to each
-// partition, so that its producers hold the topic's metadata and a
-// connection to every leader before the toxic slows the proxies: a
-// connection opened under the toxic never completes its handshake, and
-// its record never reaches the broker.
+// warm checks an API's health and warms it up on every partition
+// (target.Target.Warm).
 func (v *Validator) warm(ctx context.Context, a target.API, partitions []int32) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -150,7 +144,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 	if err != nil {
 		return fail("%v", err)
 	}
-	rd, err := conn.Path.NewReader(v.t.Topic(), from, nil) // counts the copies as the broker writes them
+	rd, err := conn.Path.NewReader(v.t.Topic(), from, nil) // counts copies as they are written
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -161,7 +155,7 @@ func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API,
 	if err == nil {
 		err = ps.AddToxic(ToxicName, "latency", "downstream", toxiclient.Attributes{"latency": v.latency().Milliseconds(), "jitter": 0})
 	}
-	if err != nil { // AddToxic left it on no proxy
+	if err != nil { // on no proxy
 		return fail("%v", err)
 	}
 	remove := sync.OnceValue(func() error { return ps.RemoveToxic(ToxicName) })

@@ -15,7 +15,6 @@ import (
 	"github.com/prodlab/prodlab/internal/target"
 )
 
-// cfg is a validate run's configuration; New checks it.
 type cfg struct {
 	modes    []prodlab.Mode
 	progress func(format string, args ...any)
