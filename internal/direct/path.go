@@ -126,12 +126,19 @@ func (p *Path) Client(opts ...kgo.Opt) (*kgo.Client, error) {
 // Metadata asks the cluster, through a client made with opts, for its
 // brokers and every topic.
 func (p *Path) Metadata(ctx context.Context, opts ...kgo.Opt) (*kmsg.MetadataResponse, error) {
+	return p.metadata(ctx, nil, opts)
+}
+
+// metadata asks for topics (nil: every topic; empty: none, brokers only).
+func (p *Path) metadata(ctx context.Context, topics []kmsg.MetadataRequestTopic, opts []kgo.Opt) (*kmsg.MetadataResponse, error) {
 	cl, err := p.Client(opts...)
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	return kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = topics
+	return req.RequestWith(ctx, cl)
 }
 
 // Broker is a live broker as the cluster advertises it to a client.
@@ -143,7 +150,8 @@ type Broker struct {
 // Brokers lists the live brokers, by node id, as the cluster advertises
 // them on the bootstrap's listener, through a client made with opts.
 func (p *Path) Brokers(ctx context.Context, opts ...kgo.Opt) ([]Broker, error) {
-	resp, err := p.Metadata(ctx, opts...)
+	// Brokers only: a cluster with many topics answers no topic list.
+	resp, err := p.metadata(ctx, []kmsg.MetadataRequestTopic{}, opts)
 	if err != nil {
 		return nil, err
 	}
