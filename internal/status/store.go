@@ -25,13 +25,13 @@ var ErrNotFound = errors.New("unknown requestId")
 // finished entries expire after TTL, and when the store is full the oldest
 // finished entry is evicted first. Pending entries are never evicted.
 // Entries are values in one slice, linked by index: the collector marks one
-// string per entry and no pointer between entries.
+// string per entry and no pointer between entries, and an id names its
+// slot, so no index is kept.
 type Store struct {
 	cfg cfg
 
 	mu         sync.Mutex
-	index      map[string]int32 // id → slot, for the ids Issue did not make
-	size       int              // entries held
+	size       int // entries held
 	slots      []entry
 	free       int32 // first free slot, chained by next; none: -1
 	head, tail int32 // finished entries, oldest first; none: -1
@@ -74,7 +74,7 @@ func New(opts ...Opt) (*Store, error) {
 	if c.ttl <= 0 {
 		return nil, errors.New("status: TTL must be positive")
 	}
-	return &Store{cfg: c, index: make(map[string]int32), free: -1, head: -1, tail: -1}, nil
+	return &Store{cfg: c, free: -1, head: -1, tail: -1}, nil
 }
 
 // Ticket is a pending id as the store recorded it: Done finishes it
@@ -87,19 +87,11 @@ type Ticket struct {
 // ID returns t's id, "" for the zero Ticket.
 func (t Ticket) ID() string { return t.id }
 
-// Add records id as pending. It returns ErrFull when the store holds
-// MaxEntries pending sends.
-func (s *Store) Add(id, eventID string) error {
-	_, err := s.pend(id, eventID)
-	return err
-}
-
-// Issue is Add with a new id, 32 hex digits, that names its slot, and
-// returns its Ticket. The store finds such an id without an index (an index of 100,000 random ids, with
-// an insert and a delete per send, was a tenth of the API's async CPU).
-func (s *Store) Issue(eventID string) (Ticket, error) { return s.pend("", eventID) }
-
-func (s *Store) pend(id, eventID string) (Ticket, error) {
+// Issue records a pending send of eventID under a new id, 32 hex digits
+// that name its slot (an index of 100,000 random ids, with an insert and a
+// delete per send, was a tenth of the API's async CPU). It returns ErrFull
+// when the store holds MaxEntries pending sends.
+func (s *Store) Issue(eventID string) (Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.now().UnixNano()
@@ -118,57 +110,32 @@ func (s *Store) pend(id, eventID string) (Ticket, error) {
 		i = int32(len(s.slots))
 		s.slots = append(s.slots, entry{})
 	}
+	var r [16]byte // the slot, then 12 random bytes
+	binary.BigEndian.PutUint32(r[:4], uint32(i))
+	_, _ = rand.Read(r[4:])
+	var h [32]byte
+	hex.Encode(h[:], r[:])
 	// A copy: an eventId parsed from a URL shares the request line's memory.
 	var b strings.Builder
-	issued := id == ""
-	if issued { // the slot, then 12 random bytes
-		var r [16]byte
-		binary.BigEndian.PutUint32(r[:4], uint32(i))
-		_, _ = rand.Read(r[4:])
-		var h [32]byte
-		hex.Encode(h[:], r[:])
-		b.Grow(len(h) + len(eventID))
-		b.Write(h[:])
-	} else {
-		b.Grow(len(id) + len(eventID))
-		b.WriteString(id)
-	}
-	n := b.Len()
+	b.Grow(len(h) + len(eventID))
+	b.Write(h[:])
 	b.WriteString(eventID)
 	both := b.String()
-	id, eventID = both[:n], both[n:]
-	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: eventID}, id: id, prev: -1, next: -1}
-	if !issued {
-		s.index[id] = i
-	}
+	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: both[32:]}, id: both[:32], prev: -1, next: -1}
 	s.size++
 	s.pending++
-	return Ticket{i, id}, nil
+	return Ticket{i, both[:32]}, nil
 }
 
-// Finish records the outcome of a pending id. Unknown ids are ignored.
-func (s *Store) Finish(id string, d prodlab.Delivery) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if i, ok := s.find(id); ok {
-		s.finish(i, d)
-	}
-}
-
-// Done is Finish(t.ID(), d) without the lookup; the zero Ticket is ignored.
+// Done records the outcome of t's send, unless it finished or left the
+// store; the zero Ticket is ignored.
 func (s *Store) Done(t Ticket, d prodlab.Delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t.id != "" && s.slots[t.slot].id == t.id { // else forgotten, evicted or expired
-		s.finish(t.slot, d)
+	if t.id == "" || s.slots[t.slot].id != t.id || s.slots[t.slot].done != 0 {
+		return // forgotten, evicted, expired or finished
 	}
-}
-
-func (s *Store) finish(i int32, d prodlab.Delivery) {
-	e := &s.slots[i]
-	if e.done != 0 {
-		return
-	}
+	e := &s.slots[t.slot]
 	// Interned: an engine may hand each delivery its own copy of the name.
 	e.done, e.Topic, e.Partition, e.Offset, e.State = max(s.cfg.now().UnixNano(), 1), unique.Make(d.Topic).Value(), d.Partition, d.Offset, prodlab.OK
 	if d.Err != nil {
@@ -176,11 +143,11 @@ func (s *Store) finish(i int32, d prodlab.Delivery) {
 	}
 	e.prev = s.tail
 	if s.tail >= 0 {
-		s.slots[s.tail].next = i
+		s.slots[s.tail].next = t.slot
 	} else {
-		s.head = i
+		s.head = t.slot
 	}
-	s.tail = i
+	s.tail = t.slot
 	s.pending--
 }
 
@@ -236,14 +203,10 @@ func (s *Store) Pending() map[string]string {
 	return m
 }
 
-// find returns the slot of id: the one it names if Issue made it, else
-// the index's.
+// find returns the slot that id names.
 func (s *Store) find(id string) (int32, bool) {
-	if n, err := strconv.ParseUint(id[:min(len(id), 8)], 16, 32); err == nil && len(id) == 32 && n < uint64(len(s.slots)) && s.slots[n].id == id {
-		return int32(n), true
-	}
-	i, ok := s.index[id]
-	return i, ok
+	n, err := strconv.ParseUint(id[:min(len(id), 8)], 16, 32)
+	return int32(n), err == nil && len(id) == 32 && n < uint64(len(s.slots)) && s.slots[n].id == id
 }
 
 func (s *Store) expire(now int64) {
@@ -256,9 +219,6 @@ func (s *Store) expire(now int64) {
 // remove unlinks slot i, drops its id and frees it.
 func (s *Store) remove(i int32) {
 	e := &s.slots[i]
-	if s.index[e.id] == i {
-		delete(s.index, e.id)
-	}
 	s.size--
 	if e.done == 0 {
 		s.pending--
