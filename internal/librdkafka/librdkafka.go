@@ -70,7 +70,6 @@ type rdProducer struct {
 	auth    authErrors  // explains timeouts caused by authentication or TLS
 	onFatal func(*rdProducer)
 	fatalAt sync.Once
-	logs    chan kafka.LogEvent
 	logDone chan struct{} // closed once the log drain returns
 	evDone  chan struct{} // closed once the event drain returns
 }
@@ -146,7 +145,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	maps.Copy(plainCfg, secPlain)
 
 	logger := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)).With("engine", prodlab.Librdkafka)
-	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: maps.Clone(idemCfg), log: logger}
+	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: idemCfg, log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
 		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
@@ -180,7 +179,7 @@ func (l *librdkafka) fatal(p *rdProducer) {
 			time.Sleep(wait)
 		}
 		l.lastRenew = time.Now()
-		np, err := newRdProducer("idempotent", maps.Clone(l.idemCfg), l.log, l.fatal)
+		np, err := newRdProducer("idempotent", l.idemCfg, l.log, l.fatal)
 		if err != nil {
 			l.log.Error("librdkafka: cannot replace the idempotent producer after its fatal error", "err", err)
 			return
@@ -216,13 +215,11 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		log:      logger.With("producer", name),
 		idle:     make(chan struct{}),
 		idemSeen: make(chan struct{}),
-		logs:     make(chan kafka.LogEvent, 1000),
 		logDone:  make(chan struct{}),
 		evDone:   make(chan struct{}),
 	}
 	close(p.idle)
 	p.pending.prev, p.pending.next = &p.pending, &p.pending
-	cm["go.logs.channel"] = p.logs
 	kp, err := kafka.NewProducer(&cm)
 	if err != nil {
 		return nil, err
@@ -410,16 +407,12 @@ func (p *rdProducer) producerID(ctx context.Context) (idemState, error) {
 	}
 }
 
-// drainLogs sends librdkafka's logs to slog until the producer is closed.
+// drainLogs sends librdkafka's logs to slog until the producer's Close
+// closes their channel.
 func (p *rdProducer) drainLogs() {
 	defer close(p.logDone)
-	for {
-		select {
-		case e := <-p.logs:
-			p.log.Log(context.Background(), syslogLevels[min(max(e.Level, 0), 7)], "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
-		case <-p.evDone:
-			return
-		}
+	for e := range p.kp.Logs() {
+		p.log.Log(context.Background(), syslogLevels[min(max(e.Level, 0), 7)], "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
 	}
 }
 
