@@ -6,6 +6,7 @@ package librdkafka
 
 import (
 	"cmp"
+	"container/list"
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,8 +57,7 @@ type rdProducer struct {
 	log  *slog.Logger
 
 	pendingMu sync.Mutex
-	pending   pending       // ring of the records accepted, not yet answered
-	npending  int           // records in pending
+	pending   list.List     // callbacks of the records accepted, not yet answered
 	idle      chan struct{} // closed while pending is empty
 
 	last atomic.Pointer[stats] // the latest statistics, for Metrics
@@ -72,13 +72,6 @@ type rdProducer struct {
 	fatalAt sync.Once
 	logDone chan struct{} // closed once the log drain returns
 	evDone  chan struct{} // closed once the event drain returns
-}
-
-// pending is one accepted record's callback, linked in its producer's ring
-// and passed to librdkafka as the record's opaque: no map, no id.
-type pending struct {
-	fn         func(prodlab.Delivery) // nil once taken
-	prev, next *pending
 }
 
 // outMsg is a record handed to confluent-kafka-go, which copies it into C
@@ -219,7 +212,6 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		evDone:   make(chan struct{}),
 	}
 	close(p.idle)
-	p.pending.prev, p.pending.next = &p.pending, &p.pending
 	kp, err := kafka.NewProducer(&cm)
 	if err != nil {
 		return nil, err
@@ -281,31 +273,28 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 	return nil
 }
 
-// add registers fn as pending.
-func (p *rdProducer) add(fn func(prodlab.Delivery)) *pending {
-	r := &pending{fn: fn}
+// add registers fn as pending; its element is the record's opaque, so no
+// map or id finds it.
+func (p *rdProducer) add(fn func(prodlab.Delivery)) *list.Element {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	if p.npending++; p.npending == 1 {
+	if p.pending.Len() == 0 {
 		p.idle = make(chan struct{})
 	}
-	r.prev, r.next = p.pending.prev, &p.pending
-	r.prev.next, p.pending.prev = r, r
-	return r
+	return p.pending.PushBack(fn)
 }
 
 // take removes and returns r's callback, or nil if r is nil or was already
 // taken: whoever takes it calls it, so each one runs once.
-func (p *rdProducer) take(r *pending) func(prodlab.Delivery) {
+func (p *rdProducer) take(r *list.Element) func(prodlab.Delivery) {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	if r == nil || r.fn == nil {
+	if r == nil || r.Value == nil {
 		return nil
 	}
-	fn := r.fn
-	r.fn, r.prev.next, r.next.prev = nil, r.next, r.prev
-	r.prev, r.next = nil, nil // keeps no other record alive
-	if p.npending--; p.npending == 0 {
+	fn := p.pending.Remove(r).(func(prodlab.Delivery))
+	r.Value = nil
+	if p.pending.Len() == 0 {
 		close(p.idle)
 	}
 	return fn
@@ -325,7 +314,7 @@ func (p *rdProducer) drainEvents() {
 	for ev := range p.kp.Events() {
 		switch e := ev.(type) {
 		case *kafka.Message:
-			r, _ := e.Opaque.(*pending)
+			r, _ := e.Opaque.(*list.Element)
 			if fn := p.take(r); fn != nil {
 				fn(p.auth.explain(delivery(e)))
 			}
@@ -448,7 +437,7 @@ func (l *librdkafka) Flush(ctx context.Context) error {
 		case <-p.idleChan():
 		case <-ctx.Done():
 			p.pendingMu.Lock()
-			n := p.npending
+			n := p.pending.Len()
 			p.pendingMu.Unlock()
 			return fmt.Errorf("librdkafka %s producer: %d records unanswered: %w", p.name, n, ctx.Err())
 		}
@@ -490,11 +479,11 @@ func (p *rdProducer) close() {
 	<-p.logDone
 	p.pendingMu.Lock()
 	var left []func(prodlab.Delivery)
-	for r := p.pending.next; r != &p.pending; r = r.next {
-		left = append(left, r.fn)
-		r.fn = nil // a late take finds nothing
+	for r := p.pending.Front(); r != nil; r = r.Next() {
+		left = append(left, r.Value.(func(prodlab.Delivery)))
+		r.Value = nil // a late take finds nothing
 	}
-	p.pending.prev, p.pending.next, p.npending = &p.pending, &p.pending, 0
+	p.pending.Init()
 	p.pendingMu.Unlock()
 	for _, fn := range left {
 		fn(prodlab.Delivery{Partition: -1, Offset: -1, Err: prodlab.ErrClosed})
