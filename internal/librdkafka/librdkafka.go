@@ -60,11 +60,9 @@ type rdProducer struct {
 	pending   list.List     // callbacks of the records accepted, not yet answered
 	idle      chan struct{} // closed while pending is empty
 
-	last atomic.Pointer[stats] // the latest statistics, for Metrics
-
-	idemMu    sync.Mutex
-	idemState idemState
-	idemSeen  chan struct{} // closed and replaced at each new state
+	last     atomic.Pointer[stats] // the latest statistics, for Metrics and Ready
+	statsMu  sync.Mutex
+	newStats chan struct{} // closed and replaced at each statistics event
 
 	closing atomic.Bool // set by close: connection errors are expected
 	auth    authErrors  // explains timeouts caused by authentication or TLS
@@ -88,7 +86,6 @@ var outMsgs = sync.Pool{New: func() any { return new(outMsg) }}
 type idemState struct {
 	State      string `json:"idemp_state"`
 	ProducerID int64  `json:"producer_id"`
-	Epoch      int64  `json:"producer_epoch"`
 }
 
 // New validates cfg and returns the librdkafka engine.
@@ -207,7 +204,7 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		onFatal:  onFatal,
 		log:      logger.With("producer", name),
 		idle:     make(chan struct{}),
-		idemSeen: make(chan struct{}),
+		newStats: make(chan struct{}),
 		logDone:  make(chan struct{}),
 		evDone:   make(chan struct{}),
 	}
@@ -356,42 +353,39 @@ func delivery(m *kafka.Message) prodlab.Delivery {
 	return d
 }
 
-// stats keeps a statistics event for Metrics and records the idempotence
-// state it reports.
+// stats keeps a statistics event and wakes producerID.
 func (p *rdProducer) stats(js string) {
 	var s stats
 	if err := json.Unmarshal([]byte(js), &s); err != nil {
 		return
 	}
 	p.last.Store(&s)
-	if s.EOS == nil {
-		return
-	}
-	p.idemMu.Lock()
-	defer p.idemMu.Unlock()
-	if *s.EOS != p.idemState {
-		p.idemState = *s.EOS
-		close(p.idemSeen)
-		p.idemSeen = make(chan struct{})
-	}
+	p.statsMu.Lock()
+	defer p.statsMu.Unlock()
+	close(p.newStats)
+	p.newStats = make(chan struct{})
 }
 
 // producerID waits until librdkafka reports an assigned producer id.
-func (p *rdProducer) producerID(ctx context.Context) (idemState, error) {
+func (p *rdProducer) producerID(ctx context.Context) error {
 	for {
-		p.idemMu.Lock()
-		st, seen := p.idemState, p.idemSeen
-		p.idemMu.Unlock()
+		p.statsMu.Lock()
+		next := p.newStats
+		p.statsMu.Unlock()
+		var st idemState
+		if s := p.last.Load(); s != nil && s.EOS != nil {
+			st = *s.EOS
+		}
 		if st.State == "Assigned" && st.ProducerID >= 0 {
-			return st, nil
+			return nil
 		}
 		select {
-		case <-seen:
+		case <-next:
 		case <-ctx.Done():
 			if st.State == "" {
-				return st, fmt.Errorf("no idempotence state reported yet: %w", ctx.Err())
+				return fmt.Errorf("no idempotence state reported yet: %w", ctx.Err())
 			}
-			return st, fmt.Errorf("idempotence state %s: %w", st.State, ctx.Err())
+			return fmt.Errorf("idempotence state %s: %w", st.State, ctx.Err())
 		}
 	}
 }
@@ -423,7 +417,7 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 	if _, err := ps[0].kp.GetMetadata(nil, false, int(timeout.Milliseconds())); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
-	if _, err := ps[1].producerID(ctx); err != nil {
+	if err := ps[1].producerID(ctx); err != nil {
 		return fmt.Errorf("librdkafka: no producer id yet: %w", err)
 	}
 	return nil
