@@ -20,6 +20,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/status"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Server is the producer API of one engine.
@@ -145,10 +146,8 @@ func (s *Server) WaitReady(ctx context.Context) error {
 			s.ready.Store(true)
 			return nil
 		}
-		select {
-		case <-ctx.Done():
+		if wait.For(ctx, pause) != nil {
 			return err
-		case <-time.After(pause):
 		}
 		pause = min(2*pause, 2*time.Second)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // franz is the engine over franz-go's kgo; keys are hashed with murmur2,
@@ -249,10 +250,8 @@ func (f *franz) Flush(ctx context.Context) error {
 		if n == 0 {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("franz: %d records unanswered: %w", n, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
+		if err := wait.For(ctx, 10*time.Millisecond); err != nil {
+			return fmt.Errorf("franz: %d records unanswered: %w", n, err)
 		}
 	}
 }
