@@ -60,10 +60,8 @@ func CheckHost(name string) error {
 		if part == "" || len(part) > 63 {
 			return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": empty or over-long label"))
 		}
-		for _, r := range part {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": use letters, digits, '-' and '.', without a port"))
-			}
+		if strings.ContainsFunc(part, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') }) {
+			return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": use letters, digits, '-' and '.', without a port"))
 		}
 	}
 	return nil
@@ -110,11 +108,8 @@ func CrossOrigin(h http.Handler) http.Handler { return crossOrigin().Handler(h) 
 
 // Allowed reports whether a request's Host header value is allowed.
 func (g *Guard) Allowed(hostHeader string) bool {
-	h := hostOnly(hostHeader)
-	if h == "" {
-		return false
-	}
-	return isIP(h) || g.hosts[h] || h == "localhost" || strings.HasSuffix(h, ".localhost") ||
+	h := hostOnly(hostHeader) // "" matches none of these
+	return isIP(h) || g.hosts[h] || strings.HasSuffix(h, ".localhost") ||
 		slices.ContainsFunc(g.domains, func(d string) bool { return h == d[1:] || strings.HasSuffix(h, d) })
 }
 

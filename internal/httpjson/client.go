@@ -1,6 +1,7 @@
 package httpjson
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,14 +43,7 @@ func WithUserAgent(ua string) ClientOpt { return func(c *clientCfg) { c.ua = ua 
 
 // WithHeader adds a header to every request, default none. The key must be
 // a header name, the value free of control characters.
-func WithHeader(key, value string) ClientOpt {
-	return func(c *clientCfg) {
-		if c.header == nil {
-			c.header = http.Header{}
-		}
-		c.header.Add(key, value)
-	}
-}
+func WithHeader(key, value string) ClientOpt { return func(c *clientCfg) { c.header.Add(key, value) } }
 
 // NoRedirects makes the client return a redirect as its answer instead of
 // following it; by default the HTTP client's policy applies.
@@ -66,7 +60,7 @@ func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return Client{}, fmt.Errorf("%s URL %q: want http://host:port", what, base)
 	}
-	c := Client{base: strings.TrimRight(base, "/"), cfg: clientCfg{hc: http.DefaultClient}}
+	c := Client{base: strings.TrimRight(base, "/"), cfg: clientCfg{hc: http.DefaultClient, header: http.Header{}}}
 	for _, o := range opts {
 		o(&c.cfg)
 	}
@@ -108,11 +102,8 @@ func (c Client) Do(ctx context.Context, method, path string, q url.Values, body 
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = strings.NewReader(string(body))
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	// Empty, the reader makes no body, as nil would.
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
