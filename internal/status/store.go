@@ -42,9 +42,9 @@ type Store struct {
 
 type entry struct {
 	prodlab.Status
-	id         string // shares one allocation with EventID
-	done       int64  // finish time in Unix nanoseconds; 0 while pending
-	prev, next int32  // in the finished queue or the free list
+	id   string // shares one allocation with EventID
+	done int64  // finish time in Unix nanoseconds; 0 while pending
+	next int32  // in the finished queue or the free list
 }
 
 type cfg struct {
@@ -121,7 +121,7 @@ func (s *Store) Issue(eventID string) (Ticket, error) {
 	b.Write(h[:])
 	b.WriteString(eventID)
 	both := b.String()
-	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: both[32:]}, id: both[:32], prev: -1, next: -1}
+	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: both[32:]}, id: both[:32], next: -1}
 	s.size++
 	s.pending++
 	return Ticket{i, both[:32]}, nil
@@ -141,7 +141,6 @@ func (s *Store) Done(t Ticket, d prodlab.Delivery) {
 	if d.Err != nil {
 		e.State, e.Err = prodlab.Failed, d.Err.Error()
 	}
-	e.prev = s.tail
 	if s.tail >= 0 {
 		s.slots[s.tail].next = t.slot
 	} else {
@@ -151,11 +150,11 @@ func (s *Store) Done(t Ticket, d prodlab.Delivery) {
 	s.pending--
 }
 
-// Forget drops id whatever its state, for a send that never started.
+// Forget drops id while it is pending, for a send that never started.
 func (s *Store) Forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, ok := s.find(id); ok {
+	if i, ok := s.find(id); ok && s.slots[i].done == 0 {
 		s.remove(i)
 	}
 }
@@ -216,23 +215,15 @@ func (s *Store) expire(now int64) {
 	}
 }
 
-// remove unlinks slot i, drops its id and frees it.
+// remove frees slot i, pending or the head of the finished queue (finished
+// entries leave in order, so the queue needs no back links).
 func (s *Store) remove(i int32) {
 	e := &s.slots[i]
 	s.size--
 	if e.done == 0 {
 		s.pending--
-	} else {
-		if e.prev >= 0 {
-			s.slots[e.prev].next = e.next
-		} else {
-			s.head = e.next
-		}
-		if e.next >= 0 {
-			s.slots[e.next].prev = e.prev
-		} else {
-			s.tail = e.prev
-		}
+	} else if s.head = e.next; s.head < 0 {
+		s.tail = -1
 	}
 	*e = entry{next: s.free}
 	s.free = i
