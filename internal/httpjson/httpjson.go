@@ -6,6 +6,7 @@ package httpjson
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -40,11 +41,9 @@ func Write(w http.ResponseWriter, code int, v any) {
 func Only(h http.HandlerFunc, methods ...string) http.Handler {
 	allow := strings.Join(methods, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, m := range methods {
-			if r.Method == m {
-				h(w, r)
-				return
-			}
+		if slices.Contains(methods, r.Method) {
+			h(w, r)
+			return
 		}
 		w.Header().Set("Allow", allow)
 		Error(w, http.StatusMethodNotAllowed, "", i18n.T("http.method", "method", r.Method, "allow", allow))

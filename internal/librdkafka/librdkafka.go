@@ -255,19 +255,17 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 	err := p.kp.Produce(&o.km, nil)
 	*o = outMsg{} // the pool keeps no record alive
 	outMsgs.Put(o)
-	if err != nil {
-		p.take(r)
-		var ke kafka.Error
-		if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
-			return prodlab.ErrBufferFull
-		}
-		if errors.As(err, &ke) && ke.Code() == kafka.ErrFatal {
-			// The engine is replacing this producer: a retry will succeed.
-			return fmt.Errorf("librdkafka %s producer hit a fatal error and is being replaced (%v): %w", p.name, err, prodlab.ErrClosed)
-		}
-		return fmt.Errorf("librdkafka %s producer: %w", p.name, err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	p.take(r)
+	switch ke, _ := errors.AsType[kafka.Error](err); ke.Code() {
+	case kafka.ErrQueueFull:
+		return prodlab.ErrBufferFull
+	case kafka.ErrFatal: // the engine is replacing this producer: a retry will succeed
+		return fmt.Errorf("librdkafka %s producer hit a fatal error and is being replaced (%v): %w", p.name, err, prodlab.ErrClosed)
+	}
+	return fmt.Errorf("librdkafka %s producer: %w", p.name, err)
 }
 
 // add registers fn as pending; its element is the record's opaque, so no
@@ -344,8 +342,7 @@ func delivery(m *kafka.Message) prodlab.Delivery {
 		d.Offset = -1 // unknown, as with acks=0
 	}
 	if err := m.TopicPartition.Error; err != nil {
-		var ke kafka.Error
-		if errors.As(err, &ke) && (ke.Code() == kafka.ErrUnknownTopicOrPart || ke.Code() == kafka.ErrUnknownTopic) {
+		if ke, _ := errors.AsType[kafka.Error](err); ke.Code() == kafka.ErrUnknownTopicOrPart || ke.Code() == kafka.ErrUnknownTopic {
 			err = fmt.Errorf("%w: %s: %v", prodlab.ErrUnknownTopic, d.Topic, err)
 		}
 		d.Err = err
