@@ -68,8 +68,7 @@ type rdProducer struct {
 	auth    authErrors  // explains timeouts caused by authentication or TLS
 	onFatal func(*rdProducer)
 	fatalAt sync.Once
-	logDone chan struct{} // closed once the log drain returns
-	evDone  chan struct{} // closed once the event drain returns
+	drains  sync.WaitGroup // the event and log drains
 }
 
 // outMsg is a record handed to confluent-kafka-go, which copies it into C
@@ -205,8 +204,6 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		log:      logger.With("producer", name),
 		idle:     make(chan struct{}),
 		newStats: make(chan struct{}),
-		logDone:  make(chan struct{}),
-		evDone:   make(chan struct{}),
 	}
 	close(p.idle)
 	kp, err := kafka.NewProducer(&cm)
@@ -214,8 +211,8 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		return nil, err
 	}
 	p.kp = kp
-	go p.drainLogs()
-	go p.drainEvents()
+	p.drains.Go(p.drainLogs)
+	p.drains.Go(p.drainEvents)
 	return p, nil
 }
 
@@ -305,7 +302,6 @@ func (p *rdProducer) idleChan() <-chan struct{} {
 // drainEvents serves every event of the producer until it is closed:
 // delivery reports, client errors and statistics.
 func (p *rdProducer) drainEvents() {
-	defer close(p.evDone)
 	for ev := range p.kp.Events() {
 		switch e := ev.(type) {
 		case *kafka.Message:
@@ -390,7 +386,6 @@ func (p *rdProducer) producerID(ctx context.Context) error {
 // drainLogs sends librdkafka's logs to slog until the producer's Close
 // closes their channel.
 func (p *rdProducer) drainLogs() {
-	defer close(p.logDone)
 	for e := range p.kp.Logs() {
 		p.log.Log(context.Background(), syslogLevels[min(max(e.Level, 0), 7)], "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
 	}
@@ -465,9 +460,8 @@ func (p *rdProducer) close() {
 	case <-p.idleChan():
 	case <-time.After(closeGrace):
 	}
-	p.kp.Close() // closes Events(), which ends drainEvents
-	<-p.evDone
-	<-p.logDone
+	p.kp.Close() // closes Events() and Logs(), which ends the drains
+	p.drains.Wait()
 	p.pendingMu.Lock()
 	var left []func(prodlab.Delivery)
 	for r := p.pending.Front(); r != nil; r = r.Next() {
