@@ -80,10 +80,8 @@ func parseSend(raw string, defaultTopic string) (Event, *fieldError) {
 	if req.SendMode, err = prodlab.ParseSendMode(q.Get("sendMode")); err != nil {
 		return req, &fieldError{"sendMode", i18n.T("api.sendMode.bad", "value", strconv.Quote(q.Get("sendMode")))}
 	}
-	req.EventID = q.Get("eventId")
+	req.EventID = q.Get("eventId") // valid UTF-8: ParseQuery refuses the rest
 	switch n := utf8.RuneCountInString(req.EventID); {
-	case !utf8.ValidString(req.EventID):
-		return req, &fieldError{"eventId", i18n.T("api.eventId.utf8")}
 	case n == 0:
 		return req, &fieldError{"eventId", i18n.T("api.eventId.required")}
 	case n > MaxEventIDLen:
@@ -93,8 +91,6 @@ func parseSend(raw string, defaultTopic string) (Event, *fieldError) {
 	if q.Has("key") {
 		req.Key = q.Get("key")
 		switch {
-		case !utf8.ValidString(req.Key):
-			return req, &fieldError{"key", i18n.T("api.key.utf8")}
 		case req.Key == "":
 			return req, &fieldError{"key", i18n.T("api.key.empty")}
 		case len(req.Key) > MaxKeyLen:
