@@ -35,8 +35,7 @@ type Server struct {
 	topics   map[string]*topicEntry // partition counts, bounded by maxTopics
 }
 
-// topicEntry is one topic's cached partition count; done is open while a
-// lookup runs.
+// topicEntry is one topic's cached partition count.
 type topicEntry struct {
 	partitions int32 // 0 until the first lookup succeeds
 	err        error // the first lookup's error, once done is closed
@@ -258,9 +257,8 @@ type timeoutBody struct {
 	EventID   string `json:"eventId"`
 }
 
-// syncTimedOut answers 504 for a sync send still unanswered at the sync
-// bound and returns the requestId under which its outcome will be kept, if
-// the store has room.
+// syncTimedOut answers 504 for a sync send unanswered at the sync bound and
+// returns the requestId that will keep its outcome, "" if the store is full.
 func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan prodlab.Delivery) string {
 	bound := s.cfg.sync.String() // as Duration.String writes it: i18n would round it
 	t, err := s.store.Issue(ev.EventID)
@@ -276,9 +274,8 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 	return id
 }
 
-// finishLate waits in the background for the answer to a sync send that
-// got none in time, reports it to the observers, and keeps it under t or,
-// with the zero Ticket, logs it at level.
+// finishLate reports a late sync answer to the observers, in the background,
+// and keeps it under t or, with the zero Ticket, logs it at level.
 func (s *Server) finishLate(ev Event, t status.Ticket, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
 	late := s.delivered(ev, t, time.Now())
 	go func() {
@@ -378,10 +375,9 @@ func (s *Server) message(ev *Event, start time.Time) prodlab.Message {
 // engines only read them).
 var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), prodlab.Idempotent: []byte(prodlab.Idempotent)}
 
-// partitions returns the partition count of topic at now. A known count is
-// served at once (one background lookup refreshes it past metadataTTL, and
-// only an unknown-topic answer drops it); a topic with no count yet waits
-// for a single shared lookup.
+// partitions returns topic's partition count at now. A known count is served
+// at once (refreshed in the background past metadataTTL, dropped only on an
+// unknown topic); a topic with no count waits for one shared lookup.
 func (s *Server) partitions(topic string, now time.Time) (int32, error) {
 	s.topicsMu.Lock()
 	e := s.topics[topic]

@@ -113,17 +113,14 @@ type StatusResult struct {
 }
 
 // Send does one POST /api/v1/send. An answer other than 200 or 202 is an
-// *Error; no answer is the HTTP client's error. The result's fields are
-// those of the JSON body, empty if it is not JSON.
+// *Error; a body that is not JSON leaves the result's fields empty.
 func (c *Client) Send(ctx context.Context, p SendParams) (SendResult, error) {
 	var r SendResult
 	body, err := c.call(ctx, http.MethodPost, "/api/v1/send", p.query(), http.StatusOK, http.StatusAccepted)
 	if err != nil {
 		return r, err
 	}
-	// A success is one whatever its body: an API that answers no JSON
-	// (another implementation of the contract) leaves the fields empty.
-	_ = json.Unmarshal(body, &r)
+	_ = json.Unmarshal(body, &r) // another implementation of the contract may answer no JSON
 	r.Body = strings.TrimSpace(string(body))
 	return r, nil
 }

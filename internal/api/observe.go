@@ -77,9 +77,8 @@ func (s *Server) emit(ev Event) {
 	}
 }
 
-// observed returns w and, when the server has observers, where the code
-// written through it is kept (a fastWriter keeps it itself); report then
-// reports ev with that code.
+// observed returns w and, when there are observers, where the code written
+// through it is kept, for report.
 func (s *Server) observed(w http.ResponseWriter) (http.ResponseWriter, *int) {
 	if len(s.cfg.observers) == 0 {
 		return w, nil

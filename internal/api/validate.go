@@ -36,9 +36,8 @@ type query struct {
 func (q *query) Get(name string) string { return q.vals[slices.Index(q.names, name)] }
 func (q *query) Has(name string) bool   { return q.has[slices.Index(q.names, name)] }
 
-// strictQuery parses raw strictly: a pair that does not decode, a name not
-// in allowed or a name given twice is refused, never skipped; a pair that
-// does not decode first. unknown and twice are the refusals' message ids.
+// strictQuery parses raw strictly: a pair that does not decode (first), a name
+// not in allowed or given twice is refused with the message id unknown or twice.
 func strictQuery(raw string, allowed []string, unknown, twice string) (query, *fieldError) {
 	q, bad := query{names: allowed}, (*fieldError)(nil)
 	field, msg := httpjson.ParseQuery(raw, func(k, v string) {

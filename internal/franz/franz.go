@@ -141,11 +141,10 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	return nil
 }
 
-// send is a record being produced and what its promise needs: one
-// allocation per record. It is the record's Context (kgo's field for
-// enriching records), so that one promise per producer serves every
-// record. Its context is the engine's own, never the caller's: a client
-// that hangs up must not cancel a queued send (franz-go issue #859).
+// send is a record and what its promise needs, in one allocation. It is the
+// record's Context, so one promise per producer serves every record; never
+// the caller's context: a client that hangs up must not cancel a queued send
+// (franz-go issue #859).
 type send struct {
 	context.Context
 	rec    kgo.Record
@@ -156,10 +155,9 @@ type send struct {
 	retry  bool
 }
 
-// promise is p's promise for every send. A record failed because its
-// topic was recreated is produced once more after the topic is purged
-// from the client: until then franz-go fails every record with
-// UNKNOWN_TOPIC_ID.
+// promise is p's promise for every send. A record failed because its topic
+// was recreated is produced again once the client purged the topic (until
+// then franz-go fails every record with UNKNOWN_TOPIC_ID).
 func (f *franz) promise(p *producer) func(*kgo.Record, error) {
 	return func(r *kgo.Record, err error) {
 		s := r.Context.(*send)

@@ -101,9 +101,8 @@ func crossOrigin() *http.CrossOriginProtection {
 	return cop
 }
 
-// CrossOrigin returns h behind http.CrossOriginProtection only, with the
-// JSON 403: for a handler that calls other services on the caller's
-// behalf, so that it is safe on any listener.
+// CrossOrigin returns h behind http.CrossOriginProtection only, with the JSON
+// 403: for a handler acting on the caller's behalf, on any listener.
 func CrossOrigin(h http.Handler) http.Handler { return crossOrigin().Handler(h) }
 
 // Allowed reports whether a request's Host header value is allowed.
@@ -128,10 +127,9 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 	})
 }
 
-// Fast serves h behind the guard on fasthttp, through Wrap, except that
-// native answers first, straight on fasthttp, the requests that Wrap would
-// pass unchanged and that carry no browser header: an allowed Host, no
-// Origin, no Sec-Fetch-Site. native reports whether it answered.
+// Fast serves h behind the guard on fasthttp, through Wrap, but first offers
+// native (which reports whether it answered) the requests Wrap would pass that
+// carry no browser header: an allowed Host, no Origin, no Sec-Fetch-Site.
 func (g *Guard) Fast(native func(*fasthttp.RequestCtx) bool, h http.Handler) fasthttp.RequestHandler {
 	slow := fasthttpadaptor.NewFastHTTPHandler(g.Wrap(h))
 	var last atomic.Pointer[string] // the last Host allowed: a client sends the same one each time
@@ -170,8 +168,7 @@ func hostOnly(hostHeader string) string {
 	return normalize(h) // which also drops the brackets of a bare IPv6
 }
 
-// normalize lower-cases a host name and drops a trailing dot and IPv6
-// brackets.
+// normalize lower-cases a host name, drops a trailing dot and IPv6 brackets.
 func normalize(h string) string {
 	h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {

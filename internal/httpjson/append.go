@@ -55,9 +55,8 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// WriteRaw writes body, JSON already encoded and ending in a newline, with
-// status code; answers are never cached. A w with a WriteJSON method (the
-// producer API's fasthttp writer) writes them itself.
+// WriteRaw writes body, encoded JSON ending in a newline, with status code,
+// never cached; a w with a WriteJSON method (the API's fasthttp writer) does it.
 func WriteRaw(w http.ResponseWriter, code int, body []byte) {
 	if j, ok := w.(interface{ WriteJSON(code int, body []byte) }); ok {
 		j.WriteJSON(code, body)

@@ -86,8 +86,7 @@ func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 // headerName matches a header name (a token, RFC 9110 5.6.2).
 var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
-// validHeader reports whether k is a header name and v holds no control
-// character but tab.
+// validHeader reports whether k is a header name and v has no control but tab.
 func validHeader(k, v string) bool {
 	return headerName.MatchString(k) && !strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
 }
@@ -113,9 +112,8 @@ func (c Client) Do(ctx context.Context, method, path string, q url.Values, body 
 	return c.Send(req)
 }
 
-// Send sends req, whose URL the caller built under Base, with the
-// client's User-Agent, if set, and headers; it returns the response
-// unread. It is for a front that relays its callers' requests.
+// Send sends req, built under Base by a front relaying its callers'
+// requests, with the client's User-Agent and headers; the response is unread.
 func (c Client) Send(req *http.Request) (*http.Response, error) {
 	if c.cfg.ua != "" {
 		req.Header.Set("User-Agent", c.cfg.ua)

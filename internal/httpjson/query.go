@@ -27,9 +27,8 @@ func Query(w http.ResponseWriter, r *http.Request) (q url.Values, ok bool) {
 	return q, true
 }
 
-// ParseQuery is Query without the answer and without a map: it calls fn
-// with each decoded pair, in order, or returns the field at fault and a
-// sentence naming the broken pair.
+// ParseQuery is Query without the answer or the map: it calls fn with each
+// pair, in order, or returns the field at fault and a sentence naming it.
 func ParseQuery(raw string, fn func(k, v string)) (field, msg string) {
 	for rest := raw; rest != ""; {
 		var pair string

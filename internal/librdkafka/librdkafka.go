@@ -24,9 +24,8 @@ import (
 	"github.com/prodlab/prodlab/internal/franz"
 )
 
-// librdkafka is the engine over librdkafka (confluent-kafka-go), the C
-// library most non-JVM clients wrap. Keys are hashed with murmur2, as the
-// Java client does.
+// librdkafka is the engine over librdkafka (confluent-kafka-go); keys are
+// hashed with murmur2, as the Java client does.
 type librdkafka struct {
 	prod            [2]*rdProducer // plain, idempotent; the latter is replaced after a fatal error, under mu
 	*franz.Metadata                // answers Partitions
@@ -49,8 +48,7 @@ const statsInterval = 100 * time.Millisecond
 // records it purges.
 const closeGrace = 5 * time.Second
 
-// rdProducer is one librdkafka producer and the goroutines that drain its
-// events and logs.
+// rdProducer is one librdkafka producer and the drains of its events and logs.
 type rdProducer struct {
 	name string // "plain" or "idempotent"
 	kp   *kafka.Producer
@@ -155,8 +153,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 }
 
 // fatal replaces the idempotent producer p after its fatal error (e.g. a
-// topic recreated under load), after which p fails every send. What p still
-// holds fails with the fatal error or, at its close, ErrClosed.
+// topic recreated under load): what p holds fails with it or ErrClosed.
 func (l *librdkafka) fatal(p *rdProducer) {
 	l.renewals.Add(1)
 	go func() {
@@ -195,8 +192,7 @@ func (l *librdkafka) producers() [2]*rdProducer {
 	return l.prod
 }
 
-// newRdProducer starts a producer; onFatal, if set, runs once on its first
-// fatal error.
+// newRdProducer starts a producer; onFatal, if set, runs on its first fatal error.
 func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal func(*rdProducer)) (*rdProducer, error) {
 	p := &rdProducer{
 		name:     name,
@@ -431,9 +427,8 @@ func (l *librdkafka) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Close purges what is still queued or in flight, which librdkafka reports
-// as failed, then destroys both producers. A callback that librdkafka never
-// reported runs with prodlab.ErrClosed.
+// Close purges what is queued or in flight, which librdkafka reports as
+// failed, then destroys both producers; a record never reported gets ErrClosed.
 func (l *librdkafka) Close() {
 	l.mu.Lock()
 	already, ps := l.closed, l.prod
