@@ -64,22 +64,6 @@ type Header struct {
 	Value []byte
 }
 
-// Headers converts hs to a client library's own header type, nil when
-// empty.
-func Headers[T ~struct {
-	Key   string
-	Value []byte
-}](hs []Header) []T {
-	if len(hs) == 0 {
-		return nil
-	}
-	out := make([]T, len(hs))
-	for i, h := range hs {
-		out[i] = T(h)
-	}
-	return out
-}
-
 // Message is one record to produce.
 type Message struct {
 	Topic   string

@@ -129,13 +129,9 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	s := &send{Context: context.Background(), fn: fn, asked: m.Partition, queued: time.Now(), retry: true}
 	s.rec = kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Partition: m.Partition, Context: s}
 	s.rec.Timestamp = s.queued // what kgo would stamp: the time it is queued
-	if len(m.Headers) <= len(s.hdr) {
-		for i, h := range m.Headers {
-			s.hdr[i] = kgo.RecordHeader(h)
-		}
-		s.rec.Headers = s.hdr[:len(m.Headers):len(m.Headers)]
-	} else {
-		s.rec.Headers = prodlab.Headers[kgo.RecordHeader](m.Headers)
+	s.rec.Headers = s.hdr[:0]  // the API's two in send, any more on the heap
+	for _, h := range m.Headers {
+		s.rec.Headers = append(s.rec.Headers, kgo.RecordHeader(h))
 	}
 	p.cl.TryProduce(s, &s.rec, p.promise)
 	return nil
