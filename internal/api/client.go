@@ -35,8 +35,7 @@ type Error struct {
 	Message   string // the API's sentence, or the raw body
 	RequestID string // a 504's requestId, for Status
 	EventID   string // a 504's eventId
-	// Body is the whole answer, trimmed.
-	Body string
+	Body      string // the whole answer, trimmed
 }
 
 func (e *Error) Error() string { return strconv.Itoa(e.Status) + ": " + e.Message }
@@ -61,13 +60,12 @@ func NewClient(base string, opts ...httpjson.ClientOpt) (*Client, error) {
 // API's default applies (mode plain, sendMode sync, the default topic, any
 // partition, no key).
 type SendParams struct {
-	Mode     prodlab.Mode
-	SendMode prodlab.SendMode
-	EventID  string
-	Key      string
-	Topic    string
-	// Partition, if set, names the partition.
-	Partition *int32
+	Mode      prodlab.Mode
+	SendMode  prodlab.SendMode
+	EventID   string
+	Key       string
+	Topic     string
+	Partition *int32 // nil: any
 }
 
 func (p SendParams) query() url.Values {
@@ -97,8 +95,7 @@ type SendResult struct {
 	SendMode  string `json:"sendMode"`
 	Key       string `json:"key"`
 	Engine    string `json:"engine"`
-	// Body is the whole answer, trimmed.
-	Body string `json:"-"`
+	Body      string `json:"-"` // the whole answer, trimmed
 }
 
 // StatusResult is the body of GET /api/v1/status.
