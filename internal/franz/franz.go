@@ -189,8 +189,7 @@ func (p *producer) finish(r *kgo.Record, err error, fn func(prodlab.Delivery)) {
 }
 
 // recreatedTopic reports whether err fails a record because its topic was
-// recreated: UNKNOWN_TOPIC_ID, or franz-go's purge of a buffered record
-// (its error is unexported, hence the text).
+// recreated: UNKNOWN_TOPIC_ID, or franz-go's purge (an unexported error).
 func recreatedTopic(err error) bool {
 	return err != nil && (errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered")
 }

@@ -1,8 +1,7 @@
 // Package httpguard closes the lab's HTTP listeners to other origins: a Host
-// allow-list against DNS rebinding and Go's http.CrossOriginProtection
-// against cross-site requests, both answering 403 in the lab's JSON error
-// shape. Requests without browser headers (curl, the CLI, scripts) and
-// same-origin requests from the console's own page pass unchanged.
+// allow-list against DNS rebinding and http.CrossOriginProtection against
+// cross-site requests, both answering a JSON 403. Requests without browser
+// headers (curl, the CLI, scripts) and same-origin ones pass unchanged.
 package httpguard
 
 import (

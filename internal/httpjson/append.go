@@ -8,9 +8,8 @@ import (
 const hexDigits = "0123456789abcdef"
 
 // AppendString appends s to dst as a JSON string, byte for byte as
-// encoding/json writes it: <, > and & escaped as \u003c and so on, U+2028
-// and U+2029 escaped, invalid UTF-8 replaced by \ufffd. For hot paths that
-// build their JSON by hand.
+// encoding/json writes it (<, >, &, U+2028 and U+2029 escaped, invalid UTF-8
+// as \ufffd), for hot paths that build their JSON by hand.
 func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0

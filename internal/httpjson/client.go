@@ -52,9 +52,8 @@ func NoRedirects() ClientOpt { return func(c *clientCfg) { c.noRedirect = true }
 // MaxAnswer bounds the body Call reads: 1 MiB.
 const MaxAnswer = 1 << 20
 
-// NewClient returns a client of the service what at base, an http or https
-// URL such as http://127.0.0.1:8474. A bad option is an error that wraps
-// ErrClientOpt and names it.
+// NewClient returns a client of the service what at base, an http(s) URL such
+// as http://127.0.0.1:8474. A bad option is an error wrapping ErrClientOpt.
 func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

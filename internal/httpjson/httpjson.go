@@ -1,6 +1,5 @@
-// Package httpjson holds the JSON conventions shared by every HTTP surface of
-// the lab (the producer APIs and the console): bodies, errors and methods;
-// and Client, the common part of the lab's clients of those surfaces.
+// Package httpjson holds the JSON bodies, errors and methods of every HTTP
+// surface of the lab, and Client, the common part of the lab's clients.
 package httpjson
 
 import (

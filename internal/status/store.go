@@ -22,11 +22,9 @@ var ErrFull = errors.New("status store is full of pending sends")
 var ErrNotFound = errors.New("unknown requestId")
 
 // Store maps request ids to send states. It holds at most MaxEntries ids;
-// finished entries expire after TTL, and when the store is full the oldest
-// finished entry is evicted first. Pending entries are never evicted.
-// Entries are values in one slice, linked by index: the collector marks one
-// string per entry and no pointer between entries, and an id names its
-// slot, so no index is kept.
+// finished entries expire after TTL or, when the store is full, go oldest
+// first; pending ones stay. Entries are values in one slice, linked by index
+// (the collector marks one string each), and an id names its slot: no index.
 type Store struct {
 	cfg cfg
 
@@ -87,10 +85,9 @@ type Ticket struct {
 // ID returns t's id, "" for the zero Ticket.
 func (t Ticket) ID() string { return t.id }
 
-// Issue records a pending send of eventID under a new id, 32 hex digits
-// that name its slot (an index of 100,000 random ids, with an insert and a
-// delete per send, was a tenth of the API's async CPU). It returns ErrFull
-// when the store holds MaxEntries pending sends.
+// Issue records a pending send of eventID under a new id, 32 hex digits that
+// name its slot (an index of random ids was a tenth of the async API's CPU).
+// It returns ErrFull when the store holds MaxEntries pending sends.
 func (s *Store) Issue(eventID string) (Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
