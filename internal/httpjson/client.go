@@ -53,7 +53,7 @@ func NoRedirects() ClientOpt { return func(c *clientCfg) { c.noRedirect = true }
 const MaxAnswer = 1 << 20
 
 // NewClient returns a client of the service what at base, an http(s) URL such
-// as http://127.0.0.1:8474. A bad option is an error wrapping ErrClientOpt.
+// as http://127.0.0.1:8474. A bad option is an error naming it, wrapping ErrClientOpt.
 func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
