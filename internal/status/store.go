@@ -176,7 +176,7 @@ func (s *Store) Counts() (pending, finished int) {
 }
 
 // Evictions returns how many finished entries were dropped to make room
-// (full) and at their TTL (expired); expiry runs on Add and Get.
+// (full) and at their TTL (expired); expiry runs on Issue and Get.
 func (s *Store) Evictions() (full, expired uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
