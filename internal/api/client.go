@@ -157,11 +157,10 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ok
 // decodeError reads the API's error body.
 func decodeError(code int, body []byte) *Error {
 	e := &Error{Status: code, Body: strings.TrimSpace(string(body))}
+	e.Message = e.Body
 	var b timeoutBody // the error body, with a 504's ids
 	if json.Unmarshal(body, &b) == nil && b.Error != "" {
 		e.Message, e.Field, e.RequestID, e.EventID = b.Error, b.Field, b.RequestID, b.EventID
-	} else {
-		e.Message = e.Body
 	}
 	return e
 }
