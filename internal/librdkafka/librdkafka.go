@@ -22,6 +22,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // librdkafka is the engine over librdkafka (confluent-kafka-go); keys are
@@ -55,8 +56,7 @@ type rdProducer struct {
 	log  *slog.Logger
 
 	pendingMu sync.Mutex
-	pending   list.List     // callbacks of the records accepted, not yet answered
-	idle      chan struct{} // closed while pending is empty
+	pending   list.List // callbacks of the records accepted, not yet answered
 
 	last     atomic.Pointer[stats] // the latest statistics, for Metrics and Ready
 	statsMu  sync.Mutex
@@ -198,10 +198,8 @@ func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal
 		name:     name,
 		onFatal:  onFatal,
 		log:      logger.With("producer", name),
-		idle:     make(chan struct{}),
 		newStats: make(chan struct{}),
 	}
-	close(p.idle)
 	kp, err := kafka.NewProducer(&cm)
 	if err != nil {
 		return nil, err
@@ -266,9 +264,6 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 func (p *rdProducer) add(fn func(prodlab.Delivery)) *list.Element {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	if p.pending.Len() == 0 {
-		p.idle = make(chan struct{})
-	}
 	return p.pending.PushBack(fn)
 }
 
@@ -282,17 +277,14 @@ func (p *rdProducer) take(r *list.Element) func(prodlab.Delivery) {
 	}
 	fn := p.pending.Remove(r).(func(prodlab.Delivery))
 	r.Value = nil
-	if p.pending.Len() == 0 {
-		close(p.idle)
-	}
 	return fn
 }
 
-// idleChan returns a channel closed once nothing is pending.
-func (p *rdProducer) idleChan() <-chan struct{} {
+// unanswered returns how many records await their callback.
+func (p *rdProducer) unanswered() int {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	return p.idle
+	return p.pending.Len()
 }
 
 // drainEvents serves every event of the producer until it is closed:
@@ -415,13 +407,8 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 // linger.ms above 0 a batch still waits for its linger.
 func (l *librdkafka) Flush(ctx context.Context) error {
 	for _, p := range l.producers() {
-		select {
-		case <-p.idleChan():
-		case <-ctx.Done():
-			p.pendingMu.Lock()
-			n := p.pending.Len()
-			p.pendingMu.Unlock()
-			return fmt.Errorf("librdkafka %s producer: %d records unanswered: %w", p.name, n, ctx.Err())
+		if err := wait.Until(ctx, func() bool { return p.unanswered() == 0 }); err != nil {
+			return fmt.Errorf("librdkafka %s producer: %d records unanswered: %w", p.name, p.unanswered(), err)
 		}
 	}
 	return nil
@@ -451,10 +438,9 @@ func (p *rdProducer) close() {
 	if err := p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight); err != nil {
 		p.log.Warn("librdkafka purge", "err", err)
 	}
-	select {
-	case <-p.idleChan():
-	case <-time.After(closeGrace):
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+	_ = wait.Until(ctx, func() bool { return p.unanswered() == 0 }) // else reported below
+	cancel()
 	p.kp.Close() // closes Events() and Logs(), which ends the drains
 	p.drains.Wait()
 	p.pendingMu.Lock()
