@@ -58,9 +58,7 @@ type rdProducer struct {
 	pendingMu sync.Mutex
 	pending   list.List // callbacks of the records accepted, not yet answered
 
-	last     atomic.Pointer[stats] // the latest statistics, for Metrics and Ready
-	statsMu  sync.Mutex
-	newStats chan struct{} // closed and replaced at each statistics event
+	last atomic.Pointer[stats] // the latest statistics, for Metrics and Ready
 
 	closing atomic.Bool // set by close: connection errors are expected
 	auth    authErrors  // explains timeouts caused by authentication or TLS
@@ -195,10 +193,9 @@ func (l *librdkafka) producers() [2]*rdProducer {
 // newRdProducer starts a producer; onFatal, if set, runs on its first fatal error.
 func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal func(*rdProducer)) (*rdProducer, error) {
 	p := &rdProducer{
-		name:     name,
-		onFatal:  onFatal,
-		log:      logger.With("producer", name),
-		newStats: make(chan struct{}),
+		name:    name,
+		onFatal: onFatal,
+		log:     logger.With("producer", name),
 	}
 	kp, err := kafka.NewProducer(&cm)
 	if err != nil {
@@ -311,7 +308,10 @@ func (p *rdProducer) drainEvents() {
 			}
 			p.log.Log(context.Background(), lvl, "librdkafka: "+e.Error(), "code", e.Code().String(), "fatal", e.IsFatal())
 		case *kafka.Stats:
-			p.stats(e.String())
+			var s stats // kept for Metrics and Ready
+			if json.Unmarshal([]byte(e.String()), &s) == nil {
+				p.last.Store(&s)
+			}
 		}
 	}
 }
@@ -334,41 +334,22 @@ func delivery(m *kafka.Message) prodlab.Delivery {
 	return d
 }
 
-// stats keeps a statistics event and wakes producerID.
-func (p *rdProducer) stats(js string) {
-	var s stats
-	if err := json.Unmarshal([]byte(js), &s); err != nil {
-		return
-	}
-	p.last.Store(&s)
-	p.statsMu.Lock()
-	defer p.statsMu.Unlock()
-	close(p.newStats)
-	p.newStats = make(chan struct{})
-}
-
-// producerID waits until librdkafka reports an assigned producer id.
+// producerID waits until the statistics report an assigned producer id.
 func (p *rdProducer) producerID(ctx context.Context) error {
-	for {
-		p.statsMu.Lock()
-		next := p.newStats
-		p.statsMu.Unlock()
-		var st idemState
+	var st idemState
+	err := wait.Until(ctx, func() bool {
 		if s := p.last.Load(); s != nil && s.EOS != nil {
 			st = *s.EOS
 		}
-		if st.State == "Assigned" && st.ProducerID >= 0 {
-			return nil
-		}
-		select {
-		case <-next:
-		case <-ctx.Done():
-			if st.State == "" {
-				return fmt.Errorf("no idempotence state reported yet: %w", ctx.Err())
-			}
-			return fmt.Errorf("idempotence state %s: %w", st.State, ctx.Err())
-		}
+		return st.State == "Assigned" && st.ProducerID >= 0
+	})
+	switch {
+	case err == nil:
+		return nil
+	case st.State == "":
+		return fmt.Errorf("no idempotence state reported yet: %w", err)
 	}
+	return fmt.Errorf("idempotence state %s: %w", st.State, err)
 }
 
 // drainLogs sends librdkafka's logs to slog until the producer's Close
