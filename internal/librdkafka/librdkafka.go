@@ -153,9 +153,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 // fatal replaces the idempotent producer p after its fatal error (e.g. a
 // topic recreated under load): what p holds fails with it or ErrClosed.
 func (l *librdkafka) fatal(p *rdProducer) {
-	l.renewals.Add(1)
-	go func() {
-		defer l.renewals.Done()
+	l.renewals.Go(func() {
 		l.renewMu.Lock()
 		defer l.renewMu.Unlock()
 		// At most one new producer a second, should each one fail at once.
@@ -178,7 +176,7 @@ func (l *librdkafka) fatal(p *rdProducer) {
 		l.mu.Unlock()
 		l.log.Warn("librdkafka: idempotent producer replaced after a fatal error")
 		p.close()
-	}()
+	})
 }
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
