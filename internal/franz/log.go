@@ -81,16 +81,15 @@ func (k kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
 		switch k, _ := keyvals[i].(string); k {
 		case "will_fail":
 			willFail, _ = keyvals[i+1].(bool)
-			continue
 		case "err":
 			errText = fmt.Sprint(keyvals[i+1])
+			kept = append(kept, k, keyvals[i+1])
 		case "broker":
 			broker = keyvals[i+1]
+			kept = append(kept, k, keyvals[i+1])
 		case "topic", "partition", "req", "addr":
-		default:
-			continue
+			kept = append(kept, k, keyvals[i+1])
 		}
-		kept = append(kept, keyvals[i], keyvals[i+1]) // for the note's line
 	}
 	if note == kgoNotes[0].note && willFail {
 		note = "produce failed on the network; franz-go gives the batch up (retries or delivery timeout used up)"
