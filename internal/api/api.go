@@ -20,6 +20,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/status"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // Server is the producer API of one engine.
@@ -34,8 +35,7 @@ type Server struct {
 	topics   map[string]*topicEntry // partition counts, bounded by maxTopics
 }
 
-// topicEntry is one topic's cached partition count; done is open while a
-// lookup runs.
+// topicEntry is one topic's cached partition count.
 type topicEntry struct {
 	partitions int32 // 0 until the first lookup succeeds
 	err        error // the first lookup's error, once done is closed
@@ -145,10 +145,8 @@ func (s *Server) WaitReady(ctx context.Context) error {
 			s.ready.Store(true)
 			return nil
 		}
-		select {
-		case <-ctx.Done():
+		if wait.For(ctx, pause) != nil {
 			return err
-		case <-time.After(pause):
 		}
 		pause = min(2*pause, 2*time.Second)
 	}
@@ -184,34 +182,35 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 		httpjson.Error(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
-	ev.Mode, ev.SendMode, ev.Topic, ev.Key, ev.EventID, ev.Partition = req.mode, req.sendMode, req.topic, req.key, req.eventID, req.partition
-	n, err := s.partitions(req.topic, start)
+	req.Kind, req.Foreign = Sent, foreign
+	ev = req
+	n, err := s.partitions(ev.Topic, start)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
-		httpjson.Error(w, http.StatusNotFound, "topic", i18n.T("api.topicMissing", "topic", req.topic))
+		httpjson.Error(w, http.StatusNotFound, "topic", i18n.T("api.topicMissing", "topic", ev.Topic))
 		return
-	case err != nil && req.partition != prodlab.AnyPartition:
-		s.cfg.logger.Warn("cannot read topic metadata", "topic", req.topic, "err", err)
-		httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.partitionUnreadable", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic))
+	case err != nil && ev.Partition != prodlab.AnyPartition:
+		s.cfg.logger.Warn("cannot read topic metadata", "topic", ev.Topic, "err", err)
+		httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.partitionUnreadable", "partition", strconv.Itoa(int(ev.Partition)), "topic", ev.Topic))
 		return
 	case err != nil: // no count to check against: the producer decides
-		s.cfg.logger.Debug("sending without a partition count", "topic", req.topic, "err", err)
-	case req.partition != prodlab.AnyPartition && req.partition >= n:
-		httpjson.Error(w, http.StatusBadRequest, "partition", i18n.T("api.partitionRange", "partition", strconv.Itoa(int(req.partition)), "topic", req.topic, "last", strconv.Itoa(int(n-1))))
+		s.cfg.logger.Debug("sending without a partition count", "topic", ev.Topic, "err", err)
+	case ev.Partition != prodlab.AnyPartition && ev.Partition >= n:
+		httpjson.Error(w, http.StatusBadRequest, "partition", i18n.T("api.partitionRange", "partition", strconv.Itoa(int(ev.Partition)), "topic", ev.Topic, "last", strconv.Itoa(int(n-1))))
 		return
 	}
-	msg := s.message(req, start)
-	resp := SendResult{Topic: req.topic, EventID: req.eventID, Mode: string(req.mode),
-		SendMode: string(req.sendMode), Key: req.key, Engine: s.eng.Name()}
+	msg := s.message(&ev, start)
+	resp := SendResult{Topic: ev.Topic, EventID: ev.EventID, Mode: string(ev.Mode),
+		SendMode: string(ev.SendMode), Key: ev.Key, Engine: s.eng.Name()}
 
-	if req.sendMode == prodlab.Async {
-		t, err := s.store.Issue(req.eventID)
+	if ev.SendMode == prodlab.Async {
+		t, err := s.store.Issue(ev.EventID)
 		id := t.ID()
 		if err != nil {
 			httpjson.Error(w, http.StatusServiceUnavailable, "", i18n.T("api.asyncFull"))
 			return
 		}
-		if err := s.eng.Produce(req.mode, msg, s.delivered(ev, t, start)); err != nil {
+		if err := s.eng.Produce(ev.Mode, msg, s.delivered(ev, t, start)); err != nil {
 			s.store.Forget(id)
 			s.writeProduceError(w, err)
 			return
@@ -223,7 +222,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 	}
 
 	sw := getSyncWait(s.cfg.sync)
-	if err := s.eng.Produce(req.mode, msg, sw.fn); err != nil {
+	if err := s.eng.Produce(ev.Mode, msg, sw.fn); err != nil {
 		sw.put() // fn is not called
 		s.writeProduceError(w, err)
 		return
@@ -237,7 +236,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 			if errors.Is(d.Err, prodlab.ErrUnknownTopic) {
 				code = http.StatusNotFound
 			}
-			s.cfg.logger.Info("sync send failed", "eventId", req.eventID, "err", d.Err)
+			s.cfg.logger.Info("sync send failed", "eventId", ev.EventID, "err", d.Err)
 			httpjson.Error(w, code, "", i18n.T("api.sendFailed", "err", publicError(d.Err)))
 			return
 		}
@@ -258,9 +257,8 @@ type timeoutBody struct {
 	EventID   string `json:"eventId"`
 }
 
-// syncTimedOut answers 504 for a sync send still unanswered at the sync
-// bound and returns the requestId under which its outcome will be kept, if
-// the store has room.
+// syncTimedOut answers 504 for a sync send unanswered at the sync bound and
+// returns the requestId that will keep its outcome, "" if the store is full.
 func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan prodlab.Delivery) string {
 	bound := s.cfg.sync.String() // as Duration.String writes it: i18n would round it
 	t, err := s.store.Issue(ev.EventID)
@@ -276,9 +274,8 @@ func (s *Server) syncTimedOut(w http.ResponseWriter, ev Event, answer <-chan pro
 	return id
 }
 
-// finishLate waits in the background for the answer to a sync send that
-// got none in time, reports it to the observers, and keeps it under t or,
-// with the zero Ticket, logs it at level.
+// finishLate reports a late sync answer to the observers, in the background,
+// and keeps it under t or, with the zero Ticket, logs it at level.
 func (s *Server) finishLate(ev Event, t status.Ticket, answer <-chan prodlab.Delivery, level slog.Level, msg string) {
 	late := s.delivered(ev, t, time.Now())
 	go func() {
@@ -353,23 +350,23 @@ func (s *Server) status(w http.ResponseWriter, query string, foreign bool) {
 	httpjson.Write(w, http.StatusOK, resp)
 }
 
-// message builds the record for req, received at start: a JSON value and
+// message builds the record for ev, received at start: a JSON value and
 // eventId/mode headers.
-func (s *Server) message(req sendRequest, start time.Time) prodlab.Message {
+func (s *Server) message(ev *Event, start time.Time) prodlab.Message {
 	// One allocation for the eventId header and the value, which holds it.
-	buf := append(make([]byte, 0, 128+2*len(req.eventID)), req.eventID...)
+	buf := append(make([]byte, 0, 128+2*len(ev.EventID)), ev.EventID...)
 	id := buf[:len(buf):len(buf)]
-	v := appendValue(buf[len(buf):], prodlab.Value{EventID: req.eventID, Mode: req.mode, SendMode: req.sendMode,
+	v := appendValue(buf[len(buf):], prodlab.Value{EventID: ev.EventID, Mode: ev.Mode, SendMode: ev.SendMode,
 		API: s.eng.Name(), TS: start.UnixMilli()})
 	key := id // the default key is the eventId: one copy for both
-	if req.key != req.eventID {
-		key = []byte(req.key)
+	if ev.Key != ev.EventID {
+		key = []byte(ev.Key)
 	}
 	return prodlab.Message{
-		Topic: req.topic, Key: key, Value: v, Partition: req.partition,
+		Topic: ev.Topic, Key: key, Value: v, Partition: ev.Partition,
 		Headers: []prodlab.Header{
 			{Key: prodlab.HeaderEventID, Value: id},
-			{Key: prodlab.HeaderMode, Value: modeBytes[req.mode]},
+			{Key: prodlab.HeaderMode, Value: modeBytes[ev.Mode]},
 		},
 	}
 }
@@ -378,10 +375,9 @@ func (s *Server) message(req sendRequest, start time.Time) prodlab.Message {
 // engines only read them).
 var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), prodlab.Idempotent: []byte(prodlab.Idempotent)}
 
-// partitions returns the partition count of topic at now. A known count is
-// served at once (one background lookup refreshes it past metadataTTL, and
-// only an unknown-topic answer drops it); a topic with no count yet waits
-// for a single shared lookup.
+// partitions returns topic's partition count at now. A known count is served
+// at once (refreshed in the background past metadataTTL, dropped only on an
+// unknown topic); a topic with no count waits for one shared lookup.
 func (s *Server) partitions(topic string, now time.Time) (int32, error) {
 	s.topicsMu.Lock()
 	e := s.topics[topic]

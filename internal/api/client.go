@@ -35,8 +35,7 @@ type Error struct {
 	Message   string // the API's sentence, or the raw body
 	RequestID string // a 504's requestId, for Status
 	EventID   string // a 504's eventId
-	// Body is the whole answer, trimmed.
-	Body string
+	Body      string // the whole answer, trimmed
 }
 
 func (e *Error) Error() string { return strconv.Itoa(e.Status) + ": " + e.Message }
@@ -61,13 +60,12 @@ func NewClient(base string, opts ...httpjson.ClientOpt) (*Client, error) {
 // API's default applies (mode plain, sendMode sync, the default topic, any
 // partition, no key).
 type SendParams struct {
-	Mode     prodlab.Mode
-	SendMode prodlab.SendMode
-	EventID  string
-	Key      string
-	Topic    string
-	// Partition, if set, names the partition.
-	Partition *int32
+	Mode      prodlab.Mode
+	SendMode  prodlab.SendMode
+	EventID   string
+	Key       string
+	Topic     string
+	Partition *int32 // nil: any
 }
 
 func (p SendParams) query() url.Values {
@@ -97,8 +95,7 @@ type SendResult struct {
 	SendMode  string `json:"sendMode"`
 	Key       string `json:"key"`
 	Engine    string `json:"engine"`
-	// Body is the whole answer, trimmed.
-	Body string `json:"-"`
+	Body      string `json:"-"` // the whole answer, trimmed
 }
 
 // StatusResult is the body of GET /api/v1/status.
@@ -113,17 +110,14 @@ type StatusResult struct {
 }
 
 // Send does one POST /api/v1/send. An answer other than 200 or 202 is an
-// *Error; no answer is the HTTP client's error. The result's fields are
-// those of the JSON body, empty if it is not JSON.
+// *Error; a body that is not JSON leaves the result's fields empty.
 func (c *Client) Send(ctx context.Context, p SendParams) (SendResult, error) {
 	var r SendResult
 	body, err := c.call(ctx, http.MethodPost, "/api/v1/send", p.query(), http.StatusOK, http.StatusAccepted)
 	if err != nil {
 		return r, err
 	}
-	// A success is one whatever its body: an API that answers no JSON
-	// (another implementation of the contract) leaves the fields empty.
-	_ = json.Unmarshal(body, &r)
+	_ = json.Unmarshal(body, &r) // another implementation of the contract may answer no JSON
 	r.Body = strings.TrimSpace(string(body))
 	return r, nil
 }
@@ -163,11 +157,10 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, ok
 // decodeError reads the API's error body.
 func decodeError(code int, body []byte) *Error {
 	e := &Error{Status: code, Body: strings.TrimSpace(string(body))}
+	e.Message = e.Body
 	var b timeoutBody // the error body, with a 504's ids
 	if json.Unmarshal(body, &b) == nil && b.Error != "" {
 		e.Message, e.Field, e.RequestID, e.EventID = b.Error, b.Field, b.RequestID, b.EventID
-	} else {
-		e.Message = e.Body
 	}
 	return e
 }

@@ -28,50 +28,39 @@ func (r *SendResult) write(w http.ResponseWriter, code int) {
 // appendJSON appends r as JSON, fields in declaration order, omitempty
 // honoured.
 func (r *SendResult) appendJSON(b []byte) []byte {
-	b = append(b, `{"status":`...)
-	b = httpjson.AppendString(b, r.Status)
+	b = appendString(b, `{"status":`, r.Status)
 	if r.State != "" {
-		b = append(b, `,"state":`...)
-		b = httpjson.AppendString(b, r.State)
+		b = appendString(b, `,"state":`, r.State)
 	}
 	if r.RequestID != "" {
-		b = append(b, `,"requestId":`...)
-		b = httpjson.AppendString(b, r.RequestID)
+		b = appendString(b, `,"requestId":`, r.RequestID)
 	}
-	b = append(b, `,"topic":`...)
-	b = httpjson.AppendString(b, r.Topic)
+	b = appendString(b, `,"topic":`, r.Topic)
 	if r.Partition != nil {
-		b = append(b, `,"partition":`...)
-		b = strconv.AppendInt(b, int64(*r.Partition), 10)
+		b = strconv.AppendInt(append(b, `,"partition":`...), int64(*r.Partition), 10)
 	}
 	if r.Offset != nil {
-		b = append(b, `,"offset":`...)
-		b = strconv.AppendInt(b, *r.Offset, 10)
+		b = strconv.AppendInt(append(b, `,"offset":`...), *r.Offset, 10)
 	}
-	b = append(b, `,"eventId":`...)
-	b = httpjson.AppendString(b, r.EventID)
-	b = append(b, `,"mode":`...)
-	b = httpjson.AppendString(b, r.Mode)
-	b = append(b, `,"sendMode":`...)
-	b = httpjson.AppendString(b, r.SendMode)
-	b = append(b, `,"key":`...)
-	b = httpjson.AppendString(b, r.Key)
-	b = append(b, `,"engine":`...)
-	b = httpjson.AppendString(b, r.Engine)
+	b = appendString(b, `,"eventId":`, r.EventID)
+	b = appendString(b, `,"mode":`, r.Mode)
+	b = appendString(b, `,"sendMode":`, r.SendMode)
+	b = appendString(b, `,"key":`, r.Key)
+	b = appendString(b, `,"engine":`, r.Engine)
 	return append(b, '}')
 }
 
 // appendValue appends a record's value as json.Marshal(v) would.
 func appendValue(b []byte, v prodlab.Value) []byte {
-	b = append(b, `{"eventId":`...)
-	b = httpjson.AppendString(b, v.EventID)
-	b = append(b, `,"mode":`...)
-	b = httpjson.AppendString(b, string(v.Mode))
-	b = append(b, `,"sendMode":`...)
-	b = httpjson.AppendString(b, string(v.SendMode))
-	b = append(b, `,"api":`...)
-	b = httpjson.AppendString(b, v.API)
-	b = append(b, `,"ts":`...)
-	b = strconv.AppendInt(b, v.TS, 10)
+	b = appendString(b, `{"eventId":`, v.EventID)
+	b = appendString(b, `,"mode":`, string(v.Mode))
+	b = appendString(b, `,"sendMode":`, string(v.SendMode))
+	b = appendString(b, `,"api":`, v.API)
+	b = strconv.AppendInt(append(b, `,"ts":`...), v.TS, 10)
 	return append(b, '}')
+}
+
+// appendString appends what precedes a string field, then its value.
+func appendString(b []byte, prefix, v string) []byte {
+	return httpjson.AppendString(append(b, prefix...), v)
 }

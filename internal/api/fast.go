@@ -8,11 +8,10 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Fast answers POST /api/v1/send and GET /api/v1/status on fasthttp as
-// Routes() does, and reports whether ctx was one of them. The caller
-// (httpguard's Guard.Fast) passes only requests of an allowed host without
-// Origin or Sec-Fetch-Site: none is Foreign. A sync send does not see its
-// client leave: it waits for its answer, within the sync bound.
+// Fast answers POST /api/v1/send and GET /api/v1/status on fasthttp as Routes
+// does and reports whether ctx was one of them. httpguard's Guard.Fast passes
+// only requests without browser headers: none is Foreign. A sync send waits
+// for its answer, within the sync bound, even if its client leaves.
 func (s *Server) Fast(ctx *fasthttp.RequestCtx) bool {
 	path, query, _ := bytes.Cut(ctx.RequestURI(), []byte("?")) // raw, as net/http's RawQuery
 	send := string(path) == "/api/v1/send" && ctx.IsPost()

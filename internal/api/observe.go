@@ -24,11 +24,9 @@ const (
 // Event reports one answer of the server to its observers (metrics,
 // progress). Fields a kind does not have are zero.
 type Event struct {
-	Kind   EventKind
-	Engine string
-	// Code is the HTTP status answered; 0 for Delivered and for a sync
-	// send whose client left.
-	Code      int
+	Kind      EventKind
+	Engine    string
+	Code      int // the HTTP status answered; 0 for Delivered and a sync send whose client left
 	Mode      prodlab.Mode
 	SendMode  prodlab.SendMode
 	Topic     string
@@ -41,9 +39,7 @@ type Event struct {
 	// Elapsed runs from the request to the answer (Sent), or to the
 	// broker's answer from the request (async) or the 504 (Delivered).
 	Elapsed time.Duration
-	// Foreign: a browser sent it for a page of another origin (see
-	// Foreign); progress ignores it.
-	Foreign bool
+	Foreign bool // a browser sent it for a page of another origin (see Foreign); progress ignores it
 }
 
 // Foreign reports whether r came from a page of another origin: by
@@ -77,9 +73,8 @@ func (s *Server) emit(ev Event) {
 	}
 }
 
-// observed returns w and, when the server has observers, where the code
-// written through it is kept (a fastWriter keeps it itself); report then
-// reports ev with that code.
+// observed returns w and, when there are observers, where the code written
+// through it is kept, for report.
 func (s *Server) observed(w http.ResponseWriter) (http.ResponseWriter, *int) {
 	if len(s.cfg.observers) == 0 {
 		return w, nil

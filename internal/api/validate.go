@@ -18,16 +18,6 @@ const (
 	MaxKeyLen     = 1024 // bytes
 )
 
-// sendRequest is a validated POST /api/v1/send.
-type sendRequest struct {
-	mode      prodlab.Mode
-	sendMode  prodlab.SendMode
-	eventID   string
-	key       string
-	partition int32
-	topic     string
-}
-
 // fieldError is a bad parameter and the sentence that explains it.
 type fieldError struct{ field, msg string }
 
@@ -46,9 +36,8 @@ type query struct {
 func (q *query) Get(name string) string { return q.vals[slices.Index(q.names, name)] }
 func (q *query) Has(name string) bool   { return q.has[slices.Index(q.names, name)] }
 
-// strictQuery parses raw strictly: a pair that does not decode, a name not
-// in allowed or a name given twice is refused, never skipped; a pair that
-// does not decode first. unknown and twice are the refusals' message ids.
+// strictQuery parses raw strictly: a pair that does not decode (first), a name
+// not in allowed or given twice is refused with the message id unknown or twice.
 func strictQuery(raw string, allowed []string, unknown, twice string) (query, *fieldError) {
 	q, bad := query{names: allowed}, (*fieldError)(nil)
 	field, msg := httpjson.ParseQuery(raw, func(k, v string) {
@@ -68,17 +57,17 @@ func strictQuery(raw string, allowed []string, unknown, twice string) (query, *f
 	return q, bad
 }
 
-// parseSend parses a send's raw query strictly.
-func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
-	q, ferr := strictQuery(raw, sendParams, "api.param.unknown", "api.param.twice")
-	if ferr != nil {
-		return sendRequest{}, ferr
-	}
+// parseSend parses a send's raw query strictly into an Event's send fields.
+func parseSend(raw string, defaultTopic string) (Event, *fieldError) {
 	var (
-		req sendRequest
+		req Event
 		err error
 	)
-	if req.mode, err = prodlab.ParseMode(q.Get("mode")); err != nil {
+	q, ferr := strictQuery(raw, sendParams, "api.param.unknown", "api.param.twice")
+	if ferr != nil {
+		return req, ferr
+	}
+	if req.Mode, err = prodlab.ParseMode(q.Get("mode")); err != nil {
 		if q.Get("mode") == "" {
 			return req, &fieldError{"mode", i18n.T("api.mode.required")}
 		}
@@ -87,31 +76,27 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 	if q.Has("sendMode") && q.Get("sendMode") == "" {
 		return req, &fieldError{"sendMode", i18n.T("api.sendMode.empty")}
 	}
-	if req.sendMode, err = prodlab.ParseSendMode(q.Get("sendMode")); err != nil {
+	if req.SendMode, err = prodlab.ParseSendMode(q.Get("sendMode")); err != nil {
 		return req, &fieldError{"sendMode", i18n.T("api.sendMode.bad", "value", strconv.Quote(q.Get("sendMode")))}
 	}
-	req.eventID = q.Get("eventId")
-	switch n := utf8.RuneCountInString(req.eventID); {
-	case !utf8.ValidString(req.eventID):
-		return req, &fieldError{"eventId", i18n.T("api.eventId.utf8")}
+	req.EventID = q.Get("eventId") // valid UTF-8: ParseQuery refuses the rest
+	switch n := utf8.RuneCountInString(req.EventID); {
 	case n == 0:
 		return req, &fieldError{"eventId", i18n.T("api.eventId.required")}
 	case n > MaxEventIDLen:
 		return req, &fieldError{"eventId", i18n.T("api.eventId.long", "n", strconv.Itoa(n), "max", strconv.Itoa(MaxEventIDLen))}
 	}
-	req.key = req.eventID
+	req.Key = req.EventID
 	if q.Has("key") {
-		req.key = q.Get("key")
+		req.Key = q.Get("key")
 		switch {
-		case !utf8.ValidString(req.key):
-			return req, &fieldError{"key", i18n.T("api.key.utf8")}
-		case req.key == "":
+		case req.Key == "":
 			return req, &fieldError{"key", i18n.T("api.key.empty")}
-		case len(req.key) > MaxKeyLen:
-			return req, &fieldError{"key", i18n.T("api.key.long", "n", strconv.Itoa(len(req.key)), "max", strconv.Itoa(MaxKeyLen))}
+		case len(req.Key) > MaxKeyLen:
+			return req, &fieldError{"key", i18n.T("api.key.long", "n", strconv.Itoa(len(req.Key)), "max", strconv.Itoa(MaxKeyLen))}
 		}
 	}
-	req.partition = prodlab.AnyPartition
+	req.Partition = prodlab.AnyPartition
 	if q.Has("partition") {
 		p, err := strconv.ParseInt(q.Get("partition"), 10, 32)
 		if err != nil {
@@ -120,22 +105,22 @@ func parseSend(raw string, defaultTopic string) (sendRequest, *fieldError) {
 		if p < 0 {
 			return req, &fieldError{"partition", i18n.T("api.partition.negative", "value", strconv.FormatInt(p, 10))}
 		}
-		req.partition = int32(p)
+		req.Partition = int32(p)
 	}
-	req.topic = defaultTopic
+	req.Topic = defaultTopic
 	if q.Has("topic") {
-		req.topic = q.Get("topic")
-		if last := lastTopic.Load(); last != nil && *last == req.topic {
-			req.topic = *last
+		req.Topic = q.Get("topic")
+		if last := lastTopic.Load(); last != nil && *last == req.Topic {
+			req.Topic = *last
 			return req, nil
 		}
-		if msg := prodlab.ValidTopic(req.topic); msg != "" {
+		if msg := prodlab.ValidTopic(req.Topic); msg != "" {
 			return req, &fieldError{"topic", msg}
 		}
 		// Interned: the record and the status store outlive the request
 		// line this substring points into.
-		t := unique.Make(req.topic).Value()
-		req.topic = t
+		t := unique.Make(req.Topic).Value()
+		req.Topic = t
 		lastTopic.Store(&t)
 	}
 	return req, nil

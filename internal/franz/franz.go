@@ -17,6 +17,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // franz is the engine over franz-go's kgo; keys are hashed with murmur2,
@@ -128,25 +129,18 @@ func (f *franz) Produce(mode prodlab.Mode, m prodlab.Message, fn func(prodlab.De
 	s := &send{Context: context.Background(), fn: fn, asked: m.Partition, queued: time.Now(), retry: true}
 	s.rec = kgo.Record{Topic: m.Topic, Key: m.Key, Value: m.Value, Partition: m.Partition, Context: s}
 	s.rec.Timestamp = s.queued // what kgo would stamp: the time it is queued
-	if len(m.Headers) <= len(s.hdr) {
-		for i, h := range m.Headers {
-			s.hdr[i] = kgo.RecordHeader(h)
-		}
-		s.rec.Headers = s.hdr[:len(m.Headers):len(m.Headers)]
-	} else {
-		for _, h := range m.Headers {
-			s.rec.Headers = append(s.rec.Headers, kgo.RecordHeader(h))
-		}
+	s.rec.Headers = s.hdr[:0]  // the API's two in send, any more on the heap
+	for _, h := range m.Headers {
+		s.rec.Headers = append(s.rec.Headers, kgo.RecordHeader(h))
 	}
 	p.cl.TryProduce(s, &s.rec, p.promise)
 	return nil
 }
 
-// send is a record being produced and what its promise needs: one
-// allocation per record. It is the record's Context (kgo's field for
-// enriching records), so that one promise per producer serves every
-// record. Its context is the engine's own, never the caller's: a client
-// that hangs up must not cancel a queued send (franz-go issue #859).
+// send is a record and what its promise needs, in one allocation. It is the
+// record's Context, so one promise per producer serves every record; never
+// the caller's context: a client that hangs up must not cancel a queued send
+// (franz-go issue #859).
 type send struct {
 	context.Context
 	rec    kgo.Record
@@ -157,10 +151,9 @@ type send struct {
 	retry  bool
 }
 
-// promise is p's promise for every send. A record failed because its
-// topic was recreated is produced once more after the topic is purged
-// from the client: until then franz-go fails every record with
-// UNKNOWN_TOPIC_ID.
+// promise is p's promise for every send. A record failed because its topic
+// was recreated is produced again once the client purged the topic (until
+// then franz-go fails every record with UNKNOWN_TOPIC_ID).
 func (f *franz) promise(p *producer) func(*kgo.Record, error) {
 	return func(r *kgo.Record, err error) {
 		s := r.Context.(*send)
@@ -196,8 +189,7 @@ func (p *producer) finish(r *kgo.Record, err error, fn func(prodlab.Delivery)) {
 }
 
 // recreatedTopic reports whether err fails a record because its topic was
-// recreated: UNKNOWN_TOPIC_ID, or franz-go's purge of a buffered record
-// (its error is unexported, hence the text).
+// recreated: UNKNOWN_TOPIC_ID, or franz-go's purge (an unexported error).
 func recreatedTopic(err error) bool {
 	return err != nil && (errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered")
 }
@@ -251,10 +243,8 @@ func (f *franz) Flush(ctx context.Context) error {
 		if n == 0 {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("franz: %d records unanswered: %w", n, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
+		if err := wait.For(ctx, 10*time.Millisecond); err != nil {
+			return fmt.Errorf("franz: %d records unanswered: %w", n, err)
 		}
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// franz-go words a lab's toxics as other causes ("is SASL missing?" on a
-// cut connection): logKgo says in one line that it retries and which fault
+// franz-go words a lab's toxics as other causes ("is SASL missing?" on a cut
+// connection): kgoLogger says in one line that it retries and which fault
 // causes it, keeps franz-go's line at DEBUG, and counts repeats of one kind
 // per broker within quietFor into the next line.
 const quietFor = 5 * time.Second

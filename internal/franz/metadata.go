@@ -21,8 +21,7 @@ type Metadata struct {
 }
 
 // NewMetadata returns an admin client of cfg.Metadata through
-// cfg.MetadataDial or, when unset, of cfg.Bootstrap through the default
-// dialer.
+// cfg.MetadataDial or, when unset, of cfg.Bootstrap.
 func NewMetadata(cfg prodlab.Config) (*Metadata, error) {
 	brokers, dial := cfg.Metadata, cfg.MetadataDial
 	if len(brokers) == 0 {

@@ -1,8 +1,7 @@
 // Package httpguard closes the lab's HTTP listeners to other origins: a Host
-// allow-list against DNS rebinding and Go's http.CrossOriginProtection
-// against cross-site requests, both answering 403 in the lab's JSON error
-// shape. Requests without browser headers (curl, the CLI, scripts) and
-// same-origin requests from the console's own page pass unchanged.
+// allow-list against DNS rebinding and http.CrossOriginProtection against
+// cross-site requests, both answering a JSON 403. Requests without browser
+// headers (curl, the CLI, scripts) and same-origin ones pass unchanged.
 package httpguard
 
 import (
@@ -60,10 +59,8 @@ func CheckHost(name string) error {
 		if part == "" || len(part) > 63 {
 			return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": empty or over-long label"))
 		}
-		for _, r := range part {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": use letters, digits, '-' and '.', without a port"))
-			}
+		if strings.ContainsFunc(part, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') }) {
+			return errors.Join(ErrBadHost, errors.New(strconv.Quote(name)+": use letters, digits, '-' and '.', without a port"))
 		}
 	}
 	return nil
@@ -103,18 +100,14 @@ func crossOrigin() *http.CrossOriginProtection {
 	return cop
 }
 
-// CrossOrigin returns h behind http.CrossOriginProtection only, with the
-// JSON 403: for a handler that calls other services on the caller's
-// behalf, so that it is safe on any listener.
+// CrossOrigin returns h behind http.CrossOriginProtection only, with the JSON
+// 403: for a handler acting on the caller's behalf, on any listener.
 func CrossOrigin(h http.Handler) http.Handler { return crossOrigin().Handler(h) }
 
 // Allowed reports whether a request's Host header value is allowed.
 func (g *Guard) Allowed(hostHeader string) bool {
-	h := hostOnly(hostHeader)
-	if h == "" {
-		return false
-	}
-	return isIP(h) || g.hosts[h] || h == "localhost" || strings.HasSuffix(h, ".localhost") ||
+	h := hostOnly(hostHeader) // "" matches none of these
+	return isIP(h) || g.hosts[h] || strings.HasSuffix(h, ".localhost") ||
 		slices.ContainsFunc(g.domains, func(d string) bool { return h == d[1:] || strings.HasSuffix(h, d) })
 }
 
@@ -133,10 +126,9 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 	})
 }
 
-// Fast serves h behind the guard on fasthttp, through Wrap, except that
-// native answers first, straight on fasthttp, the requests that Wrap would
-// pass unchanged and that carry no browser header: an allowed Host, no
-// Origin, no Sec-Fetch-Site. native reports whether it answered.
+// Fast serves h behind the guard on fasthttp, through Wrap, but first offers
+// native (which reports whether it answered) the requests Wrap would pass that
+// carry no browser header: an allowed Host, no Origin, no Sec-Fetch-Site.
 func (g *Guard) Fast(native func(*fasthttp.RequestCtx) bool, h http.Handler) fasthttp.RequestHandler {
 	slow := fasthttpadaptor.NewFastHTTPHandler(g.Wrap(h))
 	var last atomic.Pointer[string] // the last Host allowed: a client sends the same one each time
@@ -175,8 +167,7 @@ func hostOnly(hostHeader string) string {
 	return normalize(h) // which also drops the brackets of a bare IPv6
 }
 
-// normalize lower-cases a host name and drops a trailing dot and IPv6
-// brackets.
+// normalize lower-cases a host name, drops a trailing dot and IPv6 brackets.
 func normalize(h string) string {
 	h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {

@@ -1,6 +1,7 @@
 package httpjson
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,14 +43,7 @@ func WithUserAgent(ua string) ClientOpt { return func(c *clientCfg) { c.ua = ua 
 
 // WithHeader adds a header to every request, default none. The key must be
 // a header name, the value free of control characters.
-func WithHeader(key, value string) ClientOpt {
-	return func(c *clientCfg) {
-		if c.header == nil {
-			c.header = http.Header{}
-		}
-		c.header.Add(key, value)
-	}
-}
+func WithHeader(key, value string) ClientOpt { return func(c *clientCfg) { c.header.Add(key, value) } }
 
 // NoRedirects makes the client return a redirect as its answer instead of
 // following it; by default the HTTP client's policy applies.
@@ -58,15 +52,14 @@ func NoRedirects() ClientOpt { return func(c *clientCfg) { c.noRedirect = true }
 // MaxAnswer bounds the body Call reads: 1 MiB.
 const MaxAnswer = 1 << 20
 
-// NewClient returns a client of the service what at base, an http or https
-// URL such as http://127.0.0.1:8474. A bad option is an error that wraps
-// ErrClientOpt and names it.
+// NewClient returns a client of the service what at base, an http(s) URL such
+// as http://127.0.0.1:8474. A bad option is an error naming it, wrapping ErrClientOpt.
 func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return Client{}, fmt.Errorf("%s URL %q: want http://host:port", what, base)
 	}
-	c := Client{base: strings.TrimRight(base, "/"), cfg: clientCfg{hc: http.DefaultClient}}
+	c := Client{base: strings.TrimRight(base, "/"), cfg: clientCfg{hc: http.DefaultClient, header: http.Header{}}}
 	for _, o := range opts {
 		o(&c.cfg)
 	}
@@ -92,8 +85,7 @@ func NewClient(what, base string, opts ...ClientOpt) (Client, error) {
 // headerName matches a header name (a token, RFC 9110 5.6.2).
 var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
-// validHeader reports whether k is a header name and v holds no control
-// character but tab.
+// validHeader reports whether k is a header name and v has no control but tab.
 func validHeader(k, v string) bool {
 	return headerName.MatchString(k) && !strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
 }
@@ -108,11 +100,8 @@ func (c Client) Do(ctx context.Context, method, path string, q url.Values, body 
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = strings.NewReader(string(body))
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	// Empty, the reader makes no body, as nil would.
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -122,9 +111,8 @@ func (c Client) Do(ctx context.Context, method, path string, q url.Values, body 
 	return c.Send(req)
 }
 
-// Send sends req, whose URL the caller built under Base, with the
-// client's User-Agent, if set, and headers; it returns the response
-// unread. It is for a front that relays its callers' requests.
+// Send sends req, built under Base by a front relaying its callers'
+// requests, with the client's User-Agent and headers; the response is unread.
 func (c Client) Send(req *http.Request) (*http.Response, error) {
 	if c.cfg.ua != "" {
 		req.Header.Set("User-Agent", c.cfg.ua)

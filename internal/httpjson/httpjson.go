@@ -1,11 +1,11 @@
-// Package httpjson holds the JSON conventions shared by every HTTP surface of
-// the lab (the producer APIs and the console): bodies, errors and methods;
-// and Client, the common part of the lab's clients of those surfaces.
+// Package httpjson holds the JSON bodies, errors and methods of every HTTP
+// surface of the lab, and Client, the common part of the lab's clients.
 package httpjson
 
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/prodlab/prodlab/internal/i18n"
@@ -40,11 +40,9 @@ func Write(w http.ResponseWriter, code int, v any) {
 func Only(h http.HandlerFunc, methods ...string) http.Handler {
 	allow := strings.Join(methods, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, m := range methods {
-			if r.Method == m {
-				h(w, r)
-				return
-			}
+		if slices.Contains(methods, r.Method) {
+			h(w, r)
+			return
 		}
 		w.Header().Set("Allow", allow)
 		Error(w, http.StatusMethodNotAllowed, "", i18n.T("http.method", "method", r.Method, "allow", allow))

@@ -14,10 +14,9 @@ import (
 // maxPairShown bounds how much of a broken pair an error quotes.
 const maxPairShown = 80
 
-// Query parses r's query string strictly, pair by pair with
-// url.ParseQuery: a pair that does not decode (a bad %-escape, a ';'), or
-// whose name or value is not valid UTF-8 or holds a control character,
-// answers 400 naming that pair. ok is false when it has answered.
+// Query parses r's query strictly, pair by pair as url.ParseQuery does: a
+// pair that does not decode (a bad %-escape, a ';'), is not UTF-8 or holds a
+// control character is answered 400, naming it, and ok is false.
 func Query(w http.ResponseWriter, r *http.Request) (q url.Values, ok bool) {
 	q = url.Values{}
 	if field, msg := ParseQuery(r.URL.RawQuery, func(k, v string) { q[k] = append(q[k], v) }); msg != "" {
@@ -27,9 +26,8 @@ func Query(w http.ResponseWriter, r *http.Request) (q url.Values, ok bool) {
 	return q, true
 }
 
-// ParseQuery is Query without the answer and without a map: it calls fn
-// with each decoded pair, in order, or returns the field at fault and a
-// sentence naming the broken pair.
+// ParseQuery is Query without the answer or the map: it calls fn with each
+// pair, in order, or returns the field at fault and a sentence naming it.
 func ParseQuery(raw string, fn func(k, v string)) (field, msg string) {
 	for rest := raw; rest != ""; {
 		var pair string

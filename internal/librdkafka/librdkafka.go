@@ -6,6 +6,7 @@ package librdkafka
 
 import (
 	"cmp"
+	"container/list"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,11 +22,11 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
-// librdkafka is the engine over librdkafka (confluent-kafka-go), the C
-// library most non-JVM clients wrap. Keys are hashed with murmur2, as the
-// Java client does.
+// librdkafka is the engine over librdkafka (confluent-kafka-go); keys are
+// hashed with murmur2, as the Java client does.
 type librdkafka struct {
 	prod            [2]*rdProducer // plain, idempotent; the latter is replaced after a fatal error, under mu
 	*franz.Metadata                // answers Partitions
@@ -48,38 +49,22 @@ const statsInterval = 100 * time.Millisecond
 // records it purges.
 const closeGrace = 5 * time.Second
 
-// rdProducer is one librdkafka producer and the goroutines that drain its
-// events and logs.
+// rdProducer is one librdkafka producer and the drains of its events and logs.
 type rdProducer struct {
 	name string // "plain" or "idempotent"
 	kp   *kafka.Producer
 	log  *slog.Logger
 
 	pendingMu sync.Mutex
-	pending   pending       // ring of the records accepted, not yet answered
-	npending  int           // records in pending
-	idle      chan struct{} // closed while pending is empty
+	pending   list.List // callbacks of the records accepted, not yet answered
 
-	last atomic.Pointer[stats] // the latest statistics, for Metrics
-
-	idemMu    sync.Mutex
-	idemState idemState
-	idemSeen  chan struct{} // closed and replaced at each new state
+	last atomic.Pointer[stats] // the latest statistics, for Metrics and Ready
 
 	closing atomic.Bool // set by close: connection errors are expected
 	auth    authErrors  // explains timeouts caused by authentication or TLS
 	onFatal func(*rdProducer)
 	fatalAt sync.Once
-	logs    chan kafka.LogEvent
-	logDone chan struct{} // closed once the log drain returns
-	evDone  chan struct{} // closed once the event drain returns
-}
-
-// pending is one accepted record's callback, linked in its producer's ring
-// and passed to librdkafka as the record's opaque: no map, no id.
-type pending struct {
-	fn         func(prodlab.Delivery) // nil once taken
-	prev, next *pending
+	drains  sync.WaitGroup // the event and log drains
 }
 
 // outMsg is a record handed to confluent-kafka-go, which copies it into C
@@ -96,7 +81,6 @@ var outMsgs = sync.Pool{New: func() any { return new(outMsg) }}
 type idemState struct {
 	State      string `json:"idemp_state"`
 	ProducerID int64  `json:"producer_id"`
-	Epoch      int64  `json:"producer_epoch"`
 }
 
 // New validates cfg and returns the librdkafka engine.
@@ -146,7 +130,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	maps.Copy(plainCfg, secPlain)
 
 	logger := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)).With("engine", prodlab.Librdkafka)
-	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: maps.Clone(idemCfg), log: logger}
+	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: idemCfg, log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
 		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
@@ -167,12 +151,9 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 }
 
 // fatal replaces the idempotent producer p after its fatal error (e.g. a
-// topic recreated under load), after which p fails every send. What p still
-// holds fails with the fatal error or, at its close, ErrClosed.
+// topic recreated under load): what p holds fails with it or ErrClosed.
 func (l *librdkafka) fatal(p *rdProducer) {
-	l.renewals.Add(1)
-	go func() {
-		defer l.renewals.Done()
+	l.renewals.Go(func() {
 		l.renewMu.Lock()
 		defer l.renewMu.Unlock()
 		// At most one new producer a second, should each one fail at once.
@@ -180,7 +161,7 @@ func (l *librdkafka) fatal(p *rdProducer) {
 			time.Sleep(wait)
 		}
 		l.lastRenew = time.Now()
-		np, err := newRdProducer("idempotent", maps.Clone(l.idemCfg), l.log, l.fatal)
+		np, err := newRdProducer("idempotent", l.idemCfg, l.log, l.fatal)
 		if err != nil {
 			l.log.Error("librdkafka: cannot replace the idempotent producer after its fatal error", "err", err)
 			return
@@ -195,7 +176,7 @@ func (l *librdkafka) fatal(p *rdProducer) {
 		l.mu.Unlock()
 		l.log.Warn("librdkafka: idempotent producer replaced after a fatal error")
 		p.close()
-	}()
+	})
 }
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
@@ -207,29 +188,20 @@ func (l *librdkafka) producers() [2]*rdProducer {
 	return l.prod
 }
 
-// newRdProducer starts a producer; onFatal, if set, runs once on its first
-// fatal error.
+// newRdProducer starts a producer; onFatal, if set, runs on its first fatal error.
 func newRdProducer(name string, cm kafka.ConfigMap, logger *slog.Logger, onFatal func(*rdProducer)) (*rdProducer, error) {
 	p := &rdProducer{
-		name:     name,
-		onFatal:  onFatal,
-		log:      logger.With("producer", name),
-		idle:     make(chan struct{}),
-		idemSeen: make(chan struct{}),
-		logs:     make(chan kafka.LogEvent, 1000),
-		logDone:  make(chan struct{}),
-		evDone:   make(chan struct{}),
+		name:    name,
+		onFatal: onFatal,
+		log:     logger.With("producer", name),
 	}
-	close(p.idle)
-	p.pending.prev, p.pending.next = &p.pending, &p.pending
-	cm["go.logs.channel"] = p.logs
 	kp, err := kafka.NewProducer(&cm)
 	if err != nil {
 		return nil, err
 	}
 	p.kp = kp
-	go p.drainLogs()
-	go p.drainEvents()
+	p.drains.Go(p.drainLogs)
+	p.drains.Go(p.drainEvents)
 	return p, nil
 }
 
@@ -269,66 +241,54 @@ func (p *rdProducer) produce(m prodlab.Message, fn func(prodlab.Delivery)) error
 	err := p.kp.Produce(&o.km, nil)
 	*o = outMsg{} // the pool keeps no record alive
 	outMsgs.Put(o)
-	if err != nil {
-		p.take(r)
-		var ke kafka.Error
-		if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
-			return prodlab.ErrBufferFull
-		}
-		if errors.As(err, &ke) && ke.Code() == kafka.ErrFatal {
-			// The engine is replacing this producer: a retry will succeed.
-			return fmt.Errorf("librdkafka %s producer hit a fatal error and is being replaced (%v): %w", p.name, err, prodlab.ErrClosed)
-		}
-		return fmt.Errorf("librdkafka %s producer: %w", p.name, err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	p.take(r)
+	switch ke, _ := errors.AsType[kafka.Error](err); ke.Code() {
+	case kafka.ErrQueueFull:
+		return prodlab.ErrBufferFull
+	case kafka.ErrFatal: // the engine is replacing this producer: a retry will succeed
+		return fmt.Errorf("librdkafka %s producer hit a fatal error and is being replaced (%v): %w", p.name, err, prodlab.ErrClosed)
+	}
+	return fmt.Errorf("librdkafka %s producer: %w", p.name, err)
 }
 
-// add registers fn as pending.
-func (p *rdProducer) add(fn func(prodlab.Delivery)) *pending {
-	r := &pending{fn: fn}
+// add registers fn as pending; its element is the record's opaque, so no
+// map or id finds it.
+func (p *rdProducer) add(fn func(prodlab.Delivery)) *list.Element {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	if p.npending++; p.npending == 1 {
-		p.idle = make(chan struct{})
-	}
-	r.prev, r.next = p.pending.prev, &p.pending
-	r.prev.next, p.pending.prev = r, r
-	return r
+	return p.pending.PushBack(fn)
 }
 
 // take removes and returns r's callback, or nil if r is nil or was already
 // taken: whoever takes it calls it, so each one runs once.
-func (p *rdProducer) take(r *pending) func(prodlab.Delivery) {
+func (p *rdProducer) take(r *list.Element) func(prodlab.Delivery) {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	if r == nil || r.fn == nil {
+	if r == nil || r.Value == nil {
 		return nil
 	}
-	fn := r.fn
-	r.fn, r.prev.next, r.next.prev = nil, r.next, r.prev
-	r.prev, r.next = nil, nil // keeps no other record alive
-	if p.npending--; p.npending == 0 {
-		close(p.idle)
-	}
+	fn := p.pending.Remove(r).(func(prodlab.Delivery))
+	r.Value = nil
 	return fn
 }
 
-// idleChan returns a channel closed once nothing is pending.
-func (p *rdProducer) idleChan() <-chan struct{} {
+// unanswered returns how many records await their callback.
+func (p *rdProducer) unanswered() int {
 	p.pendingMu.Lock()
 	defer p.pendingMu.Unlock()
-	return p.idle
+	return p.pending.Len()
 }
 
 // drainEvents serves every event of the producer until it is closed:
 // delivery reports, client errors and statistics.
 func (p *rdProducer) drainEvents() {
-	defer close(p.evDone)
 	for ev := range p.kp.Events() {
 		switch e := ev.(type) {
 		case *kafka.Message:
-			r, _ := e.Opaque.(*pending)
+			r, _ := e.Opaque.(*list.Element)
 			if fn := p.take(r); fn != nil {
 				fn(p.auth.explain(delivery(e)))
 			}
@@ -346,7 +306,10 @@ func (p *rdProducer) drainEvents() {
 			}
 			p.log.Log(context.Background(), lvl, "librdkafka: "+e.Error(), "code", e.Code().String(), "fatal", e.IsFatal())
 		case *kafka.Stats:
-			p.stats(e.String())
+			var s stats // kept for Metrics and Ready
+			if json.Unmarshal([]byte(e.String()), &s) == nil {
+				p.last.Store(&s)
+			}
 		}
 	}
 }
@@ -361,8 +324,7 @@ func delivery(m *kafka.Message) prodlab.Delivery {
 		d.Offset = -1 // unknown, as with acks=0
 	}
 	if err := m.TopicPartition.Error; err != nil {
-		var ke kafka.Error
-		if errors.As(err, &ke) && (ke.Code() == kafka.ErrUnknownTopicOrPart || ke.Code() == kafka.ErrUnknownTopic) {
+		if ke, _ := errors.AsType[kafka.Error](err); ke.Code() == kafka.ErrUnknownTopicOrPart || ke.Code() == kafka.ErrUnknownTopic {
 			err = fmt.Errorf("%w: %s: %v", prodlab.ErrUnknownTopic, d.Topic, err)
 		}
 		d.Err = err
@@ -370,56 +332,29 @@ func delivery(m *kafka.Message) prodlab.Delivery {
 	return d
 }
 
-// stats keeps a statistics event for Metrics and records the idempotence
-// state it reports.
-func (p *rdProducer) stats(js string) {
-	var s stats
-	if err := json.Unmarshal([]byte(js), &s); err != nil {
-		return
+// producerID waits until the statistics report an assigned producer id.
+func (p *rdProducer) producerID(ctx context.Context) error {
+	var st idemState
+	err := wait.Until(ctx, func() bool {
+		if s := p.last.Load(); s != nil && s.EOS != nil {
+			st = *s.EOS
+		}
+		return st.State == "Assigned" && st.ProducerID >= 0
+	})
+	switch {
+	case err == nil:
+		return nil
+	case st.State == "":
+		return fmt.Errorf("no idempotence state reported yet: %w", err)
 	}
-	p.last.Store(&s)
-	if s.EOS == nil {
-		return
-	}
-	p.idemMu.Lock()
-	defer p.idemMu.Unlock()
-	if *s.EOS != p.idemState {
-		p.idemState = *s.EOS
-		close(p.idemSeen)
-		p.idemSeen = make(chan struct{})
-	}
+	return fmt.Errorf("idempotence state %s: %w", st.State, err)
 }
 
-// producerID waits until librdkafka reports an assigned producer id.
-func (p *rdProducer) producerID(ctx context.Context) (idemState, error) {
-	for {
-		p.idemMu.Lock()
-		st, seen := p.idemState, p.idemSeen
-		p.idemMu.Unlock()
-		if st.State == "Assigned" && st.ProducerID >= 0 {
-			return st, nil
-		}
-		select {
-		case <-seen:
-		case <-ctx.Done():
-			if st.State == "" {
-				return st, fmt.Errorf("no idempotence state reported yet: %w", ctx.Err())
-			}
-			return st, fmt.Errorf("idempotence state %s: %w", st.State, ctx.Err())
-		}
-	}
-}
-
-// drainLogs sends librdkafka's logs to slog until the producer is closed.
+// drainLogs sends librdkafka's logs to slog until the producer's Close
+// closes their channel.
 func (p *rdProducer) drainLogs() {
-	defer close(p.logDone)
-	for {
-		select {
-		case e := <-p.logs:
-			p.log.Log(context.Background(), syslogLevels[min(max(e.Level, 0), 7)], "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
-		case <-p.evDone:
-			return
-		}
+	for e := range p.kp.Logs() {
+		p.log.Log(context.Background(), syslogLevels[min(max(e.Level, 0), 7)], "librdkafka: "+e.Message, "tag", e.Tag, "client", e.Name)
 	}
 }
 
@@ -441,7 +376,7 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 	if _, err := ps[0].kp.GetMetadata(nil, false, int(timeout.Milliseconds())); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
-	if _, err := ps[1].producerID(ctx); err != nil {
+	if err := ps[1].producerID(ctx); err != nil {
 		return fmt.Errorf("librdkafka: no producer id yet: %w", err)
 	}
 	return nil
@@ -451,21 +386,15 @@ func (l *librdkafka) Ready(ctx context.Context) error {
 // linger.ms above 0 a batch still waits for its linger.
 func (l *librdkafka) Flush(ctx context.Context) error {
 	for _, p := range l.producers() {
-		select {
-		case <-p.idleChan():
-		case <-ctx.Done():
-			p.pendingMu.Lock()
-			n := p.npending
-			p.pendingMu.Unlock()
-			return fmt.Errorf("librdkafka %s producer: %d records unanswered: %w", p.name, n, ctx.Err())
+		if err := wait.Until(ctx, func() bool { return p.unanswered() == 0 }); err != nil {
+			return fmt.Errorf("librdkafka %s producer: %d records unanswered: %w", p.name, p.unanswered(), err)
 		}
 	}
 	return nil
 }
 
-// Close purges what is still queued or in flight, which librdkafka reports
-// as failed, then destroys both producers. A callback that librdkafka never
-// reported runs with prodlab.ErrClosed.
+// Close purges what is queued or in flight, which librdkafka reports as
+// failed, then destroys both producers; a record never reported gets ErrClosed.
 func (l *librdkafka) Close() {
 	l.mu.Lock()
 	already, ps := l.closed, l.prod
@@ -488,20 +417,18 @@ func (p *rdProducer) close() {
 	if err := p.kp.Purge(kafka.PurgeQueue | kafka.PurgeInFlight); err != nil {
 		p.log.Warn("librdkafka purge", "err", err)
 	}
-	select {
-	case <-p.idleChan():
-	case <-time.After(closeGrace):
-	}
-	p.kp.Close() // closes Events(), which ends drainEvents
-	<-p.evDone
-	<-p.logDone
+	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+	_ = wait.Until(ctx, func() bool { return p.unanswered() == 0 }) // else reported below
+	cancel()
+	p.kp.Close() // closes Events() and Logs(), which ends the drains
+	p.drains.Wait()
 	p.pendingMu.Lock()
 	var left []func(prodlab.Delivery)
-	for r := p.pending.next; r != &p.pending; r = r.next {
-		left = append(left, r.fn)
-		r.fn = nil // a late take finds nothing
+	for r := p.pending.Front(); r != nil; r = r.Next() {
+		left = append(left, r.Value.(func(prodlab.Delivery)))
+		r.Value = nil // a late take finds nothing
 	}
-	p.pending.prev, p.pending.next, p.npending = &p.pending, &p.pending, 0
+	p.pending.Init()
 	p.pendingMu.Unlock()
 	for _, fn := range left {
 		fn(prodlab.Delivery{Partition: -1, Offset: -1, Err: prodlab.ErrClosed})

@@ -13,9 +13,9 @@ import (
 	"github.com/prodlab/prodlab"
 )
 
-// clientConfig maps the client settings p to librdkafka's names: those of
-// both producers and the plain one's max.in.flight (the idempotent producer
-// keeps 5, which preserves order). It refuses what librdkafka cannot honour.
+// clientConfig maps the client settings p to librdkafka's: both producers',
+// and the plain one's max.in.flight (the idempotent one keeps 5, which
+// preserves order). It refuses what librdkafka cannot honour.
 func clientConfig(p prodlab.ClientProps) (common, plain kafka.ConfigMap, err error) {
 	s, err := p.Security()
 	if err != nil {

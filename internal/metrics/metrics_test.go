@@ -61,7 +61,9 @@ func TestOutcomes(t *testing.T) {
 	m.Observe(api.Event{Kind: api.Delivered, Mode: prodlab.Idempotent, SendMode: prodlab.Sync, Delivery: fail})
 	m.Observe(api.Event{Kind: api.Health, Code: 503})
 	m.Observe(api.Event{Kind: api.Polled, Code: 404})
-	store.Add("a", "ev")
+	if _, err := store.Issue("ev"); err != nil {
+		t.Fatal(err)
+	}
 
 	f := metricstest.Scrape(t, srv.URL)
 	send := func(mode, sm, outcome string) map[string]string {
@@ -111,10 +113,11 @@ func TestEvictionsCounted(t *testing.T) {
 	srv := httptest.NewServer(New(engine{prometheus.NewRegistry()}, store).Handler())
 	defer srv.Close()
 	for _, id := range []string{"a", "b", "c"} {
-		if err := store.Add(id, id); err != nil {
+		tk, err := store.Issue(id)
+		if err != nil {
 			t.Fatal(err)
 		}
-		store.Finish(id, prodlab.Delivery{})
+		store.Done(tk, prodlab.Delivery{})
 	}
 	f := metricstest.Scrape(t, srv.URL)
 	if got := f.Value("prodlab_api_status_evictions_total", map[string]string{"reason": "full"}); got != 2 {

@@ -22,16 +22,14 @@ var ErrFull = errors.New("status store is full of pending sends")
 var ErrNotFound = errors.New("unknown requestId")
 
 // Store maps request ids to send states. It holds at most MaxEntries ids;
-// finished entries expire after TTL, and when the store is full the oldest
-// finished entry is evicted first. Pending entries are never evicted.
-// Entries are values in one slice, linked by index: the collector marks one
-// string per entry and no pointer between entries.
+// finished entries expire after TTL or, when the store is full, go oldest
+// first; pending ones stay. Entries are values in one slice, linked by index
+// (the collector marks one string each), and an id names its slot: no index.
 type Store struct {
 	cfg cfg
 
 	mu         sync.Mutex
-	index      map[string]int32 // id → slot, for the ids Issue did not make
-	size       int              // entries held
+	size       int // entries held
 	slots      []entry
 	free       int32 // first free slot, chained by next; none: -1
 	head, tail int32 // finished entries, oldest first; none: -1
@@ -42,9 +40,9 @@ type Store struct {
 
 type entry struct {
 	prodlab.Status
-	id         string // shares one allocation with EventID
-	done       int64  // finish time in Unix nanoseconds; 0 while pending
-	prev, next int32  // in the finished queue or the free list
+	id   string // shares one allocation with EventID
+	done int64  // finish time in Unix nanoseconds; 0 while pending
+	next int32  // in the finished queue or the free list
 }
 
 type cfg struct {
@@ -74,7 +72,7 @@ func New(opts ...Opt) (*Store, error) {
 	if c.ttl <= 0 {
 		return nil, errors.New("status: TTL must be positive")
 	}
-	return &Store{cfg: c, index: make(map[string]int32), free: -1, head: -1, tail: -1}, nil
+	return &Store{cfg: c, free: -1, head: -1, tail: -1}, nil
 }
 
 // Ticket is a pending id as the store recorded it: Done finishes it
@@ -87,19 +85,10 @@ type Ticket struct {
 // ID returns t's id, "" for the zero Ticket.
 func (t Ticket) ID() string { return t.id }
 
-// Add records id as pending. It returns ErrFull when the store holds
-// MaxEntries pending sends.
-func (s *Store) Add(id, eventID string) error {
-	_, err := s.pend(id, eventID)
-	return err
-}
-
-// Issue is Add with a new id, 32 hex digits, that names its slot, and
-// returns its Ticket. The store finds such an id without an index (an index of 100,000 random ids, with
-// an insert and a delete per send, was a tenth of the API's async CPU).
-func (s *Store) Issue(eventID string) (Ticket, error) { return s.pend("", eventID) }
-
-func (s *Store) pend(id, eventID string) (Ticket, error) {
+// Issue records a pending send of eventID under a new id, 32 hex digits that
+// name its slot (an index of random ids was a tenth of the async API's CPU).
+// It returns ErrFull when the store holds MaxEntries pending sends.
+func (s *Store) Issue(eventID string) (Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.now().UnixNano()
@@ -118,77 +107,51 @@ func (s *Store) pend(id, eventID string) (Ticket, error) {
 		i = int32(len(s.slots))
 		s.slots = append(s.slots, entry{})
 	}
+	var r [16]byte // the slot, then 12 random bytes
+	binary.BigEndian.PutUint32(r[:4], uint32(i))
+	_, _ = rand.Read(r[4:])
+	var h [32]byte
+	hex.Encode(h[:], r[:])
 	// A copy: an eventId parsed from a URL shares the request line's memory.
 	var b strings.Builder
-	issued := id == ""
-	if issued { // the slot, then 12 random bytes
-		var r [16]byte
-		binary.BigEndian.PutUint32(r[:4], uint32(i))
-		_, _ = rand.Read(r[4:])
-		var h [32]byte
-		hex.Encode(h[:], r[:])
-		b.Grow(len(h) + len(eventID))
-		b.Write(h[:])
-	} else {
-		b.Grow(len(id) + len(eventID))
-		b.WriteString(id)
-	}
-	n := b.Len()
+	b.Grow(len(h) + len(eventID))
+	b.Write(h[:])
 	b.WriteString(eventID)
 	both := b.String()
-	id, eventID = both[:n], both[n:]
-	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: eventID}, id: id, prev: -1, next: -1}
-	if !issued {
-		s.index[id] = i
-	}
+	s.slots[i] = entry{Status: prodlab.Status{State: prodlab.Pending, EventID: both[32:]}, id: both[:32], next: -1}
 	s.size++
 	s.pending++
-	return Ticket{i, id}, nil
+	return Ticket{i, both[:32]}, nil
 }
 
-// Finish records the outcome of a pending id. Unknown ids are ignored.
-func (s *Store) Finish(id string, d prodlab.Delivery) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if i, ok := s.find(id); ok {
-		s.finish(i, d)
-	}
-}
-
-// Done is Finish(t.ID(), d) without the lookup; the zero Ticket is ignored.
+// Done records the outcome of t's send, unless it finished or left the
+// store; the zero Ticket is ignored.
 func (s *Store) Done(t Ticket, d prodlab.Delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t.id != "" && s.slots[t.slot].id == t.id { // else forgotten, evicted or expired
-		s.finish(t.slot, d)
+	if t.id == "" || s.slots[t.slot].id != t.id || s.slots[t.slot].done != 0 {
+		return // forgotten, evicted, expired or finished
 	}
-}
-
-func (s *Store) finish(i int32, d prodlab.Delivery) {
-	e := &s.slots[i]
-	if e.done != 0 {
-		return
-	}
+	e := &s.slots[t.slot]
 	// Interned: an engine may hand each delivery its own copy of the name.
 	e.done, e.Topic, e.Partition, e.Offset, e.State = max(s.cfg.now().UnixNano(), 1), unique.Make(d.Topic).Value(), d.Partition, d.Offset, prodlab.OK
 	if d.Err != nil {
 		e.State, e.Err = prodlab.Failed, d.Err.Error()
 	}
-	e.prev = s.tail
 	if s.tail >= 0 {
-		s.slots[s.tail].next = i
+		s.slots[s.tail].next = t.slot
 	} else {
-		s.head = i
+		s.head = t.slot
 	}
-	s.tail = i
+	s.tail = t.slot
 	s.pending--
 }
 
-// Forget drops id whatever its state, for a send that never started.
+// Forget drops id while it is pending, for a send that never started.
 func (s *Store) Forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, ok := s.find(id); ok {
+	if i, ok := s.find(id); ok && s.slots[i].done == 0 {
 		s.remove(i)
 	}
 }
@@ -213,7 +176,7 @@ func (s *Store) Counts() (pending, finished int) {
 }
 
 // Evictions returns how many finished entries were dropped to make room
-// (full) and at their TTL (expired); expiry runs on Add and Get.
+// (full) and at their TTL (expired); expiry runs on Issue and Get.
 func (s *Store) Evictions() (full, expired uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -236,14 +199,10 @@ func (s *Store) Pending() map[string]string {
 	return m
 }
 
-// find returns the slot of id: the one it names if Issue made it, else
-// the index's.
+// find returns the slot that id names.
 func (s *Store) find(id string) (int32, bool) {
-	if n, err := strconv.ParseUint(id[:min(len(id), 8)], 16, 32); err == nil && len(id) == 32 && n < uint64(len(s.slots)) && s.slots[n].id == id {
-		return int32(n), true
-	}
-	i, ok := s.index[id]
-	return i, ok
+	n, err := strconv.ParseUint(id[:min(len(id), 8)], 16, 32)
+	return int32(n), err == nil && len(id) == 32 && n < uint64(len(s.slots)) && s.slots[n].id == id
 }
 
 func (s *Store) expire(now int64) {
@@ -253,26 +212,15 @@ func (s *Store) expire(now int64) {
 	}
 }
 
-// remove unlinks slot i, drops its id and frees it.
+// remove frees slot i, pending or the head of the finished queue (finished
+// entries leave in order, so the queue needs no back links).
 func (s *Store) remove(i int32) {
 	e := &s.slots[i]
-	if s.index[e.id] == i {
-		delete(s.index, e.id)
-	}
 	s.size--
 	if e.done == 0 {
 		s.pending--
-	} else {
-		if e.prev >= 0 {
-			s.slots[e.prev].next = e.next
-		} else {
-			s.head = e.next
-		}
-		if e.next >= 0 {
-			s.slots[e.next].prev = e.prev
-		} else {
-			s.tail = e.prev
-		}
+	} else if s.head = e.next; s.head < 0 {
+		s.tail = -1
 	}
 	*e = entry{next: s.free}
 	s.free = i

@@ -24,23 +24,31 @@ func newStore(t *testing.T, opts ...Opt) *Store {
 	return s
 }
 
-func TestLifecycle(t *testing.T) {
-	s := newStore(t)
-	if err := s.Add("a", "ev-a"); err != nil {
+// issue is Issue that fails t on an error.
+func issue(t testing.TB, s *Store, eventID string) Ticket {
+	t.Helper()
+	tk, err := s.Issue(eventID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.Get("a")
+	return tk
+}
+
+func TestLifecycle(t *testing.T) {
+	s := newStore(t)
+	a := issue(t, s, "ev-a")
+	st, err := s.Get(a.ID())
 	if err != nil || st.State != prodlab.Pending || st.EventID != "ev-a" {
 		t.Fatalf("got %+v, %v; want PENDING", st, err)
 	}
-	s.Finish("a", prodlab.Delivery{Topic: "t", Partition: 2, Offset: 7})
-	st, _ = s.Get("a")
+	s.Done(a, prodlab.Delivery{Topic: "t", Partition: 2, Offset: 7})
+	st, _ = s.Get(a.ID())
 	if st.State != prodlab.OK || st.Partition != 2 || st.Offset != 7 || st.Topic != "t" {
 		t.Fatalf("got %+v, want OK t/2@7", st)
 	}
-	s.Add("b", "ev-b")
-	s.Finish("b", prodlab.Delivery{Err: errors.New("boom")})
-	if st, _ := s.Get("b"); st.State != prodlab.Failed || st.Err != "boom" {
+	b := issue(t, s, "ev-b")
+	s.Done(b, prodlab.Delivery{Err: errors.New("boom")})
+	if st, _ := s.Get(b.ID()); st.State != prodlab.Failed || st.Err != "boom" {
 		t.Fatalf("got %+v, want ERROR boom", st)
 	}
 	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
@@ -48,14 +56,14 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-// TestIssue: Issue's ids are new, 32 hex digits, found by Get, Finish and
-// Forget without the index; Done finishes the id its Ticket was issued
-// for, and nothing once that id is gone, even when its slot holds another.
+// TestIssue: Issue's ids are new, 32 hex digits, found by Get and Forget;
+// Done finishes the id its Ticket was issued for, and nothing once that id
+// is gone, even when its slot holds another.
 func TestIssue(t *testing.T) {
 	s := newStore(t)
 	ta, err := s.Issue("ev-a")
-	if err != nil || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(ta.ID()) || len(s.index) != 0 {
-		t.Fatalf("Issue: %+v, %v, index %v", ta, err, s.index)
+	if err != nil || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(ta.ID()) {
+		t.Fatalf("Issue: %+v, %v", ta, err)
 	}
 	if st, err := s.Get(ta.ID()); err != nil || st.State != prodlab.Pending || st.EventID != "ev-a" {
 		t.Fatalf("Get: %+v, %v; want PENDING ev-a", st, err)
@@ -73,7 +81,6 @@ func TestIssue(t *testing.T) {
 	}
 	s.Done(tb, prodlab.Delivery{Offset: 9})
 	s.Done(Ticket{}, prodlab.Delivery{Offset: 9})
-	s.Finish(tb.ID(), prodlab.Delivery{Offset: 9})
 	if _, err := s.Get(tb.ID()); err != ErrNotFound {
 		t.Fatalf("b after Forget: %v, want ErrNotFound", err)
 	}
@@ -83,34 +90,31 @@ func TestIssue(t *testing.T) {
 	if p, f := s.Counts(); p != 1 || f != 1 || len(s.Pending()) != 1 || s.Pending()[tc.ID()] != "ev-c" {
 		t.Fatalf("counts %d pending, %d finished, pending %v; want 1, 1, c", p, f, s.Pending())
 	}
-	s.Finish(tc.ID(), prodlab.Delivery{})
+	s.Done(tc, prodlab.Delivery{})
 	if st, _ := s.Get(tc.ID()); st.State != prodlab.OK {
-		t.Fatalf("c after Finish: %+v, want OK", st)
+		t.Fatalf("c after Done: %+v, want OK", st)
 	}
 }
 
 func TestEvictsOldestFinishedFirst(t *testing.T) {
 	s := newStore(t, MaxEntries(3))
+	tk := map[string]Ticket{}
 	for _, id := range []string{"p", "f1", "f2"} {
-		if err := s.Add(id, id); err != nil {
-			t.Fatal(err)
-		}
+		tk[id] = issue(t, s, id)
 	}
-	s.Finish("f2", prodlab.Delivery{})
-	s.Finish("f1", prodlab.Delivery{}) // f2 finished first, so it goes first
-	if err := s.Add("n1", "n1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get("f2"); !errors.Is(err, ErrNotFound) {
+	s.Done(tk["f2"], prodlab.Delivery{})
+	s.Done(tk["f1"], prodlab.Delivery{}) // f2 finished first, so it goes first
+	tk["n1"] = issue(t, s, "n1")
+	if _, err := s.Get(tk["f2"].ID()); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("f2 should be evicted, got %v", err)
 	}
 	for _, id := range []string{"p", "f1", "n1"} {
-		if _, err := s.Get(id); err != nil {
+		if _, err := s.Get(tk[id].ID()); err != nil {
 			t.Fatalf("%s evicted too early: %v", id, err)
 		}
 	}
-	s.Add("n2", "n2") // evicts f1
-	if err := s.Add("n3", "n3"); !errors.Is(err, ErrFull) {
+	issue(t, s, "n2") // evicts f1
+	if _, err := s.Issue("n3"); !errors.Is(err, ErrFull) {
 		t.Fatalf("all pending: got %v, want ErrFull", err)
 	}
 	if p, f := s.Counts(); p != 3 || f != 0 {
@@ -125,18 +129,17 @@ func TestTTL(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1000, 0)}
 	s := newStore(t, TTL(time.Minute))
 	s.cfg.now = clk.now
-	s.Add("a", "a")
-	s.Add("pending", "pending")
-	s.Finish("a", prodlab.Delivery{})
+	a, pending := issue(t, s, "a"), issue(t, s, "pending")
+	s.Done(a, prodlab.Delivery{})
 	clk.t = clk.t.Add(59 * time.Second)
-	if _, err := s.Get("a"); err != nil {
+	if _, err := s.Get(a.ID()); err != nil {
 		t.Fatalf("expired early: %v", err)
 	}
 	clk.t = clk.t.Add(2 * time.Second)
-	if _, err := s.Get("a"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get(a.ID()); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("not expired: %v", err)
 	}
-	if _, err := s.Get("pending"); err != nil {
+	if _, err := s.Get(pending.ID()); err != nil {
 		t.Fatalf("pending entries never expire: %v", err)
 	}
 	if full, expired := s.Evictions(); full != 0 || expired != 1 {
@@ -146,28 +149,10 @@ func TestTTL(t *testing.T) {
 
 func TestBoundedUnderLoad(t *testing.T) {
 	s := newStore(t, MaxEntries(1000))
-	for i := range 100000 {
-		id := fmt.Sprint(i)
-		if err := s.Add(id, id); err != nil {
-			t.Fatal(err)
-		}
-		s.Finish(id, prodlab.Delivery{})
-	}
-	if p, f := s.Counts(); p+f != 1000 {
-		t.Fatalf("store holds %d, want 1000", p+f)
-	}
-	if _, err := s.Get("99999"); err != nil {
-		t.Fatalf("newest entry missing: %v", err)
-	}
-	s = newStore(t, MaxEntries(1000)) // the same with issued ids
 	var last Ticket
-	for range 100000 {
-		tk, err := s.Issue("e")
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Done(tk, prodlab.Delivery{})
-		last = tk
+	for i := range 100000 {
+		last = issue(t, s, fmt.Sprint(i))
+		s.Done(last, prodlab.Delivery{})
 	}
 	if p, f := s.Counts(); p+f != 1000 || len(s.slots) != 1000 {
 		t.Fatalf("store holds %d in %d slots, want 1000", p+f, len(s.slots))
@@ -195,11 +180,7 @@ func BenchmarkGCFullStore(b *testing.B) {
 		b.Fatal(err)
 	}
 	for i := range s.MaxEntries() {
-		id := fmt.Sprintf("%032x", i)
-		if err := s.Add(id, "event-"+id); err != nil {
-			b.Fatal(err)
-		}
-		s.Finish(id, prodlab.Delivery{Topic: "bhf-transactions", Partition: 1, Offset: int64(i)})
+		s.Done(issue(b, s, fmt.Sprintf("event-%032x", i)), prodlab.Delivery{Topic: "bhf-transactions", Partition: 1, Offset: int64(i)})
 	}
 	for b.Loop() {
 		runtime.GC()
