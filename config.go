@@ -109,7 +109,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, i18n.Errorf("cfg.deliveryTimeout", "ms", c.DeliveryTimeout.Milliseconds(), "min", (c.RequestTimeout+c.Linger).Milliseconds()))
 	}
 	if d := c.MaxIdle(); d != 0 && (d < 100*time.Millisecond || d > 15*time.Minute) {
-		errs = append(errs, fmt.Errorf("KAFKA_CONNECTIONS_MAX_IDLE_MS: %d ms is outside 100..900000", d.Milliseconds()))
+		errs = append(errs, i18n.Errorf("cfg.maxIdle", "ms", d.Milliseconds()))
 	}
 	if c.MaxBuffered < 1 {
 		errs = append(errs, fmt.Errorf("max buffered records: %d must be at least 1", c.MaxBuffered))

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 )
 
@@ -48,9 +50,15 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	if c.producer.Client, err = client.props(&c.producer.Bootstrap, "bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); err != nil {
 		return c, err
 	}
+	if c.storeSize < 1 || c.storeSize > 1<<30 {
+		return c, i18n.Errorf("lab.cfg.statusMax", "n", c.storeSize)
+	}
+	if c.storeTTL <= 0 {
+		return c, i18n.Errorf("lab.cfg.statusTTL", "d", c.storeTTL)
+	}
 	port, known := prodlab.DefaultPorts.APIs()[c.engine]
 	if c.listen == "" && !known {
-		return c, fmt.Errorf("--engine %q is unknown: %s", c.engine, strings.Join(engine.Names(), " or "))
+		return c, i18n.Errorf("engine.unknown", "name", strconv.Quote(c.engine), "names", strings.Join(engine.Names(), ", "))
 	} else if c.listen == "" {
 		c.listen = prodlab.Loopback(port)
 	}

@@ -97,6 +97,13 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"up, extra argument", []string{"up", "extra"}, `up : argument inattendu "extra"`, `up: unexpected argument "extra"`},
 		{"api, extra argument", []string{"api", "extra"}, `api : argument inattendu "extra"`, `api: unexpected argument "extra"`},
 		{"bench, extra argument", []string{"bench", "extra"}, `bench : argument inattendu "extra"`, `bench: unexpected argument "extra"`},
+		{"up, bad broker count", []string{"up", "--brokers", "2", "--console-port", "-7"}, "--brokers 2 : choisissez 1 ou 3", "--brokers 2: use 1 or 3"},
+		{"up, bad console port", []string{"up", "--console-port", "-7"}, "--console-port -7 : choisissez un port de 0 à 65535, ou -1", "--console-port -7: use a port from 0 to 65535, or -1"},
+		{"up, bad frame cap", []string{"up", "--max-frame-bytes", "5"}, "--max-frame-bytes 5 : choisissez de 1 Mio", "--max-frame-bytes 5: use 1 MiB"},
+		{"up, bad status TTL", []string{"up", "--status-ttl", "-1s"}, "--status-ttl -1s : la durée doit être positive", "--status-ttl -1s: the duration must be positive"},
+		{"api, bad engine", []string{"api", "--engine", "x"}, `--engine "x" inconnu : franz`, `--engine "x" is unknown: franz`},
+		{"api, bad status max", []string{"api", "--status-max", "0"}, "--status-max 0 : choisissez de 1 à 1073741824", "--status-max 0: use 1 to 1073741824"},
+		{"consume, bad --print", []string{"consume", "--topic", "t", "--print", "size"}, `champ --print "size" inconnu`, `unknown --print field "size"`},
 		{"bad --lang", []string{"up", "--lang", "de"}, "--lang de : choisissez fr ou en", "--lang de: use fr or en"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -211,7 +211,7 @@ func TestConsumeCommand(t *testing.T) {
 	_, _, err = consume("--partition", "7")
 	oneLine(t, err, "has no partition 7")
 	_, _, err = consume("--print", "partition,size")
-	oneLine(t, err, `print field "size" is unknown`)
+	oneLine(t, err, `unknown --print field "size"`)
 	c, err := consumeFlags(append([]string{"--topic", "no-such-topic"}, connArgs(l)...), io.Discard)
 	if err != nil {
 		t.Fatal(err)

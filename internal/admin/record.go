@@ -83,7 +83,7 @@ func ParseFields(s string) (Fields, error) {
 	for _, p := range strings.Split(s, ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
 		if !slices.Contains(names, p) {
-			return nil, invalidf("print field %q is unknown: use %s", p, strings.Join(names, ","))
+			return nil, errm(ErrInvalid, "admin.printField", "field", strconv.Quote(p), "fields", strings.Join(names, ","))
 		}
 		f[p] = true
 	}

@@ -5,13 +5,14 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // NewFunc builds an engine from a Config, validating it first.
@@ -40,7 +41,7 @@ func Built(name string) bool { return registry[name] != nil }
 func New(name string, cfg prodlab.Config) (prodlab.Producer, error) {
 	fn, ok := registry[name]
 	if !ok {
-		return nil, fmt.Errorf("engine %q is unknown: %s", name, strings.Join(Names(), " or "))
+		return nil, i18n.Errorf("engine.unknown", "name", strconv.Quote(name), "names", strings.Join(Names(), ", "))
 	}
 	if fn == nil {
 		return nil, NotBuiltError(name)
@@ -51,5 +52,5 @@ func New(name string, cfg prodlab.Config) (prodlab.Producer, error) {
 // NotBuiltError says that this build has no engine called name; it wraps
 // ErrNotBuilt.
 func NotBuiltError(name string) error {
-	return fmt.Errorf("this build has no %s engine (%w)", name, ErrNotBuilt)
+	return &i18n.Error{Msg: i18n.M("engine.notBuilt", "name", name), Err: ErrNotBuilt}
 }

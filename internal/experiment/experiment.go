@@ -105,7 +105,7 @@ func New(t *target.Target, opts ...Opt) (*Experiment, error) {
 		}
 	}
 	if _, err := lookup(c.schedule); err != nil {
-		errs = append(errs, fmt.Errorf("ScheduleName: %w", err))
+		errs = append(errs, i18n.Errorf("exp.err.scheduleOpt", "err", err))
 	}
 	if c.n < 1 || c.n > MaxN {
 		errs = append(errs, i18n.Errorf("exp.err.n", "n", c.n, "max", MaxN))

@@ -3,14 +3,15 @@ package lab
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkaframe"
 )
 
@@ -110,52 +111,65 @@ func (c *Config) defaults() {
 // ErrConfig wraps every error of a Config that Open refuses.
 var ErrConfig = errors.New("lab config")
 
+// configError is every refusal of one Config, in the user's language and
+// by the flag of prodlab up that sets the field; it is ErrConfig.
+type configError struct{ error }
+
+func (configError) Is(target error) bool { return target == ErrConfig }
+func (e configError) Unwrap() error      { return e.error }
+
 // validate checks every field and names each one at fault.
 func (c *Config) validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	bad := func(id string, args ...any) { errs = append(errs, i18n.Errorf(id, args...)) }
 	if c.Brokers != 1 && c.Brokers != 3 {
-		bad("Brokers %d: use 1 or 3", c.Brokers)
+		bad("lab.cfg.brokers", "n", c.Brokers)
 	}
 	for _, p := range []struct {
-		name string
+		flag string
 		port int
-	}{{"BrokerPort", c.BrokerPort}, {"ProxyPort", c.ProxyPort}, {"ToxiproxyPort", c.ToxiproxyPort}} {
+	}{{"broker-port", c.BrokerPort}, {"proxy-port", c.ProxyPort}, {"toxiproxy-port", c.ToxiproxyPort}} {
 		if p.port < 0 || p.port > 65535 {
-			bad("%s %d: use a port from 0 to 65535", p.name, p.port)
+			bad("lab.cfg.port", "flag", p.flag, "port", p.port)
 		}
 	}
 	if c.ConsolePort < -1 || c.ConsolePort > 65535 {
-		bad("ConsolePort %d: use a port from 0 to 65535, or -1 for no console", c.ConsolePort)
+		bad("lab.cfg.consolePort", "port", c.ConsolePort)
 	}
 	for name, p := range c.APIPorts {
 		switch _, known := prodlab.DefaultPorts.APIs()[name]; {
 		case !known:
-			bad("APIPorts: engine %q is unknown: %s", name, strings.Join(engine.Names(), " or "))
+			bad("lab.cfg.engine", "name", strconv.Quote(name), "names", strings.Join(engine.Names(), ", "))
 		case !engine.Built(name):
 			errs = append(errs, engine.NotBuiltError(name))
 		case p < 0 || p > 65535:
-			bad("APIPorts[%s] %d: use a port from 0 to 65535", name, p)
+			bad("lab.cfg.port", "flag", name+"-port", "port", p)
 		}
 	}
 	switch {
 	case c.Faults != FaultsAuto && faultText[c.Faults] == "":
-		bad("Faults %q: use auto, proxied, relay or dialer", c.Faults)
-	case c.Faults == Relayed && (len(c.External) == 0 || len(c.Upstreams) > 0):
-		bad("Faults relay needs an external cluster, and no Upstreams")
-	case c.Faults == Dialed && len(c.External) == 0:
-		bad("Faults dialer needs an external cluster: the embedded brokers advertise their proxies")
+		bad("lab.cfg.faults", "mode", strconv.Quote(string(c.Faults)))
+	case (c.Faults == Relayed || c.Faults == Dialed) && len(c.External) == 0:
+		bad("lab.cfg.faultsNeedKafka", "mode", c.Faults)
+	case c.Faults == Relayed && len(c.Upstreams) > 0:
+		bad("lab.cfg.relayUpstreams")
 	case c.Faults == Dialed && len(c.Upstreams) > 0:
-		bad("Faults dialer and Upstreams: upstreams are the proxied listeners of the proxied mode")
+		bad("lab.cfg.dialerUpstreams")
 	}
 	if c.ReadTimeout < 0 || c.IdleTimeout < 0 {
-		bad("ReadTimeout and IdleTimeout must not be negative")
+		bad("lab.cfg.timeouts")
 	}
 	if c.MaxFrameBytes != 0 && (c.MaxFrameBytes < 1<<20 || c.MaxFrameBytes > math.MaxInt32) {
-		bad("MaxFrameBytes %d: use 1 MiB (1048576) to 2 GiB - 1 (2147483647), or 0 for the default", c.MaxFrameBytes)
+		bad("lab.cfg.maxFrame", "n", c.MaxFrameBytes)
+	}
+	if c.StoreSize < 0 || c.StoreSize > 1<<30 {
+		bad("lab.cfg.statusMax", "n", c.StoreSize)
+	}
+	if c.StoreTTL < 0 {
+		bad("lab.cfg.statusTTL", "d", c.StoreTTL)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: %w", ErrConfig, err)
+		return configError{err}
 	}
 	return nil
 }
