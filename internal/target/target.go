@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,24 +102,24 @@ func (t *Target) validate() error {
 	seen := map[string]bool{}
 	for _, a := range t.apis {
 		if a.Name == "" || strings.ContainsAny(a.Name, " =,") {
-			errs = append(errs, fmt.Errorf("APIs: API name %q: use a plain word such as franz", a.Name))
+			errs = append(errs, i18n.Errorf("target.apiName", "name", strconv.Quote(a.Name)))
 		}
 		if seen[a.Name] {
-			errs = append(errs, fmt.Errorf("APIs: API %s is given twice", a.Name))
+			errs = append(errs, i18n.Errorf("target.apiTwice", "name", a.Name))
 		}
 		seen[a.Name] = true
-		if err := checkURL(a.URL); err != nil {
-			errs = append(errs, fmt.Errorf("APIs: API %s: %w", a.Name, err))
+		if !httpURL(a.URL) {
+			errs = append(errs, i18n.Errorf("target.apiURL", "name", a.Name, "url", strconv.Quote(a.URL)))
 		}
 	}
-	if err := checkURL(t.toxiproxy); err != nil {
-		errs = append(errs, fmt.Errorf("Toxiproxy: %w", err))
+	if !httpURL(t.toxiproxy) {
+		errs = append(errs, i18n.Errorf("target.toxiproxyURL", "url", strconv.Quote(t.toxiproxy)))
 	}
 	if t.direct == nil {
 		errs = append(errs, errors.New("Direct: a path is required"))
 	}
 	if msg := prodlab.ValidTopic(t.topic); msg != "" {
-		errs = append(errs, errors.New("Topic: "+msg))
+		errs = append(errs, i18n.Errorf("target.topic", "msg", msg))
 	}
 	if t.requestTimeout < 10*time.Millisecond || t.requestTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("Timings: request timeout %v is outside 10ms..5m", t.requestTimeout))
@@ -129,12 +130,9 @@ func (t *Target) validate() error {
 	return errors.Join(errs...)
 }
 
-func checkURL(s string) error {
+func httpURL(s string) bool {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http:// URL", s)
-	}
-	return nil
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // APIs returns the producer APIs.
