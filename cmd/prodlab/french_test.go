@@ -105,6 +105,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"api, bad status max", []string{"api", "--status-max", "0"}, "--status-max 0 : choisissez de 1 à 1073741824", "--status-max 0: use 1 to 1073741824"},
 		{"consume, bad --print", []string{"consume", "--topic", "t", "--print", "size"}, `champ --print "size" inconnu`, `unknown --print field "size"`},
 		{"validate, bad API URL", []string{"validate", "--api", "franz=ftp://x"}, `APIs (--api) : API franz : "ftp://x" n'est pas une URL http://`, `APIs: API franz: "ftp://x" is not an http:// URL`},
+		{"topic, empty bootstrap", []string{"topic", "list", "--bootstrap", ""}, "aucun broker d'amorçage donné (--bootstrap)", "no bootstrap broker given (--bootstrap)"},
 		{"bad --lang", []string{"up", "--lang", "de"}, "--lang de : choisissez fr ou en", "--lang de: use fr or en"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -68,7 +68,7 @@ func New(p *direct.Path, opts ...Opt) (*Client, error) {
 	}
 	switch {
 	case p == nil || len(p.Bootstrap()) == 0:
-		return nil, invalidf("no bootstrap broker given")
+		return nil, errm(ErrInvalid, "admin.noBootstrap")
 	case c.cfg.timeout <= 0:
 		return nil, invalidf("Timeout must be > 0, got %s", c.cfg.timeout)
 	}
