@@ -161,15 +161,25 @@ type fastRoutes struct {
 	fast fasthttp.RequestHandler
 }
 
+// readBufferSize is lab.ServeAPI's fasthttp ReadBufferSize: the longest
+// request head the API reads.
+const readBufferSize = 64 << 10
+
 // serveFast runs one request through h in process and returns its answer
 // as a recorder. The request is read from its wire form by fasthttp's own
-// parser, as the server reads it: a target the parser refuses (a control
-// byte, a space) gets the server's plain-text 400 and never reaches h.
+// parser, with the server's buffer size: a target the parser refuses gets
+// the server's plain-text answer (431 for a head longer than the buffer, 400
+// for a control byte or a space) and never reaches h.
 func (h fastRoutes) serveFast(method, target string) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	var req fasthttp.Request
 	wire := method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-	if err := req.Read(bufio.NewReader(strings.NewReader(wire))); err != nil {
+	if err := req.Read(bufio.NewReaderSize(strings.NewReader(wire), readBufferSize)); err != nil {
+		if _, ok := err.(*fasthttp.ErrSmallBuffer); ok {
+			w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
+			_, _ = w.WriteString("Too big request header")
+			return w
+		}
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.WriteString("Error when parsing request")
 		return w
