@@ -17,6 +17,7 @@ import (
 	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
+	"github.com/prodlab/prodlab/internal/status"
 )
 
 type apiConfig struct {
@@ -50,11 +51,8 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	if c.producer.Client, err = client.props(&c.producer.Bootstrap, "bootstrap", "KAFKA_BOOTSTRAP_SERVERS"); err != nil {
 		return c, err
 	}
-	if c.storeSize < 1 || c.storeSize > 1<<30 {
-		return c, i18n.Errorf("lab.cfg.statusMax", "n", c.storeSize)
-	}
-	if c.storeTTL <= 0 {
-		return c, i18n.Errorf("lab.cfg.statusTTL", "d", c.storeTTL)
+	if _, err := status.New(status.MaxEntries(c.storeSize), status.TTL(c.storeTTL)); err != nil {
+		return c, err // the store's own bounds, before anything listens
 	}
 	port, known := prodlab.DefaultPorts.APIs()[c.engine]
 	if c.listen == "" && !known {

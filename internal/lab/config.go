@@ -13,6 +13,7 @@ import (
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/kafkaframe"
+	"github.com/prodlab/prodlab/internal/status"
 )
 
 // Config describes a lab. Zero ports mean any free port; DefaultConfig
@@ -162,11 +163,8 @@ func (c *Config) validate() error {
 	if c.MaxFrameBytes != 0 && (c.MaxFrameBytes < 1<<20 || c.MaxFrameBytes > math.MaxInt32) {
 		bad("lab.cfg.maxFrame", "n", c.MaxFrameBytes)
 	}
-	if c.StoreSize < 0 || c.StoreSize > 1<<30 {
-		bad("lab.cfg.statusMax", "n", c.StoreSize)
-	}
-	if c.StoreTTL < 0 {
-		bad("lab.cfg.statusTTL", "d", c.StoreTTL)
+	if _, err := status.New(status.MaxEntries(c.StoreSize), status.TTL(c.StoreTTL)); err != nil {
+		errs = append(errs, err) // the store's own bounds, before anything starts
 	}
 	if err := errors.Join(errs...); err != nil {
 		return configError{err}

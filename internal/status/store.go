@@ -13,6 +13,7 @@ import (
 	"unique"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // ErrFull means every slot holds a pending send: nothing can be evicted.
@@ -67,10 +68,10 @@ func New(opts ...Opt) (*Store, error) {
 		o(&c)
 	}
 	if c.maxEntries < 1 || c.maxEntries > 1<<30 {
-		return nil, errors.New("status: MaxEntries must be between 1 and 2^30")
+		return nil, i18n.Errorf("status.maxEntries", "n", c.maxEntries)
 	}
 	if c.ttl <= 0 {
-		return nil, errors.New("status: TTL must be positive")
+		return nil, i18n.Errorf("status.ttl", "d", c.ttl)
 	}
 	return &Store{cfg: c, free: -1, head: -1, tail: -1}, nil
 }
