@@ -235,7 +235,7 @@ func splitProperty(line string) (key, value string, err error) {
 		return "", "", err
 	}
 	if value, err = unescape(rest); err != nil {
-		return "", "", fmt.Errorf("%w %s: %v", ErrClientProp, key, err)
+		return "", "", &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", err), Err: ErrClientProp}
 	}
 	return key, value, nil
 }
@@ -256,7 +256,7 @@ func unescape(s string) (string, error) {
 		case s[i] == 'u':
 			r, err := strconv.ParseUint(s[i+1:min(i+5, len(s))], 16, 16)
 			if err != nil || i+5 > len(s) {
-				return "", errors.New(`malformed \uXXXX escape`)
+				return "", i18n.Errorf("setting.escape")
 			}
 			b.WriteRune(rune(r))
 			i += 4
@@ -354,58 +354,58 @@ func (p ClientProps) Security() (Security, error) {
 	}
 	s.MaxInFlight, _ = strconv.Atoi(p.m["max.in.flight.requests.per.connection"]) // 0 when unset
 	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w %s: %s", ErrClientProp, key, fmt.Sprintf(format, args...)))
+	bad := func(key string, why any) {
+		errs = append(errs, &i18n.Error{Msg: i18n.M("setting.bad", "key", key, "err", why), Err: ErrClientProp})
 	}
 	if ts, ok := p.m["ssl.truststore.location"]; ok {
 		if s.CAFile != "" {
-			bad("ssl.truststore.location", "give it or ssl.ca.location, not both")
+			bad("ssl.truststore.location", i18n.T("setting.both"))
 		}
 		s.CAFile = ts
 	}
 	for _, k := range []string{"sasl.mechanism", "sasl.username", "sasl.password", "sasl.jaas.config", "sasl.oauthbearer.token"} {
 		if _, ok := p.m[k]; ok && !s.SASL() {
-			bad(k, "is set but security.protocol=%s does not use SASL (SASL_SSL or SASL_PLAINTEXT)", s.Protocol)
+			bad(k, i18n.T("setting.needsSASL", "protocol", s.Protocol))
 		}
 	}
 	for _, k := range []string{"ssl.ca.location", "ssl.truststore.location", "ssl.truststore.type", "ssl.certificate.location", "ssl.key.location", "ssl.endpoint.identification.algorithm"} {
 		if _, ok := p.m[k]; ok && !s.TLS() {
-			bad(k, "is set but security.protocol=%s does not use TLS (SSL or SASL_SSL)", s.Protocol)
+			bad(k, i18n.T("setting.needsTLS", "protocol", s.Protocol))
 		}
 	}
 	if (s.CertFile == "") != (s.KeyFile == "") {
-		bad("ssl.key.location", "ssl.certificate.location and ssl.key.location go together (mutual TLS)")
+		bad("ssl.key.location", i18n.T("setting.certKey"))
 	}
 	for _, f := range []struct{ key, path string }{{"ssl.ca.location", s.CAFile}, {"ssl.certificate.location", s.CertFile}, {"ssl.key.location", s.KeyFile}} {
 		if _, err := os.Stat(f.path); f.path != "" && err != nil {
-			bad(f.key, "%v", err)
+			bad(f.key, err)
 		}
 	}
 	if s.SASL() {
 		if jaas, ok := p.m["sasl.jaas.config"]; ok {
 			if err := s.applyJAAS(jaas); err != nil {
-				bad("sasl.jaas.config", "%v", err)
+				bad("sasl.jaas.config", err)
 			}
 		}
 		switch s.Mechanism {
 		case "":
-			bad("sasl.mechanism", "is required with security.protocol=%s: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (GSSAPI is not supported)", s.Protocol)
+			bad("sasl.mechanism", i18n.T("setting.noMechanism", "protocol", s.Protocol))
 		case "OAUTHBEARER":
 			if s.Token == "" {
-				bad("sasl.oauthbearer.token", "is required with sasl.mechanism=OAUTHBEARER (a static token)")
+				bad("sasl.oauthbearer.token", i18n.T("setting.needToken"))
 			}
 			if s.Username != "" || s.Password != "" {
-				bad("sasl.username", "OAUTHBEARER takes sasl.oauthbearer.token, not a username and password")
+				bad("sasl.username", i18n.T("setting.oauthNoUser"))
 			}
 		default:
 			if s.Username == "" {
-				bad("sasl.username", "is required with sasl.mechanism=%s (or sasl.jaas.config)", s.Mechanism)
+				bad("sasl.username", i18n.T("setting.required", "mechanism", s.Mechanism))
 			}
 			if s.Password == "" {
-				bad("sasl.password", "is required with sasl.mechanism=%s (or sasl.jaas.config)", s.Mechanism)
+				bad("sasl.password", i18n.T("setting.required", "mechanism", s.Mechanism))
 			}
 			if s.Token != "" {
-				bad("sasl.oauthbearer.token", "is only for sasl.mechanism=OAUTHBEARER")
+				bad("sasl.oauthbearer.token", i18n.T("setting.tokenOnly"))
 			}
 		}
 	}
@@ -427,37 +427,37 @@ func (s *Security) applyJAAS(jaas string) error {
 		return err
 	}
 	if len(fields) < 2 {
-		return errors.New("expected '<LoginModule> required username=\"...\" password=\"...\";'")
+		return i18n.Errorf("jaas.shape")
 	}
 	module, flag := fields[0], fields[1]
 	if !strings.EqualFold(flag, "required") {
-		return errors.New("word 2, the control flag, is not 'required', the only one supported")
+		return i18n.Errorf("jaas.flag")
 	}
 	want, ok := jaasModules[module]
 	if !ok {
-		return errors.New("word 1, the login module, is not supported: org.apache.kafka.common.security.plain.PlainLoginModule or org.apache.kafka.common.security.scram.ScramLoginModule")
+		return i18n.Errorf("jaas.module", "modules", strings.Join(slices.Sorted(maps.Keys(jaasModules)), ", "))
 	}
 	if s.Mechanism != "" && !slices.Contains(want, s.Mechanism) {
-		return fmt.Errorf("%s does not match sasl.mechanism=%s", module[strings.LastIndexByte(module, '.')+1:], s.Mechanism)
+		return i18n.Errorf("jaas.mismatch", "module", module[strings.LastIndexByte(module, '.')+1:], "mechanism", s.Mechanism)
 	}
 	for i, kv := range fields[2:] {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return fmt.Errorf("word %d is not an option key=value", i+3)
+			return i18n.Errorf("jaas.notKV", "n", i+3)
 		}
 		switch k {
 		case "username":
 			if s.Username != "" && s.Username != v {
-				return errors.New("its username differs from sasl.username")
+				return i18n.Errorf("jaas.userDiffers")
 			}
 			s.Username = v
 		case "password":
 			if s.Password != "" && string(s.Password) != v {
-				return errors.New("its password differs from sasl.password")
+				return i18n.Errorf("jaas.passwordDiffers")
 			}
 			s.Password = Secret(v)
 		default:
-			return fmt.Errorf("word %d is an option other than username and password, the only ones supported", i+3)
+			return i18n.Errorf("jaas.option", "n", i+3)
 		}
 	}
 	return nil
@@ -477,15 +477,15 @@ var (
 func jaasFields(s string) ([]string, error) {
 	s, ok := strings.CutSuffix(strings.TrimSpace(s), ";")
 	if !ok {
-		return nil, errors.New("the entry must end with ';'")
+		return nil, i18n.Errorf("jaas.semicolon")
 	}
 	words := jaasWord.FindAllString(strings.TrimSpace(s), -1)
 	for i, w := range words {
 		switch w {
 		case `"`:
-			return nil, errors.New("a quoted value is not closed")
+			return nil, i18n.Errorf("jaas.unclosed")
 		case ";":
-			return nil, errors.New("only one login module entry is supported")
+			return nil, i18n.Errorf("jaas.oneEntry")
 		}
 		words[i] = jaasQuoted.ReplaceAllStringFunc(w, func(q string) string {
 			return jaasEscaped.ReplaceAllString(q[1:len(q)-1], "$1")
