@@ -47,7 +47,7 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	}
 	apiFlag := fs.String("api", strings.Join(apis, ","), "producer APIs to drive, name=url,...")
 	toxiproxy := fs.String("toxiproxy", d.ToxiproxyURL(), "Toxiproxy REST API")
-	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
+	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting; without this flag, the running lab's, read from Toxiproxy's proxy kafka, else these")
 	topic := fs.String("topic", d.Topic(), "topic to write to; it must exist")
 	client := addClientFlags(fs, "config")
 	// The producer settings the window depends on: the seed's environment
