@@ -101,12 +101,18 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"up, bad console port", []string{"up", "--console-port", "-7"}, "--console-port -7 : choisissez un port de 0 à 65535, ou -1", "--console-port -7: use a port from 0 to 65535, or -1"},
 		{"up, bad frame cap", []string{"up", "--max-frame-bytes", "5"}, "--max-frame-bytes 5 : choisissez de 1 Mio", "--max-frame-bytes 5: use 1 MiB"},
 		{"up, bad status TTL", []string{"up", "--status-ttl", "-1s"}, "TTL (--status-ttl) -1s : la durée doit être positive", "TTL (--status-ttl) -1s: the duration must be positive"},
-		{"api, bad engine", []string{"api", "--engine", "x"}, `--engine "x" inconnu : franz`, `--engine "x" is unknown: franz`},
+		{"api, bad engine", []string{"api", "--engine", "x"}, `moteur "x" inconnu : franz`, `unknown engine "x": franz`},
 		{"api, bad status max", []string{"api", "--status-max", "0"}, "MaxEntries (--status-max) 0 : choisissez de 1 à 1073741824", "MaxEntries (--status-max) 0: use 1 to 1073741824"},
 		{"consume, bad --print", []string{"consume", "--topic", "t", "--print", "size"}, `champ --print "size" inconnu`, `unknown --print field "size"`},
 		{"validate, bad API URL", []string{"validate", "--api", "franz=ftp://x"}, `APIs (--api) : API franz : "ftp://x" n'est pas une URL http://`, `APIs: API franz: "ftp://x" is not an http:// URL`},
 		{"topic, empty bootstrap", []string{"topic", "list", "--bootstrap", ""}, "aucun broker d'amorçage donné (--bootstrap)", "no bootstrap broker given (--bootstrap)"},
 		{"bad --lang", []string{"up", "--lang", "de"}, "--lang de : choisissez fr ou en", "--lang de: use fr or en"},
+		{"version, extra argument", []string{"version", "extra"}, `version : argument inattendu "extra"`, `version: unexpected argument "extra"`},
+		{"version -h", []string{"version", "-h"}, "afficher la version, la révision", "print the build's version, revision"},
+		{"bench, unknown engine", []string{"bench", "--engines", "nope", "--procs"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},
+		{"bench, unknown engine in-process", []string{"bench", "--engines", "nope"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},
+		{"bench, bad mode", []string{"bench", "--mode", "x"}, `le mode "x" n'est pas permis : plain ou idempotent`, `mode "x" is not allowed: plain or idempotent`},
+		{"bench, bad concurrency", []string{"bench", "--concurrency", "1,a"}, `--concurrency : "a" n'est pas un nombre entier`, `--concurrency: "a" is not a whole number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if out := runIn(t, "fr_FR.UTF-8", tc.args...); !strings.Contains(out, tc.fr) {
@@ -261,6 +267,7 @@ func TestFlagErrorIsOneLine(t *testing.T) {
 		{[]string{"consume", "--json=x"}, notBool},
 		{[]string{"topic", "list", "--timeout", "x"}, "n'est pas une durée"},
 		{[]string{"experiment", "--nope"}, "-nope"},
+		{[]string{"up", "--allowed-host", "a b"}, "n'est pas un nom d'hôte"},
 	} {
 		out := strings.TrimSpace(runIn(t, "fr_FR.UTF-8", tc.args...))
 		if strings.Count(out, "\n") > 0 || !strings.Contains(out, tc.want) {

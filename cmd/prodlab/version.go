@@ -11,9 +11,9 @@ import (
 
 // versionFlags refuses any argument and returns this binary's build
 // information.
-func versionFlags(args []string, _ io.Writer) (*debug.BuildInfo, error) {
-	if len(args) > 0 {
-		return nil, fmt.Errorf("version takes no arguments, got %q", args[0])
+func versionFlags(args []string, stderr io.Writer) (*debug.BuildInfo, error) {
+	if err := parseNoArgs(newFlagSet("version", stderr, "cmd.version"), args); err != nil {
+		return nil, err
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
