@@ -257,6 +257,13 @@ func TestCompactionCommand(t *testing.T) {
 		t.Fatalf("--expect V2: %v (exit %d), want ErrUnexpected and exit 3", err, exitCode(err))
 	}
 	oneLine(t, err, "kept V3 at offset 2, not V2")
+	// A key the topic never held: the check stops before any wait, and
+	// prints no "not compacted within the wait".
+	out, err = check("--key", "nobody", "--expect", "V3", "--wait", "10s")
+	if !errors.Is(err, admin.ErrInvalid) || strings.Contains(out, "not compacted") {
+		t.Fatalf("absent key: %v, output:\n%s", err, out)
+	}
+	oneLine(t, err, `holds no record with key "nobody"`)
 	_, err = compactionFlags([]string{"--expect", "V3"}, io.Discard)
 	oneLine(t, err, "--key is required")
 }
