@@ -122,10 +122,10 @@ func (t *Target) validate() error {
 		errs = append(errs, i18n.Errorf("target.topic", "msg", msg))
 	}
 	if t.requestTimeout < 10*time.Millisecond || t.requestTimeout > 5*time.Minute {
-		errs = append(errs, fmt.Errorf("Timings: request timeout %v is outside 10ms..5m", t.requestTimeout))
+		errs = append(errs, i18n.Errorf("target.requestTimeout", "value", t.requestTimeout))
 	}
 	if t.retryBackoff < 0 || t.retryBackoff > time.Minute {
-		errs = append(errs, fmt.Errorf("Timings: retry backoff %v is outside 0..1m", t.retryBackoff))
+		errs = append(errs, i18n.Errorf("target.retryBackoff", "value", t.retryBackoff))
 	}
 	return errors.Join(errs...)
 }

@@ -25,7 +25,7 @@ func TestNew(t *testing.T) {
 		{"name", target.APIs(target.API{Name: "fr anz", URL: "http://127.0.0.1:1"}), "use a plain word"},
 		{"twice", target.APIs(d.APIs()[0], d.APIs()[0]), "given twice"},
 		{"api url", target.APIs(target.API{Name: "franz", URL: "ftp://x"}), "not an http:// URL"},
-		{"toxiproxy", target.Toxiproxy("127.0.0.1:8474"), "Toxiproxy:"},
+		{"toxiproxy", target.Toxiproxy("127.0.0.1:8474"), "Toxiproxy (--toxiproxy):"},
 		{"direct", target.Direct(nil), "Direct"},
 		{"topic", target.Topic(".."), "not a legal Kafka topic"},
 		{"request timeout", target.Timings(time.Millisecond, 0), "request timeout"},
