@@ -109,6 +109,8 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"bad --lang", []string{"up", "--lang", "de"}, "--lang de : choisissez fr ou en", "--lang de: use fr or en"},
 		{"experiment, bad rate", []string{"experiment", "--rate", "-1"}, "Rate (--rate) -1 est hors de 0..100000 par seconde", "Rate (--rate) -1 is outside 0..100000 per second"},
 		{"validate, bad request timeout", []string{"validate", "--request-timeout-ms", "5"}, "Timings (--request-timeout-ms, KAFKA_REQUEST_TIMEOUT_MS) : request timeout 5ms hors de 10ms..5m", "Timings (--request-timeout-ms, KAFKA_REQUEST_TIMEOUT_MS): request timeout 5ms is outside 10ms..5m"},
+		{"up, external Kafka down", []string{"up", "--kafka", closed, "--franz-port", "0", "--librdkafka-port", "0", "--console-port", "-1", "--toxiproxy-port", "0", "--proxy-port", "0"}, "le Kafka externe " + closed + " ne répond pas (connexion refusée) : tourne-t-il ? scripts/kafka-local.sh up", "external Kafka " + closed + " does not answer (connection refused): is it running? scripts/kafka-local.sh up"},
+		{"kafka start, none brought up", []string{"kafka", "start", "1", "--dir", dir}, "aucun Kafka local n'a été démarré (prodlab kafka up)", "no local Kafka was brought up (prodlab kafka up)"},
 		{"version, extra argument", []string{"version", "extra"}, `version : argument inattendu "extra"`, `version: unexpected argument "extra"`},
 		{"version -h", []string{"version", "-h"}, "afficher la version, la révision", "print the build's version, revision"},
 		{"bench, unknown engine", []string{"bench", "--engines", "nope", "--procs"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},

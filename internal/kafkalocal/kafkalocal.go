@@ -349,7 +349,7 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 	}
 	mode := currentMode(c)
 	if mode == "" {
-		return errors.New("kafkalocal: no local Kafka was brought up")
+		return i18n.Errorf("kafkalocal.notUp")
 	}
 	brokers, _ := Layout(mode)
 	return ready(ctx, c, mode, brokers, true)
@@ -360,7 +360,7 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 func brokerOf(c cfg, i int) (brokerFiles, error) {
 	mode := currentMode(c)
 	if mode == "" {
-		return brokerFiles{}, errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")
+		return brokerFiles{}, i18n.Errorf("kafkalocal.notUp")
 	}
 	n, _ := BrokerCount(mode)
 	if i < 1 || i > n {
