@@ -185,7 +185,7 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 				return i18n.Errorf("target.warmAnswer", "api", a.Name, "mode", m, "status", ae.Status, "body", ae.Body)
 			}
 			if err != nil {
-				return i18n.Errorf("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", err)
+				return &i18n.Error{Msg: i18n.M("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", i18n.Reason(err)), Err: err}
 			}
 		}
 	}
