@@ -186,9 +186,9 @@ func TestReportsSpeakTheLanguage(t *testing.T) {
 		want []string
 	}{
 		{i18n.FR, []string{"ÉCHEC : franz_plain=2 franz_idempotent=2", "librdkafka : non validé : x.", "franz_plain : 2 copies de l'eventId E1 dans bhf-transactions (réponse après 1.5s, fenêtre 1.4s)", "La démonstration a échoué :", "franz_idempotent a écrit 2 copies de E2 : un producteur idempotent doit en écrire exactement 1",
-			"scénario latency : d", "run r1 : 10 messages par ligne sur 2 clés", "envoyés", "changements de panne"}},
+			"scénario latency : d", "run r1 : 10 messages par ligne sur 2 clés", "envoyés", "changements de panne", "validate : API franz\n"}},
 		{i18n.EN, []string{"FAIL: franz_plain=2 franz_idempotent=2", "librdkafka: not validated: x.", "franz_plain: 2 copies of eventId E1 in bhf-transactions (answer after 1.5s, window 1.4s)", "The demonstration failed:", "franz_idempotent wrote 2 copies of E2: an idempotent producer must write exactly 1",
-			"schedule latency: d", "run r1: 10 messages per row over 2 keys", "sent", "fault changes"}},
+			"schedule latency: d", "run r1: 10 messages per row over 2 keys", "sent", "fault changes", "validate: API franz\n"}},
 	} {
 		inLang(t, tc.lang)
 		var b strings.Builder
@@ -198,6 +198,7 @@ func TestReportsSpeakTheLanguage(t *testing.T) {
 		if err := erep.WriteTable(&b); err != nil {
 			t.Fatal(err)
 		}
+		validateProgress(&b)("API %s", "franz")
 		for _, w := range tc.want {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%s: no %q in\n%s", tc.lang, w, b.String())

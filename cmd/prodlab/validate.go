@@ -96,10 +96,15 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 		return c, err
 	}
 	var verr error
-	c.Validator, verr = validate.New(t, validate.Progress(func(format string, args ...any) {
-		fmt.Fprintf(stderr, "validate: %s\n", term.Safe(fmt.Sprintf(format, args...)))
-	}))
+	c.Validator, verr = validate.New(t, validate.Progress(validateProgress(stderr)))
 	return c, errors.Join(err, verr)
+}
+
+// validateProgress writes each step of a run to w, on its own line.
+func validateProgress(w io.Writer) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		fmt.Fprintln(w, i18n.T("validate.cli.step", "step", term.Safe(fmt.Sprintf(format, args...))))
+	}
 }
 
 func validateRun(ctx context.Context, c validateConfig, stdout io.Writer) error {
