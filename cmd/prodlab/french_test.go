@@ -111,6 +111,8 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"validate, bad request timeout", []string{"validate", "--request-timeout-ms", "5"}, "Timings (--request-timeout-ms, KAFKA_REQUEST_TIMEOUT_MS) : request timeout 5ms hors de 10ms..5m", "Timings (--request-timeout-ms, KAFKA_REQUEST_TIMEOUT_MS): request timeout 5ms is outside 10ms..5m"},
 		{"up, external Kafka down", []string{"up", "--kafka", closed, "--franz-port", "0", "--librdkafka-port", "0", "--console-port", "-1", "--toxiproxy-port", "0", "--proxy-port", "0"}, "le Kafka externe " + closed + " ne répond pas (connexion refusée) : tourne-t-il ? scripts/kafka-local.sh up", "external Kafka " + closed + " does not answer (connection refused): is it running? scripts/kafka-local.sh up"},
 		{"kafka start, none brought up", []string{"kafka", "start", "1", "--dir", dir}, "aucun Kafka local n'a été démarré (prodlab kafka up)", "no local Kafka was brought up (prodlab kafka up)"},
+		{"api, pprof not on loopback", []string{"api", "--pprof", "0.0.0.0:6060"}, `--pprof "0.0.0.0:6060" : l'hôte doit être une adresse de loopback`, `--pprof "0.0.0.0:6060": the host must be a loopback address`},
+		{"api, pprof without port", []string{"api", "--pprof", "x"}, `--pprof "x" : écrivez hôte:port, par exemple 127.0.0.1:6060`, `--pprof "x": use host:port, such as 127.0.0.1:6060`},
 		{"version, extra argument", []string{"version", "extra"}, `version : argument inattendu "extra"`, `version: unexpected argument "extra"`},
 		{"version -h", []string{"version", "-h"}, "afficher la version, la révision", "print the build's version, revision"},
 		{"bench, unknown engine", []string{"bench", "--engines", "nope", "--procs"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},
