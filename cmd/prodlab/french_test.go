@@ -113,6 +113,8 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"kafka start, none brought up", []string{"kafka", "start", "1", "--dir", dir}, "aucun Kafka local n'a été démarré (prodlab kafka up)", "no local Kafka was brought up (prodlab kafka up)"},
 		{"api, pprof not on loopback", []string{"api", "--pprof", "0.0.0.0:6060"}, `--pprof "0.0.0.0:6060" : l'hôte doit être une adresse de loopback`, `--pprof "0.0.0.0:6060": the host must be a loopback address`},
 		{"api, pprof without port", []string{"api", "--pprof", "x"}, `--pprof "x" : écrivez hôte:port, par exemple 127.0.0.1:6060`, `--pprof "x": use host:port, such as 127.0.0.1:6060`},
+		{"consume, bad --bootstrap", []string{"consume", "--topic", "t", "--bootstrap", "x"}, `prodlab : Bootstrap (--bootstrap) : "x" n'est pas de la forme hôte:port`, `prodlab: Bootstrap (--bootstrap): "x" is not host:port`},
+		{"topic, no --command-config file", []string{"topic", "list", "--command-config", dir + "/none.properties"}, "prodlab : fichier de réglages client " + dir + "/none.properties introuvable", "prodlab: client settings file " + dir + "/none.properties not found"},
 		{"version, extra argument", []string{"version", "extra"}, `version : argument inattendu "extra"`, `version: unexpected argument "extra"`},
 		{"version -h", []string{"version", "-h"}, "afficher la version, la révision", "print the build's version, revision"},
 		{"bench, unknown engine", []string{"bench", "--engines", "nope", "--procs"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},
