@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
+	"github.com/prodlab/prodlab/internal/progress"
 	"github.com/prodlab/prodlab/internal/target"
 	"github.com/prodlab/prodlab/internal/validate"
 )
@@ -66,7 +68,10 @@ func closedAddr(t *testing.T) string {
 // LANG=C; --lang overrides the locale.
 func TestCommandsSpeakTheLocale(t *testing.T) {
 	closed := closedAddr(t)
-	dir := t.TempDir()
+	dir, ticked := t.TempDir(), t.TempDir()
+	if err := progress.Reset(filepath.Join(ticked, progress.FileName)); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -91,7 +96,8 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"compaction-check, no key", []string{"compaction-check", "--topic", "t"}, "compaction-check : --key est obligatoire", "compaction-check: --key is required"},
 		{"compaction-check, lab not running", []string{"compaction-check", "--topic", "t", "--key", "k", "--expect", "V3", "--bootstrap", closed, "--timeout", "1s"}, "aucun broker ne répond sur " + closed, "no broker reachable at " + closed},
 		{"progress", []string{"progress", "--console", "http://" + closed, "--data-dir", dir}, "| 02.1 | Envoi synchrone retourne partition/offset | ⬜ à faire — Étapes 5-6", "| 02.1 | A sync send returns partition/offset | ⬜ to do — Steps 5-6"},
-		{"progress, no lab", []string{"progress", "--console", "http://" + closed, "--data-dir", dir}, "Aucun lab ne répond sur http://" + closed + " : progression lue dans", "No lab answers on http://" + closed + ": progress read from"},
+		{"progress, no lab", []string{"progress", "--console", "http://" + closed, "--data-dir", ticked}, "Aucun lab ne répond sur http://" + closed + " : progression lue dans " + ticked, "No lab answers on http://" + closed + ": progress read from " + ticked},
+		{"progress, no lab, no file", []string{"progress", "--console", "http://" + closed, "--data-dir", dir}, "Aucun lab ne répond sur http://" + closed + " et " + dir + "/progress.json n'existe pas : rien n'est coché", "No lab answers on http://" + closed + " and " + dir + "/progress.json does not exist: nothing is ticked"},
 		{"kafka, bad mode", []string{"kafka", "up", "ring", "--dir", dir}, `kafka : mode inconnu "ring" : single-node ou cluster`, `kafka: unknown mode "ring": single-node or cluster`},
 		{"kafka status, none running", []string{"kafka", "status", "--dir", dir}, "Kafka local : arrêté (aucun broker ne tourne)", "local Kafka: down (no broker running)"},
 		{"up, extra argument", []string{"up", "extra"}, `up : argument inattendu "extra"`, `up: unexpected argument "extra"`},

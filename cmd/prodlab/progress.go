@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,7 +51,7 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 // first with --reset); when no lab answers, it reads the data dir's file.
 func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	rep, err := askProgress(ctx, c)
-	var from string
+	var note string // where the table comes from, when no lab answered
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		path := filepath.Join(c.dataDir, progress.FileName)
 		if c.reset {
@@ -58,11 +59,15 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 				return err
 			}
 		}
+		note = i18n.T("progress.fromFile", "console", c.console, "file", path)
+		if _, serr := os.Stat(path); errors.Is(serr, os.ErrNotExist) {
+			note = i18n.T("progress.noFile", "console", c.console, "file", path)
+		}
 		ticks, lerr := progress.Load(path)
 		if lerr != nil {
 			return lerr
 		}
-		rep, err, from = progress.NewReport(ticks), nil, path
+		rep, err = progress.NewReport(ticks), nil
 	}
 	if err != nil {
 		return err
@@ -70,8 +75,8 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	if c.json {
 		return writeJSON(w, rep)
 	}
-	if from != "" {
-		fmt.Fprintln(w, i18n.T("progress.fromFile", "console", c.console, "file", from))
+	if note != "" {
+		fmt.Fprintln(w, note)
 	}
 	if c.reset {
 		fmt.Fprintln(w, i18n.T("progress.reset"))
