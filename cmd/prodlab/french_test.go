@@ -121,6 +121,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"api, pprof without port", []string{"api", "--pprof", "x"}, `--pprof "x" : écrivez hôte:port, par exemple 127.0.0.1:6060`, `--pprof "x": use host:port, such as 127.0.0.1:6060`},
 		{"consume, bad --bootstrap", []string{"consume", "--topic", "t", "--bootstrap", "x"}, `prodlab : Bootstrap (--bootstrap) : "x" n'est pas de la forme hôte:port`, `prodlab: Bootstrap (--bootstrap): "x" is not host:port`},
 		{"topic, no --command-config file", []string{"topic", "list", "--command-config", dir + "/none.properties"}, "prodlab : fichier de réglages client " + dir + "/none.properties introuvable", "prodlab: client settings file " + dir + "/none.properties not found"},
+		{"up, --kafka not host:port", []string{"up", "--kafka", "x"}, `prodlab : "x" : attendu hôte:port, avec un port de 1 à 65535`, `prodlab: "x": want host:port with a port from 1 to 65535`},
 		{"version, extra argument", []string{"version", "extra"}, `version : argument inattendu "extra"`, `version: unexpected argument "extra"`},
 		{"version -h", []string{"version", "-h"}, "afficher la version, la révision", "print the build's version, revision"},
 		{"bench, unknown engine", []string{"bench", "--engines", "nope", "--procs"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},
