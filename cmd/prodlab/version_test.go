@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 func TestVersionReport(t *testing.T) {
@@ -41,6 +42,22 @@ func TestVersionReport(t *testing.T) {
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("version output lacks %q:\n%s", want, b.String())
+		}
+	}
+	// Its sentences are the trainee's language; the names stay.
+	inLang(t, i18n.FR)
+	b.Reset()
+	if err := writeVersion(&b, &debug.BuildInfo{GoVersion: "go1.99.1"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"prodlab inconnue (inconnue)\n",
+		"revision            inconnue (go run ne l'inscrit pas, ni go build hors d'un dépôt git ou avec -buildvcs=false)\n",
+		"confluent-kafka-go  inconnue\n",
+		"librdkafka          absente de ce binaire (compilé avec CGO_ENABLED=0)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("French version output lacks %q:\n%s", want, b.String())
 		}
 	}
 }
