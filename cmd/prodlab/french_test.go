@@ -72,6 +72,18 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 	if err := progress.Reset(filepath.Join(ticked, progress.FileName)); err != nil {
 		t.Fatal(err)
 	}
+	// A local Kafka brought up once, single-node, its broker 1 stopped;
+	// and a cluster none of whose brokers started.
+	kdir, cdir := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(kdir, "run", "single-node", "broker-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(cdir, "run"), 0o755)
+	for name, text := range map[string]string{kdir + "/run/current": "single-node", kdir + "/run/single-node/broker-1/server.properties": "", cdir + "/run/current": "cluster"} {
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -122,6 +134,9 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"consume, bad --bootstrap", []string{"consume", "--topic", "t", "--bootstrap", "x"}, `prodlab : Bootstrap (--bootstrap) : "x" n'est pas de la forme hôte:port`, `prodlab: Bootstrap (--bootstrap): "x" is not host:port`},
 		{"topic, no --command-config file", []string{"topic", "list", "--command-config", dir + "/none.properties"}, "prodlab : fichier de réglages client " + dir + "/none.properties introuvable", "prodlab: client settings file " + dir + "/none.properties not found"},
 		{"up, --kafka not host:port", []string{"up", "--kafka", "x"}, `prodlab : "x" : attendu hôte:port, avec un port de 1 à 65535`, `prodlab: "x": want host:port with a port from 1 to 65535`},
+		{"kafka kill, no such broker", []string{"kafka", "kill", "5", "--dir", kdir}, "le broker 5 n'existe pas en mode single-node (1..1)", "broker 5 does not exist in single-node mode (1..1)"},
+		{"kafka kill, broker stopped", []string{"kafka", "kill", "1", "--dir", kdir}, "le broker 1 (single-node) ne tourne pas (prodlab kafka start 1)", "single-node broker 1 is not running (prodlab kafka start 1)"},
+		{"kafka start, never started", []string{"kafka", "start", "2", "--dir", cdir}, "le broker 2 (cluster) n'a jamais été démarré (prodlab kafka up)", "cluster broker 2 was never started (prodlab kafka up)"},
 		{"version, extra argument", []string{"version", "extra"}, `version : argument inattendu "extra"`, `version: unexpected argument "extra"`},
 		{"version -h", []string{"version", "-h"}, "afficher la version, la révision", "print the build's version, revision"},
 		{"bench, unknown engine", []string{"bench", "--engines", "nope", "--procs"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},
