@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -103,6 +104,14 @@ func TestTopicCommand(t *testing.T) {
 	if out, err = topicCmd(t, l, "delete", name, "--if-exists"); err != nil {
 		t.Fatalf("delete --if-exists: %q, %v", out, err)
 	}
+	// More replicas than brokers: the broker's refusal, in the trainee's
+	// language around Kafka's error code.
+	inLang(t, i18n.FR)
+	_, err = topicCmd(t, l, "create", name, "--replication-factor", "5")
+	if !errors.Is(err, admin.ErrInvalid) {
+		t.Fatalf("create with 5 replicas: %v, want ErrInvalid", err)
+	}
+	oneLine(t, err, `le broker refuse le topic "`+name+`" : INVALID_REPLICATION_FACTOR`)
 }
 
 func TestTopicFlagErrors(t *testing.T) {
