@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +75,12 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 	if err := progress.Reset(filepath.Join(ticked, progress.FileName)); err != nil {
 		t.Fatal(err)
 	}
+	// A web server that is not a console: its 404 page is not the answer.
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<!DOCTYPE HTML>\n<html>\n<p>File not found.</p>\n</html>\n")
+	}))
+	defer page.Close()
 	// A local Kafka brought up once, single-node, its broker 1 stopped;
 	// and a cluster none of whose brokers started.
 	kdir, cdir := t.TempDir(), t.TempDir()
@@ -137,6 +146,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{"kafka kill, no such broker", []string{"kafka", "kill", "5", "--dir", kdir}, "le broker 5 n'existe pas en mode single-node (1..1)", "broker 5 does not exist in single-node mode (1..1)"},
 		{"kafka kill, broker stopped", []string{"kafka", "kill", "1", "--dir", kdir}, "le broker 1 (single-node) ne tourne pas (prodlab kafka start 1)", "single-node broker 1 is not running (prodlab kafka start 1)"},
 		{"kafka start, never started", []string{"kafka", "start", "2", "--dir", cdir}, "le broker 2 (cluster) n'a jamais été démarré (prodlab kafka up)", "cluster broker 2 was never started (prodlab kafka up)"},
+		{"progress, not a console", []string{"progress", "--console", page.URL, "--data-dir", dir}, "prodlab : progress : la console sur " + page.URL + " a répondu autre chose que les checkpoints (HTTP 404) : est-ce bien une console prodlab ?\n", "prodlab: progress: the console at " + page.URL + " answered something else than the checkpoints (HTTP 404): is it a prodlab console?\n"},
 		{"version, extra argument", []string{"version", "extra"}, `version : argument inattendu "extra"`, `version: unexpected argument "extra"`},
 		{"version -h", []string{"version", "-h"}, "afficher la version, la révision", "print the build's version, revision"},
 		{"bench, unknown engine", []string{"bench", "--engines", "nope", "--procs"}, `moteur "nope" inconnu : franz`, `unknown engine "nope": franz`},

@@ -151,8 +151,13 @@ func askProgress(ctx context.Context, c progressConfig) (progress.Report, error)
 	if err != nil {
 		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
-	if code != http.StatusOK {
-		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", strings.TrimSpace(string(raw)))
+	// A console's error is its one JSON shape; any other answer, such as
+	// another server's 404 page, is not printed.
+	var eb httpjson.ErrorBody
+	if code != http.StatusOK && (json.Unmarshal(raw, &eb) != nil || eb.Error == "") {
+		return rep, i18n.Errorf("progress.err.notConsole", "url", c.console, "err", "HTTP "+strconv.Itoa(code))
+	} else if code != http.StatusOK {
+		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", term.Safe(eb.Error))
 	}
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		return rep, i18n.Errorf("progress.err.notConsole", "url", c.console, "err", err)
