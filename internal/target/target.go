@@ -216,8 +216,12 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if errors.Is(err, toxiclient.ErrNoAnswer) {
 		return nil, &i18n.Error{Msg: i18n.M("target.noToxiproxy", "url", t.toxiproxy, "err", i18n.Reason(err)), Err: err}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.toxiproxy, err)
+	if err != nil { // something else answers there: its status, not its page
+		why := i18n.Reason(err)
+		if ae := (*toxiclient.APIError)(nil); errors.As(err, &ae) {
+			why = "HTTP " + strconv.Itoa(ae.Status)
+		}
+		return nil, &i18n.Error{Msg: i18n.M("target.notToxiproxy", "url", t.toxiproxy, "err", why), Err: err}
 	}
 	proxies, err := cleanProxies(ctx, tc, t.toxiproxy)
 	if err != nil {
