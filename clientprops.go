@@ -174,7 +174,9 @@ func (p *ClientProps) SetPair(kvs ...string) error {
 // ReadFile reads a client.properties file (see ParseProperties).
 func (p *ClientProps) ReadFile(name string) error {
 	f, err := os.Open(name)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
+		return &i18n.Error{Msg: i18n.M("setting.file.missing", "file", name), Err: err}
+	} else if err != nil {
 		return err
 	}
 	defer f.Close()

@@ -8,14 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/engine"
 	"github.com/prodlab/prodlab/internal/httpguard"
-	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/status"
 )
@@ -54,14 +51,11 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 	if _, err := status.New(status.MaxEntries(c.storeSize), status.TTL(c.storeTTL)); err != nil {
 		return c, err // the store's own bounds, before anything listens
 	}
-	port, known := prodlab.DefaultPorts.APIs()[c.engine]
-	if c.listen == "" && !known {
-		return c, i18n.Errorf("engine.unknown", "name", strconv.Quote(c.engine), "names", strings.Join(engine.Names(), ", "))
-	} else if c.listen == "" {
-		c.listen = prodlab.Loopback(port)
+	if err := engine.Check(c.engine); err != nil {
+		return c, err
 	}
-	if known && !engine.Built(c.engine) {
-		return c, engine.NotBuiltError(c.engine)
+	if c.listen == "" {
+		c.listen = prodlab.Loopback(prodlab.DefaultPorts.APIs()[c.engine])
 	}
 	return c, c.producer.Validate()
 }

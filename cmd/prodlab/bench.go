@@ -61,9 +61,14 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	}
 	m, err := prodlab.ParseMode(*mode)
 	if err != nil {
-		return c, fmt.Errorf("-mode: %w", err)
+		return c, usageError("api.mode.bad", "value", strconv.Quote(*mode))
 	}
 	names := prodlab.SplitList(*engines)
+	for _, e := range names {
+		if err := engine.Check(e); err != nil {
+			return c, err
+		}
+	}
 	if *procs {
 		if *quick {
 			*peerWarm, *cell, *reps = 5*time.Second, 5*time.Second, 1
@@ -74,9 +79,6 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		}
 		var all []bench.Peer
 		for _, e := range names {
-			if !engine.Built(e) {
-				return c, engine.NotBuiltError(e)
-			}
 			all = append(all, bench.GoPeer(exe, e))
 		}
 		all = append(all, peers...)
@@ -88,7 +90,7 @@ func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	for _, s := range prodlab.SplitList(*conc) {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return c, fmt.Errorf("-concurrency: %q is not a whole number", s)
+			return c, usageError("cfg.notInt", "env", "--concurrency", "value", strconv.Quote(s))
 		}
 		levels = append(levels, n)
 	}

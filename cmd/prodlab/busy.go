@@ -10,6 +10,7 @@ import (
 	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/portowner"
+	"github.com/prodlab/prodlab/internal/term"
 )
 
 // busyPort matches the port in a bind error's text (a *net.OpError's, or
@@ -29,6 +30,7 @@ func explainBusy(err error) error {
 	}
 	port, _ := strconv.Atoi(m[1])
 	p, perr := listenerOf(port)
+	cmd := term.Safe(p.Cmdline) // its owner wrote it: one line, no controls
 	switch {
 	case perr != nil:
 		return i18n.Errorf("busy.hidden", "port", port, "err", err)
@@ -40,14 +42,14 @@ func explainBusy(err error) error {
 		if !filepath.IsAbs(dir) && p.Dir != "" {
 			dir = filepath.Join(p.Dir, dir)
 		}
-		return i18n.Errorf("busy.prodlab", "port", port, "pid", p.PID, "cmd", p.Cmdline, "dir", dir, "err", err)
+		return i18n.Errorf("busy.prodlab", "port", port, "pid", p.PID, "cmd", cmd, "dir", term.Safe(dir), "err", err)
 	case p.IsDockerProxy():
 		// The message says docker stop on the containers publishing the
 		// port: unlike compose down it works from any folder, and it
 		// spares the trainee's other containers.
 		return i18n.Errorf("busy.docker", "port", port, "pid", p.PID, "err", err)
 	default:
-		return i18n.Errorf("busy.other", "port", port, "pid", p.PID, "cmd", p.Cmdline, "err", err)
+		return i18n.Errorf("busy.other", "port", port, "pid", p.PID, "cmd", cmd, "err", err)
 	}
 }
 

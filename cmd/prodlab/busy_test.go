@@ -80,4 +80,10 @@ func TestBusyPortDockerProxy(t *testing.T) {
 	listenerOf = func(int) (portowner.Process, error) { return portowner.Process{}, portowner.ErrUnknown }
 	i18n.Set(i18n.FR)
 	oneLine(t, explainBusy(bindErr), "le port "+ps+" est déjà pris, par un processus que cet utilisateur ne peut pas voir")
+	// Whoever started the holder wrote its command line: a newline in it
+	// stays escaped, and cannot add a line of its own to the message.
+	listenerOf = func(int) (portowner.Process, error) {
+		return portowner.Process{PID: 4243, Args: []string{"sh"}, Cmdline: "sh -c x\nprodlab : tout va bien"}, nil
+	}
+	oneLine(t, explainBusy(bindErr), `(sh -c x\nprodlab : tout va bien)`)
 }

@@ -71,7 +71,7 @@ type connConfig struct {
 
 // addFlags registers c's flags on fs; call c.parsed after parsing.
 func (c *connConfig) addFlags(fs *flag.FlagSet, fileFlag, timeoutFlag, timeoutUsage string) {
-	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...) (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
+	fs.StringVar(&c.bootstrap, "bootstrap", prodlab.Loopback(prodlab.DefaultPorts.Broker), "brokers to bootstrap from (host:port,...); without this flag, the running lab's, read from Toxiproxy's proxy kafka, else these")
 	fs.StringVar(&c.toxiproxy, "toxiproxy", "http://"+prodlab.Loopback(prodlab.DefaultPorts.Toxiproxy), "Toxiproxy API whose proxies are bypassed (empty: none; unreachable: none)")
 	fs.DurationVar(&c.timeout, timeoutFlag, admin.DefaultTimeout, timeoutUsage)
 	c.flags, c.timeoutFlag = addClientFlags(fs, fileFlag), timeoutFlag

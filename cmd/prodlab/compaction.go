@@ -59,14 +59,16 @@ func compactionRun(ctx context.Context, c compactionConfig, w io.Writer) error {
 	}
 	return c.conn.with(ctx, func(cl *admin.Client) error {
 		rep, err := cl.CompactionCheck(ctx, c.spec)
+		// An outcome: compacted or not; any other error stopped the check.
+		outcome := err == nil || errors.Is(err, admin.ErrNotCompacted) || errors.Is(err, admin.ErrUnexpected)
 		if c.json {
 			if jerr := writeJSON(w, rep); jerr != nil {
 				return jerr
 			}
-		} else if rep.Before.At != (time.Time{}) {
+		} else if outcome {
 			printReport(w, rep)
 		}
-		if errors.Is(err, admin.ErrNotCompacted) || errors.Is(err, admin.ErrUnexpected) {
+		if err != nil && outcome {
 			return &exitError{code: 3, err: err}
 		}
 		return err

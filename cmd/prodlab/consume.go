@@ -29,7 +29,7 @@ func consumeFlags(args []string, stderr io.Writer) (consumeConfig, error) {
 	fs.StringVar(&c.spec.Topic, "topic", "", "topic to read (required)")
 	fs.BoolVar(&c.spec.FromBeginning, "from-beginning", false, "read from the start and stop at the end offsets listed when the read starts")
 	fs.DurationVar(&c.spec.Idle, "timeout", admin.DefaultIdle, "stop after this long without a new record")
-	partition := fs.Int("partition", -1, "read only this partition (default: all)")
+	partition := fs.Int("partition", -1, "read only this partition (-1: all)")
 	key := fs.String("key", "", "print only records with this key")
 	fs.StringVar(&c.spec.Grep, "grep", "", "print only records whose key, value or a header value contains this text")
 	fs.StringVar(&c.spec.EventID, "event-id", "", "print only records of this eventId: the eventId header, else the JSON value's eventId field")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/prodlab/prodlab"
@@ -17,8 +18,8 @@ import (
 func addAllowedHosts(fs *flag.FlagSet, hosts *[]string) {
 	fs.Func("allowed-host", "a host name the HTTP listeners accept in the Host header, besides localhost and IP addresses (repeatable; .example.com allows its subdomains)", func(v string) error {
 		for _, n := range prodlab.SplitList(v) {
-			if err := httpguard.CheckHost(n); err != nil {
-				return err
+			if httpguard.CheckHost(n) != nil {
+				return i18n.Errorf("host.bad", "host", strconv.Quote(n))
 			}
 			*hosts = append(*hosts, n)
 		}

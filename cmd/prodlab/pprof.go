@@ -7,7 +7,10 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof"
+	"strconv"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // startPprof serves net/http/pprof on its own listener at addr (none if
@@ -18,10 +21,10 @@ func startPprof(addr string, log *slog.Logger) (stop func(), err error) {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("--pprof %q: %w", addr, err)
+		return nil, i18n.Errorf("pprof.addr", "addr", strconv.Quote(addr))
 	}
 	if !loopback(host) {
-		return nil, fmt.Errorf("--pprof %q: the host must be a loopback address (127.0.0.1, ::1 or localhost)", addr)
+		return nil, i18n.Errorf("pprof.notLoopback", "addr", strconv.Quote(addr))
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

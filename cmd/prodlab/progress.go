@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -50,7 +51,7 @@ func progressFlags(args []string, stderr io.Writer) (progressConfig, error) {
 // first with --reset); when no lab answers, it reads the data dir's file.
 func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	rep, err := askProgress(ctx, c)
-	var from string
+	var note string // where the table comes from, when no lab answered
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		path := filepath.Join(c.dataDir, progress.FileName)
 		if c.reset {
@@ -58,11 +59,15 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 				return err
 			}
 		}
+		note = i18n.T("progress.fromFile", "console", c.console, "file", path)
+		if _, serr := os.Stat(path); errors.Is(serr, os.ErrNotExist) {
+			note = i18n.T("progress.noFile", "console", c.console, "file", path)
+		}
 		ticks, lerr := progress.Load(path)
 		if lerr != nil {
 			return lerr
 		}
-		rep, err, from = progress.NewReport(ticks), nil, path
+		rep, err = progress.NewReport(ticks), nil
 	}
 	if err != nil {
 		return err
@@ -70,8 +75,8 @@ func showProgress(ctx context.Context, c progressConfig, w io.Writer) error {
 	if c.json {
 		return writeJSON(w, rep)
 	}
-	if from != "" {
-		fmt.Fprintln(w, i18n.T("progress.fromFile", "console", c.console, "file", from))
+	if note != "" {
+		fmt.Fprintln(w, note)
 	}
 	if c.reset {
 		fmt.Fprintln(w, i18n.T("progress.reset"))
@@ -146,8 +151,13 @@ func askProgress(ctx context.Context, c progressConfig) (progress.Report, error)
 	if err != nil {
 		return rep, i18n.Errorf("progress.err.console", "url", c.console, "err", err)
 	}
-	if code != http.StatusOK {
-		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", strings.TrimSpace(string(raw)))
+	// A console's error is its one JSON shape; any other answer, such as
+	// another server's 404 page, is not printed.
+	var eb httpjson.ErrorBody
+	if code != http.StatusOK && (json.Unmarshal(raw, &eb) != nil || eb.Error == "") {
+		return rep, i18n.Errorf("progress.err.notConsole", "url", c.console, "err", "HTTP "+strconv.Itoa(code))
+	} else if code != http.StatusOK {
+		return rep, i18n.Errorf("progress.err.answer", "url", c.console, "request", method+" "+path, "body", term.Safe(eb.Error))
 	}
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		return rep, i18n.Errorf("progress.err.notConsole", "url", c.console, "err", err)

@@ -33,8 +33,8 @@ func topicFlags(args []string, stderr io.Writer) (topicConfig, error) {
 	var configs listFlag
 	fs := newFlagSet("topic", stderr, "topic.usage")
 	c.conn.addFlags(fs, "command-config", "timeout", "bound on each request to the brokers")
-	partitions := fs.Int("partitions", -1, "create: partition count (default: the broker's num.partitions)")
-	replication := fs.Int("replication-factor", -1, "create: replicas per partition (default: the broker's default.replication.factor)")
+	partitions := fs.Int("partitions", -1, "create: partition count (-1: the broker's num.partitions)")
+	replication := fs.Int("replication-factor", -1, "create: replicas per partition (-1: the broker's default.replication.factor)")
 	fs.Var(&configs, "config", "create: topic config k=v, repeatable (such as cleanup.policy=compact)")
 	fs.BoolVar(&c.spec.IfNotExists, "if-not-exists", false, "create: succeed if the topic already exists")
 	fs.BoolVar(&c.ifExists, "if-exists", false, "delete: succeed if the topic does not exist")

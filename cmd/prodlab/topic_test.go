@@ -13,6 +13,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/admin"
+	"github.com/prodlab/prodlab/internal/i18n"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 )
@@ -103,6 +104,14 @@ func TestTopicCommand(t *testing.T) {
 	if out, err = topicCmd(t, l, "delete", name, "--if-exists"); err != nil {
 		t.Fatalf("delete --if-exists: %q, %v", out, err)
 	}
+	// More replicas than brokers: the broker's refusal, in the trainee's
+	// language around Kafka's error code.
+	inLang(t, i18n.FR)
+	_, err = topicCmd(t, l, "create", name, "--replication-factor", "5")
+	if !errors.Is(err, admin.ErrInvalid) {
+		t.Fatalf("create with 5 replicas: %v, want ErrInvalid", err)
+	}
+	oneLine(t, err, `le broker refuse le topic "`+name+`" : INVALID_REPLICATION_FACTOR`)
 }
 
 func TestTopicFlagErrors(t *testing.T) {
@@ -257,6 +266,13 @@ func TestCompactionCommand(t *testing.T) {
 		t.Fatalf("--expect V2: %v (exit %d), want ErrUnexpected and exit 3", err, exitCode(err))
 	}
 	oneLine(t, err, "kept V3 at offset 2, not V2")
+	// A key the topic never held: the check stops before any wait, and
+	// prints no "not compacted within the wait".
+	out, err = check("--key", "nobody", "--expect", "V3", "--wait", "10s")
+	if !errors.Is(err, admin.ErrInvalid) || strings.Contains(out, "not compacted") {
+		t.Fatalf("absent key: %v, output:\n%s", err, out)
+	}
+	oneLine(t, err, `holds no record with key "nobody"`)
 	_, err = compactionFlags([]string{"--expect", "V3"}, io.Discard)
 	oneLine(t, err, "--key is required")
 }

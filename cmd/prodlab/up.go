@@ -195,10 +195,7 @@ func printBanner(w io.Writer, l *lab.Lab) {
 // checkHostPort fails unless a is host:port with a port from 1 to 65535.
 func checkHostPort(a string) error {
 	host, port, err := net.SplitHostPort(a)
-	if err != nil {
-		return i18n.Errorf("up.hostPort", "addr", strconv.Quote(a), "err", err)
-	}
-	if p, err := strconv.Atoi(port); host == "" || err != nil || p < 1 || p > 65535 {
+	if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
 		return i18n.Errorf("up.hostPort.range", "addr", strconv.Quote(a))
 	}
 	return nil

@@ -47,7 +47,7 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	}
 	apiFlag := fs.String("api", strings.Join(apis, ","), "producer APIs to drive, name=url,...")
 	toxiproxy := fs.String("toxiproxy", d.ToxiproxyURL(), "Toxiproxy REST API")
-	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting (default: the running lab's, read from Toxiproxy's proxy kafka, else this)")
+	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting; without this flag, the running lab's, read from Toxiproxy's proxy kafka, else these")
 	topic := fs.String("topic", d.Topic(), "topic to write to; it must exist")
 	client := addClientFlags(fs, "config")
 	// The producer settings the window depends on: the seed's environment
@@ -96,10 +96,15 @@ func validateFlags(args []string, stderr io.Writer) (validateConfig, error) {
 		return c, err
 	}
 	var verr error
-	c.Validator, verr = validate.New(t, validate.Progress(func(format string, args ...any) {
-		fmt.Fprintf(stderr, "validate: %s\n", term.Safe(fmt.Sprintf(format, args...)))
-	}))
+	c.Validator, verr = validate.New(t, validate.Progress(validateProgress(stderr)))
 	return c, errors.Join(err, verr)
+}
+
+// validateProgress writes each step of a run to w, on its own line.
+func validateProgress(w io.Writer) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		fmt.Fprintln(w, i18n.T("validate.cli.step", "step", term.Safe(fmt.Sprintf(format, args...))))
+	}
 }
 
 func validateRun(ctx context.Context, c validateConfig, stdout io.Writer) error {

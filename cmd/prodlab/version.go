@@ -7,13 +7,15 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // versionFlags refuses any argument and returns this binary's build
 // information.
-func versionFlags(args []string, _ io.Writer) (*debug.BuildInfo, error) {
-	if len(args) > 0 {
-		return nil, fmt.Errorf("version takes no arguments, got %q", args[0])
+func versionFlags(args []string, stderr io.Writer) (*debug.BuildInfo, error) {
+	if err := parseNoArgs(newFlagSet("version", stderr, "cmd.version"), args); err != nil {
+		return nil, err
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -36,7 +38,8 @@ func writeVersion(w io.Writer, bi *debug.BuildInfo, librdkafka string) error {
 	for _, s := range bi.Settings {
 		set[s.Key] = s.Value
 	}
-	rev := "unknown (built outside a git checkout, or with -buildvcs=false)"
+	unknown := i18n.T("version.unknown")
+	rev := i18n.T("version.noRevision")
 	if r := set["vcs.revision"]; r != "" {
 		rev = r
 		if set["vcs.modified"] == "true" {
@@ -52,14 +55,14 @@ func writeVersion(w io.Writer, bi *debug.BuildInfo, librdkafka string) error {
 	}
 	var b strings.Builder
 	row := func(name, value string) { fmt.Fprintf(&b, "  %-19s %s\n", name, value) }
-	fmt.Fprintf(&b, "prodlab %s (%s)\n", cmp.Or(bi.Main.Version, "unknown"), cmp.Or(bi.Main.Path, "unknown"))
+	fmt.Fprintf(&b, "prodlab %s (%s)\n", cmp.Or(bi.Main.Version, unknown), cmp.Or(bi.Main.Path, unknown))
 	row("revision", rev)
 	row("go", bi.GoVersion+" "+platform)
 	deps := depVersions(bi)
 	for _, m := range versionModules {
-		row(m.name, cmp.Or(deps[m.path], "unknown"))
+		row(m.name, cmp.Or(deps[m.path], unknown))
 	}
-	row("librdkafka", cmp.Or(librdkafka, "not in this build (built with CGO_ENABLED=0)"))
+	row("librdkafka", cmp.Or(librdkafka, i18n.T("version.noLibrdkafka")))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

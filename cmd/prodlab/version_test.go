@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/prodlab/prodlab/internal/engine"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 func TestVersionReport(t *testing.T) {
@@ -26,23 +27,33 @@ func TestVersionReport(t *testing.T) {
 			{Key: "vcs.modified", Value: "true"}, {Key: "GOOS", Value: "linux"}, {Key: "GOARCH", Value: "arm64"},
 		},
 	}
-	var b bytes.Buffer
-	if err := writeVersion(&b, bi, ""); err != nil {
-		t.Fatal(err)
+	check := func(bi *debug.BuildInfo, wants ...string) {
+		t.Helper()
+		var b bytes.Buffer
+		if err := writeVersion(&b, bi, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range wants {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s version output lacks %q:\n%s", i18n.Current(), want, b.String())
+			}
+		}
 	}
-	for _, want := range []string{
+	check(bi,
 		"prodlab v1.2.3 (github.com/prodlab/prodlab)\n",
 		"revision            abc123+dirty (2026-12-02T01:00:00Z)\n",
 		"go                  go1.99.1 linux/arm64\n",
 		"franz-go            v1.22.3\n",
 		"confluent-kafka-go  unknown\n",
 		"toxiproxy           v2.12.0\n",
-		"librdkafka          not in this build (built with CGO_ENABLED=0)\n",
-	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("version output lacks %q:\n%s", want, b.String())
-		}
-	}
+		"librdkafka          not in this build (built with CGO_ENABLED=0)\n")
+	// Its sentences are the trainee's language; the names stay.
+	inLang(t, i18n.FR)
+	check(&debug.BuildInfo{GoVersion: "go1.99.1"},
+		"prodlab inconnue (inconnue)\n",
+		"revision            inconnue (go run ne l'inscrit pas, ni go build hors d'un dépôt git ou avec -buildvcs=false)\n",
+		"confluent-kafka-go  inconnue\n",
+		"librdkafka          absente de ce binaire (compilé avec CGO_ENABLED=0)\n")
 }
 
 // TestVersionBinary runs 'prodlab version' and '--version' on the cgo

@@ -131,7 +131,7 @@ func kafkaErr(topic string, err error, msg string) error {
 	case errors.Is(err, kerr.TopicAlreadyExists):
 		return errm(ErrTopicExists, "admin.topicExists", "topic", strconv.Quote(topic))
 	case errors.As(err, &ke) && slices.Contains(invalid, ke):
-		return invalidf("topic %q: %s%s", topic, strings.ToLower(strings.ReplaceAll(ke.Message, "_", " ")), msg)
+		return errm(ErrInvalid, "admin.refused", "topic", strconv.Quote(topic), "code", ke.Message, "msg", msg)
 	}
 	return fmt.Errorf("topic %q: %w%s", topic, err, msg)
 }

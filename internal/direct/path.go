@@ -15,6 +15,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/franz/clientopts"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // ErrNoBootstrap means a Path has no bootstrap address to make a client on.
@@ -68,7 +69,7 @@ func (p *Path) With(opts ...Opt) (*Path, error) {
 	}
 	for _, b := range q.bootstrap {
 		if _, _, err := net.SplitHostPort(b); err != nil {
-			return nil, errors.New("direct: Bootstrap " + strconv.Quote(b) + " is not host:port")
+			return nil, i18n.Errorf("direct.bootstrap", "addr", strconv.Quote(b))
 		}
 	}
 	conn, err := clientopts.Connect(q.props, q.Dial)

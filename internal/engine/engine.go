@@ -37,16 +37,24 @@ func Names() []string {
 // Built reports whether this build holds the engine called name.
 func Built(name string) bool { return registry[name] != nil }
 
+// Check says whether this build holds the engine called name: nil, or
+// the error that it is unknown or left out of this build.
+func Check(name string) error {
+	switch fn, ok := registry[name]; {
+	case !ok:
+		return i18n.Errorf("engine.unknown", "name", strconv.Quote(name), "names", strings.Join(Names(), ", "))
+	case fn == nil:
+		return NotBuiltError(name)
+	}
+	return nil
+}
+
 // New builds the engine called name from cfg, which it validates.
 func New(name string, cfg prodlab.Config) (prodlab.Producer, error) {
-	fn, ok := registry[name]
-	if !ok {
-		return nil, i18n.Errorf("engine.unknown", "name", strconv.Quote(name), "names", strings.Join(Names(), ", "))
+	if err := Check(name); err != nil {
+		return nil, err
 	}
-	if fn == nil {
-		return nil, NotBuiltError(name)
-	}
-	return fn(cfg)
+	return registry[name](cfg)
 }
 
 // NotBuiltError says that this build has no engine called name; it wraps

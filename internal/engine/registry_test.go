@@ -10,7 +10,7 @@ import (
 )
 
 func TestRegistry(t *testing.T) {
-	if _, err := engine.New("kafka-go", prodlab.DefaultConfig()); err == nil || !strings.Contains(err.Error(), `engine "kafka-go" is unknown`) {
+	if _, err := engine.New("kafka-go", prodlab.DefaultConfig()); err == nil || !strings.Contains(err.Error(), `unknown engine "kafka-go"`) {
 		t.Errorf("unknown engine: %v", err)
 	}
 	bad := prodlab.DefaultConfig()

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/prodlab/prodlab/internal/direct"
+	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // discoverTimeout bounds each question asked of a running cluster.
@@ -36,7 +37,7 @@ func Discover(ctx context.Context, p *direct.Path) (Found, error) {
 	f := Found{bootstrap: strings.Join(p.Bootstrap(), ",")}
 	resp, err := p.Metadata(ctx, kgo.DialTimeout(2*time.Second))
 	if err != nil {
-		return f, fmt.Errorf("external kafka %s does not answer Metadata: %w (is it running? scripts/kafka-local.sh up)", f.bootstrap, err)
+		return f, &i18n.Error{Msg: i18n.M("kafkalocal.noAnswer", "bootstrap", f.bootstrap, "err", i18n.Reason(err)), Err: err}
 	}
 	brokers := direct.BrokersOf(resp)
 	f.Layout = len(brokers) > 0

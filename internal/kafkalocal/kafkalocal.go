@@ -303,7 +303,7 @@ func KillBroker(ctx context.Context, i int, opts ...Opt) error {
 		return err
 	}
 	if runningPID(f) == 0 {
-		return fmt.Errorf("kafkalocal: %s broker %d is not running", f.mode, i)
+		return i18n.Errorf("kafkalocal.notRunning", "mode", f.mode, "id", i)
 	}
 	if err := stopProcess(ctx, f, syscall.SIGKILL, 10*time.Second); err != nil {
 		return err
@@ -349,7 +349,7 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 	}
 	mode := currentMode(c)
 	if mode == "" {
-		return errors.New("kafkalocal: no local Kafka was brought up")
+		return i18n.Errorf("kafkalocal.notUp")
 	}
 	brokers, _ := Layout(mode)
 	return ready(ctx, c, mode, brokers, true)
@@ -360,15 +360,15 @@ func WaitReady(ctx context.Context, opts ...Opt) error {
 func brokerOf(c cfg, i int) (brokerFiles, error) {
 	mode := currentMode(c)
 	if mode == "" {
-		return brokerFiles{}, errors.New("kafkalocal: no local Kafka was brought up (prodlab kafka up)")
+		return brokerFiles{}, i18n.Errorf("kafkalocal.notUp")
 	}
 	n, _ := BrokerCount(mode)
 	if i < 1 || i > n {
-		return brokerFiles{}, fmt.Errorf("kafkalocal: broker %d does not exist in %s mode (1..%d)", i, mode, n)
+		return brokerFiles{}, i18n.Errorf("kafkalocal.noBroker", "id", i, "mode", mode, "n", n)
 	}
 	f := filesOf(c, mode, i)
 	if _, err := os.Stat(f.props); err != nil {
-		return brokerFiles{}, fmt.Errorf("kafkalocal: %s broker %d was never started: %w", mode, i, err)
+		return brokerFiles{}, &i18n.Error{Msg: i18n.M("kafkalocal.neverStarted", "mode", mode, "id", i), Err: err}
 	}
 	return f, nil
 }

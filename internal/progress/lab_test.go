@@ -150,6 +150,11 @@ func TestSyncSendNeedsEveryAPI(t *testing.T) {
 		}
 	}
 	waitTick(t, r, progress.SyncSend)
+	// French puts a space before ';': the parts, written once for both
+	// languages, are joined with a comma.
+	if fr := tickOf(r, progress.SyncSend).Text(i18n.FR); strings.Contains(fr, "; ") {
+		t.Errorf("French evidence %q joins its parts with '; '", fr)
+	}
 }
 
 func TestAsyncStatusNeedsAPollPastPending(t *testing.T) {

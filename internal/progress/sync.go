@@ -22,5 +22,5 @@ func (syncSend) observe(r *Recorder, a answer) {
 		}
 		parts = append(parts, r.syncParts[e])
 	}
-	r.tick(SyncSend, i18n.M("ev.sync", "parts", strings.Join(parts, "; ")))
+	r.tick(SyncSend, i18n.M("ev.sync", "parts", strings.Join(parts, ", ")))
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/httpjson"
 	"github.com/prodlab/prodlab/internal/i18n"
+	"github.com/prodlab/prodlab/internal/term"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/wait"
 )
@@ -122,10 +124,10 @@ func (t *Target) validate() error {
 		errs = append(errs, i18n.Errorf("target.topic", "msg", msg))
 	}
 	if t.requestTimeout < 10*time.Millisecond || t.requestTimeout > 5*time.Minute {
-		errs = append(errs, fmt.Errorf("Timings: request timeout %v is outside 10ms..5m", t.requestTimeout))
+		errs = append(errs, i18n.Errorf("target.requestTimeout", "value", t.requestTimeout))
 	}
 	if t.retryBackoff < 0 || t.retryBackoff > time.Minute {
-		errs = append(errs, fmt.Errorf("Timings: retry backoff %v is outside 0..1m", t.retryBackoff))
+		errs = append(errs, i18n.Errorf("target.retryBackoff", "value", t.retryBackoff))
 	}
 	return errors.Join(errs...)
 }
@@ -182,10 +184,14 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 			_, err := c.Send(ctx, api.SendParams{Mode: m, SendMode: prodlab.Sync, EventID: eventID(m), Topic: t.topic, Partition: p})
 			var ae *api.Error
 			if errors.As(err, &ae) {
-				return i18n.Errorf("target.warmAnswer", "api", a.Name, "mode", m, "status", ae.Status, "body", ae.Body)
+				why := ae.Message // the API's sentence; another server's page is not printed
+				if why == ae.Body {
+					why = http.StatusText(ae.Status)
+				}
+				return i18n.Errorf("target.warmAnswer", "api", a.Name, "mode", m, "status", ae.Status, "body", term.Safe(why))
 			}
 			if err != nil {
-				return i18n.Errorf("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", err)
+				return &i18n.Error{Msg: i18n.M("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", i18n.Reason(err)), Err: err}
 			}
 		}
 	}
@@ -216,8 +222,12 @@ func (t *Target) Connect(ctx context.Context) (*Conn, error) {
 	if errors.Is(err, toxiclient.ErrNoAnswer) {
 		return nil, &i18n.Error{Msg: i18n.M("target.noToxiproxy", "url", t.toxiproxy, "err", i18n.Reason(err)), Err: err}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy at %s: GET /proxies: %w", t.toxiproxy, err)
+	if err != nil { // something else answers there: its status, not its page
+		why := i18n.Reason(err)
+		if ae := (*toxiclient.APIError)(nil); errors.As(err, &ae) {
+			why = "HTTP " + strconv.Itoa(ae.Status)
+		}
+		return nil, &i18n.Error{Msg: i18n.M("target.notToxiproxy", "url", t.toxiproxy, "err", why), Err: err}
 	}
 	proxies, err := cleanProxies(ctx, tc, t.toxiproxy)
 	if err != nil {

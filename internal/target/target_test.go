@@ -1,6 +1,9 @@
 package target_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +28,7 @@ func TestNew(t *testing.T) {
 		{"name", target.APIs(target.API{Name: "fr anz", URL: "http://127.0.0.1:1"}), "use a plain word"},
 		{"twice", target.APIs(d.APIs()[0], d.APIs()[0]), "given twice"},
 		{"api url", target.APIs(target.API{Name: "franz", URL: "ftp://x"}), "not an http:// URL"},
-		{"toxiproxy", target.Toxiproxy("127.0.0.1:8474"), "Toxiproxy:"},
+		{"toxiproxy", target.Toxiproxy("127.0.0.1:8474"), "Toxiproxy (--toxiproxy):"},
 		{"direct", target.Direct(nil), "Direct"},
 		{"topic", target.Topic(".."), "not a legal Kafka topic"},
 		{"request timeout", target.Timings(time.Millisecond, 0), "request timeout"},
@@ -48,5 +51,24 @@ func TestDefaultsWhereZero(t *testing.T) {
 	tg, err := target.New(target.APIs(target.API{Name: "fr.anz", URL: "http://127.0.0.1:1"}), target.Topic(""), target.Timings(0, 0))
 	if err != nil || tg.Topic() != prodlab.DefaultTopic || tg.RequestTimeout() != time.Second || tg.RetryBackoff() != 100*time.Millisecond {
 		t.Fatalf("New() = %v, topic %q, timings %v and %v; want no error, the default topic, 1s and 100ms", err, tg.Topic(), tg.RequestTimeout(), tg.RetryBackoff())
+	}
+}
+
+// TestWarmOtherServer: where another server answers the warm-up send, the
+// error gives its status on one line, never its page.
+func TestWarmOtherServer(t *testing.T) {
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNotImplemented)
+		io.WriteString(w, "<html>\n<p>Unsupported method ('POST')</p>\n</html>\n")
+	}))
+	defer page.Close()
+	a := target.API{Name: "franz", URL: page.URL}
+	tg, err := target.New(target.APIs(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tg.Warm(t.Context(), a, nil, []prodlab.Mode{prodlab.Plain}, nil, func(prodlab.Mode) string { return "warm" })
+	if err == nil || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "<p>") || !strings.Contains(err.Error(), "501: Not Implemented") {
+		t.Fatalf("warm-up answered by a web page: %v, want one line with its status", err)
 	}
 }

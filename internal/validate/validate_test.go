@@ -137,6 +137,18 @@ func TestValidateRefusesToxics(t *testing.T) {
 	}
 }
 
+// TestValidateUnreachableAPI: an API that does not answer is named, with
+// the reason in the process's language rather than Go's dial error.
+func TestValidateUnreachableAPI(t *testing.T) {
+	l := labtest.Start(t)
+	url := "http://" + labtest.ClosedAddr(t)
+	_, err := newValidator(t, targettest.Of(t, l, prodlab.DefaultTopic, target.APIs(target.API{Name: "franz", URL: url}))).Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), url) || strings.Contains(err.Error(), "dial tcp") || !strings.HasSuffix(err.Error(), ": "+i18n.T("net.refused")) {
+		t.Fatalf("run with an API that does not answer returned %v, want it named, then %q", err, i18n.T("net.refused"))
+	}
+	targettest.NoToxics(t, l)
+}
+
 func TestConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
