@@ -6,16 +6,18 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/prodlab/prodlab/internal/httpguard"
 )
 
 func TestPprofRefusesForeignHosts(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:0", "127.0.0.1"} {
-		if stop, err := startPprof(addr, slog.New(slog.DiscardHandler)); err == nil {
+		if stop, err := startPprof(addr, guard(t), slog.New(slog.DiscardHandler)); err == nil {
 			stop()
 			t.Errorf("startPprof(%q) accepted a non-loopback or malformed address", addr)
 		}
 	}
-	stop, err := startPprof("", slog.New(slog.DiscardHandler))
+	stop, err := startPprof("", guard(t), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("off by default: %v", err)
 	}
@@ -24,7 +26,7 @@ func TestPprofRefusesForeignHosts(t *testing.T) {
 
 func TestPprofServesOnItsOwnListener(t *testing.T) {
 	var logs strings.Builder
-	stop, err := startPprof("127.0.0.1:0", slog.New(slog.NewTextHandler(&logs, nil)))
+	stop, err := startPprof("127.0.0.1:0", guard(t), slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,4 +44,38 @@ func TestPprofServesOnItsOwnListener(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || len(b) == 0 {
 		t.Fatalf("cmdline: %d %q", resp.StatusCode, b)
 	}
+}
+
+// TestPprofClosedToOtherHosts: a page of another host that DNS rebinding
+// points at pprof's port reads nothing (its cmdline carries -X sasl.password).
+func TestPprofClosedToOtherHosts(t *testing.T) {
+	var logs strings.Builder
+	stop, err := startPprof("127.0.0.1:0", guard(t), slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	_, addr, _ := strings.Cut(logs.String(), "addr=")
+	req, err := http.NewRequest(http.MethodGet, "http://"+strings.TrimSpace(addr)+"/debug/pprof/cmdline", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "evil.example"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("Host evil.example: %d %q, want 403", resp.StatusCode, b)
+	}
+}
+
+func guard(t *testing.T) *httpguard.Guard {
+	g, err := httpguard.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
