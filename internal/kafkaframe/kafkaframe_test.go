@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -211,5 +213,48 @@ func TestListenerHandsWholeFrames(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the server's read did not end")
+	}
+}
+
+// failing is a listener whose Accept fails with errs first.
+type failing struct {
+	net.Listener
+	errs []error
+}
+
+func (f *failing) Accept() (net.Conn, error) {
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		return nil, err
+	}
+	return f.Listener.Accept()
+}
+
+// TestListenerOutlivesNoDescriptorLeft: a process out of file descriptors
+// fails an Accept (EMFILE); the listener waits it out and accepts the next
+// connection, as kfake's accept loop ends at its first error and the
+// broker would listen no more. A closed listener still ends it.
+func TestListenerOutlivesNoDescriptorLeft(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emfile := &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	fl := Listener(&failing{Listener: ln, errs: []error{emfile, emfile}}, 100, slog.New(slog.DiscardHandler))
+	defer fl.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := fl.Accept()
+	if err != nil {
+		t.Fatalf("Accept after EMFILE: %v", err)
+	}
+	s.Close()
+	fl.Close()
+	if _, err := fl.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept on a closed listener: %v, want net.ErrClosed", err)
 	}
 }
