@@ -12,10 +12,11 @@ import (
 	"net"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kbin"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/accept"
 )
 
 // DefaultMax is the default cap on a frame's length: 100 MiB, Kafka's
@@ -97,7 +98,7 @@ func Sized(body []byte) []byte {
 // so a server that allocates the length it reads (kfake) allocates only
 // what arrived. A connection whose frame header fails Check is closed and
 // logged at Warn; the server reads the whole frames before, then the error.
-// It accepts through Accept.
+// It accepts through accept.Next.
 func Listener(ln net.Listener, max int32, logger *slog.Logger) net.Listener {
 	return &listener{Listener: ln, max: max, log: logger}
 }
@@ -109,26 +110,11 @@ type listener struct {
 }
 
 func (l *listener) Accept() (net.Conn, error) {
-	c, err := Accept(l.Listener, l.log)
+	c, err := accept.Next(l.Listener, l.log)
 	if err != nil {
 		return nil, err
 	}
 	return &conn{Conn: c, l: l}, nil
-}
-
-// Accept returns ln's next connection, waiting out (5 ms doubling to 1 s,
-// logged at Warn) every failure but a closed listener's, such as a process
-// out of file descriptors (EMFILE), as net/http does: an accept loop that
-// ends at the first error (kfake's, kproxy's) would never accept again.
-func Accept(ln net.Listener, logger *slog.Logger) (net.Conn, error) {
-	for pause := 5 * time.Millisecond; ; pause = min(2*pause, time.Second) {
-		c, err := ln.Accept()
-		if err == nil || errors.Is(err, net.ErrClosed) {
-			return c, err
-		}
-		logger.Warn("kafka listener: accept failed, retrying", "addr", ln.Addr().String(), "err", err, "pause", pause)
-		time.Sleep(pause)
-	}
 }
 
 // conn keeps the bytes read from the peer in buf: buf[next:whole] are

@@ -7,12 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/conntest"
 )
 
 func frame(body string) []byte {
@@ -216,21 +216,6 @@ func TestListenerHandsWholeFrames(t *testing.T) {
 	}
 }
 
-// failing is a listener whose Accept fails with errs first.
-type failing struct {
-	net.Listener
-	errs []error
-}
-
-func (f *failing) Accept() (net.Conn, error) {
-	if len(f.errs) > 0 {
-		err := f.errs[0]
-		f.errs = f.errs[1:]
-		return nil, err
-	}
-	return f.Listener.Accept()
-}
-
 // TestListenerOutlivesNoDescriptorLeft: a process out of file descriptors
 // fails an Accept (EMFILE); the listener waits it out and accepts the next
 // connection, as kfake's accept loop ends at its first error and the
@@ -240,8 +225,7 @@ func TestListenerOutlivesNoDescriptorLeft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emfile := &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
-	fl := Listener(&failing{Listener: ln, errs: []error{emfile, emfile}}, 100, slog.New(slog.DiscardHandler))
+	fl := Listener(conntest.FailAccept(ln, conntest.EMFILE, conntest.EMFILE), 100, slog.New(slog.DiscardHandler))
 	defer fl.Close()
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {

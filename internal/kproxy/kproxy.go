@@ -21,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prodlab/prodlab/internal/kafkaframe"
+	"github.com/prodlab/prodlab/internal/accept"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -152,7 +152,7 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 func (r *Relay) accept(ln net.Listener, upstreams []string) {
 	defer r.wg.Done()
 	for {
-		c, err := kafkaframe.Accept(ln, r.cfg.logger)
+		c, err := accept.Next(ln, r.cfg.logger)
 		if err != nil {
 			return
 		}
