@@ -31,6 +31,7 @@ func init() {
 // parent's exit, even a SIGKILL. Its stdin's first line is the token every
 // request must carry (guard.go); its stdout's first line, its API's address.
 func runChild(mode string) int {
+	registerToxics()
 	in := bufio.NewReader(os.Stdin)
 	token, err := in.ReadString('\n')
 	token = strings.TrimSuffix(token, "\n")
