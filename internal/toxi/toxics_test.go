@@ -9,8 +9,9 @@ import (
 
 // TestToxicsThatCrashToxiproxy: Toxiproxy accepts a slicer with
 // average_size 0 (its default), which recurses until the stack overflows
-// (900 MB, then the child dies) on the next byte, and a latency jitter it
-// doubles past int64 (rand.Int63n panics). The child refuses both, added
+// (900 MB, then the child dies) on the next byte, a latency jitter it
+// doubles past int64 (rand.Int63n panics) and a negative bandwidth rate
+// (it slices out of range). The child refuses both, added
 // or updated, and keeps the toxics it accepts; a connection crosses them.
 func TestToxicsThatCrashToxiproxy(t *testing.T) {
 	s := start(t)
@@ -29,6 +30,8 @@ func TestToxicsThatCrashToxiproxy(t *testing.T) {
 		`{"name":"s","type":"slicer","attributes":{"average_size":10,"size_variation":-1}}`,
 		`{"name":"l","type":"latency","attributes":{"latency":1,"jitter":9223372036854775807}}`,
 		`{"name":"l","type":"latency","attributes":{"jitter":-1}}`,
+		`{"name":"b","type":"bandwidth","attributes":{"rate":-1}}`,
+		`{"name":"b","type":"bandwidth","attributes":{"rate":92233720368547759}}`,
 	} {
 		if code, _, got := raw(t, fa, "POST", "/proxies/echo/toxics", body); code != http.StatusBadRequest {
 			t.Errorf("POST %s: %d %s, want 400", body, code, got)
