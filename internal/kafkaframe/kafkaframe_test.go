@@ -173,11 +173,7 @@ func TestReadAllocatesWhatArrives(t *testing.T) {
 // the length it reads (kfake) allocates only frames that arrived. A peer
 // that announces 1 MiB, sends 100 bytes and leaves gives it nothing.
 func TestListenerHandsWholeFrames(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := conntest.Listen(t)
 	fl := Listener(ln, 2<<20, slog.New(slog.DiscardHandler))
 	type read struct {
 		b   []byte
@@ -221,10 +217,7 @@ func TestListenerHandsWholeFrames(t *testing.T) {
 // connection, as kfake's accept loop ends at its first error and the
 // broker would listen no more. A closed listener still ends it.
 func TestListenerOutlivesNoDescriptorLeft(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := conntest.Listen(t)
 	fl := Listener(conntest.FailAccept(ln, conntest.EMFILE, conntest.EMFILE), 100, slog.New(slog.DiscardHandler))
 	defer fl.Close()
 	c, err := net.Dial("tcp", ln.Addr().String())
