@@ -140,9 +140,9 @@ func (c *conn) Read(p []byte) (int, error) {
 		if cap(c.buf) > step && len(c.buf) == 0 {
 			c.buf = nil // a big frame's array goes with it
 		}
-		room := 4 << 10
+		room := 4 << 10 // or what is left of the frame, up to step
 		if len(c.buf) >= 4 {
-			room = min(4+int(binary.BigEndian.Uint32(c.buf))-len(c.buf), step)
+			room = min(max(4+int(binary.BigEndian.Uint32(c.buf))-len(c.buf), room), step)
 		}
 		c.buf = slices.Grow(c.buf, room)
 		n, err := c.Conn.Read(c.buf[len(c.buf):cap(c.buf)])
