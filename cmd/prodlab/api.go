@@ -63,7 +63,12 @@ func apiFlags(args []string, stderr io.Writer) (apiConfig, error) {
 func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	logger := slog.Default()
 	c.producer.Logger = logger
-	stopPprof, err := startPprof(c.pprof, logger)
+	host, _, _ := net.SplitHostPort(c.listen)
+	guard, err := httpguard.New(httpguard.AllowHosts(host), httpguard.AllowHosts(c.allowed...))
+	if err != nil {
+		return err
+	}
+	stopPprof, err := startPprof(c.pprof, guard, logger)
 	if err != nil {
 		return err
 	}
@@ -72,13 +77,8 @@ func apiRun(ctx context.Context, c apiConfig, _ io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	host, _, _ := net.SplitHostPort(c.listen)
 	warnExposed(os.Stderr, "--listen", host, "host.api")
-	guard, err := httpguard.New(httpguard.AllowHosts(host), httpguard.AllowHosts(c.allowed...))
-	var a *lab.API
-	if err == nil {
-		a, err = lab.NewAPI(c.engine, c.producer, c.storeSize, c.storeTTL, logger)
-	}
+	a, err := lab.NewAPI(c.engine, c.producer, c.storeSize, c.storeTTL, logger)
 	if err != nil {
 		ln.Close()
 		return err

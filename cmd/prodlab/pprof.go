@@ -10,12 +10,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/httpguard"
 	"github.com/prodlab/prodlab/internal/i18n"
 )
 
 // startPprof serves net/http/pprof on its own listener at addr (none if
-// empty), which must be loopback: profiles reveal the process's memory.
-func startPprof(addr string, log *slog.Logger) (stop func(), err error) {
+// empty), which must be loopback, behind guard: profiles reveal the
+// process's memory and its cmdline the -X secrets.
+func startPprof(addr string, guard *httpguard.Guard, log *slog.Logger) (stop func(), err error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -33,7 +35,7 @@ func startPprof(addr string, log *slog.Logger) (stop func(), err error) {
 	// net/http/pprof registers on the default mux: forward only its paths.
 	mux := http.NewServeMux()
 	mux.Handle("/debug/pprof/", http.DefaultServeMux)
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: guard.Wrap(mux), ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	log.Info("pprof listening", "addr", ln.Addr().String())
 	return func() {

@@ -215,6 +215,16 @@ func parseAPI(t testing.TB) (*fakeEngine, http.Handler) {
 // server (lab.ServeAPI), until t ends, and returns its URL.
 func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) string {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fakeServerOn(t, ln, eng, opts...)
+}
+
+// fakeServerOn is fakeServer on ln.
+func fakeServerOn(t *testing.T, ln net.Listener, eng *fakeEngine, opts ...api.Opt) string {
+	t.Helper()
 	store, err := status.New()
 	if err != nil {
 		t.Fatal(err)
@@ -222,10 +232,6 @@ func fakeServer(t *testing.T, eng *fakeEngine, opts ...api.Opt) string {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := &lab.API{Server: newServer(t, eng, store, append([]api.Opt{api.Logger(logger)}, opts...)...), Store: store, Metrics: metrics.New(eng, store)}
 	guard, err := httpguard.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prodlab/prodlab/internal/conntest"
 	"github.com/prodlab/prodlab/internal/httpguard"
 )
 
@@ -104,4 +106,20 @@ func rawLine(t *testing.T, base, req string) string {
 		s += " " + k + "=" + strings.Join(resp.Header.Values(k), ",")
 	}
 	return s + " " + string(body)
+}
+
+// TestServeAPIOutlivesNoDescriptorLeft: fasthttp's Serve returned at an
+// Accept failing with EMFILE (a lab process out of file descriptors), and
+// the API answered nothing more, for good; ServeAPI waits it out.
+func TestServeAPIOutlivesNoDescriptorLeft(t *testing.T) {
+	ln := conntest.Listen(t)
+	url := fakeServerOn(t, conntest.FailAccept(ln, conntest.EMFILE), &fakeEngine{})
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url + "/health")
+	if err != nil {
+		t.Fatalf("after an EMFILE: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("after an EMFILE: %s", resp.Status)
+	}
 }

@@ -3,6 +3,9 @@ package conntest
 
 import (
 	"net"
+	"os"
+	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -31,4 +34,30 @@ func Serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {
 			go func() { defer c.Close(); handle(c) }()
 		}
 	}()
+}
+
+// EMFILE is the error of an Accept in a process out of file descriptors.
+var EMFILE error = &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+
+// FailAccept returns ln whose Accept fails with errs first, one a call.
+func FailAccept(ln net.Listener, errs ...error) net.Listener {
+	return &failing{Listener: ln, errs: errs}
+}
+
+type failing struct {
+	net.Listener
+	mu   sync.Mutex
+	errs []error
+}
+
+func (f *failing) Accept() (net.Conn, error) {
+	f.mu.Lock()
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		f.mu.Unlock()
+		return nil, err
+	}
+	f.mu.Unlock()
+	return f.Listener.Accept()
 }

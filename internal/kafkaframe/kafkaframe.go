@@ -15,6 +15,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kbin"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/prodlab/prodlab/internal/accept"
 )
 
 // DefaultMax is the default cap on a frame's length: 100 MiB, Kafka's
@@ -44,7 +46,8 @@ func Check(h [4]byte, max int32) (int32, error) {
 }
 
 // Read reads one frame from r, length first, into buf's array if it is big
-// enough; it allocates only once the length passed Check.
+// enough. The length is a claim: the frame grows as its bytes arrive, by
+// at most step at a time.
 func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	var h [4]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
@@ -54,16 +57,19 @@ func Read(r io.Reader, buf []byte, max int32) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cap(buf) < 4+int(n) {
-		buf = make([]byte, 4+int(n))
-	}
-	buf = buf[:4+int(n)]
-	copy(buf, h[:])
-	if _, err := io.ReadFull(r, buf[4:]); err != nil {
-		return nil, err
+	buf = append(buf[:0], h[:]...)
+	for end := 4 + int(n); len(buf) < end; {
+		buf = slices.Grow(buf, min(end-len(buf), step))
+		k, err := io.ReadFull(r, buf[len(buf):min(cap(buf), end)])
+		if buf = buf[:len(buf)+k]; err != nil {
+			return nil, err
+		}
 	}
 	return buf, nil
 }
+
+// step bounds what a frame's buffer grows by before its bytes arrive.
+const step = 64 << 10
 
 // ResponseBody returns the correlation id and the body of the answer frame
 // f (without its size) to key at version ver, past the header's tagged
@@ -87,8 +93,12 @@ func Sized(body []byte) []byte {
 	return append(out, body...)
 }
 
-// Listener wraps ln so that a connection whose frame header fails Check is
-// closed and logged at Warn; the server reads the frames before, then the error.
+// Listener wraps ln so that the server reads whole frames only: a frame's
+// bytes, its length included, wait in the connection until the last came,
+// so a server that allocates the length it reads (kfake) allocates only
+// what arrived. A connection whose frame header fails Check is closed and
+// logged at Warn; the server reads the whole frames before, then the error.
+// It accepts through accept.Next.
 func Listener(ln net.Listener, max int32, logger *slog.Logger) net.Listener {
 	return &listener{Listener: ln, max: max, log: logger}
 }
@@ -100,57 +110,67 @@ type listener struct {
 }
 
 func (l *listener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
+	c, err := accept.Next(l.Listener, l.log)
 	if err != nil {
 		return nil, err
 	}
 	return &conn{Conn: c, l: l}, nil
 }
 
-// conn follows the frames of the bytes its reader gets, one Read at a time.
+// conn keeps the bytes read from the peer in buf: buf[next:whole] are
+// whole frames the server has yet to read, buf[whole:] the next frame's start.
 type conn struct {
 	net.Conn
 	l *listener
 
-	mu   sync.Mutex
-	h    [4]byte
-	nh   int   // header bytes seen
-	left int64 // body bytes left of the current frame
-	err  error
+	mu          sync.Mutex
+	buf         []byte
+	next, whole int
+	err         error
 }
 
 func (c *conn) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
-		return 0, c.err
+	for c.next == c.whole {
+		if c.err != nil {
+			return 0, c.err
+		}
+		c.buf, c.whole, c.next = c.buf[:copy(c.buf, c.buf[c.whole:])], 0, 0
+		if cap(c.buf) > step && len(c.buf) == 0 {
+			c.buf = nil // a big frame's array goes with it
+		}
+		room := 4 << 10 // or what is left of the frame, up to step
+		if len(c.buf) >= 4 {
+			room = min(max(4+int(binary.BigEndian.Uint32(c.buf))-len(c.buf), room), step)
+		}
+		c.buf = slices.Grow(c.buf, room)
+		n, err := c.Conn.Read(c.buf[len(c.buf):cap(c.buf)])
+		c.buf = c.buf[:len(c.buf)+n]
+		c.split()
+		if err != nil && c.err == nil {
+			c.err = err
+		}
 	}
-	n, err := c.Conn.Read(p)
-	for i := 0; i < n; {
-		if c.left > 0 {
-			k := min(int64(n-i), c.left)
-			i += int(k)
-			c.left -= k
-			continue
-		}
-		c.h[c.nh] = p[i]
-		c.nh++
-		i++
-		if c.nh < 4 {
-			continue
-		}
-		c.nh = 0
-		size, cerr := Check(c.h, c.l.max)
-		if cerr != nil {
-			c.err = cerr
-			c.l.log.Warn("kafka connection closed", "remote", c.Conn.RemoteAddr().String(), "err", cerr)
+	n := copy(p, c.buf[c.next:c.whole])
+	c.next += n
+	return n, nil
+}
+
+// split moves whole past each frame buf holds whole, and closes the
+// connection at a header Check refuses.
+func (c *conn) split() {
+	for c.err == nil && len(c.buf)-c.whole >= 4 {
+		size, err := Check([4]byte(c.buf[c.whole:]), c.l.max)
+		if err != nil {
+			c.err = err
+			c.l.log.Warn("kafka connection closed", "remote", c.Conn.RemoteAddr().String(), "err", err)
 			_ = c.Conn.Close()
-			if start := i - 4; start > 0 {
-				return start, nil // the frames before; the error next
-			}
-			return 0, cerr
+			return
 		}
-		c.left = int64(size)
+		if len(c.buf)-c.whole-4 < int(size) {
+			return
+		}
+		c.whole += 4 + int(size)
 	}
-	return n, err
 }

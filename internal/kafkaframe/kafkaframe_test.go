@@ -7,9 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prodlab/prodlab/internal/conntest"
 )
 
 func frame(body string) []byte {
@@ -139,5 +142,96 @@ func TestReadReusesBuf(t *testing.T) {
 	}
 	if !bytes.Equal(Sized([]byte("xy")), frame("xy")) {
 		t.Fatalf("Sized(xy) = %q", Sized([]byte("xy")))
+	}
+}
+
+// allocated returns the bytes the heap gave out while fn ran.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestReadAllocatesWhatArrives: a frame claiming the cap and sending 10
+// bytes costs Read about what arrived, not the claim.
+func TestReadAllocatesWhatArrives(t *testing.T) {
+	claim := append(binary.BigEndian.AppendUint32(nil, uint32(DefaultMax)), "0123456789"...)
+	var err error
+	got := allocated(func() { _, err = Read(bytes.NewReader(claim), nil, DefaultMax) })
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("Read = %v, want io.ErrUnexpectedEOF", err)
+	}
+	if got > 1<<20 {
+		t.Fatalf("Read allocated %d bytes for a %d-byte claim that sent 10", got, DefaultMax)
+	}
+}
+
+// TestListenerHandsWholeFrames: the server reads no byte of a frame, not
+// even its length, before the last byte came, so a server that allocates
+// the length it reads (kfake) allocates only frames that arrived. A peer
+// that announces 1 MiB, sends 100 bytes and leaves gives it nothing.
+func TestListenerHandsWholeFrames(t *testing.T) {
+	ln := conntest.Listen(t)
+	fl := Listener(ln, 2<<20, slog.New(slog.DiscardHandler))
+	type read struct {
+		b   []byte
+		err error
+	}
+	got := make(chan read, 1)
+	go func() {
+		c, err := fl.Accept()
+		if err != nil {
+			got <- read{err: err}
+			return
+		}
+		defer c.Close()
+		var h [4]byte
+		n, err := c.Read(h[:])
+		got <- read{h[:n], err}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(append(binary.BigEndian.AppendUint32(nil, 1<<20), make([]byte, 100)...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		if len(r.b) != 0 || r.err == nil {
+			t.Fatalf("the server read %q, %v before the frame's body came", r.b, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server's read did not end")
+	}
+}
+
+// TestListenerOutlivesNoDescriptorLeft: a process out of file descriptors
+// fails an Accept (EMFILE); the listener waits it out and accepts the next
+// connection, as kfake's accept loop ends at its first error and the
+// broker would listen no more. A closed listener still ends it.
+func TestListenerOutlivesNoDescriptorLeft(t *testing.T) {
+	ln := conntest.Listen(t)
+	fl := Listener(conntest.FailAccept(ln, conntest.EMFILE, conntest.EMFILE), 100, slog.New(slog.DiscardHandler))
+	defer fl.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := fl.Accept()
+	if err != nil {
+		t.Fatalf("Accept after EMFILE: %v", err)
+	}
+	s.Close()
+	fl.Close()
+	if _, err := fl.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept on a closed listener: %v, want net.ErrClosed", err)
 	}
 }

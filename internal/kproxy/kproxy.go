@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prodlab/prodlab/internal/accept"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 )
 
@@ -151,7 +152,7 @@ func (r *Relay) Listen(upstreams ...string) (string, error) {
 func (r *Relay) accept(ln net.Listener, upstreams []string) {
 	defer r.wg.Done()
 	for {
-		c, err := ln.Accept()
+		c, err := accept.Next(ln, r.cfg.logger)
 		if err != nil {
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/prodlab/prodlab"
+	"github.com/prodlab/prodlab/internal/accept"
 	"github.com/prodlab/prodlab/internal/admin"
 	"github.com/prodlab/prodlab/internal/api"
 	"github.com/prodlab/prodlab/internal/broker"
@@ -281,7 +282,8 @@ func NewAPI(name string, pc prodlab.Config, size int, ttl time.Duration, logger 
 }
 
 // ServeAPI serves a on ln behind guard, on fasthttp: its send and status
-// routes natively (api.Server.Fast), every other request through Handler.
+// routes natively (api.Server.Fast), every other request through Handler;
+// it accepts through accept.Next.
 // read bounds reading a request and idle a keep-alive wait; headers and
 // body are bounded at 64 KiB. served gets Serve's error, nil after
 // ShutdownWithContext, which waits for every request it accepted.
@@ -290,7 +292,7 @@ func ServeAPI(ln net.Listener, a *API, guard *httpguard.Guard, read, idle time.D
 		IdleTimeout: idle, ReadBufferSize: 64 << 10, MaxRequestBodySize: 64 << 10, NoDefaultServerHeader: true, LazyRequestTime: true,
 		CloseOnShutdown: true, Logger: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
+	go func() { done <- s.Serve(accept.Listener(ln, log)) }() // fasthttp's Serve ends at an EMFILE
 	return s, done
 }
 

@@ -31,6 +31,7 @@ func init() {
 // parent's exit, even a SIGKILL. Its stdin's first line is the token every
 // request must carry (guard.go); its stdout's first line, its API's address.
 func runChild(mode string) int {
+	registerToxics()
 	in := bufio.NewReader(os.Stdin)
 	token, err := in.ReadString('\n')
 	token = strings.TrimSuffix(token, "\n")
@@ -38,11 +39,12 @@ func runChild(mode string) int {
 		fmt.Fprintln(os.Stderr, "toxiproxy child: no token on stdin")
 		return 2
 	}
-	level := zerolog.ErrorLevel
+	level := zerolog.WarnLevel // for acceptHook, which prints Error and up
 	if mode == "verbose" {
 		level = zerolog.InfoLevel
 	}
-	logger := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(level).With().Timestamp().Logger()
+	logger := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(level).Hook(acceptHook(mode == "verbose")).
+		With().Timestamp().Logger()
 	// GET /metrics: toxiproxy-server's --proxy-metrics and --runtime-metrics.
 	metrics := toxiproxy.NewMetricsContainer(prometheus.NewRegistry())
 	metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
@@ -72,4 +74,24 @@ func runChild(mode string) int {
 	err = srv.Serve(ln)
 	fmt.Fprintf(os.Stderr, "toxiproxy child: %v\n", err)
 	return 1
+}
+
+// acceptDied is what a Toxiproxy proxy logs (at Warn) as its accept loop
+// ends on an error, such as EMFILE in a child out of file descriptors:
+// that proxy would accept nothing more, for good.
+const acceptDied = "Error while accepting client"
+
+// acceptHook exits the child at acceptDied, for the parent to restart it
+// with its proxies (the attacker's connections go with it), and drops the
+// events under Error unless verbose.
+func acceptHook(verbose bool) zerolog.HookFunc {
+	return func(e *zerolog.Event, level zerolog.Level, msg string) {
+		if msg == acceptDied {
+			fmt.Fprintln(os.Stderr, "toxiproxy child: a proxy stopped accepting connections (out of file descriptors?): exiting to be restarted")
+			os.Exit(1)
+		}
+		if !verbose && level < zerolog.ErrorLevel {
+			e.Discard()
+		}
+	}
 }

@@ -106,7 +106,8 @@ func originForm(r *http.Request) (*url.URL, bool) {
 }
 
 // checkNames refuses a POST naming a proxy or toxic as prodlab.LegalName
-// refuses, decoded as Toxiproxy does; a body it cannot decode is its to refuse.
+// refuses, or adding a slicer without attributes (its zero ones crash
+// Toxiproxy), decoded as Toxiproxy does; a body it cannot decode is its to refuse.
 func checkNames(method, path string, body []byte) (field, msg string) {
 	if method != http.MethodPost {
 		return "", ""
@@ -132,13 +133,19 @@ func checkNames(method, path string, body []byte) (field, msg string) {
 			}
 		}
 	case len(seg) == 3 && seg[0] == "proxies" && seg[2] == "toxics":
-		t := struct{ Name, Type, Stream string }{Stream: "downstream"}
+		t := struct {
+			Name, Type, Stream string
+			Attributes         json.RawMessage
+		}{Stream: "downstream"}
 		if dec(&t) {
 			if t.Name == "" { // Toxiproxy's default name
 				t.Name = t.Type + "_" + t.Stream
 			}
 			if !prodlab.LegalName(t.Name) {
 				return bad("toxic", t.Name)
+			}
+			if a := string(t.Attributes); t.Type == "slicer" && (a == "" || a == "null") { // toxics.go checks them
+				return "attributes", "a slicer toxic needs its attributes: average_size (at least 1), size_variation (under it), delay"
 			}
 		}
 	}
