@@ -10,8 +10,10 @@ import (
 // forwardTag marks, among a request's tagged fields, one forwarded here.
 const forwardTag = 0x7f5d
 
-// nullListPatches fills the null lists that a real broker always fills and
-// kafka-topics reads unchecked: CreateTopics v5+ Configs (--create),
+// nullListPatches fills what a real broker always fills and kafka-topics
+// reads unchecked: CreateTopics v5+ Configs (--create) and each config's
+// source (kfake leaves -1, which the Java admin client refuses; the configs
+// it answers are the ones the request set, DYNAMIC_TOPIC_CONFIG),
 // DescribeTopicPartitions' EligibleLeaderReplicas and LastKnownELR (--describe).
 var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 	kmsg.CreateTopics: func(r kmsg.Response) {
@@ -19,6 +21,11 @@ var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 		for i := range resp.Topics {
 			if t := &resp.Topics[i]; t.ErrorCode == 0 && t.Configs == nil {
 				t.Configs = []kmsg.CreateTopicsResponseTopicConfig{}
+			}
+			for j := range resp.Topics[i].Configs {
+				if cfg := &resp.Topics[i].Configs[j]; cfg.Source < 0 {
+					cfg.Source = int8(kmsg.ConfigSourceDynamicTopicConfig)
+				}
 			}
 		}
 	},

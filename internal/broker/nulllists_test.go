@@ -61,3 +61,44 @@ func TestNullLists(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateTopicsConfigSource: CreateTopics v5+ answers each config the
+// request set with its source, DYNAMIC_TOPIC_CONFIG, as a real broker does.
+// kfake leaves the field at -1, which the Java admin client refuses
+// (ConfigSource.forId: "id should be positive, id: -1"), so the seed's
+// `kafka-topics --create --config cleanup.policy=compact` exits 1.
+func TestCreateTopicsConfigSource(t *testing.T) {
+	c, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	ct := kmsg.NewPtrCreateTopicsRequest()
+	ct.Version = 7
+	ct.TimeoutMillis = 5000
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "compact-demo", 1, 1
+	for k, v := range map[string]string{"cleanup.policy": "compact", "segment.ms": "1000"} {
+		cfg := kmsg.NewCreateTopicsRequestTopicConfig()
+		cfg.Name, cfg.Value = k, kmsg.StringPtr(v)
+		rt.Configs = append(rt.Configs, cfg)
+	}
+	ct.Topics = append(ct.Topics, rt)
+	r, err := request(c.DirectAddrs()[0], ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := r.(*kmsg.CreateTopicsResponse)
+	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != 0 {
+		t.Fatalf("CreateTopics answered %+v", resp.Topics)
+	}
+	got := map[string]int8{}
+	for _, cfg := range resp.Topics[0].Configs {
+		got[cfg.Name] = cfg.Source
+	}
+	want := int8(kmsg.ConfigSourceDynamicTopicConfig)
+	if len(got) != 2 || got["cleanup.policy"] != want || got["segment.ms"] != want {
+		t.Errorf("CreateTopics v7 answered config sources %v, want %d for each config set", got, want)
+	}
+}

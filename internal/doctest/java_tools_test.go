@@ -18,7 +18,8 @@ import (
 
 // TestKafkaTools runs Apache Kafka's own command-line tools, at the version
 // real-Kafka mode runs, against an embedded lab through Toxiproxy:
-// kafka-topics creates and describes a topic, kafka-console-producer writes
+// kafka-topics creates and describes a topic (and, as Lab 02.6 does, a
+// compacted one with --config), kafka-console-producer writes
 // three records in the seed's JSON, kafka-console-consumer reads them back,
 // and the direct path finds each eventId once.
 func TestKafkaTools(t *testing.T) {
@@ -48,6 +49,12 @@ func TestKafkaTools(t *testing.T) {
 	}
 	if list := tool("", "org.apache.kafka.tools.TopicCommand", "--list"); !strings.Contains(list, topic+"\n") {
 		t.Fatalf("kafka-topics --list does not name %s:\n%s", topic, list)
+	}
+	// The seed's Lab 02.6 command: the answer names each config's source.
+	if out := tool("", "org.apache.kafka.tools.TopicCommand", "--create", "--if-not-exists", "--topic", topic+"-compact",
+		"--partitions", "1", "--replication-factor", "1", "--config", "cleanup.policy=compact",
+		"--config", "segment.ms=1000", "--config", "min.cleanable.dirty.ratio=0.01"); !strings.Contains(out, "Created topic") {
+		t.Fatalf("kafka-topics --create --config cleanup.policy=compact:\n%s", out)
 	}
 
 	var lines []string
