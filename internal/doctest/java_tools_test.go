@@ -1,6 +1,7 @@
 package doctest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +23,8 @@ import (
 // kafka-topics creates and describes a topic (and, as Lab 02.6 does, a
 // compacted one with --config), kafka-console-producer writes
 // three records in the seed's JSON, kafka-console-consumer reads them back,
-// and the direct path finds each eventId once.
+// the direct path finds each eventId once, and kafka-consumer-groups
+// describes a KIP-848 group (group.protocol=consumer) while it reads.
 func TestKafkaTools(t *testing.T) {
 	java, _ := javaTools(t)
 	l := labtest.Start(t)
@@ -72,6 +75,36 @@ func TestKafkaTools(t *testing.T) {
 		if recs := labtest.Count(t, l, topic, fmt.Sprintf("cli-%d", i)); len(recs) != 1 {
 			t.Errorf("cli-%d: %d copies on the direct path, want 1", i, len(recs))
 		}
+	}
+
+	// kafka-consumer-groups describes a KIP-848 group while its member reads.
+	group := topic + "-group"
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	member := exec.CommandContext(ctx, java, "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,
+		"--topic", topic, "--group", group, "--from-beginning", "--consumer-property", "group.protocol=consumer")
+	stdout, err := member.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := member.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var read atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for s := bufio.NewScanner(stdout); s.Scan(); {
+			read.Add(1)
+		}
+	}()
+	defer func() { cancel(); <-done; member.Wait() }()
+	if err := wait.Until(ctx, func() bool { return read.Load() >= int32(len(lines)) }); err != nil {
+		t.Fatalf("kafka-console-consumer --group %s read %d records: %v", group, read.Load(), err)
+	}
+	desc := tool("", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--describe", "--group", group)
+	if !strings.Contains(desc, topic) || strings.Contains(desc, "no active members") {
+		t.Errorf("kafka-consumer-groups --describe --group %s, its member reading:\n%s", group, desc)
 	}
 }
 

@@ -102,3 +102,48 @@ func TestCreateTopicsConfigSource(t *testing.T) {
 		t.Errorf("CreateTopics v7 answered config sources %v, want %d for each config set", got, want)
 	}
 }
+
+// TestConsumerGroupDescribeTopicNames: ConsumerGroupDescribe names each
+// assigned topic, as a real broker does. kfake answers the topic ID only,
+// and kafka-consumer-groups --describe of a KIP-848 group (a consumer with
+// group.protocol=consumer) then fails: InvalidTopicException on an empty
+// topic name.
+func TestConsumerGroupDescribeTopicNames(t *testing.T) {
+	c, err := Start(Topics(3, "described"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addr := c.DirectAddrs()[0]
+
+	hb := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	hb.Version = 1
+	hb.Group, hb.MemberID, hb.MemberEpoch = "g848", "member-1", 0
+	hb.RebalanceTimeoutMillis = 30000
+	hb.SubscribedTopicNames = []string{"described"}
+	hb.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+	r, err := request(addr, hb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr := r.(*kmsg.ConsumerGroupHeartbeatResponse); hr.ErrorCode != 0 || hr.Assignment == nil {
+		t.Fatalf("ConsumerGroupHeartbeat answered error %d, assignment %v", hr.ErrorCode, hr.Assignment)
+	}
+
+	d := kmsg.NewPtrConsumerGroupDescribeRequest()
+	d.Groups = []string{"g848"}
+	r, err = request(addr, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := r.(*kmsg.ConsumerGroupDescribeResponse)
+	if len(resp.Groups) != 1 || resp.Groups[0].ErrorCode != 0 || len(resp.Groups[0].Members) != 1 {
+		t.Fatalf("ConsumerGroupDescribe answered %+v", resp.Groups)
+	}
+	m := resp.Groups[0].Members[0]
+	for name, a := range map[string]kmsg.Assignment{"Assignment": m.Assignment, "TargetAssignment": m.TargetAssignment} {
+		if len(a.TopicPartitions) != 1 || a.TopicPartitions[0].Topic != "described" {
+			t.Errorf("%s: %+v, want topic described named", name, a.TopicPartitions)
+		}
+	}
+}

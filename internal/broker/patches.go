@@ -10,13 +10,16 @@ import (
 // forwardTag marks, among a request's tagged fields, one forwarded here.
 const forwardTag = 0x7f5d
 
-// nullListPatches fills what a real broker always fills and kafka-topics
-// reads unchecked: CreateTopics v5+ Configs (--create) and each config's
-// source (kfake leaves -1, which the Java admin client refuses; the configs
-// it answers are the ones the request set, DYNAMIC_TOPIC_CONFIG),
-// DescribeTopicPartitions' EligibleLeaderReplicas and LastKnownELR (--describe).
-var nullListPatches = map[kmsg.Key]func(kmsg.Response){
-	kmsg.CreateTopics: func(r kmsg.Response) {
+// answerPatches fills what a real broker always fills and Kafka's Java
+// tools read unchecked: CreateTopics v5+ Configs (kafka-topics --create)
+// and each config's source (kfake leaves -1, which the Java admin client
+// refuses; the configs it answers are the ones the request set,
+// DYNAMIC_TOPIC_CONFIG), DescribeTopicPartitions' EligibleLeaderReplicas and
+// LastKnownELR (--describe), and the topic names of ConsumerGroupDescribe's
+// assignments (kafka-consumer-groups --describe of a KIP-848 group; kfake
+// gives only the topic IDs).
+var answerPatches = map[kmsg.Key]func(*Cluster, kmsg.Response){
+	kmsg.CreateTopics: func(_ *Cluster, r kmsg.Response) {
 		resp := r.(*kmsg.CreateTopicsResponse)
 		for i := range resp.Topics {
 			if t := &resp.Topics[i]; t.ErrorCode == 0 && t.Configs == nil {
@@ -29,7 +32,7 @@ var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 			}
 		}
 	},
-	kmsg.DescribeTopicPartitions: func(r kmsg.Response) {
+	kmsg.DescribeTopicPartitions: func(_ *Cluster, r kmsg.Response) {
 		resp := r.(*kmsg.DescribeTopicPartitionsResponse)
 		for i := range resp.Topics {
 			for j := range resp.Topics[i].Partitions {
@@ -43,14 +46,33 @@ var nullListPatches = map[kmsg.Key]func(kmsg.Response){
 			}
 		}
 	},
+	kmsg.ConsumerGroupDescribe: func(c *Cluster, r kmsg.Response) {
+		resp := r.(*kmsg.ConsumerGroupDescribeResponse)
+		c.kc.SleepControl(func() { // TopicIDInfo needs kfake's loop, which the control holds
+			for i := range resp.Groups {
+				for j := range resp.Groups[i].Members {
+					m := &resp.Groups[i].Members[j]
+					for _, a := range []*kmsg.Assignment{&m.Assignment, &m.TargetAssignment} {
+						for k := range a.TopicPartitions {
+							if tp := &a.TopicPartitions[k]; tp.Topic == "" {
+								if info := c.kc.TopicIDInfo(tp.TopicID); info != nil {
+									tp.Topic = info.Topic
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	},
 }
 
-// controlNullLists installs one control per key of nullListPatches, which
+// controlAnswers installs one control per key of answerPatches, which
 // forwards the request to kfake on a direct connection, marked to pass,
-// and answers with empty lists in place of null ones.
-func (c *Cluster) controlNullLists() {
+// and answers with kfake's answer patched.
+func (c *Cluster) controlAnswers() {
 	kc := c.kc
-	for key, patch := range nullListPatches {
+	for key, patch := range answerPatches {
 		kc.ControlKey(int16(key), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			kc.KeepControl()
 			// Each key's request has UnknownTags, written at a flexible version.
@@ -65,7 +87,7 @@ func (c *Cluster) controlNullLists() {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", key.Name(), err), true
 			}
-			patch(resp)
+			patch(c, resp)
 			return resp, nil, true
 		})
 	}
