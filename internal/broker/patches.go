@@ -3,6 +3,7 @@ package broker
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -10,16 +11,33 @@ import (
 // forwardTag marks, among a request's tagged fields, one forwarded here.
 const forwardTag = 0x7f5d
 
-// answerPatches fills what a real broker always fills and Kafka's Java
-// tools read unchecked: CreateTopics v5+ Configs (kafka-topics --create)
-// and each config's source (kfake leaves -1, which the Java admin client
-// refuses; the configs it answers are the ones the request set,
-// DYNAMIC_TOPIC_CONFIG), DescribeTopicPartitions' EligibleLeaderReplicas and
-// LastKnownELR (--describe), and the topic names of ConsumerGroupDescribe's
-// assignments (kafka-consumer-groups --describe of a KIP-848 group; kfake
-// gives only the topic IDs).
-var answerPatches = map[kmsg.Key]func(*Cluster, kmsg.Response){
-	kmsg.CreateTopics: func(_ *Cluster, r kmsg.Response) {
+// patch fixes what kfake does otherwise than a real broker for a request
+// key: ask, when set, rewrites the request before kfake reads it; answer,
+// when set, patches kfake's answer.
+type patch struct {
+	ask    func(kmsg.Request)
+	answer func(*Cluster, kmsg.Response)
+}
+
+// patches fill what a real broker always fills and Kafka's Java tools read
+// unchecked: CreateTopics v5+ Configs (kafka-topics --create) and each
+// config's source (kfake leaves -1, which the Java admin client refuses; the
+// configs it answers are the ones the request set, DYNAMIC_TOPIC_CONFIG),
+// DescribeTopicPartitions' EligibleLeaderReplicas and LastKnownELR
+// (--describe), and the topic names of ConsumerGroupDescribe's assignments
+// (kafka-consumer-groups --describe of a KIP-848 group; kfake gives only the
+// topic IDs). ListGroups' TypesFilter is lower-cased and trimmed, as a real
+// broker reads it: the Java admin client sends "Classic" and "Consumer",
+// which kfake matches exactly against "classic" and "consumer"
+// (kafka-consumer-groups --list).
+var patches = map[kmsg.Key]patch{
+	kmsg.ListGroups: {ask: func(r kmsg.Request) {
+		req := r.(*kmsg.ListGroupsRequest)
+		for i, typ := range req.TypesFilter {
+			req.TypesFilter[i] = strings.ToLower(strings.TrimSpace(typ))
+		}
+	}},
+	kmsg.CreateTopics: {answer: func(_ *Cluster, r kmsg.Response) {
 		resp := r.(*kmsg.CreateTopicsResponse)
 		for i := range resp.Topics {
 			if t := &resp.Topics[i]; t.ErrorCode == 0 && t.Configs == nil {
@@ -31,8 +49,8 @@ var answerPatches = map[kmsg.Key]func(*Cluster, kmsg.Response){
 				}
 			}
 		}
-	},
-	kmsg.DescribeTopicPartitions: func(_ *Cluster, r kmsg.Response) {
+	}},
+	kmsg.DescribeTopicPartitions: {answer: func(_ *Cluster, r kmsg.Response) {
 		resp := r.(*kmsg.DescribeTopicPartitionsResponse)
 		for i := range resp.Topics {
 			for j := range resp.Topics[i].Partitions {
@@ -45,8 +63,8 @@ var answerPatches = map[kmsg.Key]func(*Cluster, kmsg.Response){
 				}
 			}
 		}
-	},
-	kmsg.ConsumerGroupDescribe: func(c *Cluster, r kmsg.Response) {
+	}},
+	kmsg.ConsumerGroupDescribe: {answer: func(c *Cluster, r kmsg.Response) {
 		resp := r.(*kmsg.ConsumerGroupDescribeResponse)
 		c.kc.SleepControl(func() { // TopicIDInfo needs kfake's loop, which the control holds
 			for i := range resp.Groups {
@@ -64,15 +82,15 @@ var answerPatches = map[kmsg.Key]func(*Cluster, kmsg.Response){
 				}
 			}
 		})
-	},
+	}},
 }
 
-// controlAnswers installs one control per key of answerPatches, which
-// forwards the request to kfake on a direct connection, marked to pass,
+// controlPatches installs one control per key of patches, which forwards
+// the request, patched, to kfake on a direct connection, marked to pass,
 // and answers with kfake's answer patched.
-func (c *Cluster) controlAnswers() {
+func (c *Cluster) controlPatches() {
 	kc := c.kc
-	for key, patch := range answerPatches {
+	for key, patch := range patches {
 		kc.ControlKey(int16(key), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			kc.KeepControl()
 			// Each key's request has UnknownTags, written at a flexible version.
@@ -83,11 +101,16 @@ func (c *Cluster) controlAnswers() {
 				return nil, nil, false
 			}
 			tags.Set(forwardTag, nil)
+			if patch.ask != nil {
+				patch.ask(kreq)
+			}
 			resp, err := c.forwardAsleep(kreq)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", key.Name(), err), true
 			}
-			patch(c, resp)
+			if patch.answer != nil {
+				patch.answer(c, resp)
+			}
 			return resp, nil, true
 		})
 	}

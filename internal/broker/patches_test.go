@@ -116,23 +116,11 @@ func TestConsumerGroupDescribeTopicNames(t *testing.T) {
 	defer c.Close()
 	addr := c.DirectAddrs()[0]
 
-	hb := kmsg.NewPtrConsumerGroupHeartbeatRequest()
-	hb.Version = 1
-	hb.Group, hb.MemberID, hb.MemberEpoch = "g848", "member-1", 0
-	hb.RebalanceTimeoutMillis = 30000
-	hb.SubscribedTopicNames = []string{"described"}
-	hb.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
-	r, err := request(addr, hb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if hr := r.(*kmsg.ConsumerGroupHeartbeatResponse); hr.ErrorCode != 0 || hr.Assignment == nil {
-		t.Fatalf("ConsumerGroupHeartbeat answered error %d, assignment %v", hr.ErrorCode, hr.Assignment)
-	}
+	join848(t, addr, "g848", "described")
 
 	d := kmsg.NewPtrConsumerGroupDescribeRequest()
 	d.Groups = []string{"g848"}
-	r, err = request(addr, d)
+	r, err := request(addr, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,5 +133,58 @@ func TestConsumerGroupDescribeTopicNames(t *testing.T) {
 		if len(a.TopicPartitions) != 1 || a.TopicPartitions[0].Topic != "described" {
 			t.Errorf("%s: %+v, want topic described named", name, a.TopicPartitions)
 		}
+	}
+}
+
+// join848 makes a member join group, subscribed to topic, with the KIP-848
+// protocol (a first ConsumerGroupHeartbeat), and waits for its assignment.
+func join848(t *testing.T, addr, group, topic string) {
+	t.Helper()
+	hb := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	hb.Version = 1
+	hb.Group, hb.MemberID, hb.MemberEpoch = group, "member-1", 0
+	hb.RebalanceTimeoutMillis = 30000
+	hb.SubscribedTopicNames = []string{topic}
+	hb.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+	r, err := request(addr, hb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr := r.(*kmsg.ConsumerGroupHeartbeatResponse); hr.ErrorCode != 0 || hr.Assignment == nil {
+		t.Fatalf("ConsumerGroupHeartbeat answered error %d, assignment %v", hr.ErrorCode, hr.Assignment)
+	}
+}
+
+// TestListGroupsTypesFilter: ListGroups v5 reads its TypesFilter as a real
+// broker does, lower-cased: the Java admin client sends "Classic" and
+// "Consumer", which kfake matches against "classic" and "consumer" exactly,
+// so kafka-consumer-groups --list listed no group at all.
+func TestListGroupsTypesFilter(t *testing.T) {
+	c, err := Start(Topics(1, "listed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addr := c.DirectAddrs()[0]
+	join848(t, addr, "g-listed", "listed")
+
+	for _, types := range [][]string{{"Classic", "Consumer"}, {"consumer"}, nil} {
+		lg := kmsg.NewPtrListGroupsRequest()
+		lg.Version = 5
+		lg.TypesFilter = types
+		r, err := request(addr, lg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := r.(*kmsg.ListGroupsResponse)
+		if resp.ErrorCode != 0 || len(resp.Groups) != 1 || resp.Groups[0].Group != "g-listed" {
+			t.Errorf("ListGroups v5, types %q: error %d, groups %+v, want g-listed", types, resp.ErrorCode, resp.Groups)
+		}
+	}
+	lg := kmsg.NewPtrListGroupsRequest()
+	lg.Version = 5
+	lg.TypesFilter = []string{"Classic"}
+	if r, err := request(addr, lg); err != nil || len(r.(*kmsg.ListGroupsResponse).Groups) != 0 {
+		t.Errorf("ListGroups v5, types [Classic]: %v, %+v, want no group (g-listed is a consumer group)", err, r)
 	}
 }

@@ -24,7 +24,8 @@ import (
 // compacted one with --config), kafka-console-producer writes
 // three records in the seed's JSON, kafka-console-consumer reads them back,
 // the direct path finds each eventId once, and kafka-consumer-groups
-// describes a KIP-848 group (group.protocol=consumer) while it reads.
+// describes and lists a KIP-848 group (group.protocol=consumer) while it
+// reads.
 func TestKafkaTools(t *testing.T) {
 	java, _ := javaTools(t)
 	l := labtest.Start(t)
@@ -105,6 +106,9 @@ func TestKafkaTools(t *testing.T) {
 	desc := tool("", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--describe", "--group", group)
 	if !strings.Contains(desc, topic) || strings.Contains(desc, "no active members") {
 		t.Errorf("kafka-consumer-groups --describe --group %s, its member reading:\n%s", group, desc)
+	}
+	if list := tool("", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--list"); !strings.Contains(list, group+"\n") {
+		t.Errorf("kafka-consumer-groups --list does not name %s:\n%s", group, list)
 	}
 }
 
