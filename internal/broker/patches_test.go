@@ -109,15 +109,7 @@ func TestCreateTopicsConfigSource(t *testing.T) {
 // group.protocol=consumer) then fails: InvalidTopicException on an empty
 // topic name.
 func TestConsumerGroupDescribeTopicNames(t *testing.T) {
-	c, err := Start(Topics(3, "described"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	addr := c.DirectAddrs()[0]
-
-	join848(t, addr, "g848", "described")
-
+	addr := join848(t, "g848", "described")
 	d := kmsg.NewPtrConsumerGroupDescribeRequest()
 	d.Groups = []string{"g848"}
 	r, err := request(addr, d)
@@ -136,10 +128,18 @@ func TestConsumerGroupDescribeTopicNames(t *testing.T) {
 	}
 }
 
-// join848 makes a member join group, subscribed to topic, with the KIP-848
-// protocol (a first ConsumerGroupHeartbeat), and waits for its assignment.
-func join848(t *testing.T, addr, group, topic string) {
+// join848 starts a cluster with topic (3 partitions), where a member joins
+// group subscribed to it with the KIP-848 protocol (a first
+// ConsumerGroupHeartbeat) and gets an assignment; it returns the broker's
+// address.
+func join848(t *testing.T, group, topic string) string {
 	t.Helper()
+	c, err := Start(Topics(3, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.DirectAddrs()[0]
 	hb := kmsg.NewPtrConsumerGroupHeartbeatRequest()
 	hb.Version = 1
 	hb.Group, hb.MemberID, hb.MemberEpoch = group, "member-1", 0
@@ -153,6 +153,7 @@ func join848(t *testing.T, addr, group, topic string) {
 	if hr := r.(*kmsg.ConsumerGroupHeartbeatResponse); hr.ErrorCode != 0 || hr.Assignment == nil {
 		t.Fatalf("ConsumerGroupHeartbeat answered error %d, assignment %v", hr.ErrorCode, hr.Assignment)
 	}
+	return addr
 }
 
 // TestListGroupsTypesFilter: ListGroups v5 reads its TypesFilter as a real
@@ -160,13 +161,7 @@ func join848(t *testing.T, addr, group, topic string) {
 // "Consumer", which kfake matches against "classic" and "consumer" exactly,
 // so kafka-consumer-groups --list listed no group at all.
 func TestListGroupsTypesFilter(t *testing.T) {
-	c, err := Start(Topics(1, "listed"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	addr := c.DirectAddrs()[0]
-	join848(t, addr, "g-listed", "listed")
+	addr := join848(t, "g-listed", "listed")
 
 	for _, types := range [][]string{{"Classic", "Consumer"}, {"consumer"}, nil} {
 		lg := kmsg.NewPtrListGroupsRequest()
