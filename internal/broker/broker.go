@@ -120,7 +120,7 @@ func Start(opts ...Opt) (*Cluster, error) {
 	cl.kc = kc
 	cl.roll = startRoller(kc, []byte(c.compactKey))
 	cl.controlApiVersions()
-	cl.controlNullLists()
+	cl.controlPatches()
 	return cl, nil
 }
 

@@ -1,6 +1,7 @@
 package doctest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,9 +20,12 @@ import (
 
 // TestKafkaTools runs Apache Kafka's own command-line tools, at the version
 // real-Kafka mode runs, against an embedded lab through Toxiproxy:
-// kafka-topics creates and describes a topic, kafka-console-producer writes
+// kafka-topics creates and describes a topic (and, as Lab 02.6 does, a
+// compacted one with --config), kafka-console-producer writes
 // three records in the seed's JSON, kafka-console-consumer reads them back,
-// and the direct path finds each eventId once.
+// the direct path finds each eventId once, and kafka-consumer-groups
+// describes and lists a KIP-848 group (group.protocol=consumer) while it
+// reads.
 func TestKafkaTools(t *testing.T) {
 	java, _ := javaTools(t)
 	l := labtest.Start(t)
@@ -49,6 +54,12 @@ func TestKafkaTools(t *testing.T) {
 	if list := tool("", "org.apache.kafka.tools.TopicCommand", "--list"); !strings.Contains(list, topic+"\n") {
 		t.Fatalf("kafka-topics --list does not name %s:\n%s", topic, list)
 	}
+	// The seed's Lab 02.6 command: the answer names each config's source.
+	if out := tool("", "org.apache.kafka.tools.TopicCommand", "--create", "--if-not-exists", "--topic", topic+"-compact",
+		"--partitions", "1", "--replication-factor", "1", "--config", "cleanup.policy=compact",
+		"--config", "segment.ms=1000", "--config", "min.cleanable.dirty.ratio=0.01"); !strings.Contains(out, "Created topic") {
+		t.Fatalf("kafka-topics --create --config cleanup.policy=compact:\n%s", out)
+	}
 
 	var lines []string
 	for i := range 3 {
@@ -65,6 +76,39 @@ func TestKafkaTools(t *testing.T) {
 		if recs := labtest.Count(t, l, topic, fmt.Sprintf("cli-%d", i)); len(recs) != 1 {
 			t.Errorf("cli-%d: %d copies on the direct path, want 1", i, len(recs))
 		}
+	}
+
+	// kafka-consumer-groups describes a KIP-848 group while its member reads.
+	group := topic + "-group"
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	member := exec.CommandContext(ctx, java, "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,
+		"--topic", topic, "--group", group, "--from-beginning", "--consumer-property", "group.protocol=consumer")
+	stdout, err := member.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := member.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var read atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for s := bufio.NewScanner(stdout); s.Scan(); {
+			read.Add(1)
+		}
+	}()
+	defer func() { cancel(); <-done; member.Wait() }()
+	if err := wait.Until(ctx, func() bool { return read.Load() >= int32(len(lines)) }); err != nil {
+		t.Fatalf("kafka-console-consumer --group %s read %d records: %v", group, read.Load(), err)
+	}
+	desc := tool("", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--describe", "--group", group)
+	if !strings.Contains(desc, topic) || strings.Contains(desc, "no active members") {
+		t.Errorf("kafka-consumer-groups --describe --group %s, its member reading:\n%s", group, desc)
+	}
+	if list := tool("", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--list"); !strings.Contains(list, group+"\n") {
+		t.Errorf("kafka-consumer-groups --list does not name %s:\n%s", group, list)
 	}
 }
 
