@@ -37,6 +37,9 @@ type librdkafka struct {
 	lastRenew       time.Time      // guarded by renewMu
 	renewMu         sync.Mutex     // one renewal at a time
 
+	countsMu sync.Mutex
+	counts   map[string]int32 // topic → the count Partitions last returned, at most maxCounts
+
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
 }
@@ -130,7 +133,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	maps.Copy(plainCfg, secPlain)
 
 	logger := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)).With("engine", prodlab.Librdkafka)
-	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: idemCfg, log: logger}
+	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: idemCfg, log: logger, counts: map[string]int32{}}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
 		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
@@ -180,6 +183,45 @@ func (l *librdkafka) fatal(p *rdProducer) {
 }
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
+
+// maxCounts bounds the partition counts Partitions remembers.
+const maxCounts = 1024
+
+// Partitions returns topic's partition count from the brokers. When the
+// count changed since its last answer (the topic recreated, or grown), both
+// producers first refresh their metadata: librdkafka would otherwise hash
+// keys over the old count, and refuse a new partition, until its own
+// refresh (topic.metadata.refresh.interval.ms, 5 min).
+func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
+	n, err := l.Metadata.Partitions(ctx, topic)
+	if err != nil {
+		return n, err
+	}
+	l.countsMu.Lock()
+	old, seen := l.counts[topic]
+	if len(l.counts) >= maxCounts {
+		clear(l.counts)
+	}
+	l.counts[topic] = n
+	l.countsMu.Unlock()
+	if seen && old != n {
+		for _, p := range l.producers() {
+			if _, err := p.kp.GetMetadata(&topic, false, msLeft(ctx)); err != nil {
+				l.log.Warn("librdkafka: metadata refresh after a partition count change failed", "topic", topic, "partitions", n, "err", err)
+			}
+		}
+	}
+	return n, nil
+}
+
+// msLeft is the time left before ctx's deadline in milliseconds, librdkafka's
+// bound on a call: 5 s without a deadline, 0 once past it.
+func msLeft(ctx context.Context) int {
+	if dl, ok := ctx.Deadline(); ok {
+		return max(int(time.Until(dl).Milliseconds()), 0)
+	}
+	return 5000
+}
 
 // producers returns both producers, plain first.
 func (l *librdkafka) producers() [2]*rdProducer {
@@ -365,15 +407,12 @@ var syslogLevels = [8]slog.Level{slog.LevelError, slog.LevelError, slog.LevelErr
 // Ready checks that the brokers answer a metadata request, then waits until
 // the idempotent producer's statistics report an assigned producer id.
 func (l *librdkafka) Ready(ctx context.Context) error {
-	timeout := 5 * time.Second // librdkafka needs a bound: ctx's, if it has one
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-	}
-	if err := ctx.Err(); err != nil || timeout < time.Millisecond {
+	timeout := msLeft(ctx) // librdkafka needs a bound: ctx's, if it has one
+	if err := ctx.Err(); err != nil || timeout < 1 {
 		return cmp.Or(err, context.DeadlineExceeded)
 	}
 	ps := l.producers()
-	if _, err := ps[0].kp.GetMetadata(nil, false, int(timeout.Milliseconds())); err != nil {
+	if _, err := ps[0].kp.GetMetadata(nil, false, timeout); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
 	if err := ps[1].producerID(ctx); err != nil {
