@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -91,7 +90,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
 	}
-	meta := &Metadata{adm: kadm.NewClient(plain)}
+	meta := &Metadata{cl: plain}
 	if len(cfg.Metadata) > 0 {
 		if meta, err = NewMetadata(cfg); err != nil {
 			plain.Close()
