@@ -280,7 +280,7 @@ func TestRecreatedTopicMorePartitions(t *testing.T) {
 	for _, a := range apis {
 		for _, mode := range prodlab.Modes {
 			r := send(t, a, params("mode", string(mode), "eventId", "p5-"+string(mode), "topic", topic, "partition", "5"))
-			if r.code != http.StatusOK {
+			if r.code != http.StatusOK || r.body["partition"] != float64(5) {
 				t.Errorf("%s %s: partition 5 of the recreated topic answered %d %s", a.Engine.Name(), mode, r.code, r.raw)
 			}
 		}

@@ -198,6 +198,40 @@ func TestModesOnTheWire(t *testing.T) {
 	}
 }
 
+// TestPartitionPastTheTopic asks each engine for partition 3 of a topic of
+// 2, as a send does when the API's count predates the topic's recreation
+// with fewer partitions: the record fails, and is written nowhere (franz
+// hashed its key to another partition and answered OK there).
+func TestPartitionPastTheTopic(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 2, nil)
+	for _, name := range engine.Names() {
+		e := newEngine(t, l, name)
+		ready(t, e)
+		for _, mode := range prodlab.Modes {
+			ev := fmt.Sprintf("past-%s-%s", name, mode)
+			m := message(topic, ev)
+			m.Partition = 3
+			done := make(chan prodlab.Delivery, 1)
+			if err := e.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
+				t.Logf("%s %s: refused at once: %v", name, mode, err)
+				continue
+			}
+			select {
+			case d := <-done:
+				if d.Err == nil {
+					t.Errorf("%s %s: partition 3 of 2 delivered at partition %d offset %d", name, mode, d.Partition, d.Offset)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatalf("%s %s: no delivery within 60s", name, mode)
+			}
+		}
+	}
+	if recs := labtest.Records(t, l, topic); len(recs) != 0 {
+		t.Errorf("%d records written to a partition nobody asked for", len(recs))
+	}
+}
+
 // TestCloseAnswersEachRecordOnce fills each producer to its buffer limit
 // behind a slow proxy, checks that one record more is refused at once, then
 // closes without flushing: every accepted record gets exactly one answer

@@ -102,7 +102,20 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	for i, cl := range []*kgo.Client{plain, idem} {
 		f.prod[i].cl, f.prod[i].purged, f.prod[i].promise = cl, map[string]time.Time{}, f.promise(&f.prod[i])
 	}
+	meta.OnCountChange(f.refresh)
 	return f, nil
+}
+
+// refresh has both producers read their metadata again now that topic has
+// n partitions, and waits until they know partition n-1 (bounded by ctx):
+// kgo would otherwise fail a record sent to a new partition for up to its
+// metadata max age (5 min).
+func (f *franz) refresh(ctx context.Context, topic string, n int32) {
+	for i := range f.prod {
+		cl := f.prod[i].cl
+		cl.ForceMetadataRefresh()
+		_ = wait.Until(ctx, func() bool { leader, _, _ := cl.PartitionLeader(topic, n-1); return leader >= 0 })
+	}
 }
 
 func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
@@ -257,12 +270,13 @@ func (f *franz) Close() {
 	f.Metadata.Close()
 }
 
-// partitioner sends a record to the partition it asks for, if any, and
-// otherwise hashes its key with murmur2 as the Java client does.
+// partitioner sends a record to the partition it asks for, if any (kgo fails
+// it when the topic has no such partition), and otherwise hashes its key
+// with murmur2 as the Java client does.
 var partitioner = kgo.BasicConsistentPartitioner(func(topic string) func(*kgo.Record, int) int {
 	keyed := kgo.StickyKeyPartitioner(nil).ForTopic(topic)
 	return func(r *kgo.Record, n int) int {
-		if r.Partition >= 0 && int(r.Partition) < n {
+		if r.Partition >= 0 {
 			return int(r.Partition)
 		}
 		return keyed.Partition(r, n)

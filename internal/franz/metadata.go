@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -18,6 +19,21 @@ import (
 type Metadata struct {
 	own *kgo.Client // closed by Close; nil when the client is the engine's
 	cl  *kgo.Client
+
+	mu      sync.Mutex
+	counts  map[string]int32 // topic → the count Partitions last returned, at most maxCounts
+	changed func(ctx context.Context, topic string, n int32)
+}
+
+// maxCounts bounds the partition counts Metadata remembers.
+const maxCounts = 1024
+
+// OnCountChange has Partitions call fn, before it returns, when a topic's
+// count differs from its last answer (the topic recreated, or grown): the
+// engine's producers, which keep their own metadata for minutes, then
+// learn the new count before the API sends to it.
+func (m *Metadata) OnCountChange(fn func(ctx context.Context, topic string, n int32)) {
+	m.changed = fn
 }
 
 // NewMetadata returns an admin client of cfg.Metadata through
@@ -49,6 +65,24 @@ func (m *Metadata) Close() {
 // kadm answers from a cache of up to 5 s, which hides a topic just
 // recreated with another count.
 func (m *Metadata) Partitions(ctx context.Context, topic string) (int32, error) {
+	n, err := m.partitions(ctx, topic)
+	if err != nil || m.changed == nil {
+		return n, err
+	}
+	m.mu.Lock()
+	old, seen := m.counts[topic]
+	if m.counts == nil || len(m.counts) >= maxCounts {
+		m.counts = make(map[string]int32)
+	}
+	m.counts[topic] = n
+	m.mu.Unlock()
+	if seen && old != n {
+		m.changed(ctx, topic, n)
+	}
+	return n, nil
+}
+
+func (m *Metadata) partitions(ctx context.Context, topic string) (int32, error) {
 	req := kmsg.NewPtrMetadataRequest()
 	rt := kmsg.NewMetadataRequestTopic()
 	rt.Topic = kmsg.StringPtr(topic)

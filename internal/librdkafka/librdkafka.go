@@ -37,9 +37,6 @@ type librdkafka struct {
 	lastRenew       time.Time      // guarded by renewMu
 	renewMu         sync.Mutex     // one renewal at a time
 
-	countsMu sync.Mutex
-	counts   map[string]int32 // topic → the count Partitions last returned, at most maxCounts
-
 	mu     sync.RWMutex // guards closed against in-flight Produce calls
 	closed bool
 }
@@ -133,7 +130,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	maps.Copy(plainCfg, secPlain)
 
 	logger := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)).With("engine", prodlab.Librdkafka)
-	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: idemCfg, log: logger, counts: map[string]int32{}}
+	l := &librdkafka{delivery: cfg.DeliveryTimeout, idemCfg: idemCfg, log: logger}
 	plain, err := newRdProducer("plain", plainCfg, logger, nil)
 	if err != nil {
 		return nil, fmt.Errorf("librdkafka plain producer: %w", err)
@@ -150,6 +147,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		return nil, err
 	}
 	l.prod, l.Metadata = [2]*rdProducer{plain, idem}, meta
+	meta.OnCountChange(l.refresh)
 	return l, nil
 }
 
@@ -184,34 +182,16 @@ func (l *librdkafka) fatal(p *rdProducer) {
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
 
-// maxCounts bounds the partition counts Partitions remembers.
-const maxCounts = 1024
-
-// Partitions returns topic's partition count from the brokers. When the
-// count changed since its last answer (the topic recreated, or grown), both
-// producers first refresh their metadata: librdkafka would otherwise hash
-// keys over the old count, and refuse a new partition, until its own
-// refresh (topic.metadata.refresh.interval.ms, 5 min).
-func (l *librdkafka) Partitions(ctx context.Context, topic string) (int32, error) {
-	n, err := l.Metadata.Partitions(ctx, topic)
-	if err != nil {
-		return n, err
-	}
-	l.countsMu.Lock()
-	old, seen := l.counts[topic]
-	if len(l.counts) >= maxCounts {
-		clear(l.counts)
-	}
-	l.counts[topic] = n
-	l.countsMu.Unlock()
-	if seen && old != n {
-		for _, p := range l.producers() {
-			if _, err := p.kp.GetMetadata(&topic, false, msLeft(ctx)); err != nil {
-				l.log.Warn("librdkafka: metadata refresh after a partition count change failed", "topic", topic, "partitions", n, "err", err)
-			}
+// refresh has both producers read topic's metadata again, now that its
+// count is n: librdkafka would otherwise hash keys over the old count, and
+// refuse a new partition, until its own refresh
+// (topic.metadata.refresh.interval.ms, 5 min).
+func (l *librdkafka) refresh(ctx context.Context, topic string, n int32) {
+	for _, p := range l.producers() {
+		if _, err := p.kp.GetMetadata(&topic, false, msLeft(ctx)); err != nil {
+			l.log.Warn("librdkafka: metadata refresh after a partition count change failed", "topic", topic, "partitions", n, "err", err)
 		}
 	}
-	return n, nil
 }
 
 // msLeft is the time left before ctx's deadline in milliseconds, librdkafka's
