@@ -66,17 +66,27 @@ func message(topic, eventID string) prodlab.Message {
 // syncSend produces m and waits for its delivery.
 func syncSend(t testing.TB, e prodlab.Producer, mode prodlab.Mode, m prodlab.Message) prodlab.Delivery {
 	t.Helper()
+	d, err := produce(t, e, mode, m)
+	if err != nil {
+		t.Fatalf("%s %s produce: %v", e.Name(), mode, err)
+	}
+	return d
+}
+
+// produce produces m and waits for its delivery, unless Produce refuses it.
+func produce(t testing.TB, e prodlab.Producer, mode prodlab.Mode, m prodlab.Message) (prodlab.Delivery, error) {
+	t.Helper()
 	done := make(chan prodlab.Delivery, 1)
 	if err := e.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
-		t.Fatalf("%s %s produce: %v", e.Name(), mode, err)
+		return prodlab.Delivery{}, err
 	}
 	select {
 	case d := <-done:
-		return d
+		return d, nil
 	case <-time.After(60 * time.Second):
 		t.Fatalf("%s %s: no delivery within 60s", e.Name(), mode)
 	}
-	return prodlab.Delivery{}
+	return prodlab.Delivery{}, nil
 }
 
 func needEmbedded(t *testing.T, l *lab.Lab) {
@@ -212,18 +222,11 @@ func TestPartitionPastTheTopic(t *testing.T) {
 			ev := fmt.Sprintf("past-%s-%s", name, mode)
 			m := message(topic, ev)
 			m.Partition = 3
-			done := make(chan prodlab.Delivery, 1)
-			if err := e.Produce(mode, m, func(d prodlab.Delivery) { done <- d }); err != nil {
+			switch d, err := produce(t, e, mode, m); {
+			case err != nil:
 				t.Logf("%s %s: refused at once: %v", name, mode, err)
-				continue
-			}
-			select {
-			case d := <-done:
-				if d.Err == nil {
-					t.Errorf("%s %s: partition 3 of 2 delivered at partition %d offset %d", name, mode, d.Partition, d.Offset)
-				}
-			case <-time.After(60 * time.Second):
-				t.Fatalf("%s %s: no delivery within 60s", name, mode)
+			case d.Err == nil:
+				t.Errorf("%s %s: partition 3 of 2 delivered at partition %d offset %d", name, mode, d.Partition, d.Offset)
 			}
 		}
 	}
