@@ -184,7 +184,7 @@ func (s *Server) send(w http.ResponseWriter, query string, foreign bool, gone <-
 	}
 	req.Kind, req.Foreign = Sent, foreign
 	ev = req
-	n, err := s.partitions(ev.Topic, start)
+	n, err := s.partitions(ev.Topic, ev.Partition, start)
 	switch {
 	case errors.Is(err, prodlab.ErrUnknownTopic):
 		httpjson.Error(w, http.StatusNotFound, "topic", i18n.T("api.topicMissing", "topic", ev.Topic))
@@ -377,11 +377,13 @@ var modeBytes = map[prodlab.Mode][]byte{prodlab.Plain: []byte(prodlab.Plain), pr
 
 // partitions returns topic's partition count at now. A known count is served
 // at once (refreshed in the background past metadataTTL, dropped only on an
-// unknown topic); a topic with no count waits for one shared lookup.
-func (s *Server) partitions(topic string, now time.Time) (int32, error) {
+// unknown topic); a topic with no count, or whose count of over a second ago
+// leaves out partition p (the topic recreated with more), waits for one
+// shared lookup.
+func (s *Server) partitions(topic string, p int32, now time.Time) (int32, error) {
 	s.topicsMu.Lock()
 	e := s.topics[topic]
-	if e != nil && e.partitions > 0 {
+	if e != nil && e.partitions > 0 && (p < e.partitions || now.Sub(e.fetched) < min(time.Second, s.cfg.metadataTTL)) {
 		n := e.partitions
 		if e.done == nil && now.Sub(e.fetched) >= s.cfg.metadataTTL {
 			e.done = make(chan struct{})
@@ -397,8 +399,11 @@ func (s *Server) partitions(topic string, now time.Time) (int32, error) {
 				break
 			}
 		}
-		e = &topicEntry{done: make(chan struct{})}
+		e = &topicEntry{}
 		s.topics[topic] = e
+	}
+	if e.done == nil {
+		e.done = make(chan struct{})
 		go s.lookup(topic, e)
 	}
 	done := e.done

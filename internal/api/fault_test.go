@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/prodlab/prodlab"
 	"github.com/prodlab/prodlab/internal/api"
+	"github.com/prodlab/prodlab/internal/direct"
 	"github.com/prodlab/prodlab/internal/lab"
 	"github.com/prodlab/prodlab/internal/labtest"
 	"github.com/prodlab/prodlab/internal/status"
@@ -229,6 +232,79 @@ func TestRecreatedTopicUnderLoad(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRecreatedTopicMorePartitions recreates a topic with twice its
+// partitions, as a trainee may with prodlab topic delete and create, a
+// second after the APIs read its count: partition 5 is sent to at once, and
+// a key lands on the same partition through both engines (the API refused
+// partition 5 until its 30 s refresh; librdkafka kept the old count for
+// minutes, so partition 5 answered 500 and keys went elsewhere than on franz).
+func TestRecreatedTopicMorePartitions(t *testing.T) {
+	l := labtest.Start(t)
+	topic := labtest.Topic(t, l, 3, nil)
+	labtest.Warm(t, l, topic)
+	warmed := time.Now()
+	apis := l.APIs()
+	adm := labtest.Admin(t, l)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := wait.Until(ctx, func() bool { return time.Since(warmed) > time.Second }); err != nil {
+		t.Fatal(err)
+	}
+	// Partition 3 makes each API read the count again, then refuses it:
+	// the next reads come within franz-go's 5 s metadata cache.
+	for _, a := range apis {
+		r := send(t, a, params("mode", "plain", "eventId", "p3", "topic", topic, "partition", "3"))
+		labtest.CheckError(t, r.code, []byte(r.raw), http.StatusBadRequest, "partition")
+	}
+	warmed = time.Now()
+	if _, err := adm.DeleteTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.Until(ctx, func() bool {
+		td, err := adm.ListTopics(ctx, topic)
+		return err == nil && !td.Has(topic)
+	}); err != nil {
+		t.Fatalf("topic not deleted: %v", err)
+	}
+	if resp, err := adm.CreateTopic(ctx, 6, -1, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("recreate %s: %v %v", topic, err, resp.Err)
+	}
+	if _, err := direct.WaitLeaders(ctx, adm, topic, 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.Until(ctx, func() bool { return time.Since(warmed) > time.Second }); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apis {
+		for _, mode := range prodlab.Modes {
+			r := send(t, a, params("mode", string(mode), "eventId", "p5-"+string(mode), "topic", topic, "partition", "5"))
+			if r.code != http.StatusOK || r.body["partition"] != float64(5) {
+				t.Errorf("%s %s: partition 5 of the recreated topic answered %d %s", a.Engine.Name(), mode, r.code, r.raw)
+			}
+		}
+	}
+	newPartitions := 0
+	for i := range 20 {
+		key := fmt.Sprintf("key-%d", i)
+		got := map[string]int32{}
+		for _, a := range apis {
+			for _, mode := range prodlab.Modes {
+				s := labtest.Send(t, a, "mode", string(mode), "eventId", key+"-"+string(mode), "key", key, "topic", topic)
+				got[a.Engine.Name()+" "+string(mode)] = s.Partition
+				if s.Partition >= 3 {
+					newPartitions++
+				}
+			}
+		}
+		if ps := slices.Compact(slices.Sorted(maps.Values(got))); len(ps) != 1 {
+			t.Errorf("key %s: partitions %v", key, got)
+		}
+	}
+	if newPartitions == 0 {
+		t.Error("no key of 20 landed on partitions 3-5 of the recreated topic")
+	}
 }
 
 // callCtx posts u with ctx; code 0 means the request did not complete.

@@ -172,6 +172,33 @@ func TestDeletedTopicDropsCount(t *testing.T) {
 	}
 }
 
+// TestPartitionPastCountLooksAgain: a partition past a count over a second
+// old waits for a fresh lookup (the topic recreated with more partitions),
+// and at most one such lookup runs a second.
+func TestPartitionPastCountLooksAgain(t *testing.T) {
+	eng := &fakeEngine{meta: threePartitions}
+	srv := fakeServer(t, eng)
+	send := srv + "/api/v1/send?mode=plain&eventId=e&partition="
+	if code, _, raw := post(t, send+"2"); code != 200 {
+		t.Fatalf("send = %d %s", code, raw)
+	}
+	fetched := time.Now()
+	eng.setMeta(func(string) (int32, error) { return 6, nil })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := wait.Until(ctx, func() bool { return time.Since(fetched) > time.Second }); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, raw := post(t, send+"5"); code != 200 {
+		t.Fatalf("partition 5 of a topic grown to 6 = %d %s, want 200", code, raw)
+	}
+	code, _, raw := post(t, send+"6")
+	labtest.CheckError(t, code, []byte(raw), 400, "partition")
+	if n := eng.lookups.Load(); n != 2 {
+		t.Fatalf("%d lookups, want 2: the first, then one for partition 5", n)
+	}
+}
+
 // TestWaitReadyBacksOff: while the brokers are down, WaitReady pauses
 // between tries instead of spinning a core.
 func TestWaitReadyBacksOff(t *testing.T) {

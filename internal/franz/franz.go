@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -91,7 +90,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		plain.Close()
 		return nil, fmt.Errorf("franz idempotent producer: %w", err)
 	}
-	meta := &Metadata{adm: kadm.NewClient(plain)}
+	meta := &Metadata{cl: plain}
 	if len(cfg.Metadata) > 0 {
 		if meta, err = NewMetadata(cfg); err != nil {
 			plain.Close()
@@ -103,7 +102,20 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 	for i, cl := range []*kgo.Client{plain, idem} {
 		f.prod[i].cl, f.prod[i].purged, f.prod[i].promise = cl, map[string]time.Time{}, f.promise(&f.prod[i])
 	}
+	meta.OnCountChange(f.refresh)
 	return f, nil
+}
+
+// refresh has both producers read their metadata again now that topic has
+// n partitions, and waits until they know partition n-1 (bounded by ctx):
+// kgo would otherwise fail a record sent to a new partition for up to its
+// metadata max age (5 min).
+func (f *franz) refresh(ctx context.Context, topic string, n int32) {
+	for i := range f.prod {
+		cl := f.prod[i].cl
+		cl.ForceMetadataRefresh()
+		_ = wait.Until(ctx, func() bool { leader, _, _ := cl.PartitionLeader(topic, n-1); return leader >= 0 })
+	}
 }
 
 func (f *franz) DeliveryTimeout() time.Duration { return f.delivery }
@@ -258,12 +270,13 @@ func (f *franz) Close() {
 	f.Metadata.Close()
 }
 
-// partitioner sends a record to the partition it asks for, if any, and
-// otherwise hashes its key with murmur2 as the Java client does.
+// partitioner sends a record to the partition it asks for, if any (kgo fails
+// it when the topic has no such partition), and otherwise hashes its key
+// with murmur2 as the Java client does.
 var partitioner = kgo.BasicConsistentPartitioner(func(topic string) func(*kgo.Record, int) int {
 	keyed := kgo.StickyKeyPartitioner(nil).ForTopic(topic)
 	return func(r *kgo.Record, n int) int {
-		if r.Partition >= 0 && int(r.Partition) < n {
+		if r.Partition >= 0 {
 			return int(r.Partition)
 		}
 		return keyed.Partition(r, n)

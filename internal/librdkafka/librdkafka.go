@@ -147,6 +147,7 @@ func New(cfg prodlab.Config) (prodlab.Producer, error) {
 		return nil, err
 	}
 	l.prod, l.Metadata = [2]*rdProducer{plain, idem}, meta
+	meta.OnCountChange(l.refresh)
 	return l, nil
 }
 
@@ -180,6 +181,27 @@ func (l *librdkafka) fatal(p *rdProducer) {
 }
 
 func (l *librdkafka) DeliveryTimeout() time.Duration { return l.delivery }
+
+// refresh has both producers read topic's metadata again, now that its
+// count is n: librdkafka would otherwise hash keys over the old count, and
+// refuse a new partition, until its own refresh
+// (topic.metadata.refresh.interval.ms, 5 min).
+func (l *librdkafka) refresh(ctx context.Context, topic string, n int32) {
+	for _, p := range l.producers() {
+		if _, err := p.kp.GetMetadata(&topic, false, msLeft(ctx)); err != nil {
+			l.log.Warn("librdkafka: metadata refresh after a partition count change failed", "topic", topic, "partitions", n, "err", err)
+		}
+	}
+}
+
+// msLeft is the time left before ctx's deadline in milliseconds, librdkafka's
+// bound on a call: 5 s without a deadline, 0 once past it.
+func msLeft(ctx context.Context) int {
+	if dl, ok := ctx.Deadline(); ok {
+		return max(int(time.Until(dl).Milliseconds()), 0)
+	}
+	return 5000
+}
 
 // producers returns both producers, plain first.
 func (l *librdkafka) producers() [2]*rdProducer {
@@ -365,15 +387,12 @@ var syslogLevels = [8]slog.Level{slog.LevelError, slog.LevelError, slog.LevelErr
 // Ready checks that the brokers answer a metadata request, then waits until
 // the idempotent producer's statistics report an assigned producer id.
 func (l *librdkafka) Ready(ctx context.Context) error {
-	timeout := 5 * time.Second // librdkafka needs a bound: ctx's, if it has one
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-	}
-	if err := ctx.Err(); err != nil || timeout < time.Millisecond {
+	timeout := msLeft(ctx) // librdkafka needs a bound: ctx's, if it has one
+	if err := ctx.Err(); err != nil || timeout < 1 {
 		return cmp.Or(err, context.DeadlineExceeded)
 	}
 	ps := l.producers()
-	if _, err := ps[0].kp.GetMetadata(nil, false, int(timeout.Milliseconds())); err != nil {
+	if _, err := ps[0].kp.GetMetadata(nil, false, timeout); err != nil {
 		return fmt.Errorf("librdkafka: brokers unreachable: %w", err)
 	}
 	if err := ps[1].producerID(ctx); err != nil {

@@ -25,7 +25,7 @@ import (
 const ToxicName = "prodlab-validate-latency"
 
 // Run warms every API up, then opens one lost-acknowledgement window per
-// API and mode, in order:
+// API and mode, in order, each after one more warm-up of its API and mode:
 //
 //  1. a downstream latency toxic on every proxy holds the brokers' answers;
 //  2. one sync send with a fresh eventId starts;
@@ -73,7 +73,7 @@ func (v *Validator) Run(ctx context.Context) (Report, error) {
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
-			r := v.window(ctx, conn, a, m)
+			r := v.window(ctx, conn, a, m, partitions)
 			rep.Runs = append(rep.Runs, r)
 			if ctx.Err() != nil {
 				return rep, i18n.Errorf("validate.err.interrupted", "name", r.Name(), "err", ctx.Err())
@@ -123,22 +123,35 @@ func (v *Validator) warm(ctx context.Context, a target.API, partitions []int32) 
 	} else if err != nil {
 		return &i18n.Error{Msg: i18n.M("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", i18n.Reason(err)), Err: err}
 	}
-	err = v.t.Warm(ctx, a, nil, v.cfg.modes, partitions, func(m prodlab.Mode) string {
-		return fmt.Sprintf("validate-warm-up-%s-%s-%012x", a.Name, m, rand.Int64N(1<<48))
-	})
-	if err != nil {
+	if err := v.warmUp(ctx, a, v.cfg.modes, partitions); err != nil {
 		return err
 	}
 	v.cfg.progress("%s", i18n.T("validate.step.warm", "api", a.Name, "url", a.URL))
 	return nil
 }
 
+// warmUp sends one sync record per mode through a to every partition.
+func (v *Validator) warmUp(ctx context.Context, a target.API, modes []prodlab.Mode, partitions []int32) error {
+	return v.t.Warm(ctx, a, nil, modes, partitions, func(m prodlab.Mode) string {
+		return fmt.Sprintf("validate-warm-up-%s-%s-%012x", a.Name, m, rand.Int64N(1<<48))
+	})
+}
+
 // window runs one lost-acknowledgement window; see Run.
-func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API, mode prodlab.Mode) (res Result) {
+func (v *Validator) window(ctx context.Context, conn *target.Conn, a target.API, mode prodlab.Mode, partitions []int32) (res Result) {
 	res = Result{API: a.Name, Mode: mode, EventID: fmt.Sprintf("validate-%s-%s-%012x", a.Name, mode, rand.Int64N(1<<48))}
 	fail := func(format string, args ...any) Result {
 		res.Err = res.Name() + ": " + fmt.Sprintf(format, args...)
 		return res
+	}
+	// Step 0: the producer's connections are up again, whatever an earlier
+	// window or another client's fault did to them: a connection opened
+	// under the toxic cannot pass its version handshake.
+	warmCtx, cancelWarm := context.WithTimeout(ctx, 30*time.Second)
+	err := v.warmUp(warmCtx, a, []prodlab.Mode{mode}, partitions)
+	cancelWarm()
+	if err != nil {
+		return fail("%v", err)
 	}
 	from, err := direct.EndOffsets(ctx, conn.Admin, v.t.Topic())
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/prodlab/prodlab/internal/target/targettest"
 	"github.com/prodlab/prodlab/internal/toxi/toxiclient"
 	"github.com/prodlab/prodlab/internal/validate"
+	"github.com/prodlab/prodlab/internal/wait"
 )
 
 // newValidator returns a validate run on tg, with its progress in the
@@ -119,6 +122,77 @@ func TestValidateInterrupted(t *testing.T) {
 		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
 	}
 	targettest.NoToxics(t, l)
+}
+
+// TestValidateAfterBrokenConnection cuts the librdkafka plain producer's
+// connections after the run's warm-up, as a trainee's fault or another
+// window's toxic may: the window must still see its record written (the
+// producer reconnected under the window's toxic, whose answers come too late
+// for its version handshake, and the record never reached the broker).
+func TestValidateAfterBrokenConnection(t *testing.T) {
+	l := labtest.Start(t)
+	a := labtest.API(l, prodlab.Librdkafka)
+	if a == nil {
+		t.Skip("no librdkafka engine in this build")
+	}
+	topic := labtest.Topic(t, l, 1, nil)
+	proxies := labtest.Proxies(t, l)
+	broken := false
+	v := newValidator(t, targettest.Of(t, l, topic, target.APIs(target.API{Name: a.Engine.Name(), URL: a.URL})),
+		validate.Modes(prodlab.Plain), validate.Progress(func(format string, args ...any) {
+			if broken || !strings.Contains(fmt.Sprintf(format, args...), a.URL) {
+				return
+			}
+			broken = true // after the warm-up: cut every connection, then let them reconnect
+			for _, p := range proxies {
+				if err := p.SetEnabled(t.Context(), false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			if err := wait.Until(ctx, func() bool { return !plainUp(t, a.URL) }); err != nil {
+				t.Fatalf("the plain producer's connections stayed up with the proxies off: %v", err)
+			}
+			for _, p := range proxies {
+				if err := p.SetEnabled(t.Context(), true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := v.Run(ctx)
+	if !broken {
+		t.Fatal("the run never reported its warm-up")
+	}
+	if err != nil {
+		var out strings.Builder
+		_ = rep.WriteText(&out)
+		t.Fatalf("validate after a broken connection: %v\n%s", err, out.String())
+	}
+	targettest.NoToxics(t, l)
+}
+
+// plainUp reports whether the librdkafka API at u says a connection of its
+// plain producer is up (its broker_up metric).
+func plainUp(t *testing.T, u string) bool {
+	t.Helper()
+	resp, err := http.Get(u + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if strings.HasPrefix(line, "prodlab_librdkafka_broker_up{") && strings.Contains(line, `producer="plain"`) && strings.HasSuffix(strings.TrimSpace(line), " 1") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestValidateRefusesToxics refuses to run over a toxic someone left.
