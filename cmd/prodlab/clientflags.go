@@ -29,6 +29,19 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
+// defaultList is a repeatable flag whose default goes at its first value.
+type defaultList struct {
+	listFlag
+	given bool
+}
+
+func (d *defaultList) Set(v string) error {
+	if !d.given {
+		d.listFlag, d.given = nil, true
+	}
+	return d.listFlag.Set(v)
+}
+
 // addClientFlags registers -X and the properties-file flag fileFlag
 // ("command-config" where --config means something else) on fs.
 func addClientFlags(fs *flag.FlagSet, fileFlag string) *clientFlags {

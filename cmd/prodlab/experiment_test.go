@@ -123,3 +123,21 @@ func readReport(t *testing.T, f string) string {
 	}
 	return string(b)
 }
+
+// TestAPIFlagRepeats: --api is repeatable, as -X is; each value adds its
+// APIs (the flag package kept the last one only), and the lab's default
+// goes at the first.
+func TestAPIFlagRepeats(t *testing.T) {
+	fs := newFlagSet("validate", &strings.Builder{}, "")
+	tg, err := parseLabFlags(fs, []string{"--api", "a=http://127.0.0.1:1", "--api", "b=http://127.0.0.1:2,c=http://127.0.0.1:3"})
+	if tg == nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range tg.APIs() {
+		got = append(got, a.Name+"="+a.URL)
+	}
+	if want := "a=http://127.0.0.1:1 b=http://127.0.0.1:2 c=http://127.0.0.1:3"; strings.Join(got, " ") != want {
+		t.Errorf("APIs = %v, want %s", got, want)
+	}
+}

@@ -45,7 +45,8 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	for _, a := range d.APIs() {
 		apis = append(apis, a.Name+"="+a.URL)
 	}
-	apiFlag := fs.String("api", strings.Join(apis, ","), "producer APIs to drive, name=url,...")
+	apiFlag := &defaultList{listFlag: listFlag{strings.Join(apis, ",")}}
+	fs.Var(apiFlag, "api", "producer APIs to drive, name=url,..., repeatable")
 	toxiproxy := fs.String("toxiproxy", d.ToxiproxyURL(), "Toxiproxy REST API")
 	bootstrap := fs.String("bootstrap", strings.Join(d.Bootstrap(), ","), "Kafka's direct (unproxied) listeners, for counting; without this flag, the running lab's, read from Toxiproxy's proxy kafka, else these")
 	topic := fs.String("topic", d.Topic(), "topic to write to; it must exist")
@@ -65,7 +66,7 @@ func parseLabFlags(fs *flag.FlagSet, args []string) (*target.Target, error) {
 	if err := parseNoArgs(fs, args); err != nil {
 		return nil, err
 	}
-	as, err := apiList(*apiFlag)
+	as, err := apiList(apiFlag.String())
 	if err != nil {
 		return nil, err
 	}
