@@ -164,6 +164,12 @@ func (t *Target) Hold() time.Duration {
 	return t.requestTimeout + time.Second + t.retryBackoff + 250*time.Millisecond
 }
 
+// Unreachable is the error for API a, which did not answer: err's reason
+// in the reader's language, err wrapped.
+func Unreachable(a API, err error) error {
+	return &i18n.Error{Msg: i18n.M("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", i18n.Reason(err)), Err: err}
+}
+
 // Warm sends one sync record per mode (and partition, if given) through
 // a, so that its producers hold a connection to every leader before the
 // first fault: one opened under a latency toxic never completes.
@@ -191,7 +197,7 @@ func (t *Target) Warm(ctx context.Context, a API, opts []httpjson.ClientOpt, mod
 				return i18n.Errorf("target.warmAnswer", "api", a.Name, "mode", m, "status", ae.Status, "body", term.Safe(why))
 			}
 			if err != nil {
-				return &i18n.Error{Msg: i18n.M("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", i18n.Reason(err)), Err: err}
+				return Unreachable(a, err)
 			}
 		}
 	}

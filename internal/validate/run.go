@@ -121,7 +121,7 @@ func (v *Validator) warm(ctx context.Context, a target.API, partitions []int32) 
 	if err := c.Health(ctx); errors.As(err, &ae) {
 		return i18n.Errorf("validate.err.unhealthy", "api", a.Name, "url", a.URL, "status", fmt.Sprintf("%d %s", ae.Status, http.StatusText(ae.Status)))
 	} else if err != nil {
-		return &i18n.Error{Msg: i18n.M("validate.err.unreachable", "api", a.Name, "url", a.URL, "err", i18n.Reason(err)), Err: err}
+		return target.Unreachable(a, err)
 	}
 	if err := v.warmUp(ctx, a, v.cfg.modes, partitions); err != nil {
 		return err
